@@ -1,0 +1,200 @@
+#include "app/bill_command.h"
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "app/bill_report.h"
+#include "app/paths.h"
+#include "core/text.h"
+#include "io/text_file.h"
+#include "io/usage_csv.h"
+#include "tariff/bill.h"
+
+namespace meg {
+namespace {
+
+struct BillOptions {
+  std::string usage;
+  std::string tariff;
+  double contract_kw = 0;
+  std::string months;
+  bool json = false;
+  bool list_tariffs = false;
+  std::string history;
+  std::string save_history;
+  std::vector<std::string> repair;
+  std::optional<std::string> fuel;
+  bool allow_partial = false;
+  std::string tariff_dir = DefaultTariffDir();
+  std::string calendar = DefaultCalendarPath();
+};
+
+// "2024-01", "2024-01,2024-03", "2024-01..2024-06" (inclusive).
+Result<std::vector<Month>> ParseMonths(std::string_view text) {
+  std::vector<Month> out;
+  auto parts = SplitCsv(text);
+  if (!parts) return parts.error();
+  for (auto part : *parts) {
+    part = std::string(Trim(part));
+    if (const auto dots = part.find(".."); dots != std::string::npos) {
+      auto a = ParseMonth(part.substr(0, dots));
+      auto b = ParseMonth(part.substr(dots + 2));
+      if (!a) return a.error();
+      if (!b) return b.error();
+      if (*b < *a) return InvalidInput(fmt::format("--months {}: the range ends before it starts", part));
+      for (Month m = *a; m <= *b; m = m + std::chrono::months{1}) out.push_back(m);
+    } else {
+      auto m = ParseMonth(part);
+      if (!m) return m.error();
+      out.push_back(*m);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+int Fail(const Error& e) {
+  std::cerr << "meg bill: " << e.message << "\n";
+  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
+}
+
+int ListTariffs(const TariffBook& book) {
+  fmt::print("{:<28} {:<26} {}\n", "tariff (official name)", "ASCII alias", "rate tables in force from");
+  for (const TariffId id : book.Tariffs()) {
+    std::string dates;
+    for (const auto& r : book.rate_tables()) {
+      if (r.id == id) dates += (dates.empty() ? "" : ", ") + FormatDate(r.effective_from);
+    }
+    fmt::print("{} {:<26} {}\n", PadToWidth(OfficialName(id), 28), AsciiAlias(id), dates);
+  }
+  return 0;
+}
+
+int RunBill(const BillOptions& o) {
+  auto book = LoadTariffBook(o.tariff_dir);
+  if (!book) return Fail(book.error());
+  if (o.list_tariffs) return ListTariffs(*book);
+  if (o.usage.empty() || o.tariff.empty() || o.contract_kw == 0) {
+    return Fail(InvalidInput("--usage, --tariff and --contract-kw are required (or --list-tariffs)"));
+  }
+  auto tariff = book->FindTariff(o.tariff);
+  if (!tariff) return Fail(tariff.error());
+  auto calendar = LoadCalendar(o.calendar);
+  if (!calendar) return Fail(calendar.error());
+
+  UsageReadOptions read;
+  for (const auto& r : o.repair) {
+    if (r == "gaps") {
+      read.repair.gaps = true;
+    } else if (r == "spikes") {
+      read.repair.spikes = true;
+    } else if (r == "duplicates") {
+      read.repair.duplicates = true;
+    } else {
+      return Fail(InvalidInput(fmt::format("--repair {}: known repairs are gaps, spikes, duplicates", r)));
+    }
+  }
+  auto text = ReadTextFile(o.usage);
+  if (!text) return Fail(text.error());
+  auto usage = ParseUsageCsv(*text, o.usage, read);
+  if (!usage) return Fail(usage.error());
+  for (const auto& r : usage->repairs) std::cerr << "repaired: " << r << "\n";
+
+  DemandHistory history;
+  if (!o.history.empty()) {
+    auto h = ReadTextFile(o.history);
+    if (!h) return Fail(h.error());
+    auto parsed = DemandHistory::ParseCsv(*h, o.history);
+    if (!parsed) return Fail(parsed.error());
+    history = std::move(*parsed);
+  }
+
+  BillRequest request;
+  request.tariff = *tariff;
+  request.contract_power = Kilowatts(o.contract_kw);
+  request.usage = &usage->kw;
+  request.kvar = usage->kvar ? &*usage->kvar : nullptr;
+  request.allow_partial = o.allow_partial;
+  if (o.fuel) {
+    auto fuel = WonPerKwh::FromDecimal(*o.fuel);
+    if (!fuel) return Fail(InvalidInput("--fuel-krw-per-kwh: " + fuel.error().message));
+    request.fuel_override = *fuel;
+  }
+
+  std::vector<Month> months;
+  const auto covered = MonthsCovered(usage->kw);
+  if (!o.months.empty()) {
+    auto parsed = ParseMonths(o.months);
+    if (!parsed) return Fail(InvalidInput("--months: " + parsed.error().message));
+    months = *parsed;
+    for (const Month m : months) {
+      if (std::find(covered.begin(), covered.end(), m) == covered.end()) {
+        return Fail(InvalidInput(fmt::format("--months: {} has no data in {}", FormatMonth(m), o.usage)));
+      }
+    }
+  } else {
+    // Whole months only unless asked: a partial month at either end is skipped and said so.
+    for (const Month m : covered) {
+      const bool whole = usage->kw.start() <= StartOfKstMonth(m) &&
+                         usage->kw.end() >= StartOfKstMonth(m + std::chrono::months{1});
+      if (whole || o.allow_partial) {
+        months.push_back(m);
+      } else {
+        std::cerr << "meg bill: skipping " << FormatMonth(m)
+                  << ": the data covers it only in part (use --allow-partial to bill it prorated)\n";
+      }
+    }
+    if (months.empty()) {
+      return Fail(InvalidInput(fmt::format("{}: no whole month of data; bill a partial month with "
+                                           "--allow-partial",
+                                           o.usage)));
+    }
+  }
+
+  auto bills = BillMonths(*book, *calendar, request, months, history);
+  if (!bills) return Fail(bills.error());
+  if (!o.save_history.empty()) {
+    auto st = WriteTextFile(o.save_history, history.FormatCsv());
+    if (!st) return Fail(st.error());
+  }
+  if (o.json) {
+    auto j = BillsJson(*bills);
+    j["usage"] = o.usage;
+    j["repairs"] = usage->repairs;
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& b : *bills) std::cout << RenderBillText(b) << "\n";
+  if (bills->size() > 1) std::cout << RenderSummaryText(*bills);
+  return 0;
+}
+
+}  // namespace
+
+void AddBillCommand(CLI::App& app, int* exit_code) {
+  auto opts = std::make_shared<BillOptions>();
+  CLI::App* cmd = app.add_subcommand("bill", "Price 15-minute usage under a KEPCO tariff, month by month");
+  cmd->add_option("--usage", opts->usage, "usage CSV: timestamp,kW[,kvar] per 15-minute interval");
+  cmd->add_option("--tariff", opts->tariff,
+                  "tariff, e.g. \"일반용(을) 고압A 선택III\" or \"general-eul high-a III\"");
+  cmd->add_option("--contract-kw", opts->contract_kw, "contract power (계약전력), kW");
+  cmd->add_option("--months", opts->months, "months to bill: 2024-08 | 2024-01,2024-02 | 2024-01..2024-12");
+  cmd->add_flag("--json", opts->json, "print JSON instead of text");
+  cmd->add_flag("--list-tariffs", opts->list_tariffs, "list the tariffs, their aliases and rate-table dates");
+  cmd->add_option("--history", opts->history,
+                  "demand history CSV (month,peak_kw) for months before the data (12-month ratchet)");
+  cmd->add_option("--save-history", opts->save_history, "write the demand history after billing to FILE");
+  cmd->add_option("--repair", opts->repair, "repair the usage data: gaps, spikes, duplicates")->delimiter(',');
+  cmd->add_option("--fuel-krw-per-kwh", opts->fuel,
+                  "fuel-cost adjustment to use for every month, KRW/kWh (within ±5)");
+  cmd->add_flag("--allow-partial", opts->allow_partial, "bill months the data covers in part (basic prorated)");
+  cmd->add_option("--tariff-dir", opts->tariff_dir, "tariff tables directory")->capture_default_str();
+  cmd->add_option("--calendar", opts->calendar, "holiday calendar CSV")->capture_default_str();
+  cmd->callback([opts, exit_code] { *exit_code = RunBill(*opts); });
+}
+
+}  // namespace meg

@@ -1,0 +1,178 @@
+#include "app/bill_report.h"
+
+#include <fmt/format.h>
+
+#include "core/text.h"
+
+namespace meg {
+namespace {
+
+std::string Krw(Won w) { return WithThousands(w.value()) + " KRW"; }
+
+std::string Rate(std::int64_t milli) {
+  // One decimal as the tariff tables print them; more only where the value has them.
+  if (milli % 100 == 0) return fmt::format("{:.1f}", static_cast<double>(milli) / 1000.0);
+  return fmt::format("{:.3f}", static_cast<double>(milli) / 1000.0);
+}
+
+std::string BillLine(std::string_view label, std::string_view detail, Won amount) {
+  return fmt::format("  {}{}{:>18}\n", PadToWidth(label, 34), PadToWidth(detail, 44), Krw(amount));
+}
+
+std::string KstMinute(Timestamp t) {
+  const auto k = ToKst(t);
+  return fmt::format("{} {:02d}:{:02d}", FormatDate(k.date), k.minute_of_day / 60, k.minute_of_day % 60);
+}
+
+std::string DemandSource(const MonthlyBill& b) {
+  if (b.floor_applied) return fmt::format("30 % of contract power {} kW (art. 68 ①)", WithThousands(b.contract_kw));
+  if (b.billing_demand_month == b.month && b.peak_at) {
+    return fmt::format("set by this month's peak, {} KST", KstMinute(*b.peak_at));
+  }
+  return fmt::format("set by the {} peak (12-month ratchet, art. 68 ①)", FormatMonth(*b.billing_demand_month));
+}
+
+std::string DiscountText(std::int32_t milli_pct) {
+  return milli_pct == 0 ? "" : fmt::format(" -{}%", Rate(milli_pct));
+}
+
+}  // namespace
+
+std::string RenderBillText(const MonthlyBill& b) {
+  std::string out;
+  out += fmt::format("{} · {} · contract power {} kW · {} of {} days\n", FormatMonth(b.month),
+                     OfficialName(b.tariff), WithThousands(b.contract_kw), b.days_billed, b.days_in_month);
+  out += fmt::format("  {}{} kW  {}\n", PadToWidth("요금적용전력 billing demand", 34),
+                     WithThousands(b.billing_demand_kw), DemandSource(b));
+  out += fmt::format("  {}{} kW in 중간/최대부하, {} kW in any band\n", PadToWidth("최대수요전력 peak demand", 34),
+                     WithThousands(b.peak_kw), WithThousands(b.max_demand_kw));
+  out += BillLine("기본요금 basic charge",
+              fmt::format("{} kW × {} KRW/kW", WithThousands(b.billing_demand_kw),
+                          WithThousands(b.basic_rate.milli_won() / 1000)),
+              b.basic);
+  if (b.pf_lag_pct) {
+    out += BillLine("역률요금 power factor",
+                fmt::format("lag {} % / lead {} % → {:+.1f} % of basic", *b.pf_lag_pct, *b.pf_lead_pct,
+                            b.pf_adjustment_pct.value()),
+                b.pf_adjustment);
+  }
+  out += BillLine("전력량요금 energy charge", fmt::format("{} kWh", WithThousands(b.energy_kwh)), b.energy);
+  for (const auto& e : b.energy_lines) {
+    std::string label = fmt::format("    {} {}", BandNameKo(e.band), BandName(e.band));
+    std::string detail = fmt::format("{} kWh × {} KRW/kWh{}", WithThousands(e.kwh), Rate(e.rate.milli_won()),
+                                     DiscountText(e.discount_milli_pct));
+    if (b.energy_lines.size() > 3) detail += fmt::format(" (rates of {})", FormatDate(e.rates_from));
+    out += fmt::format("  {}{}{:>18}\n", PadToWidth(label, 34), PadToWidth(detail, 44),
+                       fmt::format("({})", WithThousands(e.amount.TruncateToWon().value())));
+  }
+  out += BillLine("기후환경요금 climate charge",
+              fmt::format("{} kWh × {} KRW/kWh", WithThousands(b.energy_kwh), Rate(b.climate_rate.milli_won())),
+              b.climate);
+  out += BillLine("연료비조정요금 fuel adjustment",
+              fmt::format("{} kWh × {} KRW/kWh", WithThousands(b.energy_kwh), Rate(b.fuel_rate.milli_won())),
+              b.fuel);
+  if (b.over_contract.value() != 0) {
+    out += BillLine("초과사용부가금 over-contract",
+                fmt::format("{} kW × {} KRW/kW × {} %", WithThousands(b.max_demand_kw - b.contract_kw),
+                            WithThousands(b.basic_rate.milli_won() / 1000), b.over_contract_multiplier_pct),
+                b.over_contract);
+  }
+  out += BillLine("전기요금계 electricity charge", "", b.subtotal);
+  out += BillLine("부가가치세 VAT", fmt::format("{} %", Rate(b.vat_pct.milli_percent())), b.vat);
+  out += BillLine("전력산업기반기금 power fund", fmt::format("{} %", Rate(b.fund_pct.milli_percent())), b.fund);
+  out += BillLine("청구금액 total billed", "", b.total);
+  for (const auto& n : b.notes) out += "  note: " + n + "\n";
+  return out;
+}
+
+std::string RenderSummaryText(const std::vector<MonthlyBill>& bills) {
+  std::string out;
+  out += fmt::format("{:<8} {:>12} {:>12} {:>14} {:>14} {:>12} {:>12} {:>15}\n", "month", "billing kW",
+                     "energy kWh", "basic KRW", "energy KRW", "VAT KRW", "fund KRW", "total KRW");
+  std::int64_t kwh = 0, basic = 0, energy = 0, vat = 0, fund = 0, total = 0;
+  for (const auto& b : bills) {
+    out += fmt::format("{:<8} {:>12} {:>12} {:>14} {:>14} {:>12} {:>12} {:>15}\n", FormatMonth(b.month),
+                       WithThousands(b.billing_demand_kw), WithThousands(b.energy_kwh),
+                       WithThousands(b.basic.value()), WithThousands(b.energy.value()),
+                       WithThousands(b.vat.value()), WithThousands(b.fund.value()),
+                       WithThousands(b.total.value()));
+    kwh += b.energy_kwh;
+    basic += b.basic.value();
+    energy += b.energy.value();
+    vat += b.vat.value();
+    fund += b.fund.value();
+    total += b.total.value();
+  }
+  out += fmt::format("{:<8} {:>12} {:>12} {:>14} {:>14} {:>12} {:>12} {:>15}\n", "total", "",
+                     WithThousands(kwh), WithThousands(basic), WithThousands(energy), WithThousands(vat),
+                     WithThousands(fund), WithThousands(total));
+  return out;
+}
+
+nlohmann::json BillJson(const MonthlyBill& b) {
+  using nlohmann::json;
+  json lines = json::array();
+  auto add = [&](const char* key, const char* ko, const char* en, Won amount) {
+    lines.push_back({{"key", key}, {"label_ko", ko}, {"label_en", en}, {"amount_krw", amount.value()}});
+  };
+  add("basic", "기본요금", "basic charge", b.basic);
+  if (b.pf_lag_pct) add("power_factor", "역률요금", "power-factor adjustment", b.pf_adjustment);
+  add("energy", "전력량요금", "energy charge", b.energy);
+  add("climate", "기후환경요금", "climate and environment charge", b.climate);
+  add("fuel", "연료비조정요금", "fuel-cost adjustment", b.fuel);
+  if (b.over_contract.value() != 0) add("over_contract", "초과사용부가금", "over-contract surcharge", b.over_contract);
+  add("subtotal", "전기요금계", "electricity charge", b.subtotal);
+  add("vat", "부가가치세", "VAT", b.vat);
+  add("fund", "전력산업기반기금", "electric power industry fund", b.fund);
+  add("total", "청구금액", "total billed", b.total);
+  json registers = json::array();
+  for (const auto& e : b.energy_lines) {
+    registers.push_back({{"band", std::string(BandName(e.band))},
+                         {"band_ko", std::string(BandNameKo(e.band))},
+                         {"rates_effective_from", FormatDate(e.rates_from)},
+                         {"energy_kwh", e.kwh},
+                         {"rate_krw_per_kwh", e.rate.won()},
+                         {"discount_pct", static_cast<double>(e.discount_milli_pct) / 1000.0},
+                         {"amount_krw", e.amount.TruncateToWon().value()}});
+  }
+  json j = {{"month", FormatMonth(b.month)},
+            {"tariff", OfficialName(b.tariff)},
+            {"tariff_alias", AsciiAlias(b.tariff)},
+            {"contract_kw", b.contract_kw},
+            {"days_billed", b.days_billed},
+            {"days_in_month", b.days_in_month},
+            {"billing_demand_kw", b.billing_demand_kw},
+            {"billing_demand_month", b.billing_demand_month ? json(FormatMonth(*b.billing_demand_month)) : json(nullptr)},
+            {"billing_demand_floor_applied", b.floor_applied},
+            {"peak_kw", b.peak_kw},
+            {"peak_at", b.peak_at ? json(FormatKst(*b.peak_at)) : json(nullptr)},
+            {"max_demand_kw", b.max_demand_kw},
+            {"energy_kwh", b.energy_kwh},
+            {"basic_rate_krw_per_kw", b.basic_rate.won()},
+            {"climate_rate_krw_per_kwh", b.climate_rate.won()},
+            {"fuel_rate_krw_per_kwh", b.fuel_rate.won()},
+            {"vat_pct", b.vat_pct.value()},
+            {"fund_pct", b.fund_pct.value()},
+            {"lines", lines},
+            {"energy_registers", registers},
+            {"notes", b.notes}};
+  if (b.pf_lag_pct) {
+    j["power_factor_lag_pct"] = *b.pf_lag_pct;
+    j["power_factor_lead_pct"] = *b.pf_lead_pct;
+    j["power_factor_adjustment_pct"] = b.pf_adjustment_pct.value();
+  }
+  return j;
+}
+
+nlohmann::json BillsJson(const std::vector<MonthlyBill>& bills) {
+  nlohmann::json months = nlohmann::json::array();
+  std::int64_t total = 0, kwh = 0;
+  for (const auto& b : bills) {
+    months.push_back(BillJson(b));
+    total += b.total.value();
+    kwh += b.energy_kwh;
+  }
+  return {{"months", months}, {"total_krw", total}, {"energy_kwh", kwh}};
+}
+
+}  // namespace meg

@@ -1,0 +1,18 @@
+// meg: the OpenMEG command-line entry point and composition root.
+#include <CLI/CLI.hpp>
+
+#include "app/bill_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"OpenMEG: micro energy grid control center"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "meg 0.1.0");
+  int exit_code = 0;
+  meg::AddBillCommand(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}

@@ -1,0 +1,45 @@
+#include "app/paths.h"
+
+#include <cstdlib>
+
+#include "io/text_file.h"
+
+namespace meg {
+namespace {
+
+std::string EnvOr(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return (v != nullptr && *v != '\0') ? std::string(v) : std::string(fallback);
+}
+
+}  // namespace
+
+std::string DefaultDataDir() { return EnvOr("MEG_DATA_DIR", MEG_DATA_DIR); }
+std::string DefaultSharedDir() { return EnvOr("MEG_SHARED_DIR", MEG_SHARED_DIR); }
+std::string DefaultTariffDir() { return DefaultDataDir() + "/tariff/kepco"; }
+std::string DefaultCalendarPath() {
+  return DefaultSharedDir() + "/data/calendar/kr_public_holidays_2018-2027.csv";
+}
+
+Result<TariffBook> LoadTariffBook(const std::string& dir) {
+  TariffFiles files;
+  const std::pair<TariffFiles::File*, const char*> parts[] = {
+      {&files.rates, "rates.csv"},     {&files.bands, "bands.csv"},
+      {&files.charges, "charges.csv"}, {&files.fuel, "fuel_adjustment.csv"},
+      {&files.discounts, "discounts.csv"}};
+  for (const auto& [file, name] : parts) {
+    file->name = dir + "/" + name;
+    auto text = ReadTextFile(file->name);
+    if (!text) return text.error();
+    file->text = std::move(*text);
+  }
+  return TariffBook::Parse(files);
+}
+
+Result<HolidayCalendar> LoadCalendar(const std::string& path) {
+  auto text = ReadTextFile(path);
+  if (!text) return text.error();
+  return HolidayCalendar::Parse(*text, path);
+}
+
+}  // namespace meg

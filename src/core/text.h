@@ -1,0 +1,41 @@
+// Text helpers shared by every parser of outside data: UTF-8 validation, line splitting with
+// line numbers, CSV field splitting and strict number parsing. Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace meg {
+
+struct Line {
+  int number = 0;         // 1-based line number in the file
+  std::string_view text;  // without the line ending
+};
+
+// Splits text into lines (LF or CRLF). Fails, naming `source` and the line, if the bytes are not
+// UTF-8 (e.g. a CP949 or UTF-16 file) or contain NUL. A leading UTF-8 byte-order mark is skipped.
+// The returned views point into `text`.
+Result<std::vector<Line>> SplitLines(std::string_view text, std::string_view source);
+
+// Splits one CSV line on `sep`, honouring double quotes ("a,b" is one field; "" is a quote).
+// Fails on an unterminated quote.
+Result<std::vector<std::string>> SplitCsv(std::string_view line, char sep = ',');
+
+// Parses a finite decimal number (no NaN, no inf, no trailing text). Whitespace around is allowed.
+Result<double> ParseFiniteDouble(std::string_view text);
+
+// Terminal columns of a UTF-8 string: Hangul and CJK characters take two.
+size_t DisplayWidth(std::string_view s);
+// Pads `s` with spaces to `width` terminal columns.
+std::string PadToWidth(std::string_view s, size_t width);
+
+// Formats an integer with thousands separators: 15225120 -> "15,225,120".
+std::string WithThousands(long long value);
+
+// Trims ASCII spaces and tabs.
+std::string_view Trim(std::string_view s);
+
+}  // namespace meg

@@ -1,0 +1,264 @@
+#include "io/usage_csv.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "core/text.h"
+
+namespace meg {
+namespace {
+
+constexpr size_t kMaxProblems = 20;
+
+struct Row {
+  int line = 0;
+  Timestamp t;
+  double kw = 0;
+  std::optional<double> kvar;
+};
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Result<double> ParseValue(std::string_view field, const char* what) {
+  const auto lower = Lower(Trim(field));
+  if (lower == "nan" || lower == "-nan" || lower == "null" || lower == "na") {
+    return InvalidInput(fmt::format("{} is '{}', not a number (a missing reading? leave the row "
+                                    "out and use --repair gaps)",
+                                    what, Trim(field)));
+  }
+  auto v = ParseFiniteDouble(field);
+  if (!v) return InvalidInput(fmt::format("{} {}", what, v.error().message));
+  return *v;
+}
+
+// Fills the gaps of `values` by linear interpolation; ends hold the nearest value.
+template <typename T>
+void Interpolate(std::vector<std::optional<T>>& values) {
+  const size_t n = values.size();
+  size_t i = 0;
+  while (i < n) {
+    if (values[i]) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < n && !values[j]) ++j;
+    const bool has_left = i > 0;
+    const bool has_right = j < n;
+    for (size_t k = i; k < j; ++k) {
+      if (has_left && has_right) {
+        const double a = values[i - 1]->value();
+        const double b = values[j]->value();
+        const double f = static_cast<double>(k - i + 1) / static_cast<double>(j - i + 1);
+        values[k] = T(a + (b - a) * f);
+      } else if (has_left) {
+        values[k] = values[i - 1];
+      } else if (has_right) {
+        values[k] = values[j];
+      }
+    }
+    i = j;
+  }
+}
+
+}  // namespace
+
+Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
+                                const UsageReadOptions& options) {
+  auto lines = SplitLines(text, source);
+  if (!lines) return lines.error();
+  std::vector<std::string> problems;
+  auto problem = [&](int line, const std::string& what) {
+    if (problems.size() < kMaxProblems) problems.push_back(fmt::format("{}:{}: {}", source, line, what));
+  };
+
+  size_t i = 0;
+  while (i < lines->size() && Trim((*lines)[i].text).empty()) ++i;
+  if (i == lines->size()) return InvalidInput(fmt::format("{}: the file is empty", source));
+  bool has_kvar = false;
+  {
+    const auto header = SplitCsv((*lines)[i].text);
+    const auto h = header ? *header : std::vector<std::string>{};
+    std::vector<std::string> names;
+    for (const auto& f : h) names.push_back(Lower(Trim(f)));
+    if (names.size() == 2 && names[0] == "timestamp" && names[1] == "kw") {
+      has_kvar = false;
+    } else if (names.size() == 3 && names[0] == "timestamp" && names[1] == "kw" && names[2] == "kvar") {
+      has_kvar = true;
+    } else {
+      return InvalidInput(fmt::format(
+          "{}:{}: expected the header 'timestamp,kW' (or 'timestamp,kW,kvar'), found '{}'", source,
+          (*lines)[i].number, (*lines)[i].text));
+    }
+    ++i;
+  }
+
+  std::vector<Row> rows;
+  rows.reserve(lines->size());
+  for (; i < lines->size(); ++i) {
+    const auto& line = (*lines)[i];
+    if (Trim(line.text).empty()) continue;
+    auto fields = SplitCsv(line.text);
+    if (!fields) {
+      problem(line.number, fields.error().message);
+      continue;
+    }
+    const size_t expected = has_kvar ? 3 : 2;
+    if (fields->size() != expected) {
+      problem(line.number, fmt::format("expected {} fields, found {}", expected, fields->size()));
+      continue;
+    }
+    auto t = ParseIso8601(Trim((*fields)[0]));
+    if (!t) {
+      problem(line.number, t.error().message);
+      continue;
+    }
+    if (!IsIntervalAligned(*t)) {
+      problem(line.number, fmt::format("timestamp {} is not the start of a 15-minute interval "
+                                       "(:00, :15, :30 or :45)",
+                                       Trim((*fields)[0])));
+      continue;
+    }
+    auto kw = ParseValue((*fields)[1], "kW");
+    if (!kw) {
+      problem(line.number, kw.error().message);
+      continue;
+    }
+    Row row{line.number, *t, *kw, std::nullopt};
+    if (has_kvar) {
+      auto kvar = ParseValue((*fields)[2], "kvar");
+      if (!kvar) {
+        problem(line.number, kvar.error().message);
+        continue;
+      }
+      row.kvar = *kvar;
+    }
+    if (!rows.empty()) {
+      const Row& prev = rows.back();
+      if (row.t == prev.t) {
+        const bool same = row.kw == prev.kw && row.kvar == prev.kvar;
+        if (same && options.repair.duplicates) continue;
+        problem(line.number,
+                same ? fmt::format("duplicate interval {} (same as line {}; --repair duplicates "
+                                   "drops exact repeats)",
+                                   FormatKst(row.t), prev.line)
+                     : fmt::format("duplicate interval {} with a different value than line {} "
+                                   "({} vs {} kW): fix the file",
+                                   FormatKst(row.t), prev.line, row.kw, prev.kw));
+        continue;
+      }
+      if (row.t < prev.t) {
+        problem(line.number, fmt::format("timestamp {} is earlier than line {} ({}): rows must be "
+                                         "in time order",
+                                         FormatKst(row.t), prev.line, FormatKst(prev.t)));
+        continue;
+      }
+    }
+    rows.push_back(row);
+  }
+  if (rows.empty() && problems.empty()) {
+    return InvalidInput(fmt::format("{}: no data rows after the header", source));
+  }
+  if (!problems.empty()) {
+    std::string all;
+    for (const auto& p : problems) all += (all.empty() ? "" : "\n") + p;
+    if (problems.size() == kMaxProblems) all += "\n(further problems not shown)";
+    return InvalidInput(all);
+  }
+
+  // Place rows on the 15-minute grid; missing intervals become explicit gaps.
+  const Timestamp start = rows.front().t;
+  const auto n = static_cast<size_t>((rows.back().t - start) / kInterval) + 1;
+  std::vector<std::optional<Kilowatts>> kw(n);
+  std::vector<std::optional<double>> kvar(has_kvar ? n : 0);
+  std::vector<int> line_of(n, 0);
+  for (const auto& r : rows) {
+    const auto k = static_cast<size_t>((r.t - start) / kInterval);
+    kw[k] = Kilowatts(r.kw);
+    if (has_kvar) kvar[k] = r.kvar;
+    line_of[k] = r.line;
+  }
+  UsageData out;
+
+  // Missing intervals, found before spikes are taken out.
+  const auto gaps = PowerSeries(start, kInterval, kw).Gaps();
+  if (!gaps.empty() && !options.repair.gaps) {
+    for (const auto& g : gaps) {
+      const auto k = static_cast<size_t>((g.start - start) / kInterval);
+      problem(line_of[k + g.count], fmt::format("{} missing interval(s) before this line, from {}; "
+                                                "add them or pass --repair gaps",
+                                                g.count, FormatKst(g.start)));
+    }
+  }
+
+  // Spikes: |kW| > spike_factor x p90(|kW|).
+  std::vector<double> mags;
+  mags.reserve(rows.size());
+  for (const auto& r : rows) mags.push_back(std::fabs(r.kw));
+  const size_t p90_index = mags.size() * 9 / 10;
+  std::nth_element(mags.begin(), mags.begin() + static_cast<long>(p90_index), mags.end());
+  const double p90 = mags[p90_index];
+  if (p90 > 0) {
+    const double limit = options.spike_factor * p90;
+    for (size_t k = 0; k < n; ++k) {
+      if (!kw[k] || std::fabs(kw[k]->value()) <= limit) continue;
+      if (options.repair.spikes) {
+        out.repairs.push_back(fmt::format("{}:{}: spike of {} kW replaced by interpolation", source,
+                                          line_of[k], kw[k]->value()));
+        kw[k] = std::nullopt;
+        if (has_kvar) kvar[k] = std::nullopt;
+      } else {
+        problem(line_of[k],
+                fmt::format("{} kW is a spike: more than {} x the 90th percentile of the file "
+                            "({:.1f} kW); a meter fault? fix it or pass --repair spikes",
+                            kw[k]->value(), options.spike_factor, p90));
+      }
+    }
+  }
+  if (!problems.empty()) {
+    std::string all;
+    for (const auto& p : problems) all += (all.empty() ? "" : "\n") + p;
+    if (problems.size() == kMaxProblems) all += "\n(further problems not shown)";
+    return InvalidInput(all);
+  }
+  for (const auto& g : gaps) {
+    out.repairs.push_back(fmt::format("{}: {} missing interval(s) from {} filled by linear "
+                                      "interpolation",
+                                      source, g.count, FormatKst(g.start)));
+  }
+  Interpolate(kw);
+  PowerSeries series(start, kInterval, std::move(kw));
+  out.kw = std::move(series);
+  if (has_kvar) {
+    // Reactive power of repaired intervals is interpolated the same way.
+    std::vector<std::optional<Kilowatts>> tmp(n);
+    for (size_t k = 0; k < n; ++k) {
+      if (kvar[k]) tmp[k] = Kilowatts(*kvar[k]);
+    }
+    Interpolate(tmp);
+    std::vector<std::optional<double>> filled(n);
+    for (size_t k = 0; k < n; ++k) {
+      if (tmp[k]) filled[k] = tmp[k]->value();
+    }
+    out.kvar = IntervalSeries<double>(start, kInterval, std::move(filled));
+  }
+  return out;
+}
+
+std::string FormatUsageCsv(const PowerSeries& kw) {
+  std::string out = "timestamp,kW\n";
+  out.reserve(kw.size() * 36);
+  for (size_t i = 0; i < kw.size(); ++i) {
+    if (!kw.at(i)) continue;
+    out += fmt::format("{},{:.3f}\n", FormatKst(kw.TimeAt(i)), kw.at(i)->value());
+  }
+  return out;
+}
+
+}  // namespace meg

@@ -1,0 +1,53 @@
+// The plain 15-minute usage CSV that `meg bill` reads, and its validation and repairs.
+// Format (docs/data-formats.md):
+//   timestamp,kW[,kvar]
+//   2024-08-12T14:00:00+09:00,812.4
+// one row per 15-minute interval, the timestamp (ISO 8601 with offset) naming the interval's
+// start, kW the mean demand over the interval (+ import, - export), kvar optional mean reactive
+// power (+ lagging, - leading) for the power-factor adjustment. Pure functions; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "core/series.h"
+
+namespace meg {
+
+struct UsageRepairs {
+  // Fill missing intervals by linear interpolation between the neighbouring values
+  // (holding the nearest value at the ends). Without it, a missing interval is an error.
+  bool gaps = false;
+  // Replace spikes (see spike_factor) by linear interpolation. Without it, a spike is an error.
+  bool spikes = false;
+  // Drop a row that repeats the previous row's timestamp with the same values. A repeated
+  // timestamp with different values is always an error: which one is true cannot be known.
+  bool duplicates = false;
+};
+
+struct UsageReadOptions {
+  UsageRepairs repair;
+  // A value whose magnitude exceeds spike_factor x the 90th percentile of |kW| is a spike
+  // (a meter fault such as 1e6), not a demand. 20 keeps every real load shape we have seen.
+  double spike_factor = 20.0;
+};
+
+struct UsageData {
+  PowerSeries kw;                                    // 15-minute mean demand
+  std::optional<IntervalSeries<double>> kvar;        // mean reactive power, kvar, if given
+  std::vector<std::string> repairs;                  // one line per repair made, for the report
+};
+
+// Parses and validates usage CSV text; `source` (the path) prefixes every message, with the
+// line number: "usage.csv:17: kW 'NaN' is not a finite number". Up to 20 problems are reported
+// together, one per line.
+Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
+                                const UsageReadOptions& options = {});
+
+// Formats a power series as usage CSV (gaps are omitted rows).
+std::string FormatUsageCsv(const PowerSeries& kw);
+
+}  // namespace meg

@@ -1,0 +1,474 @@
+#include "tariff/bill.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "core/text.h"
+#include "tariff/tou.h"
+
+namespace meg {
+namespace {
+
+using std::chrono::sys_days;
+
+constexpr std::int64_t kMicro = 1'000'000;  // energy is summed exactly in micro-kWh
+
+// Rounds a non-negative micro-kWh sum half up to whole kWh (art. 7 ①).
+std::int64_t MicroToKwh(std::int64_t micro) { return (micro + kMicro / 2) / kMicro; }
+
+Month AddMonths(Month m, int n) { return m + std::chrono::months{n}; }
+
+// 요금적용전력 counts the peaks of Dec, Jan, Feb, Jul, Aug and Sep (art. 68 ①).
+bool IsDemandMonth(Month m) {
+  const unsigned mm = static_cast<unsigned>(m.month());
+  return mm == 12 || mm == 1 || mm == 2 || mm == 7 || mm == 8 || mm == 9;
+}
+
+// 초과사용부가금 multiplier by excess ratio, art. 67-3 ③: below 20 % 150 %, then +50 %-points
+// per 10 %-points of ratio, 400 % at 60 % and above.
+int OverContractMultiplierPct(std::int64_t excess_kw, std::int64_t contract_kw) {
+  const std::int64_t ratio_pct_x = excess_kw * 100;  // compare excess/contract with thresholds
+  if (ratio_pct_x < 20 * contract_kw) return 150;
+  if (ratio_pct_x < 30 * contract_kw) return 200;
+  if (ratio_pct_x < 40 * contract_kw) return 250;
+  if (ratio_pct_x < 50 * contract_kw) return 300;
+  if (ratio_pct_x < 60 * contract_kw) return 350;
+  return 400;
+}
+
+struct Bucket {
+  const RateTable* rates = nullptr;
+  Band band = Band::kOffPeak;
+  std::int32_t discount = 0;
+  std::int64_t micro_kwh = 0;
+};
+
+std::string KwText(std::int64_t kw) { return fmt::format("{} kW", kw); }
+
+Result<std::int64_t> ChargeMilli(const TariffBook& book, Charge c, Date first, Date last,
+                                 std::string_view name) {
+  const auto a = book.ChargeOn(c, first);
+  const auto b = book.ChargeOn(c, last);
+  if (!a) {
+    return NotFound(fmt::format("no {} is in force on {} (data/tariff/kepco/charges.csv)", name,
+                                FormatDate(first)));
+  }
+  if (!b || b->milli != a->milli) {
+    return Error{ErrorCode::kUnsupported,
+                 fmt::format("{} changes within the month {}..{}; not supported", name,
+                             FormatDate(first), FormatDate(last))};
+  }
+  return a->milli;
+}
+
+}  // namespace
+
+const MonthDemand* DemandHistory::Find(Month m) const {
+  const auto it = months_.find(Key(m));
+  return it == months_.end() ? nullptr : &it->second;
+}
+
+bool DemandHistory::OverContractBefore(Month m) const {
+  for (auto it = months_.begin(); it != months_.end() && it->first < Key(m); ++it) {
+    if (it->second.over_contract) return true;
+  }
+  return false;
+}
+
+bool DemandHistory::PfSurchargeBefore(Month m) const {
+  for (auto it = months_.begin(); it != months_.end() && it->first < Key(m); ++it) {
+    if (it->second.pf_surcharge) return true;
+  }
+  return false;
+}
+
+Result<DemandHistory> DemandHistory::ParseCsv(std::string_view text, std::string_view source) {
+  auto lines = SplitLines(text, source);
+  if (!lines) return lines.error();
+  DemandHistory h;
+  bool header = false;
+  size_t columns = 0;
+  for (const auto& line : *lines) {
+    if (Trim(line.text).empty()) continue;
+    auto fields = SplitCsv(line.text);
+    if (!fields) return InvalidInput(fmt::format("{}:{}: {}", source, line.number, fields.error().message));
+    for (auto& f : *fields) f = std::string(Trim(f));
+    if (!header) {
+      const std::vector<std::string> two{"month", "peak_kw"};
+      const std::vector<std::string> four{"month", "peak_kw", "over_contract", "pf_surcharge"};
+      if (*fields != two && *fields != four) {
+        return InvalidInput(fmt::format("{}:{}: expected the header 'month,peak_kw' or "
+                                        "'month,peak_kw,over_contract,pf_surcharge'",
+                                        source, line.number));
+      }
+      columns = fields->size();
+      header = true;
+      continue;
+    }
+    if (fields->size() != columns) {
+      return InvalidInput(fmt::format("{}:{}: expected {} fields", source, line.number, columns));
+    }
+    auto month = ParseMonth((*fields)[0]);
+    if (!month) return InvalidInput(fmt::format("{}:{}: {}", source, line.number, month.error().message));
+    auto kw = ParseFiniteDouble((*fields)[1]);
+    if (!kw || *kw < 0 || *kw != std::floor(*kw)) {
+      return InvalidInput(fmt::format("{}:{}: peak_kw '{}' must be a whole number of kW >= 0", source,
+                                      line.number, (*fields)[1]));
+    }
+    MonthDemand d{*month, static_cast<std::int64_t>(*kw), false, false};
+    if (columns == 4) {
+      for (int k = 2; k < 4; ++k) {
+        const auto& v = (*fields)[static_cast<size_t>(k)];
+        if (v != "0" && v != "1") {
+          return InvalidInput(fmt::format("{}:{}: '{}' must be 0 or 1", source, line.number, v));
+        }
+      }
+      d.over_contract = (*fields)[2] == "1";
+      d.pf_surcharge = (*fields)[3] == "1";
+    }
+    if (h.Find(*month) != nullptr) {
+      return InvalidInput(fmt::format("{}:{}: month {} is listed twice", source, line.number,
+                                      (*fields)[0]));
+    }
+    h.Record(d);
+  }
+  if (!header) return InvalidInput(fmt::format("{}: the file is empty", source));
+  return h;
+}
+
+std::string DemandHistory::FormatCsv() const {
+  std::string out = "month,peak_kw,over_contract,pf_surcharge\n";
+  for (const auto& [key, d] : months_) {
+    out += fmt::format("{},{},{},{}\n", FormatMonth(d.month), d.peak_kw, d.over_contract ? 1 : 0,
+                       d.pf_surcharge ? 1 : 0);
+  }
+  return out;
+}
+
+std::vector<Month> MonthsCovered(const PowerSeries& usage) {
+  std::vector<Month> months;
+  if (usage.empty()) return months;
+  const auto first = ToKst(usage.start()).date;
+  const auto last = ToKst(usage.end() - std::chrono::seconds{1}).date;
+  for (Month m = first.year() / first.month(); m <= last.year() / last.month(); m = AddMonths(m, 1)) {
+    months.push_back(m);
+  }
+  return months;
+}
+
+Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCalendar& calendar,
+                                       const BillRequest& request, Month month,
+                                       const DemandHistory& history) {
+  MEG_CHECK(request.usage != nullptr);
+  const PowerSeries& usage = *request.usage;
+  if (usage.step() != kInterval) {
+    return InvalidInput("the bill engine needs 15-minute data (the demand meter's interval, art. 6 "
+                        "no. 10)");
+  }
+  const double contract = request.contract_power.value();
+  if (!(contract >= 300.0) || contract > 10'000'000.0 || contract != std::floor(contract)) {
+    return InvalidInput(fmt::format(
+        "contract power {} kW: (을) tariffs need a whole number of kW of 300 or more (art. 57 ② 2, "
+        "art. 59 ② 2; below 300 kW the (갑) tariffs apply)",
+        contract));
+  }
+  MonthlyBill bill;
+  bill.month = month;
+  bill.tariff = request.tariff;
+  bill.contract_kw = static_cast<std::int64_t>(contract);
+  bill.days_in_month = DaysInMonth(month);
+
+  std::vector<Bucket> buckets;
+  std::int64_t basic_rate_day_sum = 0;  // Σ over billed days of the basic rate (milli-won/kW)
+  double peak = -1.0;
+  double max_any = -1.0;
+  // Power factor: sums of 30-minute power factors (art. 43 ② 1 나, 2 나).
+  double pf_lag_sum = 0, pf_lead_sum = 0;
+  int pf_lag_n = 0, pf_lead_n = 0;
+  std::optional<Date> first_day, last_day;
+  std::vector<std::string> missing_days;
+
+  const Date month_first = month / std::chrono::day{1};
+  for (int d = 0; d < bill.days_in_month; ++d) {
+    const Date date{sys_days{month_first} + std::chrono::days{d}};
+    const Timestamp day_start = FromKst(date);
+    const auto first_index = usage.IndexOf(day_start);
+    const auto last_index = usage.IndexOf(day_start + kInterval * (kIntervalsPerDay - 1));
+    size_t present = 0;
+    if (first_index && last_index) {
+      for (size_t i = *first_index; i <= *last_index; ++i) present += usage.at(i).has_value();
+    }
+    if (present == 0) {
+      // Count intervals of this day that exist at all (a partial day at the series' ends).
+      for (int s = 0; s < kIntervalsPerDay; ++s) {
+        const auto idx = usage.IndexOf(day_start + kInterval * s);
+        if (idx && usage.at(*idx)) ++present;
+      }
+      if (present == 0) {
+        missing_days.push_back(FormatDate(date));
+        continue;
+      }
+    }
+    if (present != static_cast<size_t>(kIntervalsPerDay)) {
+      return InvalidInput(fmt::format("{}: the usage data has {} of the day's 96 intervals; a bill "
+                                      "needs whole days (repair gaps or trim the file)",
+                                      FormatDate(date), present));
+    }
+    auto profile = ProfileDay(book, calendar, request.tariff, date);
+    if (!profile) return profile.error();
+    const DayProfile& p = *profile;
+    if (!first_day) first_day = date;
+    last_day = date;
+    ++bill.days_billed;
+    basic_rate_day_sum += p.rates->basic.milli_won();
+    bill.basic_rate = p.rates->basic;
+
+    // The registers this day feeds, per band and discount.
+    std::array<size_t, kIntervalsPerDay> bucket_of{};
+    for (int s = 0; s < kIntervalsPerDay; ++s) {
+      const Band b = p.energy_band[s];
+      const std::int32_t disc = p.discount_milli_pct[s];
+      size_t k = 0;
+      while (k < buckets.size() &&
+             !(buckets[k].rates == p.rates && buckets[k].band == b && buckets[k].discount == disc)) {
+        ++k;
+      }
+      if (k == buckets.size()) buckets.push_back(Bucket{p.rates, b, disc, 0});
+      bucket_of[s] = k;
+    }
+    const size_t base = *first_index;
+    for (int s = 0; s < kIntervalsPerDay; ++s) {
+      const double kw = usage.at(base + static_cast<size_t>(s))->value();
+      // Only import is billed; an interval's energy is its mean kW x 0.25 h, kept in micro-kWh.
+      if (kw > 0) buckets[bucket_of[s]].micro_kwh += std::llround(kw * 250'000.0);
+      if (p.demand_counts[s] && kw > peak) {
+        peak = kw;
+        bill.peak_at = usage.TimeAt(base + static_cast<size_t>(s));
+      }
+      max_any = std::max(max_any, kw);
+    }
+    if (request.kvar != nullptr) {
+      const auto kvar_base = request.kvar->IndexOf(day_start);
+      if (!kvar_base || !request.kvar->IndexOf(day_start + kInterval * (kIntervalsPerDay - 1))) {
+        return InvalidInput(fmt::format("{}: reactive power (kvar) is missing", FormatDate(date)));
+      }
+      for (int half = 0; half < kIntervalsPerDay / 2; ++half) {
+        const size_t i = base + static_cast<size_t>(half * 2);
+        const size_t j = *kvar_base + static_cast<size_t>(half * 2);
+        const auto q1 = request.kvar->at(j), q2 = request.kvar->at(j + 1);
+        if (!q1 || !q2) {
+          return InvalidInput(fmt::format("{}: reactive power (kvar) has gaps", FormatDate(date)));
+        }
+        const double kwh = (std::max(0.0, usage.at(i)->value()) + std::max(0.0, usage.at(i + 1)->value())) * 0.25;
+        const double kvarh = (*q1 + *q2) * 0.25;
+        if (kwh <= 0 && kvarh == 0) continue;  // no flow: no power factor to average
+        const double pf = 100.0 * kwh / std::hypot(kwh, kvarh);
+        const int minute = half * 30;
+        const bool day_hours = minute >= 8 * 60 && minute < 22 * 60;
+        if (day_hours) {
+          // 08-22 h: lagging PF, each 30-minute value held within [60, 97] (art. 43 ② 1 나);
+          // a leading value is not penalised by day and counts as the cap.
+          pf_lag_sum += kvarh >= 0 ? std::clamp(pf, 60.0, 97.0) : 97.0;
+          ++pf_lag_n;
+        } else {
+          // 22-08 h: leading PF, below 60 counts as 60, a lagging value as 100 (art. 43 ② 2 나).
+          pf_lead_sum += kvarh < 0 ? std::max(pf, 60.0) : 100.0;
+          ++pf_lead_n;
+        }
+      }
+    }
+  }
+  if (bill.days_billed == 0) {
+    return InvalidInput(fmt::format("{}: the usage data has no interval in this month",
+                                    FormatMonth(month)));
+  }
+  if (bill.days_billed < bill.days_in_month) {
+    if (!request.allow_partial) {
+      return InvalidInput(fmt::format(
+          "{}: the usage data covers {} of {} days (first missing: {}); pass whole months, choose "
+          "months with --months, or bill it prorated with --allow-partial",
+          FormatMonth(month), bill.days_billed, bill.days_in_month, missing_days.front()));
+    }
+    bill.notes.push_back(fmt::format("partial month: {} of {} days billed, basic charge prorated "
+                                     "by days (art. 80)",
+                                     bill.days_billed, bill.days_in_month));
+  }
+
+  // Energy registers, each rounded to 1 kWh (art. 7 ①), in band order.
+  std::sort(buckets.begin(), buckets.end(), [](const Bucket& a, const Bucket& b) {
+    if (a.rates != b.rates) return sys_days{a.rates->effective_from} < sys_days{b.rates->effective_from};
+    if (a.band != b.band) return a.band < b.band;
+    return a.discount < b.discount;
+  });
+  MilliWon energy_milli;
+  for (const Bucket& b : buckets) {
+    EnergyLine line;
+    line.band = b.band;
+    line.rates_from = b.rates->effective_from;
+    line.rate = b.rates->energy[static_cast<size_t>(SeasonOf(month.month()))][static_cast<size_t>(b.band)];
+    line.discount_milli_pct = b.discount;
+    line.kwh = MicroToKwh(b.micro_kwh);
+    const MilliWon gross = line.rate.Times(line.kwh);
+    line.amount = MilliWon(gross.value() - gross.value() * b.discount / 100'000);
+    energy_milli += line.amount;
+    bill.energy_kwh += line.kwh;
+    if (b.micro_kwh > 0 || b.discount == 0) bill.energy_lines.push_back(line);
+  }
+  bill.energy = energy_milli.TruncateToWon();
+
+  // 요금적용전력, art. 68 ①: the largest peak of the current month and of the demand months
+  // among the 11 before it, floored at 30 % of contract power.
+  bill.peak_kw = peak < 0 ? 0 : RoundHalfUpToUnit(peak);
+  bill.max_demand_kw = max_any < 0 ? 0 : RoundHalfUpToUnit(max_any);
+  bill.billing_demand_kw = bill.peak_kw;
+  bill.billing_demand_month = month;
+  std::vector<std::string> unknown;
+  for (int back = 11; back >= 1; --back) {
+    const Month m = AddMonths(month, -back);
+    if (!IsDemandMonth(m)) continue;
+    const MonthDemand* d = history.Find(m);
+    if (d == nullptr) {
+      unknown.push_back(FormatMonth(m));
+      continue;
+    }
+    if (d->peak_kw > bill.billing_demand_kw) {
+      bill.billing_demand_kw = d->peak_kw;
+      bill.billing_demand_month = m;
+    }
+  }
+  if (!unknown.empty()) {
+    std::string list;
+    for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
+    bill.notes.push_back(fmt::format("demand months {} are not in the history: their peaks could "
+                                     "raise the billing demand (seed them with --history)",
+                                     list));
+  }
+  // 30 % of contract power, rounded to 1 kW (art. 7 ①): contract x 3 / 10, half up.
+  const std::int64_t floor_kw = (bill.contract_kw * 3 + 5) / 10;
+  if (bill.billing_demand_kw < floor_kw) {
+    bill.billing_demand_kw = floor_kw;
+    bill.billing_demand_month.reset();
+    bill.floor_applied = true;
+  }
+
+  // 기본요금: billing demand x basic rate, by days when the rate or the billed days change within
+  // the month (art. 80).
+  const MilliWon basic_milli(bill.billing_demand_kw * basic_rate_day_sum / bill.days_in_month);
+  bill.basic = basic_milli.TruncateToWon();
+
+  // Power-factor adjustment of the basic charge (art. 43).
+  if (request.kvar != nullptr) {
+    auto lag_std = ChargeMilli(book, Charge::kPfLagStandardPct, *first_day, *last_day, "pf_lag_standard_pct");
+    auto lag_cap = ChargeMilli(book, Charge::kPfLagCapPct, *first_day, *last_day, "pf_lag_cap_pct");
+    auto lead_std = ChargeMilli(book, Charge::kPfLeadStandardPct, *first_day, *last_day, "pf_lead_standard_pct");
+    auto step = ChargeMilli(book, Charge::kPfStepPctOfBasic, *first_day, *last_day, "pf_step_pct_of_basic");
+    for (const auto* r : {&lag_std, &lag_cap, &lead_std, &step}) {
+      if (!*r) return r->error();
+    }
+    // Monthly means rounded to 1 % (art. 7 ①).
+    const int lag = pf_lag_n > 0 ? static_cast<int>(RoundHalfUpToUnit(pf_lag_sum / pf_lag_n)) : 100;
+    const int lead = pf_lead_n > 0 ? static_cast<int>(RoundHalfUpToUnit(pf_lead_sum / pf_lead_n)) : 100;
+    bill.pf_lag_pct = lag;
+    bill.pf_lead_pct = lead;
+    const std::int64_t lag_std_pct = *lag_std / 1000, lag_cap_pct = *lag_cap / 1000;
+    const std::int64_t lead_std_pct = *lead_std / 1000;
+    std::int64_t adj_milli_pct = 0;  // + surcharge, - discount, in thousandths of a percent
+    if (lag < lag_std_pct) adj_milli_pct += (lag_std_pct - lag) * *step;
+    if (lag > lag_std_pct) adj_milli_pct -= (std::min<std::int64_t>(lag, lag_cap_pct) - lag_std_pct) * *step;
+    if (lead < lead_std_pct) adj_milli_pct += (lead_std_pct - lead) * *step;
+    std::int64_t surcharge_milli_pct = 0;
+    if (lag < lag_std_pct) surcharge_milli_pct += (lag_std_pct - lag) * *step;
+    if (lead < lead_std_pct) surcharge_milli_pct += (lead_std_pct - lead) * *step;
+    bill.pf_surcharge_incurred = surcharge_milli_pct > 0;
+    if (surcharge_milli_pct > 0 && !history.PfSurchargeBefore(month)) {
+      // Art. 43 ③: the first month with a surcharge only announces it.
+      adj_milli_pct -= surcharge_milli_pct;
+      bill.notes.push_back(fmt::format("power-factor surcharge of {:.1f} % announced, not charged: "
+                                       "the first such month (art. 43 ③)",
+                                       static_cast<double>(surcharge_milli_pct) / 1000.0));
+    }
+    bill.pf_adjustment_pct = Percent::FromMilliPercent(adj_milli_pct);
+    bill.pf_adjustment = bill.pf_adjustment_pct.Of(bill.basic).TruncateToWon();
+  }
+
+  // 기후환경요금 and 연료비조정요금 on the metered kWh (art. 67 ② 2, 3).
+  auto climate = ChargeMilli(book, Charge::kClimateWonPerKwh, *first_day, *last_day, "climate_krw_per_kwh");
+  if (!climate) return climate.error();
+  bill.climate_rate = WonPerKwh::FromMilliWon(*climate);
+  bill.climate = bill.climate_rate.Times(bill.energy_kwh).TruncateToWon();
+  if (request.fuel_override) {
+    auto cap = ChargeMilli(book, Charge::kFuelCapWonPerKwh, *first_day, *last_day, "fuel_cap_krw_per_kwh");
+    if (!cap) return cap.error();
+    if (std::abs(request.fuel_override->milli_won()) > *cap) {
+      return InvalidInput(fmt::format("fuel-cost adjustment {} KRW/kWh is outside the ±{} KRW/kWh "
+                                      "cap (별표8)",
+                                      request.fuel_override->won(), static_cast<double>(*cap) / 1000.0));
+    }
+    bill.fuel_rate = *request.fuel_override;
+  } else {
+    const FuelAdjustment* fa = book.FuelOn(*first_day);
+    if (fa == nullptr) {
+      return NotFound(fmt::format("no fuel-cost adjustment rate is known for {} (quarter {}-Q{}); "
+                                  "add it to data/tariff/kepco/fuel_adjustment.csv or pass "
+                                  "--fuel-krw-per-kwh",
+                                  FormatMonth(month), static_cast<int>(month.year()),
+                                  (static_cast<unsigned>(month.month()) - 1) / 3 + 1));
+    }
+    bill.fuel_rate = fa->rate;
+  }
+  bill.fuel = bill.fuel_rate.Times(bill.energy_kwh).TruncateToWon();
+
+  // 초과사용부가금, art. 67-3 ③ ④: warned the first month, charged from the second.
+  if (bill.max_demand_kw > bill.contract_kw) {
+    const std::int64_t excess = bill.max_demand_kw - bill.contract_kw;
+    const int mult = OverContractMultiplierPct(excess, bill.contract_kw);
+    if (history.OverContractBefore(month)) {
+      bill.over_contract_multiplier_pct = mult;
+      bill.over_contract =
+          MilliWon(excess * bill.basic_rate.milli_won() * mult / 100).TruncateToWon();
+      bill.notes.push_back(fmt::format("demand {} exceeded contract power {} by {} kW: surcharge at "
+                                       "{} % of the basic rate (art. 67-3 ③)",
+                                       KwText(bill.max_demand_kw), KwText(bill.contract_kw), excess, mult));
+    } else {
+      bill.notes.push_back(fmt::format("demand {} exceeded contract power {} by {} kW: the first "
+                                       "such month is a warning; from the next one a {} % "
+                                       "surcharge applies (art. 67-3 ④)",
+                                       KwText(bill.max_demand_kw), KwText(bill.contract_kw), excess, mult));
+    }
+  }
+
+  bill.subtotal = bill.basic + bill.pf_adjustment + bill.energy + bill.climate + bill.fuel +
+                  bill.over_contract;
+  auto vat = ChargeMilli(book, Charge::kVatPct, *first_day, *last_day, "vat_pct");
+  if (!vat) return vat.error();
+  auto fund = ChargeMilli(book, Charge::kFundPct, *first_day, *last_day, "fund_pct");
+  if (!fund) return fund.error();
+  bill.vat_pct = Percent::FromMilliPercent(*vat);
+  bill.fund_pct = Percent::FromMilliPercent(*fund);
+  // VAT rounded to the won; the fund truncated below 10 won; the bill (VAT included) truncated
+  // below 10 won (art. 7 ②, 국고금관리법 47조).
+  bill.vat = bill.vat_pct.Of(bill.subtotal).RoundToWon();
+  bill.fund = Won(bill.fund_pct.Of(bill.subtotal).TruncateToWon().value() / 10 * 10);
+  bill.total = Won((bill.subtotal + bill.vat + bill.fund).value() / 10 * 10);
+  return bill;
+}
+
+Result<std::vector<MonthlyBill>> BillMonths(const TariffBook& book, const HolidayCalendar& calendar,
+                                            const BillRequest& request,
+                                            const std::vector<Month>& months,
+                                            DemandHistory& history) {
+  std::vector<MonthlyBill> bills;
+  bills.reserve(months.size());
+  for (const Month m : months) {
+    auto bill = ComputeMonthlyBill(book, calendar, request, m, history);
+    if (!bill) return bill.error();
+    history.Record(MonthDemand{m, bill->peak_kw, bill->max_demand_kw > bill->contract_kw,
+                               bill->pf_surcharge_incurred});
+    bills.push_back(std::move(*bill));
+  }
+  return bills;
+}
+
+}  // namespace meg

@@ -1,0 +1,508 @@
+#include "tariff/tariff_book.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "core/text.h"
+
+namespace meg {
+namespace {
+
+using std::chrono::sys_days;
+
+// A parsed CSV table: header names and rows of fields, each row with its line number.
+struct Table {
+  std::string name;
+  std::vector<std::string> header;
+  struct Row {
+    int line = 0;
+    std::vector<std::string> fields;
+  };
+  std::vector<Row> rows;
+
+  std::string Where(const Row& r) const { return fmt::format("{}:{}", name, r.line); }
+};
+
+Result<Table> ParseTable(const TariffFiles::File& file, const std::vector<std::string>& expected) {
+  auto lines = SplitLines(file.text, file.name);
+  if (!lines) return lines.error();
+  Table table{file.name, {}, {}};
+  for (const auto& line : *lines) {
+    const auto text = Trim(line.text);
+    if (text.empty() || text.front() == '#') continue;  // comments document the sources
+    auto fields = SplitCsv(text);
+    if (!fields) return InvalidInput(fmt::format("{}:{}: {}", file.name, line.number, fields.error().message));
+    for (auto& f : *fields) f = std::string(Trim(f));
+    if (table.header.empty()) {
+      if (*fields != expected) {
+        std::string want;
+        for (const auto& e : expected) want += (want.empty() ? "" : ",") + e;
+        return InvalidInput(fmt::format("{}:{}: expected the header '{}'", file.name, line.number, want));
+      }
+      table.header = *fields;
+      continue;
+    }
+    if (fields->size() != expected.size()) {
+      return InvalidInput(fmt::format("{}:{}: expected {} fields, found {}", file.name, line.number,
+                                      expected.size(), fields->size()));
+    }
+    table.rows.push_back(Table::Row{line.number, std::move(*fields)});
+  }
+  if (table.header.empty()) return InvalidInput(fmt::format("{}: the file has no header", file.name));
+  return table;
+}
+
+Result<TariffClass> ParseClass(std::string_view s) {
+  if (s == "일반용(을)" || s == "일반용전력(을)" || s == "general-eul") return TariffClass::kGeneralEul;
+  if (s == "산업용(을)" || s == "산업용전력(을)" || s == "industrial-eul") return TariffClass::kIndustrialEul;
+  return InvalidInput(fmt::format("unknown contract class '{}' (known: 일반용(을) general-eul, "
+                                  "산업용(을) industrial-eul)",
+                                  s));
+}
+
+Result<Voltage> ParseVoltage(std::string_view s) {
+  if (s == "고압A" || s == "high-a") return Voltage::kHighA;
+  if (s == "고압B" || s == "high-b") return Voltage::kHighB;
+  if (s == "고압C" || s == "high-c") return Voltage::kHighC;
+  return InvalidInput(fmt::format("unknown voltage '{}' (known: 고압A high-a, 고압B high-b, 고압C high-c)", s));
+}
+
+Result<RateOption> ParseOption(std::string_view s) {
+  if (s.starts_with("선택")) s.remove_prefix(std::string_view("선택").size());
+  if (s.starts_with("option-")) s.remove_prefix(7);
+  if (s == "I" || s == "Ⅰ" || s == "1" || s == "i") return RateOption::kI;
+  if (s == "II" || s == "Ⅱ" || s == "2" || s == "ii") return RateOption::kII;
+  if (s == "III" || s == "Ⅲ" || s == "3" || s == "iii") return RateOption::kIII;
+  return InvalidInput(fmt::format("unknown option '{}' (known: 선택I/II/III, I, II, III)", s));
+}
+
+Result<Season> ParseSeason(std::string_view s) {
+  if (s == "summer") return Season::kSummer;
+  if (s == "spring_fall") return Season::kSpringFall;
+  if (s == "winter") return Season::kWinter;
+  return InvalidInput(fmt::format("unknown season '{}' (summer, spring_fall, winter)", s));
+}
+
+Result<Band> ParseBand(std::string_view s) {
+  if (s == "off_peak") return Band::kOffPeak;
+  if (s == "mid") return Band::kMid;
+  if (s == "peak") return Band::kPeak;
+  return InvalidInput(fmt::format("unknown band '{}' (off_peak, mid, peak)", s));
+}
+
+// "HH:MM" on a 15-minute boundary, 00:00..24:00, as minutes of the day.
+Result<int> ParseClock(std::string_view s) {
+  if (s.size() != 5 || s[2] != ':') return InvalidInput(fmt::format("'{}' is not a time HH:MM", s));
+  const int h = (s[0] - '0') * 10 + (s[1] - '0');
+  const int m = (s[3] - '0') * 10 + (s[4] - '0');
+  if (h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0) || m % 15 != 0) {
+    return InvalidInput(fmt::format("'{}' is not a 15-minute boundary 00:00..24:00", s));
+  }
+  return h * 60 + m;
+}
+
+template <typename T>
+Status Into(Result<T> r, T& out, const std::string& where) {
+  if (!r) return InvalidInput(where + ": " + r.error().message);
+  out = *r;
+  return Ok{};
+}
+
+#define MEG_TRY(expr)              \
+  do {                             \
+    auto _st = (expr);             \
+    if (!_st) return _st.error();  \
+  } while (0)
+
+Result<std::vector<RateTable>> ParseRates(const TariffFiles::File& file) {
+  auto table = ParseTable(file, {"class", "voltage", "option", "effective_from", "season",
+                                 "basic_krw_per_kw", "offpeak_krw_per_kwh", "mid_krw_per_kwh",
+                                 "peak_krw_per_kwh", "source"});
+  if (!table) return table.error();
+  // (id, effective_from) -> table being filled, with the seasons seen.
+  std::map<std::pair<TariffId, int>, std::pair<RateTable, std::array<int, 3>>> versions;
+  for (const auto& row : table->rows) {
+    const auto where = table->Where(row);
+    const auto& f = row.fields;
+    TariffId id;
+    Date from;
+    Season season{};
+    WonPerKw basic;
+    std::array<WonPerKwh, 3> energy;
+    MEG_TRY(Into(ParseClass(f[0]), id.tariff_class, where));
+    MEG_TRY(Into(ParseVoltage(f[1]), id.voltage, where));
+    MEG_TRY(Into(ParseOption(f[2]), id.option, where));
+    MEG_TRY(Into(ParseDate(f[3]), from, where));
+    MEG_TRY(Into(ParseSeason(f[4]), season, where));
+    MEG_TRY(Into(WonPerKw::FromDecimal(f[5]), basic, where));
+    for (int b = 0; b < 3; ++b) {
+      MEG_TRY(Into(WonPerKwh::FromDecimal(f[6 + b]), energy[b], where));
+      if (energy[b].milli_won() <= 0) return InvalidInput(where + ": energy rates must be positive");
+    }
+    if (basic.milli_won() <= 0) return InvalidInput(where + ": the basic rate must be positive");
+    if (f[9].empty()) return InvalidInput(where + ": every row needs its source");
+    const int key_day = static_cast<int>(sys_days{from}.time_since_epoch().count());
+    auto& [rt, seen] = versions[{id, key_day}];
+    const auto s = static_cast<size_t>(season);
+    if (seen[s] != 0) {
+      return InvalidInput(fmt::format("{}: {} {} {} is listed twice for {} (first on line {})", where,
+                                      OfficialName(id), f[3], f[4], f[4], seen[s]));
+    }
+    if (seen[0] + seen[1] + seen[2] > 0 && rt.basic != basic) {
+      return InvalidInput(where + ": the basic rate differs between seasons of one table");
+    }
+    seen[s] = row.line;
+    rt.id = id;
+    rt.effective_from = from;
+    rt.basic = basic;
+    rt.energy[s] = energy;
+    if (rt.source.find(f[9]) == std::string::npos) rt.source += (rt.source.empty() ? "" : "; ") + f[9];
+  }
+  std::vector<RateTable> out;
+  for (auto& [key, value] : versions) {
+    const auto& [rt, seen] = value;
+    for (int s = 0; s < 3; ++s) {
+      if (seen[s] == 0) {
+        return InvalidInput(fmt::format("{}: {} from {} has no {} row", file.name, OfficialName(rt.id),
+                                        FormatDate(rt.effective_from),
+                                        SeasonName(static_cast<Season>(s))));
+      }
+    }
+    out.push_back(rt);
+  }
+  return out;  // map order: (id, effective_from) ascending
+}
+
+Result<std::vector<BandTable>> ParseBands(const TariffFiles::File& file) {
+  auto table = ParseTable(file, {"class", "effective_from", "season", "band", "from", "to", "source"});
+  if (!table) return table.error();
+  struct Fill {
+    BandTable table;
+    std::array<std::array<int, kIntervalsPerDay>, 3> line{};  // line that set each slot
+  };
+  std::map<std::pair<int, int>, Fill> versions;
+  for (const auto& row : table->rows) {
+    const auto where = table->Where(row);
+    const auto& f = row.fields;
+    TariffClass cls{};
+    Date from;
+    Season season{};
+    Band band{};
+    int lo = 0, hi = 0;
+    MEG_TRY(Into(ParseClass(f[0]), cls, where));
+    MEG_TRY(Into(ParseDate(f[1]), from, where));
+    MEG_TRY(Into(ParseSeason(f[2]), season, where));
+    MEG_TRY(Into(ParseBand(f[3]), band, where));
+    MEG_TRY(Into(ParseClock(f[4]), lo, where));
+    MEG_TRY(Into(ParseClock(f[5]), hi, where));
+    if (hi <= lo) return InvalidInput(where + ": 'to' must be after 'from' (split ranges over midnight)");
+    if (f[6].empty()) return InvalidInput(where + ": every row needs its source");
+    const int key_day = static_cast<int>(sys_days{from}.time_since_epoch().count());
+    auto& fill = versions[{static_cast<int>(cls), key_day}];
+    fill.table.tariff_class = cls;
+    fill.table.effective_from = from;
+    if (fill.table.source.find(f[6]) == std::string::npos) {
+      fill.table.source += (fill.table.source.empty() ? "" : "; ") + f[6];
+    }
+    const auto s = static_cast<size_t>(season);
+    for (int slot = lo / 15; slot < hi / 15; ++slot) {
+      if (fill.line[s][slot] != 0) {
+        return InvalidInput(fmt::format("{}: {:02d}:{:02d} is already in a band from line {}", where,
+                                        slot / 4, slot % 4 * 15, fill.line[s][slot]));
+      }
+      fill.line[s][slot] = row.line;
+      fill.table.slots[s][slot] = band;
+    }
+  }
+  std::vector<BandTable> out;
+  for (auto& [key, fill] : versions) {
+    for (int s = 0; s < 3; ++s) {
+      for (int slot = 0; slot < kIntervalsPerDay; ++slot) {
+        if (fill.line[s][slot] == 0) {
+          return InvalidInput(fmt::format("{}: {} from {}, {}: {:02d}:{:02d} is in no band", file.name,
+                                          ClassName(fill.table.tariff_class),
+                                          FormatDate(fill.table.effective_from),
+                                          SeasonName(static_cast<Season>(s)), slot / 4, slot % 4 * 15));
+        }
+      }
+    }
+    out.push_back(fill.table);
+  }
+  return out;
+}
+
+Result<Charge> ParseChargeName(std::string_view s) {
+  static const std::pair<std::string_view, Charge> kNames[] = {
+      {"climate_krw_per_kwh", Charge::kClimateWonPerKwh},
+      {"fuel_cap_krw_per_kwh", Charge::kFuelCapWonPerKwh},
+      {"fund_pct", Charge::kFundPct},
+      {"vat_pct", Charge::kVatPct},
+      {"pf_lag_standard_pct", Charge::kPfLagStandardPct},
+      {"pf_lag_cap_pct", Charge::kPfLagCapPct},
+      {"pf_lead_standard_pct", Charge::kPfLeadStandardPct},
+      {"pf_floor_pct", Charge::kPfFloorPct},
+      {"pf_step_pct_of_basic", Charge::kPfStepPctOfBasic},
+  };
+  for (const auto& [name, c] : kNames) {
+    if (s == name) return c;
+  }
+  return InvalidInput(fmt::format("unknown charge '{}'", s));
+}
+
+Status ParseCharges(const TariffFiles::File& file,
+                    std::array<std::vector<DatedValue>, static_cast<size_t>(Charge::kCount)>& out) {
+  auto table = ParseTable(file, {"name", "effective_from", "value", "source"});
+  if (!table) return table.error();
+  for (const auto& row : table->rows) {
+    const auto where = table->Where(row);
+    Charge c{};
+    Date from;
+    std::int64_t milli = 0;
+    MEG_TRY(Into(ParseChargeName(row.fields[0]), c, where));
+    MEG_TRY(Into(ParseDate(row.fields[1]), from, where));
+    MEG_TRY(Into(ParseThousandths(row.fields[2]), milli, where));
+    if (row.fields[3].empty()) return InvalidInput(where + ": every row needs its source");
+    out[static_cast<size_t>(c)].push_back(DatedValue{from, milli, row.fields[3]});
+  }
+  for (auto& v : out) {
+    std::sort(v.begin(), v.end(), [](const DatedValue& a, const DatedValue& b) {
+      return sys_days{a.effective_from} < sys_days{b.effective_from};
+    });
+  }
+  return Ok{};
+}
+
+Result<std::vector<FuelAdjustment>> ParseFuel(const TariffFiles::File& file) {
+  auto table = ParseTable(file, {"quarter", "krw_per_kwh", "source"});
+  if (!table) return table.error();
+  std::vector<FuelAdjustment> out;
+  for (const auto& row : table->rows) {
+    const auto where = table->Where(row);
+    const auto& q = row.fields[0];
+    const bool digits = q.size() == 7 && std::all_of(q.begin(), q.begin() + 4, [](char c) {
+      return c >= '0' && c <= '9';
+    });
+    if (!digits || q[4] != '-' || q[5] != 'Q' || q[6] < '1' || q[6] > '4') {
+      return InvalidInput(where + ": quarter '" + q + "' is not YYYY-Qn");
+    }
+    FuelAdjustment fa;
+    fa.year = std::stoi(q.substr(0, 4));
+    fa.quarter = q[6] - '0';
+    MEG_TRY(Into(WonPerKwh::FromDecimal(row.fields[1]), fa.rate, where));
+    fa.source = row.fields[2];
+    if (fa.source.empty()) return InvalidInput(where + ": every row needs its source");
+    out.push_back(fa);
+  }
+  return out;
+}
+
+Result<std::vector<EnergyDiscount>> ParseDiscounts(const TariffFiles::File& file) {
+  auto table = ParseTable(file, {"class", "effective_from", "effective_to", "season", "days", "from",
+                                 "to", "discount_pct", "source"});
+  if (!table) return table.error();
+  std::vector<EnergyDiscount> out;
+  for (const auto& row : table->rows) {
+    const auto where = table->Where(row);
+    const auto& f = row.fields;
+    EnergyDiscount d;
+    MEG_TRY(Into(ParseClass(f[0]), d.tariff_class, where));
+    MEG_TRY(Into(ParseDate(f[1]), d.effective_from, where));
+    MEG_TRY(Into(ParseDate(f[2]), d.effective_to, where));
+    MEG_TRY(Into(ParseSeason(f[3]), d.season, where));
+    d.saturday = f[4].find("saturday") != std::string::npos;
+    d.sunday_holiday = f[4].find("sunday_holiday") != std::string::npos;
+    if (!d.saturday && !d.sunday_holiday) {
+      return InvalidInput(where + ": days must name saturday and/or sunday_holiday");
+    }
+    MEG_TRY(Into(ParseClock(f[5]), d.from_minute, where));
+    MEG_TRY(Into(ParseClock(f[6]), d.to_minute, where));
+    MEG_TRY(Into(Percent::FromDecimal(f[7]), d.discount, where));
+    if (d.discount.milli_percent() <= 0 || d.discount.milli_percent() > 100'000) {
+      return InvalidInput(where + ": discount_pct must be in (0, 100]");
+    }
+    d.source = f[8];
+    if (d.source.empty()) return InvalidInput(where + ": every row needs its source");
+    out.push_back(d);
+  }
+  return out;
+}
+
+std::vector<std::string> SplitName(std::string_view name) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : name) {
+    if (c == ' ' || c == '/' || c == '\t') {
+      if (!cur.empty()) parts.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  if (!cur.empty()) parts.push_back(std::move(cur));
+  return parts;
+}
+
+}  // namespace
+
+Season SeasonOf(std::chrono::month m) {
+  const unsigned mm = static_cast<unsigned>(m);
+  if (mm >= 6 && mm <= 8) return Season::kSummer;
+  if ((mm >= 3 && mm <= 5) || mm == 9 || mm == 10) return Season::kSpringFall;
+  return Season::kWinter;
+}
+
+std::string_view SeasonName(Season s) {
+  switch (s) {
+    case Season::kSummer: return "summer";
+    case Season::kSpringFall: return "spring_fall";
+    case Season::kWinter: return "winter";
+  }
+  return "?";
+}
+
+std::string_view BandName(Band b) {
+  switch (b) {
+    case Band::kOffPeak: return "off-peak";
+    case Band::kMid: return "mid-peak";
+    case Band::kPeak: return "peak";
+  }
+  return "?";
+}
+
+std::string_view BandNameKo(Band b) {
+  switch (b) {
+    case Band::kOffPeak: return "경부하";
+    case Band::kMid: return "중간부하";
+    case Band::kPeak: return "최대부하";
+  }
+  return "?";
+}
+
+std::string ClassName(TariffClass c) {
+  return c == TariffClass::kGeneralEul ? "일반용(을)" : "산업용(을)";
+}
+
+std::string OfficialName(TariffId id) {
+  static const char* kVoltage[] = {"고압A", "고압B", "고압C"};
+  static const char* kOption[] = {"선택I", "선택II", "선택III"};
+  return fmt::format("{} {} {}", ClassName(id.tariff_class), kVoltage[static_cast<int>(id.voltage)],
+                     kOption[static_cast<int>(id.option)]);
+}
+
+std::string AsciiAlias(TariffId id) {
+  static const char* kVoltage[] = {"high-a", "high-b", "high-c"};
+  static const char* kOption[] = {"I", "II", "III"};
+  return fmt::format("{} {} {}",
+                     id.tariff_class == TariffClass::kGeneralEul ? "general-eul" : "industrial-eul",
+                     kVoltage[static_cast<int>(id.voltage)], kOption[static_cast<int>(id.option)]);
+}
+
+Result<TariffBook> TariffBook::Parse(const TariffFiles& files) {
+  TariffBook book;
+  auto rates = ParseRates(files.rates);
+  if (!rates) return rates.error();
+  book.rates_ = std::move(*rates);
+  auto bands = ParseBands(files.bands);
+  if (!bands) return bands.error();
+  book.bands_ = std::move(*bands);
+  MEG_TRY(ParseCharges(files.charges, book.charges_));
+  auto fuel = ParseFuel(files.fuel);
+  if (!fuel) return fuel.error();
+  book.fuel_ = std::move(*fuel);
+  auto discounts = ParseDiscounts(files.discounts);
+  if (!discounts) return discounts.error();
+  book.discounts_ = std::move(*discounts);
+  for (const auto& fa : book.fuel_) {
+    const Date d = std::chrono::year{fa.year} / std::chrono::month{static_cast<unsigned>(fa.quarter * 3 - 2)} / 1;
+    const auto cap = book.ChargeOn(Charge::kFuelCapWonPerKwh, d);
+    if (!cap) {
+      return InvalidInput(fmt::format("{}: no fuel_cap_krw_per_kwh in force for {}-Q{}",
+                                      files.fuel.name, fa.year, fa.quarter));
+    }
+    if (fa.rate.milli_won() > cap->milli || fa.rate.milli_won() < -cap->milli) {
+      return InvalidInput(fmt::format("{}: {}-Q{} rate {} is outside the ±{} KRW/kWh cap (별표8)",
+                                      files.fuel.name, fa.year, fa.quarter, fa.rate.won(),
+                                      static_cast<double>(cap->milli) / 1000.0));
+    }
+  }
+  return book;
+}
+
+Result<TariffId> TariffBook::FindTariff(std::string_view name) const {
+  const auto parts = SplitName(name);
+  if (parts.size() != 3) {
+    return InvalidInput(fmt::format("tariff '{}' must name class, voltage and option, e.g. "
+                                    "\"일반용(을) 고압A 선택III\" or \"general-eul high-a III\" "
+                                    "(see meg bill --list-tariffs)",
+                                    name));
+  }
+  TariffId id;
+  auto cls = ParseClass(parts[0]);
+  if (!cls) return cls.error();
+  auto voltage = ParseVoltage(parts[1]);
+  if (!voltage) return voltage.error();
+  auto option = ParseOption(parts[2]);
+  if (!option) return option.error();
+  id = TariffId{*cls, *voltage, *option};
+  const bool known = std::any_of(rates_.begin(), rates_.end(), [&](const RateTable& r) { return r.id == id; });
+  if (!known) {
+    return NotFound(fmt::format("no rate table for {} (see meg bill --list-tariffs)", OfficialName(id)));
+  }
+  return id;
+}
+
+std::vector<TariffId> TariffBook::Tariffs() const {
+  std::vector<TariffId> ids;
+  for (const auto& r : rates_) {
+    if (ids.empty() || !(ids.back() == r.id)) ids.push_back(r.id);
+  }
+  return ids;
+}
+
+const RateTable* TariffBook::RatesOn(TariffId id, Date d) const {
+  const RateTable* found = nullptr;
+  for (const auto& r : rates_) {
+    if (r.id == id && sys_days{r.effective_from} <= sys_days{d}) found = &r;
+  }
+  return found;
+}
+
+const BandTable* TariffBook::BandsOn(TariffClass c, Date d) const {
+  const BandTable* found = nullptr;
+  for (const auto& b : bands_) {
+    if (b.tariff_class == c && sys_days{b.effective_from} <= sys_days{d}) found = &b;
+  }
+  return found;
+}
+
+std::vector<const EnergyDiscount*> TariffBook::DiscountsOn(TariffClass c, Date d) const {
+  std::vector<const EnergyDiscount*> out;
+  for (const auto& x : discounts_) {
+    if (x.tariff_class == c && sys_days{x.effective_from} <= sys_days{d} &&
+        sys_days{d} <= sys_days{x.effective_to} && x.season == SeasonOf(d.month())) {
+      out.push_back(&x);
+    }
+  }
+  return out;
+}
+
+std::optional<DatedValue> TariffBook::ChargeOn(Charge c, Date d) const {
+  std::optional<DatedValue> found;
+  for (const auto& v : charges_[static_cast<size_t>(c)]) {
+    if (sys_days{v.effective_from} <= sys_days{d}) found = v;
+  }
+  return found;
+}
+
+const FuelAdjustment* TariffBook::FuelOn(Date d) const {
+  const int year = static_cast<int>(d.year());
+  const int quarter = (static_cast<int>(static_cast<unsigned>(d.month())) - 1) / 3 + 1;
+  for (const auto& f : fuel_) {
+    if (f.year == year && f.quarter == quarter) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace meg

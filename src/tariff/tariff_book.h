@@ -1,0 +1,151 @@
+// TariffBook: the KEPCO tariff tables, loaded from data files (data/tariff/kepco/*.csv), each
+// row with its effective date and source. Answers "which rates, hour bands and levies are in
+// force on this date for this tariff". Immutable after parsing; safe to share between threads.
+//
+//   auto book = TariffBook::Parse(files);                       // files: TariffFiles
+//   auto id = book->FindTariff("일반용(을) 고압A 선택III");      // or "general-eul high-a III"
+//   const RateTable* rates = book->RatesOn(*id, date);            // nullptr if none in force
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "core/time.h"
+#include "core/units.h"
+
+namespace meg {
+
+// 계약종별 (contract class), supply terms art. 57 (일반용), art. 59 (산업용); (을) = contract
+// power of 300 kW or more.
+enum class TariffClass { kGeneralEul, kIndustrialEul };
+// 공급전압: 고압A 3.3-66 kV, 고압B 154 kV, 고압C 345 kV and above (산업용 only).
+enum class Voltage { kHighA, kHighB, kHighC };
+// 선택요금 I/II/III, supply terms art. 67 ⑦.
+enum class RateOption { kI, kII, kIII };
+
+// 계절 (season), supply terms art. 67 ⑧ and 별표3: summer 6/1-8/31, spring/fall 3/1-5/31 and
+// 9/1-10/31, winter 11/1-end of Feb.
+enum class Season { kSummer = 0, kSpringFall = 1, kWinter = 2 };
+// 시간대 (load band): 경부하 off-peak, 중간부하 mid-peak, 최대부하 peak.
+enum class Band { kOffPeak = 0, kMid = 1, kPeak = 2 };
+
+Season SeasonOf(std::chrono::month m);
+std::string_view SeasonName(Season s);      // "summer"
+std::string_view BandName(Band b);          // "off-peak"
+std::string_view BandNameKo(Band b);        // "경부하"
+
+struct TariffId {
+  TariffClass tariff_class = TariffClass::kGeneralEul;
+  Voltage voltage = Voltage::kHighA;
+  RateOption option = RateOption::kI;
+  auto operator<=>(const TariffId&) const = default;
+};
+std::string OfficialName(TariffId id);  // "일반용(을) 고압A 선택III"
+std::string AsciiAlias(TariffId id);    // "general-eul high-a III"
+std::string ClassName(TariffClass c);   // "일반용(을)"
+
+// One rate table version (별표1 월간 전기요금표) for one tariff, in force from `effective_from`
+// until the next version of the same tariff.
+struct RateTable {
+  TariffId id;
+  Date effective_from;
+  WonPerKw basic;                                      // 기본요금, per kW of billing demand
+  std::array<std::array<WonPerKwh, 3>, 3> energy{};    // [Season][Band] 전력량요금
+  std::string source;                                  // where each number comes from
+};
+
+// One hour-band table version (별표3 계절별·시간대별 구분표) for one class: the band of each
+// 15-minute slot of a weekday, per season.
+struct BandTable {
+  TariffClass tariff_class = TariffClass::kGeneralEul;
+  Date effective_from;
+  std::array<std::array<Band, kIntervalsPerDay>, 3> slots{};  // [Season][slot]
+  std::string source;
+};
+
+// An energy-charge discount on some days and hours (2026 reform: 산업용(을) spring/fall weekend and
+// holiday 11-14 h, 50 %).
+struct EnergyDiscount {
+  TariffClass tariff_class = TariffClass::kIndustrialEul;
+  Date effective_from;
+  Date effective_to;  // inclusive
+  Season season = Season::kSpringFall;
+  bool saturday = false;
+  bool sunday_holiday = false;
+  int from_minute = 0;  // [from, to) minutes of the KST day
+  int to_minute = 0;
+  Percent discount;
+  std::string source;
+};
+
+// A dated scalar: a levy rate or rule parameter in force from a date (charges.csv).
+struct DatedValue {
+  Date effective_from;
+  std::int64_t milli = 0;  // value in thousandths of its unit
+  std::string source;
+};
+
+// Names of the dated parameters in charges.csv and their units.
+enum class Charge {
+  kClimateWonPerKwh,       // 기후환경요금 단가 (별표7)
+  kFuelCapWonPerKwh,       // 연료비조정단가 상하한 (별표8)
+  kFundPct,                // 전력산업기반기금 rate (전기사업법 시행령 36조)
+  kVatPct,                 // 부가가치세
+  kPfLagStandardPct,       // 지상역률 기준 (art. 43 ② 1)
+  kPfLagCapPct,            // 지상역률 감액 상한
+  kPfLeadStandardPct,      // 진상역률 기준 (art. 43 ② 2)
+  kPfFloorPct,             // 역률 하한 (60 %)
+  kPfStepPctOfBasic,       // 기본요금 % per 1 %-point of PF (0.2)
+  kCount
+};
+
+// Fuel-cost adjustment (연료비조정단가) for one calendar quarter.
+struct FuelAdjustment {
+  int year = 0;
+  int quarter = 0;  // 1..4
+  WonPerKwh rate;
+  std::string source;
+};
+
+// The text of each data file and the name to cite in errors.
+struct TariffFiles {
+  struct File {
+    std::string name;
+    std::string text;
+  };
+  File rates, bands, charges, fuel, discounts;
+};
+
+class TariffBook {
+ public:
+  static Result<TariffBook> Parse(const TariffFiles& files);
+
+  // Resolves a tariff name: the official Korean name ("일반용(을) 고압A 선택III", also 선택Ⅲ,
+  // 선택3) or the ASCII alias ("general-eul high-a III"); parts separated by spaces or '/'.
+  Result<TariffId> FindTariff(std::string_view name) const;
+  // Every tariff with at least one rate table, in a stable order.
+  std::vector<TariffId> Tariffs() const;
+
+  const RateTable* RatesOn(TariffId id, Date d) const;
+  const BandTable* BandsOn(TariffClass c, Date d) const;
+  // The discount in force for (class, date, season), if any; at most one per slot.
+  std::vector<const EnergyDiscount*> DiscountsOn(TariffClass c, Date d) const;
+  std::optional<DatedValue> ChargeOn(Charge c, Date d) const;
+  const FuelAdjustment* FuelOn(Date d) const;
+
+  const std::vector<RateTable>& rate_tables() const { return rates_; }
+  const std::vector<BandTable>& band_tables() const { return bands_; }
+
+ private:
+  std::vector<RateTable> rates_;      // sorted by (id, effective_from)
+  std::vector<BandTable> bands_;      // sorted by (class, effective_from)
+  std::vector<EnergyDiscount> discounts_;
+  std::array<std::vector<DatedValue>, static_cast<size_t>(Charge::kCount)> charges_;
+  std::vector<FuelAdjustment> fuel_;
+};
+
+}  // namespace meg
