@@ -1,0 +1,115 @@
+// End-to-end tests of `meg bill`: the real binary on files, as a user runs it.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/time.h"
+
+namespace meg {
+namespace {
+
+struct MegRun {
+  int exit_code = 0;
+  std::string out;  // stdout and stderr together
+};
+
+MegRun Meg(const std::string& args) {
+  const std::string cmd = std::string(MEG_TEST_BINARY_DIR) + "/src/meg " + args + " 2>&1";
+  MegRun run;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return {-1, "popen failed"};
+  char buf[4096];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) run.out.append(buf, n);
+  const int status = pclose(p);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+class BillCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           fmt::format("meg_bill_test_{}", ::testing::UnitTest::GetInstance()->random_seed());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // October 2024 at a flat `kw`, as usage CSV.
+  std::string WriteOctober(const std::string& name, double kw) {
+    const auto path = (dir_ / name).string();
+    std::ofstream out(path);
+    out << "timestamp,kW\n";
+    const Timestamp start = StartOfKstMonth(std::chrono::year{2024} / 10);
+    for (int i = 0; i < 31 * 96; ++i) out << FormatKst(start + kInterval * i) << "," << kw << "\n";
+    return path;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(BillCommandTest, ListsTariffsWithAliases) {
+  const MegRun r = Meg("bill --list-tariffs");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("일반용(을) 고압A 선택III"), std::string::npos);
+  EXPECT_NE(r.out.find("general-eul high-a III"), std::string::npos);
+  EXPECT_NE(r.out.find("industrial-eul high-c I"), std::string::npos);
+}
+
+// The flat 500 kW October of the bill engine's hand calculation, through the CLI: total
+// 55,707,070 KRW (see tests/tariff/bill_test.cc for the arithmetic).
+TEST_F(BillCommandTest, PrintsTheBillLineByLineAndAsJson) {
+  const auto usage = WriteOctober("oct.csv", 500);
+  const MegRun text = Meg(fmt::format("bill --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000", usage));
+  ASSERT_EQ(text.exit_code, 0) << text.out;
+  for (const char* line : {"기본요금 basic charge", "전력량요금 energy charge", "기후환경요금", "연료비조정요금",
+                           "부가가치세 VAT", "전력산업기반기금", "청구금액 total billed", "55,707,070 KRW",
+                           "요금적용전력 billing demand"}) {
+    EXPECT_NE(text.out.find(line), std::string::npos) << line << "\n" << text.out;
+  }
+  const MegRun json = Meg(fmt::format("bill --usage {} --tariff \"general-eul high-a I\" --contract-kw 1000 --json", usage));
+  ASSERT_EQ(json.exit_code, 0) << json.out;
+  const auto j = nlohmann::json::parse(json.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << json.out;
+  EXPECT_EQ(j["total_krw"], 55'707'070);
+  EXPECT_EQ(j["months"][0]["billing_demand_kw"], 500);
+  EXPECT_EQ(j["months"][0]["energy_kwh"], 372'000);
+}
+
+TEST_F(BillCommandTest, BadInputGetsAClearErrorAndExitCode2) {
+  const auto path = (dir_ / "bad.csv").string();
+  std::ofstream(path) << "timestamp,kW\n2024-10-01T00:00:00+09:00,500\n2024-10-01T00:15:00+09:00,oops\n";
+  const MegRun r = Meg(fmt::format("bill --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000", path));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find(path + ":3: kW 'oops' is not a number"), std::string::npos) << r.out;
+  const MegRun tariff = Meg(fmt::format("bill --usage {} --tariff \"주택용 저압\" --contract-kw 1000", path));
+  EXPECT_EQ(tariff.exit_code, 2);
+  EXPECT_NE(tariff.out.find("--list-tariffs"), std::string::npos) << tariff.out;
+  const MegRun missing = Meg("bill --usage /nonexistent.csv --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.out.find("/nonexistent.csv: no such file"), std::string::npos) << missing.out;
+}
+
+TEST_F(BillCommandTest, HistorySeedsTheRatchetAndIsSaved) {
+  const auto usage = WriteOctober("oct.csv", 500);
+  const auto history = (dir_ / "history.csv").string();
+  std::ofstream(history) << "month,peak_kw\n2024-08,900\n";
+  const auto saved = (dir_ / "saved.csv").string();
+  const MegRun r = Meg(fmt::format("bill --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000 "
+                                "--history {} --save-history {} --json",
+                                usage, history, saved));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["months"][0]["billing_demand_kw"], 900);
+  EXPECT_EQ(j["months"][0]["billing_demand_month"], "2024-08");
+  std::ifstream in(saved);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "month,peak_kw,over_contract,pf_surcharge\n2024-08,900,0,0\n2024-10,500,0,0\n");
+}
+
+}  // namespace
+}  // namespace meg
