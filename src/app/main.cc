@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/bill_command.h"
+#include "app/convert_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"OpenMEG: micro energy grid control center"};
@@ -9,6 +10,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "meg 0.1.0");
   int exit_code = 0;
   meg::AddBillCommand(app, &exit_code);
+  meg::AddConvertCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

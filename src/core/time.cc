@@ -42,11 +42,11 @@ Result<Date> ParseDate(std::string_view text) {
   int y = 0, mo = 0, d = 0;
   if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !ParseInt(text.substr(0, 4), y) ||
       !ParseInt(text.substr(5, 2), mo) || !ParseInt(text.substr(8, 2), d)) {
-    return InvalidInput("'" + std::string(text) + "' is not a date YYYY-MM-DD");
+    return InvalidInput(fmt::format("'{}' is not a date YYYY-MM-DD", text));
   }
   const Date date{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(mo)},
                   std::chrono::day{static_cast<unsigned>(d)}};
-  if (!date.ok()) return InvalidInput("'" + std::string(text) + "' is not a calendar date");
+  if (!date.ok()) return InvalidInput(fmt::format("'{}' is not a calendar date", text));
   return date;
 }
 
@@ -54,7 +54,7 @@ Result<Month> ParseMonth(std::string_view text) {
   int y = 0, mo = 0;
   if (text.size() != 7 || text[4] != '-' || !ParseInt(text.substr(0, 4), y) ||
       !ParseInt(text.substr(5, 2), mo) || mo < 1 || mo > 12) {
-    return InvalidInput("'" + std::string(text) + "' is not a month YYYY-MM");
+    return InvalidInput(fmt::format("'{}' is not a month YYYY-MM", text));
   }
   return Month{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(mo)}};
 }
@@ -62,8 +62,9 @@ Result<Month> ParseMonth(std::string_view text) {
 Result<Timestamp> ParseIso8601(std::string_view text) {
   const std::string original(text);
   auto bad = [&](const char* why) {
-    return InvalidInput("timestamp '" + original + "' " + why +
-                        " (expected ISO 8601 with offset, e.g. 2024-08-12T14:00:00+09:00)");
+    return InvalidInput(fmt::format(
+        "timestamp '{}' {} (expected ISO 8601 with offset, e.g. 2024-08-12T14:00:00+09:00)", original,
+        why));
   };
   if (text.size() < 16) return bad("is too short");
   auto date = ParseDate(text.substr(0, 10));

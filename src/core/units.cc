@@ -2,12 +2,14 @@
 
 #include <string>
 
+#include <fmt/format.h>
+
 namespace meg {
 
 Result<std::int64_t> ParseThousandths(std::string_view text) {
   const std::string original(text);
   auto bad = [&](const char* why) {
-    return InvalidInput("'" + original + "' is not a decimal number (" + why + ")");
+    return InvalidInput(fmt::format("'{}' is not a decimal number ({})", original, why));
   };
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
