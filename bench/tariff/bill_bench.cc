@@ -34,16 +34,8 @@ const Fixture& GetFixture() {
   static const Fixture* f = [] {
     auto* fx = new Fixture;
     const std::string dir = std::string(MEG_BENCH_DATA_DIR) + "/tariff/kepco";
-    TariffFiles files;
-    const std::pair<TariffFiles::File*, const char*> parts[] = {
-        {&files.rates, "rates.csv"},     {&files.bands, "bands.csv"},
-        {&files.charges, "charges.csv"}, {&files.fuel, "fuel_adjustment.csv"},
-        {&files.discounts, "discounts.csv"}};
-    for (const auto& [file, name] : parts) {
-      file->name = dir + "/" + name;
-      file->text = OrDie(ReadTextFile(file->name), "tariff file");
-    }
-    fx->book = OrDie(TariffBook::Parse(files), "tariff book");
+    fx->book = OrDie(TariffBook::Load(dir, [](const std::string& p) { return ReadTextFile(p); }),
+                     "tariff book");
     const std::string shared = MEG_BENCH_SHARED_DIR;
     const std::string cal = shared + "/data/calendar/kr_public_holidays_2018-2027.csv";
     fx->calendar = OrDie(HolidayCalendar::Parse(OrDie(ReadTextFile(cal), "calendar"), cal), "calendar");

@@ -22,18 +22,7 @@ std::string DefaultCalendarPath() {
 }
 
 Result<TariffBook> LoadTariffBook(const std::string& dir) {
-  TariffFiles files;
-  const std::pair<TariffFiles::File*, const char*> parts[] = {
-      {&files.rates, "rates.csv"},     {&files.bands, "bands.csv"},
-      {&files.charges, "charges.csv"}, {&files.fuel, "fuel_adjustment.csv"},
-      {&files.discounts, "discounts.csv"}};
-  for (const auto& [file, name] : parts) {
-    file->name = dir + "/" + name;
-    auto text = ReadTextFile(file->name);
-    if (!text) return text.error();
-    file->text = std::move(*text);
-  }
-  return TariffBook::Parse(files);
+  return TariffBook::Load(dir, [](const std::string& path) { return ReadTextFile(path); });
 }
 
 Result<HolidayCalendar> LoadCalendar(const std::string& path) {

@@ -430,6 +430,21 @@ Result<TariffBook> TariffBook::Parse(const TariffFiles& files) {
   return book;
 }
 
+Result<TariffBook> TariffBook::Load(const std::string& dir, const ReadFileFn& read) {
+  TariffFiles files;
+  const std::pair<TariffFiles::File*, const char*> parts[] = {
+      {&files.rates, "rates.csv"},     {&files.bands, "bands.csv"},
+      {&files.charges, "charges.csv"}, {&files.fuel, "fuel_adjustment.csv"},
+      {&files.discounts, "discounts.csv"}};
+  for (const auto& [file, name] : parts) {
+    file->name = dir + "/" + name;
+    auto text = read(file->name);
+    if (!text) return text.error();
+    file->text = std::move(*text);
+  }
+  return Parse(files);
+}
+
 Result<TariffId> TariffBook::FindTariff(std::string_view name) const {
   const auto parts = SplitName(name);
   if (parts.size() != 3) {

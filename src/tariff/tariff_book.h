@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -120,9 +121,16 @@ struct TariffFiles {
   File rates, bands, charges, fuel, discounts;
 };
 
+// Reads a whole file by path: the file-system seam (io::ReadTextFile in production, a map of
+// strings in tests).
+using ReadFileFn = std::function<Result<std::string>(const std::string& path)>;
+
 class TariffBook {
  public:
   static Result<TariffBook> Parse(const TariffFiles& files);
+  // Reads rates.csv, bands.csv, charges.csv, fuel_adjustment.csv and discounts.csv from `dir`
+  // with `read` and parses them.
+  static Result<TariffBook> Load(const std::string& dir, const ReadFileFn& read);
 
   // Resolves a tariff name: the official Korean name ("일반용(을) 고압A 선택III", also 선택Ⅲ,
   // 선택3) or the ASCII alias ("general-eul high-a III"); parts separated by spaces or '/'.

@@ -1,4 +1,6 @@
 // End-to-end tests of `meg bill`: the real binary on files, as a user runs it.
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -33,8 +35,10 @@ MegRun Meg(const std::string& args) {
 class BillCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // One directory per test and process: CTest runs tests in parallel.
     dir_ = std::filesystem::temp_directory_path() /
-           fmt::format("meg_bill_test_{}", ::testing::UnitTest::GetInstance()->random_seed());
+           fmt::format("meg_bill_test_{}_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+                       getpid());
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

@@ -1,5 +1,7 @@
 #include "tariff/tariff_book.h"
 
+#include <map>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -139,6 +141,32 @@ TEST(TariffBookTest, RejectsBadTablesNamingFileAndLine) {
     EXPECT_NE(book.error().message.find(c.expect), std::string::npos)
         << c.what << ": " << book.error().message;
   }
+}
+
+}  // namespace
+}  // namespace meg
+
+namespace meg {
+namespace {
+
+// The file-system seam: Load reads through the function it is given, and a missing file is an
+// error naming it.
+TEST(TariffBookTest, LoadReadsThroughTheSeam) {
+  const TariffFiles minimal = MinimalFiles();
+  std::map<std::string, std::string> files = {
+      {"t/rates.csv", minimal.rates.text},     {"t/bands.csv", minimal.bands.text},
+      {"t/charges.csv", minimal.charges.text}, {"t/fuel_adjustment.csv", minimal.fuel.text},
+      {"t/discounts.csv", minimal.discounts.text}};
+  auto read = [&](const std::string& path) -> Result<std::string> {
+    const auto it = files.find(path);
+    if (it == files.end()) return NotFound(path + ": no such file");
+    return it->second;
+  };
+  ASSERT_TRUE(TariffBook::Load("t", read));
+  files.erase("t/bands.csv");
+  auto missing = TariffBook::Load("t", read);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message, "t/bands.csv: no such file");
 }
 
 }  // namespace

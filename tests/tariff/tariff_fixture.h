@@ -15,16 +15,7 @@ namespace meg::testing {
 
 inline TariffBook LoadShippedBook() {
   const std::string dir = std::string(MEG_TEST_DATA_DIR) + "/tariff/kepco";
-  TariffFiles files;
-  const std::pair<TariffFiles::File*, const char*> parts[] = {
-      {&files.rates, "rates.csv"},     {&files.bands, "bands.csv"},
-      {&files.charges, "charges.csv"}, {&files.fuel, "fuel_adjustment.csv"},
-      {&files.discounts, "discounts.csv"}};
-  for (const auto& [file, name] : parts) {
-    file->name = dir + "/" + name;
-    file->text = ReadTextFile(file->name).value();
-  }
-  auto book = TariffBook::Parse(files);
+  auto book = TariffBook::Load(dir, [](const std::string& p) { return ReadTextFile(p); });
   if (!book) ADD_FAILURE() << book.error().message;
   return std::move(book).value();
 }
