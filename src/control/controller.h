@@ -1,0 +1,53 @@
+// The controller interface shared by the year simulation and the live control loop: each cycle
+// a controller sees a frozen SiteImage and returns Setpoints; SafetyLimits (control/limits.h)
+// then clamps them, in one place, before anything reaches a device.
+// Controllers are used from the control thread only; they may keep state between cycles.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/time.h"
+#include "core/units.h"
+#include "tariff/tariff_book.h"
+
+namespace meg {
+
+// What a controller knows at the start of one interval. Signs: load + consumption, PV +
+// production, battery + discharge / - charge, grid + import / - export.
+struct SiteImage {
+  Timestamp start;                 // interval start
+  Hours dt{0.25};
+  Kilowatts load;                  // mean consumption expected over the interval
+  Kilowatts pv_available;          // mean PV production available over the interval
+  bool has_battery = false;
+  double soc_pct = 0;
+  Kilowatts battery_max_discharge; // within the battery's own limits for dt (>= 0)
+  Kilowatts battery_max_charge;    // magnitude (>= 0)
+  Kilowatts battery_discharge_rating;      // nameplate discharge power
+  KilowattHours battery_deliverable_full;  // AC energy a full window (min..max SoC) delivers
+  Band band = Band::kOffPeak;      // energy band of the interval (after Saturday/holiday rules)
+  bool demand_counts = false;      // the interval's demand counts for 요금적용전력
+  Kilowatts contract_power;        // 계약전력
+  Kilowatts month_peak;            // largest grid demand this month so far, counted intervals
+  Kilowatts ratchet;               // largest peak of the demand months in the 11 months before
+  bool export_allowed = false;
+  Kilowatts export_limit;
+};
+
+struct Setpoints {
+  Kilowatts battery;    // + discharge / - charge
+  Kilowatts pv_limit;   // upper limit on PV production (curtailment); < 0 means no limit
+};
+
+class Controller {
+ public:
+  virtual ~Controller() = default;
+  virtual std::string_view name() const = 0;
+  // Decides this interval's setpoints. Must not fail: a controller that cannot decide returns
+  // a neutral setpoint (battery 0, no PV limit).
+  virtual Setpoints Decide(const SiteImage& image) = 0;
+};
+
+}  // namespace meg

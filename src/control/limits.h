@@ -1,0 +1,21 @@
+// SafetyLimits: the one place where every setpoint, from any controller, is brought within the
+// limits of the devices and the site: battery power and SoC (via its available power), export
+// limit (no export unless allowed), and contract power (charging never lifts grid import above
+// it). Pure function; thread-safe.
+#pragma once
+
+#include "control/controller.h"
+
+namespace meg {
+
+// What the site will do in the interval after the limits.
+struct LimitedSetpoints {
+  Kilowatts battery;     // + discharge / - charge, within [-max_charge, max_discharge]
+  Kilowatts pv_used;     // PV production kept, 0..pv_available
+  Kilowatts grid;        // + import / - export = load - pv_used - battery
+  bool clamped = false;  // true if anything was changed from the controller's wish
+};
+
+LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish);
+
+}  // namespace meg

@@ -1,0 +1,144 @@
+// The year backtest on real load: energy balance every interval, physical limits on every
+// path, and the battery's energy account over the year.
+#include "sim/backtest.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "control/rule_controllers.h"
+#include "io/doe_hospital.h"
+#include "io/text_file.h"
+#include "tariff/tariff_fixture.h"
+
+namespace meg {
+namespace {
+
+class BacktestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    book_ = testing::LoadShippedBook();
+    calendar_ = testing::LoadSharedCalendar();
+    const std::string doe = std::string(MEG_TEST_SHARED_DIR) + "/data/load/doe_ref_hospital_4A_baltimore.csv";
+    auto parsed = ParseDoeHospitalCsv(ReadTextFile(doe).value(), doe);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    load_ = DoeHospitalOnYear(*parsed, 2024, calendar_).value();
+    // A clear-sky-like PV shape, 06-18 KST, 400 kW at noon: the backtest's bookkeeping does not
+    // depend on how PV was computed.
+    std::vector<std::optional<Kilowatts>> pv;
+    for (size_t i = 0; i < load_.size(); ++i) {
+      const double h = ToKst(load_.TimeAt(i)).minute_of_day / 60.0 + 0.125;
+      pv.emplace_back(Kilowatts(h > 6 && h < 18 ? 400.0 * std::sin((h - 6) / 12 * M_PI) : 0.0));
+    }
+    pv_ = PowerSeries(load_.start(), kInterval, std::move(pv));
+    site_.name = "test hospital";
+    site_.contract_power = Kilowatts(1800);
+    EssSpec ess;
+    ess.usable_kwh = KilowattHours(1000);
+    ess.charge_kw = Kilowatts(500);
+    ess.discharge_kw = Kilowatts(500);
+    ess.charge_efficiency_pct = 95;
+    ess.discharge_efficiency_pct = 96;
+    ess.soc_min_pct = 10;
+    ess.soc_max_pct = 80;
+    ess.soc_initial_pct = 45;
+    ess.ramp_kw_per_min = 100;
+    ess.degradation_cost = WonPerKwh::FromDecimal("30").value();
+    site_.ess = ess;
+    tariff_ = book_.FindTariff("일반용(을) 고압A 선택III").value();
+  }
+
+  BacktestRequest Request(bool with_pv = true) {
+    BacktestRequest r;
+    r.book = &book_;
+    r.calendar = &calendar_;
+    r.tariff = tariff_;
+    r.site = &site_;
+    r.load = &load_;
+    r.pv = with_pv ? &pv_ : nullptr;
+    return r;
+  }
+
+  TariffBook book_;
+  HolidayCalendar calendar_;
+  PowerSeries load_, pv_;
+  Site site_;
+  TariffId tariff_;
+};
+
+TEST_F(BacktestTest, EnergyBalanceAndLimitsHoldEveryInterval) {
+  PeakShave controller(PeakShaveConfig{});
+  auto run = RunBacktest(Request(), controller);
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->steps.size(), 35'136u);  // 2024 is a leap year: 366 x 96
+  double stored = 1000 * 0.45;             // kWh in the cells at the start
+  double charged = 0, discharged = 0;
+  for (size_t i = 0; i < run->steps.size(); ++i) {
+    const StepRecord& s = run->steps[i];
+    const double import_kw = std::max(0.0f, s.grid_kw), export_kw = std::max(0.0f, -s.grid_kw);
+    const double curtail = s.pv_available_kw - s.pv_used_kw;
+    const double dis = std::max(0.0f, s.battery_kw), ch = std::max(0.0f, -s.battery_kw);
+    // load = grid import - export + PV - curtailment + discharge - charge
+    ASSERT_NEAR(s.load_kw, import_kw - export_kw + s.pv_available_kw - curtail + dis - ch, 1e-3) << i;
+    ASSERT_GE(curtail, -1e-6) << i;
+    ASSERT_LE(s.battery_kw, 500 + 1e-6) << i;
+    ASSERT_GE(s.battery_kw, -500 - 1e-6) << i;
+    ASSERT_GE(s.soc_pct, 10 - 1e-6) << i;
+    ASSERT_LE(s.soc_pct, 80 + 1e-6) << i;
+    ASSERT_LE(export_kw, 1e-6) << i;  // export not allowed
+    if (s.battery_kw < 0) {
+      ASSERT_LE(s.grid_kw, 1800 + 1e-3) << i;  // charging never lifts import over contract
+    }
+    if (i > 0) {  // ramp: 100 kW/min x 15 min
+      ASSERT_LE(std::fabs(s.battery_kw - run->steps[i - 1].battery_kw), 1500 + 1e-3) << i;
+    }
+    stored += ch * 0.25 * 0.95 - dis * 0.25 / 0.96;
+    charged += ch * 0.25;
+    discharged += dis * 0.25;
+    ASSERT_NEAR(stored / 10.0, s.soc_pct, 1e-3) << i;  // 1,000 kWh: 10 kWh per %
+  }
+  EXPECT_NEAR(run->charged.value(), charged, 1e-3);
+  EXPECT_NEAR(run->discharged.value(), discharged, 1e-3);
+  EXPECT_GT(run->discharged.value(), 0);  // it did work
+  EXPECT_EQ(run->bills.size(), 12u);
+}
+
+// With no PV and no battery, the backtest's bills are exactly `meg bill` on the load.
+TEST_F(BacktestTest, NoneWithoutPvBillsTheLoadItself) {
+  NoBattery none;
+  BacktestRequest r = Request(false);
+  r.use_battery = false;
+  auto run = RunBacktest(r, none);
+  ASSERT_TRUE(run) << run.error().message;
+  BillRequest b;
+  b.tariff = tariff_;
+  b.contract_power = site_.contract_power;
+  b.usage = &load_;
+  DemandHistory history;
+  std::vector<Month> months;
+  for (unsigned m = 1; m <= 12; ++m) months.push_back(std::chrono::year{2024} / std::chrono::month{m});
+  auto direct = BillMonths(book_, calendar_, b, months, history);
+  ASSERT_TRUE(direct);
+  ASSERT_EQ(run->bills.size(), direct->size());
+  for (size_t i = 0; i < direct->size(); ++i) EXPECT_EQ(run->bills[i].total, (*direct)[i].total);
+}
+
+// Peak shaving lowers the year's bill against the PV-only baseline, and never raises any
+// month's billing demand.
+TEST_F(BacktestTest, PeakShaveSavesAgainstTheBaseline) {
+  NoBattery none;
+  PeakShave shave(PeakShaveConfig{});
+  auto base = RunBacktest(Request(), none);
+  auto run = RunBacktest(Request(), shave);
+  ASSERT_TRUE(base && run);
+  std::int64_t base_total = 0, run_total = 0;
+  for (size_t i = 0; i < base->bills.size(); ++i) {
+    base_total += base->bills[i].total.value();
+    run_total += run->bills[i].total.value();
+    EXPECT_LE(run->bills[i].billing_demand_kw, base->bills[i].billing_demand_kw) << i;
+  }
+  EXPECT_LT(run_total, base_total);
+}
+
+}  // namespace
+}  // namespace meg
