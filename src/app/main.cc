@@ -3,6 +3,8 @@
 
 #include "app/bill_command.h"
 #include "app/convert_command.h"
+#include "app/simulate_command.h"
+#include "app/pv_validate_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"OpenMEG: micro energy grid control center"};
@@ -11,6 +13,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   meg::AddBillCommand(app, &exit_code);
   meg::AddConvertCommand(app, &exit_code);
+  meg::AddSimulateCommand(app, &exit_code);
+  meg::AddPvValidateCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "io/site_config.h"
 #include "io/text_file.h"
 
 namespace meg {
@@ -29,6 +30,10 @@ Result<HolidayCalendar> LoadCalendar(const std::string& path) {
   auto text = ReadTextFile(path);
   if (!text) return text.error();
   return HolidayCalendar::Parse(*text, path);
+}
+
+Result<Site> LoadSite(const std::string& path) {
+  return LoadSiteFile(path, DefaultDataDir(), DefaultSharedDir());
 }
 
 }  // namespace meg

@@ -7,6 +7,7 @@
 
 #include "core/calendar.h"
 #include "core/result.h"
+#include "core/site.h"
 #include "tariff/tariff_book.h"
 
 namespace meg {
@@ -19,5 +20,7 @@ std::string DefaultCalendarPath();  // <shared>/data/calendar/kr_public_holidays
 // Loads rates.csv, bands.csv, charges.csv, fuel_adjustment.csv, discounts.csv from `dir`.
 Result<TariffBook> LoadTariffBook(const std::string& dir);
 Result<HolidayCalendar> LoadCalendar(const std::string& path);
+// Reads and validates a site TOML file; ${data} and ${shared} in its paths are the defaults above.
+Result<Site> LoadSite(const std::string& path);
 
 }  // namespace meg

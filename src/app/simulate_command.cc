@@ -1,0 +1,151 @@
+#include "app/simulate_command.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "app/paths.h"
+#include "app/simulate_report.h"
+#include "control/rule_controllers.h"
+#include "io/text_file.h"
+#include "sim/backtest.h"
+#include "sim/site_inputs.h"
+
+namespace meg {
+namespace {
+
+struct SimulateOptions {
+  std::string site;
+  int year = 0;
+  std::vector<std::string> controllers{"peak-shave"};
+  double threshold_kw = 0;
+  std::string out;
+  std::string tariff_dir = DefaultTariffDir();
+  std::string calendar = DefaultCalendarPath();
+};
+
+int Fail(const Error& e) {
+  std::cerr << "meg simulate: " << e.message << "\n";
+  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
+}
+
+// A progress line on stderr: rewritten in place on a terminal, a few lines otherwise.
+std::function<void(double)> ProgressLine(const std::string& what) {
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  auto last = std::make_shared<int>(-1);
+  return [what, tty, last](double share) {
+    const int pct = static_cast<int>(share * 100);
+    if (tty) {
+      if (pct != *last) std::cerr << fmt::format("\r{}: {:3d} %", what, pct) << (pct == 100 ? "\n" : "") << std::flush;
+    } else if (pct / 25 != *last / 25 || (pct == 100 && *last != 100)) {
+      std::cerr << fmt::format("{}: {} %\n", what, pct);
+    }
+    *last = pct;
+  };
+}
+
+int RunSimulate(const SimulateOptions& o) {
+  auto book = LoadTariffBook(o.tariff_dir);
+  if (!book) return Fail(book.error());
+  auto calendar = LoadCalendar(o.calendar);
+  if (!calendar) return Fail(calendar.error());
+  auto site = LoadSite(o.site);
+  if (!site) return Fail(site.error());
+  if (o.year != 0 && o.year != site->load.year) {
+    return Fail(InvalidInput(fmt::format("--year {}: {} lays its load on {} (load.year); simulate that "
+                                         "year or change the site file",
+                                         o.year, o.site, site->load.year)));
+  }
+  auto tariff = book->FindTariff(site->tariff);
+  if (!tariff) return Fail(InvalidInput(fmt::format("{}: tariff.name: {}", o.site, tariff.error().message)));
+  for (const auto& name : o.controllers) {
+    if (name != "none" && !MakeRuleController(name, {})) {
+      return Fail(InvalidInput(fmt::format("--controller {}: known controllers are none, peak-shave", name)));
+    }
+  }
+  std::cerr << "meg simulate: preparing load and PV for " << site->load.year << "\n";
+  auto inputs = PrepareSiteInputs(*site, *calendar);
+  if (!inputs) return Fail(inputs.error());
+
+  BacktestRequest request;
+  request.book = &*book;
+  request.calendar = &*calendar;
+  request.tariff = *tariff;
+  request.site = &*site;
+  request.load = &inputs->load;
+  request.pv = &inputs->pv;
+
+  NoBattery none;
+  BacktestRequest grid_only_request = request;
+  grid_only_request.pv = nullptr;
+  grid_only_request.use_battery = false;
+  auto grid_only = RunBacktest(grid_only_request, none);
+  if (!grid_only) return Fail(grid_only.error());
+  grid_only->controller = "no PV, no ESS";
+  request.progress = ProgressLine("simulating none");
+  auto baseline = RunBacktest(request, none);
+  if (!baseline) return Fail(baseline.error());
+
+  std::vector<BacktestResult> runs;
+  for (const auto& name : o.controllers) {
+    if (name == "none") continue;
+    PeakShaveConfig config;
+    config.threshold = Kilowatts(o.threshold_kw);
+    auto controller = MakeRuleController(name, config);
+    request.progress = ProgressLine("simulating " + name);
+    auto run = RunBacktest(request, *controller);
+    if (!run) return Fail(run.error());
+    runs.push_back(std::move(*run));
+  }
+  SimulationReport report;
+  report.site = &*site;
+  report.year = site->load.year;
+  report.tariff = *tariff;
+  report.inputs = &*inputs;
+  report.grid_only = &*grid_only;
+  report.baseline = &*baseline;
+  for (const auto& run : runs) report.runs.push_back(&run);
+  std::cout << RenderSimulationText(report);
+
+  if (!o.out.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.out, ec);
+    if (ec) return Fail(IoError(fmt::format("{}: cannot create directory: {}", o.out, ec.message())));
+    std::vector<const BacktestResult*> all{&*baseline};
+    for (const auto& run : runs) all.push_back(&run);
+    for (const auto* run : all) {
+      const std::string path = fmt::format("{}/series-{}.csv", o.out, run->controller);
+      auto st = WriteTextFile(path, RenderSeriesCsv(*run));
+      if (!st) return Fail(st.error());
+    }
+    const std::string html = o.out + "/report.html";
+    auto st = WriteTextFile(html, RenderSimulationHtml(report));
+    if (!st) return Fail(st.error());
+    std::cerr << "meg simulate: wrote " << html << " and the 15-minute series (series-*.csv) to " << o.out << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddSimulateCommand(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<SimulateOptions>();
+  CLI::App* cmd = app.add_subcommand("simulate", "Backtest a site's year without and with OpenMEG's controllers");
+  cmd->add_option("--site", o->site, "site TOML file (see docs/site-config.md)")->required();
+  cmd->add_option("--year", o->year, "the year to simulate (must be the site's load.year)");
+  cmd->add_option("--controller", o->controllers, "controllers to run: none, peak-shave (comma-separated)")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--threshold-kw", o->threshold_kw,
+                  "peak-shave: grid demand to hold, kW (default 0: plan each day from the day before)");
+  cmd->add_option("--out", o->out, "write the 15-minute series (CSV) and report.html to this directory");
+  cmd->add_option("--tariff-dir", o->tariff_dir, "tariff tables directory")->capture_default_str();
+  cmd->add_option("--calendar", o->calendar, "holiday calendar CSV")->capture_default_str();
+  cmd->callback([o, exit_code] { *exit_code = RunSimulate(*o); });
+}
+
+}  // namespace meg

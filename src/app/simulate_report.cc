@@ -1,0 +1,261 @@
+#include "app/simulate_report.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "app/svg_chart.h"
+#include "core/text.h"
+
+namespace meg {
+namespace {
+
+std::int64_t YearTotal(const BacktestResult& r) {
+  std::int64_t t = 0;
+  for (const auto& b : r.bills) t += b.total.value();
+  return t;
+}
+
+std::string Krw(std::int64_t v) { return WithThousands(v); }
+
+std::string Pct(double num, double den) {
+  return den == 0 ? "-" : fmt::format("{:.1f} %", 100.0 * num / den);
+}
+
+// Bill lines summed over the year, in the order a bill prints them.
+struct YearLines {
+  std::int64_t basic = 0, pf = 0, energy = 0, climate = 0, fuel = 0, over = 0, subtotal = 0, vat = 0,
+               fund = 0, total = 0;
+};
+
+YearLines SumLines(const BacktestResult& r) {
+  YearLines y;
+  for (const auto& b : r.bills) {
+    y.basic += b.basic.value();
+    y.pf += b.pf_adjustment.value();
+    y.energy += b.energy.value();
+    y.climate += b.climate.value();
+    y.fuel += b.fuel.value();
+    y.over += b.over_contract.value();
+    y.subtotal += b.subtotal.value();
+    y.vat += b.vat.value();
+    y.fund += b.fund.value();
+    y.total += b.total.value();
+  }
+  return y;
+}
+
+std::string SiteHeader(const SimulationReport& r) {
+  const Site& s = *r.site;
+  std::string pv;
+  double kwp = 0;
+  for (const auto& a : s.pv) kwp += a.dc_kwp.value();
+  pv = s.pv.empty() ? "no PV" : fmt::format("PV {} kWp", WithThousands(std::llround(kwp)));
+  const std::string ess = s.ess ? fmt::format("ESS {} kWh usable, {} / {} kW charge/discharge, SoC {:g}-{:g} %",
+                                              WithThousands(std::llround(s.ess->usable_kwh.value())),
+                                              WithThousands(std::llround(s.ess->charge_kw.value())),
+                                              WithThousands(std::llround(s.ess->discharge_kw.value())),
+                                              s.ess->soc_min_pct, s.ess->soc_max_pct)
+                                : "no ESS";
+  double peak = 0;
+  for (const auto& v : r.inputs->load.values()) peak = std::max(peak, v->value());
+  return fmt::format("{} · {} · {} · contract power {} kW\nload {} MWh, peak {} kW · {} ({} MWh available) · {}\n",
+                     s.name, r.year, OfficialName(r.tariff), WithThousands(std::llround(s.contract_power.value())),
+                     WithThousands(std::llround(r.inputs->load_energy.value() / 1000)),
+                     WithThousands(std::llround(peak)), pv,
+                     WithThousands(std::llround(r.inputs->pv_energy.value() / 1000)), ess);
+}
+
+}  // namespace
+
+std::string RenderSimulationText(const SimulationReport& r) {
+  std::string out = SiteHeader(r) + "\n";
+  const BacktestResult& base = *r.baseline;
+  // Monthly totals.
+  out += fmt::format("{:<8} {:>16} {:>16}", "month", "no PV, no ESS", "none (baseline)");
+  for (const auto* run : r.runs) out += fmt::format(" {:>16} {:>14} {:>8}", run->controller, "saving KRW", "saving");
+  out += fmt::format(" {:>22}\n", "billing demand kW");
+  for (size_t m = 0; m < base.bills.size(); ++m) {
+    const auto& b = base.bills[m];
+    out += fmt::format("{:<8} {:>16} {:>16}", FormatMonth(b.month), Krw(r.grid_only->bills[m].total.value()),
+                       Krw(b.total.value()));
+    std::string demand = WithThousands(b.billing_demand_kw);
+    for (const auto* run : r.runs) {
+      const auto& c = run->bills[m];
+      const std::int64_t saving = b.total.value() - c.total.value();
+      out += fmt::format(" {:>16} {:>14} {:>8}", Krw(c.total.value()), Krw(saving),
+                         Pct(static_cast<double>(saving), static_cast<double>(b.total.value())));
+      demand += " → " + WithThousands(c.billing_demand_kw);
+    }
+    out += fmt::format(" {:>22}\n", demand);
+  }
+  const std::int64_t base_total = YearTotal(base);
+  out += fmt::format("{:<8} {:>16} {:>16}", "year", Krw(YearTotal(*r.grid_only)), Krw(base_total));
+  for (const auto* run : r.runs) {
+    const std::int64_t saving = base_total - YearTotal(*run);
+    out += fmt::format(" {:>16} {:>14} {:>8}", Krw(YearTotal(*run)), Krw(saving),
+                       Pct(static_cast<double>(saving), static_cast<double>(base_total)));
+  }
+  out += "\n\n";
+
+  // The year's bill line by line.
+  out += "Year by bill line, KRW\n";
+  out += fmt::format("  {:<34} {:>16} {:>16}", "line", "no PV, no ESS", "none (baseline)");
+  for (const auto* run : r.runs) out += fmt::format(" {:>16} {:>14}", run->controller, "difference");
+  out += "\n";
+  const YearLines g = SumLines(*r.grid_only), b = SumLines(base);
+  std::vector<YearLines> cs;
+  for (const auto* run : r.runs) cs.push_back(SumLines(*run));
+  auto row = [&](const char* label, std::int64_t YearLines::*field) {
+    out += fmt::format("  {} {:>16} {:>16}", PadToWidth(label, 34), Krw(g.*field), Krw(b.*field));
+    for (const auto& c : cs) out += fmt::format(" {:>16} {:>14}", Krw(c.*field), Krw(c.*field - b.*field));
+    out += "\n";
+  };
+  row("기본요금 basic charge", &YearLines::basic);
+  if (b.pf != 0 || g.pf != 0) row("역률요금 power factor", &YearLines::pf);
+  row("전력량요금 energy charge", &YearLines::energy);
+  row("기후환경요금 climate charge", &YearLines::climate);
+  row("연료비조정요금 fuel adjustment", &YearLines::fuel);
+  row("초과사용부가금 over-contract", &YearLines::over);
+  row("전기요금계 electricity charge", &YearLines::subtotal);
+  row("부가가치세 VAT", &YearLines::vat);
+  row("전력산업기반기금 power fund", &YearLines::fund);
+  row("청구금액 total billed", &YearLines::total);
+  out += "\n";
+
+  // Peaks, PV and battery.
+  auto max_billing = [](const BacktestResult& x) {
+    std::int64_t m = 0;
+    for (const auto& bill : x.bills) m = std::max(m, bill.billing_demand_kw);
+    return m;
+  };
+  auto max_peak = [](const BacktestResult& x) {
+    std::int64_t m = 0;
+    for (const auto& bill : x.bills) m = std::max(m, bill.peak_kw);
+    return m;
+  };
+  out += fmt::format("  {:<46} {:>12}", "", "none");
+  for (const auto* run : r.runs) out += fmt::format(" {:>12}", run->controller);
+  out += "\n";
+  auto metric = [&](const std::string& label, const std::function<std::string(const BacktestResult&)>& f) {
+    out += fmt::format("  {:<46} {:>12}", label, f(base));
+    for (const auto* run : r.runs) out += fmt::format(" {:>12}", f(*run));
+    out += "\n";
+  };
+  metric("highest billing demand (요금적용전력), kW", [&](const BacktestResult& x) { return WithThousands(max_billing(x)); });
+  metric("highest monthly peak (중간/최대부하), kW", [&](const BacktestResult& x) { return WithThousands(max_peak(x)); });
+  metric("peak demand reduction vs none, kW", [&](const BacktestResult& x) {
+    return WithThousands(max_peak(base) - max_peak(x));
+  });
+  metric("PV self-consumption (used on site / available)", [&](const BacktestResult& x) {
+    return Pct(x.pv_used_energy.value() - x.export_energy.value(), x.pv_available_energy.value());
+  });
+  metric("PV curtailed, MWh", [&](const BacktestResult& x) {
+    return fmt::format("{:.1f}", (x.pv_available_energy.value() - x.pv_used_energy.value()) / 1000);
+  });
+  metric("battery equivalent full cycles", [&](const BacktestResult& x) { return fmt::format("{:.1f}", x.battery_cycles); });
+  metric("battery discharged, MWh", [&](const BacktestResult& x) { return fmt::format("{:.1f}", x.discharged.value() / 1000); });
+  metric("battery degradation cost, KRW", [&](const BacktestResult& x) { return WithThousands(x.degradation_cost.value()); });
+  metric("saving after degradation, KRW", [&](const BacktestResult& x) {
+    return WithThousands(base_total - YearTotal(x) - x.degradation_cost.value());
+  });
+  metric("steps changed by the safety limits", [&](const BacktestResult& x) { return WithThousands(x.clamped_steps); });
+  return out;
+}
+
+std::string RenderSeriesCsv(const BacktestResult& run) {
+  std::string out = "timestamp,load_kw,pv_available_kw,pv_used_kw,battery_kw,soc_pct,grid_kw,band,demand_counts\n";
+  out.reserve(run.steps.size() * 90);
+  for (size_t i = 0; i < run.steps.size(); ++i) {
+    const StepRecord& s = run.steps[i];
+    out += fmt::format("{},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{},{}\n", FormatKst(run.grid.TimeAt(i)), s.load_kw,
+                       s.pv_available_kw, s.pv_used_kw, s.battery_kw, s.soc_pct, s.grid_kw, BandName(s.band),
+                       s.demand_counts ? 1 : 0);
+  }
+  return out;
+}
+
+std::string RenderSimulationHtml(const SimulationReport& r) {
+  const BacktestResult& base = *r.baseline;
+  std::vector<const BacktestResult*> all{&base};
+  for (const auto* run : r.runs) all.push_back(run);
+
+  // 1. Monthly bill stacked by line, one bar per controller.
+  StackedBarChart bills;
+  bills.title = "Monthly bill by line (incl. VAT and fund)";
+  bills.unit = "million KRW";
+  for (const auto& b : base.bills) bills.categories.push_back(FormatMonth(b.month).substr(5));
+  for (const auto* run : all) {
+    bills.groups.push_back(run->controller);
+    std::vector<ChartSeries> stack = {{"basic", "#4e79a7", {}}, {"energy", "#f28e2b", {}},
+                                      {"climate + fuel", "#59a14f", {}}, {"VAT + fund", "#bab0ac", {}},
+                                      {"other (PF, over-contract)", "#e15759", {}}};
+    for (const auto& b : run->bills) {
+      stack[0].values.push_back(b.basic.value() / 1e6);
+      stack[1].values.push_back(b.energy.value() / 1e6);
+      stack[2].values.push_back((b.climate + b.fuel).value() / 1e6);
+      stack[3].values.push_back((b.vat + b.fund).value() / 1e6);
+      stack[4].values.push_back(std::max<double>(0, (b.pf_adjustment + b.over_contract).value()) / 1e6);
+    }
+    bills.stacks.push_back(stack);
+  }
+
+  // 2. Power flows on the day of the year's highest baseline grid demand.
+  size_t peak_i = 0;
+  for (size_t i = 0; i < base.steps.size(); ++i) {
+    if (base.steps[i].grid_kw > base.steps[peak_i].grid_kw) peak_i = i;
+  }
+  const size_t day0 = peak_i / kIntervalsPerDay * kIntervalsPerDay;
+  const BacktestResult& shown = r.runs.empty() ? base : *r.runs.front();
+  LineChart day;
+  day.title = fmt::format("Power flows on {} (the day of the highest baseline demand), {}",
+                          FormatDate(ToKst(base.grid.TimeAt(day0)).date), shown.controller);
+  day.unit = "kW (battery + discharge)";
+  day.label_every = 8;
+  ChartSeries load{"load", "#333333", {}}, pv{"PV used", "#edc948", {}}, bat{"battery", "#59a14f", {}},
+      grid{"grid import", "#4e79a7", {}}, grid0{"grid import without ESS", "#9ecae9", {}};
+  for (size_t i = day0; i < day0 + kIntervalsPerDay && i < shown.steps.size(); ++i) {
+    const int minute = static_cast<int>((i - day0) * 15);
+    day.x_labels.push_back(fmt::format("{:02d}:{:02d}", minute / 60, minute % 60));
+    load.values.push_back(shown.steps[i].load_kw);
+    pv.values.push_back(shown.steps[i].pv_used_kw);
+    bat.values.push_back(shown.steps[i].battery_kw);
+    grid.values.push_back(shown.steps[i].grid_kw);
+    grid0.values.push_back(base.steps[i].grid_kw);
+  }
+  day.series = {load, grid0, grid, pv, bat};
+  day.lines = {{"contract power", r.site->contract_power.value()}};
+
+  // 3. Monthly peaks and billing demand against contract power.
+  LineChart peaks;
+  peaks.title = "Monthly peak (중간/최대부하) and billing demand (요금적용전력)";
+  peaks.unit = "kW";
+  for (const auto& b : base.bills) peaks.x_labels.push_back(FormatMonth(b.month).substr(5));
+  const char* colors[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2"};
+  for (size_t k = 0; k < all.size(); ++k) {
+    ChartSeries p{all[k]->controller + " peak", colors[k % 5], {}};
+    ChartSeries bd{all[k]->controller + " billing demand", colors[(k + 2) % 5], {}};
+    for (const auto& b : all[k]->bills) {
+      p.values.push_back(static_cast<double>(b.peak_kw));
+      bd.values.push_back(static_cast<double>(b.billing_demand_kw));
+    }
+    peaks.series.push_back(p);
+    peaks.series.push_back(bd);
+  }
+  peaks.lines = {{"contract power", r.site->contract_power.value()},
+                 {"30 % floor", r.site->contract_power.value() * 0.3}};
+
+  std::string html = "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>" +
+                     HtmlEscape(r.site->name) + " " + std::to_string(r.year) +
+                     " backtest</title><style>body{font-family:sans-serif;margin:24px;max-width:960px}"
+                     "pre{font-size:12px;background:#f6f6f6;padding:12px;overflow-x:auto}</style></head><body>";
+  html += "<h1>" + HtmlEscape(r.site->name) + ": " + std::to_string(r.year) + " backtest</h1>";
+  html += "<p>Generated by <code>meg simulate</code>. Bills priced by the OpenMEG KEPCO bill engine; "
+          "savings are against the <b>none</b> controller (PV only, battery idle).</p>";
+  html += RenderSvg(bills) + RenderSvg(day) + RenderSvg(peaks);
+  html += "<h2>Figures</h2><pre>" + HtmlEscape(RenderSimulationText(r)) + "</pre></body></html>\n";
+  return html;
+}
+
+}  // namespace meg

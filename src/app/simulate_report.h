@@ -1,0 +1,29 @@
+// Rendering of year backtests: the text report (monthly bills without and with each controller,
+// savings, peaks, PV and battery figures), the 15-minute CSV series and the offline HTML report.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/site.h"
+#include "sim/backtest.h"
+#include "sim/site_inputs.h"
+
+namespace meg {
+
+struct SimulationReport {
+  const Site* site = nullptr;
+  int year = 0;
+  TariffId tariff;
+  const SiteInputs* inputs = nullptr;
+  const BacktestResult* grid_only = nullptr;  // no PV, no battery: for reference
+  const BacktestResult* baseline = nullptr;   // "none": PV only, the bill without OpenMEG
+  std::vector<const BacktestResult*> runs;    // each requested controller
+};
+
+std::string RenderSimulationText(const SimulationReport& report);
+std::string RenderSeriesCsv(const BacktestResult& run);
+std::string RenderSimulationHtml(const SimulationReport& report);
+
+}  // namespace meg

@@ -1,0 +1,613 @@
+#include "io/site_config.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "io/field_parse.h"
+#include "io/text_file.h"
+
+namespace meg {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr size_t kMaxShown = 20;
+constexpr size_t kMaxSiteFileBytes = 1u << 20;
+
+// The allowed values of a number: [lo, hi], either end open or unbounded.
+struct Range {
+  double lo = -kInf;
+  double hi = kInf;
+  bool lo_open = false;
+  bool hi_open = false;
+
+  bool Contains(double v) const {
+    const bool above = lo_open ? v > lo : v >= lo;
+    const bool below = hi_open ? v < hi : v <= hi;
+    return above && below;
+  }
+  // The end of "soc_min_pct = 120 ...": "is outside 0..100", "must be > 0".
+  std::string Violation() const {
+    if (hi == kInf) return fmt::format("must be {} {}", lo_open ? ">" : ">=", lo);
+    if (lo == -kInf) return fmt::format("must be {} {}", hi_open ? "<" : "<=", hi);
+    if (!lo_open && !hi_open) return fmt::format("is outside {}..{}", lo, hi);
+    return fmt::format("must be {} {} and {} {}", lo_open ? ">" : ">=", lo, hi_open ? "<" : "<=",
+                       hi);
+  }
+};
+
+constexpr Range kPositive{0, kInf, true, false};
+constexpr Range kNonNegative{0, kInf, false, false};
+constexpr Range kAny{};
+constexpr Range Closed(double lo, double hi) { return Range{lo, hi, false, false}; }
+
+// A key of the schema. `unit` is the suffix of the name after its stem ("usable_kwh": stem
+// "usable", unit "kwh"); empty for keys whose values carry no unit (names, files, flags, years).
+struct KeyDef {
+  std::string_view name;
+  std::string_view unit;
+
+  std::string_view Stem() const {
+    return unit.empty() ? name : name.substr(0, name.size() - unit.size() - 1);
+  }
+};
+
+constexpr std::array kSiteKeys = {KeyDef{"name", ""}, KeyDef{"latitude_deg", "deg"},
+                                  KeyDef{"longitude_deg", "deg"}, KeyDef{"elevation_m", "m"},
+                                  KeyDef{"time_zone", ""}};
+constexpr std::array kTariffKeys = {KeyDef{"name", ""}, KeyDef{"contract_kw", "kw"}};
+constexpr std::array kLoadKeys = {KeyDef{"file", ""}, KeyDef{"format", ""}, KeyDef{"year", ""},
+                                  KeyDef{"scale", ""}};
+constexpr std::array kWeatherKeys = {KeyDef{"file", ""}, KeyDef{"format", ""}};
+constexpr std::array kPvKeys = {
+    KeyDef{"name", ""},           KeyDef{"dc_kwp", "kwp"},
+    KeyDef{"tilt_deg", "deg"},    KeyDef{"azimuth_deg", "deg"},
+    KeyDef{"losses_pct", "pct"},  KeyDef{"inverter_kw", "kw"},
+    KeyDef{"inverter_efficiency_pct", "pct"},
+    KeyDef{"temp_coeff_pct_per_c", "pct_per_c"}};
+constexpr std::array kEssKeys = {KeyDef{"usable_kwh", "kwh"},
+                                 KeyDef{"charge_kw", "kw"},
+                                 KeyDef{"discharge_kw", "kw"},
+                                 KeyDef{"charge_efficiency_pct", "pct"},
+                                 KeyDef{"discharge_efficiency_pct", "pct"},
+                                 KeyDef{"soc_min_pct", "pct"},
+                                 KeyDef{"soc_max_pct", "pct"},
+                                 KeyDef{"soc_initial_pct", "pct"},
+                                 KeyDef{"ramp_kw_per_min", "kw_per_min"},
+                                 KeyDef{"degradation_krw_per_kwh", "krw_per_kwh"}};
+constexpr std::array kGridKeys = {KeyDef{"export_allowed", ""},
+                                  KeyDef{"export_limit_kw", "kw"}};
+constexpr std::array<std::string_view, 7> kTables = {"site", "tariff", "load", "weather",
+                                                     "pv",   "ess",    "grid"};
+
+// Levenshtein distance, for "did you mean" on misspelt keys.
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string Join(std::span<const KeyDef> keys) {
+  std::string out;
+  for (const auto& k : keys) out += (out.empty() ? "" : ", ") + std::string(k.name);
+  return out;
+}
+
+// The known key an unknown one most likely means, and why: a unit-less number ("usable"), a
+// wrong unit ("usable_mwh") or a typo ("usable_kwhh"). "" if none is close.
+std::string Suggestion(std::string_view key, std::span<const KeyDef> keys) {
+  const KeyDef* by_stem = nullptr;
+  for (const auto& k : keys) {
+    if (k.unit.empty()) continue;
+    if (key == k.Stem()) {
+      return fmt::format("it has no unit: write {} (every number's key names its unit)", k.name);
+    }
+    const bool stem_matches = key.size() > k.Stem().size() && key.starts_with(k.Stem()) &&
+                              key[k.Stem().size()] == '_';
+    if (stem_matches && (by_stem == nullptr || k.Stem().size() > by_stem->Stem().size())) {
+      by_stem = &k;
+    }
+  }
+  if (by_stem != nullptr) {
+    return fmt::format("did you mean {}? the unit of {} is {}", by_stem->name, by_stem->Stem(),
+                       by_stem->unit);
+  }
+  for (const auto& k : keys) {
+    if (EditDistance(key, k.name) <= 2) return fmt::format("did you mean {}?", k.name);
+  }
+  return fmt::format("known keys: {}", Join(keys));
+}
+
+std::string_view TypeName(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+// The value as written, for messages: 120, 0.5, "text", true. Empty for tables, arrays, dates.
+std::string ValueText(const toml::node& node) {
+  if (const auto* s = node.as_string()) return fmt::format("\"{}\"", s->get());
+  if (const auto* i = node.as_integer()) return fmt::format("{}", i->get());
+  if (const auto* f = node.as_floating_point()) return fmt::format("{}", f->get());
+  if (const auto* b = node.as_boolean()) return b->get() ? "true" : "false";
+  return "";
+}
+
+// The problems of one file, each with its line (0 = the whole file), shown sorted by line.
+class Problems {
+ public:
+  void Add(std::uint32_t line, std::string what) { items_.push_back({line, std::move(what)}); }
+  bool empty() const { return items_.empty(); }
+  Error ToError(std::string_view source) {
+    std::stable_sort(items_.begin(), items_.end(),
+                     [](const Item& a, const Item& b) { return a.line < b.line; });
+    ParseProblems out(source, kMaxShown);
+    for (const auto& item : items_) {
+      if (item.line == 0) {
+        out.AddFile(item.what);
+      } else {
+        out.Add(static_cast<int>(item.line), item.what);
+      }
+    }
+    return out.ToError();
+  }
+
+ private:
+  struct Item {
+    std::uint32_t line;
+    std::string what;
+  };
+  std::vector<Item> items_;
+};
+
+enum class Need { kRequired, kOptional };
+
+// Reads the keys of one table ("ess", "pv[1]"), reporting into `problems`; a getter returns
+// nullopt when the key is absent, of the wrong type or out of range (the last two reported).
+// Constructing it reports every key the table does not know.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string path, std::span<const KeyDef> keys,
+              Problems& problems)
+      : table_(table), path_(std::move(path)), keys_(keys), problems_(problems) {
+    for (const auto& [key, node] : table_) {
+      const std::string_view name = key.str();
+      const bool known = std::any_of(keys_.begin(), keys_.end(),
+                                     [&](const KeyDef& k) { return k.name == name; });
+      if (known) continue;
+      const std::string what = node.is_table() ? fmt::format("unknown table [{}.{}]", path_, name)
+                                               : fmt::format("unknown key {}", Shown(name, node));
+      problems_.Add(Line(node), fmt::format("{} ({})", what, Suggestion(name, keys_)));
+    }
+  }
+
+  const std::string& path() const { return path_; }
+  std::uint32_t line() const { return Line(table_); }
+
+  // "ess.soc_min_pct = 120", or "ess.soc_min_pct" for a table or array value.
+  std::string Shown(std::string_view key, const toml::node& node) const {
+    const std::string text = ValueText(node);
+    return text.empty() ? fmt::format("{}.{}", path_, key)
+                        : fmt::format("{}.{} = {}", path_, key, text);
+  }
+  std::string Shown(std::string_view key) const {
+    const toml::node* node = table_.get(key);
+    return node != nullptr ? Shown(key, *node) : fmt::format("{}.{}", path_, key);
+  }
+  // The line of `key`, or of the table when the key is absent.
+  std::uint32_t LineOf(std::string_view key) const {
+    const toml::node* node = table_.get(key);
+    return node != nullptr ? Line(*node) : line();
+  }
+  bool Has(std::string_view key) const { return table_.contains(key); }
+
+  // Reports "<key = value> <what>" at the key's line.
+  void Report(std::string_view key, std::string_view what) {
+    problems_.Add(LineOf(key), fmt::format("{} {}", Shown(key), what));
+  }
+
+  std::optional<std::string> String(std::string_view key, Need need) {
+    const toml::node* node = Get(key, need);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_string()) return WrongType(key, *node, "a string");
+    std::string value = node->as_string()->get();
+    if (value.empty()) {
+      Report(key, "is empty");
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  // A number; an integer is accepted where a float is expected.
+  std::optional<double> Number(std::string_view key, Need need, const Range& range) {
+    const toml::node* node = Get(key, need);
+    if (node == nullptr) return std::nullopt;
+    double value = 0;
+    if (const auto* i = node->as_integer()) {
+      value = static_cast<double>(i->get());
+    } else if (const auto* f = node->as_floating_point()) {
+      value = f->get();
+    } else {
+      return WrongType(key, *node, "a number");
+    }
+    if (!std::isfinite(value)) {
+      Report(key, "is not a finite number");
+      return std::nullopt;
+    }
+    if (!range.Contains(value)) {
+      Report(key, range.Violation());
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<std::int64_t> Integer(std::string_view key, Need need, const Range& range,
+                                      std::string_view why_range = "") {
+    const toml::node* node = Get(key, need);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_integer()) return WrongType(key, *node, "an integer");
+    const std::int64_t value = node->as_integer()->get();
+    if (!range.Contains(static_cast<double>(value))) {
+      Report(key, why_range.empty() ? range.Violation()
+                                    : fmt::format("{} ({})", range.Violation(), why_range));
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<bool> Bool(std::string_view key, Need need) {
+    const toml::node* node = Get(key, need);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_boolean()) return WrongType(key, *node, "a boolean (true or false)");
+    return node->as_boolean()->get();
+  }
+
+  // A string that must be one of `choices`.
+  std::optional<std::string> Choice(std::string_view key, Need need,
+                                    std::span<const std::string_view> choices) {
+    auto value = String(key, need);
+    if (!value) return std::nullopt;
+    if (std::find(choices.begin(), choices.end(), *value) != choices.end()) return value;
+    std::string list;
+    for (const auto c : choices) list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", c);
+    Report(key, fmt::format("is not one of {}", list));
+    return std::nullopt;
+  }
+
+ private:
+  static std::uint32_t Line(const toml::node& node) { return node.source().begin.line; }
+
+  const toml::node* Get(std::string_view key, Need need) {
+    const toml::node* node = table_.get(key);
+    if (node == nullptr && need == Need::kRequired) {
+      problems_.Add(line(), fmt::format("{}.{} is missing (required)", path_, key));
+    }
+    return node;
+  }
+
+  std::nullopt_t WrongType(std::string_view key, const toml::node& node, std::string_view expected) {
+    problems_.Add(Line(node), fmt::format("{} is {}, expected {}", Shown(key, node), TypeName(node),
+                                          expected));
+    return std::nullopt;
+  }
+
+  const toml::table& table_;
+  std::string path_;
+  std::span<const KeyDef> keys_;
+  Problems& problems_;
+};
+
+// Resolves a file key: ${data} / ${shared} at the start, else relative to the site file's
+// directory; the file must exist.
+std::optional<std::string> ResolveFile(TableReader& t, std::string_view key,
+                                       const SitePaths& paths) {
+  auto raw = t.String(key, Need::kRequired);
+  if (!raw) return std::nullopt;
+  std::string_view rest = *raw;
+  std::string base;
+  bool placeholder = false;
+  struct Placeholder {
+    std::string_view name;
+    const std::string* dir;
+  };
+  for (const Placeholder& p : {Placeholder{"${data}", &paths.data_dir},
+                               Placeholder{"${shared}", &paths.shared_dir}}) {
+    if (!rest.starts_with(p.name)) continue;
+    if (p.dir->empty()) {
+      t.Report(key, fmt::format("uses {}, which has no value here", p.name));
+      return std::nullopt;
+    }
+    rest.remove_prefix(p.name.size());
+    if (!rest.empty() && rest.front() != '/') {
+      t.Report(key, fmt::format("has no '/' after {}", p.name));
+      return std::nullopt;
+    }
+    base = *p.dir;
+    placeholder = true;
+    break;
+  }
+  if (const size_t at = rest.find("${"); at != std::string_view::npos) {
+    const size_t end = rest.find('}', at);
+    const std::string_view what =
+        rest.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at + 1);
+    t.Report(key, (what == "${data}" || what == "${shared}")
+                      ? fmt::format("has {} inside the path: it is allowed only at the start", what)
+                      : fmt::format("has the unknown placeholder {} (known: ${{data}} and "
+                                    "${{shared}}, at the start of the path)",
+                                    what));
+    return std::nullopt;
+  }
+  std::filesystem::path path = placeholder ? std::filesystem::path(base + std::string(rest))
+                                           : std::filesystem::path(std::string(rest));
+  if (!placeholder && path.is_relative() && !paths.site_dir.empty()) {
+    path = std::filesystem::path(paths.site_dir) / path;
+  }
+  const std::string resolved = path.lexically_normal().string();
+  bool exists = false;
+  if (paths.file_exists) {
+    exists = paths.file_exists(resolved);
+  } else {
+    std::error_code ec;
+    exists = std::filesystem::is_regular_file(resolved, ec);
+  }
+  if (!exists) {
+    t.Report(key, fmt::format("names {}, which is not an existing file", resolved));
+    return std::nullopt;
+  }
+  return resolved;
+}
+
+void ReadSite(TableReader t, Site& site) {
+  if (auto v = t.String("name", Need::kRequired)) site.name = *v;
+  if (auto v = t.Number("latitude_deg", Need::kRequired, Closed(-90, 90))) {
+    site.location.latitude_deg = *v;
+  }
+  if (auto v = t.Number("longitude_deg", Need::kRequired, Closed(-180, 180))) {
+    site.location.longitude_deg = *v;
+  }
+  // From the Dead Sea shore to the top of Everest: anything else is a typo (feet? km?).
+  if (auto v = t.Number("elevation_m", Need::kOptional, Closed(-500, 9000))) {
+    site.location.elevation_m = *v;
+  }
+  if (auto v = t.String("time_zone", Need::kRequired); v && *v != "Asia/Seoul") {
+    t.Report("time_zone", "is not supported: only \"Asia/Seoul\" (KST, UTC+9, no daylight "
+                          "saving) for now, the zone of the KEPCO tariffs and the holiday calendar");
+  }
+  site.location.utc_offset_minutes = 9 * 60;
+}
+
+void ReadTariff(TableReader t, Site& site) {
+  if (auto v = t.String("name", Need::kRequired)) site.tariff = *v;
+  if (auto v = t.Number("contract_kw", Need::kRequired, kPositive)) {
+    site.contract_power = Kilowatts(*v);
+  }
+}
+
+void ReadLoad(TableReader t, const SitePaths& paths, Site& site) {
+  static constexpr std::array<std::string_view, 2> kFormats = {"doe-hospital", "usage-csv"};
+  if (auto v = ResolveFile(t, "file", paths)) site.load.file = *v;
+  if (auto v = t.Choice("format", Need::kRequired, kFormats)) site.load.format = *v;
+  if (auto v = t.Integer("year", Need::kRequired, Closed(2018, 2027),
+                         "the years of the holiday calendar")) {
+    site.load.year = static_cast<int>(*v);
+  }
+  if (auto v = t.Number("scale", Need::kOptional, kPositive)) site.load.scale = *v;
+}
+
+void ReadWeather(TableReader t, const SitePaths& paths, Site& site) {
+  static constexpr std::array<std::string_view, 1> kFormats = {"open-meteo"};
+  if (auto v = ResolveFile(t, "file", paths)) site.weather.file = *v;
+  if (auto v = t.Choice("format", Need::kRequired, kFormats)) site.weather.format = *v;
+}
+
+PvArraySpec ReadPv(TableReader t) {
+  PvArraySpec pv;
+  if (auto v = t.String("name", Need::kRequired)) pv.name = *v;
+  if (auto v = t.Number("dc_kwp", Need::kRequired, kPositive)) pv.dc_kwp = Kilowatts(*v);
+  if (auto v = t.Number("tilt_deg", Need::kRequired, Closed(0, 90))) pv.tilt_deg = *v;
+  if (auto v = t.Number("azimuth_deg", Need::kRequired, Closed(0, 360))) pv.azimuth_deg = *v;
+  if (auto v = t.Number("losses_pct", Need::kOptional, Closed(0, 50))) pv.losses_pct = *v;
+  if (auto v = t.Number("inverter_kw", Need::kRequired, kPositive)) pv.inverter_kw = Kilowatts(*v);
+  if (auto v = t.Number("inverter_efficiency_pct", Need::kOptional, Closed(50, 100))) {
+    pv.inverter_efficiency_pct = *v;
+  }
+  if (auto v = t.Number("temp_coeff_pct_per_c", Need::kOptional, Closed(-1, 0))) {
+    pv.temp_coeff_pct_per_c = *v;
+  }
+  return pv;
+}
+
+EssSpec ReadEss(TableReader t) {
+  EssSpec ess;
+  if (auto v = t.Number("usable_kwh", Need::kRequired, kPositive)) ess.usable_kwh = KilowattHours(*v);
+  if (auto v = t.Number("charge_kw", Need::kRequired, kPositive)) ess.charge_kw = Kilowatts(*v);
+  if (auto v = t.Number("discharge_kw", Need::kRequired, kPositive)) ess.discharge_kw = Kilowatts(*v);
+  if (auto v = t.Number("charge_efficiency_pct", Need::kRequired, Closed(50, 100))) {
+    ess.charge_efficiency_pct = *v;
+  }
+  if (auto v = t.Number("discharge_efficiency_pct", Need::kRequired, Closed(50, 100))) {
+    ess.discharge_efficiency_pct = *v;
+  }
+  const auto soc_min = t.Number("soc_min_pct", Need::kRequired, Closed(0, 100));
+  const auto soc_max = t.Number("soc_max_pct", Need::kRequired, Closed(0, 100));
+  const auto initial = t.Number("soc_initial_pct", Need::kOptional, Closed(0, 100));
+  if (soc_min && soc_max) {
+    ess.soc_min_pct = *soc_min;
+    ess.soc_max_pct = *soc_max;
+    ess.soc_initial_pct = (*soc_min + *soc_max) / 2;
+    if (*soc_min >= *soc_max) {
+      t.Report("soc_min_pct", fmt::format("is not below {} (the SoC window is empty)",
+                                          t.Shown("soc_max_pct")));
+    } else if (initial && (*initial < *soc_min || *initial > *soc_max)) {
+      t.Report("soc_initial_pct",
+               fmt::format("is outside the SoC window {}..{}", *soc_min, *soc_max));
+    } else if (initial) {
+      ess.soc_initial_pct = *initial;
+    }
+  }
+  if (auto v = t.Number("ramp_kw_per_min", Need::kOptional, kNonNegative)) ess.ramp_kw_per_min = *v;
+  if (auto v = t.Number("degradation_krw_per_kwh", Need::kRequired, kNonNegative)) {
+    // WonPerKwh is exact to 1/1000 won; a finer fraction is rounded away.
+    ess.degradation_cost = WonPerKwh::FromMilliWon(std::llround(*v * 1000.0));
+  }
+  return ess;
+}
+
+GridSpec ReadGrid(TableReader t) {
+  GridSpec grid;
+  if (auto v = t.Bool("export_allowed", Need::kOptional)) grid.export_allowed = *v;
+  const auto limit = t.Number("export_limit_kw", Need::kOptional, kNonNegative);
+  if (limit) grid.export_limit_kw = Kilowatts(*limit);
+  if (grid.export_allowed && !t.Has("export_limit_kw")) {
+    t.Report("export_allowed", "needs grid.export_limit_kw > 0 (how much may be exported)");
+  } else if (grid.export_allowed && limit && *limit == 0) {
+    t.Report("export_limit_kw", "must be > 0 when export_allowed = true");
+  } else if (!grid.export_allowed && limit && *limit > 0) {
+    t.Report("export_limit_kw", "has no effect while export_allowed is false (allow export or "
+                                "remove the limit)");
+  }
+  if (!grid.export_allowed) grid.export_limit_kw = Kilowatts(0);
+  return grid;
+}
+
+// The table `name` of the root, or nullptr (reported when required or of the wrong kind).
+const toml::table* Table(const toml::table& root, std::string_view name, Need need,
+                         Problems& problems) {
+  const toml::node* node = root.get(name);
+  if (node == nullptr) {
+    if (need == Need::kRequired) problems.Add(0, fmt::format("[{}] is missing (required)", name));
+    return nullptr;
+  }
+  if (!node->is_table()) {
+    problems.Add(node->source().begin.line,
+                 fmt::format("{} must be a table ([{}]), found {}", name, name, TypeName(*node)));
+    return nullptr;
+  }
+  return node->as_table();
+}
+
+void ReportUnknownTopLevel(const toml::table& root, Problems& problems) {
+  for (const auto& [key, node] : root) {
+    const std::string_view name = key.str();
+    if (std::find(kTables.begin(), kTables.end(), name) != kTables.end()) continue;
+    std::string hint = "known tables: site, tariff, load, weather, pv, ess, grid";
+    for (const auto table : kTables) {
+      if (EditDistance(name, table) <= 2) hint = fmt::format("did you mean [{}]?", table);
+    }
+    const std::string what =
+        node.is_table() ? fmt::format("unknown table [{}]", name)
+        : node.is_array_of_tables()
+            ? fmt::format("unknown table [[{}]]", name)
+            : fmt::format("{} = {} is outside any table", name, ValueText(node));
+    problems.Add(node.source().begin.line, fmt::format("{} ({})", what, hint));
+  }
+}
+
+void ReadPvArrays(const toml::table& root, Problems& problems, Site& site) {
+  const toml::node* node = root.get("pv");
+  if (node == nullptr) return;
+  const toml::array* arrays = node->as_array();
+  if (arrays == nullptr || !arrays->is_array_of_tables()) {
+    problems.Add(node->source().begin.line,
+                 fmt::format("pv must be an array of tables ([[pv]], one per array), found {}",
+                             TypeName(*node)));
+    return;
+  }
+  for (size_t i = 0; i < arrays->size(); ++i) {
+    const toml::table& table = *arrays->get(i)->as_table();
+    TableReader reader(table, fmt::format("pv[{}]", i), kPvKeys, problems);
+    PvArraySpec pv = ReadPv(reader);
+    for (const auto& other : site.pv) {
+      if (!pv.name.empty() && other.name == pv.name) {
+        reader.Report("name", "repeats the name of an earlier [[pv]] array (names must differ)");
+      }
+    }
+    site.pv.push_back(std::move(pv));
+  }
+}
+
+}  // namespace
+
+Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const SitePaths& paths) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return InvalidInput(fmt::format("{}:{}: TOML syntax: {}", source, e.source().begin.line,
+                                    e.description()));
+  } catch (const std::exception& e) {
+    return InvalidInput(fmt::format("{}: cannot read as TOML: {}", source, e.what()));
+  }
+
+  Problems problems;
+  Site site;
+  site.file = std::string(source);
+  ReportUnknownTopLevel(root, problems);
+  if (const auto* t = Table(root, "site", Need::kRequired, problems)) {
+    ReadSite(TableReader(*t, "site", kSiteKeys, problems), site);
+  }
+  if (const auto* t = Table(root, "tariff", Need::kRequired, problems)) {
+    ReadTariff(TableReader(*t, "tariff", kTariffKeys, problems), site);
+  }
+  if (const auto* t = Table(root, "load", Need::kRequired, problems)) {
+    ReadLoad(TableReader(*t, "load", kLoadKeys, problems), paths, site);
+  }
+  if (const auto* t = Table(root, "weather", Need::kRequired, problems)) {
+    ReadWeather(TableReader(*t, "weather", kWeatherKeys, problems), paths, site);
+  }
+  ReadPvArrays(root, problems, site);
+  if (const auto* t = Table(root, "ess", Need::kOptional, problems)) {
+    site.ess = ReadEss(TableReader(*t, "ess", kEssKeys, problems));
+  }
+  if (const auto* t = Table(root, "grid", Need::kOptional, problems)) {
+    site.grid = ReadGrid(TableReader(*t, "grid", kGridKeys, problems));
+  }
+  if (!problems.empty()) return problems.ToError(source);
+  return site;
+}
+
+Result<Site> LoadSiteFile(const std::string& path, const std::string& data_dir,
+                          const std::string& shared_dir) {
+  auto text = ReadTextFile(path, kMaxSiteFileBytes);
+  if (!text) return text.error();
+  SitePaths paths;
+  paths.site_dir = std::filesystem::path(path).parent_path().string();
+  paths.data_dir = data_dir;
+  paths.shared_dir = shared_dir;
+  return ParseSiteToml(*text, path, paths);
+}
+
+}  // namespace meg

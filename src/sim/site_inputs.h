@@ -1,0 +1,25 @@
+// The inputs of a site's year on the 15-minute grid, prepared from its Site description: the
+// load (from its data file, laid on the year and scaled) and the available PV production of every
+// array (from the weather file through the PV model). Reads files through io; pure otherwise.
+#pragma once
+
+#include "core/calendar.h"
+#include "core/result.h"
+#include "core/series.h"
+#include "core/site.h"
+
+namespace meg {
+
+struct SiteInputs {
+  PowerSeries load;  // + consumption, kW, the whole calendar year site.load.year
+  PowerSeries pv;    // + available AC production of all arrays, kW, same grid (zeros if no PV)
+  KilowattHours load_energy;
+  KilowattHours pv_energy;
+};
+
+Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& calendar);
+
+// The load alone (used by PrepareSiteInputs and by callers that have no weather).
+Result<PowerSeries> LoadSeriesForYear(const Site& site, const HolidayCalendar& calendar);
+
+}  // namespace meg

@@ -1,0 +1,131 @@
+// End-to-end tests of `meg simulate`: the real binary on a site file, as a user runs it.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+namespace meg {
+namespace {
+
+struct MegRun {
+  int exit_code = 0;
+  std::string out;
+};
+
+MegRun Meg(const std::string& args) {
+  const std::string cmd = std::string(MEG_TEST_BINARY_DIR) + "/src/meg " + args + " 2>&1";
+  MegRun run;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return {-1, "popen failed"};
+  char buf[4096];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) run.out.append(buf, n);
+  const int status = pclose(p);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+std::string Slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+class SimulateCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           fmt::format("meg_sim_test_{}_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+                       getpid());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string WriteSite(const std::string& extra_ess = "") {
+    const auto path = (dir_ / "site.toml").string();
+    std::ofstream(path) << R"([site]
+name = "Test hospital"
+latitude_deg = 35.82
+longitude_deg = 127.15
+time_zone = "Asia/Seoul"
+
+[tariff]
+name = "일반용(을) 고압A 선택III"
+contract_kw = 1800
+
+[load]
+file = "${shared}/data/load/doe_ref_hospital_4A_baltimore.csv"
+format = "doe-hospital"
+year = 2024
+
+[weather]
+file = "${shared}/data/weather/jeonbuk_35.75N_127.25E_2024.csv"
+format = "open-meteo"
+
+[[pv]]
+name = "rooftop"
+dc_kwp = 400
+tilt_deg = 25
+azimuth_deg = 180
+inverter_kw = 350
+
+[ess]
+usable_kwh = 1000
+charge_kw = 500
+discharge_kw = 500
+charge_efficiency_pct = 96
+discharge_efficiency_pct = 96
+soc_min_pct = 10
+soc_max_pct = 80
+degradation_krw_per_kwh = 40
+)" << extra_ess;
+    return path;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(SimulateCommandTest, PrintsBillsSavingsAndWritesTheReport) {
+  const auto site = WriteSite();
+  const auto out = dir_ / "out";
+  const MegRun r = Meg(fmt::format("simulate --site {} --year 2024 --controller none,peak-shave --out {}", site,
+                                   out.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const char* s : {"no PV, no ESS", "none (baseline)", "peak-shave", "saving KRW", "2024-12", "year",
+                        "기본요금 basic charge", "청구금액 total billed", "battery equivalent full cycles",
+                        "PV self-consumption", "peak demand reduction vs none, kW", "simulating peak-shave: 100 %"}) {
+    EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
+  }
+  // The 15-minute series: a header and one row per interval of 2024 (366 x 96).
+  const std::string csv = Slurp(out / "series-peak-shave.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 35'136 + 1);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "timestamp,load_kw,pv_available_kw,pv_used_kw,battery_kw,soc_pct,grid_kw,band,demand_counts");
+  const std::string html = Slurp(out / "report.html");
+  EXPECT_EQ(std::count(html.begin(), html.end(), '<') - std::count(html.begin(), html.end(), '>'), 0);
+  size_t svgs = 0;
+  for (size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) ++svgs;
+  EXPECT_EQ(svgs, 3u);  // monthly bill by line, a day's power flows, peaks vs contract power
+  EXPECT_EQ(html.find("http://") , html.find("http://www.w3.org/2000/svg"));  // no outside resources
+}
+
+TEST_F(SimulateCommandTest, BadSiteOrOptionsGetClearErrors) {
+  const auto bad = WriteSite("bogus_kw = 5\n");
+  const MegRun r = Meg("simulate --site " + bad);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("bogus_kw"), std::string::npos) << r.out;
+  const auto site = WriteSite();
+  const MegRun year = Meg("simulate --site " + site + " --year 2023");
+  EXPECT_EQ(year.exit_code, 2);
+  EXPECT_NE(year.out.find("load.year"), std::string::npos) << year.out;
+  const MegRun ctl = Meg("simulate --site " + site + " --controller magic");
+  EXPECT_EQ(ctl.exit_code, 2);
+  EXPECT_NE(ctl.out.find("known controllers are none, peak-shave"), std::string::npos) << ctl.out;
+}
+
+}  // namespace
+}  // namespace meg
