@@ -3,8 +3,9 @@
 
 #include "app/bill_command.h"
 #include "app/convert_command.h"
-#include "app/simulate_command.h"
 #include "app/pv_validate_command.h"
+#include "app/simulate_command.h"
+#include "app/site_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"OpenMEG: micro energy grid control center"};
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   meg::AddConvertCommand(app, &exit_code);
   meg::AddSimulateCommand(app, &exit_code);
   meg::AddPvValidateCommand(app, &exit_code);
+  meg::AddSiteCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,132 @@
+// Site files: a good file round trip, the shipped Jeonju hospital, and a table of bad files each
+// refused with the file, the line and the reason.
+#include "io/site_config.h"
+
+#include <gtest/gtest.h>
+
+namespace meg {
+namespace {
+
+SitePaths Paths() {
+  SitePaths p;
+  p.site_dir = "/sites";
+  p.data_dir = "/data";
+  p.shared_dir = "/shared";
+  p.file_exists = [](const std::string& path) { return path.find("missing") == std::string::npos; };
+  return p;
+}
+
+const char* kGood = R"([site]
+name = "Test hospital"
+latitude_deg = 35.82
+longitude_deg = 127.15
+time_zone = "Asia/Seoul"
+
+[tariff]
+name = "일반용(을) 고압A 선택II"
+contract_kw = 1700
+
+[load]
+file = "${shared}/data/load/hospital.csv"
+format = "doe-hospital"
+year = 2024
+
+[weather]
+file = "weather.csv"
+format = "open-meteo"
+
+[[pv]]
+name = "rooftop"
+dc_kwp = 300
+tilt_deg = 25
+azimuth_deg = 180
+inverter_kw = 250
+
+[ess]
+usable_kwh = 1000
+charge_kw = 500
+discharge_kw = 400
+charge_efficiency_pct = 96
+discharge_efficiency_pct = 95
+soc_min_pct = 10
+soc_max_pct = 80
+degradation_krw_per_kwh = 71
+
+[grid]
+export_allowed = false
+)";
+
+TEST(SiteConfigTest, ParsesAGoodFile) {
+  auto site = ParseSiteToml(kGood, "good.toml", Paths());
+  ASSERT_TRUE(site) << site.error().message;
+  EXPECT_EQ(site->name, "Test hospital");
+  EXPECT_EQ(site->file, "good.toml");
+  EXPECT_DOUBLE_EQ(site->location.latitude_deg, 35.82);
+  EXPECT_EQ(site->tariff, "일반용(을) 고압A 선택II");
+  EXPECT_DOUBLE_EQ(site->contract_power.value(), 1700);
+  EXPECT_EQ(site->load.file, "/shared/data/load/hospital.csv");
+  EXPECT_EQ(site->load.year, 2024);
+  EXPECT_DOUBLE_EQ(site->load.scale, 1.0);          // default
+  EXPECT_EQ(site->weather.file, "/sites/weather.csv");  // relative to the site file
+  ASSERT_EQ(site->pv.size(), 1u);
+  EXPECT_DOUBLE_EQ(site->pv[0].dc_kwp.value(), 300);
+  EXPECT_DOUBLE_EQ(site->pv[0].losses_pct, 14);      // default
+  ASSERT_TRUE(site->ess.has_value());
+  EXPECT_DOUBLE_EQ(site->ess->discharge_kw.value(), 400);
+  EXPECT_DOUBLE_EQ(site->ess->soc_initial_pct, 45);  // default: the window's midpoint
+  EXPECT_EQ(site->ess->degradation_cost.milli_won(), 71'000);
+  EXPECT_FALSE(site->grid.export_allowed);
+}
+
+TEST(SiteConfigTest, RefusesBadFilesWithLineAndReason) {
+  struct Case {
+    const char* what;
+    std::string from, to;  // replace `from` in the good file by `to`
+    const char* expect;
+  };
+  const Case cases[] = {
+      {"unknown key", "year = 2024", "year = 2024\nbogus_kw = 3", "good.toml:15: unknown key load.bogus_kw"},
+      {"missing unit", "usable_kwh = 1000", "usable = 1000", "ess.usable"},
+      {"wrong unit", "usable_kwh = 1000", "usable_mwh = 1", "did you mean usable_kwh"},
+      {"SoC window outside 0..100", "soc_min_pct = 10", "soc_min_pct = 120", "good.toml:33: ess.soc_min_pct = 120 is outside 0..100"},
+      {"min above max", "soc_min_pct = 10", "soc_min_pct = 85", "soc_min_pct"},
+      {"negative capacity", "dc_kwp = 300", "dc_kwp = -5", "good.toml:22: pv[0].dc_kwp = -5 must be > 0"},
+      {"wrong type", "contract_kw = 1700", "contract_kw = \"1700\"", "tariff.contract_kw"},
+      {"missing required key", "contract_kw = 1700\n", "", "tariff.contract_kw is missing"},
+      {"bad placeholder", "${shared}", "${nowhere}", "${nowhere}"},
+      {"missing data file", "weather.csv", "missing.csv", "/sites/missing.csv"},
+      {"time zone", "Asia/Seoul", "Europe/Rome", "time_zone"},
+      {"syntax", "[grid]", "[grid", "good.toml:"},
+      {"duplicate key", "charge_kw = 500", "charge_kw = 500\ncharge_kw = 600", "good.toml:"},
+  };
+  for (const Case& c : cases) {
+    std::string text = kGood;
+    const auto at = text.find(c.from);
+    ASSERT_NE(at, std::string::npos) << c.what;
+    text.replace(at, c.from.size(), c.to);
+    auto site = ParseSiteToml(text, "good.toml", Paths());
+    ASSERT_FALSE(site) << c.what;
+    EXPECT_EQ(site.error().code, ErrorCode::kInvalidInput) << c.what;
+    EXPECT_NE(site.error().message.find(c.expect), std::string::npos) << c.what << ":\n" << site.error().message;
+  }
+}
+
+TEST(SiteConfigTest, ShippedJeonjuHospitalLoads) {
+  auto site = LoadSiteFile(std::string(MEG_TEST_DATA_DIR) + "/sites/jeonju-hospital.toml", MEG_TEST_DATA_DIR,
+                           std::string(MEG_TEST_SHARED_DIR));
+  ASSERT_TRUE(site) << site.error().message;
+  EXPECT_EQ(site->tariff, "일반용(을) 고압A 선택II");
+  EXPECT_DOUBLE_EQ(site->contract_power.value(), 1700);
+  EXPECT_EQ(site->load.format, "doe-hospital");
+  EXPECT_EQ(site->load.year, 2024);
+  ASSERT_EQ(site->pv.size(), 1u);
+  ASSERT_TRUE(site->ess.has_value());
+  EXPECT_DOUBLE_EQ(site->ess->soc_max_pct, 80);  // indoor ESS: the 80 % safety cap
+  EXPECT_FALSE(site->grid.export_allowed);
+  auto missing = LoadSiteFile("/nonexistent/site.toml", MEG_TEST_DATA_DIR, MEG_TEST_SHARED_DIR);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace meg
