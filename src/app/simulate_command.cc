@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "app/bill_report.h"
 #include "app/paths.h"
 #include "app/simulate_report.h"
 #include "control/rule_controllers.h"
@@ -24,6 +25,7 @@ struct SimulateOptions {
   std::vector<std::string> controllers{"peak-shave"};
   double threshold_kw = 0;
   std::string out;
+  bool detail = false;
   std::string tariff_dir = DefaultTariffDir();
   std::string calendar = DefaultCalendarPath();
 };
@@ -110,6 +112,15 @@ int RunSimulate(const SimulateOptions& o) {
   report.baseline = &*baseline;
   for (const auto& run : runs) report.runs.push_back(&run);
   std::cout << RenderSimulationText(report);
+  if (o.detail) {
+    std::vector<const BacktestResult*> all{&*baseline};
+    for (const auto& run : runs) all.push_back(&run);
+    for (const auto* run : all) {
+      std::cout << fmt::format("\n== monthly bills with {}{}\n\n", run->controller,
+                               run == &*baseline ? " (the bill without OpenMEG)" : "");
+      for (const auto& bill : run->bills) std::cout << RenderBillText(bill) << "\n";
+    }
+  }
 
   if (!o.out.empty()) {
     std::error_code ec;
@@ -142,6 +153,7 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--threshold-kw", o->threshold_kw,
                   "peak-shave: grid demand to hold, kW (default 0: plan each day from the day before)");
+  cmd->add_flag("--detail", o->detail, "also print every month's bill line by line for each run");
   cmd->add_option("--out", o->out, "write the 15-minute series (CSV) and report.html to this directory");
   cmd->add_option("--tariff-dir", o->tariff_dir, "tariff tables directory")->capture_default_str();
   cmd->add_option("--calendar", o->calendar, "holiday calendar CSV")->capture_default_str();

@@ -92,12 +92,13 @@ degradation_krw_per_kwh = 40
 TEST_F(SimulateCommandTest, PrintsBillsSavingsAndWritesTheReport) {
   const auto site = WriteSite();
   const auto out = dir_ / "out";
-  const MegRun r = Meg(fmt::format("simulate --site {} --year 2024 --controller none,peak-shave --out {}", site,
-                                   out.string()));
+  const MegRun r = Meg(fmt::format("simulate --site {} --year 2024 --controller none,peak-shave --detail --out {}",
+                                   site, out.string()));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   for (const char* s : {"no PV, no ESS", "none (baseline)", "peak-shave", "saving KRW", "2024-12", "year",
                         "기본요금 basic charge", "청구금액 total billed", "battery equivalent full cycles",
-                        "PV self-consumption", "peak demand reduction vs none, kW", "simulating peak-shave: 100 %"}) {
+                        "PV self-consumption", "peak demand reduction vs none, kW", "simulating peak-shave: 100 %",
+                        "== monthly bills with peak-shave", "2024-07 · 일반용(을) 고압A 선택III", "요금적용전력 billing demand"}) {
     EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
   }
   // The 15-minute series: a header and one row per interval of 2024 (366 x 96).
