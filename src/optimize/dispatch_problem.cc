@@ -1,0 +1,238 @@
+#include "optimize/dispatch_problem.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "tariff/tou.h"
+
+namespace meg {
+namespace {
+
+constexpr double kDt = kIntervalHours.value();  // h per interval
+
+// Prices of one KST day: the energy price of each slot and the day's demand flags.
+struct DayPrices {
+  std::array<double, kIntervalsPerDay> krw_per_kwh{};
+  std::array<bool, kIntervalsPerDay> demand_counts{};
+  double basic_krw_per_kw = 0;
+};
+
+Result<double> ChargeValue(const TariffBook& book, Charge c, Date d, std::string_view name) {
+  const auto v = book.ChargeOn(c, d);
+  if (!v) return NotFound(fmt::format("no {} is in force on {} (data/tariff/kepco/charges.csv)", name, FormatDate(d)));
+  return static_cast<double>(v->milli) / 1000.0;
+}
+
+Result<DayPrices> PricesOfDay(const DispatchInput& in, Date d) {
+  if (!in.calendar->Covers(d)) {
+    return NotFound(fmt::format("{}: the holiday calendar does not cover this day", FormatDate(d)));
+  }
+  auto profile = ProfileDay(*in.book, *in.calendar, in.tariff, d);
+  if (!profile) return profile.error();
+  auto climate = ChargeValue(*in.book, Charge::kClimateWonPerKwh, d, "climate charge");
+  if (!climate) return climate.error();
+  const FuelAdjustment* fuel = in.book->FuelOn(d);
+  if (fuel == nullptr) {
+    return NotFound(fmt::format("{}: no fuel-cost adjustment for this quarter (data/tariff/kepco/fuel_adjustment.csv)",
+                                FormatDate(d)));
+  }
+  double tax = 1.0;
+  if (in.with_taxes) {
+    auto vat = ChargeValue(*in.book, Charge::kVatPct, d, "VAT rate");
+    if (!vat) return vat.error();
+    auto fund = ChargeValue(*in.book, Charge::kFundPct, d, "electricity fund rate");
+    if (!fund) return fund.error();
+    tax += (*vat + *fund) / 100.0;
+  }
+  DayPrices p;
+  const auto season = static_cast<size_t>(profile->season);
+  for (size_t slot = 0; slot < kIntervalsPerDay; ++slot) {
+    const auto band = static_cast<size_t>(profile->energy_band[slot]);
+    const double discount = static_cast<double>(profile->discount_milli_pct[slot]) / 100'000.0;
+    const double energy = profile->rates->energy[season][band].won() * (1.0 - discount);
+    p.krw_per_kwh[slot] = (energy + *climate + fuel->rate.won()) * tax;
+    p.demand_counts[slot] = profile->demand_counts[slot];
+  }
+  p.basic_krw_per_kw = profile->rates->basic.won() * tax;
+  return p;
+}
+
+Status CheckSeries(const DispatchInput& in) {
+  if (in.load.empty()) return InvalidInput("dispatch: the horizon is empty (no load intervals)");
+  if (in.load.step() != kInterval || !IsIntervalAligned(in.load.start())) {
+    return InvalidInput("dispatch: the load must be on the 15-minute grid");
+  }
+  if (in.pv.start() != in.load.start() || in.pv.size() != in.load.size() || in.pv.step() != in.load.step()) {
+    return InvalidInput(fmt::format("dispatch: PV ({} intervals from {}) is not on the load's grid ({} from {})",
+                                    in.pv.size(), FormatKst(in.pv.start()), in.load.size(),
+                                    FormatKst(in.load.start())));
+  }
+  for (size_t t = 0; t < in.load.size(); ++t) {
+    if (!in.load.at(t) || !in.pv.at(t)) {
+      return InvalidInput(fmt::format("dispatch: {} has no {} value; fill the gap before optimising",
+                                      FormatKst(in.load.TimeAt(t)), in.load.at(t) ? "PV" : "load"));
+    }
+  }
+  return Ok{};
+}
+
+// Battery figures of the site, zeros when it has none.
+struct BatteryLimits {
+  double charge_kw = 0, discharge_kw = 0, soc_min_kwh = 0, soc_max_kwh = 0;
+  double eta_charge = 1, eta_discharge = 1, ramp_kw_per_interval = 0, wear_krw_per_kwh = 0;
+};
+
+BatteryLimits LimitsOf(const Site& site) {
+  BatteryLimits b;
+  if (!site.ess) return b;
+  const EssSpec& e = *site.ess;
+  b.charge_kw = e.charge_kw.value();
+  b.discharge_kw = e.discharge_kw.value();
+  b.soc_min_kwh = e.usable_kwh.value() * e.soc_min_pct / 100.0;
+  b.soc_max_kwh = e.usable_kwh.value() * e.soc_max_pct / 100.0;
+  b.eta_charge = e.charge_efficiency_pct / 100.0;
+  b.eta_discharge = e.discharge_efficiency_pct / 100.0;
+  b.ramp_kw_per_interval = e.ramp_kw_per_min * 15.0;
+  b.wear_krw_per_kwh = e.degradation_cost.won();
+  return b;
+}
+
+}  // namespace
+
+double MonthsBinding(Month m) {
+  const unsigned month = static_cast<unsigned>(m.month());
+  const bool demand_month = month == 12 || month <= 2 || (month >= 7 && month <= 9);
+  return demand_month ? 12.0 : 1.0;
+}
+
+Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
+  if (auto ok = CheckSeries(in); !ok) return ok.error();
+  const Site& site = *in.site;
+  const BatteryLimits bat = LimitsOf(site);
+  const double soc0 = in.soc_start.value();
+  if (soc0 < bat.soc_min_kwh - 1e-6 || soc0 > bat.soc_max_kwh + 1e-6) {
+    return InvalidInput(fmt::format("dispatch: start SoC {:.1f} kWh is outside the window {:.1f}..{:.1f} kWh",
+                                    soc0, bat.soc_min_kwh, bat.soc_max_kwh));
+  }
+  const double contract_kw = site.contract_power.value() > 0 ? site.contract_power.value() : kLpInfinity;
+  const double export_kw = site.grid.export_allowed ? site.grid.export_limit_kw.value() : 0.0;
+
+  DispatchProblem p;
+  p.soc_start_kwh = soc0;
+  p.standing_peak_kw = in.standing_peak.value();
+  p.degradation_krw_per_kwh = bat.wear_krw_per_kwh;
+  std::map<Date, DayPrices> days;
+  const size_t n = in.load.size();
+  p.intervals.resize(n);
+  for (size_t t = 0; t < n; ++t) {
+    DispatchInterval& iv = p.intervals[t];
+    iv.start = in.load.TimeAt(t);
+    const KstDateTime kst = ToKst(iv.start);
+    auto it = days.find(kst.date);
+    if (it == days.end()) {
+      auto prices = PricesOfDay(in, kst.date);
+      if (!prices) return prices.error();
+      it = days.emplace(kst.date, *prices).first;
+    }
+    const auto slot = static_cast<size_t>(kst.minute_of_day / 15);
+    iv.load_kw = in.load.at(t)->value();
+    iv.pv_kw = std::max(0.0, in.pv.at(t)->value());
+    iv.price_krw_per_kwh = it->second.krw_per_kwh[slot];
+    iv.demand_counts = it->second.demand_counts[slot];
+  }
+  const DayPrices& first_day = days.at(ToKst(p.intervals.front().start).date);
+  p.demand_krw_per_kw = first_day.basic_krw_per_kw * in.months_binding;
+  double cheapest = kLpInfinity;
+  for (const DispatchInterval& iv : p.intervals) cheapest = std::min(cheapest, iv.price_krw_per_kwh);
+  p.terminal_krw_per_kwh = in.terminal_krw_per_kwh.value_or(cheapest / bat.eta_charge);
+
+  LpModel& m = p.model;
+  const double wear = bat.wear_krw_per_kwh * 0.5 * kDt;  // per kW of charge or discharge held dt
+  // P = R + peak_excess: the demand charge is paid only on counted demand above the standing peak R.
+  p.peak_excess = m.AddVariable("peak_excess", 0, kLpInfinity, p.demand_krw_per_kw);
+  for (size_t t = 0; t < n; ++t) {
+    DispatchInterval& iv = p.intervals[t];
+    const bool last = t + 1 == n;
+    iv.charge = m.AddVariable(fmt::format("chg_{}", t), 0, bat.charge_kw, wear);          // c_t: AC charge, kW
+    iv.discharge = m.AddVariable(fmt::format("dis_{}", t), 0, bat.discharge_kw, wear);    // d_t: AC discharge, kW
+    iv.soc = m.AddVariable(fmt::format("soc_{}", t + 1), bat.soc_min_kwh, bat.soc_max_kwh,  // s_{t+1} in the SoC window
+                           last ? -p.terminal_krw_per_kwh : 0.0);
+    iv.grid_import = m.AddVariable(fmt::format("imp_{}", t), 0, contract_kw, iv.price_krw_per_kwh * kDt);  // g_t <= contract
+    iv.grid_export = m.AddVariable(fmt::format("xpt_{}", t), 0, export_kw, 0.0);          // x_t <= export limit (0: none)
+    iv.pv_used = m.AddVariable(fmt::format("pvu_{}", t), 0, iv.pv_kw, 0.0);               // u_t in [0, pv_t]: curtailment
+    // Balance: load_t = g_t - x_t + u_t + d_t - c_t.
+    m.AddRow(fmt::format("bal_{}", t), iv.load_kw, iv.load_kw,
+             {{iv.grid_import, 1}, {iv.grid_export, -1}, {iv.pv_used, 1}, {iv.discharge, 1}, {iv.charge, -1}});
+    // SoC: s_{t+1} - s_t - eta_c c_t dt + d_t dt / eta_d = 0 (s_0 is the start SoC, moved right).
+    std::vector<LpTerm> soc_terms{{iv.soc, 1}, {iv.charge, -bat.eta_charge * kDt}, {iv.discharge, kDt / bat.eta_discharge}};
+    if (t > 0) soc_terms.push_back({p.intervals[t - 1].soc, -1});
+    const double soc_rhs = t == 0 ? soc0 : 0.0;
+    m.AddRow(fmt::format("dyn_{}", t), soc_rhs, soc_rhs, std::move(soc_terms));
+    // Peak: g_t - (P - R) <= R on counted intervals, i.e. P >= g_t.
+    if (iv.demand_counts) {
+      m.AddRow(fmt::format("pk_{}", t), -kLpInfinity, p.standing_peak_kw, {{iv.grid_import, 1}, {p.peak_excess, -1}});
+    }
+    // Ramp: |(d_t - c_t) - (d_{t-1} - c_{t-1})| <= ramp x 15 min (the first against previous_battery).
+    if (bat.ramp_kw_per_interval > 0 && (t > 0 || in.previous_battery)) {
+      const double r = bat.ramp_kw_per_interval;
+      if (t > 0) {
+        const DispatchInterval& prev = p.intervals[t - 1];
+        m.AddRow(fmt::format("rmp_{}", t), -r, r,
+                 {{iv.discharge, 1}, {iv.charge, -1}, {prev.discharge, -1}, {prev.charge, 1}});
+      } else {
+        const double b = in.previous_battery->value();
+        m.AddRow("rmp_0", b - r, b + r, {{iv.discharge, 1}, {iv.charge, -1}});
+      }
+    }
+    // No simultaneous charge and discharge (MILP only): c_t <= C z_t, d_t <= D (1 - z_t).
+    if (in.no_simultaneous) {
+      iv.mode = m.AddVariable(fmt::format("mode_{}", t), 0, 1, 0.0, /*integer=*/true);
+      m.AddRow(fmt::format("mc_{}", t), -kLpInfinity, 0, {{iv.charge, 1}, {iv.mode, -bat.charge_kw}});
+      m.AddRow(fmt::format("md_{}", t), -kLpInfinity, bat.discharge_kw, {{iv.discharge, 1}, {iv.mode, bat.discharge_kw}});
+    }
+  }
+  return p;
+}
+
+Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
+  MEG_CHECK(report.primal.size() == static_cast<size_t>(p.model.num_variables()));
+  const auto x = [&](int j) { return report.primal[static_cast<size_t>(j)]; };
+  Schedule s;
+  double peak = p.standing_peak_kw;
+  double charged = 0, discharged = 0;
+  double soc_lo = kLpInfinity, soc_hi = -kLpInfinity;
+  for (const DispatchInterval& iv : p.intervals) {
+    ScheduleInterval o;
+    o.start = iv.start;
+    o.charge = Kilowatts(x(iv.charge));
+    o.discharge = Kilowatts(x(iv.discharge));
+    o.soc_end = KilowattHours(x(iv.soc));
+    o.grid_import = Kilowatts(x(iv.grid_import));
+    o.grid_export = Kilowatts(x(iv.grid_export));
+    o.pv_used = Kilowatts(x(iv.pv_used));
+    o.price_krw_per_kwh = iv.price_krw_per_kwh;
+    o.demand_counts = iv.demand_counts;
+    s.energy_krw += iv.price_krw_per_kwh * o.grid_import.value() * kDt;
+    s.degradation_krw += p.degradation_krw_per_kwh * (o.charge.value() + o.discharge.value()) / 2 * kDt;
+    if (iv.demand_counts) peak = std::max(peak, o.grid_import.value());
+    charged += o.charge.value() * kDt;
+    discharged += o.discharge.value() * kDt;
+    soc_lo = std::min(soc_lo, o.soc_end.value());
+    soc_hi = std::max(soc_hi, o.soc_end.value());
+    s.intervals.push_back(o);
+  }
+  s.peak = Kilowatts(peak);
+  s.demand_krw = p.demand_krw_per_kw * x(p.peak_excess);
+  s.terminal_krw = s.intervals.empty() ? 0.0 : -p.terminal_krw_per_kwh * s.intervals.back().soc_end.value();
+  s.objective_krw = s.energy_krw + s.demand_krw + s.degradation_krw + s.terminal_krw;
+  s.charged = KilowattHours(charged);
+  s.discharged = KilowattHours(discharged);
+  s.soc_min = KilowattHours(soc_lo);
+  s.soc_max = KilowattHours(soc_hi);
+  return s;
+}
+
+}  // namespace meg

@@ -1,0 +1,115 @@
+// The dispatch problem of one site over a horizon of 15-minute intervals (a day, 48 h): when to
+// charge and discharge the battery, import, export and use PV so that the tariff's energy and
+// demand charges, battery wear and the value left in the battery at the end cost least.
+// BuildDispatchProblem makes the LP (or, with `no_simultaneous`, the MILP) as an LpModel;
+// DecodeSchedule reads a solution back. Pure functions over values; thread-safe.
+//
+//   DispatchInput in{...};                                 // load and PV of the horizon, site, tariff
+//   auto problem = BuildDispatchProblem(in);
+//   auto report = solver.Solve(problem->model, {});        // e.g. ClpCbcSolver
+//   Schedule s = DecodeSchedule(*problem, *report);
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "core/calendar.h"
+#include "core/result.h"
+#include "core/series.h"
+#include "core/site.h"
+#include "core/time.h"
+#include "core/units.h"
+#include "optimize/lp.h"
+#include "tariff/tariff_book.h"
+
+namespace meg {
+
+// Everything one solve needs. Signs: load + consumption, PV + available production (kW).
+struct DispatchInput {
+  const Site* site = nullptr;  // ESS ratings and SoC window, contract power, export rules
+  const TariffBook* book = nullptr;
+  const HolidayCalendar* calendar = nullptr;
+  TariffId tariff;
+  PowerSeries load;  // the horizon: 15-minute intervals, no gaps
+  PowerSeries pv;    // same grid as `load`, no gaps
+  KilowattHours soc_start;  // stored energy at the start; REQUIRES: within the SoC window
+  // R: the grid demand already standing for 요금적용전력 (billing demand, art. 68 ①): the larger of
+  // this month's peak so far and the ratchet of the demand months before. Keeping the horizon's
+  // counted demand below R costs nothing more; every kW above it costs the basic charge.
+  Kilowatts standing_peak;
+  // How many monthly bills one kW of new peak raises: 12 in a demand month (Dec, Jan, Feb, Jul,
+  // Aug, Sep: its peak ratchets into the next 11 bills), 1 otherwise. See MonthsBinding().
+  double months_binding = 1;
+  // Value of a kWh left stored at the horizon end, KRW per kWh. nullopt: the horizon's cheapest
+  // energy price / charge efficiency (what it would cost to store that kWh again), so the
+  // optimiser neither empties the battery for nothing nor fills it to sell to the next day.
+  std::optional<double> terminal_krw_per_kwh;
+  // Price energy and demand with VAT and the electricity fund (x (1 + VAT + fund)).
+  bool with_taxes = false;
+  // Forbid simultaneous charge and discharge with a binary per interval (makes a MILP). The LP
+  // never profits from it unless prices are negative, so the default is the LP.
+  bool no_simultaneous = false;
+  // Battery power of the interval before the horizon (+ discharge / - charge), for the ramp
+  // limit of the first interval; nullopt leaves the first interval free.
+  std::optional<Kilowatts> previous_battery;
+};
+
+// Months a kW of new peak in `m` is billed: 12 for a demand month (art. 68 ①: Dec, Jan, Feb,
+// Jul, Aug, Sep), 1 otherwise. (An upper estimate: a later, higher peak would replace it.)
+double MonthsBinding(Month m);
+
+// Per-interval data of the built problem and the column of each decision.
+struct DispatchInterval {
+  Timestamp start;
+  double load_kw = 0, pv_kw = 0;
+  double price_krw_per_kwh = 0;  // energy + climate + fuel (x taxes if asked)
+  bool demand_counts = false;    // 중간/최대부하 of a non-holiday
+  int charge = -1, discharge = -1, soc = -1, grid_import = -1, grid_export = -1, pv_used = -1;
+  int mode = -1;  // binary: 1 = may charge, 0 = may discharge (MILP only)
+};
+
+struct DispatchProblem {
+  LpModel model;
+  std::vector<DispatchInterval> intervals;
+  int peak_excess = -1;              // kW of counted demand above the standing peak
+  double soc_start_kwh = 0;
+  double demand_krw_per_kw = 0;      // basic rate x months binding (x taxes)
+  double degradation_krw_per_kwh = 0;
+  double terminal_krw_per_kwh = 0;
+  double standing_peak_kw = 0;
+};
+
+// Builds the problem (a site without ESS gets zero battery bounds). The energy price of each
+// interval comes from ProfileDay of its KST day; the basic rate from the horizon's first day.
+// Errors (kInvalidInput / kNotFound): an empty horizon, gaps in load or PV, PV not on the load's
+// grid, a start SoC outside the window, or a day the tariff book, fuel table or calendar does not
+// cover.
+Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& input);
+
+// The schedule a solution describes. Objective parts in KRW (the optimiser's estimate, not a
+// bill: a bill rounds kWh and won by the supply terms).
+struct ScheduleInterval {
+  Timestamp start;
+  Kilowatts charge, discharge;  // AC, both >= 0
+  KilowattHours soc_end;        // stored energy at the interval end
+  Kilowatts grid_import, grid_export, pv_used;
+  double price_krw_per_kwh = 0;
+  bool demand_counts = false;
+};
+
+struct Schedule {
+  std::vector<ScheduleInterval> intervals;
+  Kilowatts peak;               // P = max(standing peak, counted grid import)
+  double energy_krw = 0;        // sum price x import x dt
+  double demand_krw = 0;        // demand rate x (P - R)
+  double degradation_krw = 0;   // wear x (charge + discharge) / 2 x dt
+  double terminal_krw = 0;      // - value of the energy left stored (<= 0)
+  double objective_krw = 0;     // the sum of the four
+  KilowattHours charged, discharged;  // AC energy
+  KilowattHours soc_min, soc_max;     // over the interval ends
+};
+
+// REQUIRES: report.primal.size() == problem.model.num_variables().
+Schedule DecodeSchedule(const DispatchProblem& problem, const SolveReport& report);
+
+}  // namespace meg

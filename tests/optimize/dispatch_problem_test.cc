@@ -1,0 +1,181 @@
+// The day dispatch problem of the Jeonju hospital (data/sites/jeonju-hospital.toml) on its real
+// 2024 load and PV: CLP's optimum confirmed by glpsol from the written LP file on four days
+// (winter weekday, summer weekday, a holiday, an autumn weekday), and the physics of the
+// schedule (balance, SoC window, contract power, no simultaneous charge and discharge).
+#include "optimize/dispatch_problem.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "io/site_config.h"
+#include "optimize/coin/clp_cbc_solver.h"
+#include "optimize/glpsol.h"
+#include "sim/site_inputs.h"
+#include "tariff/tariff_fixture.h"
+
+namespace meg {
+namespace {
+
+struct Hospital {
+  TariffBook book;
+  HolidayCalendar calendar;
+  Site site;
+  TariffId tariff;
+  SiteInputs inputs;
+};
+
+// Loaded once: PrepareSiteInputs runs the PV model over the year.
+const Hospital& TheHospital() {
+  static const Hospital* h = [] {
+    auto* out = new Hospital;
+    out->book = testing::LoadShippedBook();
+    out->calendar = testing::LoadSharedCalendar();
+    auto site = LoadSiteFile(std::string(MEG_TEST_DATA_DIR) + "/sites/jeonju-hospital.toml", MEG_TEST_DATA_DIR,
+                             MEG_TEST_SHARED_DIR);
+    if (!site) ADD_FAILURE() << site.error().message;
+    out->site = *site;
+    out->tariff = out->book.FindTariff(out->site.tariff).value();
+    auto inputs = PrepareSiteInputs(out->site, out->calendar);
+    if (!inputs) ADD_FAILURE() << inputs.error().message;
+    out->inputs = *inputs;
+    return out;
+  }();
+  return *h;
+}
+
+// The day's problem with a standing peak of 900 kW (below the hospital's daytime load, so
+// shaving pays) and the start SoC of the site file (45 % of 1,000 kWh).
+DispatchInput DayInput(Date day, bool milp = false) {
+  const Hospital& h = TheHospital();
+  const Timestamp from = FromKst(day), to = from + std::chrono::hours(24);
+  DispatchInput in;
+  in.site = &h.site;
+  in.book = &h.book;
+  in.calendar = &h.calendar;
+  in.tariff = h.tariff;
+  in.load = h.inputs.load.Slice(from, to);
+  in.pv = h.inputs.pv.Slice(from, to);
+  in.soc_start = KilowattHours(450);
+  in.standing_peak = Kilowatts(900);
+  in.months_binding = MonthsBinding(std::chrono::year_month{day.year(), day.month()});
+  in.no_simultaneous = milp;
+  return in;
+}
+
+Date Ymd(int y, unsigned m, unsigned d) { return testing::Ymd(y, m, d); }
+
+class DispatchDayTest : public ::testing::TestWithParam<Date> {};
+
+// CLP's optimum equals glpsol's on the exact problem written in LP format.
+TEST_P(DispatchDayTest, GlpsolConfirmsClpOptimum) {
+  if (!testing::HaveGlpsol()) GTEST_SKIP() << "glpsol missing: run scripts/setup (glpk-utils)";
+  auto problem = BuildDispatchProblem(DayInput(GetParam()));
+  ASSERT_TRUE(problem) << problem.error().message;
+  ClpCbcSolver solver;
+  auto report = solver.Solve(problem->model, {});
+  ASSERT_TRUE(report) << report.error().message;
+  ASSERT_EQ(report->status, SolveStatus::kOptimal) << report->message;
+  const std::string name = FormatDate(GetParam());
+  auto glpk = testing::GlpsolObjective(WriteLpFormat(problem->model), testing::TempDir("day"), name);
+  ASSERT_TRUE(glpk) << "glpsol found no optimum for " << name;
+  RecordProperty("clp_objective_krw", std::to_string(report->objective));
+  RecordProperty("glpsol_objective_krw", std::to_string(*glpk));
+  std::cout << fmt::format("[ figures  ] {}: CLP {:.6f} KRW, glpsol {:.6f} KRW, rel diff {:.2e}\n", name,
+                           report->objective, *glpk,
+                           std::fabs(report->objective - *glpk) / std::fabs(report->objective));
+  EXPECT_NEAR(*glpk, report->objective, 1e-6 * std::fabs(report->objective));
+}
+
+// Balance, SoC window, SoC dynamics, contract power, and the objective split adds up.
+TEST_P(DispatchDayTest, ScheduleKeepsThePhysics) {
+  const Hospital& h = TheHospital();
+  for (const bool milp : {false, true}) {
+    SCOPED_TRACE(milp ? "MILP" : "LP");
+    const DispatchInput in = DayInput(GetParam(), milp);
+    auto problem = BuildDispatchProblem(in);
+    ASSERT_TRUE(problem) << problem.error().message;
+    ClpCbcSolver solver;
+    auto report = solver.Solve(problem->model, {});
+    ASSERT_TRUE(report) << report.error().message;
+    ASSERT_EQ(report->status, SolveStatus::kOptimal) << report->message;
+    const Schedule s = DecodeSchedule(*problem, *report);
+    ASSERT_EQ(s.intervals.size(), 96u);
+    const EssSpec& ess = *h.site.ess;
+    double soc = in.soc_start.value();
+    for (size_t t = 0; t < s.intervals.size(); ++t) {
+      const ScheduleInterval& iv = s.intervals[t];
+      const double load = in.load.at(t)->value();
+      const double balance = iv.grid_import.value() - iv.grid_export.value() + iv.pv_used.value() +
+                             iv.discharge.value() - iv.charge.value();
+      EXPECT_NEAR(balance, load, 1e-6) << t;
+      soc += (0.96 * iv.charge.value() - iv.discharge.value() / 0.96) * 0.25;
+      EXPECT_NEAR(iv.soc_end.value(), soc, 1e-6) << t;
+      EXPECT_GE(iv.soc_end.value(), 100 - 1e-6) << t;  // 10 % of 1,000 kWh
+      EXPECT_LE(iv.soc_end.value(), 800 + 1e-6) << t;  // 80 %
+      EXPECT_LE(iv.grid_import.value(), 1700 + 1e-6) << t;
+      EXPECT_LE(iv.grid_export.value(), 1e-9) << t;  // no export allowed
+      EXPECT_LE(iv.charge.value(), ess.charge_kw.value() + 1e-6);
+      EXPECT_LE(iv.discharge.value(), ess.discharge_kw.value() + 1e-6);
+      EXPECT_LE(iv.pv_used.value(), in.pv.at(t)->value() + 1e-6);
+      if (milp) {
+        EXPECT_LE(std::min(iv.charge.value(), iv.discharge.value()), 1e-6) << t;
+      }
+      if (iv.demand_counts) {
+        EXPECT_LE(iv.grid_import.value(), s.peak.value() + 1e-6) << t;
+      }
+    }
+    EXPECT_NEAR(s.objective_krw, report->objective, 1e-6 * std::fabs(report->objective));
+    EXPECT_GE(s.peak.value(), 900);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Jeonju2024, DispatchDayTest,
+                         ::testing::Values(Ymd(2024, 1, 15), Ymd(2024, 8, 12), Ymd(2024, 10, 9),
+                                           Ymd(2024, 11, 12)),
+                         [](const auto& info) {
+                           std::string s = FormatDate(info.param);
+                           std::replace(s.begin(), s.end(), '-', '_');
+                           return s;
+                         });
+
+// A holiday (한글날 2024-10-09) has no counted demand: the peak stays at the standing peak and
+// the demand part is zero.
+TEST(DispatchProblemTest, HolidayHasNoDemandCharge) {
+  auto problem = BuildDispatchProblem(DayInput(Ymd(2024, 10, 9)));
+  ASSERT_TRUE(problem) << problem.error().message;
+  for (const auto& iv : problem->intervals) EXPECT_FALSE(iv.demand_counts);
+  ClpCbcSolver solver;
+  auto report = solver.Solve(problem->model, {});
+  ASSERT_TRUE(report);
+  const Schedule s = DecodeSchedule(*problem, *report);
+  EXPECT_EQ(s.demand_krw, 0);
+  EXPECT_EQ(s.peak.value(), 900);
+}
+
+TEST(DispatchProblemTest, MonthsBindingIsTwelveInDemandMonths) {
+  using std::chrono::year;
+  EXPECT_EQ(MonthsBinding(year{2024} / std::chrono::August), 12);
+  EXPECT_EQ(MonthsBinding(year{2024} / std::chrono::December), 12);
+  EXPECT_EQ(MonthsBinding(year{2024} / std::chrono::February), 12);
+  EXPECT_EQ(MonthsBinding(year{2024} / std::chrono::October), 1);
+  EXPECT_EQ(MonthsBinding(year{2024} / std::chrono::June), 1);
+}
+
+TEST(DispatchProblemTest, RefusesGapsAndStartSocOutsideWindow) {
+  DispatchInput in = DayInput(Ymd(2024, 8, 12));
+  in.soc_start = KilowattHours(900);
+  auto p = BuildDispatchProblem(in);
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().message.find("outside the window"), std::string::npos);
+  in = DayInput(Ymd(2024, 8, 12));
+  in.load.at(10).reset();
+  p = BuildDispatchProblem(in);
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().message.find("no load value"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace meg
