@@ -11,7 +11,9 @@
 #include "app/bill_report.h"
 #include "app/paths.h"
 #include "app/simulate_report.h"
+#include "control/optimal_controllers.h"
 #include "control/rule_controllers.h"
+#include "optimize/coin/clp_cbc_solver.h"
 #include "io/text_file.h"
 #include "sim/backtest.h"
 #include "sim/site_inputs.h"
@@ -24,6 +26,7 @@ struct SimulateOptions {
   int year = 0;
   std::vector<std::string> controllers{"peak-shave"};
   double threshold_kw = 0;
+  int horizon_h = 24;
   std::string out;
   bool detail = false;
   std::string tariff_dir = DefaultTariffDir();
@@ -65,8 +68,9 @@ int RunSimulate(const SimulateOptions& o) {
   auto tariff = book->FindTariff(site->tariff);
   if (!tariff) return Fail(InvalidInput(fmt::format("{}: tariff.name: {}", o.site, tariff.error().message)));
   for (const auto& name : o.controllers) {
-    if (name != "none" && !MakeRuleController(name, {})) {
-      return Fail(InvalidInput(fmt::format("--controller {}: known controllers are none, peak-shave", name)));
+    if (name != "none" && name != "oracle" && name != "mpc" && !MakeRuleController(name, {})) {
+      return Fail(InvalidInput(
+          fmt::format("--controller {}: known controllers are none, peak-shave, mpc, oracle", name)));
     }
   }
   std::cerr << "meg simulate: preparing load and PV for " << site->load.year << "\n";
@@ -92,15 +96,32 @@ int RunSimulate(const SimulateOptions& o) {
   auto baseline = RunBacktest(request, none);
   if (!baseline) return Fail(baseline.error());
 
+  ClpCbcSolver solver;
   std::vector<BacktestResult> runs;
   for (const auto& name : o.controllers) {
     if (name == "none") continue;
     PeakShaveConfig config;
     config.threshold = Kilowatts(o.threshold_kw);
-    auto controller = MakeRuleController(name, config);
+    std::unique_ptr<Controller> controller;
+    PlanningController* planner = nullptr;
+    if (name == "oracle" || name == "mpc") {
+      if (!site->ess) return Fail(InvalidInput(fmt::format("--controller {}: {} has no [ess] to plan", name, o.site)));
+      auto p = std::make_unique<PlanningController>(
+          name == "oracle" ? PlanningController::Mode::kMonthOracle : PlanningController::Mode::kRecedingHorizon,
+          *site, *book, *calendar, *tariff, inputs->load, inputs->pv, solver, std::chrono::hours{o.horizon_h});
+      planner = p.get();
+      controller = std::move(p);
+    } else {
+      controller = MakeRuleController(name, config);
+    }
     request.progress = ProgressLine("simulating " + name);
     auto run = RunBacktest(request, *controller);
     if (!run) return Fail(run.error());
+    if (planner != nullptr) {
+      std::cerr << fmt::format("meg simulate: {}: {} LP solves with {}, {} failed{}\n", name, planner->solves(),
+                               solver.name(), planner->failures(),
+                               planner->failures() > 0 ? " (last: " + planner->last_failure() + ")" : "");
+    }
     runs.push_back(std::move(*run));
   }
   SimulationReport report;
@@ -148,11 +169,14 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand("simulate", "Backtest a site's year without and with OpenMEG's controllers");
   cmd->add_option("--site", o->site, "site TOML file (see docs/site-config.md)")->required();
   cmd->add_option("--year", o->year, "the year to simulate (must be the site's load.year)");
-  cmd->add_option("--controller", o->controllers, "controllers to run: none, peak-shave (comma-separated)")
+  cmd->add_option("--controller", o->controllers, "controllers to run: none, peak-shave, mpc, oracle (comma-separated)")
       ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("--threshold-kw", o->threshold_kw,
                   "peak-shave: grid demand to hold, kW (default 0: plan each day from the day before)");
+  cmd->add_option("--horizon-h", o->horizon_h, "mpc: planning horizon, hours")
+      ->check(CLI::Range(1, 168))
+      ->capture_default_str();
   cmd->add_flag("--detail", o->detail, "also print every month's bill line by line for each run");
   cmd->add_option("--out", o->out, "write the 15-minute series (CSV) and report.html to this directory");
   cmd->add_option("--tariff-dir", o->tariff_dir, "tariff tables directory")->capture_default_str();

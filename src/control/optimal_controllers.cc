@@ -1,0 +1,83 @@
+#include "control/optimal_controllers.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace meg {
+
+PlanningController::PlanningController(Mode mode, const Site& site, const TariffBook& book,
+                                       const HolidayCalendar& calendar, TariffId tariff, const PowerSeries& load,
+                                       const PowerSeries& pv, LpSolver& solver, std::chrono::hours horizon)
+    : mode_(mode),
+      site_(site),
+      book_(book),
+      calendar_(calendar),
+      tariff_(tariff),
+      load_(load),
+      pv_(pv),
+      solver_(solver),
+      horizon_(horizon) {}
+
+void PlanningController::Plan(const SiteImage& image, Timestamp end) {
+  plan_ = Schedule{};
+  end = std::min(end, load_.end());
+  const EssSpec& ess = *site_.ess;
+  DispatchInput in;
+  in.site = &site_;
+  in.book = &book_;
+  in.calendar = &calendar_;
+  in.tariff = tariff_;
+  in.load = load_.Slice(image.start, end);
+  in.pv = pv_.Slice(image.start, end);
+  // The battery reports its SoC; the plan starts from the same energy, held inside the window
+  // against rounding.
+  const double lo = ess.usable_kwh.value() * ess.soc_min_pct / 100.0;
+  const double hi = ess.usable_kwh.value() * ess.soc_max_pct / 100.0;
+  in.soc_start = KilowattHours(std::clamp(ess.usable_kwh.value() * image.soc_pct / 100.0, lo, hi));
+  in.standing_peak = Kilowatts(std::max(image.ratchet.value(), image.month_peak.value()));
+  const KstDateTime k = ToKst(image.start);
+  in.months_binding = MonthsBinding(k.date.year() / k.date.month());
+  ++solves_;
+  auto problem = BuildDispatchProblem(in);
+  if (!problem) {
+    ++failures_;
+    last_failure_ = problem.error().message;
+    return;
+  }
+  auto report = solver_.Solve(problem->model, SolveOptions{});
+  if (!report || report->status != SolveStatus::kOptimal) {
+    ++failures_;
+    last_failure_ = report ? fmt::format("solver status {}", static_cast<int>(report->status))
+                           : report.error().message;
+    return;
+  }
+  plan_ = DecodeSchedule(*problem, *report);
+  plan_start_ = image.start;
+}
+
+Setpoints PlanningController::Decide(const SiteImage& image) {
+  Setpoints idle{Kilowatts(0), Kilowatts(-1)};
+  if (!image.has_battery || !site_.ess) return idle;
+  const size_t index =
+      plan_.intervals.empty() ? 0 : static_cast<size_t>((image.start - plan_start_) / kInterval);
+  const bool stale = plan_.intervals.empty() || image.start < plan_start_ || index >= plan_.intervals.size();
+  if (mode_ == Mode::kRecedingHorizon) {
+    Plan(image, image.start + horizon_);
+  } else if (stale) {
+    const KstDateTime k = ToKst(image.start);
+    const Month m = k.date.year() / k.date.month();
+    Plan(image, StartOfKstMonth(m + std::chrono::months{1}));
+  }
+  if (plan_.intervals.empty()) return idle;
+  const size_t i = static_cast<size_t>((image.start - plan_start_) / kInterval);
+  if (i >= plan_.intervals.size()) return idle;
+  const ScheduleInterval& step = plan_.intervals[i];
+  Setpoints s;
+  s.battery = step.discharge - step.charge;
+  // Curtail only where the plan does (it never needs to without export limits).
+  s.pv_limit = step.pv_used.value() + 1e-6 < image.pv_available.value() ? step.pv_used : Kilowatts(-1);
+  return s;
+}
+
+}  // namespace meg
