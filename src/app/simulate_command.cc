@@ -33,6 +33,12 @@ struct SimulateOptions {
   std::string calendar = DefaultCalendarPath();
 };
 
+PowerSeries DayBefore(const PowerSeries& s) {
+  std::vector<std::optional<Kilowatts>> v(s.size());
+  for (size_t i = 0; i < s.size(); ++i) v[i] = s.at(i < kIntervalsPerDay ? i : i - kIntervalsPerDay);
+  return PowerSeries(s.start(), s.step(), std::move(v));
+}
+
 int Fail(const Error& e) {
   std::cerr << "meg simulate: " << e.message << "\n";
   return e.code == ErrorCode::kInvalidInput ? 2 : 1;
@@ -68,9 +74,10 @@ int RunSimulate(const SimulateOptions& o) {
   auto tariff = book->FindTariff(site->tariff);
   if (!tariff) return Fail(InvalidInput(fmt::format("{}: tariff.name: {}", o.site, tariff.error().message)));
   for (const auto& name : o.controllers) {
-    if (name != "none" && name != "oracle" && name != "mpc" && !MakeRuleController(name, {})) {
-      return Fail(InvalidInput(
-          fmt::format("--controller {}: known controllers are none, peak-shave, mpc, oracle", name)));
+    if (name != "none" && name != "oracle" && name != "mpc" && name != "mpc-persistence" &&
+        !MakeRuleController(name, {})) {
+      return Fail(InvalidInput(fmt::format(
+          "--controller {}: known controllers are none, peak-shave, mpc, mpc-persistence, oracle", name)));
     }
   }
   std::cerr << "meg simulate: preparing load and PV for " << site->load.year << "\n";
@@ -97,6 +104,10 @@ int RunSimulate(const SimulateOptions& o) {
   if (!baseline) return Fail(baseline.error());
 
   ClpCbcSolver solver;
+  // The persistence forecast until the forecasting issue lands: each interval as it was one day
+  // earlier (the first day forecasts itself).
+  const PowerSeries persistence_load = DayBefore(inputs->load);
+  const PowerSeries persistence_pv = DayBefore(inputs->pv);
   std::vector<BacktestResult> runs;
   for (const auto& name : o.controllers) {
     if (name == "none") continue;
@@ -104,11 +115,13 @@ int RunSimulate(const SimulateOptions& o) {
     config.threshold = Kilowatts(o.threshold_kw);
     std::unique_ptr<Controller> controller;
     PlanningController* planner = nullptr;
-    if (name == "oracle" || name == "mpc") {
+    if (name == "oracle" || name == "mpc" || name == "mpc-persistence") {
       if (!site->ess) return Fail(InvalidInput(fmt::format("--controller {}: {} has no [ess] to plan", name, o.site)));
+      const bool persistence = name == "mpc-persistence";
       auto p = std::make_unique<PlanningController>(
           name == "oracle" ? PlanningController::Mode::kMonthOracle : PlanningController::Mode::kRecedingHorizon,
-          *site, *book, *calendar, *tariff, inputs->load, inputs->pv, solver, std::chrono::hours{o.horizon_h});
+          *site, *book, *calendar, *tariff, persistence ? persistence_load : inputs->load,
+          persistence ? persistence_pv : inputs->pv, solver, std::chrono::hours{o.horizon_h}, name);
       planner = p.get();
       controller = std::move(p);
     } else {
@@ -169,7 +182,8 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand("simulate", "Backtest a site's year without and with OpenMEG's controllers");
   cmd->add_option("--site", o->site, "site TOML file (see docs/site-config.md)")->required();
   cmd->add_option("--year", o->year, "the year to simulate (must be the site's load.year)");
-  cmd->add_option("--controller", o->controllers, "controllers to run: none, peak-shave, mpc, oracle (comma-separated)")
+  cmd->add_option("--controller", o->controllers, "controllers to run: none, peak-shave, mpc (perfect forecast), mpc-persistence, oracle "
+                  "(comma-separated)")
       ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("--threshold-kw", o->threshold_kw,

@@ -8,7 +8,8 @@ namespace meg {
 
 PlanningController::PlanningController(Mode mode, const Site& site, const TariffBook& book,
                                        const HolidayCalendar& calendar, TariffId tariff, const PowerSeries& load,
-                                       const PowerSeries& pv, LpSolver& solver, std::chrono::hours horizon)
+                                       const PowerSeries& pv, LpSolver& solver, std::chrono::hours horizon,
+                                       std::string name)
     : mode_(mode),
       site_(site),
       book_(book),
@@ -17,7 +18,8 @@ PlanningController::PlanningController(Mode mode, const Site& site, const Tariff
       load_(load),
       pv_(pv),
       solver_(solver),
-      horizon_(horizon) {}
+      horizon_(horizon),
+      name_(!name.empty() ? std::move(name) : mode == Mode::kMonthOracle ? "oracle" : "mpc") {}
 
 void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   plan_ = Schedule{};
@@ -59,6 +61,7 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
 Setpoints PlanningController::Decide(const SiteImage& image) {
   Setpoints idle{Kilowatts(0), Kilowatts(-1)};
   if (!image.has_battery || !site_.ess) return idle;
+  const Setpoints fallback = fallback_.Decide(image);
   const size_t index =
       plan_.intervals.empty() ? 0 : static_cast<size_t>((image.start - plan_start_) / kInterval);
   const bool stale = plan_.intervals.empty() || image.start < plan_start_ || index >= plan_.intervals.size();
@@ -69,14 +72,27 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
     const Month m = k.date.year() / k.date.month();
     Plan(image, StartOfKstMonth(m + std::chrono::months{1}));
   }
-  if (plan_.intervals.empty()) return idle;
+  if (plan_.intervals.empty()) return fallback;
   const size_t i = static_cast<size_t>((image.start - plan_start_) / kInterval);
-  if (i >= plan_.intervals.size()) return idle;
+  if (i >= plan_.intervals.size()) return fallback;
   const ScheduleInterval& step = plan_.intervals[i];
   Setpoints s;
   s.battery = step.discharge - step.charge;
-  // Curtail only where the plan does (it never needs to without export limits).
-  s.pv_limit = step.pv_used.value() + 1e-6 < image.pv_available.value() ? step.pv_used : Kilowatts(-1);
+  // Peak guard: the plan was made on a forecast; in an interval whose demand counts, never let
+  // charging lift the real grid demand above the peak the plan accepted, and discharge if the real
+  // demand exceeds it (the forecast missed a peak).
+  if (image.demand_counts) {
+    const double accepted = std::max({plan_.peak.value(), image.ratchet.value(), image.month_peak.value()});
+    const double net = image.load.value() - image.pv_available.value();
+    s.battery = Kilowatts(std::max(s.battery.value(), net - accepted));
+  }
+  // Curtail only where the plan curtails its own forecast PV (with export limits), by the same
+  // amount; never cap real PV at a forecast that was too low.
+  s.pv_limit = Kilowatts(-1);
+  if (const auto k = pv_.IndexOf(image.start); k && pv_.at(*k)) {
+    const double curtailed = pv_.at(*k)->value() - step.pv_used.value();
+    if (curtailed > 1e-6) s.pv_limit = Kilowatts(std::max(0.0, image.pv_available.value() - curtailed));
+  }
   return s;
 }
 

@@ -7,14 +7,22 @@
 //     only the first interval. Until the forecasting issue lands, its forecast is the realised
 //     load and PV of the horizon (perfect foresight inside the horizon), so it shows what the
 //     receding horizon loses against the month-long oracle, not yet what forecast errors cost.
-// If a solve fails or is not optimal, the controller holds the battery idle for that interval and
-// counts it (failures()). Not thread-safe; one instance per control loop.
+// The load and PV it plans on are its forecast: the realised series (perfect foresight) or, e.g.,
+// a persistence forecast (the same intervals one day earlier); SiteImage still carries what
+// really happens, and SafetyLimits hold the plan to it.
+// A peak guard follows the plan: in an interval whose demand counts, charging never lifts the real
+// grid demand above the peak the plan accepted, and a real demand above it is discharged against.
+// If a solve fails or is not optimal (bad data, an impossible limit), the site is never left
+// without a plan: the interval falls back to the peak-shave rule, which runs alongside on every
+// interval to keep its own daily plan current; failures are counted with the last reason.
+// Not thread-safe; one instance per control loop.
 #pragma once
 
 #include <chrono>
 #include <string>
 
 #include "control/controller.h"
+#include "control/rule_controllers.h"
 #include "core/calendar.h"
 #include "core/series.h"
 #include "core/site.h"
@@ -28,12 +36,13 @@ class PlanningController final : public Controller {
   enum class Mode { kMonthOracle, kRecedingHorizon };
 
   // `load` and `pv` are the series the controller plans on (15-minute, + consumption /
-  // + production); they and everything else referenced must outlive the controller.
+  // + production); they and everything else referenced must outlive the controller. `name`
+  // defaults to "oracle" / "mpc".
   PlanningController(Mode mode, const Site& site, const TariffBook& book, const HolidayCalendar& calendar,
                      TariffId tariff, const PowerSeries& load, const PowerSeries& pv, LpSolver& solver,
-                     std::chrono::hours horizon = std::chrono::hours{24});
+                     std::chrono::hours horizon = std::chrono::hours{24}, std::string name = "");
 
-  std::string_view name() const override { return mode_ == Mode::kMonthOracle ? "oracle" : "mpc"; }
+  std::string_view name() const override { return name_; }
   Setpoints Decide(const SiteImage& image) override;
 
   int solves() const { return solves_; }
@@ -55,6 +64,8 @@ class PlanningController final : public Controller {
   std::chrono::hours horizon_;
   Schedule plan_;
   Timestamp plan_start_{};
+  std::string name_;
+  PeakShave fallback_{PeakShaveConfig{}};
   int solves_ = 0;
   int failures_ = 0;
   std::string last_failure_;
