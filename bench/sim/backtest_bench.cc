@@ -9,7 +9,7 @@
 #include <cstdlib>
 
 #include "control/rule_controllers.h"
-#include "io/site_config.h"
+#include "site_fixture.h"
 #include "io/text_file.h"
 #include "sim/backtest.h"
 #include "sim/site_inputs.h"
@@ -17,39 +17,8 @@
 namespace meg {
 namespace {
 
-template <typename T>
-T OrDie(Result<T> r, const char* what) {
-  if (!r) {
-    std::fprintf(stderr, "sim_bench: %s: %s\n", what, r.error().message.c_str());
-    std::exit(1);
-  }
-  return std::move(r).value();
-}
-
-struct Fixture {
-  TariffBook book;
-  HolidayCalendar calendar;
-  Site site;
-  SiteInputs inputs;
-  TariffId tariff;
-};
-
-const Fixture& GetFixture() {
-  static const Fixture* f = [] {
-    auto* fx = new Fixture;
-    const std::string data = MEG_BENCH_DATA_DIR, shared = MEG_BENCH_SHARED_DIR;
-    auto read = [](const std::string& p) { return ReadTextFile(p); };
-    fx->book = OrDie(TariffBook::Load(data + "/tariff/kepco", read), "tariff book");
-    const std::string cal = shared + "/data/calendar/kr_public_holidays_2018-2027.csv";
-    fx->calendar = OrDie(HolidayCalendar::Parse(OrDie(ReadTextFile(cal), "calendar"), cal), "calendar");
-    const std::string path = data + "/sites/jeonju-hospital.toml";
-    fx->site = OrDie(LoadSiteFile(path, data, shared), "site");
-    fx->inputs = OrDie(PrepareSiteInputs(fx->site, fx->calendar), "inputs");
-    fx->tariff = OrDie(fx->book.FindTariff(fx->site.tariff), "tariff");
-    return fx;
-  }();
-  return *f;
-}
+using Fixture = bench::SiteFixture;
+const Fixture& GetFixture() { return bench::JeonjuHospital(); }
 
 void BM_BacktestSiteYearPeakShave(benchmark::State& state) {
   const Fixture& f = GetFixture();

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include "app/meg_runner.h"
 #include <nlohmann/json.hpp>
 
 #include "core/time.h"
@@ -14,23 +16,8 @@
 namespace meg {
 namespace {
 
-struct MegRun {
-  int exit_code = 0;
-  std::string out;  // stdout and stderr together
-};
-
-MegRun Meg(const std::string& args) {
-  const std::string cmd = std::string(MEG_TEST_BINARY_DIR) + "/src/meg " + args + " 2>&1";
-  MegRun run;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return {-1, "popen failed"};
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) run.out.append(buf, n);
-  const int status = pclose(p);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+using testing::Meg;
+using testing::MegRun;
 
 class BillCommandTest : public ::testing::Test {
  protected:
