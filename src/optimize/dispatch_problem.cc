@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "tariff/bill.h"
 #include "tariff/tou.h"
 
 namespace meg {
@@ -102,11 +103,7 @@ BatteryLimits LimitsOf(const Site& site) {
 
 }  // namespace
 
-double MonthsBinding(Month m) {
-  const unsigned month = static_cast<unsigned>(m.month());
-  const bool demand_month = month == 12 || month <= 2 || (month >= 7 && month <= 9);
-  return demand_month ? 12.0 : 1.0;
-}
+double MonthsBinding(Month m) { return IsDemandMonth(m) ? 12.0 : 1.0; }
 
 Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
   if (auto ok = CheckSeries(in); !ok) return ok.error();

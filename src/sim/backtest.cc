@@ -10,15 +10,6 @@
 #include "tariff/tou.h"
 
 namespace meg {
-namespace {
-
-bool IsDemandMonth(Month m) {
-  const unsigned mm = static_cast<unsigned>(m.month());
-  return mm == 12 || mm <= 2 || (mm >= 7 && mm <= 9);
-}
-
-}  // namespace
-
 Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& controller) {
   MEG_CHECK(r.book && r.calendar && r.site && r.load);
   const PowerSeries& load = *r.load;

@@ -20,12 +20,6 @@ std::int64_t MicroToKwh(std::int64_t micro) { return (micro + kMicro / 2) / kMic
 
 Month AddMonths(Month m, int n) { return m + std::chrono::months{n}; }
 
-// 요금적용전력 counts the peaks of Dec, Jan, Feb, Jul, Aug and Sep (art. 68 ①).
-bool IsDemandMonth(Month m) {
-  const unsigned mm = static_cast<unsigned>(m.month());
-  return mm == 12 || mm == 1 || mm == 2 || mm == 7 || mm == 8 || mm == 9;
-}
-
 // 초과사용부가금 multiplier by excess ratio, art. 67-3 ③: below 20 % 150 %, then +50 %-points
 // per 10 %-points of ratio, 400 % at 60 % and above.
 int OverContractMultiplierPct(std::int64_t excess_kw, std::int64_t contract_kw) {
@@ -64,6 +58,11 @@ Result<std::int64_t> ChargeMilli(const TariffBook& book, Charge c, Date first, D
 }
 
 }  // namespace
+
+bool IsDemandMonth(Month m) {
+  const unsigned mm = static_cast<unsigned>(m.month());
+  return mm == 12 || mm == 1 || mm == 2 || mm == 7 || mm == 8 || mm == 9;
+}
 
 const MonthDemand* DemandHistory::Find(Month m) const {
   const auto it = months_.find(Key(m));

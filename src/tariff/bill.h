@@ -21,6 +21,10 @@
 
 namespace meg {
 
+// True for the demand months whose peaks carry into 요금적용전력 for the following 11 months:
+// Dec, Jan, Feb, Jul, Aug, Sep (art. 68 ①).
+bool IsDemandMonth(Month m);
+
 // What a billed month leaves for later bills.
 struct MonthDemand {
   Month month;
