@@ -114,6 +114,13 @@ Result<std::vector<Line>> SplitLines(std::string_view text, std::string_view sou
   return lines;
 }
 
+Result<size_t> FirstNonBlankLine(const std::vector<Line>& lines, std::string_view source) {
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!Trim(lines[i].text).empty()) return i;
+  }
+  return InvalidInput(fmt::format("{}: the file is empty", source));
+}
+
 Result<std::vector<std::string>> SplitCsv(std::string_view line, char sep) {
   std::vector<std::string> fields;
   std::string field;

@@ -20,6 +20,10 @@ struct Line {
 // The returned views point into `text`.
 Result<std::vector<Line>> SplitLines(std::string_view text, std::string_view source);
 
+// The index of the first line that is not blank (the header of a CSV file); fails with
+// "source: the file is empty" when there is none.
+Result<size_t> FirstNonBlankLine(const std::vector<Line>& lines, std::string_view source);
+
 // Splits one CSV line on `sep`, honouring double quotes ("a,b" is one field; "" is a quote).
 // Fails on an unterminated quote.
 Result<std::vector<std::string>> SplitCsv(std::string_view line, char sep = ',');

@@ -127,9 +127,9 @@ Result<CnuBuildingData> ParseCnuBuildingCsv(std::string_view text, std::string_v
   }
   auto lines = SplitLines(text, source);
   if (!lines) return lines.error();
-  size_t i = 0;
-  while (i < lines->size() && Trim((*lines)[i].text).empty()) ++i;
-  if (i == lines->size()) return InvalidInput(fmt::format("{}: the file is empty", source));
+  auto first = FirstNonBlankLine(*lines, source);
+  if (!first) return first.error();
+  size_t i = *first;
   if (Trim((*lines)[i].text) != kHeader) {
     return InvalidInput(fmt::format("{}:{}: expected the CNU header '{}', found '{}'", source,
                                     (*lines)[i].number, kHeader, (*lines)[i].text));

@@ -105,9 +105,9 @@ const DoeColumn* DoeHospitalLoad::FindEndUse(std::string_view name) const {
 Result<DoeHospitalLoad> ParseDoeHospitalCsv(std::string_view text, std::string_view source) {
   auto lines = SplitLines(text, source);
   if (!lines) return lines.error();
-  size_t i = 0;
-  while (i < lines->size() && Trim((*lines)[i].text).empty()) ++i;
-  if (i == lines->size()) return InvalidInput(fmt::format("{}: the file is empty", source));
+  auto first = FirstNonBlankLine(*lines, source);
+  if (!first) return first.error();
+  size_t i = *first;
   auto names = ParseHeader((*lines)[i], source);
   if (!names) return names.error();
   ++i;

@@ -36,9 +36,9 @@ std::string ExpectedStart() {
 Result<GistPvData> ParseGistPvCsv(std::string_view text, std::string_view source) {
   auto lines = SplitLines(text, source);
   if (!lines) return lines.error();
-  size_t i = 0;
-  while (i < lines->size() && Trim((*lines)[i].text).empty()) ++i;
-  if (i == lines->size()) return InvalidInput(fmt::format("{}: the file is empty", source));
+  auto first = FirstNonBlankLine(*lines, source);
+  if (!first) return first.error();
+  size_t i = *first;
 
   const Line& header_line = (*lines)[i];
   auto header = SplitCsv(header_line.text);

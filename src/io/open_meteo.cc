@@ -37,9 +37,9 @@ std::string ExpectedHeader() {
 Result<OpenMeteoHourly> ParseOpenMeteoCsv(std::string_view text, std::string_view source) {
   auto lines = SplitLines(text, source);
   if (!lines) return lines.error();
-  size_t i = 0;
-  while (i < lines->size() && Trim((*lines)[i].text).empty()) ++i;
-  if (i == lines->size()) return InvalidInput(fmt::format("{}: the file is empty", source));
+  auto first = FirstNonBlankLine(*lines, source);
+  if (!first) return first.error();
+  size_t i = *first;
   if (Trim((*lines)[i].text) != ExpectedHeader()) {
     return InvalidInput(fmt::format("{}:{}: expected the header '{}', found '{}'", source,
                                     (*lines)[i].number, ExpectedHeader(), (*lines)[i].text));

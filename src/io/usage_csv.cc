@@ -78,9 +78,9 @@ Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
     if (problems.size() < kMaxProblems) problems.push_back(fmt::format("{}:{}: {}", source, line, what));
   };
 
-  size_t i = 0;
-  while (i < lines->size() && Trim((*lines)[i].text).empty()) ++i;
-  if (i == lines->size()) return InvalidInput(fmt::format("{}: the file is empty", source));
+  auto first = FirstNonBlankLine(*lines, source);
+  if (!first) return first.error();
+  size_t i = *first;
   bool has_kvar = false;
   {
     const auto header = SplitCsv((*lines)[i].text);
