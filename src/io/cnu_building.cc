@@ -127,9 +127,9 @@ Result<CnuBuildingData> ParseCnuBuildingCsv(std::string_view text, std::string_v
   }
   auto lines = SplitLines(text, source);
   if (!lines) return lines.error();
-  auto first = FirstNonBlankLine(*lines, source);
-  if (!first) return first.error();
-  size_t i = *first;
+  auto header_at = FirstNonBlankLine(*lines, source);
+  if (!header_at) return header_at.error();
+  size_t i = *header_at;
   if (Trim((*lines)[i].text) != kHeader) {
     return InvalidInput(fmt::format("{}:{}: expected the CNU header '{}', found '{}'", source,
                                     (*lines)[i].number, kHeader, (*lines)[i].text));

@@ -105,9 +105,9 @@ const DoeColumn* DoeHospitalLoad::FindEndUse(std::string_view name) const {
 Result<DoeHospitalLoad> ParseDoeHospitalCsv(std::string_view text, std::string_view source) {
   auto lines = SplitLines(text, source);
   if (!lines) return lines.error();
-  auto first = FirstNonBlankLine(*lines, source);
-  if (!first) return first.error();
-  size_t i = *first;
+  auto header_at = FirstNonBlankLine(*lines, source);
+  if (!header_at) return header_at.error();
+  size_t i = *header_at;
   auto names = ParseHeader((*lines)[i], source);
   if (!names) return names.error();
   ++i;

@@ -36,9 +36,9 @@ std::string ExpectedStart() {
 Result<GistPvData> ParseGistPvCsv(std::string_view text, std::string_view source) {
   auto lines = SplitLines(text, source);
   if (!lines) return lines.error();
-  auto first = FirstNonBlankLine(*lines, source);
-  if (!first) return first.error();
-  size_t i = *first;
+  auto header_at = FirstNonBlankLine(*lines, source);
+  if (!header_at) return header_at.error();
+  size_t i = *header_at;
 
   const Line& header_line = (*lines)[i];
   auto header = SplitCsv(header_line.text);

@@ -37,9 +37,9 @@ std::string ExpectedHeader() {
 Result<OpenMeteoHourly> ParseOpenMeteoCsv(std::string_view text, std::string_view source) {
   auto lines = SplitLines(text, source);
   if (!lines) return lines.error();
-  auto first = FirstNonBlankLine(*lines, source);
-  if (!first) return first.error();
-  size_t i = *first;
+  auto header_at = FirstNonBlankLine(*lines, source);
+  if (!header_at) return header_at.error();
+  size_t i = *header_at;
   if (Trim((*lines)[i].text) != ExpectedHeader()) {
     return InvalidInput(fmt::format("{}:{}: expected the header '{}', found '{}'", source,
                                     (*lines)[i].number, ExpectedHeader(), (*lines)[i].text));

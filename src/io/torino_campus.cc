@@ -137,9 +137,9 @@ std::vector<Timestamp> ItalyWallClockToUtc(Date date, int minute_of_day) {
 Result<TorinoCampusLoad> ParseTorinoCampusCsv(std::string_view text, std::string_view source) {
   auto lines = SplitLines(text, source);
   if (!lines) return lines.error();
-  auto first = FirstNonBlankLine(*lines, source);
-  if (!first) return first.error();
-  size_t i = *first;
+  auto header_at = FirstNonBlankLine(*lines, source);
+  if (!header_at) return header_at.error();
+  size_t i = *header_at;
   auto names = ParseHeader((*lines)[i], source);
   if (!names) return names.error();
   ++i;

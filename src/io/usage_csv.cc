@@ -78,9 +78,9 @@ Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
     if (problems.size() < kMaxProblems) problems.push_back(fmt::format("{}:{}: {}", source, line, what));
   };
 
-  auto first = FirstNonBlankLine(*lines, source);
-  if (!first) return first.error();
-  size_t i = *first;
+  auto header_at = FirstNonBlankLine(*lines, source);
+  if (!header_at) return header_at.error();
+  size_t i = *header_at;
   bool has_kvar = false;
   {
     const auto header = SplitCsv((*lines)[i].text);
