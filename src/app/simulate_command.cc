@@ -27,6 +27,7 @@ struct SimulateOptions {
   std::vector<std::string> controllers{"peak-shave"};
   double threshold_kw = 0;
   int horizon_h = 24;
+  bool cold_start = false;
   std::string out;
   bool detail = false;
   std::string tariff_dir = DefaultTariffDir();
@@ -122,6 +123,7 @@ int RunSimulate(const SimulateOptions& o) {
           name == "oracle" ? PlanningController::Mode::kMonthOracle : PlanningController::Mode::kRecedingHorizon,
           *site, *book, *calendar, *tariff, persistence ? persistence_load : inputs->load,
           persistence ? persistence_pv : inputs->pv, solver, std::chrono::hours{o.horizon_h}, name);
+      p->set_warm_start(!o.cold_start);
       planner = p.get();
       controller = std::move(p);
     } else {
@@ -131,8 +133,9 @@ int RunSimulate(const SimulateOptions& o) {
     auto run = RunBacktest(request, *controller);
     if (!run) return Fail(run.error());
     if (planner != nullptr) {
-      std::cerr << fmt::format("meg simulate: {}: {} LP solves with {}, {} failed{}\n", name, planner->solves(),
-                               solver.name(), planner->failures(),
+      std::cerr << fmt::format("meg simulate: {}: {} LP solves with {} ({} warm-started, {} simplex iterations), {} failed{}\n",
+                               name, planner->solves(), solver.name(), planner->warm_starts(), planner->iterations(),
+                               planner->failures(),
                                planner->failures() > 0 ? " (last: " + planner->last_failure() + ")" : "");
     }
     runs.push_back(std::move(*run));
@@ -188,6 +191,7 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--threshold-kw", o->threshold_kw,
                   "peak-shave: grid demand to hold, kW (default 0: plan each day from the day before)");
+  cmd->add_flag("--cold-start", o->cold_start, "mpc: solve each horizon from scratch instead of warm-starting from the last basis");
   cmd->add_option("--horizon-h", o->horizon_h, "mpc: planning horizon, hours")
       ->check(CLI::Range(1, 168))
       ->capture_default_str();

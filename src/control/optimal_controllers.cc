@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "tariff/bill.h"
+
 namespace meg {
 
 PlanningController::PlanningController(Mode mode, const Site& site, const TariffBook& book,
@@ -39,7 +41,12 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   in.soc_start = KilowattHours(std::clamp(ess.usable_kwh.value() * image.soc_pct / 100.0, lo, hi));
   in.standing_peak = Kilowatts(std::max(image.ratchet.value(), image.month_peak.value()));
   const KstDateTime k = ToKst(image.start);
-  in.months_binding = MonthsBinding(k.date.year() / k.date.month());
+  const Month month = k.date.year() / k.date.month();
+  in.months_binding = MonthsBinding(month);
+  // A horizon into next month: its ratchet as known now, with this month's realised peak when
+  // this is a demand month (the peak ratchets into next month's bill).
+  in.later_standing_peak =
+      Kilowatts(std::max(image.ratchet.value(), IsDemandMonth(month) ? image.month_peak.value() : 0.0));
   ++solves_;
   auto problem = BuildDispatchProblem(in);
   if (!problem) {
@@ -47,15 +54,27 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
     last_failure_ = problem.error().message;
     return;
   }
-  auto report = solver_.Solve(problem->model, SolveOptions{});
+  // Warm start: the previous solve's basis, moved on to this horizon.
+  LpBasis start;
+  if (warm_start_ && !last_basis_.empty()) start = ShiftBasis(last_problem_, last_basis_, *problem);
+  SolveOptions options;
+  if (!start.empty()) options.warm_start = &start;
+  auto report = solver_.Solve(problem->model, options);
+  last_basis_ = LpBasis{};
   if (!report || report->status != SolveStatus::kOptimal) {
     ++failures_;
-    last_failure_ = report ? fmt::format("solver status {}", static_cast<int>(report->status))
+    last_failure_ = report ? fmt::format("solver status {}", SolveStatusName(report->status))
                            : report.error().message;
     return;
   }
+  iterations_ += report->iterations;
+  if (report->warm_started) ++warm_starts_;
   plan_ = DecodeSchedule(*problem, *report);
   plan_start_ = image.start;
+  if (warm_start_) {
+    last_basis_ = std::move(report->basis);
+    last_problem_ = std::move(*problem);
+  }
 }
 
 Setpoints PlanningController::Decide(const SiteImage& image) {
@@ -82,7 +101,7 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   // charging lift the real grid demand above the peak the plan accepted, and discharge if the real
   // demand exceeds it (the forecast missed a peak).
   if (image.demand_counts) {
-    const double accepted = std::max({plan_.peak.value(), image.ratchet.value(), image.month_peak.value()});
+    const double accepted = std::max({step.month_peak.value(), image.ratchet.value(), image.month_peak.value()});
     const double net = image.load.value() - image.pv_available.value();
     s.battery = Kilowatts(std::max(s.battery.value(), net - accepted));
   }

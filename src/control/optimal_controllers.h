@@ -4,7 +4,9 @@
 //     what the hardware can save against the tariff, against which every controller is scored.
 //   "mpc": receding horizon: every 15 minutes re-solves the next `horizon` (24 h by default)
 //     from the present SoC, carrying the realised month peak and the 12-month ratchet, and applies
-//     only the first interval. Until the forecasting issue lands, its forecast is the realised
+//     only the first interval. Each solve is warm-started from the previous solve's basis, moved
+//     on by one interval (ShiftBasis). A horizon across a month end prices next month's peak as
+//     its own (next month's ratchet, with this month's peak if this is a demand month). Until the forecasting issue lands, its forecast is the realised
 //     load and PV of the horizon (perfect foresight inside the horizon), so it shows what the
 //     receding horizon loses against the month-long oracle, not yet what forecast errors cost.
 // The load and PV it plans on are its forecast: the realised series (perfect foresight) or, e.g.,
@@ -45,7 +47,12 @@ class PlanningController final : public Controller {
   std::string_view name() const override { return name_; }
   Setpoints Decide(const SiteImage& image) override;
 
+  // Start each solve from the previous solve's basis, shifted (on by default).
+  void set_warm_start(bool on) { warm_start_ = on; }
+
   int solves() const { return solves_; }
+  int warm_starts() const { return warm_starts_; }
+  long iterations() const { return iterations_; }  // simplex iterations over all solves
   int failures() const { return failures_; }
   const std::string& last_failure() const { return last_failure_; }
 
@@ -66,7 +73,12 @@ class PlanningController final : public Controller {
   Timestamp plan_start_{};
   std::string name_;
   PeakShave fallback_{PeakShaveConfig{}};
+  bool warm_start_ = true;
+  DispatchProblem last_problem_;
+  LpBasis last_basis_;
   int solves_ = 0;
+  int warm_starts_ = 0;
+  long iterations_ = 0;
   int failures_ = 0;
   std::string last_failure_;
 };

@@ -119,7 +119,6 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
 
   DispatchProblem p;
   p.soc_start_kwh = soc0;
-  p.standing_peak_kw = in.standing_peak.value();
   p.degradation_krw_per_kwh = bat.wear_krw_per_kwh;
   std::map<Date, DayPrices> days;
   const size_t n = in.load.size();
@@ -134,22 +133,36 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
       if (!prices) return prices.error();
       it = days.emplace(kst.date, *prices).first;
     }
+    const Month month = kst.date.year() / kst.date.month();
+    if (p.months.empty() || p.months.back().month != month) {
+      DispatchMonth dm;
+      dm.month = month;
+      const bool first = p.months.empty();
+      dm.standing_peak_kw = first ? in.standing_peak.value() : in.later_standing_peak.value_or(in.standing_peak).value();
+      dm.months_binding = first ? in.months_binding : MonthsBinding(month);
+      dm.demand_krw_per_kw = it->second.basic_krw_per_kw * dm.months_binding;
+      p.months.push_back(dm);
+    }
     const auto slot = static_cast<size_t>(kst.minute_of_day / 15);
+    iv.month = p.months.size() - 1;
     iv.load_kw = in.load.at(t)->value();
     iv.pv_kw = std::max(0.0, in.pv.at(t)->value());
     iv.price_krw_per_kwh = it->second.krw_per_kwh[slot];
     iv.demand_counts = it->second.demand_counts[slot];
   }
-  const DayPrices& first_day = days.at(ToKst(p.intervals.front().start).date);
-  p.demand_krw_per_kw = first_day.basic_krw_per_kw * in.months_binding;
   double cheapest = kLpInfinity;
   for (const DispatchInterval& iv : p.intervals) cheapest = std::min(cheapest, iv.price_krw_per_kwh);
   p.terminal_krw_per_kwh = in.terminal_krw_per_kwh.value_or(cheapest / bat.eta_charge);
 
   LpModel& m = p.model;
   const double wear = bat.wear_krw_per_kwh * 0.5 * kDt;  // per kW of charge or discharge held dt
-  // P = R + peak_excess: the demand charge is paid only on counted demand above the standing peak R.
-  p.peak_excess = m.AddVariable("peak_excess", 0, kLpInfinity, p.demand_krw_per_kw);
+  // P_m = R_m + peak_excess_m per month: the demand charge is paid only on counted demand above
+  // the month's standing peak R_m.
+  for (size_t k = 0; k < p.months.size(); ++k) {
+    DispatchMonth& dm = p.months[k];
+    dm.peak_excess = m.AddVariable(k == 0 ? std::string("peak_excess") : fmt::format("peak_excess_{}", k), 0,
+                                   kLpInfinity, dm.demand_krw_per_kw);
+  }
   for (size_t t = 0; t < n; ++t) {
     DispatchInterval& iv = p.intervals[t];
     const bool last = t + 1 == n;
@@ -161,27 +174,28 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     iv.grid_export = m.AddVariable(fmt::format("xpt_{}", t), 0, export_kw, 0.0);          // x_t <= export limit (0: none)
     iv.pv_used = m.AddVariable(fmt::format("pvu_{}", t), 0, iv.pv_kw, 0.0);               // u_t in [0, pv_t]: curtailment
     // Balance: load_t = g_t - x_t + u_t + d_t - c_t.
-    m.AddRow(fmt::format("bal_{}", t), iv.load_kw, iv.load_kw,
+    iv.row_balance = m.AddRow(fmt::format("bal_{}", t), iv.load_kw, iv.load_kw,
              {{iv.grid_import, 1}, {iv.grid_export, -1}, {iv.pv_used, 1}, {iv.discharge, 1}, {iv.charge, -1}});
     // SoC: s_{t+1} - s_t - eta_c c_t dt + d_t dt / eta_d = 0 (s_0 is the start SoC, moved right).
     std::vector<LpTerm> soc_terms{{iv.soc, 1}, {iv.charge, -bat.eta_charge * kDt}, {iv.discharge, kDt / bat.eta_discharge}};
     if (t > 0) soc_terms.push_back({p.intervals[t - 1].soc, -1});
     const double soc_rhs = t == 0 ? soc0 : 0.0;
-    m.AddRow(fmt::format("dyn_{}", t), soc_rhs, soc_rhs, std::move(soc_terms));
-    // Peak: g_t - (P - R) <= R on counted intervals, i.e. P >= g_t.
+    iv.row_soc = m.AddRow(fmt::format("dyn_{}", t), soc_rhs, soc_rhs, std::move(soc_terms));
+    // Peak: g_t - (P_m - R_m) <= R_m on counted intervals of month m, i.e. P_m >= g_t.
     if (iv.demand_counts) {
-      m.AddRow(fmt::format("pk_{}", t), -kLpInfinity, p.standing_peak_kw, {{iv.grid_import, 1}, {p.peak_excess, -1}});
+      const DispatchMonth& dm = p.months[iv.month];
+      iv.row_peak = m.AddRow(fmt::format("pk_{}", t), -kLpInfinity, dm.standing_peak_kw, {{iv.grid_import, 1}, {dm.peak_excess, -1}});
     }
     // Ramp: |(d_t - c_t) - (d_{t-1} - c_{t-1})| <= ramp x 15 min (the first against previous_battery).
     if (bat.ramp_kw_per_interval > 0 && (t > 0 || in.previous_battery)) {
       const double r = bat.ramp_kw_per_interval;
       if (t > 0) {
         const DispatchInterval& prev = p.intervals[t - 1];
-        m.AddRow(fmt::format("rmp_{}", t), -r, r,
+        iv.row_ramp = m.AddRow(fmt::format("rmp_{}", t), -r, r,
                  {{iv.discharge, 1}, {iv.charge, -1}, {prev.discharge, -1}, {prev.charge, 1}});
       } else {
         const double b = in.previous_battery->value();
-        m.AddRow("rmp_0", b - r, b + r, {{iv.discharge, 1}, {iv.charge, -1}});
+        iv.row_ramp = m.AddRow("rmp_0", b - r, b + r, {{iv.discharge, 1}, {iv.charge, -1}});
       }
     }
     // No simultaneous charge and discharge (MILP only): c_t <= C z_t, d_t <= D (1 - z_t).
@@ -194,11 +208,55 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
   return p;
 }
 
+LpBasis ShiftBasis(const DispatchProblem& from, const LpBasis& basis, const DispatchProblem& to) {
+  if (basis.variables.size() != static_cast<size_t>(from.model.num_variables()) ||
+      basis.rows.size() != static_cast<size_t>(from.model.num_rows()) || from.intervals.empty()) {
+    return {};
+  }
+  LpBasis b;
+  b.variables.assign(static_cast<size_t>(to.model.num_variables()), BasisStatus::kAtLower);
+  b.rows.assign(static_cast<size_t>(to.model.num_rows()), BasisStatus::kBasic);
+  const auto copy_var = [&](int dst, int src) {
+    if (dst >= 0 && src >= 0) b.variables[static_cast<size_t>(dst)] = basis.variables[static_cast<size_t>(src)];
+  };
+  const auto copy_row = [&](int dst, int src) {
+    if (dst >= 0 && src >= 0) b.rows[static_cast<size_t>(dst)] = basis.rows[static_cast<size_t>(src)];
+  };
+  for (const DispatchMonth& dm : to.months) {
+    for (const DispatchMonth& old : from.months) {
+      if (old.month == dm.month) copy_var(dm.peak_excess, old.peak_excess);
+    }
+  }
+  const Timestamp first = from.intervals.front().start;
+  for (const DispatchInterval& iv : to.intervals) {
+    if (iv.start < first) continue;
+    const auto k = static_cast<size_t>((iv.start - first) / kInterval);
+    if (k >= from.intervals.size()) break;
+    const DispatchInterval& old = from.intervals[k];
+    copy_var(iv.charge, old.charge);
+    copy_var(iv.discharge, old.discharge);
+    copy_var(iv.soc, old.soc);
+    copy_var(iv.grid_import, old.grid_import);
+    copy_var(iv.grid_export, old.grid_export);
+    copy_var(iv.pv_used, old.pv_used);
+    copy_var(iv.mode, old.mode);
+    copy_row(iv.row_balance, old.row_balance);
+    copy_row(iv.row_soc, old.row_soc);
+    copy_row(iv.row_peak, old.row_peak);
+    copy_row(iv.row_ramp, old.row_ramp);
+  }
+  return b;
+}
+
 Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
   MEG_CHECK(report.primal.size() == static_cast<size_t>(p.model.num_variables()));
   const auto x = [&](int j) { return report.primal[static_cast<size_t>(j)]; };
   Schedule s;
-  double peak = p.standing_peak_kw;
+  std::vector<double> peaks;  // P_m
+  for (const DispatchMonth& dm : p.months) {
+    peaks.push_back(dm.standing_peak_kw + x(dm.peak_excess));
+    s.demand_krw += dm.demand_krw_per_kw * x(dm.peak_excess);
+  }
   double charged = 0, discharged = 0;
   double soc_lo = kLpInfinity, soc_hi = -kLpInfinity;
   for (const DispatchInterval& iv : p.intervals) {
@@ -212,17 +270,16 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
     o.pv_used = Kilowatts(x(iv.pv_used));
     o.price_krw_per_kwh = iv.price_krw_per_kwh;
     o.demand_counts = iv.demand_counts;
+    o.month_peak = Kilowatts(peaks[iv.month]);
     s.energy_krw += iv.price_krw_per_kwh * o.grid_import.value() * kDt;
     s.degradation_krw += p.degradation_krw_per_kwh * (o.charge.value() + o.discharge.value()) / 2 * kDt;
-    if (iv.demand_counts) peak = std::max(peak, o.grid_import.value());
     charged += o.charge.value() * kDt;
     discharged += o.discharge.value() * kDt;
     soc_lo = std::min(soc_lo, o.soc_end.value());
     soc_hi = std::max(soc_hi, o.soc_end.value());
     s.intervals.push_back(o);
   }
-  s.peak = Kilowatts(peak);
-  s.demand_krw = p.demand_krw_per_kw * x(p.peak_excess);
+  s.peak = Kilowatts(peaks.empty() ? 0.0 : peaks.front());
   s.terminal_krw = s.intervals.empty() ? 0.0 : -p.terminal_krw_per_kwh * s.intervals.back().soc_end.value();
   s.objective_krw = s.energy_krw + s.demand_krw + s.degradation_krw + s.terminal_krw;
   s.charged = KilowattHours(charged);

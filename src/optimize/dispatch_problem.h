@@ -39,7 +39,13 @@ struct DispatchInput {
   Kilowatts standing_peak;
   // How many monthly bills one kW of new peak raises: 12 in a demand month (Dec, Jan, Feb, Jul,
   // Aug, Sep: its peak ratchets into the next 11 bills), 1 otherwise. See MonthsBinding().
+  // `standing_peak` and `months_binding` price the horizon's first KST month.
   double months_binding = 1;
+  // R of a later month the horizon reaches (a horizon that crosses midnight at a month end): its
+  // 12-month ratchet as far as known, with the first month's peak when that is a demand month.
+  // nullopt: `standing_peak`. A later month's peak is its own variable, priced at that month's
+  // basic rate x MonthsBinding(that month): shaving today's peak and tomorrow's are two decisions.
+  std::optional<Kilowatts> later_standing_peak;
   // Value of a kWh left stored at the horizon end, KRW per kWh. nullopt: the horizon's cheapest
   // energy price / charge efficiency (what it would cost to store that kWh again), so the
   // optimiser neither empties the battery for nothing nor fills it to sell to the next day.
@@ -64,27 +70,43 @@ struct DispatchInterval {
   double load_kw = 0, pv_kw = 0;
   double price_krw_per_kwh = 0;  // energy + climate + fuel (x taxes if asked)
   bool demand_counts = false;    // 중간/최대부하 of a non-holiday
+  size_t month = 0;              // index into DispatchProblem::months
   int charge = -1, discharge = -1, soc = -1, grid_import = -1, grid_export = -1, pv_used = -1;
   int mode = -1;  // binary: 1 = may charge, 0 = may discharge (MILP only)
+  int row_balance = -1, row_soc = -1, row_peak = -1, row_ramp = -1;  // -1: no such row
+};
+
+// The demand charge of one KST (billing) month the horizon touches.
+struct DispatchMonth {
+  Month month;
+  int peak_excess = -1;          // kW of the month's counted demand above its standing peak
+  double standing_peak_kw = 0;   // R
+  double months_binding = 1;
+  double demand_krw_per_kw = 0;  // basic rate of the month's first horizon day x months binding (x taxes)
 };
 
 struct DispatchProblem {
   LpModel model;
   std::vector<DispatchInterval> intervals;
-  int peak_excess = -1;              // kW of counted demand above the standing peak
+  std::vector<DispatchMonth> months;  // in time order; months.front() is the first interval's
   double soc_start_kwh = 0;
-  double demand_krw_per_kw = 0;      // basic rate x months binding (x taxes)
   double degradation_krw_per_kwh = 0;
   double terminal_krw_per_kwh = 0;
-  double standing_peak_kw = 0;
 };
 
 // Builds the problem (a site without ESS gets zero battery bounds). The energy price of each
-// interval comes from ProfileDay of its KST day; the basic rate from the horizon's first day.
+// interval comes from ProfileDay of its KST day; the basic rate of each month from its first day
+// in the horizon.
 // Errors (kInvalidInput / kNotFound): an empty horizon, gaps in load or PV, PV not on the load's
 // grid, a start SoC outside the window, or a day the tariff book, fuel table or calendar does not
 // cover.
 Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& input);
+
+// A warm start for `to` from the basis of the solved `from` (a receding horizon moved on): an
+// interval at the same time keeps the statuses of its variables and rows, a month its peak's; a
+// new interval starts with its rows basic and its variables at their lower bounds. Returns an
+// empty basis when `basis` does not fit `from`.
+LpBasis ShiftBasis(const DispatchProblem& from, const LpBasis& basis, const DispatchProblem& to);
 
 // The schedule a solution describes. Objective parts in KRW (the optimiser's estimate, not a
 // bill: a bill rounds kWh and won by the supply terms).
@@ -95,13 +117,14 @@ struct ScheduleInterval {
   Kilowatts grid_import, grid_export, pv_used;
   double price_krw_per_kwh = 0;
   bool demand_counts = false;
+  Kilowatts month_peak;         // P of this interval's month: the peak the plan accepts
 };
 
 struct Schedule {
   std::vector<ScheduleInterval> intervals;
-  Kilowatts peak;               // P = max(standing peak, counted grid import)
+  Kilowatts peak;               // P of the first month = max(standing peak, counted grid import)
   double energy_krw = 0;        // sum price x import x dt
-  double demand_krw = 0;        // demand rate x (P - R)
+  double demand_krw = 0;        // sum over months of demand rate x (P - R)
   double degradation_krw = 0;   // wear x (charge + discharge) / 2 x dt
   double terminal_krw = 0;      // - value of the energy left stored (<= 0)
   double objective_krw = 0;     // the sum of the four

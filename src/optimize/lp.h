@@ -76,6 +76,18 @@ class LpModel {
 // left out (it constrains nothing).
 std::string WriteLpFormat(const LpModel& model);
 
+// The model in free MPS format (sections NAME, ROWS, COLUMNS, RHS, RANGES, BOUNDS, ENDATA), as
+// read by `glpsol --freemps`. The objective is the N row `obj` (so no model row may be named
+// obj); names are those of WriteLpFormat; numbers are printed with %.17g. Integer columns sit
+// between MARKER INTORG/INTEND lines. A row with no finite bound is left out; an equality is an
+// E row; a ranged row is a G row with rhs = lower and RANGES R = upper - lower (readers take
+// [rhs, rhs + |R|], an upper bound that can be one rounding off when lower and upper differ in
+// sign or magnitude). A zero rhs is not written (0 is the MPS default), but every column gets
+// explicit bounds (FR, MI + UP, LO + PL, LO + UP, FX, BV for an integer in [0, 1]), so no
+// reader's default bounds (which differ for integers) ever apply. A column in no kept row and
+// with zero cost is written as `name obj 0` so that it still exists.
+std::string WriteMpsFormat(const LpModel& model);
+
 // What a solve found: HiGHS' split between the call (Result's Error: the solver could not run)
 // and the model (this status).
 enum class SolveStatus {
@@ -87,8 +99,21 @@ enum class SolveStatus {
 };
 std::string_view SolveStatusName(SolveStatus s);  // "optimal"
 
+// A simplex basis: where each variable and each row's activity sits. A solver that reports one
+// can restart from it (a warm start): a receding-horizon solve shifted by one interval is mostly
+// the same basis as the solve before.
+enum class BasisStatus : unsigned char { kFree, kBasic, kAtUpper, kAtLower, kSuperbasic, kFixed };
+struct LpBasis {
+  std::vector<BasisStatus> variables;  // one per variable of the model
+  std::vector<BasisStatus> rows;       // one per row of the model
+  bool empty() const { return variables.empty() && rows.empty(); }
+};
+
 struct SolveOptions {
   double time_limit_seconds = 0;  // 0 = no limit
+  // Start an LP from this basis (ignored for a MILP, or when its sizes do not match the model).
+  // Any basis is accepted: the solver repairs one with too many or too few basic entries.
+  const LpBasis* warm_start = nullptr;
 };
 
 struct SolveReport {
@@ -100,6 +125,8 @@ struct SolveReport {
   double seconds = 0;            // solve time measured by the adapter (a figure, not an input)
   std::string solver;            // e.g. "clp-dual", "cbc"
   std::string message;           // why, when the status is not kOptimal
+  LpBasis basis;                 // the final basis of an LP, when the solver reports one
+  bool warm_started = false;     // the solve started from SolveOptions::warm_start
 };
 
 // A solver. Implementations live in adapter folders (optimize/coin/); code above optimize sees

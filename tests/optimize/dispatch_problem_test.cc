@@ -164,6 +164,111 @@ TEST(DispatchProblemTest, MonthsBindingIsTwelveInDemandMonths) {
   EXPECT_EQ(MonthsBinding(year{2024} / std::chrono::June), 1);
 }
 
+// A horizon across a month end (2024-06-30 12:00 to 07-01 12:00 KST) prices each month's peak on
+// its own: June (not a demand month) against June's standing peak, July (a demand month: 12 bills)
+// against the later standing peak. With June's standing peak out of reach (2,000 kW) and July's at
+// 900 kW, the plan shaves July's morning and leaves June alone; one peak for the whole horizon
+// (June's) would have valued no shaving at all.
+TEST(DispatchProblemTest, HorizonAcrossAMonthEndPricesEachMonthsPeak) {
+  const Hospital& h = TheHospital();
+  DispatchInput in = DayInput(Ymd(2024, 6, 30));
+  const Timestamp from = FromKst(Ymd(2024, 6, 30)) + std::chrono::hours(12), to = from + std::chrono::hours(24);
+  in.load = h.inputs.load.Slice(from, to);
+  in.pv = h.inputs.pv.Slice(from, to);
+  in.standing_peak = Kilowatts(2000);
+  in.months_binding = MonthsBinding(std::chrono::year{2024} / std::chrono::June);
+  in.later_standing_peak = Kilowatts(900);
+  auto problem = BuildDispatchProblem(in);
+  ASSERT_TRUE(problem) << problem.error().message;
+  ASSERT_EQ(problem->months.size(), 2u);
+  const DispatchMonth& june = problem->months[0];
+  const DispatchMonth& july = problem->months[1];
+  EXPECT_EQ(june.month, std::chrono::year{2024} / std::chrono::June);
+  EXPECT_EQ(july.month, std::chrono::year{2024} / std::chrono::July);
+  EXPECT_EQ(june.months_binding, 1);
+  EXPECT_EQ(july.months_binding, 12);
+  EXPECT_EQ(june.standing_peak_kw, 2000);
+  EXPECT_EQ(july.standing_peak_kw, 900);
+  // The basic rate is the same all year (art. 68), so July's price per kW is 12 x June's.
+  EXPECT_DOUBLE_EQ(july.demand_krw_per_kw, 12 * june.demand_krw_per_kw);
+  ClpCbcSolver solver;
+  auto report = solver.Solve(problem->model, {});
+  ASSERT_TRUE(report) << report.error().message;
+  ASSERT_EQ(report->status, SolveStatus::kOptimal) << report->message;
+  const Schedule s = DecodeSchedule(*problem, *report);
+  double july_net_peak = 0, july_import_peak = 0;
+  for (size_t t = 0; t < s.intervals.size(); ++t) {
+    const DispatchInterval& iv = problem->intervals[t];
+    const ScheduleInterval& o = s.intervals[t];
+    if (iv.month == 0) {
+      EXPECT_EQ(o.month_peak.value(), 2000) << t;
+      continue;
+    }
+    EXPECT_GE(o.month_peak.value(), 900 - 1e-6) << t;
+    if (!iv.demand_counts) continue;
+    july_net_peak = std::max(july_net_peak, iv.load_kw - iv.pv_kw);
+    july_import_peak = std::max(july_import_peak, o.grid_import.value());
+    EXPECT_LE(o.grid_import.value(), o.month_peak.value() + 1e-6) << t;
+  }
+  ASSERT_GT(july_net_peak, 900);  // the morning of 07-01 is worth shaving
+  EXPECT_LT(july_import_peak, july_net_peak - 10);
+  EXPECT_GT(s.demand_krw, 0);
+}
+
+// A receding horizon moved on by one interval, warm-started from the basis of the solve before
+// (ShiftBasis), reaches the same optimum as a cold solve in fewer simplex iterations, step after
+// step.
+TEST(DispatchProblemTest, WarmStartFromShiftedBasisReachesTheSameOptimum) {
+  const Hospital& h = TheHospital();
+  ClpCbcSolver solver;
+  DispatchInput in = DayInput(Ymd(2024, 8, 12));
+  auto previous = BuildDispatchProblem(in);
+  ASSERT_TRUE(previous) << previous.error().message;
+  auto report = solver.Solve(previous->model, {});
+  ASSERT_TRUE(report);
+  ASSERT_EQ(report->status, SolveStatus::kOptimal);
+  ASSERT_EQ(report->basis.variables.size(), static_cast<size_t>(previous->model.num_variables()));
+  ASSERT_EQ(report->basis.rows.size(), static_cast<size_t>(previous->model.num_rows()));
+  LpBasis basis = report->basis;
+  long cold_iterations = 0, warm_iterations = 0;
+  for (int step = 1; step <= 8; ++step) {
+    SCOPED_TRACE(step);
+    const Timestamp from = FromKst(Ymd(2024, 8, 12)) + step * kInterval;
+    in.load = h.inputs.load.Slice(from, from + std::chrono::hours(24));
+    in.pv = h.inputs.pv.Slice(from, from + std::chrono::hours(24));
+    auto problem = BuildDispatchProblem(in);
+    ASSERT_TRUE(problem) << problem.error().message;
+    auto cold = solver.Solve(problem->model, {});
+    const LpBasis start = ShiftBasis(*previous, basis, *problem);
+    ASSERT_FALSE(start.empty());
+    SolveOptions options;
+    options.warm_start = &start;
+    auto warm = solver.Solve(problem->model, options);
+    ASSERT_TRUE(cold && warm);
+    ASSERT_EQ(cold->status, SolveStatus::kOptimal);
+    ASSERT_EQ(warm->status, SolveStatus::kOptimal);
+    EXPECT_TRUE(warm->warm_started);
+    EXPECT_FALSE(cold->warm_started);
+    EXPECT_NEAR(warm->objective, cold->objective, 1e-7 * std::fabs(cold->objective));
+    cold_iterations += cold->iterations;
+    warm_iterations += warm->iterations;
+    basis = warm->basis;
+    previous = std::move(problem);
+  }
+  std::cout << fmt::format("[ figures  ] 8 shifted solves: {} simplex iterations cold, {} warm\n", cold_iterations,
+                           warm_iterations);
+  EXPECT_LT(warm_iterations, cold_iterations / 2);
+}
+
+// A basis that does not belong to the problem it claims is refused (empty), not misapplied.
+TEST(DispatchProblemTest, ShiftBasisRefusesAForeignBasis) {
+  auto problem = BuildDispatchProblem(DayInput(Ymd(2024, 8, 12)));
+  ASSERT_TRUE(problem);
+  LpBasis wrong;
+  wrong.variables.assign(3, BasisStatus::kBasic);
+  EXPECT_TRUE(ShiftBasis(*problem, wrong, *problem).empty());
+}
+
 TEST(DispatchProblemTest, RefusesGapsAndStartSocOutsideWindow) {
   DispatchInput in = DayInput(Ymd(2024, 8, 12));
   in.soc_start = KilowattHours(900);

@@ -51,6 +51,15 @@ CoinArrays ToCoin(const LpModel& model) {
   return a;
 }
 
+static_assert(static_cast<int>(ClpSimplex::isFree) == static_cast<int>(BasisStatus::kFree) &&
+              static_cast<int>(ClpSimplex::basic) == static_cast<int>(BasisStatus::kBasic) &&
+              static_cast<int>(ClpSimplex::atUpperBound) == static_cast<int>(BasisStatus::kAtUpper) &&
+              static_cast<int>(ClpSimplex::atLowerBound) == static_cast<int>(BasisStatus::kAtLower) &&
+              static_cast<int>(ClpSimplex::superBasic) == static_cast<int>(BasisStatus::kSuperbasic) &&
+              static_cast<int>(ClpSimplex::isFixed) == static_cast<int>(BasisStatus::kFixed));
+
+BasisStatus FromClp(ClpSimplex::Status s) { return static_cast<BasisStatus>(static_cast<int>(s)); }
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -62,8 +71,19 @@ SolveReport SolveLp(const LpModel& model, const SolveOptions& options) {
   clp.loadProblem(a.matrix, a.col_lower.data(), a.col_upper.data(), a.cost.data(), a.row_lower.data(),
                   a.row_upper.data());
   if (options.time_limit_seconds > 0) clp.setMaximumSeconds(options.time_limit_seconds);
-  clp.dual();
   SolveReport r;
+  const LpBasis* start = options.warm_start;
+  if (start != nullptr && start->variables.size() == static_cast<size_t>(model.num_variables()) &&
+      start->rows.size() == static_cast<size_t>(model.num_rows())) {
+    // ClpSimplex::Status has the same codes in the same order as BasisStatus; columns first.
+    std::vector<unsigned char> status;
+    status.reserve(start->variables.size() + start->rows.size());
+    for (BasisStatus b : start->variables) status.push_back(static_cast<unsigned char>(b));
+    for (BasisStatus b : start->rows) status.push_back(static_cast<unsigned char>(b));
+    clp.copyinStatus(status.data());
+    r.warm_started = true;
+  }
+  clp.dual();
   r.solver = "clp-dual";
   r.iterations = clp.numberIterations();
   // ClpModel::status(): 0 optimal, 1 primal infeasible, 2 dual infeasible (unbounded),
@@ -84,6 +104,10 @@ SolveReport SolveLp(const LpModel& model, const SolveOptions& options) {
     const double* x = clp.primalColumnSolution();
     r.primal.assign(x, x + model.num_variables());
     r.objective = model.Objective(r.primal);
+    r.basis.variables.reserve(static_cast<size_t>(model.num_variables()));
+    for (int j = 0; j < model.num_variables(); ++j) r.basis.variables.push_back(FromClp(clp.getColumnStatus(j)));
+    r.basis.rows.reserve(static_cast<size_t>(model.num_rows()));
+    for (int i = 0; i < model.num_rows(); ++i) r.basis.rows.push_back(FromClp(clp.getRowStatus(i)));
   }
   return r;
 }
