@@ -50,7 +50,7 @@ std::string RenderSummary(const OptimizeOptions& o, const Site& site, const Disp
   out += fmt::format("\nobjective{}\n", o.with_taxes ? " (incl. VAT and fund)" : " (before VAT and fund)");
   out += Line("energy (energy + climate + fuel charge)", s.energy_krw);
   out += Line(fmt::format("demand (basic x {:g} months x kW above {:.0f} kW)", o.months_binding.value_or(1),
-                          p.standing_peak_kw),
+                          p.months.front().standing_peak_kw),
               s.demand_krw);
   out += Line(fmt::format("degradation ({:.0f} KRW/kWh of throughput)", p.degradation_krw_per_kwh), s.degradation_krw);
   out += Line(fmt::format("terminal SoC value ({:.2f} KRW/kWh stored)", p.terminal_krw_per_kwh), s.terminal_krw);
@@ -63,7 +63,7 @@ std::string RenderSummary(const OptimizeOptions& o, const Site& site, const Disp
     import_kwh += s.intervals[t].grid_import.value() * 0.25;
   }
   out += fmt::format("\npeak P (counted intervals): {:.1f} kW (standing peak R {:.0f} kW)\n", s.peak.value(),
-                     p.standing_peak_kw);
+                     p.months.front().standing_peak_kw);
   out += fmt::format("SoC: start {:.1f} kWh, range {:.1f}..{:.1f} kWh, end {:.1f} kWh\n", p.soc_start_kwh,
                      s.soc_min.value(), s.soc_max.value(), s.intervals.back().soc_end.value());
   out += fmt::format("battery: charged {:.1f} kWh, discharged {:.1f} kWh (AC)\n", s.charged.value(),
