@@ -20,6 +20,7 @@ struct OptimizeOptions {
   std::string site;
   std::string day;
   std::string export_lp;
+  std::string export_mps;
   bool milp = false;
   bool with_taxes = false;
   double standing_peak_kw = 0;
@@ -113,6 +114,12 @@ int RunOptimize(OptimizeOptions o) {
     std::cerr << "meg optimize: wrote the problem in LP format to " << o.export_lp << " (check: glpsol --lp "
               << o.export_lp << " -o OUT)\n";
   }
+  if (!o.export_mps.empty()) {
+    auto st = WriteTextFile(o.export_mps, WriteMpsFormat(problem->model));
+    if (!st) return Fail(st.error());
+    std::cerr << "meg optimize: wrote the problem in free MPS format to " << o.export_mps
+              << " (check: glpsol --freemps " << o.export_mps << " -o OUT)\n";
+  }
   ClpCbcSolver solver;
   auto report = solver.Solve(problem->model, {});
   if (!report) return Fail(report.error());
@@ -133,6 +140,7 @@ void AddOptimizeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--site", o->site, "site TOML file (see docs/site-config.md)")->required();
   cmd->add_option("--day", o->day, "the KST day to optimise, YYYY-MM-DD (in the site's load.year)")->required();
   cmd->add_option("--export-lp", o->export_lp, "write the exact problem in CPLEX LP format to this file");
+  cmd->add_option("--export-mps", o->export_mps, "write the problem in free MPS format to this file");
   cmd->add_flag("--milp", o->milp, "forbid simultaneous charge and discharge with binaries (solved by CBC)");
   cmd->add_flag("--with-taxes", o->with_taxes, "price energy and demand with VAT and the electricity fund");
   cmd->add_option("--standing-peak-kw", o->standing_peak_kw,

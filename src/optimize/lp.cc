@@ -177,4 +177,116 @@ std::string WriteLpFormat(const LpModel& model) {
   return out;
 }
 
+namespace {
+
+// One MPS row kept in the file: its printed name, type and rhs (and range, for a G range).
+struct MpsRow {
+  std::string name;
+  char type = 'E';  // 'E', 'L' or 'G'
+  double rhs = 0;
+  double range = 0;  // > 0 only for a ranged row
+};
+
+// The rows written to the file: those with a finite bound, in model order.
+struct MpsRows {
+  std::vector<MpsRow> rows;
+  std::vector<int> kept;  // kept[i]: model row i's index in `rows`, or -1 when left out
+};
+
+MpsRows KeptRows(const LpModel& model) {
+  std::vector<MpsRow> rows;
+  std::vector<int> kept(model.rows().size(), -1);
+  for (size_t i = 0; i < model.rows().size(); ++i) {
+    const LpRow& r = model.rows()[i];
+    const bool has_lo = r.lower != -kLpInfinity, has_hi = r.upper != kLpInfinity;
+    if (!has_lo && !has_hi) continue;
+    std::string name = LpName(r.name, 'c', i);
+    kept[i] = static_cast<int>(rows.size());
+    if (has_lo && has_hi && r.lower == r.upper) {
+      rows.push_back(MpsRow{std::move(name), 'E', r.lower, 0});
+    } else if (has_lo && has_hi) {  // RANGES on a G row mean [rhs, rhs + |R|] (MPS, GLPK manual)
+      rows.push_back(MpsRow{std::move(name), 'G', r.lower, r.upper - r.lower});
+    } else if (has_lo) {
+      rows.push_back(MpsRow{std::move(name), 'G', r.lower, 0});
+    } else {
+      rows.push_back(MpsRow{std::move(name), 'L', r.upper, 0});
+    }
+  }
+  return MpsRows{std::move(rows), std::move(kept)};
+}
+
+// The matrix by column: for each variable its (kept row, coefficient) entries in row order. A
+// variable repeated within a row gets the sum of its coefficients (the row is their sum).
+using MpsColumn = std::vector<std::pair<int, double>>;  // (kept row, coefficient)
+std::vector<MpsColumn> MpsColumns(const LpModel& model, const std::vector<int>& kept) {
+  std::vector<MpsColumn> columns(model.variables().size());
+  for (size_t i = 0; i < model.rows().size(); ++i) {
+    if (kept[i] < 0) continue;
+    for (const LpTerm& t : model.rows()[i].terms) {
+      auto& column = columns[static_cast<size_t>(t.var)];
+      if (!column.empty() && column.back().first == kept[i]) {
+        column.back().second += t.coef;
+      } else {
+        column.emplace_back(kept[i], t.coef);
+      }
+    }
+  }
+  return columns;
+}
+
+constexpr const char* kIntegersBegin = " MARKER 'MARKER' 'INTORG'\n";
+constexpr const char* kIntegersEnd = " MARKER 'MARKER' 'INTEND'\n";
+
+// The BOUNDS lines of one column: always explicit, as the readers' defaults differ (an integer
+// column without bounds is [0, 1] to some and [0, +inf) to others).
+std::string MpsBounds(const LpVariable& v, const std::string& name) {
+  const bool has_lo = v.lower != -kLpInfinity, has_hi = v.upper != kLpInfinity;
+  if (v.lower == v.upper) return fmt::format(" FX BND {} {}\n", name, Number(v.lower));
+  if (v.integer && v.lower == 0 && v.upper == 1) return fmt::format(" BV BND {}\n", name);
+  if (!has_lo && !has_hi) return fmt::format(" FR BND {}\n", name);
+  if (!has_lo) return fmt::format(" MI BND {0}\n UP BND {0} {1}\n", name, Number(v.upper));
+  if (!has_hi) return fmt::format(" LO BND {0} {1}\n PL BND {0}\n", name, Number(v.lower));
+  return fmt::format(" LO BND {0} {1}\n UP BND {0} {2}\n", name, Number(v.lower), Number(v.upper));
+}
+
+}  // namespace
+
+std::string WriteMpsFormat(const LpModel& model) {
+  const auto [rows, kept] = KeptRows(model);
+  const std::vector<MpsColumn> columns = MpsColumns(model, kept);
+  std::string out = fmt::format("* OpenMEG MPS model: {} variables, {} rows\n",
+                                model.num_variables(), model.num_rows());
+  out += "NAME OpenMEG\nROWS\n N obj\n";
+  for (const MpsRow& r : rows) out += fmt::format(" {} {}\n", r.type, r.name);
+  out += "COLUMNS\n";
+  std::vector<std::string> names;
+  bool in_integers = false;
+  for (size_t j = 0; j < model.variables().size(); ++j) {
+    const LpVariable& v = model.variables()[j];
+    names.push_back(LpName(v.name, 'x', j));
+    if (v.integer != in_integers) out += v.integer ? kIntegersBegin : kIntegersEnd;
+    in_integers = v.integer;
+    // A column exists only through its entries: one in no kept row and free of cost gets `obj 0`.
+    if (v.cost != 0 || columns[j].empty()) {
+      out += fmt::format(" {} obj {}\n", names[j], Number(v.cost));
+    }
+    for (const auto& [row, coef] : columns[j]) {
+      const std::string& row_name = rows[static_cast<size_t>(row)].name;
+      out += fmt::format(" {} {} {}\n", names[j], row_name, Number(coef));
+    }
+  }
+  if (in_integers) out += kIntegersEnd;
+  std::string rhs, ranges;
+  for (const MpsRow& r : rows) {
+    if (r.rhs != 0) rhs += fmt::format(" RHS {} {}\n", r.name, Number(r.rhs));
+    if (r.range != 0) ranges += fmt::format(" RNG {} {}\n", r.name, Number(r.range));
+  }
+  if (!rhs.empty()) out += "RHS\n" + rhs;
+  if (!ranges.empty()) out += "RANGES\n" + ranges;
+  out += "BOUNDS\n";
+  for (size_t j = 0; j < names.size(); ++j) out += MpsBounds(model.variables()[j], names[j]);
+  out += "ENDATA\n";
+  return out;
+}
+
 }  // namespace meg

@@ -1,7 +1,8 @@
 // End-to-end test of `meg optimize`: the real binary on the shipped Jeonju hospital site file;
-// the LP file it writes is the problem it solved, as glpsol confirms.
+// the LP and MPS files it writes are the problem it solved, as glpsol confirms.
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +10,8 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include "optimize/glpsol.h"
 
 namespace meg {
 namespace {
@@ -49,6 +52,38 @@ TEST(OptimizeCommandTest, SolvesTheDayAndWritesTheLpFile) {
 
   const std::string bad = RunMeg(fmt::format("optimize --site {} --day 2023-08-12", site), &rc);
   EXPECT_EQ(rc, 2) << bad;
+  std::filesystem::remove_all(dir);
+}
+
+// The MPS file is the same problem as the LP file: glpsol finds the same optimum from both, for
+// the LP and (with integer markers) the MILP.
+TEST(OptimizeCommandTest, WritesAnMpsFileWithTheLpFilesOptimum) {
+  if (!testing::HaveGlpsol()) GTEST_SKIP() << "glpsol missing: run scripts/setup (glpk-utils)";
+  const std::string dir = testing::TempDir("command-mps");
+  const std::string site = std::string(MEG_TEST_DATA_DIR) + "/sites/jeonju-hospital.toml";
+  for (const std::string kind : {"lp", "milp"}) {
+    SCOPED_TRACE(kind);
+    const std::string lp = dir + "/" + kind + ".lp", mps = dir + "/" + kind + ".mps";
+    int rc = -1;
+    const std::string out =
+        RunMeg(fmt::format("optimize --site {} --day 2024-08-12 --standing-peak-kw 900 {} "
+                           "--export-lp {} --export-mps {}",
+                           site, kind == "milp" ? "--milp" : "", lp, mps),
+               &rc);
+    EXPECT_EQ(rc, 0) << out;
+    EXPECT_NE(out.find("wrote the problem in free MPS format to " + mps), std::string::npos) << out;
+    std::ifstream in(mps);
+    std::string first;
+    std::getline(in, first);
+    EXPECT_EQ(first.rfind("* OpenMEG MPS model: ", 0), 0u) << first;
+
+    const auto from_lp = testing::GlpsolFileObjective("--lp", lp);
+    const auto from_mps = testing::GlpsolFileObjective("--freemps", mps);
+    ASSERT_TRUE(from_lp.has_value());
+    ASSERT_TRUE(from_mps.has_value());
+    // glpsol prints the objective with about 10 significant digits.
+    EXPECT_NEAR(*from_mps, *from_lp, 1e-9 * std::abs(*from_lp)) << *from_mps << " vs " << *from_lp;
+  }
   std::filesystem::remove_all(dir);
 }
 

@@ -1,5 +1,6 @@
-// Test helper: solves an LP-format file with GLPK's glpsol (Debian glpk-utils) and returns the
-// objective it reports, so tests can confirm our solver's optimum with an independent one.
+// Test helper: solves an LP-format or free-MPS file with GLPK's glpsol (Debian glpk-utils) and
+// returns the objective it reports, so tests can confirm our solver's optimum with an independent
+// one.
 #pragma once
 
 #include <unistd.h>
@@ -25,14 +26,13 @@ inline std::string TempDir(const std::string& name) {
   return dir;
 }
 
-// Writes `lp_text` to `dir/name.lp`, runs `glpsol --lp` on it and returns the objective of the
-// optimum, or nullopt when glpsol fails or reports no optimum.
-inline std::optional<double> GlpsolObjective(const std::string& lp_text, const std::string& dir,
-                                             const std::string& name) {
-  const std::string lp = dir + "/" + name + ".lp";
-  const std::string out = dir + "/" + name + ".out";
-  std::ofstream(lp) << lp_text;
-  const std::string cmd = std::string(kGlpsol) + " --lp " + lp + " -o " + out + " > " + dir + "/" + name + ".log 2>&1";
+// Runs `glpsol <format_flag> <path> -o <path>.out` (format_flag "--lp" or "--freemps") and
+// returns the objective of the optimum, or nullopt when glpsol fails or reports no optimum.
+inline std::optional<double> GlpsolFileObjective(const std::string& format_flag,
+                                                 const std::string& path) {
+  const std::string out = path + ".out";
+  const std::string cmd = std::string(kGlpsol) + " " + format_flag + " " + path + " -o " + out +
+                          " > " + path + ".log 2>&1";
   if (std::system(cmd.c_str()) != 0) return std::nullopt;
   std::ifstream in(out);
   std::string line;
@@ -49,6 +49,23 @@ inline std::optional<double> GlpsolObjective(const std::string& lp_text, const s
   }
   if (!optimal) return std::nullopt;
   return objective;
+}
+
+// Writes `lp_text` to `dir/name.lp`, runs `glpsol --lp` on it and returns the objective of the
+// optimum, or nullopt when glpsol fails or reports no optimum.
+inline std::optional<double> GlpsolObjective(const std::string& lp_text, const std::string& dir,
+                                             const std::string& name) {
+  const std::string lp = dir + "/" + name + ".lp";
+  std::ofstream(lp) << lp_text;
+  return GlpsolFileObjective("--lp", lp);
+}
+
+// The same for free MPS text (WriteMpsFormat): writes `dir/name.mps` and runs `glpsol --freemps`.
+inline std::optional<double> GlpsolMpsObjective(const std::string& mps_text, const std::string& dir,
+                                                const std::string& name) {
+  const std::string mps = dir + "/" + name + ".mps";
+  std::ofstream(mps) << mps_text;
+  return GlpsolFileObjective("--freemps", mps);
 }
 
 }  // namespace meg::testing
