@@ -3,6 +3,7 @@
 
 #include "app/bill_command.h"
 #include "app/convert_command.h"
+#include "app/forecast_command.h"
 #include "app/optimize_command.h"
 #include "app/pv_validate_command.h"
 #include "app/simulate_command.h"
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   meg::AddBillCommand(app, &exit_code);
   meg::AddConvertCommand(app, &exit_code);
+  meg::AddForecastCommand(app, &exit_code);
   meg::AddSimulateCommand(app, &exit_code);
   meg::AddOptimizeCommand(app, &exit_code);
   meg::AddPvValidateCommand(app, &exit_code);

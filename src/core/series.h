@@ -86,4 +86,12 @@ class IntervalSeries {
 // Mean power per interval. Sign is stated by the producer (grid: + import / - export).
 using PowerSeries = IntervalSeries<Kilowatts>;
 
+// The kW values as plain doubles (for numeric code such as the forecasters), gaps kept.
+inline IntervalSeries<double> ToDoubleSeries(const PowerSeries& s) {
+  std::vector<std::optional<double>> v;
+  v.reserve(s.size());
+  for (const auto& x : s.values()) v.push_back(x ? std::optional<double>(x->value()) : std::nullopt);
+  return IntervalSeries<double>(s.start(), s.step(), std::move(v));
+}
+
 }  // namespace meg

@@ -49,6 +49,29 @@ Result<PowerSeries> LoadSeriesForYear(const Site& site, const HolidayCalendar& c
 }  // namespace meg
 
 namespace meg {
+namespace {
+
+// Hourly temperature samples interpolated to the start of each interval of `grid`.
+IntervalSeries<double> TemperatureOnGrid(const IntervalSeries<double>& hourly, const PowerSeries& grid) {
+  std::vector<std::optional<double>> v(grid.size());
+  for (size_t i = 0; i < grid.size(); ++i) {
+    const Timestamp t = grid.TimeAt(i);
+    if (hourly.empty() || t < hourly.start() || t >= hourly.end()) continue;
+    const auto k = static_cast<size_t>((t - hourly.start()) / hourly.step());
+    const Timestamp t0 = hourly.TimeAt(k);
+    const auto& a = hourly.at(k);
+    if (!a) continue;
+    const double frac = std::chrono::duration<double>(t - t0) / std::chrono::duration<double>(hourly.step());
+    if (frac == 0 || k + 1 >= hourly.size() || !hourly.at(k + 1)) {
+      v[i] = *a;
+      continue;
+    }
+    v[i] = *a + (*hourly.at(k + 1) - *a) * frac;
+  }
+  return IntervalSeries<double>(grid.start(), grid.step(), std::move(v));
+}
+
+}  // namespace
 
 Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& calendar) {
   SiteInputs out;
@@ -66,6 +89,7 @@ Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& ca
     if (!text) return text.error();
     auto weather = ParseOpenMeteoCsv(*text, site.weather.file);
     if (!weather) return weather.error();
+    out.temp_c = TemperatureOnGrid(weather->temp_air_c, out.load);
     const PvWeather w{weather->ghi_w_m2, weather->dni_w_m2, weather->dhi_w_m2, weather->temp_air_c,
                       weather->wind_speed_m_s};
     for (const PvArraySpec& array : site.pv) {

@@ -13,6 +13,10 @@ namespace meg {
 struct SiteInputs {
   PowerSeries load;  // + consumption, kW, the whole calendar year site.load.year
   PowerSeries pv;    // + available AC production of all arrays, kW, same grid (zeros if no PV)
+  // Air temperature, degrees C, at the start of each interval of `load`'s grid, linearly
+  // interpolated between the weather file's hourly samples; empty when the site has no weather
+  // file (no PV). The load forecaster's temperature input.
+  IntervalSeries<double> temp_c;
   KilowattHours load_energy;
   KilowattHours pv_energy;
 };

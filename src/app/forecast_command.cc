@@ -1,0 +1,201 @@
+#include "app/forecast_command.h"
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "app/paths.h"
+#include "core/text.h"
+#include "forecast/load_evaluation.h"
+#include "io/cnu_building.h"
+#include "io/site_config.h"
+#include "io/text_file.h"
+#include "sim/site_inputs.h"
+
+namespace meg {
+namespace {
+
+struct ForecastOptions {
+  std::string dataset = "cnu";
+  std::vector<std::string> buildings{"agri3_HV_02", "eng7_HV_02", "truth_bldg_CS_02"};
+  std::string site = DefaultDataDir() + "/sites/jeonju-hospital.toml";
+  std::string from;  // first scored day
+  std::string to;    // first day not scored
+  int retrain_days = 7;
+  std::string until;
+  std::string out;
+  bool markdown = false;
+};
+
+int Fail(const Error& e) {
+  std::cerr << "meg forecast: " << e.message << "\n";
+  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
+}
+
+Result<HolidayCalendar> LoadCalendar() {
+  auto text = ReadTextFile(DefaultCalendarPath());
+  if (!text) return text.error();
+  return HolidayCalendar::Parse(*text, DefaultCalendarPath());
+}
+
+// A CNU building's kWh per hour (= mean kW) and outdoor temperature; anomalies become gaps.
+Result<LoadData> LoadCnu(const std::string& name, size_t* anomalies) {
+  const std::string path = DefaultSharedDir() + "/data/load/cnu_gwangju/" + name + ".csv";
+  auto text = ReadTextFile(path);
+  if (!text) return text.error();
+  CnuReadOptions options;
+  options.anomalies_to_gaps = true;
+  auto data = ParseCnuBuildingCsv(*text, path, options);
+  if (!data) return data.error();
+  *anomalies = data->anomalies.size();
+  std::vector<std::optional<double>> kw;
+  for (const auto& v : data->energy_kwh.values()) kw.push_back(v ? std::optional<double>(v->value()) : std::nullopt);
+  return LoadData{IntervalSeries<double>(data->energy_kwh.start(), data->energy_kwh.step(), std::move(kw)), data->temp_c};
+}
+
+std::string Pct(double v) { return std::isfinite(v) ? fmt::format("{:.1f}", v) : "n/a"; }
+
+std::string RenderRows(const std::string& title, const LoadEvalReport& r, bool markdown) {
+  std::string out;
+  out += fmt::format("\n{}\n", title);
+  if (markdown) {
+    out += "| schedule | pairs | mean load kW | model NMAE % | NRMSE % | bias % | P10-P90 cover % | naive week NMAE % | naive day NMAE % | vs naive week |\n";
+    out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  } else {
+    out += fmt::format("  {:<32}{:>8}{:>10}{:>10}{:>10}{:>9}{:>10}{:>12}{:>12}{:>10}\n", "schedule", "pairs", "mean kW",
+                       "NMAE %", "NRMSE %", "bias %", "P10-P90", "week NMAE", "day NMAE", "vs week");
+  }
+  for (const LoadEvalRow& row : r.rows) {
+    if (markdown) {
+      out += fmt::format("| {} | {} | {:.1f} | {} | {} | {} | {} | {} | {} | {:+.0f} % |\n", row.schedule,
+                         row.model.count, row.model.mean_actual, Pct(row.model.nmae_pct), Pct(row.model.nrmse_pct),
+                         Pct(row.model.bias_pct), Pct(row.coverage_pct), Pct(row.naive_week.nmae_pct),
+                         Pct(row.naive_day.nmae_pct), -row.improvement_vs_week_pct());
+    } else {
+      out += fmt::format("  {:<32}{:>8}{:>10.1f}{:>10}{:>10}{:>9}{:>10}{:>12}{:>12}{:>9.0f}%\n", row.schedule,
+                         row.model.count, row.model.mean_actual, Pct(row.model.nmae_pct), Pct(row.model.nrmse_pct),
+                         Pct(row.model.bias_pct), Pct(row.coverage_pct), Pct(row.naive_week.nmae_pct),
+                         Pct(row.naive_day.nmae_pct), -row.improvement_vs_week_pct());
+    }
+  }
+  out += fmt::format("  ({} trainings, {:.2f} s each on average, {} rows in the last)\n", r.trainings,
+                     r.train_seconds_mean, r.training_rows_last);
+  return out;
+}
+
+Result<Timestamp> DayOption(const std::string& text, const std::string& flag) {
+  auto d = ParseDate(text);
+  if (!d) return InvalidInput(fmt::format("{} {}: {}", flag, text, d.error().message));
+  return FromKst(*d);
+}
+
+int RunEval(const ForecastOptions& o) {
+  auto calendar = LoadCalendar();
+  if (!calendar) return Fail(calendar.error());
+  LoadEvalOptions eval;
+  eval.retrain_every = std::chrono::hours{24 * o.retrain_days};
+  eval.progress = [](std::string_view line) { std::cerr << "meg forecast: " << line << "\n"; };
+  std::cout << "Rolling-origin evaluation: every forecast uses only load measured before its issue time; the model "
+               "is retrained every "
+            << o.retrain_days << " days on everything known by then.\n"
+            << "NMAE = sum|f - a| / sum a; 'vs naive week' = change of NMAE against the same interval last week "
+               "(negative is better).\n";
+  if (o.dataset == "cnu") {
+    auto from = DayOption(o.from.empty() ? "2021-07-01" : o.from, "--from");
+    auto to = DayOption(o.to.empty() ? "2022-04-13" : o.to, "--to");
+    if (!from) return Fail(from.error());
+    if (!to) return Fail(to.error());
+    eval.start = *from;
+    eval.end = *to;
+    std::cout << "Data: measured hourly kWh and outdoor temperature of CNU buildings, Gwangju "
+                 "(../shared/data/load/cnu_gwangju); the measured temperature stands in for a perfect weather "
+                 "forecast. Meter faults (zero runs, spikes) are flagged and become gaps, never training data.\n";
+    for (const std::string& b : o.buildings) {
+      size_t anomalies = 0;
+      auto data = LoadCnu(b, &anomalies);
+      if (!data) return Fail(data.error());
+      auto report = EvaluateLoadForecasts(*data, *calendar, eval);
+      if (!report) return Fail(report.error());
+      std::cout << RenderRows(fmt::format("{}: {} to {} ({} anomalies flagged)", b, FormatDate(ToKst(eval.start).date),
+                                          FormatDate(ToKst(eval.end).date), anomalies),
+                              *report, o.markdown);
+    }
+    return 0;
+  }
+  if (o.dataset == "hospital") {
+    auto site = LoadSiteFile(o.site, DefaultDataDir(), DefaultSharedDir());
+    if (!site) return Fail(site.error());
+    auto inputs = PrepareSiteInputs(*site, *calendar);
+    if (!inputs) return Fail(inputs.error());
+    LoadData data{ToDoubleSeries(inputs->load), inputs->temp_c};
+    const int year = site->load.year;
+    auto from = DayOption(o.from.empty() ? fmt::format("{}-02-01", year) : o.from, "--from");
+    auto to = DayOption(o.to.empty() ? fmt::format("{}-01-01", year + 1) : o.to, "--to");
+    if (!from) return Fail(from.error());
+    if (!to) return Fail(to.error());
+    eval.start = *from;
+    eval.end = std::min(*to, data.load_kw.end());
+    auto report = EvaluateLoadForecasts(data, *calendar, eval);
+    if (!report) return Fail(report.error());
+    std::cout << RenderRows(fmt::format("{} ({}): 15-minute load, {} to {}", site->name, o.site,
+                                        FormatDate(ToKst(eval.start).date), FormatDate(ToKst(eval.end).date)),
+                            *report, o.markdown);
+    return 0;
+  }
+  return Fail(InvalidInput(fmt::format("--dataset {}: known data sets are cnu and hospital", o.dataset)));
+}
+
+int RunTrain(const ForecastOptions& o) {
+  auto calendar = LoadCalendar();
+  if (!calendar) return Fail(calendar.error());
+  auto site = LoadSiteFile(o.site, DefaultDataDir(), DefaultSharedDir());
+  if (!site) return Fail(site.error());
+  auto inputs = PrepareSiteInputs(*site, *calendar);
+  if (!inputs) return Fail(inputs.error());
+  auto until = DayOption(o.until, "--until");
+  if (!until) return Fail(until.error());
+  LoadData data{ToDoubleSeries(inputs->load), inputs->temp_c};
+  const auto t0 = std::chrono::steady_clock::now();
+  auto model = LoadForecaster::Train(data, *calendar, *until, LoadForecastOptions{});
+  if (!model) return Fail(model.error());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (auto st = model->Save(o.out); !st) return Fail(st.error());
+  std::cout << fmt::format("meg forecast: trained the load model of {} on data before {} ({} rows, {:.1f} s); wrote "
+                           "{} and {}.bands\n",
+                           site->name, FormatKst(*until), model->training_rows(), seconds, o.out, o.out);
+  std::cout << "P10/P90 offsets (kW) by horizon band, from out-of-sample residuals:\n";
+  for (size_t b = 0; b < model->bands().size(); ++b) {
+    std::cout << fmt::format("  {:<10} {:+8.1f} {:+8.1f}\n", BandName(static_cast<HorizonBand>(b)),
+                             model->bands()[b].low, model->bands()[b].high);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddForecastCommand(CLI::App& app, int* exit_code) {
+  auto* cmd = app.add_subcommand("forecast", "load and PV forecasts: train, and score on real data");
+  cmd->require_subcommand(1);
+  auto o = std::make_shared<ForecastOptions>();
+  auto* eval = cmd->add_subcommand("eval", "rolling-origin scores against the seasonal-naive baselines");
+  eval->add_option("--dataset", o->dataset, "cnu (measured CNU buildings) or hospital (a site file's load)")
+      ->capture_default_str();
+  eval->add_option("--building", o->buildings, "cnu: building file names (without .csv)")->capture_default_str();
+  eval->add_option("--site", o->site, "hospital: the site file")->capture_default_str();
+  eval->add_option("--from", o->from, "first scored day, YYYY-MM-DD (KST)");
+  eval->add_option("--to", o->to, "first day not scored, YYYY-MM-DD (KST)");
+  eval->add_option("--retrain-days", o->retrain_days, "retrain the model every N days")->capture_default_str();
+  eval->add_flag("--markdown", o->markdown, "print markdown tables");
+  eval->callback([o, exit_code] { *exit_code = RunEval(*o); });
+  auto* train = cmd->add_subcommand("train", "train a site's load model on its history and save it");
+  train->add_option("--site", o->site, "the site file")->capture_default_str();
+  train->add_option("--until", o->until, "train on data before this day, YYYY-MM-DD (KST)")->required();
+  train->add_option("--out", o->out, "model file to write (a .bands file is written beside it)")->required();
+  train->callback([o, exit_code] { *exit_code = RunTrain(*o); });
+}
+
+}  // namespace meg

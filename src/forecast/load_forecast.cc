@@ -1,0 +1,339 @@
+#include "forecast/load_forecast.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <numbers>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace meg {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr auto kDay = std::chrono::seconds{std::chrono::hours{24}};
+constexpr auto kWeek = std::chrono::seconds{std::chrono::hours{24 * 7}};
+
+double ValueAt(const IntervalSeries<double>& s, Timestamp t) {
+  const auto i = s.IndexOf(t);
+  if (!i || !s.at(*i)) return kNaN;
+  return *s.at(*i);
+}
+
+// The value at t - k x season for the smallest k >= 1 whose interval ended by `issue`, and k.
+std::pair<double, int> SeasonalLag(const IntervalSeries<double>& s, Timestamp issue, Timestamp t,
+                                   std::chrono::seconds season) {
+  int k = 1;
+  while (t - season * k + s.step() > issue) ++k;
+  return {ValueAt(s, t - season * k), k};
+}
+
+double DayMeanTemp(const IntervalSeries<double>& temp, Date d) {
+  const Timestamp from = FromKst(d);
+  double sum = 0;
+  int n = 0;
+  for (Timestamp t = from; t < from + kDay; t += temp.step()) {
+    const double v = ValueAt(temp, t);
+    if (std::isfinite(v)) {
+      sum += v;
+      ++n;
+    }
+  }
+  return n == 0 ? kNaN : sum / n;
+}
+
+Date AddDays(Date d, int days) { return Date{std::chrono::sys_days{d} + std::chrono::days{days}}; }
+
+// Features that depend only on the issue time.
+struct IssueFeatures {
+  double last_obs = kNaN, last_obs_week_ago = kNaN, mean_24h = kNaN;
+};
+
+IssueFeatures FeaturesOfIssue(const LoadData& d, Timestamp issue) {
+  const auto step = d.load_kw.step();
+  IssueFeatures f;
+  f.last_obs = ValueAt(d.load_kw, issue - step);
+  f.last_obs_week_ago = ValueAt(d.load_kw, issue - step - kWeek);
+  double sum = 0;
+  int n = 0;
+  for (Timestamp t = issue - kDay; t + step <= issue; t += step) {
+    const double v = ValueAt(d.load_kw, t);
+    if (std::isfinite(v)) {
+      sum += v;
+      ++n;
+    }
+  }
+  if (n * 2 >= static_cast<int>(kDay / step)) f.mean_24h = sum / n;  // at least half the day measured
+  return f;
+}
+
+constexpr size_t kColumns = 17;
+
+void AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, const IssueFeatures& at_issue,
+               Timestamp target, std::vector<float>& out) {
+  const KstDateTime k = ToKst(target);
+  const auto step = d.load_kw.step();
+  const unsigned weekday = k.weekday().iso_encoding() - 1;  // 0 = Monday
+  const auto doy = (std::chrono::sys_days{k.date} - std::chrono::sys_days{k.date.year() / 1 / 1}).count();
+  const double angle = 2 * std::numbers::pi * static_cast<double>(doy) / 365.25;
+  const auto [lag_day, lag_day_k] = SeasonalLag(d.load_kw, issue, target, kDay);
+  const auto [lag_week, lag_week_k] = SeasonalLag(d.load_kw, issue, target, kWeek);
+  (void)lag_week_k;
+  const double horizon_h = std::chrono::duration<double, std::ratio<3600>>(target + step - issue).count();
+  const float row[kColumns] = {
+      static_cast<float>(k.minute_of_day / 60.0),
+      static_cast<float>(weekday),
+      static_cast<float>(KindOfDay(k.date, cal)),
+      IsBridgeDay(k.date, cal) ? 1.0f : 0.0f,
+      static_cast<float>(std::sin(angle)),
+      static_cast<float>(std::cos(angle)),
+      static_cast<float>(ValueAt(d.temp_c, target)),
+      static_cast<float>(DayMeanTemp(d.temp_c, k.date)),
+      static_cast<float>(horizon_h),
+      static_cast<float>(lag_day),
+      static_cast<float>(lag_day_k),
+      static_cast<float>(KindOfDay(AddDays(k.date, -lag_day_k), cal)),
+      static_cast<float>(lag_week),
+      static_cast<float>(at_issue.last_obs),
+      static_cast<float>(at_issue.last_obs_week_ago),
+      static_cast<float>(at_issue.mean_24h),
+      static_cast<float>(KindOfDay(AddDays(k.date, -1), cal)),
+  };
+  out.insert(out.end(), row, row + kColumns);
+}
+
+uint64_t SplitMix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+struct Pairs {
+  std::vector<float> x;
+  std::vector<float> y;
+  std::vector<Timestamp> issue, target;
+};
+
+// The training pairs of `d` with targets ending by `end`.
+Pairs MakePairs(const LoadData& d, const HolidayCalendar& cal, Timestamp end, const LoadForecastOptions& o) {
+  const auto step = d.load_kw.step();
+  std::vector<Timestamp> issues;
+  const Timestamp first = d.load_kw.start() + kWeek + kDay;  // a week of lags behind every issue
+  for (Timestamp t = FromKst(ToKst(first).date); t < end; t += kDay) {
+    for (auto h = std::chrono::hours{0}; h < std::chrono::hours{24}; h += o.issue_every) {
+      if (t + h >= first && t + h < end) issues.push_back(t + h);
+    }
+    const Timestamp day_ahead = t + std::chrono::hours{11};
+    if (day_ahead >= first && day_ahead < end && std::chrono::hours{11} % o.issue_every != std::chrono::hours{0}) {
+      issues.push_back(day_ahead);
+    }
+  }
+  std::sort(issues.begin(), issues.end());
+  const auto per_issue = static_cast<size_t>(std::chrono::seconds{o.max_horizon} / step);
+  const size_t candidates = issues.size() * per_issue;
+  const double keep = candidates > o.max_rows ? static_cast<double>(o.max_rows) / static_cast<double>(candidates) : 1.0;
+  Pairs p;
+  uint64_t counter = o.gbm.seed;
+  for (const Timestamp issue : issues) {
+    const IssueFeatures at_issue = FeaturesOfIssue(d, issue);
+    for (size_t j = 0; j < per_issue; ++j) {
+      const Timestamp target = issue + step * static_cast<long>(j);
+      if (target + step > end) break;
+      const double y = ValueAt(d.load_kw, target);
+      if (!std::isfinite(y)) continue;
+      if (keep < 1.0 && static_cast<double>(SplitMix(counter++) >> 11) * 0x1.0p-53 >= keep) continue;
+      AppendRow(d, cal, issue, at_issue, target, p.x);
+      p.y.push_back(static_cast<float>(y));
+      p.issue.push_back(issue);
+      p.target.push_back(target);
+    }
+  }
+  return p;
+}
+
+double Quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+}  // namespace
+
+QuantileForecast SeasonalNaiveForecast(const IntervalSeries<double>& series, Timestamp issue, Timestamp start,
+                                       size_t steps, std::chrono::seconds season) {
+  QuantileForecast f;
+  f.issued = issue;
+  f.start = start;
+  f.step = series.step();
+  for (size_t i = 0; i < steps; ++i) {
+    const double v = SeasonalLag(series, issue, f.TimeAt(i), season).first;
+    f.p10.push_back(v);
+    f.p50.push_back(v);
+    f.p90.push_back(v);
+  }
+  return f;
+}
+
+DayKind KindOfDay(Date d, const HolidayCalendar& calendar) {
+  const std::chrono::weekday w{std::chrono::sys_days{d}};
+  if (w == std::chrono::Sunday || calendar.Find(d) != nullptr) return DayKind::kHoliday;
+  if (w == std::chrono::Saturday) return DayKind::kSaturday;
+  return DayKind::kWorkday;
+}
+
+bool IsBridgeDay(Date d, const HolidayCalendar& calendar) {
+  return KindOfDay(d, calendar) == DayKind::kWorkday && KindOfDay(AddDays(d, -1), calendar) != DayKind::kWorkday &&
+         KindOfDay(AddDays(d, 1), calendar) != DayKind::kWorkday;
+}
+
+HorizonBand BandOf(std::chrono::seconds horizon) {
+  if (horizon <= std::chrono::hours{1}) return HorizonBand::kNextHour;
+  if (horizon <= std::chrono::hours{6}) return HorizonBand::kIntraday;
+  if (horizon <= std::chrono::hours{37}) return HorizonBand::kDayAhead;
+  return HorizonBand::kLater;
+}
+
+std::string_view BandName(HorizonBand b) {
+  switch (b) {
+    case HorizonBand::kNextHour: return "next hour";
+    case HorizonBand::kIntraday: return "1-6 h";
+    case HorizonBand::kDayAhead: return "6-37 h";
+    case HorizonBand::kLater: return "> 37 h";
+  }
+  return "?";
+}
+
+const std::vector<std::string>& LoadForecaster::FeatureNames() {
+  static const std::vector<std::string> names{
+      "hour_of_day",  "weekday",       "day_kind",          "bridge_day",       "season_sin",    "season_cos",
+      "temp_c",       "day_mean_temp_c", "horizon_h",       "same_time_latest_day_kw", "latest_day_days_back",
+      "latest_day_kind", "same_time_last_week_kw", "last_measured_kw", "last_measured_week_ago_kw",
+      "mean_last_24h_kw", "previous_day_kind"};
+  return names;
+}
+
+Result<LoadForecaster> LoadForecaster::Train(const LoadData& d, const HolidayCalendar& calendar, Timestamp train_end,
+                                             const LoadForecastOptions& o) {
+  const auto step = d.load_kw.step();
+  if (d.load_kw.empty()) return InvalidInput("load forecast: no load history");
+  if (d.temp_c.step() != step || (d.temp_c.start() - d.load_kw.start()) % step != std::chrono::seconds{0}) {
+    return InvalidInput("load forecast: the temperature is not on the load's grid");
+  }
+  size_t measured = 0;
+  for (size_t i = 0; i < d.load_kw.size() && d.load_kw.TimeAt(i) + step <= train_end; ++i) {
+    if (d.load_kw.at(i)) ++measured;
+  }
+  if (std::chrono::seconds{step * static_cast<long>(measured)} < std::chrono::hours{24 * 14}) {
+    return InvalidInput(fmt::format("load forecast: {} measured intervals before {} are less than 14 days; a model "
+                                    "needs at least two weeks of history",
+                                    measured, FormatKst(train_end)));
+  }
+  // Calibration: a model of the first part of the history, scored on the rest.
+  const Timestamp begin = d.load_kw.start() + kWeek + kDay;
+  const auto span = std::chrono::duration_cast<std::chrono::seconds>(train_end - begin);
+  const Timestamp cut = begin + std::chrono::seconds{static_cast<long>(static_cast<double>(span.count()) *
+                                                                        (1.0 - o.calibration_share))};
+  std::array<Band, 4> bands{};
+  {
+    const Pairs early = MakePairs(d, calendar, cut, o);
+    const Pairs all_pairs = MakePairs(d, calendar, train_end, o);
+    if (early.y.size() >= 100) {
+      auto early_model = GradientBoostedTrees::Train(early.x, kColumns, early.y, o.gbm);
+      if (!early_model) return early_model.error();
+      std::vector<float> xs;
+      std::vector<double> ys;
+      std::vector<HorizonBand> band_of;
+      for (size_t i = 0; i < all_pairs.y.size(); ++i) {
+        if (all_pairs.issue[i] < cut) continue;
+        xs.insert(xs.end(), all_pairs.x.begin() + static_cast<long>(i * kColumns),
+                  all_pairs.x.begin() + static_cast<long>((i + 1) * kColumns));
+        ys.push_back(all_pairs.y[i]);
+        band_of.push_back(BandOf(all_pairs.target[i] + step - all_pairs.issue[i]));
+      }
+      auto pred = early_model->Predict(xs);
+      if (!pred) return pred.error();
+      std::array<std::vector<double>, 4> residuals;
+      std::vector<double> everything;
+      for (size_t i = 0; i < ys.size(); ++i) {
+        const double r = ys[i] - (*pred)[i];
+        residuals[static_cast<size_t>(band_of[i])].push_back(r);
+        everything.push_back(r);
+      }
+      for (size_t b = 0; b < 4; ++b) {
+        const auto& r = residuals[b].size() >= 30 ? residuals[b] : everything;
+        bands[b] = Band{Quantile(r, 0.10), Quantile(r, 0.90)};
+      }
+    }
+    auto model = GradientBoostedTrees::Train(all_pairs.x, kColumns, all_pairs.y, o.gbm);
+    if (!model) return model.error();
+    LoadForecaster f(std::move(*model), calendar, step);
+    f.bands_ = bands;
+    f.training_rows_ = all_pairs.y.size();
+    return f;
+  }
+}
+
+Result<QuantileForecast> LoadForecaster::Forecast(const LoadData& d, Timestamp issue, Timestamp start,
+                                                  size_t steps) const {
+  if ((start - d.load_kw.start()) % step_ != std::chrono::seconds{0}) {
+    return InvalidInput(fmt::format("load forecast: {} is not on the load's {}-minute grid", FormatKst(start),
+                                    step_.count() / 60));
+  }
+  const IssueFeatures at_issue = FeaturesOfIssue(d, issue);
+  std::vector<float> x;
+  x.reserve(steps * kColumns);
+  for (size_t i = 0; i < steps; ++i) AppendRow(d, *calendar_, issue, at_issue, start + step_ * static_cast<long>(i), x);
+  auto pred = model_.Predict(x);
+  if (!pred) return pred.error();
+  QuantileForecast f;
+  f.issued = issue;
+  f.start = start;
+  f.step = step_;
+  for (size_t i = 0; i < steps; ++i) {
+    const double p50 = std::max(0.0, static_cast<double>((*pred)[i]));
+    const Band& b = bands_[static_cast<size_t>(BandOf(f.TimeAt(i) + step_ - issue))];
+    f.p50.push_back(p50);
+    f.p10.push_back(std::clamp(p50 + b.low, 0.0, p50));
+    f.p90.push_back(std::max(p50, p50 + b.high));
+  }
+  return f;
+}
+
+Status LoadForecaster::Save(const std::string& path) const {
+  if (auto st = model_.Save(path); !st) return st;
+  std::ofstream out(path + ".bands");
+  out << fmt::format("# OpenMEG load forecaster: step_s, then P10/P90 residual offsets (kW) by horizon band\n{}\n",
+                     step_.count());
+  for (const Band& b : bands_) out << fmt::format("{:.17g} {:.17g}\n", b.low, b.high);
+  if (!out) return IoError(path + ".bands: cannot write");
+  return Ok{};
+}
+
+Result<LoadForecaster> LoadForecaster::Load(const std::string& path, const HolidayCalendar& calendar,
+                                            std::chrono::seconds step) {
+  auto model = GradientBoostedTrees::Load(path, kColumns);
+  if (!model) return model.error();
+  std::ifstream in(path + ".bands");
+  if (!in) return IoError(path + ".bands: cannot read the calibration written beside the model");
+  std::string line;
+  std::getline(in, line);
+  long step_s = 0;
+  in >> step_s;
+  if (!in || step_s != step.count()) {
+    return InvalidInput(fmt::format("{}.bands: the model was trained on {} s intervals, the data has {} s", path,
+                                    step_s, step.count()));
+  }
+  LoadForecaster f(std::move(*model), calendar, step);
+  for (Band& b : f.bands_) {
+    if (!(in >> b.low >> b.high)) return InvalidInput(path + ".bands: truncated calibration");
+  }
+  return f;
+}
+
+}  // namespace meg
