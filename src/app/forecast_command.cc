@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "app/paths.h"
+#include "app/pv_forecast_report.h"
 #include "core/text.h"
 #include "forecast/load_evaluation.h"
 #include "io/cnu_building.h"
@@ -146,7 +147,13 @@ int RunEval(const ForecastOptions& o) {
                             *report, o.markdown);
     return 0;
   }
-  return Fail(InvalidInput(fmt::format("--dataset {}: known data sets are cnu and hospital", o.dataset)));
+  if (o.dataset == "gist-pv") {
+    auto report = RunGistPvForecastEval(DefaultSharedDir());
+    if (!report) return Fail(report.error());
+    std::cout << "\n" << RenderPvForecastMarkdown(*report);
+    return 0;
+  }
+  return Fail(InvalidInput(fmt::format("--dataset {}: known data sets are cnu, hospital and gist-pv", o.dataset)));
 }
 
 int RunTrain(const ForecastOptions& o) {
@@ -182,7 +189,9 @@ void AddForecastCommand(CLI::App& app, int* exit_code) {
   cmd->require_subcommand(1);
   auto o = std::make_shared<ForecastOptions>();
   auto* eval = cmd->add_subcommand("eval", "rolling-origin scores against the seasonal-naive baselines");
-  eval->add_option("--dataset", o->dataset, "cnu (measured CNU buildings) or hospital (a site file's load)")
+  eval->add_option("--dataset", o->dataset,
+                   "cnu (load of measured CNU buildings), hospital (a site file's load) or gist-pv (day-ahead PV "
+                   "of the measured GIST systems, with the KPX incentive)")
       ->capture_default_str();
   eval->add_option("--building", o->buildings, "cnu: building file names (without .csv)")->capture_default_str();
   eval->add_option("--site", o->site, "hospital: the site file")->capture_default_str();

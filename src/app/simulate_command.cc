@@ -28,6 +28,8 @@ struct SimulateOptions {
   double threshold_kw = 0;
   int horizon_h = 24;
   bool cold_start = false;
+  int retrain_days = 7;
+  double margin_share = 1.0;
   std::string out;
   bool detail = false;
   std::string tariff_dir = DefaultTariffDir();
@@ -75,10 +77,10 @@ int RunSimulate(const SimulateOptions& o) {
   auto tariff = book->FindTariff(site->tariff);
   if (!tariff) return Fail(InvalidInput(fmt::format("{}: tariff.name: {}", o.site, tariff.error().message)));
   for (const auto& name : o.controllers) {
-    if (name != "none" && name != "oracle" && name != "mpc" && name != "mpc-persistence" &&
+    if (name != "none" && name != "oracle" && name != "mpc" && name != "mpc-perfect" && name != "mpc-persistence" &&
         !MakeRuleController(name, {})) {
       return Fail(InvalidInput(fmt::format(
-          "--controller {}: known controllers are none, peak-shave, mpc, mpc-persistence, oracle", name)));
+          "--controller {}: known controllers are none, peak-shave, mpc, mpc-perfect, mpc-persistence, oracle", name)));
     }
   }
   std::cerr << "meg simulate: preparing load and PV for " << site->load.year << "\n";
@@ -109,6 +111,12 @@ int RunSimulate(const SimulateOptions& o) {
   // earlier (the first day forecasts itself).
   const PowerSeries persistence_load = DayBefore(inputs->load);
   const PowerSeries persistence_pv = DayBefore(inputs->pv);
+  // `mpc`: the learned load forecaster, retrained on the load measured so far; PV from the PV
+  // model on the site's weather file (a perfect weather forecast: no archived forecasts).
+  const LoadData history{ToDoubleSeries(inputs->load), inputs->temp_c};
+  LearnedPlanOptions learned_options;
+  learned_options.retrain_every = std::chrono::hours{24 * o.retrain_days};
+  learned_options.margin_share = o.margin_share;
   std::vector<BacktestResult> runs;
   for (const auto& name : o.controllers) {
     if (name == "none") continue;
@@ -116,13 +124,28 @@ int RunSimulate(const SimulateOptions& o) {
     config.threshold = Kilowatts(o.threshold_kw);
     std::unique_ptr<Controller> controller;
     PlanningController* planner = nullptr;
-    if (name == "oracle" || name == "mpc" || name == "mpc-persistence") {
+    std::unique_ptr<LearnedPlanForecast> learned;
+    if (name == "oracle" || name == "mpc" || name == "mpc-perfect" || name == "mpc-persistence") {
       if (!site->ess) return Fail(InvalidInput(fmt::format("--controller {}: {} has no [ess] to plan", name, o.site)));
       const bool persistence = name == "mpc-persistence";
-      auto p = std::make_unique<PlanningController>(
-          name == "oracle" ? PlanningController::Mode::kMonthOracle : PlanningController::Mode::kRecedingHorizon,
-          *site, *book, *calendar, *tariff, persistence ? persistence_load : inputs->load,
-          persistence ? persistence_pv : inputs->pv, solver, std::chrono::hours{o.horizon_h}, name);
+      const auto mode =
+          name == "oracle" ? PlanningController::Mode::kMonthOracle : PlanningController::Mode::kRecedingHorizon;
+      std::unique_ptr<PlanningController> p;
+      if (name == "mpc") {
+        if (inputs->temp_c.empty()) {
+          return Fail(InvalidInput(fmt::format("--controller mpc: {} has no weather file for the load forecaster's "
+                                               "temperature; use mpc-persistence",
+                                               o.site)));
+        }
+        learned = std::make_unique<LearnedPlanForecast>(history, inputs->pv, *calendar, learned_options);
+        p = std::make_unique<PlanningController>(mode, *site, *book, *calendar, *tariff, *learned, solver,
+                                                 std::chrono::hours{o.horizon_h}, name);
+      } else {
+        p = std::make_unique<PlanningController>(mode, *site, *book, *calendar, *tariff,
+                                                 persistence ? persistence_load : inputs->load,
+                                                 persistence ? persistence_pv : inputs->pv, solver,
+                                                 std::chrono::hours{o.horizon_h}, name);
+      }
       p->set_warm_start(!o.cold_start);
       planner = p.get();
       controller = std::move(p);
@@ -137,6 +160,11 @@ int RunSimulate(const SimulateOptions& o) {
                                name, planner->solves(), solver.name(), planner->warm_starts(), planner->iterations(),
                                planner->failures(),
                                planner->failures() > 0 ? " (last: " + planner->last_failure() + ")" : "");
+      if (learned) {
+        std::cerr << fmt::format("meg simulate: {}: load model trained {} times ({:.1f} s in all); {} horizons "
+                                 "forecast as yesterday before two weeks of load were measured\n",
+                                 name, learned->trainings(), learned->train_seconds(), learned->naive_forecasts());
+      }
     }
     runs.push_back(std::move(*run));
   }
@@ -185,12 +213,20 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand("simulate", "Backtest a site's year without and with OpenMEG's controllers");
   cmd->add_option("--site", o->site, "site TOML file (see docs/site-config.md)")->required();
   cmd->add_option("--year", o->year, "the year to simulate (must be the site's load.year)");
-  cmd->add_option("--controller", o->controllers, "controllers to run: none, peak-shave, mpc (perfect forecast), mpc-persistence, oracle "
-                  "(comma-separated)")
+  cmd->add_option("--controller", o->controllers,
+                  "controllers to run: none, peak-shave, mpc (learned load forecast), mpc-perfect (perfect "
+                  "forecast), mpc-persistence (yesterday's load and PV), oracle (comma-separated)")
       ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("--threshold-kw", o->threshold_kw,
                   "peak-shave: grid demand to hold, kW (default 0: plan each day from the day before)");
+  cmd->add_option("--retrain-days", o->retrain_days, "mpc: retrain the load model every N days")
+      ->check(CLI::Range(1, 366))
+      ->capture_default_str();
+  cmd->add_option("--margin-share", o->margin_share,
+                  "mpc: headroom held on the peak, as a share of the forecast's P90 - P50 (0: plan on P50)")
+      ->check(CLI::Range(0.0, 5.0))
+      ->capture_default_str();
   cmd->add_flag("--cold-start", o->cold_start, "mpc: solve each horizon from scratch instead of warm-starting from the last basis");
   cmd->add_option("--horizon-h", o->horizon_h, "mpc: planning horizon, hours")
       ->check(CLI::Range(1, 168))

@@ -17,23 +17,46 @@ PlanningController::PlanningController(Mode mode, const Site& site, const Tariff
       book_(book),
       calendar_(calendar),
       tariff_(tariff),
-      load_(load),
-      pv_(pv),
+      own_forecast_(std::make_unique<SeriesForecast>(load, pv)),
+      forecast_(*own_forecast_),
+      data_end_(load.end()),
+      solver_(solver),
+      horizon_(horizon),
+      name_(!name.empty() ? std::move(name) : mode == Mode::kMonthOracle ? "oracle" : "mpc") {}
+
+PlanningController::PlanningController(Mode mode, const Site& site, const TariffBook& book,
+                                       const HolidayCalendar& calendar, TariffId tariff, PlanForecast& forecast,
+                                       LpSolver& solver, std::chrono::hours horizon, std::string name)
+    : mode_(mode),
+      site_(site),
+      book_(book),
+      calendar_(calendar),
+      tariff_(tariff),
+      forecast_(forecast),
+      data_end_(Timestamp::max()),
       solver_(solver),
       horizon_(horizon),
       name_(!name.empty() ? std::move(name) : mode == Mode::kMonthOracle ? "oracle" : "mpc") {}
 
 void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   plan_ = Schedule{};
-  end = std::min(end, load_.end());
+  end = std::min(end, data_end_);
   const EssSpec& ess = *site_.ess;
+  ++solves_;
+  auto forecast = forecast_.ForecastAt(image.start, end);
+  if (!forecast) {
+    ++failures_;
+    last_failure_ = "forecast: " + forecast.error().message;
+    return;
+  }
   DispatchInput in;
   in.site = &site_;
   in.book = &book_;
   in.calendar = &calendar_;
   in.tariff = tariff_;
-  in.load = load_.Slice(image.start, end);
-  in.pv = pv_.Slice(image.start, end);
+  in.load = std::move(forecast->load);
+  in.pv = forecast->pv;
+  in.peak_margin_kw = std::move(forecast->load_margin_kw);
   // The battery reports its SoC; the plan starts from the same energy, held inside the window
   // against rounding.
   const double lo = ess.usable_kwh.value() * ess.soc_min_pct / 100.0;
@@ -47,16 +70,17 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   // this is a demand month (the peak ratchets into next month's bill).
   in.later_standing_peak =
       Kilowatts(std::max(image.ratchet.value(), IsDemandMonth(month) ? image.month_peak.value() : 0.0));
-  ++solves_;
   auto problem = BuildDispatchProblem(in);
   if (!problem) {
     ++failures_;
     last_failure_ = problem.error().message;
     return;
   }
-  // Warm start: the previous solve's basis, moved on to this horizon.
+  // Warm start (receding horizon only: the oracle's months share no interval): the previous
+  // solve's basis, moved on to this horizon.
+  const bool warm = warm_start_ && mode_ == Mode::kRecedingHorizon;
   LpBasis start;
-  if (warm_start_ && !last_basis_.empty()) start = ShiftBasis(last_problem_, last_basis_, *problem);
+  if (warm && !last_basis_.empty()) start = ShiftBasis(last_problem_, last_basis_, *problem);
   SolveOptions options;
   if (!start.empty()) options.warm_start = &start;
   auto report = solver_.Solve(problem->model, options);
@@ -71,7 +95,8 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   if (report->warm_started) ++warm_starts_;
   plan_ = DecodeSchedule(*problem, *report);
   plan_start_ = image.start;
-  if (warm_start_) {
+  plan_pv_ = std::move(forecast->pv);
+  if (warm) {
     last_basis_ = std::move(report->basis);
     last_problem_ = std::move(*problem);
   }
@@ -97,19 +122,24 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   const ScheduleInterval& step = plan_.intervals[i];
   Setpoints s;
   s.battery = step.discharge - step.charge;
-  // Peak guard: the plan was made on a forecast; in an interval whose demand counts, never let
-  // charging lift the real grid demand above the peak the plan accepted, and discharge if the real
-  // demand exceeds it (the forecast missed a peak).
+  // Peak guard: the plan was made on a forecast; in an interval whose demand counts, charging
+  // never lifts the real grid demand above what the plan imported there (or the month's realised
+  // peak and ratchet, if higher), and the battery discharges when the real demand exceeds the peak
+  // the plan accepted (the forecast missed a peak).
   if (image.demand_counts) {
-    const double accepted = std::max({step.month_peak.value(), image.ratchet.value(), image.month_peak.value()});
     const double net = image.load.value() - image.pv_available.value();
-    s.battery = Kilowatts(std::max(s.battery.value(), net - accepted));
+    const double floor = std::max(image.ratchet.value(), image.month_peak.value());
+    const double accepted = std::max(step.month_peak.value(), floor);
+    const double no_charge_above = std::max(step.grid_import.value(), floor);
+    double b = s.battery.value();
+    if (b < 0) b = std::min(0.0, std::max(b, net - no_charge_above));
+    s.battery = Kilowatts(std::max(b, net - accepted));
   }
   // Curtail only where the plan curtails its own forecast PV (with export limits), by the same
   // amount; never cap real PV at a forecast that was too low.
   s.pv_limit = Kilowatts(-1);
-  if (const auto k = pv_.IndexOf(image.start); k && pv_.at(*k)) {
-    const double curtailed = pv_.at(*k)->value() - step.pv_used.value();
+  if (const auto k = plan_pv_.IndexOf(image.start); k && plan_pv_.at(*k)) {
+    const double curtailed = plan_pv_.at(*k)->value() - step.pv_used.value();
     if (curtailed > 1e-6) s.pv_limit = Kilowatts(std::max(0.0, image.pv_available.value() - curtailed));
   }
   return s;

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "control/controller.h"
@@ -28,6 +29,7 @@
 #include "core/calendar.h"
 #include "core/series.h"
 #include "core/site.h"
+#include "forecast/plan_forecast.h"
 #include "optimize/dispatch_problem.h"
 #include "optimize/lp.h"
 
@@ -42,6 +44,11 @@ class PlanningController final : public Controller {
   // defaults to "oracle" / "mpc".
   PlanningController(Mode mode, const Site& site, const TariffBook& book, const HolidayCalendar& calendar,
                      TariffId tariff, const PowerSeries& load, const PowerSeries& pv, LpSolver& solver,
+                     std::chrono::hours horizon = std::chrono::hours{24}, std::string name = "");
+  // Plans on `forecast` (e.g. LearnedPlanForecast), issued afresh at every plan; it and
+  // everything else referenced must outlive the controller. Its load margin is held on the peak.
+  PlanningController(Mode mode, const Site& site, const TariffBook& book, const HolidayCalendar& calendar,
+                     TariffId tariff, PlanForecast& forecast, LpSolver& solver,
                      std::chrono::hours horizon = std::chrono::hours{24}, std::string name = "");
 
   std::string_view name() const override { return name_; }
@@ -65,8 +72,10 @@ class PlanningController final : public Controller {
   const TariffBook& book_;
   const HolidayCalendar& calendar_;
   TariffId tariff_;
-  const PowerSeries& load_;
-  const PowerSeries& pv_;
+  std::unique_ptr<SeriesForecast> own_forecast_;  // the series constructor's
+  PlanForecast& forecast_;
+  PowerSeries plan_pv_;  // the PV the plan was made on
+  Timestamp data_end_{};  // series constructor: the plan never reaches past the series
   LpSolver& solver_;
   std::chrono::hours horizon_;
   Schedule plan_;

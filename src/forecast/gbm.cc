@@ -1,5 +1,6 @@
 #include "forecast/gbm.h"
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 
@@ -62,8 +63,21 @@ Result<GradientBoostedTrees> GradientBoostedTrees::Train(std::span<const float> 
     return Error{ErrorCode::kUnsupported, "XGBoost could not create a booster: " + LastError()};
   }
   std::shared_ptr<void> booster = OwnBooster(raw);
+  // Start the trees from the labels' median (absolute loss) or mean (squared loss): an absolute
+  // loss moves each tree by at most eta x its gradient of +/-1, so from XGBoost's default 0.5 it
+  // would need thousands of rounds to reach a load of hundreds of kW.
+  std::vector<float> sorted(labels.begin(), labels.end());
+  double base = 0;
+  if (p.loss == GbmParams::Loss::kAbsolute) {
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<long>(sorted.size() / 2), sorted.end());
+    base = sorted[sorted.size() / 2];
+  } else {
+    for (float v : sorted) base += v;
+    base /= static_cast<double>(sorted.size());
+  }
   const std::vector<std::pair<std::string, std::string>> params{
-      {"objective", "reg:squarederror"},
+      {"base_score", fmt::format("{}", base)},
+      {"objective", p.loss == GbmParams::Loss::kAbsolute ? "reg:absoluteerror" : "reg:squarederror"},
       {"tree_method", "hist"},
       {"max_depth", std::to_string(p.max_depth)},
       {"eta", fmt::format("{}", p.learning_rate)},

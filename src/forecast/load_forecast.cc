@@ -44,14 +44,34 @@ double DayMeanTemp(const IntervalSeries<double>& temp, Date d) {
   return n == 0 ? kNaN : sum / n;
 }
 
+double SameTimeMean(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, Timestamp target, Date day,
+                    int count, bool same_kind, int max_days, double* temp_mean = nullptr);
+
+// The baseline the model corrects: the mean of the same time on the last 3 days of the target's
+// kind (workday, Saturday, holiday) measured before the issue, else on the last 7 days, else the
+// latest same time last week or day. The model learns target - baseline, so the trees need not
+// rebuild a building's level and daily profile from scratch, and a short horizon can carry the
+// present anomaly forward.
+double Baseline(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, Timestamp target) {
+  const Date day = ToKst(target).date;
+  for (const double v : {SameTimeMean(d, cal, issue, target, day, 3, true, 28),
+                         SameTimeMean(d, cal, issue, target, day, 7, false, 10),
+                         SeasonalLag(d.load_kw, issue, target, kWeek).first,
+                         SeasonalLag(d.load_kw, issue, target, kDay).first}) {
+    if (std::isfinite(v)) return v;
+  }
+  return kNaN;
+}
+
 Date AddDays(Date d, int days) { return Date{std::chrono::sys_days{d} + std::chrono::days{days}}; }
 
 // Features that depend only on the issue time.
 struct IssueFeatures {
   double last_obs = kNaN, last_obs_week_ago = kNaN, mean_24h = kNaN;
+  double anomaly = kNaN;  // last_obs - the baseline of its interval: how unusual the load is now
 };
 
-IssueFeatures FeaturesOfIssue(const LoadData& d, Timestamp issue) {
+IssueFeatures FeaturesOfIssue(const LoadData& d, const HolidayCalendar& cal, Timestamp issue) {
   const auto step = d.load_kw.step();
   IssueFeatures f;
   f.last_obs = ValueAt(d.load_kw, issue - step);
@@ -66,13 +86,42 @@ IssueFeatures FeaturesOfIssue(const LoadData& d, Timestamp issue) {
     }
   }
   if (n * 2 >= static_cast<int>(kDay / step)) f.mean_24h = sum / n;  // at least half the day measured
+  f.anomaly = f.last_obs - Baseline(d, cal, issue - step, issue - step);
   return f;
 }
 
-constexpr size_t kColumns = 17;
+constexpr size_t kColumns = 22;
 
-void AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, const IssueFeatures& at_issue,
-               Timestamp target, std::vector<float>& out) {
+// Mean of the value at the target's time of day over up to `count` earlier days measured before
+// `issue` (and of the target's day kind when `same_kind`), searching back `max_days`: a
+// smoother profile than a single lag. `temp_mean`, if given, gets the mean temperature at the
+// same instants of the same days (NaN if none known).
+double SameTimeMean(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, Timestamp target, Date day,
+                    int count, bool same_kind, int max_days, double* temp_mean) {
+  const auto step = d.load_kw.step();
+  const DayKind kind = KindOfDay(day, cal);
+  double sum = 0, temp_sum = 0;
+  int n = 0, temp_n = 0;
+  for (int k = 1; k <= max_days && n < count; ++k) {
+    const Timestamp t = target - kDay * k;
+    if (t + step > issue) continue;
+    if (same_kind && KindOfDay(AddDays(day, -k), cal) != kind) continue;
+    const double v = ValueAt(d.load_kw, t);
+    if (!std::isfinite(v)) continue;
+    sum += v;
+    ++n;
+    if (const double c = ValueAt(d.temp_c, t); std::isfinite(c)) {
+      temp_sum += c;
+      ++temp_n;
+    }
+  }
+  if (temp_mean != nullptr) *temp_mean = temp_n == 0 ? kNaN : temp_sum / temp_n;
+  return n == 0 ? kNaN : sum / n;
+}
+
+// Appends the target's feature row and returns its baseline (NaN: no history to build one).
+double AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, const IssueFeatures& at_issue,
+                 Timestamp target, std::vector<float>& out) {
   const KstDateTime k = ToKst(target);
   const auto step = d.load_kw.step();
   const unsigned weekday = k.weekday().iso_encoding() - 1;  // 0 = Monday
@@ -82,6 +131,10 @@ void AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, c
   const auto [lag_week, lag_week_k] = SeasonalLag(d.load_kw, issue, target, kWeek);
   (void)lag_week_k;
   const double horizon_h = std::chrono::duration<double, std::ratio<3600>>(target + step - issue).count();
+  const double base = Baseline(d, cal, issue, target);
+  double same_kind_temp = kNaN;
+  const double same_kind_mean = SameTimeMean(d, cal, issue, target, k.date, 3, /*same_kind=*/true, 28, &same_kind_temp);
+  const double temp = ValueAt(d.temp_c, target);
   const float row[kColumns] = {
       static_cast<float>(k.minute_of_day / 60.0),
       static_cast<float>(weekday),
@@ -89,7 +142,7 @@ void AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, c
       IsBridgeDay(k.date, cal) ? 1.0f : 0.0f,
       static_cast<float>(std::sin(angle)),
       static_cast<float>(std::cos(angle)),
-      static_cast<float>(ValueAt(d.temp_c, target)),
+      static_cast<float>(temp),
       static_cast<float>(DayMeanTemp(d.temp_c, k.date)),
       static_cast<float>(horizon_h),
       static_cast<float>(lag_day),
@@ -100,8 +153,16 @@ void AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, c
       static_cast<float>(at_issue.last_obs_week_ago),
       static_cast<float>(at_issue.mean_24h),
       static_cast<float>(KindOfDay(AddDays(k.date, -1), cal)),
+      static_cast<float>(same_kind_mean),
+      static_cast<float>(SameTimeMean(d, cal, issue, target, k.date, 7, /*same_kind=*/false, 10)),
+      static_cast<float>(base),
+      static_cast<float>(at_issue.anomaly),
+      // Warmer or colder than the baseline's days at the same time: what moves a heating or
+      // cooling load away from its baseline.
+      static_cast<float>(temp - same_kind_temp),
   };
   out.insert(out.end(), row, row + kColumns);
+  return base;
 }
 
 uint64_t SplitMix(uint64_t x) {
@@ -138,15 +199,19 @@ Pairs MakePairs(const LoadData& d, const HolidayCalendar& cal, Timestamp end, co
   Pairs p;
   uint64_t counter = o.gbm.seed;
   for (const Timestamp issue : issues) {
-    const IssueFeatures at_issue = FeaturesOfIssue(d, issue);
+    const IssueFeatures at_issue = FeaturesOfIssue(d, cal, issue);
     for (size_t j = 0; j < per_issue; ++j) {
       const Timestamp target = issue + step * static_cast<long>(j);
       if (target + step > end) break;
       const double y = ValueAt(d.load_kw, target);
       if (!std::isfinite(y)) continue;
       if (keep < 1.0 && static_cast<double>(SplitMix(counter++) >> 11) * 0x1.0p-53 >= keep) continue;
-      AppendRow(d, cal, issue, at_issue, target, p.x);
-      p.y.push_back(static_cast<float>(y));
+      const double base = AppendRow(d, cal, issue, at_issue, target, p.x);
+      if (!std::isfinite(base)) {
+        p.x.resize(p.x.size() - kColumns);
+        continue;
+      }
+      p.y.push_back(static_cast<float>(y - base));
       p.issue.push_back(issue);
       p.target.push_back(target);
     }
@@ -214,7 +279,8 @@ const std::vector<std::string>& LoadForecaster::FeatureNames() {
       "hour_of_day",  "weekday",       "day_kind",          "bridge_day",       "season_sin",    "season_cos",
       "temp_c",       "day_mean_temp_c", "horizon_h",       "same_time_latest_day_kw", "latest_day_days_back",
       "latest_day_kind", "same_time_last_week_kw", "last_measured_kw", "last_measured_week_ago_kw",
-      "mean_last_24h_kw", "previous_day_kind"};
+      "mean_last_24h_kw", "previous_day_kind", "same_time_same_kind_mean3_kw", "same_time_mean7_kw",
+      "baseline_kw", "anomaly_at_issue_kw", "temp_minus_baseline_days_temp_c"};
   return names;
 }
 
@@ -285,10 +351,13 @@ Result<QuantileForecast> LoadForecaster::Forecast(const LoadData& d, Timestamp i
     return InvalidInput(fmt::format("load forecast: {} is not on the load's {}-minute grid", FormatKst(start),
                                     step_.count() / 60));
   }
-  const IssueFeatures at_issue = FeaturesOfIssue(d, issue);
+  const IssueFeatures at_issue = FeaturesOfIssue(d, *calendar_, issue);
   std::vector<float> x;
   x.reserve(steps * kColumns);
-  for (size_t i = 0; i < steps; ++i) AppendRow(d, *calendar_, issue, at_issue, start + step_ * static_cast<long>(i), x);
+  std::vector<double> bases;
+  for (size_t i = 0; i < steps; ++i) {
+    bases.push_back(AppendRow(d, *calendar_, issue, at_issue, start + step_ * static_cast<long>(i), x));
+  }
   auto pred = model_.Predict(x);
   if (!pred) return pred.error();
   QuantileForecast f;
@@ -296,7 +365,11 @@ Result<QuantileForecast> LoadForecaster::Forecast(const LoadData& d, Timestamp i
   f.start = start;
   f.step = step_;
   for (size_t i = 0; i < steps; ++i) {
-    const double p50 = std::max(0.0, static_cast<double>((*pred)[i]));
+    // No history at all for a baseline: the last measured value, else nothing is known (0).
+    const double base = std::isfinite(bases[i])             ? bases[i]
+                        : std::isfinite(at_issue.last_obs) ? at_issue.last_obs
+                                                           : 0.0;
+    const double p50 = std::max(0.0, base + static_cast<double>((*pred)[i]));
     const Band& b = bands_[static_cast<size_t>(BandOf(f.TimeAt(i) + step_ - issue))];
     f.p50.push_back(p50);
     f.p10.push_back(std::clamp(p50 + b.low, 0.0, p50));

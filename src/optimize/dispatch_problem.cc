@@ -66,6 +66,12 @@ Status CheckSeries(const DispatchInput& in) {
   if (in.load.step() != kInterval || !IsIntervalAligned(in.load.start())) {
     return InvalidInput("dispatch: the load must be on the 15-minute grid");
   }
+  if (!in.peak_margin_kw.empty() && in.peak_margin_kw.size() != in.load.size()) {
+    return InvalidInput(fmt::format("dispatch: {} peak margins for {} intervals", in.peak_margin_kw.size(), in.load.size()));
+  }
+  for (double m : in.peak_margin_kw) {
+    if (!std::isfinite(m) || m < 0) return InvalidInput(fmt::format("dispatch: a peak margin of {} kW is not >= 0", m));
+  }
   if (in.pv.start() != in.load.start() || in.pv.size() != in.load.size() || in.pv.step() != in.load.step()) {
     return InvalidInput(fmt::format("dispatch: PV ({} intervals from {}) is not on the load's grid ({} from {})",
                                     in.pv.size(), FormatKst(in.pv.start()), in.load.size(),
@@ -181,10 +187,12 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     if (t > 0) soc_terms.push_back({p.intervals[t - 1].soc, -1});
     const double soc_rhs = t == 0 ? soc0 : 0.0;
     iv.row_soc = m.AddRow(fmt::format("dyn_{}", t), soc_rhs, soc_rhs, std::move(soc_terms));
-    // Peak: g_t - (P_m - R_m) <= R_m on counted intervals of month m, i.e. P_m >= g_t.
+    // Peak: g_t - (P_m - R_m) <= R_m - margin_t on counted intervals of month m, i.e. P_m >= g_t + margin_t.
     if (iv.demand_counts) {
       const DispatchMonth& dm = p.months[iv.month];
-      iv.row_peak = m.AddRow(fmt::format("pk_{}", t), -kLpInfinity, dm.standing_peak_kw, {{iv.grid_import, 1}, {dm.peak_excess, -1}});
+      const double margin = in.peak_margin_kw.empty() ? 0.0 : in.peak_margin_kw[t];
+      iv.row_peak = m.AddRow(fmt::format("pk_{}", t), -kLpInfinity, dm.standing_peak_kw - margin,
+                             {{iv.grid_import, 1}, {dm.peak_excess, -1}});
     }
     // Ramp: |(d_t - c_t) - (d_{t-1} - c_{t-1})| <= ramp x 15 min (the first against previous_battery).
     if (bat.ramp_kw_per_interval > 0 && (t > 0 || in.previous_battery)) {

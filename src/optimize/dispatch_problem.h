@@ -55,6 +55,10 @@ struct DispatchInput {
   // Forbid simultaneous charge and discharge with a binary per interval (makes a MILP). The LP
   // never profits from it unless prices are negative, so the default is the LP.
   bool no_simultaneous = false;
+  // Headroom to hold on the demand peak, kW per interval (empty: none): a counted interval's
+  // planned import plus its margin must fit under the month's peak P, so a forecast that can be
+  // wrong keeps battery energy for a real demand above its P50 (e.g. the load's P90 - P50).
+  std::vector<double> peak_margin_kw;
   // Battery power of the interval before the horizon (+ discharge / - charge), for the ramp
   // limit of the first interval; nullopt leaves the first interval free.
   std::optional<Kilowatts> previous_battery;

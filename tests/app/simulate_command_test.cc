@@ -109,7 +109,7 @@ TEST_F(SimulateCommandTest, BadSiteOrOptionsGetClearErrors) {
   EXPECT_NE(year.out.find("load.year"), std::string::npos) << year.out;
   const MegRun ctl = Meg("simulate --site " + site + " --controller magic");
   EXPECT_EQ(ctl.exit_code, 2);
-  EXPECT_NE(ctl.out.find("known controllers are none, peak-shave, mpc, mpc-persistence, oracle"), std::string::npos) << ctl.out;
+  EXPECT_NE(ctl.out.find("known controllers are none, peak-shave, mpc, mpc-perfect, mpc-persistence, oracle"), std::string::npos) << ctl.out;
 }
 
 }  // namespace

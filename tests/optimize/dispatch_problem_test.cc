@@ -260,6 +260,33 @@ TEST(DispatchProblemTest, WarmStartFromShiftedBasisReachesTheSameOptimum) {
   EXPECT_LT(warm_iterations, cold_iterations / 2);
 }
 
+// A peak margin keeps headroom: every counted interval's planned import plus its margin fits
+// under the accepted peak P, so P with a 50 kW margin is at least P without plus 50 kW where the
+// peak interval sits; negative or mis-sized margins are refused.
+TEST(DispatchProblemTest, PeakMarginHoldsHeadroomUnderThePeak) {
+  ClpCbcSolver solver;
+  DispatchInput in = DayInput(Ymd(2024, 8, 12));
+  auto plain = BuildDispatchProblem(in);
+  ASSERT_TRUE(plain);
+  const Schedule s0 = DecodeSchedule(*plain, solver.Solve(plain->model, {}).value());
+  in.peak_margin_kw.assign(in.load.size(), 50.0);
+  auto margin = BuildDispatchProblem(in);
+  ASSERT_TRUE(margin) << margin.error().message;
+  auto report = solver.Solve(margin->model, {});
+  ASSERT_TRUE(report && report->status == SolveStatus::kOptimal);
+  const Schedule s1 = DecodeSchedule(*margin, *report);
+  for (size_t t = 0; t < s1.intervals.size(); ++t) {
+    if (!s1.intervals[t].demand_counts) continue;
+    EXPECT_LE(s1.intervals[t].grid_import.value() + 50.0, s1.peak.value() + 1e-6) << t;
+  }
+  EXPECT_GE(s1.peak.value(), 900 + 50 - 1e-6);
+  EXPECT_GT(s1.objective_krw, s0.objective_krw);  // headroom costs something
+  in.peak_margin_kw.assign(in.load.size(), -1.0);
+  EXPECT_FALSE(BuildDispatchProblem(in));
+  in.peak_margin_kw.assign(3, 10.0);
+  EXPECT_FALSE(BuildDispatchProblem(in));
+}
+
 // A basis that does not belong to the problem it claims is refused (empty), not misapplied.
 TEST(DispatchProblemTest, ShiftBasisRefusesAForeignBasis) {
   auto problem = BuildDispatchProblem(DayInput(Ymd(2024, 8, 12)));

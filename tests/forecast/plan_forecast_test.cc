@@ -1,0 +1,91 @@
+// What a planner plans on: SeriesForecast slices its series; LearnedPlanForecast repeats
+// yesterday until two weeks of load are measured, then trains the load model (retraining on
+// schedule), and returns the P50 with a margin of share x (P90 - P50) that is never negative.
+#include "forecast/plan_forecast.h"
+
+#include <gtest/gtest.h>
+
+#include "io/cnu_building.h"
+#include "io/text_file.h"
+#include "tariff/tariff_fixture.h"
+
+namespace meg {
+namespace {
+
+using std::chrono::hours;
+
+// An hourly load of 100 kW + the hour of day, 10 degrees C, from 2021-03-01 KST, 40 days.
+LoadData Synthetic() {
+  std::vector<std::optional<double>> load, temp;
+  for (int i = 0; i < 24 * 40; ++i) {
+    load.emplace_back(100.0 + i % 24);
+    temp.emplace_back(10.0);
+  }
+  const Timestamp start = FromKst(testing::Ymd(2021, 3, 1));
+  return LoadData{IntervalSeries<double>(start, hours{1}, std::move(load)),
+                  IntervalSeries<double>(start, hours{1}, std::move(temp))};
+}
+
+PowerSeries Zeros(const LoadData& d) {
+  return PowerSeries(d.load_kw.start(), d.load_kw.step(),
+                     std::vector<std::optional<Kilowatts>>(d.load_kw.size(), Kilowatts(0)));
+}
+
+TEST(SeriesForecastTest, SlicesBothSeries) {
+  const LoadData d = Synthetic();
+  PowerSeries load(d.load_kw.start(), hours{1}, {});
+  std::vector<std::optional<Kilowatts>> v;
+  for (const auto& x : d.load_kw.values()) v.emplace_back(Kilowatts(*x));
+  load = PowerSeries(d.load_kw.start(), hours{1}, std::move(v));
+  const PowerSeries pv = Zeros(d);
+  SeriesForecast f(load, pv);
+  const Timestamp from = d.load_kw.start() + hours{5};
+  auto h = f.ForecastAt(from, from + hours{3});
+  ASSERT_TRUE(h);
+  ASSERT_EQ(h->load.size(), 3u);
+  EXPECT_EQ(h->load.at(0)->value(), 105);  // 100 + hour 5
+  EXPECT_TRUE(h->load_margin_kw.empty());
+}
+
+TEST(LearnedPlanForecastTest, YesterdayUntilTwoWeeksThenTheModel) {
+  const LoadData d = Synthetic();
+  const PowerSeries pv = Zeros(d);
+  const HolidayCalendar calendar = testing::LoadSharedCalendar();
+  LearnedPlanOptions o;
+  o.model.gbm.rounds = 150;  // (1 - eta)^150 = 0.05 % of the profile left unlearned
+  o.retrain_every = hours{24 * 7};
+  o.margin_share = 2.0;
+  LearnedPlanForecast f(d, pv, calendar, o);
+  // Day 3, 10:00: no model yet; the load is yesterday's: 100 + 10 and 100 + 11.
+  const Timestamp early = d.load_kw.start() + hours{24 * 3 + 10};
+  auto a = f.ForecastAt(early, early + hours{2});
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->load.at(0)->value(), 110);
+  EXPECT_EQ(a->load.at(1)->value(), 111);
+  EXPECT_TRUE(a->load_margin_kw.empty());
+  EXPECT_EQ(f.naive_forecasts(), 1);
+  EXPECT_EQ(f.trainings(), 0);
+  // Day 20: a model, trained once, forecasting the (perfectly regular) profile within 1 kW.
+  const Timestamp later = d.load_kw.start() + hours{24 * 20};
+  auto b = f.ForecastAt(later, later + hours{24});
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(f.trainings(), 1);
+  ASSERT_EQ(b->load.size(), 24u);
+  ASSERT_EQ(b->load_margin_kw.size(), 24u);
+  for (size_t i = 0; i < 24; ++i) {
+    EXPECT_NEAR(b->load.at(i)->value(), 100.0 + static_cast<double>(i), 1.0) << i;
+    EXPECT_GE(b->load_margin_kw[i], 0.0);
+  }
+  // Within the retraining period no new training; a week later one more.
+  ASSERT_TRUE(f.ForecastAt(later + hours{24}, later + hours{48}));
+  EXPECT_EQ(f.trainings(), 1);
+  ASSERT_TRUE(f.ForecastAt(later + hours{24 * 7}, later + hours{24 * 8}));
+  EXPECT_EQ(f.trainings(), 2);
+  // The horizon is cut at the end of the data.
+  auto c = f.ForecastAt(d.load_kw.end() - hours{2}, d.load_kw.end() + hours{10});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->load.size(), 2u);
+}
+
+}  // namespace
+}  // namespace meg
