@@ -100,6 +100,15 @@ int RunEval(const ForecastOptions& o) {
   LoadEvalOptions eval;
   eval.retrain_every = std::chrono::hours{24 * o.retrain_days};
   eval.progress = [](std::string_view line) { std::cerr << "meg forecast: " << line << "\n"; };
+  if (o.dataset == "gist-pv") {
+    auto report = RunGistPvForecastEval(DefaultSharedDir());
+    if (!report) return Fail(report.error());
+    std::cout << RenderPvForecastMarkdown(*report);
+    return 0;
+  }
+  if (o.dataset != "cnu" && o.dataset != "hospital") {
+    return Fail(InvalidInput(fmt::format("--dataset {}: known data sets are cnu, hospital and gist-pv", o.dataset)));
+  }
   std::cout << "Rolling-origin evaluation: every forecast uses only load measured before its issue time; the model "
                "is retrained every "
             << o.retrain_days << " days on everything known by then.\n"
@@ -147,12 +156,6 @@ int RunEval(const ForecastOptions& o) {
                             *report, o.markdown);
     return 0;
   }
-  if (o.dataset == "gist-pv") {
-    auto report = RunGistPvForecastEval(DefaultSharedDir());
-    if (!report) return Fail(report.error());
-    std::cout << "\n" << RenderPvForecastMarkdown(*report);
-    return 0;
-  }
   return Fail(InvalidInput(fmt::format("--dataset {}: known data sets are cnu, hospital and gist-pv", o.dataset)));
 }
 
@@ -197,7 +200,9 @@ void AddForecastCommand(CLI::App& app, int* exit_code) {
   eval->add_option("--site", o->site, "hospital: the site file")->capture_default_str();
   eval->add_option("--from", o->from, "first scored day, YYYY-MM-DD (KST)");
   eval->add_option("--to", o->to, "first day not scored, YYYY-MM-DD (KST)");
-  eval->add_option("--retrain-days", o->retrain_days, "retrain the model every N days")->capture_default_str();
+  eval->add_option("--retrain-days", o->retrain_days, "retrain the model every N days")
+      ->check(CLI::Range(1, 366))
+      ->capture_default_str();
   eval->add_flag("--markdown", o->markdown, "print markdown tables");
   eval->callback([o, exit_code] { *exit_code = RunEval(*o); });
   auto* train = cmd->add_subcommand("train", "train a site's load model on its history and save it");
