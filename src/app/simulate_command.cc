@@ -29,7 +29,7 @@ struct SimulateOptions {
   int horizon_h = 24;
   bool cold_start = false;
   int retrain_days = 7;
-  double margin_share = 1.0;
+  double reserve_share = 2.0;
   std::string out;
   bool detail = false;
   std::string tariff_dir = DefaultTariffDir();
@@ -116,7 +116,7 @@ int RunSimulate(const SimulateOptions& o) {
   const LoadData history{ToDoubleSeries(inputs->load), inputs->temp_c};
   LearnedPlanOptions learned_options;
   learned_options.retrain_every = std::chrono::hours{24 * o.retrain_days};
-  learned_options.margin_share = o.margin_share;
+  learned_options.reserve_share = o.reserve_share;
   std::vector<BacktestResult> runs;
   for (const auto& name : o.controllers) {
     if (name == "none") continue;
@@ -161,9 +161,12 @@ int RunSimulate(const SimulateOptions& o) {
                                planner->failures(),
                                planner->failures() > 0 ? " (last: " + planner->last_failure() + ")" : "");
       if (learned) {
-        std::cerr << fmt::format("meg simulate: {}: load model trained {} times ({:.1f} s in all); {} horizons "
-                                 "forecast as yesterday before two weeks of load were measured\n",
-                                 name, learned->trainings(), learned->train_seconds(), learned->naive_forecasts());
+        std::cerr << fmt::format("meg simulate: {}: load model trained {} times ({:.1f} s in all), {} failed{}; {} "
+                                 "horizons forecast as yesterday before 15 days of load were measured\n",
+                                 name, learned->trainings(), learned->train_seconds(), learned->failed_trainings(),
+                                 learned->failed_trainings() > 0 ? " (last: " + learned->last_training_error() + ")"
+                                                                 : "",
+                                 learned->naive_forecasts());
       }
     }
     runs.push_back(std::move(*run));
@@ -223,9 +226,9 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--retrain-days", o->retrain_days, "mpc: retrain the load model every N days")
       ->check(CLI::Range(1, 366))
       ->capture_default_str();
-  cmd->add_option("--margin-share", o->margin_share,
-                  "mpc: headroom held on the peak, as a share of the forecast's P90 - P50 (0: plan on P50)")
-      ->check(CLI::Range(0.0, 5.0))
+  cmd->add_option("--reserve-share", o->reserve_share,
+                  "mpc: battery energy kept for a load above the forecast, as a share of its P90 - P50 (0: none)")
+      ->check(CLI::Range(0.0, 10.0))
       ->capture_default_str();
   cmd->add_flag("--cold-start", o->cold_start, "mpc: solve each horizon from scratch instead of warm-starting from the last basis");
   cmd->add_option("--horizon-h", o->horizon_h, "mpc: planning horizon, hours")

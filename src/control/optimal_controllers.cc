@@ -56,7 +56,7 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   in.tariff = tariff_;
   in.load = std::move(forecast->load);
   in.pv = forecast->pv;
-  in.peak_margin_kw = std::move(forecast->load_margin_kw);
+  in.peak_reserve_kw = std::move(forecast->load_reserve_kw);
   // The battery reports its SoC; the plan starts from the same energy, held inside the window
   // against rounding.
   const double lo = ess.usable_kwh.value() * ess.soc_min_pct / 100.0;

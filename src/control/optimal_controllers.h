@@ -6,15 +6,15 @@
 //     from the present SoC, carrying the realised month peak and the 12-month ratchet, and applies
 //     only the first interval. Each solve is warm-started from the previous solve's basis, moved
 //     on by one interval (ShiftBasis). A horizon across a month end prices next month's peak as
-//     its own (next month's ratchet, with this month's peak if this is a demand month). Until the forecasting issue lands, its forecast is the realised
-//     load and PV of the horizon (perfect foresight inside the horizon), so it shows what the
-//     receding horizon loses against the month-long oracle, not yet what forecast errors cost.
-// The load and PV it plans on are its forecast: the realised series (perfect foresight) or, e.g.,
-// a persistence forecast (the same intervals one day earlier); SiteImage still carries what
+//     its own (next month's ratchet, with this month's peak if this is a demand month).
+// What a planner plans on is a PlanForecast (forecast/plan_forecast.h), issued afresh at every
+// plan: the learned load forecast with its reserve (`mpc`), the realised series (perfect
+// foresight: `mpc-perfect`, `oracle`) or a persistence forecast; SiteImage still carries what
 // really happens, and SafetyLimits hold the plan to it.
 // A peak guard follows the plan: in an interval whose demand counts, charging never lifts the real
-// grid demand above the peak the plan accepted, and a real demand above it is discharged against.
-// If a solve fails or is not optimal (bad data, an impossible limit), the site is never left
+// grid demand above what the plan imported there (or the month's realised peak and ratchet), and
+// a real demand above the peak the plan accepted is discharged against.
+// If a forecast or solve fails or is not optimal (bad data, an impossible limit), the site is never left
 // without a plan: the interval falls back to the peak-shave rule, which runs alongside on every
 // interval to keep its own daily plan current; failures are counted with the last reason.
 // Not thread-safe; one instance per control loop.

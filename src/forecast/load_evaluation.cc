@@ -60,8 +60,9 @@ double LoadEvalRow::improvement_vs_week_pct() const { return 100.0 * (1.0 - mode
 Result<LoadEvalReport> EvaluateLoadForecasts(const LoadData& data, const HolidayCalendar& calendar,
                                              const LoadEvalOptions& o) {
   const auto step = data.load_kw.step();
-  if (o.start < data.load_kw.start() + std::chrono::hours{24 * 14} || o.end > data.load_kw.end() || o.end <= o.start) {
-    return InvalidInput(fmt::format("load evaluation: [{}, {}) must lie within the data ({} to {}) with 14 days of "
+  // The first issue (the day-ahead one, D-1 11:00) needs 14 days of history: 15 days before start.
+  if (o.start < data.load_kw.start() + std::chrono::hours{24 * 15} || o.end > data.load_kw.end() || o.end <= o.start) {
+    return InvalidInput(fmt::format("load evaluation: [{}, {}) must lie within the data ({} to {}) with 15 days of "
                                     "history before it",
                                     FormatKst(o.start), FormatKst(o.end), FormatKst(data.load_kw.start()),
                                     FormatKst(data.load_kw.end())));

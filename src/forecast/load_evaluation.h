@@ -50,7 +50,7 @@ struct LoadEvalReport {
   size_t training_rows_last = 0;
 };
 
-// Errors: kInvalidInput when [start, end) leaves fewer than 14 days of history before start, or
+// Errors: kInvalidInput when [start, end) leaves fewer than 15 days of history before start, or
 // the data do not cover it; training errors are passed on.
 Result<LoadEvalReport> EvaluateLoadForecasts(const LoadData& data, const HolidayCalendar& calendar,
                                              const LoadEvalOptions& options);

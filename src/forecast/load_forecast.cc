@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "core/check.h"
+
 namespace meg {
 namespace {
 
@@ -25,23 +27,10 @@ double ValueAt(const IntervalSeries<double>& s, Timestamp t) {
 // The value at t - k x season for the smallest k >= 1 whose interval ended by `issue`, and k.
 std::pair<double, int> SeasonalLag(const IntervalSeries<double>& s, Timestamp issue, Timestamp t,
                                    std::chrono::seconds season) {
+  MEG_CHECK(season.count() > 0);
   int k = 1;
   while (t - season * k + s.step() > issue) ++k;
   return {ValueAt(s, t - season * k), k};
-}
-
-double DayMeanTemp(const IntervalSeries<double>& temp, Date d) {
-  const Timestamp from = FromKst(d);
-  double sum = 0;
-  int n = 0;
-  for (Timestamp t = from; t < from + kDay; t += temp.step()) {
-    const double v = ValueAt(temp, t);
-    if (std::isfinite(v)) {
-      sum += v;
-      ++n;
-    }
-  }
-  return n == 0 ? kNaN : sum / n;
 }
 
 double SameTimeMean(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, Timestamp target, Date day,
@@ -61,6 +50,26 @@ double Baseline(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, 
     if (std::isfinite(v)) return v;
   }
   return kNaN;
+}
+
+// Mean and minimum of the temperature over [from, to), NaN if none is known.
+double MeanTemp(const IntervalSeries<double>& temp, Timestamp from, Timestamp to) {
+  double sum = 0;
+  int n = 0;
+  for (Timestamp t = from; t < to; t += temp.step()) {
+    if (const double v = ValueAt(temp, t); std::isfinite(v)) {
+      sum += v;
+      ++n;
+    }
+  }
+  return n == 0 ? kNaN : sum / n;
+}
+double MinTemp(const IntervalSeries<double>& temp, Timestamp from, Timestamp to) {
+  double lo = kNaN;
+  for (Timestamp t = from; t < to; t += temp.step()) {
+    if (const double v = ValueAt(temp, t); std::isfinite(v) && !(v >= lo)) lo = v;
+  }
+  return lo;
 }
 
 Date AddDays(Date d, int days) { return Date{std::chrono::sys_days{d} + std::chrono::days{days}}; }
@@ -90,7 +99,7 @@ IssueFeatures FeaturesOfIssue(const LoadData& d, const HolidayCalendar& cal, Tim
   return f;
 }
 
-constexpr size_t kColumns = 22;
+constexpr size_t kColumns = 24;
 
 // Mean of the value at the target's time of day over up to `count` earlier days measured before
 // `issue` (and of the target's day kind when `same_kind`), searching back `max_days`: a
@@ -143,7 +152,7 @@ double AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp issue,
       static_cast<float>(std::sin(angle)),
       static_cast<float>(std::cos(angle)),
       static_cast<float>(temp),
-      static_cast<float>(DayMeanTemp(d.temp_c, k.date)),
+      static_cast<float>(MeanTemp(d.temp_c, FromKst(k.date), FromKst(k.date) + kDay)),
       static_cast<float>(horizon_h),
       static_cast<float>(lag_day),
       static_cast<float>(lag_day_k),
@@ -160,6 +169,10 @@ double AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp issue,
       // Warmer or colder than the baseline's days at the same time: what moves a heating or
       // cooling load away from its baseline.
       static_cast<float>(temp - same_kind_temp),
+      // Heat stored in or drawn from the building: the mean temperature of the 24 hours before the
+      // target and the day's minimum (a cold night drives a morning heating peak).
+      static_cast<float>(MeanTemp(d.temp_c, target - kDay, target)),
+      static_cast<float>(MinTemp(d.temp_c, FromKst(k.date), FromKst(k.date) + kDay)),
   };
   out.insert(out.end(), row, row + kColumns);
   return base;
@@ -280,7 +293,8 @@ const std::vector<std::string>& LoadForecaster::FeatureNames() {
       "temp_c",       "day_mean_temp_c", "horizon_h",       "same_time_latest_day_kw", "latest_day_days_back",
       "latest_day_kind", "same_time_last_week_kw", "last_measured_kw", "last_measured_week_ago_kw",
       "mean_last_24h_kw", "previous_day_kind", "same_time_same_kind_mean3_kw", "same_time_mean7_kw",
-      "baseline_kw", "anomaly_at_issue_kw", "temp_minus_baseline_days_temp_c"};
+      "baseline_kw", "anomaly_at_issue_kw", "temp_minus_baseline_days_temp_c", "mean_temp_last_24h_c",
+      "day_min_temp_c"};
   return names;
 }
 
@@ -303,8 +317,11 @@ Result<LoadForecaster> LoadForecaster::Train(const LoadData& d, const HolidayCal
   // Calibration: a model of the first part of the history, scored on the rest.
   const Timestamp begin = d.load_kw.start() + kWeek + kDay;
   const auto span = std::chrono::duration_cast<std::chrono::seconds>(train_end - begin);
-  const Timestamp cut = begin + std::chrono::seconds{static_cast<long>(static_cast<double>(span.count()) *
-                                                                        (1.0 - o.calibration_share))};
+  // The last calibration_share of the history, but at least two weeks (a few days of residuals
+  // give a band far too narrow) and at most half of it.
+  auto calibration = std::chrono::seconds{static_cast<long>(static_cast<double>(span.count()) * o.calibration_share)};
+  calibration = std::min(std::max(calibration, std::chrono::seconds{kWeek * 2}), span / 2);
+  const Timestamp cut = train_end - calibration;
   std::array<Band, 4> bands{};
   {
     const Pairs early = MakePairs(d, calendar, cut, o);

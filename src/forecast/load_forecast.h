@@ -42,7 +42,7 @@ struct QuantileForecast {
 
 // Seasonal naive: each target t takes the value at t - k x season for the smallest k >= 1 whose
 // interval was measured before `issue` (NaN if that value is missing). Season 7 days: "the same
-// interval last week"; 1 day: "yesterday". P10 = P50 = P90.
+// interval last week"; 1 day: "yesterday". P10 = P50 = P90. REQUIRES: season > 0.
 QuantileForecast SeasonalNaiveForecast(const IntervalSeries<double>& series, Timestamp issue, Timestamp start,
                                        size_t steps, std::chrono::seconds season);
 
@@ -60,7 +60,8 @@ struct LoadForecastOptions {
   std::chrono::hours max_horizon{40};
   size_t max_rows = 80'000;    // a deterministic sample of the pairs beyond this
   // The P10/P90 offsets come from the residuals of a model trained on the history before the
-  // last `calibration_share` of it, on that last part (out of sample), by horizon band.
+  // last `calibration_share` of it (at least 14 days, at most half), on that last part (out of
+  // sample), by horizon band.
   double calibration_share = 0.2;
 };
 

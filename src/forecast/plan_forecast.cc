@@ -1,6 +1,8 @@
 #include "forecast/plan_forecast.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -22,16 +24,20 @@ Result<HorizonForecast> LearnedPlanForecast::ForecastAt(Timestamp from, Timestam
   to = std::min(to, load.end());
   if (to <= from) return InvalidInput(fmt::format("plan forecast: nothing to forecast from {}", FormatKst(from)));
   const auto steps = static_cast<size_t>((to - from) / load.step());
-  if (!model_ || from >= trained_at_ + options_.retrain_every) {
-    const bool enough = from >= load.start() + std::chrono::hours{24 * 15};
-    if (enough) {
-      const auto t0 = std::chrono::steady_clock::now();
-      auto m = LoadForecaster::Train(history_, calendar_, from, options_.model);
-      train_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (!m) return m.error();
+  const bool due = trained_at_ == Timestamp{} || from >= trained_at_ + options_.retrain_every;
+  if (due && from >= load.start() + std::chrono::hours{24 * 15}) {
+    // A failed training (gaps leave too little history, an XGBoost error) keeps the model it had,
+    // or yesterday's load, and is not retried before the next retraining is due.
+    const auto t0 = std::chrono::steady_clock::now();
+    auto m = LoadForecaster::Train(history_, calendar_, from, options_.model);
+    train_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    trained_at_ = from;
+    if (m) {
       model_.emplace(std::move(*m));
-      trained_at_ = from;
       ++trainings_;
+    } else {
+      ++failed_trainings_;
+      last_training_error_ = m.error().message;
     }
   }
   HorizonForecast f;
@@ -41,12 +47,20 @@ Result<HorizonForecast> LearnedPlanForecast::ForecastAt(Timestamp from, Timestam
   if (!model_) {
     ++naive_;
     const QuantileForecast naive = SeasonalNaiveForecast(load, from, from, steps, std::chrono::hours{24});
+    // Where yesterday is missing (the first day, a gap): the latest value measured before `from`
+    // within a day; with none, there is no forecast to plan on.
+    double latest = std::numeric_limits<double>::quiet_NaN();
+    for (Timestamp t = from - load.step(); t >= from - std::chrono::hours{24} && t >= load.start(); t -= load.step()) {
+      const auto k = load.IndexOf(t);
+      if (k && load.at(*k)) {
+        latest = *load.at(*k);
+        break;
+      }
+    }
     for (size_t i = 0; i < steps; ++i) {
-      // Before the first day is measured there is nothing to repeat: the latest measured value.
-      double v = naive.p50[i];
+      const double v = std::isfinite(naive.p50[i]) ? naive.p50[i] : latest;
       if (!std::isfinite(v)) {
-        const auto k = load.IndexOf(from - load.step());
-        v = k && load.at(*k) ? *load.at(*k) : (load.at(0) ? *load.at(0) : 0.0);
+        return InvalidInput(fmt::format("plan forecast: no load measured in the day before {}", FormatKst(from)));
       }
       kw.emplace_back(Kilowatts(v));
     }
@@ -57,7 +71,7 @@ Result<HorizonForecast> LearnedPlanForecast::ForecastAt(Timestamp from, Timestam
   if (!q) return q.error();
   for (size_t i = 0; i < steps; ++i) {
     kw.emplace_back(Kilowatts(q->p50[i]));
-    f.load_margin_kw.push_back(options_.margin_share * (q->p90[i] - q->p50[i]));
+    f.load_reserve_kw.push_back(options_.reserve_share * (q->p90[i] - q->p50[i]));
   }
   f.load = PowerSeries(from, load.step(), std::move(kw));
   return f;

@@ -1,16 +1,17 @@
 // What a planner (control/optimal_controllers.h) plans on: the load and PV of a horizon as
-// forecast at its start, with a per-interval safety margin on the load for the demand peak.
+// forecast at its start, with a per-interval reserve on the load for the demand peak.
 //   SeriesForecast: slices fixed series: the realised load and PV (perfect foresight) or a
 //     persistence forecast made beforehand.
 //   LearnedPlanForecast: the learned load model (forecast/load_forecast.h), retrained every
 //     `retrain_every` on all load measured before then, issued afresh at every call from load
-//     measured before the horizon's start; its margin is a share of P90 - P50. PV comes from a
+//     measured before the horizon's start; its reserve is a share of P90 - P50. PV comes from a
 //     given series (the PV model on the site's weather: a perfect weather forecast).
 // Not thread-safe; one instance per planner.
 #pragma once
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/calendar.h"
@@ -24,7 +25,9 @@ namespace meg {
 struct HorizonForecast {
   PowerSeries load;                  // + consumption, kW, the horizon's intervals
   PowerSeries pv;                    // + production, same grid
-  std::vector<double> load_margin_kw;  // empty, or one per interval: hold this much headroom on the peak
+  // Empty, or one per interval: load above the forecast to keep battery energy for (see
+  // DispatchInput::peak_reserve_kw).
+  std::vector<double> load_reserve_kw;
 };
 
 class PlanForecast {
@@ -48,8 +51,8 @@ class SeriesForecast final : public PlanForecast {
 struct LearnedPlanOptions {
   LoadForecastOptions model;
   std::chrono::hours retrain_every{24 * 7};
-  // Margin = share x (P90 - P50) in each interval; 0 plans on the P50 alone.
-  double margin_share = 1.0;
+  // Reserve = share x (P90 - P50) in each interval; 0 plans on the P50 alone.
+  double reserve_share = 2.0;
 };
 
 class LearnedPlanForecast final : public PlanForecast {
@@ -58,12 +61,15 @@ class LearnedPlanForecast final : public PlanForecast {
   // temperature; `pv` the PV forecast. Both must outlive this object and share the load's grid.
   LearnedPlanForecast(const LoadData& history, const PowerSeries& pv, const HolidayCalendar& calendar,
                       LearnedPlanOptions options);
-  // Until two weeks of load are measured (no model can be trained), the load is yesterday's
-  // (seasonal naive) with no margin; counted in naive_forecasts().
+  // Until 15 days of load are measured (no model can be trained), the load is yesterday's
+  // (seasonal naive; where yesterday is missing, the latest value measured within a day) with no
+  // reserve; counted in naive_forecasts(). Errors: no load measured in the day before `from`.
   Result<HorizonForecast> ForecastAt(Timestamp from, Timestamp to) override;
 
   int trainings() const { return trainings_; }
   int naive_forecasts() const { return naive_; }
+  int failed_trainings() const { return failed_trainings_; }
+  const std::string& last_training_error() const { return last_training_error_; }
   double train_seconds() const { return train_seconds_; }
 
  private:
@@ -75,6 +81,8 @@ class LearnedPlanForecast final : public PlanForecast {
   Timestamp trained_at_{};
   int trainings_ = 0;
   int naive_ = 0;
+  int failed_trainings_ = 0;
+  std::string last_training_error_;
   double train_seconds_ = 0;
 };
 

@@ -66,11 +66,12 @@ Status CheckSeries(const DispatchInput& in) {
   if (in.load.step() != kInterval || !IsIntervalAligned(in.load.start())) {
     return InvalidInput("dispatch: the load must be on the 15-minute grid");
   }
-  if (!in.peak_margin_kw.empty() && in.peak_margin_kw.size() != in.load.size()) {
-    return InvalidInput(fmt::format("dispatch: {} peak margins for {} intervals", in.peak_margin_kw.size(), in.load.size()));
+  if (!in.peak_reserve_kw.empty() && in.peak_reserve_kw.size() != in.load.size()) {
+    return InvalidInput(
+        fmt::format("dispatch: {} peak reserves for {} intervals", in.peak_reserve_kw.size(), in.load.size()));
   }
-  for (double m : in.peak_margin_kw) {
-    if (!std::isfinite(m) || m < 0) return InvalidInput(fmt::format("dispatch: a peak margin of {} kW is not >= 0", m));
+  for (double m : in.peak_reserve_kw) {
+    if (!std::isfinite(m) || m < 0) return InvalidInput(fmt::format("dispatch: a peak reserve of {} kW is not >= 0", m));
   }
   if (in.pv.start() != in.load.start() || in.pv.size() != in.load.size() || in.pv.step() != in.load.step()) {
     return InvalidInput(fmt::format("dispatch: PV ({} intervals from {}) is not on the load's grid ({} from {})",
@@ -187,12 +188,22 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     if (t > 0) soc_terms.push_back({p.intervals[t - 1].soc, -1});
     const double soc_rhs = t == 0 ? soc0 : 0.0;
     iv.row_soc = m.AddRow(fmt::format("dyn_{}", t), soc_rhs, soc_rhs, std::move(soc_terms));
-    // Peak: g_t - (P_m - R_m) <= R_m - margin_t on counted intervals of month m, i.e. P_m >= g_t + margin_t.
+    // Peak: g_t - (P_m - R_m) <= R_m on counted intervals of month m, i.e. P_m >= g_t.
     if (iv.demand_counts) {
       const DispatchMonth& dm = p.months[iv.month];
-      const double margin = in.peak_margin_kw.empty() ? 0.0 : in.peak_margin_kw[t];
-      iv.row_peak = m.AddRow(fmt::format("pk_{}", t), -kLpInfinity, dm.standing_peak_kw - margin,
+      iv.row_peak = m.AddRow(fmt::format("pk_{}", t), -kLpInfinity, dm.standing_peak_kw,
                              {{iv.grid_import, 1}, {dm.peak_excess, -1}});
+      // Reserve: x_t >= g_t + reserve_t - P_m, x_t >= 0 is the extra discharge a load `reserve_t`
+      // above the forecast would need to hold the import at P_m (rows rs_ below keep it stored).
+      const double reserve = in.peak_reserve_kw.empty() ? 0.0 : in.peak_reserve_kw[t];
+      if (reserve > 0 && site.ess) {
+        iv.extra = m.AddVariable(fmt::format("xtr_{}", t), 0, kLpInfinity, 0.0);
+        iv.row_extra = m.AddRow(fmt::format("xr_{}", t), reserve - dm.standing_peak_kw, kLpInfinity,
+                                {{iv.extra, 1}, {iv.grid_import, -1}, {dm.peak_excess, 1}});
+        // ... deliverable on top of the planned battery power: x_t + d_t - c_t <= D.
+        iv.row_extra_power = m.AddRow(fmt::format("xp_{}", t), -kLpInfinity, bat.discharge_kw,
+                                      {{iv.extra, 1}, {iv.discharge, 1}, {iv.charge, -1}});
+      }
     }
     // Ramp: |(d_t - c_t) - (d_{t-1} - c_{t-1})| <= ramp x 15 min (the first against previous_battery).
     if (bat.ramp_kw_per_interval > 0 && (t > 0 || in.previous_battery)) {
@@ -212,6 +223,26 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
       m.AddRow(fmt::format("mc_{}", t), -kLpInfinity, 0, {{iv.charge, 1}, {iv.mode, -bat.charge_kw}});
       m.AddRow(fmt::format("md_{}", t), -kLpInfinity, bat.discharge_kw, {{iv.discharge, 1}, {iv.mode, bat.discharge_kw}});
     }
+  }
+  // Rolling reserve: at the start of every interval t, the stored energy covers the extra
+  // discharge of the counted intervals of the next kReserveWindow (a demand surprise lasts hours,
+  // not the whole day): s_t - sum_{u in [t, t + W)} x_u dt / eta_d >= SoC min, s_0 the start SoC.
+  // Spending the energy in advance instead (a lower g_u, so x_u = 0) would need the reserve on
+  // every counted interval of the day, which a battery cannot hold; the plan keeps it stored.
+  constexpr size_t kReserveWindow = 8;  // intervals: 2 h
+  for (size_t t = 0; t < n; ++t) {
+    std::vector<LpTerm> terms;
+    for (size_t u = t; u < std::min(n, t + kReserveWindow); ++u) {
+      if (p.intervals[u].extra >= 0) terms.push_back({p.intervals[u].extra, -kDt / bat.eta_discharge});
+    }
+    if (terms.empty()) continue;
+    double lower = bat.soc_min_kwh;
+    if (t == 0) {
+      lower -= soc0;  // s_0 is the start SoC, a constant
+    } else {
+      terms.push_back({p.intervals[t - 1].soc, 1});
+    }
+    p.intervals[t].row_reserve_soc = m.AddRow(fmt::format("rs_{}", t), lower, kLpInfinity, std::move(terms));
   }
   return p;
 }
@@ -248,6 +279,10 @@ LpBasis ShiftBasis(const DispatchProblem& from, const LpBasis& basis, const Disp
     copy_var(iv.grid_export, old.grid_export);
     copy_var(iv.pv_used, old.pv_used);
     copy_var(iv.mode, old.mode);
+    copy_var(iv.extra, old.extra);
+    copy_row(iv.row_extra, old.row_extra);
+    copy_row(iv.row_extra_power, old.row_extra_power);
+    copy_row(iv.row_reserve_soc, old.row_reserve_soc);
     copy_row(iv.row_balance, old.row_balance);
     copy_row(iv.row_soc, old.row_soc);
     copy_row(iv.row_peak, old.row_peak);

@@ -55,10 +55,12 @@ struct DispatchInput {
   // Forbid simultaneous charge and discharge with a binary per interval (makes a MILP). The LP
   // never profits from it unless prices are negative, so the default is the LP.
   bool no_simultaneous = false;
-  // Headroom to hold on the demand peak, kW per interval (empty: none): a counted interval's
-  // planned import plus its margin must fit under the month's peak P, so a forecast that can be
-  // wrong keeps battery energy for a real demand above its P50 (e.g. the load's P90 - P50).
-  std::vector<double> peak_margin_kw;
+  // Energy to keep for a load above the forecast, kW per interval (empty: none), e.g. the load's
+  // P90 - P50: at every moment the battery holds, above its SoC minimum, the extra discharge that
+  // the counted intervals of the next 2 hours would need to keep the import at the month's peak P
+  // if each carried its reserve on top of the forecast load. The controller's peak guard spends it
+  // when the real demand calls for it.
+  std::vector<double> peak_reserve_kw;
   // Battery power of the interval before the horizon (+ discharge / - charge), for the ramp
   // limit of the first interval; nullopt leaves the first interval free.
   std::optional<Kilowatts> previous_battery;
@@ -78,6 +80,8 @@ struct DispatchInterval {
   int charge = -1, discharge = -1, soc = -1, grid_import = -1, grid_export = -1, pv_used = -1;
   int mode = -1;  // binary: 1 = may charge, 0 = may discharge (MILP only)
   int row_balance = -1, row_soc = -1, row_peak = -1, row_ramp = -1;  // -1: no such row
+  int extra = -1;  // reserve scenario: extra discharge needed at this counted interval, kW
+  int row_extra = -1, row_extra_power = -1, row_reserve_soc = -1;
 };
 
 // The demand charge of one KST (billing) month the horizon touches.

@@ -44,7 +44,7 @@ TEST(SeriesForecastTest, SlicesBothSeries) {
   ASSERT_TRUE(h);
   ASSERT_EQ(h->load.size(), 3u);
   EXPECT_EQ(h->load.at(0)->value(), 105);  // 100 + hour 5
-  EXPECT_TRUE(h->load_margin_kw.empty());
+  EXPECT_TRUE(h->load_reserve_kw.empty());
 }
 
 TEST(LearnedPlanForecastTest, YesterdayUntilTwoWeeksThenTheModel) {
@@ -54,16 +54,20 @@ TEST(LearnedPlanForecastTest, YesterdayUntilTwoWeeksThenTheModel) {
   LearnedPlanOptions o;
   o.model.gbm.rounds = 150;  // (1 - eta)^150 = 0.05 % of the profile left unlearned
   o.retrain_every = hours{24 * 7};
-  o.margin_share = 2.0;
+  o.reserve_share = 2.0;
   LearnedPlanForecast f(d, pv, calendar, o);
+  // At the first interval nothing is measured yet: no forecast (never the unmeasured value).
+  auto none = f.ForecastAt(d.load_kw.start(), d.load_kw.start() + hours{24});
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("no load measured"), std::string::npos) << none.error().message;
   // Day 3, 10:00: no model yet; the load is yesterday's: 100 + 10 and 100 + 11.
   const Timestamp early = d.load_kw.start() + hours{24 * 3 + 10};
   auto a = f.ForecastAt(early, early + hours{2});
   ASSERT_TRUE(a) << a.error().message;
   EXPECT_EQ(a->load.at(0)->value(), 110);
   EXPECT_EQ(a->load.at(1)->value(), 111);
-  EXPECT_TRUE(a->load_margin_kw.empty());
-  EXPECT_EQ(f.naive_forecasts(), 1);
+  EXPECT_TRUE(a->load_reserve_kw.empty());
+  EXPECT_EQ(f.naive_forecasts(), 2);
   EXPECT_EQ(f.trainings(), 0);
   // Day 20: a model, trained once, forecasting the (perfectly regular) profile within 1 kW.
   const Timestamp later = d.load_kw.start() + hours{24 * 20};
@@ -71,10 +75,10 @@ TEST(LearnedPlanForecastTest, YesterdayUntilTwoWeeksThenTheModel) {
   ASSERT_TRUE(b) << b.error().message;
   EXPECT_EQ(f.trainings(), 1);
   ASSERT_EQ(b->load.size(), 24u);
-  ASSERT_EQ(b->load_margin_kw.size(), 24u);
+  ASSERT_EQ(b->load_reserve_kw.size(), 24u);
   for (size_t i = 0; i < 24; ++i) {
     EXPECT_NEAR(b->load.at(i)->value(), 100.0 + static_cast<double>(i), 1.0) << i;
-    EXPECT_GE(b->load_margin_kw[i], 0.0);
+    EXPECT_GE(b->load_reserve_kw[i], 0.0);
   }
   // Within the retraining period no new training; a week later one more.
   ASSERT_TRUE(f.ForecastAt(later + hours{24}, later + hours{48}));
