@@ -1,26 +1,42 @@
 #include "control/limits.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace meg {
 
+namespace {
+
+// A measured or rated quantity that must be a finite number >= 0; anything else (a device that
+// lies or a controller bug: NaN, infinity, a negative rating) counts as 0, the safe reading.
+double NonNegative(double v) { return std::isfinite(v) && v > 0 ? v : 0.0; }
+
+}  // namespace
+
 LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish) {
   LimitedSetpoints out;
-  const double load = image.load.value();
-  const double pv_avail = std::max(0.0, image.pv_available.value());
+  // 0. What cannot be trusted is made safe: an unknown load (NaN, infinite, negative) allows no
+  //    battery power and no PV beyond what a zero load could absorb; non-finite wishes are no
+  //    battery power and no PV limit.
+  const bool load_known = std::isfinite(image.load.value()) && image.load.value() >= 0;
+  const double load = load_known ? image.load.value() : 0.0;
+  const double pv_avail = NonNegative(image.pv_available.value());
   double pv = pv_avail;
-  if (wish.pv_limit.value() >= 0) pv = std::min(pv, wish.pv_limit.value());
-  double battery = image.has_battery ? wish.battery.value() : 0.0;
+  const double pv_limit = wish.pv_limit.value();
+  if (std::isfinite(pv_limit) && pv_limit >= 0) pv = std::min(pv, pv_limit);
+  double battery = image.has_battery && load_known && std::isfinite(wish.battery.value()) ? wish.battery.value() : 0.0;
   // 1. The battery's own limits (power rating, SoC window, ramp) as the image states them.
-  battery = std::clamp(battery, -image.battery_max_charge.value(), image.battery_max_discharge.value());
-  // 2. Charging must not lift grid import above contract power (art. 67-3: over-contract).
+  battery = std::clamp(battery, -NonNegative(image.battery_max_charge.value()),
+                       NonNegative(image.battery_max_discharge.value()));
+  // 2. Charging must not lift grid import above contract power (art. 67-3: over-contract). An
+  //    unknown contract power allows no charging.
   if (battery < 0) {
-    const double headroom = image.contract_power.value() - (load - pv);
+    const double headroom = NonNegative(image.contract_power.value()) - (load - pv);
     battery = std::max(battery, -std::max(0.0, headroom));
   }
-  // 3. Export: never below -export_limit (0 when export is not allowed). Discharge goes first,
-  //    then PV is curtailed.
-  const double min_grid = image.export_allowed ? -image.export_limit.value() : 0.0;
+  // 3. Export: never below -export_limit (0 when export is not allowed or its limit is unknown).
+  //    Discharge goes first, then PV is curtailed.
+  const double min_grid = image.export_allowed ? -NonNegative(image.export_limit.value()) : 0.0;
   double grid = load - pv - battery;
   if (grid < min_grid && battery > 0) {
     battery = std::max(0.0, battery - (min_grid - grid));
@@ -33,8 +49,8 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   out.battery = Kilowatts(battery);
   out.pv_used = Kilowatts(pv);
   out.grid = Kilowatts(grid);
-  const double wished_pv = wish.pv_limit.value() >= 0 ? std::min(pv_avail, wish.pv_limit.value()) : pv_avail;
-  out.clamped = battery != wish.battery.value() || pv != wished_pv;
+  const double wished_pv = std::isfinite(pv_limit) && pv_limit >= 0 ? std::min(pv_avail, pv_limit) : pv_avail;
+  out.clamped = battery != wish.battery.value() || pv != wished_pv || !load_known;
   return out;
 }
 

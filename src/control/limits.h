@@ -1,7 +1,9 @@
 // SafetyLimits: the one place where every setpoint, from any controller, is brought within the
 // limits of the devices and the site: battery power and SoC (via its available power), export
 // limit (no export unless allowed), and contract power (charging never lifts grid import above
-// it). Pure function; thread-safe.
+// it). Inputs that cannot be trusted (NaN, infinite, negative ratings or load, from a device that
+// lies or a controller bug) are read as their safe value: no battery power, no export, no
+// charging without a known contract power. Pure function; thread-safe.
 #pragma once
 
 #include "control/controller.h"

@@ -1,6 +1,10 @@
 // SafetyLimits as a table of cycles: image + wish -> what the site does.
 #include "control/limits.h"
 
+#include <cmath>
+#include <limits>
+#include <random>
+
 #include <gtest/gtest.h>
 
 namespace meg {
@@ -53,6 +57,63 @@ TEST(SafetyLimitsTest, NoBatteryMeansNoBatteryPower) {
   const auto out = ApplySafetyLimits(i, Setpoints{Kilowatts(200), Kilowatts(-1)});
   EXPECT_DOUBLE_EQ(out.battery.value(), 0);
   EXPECT_TRUE(out.clamped);
+}
+
+}  // namespace
+}  // namespace meg
+
+namespace meg {
+namespace {
+
+// Property test: random site images and controller wishes, a tenth of the numbers replaced by a
+// lie (NaN, +/-infinity, a negative value); whatever comes in, the command that leaves the limit
+// stage is finite and inside every limit of issue 6: the battery's charge and discharge power,
+// PV within what is available and what the controller allowed, no charging above contract power,
+// no export beyond the export limit (none when export is not allowed), and a grid figure that
+// balances. An untrusted load allows no battery power at all.
+TEST(SafetyLimitsPropertyTest, NoCommandLeavesTheLimits) {
+  std::mt19937_64 rng(20261129);
+  std::uniform_real_distribution<double> kw(0, 2000), wish(-3000, 3000), coin(0, 1);
+  const double lies[] = {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+                         -std::numeric_limits<double>::infinity(), -50.0};
+  const auto maybe_lie = [&](double v) {
+    return coin(rng) < 0.1 ? lies[static_cast<size_t>(coin(rng) * 4) % 4] : v;
+  };
+  const auto safe = [](double v) { return std::isfinite(v) && v > 0 ? v : 0.0; };
+  for (int n = 0; n < 200'000; ++n) {
+    SiteImage i;
+    i.load = Kilowatts(maybe_lie(kw(rng)));
+    i.pv_available = Kilowatts(maybe_lie(kw(rng) / 2));
+    i.has_battery = coin(rng) < 0.9;
+    i.battery_max_discharge = Kilowatts(maybe_lie(kw(rng) / 4));
+    i.battery_max_charge = Kilowatts(maybe_lie(kw(rng) / 4));
+    i.contract_power = Kilowatts(maybe_lie(kw(rng)));
+    i.export_allowed = coin(rng) < 0.5;
+    i.export_limit = Kilowatts(maybe_lie(kw(rng) / 4));
+    const Setpoints w{Kilowatts(maybe_lie(wish(rng))), Kilowatts(coin(rng) < 0.5 ? -1.0 : maybe_lie(kw(rng) / 2))};
+    const LimitedSetpoints out = ApplySafetyLimits(i, w);
+    SCOPED_TRACE(n);
+    const double battery = out.battery.value(), pv = out.pv_used.value(), grid = out.grid.value();
+    ASSERT_TRUE(std::isfinite(battery) && std::isfinite(pv) && std::isfinite(grid));
+    const bool load_known = std::isfinite(i.load.value()) && i.load.value() >= 0;
+    const double load = load_known ? i.load.value() : 0.0;
+    if (!i.has_battery || !load_known) {
+      ASSERT_EQ(battery, 0.0);
+    }
+    ASSERT_LE(battery, safe(i.battery_max_discharge.value()));
+    ASSERT_GE(battery, -safe(i.battery_max_charge.value()));
+    ASSERT_GE(pv, 0.0);
+    ASSERT_LE(pv, safe(i.pv_available.value()));
+    if (std::isfinite(w.pv_limit.value()) && w.pv_limit.value() >= 0) {
+      ASSERT_LE(pv, w.pv_limit.value());
+    }
+    ASSERT_NEAR(grid, load - pv - battery, 1e-9);
+    if (battery < 0) {
+      ASSERT_LE(grid, safe(i.contract_power.value()) + 1e-9);
+    }
+    const double min_grid = i.export_allowed ? -safe(i.export_limit.value()) : 0.0;
+    ASSERT_GE(grid, min_grid - 1e-9);
+  }
 }
 
 }  // namespace
