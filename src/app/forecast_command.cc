@@ -13,7 +13,6 @@
 #include "core/text.h"
 #include "forecast/load_evaluation.h"
 #include "io/cnu_building.h"
-#include "io/site_config.h"
 #include "io/text_file.h"
 #include "sim/site_inputs.h"
 
@@ -37,11 +36,6 @@ int Fail(const Error& e) {
   return e.code == ErrorCode::kInvalidInput ? 2 : 1;
 }
 
-Result<HolidayCalendar> LoadCalendar() {
-  auto text = ReadTextFile(DefaultCalendarPath());
-  if (!text) return text.error();
-  return HolidayCalendar::Parse(*text, DefaultCalendarPath());
-}
 
 // A CNU building's kWh per hour (= mean kW) and outdoor temperature; anomalies become gaps.
 Result<LoadData> LoadCnu(const std::string& name, size_t* anomalies) {
@@ -53,9 +47,8 @@ Result<LoadData> LoadCnu(const std::string& name, size_t* anomalies) {
   auto data = ParseCnuBuildingCsv(*text, path, options);
   if (!data) return data.error();
   *anomalies = data->anomalies.size();
-  std::vector<std::optional<double>> kw;
-  for (const auto& v : data->energy_kwh.values()) kw.push_back(v ? std::optional<double>(v->value()) : std::nullopt);
-  return LoadData{IntervalSeries<double>(data->energy_kwh.start(), data->energy_kwh.step(), std::move(kw)), data->temp_c};
+  // kWh per hour is the hour's mean kW.
+  return LoadData{ToDoubleSeries(data->energy_kwh), data->temp_c};
 }
 
 std::string Pct(double v) { return std::isfinite(v) ? fmt::format("{:.1f}", v) : "n/a"; }
@@ -95,7 +88,7 @@ Result<Timestamp> DayOption(const std::string& text, const std::string& flag) {
 }
 
 int RunEval(const ForecastOptions& o) {
-  auto calendar = LoadCalendar();
+  auto calendar = LoadCalendar(DefaultCalendarPath());
   if (!calendar) return Fail(calendar.error());
   LoadEvalOptions eval;
   eval.retrain_every = std::chrono::hours{24 * o.retrain_days};
@@ -137,7 +130,7 @@ int RunEval(const ForecastOptions& o) {
     return 0;
   }
   if (o.dataset == "hospital") {
-    auto site = LoadSiteFile(o.site, DefaultDataDir(), DefaultSharedDir());
+    auto site = LoadSite(o.site);
     if (!site) return Fail(site.error());
     auto inputs = PrepareSiteInputs(*site, *calendar);
     if (!inputs) return Fail(inputs.error());
@@ -160,9 +153,9 @@ int RunEval(const ForecastOptions& o) {
 }
 
 int RunTrain(const ForecastOptions& o) {
-  auto calendar = LoadCalendar();
+  auto calendar = LoadCalendar(DefaultCalendarPath());
   if (!calendar) return Fail(calendar.error());
-  auto site = LoadSiteFile(o.site, DefaultDataDir(), DefaultSharedDir());
+  auto site = LoadSite(o.site);
   if (!site) return Fail(site.error());
   auto inputs = PrepareSiteInputs(*site, *calendar);
   if (!inputs) return Fail(inputs.error());

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -86,8 +87,18 @@ class IntervalSeries {
 // Mean power per interval. Sign is stated by the producer (grid: + import / - export).
 using PowerSeries = IntervalSeries<Kilowatts>;
 
-// The kW values as plain doubles (for numeric code such as the forecasters), gaps kept.
-inline IntervalSeries<double> ToDoubleSeries(const PowerSeries& s) {
+// The value of the interval starting at `t`, NaN when it is a gap or off the series (for numeric
+// code such as the forecasters, where a missing value becomes a missing feature).
+inline double ValueOrNaN(const IntervalSeries<double>& s, Timestamp t) {
+  const auto i = s.IndexOf(t);
+  if (!i || !s.at(*i)) return std::numeric_limits<double>::quiet_NaN();
+  return *s.at(*i);
+}
+
+// The values of a unit series (kW, kWh, ...) as plain doubles (for numeric code such as the
+// forecasters), gaps kept.
+template <typename Unit>
+IntervalSeries<double> ToDoubleSeries(const IntervalSeries<Unit>& s) {
   std::vector<std::optional<double>> v;
   v.reserve(s.size());
   for (const auto& x : s.values()) v.push_back(x ? std::optional<double>(x->value()) : std::nullopt);

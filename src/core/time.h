@@ -37,6 +37,8 @@ Timestamp FromKst(Date date, int minute_of_day = 0);
 Timestamp StartOfKstMonth(Month m);
 // Number of days in a month.
 int DaysInMonth(Month m);
+// The civil date `days` days after `d` (before it when negative).
+inline Date AddDays(Date d, int days) { return Date{std::chrono::sys_days{d} + std::chrono::days{days}}; }
 
 // Parses ISO 8601 with an explicit offset, e.g. "2024-08-12T14:00:00+09:00" or "...Z".
 // A timestamp without an offset is rejected: the reader must not guess the zone.

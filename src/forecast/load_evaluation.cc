@@ -10,13 +10,7 @@
 namespace meg {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-double Actual(const IntervalSeries<double>& s, Timestamp t) {
-  const auto i = s.IndexOf(t);
-  if (!i || !s.at(*i)) return kNaN;
-  return *s.at(*i);
-}
 
 // Forecast and actual pairs of one schedule.
 struct Collected {
@@ -75,8 +69,8 @@ Result<LoadEvalReport> EvaluateLoadForecasts(const LoadData& data, const Holiday
   };
   std::vector<Issue> issues;
   for (Timestamp t = o.start; t < o.end; t += o.intraday_every) issues.push_back({t, false});
-  for (Date d = ToKst(o.start).date; FromKst(d) < o.end; d = Date{std::chrono::sys_days{d} + std::chrono::days{1}}) {
-    const Timestamp at = FromKst(Date{std::chrono::sys_days{d} - std::chrono::days{1}}, 11 * 60);
+  for (Date d = ToKst(o.start).date; FromKst(d) < o.end; d = AddDays(d, 1)) {
+    const Timestamp at = FromKst(AddDays(d, -1), 11 * 60);
     if (FromKst(d) >= o.start) issues.push_back({at, true});
   }
   std::sort(issues.begin(), issues.end(), [](const Issue& a, const Issue& b) { return a.at < b.at; });
@@ -112,7 +106,7 @@ Result<LoadEvalReport> EvaluateLoadForecasts(const LoadData& data, const Holiday
       const Timestamp t = f->TimeAt(i);
       if (t < o.start || t >= o.end) continue;
       Collected& c = issue.day_ahead ? day_ahead : (t + step - issue.at <= std::chrono::hours{1} ? next_hour : intraday);
-      c.Add(Actual(data.load_kw, t), f->p50[i], f->p10[i], f->p90[i], w.p50[i], d.p50[i]);
+      c.Add(ValueOrNaN(data.load_kw, t), f->p50[i], f->p10[i], f->p90[i], w.p50[i], d.p50[i]);
     }
   }
   report.train_seconds_mean = report.trainings == 0 ? 0 : train_seconds / static_cast<double>(report.trainings);

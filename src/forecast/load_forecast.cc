@@ -18,11 +18,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr auto kDay = std::chrono::seconds{std::chrono::hours{24}};
 constexpr auto kWeek = std::chrono::seconds{std::chrono::hours{24 * 7}};
 
-double ValueAt(const IntervalSeries<double>& s, Timestamp t) {
-  const auto i = s.IndexOf(t);
-  if (!i || !s.at(*i)) return kNaN;
-  return *s.at(*i);
-}
 
 // The value at t - k x season for the smallest k >= 1 whose interval ended by `issue`, and k.
 std::pair<double, int> SeasonalLag(const IntervalSeries<double>& s, Timestamp issue, Timestamp t,
@@ -30,7 +25,7 @@ std::pair<double, int> SeasonalLag(const IntervalSeries<double>& s, Timestamp is
   MEG_CHECK(season.count() > 0);
   int k = 1;
   while (t - season * k + s.step() > issue) ++k;
-  return {ValueAt(s, t - season * k), k};
+  return {ValueOrNaN(s, t - season * k), k};
 }
 
 double SameTimeMean(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, Timestamp target, Date day,
@@ -57,7 +52,7 @@ double MeanTemp(const IntervalSeries<double>& temp, Timestamp from, Timestamp to
   double sum = 0;
   int n = 0;
   for (Timestamp t = from; t < to; t += temp.step()) {
-    if (const double v = ValueAt(temp, t); std::isfinite(v)) {
+    if (const double v = ValueOrNaN(temp, t); std::isfinite(v)) {
       sum += v;
       ++n;
     }
@@ -67,12 +62,10 @@ double MeanTemp(const IntervalSeries<double>& temp, Timestamp from, Timestamp to
 double MinTemp(const IntervalSeries<double>& temp, Timestamp from, Timestamp to) {
   double lo = kNaN;
   for (Timestamp t = from; t < to; t += temp.step()) {
-    if (const double v = ValueAt(temp, t); std::isfinite(v) && !(v >= lo)) lo = v;
+    if (const double v = ValueOrNaN(temp, t); std::isfinite(v) && !(v >= lo)) lo = v;
   }
   return lo;
 }
-
-Date AddDays(Date d, int days) { return Date{std::chrono::sys_days{d} + std::chrono::days{days}}; }
 
 // Features that depend only on the issue time.
 struct IssueFeatures {
@@ -83,12 +76,12 @@ struct IssueFeatures {
 IssueFeatures FeaturesOfIssue(const LoadData& d, const HolidayCalendar& cal, Timestamp issue) {
   const auto step = d.load_kw.step();
   IssueFeatures f;
-  f.last_obs = ValueAt(d.load_kw, issue - step);
-  f.last_obs_week_ago = ValueAt(d.load_kw, issue - step - kWeek);
+  f.last_obs = ValueOrNaN(d.load_kw, issue - step);
+  f.last_obs_week_ago = ValueOrNaN(d.load_kw, issue - step - kWeek);
   double sum = 0;
   int n = 0;
   for (Timestamp t = issue - kDay; t + step <= issue; t += step) {
-    const double v = ValueAt(d.load_kw, t);
+    const double v = ValueOrNaN(d.load_kw, t);
     if (std::isfinite(v)) {
       sum += v;
       ++n;
@@ -115,11 +108,11 @@ double SameTimeMean(const LoadData& d, const HolidayCalendar& cal, Timestamp iss
     const Timestamp t = target - kDay * k;
     if (t + step > issue) continue;
     if (same_kind && KindOfDay(AddDays(day, -k), cal) != kind) continue;
-    const double v = ValueAt(d.load_kw, t);
+    const double v = ValueOrNaN(d.load_kw, t);
     if (!std::isfinite(v)) continue;
     sum += v;
     ++n;
-    if (const double c = ValueAt(d.temp_c, t); std::isfinite(c)) {
+    if (const double c = ValueOrNaN(d.temp_c, t); std::isfinite(c)) {
       temp_sum += c;
       ++temp_n;
     }
@@ -143,7 +136,7 @@ double AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp issue,
   const double base = Baseline(d, cal, issue, target);
   double same_kind_temp = kNaN;
   const double same_kind_mean = SameTimeMean(d, cal, issue, target, k.date, 3, /*same_kind=*/true, 28, &same_kind_temp);
-  const double temp = ValueAt(d.temp_c, target);
+  const double temp = ValueOrNaN(d.temp_c, target);
   const float row[kColumns] = {
       static_cast<float>(k.minute_of_day / 60.0),
       static_cast<float>(weekday),
@@ -216,7 +209,7 @@ Pairs MakePairs(const LoadData& d, const HolidayCalendar& cal, Timestamp end, co
     for (size_t j = 0; j < per_issue; ++j) {
       const Timestamp target = issue + step * static_cast<long>(j);
       if (target + step > end) break;
-      const double y = ValueAt(d.load_kw, target);
+      const double y = ValueOrNaN(d.load_kw, target);
       if (!std::isfinite(y)) continue;
       if (keep < 1.0 && static_cast<double>(SplitMix(counter++) >> 11) * 0x1.0p-53 >= keep) continue;
       const double base = AppendRow(d, cal, issue, at_issue, target, p.x);

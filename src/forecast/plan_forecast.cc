@@ -51,9 +51,8 @@ Result<HorizonForecast> LearnedPlanForecast::ForecastAt(Timestamp from, Timestam
     // within a day; with none, there is no forecast to plan on.
     double latest = std::numeric_limits<double>::quiet_NaN();
     for (Timestamp t = from - load.step(); t >= from - std::chrono::hours{24} && t >= load.start(); t -= load.step()) {
-      const auto k = load.IndexOf(t);
-      if (k && load.at(*k)) {
-        latest = *load.at(*k);
+      if (const double v = ValueOrNaN(load, t); std::isfinite(v)) {
+        latest = v;
         break;
       }
     }

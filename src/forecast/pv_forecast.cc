@@ -29,7 +29,6 @@ constexpr size_t kRidgeFeatures = 5;
 // with the sun 19 deg high); below it, the sensor may truly read 0 (06:00 in August).
 constexpr double kLostRowMinElevationDeg = 5;
 
-Date AddDays(Date d, int n) { return Date{std::chrono::sys_days{d} + std::chrono::days{n}}; }
 
 std::optional<size_t> IndexOf(const PvForecastSite& site, Timestamp t) {
   if (t < site.start) return std::nullopt;

@@ -36,10 +36,7 @@ const LoadData& Agri3() {
     options.anomalies_to_gaps = true;
     auto data = ParseCnuBuildingCsv(ReadTextFile(path).value(), path, options);
     if (!data) ADD_FAILURE() << data.error().message;
-    std::vector<std::optional<double>> kw;
-    for (const auto& v : data->energy_kwh.values()) kw.push_back(v ? std::optional<double>(v->value()) : std::nullopt);
-    return new LoadData{IntervalSeries<double>(data->energy_kwh.start(), data->energy_kwh.step(), std::move(kw)),
-                        data->temp_c};
+    return new LoadData{ToDoubleSeries(data->energy_kwh), data->temp_c};  // kWh per hour = mean kW
   }();
   return *d;
 }
