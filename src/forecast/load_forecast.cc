@@ -4,8 +4,11 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <numbers>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -17,7 +20,6 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr auto kDay = std::chrono::seconds{std::chrono::hours{24}};
 constexpr auto kWeek = std::chrono::seconds{std::chrono::hours{24 * 7}};
-
 
 // The value at t - k x season for the smallest k >= 1 whose interval ended by `issue`, and k.
 std::pair<double, int> SeasonalLag(const IntervalSeries<double>& s, Timestamp issue, Timestamp t,
@@ -31,20 +33,36 @@ std::pair<double, int> SeasonalLag(const IntervalSeries<double>& s, Timestamp is
 double SameTimeMean(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, Timestamp target, Date day,
                     int count, bool same_kind, int max_days, double* temp_mean = nullptr);
 
-// The baseline the model corrects: the mean of the same time on the last 3 days of the target's
-// kind (workday, Saturday, holiday) measured before the issue, else on the last 7 days, else the
-// latest same time last week or day. The model learns target - baseline, so the trees need not
-// rebuild a building's level and daily profile from scratch, and a short horizon can carry the
-// present anomaly forward.
-double Baseline(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, Timestamp target) {
-  const Date day = ToKst(target).date;
-  for (const double v : {SameTimeMean(d, cal, issue, target, day, 3, true, 28),
-                         SameTimeMean(d, cal, issue, target, day, 7, false, 10),
-                         SeasonalLag(d.load_kw, issue, target, kWeek).first,
-                         SeasonalLag(d.load_kw, issue, target, kDay).first}) {
-    if (std::isfinite(v)) return v;
+// What the load was at the target's time of day before the issue: the lags and means the
+// features and the baseline are made of, each computed once per target.
+struct SameTimeHistory {
+  double same_kind_mean = kNaN;  // the last 3 measured days of the target's kind (28 days back)
+  double same_kind_temp = kNaN;  // the temperature at those same instants
+  double mean7 = kNaN;           // the last 7 measured days (10 days back)
+  double lag_week = kNaN;        // the same time last week (or the week before, ...)
+  double lag_day = kNaN;         // the same time on the latest measured day
+  int lag_day_k = 1;             // how many days back that is
+
+  // The baseline the model corrects: the same-kind mean, else the 7-day mean, else the latest
+  // same time last week or day. The model learns target - baseline, so the trees need not
+  // rebuild a building's level and daily profile from scratch, and a short horizon can carry the
+  // present anomaly forward.
+  double Baseline() const {
+    for (const double v : {same_kind_mean, mean7, lag_week, lag_day}) {
+      if (std::isfinite(v)) return v;
+    }
+    return kNaN;
   }
-  return kNaN;
+};
+
+SameTimeHistory HistoryAt(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, Timestamp target) {
+  const Date day = ToKst(target).date;
+  SameTimeHistory h;
+  h.same_kind_mean = SameTimeMean(d, cal, issue, target, day, 3, /*same_kind=*/true, 28, &h.same_kind_temp);
+  h.mean7 = SameTimeMean(d, cal, issue, target, day, 7, /*same_kind=*/false, 10);
+  h.lag_week = SeasonalLag(d.load_kw, issue, target, kWeek).first;
+  std::tie(h.lag_day, h.lag_day_k) = SeasonalLag(d.load_kw, issue, target, kDay);
+  return h;
 }
 
 // Mean and minimum of the temperature over [from, to), NaN if none is known.
@@ -67,6 +85,25 @@ double MinTemp(const IntervalSeries<double>& temp, Timestamp from, Timestamp to)
   return lo;
 }
 
+// The mean and minimum temperature of each KST day, computed once per day for all the rows of a
+// training set or forecast that fall on it.
+class DayTemperatures {
+ public:
+  explicit DayTemperatures(const IntervalSeries<double>& temp) : temp_(temp) {}
+  std::pair<double, double> MeanAndMin(Date day) {
+    auto it = days_.find(day);
+    if (it == days_.end()) {
+      const Timestamp from = FromKst(day);
+      it = days_.emplace(day, std::pair{MeanTemp(temp_, from, from + kDay), MinTemp(temp_, from, from + kDay)}).first;
+    }
+    return it->second;
+  }
+
+ private:
+  const IntervalSeries<double>& temp_;
+  std::map<Date, std::pair<double, double>> days_;
+};
+
 // Features that depend only on the issue time.
 struct IssueFeatures {
   double last_obs = kNaN, last_obs_week_ago = kNaN, mean_24h = kNaN;
@@ -88,7 +125,7 @@ IssueFeatures FeaturesOfIssue(const LoadData& d, const HolidayCalendar& cal, Tim
     }
   }
   if (n * 2 >= static_cast<int>(kDay / step)) f.mean_24h = sum / n;  // at least half the day measured
-  f.anomaly = f.last_obs - Baseline(d, cal, issue - step, issue - step);
+  f.anomaly = f.last_obs - HistoryAt(d, cal, issue - step, issue - step).Baseline();
   return f;
 }
 
@@ -123,20 +160,17 @@ double SameTimeMean(const LoadData& d, const HolidayCalendar& cal, Timestamp iss
 
 // Appends the target's feature row and returns its baseline (NaN: no history to build one).
 double AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, const IssueFeatures& at_issue,
-                 Timestamp target, std::vector<float>& out) {
+                 Timestamp target, DayTemperatures& day_temps, std::vector<float>& out) {
   const KstDateTime k = ToKst(target);
   const auto step = d.load_kw.step();
   const unsigned weekday = k.weekday().iso_encoding() - 1;  // 0 = Monday
   const auto doy = (std::chrono::sys_days{k.date} - std::chrono::sys_days{k.date.year() / 1 / 1}).count();
   const double angle = 2 * std::numbers::pi * static_cast<double>(doy) / 365.25;
-  const auto [lag_day, lag_day_k] = SeasonalLag(d.load_kw, issue, target, kDay);
-  const auto [lag_week, lag_week_k] = SeasonalLag(d.load_kw, issue, target, kWeek);
-  (void)lag_week_k;
   const double horizon_h = std::chrono::duration<double, std::ratio<3600>>(target + step - issue).count();
-  const double base = Baseline(d, cal, issue, target);
-  double same_kind_temp = kNaN;
-  const double same_kind_mean = SameTimeMean(d, cal, issue, target, k.date, 3, /*same_kind=*/true, 28, &same_kind_temp);
+  const SameTimeHistory h = HistoryAt(d, cal, issue, target);
+  const double base = h.Baseline();
   const double temp = ValueOrNaN(d.temp_c, target);
+  const auto [day_mean_temp, day_min_temp] = day_temps.MeanAndMin(k.date);
   const float row[kColumns] = {
       static_cast<float>(k.minute_of_day / 60.0),
       static_cast<float>(weekday),
@@ -145,27 +179,27 @@ double AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp issue,
       static_cast<float>(std::sin(angle)),
       static_cast<float>(std::cos(angle)),
       static_cast<float>(temp),
-      static_cast<float>(MeanTemp(d.temp_c, FromKst(k.date), FromKst(k.date) + kDay)),
+      static_cast<float>(day_mean_temp),
       static_cast<float>(horizon_h),
-      static_cast<float>(lag_day),
-      static_cast<float>(lag_day_k),
-      static_cast<float>(KindOfDay(AddDays(k.date, -lag_day_k), cal)),
-      static_cast<float>(lag_week),
+      static_cast<float>(h.lag_day),
+      static_cast<float>(h.lag_day_k),
+      static_cast<float>(KindOfDay(AddDays(k.date, -h.lag_day_k), cal)),
+      static_cast<float>(h.lag_week),
       static_cast<float>(at_issue.last_obs),
       static_cast<float>(at_issue.last_obs_week_ago),
       static_cast<float>(at_issue.mean_24h),
       static_cast<float>(KindOfDay(AddDays(k.date, -1), cal)),
-      static_cast<float>(same_kind_mean),
-      static_cast<float>(SameTimeMean(d, cal, issue, target, k.date, 7, /*same_kind=*/false, 10)),
+      static_cast<float>(h.same_kind_mean),
+      static_cast<float>(h.mean7),
       static_cast<float>(base),
       static_cast<float>(at_issue.anomaly),
       // Warmer or colder than the baseline's days at the same time: what moves a heating or
       // cooling load away from its baseline.
-      static_cast<float>(temp - same_kind_temp),
+      static_cast<float>(temp - h.same_kind_temp),
       // Heat stored in or drawn from the building: the mean temperature of the 24 hours before the
       // target and the day's minimum (a cold night drives a morning heating peak).
       static_cast<float>(MeanTemp(d.temp_c, target - kDay, target)),
-      static_cast<float>(MinTemp(d.temp_c, FromKst(k.date), FromKst(k.date) + kDay)),
+      static_cast<float>(day_min_temp),
   };
   out.insert(out.end(), row, row + kColumns);
   return base;
@@ -203,6 +237,7 @@ Pairs MakePairs(const LoadData& d, const HolidayCalendar& cal, Timestamp end, co
   const size_t candidates = issues.size() * per_issue;
   const double keep = candidates > o.max_rows ? static_cast<double>(o.max_rows) / static_cast<double>(candidates) : 1.0;
   Pairs p;
+  DayTemperatures day_temps(d.temp_c);
   uint64_t counter = o.gbm.seed;
   for (const Timestamp issue : issues) {
     const IssueFeatures at_issue = FeaturesOfIssue(d, cal, issue);
@@ -212,7 +247,7 @@ Pairs MakePairs(const LoadData& d, const HolidayCalendar& cal, Timestamp end, co
       const double y = ValueOrNaN(d.load_kw, target);
       if (!std::isfinite(y)) continue;
       if (keep < 1.0 && static_cast<double>(SplitMix(counter++) >> 11) * 0x1.0p-53 >= keep) continue;
-      const double base = AppendRow(d, cal, issue, at_issue, target, p.x);
+      const double base = AppendRow(d, cal, issue, at_issue, target, day_temps, p.x);
       if (!std::isfinite(base)) {
         p.x.resize(p.x.size() - kColumns);
         continue;
@@ -365,8 +400,9 @@ Result<QuantileForecast> LoadForecaster::Forecast(const LoadData& d, Timestamp i
   std::vector<float> x;
   x.reserve(steps * kColumns);
   std::vector<double> bases;
+  DayTemperatures day_temps(d.temp_c);
   for (size_t i = 0; i < steps; ++i) {
-    bases.push_back(AppendRow(d, *calendar_, issue, at_issue, start + step_ * static_cast<long>(i), x));
+    bases.push_back(AppendRow(d, *calendar_, issue, at_issue, start + step_ * static_cast<long>(i), day_temps, x));
   }
   auto pred = model_.Predict(x);
   if (!pred) return pred.error();
