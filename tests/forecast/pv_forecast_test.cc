@@ -11,8 +11,7 @@
 
 #include "core/time.h"
 #include "forecast/solar_position.h"
-#include "io/gist_pv.h"
-#include "io/text_file.h"
+#include "forecast/gist_fixture.h"
 
 namespace meg {
 namespace {
@@ -20,7 +19,10 @@ namespace {
 using std::chrono::hours;
 using std::chrono::year;
 
-const Location kGwangju{35.17, 126.89, 0, 540};
+using testing::Gist;
+using testing::GistSite;
+using testing::GistSystems;
+using testing::kGwangju;
 const PlaneOrientation kSensorPlane{25, 197};  // README "PV model validation"
 
 size_t Index(PvForecaster f) { return static_cast<size_t>(f); }
@@ -84,28 +86,6 @@ TEST(PvForecastTest, SeasonalNaivePicksTheLatestDayBeforeTheIssue) {
   EXPECT_EQ(at(3, 10), 210.0);
 }
 
-// The GIST campus file, parsed once (nullopt, with a failure recorded, if it cannot be).
-const std::optional<GistPvData>& Gist() {
-  static const std::optional<GistPvData> data = []() -> std::optional<GistPvData> {
-    const std::string path = MEG_TEST_SHARED_DIR "/data/pv/gist_gwangju_pv_hourly_2022-07_08.csv";
-    auto text = ReadTextFile(path);
-    if (!text) {
-      ADD_FAILURE() << text.error().message;
-      return std::nullopt;
-    }
-    auto parsed = ParseGistPvCsv(*text, path);
-    if (!parsed) {
-      ADD_FAILURE() << parsed.error().message;
-      return std::nullopt;
-    }
-    return std::move(*parsed);
-  }();
-  return data;
-}
-
-PvSiteSamples GistSite(const GistPvData& d) {
-  return {d.ghi_w_m2, d.poa_w_m2, d.temp_air_c, d.temp_module_c};
-}
 
 // NO LOOK-AHEAD: the power samples at and after an issue time are tripled, erased or replaced by
 // garbage; every forecast issued at or before that time (days up to D) must not change, for all
@@ -173,9 +153,7 @@ PvForecastOptions GistOptions() {
 TEST(PvForecastTest, PhysicsBeatsSeasonalNaiveOnTheGistAggregate) {
   const auto& data = Gist();
   ASSERT_TRUE(data);
-  std::vector<PvSystemSamples> systems;
-  for (const auto& s : data->systems) systems.push_back({s.name, s.ac});
-  auto r = EvaluatePvForecasts(GistSite(*data), systems, kGwangju, GistOptions());
+  auto r = EvaluatePvForecasts(GistSite(*data), GistSystems(*data), kGwangju, GistOptions());
   ASSERT_TRUE(r) << r.error().message;
   // README "PV model validation": 12 healthy systems, 3 excluded (축구장, 시설관리동, 학사과정).
   EXPECT_EQ(r->systems.size(), 12u);

@@ -11,8 +11,7 @@
 
 #include "core/time.h"
 #include "forecast/solar_position.h"
-#include "io/gist_pv.h"
-#include "io/text_file.h"
+#include "forecast/gist_fixture.h"
 
 namespace meg {
 namespace {
@@ -20,7 +19,7 @@ namespace {
 using std::chrono::hours;
 using std::chrono::year;
 
-const Location kGwangju{35.17, 126.89, 0, 540};
+using testing::kGwangju;
 
 TEST(ScoreErrorsTest, HandCalculation) {
   // Errors +1, 0, -1 on a mean of 4: NMBE 0, RMSE sqrt(2/3) = 0.8165 -> NRMSE 20.41 %.
@@ -60,20 +59,10 @@ TEST(LabelTimingTest, SamplesOfASymmetricDayPointToTheLabel) {
 const PvValidationReport* GistReport() {
   static const std::optional<PvValidationReport> report =
       []() -> std::optional<PvValidationReport> {
-    const std::string path = MEG_TEST_SHARED_DIR "/data/pv/gist_gwangju_pv_hourly_2022-07_08.csv";
-    auto text = ReadTextFile(path);
-    if (!text) {
-      ADD_FAILURE() << text.error().message;
-      return std::nullopt;
-    }
-    auto data = ParseGistPvCsv(*text, path);
-    if (!data) {
-      ADD_FAILURE() << data.error().message;
-      return std::nullopt;
-    }
-    const PvSiteSamples site{data->ghi_w_m2, data->poa_w_m2, data->temp_air_c, data->temp_module_c};
-    std::vector<PvSystemSamples> systems;
-    for (const auto& s : data->systems) systems.push_back({s.name, s.ac});
+    const auto& data = testing::Gist();
+    if (!data) return std::nullopt;  // the failure is recorded by Gist()
+    const PvSiteSamples site = testing::GistSite(*data);
+    const std::vector<PvSystemSamples> systems = testing::GistSystems(*data);
     PvValidationOptions o;
     o.calibration_start = FromKst(year{2022} / 7 / 1);
     o.calibration_end = o.holdout_start = FromKst(year{2022} / 8 / 1);
