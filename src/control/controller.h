@@ -4,6 +4,8 @@
 // Controllers are used from the control thread only; they may keep state between cycles.
 #pragma once
 
+#include <limits>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,6 +29,10 @@ struct SiteImage {
   Kilowatts battery_max_charge;    // magnitude (>= 0)
   Kilowatts battery_discharge_rating;      // nameplate discharge power
   KilowattHours battery_deliverable_full;  // AC energy a full window (min..max SoC) delivers
+  // Ramp: the battery command in force before this decision, and the largest change away from it
+  // allowed now (>= 0; infinity = no ramp limit). Moving toward zero is never held back.
+  Kilowatts battery_previous;
+  Kilowatts battery_ramp_step{std::numeric_limits<double>::infinity()};
   Band band = Band::kOffPeak;      // energy band of the interval (after Saturday/holiday rules)
   bool demand_counts = false;      // the interval's demand counts for 요금적용전력
   Kilowatts contract_power;        // 계약전력

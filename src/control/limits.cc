@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace meg {
 
@@ -28,6 +29,15 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   // 1. The battery's own limits (power rating, SoC window, ramp) as the image states them.
   battery = std::clamp(battery, -NonNegative(image.battery_max_charge.value()),
                        NonNegative(image.battery_max_discharge.value()));
+  //    Ramp: at most battery_ramp_step away from the previous command, while a move toward zero
+  //    is always allowed (a stop is never held back). The allowed range always holds 0, so it
+  //    meets the power range above and the result stays inside both. An unknown previous
+  //    command reads as 0; an untrusted step (NaN, negative) as no change away from it.
+  const double previous = std::isfinite(image.battery_previous.value()) ? image.battery_previous.value() : 0.0;
+  const double step_raw = image.battery_ramp_step.value();
+  const double step = step_raw == std::numeric_limits<double>::infinity() ? step_raw : NonNegative(step_raw);
+  battery = std::clamp(battery, std::min(previous - step, std::min(previous, 0.0)),
+                       std::max(previous + step, std::max(previous, 0.0)));
   // 2. Charging must not lift grid import above contract power (art. 67-3: over-contract). An
   //    unknown contract power allows no charging.
   if (battery < 0) {

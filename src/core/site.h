@@ -63,6 +63,67 @@ struct GridSpec {
   Kilowatts export_limit_kw;            // when export is allowed; 0 = no export
 };
 
+// What kind of equipment a device is (device/device.h gives each kind's sign).
+enum class DeviceKind {
+  kMeter,    // the revenue meter (or a meter in parallel) at the grid connection point
+  kPv,       // a PV inverter
+  kBattery,  // a battery: PCS and BMS seen as one device
+};
+
+// One field of a plain vendor Modbus map. 32-bit types take two registers, high word first.
+struct RegisterField {
+  enum class Type { kInt16, kUint16, kInt32, kUint32, kFloat32 };
+  int address = -1;             // 0-based PDU address; -1 = not mapped
+  Type type = Type::kInt16;
+  double scale = 1.0;           // engineering value (kW, %) = raw * scale
+  bool input_register = false;  // read with function 04 instead of 03 (read-only)
+};
+
+// A vendor register map, for devices that do not speak SunSpec. Reads are optional except
+// power_kw; writes: setpoint_kw (battery, + discharge) and pv_limit_kw (PV).
+struct VendorModbusMap {
+  RegisterField power_kw;
+  RegisterField soc_pct;
+  RegisterField max_charge_kw;
+  RegisterField max_discharge_kw;
+  RegisterField rated_kw;
+  RegisterField setpoint_kw;
+  RegisterField pv_limit_kw;
+  bool power_sign_inverted = false;  // the device reports the opposite of OpenMEG's sign
+};
+
+struct ModbusSpec {
+  std::string host = "127.0.0.1";
+  int port = 502;
+  int unit_id = 1;
+  int timeout_ms = 200;        // response timeout of one request
+  int retries = 2;             // extra attempts of a failed request within one exchange
+  int backoff_max_ms = 30000;  // reconnect backoff doubles from timeout_ms up to this
+  int lost_after_ms = 10000;   // no good exchange for this long: the device is lost
+  bool sunspec = true;         // discover SunSpec models; false: use `map`
+  int sunspec_base = 40000;    // 0-based address of the "SunS" marker
+  VendorModbusMap map;
+};
+
+struct MqttSpec {
+  std::string host = "127.0.0.1";  // broker
+  int port = 1883;
+  std::string topic_prefix;        // default "openmeg/<site id>/<device id>" (docs/mqtt.md)
+  int keepalive_s = 10;
+  int lost_after_ms = 10000;       // no telemetry for this long: the device is lost
+};
+
+enum class DeviceProtocol { kModbusTcp, kMqtt };
+
+// A device of the site, as [[device]] in the site file (docs/site-config.md).
+struct DeviceSpec {
+  std::string id;              // unique within the site, e.g. "ess1"
+  DeviceKind kind = DeviceKind::kMeter;
+  DeviceProtocol protocol = DeviceProtocol::kModbusTcp;
+  ModbusSpec modbus;
+  MqttSpec mqtt;
+};
+
 struct Site {
   std::string name;
   std::string file;                     // the TOML file it came from
@@ -74,6 +135,7 @@ struct Site {
   std::vector<PvArraySpec> pv;
   std::optional<EssSpec> ess;
   GridSpec grid;
+  std::vector<DeviceSpec> devices;      // real equipment; empty: `meg run` drives the site twin
 };
 
 }  // namespace meg

@@ -51,6 +51,33 @@ TEST(SafetyLimitsTest, TableOfCycles) {
   }
 }
 
+// Ramp (100 kW/min at a 1 s cycle = 1.667 kW per cycle; 30 kW per step here to keep the
+// arithmetic plain): away from the previous command by at most the step, toward zero freely.
+TEST(SafetyLimitsTest, RampHoldsMovesAwayButNeverAStop) {
+  struct Row {
+    const char* what;
+    double previous, step, wish, battery;
+  };
+  const Row rows[] = {
+      {"up by more than the step: previous + step", 100, 30, 250, 130},
+      {"up within the step", 100, 30, 120, 120},
+      {"down toward zero: free", 250, 30, 10, 10},
+      {"stop: free", 250, 30, 0, 0},
+      {"through zero: stops at 0 first", 50, 30, -200, 0},
+      {"from rest: step either way", 0, 30, -200, -30},
+      {"charging harder: held", -100, 30, -250, -130},
+      {"untrusted step: no move away", 100, std::numeric_limits<double>::quiet_NaN(), 200, 100},
+      {"untrusted previous reads 0", std::numeric_limits<double>::quiet_NaN(), 30, 200, 30},
+  };
+  for (const Row& r : rows) {
+    SiteImage i = Image(800, 0, 300, 300);
+    i.battery_previous = Kilowatts(r.previous);
+    i.battery_ramp_step = Kilowatts(r.step);
+    EXPECT_DOUBLE_EQ(ApplySafetyLimits(i, Setpoints{Kilowatts(r.wish), Kilowatts(-1)}).battery.value(), r.battery)
+        << r.what;
+  }
+}
+
 TEST(SafetyLimitsTest, NoBatteryMeansNoBatteryPower) {
   SiteImage i = Image(500, 0, 300, 300);
   i.has_battery = false;
@@ -88,6 +115,10 @@ TEST(SafetyLimitsPropertyTest, NoCommandLeavesTheLimits) {
     i.battery_max_discharge = Kilowatts(maybe_lie(kw(rng) / 4));
     i.battery_max_charge = Kilowatts(maybe_lie(kw(rng) / 4));
     i.contract_power = Kilowatts(maybe_lie(kw(rng)));
+    if (coin(rng) < 0.7) {  // the live loop's ramp; else the default (no ramp limit)
+      i.battery_previous = Kilowatts(maybe_lie(wish(rng) / 4));
+      i.battery_ramp_step = Kilowatts(maybe_lie(kw(rng) / 20));
+    }
     i.export_allowed = coin(rng) < 0.5;
     i.export_limit = Kilowatts(maybe_lie(kw(rng) / 4));
     const Setpoints w{Kilowatts(maybe_lie(wish(rng))), Kilowatts(coin(rng) < 0.5 ? -1.0 : maybe_lie(kw(rng) / 2))};
@@ -108,6 +139,13 @@ TEST(SafetyLimitsPropertyTest, NoCommandLeavesTheLimits) {
       ASSERT_LE(pv, w.pv_limit.value());
     }
     ASSERT_NEAR(grid, load - pv - battery, 1e-9);
+    // Ramp: within step of the previous command, or between it and zero.
+    const double prev = std::isfinite(i.battery_previous.value()) ? i.battery_previous.value() : 0.0;
+    const double step = std::isinf(i.battery_ramp_step.value()) && i.battery_ramp_step.value() > 0
+                            ? i.battery_ramp_step.value()
+                            : safe(i.battery_ramp_step.value());
+    const bool toward_zero = (prev >= 0 && battery >= 0 && battery <= prev) || (prev <= 0 && battery <= 0 && battery >= prev);
+    ASSERT_TRUE(toward_zero || std::abs(battery - prev) <= step + 1e-9) << battery << " from " << prev << " step " << step;
     if (battery < 0) {
       ASSERT_LE(grid, safe(i.contract_power.value()) + 1e-9);
     }

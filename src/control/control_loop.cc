@@ -1,0 +1,429 @@
+#include "control/control_loop.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace meg {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr const char* kActor = "control-loop";
+
+double HoursOf(Millis d) { return static_cast<double>(d.count()) / 3'600'000.0; }
+
+std::string FormatKw(Kilowatts k) { return fmt::format("{:.1f}", k.value()); }
+
+std::string CommandDetail(const Command& c, DeviceKind kind) {
+  if (kind == DeviceKind::kBattery) return "battery_kw=" + FormatKw(c.battery_power.value_or(Kilowatts(0)));
+  return c.pv_limit ? "pv_limit_kw=" + FormatKw(*c.pv_limit) : std::string("pv_limit_kw=none");
+}
+
+bool SameCommand(const Command& a, const Command& b, double deadband) {
+  const auto near = [&](const std::optional<Kilowatts>& x, const std::optional<Kilowatts>& y) {
+    if (x.has_value() != y.has_value()) return false;
+    return !x || std::abs(x->value() - y->value()) < deadband;
+  };
+  return near(a.battery_power, b.battery_power) && near(a.pv_limit, b.pv_limit);
+}
+
+}  // namespace
+
+std::string_view LoopModeName(LoopMode mode) {
+  switch (mode) {
+    case LoopMode::kNormal: return "normal";
+    case LoopMode::kLocal: return "local";
+    case LoopMode::kSafe: return "safe";
+  }
+  return "?";
+}
+
+// The frozen process image of one cycle.
+struct ControlLoop::Measured {
+  bool all_fresh = true;
+  std::string stale;             // "ess1 (timeout), pv2 (lost)"
+  int fresh = 0, stale_count = 0;
+  double grid = 0, pv = 0, battery = 0;
+  bool meter_seen = false;
+  double soc_sum = 0;
+  int soc_n = 0;
+  double pv_rating = 0;          // what the PV could produce if its limits were lifted
+  // Per battery (index into devices_): what it can take or give now; 0 when not fresh.
+  std::vector<double> can_discharge, can_charge;
+};
+
+ControlLoop::ControlLoop(LoopSite site, std::vector<Device*> devices, AuditLog& audit, LoopConfig config)
+    : site_(site), audit_(audit), config_(config) {
+  for (Device* d : devices) devices_.push_back(DeviceState{d, {}, "no reading yet", false, {}, {}});
+}
+
+void ControlLoop::SetPlanner(Controller* planner, std::function<int()> failures) {
+  planner_ = planner;
+  planner_failures_ = std::move(failures);
+  planner_failures_seen_ = planner_failures_ ? planner_failures_() : 0;
+}
+
+Status ControlLoop::SetSchedule(Schedule schedule, const std::string& actor) {
+  const AuditRecord r{schedule.made, actor, "schedule", "site",
+                      fmt::format("battery_kw={} pv_limit_kw={} source={}", FormatKw(schedule.battery),
+                                  schedule.pv_limit.value() < 0 ? "none" : FormatKw(schedule.pv_limit),
+                                  schedule.source)};
+  if (auto s = audit_.Append({&r, 1}); !s) return s;
+  schedule_ = std::move(schedule);
+  return Ok{};
+}
+
+Status ControlLoop::SetManualOverride(std::optional<Kilowatts> battery, Instant until, const std::string& actor) {
+  const AuditRecord r{until, actor, "override", "site",
+                      battery ? fmt::format("battery_kw={} until={}", FormatKw(*battery), FormatKst(ToTimestamp(until)))
+                              : std::string("cleared")};
+  if (auto s = audit_.Append({&r, 1}); !s) return s;
+  override_ = battery;
+  override_until_ = until;
+  return Ok{};
+}
+
+const DayProfile* ControlLoop::Profile(Instant now) {
+  const Date date = ToKst(ToTimestamp(now)).date;
+  if (!day_ || day_->date != date) {
+    auto p = ProfileDay(*site_.book, *site_.calendar, site_.tariff, date);
+    if (!p) {
+      day_.reset();
+      return nullptr;
+    }
+    day_ = *p;
+  }
+  return &*day_;
+}
+
+ControlLoop::Measured ControlLoop::ReadDevices(Instant now) {
+  Measured m;
+  const Millis stale_after = config_.cycle * config_.stale_after_cycles;
+  const EssSpec* ess = site_.site->ess ? &*site_.site->ess : nullptr;
+  size_t batteries = 0;
+  for (const DeviceState& d : devices_) batteries += d.device->kind() == DeviceKind::kBattery ? 1 : 0;
+  for (const auto& a : site_.site->pv) m.pv_rating += a.inverter_kw.value();
+  m.can_discharge.assign(devices_.size(), 0.0);
+  m.can_charge.assign(devices_.size(), 0.0);
+  for (size_t i = 0; i < devices_.size(); ++i) {
+    DeviceState& d = devices_[i];
+    Result<Telemetry> t = d.device->Read(now);
+    if (t && t->quality == Quality::kGood && std::isfinite(t->power.value())) {
+      d.last_good = *t;
+    } else if (t) {
+      d.problem = "implausible telemetry";
+    } else {
+      d.problem = t.error().message;
+    }
+    const DeviceHealth health = d.device->Health();
+    d.fresh = d.last_good && now - d.last_good->time <= stale_after && health.state != HealthState::kLost &&
+              (t && t->quality == Quality::kGood);
+    if (d.fresh && d.device->kind() == DeviceKind::kBattery &&
+        (!d.last_good->soc_pct || !std::isfinite(*d.last_good->soc_pct))) {
+      d.fresh = false;
+      d.problem = "no state of charge";
+    }
+    if (!d.fresh) {
+      if (health.state == HealthState::kLost) d.problem = "lost: " + health.last_error;
+      m.all_fresh = false;
+      ++m.stale_count;
+      m.stale += fmt::format("{}{} ({})", m.stale.empty() ? "" : ", ", d.device->id(), d.problem);
+      continue;
+    }
+    ++m.fresh;
+    const Telemetry& g = *d.last_good;
+    switch (d.device->kind()) {
+      case DeviceKind::kMeter:
+        m.grid += g.power.value();
+        m.meter_seen = true;
+        break;
+      case DeviceKind::kPv:
+        m.pv += g.power.value();
+        break;
+      case DeviceKind::kBattery: {
+        m.battery += g.power.value();
+        const double soc = *g.soc_pct;
+        m.soc_sum += soc;
+        ++m.soc_n;
+        // The battery's share of the site's ESS ratings, its own report, and the SoC window.
+        double dis = g.rated_power ? g.rated_power->value()
+                                   : (ess ? ess->discharge_kw.value() / static_cast<double>(batteries) : 0.0);
+        double cha = g.rated_power ? g.rated_power->value()
+                                   : (ess ? ess->charge_kw.value() / static_cast<double>(batteries) : 0.0);
+        if (ess) {
+          dis = std::min(dis, ess->discharge_kw.value() / static_cast<double>(batteries));
+          cha = std::min(cha, ess->charge_kw.value() / static_cast<double>(batteries));
+        }
+        if (g.max_discharge) dis = std::min(dis, g.max_discharge->value());
+        if (g.max_charge) cha = std::min(cha, g.max_charge->value());
+        if (!ess || soc <= ess->soc_min_pct) dis = 0;
+        if (!ess || soc >= ess->soc_max_pct) cha = 0;
+        m.can_discharge[i] = std::isfinite(dis) ? std::max(0.0, dis) : 0.0;
+        m.can_charge[i] = std::isfinite(cha) ? std::max(0.0, cha) : 0.0;
+        break;
+      }
+    }
+  }
+  if (!m.meter_seen && m.all_fresh) {
+    m.all_fresh = false;
+    m.stale = "no grid meter";
+  }
+  return m;
+}
+
+void ControlLoop::UpdateMode(Instant now, const Measured& m, std::vector<AuditRecord>& audit) {
+  LoopMode want = LoopMode::kNormal;
+  std::string why;
+  if (!m.all_fresh) {
+    want = LoopMode::kSafe;
+    why = "telemetry: " + m.stale;
+  } else if (planner_failed_) {
+    want = LoopMode::kLocal;
+    why = "planner failed";
+  } else if (!schedule_ || now - schedule_->made > config_.schedule_horizon) {
+    want = LoopMode::kLocal;
+    why = schedule_ ? fmt::format("schedule from {} is older than its horizon", FormatKst(ToTimestamp(schedule_->made)))
+                    : std::string("no schedule yet");
+  }
+  // Worse at once; better only after recover_after_cycles good cycles in a row.
+  if (static_cast<int>(want) >= static_cast<int>(mode_)) {
+    better_cycles_ = 0;
+    if (want != mode_) {
+      audit.push_back({now, kActor, "mode", "site",
+                       fmt::format("{} -> {}: {}", LoopModeName(mode_), LoopModeName(want), why)});
+    }
+    mode_ = want;
+    reason_ = why;
+    return;
+  }
+  if (++better_cycles_ < config_.recover_after_cycles) return;
+  audit.push_back({now, kActor, "mode", "site",
+                   fmt::format("{} -> {}: {}", LoopModeName(mode_), LoopModeName(want),
+                               want == LoopMode::kNormal ? std::string("recovered") : "recovered to " + why)});
+  mode_ = want;
+  reason_ = why;
+  better_cycles_ = 0;
+}
+
+SiteImage ControlLoop::LimitImage(Instant now, const Measured& m) const {
+  const Site& site = *site_.site;
+  SiteImage i;
+  i.start = ToTimestamp(now);
+  i.dt = meg::Hours(HoursOf(config_.cycle));
+  // In safe mode nothing is trusted: an unknown load makes the limit stage idle the batteries
+  // and hold PV to what export allows at zero load.
+  const bool trusted = mode_ != LoopMode::kSafe && m.all_fresh;
+  i.load = Kilowatts(trusted ? m.grid + m.pv + m.battery : kNaN);
+  // PV could rise to its rating once a limit is lifted: the export check assumes it does.
+  i.pv_available = Kilowatts(std::max(m.pv, m.pv_rating));
+  i.has_battery = site.ess.has_value() && m.soc_n > 0;
+  double dis = 0, cha = 0;
+  for (size_t k = 0; k < devices_.size(); ++k) {
+    dis += m.can_discharge[k];
+    cha += m.can_charge[k];
+  }
+  i.battery_max_discharge = Kilowatts(dis);
+  i.battery_max_charge = Kilowatts(cha);
+  i.soc_pct = m.soc_n > 0 ? m.soc_sum / m.soc_n : kNaN;
+  i.battery_previous = previous_battery_;
+  if (site.ess && site.ess->ramp_kw_per_min > 0) {
+    i.battery_ramp_step = Kilowatts(site.ess->ramp_kw_per_min * static_cast<double>(config_.cycle.count()) / 60'000.0);
+  }
+  i.contract_power = site.contract_power;
+  i.export_allowed = site.grid.export_allowed;
+  i.export_limit = site.grid.export_limit_kw;
+  return i;
+}
+
+void ControlLoop::MaybePlan(Instant now, const Measured& m) {
+  if (planner_ == nullptr || !m.all_fresh) return;
+  const Timestamp window = demand_.window_start();
+  if (window == planned_window_ && schedule_) return;
+  planned_window_ = window;
+  const DayProfile* day = Profile(now);
+  if (day == nullptr) {
+    planner_failed_ = true;
+    return;
+  }
+  const Site& site = *site_.site;
+  SiteImage image;
+  image.start = window;
+  image.dt = kIntervalHours;
+  // The coming interval's load and PV as measured now (persistence); the real-time guards
+  // correct within the interval.
+  image.load = Kilowatts(m.grid + m.pv + m.battery);
+  image.pv_available = Kilowatts(m.pv);
+  image.has_battery = site.ess.has_value() && m.soc_n > 0;
+  if (image.has_battery) {
+    const EssSpec& e = *site.ess;
+    image.soc_pct = m.soc_sum / m.soc_n;
+    const double stored = e.usable_kwh.value() * image.soc_pct / 100.0;
+    const double above_min = std::max(0.0, stored - e.usable_kwh.value() * e.soc_min_pct / 100.0);
+    const double below_max = std::max(0.0, e.usable_kwh.value() * e.soc_max_pct / 100.0 - stored);
+    image.battery_max_discharge =
+        Kilowatts(std::min(e.discharge_kw.value(), above_min * e.discharge_efficiency_pct / 100.0 / 0.25));
+    image.battery_max_charge =
+        Kilowatts(std::min(e.charge_kw.value(), below_max / (e.charge_efficiency_pct / 100.0) / 0.25));
+    image.battery_discharge_rating = e.discharge_kw;
+    image.battery_deliverable_full = KilowattHours(e.usable_kwh.value() * (e.soc_max_pct - e.soc_min_pct) / 100.0 *
+                                               e.discharge_efficiency_pct / 100.0);
+  }
+  const auto slot = static_cast<size_t>(ToKst(window).minute_of_day / 15);
+  image.band = day->energy_band[slot];
+  image.demand_counts = day->demand_counts[slot];
+  image.contract_power = site.contract_power;
+  image.month_peak = demand_.month_peak();
+  image.ratchet = demand_.ratchet();
+  image.export_allowed = site.grid.export_allowed;
+  image.export_limit = site.grid.export_limit_kw;
+  const Setpoints plan = planner_->Decide(image);
+  const int failures = planner_failures_ ? planner_failures_() : 0;
+  planner_failed_ = failures > planner_failures_seen_;
+  planner_failures_seen_ = failures;
+  if (planner_failed_) return;
+  const double planned_pv = plan.pv_limit.value() >= 0 ? std::min(plan.pv_limit.value(), m.pv) : m.pv;
+  Schedule s{now, plan.battery, plan.pv_limit,
+             Kilowatts(image.load.value() - planned_pv - plan.battery.value()),
+             "planner:" + std::string(planner_->name())};
+  // The planner's schedule is audited like any other; a refused audit keeps the old one.
+  if (!SetSchedule(std::move(s), kActor)) planner_failed_ = true;
+}
+
+CycleRecord ControlLoop::RunCycle(Instant now) {
+  std::vector<AuditRecord> audit;
+  Measured m = ReadDevices(now);
+  const DayProfile* day = Profile(now);
+  const Timestamp window_start = ToTimestamp(now) - ToTimestamp(now).time_since_epoch() % std::chrono::seconds(kInterval);
+  const bool counts = day != nullptr && day->demand_counts[static_cast<size_t>(ToKst(window_start).minute_of_day / 15)];
+  demand_.Add(now, Kilowatts(m.meter_seen && m.all_fresh ? m.grid : kNaN), counts);
+  MaybePlan(now, m);
+  UpdateMode(now, m, audit);
+
+  CycleRecord rec;
+  rec.time = now;
+  rec.mode = mode_;
+  rec.reason = reason_;
+  const bool known = m.all_fresh;
+  rec.grid = Kilowatts(known ? m.grid : kNaN);
+  rec.pv = Kilowatts(known ? m.pv : kNaN);
+  rec.battery = Kilowatts(known ? m.battery : kNaN);
+  rec.load = Kilowatts(known ? m.grid + m.pv + m.battery : kNaN);
+  rec.soc_pct = m.soc_n > 0 ? m.soc_sum / m.soc_n : kNaN;
+  rec.window_average = demand_.window_average();
+  rec.month_peak = demand_.month_peak();
+  rec.devices_fresh = m.fresh;
+  rec.devices_stale = m.stale_count;
+
+  // Controllers, in priority order, each refining the wish.
+  Setpoints wish{Kilowatts(0), Kilowatts(-1)};
+  if (mode_ == LoopMode::kNormal && schedule_) wish = {schedule_->battery, schedule_->pv_limit};  // schedule follower
+  if (override_ && now >= override_until_) override_.reset();
+  if (mode_ != LoopMode::kSafe && override_) wish.battery = *override_;                       // manual override
+  const SiteImage image = LimitImage(now, m);
+  if (mode_ != LoopMode::kSafe) {
+    const double load = image.load.value();
+    const double pv_now = m.pv;
+    // Peak guard: hold the running 15-minute average under the target, the way the meter
+    // measures it: the rest of the window may import at most what keeps the window's energy
+    // within target x 15 min.
+    if (counts) {
+      double target = std::max({config_.demand_target.value(), demand_.month_peak().value(), demand_.ratchet().value()});
+      if (mode_ == LoopMode::kNormal && schedule_) target = std::max(target, schedule_->planned_grid.value());
+      if (target > 0) {
+        target *= 1.0 - config_.peak_guard_margin_pct / 100.0;
+        const double left_h = std::max(HoursOf(config_.cycle), 0.25 - HoursOf(demand_.window_elapsed()));
+        const double allowed = (target * 0.25 - demand_.window_energy().value()) / left_h;
+        wish.battery = Kilowatts(std::max(wish.battery.value(), load - pv_now - allowed));
+        rec.demand_target = Kilowatts(target);
+      }
+    }
+    // Export limiter: curtail PV before the meter shows more export than allowed.
+    const double min_grid = image.export_allowed ? -std::max(0.0, image.export_limit.value()) : 0.0;
+    const double grid_after = load - pv_now - wish.battery.value();
+    if (grid_after < min_grid) {
+      const double limit = std::max(0.0, pv_now - (min_grid - grid_after));
+      wish.pv_limit = Kilowatts(wish.pv_limit.value() >= 0 ? std::min(wish.pv_limit.value(), limit) : limit);
+    }
+  }
+  // The one limit stage.
+  const LimitedSetpoints done = ApplySafetyLimits(image, wish);
+  rec.battery_command = done.battery;
+  rec.clamped = done.clamped;
+  const bool pv_limited = done.pv_used.value() < image.pv_available.value() - 1e-9;
+  rec.pv_limit_command = Kilowatts(pv_limited ? done.pv_used.value() : -1.0);
+
+  // Dispatch to devices: batteries in proportion to what each can do in that direction, PV
+  // limits in proportion to the inverters' share of the PV now (equal when it is all zero).
+  std::vector<std::optional<Command>> commands(devices_.size());
+  double cap_total = 0;
+  const bool discharging = done.battery.value() > 0;
+  for (size_t k = 0; k < devices_.size(); ++k) cap_total += discharging ? m.can_discharge[k] : m.can_charge[k];
+  size_t pv_count = 0;
+  for (const DeviceState& d : devices_) pv_count += d.device->kind() == DeviceKind::kPv ? 1 : 0;
+  for (size_t k = 0; k < devices_.size(); ++k) {
+    DeviceState& d = devices_[k];
+    if (d.device->kind() == DeviceKind::kBattery) {
+      const double cap = discharging ? m.can_discharge[k] : m.can_charge[k];
+      const double share = cap_total > 0 ? cap / cap_total : 0.0;
+      commands[k] = Command{Kilowatts(d.fresh ? done.battery.value() * share : 0.0), std::nullopt};
+    } else if (d.device->kind() == DeviceKind::kPv) {
+      Command c;
+      if (pv_limited) {
+        const double own = d.last_good ? d.last_good->power.value() : 0.0;
+        const double share = m.pv > 1e-9 ? std::max(0.0, own) / m.pv : 1.0 / static_cast<double>(pv_count);
+        c.pv_limit = Kilowatts(done.pv_used.value() * share);
+      }
+      commands[k] = c;
+    }
+  }
+  // Audit every setpoint that will be sent, then send: a refused audit sends nothing.
+  std::vector<size_t> to_send;
+  for (size_t k = 0; k < devices_.size(); ++k) {
+    if (!commands[k]) continue;
+    DeviceState& d = devices_[k];
+    const bool due = !d.last_sent || now - d.last_sent_time >= config_.setpoint_refresh ||
+                     !SameCommand(*d.last_sent, *commands[k], config_.deadband_kw);
+    if (!due) continue;
+    to_send.push_back(k);
+    audit.push_back({now, kActor, "setpoint", d.device->id(), CommandDetail(*commands[k], d.device->kind())});
+  }
+  if (!audit.empty() && !audit_.Append(audit)) {
+    rec.audit_failed = true;
+    return rec;  // nothing is sent without its audit record; devices keep their last setpoint
+  }
+  for (size_t k : to_send) {
+    DeviceState& d = devices_[k];
+    if (d.device->Write(*commands[k], now)) {
+      d.last_sent = commands[k];
+      d.last_sent_time = now;
+      ++rec.commands_sent;
+    } else {
+      d.last_sent.reset();  // try again next cycle (and audit that attempt too)
+    }
+  }
+  previous_battery_ = done.battery;
+  return rec;
+}
+
+void ControlLoop::Run(Clock& clock, const std::function<bool(const CycleRecord&)>& keep_going) {
+  Instant next = clock.Now();
+  const AuditRecord start{next, kActor, "start", "site",
+                          fmt::format("cycle_ms={} devices={}", config_.cycle.count(), devices_.size())};
+  (void)audit_.Append({&start, 1});
+  while (true) {
+    const CycleRecord rec = RunCycle(clock.Now());
+    if (!keep_going(rec)) break;
+    next += config_.cycle;
+    // A cycle that overran skips the missed starts rather than bunching them.
+    const Instant now = clock.Now();
+    if (next < now) next = now - (now - next) % config_.cycle + config_.cycle;
+    clock.SleepUntil(next);
+  }
+  const AuditRecord stop{clock.Now(), kActor, "stop", "site", fmt::format("mode={}", LoopModeName(mode_))};
+  (void)audit_.Append({&stop, 1});
+}
+
+}  // namespace meg

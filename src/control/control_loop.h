@@ -1,0 +1,151 @@
+// ControlLoop: the fixed-cycle real-time loop in the style of OpenEMS Edge. Each cycle (1 s by
+// default) it reads every device into a frozen process image, runs the controllers in priority
+// order (schedule follower, manual override, peak guard, export limiter), passes their wish
+// through the one limit stage (control/limits.h: SoC window, power, ramp, contract power, export
+// limit), writes the audit log, and only then sends setpoints. The same 15-minute Controller
+// the year simulation runs (peak-shave, mpc, ...) is the planner: called at each quarter-hour
+// with the measured state, its decision becomes the schedule the follower holds.
+//
+// Fail-safe (docs/control-loop.md), decided every cycle, entered at once, left only after
+// `recover_after_cycles` good cycles in a row; every mode change is audited:
+//   normal  all telemetry fresh, schedule fresh, planner fine.
+//   local   the schedule is older than its horizon or the planner failed: no schedule; the peak
+//           guard and export limiter still act on live measurements.
+//   safe    a device's telemetry is older than `stale_after_cycles` cycles, bad, or the device is
+//           lost: nothing is trusted, so the limit stage sees an unknown load: batteries to 0 kW
+//           (ramped only where ramping toward zero), PV held to what export allows at zero load.
+// Not thread-safe: the loop, its devices and its planner belong to the control thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control/controller.h"
+#include "control/demand_meter.h"
+#include "control/limits.h"
+#include "core/audit.h"
+#include "core/calendar.h"
+#include "core/clock.h"
+#include "core/site.h"
+#include "device/device.h"
+#include "tariff/tariff_book.h"
+#include "tariff/tou.h"
+
+namespace meg {
+
+struct LoopConfig {
+  Millis cycle{1000};
+  int stale_after_cycles = 5;       // telemetry older than this many cycles is stale
+  int recover_after_cycles = 5;     // good cycles in a row before a better mode is resumed
+  Millis schedule_horizon{30 * 60 * 1000};  // a schedule older than this is stale
+  Millis setpoint_refresh{30 * 1000};       // an unchanged setpoint is re-sent this often
+  double deadband_kw = 0.5;         // a setpoint change smaller than this is not sent
+  double peak_guard_margin_pct = 1; // the guard holds the window this far under its target
+  Kilowatts demand_target;          // operator's demand target (0 = month peak, ratchet, plan)
+};
+
+enum class LoopMode { kNormal, kLocal, kSafe };
+std::string_view LoopModeName(LoopMode mode);  // "normal", "local", "safe"
+
+// A schedule entry the follower holds: from the planner, or given from outside (operator,
+// fleet center). pv_limit < 0: no PV limit.
+struct Schedule {
+  Instant made;
+  Kilowatts battery;         // + discharge / - charge, whole site
+  Kilowatts pv_limit{-1.0};
+  Kilowatts planned_grid;    // what the plan expects to import: the peak guard holds at least this
+  std::string source;        // "planner:mpc", "operator:kim"
+};
+
+// What one cycle saw and did (the loop's record; the store keeps these from issue 7 on).
+struct CycleRecord {
+  Instant time;
+  LoopMode mode = LoopMode::kNormal;
+  std::string reason;             // why the mode is not normal ("" when normal)
+  Kilowatts grid, pv, battery, load;  // measured (NaN where unknown); load = grid + pv + battery
+  double soc_pct = 0;             // mean over fresh batteries (NaN if none)
+  Kilowatts window_average;       // running 15-minute demand
+  Kilowatts demand_target;        // what the peak guard held (0 when the window does not count)
+  Kilowatts month_peak;
+  Kilowatts battery_command;      // after the limit stage, whole site
+  Kilowatts pv_limit_command;     // < 0: none
+  bool clamped = false;           // the limit stage changed the wish
+  int commands_sent = 0;
+  int devices_fresh = 0;
+  int devices_stale = 0;
+  bool audit_failed = false;      // the audit log refused: nothing was sent this cycle
+};
+
+struct LoopSite {
+  const Site* site = nullptr;
+  const TariffBook* book = nullptr;
+  const HolidayCalendar* calendar = nullptr;
+  TariffId tariff;
+};
+
+class ControlLoop {
+ public:
+  // Everything referenced must outlive the loop. REQUIRES: site, book, calendar set.
+  ControlLoop(LoopSite site, std::vector<Device*> devices, AuditLog& audit, LoopConfig config);
+
+  // The 15-minute planner, called at each quarter-hour with the measured state; `failures`,
+  // when given, counts the planner's failures so far (a rise means "planner failed").
+  void SetPlanner(Controller* planner, std::function<int()> failures = {});
+  // A schedule from outside the loop. Audited under `actor` first; refused if the audit fails.
+  Status SetSchedule(Schedule schedule, const std::string& actor);
+  // Manual override of the whole site's battery power until `until` (nullopt clears it). The
+  // limit stage still applies, and the peak guard may still add discharge. Audited first.
+  Status SetManualOverride(std::optional<Kilowatts> battery, Instant until, const std::string& actor);
+
+  // One cycle at `now`.
+  CycleRecord RunCycle(Instant now);
+  // Cycles on `clock` every config.cycle until `keep_going` returns false; each record is handed
+  // to it. Audits "start" and "stop".
+  void Run(Clock& clock, const std::function<bool(const CycleRecord&)>& keep_going);
+
+  LoopMode mode() const { return mode_; }
+  const DemandMeter& demand() const { return demand_; }
+  const std::optional<Schedule>& schedule() const { return schedule_; }
+
+ private:
+  struct DeviceState {
+    Device* device = nullptr;
+    std::optional<Telemetry> last_good;
+    std::string problem;   // why it is not fresh, for the mode reason
+    bool fresh = false;
+    std::optional<Command> last_sent;
+    Instant last_sent_time{};
+  };
+  struct Measured;
+
+  Measured ReadDevices(Instant now);
+  void UpdateMode(Instant now, const Measured& m, std::vector<AuditRecord>& audit);
+  void MaybePlan(Instant now, const Measured& m);
+  SiteImage LimitImage(Instant now, const Measured& m) const;
+  const DayProfile* Profile(Instant now);
+  void Audit(std::vector<AuditRecord> records);
+
+  LoopSite site_;
+  std::vector<DeviceState> devices_;
+  AuditLog& audit_;
+  LoopConfig config_;
+  DemandMeter demand_;
+  std::optional<DayProfile> day_;
+  Controller* planner_ = nullptr;
+  std::function<int()> planner_failures_;
+  int planner_failures_seen_ = 0;
+  bool planner_failed_ = false;
+  Timestamp planned_window_{};
+  std::optional<Schedule> schedule_;
+  std::optional<Kilowatts> override_;
+  Instant override_until_{};
+  LoopMode mode_ = LoopMode::kSafe;  // nothing is trusted until the first good cycles
+  std::string reason_ = "starting";
+  int better_cycles_ = 0;
+  Kilowatts previous_battery_;
+};
+
+}  // namespace meg

@@ -1,0 +1,89 @@
+#include "control/demand_meter.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "tariff/bill.h"
+
+namespace meg {
+
+namespace {
+
+Timestamp WindowOf(Instant t) {
+  const Timestamp s = ToTimestamp(t);
+  return s - (s.time_since_epoch() % std::chrono::seconds(kInterval));
+}
+
+Month KstMonth(Timestamp t) {
+  const Date d = ToKst(t).date;
+  return d.year() / d.month();
+}
+
+}  // namespace
+
+void DemandMeter::StartMonth(Month m) {
+  month_ = m;
+  month_peak_ = Kilowatts(0);
+  ratchet_ = Kilowatts(0);
+  for (const auto& [pm, peak] : closed_months_) {
+    const int back = (static_cast<int>(m.year()) - static_cast<int>(pm.year())) * 12 +
+                     static_cast<int>(static_cast<unsigned>(m.month())) -
+                     static_cast<int>(static_cast<unsigned>(pm.month()));
+    if (back >= 1 && back <= 11 && IsDemandMonth(pm)) ratchet_ = Kilowatts(std::max(ratchet_.value(), peak.value()));
+  }
+}
+
+void DemandMeter::SeedHistory(std::vector<std::pair<Month, Kilowatts>> month_peaks, Month current,
+                              Kilowatts month_peak) {
+  closed_months_ = std::move(month_peaks);
+  StartMonth(current);
+  month_peak_ = month_peak;
+}
+
+Kilowatts DemandMeter::window_average() const {
+  const double h = static_cast<double>(window_elapsed().count()) / 3'600'000.0;
+  return h > 0 ? window_energy_ / Hours(h) : Kilowatts(0);
+}
+
+void DemandMeter::CloseWindow() {
+  // KEPCO's demand is the window's energy over the whole 15 minutes.
+  const Kilowatts demand = window_energy_ / kIntervalHours;
+  last_demand_ = demand;
+  if (window_counts_) month_peak_ = Kilowatts(std::max(month_peak_.value(), demand.value()));
+}
+
+void DemandMeter::Add(Instant now, Kilowatts grid, bool counts) {
+  if (!started_) {
+    started_ = true;
+    last_ = now;
+    grid_ = std::isfinite(grid.value()) ? grid : Kilowatts(0);
+    window_start_ = WindowOf(now);
+    window_counts_ = counts;
+    const Month m = KstMonth(window_start_);
+    if (m != month_) StartMonth(m);
+    return;
+  }
+  if (now <= last_) return;
+  while (true) {
+    const Instant window_end = ToInstant(window_start_ + std::chrono::seconds(kInterval));
+    const Instant upto = std::min(now, window_end);
+    window_energy_ += grid_ * Hours(static_cast<double>((upto - last_).count()) / 3'600'000.0);
+    last_ = upto;
+    if (now < window_end) break;
+    CloseWindow();
+    const Month closed = KstMonth(window_start_);
+    window_start_ += std::chrono::seconds(kInterval);
+    window_energy_ = KilowattHours(0);
+    window_counts_ = counts;  // the caller says for the window holding `now`; gaps do not count
+    if (window_start_ != WindowOf(now)) window_counts_ = false;
+    const Month next = KstMonth(window_start_);
+    if (next != closed) {
+      closed_months_.emplace_back(closed, month_peak_);
+      StartMonth(next);
+    }
+  }
+  window_counts_ = counts;
+  if (std::isfinite(grid.value())) grid_ = grid;
+}
+
+}  // namespace meg

@@ -1,0 +1,59 @@
+// DemandMeter: the 15-minute demand as KEPCO's meter measures it: the mean grid power over each
+// fixed quarter-hour window [hh:00, hh:15), ... (supply terms art. 68: 최대수요전력 is the largest
+// 15-minute demand), the running average of the open window, the month's peak over the windows
+// whose demand counts for 요금적용전력, and the ratchet (the largest peak of the demand months
+// among the 11 months before). The live loop feeds it each cycle; it integrates sample-and-hold.
+// Not thread-safe; a value type.
+#pragma once
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/time.h"
+#include "core/units.h"
+
+namespace meg {
+
+class DemandMeter {
+ public:
+  // Grid power `grid` (+ import / - export) from `now` on, until the next call; `counts` says
+  // whether the window holding `now` counts for billing demand. The power given at the previous
+  // call is integrated over [previous, now), split at window boundaries. A `now` before the
+  // previous call is ignored. A non-finite grid is integrated as the previous value (held).
+  void Add(Instant now, Kilowatts grid, bool counts);
+
+  // Closed months' peaks, oldest first, e.g. from the store after a restart or the bills.
+  void SeedHistory(std::vector<std::pair<Month, Kilowatts>> month_peaks, Month current, Kilowatts month_peak);
+
+  Timestamp window_start() const { return window_start_; }
+  // Energy imported in the open window so far (kWh) and the share of it elapsed.
+  KilowattHours window_energy() const { return window_energy_; }
+  Millis window_elapsed() const { return last_ - ToInstant(window_start_); }
+  // Mean grid power over the window so far (0 before any time has passed).
+  Kilowatts window_average() const;
+  bool window_counts() const { return window_counts_; }
+  Kilowatts month_peak() const { return month_peak_; }  // counted windows closed this month
+  Kilowatts ratchet() const { return ratchet_; }
+  // The last closed window's demand, if any.
+  std::optional<Kilowatts> last_demand() const { return last_demand_; }
+
+ private:
+  void CloseWindow();
+  void StartMonth(Month m);
+
+  bool started_ = false;
+  Instant last_{};
+  Kilowatts grid_;
+  Timestamp window_start_{};
+  KilowattHours window_energy_;
+  bool window_counts_ = false;
+  Month month_{};
+  Kilowatts month_peak_;
+  Kilowatts ratchet_;
+  std::optional<Kilowatts> last_demand_;
+  std::vector<std::pair<Month, Kilowatts>> closed_months_;
+};
+
+}  // namespace meg

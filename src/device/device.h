@@ -1,0 +1,74 @@
+// Device: the one driver interface between OpenMEG and equipment (Modbus/SunSpec in
+// device/modbus, MQTT in device/mqtt, the site twin in device/sim). The control loop reads a
+// device's latest telemetry, writes setpoints to it and asks its health; nothing above this
+// layer knows a register or a topic. A Device is used from the control thread only; adapters
+// that own a network thread hand data over internally.
+//
+// Signs (docs/conventions.md): meter power + import / - export at the grid connection; PV power
+// + production; battery power + discharge / - charge. So grid + PV + battery = load.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "core/site.h"
+#include "core/units.h"
+
+namespace meg {
+
+// DeviceKind lives in core/site.h (the site file names each device's kind).
+std::string_view DeviceKindName(DeviceKind kind);  // "meter", "pv", "battery"
+
+// kGood: read and plausible. kBad: read, but a value failed the driver's plausibility check
+// (SoC outside 0..100, a SunSpec "not implemented" value where one is required, a power far
+// beyond the rating): the control loop treats it like a missing reading.
+enum class Quality { kGood, kBad };
+
+struct Telemetry {
+  Instant time;                 // when the values were measured (read time if the device gives none)
+  Quality quality = Quality::kGood;
+  Kilowatts power;              // AC power, sign by kind (see the file comment)
+  // Battery only.
+  std::optional<double> soc_pct;             // state of charge, 0..100
+  std::optional<Kilowatts> max_charge;       // what the device accepts now (>= 0), if it says
+  std::optional<Kilowatts> max_discharge;    // what the device gives now (>= 0), if it says
+  // PV and battery: nameplate AC power (>= 0), if the device says.
+  std::optional<Kilowatts> rated_power;
+};
+
+// A setpoint for one device. Fields that do not apply to the device's kind are ignored.
+struct Command {
+  std::optional<Kilowatts> battery_power;  // battery: + discharge / - charge
+  std::optional<Kilowatts> pv_limit;       // PV: cap on AC output (>= 0); nullopt = no cap
+};
+
+enum class HealthState {
+  kOk,        // the last exchange succeeded
+  kRetrying,  // the last exchange failed; retrying with backoff
+  kLost,      // no successful exchange for the driver's loss time, or the device said it left
+};
+std::string_view HealthStateName(HealthState state);  // "ok", "retrying", "lost"
+
+struct DeviceHealth {
+  HealthState state = HealthState::kOk;
+  int consecutive_failures = 0;
+  std::string last_error;  // empty when state is kOk
+};
+
+class Device {
+ public:
+  virtual ~Device() = default;
+  virtual const std::string& id() const = 0;
+  virtual DeviceKind kind() const = 0;
+  // The device's latest telemetry as of `now`. An error (timeout, refused, bad payload, no
+  // data yet) names the device and the cause; the loop then treats the device as unread.
+  virtual Result<Telemetry> Read(Instant now) = 0;
+  // Sends `command`. Success means the device (or the broker, for MQTT QoS 1) accepted it.
+  virtual Status Write(const Command& command, Instant now) = 0;
+  virtual DeviceHealth Health() const = 0;
+};
+
+}  // namespace meg

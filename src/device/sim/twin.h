@@ -1,0 +1,62 @@
+// SiteTwin: the site twin (real 15-minute load and PV from the simulation inputs, the Battery
+// model) seen as devices, so the live control loop, the demo and the tests run without
+// hardware. Time is whatever the caller's clock says: run it 60x faster than the wall and the
+// twin follows (accelerated real time). A meter, `pv_inverters` PV inverters sharing the PV
+// series equally and `batteries` batteries sharing the ESS spec equally.
+// Not thread-safe: the twin and its devices belong to the control thread. The twin must outlive
+// the devices it makes.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/series.h"
+#include "core/site.h"
+#include "device/device.h"
+#include "device/sim/battery.h"
+
+namespace meg {
+
+class SiteTwin {
+ public:
+  // `load` (+ consumption) and `pv` (+ available AC production) on the same 15-minute grid;
+  // `pv` may be empty (no PV). REQUIRES: ess validated when present; batteries >= 1 when ess is
+  // present; pv_inverters >= 1 when pv is not empty.
+  SiteTwin(PowerSeries load, PowerSeries pv, std::optional<EssSpec> ess, int batteries, int pv_inverters,
+           Instant start);
+
+  // Devices "twin-meter", "twin-pv-1".., "twin-ess-1".. in that order.
+  std::vector<std::unique_ptr<Device>> MakeDevices();
+
+  // Moves the physics on to `now` (batteries hold their setpoints, PV follows the series under
+  // its limits). Times before the last are ignored. Fails outside the series.
+  Status AdvanceTo(Instant now);
+
+  // What the twin is doing now (for tests and the demo).
+  Kilowatts load() const { return load_now_; }
+  Kilowatts grid() const;
+  Kilowatts pv_output() const;
+  Kilowatts battery_output() const;
+  double soc_pct(size_t battery) const { return batteries_[battery].soc_pct(); }
+  size_t battery_count() const { return batteries_.size(); }
+
+ private:
+  friend class TwinDevice;
+  Kilowatts SeriesAt(const PowerSeries& s, Instant t, bool* ok) const;
+
+  PowerSeries load_;
+  PowerSeries pv_;
+  Instant now_;
+  Kilowatts load_now_;
+  Kilowatts pv_available_now_;  // whole site
+  std::vector<Battery> batteries_;
+  std::vector<Kilowatts> battery_setpoints_;
+  std::vector<Kilowatts> battery_power_;  // delivered over the last step
+  std::vector<std::optional<Kilowatts>> pv_limits_;
+  std::vector<Kilowatts> pv_power_;
+  Kilowatts battery_rating_;    // each battery's discharge rating
+};
+
+}  // namespace meg

@@ -1,0 +1,356 @@
+#include "control/control_loop.h"
+
+#include <cmath>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "control/rule_controllers.h"
+#include "device/sim/twin.h"
+#include "tariff/tariff_fixture.h"
+
+namespace meg {
+namespace {
+
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+// An audit log in memory; `fail` makes it refuse, like a full disk.
+class MemoryAuditLog final : public AuditLog {
+ public:
+  Status Append(std::span<const AuditRecord> records) override {
+    if (fail) return IoError("audit: disk full (test)");
+    for (const auto& r : records) records_.push_back(r);
+    return Ok{};
+  }
+  std::uint64_t appended() const override { return records_.size(); }
+  std::vector<AuditRecord> records_;
+  bool fail = false;
+};
+
+// Wraps a device to make it vanish, lie, or check that its setpoint was audited before it came.
+class FakeDevice final : public Device {
+ public:
+  FakeDevice(Device& real, const MemoryAuditLog& audit) : real_(real), audit_(audit) {}
+  const std::string& id() const override { return real_.id(); }
+  DeviceKind kind() const override { return real_.kind(); }
+  Result<Telemetry> Read(Instant now) override {
+    auto t = real_.Read(now);
+    if (vanished) return IoError(id() + ": connection refused (test)");
+    if (t && lie_soc) t->soc_pct = 250;
+    if (t && lie_soc) t->quality = Quality::kBad;
+    if (t && lie) *t = *lie;
+    return t;
+  }
+  Status Write(const Command& c, Instant now) override {
+    ++writes;
+    // The audit record of this setpoint must already be there, with this time and device.
+    bool audited = false;
+    for (const auto& r : audit_.records_) audited |= r.action == "setpoint" && r.subject == id() && r.time == now;
+    if (!audited) ++unaudited_writes;
+    last = c;
+    return real_.Write(c, now);
+  }
+  DeviceHealth Health() const override {
+    return vanished ? DeviceHealth{HealthState::kLost, 9, "gone (test)"} : real_.Health();
+  }
+  Device& real_;
+  const MemoryAuditLog& audit_;
+  bool vanished = false;
+  bool lie_soc = false;
+  std::optional<Telemetry> lie;
+  int writes = 0;
+  int unaudited_writes = 0;
+  std::optional<Command> last;
+};
+
+Site TestSite() {
+  Site s;
+  s.name = "loop test";
+  s.tariff = "일반용(을) 고압A 선택II";
+  s.contract_power = Kilowatts(1000);
+  PvArraySpec pv;
+  pv.name = "roof";
+  pv.inverter_kw = Kilowatts(100);
+  s.pv.push_back(pv);
+  EssSpec e;
+  e.usable_kwh = KilowattHours(400);
+  e.charge_kw = Kilowatts(200);
+  e.discharge_kw = Kilowatts(200);
+  e.charge_efficiency_pct = 100;
+  e.discharge_efficiency_pct = 100;
+  e.soc_min_pct = 10;
+  e.soc_max_pct = 90;
+  e.soc_initial_pct = 50;
+  s.ess = e;
+  s.grid.export_allowed = false;
+  return s;
+}
+
+PowerSeries Flat(Timestamp start, int intervals, double kw) {
+  return PowerSeries(start, kInterval, std::vector<std::optional<Kilowatts>>(intervals, Kilowatts(kw)));
+}
+
+// Tuesday 2024-08-13 14:00 KST: a summer 최대부하 slot whose demand counts (선택II).
+const Date kDay = std::chrono::year{2024} / 8 / 13;
+
+struct Rig {
+  explicit Rig(double load_kw = 600, double pv_kw = 50, LoopConfig config = {})
+      : book(testing::LoadShippedBook()),
+        calendar(testing::LoadSharedCalendar()),
+        site(TestSite()),
+        start(ToInstant(FromKst(kDay, 14 * 60))),
+        twin(Flat(FromKst(kDay, 0), 96, load_kw), Flat(FromKst(kDay, 0), 96, pv_kw), site.ess, 1, 1, start) {
+    auto tariff = book.FindTariff(site.tariff);
+    EXPECT_TRUE(tariff.has_value());
+    devices = twin.MakeDevices();
+    for (auto& d : devices) fakes.push_back(std::make_unique<FakeDevice>(*d, audit));
+    std::vector<Device*> ptrs;
+    for (auto& f : fakes) ptrs.push_back(f.get());
+    loop = std::make_unique<ControlLoop>(LoopSite{&site, &book, &calendar, *tariff}, ptrs, audit, config);
+  }
+  // Runs `n` one-second cycles from the current time; returns the last record.
+  CycleRecord Run(int n) {
+    CycleRecord r;
+    for (int i = 0; i < n; ++i) {
+      r = loop->RunCycle(now);
+      records.push_back(r);
+      now += seconds(1);
+    }
+    return r;
+  }
+  FakeDevice& meter() { return *fakes[0]; }
+  FakeDevice& pv() { return *fakes[1]; }
+  FakeDevice& ess() { return *fakes[2]; }
+  int ModeChanges() const {
+    int n = 0;
+    for (const auto& r : audit.records_) n += r.action == "mode";
+    return n;
+  }
+
+  TariffBook book;
+  HolidayCalendar calendar;
+  Site site;
+  Instant start;
+  Instant now = start;
+  SiteTwin twin;
+  MemoryAuditLog audit;
+  std::vector<std::unique_ptr<Device>> devices;
+  std::vector<std::unique_ptr<FakeDevice>> fakes;
+  std::unique_ptr<ControlLoop> loop;
+  std::vector<CycleRecord> records;
+};
+
+TEST(ControlLoopTest, StartsSafeThenFollowsTheSchedule) {
+  Rig rig;
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  const CycleRecord first = rig.Run(1);
+  EXPECT_EQ(first.mode, LoopMode::kSafe);  // nothing trusted before recover_after_cycles good cycles
+  EXPECT_EQ(first.battery_command.value(), 0.0);
+  const CycleRecord r = rig.Run(10);
+  EXPECT_EQ(r.mode, LoopMode::kNormal) << r.reason;
+  EXPECT_DOUBLE_EQ(r.battery_command.value(), 150.0);
+  // The twin did it: load 600 - PV 50 - battery 150 = 400 kW at the meter.
+  EXPECT_NEAR(rig.twin.grid().value(), 400.0, 1e-9);
+  EXPECT_NEAR(r.grid.value(), 400.0, 1e-9);
+  EXPECT_NEAR(r.load.value(), 600.0, 1e-9);
+  EXPECT_EQ(rig.ess().unaudited_writes, 0);
+  // safe -> normal once.
+  EXPECT_EQ(rig.ModeChanges(), 1);
+}
+
+TEST(ControlLoopTest, ScheduleBeyondTheRatingIsClampedByTheLimitStage) {
+  Rig rig;
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(500), Kilowatts(-1), Kilowatts(0), "operator:test"}, "test"));
+  const CycleRecord r = rig.Run(10);
+  EXPECT_DOUBLE_EQ(r.battery_command.value(), 200.0);  // the 200 kW PCS
+  EXPECT_TRUE(r.clamped);
+}
+
+// Load 600, PV 50: without the guard the window imports 550 kW. Target 500 kW, margin 1 %:
+// the guard holds the window at 495 kW, so the battery gives about 55 kW.
+TEST(ControlLoopTest, PeakGuardHoldsTheRunningFifteenMinuteAverage) {
+  LoopConfig config;
+  config.demand_target = Kilowatts(500);
+  Rig rig(600, 50, config);
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(0), Kilowatts(-1), Kilowatts(0), "operator:test"}, "test"));
+  // Run from 14:00:00 through the close of the 14:00 window and into the next.
+  rig.Run(15 * 60 + 2);
+  const auto demand = rig.loop->demand().last_demand();
+  ASSERT_TRUE(demand.has_value());
+  // The first 5 s are safe mode (no battery): 5 s at 550 kW. The guard then catches up.
+  EXPECT_LE(demand->value(), 495.0 + 0.5);
+  EXPECT_GE(demand->value(), 490.0);
+  EXPECT_NEAR(rig.loop->demand().month_peak().value(), demand->value(), 1e-9);
+}
+
+TEST(ControlLoopTest, LostTelemetryGoesSafeWithinBoundAndRecovers) {
+  Rig rig;
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  rig.Run(10);
+  ASSERT_EQ(rig.loop->mode(), LoopMode::kNormal);
+  rig.ess().vanished = true;  // Health() says lost at once
+  const CycleRecord r = rig.Run(1);
+  EXPECT_EQ(r.mode, LoopMode::kSafe);
+  EXPECT_NE(r.reason.find("twin-ess-1"), std::string::npos) << r.reason;
+  EXPECT_EQ(r.battery_command.value(), 0.0);
+  // No export allowed and the load unknown: PV is held to what a zero load absorbs.
+  EXPECT_EQ(r.pv_limit_command.value(), 0.0);
+  EXPECT_EQ(rig.pv().last->pv_limit->value(), 0.0);
+  rig.ess().vanished = false;
+  rig.Run(4);
+  EXPECT_EQ(rig.loop->mode(), LoopMode::kSafe);  // recovery waits for 5 good cycles
+  const CycleRecord back = rig.Run(2);
+  EXPECT_EQ(back.mode, LoopMode::kNormal);
+  EXPECT_DOUBLE_EQ(back.battery_command.value(), 150.0);
+  EXPECT_FALSE(rig.pv().last->pv_limit.has_value());  // the PV limit is lifted again
+}
+
+// A meter that keeps answering with the same reading (its time frozen): the reading ages out
+// once it is more than stale_after_cycles (5) cycles old, so the loop is safe by the 7th cycle
+// after it was taken (ages 0..5 s are fresh, 6 s is stale): a bounded time.
+TEST(ControlLoopTest, StaleTelemetryIsDetectedAfterStaleAfterCycles) {
+  Rig rig;
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(100), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  rig.Run(10);
+  Telemetry frozen = *rig.meter().Read(rig.now);
+  rig.meter().lie = frozen;  // the same reading, its time frozen
+  int cycles = 0;
+  while (rig.loop->mode() != LoopMode::kSafe && cycles < 20) {
+    rig.Run(1);
+    ++cycles;
+  }
+  EXPECT_EQ(rig.loop->mode(), LoopMode::kSafe);
+  EXPECT_EQ(cycles, 7);
+}
+
+TEST(ControlLoopTest, ALyingBatteryIsNotTrusted) {
+  Rig rig;
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  rig.Run(10);
+  rig.ess().lie_soc = true;  // SoC 250 %, flagged bad
+  const CycleRecord r = rig.Run(1);
+  EXPECT_EQ(r.mode, LoopMode::kSafe);
+  EXPECT_EQ(r.battery_command.value(), 0.0);
+}
+
+TEST(ControlLoopTest, ScheduleOlderThanItsHorizonFallsBackToLocalRules) {
+  LoopConfig config;
+  config.schedule_horizon = minutes(2);
+  config.demand_target = Kilowatts(500);
+  Rig rig(600, 50, config);
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(-100), Kilowatts(-1), Kilowatts(0), "operator:test"}, "test"));
+  rig.Run(30);
+  ASSERT_EQ(rig.loop->mode(), LoopMode::kNormal);
+  rig.Run(120);
+  EXPECT_EQ(rig.loop->mode(), LoopMode::kLocal);
+  EXPECT_NE(rig.records.back().reason.find("older than its horizon"), std::string::npos);
+  // The charge the schedule asked for is dropped; the peak guard still holds 495 kW.
+  EXPECT_GT(rig.records.back().battery_command.value(), 0.0);
+  EXPECT_NEAR(rig.records.back().demand_target.value(), 495.0, 1e-9);
+}
+
+TEST(ControlLoopTest, RefusedAuditSendsNothing) {
+  Rig rig;
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  rig.Run(10);
+  const int writes = rig.ess().writes;
+  rig.audit.fail = true;
+  EXPECT_FALSE(rig.loop->SetSchedule({rig.now, Kilowatts(-150), Kilowatts(-1), Kilowatts(0), "operator:test"}, "test"));
+  EXPECT_FALSE(rig.loop->SetManualOverride(Kilowatts(50), rig.now + minutes(5), "test"));
+  const CycleRecord r = rig.Run(40);  // a refresh (30 s) falls due meanwhile
+  EXPECT_TRUE(r.audit_failed);
+  EXPECT_EQ(rig.ess().writes, writes);
+  rig.audit.fail = false;
+  rig.Run(1);
+  EXPECT_EQ(rig.ess().unaudited_writes, 0);
+}
+
+TEST(ControlLoopTest, ManualOverrideHoldsUntilItExpires) {
+  Rig rig;
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  rig.Run(10);
+  ASSERT_TRUE(rig.loop->SetManualOverride(Kilowatts(-80), rig.now + seconds(20), "kim"));
+  EXPECT_DOUBLE_EQ(rig.Run(1).battery_command.value(), -80.0);
+  bool audited = false;
+  for (const auto& a : rig.audit.records_) audited |= a.action == "override" && a.actor == "kim";
+  EXPECT_TRUE(audited);
+  rig.Run(25);
+  EXPECT_DOUBLE_EQ(rig.records.back().battery_command.value(), 150.0);
+}
+
+TEST(ControlLoopTest, PlannerRunsAtEachQuarterHour) {
+  Rig rig;
+  PeakShave planner(PeakShaveConfig{Kilowatts(500), 100});
+  rig.loop->SetPlanner(&planner);
+  rig.Run(10);
+  ASSERT_TRUE(rig.loop->schedule().has_value());
+  EXPECT_EQ(rig.loop->schedule()->source, "planner:peak-shave");
+  EXPECT_EQ(rig.loop->mode(), LoopMode::kNormal);
+  const Instant first = rig.loop->schedule()->made;
+  rig.Run(15 * 60);
+  EXPECT_EQ(rig.loop->schedule()->made, first + minutes(15));
+}
+
+// Property: random lies from every device, random schedules and overrides: no battery command
+// leaves its device's share of the rating, none discharges a battery at or below the SoC floor
+// or charges one at or above the ceiling, no PV limit is negative, and every write was audited.
+TEST(ControlLoopPropertyTest, NoCommandLeavesTheLimitsWhateverDevicesSay) {
+  Rig rig;
+  std::mt19937_64 rng(6);
+  std::uniform_real_distribution<double> u(0, 1);
+  const double lies[] = {std::nan(""), INFINITY, -INFINITY, -1e9, 1e9, -5, 150};
+  const auto pick = [&](double v) { return u(rng) < 0.15 ? lies[static_cast<size_t>(u(rng) * 7) % 7] : v; };
+  for (int n = 0; n < 3000; ++n) {
+    if (u(rng) < 0.02) {
+      (void)rig.loop->SetSchedule({rig.now, Kilowatts(pick(u(rng) * 1200 - 600)), Kilowatts(pick(u(rng) * 200 - 50)),
+                                   Kilowatts(pick(u(rng) * 800)), "fuzz"},
+                                  "fuzz");
+    }
+    if (u(rng) < 0.01) (void)rig.loop->SetManualOverride(Kilowatts(pick(u(rng) * 1200 - 600)), rig.now + seconds(30), "fuzz");
+    for (FakeDevice* f : {&rig.meter(), &rig.pv(), &rig.ess()}) {
+      f->lie.reset();
+      f->vanished = u(rng) < 0.03;
+      if (u(rng) < 0.2) {
+        Telemetry t;
+        t.time = u(rng) < 0.9 ? rig.now : rig.now - seconds(60);
+        t.power = Kilowatts(pick(u(rng) * 800 - 200));
+        if (f->kind() == DeviceKind::kBattery) {
+          t.soc_pct = pick(u(rng) * 100);
+          if (u(rng) < 0.5) t.max_discharge = Kilowatts(pick(u(rng) * 300));
+          if (u(rng) < 0.5) t.max_charge = Kilowatts(pick(u(rng) * 300));
+          if (u(rng) < 0.5) t.rated_power = Kilowatts(pick(u(rng) * 300));
+        }
+        f->lie = t;
+      }
+    }
+    const int writes_before = rig.ess().writes;
+    const CycleRecord r = rig.Run(1);
+    SCOPED_TRACE(n);
+    ASSERT_TRUE(std::isfinite(r.battery_command.value()));
+    ASSERT_LE(r.battery_command.value(), 200.0);
+    ASSERT_GE(r.battery_command.value(), -200.0);
+    if (rig.ess().last && rig.ess().last->battery_power) {
+      const double cmd = rig.ess().last->battery_power->value();
+      ASSERT_TRUE(std::isfinite(cmd));
+      ASSERT_LE(std::abs(cmd), 200.0);
+      // Sent this cycle on this cycle's reading: the SoC window holds.
+      const auto& seen = rig.ess().lie;
+      if (rig.ess().writes > writes_before && seen && seen->soc_pct && std::isfinite(*seen->soc_pct)) {
+        if (*seen->soc_pct <= 10) {
+          ASSERT_LE(cmd, 1e-9);
+        }
+        if (*seen->soc_pct >= 90) {
+          ASSERT_GE(cmd, -1e-9);
+        }
+      }
+    }
+    if (rig.pv().last && rig.pv().last->pv_limit) {
+      ASSERT_GE(rig.pv().last->pv_limit->value(), 0.0);
+    }
+  }
+  EXPECT_EQ(rig.ess().unaudited_writes + rig.pv().unaudited_writes, 0);
+}
+
+}  // namespace
+}  // namespace meg
