@@ -6,6 +6,7 @@
 #include "app/forecast_command.h"
 #include "app/optimize_command.h"
 #include "app/pv_validate_command.h"
+#include "app/run_command.h"
 #include "app/simulate_command.h"
 #include "app/site_command.h"
 
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   meg::AddSimulateCommand(app, &exit_code);
   meg::AddOptimizeCommand(app, &exit_code);
   meg::AddPvValidateCommand(app, &exit_code);
+  meg::AddRunCommand(app, &exit_code);
   meg::AddSiteCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

@@ -66,7 +66,7 @@ void ControlLoop::SetPlanner(Controller* planner, std::function<int()> failures)
   planner_failures_seen_ = planner_failures_ ? planner_failures_() : 0;
 }
 
-Status ControlLoop::SetSchedule(Schedule schedule, const std::string& actor) {
+Status ControlLoop::SetSchedule(ScheduleEntry schedule, const std::string& actor) {
   const AuditRecord r{schedule.made, actor, "schedule", "site",
                       fmt::format("battery_kw={} pv_limit_kw={} source={}", FormatKw(schedule.battery),
                                   schedule.pv_limit.value() < 0 ? "none" : FormatKw(schedule.pv_limit),
@@ -285,7 +285,7 @@ void ControlLoop::MaybePlan(Instant now, const Measured& m) {
   planner_failures_seen_ = failures;
   if (planner_failed_) return;
   const double planned_pv = plan.pv_limit.value() >= 0 ? std::min(plan.pv_limit.value(), m.pv) : m.pv;
-  Schedule s{now, plan.battery, plan.pv_limit,
+  ScheduleEntry s{now, plan.battery, plan.pv_limit,
              Kilowatts(image.load.value() - planned_pv - plan.battery.value()),
              "planner:" + std::string(planner_->name())};
   // The planner's schedule is audited like any other; a refused audit keeps the old one.
@@ -330,10 +330,12 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
     // measures it: the rest of the window may import at most what keeps the window's energy
     // within target x 15 min.
     if (counts) {
-      double target = std::max({config_.demand_target.value(), demand_.month_peak().value(), demand_.ratchet().value()});
+      // A peak already locked in (month peak, ratchet) or set by the operator is held with a
+      // margin; the plan's own import, when higher, is the plan's choice and is held as is.
+      double target = std::max({config_.demand_target.value(), demand_.month_peak().value(), demand_.ratchet().value()}) *
+                      (1.0 - config_.peak_guard_margin_pct / 100.0);
       if (mode_ == LoopMode::kNormal && schedule_) target = std::max(target, schedule_->planned_grid.value());
       if (target > 0) {
-        target *= 1.0 - config_.peak_guard_margin_pct / 100.0;
         const double left_h = std::max(HoursOf(config_.cycle), 0.25 - HoursOf(demand_.window_elapsed()));
         const double allowed = (target * 0.25 - demand_.window_energy().value()) / left_h;
         wish.battery = Kilowatts(std::max(wish.battery.value(), load - pv_now - allowed));
@@ -408,13 +410,16 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   return rec;
 }
 
-void ControlLoop::Run(Clock& clock, const std::function<bool(const CycleRecord&)>& keep_going) {
+void ControlLoop::Run(Clock& clock, const std::function<bool(const CycleRecord&)>& keep_going,
+                      const std::function<std::chrono::nanoseconds()>& stopwatch) {
   Instant next = clock.Now();
   const AuditRecord start{next, kActor, "start", "site",
                           fmt::format("cycle_ms={} devices={}", config_.cycle.count(), devices_.size())};
   (void)audit_.Append({&start, 1});
   while (true) {
-    const CycleRecord rec = RunCycle(clock.Now());
+    const std::chrono::nanoseconds began = stopwatch ? stopwatch() : std::chrono::nanoseconds{0};
+    CycleRecord rec = RunCycle(clock.Now());
+    if (stopwatch) rec.work = stopwatch() - began;
     if (!keep_going(rec)) break;
     next += config_.cycle;
     // A cycle that overran skips the missed starts rather than bunching them.

@@ -52,7 +52,7 @@ std::string_view LoopModeName(LoopMode mode);  // "normal", "local", "safe"
 
 // A schedule entry the follower holds: from the planner, or given from outside (operator,
 // fleet center). pv_limit < 0: no PV limit.
-struct Schedule {
+struct ScheduleEntry {
   Instant made;
   Kilowatts battery;         // + discharge / - charge, whole site
   Kilowatts pv_limit{-1.0};
@@ -77,6 +77,7 @@ struct CycleRecord {
   int devices_fresh = 0;
   int devices_stale = 0;
   bool audit_failed = false;      // the audit log refused: nothing was sent this cycle
+  std::chrono::nanoseconds work{0};  // Run with a stopwatch only: the cycle's work (read, decide, audit, send)
 };
 
 struct LoopSite {
@@ -95,7 +96,7 @@ class ControlLoop {
   // when given, counts the planner's failures so far (a rise means "planner failed").
   void SetPlanner(Controller* planner, std::function<int()> failures = {});
   // A schedule from outside the loop. Audited under `actor` first; refused if the audit fails.
-  Status SetSchedule(Schedule schedule, const std::string& actor);
+  Status SetSchedule(ScheduleEntry schedule, const std::string& actor);
   // Manual override of the whole site's battery power until `until` (nullopt clears it). The
   // limit stage still applies, and the peak guard may still add discharge. Audited first.
   Status SetManualOverride(std::optional<Kilowatts> battery, Instant until, const std::string& actor);
@@ -103,12 +104,15 @@ class ControlLoop {
   // One cycle at `now`.
   CycleRecord RunCycle(Instant now);
   // Cycles on `clock` every config.cycle until `keep_going` returns false; each record is handed
-  // to it. Audits "start" and "stop".
-  void Run(Clock& clock, const std::function<bool(const CycleRecord&)>& keep_going);
+  // to it. A cycle that overruns skips the starts it missed. `stopwatch`, when given, reads a
+  // monotonic clock to time each cycle's work into CycleRecord::work (the app passes the real
+  // one; the loop itself never reads the wall). Audits "start" and "stop".
+  void Run(Clock& clock, const std::function<bool(const CycleRecord&)>& keep_going,
+           const std::function<std::chrono::nanoseconds()>& stopwatch = {});
 
   LoopMode mode() const { return mode_; }
   const DemandMeter& demand() const { return demand_; }
-  const std::optional<Schedule>& schedule() const { return schedule_; }
+  const std::optional<ScheduleEntry>& schedule() const { return schedule_; }
 
  private:
   struct DeviceState {
@@ -139,7 +143,7 @@ class ControlLoop {
   int planner_failures_seen_ = 0;
   bool planner_failed_ = false;
   Timestamp planned_window_{};
-  std::optional<Schedule> schedule_;
+  std::optional<ScheduleEntry> schedule_;
   std::optional<Kilowatts> override_;
   Instant override_until_{};
   LoopMode mode_ = LoopMode::kSafe;  // nothing is trusted until the first good cycles

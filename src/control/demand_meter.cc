@@ -41,15 +41,20 @@ void DemandMeter::SeedHistory(std::vector<std::pair<Month, Kilowatts>> month_pea
 }
 
 Kilowatts DemandMeter::window_average() const {
-  const double h = static_cast<double>(window_elapsed().count()) / 3'600'000.0;
+  const double h = static_cast<double>((last_ - observed_from_).count()) / 3'600'000.0;
   return h > 0 ? window_energy_ / Hours(h) : Kilowatts(0);
+}
+
+KilowattHours DemandMeter::window_energy() const {
+  if (window_complete()) return window_energy_;
+  return window_average() * Hours(static_cast<double>(window_elapsed().count()) / 3'600'000.0);
 }
 
 void DemandMeter::CloseWindow() {
   // KEPCO's demand is the window's energy over the whole 15 minutes.
-  const Kilowatts demand = window_energy_ / kIntervalHours;
+  const Kilowatts demand = window_energy() / kIntervalHours;
   last_demand_ = demand;
-  if (window_counts_) month_peak_ = Kilowatts(std::max(month_peak_.value(), demand.value()));
+  if (window_counts_ && window_complete()) month_peak_ = Kilowatts(std::max(month_peak_.value(), demand.value()));
 }
 
 void DemandMeter::Add(Instant now, Kilowatts grid, bool counts) {
@@ -58,6 +63,7 @@ void DemandMeter::Add(Instant now, Kilowatts grid, bool counts) {
     last_ = now;
     grid_ = std::isfinite(grid.value()) ? grid : Kilowatts(0);
     window_start_ = WindowOf(now);
+    observed_from_ = now;
     window_counts_ = counts;
     const Month m = KstMonth(window_start_);
     if (m != month_) StartMonth(m);
@@ -73,6 +79,7 @@ void DemandMeter::Add(Instant now, Kilowatts grid, bool counts) {
     CloseWindow();
     const Month closed = KstMonth(window_start_);
     window_start_ += std::chrono::seconds(kInterval);
+    observed_from_ = ToInstant(window_start_);
     window_energy_ = KilowattHours(0);
     window_counts_ = counts;  // the caller says for the window holding `now`; gaps do not count
     if (window_start_ != WindowOf(now)) window_counts_ = false;

@@ -28,9 +28,12 @@ class DemandMeter {
   void SeedHistory(std::vector<std::pair<Month, Kilowatts>> month_peaks, Month current, Kilowatts month_peak);
 
   Timestamp window_start() const { return window_start_; }
-  // Energy imported in the open window so far (kWh) and the share of it elapsed.
-  KilowattHours window_energy() const { return window_energy_; }
+  // Energy imported in the open window so far (kWh) and the time of it elapsed. When metering
+  // began inside this window (a start or restart), the unseen start is estimated at the mean
+  // seen since, and such a partial window never sets the month's peak.
+  KilowattHours window_energy() const;
   Millis window_elapsed() const { return last_ - ToInstant(window_start_); }
+  bool window_complete() const { return observed_from_ == ToInstant(window_start_); }
   // Mean grid power over the window so far (0 before any time has passed).
   Kilowatts window_average() const;
   bool window_counts() const { return window_counts_; }
@@ -47,7 +50,8 @@ class DemandMeter {
   Instant last_{};
   Kilowatts grid_;
   Timestamp window_start_{};
-  KilowattHours window_energy_;
+  Instant observed_from_{};     // metering began here in the open window (= its start unless partial)
+  KilowattHours window_energy_;  // observed part
   bool window_counts_ = false;
   Month month_{};
   Kilowatts month_peak_;

@@ -138,7 +138,7 @@ constexpr size_t kColumns = 24;
 double SameTimeMean(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, Timestamp target, Date day,
                     int count, bool same_kind, int max_days, double* temp_mean) {
   const auto step = d.load_kw.step();
-  const DayKind kind = KindOfDay(day, cal);
+  const LoadDayKind kind = KindOfDay(day, cal);
   double sum = 0, temp_sum = 0;
   int n = 0, temp_n = 0;
   for (int k = 1; k <= max_days && n < count; ++k) {
@@ -286,16 +286,16 @@ QuantileForecast SeasonalNaiveForecast(const IntervalSeries<double>& series, Tim
   return f;
 }
 
-DayKind KindOfDay(Date d, const HolidayCalendar& calendar) {
+LoadDayKind KindOfDay(Date d, const HolidayCalendar& calendar) {
   const std::chrono::weekday w{std::chrono::sys_days{d}};
-  if (w == std::chrono::Sunday || calendar.Find(d) != nullptr) return DayKind::kHoliday;
-  if (w == std::chrono::Saturday) return DayKind::kSaturday;
-  return DayKind::kWorkday;
+  if (w == std::chrono::Sunday || calendar.Find(d) != nullptr) return LoadDayKind::kHoliday;
+  if (w == std::chrono::Saturday) return LoadDayKind::kSaturday;
+  return LoadDayKind::kWorkday;
 }
 
 bool IsBridgeDay(Date d, const HolidayCalendar& calendar) {
-  return KindOfDay(d, calendar) == DayKind::kWorkday && KindOfDay(AddDays(d, -1), calendar) != DayKind::kWorkday &&
-         KindOfDay(AddDays(d, 1), calendar) != DayKind::kWorkday;
+  return KindOfDay(d, calendar) == LoadDayKind::kWorkday && KindOfDay(AddDays(d, -1), calendar) != LoadDayKind::kWorkday &&
+         KindOfDay(AddDays(d, 1), calendar) != LoadDayKind::kWorkday;
 }
 
 HorizonBand BandOf(std::chrono::seconds horizon) {

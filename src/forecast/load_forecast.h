@@ -47,8 +47,8 @@ QuantileForecast SeasonalNaiveForecast(const IntervalSeries<double>& series, Tim
                                        size_t steps, std::chrono::seconds season);
 
 // Kind of a KST day for load: a workday, a Saturday, or a Sunday or public holiday.
-enum class DayKind { kWorkday, kSaturday, kHoliday };
-DayKind KindOfDay(Date d, const HolidayCalendar& calendar);
+enum class LoadDayKind { kWorkday, kSaturday, kHoliday };
+LoadDayKind KindOfDay(Date d, const HolidayCalendar& calendar);
 // A 징검다리 day: a workday between two days off (e.g. the Friday after a Thursday holiday).
 bool IsBridgeDay(Date d, const HolidayCalendar& calendar);
 

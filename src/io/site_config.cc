@@ -91,8 +91,21 @@ constexpr std::array kEssKeys = {KeyDef{"usable_kwh", "kwh"},
                                  KeyDef{"degradation_krw_per_kwh", "krw_per_kwh"}};
 constexpr std::array kGridKeys = {KeyDef{"export_allowed", ""},
                                   KeyDef{"export_limit_kw", "kw"}};
-constexpr std::array<std::string_view, 7> kTables = {"site", "tariff", "load", "weather",
-                                                     "pv",   "ess",    "grid"};
+constexpr std::array kDeviceKeys = {
+    KeyDef{"id", ""},           KeyDef{"kind", ""},          KeyDef{"protocol", ""},
+    KeyDef{"host", ""},         KeyDef{"port", ""},          KeyDef{"unit_id", ""},
+    KeyDef{"timeout_ms", "ms"}, KeyDef{"retries", ""},       KeyDef{"backoff_max_ms", "ms"},
+    KeyDef{"lost_after_ms", "ms"}, KeyDef{"sunspec", ""},    KeyDef{"sunspec_base", ""},
+    KeyDef{"power_sign_inverted", ""}, KeyDef{"registers", ""}, KeyDef{"topic_prefix", ""},
+    KeyDef{"keepalive_s", "s"}};
+constexpr std::array kRegisterKeys = {KeyDef{"power_kw", "kw"},         KeyDef{"soc_pct", "pct"},
+                                      KeyDef{"max_charge_kw", "kw"},    KeyDef{"max_discharge_kw", "kw"},
+                                      KeyDef{"rated_kw", "kw"},         KeyDef{"setpoint_kw", "kw"},
+                                      KeyDef{"pv_limit_kw", "kw"}};
+constexpr std::array kRegisterFieldKeys = {KeyDef{"address", ""}, KeyDef{"type", ""}, KeyDef{"scale", ""},
+                                           KeyDef{"input", ""}};
+constexpr std::array<std::string_view, 8> kTables = {"site", "tariff", "load", "weather",
+                                                     "pv",   "ess",    "grid", "device"};
 
 // Levenshtein distance, for "did you mean" on misspelt keys.
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -523,7 +536,7 @@ void ReportUnknownTopLevel(const toml::table& root, Problems& problems) {
   for (const auto& [key, node] : root) {
     const std::string_view name = key.str();
     if (std::find(kTables.begin(), kTables.end(), name) != kTables.end()) continue;
-    std::string hint = "known tables: site, tariff, load, weather, pv, ess, grid";
+    std::string hint = "known tables: site, tariff, load, weather, pv, ess, grid, device";
     for (const auto table : kTables) {
       if (EditDistance(name, table) <= 2) hint = fmt::format("did you mean [{}]?", table);
     }
@@ -556,6 +569,136 @@ void ReadPvArrays(const toml::table& root, Problems& problems, Site& site) {
       }
     }
     site.pv.push_back(std::move(pv));
+  }
+}
+
+// One field of a vendor register map: { address = 100, type = "int16", scale = 0.1, input = true }.
+RegisterField ReadRegisterField(TableReader t) {
+  RegisterField f;
+  if (auto v = t.Integer("address", Need::kRequired, Closed(0, 65535))) f.address = static_cast<int>(*v);
+  static constexpr std::array<std::string_view, 5> kTypes = {"int16", "uint16", "int32", "uint32", "float32"};
+  if (auto v = t.Choice("type", Need::kOptional, kTypes)) {
+    const auto i = std::find(kTypes.begin(), kTypes.end(), *v) - kTypes.begin();
+    f.type = static_cast<RegisterField::Type>(i);
+  }
+  if (auto v = t.Number("scale", Need::kOptional, kAny)) {
+    if (*v == 0) {
+      t.Report("scale", "must not be 0");
+    } else {
+      f.scale = *v;
+    }
+  }
+  if (auto v = t.Bool("input", Need::kOptional)) f.input_register = *v;
+  return f;
+}
+
+void ReadRegisters(const toml::table& table, const std::string& path, Problems& problems, VendorModbusMap& map) {
+  TableReader t(table, path, kRegisterKeys, problems);
+  RegisterField* fields[] = {&map.power_kw, &map.soc_pct, &map.max_charge_kw, &map.max_discharge_kw,
+                             &map.rated_kw, &map.setpoint_kw, &map.pv_limit_kw};
+  static_assert(std::size(fields) == kRegisterKeys.size());
+  for (size_t i = 0; i < kRegisterKeys.size(); ++i) {
+    const std::string_view name = kRegisterKeys[i].name;
+    const toml::node* node = table.get(name);
+    if (node == nullptr) continue;
+    if (!node->is_table()) {
+      t.Report(name, "must be a table like { address = 100, type = \"int16\", scale = 0.1 }");
+      continue;
+    }
+    *fields[i] = ReadRegisterField(
+        TableReader(*node->as_table(), fmt::format("{}.{}", path, name), kRegisterFieldKeys, problems));
+  }
+  for (const RegisterField* w : {&map.setpoint_kw, &map.pv_limit_kw}) {
+    if (w->address >= 0 && w->input_register) problems.Add(t.line(), fmt::format("{}: a setpoint register cannot be an input register (read-only)", path));
+  }
+}
+
+DeviceSpec ReadDevice(const toml::table& table, const std::string& path, Problems& problems) {
+  TableReader t(table, path, kDeviceKeys, problems);
+  DeviceSpec d;
+  if (auto v = t.String("id", Need::kRequired)) d.id = *v;
+  static constexpr std::array<std::string_view, 3> kKinds = {"meter", "pv", "battery"};
+  if (auto v = t.Choice("kind", Need::kRequired, kKinds)) {
+    d.kind = *v == "meter" ? DeviceKind::kMeter : *v == "pv" ? DeviceKind::kPv : DeviceKind::kBattery;
+  }
+  static constexpr std::array<std::string_view, 2> kProtocols = {"modbus-tcp", "mqtt"};
+  if (auto v = t.Choice("protocol", Need::kRequired, kProtocols)) {
+    d.protocol = *v == "mqtt" ? DeviceProtocol::kMqtt : DeviceProtocol::kModbusTcp;
+  }
+  const bool mqtt = d.protocol == DeviceProtocol::kMqtt;
+  std::string host = "127.0.0.1";
+  if (auto v = t.String("host", Need::kRequired)) host = *v;
+  int port = mqtt ? 1883 : 502;
+  if (auto v = t.Integer("port", Need::kOptional, Closed(1, 65535))) port = static_cast<int>(*v);
+  const auto lost = t.Integer("lost_after_ms", Need::kOptional, Closed(100, 3'600'000));
+  const char* modbus_only[] = {"unit_id", "timeout_ms", "retries", "backoff_max_ms", "sunspec", "sunspec_base",
+                               "power_sign_inverted", "registers"};
+  const char* mqtt_only[] = {"topic_prefix", "keepalive_s"};
+  for (const char* k : mqtt ? std::span<const char* const>(modbus_only) : std::span<const char* const>(mqtt_only)) {
+    if (t.Has(k)) t.Report(k, fmt::format("does not apply to protocol \"{}\"", mqtt ? "mqtt" : "modbus-tcp"));
+  }
+  if (mqtt) {
+    d.mqtt.host = host;
+    d.mqtt.port = port;
+    if (auto v = t.String("topic_prefix", Need::kOptional)) d.mqtt.topic_prefix = *v;
+    if (auto v = t.Integer("keepalive_s", Need::kOptional, Closed(5, 3600))) d.mqtt.keepalive_s = static_cast<int>(*v);
+    if (lost) d.mqtt.lost_after_ms = static_cast<int>(*lost);
+    return d;
+  }
+  ModbusSpec& m = d.modbus;
+  m.host = host;
+  m.port = port;
+  if (auto v = t.Integer("unit_id", Need::kOptional, Closed(0, 255))) m.unit_id = static_cast<int>(*v);
+  if (auto v = t.Integer("timeout_ms", Need::kOptional, Closed(10, 60'000))) m.timeout_ms = static_cast<int>(*v);
+  if (auto v = t.Integer("retries", Need::kOptional, Closed(0, 10))) m.retries = static_cast<int>(*v);
+  if (auto v = t.Integer("backoff_max_ms", Need::kOptional, Closed(10, 3'600'000))) m.backoff_max_ms = static_cast<int>(*v);
+  if (lost) m.lost_after_ms = static_cast<int>(*lost);
+  if (auto v = t.Bool("sunspec", Need::kOptional)) m.sunspec = *v;
+  if (auto v = t.Integer("sunspec_base", Need::kOptional, Closed(0, 65535))) m.sunspec_base = static_cast<int>(*v);
+  if (auto v = t.Bool("power_sign_inverted", Need::kOptional)) m.map.power_sign_inverted = *v;
+  const toml::node* regs = table.get("registers");
+  if (regs != nullptr && regs->is_table()) {
+    ReadRegisters(*regs->as_table(), path + ".registers", problems, m.map);
+  } else if (regs != nullptr) {
+    t.Report("registers", "must be a table ([device.registers])");
+  }
+  if (m.sunspec && regs != nullptr) t.Report("registers", "is a vendor map: set sunspec = false to use it");
+  if (!m.sunspec) {
+    if (m.map.power_kw.address < 0) problems.Add(t.line(), fmt::format("{}: sunspec = false needs registers.power_kw", path));
+    if (d.kind == DeviceKind::kBattery && m.map.soc_pct.address < 0) {
+      problems.Add(t.line(), fmt::format("{}: a battery needs registers.soc_pct", path));
+    }
+    if (d.kind == DeviceKind::kBattery && m.map.setpoint_kw.address < 0) {
+      problems.Add(t.line(), fmt::format("{}: a battery needs registers.setpoint_kw to be controlled", path));
+    }
+  }
+  return d;
+}
+
+void ReadDevices(const toml::table& root, Problems& problems, Site& site) {
+  const toml::node* node = root.get("device");
+  if (node == nullptr) return;
+  const toml::array* list = node->as_array();
+  if (list == nullptr || !list->is_array_of_tables()) {
+    problems.Add(node->source().begin.line,
+                 fmt::format("device must be an array of tables ([[device]], one per device), found {}", TypeName(*node)));
+    return;
+  }
+  for (size_t i = 0; i < list->size(); ++i) {
+    const toml::table& table = *list->get(i)->as_table();
+    DeviceSpec d = ReadDevice(table, fmt::format("device[{}]", i), problems);
+    for (const auto& other : site.devices) {
+      if (!d.id.empty() && other.id == d.id) {
+        problems.Add(table.source().begin.line,
+                     fmt::format("device[{}].id = \"{}\" repeats an earlier [[device]] id (ids must differ)", i, d.id));
+      }
+    }
+    site.devices.push_back(std::move(d));
+  }
+  const bool has_meter = std::any_of(site.devices.begin(), site.devices.end(),
+                                     [](const DeviceSpec& d) { return d.kind == DeviceKind::kMeter; });
+  if (!site.devices.empty() && !has_meter) {
+    problems.Add(node->source().begin.line, "[[device]]: a site with devices needs a kind = \"meter\" at the grid connection");
   }
 }
 
@@ -595,6 +738,7 @@ Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const
   if (const auto* t = Table(root, "grid", Need::kOptional, problems)) {
     site.grid = ReadGrid(TableReader(*t, "grid", kGridKeys, problems));
   }
+  ReadDevices(root, problems, site);
   if (!problems.empty()) return problems.ToError(source);
   return site;
 }

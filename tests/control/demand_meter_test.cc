@@ -62,6 +62,25 @@ TEST(DemandMeterTest, MonthRollsOverIntoTheRatchet) {
   EXPECT_EQ(m.month_peak().value(), 0.0);
 }
 
+// Metering that starts at 14:05 sees 10 of the window's 15 minutes: the first 5 are estimated at
+// the mean seen (600 kW for 5 min, 300 kW for 5 min: 450 kW), and the partial window does not
+// set the month's peak.
+TEST(DemandMeterTest, APartialFirstWindowIsEstimatedAndDoesNotSetThePeak) {
+  DemandMeter m;
+  const Instant t0 = At(2024, 8, 13, 14 * 60);
+  m.Add(t0 + minutes(5), Kilowatts(600), true);
+  EXPECT_FALSE(m.window_complete());
+  m.Add(t0 + minutes(10), Kilowatts(300), true);
+  EXPECT_NEAR(m.window_average().value(), 600.0, 1e-9);
+  EXPECT_NEAR(m.window_energy().value(), 600.0 * 10 / 60, 1e-9);  // 5 min seen, 10 min elapsed
+  m.Add(t0 + minutes(15), Kilowatts(500), true);
+  EXPECT_NEAR(m.last_demand()->value(), 450.0, 1e-9);
+  EXPECT_EQ(m.month_peak().value(), 0.0);
+  EXPECT_TRUE(m.window_complete());
+  m.Add(t0 + minutes(30), Kilowatts(0), true);
+  EXPECT_NEAR(m.month_peak().value(), 500.0, 1e-9);
+}
+
 TEST(DemandMeterTest, UnknownGridIsHeldAndTimeNeverRunsBack) {
   DemandMeter m;
   const Instant t0 = At(2024, 8, 13, 14 * 60);

@@ -73,11 +73,11 @@ TEST(SeasonalNaiveTest, TakesTheLatestMeasuredDayAndWeek) {
 
 TEST(DayKindTest, KoreanHolidaysAndBridgeDays) {
   const HolidayCalendar& c = Calendar();
-  EXPECT_EQ(KindOfDay(Ymd(2024, 10, 3), c), DayKind::kHoliday);   // 개천절, a Thursday
-  EXPECT_EQ(KindOfDay(Ymd(2024, 10, 5), c), DayKind::kSaturday);
-  EXPECT_EQ(KindOfDay(Ymd(2024, 10, 6), c), DayKind::kHoliday);   // Sunday
-  EXPECT_EQ(KindOfDay(Ymd(2024, 5, 6), c), DayKind::kHoliday);    // 대체공휴일 for 어린이날 (Sunday 05-05)
-  EXPECT_EQ(KindOfDay(Ymd(2024, 10, 8), c), DayKind::kWorkday);
+  EXPECT_EQ(KindOfDay(Ymd(2024, 10, 3), c), LoadDayKind::kHoliday);   // 개천절, a Thursday
+  EXPECT_EQ(KindOfDay(Ymd(2024, 10, 5), c), LoadDayKind::kSaturday);
+  EXPECT_EQ(KindOfDay(Ymd(2024, 10, 6), c), LoadDayKind::kHoliday);   // Sunday
+  EXPECT_EQ(KindOfDay(Ymd(2024, 5, 6), c), LoadDayKind::kHoliday);    // 대체공휴일 for 어린이날 (Sunday 05-05)
+  EXPECT_EQ(KindOfDay(Ymd(2024, 10, 8), c), LoadDayKind::kWorkday);
   EXPECT_TRUE(IsBridgeDay(Ymd(2024, 10, 4), c));    // Friday between 개천절 and Saturday
   EXPECT_FALSE(IsBridgeDay(Ymd(2024, 10, 8), c));   // Tuesday before 한글날: Monday was a workday
   EXPECT_FALSE(IsBridgeDay(Ymd(2024, 10, 3), c));   // a holiday is not a bridge day

@@ -130,3 +130,97 @@ TEST(SiteConfigTest, ShippedJeonjuHospitalLoads) {
 
 }  // namespace
 }  // namespace meg
+
+namespace meg {
+namespace {
+
+const char* kDevices = R"(
+[[device]]
+id = "meter"
+kind = "meter"
+protocol = "modbus-tcp"
+host = "10.0.0.5"
+unit_id = 3
+
+[[device]]
+id = "ess1"
+kind = "battery"
+protocol = "modbus-tcp"
+host = "10.0.0.6"
+port = 1502
+sunspec = false
+power_sign_inverted = true
+[device.registers]
+power_kw = { address = 100, type = "int32", scale = 0.1, input = true }
+soc_pct = { address = 102, type = "uint16", scale = 0.1 }
+setpoint_kw = { address = 200, type = "int16" }
+
+[[device]]
+id = "pv-east"
+kind = "pv"
+protocol = "mqtt"
+host = "broker.local"
+topic_prefix = "site7/pv-east"
+lost_after_ms = 5000
+)";
+
+TEST(SiteConfigTest, DevicesParseWithDefaultsAndVendorMaps) {
+  auto site = ParseSiteToml(std::string(kGood) + kDevices, "good.toml", Paths());
+  ASSERT_TRUE(site) << site.error().message;
+  ASSERT_EQ(site->devices.size(), 3u);
+  const DeviceSpec& meter = site->devices[0];
+  EXPECT_EQ(meter.kind, DeviceKind::kMeter);
+  EXPECT_EQ(meter.modbus.port, 502);  // the Modbus TCP port by default
+  EXPECT_EQ(meter.modbus.unit_id, 3);
+  EXPECT_TRUE(meter.modbus.sunspec);
+  EXPECT_EQ(meter.modbus.sunspec_base, 40000);
+  const DeviceSpec& ess = site->devices[1];
+  EXPECT_EQ(ess.modbus.port, 1502);
+  EXPECT_FALSE(ess.modbus.sunspec);
+  EXPECT_TRUE(ess.modbus.map.power_sign_inverted);
+  EXPECT_EQ(ess.modbus.map.power_kw.address, 100);
+  EXPECT_EQ(ess.modbus.map.power_kw.type, RegisterField::Type::kInt32);
+  EXPECT_DOUBLE_EQ(ess.modbus.map.power_kw.scale, 0.1);
+  EXPECT_TRUE(ess.modbus.map.power_kw.input_register);
+  EXPECT_EQ(ess.modbus.map.setpoint_kw.address, 200);
+  EXPECT_EQ(ess.modbus.map.rated_kw.address, -1);  // not mapped
+  const DeviceSpec& pv = site->devices[2];
+  EXPECT_EQ(pv.protocol, DeviceProtocol::kMqtt);
+  EXPECT_EQ(pv.mqtt.port, 1883);
+  EXPECT_EQ(pv.mqtt.topic_prefix, "site7/pv-east");
+  EXPECT_EQ(pv.mqtt.lost_after_ms, 5000);
+}
+
+TEST(SiteConfigTest, BadDevicesAreRefusedWithTheReason) {
+  struct Case {
+    const char* what;
+    std::string from, to;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {"unknown kind", "kind = \"meter\"", "kind = \"chiller\"", "device[0].kind = \"chiller\" is not one of"},
+      {"unknown protocol", "protocol = \"mqtt\"", "protocol = \"bacnet\"", "device[2].protocol"},
+      {"port range", "port = 1502", "port = 70000", "device[1].port = 70000 is outside 1..65535"},
+      {"repeated id", "id = \"pv-east\"", "id = \"ess1\"", "repeats an earlier [[device]] id"},
+      {"battery without setpoint", "setpoint_kw = { address = 200, type = \"int16\" }", "",
+       "a battery needs registers.setpoint_kw"},
+      {"bad register type", "type = \"int32\"", "type = \"int64\"", "device[1].registers.power_kw.type"},
+      {"zero scale", "scale = 0.1, input", "scale = 0, input", "must not be 0"},
+      {"modbus key on mqtt", "lost_after_ms = 5000", "unit_id = 4", "does not apply to protocol \"mqtt\""},
+      {"no meter", "kind = \"meter\"", "kind = \"pv\"", "needs a kind = \"meter\""},
+      {"writable input register", "setpoint_kw = { address = 200, type = \"int16\" }",
+       "setpoint_kw = { address = 200, input = true }", "cannot be an input register"},
+  };
+  for (const Case& c : cases) {
+    std::string text = std::string(kGood) + kDevices;
+    const auto at = text.find(c.from);
+    ASSERT_NE(at, std::string::npos) << c.what;
+    text.replace(at, c.from.size(), c.to);
+    auto site = ParseSiteToml(text, "good.toml", Paths());
+    ASSERT_FALSE(site) << c.what;
+    EXPECT_NE(site.error().message.find(c.expect), std::string::npos) << c.what << ":\n" << site.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace meg

@@ -1,0 +1,12 @@
+// `meg run`: the live control loop of one site on the devices of its site file ([[device]]:
+// Modbus TCP/SunSpec, MQTT), or, when the file lists none, on the site twin driven by the
+// site's real load and weather in accelerated time.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace meg {
+
+void AddRunCommand(CLI::App& app, int* exit_code);
+
+}  // namespace meg
