@@ -108,7 +108,7 @@ struct ModbusSpec {
 struct MqttSpec {
   std::string host = "127.0.0.1";  // broker
   int port = 1883;
-  std::string topic_prefix;        // default "openmeg/<site id>/<device id>" (docs/mqtt.md)
+  std::string topic_prefix;        // default "openmeg/<device id>" (docs/mqtt.md)
   int keepalive_s = 10;
   int lost_after_ms = 10000;       // no telemetry for this long: the device is lost
 };

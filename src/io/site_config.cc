@@ -640,7 +640,13 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, Problem
   if (mqtt) {
     d.mqtt.host = host;
     d.mqtt.port = port;
-    if (auto v = t.String("topic_prefix", Need::kOptional)) d.mqtt.topic_prefix = *v;
+    if (auto v = t.String("topic_prefix", Need::kOptional)) {
+      if (v->find_first_of("+#") != std::string::npos || v->front() == '/' || v->back() == '/') {
+        t.Report("topic_prefix", "must be a plain topic: no MQTT wildcards (+, #) and no leading or trailing /");
+      } else {
+        d.mqtt.topic_prefix = *v;
+      }
+    }
     if (auto v = t.Integer("keepalive_s", Need::kOptional, Closed(5, 3600))) d.mqtt.keepalive_s = static_cast<int>(*v);
     if (lost) d.mqtt.lost_after_ms = static_cast<int>(*lost);
     return d;

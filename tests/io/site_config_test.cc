@@ -208,6 +208,7 @@ TEST(SiteConfigTest, BadDevicesAreRefusedWithTheReason) {
       {"zero scale", "scale = 0.1, input", "scale = 0, input", "must not be 0"},
       {"modbus key on mqtt", "lost_after_ms = 5000", "unit_id = 4", "does not apply to protocol \"mqtt\""},
       {"no meter", "kind = \"meter\"", "kind = \"pv\"", "needs a kind = \"meter\""},
+      {"wildcard topic", "topic_prefix = \"site7/pv-east\"", "topic_prefix = \"site7/#\"", "no MQTT wildcards"},
       {"writable input register", "setpoint_kw = { address = 200, type = \"int16\" }",
        "setpoint_kw = { address = 200, input = true }", "cannot be an input register"},
   };

@@ -1,0 +1,363 @@
+// Integration tests of ModbusDevice against a real Modbus TCP server: the pymodbus fixture
+// tests/device/sunspec_server.py, started per test on a free port and killed in teardown. Time
+// for health and backoff is a `now` the test moves by hand; only the server's start-up and the
+// battery's SoC (simulated on the server's clock) are waited for, in bounded loops.
+#include "device/modbus/modbus_device.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace meg {
+namespace {
+
+using ::testing::AnyOf;
+using ::testing::HasSubstr;
+
+constexpr const char* kPython = "/usr/bin/python3";  // Debian's, with python3-pymodbus
+const std::string kServer = std::string(MEG_TEST_SOURCE_DIR) + "/device/sunspec_server.py";
+const Instant kT0{Millis(1'723'449'600'000)};  // 2024-08-12T08:00:00Z
+
+// Values served by the fixture (sunspec_server.py keeps the same numbers).
+constexpr double kWChaMaxKw = 25.0;  // WChaMax 2500 x 10^1 W
+constexpr double kPvRatedKw = 10.0;  // WRtg 10000 W
+constexpr double kMeterKw = 12.34;   // W 1234 x 10^1 W
+// Battery registers: storage model 124 at 40122 (common 40002 + 68, inverter 40070 + 52).
+constexpr int kStorCtlMod = 40127, kOutWRte = 40134;
+
+// A free TCP port on 127.0.0.1: bind port 0 and ask the kernel which it gave.
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  if (fd >= 0) close(fd);
+  return ok ? ntohs(a.sin_port) : -1;
+}
+
+// The fixture server as a child process. The destructor kills it, so a failing test leaves no
+// server behind; PR_SET_PDEATHSIG kills it if the test binary itself dies.
+class FixtureServer {
+ public:
+  FixtureServer() = default;
+  FixtureServer(const FixtureServer&) = delete;
+  FixtureServer& operator=(const FixtureServer&) = delete;
+  ~FixtureServer() { Kill(); }
+
+  // Starts `sunspec_server.py --port port args...` and waits, at most 30 s, for "ready".
+  ::testing::AssertionResult Start(int port, const std::vector<std::string>& args) {
+    Kill();
+    std::vector<std::string> argv_s{kPython, kServer, "--port", std::to_string(port)};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) return ::testing::AssertionFailure() << "pipe2 failed";
+    const pid_t parent = getpid();
+    pid_ = fork();
+    if (pid_ < 0) return ::testing::AssertionFailure() << "fork failed";
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(1);
+      dup2(out[1], STDOUT_FILENO);
+      execv(kPython, argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    out_ = out[0];
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::string seen;
+    while (seen.find("ready\n") == std::string::npos) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return ::testing::AssertionFailure() << "no \"ready\" within 30 s";
+      pollfd p{out_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+      char buf[256];
+      const ssize_t n = read(out_, buf, sizeof buf);
+      if (n <= 0) return ::testing::AssertionFailure() << "the server exited: " << seen;
+      seen.append(buf, static_cast<size_t>(n));
+    }
+    return ::testing::AssertionSuccess();
+  }
+
+  void Kill() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+    if (out_ >= 0) {
+      close(out_);
+      out_ = -1;
+    }
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+};
+
+bool HaveProgram(const char* name) {
+  return std::system((std::string("command -v ") + name + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// Holding registers read by mbpoll, an independent Modbus client: address -> value.
+std::map<int, int> Mbpoll(int port, int address, int count) {
+  const std::string cmd = "mbpoll -m tcp -a 1 -0 -1 -o 2 -p " + std::to_string(port) + " -r " +
+                          std::to_string(address) + " -c " + std::to_string(count) +
+                          " 127.0.0.1 2>&1";
+  std::map<int, int> values;
+  FILE* f = popen(cmd.c_str(), "r");
+  if (f == nullptr) return values;
+  char line[256];
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    int reg = 0, value = 0;
+    if (std::sscanf(line, "[%d]: %d", &reg, &value) == 2) values[reg] = value;
+  }
+  pclose(f);
+  return values;
+}
+
+class ModbusDeviceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (access(kPython, X_OK) != 0) GTEST_SKIP() << kPython << " is missing";
+    port_ = FreePort();
+    ASSERT_GT(port_, 0);
+  }
+
+  ModbusSpec Spec() const {
+    ModbusSpec s;
+    s.host = "127.0.0.1";
+    s.port = port_;
+    s.timeout_ms = 1000;
+    s.retries = 1;
+    s.backoff_max_ms = 4000;
+    s.lost_after_ms = 10000;
+    return s;
+  }
+
+  Telemetry MustRead(ModbusDevice& d, Instant now) {
+    auto t = d.Read(now);
+    EXPECT_TRUE(t) << (t ? "" : t.error().message);
+    return t ? *t : Telemetry{};
+  }
+
+  int port_ = -1;
+  FixtureServer server_;
+};
+
+Command BatteryAt(double kw) {
+  Command c;
+  c.battery_power = Kilowatts(kw);
+  return c;
+}
+
+TEST_F(ModbusDeviceTest, ReadsBattery) {
+  ASSERT_TRUE(server_.Start(port_, {"--kind", "battery", "--soc", "65"}));
+  ModbusDevice ess("ess1", DeviceKind::kBattery, Spec());
+  const Telemetry t = MustRead(ess, kT0);
+  EXPECT_EQ(t.time, kT0);
+  EXPECT_EQ(t.quality, Quality::kGood) << ess.quality_problem();
+  EXPECT_DOUBLE_EQ(t.power.value(), 0.0);  // StorCtl_Mod 0: idle
+  ASSERT_TRUE(t.soc_pct);
+  EXPECT_NEAR(*t.soc_pct, 65.0, 0.01);  // ChaState 6500 x 10^-2
+  EXPECT_DOUBLE_EQ(t.max_charge.value().value(), kWChaMaxKw);
+  EXPECT_DOUBLE_EQ(t.max_discharge.value().value(), kWChaMaxKw);
+  EXPECT_FALSE(t.rated_power);  // no nameplate model in the battery image
+  EXPECT_EQ(ess.Health().state, HealthState::kOk);
+  ASSERT_TRUE(ess.sunspec_identity());
+  EXPECT_EQ(ess.sunspec_identity()->manufacturer, "OpenMEG");
+  EXPECT_EQ(ess.sunspec_identity()->model, "Fixture battery");
+  EXPECT_EQ(ess.sunspec_identity()->serial, "FIX-0001");
+}
+
+TEST_F(ModbusDeviceTest, ReadsPvAndMeter) {
+  ASSERT_TRUE(server_.Start(port_, {"--kind", "pv", "--pv-available-kw", "8"}));
+  ModbusDevice pv("pv1", DeviceKind::kPv, Spec());
+  const Telemetry p = MustRead(pv, kT0);
+  EXPECT_EQ(p.quality, Quality::kGood) << pv.quality_problem();
+  EXPECT_DOUBLE_EQ(p.power.value(), 8.0);  // W 8000 x 10^0 W
+  EXPECT_DOUBLE_EQ(p.rated_power.value().value(), kPvRatedKw);
+
+  FixtureServer meter_server;
+  const int meter_port = FreePort();
+  ASSERT_TRUE(meter_server.Start(meter_port, {"--kind", "meter"}));
+  ModbusSpec spec = Spec();
+  spec.port = meter_port;
+  ModbusDevice meter("grid", DeviceKind::kMeter, spec);
+  const Telemetry m = MustRead(meter, kT0);
+  EXPECT_EQ(m.quality, Quality::kGood);
+  EXPECT_NEAR(m.power.value(), kMeterKw, 1e-9);
+  spec.map.power_sign_inverted = true;  // a meter wired backwards
+  ModbusDevice backwards("grid2", DeviceKind::kMeter, spec);
+  EXPECT_NEAR(MustRead(backwards, kT0).power.value(), -kMeterKw, 1e-9);
+}
+
+TEST_F(ModbusDeviceTest, BatteryFollowsSetpointAndMbpollSeesTheRegisters) {
+  // 3600 simulated seconds per wall second, so that the SoC visibly moves.
+  ASSERT_TRUE(server_.Start(port_, {"--kind", "battery", "--time-scale", "3600"}));
+  ModbusDevice ess("ess1", DeviceKind::kBattery, Spec());
+  Instant now = kT0;
+  const double soc0 = MustRead(ess, now).soc_pct.value_or(-1);
+
+  // +10 kW: OutWRte = 10 / 25 = 40 % -> 4000 (InOutWRte_SF -2), StorCtl_Mod = 2 (DISCHARGE).
+  ASSERT_TRUE(ess.Write(BatteryAt(10), now));
+  EXPECT_NEAR(MustRead(ess, now += Millis(100)).power.value(), 10.0, 1e-9);
+  // Discharging 10 kW out of 50 kWh: the SoC falls (bounded wait on the server's clock).
+  double soc = soc0;
+  for (int i = 0; i < 100 && soc > soc0 - 0.5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    soc = MustRead(ess, now += Millis(100)).soc_pct.value_or(soc0);
+  }
+  EXPECT_LT(soc, soc0 - 0.5);
+
+  // -5 kW: InWRte = 5 / 25 = 20 % -> 2000, StorCtl_Mod = 1 (CHARGE).
+  ASSERT_TRUE(ess.Write(BatteryAt(-5), now));
+  EXPECT_NEAR(MustRead(ess, now += Millis(100)).power.value(), -5.0, 1e-9);
+
+  if (!HaveProgram("mbpoll")) GTEST_SKIP() << "mbpoll is not installed";
+  const auto regs = Mbpoll(port_, kStorCtlMod, kOutWRte + 2 - kStorCtlMod);
+  ASSERT_EQ(regs.count(kStorCtlMod), 1u) << "mbpoll read nothing";
+  EXPECT_EQ(regs.at(kStorCtlMod), 1);      // CHARGE bit
+  EXPECT_EQ(regs.at(kOutWRte), 0);         // OutWRte
+  EXPECT_EQ(regs.at(kOutWRte + 1), 2000);  // InWRte: 20.00 %
+}
+
+TEST_F(ModbusDeviceTest, PvFollowsCap) {
+  ASSERT_TRUE(server_.Start(port_, {"--kind", "pv", "--pv-available-kw", "8"}));
+  ModbusDevice pv("pv1", DeviceKind::kPv, Spec());
+  Command cap;
+  cap.pv_limit = Kilowatts(2.5);  // 25 % of 10 kW -> WMaxLimPct 250 (SF -1), enabled
+  ASSERT_TRUE(pv.Write(cap, kT0));
+  EXPECT_NEAR(MustRead(pv, kT0).power.value(), 2.5, 1e-9);
+  ASSERT_TRUE(pv.Write(Command{}, kT0));  // no cap: WMaxLim_Ena = 0
+  EXPECT_NEAR(MustRead(pv, kT0).power.value(), 8.0, 1e-9);
+}
+
+TEST_F(ModbusDeviceTest, VendorMapOverTheSameRegisters) {
+  ASSERT_TRUE(server_.Start(port_, {"--kind", "battery", "--soc", "40"}));
+  ModbusSpec spec = Spec();
+  spec.sunspec = false;
+  // The fixture's inverter W (40084, int16 in 10 W = 0.01 kW) and ChaState (40130, 0.01 %).
+  spec.map.power_kw = {40084, RegisterField::Type::kInt16, 0.01, false};
+  spec.map.soc_pct = {40130, RegisterField::Type::kUint16, 0.01, false};
+  ModbusDevice ess("ess-vendor", DeviceKind::kBattery, spec);
+  const Telemetry t = MustRead(ess, kT0);
+  EXPECT_EQ(t.quality, Quality::kGood);
+  EXPECT_DOUBLE_EQ(t.power.value(), 0.0);
+  EXPECT_NEAR(t.soc_pct.value_or(-1), 40.0, 0.01);
+  EXPECT_FALSE(ess.sunspec_identity());
+}
+
+TEST_F(ModbusDeviceTest, DeadServerBacksOffGoesLostAndRecovers) {
+  ASSERT_TRUE(server_.Start(port_, {"--kind", "battery"}));
+  ModbusSpec spec = Spec();
+  spec.timeout_ms = 200;
+  spec.retries = 1;
+  spec.backoff_max_ms = 800;
+  spec.lost_after_ms = 1000;
+  ModbusDevice ess("ess1", DeviceKind::kBattery, spec);
+  Instant now = kT0;
+  MustRead(ess, now);
+  ASSERT_EQ(ess.Health().state, HealthState::kOk);
+
+  server_.Kill();
+  // A dead device costs at most (1 + retries) requests of timeout_ms each (plus slack).
+  const auto start = std::chrono::steady_clock::now();
+  auto r = ess.Read(now += Millis(10));
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(r);
+  EXPECT_LT(took, std::chrono::milliseconds(2 * 200 + 500));
+  EXPECT_THAT(r.error().message, HasSubstr("ess1 (127.0.0.1:" + std::to_string(port_) + ")"));
+  EXPECT_THAT(r.error().message, AnyOf(HasSubstr("refused"), HasSubstr("reset"),
+                                       HasSubstr("timed out"), HasSubstr("Broken pipe")));
+  EXPECT_EQ(ess.Health().state, HealthState::kRetrying);
+  EXPECT_EQ(ess.Health().consecutive_failures, 1);
+  EXPECT_EQ(ess.Health().last_error, r.error().message);
+
+  // Within the backoff (200 ms after the failure): an error at once, no new attempt.
+  auto waiting = ess.Read(now += Millis(50));
+  ASSERT_FALSE(waiting);
+  EXPECT_THAT(waiting.error().message, HasSubstr("not retrying for another 150 ms"));
+  EXPECT_EQ(ess.Health().consecutive_failures, 1);
+
+  // After it: a new attempt fails; the backoff doubles to 400 ms.
+  EXPECT_FALSE(ess.Read(now += Millis(150)));  // t0 + 210
+  EXPECT_EQ(ess.Health().consecutive_failures, 2);
+  EXPECT_EQ(ess.Health().state, HealthState::kRetrying);
+  auto doubled = ess.Read(now += Millis(1));
+  ASSERT_FALSE(doubled);
+  EXPECT_THAT(doubled.error().message, HasSubstr("not retrying for another 399 ms"));
+
+  // 1000 ms after the last good exchange (t0): lost, even while backing off.
+  EXPECT_FALSE(ess.Read(now = kT0 + Millis(1000)));
+  EXPECT_EQ(ess.Health().state, HealthState::kLost);
+
+  // The device comes back on the same port: the next attempt after the backoff recovers.
+  ASSERT_TRUE(server_.Start(port_, {"--kind", "battery", "--soc", "30"}));
+  const Telemetry t = MustRead(ess, now += Millis(spec.backoff_max_ms));
+  EXPECT_NEAR(t.soc_pct.value_or(-1), 30.0, 0.01);
+  EXPECT_EQ(ess.Health().state, HealthState::kOk);
+  EXPECT_EQ(ess.Health().consecutive_failures, 0);
+  EXPECT_EQ(ess.Health().last_error, "");
+}
+
+TEST_F(ModbusDeviceTest, GarbageIsBadQualityOrAClearError) {
+  {
+    FixtureServer soc;
+    const int port = FreePort();
+    ASSERT_TRUE(soc.Start(port, {"--kind", "battery", "--garbage", "soc"}));
+    ModbusSpec spec = Spec();
+    spec.port = port;
+    ModbusDevice ess("ess1", DeviceKind::kBattery, spec);
+    const Telemetry t = MustRead(ess, kT0);
+    EXPECT_EQ(t.quality, Quality::kBad);
+    EXPECT_THAT(ess.quality_problem(), HasSubstr("SoC 250.0 % is outside 0..100"));
+    EXPECT_EQ(ess.Health().state, HealthState::kOk);  // the exchange itself was fine
+  }
+  {
+    FixtureServer ni;
+    const int port = FreePort();
+    ASSERT_TRUE(ni.Start(port, {"--kind", "meter", "--garbage", "ni"}));
+    ModbusSpec spec = Spec();
+    spec.port = port;
+    ModbusDevice meter("grid", DeviceKind::kMeter, spec);
+    EXPECT_EQ(MustRead(meter, kT0).quality, Quality::kBad);
+    EXPECT_THAT(meter.quality_problem(), HasSubstr("not implemented"));
+  }
+  ASSERT_TRUE(server_.Start(port_, {"--kind", "pv", "--garbage", "chain"}));
+  ModbusDevice pv("pv1", DeviceKind::kPv, Spec());
+  auto r = pv.Read(kT0);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message, HasSubstr("pv1 (127.0.0.1:"));
+  EXPECT_THAT(r.error().message, HasSubstr("runs past register 65535"));
+  EXPECT_EQ(pv.Health().state, HealthState::kRetrying);
+  Command cap;
+  cap.pv_limit = Kilowatts(1);
+  EXPECT_FALSE(pv.Write(cap, kT0 + Millis(10'000)));  // rediscovers, fails the same way
+}
+
+}  // namespace
+}  // namespace meg

@@ -1,0 +1,669 @@
+// MQTT driver tests: payload decoding as pure functions, then the driver against a real mosquitto
+// broker started on a free port, with mosquitto_pub / mosquitto_sub as the devices. Waits on the
+// network are bounded polls, never fixed sleeps; every child process is killed in TearDown.
+#include "device/mqtt/mqtt_device.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace meg {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+const Instant kT0 = ToInstant(*ParseIso8601("2024-08-12T14:00:00+09:00"));
+
+// ---------------------------------------------------------------------------------------------
+// Payloads
+
+TEST(MqttPayloadTest, DefaultPrefixIsOpenmegSlashId) {
+  MqttSpec spec;
+  EXPECT_EQ(MqttTopicPrefix(spec, "ess1"), "openmeg/ess1");
+  spec.topic_prefix = "site7/bess/";
+  EXPECT_EQ(MqttTopicPrefix(spec, "ess1"), "site7/bess");
+}
+
+TEST(MqttPayloadTest, BatteryTelemetryKeepsUnitsAndSigns) {
+  const auto p = ParseTelemetryPayload(
+      R"({"time":"2024-08-12T14:00:05+09:00","power_kw":-42.5,"soc_pct":63.2,)"
+      R"("max_charge_kw":100,"max_discharge_kw":90.5,"rated_kw":125,"vendor_x":"ignored"})",
+      DeviceKind::kBattery);
+  ASSERT_TRUE(p) << p.error().message;
+  ASSERT_TRUE(p->time);
+  EXPECT_EQ(*p->time, kT0 + seconds{5});
+  const Telemetry& t = p->telemetry;
+  EXPECT_EQ(t.time, kT0 + seconds{5});
+  EXPECT_EQ(t.quality, Quality::kGood);
+  EXPECT_DOUBLE_EQ(t.power.value(), -42.5);  // charging
+  EXPECT_DOUBLE_EQ(*t.soc_pct, 63.2);
+  EXPECT_DOUBLE_EQ(t.max_charge->value(), 100);
+  EXPECT_DOUBLE_EQ(t.max_discharge->value(), 90.5);
+  EXPECT_DOUBLE_EQ(t.rated_power->value(), 125);
+}
+
+TEST(MqttPayloadTest, TsMsAndNoTime) {
+  const auto ms =
+      ParseTelemetryPayload(R"({"ts_ms":1723438805250,"power_kw":12})", DeviceKind::kPv);
+  ASSERT_TRUE(ms) << ms.error().message;
+  EXPECT_EQ(*ms->time, kT0 + milliseconds{5250});
+  const auto none = ParseTelemetryPayload(R"({"power_kw":-3,"soc_pct":50})", DeviceKind::kMeter);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->time);
+  EXPECT_FALSE(none->telemetry.soc_pct);  // battery-only fields are dropped for a meter
+}
+
+TEST(MqttPayloadTest, MalformedPayloadsNameTheProblem) {
+  struct Case {
+    std::string payload;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"", "not JSON"},
+      {"{power_kw: 5}", "not JSON (parse error at line 1, column 2"},
+      {R"({"power_kw":1e400})", "number overflow parsing '1e400'"},
+      {"[1,2]", "an array, expected a JSON object"},
+      {R"({"soc_pct":50})", "\"power_kw\" is missing"},
+      {R"({"power_kw":"5"})", "\"power_kw\" is a string, expected a number (kW, + discharge"},
+      {R"({"power_kw":5,"soc_pct":"high"})", "\"soc_pct\" is a string, expected a number in %"},
+      {R"({"power_kw":5,"time":"2024-08-12T14:00:05"})", "has no UTC offset"},
+      {R"({"power_kw":5,"time":17})", "\"time\" is a number"},
+      {R"({"power_kw":5,"ts_ms":-1})", "\"ts_ms\" is out of range"},
+      {R"({"power_kw":5,"ts_ms":1.5})", "\"ts_ms\" is out of range"},
+      {"{\"power_kw\":5,\"x\":\"\xff\xfe\"}", "not JSON"},
+      {std::string(70 * 1024, ' '), "larger than"},
+  };
+  for (const Case& c : cases) {
+    const auto p = ParseTelemetryPayload(c.payload, DeviceKind::kBattery);
+    ASSERT_FALSE(p) << c.payload;
+    EXPECT_NE(p.error().message.find(c.expected), std::string::npos)
+        << c.payload << " -> " << p.error().message;
+  }
+}
+
+TEST(MqttPayloadTest, ImplausibleValuesAreBadQuality) {
+  for (const char* payload :
+       {R"({"power_kw":5,"soc_pct":100.5})", R"({"power_kw":5,"soc_pct":-1})",
+        R"({"power_kw":5,"max_charge_kw":-2})", R"({"power_kw":5,"rated_kw":-1})"}) {
+    const auto p = ParseTelemetryPayload(payload, DeviceKind::kBattery);
+    ASSERT_TRUE(p) << payload << ": " << p.error().message;
+    EXPECT_EQ(p->telemetry.quality, Quality::kBad) << payload;
+  }
+  const auto edge = ParseTelemetryPayload(R"({"power_kw":0,"soc_pct":100})", DeviceKind::kBattery);
+  ASSERT_TRUE(edge);
+  EXPECT_EQ(edge->telemetry.quality, Quality::kGood);
+}
+
+// Outside bytes: mutations of a valid payload decode or fail, never crash (seeded).
+TEST(MqttPayloadTest, MutatedPayloadsNeverCrash) {
+  const std::string valid =
+      R"({"ts_ms":1723438805250,"power_kw":-42.5,"soc_pct":63.2,"max_charge_kw":100,)"
+      R"("max_discharge_kw":90,"rated_kw":125,"x":[1,{"y":null}]})";
+  std::mt19937 rng(20240812);
+  int decoded = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string p = valid;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const size_t at = rng() % p.size();
+      switch (rng() % 3) {
+        case 0:
+          p[at] = static_cast<char>(rng() % 256);
+          break;
+        case 1:
+          p.erase(at, 1 + rng() % 8);
+          break;
+        default:
+          p.insert(at, 1, "{}[]\",:0e-.9"[rng() % 13]);
+          break;
+      }
+      if (p.empty()) p = "{";
+    }
+    const auto r = ParseTelemetryPayload(p, DeviceKind::kBattery);
+    if (r) {
+      ++decoded;
+      EXPECT_TRUE(r->telemetry.quality == Quality::kBad ||
+                  std::isfinite(r->telemetry.power.value()));
+    } else {
+      EXPECT_FALSE(r.error().message.empty());
+    }
+  }
+  EXPECT_GT(decoded, 0);
+}
+
+TEST(MqttPayloadTest, SetpointCarriesOnlyWhatApplies) {
+  Command c;
+  c.battery_power = Kilowatts{-30};
+  EXPECT_EQ(*SetpointPayload(c, DeviceKind::kBattery, 7, kT0),
+            R"({"seq":7,"time":"2024-08-12T14:00:00+09:00","battery_kw":-30.0})");
+  EXPECT_EQ(*SetpointPayload(c, DeviceKind::kPv, 8, kT0),
+            R"({"seq":8,"time":"2024-08-12T14:00:00+09:00","pv_limit_kw":null})");
+  c.pv_limit = Kilowatts{55.5};
+  EXPECT_EQ(*SetpointPayload(c, DeviceKind::kPv, 9, kT0),
+            R"({"seq":9,"time":"2024-08-12T14:00:00+09:00","pv_limit_kw":55.5})");
+  EXPECT_FALSE(SetpointPayload(c, DeviceKind::kMeter, 1, kT0));
+  EXPECT_FALSE(SetpointPayload(Command{}, DeviceKind::kBattery, 1, kT0));
+}
+
+TEST(MqttConnectionTest, RejectsBadOptions) {
+  MqttConnectionOptions o;
+  o.client_id = "x";
+  o.keepalive_s = 2;
+  EXPECT_FALSE(MqttConnection::Open(o));
+  o.keepalive_s = 10;
+  o.client_id = "a/b";
+  EXPECT_FALSE(MqttConnection::Open(o));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes and the broker
+
+// Polls `done` every 10 ms until it holds or `timeout` passes.
+bool WaitFor(const std::function<bool()>& done, milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(milliseconds{10});
+  }
+  return true;
+}
+
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool Accepts(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Child {
+  pid_t pid = -1;
+  int stdin_fd = -1;  // write end of the child's stdin, when asked for
+};
+
+class MqttBrokerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/openmeg-mqtt-test-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+    port_ = FreePort();
+    ASSERT_GT(port_, 0);
+    StartBroker();
+  }
+
+  void TearDown() override {
+    for (Child& c : children_) Kill(c);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Starts `argv` with stdout and stderr to `out` (a file in the temp dir); with a pipe on its
+  // stdin when `pipe_stdin`.
+  Child& Spawn(std::vector<std::string> argv, const std::string& out, bool pipe_stdin = false) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    int pipe_fds[2] = {-1, -1};
+    if (pipe_stdin && pipe2(pipe_fds, O_CLOEXEC) == 0) {
+      posix_spawn_file_actions_adddup2(&actions, pipe_fds[0], STDIN_FILENO);
+    } else {
+      posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    }
+    const std::string out_path = (dir_ / out).string();
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    std::vector<char*> args;
+    for (std::string& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    Child child;
+    if (posix_spawnp(&child.pid, args[0], &actions, nullptr, args.data(), environ) != 0) {
+      child.pid = -1;
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    if (pipe_fds[0] >= 0) close(pipe_fds[0]);
+    child.stdin_fd = pipe_fds[1];
+    children_.push_back(child);
+    return children_.back();
+  }
+
+  static void Kill(Child& c) {
+    if (c.stdin_fd >= 0) close(c.stdin_fd);
+    c.stdin_fd = -1;
+    if (c.pid <= 0) return;
+    kill(c.pid, SIGKILL);
+    waitpid(c.pid, nullptr, 0);
+    c.pid = -1;
+  }
+
+  // Waits (bounded) for `c` to exit; returns its exit status, or -1 (and kills it) on timeout.
+  static int Wait(Child& c, milliseconds timeout) {
+    int status = 0;
+    const bool exited =
+        WaitFor([&] { return c.pid <= 0 || waitpid(c.pid, &status, WNOHANG) == c.pid; }, timeout);
+    if (!exited) {
+      Kill(c);
+      return -1;
+    }
+    c.pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  void StartBroker() {
+    const fs::path conf = dir_ / "mosquitto.conf";
+    std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\n"
+                        << "persistence false\n";
+    broker_ = static_cast<int>(children_.size());
+    Spawn({"mosquitto", "-c", conf.string()}, "broker.log");
+    ASSERT_GT(children_[broker_].pid, 0) << "cannot start mosquitto";
+    ASSERT_TRUE(WaitFor([&] { return Accepts(port_); }, seconds{10}))
+        << "mosquitto did not listen on " << port_ << ":\n"
+        << ReadFile(dir_ / "broker.log");
+  }
+
+  void KillBroker() { Kill(children_[broker_]); }
+
+  std::vector<std::string> Client(const char* program) const {
+    return {program, "-h", "127.0.0.1", "-p", std::to_string(port_)};
+  }
+
+  // Publishes with mosquitto_pub and waits for it.
+  void Pub(const std::string& topic, const std::string& payload, bool retain = false) {
+    std::vector<std::string> argv = Client("mosquitto_pub");
+    argv.insert(argv.end(), {"-q", "1", "-t", topic, "-m", payload});
+    if (retain) argv.push_back("-r");
+    Child& c = Spawn(argv, "pub.log");
+    ASSERT_EQ(Wait(c, seconds{10}), 0) << "mosquitto_pub failed: " << ReadFile(dir_ / "pub.log");
+  }
+
+  // Subscribes with mosquitto_sub until one message (retained or new) arrives; returns it.
+  std::string SubOne(const std::string& topic) {
+    std::vector<std::string> argv = Client("mosquitto_sub");
+    argv.insert(argv.end(), {"-q", "1", "-C", "1", "-W", "5", "-t", topic});
+    Child& c = Spawn(argv, "sub-one.log");
+    EXPECT_EQ(Wait(c, seconds{10}), 0) << ReadFile(dir_ / "sub-one.log");
+    std::string out = ReadFile(dir_ / "sub-one.log");
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+  }
+
+  std::shared_ptr<MqttConnection> Connect(const std::string& client_id) {
+    MqttConnectionOptions o;
+    o.port = port_;
+    o.keepalive_s = 5;
+    o.client_id = client_id;
+    o.reconnect_max_s = 2;  // keeps the restart test short
+    auto c = MqttConnection::Open(o);
+    EXPECT_TRUE(c) << c.error().message;
+    return c ? *c : nullptr;
+  }
+
+  MqttSpec Spec() const {
+    MqttSpec s;
+    s.port = port_;
+    s.keepalive_s = 5;
+    s.lost_after_ms = 10000;
+    return s;
+  }
+
+  // Reads until the device returns a telemetry with `power_kw` (bounded).
+  static Result<Telemetry> ReadUntil(MqttDevice& d, Instant now, double power_kw) {
+    Result<Telemetry> t = d.Read(now);
+    WaitFor(
+        [&] {
+          t = d.Read(now);
+          return t && t->power.value() == power_kw;
+        },
+        seconds{10});
+    return t;
+  }
+
+  fs::path dir_;
+  int port_ = -1;
+  std::deque<Child> children_;
+  int broker_ = -1;
+};
+
+TEST_F(MqttBrokerTest, ReadsTelemetryPublishedByMosquittoPub) {
+  auto broker = Connect("openmeg-read");
+  ASSERT_TRUE(broker);
+  ASSERT_TRUE(WaitFor([&] { return broker->connected(); }, seconds{10})) << broker->last_error();
+  MqttSpec pv_spec = Spec();
+  pv_spec.topic_prefix = "site1/pv-roof/";
+  MqttDevice ess("ess1", DeviceKind::kBattery, Spec(), broker);
+  MqttDevice pv("pv1", DeviceKind::kPv, pv_spec, broker);
+  MqttDevice meter("meter", DeviceKind::kMeter, Spec(), broker);
+  EXPECT_EQ(pv.topic_prefix(), "site1/pv-roof");
+
+  const auto none = ess.Read(kT0);
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("no telemetry yet on openmeg/ess1/telemetry"),
+            std::string::npos);
+
+  // Subscriptions are made asynchronously: publish until each device has its value.
+  auto publish_until = [&](MqttDevice& d, const std::string& payload, double power) {
+    Result<Telemetry> t = d.Read(kT0);
+    WaitFor(
+        [&] {
+          Pub(d.topic_prefix() + "/telemetry", payload);
+          t = d.Read(kT0 + seconds{1});
+          return t && t->power.value() == power;
+        },
+        seconds{10});
+    return t;
+  };
+  const auto e = publish_until(
+      ess,
+      R"({"time":"2024-08-12T14:00:05+09:00","power_kw":-42.5,"soc_pct":63.2,"max_charge_kw":100,)"
+      R"("max_discharge_kw":90,"rated_kw":125})",
+      -42.5);
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_EQ(e->time, kT0 + seconds{5});
+  EXPECT_EQ(e->quality, Quality::kGood);
+  EXPECT_DOUBLE_EQ(*e->soc_pct, 63.2);
+  EXPECT_DOUBLE_EQ(e->max_charge->value(), 100);
+  EXPECT_DOUBLE_EQ(e->max_discharge->value(), 90);
+  EXPECT_DOUBLE_EQ(e->rated_power->value(), 125);
+
+  const auto p =
+      publish_until(pv, R"({"ts_ms":1723438803000,"power_kw":118.25,"rated_kw":150})", 118.25);
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p->time, kT0 + seconds{3});
+  EXPECT_DOUBLE_EQ(p->rated_power->value(), 150);
+
+  // No time in the payload: stamped with the `now` of the Read that first saw it.
+  const auto m = publish_until(meter, R"({"power_kw":-15})", -15);  // exporting
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->time, kT0 + seconds{1});
+  EXPECT_EQ(meter.Read(kT0 + seconds{9})->time, kT0 + seconds{1});
+
+  // Implausible values are read, marked bad.
+  const auto bad = publish_until(ess, R"({"power_kw":-41,"soc_pct":140})", -41);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->quality, Quality::kBad);
+  EXPECT_EQ(ess.Health().state, HealthState::kOk);
+}
+
+TEST_F(MqttBrokerTest, WriteArrivesAsDocumentedJsonAndIsAcked) {
+  auto broker = Connect("openmeg-write");
+  ASSERT_TRUE(broker);
+  MqttDevice ess("ess1", DeviceKind::kBattery, Spec(), broker);
+  ASSERT_TRUE(WaitFor([&] { return broker->connected(); }, seconds{10})) << broker->last_error();
+
+  // stdbuf: mosquitto_sub's -d lines reach the file at once, so SUBACK can be waited for.
+  std::vector<std::string> argv = Client("mosquitto_sub");
+  argv.insert(argv.begin(), {"stdbuf", "-oL"});
+  argv.insert(argv.end(), {"-q", "1", "-C", "1", "-d", "-t", "openmeg/ess1/setpoint"});
+  Child& sub = Spawn(argv, "setpoint.log");
+  ASSERT_TRUE(
+      WaitFor([&] { return ReadFile(dir_ / "setpoint.log").find("SUBACK") != std::string::npos; },
+              seconds{10}))
+      << ReadFile(dir_ / "setpoint.log");
+
+  Command c;
+  c.battery_power = Kilowatts{-30};  // charge 30 kW
+  c.pv_limit = Kilowatts{10};        // not for a battery: not sent
+  const Status s = ess.Write(c, kT0 + seconds{7});
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(ess.setpoints_sent(), 1);
+  ASSERT_EQ(Wait(sub, seconds{10}), 0) << ReadFile(dir_ / "setpoint.log");
+
+  std::string line;
+  std::istringstream lines(ReadFile(dir_ / "setpoint.log"));
+  while (std::getline(lines, line) && (line.empty() || line[0] != '{')) {
+  }
+  const auto j = nlohmann::json::parse(line, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << ReadFile(dir_ / "setpoint.log");
+  EXPECT_EQ(j["seq"], 1);
+  EXPECT_EQ(j["time"], "2024-08-12T14:00:07+09:00");
+  EXPECT_EQ(j["battery_kw"], -30.0);
+  EXPECT_FALSE(j.contains("pv_limit_kw"));
+  EXPECT_TRUE(WaitFor([&] { return ess.setpoints_acked() == 1; }, seconds{10}));
+
+  // A meter has nothing to set: Ok, nothing sent.
+  MqttDevice meter("meter", DeviceKind::kMeter, Spec(), broker);
+  EXPECT_TRUE(meter.Write(c, kT0));
+  EXPECT_EQ(meter.setpoints_sent(), 0);
+}
+
+TEST_F(MqttBrokerTest, MalformedPayloadIsAClearErrorAndKeepsTheLastValidTelemetry) {
+  auto broker = Connect("openmeg-malformed");
+  ASSERT_TRUE(broker);
+  MqttDevice ess("ess1", DeviceKind::kBattery, Spec(), broker);
+  ASSERT_TRUE(WaitFor([&] { return broker->connected(); }, seconds{10}));
+  const std::string topic = "openmeg/ess1/telemetry";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        Pub(topic, R"({"time":"2024-08-12T14:00:00+09:00","power_kw":20,"soc_pct":55})");
+        return ess.Read(kT0).has_value();
+      },
+      seconds{10}));
+
+  Pub(topic, R"({"time":"2024-08-12T14:00:02+09:00","power_kw":"lots"})");
+  Result<Telemetry> t = ess.Read(kT0 + seconds{2});
+  ASSERT_TRUE(WaitFor([&] { return !(t = ess.Read(kT0 + seconds{2})); }, seconds{10}));
+  EXPECT_EQ(t.error().message,
+            "ess1: openmeg/ess1/telemetry: \"power_kw\" is a string, expected a number (kW, + "
+            "discharge / - charge); the last valid telemetry (2024-08-12T14:00:00+09:00) is kept");
+  EXPECT_EQ(ess.Health().state, HealthState::kRetrying);
+  EXPECT_EQ(ess.Health().consecutive_failures, 1);
+
+  Pub(topic, "\x01\x02 not json");
+  ASSERT_TRUE(WaitFor([&] { return ess.Health().consecutive_failures == 2; }, seconds{10}));
+  const std::string why = ess.Read(kT0 + seconds{3}).error().message;
+  EXPECT_NE(why.find("ess1: openmeg/ess1/telemetry: payload is not JSON (parse error at line 1"),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("): '?? not json'; the last valid"), std::string::npos) << why;
+
+  // The next valid payload is read; the malformed ones never replaced anything.
+  Pub(topic, R"({"time":"2024-08-12T14:00:04+09:00","power_kw":21,"soc_pct":54.9})");
+  t = ReadUntil(ess, kT0 + seconds{4}, 21);
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->time, kT0 + seconds{4});
+  EXPECT_EQ(ess.Health().state, HealthState::kOk);
+  EXPECT_EQ(ess.Health().consecutive_failures, 0);
+}
+
+TEST_F(MqttBrokerTest, LastWillOfflineMakesTheDeviceLost) {
+  auto broker = Connect("openmeg-will");
+  ASSERT_TRUE(broker);
+  MqttDevice ess("ess1", DeviceKind::kBattery, Spec(), broker);
+  ASSERT_TRUE(WaitFor([&] { return broker->connected(); }, seconds{10}));
+  const std::string status = "openmeg/ess1/status";
+  Pub(status, "offline", /*retain=*/true);  // the device has not been seen
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        Pub("openmeg/ess1/telemetry", R"({"power_kw":5})");
+        return ess.Read(kT0).has_value();
+      },
+      seconds{10}));
+  ASSERT_TRUE(WaitFor([&] { return ess.Health().state == HealthState::kLost; }, seconds{10}));
+
+  // The "device": a client that says "online" and leaves "offline" as its last will.
+  std::vector<std::string> argv = Client("mosquitto_pub");
+  argv.insert(argv.end(), {"-k", "5", "-q", "1", "-r", "-l", "-t", status, "--will-topic", status,
+                           "--will-payload", "offline", "--will-qos", "1", "--will-retain"});
+  Child& device = Spawn(argv, "device.log", /*pipe_stdin=*/true);
+  ASSERT_GE(device.stdin_fd, 0);
+  ASSERT_EQ(write(device.stdin_fd, "online\n", 7), 7);
+  ASSERT_TRUE(WaitFor([&] { return ess.Health().state == HealthState::kOk; }, seconds{10}))
+      << ess.Health().last_error << "\n"
+      << ReadFile(dir_ / "device.log");
+
+  Kill(device);  // SIGKILL: no DISCONNECT, the broker publishes the will
+  const auto bound = milliseconds{1500 * 5 + 2000};  // 1.5 x keepalive, and a margin
+  ASSERT_TRUE(WaitFor([&] { return ess.Health().state == HealthState::kLost; }, bound));
+  EXPECT_EQ(ess.Health().last_error,
+            "ess1: openmeg/ess1/status is \"offline\" (the device left the broker)");
+}
+
+TEST_F(MqttBrokerTest, NoTelemetryForLostAfterMakesTheDeviceLost) {
+  auto broker = Connect("openmeg-silent");
+  ASSERT_TRUE(broker);
+  MqttSpec spec = Spec();
+  spec.lost_after_ms = 3000;
+  MqttDevice pv("pv1", DeviceKind::kPv, spec, broker);
+  ASSERT_TRUE(WaitFor([&] { return broker->connected(); }, seconds{10}));
+  EXPECT_FALSE(pv.Read(kT0));
+  EXPECT_EQ(pv.Health().state, HealthState::kOk);  // connected, waiting for its first telemetry
+  EXPECT_FALSE(pv.Read(kT0 + milliseconds{3001}));
+  EXPECT_EQ(pv.Health().state, HealthState::kLost);
+
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        Pub("openmeg/pv1/telemetry", R"({"power_kw":80})");
+        return pv.Read(kT0 + seconds{4}).has_value();
+      },
+      seconds{10}));
+  EXPECT_EQ(pv.Health().state, HealthState::kOk);
+  ASSERT_TRUE(pv.Read(kT0 + seconds{7}));
+  EXPECT_EQ(pv.Health().state, HealthState::kOk);
+  ASSERT_TRUE(pv.Read(kT0 + milliseconds{7001}));  // the old value; its time says how old
+  EXPECT_EQ(pv.Health().state, HealthState::kLost);
+  EXPECT_EQ(pv.Health().last_error,
+            "pv1: no valid telemetry on openmeg/pv1/telemetry for 3001 ms (lost after 3000 ms)");
+}
+
+TEST_F(MqttBrokerTest, BrokerRestartRetriesThenReconnectsAndResubscribes) {
+  auto broker = Connect("openmeg-restart");
+  ASSERT_TRUE(broker);
+  MqttDevice ess("ess1", DeviceKind::kBattery, Spec(), broker);
+  ASSERT_TRUE(WaitFor([&] { return broker->connected(); }, seconds{10}));
+  const std::string topic = "openmeg/ess1/telemetry";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        Pub(topic, R"({"power_kw":10})");
+        return ess.Read(kT0).has_value();
+      },
+      seconds{10}));
+
+  KillBroker();
+  ASSERT_TRUE(WaitFor([&] { return !broker->connected(); }, seconds{10}));
+  ASSERT_TRUE(ess.Read(kT0 + seconds{1}));  // the last telemetry stays, with its time
+  const DeviceHealth down = ess.Health();
+  EXPECT_EQ(down.state, HealthState::kRetrying);
+  EXPECT_NE(down.last_error.find("connection lost"), std::string::npos) << down.last_error;
+  Command c;
+  c.battery_power = Kilowatts{15};
+  const Status w = ess.Write(c, kT0 + seconds{1});
+  ASSERT_FALSE(w);
+  EXPECT_NE(
+      w.error().message.find("ess1: not connected, setpoint to openmeg/ess1/setpoint not sent"),
+      std::string::npos)
+      << w.error().message;
+
+  StartBroker();  // same port
+  ASSERT_TRUE(WaitFor([&] { return broker->connected(); }, seconds{15})) << broker->last_error();
+  Result<Telemetry> t = ess.Read(kT0 + seconds{2});
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        Pub(topic, R"({"power_kw":11})");
+        t = ess.Read(kT0 + seconds{2});
+        return t && t->power.value() == 11;
+      },
+      seconds{10}))
+      << "no telemetry after the reconnect: not resubscribed?";
+  EXPECT_EQ(ess.Health().state, HealthState::kRetrying);  // the last Write failed
+  ASSERT_TRUE(ess.Write(c, kT0 + seconds{2}));
+  EXPECT_EQ(ess.Health().state, HealthState::kOk);
+  EXPECT_TRUE(WaitFor([&] { return ess.setpoints_acked() == 1; }, seconds{10}));
+}
+
+TEST_F(MqttBrokerTest, ControllerStatusIsOnlineThenOfflineOnShutdown) {
+  auto broker = Connect("openmeg-status");
+  ASSERT_TRUE(broker);
+  ASSERT_EQ(broker->status_topic(), "openmeg/controller/openmeg-status/status");
+  ASSERT_TRUE(WaitFor([&] { return broker->connected(); }, seconds{10}));
+  ASSERT_TRUE(WaitFor([&] { return broker->publishes_acked() >= 1; }, seconds{10}));
+  EXPECT_EQ(SubOne(broker->status_topic()), "online");
+  const std::string topic = broker->status_topic();
+  broker.reset();
+  EXPECT_EQ(SubOne(topic), "offline");
+}
+
+TEST_F(MqttBrokerTest, ConnectsWhenTheBrokerComesUpLater) {
+  KillBroker();
+  auto broker = Connect("openmeg-late");
+  ASSERT_TRUE(broker);
+  MqttDevice ess("ess1", DeviceKind::kBattery, Spec(), broker);
+  EXPECT_TRUE(WaitFor([&] { return broker->last_error().find("retrying") != std::string::npos; },
+                      seconds{10}))
+      << broker->last_error();
+  EXPECT_EQ(ess.Health().state, HealthState::kRetrying);
+  Command c;
+  c.battery_power = Kilowatts{5};
+  EXPECT_FALSE(ess.Write(c, kT0));
+  EXPECT_EQ(ess.Health().consecutive_failures, 1);
+
+  StartBroker();
+  ASSERT_TRUE(WaitFor([&] { return broker->connected(); }, seconds{15})) << broker->last_error();
+  const Result<Telemetry> t = [&] {
+    Result<Telemetry> r = ess.Read(kT0);
+    WaitFor(
+        [&] {
+          Pub("openmeg/ess1/telemetry", R"({"power_kw":3})");
+          r = ess.Read(kT0);
+          return r.has_value();
+        },
+        seconds{10});
+    return r;
+  }();
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_TRUE(ess.Write(c, kT0));
+  EXPECT_EQ(ess.Health().state, HealthState::kOk);
+}
+
+}  // namespace
+}  // namespace meg
