@@ -138,9 +138,6 @@ int RunLoop(const RunOptions& o) {
     connections = std::move(made->connections);
   }
 
-  auto audit = FileAuditLog::Open(o.audit);
-  if (!audit) return Fail(audit.error());
-
   ClpCbcSolver solver;
   std::unique_ptr<Controller> planner;
   PlanningController* planning = nullptr;
@@ -167,6 +164,9 @@ int RunLoop(const RunOptions& o) {
   } else {
     return Fail(InvalidInput(fmt::format("--controller {}: known planners are peak-shave, none, mpc-persistence", o.controller)));
   }
+
+  auto audit = FileAuditLog::Open(o.audit);
+  if (!audit) return Fail(audit.error());
 
   LoopConfig config;
   config.cycle = Millis(o.cycle_ms);

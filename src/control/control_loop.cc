@@ -119,15 +119,22 @@ ControlLoop::Measured ControlLoop::ReadDevices(Instant now) {
       d.problem = t.error().message;
     }
     const DeviceHealth health = d.device->Health();
-    d.fresh = d.last_good && now - d.last_good->time <= stale_after && health.state != HealthState::kLost &&
-              (t && t->quality == Quality::kGood);
+    // A failed read leaves the last good reading in use until it is stale_after old (a blip is
+    // ridden through); a device that reports itself lost, or a reading that fails its
+    // plausibility check (a lie), is distrusted at once.
+    const bool lying = t && (t->quality != Quality::kGood || !std::isfinite(t->power.value()));
+    d.fresh = d.last_good && now - d.last_good->time <= stale_after && health.state != HealthState::kLost && !lying;
     if (d.fresh && d.device->kind() == DeviceKind::kBattery &&
         (!d.last_good->soc_pct || !std::isfinite(*d.last_good->soc_pct))) {
       d.fresh = false;
       d.problem = "no state of charge";
     }
     if (!d.fresh) {
-      if (health.state == HealthState::kLost) d.problem = "lost: " + health.last_error;
+      if (health.state == HealthState::kLost) {
+        d.problem = "lost: " + health.last_error;
+      } else if (!lying && d.last_good && now - d.last_good->time > stale_after) {
+        d.problem = fmt::format("telemetry {:.1f} s old", static_cast<double>((now - d.last_good->time).count()) / 1000.0);
+      }
       m.all_fresh = false;
       ++m.stale_count;
       m.stale += fmt::format("{}{} ({})", m.stale.empty() ? "" : ", ", d.device->id(), d.problem);
