@@ -1,10 +1,13 @@
 // `meg run` end to end on the Jeonju hospital's site twin: the loop reaches normal mode, shaves
 // the running 15-minute demand, writes its audit log, and refuses bad options with a reason.
 #include <filesystem>
+#include <fstream>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
 #include "app/meg_runner.h"
+#include "device/peer_process.h"
 
 namespace meg {
 namespace {
@@ -61,6 +64,45 @@ TEST(RunCommandTest, BadOptionsAreRefusedWithTheReason) {
     EXPECT_NE(run.exit_code, 0) << c.args;
     EXPECT_NE(run.out.find(c.expect), std::string::npos) << c.args << "\n" << run.out;
   }
+}
+
+}  // namespace
+}  // namespace meg
+
+namespace meg {
+namespace {
+
+// meg run on real devices from the site file: a SunSpec meter, PV inverter and battery, each
+// served by Debian's pymodbus on loopback; 6 s in real time.
+TEST(RunCommandTest, RealModbusDevicesFromTheSiteFile) {
+  const auto dir = TempDir() / "devices";
+  std::filesystem::create_directories(dir);
+  const int meter = ::meg::testing::FreePort(), pv = ::meg::testing::FreePort(), ess = ::meg::testing::FreePort();
+  auto p1 = ::meg::testing::StartSunSpecServer(dir, meter, "meter");
+  auto p2 = ::meg::testing::StartSunSpecServer(dir, pv, "pv");
+  auto p3 = ::meg::testing::StartSunSpecServer(dir, ess, "battery");
+  ASSERT_TRUE(p1.running() && p2.running() && p3.running());
+  std::string site = Slurp(Site());
+  for (const auto& [id, kind, port] : {std::tuple{"meter", "meter", meter}, {"roof", "pv", pv}, {"ess", "battery", ess}}) {
+    site += "\n[[device]]\nid = \"" + std::string(id) + "\"\nkind = \"" + kind +
+            "\"\nprotocol = \"modbus-tcp\"\nhost = \"127.0.0.1\"\nport = " + std::to_string(port) + "\n";
+  }
+  const auto site_file = dir / "plant.toml";
+  std::ofstream(site_file) << site;
+  const auto audit = dir / "audit.jsonl";
+  std::filesystem::remove(audit);
+  const auto run = Meg("run --site " + site_file.string() + " --for 6s --status-every 1 --audit " + audit.string());
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_EQ(run.out.find("site twin"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("3 devices"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(" normal "), std::string::npos) << run.out;
+  const std::string log = Slurp(audit);
+  EXPECT_NE(log.find(R"("subject":"ess")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"(safe -> normal)"), std::string::npos) << log;
+  // Real devices run in real time only.
+  const auto fast = Meg("run --site " + site_file.string() + " --for 6s --speed 60 --audit " + audit.string());
+  EXPECT_EQ(fast.exit_code, 2);
+  EXPECT_NE(fast.out.find("real time"), std::string::npos) << fast.out;
 }
 
 }  // namespace
