@@ -1,5 +1,6 @@
-// `meg run` end to end on the Jeonju hospital's site twin: the loop reaches normal mode, shaves
-// the running 15-minute demand, writes its audit log, and refuses bad options with a reason.
+// `meg run` end to end: on the Jeonju hospital's site twin and on real Modbus devices listed in a
+// site file, the loop reaches normal mode and writes its audit log; bad options are refused with
+// the reason.
 #include <filesystem>
 #include <fstream>
 #include <tuple>

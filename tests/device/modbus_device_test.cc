@@ -4,16 +4,8 @@
 // battery's SoC (simulated on the server's clock) are waited for, in bounded loops.
 #include "device/modbus/modbus_device.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -24,14 +16,17 @@
 #include <thread>
 #include <vector>
 
+#include "device/peer_process.h"
+
 namespace meg {
 namespace {
 
+using meg::testing::FreePort;
+using meg::testing::PeerProcess;
+using meg::testing::TempDir;
 using ::testing::AnyOf;
 using ::testing::HasSubstr;
 
-constexpr const char* kPython = "/usr/bin/python3";  // Debian's, with python3-pymodbus
-const std::string kServer = std::string(MEG_TEST_SOURCE_DIR) + "/device/sunspec_server.py";
 const Instant kT0{Millis(1'723'449'600'000)};  // 2024-08-12T08:00:00Z
 
 // Values served by the fixture (sunspec_server.py keeps the same numbers).
@@ -40,83 +35,6 @@ constexpr double kPvRatedKw = 10.0;  // WRtg 10000 W
 constexpr double kMeterKw = 12.34;   // W 1234 x 10^1 W
 // Battery registers: storage model 124 at 40122 (common 40002 + 68, inverter 40070 + 52).
 constexpr int kStorCtlMod = 40127, kOutWRte = 40134;
-
-// A free TCP port on 127.0.0.1: bind port 0 and ask the kernel which it gave.
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  const bool ok = fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-  if (fd >= 0) close(fd);
-  return ok ? ntohs(a.sin_port) : -1;
-}
-
-// The fixture server as a child process. The destructor kills it, so a failing test leaves no
-// server behind; PR_SET_PDEATHSIG kills it if the test binary itself dies.
-class FixtureServer {
- public:
-  FixtureServer() = default;
-  FixtureServer(const FixtureServer&) = delete;
-  FixtureServer& operator=(const FixtureServer&) = delete;
-  ~FixtureServer() { Kill(); }
-
-  // Starts `sunspec_server.py --port port args...` and waits, at most 30 s, for "ready".
-  ::testing::AssertionResult Start(int port, const std::vector<std::string>& args) {
-    Kill();
-    std::vector<std::string> argv_s{kPython, kServer, "--port", std::to_string(port)};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) return ::testing::AssertionFailure() << "pipe2 failed";
-    const pid_t parent = getpid();
-    pid_ = fork();
-    if (pid_ < 0) return ::testing::AssertionFailure() << "fork failed";
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(1);
-      dup2(out[1], STDOUT_FILENO);
-      execv(kPython, argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    out_ = out[0];
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    std::string seen;
-    while (seen.find("ready\n") == std::string::npos) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return ::testing::AssertionFailure() << "no \"ready\" within 30 s";
-      pollfd p{out_, POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-      char buf[256];
-      const ssize_t n = read(out_, buf, sizeof buf);
-      if (n <= 0) return ::testing::AssertionFailure() << "the server exited: " << seen;
-      seen.append(buf, static_cast<size_t>(n));
-    }
-    return ::testing::AssertionSuccess();
-  }
-
-  void Kill() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-    if (out_ >= 0) {
-      close(out_);
-      out_ = -1;
-    }
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-};
 
 bool HaveProgram(const char* name) {
   return std::system((std::string("command -v ") + name + " >/dev/null 2>&1").c_str()) == 0;
@@ -142,9 +60,23 @@ std::map<int, int> Mbpoll(int port, int address, int count) {
 class ModbusDeviceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (access(kPython, X_OK) != 0) GTEST_SKIP() << kPython << " is missing";
+    if (access(testing::kSunSpecPython, X_OK) != 0) {
+      GTEST_SKIP() << testing::kSunSpecPython << " is missing";
+    }
+    ASSERT_FALSE(dir_.path().empty());
     port_ = FreePort();
     ASSERT_GT(port_, 0);
+  }
+
+  // Starts the fixture server (`--kind kind args...`) on `port` into `server`, which kills it
+  // when it goes, so a failing test leaves no server behind.
+  ::testing::AssertionResult Serve(PeerProcess& server, int port, const std::string& kind,
+                                   std::vector<std::string> args = {}) {
+    server = testing::StartSunSpecServer(dir_.path(), port, kind, std::move(args));
+    if (server.running()) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure()
+           << "sunspec_server.py did not listen on " << port << ":\n"
+           << testing::ReadFile(testing::SunSpecLog(dir_.path(), port, kind));
   }
 
   ModbusSpec Spec() const {
@@ -164,8 +96,9 @@ class ModbusDeviceTest : public ::testing::Test {
     return t ? *t : Telemetry{};
   }
 
+  TempDir dir_{"openmeg-modbus-test-"};  // before the servers: they die before it goes
   int port_ = -1;
-  FixtureServer server_;
+  PeerProcess server_;
 };
 
 Command BatteryAt(double kw) {
@@ -175,7 +108,7 @@ Command BatteryAt(double kw) {
 }
 
 TEST_F(ModbusDeviceTest, ReadsBattery) {
-  ASSERT_TRUE(server_.Start(port_, {"--kind", "battery", "--soc", "65"}));
+  ASSERT_TRUE(Serve(server_, port_, "battery", {"--soc", "65"}));
   ModbusDevice ess("ess1", DeviceKind::kBattery, Spec());
   const Telemetry t = MustRead(ess, kT0);
   EXPECT_EQ(t.time, kT0);
@@ -194,16 +127,16 @@ TEST_F(ModbusDeviceTest, ReadsBattery) {
 }
 
 TEST_F(ModbusDeviceTest, ReadsPvAndMeter) {
-  ASSERT_TRUE(server_.Start(port_, {"--kind", "pv", "--pv-available-kw", "8"}));
+  ASSERT_TRUE(Serve(server_, port_, "pv", {"--pv-available-kw", "8"}));
   ModbusDevice pv("pv1", DeviceKind::kPv, Spec());
   const Telemetry p = MustRead(pv, kT0);
   EXPECT_EQ(p.quality, Quality::kGood) << pv.quality_problem();
   EXPECT_DOUBLE_EQ(p.power.value(), 8.0);  // W 8000 x 10^0 W
   EXPECT_DOUBLE_EQ(p.rated_power.value().value(), kPvRatedKw);
 
-  FixtureServer meter_server;
+  PeerProcess meter_server;
   const int meter_port = FreePort();
-  ASSERT_TRUE(meter_server.Start(meter_port, {"--kind", "meter"}));
+  ASSERT_TRUE(Serve(meter_server, meter_port, "meter"));
   ModbusSpec spec = Spec();
   spec.port = meter_port;
   ModbusDevice meter("grid", DeviceKind::kMeter, spec);
@@ -217,7 +150,7 @@ TEST_F(ModbusDeviceTest, ReadsPvAndMeter) {
 
 TEST_F(ModbusDeviceTest, BatteryFollowsSetpointAndMbpollSeesTheRegisters) {
   // 3600 simulated seconds per wall second, so that the SoC visibly moves.
-  ASSERT_TRUE(server_.Start(port_, {"--kind", "battery", "--time-scale", "3600"}));
+  ASSERT_TRUE(Serve(server_, port_, "battery", {"--time-scale", "3600"}));
   ModbusDevice ess("ess1", DeviceKind::kBattery, Spec());
   Instant now = kT0;
   const double soc0 = MustRead(ess, now).soc_pct.value_or(-1);
@@ -246,7 +179,7 @@ TEST_F(ModbusDeviceTest, BatteryFollowsSetpointAndMbpollSeesTheRegisters) {
 }
 
 TEST_F(ModbusDeviceTest, PvFollowsCap) {
-  ASSERT_TRUE(server_.Start(port_, {"--kind", "pv", "--pv-available-kw", "8"}));
+  ASSERT_TRUE(Serve(server_, port_, "pv", {"--pv-available-kw", "8"}));
   ModbusDevice pv("pv1", DeviceKind::kPv, Spec());
   Command cap;
   cap.pv_limit = Kilowatts(2.5);  // 25 % of 10 kW -> WMaxLimPct 250 (SF -1), enabled
@@ -257,7 +190,7 @@ TEST_F(ModbusDeviceTest, PvFollowsCap) {
 }
 
 TEST_F(ModbusDeviceTest, VendorMapOverTheSameRegisters) {
-  ASSERT_TRUE(server_.Start(port_, {"--kind", "battery", "--soc", "40"}));
+  ASSERT_TRUE(Serve(server_, port_, "battery", {"--soc", "40"}));
   ModbusSpec spec = Spec();
   spec.sunspec = false;
   // The fixture's inverter W (40084, int16 in 10 W = 0.01 kW) and ChaState (40130, 0.01 %).
@@ -272,7 +205,7 @@ TEST_F(ModbusDeviceTest, VendorMapOverTheSameRegisters) {
 }
 
 TEST_F(ModbusDeviceTest, DeadServerBacksOffGoesLostAndRecovers) {
-  ASSERT_TRUE(server_.Start(port_, {"--kind", "battery"}));
+  ASSERT_TRUE(Serve(server_, port_, "battery"));
   ModbusSpec spec = Spec();
   spec.timeout_ms = 200;
   spec.retries = 1;
@@ -316,7 +249,7 @@ TEST_F(ModbusDeviceTest, DeadServerBacksOffGoesLostAndRecovers) {
   EXPECT_EQ(ess.Health().state, HealthState::kLost);
 
   // The device comes back on the same port: the next attempt after the backoff recovers.
-  ASSERT_TRUE(server_.Start(port_, {"--kind", "battery", "--soc", "30"}));
+  ASSERT_TRUE(Serve(server_, port_, "battery", {"--soc", "30"}));
   const Telemetry t = MustRead(ess, now += Millis(spec.backoff_max_ms));
   EXPECT_NEAR(t.soc_pct.value_or(-1), 30.0, 0.01);
   EXPECT_EQ(ess.Health().state, HealthState::kOk);
@@ -326,9 +259,9 @@ TEST_F(ModbusDeviceTest, DeadServerBacksOffGoesLostAndRecovers) {
 
 TEST_F(ModbusDeviceTest, GarbageIsBadQualityOrAClearError) {
   {
-    FixtureServer soc;
+    PeerProcess soc;
     const int port = FreePort();
-    ASSERT_TRUE(soc.Start(port, {"--kind", "battery", "--garbage", "soc"}));
+    ASSERT_TRUE(Serve(soc, port, "battery", {"--garbage", "soc"}));
     ModbusSpec spec = Spec();
     spec.port = port;
     ModbusDevice ess("ess1", DeviceKind::kBattery, spec);
@@ -338,16 +271,16 @@ TEST_F(ModbusDeviceTest, GarbageIsBadQualityOrAClearError) {
     EXPECT_EQ(ess.Health().state, HealthState::kOk);  // the exchange itself was fine
   }
   {
-    FixtureServer ni;
+    PeerProcess ni;
     const int port = FreePort();
-    ASSERT_TRUE(ni.Start(port, {"--kind", "meter", "--garbage", "ni"}));
+    ASSERT_TRUE(Serve(ni, port, "meter", {"--garbage", "ni"}));
     ModbusSpec spec = Spec();
     spec.port = port;
     ModbusDevice meter("grid", DeviceKind::kMeter, spec);
     EXPECT_EQ(MustRead(meter, kT0).quality, Quality::kBad);
     EXPECT_THAT(meter.quality_problem(), HasSubstr("not implemented"));
   }
-  ASSERT_TRUE(server_.Start(port_, {"--kind", "pv", "--garbage", "chain"}));
+  ASSERT_TRUE(Serve(server_, port_, "pv", {"--garbage", "chain"}));
   ModbusDevice pv("pv1", DeviceKind::kPv, Spec());
   auto r = pv.Read(kT0);
   ASSERT_FALSE(r);

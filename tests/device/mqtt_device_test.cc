@@ -1,38 +1,32 @@
 // MQTT driver tests: payload decoding as pure functions, then the driver against a real mosquitto
 // broker started on a free port, with mosquitto_pub / mosquitto_sub as the devices. Waits on the
-// network are bounded polls, never fixed sleeps; every child process is killed in TearDown.
+// network are bounded polls, never fixed sleeps; every child process is killed when its test ends.
 #include "device/mqtt/mqtt_device.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <deque>
 #include <filesystem>
-#include <fstream>
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <string>
-#include <thread>
+#include <system_error>
 #include <vector>
 
-extern char** environ;
+#include "device/peer_process.h"
 
 namespace meg {
 namespace {
 
 namespace fs = std::filesystem;
+using meg::testing::PeerProcess;
+using meg::testing::ReadFile;
+using meg::testing::TempDir;
+using meg::testing::WaitFor;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
@@ -182,137 +176,31 @@ TEST(MqttConnectionTest, RejectsBadOptions) {
 // ---------------------------------------------------------------------------------------------
 // Child processes and the broker
 
-// Polls `done` every 10 ms until it holds or `timeout` passes.
-bool WaitFor(const std::function<bool()>& done, milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(milliseconds{10});
-  }
-  return true;
-}
-
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    if (fd >= 0) close(fd);
-    return -1;
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool Accepts(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  close(fd);
-  return ok;
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct Child {
-  pid_t pid = -1;
-  int stdin_fd = -1;  // write end of the child's stdin, when asked for
-};
-
 class MqttBrokerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/openmeg-mqtt-test-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dir_ = dir;
-    port_ = FreePort();
+    ASSERT_FALSE(dir_.path().empty());
+    port_ = testing::FreePort();
     ASSERT_GT(port_, 0);
     StartBroker();
   }
 
-  void TearDown() override {
-    for (Child& c : children_) Kill(c);
+  // Starts `argv` with stdout and stderr to the file `out` in the temp dir (emptied first); it is
+  // killed when the test ends. With a pipe on its stdin when `pipe_stdin`.
+  PeerProcess& Spawn(std::vector<std::string> argv, const std::string& out,
+                     bool pipe_stdin = false) {
     std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  // Starts `argv` with stdout and stderr to `out` (a file in the temp dir); with a pipe on its
-  // stdin when `pipe_stdin`.
-  Child& Spawn(std::vector<std::string> argv, const std::string& out, bool pipe_stdin = false) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    int pipe_fds[2] = {-1, -1};
-    if (pipe_stdin && pipe2(pipe_fds, O_CLOEXEC) == 0) {
-      posix_spawn_file_actions_adddup2(&actions, pipe_fds[0], STDIN_FILENO);
-    } else {
-      posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    }
-    const std::string out_path = (dir_ / out).string();
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    std::vector<char*> args;
-    for (std::string& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    Child child;
-    if (posix_spawnp(&child.pid, args[0], &actions, nullptr, args.data(), environ) != 0) {
-      child.pid = -1;
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    if (pipe_fds[0] >= 0) close(pipe_fds[0]);
-    child.stdin_fd = pipe_fds[1];
-    children_.push_back(child);
-    return children_.back();
-  }
-
-  static void Kill(Child& c) {
-    if (c.stdin_fd >= 0) close(c.stdin_fd);
-    c.stdin_fd = -1;
-    if (c.pid <= 0) return;
-    kill(c.pid, SIGKILL);
-    waitpid(c.pid, nullptr, 0);
-    c.pid = -1;
-  }
-
-  // Waits (bounded) for `c` to exit; returns its exit status, or -1 (and kills it) on timeout.
-  static int Wait(Child& c, milliseconds timeout) {
-    int status = 0;
-    const bool exited =
-        WaitFor([&] { return c.pid <= 0 || waitpid(c.pid, &status, WNOHANG) == c.pid; }, timeout);
-    if (!exited) {
-      Kill(c);
-      return -1;
-    }
-    c.pid = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    fs::remove(dir_.path() / out, ec);  // PeerProcess appends: each run's output alone
+    return children_.emplace_back(std::move(argv), dir_.path() / out, pipe_stdin);
   }
 
   void StartBroker() {
-    const fs::path conf = dir_ / "mosquitto.conf";
-    std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\nallow_anonymous true\n"
-                        << "persistence false\n";
-    broker_ = static_cast<int>(children_.size());
-    Spawn({"mosquitto", "-c", conf.string()}, "broker.log");
-    ASSERT_GT(children_[broker_].pid, 0) << "cannot start mosquitto";
-    ASSERT_TRUE(WaitFor([&] { return Accepts(port_); }, seconds{10}))
-        << "mosquitto did not listen on " << port_ << ":\n"
-        << ReadFile(dir_ / "broker.log");
+    broker_ = testing::StartMosquitto(dir_.path(), port_);
+    ASSERT_TRUE(broker_.running()) << "mosquitto did not start or listen on " << port_ << ":\n"
+                                   << ReadFile(dir_.path() / "mosquitto.log");
   }
 
-  void KillBroker() { Kill(children_[broker_]); }
+  void KillBroker() { broker_.Kill(); }
 
   std::vector<std::string> Client(const char* program) const {
     return {program, "-h", "127.0.0.1", "-p", std::to_string(port_)};
@@ -323,17 +211,18 @@ class MqttBrokerTest : public ::testing::Test {
     std::vector<std::string> argv = Client("mosquitto_pub");
     argv.insert(argv.end(), {"-q", "1", "-t", topic, "-m", payload});
     if (retain) argv.push_back("-r");
-    Child& c = Spawn(argv, "pub.log");
-    ASSERT_EQ(Wait(c, seconds{10}), 0) << "mosquitto_pub failed: " << ReadFile(dir_ / "pub.log");
+    PeerProcess& c = Spawn(argv, "pub.log");
+    ASSERT_EQ(c.Wait(seconds{10}), 0)
+        << "mosquitto_pub failed: " << ReadFile(dir_.path() / "pub.log");
   }
 
   // Subscribes with mosquitto_sub until one message (retained or new) arrives; returns it.
   std::string SubOne(const std::string& topic) {
     std::vector<std::string> argv = Client("mosquitto_sub");
     argv.insert(argv.end(), {"-q", "1", "-C", "1", "-W", "5", "-t", topic});
-    Child& c = Spawn(argv, "sub-one.log");
-    EXPECT_EQ(Wait(c, seconds{10}), 0) << ReadFile(dir_ / "sub-one.log");
-    std::string out = ReadFile(dir_ / "sub-one.log");
+    PeerProcess& c = Spawn(argv, "sub-one.log");
+    EXPECT_EQ(c.Wait(seconds{10}), 0) << ReadFile(dir_.path() / "sub-one.log");
+    std::string out = ReadFile(dir_.path() / "sub-one.log");
     while (!out.empty() && out.back() == '\n') out.pop_back();
     return out;
   }
@@ -369,10 +258,10 @@ class MqttBrokerTest : public ::testing::Test {
     return t;
   }
 
-  fs::path dir_;
+  TempDir dir_{"openmeg-mqtt-test-"};  // before the processes: they die before it goes
   int port_ = -1;
-  std::deque<Child> children_;
-  int broker_ = -1;
+  PeerProcess broker_;
+  std::deque<PeerProcess> children_;  // mosquitto_pub and mosquitto_sub
 };
 
 TEST_F(MqttBrokerTest, ReadsTelemetryPublishedByMosquittoPub) {
@@ -445,11 +334,11 @@ TEST_F(MqttBrokerTest, WriteArrivesAsDocumentedJsonAndIsAcked) {
   std::vector<std::string> argv = Client("mosquitto_sub");
   argv.insert(argv.begin(), {"stdbuf", "-oL"});
   argv.insert(argv.end(), {"-q", "1", "-C", "1", "-d", "-t", "openmeg/ess1/setpoint"});
-  Child& sub = Spawn(argv, "setpoint.log");
-  ASSERT_TRUE(
-      WaitFor([&] { return ReadFile(dir_ / "setpoint.log").find("SUBACK") != std::string::npos; },
-              seconds{10}))
-      << ReadFile(dir_ / "setpoint.log");
+  PeerProcess& sub = Spawn(argv, "setpoint.log");
+  ASSERT_TRUE(WaitFor(
+      [&] { return ReadFile(dir_.path() / "setpoint.log").find("SUBACK") != std::string::npos; },
+      seconds{10}))
+      << ReadFile(dir_.path() / "setpoint.log");
 
   Command c;
   c.battery_power = Kilowatts{-30};  // charge 30 kW
@@ -457,14 +346,14 @@ TEST_F(MqttBrokerTest, WriteArrivesAsDocumentedJsonAndIsAcked) {
   const Status s = ess.Write(c, kT0 + seconds{7});
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(ess.setpoints_sent(), 1);
-  ASSERT_EQ(Wait(sub, seconds{10}), 0) << ReadFile(dir_ / "setpoint.log");
+  ASSERT_EQ(sub.Wait(seconds{10}), 0) << ReadFile(dir_.path() / "setpoint.log");
 
   std::string line;
-  std::istringstream lines(ReadFile(dir_ / "setpoint.log"));
+  std::istringstream lines(ReadFile(dir_.path() / "setpoint.log"));
   while (std::getline(lines, line) && (line.empty() || line[0] != '{')) {
   }
   const auto j = nlohmann::json::parse(line, nullptr, false);
-  ASSERT_TRUE(j.is_object()) << ReadFile(dir_ / "setpoint.log");
+  ASSERT_TRUE(j.is_object()) << ReadFile(dir_.path() / "setpoint.log");
   EXPECT_EQ(j["seq"], 1);
   EXPECT_EQ(j["time"], "2024-08-12T14:00:07+09:00");
   EXPECT_EQ(j["battery_kw"], -30.0);
@@ -535,14 +424,14 @@ TEST_F(MqttBrokerTest, LastWillOfflineMakesTheDeviceLost) {
   std::vector<std::string> argv = Client("mosquitto_pub");
   argv.insert(argv.end(), {"-k", "5", "-q", "1", "-r", "-l", "-t", status, "--will-topic", status,
                            "--will-payload", "offline", "--will-qos", "1", "--will-retain"});
-  Child& device = Spawn(argv, "device.log", /*pipe_stdin=*/true);
-  ASSERT_GE(device.stdin_fd, 0);
-  ASSERT_EQ(write(device.stdin_fd, "online\n", 7), 7);
+  PeerProcess& device = Spawn(argv, "device.log", /*pipe_stdin=*/true);
+  ASSERT_GE(device.stdin_fd(), 0);
+  ASSERT_EQ(write(device.stdin_fd(), "online\n", 7), 7);
   ASSERT_TRUE(WaitFor([&] { return ess.Health().state == HealthState::kOk; }, seconds{10}))
       << ess.Health().last_error << "\n"
-      << ReadFile(dir_ / "device.log");
+      << ReadFile(dir_.path() / "device.log");
 
-  Kill(device);  // SIGKILL: no DISCONNECT, the broker publishes the will
+  device.Kill();  // SIGKILL: no DISCONNECT, the broker publishes the will
   const auto bound = milliseconds{1500 * 5 + 2000};  // 1.5 x keepalive, and a margin
   ASSERT_TRUE(WaitFor([&] { return ess.Health().state == HealthState::kLost; }, bound));
   EXPECT_EQ(ess.Health().last_error,

@@ -13,12 +13,16 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 extern char** environ;
@@ -71,13 +75,36 @@ inline std::string ReadFile(const std::filesystem::path& path) {
   return s.str();
 }
 
+// A fresh directory /tmp/<prefix>XXXXXX for configs and logs, removed with its contents when the
+// handle goes. path() is empty if it could not be made. Declare it before the PeerProcess handles
+// that write into it, so that they are killed before it is removed.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix) {
+    std::string path = "/tmp/" + prefix + "XXXXXX";
+    if (mkdtemp(path.data()) != nullptr) path_ = path;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 // A child process; killed (SIGKILL) and reaped when the handle is destroyed or Kill()ed.
 class PeerProcess {
  public:
   PeerProcess() = default;
   // Starts `argv` (PATH lookup) with stdout and stderr appended to `log`; with a pipe on its
   // stdin (write to stdin_fd()) when `pipe_stdin`. pid() <= 0 if it could not start.
-  PeerProcess(std::vector<std::string> argv, const std::filesystem::path& log, bool pipe_stdin = false) {
+  PeerProcess(std::vector<std::string> argv, const std::filesystem::path& log,
+              bool pipe_stdin = false) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     int fds[2] = {-1, -1};
@@ -87,7 +114,8 @@ class PeerProcess {
       posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     }
     const std::string out = log.string();
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
     std::vector<char*> args;
     for (std::string& a : argv) args.push_back(a.data());
@@ -126,7 +154,8 @@ class PeerProcess {
   // Waits (bounded) for the process to exit; its exit status, or -1 (killed) on timeout.
   int Wait(std::chrono::milliseconds timeout) {
     int status = 0;
-    const bool exited = WaitFor([&] { return pid_ <= 0 || waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
+    const bool exited =
+        WaitFor([&] { return pid_ <= 0 || waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
     if (!exited) {
       Kill();
       return -1;
@@ -140,25 +169,41 @@ class PeerProcess {
   int stdin_fd_ = -1;
 };
 
-// A mosquitto broker on 127.0.0.1:port with anonymous access and no persistence.
+// A mosquitto broker on 127.0.0.1:port with anonymous access and no persistence, logging to
+// dir/mosquitto.log. Not running() if it did not listen within 10 s.
 inline PeerProcess StartMosquitto(const std::filesystem::path& dir, int port) {
   const auto conf = dir / "mosquitto.conf";
-  std::ofstream(conf) << "listener " << port << " 127.0.0.1\nallow_anonymous true\npersistence false\n";
+  std::ofstream(conf) << "listener " << port
+                      << " 127.0.0.1\nallow_anonymous true\npersistence false\n";
   PeerProcess p({"mosquitto", "-c", conf.string()}, dir / "mosquitto.log");
   if (p.running() && !WaitFor([&] { return Accepts(port); }, std::chrono::seconds{10})) p.Kill();
   return p;
 }
 
-// The pymodbus SunSpec fixture (tests/device/sunspec_server.py) under Debian's python3, which
-// has pymodbus (a python3 earlier on PATH may not).
-inline PeerProcess StartSunSpecServer(const std::filesystem::path& dir, int port, const std::string& kind,
+// The python3 StartSunSpecServer runs: Debian's, which has python3-pymodbus.
+inline constexpr char kSunSpecPython[] = "/usr/bin/python3";
+
+// The log StartSunSpecServer(dir, port, kind) writes to.
+inline std::filesystem::path SunSpecLog(const std::filesystem::path& dir, int port,
+                                        const std::string& kind) {
+  return dir / ("sunspec-" + kind + "-" + std::to_string(port) + ".log");
+}
+
+#ifdef MEG_TEST_SOURCE_DIR
+// The pymodbus SunSpec fixture (tests/device/sunspec_server.py) under kSunSpecPython (a python3
+// earlier on PATH may lack pymodbus). Not running() if it did not listen within 15 s; its output
+// is in SunSpecLog(dir, port, kind). Needs MEG_TEST_SOURCE_DIR (tests/).
+inline PeerProcess StartSunSpecServer(const std::filesystem::path& dir, int port,
+                                      const std::string& kind,
                                       std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv = {"/usr/bin/python3", std::string(MEG_TEST_SOURCE_DIR) + "/device/sunspec_server.py",
-                                   "--port", std::to_string(port), "--kind", kind};
+  const std::string script = std::string(MEG_TEST_SOURCE_DIR) + "/device/sunspec_server.py";
+  std::vector<std::string> argv = {kSunSpecPython,       script,   "--port",
+                                   std::to_string(port), "--kind", kind};
   argv.insert(argv.end(), extra.begin(), extra.end());
-  PeerProcess p(argv, dir / ("sunspec-" + kind + "-" + std::to_string(port) + ".log"));
+  PeerProcess p(argv, SunSpecLog(dir, port, kind));
   if (p.running() && !WaitFor([&] { return Accepts(port); }, std::chrono::seconds{15})) p.Kill();
   return p;
 }
+#endif  // MEG_TEST_SOURCE_DIR
 
 }  // namespace meg::testing
