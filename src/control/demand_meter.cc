@@ -24,20 +24,7 @@ Month KstMonth(Timestamp t) {
 void DemandMeter::StartMonth(Month m) {
   month_ = m;
   month_peak_ = Kilowatts(0);
-  ratchet_ = Kilowatts(0);
-  for (const auto& [pm, peak] : closed_months_) {
-    const int back = (static_cast<int>(m.year()) - static_cast<int>(pm.year())) * 12 +
-                     static_cast<int>(static_cast<unsigned>(m.month())) -
-                     static_cast<int>(static_cast<unsigned>(pm.month()));
-    if (back >= 1 && back <= 11 && IsDemandMonth(pm)) ratchet_ = Kilowatts(std::max(ratchet_.value(), peak.value()));
-  }
-}
-
-void DemandMeter::SeedHistory(std::vector<std::pair<Month, Kilowatts>> month_peaks, Month current,
-                              Kilowatts month_peak) {
-  closed_months_ = std::move(month_peaks);
-  StartMonth(current);
-  month_peak_ = month_peak;
+  ratchet_ = Kilowatts(RatchetPeakKw(m, closed_months_));
 }
 
 Kilowatts DemandMeter::window_average() const {
@@ -85,7 +72,7 @@ void DemandMeter::Add(Instant now, Kilowatts grid, bool counts) {
     if (window_start_ != WindowOf(now)) window_counts_ = false;
     const Month next = KstMonth(window_start_);
     if (next != closed) {
-      closed_months_.emplace_back(closed, month_peak_);
+      closed_months_.emplace_back(closed, month_peak_.value());
       StartMonth(next);
     }
   }

@@ -24,9 +24,6 @@ class DemandMeter {
   // previous call is ignored. A non-finite grid is integrated as the previous value (held).
   void Add(Instant now, Kilowatts grid, bool counts);
 
-  // Closed months' peaks, oldest first, e.g. from the store after a restart or the bills.
-  void SeedHistory(std::vector<std::pair<Month, Kilowatts>> month_peaks, Month current, Kilowatts month_peak);
-
   Timestamp window_start() const { return window_start_; }
   // Energy imported in the open window so far (kWh) and the time of it elapsed. When metering
   // began inside this window (a start or restart), the unseen start is estimated at the mean
@@ -57,7 +54,7 @@ class DemandMeter {
   Kilowatts month_peak_;
   Kilowatts ratchet_;
   std::optional<Kilowatts> last_demand_;
-  std::vector<std::pair<Month, Kilowatts>> closed_months_;
+  std::vector<std::pair<Month, double>> closed_months_;  // closed months' peaks, kW
 };
 
 }  // namespace meg

@@ -52,13 +52,7 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
         if (month.ok()) month_peaks.emplace_back(month, month_peak);
         month = m;
         month_peak = 0;
-        ratchet = 0;
-        for (const auto& [pm, peak] : month_peaks) {
-          const int back = (static_cast<int>(m.year()) - static_cast<int>(pm.year())) * 12 +
-                           static_cast<int>(static_cast<unsigned>(m.month())) -
-                           static_cast<int>(static_cast<unsigned>(pm.month()));
-          if (back >= 1 && back <= 11 && IsDemandMonth(pm)) ratchet = std::max(ratchet, peak);
-        }
+        ratchet = RatchetPeakKw(m, month_peaks);
       }
     }
     const auto slot = static_cast<size_t>(k.minute_of_day / 15);

@@ -64,6 +64,17 @@ bool IsDemandMonth(Month m) {
   return mm == 12 || mm == 1 || mm == 2 || mm == 7 || mm == 8 || mm == 9;
 }
 
+double RatchetPeakKw(Month m, std::span<const std::pair<Month, double>> month_peaks) {
+  double ratchet = 0;
+  for (const auto& [pm, peak] : month_peaks) {
+    const int back = (static_cast<int>(m.year()) - static_cast<int>(pm.year())) * 12 +
+                     static_cast<int>(static_cast<unsigned>(m.month())) -
+                     static_cast<int>(static_cast<unsigned>(pm.month()));
+    if (back >= 1 && back <= 11 && IsDemandMonth(pm)) ratchet = std::max(ratchet, peak);
+  }
+  return ratchet;
+}
+
 const MonthDemand* DemandHistory::Find(Month m) const {
   const auto it = months_.find(Key(m));
   return it == months_.end() ? nullptr : &it->second;

@@ -9,8 +9,10 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/calendar.h"
@@ -24,6 +26,11 @@ namespace meg {
 // True for the demand months whose peaks carry into 요금적용전력 for the following 11 months:
 // Dec, Jan, Feb, Jul, Aug, Sep (art. 68 ①).
 bool IsDemandMonth(Month m);
+
+// The ratchet a controller must respect in month `m`: the largest of `month_peaks` (month, kW)
+// among the demand months of the 11 months before `m` (art. 68 ①); 0 if none. Months missing
+// from the list count as 0 (the bill itself notes them; see ComputeMonthlyBill).
+double RatchetPeakKw(Month m, std::span<const std::pair<Month, double>> month_peaks);
 
 // What a billed month leaves for later bills.
 struct MonthDemand {

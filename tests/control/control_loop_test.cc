@@ -292,6 +292,33 @@ TEST(ControlLoopTest, PlannerRunsAtEachQuarterHour) {
   EXPECT_EQ(rig.loop->schedule()->made, first + minutes(15));
 }
 
+// A planner that fails (an infeasible or failed solve, counted by the planner) sends the loop to
+// local rules; the next good plan brings it back after the recovery cycles.
+class FailingPlanner final : public Controller {
+ public:
+  std::string_view name() const override { return "flaky"; }
+  Setpoints Decide(const SiteImage&) override {
+    if (fail) ++failures;
+    return {Kilowatts(fail ? 0.0 : 120.0), Kilowatts(-1)};
+  }
+  bool fail = true;
+  int failures = 0;
+};
+
+TEST(ControlLoopTest, PlannerFailureFallsBackToLocalRulesAndRecovers) {
+  Rig rig;
+  FailingPlanner planner;
+  rig.loop->SetPlanner(&planner, [&planner] { return planner.failures; });
+  rig.Run(10);
+  EXPECT_EQ(rig.loop->mode(), LoopMode::kLocal);
+  EXPECT_EQ(rig.records.back().reason, "planner failed");
+  EXPECT_EQ(rig.records.back().battery_command.value(), 0.0);  // no schedule is followed
+  planner.fail = false;
+  rig.Run(15 * 60);  // the next quarter-hour plans again
+  EXPECT_EQ(rig.loop->mode(), LoopMode::kNormal);
+  EXPECT_DOUBLE_EQ(rig.records.back().battery_command.value(), 120.0);
+}
+
 // Property: random lies from every device, random schedules and overrides: no battery command
 // leaves its device's share of the rating, none discharges a battery at or below the SoC floor
 // or charges one at or above the ceiling, no PV limit is negative, and every write was audited.
