@@ -68,4 +68,18 @@ class [[nodiscard]] Result {
 struct Ok {};
 using Status = Result<Ok>;
 
+// Inside a function returning a Result or Status: returns the error of `expr` (a Result).
+#define MEG_TRY(expr)                       \
+  do {                                      \
+    auto meg_try_ = (expr);                 \
+    if (!meg_try_) return meg_try_.error(); \
+  } while (0)
+
+// Inside a function returning a Result or Status: returns the error of `expr`, or declares
+// `var` holding its value.
+#define MEG_TRY_ASSIGN(var, expr)                 \
+  auto var##_result = (expr);                     \
+  if (!var##_result) return var##_result.error(); \
+  auto var = std::move(*var##_result)
+
 }  // namespace meg

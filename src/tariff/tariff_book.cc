@@ -110,12 +110,6 @@ Status Into(Result<T> r, T& out, const std::string& where) {
   return Ok{};
 }
 
-#define MEG_TRY(expr)              \
-  do {                             \
-    auto _st = (expr);             \
-    if (!_st) return _st.error();  \
-  } while (0)
-
 Result<std::vector<RateTable>> ParseRates(const TariffFiles::File& file) {
   auto table = ParseTable(file, {"class", "voltage", "option", "effective_from", "season",
                                  "basic_krw_per_kw", "offpeak_krw_per_kwh", "mid_krw_per_kwh",

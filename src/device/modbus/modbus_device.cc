@@ -11,19 +11,6 @@
 namespace meg {
 namespace {
 
-// Returns the error of a Result, or binds its value to `var`.
-#define MEG_TRY_ASSIGN(var, expr)                 \
-  auto var##_result = (expr);                     \
-  if (!var##_result) return var##_result.error(); \
-  auto var = std::move(*var##_result)
-
-// Returns the error of a Result.
-#define MEG_TRY(expr)                       \
-  do {                                      \
-    auto meg_try_ = (expr);                 \
-    if (!meg_try_) return meg_try_.error(); \
-  } while (0)
-
 // A Modbus exception reply: the device is there and said no; asking again will not help.
 bool IsModbusException(int err) { return err >= EMBXILFUN && err <= EMBXGTAR; }
 
