@@ -57,7 +57,12 @@ struct ControlLoop::Measured {
 
 ControlLoop::ControlLoop(LoopSite site, std::vector<Device*> devices, AuditLog& audit, LoopConfig config)
     : site_(site), audit_(audit), config_(config) {
-  for (Device* d : devices) devices_.push_back(DeviceState{d, {}, "no reading yet", false, {}, {}});
+  for (Device* d : devices) {
+    DeviceState state;
+    state.device = d;
+    state.problem = "no reading yet";
+    devices_.push_back(std::move(state));
+  }
 }
 
 void ControlLoop::SetPlanner(Controller* planner, std::function<int()> failures) {
@@ -394,7 +399,7 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
     if (!commands[k]) continue;
     DeviceState& d = devices_[k];
     const bool due = !d.last_sent || now - d.last_sent_time >= config_.setpoint_refresh ||
-                     !SameCommand(*d.last_sent, *commands[k], config_.deadband_kw);
+                     !SameCommand(*d.last_sent, *commands[k], config_.deadband_kw) || (d.resend && d.fresh);
     if (!due) continue;
     to_send.push_back(k);
     audit.push_back({now, kActor, "setpoint", d.device->id(), CommandDetail(*commands[k], d.device->kind())});
@@ -405,13 +410,12 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   }
   for (size_t k : to_send) {
     DeviceState& d = devices_[k];
-    if (d.device->Write(*commands[k], now)) {
-      d.last_sent = commands[k];
-      d.last_sent_time = now;
-      ++rec.commands_sent;
-    } else {
-      d.last_sent.reset();  // try again next cycle (and audit that attempt too)
-    }
+    // A failed write is tried again when the device is fresh again, when the command changes,
+    // or at the refresh period (each attempt audited), not every cycle while it is down.
+    d.resend = !d.device->Write(*commands[k], now);
+    d.last_sent = commands[k];
+    d.last_sent_time = now;
+    rec.commands_sent += d.resend ? 0 : 1;
   }
   previous_battery_ = done.battery;
   return rec;

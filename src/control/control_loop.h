@@ -73,7 +73,7 @@ struct CycleRecord {
   Kilowatts battery_command;      // after the limit stage, whole site
   Kilowatts pv_limit_command;     // < 0: none
   bool clamped = false;           // the limit stage changed the wish
-  int commands_sent = 0;
+  int commands_sent = 0;          // setpoints the devices (or broker) accepted this cycle
   int devices_fresh = 0;
   int devices_stale = 0;
   bool audit_failed = false;      // the audit log refused: nothing was sent this cycle
@@ -120,8 +120,9 @@ class ControlLoop {
     std::optional<Telemetry> last_good;
     std::string problem;   // why it is not fresh, for the mode reason
     bool fresh = false;
-    std::optional<Command> last_sent;
+    std::optional<Command> last_sent;  // last attempted
     Instant last_sent_time{};
+    bool resend = false;               // the last attempt failed
   };
   struct Measured;
 

@@ -48,6 +48,7 @@ class FakeDevice final : public Device {
     bool audited = false;
     for (const auto& r : audit_.records_) audited |= r.action == "setpoint" && r.subject == id() && r.time == now;
     if (!audited) ++unaudited_writes;
+    if (vanished) return IoError(id() + ": connection refused (test)");
     last = c;
     return real_.Write(c, now);
   }
@@ -197,6 +198,15 @@ TEST(ControlLoopTest, LostTelemetryGoesSafeWithinBoundAndRecovers) {
   // No export allowed and the load unknown: PV is held to what a zero load absorbs.
   EXPECT_EQ(r.pv_limit_command.value(), 0.0);
   EXPECT_EQ(rig.pv().last->pv_limit->value(), 0.0);
+  // While it is gone, the failed write is not retried (nor audited) every cycle.
+  const auto setpoints_for_ess = [&] {
+    int n = 0;
+    for (const auto& a : rig.audit.records_) n += a.action == "setpoint" && a.subject == "twin-ess-1";
+    return n;
+  };
+  const int before = setpoints_for_ess();
+  rig.Run(20);
+  EXPECT_LE(setpoints_for_ess() - before, 1);
   rig.ess().vanished = false;
   rig.Run(4);
   EXPECT_EQ(rig.loop->mode(), LoopMode::kSafe);  // recovery waits for 5 good cycles
