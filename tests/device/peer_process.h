@@ -142,13 +142,16 @@ class PeerProcess {
   int stdin_fd() const { return stdin_fd_; }
   bool running() const { return pid_ > 0; }
 
+  // SIGKILL first, then the stdin pipe: closing stdin first would let a child that reads it
+  // (mosquitto_pub -l) see end of file and leave cleanly, which is not a crash (no last will).
   void Kill() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
     if (stdin_fd_ >= 0) close(stdin_fd_);
     stdin_fd_ = -1;
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
   }
 
   // Waits (bounded) for the process to exit; its exit status, or -1 (killed) on timeout.
