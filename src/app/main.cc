@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   meg::AddOptimizeCommand(app, &exit_code);
   meg::AddPvValidateCommand(app, &exit_code);
   meg::AddRunCommand(app, &exit_code);
+  meg::AddDemoCommand(app, &exit_code);
   meg::AddSiteCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

@@ -8,7 +8,12 @@
 
 #include <fmt/format.h>
 
+#include <sys/random.h>
+
+#include <filesystem>
+
 #include "app/device_factory.h"
+#include "app/live_site.h"
 #include "app/paths.h"
 #include "app/wall_clock.h"
 #include "control/control_loop.h"
@@ -17,7 +22,12 @@
 #include "device/sim/twin.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "sim/site_inputs.h"
+#include "io/text_file.h"
+#include "server/auth.h"
+#include "server/http_server.h"
+#include "server/webhook.h"
 #include "store/audit_file.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace meg {
 namespace {
@@ -36,14 +46,52 @@ struct RunOptions {
   double demand_target_kw = 0;
   std::string tariff_dir = DefaultTariffDir();
   std::string calendar = DefaultCalendarPath();
+  // The control center: HTTP API and dashboard, the store.
+  int http_port = -1;          // -1: no HTTP server; 0: any free port
+  std::string host = "127.0.0.1";
+  std::string web_dir = MEG_WEB_DIR;
+  std::string tls_cert, tls_key;
+  std::string users_file;      // "name role $argon2id$..." lines; empty: demo users (printed)
+  std::string state_dir;       // where the store lives; empty with HTTP: a new temporary folder
+  std::string webhook;         // alarms are posted here as JSON
+  std::string site_id = "site";
+  bool audit_given = false;
+  const char* command = "meg run";
 };
 
 std::atomic<bool> g_interrupted{false};
 extern "C" void OnSignal(int) { g_interrupted = true; }
 
+const char* g_command = "meg run";
+
+std::string JsonEscape(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<int>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 int Fail(const Error& e) {
-  std::cerr << "meg run: " << e.message << "\n";
+  std::cerr << g_command << ": " << e.message << "\n";
   return e.code == ErrorCode::kInvalidInput ? 2 : 1;
+}
+
+// A password for a demo user: 12 random lowercase letters and digits.
+Result<std::string> DemoPassword() {
+  unsigned char raw[12];
+  if (::getrandom(raw, sizeof raw, 0) != static_cast<ssize_t>(sizeof raw)) return IoError("getrandom failed");
+  static constexpr char kAlphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
+  std::string out;
+  for (const unsigned char c : raw) out += kAlphabet[c % (sizeof kAlphabet - 1)];
+  return out;
 }
 
 // "90s", "15m", "2h", "1d" -> milliseconds of site time.
@@ -78,6 +126,7 @@ std::string StatusLine(const CycleRecord& r) {
 }
 
 int RunLoop(const RunOptions& o) {
+  g_command = o.command;
   auto book = LoadTariffBook(o.tariff_dir);
   if (!book) return Fail(book.error());
   auto calendar = LoadCalendar(o.calendar);
@@ -117,7 +166,7 @@ int RunLoop(const RunOptions& o) {
       if (!d.ok()) d = std::chrono::year{site->load.year} / k.date.month() / 28;  // 29 Feb in a common year
       start = ToInstant(FromKst(d, k.minute_of_day));
     }
-    std::cerr << "meg run: " << site->name << ": no [[device]] in " << o.site << ", so the site twin runs it ("
+    std::cerr << o.command << ": " << site->name << ": no [[device]] in " << o.site << ", so the site twin runs it ("
               << site->load.year << " load and weather, " << speed << "x)\n";
     auto prepared = PrepareSiteInputs(*site, *calendar);
     if (!prepared) return Fail(prepared.error());
@@ -165,15 +214,115 @@ int RunLoop(const RunOptions& o) {
     return Fail(InvalidInput(fmt::format("--controller {}: known planners are peak-shave, none, mpc-persistence", o.controller)));
   }
 
-  auto audit = FileAuditLog::Open(o.audit);
-  if (!audit) return Fail(audit.error());
+  // The audit log: a JSON-lines file, or, with the control center (HTTP), the store's own
+  // append-only table, which the dashboard reads.
+  const bool center = o.http_port >= 0;
+  if (center && o.audit_given) {
+    return Fail(InvalidInput("--audit: with --http the audit log is kept in the store (the dashboard reads it there)"));
+  }
+  std::string state_dir = o.state_dir;
+  if (center && state_dir.empty()) {
+    char tmpl[] = "/tmp/openmeg-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) return Fail(IoError("cannot make a temporary folder for the store"));
+    state_dir = tmpl;
+  }
+  if (!state_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(state_dir, ec);
+    if (ec) return Fail(IoError(fmt::format("{}: cannot create the state folder: {}", state_dir, ec.message())));
+  }
+  const std::string store_path = state_dir.empty() ? std::string() : state_dir + "/openmeg.db";
+  AcceleratedClock wall(wall_now, 1.0);
+  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<AuditLog> audit;
+  if (!store_path.empty()) {
+    auto opened = SqliteStore::Open(store_path, wall);
+    if (!opened) return Fail(opened.error());
+    store = std::move(*opened);
+  }
+  if (center) {
+    auto a = SqliteAuditLog::Open(store_path);
+    if (!a) return Fail(a.error());
+    audit = std::move(*a);
+  } else {
+    auto a = FileAuditLog::Open(o.audit);
+    if (!a) return Fail(a.error());
+    audit = std::move(*a);
+  }
+
+  // Users: from a file, or two demo users with fresh passwords.
+  UserDirectory users;
+  std::string demo_login;
+  if (center) {
+    if (!o.users_file.empty()) {
+      auto text = ReadTextFile(o.users_file);
+      if (!text) return Fail(text.error());
+      auto loaded = UserDirectory::Load(*text, o.users_file);
+      if (!loaded) return Fail(loaded.error());
+      users = std::move(*loaded);
+    } else {
+      auto op = DemoPassword();
+      auto viewer = DemoPassword();
+      if (!op || !viewer) return Fail(IoError("no randomness for the demo passwords"));
+      if (auto st = users.Add("demo", Role::kOperator, *op); !st) return Fail(st.error());
+      if (auto st = users.Add("viewer", Role::kViewer, *viewer); !st) return Fail(st.error());
+      demo_login = fmt::format("operator: demo / {}   viewer: viewer / {}", *op, *viewer);
+    }
+  }
 
   LoopConfig config;
   config.cycle = Millis(o.cycle_ms);
   config.demand_target = Kilowatts(o.demand_target_kw);
   std::vector<Device*> devices;
   for (auto& d : owned) devices.push_back(d.get());
-  ControlLoop loop(LoopSite{&*site, &*book, &*calendar, *tariff}, devices, **audit, config);
+  ControlLoop loop(LoopSite{&*site, &*book, &*calendar, *tariff}, devices, *audit, config);
+
+  // The control center: the live site behind the HTTP API and the dashboard.
+  std::unique_ptr<Webhook> webhook;
+  if (!o.webhook.empty()) {
+    auto w = Webhook::Open(o.webhook);
+    if (!w) return Fail(w.error());
+    webhook = std::move(*w);
+  }
+  std::unique_ptr<LiveSite> live;
+  Sessions sessions(wall);
+  std::unique_ptr<ControlCenterServer> server;
+  if (center) {
+    LiveSiteConfig lc;
+    lc.id = o.site_id;
+    lc.site = &*site;
+    lc.book = &*book;
+    lc.calendar = &*calendar;
+    lc.tariff = *tariff;
+    lc.store_path = store_path;
+    lc.speed = speed;
+    if (inputs) {
+      lc.history_load = &inputs->load;
+      lc.history_pv = &inputs->pv;
+    }
+    if (webhook) {
+      lc.on_alarm = [&webhook, id = o.site_id](const AlarmView& a, bool raised) {
+        webhook->Post(fmt::format(R"({{"site":"{}","kind":"{}","severity":"{}","state":"{}","message":"{}","time":"{}"}})",
+                                  id, a.kind, a.severity, raised ? "raised" : "cleared", JsonEscape(a.message),
+                                  FormatKst(ToTimestamp(a.since))));
+      };
+    }
+    live = std::make_unique<LiveSite>(lc, *store);
+    ServerOptions so;
+    so.host = o.host;
+    so.port = o.http_port;
+    so.web_dir = o.web_dir;
+    so.tls_cert_file = o.tls_cert;
+    so.tls_key_file = o.tls_key;
+    server = std::make_unique<ControlCenterServer>(*live, users, sessions, wall, so);
+    if (auto st = server->Start(); !st) return Fail(st.error());
+    const std::string url = fmt::format("{}://{}:{}/", server->tls() ? "https" : "http",
+                                        o.host == "0.0.0.0" ? "127.0.0.1" : o.host, server->port());
+    std::cout << fmt::format("OpenMEG control center: {}  (site '{}', {}x, store {})\n", url, o.site_id, speed,
+                             store_path);
+    if (!demo_login.empty()) std::cout << "login  " << demo_login << "\n";
+    std::cout << std::flush;
+  }
   if (planning != nullptr) {
     loop.SetPlanner(planner.get(), [planning] { return planning->failures(); });
   } else {
@@ -182,8 +331,8 @@ int RunLoop(const RunOptions& o) {
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  std::cerr << fmt::format("meg run: {} devices, {} ms cycle, planner {}, audit log {}; Ctrl-C stops\n", devices.size(),
-                           o.cycle_ms, o.controller, o.audit);
+  std::cerr << fmt::format("{}: {} devices, {} ms cycle, planner {}, audit log {}; Ctrl-C stops\n", o.command, devices.size(),
+                           o.cycle_ms, o.controller, center ? store_path + " (audit_log table)" : o.audit);
   std::vector<double> work_ms;
   long cycles = 0;
   long by_mode[3] = {0, 0, 0};
@@ -191,6 +340,11 @@ int RunLoop(const RunOptions& o) {
   const auto stopwatch = [] { return std::chrono::steady_clock::now().time_since_epoch(); };
   loop.Run(clock, [&](const CycleRecord& r) {
     work_ms.push_back(std::chrono::duration<double, std::milli>(r.work).count());
+    if (live) {
+      live->OnCycle(r, loop);
+    } else if (store) {
+      (void)store;  // a store without the center is not offered
+    }
     ++cycles;
     ++by_mode[static_cast<int>(r.mode)];
     if (r.time - last_status >= std::chrono::seconds(o.status_every_s) || r.audit_failed) {
@@ -201,11 +355,28 @@ int RunLoop(const RunOptions& o) {
   }, stopwatch);
   std::sort(work_ms.begin(), work_ms.end());
   const auto pct = [&](double p) { return work_ms.empty() ? 0.0 : work_ms[static_cast<size_t>(p * (work_ms.size() - 1))]; };
-  std::cerr << fmt::format("meg run: {} cycles (normal {}, local {}, safe {}); {} audit records; cycle work p50 {:.3f} ms, "
+  if (webhook && webhook->failed() > 0) {
+    std::cerr << fmt::format("{}: {} alarm webhook posts failed (last: {})\n", o.command, webhook->failed(),
+                             webhook->last_error());
+  }
+  if (server) server->Stop();
+  std::cerr << fmt::format("{}: {} cycles (normal {}, local {}, safe {}); {} audit records; cycle work p50 {:.3f} ms, "
                            "p99 {:.3f} ms, max {:.3f} ms\n",
-                           cycles, by_mode[0], by_mode[1], by_mode[2], (*audit)->appended(), pct(0.5), pct(0.99),
+                           o.command, cycles, by_mode[0], by_mode[1], by_mode[2], audit->appended(), pct(0.5), pct(0.99),
                            work_ms.empty() ? 0.0 : work_ms.back());
   return 0;
+}
+
+void AddCenterOptions(CLI::App* cmd, RunOptions& o) {
+  cmd->add_option("--host", o.host, "Address to listen on (default: this machine only)")->capture_default_str();
+  cmd->add_option("--web-dir", o.web_dir, "The built dashboard (npm run build in web/); empty: API only")
+      ->capture_default_str();
+  cmd->add_option("--tls-cert", o.tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
+  cmd->add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert");
+  cmd->add_option("--users", o.users_file, "Users file: 'name role $argon2id$...' lines (default: demo users, printed)");
+  cmd->add_option("--state-dir", o.state_dir, "Folder of the store openmeg.db (default: a new temporary folder)");
+  cmd->add_option("--webhook", o.webhook, "POST alarms as JSON to this http(s) URL");
+  cmd->add_option("--site-id", o.site_id, "The site's id in the API's URLs")->capture_default_str();
 }
 
 }  // namespace
@@ -228,6 +399,35 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--twin-pv", o->twin_pv, "Site twin: split the PV into this many inverter devices");
   cmd->add_option("--tariff-dir", o->tariff_dir, "KEPCO tariff tables")->capture_default_str();
   cmd->add_option("--calendar", o->calendar, "Holiday calendar CSV")->capture_default_str();
+  AddCenterOptions(cmd, *o);
+  cmd->add_option("--http", o->http_port, "Serve the API and dashboard on this port (0: any free port)");
+  cmd->callback([o, exit_code, cmd] {
+    o->audit_given = cmd->count("--audit") > 0;
+    *exit_code = RunLoop(*o);
+  });
+}
+
+void AddDemoCommand(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<RunOptions>();
+  o->site = DefaultDataDir() + "/sites/jeonju-hospital.toml";
+  o->http_port = 8080;
+  o->site_id = "jeonju-hospital";
+  o->command = "meg demo";
+  CLI::App* cmd = app.add_subcommand(
+      "demo", "The live control center of the Jeonju hospital twin (real 2024 load and weather, PV, ESS) at 60x, "
+              "with the dashboard on http://localhost:8080");
+  cmd->add_option("--site", o->site, "Site TOML file (the twin runs it when it lists no devices)")->capture_default_str();
+  cmd->add_option("--port", o->http_port, "HTTP port (0: any free port)")->capture_default_str();
+  cmd->add_option("--speed", o->speed, "Times faster than the wall clock (default 60)");
+  cmd->add_option("--start", o->start, "Site time to start at, e.g. 2024-08-12T13:00:00+09:00 (default: now's "
+                                       "date and time in the load's year)");
+  cmd->add_option("--for", o->duration, "Stop after this much site time, e.g. 2h (default: until Ctrl-C)");
+  cmd->add_option("--controller", o->controller, "15-minute planner: peak-shave, none, mpc-persistence")->capture_default_str();
+  cmd->add_option("--status-every", o->status_every_s, "Status line every this many seconds of site time")
+      ->capture_default_str();
+  cmd->add_option("--tariff-dir", o->tariff_dir, "KEPCO tariff tables")->capture_default_str();
+  cmd->add_option("--calendar", o->calendar, "Holiday calendar CSV")->capture_default_str();
+  AddCenterOptions(cmd, *o);
   cmd->callback([o, exit_code] { *exit_code = RunLoop(*o); });
 }
 

@@ -8,5 +8,7 @@
 namespace meg {
 
 void AddRunCommand(CLI::App& app, int* exit_code);
+// `meg demo`: `meg run` of the Jeonju hospital twin with the control center on port 8080.
+void AddDemoCommand(CLI::App& app, int* exit_code);
 
 }  // namespace meg

@@ -81,8 +81,9 @@ Status ControlLoop::SetSchedule(ScheduleEntry schedule, const std::string& actor
   return Ok{};
 }
 
-Status ControlLoop::SetManualOverride(std::optional<Kilowatts> battery, Instant until, const std::string& actor) {
-  const AuditRecord r{until, actor, "override", "site",
+Status ControlLoop::SetManualOverride(std::optional<Kilowatts> battery, Instant now, Instant until,
+                                      const std::string& actor) {
+  const AuditRecord r{now, actor, "override", "site",
                       battery ? fmt::format("battery_kw={} until={}", FormatKw(*battery), FormatKst(ToTimestamp(until)))
                               : std::string("cleared")};
   if (auto s = audit_.Append({&r, 1}); !s) return s;

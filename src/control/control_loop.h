@@ -99,7 +99,8 @@ class ControlLoop {
   Status SetSchedule(ScheduleEntry schedule, const std::string& actor);
   // Manual override of the whole site's battery power until `until` (nullopt clears it). The
   // limit stage still applies, and the peak guard may still add discharge. Audited first.
-  Status SetManualOverride(std::optional<Kilowatts> battery, Instant until, const std::string& actor);
+  // `now` is when the operator acted (the audit record's time).
+  Status SetManualOverride(std::optional<Kilowatts> battery, Instant now, Instant until, const std::string& actor);
 
   // One cycle at `now`.
   CycleRecord RunCycle(Instant now);
@@ -113,6 +114,9 @@ class ControlLoop {
   LoopMode mode() const { return mode_; }
   const DemandMeter& demand() const { return demand_; }
   const std::optional<ScheduleEntry>& schedule() const { return schedule_; }
+  // The manual override in force at the last cycle, if any, and until when.
+  const std::optional<Kilowatts>& override_battery() const { return override_; }
+  Instant override_until() const { return override_until_; }
 
  private:
   struct DeviceState {

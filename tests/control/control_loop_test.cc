@@ -267,7 +267,7 @@ TEST(ControlLoopTest, RefusedAuditSendsNothing) {
   const int writes = rig.ess().writes;
   rig.audit.fail = true;
   EXPECT_FALSE(rig.loop->SetSchedule({rig.now, Kilowatts(-150), Kilowatts(-1), Kilowatts(0), "operator:test"}, "test"));
-  EXPECT_FALSE(rig.loop->SetManualOverride(Kilowatts(50), rig.now + minutes(5), "test"));
+  EXPECT_FALSE(rig.loop->SetManualOverride(Kilowatts(50), rig.now, rig.now + minutes(5), "test"));
   const CycleRecord r = rig.Run(40);  // a refresh (30 s) falls due meanwhile
   EXPECT_TRUE(r.audit_failed);
   EXPECT_EQ(rig.ess().writes, writes);
@@ -280,7 +280,7 @@ TEST(ControlLoopTest, ManualOverrideHoldsUntilItExpires) {
   Rig rig;
   ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
   rig.Run(10);
-  ASSERT_TRUE(rig.loop->SetManualOverride(Kilowatts(-80), rig.now + seconds(20), "kim"));
+  ASSERT_TRUE(rig.loop->SetManualOverride(Kilowatts(-80), rig.now, rig.now + seconds(20), "kim"));
   EXPECT_DOUBLE_EQ(rig.Run(1).battery_command.value(), -80.0);
   bool audited = false;
   for (const auto& a : rig.audit.records_) audited |= a.action == "override" && a.actor == "kim";
@@ -344,7 +344,7 @@ TEST(ControlLoopPropertyTest, NoCommandLeavesTheLimitsWhateverDevicesSay) {
                                    Kilowatts(pick(u(rng) * 800)), "fuzz"},
                                   "fuzz");
     }
-    if (u(rng) < 0.01) (void)rig.loop->SetManualOverride(Kilowatts(pick(u(rng) * 1200 - 600)), rig.now + seconds(30), "fuzz");
+    if (u(rng) < 0.01) (void)rig.loop->SetManualOverride(Kilowatts(pick(u(rng) * 1200 - 600)), rig.now, rig.now + seconds(30), "fuzz");
     for (FakeDevice* f : {&rig.meter(), &rig.pv(), &rig.ess()}) {
       f->lie.reset();
       f->vanished = u(rng) < 0.03;

@@ -1,0 +1,96 @@
+// LiveSite: the running site as the HTTP server sees it (server/site_backend.h). The control
+// thread feeds it after every cycle (OnCycle): the live values, the store's samples, alarms and
+// events, the bills at each quarter-hour, and it carries out operators' commands there. Server
+// threads read copies under a mutex and the store through their own read connections.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control/control_loop.h"
+#include "core/series.h"
+#include "core/site.h"
+#include "server/site_backend.h"
+#include "store/sqlite/sqlite_store.h"
+#include "tariff/tariff_book.h"
+
+namespace meg {
+
+struct LiveSiteConfig {
+  std::string id = "site";                 // URL id of the site
+  const Site* site = nullptr;
+  const TariffBook* book = nullptr;
+  const HolidayCalendar* calendar = nullptr;
+  TariffId tariff;
+  std::string store_path;                  // the SQLite store (also holds the audit log)
+  double speed = 1;                        // site seconds per wall second
+  // Site twin only: the site's own load and PV series, for the forecast (yesterday's values).
+  const PowerSeries* history_load = nullptr;
+  const PowerSeries* history_pv = nullptr;
+  // Called (from the control thread) with each raised or cleared alarm; e.g. the webhook.
+  std::function<void(const AlarmView&, bool raised)> on_alarm;
+};
+
+class LiveSite final : public SiteBackend {
+ public:
+  // `writer` is the control thread's store; it must outlive this object.
+  LiveSite(LiveSiteConfig config, TelemetryStore& writer);
+
+  // Control thread, after every cycle: publishes, stores, raises alarms, prices the month at
+  // each quarter-hour, and carries out pending operator commands on `loop`.
+  void OnCycle(const CycleRecord& record, ControlLoop& loop);
+
+  // SiteBackend (any thread).
+  SiteSummary Summary() const override;
+  LiveValues Live() const override;
+  LiveValues WaitForNewer(std::uint64_t version, std::chrono::milliseconds timeout) const override;
+  std::vector<std::string> Points() const override;
+  Result<std::vector<Bucket>> Telemetry(const std::string& point, Instant from, Instant to,
+                                        Resolution resolution) const override;
+  ScheduleView Schedule() const override;
+  Result<ForecastView> Forecast() const override;
+  Result<BillView> Bill() const override;
+  Result<std::vector<Event>> Events(int limit) const override;
+  std::vector<AlarmView> Alarms() const override;
+  Result<std::vector<AuditView>> Audit(int limit) const override;
+  Status Command(const OperatorCommand& command) override;
+
+ private:
+  struct Pending {
+    OperatorCommand command;
+    std::promise<Status> done;
+  };
+  void Store(const CycleRecord& r);
+  void UpdateAlarms(const CycleRecord& r);
+  void UpdateBill(Instant now);
+  void RunCommands(ControlLoop& loop, Instant now);
+  // A read connection for a server thread (opened on first use, kept per thread).
+  Result<SqliteStore*> Reader() const;
+
+  LiveSiteConfig config_;
+  TelemetryStore& writer_;
+  std::map<std::string, PointId> points_;  // name -> id, fixed after construction
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable published_;
+  LiveValues live_;
+  ScheduleView schedule_;
+  std::optional<BillView> bill_;
+  std::string bill_error_ = "no quarter-hour has closed yet";
+  std::map<std::string, AlarmView> alarms_;  // active, by kind
+  std::deque<Pending> pending_;
+
+  // Control thread only.
+  Timestamp last_window_{};
+  std::optional<Instant> last_override_until_;
+};
+
+}  // namespace meg

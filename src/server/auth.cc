@@ -1,0 +1,160 @@
+#include "server/auth.h"
+
+#include <argon2.h>
+#include <sys/random.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace meg {
+
+namespace {
+
+constexpr uint32_t kTimeCost = 2;
+constexpr uint32_t kMemoryKib = 19 * 1024;
+constexpr uint32_t kLanes = 1;
+constexpr size_t kSaltBytes = 16;
+constexpr size_t kHashBytes = 32;
+
+Status Random(unsigned char* out, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t got = ::getrandom(out + done, n - done, 0);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return IoError(fmt::format("getrandom failed: {}", std::strerror(errno)));
+    }
+    done += static_cast<size_t>(got);
+  }
+  return Ok{};
+}
+
+bool ValidName(const std::string& name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+}  // namespace
+
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kViewer: return "viewer";
+    case Role::kOperator: return "operator";
+    case Role::kAdmin: return "admin";
+  }
+  return "?";
+}
+
+std::optional<Role> ParseRole(std::string_view name) {
+  if (name == "viewer") return Role::kViewer;
+  if (name == "operator") return Role::kOperator;
+  if (name == "admin") return Role::kAdmin;
+  return std::nullopt;
+}
+
+Result<std::string> HashPassword(const std::string& password) {
+  std::array<unsigned char, kSaltBytes> salt{};
+  if (auto s = Random(salt.data(), salt.size()); !s) return s.error();
+  const size_t len = argon2_encodedlen(kTimeCost, kMemoryKib, kLanes, kSaltBytes, kHashBytes, Argon2_id);
+  std::string encoded(len, '\0');
+  const int rc = argon2id_hash_encoded(kTimeCost, kMemoryKib, kLanes, password.data(), password.size(), salt.data(),
+                                       salt.size(), kHashBytes, encoded.data(), encoded.size());
+  if (rc != ARGON2_OK) return IoError(fmt::format("argon2id: {}", argon2_error_message(rc)));
+  encoded.resize(std::strlen(encoded.c_str()));
+  return encoded;
+}
+
+bool VerifyPassword(const std::string& encoded_hash, const std::string& password) {
+  return argon2id_verify(encoded_hash.c_str(), password.data(), password.size()) == ARGON2_OK;
+}
+
+Status UserDirectory::Add(const std::string& name, Role role, const std::string& password) {
+  if (!ValidName(name)) return InvalidInput(fmt::format("user name '{}': use 1-64 of A-Z a-z 0-9 . _ -", name));
+  if (password.size() < 8) return InvalidInput(fmt::format("user {}: the password needs at least 8 characters", name));
+  auto hash = HashPassword(password);
+  if (!hash) return hash.error();
+  return AddHashed(name, role, *hash);
+}
+
+Status UserDirectory::AddHashed(const std::string& name, Role role, const std::string& encoded_hash) {
+  if (!ValidName(name)) return InvalidInput(fmt::format("user name '{}': use 1-64 of A-Z a-z 0-9 . _ -", name));
+  if (encoded_hash.rfind("$argon2id$", 0) != 0) {
+    return InvalidInput(fmt::format("user {}: the password hash must be argon2id ($argon2id$...)", name));
+  }
+  std::lock_guard lock(mutex_);
+  users_[name] = User{role, encoded_hash};
+  return Ok{};
+}
+
+std::optional<Role> UserDirectory::Verify(const std::string& name, const std::string& password) const {
+  std::string hash;
+  Role role = Role::kViewer;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = users_.find(name);
+    if (it == users_.end()) return std::nullopt;
+    hash = it->second.hash;
+    role = it->second.role;
+  }
+  if (!VerifyPassword(hash, password)) return std::nullopt;
+  return role;
+}
+
+Result<UserDirectory> UserDirectory::Load(const std::string& text, const std::string& source) {
+  UserDirectory out;
+  std::istringstream in(text);
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string name, role, hash, extra;
+    fields >> name >> role >> hash;
+    if (hash.empty() || (fields >> extra)) {
+      return InvalidInput(fmt::format("{}:{}: expected 'name role $argon2id$...'", source, number));
+    }
+    const auto r = ParseRole(role);
+    if (!r) return InvalidInput(fmt::format("{}:{}: role '{}' is not viewer, operator or admin", source, number, role));
+    if (auto s = out.AddHashed(name, *r, hash); !s) {
+      return InvalidInput(fmt::format("{}:{}: {}", source, number, s.error().message));
+    }
+  }
+  return out;
+}
+
+Result<std::string> Sessions::Open(const std::string& user, Role role) {
+  std::array<unsigned char, 32> raw{};
+  if (auto s = Random(raw.data(), raw.size()); !s) return s.error();
+  std::string token;
+  for (const unsigned char b : raw) token += fmt::format("{:02x}", b);
+  std::lock_guard lock(mutex_);
+  sessions_[token] = Session{user, role, clock_.Now()};
+  return token;
+}
+
+std::optional<Session> Sessions::Find(const std::string& token) {
+  std::lock_guard lock(mutex_);
+  const auto it = sessions_.find(token);
+  if (it == sessions_.end()) return std::nullopt;
+  const Instant now = clock_.Now();
+  if (now - it->second.last_seen > idle_) {
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  it->second.last_seen = now;
+  return it->second;
+}
+
+void Sessions::Close(const std::string& token) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(token);
+}
+
+}  // namespace meg

@@ -1,0 +1,66 @@
+// ControlCenterServer: the HTTP JSON API of docs/openapi.yaml, server-sent events of the live
+// values, and the built dashboard (web/dist) as static files, over cpp-httplib (the only place it
+// appears). Listens on 127.0.0.1 unless told otherwise; HTTPS when a certificate and key are
+// given. Authentication (sessions, roles) in front of everything under /api except login;
+// commands need the operator role. Requests over the body limit, malformed JSON and bad
+// parameters are refused with a JSON error and change nothing. Serves on its own threads; Stop()
+// or the destructor ends them.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "server/auth.h"
+#include "server/site_backend.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace meg {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;               // 0: any free port (see port())
+  std::string web_dir;           // the built dashboard; empty: API only
+  std::string tls_cert_file;     // both set: HTTPS
+  std::string tls_key_file;
+  size_t max_body_bytes = 64 * 1024;
+  int worker_threads = 16;       // each open event stream holds one
+};
+
+class ControlCenterServer {
+ public:
+  // Everything referenced must outlive the server; `clock` is the wall clock (login throttling).
+  ControlCenterServer(SiteBackend& backend, UserDirectory& users, Sessions& sessions, const Clock& clock,
+                      ServerOptions options);
+  ~ControlCenterServer();
+  ControlCenterServer(const ControlCenterServer&) = delete;
+  ControlCenterServer& operator=(const ControlCenterServer&) = delete;
+
+  // Binds and starts serving; fails with a clear error if the port is taken, the certificate
+  // cannot be read, or the web directory does not exist.
+  Status Start();
+  int port() const { return port_; }
+  bool tls() const;
+  void Stop();
+
+ private:
+  void Routes();
+
+  SiteBackend& backend_;
+  UserDirectory& users_;
+  Sessions& sessions_;
+  const Clock& clock_;
+  ServerOptions options_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread thread_;
+  int port_ = -1;
+  struct LoginThrottle;
+  std::unique_ptr<LoginThrottle> throttle_;
+};
+
+}  // namespace meg

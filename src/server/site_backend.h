@@ -1,0 +1,124 @@
+// SiteBackend: what the HTTP server needs from a running site (the live loop, its store, its
+// bills), as plain values. The app implements it over the control loop thread, the store and
+// the tariff engine; the server only authenticates, validates, renders JSON and streams. All
+// methods are called from server threads concurrently: implementations must be thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/audit.h"
+#include "core/clock.h"
+#include "core/result.h"
+#include "core/units.h"
+#include "store/store.h"
+
+namespace meg {
+
+struct SiteSummary {
+  std::string id;
+  std::string name;
+  std::string tariff;
+  double contract_kw = 0;
+  double pv_kw = 0;    // AC rating of all arrays
+  double ess_kwh = 0;  // usable
+  double ess_kw = 0;   // discharge rating
+};
+
+// The loop's latest cycle. NaN where unknown (rendered as null).
+struct LiveValues {
+  std::uint64_t version = 0;  // rises with every published cycle
+  Instant time;
+  std::string mode;           // normal, local, safe
+  std::string reason;
+  double grid_kw = 0, pv_kw = 0, battery_kw = 0, load_kw = 0, soc_pct = 0;
+  double demand_window_kw = 0, demand_target_kw = 0, month_peak_kw = 0, contract_kw = 0;
+  double battery_command_kw = 0;
+  std::optional<double> pv_limit_kw;
+  std::optional<double> override_battery_kw;
+  std::optional<Instant> override_until;
+  int devices_fresh = 0, devices_stale = 0;
+  double speed = 1;
+};
+
+
+struct ScheduleView {
+  bool present = false;
+  Instant made;
+  std::string source;
+  double battery_kw = 0;
+  std::optional<double> pv_limit_kw;
+  double planned_grid_kw = 0;
+};
+
+struct ForecastView {
+  Instant issued;
+  std::string method;
+  struct Interval {
+    Instant start;
+    double load_kw = 0, pv_kw = 0;
+  };
+  std::vector<Interval> intervals;
+};
+
+struct BillView {
+  std::string month;                // "2024-08"
+  Instant from, through;            // the metered part of the month
+  std::int64_t with_openmeg_krw = 0;
+  std::int64_t without_openmeg_krw = 0;
+  std::int64_t today_cost_krw = 0;  // today's energy-related cost with OpenMEG (energy, climate, fuel, VAT, fund shares)
+  double energy_kwh = 0;
+  double peak_kw = 0;
+  std::vector<std::pair<std::string, std::int64_t>> lines;  // with OpenMEG
+  std::vector<std::string> notes;
+};
+
+
+struct AlarmView {
+  std::string kind;
+  std::string severity;
+  std::string message;
+  Instant since;
+};
+
+struct AuditView {
+  std::uint64_t seq = 0;
+  AuditRecord record;
+};
+
+// An operator's command, carried out on the control thread and audited there under `user`
+// before it takes effect.
+struct OperatorCommand {
+  enum class Kind { kSetpoint, kAuto, kSchedule };
+  Kind kind = Kind::kAuto;
+  double battery_kw = 0;
+  double minutes = 0;
+  std::string user;
+};
+
+class SiteBackend {
+ public:
+  virtual ~SiteBackend() = default;
+  virtual SiteSummary Summary() const = 0;
+  virtual LiveValues Live() const = 0;
+  // Blocks until a cycle newer than `version` is published or `timeout` passes; returns it.
+  virtual LiveValues WaitForNewer(std::uint64_t version, std::chrono::milliseconds timeout) const = 0;
+  virtual std::vector<std::string> Points() const = 0;  // "grid_kw", ...
+  virtual Result<std::vector<Bucket>> Telemetry(const std::string& point, Instant from, Instant to,
+                                                         Resolution resolution) const = 0;
+  virtual ScheduleView Schedule() const = 0;
+  virtual Result<ForecastView> Forecast() const = 0;
+  virtual Result<BillView> Bill() const = 0;
+  virtual Result<std::vector<Event>> Events(int limit) const = 0;  // newest first
+  virtual std::vector<AlarmView> Alarms() const = 0;
+  virtual Result<std::vector<AuditView>> Audit(int limit) const = 0;  // newest first
+  // Hands the command to the control thread and waits (bounded) until it is audited and in
+  // force, or refused.
+  virtual Status Command(const OperatorCommand& command) = 0;
+};
+
+}  // namespace meg
