@@ -149,6 +149,8 @@ Status ControlCenterServer::Start() {
   http_->new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
   http_->set_payload_max_length(options_.max_body_bytes);
   http_->set_read_timeout(10, 0);
+  http_->set_keep_alive_max_count(1000);  // a dashboard or client reuses its connection
+  http_->set_tcp_nodelay(true);  // small JSON replies: no 40 ms Nagle / delayed-ACK stall
   if (!options_.web_dir.empty()) {
     if (!std::filesystem::is_directory(options_.web_dir)) {
       return NotFound(fmt::format("{}: the dashboard is not built there (npm run build in web/)", options_.web_dir));

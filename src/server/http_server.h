@@ -29,7 +29,7 @@ struct ServerOptions {
   std::string tls_cert_file;     // both set: HTTPS
   std::string tls_key_file;
   size_t max_body_bytes = 64 * 1024;
-  int worker_threads = 16;       // each open event stream holds one
+  int worker_threads = 64;       // each keep-alive connection and open event stream holds one
 };
 
 class ControlCenterServer {
