@@ -3,10 +3,13 @@
 // the body limit, login throttling, the event stream and HTTPS with a certificate made by the
 // openssl command. The whole control center behind it is tested end to end in web/e2e.
 #include "server/http_server.h"
+#include "server/webhook.h"
 
 #include <httplib.h>
 
 #include <atomic>
+#include <mutex>
+#include <thread>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -244,6 +247,43 @@ TEST_F(HttpServerTest, ServesHttpsWithAConfiguredCertificate) {
   ASSERT_FALSE(st);
   EXPECT_NE(st.error().message.find("none.pem"), std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+// Alarms reach a webhook: a real HTTP receiver on a free port gets the JSON; a dead receiver is
+// counted as a failure with a reason, and never blocks the caller.
+TEST(WebhookTest, PostsJsonAndCountsFailures) {
+  httplib::Server receiver;
+  std::mutex m;
+  std::vector<std::string> bodies;
+  receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(m);
+    bodies.push_back(req.body);
+    res.status = 204;
+  });
+  const int port = receiver.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { receiver.listen_after_bind(); });
+  {
+    auto hook = Webhook::Open("http://127.0.0.1:" + std::to_string(port) + "/hook");
+    ASSERT_TRUE(hook);
+    (*hook)->Post(R"({"kind":"fail-safe","state":"raised"})");
+    for (int i = 0; i < 500 && (*hook)->sent() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_EQ((*hook)->sent(), 1);
+  }
+  receiver.stop();
+  serving.join();
+  {
+    std::lock_guard lock(m);
+    ASSERT_EQ(bodies.size(), 1u);
+    EXPECT_EQ(bodies[0], R"({"kind":"fail-safe","state":"raised"})");
+  }
+  auto dead = Webhook::Open("http://127.0.0.1:" + std::to_string(port) + "/hook");  // nobody listens now
+  ASSERT_TRUE(dead);
+  (*dead)->Post("{}");
+  for (int i = 0; i < 700 && (*dead)->failed() < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ((*dead)->failed(), 1);
+  EXPECT_NE((*dead)->last_error().find("127.0.0.1"), std::string::npos);
+  EXPECT_FALSE(Webhook::Open("ftp://example/hook"));
 }
 
 TEST(AuthTest, PasswordsAreArgon2idAndUsersFilesAreChecked) {
