@@ -23,11 +23,17 @@ Month KstMonth(Instant t) {
 
 }  // namespace
 
-LiveSite::LiveSite(LiveSiteConfig config, TelemetryStore& writer) : config_(std::move(config)), writer_(writer) {
+Result<std::unique_ptr<LiveSite>> LiveSite::Open(LiveSiteConfig config, TelemetryStore& writer) {
+  std::unique_ptr<LiveSite> site(new LiveSite(std::move(config), writer));
   for (const auto& [name, unit] : kPoints) {
-    auto id = writer_.Point(config_.id, name, unit);
-    if (id) points_[name] = *id;
+    auto id = writer.Point(site->config_.id, name, unit);
+    if (!id) return id.error();
+    site->points_[name] = *id;
   }
+  return site;
+}
+
+LiveSite::LiveSite(LiveSiteConfig config, TelemetryStore& writer) : config_(std::move(config)), writer_(writer) {
   live_.mode = "safe";
   live_.reason = "starting";
   live_.speed = config_.speed;

@@ -41,8 +41,9 @@ struct LiveSiteConfig {
 
 class LiveSite final : public SiteBackend {
  public:
-  // `writer` is the control thread's store; it must outlive this object.
-  LiveSite(LiveSiteConfig config, TelemetryStore& writer);
+  // `writer` is the control thread's store; it must outlive this object. Registers the site's
+  // points; fails if the store refuses one.
+  static Result<std::unique_ptr<LiveSite>> Open(LiveSiteConfig config, TelemetryStore& writer);
 
   // Control thread, after every cycle: publishes, stores, raises alarms, prices the month at
   // each quarter-hour, and carries out pending operator commands on `loop`.
@@ -64,6 +65,7 @@ class LiveSite final : public SiteBackend {
   Status Command(const OperatorCommand& command) override;
 
  private:
+  LiveSite(LiveSiteConfig config, TelemetryStore& writer);
   struct Pending {
     OperatorCommand command;
     std::promise<Status> done;

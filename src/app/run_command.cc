@@ -220,6 +220,9 @@ int RunLoop(const RunOptions& o) {
   if (center && o.audit_given) {
     return Fail(InvalidInput("--audit: with --http the audit log is kept in the store (the dashboard reads it there)"));
   }
+  if (!center && !o.state_dir.empty()) {
+    return Fail(InvalidInput("--state-dir: the store serves the control center; add --http PORT"));
+  }
   std::string state_dir = o.state_dir;
   if (center && state_dir.empty()) {
     char tmpl[] = "/tmp/openmeg-XXXXXX";
@@ -307,7 +310,9 @@ int RunLoop(const RunOptions& o) {
                                   FormatKst(ToTimestamp(a.since))));
       };
     }
-    live = std::make_unique<LiveSite>(lc, *store);
+    auto opened = LiveSite::Open(lc, *store);
+    if (!opened) return Fail(opened.error());
+    live = std::move(*opened);
     ServerOptions so;
     so.host = o.host;
     so.port = o.http_port;
@@ -340,11 +345,7 @@ int RunLoop(const RunOptions& o) {
   const auto stopwatch = [] { return std::chrono::steady_clock::now().time_since_epoch(); };
   loop.Run(clock, [&](const CycleRecord& r) {
     work_ms.push_back(std::chrono::duration<double, std::milli>(r.work).count());
-    if (live) {
-      live->OnCycle(r, loop);
-    } else if (store) {
-      (void)store;  // a store without the center is not offered
-    }
+    if (live) live->OnCycle(r, loop);
     ++cycles;
     ++by_mode[static_cast<int>(r.mode)];
     if (r.time - last_status >= std::chrono::seconds(o.status_every_s) || r.audit_failed) {
@@ -374,7 +375,8 @@ void AddCenterOptions(CLI::App* cmd, RunOptions& o) {
   cmd->add_option("--tls-cert", o.tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
   cmd->add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert");
   cmd->add_option("--users", o.users_file, "Users file: 'name role $argon2id$...' lines (default: demo users, printed)");
-  cmd->add_option("--state-dir", o.state_dir, "Folder of the store openmeg.db (default: a new temporary folder)");
+  cmd->add_option("--state-dir", o.state_dir,
+                  "Folder of the store openmeg.db, with --http or in demo (default: a new temporary folder)");
   cmd->add_option("--webhook", o.webhook, "POST alarms as JSON to this http(s) URL");
   cmd->add_option("--site-id", o.site_id, "The site's id in the API's URLs")->capture_default_str();
 }
