@@ -1,0 +1,205 @@
+// End-to-end test of the dashboard in headless Chromium against a running meg:
+//   MEG_URL=http://127.0.0.1:8080/ MEG_USER=operator MEG_PASSWORD=... npm run e2e
+// Logs in, waits for live values to change, sends an operator setpoint, waits for it in the audit
+// trail, switches the language both ways and saves a screenshot. Exits 0 on success, 1 with the
+// reason (and a screenshot of the failure) otherwise.
+//
+// Environment: MEG_URL (default http://127.0.0.1:8080/), MEG_USER, MEG_PASSWORD (required),
+// MEG_SCREENSHOT (default web/e2e/dashboard.png), CHROMIUM (default /usr/bin/chromium),
+// MEG_E2E_TIMEOUT_MS (each wait, default 30000).
+// Or MEG_BIN=path/to/meg instead of MEG_URL: the test starts `meg demo --port 0 --web-dir web/dist`
+// (plus MEG_DEMO_ARGS, split on spaces), reads the URL and the operator login it prints, and
+// stops it at the end.
+
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+let url = process.env.MEG_URL || 'http://127.0.0.1:8080/';
+let user = process.env.MEG_USER;
+let password = process.env.MEG_PASSWORD;
+const screenshot = path.resolve(process.env.MEG_SCREENSHOT || path.join(here, 'dashboard.png'));
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const timeout = Number(process.env.MEG_E2E_TIMEOUT_MS || 30000);
+const SETPOINT_KW = -50;
+const SETPOINT_MINUTES = 5;
+
+class Failure extends Error {}
+
+function step(text) {
+  console.log(`e2e: ${text}`);
+}
+
+// Waits for `fn(arg)` in the page to return a truthy value; fails with `what` after the timeout.
+async function waitFor(page, what, fn, arg) {
+  try {
+    const handle = await page.waitForFunction(fn, arg, { timeout, polling: 250 });
+    return await handle.jsonValue();
+  } catch (e) {
+    const banner = await page.locator('#error-banner').textContent().catch(() => '');
+    throw new Failure(`${what} (waited ${timeout / 1000} s)${banner ? `; the page shows: ${banner.trim()}` : ''}`);
+  }
+}
+
+async function run(page) {
+  step(`open ${url}`);
+  const response = await page.goto(url, { waitUntil: 'load', timeout }).catch((e) => {
+    throw new Failure(`cannot open ${url} (is meg serving there?): ${e.message.split('\n')[0]}`);
+  });
+  if (!response || !response.ok()) throw new Failure(`GET ${url} answered ${response ? response.status() : 'nothing'}`);
+
+  step(`log in as ${user}`);
+  await page.locator('#login-user').fill(user);
+  await page.locator('#login-password').fill(password);
+  await page.locator('#login-submit').click();
+  await waitFor(page, 'the dashboard did not open after login',
+    () => {
+      const err = document.getElementById('login-error');
+      if (err && !err.hidden && err.textContent) return `error:${err.textContent}`;
+      return !document.getElementById('app').hidden && 'ok';
+    }).then((r) => { if (String(r).startsWith('error:')) throw new Failure(`login refused: ${r.slice(6)}`); });
+
+  step('wait for a live grid value');
+  const first = await waitFor(page, '#grid-kw never showed a number',
+    () => {
+      const text = document.getElementById('grid-kw').textContent.replace(/,/g, '');
+      return Number.isFinite(parseFloat(text)) && { grid: text, time: document.getElementById('site-time').textContent };
+    });
+  step(`grid ${first.grid} kW at ${first.time}; wait for it to change`);
+  const changed = await waitFor(page, `live values did not change (grid stayed ${first.grid} kW, site time ${first.time})`,
+    (before) => {
+      const grid = document.getElementById('grid-kw').textContent.replace(/,/g, '');
+      const time = document.getElementById('site-time').textContent;
+      return Number.isFinite(parseFloat(grid)) && (grid !== before.grid || time !== before.time) && { grid, time };
+    }, first);
+  step(`grid ${changed.grid} kW at ${changed.time}`);
+
+  if (await page.locator('#operator-panel').isHidden()) {
+    const role = await page.locator('#user-role').textContent();
+    throw new Failure(`the operator panel is hidden for ${user} ${role}: log in as an operator or admin`);
+  }
+  await waitFor(page, 'the audit table never loaded',
+    () => document.querySelector('#audit-body tr[data-seq]') || document.querySelector('#audit-body td.muted')?.textContent !== '—');
+  const lastSeq = await page.evaluate(() => Math.max(0, ...[...document.querySelectorAll('#audit-body tr[data-seq]')]
+    .map((r) => Number(r.dataset.seq) || 0)));
+
+  step(`send a setpoint of ${SETPOINT_KW} kW for ${SETPOINT_MINUTES} min (audit seq so far ${lastSeq})`);
+  await page.locator('#setpoint-kw').fill(String(SETPOINT_KW));
+  await page.locator('#setpoint-minutes').fill(String(SETPOINT_MINUTES));
+  await page.locator('#setpoint-apply').click();
+  await waitFor(page, 'the command got no answer',
+    () => document.getElementById('operator-message').textContent !== '');
+  if ((await page.locator('#operator-message').getAttribute('class')) === 'error') {
+    throw new Failure(`the command was refused: ${await page.locator('#operator-message').textContent()}`);
+  }
+
+  step('wait for the override in the audit trail');
+  const row = await waitFor(page, `no "override" row by ${user} after seq ${lastSeq} in the audit table`,
+    ({ actor, after }) => {
+      const r = [...document.querySelectorAll('#audit-body tr[data-seq]')].find((x) =>
+        x.dataset.action === 'override' && x.dataset.actor === actor && Number(x.dataset.seq) > after);
+      return r && r.textContent;
+    }, { actor: user, after: lastSeq });
+  step(`audit row: ${row}`);
+  await waitFor(page, 'the live override was not shown',
+    () => document.getElementById('override-status').classList.contains('active'));
+
+  step('switch the language and back');
+  const before = await page.locator('#flows-title').textContent();
+  await page.locator('#lang-toggle').click();
+  const after = await page.locator('#flows-title').textContent();
+  if (after === before) throw new Failure(`the language toggle did not change the labels ("${before}")`);
+  await page.locator('#lang-toggle').click();
+  if ((await page.locator('#flows-title').textContent()) !== before) throw new Failure('the language toggle did not switch back');
+
+  // Grow the viewport to the whole page first: a full-page capture that resizes it would catch the
+  // charts between a resize and their redraw.
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 1440, height: Math.min(Math.max(height, 1000), 6000) });
+  await page.waitForTimeout(1500);  // let the charts redraw and take the latest fetch
+  await page.screenshot({ path: screenshot, fullPage: true });
+  step(`screenshot ${screenshot}`);
+}
+
+// Starts `meg demo` on a free port; resolves when it has printed its URL and operator login.
+function startDemo(bin) {
+  const args = ['demo', '--port', '0', '--web-dir', path.resolve(here, '..', 'dist'),
+    ...(process.env.MEG_DEMO_ARGS || '').split(' ').filter(Boolean)];
+  step(`start ${bin} ${args.join(' ')}`);
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => { child.kill(); reject(new Failure(`meg demo printed no URL and login within ${timeout / 1000} s:\n${out}`)); }, timeout);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Failure(`meg demo exited (${code}) before serving:\n${out}`)); });
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const u = /control center: (\S+)/.exec(out);
+      const login = /operator: (\S+) \/ (\S+)/.exec(out);
+      if (u && login) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        child.stdout.resume();
+        resolve({ child, url: u[1], user: login[1], password: login[2] });
+      }
+    });
+  });
+}
+
+async function main() {
+  let demo = null;
+  if (process.env.MEG_BIN && !process.env.MEG_URL) {
+    try {
+      demo = await startDemo(process.env.MEG_BIN);
+    } catch (e) {
+      console.error(`e2e: FAIL: ${e.message}`);
+      return 1;
+    }
+    ({ url } = demo);
+    user = user || demo.user;
+    password = password || demo.password;
+  }
+  try {
+    return await test();
+  } finally {
+    if (demo && demo.child.exitCode === null) {
+      const exited = new Promise((resolve) => { demo.child.on('exit', resolve); setTimeout(resolve, 10000); });
+      demo.child.kill('SIGINT');
+      await exited;
+    }
+  }
+}
+
+async function test() {
+  if (!user || !password) {
+    console.error('e2e: set MEG_USER and MEG_PASSWORD to an operator login (see `meg demo --help`); MEG_URL defaults to http://127.0.0.1:8080/');
+    return 2;
+  }
+  let browser;
+  try {
+    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'], headless: true });
+  } catch (e) {
+    console.error(`e2e: cannot start Chromium at ${executablePath} (set CHROMIUM): ${e.message}`);
+    return 2;
+  }
+  const page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, locale: 'en-US' });
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  try {
+    await run(page);
+    console.log('e2e: PASS');
+    return 0;
+  } catch (e) {
+    console.error(`e2e: FAIL: ${e instanceof Failure ? e.message : e.stack || e}`);
+    for (const p of problems) console.error(`e2e:   ${p}`);
+    const failed = screenshot.replace(/(\.png)?$/, '-failure.png');
+    await page.screenshot({ path: failed, fullPage: true }).then(() => console.error(`e2e: screenshot ${failed}`), () => {});
+    return 1;
+  } finally {
+    await browser.close();
+  }
+}
+
+process.exitCode = await main();

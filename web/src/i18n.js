@@ -1,0 +1,154 @@
+// Labels in Korean and English. Elements carry data-i18n="key"; apply() fills them in.
+// The choice is kept in localStorage ("meg.lang"); the default follows the browser.
+
+const LABELS = {
+  'login.subtitle': ['마이크로 에너지 그리드 관제', 'Micro energy grid control center'],
+  'login.user': ['사용자', 'User'],
+  'login.password': ['비밀번호', 'Password'],
+  'login.submit': ['로그인', 'Log in'],
+  'login.failed': ['로그인 실패', 'Login failed'],
+  'login.expired': ['세션이 만료되었습니다. 다시 로그인하세요.', 'Session expired: please log in again.'],
+
+  'header.site_time': ['현장 시각', 'Site time'],
+  'header.logout': ['로그아웃', 'Log out'],
+  'header.speed': ['배속', 'speed'],
+  'stream.live': ['실시간', 'live'],
+  'stream.polling': ['조회 중', 'polling'],
+
+  'mode.normal': ['정상', 'normal'],
+  'mode.local': ['로컬', 'local'],
+  'mode.safe': ['안전', 'safe'],
+
+  'role.viewer': ['조회자', 'viewer'],
+  'role.operator': ['운영자', 'operator'],
+  'role.admin': ['관리자', 'admin'],
+
+  'flows.title': ['전력 흐름', 'Power flows'],
+  'flows.grid': ['계통', 'Grid'],
+  'flows.pv': ['태양광', 'PV'],
+  'flows.ess': ['ESS', 'ESS'],
+  'flows.load': ['부하', 'Load'],
+  'flows.soc': ['ESS 충전량 (SoC)', 'ESS state of charge'],
+  'flows.import': ['수전', 'import'],
+  'flows.export': ['역송', 'export'],
+  'flows.charge': ['충전', 'charging'],
+  'flows.discharge': ['방전', 'discharging'],
+  'flows.idle': ['대기', 'idle'],
+  'flows.producing': ['발전', 'producing'],
+  'flows.load_note': ['= 계통 + 태양광 + ESS', '= grid + PV + ESS'],
+  'flows.battery_command': ['ESS 지령', 'ESS command'],
+  'flows.pv_limit': ['태양광 출력 제한', 'PV limit'],
+  'flows.no_limit': ['없음', 'none'],
+  'flows.override': ['수동 지령', 'Manual override'],
+  'flows.no_override': ['없음 (자동)', 'none (auto)'],
+  'flows.until': ['까지', 'until'],
+  'flows.devices': ['장치', 'Devices'],
+  'flows.fresh': ['정상', 'fresh'],
+  'flows.stale': ['지연', 'stale'],
+
+  'demand.title': ['15분 수요전력', '15-minute demand'],
+  'demand.window': ['현재 15분 평균', 'Running 15-min demand'],
+  'demand.target': ['목표', 'Target'],
+  'demand.peak': ['이번 달 최대수요', "Month's peak"],
+  'demand.contract': ['계약전력', 'Contract power'],
+
+  'bill.title': ['이번 달 전기요금', 'Month-to-date bill'],
+  'bill.with': ['OpenMEG 적용', 'With OpenMEG'],
+  'bill.without': ['미적용 (ESS 대기)', 'Without OpenMEG (ESS idle)'],
+  'bill.savings': ['절감액', 'Savings'],
+  'bill.today': ['오늘 요금', "Today's cost"],
+  'bill.energy': ['사용 전력량', 'Energy'],
+  'bill.peak': ['요금적용 최대수요', 'Billing peak'],
+  'bill.through': ['기준 시각', 'Through'],
+  'bill.lines': ['요금 내역', 'Bill lines'],
+
+  'operator.title': ['운영자 지령', 'Operator commands'],
+  'operator.battery_kw': ['ESS 출력', 'Battery power'],
+  'operator.minutes': ['유지 시간', 'For'],
+  'operator.sign_note': ['+ 방전 / − 충전. 안전 제한은 계속 적용됩니다.', '+ discharge / − charge. Safety limits still apply.'],
+  'operator.apply': ['적용', 'Apply'],
+  'operator.auto': ['자동 제어로 복귀', 'Back to auto'],
+  'operator.sent': ['지령이 접수되어 감사 기록에 남았습니다.', 'Command accepted and audited.'],
+  'operator.bad_kw': ['ESS 출력(kW)을 숫자로 입력하세요.', 'Enter the battery power in kW as a number.'],
+  'operator.bad_minutes': ['유지 시간은 1–1440분입니다.', 'Minutes must be 1–1440.'],
+
+  'chart.today': ['오늘 전력 (1분)', "Today's power (1 min)"],
+  'chart.forecast': ['부하·태양광 예측 대 실측 (15분)', 'Load and PV forecast vs actual (15 min)'],
+  'chart.grid': ['계통', 'Grid'],
+  'chart.pv': ['태양광', 'PV'],
+  'chart.battery': ['ESS', 'ESS'],
+  'chart.load': ['부하', 'Load'],
+  'chart.soc': ['SoC', 'SoC'],
+  'chart.load_forecast': ['부하 예측', 'Load forecast'],
+  'chart.load_actual': ['부하 실측', 'Load actual'],
+  'chart.pv_forecast': ['태양광 예측', 'PV forecast'],
+  'chart.pv_actual': ['태양광 실측', 'PV actual'],
+  'chart.issued': ['발행', 'issued'],
+
+  'schedule.title': ['최적화 스케줄', "Optimizer's schedule"],
+  'schedule.made': ['작성 시각', 'Made'],
+  'schedule.source': ['출처', 'Source'],
+  'schedule.battery': ['ESS 출력', 'Battery'],
+  'schedule.pv_limit': ['태양광 제한', 'PV limit'],
+  'schedule.planned_grid': ['계획 수전', 'Planned grid'],
+  'schedule.start': ['시작', 'Start'],
+  'schedule.none': ['스케줄 없음', 'No schedule'],
+
+  'alarms.title': ['경보', 'Alarms'],
+  'alarms.none': ['활성 경보 없음', 'No active alarms'],
+  'alarms.since': ['발생', 'since'],
+  'events.title': ['이벤트', 'Events'],
+  'events.none': ['이벤트 없음', 'No events'],
+  'severity.info': ['정보', 'info'],
+  'severity.warning': ['주의', 'warning'],
+  'severity.critical': ['위험', 'critical'],
+
+  'audit.title': ['감사 기록', 'Audit trail'],
+  'audit.seq': ['번호', 'Seq'],
+  'audit.time': ['시각', 'Time'],
+  'audit.actor': ['주체', 'Actor'],
+  'audit.action': ['동작', 'Action'],
+  'audit.subject': ['대상', 'Subject'],
+  'audit.detail': ['내용', 'Detail'],
+  'audit.none': ['기록 없음', 'No entries'],
+
+  'unit.krw': ['원', 'KRW'],
+  'unit.min': ['분', 'min'],
+  'error.network': ['서버에 연결할 수 없습니다', 'Cannot reach the server'],
+  'error.no_site': ['이 계정으로 볼 수 있는 사이트가 없습니다', 'No site is available to this account'],
+  'lang.switch': ['English', '한국어'],
+};
+
+const KEY = 'meg.lang';
+let lang = initialLang();
+
+function initialLang() {
+  try {
+    const saved = localStorage.getItem(KEY);
+    if (saved === 'ko' || saved === 'en') return saved;
+  } catch { /* storage blocked: fall through */ }
+  return (navigator.language || '').toLowerCase().startsWith('ko') ? 'ko' : 'en';
+}
+
+export function currentLang() {
+  return lang;
+}
+
+export function setLang(next) {
+  lang = next === 'en' ? 'en' : 'ko';
+  try { localStorage.setItem(KEY, lang); } catch { /* not persisted */ }
+  apply();
+}
+
+// Returns the label for `key` in the current language (the key itself if there is none).
+export function t(key) {
+  const pair = LABELS[key];
+  if (!pair) return key;
+  return pair[lang === 'ko' ? 0 : 1];
+}
+
+export function apply(root = document) {
+  document.documentElement.lang = lang;
+  for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  for (const node of root.querySelectorAll('.lang-toggle')) node.textContent = t('lang.switch');
+}
