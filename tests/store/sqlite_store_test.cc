@@ -583,6 +583,15 @@ TEST_F(SqliteStoreTest, AuditLogIsDurableOrderedAndAppendOnly) {
   auto tail = (*log)->Read(2, 1);
   ASSERT_EQ(tail->size(), 1u);
   EXPECT_EQ((*tail)[0].seq, 3u);
+  // A reader connection (the dashboard's) sees the newest records first.
+  auto reader = SqliteStore::OpenReader(path);
+  ASSERT_TRUE(reader) << reader.error().message;
+  auto newest = (*reader)->NewestAudit(2);
+  ASSERT_TRUE(newest) << newest.error().message;
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[0].seq, 4u);
+  EXPECT_EQ((*newest)[1].seq, 3u);
+  EXPECT_EQ((*newest)[1].record.actor, "kim \"operator\"");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -943,10 +943,8 @@ Status SqliteAuditLog::Append(std::span<const AuditRecord> records) {
   return Ok{};
 }
 
-Result<std::vector<StoredAuditRecord>> SqliteStore::NewestAudit(std::size_t limit) {
-  MEG_TRY_ASSIGN(s, db_->Cached(kSelectNewestAudit));
-  Stmt stmt(s);
-  stmt.Int(1, static_cast<std::int64_t>(limit));
+// The rows of an audit_log query (seq, time_ms, actor, action, subject, detail).
+Result<std::vector<StoredAuditRecord>> AuditRows(Stmt& stmt, SqliteConnection& db) {
   std::vector<StoredAuditRecord> out;
   int rc = 0;
   while ((rc = stmt.Step()) == SQLITE_ROW) {
@@ -955,8 +953,15 @@ Result<std::vector<StoredAuditRecord>> SqliteStore::NewestAudit(std::size_t limi
                           AuditRecord{FromMs(stmt.ColumnInt(1)), stmt.ColumnText(2),
                                       stmt.ColumnText(3), stmt.ColumnText(4), stmt.ColumnText(5)}});
   }
-  if (rc != SQLITE_DONE) return db_->Fail(rc, "read the audit log");
+  if (rc != SQLITE_DONE) return db.Fail(rc, "read the audit log");
   return out;
+}
+
+Result<std::vector<StoredAuditRecord>> SqliteStore::NewestAudit(std::size_t limit) {
+  MEG_TRY_ASSIGN(s, db_->Cached(kSelectNewestAudit));
+  Stmt stmt(s);
+  stmt.Int(1, static_cast<std::int64_t>(limit));
+  return AuditRows(stmt, *db_);
 }
 
 Result<std::vector<StoredAuditRecord>> SqliteAuditLog::Read(std::uint64_t after_seq,
@@ -964,16 +969,7 @@ Result<std::vector<StoredAuditRecord>> SqliteAuditLog::Read(std::uint64_t after_
   MEG_TRY_ASSIGN(s, db_->Cached(kSelectAudit));
   Stmt stmt(s);
   stmt.Int(1, static_cast<std::int64_t>(after_seq)).Int(2, static_cast<std::int64_t>(limit));
-  std::vector<StoredAuditRecord> out;
-  int rc = 0;
-  while ((rc = stmt.Step()) == SQLITE_ROW) {
-    out.push_back(
-        StoredAuditRecord{static_cast<std::uint64_t>(stmt.ColumnInt(0)),
-                          AuditRecord{FromMs(stmt.ColumnInt(1)), stmt.ColumnText(2),
-                                      stmt.ColumnText(3), stmt.ColumnText(4), stmt.ColumnText(5)}});
-  }
-  if (rc != SQLITE_DONE) return db_->Fail(rc, "read the audit log");
-  return out;
+  return AuditRows(stmt, *db_);
 }
 
 }  // namespace meg
