@@ -265,7 +265,8 @@ void ControlCenterServer::Routes() {
     auto version = std::make_shared<std::uint64_t>(0);
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider("text/event-stream", [this, version, site_id](size_t, httplib::DataSink& sink) {
-      const LiveValues v = backend_.WaitForNewer(*version, std::chrono::seconds(10));
+      // Short waits: a stopping server is not held up long by an open stream.
+      const LiveValues v = backend_.WaitForNewer(*version, std::chrono::seconds(2));
       std::string chunk;
       if (v.version > *version) {
         *version = v.version;
