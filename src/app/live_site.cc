@@ -90,6 +90,21 @@ void LiveSite::OnCycle(const CycleRecord& r, ControlLoop& loop) {
                                s->planned_grid.value()};
     }
   }
+  // A new schedule is kept in the store too.
+  if (const auto& s = loop.schedule(); s && s->made != last_schedule_made_) {
+    last_schedule_made_ = s->made;
+    (void)writer_.PutSchedule(StoredSchedule{
+        config_.id, s->made,
+        fmt::format(R"({{"source":"{}","battery_kw":{:.3f},"pv_limit_kw":{},"planned_grid_kw":{:.3f}}})", s->source,
+                    s->battery.value(), s->pv_limit.value() >= 0 ? fmt::format("{:.3f}", s->pv_limit.value()) : "null",
+                    s->planned_grid.value())});
+  }
+  // Once a day of site time, old data goes by the store's retention.
+  const Date day = ToKst(ToTimestamp(r.time)).date;
+  if (day != retention_day_) {
+    retention_day_ = day;
+    (void)writer_.ApplyRetention(r.time);
+  }
   published_.notify_all();
   // A quarter-hour closed: make it durable and price the month so far.
   const Timestamp window = loop.demand().window_start();
@@ -222,6 +237,9 @@ void LiveSite::UpdateBill(Instant now) {
     const PowerSeries before = with->Slice(with->start(), FromKst(today));
     if (auto earlier = price(before)) b.today_cost_krw = b.with_openmeg_krw - earlier->total.value();
   }
+  (void)writer_.PutBill(StoredBill{config_.id, month,
+                                   fmt::format(R"({{"through":"{}","with_openmeg_krw":{},"without_openmeg_krw":{}}})",
+                                               FormatKst(ToTimestamp(now)), b.with_openmeg_krw, b.without_openmeg_krw)});
   bill_ = std::move(b);
 }
 

@@ -92,6 +92,8 @@ class LiveSite final : public SiteBackend {
 
   // Control thread only.
   Timestamp last_window_{};
+  Instant last_schedule_made_{};
+  Date retention_day_{};
   std::optional<Instant> last_override_until_;
 };
 
