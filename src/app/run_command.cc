@@ -415,9 +415,12 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
   o->http_port = 8080;
   o->site_id = "jeonju-hospital";
   o->command = "meg demo";
+  // The receding-horizon LP planner on yesterday's load and PV (the learned forecaster's weekly
+  // training would stall the cycle; it needs a planner thread first).
+  o->controller = "mpc-persistence";
   CLI::App* cmd = app.add_subcommand(
       "demo", "The live control center of the Jeonju hospital twin (real 2024 load and weather, PV, ESS) at 60x, "
-              "with the dashboard on http://localhost:8080");
+              "planned by mpc-persistence, with the dashboard on http://localhost:8080");
   cmd->add_option("--site", o->site, "Site TOML file (the twin runs it when it lists no devices)")->capture_default_str();
   cmd->add_option("--port", o->http_port, "HTTP port (0: any free port)")->capture_default_str();
   cmd->add_option("--speed", o->speed, "Times faster than the wall clock (default 60)");
