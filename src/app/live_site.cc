@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <iterator>
 #include <limits>
 
 #include <fmt/format.h>
@@ -22,6 +24,26 @@ Month KstMonth(Instant t) {
 }
 
 }  // namespace
+
+Result<ThresholdAlarm> ParseThresholdAlarm(const std::string& text) {
+  const auto op = text.find_first_of("<>");
+  ThresholdAlarm a;
+  a.text = text;
+  const std::string usage =
+      fmt::format("--alarm '{}': expected POINT<VALUE or POINT>VALUE, e.g. soc_pct<15 or grid_kw>1600 (points: "
+                  "grid_kw, pv_kw, battery_kw, load_kw, soc_pct, demand_window_kw)",
+                  text);
+  if (op == std::string::npos || op == 0) return InvalidInput(usage);
+  a.point = text.substr(0, op);
+  a.above = text[op] == '>';
+  static const char* kKnown[] = {"grid_kw", "pv_kw", "battery_kw", "load_kw", "soc_pct", "demand_window_kw"};
+  if (std::find(std::begin(kKnown), std::end(kKnown), a.point) == std::end(kKnown)) return InvalidInput(usage);
+  const std::string number = text.substr(op + 1);
+  char* end = nullptr;
+  a.value = std::strtod(number.c_str(), &end);
+  if (number.empty() || end == nullptr || *end != '\0' || !std::isfinite(a.value)) return InvalidInput(usage);
+  return a;
+}
 
 Result<std::unique_ptr<LiveSite>> LiveSite::Open(LiveSiteConfig config, TelemetryStore& writer) {
   std::unique_ptr<LiveSite> site(new LiveSite(std::move(config), writer));
@@ -142,6 +164,19 @@ void LiveSite::UpdateAlarms(const CycleRecord& r) {
                                  fmt::format("15-minute demand {:.1f} kW is above 95 % of the target {:.1f} kW",
                                              r.window_average.value(), r.demand_target.value()),
                                  r.time};
+  }
+  for (const ThresholdAlarm& t : config_.thresholds) {
+    const double v = t.point == "grid_kw"      ? r.grid.value()
+                     : t.point == "pv_kw"      ? r.pv.value()
+                     : t.point == "battery_kw" ? r.battery.value()
+                     : t.point == "load_kw"    ? r.load.value()
+                     : t.point == "soc_pct"    ? r.soc_pct
+                                               : r.window_average.value();
+    if (std::isfinite(v) && (t.above ? v > t.value : v < t.value)) {
+      now["threshold " + t.text] = {"threshold " + t.text, "warning",
+                                    fmt::format("{} = {:.2f} is {} {:g}", t.point, v, t.above ? "above" : "below", t.value),
+                                    r.time};
+    }
   }
   std::vector<std::pair<AlarmView, bool>> changes;
   {

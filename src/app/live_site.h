@@ -24,6 +24,16 @@
 
 namespace meg {
 
+// An operator's threshold on a live value, e.g. "soc_pct<15" or "grid_kw>1600": an alarm while
+// the value is beyond it.
+struct ThresholdAlarm {
+  std::string point;  // grid_kw, pv_kw, battery_kw, load_kw, soc_pct, demand_window_kw
+  bool above = true;  // '>' (true) or '<'
+  double value = 0;
+  std::string text;   // as written
+};
+Result<ThresholdAlarm> ParseThresholdAlarm(const std::string& text);
+
 struct LiveSiteConfig {
   std::string id = "site";                 // URL id of the site
   const Site* site = nullptr;
@@ -37,6 +47,7 @@ struct LiveSiteConfig {
   const PowerSeries* history_pv = nullptr;
   // Called (from the control thread) with each raised or cleared alarm; e.g. the webhook.
   std::function<void(const AlarmView&, bool raised)> on_alarm;
+  std::vector<ThresholdAlarm> thresholds;
 };
 
 class LiveSite final : public SiteBackend {

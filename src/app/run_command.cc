@@ -54,6 +54,7 @@ struct RunOptions {
   std::string users_file;      // "name role $argon2id$..." lines; empty: demo users (printed)
   std::string state_dir;       // where the store lives; empty with HTTP: a new temporary folder
   std::string webhook;         // alarms are posted here as JSON
+  std::vector<std::string> alarms;  // thresholds, "soc_pct<15"
   std::string site_id = "site";
   bool audit_given = false;
   const char* command = "meg run";
@@ -135,6 +136,12 @@ int RunLoop(const RunOptions& o) {
   if (!site) return Fail(site.error());
   auto tariff = book->FindTariff(site->tariff);
   if (!tariff) return Fail(InvalidInput(fmt::format("{}: tariff.name: {}", o.site, tariff.error().message)));
+  std::vector<ThresholdAlarm> thresholds;
+  for (const auto& text : o.alarms) {
+    auto t = ParseThresholdAlarm(text);
+    if (!t) return Fail(t.error());
+    thresholds.push_back(*t);
+  }
   Millis run_for{0};
   if (!o.duration.empty()) {
     auto d = ParseDuration(o.duration);
@@ -303,13 +310,18 @@ int RunLoop(const RunOptions& o) {
       lc.history_load = &inputs->load;
       lc.history_pv = &inputs->pv;
     }
-    if (webhook) {
-      lc.on_alarm = [&webhook, id = o.site_id](const AlarmView& a, bool raised) {
+    lc.thresholds = thresholds;
+    // Alarms on the console (and the webhook when one is given).
+    lc.on_alarm = [&webhook, id = o.site_id](const AlarmView& a, bool raised) {
+      std::cout << fmt::format("{} alarm {}: [{}] {}\n", FormatKst(ToTimestamp(a.since)), raised ? "raised" : "cleared",
+                               a.severity, a.message)
+                << std::flush;
+      if (webhook) {
         webhook->Post(fmt::format(R"({{"site":"{}","kind":"{}","severity":"{}","state":"{}","message":"{}","time":"{}"}})",
                                   id, a.kind, a.severity, raised ? "raised" : "cleared", JsonEscape(a.message),
                                   FormatKst(ToTimestamp(a.since))));
-      };
-    }
+      }
+    };
     auto opened = LiveSite::Open(lc, *store);
     if (!opened) return Fail(opened.error());
     live = std::move(*opened);
@@ -378,6 +390,8 @@ void AddCenterOptions(CLI::App* cmd, RunOptions& o) {
   cmd->add_option("--state-dir", o.state_dir,
                   "Folder of the store openmeg.db, with --http or in demo (default: a new temporary folder)");
   cmd->add_option("--webhook", o.webhook, "POST alarms as JSON to this http(s) URL");
+  cmd->add_option("--alarm", o.alarms, "Alarm while a live value is beyond a threshold, e.g. soc_pct<15, grid_kw>1600 "
+                                       "(repeatable)");
   cmd->add_option("--site-id", o.site_id, "The site's id in the API's URLs")->capture_default_str();
 }
 

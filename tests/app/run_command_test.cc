@@ -108,3 +108,27 @@ TEST(RunCommandTest, RealModbusDevicesFromTheSiteFile) {
 
 }  // namespace
 }  // namespace meg
+
+namespace meg {
+namespace {
+
+// meg demo end to end without a browser (the dashboard's own test is scripts/e2e): the control
+// center starts on a free port, prints its URL and a demo login, raises an operator's threshold
+// alarm on the console, and refuses a malformed threshold.
+TEST(DemoCommandTest, ServesAndRaisesThresholdAlarms) {
+  const auto dir = TempDir() / "demo";
+  std::filesystem::remove_all(dir);
+  const auto run = Meg("demo --port 0 --web-dir '' --state-dir " + dir.string() +
+                       " --start 2024-08-12T14:00:00+09:00 --for 5m --speed 2000 --alarm 'soc_pct<101'");
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("OpenMEG control center: http://127.0.0.1:"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("login  operator: demo / "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("alarm raised: [warning] soc_pct = "), std::string::npos) << run.out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "openmeg.db"));
+  const auto bad = Meg("demo --port 0 --web-dir '' --for 1m --alarm 'soc<3'");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.out.find("--alarm 'soc<3': expected POINT<VALUE"), std::string::npos) << bad.out;
+}
+
+}  // namespace
+}  // namespace meg
