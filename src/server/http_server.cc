@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -70,9 +71,20 @@ Result<Instant> QueryTime(const httplib::Request& req, const char* name) {
   if (!req.has_param(name)) return InvalidInput(fmt::format("'{}' is required (ISO 8601 with offset)", name));
   std::string text = req.get_param_value(name);
   std::replace(text.begin(), text.end(), ' ', '+');
+  // Milliseconds, as the API itself writes them ("...T14:00:05.250+09:00"), are read too.
+  int ms = 0;
+  const auto dot = text.find('.');
+  if (dot != std::string::npos) {
+    size_t end = dot + 1;
+    while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end])) != 0) ++end;
+    const std::string digits = text.substr(dot + 1, end - dot - 1);
+    if (digits.empty() || digits.size() > 9) return InvalidInput(fmt::format("'{}': bad fraction of a second", name));
+    ms = std::stoi((digits + "00").substr(0, 3));
+    text.erase(dot, end - dot);
+  }
   auto t = ParseIso8601(text);
   if (!t) return InvalidInput(fmt::format("'{}': {}", name, t.error().message));
-  return ToInstant(*t);
+  return ToInstant(*t) + Millis(ms);
 }
 
 Result<int> QueryLimit(const httplib::Request& req) {
@@ -263,13 +275,20 @@ void ControlCenterServer::Routes() {
   s.Get(R"(/api/sites/([^/]+)/stream)", [this, authorize, site_ok, site_id](const httplib::Request& req, httplib::Response& res) {
     if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
     auto version = std::make_shared<std::uint64_t>(0);
+    auto last_sent = std::make_shared<Instant>();
     res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider("text/event-stream", [this, version, site_id](size_t, httplib::DataSink& sink) {
+    res.set_chunked_content_provider("text/event-stream", [this, version, last_sent, site_id](size_t,
+                                                                                             httplib::DataSink& sink) {
+      // At most 4 events a second (wall clock): the twin at 60x publishes 60 cycles a second,
+      // more than a dashboard can draw; a client always gets the newest.
+      const Millis since = clock_.Now() - *last_sent;
+      if (since < Millis(250)) std::this_thread::sleep_for(Millis(250) - since);
       // Short waits: a stopping server is not held up long by an open stream.
       const LiveValues v = backend_.WaitForNewer(*version, std::chrono::seconds(2));
       std::string chunk;
       if (v.version > *version) {
         *version = v.version;
+        *last_sent = clock_.Now();
         chunk = "event: live\ndata: " + ToJson(v, site_id).dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
       } else {
         chunk = ": keep-alive\n\n";

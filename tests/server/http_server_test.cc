@@ -177,6 +177,12 @@ TEST_F(HttpServerTest, BadRequestsAreRefusedWithJsonAndChangeNothing) {
     EXPECT_GE(res->status, 400) << path;
     EXPECT_NE(ErrorOf(res).find(expect), std::string::npos) << path << " -> " << res->body;
   }
+  // Times with milliseconds, as /live writes them, are read.
+  auto ms = client_->Get(
+      "/api/sites/h1/telemetry?point=grid_kw&from=2024-08-12T14:00:05.250%2B09:00&to=2024-08-12T15:00:00%2B09:00",
+      Bearer(op));
+  ASSERT_EQ(ms->status, 200) << ms->body;
+  EXPECT_EQ(json::parse(ms->body)[0]["start"], "2024-08-12T14:00:05.250+09:00");
   // A query time whose '+' arrived unencoded (as a space) still reads.
   auto ok = client_->Get("/api/sites/h1/telemetry?point=grid_kw&from=2024-08-12T00:00:00+09:00&to=2024-08-12T01:00:00+09:00",
                          Bearer(op));
