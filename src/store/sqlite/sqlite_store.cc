@@ -380,7 +380,7 @@ class SqliteConnection {
                                "read the schema"));
     if (has == "0") return 0;
     MEG_TRY_ASSIGN(version, Scalar("SELECT max(version) FROM schema_version", "read the schema"));
-    if (version.empty() || version.find_first_not_of("0123456789") != std::string::npos) {
+    if (version.empty() || version.size() > 9 || version.find_first_not_of("0123456789") != std::string::npos) {
       return InvalidInput(
           fmt::format("{}: table schema_version holds no version ('{}'); not an OpenMEG store",
                       path_, version));
