@@ -355,9 +355,12 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
         rec.demand_target = Kilowatts(target);
       }
     }
-    // Export limiter: curtail PV before the meter shows more export than allowed.
+    // Export limiter: curtail PV before the meter shows more export than allowed, given the
+    // battery power the limit stage will really allow (a peak guard asking for more discharge
+    // than the battery has must not curtail PV for power that never comes).
     const double min_grid = image.export_allowed ? -std::max(0.0, image.export_limit.value()) : 0.0;
-    const double grid_after = load - pv_now - wish.battery.value();
+    const double battery_after = ApplySafetyLimits(image, Setpoints{wish.battery, Kilowatts(-1)}).battery.value();
+    const double grid_after = load - pv_now - battery_after;
     if (grid_after < min_grid) {
       const double limit = std::max(0.0, pv_now - (min_grid - grid_after));
       wish.pv_limit = Kilowatts(wish.pv_limit.value() >= 0 ? std::min(wish.pv_limit.value(), limit) : limit);

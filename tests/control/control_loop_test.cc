@@ -185,6 +185,22 @@ TEST(ControlLoopTest, PeakGuardHoldsTheRunningFifteenMinuteAverage) {
   EXPECT_NEAR(rig.loop->demand().month_peak().value(), demand->value(), 1e-9);
 }
 
+// The guard asks for far more discharge than the 200 kW battery has (target 100 kW against a
+// 550 kW import; 10 minutes in, the window's energy is past 99 kW x 15 min, so the rest of the
+// window "may import" less than nothing): the battery gives its 200 kW, and PV is not curtailed
+// for discharge that never comes (600 - 50 - 200 = 350 kW import, no export risk).
+TEST(ControlLoopTest, AnUnreachablePeakTargetDoesNotCurtailPv) {
+  LoopConfig config;
+  config.demand_target = Kilowatts(100);
+  Rig rig(600, 50, config);
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(0), Kilowatts(-1), Kilowatts(0), "operator:test"}, "test"));
+  const CycleRecord r = rig.Run(600);
+  ASSERT_EQ(r.mode, LoopMode::kNormal);
+  EXPECT_DOUBLE_EQ(r.battery_command.value(), 200.0);
+  EXPECT_LT(r.pv_limit_command.value(), 0.0);  // no PV limit
+  EXPECT_NEAR(rig.twin.pv_output().value(), 50.0, 1e-9);
+}
+
 TEST(ControlLoopTest, LostTelemetryGoesSafeWithinBoundAndRecovers) {
   Rig rig;
   ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
