@@ -18,11 +18,6 @@ constexpr const char* kPoints[][2] = {{"grid_kw", "kW"},     {"pv_kw", "kW"},   
                                       {"load_kw", "kW"},     {"soc_pct", "%"}, {"demand_window_kw", "kW"},
                                       {"baseline_kw", "kW"}};
 
-Month KstMonth(Instant t) {
-  const Date d = ToKst(ToTimestamp(t)).date;
-  return d.year() / d.month();
-}
-
 }  // namespace
 
 Result<ThresholdAlarm> ParseThresholdAlarm(const std::string& text) {
@@ -217,7 +212,7 @@ void LiveSite::UpdateBill(Instant now) {
     bill_error_ = "the store refused a flush: " + s.error().message;
     return;
   }
-  const Month month = KstMonth(now);
+  const Month month = KstMonthOf(ToTimestamp(now));
   const Instant month_start = ToInstant(StartOfKstMonth(month));
   const Date today = ToKst(ToTimestamp(now)).date;
   const auto series_of = [&](const char* point) -> Result<PowerSeries> {
@@ -361,7 +356,7 @@ ScheduleView LiveSite::Schedule() const {
 
 Result<ForecastView> LiveSite::Forecast() const {
   const Instant now = Live().time;
-  const Timestamp start = ToTimestamp(now) - ToTimestamp(now).time_since_epoch() % std::chrono::seconds(kInterval);
+  const Timestamp start = IntervalStart(ToTimestamp(now));
   ForecastView f;
   f.issued = now;
   if (config_.history_load != nullptr) {

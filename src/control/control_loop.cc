@@ -309,7 +309,7 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   std::vector<AuditRecord> audit;
   Measured m = ReadDevices(now);
   const DayProfile* day = Profile(now);
-  const Timestamp window_start = ToTimestamp(now) - ToTimestamp(now).time_since_epoch() % std::chrono::seconds(kInterval);
+  const Timestamp window_start = IntervalStart(ToTimestamp(now));
   const bool counts = day != nullptr && day->demand_counts[static_cast<size_t>(ToKst(window_start).minute_of_day / 15)];
   demand_.Add(now, Kilowatts(m.meter_seen && m.all_fresh ? m.grid : kNaN), counts);
   MaybePlan(now, m);

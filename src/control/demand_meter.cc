@@ -7,20 +7,6 @@
 
 namespace meg {
 
-namespace {
-
-Timestamp WindowOf(Instant t) {
-  const Timestamp s = ToTimestamp(t);
-  return s - (s.time_since_epoch() % std::chrono::seconds(kInterval));
-}
-
-Month KstMonth(Timestamp t) {
-  const Date d = ToKst(t).date;
-  return d.year() / d.month();
-}
-
-}  // namespace
-
 void DemandMeter::StartMonth(Month m) {
   month_ = m;
   month_peak_ = Kilowatts(0);
@@ -49,10 +35,10 @@ void DemandMeter::Add(Instant now, Kilowatts grid, bool counts) {
     started_ = true;
     last_ = now;
     grid_ = std::isfinite(grid.value()) ? grid : Kilowatts(0);
-    window_start_ = WindowOf(now);
+    window_start_ = IntervalStart(ToTimestamp(now));
     observed_from_ = now;
     window_counts_ = counts;
-    const Month m = KstMonth(window_start_);
+    const Month m = KstMonthOf(window_start_);
     if (m != month_) StartMonth(m);
     return;
   }
@@ -64,13 +50,13 @@ void DemandMeter::Add(Instant now, Kilowatts grid, bool counts) {
     last_ = upto;
     if (now < window_end) break;
     CloseWindow();
-    const Month closed = KstMonth(window_start_);
+    const Month closed = KstMonthOf(window_start_);
     window_start_ += std::chrono::seconds(kInterval);
     observed_from_ = ToInstant(window_start_);
     window_energy_ = KilowattHours(0);
     window_counts_ = counts;  // the caller says for the window holding `now`; gaps do not count
-    if (window_start_ != WindowOf(now)) window_counts_ = false;
-    const Month next = KstMonth(window_start_);
+    if (window_start_ != IntervalStart(ToTimestamp(now))) window_counts_ = false;
+    const Month next = KstMonthOf(window_start_);
     if (next != closed) {
       closed_months_.emplace_back(closed, month_peak_.value());
       StartMonth(next);

@@ -32,6 +32,11 @@ Timestamp FromKst(Date date, int minute_of_day) {
   return Timestamp{sys_days{date}} + std::chrono::minutes{minute_of_day} - kKstOffset;
 }
 
+Month KstMonthOf(Timestamp t) {
+  const Date d = ToKst(t).date;
+  return d.year() / d.month();
+}
+
 Timestamp StartOfKstMonth(Month m) { return FromKst(m / std::chrono::day{1}); }
 
 int DaysInMonth(Month m) {

@@ -57,4 +57,10 @@ inline bool IsIntervalAligned(Timestamp t) {
   return t.time_since_epoch().count() % (15 * 60) == 0;
 }
 
+// The start of the 15-minute interval that holds `t`.
+inline Timestamp IntervalStart(Timestamp t) { return t - t.time_since_epoch() % std::chrono::seconds(kInterval); }
+
+// The KST calendar month that holds `t` (the billing month).
+Month KstMonthOf(Timestamp t);
+
 }  // namespace meg
