@@ -6,6 +6,8 @@
 #pragma once
 
 #include <chrono>
+#include <string>
+#include <string_view>
 
 #include "core/time.h"
 
@@ -16,6 +18,12 @@ using Millis = std::chrono::milliseconds;
 
 inline Timestamp ToTimestamp(Instant t) { return std::chrono::floor<std::chrono::seconds>(t); }
 inline Instant ToInstant(Timestamp t) { return std::chrono::time_point_cast<Millis>(t); }
+
+// "2024-08-12T14:00:05.250+09:00": FormatKst with the milliseconds, always three digits.
+std::string FormatKstMillis(Instant t);
+// ParseIso8601 that also reads a fraction of a second (1-9 digits, cut to milliseconds):
+// "2024-08-12T14:00:05.25+09:00" is 250 ms past the second.
+Result<Instant> ParseIso8601Millis(std::string_view text);
 
 class Clock {
  public:

@@ -3,7 +3,6 @@
 #include <httplib.h>
 
 #include <atomic>
-#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -20,15 +19,8 @@ namespace {
 
 using nlohmann::json;
 
-// ISO 8601 with the KST offset and milliseconds when there are any.
-std::string Iso(Instant t) {
-  const Timestamp s = ToTimestamp(t);
-  const auto ms = (t - ToInstant(s)).count();
-  std::string text = FormatKst(s);
-  if (ms == 0) return text;
-  const auto plus = text.rfind('+');
-  return text.substr(0, plus) + fmt::format(".{:03}", ms) + text.substr(plus);
-}
+// ISO 8601 with the KST offset, and the milliseconds when there are any.
+std::string Iso(Instant t) { return t == ToInstant(ToTimestamp(t)) ? FormatKst(ToTimestamp(t)) : FormatKstMillis(t); }
 
 json Number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 json Optional(const std::optional<double>& v) { return v ? Number(*v) : json(nullptr); }
@@ -72,19 +64,9 @@ Result<Instant> QueryTime(const httplib::Request& req, const char* name) {
   std::string text = req.get_param_value(name);
   std::replace(text.begin(), text.end(), ' ', '+');
   // Milliseconds, as the API itself writes them ("...T14:00:05.250+09:00"), are read too.
-  int ms = 0;
-  const auto dot = text.find('.');
-  if (dot != std::string::npos) {
-    size_t end = dot + 1;
-    while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end])) != 0) ++end;
-    const std::string digits = text.substr(dot + 1, end - dot - 1);
-    if (digits.empty() || digits.size() > 9) return InvalidInput(fmt::format("'{}': bad fraction of a second", name));
-    ms = std::stoi((digits + "00").substr(0, 3));
-    text.erase(dot, end - dot);
-  }
-  auto t = ParseIso8601(text);
+  auto t = ParseIso8601Millis(text);
   if (!t) return InvalidInput(fmt::format("'{}': {}", name, t.error().message));
-  return ToInstant(*t) + Millis(ms);
+  return *t;
 }
 
 Result<int> QueryLimit(const httplib::Request& req) {

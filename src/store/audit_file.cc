@@ -16,34 +16,6 @@ namespace meg {
 
 namespace {
 
-// "2024-08-12T14:00:05.250+09:00": FormatKst's seconds with the milliseconds inserted.
-std::string FormatKstMillis(Instant t) {
-  const Timestamp s = ToTimestamp(t);
-  const auto ms = (t - ToInstant(s)).count();
-  std::string text = FormatKst(s);
-  const auto plus = text.rfind('+');
-  return text.substr(0, plus) + fmt::format(".{:03}", ms) + text.substr(plus);
-}
-
-Result<Instant> ParseKstMillis(const std::string& text) {
-  const auto dot = text.find('.');
-  const auto plus = text.rfind('+');
-  if (dot == std::string::npos || plus == std::string::npos || plus < dot) {
-    auto t = ParseIso8601(text);
-    if (!t) return t.error();
-    return ToInstant(*t);
-  }
-  auto t = ParseIso8601(text.substr(0, dot) + text.substr(plus));
-  if (!t) return t.error();
-  int ms = 0;
-  for (size_t i = dot + 1; i < plus; ++i) {
-    if (text[i] < '0' || text[i] > '9') return InvalidInput("time '" + text + "': bad fraction");
-    if (i - dot <= 3) ms = ms * 10 + (text[i] - '0');
-  }
-  for (size_t i = plus - dot - 1; i < 3; ++i) ms *= 10;
-  return ToInstant(*t) + Millis(ms);
-}
-
 // The last intact sequence number in an existing file (0 if none): the file is read once at open.
 std::uint64_t LastSeq(const std::string& path) {
   std::ifstream in(path);
@@ -125,7 +97,7 @@ Result<AuditFileContents> ReadAuditFile(const std::string& path) {
                        j["time"].is_string() && j.contains("actor") && j["actor"].is_string() &&
                        j.contains("action") && j["action"].is_string() && j.contains("subject") &&
                        j["subject"].is_string() && j.contains("detail") && j["detail"].is_string();
-    Result<Instant> time = whole ? ParseKstMillis(j["time"].get<std::string>()) : Result<Instant>(InvalidInput("not a record"));
+    Result<Instant> time = whole ? ParseIso8601Millis(j["time"].get<std::string>()) : Result<Instant>(InvalidInput("not a record"));
     if (!whole || !time) {
       if (out.torn_lines++ == 0) out.first_problem = fmt::format("{}:{}: not a whole audit record", path, number);
       continue;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/clock.h"
+
 namespace meg {
 namespace {
 
@@ -44,6 +46,25 @@ TEST(TimeTest, ParsesDatesAndMonths) {
   EXPECT_FALSE(ParseMonth("2024-13"));
   EXPECT_FALSE(ParseDate("2023-02-29"));
   EXPECT_EQ(FormatDate(*ParseDate("2024-02-29")), "2024-02-29");
+}
+
+}  // namespace
+}  // namespace meg
+
+namespace meg {
+namespace {
+
+// 14:00:05 KST on 2024-08-12 is 05:00:05 UTC; .25 s is 250 ms, digits past the third are cut.
+TEST(ClockTextTest, MillisecondsRoundTripInKst) {
+  const Instant t = ToInstant(FromKst(std::chrono::year{2024} / 8 / 12, 14 * 60)) + Millis(5'250);
+  EXPECT_EQ(FormatKstMillis(t), "2024-08-12T14:00:05.250+09:00");
+  EXPECT_EQ(*ParseIso8601Millis("2024-08-12T14:00:05.250+09:00"), t);
+  EXPECT_EQ(*ParseIso8601Millis("2024-08-12T05:00:05.25Z"), t);
+  EXPECT_EQ(*ParseIso8601Millis("2024-08-12T14:00:05.2509+09:00"), t);
+  EXPECT_EQ(*ParseIso8601Millis("2024-08-12T14:00:05+09:00"), t - Millis(250));
+  EXPECT_FALSE(ParseIso8601Millis("2024-08-12T14:00:05.+09:00"));
+  EXPECT_FALSE(ParseIso8601Millis("2024-08-12T14:00:05.1234567890+09:00"));
+  EXPECT_FALSE(ParseIso8601Millis("2024-08-12T14:00:05.250"));  // no offset
 }
 
 }  // namespace
