@@ -207,11 +207,8 @@ int RunLoop(const RunOptions& o) {
     }
     if (!site->ess) return Fail(InvalidInput(fmt::format("--controller mpc-persistence: {} has no [ess]", o.site)));
     // Yesterday's load and PV, as the simulator's mpc-persistence plans on.
-    std::vector<std::optional<Kilowatts>> v(inputs->load.size()), p(inputs->pv.size());
-    for (size_t i = 0; i < v.size(); ++i) v[i] = inputs->load.at(i < kIntervalsPerDay ? i : i - kIntervalsPerDay);
-    for (size_t i = 0; i < p.size(); ++i) p[i] = inputs->pv.at(i < kIntervalsPerDay ? i : i - kIntervalsPerDay);
-    persistence = PowerSeries(inputs->load.start(), kInterval, std::move(v));
-    persistence_pv = PowerSeries(inputs->pv.start(), kInterval, std::move(p));
+    persistence = DayBefore(inputs->load);
+    persistence_pv = DayBefore(inputs->pv);
     auto pc = std::make_unique<PlanningController>(PlanningController::Mode::kRecedingHorizon, *site, *book, *calendar,
                                                    *tariff, persistence, persistence_pv, solver,
                                                    std::chrono::hours{24}, "mpc-persistence");

@@ -36,12 +36,6 @@ struct SimulateOptions {
   std::string calendar = DefaultCalendarPath();
 };
 
-PowerSeries DayBefore(const PowerSeries& s) {
-  std::vector<std::optional<Kilowatts>> v(s.size());
-  for (size_t i = 0; i < s.size(); ++i) v[i] = s.at(i < kIntervalsPerDay ? i : i - kIntervalsPerDay);
-  return PowerSeries(s.start(), s.step(), std::move(v));
-}
-
 int Fail(const Error& e) {
   std::cerr << "meg simulate: " << e.message << "\n";
   return e.code == ErrorCode::kInvalidInput ? 2 : 1;

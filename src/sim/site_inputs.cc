@@ -130,4 +130,10 @@ Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& ca
   return out;
 }
 
+PowerSeries DayBefore(const PowerSeries& s) {
+  std::vector<std::optional<Kilowatts>> v(s.size());
+  for (size_t i = 0; i < s.size(); ++i) v[i] = s.at(i < kIntervalsPerDay ? i : i - kIntervalsPerDay);
+  return PowerSeries(s.start(), s.step(), std::move(v));
+}
+
 }  // namespace meg

@@ -23,6 +23,10 @@ struct SiteInputs {
 
 Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& calendar);
 
+// The persistence forecast `mpc-persistence` plans on: each 15-minute interval as it was one day
+// earlier (the first day forecasts itself).
+PowerSeries DayBefore(const PowerSeries& s);
+
 // The load alone (used by PrepareSiteInputs and by callers that have no weather).
 Result<PowerSeries> LoadSeriesForYear(const Site& site, const HolidayCalendar& calendar);
 
