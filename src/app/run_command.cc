@@ -8,9 +8,8 @@
 
 #include <fmt/format.h>
 
-#include <sys/random.h>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "app/device_factory.h"
 #include "app/live_site.h"
@@ -65,34 +64,9 @@ extern "C" void OnSignal(int) { g_interrupted = true; }
 
 const char* g_command = "meg run";
 
-std::string JsonEscape(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<int>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 int Fail(const Error& e) {
   std::cerr << g_command << ": " << e.message << "\n";
   return e.code == ErrorCode::kInvalidInput ? 2 : 1;
-}
-
-// A password for a demo user: 12 random lowercase letters and digits.
-Result<std::string> DemoPassword() {
-  unsigned char raw[12];
-  if (::getrandom(raw, sizeof raw, 0) != static_cast<ssize_t>(sizeof raw)) return IoError("getrandom failed");
-  static constexpr char kAlphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
-  std::string out;
-  for (const unsigned char c : raw) out += kAlphabet[c % (sizeof kAlphabet - 1)];
-  return out;
 }
 
 // "90s", "15m", "2h", "1d" -> milliseconds of site time.
@@ -268,8 +242,8 @@ int RunLoop(const RunOptions& o) {
       if (!loaded) return Fail(loaded.error());
       users = std::move(*loaded);
     } else {
-      auto op = DemoPassword();
-      auto viewer = DemoPassword();
+      auto op = NewPassword();
+      auto viewer = NewPassword();
       if (!op || !viewer) return Fail(IoError("no randomness for the demo passwords"));
       if (auto st = users.Add("demo", Role::kOperator, *op); !st) return Fail(st.error());
       if (auto st = users.Add("viewer", Role::kViewer, *viewer); !st) return Fail(st.error());
@@ -314,9 +288,10 @@ int RunLoop(const RunOptions& o) {
                                a.severity, a.message)
                 << std::flush;
       if (webhook) {
-        webhook->Post(fmt::format(R"({{"site":"{}","kind":"{}","severity":"{}","state":"{}","message":"{}","time":"{}"}})",
-                                  id, a.kind, a.severity, raised ? "raised" : "cleared", JsonEscape(a.message),
-                                  FormatKst(ToTimestamp(a.since))));
+        const nlohmann::json body{{"site", id},         {"kind", a.kind},
+                                  {"severity", a.severity}, {"state", raised ? "raised" : "cleared"},
+                                  {"message", a.message},   {"time", FormatKst(ToTimestamp(a.since))}};
+        webhook->Post(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       }
     };
     auto opened = LiveSite::Open(lc, *store);

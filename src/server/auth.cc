@@ -70,6 +70,15 @@ Result<std::string> HashPassword(const std::string& password) {
   return encoded;
 }
 
+Result<std::string> NewPassword() {
+  unsigned char raw[12];
+  if (auto s = Random(raw, sizeof raw); !s) return s.error();
+  static constexpr char kAlphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
+  std::string out;
+  for (const unsigned char c : raw) out += kAlphabet[c % (sizeof kAlphabet - 1)];
+  return out;
+}
+
 bool VerifyPassword(const std::string& encoded_hash, const std::string& password) {
   return argon2id_verify(encoded_hash.c_str(), password.data(), password.size()) == ARGON2_OK;
 }

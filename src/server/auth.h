@@ -22,6 +22,8 @@ std::optional<Role> ParseRole(std::string_view name);
 // An argon2id hash in the PHC string format ("$argon2id$v=19$m=19456,t=2,p=1$salt$hash").
 Result<std::string> HashPassword(const std::string& password);
 bool VerifyPassword(const std::string& encoded_hash, const std::string& password);
+// A fresh random password of 12 lowercase letters and digits (about 60 bits), e.g. for a demo user.
+Result<std::string> NewPassword();
 
 class UserDirectory {
  public:

@@ -309,6 +309,11 @@ TEST(AuthTest, PasswordsAreArgon2idAndUsersFilesAreChecked) {
   auto plain = UserDirectory::Load("kim operator hunter2\n", "users.txt");
   ASSERT_FALSE(plain);
   EXPECT_NE(plain.error().message.find("argon2id"), std::string::npos);
+  auto fresh = NewPassword();
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(fresh->size(), 12u);
+  EXPECT_EQ(fresh->find_first_not_of("abcdefghijkmnpqrstuvwxyz23456789"), std::string::npos);
+  EXPECT_NE(*fresh, *NewPassword());
   UserDirectory d;
   EXPECT_FALSE(d.Add("kim", Role::kViewer, "short"));
   EXPECT_FALSE(d.Add("k i m", Role::kViewer, "long enough"));
