@@ -2,8 +2,10 @@
 #include <CLI/CLI.hpp>
 
 #include "app/bill_command.h"
+#include "app/cbl_command.h"
 #include "app/convert_command.h"
 #include "app/forecast_command.h"
+#include "app/market_command.h"
 #include "app/optimize_command.h"
 #include "app/pv_validate_command.h"
 #include "app/run_command.h"
@@ -16,6 +18,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "meg 0.1.0");
   int exit_code = 0;
   meg::AddBillCommand(app, &exit_code);
+  meg::AddCblCommand(app, &exit_code);
+  meg::AddMarketCommand(app, &exit_code);
   meg::AddConvertCommand(app, &exit_code);
   meg::AddForecastCommand(app, &exit_code);
   meg::AddSimulateCommand(app, &exit_code);

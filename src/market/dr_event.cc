@@ -1,0 +1,2 @@
+// placeholder
+#include "market/dr_event.h"
