@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "tariff/bill.h"
+#include "tariff/tou.h"
 
 namespace meg {
 
@@ -51,6 +52,26 @@ Result<std::unique_ptr<LiveSite>> LiveSite::Open(LiveSiteConfig config, Telemetr
 }
 
 LiveSite::LiveSite(LiveSiteConfig config, TelemetryStore& writer) : config_(std::move(config)), writer_(writer) {
+  if (config_.dr != nullptr) {
+    for (const DrCall& c : config_.dr->calls) {
+      DrEventView v;
+      v.kind = std::string(DrCallKindName(c.kind));
+      v.issued = ToInstant(c.issued);
+      v.start = ToInstant(c.start);
+      v.end = ToInstant(c.end);
+      v.requested_kw = c.requested.value();
+      v.status = "waiting";
+      for (const DrCallHour& h : TradingHours(c)) {
+        DrEventView::Hour hour;
+        hour.start = ToInstant(h.hour_start);
+        hour.minutes = h.event_minutes;
+        hour.requested_kwh = h.requested.value();
+        v.hours.push_back(hour);
+      }
+      dr_views_.push_back(std::move(v));
+      dr_state_.push_back(0);
+    }
+  }
   live_.mode = "safe";
   live_.reason = "starting";
   live_.speed = config_.speed;
@@ -130,6 +151,148 @@ void LiveSite::OnCycle(const CycleRecord& r, ControlLoop& loop) {
     last_window_ = window;
   }
   RunCommands(loop, r.time);
+  UpdateDr(loop, r.time);
+}
+
+Result<PowerSeries> LiveSite::MeteredGrid(Timestamp from, Timestamp to) {
+  if (auto st = writer_.Flush(); !st) return st.error();
+  auto buckets = writer_.Query(points_.at("grid_kw"), ToInstant(from), ToInstant(to), Resolution::kQuarter);
+  if (!buckets) return buckets.error();
+  std::vector<std::optional<Kilowatts>> v(static_cast<size_t>((to - from) / kInterval));
+  for (const Bucket& b : *buckets) {
+    const auto i = static_cast<size_t>((ToTimestamp(b.start) - from) / kInterval);
+    if (i < v.size() && b.count > 0) v[i] = Kilowatts(b.mean);
+  }
+  return PowerSeries(from, kInterval, std::move(v));
+}
+
+// DR calls: at the issue time, the CBL of what the store has metered becomes the loop's
+// commitments (audited by the loop); once the event's last quarter-hour is in the store, the call
+// is settled on it. Each step is an event for the operator.
+void LiveSite::UpdateDr(ControlLoop& loop, Instant now) {
+  if (config_.dr == nullptr) return;
+  const Timestamp t = ToTimestamp(now);
+  for (size_t k = 0; k < config_.dr->calls.size(); ++k) {
+    const DrCall& call = config_.dr->calls[k];
+    if (dr_state_[k] == 0 && call.issued <= t) {
+      dr_state_[k] = 1;
+      const Timestamp from = IntervalStart(call.start - std::chrono::days(45));
+      auto metered = MeteredGrid(from, IntervalStart(t));
+      Result<std::vector<DrCommitment>> commitments =
+          metered ? CommitmentsOf(call, *config_.dr, *metered, t, *config_.calendar)
+                  : Result<std::vector<DrCommitment>>(metered.error());
+      Status added = commitments ? loop.AddDrCommitments(*commitments, now, "dr:" + call.resource_id)
+                                 : Status(commitments.error());
+      std::string message;
+      {
+        std::lock_guard lock(mutex_);
+        DrEventView& v = dr_views_[k];
+        if (added) {
+          v.status = "planned";
+          for (size_t h = 0; h < commitments->size() && h < v.hours.size(); ++h) {
+            const DrCommitment& c = (*commitments)[h];
+            v.hours[h].import_cap_kw = c.import_cap.value();
+            v.hours[h].cbl_kwh = (c.import_cap.value() + call.requested.value()) * v.hours[h].minutes / 60.0;
+          }
+          message = fmt::format("DR call {} {:.0f} kW {} to {}: planned, import capped at {:.0f} kW", v.kind,
+                                v.requested_kw, FormatKst(call.start), FormatKst(call.end).substr(11, 5),
+                                commitments->front().import_cap.value());
+        } else {
+          v.status = "no_cbl";
+          message = fmt::format("DR call {} to {}: not planned: {}", FormatKst(call.start),
+                                FormatKst(call.end).substr(11, 5), added.error().message);
+        }
+        v.message = message;
+      }
+      const Event e{now, config_.id, "dr", added ? Severity::kInfo : Severity::kWarning, message};
+      (void)writer_.AppendEvents({&e, 1});
+    }
+    // Settle once the quarter-hour after the end has begun (the event's last one is then closed).
+    if (dr_state_[k] == 1 && t >= call.end + std::chrono::seconds(kInterval)) {
+      dr_state_[k] = 2;
+      const Timestamp from = IntervalStart(call.start - std::chrono::days(45));
+      auto metered = MeteredGrid(from, call.end);
+      auto outcome = metered ? SettleDrCall(call, *config_.dr, *metered, *config_.calendar)
+                             : Result<DrCallOutcome>(metered.error());
+      std::string message;
+      {
+        std::lock_guard lock(mutex_);
+        DrEventView& v = dr_views_[k];
+        if (outcome) {
+          const DrEventSettlement& st = outcome->settlement;
+          v.status = "settled";
+          for (size_t h = 0; h < v.hours.size() && h < st.hours.size(); ++h) {
+            if (h < outcome->cbl.hours.size()) {
+              v.hours[h].cbl_kwh = outcome->cbl.hours[h].baseline.value();
+              if (outcome->cbl.hours[h].actual) v.hours[h].metered_kwh = outcome->cbl.hours[h].actual->value();
+            }
+            v.hours[h].reduction_kwh = st.hours[h].measured.value();
+            v.hours[h].payment_krw = static_cast<double>(st.hours[h].energy_payment.value());
+          }
+          v.performance_pct = st.performance * 100;
+          v.energy_payment_krw = static_cast<double>(st.energy_payment.value());
+          message = fmt::format("DR call {} settled: {:.1f} of {:.1f} kWh reduced ({:.0f} %), energy payment {} KRW",
+                                FormatKst(call.start), st.measured.value(), st.requested.value(), st.performance * 100,
+                                st.energy_payment.value());
+          for (const std::string& n : st.notes) message += "; " + n;
+        } else {
+          message = fmt::format("DR call {}: not settled: {}", FormatKst(call.start), outcome.error().message);
+        }
+        v.message = message;
+      }
+      const Event e{now, config_.id, "dr", Severity::kInfo, message};
+      (void)writer_.AppendEvents({&e, 1});
+    }
+  }
+}
+
+std::vector<DrEventView> LiveSite::DrEvents() const {
+  std::lock_guard lock(mutex_);
+  return dr_views_;
+}
+
+Status LiveSite::SeedHistory(const PowerSeries& load, const PowerSeries& pv, Timestamp from, Timestamp to) {
+  std::vector<Sample> samples;
+  int quarters = 0;
+  for (Timestamp t = IntervalStart(from); t < to; t += std::chrono::seconds(kInterval)) {
+    const auto i = load.IndexOf(t);
+    const auto j = pv.IndexOf(t);
+    if (!i || !j || !load.at(*i) || !pv.at(*j)) continue;
+    const double l = load.at(*i)->value(), p = pv.at(*j)->value();
+    const std::pair<const char*, double> values[] = {
+        {"grid_kw", l - p}, {"pv_kw", p}, {"battery_kw", 0}, {"load_kw", l}, {"baseline_kw", l - p}};
+    for (const auto& [name, value] : values) samples.push_back(Sample{points_.at(name), ToInstant(t), value});
+    ++quarters;
+  }
+  if (auto st = writer_.Append(samples); !st) return st;
+  if (auto st = writer_.Flush(); !st) return st;
+  const Event e{ToInstant(to), config_.id, "history", Severity::kInfo,
+                fmt::format("the site twin's {} quarter-hours from {} were stored as meter history (battery idle)",
+                            quarters, FormatKst(from))};
+  return writer_.AppendEvents({&e, 1});
+}
+
+Result<std::vector<std::pair<Month, double>>> LiveSite::RecordedPeaks(Timestamp before) {
+  if (auto st = writer_.Flush(); !st) return st.error();
+  const Month this_month = KstMonthOf(before);
+  const Timestamp from = StartOfKstMonth(this_month - std::chrono::months{12});
+  auto buckets = writer_.Query(points_.at("grid_kw"), ToInstant(from), ToInstant(before), Resolution::kQuarter);
+  if (!buckets) return buckets.error();
+  std::map<Month, double> peaks;
+  std::optional<DayProfile> day;
+  for (const Bucket& b : *buckets) {
+    if (b.count == 0) continue;
+    const KstDateTime k = ToKst(ToTimestamp(b.start));
+    if (!day || day->date != k.date) {
+      auto p = ProfileDay(*config_.book, *config_.calendar, config_.tariff, k.date);
+      if (!p) return p.error();
+      day = std::move(*p);
+    }
+    if (!day->demand_counts[static_cast<size_t>(k.minute_of_day / 15)]) continue;
+    double& peak = peaks[k.date.year() / k.date.month()];
+    peak = std::max(peak, b.mean);
+  }
+  return std::vector<std::pair<Month, double>>(peaks.begin(), peaks.end());
 }
 
 void LiveSite::Store(const CycleRecord& r) {

@@ -19,6 +19,7 @@
 #include "core/series.h"
 #include "core/site.h"
 #include "server/site_backend.h"
+#include "sim/dr_program.h"
 #include "store/sqlite/sqlite_store.h"
 #include "tariff/tariff_book.h"
 
@@ -48,6 +49,9 @@ struct LiveSiteConfig {
   // Called (from the control thread) with each raised or cleared alarm; e.g. the webhook.
   std::function<void(const AlarmView&, bool raised)> on_alarm;
   std::vector<ThresholdAlarm> thresholds;
+  // DR calls the site answers (nullptr: none): at each call's issue time its CBL from the store's
+  // metered grid import becomes the loop's commitments; after the event it is settled.
+  const DrProgram* dr = nullptr;
 };
 
 class LiveSite final : public SiteBackend {
@@ -59,6 +63,15 @@ class LiveSite final : public SiteBackend {
   // Control thread, after every cycle: publishes, stores, raises alarms, prices the month at
   // each quarter-hour, and carries out pending operator commands on `loop`.
   void OnCycle(const CycleRecord& record, ControlLoop& loop);
+
+  // Site twin only, before the loop starts: writes the twin's load and PV over [from, to) to the
+  // store as metered quarter-hours with the battery idle (grid = load - PV), the meter history a
+  // real site brings (the CBL of DR calls and the month-to-date bill need it). Logged as an event.
+  Status SeedHistory(const PowerSeries& load, const PowerSeries& pv, Timestamp from, Timestamp to);
+
+  // Each month's peak over its counted quarter-hours (중간/최대부하 of working days) as the store
+  // has metered them in the 12 months before `before`, for ControlLoop::RestoreDemand.
+  Result<std::vector<std::pair<Month, double>>> RecordedPeaks(Timestamp before);
 
   // SiteBackend (any thread).
   SiteSummary Summary() const override;
@@ -74,6 +87,7 @@ class LiveSite final : public SiteBackend {
   std::vector<AlarmView> Alarms() const override;
   Result<std::vector<AuditView>> Audit(int limit) const override;
   Status Command(const OperatorCommand& command) override;
+  std::vector<DrEventView> DrEvents() const override;
 
  private:
   LiveSite(LiveSiteConfig config, TelemetryStore& writer);
@@ -85,6 +99,9 @@ class LiveSite final : public SiteBackend {
   void UpdateAlarms(const CycleRecord& r);
   void UpdateBill(Instant now);
   void RunCommands(ControlLoop& loop, Instant now);
+  void UpdateDr(ControlLoop& loop, Instant now);
+  // The store's quarter-hour mean grid import over [from, to), gaps where nothing was metered.
+  Result<PowerSeries> MeteredGrid(Timestamp from, Timestamp to);
   // A read connection for a server thread (opened on first use, kept per thread).
   Result<SqliteStore*> Reader() const;
 
@@ -100,12 +117,14 @@ class LiveSite final : public SiteBackend {
   std::string bill_error_ = "no quarter-hour has closed yet";
   std::map<std::string, AlarmView> alarms_;  // active, by kind
   std::deque<Pending> pending_;
+  std::vector<DrEventView> dr_views_;  // one per DrProgram call, in its order
 
   // Control thread only.
   Timestamp last_window_{};
   Instant last_schedule_made_{};
   Date retention_day_{};
   std::optional<Instant> last_override_until_;
+  std::vector<int> dr_state_;  // per call: 0 waiting, 1 issued, 2 settled
 };
 
 }  // namespace meg

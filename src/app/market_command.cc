@@ -1,7 +1,601 @@
 #include "app/market_command.h"
 
-namespace meg {
+#include <fmt/format.h>
 
-void AddMarketCommand(CLI::App& /*app*/, int* /*exit_code*/) {}
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/gist_pv_forecasts.h"
+#include "app/paths.h"
+#include "core/text.h"
+#include "io/cnu_building.h"
+#include "io/text_file.h"
+#include "market/brokerage.h"
+#include "market/local_market.h"
+#include "sim/site_inputs.h"
+#include "tariff/tou.h"
+
+namespace meg {
+namespace {
+
+int Fail(const char* command, const Error& e) {
+  std::cerr << "meg " << command << ": " << e.message << "\n";
+  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
+}
+
+std::string Num(double v, int decimals = 1) {
+  return std::isfinite(v) ? fmt::format("{:.{}f}", v, decimals) : "n/a";
+}
+
+// ---------------------------------------------------------------------------------------------
+// meg broker
+
+struct BrokerOptions {
+  std::string dataset = "gist-pv";
+  std::string month = "2022-08";
+  std::string forecaster = "model";
+  std::string distribution = "metered";
+  std::string missing = "skip";
+  bool jeju = false;
+  bool json = false;
+};
+
+Result<PvForecaster> ParseForecaster(const std::string& name) {
+  if (name == "model" || name == "physics-ridge") return PvForecaster::kPhysicsRidge;
+  if (name == "physics") return PvForecaster::kPhysics;
+  if (name == "clear-sky") return PvForecaster::kClearSkyPersistence;
+  if (name == "naive") return PvForecaster::kSeasonalNaive;
+  return InvalidInput(fmt::format(
+      "--forecaster {}: known forecasters are model (physics + ridge), physics, clear-sky, naive",
+      name));
+}
+
+Result<IncentiveDistribution> ParseDistribution(const std::string& name) {
+  if (name == "metered") return IncentiveDistribution::kMeteredEnergy;
+  if (name == "capacity") return IncentiveDistribution::kCapacity;
+  if (name == "accuracy") return IncentiveDistribution::kOwnAccuracy;
+  return InvalidInput(
+      fmt::format("--distribution {}: known rules are metered, capacity, accuracy", name));
+}
+
+// A member's hours [from, to) of the site grid as kWh: each GIST sample (kW at the clock hour)
+// stands for the hour's mean kW, i.e. its kWh, as `meg forecast eval` scores it. Metered: a gap
+// on logger-loss rows and where the sample is missing; a negative sample (inverter standby at
+// night) is 0 kWh sold. Forecast: the P50, clamped at 0.
+BrokerageMember ToBrokerageMember(const GistPvMember& m, PvForecaster f, Timestamp from,
+                                  Timestamp to) {
+  const auto& p50 = m.forecast.by_forecaster[static_cast<size_t>(f)].p50_kw;
+  std::vector<std::optional<KilowattHours>> forecast, metered;
+  const auto first = m.ac.IndexOf(from);
+  MEG_CHECK(first.has_value());
+  for (size_t i = *first; i < m.ac.size() && m.ac.TimeAt(i) < to; ++i) {
+    metered.push_back(m.ac.at(i) && !m.lost[i]
+                          ? std::optional(KilowattHours(std::max(0.0, m.ac.at(i)->value())))
+                          : std::nullopt);
+    forecast.push_back(p50.at(i) ? std::optional(KilowattHours(std::max(0.0, *p50.at(i))))
+                                 : std::nullopt);
+  }
+  const Timestamp start = m.ac.TimeAt(*first);
+  return BrokerageMember{
+      m.name,
+      m.capacity,
+      IntervalSeries<KilowattHours>(start, std::chrono::hours{1}, std::move(forecast)),
+      IntervalSeries<KilowattHours>(start, std::chrono::hours{1}, std::move(metered)),
+      {}};
+}
+
+std::string RenderBrokerText(const BrokerageSettlement& s, const std::string& period,
+                             const std::string& forecaster,
+                             const std::vector<std::string>& excluded,
+                             const ForecastIncentiveRules& rules) {
+  std::string out = fmt::format(
+      "Small-scale brokerage: the KPX renewable forecast incentive (전력시장운영규칙 ch. 14) of "
+      "the "
+      "healthy GIST PV systems as one aggregated resource (예측형 집합전력자원), {}, forecaster "
+      "{}.\n"
+      "Aggregate capacity {:.1f} kWp: {} the 20 MW entry size (제14.1.1조 5호); settled as if "
+      "admitted.\n\n",
+      period, forecaster, s.capacity.value(), s.admitted ? "above" : "BELOW");
+  out += fmt::format("{:<18}{:>8}{:>11}{:>7}{:>7}{:>7}{:>9}{:>12}{:>12}\n", "member", "kWp",
+                     "metered", "CF>=10", "<=6%", "<=8%", "err %", "alone KRW", "share KRW");
+  for (const MemberSettlement& m : s.members) {
+    out += fmt::format("{}{:>8.1f}{:>11.0f}{:>7}{:>7}{:>7}{:>9}{:>12.0f}{:>12}\n",
+                       PadToWidth(m.name, 18), m.capacity.value(), m.metered.value(),
+                       m.qualifying_hours, m.within_6pct, m.within_8pct, Num(m.mean_error_pct),
+                       static_cast<double>(m.standalone_incentive.value()) / 1000.0,
+                       m.incentive.value());
+  }
+  Won shares;
+  MilliWon alone;
+  for (const MemberSettlement& m : s.members) {
+    shares += m.incentive;
+    alone += m.standalone_incentive;
+  }
+  out += fmt::format("{:<18}{:>8.1f}{:>11.0f}{:>7}{:>7}{:>7}{:>9}{:>12.0f}{:>12}\n",
+                     "members (sum)", s.capacity.value(), s.metered.value(), "", "", "", "",
+                     static_cast<double>(alone.value()) / 1000.0, shares.value());
+  out += fmt::format("{:<18}{:>8.1f}{:>11.0f}{:>7}{:>7}{:>7}{:>9}{:>12}{:>12}\n", "aggregate",
+                     s.capacity.value(), s.metered.value(), s.qualifying_hours, s.within_6pct,
+                     s.within_8pct, Num(s.mean_error_pct), "", s.incentive.value());
+  out += fmt::format(
+      "\nAggregate: {} settled hours, {} with capacity factor >= 10 %, {} within 6 % (4 KRW/kWh), "
+      "{} within 8 % (3 KRW/kWh){}; paid on {:.0f} kWh metered: {} KRW ({:.3f} KRW exact).\n",
+      s.settled_hours, s.qualifying_hours, s.within_6pct, s.within_8pct - s.within_6pct,
+      rules.jeju ? ", Jeju x 0.5" : "", s.paid_kwh.value(), s.incentive.value(),
+      static_cast<double>(s.incentive_exact.value()) / 1000.0);
+  out +=
+      "\nThe incentive is judged on the aggregate only: forecast = sum of the members' forecasts, "
+      "metered = sum of their metered energy, error = |forecast - metered| / capacity, paid on "
+      "the metered kWh of the qualifying hours. 'alone KRW' is what a member would earn judged "
+      "alone (information, not a payment); 'share KRW' is the broker's split of the aggregate's "
+      "incentive (" +
+      std::string(rules.distribution == IncentiveDistribution::kMeteredEnergy
+                      ? "pro rata to metered kWh in each paid hour"
+                  : rules.distribution == IncentiveDistribution::kCapacity
+                      ? "pro rata to capacity in each paid hour"
+                      : "pro rata to metered kWh x the member's own rate in each paid hour") +
+      "). GIST samples are instantaneous kW at the clock hour and stand for the hour's kWh; "
+      "capacities are kWp fitted by energy before the first forecast (registered capacities are "
+      "not in the data); logger-loss hours are not settled. See "
+      "docs/trading-brokerage-market.md.\n";
+  if (!excluded.empty()) {
+    out += "\nExcluded by the data screen (as `meg pv-validate`):\n";
+    for (const auto& e : excluded) out += "- " + e + "\n";
+  }
+  return out;
+}
+
+nlohmann::json BrokerJson(const BrokerageSettlement& s, const std::string& month,
+                          const std::string& forecaster, const std::vector<std::string>& excluded) {
+  nlohmann::json members = nlohmann::json::array();
+  for (const MemberSettlement& m : s.members) {
+    members.push_back(
+        {{"name", m.name},
+         {"capacity_kw", m.capacity.value()},
+         {"metered_kwh", m.metered.value()},
+         {"metered_in_paid_hours_kwh", m.metered_in_paid_hours.value()},
+         {"hours", m.hours},
+         {"qualifying_hours", m.qualifying_hours},
+         {"within_6pct_hours", m.within_6pct},
+         {"within_8pct_hours", m.within_8pct},
+         {"mean_error_pct", std::isfinite(m.mean_error_pct) ? nlohmann::json(m.mean_error_pct)
+                                                            : nlohmann::json(nullptr)},
+         {"standalone_incentive_krw", static_cast<double>(m.standalone_incentive.value()) / 1000.0},
+         {"incentive_krw", m.incentive.value()}});
+  }
+  return {{"month", month},
+          {"forecaster", forecaster},
+          {"capacity_kw", s.capacity.value()},
+          {"admitted", s.admitted},
+          {"settled_as_if_admitted", !s.admitted && s.paid},
+          {"aggregate",
+           {{"settled_hours", s.settled_hours},
+            {"qualifying_hours", s.qualifying_hours},
+            {"within_6pct_hours", s.within_6pct},
+            {"within_8pct_hours", s.within_8pct},
+            {"mean_error_pct", std::isfinite(s.mean_error_pct) ? nlohmann::json(s.mean_error_pct)
+                                                               : nlohmann::json(nullptr)},
+            {"metered_kwh", s.metered.value()},
+            {"paid_kwh", s.paid_kwh.value()},
+            {"incentive_exact_krw", static_cast<double>(s.incentive_exact.value()) / 1000.0},
+            {"incentive_krw", s.incentive.value()}}},
+          {"members", members},
+          {"excluded", excluded}};
+}
+
+int RunBroker(const BrokerOptions& o) {
+  if (o.dataset != "gist-pv") {
+    return Fail("broker", InvalidInput(fmt::format("--dataset {}: the known data set is gist-pv",
+                                                   o.dataset)));
+  }
+  auto forecaster = ParseForecaster(o.forecaster);
+  if (!forecaster) return Fail("broker", forecaster.error());
+  auto month = ParseMonth(o.month);
+  if (!month)
+    return Fail("broker",
+                InvalidInput(fmt::format("--month {}: {}", o.month, month.error().message)));
+  auto distribution = ParseDistribution(o.distribution);
+  if (!distribution) return Fail("broker", distribution.error());
+  if (o.missing != "skip" && o.missing != "exclude") {
+    return Fail("broker",
+                InvalidInput(fmt::format("--missing {}: use skip or exclude", o.missing)));
+  }
+  auto in = LoadGistPvForecastInputs(DefaultSharedDir());
+  if (!in) return Fail("broker", in.error());
+  const Timestamp data_start = in->site.ghi_w_m2.start();
+  const Timestamp data_end = in->site.ghi_w_m2.end();
+  // Forecasts exist from the third day of the data (one full day of history before the issue).
+  const Date first_forecast_day = AddDays(ToKst(data_start).date, 2);
+  const Date month_first = *month / 1;
+  const Date first_day =
+      std::max(std::chrono::sys_days{month_first}, std::chrono::sys_days{first_forecast_day});
+  const Timestamp from = FromKst(first_day);
+  const Timestamp to = std::min(StartOfKstMonth(*month + std::chrono::months{1}), data_end);
+  if (from >= to) {
+    return Fail("broker",
+                InvalidInput(fmt::format(
+                    "--month {}: the GIST data cover {} to {}; forecasts start on {}", o.month,
+                    FormatKst(data_start), FormatKst(data_end), FormatDate(first_forecast_day))));
+  }
+  auto portfolio = ForecastGistPvPortfolio(*in, first_day);
+  if (!portfolio) return Fail("broker", portfolio.error());
+  std::vector<BrokerageMember> members;
+  for (const GistPvMember& m : portfolio->members) {
+    members.push_back(ToBrokerageMember(m, *forecaster, from, to));
+  }
+  ForecastIncentiveRules rules;
+  rules.settle_below_entry_capacity = true;  // the GIST aggregate is far below 20 MW
+  rules.jeju = o.jeju;
+  rules.distribution = *distribution;
+  rules.missing =
+      o.missing == "skip" ? MissingMemberData::kSkipHour : MissingMemberData::kExcludeMember;
+  auto s = SettleForecastIncentive(members, rules);
+  if (!s) return Fail("broker", s.error());
+  const std::string name(PvForecasterName(*forecaster));
+  if (o.json) {
+    std::cout << BrokerJson(*s, o.month, name, portfolio->excluded).dump(2) << "\n";
+  } else {
+    std::cout << RenderBrokerText(
+        *s, fmt::format("hours [{}, {}) KST", FormatDate(first_day), FormatDate(ToKst(to).date)),
+        name, portfolio->excluded, rules);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// meg market
+
+struct MarketOptions {
+  std::string site = DefaultDataDir() + "/sites/jeonju-hospital.toml";
+  std::string date = "2024-08-12";
+  std::string neighbour_tariff = "일반용(을) 고압A 선택I";
+  bool json = false;
+};
+
+// One market participant for the day: 96 intervals of load and PV (kW), its tariff prices and
+// limits.
+struct DemoSite {
+  SiteTradingLimits limits;
+  std::string description;
+  std::vector<double> load_kw, pv_kw;  // 96 each
+  std::vector<WonPerKwh> grid_price;   // 96
+};
+
+// The KEPCO per-kWh price of every slot of `date`: energy rate of the slot's band (after any
+// energy discount) + 기후환경요금 + 연료비조정요금. VAT and the fund (a percentage of the whole
+// bill) are left out: the demo compares per-kWh prices before them.
+Result<std::vector<WonPerKwh>> SlotPrices(const TariffBook& book, const HolidayCalendar& calendar,
+                                          const std::string& tariff, Date date) {
+  auto id = book.FindTariff(tariff);
+  if (!id) return id.error();
+  auto day = ProfileDay(book, calendar, *id, date);
+  if (!day) return day.error();
+  const auto climate = book.ChargeOn(Charge::kClimateWonPerKwh, date);
+  const FuelAdjustment* fuel = book.FuelOn(date);
+  if (!climate || fuel == nullptr) {
+    return NotFound(fmt::format("no climate or fuel-adjustment rate for {}", FormatDate(date)));
+  }
+  std::vector<WonPerKwh> out;
+  for (int s = 0; s < kIntervalsPerDay; ++s) {
+    const WonPerKwh energy =
+        day->rates
+            ->energy[static_cast<size_t>(day->season)][static_cast<size_t>(day->energy_band[s])];
+    const std::int64_t discounted =
+        energy.milli_won() * (100'000 - day->discount_milli_pct[s]) / 100'000;
+    out.push_back(WonPerKwh::FromMilliWon(discounted + climate->milli + fuel->rate.milli_won()));
+  }
+  return out;
+}
+
+// KPX SMP of `date`, hourly (columns 1h..24h = hour ending), from smp_jeju_2024.csv, as the
+// export value of each 15-minute slot.
+Result<std::vector<WonPerKwh>> SlotSmp(const std::string& path, Date date) {
+  auto text = ReadTextFile(path);
+  if (!text) return text.error();
+  const std::string key =
+      fmt::format("{:04d}{:02d}{:02d}", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  auto lines = SplitLines(*text, path);
+  if (!lines) return lines.error();
+  for (const Line& line : *lines) {
+    if (!line.text.starts_with(key)) continue;
+    auto fields = SplitCsv(line.text);
+    if (!fields) return fields.error();
+    if (fields->size() < 25 || (*fields)[0] != key) continue;
+    std::vector<WonPerKwh> out;
+    for (int h = 1; h <= 24; ++h) {
+      auto p = WonPerKwh::FromDecimal((*fields)[static_cast<size_t>(h)]);
+      if (!p) {
+        return InvalidInput(
+            fmt::format("{}:{}: hour {}: {}", path, line.number, h, p.error().message));
+      }
+      for (int q = 0; q < 4; ++q) out.push_back(*p);
+    }
+    return out;
+  }
+  return NotFound(fmt::format("{}: no SMP row for {} (the file covers 2024)", path, key));
+}
+
+// A CNU building's hourly kWh on `date` laid on the same weekday of 2021 nearest to the same
+// month-day (the data cover 2021-01-01 to 2022-04-13), as kW on 96 slots.
+Result<std::vector<double>> CnuDay(const std::string& building, Date date, Date* source_day) {
+  const std::string path = DefaultSharedDir() + "/data/load/cnu_gwangju/" + building + ".csv";
+  auto text = ReadTextFile(path);
+  if (!text) return text.error();
+  auto data = ParseCnuBuildingCsv(*text, path);
+  if (!data) return data.error();
+  const unsigned day = std::min(static_cast<unsigned>(date.day()), 28u);
+  Date d = std::chrono::year{2021} / date.month() / std::chrono::day{day};
+  const int want = static_cast<int>(std::chrono::weekday{std::chrono::sys_days{date}}.c_encoding());
+  const int have = static_cast<int>(std::chrono::weekday{std::chrono::sys_days{d}}.c_encoding());
+  int shift = ((want - have) % 7 + 7) % 7;
+  if (shift > 3) shift -= 7;
+  d = AddDays(d, shift);
+  *source_day = d;
+  std::vector<double> kw;
+  for (int h = 0; h < 24; ++h) {
+    const auto i = data->energy_kwh.IndexOf(FromKst(d, h * 60));
+    if (!i || !data->energy_kwh.at(*i)) {
+      return NotFound(fmt::format("{}: no kWh for {} hour {}", path, FormatDate(d), h));
+    }
+    for (int q = 0; q < 4; ++q) kw.push_back(data->energy_kwh.at(*i)->value());  // kWh/h = kW
+  }
+  return kw;
+}
+
+struct SiteTotals {
+  double bought_kwh = 0, sold_kwh = 0;
+  Won paid, received;
+  double grid_only_milli = 0;  // cost with the grid only, milli-won (+ pays)
+  double with_market_milli = 0;
+};
+
+int RunMarket(const MarketOptions& o) {
+  auto date = ParseDate(o.date);
+  if (!date)
+    return Fail("market", InvalidInput(fmt::format("--date {}: {}", o.date, date.error().message)));
+  auto calendar = LoadCalendar(DefaultCalendarPath());
+  if (!calendar) return Fail("market", calendar.error());
+  auto book = LoadTariffBook(DefaultTariffDir());
+  if (!book) return Fail("market", book.error());
+  auto site = LoadSite(o.site);
+  if (!site) return Fail("market", site.error());
+  auto inputs = PrepareSiteInputs(*site, *calendar);
+  if (!inputs) return Fail("market", inputs.error());
+  const std::string smp_path = DefaultSharedDir() + "/data/market/smp_jeju_2024.csv";
+  auto smp = SlotSmp(smp_path, *date);
+  if (!smp) return Fail("market", smp.error());
+
+  std::vector<DemoSite> sites;
+  // 1. The hospital, from its site file: load and PV of the day, contract power, no export.
+  DemoSite h;
+  h.limits.site = "hospital";
+  h.limits.import_limit = site->contract_power;
+  h.limits.export_limit = site->grid.export_allowed ? site->grid.export_limit_kw : Kilowatts(0);
+  h.description = fmt::format("{} ({}), {:.0f} kW contract, PV {:.0f} kWp, no export", site->name,
+                              o.site, site->contract_power.value(),
+                              site->pv.empty() ? 0.0 : site->pv.front().dc_kwp.value());
+  double hospital_kwp = 0;
+  for (const auto& a : site->pv) hospital_kwp += a.dc_kwp.value();
+  std::vector<double> unit_pv(kIntervalsPerDay, 0.0);  // kW per kWp of the hospital's arrays
+  for (int s = 0; s < kIntervalsPerDay; ++s) {
+    const auto i = inputs->load.IndexOf(FromKst(*date, s * 15));
+    if (!i || !inputs->load.at(*i)) {
+      return Fail("market",
+                  NotFound(fmt::format("the site's load has no value on {} (its year is {})",
+                                       o.date, site->load.year)));
+    }
+    h.load_kw.push_back(inputs->load.at(*i)->value());
+    const double pv = inputs->pv.at(*i) ? inputs->pv.at(*i)->value() : 0.0;
+    h.pv_kw.push_back(pv);
+    unit_pv[static_cast<size_t>(s)] = hospital_kwp > 0 ? pv / hospital_kwp : 0.0;
+  }
+  auto hospital_price = SlotPrices(*book, *calendar, site->tariff, *date);
+  if (!hospital_price) return Fail("market", hospital_price.error());
+  h.grid_price = *hospital_price;
+  sites.push_back(std::move(h));
+  // 2-3. Campus neighbours: a measured CNU building load with a rooftop PV of the hospital's
+  // profile scaled to its kWp; export up to its inverter (kWp / 1.2).
+  auto neighbour_price = SlotPrices(*book, *calendar, o.neighbour_tariff, *date);
+  if (!neighbour_price) return Fail("market", neighbour_price.error());
+  struct Neighbour {
+    const char* name;
+    const char* building;
+    double kwp;
+  };
+  for (const Neighbour& n : {Neighbour{"campus-eng7", "eng7_HV_02", 400},
+                             Neighbour{"campus-truth", "truth_bldg_CS_02", 200}}) {
+    Date source_day;
+    auto load = CnuDay(n.building, *date, &source_day);
+    if (!load) return Fail("market", load.error());
+    DemoSite d;
+    d.limits.site = n.name;
+    d.limits.import_limit = Kilowatts(1000);
+    d.limits.export_limit = Kilowatts(n.kwp / 1.2);
+    d.load_kw = *load;
+    for (double u : unit_pv) d.pv_kw.push_back(u * n.kwp);
+    d.grid_price = *neighbour_price;
+    d.description = fmt::format(
+        "CNU {} measured load of {} + {:.0f} kWp PV (the hospital's PV profile scaled), export "
+        "<= {:.0f} kW, {}",
+        n.building, FormatDate(source_day), n.kwp, n.kwp / 1.2, o.neighbour_tariff);
+    sites.push_back(std::move(d));
+  }
+
+  // Orders from each site's perfect day-ahead forecast (the day's own values).
+  std::vector<MarketOrder> orders;
+  for (const DemoSite& d : sites) {
+    std::vector<SiteInterval> iv;
+    for (int s = 0; s < kIntervalsPerDay; ++s) {
+      const size_t k = static_cast<size_t>(s);
+      iv.push_back({FromKst(*date, s * 15),
+                    KilowattHours((d.load_kw[k] - d.pv_kw[k]) * kIntervalHours.value()),
+                    d.grid_price[k], (*smp)[k], 0});
+    }
+    auto so = SiteOrders(d.limits, iv);
+    if (!so) return Fail("market", so.error());
+    orders.insert(orders.end(), so->begin(), so->end());
+  }
+  auto m = ClearLocalMarket(orders);
+  if (!m) return Fail("market", m.error());
+
+  // Savings against the grid only: each kWh bought replaces a grid kWh at the site's price, each
+  // kWh sold replaces an exported kWh at the SMP; surplus above the export limit is curtailed.
+  std::map<std::string, SiteTotals> totals;
+  std::map<std::pair<Timestamp, std::string>, const LedgerEntry*> ledger;
+  for (const LedgerEntry& e : m->ledger) ledger[{e.interval, e.site}] = &e;
+  for (const DemoSite& d : sites) {
+    SiteTotals& t = totals[d.limits.site];
+    for (int s = 0; s < kIntervalsPerDay; ++s) {
+      const size_t k = static_cast<size_t>(s);
+      const double net = (d.load_kw[k] - d.pv_kw[k]) * kIntervalHours.value();
+      const double import = std::max(0.0, net);
+      const double exp =
+          std::min(std::max(0.0, -net), d.limits.export_limit.value() * kIntervalHours.value());
+      const double price = static_cast<double>(d.grid_price[k].milli_won());
+      const double smp_milli = static_cast<double>((*smp)[k].milli_won());
+      t.grid_only_milli += import * price - exp * smp_milli;
+      double bought = 0, sold = 0;
+      Won paid, received;
+      const auto it = ledger.find({FromKst(*date, s * 15), d.limits.site});
+      if (it != ledger.end()) {
+        bought = it->second->bought().value();
+        sold = it->second->sold().value();
+        paid = it->second->paid;
+        received = it->second->received;
+      }
+      t.bought_kwh += bought;
+      t.sold_kwh += sold;
+      t.paid += paid;
+      t.received += received;
+      t.with_market_milli += (import - bought) * price - (exp - sold) * smp_milli +
+                             1000.0 * static_cast<double>(paid.value() - received.value());
+    }
+  }
+
+  if (o.json) {
+    nlohmann::json j = {{"date", o.date}};
+    for (const auto& c : m->intervals) {
+      j["intervals"].push_back({{"start", FormatKst(c.interval)},
+                                {"bids", c.bids},
+                                {"asks", c.asks},
+                                {"volume_kwh", c.volume().value()},
+                                {"price_krw_per_kwh", c.price ? nlohmann::json(c.price->won())
+                                                              : nlohmann::json(nullptr)},
+                                {"value_krw", c.value.value()}});
+    }
+    for (const DemoSite& d : sites) {
+      const SiteTotals& t = totals[d.limits.site];
+      j["sites"].push_back(
+          {{"site", d.limits.site},
+           {"description", d.description},
+           {"bought_kwh", t.bought_kwh},
+           {"sold_kwh", t.sold_kwh},
+           {"paid_krw", t.paid.value()},
+           {"received_krw", t.received.value()},
+           {"grid_only_cost_krw", std::llround(t.grid_only_milli / 1000.0)},
+           {"with_market_cost_krw", std::llround(t.with_market_milli / 1000.0)},
+           {"savings_krw", std::llround((t.grid_only_milli - t.with_market_milli) / 1000.0)}});
+    }
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::string out = fmt::format(
+      "Local energy market demo, {} (KST): 15-minute double auction, pay-as-clear (one price per "
+      "interval, the middle of the range of clearing prices).\nSites:\n",
+      o.date);
+  for (const DemoSite& d : sites) out += fmt::format("- {}: {}\n", d.limits.site, d.description);
+  out += fmt::format(
+      "Buyers bid their KEPCO energy + climate + fuel-adjustment price of the slot; sellers ask "
+      "the KPX SMP of the hour ({}; Jeju prices stand in for the mainland).\n\n",
+      smp_path);
+  out += fmt::format("{:<7}{:>6}{:>6}{:>11}{:>12}{:>10}\n", "start", "bids", "asks", "kWh",
+                     "KRW/kWh", "KRW");
+  double volume = 0;
+  Won value;
+  int traded = 0;
+  for (const auto& c : m->intervals) {
+    if (!c.price) continue;
+    ++traded;
+    volume += c.volume().value();
+    value += c.value;
+    const int minute = ToKst(c.interval).minute_of_day;
+    out +=
+        fmt::format("{:02d}:{:02d}{:>6}{:>6}{:>11.1f}{:>12.3f}{:>10}\n", minute / 60, minute % 60,
+                    c.bids, c.asks, c.volume().value(), c.price->won(), c.value.value());
+  }
+  out += fmt::format("{} of 96 intervals traded, {:.1f} kWh, {} KRW.\n\n", traded, volume,
+                     value.value());
+  out += fmt::format("{:<14}{:>10}{:>10}{:>10}{:>10}{:>14}{:>14}{:>10}\n", "site", "bought", "sold",
+                     "paid", "received", "grid only", "with market", "saving");
+  double saving = 0;
+  for (const DemoSite& d : sites) {
+    const SiteTotals& t = totals[d.limits.site];
+    saving += (t.grid_only_milli - t.with_market_milli) / 1000.0;
+    out += fmt::format("{:<14}{:>10.1f}{:>10.1f}{:>10}{:>10}{:>14.0f}{:>14.0f}{:>10.0f}\n",
+                       d.limits.site, t.bought_kwh, t.sold_kwh, t.paid.value(), t.received.value(),
+                       t.grid_only_milli / 1000.0, t.with_market_milli / 1000.0,
+                       (t.grid_only_milli - t.with_market_milli) / 1000.0);
+  }
+  out += fmt::format("{:<14}{:>84.0f}\n", "total", saving);
+  out +=
+      "\nkWh and KRW per site for the day; 'grid only' and 'with market' are the energy-priced "
+      "cost of the day (imports at the site's KEPCO per-kWh price minus exports at SMP, plus "
+      "market payments minus receipts), not a bill. Where demand exceeds supply at the margin the "
+      "price is the marginal bid, so that buyer saves nothing and the sellers keep the gain. "
+      "Basic charge, billing demand, VAT and fund, and any network (wheeling) charge for the local "
+      "trade are left out. Forecasts are perfect "
+      "(the day's own load and PV); batteries are not offered. See "
+      "docs/trading-brokerage-market.md.\n";
+  std::cout << out;
+  return 0;
+}
+
+}  // namespace
+
+void AddMarketCommand(CLI::App& app, int* exit_code) {
+  auto b = std::make_shared<BrokerOptions>();
+  auto* broker = app.add_subcommand(
+      "broker", "small-scale brokerage: the KPX ch. 14 forecast incentive of an aggregate");
+  broker->add_option("--dataset", b->dataset, "gist-pv: the measured GIST campus PV systems")
+      ->capture_default_str();
+  broker->add_option("--month", b->month, "month to settle, YYYY-MM (the data: 2022-07, 2022-08)")
+      ->capture_default_str();
+  broker
+      ->add_option("--forecaster", b->forecaster,
+                   "day-ahead forecaster: model (physics + ridge), physics, clear-sky, naive")
+      ->capture_default_str();
+  broker
+      ->add_option("--distribution", b->distribution,
+                   "split to members: metered (kWh in paid hours), capacity, accuracy")
+      ->capture_default_str();
+  broker
+      ->add_option("--missing", b->missing,
+                   "a member's missing hour: skip (the hour is not settled) or exclude (the "
+                   "member leaves the hour)")
+      ->capture_default_str();
+  broker->add_flag("--jeju", b->jeju, "a Jeju resource: rates x 0.5");
+  broker->add_flag("--json", b->json, "print JSON");
+  broker->callback([b, exit_code] { *exit_code = RunBroker(*b); });
+
+  auto m = std::make_shared<MarketOptions>();
+  auto* market = app.add_subcommand(
+      "market", "local energy market: a one-day demo of the 15-minute double auction");
+  market->add_option("--site", m->site, "the main site file")->capture_default_str();
+  market->add_option("--date", m->date, "the day, YYYY-MM-DD (KST; the SMP data cover 2024)")
+      ->capture_default_str();
+  market->add_option("--neighbour-tariff", m->neighbour_tariff, "tariff of the campus neighbours")
+      ->capture_default_str();
+  market->add_flag("--json", m->json, "print JSON");
+  market->callback([m, exit_code] { *exit_code = RunMarket(*m); });
+}
 
 }  // namespace meg

@@ -7,10 +7,8 @@
 #include <cmath>
 #include <vector>
 
+#include "app/gist_pv_forecasts.h"
 #include "core/time.h"
-#include "forecast/pv_validation.h"
-#include "io/gist_pv.h"
-#include "io/text_file.h"
 
 namespace meg {
 namespace {
@@ -42,25 +40,9 @@ size_t BestForecaster(const PvForecastReport& r) {
 }  // namespace
 
 Result<PvForecastReport> RunGistPvForecastEval(const std::string& shared_dir) {
-  // The loading sequence of `meg pv-validate` (app/pv_validate_command.cc).
-  const std::string file = shared_dir + "/data/pv/gist_gwangju_pv_hourly_2022-07_08.csv";
-  auto text = ReadTextFile(file);
-  if (!text) return text.error();
-  auto data = ParseGistPvCsv(*text, file);
-  if (!data) return data.error();
-  const PvSiteSamples site_samples{data->ghi_w_m2, data->poa_w_m2, data->temp_air_c,
-                                   data->temp_module_c};
-  std::vector<PvSystemSamples> systems;
-  for (const auto& s : data->systems) systems.push_back({s.name, s.ac});
-  const Location gwangju{35.17, 126.89, 0, 540};
-  using std::chrono::year;
-  PvForecastOptions o;
-  o.validation.calibration_start = StartOfKstMonth(year{2022} / 7);
-  o.validation.calibration_end = o.validation.holdout_start = StartOfKstMonth(year{2022} / 8);
-  o.validation.holdout_end = StartOfKstMonth(year{2022} / 9);
-  o.eval_first_day = year{2022} / 8 / 1;
-  o.eval_end_day = year{2022} / 9 / 1;
-  return EvaluatePvForecasts(site_samples, systems, gwangju, o);
+  auto in = LoadGistPvForecastInputs(shared_dir);
+  if (!in) return in.error();
+  return EvaluatePvForecasts(in->site, in->systems, in->location, in->options);
 }
 
 std::string RenderPvForecastMarkdown(const PvForecastReport& r) {

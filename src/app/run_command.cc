@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/device_factory.h"
+#include "app/dr_options.h"
 #include "app/live_site.h"
 #include "app/paths.h"
 #include "app/wall_clock.h"
@@ -55,6 +56,8 @@ struct RunOptions {
   std::string webhook;         // alarms are posted here as JSON
   std::vector<std::string> alarms;  // thresholds, "soc_pct<15"
   std::string site_id = "site";
+  DrOptions dr;
+  int seed_days = 0;           // twin with the control center: days of meter history to store first
   bool audit_given = false;
   const char* command = "meg run";
 };
@@ -195,6 +198,16 @@ int RunLoop(const RunOptions& o) {
   // The audit log: a JSON-lines file, or, with the control center (HTTP), the store's own
   // append-only table, which the dashboard reads.
   const bool center = o.http_port >= 0;
+  auto loaded_dr = LoadDrProgram(o.dr, *calendar);
+  if (!loaded_dr) return Fail(loaded_dr.error());
+  const std::optional<DrProgram>& dr = *loaded_dr;
+  if (dr && !center) {
+    return Fail(InvalidInput("--dr-calls: needs the control center (--http PORT): the CBL comes from its store"));
+  }
+  if (o.seed_days < 0 || o.seed_days > 400) return Fail(InvalidInput(fmt::format("--seed-days {}: allowed 0..400", o.seed_days)));
+  if (o.seed_days > 0 && (!twin_mode || !center)) {
+    return Fail(InvalidInput("--seed-days: only for the site twin with the control center (--http PORT)"));
+  }
   if (center && o.audit_given) {
     return Fail(InvalidInput("--audit: with --http the audit log is kept in the store (the dashboard reads it there)"));
   }
@@ -282,6 +295,7 @@ int RunLoop(const RunOptions& o) {
       lc.history_pv = &inputs->pv;
     }
     lc.thresholds = thresholds;
+    lc.dr = dr ? &*dr : nullptr;
     // Alarms on the console (and the webhook when one is given).
     lc.on_alarm = [&webhook, id = o.site_id](const AlarmView& a, bool raised) {
       std::cout << fmt::format("{} alarm {}: [{}] {}\n", FormatKst(ToTimestamp(a.since)), raised ? "raised" : "cleared",
@@ -297,6 +311,16 @@ int RunLoop(const RunOptions& o) {
     auto opened = LiveSite::Open(lc, *store);
     if (!opened) return Fail(opened.error());
     live = std::move(*opened);
+    if (o.seed_days > 0 && inputs) {
+      const Timestamp to = IntervalStart(ToTimestamp(start));
+      const Timestamp from = std::max(inputs->load.start(), to - std::chrono::days(o.seed_days));
+      if (auto st = live->SeedHistory(inputs->load, inputs->pv, from, to); !st) return Fail(st.error());
+      std::cout << fmt::format("{}: stored the twin's meter history from {} (battery idle)\n", o.command, FormatKst(from));
+    }
+    // The month's peak and the ratchet the store has metered carry over a (re)start.
+    auto peaks = live->RecordedPeaks(ToTimestamp(start));
+    if (!peaks) return Fail(peaks.error());
+    loop.RestoreDemand(*peaks);
     ServerOptions so;
     so.host = o.host;
     so.port = o.http_port;
@@ -365,6 +389,11 @@ void AddCenterOptions(CLI::App* cmd, RunOptions& o) {
   cmd->add_option("--alarm", o.alarms, "Alarm while a live value is beyond a threshold, e.g. soc_pct<15, grid_kw>1600 "
                                        "(repeatable)");
   cmd->add_option("--site-id", o.site_id, "The site's id in the API's URLs")->capture_default_str();
+  cmd->add_option("--seed-days", o.seed_days,
+                  "Site twin: store the twin's N days before the start as meter history, battery idle (the CBL of DR "
+                  "calls needs about 30)")
+      ->capture_default_str();
+  AddDrOptions(cmd, o.dr);
 }
 
 }  // namespace
@@ -404,6 +433,7 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
   // The receding-horizon LP planner on yesterday's load and PV (the learned forecaster's weekly
   // training would stall the cycle; it needs a planner thread first).
   o->controller = "mpc-persistence";
+  o->seed_days = 35;  // the twin's meter history: the month-to-date bill and the CBL of DR calls use it
   CLI::App* cmd = app.add_subcommand(
       "demo", "The live control center of the Jeonju hospital twin (real 2024 load and weather, PV, ESS) at 60x, "
               "planned by mpc-persistence, with the dashboard on http://localhost:8080");

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "app/bill_report.h"
+#include "app/dr_options.h"
 #include "app/paths.h"
 #include "app/simulate_report.h"
 #include "control/optimal_controllers.h"
@@ -16,6 +17,7 @@
 #include "optimize/coin/clp_cbc_solver.h"
 #include "io/text_file.h"
 #include "sim/backtest.h"
+#include "sim/dr_program.h"
 #include "sim/site_inputs.h"
 
 namespace meg {
@@ -34,6 +36,7 @@ struct SimulateOptions {
   bool detail = false;
   std::string tariff_dir = DefaultTariffDir();
   std::string calendar = DefaultCalendarPath();
+  DrOptions dr;
 };
 
 int Fail(const Error& e) {
@@ -77,6 +80,9 @@ int RunSimulate(const SimulateOptions& o) {
           "--controller {}: known controllers are none, peak-shave, mpc, mpc-perfect, mpc-persistence, oracle", name)));
     }
   }
+  auto loaded_dr = LoadDrProgram(o.dr, *calendar);
+  if (!loaded_dr) return Fail(loaded_dr.error());
+  const std::optional<DrProgram>& dr = *loaded_dr;
   std::cerr << "meg simulate: preparing load and PV for " << site->load.year << "\n";
   auto inputs = PrepareSiteInputs(*site, *calendar);
   if (!inputs) return Fail(inputs.error());
@@ -112,58 +118,65 @@ int RunSimulate(const SimulateOptions& o) {
   learned_options.retrain_every = std::chrono::hours{24 * o.retrain_days};
   learned_options.reserve_share = o.reserve_share;
   std::vector<BacktestResult> runs;
+  std::vector<BacktestResult> dr_runs;  // the same controllers answering the DR calls
   for (const auto& name : o.controllers) {
-    if (name == "none") continue;
-    PeakShaveConfig config;
-    config.threshold = Kilowatts(o.threshold_kw);
-    std::unique_ptr<Controller> controller;
-    PlanningController* planner = nullptr;
-    std::unique_ptr<LearnedPlanForecast> learned;
-    if (name == "oracle" || name == "mpc" || name == "mpc-perfect" || name == "mpc-persistence") {
-      if (!site->ess) return Fail(InvalidInput(fmt::format("--controller {}: {} has no [ess] to plan", name, o.site)));
-      const bool persistence = name == "mpc-persistence";
-      const auto mode =
-          name == "oracle" ? PlanningController::Mode::kMonthOracle : PlanningController::Mode::kRecedingHorizon;
-      std::unique_ptr<PlanningController> p;
-      if (name == "mpc") {
-        if (inputs->temp_c.empty()) {
-          return Fail(InvalidInput(fmt::format("--controller mpc: {} has no weather file for the load forecaster's "
-                                               "temperature; use mpc-persistence",
-                                               o.site)));
+    for (const bool with_dr : {false, true}) {
+      if (name == "none" && !with_dr) continue;
+      if (with_dr && !dr) continue;
+      PeakShaveConfig config;
+      config.threshold = Kilowatts(o.threshold_kw);
+      std::unique_ptr<Controller> controller;
+      PlanningController* planner = nullptr;
+      std::unique_ptr<LearnedPlanForecast> learned;
+      if (name == "oracle" || name == "mpc" || name == "mpc-perfect" || name == "mpc-persistence") {
+        if (!site->ess) return Fail(InvalidInput(fmt::format("--controller {}: {} has no [ess] to plan", name, o.site)));
+        const bool persistence = name == "mpc-persistence";
+        const auto mode =
+            name == "oracle" ? PlanningController::Mode::kMonthOracle : PlanningController::Mode::kRecedingHorizon;
+        std::unique_ptr<PlanningController> p;
+        if (name == "mpc") {
+          if (inputs->temp_c.empty()) {
+            return Fail(InvalidInput(fmt::format("--controller mpc: {} has no weather file for the load forecaster's "
+                                                 "temperature; use mpc-persistence",
+                                                 o.site)));
+          }
+          learned = std::make_unique<LearnedPlanForecast>(history, inputs->pv, *calendar, learned_options);
+          p = std::make_unique<PlanningController>(mode, *site, *book, *calendar, *tariff, *learned, solver,
+                                                   std::chrono::hours{o.horizon_h}, name);
+        } else {
+          p = std::make_unique<PlanningController>(mode, *site, *book, *calendar, *tariff,
+                                                   persistence ? persistence_load : inputs->load,
+                                                   persistence ? persistence_pv : inputs->pv, solver,
+                                                   std::chrono::hours{o.horizon_h}, name);
         }
-        learned = std::make_unique<LearnedPlanForecast>(history, inputs->pv, *calendar, learned_options);
-        p = std::make_unique<PlanningController>(mode, *site, *book, *calendar, *tariff, *learned, solver,
-                                                 std::chrono::hours{o.horizon_h}, name);
+        p->set_warm_start(!o.cold_start);
+        planner = p.get();
+        controller = std::move(p);
       } else {
-        p = std::make_unique<PlanningController>(mode, *site, *book, *calendar, *tariff,
-                                                 persistence ? persistence_load : inputs->load,
-                                                 persistence ? persistence_pv : inputs->pv, solver,
-                                                 std::chrono::hours{o.horizon_h}, name);
+        controller = MakeRuleController(name, config);
       }
-      p->set_warm_start(!o.cold_start);
-      planner = p.get();
-      controller = std::move(p);
-    } else {
-      controller = MakeRuleController(name, config);
-    }
-    request.progress = ProgressLine("simulating " + name);
-    auto run = RunBacktest(request, *controller);
-    if (!run) return Fail(run.error());
-    if (planner != nullptr) {
-      std::cerr << fmt::format("meg simulate: {}: {} LP solves with {} ({} warm-started, {} simplex iterations), {} failed{}\n",
-                               name, planner->solves(), solver.name(), planner->warm_starts(), planner->iterations(),
-                               planner->failures(),
-                               planner->failures() > 0 ? " (last: " + planner->last_failure() + ")" : "");
-      if (learned) {
-        std::cerr << fmt::format("meg simulate: {}: load model trained {} times ({:.1f} s in all), {} failed{}; {} "
-                                 "horizons forecast as yesterday before 15 days of load were measured\n",
-                                 name, learned->trainings(), learned->train_seconds(), learned->failed_trainings(),
-                                 learned->failed_trainings() > 0 ? " (last: " + learned->last_training_error() + ")"
-                                                                 : "",
-                                 learned->naive_forecasts());
+      if (!controller) controller = std::make_unique<NoBattery>();  // "none" answering DR: does nothing
+      BacktestRequest this_request = request;
+      this_request.dr = with_dr ? &*dr : nullptr;
+      this_request.progress = ProgressLine("simulating " + name + (with_dr ? " with the DR calls" : ""));
+      auto run = RunBacktest(this_request, *controller);
+      if (!run) return Fail(run.error());
+      if (planner != nullptr) {
+        std::cerr << fmt::format("meg simulate: {}: {} LP solves with {} ({} warm-started, {} simplex iterations), {} failed{}\n",
+                                 name, planner->solves(), solver.name(), planner->warm_starts(), planner->iterations(),
+                                 planner->failures(),
+                                 planner->failures() > 0 ? " (last: " + planner->last_failure() + ")" : "");
+        if (learned) {
+          std::cerr << fmt::format("meg simulate: {}: load model trained {} times ({:.1f} s in all), {} failed{}; {} "
+                                   "horizons forecast as yesterday before 15 days of load were measured\n",
+                                   name, learned->trainings(), learned->train_seconds(), learned->failed_trainings(),
+                                   learned->failed_trainings() > 0 ? " (last: " + learned->last_training_error() + ")"
+                                                                   : "",
+                                   learned->naive_forecasts());
+        }
       }
+      (with_dr ? dr_runs : runs).push_back(std::move(*run));
     }
-    runs.push_back(std::move(*run));
   }
   SimulationReport report;
   report.site = &*site;
@@ -174,6 +187,17 @@ int RunSimulate(const SimulateOptions& o) {
   report.baseline = &*baseline;
   for (const auto& run : runs) report.runs.push_back(&run);
   std::cout << RenderSimulationText(report);
+  if (dr) {
+    std::vector<DrRunPair> pairs;
+    for (const auto& d : dr_runs) {
+      const BacktestResult* plain = d.controller == "none" ? &*baseline : nullptr;
+      for (const auto& r : runs) {
+        if (r.controller == d.controller) plain = &r;
+      }
+      pairs.push_back(DrRunPair{plain, &d});
+    }
+    std::cout << RenderDrText(*dr, pairs);
+  }
   if (o.detail) {
     std::vector<const BacktestResult*> all{&*baseline};
     for (const auto& run : runs) all.push_back(&run);
@@ -228,6 +252,7 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--horizon-h", o->horizon_h, "mpc: planning horizon, hours")
       ->check(CLI::Range(1, 168))
       ->capture_default_str();
+  AddDrOptions(cmd, o->dr);
   cmd->add_flag("--detail", o->detail, "also print every month's bill line by line for each run");
   cmd->add_option("--out", o->out, "write the 15-minute series (CSV) and report.html to this directory");
   cmd->add_option("--tariff-dir", o->tariff_dir, "tariff tables directory")->capture_default_str();

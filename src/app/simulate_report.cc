@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -256,6 +257,61 @@ std::string RenderSimulationHtml(const SimulationReport& r) {
   html += RenderSvg(bills) + RenderSvg(day) + RenderSvg(peaks);
   html += "<h2>Figures</h2><pre>" + HtmlEscape(RenderSimulationText(r)) + "</pre></body></html>\n";
   return html;
+}
+
+std::string RenderDrText(const DrProgram& program, const std::vector<DrRunPair>& runs) {
+  std::string out = fmt::format(
+      "\n== demand response: {} call(s); CBL {}{}; energy paid at {} KRW/kWh{}\n", program.calls.size(),
+      CblMethodName(program.cbl.method), program.cbl.saa ? " with SAA" : "", program.smp.won(),
+      program.mgp ? fmt::format(" (SMP), reliability calls at MGP {} KRW/kWh", program.mgp->won())
+                  : " (SMP; MGP not given, so reliability calls are paid at SMP: a lower estimate)");
+  for (const DrRunPair& pair : runs) {
+    const BacktestResult& run = *pair.with_dr;
+    out += fmt::format("\n-- {}\n", run.controller);
+    for (const std::string& note : run.dr_notes) out += "   note: " + note + "\n";
+    std::set<Month> months;
+    Won settlement{0};
+    for (const DrCallOutcome& o : run.dr) {
+      const DrCall& c = o.call;
+      months.insert(KstMonthOf(c.start));
+      out += fmt::format("   call {} to {} ({}, {} kW asked, issued {})\n", FormatKst(c.start), FormatKst(c.end).substr(11, 5),
+                         DrCallKindName(c.kind), c.requested.value(), FormatKst(c.issued).substr(11, 5));
+      out += fmt::format("   {:<6} {:>9} {:>12} {:>14} {:>10} {:>15} {:>12} {:>13}\n", "hour", "CBL kWh", "metered kWh",
+                         "reduction kWh", "asked kWh", "recognised kWh", "performance", "payment KRW");
+      for (size_t k = 0; k < o.settlement.hours.size(); ++k) {
+        const DrHourSettlement& h = o.settlement.hours[k];
+        const CblHour* ch = k < o.cbl.hours.size() ? &o.cbl.hours[k] : nullptr;
+        out += fmt::format("   {:<6} {:>9.1f} {:>12} {:>14.1f} {:>10.1f} {:>15.1f} {:>11.0f}% {:>13}\n",
+                           FormatKst(h.hour_start).substr(11, 5), ch ? ch->baseline.value() : 0.0,
+                           ch && ch->actual ? fmt::format("{:.1f}", ch->actual->value()) : std::string("gap"),
+                           h.measured.value(), h.requested.value(), h.recognised.value(), h.performance * 100,
+                           Krw(h.energy_payment.value()));
+      }
+      out += fmt::format("   event: {:.1f} kWh reduced of {:.1f} kWh asked ({:.0f} %{}), {:.1f} kWh recognised, "
+                         "energy payment {} KRW, shortfall below 97 % (DRD) {:.1f} kWh\n",
+                         o.settlement.measured.value(), o.settlement.requested.value(), o.settlement.performance * 100,
+                         o.settlement.below_restriction_threshold ? ", below 80 %: counts toward the trading restriction" : "",
+                         o.settlement.recognised.value(), Krw(o.settlement.energy_payment.value()),
+                         o.settlement.shortfall.value());
+      for (const std::string& note : o.settlement.notes) out += "   note: " + note + "\n";
+      settlement += o.settlement.energy_payment - o.settlement.performance_penalty;
+    }
+    if (pair.plain == nullptr) continue;
+    Won without{0}, with{0};
+    for (const MonthlyBill& b : pair.plain->bills) {
+      if (months.contains(b.month)) without += b.total;
+    }
+    for (const MonthlyBill& b : run.bills) {
+      if (months.contains(b.month)) with += b.total;
+    }
+    const auto signed_krw = [](Won w) { return (w.value() > 0 ? "+" : "") + Krw(w.value()); };
+    out += fmt::format("   bill of the call month(s): {} KRW without the calls, {} KRW answering them ({} KRW); "
+                       "DR energy payment {} KRW; net effect {} KRW (the bill change less the payment; capacity "
+                       "payment and penalties: docs/dr.md)\n",
+                       Krw(without.value()), Krw(with.value()), signed_krw(with - without), Krw(settlement.value()),
+                       signed_krw(with - without - settlement));
+  }
+  return out;
 }
 
 }  // namespace meg

@@ -23,6 +23,15 @@ struct SimulationReport {
 };
 
 std::string RenderSimulationText(const SimulationReport& report);
+
+// A controller's year without the DR calls (`plain`; nullptr if not run) and answering them.
+struct DrRunPair {
+  const BacktestResult* plain = nullptr;
+  const BacktestResult* with_dr = nullptr;
+};
+// The DR section: per call and controller the CBL, metered usage, reduction, performance and
+// settlement per trading hour, and the effect on the month's bill.
+std::string RenderDrText(const DrProgram& program, const std::vector<DrRunPair>& runs);
 std::string RenderSeriesCsv(const BacktestResult& run);
 std::string RenderSimulationHtml(const SimulationReport& report);
 

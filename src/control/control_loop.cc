@@ -92,6 +92,31 @@ Status ControlLoop::SetManualOverride(std::optional<Kilowatts> battery, Instant 
   return Ok{};
 }
 
+Status ControlLoop::AddDrCommitments(std::vector<DrCommitment> commitments, Instant now, const std::string& actor) {
+  if (commitments.empty()) return InvalidInput("a DR call needs at least one trading hour");
+  for (const DrCommitment& c : commitments) {
+    if (!(c.start < c.end) || !std::isfinite(c.import_cap.value())) {
+      return InvalidInput(fmt::format("DR commitment at {}: empty or without a finite cap", FormatKst(c.start)));
+    }
+    for (const DrCommitment& held : dr_) {
+      if (c.start < held.end && held.start < c.end) {
+        return InvalidInput(fmt::format("DR commitment at {} overlaps the one held at {}", FormatKst(c.start),
+                                        FormatKst(held.start)));
+      }
+    }
+  }
+  std::vector<AuditRecord> records;
+  for (const DrCommitment& c : commitments) {
+    records.push_back({now, actor, "dr-call", "site",
+                       fmt::format("start={} end={} import_cap_kw={}", FormatKst(c.start), FormatKst(c.end),
+                                   FormatKw(c.import_cap))});
+  }
+  if (auto s = audit_.Append(records); !s) return s;
+  dr_.insert(dr_.end(), commitments.begin(), commitments.end());
+  planned_window_ = {};  // plan again with the call
+  return Ok{};
+}
+
 const DayProfile* ControlLoop::Profile(Instant now) {
   const Date date = ToKst(ToTimestamp(now)).date;
   if (!day_ || day_->date != date) {
@@ -292,6 +317,7 @@ void ControlLoop::MaybePlan(Instant now, const Measured& m) {
   image.ratchet = demand_.ratchet();
   image.export_allowed = site.grid.export_allowed;
   image.export_limit = site.grid.export_limit_kw;
+  image.dr = dr_;
   const Setpoints plan = planner_->Decide(image);
   const int failures = planner_failures_ ? planner_failures_() : 0;
   planner_failed_ = failures > planner_failures_seen_;
@@ -329,6 +355,8 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   rec.month_peak = demand_.month_peak();
   rec.devices_fresh = m.fresh;
   rec.devices_stale = m.stale_count;
+  rec.dr_cap = Kilowatts(kNaN);
+  std::erase_if(dr_, [&](const DrCommitment& c) { return c.end <= window_start; });
 
   // Controllers, in priority order, each refining the wish.
   Setpoints wish{Kilowatts(0), Kilowatts(-1)};
@@ -354,6 +382,14 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
         wish.battery = Kilowatts(std::max(wish.battery.value(), load - pv_now - allowed));
         rec.demand_target = Kilowatts(target);
       }
+    }
+    // DR guard: while a DR call is in force, hold the running 15-minute average at the call's
+    // import cap the way the peak guard holds its target (the CBL is settled on metered energy).
+    if (const DrCommitment* c = DrCommitmentAt(dr_, window_start, ToTimestamp(now)); c != nullptr) {
+      const double left_h = std::max(HoursOf(config_.cycle), 0.25 - HoursOf(demand_.window_elapsed()));
+      const double allowed = (c->import_cap.value() * 0.25 - demand_.window_energy().value()) / left_h;
+      wish.battery = Kilowatts(std::max(wish.battery.value(), load - pv_now - allowed));
+      rec.dr_cap = c->import_cap;
     }
     // Export limiter: curtail PV before the meter shows more export than allowed, given the
     // battery power the limit stage will really allow (a peak guard asking for more discharge

@@ -69,6 +69,7 @@ struct CycleRecord {
   double soc_pct = 0;             // mean over fresh batteries (NaN if none)
   Kilowatts window_average;       // running 15-minute demand
   Kilowatts demand_target;        // what the peak guard held (0 when the window does not count)
+  Kilowatts dr_cap;               // the DR guard's import cap (NaN when no DR call is in force)
   Kilowatts month_peak;
   Kilowatts battery_command;      // after the limit stage, whole site
   Kilowatts pv_limit_command;     // < 0: none
@@ -101,6 +102,16 @@ class ControlLoop {
   // limit stage still applies, and the peak guard may still add discharge. Audited first.
   // `now` is when the operator acted (the audit record's time).
   Status SetManualOverride(std::optional<Kilowatts> battery, Instant now, Instant until, const std::string& actor);
+  // Adds the commitments of one DR call (one per trading hour, from sim/dr_program.h's
+  // CommitmentsOf): the planner plans for them and the DR guard holds the import at each cap
+  // while it is in force. Audited under `actor` first ("dr-call"); refused if the audit fails or
+  // a commitment overlaps one already held.
+  Status AddDrCommitments(std::vector<DrCommitment> commitments, Instant now, const std::string& actor);
+  // The DR commitments not yet over at the last cycle.
+  const std::vector<DrCommitment>& dr_commitments() const { return dr_; }
+
+  // Before the first cycle: the month peaks recorded before this start (DemandMeter::Restore).
+  void RestoreDemand(std::vector<std::pair<Month, double>> peaks) { demand_.Restore(std::move(peaks)); }
 
   // One cycle at `now`.
   CycleRecord RunCycle(Instant now);
@@ -151,6 +162,7 @@ class ControlLoop {
   std::optional<ScheduleEntry> schedule_;
   std::optional<Kilowatts> override_;
   Instant override_until_{};
+  std::vector<DrCommitment> dr_;
   LoopMode mode_ = LoopMode::kSafe;  // nothing is trusted until the first good cycles
   std::string reason_ = "starting";
   int better_cycles_ = 0;

@@ -4,14 +4,16 @@
 // Controllers are used from the control thread only; they may keep state between cycles.
 #pragma once
 
+#include <algorithm>
 #include <limits>
-#include <limits>
+#include <vector>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/time.h"
 #include "core/units.h"
+#include "optimize/dr_commitment.h"
 #include "tariff/tariff_book.h"
 
 namespace meg {
@@ -40,12 +42,26 @@ struct SiteImage {
   Kilowatts ratchet;               // largest peak of the demand months in the 11 months before
   bool export_allowed = false;
   Kilowatts export_limit;
+  // Demand-response calls issued so far (known_from <= start), one commitment per trading hour,
+  // those under way or ahead; a planner takes those in its horizon into account.
+  std::vector<DrCommitment> dr;
 };
 
 struct Setpoints {
   Kilowatts battery;    // + discharge / - charge
   Kilowatts pv_limit;   // upper limit on PV production (curtailment); < 0 means no limit
 };
+
+// DR guard, shared by every controller that takes part in DR: in an interval of a DR call the
+// battery discharges at least what holds the grid import at the call's cap (net - cap), and never
+// charges above it. SafetyLimits then bounds it by what the battery can do.
+inline Setpoints HoldDrCap(const SiteImage& image, Setpoints s) {
+  const DrCommitment* c = DrCommitmentAt(image.dr, image.start, image.start);
+  if (c == nullptr || !image.has_battery) return s;
+  const double net = image.load.value() - image.pv_available.value();
+  s.battery = Kilowatts(std::max(s.battery.value(), net - c->import_cap.value()));
+  return s;
+}
 
 class Controller {
  public:

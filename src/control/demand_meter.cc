@@ -13,6 +13,10 @@ void DemandMeter::StartMonth(Month m) {
   ratchet_ = Kilowatts(RatchetPeakKw(m, closed_months_));
 }
 
+void DemandMeter::Restore(std::vector<std::pair<Month, double>> peaks) {
+  if (!started_) restored_ = std::move(peaks);
+}
+
 Kilowatts DemandMeter::window_average() const {
   const double h = static_cast<double>((last_ - observed_from_).count()) / 3'600'000.0;
   return h > 0 ? window_energy_ / Hours(h) : Kilowatts(0);
@@ -39,7 +43,15 @@ void DemandMeter::Add(Instant now, Kilowatts grid, bool counts) {
     observed_from_ = now;
     window_counts_ = counts;
     const Month m = KstMonthOf(window_start_);
+    double restored_peak = 0;
+    for (const auto& [month, peak] : restored_) {
+      if (month < m) closed_months_.emplace_back(month, peak);
+      if (month == m) restored_peak = std::max(restored_peak, peak);
+    }
+    std::sort(closed_months_.begin(), closed_months_.end());
+    restored_.clear();
     if (m != month_) StartMonth(m);
+    month_peak_ = Kilowatts(restored_peak);
     return;
   }
   if (now <= last_) return;

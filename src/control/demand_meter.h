@@ -23,6 +23,11 @@ class DemandMeter {
   // call is integrated over [previous, now), split at window boundaries. A `now` before the
   // previous call is ignored. A non-finite grid is integrated as the previous value (held).
   void Add(Instant now, Kilowatts grid, bool counts);
+  // Before the first Add: the peaks the meter recorded before this process started (from the
+  // store), so that a restart keeps the month's peak and the ratchet. `peaks` holds each month's
+  // peak over its counted windows, kW, months in any order; the month of the first Add continues
+  // from its entry, earlier months feed the ratchet. Ignored after the first Add.
+  void Restore(std::vector<std::pair<Month, double>> peaks);
 
   Timestamp window_start() const { return window_start_; }
   // Energy imported in the open window so far (kWh) and the time of it elapsed. When metering
@@ -55,6 +60,7 @@ class DemandMeter {
   Kilowatts ratchet_;
   std::optional<Kilowatts> last_demand_;
   std::vector<std::pair<Month, double>> closed_months_;  // closed months' peaks, kW
+  std::vector<std::pair<Month, double>> restored_;      // Restore's, until the first Add
 };
 
 }  // namespace meg

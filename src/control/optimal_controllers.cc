@@ -38,8 +38,14 @@ PlanningController::PlanningController(Mode mode, const Site& site, const Tariff
       horizon_(horizon),
       name_(!name.empty() ? std::move(name) : mode == Mode::kMonthOracle ? "oracle" : "mpc") {}
 
+size_t PlanningController::KnownDrCalls(const SiteImage& image) {
+  return static_cast<size_t>(std::count_if(image.dr.begin(), image.dr.end(),
+                                           [&](const DrCommitment& c) { return c.known_from <= image.start; }));
+}
+
 void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   plan_ = Schedule{};
+  dr_planned_ = KnownDrCalls(image);
   end = std::min(end, data_end_);
   const EssSpec& ess = *site_.ess;
   ++solves_;
@@ -57,6 +63,9 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   in.load = std::move(forecast->load);
   in.pv = forecast->pv;
   in.peak_reserve_kw = std::move(forecast->load_reserve_kw);
+  for (const DrCommitment& c : image.dr) {
+    if (c.known_from <= image.start && c.end > image.start) in.dr.push_back(c);
+  }
   // The battery reports its SoC; the plan starts from the same energy, held inside the window
   // against rounding.
   const double lo = ess.usable_kwh.value() * ess.soc_min_pct / 100.0;
@@ -111,7 +120,7 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   const bool stale = plan_.intervals.empty() || image.start < plan_start_ || index >= plan_.intervals.size();
   if (mode_ == Mode::kRecedingHorizon) {
     Plan(image, image.start + horizon_);
-  } else if (stale) {
+  } else if (stale || KnownDrCalls(image) != dr_planned_) {  // a new DR call re-plans the month
     const KstDateTime k = ToKst(image.start);
     const Month m = k.date.year() / k.date.month();
     Plan(image, StartOfKstMonth(m + std::chrono::months{1}));
@@ -135,6 +144,7 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
     if (b < 0) b = std::min(0.0, std::max(b, net - no_charge_above));
     s.battery = Kilowatts(std::max(b, net - accepted));
   }
+  s = HoldDrCap(image, s);
   // Curtail only where the plan curtails its own forecast PV (with export limits), by the same
   // amount; never cap real PV at a forecast that was too low.
   s.pv_limit = Kilowatts(-1);

@@ -66,6 +66,8 @@ class PlanningController final : public Controller {
  private:
   // Plans from `image.start` to `end`; on failure the plan is cleared.
   void Plan(const SiteImage& image, Timestamp end);
+  // DR commitments issued by `image.start` (a new one makes the month oracle re-plan).
+  static size_t KnownDrCalls(const SiteImage& image);
 
   Mode mode_;
   const Site& site_;
@@ -90,6 +92,7 @@ class PlanningController final : public Controller {
   long iterations_ = 0;
   int failures_ = 0;
   std::string last_failure_;
+  size_t dr_planned_ = 0;  // KnownDrCalls of the last plan
 };
 
 }  // namespace meg

@@ -66,13 +66,13 @@ Setpoints PeakShave::Decide(const SiteImage& image) {
     const double floor = config_.threshold.value() > 0 ? config_.threshold.value() : plan_;
     const double threshold = std::max({floor, image.ratchet.value(), image.month_peak.value()});
     if (net > threshold) s.battery = Kilowatts(net - threshold);
-    return s;
+    return HoldDrCap(image, s);
   }
   if (image.band == Band::kOffPeak && image.soc_pct < config_.charge_to_soc_pct) {
     // Charge as fast as the battery allows; SafetyLimits keeps import under contract power.
     s.battery = -image.battery_max_charge;
   }
-  return s;
+  return HoldDrCap(image, s);
 }
 
 std::unique_ptr<Controller> MakeRuleController(std::string_view name, const PeakShaveConfig& config) {

@@ -205,6 +205,17 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
                                       {{iv.extra, 1}, {iv.discharge, 1}, {iv.charge, -1}});
       }
     }
+    // DR: g_t + e_t - s_t <= cap: the import above the cap is shortfall s_t, priced; the
+    // reduction below it, e_t <= extra_cap, earns the energy payment.
+    for (const DrCommitment& c : in.dr) {
+      if (iv.start < c.start || iv.start >= c.end) continue;
+      iv.dr_extra = m.AddVariable(fmt::format("dre_{}", t), 0, std::max(0.0, c.extra_cap.value()),
+                                  -c.extra_krw_per_kwh * kDt);
+      iv.dr_shortfall = m.AddVariable(fmt::format("drs_{}", t), 0, kLpInfinity, c.shortfall_krw_per_kwh * kDt);
+      iv.row_dr = m.AddRow(fmt::format("dr_{}", t), -kLpInfinity, c.import_cap.value(),
+                           {{iv.grid_import, 1}, {iv.dr_extra, 1}, {iv.dr_shortfall, -1}});
+      break;
+    }
     // Ramp: |(d_t - c_t) - (d_{t-1} - c_{t-1})| <= ramp x 15 min (the first against previous_battery).
     if (bat.ramp_kw_per_interval > 0 && (t > 0 || in.previous_battery)) {
       const double r = bat.ramp_kw_per_interval;
@@ -280,6 +291,9 @@ LpBasis ShiftBasis(const DispatchProblem& from, const LpBasis& basis, const Disp
     copy_var(iv.pv_used, old.pv_used);
     copy_var(iv.mode, old.mode);
     copy_var(iv.extra, old.extra);
+    copy_var(iv.dr_extra, old.dr_extra);
+    copy_var(iv.dr_shortfall, old.dr_shortfall);
+    copy_row(iv.row_dr, old.row_dr);
     copy_row(iv.row_extra, old.row_extra);
     copy_row(iv.row_extra_power, old.row_extra_power);
     copy_row(iv.row_reserve_soc, old.row_reserve_soc);
@@ -315,6 +329,13 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
     o.demand_counts = iv.demand_counts;
     o.month_peak = Kilowatts(peaks[iv.month]);
     s.energy_krw += iv.price_krw_per_kwh * o.grid_import.value() * kDt;
+    if (iv.row_dr >= 0) {
+      const auto& v = p.model.variables();
+      s.dr_krw += v[static_cast<size_t>(iv.dr_extra)].cost * x(iv.dr_extra) +
+                  v[static_cast<size_t>(iv.dr_shortfall)].cost * x(iv.dr_shortfall);
+      const auto& row = p.model.rows()[static_cast<size_t>(iv.row_dr)];
+      o.dr_cap = Kilowatts(row.upper);
+    }
     s.degradation_krw += p.degradation_krw_per_kwh * (o.charge.value() + o.discharge.value()) / 2 * kDt;
     charged += o.charge.value() * kDt;
     discharged += o.discharge.value() * kDt;
@@ -324,7 +345,7 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
   }
   s.peak = Kilowatts(peaks.empty() ? 0.0 : peaks.front());
   s.terminal_krw = s.intervals.empty() ? 0.0 : -p.terminal_krw_per_kwh * s.intervals.back().soc_end.value();
-  s.objective_krw = s.energy_krw + s.demand_krw + s.degradation_krw + s.terminal_krw;
+  s.objective_krw = s.energy_krw + s.demand_krw + s.degradation_krw + s.terminal_krw + s.dr_krw;
   s.charged = KilowattHours(charged);
   s.discharged = KilowattHours(discharged);
   s.soc_min = KilowattHours(soc_lo);

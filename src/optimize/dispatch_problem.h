@@ -19,6 +19,7 @@
 #include "core/site.h"
 #include "core/time.h"
 #include "core/units.h"
+#include "optimize/dr_commitment.h"
 #include "optimize/lp.h"
 #include "tariff/tariff_book.h"
 
@@ -64,6 +65,9 @@ struct DispatchInput {
   // Battery power of the interval before the horizon (+ discharge / - charge), for the ramp
   // limit of the first interval; nullopt leaves the first interval free.
   std::optional<Kilowatts> previous_battery;
+  // DR commitments; those overlapping the horizon shape it (the grid import at most the cap,
+  // shortfall priced, extra reduction rewarded). Intervals must not overlap two commitments.
+  std::vector<DrCommitment> dr;
 };
 
 // Months a kW of new peak in `m` is billed: 12 for a demand month (art. 68 ①: Dec, Jan, Feb,
@@ -82,6 +86,8 @@ struct DispatchInterval {
   int row_balance = -1, row_soc = -1, row_peak = -1, row_ramp = -1;  // -1: no such row
   int extra = -1;  // reserve scenario: extra discharge needed at this counted interval, kW
   int row_extra = -1, row_extra_power = -1, row_reserve_soc = -1;
+  // DR: the reduction beyond the request and the shortfall (kW), and the cap row.
+  int dr_extra = -1, dr_shortfall = -1, row_dr = -1;
 };
 
 // The demand charge of one KST (billing) month the horizon touches.
@@ -126,6 +132,7 @@ struct ScheduleInterval {
   double price_krw_per_kwh = 0;
   bool demand_counts = false;
   Kilowatts month_peak;         // P of this interval's month: the peak the plan accepts
+  std::optional<Kilowatts> dr_cap;  // the DR import cap in force, if any
 };
 
 struct Schedule {
@@ -135,7 +142,8 @@ struct Schedule {
   double demand_krw = 0;        // sum over months of demand rate x (P - R)
   double degradation_krw = 0;   // wear x (charge + discharge) / 2 x dt
   double terminal_krw = 0;      // - value of the energy left stored (<= 0)
-  double objective_krw = 0;     // the sum of the four
+  double dr_krw = 0;            // DR: shortfall cost - reward for the reduction beyond the request
+  double objective_krw = 0;     // the sum of the five
   KilowattHours charged, discharged;  // AC energy
   KilowattHours soc_min, soc_max;     // over the interval ends
 };

@@ -368,9 +368,24 @@ void ControlCenterServer::Routes() {
     }
     Reply(res, 200, out);
   });
-  s.Get(R"(/api/sites/([^/]+)/dr-events)", [authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
+  s.Get(R"(/api/sites/([^/]+)/dr-events)", [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
     if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
-    Reply(res, 200, json::array());
+    const auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+    json out = json::array();
+    for (const DrEventView& e : backend_.DrEvents()) {
+      json hours = json::array();
+      for (const auto& h : e.hours) {
+        hours.push_back(json{{"start", Iso(h.start)}, {"minutes", h.minutes}, {"cbl_kwh", opt(h.cbl_kwh)},
+                             {"import_cap_kw", opt(h.import_cap_kw)}, {"metered_kwh", opt(h.metered_kwh)},
+                             {"reduction_kwh", opt(h.reduction_kwh)}, {"requested_kwh", h.requested_kwh},
+                             {"payment_krw", opt(h.payment_krw)}});
+      }
+      out.push_back(json{{"kind", e.kind}, {"issued", Iso(e.issued)}, {"start", Iso(e.start)}, {"end", Iso(e.end)},
+                         {"requested_kw", e.requested_kw}, {"status", e.status}, {"message", e.message},
+                         {"hours", hours}, {"performance_pct", opt(e.performance_pct)},
+                         {"energy_payment_krw", opt(e.energy_payment_krw)}});
+    }
+    Reply(res, 200, out);
   });
   s.Get(R"(/api/sites/([^/]+)/audit)", [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
     if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;

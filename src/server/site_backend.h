@@ -90,6 +90,31 @@ struct AuditView {
   AuditRecord record;
 };
 
+// A demand-response call (KPX reliability / economic / test) and what became of it: its CBL and
+// metered energy per trading hour once known, and the settlement estimate after the event.
+struct DrEventView {
+  std::string kind;  // reliability, economic, test
+  Instant issued, start, end;
+  double requested_kw = 0;
+  // waiting (not yet issued), planned (CBL known, the loop holds the cap), no_cbl (too little
+  // metered history: not planned, settled as 0), settled
+  std::string status;
+  std::string message;
+  struct Hour {
+    Instant start;
+    int minutes = 60;                    // of the trading hour the call covers
+    std::optional<double> cbl_kwh;       // the CBL over those minutes
+    std::optional<double> import_cap_kw; // CBL as a mean power less the request
+    std::optional<double> metered_kwh;   // after the event
+    std::optional<double> reduction_kwh;
+    double requested_kwh = 0;
+    std::optional<double> payment_krw;
+  };
+  std::vector<Hour> hours;
+  std::optional<double> performance_pct;
+  std::optional<double> energy_payment_krw;
+};
+
 // An operator's command, carried out on the control thread and audited there under `user`
 // before it takes effect.
 struct OperatorCommand {
@@ -116,6 +141,7 @@ class SiteBackend {
   virtual Result<std::vector<Event>> Events(int limit) const = 0;  // newest first
   virtual std::vector<AlarmView> Alarms() const = 0;
   virtual Result<std::vector<AuditView>> Audit(int limit) const = 0;  // newest first
+  virtual std::vector<DrEventView> DrEvents() const = 0;              // in start order
   // Hands the command to the control thread and waits (bounded) until it is audited and in
   // force, or refused.
   virtual Status Command(const OperatorCommand& command) = 0;

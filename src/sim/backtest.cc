@@ -38,6 +38,13 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   Month month{};
   double ratchet = 0;
   std::optional<DayProfile> day;
+  std::vector<DrCommitment> commitments;  // of the DR calls issued so far
+  size_t dr_issued = 0;                   // calls (in issue order) turned into commitments
+  std::vector<const DrCall*> dr_calls;
+  if (r.dr != nullptr) {
+    for (const DrCall& c : r.dr->calls) dr_calls.push_back(&c);
+    std::stable_sort(dr_calls.begin(), dr_calls.end(), [](const DrCall* a, const DrCall* b) { return a->issued < b->issued; });
+  }
   const size_t n = load.size();
   const size_t report_every = std::max<size_t>(1, n / 50);
   for (size_t i = 0; i < n; ++i) {
@@ -79,6 +86,19 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
     image.ratchet = Kilowatts(ratchet);
     image.export_allowed = site.grid.export_allowed;
     image.export_limit = site.grid.export_limit_kw;
+    // DR calls issued by now: their CBL on what the meter has recorded so far.
+    for (; dr_issued < dr_calls.size() && dr_calls[dr_issued]->issued <= t; ++dr_issued) {
+      const DrCall& call = *dr_calls[dr_issued];
+      auto c = CommitmentsOf(call, *r.dr, PowerSeries(load.start(), kInterval, grid), t, *r.calendar);
+      if (!c) {
+        out.dr_notes.push_back(fmt::format("DR call at {}: no CBL at issue, not planned for: {}",
+                                           FormatKst(call.start), c.error().message));
+        continue;
+      }
+      commitments.insert(commitments.end(), c->begin(), c->end());
+    }
+    std::erase_if(commitments, [&](const DrCommitment& c) { return c.end <= t; });
+    image.dr = commitments;
 
     const Setpoints wish = controller.Decide(image);
     const LimitedSetpoints done = ApplySafetyLimits(image, wish);
@@ -132,6 +152,11 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   auto bills = BillMonths(*r.book, *r.calendar, bill, months, history);
   if (!bills) return bills.error();
   out.bills = std::move(*bills);
+  if (r.dr != nullptr) {
+    auto settled = SettleDrProgram(*r.dr, out.grid, *r.calendar);
+    if (!settled) return settled.error();
+    out.dr = std::move(*settled);
+  }
   if (r.progress) r.progress(1.0);
   return out;
 }

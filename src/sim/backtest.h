@@ -14,6 +14,7 @@
 #include "core/result.h"
 #include "core/series.h"
 #include "core/site.h"
+#include "sim/dr_program.h"
 #include "tariff/bill.h"
 
 namespace meg {
@@ -39,6 +40,9 @@ struct BacktestRequest {
   const PowerSeries* load = nullptr;  // + consumption, 15-minute, no gaps
   const PowerSeries* pv = nullptr;    // + available AC production on the same grid, or nullptr
   bool use_battery = true;            // false: the battery is absent whatever the site says
+  // DR calls the site answers (nullptr: none). At each call's issue time its CBL, from the grid
+  // import metered so far, becomes the controller's commitments (SiteImage::dr).
+  const DrProgram* dr = nullptr;
   // Called with the share done (0..1) now and then; may be empty.
   std::function<void(double)> progress;
 };
@@ -54,6 +58,8 @@ struct BacktestResult {
   Won degradation_cost;                // throughput x the site's degradation cost
   int clamped_steps = 0;               // steps where SafetyLimits changed the controller's wish
   PowerSeries grid;                    // the grid power the bills priced
+  std::vector<DrCallOutcome> dr;       // each DR call, settled on `grid`
+  std::vector<std::string> dr_notes;   // e.g. a call whose CBL could not be computed at issue
 };
 
 // Runs `controller` over every interval of `*request.load`. Fails if the series do not match,

@@ -305,6 +305,56 @@ TEST(ControlLoopTest, ManualOverrideHoldsUntilItExpires) {
   EXPECT_DOUBLE_EQ(rig.records.back().battery_command.value(), 150.0);
 }
 
+// A DR call 14:00-14:30 with an import cap of 420 kW (say CBL 570 kW less 150 kW asked); load
+// 600, PV 50: the DR guard holds each window's average at the cap, 550 - 420 = 130 kW from the
+// battery. The first 5 s are safe mode at 550 kW, which the guard makes up within the window.
+// The call is audited before it acts; an overlapping one is refused; after 14:30 the battery
+// goes back to the schedule (0 kW; the schedule plans 1,000 kW of import, so the peak guard
+// holds nothing below that).
+TEST(ControlLoopTest, DrGuardHoldsTheImportAtTheCallsCap) {
+  Rig rig(600, 50);
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(0), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  const Timestamp t0 = ToTimestamp(rig.now);
+  DrCommitment c{t0 - std::chrono::hours(1), t0, t0 + std::chrono::minutes(30), Kilowatts(420), Kilowatts(30), 125, 1000};
+  ASSERT_TRUE(rig.loop->AddDrCommitments({c}, rig.now, "kpx"));
+  bool audited = false;
+  for (const auto& a : rig.audit.records_) audited |= a.action == "dr-call" && a.actor == "kpx";
+  EXPECT_TRUE(audited);
+  DrCommitment overlapping = c;
+  overlapping.start = t0 + std::chrono::minutes(15);
+  EXPECT_FALSE(rig.loop->AddDrCommitments({overlapping}, rig.now, "kpx"));
+  rig.Run(15 * 60 + 2);
+  auto demand = rig.loop->demand().last_demand();
+  ASSERT_TRUE(demand.has_value());
+  EXPECT_LE(demand->value(), 420.0 + 0.5);
+  EXPECT_GE(demand->value(), 415.0);
+  EXPECT_NEAR(rig.records.back().battery_command.value(), 130.0, 0.5);
+  EXPECT_DOUBLE_EQ(rig.records.back().dr_cap.value(), 420.0);
+  rig.Run(15 * 60);  // through 14:30
+  demand = rig.loop->demand().last_demand();
+  ASSERT_TRUE(demand.has_value());
+  EXPECT_NEAR(demand->value(), 420.0, 0.5);  // a full window at the cap
+  // A fresh schedule (the first is past its horizon by now, which would put the loop in local
+  // mode, where the peak guard holds the month's new 420 kW peak).
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(0), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  rig.Run(5);
+  EXPECT_DOUBLE_EQ(rig.records.back().battery_command.value(), 0.0);
+  EXPECT_TRUE(std::isnan(rig.records.back().dr_cap.value()));
+  EXPECT_TRUE(rig.loop->dr_commitments().empty());
+}
+
+// A commitment the loop holds before it is known (known_from later) does nothing until then.
+TEST(ControlLoopTest, DrCallActsOnlyFromItsIssueTime) {
+  Rig rig(600, 50);
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(0), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  const Timestamp t0 = ToTimestamp(rig.now);
+  DrCommitment c{t0 + std::chrono::minutes(5), t0, t0 + std::chrono::minutes(30), Kilowatts(420), Kilowatts(30), 125, 1000};
+  ASSERT_TRUE(rig.loop->AddDrCommitments({c}, rig.now, "kpx"));
+  EXPECT_DOUBLE_EQ(rig.Run(60).battery_command.value(), 0.0);
+  rig.Run(5 * 60);
+  EXPECT_GT(rig.records.back().battery_command.value(), 100.0);
+}
+
 TEST(ControlLoopTest, PlannerRunsAtEachQuarterHour) {
   Rig rig;
   PeakShave planner(PeakShaveConfig{Kilowatts(500), 100});

@@ -91,5 +91,20 @@ TEST(DemandMeterTest, UnknownGridIsHeldAndTimeNeverRunsBack) {
   EXPECT_NEAR(m.last_demand()->value(), 480.0, 1e-9);
 }
 
+// A restart keeps what the store metered: August continues from its 1,200 kW, and July's 1,500 kW
+// (a demand month, art. 68 ①) is the ratchet. Restore after the first Add changes nothing.
+TEST(DemandMeterTest, RestoreCarriesTheMonthPeakAndRatchetOverARestart) {
+  DemandMeter m;
+  using std::chrono::year;
+  m.Restore({{year{2024} / 8, 1200.0}, {year{2024} / 7, 1500.0}, {year{2024} / 1, 900.0}});
+  const Instant t = ToInstant(FromKst(Date{year{2024}, std::chrono::month{8}, std::chrono::day{12}}, 14 * 60));
+  m.Add(t, Kilowatts(800), true);
+  EXPECT_DOUBLE_EQ(m.month_peak().value(), 1200.0);
+  EXPECT_DOUBLE_EQ(m.ratchet().value(), 1500.0);
+  m.Restore({{year{2024} / 8, 5000.0}});
+  m.Add(t + std::chrono::minutes(15), Kilowatts(800), true);
+  EXPECT_DOUBLE_EQ(m.month_peak().value(), 1200.0);  // the 800 kW window is below it
+}
+
 }  // namespace
 }  // namespace meg

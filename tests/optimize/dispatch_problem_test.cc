@@ -306,6 +306,78 @@ TEST(DispatchProblemTest, PeakReserveKeepsEnergyForALoadAboveTheForecast) {
   EXPECT_FALSE(BuildDispatchProblem(in));
 }
 
+// A DR call of 2 h (14:00-16:00 on 2024-08-12) asking 200 kW below what the site would import
+// without its battery: with the shortfall priced above any saving (1,000,000 KRW/kWh, far above
+// the 12 months of basic charge a kW of new peak costs), the plan holds the import at the cap in
+// every event interval; the reduction beyond the request earns SMP up to 0.2 x 200 kW.
+// glpsol confirms the optimum. An unreachable cap keeps the problem feasible: the shortfall is
+// exactly the import above the cap.
+TEST(DispatchProblemTest, DrCommitmentHoldsTheImportAtTheCap) {
+  if (!testing::HaveGlpsol()) GTEST_SKIP() << "glpsol missing: run scripts/setup (glpk-utils)";
+  const Timestamp from = FromKst(Ymd(2024, 8, 12), 14 * 60), to = from + std::chrono::hours(2);
+  DispatchInput in = DayInput(Ymd(2024, 8, 12));
+  ClpCbcSolver solver;
+  auto plain = BuildDispatchProblem(in);
+  ASSERT_TRUE(plain);
+  const Schedule s0 = DecodeSchedule(*plain, solver.Solve(plain->model, {}).value());
+  // The cap of each hour: the hour's mean net load (load - PV, no battery) less 200 kW.
+  std::vector<double> cap_kw;
+  for (int h = 0; h < 2; ++h) {
+    double net = 0;
+    for (int q = 0; q < 4; ++q) {
+      const Timestamp t = from + std::chrono::minutes(60 * h + 15 * q);
+      net += in.load.at(*in.load.IndexOf(t))->value() - in.pv.at(*in.pv.IndexOf(t))->value();
+    }
+    cap_kw.push_back(net / 4 - 200);
+    in.dr.push_back(DrCommitment{from - std::chrono::hours(2), from + std::chrono::hours(h),
+                                 from + std::chrono::hours(h + 1), Kilowatts(cap_kw.back()), Kilowatts(40),
+                                 /*extra_krw_per_kwh=*/130, /*shortfall_krw_per_kwh=*/1e6});
+  }
+  bool above_without_dr = false;
+  for (const ScheduleInterval& iv : s0.intervals) {
+    if (iv.start >= from && iv.start < to) {
+      above_without_dr = above_without_dr || iv.grid_import.value() > cap_kw[(iv.start - from) / std::chrono::hours(1)] + 1;
+    }
+  }
+  EXPECT_TRUE(above_without_dr);  // the call asks for something the plain plan does not do
+  auto problem = BuildDispatchProblem(in);
+  ASSERT_TRUE(problem) << problem.error().message;
+  auto report = solver.Solve(problem->model, {});
+  ASSERT_TRUE(report && report->status == SolveStatus::kOptimal);
+  const Schedule s = DecodeSchedule(*problem, *report);
+  int in_event = 0;
+  for (const ScheduleInterval& iv : s.intervals) {
+    if (iv.start < from || iv.start >= to) {
+      EXPECT_FALSE(iv.dr_cap) << FormatKst(iv.start);
+      continue;
+    }
+    ++in_event;
+    const double cap = cap_kw[(iv.start - from) / std::chrono::hours(1)];
+    ASSERT_TRUE(iv.dr_cap);
+    EXPECT_NEAR(iv.dr_cap->value(), cap, 1e-9);
+    EXPECT_LE(iv.grid_import.value(), cap + 1e-6) << FormatKst(iv.start);
+  }
+  EXPECT_EQ(in_event, 8);
+  EXPECT_NEAR(s.objective_krw, report->objective, 1e-6 * std::fabs(report->objective));
+  auto glpk = testing::GlpsolObjective(WriteLpFormat(problem->model), testing::TempDir("dr"), "dr");
+  ASSERT_TRUE(glpk);
+  EXPECT_NEAR(*glpk, report->objective, 1e-6 * std::fabs(report->objective));
+
+  // Unreachable: 2,000 kW below the net load. Still optimal; the shortfall carries the rest.
+  for (DrCommitment& c : in.dr) c.import_cap = Kilowatts(c.import_cap.value() - 1800);
+  auto hard = BuildDispatchProblem(in);
+  ASSERT_TRUE(hard);
+  auto hard_report = solver.Solve(hard->model, {});
+  ASSERT_TRUE(hard_report && hard_report->status == SolveStatus::kOptimal);
+  const Schedule sh = DecodeSchedule(*hard, *hard_report);
+  double shortfall_kwh = 0;
+  for (const ScheduleInterval& iv : sh.intervals) {
+    if (iv.dr_cap) shortfall_kwh += std::max(0.0, iv.grid_import.value() - iv.dr_cap->value()) * 0.25;
+  }
+  EXPECT_GT(shortfall_kwh, 100);
+  EXPECT_GT(sh.dr_krw, shortfall_kwh * 1e6 - 1);
+}
+
 // A basis that does not belong to the problem it claims is refused (empty), not misapplied.
 TEST(DispatchProblemTest, ShiftBasisRefusesAForeignBasis) {
   auto problem = BuildDispatchProblem(DayInput(Ymd(2024, 8, 12)));

@@ -46,6 +46,7 @@ class FakeSite final : public SiteBackend {
   Result<BillView> Bill() const override { return NotFound("no bill yet"); }
   Result<std::vector<Event>> Events(int) const override { return std::vector<Event>{}; }
   std::vector<AlarmView> Alarms() const override { return {}; }
+  std::vector<DrEventView> DrEvents() const override { return dr; }
   Result<std::vector<AuditView>> Audit(int) const override { return std::vector<AuditView>{}; }
   Status Command(const OperatorCommand& c) override {
     commands.push_back(c);
@@ -53,6 +54,7 @@ class FakeSite final : public SiteBackend {
   }
   mutable std::atomic<std::uint64_t> version{1};
   std::vector<OperatorCommand> commands;
+  std::vector<DrEventView> dr;
 };
 
 class WallClock final : public Clock {
@@ -134,6 +136,33 @@ TEST_F(HttpServerTest, LoginRolesAndCommands) {
 
   client_->Post("/api/logout", Bearer(op), "", "application/json");
   EXPECT_EQ(client_->Get("/api/sites/h1/live", Bearer(op))->status, 401);
+}
+
+// A DR call's view: times in KST ISO 8601, unknowns as null, units in the key names.
+TEST_F(HttpServerTest, DrEventsAreListedWithTheirHours) {
+  DrEventView e;
+  e.kind = "reliability";
+  e.issued = ToInstant(FromKst(Date{std::chrono::year{2024}, std::chrono::month{8}, std::chrono::day{12}}, 13 * 60));
+  e.start = e.issued + std::chrono::hours(1);
+  e.end = e.start + std::chrono::hours(2);
+  e.requested_kw = 200;
+  e.status = "planned";
+  e.hours.push_back({e.start, 60, 1263.8, 1063.8, std::nullopt, std::nullopt, 200, std::nullopt});
+  site_.dr.push_back(e);
+  Start();
+  EXPECT_EQ(client_->Get("/api/sites/h1/dr-events")->status, 401);
+  const std::string viewer = Login("lee", "viewer-pass!");
+  auto res = client_->Get("/api/sites/h1/dr-events", Bearer(viewer));
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json j = json::parse(res->body);
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["start"], "2024-08-12T14:00:00+09:00");
+  EXPECT_EQ(j[0]["status"], "planned");
+  EXPECT_EQ(j[0]["requested_kw"], 200);
+  EXPECT_EQ(j[0]["hours"][0]["cbl_kwh"], 1263.8);
+  EXPECT_EQ(j[0]["hours"][0]["import_cap_kw"], 1063.8);
+  EXPECT_TRUE(j[0]["hours"][0]["metered_kwh"].is_null());
+  EXPECT_TRUE(j[0]["energy_payment_krw"].is_null());
 }
 
 TEST_F(HttpServerTest, BadRequestsAreRefusedWithJsonAndChangeNothing) {
