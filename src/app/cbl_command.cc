@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/paths.h"
+#include "app/usc_replay.h"
 #include "core/text.h"
 #include "io/text_file.h"
 #include "io/usage_csv.h"
@@ -26,6 +27,7 @@ struct CblCommandOptions {
   std::vector<std::string> exclude_days;
   std::string calendar = DefaultCalendarPath();
   bool json = false;
+  std::string usc_replay;  // folder of the USC DR records
 };
 
 int Fail(const Error& e) {
@@ -208,7 +210,31 @@ std::string RenderText(const CblCommandOptions& o, const DrWindow& event, const 
   return s;
 }
 
+int RunUscReplay(const CblCommandOptions& o) {
+  auto method = ParseCblMethod(o.method);
+  if (!method) return Fail(InvalidInput("--method: " + method.error().message));
+  const std::string dir = o.usc_replay;
+  auto consumption_text = ReadTextFile(dir + "/meteredConsumption.csv");
+  if (!consumption_text) return Fail(consumption_text.error());
+  auto consumption = ParseUscConsumption(*consumption_text, dir + "/meteredConsumption.csv");
+  if (!consumption) return Fail(consumption.error());
+  std::vector<UscCurtailment> recorded[2];
+  const char* files[] = {"curtailment-SCE.csv", "curtailment-FB.csv"};
+  for (int k = 0; k < 2; ++k) {
+    auto text = ReadTextFile(dir + "/" + files[k]);
+    if (!text) return Fail(text.error());
+    auto parsed = ParseUscCurtailment(*text, dir + "/" + files[k]);
+    if (!parsed) return Fail(parsed.error());
+    recorded[k] = std::move(*parsed);
+  }
+  auto replay = ReplayUscDr(*consumption, recorded[0], recorded[1], *method);
+  if (!replay) return Fail(replay.error());
+  std::cout << RenderUscReplayText(*replay);
+  return 0;
+}
+
 int RunCbl(const CblCommandOptions& o) {
+  if (!o.usc_replay.empty()) return RunUscReplay(o);
   if (o.usage.empty() || o.event.empty()) {
     return Fail(InvalidInput("--usage FILE and --event START/DURATION are required, e.g. --usage "
                              "usage.csv --event 2024-08-12T14:00/2h"));
@@ -308,6 +334,9 @@ void AddCblCommand(CLI::App& app, int* exit_code) {
       ->delimiter(',');
   cmd->add_option("--calendar", opts->calendar, "holiday calendar CSV")->capture_default_str();
   cmd->add_flag("--json", opts->json, "print JSON instead of text");
+  cmd->add_option("--usc-replay", opts->usc_replay,
+                  "replay the USC campus DR records in this folder (../shared/data/dr) and compare with their "
+                  "recorded curtailment");
   cmd->callback([opts, exit_code] { *exit_code = RunCbl(*opts); });
 }
 

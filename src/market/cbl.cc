@@ -211,12 +211,6 @@ CblMethodRule RuleOf(CblMethod method) {
   return {};
 }
 
-bool IsWeekday(Date date, const HolidayCalendar& calendar) {
-  const std::chrono::weekday w{std::chrono::sys_days{date}};
-  if (w == std::chrono::Saturday || w == std::chrono::Sunday) return false;
-  return calendar.Find(date) == nullptr;
-}
-
 Status ValidateDrWindow(const DrWindow& event) {
   const auto what = [&] { return fmt::format("DR window {} to {}", FormatKst(event.start), FormatKst(event.end)); };
   if (!IsIntervalAligned(event.start) || !IsIntervalAligned(event.end)) {
@@ -275,7 +269,7 @@ Result<CblResult> ComputeCbl(const IntervalSeries<KilowattHours>& usage,
                                       FormatDate(calendar.first()), FormatDate(calendar.last()),
                                       FormatDate(d), FormatDate(g.date)));
     }
-    if (!IsWeekday(d, calendar)) {
+    if (!IsDrWeekday(d, calendar)) {
       const std::chrono::weekday w{std::chrono::sys_days{d}};
       if (w != std::chrono::Saturday && w != std::chrono::Sunday) {
         out.excluded.push_back({d, DayExclusion::kHoliday, 0});

@@ -21,6 +21,7 @@
 #include "core/series.h"
 #include "core/time.h"
 #include "core/units.h"
+#include "market/dr_event.h"
 
 namespace meg {
 
@@ -48,10 +49,7 @@ struct CblMethodRule {
 };
 CblMethodRule RuleOf(CblMethod method);
 
-// 평일 (weekday): not a Saturday and not a 공휴일 of 관공서의 공휴일에 관한 규정 (Sundays and every
-// kind of holiday the calendar lists, 임시공휴일 included), as 제12.4.3.1조 ① 1 defines it.
-// REQUIRES: calendar.Covers(date).
-bool IsWeekday(Date date, const HolidayCalendar& calendar);
+// 평일 (weekday) is IsDrWeekday (market/dr_event.h): not a Saturday and not a 공휴일, 제12.4.3.1조 ① 1.
 
 // A DR event on one KST day: [start, end) on the 15-minute grid (별표28 3.2.4), 15 min to 4 h
 // (제12.4.3.1조 ② caps a call at 4 h). The end may be 24:00 of the start's day.

@@ -43,7 +43,7 @@ Result<VerificationDays> SelectVerificationDays(const HolidayCalendar& calendar,
                                       FormatDate(calendar.first()), FormatDate(calendar.last()),
                                       FormatDate(d)));
     }
-    if (!IsWeekday(d, calendar)) continue;
+    if (!IsDrWeekday(d, calendar)) continue;
     ++weekdays;
     if (Contains(request.event_days, d)) {
       out.excluded_events.push_back(d);
@@ -102,7 +102,7 @@ Result<RrmseResult> ComputeRrmse(const IntervalSeries<KilowattHours>& usage,
                                       "of the verification days",
                                       FormatDate(first_needed)));
     }
-    if (IsWeekday(first_needed, calendar)) ++weekdays;
+    if (IsDrWeekday(first_needed, calendar)) ++weekdays;
   }
   const Timestamp need_from = FromKst(first_needed);
   const Timestamp need_to = FromKst(days.days.front(), kLastHour * 60);

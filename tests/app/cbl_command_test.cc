@@ -180,3 +180,44 @@ TEST_F(CblCommandTest, BadInputGetsAClearErrorAndExitCode2) {
 
 }  // namespace
 }  // namespace meg
+
+namespace meg {
+namespace {
+
+// `meg cbl --usc-replay DIR` on a small set in the USC files' format. Building A has events on
+// Mon 2024-07-01 (100 kWh), Tue 07-02 (110), Wed 07-03 (90) and Thu 07-04 (80), building B only
+// on 07-04 (50). Max(4/5) (별표28 1.1) with 3.2 waived: A's CBL on 07-04 is the mean of its three
+// earlier event days, (100 + 110 + 90) / 3 = 100 kWh, so A curtailed 100 - 80 = 20 kWh; B has no
+// earlier day, so 07-04 has a CBL for 1 of 2 buildings and no date total. Under 3.2 no CBL is
+// possible (every earlier day is an event day). 07-02: A's CBL is 100 (07-01 alone), curtailed
+// 100 - 110 = -10 kWh, beside the recorded SCE -3 and FB NA.
+TEST(UscReplayCommandTest, ComputesBaselinesFromEarlierEventDays) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / fmt::format("meg-usc-{}", getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "meteredConsumption.csv") << "\"\",\"buildings\",\"date\",\"strategy\",\"consumption\"\n"
+                                                   "\"1\",\"A\",\"2024-07-01\",\"VFD\",100\n"
+                                                   "\"2\",\"A\",\"2024-07-02\",\"VFD\",110\n"
+                                                   "\"3\",\"A\",\"2024-07-03\",\"VFD\",90\n"
+                                                   "\"4\",\"A\",\"2024-07-04\",\"VFD\",80\n"
+                                                   "\"5\",\"B\",\"2024-07-04\",\"GTR\",50\n"
+                                                   "\"6\",\"B\",\"2024-07-05\",\"GTR\",NA\n";
+  std::ofstream(dir / "curtailment-SCE.csv") << "\"\",\"date\",\"curtailment\"\n\"1\",\"2024-07-02\",-3\n";
+  std::ofstream(dir / "curtailment-FB.csv") << "\"\",\"date\",\"curtailment\"\n\"1\",\"2024-07-02\",NA\n";
+  const MegRun r = Meg(fmt::format("cbl --usc-replay {} --method max4/5", dir.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("5 building-days with metered consumption, 4 event dates"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(earlier event days are not reference days, 별표28 3.2): 0\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("reference days): 3\n"), std::string::npos) << r.out;
+  EXPECT_TRUE(LineHas(r.out, "2024-07-04", {"1/2", "130.0", "100.0", "-", "-", "-"})) << r.out;
+  EXPECT_TRUE(LineHas(r.out, "2024-07-02", {"1/1", "110.0", "100.0", "-10.0", "-3.0", "-"})) << r.out;
+
+  // A malformed number is refused with its file and line.
+  std::ofstream(dir / "curtailment-FB.csv") << "\"\",\"date\",\"curtailment\"\n\"1\",\"2024-07-02\",abc\n";
+  const MegRun bad = Meg(fmt::format("cbl --usc-replay {}", dir.string()));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.out.find("curtailment-FB.csv:2: 'abc' is neither a number nor NA"), std::string::npos) << bad.out;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace meg

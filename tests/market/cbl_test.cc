@@ -176,8 +176,8 @@ TEST(CblTest, HolidaysAndWeekendsAreNotReferenceDays) {
   EXPECT_DOUBLE_EQ(r->hours[0].baseline.value(), 107.5);
   EXPECT_TRUE(HasNote(*r, Jul(25), DayExclusion::kHoliday));
   EXPECT_FALSE(HasNote(*r, Jul(28), DayExclusion::kHoliday));  // a Sunday
-  EXPECT_FALSE(IsWeekday(Jul(27), cal));                       // a Saturday
-  EXPECT_TRUE(IsWeekday(Jul(26), cal));
+  EXPECT_FALSE(IsDrWeekday(Jul(27), cal));                       // a Saturday
+  EXPECT_TRUE(IsDrWeekday(Jul(26), cal));
 }
 
 // 3.2: an earlier event day (Jul29) is skipped: Jul30 26 25 24 23 = 100 90 120 80 110; top 4 =

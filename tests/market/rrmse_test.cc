@@ -71,7 +71,7 @@ TEST(RrmseTest, TooManyEventDaysBringBackTheMostRecent) {
   RrmseRequest r = Request();
   const HolidayCalendar cal = NoHolidays();
   for (Date d = D(7, 11); r.event_days.size() < 31; d = AddDays(d, -1)) {
-    if (IsWeekday(d, cal)) r.event_days.push_back(d);
+    if (IsDrWeekday(d, cal)) r.event_days.push_back(d);
   }
   ASSERT_EQ(r.event_days.back(), D(5, 30));
   const auto v = SelectVerificationDays(cal, r);
@@ -133,13 +133,13 @@ TEST(RrmseTest, AlternatingLoadFails) {
   const HolidayCalendar cal = NoHolidays();
   auto weekday_index = [&](Date d) {
     int n = 0;
-    for (Date x = D(3, 1); x != d; x = AddDays(x, 1)) n += IsWeekday(x, cal) ? 1 : 0;
+    for (Date x = D(3, 1); x != d; x = AddDays(x, 1)) n += IsDrWeekday(x, cal) ? 1 : 0;
     return n;
   };
   const int anchor = weekday_index(D(7, 11));
   std::map<int, int> index_of_day;  // cache: days since Mar 1 -> weekday index
   const auto usage = MakeUsage([&](Date d, int) -> std::optional<double> {
-    if (!IsWeekday(d, cal)) return 25.0;
+    if (!IsDrWeekday(d, cal)) return 25.0;
     const int days = (std::chrono::sys_days{d} - std::chrono::sys_days{D(3, 1)}).count();
     auto it = index_of_day.find(days);
     if (it == index_of_day.end()) it = index_of_day.emplace(days, weekday_index(d)).first;
