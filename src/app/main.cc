@@ -4,6 +4,7 @@
 #include "app/bill_command.h"
 #include "app/cbl_command.h"
 #include "app/convert_command.h"
+#include "app/dr_bid_command.h"
 #include "app/forecast_command.h"
 #include "app/market_command.h"
 #include "app/optimize_command.h"
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   meg::AddCblCommand(app, &exit_code);
   meg::AddMarketCommand(app, &exit_code);
   meg::AddConvertCommand(app, &exit_code);
+  meg::AddDrBidCommand(app, &exit_code);
   meg::AddForecastCommand(app, &exit_code);
   meg::AddSimulateCommand(app, &exit_code);
   meg::AddOptimizeCommand(app, &exit_code);

@@ -17,6 +17,7 @@
 #include "app/paths.h"
 #include "core/text.h"
 #include "io/cnu_building.h"
+#include "io/kpx_smp.h"
 #include "io/text_file.h"
 #include "market/brokerage.h"
 #include "market/local_market.h"
@@ -295,33 +296,15 @@ Result<std::vector<WonPerKwh>> SlotPrices(const TariffBook& book, const HolidayC
   return out;
 }
 
-// KPX SMP of `date`, hourly (columns 1h..24h = hour ending), from smp_jeju_2024.csv, as the
-// export value of each 15-minute slot.
+// KPX SMP of `date` (io/kpx_smp.h), hourly, as the export value of each 15-minute slot.
 Result<std::vector<WonPerKwh>> SlotSmp(const std::string& path, Date date) {
   auto text = ReadTextFile(path);
   if (!text) return text.error();
-  const std::string key =
-      fmt::format("{:04d}{:02d}{:02d}", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
-  auto lines = SplitLines(*text, path);
-  if (!lines) return lines.error();
-  for (const Line& line : *lines) {
-    if (!line.text.starts_with(key)) continue;
-    auto fields = SplitCsv(line.text);
-    if (!fields) return fields.error();
-    if (fields->size() < 25 || (*fields)[0] != key) continue;
-    std::vector<WonPerKwh> out;
-    for (int h = 1; h <= 24; ++h) {
-      auto p = WonPerKwh::FromDecimal((*fields)[static_cast<size_t>(h)]);
-      if (!p) {
-        return InvalidInput(
-            fmt::format("{}:{}: hour {}: {}", path, line.number, h, p.error().message));
-      }
-      for (int q = 0; q < 4; ++q) out.push_back(*p);
-    }
-    return out;
-  }
-  return NotFound(fmt::format("{}: no SMP row for {} (the file covers 2024)", path, key));
+  auto hourly = KpxSmpOfDay(*text, path, date);
+  if (!hourly) return hourly.error();
+  std::vector<WonPerKwh> out;
+  for (const WonPerKwh& p : *hourly) out.insert(out.end(), 4, p);
+  return out;
 }
 
 // A CNU building's hourly kWh on `date` laid on the same weekday of 2021 nearest to the same
