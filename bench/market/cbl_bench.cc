@@ -58,7 +58,7 @@ const Fleet& TheFleet() {
       for (size_t i = 0; i < v.size(); ++i) {
         if (gap(rng) == 0) continue;
         const KstDateTime t = ToKst(start + kInterval * static_cast<long>(i));
-        const bool workday = IsWeekday(t.date, f.calendar);
+        const bool workday = IsDrWeekday(t.date, f.calendar);
         const double hour = t.minute_of_day / 60.0;
         const double shape = hour >= 8 && hour < 19 ? 1.0 + 0.3 * std::sin((hour - 8) / 11 * std::numbers::pi) : 0.45;
         const double kw = base * shape * (workday ? 1.0 : 0.6) * noise(rng);
