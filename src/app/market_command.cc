@@ -516,19 +516,20 @@ int RunMarket(const MarketOptions& o) {
                     c.bids, c.asks, c.volume().value(), c.price->won(), c.value.value());
   }
   out += fmt::format("{} of 96 intervals traded, {:.1f} kWh, {} KRW.\n\n", traded, volume,
-                     value.value());
-  out += fmt::format("{:<14}{:>10}{:>10}{:>10}{:>10}{:>14}{:>14}{:>10}\n", "site", "bought", "sold",
-                     "paid", "received", "grid only", "with market", "saving");
+                     WithThousands(value.value()));
+  out += fmt::format("{:<14}{:>12}{:>12}{:>12}{:>14}{:>16}{:>18}{:>12}\n", "site", "bought kWh", "sold kWh",
+                     "paid KRW", "received KRW", "grid only KRW", "with market KRW", "saving KRW");
   double saving = 0;
   for (const DemoSite& d : sites) {
     const SiteTotals& t = totals[d.limits.site];
     saving += (t.grid_only_milli - t.with_market_milli) / 1000.0;
-    out += fmt::format("{:<14}{:>10.1f}{:>10.1f}{:>10}{:>10}{:>14.0f}{:>14.0f}{:>10.0f}\n",
-                       d.limits.site, t.bought_kwh, t.sold_kwh, t.paid.value(), t.received.value(),
-                       t.grid_only_milli / 1000.0, t.with_market_milli / 1000.0,
-                       (t.grid_only_milli - t.with_market_milli) / 1000.0);
+    out += fmt::format("{:<14}{:>12.1f}{:>12.1f}{:>12}{:>14}{:>16}{:>18}{:>12}\n", d.limits.site, t.bought_kwh,
+                       t.sold_kwh, WithThousands(t.paid.value()), WithThousands(t.received.value()),
+                       WithThousands(std::llround(t.grid_only_milli / 1000.0)),
+                       WithThousands(std::llround(t.with_market_milli / 1000.0)),
+                       WithThousands(std::llround((t.grid_only_milli - t.with_market_milli) / 1000.0)));
   }
-  out += fmt::format("{:<14}{:>84.0f}\n", "total", saving);
+  out += fmt::format("{:<14}{:>102}\n", "total", WithThousands(std::llround(saving)));
   out +=
       "\nkWh and KRW per site for the day; 'grid only' and 'with market' are the energy-priced "
       "cost of the day (imports at the site's KEPCO per-kWh price minus exports at SMP, plus "
