@@ -269,7 +269,9 @@ Status LiveSite::SeedHistory(const PowerSeries& load, const PowerSeries& pv, Tim
   const Event e{ToInstant(to), config_.id, "history", Severity::kInfo,
                 fmt::format("the site twin's {} quarter-hours from {} were stored as meter history (battery idle)",
                             quarters, FormatKst(from))};
-  return writer_.AppendEvents({&e, 1});
+  if (auto st = writer_.AppendEvents({&e, 1}); !st) return st;
+  UpdateBill(ToInstant(to));  // the month to date is known before the first quarter-hour closes
+  return Ok{};
 }
 
 Result<std::vector<std::pair<Month, double>>> LiveSite::RecordedPeaks(Timestamp before) {
