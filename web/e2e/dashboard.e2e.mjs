@@ -106,6 +106,15 @@ async function run(page) {
   await waitFor(page, 'the live override was not shown',
     () => document.getElementById('override-status').classList.contains('active'));
 
+  step('find the DR call planned with its import cap (meg demo --dr-calls data/dr/jeonju-2024-08-12.csv)');
+  const dr = await waitFor(page, 'the DR panel never showed a planned call with a cap',
+    () => {
+      const call = document.querySelector('#dr-panel .dr-call[data-status="planned"], #dr-panel .dr-call[data-status="settled"]');
+      const cap = call && call.querySelector('tbody tr td:nth-child(3)');
+      return call && cap && /[0-9]/.test(cap.textContent) && call.textContent;
+    });
+  step(`DR: ${dr.slice(0, 120)}`);
+
   step('switch the language and back');
   const before = await page.locator('#flows-title').textContent();
   await page.locator('#lang-toggle').click();

@@ -62,6 +62,7 @@ export const api = {
   forecast: (id) => call('GET', `${site(id)}/forecast`),
   bill: (id) => call('GET', `${site(id)}/bill`),
   alarms: (id) => call('GET', `${site(id)}/alarms`),
+  drEvents: (id) => call('GET', `${site(id)}/dr-events`),
   events: (id, limit) => call('GET', `${site(id)}/events?${new URLSearchParams({ limit })}`),
   audit: (id, limit) => call('GET', `${site(id)}/audit?${new URLSearchParams({ limit })}`),
   setpoint: (id, batteryKw, minutes) =>

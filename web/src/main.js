@@ -35,6 +35,7 @@ const state = {
   alarms: null,
   events: null,
   audit: null,
+  dr: null,           // DR calls and their hours (GET dr-events)
   errors: new Map(),  // what failed -> message, shown in the banner until it works again
   stream: null,
   streamOpen: false,
@@ -180,7 +181,7 @@ function stop() {
 function resetData() {
   Object.assign(state, {
     live: null, liveAt: 0, day: null, series: null, seriesFrom: null, seriesLast: null, tail: null, forecast: null, forecastNote: '', billNote: '', forecastKept: null,
-    actual: null, schedule: null, bill: null, alarms: null, events: null, audit: null,
+    actual: null, schedule: null, bill: null, alarms: null, events: null, audit: null, dr: null,
   });
   state.errors.clear();
   if (state.charts) { state.charts.today.clear(); state.charts.forecast.clear(); }
@@ -251,6 +252,14 @@ async function loadAlarms() {
     clearError('alarms');
     renderAlarms();
   } catch (e) { report('alarms', e); }
+}
+
+async function loadDr() {
+  try {
+    state.dr = await api.drEvents(state.site.id);
+    clearError('dr');
+    renderDr();
+  } catch (e) { report('dr', e); }
 }
 
 async function loadEvents() {
@@ -402,6 +411,7 @@ const TASKS = [
   { name: 'telemetry', every: 5000, run: loadTelemetry },
   { name: 'chart', every: 1000, run: async () => drawToday() },
   { name: 'events', every: 10000, run: loadEvents },
+  { name: 'dr', every: 5000, run: loadDr },
   { name: 'forecast', every: 15000, run: loadForecast },
 ];
 
@@ -481,6 +491,7 @@ function renderAll() {
   renderSchedule();
   renderAlarms();
   renderEvents();
+  renderDr();
   renderAudit();
   renderForecast();
   renderErrors();
@@ -720,6 +731,34 @@ function renderEvents() {
   list.replaceChildren(...events.map((e) => el('li', {},
     el('span', { class: 'muted small' }, f.siteShort(e.time, today)), ' ', severityBadge(e.severity), ' ',
     el('span', { class: 'kind' }, e.kind || ''), ' ', e.message || '')));
+}
+
+// Each DR call: kind, time, the reduction asked, status; per trading hour its CBL, the import cap
+// the loop holds, and after the event the metered energy, reduction and payment (null until known).
+function renderDr() {
+  const panel = $('dr-panel');
+  const calls = state.dr;
+  if (!Array.isArray(calls) || calls.length === 0) {
+    panel.replaceChildren(el('p', { class: 'muted' }, calls ? t('dr.none') : f.DASH));
+    return;
+  }
+  const num = (v, digits = 1) => (f.known(v) ? Number(v).toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits }) : f.DASH);
+  panel.replaceChildren(...calls.map((c) => el('div', { class: 'dr-call', dataset: { status: c.status || '' } },
+    el('p', {},
+      el('strong', {}, `${t(`dr.kind.${c.kind}`)} ${f.siteDateTime(c.start)}–${f.siteTime(c.end)}`), ' · ',
+      `${t('dr.requested')} ${num(c.requested_kw, 0)} kW · `,
+      el('span', { class: 'kind' }, t(`dr.status.${c.status}`)),
+      f.known(c.performance_pct) ? ` · ${t('dr.performance')} ${num(c.performance_pct, 0)} %` : '',
+      f.known(c.energy_payment_krw) ? ` · ${t('dr.payment')} ${num(c.energy_payment_krw, 0)} KRW` : ''),
+    c.message ? el('p', { class: 'muted small' }, c.message) : null,
+    el('div', { class: 'table-wrap' }, el('table', { class: 'audit' },
+      el('thead', {}, el('tr', {}, ...['dr.hour', 'dr.cbl', 'dr.cap', 'dr.metered', 'dr.reduction', 'dr.asked', 'dr.payment_col']
+        .map((k, i) => el('th', {}, t(k) + ['', ' kWh', ' kW', ' kWh', ' kWh', ' kWh', ' KRW'][i])))),
+      el('tbody', {}, ...(c.hours || []).map((h) => el('tr', {},
+        el('td', {}, `${f.siteTime(h.start)} (${h.minutes} min)`), el('td', { class: 'n' }, num(h.cbl_kwh)),
+        el('td', { class: 'n' }, num(h.import_cap_kw)), el('td', { class: 'n' }, num(h.metered_kwh)),
+        el('td', { class: 'n' }, num(h.reduction_kwh)), el('td', { class: 'n' }, num(h.requested_kwh)),
+        el('td', { class: 'n' }, num(h.payment_krw, 0))))))))));
 }
 
 function renderAudit() {
