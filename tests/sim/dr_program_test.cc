@@ -10,27 +10,17 @@
 #include <gtest/gtest.h>
 
 #include "control/rule_controllers.h"
-#include "io/site_config.h"
 #include "sim/backtest.h"
 #include "sim/site_inputs.h"
-#include "tariff/tariff_fixture.h"
+#include "sim/shipped_hospital.h"
 
 namespace meg {
 namespace {
 
-class DrProgramTest : public ::testing::Test {
+class DrProgramTest : public testing::ShippedHospitalTest {
  protected:
   void SetUp() override {
-    book_ = testing::LoadShippedBook();
-    calendar_ = testing::LoadSharedCalendar();
-    auto site = LoadSiteFile(std::string(MEG_TEST_DATA_DIR) + "/sites/jeonju-hospital.toml", MEG_TEST_DATA_DIR,
-                             MEG_TEST_SHARED_DIR);
-    ASSERT_TRUE(site) << site.error().message;
-    site_ = *site;
-    auto inputs = PrepareSiteInputs(site_, calendar_);
-    ASSERT_TRUE(inputs) << inputs.error().message;
-    inputs_ = std::move(*inputs);
-    tariff_ = book_.FindTariff(site_.tariff).value();
+    ShippedHospitalTest::SetUp();
     // 2024-07-01 .. 2024-08-31: enough weekdays before the call for Mid(6/10)'s 10 reference days.
     const Timestamp from = FromKst(testing::Ymd(2024, 7, 1)), to = FromKst(testing::Ymd(2024, 9, 1));
     load_ = inputs_.load.Slice(from, to);
@@ -49,22 +39,11 @@ class DrProgramTest : public ::testing::Test {
   }
 
   BacktestRequest Request(const DrProgram* dr) {
-    BacktestRequest r;
-    r.book = &book_;
-    r.calendar = &calendar_;
-    r.tariff = tariff_;
-    r.site = &site_;
-    r.load = &load_;
-    r.pv = &pv_;
+    BacktestRequest r = ShippedHospitalTest::Request(load_, pv_);
     r.dr = dr;
     return r;
   }
 
-  TariffBook book_;
-  HolidayCalendar calendar_;
-  Site site_;
-  SiteInputs inputs_;
-  TariffId tariff_;
   PowerSeries load_, pv_;
   DrProgram program_;
 };

@@ -10,37 +10,13 @@
 #include "optimize/coin/clp_cbc_solver.h"
 #include "sim/backtest.h"
 #include "sim/site_inputs.h"
-#include "tariff/tariff_fixture.h"
+#include "sim/shipped_hospital.h"
 
 namespace meg {
 namespace {
 
-class PlanningTest : public ::testing::Test {
+class PlanningTest : public testing::ShippedHospitalTest {
  protected:
-  void SetUp() override {
-    book_ = testing::LoadShippedBook();
-    calendar_ = testing::LoadSharedCalendar();
-    auto site = LoadSiteFile(std::string(MEG_TEST_DATA_DIR) + "/sites/jeonju-hospital.toml", MEG_TEST_DATA_DIR,
-                             MEG_TEST_SHARED_DIR);
-    ASSERT_TRUE(site) << site.error().message;
-    site_ = *site;
-    auto inputs = PrepareSiteInputs(site_, calendar_);
-    ASSERT_TRUE(inputs) << inputs.error().message;
-    inputs_ = std::move(*inputs);
-    tariff_ = book_.FindTariff(site_.tariff).value();
-  }
-
-  BacktestRequest Request(const PowerSeries& load, const PowerSeries& pv) {
-    BacktestRequest r;
-    r.book = &book_;
-    r.calendar = &calendar_;
-    r.tariff = tariff_;
-    r.site = &site_;
-    r.load = &load;
-    r.pv = &pv;
-    return r;
-  }
-
   static std::int64_t Total(const BacktestResult& r) {
     std::int64_t t = 0;
     for (const auto& b : r.bills) t += b.total.value();
@@ -60,11 +36,6 @@ class PlanningTest : public ::testing::Test {
     }
   }
 
-  TariffBook book_;
-  HolidayCalendar calendar_;
-  Site site_;
-  SiteInputs inputs_;
-  TariffId tariff_;
   ClpCbcSolver solver_;
 };
 
