@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iterator>
 #include <limits>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -252,9 +253,18 @@ std::vector<DrEventView> LiveSite::DrEvents() const {
 }
 
 Status LiveSite::SeedHistory(const PowerSeries& load, const PowerSeries& pv, Timestamp from, Timestamp to) {
+  // Quarter-hours the store has metered already (a restart on the same store) keep their data.
+  if (auto st = writer_.Flush(); !st) return st;
+  auto metered = writer_.Query(points_.at("grid_kw"), ToInstant(from), ToInstant(to), Resolution::kQuarter);
+  if (!metered) return metered.error();
+  std::set<Instant> have;
+  for (const Bucket& b : *metered) {
+    if (b.count > 0) have.insert(b.start);
+  }
   std::vector<Sample> samples;
   int quarters = 0;
   for (Timestamp t = IntervalStart(from); t < to; t += std::chrono::seconds(kInterval)) {
+    if (have.contains(ToInstant(t))) continue;
     const auto i = load.IndexOf(t);
     const auto j = pv.IndexOf(t);
     if (!i || !j || !load.at(*i) || !pv.at(*j)) continue;

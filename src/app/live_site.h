@@ -66,7 +66,8 @@ class LiveSite final : public SiteBackend {
 
   // Site twin only, before the loop starts: writes the twin's load and PV over [from, to) to the
   // store as metered quarter-hours with the battery idle (grid = load - PV), the meter history a
-  // real site brings (the CBL of DR calls and the month-to-date bill need it). Logged as an event.
+  // real site brings (the CBL of DR calls and the month-to-date bill need it). Quarter-hours the
+  // store holds already are left as they are. Logged as an event.
   Status SeedHistory(const PowerSeries& load, const PowerSeries& pv, Timestamp from, Timestamp to);
 
   // Each month's peak over its counted quarter-hours (중간/최대부하 of working days) as the store

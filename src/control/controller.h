@@ -6,10 +6,10 @@
 
 #include <algorithm>
 #include <limits>
-#include <vector>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/time.h"
 #include "core/units.h"

@@ -93,7 +93,8 @@ Result<LoadEvalReport> EvaluateLoadForecasts(const LoadData& data, const Holiday
       ++report.trainings;
       report.training_rows_last = model->training_rows();
       if (o.progress) {
-        o.progress(fmt::format("trained on data before {} ({} rows)", FormatKst(issue.at), model->training_rows()));
+        o.progress(fmt::format("trained on data before {} ({} rows, temperature response {})", FormatKst(issue.at),
+                               model->training_rows(), model->uses_temperature_response() ? "kept" : "dropped"));
       }
     }
     const Timestamp first = issue.day_ahead ? FromKst(ToKst(issue.at + day).date) : issue.at;

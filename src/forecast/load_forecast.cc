@@ -4,8 +4,9 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
-#include <map>
+#include <optional>
 #include <numbers>
+#include <span>
 #include <sstream>
 #include <tuple>
 #include <utility>
@@ -28,41 +29,6 @@ std::pair<double, int> SeasonalLag(const IntervalSeries<double>& s, Timestamp is
   int k = 1;
   while (t - season * k + s.step() > issue) ++k;
   return {ValueOrNaN(s, t - season * k), k};
-}
-
-double SameTimeMean(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, Timestamp target, Date day,
-                    int count, bool same_kind, int max_days, double* temp_mean = nullptr);
-
-// What the load was at the target's time of day before the issue: the lags and means the
-// features and the baseline are made of, each computed once per target.
-struct SameTimeHistory {
-  double same_kind_mean = kNaN;  // the last 3 measured days of the target's kind (28 days back)
-  double same_kind_temp = kNaN;  // the temperature at those same instants
-  double mean7 = kNaN;           // the last 7 measured days (10 days back)
-  double lag_week = kNaN;        // the same time last week (or the week before, ...)
-  double lag_day = kNaN;         // the same time on the latest measured day
-  int lag_day_k = 1;             // how many days back that is
-
-  // The baseline the model corrects: the same-kind mean, else the 7-day mean, else the latest
-  // same time last week or day. The model learns target - baseline, so the trees need not
-  // rebuild a building's level and daily profile from scratch, and a short horizon can carry the
-  // present anomaly forward.
-  double Baseline() const {
-    for (const double v : {same_kind_mean, mean7, lag_week, lag_day}) {
-      if (std::isfinite(v)) return v;
-    }
-    return kNaN;
-  }
-};
-
-SameTimeHistory HistoryAt(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, Timestamp target) {
-  const Date day = ToKst(target).date;
-  SameTimeHistory h;
-  h.same_kind_mean = SameTimeMean(d, cal, issue, target, day, 3, /*same_kind=*/true, 28, &h.same_kind_temp);
-  h.mean7 = SameTimeMean(d, cal, issue, target, day, 7, /*same_kind=*/false, 10);
-  h.lag_week = SeasonalLag(d.load_kw, issue, target, kWeek).first;
-  std::tie(h.lag_day, h.lag_day_k) = SeasonalLag(d.load_kw, issue, target, kDay);
-  return h;
 }
 
 // Mean and minimum of the temperature over [from, to), NaN if none is known.
@@ -89,20 +55,133 @@ double MinTemp(const IntervalSeries<double>& temp, Timestamp from, Timestamp to)
 // training set or forecast that fall on it.
 class DayTemperatures {
  public:
-  explicit DayTemperatures(const IntervalSeries<double>& temp) : temp_(temp) {}
+  explicit DayTemperatures(const IntervalSeries<double>& temp)
+      : temp_(temp), first_(std::chrono::sys_days{ToKst(temp.start()).date}) {}
   std::pair<double, double> MeanAndMin(Date day) {
-    auto it = days_.find(day);
-    if (it == days_.end()) {
-      const Timestamp from = FromKst(day);
-      it = days_.emplace(day, std::pair{MeanTemp(temp_, from, from + kDay), MinTemp(temp_, from, from + kDay)}).first;
-    }
-    return it->second;
+    const auto index = (std::chrono::sys_days{day} - first_).count();
+    if (index < 0) return Compute(day);  // before the series: nothing is known
+    const auto i = static_cast<size_t>(index);
+    if (i >= days_.size()) days_.resize(i + 1);
+    if (!days_[i]) days_[i] = Compute(day);
+    return *days_[i];
   }
 
  private:
+  std::pair<double, double> Compute(Date day) const {
+    const Timestamp from = FromKst(day);
+    return {MeanTemp(temp_, from, from + kDay), MinTemp(temp_, from, from + kDay)};
+  }
   const IntervalSeries<double>& temp_;
-  std::map<Date, std::pair<double, double>> days_;
+  std::chrono::sys_days first_;
+  std::vector<std::optional<std::pair<double, double>>> days_;
 };
+
+constexpr DegreeTerms kUnknownTerms{kNaN, kNaN, kNaN, kNaN};
+
+// The degree terms at instant t: of the temperature at t and of its KST day's mean.
+DegreeTerms TermsAt(const IntervalSeries<double>& temp, DayTemperatures& day_temps, Timestamp t) {
+  return DegreeTerms::Of(ValueOrNaN(temp, t), day_temps.MeanAndMin(ToKst(t).date).first);
+}
+
+// Means of the degree terms over some instants, each over the instants where it is known.
+class TermsMean {
+ public:
+  void Add(const DegreeTerms& d) {
+    const auto v = d.values();
+    for (size_t j = 0; j < v.size(); ++j) {
+      if (std::isfinite(v[j])) {
+        sum_[j] += v[j];
+        ++n_[j];
+      }
+    }
+  }
+  DegreeTerms Mean() const {
+    std::array<double, 4> m{};
+    for (size_t j = 0; j < m.size(); ++j) m[j] = n_[j] == 0 ? kNaN : sum_[j] / n_[j];
+    return DegreeTerms{m[0], m[1], m[2], m[3]};
+  }
+
+ private:
+  std::array<double, 4> sum_{};
+  std::array<int, 4> n_{};
+};
+
+// Mean of the value at the target's time of day over up to `count` earlier days measured before
+// `issue` (and of the target's day kind when `same_kind`), searching back `max_days`: a
+// smoother profile than a single lag. `temp_mean`, if given, gets the mean temperature at the
+// same instants of the same days (NaN if none known); `terms` the mean degree terms there.
+double SameTimeMean(const LoadData& d, const HolidayCalendar& cal, DayTemperatures& day_temps, Timestamp issue,
+                    Timestamp target, Date day, int count, bool same_kind, int max_days, DegreeTerms& terms,
+                    double* temp_mean = nullptr) {
+  const auto step = d.load_kw.step();
+  const LoadDayKind kind = KindOfDay(day, cal);
+  double sum = 0, temp_sum = 0;
+  int n = 0, temp_n = 0;
+  TermsMean terms_mean;
+  for (int k = 1; k <= max_days && n < count; ++k) {
+    const Timestamp t = target - kDay * k;
+    if (t + step > issue) continue;
+    if (same_kind && KindOfDay(AddDays(day, -k), cal) != kind) continue;
+    const double v = ValueOrNaN(d.load_kw, t);
+    if (!std::isfinite(v)) continue;
+    sum += v;
+    ++n;
+    if (const double c = ValueOrNaN(d.temp_c, t); std::isfinite(c)) {
+      temp_sum += c;
+      ++temp_n;
+    }
+    terms_mean.Add(TermsAt(d.temp_c, day_temps, t));
+  }
+  if (temp_mean != nullptr) *temp_mean = temp_n == 0 ? kNaN : temp_sum / temp_n;
+  terms = terms_mean.Mean();
+  return n == 0 ? kNaN : sum / n;
+}
+
+// What the load was at the target's time of day before the issue: the lags and means the
+// features and the baseline are made of, each computed once per target, with the degree terms
+// of the instants each is made of.
+struct SameTimeHistory {
+  double same_kind_mean = kNaN;  // the last 3 measured days of the target's kind (28 days back)
+  double same_kind_temp = kNaN;  // the temperature at those same instants
+  double mean7 = kNaN;           // the last 7 measured days (10 days back)
+  double lag_week = kNaN;        // the same time last week (or the week before, ...)
+  double lag_day = kNaN;         // the same time on the latest measured day
+  int lag_day_k = 1;             // how many days back that is
+  DegreeTerms same_kind_terms = kUnknownTerms, mean7_terms = kUnknownTerms, lag_week_terms = kUnknownTerms,
+              lag_day_terms = kUnknownTerms;
+
+  // The baseline the model corrects: the same-kind mean, else the 7-day mean, else the latest
+  // same time last week or day. The model learns target - baseline, so the trees need not
+  // rebuild a building's level and daily profile from scratch, and a short horizon can carry the
+  // present anomaly forward. With it, the degree terms of the baseline's instants.
+  std::pair<double, DegreeTerms> BaselineAndTerms() const {
+    const std::array<std::pair<double, const DegreeTerms*>, 4> sources{
+        {{same_kind_mean, &same_kind_terms},
+         {mean7, &mean7_terms},
+         {lag_week, &lag_week_terms},
+         {lag_day, &lag_day_terms}}};
+    for (const auto& [v, terms] : sources) {
+      if (std::isfinite(v)) return {v, *terms};
+    }
+    return {kNaN, kUnknownTerms};
+  }
+  double Baseline() const { return BaselineAndTerms().first; }
+};
+
+SameTimeHistory HistoryAt(const LoadData& d, const HolidayCalendar& cal, DayTemperatures& day_temps, Timestamp issue,
+                          Timestamp target) {
+  const Date day = ToKst(target).date;
+  SameTimeHistory h;
+  h.same_kind_mean = SameTimeMean(d, cal, day_temps, issue, target, day, 3, /*same_kind=*/true, 28, h.same_kind_terms,
+                                  &h.same_kind_temp);
+  h.mean7 = SameTimeMean(d, cal, day_temps, issue, target, day, 7, /*same_kind=*/false, 10, h.mean7_terms);
+  int week_k = 1;
+  std::tie(h.lag_week, week_k) = SeasonalLag(d.load_kw, issue, target, kWeek);
+  h.lag_week_terms = TermsAt(d.temp_c, day_temps, target - kWeek * week_k);
+  std::tie(h.lag_day, h.lag_day_k) = SeasonalLag(d.load_kw, issue, target, kDay);
+  h.lag_day_terms = TermsAt(d.temp_c, day_temps, target - kDay * h.lag_day_k);
+  return h;
+}
 
 // Features that depend only on the issue time.
 struct IssueFeatures {
@@ -110,7 +189,8 @@ struct IssueFeatures {
   double anomaly = kNaN;  // last_obs - the baseline of its interval: how unusual the load is now
 };
 
-IssueFeatures FeaturesOfIssue(const LoadData& d, const HolidayCalendar& cal, Timestamp issue) {
+IssueFeatures FeaturesOfIssue(const LoadData& d, const HolidayCalendar& cal, DayTemperatures& day_temps,
+                              Timestamp issue) {
   const auto step = d.load_kw.step();
   IssueFeatures f;
   f.last_obs = ValueOrNaN(d.load_kw, issue - step);
@@ -125,50 +205,34 @@ IssueFeatures FeaturesOfIssue(const LoadData& d, const HolidayCalendar& cal, Tim
     }
   }
   if (n * 2 >= static_cast<int>(kDay / step)) f.mean_24h = sum / n;  // at least half the day measured
-  f.anomaly = f.last_obs - HistoryAt(d, cal, issue - step, issue - step).Baseline();
+  f.anomaly = f.last_obs - HistoryAt(d, cal, day_temps, issue - step, issue - step).Baseline();
   return f;
 }
 
 constexpr size_t kColumns = 24;
 
-// Mean of the value at the target's time of day over up to `count` earlier days measured before
-// `issue` (and of the target's day kind when `same_kind`), searching back `max_days`: a
-// smoother profile than a single lag. `temp_mean`, if given, gets the mean temperature at the
-// same instants of the same days (NaN if none known).
-double SameTimeMean(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, Timestamp target, Date day,
-                    int count, bool same_kind, int max_days, double* temp_mean) {
-  const auto step = d.load_kw.step();
-  const LoadDayKind kind = KindOfDay(day, cal);
-  double sum = 0, temp_sum = 0;
-  int n = 0, temp_n = 0;
-  for (int k = 1; k <= max_days && n < count; ++k) {
-    const Timestamp t = target - kDay * k;
-    if (t + step > issue) continue;
-    if (same_kind && KindOfDay(AddDays(day, -k), cal) != kind) continue;
-    const double v = ValueOrNaN(d.load_kw, t);
-    if (!std::isfinite(v)) continue;
-    sum += v;
-    ++n;
-    if (const double c = ValueOrNaN(d.temp_c, t); std::isfinite(c)) {
-      temp_sum += c;
-      ++temp_n;
-    }
-  }
-  if (temp_mean != nullptr) *temp_mean = temp_n == 0 ? kNaN : temp_sum / temp_n;
-  return n == 0 ? kNaN : sum / n;
-}
+// The temperature response is fitted per day kind (3) x quarter of the KST day (00-06, 06-12,
+// 12-18, 18-24): heating and cooling follow occupancy schedules.
+constexpr size_t kResponseGroups = 3 * 4;
 
-// Appends the target's feature row and returns its baseline (NaN: no history to build one).
-double AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, const IssueFeatures& at_issue,
-                 Timestamp target, DayTemperatures& day_temps, std::vector<float>& out) {
+// A target's feature row goes to the trees; its baseline and the degree-term differences
+// between the target and the baseline's instants go to the temperature response.
+struct RowBaseline {
+  double base = kNaN;  // NaN: no history to build one
+  TemperatureResponse::Row weather;
+};
+
+// Appends the target's feature row and returns its baseline and temperature-response row.
+RowBaseline AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp issue, const IssueFeatures& at_issue,
+                      Timestamp target, DayTemperatures& day_temps, std::vector<float>& out) {
   const KstDateTime k = ToKst(target);
   const auto step = d.load_kw.step();
   const unsigned weekday = k.weekday().iso_encoding() - 1;  // 0 = Monday
   const auto doy = (std::chrono::sys_days{k.date} - std::chrono::sys_days{k.date.year() / 1 / 1}).count();
   const double angle = 2 * std::numbers::pi * static_cast<double>(doy) / 365.25;
   const double horizon_h = std::chrono::duration<double, std::ratio<3600>>(target + step - issue).count();
-  const SameTimeHistory h = HistoryAt(d, cal, issue, target);
-  const double base = h.Baseline();
+  const SameTimeHistory h = HistoryAt(d, cal, day_temps, issue, target);
+  const auto [base, base_terms] = h.BaselineAndTerms();
   const double temp = ValueOrNaN(d.temp_c, target);
   const auto [day_mean_temp, day_min_temp] = day_temps.MeanAndMin(k.date);
   const float row[kColumns] = {
@@ -202,7 +266,13 @@ double AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp issue,
       static_cast<float>(day_min_temp),
   };
   out.insert(out.end(), row, row + kColumns);
-  return base;
+  RowBaseline r;
+  r.base = base;
+  r.weather.group = static_cast<size_t>(KindOfDay(k.date, cal)) * 4 + static_cast<size_t>(k.minute_of_day / 360);
+  const auto target_terms = DegreeTerms::Of(temp, day_mean_temp).values();
+  const auto baseline_terms = base_terms.values();
+  for (size_t j = 0; j < TemperatureResponse::kTerms; ++j) r.weather.x[j] = target_terms[j] - baseline_terms[j];
+  return r;
 }
 
 uint64_t SplitMix(uint64_t x) {
@@ -214,7 +284,8 @@ uint64_t SplitMix(uint64_t x) {
 
 struct Pairs {
   std::vector<float> x;
-  std::vector<float> y;
+  std::vector<float> y;  // load - baseline
+  std::vector<TemperatureResponse::Row> weather;
   std::vector<Timestamp> issue, target;
 };
 
@@ -240,24 +311,54 @@ Pairs MakePairs(const LoadData& d, const HolidayCalendar& cal, Timestamp end, co
   DayTemperatures day_temps(d.temp_c);
   uint64_t counter = o.gbm.seed;
   for (const Timestamp issue : issues) {
-    const IssueFeatures at_issue = FeaturesOfIssue(d, cal, issue);
+    const IssueFeatures at_issue = FeaturesOfIssue(d, cal, day_temps, issue);
     for (size_t j = 0; j < per_issue; ++j) {
       const Timestamp target = issue + step * static_cast<long>(j);
       if (target + step > end) break;
       const double y = ValueOrNaN(d.load_kw, target);
       if (!std::isfinite(y)) continue;
       if (keep < 1.0 && static_cast<double>(SplitMix(counter++) >> 11) * 0x1.0p-53 >= keep) continue;
-      const double base = AppendRow(d, cal, issue, at_issue, target, day_temps, p.x);
-      if (!std::isfinite(base)) {
+      const RowBaseline row = AppendRow(d, cal, issue, at_issue, target, day_temps, p.x);
+      if (!std::isfinite(row.base)) {
         p.x.resize(p.x.size() - kColumns);
         continue;
       }
-      p.y.push_back(static_cast<float>(y - base));
+      p.y.push_back(static_cast<float>(y - row.base));
+      p.weather.push_back(row.weather);
       p.issue.push_back(issue);
       p.target.push_back(target);
     }
   }
   return p;
+}
+
+// The two parts of a trained model: the temperature response fitted first on load - baseline,
+// then the trees on what it leaves.
+struct FittedParts {
+  TemperatureResponse response;
+  GradientBoostedTrees trees;
+};
+
+Result<FittedParts> FitParts(const Pairs& p, const LoadForecastOptions& o) {
+  TemperatureResponse response;
+  std::vector<float> rest = p.y;
+  if (o.temperature_response) {
+    response = TemperatureResponse::Fit(p.weather, p.y, kResponseGroups, o.response_ridge_c2);
+    for (size_t i = 0; i < rest.size(); ++i) rest[i] = static_cast<float>(p.y[i] - response.Predict(p.weather[i]));
+  }
+  auto trees = GradientBoostedTrees::Train(p.x, kColumns, rest, o.gbm);
+  if (!trees) return trees.error();
+  return FittedParts{std::move(response), std::move(*trees)};
+}
+
+// load - baseline predicted for each row: the temperature response plus the trees.
+Result<std::vector<double>> PredictParts(const TemperatureResponse& response, const GradientBoostedTrees& trees,
+                                         std::span<const float> x, std::span<const TemperatureResponse::Row> weather) {
+  auto pred = trees.Predict(x);
+  if (!pred) return pred.error();
+  std::vector<double> out(pred->size());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<double>((*pred)[i]) + response.Predict(weather[i]);
+  return out;
 }
 
 double Quantile(std::vector<double> v, double q) {
@@ -267,6 +368,55 @@ double Quantile(std::vector<double> v, double q) {
   const auto lo = static_cast<size_t>(std::floor(pos));
   const size_t hi = std::min(lo + 1, v.size() - 1);
   return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+double MeanAbs(const std::vector<double>& v) {
+  double sum = 0;
+  for (const double r : v) sum += std::abs(r);
+  return v.empty() ? 0 : sum / static_cast<double>(v.size());
+}
+
+// The training pairs issued at or after the calibration cut: what a model of the history before
+// the cut is scored on.
+struct HeldOut {
+  std::vector<float> x;
+  std::vector<TemperatureResponse::Row> weather;
+  std::vector<double> y;
+  std::vector<HorizonBand> band_of;
+
+  // actual - predicted (load - baseline), kW, per pair.
+  Result<std::vector<double>> Residuals(const FittedParts& m) const {
+    auto pred = PredictParts(m.response, m.trees, x, weather);
+    if (!pred) return pred.error();
+    std::vector<double> r(y.size());
+    for (size_t i = 0; i < y.size(); ++i) r[i] = y[i] - (*pred)[i];
+    return r;
+  }
+  // The residuals' 10 % and 90 % quantiles by horizon band (all bands pooled for a band with
+  // fewer than 30).
+  std::array<LoadForecaster::Band, 4> Bands(const std::vector<double>& residuals) const {
+    std::array<std::vector<double>, 4> by_band;
+    for (size_t i = 0; i < residuals.size(); ++i) by_band[static_cast<size_t>(band_of[i])].push_back(residuals[i]);
+    std::array<LoadForecaster::Band, 4> bands{};
+    for (size_t b = 0; b < 4; ++b) {
+      const auto& r = by_band[b].size() >= 30 ? by_band[b] : residuals;
+      bands[b] = LoadForecaster::Band{Quantile(r, 0.10), Quantile(r, 0.90)};
+    }
+    return bands;
+  }
+};
+
+HeldOut HeldOutPart(const Pairs& all, Timestamp cut, std::chrono::seconds step) {
+  HeldOut h;
+  for (size_t i = 0; i < all.y.size(); ++i) {
+    if (all.issue[i] < cut) continue;
+    h.x.insert(h.x.end(), all.x.begin() + static_cast<long>(i * kColumns),
+               all.x.begin() + static_cast<long>((i + 1) * kColumns));
+    h.weather.push_back(all.weather[i]);
+    h.y.push_back(all.y[i]);
+    h.band_of.push_back(BandOf(all.target[i] + step - all.issue[i]));
+  }
+  return h;
 }
 
 }  // namespace
@@ -350,44 +500,41 @@ Result<LoadForecaster> LoadForecaster::Train(const LoadData& d, const HolidayCal
   auto calibration = std::chrono::seconds{static_cast<long>(static_cast<double>(span.count()) * o.calibration_share)};
   calibration = std::min(std::max(calibration, std::chrono::seconds{kWeek * 2}), span / 2);
   const Timestamp cut = train_end - calibration;
+  const Pairs early = MakePairs(d, calendar, cut, o);
+  const Pairs all_pairs = MakePairs(d, calendar, train_end, o);
+  LoadForecastOptions chosen = o;
   std::array<Band, 4> bands{};
-  {
-    const Pairs early = MakePairs(d, calendar, cut, o);
-    const Pairs all_pairs = MakePairs(d, calendar, train_end, o);
-    if (early.y.size() >= 100) {
-      auto early_model = GradientBoostedTrees::Train(early.x, kColumns, early.y, o.gbm);
-      if (!early_model) return early_model.error();
-      std::vector<float> xs;
-      std::vector<double> ys;
-      std::vector<HorizonBand> band_of;
-      for (size_t i = 0; i < all_pairs.y.size(); ++i) {
-        if (all_pairs.issue[i] < cut) continue;
-        xs.insert(xs.end(), all_pairs.x.begin() + static_cast<long>(i * kColumns),
-                  all_pairs.x.begin() + static_cast<long>((i + 1) * kColumns));
-        ys.push_back(all_pairs.y[i]);
-        band_of.push_back(BandOf(all_pairs.target[i] + step - all_pairs.issue[i]));
-      }
-      auto pred = early_model->Predict(xs);
-      if (!pred) return pred.error();
-      std::array<std::vector<double>, 4> residuals;
-      std::vector<double> everything;
-      for (size_t i = 0; i < ys.size(); ++i) {
-        const double r = ys[i] - (*pred)[i];
-        residuals[static_cast<size_t>(band_of[i])].push_back(r);
-        everything.push_back(r);
-      }
-      for (size_t b = 0; b < 4; ++b) {
-        const auto& r = residuals[b].size() >= 30 ? residuals[b] : everything;
-        bands[b] = Band{Quantile(r, 0.10), Quantile(r, 0.90)};
+  if (early.y.size() >= 100) {
+    const HeldOut late = HeldOutPart(all_pairs, cut, step);
+    auto early_model = FitParts(early, o);
+    if (!early_model) return early_model.error();
+    auto residuals = late.Residuals(*early_model);
+    if (!residuals) return residuals.error();
+    // The temperature response stays only if it earns its place out of sample: the early model
+    // with it must beat the early trees alone on the held-out part (mean absolute error, the
+    // NMAE the forecasts are scored by). A load the local temperature does not drive (a twin
+    // simulated on other weather) gets trees only.
+    if (o.temperature_response) {
+      chosen.temperature_response = false;
+      auto trees_only = FitParts(early, chosen);
+      if (!trees_only) return trees_only.error();
+      auto trees_residuals = late.Residuals(*trees_only);
+      if (!trees_residuals) return trees_residuals.error();
+      if (MeanAbs(*residuals) < MeanAbs(*trees_residuals)) {
+        chosen.temperature_response = true;
+      } else {
+        residuals = std::move(trees_residuals);
       }
     }
-    auto model = GradientBoostedTrees::Train(all_pairs.x, kColumns, all_pairs.y, o.gbm);
-    if (!model) return model.error();
-    LoadForecaster f(std::move(*model), calendar, step);
-    f.bands_ = bands;
-    f.training_rows_ = all_pairs.y.size();
-    return f;
+    bands = late.Bands(*residuals);
   }
+  auto model = FitParts(all_pairs, chosen);
+  if (!model) return model.error();
+  LoadForecaster f(std::move(model->trees), calendar, step);
+  f.response_ = std::move(model->response);
+  f.bands_ = bands;
+  f.training_rows_ = all_pairs.y.size();
+  return f;
 }
 
 Result<QuantileForecast> LoadForecaster::Forecast(const LoadData& d, Timestamp issue, Timestamp start,
@@ -396,15 +543,19 @@ Result<QuantileForecast> LoadForecaster::Forecast(const LoadData& d, Timestamp i
     return InvalidInput(fmt::format("load forecast: {} is not on the load's {}-minute grid", FormatKst(start),
                                     step_.count() / 60));
   }
-  const IssueFeatures at_issue = FeaturesOfIssue(d, *calendar_, issue);
+  DayTemperatures day_temps(d.temp_c);
+  const IssueFeatures at_issue = FeaturesOfIssue(d, *calendar_, day_temps, issue);
   std::vector<float> x;
   x.reserve(steps * kColumns);
   std::vector<double> bases;
-  DayTemperatures day_temps(d.temp_c);
+  std::vector<TemperatureResponse::Row> weather;
   for (size_t i = 0; i < steps; ++i) {
-    bases.push_back(AppendRow(d, *calendar_, issue, at_issue, start + step_ * static_cast<long>(i), day_temps, x));
+    const Timestamp target = start + step_ * static_cast<long>(i);
+    const RowBaseline row = AppendRow(d, *calendar_, issue, at_issue, target, day_temps, x);
+    bases.push_back(row.base);
+    weather.push_back(row.weather);
   }
-  auto pred = model_.Predict(x);
+  auto pred = PredictParts(response_, model_, x, weather);
   if (!pred) return pred.error();
   QuantileForecast f;
   f.issued = issue;
@@ -415,7 +566,7 @@ Result<QuantileForecast> LoadForecaster::Forecast(const LoadData& d, Timestamp i
     const double base = std::isfinite(bases[i])             ? bases[i]
                         : std::isfinite(at_issue.last_obs) ? at_issue.last_obs
                                                            : 0.0;
-    const double p50 = std::max(0.0, base + static_cast<double>((*pred)[i]));
+    const double p50 = std::max(0.0, base + (*pred)[i]);
     const Band& b = bands_[static_cast<size_t>(BandOf(f.TimeAt(i) + step_ - issue))];
     f.p50.push_back(p50);
     f.p10.push_back(std::clamp(p50 + b.low, 0.0, p50));
@@ -427,9 +578,13 @@ Result<QuantileForecast> LoadForecaster::Forecast(const LoadData& d, Timestamp i
 Status LoadForecaster::Save(const std::string& path) const {
   if (auto st = model_.Save(path); !st) return st;
   std::ofstream out(path + ".bands");
-  out << fmt::format("# OpenMEG load forecaster: step_s, then P10/P90 residual offsets (kW) by horizon band\n{}\n",
+  out << fmt::format("# OpenMEG load forecaster: step_s, then P10/P90 residual offsets (kW) by horizon band, then "
+                     "the temperature response: its coefficient count and coefficients\n{}\n",
                      step_.count());
   for (const Band& b : bands_) out << fmt::format("{:.17g} {:.17g}\n", b.low, b.high);
+  const std::vector<double>& c = response_.coefficients();
+  out << c.size() << "\n";
+  for (const double v : c) out << fmt::format("{:.17g}\n", v);
   if (!out) return IoError(path + ".bands: cannot write");
   return Ok{};
 }
@@ -452,6 +607,16 @@ Result<LoadForecaster> LoadForecaster::Load(const std::string& path, const Holid
   for (Band& b : f.bands_) {
     if (!(in >> b.low >> b.high)) return InvalidInput(path + ".bands: truncated calibration");
   }
+  // A model saved before the temperature response had none: its trees learned everything.
+  size_t count = 0;
+  if (!(in >> count)) return f;
+  std::vector<double> c(count);
+  for (double& v : c) {
+    if (!(in >> v)) return InvalidInput(path + ".bands: truncated temperature response");
+  }
+  auto response = TemperatureResponse::FromCoefficients(std::move(c));
+  if (!response) return InvalidInput(path + ".bands: " + response.error().message);
+  f.response_ = std::move(*response);
   return f;
 }
 

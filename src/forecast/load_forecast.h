@@ -1,6 +1,7 @@
-// Load forecasting: the seasonal-naive baselines and a learned model (gradient-boosted trees,
-// forecast/gbm.h) on calendar features (hour, weekday, Korean holidays and bridge days, season),
-// temperature and recent lags, for every horizon from the next interval to the day after next.
+// Load forecasting: the seasonal-naive baselines and a learned model (a linear temperature
+// response, forecast/temperature_response.h, plus gradient-boosted trees, forecast/gbm.h, on
+// calendar features: hour, weekday, Korean holidays and bridge days, season; temperature and
+// recent lags), for every horizon from the next interval to the day after next.
 // Each forecast has an issue time and uses only load measured BEFORE it (an interval
 // [t, t + step) counts as measured when t + step <= issue); temperature at the target time is an
 // input (a weather forecast, or measured weather standing in for a perfect one).
@@ -21,6 +22,7 @@
 #include "core/series.h"
 #include "core/time.h"
 #include "forecast/gbm.h"
+#include "forecast/temperature_response.h"
 
 namespace meg {
 
@@ -63,6 +65,14 @@ struct LoadForecastOptions {
   // last `calibration_share` of it (at least 14 days, at most half), on that last part (out of
   // sample), by horizon band.
   double calibration_share = 0.2;
+  // A linear temperature response (forecast/temperature_response.h) fitted first on load -
+  // baseline against the heating and cooling degree-term differences between the target and the
+  // baseline's instants, per day kind and quarter of the day; the trees learn what it leaves.
+  // Trees cannot extrapolate beyond the temperatures they were trained on; a linear term can.
+  // Kept only if the calibration model with it beats the calibration model without it on the
+  // held-out part (see calibration_share). Off: the trees learn everything.
+  bool temperature_response = true;
+  double response_ridge_c2 = 0.1;  // its ridge penalty per row, °C^2 (see TemperatureResponse)
 };
 
 // Horizon bands of the P10/P90 calibration and of the evaluation.
@@ -72,7 +82,9 @@ std::string_view BandName(HorizonBand b);
 
 class LoadForecaster {
  public:
-  // Trains on the pairs whose target lies before `train_end` (and whose load is known).
+  // Trains on the pairs whose target lies before `train_end` (and whose load is known): the
+  // P10/P90 calibration and the choice of the temperature response on a model of the history
+  // before its last `calibration_share`, then the final model on all of it.
   // Errors (kInvalidInput): fewer than 14 days of measured load before train_end, temperature not
   // on the load's grid; XGBoost failures are passed on.
   static Result<LoadForecaster> Train(const LoadData& data, const HolidayCalendar& calendar, Timestamp train_end,
@@ -86,6 +98,8 @@ class LoadForecaster {
   // The number of features per row, and their names (for docs and `meg forecast train`).
   static const std::vector<std::string>& FeatureNames();
   size_t training_rows() const { return training_rows_; }
+  // Whether the temperature response was fitted and kept (see LoadForecastOptions).
+  bool uses_temperature_response() const { return !response_.coefficients().empty(); }
   // Residual quantiles (actual - P50) by band, kW: P10 = P50 + low, P90 = P50 + high.
   struct Band {
     double low = 0, high = 0;
@@ -99,7 +113,8 @@ class LoadForecaster {
  private:
   LoadForecaster(GradientBoostedTrees model, const HolidayCalendar& calendar, std::chrono::seconds step)
       : model_(std::move(model)), calendar_(&calendar), step_(step) {}
-  GradientBoostedTrees model_;
+  GradientBoostedTrees model_;  // learns load - baseline - response_
+  TemperatureResponse response_;
   const HolidayCalendar* calendar_;
   std::chrono::seconds step_;
   std::array<Band, 4> bands_{};

@@ -67,6 +67,27 @@ TEST(RunCommandTest, BadOptionsAreRefusedWithTheReason) {
   }
 }
 
+// The demo stores the twin's 35 days before the start as meter history, and the loop starts from
+// the month peak that history holds (without it the first status line would read 0.0 kW). A
+// restart on the same store adds no second copy and keeps the peak.
+TEST(DemoCommandTest, StoresTheTwinHistoryAndKeepsTheMonthPeakOverARestart) {
+  const auto dir = TempDir() / "demo-history";
+  std::filesystem::remove_all(dir);
+  const auto first_peak = [](const std::string& out) {
+    const auto at = out.find("month peak ");
+    return at == std::string::npos ? -1.0 : std::stod(out.substr(at + 11));
+  };
+  const std::string args = "demo --port 0 --web-dir '' --state-dir " + dir.string() + " --for 2m --speed 2000 --start ";
+  const auto run = Meg(args + "2024-08-12T14:00:00+09:00");
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("stored the twin's meter history from 2024-07-08T14:00:00+09:00"), std::string::npos) << run.out;
+  const double peak = first_peak(run.out);
+  EXPECT_GT(peak, 1000.0) << run.out;  // the hospital's August afternoons, battery idle
+  const auto again = Meg(args + "2024-08-12T14:05:00+09:00");
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_GE(first_peak(again.out), peak) << again.out;
+}
+
 }  // namespace
 }  // namespace meg
 
