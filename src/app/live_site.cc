@@ -241,7 +241,7 @@ void LiveSite::UpdateDr(ControlLoop& loop, Instant now) {
         }
         v.message = message;
       }
-      const Event e{now, config_.id, "dr", Severity::kInfo, message};
+      const Event e{now, config_.id, "dr", outcome ? Severity::kInfo : Severity::kWarning, message};
       (void)writer_.AppendEvents({&e, 1});
     }
   }

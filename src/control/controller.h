@@ -58,7 +58,9 @@ struct Setpoints {
 inline Setpoints HoldDrCap(const SiteImage& image, Setpoints s) {
   const DrCommitment* c = DrCommitmentAt(image.dr, image.start, image.start);
   if (c == nullptr || !image.has_battery) return s;
-  const double net = image.load.value() - image.pv_available.value();
+  const double pv = s.pv_limit.value() >= 0 ? std::min(image.pv_available.value(), s.pv_limit.value())
+                                             : image.pv_available.value();  // what PV will give
+  const double net = image.load.value() - pv;
   s.battery = Kilowatts(std::max(s.battery.value(), net - c->import_cap.value()));
   return s;
 }

@@ -144,7 +144,6 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
     if (b < 0) b = std::min(0.0, std::max(b, net - no_charge_above));
     s.battery = Kilowatts(std::max(b, net - accepted));
   }
-  s = HoldDrCap(image, s);
   // Curtail only where the plan curtails its own forecast PV (with export limits), by the same
   // amount; never cap real PV at a forecast that was too low.
   s.pv_limit = Kilowatts(-1);
@@ -152,7 +151,7 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
     const double curtailed = plan_pv_.at(*k)->value() - step.pv_used.value();
     if (curtailed > 1e-6) s.pv_limit = Kilowatts(std::max(0.0, image.pv_available.value() - curtailed));
   }
-  return s;
+  return HoldDrCap(image, s);
 }
 
 }  // namespace meg

@@ -14,8 +14,7 @@ using std::chrono::hours;
 using std::chrono::minutes;
 
 constexpr int kMaxLookback = 20;  // 3.2.1: Mid(6/10) and Mid(8/10) look back at most 20 weekdays
-constexpr int kMaxSlots = 16;     // 4 h of 15-minute intervals
-constexpr int kMaxHours = 5;      // a 4 h window off the hour touches 5 trading hours
+constexpr int kMaxHours = 24;     // a window within one KST day touches at most 24 trading hours
 constexpr int kSaaSlots = 12;     // 2.2.2: the 3 h from 4 h to 1 h before the start
 constexpr int kMinutesPerDay = 24 * 60;
 
@@ -218,9 +217,6 @@ Status ValidateDrWindow(const DrWindow& event) {
                                  "별표28 3.2.4)");
   }
   if (event.end <= event.start) return InvalidInput(what() + ": the end is not after the start");
-  if (event.end - event.start > hours{4}) {
-    return InvalidInput(what() + ": longer than 4 h (제12.4.3.1조 ② caps a call at 4 h)");
-  }
   const KstDateTime s = ToKst(event.start);
   if (s.minute_of_day + (event.end - event.start) / minutes{1} > kMinutesPerDay) {
     return InvalidInput(what() + ": spans two KST days; a CBL is computed per event day");
@@ -257,8 +253,9 @@ Result<CblResult> ComputeCbl(const IntervalSeries<KilowattHours>& usage,
   CblResult out;
   out.event_date = g.date;
 
-  // 3.2.1: the lookback is the `lookback_weekdays` weekdays before the event day. Every weekday
-  // counts toward the limit, also those excluded below (docs/cbl.md, "lookback").
+  // 3.2.1: the lookback is the `lookback_weekdays` weekdays before the event day, "이전 감축일을
+  // 제외하고": earlier event days (3.2, 3.3) do not count toward the limit, days without data
+  // (3.4.2) do (docs/cbl.md, "lookback").
   std::array<Day, kMaxLookback> pool_store;
   int pool_size = 0;
   int weekdays = 0;
@@ -276,12 +273,12 @@ Result<CblResult> ComputeCbl(const IntervalSeries<KilowattHours>& usage,
       }
       continue;
     }
-    ++weekdays;
     // 3.2, 3.3: earlier event days are not in the maximum reference days (최대참고일).
     if (Contains(options.excluded_days, d)) {
       out.excluded.push_back({d, DayExclusion::kExcludedDay, 0});
       continue;
     }
+    ++weekdays;
     Day& day = pool_store[static_cast<size_t>(pool_size)];
     day = Day{};
     day.date = d;

@@ -51,14 +51,15 @@ CblMethodRule RuleOf(CblMethod method);
 
 // 평일 (weekday) is IsDrWeekday (market/dr_event.h): not a Saturday and not a 공휴일, 제12.4.3.1조 ① 1.
 
-// A DR event on one KST day: [start, end) on the 15-minute grid (별표28 3.2.4), 15 min to 4 h
-// (제12.4.3.1조 ② caps a call at 4 h). The end may be 24:00 of the start's day.
+// A DR event on one KST day: [start, end) on the 15-minute grid (별표28 3.2.4). The end may be
+// 24:00 of the start's day. (How long a call may be is the dispatch rules' business: 4 h for a
+// reliability call, 제12.4.3.1조 ②, any whole hours for economic DR; market/dr_event.h.)
 struct DrWindow {
   Timestamp start;
   Timestamp end;
 };
 
-// OK, or what is wrong with the window: off the 15-minute grid, empty, longer than 4 h, or
+// OK, or what is wrong with the window: off the 15-minute grid, empty, or
 // spanning two KST days.
 Status ValidateDrWindow(const DrWindow& event);
 

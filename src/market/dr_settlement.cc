@@ -1,10 +1,10 @@
 #include "market/dr_settlement.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+
+#include <fmt/format.h>
 
 namespace meg {
 namespace {
@@ -13,8 +13,7 @@ namespace {
 // 1000; with kWh the factor 1000 is already in. KPX's rounding of the hourly amount is not in the
 // text: rounding to the won is this code's choice (docs/dr.md).
 Won Amount(KilowattHours kwh, WonPerKwh price) {
-  const double milli = kwh.value() * static_cast<double>(price.milli_won());
-  return MilliWon(std::llround(milli)).RoundToWon();
+  return Won(std::llround(kwh.value() * static_cast<double>(price.milli_won()) / 1000.0));
 }
 
 Won RoundWon(double won) { return Won(std::llround(won)); }
@@ -35,8 +34,10 @@ Status CheckHour(const DrSettlementHourInput& h) {
     return InvalidInput(
         fmt::format("hour {}: requested = {} kWh must be > 0", at, h.requested.value()));
   }
-  if ((h.cbl && h.cbl->value() < 0.0) || (h.metered && h.metered->value() < 0.0)) {
-    return InvalidInput(fmt::format("hour {}: CBL and metered energy must be >= 0 kWh", at));
+  // 별표26 Ⅰ.2: DR = CBL - ME floors neither term: a CBL may be negative after SAA (별표28 2.2) and
+  // the metered energy of a site that exports is negative. Only non-numbers are refused.
+  if ((h.cbl && !std::isfinite(h.cbl->value())) || (h.metered && !std::isfinite(h.metered->value()))) {
+    return InvalidInput(fmt::format("hour {}: CBL and metered energy must be finite numbers of kWh", at));
   }
   return Ok{};
 }

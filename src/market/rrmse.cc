@@ -102,7 +102,8 @@ Result<RrmseResult> ComputeRrmse(const IntervalSeries<KilowattHours>& usage,
                                       "of the verification days",
                                       FormatDate(first_needed)));
     }
-    if (IsDrWeekday(first_needed, calendar)) ++weekdays;
+    // Event days do not count toward the lookback (별표28 3.2.1 "이전 감축일을 제외하고").
+    if (IsDrWeekday(first_needed, calendar) && !Contains(request.event_days, first_needed)) ++weekdays;
   }
   const Timestamp need_from = FromKst(first_needed);
   const Timestamp need_to = FromKst(days.days.front(), kLastHour * 60);
@@ -129,8 +130,8 @@ Result<RrmseResult> ComputeRrmse(const IntervalSeries<KilowattHours>& usage,
   }
   const IntervalSeries<KilowattHours> zeroed(usage.start(), usage.step(), std::move(filled));
 
-  // 3.6: no options (no abnormal days, no SAA). Windows of at most 4 h (ValidateDrWindow) cover
-  // 09:00-20:00; without options each hour's CBL does not depend on how the day is cut.
+  // 3.6: no options (no abnormal days, no SAA). Without options each hour's CBL does not depend on
+  // how the day is cut; 09:00-20:00 is cut as a reliability call would be (at most 4 h).
   CblOptions options;
   options.method = request.method;
   options.abnormal_days = false;

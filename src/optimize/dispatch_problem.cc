@@ -70,6 +70,16 @@ Status CheckSeries(const DispatchInput& in) {
     return InvalidInput(
         fmt::format("dispatch: {} peak reserves for {} intervals", in.peak_reserve_kw.size(), in.load.size()));
   }
+  for (const DrCommitment& c : in.dr) {
+    // A shortfall priced below the extra reduction's earning would let the LP buy "reduction" it
+    // never delivers (extra and shortfall both up); a cap that is not a number cannot bind.
+    if (!std::isfinite(c.import_cap.value()) || !(c.extra_cap.value() >= 0) ||
+        !(c.shortfall_krw_per_kwh >= c.extra_krw_per_kwh) || !(c.extra_krw_per_kwh >= 0)) {
+      return InvalidInput(fmt::format("dispatch: DR commitment at {}: needs a finite cap, extra cap >= 0 and "
+                                      "0 <= extra price <= shortfall price",
+                                      FormatKst(c.start)));
+    }
+  }
   for (double m : in.peak_reserve_kw) {
     if (!std::isfinite(m) || m < 0) return InvalidInput(fmt::format("dispatch: a peak reserve of {} kW is not >= 0", m));
   }

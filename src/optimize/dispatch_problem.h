@@ -67,6 +67,7 @@ struct DispatchInput {
   std::optional<Kilowatts> previous_battery;
   // DR commitments; those overlapping the horizon shape it (the grid import at most the cap,
   // shortfall priced, extra reduction rewarded). Intervals must not overlap two commitments.
+  // REQUIRES (checked): 0 <= extra_krw_per_kwh <= shortfall_krw_per_kwh, a finite cap.
   std::vector<DrCommitment> dr;
 };
 

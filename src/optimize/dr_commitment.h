@@ -16,8 +16,9 @@ namespace meg {
 // less the requested reduction, kW). A kW of import above the cap costs `shortfall_krw_per_kwh`
 // (the energy payment lost plus the penalty); a kW of reduction beyond the request, up to
 // `extra_cap` (the recognised reduction is capped at 1.2 x the request, 별표26), earns
-// `extra_krw_per_kwh` (SMP). `known_from` is when the call was issued: a planner at an earlier
-// time does not know it.
+// `extra_krw_per_kwh` (MGP for a reliability call, SMP for a test; an economic plan has no
+// extra_cap). `known_from` is when the call was issued: a planner at an earlier time does not
+// know it.
 struct DrCommitment {
   Timestamp known_from;
   Timestamp start;

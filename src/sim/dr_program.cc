@@ -17,12 +17,27 @@ IntervalSeries<KilowattHours> UsageUntil(const PowerSeries& metered, Timestamp u
   return IntervalSeries<KilowattHours>(metered.start(), metered.step(), std::move(v));
 }
 
-CblOptions OptionsFor(const DrCall& call, const DrProgram& program) {
+// The CBL options of `call`: the site's registered method and SAA, with the days that may not be
+// reference days (earlier event days, 별표28 3.2; for economic DR the bid day, 3.3) and, for a
+// second call of the day with SAA, the first call's SAA (3.2.5), from `usage`.
+Result<CblOptions> OptionsFor(const DrCall& call, const DrProgram& program, const IntervalSeries<KilowattHours>& usage,
+                              const HolidayCalendar& calendar) {
   CblOptions o = program.cbl;
   const Date day = ToKst(call.start).date;
-  for (const DrCall& other : program.calls) {  // 3.2: earlier event days are not reference days
+  const DrCall* first_of_day = nullptr;
+  for (const DrCall& other : program.calls) {
     const Date d = ToKst(other.start).date;
     if (d < day) o.excluded_days.push_back(d);
+    if (d == day && other.start < call.start && other.kind != DrCallKind::kEconomic &&
+        (first_of_day == nullptr || other.start < first_of_day->start)) {
+      first_of_day = &other;
+    }
+  }
+  if (call.kind == DrCallKind::kEconomic && ToKst(call.issued).date < day) o.excluded_days.push_back(ToKst(call.issued).date);
+  if (o.saa && call.kind != DrCallKind::kEconomic && first_of_day != nullptr) {
+    MEG_TRY_ASSIGN(first_options, OptionsFor(*first_of_day, program, usage, calendar));
+    auto first = ComputeCbl(usage, calendar, DrWindow{first_of_day->start, first_of_day->end}, first_options);
+    if (first && first->saa) o.first_event_saa = first->saa->per_hour;
   }
   return o;
 }
@@ -33,8 +48,9 @@ Result<std::vector<DrCommitment>> CommitmentsOf(const DrCall& call, const DrProg
                                                 const PowerSeries& metered, Timestamp now,
                                                 const HolidayCalendar& calendar) {
   const Timestamp from = std::max(metered.start(), call.start - std::chrono::days(45));
-  const PowerSeries window = metered.Slice(from, call.end);
-  auto cbl = ComputeCbl(UsageUntil(window, now), calendar, DrWindow{call.start, call.end}, OptionsFor(call, program));
+  const IntervalSeries<KilowattHours> usage = UsageUntil(metered.Slice(from, call.end), now);
+  MEG_TRY_ASSIGN(options, OptionsFor(call, program, usage, calendar));
+  auto cbl = ComputeCbl(usage, calendar, DrWindow{call.start, call.end}, options);
   if (!cbl) return cbl.error();
   const std::vector<DrCallHour> asked = TradingHours(call);
   std::vector<DrCommitment> out;
@@ -47,9 +63,28 @@ Result<std::vector<DrCommitment>> CommitmentsOf(const DrCall& call, const DrProg
     c.end = start + std::chrono::minutes(h.event_minutes);
     // The CBL is energy over the covered part of the hour; as a mean power, less the request.
     c.import_cap = Kilowatts(h.baseline.value() / hours - call.requested.value());
-    c.extra_cap = Kilowatts(call.requested.value() * 0.2);  // recognised up to 1.2 x the request
-    c.extra_krw_per_kwh = program.mgp.value_or(program.smp).won();
-    c.shortfall_krw_per_kwh = program.shortfall_krw_per_kwh;
+    // What a kWh beyond the request earns and a kWh short of it costs (별표26 Ⅰ.1, Ⅰ.2, Ⅰ.5):
+    // reliability calls are paid at MGP (SMP when not given) up to 1.2 x the request; tests at
+    // SMP (DRTF = 1); economic DR only up to its plan (SLR = Min{Max(SR, 0), SSR}), a shortfall
+    // losing SMP and paying SMP x PPCF (1). The shortfall price is never below the extra price,
+    // or the LP could book phantom reduction.
+    const double smp = program.smp.won();
+    switch (call.kind) {
+      case DrCallKind::kReliability:
+        c.extra_cap = Kilowatts(call.requested.value() * 0.2);
+        c.extra_krw_per_kwh = program.mgp.value_or(program.smp).won();
+        break;
+      case DrCallKind::kTest:
+        c.extra_cap = Kilowatts(call.requested.value() * 0.2);
+        c.extra_krw_per_kwh = smp;
+        break;
+      case DrCallKind::kEconomic:
+        c.extra_cap = Kilowatts(0);
+        c.extra_krw_per_kwh = smp;
+        break;
+    }
+    c.shortfall_krw_per_kwh = std::max({program.shortfall_krw_per_kwh, c.extra_krw_per_kwh,
+                                        call.kind == DrCallKind::kEconomic ? 2 * smp : 0.0});
     out.push_back(c);
   }
   if (out.size() != asked.size()) {
@@ -62,9 +97,14 @@ Result<std::vector<DrCommitment>> CommitmentsOf(const DrCall& call, const DrProg
 Result<DrCallOutcome> SettleDrCall(const DrCall& call, const DrProgram& program, const PowerSeries& metered,
                                    const HolidayCalendar& calendar) {
   const Timestamp from = std::max(metered.start(), call.start - std::chrono::days(45));
-  const PowerSeries window = metered.Slice(from, call.end);
-  auto cbl = ComputeCbl(UsageUntil(window, call.end), calendar, DrWindow{call.start, call.end},
-                        OptionsFor(call, program));
+  const IntervalSeries<KilowattHours> usage = UsageUntil(metered.Slice(from, call.end), call.end);
+  MEG_TRY_ASSIGN(options, OptionsFor(call, program, usage, calendar));
+  auto cbl = ComputeCbl(usage, calendar, DrWindow{call.start, call.end}, options);
+  // 제12.5.2.3조 ④: only a CBL without reference days counts as a reduction of 0; any other error
+  // (a calendar that does not cover the lookback, a bad window) is the caller's to see.
+  if (!cbl && cbl.error().code != ErrorCode::kNotFound) {
+    return Error{cbl.error().code, fmt::format("DR call at {}: {}", FormatKst(call.start), cbl.error().message)};
+  }
   const std::vector<DrCallHour> asked = TradingHours(call);
   std::vector<DrSettlementHourInput> hours;
   DrCallOutcome outcome{call, {}, {}};

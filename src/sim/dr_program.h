@@ -21,9 +21,11 @@ struct DrProgram {
   std::vector<DrCall> calls;  // validated (ParseDrCalls)
   CblOptions cbl;             // method and options the site registered (별표28 3.1)
   WonPerKwh smp;              // SMP assumed for the energy payment (the planner's and settlement's)
-  std::optional<WonPerKwh> mgp;  // MGP, when known (reliability calls are paid at it, 별표26 Ⅰ.1)
+  std::optional<WonPerKwh> mgp;  // MGP, when known (reliability calls are paid at it, 별표26 Ⅰ.2 가)
   // What the plan counts for a kWh short of the request: the payment lost plus the penalty the
-  // shortfall causes (기본위약금, 별표26 Ⅰ.5 나). Default: SMP + 2 x an assumed capacity price.
+  // shortfall risks (기본위약금, 별표26 Ⅰ.5 나; the trading restriction after three events below
+  // 80 %). A planning weight (`--dr-shortfall-krw-per-kwh`, 1,000 by default in the commands);
+  // CommitmentsOf never prices it below what a kWh of extra reduction earns.
   double shortfall_krw_per_kwh = 0;
 };
 

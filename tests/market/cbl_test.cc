@@ -51,6 +51,19 @@ IntervalSeries<KilowattHours> Levels(const std::map<Date, double>& level, double
   });
 }
 
+// Levels as above, with the event hours (14:00-16:00) missing on `gaps` (3.4.2: such a day is not
+// a reference day, but it counts toward the lookback limit of 3.2.1).
+IntervalSeries<KilowattHours> LevelsWithGaps(const std::map<Date, double>& level, const std::vector<Date>& gaps) {
+  return MakeUsage([&](Date d, int minute) -> std::optional<double> {
+    if (std::find(gaps.begin(), gaps.end(), d) != gaps.end() && minute >= 14 * 60 && minute < 16 * 60) {
+      return std::nullopt;
+    }
+    if (d == kEventDay) return 60.0 / 4;
+    const auto it = level.find(d);
+    return (it == level.end() ? 100.0 : it->second) / 4;
+  });
+}
+
 // Ten distinct days for the method tests (kWh per hour).
 const std::map<Date, double> kTenDays = {{Jul(30), 100}, {Jul(29), 130}, {Jul(26), 90}, {Jul(25), 120},
                                          {Jul(24), 80},  {Jul(23), 110}, {Jul(22), 140}, {Jul(19), 95},
@@ -193,13 +206,12 @@ TEST(CblTest, EarlierEventDaysAreSkipped) {
   EXPECT_EQ(Describe(r->excluded.front()), "earlier event, test or bid day (별표28 3.2, 3.3)");
 }
 
-// 3.2.1: Max(4/5) looks back at most 10 weekdays (Jul30..Jul17). With 7 of them event days only
-// Jul19 18 17 = 95 85 78 remain; Jul16 (100 kWh/h) is beyond the limit. Fewer than 4 days: all
-// three are averaged: (95 + 85 + 78) / 3 = 86 kWh.
+// 3.2.1: Max(4/5) looks back at most 10 weekdays (Jul30..Jul17), days without data counted. With
+// gaps in the event hours on 7 of them, only Jul19 18 17 = 95 85 78 remain; Jul16 (100 kWh/h) is
+// beyond the limit. Fewer than 4 days: all three are averaged: (95 + 85 + 78) / 3 = 86 kWh.
 TEST(CblTest, LookbackLimitStopsAtTenWeekdaysForMax) {
-  CblOptions o = Method(CblMethod::kMax4of5);
-  o.excluded_days = {Jul(30), Jul(29), Jul(26), Jul(25), Jul(24), Jul(23), Jul(22)};
-  const auto r = ComputeCbl(Levels(kTenDays), NoHolidays(), TwoHours(), o);
+  const auto usage = LevelsWithGaps(kTenDays, {Jul(30), Jul(29), Jul(26), Jul(25), Jul(24), Jul(23), Jul(22)});
+  const auto r = ComputeCbl(usage, NoHolidays(), TwoHours(), Method(CblMethod::kMax4of5));
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->reference_days, (std::vector<Date>{Jul(19), Jul(18), Jul(17)}));
   EXPECT_DOUBLE_EQ(r->hours[0].baseline.value(), 86);
@@ -207,18 +219,31 @@ TEST(CblTest, LookbackLimitStopsAtTenWeekdaysForMax) {
   EXPECT_NE(r->notes[0].find("3 reference days of the 5"), std::string::npos) << r->notes[0];
 }
 
-// 3.2.1: Mid(6/10) looks back 20 weekdays (Jul30..Jul03). With 11 event days, 9 days remain:
+// 3.2.1 "이전 감축일을 제외하고": earlier event days do not use up the 10 weekdays. With the same 7
+// days as event days, the lookback reaches Jul19 18 17 16 15 = 95 85 78 100 100 (the default
+// level); Max(4/5): top 4 = 100 + 100 + 95 + 85 = 380 / 4 = 95 kWh.
+TEST(CblTest, EarlierEventDaysDoNotUseUpTheLookback) {
+  CblOptions o = Method(CblMethod::kMax4of5);
+  o.excluded_days = {Jul(30), Jul(29), Jul(26), Jul(25), Jul(24), Jul(23), Jul(22)};
+  const auto r = ComputeCbl(Levels(kTenDays), NoHolidays(), TwoHours(), o);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->reference_days, (std::vector<Date>{Jul(19), Jul(18), Jul(17), Jul(16), Jul(15)}));
+  EXPECT_DOUBLE_EQ(r->hours[0].baseline.value(), 95);
+  EXPECT_TRUE(r->notes.empty());
+}
+
+// 3.2.1: Mid(6/10) looks back 20 weekdays (Jul30..Jul03), days without data counted. With gaps in
+// the event hours on 11 of them, 9 days remain:
 // Jul15 12 11 10 09 08 05 04 03 = 150 140 130 120 110 100 90 80 70. Three must go to keep six,
 // and the counts differ: the minimum goes first, so drop 70, 80 (bottom 2) and 150 (top 1):
 // (140 + 130 + 120 + 110 + 100 + 90) / 6 = 690 / 6 = 115 kWh.
 TEST(CblTest, MidWithTooFewDaysDropsTheMinimumFirst) {
-  std::map<Date, double> lv = {{Jul(15), 150}, {Jul(12), 140}, {Jul(11), 130}, {Jul(10), 120},
-                               {Jul(9), 110},  {Jul(8), 100},  {Jul(5), 90},   {Jul(4), 80},
-                               {Jul(3), 70}};
-  CblOptions o = Method(CblMethod::kMid6of10);
-  o.excluded_days = {Jul(30), Jul(29), Jul(26), Jul(25), Jul(24), Jul(23),
-                     Jul(22), Jul(19), Jul(18), Jul(17), Jul(16)};
-  const auto r = ComputeCbl(Levels(lv), NoHolidays(), TwoHours(), o);
+  const std::map<Date, double> lv = {{Jul(15), 150}, {Jul(12), 140}, {Jul(11), 130}, {Jul(10), 120},
+                                     {Jul(9), 110},  {Jul(8), 100},  {Jul(5), 90},   {Jul(4), 80},
+                                     {Jul(3), 70}};
+  const auto usage = LevelsWithGaps(lv, {Jul(30), Jul(29), Jul(26), Jul(25), Jul(24), Jul(23), Jul(22), Jul(19),
+                                         Jul(18), Jul(17), Jul(16)});
+  const auto r = ComputeCbl(usage, NoHolidays(), TwoHours(), Method(CblMethod::kMid6of10));
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->reference_days.size(), 9u);
   EXPECT_EQ(r->reference_days.back(), Jul(3));  // Jul02 and Jul01 are beyond the 20 weekdays
@@ -292,7 +317,7 @@ TEST(CblTest, IndustrialCustomersAlsoLoseDaysOutside75To125Percent) {
   EXPECT_DOUBLE_EQ(plain->hours[0].baseline.value(), 112.75);
 }
 
-// 3.2.2: with Jul30, Jul24, Jul19 event days the pool is Jul29 26 25 23 22 18 17 = 50 74 126 125
+// 3.2.2: with the event hours of Jul30, Jul24, Jul19 missing the pool is Jul29 26 25 23 22 18 17 = 50 74 126 125
 // 75 100 100. Mean 650 / 7 = 92.86, 75 % = 69.64: Jul29 abnormal. Recomputed 600 / 6 = 100:
 // Jul26 and Jul25 production days. Left: Jul23 22 18 17, one short of 5. The most recent
 // production day (Jul26) comes back first; Jul25 and the abnormal Jul29 stay out.
@@ -300,8 +325,7 @@ TEST(CblTest, IndustrialCustomersAlsoLoseDaysOutside75To125Percent) {
 TEST(CblTest, RefillTakesBackTheMostRecentProductionDayFirst) {
   CblOptions o = Method(CblMethod::kMax4of5, true);
   o.industrial = true;
-  o.excluded_days = {Jul(30), Jul(24), Jul(19)};
-  const auto r = ComputeCbl(Levels(kIndustrial), NoHolidays(), TwoHours(), o);
+  const auto r = ComputeCbl(LevelsWithGaps(kIndustrial, {Jul(30), Jul(24), Jul(19)}), NoHolidays(), TwoHours(), o);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->reference_days, (std::vector<Date>{Jul(26), Jul(23), Jul(22), Jul(18), Jul(17)}));
   ASSERT_EQ(r->readmitted.size(), 1u);
@@ -312,13 +336,13 @@ TEST(CblTest, RefillTakesBackTheMostRecentProductionDayFirst) {
   EXPECT_DOUBLE_EQ(r->hours[0].baseline.value(), 100);
 }
 
-// 3.2.2 then abnormal days: event days Jul24 23 22 19 leave Jul30 29 26 25 18 17 = 100 50 40 100
+// 3.2.2 then abnormal days: missing event hours on Jul24 23 22 19 leave Jul30 29 26 25 18 17 = 100 50 40 100
 // 100 100; mean 490 / 6 = 81.67, 75 % = 61.25: Jul29 and Jul26 abnormal. Four days left; the most
 // recent abnormal day (Jul29) comes back, Jul26 stays out. CBL: top 4 of 100 50 100 100 100 = 100.
 TEST(CblTest, RefillThenTakesBackTheMostRecentAbnormalDay) {
   CblOptions o = Method(CblMethod::kMax4of5, true);
-  o.excluded_days = {Jul(24), Jul(23), Jul(22), Jul(19)};
-  const auto r = ComputeCbl(Levels({{Jul(29), 50}, {Jul(26), 40}}), NoHolidays(), TwoHours(), o);
+  const auto r = ComputeCbl(LevelsWithGaps({{Jul(29), 50}, {Jul(26), 40}}, {Jul(24), Jul(23), Jul(22), Jul(19)}),
+                            NoHolidays(), TwoHours(), o);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->reference_days, (std::vector<Date>{Jul(30), Jul(29), Jul(25), Jul(18), Jul(17)}));
   ASSERT_EQ(r->readmitted.size(), 1u);
@@ -417,12 +441,16 @@ TEST(CblTest, RejectsBadWindowsAndMissingHistory) {
   auto r = ComputeCbl(usage, cal, DrWindow{at(14 * 60 + 10), at(16 * 60)}, o);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("15-minute grid"), std::string::npos) << r.error().message;
-  // Longer than 4 h.
-  r = ComputeCbl(usage, cal, DrWindow{at(14 * 60), at(18 * 60 + 15)}, o);
-  ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("longer than 4 h"), std::string::npos) << r.error().message;
-  // Exactly 4 h is fine.
-  EXPECT_TRUE(ComputeCbl(usage, cal, DrWindow{at(14 * 60), at(18 * 60)}, o));
+  // Longer than 4 h is the call's business, not the CBL's (an economic call may be longer): a
+  // 10:00-18:15 window has 9 trading hours, the last of 15 minutes.
+  r = ComputeCbl(usage, cal, DrWindow{at(10 * 60), at(18 * 60 + 15)}, o);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->hours.size(), 9u);
+  EXPECT_EQ(r->hours.back().event_minutes, 15);
+  // A whole day, 00:00-24:00, has 24.
+  r = ComputeCbl(usage, cal, DrWindow{at(0), at(24 * 60)}, o);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->hours.size(), 24u);
   // Spanning two days: 22:00 to 01:00.
   r = ComputeCbl(usage, cal, DrWindow{at(22 * 60), at(25 * 60)}, o);
   ASSERT_FALSE(r);

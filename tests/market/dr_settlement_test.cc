@@ -1,12 +1,13 @@
 // Settlement of DR by KPX 전력시장운영규칙 별표26. Every expected value is computed by hand in the
 // comment above it. Prices: SMP 150 원/kWh, MGP 300 원/kWh. Capacity: RCP 10 원/kWh, RCF = TCF =
 // FPCF = 1, DRT 10 h a weekday (09-12, 13-20), MRT 60 h / DRTM 12 months = 5 h a month.
-// August 2024 has 21 평일 (23 weekdays less 8/15 광복절; 8/1 is a Thursday, 8/31 a Saturday);
+// August 2024 has 21 평일 (22 weekdays less 8/15 광복절; 8/1 is a Thursday, 8/31 a Saturday);
 // September 2024 has 18 (21 weekdays less 추석 9/16-9/18).
 #include "market/dr_settlement.h"
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 namespace meg {
@@ -45,6 +46,25 @@ DrEventSettlement Settle(DrCallKind kind, std::vector<DrSettlementHourInput> hou
   auto r = SettleDrEvent(kind, hours);
   EXPECT_TRUE(r.has_value()) << r.error().message;
   return *r;
+}
+
+// 별표26 Ⅰ.2 floors neither term of DR = CBL - ME. A site exporting 20 kWh in the hour (metered
+// -20) against a CBL of 50: DR = 50 - (-20) = 70; RSO 50, DLR = Min(70, 50 x 1.2 = 60) = 60;
+// DRP = 60 x MGP 300 = 18,000 원. A CBL made negative by SAA (-10) with metered -40: DR = 30 of 50
+// asked; DLR = 30, DRP = 9,000 원; DRD = 50 x 0.97 - 30 = 18.5 kWh. Non-numbers are refused.
+TEST(DrSettlementTest, NegativeCblAndExportAreSettledNotRefused) {
+  const auto ev = Settle(DrCallKind::kReliability, {Hour("2024-08-12T14:00:00+09:00", 50, -20, 50),
+                                                    Hour("2024-08-12T15:00:00+09:00", -10, -40, 50)});
+  ASSERT_EQ(ev.hours.size(), 2u);
+  EXPECT_DOUBLE_EQ(ev.hours[0].measured.value(), 70.0);
+  EXPECT_DOUBLE_EQ(ev.hours[0].recognised.value(), 60.0);
+  EXPECT_EQ(ev.hours[0].energy_payment, Won{18'000});
+  EXPECT_DOUBLE_EQ(ev.hours[1].measured.value(), 30.0);
+  EXPECT_EQ(ev.hours[1].energy_payment, Won{9'000});
+  EXPECT_DOUBLE_EQ(ev.hours[1].shortfall.value(), 18.5);
+  auto bad = Hour("2024-08-12T14:00:00+09:00", 50, 0, 50);
+  bad.metered = KilowattHours{std::numeric_limits<double>::quiet_NaN()};
+  EXPECT_FALSE(SettleDrEvent(DrCallKind::kReliability, {bad}));
 }
 
 TEST(DrSettlementTest, RecognisedReductionCappedAtOnePointTwoTimesTheRequest) {
@@ -194,7 +214,7 @@ TEST(DrSettlementTest, EventInputErrors) {
   EXPECT_NE(r.error().message.find("event_minutes = 20"), std::string::npos);
   h = Hour("2024-08-12T14:00:00+09:00", 3000, 2000, 0);
   EXPECT_FALSE(SettleDrEvent(DrCallKind::kReliability, {h}).has_value());
-  h = Hour("2024-08-12T14:00:00+09:00", -1, 2000, 1000);
+  h = Hour("2024-08-12T14:00:00+09:00", std::numeric_limits<double>::infinity(), 2000, 1000);
   EXPECT_FALSE(SettleDrEvent(DrCallKind::kReliability, {h}).has_value());
 }
 

@@ -376,6 +376,11 @@ TEST(DispatchProblemTest, DrCommitmentHoldsTheImportAtTheCap) {
   }
   EXPECT_GT(shortfall_kwh, 100);
   EXPECT_GT(sh.dr_krw, shortfall_kwh * 1e6 - 1);
+
+  // A shortfall priced below the extra reduction's earning is refused (the LP would book phantom
+  // reduction: extra and shortfall both up).
+  in.dr.front().shortfall_krw_per_kwh = 100;
+  EXPECT_FALSE(BuildDispatchProblem(in));
 }
 
 // A basis that does not belong to the problem it claims is refused (empty), not misapplied.
