@@ -10,6 +10,8 @@
 #include <limits>
 #include <string>
 
+#include "market/calendar_2024.h"
+
 namespace meg {
 namespace {
 
@@ -17,18 +19,11 @@ using namespace std::chrono_literals;
 using std::chrono::August;
 using std::chrono::September;
 
-Timestamp T(const char* iso) { return *ParseIso8601(iso); }
+using testing::T;
+using testing::Calendar2024;
 
 const WonPerKwh kSmp = WonPerKwh::FromMilliWon(150'000);
 const WonPerKwh kMgp = WonPerKwh::FromMilliWon(300'000);
-
-HolidayCalendar Calendar2024() {
-  return HolidayCalendar({Holiday{2024y / August / 15, HolidayKind::kStatutory, "광복절"},
-                          Holiday{2024y / September / 16, HolidayKind::kStatutory, "추석"},
-                          Holiday{2024y / September / 17, HolidayKind::kStatutory, "추석"},
-                          Holiday{2024y / September / 18, HolidayKind::kStatutory, "추석"}},
-                         2024y / 1 / 1, 2024y / 12 / 31);
-}
 
 DrSettlementHourInput Hour(const char* start, double cbl, double metered, double requested,
                            std::optional<WonPerKwh> mgp = kMgp) {

@@ -6,18 +6,16 @@
 
 #include <string>
 
+#include "market/calendar_2024.h"
+
 namespace meg {
 namespace {
 
 using namespace std::chrono_literals;
 using std::chrono::August;
 
-Timestamp T(const char* iso) { return *ParseIso8601(iso); }
-
-HolidayCalendar Calendar2024() {
-  return HolidayCalendar({Holiday{2024y / August / 15, HolidayKind::kStatutory, "광복절"}},
-                         2024y / 1 / 1, 2024y / 12 / 31);
-}
+using testing::T;
+using testing::Calendar2024;
 
 EconomicDrConfig Config() {
   EconomicDrConfig c;
