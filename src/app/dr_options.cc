@@ -18,18 +18,21 @@ void AddDrOptions(CLI::App* cmd, DrOptions& o) {
       ->capture_default_str();
 }
 
-Result<std::optional<DrProgram>> LoadDrProgram(const DrOptions& o, const HolidayCalendar& calendar) {
-  if (o.calls.empty()) return std::optional<DrProgram>();
-  auto text = ReadTextFile(o.calls);
-  if (!text) return text.error();
-  auto calls = ParseDrCalls(*text, o.calls, "site", DrDispatchRules::For(DrResourceType::kStandard), calendar);
-  if (!calls) return calls.error();
+Result<DrProgram> LoadDrProgram(const DrOptions& o, const HolidayCalendar& calendar) {
+  std::vector<DrCall> calls;
+  if (!o.calls.empty()) {
+    auto text = ReadTextFile(o.calls);
+    if (!text) return text.error();
+    auto parsed = ParseDrCalls(*text, o.calls, "site", DrDispatchRules::For(DrResourceType::kStandard), calendar);
+    if (!parsed) return parsed.error();
+    calls = std::move(*parsed);
+  }
   auto method = ParseCblMethod(o.cbl);
   if (!method) return InvalidInput("--dr-cbl: " + method.error().message);
   auto smp = WonPerKwh::FromDecimal(o.smp);
   if (!smp || smp->milli_won() < 0) return InvalidInput(fmt::format("--dr-smp '{}': a price in KRW/kWh >= 0", o.smp));
   DrProgram p;
-  p.calls = std::move(*calls);
+  p.calls = std::move(calls);
   p.cbl.method = *method;
   p.cbl.saa = o.saa;
   p.smp = *smp;
@@ -40,7 +43,7 @@ Result<std::optional<DrProgram>> LoadDrProgram(const DrOptions& o, const Holiday
   }
   if (!(o.shortfall_krw_per_kwh >= 0)) return InvalidInput("--dr-shortfall-krw-per-kwh: a price >= 0");
   p.shortfall_krw_per_kwh = o.shortfall_krw_per_kwh;
-  return std::optional<DrProgram>(std::move(p));
+  return p;
 }
 
 }  // namespace meg

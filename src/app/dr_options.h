@@ -25,7 +25,8 @@ struct DrOptions {
 // Adds --dr-calls, --dr-cbl, --dr-saa, --dr-smp, --dr-mgp, --dr-shortfall-krw-per-kwh.
 void AddDrOptions(CLI::App* cmd, DrOptions& o);
 
-// The program of `o`, or nullopt when no call file is given. Errors name the option.
-Result<std::optional<DrProgram>> LoadDrProgram(const DrOptions& o, const HolidayCalendar& calendar);
+// The program of `o`: its CBL options and prices, and the calls of the call file (none without
+// one). Errors name the option.
+Result<DrProgram> LoadDrProgram(const DrOptions& o, const HolidayCalendar& calendar);
 
 }  // namespace meg

@@ -53,30 +53,30 @@ Result<std::unique_ptr<LiveSite>> LiveSite::Open(LiveSiteConfig config, Telemetr
 }
 
 LiveSite::LiveSite(LiveSiteConfig config, TelemetryStore& writer) : config_(std::move(config)), writer_(writer) {
-  if (config_.dr != nullptr) {
-    for (const DrCall& c : config_.dr->calls) {
-      DrEventView v;
-      v.kind = std::string(DrCallKindName(c.kind));
-      v.issued = ToInstant(c.issued);
-      v.start = ToInstant(c.start);
-      v.end = ToInstant(c.end);
-      v.requested_kw = c.requested.value();
-      v.status = "waiting";
-      for (const DrCallHour& h : TradingHours(c)) {
-        DrEventView::Hour hour;
-        hour.start = ToInstant(h.hour_start);
-        hour.minutes = h.event_minutes;
-        hour.requested_kwh = h.requested.value();
-        v.hours.push_back(hour);
-      }
-      dr_views_.push_back(std::move(v));
-      dr_state_.push_back(0);
-    }
-  }
+  for (const DrCall& c : config_.dr.calls) AddDrView(c);
   live_.mode = "safe";
   live_.reason = "starting";
   live_.speed = config_.speed;
   live_.contract_kw = config_.site->contract_power.value();
+}
+
+void LiveSite::AddDrView(const DrCall& c) {
+  DrEventView v;
+  v.kind = std::string(DrCallKindName(c.kind));
+  v.issued = ToInstant(c.issued);
+  v.start = ToInstant(c.start);
+  v.end = ToInstant(c.end);
+  v.requested_kw = c.requested.value();
+  v.status = "waiting";
+  for (const DrCallHour& h : TradingHours(c)) {
+    DrEventView::Hour hour;
+    hour.start = ToInstant(h.hour_start);
+    hour.minutes = h.event_minutes;
+    hour.requested_kwh = h.requested.value();
+    v.hours.push_back(hour);
+  }
+  std::lock_guard lock(mutex_);
+  dr_views_.push_back(std::move(v));
 }
 
 SiteSummary LiveSite::Summary() const {
@@ -171,16 +171,17 @@ Result<PowerSeries> LiveSite::MeteredGrid(Timestamp from, Timestamp to) {
 // commitments (audited by the loop); once the event's last quarter-hour is in the store, the call
 // is settled on it. Each step is an event for the operator.
 void LiveSite::UpdateDr(ControlLoop& loop, Instant now) {
-  if (config_.dr == nullptr) return;
+  TakeDrCalls(now);
   const Timestamp t = ToTimestamp(now);
-  for (size_t k = 0; k < config_.dr->calls.size(); ++k) {
-    const DrCall& call = config_.dr->calls[k];
+  dr_state_.resize(config_.dr.calls.size(), 0);
+  for (size_t k = 0; k < config_.dr.calls.size(); ++k) {
+    const DrCall& call = config_.dr.calls[k];
     if (dr_state_[k] == 0 && call.issued <= t) {
       dr_state_[k] = 1;
       const Timestamp from = IntervalStart(call.start - std::chrono::days(45));
       auto metered = MeteredGrid(from, IntervalStart(t));
       Result<std::vector<DrCommitment>> commitments =
-          metered ? CommitmentsOf(call, *config_.dr, *metered, t, *config_.calendar)
+          metered ? CommitmentsOf(call, config_.dr, *metered, t, *config_.calendar)
                   : Result<std::vector<DrCommitment>>(metered.error());
       Status added = commitments ? loop.AddDrCommitments(*commitments, now, "dr:" + call.resource_id)
                                  : Status(commitments.error());
@@ -213,7 +214,7 @@ void LiveSite::UpdateDr(ControlLoop& loop, Instant now) {
       dr_state_[k] = 2;
       const Timestamp from = IntervalStart(call.start - std::chrono::days(45));
       auto metered = MeteredGrid(from, call.end);
-      auto outcome = metered ? SettleDrCall(call, *config_.dr, *metered, *config_.calendar)
+      auto outcome = metered ? SettleDrCall(call, config_.dr, *metered, *config_.calendar)
                              : Result<DrCallOutcome>(metered.error());
       std::string message;
       {
@@ -245,6 +246,56 @@ void LiveSite::UpdateDr(ControlLoop& loop, Instant now) {
       (void)writer_.AppendEvents({&e, 1});
     }
   }
+}
+
+// A DR call from the API, checked by the dispatch rules of a 표준DR resource (제12.4.3.1조), alone
+// and with the calls of its day already held; `issued` defaults to the site's time now.
+void LiveSite::TakeDrCalls(Instant now) {
+  std::deque<PendingDrCall> todo;
+  {
+    std::lock_guard lock(mutex_);
+    todo.swap(pending_dr_);
+  }
+  for (PendingDrCall& p : todo) {
+    const DrCallRequest& r = p.call;
+    Status st = Ok{};
+    auto kind = ParseDrCallKind(r.kind);
+    if (!kind) {
+      st = kind.error();
+    } else {
+      DrCall call{*kind, "api:" + r.user, ToTimestamp(r.issued.value_or(now)), ToTimestamp(r.start), ToTimestamp(r.end),
+                  Kilowatts(r.requested_kw)};
+      const DrDispatchRules rules = DrDispatchRules::For(DrResourceType::kStandard);
+      st = ValidateDrCall(call, rules, *config_.calendar);
+      if (st) {
+        std::vector<DrCall> all = config_.dr.calls;
+        all.push_back(call);
+        st = ValidateDrCallsOfDay(all, rules);
+      }
+      if (st) {
+        config_.dr.calls.push_back(call);
+        AddDrView(call);
+        const Event e{now, config_.id, "dr", Severity::kInfo,
+                      fmt::format("{}: DR call {} {:.0f} kW {} to {} received", r.user, DrCallKindName(call.kind),
+                                  call.requested.value(), FormatKst(call.start), FormatKst(call.end).substr(11, 5))};
+        (void)writer_.AppendEvents({&e, 1});
+      }
+    }
+    p.done.set_value(std::move(st));
+  }
+}
+
+Status LiveSite::SubmitDrCall(const DrCallRequest& call) {
+  std::future<Status> done;
+  {
+    std::lock_guard lock(mutex_);
+    pending_dr_.push_back(PendingDrCall{call, {}});
+    done = pending_dr_.back().done.get_future();
+  }
+  if (done.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    return IoError("the control loop did not take the DR call within 10 s; it was not accepted");
+  }
+  return done.get();
 }
 
 std::vector<DrEventView> LiveSite::DrEvents() const {

@@ -49,9 +49,10 @@ struct LiveSiteConfig {
   // Called (from the control thread) with each raised or cleared alarm; e.g. the webhook.
   std::function<void(const AlarmView&, bool raised)> on_alarm;
   std::vector<ThresholdAlarm> thresholds;
-  // DR calls the site answers (nullptr: none): at each call's issue time its CBL from the store's
+  // The site's DR registration (CBL method, prices) and the calls it answers from the start; more
+  // arrive through the API (SubmitDrCall). At each call's issue time its CBL from the store's
   // metered grid import becomes the loop's commitments; after the event it is settled.
-  const DrProgram* dr = nullptr;
+  DrProgram dr;
 };
 
 class LiveSite final : public SiteBackend {
@@ -89,6 +90,7 @@ class LiveSite final : public SiteBackend {
   Result<std::vector<AuditView>> Audit(int limit) const override;
   Status Command(const OperatorCommand& command) override;
   std::vector<DrEventView> DrEvents() const override;
+  Status SubmitDrCall(const DrCallRequest& call) override;
 
  private:
   LiveSite(LiveSiteConfig config, TelemetryStore& writer);
@@ -101,6 +103,9 @@ class LiveSite final : public SiteBackend {
   void UpdateBill(Instant now);
   void RunCommands(ControlLoop& loop, Instant now);
   void UpdateDr(ControlLoop& loop, Instant now);
+  // Control thread: checks and adds the DR calls submitted through the API.
+  void TakeDrCalls(Instant now);
+  void AddDrView(const DrCall& call);
   // The store's quarter-hour mean grid import over [from, to), gaps where nothing was metered.
   Result<PowerSeries> MeteredGrid(Timestamp from, Timestamp to);
   // A read connection for a server thread (opened on first use, kept per thread).
@@ -118,14 +123,19 @@ class LiveSite final : public SiteBackend {
   std::string bill_error_ = "no quarter-hour has closed yet";
   std::map<std::string, AlarmView> alarms_;  // active, by kind
   std::deque<Pending> pending_;
-  std::vector<DrEventView> dr_views_;  // one per DrProgram call, in its order
+  std::vector<DrEventView> dr_views_;  // one per call of config_.dr, in its order
+  struct PendingDrCall {
+    DrCallRequest call;
+    std::promise<Status> done;
+  };
+  std::deque<PendingDrCall> pending_dr_;
 
   // Control thread only.
   Timestamp last_window_{};
   Instant last_schedule_made_{};
   Date retention_day_{};
   std::optional<Instant> last_override_until_;
-  std::vector<int> dr_state_;  // per call: 0 waiting, 1 issued, 2 settled
+  std::vector<int> dr_state_;  // per call of config_.dr: 0 waiting, 1 issued, 2 settled
 };
 
 }  // namespace meg

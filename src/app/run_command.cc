@@ -198,10 +198,9 @@ int RunLoop(const RunOptions& o) {
   // The audit log: a JSON-lines file, or, with the control center (HTTP), the store's own
   // append-only table, which the dashboard reads.
   const bool center = o.http_port >= 0;
-  auto loaded_dr = LoadDrProgram(o.dr, *calendar);
-  if (!loaded_dr) return Fail(loaded_dr.error());
-  const std::optional<DrProgram>& dr = *loaded_dr;
-  if (dr && !center) {
+  auto dr = LoadDrProgram(o.dr, *calendar);
+  if (!dr) return Fail(dr.error());
+  if (!o.dr.calls.empty() && !center) {
     return Fail(InvalidInput("--dr-calls: needs the control center (--http PORT): the CBL comes from its store"));
   }
   if (o.seed_days < 0 || o.seed_days > 400) return Fail(InvalidInput(fmt::format("--seed-days {}: allowed 0..400", o.seed_days)));
@@ -295,7 +294,7 @@ int RunLoop(const RunOptions& o) {
       lc.history_pv = &inputs->pv;
     }
     lc.thresholds = thresholds;
-    lc.dr = dr ? &*dr : nullptr;
+    lc.dr = *dr;
     // Alarms on the console (and the webhook when one is given).
     lc.on_alarm = [&webhook, id = o.site_id](const AlarmView& a, bool raised) {
       std::cout << fmt::format("{} alarm {}: [{}] {}\n", FormatKst(ToTimestamp(a.since)), raised ? "raised" : "cleared",

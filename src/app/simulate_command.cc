@@ -82,7 +82,7 @@ int RunSimulate(const SimulateOptions& o) {
   }
   auto loaded_dr = LoadDrProgram(o.dr, *calendar);
   if (!loaded_dr) return Fail(loaded_dr.error());
-  const std::optional<DrProgram>& dr = *loaded_dr;
+  const DrProgram* dr = o.dr.calls.empty() ? nullptr : &*loaded_dr;  // DR runs only with a call file
   std::cerr << "meg simulate: preparing load and PV for " << site->load.year << "\n";
   auto inputs = PrepareSiteInputs(*site, *calendar);
   if (!inputs) return Fail(inputs.error());
@@ -157,7 +157,7 @@ int RunSimulate(const SimulateOptions& o) {
       }
       if (!controller) controller = std::make_unique<NoBattery>();  // "none" answering DR: does nothing
       BacktestRequest this_request = request;
-      this_request.dr = with_dr ? &*dr : nullptr;
+      this_request.dr = with_dr ? dr : nullptr;
       this_request.progress = ProgressLine("simulating " + name + (with_dr ? " with the DR calls" : ""));
       auto run = RunBacktest(this_request, *controller);
       if (!run) return Fail(run.error());

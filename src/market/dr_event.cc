@@ -43,7 +43,7 @@ Status CheckShape(const DrCall& call) {
         call, "start and end must be on :00, :15, :30 or :45 (제12.4.3.1조 ①, 별표28 3.2.4)");
   }
   if (call.end <= call.start) return CallError(call, "end must be after start");
-  if (call.issued > call.start) return CallError(call, "issued after the start");
+  if (call.issued > call.start) return CallError(call, "issued after the start (no notice at all; 제12.4.3.1조 ② asks for 60 min)");
   const Date day = ToKst(call.start).date;
   if (MinuteOn(day, call.end) > 24 * 60) {
     return CallError(call, "a call must end on the KST day it starts (거래일 단위 정산)");

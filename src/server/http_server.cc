@@ -432,6 +432,45 @@ void ControlCenterServer::Routes() {
       Reply(res, 200, json{{"ok", true}});
     };
   };
+  // A DR call: {"start", "end", "requested_kw", optional "kind" and "issued"} (operator).
+  s.Post(R"(/api/sites/([^/]+)/dr-events)", [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
+    const auto who = authorize(req, res, Role::kOperator);
+    if (!who || !site_ok(req, res)) return;
+    const json body = json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return Fail(res, 400, "expected a JSON object");
+    DrCallRequest call;
+    call.user = who->user;
+    const auto time_of = [&](const char* key) -> Result<Instant> {
+      if (!body.contains(key) || !body[key].is_string()) {
+        return InvalidInput(fmt::format("'{}' (ISO 8601 with offset) is required", key));
+      }
+      auto t = ParseIso8601Millis(body[key].get<std::string>());
+      if (!t) return InvalidInput(fmt::format("'{}': {}", key, t.error().message));
+      return *t;
+    };
+    auto start = time_of("start");
+    if (!start) return Fail(res, 400, start.error().message);
+    auto end = time_of("end");
+    if (!end) return Fail(res, 400, end.error().message);
+    call.start = *start;
+    call.end = *end;
+    if (body.contains("issued")) {
+      auto issued = time_of("issued");
+      if (!issued) return Fail(res, 400, issued.error().message);
+      call.issued = *issued;
+    }
+    if (!body.contains("requested_kw") || !body["requested_kw"].is_number()) {
+      return Fail(res, 400, "'requested_kw' (number, kW of reduction asked) is required");
+    }
+    call.requested_kw = body["requested_kw"].get<double>();
+    if (!(call.requested_kw > 0 && call.requested_kw <= 1e6)) return Fail(res, 400, "'requested_kw' must be within (0, 1,000,000] kW");
+    if (body.contains("kind")) {
+      if (!body["kind"].is_string()) return Fail(res, 400, "'kind' must be reliability, economic or test");
+      call.kind = body["kind"].get<std::string>();
+    }
+    if (auto st = backend_.SubmitDrCall(call); !st) return Fail(res, StatusFor(st.error()), st.error().message);
+    Reply(res, 200, json{{"ok", true}});
+  });
   s.Post(R"(/api/sites/([^/]+)/commands/setpoint)", command(OperatorCommand::Kind::kSetpoint));
   s.Post(R"(/api/sites/([^/]+)/commands/mode)", command(OperatorCommand::Kind::kAuto));
   s.Post(R"(/api/sites/([^/]+)/commands/schedule)", command(OperatorCommand::Kind::kSchedule));

@@ -115,6 +115,16 @@ struct DrEventView {
   std::optional<double> energy_payment_krw;
 };
 
+// A DR call submitted through the API (the KPX or aggregator system, or an operator), carried
+// out on the control thread like a command: checked by the dispatch rules, audited, planned.
+struct DrCallRequest {
+  std::string kind = "reliability";  // reliability, economic, test
+  std::optional<Instant> issued;     // default: the site's time now
+  Instant start, end;
+  double requested_kw = 0;
+  std::string user;
+};
+
 // An operator's command, carried out on the control thread and audited there under `user`
 // before it takes effect.
 struct OperatorCommand {
@@ -141,7 +151,9 @@ class SiteBackend {
   virtual Result<std::vector<Event>> Events(int limit) const = 0;  // newest first
   virtual std::vector<AlarmView> Alarms() const = 0;
   virtual Result<std::vector<AuditView>> Audit(int limit) const = 0;  // newest first
-  virtual std::vector<DrEventView> DrEvents() const = 0;              // in start order
+  virtual std::vector<DrEventView> DrEvents() const = 0;              // in submission order
+  // Hands a DR call to the control thread and waits (bounded) until it is accepted or refused.
+  virtual Status SubmitDrCall(const DrCallRequest& call) = 0;
   // Hands the command to the control thread and waits (bounded) until it is audited and in
   // force, or refused.
   virtual Status Command(const OperatorCommand& command) = 0;

@@ -47,6 +47,11 @@ class FakeSite final : public SiteBackend {
   Result<std::vector<Event>> Events(int) const override { return std::vector<Event>{}; }
   std::vector<AlarmView> Alarms() const override { return {}; }
   std::vector<DrEventView> DrEvents() const override { return dr; }
+  Status SubmitDrCall(const DrCallRequest& c) override {
+    if (c.kind == "weekend") return InvalidInput("not a 평일");
+    dr_calls.push_back(c);
+    return Ok{};
+  }
   Result<std::vector<AuditView>> Audit(int) const override { return std::vector<AuditView>{}; }
   Status Command(const OperatorCommand& c) override {
     commands.push_back(c);
@@ -55,6 +60,7 @@ class FakeSite final : public SiteBackend {
   mutable std::atomic<std::uint64_t> version{1};
   std::vector<OperatorCommand> commands;
   std::vector<DrEventView> dr;
+  std::vector<DrCallRequest> dr_calls;
 };
 
 class WallClock final : public Clock {
@@ -163,6 +169,39 @@ TEST_F(HttpServerTest, DrEventsAreListedWithTheirHours) {
   EXPECT_EQ(j[0]["hours"][0]["import_cap_kw"], 1063.8);
   EXPECT_TRUE(j[0]["hours"][0]["metered_kwh"].is_null());
   EXPECT_TRUE(j[0]["energy_payment_krw"].is_null());
+}
+
+// POST a DR call: operators only, every field checked before the backend sees it, the backend's
+// refusal (its dispatch-rule check) passed on as a 400 with its reason.
+TEST_F(HttpServerTest, DrCallsArePostedByOperatorsAndChecked) {
+  Start();
+  const std::string viewer = Login("lee", "viewer-pass!");
+  const std::string op = Login("kim", "operator-pass");
+  const std::string good = R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":200})";
+  EXPECT_EQ(client_->Post("/api/sites/h1/dr-events", Bearer(viewer), good, "application/json")->status, 403);
+  auto ok = client_->Post("/api/sites/h1/dr-events", Bearer(op), good, "application/json");
+  ASSERT_EQ(ok->status, 200) << ok->body;
+  ASSERT_EQ(site_.dr_calls.size(), 1u);
+  EXPECT_EQ(site_.dr_calls[0].user, "kim");
+  EXPECT_EQ(site_.dr_calls[0].kind, "reliability");
+  EXPECT_FALSE(site_.dr_calls[0].issued.has_value());
+  EXPECT_EQ(site_.dr_calls[0].requested_kw, 200);
+  EXPECT_EQ(FormatKst(ToTimestamp(site_.dr_calls[0].start)), "2024-08-12T14:00:00+09:00");
+  const std::pair<const char*, const char*> bad[] = {
+      {R"({"end":"2024-08-12T16:00:00+09:00","requested_kw":200})", "'start'"},
+      {R"({"start":"2024-08-12 14:00","end":"2024-08-12T16:00:00+09:00","requested_kw":200})", "'start':"},
+      {R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00"})", "'requested_kw'"},
+      {R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":-5})", "within (0"},
+      {R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":5,"kind":3})", "'kind'"},
+      {R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":5,"kind":"weekend"})", "평일"},
+      {"[1,2]", "JSON object"},
+  };
+  for (const auto& [body, why] : bad) {
+    auto r = client_->Post("/api/sites/h1/dr-events", Bearer(op), body, "application/json");
+    EXPECT_EQ(r->status, 400) << body;
+    EXPECT_NE(ErrorOf(r).find(why), std::string::npos) << body << " -> " << r->body;
+  }
+  EXPECT_EQ(site_.dr_calls.size(), 1u);
 }
 
 TEST_F(HttpServerTest, BadRequestsAreRefusedWithJsonAndChangeNothing) {

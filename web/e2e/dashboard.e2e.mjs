@@ -115,6 +115,27 @@ async function run(page) {
     });
   step(`DR: ${dr.slice(0, 120)}`);
 
+  step('post a second DR call through the API (17:00-18:00, 100 kW) and one the rules refuse (19:30-20:30, past the 20:00 window)');
+  const post = (body) => page.evaluate(async (b) => {
+    const { token } = JSON.parse(sessionStorage.getItem('meg.session'));
+    const r = await fetch('api/sites/jeonju-hospital/dr-events', {
+      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(b),
+    });
+    return { status: r.status, body: await r.text() };
+  }, body);
+  const accepted = await post({ start: '2024-08-12T17:00:00+09:00', end: '2024-08-12T18:00:00+09:00', requested_kw: 100 });
+  if (accepted.status !== 200) throw new Failure(`the DR call was refused: ${accepted.status} ${accepted.body}`);
+  const refused = await post({ start: '2024-08-12T19:30:00+09:00', end: '2024-08-12T20:30:00+09:00', requested_kw: 100 });
+  if (refused.status !== 400 || !refused.body.includes('제12.4.3.1조')) {
+    throw new Failure(`a call past 20:00 was not refused with its article: ${refused.status} ${refused.body}`);
+  }
+  const second = await waitFor(page, 'the posted DR call never showed on the card',
+    () => {
+      const calls = document.querySelectorAll('#dr-panel .dr-call');
+      return calls.length === 2 && calls[1].textContent;
+    });
+  step(`DR (API): ${second.slice(0, 100)}`);
+
   step('switch the language and back');
   const before = await page.locator('#flows-title').textContent();
   await page.locator('#lang-toggle').click();
