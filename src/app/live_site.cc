@@ -292,10 +292,7 @@ Status LiveSite::SubmitDrCall(const DrCallRequest& call) {
     pending_dr_.push_back(PendingDrCall{call, {}});
     done = pending_dr_.back().done.get_future();
   }
-  if (done.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-    return IoError("the control loop did not take the DR call within 10 s; it was not accepted");
-  }
-  return done.get();
+  return AwaitControlThread(std::move(done), "the DR call");
 }
 
 std::vector<DrEventView> LiveSite::DrEvents() const {
@@ -657,8 +654,13 @@ Status LiveSite::Command(const OperatorCommand& command) {
     pending_.push_back(Pending{command, {}});
     done = pending_.back().done.get_future();
   }
+  return AwaitControlThread(std::move(done), "the command");
+}
+
+// Server threads hand work to the control thread and wait, bounded, for its verdict.
+Status LiveSite::AwaitControlThread(std::future<Status> done, std::string_view what) {
   if (done.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-    return IoError("the control loop did not take the command within 10 s; it was not applied");
+    return IoError(fmt::format("the control loop did not take {} within 10 s; it was not carried out", what));
   }
   return done.get();
 }

@@ -102,6 +102,7 @@ class LiveSite final : public SiteBackend {
   void UpdateAlarms(const CycleRecord& r);
   void UpdateBill(Instant now);
   void RunCommands(ControlLoop& loop, Instant now);
+  static Status AwaitControlThread(std::future<Status> done, std::string_view what);
   void UpdateDr(ControlLoop& loop, Instant now);
   // Control thread: checks and adds the DR calls submitted through the API.
   void TakeDrCalls(Instant now);

@@ -155,7 +155,6 @@ int RunSimulate(const SimulateOptions& o) {
       } else {
         controller = MakeRuleController(name, config);
       }
-      if (!controller) controller = std::make_unique<NoBattery>();  // "none" answering DR: does nothing
       BacktestRequest this_request = request;
       this_request.dr = with_dr ? dr : nullptr;
       this_request.progress = ProgressLine("simulating " + name + (with_dr ? " with the DR calls" : ""));
