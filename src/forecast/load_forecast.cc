@@ -503,6 +503,8 @@ Result<LoadForecaster> LoadForecaster::Train(const LoadData& d, const HolidayCal
   const Pairs early = MakePairs(d, calendar, cut, o);
   const Pairs all_pairs = MakePairs(d, calendar, train_end, o);
   LoadForecastOptions chosen = o;
+  // Too short a history to test the temperature response out of sample: trees only.
+  if (early.y.size() < 100) chosen.temperature_response = false;
   std::array<Band, 4> bands{};
   if (early.y.size() >= 100) {
     const HeldOut late = HeldOutPart(all_pairs, cut, step);
@@ -608,9 +610,14 @@ Result<LoadForecaster> LoadForecaster::Load(const std::string& path, const Holid
     if (!(in >> b.low >> b.high)) return InvalidInput(path + ".bands: truncated calibration");
   }
   // A model saved before the temperature response had none: its trees learned everything.
-  size_t count = 0;
+  long long count = 0;
   if (!(in >> count)) return f;
-  std::vector<double> c(count);
+  // A count no saved model has (groups of 5, at most a few hundred) is a corrupt file, refused
+  // before anything is allocated for it.
+  if (count < 0 || count > 10'000) {
+    return InvalidInput(fmt::format("{}.bands: {} temperature-response coefficients is not a saved model's", path, count));
+  }
+  std::vector<double> c(static_cast<size_t>(count));
   for (double& v : c) {
     if (!(in >> v)) return InvalidInput(path + ".bands: truncated temperature response");
   }

@@ -251,6 +251,17 @@ Result<std::vector<MarketOrder>> SiteOrders(const SiteTradingLimits& limits,
   auto add = [&](Timestamp t, OrderSide side, double kwh, WonPerKwh limit) {
     if (kwh * 1000.0 >= 1.0) out.push_back({limits.site, t, side, KilowattHours(kwh), limit});
   };
+  // Battery offers over the whole horizon are bounded so that, whatever is awarded, the SoC stays
+  // in its window: `offered_out` / `offered_in` are the stored kWh the discharge / charge offers
+  // so far would take out / put in if all were awarded (the plan's own SoC path is given per
+  // interval; an award moves the battery away from it).
+  double offered_out = 0, offered_in = 0;
+  // A kWh bought to charge is worth stored_value only after both losses (charge, then discharge).
+  const std::optional<WonPerKwh> charge_value =
+      battery ? std::optional<WonPerKwh>(WonPerKwh::FromMilliWon(static_cast<std::int64_t>(std::floor(
+                    static_cast<double>(limits.stored_value->milli_won()) * limits.charge_efficiency *
+                    limits.discharge_efficiency))))
+              : std::nullopt;
   for (const SiteInterval& s : intervals) {
     if (!IsIntervalAligned(s.interval)) {
       return bad(fmt::format("interval {} is not on the 15-minute grid", FormatKst(s.interval)));
@@ -261,15 +272,16 @@ Result<std::vector<MarketOrder>> SiteOrders(const SiteTradingLimits& limits,
                              FormatKst(s.interval), s.net_load.value(), s.soc_pct));
     }
     const double soc = std::clamp(s.soc_pct, limits.soc_min_pct, limits.soc_max_pct);
+    const double kwh = limits.battery_kwh.value();
     const double charge_room =
-        battery ? std::min(limits.charge_limit.value() * dt, (limits.soc_max_pct - soc) / 100.0 *
-                                                                 limits.battery_kwh.value() /
-                                                                 limits.charge_efficiency)
+        battery ? std::max(0.0, std::min(limits.charge_limit.value() * dt,
+                                         ((limits.soc_max_pct - soc) / 100.0 * kwh - offered_in) /
+                                             limits.charge_efficiency))
                 : 0.0;
     const double discharge_energy =
-        battery ? std::min(limits.discharge_limit.value() * dt, (soc - limits.soc_min_pct) / 100.0 *
-                                                                    limits.battery_kwh.value() *
-                                                                    limits.discharge_efficiency)
+        battery ? std::max(0.0, std::min(limits.discharge_limit.value() * dt,
+                                         ((soc - limits.soc_min_pct) / 100.0 * kwh - offered_out) *
+                                             limits.discharge_efficiency))
                 : 0.0;
     const double net = s.net_load.value();
     if (net >= 0) {
@@ -277,16 +289,18 @@ Result<std::vector<MarketOrder>> SiteOrders(const SiteTradingLimits& limits,
       const double need = std::min(net, room);
       add(s.interval, OrderSide::kBuy, need, s.grid_price);
       if (battery) {
-        add(s.interval, OrderSide::kBuy, std::min(charge_room, room - need),
-            std::min(s.grid_price, *limits.stored_value));
+        const double charge = std::min(charge_room, room - need);
+        add(s.interval, OrderSide::kBuy, charge, std::min(s.grid_price, *charge_value));
+        offered_in += std::max(0.0, charge) * limits.charge_efficiency;
       }
     } else {
       const double room = limits.export_limit.value() * dt;
       const double surplus = std::min(-net, room);
       add(s.interval, OrderSide::kSell, surplus, s.export_value);
       if (battery) {
-        add(s.interval, OrderSide::kSell, std::min(discharge_energy, room - surplus),
-            std::max(s.export_value, *limits.stored_value));
+        const double discharge = std::min(discharge_energy, room - surplus);
+        add(s.interval, OrderSide::kSell, discharge, std::max(s.export_value, *limits.stored_value));
+        offered_out += std::max(0.0, discharge) / limits.discharge_efficiency;
       }
     }
   }

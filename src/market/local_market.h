@@ -82,7 +82,7 @@ struct LedgerEntry {
 };
 
 struct MarketClearing {
-  std::vector<IntervalClearing> intervals;  // in time order, one per interval with an order
+  std::vector<IntervalClearing> intervals;  // in time order, one per interval with an order > 0 Wh
   std::vector<std::int64_t> awarded_wh;     // per input order, same index
   std::vector<LedgerEntry> ledger;          // by interval, then site name
 };
@@ -123,13 +123,17 @@ struct SiteTradingLimits {
 // The orders of one site, interval by interval (dt = 15 min):
 //  net_load > 0: buy min(net_load, import_limit x dt) at grid_price (cheaper than KEPCO or not
 //    at all); with a battery, also buy min(charge room, import room left) at
-//    min(grid_price, stored_value).
+//    min(grid_price, stored_value x charge_efficiency x discharge_efficiency) (what a kWh bought
+//    is worth once stored and given back).
 //  net_load < 0: sell min(-net_load, export_limit x dt) at export_value (dearer than exporting
 //    or not at all); with a battery, also sell min(discharge energy, export room left) at
 //    max(export_value, stored_value).
 //  net_load == 0: only the battery's charge bid.
-// Charge room = min(charge_limit x dt, (soc_max - soc) x kWh / charge_efficiency); discharge
-// energy = min(discharge_limit x dt, (soc - soc_min) x kWh x discharge_efficiency).
+// Charge room = min(charge_limit x dt, ((soc_max - soc) x kWh - stored kWh the earlier charge
+// offers would add) / charge_efficiency); discharge energy = min(discharge_limit x dt,
+// ((soc - soc_min) x kWh - stored kWh the earlier discharge offers would take) x
+// discharge_efficiency): whatever the auction awards over the horizon, the SoC stays in its
+// window (`soc` is the site's planned SoC of each interval, before any award).
 // Orders of 0 kWh are left out. Errors: an empty site name, a negative or non-finite limit or
 // value, efficiencies outside (0, 1], a SoC window outside 0..100 or soc outside it by more
 // than 1e-6, an interval off the 15-minute grid.

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <numbers>
 #include <optional>
 #include <string>
@@ -146,6 +147,24 @@ TEST(LoadForecasterTest, SavedModelForecastsTheSame) {
     EXPECT_LE(f1->p50[i], f1->p90[i]);
   }
   EXPECT_FALSE(LoadForecaster::Load(path, Calendar(), std::chrono::minutes{15}));  // a 15-minute site
+  // A corrupt temperature-response count (-1, or absurdly large) is refused with its reason, not
+  // allocated. The .bands file: a comment line, step_s, 4 band lines, the count, the values.
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(path + ".bands");
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  ASSERT_GE(lines.size(), 7u);
+  for (const char* count : {"-1", "99999999999"}) {
+    {
+      std::ofstream out(path + ".bands");
+      for (size_t i = 0; i < 6; ++i) out << lines[i] << "\n";
+      out << count << "\n";
+    }
+    auto corrupt = LoadForecaster::Load(path, Calendar(), hours{1});
+    ASSERT_FALSE(corrupt) << count;
+    EXPECT_NE(corrupt.error().message.find("is not a saved model's"), std::string::npos) << corrupt.error().message;
+  }
   std::remove(path.c_str());
   std::remove((path + ".bands").c_str());
 }

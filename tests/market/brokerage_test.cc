@@ -155,9 +155,11 @@ TEST(BrokerageTest, JudgedOnTheAggregateAndSplitByMeteredEnergy) {
 
 // Other distributions of the same 2,000 KRW. By capacity: 500/1,000 each: 1,000 + 1,000.
 // By own accuracy: both members earn nothing alone -> falls back to metered energy: 800 + 1,200.
-// Own accuracy where A is accurate: A F=200 M=200 (0 %, weight 4 x 200 = 800), B F=300 M=330
-// (6 %, weight 4 x 330 = 1,320); aggregate F = 500, M = 530, e = 3 %: 4 x 530 = 2,120 KRW;
-// A 2,120 x 800 / 2,120 = 800, B 1,320.
+// Own accuracy where A is more accurate: A F=200 M=200 (0 %, weight 4 x 200 = 800), B F=300 M=340
+// (8 %, the 3 KRW tier: weight 3 x 340 = 1,020); aggregate F = 500, M = 540, e = 40 / 1,000 = 4 %:
+// 4 x 540 = 2,160 KRW; A 2,160 x 800 / 1,820 = 949.45, B 2,160 x 1,020 / 1,820 = 1,210.55 ->
+// 949 + 1,210 = 2,159, the won left goes to the larger remainder (B): 949 and 1,211. (Pro rata
+// to metered energy it would be 800 and 1,360: the test tells the two rules apart.)
 TEST(BrokerageTest, CapacityAndOwnAccuracyDistributions) {
   ForecastIncentiveRules r = AsIfAdmitted();
   r.distribution = IncentiveDistribution::kCapacity;
@@ -172,15 +174,15 @@ TEST(BrokerageTest, CapacityAndOwnAccuracyDistributions) {
   ASSERT_TRUE(fallback);
   EXPECT_EQ(fallback->members[0].incentive, Won(800));
   auto own =
-      SettleForecastIncentive({Member("A", 500, {200}, {200}), Member("B", 500, {300}, {330})}, r);
+      SettleForecastIncentive({Member("A", 500, {200}, {200}), Member("B", 500, {300}, {340})}, r);
   ASSERT_TRUE(own);
-  EXPECT_EQ(own->incentive, Won(2120));
-  EXPECT_EQ(own->members[0].incentive, Won(800));
-  EXPECT_EQ(own->members[1].incentive, Won(1320));
+  EXPECT_EQ(own->incentive, Won(2160));
+  EXPECT_EQ(own->members[0].incentive, Won(949));
+  EXPECT_EQ(own->members[1].incentive, Won(1211));
 }
 
 // Three equal members share an odd total: M = 10.1 each of 3 x 100 kW, F = M: 4 x 30.3 = 121.2
-// KRW -> 121 won; exact shares 40.4 each -> 40, 40, 40 and the 1 won left over goes to the first
+// KRW -> 121 won; exact shares 40.333 each -> 40, 40, 40 and the 1 won left over goes to the first
 // (largest remainder, ties to the earlier member): 41, 40, 40.
 TEST(BrokerageTest, LeftOverWonGoesToTheEarliestOfEqualRemainders) {
   auto s =

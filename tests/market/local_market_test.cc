@@ -210,11 +210,46 @@ TEST(LocalMarketTest, InvalidInput) {
   EXPECT_FALSE(ClearLocalMarket(std::vector<MarketOrder>{huge}));
 }
 
+// SiteOrders over a horizon: whatever is awarded, the battery stays in its window. 100 kWh at a
+// planned SoC of 12 % with a 10 % floor holds 2 stored kWh, 2 x 0.95 = 1.9 kWh deliverable; with
+// 20 kW (5 kWh per 15 min) of discharge, four surplus intervals offer 1.9 kWh in the first and
+// nothing after (not 1.9 in each). Charging: at 88 % with a 90 % ceiling, 2 stored kWh of room,
+// 2 / 0.95 = 2.105 kWh to buy, offered once.
+TEST(LocalMarketTest, BatteryOffersOverAHorizonStayInTheSocWindow) {
+  SiteTradingLimits l;
+  l.site = "S";
+  l.import_limit = Kilowatts(100);
+  l.export_limit = Kilowatts(40);
+  l.battery_kwh = KilowattHours(100);
+  l.soc_min_pct = 10;
+  l.soc_max_pct = 90;
+  l.charge_limit = l.discharge_limit = Kilowatts(20);
+  l.charge_efficiency = l.discharge_efficiency = 0.95;
+  l.stored_value = Krw(150);
+  std::vector<SiteInterval> out, in;
+  for (int k = 0; k < 4; ++k) {
+    out.push_back({kT + kInterval * k, KilowattHours(-1), Krw(200), Krw(80), 12});
+    in.push_back({kT + kInterval * k, KilowattHours(1), Krw(200), Krw(80), 88});
+  }
+  const auto battery_total = [](const std::vector<MarketOrder>& orders, OrderSide side, WonPerKwh limit) {
+    double kwh = 0;
+    for (const MarketOrder& o : orders) kwh += o.side == side && o.limit == limit ? o.quantity.value() : 0;
+    return kwh;
+  };
+  auto sells = SiteOrders(l, out);
+  ASSERT_TRUE(sells) << sells.error().message;
+  EXPECT_NEAR(battery_total(*sells, OrderSide::kSell, Krw(150)), 1.9, 1e-9);
+  auto buys = SiteOrders(l, in);
+  ASSERT_TRUE(buys) << buys.error().message;
+  EXPECT_NEAR(battery_total(*buys, OrderSide::kBuy, Krw(135.375)), 2.0 / 0.95, 1e-9);
+}
+
 // SiteOrders: import 100 kW (25 kWh per 15 min), export 40 kW (10 kWh), battery 100 kWh in
 // 10..90 %, 20 kW (5 kWh) each way, 95 % each way, stored value 150; grid 200, export 80.
 //  1. net +30, SoC 50: buy min(30, 25) = 25 @ 200; no import room left for the battery.
 //  2. net +10, SoC 50: buy 10 @ 200; battery charge min(5, 40 % x 100 / 0.95 = 42.1, 25 - 10)
-//     = 5 @ min(200, 150) = 150.
+//     = 5 @ min(200, 150 x 0.95 x 0.95 = 135.375) = 135.375 (a kWh bought is worth 150 only
+//     after both losses).
 //  3. net -8, SoC 50: sell 8 @ 80; battery min(5, 40 % x 100 x 0.95 = 38, 10 - 8 = 2) = 2 @
 //     max(80, 150) = 150.
 //  4. net -20: sell min(20, 10) = 10 @ 80; no export room left.
@@ -247,7 +282,7 @@ TEST(LocalMarketTest, SiteOrdersFromForecastAndLimits) {
   };
   expect(0, 0, OrderSide::kBuy, 25, 200);
   expect(1, 1, OrderSide::kBuy, 10, 200);
-  expect(2, 1, OrderSide::kBuy, 5, 150);
+  expect(2, 1, OrderSide::kBuy, 5, 135.375);
   expect(3, 2, OrderSide::kSell, 8, 80);
   expect(4, 2, OrderSide::kSell, 2, 150);
   expect(5, 3, OrderSide::kSell, 10, 80);
