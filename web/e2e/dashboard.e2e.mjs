@@ -1,8 +1,11 @@
 // End-to-end test of the dashboard in headless Chromium against a running meg:
 //   MEG_URL=http://127.0.0.1:8080/ MEG_USER=operator MEG_PASSWORD=... npm run e2e
 // Logs in, waits for live values to change, sends an operator setpoint, waits for it in the audit
-// trail, switches the language both ways and saves a screenshot. Exits 0 on success, 1 with the
-// reason (and a screenshot of the failure) otherwise.
+// trail, presses "back to auto" and finds that audited too, finds the DR call of the demo planned
+// with its cap, posts a second DR call through the API (and one the rules refuse), switches the
+// language both ways and saves a screenshot. Exits 0 on success, 1 with the reason (and a
+// screenshot of the failure) otherwise. The DR steps expect the demo as scripts/e2e starts it:
+// site time 2024-08-12 about 13:55, --dr-calls data/dr/jeonju-2024-08-12.csv.
 //
 // Environment: MEG_URL (default http://127.0.0.1:8080/), MEG_USER, MEG_PASSWORD (required),
 // MEG_SCREENSHOT (default web/e2e/dashboard.png), CHROMIUM (default /usr/bin/chromium),
@@ -105,6 +108,18 @@ async function run(page) {
   step(`audit row: ${row}`);
   await waitFor(page, 'the live override was not shown',
     () => document.getElementById('override-status').classList.contains('active'));
+
+  step('press "back to auto": the override is cleared, audited under the same user');
+  await page.locator('#mode-auto').click();
+  const cleared = await waitFor(page, `no "override ... cleared" row by ${user} in the audit table`,
+    ({ actor }) => {
+      const r = [...document.querySelectorAll('#audit-body tr[data-seq]')].find((x) =>
+        x.dataset.action === 'override' && x.dataset.actor === actor && x.textContent.includes('cleared'));
+      return r && r.textContent;
+    }, { actor: user });
+  step(`audit row: ${cleared}`);
+  await waitFor(page, 'the live override was still shown after "back to auto"',
+    () => !document.getElementById('override-status').classList.contains('active'));
 
   step('find the DR call planned with its import cap (meg demo --dr-calls data/dr/jeonju-2024-08-12.csv)');
   const dr = await waitFor(page, 'the DR panel never showed a planned call with a cap',
