@@ -171,7 +171,6 @@ Result<PowerSeries> LiveSite::MeteredGrid(Timestamp from, Timestamp to) {
 // commitments (audited by the loop); once the event's last quarter-hour is in the store, the call
 // is settled on it. Each step is an event for the operator.
 void LiveSite::UpdateDr(ControlLoop& loop, Instant now) {
-  TakeDrCalls(now);
   const Timestamp t = ToTimestamp(now);
   dr_state_.resize(config_.dr.calls.size(), 0);
   for (size_t k = 0; k < config_.dr.calls.size(); ++k) {
@@ -250,50 +249,25 @@ void LiveSite::UpdateDr(ControlLoop& loop, Instant now) {
 
 // A DR call from the API, checked by the dispatch rules of a 표준DR resource (제12.4.3.1조), alone
 // and with the calls of its day already held; `issued` defaults to the site's time now.
-void LiveSite::TakeDrCalls(Instant now) {
-  std::deque<PendingDrCall> todo;
-  {
-    std::lock_guard lock(mutex_);
-    todo.swap(pending_dr_);
-  }
-  for (PendingDrCall& p : todo) {
-    const DrCallRequest& r = p.call;
-    Status st = Ok{};
-    auto kind = ParseDrCallKind(r.kind);
-    if (!kind) {
-      st = kind.error();
-    } else {
-      DrCall call{*kind, "api:" + r.user, ToTimestamp(r.issued.value_or(now)), ToTimestamp(r.start), ToTimestamp(r.end),
-                  Kilowatts(r.requested_kw)};
-      const DrDispatchRules rules = DrDispatchRules::For(DrResourceType::kStandard);
-      st = ValidateDrCall(call, rules, *config_.calendar);
-      if (st) {
-        std::vector<DrCall> all = config_.dr.calls;
-        all.push_back(call);
-        st = ValidateDrCallsOfDay(all, rules);
-      }
-      if (st) {
-        config_.dr.calls.push_back(call);
-        AddDrView(call);
-        const Event e{now, config_.id, "dr", Severity::kInfo,
-                      fmt::format("{}: DR call {} {:.0f} kW {} to {} received", r.user, DrCallKindName(call.kind),
-                                  call.requested.value(), FormatKst(call.start), FormatKst(call.end).substr(11, 5))};
-        (void)writer_.AppendEvents({&e, 1});
-      }
-    }
-    p.done.set_value(std::move(st));
-  }
+Status LiveSite::TakeDrCall(const DrCallRequest& r, Instant now) {
+  MEG_TRY_ASSIGN(kind, ParseDrCallKind(r.kind));
+  DrCall call{kind, "api:" + r.user, ToTimestamp(r.issued.value_or(now)), ToTimestamp(r.start), ToTimestamp(r.end),
+              Kilowatts(r.requested_kw)};
+  const DrDispatchRules rules = DrDispatchRules::For(DrResourceType::kStandard);
+  MEG_TRY(ValidateDrCall(call, rules, *config_.calendar));
+  std::vector<DrCall> all = config_.dr.calls;
+  all.push_back(call);
+  MEG_TRY(ValidateDrCallsOfDay(all, rules));
+  config_.dr.calls.push_back(call);
+  AddDrView(call);
+  const Event e{now, config_.id, "dr", Severity::kInfo,
+                fmt::format("{}: DR call {} {:.0f} kW {} to {} received", r.user, DrCallKindName(call.kind),
+                            call.requested.value(), FormatKst(call.start), FormatKst(call.end).substr(11, 5))};
+  (void)writer_.AppendEvents({&e, 1});
+  return Ok{};
 }
 
-Status LiveSite::SubmitDrCall(const DrCallRequest& call) {
-  std::future<Status> done;
-  {
-    std::lock_guard lock(mutex_);
-    pending_dr_.push_back(PendingDrCall{call, {}});
-    done = pending_dr_.back().done.get_future();
-  }
-  return AwaitControlThread(std::move(done), "the DR call");
-}
+Status LiveSite::SubmitDrCall(const DrCallRequest& call) { return HandToControlThread(call, "the DR call"); }
 
 std::vector<DrEventView> LiveSite::DrEvents() const {
   std::lock_guard lock(mutex_);
@@ -503,32 +477,39 @@ void LiveSite::RunCommands(ControlLoop& loop, Instant now) {
     todo.swap(pending_);
   }
   for (Pending& p : todo) {
-    const OperatorCommand& c = p.command;
-    Status st = Ok{};
-    switch (c.kind) {
-      case OperatorCommand::Kind::kSetpoint:
-        st = loop.SetManualOverride(Kilowatts(c.battery_kw), now,
-                                    now + std::chrono::duration_cast<Millis>(std::chrono::duration<double, std::ratio<60>>(c.minutes)),
-                                    c.user);
-        break;
-      case OperatorCommand::Kind::kAuto:
-        st = loop.SetManualOverride(std::nullopt, now, now, c.user);
-        break;
-      case OperatorCommand::Kind::kSchedule:
-        st = loop.SetSchedule(ScheduleEntry{now, Kilowatts(c.battery_kw), Kilowatts(-1), Kilowatts(0), "operator:" + c.user},
-                              c.user);
-        break;
+    if (const auto* c = std::get_if<OperatorCommand>(&p.work)) {
+      p.done.set_value(RunCommand(loop, *c, now));
+    } else {
+      p.done.set_value(TakeDrCall(std::get<DrCallRequest>(p.work), now));
     }
-    if (st) {
-      const Event e{now, config_.id, "command", Severity::kInfo,
-                    fmt::format("{}: {}", c.user,
-                                c.kind == OperatorCommand::Kind::kSetpoint ? fmt::format("battery {:.1f} kW for {:.0f} min", c.battery_kw, c.minutes)
-                                : c.kind == OperatorCommand::Kind::kAuto   ? std::string("back to automatic control")
-                                                                           : fmt::format("schedule {:.1f} kW", c.battery_kw))};
-      (void)writer_.AppendEvents({&e, 1});
-    }
-    p.done.set_value(std::move(st));
   }
+}
+
+Status LiveSite::RunCommand(ControlLoop& loop, const OperatorCommand& c, Instant now) {
+  Status st = Ok{};
+  switch (c.kind) {
+    case OperatorCommand::Kind::kSetpoint:
+      st = loop.SetManualOverride(Kilowatts(c.battery_kw), now,
+                                  now + std::chrono::duration_cast<Millis>(std::chrono::duration<double, std::ratio<60>>(c.minutes)),
+                                  c.user);
+      break;
+    case OperatorCommand::Kind::kAuto:
+      st = loop.SetManualOverride(std::nullopt, now, now, c.user);
+      break;
+    case OperatorCommand::Kind::kSchedule:
+      st = loop.SetSchedule(ScheduleEntry{now, Kilowatts(c.battery_kw), Kilowatts(-1), Kilowatts(0), "operator:" + c.user},
+                            c.user);
+      break;
+  }
+  if (st) {
+    const Event e{now, config_.id, "command", Severity::kInfo,
+                  fmt::format("{}: {}", c.user,
+                              c.kind == OperatorCommand::Kind::kSetpoint ? fmt::format("battery {:.1f} kW for {:.0f} min", c.battery_kw, c.minutes)
+                              : c.kind == OperatorCommand::Kind::kAuto   ? std::string("back to automatic control")
+                                                                         : fmt::format("schedule {:.1f} kW", c.battery_kw))};
+    (void)writer_.AppendEvents({&e, 1});
+  }
+  return st;
 }
 
 LiveValues LiveSite::Live() const {
@@ -647,18 +628,15 @@ Result<std::vector<AuditView>> LiveSite::Audit(int limit) const {
   return out;
 }
 
-Status LiveSite::Command(const OperatorCommand& command) {
+Status LiveSite::Command(const OperatorCommand& command) { return HandToControlThread(command, "the command"); }
+
+Status LiveSite::HandToControlThread(std::variant<OperatorCommand, DrCallRequest> work, std::string_view what) {
   std::future<Status> done;
   {
     std::lock_guard lock(mutex_);
-    pending_.push_back(Pending{command, {}});
+    pending_.push_back(Pending{std::move(work), {}});
     done = pending_.back().done.get_future();
   }
-  return AwaitControlThread(std::move(done), "the command");
-}
-
-// Server threads hand work to the control thread and wait, bounded, for its verdict.
-Status LiveSite::AwaitControlThread(std::future<Status> done, std::string_view what) {
   if (done.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
     return IoError(fmt::format("the control loop did not take {} within 10 s; it was not carried out", what));
   }

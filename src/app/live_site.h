@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "control/control_loop.h"
@@ -94,18 +95,22 @@ class LiveSite final : public SiteBackend {
 
  private:
   LiveSite(LiveSiteConfig config, TelemetryStore& writer);
+  // Work a server thread hands to the control thread: an operator's command or a DR call.
   struct Pending {
-    OperatorCommand command;
+    std::variant<OperatorCommand, DrCallRequest> work;
     std::promise<Status> done;
   };
   void Store(const CycleRecord& r);
   void UpdateAlarms(const CycleRecord& r);
   void UpdateBill(Instant now);
+  // Control thread: carries out the pending work in the order it came.
   void RunCommands(ControlLoop& loop, Instant now);
-  static Status AwaitControlThread(std::future<Status> done, std::string_view what);
+  Status RunCommand(ControlLoop& loop, const OperatorCommand& c, Instant now);
+  // Checks a DR call from the API and adds it to the calls the site answers.
+  Status TakeDrCall(const DrCallRequest& r, Instant now);
+  // Server threads: queue `work` for the control thread and wait (bounded) for its verdict.
+  Status HandToControlThread(std::variant<OperatorCommand, DrCallRequest> work, std::string_view what);
   void UpdateDr(ControlLoop& loop, Instant now);
-  // Control thread: checks and adds the DR calls submitted through the API.
-  void TakeDrCalls(Instant now);
   void AddDrView(const DrCall& call);
   // The store's quarter-hour mean grid import over [from, to), gaps where nothing was metered.
   Result<PowerSeries> MeteredGrid(Timestamp from, Timestamp to);
@@ -125,11 +130,6 @@ class LiveSite final : public SiteBackend {
   std::map<std::string, AlarmView> alarms_;  // active, by kind
   std::deque<Pending> pending_;
   std::vector<DrEventView> dr_views_;  // one per call of config_.dr, in its order
-  struct PendingDrCall {
-    DrCallRequest call;
-    std::promise<Status> done;
-  };
-  std::deque<PendingDrCall> pending_dr_;
 
   // Control thread only.
   Timestamp last_window_{};
