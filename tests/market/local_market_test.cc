@@ -210,12 +210,9 @@ TEST(LocalMarketTest, InvalidInput) {
   EXPECT_FALSE(ClearLocalMarket(std::vector<MarketOrder>{huge}));
 }
 
-// SiteOrders over a horizon: whatever is awarded, the battery stays in its window. 100 kWh at a
-// planned SoC of 12 % with a 10 % floor holds 2 stored kWh, 2 x 0.95 = 1.9 kWh deliverable; with
-// 20 kW (5 kWh per 15 min) of discharge, four surplus intervals offer 1.9 kWh in the first and
-// nothing after (not 1.9 in each). Charging: at 88 % with a 90 % ceiling, 2 stored kWh of room,
-// 2 / 0.95 = 2.105 kWh to buy, offered once.
-TEST(LocalMarketTest, BatteryOffersOverAHorizonStayInTheSocWindow) {
+// The site of the SiteOrders tests: import 100 kW, export 40 kW, a 100 kWh battery in 10..90 %,
+// 20 kW each way, 95 % each way, stored value 150 KRW/kWh.
+SiteTradingLimits TestLimits() {
   SiteTradingLimits l;
   l.site = "S";
   l.import_limit = Kilowatts(100);
@@ -226,6 +223,16 @@ TEST(LocalMarketTest, BatteryOffersOverAHorizonStayInTheSocWindow) {
   l.charge_limit = l.discharge_limit = Kilowatts(20);
   l.charge_efficiency = l.discharge_efficiency = 0.95;
   l.stored_value = Krw(150);
+  return l;
+}
+
+// SiteOrders over a horizon: whatever is awarded, the battery stays in its window. 100 kWh at a
+// planned SoC of 12 % with a 10 % floor holds 2 stored kWh, 2 x 0.95 = 1.9 kWh deliverable; with
+// 20 kW (5 kWh per 15 min) of discharge, four surplus intervals offer 1.9 kWh in the first and
+// nothing after (not 1.9 in each). Charging: at 88 % with a 90 % ceiling, 2 stored kWh of room,
+// 2 / 0.95 = 2.105 kWh to buy, offered once.
+TEST(LocalMarketTest, BatteryOffersOverAHorizonStayInTheSocWindow) {
+  SiteTradingLimits l = TestLimits();
   std::vector<SiteInterval> out, in;
   for (int k = 0; k < 4; ++k) {
     out.push_back({kT + kInterval * k, KilowattHours(-1), Krw(200), Krw(80), 12});
@@ -255,16 +262,7 @@ TEST(LocalMarketTest, BatteryOffersOverAHorizonStayInTheSocWindow) {
 //  4. net -20: sell min(20, 10) = 10 @ 80; no export room left.
 //  5. net 0, SoC 90 (full): no order.
 TEST(LocalMarketTest, SiteOrdersFromForecastAndLimits) {
-  SiteTradingLimits l;
-  l.site = "S";
-  l.import_limit = Kilowatts(100);
-  l.export_limit = Kilowatts(40);
-  l.battery_kwh = KilowattHours(100);
-  l.soc_min_pct = 10;
-  l.soc_max_pct = 90;
-  l.charge_limit = l.discharge_limit = Kilowatts(20);
-  l.charge_efficiency = l.discharge_efficiency = 0.95;
-  l.stored_value = Krw(150);
+  SiteTradingLimits l = TestLimits();
   std::vector<SiteInterval> iv;
   const double net[] = {30, 10, -8, -20, 0};
   const double soc[] = {50, 50, 50, 50, 90};
