@@ -177,7 +177,7 @@ void LiveSite::UpdateDr(ControlLoop& loop, Instant now) {
     const DrCall& call = config_.dr.calls[k];
     if (dr_state_[k] == 0 && call.issued <= t) {
       dr_state_[k] = 1;
-      const Timestamp from = IntervalStart(call.start - std::chrono::days(45));
+      const Timestamp from = IntervalStart(call.start - kCblHistory);
       auto metered = MeteredGrid(from, IntervalStart(t));
       Result<std::vector<DrCommitment>> commitments =
           metered ? CommitmentsOf(call, config_.dr, *metered, t, *config_.calendar)
@@ -211,7 +211,7 @@ void LiveSite::UpdateDr(ControlLoop& loop, Instant now) {
     // Settle once the quarter-hour after the end has begun (the event's last one is then closed).
     if (dr_state_[k] == 1 && t >= call.end + std::chrono::seconds(kInterval)) {
       dr_state_[k] = 2;
-      const Timestamp from = IntervalStart(call.start - std::chrono::days(45));
+      const Timestamp from = IntervalStart(call.start - kCblHistory);
       auto metered = MeteredGrid(from, call.end);
       auto outcome = metered ? SettleDrCall(call, config_.dr, *metered, *config_.calendar)
                              : Result<DrCallOutcome>(metered.error());

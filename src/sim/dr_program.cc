@@ -42,15 +42,21 @@ Result<CblOptions> OptionsFor(const DrCall& call, const DrProgram& program, cons
   return o;
 }
 
+// The CBL of `call` on the meter as known at `until` (later readings unknown).
+Result<CblResult> CblAt(const DrCall& call, const DrProgram& program, const PowerSeries& metered, Timestamp until,
+                        const HolidayCalendar& calendar) {
+  const Timestamp from = std::max(metered.start(), call.start - kCblHistory);
+  const IntervalSeries<KilowattHours> usage = UsageUntil(metered.Slice(from, call.end), until);
+  MEG_TRY_ASSIGN(options, OptionsFor(call, program, usage, calendar));
+  return ComputeCbl(usage, calendar, DrWindow{call.start, call.end}, options);
+}
+
 }  // namespace
 
 Result<std::vector<DrCommitment>> CommitmentsOf(const DrCall& call, const DrProgram& program,
                                                 const PowerSeries& metered, Timestamp now,
                                                 const HolidayCalendar& calendar) {
-  const Timestamp from = std::max(metered.start(), call.start - std::chrono::days(45));
-  const IntervalSeries<KilowattHours> usage = UsageUntil(metered.Slice(from, call.end), now);
-  MEG_TRY_ASSIGN(options, OptionsFor(call, program, usage, calendar));
-  auto cbl = ComputeCbl(usage, calendar, DrWindow{call.start, call.end}, options);
+  auto cbl = CblAt(call, program, metered, now, calendar);
   if (!cbl) return cbl.error();
   const std::vector<DrCallHour> asked = TradingHours(call);
   std::vector<DrCommitment> out;
@@ -96,10 +102,7 @@ Result<std::vector<DrCommitment>> CommitmentsOf(const DrCall& call, const DrProg
 
 Result<DrCallOutcome> SettleDrCall(const DrCall& call, const DrProgram& program, const PowerSeries& metered,
                                    const HolidayCalendar& calendar) {
-  const Timestamp from = std::max(metered.start(), call.start - std::chrono::days(45));
-  const IntervalSeries<KilowattHours> usage = UsageUntil(metered.Slice(from, call.end), call.end);
-  MEG_TRY_ASSIGN(options, OptionsFor(call, program, usage, calendar));
-  auto cbl = ComputeCbl(usage, calendar, DrWindow{call.start, call.end}, options);
+  auto cbl = CblAt(call, program, metered, call.end, calendar);
   // 제12.5.2.3조 ④: only a CBL without reference days counts as a reduction of 0; any other error
   // (a calendar that does not cover the lookback, a bad window) is the caller's to see.
   if (!cbl && cbl.error().code != ErrorCode::kNotFound) {

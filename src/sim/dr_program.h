@@ -4,6 +4,7 @@
 // settled (market/dr_settlement.h) on the metered import. Pure functions; thread-compatible.
 #pragma once
 
+#include <chrono>
 #include <vector>
 
 #include "core/calendar.h"
@@ -28,6 +29,11 @@ struct DrProgram {
   // CommitmentsOf never prices it below what a kWh of extra reduction earns.
   double shortfall_krw_per_kwh = 0;
 };
+
+// The meter history a call's CBL reads: from this long before the event's start. It covers the
+// 20-weekday lookback of Mid(6/10) (별표28 3.2.1, about 4 weeks) with room for earlier event days,
+// which do not count toward the lookback.
+inline constexpr std::chrono::days kCblHistory{45};
 
 // The commitments (one per trading hour) of `call`, from the metered grid import (kW, 15-minute,
 // + import) measured before `now`. The CBL excludes the dates of the program's other calls before
