@@ -367,9 +367,15 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   if (mode_ != LoopMode::kSafe) {
     const double load = image.load.value();
     const double pv_now = m.pv;
-    // Peak guard: hold the running 15-minute average under the target, the way the meter
-    // measures it: the rest of the window may import at most what keeps the window's energy
-    // within target x 15 min.
+    // Holds the running 15-minute average at most at `cap` kW, the way the meter measures it: the
+    // rest of the window may import at most what keeps the window's energy within cap x 15 min;
+    // discharge is raised to keep to it.
+    const auto hold_window_at = [&](double cap) {
+      const double left_h = std::max(HoursOf(config_.cycle), 0.25 - HoursOf(demand_.window_elapsed()));
+      const double allowed = (cap * 0.25 - demand_.window_energy().value()) / left_h;
+      wish.battery = Kilowatts(std::max(wish.battery.value(), load - pv_now - allowed));
+    };
+    // Peak guard: hold the running 15-minute average under the target.
     if (counts) {
       // A peak already locked in (month peak, ratchet) or set by the operator is held with a
       // margin; the plan's own import, when higher, is the plan's choice and is held as is.
@@ -377,18 +383,14 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
                       (1.0 - config_.peak_guard_margin_pct / 100.0);
       if (mode_ == LoopMode::kNormal && schedule_) target = std::max(target, schedule_->planned_grid.value());
       if (target > 0) {
-        const double left_h = std::max(HoursOf(config_.cycle), 0.25 - HoursOf(demand_.window_elapsed()));
-        const double allowed = (target * 0.25 - demand_.window_energy().value()) / left_h;
-        wish.battery = Kilowatts(std::max(wish.battery.value(), load - pv_now - allowed));
+        hold_window_at(target);
         rec.demand_target = Kilowatts(target);
       }
     }
     // DR guard: while a DR call is in force, hold the running 15-minute average at the call's
     // import cap the way the peak guard holds its target (the CBL is settled on metered energy).
     if (const DrCommitment* c = DrCommitmentAt(dr_, window_start, ToTimestamp(now)); c != nullptr) {
-      const double left_h = std::max(HoursOf(config_.cycle), 0.25 - HoursOf(demand_.window_elapsed()));
-      const double allowed = (c->import_cap.value() * 0.25 - demand_.window_energy().value()) / left_h;
-      wish.battery = Kilowatts(std::max(wish.battery.value(), load - pv_now - allowed));
+      hold_window_at(c->import_cap.value());
       rec.dr_cap = c->import_cap;
     }
     // Export limiter: curtail PV before the meter shows more export than allowed, given the
