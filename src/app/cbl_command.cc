@@ -62,29 +62,6 @@ Result<int> ParseDurationMinutes(std::string_view text) {
   return total;
 }
 
-// Marks as gaps the intervals the file did not list. The loader fills them when asked to repair
-// gaps; the CBL needs them missing instead (별표28 3.4.2), so the timestamps the file holds are
-// read again here. The loader has validated every line already.
-Result<PowerSeries> KeepGaps(std::string_view text, std::string_view source, PowerSeries kw) {
-  MEG_TRY_ASSIGN(lines, SplitLines(text, source));
-  std::vector<bool> present(kw.size(), false);
-  bool header = true;
-  for (const Line& line : lines) {
-    if (Trim(line.text).empty()) continue;
-    if (header) {
-      header = false;
-      continue;
-    }
-    const auto t = ParseIso8601(Trim(line.text.substr(0, line.text.find(','))));
-    if (!t) continue;
-    if (const auto i = kw.IndexOf(*t)) present[*i] = true;
-  }
-  for (size_t i = 0; i < kw.size(); ++i) {
-    if (!present[i]) kw.at(i) = std::nullopt;
-  }
-  return kw;
-}
-
 double Round3(double x) { return std::round(x * 1000) / 1000; }
 
 std::string ShortDates(const std::vector<Date>& days) {
@@ -259,11 +236,10 @@ int RunCbl(const CblCommandOptions& o) {
   auto text = ReadTextFile(o.usage);
   if (!text) return Fail(text.error());
   UsageReadOptions read;
-  read.repair.gaps = true;  // put back as gaps by KeepGaps
+  read.keep_gaps = true;  // a gap takes its day out of the reference days (별표28 3.4.2)
   auto usage = ParseUsageCsv(*text, o.usage, read);
   if (!usage) return Fail(usage.error());
-  auto kw = KeepGaps(*text, o.usage, std::move(usage->kw));
-  if (!kw) return Fail(kw.error());
+  const PowerSeries* kw = &usage->kw;
   std::vector<std::string> notes;
   size_t missing = 0;
   for (const auto& g : kw->Gaps()) missing += g.count;

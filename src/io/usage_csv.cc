@@ -188,7 +188,7 @@ Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
 
   // Missing intervals, found before spikes are taken out.
   const auto gaps = PowerSeries(start, kInterval, kw).Gaps();
-  if (!gaps.empty() && !options.repair.gaps) {
+  if (!gaps.empty() && !options.repair.gaps && !options.keep_gaps) {
     for (const auto& g : gaps) {
       const auto k = static_cast<size_t>((g.start - start) / kInterval);
       problem(line_of[k + g.count], fmt::format("{} missing interval(s) before this line, from {}; "
@@ -227,12 +227,21 @@ Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
     if (problems.size() == kMaxProblems) all += "\n(further problems not shown)";
     return InvalidInput(all);
   }
-  for (const auto& g : gaps) {
+  for (const auto& g : options.keep_gaps ? std::vector<Gap>{} : gaps) {
     out.repairs.push_back(fmt::format("{}: {} missing interval(s) from {} filled by linear "
                                       "interpolation",
                                       source, g.count, FormatKst(g.start)));
   }
+  // With keep_gaps, the missing intervals are emptied again after the spikes are interpolated.
+  const auto restore_gaps = [&](auto& values) {
+    if (!options.keep_gaps) return;
+    for (const auto& g : gaps) {
+      const auto k = static_cast<size_t>((g.start - start) / kInterval);
+      for (size_t j = k; j < k + g.count; ++j) values[j] = std::nullopt;
+    }
+  };
   Interpolate(kw);
+  restore_gaps(kw);
   PowerSeries series(start, kInterval, std::move(kw));
   out.kw = std::move(series);
   if (has_kvar) {
@@ -242,6 +251,7 @@ Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
       if (kvar[k]) tmp[k] = Kilowatts(*kvar[k]);
     }
     Interpolate(tmp);
+    restore_gaps(tmp);
     std::vector<std::optional<double>> filled(n);
     for (size_t k = 0; k < n; ++k) {
       if (tmp[k]) filled[k] = tmp[k]->value();

@@ -33,6 +33,10 @@ struct UsageReadOptions {
   // A value whose magnitude exceeds spike_factor x the 90th percentile of |kW| is a spike
   // (a meter fault such as 1e6), not a demand. 20 keeps every real load shape we have seen.
   double spike_factor = 20.0;
+  // Keep missing intervals as gaps (nullopt) in the result: neither an error nor interpolated,
+  // for callers that treat a gap themselves (the CBL leaves a day with a gap out, 별표28 3.4.2).
+  // Spikes repaired by interpolation are still filled.
+  bool keep_gaps = false;
 };
 
 struct UsageData {

@@ -84,6 +84,32 @@ TEST(UsageCsvTest, GapsAndDuplicatesRepairedOnlyWhenAsked) {
   EXPECT_EQ(ok->kw.size(), 2u);
 }
 
+// keep_gaps: the two missing intervals between 14:00 and 14:45 stay gaps (no error, no
+// interpolation, no repair line); a spike repaired on request is still filled.
+TEST(UsageCsvTest, KeepGapsLeavesMissingIntervalsEmpty) {
+  const std::string gap = Rows({{"2024-08-12T14:00:00+09:00", "100"}, {"2024-08-12T14:45:00+09:00", "400"}});
+  UsageReadOptions o;
+  o.keep_gaps = true;
+  auto r = ParseUsageCsv(gap, "usage.csv", o);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->kw.size(), 4u);
+  EXPECT_DOUBLE_EQ(r->kw.at(0)->value(), 100.0);
+  EXPECT_FALSE(r->kw.at(1).has_value());
+  EXPECT_FALSE(r->kw.at(2).has_value());
+  EXPECT_DOUBLE_EQ(r->kw.at(3)->value(), 400.0);
+  EXPECT_TRUE(r->repairs.empty());
+  std::string text = "timestamp,kW\n";
+  for (int k = 0; k < 12; ++k) {
+    if (k == 8) continue;  // a gap
+    text += FormatKst(*ParseIso8601("2024-08-12T14:00:00+09:00") + kInterval * k) + (k == 5 ? ",1e6\n" : ",800\n");
+  }
+  o.repair.spikes = true;
+  auto s = ParseUsageCsv(text, "usage.csv", o);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_DOUBLE_EQ(s->kw.at(5)->value(), 800.0);  // the spike, interpolated
+  EXPECT_FALSE(s->kw.at(8).has_value());          // the gap, kept
+}
+
 TEST(UsageCsvTest, ReadsReactivePower) {
   auto r = ParseUsageCsv("timestamp,kW,kvar\n2024-08-12T14:00:00+09:00,500,-120.5\n", "usage.csv");
   ASSERT_TRUE(r) << r.error().message;
