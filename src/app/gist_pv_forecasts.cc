@@ -30,25 +30,17 @@ Result<GistPvForecastInputs> LoadGistPvForecastInputs(const std::string& shared_
 
 Result<GistPvPortfolio> ForecastGistPvPortfolio(const GistPvForecastInputs& in, Date first_day) {
   // The screen and the sensor plane as EvaluatePvForecasts computes them.
-  auto validation = ValidatePv(in.site, in.systems, in.location, in.options.validation);
-  if (!validation) return validation.error();
-  auto site =
-      PreparePvForecastSite(in.site, in.location, validation->sensor_plane.plane, in.options);
-  if (!site) return site.error();
+  MEG_TRY_ASSIGN(screened, ScreenPvSystems(in.site, in.systems, in.location, in.options));
   const Timestamp first_issue = PvIssueTime(first_day, in.options.issue_hour_kst);
   GistPvPortfolio out;
-  for (size_t k = 0; k < in.systems.size(); ++k) {
+  out.excluded = screened.excluded;
+  for (const size_t k : screened.healthy) {
     const PvSystemSamples& s = in.systems[k];
-    if (!validation->systems[k].excluded.empty()) {
-      out.excluded.push_back(s.name + ": " + validation->systems[k].excluded);
-      continue;
-    }
-    auto forecast = ForecastPvDayAhead(*site, s.ac);
+    auto forecast = ForecastPvDayAhead(screened.site, s.ac);
     if (!forecast) return forecast.error();
-    out.members.push_back(GistPvMember{s.name, FitPvKwpByEnergy(*site, s.ac, first_issue), s.ac,
-                                       site->lost, std::move(*forecast)});
+    out.members.push_back(GistPvMember{s.name, FitPvKwpByEnergy(screened.site, s.ac, first_issue), s.ac,
+                                       screened.site.lost, std::move(*forecast)});
   }
-  if (out.members.empty()) return InvalidInput("GIST PV: every system fails the data screen");
   return out;
 }
 

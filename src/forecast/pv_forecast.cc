@@ -420,6 +420,27 @@ Result<PvSeriesForecast> ForecastPvDayAhead(const PvForecastSite& site,
   return out;
 }
 
+Result<ScreenedPvSystems> ScreenPvSystems(const PvSiteSamples& site_samples,
+                                          const std::vector<PvSystemSamples>& systems,
+                                          const Location& location, const PvForecastOptions& options) {
+  // The screen and the sensor plane, exactly as `meg pv-validate` computes them.
+  auto validation = ValidatePv(site_samples, systems, location, options.validation);
+  if (!validation) return validation.error();
+  auto site = PreparePvForecastSite(site_samples, location, validation->sensor_plane.plane, options);
+  if (!site) return site.error();
+  ScreenedPvSystems out{validation->sensor_plane.plane, std::move(*site), {}, {}};
+  for (size_t k = 0; k < systems.size(); ++k) {
+    const std::string& why = validation->systems[k].excluded;
+    if (why.empty()) {
+      out.healthy.push_back(k);
+    } else {
+      out.excluded.push_back(systems[k].name + ": " + why);
+    }
+  }
+  if (out.healthy.empty()) return InvalidInput("PV forecast: every system fails the data screen");
+  return out;
+}
+
 Result<PvForecastReport> EvaluatePvForecasts(const PvSiteSamples& site_samples,
                                              const std::vector<PvSystemSamples>& systems,
                                              const Location& location,
@@ -431,28 +452,16 @@ Result<PvForecastReport> EvaluatePvForecasts(const PvSiteSamples& site_samples,
                                     FormatDate(options.eval_first_day),
                                     FormatDate(options.eval_end_day)));
   }
-  // The screen and the sensor plane, exactly as `meg pv-validate` computes them.
-  auto validation = ValidatePv(site_samples, systems, location, options.validation);
-  if (!validation) return validation.error();
-  auto site =
-      PreparePvForecastSite(site_samples, location, validation->sensor_plane.plane, options);
-  if (!site) return site.error();
-
+  MEG_TRY_ASSIGN(screened, ScreenPvSystems(site_samples, systems, location, options));
+  const PvForecastSite* site = &screened.site;
   PvForecastReport report;
-  report.sensor_plane = validation->sensor_plane.plane;
+  report.sensor_plane = screened.sensor_plane;
   report.eval_first_day = options.eval_first_day;
   report.eval_end_day = options.eval_end_day;
   report.issue_hour_kst = options.issue_hour_kst;
+  report.excluded = screened.excluded;
   std::vector<const PvSystemSamples*> healthy;
-  for (size_t k = 0; k < systems.size(); ++k) {
-    const std::string& why = validation->systems[k].excluded;
-    if (why.empty()) {
-      healthy.push_back(&systems[k]);
-    } else {
-      report.excluded.push_back(systems[k].name + ": " + why);
-    }
-  }
-  if (healthy.empty()) return InvalidInput("PV forecast: every system fails the data screen");
+  for (const size_t k : screened.healthy) healthy.push_back(&systems[k]);
 
   const Timestamp first_issue = PvIssueTime(options.eval_first_day, options.issue_hour_kst);
   auto run = [&](const std::string& name,

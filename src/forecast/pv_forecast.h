@@ -162,6 +162,19 @@ struct PvForecastReport {
   PvSeriesScores aggregate;             // the sum of the healthy systems (a broker's portfolio)
 };
 
+// The systems that pass the data screen of `meg pv-validate` (ValidatePv with
+// options.validation, over the whole record) and the forecast site on the fitted sensor plane.
+struct ScreenedPvSystems {
+  PlaneOrientation sensor_plane;
+  PvForecastSite site;
+  std::vector<size_t> healthy;        // indices into the systems, in input order
+  std::vector<std::string> excluded;  // "name: reason" of the systems the screen rejects
+};
+// Errors: those of ValidatePv and PreparePvForecastSite, no healthy system.
+Result<ScreenedPvSystems> ScreenPvSystems(const PvSiteSamples& site_samples,
+                                          const std::vector<PvSystemSamples>& systems,
+                                          const Location& location, const PvForecastOptions& options);
+
 // Screens the systems and fits the sensor plane with ValidatePv (options.validation, as
 // `meg pv-validate` does; the screen looks at the whole record), then forecasts and scores every
 // healthy system and their sum (a sample of the sum is a gap when any system's is; the sum is
