@@ -106,16 +106,22 @@ class TermsMean {
   std::array<int, 4> n_{};
 };
 
-// Mean of the value at the target's time of day over up to `count` earlier days measured before
-// `issue` (and of the target's day kind when `same_kind`), searching back `max_days`: a
-// smoother profile than a single lag. `temp_mean`, if given, gets the mean temperature at the
-// same instants of the same days (NaN if none known); `terms` the mean degree terms there.
-double SameTimeMean(const LoadData& d, const HolidayCalendar& cal, DayTemperatures& day_temps, Timestamp issue,
-                    Timestamp target, Date day, int count, bool same_kind, int max_days, DegreeTerms& terms,
-                    double* temp_mean = nullptr) {
+// How SameTimeValue combines the days it finds.
+enum class Center { kMean, kMedian };
+
+// The mean or median of the value at the target's time of day over up to `count` earlier days
+// measured before `issue` (and of the target's day kind when `same_kind`), searching back
+// `max_days`: a smoother profile than a single lag. `temp_mean`, if given, gets the mean
+// temperature at the same instants of the same days (NaN if none known); `terms` the mean degree
+// terms there.
+double SameTimeValue(const LoadData& d, const HolidayCalendar& cal, DayTemperatures& day_temps, Timestamp issue,
+                     Timestamp target, Date day, int count, bool same_kind, int max_days, Center center,
+                     DegreeTerms& terms, double* temp_mean = nullptr) {
   const auto step = d.load_kw.step();
   const LoadDayKind kind = KindOfDay(day, cal);
-  double sum = 0, temp_sum = 0;
+  std::array<double, 8> values{};
+  MEG_CHECK(count >= 1 && static_cast<size_t>(count) <= values.size());
+  double temp_sum = 0;
   int n = 0, temp_n = 0;
   TermsMean terms_mean;
   for (int k = 1; k <= max_days && n < count; ++k) {
@@ -124,8 +130,7 @@ double SameTimeMean(const LoadData& d, const HolidayCalendar& cal, DayTemperatur
     if (same_kind && KindOfDay(AddDays(day, -k), cal) != kind) continue;
     const double v = ValueOrNaN(d.load_kw, t);
     if (!std::isfinite(v)) continue;
-    sum += v;
-    ++n;
+    values[static_cast<size_t>(n++)] = v;
     if (const double c = ValueOrNaN(d.temp_c, t); std::isfinite(c)) {
       temp_sum += c;
       ++temp_n;
@@ -134,14 +139,27 @@ double SameTimeMean(const LoadData& d, const HolidayCalendar& cal, DayTemperatur
   }
   if (temp_mean != nullptr) *temp_mean = temp_n == 0 ? kNaN : temp_sum / temp_n;
   terms = terms_mean.Mean();
-  return n == 0 ? kNaN : sum / n;
+  if (n == 0) return kNaN;
+  const auto found = std::span(values).first(static_cast<size_t>(n));
+  if (center == Center::kMean) {
+    double sum = 0;
+    for (const double v : found) sum += v;
+    return sum / n;
+  }
+  for (size_t i = 1; i < found.size(); ++i) {  // insertion sort of at most 8 values
+    for (size_t j = i; j > 0 && found[j - 1] > found[j]; --j) std::swap(found[j - 1], found[j]);
+  }
+  const auto mid = static_cast<size_t>(n / 2);
+  return n % 2 == 1 ? found[mid] : (found[mid - 1] + found[mid]) / 2;
 }
 
 // What the load was at the target's time of day before the issue: the lags and means the
 // features and the baseline are made of, each computed once per target, with the degree terms
 // of the instants each is made of.
 struct SameTimeHistory {
-  double same_kind_mean = kNaN;  // the last 3 measured days of the target's kind (28 days back)
+  // The median of the last 3 measured days of the target's kind (28 days back): one unusual day
+  // (a Sunday event, a heating day in spring) does not move it.
+  double same_kind_median = kNaN;
   double same_kind_temp = kNaN;  // the temperature at those same instants
   double mean7 = kNaN;           // the last 7 measured days (10 days back)
   double lag_week = kNaN;        // the same time last week (or the week before, ...)
@@ -150,13 +168,13 @@ struct SameTimeHistory {
   DegreeTerms same_kind_terms = kUnknownTerms, mean7_terms = kUnknownTerms, lag_week_terms = kUnknownTerms,
               lag_day_terms = kUnknownTerms;
 
-  // The baseline the model corrects: the same-kind mean, else the 7-day mean, else the latest
+  // The baseline the model corrects: the same-kind median, else the 7-day mean, else the latest
   // same time last week or day. The model learns target - baseline, so the trees need not
   // rebuild a building's level and daily profile from scratch, and a short horizon can carry the
   // present anomaly forward. With it, the degree terms of the baseline's instants.
   std::pair<double, DegreeTerms> BaselineAndTerms() const {
     const std::array<std::pair<double, const DegreeTerms*>, 4> sources{
-        {{same_kind_mean, &same_kind_terms},
+        {{same_kind_median, &same_kind_terms},
          {mean7, &mean7_terms},
          {lag_week, &lag_week_terms},
          {lag_day, &lag_day_terms}}};
@@ -172,9 +190,10 @@ SameTimeHistory HistoryAt(const LoadData& d, const HolidayCalendar& cal, DayTemp
                           Timestamp target) {
   const Date day = ToKst(target).date;
   SameTimeHistory h;
-  h.same_kind_mean = SameTimeMean(d, cal, day_temps, issue, target, day, 3, /*same_kind=*/true, 28, h.same_kind_terms,
-                                  &h.same_kind_temp);
-  h.mean7 = SameTimeMean(d, cal, day_temps, issue, target, day, 7, /*same_kind=*/false, 10, h.mean7_terms);
+  h.same_kind_median = SameTimeValue(d, cal, day_temps, issue, target, day, 3, /*same_kind=*/true, 28, Center::kMedian,
+                                     h.same_kind_terms, &h.same_kind_temp);
+  h.mean7 = SameTimeValue(d, cal, day_temps, issue, target, day, 7, /*same_kind=*/false, 10, Center::kMean,
+                          h.mean7_terms);
   int week_k = 1;
   std::tie(h.lag_week, week_k) = SeasonalLag(d.load_kw, issue, target, kWeek);
   h.lag_week_terms = TermsAt(d.temp_c, day_temps, target - kWeek * week_k);
@@ -209,7 +228,7 @@ IssueFeatures FeaturesOfIssue(const LoadData& d, const HolidayCalendar& cal, Day
   return f;
 }
 
-constexpr size_t kColumns = 24;
+constexpr size_t kColumns = 22;
 
 // The temperature response is fitted per day kind (3) x quarter of the KST day (00-06, 06-12,
 // 12-18, 18-24): heating and cooling follow occupancy schedules.
@@ -228,8 +247,6 @@ RowBaseline AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp i
   const KstDateTime k = ToKst(target);
   const auto step = d.load_kw.step();
   const unsigned weekday = k.weekday().iso_encoding() - 1;  // 0 = Monday
-  const auto doy = (std::chrono::sys_days{k.date} - std::chrono::sys_days{k.date.year() / 1 / 1}).count();
-  const double angle = 2 * std::numbers::pi * static_cast<double>(doy) / 365.25;
   const double horizon_h = std::chrono::duration<double, std::ratio<3600>>(target + step - issue).count();
   const SameTimeHistory h = HistoryAt(d, cal, day_temps, issue, target);
   const auto [base, base_terms] = h.BaselineAndTerms();
@@ -240,8 +257,6 @@ RowBaseline AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp i
       static_cast<float>(weekday),
       static_cast<float>(KindOfDay(k.date, cal)),
       IsBridgeDay(k.date, cal) ? 1.0f : 0.0f,
-      static_cast<float>(std::sin(angle)),
-      static_cast<float>(std::cos(angle)),
       static_cast<float>(temp),
       static_cast<float>(day_mean_temp),
       static_cast<float>(horizon_h),
@@ -253,7 +268,7 @@ RowBaseline AppendRow(const LoadData& d, const HolidayCalendar& cal, Timestamp i
       static_cast<float>(at_issue.last_obs_week_ago),
       static_cast<float>(at_issue.mean_24h),
       static_cast<float>(KindOfDay(AddDays(k.date, -1), cal)),
-      static_cast<float>(h.same_kind_mean),
+      static_cast<float>(h.same_kind_median),
       static_cast<float>(h.mean7),
       static_cast<float>(base),
       static_cast<float>(at_issue.anomaly),
@@ -392,15 +407,37 @@ struct HeldOut {
     for (size_t i = 0; i < y.size(); ++i) r[i] = y[i] - (*pred)[i];
     return r;
   }
-  // The residuals' 10 % and 90 % quantiles by horizon band (all bands pooled for a band with
-  // fewer than 30).
+  // Per horizon band (all bands pooled for a band with fewer than 30 pairs): the weight of the
+  // correction with the least mean absolute residual, then the 10 % and 90 % quantiles of the
+  // residuals with that weight.
   std::array<LoadForecaster::Band, 4> Bands(const std::vector<double>& residuals) const {
-    std::array<std::vector<double>, 4> by_band;
-    for (size_t i = 0; i < residuals.size(); ++i) by_band[static_cast<size_t>(band_of[i])].push_back(residuals[i]);
+    // With weight w the residual is y - w x pred = r + (1 - w) x pred, pred = y - r.
+    std::array<std::vector<std::pair<double, double>>, 4> by_band;  // (residual, prediction)
+    std::vector<std::pair<double, double>> pooled;
+    for (size_t i = 0; i < residuals.size(); ++i) {
+      const std::pair<double, double> rp{residuals[i], y[i] - residuals[i]};
+      by_band[static_cast<size_t>(band_of[i])].push_back(rp);
+      pooled.push_back(rp);
+    }
     std::array<LoadForecaster::Band, 4> bands{};
     for (size_t b = 0; b < 4; ++b) {
-      const auto& r = by_band[b].size() >= 30 ? by_band[b] : residuals;
-      bands[b] = LoadForecaster::Band{Quantile(r, 0.10), Quantile(r, 0.90)};
+      const auto& rp = by_band[b].size() >= 30 ? by_band[b] : pooled;
+      const auto weighted = [&rp](double w) {
+        std::vector<double> r;
+        r.reserve(rp.size());
+        for (const auto& [res, pred] : rp) r.push_back(res + (1 - w) * pred);
+        return r;
+      };
+      double best_w = 1, best_mae = MeanAbs(weighted(1));
+      for (int k = 0; k < 10; ++k) {
+        const double w = k / 10.0;
+        if (const double mae = MeanAbs(weighted(w)); mae < best_mae) {
+          best_mae = mae;
+          best_w = w;
+        }
+      }
+      const std::vector<double> r = weighted(best_w);
+      bands[b] = LoadForecaster::Band{Quantile(r, 0.10), Quantile(r, 0.90), best_w};
     }
     return bands;
   }
@@ -467,10 +504,10 @@ std::string_view BandName(HorizonBand b) {
 
 const std::vector<std::string>& LoadForecaster::FeatureNames() {
   static const std::vector<std::string> names{
-      "hour_of_day",  "weekday",       "day_kind",          "bridge_day",       "season_sin",    "season_cos",
+      "hour_of_day",  "weekday",       "day_kind",          "bridge_day",
       "temp_c",       "day_mean_temp_c", "horizon_h",       "same_time_latest_day_kw", "latest_day_days_back",
       "latest_day_kind", "same_time_last_week_kw", "last_measured_kw", "last_measured_week_ago_kw",
-      "mean_last_24h_kw", "previous_day_kind", "same_time_same_kind_mean3_kw", "same_time_mean7_kw",
+      "mean_last_24h_kw", "previous_day_kind", "same_time_same_kind_median3_kw", "same_time_mean7_kw",
       "baseline_kw", "anomaly_at_issue_kw", "temp_minus_baseline_days_temp_c", "mean_temp_last_24h_c",
       "day_min_temp_c"};
   return names;
@@ -568,8 +605,8 @@ Result<QuantileForecast> LoadForecaster::Forecast(const LoadData& d, Timestamp i
     const double base = std::isfinite(bases[i])             ? bases[i]
                         : std::isfinite(at_issue.last_obs) ? at_issue.last_obs
                                                            : 0.0;
-    const double p50 = std::max(0.0, base + (*pred)[i]);
     const Band& b = bands_[static_cast<size_t>(BandOf(f.TimeAt(i) + step_ - issue))];
+    const double p50 = std::max(0.0, base + b.weight * (*pred)[i]);
     f.p50.push_back(p50);
     f.p10.push_back(std::clamp(p50 + b.low, 0.0, p50));
     f.p90.push_back(std::max(p50, p50 + b.high));
@@ -580,10 +617,11 @@ Result<QuantileForecast> LoadForecaster::Forecast(const LoadData& d, Timestamp i
 Status LoadForecaster::Save(const std::string& path) const {
   if (auto st = model_.Save(path); !st) return st;
   std::ofstream out(path + ".bands");
-  out << fmt::format("# OpenMEG load forecaster: step_s, then P10/P90 residual offsets (kW) by horizon band, then "
-                     "the temperature response: its coefficient count and coefficients\n{}\n",
+  out << fmt::format("# OpenMEG load forecaster: step_s, then by horizon band the P10/P90 residual offsets (kW) and "
+                     "the weight of the correction, then the temperature response: its coefficient count and "
+                     "coefficients\n{}\n",
                      step_.count());
-  for (const Band& b : bands_) out << fmt::format("{:.17g} {:.17g}\n", b.low, b.high);
+  for (const Band& b : bands_) out << fmt::format("{:.17g} {:.17g} {:.17g}\n", b.low, b.high, b.weight);
   const std::vector<double>& c = response_.coefficients();
   out << c.size() << "\n";
   for (const double v : c) out << fmt::format("{:.17g}\n", v);
@@ -607,7 +645,10 @@ Result<LoadForecaster> LoadForecaster::Load(const std::string& path, const Holid
   }
   LoadForecaster f(std::move(*model), calendar, step);
   for (Band& b : f.bands_) {
-    if (!(in >> b.low >> b.high)) return InvalidInput(path + ".bands: truncated calibration");
+    if (!(in >> b.low >> b.high >> b.weight)) return InvalidInput(path + ".bands: truncated calibration");
+    if (!(b.weight >= 0 && b.weight <= 1)) {
+      return InvalidInput(fmt::format("{}.bands: a correction weight of {} is not in [0, 1]", path, b.weight));
+    }
   }
   // A model saved before the temperature response had none: its trees learned everything.
   long long count = 0;

@@ -1,7 +1,8 @@
 // Load forecasting: the seasonal-naive baselines and a learned model (a linear temperature
 // response, forecast/temperature_response.h, plus gradient-boosted trees, forecast/gbm.h, on
-// calendar features: hour, weekday, Korean holidays and bridge days, season; temperature and
-// recent lags), for every horizon from the next interval to the day after next.
+// calendar features: hour, weekday, Korean holidays and bridge days; temperature and recent
+// lags; the season enters through the baseline of recent days and the temperature), for every
+// horizon from the next interval to the day after next.
 // Each forecast has an issue time and uses only load measured BEFORE it (an interval
 // [t, t + step) counts as measured when t + step <= issue); temperature at the target time is an
 // input (a weather forecast, or measured weather standing in for a perfect one).
@@ -61,9 +62,11 @@ struct LoadForecastOptions {
   std::chrono::hours issue_every{3};
   std::chrono::hours max_horizon{40};
   size_t max_rows = 80'000;    // a deterministic sample of the pairs beyond this
-  // The P10/P90 offsets come from the residuals of a model trained on the history before the
-  // last `calibration_share` of it (at least 14 days, at most half), on that last part (out of
-  // sample), by horizon band.
+  // A model trained on the history before the last `calibration_share` of it (at least 14 days,
+  // at most half) is scored on that last part (out of sample), by horizon band. That gives each
+  // band the weight of the learned correction (the one of 0, 0.1, ..., 1 with the least absolute
+  // error: a correction that did not hold out of sample is shrunk toward the baseline) and then
+  // the P10/P90 offsets (the residual quantiles).
   double calibration_share = 0.2;
   // A linear temperature response (forecast/temperature_response.h) fitted first on load -
   // baseline against the heating and cooling degree-term differences between the target and the
@@ -100,9 +103,12 @@ class LoadForecaster {
   size_t training_rows() const { return training_rows_; }
   // Whether the temperature response was fitted and kept (see LoadForecastOptions).
   bool uses_temperature_response() const { return !response_.coefficients().empty(); }
-  // Residual quantiles (actual - P50) by band, kW: P10 = P50 + low, P90 = P50 + high.
+  // The calibration of a horizon band: P50 = baseline + weight x the learned correction (the
+  // temperature response plus the trees), P10 = P50 + low, P90 = P50 + high (kW; residual
+  // quantiles of the weighted P50).
   struct Band {
     double low = 0, high = 0;
+    double weight = 1;
   };
   const std::array<Band, 4>& bands() const { return bands_; }
   // Writes the trees (XGBoost format) to `path` and the calibration to `path` + ".bands".
