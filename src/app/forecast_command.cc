@@ -170,10 +170,12 @@ int RunTrain(const ForecastOptions& o) {
   std::cout << fmt::format("meg forecast: trained the load model of {} on data before {} ({} rows, {:.1f} s); wrote "
                            "{} and {}.bands\n",
                            site->name, FormatKst(*until), model->training_rows(), seconds, o.out, o.out);
-  std::cout << "P10/P90 offsets (kW) by horizon band, from out-of-sample residuals:\n";
+  std::cout << fmt::format("temperature response: {}\n", model->uses_temperature_response() ? "kept" : "dropped");
+  std::cout << "By horizon band, from out-of-sample residuals: the weight of the learned correction (P50 = baseline "
+               "+ weight x correction) and the P10/P90 offsets (kW):\n";
   for (size_t b = 0; b < model->bands().size(); ++b) {
-    std::cout << fmt::format("  {:<10} {:+8.1f} {:+8.1f}\n", BandName(static_cast<HorizonBand>(b)),
-                             model->bands()[b].low, model->bands()[b].high);
+    std::cout << fmt::format("  {:<10} weight {:.1f}  {:+8.1f} kW {:+8.1f} kW\n", BandName(static_cast<HorizonBand>(b)),
+                             model->bands()[b].weight, model->bands()[b].low, model->bands()[b].high);
   }
   return 0;
 }

@@ -93,8 +93,12 @@ Result<LoadEvalReport> EvaluateLoadForecasts(const LoadData& data, const Holiday
       ++report.trainings;
       report.training_rows_last = model->training_rows();
       if (o.progress) {
-        o.progress(fmt::format("trained on data before {} ({} rows, temperature response {})", FormatKst(issue.at),
-                               model->training_rows(), model->uses_temperature_response() ? "kept" : "dropped"));
+        const auto& b = model->bands();
+        o.progress(fmt::format("trained on data before {} ({} rows, temperature response {}, weight of the learned "
+                               "correction {:.1f} next hour, {:.1f} 1-6 h, {:.1f} day-ahead)",
+                               FormatKst(issue.at), model->training_rows(),
+                               model->uses_temperature_response() ? "kept" : "dropped", b[0].weight, b[1].weight,
+                               b[2].weight));
       }
     }
     const Timestamp first = issue.day_ahead ? FromKst(ToKst(issue.at + day).date) : issue.at;

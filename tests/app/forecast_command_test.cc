@@ -38,7 +38,9 @@ TEST(ForecastCommandTest, TrainWritesTheModelAndItsCalibration) {
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_TRUE(std::filesystem::exists(out));
   EXPECT_TRUE(std::filesystem::exists(out + ".bands"));
-  EXPECT_NE(run.out.find("P10/P90 offsets (kW)"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("the P10/P90 offsets (kW)"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("6-37 h     weight "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("temperature response: "), std::string::npos) << run.out;
   std::filesystem::remove(out);
   std::filesystem::remove(out + ".bands");
 }
