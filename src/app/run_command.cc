@@ -17,9 +17,11 @@
 #include "app/paths.h"
 #include "app/wall_clock.h"
 #include "control/control_loop.h"
+#include "core/check.h"
 #include "control/optimal_controllers.h"
 #include "control/rule_controllers.h"
 #include "device/sim/twin.h"
+#include "forecast/plan_forecast.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "sim/site_inputs.h"
 #include "io/text_file.h"
@@ -163,6 +165,28 @@ int RunLoop(const RunOptions& o) {
                                       std::max(1, o.twin_pv), start);
     owned = twin->MakeDevices();
   }
+  // `mpc` on the twin (the simulator's mpc): the learned load model on the twin's load measured
+  // before each plan, PV from the PV model on the weather file. Trained once, on everything
+  // before the start and before the clock starts (at 600x its 4 s would be 40 minutes of site
+  // time), and not retrained while running: a training holds its thread for seconds, and the
+  // control thread plans every 15 minutes on a 1 s cycle.
+  LoadData history;
+  std::unique_ptr<LearnedPlanForecast> learned;
+  if (o.controller == "mpc" && twin_mode && site->ess && !inputs->temp_c.empty()) {
+    history = LoadData{ToDoubleSeries(inputs->load), inputs->temp_c};
+    LearnedPlanOptions options;
+    options.retrain_every = std::chrono::hours{24 * 365 * 100};
+    learned = std::make_unique<LearnedPlanForecast>(history, inputs->pv, *calendar, options);
+    learned->TrainIfDue(ToTimestamp(start));
+    if (learned->trainings() == 1) {
+      std::cerr << fmt::format("{}: trained the load model on the twin's load before {} ({:.1f} s)\n", o.command,
+                               FormatKst(ToTimestamp(start)), learned->train_seconds());
+    } else {
+      std::cerr << fmt::format("{}: no load model ({}): mpc plans on yesterday's load\n", o.command,
+                               learned->failed_trainings() > 0 ? learned->last_training_error()
+                                                               : "fewer than 15 days of load before the start");
+    }
+  }
   AcceleratedClock clock(start, speed);
   if (!twin_mode) {
     auto made = MakeSiteDevices(*site, clock);
@@ -172,27 +196,42 @@ int RunLoop(const RunOptions& o) {
   }
 
   ClpCbcSolver solver;
+  // What the planners plan on; declared before them, so that they outlive them.
+  PowerSeries persistence, persistence_pv;
   std::unique_ptr<Controller> planner;
   PlanningController* planning = nullptr;
-  PowerSeries persistence, persistence_pv;
   if (o.controller == "peak-shave" || o.controller == "none") {
     planner = MakeRuleController(o.controller, PeakShaveConfig{Kilowatts(o.demand_target_kw), 100});
-  } else if (o.controller == "mpc-persistence") {
+  } else if (o.controller == "mpc-persistence" || o.controller == "mpc") {
     if (!twin_mode) {
-      return Fail(InvalidInput("--controller mpc-persistence: on real devices the planner needs the store's history "
-                               "(issue 7); use peak-shave"));
+      return Fail(InvalidInput(fmt::format("--controller {}: on real devices the planner needs the store's history "
+                                           "(issue 7); use peak-shave",
+                                           o.controller)));
     }
-    if (!site->ess) return Fail(InvalidInput(fmt::format("--controller mpc-persistence: {} has no [ess]", o.site)));
-    // Yesterday's load and PV, as the simulator's mpc-persistence plans on.
-    persistence = DayBefore(inputs->load);
-    persistence_pv = DayBefore(inputs->pv);
-    auto pc = std::make_unique<PlanningController>(PlanningController::Mode::kRecedingHorizon, *site, *book, *calendar,
-                                                   *tariff, persistence, persistence_pv, solver,
-                                                   std::chrono::hours{24}, "mpc-persistence");
+    if (!site->ess) return Fail(InvalidInput(fmt::format("--controller {}: {} has no [ess]", o.controller, o.site)));
+    std::unique_ptr<PlanningController> pc;
+    if (o.controller == "mpc") {
+      if (inputs->temp_c.empty()) {
+        return Fail(InvalidInput(fmt::format("--controller mpc: {} has no weather file for the load forecaster's "
+                                             "temperature; use mpc-persistence",
+                                             o.site)));
+      }
+      MEG_CHECK(learned != nullptr);  // trained before the clock started
+      pc = std::make_unique<PlanningController>(PlanningController::Mode::kRecedingHorizon, *site, *book, *calendar,
+                                                *tariff, *learned, solver, std::chrono::hours{24}, "mpc");
+    } else {
+      // Yesterday's load and PV, as the simulator's mpc-persistence plans on.
+      persistence = DayBefore(inputs->load);
+      persistence_pv = DayBefore(inputs->pv);
+      pc = std::make_unique<PlanningController>(PlanningController::Mode::kRecedingHorizon, *site, *book, *calendar,
+                                                *tariff, persistence, persistence_pv, solver, std::chrono::hours{24},
+                                                "mpc-persistence");
+    }
     planning = pc.get();
     planner = std::move(pc);
   } else {
-    return Fail(InvalidInput(fmt::format("--controller {}: known planners are peak-shave, none, mpc-persistence", o.controller)));
+    return Fail(InvalidInput(
+        fmt::format("--controller {}: known planners are peak-shave, none, mpc, mpc-persistence", o.controller)));
   }
 
   // The audit log: a JSON-lines file, or, with the control center (HTTP), the store's own
@@ -401,7 +440,7 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand("run", "Run the live control loop on the site's devices (or its twin)");
   cmd->add_option("--site", o->site, "Site TOML file; its [[device]] entries are the equipment")->required();
-  cmd->add_option("--controller", o->controller, "15-minute planner: peak-shave, none, mpc-persistence (twin)")
+  cmd->add_option("--controller", o->controller, "15-minute planner: peak-shave, none, mpc or mpc-persistence (twin)")
       ->capture_default_str();
   cmd->add_option("--for", o->duration, "Stop after this much site time, e.g. 90s, 15m, 2h, 1d (default: until Ctrl-C)");
   cmd->add_option("--speed", o->speed, "Site twin only: times faster than the wall clock (default 60)");
@@ -429,20 +468,22 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
   o->http_port = 8080;
   o->site_id = "jeonju-hospital";
   o->command = "meg demo";
-  // The receding-horizon LP planner on yesterday's load and PV (the learned forecaster's weekly
-  // training would stall the cycle; it needs a planner thread first).
-  o->controller = "mpc-persistence";
+  // The receding-horizon LP planner on the learned load forecast, trained at the start.
+  o->controller = "mpc";
   o->seed_days = 35;  // the twin's meter history: the month-to-date bill and the CBL of DR calls use it
   CLI::App* cmd = app.add_subcommand(
       "demo", "The live control center of the Jeonju hospital twin (real 2024 load and weather, PV, ESS) at 60x, "
-              "planned by mpc-persistence, with the dashboard on http://localhost:8080");
+              "planned by mpc (the learned load forecast), with the dashboard on http://localhost:8080");
   cmd->add_option("--site", o->site, "Site TOML file (the twin runs it when it lists no devices)")->capture_default_str();
   cmd->add_option("--port", o->http_port, "HTTP port (0: any free port)")->capture_default_str();
   cmd->add_option("--speed", o->speed, "Times faster than the wall clock (default 60)");
   cmd->add_option("--start", o->start, "Site time to start at, e.g. 2024-08-12T13:00:00+09:00 (default: now's "
                                        "date and time in the load's year)");
   cmd->add_option("--for", o->duration, "Stop after this much site time, e.g. 2h (default: until Ctrl-C)");
-  cmd->add_option("--controller", o->controller, "15-minute planner: peak-shave, none, mpc-persistence")->capture_default_str();
+  cmd->add_option("--controller", o->controller,
+                  "15-minute planner: mpc (learned load forecast), mpc-persistence (yesterday's load and PV), "
+                  "peak-shave, none")
+      ->capture_default_str();
   cmd->add_option("--status-every", o->status_every_s, "Status line every this many seconds of site time")
       ->capture_default_str();
   cmd->add_option("--tariff-dir", o->tariff_dir, "KEPCO tariff tables")->capture_default_str();

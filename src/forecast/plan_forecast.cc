@@ -19,27 +19,30 @@ LearnedPlanForecast::LearnedPlanForecast(const LoadData& history, const PowerSer
                                          const HolidayCalendar& calendar, LearnedPlanOptions options)
     : history_(history), pv_(pv), calendar_(calendar), options_(std::move(options)) {}
 
+void LearnedPlanForecast::TrainIfDue(Timestamp from) {
+  const bool due = trained_at_ == Timestamp{} || from >= trained_at_ + options_.retrain_every;
+  if (!due || from < history_.load_kw.start() + std::chrono::hours{24 * 15}) return;
+  // A failed training (gaps leave too little history, an XGBoost error) keeps the model it had,
+  // or yesterday's load, and is not retried before the next retraining is due.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto m = LoadForecaster::Train(history_, calendar_, from, options_.model);
+  train_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  trained_at_ = from;
+  if (m) {
+    model_.emplace(std::move(*m));
+    ++trainings_;
+  } else {
+    ++failed_trainings_;
+    last_training_error_ = m.error().message;
+  }
+}
+
 Result<HorizonForecast> LearnedPlanForecast::ForecastAt(Timestamp from, Timestamp to) {
   const IntervalSeries<double>& load = history_.load_kw;
   to = std::min(to, load.end());
   if (to <= from) return InvalidInput(fmt::format("plan forecast: nothing to forecast from {}", FormatKst(from)));
   const auto steps = static_cast<size_t>((to - from) / load.step());
-  const bool due = trained_at_ == Timestamp{} || from >= trained_at_ + options_.retrain_every;
-  if (due && from >= load.start() + std::chrono::hours{24 * 15}) {
-    // A failed training (gaps leave too little history, an XGBoost error) keeps the model it had,
-    // or yesterday's load, and is not retried before the next retraining is due.
-    const auto t0 = std::chrono::steady_clock::now();
-    auto m = LoadForecaster::Train(history_, calendar_, from, options_.model);
-    train_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    trained_at_ = from;
-    if (m) {
-      model_.emplace(std::move(*m));
-      ++trainings_;
-    } else {
-      ++failed_trainings_;
-      last_training_error_ = m.error().message;
-    }
-  }
+  TrainIfDue(from);
   HorizonForecast f;
   f.pv = pv_.Slice(from, to);
   std::vector<std::optional<Kilowatts>> kw;

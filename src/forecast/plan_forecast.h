@@ -65,6 +65,10 @@ class LearnedPlanForecast final : public PlanForecast {
   // (seasonal naive; where yesterday is missing, the latest value measured within a day) with no
   // reserve; counted in naive_forecasts(). Errors: no load measured in the day before `from`.
   Result<HorizonForecast> ForecastAt(Timestamp from, Timestamp to) override;
+  // Trains on the load measured before `from` if a retraining is due (none yet, or
+  // `retrain_every` since the last) and 15 days are measured; ForecastAt calls it. A live loop
+  // calls it before it starts, so that the ~4 s of training do not hold its control thread.
+  void TrainIfDue(Timestamp from);
 
   int trainings() const { return trainings_; }
   int naive_forecasts() const { return naive_; }

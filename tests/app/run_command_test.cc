@@ -44,6 +44,31 @@ TEST(RunCommandTest, TwinRunsAndAuditsEverySetpoint) {
   EXPECT_NE(log.find(R"("subject":"twin-ess-1")"), std::string::npos);
 }
 
+// `mpc` on the twin: the learned load model is trained on the twin's load before the start, before
+// the accelerated clock starts. At 2,000x its ~4 s would be over two hours of site time: the
+// first status lines are those of the start's first minutes only if it was trained before. With
+// fewer than 15 days of load before the start there is no model, and the run says so.
+TEST(RunCommandTest, TwinPlansOnTheLearnedLoadForecast) {
+  const auto audit = TempDir() / "audit-mpc.jsonl";
+  std::filesystem::remove(audit);
+  const auto run = Meg("run --site " + Site() + " --controller mpc --start 2024-08-12T14:00:00+09:00 --for 20m "
+                       "--speed 2000 --audit " + audit.string() + " --status-every 300");
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("trained the load model on the twin's load before 2024-08-12T14:00:00+09:00"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("planner mpc,"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("2024-08-12T14:05:"), std::string::npos) << run.out;
+  EXPECT_NE(Slurp(audit).find(R"("subject":"twin-ess-1")"), std::string::npos);
+
+  const auto early = Meg("run --site " + Site() + " --controller mpc --start 2024-01-05T14:00:00+09:00 --for 5m "
+                         "--speed 2000 --audit " + audit.string());
+  ASSERT_EQ(early.exit_code, 0) << early.out;
+  EXPECT_NE(early.out.find("no load model (fewer than 15 days of load before the start): mpc plans on yesterday's load"),
+            std::string::npos)
+      << early.out;
+}
+
 TEST(RunCommandTest, BadOptionsAreRefusedWithTheReason) {
   struct Case {
     std::string args;
