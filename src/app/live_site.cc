@@ -409,11 +409,14 @@ void LiveSite::UpdateBill(Instant now) {
     bill_error_ = "the store refused a flush: " + s.error().message;
     return;
   }
+  // Closed quarter-hours only: the one that has just begun holds a few seconds, and their mean
+  // is not a 15-minute demand (it would count as the month's peak).
+  const Instant closed = ToInstant(IntervalStart(ToTimestamp(now)));
   const Month month = KstMonthOf(ToTimestamp(now));
   const Instant month_start = ToInstant(StartOfKstMonth(month));
   const Date today = ToKst(ToTimestamp(now)).date;
   const auto series_of = [&](const char* point) -> Result<PowerSeries> {
-    auto buckets = writer_.Query(points_.at(point), month_start, now, Resolution::kQuarter);
+    auto buckets = writer_.Query(points_.at(point), month_start, closed, Resolution::kQuarter);
     if (!buckets) return buckets.error();
     if (buckets->empty()) return NotFound("no quarter-hour metered this month yet");
     const Date first = ToKst(ToTimestamp(buckets->front().start)).date;
@@ -446,7 +449,7 @@ void LiveSite::UpdateBill(Instant now) {
   BillView b;
   b.month = FormatMonth(month);
   b.from = ToInstant(with->start());
-  b.through = now;
+  b.through = closed;
   b.with_openmeg_krw = with_bill->total.value();
   b.without_openmeg_krw = without_bill->total.value();
   b.energy_kwh = static_cast<double>(with_bill->energy_kwh);
@@ -466,7 +469,7 @@ void LiveSite::UpdateBill(Instant now) {
   }
   (void)writer_.PutBill(StoredBill{config_.id, month,
                                    fmt::format(R"({{"through":"{}","with_openmeg_krw":{},"without_openmeg_krw":{}}})",
-                                               FormatKst(ToTimestamp(now)), b.with_openmeg_krw, b.without_openmeg_krw)});
+                                               FormatKst(ToTimestamp(closed)), b.with_openmeg_krw, b.without_openmeg_krw)});
   bill_ = std::move(b);
 }
 
@@ -563,6 +566,20 @@ Result<ForecastView> LiveSite::Forecast() const {
   const Timestamp start = IntervalStart(ToTimestamp(now));
   ForecastView f;
   f.issued = now;
+  if (config_.planned != nullptr) {
+    if (const auto last = config_.planned->Last()) {
+      const auto& [issued, planned] = *last;
+      f.issued = ToInstant(issued);
+      f.method = config_.planned_method;
+      for (size_t i = 0; i < planned.load.size(); ++i) {
+        const auto load = planned.load.at(i);
+        if (!load) continue;
+        const auto pv = i < planned.pv.size() ? planned.pv.at(i) : std::nullopt;
+        f.intervals.push_back({ToInstant(planned.load.TimeAt(i)), load->value(), pv ? pv->value() : 0.0});
+      }
+      return f;
+    }
+  }
   if (config_.history_load != nullptr) {
     // The twin's own measured series: each interval as it was the day before.
     f.method = "persistence: the same quarter-hour yesterday";

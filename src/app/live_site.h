@@ -19,6 +19,7 @@
 #include "control/control_loop.h"
 #include "core/series.h"
 #include "core/site.h"
+#include "forecast/plan_forecast.h"
 #include "server/site_backend.h"
 #include "sim/dr_program.h"
 #include "store/sqlite/sqlite_store.h"
@@ -47,6 +48,10 @@ struct LiveSiteConfig {
   // Site twin only: the site's own load and PV series, for the forecast (yesterday's values).
   const PowerSeries* history_load = nullptr;
   const PowerSeries* history_pv = nullptr;
+  // When set (mpc), the forecast is the one the planner last planned on, described by
+  // `planned_method`; until its first plan, the above.
+  const RecordedPlanForecast* planned = nullptr;
+  std::string planned_method;
   // Called (from the control thread) with each raised or cleared alarm; e.g. the webhook.
   std::function<void(const AlarmView&, bool raised)> on_alarm;
   std::vector<ThresholdAlarm> thresholds;

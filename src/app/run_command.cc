@@ -170,13 +170,16 @@ int RunLoop(const RunOptions& o) {
   // before the start and before the clock starts (at 600x its 4 s would be 40 minutes of site
   // time), and not retrained while running: a training holds its thread for seconds, and the
   // control thread plans every 15 minutes on a 1 s cycle.
+  // The dashboard shows what the planner planned on (`recorded`).
   LoadData history;
   std::unique_ptr<LearnedPlanForecast> learned;
+  std::unique_ptr<RecordedPlanForecast> recorded;
   if (o.controller == "mpc" && twin_mode && site->ess && !inputs->temp_c.empty()) {
     history = LoadData{ToDoubleSeries(inputs->load), inputs->temp_c};
     LearnedPlanOptions options;
     options.retrain_every = std::chrono::hours{24 * 365 * 100};
     learned = std::make_unique<LearnedPlanForecast>(history, inputs->pv, *calendar, options);
+    recorded = std::make_unique<RecordedPlanForecast>(*learned);
     learned->TrainIfDue(ToTimestamp(start));
     if (learned->trainings() == 1) {
       std::cerr << fmt::format("{}: trained the load model on the twin's load before {} ({:.1f} s)\n", o.command,
@@ -216,9 +219,9 @@ int RunLoop(const RunOptions& o) {
                                              "temperature; use mpc-persistence",
                                              o.site)));
       }
-      MEG_CHECK(learned != nullptr);  // trained before the clock started
+      MEG_CHECK(recorded != nullptr);  // trained before the clock started
       pc = std::make_unique<PlanningController>(PlanningController::Mode::kRecedingHorizon, *site, *book, *calendar,
-                                                *tariff, *learned, solver, std::chrono::hours{24}, "mpc");
+                                                *tariff, *recorded, solver, std::chrono::hours{24}, "mpc");
     } else {
       // Yesterday's load and PV, as the simulator's mpc-persistence plans on.
       persistence = DayBefore(inputs->load);
@@ -331,6 +334,14 @@ int RunLoop(const RunOptions& o) {
     if (inputs) {
       lc.history_load = &inputs->load;
       lc.history_pv = &inputs->pv;
+    }
+    if (recorded) {
+      lc.planned = recorded.get();
+      lc.planned_method = learned->trainings() > 0
+                              ? "mpc's plan: the learned load model (P50), trained on the load before the start; PV "
+                                "from the PV model on the weather file"
+                              : "mpc's plan: the same quarter-hour yesterday (too little load for a model); PV from "
+                                "the PV model on the weather file";
     }
     lc.thresholds = thresholds;
     lc.dr = *dr;

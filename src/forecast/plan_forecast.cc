@@ -79,4 +79,18 @@ Result<HorizonForecast> LearnedPlanForecast::ForecastAt(Timestamp from, Timestam
   return f;
 }
 
+Result<HorizonForecast> RecordedPlanForecast::ForecastAt(Timestamp from, Timestamp to) {
+  auto f = inner_.ForecastAt(from, to);
+  if (f) {
+    std::lock_guard lock(mutex_);
+    last_.emplace(from, *f);
+  }
+  return f;
+}
+
+std::optional<std::pair<Timestamp, HorizonForecast>> RecordedPlanForecast::Last() const {
+  std::lock_guard lock(mutex_);
+  return last_;
+}
+
 }  // namespace meg

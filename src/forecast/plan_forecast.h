@@ -6,10 +6,12 @@
 //     `retrain_every` on all load measured before then, issued afresh at every call from load
 //     measured before the horizon's start; its reserve is a share of P90 - P50. PV comes from a
 //     given series (the PV model on the site's weather: a perfect weather forecast).
-// Not thread-safe; one instance per planner.
+//   RecordedPlanForecast: another PlanForecast, with its last forecast readable from any thread.
+// Not thread-safe (but RecordedPlanForecast::Last); one instance per planner.
 #pragma once
 
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -88,6 +90,22 @@ class LearnedPlanForecast final : public PlanForecast {
   int failed_trainings_ = 0;
   std::string last_training_error_;
   double train_seconds_ = 0;
+};
+
+// Forwards to another PlanForecast and keeps the last forecast it issued, for other threads to
+// read: what a live planner planned on, for the dashboard. ForecastAt is called from the planner's
+// thread only; Last from any.
+class RecordedPlanForecast final : public PlanForecast {
+ public:
+  explicit RecordedPlanForecast(PlanForecast& inner) : inner_(inner) {}
+  Result<HorizonForecast> ForecastAt(Timestamp from, Timestamp to) override;
+  // The last successful forecast and its issue time; nullopt before the first.
+  std::optional<std::pair<Timestamp, HorizonForecast>> Last() const;
+
+ private:
+  PlanForecast& inner_;
+  mutable std::mutex mutex_;
+  std::optional<std::pair<Timestamp, HorizonForecast>> last_;  // guarded by mutex_
 };
 
 }  // namespace meg

@@ -2,7 +2,8 @@
 //   MEG_URL=http://127.0.0.1:8080/ MEG_USER=operator MEG_PASSWORD=... npm run e2e
 // Logs in, waits for live values to change, sends an operator setpoint, waits for it in the audit
 // trail, presses "back to auto" and finds that audited too, finds the DR call of the demo planned
-// with its cap, posts a second DR call through the API (and one the rules refuse), switches the
+// with its cap, posts a second DR call through the API (and one the rules refuse), finds the
+// forecast card showing what the demo's mpc planned on (the learned load model), switches the
 // language both ways and saves a screenshot. Exits 0 on success, 1 with the reason (and a
 // screenshot of the failure) otherwise. The DR steps expect the demo as scripts/e2e starts it:
 // site time 2024-08-12 about 13:55, --dr-calls data/dr/jeonju-2024-08-12.csv.
@@ -150,6 +151,13 @@ async function run(page) {
       return calls.length === 2 && calls[1].textContent;
     });
   step(`DR (API): ${second.slice(0, 100)}`);
+
+  const forecastInfo = await waitFor(page, 'the forecast card never named the learned load model mpc plans on',
+    () => {
+      const info = document.querySelector('#forecast-info');
+      return info && info.textContent.includes('learned load model') && info.textContent;
+    });
+  step(`forecast: ${forecastInfo.slice(0, 100)}`);
 
   step('switch the language and back');
   const before = await page.locator('#flows-title').textContent();
