@@ -17,9 +17,9 @@
 #include "app/paths.h"
 #include "app/wall_clock.h"
 #include "control/control_loop.h"
-#include "core/check.h"
 #include "control/optimal_controllers.h"
 #include "control/rule_controllers.h"
+#include "core/check.h"
 #include "device/sim/twin.h"
 #include "forecast/plan_forecast.h"
 #include "optimize/coin/clp_cbc_solver.h"
@@ -177,7 +177,7 @@ int RunLoop(const RunOptions& o) {
   if (o.controller == "mpc" && twin_mode && site->ess && !inputs->temp_c.empty()) {
     history = LoadData{ToDoubleSeries(inputs->load), inputs->temp_c};
     LearnedPlanOptions options;
-    options.retrain_every = std::chrono::hours{24 * 365 * 100};
+    options.train_when_forecasting = false;
     learned = std::make_unique<LearnedPlanForecast>(history, inputs->pv, *calendar, options);
     recorded = std::make_unique<RecordedPlanForecast>(*learned);
     learned->TrainIfDue(ToTimestamp(start));
@@ -185,7 +185,7 @@ int RunLoop(const RunOptions& o) {
       std::cerr << fmt::format("{}: trained the load model on the twin's load before {} ({:.1f} s)\n", o.command,
                                FormatKst(ToTimestamp(start)), learned->train_seconds());
     } else {
-      std::cerr << fmt::format("{}: no load model ({}): mpc plans on yesterday's load\n", o.command,
+      std::cerr << fmt::format("{}: no load model ({}): mpc plans on yesterday's load for the whole run\n", o.command,
                                learned->failed_trainings() > 0 ? learned->last_training_error()
                                                                : "fewer than 15 days of load before the start");
     }
@@ -215,8 +215,8 @@ int RunLoop(const RunOptions& o) {
     std::unique_ptr<PlanningController> pc;
     if (o.controller == "mpc") {
       if (inputs->temp_c.empty()) {
-        return Fail(InvalidInput(fmt::format("--controller mpc: {} has no weather file for the load forecaster's "
-                                             "temperature; use mpc-persistence",
+        return Fail(InvalidInput(fmt::format("--controller mpc: {} gives the load forecaster no temperature (a "
+                                             "[weather] file with PV arrays); use mpc-persistence",
                                              o.site)));
       }
       MEG_CHECK(recorded != nullptr);  // trained before the clock started
@@ -267,7 +267,8 @@ int RunLoop(const RunOptions& o) {
     if (ec) return Fail(IoError(fmt::format("{}: cannot create the state folder: {}", state_dir, ec.message())));
   }
   const std::string store_path = state_dir.empty() ? std::string() : state_dir + "/openmeg.db";
-  AcceleratedClock wall(wall_now, 1.0);
+  // Now, not wall_now: preparing the inputs and training the load model took seconds since.
+  AcceleratedClock wall(std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now()), 1.0);
   std::unique_ptr<SqliteStore> store;
   std::unique_ptr<AuditLog> audit;
   if (!store_path.empty()) {

@@ -95,10 +95,10 @@ Result<LoadEvalReport> EvaluateLoadForecasts(const LoadData& data, const Holiday
       if (o.progress) {
         const auto& b = model->bands();
         o.progress(fmt::format("trained on data before {} ({} rows, temperature response {}, weight of the learned "
-                               "correction {:.1f} next hour, {:.1f} 1-6 h, {:.1f} day-ahead)",
+                               "correction {:.1f} next hour, {:.1f} 1-6 h, {:.1f} 6-37 h, {:.1f} later)",
                                FormatKst(issue.at), model->training_rows(),
                                model->uses_temperature_response() ? "kept" : "dropped", b[0].weight, b[1].weight,
-                               b[2].weight));
+                               b[2].weight, b[3].weight));
       }
     }
     const Timestamp first = issue.day_ahead ? FromKst(ToKst(issue.at + day).date) : issue.at;

@@ -5,7 +5,6 @@
 #include <fstream>
 #include <limits>
 #include <optional>
-#include <numbers>
 #include <span>
 #include <sstream>
 #include <tuple>
@@ -632,7 +631,11 @@ Status LoadForecaster::Save(const std::string& path) const {
 Result<LoadForecaster> LoadForecaster::Load(const std::string& path, const HolidayCalendar& calendar,
                                             std::chrono::seconds step) {
   auto model = GradientBoostedTrees::Load(path, kColumns);
-  if (!model) return model.error();
+  if (!model) {
+    if (model.error().code != ErrorCode::kInvalidInput) return model.error();
+    // A model of another version of the features: it cannot be used, only replaced.
+    return InvalidInput(model.error().message + "; train it again (meg forecast train)");
+  }
   std::ifstream in(path + ".bands");
   if (!in) return IoError(path + ".bands: cannot read the calibration written beside the model");
   std::string line;

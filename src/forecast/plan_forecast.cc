@@ -42,7 +42,7 @@ Result<HorizonForecast> LearnedPlanForecast::ForecastAt(Timestamp from, Timestam
   to = std::min(to, load.end());
   if (to <= from) return InvalidInput(fmt::format("plan forecast: nothing to forecast from {}", FormatKst(from)));
   const auto steps = static_cast<size_t>((to - from) / load.step());
-  TrainIfDue(from);
+  if (options_.train_when_forecasting) TrainIfDue(from);
   HorizonForecast f;
   f.pv = pv_.Slice(from, to);
   std::vector<std::optional<Kilowatts>> kw;

@@ -55,6 +55,9 @@ struct LearnedPlanOptions {
   std::chrono::hours retrain_every{24 * 7};
   // Reserve = share x (P90 - P50) in each interval; 0 plans on the P50 alone.
   double reserve_share = 2.0;
+  // Whether ForecastAt trains when a training is due. Off: only TrainIfDue does (a live loop
+  // trains before it starts and never on its control thread).
+  bool train_when_forecasting = true;
 };
 
 class LearnedPlanForecast final : public PlanForecast {
@@ -68,8 +71,9 @@ class LearnedPlanForecast final : public PlanForecast {
   // reserve; counted in naive_forecasts(). Errors: no load measured in the day before `from`.
   Result<HorizonForecast> ForecastAt(Timestamp from, Timestamp to) override;
   // Trains on the load measured before `from` if a retraining is due (none yet, or
-  // `retrain_every` since the last) and 15 days are measured; ForecastAt calls it. A live loop
-  // calls it before it starts, so that the ~4 s of training do not hold its control thread.
+  // `retrain_every` since the last) and 15 days are measured; ForecastAt calls it (unless
+  // train_when_forecasting is off). A live loop calls it before it starts, so that the ~4 s of
+  // training do not hold its control thread.
   void TrainIfDue(Timestamp from);
 
   int trainings() const { return trainings_; }

@@ -166,6 +166,25 @@ TEST(LoadForecasterTest, SavedModelForecastsTheSame) {
     ASSERT_FALSE(corrupt) << count;
     EXPECT_NE(corrupt.error().message.find("is not a saved model's"), std::string::npos) << corrupt.error().message;
   }
+  // A model of another feature version (24 columns: the day-of-year features it had before) is
+  // refused with what to do about it.
+  {
+    std::vector<float> x(24 * 40), y(40);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 7);
+    for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<float>(i % 5);
+    GbmParams p;
+    p.rounds = 2;
+    auto old = GradientBoostedTrees::Train(x, 24, y, p);
+    ASSERT_TRUE(old) << old.error().message;
+    const std::string old_path = path + ".old.xgb";
+    ASSERT_TRUE(old->Save(old_path));
+    auto refused = LoadForecaster::Load(old_path, Calendar(), hours{1});
+    std::remove(old_path.c_str());
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("this forecaster uses 22; train it again (meg forecast train)"),
+              std::string::npos)
+        << refused.error().message;
+  }
   // A correction weight outside [0, 1] (the first band's third number) is refused too.
   {
     std::ofstream out(path + ".bands");

@@ -1,6 +1,8 @@
 // What a planner plans on: SeriesForecast slices its series; LearnedPlanForecast repeats
 // yesterday until two weeks of load are measured, then trains the load model (retraining on
-// schedule), and returns the P50 with a margin of share x (P90 - P50) that is never negative.
+// schedule), and returns the P50 with a margin of share x (P90 - P50) that is never negative;
+// with training when forecasting off, only TrainIfDue trains; RecordedPlanForecast keeps the last
+// forecast.
 #include "forecast/plan_forecast.h"
 
 #include <gtest/gtest.h>
@@ -89,6 +91,49 @@ TEST(LearnedPlanForecastTest, YesterdayUntilTwoWeeksThenTheModel) {
   auto c = f.ForecastAt(d.load_kw.end() - hours{2}, d.load_kw.end() + hours{10});
   ASSERT_TRUE(c);
   EXPECT_EQ(c->load.size(), 2u);
+}
+
+// A live loop trains before it starts and never on its control thread: with
+// train_when_forecasting off, ForecastAt plans on yesterday's load even when a training is due,
+// and only TrainIfDue trains.
+TEST(LearnedPlanForecastTest, OnlyTrainIfDueTrainsWhenForecastingMayNot) {
+  const LoadData d = Synthetic();
+  const PowerSeries pv = Zeros(d);
+  const HolidayCalendar calendar = testing::LoadSharedCalendar();
+  LearnedPlanOptions o;
+  o.model.gbm.rounds = 50;
+  o.train_when_forecasting = false;
+  LearnedPlanForecast f(d, pv, calendar, o);
+  const Timestamp day20 = d.load_kw.start() + hours{24 * 20};
+  auto a = f.ForecastAt(day20 + hours{10}, day20 + hours{12});
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(f.trainings(), 0);
+  EXPECT_EQ(a->load.at(0)->value(), 110);  // yesterday's 10:00
+  EXPECT_TRUE(a->load_reserve_kw.empty());
+  f.TrainIfDue(day20);
+  EXPECT_EQ(f.trainings(), 1);
+  ASSERT_TRUE(f.ForecastAt(day20 + hours{24 * 8}, day20 + hours{24 * 9}));  // a retraining is due, not done
+  EXPECT_EQ(f.trainings(), 1);
+}
+
+// RecordedPlanForecast passes each forecast on and keeps the last successful one with its issue
+// time; a failed one (nothing measured yet) leaves it as it was.
+TEST(RecordedPlanForecastTest, KeepsTheLastForecast) {
+  const LoadData d = Synthetic();
+  const PowerSeries pv = Zeros(d);
+  const HolidayCalendar calendar = testing::LoadSharedCalendar();
+  LearnedPlanForecast inner(d, pv, calendar, LearnedPlanOptions{});
+  RecordedPlanForecast f(inner);
+  EXPECT_FALSE(f.Last());
+  EXPECT_FALSE(f.ForecastAt(d.load_kw.start(), d.load_kw.start() + hours{2}));
+  EXPECT_FALSE(f.Last());
+  const Timestamp at = d.load_kw.start() + hours{24 * 3 + 10};
+  ASSERT_TRUE(f.ForecastAt(at, at + hours{2}));
+  const auto last = f.Last();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->first, at);
+  ASSERT_EQ(last->second.load.size(), 2u);
+  EXPECT_EQ(last->second.load.at(1)->value(), 111);  // yesterday's 11:00
 }
 
 }  // namespace
