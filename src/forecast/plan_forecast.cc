@@ -67,6 +67,20 @@ Result<HorizonForecast> LearnedPlanForecast::ForecastAt(Timestamp from, Timestam
       kw.emplace_back(Kilowatts(v));
     }
     f.load = PowerSeries(from, load.step(), std::move(kw));
+    // Its reserve, as the model's: share x its P90 - P50, here the 90th percentile of its own
+    // errors so far (the load minus the same time a day earlier, over the last 14 days measured
+    // before `from`); none before a whole day of such errors is known.
+    std::vector<double> errors;
+    for (Timestamp t = std::max(load.start() + std::chrono::hours{24}, from - std::chrono::hours{24 * 14});
+         t + load.step() <= from; t += load.step()) {
+      const double now = ValueOrNaN(load, t), day_before = ValueOrNaN(load, t - std::chrono::hours{24});
+      if (std::isfinite(now) && std::isfinite(day_before)) errors.push_back(now - day_before);
+    }
+    if (errors.size() * load.step() >= std::chrono::hours{24}) {
+      const auto p90 = errors.begin() + static_cast<long>(0.9 * static_cast<double>(errors.size() - 1));
+      std::nth_element(errors.begin(), p90, errors.end());
+      f.load_reserve_kw.assign(steps, options_.reserve_share * std::max(0.0, *p90));
+    }
     return f;
   }
   auto q = model_->Forecast(history_, from, from, steps);

@@ -67,8 +67,10 @@ class LearnedPlanForecast final : public PlanForecast {
   LearnedPlanForecast(const LoadData& history, const PowerSeries& pv, const HolidayCalendar& calendar,
                       LearnedPlanOptions options);
   // Until 15 days of load are measured (no model can be trained), the load is yesterday's
-  // (seasonal naive; where yesterday is missing, the latest value measured within a day) with no
-  // reserve; counted in naive_forecasts(). Errors: no load measured in the day before `from`.
+  // (seasonal naive; where yesterday is missing, the latest value measured within a day), its
+  // reserve share x the 90th percentile of its own errors over the last 14 days (none before a
+  // day of errors is known); counted in naive_forecasts(). Errors: no load measured in the day
+  // before `from`.
   Result<HorizonForecast> ForecastAt(Timestamp from, Timestamp to) override;
   // Trains on the load measured before `from` if a retraining is due (none yet, or
   // `retrain_every` since the last) and 15 days are measured; ForecastAt calls it (unless

@@ -1,8 +1,8 @@
 // What a planner plans on: SeriesForecast slices its series; LearnedPlanForecast repeats
-// yesterday until two weeks of load are measured, then trains the load model (retraining on
-// schedule), and returns the P50 with a margin of share x (P90 - P50) that is never negative;
-// with training when forecasting off, only TrainIfDue trains; RecordedPlanForecast keeps the last
-// forecast.
+// yesterday (with a reserve from its own errors) until two weeks of load are measured, then trains
+// the load model (retraining on schedule), and returns the P50 with a margin of share x (P90 -
+// P50) that is never negative; with training when forecasting off, only TrainIfDue trains;
+// RecordedPlanForecast keeps the last forecast.
 #include "forecast/plan_forecast.h"
 
 #include <gtest/gtest.h>
@@ -68,7 +68,8 @@ TEST(LearnedPlanForecastTest, YesterdayUntilTwoWeeksThenTheModel) {
   ASSERT_TRUE(a) << a.error().message;
   EXPECT_EQ(a->load.at(0)->value(), 110);
   EXPECT_EQ(a->load.at(1)->value(), 111);
-  EXPECT_TRUE(a->load_reserve_kw.empty());
+  // Its reserve: every day repeats the one before, so its errors are 0 and so is the reserve.
+  EXPECT_EQ(a->load_reserve_kw, std::vector<double>(2, 0.0));
   EXPECT_EQ(f.naive_forecasts(), 2);
   EXPECT_EQ(f.trainings(), 0);
   // Day 20: a model, trained once, forecasting the (perfectly regular) profile within 1 kW.
@@ -109,11 +110,38 @@ TEST(LearnedPlanForecastTest, OnlyTrainIfDueTrainsWhenForecastingMayNot) {
   ASSERT_TRUE(a) << a.error().message;
   EXPECT_EQ(f.trainings(), 0);
   EXPECT_EQ(a->load.at(0)->value(), 110);  // yesterday's 10:00
-  EXPECT_TRUE(a->load_reserve_kw.empty());
+  EXPECT_EQ(a->load_reserve_kw, std::vector<double>(2, 0.0));
   f.TrainIfDue(day20);
   EXPECT_EQ(f.trainings(), 1);
   ASSERT_TRUE(f.ForecastAt(day20 + hours{24 * 8}, day20 + hours{24 * 9}));  // a retraining is due, not done
   EXPECT_EQ(f.trainings(), 1);
+}
+
+// Before the model, the reserve is share x the 90th percentile of yesterday's errors so far. A
+// load that grows by 10 kW a day: each error is +10 kW, so the reserve is 2 x 10 = 20 kW; with
+// less than a day of errors known (day 1, 05:00: 5 hours) there is none.
+TEST(LearnedPlanForecastTest, YesterdaysReserveIsItsOwnErrorQuantile) {
+  std::vector<std::optional<double>> load, temp;
+  for (int i = 0; i < 24 * 20; ++i) {
+    load.emplace_back(100.0 + 10.0 * (i / 24));
+    temp.emplace_back(10.0);
+  }
+  const Timestamp start = FromKst(testing::Ymd(2021, 3, 1));
+  const LoadData d{IntervalSeries<double>(start, hours{1}, std::move(load)),
+                   IntervalSeries<double>(start, hours{1}, std::move(temp))};
+  const PowerSeries pv = Zeros(d);
+  const HolidayCalendar calendar = testing::LoadSharedCalendar();
+  LearnedPlanOptions o;
+  o.reserve_share = 2.0;
+  LearnedPlanForecast f(d, pv, calendar, o);
+  auto early = f.ForecastAt(start + hours{24 + 5}, start + hours{24 + 7});
+  ASSERT_TRUE(early) << early.error().message;
+  EXPECT_TRUE(early->load_reserve_kw.empty());
+  auto day3 = f.ForecastAt(start + hours{24 * 3 + 10}, start + hours{24 * 3 + 12});
+  ASSERT_TRUE(day3) << day3.error().message;
+  EXPECT_EQ(day3->load.at(0)->value(), 120);  // yesterday (day 2): 100 + 2 x 10
+  EXPECT_EQ(day3->load_reserve_kw, std::vector<double>(2, 20.0));
+  EXPECT_EQ(f.trainings(), 0);
 }
 
 // RecordedPlanForecast passes each forecast on and keeps the last successful one with its issue
