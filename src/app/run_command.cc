@@ -171,10 +171,29 @@ int RunLoop(const RunOptions& o) {
   // time), and not retrained while running: a training holds its thread for seconds, and the
   // control thread plans every 15 minutes on a 1 s cycle.
   // The dashboard shows what the planner planned on (`recorded`).
+  // The planner is checked first: a refused one fails at once, before seconds of training.
+  const bool planning_controller = o.controller == "mpc" || o.controller == "mpc-persistence";
+  if (!planning_controller && o.controller != "peak-shave" && o.controller != "none") {
+    return Fail(InvalidInput(
+        fmt::format("--controller {}: known planners are peak-shave, none, mpc, mpc-persistence", o.controller)));
+  }
+  if (planning_controller) {
+    if (!twin_mode) {
+      return Fail(InvalidInput(fmt::format("--controller {}: on real devices the planner needs the store's history "
+                                           "(issue 7); use peak-shave",
+                                           o.controller)));
+    }
+    if (!site->ess) return Fail(InvalidInput(fmt::format("--controller {}: {} has no [ess]", o.controller, o.site)));
+    if (o.controller == "mpc" && inputs->temp_c.empty()) {
+      return Fail(InvalidInput(fmt::format("--controller mpc: {} gives the load forecaster no temperature (a "
+                                           "[weather] file with PV arrays); use mpc-persistence",
+                                           o.site)));
+    }
+  }
   LoadData history;
   std::unique_ptr<LearnedPlanForecast> learned;
   std::unique_ptr<RecordedPlanForecast> recorded;
-  if (o.controller == "mpc" && twin_mode && site->ess && !inputs->temp_c.empty()) {
+  if (o.controller == "mpc") {
     history = LoadData{ToDoubleSeries(inputs->load), inputs->temp_c};
     LearnedPlanOptions options;
     options.train_when_forecasting = false;
@@ -205,20 +224,9 @@ int RunLoop(const RunOptions& o) {
   PlanningController* planning = nullptr;
   if (o.controller == "peak-shave" || o.controller == "none") {
     planner = MakeRuleController(o.controller, PeakShaveConfig{Kilowatts(o.demand_target_kw), 100});
-  } else if (o.controller == "mpc-persistence" || o.controller == "mpc") {
-    if (!twin_mode) {
-      return Fail(InvalidInput(fmt::format("--controller {}: on real devices the planner needs the store's history "
-                                           "(issue 7); use peak-shave",
-                                           o.controller)));
-    }
-    if (!site->ess) return Fail(InvalidInput(fmt::format("--controller {}: {} has no [ess]", o.controller, o.site)));
+  } else {  // mpc or mpc-persistence, checked above
     std::unique_ptr<PlanningController> pc;
     if (o.controller == "mpc") {
-      if (inputs->temp_c.empty()) {
-        return Fail(InvalidInput(fmt::format("--controller mpc: {} gives the load forecaster no temperature (a "
-                                             "[weather] file with PV arrays); use mpc-persistence",
-                                             o.site)));
-      }
       MEG_CHECK(recorded != nullptr);  // trained before the clock started
       pc = std::make_unique<PlanningController>(PlanningController::Mode::kRecedingHorizon, *site, *book, *calendar,
                                                 *tariff, *recorded, solver, std::chrono::hours{24}, "mpc");
@@ -232,9 +240,6 @@ int RunLoop(const RunOptions& o) {
     }
     planning = pc.get();
     planner = std::move(pc);
-  } else {
-    return Fail(InvalidInput(
-        fmt::format("--controller {}: known planners are peak-shave, none, mpc, mpc-persistence", o.controller)));
   }
 
   // The audit log: a JSON-lines file, or, with the control center (HTTP), the store's own
