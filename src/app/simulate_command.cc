@@ -102,8 +102,11 @@ int RunSimulate(const SimulateOptions& o) {
   auto grid_only = RunBacktest(grid_only_request, none);
   if (!grid_only) return Fail(grid_only.error());
   grid_only->controller = "no PV, no ESS";
-  request.progress = ProgressLine("simulating none");
-  auto baseline = RunBacktest(request, none);
+  // The baseline: the battery idle, i.e. absent to the loop (its guards would otherwise use it).
+  BacktestRequest baseline_request = request;
+  baseline_request.use_battery = false;
+  baseline_request.progress = ProgressLine("simulating none");
+  auto baseline = RunBacktest(baseline_request, none);
   if (!baseline) return Fail(baseline.error());
 
   ClpCbcSolver solver;
@@ -157,6 +160,7 @@ int RunSimulate(const SimulateOptions& o) {
       }
       BacktestRequest this_request = request;
       this_request.dr = with_dr ? dr : nullptr;
+      this_request.use_battery = name != "none";  // `none` leaves the battery idle: absent to the loop
       this_request.progress = ProgressLine("simulating " + name + (with_dr ? " with the DR calls" : ""));
       auto run = RunBacktest(this_request, *controller);
       if (!run) return Fail(run.error());

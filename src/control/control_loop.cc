@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "control/site_image.h"
+#include "core/ess.h"
+
 namespace meg {
 
 namespace {
@@ -32,15 +35,6 @@ bool SameCommand(const Command& a, const Command& b, double deadband) {
 
 }  // namespace
 
-std::string_view LoopModeName(LoopMode mode) {
-  switch (mode) {
-    case LoopMode::kNormal: return "normal";
-    case LoopMode::kLocal: return "local";
-    case LoopMode::kSafe: return "safe";
-  }
-  return "?";
-}
-
 // The frozen process image of one cycle.
 struct ControlLoop::Measured {
   bool all_fresh = true;
@@ -51,12 +45,18 @@ struct ControlLoop::Measured {
   double soc_sum = 0;
   int soc_n = 0;
   double pv_rating = 0;          // what the PV could produce if its limits were lifted
+  // The meters' energy registers summed, when every fresh meter has one.
+  std::optional<double> meter_energy_kwh;
   // Per battery (index into devices_): what it can take or give now; 0 when not fresh.
   std::vector<double> can_discharge, can_charge;
 };
 
 ControlLoop::ControlLoop(LoopSite site, std::vector<Device*> devices, AuditLog& audit, LoopConfig config)
-    : site_(site), audit_(audit), config_(config) {
+    : site_(site),
+      audit_(audit),
+      config_(config),
+      peak_guard_(config.demand_target, config.peak_guard_margin_pct),
+      controllers_{&follower_, &override_, &peak_guard_, &dr_guard_, &export_limiter_} {
   for (Device* d : devices) {
     DeviceState state;
     state.device = d;
@@ -87,8 +87,7 @@ Status ControlLoop::SetManualOverride(std::optional<Kilowatts> battery, Instant 
                       battery ? fmt::format("battery_kw={} until={}", FormatKw(*battery), FormatKst(ToTimestamp(until)))
                               : std::string("cleared")};
   if (auto s = audit_.Append({&r, 1}); !s) return s;
-  override_ = battery;
-  override_until_ = until;
+  override_.Set(battery, until);
   return Ok{};
 }
 
@@ -137,6 +136,7 @@ ControlLoop::Measured ControlLoop::ReadDevices(Instant now) {
   size_t batteries = 0;
   for (const DeviceState& d : devices_) batteries += d.device->kind() == DeviceKind::kBattery ? 1 : 0;
   for (const auto& a : site_.site->pv) m.pv_rating += a.inverter_kw.value();
+  const Hours cycle_h(HoursOf(config_.cycle));
   m.can_discharge.assign(devices_.size(), 0.0);
   m.can_charge.assign(devices_.size(), 0.0);
   for (size_t i = 0; i < devices_.size(); ++i) {
@@ -176,6 +176,12 @@ ControlLoop::Measured ControlLoop::ReadDevices(Instant now) {
     switch (d.device->kind()) {
       case DeviceKind::kMeter:
         m.grid += g.power.value();
+        if (!m.meter_seen) m.meter_energy_kwh = 0.0;
+        if (m.meter_energy_kwh && g.net_import_energy && std::isfinite(g.net_import_energy->value())) {
+          *m.meter_energy_kwh += g.net_import_energy->value();
+        } else {
+          m.meter_energy_kwh.reset();
+        }
         m.meter_seen = true;
         break;
       case DeviceKind::kPv:
@@ -186,19 +192,21 @@ ControlLoop::Measured ControlLoop::ReadDevices(Instant now) {
         const double soc = *g.soc_pct;
         m.soc_sum += soc;
         ++m.soc_n;
-        // The battery's share of the site's ESS ratings, its own report, and the SoC window.
-        double dis = g.rated_power ? g.rated_power->value()
-                                   : (ess ? ess->discharge_kw.value() / static_cast<double>(batteries) : 0.0);
-        double cha = g.rated_power ? g.rated_power->value()
-                                   : (ess ? ess->charge_kw.value() / static_cast<double>(batteries) : 0.0);
+        // The battery's share of the site's ESS: its ratings and what its energy allows for one
+        // cycle (core/ess.h), its own rating and BMS limits where it reports them.
+        double dis = 0, cha = 0;
         if (ess) {
-          dis = std::min(dis, ess->discharge_kw.value() / static_cast<double>(batteries));
-          cha = std::min(cha, ess->charge_kw.value() / static_cast<double>(batteries));
+          const EssSpec share = ShareOf(*ess, static_cast<int>(batteries));
+          const KilowattHours stored = StoredAt(share, soc);
+          dis = MaxDischarge(share, stored, cycle_h, std::nullopt).value();
+          cha = MaxCharge(share, stored, cycle_h, std::nullopt).value();
+        }
+        if (g.rated_power) {
+          dis = std::min(dis, g.rated_power->value());
+          cha = std::min(cha, g.rated_power->value());
         }
         if (g.max_discharge) dis = std::min(dis, g.max_discharge->value());
         if (g.max_charge) cha = std::min(cha, g.max_charge->value());
-        if (!ess || soc <= ess->soc_min_pct) dis = 0;
-        if (!ess || soc >= ess->soc_max_pct) cha = 0;
         m.can_discharge[i] = std::isfinite(dis) ? std::max(0.0, dis) : 0.0;
         m.can_charge[i] = std::isfinite(cha) ? std::max(0.0, cha) : 0.0;
         break;
@@ -247,33 +255,36 @@ void ControlLoop::UpdateMode(Instant now, const Measured& m, std::vector<AuditRe
 }
 
 SiteImage ControlLoop::LimitImage(Instant now, const Measured& m) const {
-  const Site& site = *site_.site;
-  SiteImage i;
-  i.start = ToTimestamp(now);
-  i.dt = meg::Hours(HoursOf(config_.cycle));
+  SiteReading r;
+  r.start = ToTimestamp(now);
+  r.dt = meg::Hours(HoursOf(config_.cycle));
   // In safe mode nothing is trusted: an unknown load makes the limit stage idle the batteries
   // and hold PV to what export allows at zero load.
   const bool trusted = mode_ != LoopMode::kSafe && m.all_fresh;
-  i.load = Kilowatts(trusted ? m.grid + m.pv + m.battery : kNaN);
-  // PV could rise to its rating once a limit is lifted: the export check assumes it does.
-  i.pv_available = Kilowatts(std::max(m.pv, m.pv_rating));
-  i.has_battery = site.ess.has_value() && m.soc_n > 0;
+  r.load = Kilowatts(trusted ? m.grid + m.pv + m.battery : kNaN);
+  // While a PV limit is in force the PV could rise to its rating once it is lifted: the export
+  // check assumes it does. Without one, what PV gives now is what it can give.
+  bool pv_limited = false;
+  for (const DeviceState& d : devices_) {
+    pv_limited = pv_limited || (d.device->kind() == DeviceKind::kPv && d.last_sent && d.last_sent->pv_limit);
+  }
+  r.pv_available = Kilowatts(pv_limited ? std::max(m.pv, m.pv_rating) : m.pv);
+  if (m.soc_n > 0) r.battery = MeasuredBattery(m);
+  return MakeSiteImage(*site_.site, r, nullptr, &demand_, {});
+}
+
+BatteryReading ControlLoop::MeasuredBattery(const Measured& m) const {
+  BatteryReading b;
+  b.soc_pct = m.soc_sum / m.soc_n;
+  b.previous = previous_battery_;
   double dis = 0, cha = 0;
   for (size_t k = 0; k < devices_.size(); ++k) {
     dis += m.can_discharge[k];
     cha += m.can_charge[k];
   }
-  i.battery_max_discharge = Kilowatts(dis);
-  i.battery_max_charge = Kilowatts(cha);
-  i.soc_pct = m.soc_n > 0 ? m.soc_sum / m.soc_n : kNaN;
-  i.battery_previous = previous_battery_;
-  if (site.ess && site.ess->ramp_kw_per_min > 0) {
-    i.battery_ramp_step = Kilowatts(site.ess->ramp_kw_per_min * static_cast<double>(config_.cycle.count()) / 60'000.0);
-  }
-  i.contract_power = site.contract_power;
-  i.export_allowed = site.grid.export_allowed;
-  i.export_limit = site.grid.export_limit_kw;
-  return i;
+  b.device_max_discharge = Kilowatts(dis);
+  b.device_max_charge = Kilowatts(cha);
+  return b;
 }
 
 void ControlLoop::MaybePlan(Instant now, const Measured& m) {
@@ -286,38 +297,20 @@ void ControlLoop::MaybePlan(Instant now, const Measured& m) {
     planner_failed_ = true;
     return;
   }
-  const Site& site = *site_.site;
-  SiteImage image;
-  image.start = window;
-  image.dt = kIntervalHours;
   // The coming interval's load and PV as measured now (persistence); the real-time guards
   // correct within the interval.
-  image.load = Kilowatts(m.grid + m.pv + m.battery);
-  image.pv_available = Kilowatts(m.pv);
-  image.has_battery = site.ess.has_value() && m.soc_n > 0;
-  if (image.has_battery) {
-    const EssSpec& e = *site.ess;
-    image.soc_pct = m.soc_sum / m.soc_n;
-    const double stored = e.usable_kwh.value() * image.soc_pct / 100.0;
-    const double above_min = std::max(0.0, stored - e.usable_kwh.value() * e.soc_min_pct / 100.0);
-    const double below_max = std::max(0.0, e.usable_kwh.value() * e.soc_max_pct / 100.0 - stored);
-    image.battery_max_discharge =
-        Kilowatts(std::min(e.discharge_kw.value(), above_min * e.discharge_efficiency_pct / 100.0 / 0.25));
-    image.battery_max_charge =
-        Kilowatts(std::min(e.charge_kw.value(), below_max / (e.charge_efficiency_pct / 100.0) / 0.25));
-    image.battery_discharge_rating = e.discharge_kw;
-    image.battery_deliverable_full = KilowattHours(e.usable_kwh.value() * (e.soc_max_pct - e.soc_min_pct) / 100.0 *
-                                               e.discharge_efficiency_pct / 100.0);
+  SiteReading r;
+  r.start = window;
+  r.dt = kIntervalHours;
+  r.load = Kilowatts(m.grid + m.pv + m.battery);
+  r.pv_available = Kilowatts(m.pv);
+  if (m.soc_n > 0) {
+    r.battery = MeasuredBattery(m);
+    // The devices' limits are for one cycle; over the quarter-hour the energy bounds it.
+    r.battery->device_max_discharge = Kilowatts(std::numeric_limits<double>::infinity());
+    r.battery->device_max_charge = Kilowatts(std::numeric_limits<double>::infinity());
   }
-  const auto slot = static_cast<size_t>(ToKst(window).minute_of_day / 15);
-  image.band = day->energy_band[slot];
-  image.demand_counts = day->demand_counts[slot];
-  image.contract_power = site.contract_power;
-  image.month_peak = demand_.month_peak();
-  image.ratchet = demand_.ratchet();
-  image.export_allowed = site.grid.export_allowed;
-  image.export_limit = site.grid.export_limit_kw;
-  image.dr = dr_;
+  const SiteImage image = MakeSiteImage(*site_.site, r, day, &demand_, dr_);
   const Setpoints plan = planner_->Decide(image);
   const int failures = planner_failures_ ? planner_failures_() : 0;
   planner_failed_ = failures > planner_failures_seen_;
@@ -337,7 +330,17 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   const DayProfile* day = Profile(now);
   const Timestamp window_start = IntervalStart(ToTimestamp(now));
   const bool counts = day != nullptr && day->demand_counts[static_cast<size_t>(ToKst(window_start).minute_of_day / 15)];
-  demand_.Add(now, Kilowatts(m.meter_seen && m.all_fresh ? m.grid : kNaN), counts);
+  // The meter's energy register where it has one (exact over the cycle), else its power held.
+  if (m.meter_seen && m.all_fresh && m.meter_energy_kwh && meter_energy_) {
+    demand_.AddEnergy(now, KilowattHours(*m.meter_energy_kwh) - *meter_energy_, counts);
+  } else {
+    demand_.Add(now, Kilowatts(m.meter_seen && m.all_fresh ? m.grid : kNaN), counts);
+  }
+  if (m.meter_seen && m.all_fresh && m.meter_energy_kwh) {
+    meter_energy_ = KilowattHours(*m.meter_energy_kwh);
+  } else {
+    meter_energy_.reset();
+  }
   MaybePlan(now, m);
   UpdateMode(now, m, audit);
 
@@ -358,52 +361,20 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   rec.dr_cap = Kilowatts(kNaN);
   std::erase_if(dr_, [&](const DrCommitment& c) { return c.end <= window_start; });
 
-  // Controllers, in priority order, each refining the wish.
-  Setpoints wish{Kilowatts(0), Kilowatts(-1)};
-  if (mode_ == LoopMode::kNormal && schedule_) wish = {schedule_->battery, schedule_->pv_limit};  // schedule follower
-  if (override_ && now >= override_until_) override_.reset();
-  if (mode_ != LoopMode::kSafe && override_) wish.battery = *override_;                       // manual override
+  // The real-time controllers, in priority order, each refining the wish.
   const SiteImage image = LimitImage(now, m);
-  if (mode_ != LoopMode::kSafe) {
-    const double load = image.load.value();
-    const double pv_now = m.pv;
-    // Holds the running 15-minute average at most at `cap` kW, the way the meter measures it: the
-    // rest of the window may import at most what keeps the window's energy within cap x 15 min;
-    // discharge is raised to keep to it.
-    const auto hold_window_at = [&](double cap) {
-      const double left_h = std::max(HoursOf(config_.cycle), 0.25 - HoursOf(demand_.window_elapsed()));
-      const double allowed = (cap * 0.25 - demand_.window_energy().value()) / left_h;
-      wish.battery = Kilowatts(std::max(wish.battery.value(), load - pv_now - allowed));
-    };
-    // Peak guard: hold the running 15-minute average under the target.
-    if (counts) {
-      // A peak already locked in (month peak, ratchet) or set by the operator is held with a
-      // margin; the plan's own import, when higher, is the plan's choice and is held as is.
-      double target = std::max({config_.demand_target.value(), demand_.month_peak().value(), demand_.ratchet().value()}) *
-                      (1.0 - config_.peak_guard_margin_pct / 100.0);
-      if (mode_ == LoopMode::kNormal && schedule_) target = std::max(target, schedule_->planned_grid.value());
-      if (target > 0) {
-        hold_window_at(target);
-        rec.demand_target = Kilowatts(target);
-      }
-    }
-    // DR guard: while a DR call is in force, hold the running 15-minute average at the call's
-    // import cap the way the peak guard holds its target (the CBL is settled on metered energy).
-    if (const DrCommitment* c = DrCommitmentAt(dr_, window_start, ToTimestamp(now)); c != nullptr) {
-      hold_window_at(c->import_cap.value());
-      rec.dr_cap = c->import_cap;
-    }
-    // Export limiter: curtail PV before the meter shows more export than allowed, given the
-    // battery power the limit stage will really allow (a peak guard asking for more discharge
-    // than the battery has must not curtail PV for power that never comes).
-    const double min_grid = image.export_allowed ? -std::max(0.0, image.export_limit.value()) : 0.0;
-    const double battery_after = ApplySafetyLimits(image, Setpoints{wish.battery, Kilowatts(-1)}).battery.value();
-    const double grid_after = load - pv_now - battery_after;
-    if (grid_after < min_grid) {
-      const double limit = std::max(0.0, pv_now - (min_grid - grid_after));
-      wish.pv_limit = Kilowatts(wish.pv_limit.value() >= 0 ? std::min(wish.pv_limit.value(), limit) : limit);
-    }
-  }
+  CycleView view;
+  view.now = now;
+  view.cycle = config_.cycle;
+  view.mode = mode_;
+  view.image = &image;
+  view.pv_now = Kilowatts(m.pv);
+  view.window_counts = counts;
+  view.demand = &demand_;
+  view.schedule = schedule_ ? &*schedule_ : nullptr;
+  view.dr = &dr_;
+  Setpoints wish{Kilowatts(0), Kilowatts(-1)};
+  for (CycleController* c : controllers_) c->Run(view, wish, rec);
   // The one limit stage.
   const LimitedSetpoints done = ApplySafetyLimits(image, wish);
   rec.battery_command = done.battery;

@@ -1,10 +1,11 @@
 // ControlLoop: the fixed-cycle real-time loop in the style of OpenEMS Edge. Each cycle (1 s by
-// default) it reads every device into a frozen process image, runs the controllers in priority
-// order (schedule follower, manual override, peak guard, export limiter), passes their wish
-// through the one limit stage (control/limits.h: SoC window, power, ramp, contract power, export
-// limit), writes the audit log, and only then sends setpoints. The same 15-minute Controller
-// the year simulation runs (peak-shave, mpc, ...) is the planner: called at each quarter-hour
-// with the measured state, its decision becomes the schedule the follower holds.
+// default) it reads every device into a frozen process image, runs the real-time controllers of
+// control/cycle_controllers.h in priority order (schedule follower, manual override, peak guard,
+// DR guard, export limiter), passes their wish through the one limit stage (control/limits.h:
+// SoC window, power, ramp, contract power, export limit), writes the audit log, and only then
+// sends setpoints. The 15-minute Controller (peak-shave, mpc, ...) is the planner: called at each
+// quarter-hour with the measured state (control/site_image.h), its decision becomes the schedule
+// the follower holds. The year backtest (sim/backtest.h) runs this same loop over the site twin.
 //
 // Fail-safe (docs/control-loop.md), decided every cycle, entered at once, left only after
 // `recover_after_cycles` good cycles in a row; every mode change is audited:
@@ -24,8 +25,10 @@
 #include <vector>
 
 #include "control/controller.h"
+#include "control/cycle_controllers.h"
 #include "control/demand_meter.h"
 #include "control/limits.h"
+#include "control/site_image.h"
 #include "core/audit.h"
 #include "core/calendar.h"
 #include "core/clock.h"
@@ -45,40 +48,6 @@ struct LoopConfig {
   double deadband_kw = 0.5;         // a setpoint change smaller than this is not sent
   double peak_guard_margin_pct = 1; // the guard holds the window this far under its target
   Kilowatts demand_target;          // operator's demand target (0 = month peak, ratchet, plan)
-};
-
-enum class LoopMode { kNormal, kLocal, kSafe };
-std::string_view LoopModeName(LoopMode mode);  // "normal", "local", "safe"
-
-// A schedule entry the follower holds: from the planner, or given from outside (operator,
-// fleet center). pv_limit < 0: no PV limit.
-struct ScheduleEntry {
-  Instant made;
-  Kilowatts battery;         // + discharge / - charge, whole site
-  Kilowatts pv_limit{-1.0};
-  Kilowatts planned_grid;    // what the plan expects to import: the peak guard holds at least this
-  std::string source;        // "planner:mpc", "operator:kim"
-};
-
-// What one cycle saw and did (the loop's record; the store keeps these from issue 7 on).
-struct CycleRecord {
-  Instant time;
-  LoopMode mode = LoopMode::kNormal;
-  std::string reason;             // why the mode is not normal ("" when normal)
-  Kilowatts grid, pv, battery, load;  // measured (NaN where unknown); load = grid + pv + battery
-  double soc_pct = 0;             // mean over fresh batteries (NaN if none)
-  Kilowatts window_average;       // running 15-minute demand
-  Kilowatts demand_target;        // what the peak guard held (0 when the window does not count)
-  Kilowatts dr_cap;               // the DR guard's import cap (NaN when no DR call is in force)
-  Kilowatts month_peak;
-  Kilowatts battery_command;      // after the limit stage, whole site
-  Kilowatts pv_limit_command;     // < 0: none
-  bool clamped = false;           // the limit stage changed the wish
-  int commands_sent = 0;          // setpoints the devices (or broker) accepted this cycle
-  int devices_fresh = 0;
-  int devices_stale = 0;
-  bool audit_failed = false;      // the audit log refused: nothing was sent this cycle
-  std::chrono::nanoseconds work{0};  // Run with a stopwatch only: the cycle's work (read, decide, audit, send)
 };
 
 struct LoopSite {
@@ -126,8 +95,8 @@ class ControlLoop {
   const DemandMeter& demand() const { return demand_; }
   const std::optional<ScheduleEntry>& schedule() const { return schedule_; }
   // The manual override in force at the last cycle, if any, and until when.
-  const std::optional<Kilowatts>& override_battery() const { return override_; }
-  Instant override_until() const { return override_until_; }
+  const std::optional<Kilowatts>& override_battery() const { return override_.battery(); }
+  Instant override_until() const { return override_.until(); }
 
  private:
   struct DeviceState {
@@ -145,6 +114,7 @@ class ControlLoop {
   void UpdateMode(Instant now, const Measured& m, std::vector<AuditRecord>& audit);
   void MaybePlan(Instant now, const Measured& m);
   SiteImage LimitImage(Instant now, const Measured& m) const;
+  BatteryReading MeasuredBattery(const Measured& m) const;
   const DayProfile* Profile(Instant now);
   void Audit(std::vector<AuditRecord> records);
 
@@ -160,13 +130,19 @@ class ControlLoop {
   bool planner_failed_ = false;
   Timestamp planned_window_{};
   std::optional<ScheduleEntry> schedule_;
-  std::optional<Kilowatts> override_;
-  Instant override_until_{};
   std::vector<DrCommitment> dr_;
+  // The real-time controllers, run in this order each cycle.
+  ScheduleFollower follower_;
+  ManualOverride override_;
+  PeakGuard peak_guard_;
+  DrGuard dr_guard_;
+  ExportLimiter export_limiter_;
+  std::vector<CycleController*> controllers_;
   LoopMode mode_ = LoopMode::kSafe;  // nothing is trusted until the first good cycles
   std::string reason_ = "starting";
   int better_cycles_ = 0;
   Kilowatts previous_battery_;
+  std::optional<KilowattHours> meter_energy_;  // the meter's register at the last cycle it was read
 };
 
 }  // namespace meg

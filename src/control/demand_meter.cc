@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "tariff/bill.h"
 
@@ -76,6 +77,13 @@ void DemandMeter::Add(Instant now, Kilowatts grid, bool counts) {
   }
   window_counts_ = counts;
   if (std::isfinite(grid.value())) grid_ = grid;
+}
+
+void DemandMeter::AddEnergy(Instant now, KilowattHours since_last, bool counts) {
+  if (started_ && now > last_ && std::isfinite(since_last.value())) {
+    grid_ = since_last / Hours(static_cast<double>((now - last_).count()) / 3'600'000.0);
+  }
+  Add(now, Kilowatts(std::numeric_limits<double>::quiet_NaN()), counts);
 }
 
 }  // namespace meg

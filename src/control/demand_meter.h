@@ -2,7 +2,8 @@
 // fixed quarter-hour window [hh:00, hh:15), ... (supply terms art. 68: 최대수요전력 is the largest
 // 15-minute demand), the running average of the open window, the month's peak over the windows
 // whose demand counts for 요금적용전력, and the ratchet (the largest peak of the demand months
-// among the 11 months before). The live loop feeds it each cycle; it integrates sample-and-hold.
+// among the 11 months before). The live loop feeds it each cycle: the meter's energy register where
+// it has one (exact), else its power sampled and held until the next cycle.
 // Not thread-safe; a value type.
 #pragma once
 
@@ -23,6 +24,11 @@ class DemandMeter {
   // call is integrated over [previous, now), split at window boundaries. A `now` before the
   // previous call is ignored. A non-finite grid is integrated as the previous value (held).
   void Add(Instant now, Kilowatts grid, bool counts);
+  // Like Add, for a meter with an energy register: `since_last` (kWh, + import) was metered over
+  // [previous call, now) and is integrated there at its mean, exactly where a sampled power could
+  // only be held. The first call only starts the meter. A non-finite energy holds the previous
+  // mean, as Add holds a non-finite power.
+  void AddEnergy(Instant now, KilowattHours since_last, bool counts);
   // Before the first Add: the peaks the meter recorded before this process started (from the
   // store), so that a restart keeps the month's peak and the ratchet. `peaks` holds each month's
   // peak over its counted windows, kW, months in any order; the month of the first Add continues

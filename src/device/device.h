@@ -37,6 +37,10 @@ struct Telemetry {
   std::optional<Kilowatts> max_discharge;    // what the device gives now (>= 0), if it says
   // PV and battery: nameplate AC power (>= 0), if the device says.
   std::optional<Kilowatts> rated_power;
+  // Meter only: the net energy through the meter since an origin of its own (+ import / - export),
+  // when it has a register for it. The loop's demand meter integrates its differences exactly,
+  // where a sampled power can only be held until the next reading.
+  std::optional<KilowattHours> net_import_energy;
 };
 
 // A setpoint for one device. Fields that do not apply to the device's kind are ignored.

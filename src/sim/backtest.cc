@@ -5,13 +5,26 @@
 
 #include <fmt/format.h>
 
-#include "control/limits.h"
-#include "device/sim/battery.h"
+#include "device/sim/twin.h"
 #include "tariff/tou.h"
 
 namespace meg {
-Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& controller) {
-  MEG_CHECK(r.book && r.calendar && r.site && r.load);
+namespace {
+
+// The backtest keeps no audit trail: every record is accepted and dropped.
+class DiscardAudit final : public AuditLog {
+ public:
+  Status Append(std::span<const AuditRecord> records) override {
+    appended_ += records.size();
+    return Ok{};
+  }
+  std::uint64_t appended() const override { return appended_; }
+
+ private:
+  std::uint64_t appended_ = 0;
+};
+
+Status CheckRequest(const BacktestRequest& r) {
   const PowerSeries& load = *r.load;
   if (load.step() != kInterval) return InvalidInput("the backtest needs 15-minute load data");
   if (r.pv != nullptr && (r.pv->start() != load.start() || r.pv->size() != load.size() ||
@@ -21,72 +34,97 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   if (!IsIntervalAligned(load.start()) || ToKst(load.start()).minute_of_day != 0) {
     return InvalidInput("the load must start at a KST midnight");
   }
+  const Millis quarter = std::chrono::duration_cast<Millis>(std::chrono::seconds(kInterval));
+  if (r.cycle <= Millis(0) || quarter % r.cycle != Millis(0)) {
+    return InvalidInput(fmt::format("the cycle ({} ms) must divide 15 minutes", r.cycle.count()));
+  }
+  for (size_t i = 0; i < load.size(); ++i) {
+    if (!load.at(i)) return InvalidInput(fmt::format("the load has a gap at {}", FormatKst(load.TimeAt(i))));
+  }
+  return Ok{};
+}
+
+}  // namespace
+
+Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& controller,
+                                   const std::function<void(const CycleRecord&)>& on_cycle) {
+  MEG_CHECK(r.book && r.calendar && r.site && r.load);
+  if (auto s = CheckRequest(r); !s) return s.error();
+  const PowerSeries& load = *r.load;
   const Site& site = *r.site;
   const bool has_battery = r.use_battery && site.ess.has_value();
-  std::optional<Battery> battery;
-  if (has_battery) battery.emplace(*site.ess);
+  Site loop_site = site;  // the loop sees the site as the twin has it
+  if (!has_battery) loop_site.ess.reset();
+  const bool has_pv = r.pv != nullptr && !r.pv->empty();
+  if (!has_pv) loop_site.pv.clear();
+
+  // The twin: one meter, one PV inverter, one battery; the loop reads and commands it as live.
+  SiteTwin twin(load, has_pv ? *r.pv : PowerSeries(), loop_site.ess, 1, 1, ToInstant(load.start()));
+  std::vector<std::unique_ptr<Device>> owned = twin.MakeDevices();
+  std::vector<Device*> devices;
+  for (auto& d : owned) devices.push_back(d.get());
+  DiscardAudit audit;
+  LoopConfig config;
+  config.cycle = r.cycle;
+  ControlLoop loop(LoopSite{&loop_site, r.book, r.calendar, r.tariff}, devices, audit, config);
+  loop.SetPlanner(&controller);
 
   BacktestResult out;
   out.controller = std::string(controller.name());
   out.start = load.start();
   out.steps.resize(load.size());
   std::vector<std::optional<Kilowatts>> grid(load.size());
-
-  // Achieved month peaks (grid demand in counted intervals) for the 요금적용전력 ratchet.
-  std::vector<std::pair<Month, double>> month_peaks;
-  double month_peak = 0;
-  Month month{};
-  double ratchet = 0;
-  std::optional<DayProfile> day;
-  std::vector<DrCommitment> commitments;  // of the DR calls issued so far
-  size_t dr_issued = 0;                   // calls (in issue order) turned into commitments
-  std::vector<const DrCall*> dr_calls;
+  std::vector<const DrCall*> dr_calls;  // in issue order
   if (r.dr != nullptr) {
     for (const DrCall& c : r.dr->calls) dr_calls.push_back(&c);
     std::stable_sort(dr_calls.begin(), dr_calls.end(), [](const DrCall* a, const DrCall* b) { return a->issued < b->issued; });
   }
+  size_t dr_issued = 0;
+  std::optional<DayProfile> day;
+  SiteTwin::Energy before = twin.energy();
+  // Interval i closed: its means from the twin's energy, as its meter and inverters measured them.
+  const auto close_interval = [&](size_t i) {
+    const SiteTwin::Energy& e = twin.energy();
+    const auto mean = [](KilowattHours now, KilowattHours then) { return static_cast<float>((now - then).value() / 0.25); };
+    StepRecord& s = out.steps[i];
+    s.load_kw = mean(e.load, before.load);
+    s.pv_available_kw = has_pv && r.pv->at(i) ? static_cast<float>(r.pv->at(i)->value()) : 0.0f;
+    s.pv_used_kw = mean(e.pv, before.pv);
+    s.battery_kw = mean(e.battery, before.battery);
+    s.grid_kw = mean(e.grid, before.grid);
+    s.soc_pct = has_battery ? static_cast<float>(twin.soc_pct(0)) : 0.0f;
+    grid[i] = Kilowatts((e.grid - before.grid).value() / 0.25);
+    out.load_energy += e.load - before.load;
+    out.pv_used_energy += e.pv - before.pv;
+    if (s.grid_kw < 0) out.export_energy += KilowattHours(-(e.grid - before.grid).value());
+    if (has_pv && r.pv->at(i)) out.pv_available_energy += *r.pv->at(i) * kIntervalHours;
+    before = e;
+  };
+
   const size_t n = load.size();
   const size_t report_every = std::max<size_t>(1, n / 50);
-  for (size_t i = 0; i < n; ++i) {
-    const Timestamp t = load.TimeAt(i);
-    const KstDateTime k = ToKst(t);
-    if (!day || day->date != k.date) {
-      auto p = ProfileDay(*r.book, *r.calendar, r.tariff, k.date);
-      if (!p) return p.error();
-      day = *p;
-      const Month m = k.date.year() / k.date.month();
-      if (m != month) {
-        if (month.ok()) month_peaks.emplace_back(month, month_peak);
-        month = m;
-        month_peak = 0;
-        ratchet = RatchetPeakKw(m, month_peaks);
+  const Instant end = ToInstant(load.end());
+  size_t interval = 0;
+  for (Instant now = ToInstant(load.start()); now < end; now += r.cycle) {
+    const Timestamp t = ToTimestamp(now);
+    const bool interval_start = IsIntervalAligned(t) && now == ToInstant(t);
+    if (interval_start) {
+      const KstDateTime k = ToKst(t);
+      if (!day || day->date != k.date) {
+        auto p = ProfileDay(*r.book, *r.calendar, r.tariff, k.date);
+        if (!p) return p.error();
+        day = *p;
       }
+      interval = static_cast<size_t>((t - load.start()) / std::chrono::seconds(kInterval));
+      const auto slot = static_cast<size_t>(k.minute_of_day / 15);
+      out.steps[interval].band = day->energy_band[slot];
+      out.steps[interval].demand_counts = day->demand_counts[slot];
     }
-    const auto slot = static_cast<size_t>(k.minute_of_day / 15);
-    if (!load.at(i)) return InvalidInput(fmt::format("the load has a gap at {}", FormatKst(t)));
-    SiteImage image;
-    image.start = t;
-    image.dt = kIntervalHours;
-    image.load = *load.at(i);
-    image.pv_available = (r.pv != nullptr && r.pv->at(i)) ? *r.pv->at(i) : Kilowatts(0);
-    image.has_battery = has_battery;
-    if (has_battery) {
-      image.soc_pct = battery->soc_pct();
-      image.battery_max_discharge = battery->MaxDischarge(kIntervalHours);
-      image.battery_max_charge = battery->MaxCharge(kIntervalHours);
-      image.battery_discharge_rating = site.ess->discharge_kw;
-      image.battery_deliverable_full =
-          site.ess->usable_kwh * ((site.ess->soc_max_pct - site.ess->soc_min_pct) / 100.0 *
-                                  site.ess->discharge_efficiency_pct / 100.0);
-    }
-    image.band = day->energy_band[slot];
-    image.demand_counts = day->demand_counts[slot];
-    image.contract_power = site.contract_power;
-    image.month_peak = Kilowatts(month_peak);
-    image.ratchet = Kilowatts(ratchet);
-    image.export_allowed = site.grid.export_allowed;
-    image.export_limit = site.grid.export_limit_kw;
-    // DR calls issued by now: their CBL on what the meter has recorded so far.
+    const CycleRecord rec = loop.RunCycle(now);
+    // The twin moved to `now` inside the cycle: the interval before it has closed.
+    if (interval_start && now > ToInstant(load.start())) close_interval(interval - 1);
+    // DR calls issued by now, taken after the cycle as the live site takes them: their CBL on
+    // what the meter has recorded so far.
     for (; dr_issued < dr_calls.size() && dr_calls[dr_issued]->issued <= t; ++dr_issued) {
       const DrCall& call = *dr_calls[dr_issued];
       auto c = CommitmentsOf(call, *r.dr, PowerSeries(load.start(), kInterval, grid), t, *r.calendar);
@@ -95,42 +133,23 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
                                            FormatKst(call.start), c.error().message));
         continue;
       }
-      commitments.insert(commitments.end(), c->begin(), c->end());
+      if (auto s = loop.AddDrCommitments(std::move(*c), now, "dr-program"); !s) {
+        out.dr_notes.push_back(fmt::format("DR call at {}: not taken: {}", FormatKst(call.start), s.error().message));
+      }
     }
-    std::erase_if(commitments, [&](const DrCommitment& c) { return c.end <= t; });
-    image.dr = commitments;
-
-    const Setpoints wish = controller.Decide(image);
-    const LimitedSetpoints done = ApplySafetyLimits(image, wish);
-    double battery_kw = 0;
-    if (has_battery) {
-      const Battery::Step step = battery->Apply(done.battery, kIntervalHours);
-      battery = step.next;
-      battery_kw = step.power.value();
+    out.clamped_steps += rec.clamped ? 1 : 0;
+    if (on_cycle) on_cycle(rec);
+    if (r.progress && interval_start && interval % report_every == 0) {
+      r.progress(static_cast<double>(interval) / static_cast<double>(n));
     }
-    const double grid_kw = image.load.value() - done.pv_used.value() - battery_kw;
-    out.clamped_steps += done.clamped ? 1 : 0;
-    StepRecord& s = out.steps[i];
-    s.load_kw = static_cast<float>(image.load.value());
-    s.pv_available_kw = static_cast<float>(image.pv_available.value());
-    s.pv_used_kw = static_cast<float>(done.pv_used.value());
-    s.battery_kw = static_cast<float>(battery_kw);
-    s.soc_pct = has_battery ? static_cast<float>(battery->soc_pct()) : 0.0f;
-    s.grid_kw = static_cast<float>(grid_kw);
-    s.band = image.band;
-    s.demand_counts = image.demand_counts;
-    grid[i] = Kilowatts(grid_kw);
-    if (image.demand_counts) month_peak = std::max(month_peak, grid_kw);
-    out.load_energy += image.load * kIntervalHours;
-    out.pv_available_energy += image.pv_available * kIntervalHours;
-    out.pv_used_energy += done.pv_used * kIntervalHours;
-    if (grid_kw < 0) out.export_energy += Kilowatts(-grid_kw) * kIntervalHours;
-    if (r.progress && i % report_every == 0) r.progress(static_cast<double>(i) / static_cast<double>(n));
   }
+  if (auto s = twin.AdvanceTo(end); !s) return s.error();
+  close_interval(n - 1);
   if (has_battery) {
-    out.charged = battery->charged();
-    out.discharged = battery->discharged();
-    out.battery_cycles = battery->Cycles();
+    const Battery& b = twin.battery(0);
+    out.charged = b.charged();
+    out.discharged = b.discharged();
+    out.battery_cycles = b.Cycles();
     const double throughput = (out.charged.value() + out.discharged.value()) / 2.0;
     out.degradation_cost = Won(std::llround(throughput * site.ess->degradation_cost.won()));
   }

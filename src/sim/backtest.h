@@ -1,7 +1,8 @@
-// The year backtest: drives one controller over a site's 15-minute load and PV with the site
-// twin (device/sim) and the one SafetyLimits, then prices the resulting grid import with the
-// bill engine. The same Controller and SafetyLimits run live; nothing here forks "simulation" logic.
-// Pure function over values; thread-compatible.
+// The year backtest: runs the live control loop (control/control_loop.h: the planner, the
+// real-time controllers in priority order, the one limit stage, the demand meter) over the site
+// twin's devices (device/sim/twin.h), cycle by cycle on a simulated clock, then prices the grid
+// import the twin metered with the bill engine. Nothing here forks "simulation" logic: a saving it
+// reports is a saving of the code that runs live. Pure function over values; thread-compatible.
 #pragma once
 
 #include <functional>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "control/control_loop.h"
 #include "control/controller.h"
 #include "core/calendar.h"
 #include "core/result.h"
@@ -43,6 +45,9 @@ struct BacktestRequest {
   // DR calls the site answers (nullptr: none). At each call's issue time its CBL, from the grid
   // import metered so far, becomes the controller's commitments (SiteImage::dr).
   const DrProgram* dr = nullptr;
+  // The loop's cycle: a quarter-hour by default (the planner and guards once per interval, the
+  // load held within it); a divisor of 15 minutes, e.g. 60 s, runs the guards as often live.
+  Millis cycle{15 * 60 * 1000};
   // Called with the share done (0..1) now and then; may be empty.
   std::function<void(double)> progress;
 };
@@ -56,14 +61,16 @@ struct BacktestResult {
   KilowattHours charged, discharged;   // battery AC energy
   double battery_cycles = 0;           // equivalent full cycles
   Won degradation_cost;                // throughput x the site's degradation cost
-  int clamped_steps = 0;               // steps where SafetyLimits changed the controller's wish
+  int clamped_steps = 0;               // cycles where the limit stage changed the controllers' wish
   PowerSeries grid;                    // the grid power the bills priced
   std::vector<DrCallOutcome> dr;       // each DR call, settled on `grid`
   std::vector<std::string> dr_notes;   // e.g. a call whose CBL could not be computed at issue
 };
 
-// Runs `controller` over every interval of `*request.load`. Fails if the series do not match,
-// the tariff cannot price a month, or the load has gaps.
-Result<BacktestResult> RunBacktest(const BacktestRequest& request, Controller& controller);
+// Runs the loop with `controller` as its planner over every interval of `*request.load`. Fails if
+// the series do not match, the cycle does not divide 15 minutes, the tariff cannot price a month,
+// or the load has gaps. `on_cycle`, when given, sees every cycle's record (the parity test).
+Result<BacktestResult> RunBacktest(const BacktestRequest& request, Controller& controller,
+                                   const std::function<void(const CycleRecord&)>& on_cycle = {});
 
 }  // namespace meg

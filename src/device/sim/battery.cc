@@ -3,39 +3,23 @@
 #include <algorithm>
 
 #include "core/check.h"
+#include "core/ess.h"
 
 namespace meg {
 
 Battery::Battery(const EssSpec& spec)
     : spec_(spec),
-      stored_(spec.usable_kwh * (spec.soc_initial_pct / 100.0)),
-      min_stored_(spec.usable_kwh * (spec.soc_min_pct / 100.0)),
-      max_stored_(spec.usable_kwh * (spec.soc_max_pct / 100.0)) {
+      stored_(StoredAt(spec, spec.soc_initial_pct)),
+      min_stored_(SocFloor(spec)),
+      max_stored_(SocCeiling(spec)) {
   MEG_CHECK(spec.usable_kwh.value() > 0);
   MEG_CHECK(spec.charge_efficiency_pct > 0 && spec.discharge_efficiency_pct > 0);
   MEG_CHECK(spec.soc_min_pct < spec.soc_max_pct);
 }
 
-Kilowatts Battery::MaxDischarge(Hours dt) const {
-  // Energy above the window's floor, delivered through the discharge efficiency.
-  const double eta = spec_.discharge_efficiency_pct / 100.0;
-  double kw = std::max(0.0, (stored_ - min_stored_).value()) * eta / dt.value();
-  kw = std::min(kw, spec_.discharge_kw.value());
-  if (spec_.ramp_kw_per_min > 0) {
-    kw = std::min(kw, last_power_.value() + spec_.ramp_kw_per_min * dt.value() * 60.0);
-  }
-  return Kilowatts(std::max(0.0, kw));
-}
+Kilowatts Battery::MaxDischarge(Hours dt) const { return meg::MaxDischarge(spec_, stored_, dt, last_power_); }
 
-Kilowatts Battery::MaxCharge(Hours dt) const {
-  const double eta = spec_.charge_efficiency_pct / 100.0;
-  double kw = std::max(0.0, (max_stored_ - stored_).value()) / eta / dt.value();
-  kw = std::min(kw, spec_.charge_kw.value());
-  if (spec_.ramp_kw_per_min > 0) {
-    kw = std::min(kw, -last_power_.value() + spec_.ramp_kw_per_min * dt.value() * 60.0);
-  }
-  return Kilowatts(std::max(0.0, kw));
-}
+Kilowatts Battery::MaxCharge(Hours dt) const { return meg::MaxCharge(spec_, stored_, dt, last_power_); }
 
 Battery::Step Battery::Apply(Kilowatts setpoint, Hours dt) const {
   MEG_CHECK(dt.value() > 0);

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "core/ess.h"
+
 namespace meg {
 
 class TwinDevice final : public Device {
@@ -25,6 +27,7 @@ class TwinDevice final : public Device {
     switch (kind_) {
       case DeviceKind::kMeter:
         t.power = twin_.grid();
+        t.net_import_energy = twin_.energy_.grid;
         break;
       case DeviceKind::kPv:
         t.power = twin_.pv_power_[index_];
@@ -34,9 +37,10 @@ class TwinDevice final : public Device {
         t.power = twin_.battery_power_[index_];
         t.soc_pct = b.soc_pct();
         t.rated_power = twin_.battery_rating_;
-        // What the cells allow over the next second (the window edge), as a BMS reports it.
-        t.max_discharge = b.MaxDischarge(Hours(1.0 / 3600));
-        t.max_charge = b.MaxCharge(Hours(1.0 / 3600));
+        // What the cells allow over the next second (the window edge), as a BMS reports it; the
+        // ramp is the controller's to keep (the loop's limit stage), not the BMS's.
+        t.max_discharge = MaxDischarge(b.spec(), b.stored(), Hours(1.0 / 3600), std::nullopt);
+        t.max_charge = MaxCharge(b.spec(), b.stored(), Hours(1.0 / 3600), std::nullopt);
         break;
       }
     }
@@ -66,12 +70,7 @@ SiteTwin::SiteTwin(PowerSeries load, PowerSeries pv, std::optional<EssSpec> ess,
                    Instant start)
     : load_(std::move(load)), pv_(std::move(pv)), now_(start) {
   if (ess) {
-    EssSpec each = *ess;
-    const double n = std::max(1, batteries);
-    each.usable_kwh = ess->usable_kwh * (1.0 / n);
-    each.charge_kw = ess->charge_kw * (1.0 / n);
-    each.discharge_kw = ess->discharge_kw * (1.0 / n);
-    each.ramp_kw_per_min = ess->ramp_kw_per_min / n;
+    const EssSpec each = ShareOf(*ess, std::max(1, batteries));
     battery_rating_ = each.discharge_kw;
     for (int i = 0; i < std::max(1, batteries); ++i) batteries_.emplace_back(each);
   }
@@ -83,6 +82,7 @@ SiteTwin::SiteTwin(PowerSeries load, PowerSeries pv, std::optional<EssSpec> ess,
   bool ok = true;
   load_now_ = SeriesAt(load_, now_, &ok);
   pv_available_now_ = pv_.empty() ? Kilowatts(0) : SeriesAt(pv_, now_, &ok);
+  SetPvOutput(pv_available_now_);
 }
 
 std::vector<std::unique_ptr<Device>> SiteTwin::MakeDevices() {
@@ -110,30 +110,54 @@ Kilowatts SiteTwin::SeriesAt(const PowerSeries& s, Instant t, bool* ok) const {
   return *s.at(*i);
 }
 
-Status SiteTwin::AdvanceTo(Instant now) {
-  if (now <= now_) return Ok{};
-  bool ok = true;
-  const Kilowatts load = SeriesAt(load_, now, &ok);
-  const Kilowatts pv = pv_.empty() ? Kilowatts(0) : SeriesAt(pv_, now, &ok);
-  if (!ok) {
-    return NotFound(fmt::format("site twin: no load or PV data at {} (the series run from {} to {})",
-                                FormatKst(ToTimestamp(now)), FormatKst(load_.start()), FormatKst(load_.end())));
-  }
-  const Hours dt((now - now_).count() / 3'600'000.0);
-  for (size_t i = 0; i < batteries_.size(); ++i) {
-    const Battery::Step step = batteries_[i].Apply(battery_setpoints_[i], dt);
-    batteries_[i] = step.next;
-    battery_power_[i] = step.power;
-  }
-  now_ = now;
-  load_now_ = load;
-  pv_available_now_ = pv;
-  const double share = pv_power_.empty() ? 0.0 : pv.value() / static_cast<double>(pv_power_.size());
+void SiteTwin::SetPvOutput(Kilowatts available) {
+  const double share = pv_power_.empty() ? 0.0 : available.value() / static_cast<double>(pv_power_.size());
   for (size_t j = 0; j < pv_power_.size(); ++j) {
     double p = share;
     if (pv_limits_[j]) p = std::clamp(pv_limits_[j]->value(), 0.0, p);
     pv_power_[j] = Kilowatts(p);
   }
+}
+
+Status SiteTwin::AdvanceTo(Instant now) {
+  if (now <= now_) return Ok{};
+  // The values at `now` (held from the last interval when `now` is the series' very end), and
+  // the data of every interval the step crosses, before anything moves.
+  const bool at_end = ToTimestamp(now) == load_.end() && now == ToInstant(load_.end());
+  bool ok = true;
+  const Instant probe = at_end ? now - Millis(1) : now;
+  const Kilowatts load = SeriesAt(load_, probe, &ok);
+  const Kilowatts pv = pv_.empty() ? Kilowatts(0) : SeriesAt(pv_, probe, &ok);
+  if (!ok) {
+    return NotFound(fmt::format("site twin: no load or PV data at {} (the series run from {} to {})",
+                                FormatKst(ToTimestamp(now)), FormatKst(load_.start()), FormatKst(load_.end())));
+  }
+  // Integrate [now_, now) piece by piece, split where the series step to their next interval.
+  const Millis step = std::chrono::duration_cast<Millis>(std::chrono::seconds(load_.step()));
+  Instant from = now_;
+  while (from < now) {
+    const Millis into = (from - ToInstant(load_.start())) % step;
+    const Instant to = std::min(now, from - into + step);
+    const Kilowatts piece_load = SeriesAt(load_, from, &ok);
+    const Kilowatts piece_pv = pv_.empty() ? Kilowatts(0) : SeriesAt(pv_, from, &ok);
+    if (!ok) return NotFound(fmt::format("site twin: no load or PV data at {}", FormatKst(ToTimestamp(from))));
+    const Hours dt((to - from).count() / 3'600'000.0);
+    SetPvOutput(piece_pv);
+    for (size_t i = 0; i < batteries_.size(); ++i) {
+      const Battery::Step s = batteries_[i].Apply(battery_setpoints_[i], dt);
+      batteries_[i] = s.next;
+      battery_power_[i] = s.power;
+    }
+    energy_.load += piece_load * dt;
+    energy_.pv += pv_output() * dt;
+    energy_.battery += battery_output() * dt;
+    energy_.grid += (piece_load - pv_output() - battery_output()) * dt;
+    from = to;
+  }
+  now_ = now;
+  load_now_ = load;
+  pv_available_now_ = pv;
+  SetPvOutput(pv);
   return Ok{};
 }
 

@@ -1,8 +1,11 @@
 // SiteTwin: the site twin (real 15-minute load and PV from the simulation inputs, the Battery
-// model) seen as devices, so the live control loop, the demo and the tests run without
-// hardware. Time is whatever the caller's clock says: run it 60x faster than the wall and the
-// twin follows (accelerated real time). A meter, `pv_inverters` PV inverters sharing the PV
-// series equally and `batteries` batteries sharing the ESS spec equally.
+// model) seen as devices, so the live control loop, the demo, the year backtest and the tests run
+// without hardware. Time is whatever the caller's clock says: run it 60x faster than the wall and
+// the twin follows (accelerated real time), or step it a quarter-hour at a time (the backtest).
+// A meter (with a net energy register), `pv_inverters` PV inverters sharing the PV series equally
+// and `batteries` batteries sharing the ESS spec equally. Between two instants the physics is
+// integrated exactly: load and available PV are step functions of the series' intervals, the
+// batteries hold their setpoints and the inverters their limits from the last write.
 // Not thread-safe: the twin and its devices belong to the control thread. The twin must outlive
 // the devices it makes.
 #pragma once
@@ -31,8 +34,17 @@ class SiteTwin {
   std::vector<std::unique_ptr<Device>> MakeDevices();
 
   // Moves the physics on to `now` (batteries hold their setpoints, PV follows the series under
-  // its limits). Times before the last are ignored. Fails outside the series.
+  // its limits). Times before the last are ignored. Fails outside the series; the series' end
+  // itself may be reached (the last interval integrated; its values then held).
   Status AdvanceTo(Instant now);
+
+  // Energy since the twin's start, kWh: load, PV produced, battery (+ discharged / - charged, AC)
+  // and grid (+ import / - export); grid = load - pv - battery.
+  struct Energy {
+    KilowattHours load, pv, battery, grid;
+  };
+  const Energy& energy() const { return energy_; }
+  const Battery& battery(size_t i) const { return batteries_[i]; }
 
   // What the twin is doing now (for tests and the demo).
   Kilowatts load() const { return load_now_; }
@@ -45,6 +57,8 @@ class SiteTwin {
  private:
   friend class TwinDevice;
   Kilowatts SeriesAt(const PowerSeries& s, Instant t, bool* ok) const;
+  // PV each inverter gives at `available` (whole site) under its limit.
+  void SetPvOutput(Kilowatts available);
 
   PowerSeries load_;
   PowerSeries pv_;
@@ -57,6 +71,7 @@ class SiteTwin {
   std::vector<std::optional<Kilowatts>> pv_limits_;
   std::vector<Kilowatts> pv_power_;
   Kilowatts battery_rating_;    // each battery's discharge rating
+  Energy energy_;
 };
 
 }  // namespace meg

@@ -1,0 +1,88 @@
+#include "control/cycle_controllers.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "control/limits.h"
+
+namespace meg {
+namespace {
+
+double HoursOf(Millis d) { return static_cast<double>(d.count()) / 3'600'000.0; }
+
+}  // namespace
+
+std::string_view LoopModeName(LoopMode mode) {
+  switch (mode) {
+    case LoopMode::kNormal: return "normal";
+    case LoopMode::kLocal: return "local";
+    case LoopMode::kSafe: return "safe";
+  }
+  return "?";
+}
+
+void HoldWindowAt(const CycleView& view, Kilowatts cap, Setpoints& wish) {
+  const double left_h = std::max(HoursOf(view.cycle), 0.25 - HoursOf(view.demand->window_elapsed()));
+  const double allowed = (cap.value() * 0.25 - view.demand->window_energy().value()) / left_h;
+  const double net = view.image->load.value() - view.pv_now.value();
+  wish.battery = Kilowatts(std::max(wish.battery.value(), net - allowed));
+}
+
+void ScheduleFollower::Run(const CycleView& view, Setpoints& wish, CycleRecord&) {
+  if (view.mode == LoopMode::kNormal && view.schedule != nullptr) {
+    wish = {view.schedule->battery, view.schedule->pv_limit};
+  }
+}
+
+void ManualOverride::Set(std::optional<Kilowatts> battery, Instant until) {
+  battery_ = battery;
+  until_ = until;
+}
+
+void ManualOverride::Run(const CycleView& view, Setpoints& wish, CycleRecord&) {
+  if (battery_ && view.now >= until_) battery_.reset();
+  if (view.mode != LoopMode::kSafe && battery_) wish.battery = *battery_;
+}
+
+void PeakGuard::Run(const CycleView& view, Setpoints& wish, CycleRecord& record) {
+  if (view.mode == LoopMode::kSafe || !view.window_counts) return;
+  // A peak already locked in (month peak, ratchet) or set by the operator is held with a margin;
+  // the plan's own import, when higher, is the plan's choice and is held as is.
+  double target = std::max({demand_target_.value(), view.demand->month_peak().value(), view.demand->ratchet().value()}) *
+                  (1.0 - margin_pct_ / 100.0);
+  if (view.mode == LoopMode::kNormal && view.schedule != nullptr) {
+    target = std::max(target, view.schedule->planned_grid.value());
+  }
+  if (target <= 0) return;
+  HoldWindowAt(view, Kilowatts(target), wish);
+  record.demand_target = Kilowatts(target);
+}
+
+void DrGuard::Run(const CycleView& view, Setpoints& wish, CycleRecord& record) {
+  // While a DR call is in force, hold the running 15-minute average at the call's import cap the
+  // way the peak guard holds its target (the CBL is settled on metered energy).
+  if (view.mode == LoopMode::kSafe || view.dr == nullptr) return;
+  const Timestamp now = ToTimestamp(view.now);
+  const DrCommitment* c = DrCommitmentAt(*view.dr, IntervalStart(now), now);
+  if (c == nullptr) return;
+  HoldWindowAt(view, c->import_cap, wish);
+  record.dr_cap = c->import_cap;
+}
+
+void ExportLimiter::Run(const CycleView& view, Setpoints& wish, CycleRecord&) {
+  // Curtail PV before the meter shows more export than allowed, given the battery power the limit
+  // stage will really allow (a guard asking for more discharge than the battery has must not
+  // curtail PV for power that never comes).
+  if (view.mode == LoopMode::kSafe) return;
+  const SiteImage& image = *view.image;
+  const double pv_now = view.pv_now.value();
+  const double min_grid = image.export_allowed ? -std::max(0.0, image.export_limit.value()) : 0.0;
+  const double battery_after = ApplySafetyLimits(image, Setpoints{wish.battery, Kilowatts(-1)}).battery.value();
+  const double grid_after = image.load.value() - pv_now - battery_after;
+  if (grid_after < min_grid) {
+    const double limit = std::max(0.0, pv_now - (min_grid - grid_after));
+    wish.pv_limit = Kilowatts(wish.pv_limit.value() >= 0 ? std::min(wish.pv_limit.value(), limit) : limit);
+  }
+}
+
+}  // namespace meg

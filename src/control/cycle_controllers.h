@@ -1,0 +1,132 @@
+// The real-time controllers of the control cycle, as components the loop (control/control_loop.h)
+// runs in priority order over one frozen view of the cycle, in the style of OpenEMS Edge's
+// controllers: each refines the wish of those before it; the one limit stage (control/limits.h)
+// comes after all of them. In order:
+//   ScheduleFollower  normal mode: the schedule's battery power and PV limit.
+//   ManualOverride    not in safe mode: the operator's battery power until its end.
+//   PeakGuard         not in safe mode, counted windows: holds the running 15-minute demand under
+//                     the month peak, ratchet or operator target (margin), or the plan's import.
+//   DrGuard           not in safe mode, during a DR commitment: holds the running 15-minute
+//                     import at the commitment's cap.
+//   ExportLimiter     not in safe mode: curtails PV before the meter shows more export than allowed.
+// Not thread-safe; components belong to the loop that runs them.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "control/controller.h"
+#include "control/demand_meter.h"
+#include "core/clock.h"
+#include "optimize/dr_commitment.h"
+
+namespace meg {
+
+enum class LoopMode { kNormal, kLocal, kSafe };
+std::string_view LoopModeName(LoopMode mode);  // "normal", "local", "safe"
+
+// A schedule entry the follower holds: from the planner, or given from outside (operator,
+// fleet center). pv_limit < 0: no PV limit.
+struct ScheduleEntry {
+  Instant made;
+  Kilowatts battery;         // + discharge / - charge, whole site
+  Kilowatts pv_limit{-1.0};
+  Kilowatts planned_grid;    // what the plan expects to import: the peak guard holds at least this
+  std::string source;        // "planner:mpc", "operator:kim"
+};
+
+// What one cycle saw and did (the loop's record; the store keeps these).
+struct CycleRecord {
+  Instant time;
+  LoopMode mode = LoopMode::kNormal;
+  std::string reason;             // why the mode is not normal ("" when normal)
+  Kilowatts grid, pv, battery, load;  // measured (NaN where unknown); load = grid + pv + battery
+  double soc_pct = 0;             // mean over fresh batteries (NaN if none)
+  Kilowatts window_average;       // running 15-minute demand
+  Kilowatts demand_target;        // what the peak guard held (0 when the window does not count)
+  Kilowatts dr_cap;               // the DR guard's import cap (NaN when no DR call is in force)
+  Kilowatts month_peak;
+  Kilowatts battery_command;      // after the limit stage, whole site
+  Kilowatts pv_limit_command;     // < 0: none
+  bool clamped = false;           // the limit stage changed the wish
+  int commands_sent = 0;          // setpoints the devices (or broker) accepted this cycle
+  int devices_fresh = 0;
+  int devices_stale = 0;
+  bool audit_failed = false;      // the audit log refused: nothing was sent this cycle
+  std::chrono::nanoseconds work{0};  // Run with a stopwatch only: the cycle's work (read, decide, audit, send)
+};
+
+// The frozen view of one cycle that every component reads.
+struct CycleView {
+  Instant now;
+  Millis cycle{1000};
+  LoopMode mode = LoopMode::kSafe;
+  const SiteImage* image = nullptr;  // the limit stage's image (load NaN when not trusted)
+  Kilowatts pv_now;                  // PV measured now
+  bool window_counts = false;        // the open window's demand counts for 요금적용전력
+  const DemandMeter* demand = nullptr;
+  const ScheduleEntry* schedule = nullptr;            // the schedule held, if any
+  const std::vector<DrCommitment>* dr = nullptr;      // DR commitments held
+};
+
+class CycleController {
+ public:
+  virtual ~CycleController() = default;
+  virtual std::string_view name() const = 0;
+  // Refines `wish` for this cycle; notes what it held in `record`.
+  virtual void Run(const CycleView& view, Setpoints& wish, CycleRecord& record) = 0;
+};
+
+class ScheduleFollower final : public CycleController {
+ public:
+  std::string_view name() const override { return "schedule-follower"; }
+  void Run(const CycleView& view, Setpoints& wish, CycleRecord& record) override;
+};
+
+class ManualOverride final : public CycleController {
+ public:
+  std::string_view name() const override { return "manual-override"; }
+  void Run(const CycleView& view, Setpoints& wish, CycleRecord& record) override;
+  // `battery` (whole site) until `until`; nullopt clears it.
+  void Set(std::optional<Kilowatts> battery, Instant until);
+  const std::optional<Kilowatts>& battery() const { return battery_; }
+  Instant until() const { return until_; }
+
+ private:
+  std::optional<Kilowatts> battery_;
+  Instant until_{};
+};
+
+class PeakGuard final : public CycleController {
+ public:
+  // `demand_target`: the operator's (0 = none); `margin_pct`: held this far under a locked-in peak.
+  PeakGuard(Kilowatts demand_target, double margin_pct) : demand_target_(demand_target), margin_pct_(margin_pct) {}
+  std::string_view name() const override { return "peak-guard"; }
+  void Run(const CycleView& view, Setpoints& wish, CycleRecord& record) override;
+
+ private:
+  Kilowatts demand_target_;
+  double margin_pct_;
+};
+
+class DrGuard final : public CycleController {
+ public:
+  std::string_view name() const override { return "dr-guard"; }
+  void Run(const CycleView& view, Setpoints& wish, CycleRecord& record) override;
+};
+
+class ExportLimiter final : public CycleController {
+ public:
+  std::string_view name() const override { return "export-limiter"; }
+  void Run(const CycleView& view, Setpoints& wish, CycleRecord& record) override;
+};
+
+// Raises the battery's discharge so that the open 15-minute window's mean import stays at most
+// `cap` kW, the way the meter measures it: the rest of the window may import at most what keeps
+// the window's energy within cap x 15 min. Shared by PeakGuard and DrGuard.
+void HoldWindowAt(const CycleView& view, Kilowatts cap, Setpoints& wish);
+
+}  // namespace meg

@@ -1,0 +1,47 @@
+#include "control/site_image.h"
+
+#include <algorithm>
+
+#include "core/ess.h"
+
+namespace meg {
+
+SiteImage MakeSiteImage(const Site& site, const SiteReading& r, const DayProfile* day, const DemandMeter* demand,
+                        std::span<const DrCommitment> dr) {
+  SiteImage image;
+  image.start = r.start;
+  image.dt = r.dt;
+  image.load = r.load;
+  image.pv_available = r.pv_available;
+  image.has_battery = site.ess.has_value() && r.battery.has_value();
+  if (image.has_battery) {
+    const EssSpec& ess = *site.ess;
+    const BatteryReading& b = *r.battery;
+    const KilowattHours stored = StoredAt(ess, b.soc_pct);
+    image.soc_pct = b.soc_pct;
+    image.battery_max_discharge =
+        Kilowatts(std::min(MaxDischarge(ess, stored, r.dt, b.previous).value(), b.device_max_discharge.value()));
+    image.battery_max_charge =
+        Kilowatts(std::min(MaxCharge(ess, stored, r.dt, b.previous).value(), b.device_max_charge.value()));
+    image.battery_discharge_rating = ess.discharge_kw;
+    image.battery_deliverable_full = DeliverableFull(ess);
+    image.battery_previous = b.previous;
+    if (ess.ramp_kw_per_min > 0) image.battery_ramp_step = Kilowatts(ess.ramp_kw_per_min * r.dt.value() * 60.0);
+  }
+  if (day != nullptr) {
+    const auto slot = static_cast<size_t>(ToKst(IntervalStart(r.start)).minute_of_day / 15);
+    image.band = day->energy_band[slot];
+    image.demand_counts = day->demand_counts[slot];
+  }
+  image.contract_power = site.contract_power;
+  if (demand != nullptr) {
+    image.month_peak = demand->month_peak();
+    image.ratchet = demand->ratchet();
+  }
+  image.export_allowed = site.grid.export_allowed;
+  image.export_limit = site.grid.export_limit_kw;
+  image.dr.assign(dr.begin(), dr.end());
+  return image;
+}
+
+}  // namespace meg
