@@ -34,6 +34,7 @@ struct SimulateOptions {
   double reserve_share = 2.0;
   std::string out;
   bool detail = false;
+  std::string cycle = "15m";  // the control loop's cycle in the backtest
   std::string tariff_dir = DefaultTariffDir();
   std::string calendar = DefaultCalendarPath();
   DrOptions dr;
@@ -42,6 +43,19 @@ struct SimulateOptions {
 int Fail(const Error& e) {
   std::cerr << "meg simulate: " << e.message << "\n";
   return e.code == ErrorCode::kInvalidInput ? 2 : 1;
+}
+
+// "15m", "60s", "1m": a divisor of 15 minutes, at least 1 s.
+Result<Millis> ParseCycle(const std::string& text) {
+  const auto bad = [&] { return InvalidInput(fmt::format("--cycle '{}': a divisor of 15 minutes such as 15m, 5m, 60s", text)); };
+  if (text.size() < 2) return bad();
+  const char unit = text.back();
+  const std::string digits = text.substr(0, text.size() - 1);
+  if (digits.empty() || digits.size() > 4 || digits.find_first_not_of("0123456789") != std::string::npos) return bad();
+  const long n = std::stol(digits);
+  const Millis cycle = unit == 'm' ? Millis(n * 60'000) : unit == 's' ? Millis(n * 1000) : Millis(0);
+  if (cycle < Millis(1000) || Millis(15 * 60'000) % cycle != Millis(0)) return bad();
+  return cycle;
 }
 
 // A progress line on stderr: rewritten in place on a terminal, a few lines otherwise.
@@ -87,7 +101,10 @@ int RunSimulate(const SimulateOptions& o) {
   auto inputs = PrepareSiteInputs(*site, *calendar);
   if (!inputs) return Fail(inputs.error());
 
+  auto cycle = ParseCycle(o.cycle);
+  if (!cycle) return Fail(cycle.error());
   BacktestRequest request;
+  request.cycle = *cycle;
   request.book = &*book;
   request.calendar = &*calendar;
   request.tariff = *tariff;
@@ -256,6 +273,10 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(1, 168))
       ->capture_default_str();
   AddDrOptions(cmd, o->dr);
+  cmd->add_option("--cycle", o->cycle,
+                  "the control loop's cycle over the twin: 15m (one decision per interval, the load held "
+                  "within it) or a divisor of 15 minutes such as 60s or 1m")
+      ->capture_default_str();
   cmd->add_flag("--detail", o->detail, "also print every month's bill line by line for each run");
   cmd->add_option("--out", o->out, "write the 15-minute series (CSV) and report.html to this directory");
   cmd->add_option("--tariff-dir", o->tariff_dir, "tariff tables directory")->capture_default_str();
