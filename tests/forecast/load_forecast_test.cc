@@ -294,7 +294,7 @@ TEST(LoadForecasterTest, TemperatureResponseExtrapolatesToAColderDay) {
 // labels: its hours are the newest rows, and a feature that only grows with time (a day of the
 // year) sends every later day to their leaf. It is also in the mean of the last three Sundays
 // (+33 kW at 00-09 h), but not in their median. (A temperature that trends with time does the
-// same as a day of the year: that limit is in the README.)
+// same as a day of the year: that limit is in docs/forecasting.md.)
 TEST(LoadForecasterTest, AOneOffEventBeforeTrainingIsNotRepeated) {
   const Timestamp start = FromKst(Ymd(2021, 3, 1));  // a Monday; 3-1 is 삼일절 (a holiday)
   constexpr int kDays = 7 * 9 + 6;                      // to Sunday 2021-05-09

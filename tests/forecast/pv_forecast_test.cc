@@ -23,7 +23,7 @@ using testing::Gist;
 using testing::GistSite;
 using testing::GistSystems;
 using testing::kGwangju;
-const PlaneOrientation kSensorPlane{25, 197};  // README "PV model validation"
+const PlaneOrientation kSensorPlane{25, 197};  // docs/pv-validation.md
 
 size_t Index(PvForecaster f) { return static_cast<size_t>(f); }
 
@@ -155,7 +155,7 @@ TEST(PvForecastTest, PhysicsBeatsSeasonalNaiveOnTheGistAggregate) {
   ASSERT_TRUE(data);
   auto r = EvaluatePvForecasts(GistSite(*data), GistSystems(*data), kGwangju, GistOptions());
   ASSERT_TRUE(r) << r.error().message;
-  // README "PV model validation": 12 healthy systems, 3 excluded (축구장, 시설관리동, 학사과정).
+  // docs/pv-validation.md: 12 healthy systems, 3 excluded (축구장, 시설관리동, 학사과정).
   EXPECT_EQ(r->systems.size(), 12u);
   EXPECT_EQ(r->excluded.size(), 3u);
   const auto& agg = r->aggregate;
