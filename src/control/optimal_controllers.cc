@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ess.h"
 #include "tariff/bill.h"
 
 namespace meg {
@@ -68,9 +69,8 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   }
   // The battery reports its SoC; the plan starts from the same energy, held inside the window
   // against rounding.
-  const double lo = ess.usable_kwh.value() * ess.soc_min_pct / 100.0;
-  const double hi = ess.usable_kwh.value() * ess.soc_max_pct / 100.0;
-  in.soc_start = KilowattHours(std::clamp(ess.usable_kwh.value() * image.soc_pct / 100.0, lo, hi));
+  in.soc_start = KilowattHours(
+      std::clamp(StoredAt(ess, image.soc_pct).value(), SocFloor(ess).value(), SocCeiling(ess).value()));
   in.standing_peak = Kilowatts(std::max(image.ratchet.value(), image.month_peak.value()));
   const KstDateTime k = ToKst(image.start);
   const Month month = k.date.year() / k.date.month();
