@@ -22,7 +22,7 @@
 #include "market/brokerage.h"
 #include "market/local_market.h"
 #include "sim/site_inputs.h"
-#include "tariff/tou.h"
+#include "tariff/slot_price.h"
 
 namespace meg {
 namespace {
@@ -270,29 +270,17 @@ struct DemoSite {
   std::vector<WonPerKwh> grid_price;   // 96
 };
 
-// The KEPCO per-kWh price of every slot of `date`: energy rate of the slot's band (after any
-// energy discount) + 기후환경요금 + 연료비조정요금. VAT and the fund (a percentage of the whole
-// bill) are left out: the demo compares per-kWh prices before them.
+// The KEPCO per-kWh price of every slot of `date` (tariff/slot_price.h): energy rate of the
+// slot's band after any energy discount + 기후환경요금 + 연료비조정요금. VAT and the fund (a
+// percentage of the whole bill) are left out: the demo compares per-kWh prices before them.
 Result<std::vector<WonPerKwh>> SlotPrices(const TariffBook& book, const HolidayCalendar& calendar,
                                           const std::string& tariff, Date date) {
   auto id = book.FindTariff(tariff);
   if (!id) return id.error();
-  auto day = ProfileDay(book, calendar, *id, date);
+  auto day = PriceDay(book, calendar, *id, date);
   if (!day) return day.error();
-  const auto climate = book.ChargeOn(Charge::kClimateWonPerKwh, date);
-  const FuelAdjustment* fuel = book.FuelOn(date);
-  if (!climate || fuel == nullptr) {
-    return NotFound(fmt::format("no climate or fuel-adjustment rate for {}", FormatDate(date)));
-  }
   std::vector<WonPerKwh> out;
-  for (int s = 0; s < kIntervalsPerDay; ++s) {
-    const WonPerKwh energy =
-        day->rates
-            ->energy[static_cast<size_t>(day->season)][static_cast<size_t>(day->energy_band[s])];
-    const std::int64_t discounted =
-        energy.milli_won() * (100'000 - day->discount_milli_pct[s]) / 100'000;
-    out.push_back(WonPerKwh::FromMilliWon(discounted + climate->milli + fuel->rate.milli_won()));
-  }
+  for (const SlotPrice& slot : day->slots) out.push_back(slot.BeforeTaxes());
   return out;
 }
 

@@ -97,7 +97,7 @@ Result<MarketClearing> ClearLocalMarket(std::span<const MarketOrder> orders);
 struct SiteInterval {
   Timestamp interval;
   KilowattHours net_load;  // forecast load - PV over the interval: + to import, - surplus
-  WonPerKwh grid_price;    // what a kWh from the grid costs the site in this interval (KEPCO)
+  WonPerKwh grid_price;    // what a kWh from the grid costs the site (KEPCO: PriceDay's slot price)
   WonPerKwh export_value;  // what a kWh exported earns (e.g. SMP; 0 without export contract)
   double soc_pct = 0;      // battery state of charge at the interval's start (its plan)
 };

@@ -7,59 +7,12 @@
 #include <fmt/format.h>
 
 #include "tariff/bill.h"
-#include "tariff/tou.h"
+#include "tariff/slot_price.h"
 
 namespace meg {
 namespace {
 
 constexpr double kDt = kIntervalHours.value();  // h per interval
-
-// Prices of one KST day: the energy price of each slot and the day's demand flags.
-struct DayPrices {
-  std::array<double, kIntervalsPerDay> krw_per_kwh{};
-  std::array<bool, kIntervalsPerDay> demand_counts{};
-  double basic_krw_per_kw = 0;
-};
-
-Result<double> ChargeValue(const TariffBook& book, Charge c, Date d, std::string_view name) {
-  const auto v = book.ChargeOn(c, d);
-  if (!v) return NotFound(fmt::format("no {} is in force on {} (data/tariff/kepco/charges.csv)", name, FormatDate(d)));
-  return static_cast<double>(v->milli) / 1000.0;
-}
-
-Result<DayPrices> PricesOfDay(const DispatchInput& in, Date d) {
-  if (!in.calendar->Covers(d)) {
-    return NotFound(fmt::format("{}: the holiday calendar does not cover this day", FormatDate(d)));
-  }
-  auto profile = ProfileDay(*in.book, *in.calendar, in.tariff, d);
-  if (!profile) return profile.error();
-  auto climate = ChargeValue(*in.book, Charge::kClimateWonPerKwh, d, "climate charge");
-  if (!climate) return climate.error();
-  const FuelAdjustment* fuel = in.book->FuelOn(d);
-  if (fuel == nullptr) {
-    return NotFound(fmt::format("{}: no fuel-cost adjustment for this quarter (data/tariff/kepco/fuel_adjustment.csv)",
-                                FormatDate(d)));
-  }
-  double tax = 1.0;
-  if (in.with_taxes) {
-    auto vat = ChargeValue(*in.book, Charge::kVatPct, d, "VAT rate");
-    if (!vat) return vat.error();
-    auto fund = ChargeValue(*in.book, Charge::kFundPct, d, "electricity fund rate");
-    if (!fund) return fund.error();
-    tax += (*vat + *fund) / 100.0;
-  }
-  DayPrices p;
-  const auto season = static_cast<size_t>(profile->season);
-  for (size_t slot = 0; slot < kIntervalsPerDay; ++slot) {
-    const auto band = static_cast<size_t>(profile->energy_band[slot]);
-    const double discount = static_cast<double>(profile->discount_milli_pct[slot]) / 100'000.0;
-    const double energy = profile->rates->energy[season][band].won() * (1.0 - discount);
-    p.krw_per_kwh[slot] = (energy + *climate + fuel->rate.won()) * tax;
-    p.demand_counts[slot] = profile->demand_counts[slot];
-  }
-  p.basic_krw_per_kw = profile->rates->basic.won() * tax;
-  return p;
-}
 
 Status CheckSeries(const DispatchInput& in) {
   if (in.load.empty()) return InvalidInput("dispatch: the horizon is empty (no load intervals)");
@@ -137,7 +90,7 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
   DispatchProblem p;
   p.soc_start_kwh = soc0;
   p.degradation_krw_per_kwh = bat.wear_krw_per_kwh;
-  std::map<Date, DayPrices> days;
+  std::map<Date, DayPrice> days;  // each KST day the horizon touches
   const size_t n = in.load.size();
   p.intervals.resize(n);
   for (size_t t = 0; t < n; ++t) {
@@ -146,7 +99,8 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     const KstDateTime kst = ToKst(iv.start);
     auto it = days.find(kst.date);
     if (it == days.end()) {
-      auto prices = PricesOfDay(in, kst.date);
+      auto prices = PriceDay(*in.book, *in.calendar, in.tariff, kst.date,
+                             {.with_taxes = in.with_taxes, .fuel_override = {}});
       if (!prices) return prices.error();
       it = days.emplace(kst.date, *prices).first;
     }
@@ -157,15 +111,15 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
       const bool first = p.months.empty();
       dm.standing_peak_kw = first ? in.standing_peak.value() : in.later_standing_peak.value_or(in.standing_peak).value();
       dm.months_binding = first ? in.months_binding : MonthsBinding(month);
-      dm.demand_krw_per_kw = it->second.basic_krw_per_kw * dm.months_binding;
+      dm.demand_krw_per_kw = it->second.BasicKrwPerKw() * dm.months_binding;
       p.months.push_back(dm);
     }
-    const auto slot = static_cast<size_t>(kst.minute_of_day / 15);
+    const int slot = kst.minute_of_day / 15;
     iv.month = p.months.size() - 1;
     iv.load_kw = in.load.at(t)->value();
     iv.pv_kw = std::max(0.0, in.pv.at(t)->value());
-    iv.price_krw_per_kwh = it->second.krw_per_kwh[slot];
-    iv.demand_counts = it->second.demand_counts[slot];
+    iv.price_krw_per_kwh = it->second.KrwPerKwh(slot);
+    iv.demand_counts = it->second.slots[static_cast<size_t>(slot)].demand_counts;
   }
   double cheapest = kLpInfinity;
   for (const DispatchInterval& iv : p.intervals) cheapest = std::min(cheapest, iv.price_krw_per_kwh);

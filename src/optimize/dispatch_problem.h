@@ -110,8 +110,8 @@ struct DispatchProblem {
 };
 
 // Builds the problem (a site without ESS gets zero battery bounds). The energy price of each
-// interval comes from ProfileDay of its KST day; the basic rate of each month from its first day
-// in the horizon.
+// interval is PriceDay's price of its slot (tariff/slot_price.h; x (1 + VAT + fund) with
+// `with_taxes`); the basic rate of each month that of its first day in the horizon.
 // Errors (kInvalidInput / kNotFound): an empty horizon, gaps in load or PV, PV not on the load's
 // grid, a start SoC outside the window, or a day the tariff book, fuel table or calendar does not
 // cover.

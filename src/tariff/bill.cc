@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/text.h"
-#include "tariff/tou.h"
+#include "tariff/slot_price.h"
 
 namespace meg {
 namespace {
@@ -32,10 +32,12 @@ int OverContractMultiplierPct(std::int64_t excess_kw, std::int64_t contract_kw) 
   return 400;
 }
 
+// One energy register (art. 7 ①): the kWh of one (rate table, band, discount) of the month.
 struct Bucket {
   const RateTable* rates = nullptr;
   Band band = Band::kOffPeak;
   std::int32_t discount = 0;
+  WonPerKwh rate;  // the band's 전력량요금 before the discount (SlotPrice::energy_rate)
   std::int64_t micro_kwh = 0;
 };
 
@@ -199,6 +201,8 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
   int pf_lag_n = 0, pf_lead_n = 0;
   std::optional<Date> first_day, last_day;
   std::vector<std::string> missing_days;
+  // 기후환경요금 and 연료비조정요금 of the first billed day: one rate for the month's kWh.
+  WonPerKwh climate_rate, fuel_rate;
 
   const Date month_first = month / std::chrono::day{1};
   for (int d = 0; d < bill.days_in_month; ++d) {
@@ -226,26 +230,39 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
                                       "needs whole days (repair gaps or trim the file)",
                                       FormatDate(date), present));
     }
-    auto profile = ProfileDay(book, calendar, request.tariff, date);
-    if (!profile) return profile.error();
-    const DayProfile& p = *profile;
-    if (!first_day) first_day = date;
+    // The day's slot prices: band, discount and rates of each slot, as the optimizer sees them.
+    auto prices = PriceDay(book, calendar, request.tariff, date,
+                           {.with_taxes = false, .fuel_override = request.fuel_override});
+    if (!prices) return prices.error();
+    const DayPrice& p = *prices;
+    if (!first_day) {
+      first_day = date;
+      climate_rate = p.slots[0].climate;
+      fuel_rate = p.slots[0].fuel;
+    }
     last_day = date;
+    if (p.slots[0].climate != climate_rate || p.slots[0].fuel != fuel_rate) {
+      return Error{ErrorCode::kUnsupported,
+                   fmt::format("the climate or fuel-cost rate changes within the month {}..{}; not "
+                               "supported",
+                               FormatDate(*first_day), FormatDate(date))};
+    }
     ++bill.days_billed;
-    basic_rate_day_sum += p.rates->basic.milli_won();
-    bill.basic_rate = p.rates->basic;
+    basic_rate_day_sum += p.basic.milli_won();
+    bill.basic_rate = p.basic;
 
     // The registers this day feeds, per band and discount.
     std::array<size_t, kIntervalsPerDay> bucket_of{};
-    for (int s = 0; s < kIntervalsPerDay; ++s) {
-      const Band b = p.energy_band[s];
-      const std::int32_t disc = p.discount_milli_pct[s];
+    for (size_t s = 0; s < kIntervalsPerDay; ++s) {
+      const SlotPrice& slot = p.slots[s];
+      const Band b = slot.band;
+      const auto disc = static_cast<std::int32_t>(slot.discount.milli_percent());
       size_t k = 0;
       while (k < buckets.size() &&
              !(buckets[k].rates == p.rates && buckets[k].band == b && buckets[k].discount == disc)) {
         ++k;
       }
-      if (k == buckets.size()) buckets.push_back(Bucket{p.rates, b, disc, 0});
+      if (k == buckets.size()) buckets.push_back(Bucket{p.rates, b, disc, slot.energy_rate, 0});
       bucket_of[s] = k;
     }
     const size_t base = *first_index;
@@ -253,7 +270,7 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
       const double kw = usage.at(base + static_cast<size_t>(s))->value();
       // Only import is billed; an interval's energy is its mean kW x 0.25 h, kept in micro-kWh.
       if (kw > 0) buckets[bucket_of[s]].micro_kwh += std::llround(kw * 250'000.0);
-      if (p.demand_counts[s] && kw > peak) {
+      if (p.slots[static_cast<size_t>(s)].demand_counts && kw > peak) {
         peak = kw;
         bill.peak_at = usage.TimeAt(base + static_cast<size_t>(s));
       }
@@ -317,7 +334,7 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
     EnergyLine line;
     line.band = b.band;
     line.rates_from = b.rates->effective_from;
-    line.rate = b.rates->energy[static_cast<size_t>(SeasonOf(month.month()))][static_cast<size_t>(b.band)];
+    line.rate = b.rate;
     line.discount_milli_pct = b.discount;
     line.kwh = MicroToKwh(b.micro_kwh);
     const MilliWon gross = line.rate.Times(line.kwh);
@@ -403,31 +420,11 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
     bill.pf_adjustment = bill.pf_adjustment_pct.Of(bill.basic).TruncateToWon();
   }
 
-  // 기후환경요금 and 연료비조정요금 on the metered kWh (art. 67 ② 2, 3).
-  auto climate = ChargeMilli(book, Charge::kClimateWonPerKwh, *first_day, *last_day, "climate_krw_per_kwh");
-  if (!climate) return climate.error();
-  bill.climate_rate = WonPerKwh::FromMilliWon(*climate);
+  // 기후환경요금 and 연료비조정요금 on the metered kWh (art. 67 ② 2, 3), at the slots' rates (the
+  // fuel override, if any, checked against the cap by PriceDay).
+  bill.climate_rate = climate_rate;
   bill.climate = bill.climate_rate.Times(bill.energy_kwh).TruncateToWon();
-  if (request.fuel_override) {
-    auto cap = ChargeMilli(book, Charge::kFuelCapWonPerKwh, *first_day, *last_day, "fuel_cap_krw_per_kwh");
-    if (!cap) return cap.error();
-    if (std::abs(request.fuel_override->milli_won()) > *cap) {
-      return InvalidInput(fmt::format("fuel-cost adjustment {} KRW/kWh is outside the ±{} KRW/kWh "
-                                      "cap (별표8)",
-                                      request.fuel_override->won(), static_cast<double>(*cap) / 1000.0));
-    }
-    bill.fuel_rate = *request.fuel_override;
-  } else {
-    const FuelAdjustment* fa = book.FuelOn(*first_day);
-    if (fa == nullptr) {
-      return NotFound(fmt::format("no fuel-cost adjustment rate is known for {} (quarter {}-Q{}); "
-                                  "add it to data/tariff/kepco/fuel_adjustment.csv or pass "
-                                  "--fuel-krw-per-kwh",
-                                  FormatMonth(month), static_cast<int>(month.year()),
-                                  (static_cast<unsigned>(month.month()) - 1) / 3 + 1));
-    }
-    bill.fuel_rate = fa->rate;
-  }
+  bill.fuel_rate = fuel_rate;
   bill.fuel = bill.fuel_rate.Times(bill.energy_kwh).TruncateToWon();
 
   // 초과사용부가금, art. 67-3 ③ ④: warned the first month, charged from the second.

@@ -14,6 +14,7 @@
 #include "optimize/coin/clp_cbc_solver.h"
 #include "optimize/glpsol.h"
 #include "sim/site_inputs.h"
+#include "tariff/slot_price.h"
 #include "tariff/tariff_fixture.h"
 
 namespace meg {
@@ -153,6 +154,33 @@ TEST(DispatchProblemTest, HolidayHasNoDemandCharge) {
   const Schedule s = DecodeSchedule(*problem, *report);
   EXPECT_EQ(s.demand_krw, 0);
   EXPECT_EQ(s.peak.value(), 900);
+}
+
+// Every interval's energy price and the month's demand price are the tariff's slot prices
+// (PriceDay), with and without VAT and the fund. The hospital (일반용(을) 고압A 선택II) on Mon
+// 2024-08-12 at 11:00, summer 최대부하: 222.3 + 9.0 climate + 5.0 fuel = 236.3 KRW/kWh; x (1 + 10 %
+// + 3.2 %) = 267.4916. Basic 8,320 KRW/kW x 12 bills (August is a demand month), x 1.132 taxed.
+TEST(DispatchProblemTest, PricesAreTheTariffsSlotPrices) {
+  const Hospital& h = TheHospital();
+  for (const bool taxes : {false, true}) {
+    SCOPED_TRACE(taxes ? "with taxes" : "before taxes");
+    DispatchInput in = DayInput(Ymd(2024, 8, 12));
+    in.with_taxes = taxes;
+    auto problem = BuildDispatchProblem(in);
+    ASSERT_TRUE(problem) << problem.error().message;
+    PriceOptions options;
+    options.with_taxes = taxes;
+    auto day = PriceDay(h.book, h.calendar, h.tariff, Ymd(2024, 8, 12), options);
+    ASSERT_TRUE(day) << day.error().message;
+    ASSERT_EQ(problem->intervals.size(), 96u);
+    for (int s = 0; s < kIntervalsPerDay; ++s) {
+      const DispatchInterval& iv = problem->intervals[static_cast<size_t>(s)];
+      EXPECT_EQ(iv.price_krw_per_kwh, day->KrwPerKwh(s)) << s;
+      EXPECT_EQ(iv.demand_counts, day->slots[static_cast<size_t>(s)].demand_counts) << s;
+    }
+    EXPECT_NEAR(problem->intervals[44].price_krw_per_kwh, taxes ? 267.4916 : 236.3, 1e-9);
+    EXPECT_NEAR(problem->months.front().demand_krw_per_kw, 8320 * 12 * (taxes ? 1.132 : 1.0), 1e-6);
+  }
 }
 
 TEST(DispatchProblemTest, MonthsBindingIsTwelveInDemandMonths) {
