@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ess.h"
 #include "tariff/bill.h"
 #include "tariff/slot_price.h"
 
@@ -62,8 +63,8 @@ BatteryLimits LimitsOf(const Site& site) {
   const EssSpec& e = *site.ess;
   b.charge_kw = e.charge_kw.value();
   b.discharge_kw = e.discharge_kw.value();
-  b.soc_min_kwh = e.usable_kwh.value() * e.soc_min_pct / 100.0;
-  b.soc_max_kwh = e.usable_kwh.value() * e.soc_max_pct / 100.0;
+  b.soc_min_kwh = SocFloor(e).value();
+  b.soc_max_kwh = SocCeiling(e).value();
   b.eta_charge = e.charge_efficiency_pct / 100.0;
   b.eta_discharge = e.discharge_efficiency_pct / 100.0;
   b.ramp_kw_per_interval = e.ramp_kw_per_min * 15.0;
