@@ -1,7 +1,9 @@
 // SiteBackend: what the HTTP server needs from a running site (the live loop, its store, its
-// bills), as plain values. The app implements it over the control loop thread, the store and
-// the tariff engine; the server only authenticates, validates, renders JSON and streams. All
-// methods are called from server threads concurrently: implementations must be thread-safe.
+// bills), as plain values. LiveSite (center/live_site.h) implements it over the control loop
+// thread, the store and the tariff engine; the server (src/server) only authenticates,
+// validates, renders JSON and streams. It lives in center, below server, so that LiveSite can
+// implement it without including the server. All methods are called from server threads
+// concurrently: implementations must be thread-safe.
 #pragma once
 
 #include <chrono>
