@@ -23,7 +23,7 @@ struct ThresholdAlarm {
   std::string point;  // grid_kw, pv_kw, battery_kw, load_kw, soc_pct, demand_window_kw
   bool above = true;  // '>' (true) or '<'
   double value = 0;
-  std::string text;   // as written
+  std::string text;  // as written
 };
 // Parses "POINT<VALUE" or "POINT>VALUE"; the error says the form and the points.
 Result<ThresholdAlarm> ParseThresholdAlarm(const std::string& text);
@@ -35,7 +35,8 @@ Result<ThresholdAlarm> ParseThresholdAlarm(const std::string& text);
 //   demand-near-target (warning)   the 15-minute demand so far is above 95 % of the guard's target
 //   threshold <text> (warning)     an operator's threshold is crossed (unknown values never are)
 // Each alarm's `since` is the cycle's time.
-std::map<std::string, AlarmView> CycleAlarms(const CycleRecord& r, const std::vector<ThresholdAlarm>& thresholds);
+std::map<std::string, AlarmView> CycleAlarms(const CycleRecord& r,
+                                             const std::vector<ThresholdAlarm>& thresholds);
 
 // The store alarm (kind "store", critical): raised while a kind of write the live site makes
 // (samples, events, schedule, bill, retention, flush) fails, cleared once every kind that failed

@@ -22,6 +22,7 @@ namespace meg {
 // profile. Empty when nothing was metered. Errors: ProfileDay's (no tariff or calendar for a day).
 Result<std::vector<std::pair<Month, double>>> MeteredMonthPeaks(const std::vector<Bucket>& quarters,
                                                                 const TariffBook& book,
-                                                                const HolidayCalendar& calendar, TariffId tariff);
+                                                                const HolidayCalendar& calendar,
+                                                                TariffId tariff);
 
 }  // namespace meg

@@ -40,13 +40,13 @@
 namespace meg {
 
 struct LiveSiteConfig {
-  std::string id = "site";                 // URL id of the site
+  std::string id = "site";  // URL id of the site
   const Site* site = nullptr;
   const TariffBook* book = nullptr;
   const HolidayCalendar* calendar = nullptr;
   TariffId tariff;
-  std::string store_path;                  // the SQLite store (also holds the audit log)
-  double speed = 1;                        // site seconds per wall second
+  std::string store_path;  // the SQLite store (also holds the audit log)
+  double speed = 1;        // site seconds per wall second
   // Site twin only: the site's own load and PV series, for the forecast (yesterday's values).
   const PowerSeries* history_load = nullptr;
   const PowerSeries* history_pv = nullptr;
@@ -122,11 +122,15 @@ class LiveSite final : public SiteBackend {
   // Checks a DR call from the API and adds it to the desk.
   Status TakeDrCall(const DrCallRequest& r, Instant now);
   // Server threads: queue `work` for the control thread and wait (bounded) for its verdict.
-  Status HandToControlThread(std::variant<OperatorCommand, DrCallRequest> work, std::string_view what);
+  Status HandToControlThread(std::variant<OperatorCommand, DrCallRequest> work,
+                             std::string_view what);
   // DR calls: issues those due (their commitments go to `loop`) and settles those over.
   void UpdateDr(ControlLoop& loop, Instant now);
-  void IssueDrCall(size_t k, ControlLoop& loop, Instant now);
-  void SettleDrCall(size_t k, Instant now);
+  void IssueDr(size_t k, ControlLoop& loop, Instant now);
+  // Issues call `k` on the store's meter and hands its commitments to `loop`; the error says why
+  // not (the desk then holds the call as not issued).
+  Result<std::vector<DrCommitment>> PlanDrCall(size_t k, ControlLoop& loop, Instant now);
+  void SettleDr(size_t k, Instant now);
   void AddDrView(const DrCall& call);
   // The store's quarter-hour mean grid import over [from, to), gaps where nothing was metered.
   Result<PowerSeries> MeteredGrid(Timestamp from, Timestamp to, Instant now);

@@ -10,7 +10,8 @@ namespace {
 
 // The closed quarter-hours of `buckets` in `range`, on a grid from the first metered day's
 // start through the end of `today`; quarter-hours not metered as 0 kW.
-Result<PowerSeries> MeteredDays(const std::vector<Bucket>& buckets, const MonthToDate& range, Date today) {
+Result<PowerSeries> MeteredDays(const std::vector<Bucket>& buckets, const MonthToDate& range,
+                                Date today) {
   std::vector<const Bucket*> in;
   for (const Bucket& b : buckets) {
     if (b.start >= range.month_start && b.start < range.closed) in.push_back(&b);
@@ -18,7 +19,8 @@ Result<PowerSeries> MeteredDays(const std::vector<Bucket>& buckets, const MonthT
   if (in.empty()) return NotFound("no quarter-hour metered this month yet");
   const Timestamp start = FromKst(ToKst(ToTimestamp(in.front()->start)).date);
   const Timestamp end = FromKst(AddDays(today, 1));
-  std::vector<std::optional<Kilowatts>> v(static_cast<size_t>((end - start) / kInterval), Kilowatts(0));
+  std::vector<std::optional<Kilowatts>> v(static_cast<size_t>((end - start) / kInterval),
+                                          Kilowatts(0));
   for (const Bucket* b : in) {
     const auto i = static_cast<size_t>((ToTimestamp(b->start) - start) / kInterval);
     if (i < v.size()) v[i] = Kilowatts(b->mean);
@@ -39,7 +41,8 @@ Result<MonthlyBill> PriceUsage(const MonthBillTerms& terms, const PowerSeries& u
 
 MonthToDate MonthToDateOf(Instant now) {
   const Month month = KstMonthOf(ToTimestamp(now));
-  return MonthToDate{month, ToInstant(StartOfKstMonth(month)), ToInstant(IntervalStart(ToTimestamp(now)))};
+  return MonthToDate{month, ToInstant(StartOfKstMonth(month)),
+                     ToInstant(IntervalStart(ToTimestamp(now)))};
 }
 
 Result<BillView> MonthToDateBill(const MonthBillTerms& terms, const std::vector<Bucket>& with,
@@ -75,7 +78,8 @@ Result<BillView> MonthToDateBill(const MonthBillTerms& terms, const std::vector<
   b.today_cost_krw = b.with_openmeg_krw;
   if (usage.start() < FromKst(today)) {
     const PowerSeries before = usage.Slice(usage.start(), FromKst(today));
-    if (auto earlier = PriceUsage(terms, before, range.month)) b.today_cost_krw = b.with_openmeg_krw - earlier->total.value();
+    if (auto earlier = PriceUsage(terms, before, range.month))
+      b.today_cost_krw = b.with_openmeg_krw - earlier->total.value();
   }
   return b;
 }

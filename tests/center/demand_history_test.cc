@@ -18,14 +18,15 @@ Bucket Quarter(Date d, int minute_of_day, double kw, std::int64_t count = 900) {
 
 class DemandHistoryTest : public ::testing::Test {
  protected:
-  DemandHistoryTest() : book_(testing::LoadShippedBook()), calendar_(testing::LoadSharedCalendar()) {}
+  DemandHistoryTest()
+      : book_(testing::LoadShippedBook()), calendar_(testing::LoadSharedCalendar()) {}
   TariffId Tariff() { return book_.FindTariff("일반용(을) 고압A 선택II").value(); }
   TariffBook book_;
   HolidayCalendar calendar_;
 };
 
-// July: 14:00 on Wednesday 07-31 (최대부하) at 1,500 kW counts; 03:00 (경부하) at 2,000 kW does not.
-// August: Monday 08-12 10:00 (중간부하) 1,200 kW and 14:00 1,100 kW count; Sunday 08-04 and
+// July: 14:00 on Wednesday 07-31 (최대부하) at 1,500 kW counts; 03:00 (경부하) at 2,000 kW does
+// not. August: Monday 08-12 10:00 (중간부하) 1,200 kW and 14:00 1,100 kW count; Sunday 08-04 and
 // 광복절 Thursday 08-15 at 14:00 (1,800 and 1,900 kW) do not; a bucket without a good sample
 // (5,000 kW, count 0) is skipped. Peaks: July 1,500, August 1,200.
 TEST_F(DemandHistoryTest, EachMonthsPeakOverItsCountedQuarterHours) {
@@ -46,7 +47,8 @@ TEST_F(DemandHistoryTest, EachMonthsPeakOverItsCountedQuarterHours) {
 // A month's last quarter-hour counts too (it is closed by the replay): Friday 2024-05-31 17:45
 // (최대부하 in spring) at 900 kW; May's peak is 900.
 TEST_F(DemandHistoryTest, TheLastQuarterHourIsClosed) {
-  auto peaks = MeteredMonthPeaks({Quarter(Ymd(2024, 5, 31), 17 * 60 + 45, 900)}, book_, calendar_, Tariff());
+  auto peaks =
+      MeteredMonthPeaks({Quarter(Ymd(2024, 5, 31), 17 * 60 + 45, 900)}, book_, calendar_, Tariff());
   ASSERT_TRUE(peaks) << peaks.error().message;
   ASSERT_FALSE(peaks->empty());
   EXPECT_EQ(peaks->front().first, testing::Ym(2024, 5));

@@ -3,13 +3,12 @@
 // stay open, and threads that read at once each get their own.
 #include "center/reader_pool.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 namespace meg {
 namespace {
