@@ -73,7 +73,7 @@ std::vector<size_t> DrDesk::DueForSettlement(Timestamp now) const {
   std::vector<size_t> due;
   for (size_t k = 0; k < states_.size(); ++k) {
     const bool open = states_[k] == DrCallState::kIssued || states_[k] == DrCallState::kNotIssued;
-    // The event's last quarter-hour [end - 15 min, end) has closed and its reading is in.
+    // A quarter-hour after the end: the event's last quarter-hour [end - 15 min, end) is in.
     if (open && now >= program_.calls[k].end + kInterval) due.push_back(k);
   }
   return due;

@@ -60,7 +60,8 @@ class DrDesk {
   // REQUIRES: state(call) is kWaiting or kIssued.
   void MarkNotIssued(size_t call, std::string_view reason);
 
-  // The issued (or not issued) calls whose last quarter-hour has closed: now >= end + 15 min.
+  // The issued (or not issued) calls due for settlement: now >= end + 15 min, a quarter-hour
+  // after the event, when its last quarter-hour is surely metered (as the live loop holds it).
   std::vector<size_t> DueForSettlement(Timestamp now) const;
   // Settles `call` on the metered grid import (which must cover the event and the CBL's
   // lookback). kSettled on success; kNotSettled with a note on failure, not retried.
