@@ -9,7 +9,7 @@
 
 #include "core/calendar.h"
 #include "core/result.h"
-#include "sim/dr_program.h"
+#include "market/dr_program.h"
 
 namespace meg {
 

@@ -13,7 +13,7 @@
 
 #include "app/device_factory.h"
 #include "app/dr_options.h"
-#include "app/live_site.h"
+#include "center/live_site.h"
 #include "app/paths.h"
 #include "app/wall_clock.h"
 #include "control/control_loop.h"

@@ -17,7 +17,7 @@
 #include "optimize/coin/clp_cbc_solver.h"
 #include "io/text_file.h"
 #include "sim/backtest.h"
-#include "sim/dr_program.h"
+#include "market/dr_program.h"
 #include "sim/site_inputs.h"
 
 namespace meg {

@@ -18,6 +18,13 @@ void DemandMeter::Restore(std::vector<std::pair<Month, double>> peaks) {
   if (!started_) restored_ = std::move(peaks);
 }
 
+std::vector<std::pair<Month, double>> DemandMeter::MonthPeaks() const {
+  if (!started_) return restored_;
+  std::vector<std::pair<Month, double>> out = closed_months_;
+  out.emplace_back(month_, month_peak_.value());
+  return out;
+}
+
 Kilowatts DemandMeter::window_average() const {
   const double h = static_cast<double>((last_ - observed_from_).count()) / 3'600'000.0;
   return h > 0 ? window_energy_ / Hours(h) : Kilowatts(0);

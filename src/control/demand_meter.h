@@ -49,6 +49,10 @@ class DemandMeter {
   Kilowatts ratchet() const { return ratchet_; }
   // The last closed window's demand, if any.
   std::optional<Kilowatts> last_demand() const { return last_demand_; }
+  // Each month's peak so far, kW, by month: the closed months' (restored ones included) and the
+  // open month's (month_peak()); before the first Add, what Restore was given. The form Restore
+  // takes: replaying a store's quarter-hours through a meter gives what a restart restores.
+  std::vector<std::pair<Month, double>> MonthPeaks() const;
 
  private:
   void CloseWindow();

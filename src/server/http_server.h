@@ -11,10 +11,10 @@
 #include <string>
 #include <thread>
 
+#include "center/site_backend.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "server/auth.h"
-#include "server/site_backend.h"
 
 namespace httplib {
 class Server;

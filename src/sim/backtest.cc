@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "device/sim/twin.h"
+#include "market/dr_desk.h"
 #include "tariff/tou.h"
 
 namespace meg {
@@ -74,12 +75,9 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   out.start = load.start();
   out.steps.resize(load.size());
   std::vector<std::optional<Kilowatts>> grid(load.size());
-  std::vector<const DrCall*> dr_calls;  // in issue order
-  if (r.dr != nullptr) {
-    for (const DrCall& c : r.dr->calls) dr_calls.push_back(&c);
-    std::stable_sort(dr_calls.begin(), dr_calls.end(), [](const DrCall* a, const DrCall* b) { return a->issued < b->issued; });
-  }
-  size_t dr_issued = 0;
+  // The site's DR calls, each issued at its time and settled after the year, by the live
+  // site's DrDesk.
+  DrDesk desk(r.dr != nullptr ? *r.dr : DrProgram{});
   std::optional<DayProfile> day;
   SiteTwin::Energy before = twin.energy();
   // Interval i closed: its means from the twin's energy, as its meter and inverters measured them.
@@ -125,16 +123,11 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
     if (interval_start && now > ToInstant(load.start())) close_interval(interval - 1);
     // DR calls issued by now, taken after the cycle as the live site takes them: their CBL on
     // what the meter has recorded so far.
-    for (; dr_issued < dr_calls.size() && dr_calls[dr_issued]->issued <= t; ++dr_issued) {
-      const DrCall& call = *dr_calls[dr_issued];
-      auto c = CommitmentsOf(call, *r.dr, PowerSeries(load.start(), kInterval, grid), t, *r.calendar);
-      if (!c) {
-        out.dr_notes.push_back(fmt::format("DR call at {}: no CBL at issue, not planned for: {}",
-                                           FormatKst(call.start), c.error().message));
-        continue;
-      }
+    for (const size_t k : desk.DueForIssue(t)) {
+      auto c = desk.Issue(k, PowerSeries(load.start(), kInterval, grid), t, *r.calendar);
+      if (!c) continue;  // noted by the desk
       if (auto s = loop.AddDrCommitments(std::move(*c), now, "dr-program"); !s) {
-        out.dr_notes.push_back(fmt::format("DR call at {}: not taken: {}", FormatKst(call.start), s.error().message));
+        desk.MarkNotIssued(k, "the loop refused its commitments: " + s.error().message);
       }
     }
     out.clamped_steps += rec.clamped ? 1 : 0;
@@ -171,11 +164,17 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   auto bills = BillMonths(*r.book, *r.calendar, bill, months, history);
   if (!bills) return bills.error();
   out.bills = std::move(*bills);
-  if (r.dr != nullptr) {
-    auto settled = SettleDrProgram(*r.dr, out.grid, *r.calendar);
+  // Every call whose event the run metered, in the program's order, on the whole metered year.
+  for (size_t k = 0; k < desk.calls().size(); ++k) {
+    const DrCall& call = desk.calls()[k];
+    const DrCallState state = desk.state(k);
+    if (call.start < out.grid.start() || call.end > out.grid.end()) continue;
+    if (state != DrCallState::kIssued && state != DrCallState::kNotIssued) continue;
+    auto settled = desk.Settle(k, out.grid, *r.calendar);
     if (!settled) return settled.error();
-    out.dr = std::move(*settled);
+    out.dr.push_back(std::move(*settled));
   }
+  out.dr_notes = desk.notes();
   if (r.progress) r.progress(1.0);
   return out;
 }

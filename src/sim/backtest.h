@@ -16,7 +16,7 @@
 #include "core/result.h"
 #include "core/series.h"
 #include "core/site.h"
-#include "sim/dr_program.h"
+#include "market/dr_program.h"
 #include "tariff/bill.h"
 
 namespace meg {

@@ -106,5 +106,27 @@ TEST(DemandMeterTest, RestoreCarriesTheMonthPeakAndRatchetOverARestart) {
   EXPECT_DOUBLE_EQ(m.month_peak().value(), 1200.0);  // the 800 kW window is below it
 }
 
+// MonthPeaks gives back what Restore takes: replaying closed quarter-hours (each held for its 15
+// minutes) gives July's counted 1,000 kW (the 1,400 kW window does not count, nor do the
+// uncovered windows of the night, which hold it) and August's 900 kW so far; before the first Add,
+// what Restore was given.
+TEST(DemandMeterTest, MonthPeaksAreTheClosedMonthsAndTheOpenOne) {
+  using std::chrono::year;
+  DemandMeter m;
+  m.Restore({{year{2024} / 6, 700.0}});
+  EXPECT_EQ(m.MonthPeaks(), (std::vector<std::pair<Month, double>>{{year{2024} / 6, 700.0}}));
+  m.Add(At(2024, 7, 31, 14 * 60), Kilowatts(1000), true);
+  m.Add(At(2024, 7, 31, 14 * 60 + 15), Kilowatts(1400), false);
+  m.Add(At(2024, 8, 1, 14 * 60), Kilowatts(900), true);
+  m.Add(At(2024, 8, 1, 14 * 60 + 15), Kilowatts(0), false);
+  const std::vector<std::pair<Month, double>> expected = {
+      {year{2024} / 6, 700.0}, {year{2024} / 7, 1000.0}, {year{2024} / 8, 900.0}};
+  ASSERT_EQ(m.MonthPeaks().size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(m.MonthPeaks()[i].first, expected[i].first) << i;
+    EXPECT_NEAR(m.MonthPeaks()[i].second, expected[i].second, 1e-9) << i;
+  }
+}
+
 }  // namespace
 }  // namespace meg

@@ -1,6 +1,7 @@
 // Parity of the year backtest with the live loop (shared/DESIGN.md, "One decision path"): the same
 // inputs go to RunBacktest and to the live loop as `meg run` drives it (the twin's devices, the
-// loop's own Run on an accelerated clock, DR calls taken after each cycle from the meter so far);
+// loop's own Run on an accelerated clock, DR calls taken by the DrDesk after each cycle from the
+// meter so far, as the live site takes them);
 // every cycle's setpoints must be the same, for each planner and with a DR call. A difference
 // means the backtest decides differently from the code that runs live.
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include "control/optimal_controllers.h"
 #include "control/rule_controllers.h"
 #include "device/sim/twin.h"
+#include "market/dr_desk.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "sim/backtest.h"
 #include "sim/shipped_hospital.h"
@@ -48,7 +50,7 @@ class ParityTest : public testing::ShippedHospitalTest {
     std::vector<std::optional<Kilowatts>> metered(load.size());
     KilowattHours last = twin.energy().grid;
     size_t closed = 0;
-    size_t issued = 0;
+    DrDesk desk(dr != nullptr ? *dr : DrProgram{});
     std::vector<CycleRecord> cycles;
     loop.Run(clock, [&](const CycleRecord& rec) {
       cycles.push_back(rec);
@@ -58,8 +60,8 @@ class ParityTest : public testing::ShippedHospitalTest {
         metered[closed] = (twin.energy().grid - last) / kIntervalHours;
         last = twin.energy().grid;
       }
-      for (; dr != nullptr && issued < dr->calls.size() && dr->calls[issued].issued <= t; ++issued) {
-        auto c = CommitmentsOf(dr->calls[issued], *dr, PowerSeries(load.start(), kInterval, metered), t, calendar_);
+      for (const size_t k : desk.DueForIssue(t)) {
+        auto c = desk.Issue(k, PowerSeries(load.start(), kInterval, metered), t, calendar_);
         EXPECT_TRUE(c) << c.error().message;
         if (c) {
           EXPECT_TRUE(loop.AddDrCommitments(std::move(*c), rec.time, "dr-program"));

@@ -1,19 +1,22 @@
 // A site's demand-response participation in the year backtest and the live loop alike: at each
 // call's issue time the customer baseline load (market/cbl.h) of the metered grid import so far
-// becomes the planner's commitments (optimize/dr_commitment.h); after the event the call is
+// becomes the planner's commitments (core/dr_commitment.h); after the event the call is
 // settled (market/dr_settlement.h) on the metered import. Pure functions; thread-compatible.
+// The lifecycle of the calls (when to issue, when to settle, what became of each) is DrDesk's
+// (market/dr_desk.h).
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <vector>
 
 #include "core/calendar.h"
+#include "core/dr_commitment.h"
 #include "core/result.h"
 #include "core/series.h"
 #include "market/cbl.h"
 #include "market/dr_event.h"
 #include "market/dr_settlement.h"
-#include "optimize/dr_commitment.h"
 
 namespace meg {
 

@@ -1,7 +1,9 @@
 // SiteBackend: what the HTTP server needs from a running site (the live loop, its store, its
-// bills), as plain values. The app implements it over the control loop thread, the store and
-// the tariff engine; the server only authenticates, validates, renders JSON and streams. All
-// methods are called from server threads concurrently: implementations must be thread-safe.
+// bills), as plain values. LiveSite (center/live_site.h) implements it over the control loop
+// thread, the store and the tariff engine; the server (src/server) only authenticates,
+// validates, renders JSON and streams. It lives in center, below server, so that LiveSite can
+// implement it without including the server. All methods are called from server threads
+// concurrently: implementations must be thread-safe.
 #pragma once
 
 #include <chrono>
@@ -33,7 +35,7 @@ struct SiteSummary {
 struct LiveValues {
   std::uint64_t version = 0;  // rises with every published cycle
   Instant time;
-  std::string mode;           // normal, local, safe
+  std::string mode;  // normal, local, safe
   std::string reason;
   double grid_kw = 0, pv_kw = 0, battery_kw = 0, load_kw = 0, soc_pct = 0;
   double demand_window_kw = 0, demand_target_kw = 0, month_peak_kw = 0, contract_kw = 0;
@@ -44,7 +46,6 @@ struct LiveValues {
   int devices_fresh = 0, devices_stale = 0;
   double speed = 1;
 };
-
 
 struct ScheduleView {
   bool present = false;
@@ -66,17 +67,17 @@ struct ForecastView {
 };
 
 struct BillView {
-  std::string month;                // "2024-08"
-  Instant from, through;            // the metered part of the month
+  std::string month;      // "2024-08"
+  Instant from, through;  // the metered part of the month
   std::int64_t with_openmeg_krw = 0;
   std::int64_t without_openmeg_krw = 0;
-  std::int64_t today_cost_krw = 0;  // today's energy-related cost with OpenMEG (energy, climate, fuel, VAT, fund shares)
+  // Today's energy-related cost with OpenMEG (energy, climate, fuel, VAT, fund shares).
+  std::int64_t today_cost_krw = 0;
   double energy_kwh = 0;
   double peak_kw = 0;
   std::vector<std::pair<std::string, std::int64_t>> lines;  // with OpenMEG
   std::vector<std::string> notes;
 };
-
 
 struct AlarmView {
   std::string kind;
@@ -102,10 +103,10 @@ struct DrEventView {
   std::string message;
   struct Hour {
     Instant start;
-    int minutes = 60;                    // of the trading hour the call covers
-    std::optional<double> cbl_kwh;       // the CBL over those minutes
-    std::optional<double> import_cap_kw; // CBL as a mean power less the request
-    std::optional<double> metered_kwh;   // after the event
+    int minutes = 60;                     // of the trading hour the call covers
+    std::optional<double> cbl_kwh;        // the CBL over those minutes
+    std::optional<double> import_cap_kw;  // CBL as a mean power less the request
+    std::optional<double> metered_kwh;    // after the event
     std::optional<double> reduction_kwh;
     double requested_kwh = 0;
     std::optional<double> payment_krw;
@@ -141,10 +142,11 @@ class SiteBackend {
   virtual SiteSummary Summary() const = 0;
   virtual LiveValues Live() const = 0;
   // Blocks until a cycle newer than `version` is published or `timeout` passes; returns it.
-  virtual LiveValues WaitForNewer(std::uint64_t version, std::chrono::milliseconds timeout) const = 0;
+  virtual LiveValues WaitForNewer(std::uint64_t version,
+                                  std::chrono::milliseconds timeout) const = 0;
   virtual std::vector<std::string> Points() const = 0;  // "grid_kw", ...
   virtual Result<std::vector<Bucket>> Telemetry(const std::string& point, Instant from, Instant to,
-                                                         Resolution resolution) const = 0;
+                                                Resolution resolution) const = 0;
   virtual ScheduleView Schedule() const = 0;
   virtual Result<ForecastView> Forecast() const = 0;
   virtual Result<BillView> Bill() const = 0;

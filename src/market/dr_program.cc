@@ -1,4 +1,4 @@
-#include "sim/dr_program.h"
+#include "market/dr_program.h"
 
 #include <algorithm>
 

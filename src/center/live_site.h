@@ -1,7 +1,14 @@
-// LiveSite: the running site as the HTTP server sees it (server/site_backend.h). The control
-// thread feeds it after every cycle (OnCycle): the live values, the store's samples, alarms and
-// events, the bills at each quarter-hour, and it carries out operators' commands there. Server
-// threads read copies under a mutex and the store through their own read connections.
+// LiveSite: the running site as the HTTP server sees it (center/site_backend.h). The control
+// thread feeds it after every cycle (OnCycle): the live values, the store's samples, the bills
+// at each quarter-hour (center/month_bill.h), DR calls through the DR desk (market/dr_desk.h),
+// the alarms (center/alarms.h), and it carries out operators' commands there.
+// Threads: OnCycle, SeedHistory and RecordedPeaks run on the control thread, which alone uses
+// the writer store. Server threads call the SiteBackend methods: they read copies under a mutex,
+// hand commands to the control thread (and wait, bounded, for the verdict), and read the store
+// through the site's ReaderPool (center/reader_pool.h): explicit read connections, each used
+// by one thread at a time, owned here.
+// Every store write is checked: a refused write is an event (when the store still takes events)
+// and raises the "store" alarm until that kind of write succeeds again.
 #pragma once
 
 #include <condition_variable>
@@ -13,38 +20,33 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
+#include "center/alarms.h"
+#include "center/live_forecast.h"
+#include "center/reader_pool.h"
+#include "center/site_backend.h"
 #include "control/control_loop.h"
 #include "core/series.h"
 #include "core/site.h"
 #include "forecast/plan_forecast.h"
-#include "server/site_backend.h"
-#include "sim/dr_program.h"
-#include "store/sqlite/sqlite_store.h"
+#include "market/dr_desk.h"
+#include "market/dr_program.h"
+#include "store/store.h"
 #include "tariff/tariff_book.h"
 
 namespace meg {
 
-// An operator's threshold on a live value, e.g. "soc_pct<15" or "grid_kw>1600": an alarm while
-// the value is beyond it.
-struct ThresholdAlarm {
-  std::string point;  // grid_kw, pv_kw, battery_kw, load_kw, soc_pct, demand_window_kw
-  bool above = true;  // '>' (true) or '<'
-  double value = 0;
-  std::string text;   // as written
-};
-Result<ThresholdAlarm> ParseThresholdAlarm(const std::string& text);
-
 struct LiveSiteConfig {
-  std::string id = "site";                 // URL id of the site
+  std::string id = "site";  // URL id of the site
   const Site* site = nullptr;
   const TariffBook* book = nullptr;
   const HolidayCalendar* calendar = nullptr;
   TariffId tariff;
-  std::string store_path;                  // the SQLite store (also holds the audit log)
-  double speed = 1;                        // site seconds per wall second
+  std::string store_path;  // the SQLite store (also holds the audit log)
+  double speed = 1;        // site seconds per wall second
   // Site twin only: the site's own load and PV series, for the forecast (yesterday's values).
   const PowerSeries* history_load = nullptr;
   const PowerSeries* history_pv = nullptr;
@@ -59,6 +61,8 @@ struct LiveSiteConfig {
   // arrive through the API (SubmitDrCall). At each call's issue time its CBL from the store's
   // metered grid import becomes the loop's commitments; after the event it is settled.
   DrProgram dr;
+  // Read connections kept open for the server threads (ReaderPool).
+  std::size_t idle_readers = 4;
 };
 
 class LiveSite final : public SiteBackend {
@@ -67,8 +71,9 @@ class LiveSite final : public SiteBackend {
   // points; fails if the store refuses one.
   static Result<std::unique_ptr<LiveSite>> Open(LiveSiteConfig config, TelemetryStore& writer);
 
-  // Control thread, after every cycle: publishes, stores, raises alarms, prices the month at
-  // each quarter-hour, and carries out pending operator commands on `loop`.
+  // Control thread, after every cycle: publishes, stores, prices the month at each
+  // quarter-hour, carries out pending operator commands and DR calls on `loop`, then raises and
+  // clears alarms.
   void OnCycle(const CycleRecord& record, ControlLoop& loop);
 
   // Site twin only, before the loop starts: writes the twin's load and PV over [from, to) to the
@@ -78,7 +83,8 @@ class LiveSite final : public SiteBackend {
   Status SeedHistory(const PowerSeries& load, const PowerSeries& pv, Timestamp from, Timestamp to);
 
   // Each month's peak over its counted quarter-hours (중간/최대부하 of working days) as the store
-  // has metered them in the 12 months before `before`, for ControlLoop::RestoreDemand.
+  // has metered them in the 12 months before `before`, replayed through the demand meter
+  // (center/demand_history.h), for ControlLoop::RestoreDemand.
   Result<std::vector<std::pair<Month, double>>> RecordedPeaks(Timestamp before);
 
   // SiteBackend (any thread).
@@ -105,26 +111,40 @@ class LiveSite final : public SiteBackend {
     std::variant<OperatorCommand, DrCallRequest> work;
     std::promise<Status> done;
   };
+  void Publish(const CycleRecord& r, const ControlLoop& loop);
   void Store(const CycleRecord& r);
+  void StoreSchedule(const ControlLoop& loop, Instant now);
   void UpdateAlarms(const CycleRecord& r);
   void UpdateBill(Instant now);
   // Control thread: carries out the pending work in the order it came.
   void RunCommands(ControlLoop& loop, Instant now);
   Status RunCommand(ControlLoop& loop, const OperatorCommand& c, Instant now);
-  // Checks a DR call from the API and adds it to the calls the site answers.
+  // Checks a DR call from the API and adds it to the desk.
   Status TakeDrCall(const DrCallRequest& r, Instant now);
   // Server threads: queue `work` for the control thread and wait (bounded) for its verdict.
-  Status HandToControlThread(std::variant<OperatorCommand, DrCallRequest> work, std::string_view what);
+  Status HandToControlThread(std::variant<OperatorCommand, DrCallRequest> work,
+                             std::string_view what);
+  // DR calls: issues those due (their commitments go to `loop`) and settles those over.
   void UpdateDr(ControlLoop& loop, Instant now);
+  void IssueDr(size_t k, ControlLoop& loop, Instant now);
+  // Issues call `k` on the store's meter and hands its commitments to `loop`; the error says why
+  // not (the desk then holds the call as not issued).
+  Result<std::vector<DrCommitment>> PlanDrCall(size_t k, ControlLoop& loop, Instant now);
+  void SettleDr(size_t k, Instant now);
   void AddDrView(const DrCall& call);
   // The store's quarter-hour mean grid import over [from, to), gaps where nothing was metered.
-  Result<PowerSeries> MeteredGrid(Timestamp from, Timestamp to);
-  // A read connection for a server thread (opened on first use, kept per thread).
-  Result<SqliteStore*> Reader() const;
+  Result<PowerSeries> MeteredGrid(Timestamp from, Timestamp to, Instant now);
+  // Control thread: records the outcome of a write of `what` ("samples", "events", ...): a
+  // first refusal is an event (if the store still takes events) and the store alarm; a success
+  // after refusals is an event too. Returns whether the write succeeded.
+  bool Wrote(std::string_view what, const Status& status, Instant now);
+  // Control thread: appends `events`, recording the outcome.
+  void Log(const std::vector<Event>& events, Instant now);
 
   LiveSiteConfig config_;
   TelemetryStore& writer_;
   std::map<std::string, PointId> points_;  // name -> id, fixed after construction
+  mutable ReaderPool readers_;
 
   mutable std::mutex mutex_;
   mutable std::condition_variable published_;
@@ -132,16 +152,16 @@ class LiveSite final : public SiteBackend {
   ScheduleView schedule_;
   std::optional<BillView> bill_;
   std::string bill_error_ = "no quarter-hour has closed yet";
-  std::map<std::string, AlarmView> alarms_;  // active, by kind
+  AlarmBoard alarms_;
   std::deque<Pending> pending_;
-  std::vector<DrEventView> dr_views_;  // one per call of config_.dr, in its order
+  std::vector<DrEventView> dr_views_;  // one per call of dr_, in its order
 
   // Control thread only.
+  DrDesk dr_;
+  StoreWriteAlarm store_alarm_;
   Timestamp last_window_{};
   Instant last_schedule_made_{};
   Date retention_day_{};
-  std::optional<Instant> last_override_until_;
-  std::vector<int> dr_state_;  // per call of config_.dr: 0 waiting, 1 issued, 2 settled
 };
 
 }  // namespace meg

@@ -1,0 +1,586 @@
+#include "center/live_site.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <limits>
+#include <set>
+
+#include "center/demand_history.h"
+#include "center/month_bill.h"
+
+namespace meg {
+
+namespace {
+
+constexpr const char* kPoints[][2] = {{"grid_kw", "kW"},    {"pv_kw", "kW"},
+                                      {"battery_kw", "kW"}, {"load_kw", "kW"},
+                                      {"soc_pct", "%"},     {"demand_window_kw", "kW"},
+                                      {"baseline_kw", "kW"}};
+
+std::string Hhmm(Timestamp t) { return FormatKst(t).substr(11, 5); }
+
+}  // namespace
+
+Result<std::unique_ptr<LiveSite>> LiveSite::Open(LiveSiteConfig config, TelemetryStore& writer) {
+  std::unique_ptr<LiveSite> site(new LiveSite(std::move(config), writer));
+  for (const auto& [name, unit] : kPoints) {
+    auto id = writer.Point(site->config_.id, name, unit);
+    if (!id) return id.error();
+    site->points_[name] = *id;
+  }
+  return site;
+}
+
+LiveSite::LiveSite(LiveSiteConfig config, TelemetryStore& writer)
+    : config_(std::move(config)),
+      writer_(writer),
+      readers_(config_.store_path, config_.idle_readers),
+      dr_(std::move(config_.dr)) {
+  for (const DrCall& c : dr_.calls()) AddDrView(c);
+  live_.mode = "safe";
+  live_.reason = "starting";
+  live_.speed = config_.speed;
+  live_.contract_kw = config_.site->contract_power.value();
+}
+
+void LiveSite::AddDrView(const DrCall& c) {
+  DrEventView v;
+  v.kind = std::string(DrCallKindName(c.kind));
+  v.issued = ToInstant(c.issued);
+  v.start = ToInstant(c.start);
+  v.end = ToInstant(c.end);
+  v.requested_kw = c.requested.value();
+  v.status = "waiting";
+  for (const DrCallHour& h : TradingHours(c)) {
+    DrEventView::Hour hour;
+    hour.start = ToInstant(h.hour_start);
+    hour.minutes = h.event_minutes;
+    hour.requested_kwh = h.requested.value();
+    v.hours.push_back(hour);
+  }
+  std::lock_guard lock(mutex_);
+  dr_views_.push_back(std::move(v));
+}
+
+SiteSummary LiveSite::Summary() const {
+  const Site& s = *config_.site;
+  SiteSummary out;
+  out.id = config_.id;
+  out.name = s.name;
+  out.tariff = s.tariff;
+  out.contract_kw = s.contract_power.value();
+  for (const auto& a : s.pv) out.pv_kw += a.inverter_kw.value();
+  if (s.ess) {
+    out.ess_kwh = s.ess->usable_kwh.value();
+    out.ess_kw = s.ess->discharge_kw.value();
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Control thread
+
+void LiveSite::OnCycle(const CycleRecord& r, ControlLoop& loop) {
+  Store(r);
+  Publish(r, loop);
+  StoreSchedule(loop, r.time);
+  // Once a day of site time, old data goes by the store's retention.
+  const Date day = ToKst(ToTimestamp(r.time)).date;
+  if (day != retention_day_) {
+    retention_day_ = day;
+    Wrote("retention", writer_.ApplyRetention(r.time), r.time);
+  }
+  published_.notify_all();
+  // A quarter-hour closed: make it durable and price the month so far.
+  const Timestamp window = loop.demand().window_start();
+  if (window != last_window_) {
+    if (last_window_ != Timestamp{}) UpdateBill(r.time);
+    last_window_ = window;
+  }
+  RunCommands(loop, r.time);
+  UpdateDr(loop, r.time);
+  // Last, so that the store alarm covers this cycle's writes.
+  UpdateAlarms(r);
+}
+
+void LiveSite::Publish(const CycleRecord& r, const ControlLoop& loop) {
+  std::lock_guard lock(mutex_);
+  LiveValues& v = live_;
+  ++v.version;
+  v.time = r.time;
+  v.mode = std::string(LoopModeName(r.mode));
+  v.reason = r.reason;
+  v.grid_kw = r.grid.value();
+  v.pv_kw = r.pv.value();
+  v.battery_kw = r.battery.value();
+  v.load_kw = r.load.value();
+  v.soc_pct = r.soc_pct;
+  v.demand_window_kw = r.window_average.value();
+  v.demand_target_kw = r.demand_target.value();
+  v.month_peak_kw = r.month_peak.value();
+  v.battery_command_kw = r.battery_command.value();
+  v.pv_limit_kw = r.pv_limit_command.value() >= 0
+                      ? std::optional<double>(r.pv_limit_command.value())
+                      : std::nullopt;
+  v.devices_fresh = r.devices_fresh;
+  v.devices_stale = r.devices_stale;
+  if (loop.override_battery() && loop.override_until() > r.time) {
+    v.override_battery_kw = loop.override_battery()->value();
+    v.override_until = loop.override_until();
+  } else {
+    v.override_battery_kw.reset();
+    v.override_until.reset();
+  }
+  if (const auto& s = loop.schedule()) {
+    schedule_ = ScheduleView{
+        true,
+        s->made,
+        s->source,
+        s->battery.value(),
+        s->pv_limit.value() >= 0 ? std::optional<double>(s->pv_limit.value()) : std::nullopt,
+        s->planned_grid.value()};
+  }
+}
+
+// A new schedule is kept in the store too.
+void LiveSite::StoreSchedule(const ControlLoop& loop, Instant now) {
+  const auto& s = loop.schedule();
+  if (!s || s->made == last_schedule_made_) return;
+  last_schedule_made_ = s->made;
+  const StoredSchedule stored{
+      config_.id, s->made,
+      fmt::format(
+          R"({{"source":"{}","battery_kw":{:.3f},"pv_limit_kw":{},"planned_grid_kw":{:.3f}}})",
+          s->source, s->battery.value(),
+          s->pv_limit.value() >= 0 ? fmt::format("{:.3f}", s->pv_limit.value()) : "null",
+          s->planned_grid.value())};
+  Wrote("schedule", writer_.PutSchedule(stored), now);
+}
+
+void LiveSite::Store(const CycleRecord& r) {
+  const double baseline = r.load.value() - r.pv.value();  // the same load and PV, battery idle
+  const double values[] = {r.grid.value(), r.pv.value(), r.battery.value(),
+                           r.load.value(), r.soc_pct,    r.window_average.value(),
+                           baseline};
+  std::vector<Sample> samples;
+  for (size_t i = 0; i < std::size(kPoints); ++i) {
+    const auto it = points_.find(kPoints[i][0]);
+    if (it == points_.end()) continue;
+    const bool good = std::isfinite(values[i]);
+    samples.push_back(Sample{it->second, r.time,
+                             good ? values[i] : std::numeric_limits<double>::quiet_NaN(),
+                             good ? SampleQuality::kGood : SampleQuality::kBad});
+  }
+  // A refused flush keeps the store's buffer for the next one; the alarm stays until one succeeds.
+  Wrote("samples", writer_.Append(samples), r.time);
+}
+
+bool LiveSite::Wrote(std::string_view what, const Status& status, Instant now) {
+  const StoreWriteAlarm::Change change = store_alarm_.Record(what, status, now);
+  if (change == StoreWriteAlarm::Change::kNone) return static_cast<bool>(status);
+  // The refusal of events itself cannot be an event: the store alarm shows it.
+  if (change == StoreWriteAlarm::Change::kFailed && what == "events") return false;
+  const Event e = change == StoreWriteAlarm::Change::kFailed
+                      ? Event{now, config_.id, "store", Severity::kWarning,
+                              fmt::format("the store refused {}: {}", what, status.error().message)}
+                      : Event{now, config_.id, "store", Severity::kInfo,
+                              fmt::format("the store takes {} again", what)};
+  // Recorded without a further event, so that a refusal here cannot recurse.
+  store_alarm_.Record("events", writer_.AppendEvents({&e, 1}), now);
+  return static_cast<bool>(status);
+}
+
+void LiveSite::Log(const std::vector<Event>& events, Instant now) {
+  if (!events.empty()) Wrote("events", writer_.AppendEvents(events), now);
+}
+
+void LiveSite::UpdateAlarms(const CycleRecord& r) {
+  // Two passes at most: when the events of the first pass's changes are refused, the store
+  // alarm is raised at once (its own event is then refused too, and only counted).
+  for (int pass = 0; pass < 2; ++pass) {
+    std::map<std::string, AlarmView> active = CycleAlarms(r, config_.thresholds);
+    const std::optional<AlarmView> store = store_alarm_.Alarm();
+    if (store) active[store->kind] = *store;
+    std::vector<AlarmChange> changes;
+    {
+      std::lock_guard lock(mutex_);
+      changes = alarms_.Update(active, r.time);
+    }
+    std::vector<Event> events;
+    for (const AlarmChange& c : changes) {
+      events.push_back(AlarmEvent(c, config_.id));
+      if (config_.on_alarm) config_.on_alarm(c.alarm, c.raised);
+    }
+    Log(events, r.time);
+    if (store.has_value() == store_alarm_.Alarm().has_value()) return;
+  }
+}
+
+// Month to date from the store's quarter-hour rollups of grid_kw (with OpenMEG) and baseline_kw
+// (battery idle), priced by center/month_bill.h.
+void LiveSite::UpdateBill(Instant now) {
+  if (const Status flushed = writer_.Flush(); !Wrote("flush", flushed, now)) {
+    std::lock_guard lock(mutex_);
+    bill_error_ = "the store refused a flush: " + flushed.error().message;
+    return;
+  }
+  const MonthToDate range = MonthToDateOf(now);
+  auto with =
+      writer_.Query(points_.at("grid_kw"), range.month_start, range.closed, Resolution::kQuarter);
+  auto without = writer_.Query(points_.at("baseline_kw"), range.month_start, range.closed,
+                               Resolution::kQuarter);
+  const MonthBillTerms terms{config_.book, config_.calendar, config_.tariff,
+                             config_.site->contract_power};
+  Result<BillView> bill = !with      ? Result<BillView>(with.error())
+                          : !without ? Result<BillView>(without.error())
+                                     : MonthToDateBill(terms, *with, *without, now);
+  if (!bill) {
+    std::lock_guard lock(mutex_);
+    bill_error_ = bill.error().message;
+    return;
+  }
+  Wrote("bill",
+        writer_.PutBill(StoredBill{
+            config_.id, range.month,
+            fmt::format(R"({{"through":"{}","with_openmeg_krw":{},"without_openmeg_krw":{}}})",
+                        FormatKst(ToTimestamp(range.closed)), bill->with_openmeg_krw,
+                        bill->without_openmeg_krw)}),
+        now);
+  std::lock_guard lock(mutex_);
+  bill_ = std::move(*bill);
+}
+
+Result<PowerSeries> LiveSite::MeteredGrid(Timestamp from, Timestamp to, Instant now) {
+  if (const Status flushed = writer_.Flush(); !Wrote("flush", flushed, now)) return flushed.error();
+  if (to <= from) return PowerSeries(from, kInterval, {});
+  auto buckets =
+      writer_.Query(points_.at("grid_kw"), ToInstant(from), ToInstant(to), Resolution::kQuarter);
+  if (!buckets) return buckets.error();
+  std::vector<std::optional<Kilowatts>> v(static_cast<size_t>((to - from) / kInterval));
+  for (const Bucket& b : *buckets) {
+    const auto i = static_cast<size_t>((ToTimestamp(b.start) - from) / kInterval);
+    if (i < v.size() && b.count > 0) v[i] = Kilowatts(b.mean);
+  }
+  return PowerSeries(from, kInterval, std::move(v));
+}
+
+// DR calls (market/dr_desk.h): at the issue time, the CBL of what the store has metered becomes
+// the loop's commitments (audited by the loop); once the event's last quarter-hour is in the
+// store, the call is settled on it. Each step is an event for the operator.
+void LiveSite::UpdateDr(ControlLoop& loop, Instant now) {
+  const Timestamp t = ToTimestamp(now);
+  for (size_t k : dr_.DueForIssue(t)) IssueDr(k, loop, now);
+  for (size_t k : dr_.DueForSettlement(t)) SettleDr(k, now);
+}
+
+Result<std::vector<DrCommitment>> LiveSite::PlanDrCall(size_t k, ControlLoop& loop, Instant now) {
+  const DrCall& call = dr_.calls()[k];
+  const Timestamp t = ToTimestamp(now);
+  auto metered = MeteredGrid(IntervalStart(call.start - kCblHistory), IntervalStart(t), now);
+  if (!metered) {
+    dr_.MarkNotIssued(k, "the store's meter could not be read: " + metered.error().message);
+    return metered.error();
+  }
+  MEG_TRY_ASSIGN(commitments,
+                 dr_.Issue(k, *metered, t, *config_.calendar));  // the desk notes a failure
+  if (Status added = loop.AddDrCommitments(commitments, now, "dr:" + call.resource_id); !added) {
+    dr_.MarkNotIssued(k, "the loop refused its commitments: " + added.error().message);
+    return added.error();
+  }
+  return commitments;
+}
+
+void LiveSite::IssueDr(size_t k, ControlLoop& loop, Instant now) {
+  const auto planned = PlanDrCall(k, loop, now);
+  const DrCall& call = dr_.calls()[k];
+  std::string message;
+  {
+    std::lock_guard lock(mutex_);
+    DrEventView& v = dr_views_[k];
+    if (planned) {
+      v.status = "planned";
+      for (size_t h = 0; h < planned->size() && h < v.hours.size(); ++h) {
+        const DrCommitment& c = (*planned)[h];
+        v.hours[h].import_cap_kw = c.import_cap.value();
+        v.hours[h].cbl_kwh =
+            (c.import_cap.value() + call.requested.value()) * v.hours[h].minutes / 60.0;
+      }
+      message = fmt::format("DR call {} {:.0f} kW {} to {}: planned, import capped at {:.0f} kW",
+                            v.kind, v.requested_kw, FormatKst(call.start), Hhmm(call.end),
+                            planned->front().import_cap.value());
+    } else {
+      v.status = "no_cbl";
+      message = fmt::format("DR call {} to {}: not planned: {}", FormatKst(call.start),
+                            Hhmm(call.end), planned.error().message);
+    }
+    v.message = message;
+  }
+  Log({Event{now, config_.id, "dr", planned ? Severity::kInfo : Severity::kWarning, message}}, now);
+}
+
+// Settled once the quarter-hour after the end has begun (the event's last one is then closed).
+void LiveSite::SettleDr(size_t k, Instant now) {
+  const DrCall call = dr_.calls()[k];
+  auto metered = MeteredGrid(IntervalStart(call.start - kCblHistory), call.end, now);
+  if (!metered)
+    dr_.MarkNotSettled(k, "the store's meter could not be read: " + metered.error().message);
+  const Result<DrCallOutcome> outcome =
+      metered ? dr_.Settle(k, *metered, *config_.calendar) : Result<DrCallOutcome>(metered.error());
+  std::string message;
+  {
+    std::lock_guard lock(mutex_);
+    DrEventView& v = dr_views_[k];
+    if (outcome) {
+      const DrEventSettlement& st = outcome->settlement;
+      v.status = "settled";
+      for (size_t h = 0; h < v.hours.size() && h < st.hours.size(); ++h) {
+        if (h < outcome->cbl.hours.size()) {
+          v.hours[h].cbl_kwh = outcome->cbl.hours[h].baseline.value();
+          if (outcome->cbl.hours[h].actual)
+            v.hours[h].metered_kwh = outcome->cbl.hours[h].actual->value();
+        }
+        v.hours[h].reduction_kwh = st.hours[h].measured.value();
+        v.hours[h].payment_krw = static_cast<double>(st.hours[h].energy_payment.value());
+      }
+      v.performance_pct = st.performance * 100;
+      v.energy_payment_krw = static_cast<double>(st.energy_payment.value());
+      message = fmt::format(
+          "DR call {} settled: {:.1f} of {:.1f} kWh reduced ({:.0f} %), energy payment {} KRW",
+          FormatKst(call.start), st.measured.value(), st.requested.value(), st.performance * 100,
+          st.energy_payment.value());
+      for (const std::string& n : st.notes) message += "; " + n;
+    } else {
+      message = fmt::format("DR call {}: not settled: {}", FormatKst(call.start),
+                            outcome.error().message);
+    }
+    v.message = message;
+  }
+  Log({Event{now, config_.id, "dr", outcome ? Severity::kInfo : Severity::kWarning, message}}, now);
+}
+
+// A DR call from the API, checked by the dispatch rules of a 표준DR resource (제12.4.3.1조), alone
+// and with the calls of its day already held; `issued` defaults to the site's time now.
+Status LiveSite::TakeDrCall(const DrCallRequest& r, Instant now) {
+  MEG_TRY_ASSIGN(kind, ParseDrCallKind(r.kind));
+  DrCall call{kind,
+              "api:" + r.user,
+              ToTimestamp(r.issued.value_or(now)),
+              ToTimestamp(r.start),
+              ToTimestamp(r.end),
+              Kilowatts(r.requested_kw)};
+  MEG_TRY_ASSIGN(k,
+                 dr_.Add(call, DrDispatchRules::For(DrResourceType::kStandard), *config_.calendar));
+  AddDrView(dr_.calls()[k]);
+  Log({Event{now, config_.id, "dr", Severity::kInfo,
+             fmt::format("{}: DR call {} {:.0f} kW {} to {} received", r.user,
+                         DrCallKindName(call.kind), call.requested.value(), FormatKst(call.start),
+                         Hhmm(call.end))}},
+      now);
+  return Ok{};
+}
+
+Status LiveSite::SeedHistory(const PowerSeries& load, const PowerSeries& pv, Timestamp from,
+                             Timestamp to) {
+  // Quarter-hours the store has metered already (a restart on the same store) keep their data.
+  if (auto st = writer_.Flush(); !st) return st;
+  auto metered =
+      writer_.Query(points_.at("grid_kw"), ToInstant(from), ToInstant(to), Resolution::kQuarter);
+  if (!metered) return metered.error();
+  std::set<Instant> have;
+  for (const Bucket& b : *metered) {
+    if (b.count > 0) have.insert(b.start);
+  }
+  std::vector<Sample> samples;
+  int quarters = 0;
+  for (Timestamp t = IntervalStart(from); t < to; t += std::chrono::seconds(kInterval)) {
+    if (have.contains(ToInstant(t))) continue;
+    const auto i = load.IndexOf(t);
+    const auto j = pv.IndexOf(t);
+    if (!i || !j || !load.at(*i) || !pv.at(*j)) continue;
+    const double l = load.at(*i)->value(), p = pv.at(*j)->value();
+    const std::pair<const char*, double> values[] = {{"grid_kw", l - p},
+                                                     {"pv_kw", p},
+                                                     {"battery_kw", 0},
+                                                     {"load_kw", l},
+                                                     {"baseline_kw", l - p}};
+    for (const auto& [name, value] : values)
+      samples.push_back(Sample{points_.at(name), ToInstant(t), value});
+    ++quarters;
+  }
+  if (auto st = writer_.Append(samples); !st) return st;
+  if (auto st = writer_.Flush(); !st) return st;
+  const Event e{
+      ToInstant(to), config_.id, "history", Severity::kInfo,
+      fmt::format(
+          "the site twin's {} quarter-hours from {} were stored as meter history (battery idle)",
+          quarters, FormatKst(from))};
+  if (auto st = writer_.AppendEvents({&e, 1}); !st) return st;
+  UpdateBill(ToInstant(to));  // the month to date is known before the first quarter-hour closes
+  return Ok{};
+}
+
+Result<std::vector<std::pair<Month, double>>> LiveSite::RecordedPeaks(Timestamp before) {
+  if (auto st = writer_.Flush(); !st) return st.error();
+  const Timestamp from = StartOfKstMonth(KstMonthOf(before) - std::chrono::months{12});
+  auto quarters = writer_.Query(points_.at("grid_kw"), ToInstant(from), ToInstant(before),
+                                Resolution::kQuarter);
+  if (!quarters) return quarters.error();
+  return MeteredMonthPeaks(*quarters, *config_.book, *config_.calendar, config_.tariff);
+}
+
+void LiveSite::RunCommands(ControlLoop& loop, Instant now) {
+  std::deque<Pending> todo;
+  {
+    std::lock_guard lock(mutex_);
+    todo.swap(pending_);
+  }
+  for (Pending& p : todo) {
+    if (const auto* c = std::get_if<OperatorCommand>(&p.work)) {
+      p.done.set_value(RunCommand(loop, *c, now));
+    } else {
+      p.done.set_value(TakeDrCall(std::get<DrCallRequest>(p.work), now));
+    }
+  }
+}
+
+Status LiveSite::RunCommand(ControlLoop& loop, const OperatorCommand& c, Instant now) {
+  Status st = Ok{};
+  switch (c.kind) {
+    case OperatorCommand::Kind::kSetpoint:
+      st = loop.SetManualOverride(
+          Kilowatts(c.battery_kw), now,
+          now + std::chrono::duration_cast<Millis>(
+                    std::chrono::duration<double, std::ratio<60>>(c.minutes)),
+          c.user);
+      break;
+    case OperatorCommand::Kind::kAuto:
+      st = loop.SetManualOverride(std::nullopt, now, now, c.user);
+      break;
+    case OperatorCommand::Kind::kSchedule:
+      st = loop.SetSchedule(ScheduleEntry{now, Kilowatts(c.battery_kw), Kilowatts(-1), Kilowatts(0),
+                                          "operator:" + c.user},
+                            c.user);
+      break;
+  }
+  if (!st) return st;
+  const std::string what =
+      c.kind == OperatorCommand::Kind::kSetpoint
+          ? fmt::format("battery {:.1f} kW for {:.0f} min", c.battery_kw, c.minutes)
+      : c.kind == OperatorCommand::Kind::kAuto ? std::string("back to automatic control")
+                                               : fmt::format("schedule {:.1f} kW", c.battery_kw);
+  Log({Event{now, config_.id, "command", Severity::kInfo, fmt::format("{}: {}", c.user, what)}},
+      now);
+  return st;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server threads
+
+LiveValues LiveSite::Live() const {
+  std::lock_guard lock(mutex_);
+  return live_;
+}
+
+LiveValues LiveSite::WaitForNewer(std::uint64_t version, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  published_.wait_for(lock, timeout, [&] { return live_.version > version; });
+  return live_;
+}
+
+std::vector<std::string> LiveSite::Points() const {
+  std::vector<std::string> out;
+  for (const auto& [name, id] : points_) out.push_back(name);
+  return out;
+}
+
+Result<std::vector<Bucket>> LiveSite::Telemetry(const std::string& point, Instant from, Instant to,
+                                                Resolution resolution) const {
+  const auto it = points_.find(point);
+  if (it == points_.end()) {
+    std::string known;
+    for (const auto& [name, id] : points_) known += (known.empty() ? "" : ", ") + name;
+    return NotFound(fmt::format("no point '{}' (known: {})", point, known));
+  }
+  MEG_TRY_ASSIGN(reader, readers_.Acquire());
+  return reader.store().Query(it->second, from, to, resolution);
+}
+
+ScheduleView LiveSite::Schedule() const {
+  std::lock_guard lock(mutex_);
+  return schedule_;
+}
+
+Result<ForecastView> LiveSite::Forecast() const {
+  const LiveForecastSource source{config_.planned, config_.planned_method, config_.history_load,
+                                  config_.history_pv};
+  const QuarterHourReader read = [this](std::string_view point, Instant from,
+                                        Instant to) -> Result<std::vector<Bucket>> {
+    MEG_TRY_ASSIGN(reader, readers_.Acquire());
+    return reader.store().Query(points_.at(std::string(point)), from, to, Resolution::kQuarter);
+  };
+  return LiveForecast(source, read, Live().time);
+}
+
+Result<BillView> LiveSite::Bill() const {
+  std::lock_guard lock(mutex_);
+  if (!bill_) return NotFound("no bill yet: " + bill_error_);
+  return *bill_;
+}
+
+Result<std::vector<Event>> LiveSite::Events(int limit) const {
+  MEG_TRY_ASSIGN(reader, readers_.Acquire());
+  const Instant now = Live().time;
+  auto events = reader.store().Events(config_.id, now - std::chrono::hours(24 * 31),
+                                      now + std::chrono::hours(1));
+  if (!events) return events.error();
+  std::reverse(events->begin(), events->end());
+  if (events->size() > static_cast<size_t>(limit)) events->resize(static_cast<size_t>(limit));
+  return events;
+}
+
+std::vector<AlarmView> LiveSite::Alarms() const {
+  std::lock_guard lock(mutex_);
+  return alarms_.Active();
+}
+
+Result<std::vector<AuditView>> LiveSite::Audit(int limit) const {
+  MEG_TRY_ASSIGN(reader, readers_.Acquire());
+  auto records = reader.store().NewestAudit(static_cast<size_t>(limit));
+  if (!records) return records.error();
+  std::vector<AuditView> out;
+  for (const auto& r : *records) out.push_back(AuditView{r.seq, r.record});
+  return out;
+}
+
+Status LiveSite::Command(const OperatorCommand& command) {
+  return HandToControlThread(command, "the command");
+}
+
+Status LiveSite::SubmitDrCall(const DrCallRequest& call) {
+  return HandToControlThread(call, "the DR call");
+}
+
+std::vector<DrEventView> LiveSite::DrEvents() const {
+  std::lock_guard lock(mutex_);
+  return dr_views_;
+}
+
+Status LiveSite::HandToControlThread(std::variant<OperatorCommand, DrCallRequest> work,
+                                     std::string_view what) {
+  std::future<Status> done;
+  {
+    std::lock_guard lock(mutex_);
+    pending_.push_back(Pending{std::move(work), {}});
+    done = pending_.back().done.get_future();
+  }
+  if (done.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    return IoError(
+        fmt::format("the control loop did not take {} within 10 s; it was not carried out", what));
+  }
+  return done.get();
+}
+
+}  // namespace meg

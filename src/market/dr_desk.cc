@@ -1,0 +1,102 @@
+#include "market/dr_desk.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/check.h"
+
+namespace meg {
+
+std::string_view DrCallStateName(DrCallState state) {
+  switch (state) {
+    case DrCallState::kWaiting:
+      return "waiting";
+    case DrCallState::kIssued:
+      return "issued";
+    case DrCallState::kNotIssued:
+      return "not_issued";
+    case DrCallState::kSettled:
+      return "settled";
+    case DrCallState::kNotSettled:
+      return "not_settled";
+  }
+  return "unknown";
+}
+
+DrDesk::DrDesk(DrProgram program)
+    : program_(std::move(program)), states_(program_.calls.size(), DrCallState::kWaiting) {}
+
+Result<size_t> DrDesk::Add(DrCall call, const DrDispatchRules& rules,
+                           const HolidayCalendar& calendar) {
+  MEG_TRY(ValidateDrCall(call, rules, calendar));
+  std::vector<DrCall> all = program_.calls;
+  all.push_back(call);
+  MEG_TRY(ValidateDrCallsOfDay(all, rules));
+  program_.calls.push_back(std::move(call));
+  states_.push_back(DrCallState::kWaiting);
+  return program_.calls.size() - 1;
+}
+
+std::vector<size_t> DrDesk::DueForIssue(Timestamp now) const {
+  std::vector<size_t> due;
+  for (size_t k = 0; k < states_.size(); ++k) {
+    if (states_[k] == DrCallState::kWaiting && program_.calls[k].issued <= now) due.push_back(k);
+  }
+  std::stable_sort(due.begin(), due.end(), [&](size_t a, size_t b) {
+    return program_.calls[a].issued < program_.calls[b].issued;
+  });
+  return due;
+}
+
+Result<std::vector<DrCommitment>> DrDesk::Issue(size_t call, const PowerSeries& metered_so_far,
+                                                Timestamp now, const HolidayCalendar& calendar) {
+  MEG_CHECK(state(call) == DrCallState::kWaiting);
+  const DrCall& c = program_.calls[call];
+  auto commitments = CommitmentsOf(c, program_, metered_so_far, now, calendar);
+  if (!commitments) {
+    MarkNotIssued(call,
+                  fmt::format("no CBL at issue, not planned for: {}", commitments.error().message));
+    return commitments.error();
+  }
+  states_[call] = DrCallState::kIssued;
+  return commitments;
+}
+
+void DrDesk::MarkNotIssued(size_t call, std::string_view reason) {
+  MEG_CHECK(state(call) == DrCallState::kWaiting || state(call) == DrCallState::kIssued);
+  states_[call] = DrCallState::kNotIssued;
+  notes_.push_back(fmt::format("DR call at {}: {}", FormatKst(program_.calls[call].start), reason));
+}
+
+std::vector<size_t> DrDesk::DueForSettlement(Timestamp now) const {
+  std::vector<size_t> due;
+  for (size_t k = 0; k < states_.size(); ++k) {
+    const bool open = states_[k] == DrCallState::kIssued || states_[k] == DrCallState::kNotIssued;
+    // A quarter-hour after the end: the event's last quarter-hour [end - 15 min, end) is in.
+    if (open && now >= program_.calls[k].end + kInterval) due.push_back(k);
+  }
+  return due;
+}
+
+Result<DrCallOutcome> DrDesk::Settle(size_t call, const PowerSeries& metered,
+                                     const HolidayCalendar& calendar) {
+  MEG_CHECK(state(call) == DrCallState::kIssued || state(call) == DrCallState::kNotIssued);
+  auto outcome = SettleDrCall(program_.calls[call], program_, metered, calendar);
+  if (!outcome) {
+    states_[call] = DrCallState::kNotSettled;
+    notes_.push_back(outcome.error().message + " (not settled)");  // it names the call
+    return outcome.error();
+  }
+  states_[call] = DrCallState::kSettled;
+  return outcome;
+}
+
+void DrDesk::MarkNotSettled(size_t call, std::string_view reason) {
+  MEG_CHECK(state(call) == DrCallState::kIssued || state(call) == DrCallState::kNotIssued);
+  states_[call] = DrCallState::kNotSettled;
+  notes_.push_back(
+      fmt::format("DR call at {}: not settled: {}", FormatKst(program_.calls[call].start), reason));
+}
+
+}  // namespace meg

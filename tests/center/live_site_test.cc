@@ -1,0 +1,410 @@
+// The live site (center/live_site.h) on the control loop over the site twin and a real SQLite
+// store in a temporary folder, behind a store that can be told to refuse writes: a refused write
+// is an event and the "store" alarm until it succeeds again; the history seeded into the store
+// restores the month peak and the ratchet over a restart; a DR call goes through the desk from
+// planned to settled. Expected figures are worked by hand in the comments.
+#include "center/live_site.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "device/sim/twin.h"
+#include "store/sqlite/sqlite_store.h"
+#include "tariff/tariff_fixture.h"
+
+namespace meg {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::minutes;
+using std::chrono::seconds;
+using testing::Ymd;
+
+std::string StorePath(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("meg-center-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path p = dir / name;
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p.string() + suffix);
+  return p.string();
+}
+
+// A store that refuses the writes named in `refuse` ("Append", "Flush", "AppendEvents",
+// "PutSchedule", "PutBill", "ApplyRetention") like a full disk; everything else goes through.
+class RefusingStore final : public TelemetryStore {
+ public:
+  explicit RefusingStore(TelemetryStore& inner) : inner_(inner) {}
+  std::set<std::string> refuse;
+
+  Result<PointId> Point(std::string_view site, std::string_view name,
+                        std::string_view unit) override {
+    return inner_.Point(site, name, unit);
+  }
+  Result<std::vector<PointInfo>> Points(std::string_view site) override {
+    return inner_.Points(site);
+  }
+  Status Append(std::span<const Sample> samples) override {
+    return Refused("Append") ? Status(Full()) : inner_.Append(samples);
+  }
+  Status Flush() override { return Refused("Flush") ? Status(Full()) : inner_.Flush(); }
+  Result<std::vector<Bucket>> Query(PointId point, Instant from, Instant to,
+                                    Resolution resolution) override {
+    return inner_.Query(point, from, to, resolution);
+  }
+  Result<std::vector<Sample>> Samples(PointId point, Instant from, Instant to) override {
+    return inner_.Samples(point, from, to);
+  }
+  Result<std::optional<Sample>> Latest(PointId point) override { return inner_.Latest(point); }
+  Status AppendEvents(std::span<const Event> events) override {
+    return Refused("AppendEvents") ? Status(Full()) : inner_.AppendEvents(events);
+  }
+  Result<std::vector<Event>> Events(std::string_view site, Instant from, Instant to) override {
+    return inner_.Events(site, from, to);
+  }
+  Status PutSchedule(const StoredSchedule& s) override {
+    return Refused("PutSchedule") ? Status(Full()) : inner_.PutSchedule(s);
+  }
+  Result<std::optional<StoredSchedule>> LatestSchedule(std::string_view site) override {
+    return inner_.LatestSchedule(site);
+  }
+  Status PutBill(const StoredBill& b) override {
+    return Refused("PutBill") ? Status(Full()) : inner_.PutBill(b);
+  }
+  Result<std::optional<StoredBill>> Bill(std::string_view site, Month month) override {
+    return inner_.Bill(site, month);
+  }
+  Status ApplyRetention(Instant now) override {
+    return Refused("ApplyRetention") ? Status(Full()) : inner_.ApplyRetention(now);
+  }
+
+ private:
+  bool Refused(const char* what) const { return refuse.contains(what); }
+  static Error Full() { return IoError("disk full (test)"); }
+  TelemetryStore& inner_;
+};
+
+class MemoryAuditLog final : public AuditLog {
+ public:
+  Status Append(std::span<const AuditRecord> records) override {
+    appended_ += records.size();
+    return Ok{};
+  }
+  std::uint64_t appended() const override { return appended_; }
+
+ private:
+  std::uint64_t appended_ = 0;
+};
+
+Site TestSite() {
+  Site s;
+  s.name = "center test";
+  s.tariff = "일반용(을) 고압A 선택II";
+  s.contract_power = Kilowatts(1000);
+  PvArraySpec pv;
+  pv.name = "roof";
+  pv.inverter_kw = Kilowatts(100);
+  s.pv.push_back(pv);
+  EssSpec e;
+  e.usable_kwh = KilowattHours(400);
+  e.charge_kw = Kilowatts(200);
+  e.discharge_kw = Kilowatts(200);
+  e.charge_efficiency_pct = 100;
+  e.discharge_efficiency_pct = 100;
+  e.soc_min_pct = 10;
+  e.soc_max_pct = 90;
+  e.soc_initial_pct = 50;
+  s.ess = e;
+  s.grid.export_allowed = false;
+  return s;
+}
+
+// Load 600 kW and PV 50 kW at every quarter-hour from 2024-06-20 to 08-14 (grid 550 kW with the
+// battery idle), except where `load_at` says otherwise.
+PowerSeries Series(double kw, const std::map<Timestamp, double>& at = {}) {
+  const Timestamp start = FromKst(Ymd(2024, 6, 20)), end = FromKst(Ymd(2024, 8, 14));
+  std::vector<std::optional<Kilowatts>> v;
+  for (Timestamp t = start; t < end; t += kInterval)
+    v.push_back(Kilowatts(at.contains(t) ? at.at(t) : kw));
+  return PowerSeries(start, kInterval, std::move(v));
+}
+
+struct Rig {
+  Rig(const std::string& name, Instant start, Millis cycle, DrProgram dr = {},
+      const std::map<Timestamp, double>& load_at = {})
+      : book(testing::LoadShippedBook()),
+        calendar(testing::LoadSharedCalendar()),
+        site(TestSite()),
+        path(StorePath(name)),
+        clock(start),
+        now(start),
+        cycle(cycle),
+        load(Series(600, load_at)),
+        pv(Series(50)),
+        twin(load, pv, site.ess, 1, 1, start) {
+    tariff = book.FindTariff(site.tariff).value();
+    auto opened = SqliteStore::Open(path, clock);
+    EXPECT_TRUE(opened) << opened.error().message;
+    sqlite = std::move(*opened);
+    store = std::make_unique<RefusingStore>(*sqlite);
+    devices = twin.MakeDevices();
+    std::vector<Device*> ptrs;
+    for (auto& d : devices) ptrs.push_back(d.get());
+    LoopConfig lc;
+    lc.cycle = cycle;
+    loop =
+        std::make_unique<ControlLoop>(LoopSite{&site, &book, &calendar, tariff}, ptrs, audit, lc);
+    LiveSiteConfig c;
+    c.id = "h1";
+    c.site = &site;
+    c.book = &book;
+    c.calendar = &calendar;
+    c.tariff = tariff;
+    c.store_path = path;
+    c.history_load = &load;
+    c.history_pv = &pv;
+    c.dr = std::move(dr);
+    c.on_alarm = [this](const AlarmView& a, bool raised) { alarm_calls.emplace_back(a, raised); };
+    auto live_site = LiveSite::Open(std::move(c), *store);
+    EXPECT_TRUE(live_site) << live_site.error().message;
+    live = std::move(*live_site);
+  }
+  // One cycle of the loop at `now`, handed to the live site; then the clock moves on a cycle.
+  CycleRecord Cycle() {
+    clock.SleepUntil(now);
+    const CycleRecord r = loop->RunCycle(now);
+    live->OnCycle(r, *loop);
+    now += cycle;
+    return r;
+  }
+  void CyclesUntil(Instant t) {
+    while (now < t) Cycle();
+  }
+  std::optional<AlarmView> StoreAlarm() const {
+    for (const AlarmView& a : live->Alarms()) {
+      if (a.kind == "store") return a;
+    }
+    return std::nullopt;
+  }
+  // The site's events in the store that contain `text`.
+  std::vector<Event> EventsWith(const std::string& text) {
+    auto events = sqlite->Events("h1", ToInstant(FromKst(Ymd(2024, 6, 1))),
+                                 ToInstant(FromKst(Ymd(2024, 9, 1))));
+    EXPECT_TRUE(events);
+    std::vector<Event> out;
+    for (const Event& e : *events) {
+      if (e.message.find(text) != std::string::npos) out.push_back(e);
+    }
+    return out;
+  }
+
+  TariffBook book;
+  HolidayCalendar calendar;
+  Site site;
+  TariffId tariff;
+  std::string path;
+  SimClock clock;
+  Instant now;
+  Millis cycle;
+  PowerSeries load, pv;
+  SiteTwin twin;
+  std::unique_ptr<SqliteStore> sqlite;
+  std::unique_ptr<RefusingStore> store;
+  MemoryAuditLog audit;
+  std::vector<std::unique_ptr<Device>> devices;
+  std::unique_ptr<ControlLoop> loop;
+  std::unique_ptr<LiveSite> live;
+  std::vector<std::pair<AlarmView, bool>> alarm_calls;
+};
+
+Instant At(Date d, int minute_of_day, int second = 0) {
+  return ToInstant(FromKst(d, minute_of_day)) + seconds(second);
+}
+const Date kDay = Ymd(2024, 8, 12);  // a Monday
+
+// The store refuses the samples and the events of one cycle: the "store" alarm is raised at
+// once (its own event is refused too, so none is written) and the alarm hook hears it. The next
+// cycle's writes succeed: an event says so and the alarm clears.
+TEST(LiveSiteTest, ARefusedWriteRaisesTheStoreAlarmUntilWritesSucceedAgain) {
+  Rig rig("refused.db", At(kDay, 14 * 60, 5), seconds(10));
+  for (int i = 0; i < 5; ++i) rig.Cycle();
+  EXPECT_FALSE(rig.StoreAlarm());
+
+  rig.store->refuse = {"Append", "AppendEvents"};
+  rig.Cycle();  // 14:00:55
+  auto alarm = rig.StoreAlarm();
+  ASSERT_TRUE(alarm);
+  EXPECT_EQ(alarm->severity, "critical");
+  EXPECT_EQ(alarm->since, At(kDay, 14 * 60, 55));
+  EXPECT_NE(alarm->message.find("samples (once since 2024-08-12T14:00:55+09:00: disk full (test))"),
+            std::string::npos)
+      << alarm->message;
+  EXPECT_NE(alarm->message.find("events"), std::string::npos) << alarm->message;
+  ASSERT_FALSE(rig.alarm_calls.empty());
+  EXPECT_EQ(rig.alarm_calls.back().first.kind, "store");
+  EXPECT_TRUE(rig.alarm_calls.back().second);
+  EXPECT_TRUE(rig.EventsWith("the store refuses writes").empty());  // refused with the rest
+
+  rig.store->refuse.clear();
+  rig.Cycle();  // 14:01:05
+  EXPECT_FALSE(rig.StoreAlarm());
+  EXPECT_EQ(rig.alarm_calls.back().first.kind, "store");
+  EXPECT_FALSE(rig.alarm_calls.back().second);
+  const auto again = rig.EventsWith("the store takes samples again");
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].kind, "store");
+  EXPECT_EQ(again[0].time, At(kDay, 14 * 60 + 1, 5));
+  ASSERT_EQ(rig.EventsWith("cleared: the store refuses writes").size(), 1u);
+}
+
+// Only the bill is refused, at the quarter-hour 14:15: the refusal is an event (the store still
+// takes events) and the alarm names the bill; the dashboard still gets the bill. The next
+// quarter-hour's bill is stored, and the alarm clears.
+TEST(LiveSiteTest, ARefusedBillIsAnEventAndAnAlarm) {
+  Rig rig("bill.db", At(kDay, 14 * 60, 5), seconds(10));
+  rig.store->refuse = {"PutBill"};
+  rig.CyclesUntil(At(kDay, 14 * 60 + 15, 10));  // the first cycle after 14:15 priced 14:00-14:15
+  const auto refused = rig.EventsWith("the store refused bill: disk full (test)");
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].kind, "store");
+  EXPECT_EQ(refused[0].severity, Severity::kWarning);
+  auto alarm = rig.StoreAlarm();
+  ASSERT_TRUE(alarm);
+  EXPECT_NE(alarm->message.find("bill (once since 2024-08-12T14:15:05+09:00"), std::string::npos)
+      << alarm->message;
+  EXPECT_EQ(rig.EventsWith("raised: the store refuses writes").size(), 1u);
+  auto bill = rig.live->Bill();
+  ASSERT_TRUE(bill) << bill.error().message;
+  EXPECT_EQ(bill->through, At(kDay, 14 * 60 + 15));
+  auto stored = rig.sqlite->Bill("h1", testing::Ym(2024, 8));
+  ASSERT_TRUE(stored);
+  EXPECT_FALSE(stored->has_value());
+
+  rig.store->refuse.clear();
+  rig.CyclesUntil(At(kDay, 14 * 60 + 30, 10));
+  EXPECT_FALSE(rig.StoreAlarm());
+  EXPECT_EQ(rig.EventsWith("the store takes bill again").size(), 1u);
+  stored = rig.sqlite->Bill("h1", testing::Ym(2024, 8));
+  ASSERT_TRUE(stored && stored->has_value());
+  EXPECT_NE((*stored)->json.find(R"("through":"2024-08-12T14:30:00+09:00")"), std::string::npos)
+      << (*stored)->json;
+}
+
+// The twin's history stored before the start carries the month peak and the ratchet into the
+// loop: grid = load - PV = 550 kW everywhere but Monday 07-29 14:00 (load 1,000: grid 950) and
+// Friday 08-09 14:00 (load 900: grid 850), both counted 최대부하 quarter-hours. August's peak so
+// far is 850 kW; July (a demand month, art. 68 ①) sets the ratchet of August at 950 kW.
+TEST(LiveSiteTest, TheStoredHistoryRestoresTheMonthPeakAndRatchet) {
+  const std::map<Timestamp, double> bumps = {{FromKst(Ymd(2024, 7, 29), 14 * 60), 1000.0},
+                                             {FromKst(Ymd(2024, 8, 9), 14 * 60), 900.0}};
+  Rig rig("history.db", At(kDay, 13 * 60), seconds(10), {}, bumps);
+  ASSERT_TRUE(
+      rig.live->SeedHistory(rig.load, rig.pv, FromKst(Ymd(2024, 7, 1)), FromKst(kDay, 13 * 60)));
+  EXPECT_EQ(rig.EventsWith("were stored as meter history").size(), 1u);
+  auto peaks = rig.live->RecordedPeaks(FromKst(kDay, 13 * 60));
+  ASSERT_TRUE(peaks) << peaks.error().message;
+  ASSERT_EQ(peaks->size(), 2u);
+  EXPECT_EQ((*peaks)[0].first, testing::Ym(2024, 7));
+  EXPECT_NEAR((*peaks)[0].second, 950.0, 1e-9);
+  EXPECT_EQ((*peaks)[1].first, testing::Ym(2024, 8));
+  EXPECT_NEAR((*peaks)[1].second, 850.0, 1e-9);
+  auto bill = rig.live->Bill();  // priced right after the history was stored
+  ASSERT_TRUE(bill) << bill.error().message;
+  EXPECT_EQ(bill->month, "2024-08");
+  EXPECT_DOUBLE_EQ(bill->peak_kw, 850);
+
+  rig.loop->RestoreDemand(*peaks);
+  const CycleRecord r = rig.Cycle();
+  EXPECT_NEAR(r.month_peak.value(), 850.0, 1e-9);
+  EXPECT_NEAR(rig.loop->demand().ratchet().value(), 950.0, 1e-9);
+}
+
+// A reliability call of 200 kW over 14:00-16:00, issued at 13:00, on a history of 550 kW: every
+// reference day of Mid(6/10) holds 550 kWh in each trading hour, so the cap is 550 - 200 = 350
+// kW. At 13:00 the desk issues it and the loop holds its commitments; once 16:15 has begun it is
+// settled on the metered import with the same CBL.
+TEST(LiveSiteTest, ADrCallIsPlannedAtItsIssueTimeAndSettledAfterIt) {
+  DrProgram dr;
+  dr.calls = {DrCall{DrCallKind::kReliability, "site", FromKst(kDay, 13 * 60),
+                     FromKst(kDay, 14 * 60), FromKst(kDay, 16 * 60), Kilowatts(200)}};
+  dr.smp = WonPerKwh::FromMilliWon(125'400);
+  Rig rig("dr.db", At(kDay, 13 * 60), minutes(1), dr);
+  ASSERT_TRUE(
+      rig.live->SeedHistory(rig.load, rig.pv, FromKst(Ymd(2024, 6, 25)), FromKst(kDay, 13 * 60)));
+  ASSERT_EQ(rig.live->DrEvents().size(), 1u);
+  EXPECT_EQ(rig.live->DrEvents()[0].status, "waiting");
+
+  rig.Cycle();  // 13:00
+  DrEventView v = rig.live->DrEvents()[0];
+  EXPECT_EQ(v.status, "planned") << v.message;
+  EXPECT_EQ(v.message,
+            "DR call reliability 200 kW 2024-08-12T14:00:00+09:00 to 16:00: planned, import capped "
+            "at 350 kW");
+  ASSERT_EQ(v.hours.size(), 2u);
+  for (const auto& h : v.hours) {
+    EXPECT_NEAR(*h.import_cap_kw, 350.0, 1e-9);
+    EXPECT_NEAR(*h.cbl_kwh, 550.0, 1e-9);
+    EXPECT_NEAR(h.requested_kwh, 200.0, 1e-9);
+  }
+  ASSERT_EQ(rig.loop->dr_commitments().size(), 2u);
+  EXPECT_NEAR(rig.loop->dr_commitments()[0].import_cap.value(), 350.0, 1e-9);
+  EXPECT_EQ(rig.EventsWith("planned, import capped at 350 kW").size(), 1u);
+
+  rig.CyclesUntil(At(kDay, 16 * 60 + 15));
+  EXPECT_EQ(rig.live->DrEvents()[0].status, "planned");  // 16:14: the last quarter-hour still open
+  rig.Cycle();                                           // 16:15
+  v = rig.live->DrEvents()[0];
+  EXPECT_EQ(v.status, "settled") << v.message;
+  ASSERT_TRUE(v.performance_pct.has_value());
+  for (const auto& h : v.hours) {
+    EXPECT_NEAR(*h.cbl_kwh, 550.0, 1e-9);
+    ASSERT_TRUE(h.metered_kwh && h.reduction_kwh);
+    EXPECT_NEAR(*h.reduction_kwh, 550.0 - *h.metered_kwh, 1e-6);
+  }
+  EXPECT_GT(*v.hours[0].reduction_kwh, 0.0);  // the battery discharged against the cap
+  EXPECT_EQ(rig.EventsWith("DR call 2024-08-12T14:00:00+09:00 settled").size(), 1u);
+}
+
+// A DR call from the API is handed to the control thread, checked there by the dispatch rules,
+// and becomes a waiting call of the desk; a call the rules refuse comes back with the reason.
+TEST(LiveSiteTest, ADrCallFromTheApiIsCheckedOnTheControlThread) {
+  Rig rig("api.db", At(kDay, 10 * 60), seconds(10));
+  DrCallRequest ok;
+  ok.issued = At(kDay, 13 * 60);
+  ok.start = At(kDay, 14 * 60);
+  ok.end = At(kDay, 15 * 60);
+  ok.requested_kw = 100;
+  ok.user = "kim";
+  DrCallRequest midday = ok;
+  midday.issued.reset();  // the site's time now
+  midday.start = At(kDay, 12 * 60);
+  midday.end = At(kDay, 13 * 60);
+  Status accepted = Ok{}, refused = Ok{};
+  std::atomic<bool> answered{false};
+  std::thread server([&] {
+    accepted = rig.live->SubmitDrCall(ok);
+    refused = rig.live->SubmitDrCall(midday);
+    answered = true;
+  });
+  // The control thread cycles until both are answered (each in the cycle after it is queued),
+  // well before the call's issue time at 13:00.
+  for (int i = 0; i < 1000 && !answered; ++i) rig.Cycle();
+  server.join();
+  EXPECT_LT(rig.now, At(kDay, 13 * 60));
+  EXPECT_TRUE(accepted) << accepted.error().message;
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("12:00-13:00"), std::string::npos)
+      << refused.error().message;
+  ASSERT_EQ(rig.live->DrEvents().size(), 1u);
+  EXPECT_EQ(rig.live->DrEvents()[0].status, "waiting");
+  EXPECT_EQ(
+      rig.EventsWith("kim: DR call reliability 100 kW 2024-08-12T14:00:00+09:00 to 15:00 received")
+          .size(),
+      1u);
+}
+
+}  // namespace
+}  // namespace meg
