@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/exit.h"
 #include "app/paths.h"
 #include "app/usc_replay.h"
 #include "core/text.h"
@@ -17,6 +18,8 @@
 
 namespace meg {
 namespace {
+
+constexpr std::string_view kCommand = "meg cbl";
 
 struct CblCommandOptions {
   std::string usage;
@@ -29,11 +32,6 @@ struct CblCommandOptions {
   bool json = false;
   std::string usc_replay;  // folder of the USC DR records
 };
-
-int Fail(const Error& e) {
-  std::cerr << "meg cbl: " << e.message << "\n";
-  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
-}
 
 // "2h", "45m", "1h30m" -> minutes.
 Result<int> ParseDurationMinutes(std::string_view text) {
@@ -189,23 +187,23 @@ std::string RenderText(const CblCommandOptions& o, const DrWindow& event, const 
 
 int RunUscReplay(const CblCommandOptions& o) {
   auto method = ParseCblMethod(o.method);
-  if (!method) return Fail(InvalidInput("--method: " + method.error().message));
+  if (!method) return ExitWith(kCommand, InvalidInput("--method: " + method.error().message));
   const std::string dir = o.usc_replay;
   auto consumption_text = ReadTextFile(dir + "/meteredConsumption.csv");
-  if (!consumption_text) return Fail(consumption_text.error());
+  if (!consumption_text) return ExitWith(kCommand, consumption_text.error());
   auto consumption = ParseUscConsumption(*consumption_text, dir + "/meteredConsumption.csv");
-  if (!consumption) return Fail(consumption.error());
+  if (!consumption) return ExitWith(kCommand, consumption.error());
   std::vector<UscCurtailment> recorded[2];
   const char* files[] = {"curtailment-SCE.csv", "curtailment-FB.csv"};
   for (int k = 0; k < 2; ++k) {
     auto text = ReadTextFile(dir + "/" + files[k]);
-    if (!text) return Fail(text.error());
+    if (!text) return ExitWith(kCommand, text.error());
     auto parsed = ParseUscCurtailment(*text, dir + "/" + files[k]);
-    if (!parsed) return Fail(parsed.error());
+    if (!parsed) return ExitWith(kCommand, parsed.error());
     recorded[k] = std::move(*parsed);
   }
   auto replay = ReplayUscDr(*consumption, recorded[0], recorded[1], *method);
-  if (!replay) return Fail(replay.error());
+  if (!replay) return ExitWith(kCommand, replay.error());
   std::cout << RenderUscReplayText(*replay);
   return 0;
 }
@@ -213,32 +211,32 @@ int RunUscReplay(const CblCommandOptions& o) {
 int RunCbl(const CblCommandOptions& o) {
   if (!o.usc_replay.empty()) return RunUscReplay(o);
   if (o.usage.empty() || o.event.empty()) {
-    return Fail(InvalidInput("--usage FILE and --event START/DURATION are required, e.g. --usage "
+    return ExitWith(kCommand, InvalidInput("--usage FILE and --event START/DURATION are required, e.g. --usage "
                              "usage.csv --event 2024-08-12T14:00/2h"));
   }
   auto method = ParseCblMethod(o.method);
-  if (!method) return Fail(InvalidInput("--method: " + method.error().message));
+  if (!method) return ExitWith(kCommand, InvalidInput("--method: " + method.error().message));
   auto event = ParseEventWindow(o.event);
-  if (!event) return Fail(InvalidInput("--event: " + event.error().message));
-  if (auto st = ValidateDrWindow(*event); !st) return Fail(InvalidInput("--event: " + st.error().message));
+  if (!event) return ExitWith(kCommand, InvalidInput("--event: " + event.error().message));
+  if (auto st = ValidateDrWindow(*event); !st) return ExitWith(kCommand, InvalidInput("--event: " + st.error().message));
   CblOptions options;
   options.method = *method;
   options.saa = o.saa;
   options.industrial = o.industrial;
   for (const auto& d : o.exclude_days) {
     auto date = ParseDate(Trim(d));
-    if (!date) return Fail(InvalidInput("--exclude-days: " + date.error().message));
+    if (!date) return ExitWith(kCommand, InvalidInput("--exclude-days: " + date.error().message));
     options.excluded_days.push_back(*date);
   }
   auto calendar = LoadCalendar(o.calendar);
-  if (!calendar) return Fail(calendar.error());
+  if (!calendar) return ExitWith(kCommand, calendar.error());
 
   auto text = ReadTextFile(o.usage);
-  if (!text) return Fail(text.error());
+  if (!text) return ExitWith(kCommand, text.error());
   UsageReadOptions read;
   read.keep_gaps = true;  // a gap takes its day out of the reference days (별표28 3.4.2)
   auto usage = ParseUsageCsv(*text, o.usage, read);
-  if (!usage) return Fail(usage.error());
+  if (!usage) return ExitWith(kCommand, usage.error());
   const PowerSeries* kw = &usage->kw;
   std::vector<std::string> notes;
   size_t missing = 0;
@@ -256,7 +254,7 @@ int RunCbl(const CblCommandOptions& o) {
   const IntervalSeries<KilowattHours> energy(kw->start(), kInterval, std::move(kwh));
 
   auto cbl = ComputeCbl(energy, *calendar, *event, options);
-  if (!cbl) return Fail(cbl.error());
+  if (!cbl) return ExitWith(kCommand, cbl.error());
   notes.insert(notes.end(), cbl->notes.begin(), cbl->notes.end());
   for (const CblHour& h : cbl->hours) {
     if (!h.actual) {

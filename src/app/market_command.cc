@@ -14,7 +14,8 @@
 #include <vector>
 
 #include "app/gist_pv_forecasts.h"
-#include "app/paths.h"
+#include "app/exit.h"
+#include "app/site_loader.h"
 #include "core/text.h"
 #include "io/cnu_building.h"
 #include "io/kpx_smp.h"
@@ -27,10 +28,8 @@
 namespace meg {
 namespace {
 
-int Fail(const char* command, const Error& e) {
-  std::cerr << "meg " << command << ": " << e.message << "\n";
-  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
-}
+constexpr std::string_view kBroker = "meg broker";
+constexpr std::string_view kMarket = "meg market";
 
 std::string Num(double v, int decimals = 1) {
   return std::isfinite(v) ? fmt::format("{:.{}f}", v, decimals) : "n/a";
@@ -194,23 +193,23 @@ nlohmann::json BrokerJson(const BrokerageSettlement& s, const std::string& month
 
 int RunBroker(const BrokerOptions& o) {
   if (o.dataset != "gist-pv") {
-    return Fail("broker", InvalidInput(fmt::format("--dataset {}: the known data set is gist-pv",
+    return ExitWith(kBroker, InvalidInput(fmt::format("--dataset {}: the known data set is gist-pv",
                                                    o.dataset)));
   }
   auto forecaster = ParseForecaster(o.forecaster);
-  if (!forecaster) return Fail("broker", forecaster.error());
+  if (!forecaster) return ExitWith(kBroker, forecaster.error());
   auto month = ParseMonth(o.month);
   if (!month)
-    return Fail("broker",
+    return ExitWith("meg broker",
                 InvalidInput(fmt::format("--month {}: {}", o.month, month.error().message)));
   auto distribution = ParseDistribution(o.distribution);
-  if (!distribution) return Fail("broker", distribution.error());
+  if (!distribution) return ExitWith(kBroker, distribution.error());
   if (o.missing != "skip" && o.missing != "exclude") {
-    return Fail("broker",
+    return ExitWith("meg broker",
                 InvalidInput(fmt::format("--missing {}: use skip or exclude", o.missing)));
   }
   auto in = LoadGistPvForecastInputs(DefaultSharedDir());
-  if (!in) return Fail("broker", in.error());
+  if (!in) return ExitWith(kBroker, in.error());
   const Timestamp data_start = in->site.ghi_w_m2.start();
   const Timestamp data_end = in->site.ghi_w_m2.end();
   // Forecasts exist from the third day of the data (one full day of history before the issue).
@@ -221,13 +220,13 @@ int RunBroker(const BrokerOptions& o) {
   const Timestamp from = FromKst(first_day);
   const Timestamp to = std::min(StartOfKstMonth(*month + std::chrono::months{1}), data_end);
   if (from >= to) {
-    return Fail("broker",
+    return ExitWith("meg broker",
                 InvalidInput(fmt::format(
                     "--month {}: the GIST data cover {} to {}; forecasts start on {}", o.month,
                     FormatKst(data_start), FormatKst(data_end), FormatDate(first_forecast_day))));
   }
   auto portfolio = ForecastGistPvPortfolio(*in, first_day);
-  if (!portfolio) return Fail("broker", portfolio.error());
+  if (!portfolio) return ExitWith(kBroker, portfolio.error());
   std::vector<BrokerageMember> members;
   for (const GistPvMember& m : portfolio->members) {
     members.push_back(ToBrokerageMember(m, *forecaster, from, to));
@@ -239,7 +238,7 @@ int RunBroker(const BrokerOptions& o) {
   rules.missing =
       o.missing == "skip" ? MissingMemberData::kSkipHour : MissingMemberData::kExcludeMember;
   auto s = SettleForecastIncentive(members, rules);
-  if (!s) return Fail("broker", s.error());
+  if (!s) return ExitWith(kBroker, s.error());
   const std::string name(PvForecasterName(*forecaster));
   if (o.json) {
     std::cout << BrokerJson(*s, o.month, name, portfolio->excluded).dump(2) << "\n";
@@ -344,51 +343,50 @@ struct SiteTotals {
 int RunMarket(const MarketOptions& o) {
   auto date = ParseDate(o.date);
   if (!date)
-    return Fail("market", InvalidInput(fmt::format("--date {}: {}", o.date, date.error().message)));
-  auto calendar = LoadCalendar(DefaultCalendarPath());
-  if (!calendar) return Fail("market", calendar.error());
-  auto book = LoadTariffBook(DefaultTariffDir());
-  if (!book) return Fail("market", book.error());
-  auto site = LoadSite(o.site);
-  if (!site) return Fail("market", site.error());
-  auto inputs = PrepareSiteInputs(*site, *calendar);
-  if (!inputs) return Fail("market", inputs.error());
+    return ExitWith(kMarket, InvalidInput(fmt::format("--date {}: {}", o.date, date.error().message)));
+  auto loaded = LoadSiteContext(SiteOptions{o.site});
+  if (!loaded) return ExitWith(kMarket, loaded.error());
+  const Site& site = loaded->site;
+  const TariffBook& book = loaded->book;
+  const HolidayCalendar& calendar = loaded->calendar;
+  auto inputs = PrepareSiteInputs(site, calendar);
+  if (!inputs) return ExitWith(kMarket, inputs.error());
   const std::string smp_path = DefaultSharedDir() + "/data/market/smp_jeju_2024.csv";
   auto smp = SlotSmp(smp_path, *date);
-  if (!smp) return Fail("market", smp.error());
+  if (!smp) return ExitWith(kMarket, smp.error());
 
   std::vector<DemoSite> sites;
   // 1. The hospital, from its site file: load and PV of the day, contract power, no export.
   DemoSite h;
   h.limits.site = "hospital";
-  h.limits.import_limit = site->contract_power;
-  h.limits.export_limit = site->grid.export_allowed ? site->grid.export_limit_kw : Kilowatts(0);
-  h.description = fmt::format("{} ({}), {:.0f} kW contract, PV {:.0f} kWp, no export", site->name,
-                              o.site, site->contract_power.value(),
-                              site->pv.empty() ? 0.0 : site->pv.front().dc_kwp.value());
+  h.limits.import_limit = site.contract_power;
+  h.limits.export_limit = site.grid.export_allowed ? site.grid.export_limit_kw : Kilowatts(0);
+  h.description = fmt::format("{} ({}), {:.0f} kW contract, PV {:.0f} kWp, no export", site.name,
+                              o.site, site.contract_power.value(),
+                              site.pv.empty() ? 0.0 : site.pv.front().dc_kwp.value());
   double hospital_kwp = 0;
-  for (const auto& a : site->pv) hospital_kwp += a.dc_kwp.value();
+  for (const auto& a : site.pv) hospital_kwp += a.dc_kwp.value();
   std::vector<double> unit_pv(kIntervalsPerDay, 0.0);  // kW per kWp of the hospital's arrays
   for (int s = 0; s < kIntervalsPerDay; ++s) {
     const auto i = inputs->load.IndexOf(FromKst(*date, s * 15));
     if (!i || !inputs->load.at(*i)) {
-      return Fail("market",
+      return ExitWith("meg market",
                   NotFound(fmt::format("the site's load has no value on {} (its year is {})",
-                                       o.date, site->load.year)));
+                                       o.date, site.load.year)));
     }
     h.load_kw.push_back(inputs->load.at(*i)->value());
     const double pv = inputs->pv.at(*i) ? inputs->pv.at(*i)->value() : 0.0;
     h.pv_kw.push_back(pv);
     unit_pv[static_cast<size_t>(s)] = hospital_kwp > 0 ? pv / hospital_kwp : 0.0;
   }
-  auto hospital_price = SlotPrices(*book, *calendar, site->tariff, *date);
-  if (!hospital_price) return Fail("market", hospital_price.error());
+  auto hospital_price = SlotPrices(book, calendar, site.tariff, *date);
+  if (!hospital_price) return ExitWith(kMarket, hospital_price.error());
   h.grid_price = *hospital_price;
   sites.push_back(std::move(h));
   // 2-3. Campus neighbours: a measured CNU building load with a rooftop PV of the hospital's
   // profile scaled to its kWp; export up to its inverter (kWp / 1.2).
-  auto neighbour_price = SlotPrices(*book, *calendar, o.neighbour_tariff, *date);
-  if (!neighbour_price) return Fail("market", neighbour_price.error());
+  auto neighbour_price = SlotPrices(book, calendar, o.neighbour_tariff, *date);
+  if (!neighbour_price) return ExitWith(kMarket, neighbour_price.error());
   struct Neighbour {
     const char* name;
     const char* building;
@@ -398,7 +396,7 @@ int RunMarket(const MarketOptions& o) {
                              Neighbour{"campus-truth", "truth_bldg_CS_02", 200}}) {
     Date source_day;
     auto load = CnuDay(n.building, *date, &source_day);
-    if (!load) return Fail("market", load.error());
+    if (!load) return ExitWith(kMarket, load.error());
     DemoSite d;
     d.limits.site = n.name;
     d.limits.import_limit = Kilowatts(1000);
@@ -424,11 +422,11 @@ int RunMarket(const MarketOptions& o) {
                     d.grid_price[k], (*smp)[k], 0});
     }
     auto so = SiteOrders(d.limits, iv);
-    if (!so) return Fail("market", so.error());
+    if (!so) return ExitWith(kMarket, so.error());
     orders.insert(orders.end(), so->begin(), so->end());
   }
   auto m = ClearLocalMarket(orders);
-  if (!m) return Fail("market", m.error());
+  if (!m) return ExitWith(kMarket, m.error());
 
   // Savings against the grid only: each kWh bought replaces a grid kWh at the site's price, each
   // kWh sold replaces an exported kWh at the SMP; surplus above the export limit is curtailed.

@@ -7,7 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "app/paths.h"
+#include "app/exit.h"
+#include "app/site_loader.h"
 #include "io/text_file.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "optimize/dispatch_problem.h"
@@ -16,8 +17,9 @@
 namespace meg {
 namespace {
 
-struct OptimizeOptions {
-  std::string site;
+constexpr std::string_view kCommand = "meg optimize";
+
+struct OptimizeOptions : SiteOptions {
   std::string day;
   std::string export_lp;
   std::string export_mps;
@@ -26,14 +28,7 @@ struct OptimizeOptions {
   double standing_peak_kw = 0;
   std::optional<double> months_binding;
   std::optional<double> soc_start_pct;
-  std::string tariff_dir = DefaultTariffDir();
-  std::string calendar = DefaultCalendarPath();
 };
-
-int Fail(const Error& e) {
-  std::cerr << "meg optimize: " << e.message << "\n";
-  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
-}
 
 // One objective line: label left, amount right-aligned.
 std::string Line(const std::string& label, double krw) { return fmt::format("  {:<52}{:>14.0f} KRW\n", label, krw); }
@@ -76,59 +71,54 @@ std::string RenderSummary(const OptimizeOptions& o, const Site& site, const Disp
 
 int RunOptimize(OptimizeOptions o) {
   auto day = ParseDate(o.day);
-  if (!day) return Fail(InvalidInput(fmt::format("--day {}: {}", o.day, day.error().message)));
-  auto book = LoadTariffBook(o.tariff_dir);
-  if (!book) return Fail(book.error());
-  auto calendar = LoadCalendar(o.calendar);
-  if (!calendar) return Fail(calendar.error());
-  auto site = LoadSite(o.site);
-  if (!site) return Fail(site.error());
-  auto tariff = book->FindTariff(site->tariff);
-  if (!tariff) return Fail(InvalidInput(fmt::format("{}: tariff.name: {}", o.site, tariff.error().message)));
-  auto inputs = PrepareSiteInputs(*site, *calendar);
-  if (!inputs) return Fail(inputs.error());
+  if (!day) return ExitWith(kCommand, InvalidInput(fmt::format("--day {}: {}", o.day, day.error().message)));
+  auto loaded = LoadSiteContext(o);
+  if (!loaded) return ExitWith(kCommand, loaded.error());
+  const Site& site = loaded->site;
+  auto inputs = PrepareSiteInputs(site, loaded->calendar);
+  if (!inputs) return ExitWith(kCommand, inputs.error());
   const Timestamp from = FromKst(*day), to = from + std::chrono::hours(24);
   DispatchInput in;
-  in.site = &*site;
-  in.book = &*book;
-  in.calendar = &*calendar;
-  in.tariff = *tariff;
+  in.site = &site;
+  in.book = &loaded->book;
+  in.calendar = &loaded->calendar;
+  in.tariff = loaded->tariff;
   in.load = inputs->load.Slice(from, to);
   in.pv = inputs->pv.Slice(from, to);
   if (in.load.size() != kIntervalsPerDay) {
-    return Fail(InvalidInput(fmt::format("--day {}: {} has load for {} only (load.year)", o.day, o.site,
-                                         site->load.year)));
+    return ExitWith(kCommand, InvalidInput(fmt::format("--day {}: {} has load for {} only (load.year)", o.day, o.site,
+                                         site.load.year)));
   }
-  const double soc_pct = o.soc_start_pct.value_or(site->ess ? site->ess->soc_initial_pct : 0);
-  in.soc_start = site->ess ? site->ess->usable_kwh * (soc_pct / 100.0) : KilowattHours(0);
+  const double soc_pct = o.soc_start_pct.value_or(site.ess ? site.ess->soc_initial_pct : 0);
+  in.soc_start = site.ess ? site.ess->usable_kwh * (soc_pct / 100.0) : KilowattHours(0);
   in.standing_peak = Kilowatts(o.standing_peak_kw);
   if (!o.months_binding) o.months_binding = MonthsBinding(std::chrono::year_month{day->year(), day->month()});
   in.months_binding = *o.months_binding;
   in.with_taxes = o.with_taxes;
   in.no_simultaneous = o.milp;
   auto problem = BuildDispatchProblem(in);
-  if (!problem) return Fail(problem.error());
+  if (!problem) return ExitWith(kCommand, problem.error());
   if (!o.export_lp.empty()) {
     auto st = WriteTextFile(o.export_lp, WriteLpFormat(problem->model));
-    if (!st) return Fail(st.error());
+    if (!st) return ExitWith(kCommand, st.error());
     std::cerr << "meg optimize: wrote the problem in LP format to " << o.export_lp << " (check: glpsol --lp "
               << o.export_lp << " -o OUT)\n";
   }
   if (!o.export_mps.empty()) {
     auto st = WriteTextFile(o.export_mps, WriteMpsFormat(problem->model));
-    if (!st) return Fail(st.error());
+    if (!st) return ExitWith(kCommand, st.error());
     std::cerr << "meg optimize: wrote the problem in free MPS format to " << o.export_mps
               << " (check: glpsol --freemps " << o.export_mps << " -o OUT)\n";
   }
   ClpCbcSolver solver;
   auto report = solver.Solve(problem->model, {});
-  if (!report) return Fail(report.error());
+  if (!report) return ExitWith(kCommand, report.error());
   if (report->status != SolveStatus::kOptimal) {
-    std::cout << RenderSummary(o, *site, *problem, *report, Schedule{});
-    return Fail(Error{ErrorCode::kInvalidInput, fmt::format("the solver found no optimum: {} {}",
+    std::cout << RenderSummary(o, site, *problem, *report, Schedule{});
+    return ExitWith(kCommand, Error{ErrorCode::kInvalidInput, fmt::format("the solver found no optimum: {} {}",
                                                             SolveStatusName(report->status), report->message)});
   }
-  std::cout << RenderSummary(o, *site, *problem, *report, DecodeSchedule(*problem, *report));
+  std::cout << RenderSummary(o, site, *problem, *report, DecodeSchedule(*problem, *report));
   return 0;
 }
 
@@ -149,8 +139,7 @@ void AddOptimizeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--months-binding", o->months_binding,
                   "bills a kW of new peak raises (default: 12 in Dec-Feb and Jul-Sep, else 1)");
   cmd->add_option("--soc-start-pct", o->soc_start_pct, "start SoC, % (default: the site's ess.soc_initial_pct)");
-  cmd->add_option("--tariff-dir", o->tariff_dir, "tariff tables directory")->capture_default_str();
-  cmd->add_option("--calendar", o->calendar, "holiday calendar CSV")->capture_default_str();
+  AddReferenceDataOptions(cmd, *o);
   cmd->callback([o, exit_code] { *exit_code = RunOptimize(*o); });
 }
 

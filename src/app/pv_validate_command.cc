@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "app/exit.h"
 #include "app/paths.h"
 #include "core/text.h"
 #include "core/time.h"
@@ -17,6 +18,8 @@
 namespace meg {
 namespace {
 
+constexpr std::string_view kCommand = "meg pv-validate";
+
 struct PvValidateOptions {
   std::string file = DefaultSharedDir() + "/data/pv/gist_gwangju_pv_hourly_2022-07_08.csv";
   double latitude_deg = 35.17;  // Gwangju
@@ -25,11 +28,6 @@ struct PvValidateOptions {
   std::string holdout = "2022-08";
   bool markdown = false;
 };
-
-int Fail(const Error& e) {
-  std::cerr << "meg pv-validate: " << e.message << "\n";
-  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
-}
 
 std::string Pct(double v) { return std::isnan(v) ? "n/a" : fmt::format("{:+.1f}", v); }
 std::string Abs(double v) { return std::isnan(v) ? "n/a" : fmt::format("{:.1f}", v); }
@@ -108,17 +106,17 @@ std::string Render(const PvValidationReport& r, const PvValidateOptions& o) {
 
 int RunPvValidate(const PvValidateOptions& o) {
   auto cal = ParseMonth(o.calibration);
-  if (!cal) return Fail(InvalidInput(fmt::format("--calibration: {}", cal.error().message)));
+  if (!cal) return ExitWith(kCommand, InvalidInput(fmt::format("--calibration: {}", cal.error().message)));
   auto hold = ParseMonth(o.holdout);
-  if (!hold) return Fail(InvalidInput(fmt::format("--holdout: {}", hold.error().message)));
+  if (!hold) return ExitWith(kCommand, InvalidInput(fmt::format("--holdout: {}", hold.error().message)));
   if (!(o.latitude_deg >= -90 && o.latitude_deg <= 90) ||
       !(o.longitude_deg >= -180 && o.longitude_deg <= 180)) {
-    return Fail(InvalidInput("--lat must be in -90..90 and --lon in -180..180"));
+    return ExitWith(kCommand, InvalidInput("--lat must be in -90..90 and --lon in -180..180"));
   }
   auto text = ReadTextFile(o.file);
-  if (!text) return Fail(text.error());
+  if (!text) return ExitWith(kCommand, text.error());
   auto data = ParseGistPvCsv(*text, o.file);
-  if (!data) return Fail(data.error());
+  if (!data) return ExitWith(kCommand, data.error());
 
   const PvSiteSamples site_samples{data->ghi_w_m2, data->poa_w_m2, data->temp_air_c,
                                    data->temp_module_c};
@@ -131,7 +129,7 @@ int RunPvValidate(const PvValidateOptions& o) {
   options.holdout_start = StartOfKstMonth(*hold);
   options.holdout_end = StartOfKstMonth(*hold + std::chrono::months{1});
   auto report = ValidatePv(site_samples, systems, site, options);
-  if (!report) return Fail(report.error());
+  if (!report) return ExitWith(kCommand, report.error());
   std::cout << Render(*report, o);
   return 0;
 }
