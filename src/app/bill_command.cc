@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
-#include "app/bill_report.h"
 #include "app/exit.h"
 #include "app/paths.h"
+#include "app/report/bill_report.h"
 #include "core/text.h"
 #include "io/text_file.h"
 #include "io/usage_csv.h"

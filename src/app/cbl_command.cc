@@ -11,7 +11,8 @@
 
 #include "app/exit.h"
 #include "app/paths.h"
-#include "app/usc_replay.h"
+#include "app/report/usc_replay_report.h"
+#include "app/study/usc_replay.h"
 #include "core/text.h"
 #include "io/text_file.h"
 #include "io/usage_csv.h"
@@ -188,21 +189,7 @@ std::string RenderText(const CblCommandOptions& o, const DrWindow& event, const 
 int RunUscReplay(const CblCommandOptions& o) {
   auto method = ParseCblMethod(o.method);
   if (!method) return ExitWith(kCommand, InvalidInput("--method: " + method.error().message));
-  const std::string dir = o.usc_replay;
-  auto consumption_text = ReadTextFile(dir + "/meteredConsumption.csv");
-  if (!consumption_text) return ExitWith(kCommand, consumption_text.error());
-  auto consumption = ParseUscConsumption(*consumption_text, dir + "/meteredConsumption.csv");
-  if (!consumption) return ExitWith(kCommand, consumption.error());
-  std::vector<UscCurtailment> recorded[2];
-  const char* files[] = {"curtailment-SCE.csv", "curtailment-FB.csv"};
-  for (int k = 0; k < 2; ++k) {
-    auto text = ReadTextFile(dir + "/" + files[k]);
-    if (!text) return ExitWith(kCommand, text.error());
-    auto parsed = ParseUscCurtailment(*text, dir + "/" + files[k]);
-    if (!parsed) return ExitWith(kCommand, parsed.error());
-    recorded[k] = std::move(*parsed);
-  }
-  auto replay = ReplayUscDr(*consumption, recorded[0], recorded[1], *method);
+  auto replay = ReplayUscDrRecords(o.usc_replay, *method);
   if (!replay) return ExitWith(kCommand, replay.error());
   std::cout << RenderUscReplayText(*replay);
   return 0;

@@ -9,11 +9,12 @@
 #include <fmt/format.h>
 
 #include "app/exit.h"
+#include "app/report/pv_forecast_report.h"
 #include "app/site_loader.h"
-#include "app/pv_forecast_report.h"
+#include "app/study/cnu_buildings.h"
+#include "app/study/gist_pv_forecasts.h"
 #include "core/text.h"
 #include "forecast/load_evaluation.h"
-#include "io/cnu_building.h"
 #include "io/text_file.h"
 #include "sim/site_inputs.h"
 
@@ -33,21 +34,6 @@ struct ForecastOptions {
   std::string out;
   bool markdown = false;
 };
-
-
-// A CNU building's kWh per hour (= mean kW) and outdoor temperature; anomalies become gaps.
-Result<LoadData> LoadCnu(const std::string& name, size_t* anomalies) {
-  const std::string path = DefaultSharedDir() + "/data/load/cnu_gwangju/" + name + ".csv";
-  auto text = ReadTextFile(path);
-  if (!text) return text.error();
-  CnuReadOptions options;
-  options.anomalies_to_gaps = true;
-  auto data = ParseCnuBuildingCsv(*text, path, options);
-  if (!data) return data.error();
-  *anomalies = data->anomalies.size();
-  // kWh per hour is the hour's mean kW.
-  return LoadData{ToDoubleSeries(data->energy_kwh), data->temp_c};
-}
 
 std::string Pct(double v) { return std::isfinite(v) ? fmt::format("{:.1f}", v) : "n/a"; }
 
@@ -116,13 +102,12 @@ int RunEval(const ForecastOptions& o) {
                  "(../shared/data/load/cnu_gwangju); the measured temperature stands in for a perfect weather "
                  "forecast. Meter faults (zero runs, spikes) are flagged and become gaps, never training data.\n";
     for (const std::string& b : o.buildings) {
-      size_t anomalies = 0;
-      auto data = LoadCnu(b, &anomalies);
-      if (!data) return ExitWith(kCommand, data.error());
-      auto report = EvaluateLoadForecasts(*data, *calendar, eval);
+      auto building = LoadCnuBuildingLoad(DefaultSharedDir(), b);
+      if (!building) return ExitWith(kCommand, building.error());
+      auto report = EvaluateLoadForecasts(building->data, *calendar, eval);
       if (!report) return ExitWith(kCommand, report.error());
       std::cout << RenderRows(fmt::format("{}: {} to {} ({} anomalies flagged)", b, FormatDate(ToKst(eval.start).date),
-                                          FormatDate(ToKst(eval.end).date), anomalies),
+                                          FormatDate(ToKst(eval.end).date), building->anomalies),
                               *report, o.markdown);
     }
     return 0;

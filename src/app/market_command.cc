@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "app/gist_pv_forecasts.h"
 #include "app/exit.h"
 #include "app/site_loader.h"
+#include "app/study/cnu_buildings.h"
+#include "app/study/gist_pv_forecasts.h"
 #include "core/text.h"
-#include "io/cnu_building.h"
 #include "io/kpx_smp.h"
 #include "io/text_file.h"
 #include "market/brokerage.h"
@@ -64,32 +64,6 @@ Result<IncentiveDistribution> ParseDistribution(const std::string& name) {
   if (name == "accuracy") return IncentiveDistribution::kOwnAccuracy;
   return InvalidInput(
       fmt::format("--distribution {}: known rules are metered, capacity, accuracy", name));
-}
-
-// A member's hours [from, to) of the site grid as kWh: each GIST sample (kW at the clock hour)
-// stands for the hour's mean kW, i.e. its kWh, as `meg forecast eval` scores it. Metered: a gap
-// on logger-loss rows and where the sample is missing; a negative sample (inverter standby at
-// night) is 0 kWh sold. Forecast: the P50, clamped at 0.
-BrokerageMember ToBrokerageMember(const GistPvMember& m, PvForecaster f, Timestamp from,
-                                  Timestamp to) {
-  const auto& p50 = m.forecast.by_forecaster[static_cast<size_t>(f)].p50_kw;
-  std::vector<std::optional<KilowattHours>> forecast, metered;
-  const auto first = m.ac.IndexOf(from);
-  MEG_CHECK(first.has_value());
-  for (size_t i = *first; i < m.ac.size() && m.ac.TimeAt(i) < to; ++i) {
-    metered.push_back(m.ac.at(i) && !m.lost[i]
-                          ? std::optional(KilowattHours(std::max(0.0, m.ac.at(i)->value())))
-                          : std::nullopt);
-    forecast.push_back(p50.at(i) ? std::optional(KilowattHours(std::max(0.0, *p50.at(i))))
-                                 : std::nullopt);
-  }
-  const Timestamp start = m.ac.TimeAt(*first);
-  return BrokerageMember{
-      m.name,
-      m.capacity,
-      IntervalSeries<KilowattHours>(start, std::chrono::hours{1}, std::move(forecast)),
-      IntervalSeries<KilowattHours>(start, std::chrono::hours{1}, std::move(metered)),
-      {}};
 }
 
 std::string RenderBrokerText(const BrokerageSettlement& s, const std::string& period,
@@ -306,33 +280,6 @@ Result<std::vector<WonPerKwh>> SlotSmp(const std::string& path, Date date) {
   return out;
 }
 
-// A CNU building's hourly kWh on `date` laid on the same weekday of 2021 nearest to the same
-// month-day (the data cover 2021-01-01 to 2022-04-13), as kW on 96 slots.
-Result<std::vector<double>> CnuDay(const std::string& building, Date date, Date* source_day) {
-  const std::string path = DefaultSharedDir() + "/data/load/cnu_gwangju/" + building + ".csv";
-  auto text = ReadTextFile(path);
-  if (!text) return text.error();
-  auto data = ParseCnuBuildingCsv(*text, path);
-  if (!data) return data.error();
-  const unsigned day = std::min(static_cast<unsigned>(date.day()), 28u);
-  Date d = std::chrono::year{2021} / date.month() / std::chrono::day{day};
-  const int want = static_cast<int>(std::chrono::weekday{std::chrono::sys_days{date}}.c_encoding());
-  const int have = static_cast<int>(std::chrono::weekday{std::chrono::sys_days{d}}.c_encoding());
-  int shift = ((want - have) % 7 + 7) % 7;
-  if (shift > 3) shift -= 7;
-  d = AddDays(d, shift);
-  *source_day = d;
-  std::vector<double> kw;
-  for (int h = 0; h < 24; ++h) {
-    const auto i = data->energy_kwh.IndexOf(FromKst(d, h * 60));
-    if (!i || !data->energy_kwh.at(*i)) {
-      return NotFound(fmt::format("{}: no kWh for {} hour {}", path, FormatDate(d), h));
-    }
-    for (int q = 0; q < 4; ++q) kw.push_back(data->energy_kwh.at(*i)->value());  // kWh/h = kW
-  }
-  return kw;
-}
-
 struct SiteTotals {
   double bought_kwh = 0, sold_kwh = 0;
   Won paid, received;
@@ -394,20 +341,19 @@ int RunMarket(const MarketOptions& o) {
   };
   for (const Neighbour& n : {Neighbour{"campus-eng7", "eng7_HV_02", 400},
                              Neighbour{"campus-truth", "truth_bldg_CS_02", 200}}) {
-    Date source_day;
-    auto load = CnuDay(n.building, *date, &source_day);
+    auto load = CnuBuildingDayLike(DefaultSharedDir(), n.building, *date);
     if (!load) return ExitWith(kMarket, load.error());
     DemoSite d;
     d.limits.site = n.name;
     d.limits.import_limit = Kilowatts(1000);
     d.limits.export_limit = Kilowatts(n.kwp / 1.2);
-    d.load_kw = *load;
+    d.load_kw = load->kw;
     for (double u : unit_pv) d.pv_kw.push_back(u * n.kwp);
     d.grid_price = *neighbour_price;
     d.description = fmt::format(
         "CNU {} measured load of {} + {:.0f} kWp PV (the hospital's PV profile scaled), export "
         "<= {:.0f} kW, {}",
-        n.building, FormatDate(source_day), n.kwp, n.kwp / 1.2, o.neighbour_tariff);
+        n.building, FormatDate(load->source_day), n.kwp, n.kwp / 1.2, o.neighbour_tariff);
     sites.push_back(std::move(d));
   }
 

@@ -13,8 +13,8 @@
 
 #include "app/device_factory.h"
 #include "app/dr_options.h"
-#include "app/live_site.h"
 #include "app/exit.h"
+#include "app/live_site.h"
 #include "app/planners.h"
 #include "app/site_loader.h"
 #include "app/wall_clock.h"

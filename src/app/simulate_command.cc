@@ -8,16 +8,16 @@
 
 #include <fmt/format.h>
 
-#include "app/bill_report.h"
 #include "app/dr_options.h"
 #include "app/exit.h"
 #include "app/planners.h"
+#include "app/report/bill_report.h"
+#include "app/report/simulate_report.h"
 #include "app/site_loader.h"
-#include "app/simulate_report.h"
 #include "control/optimal_controllers.h"
 #include "control/rule_controllers.h"
-#include "optimize/coin/clp_cbc_solver.h"
 #include "io/text_file.h"
+#include "optimize/coin/clp_cbc_solver.h"
 #include "sim/backtest.h"
 #include "sim/dr_program.h"
 #include "sim/site_inputs.h"
