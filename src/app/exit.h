@@ -13,7 +13,8 @@ namespace meg {
 
 // Prints "<command>: <e.message>" to stderr, `command` as the user typed it ("meg bill",
 // "meg forecast"). Returns the process exit code: 2 for kInvalidInput (an option or an input file
-// the user can fix), 1 for every other kind (a file not found, an I/O failure, an unsupported case).
+// the user can fix), 1 for every other kind (a file not found, an I/O failure, an unsupported
+// case).
 int ExitWith(std::string_view command, const Error& e);
 
 }  // namespace meg

@@ -6,9 +6,8 @@
 //   auto inputs = PrepareSiteInputs(loaded->site, loaded->calendar);
 #pragma once
 
-#include <string>
-
 #include <CLI/CLI.hpp>
+#include <string>
 
 #include "app/paths.h"
 #include "core/calendar.h"

@@ -1,8 +1,8 @@
 #include "app/report/brokerage_report.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "core/text.h"
 

@@ -3,10 +3,9 @@
 // and for programs (JSON). Pure; thread-safe.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "market/cbl.h"
 
@@ -21,8 +20,10 @@ struct CblHeading {
   bool industrial = false;
 };
 
-std::string RenderCblText(const CblHeading& heading, const CblResult& r, const std::vector<std::string>& notes);
-nlohmann::json CblJson(const CblHeading& heading, const CblResult& r, const std::vector<std::string>& notes);
+std::string RenderCblText(const CblHeading& heading, const CblResult& r,
+                          const std::vector<std::string>& notes);
+nlohmann::json CblJson(const CblHeading& heading, const CblResult& r,
+                       const std::vector<std::string>& notes);
 
 // The trading hour of `h` in KST, e.g. "14:00-15:00".
 std::string TradingHourLabel(const CblHour& h);

@@ -1,8 +1,8 @@
 #include "app/report/pv_validation_report.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "core/text.h"
 
@@ -14,7 +14,8 @@ std::string Abs(double v) { return std::isnan(v) ? "n/a" : fmt::format("{:.1f}",
 
 }  // namespace
 
-std::string RenderPvValidationText(const PvValidationReport& r, const PvValidationHeading& o, bool markdown) {
+std::string RenderPvValidationText(const PvValidationReport& r, const PvValidationHeading& o,
+                                   bool markdown) {
   std::string out;
   out += fmt::format("PV validation: {}\n", o.file);
   out += fmt::format(
