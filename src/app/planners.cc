@@ -11,12 +11,16 @@
 namespace meg {
 namespace {
 
+bool IsKnown(std::string_view name) {
+  return std::find(kPlannerNames.begin(), kPlannerNames.end(), name) != kPlannerNames.end();
+}
+
 bool IsRule(std::string_view name) { return name == "none" || name == "peak-shave"; }
 
 }  // namespace
 
 Status CheckPlanner(std::string_view name, const LoadedSite& site, const SiteInputs* inputs) {
-  if (std::find(kPlannerNames.begin(), kPlannerNames.end(), name) == kPlannerNames.end()) {
+  if (!IsKnown(name)) {
     return InvalidInput(fmt::format("--controller {}: known controllers are {}", name,
                                     fmt::join(kPlannerNames, ", ")));
   }
@@ -34,6 +38,7 @@ Status CheckPlanner(std::string_view name, const LoadedSite& site, const SiteInp
 
 Planner::Planner(std::string_view name, const LoadedSite& site, const SiteInputs* inputs,
                  LpSolver& solver, const PlannerOptions& options) {
+  MEG_CHECK(IsKnown(name));
   if (IsRule(name)) {
     controller_ = MakeRuleController(name, PeakShaveConfig{.threshold = options.threshold});
     MEG_CHECK(controller_ != nullptr);
