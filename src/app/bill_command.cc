@@ -6,8 +6,9 @@
 
 #include <fmt/format.h>
 
-#include "app/bill_report.h"
+#include "app/exit.h"
 #include "app/paths.h"
+#include "app/report/bill_report.h"
 #include "core/text.h"
 #include "io/text_file.h"
 #include "io/usage_csv.h"
@@ -15,6 +16,8 @@
 
 namespace meg {
 namespace {
+
+constexpr std::string_view kCommand = "meg bill";
 
 struct BillOptions {
   std::string usage;
@@ -57,11 +60,6 @@ Result<std::vector<Month>> ParseMonths(std::string_view text) {
   return out;
 }
 
-int Fail(const Error& e) {
-  std::cerr << "meg bill: " << e.message << "\n";
-  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
-}
-
 int ListTariffs(const TariffBook& book) {
   fmt::print("{:<28} {:<26} {}\n", "tariff (official name)", "ASCII alias", "rate tables in force from");
   for (const TariffId id : book.Tariffs()) {
@@ -76,15 +74,15 @@ int ListTariffs(const TariffBook& book) {
 
 int RunBill(const BillOptions& o) {
   auto book = LoadTariffBook(o.tariff_dir);
-  if (!book) return Fail(book.error());
+  if (!book) return ExitWith(kCommand, book.error());
   if (o.list_tariffs) return ListTariffs(*book);
   if (o.usage.empty() || o.tariff.empty() || o.contract_kw == 0) {
-    return Fail(InvalidInput("--usage, --tariff and --contract-kw are required (or --list-tariffs)"));
+    return ExitWith(kCommand, InvalidInput("--usage, --tariff and --contract-kw are required (or --list-tariffs)"));
   }
   auto tariff = book->FindTariff(o.tariff);
-  if (!tariff) return Fail(tariff.error());
+  if (!tariff) return ExitWith(kCommand, tariff.error());
   auto calendar = LoadCalendar(o.calendar);
-  if (!calendar) return Fail(calendar.error());
+  if (!calendar) return ExitWith(kCommand, calendar.error());
 
   UsageReadOptions read;
   for (const auto& r : o.repair) {
@@ -95,21 +93,21 @@ int RunBill(const BillOptions& o) {
     } else if (r == "duplicates") {
       read.repair.duplicates = true;
     } else {
-      return Fail(InvalidInput(fmt::format("--repair {}: known repairs are gaps, spikes, duplicates", r)));
+      return ExitWith(kCommand, InvalidInput(fmt::format("--repair {}: known repairs are gaps, spikes, duplicates", r)));
     }
   }
   auto text = ReadTextFile(o.usage);
-  if (!text) return Fail(text.error());
+  if (!text) return ExitWith(kCommand, text.error());
   auto usage = ParseUsageCsv(*text, o.usage, read);
-  if (!usage) return Fail(usage.error());
+  if (!usage) return ExitWith(kCommand, usage.error());
   for (const auto& r : usage->repairs) std::cerr << "repaired: " << r << "\n";
 
   DemandHistory history;
   if (!o.history.empty()) {
     auto h = ReadTextFile(o.history);
-    if (!h) return Fail(h.error());
+    if (!h) return ExitWith(kCommand, h.error());
     auto parsed = DemandHistory::ParseCsv(*h, o.history);
-    if (!parsed) return Fail(parsed.error());
+    if (!parsed) return ExitWith(kCommand, parsed.error());
     history = std::move(*parsed);
   }
 
@@ -121,7 +119,7 @@ int RunBill(const BillOptions& o) {
   request.allow_partial = o.allow_partial;
   if (o.fuel) {
     auto fuel = WonPerKwh::FromDecimal(*o.fuel);
-    if (!fuel) return Fail(InvalidInput("--fuel-krw-per-kwh: " + fuel.error().message));
+    if (!fuel) return ExitWith(kCommand, InvalidInput("--fuel-krw-per-kwh: " + fuel.error().message));
     request.fuel_override = *fuel;
   }
 
@@ -129,11 +127,11 @@ int RunBill(const BillOptions& o) {
   const auto covered = MonthsCovered(usage->kw);
   if (!o.months.empty()) {
     auto parsed = ParseMonths(o.months);
-    if (!parsed) return Fail(InvalidInput("--months: " + parsed.error().message));
+    if (!parsed) return ExitWith(kCommand, InvalidInput("--months: " + parsed.error().message));
     months = *parsed;
     for (const Month m : months) {
       if (std::find(covered.begin(), covered.end(), m) == covered.end()) {
-        return Fail(InvalidInput(fmt::format("--months: {} has no data in {}", FormatMonth(m), o.usage)));
+        return ExitWith(kCommand, InvalidInput(fmt::format("--months: {} has no data in {}", FormatMonth(m), o.usage)));
       }
     }
   } else {
@@ -149,17 +147,17 @@ int RunBill(const BillOptions& o) {
       }
     }
     if (months.empty()) {
-      return Fail(InvalidInput(fmt::format("{}: no whole month of data; bill a partial month with "
+      return ExitWith(kCommand, InvalidInput(fmt::format("{}: no whole month of data; bill a partial month with "
                                            "--allow-partial",
                                            o.usage)));
     }
   }
 
   auto bills = BillMonths(*book, *calendar, request, months, history);
-  if (!bills) return Fail(bills.error());
+  if (!bills) return ExitWith(kCommand, bills.error());
   if (!o.save_history.empty()) {
     auto st = WriteTextFile(o.save_history, history.FormatCsv());
-    if (!st) return Fail(st.error());
+    if (!st) return ExitWith(kCommand, st.error());
   }
   if (o.json) {
     auto j = BillsJson(*bills);

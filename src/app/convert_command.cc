@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "app/exit.h"
 #include "app/paths.h"
 #include "io/doe_hospital.h"
 #include "io/text_file.h"
@@ -12,6 +13,8 @@
 
 namespace meg {
 namespace {
+
+constexpr std::string_view kCommand = "meg convert";
 
 struct DoeOptions {
   std::string file = DefaultSharedDir() + "/data/load/doe_ref_hospital_4A_baltimore.csv";
@@ -21,23 +24,18 @@ struct DoeOptions {
   std::string calendar = DefaultCalendarPath();
 };
 
-int Fail(const Error& e) {
-  std::cerr << "meg convert: " << e.message << "\n";
-  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
-}
-
 int RunDoe(const DoeOptions& o) {
   if (!(o.scale > 0.0) || o.scale > 1000.0) {
-    return Fail(InvalidInput(fmt::format("--scale {} must be in (0, 1000]", o.scale)));
+    return ExitWith(kCommand, InvalidInput(fmt::format("--scale {} must be in (0, 1000]", o.scale)));
   }
   auto text = ReadTextFile(o.file);
-  if (!text) return Fail(text.error());
+  if (!text) return ExitWith(kCommand, text.error());
   auto load = ParseDoeHospitalCsv(*text, o.file);
-  if (!load) return Fail(load.error());
+  if (!load) return ExitWith(kCommand, load.error());
   auto calendar = LoadCalendar(o.calendar);
-  if (!calendar) return Fail(calendar.error());
+  if (!calendar) return ExitWith(kCommand, calendar.error());
   auto series = DoeHospitalOnYear(*load, o.year, *calendar);
-  if (!series) return Fail(series.error());
+  if (!series) return ExitWith(kCommand, series.error());
   std::vector<std::optional<Kilowatts>> scaled;
   scaled.reserve(series->size());
   double kwh = 0, peak = 0;
@@ -48,7 +46,7 @@ int RunDoe(const DoeOptions& o) {
   }
   const PowerSeries out(series->start(), series->step(), std::move(scaled));
   auto st = WriteTextFile(o.out, FormatUsageCsv(out));
-  if (!st) return Fail(st.error());
+  if (!st) return ExitWith(kCommand, st.error());
   std::cerr << fmt::format("meg convert: wrote {} ({} intervals of {}, {:.0f} MWh, peak {:.0f} kW)\n", o.out,
                            out.size(), o.year, kwh / 1000.0, peak);
   return 0;

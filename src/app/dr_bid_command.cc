@@ -6,7 +6,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "app/paths.h"
+#include "app/exit.h"
+#include "app/site_loader.h"
 #include "forecast/plan_forecast.h"
 #include "io/kpx_smp.h"
 #include "io/text_file.h"
@@ -16,52 +17,47 @@
 namespace meg {
 namespace {
 
-struct DrBidOptions {
-  std::string site;
+constexpr std::string_view kCommand = "meg dr-bid";
+
+struct DrBidOptions : SiteOptions {
   std::string day;
   std::string net_benefit = "0";  // KRW/kWh: 수요반응자원 순편익가격 of the month, from the KPX notice
   std::string own_price = "0";    // KRW/kWh
   double curtailable_kw = 0;
   std::string smp_file = DefaultSharedDir() + "/data/market/smp_jeju_2024.csv";
   bool json = false;
-  std::string calendar = DefaultCalendarPath();
 };
-
-int Fail(const Error& e) {
-  std::cerr << "meg dr-bid: " << e.message << "\n";
-  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
-}
 
 int RunDrBid(const DrBidOptions& o) {
   auto day = ParseDate(o.day);
-  if (!day) return Fail(InvalidInput("--day: " + day.error().message));
+  if (!day) return ExitWith(kCommand, InvalidInput("--day: " + day.error().message));
   auto net_benefit = WonPerKwh::FromDecimal(o.net_benefit);
   if (!net_benefit || net_benefit->milli_won() < 0) {
-    return Fail(InvalidInput(fmt::format("--net-benefit-krw-per-kwh '{}': a price >= 0", o.net_benefit)));
+    return ExitWith(kCommand, InvalidInput(fmt::format("--net-benefit-krw-per-kwh '{}': a price >= 0", o.net_benefit)));
   }
   auto own = WonPerKwh::FromDecimal(o.own_price);
-  if (!own || own->milli_won() < 0) return Fail(InvalidInput(fmt::format("--own-price-krw-per-kwh '{}': a price >= 0", o.own_price)));
-  if (!(o.curtailable_kw >= 0)) return Fail(InvalidInput("--curtailable-kw: a power >= 0"));
-  auto calendar = LoadCalendar(o.calendar);
-  if (!calendar) return Fail(calendar.error());
-  auto site = LoadSite(o.site);
-  if (!site) return Fail(site.error());
-  auto inputs = PrepareSiteInputs(*site, *calendar);
-  if (!inputs) return Fail(inputs.error());
-  if (inputs->temp_c.empty()) return Fail(InvalidInput(o.site + ": no weather file: the load forecaster needs temperature"));
+  if (!own || own->milli_won() < 0) return ExitWith(kCommand, InvalidInput(fmt::format("--own-price-krw-per-kwh '{}': a price >= 0", o.own_price)));
+  if (!(o.curtailable_kw >= 0)) return ExitWith(kCommand, InvalidInput("--curtailable-kw: a power >= 0"));
+  auto loaded = LoadSiteContext(o);
+  if (!loaded) return ExitWith(kCommand, loaded.error());
+  const Site& site = loaded->site;
+  const HolidayCalendar& calendar = loaded->calendar;
+  auto inputs = PrepareSiteInputs(site, calendar);
+  if (!inputs) return ExitWith(kCommand, inputs.error());
+  if (inputs->temp_c.empty()) return ExitWith(kCommand, InvalidInput(o.site + ": no weather file: the load forecaster needs temperature"));
 
   // The forecast as it would be issued at the deadline, from the load measured before it.
   const Timestamp issued = EconomicDrBidDeadline(*day);
   const Timestamp to = FromKst(AddDays(*day, 1));
   if (issued < inputs->load.start() + std::chrono::days(15) || to > inputs->load.end()) {
-    return Fail(InvalidInput(fmt::format("--day {}: the site's load covers {} to {}; a bid needs 15 days of history "
+    return ExitWith(kCommand, InvalidInput(fmt::format("--day {}: the site's load covers {} to {}; a bid needs 15 days of history "
                                          "before the deadline and the day itself",
                                          o.day, FormatKst(inputs->load.start()), FormatKst(inputs->load.end()))));
   }
   const LoadData history{ToDoubleSeries(inputs->load), inputs->temp_c};
-  LearnedPlanForecast forecaster(history, inputs->pv, *calendar, LearnedPlanOptions{});
+  LearnedPlanForecast forecaster(history, inputs->pv, calendar, LearnedPlanOptions{});
   auto forecast = forecaster.ForecastAt(issued, to);
-  if (!forecast) return Fail(forecast.error());
+  if (!forecast) return ExitWith(kCommand, forecast.error());
 
   std::optional<std::array<WonPerKwh, 24>> smp;
   std::string smp_note = "no SMP for the day: the battery's energy goes to the earliest hours";
@@ -82,25 +78,25 @@ int RunDrBid(const DrBidOptions& o) {
       const Timestamp t = FromKst(*day, h * 60 + q * 15);
       const auto i = forecast->load.IndexOf(t);
       const auto j = forecast->pv.IndexOf(t);
-      if (!i || !j || !forecast->load.at(*i) || !forecast->pv.at(*j)) return Fail(NotFound("the forecast has a gap at " + FormatKst(t)));
+      if (!i || !j || !forecast->load.at(*i) || !forecast->pv.at(*j)) return ExitWith(kCommand, NotFound("the forecast has a gap at " + FormatKst(t)));
       kwh += std::max(0.0, forecast->load.at(*i)->value() - forecast->pv.at(*j)->value()) * 0.25;
     }
     EconomicDrHourInput& in = hours[static_cast<size_t>(h)];
     in.forecast_load = KilowattHours(kwh);
     in.curtailable = Kilowatts(o.curtailable_kw);
-    if (site->ess) in.battery = site->ess->discharge_kw;
+    if (site.ess) in.battery = site.ess->discharge_kw;
     if (smp) in.expected_smp = (*smp)[static_cast<size_t>(h)];
   }
   EconomicDrConfig config;
   config.net_benefit_price = *net_benefit;
   config.own_price = *own;
-  if (site->ess) {
-    const EssSpec& e = *site->ess;
+  if (site.ess) {
+    const EssSpec& e = *site.ess;
     config.battery_energy = KilowattHours(e.usable_kwh.value() * (e.soc_max_pct - e.soc_min_pct) / 100.0 *
                                           e.discharge_efficiency_pct / 100.0);
   }
-  auto bid = BuildEconomicDrBid(*day, hours, config, *calendar);
-  if (!bid) return Fail(bid.error());
+  auto bid = BuildEconomicDrBid(*day, hours, config, calendar);
+  if (!bid) return ExitWith(kCommand, bid.error());
 
   if (o.json) {
     nlohmann::json j{{"day", FormatDate(*day)}, {"deadline", FormatKst(bid->deadline)},
@@ -113,11 +109,11 @@ int RunDrBid(const DrBidOptions& o) {
     std::cout << j.dump(2) << "\n";
     return 0;
   }
-  std::cout << fmt::format("Economic DR bid (자발적 수요감축, 제12.4.2조) of {} for {}\n", site->name, FormatDate(*day));
+  std::cout << fmt::format("Economic DR bid (자발적 수요감축, 제12.4.2조) of {} for {}\n", site.name, FormatDate(*day));
   std::cout << fmt::format("due {} (제12.4.2.2조); load forecast issued then, from the load measured before it\n",
                            FormatKst(bid->deadline));
   std::cout << fmt::format("flexibility: battery {:.0f} kW, {:.0f} kWh a day; curtailable load {:.0f} kW; {}\n",
-                           site->ess ? site->ess->discharge_kw.value() : 0.0,
+                           site.ess ? site.ess->discharge_kw.value() : 0.0,
                            config.battery_energy ? config.battery_energy->value() : 0.0, o.curtailable_kw, smp_note);
   if (!bid->has_bid()) {
     std::cout << "no bid: " << bid->no_bid_reason << "\n";

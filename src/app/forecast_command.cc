@@ -8,16 +8,21 @@
 
 #include <fmt/format.h>
 
-#include "app/paths.h"
-#include "app/pv_forecast_report.h"
+#include "app/exit.h"
+#include "app/report/load_eval_report.h"
+#include "app/report/pv_forecast_report.h"
+#include "app/site_loader.h"
+#include "app/study/cnu_buildings.h"
+#include "app/study/gist_pv_forecasts.h"
 #include "core/text.h"
 #include "forecast/load_evaluation.h"
-#include "io/cnu_building.h"
 #include "io/text_file.h"
 #include "sim/site_inputs.h"
 
 namespace meg {
 namespace {
+
+constexpr std::string_view kCommand = "meg forecast";
 
 struct ForecastOptions {
   std::string dataset = "cnu";
@@ -31,56 +36,6 @@ struct ForecastOptions {
   bool markdown = false;
 };
 
-int Fail(const Error& e) {
-  std::cerr << "meg forecast: " << e.message << "\n";
-  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
-}
-
-
-// A CNU building's kWh per hour (= mean kW) and outdoor temperature; anomalies become gaps.
-Result<LoadData> LoadCnu(const std::string& name, size_t* anomalies) {
-  const std::string path = DefaultSharedDir() + "/data/load/cnu_gwangju/" + name + ".csv";
-  auto text = ReadTextFile(path);
-  if (!text) return text.error();
-  CnuReadOptions options;
-  options.anomalies_to_gaps = true;
-  auto data = ParseCnuBuildingCsv(*text, path, options);
-  if (!data) return data.error();
-  *anomalies = data->anomalies.size();
-  // kWh per hour is the hour's mean kW.
-  return LoadData{ToDoubleSeries(data->energy_kwh), data->temp_c};
-}
-
-std::string Pct(double v) { return std::isfinite(v) ? fmt::format("{:.1f}", v) : "n/a"; }
-
-std::string RenderRows(const std::string& title, const LoadEvalReport& r, bool markdown) {
-  std::string out;
-  out += fmt::format("\n{}\n", title);
-  if (markdown) {
-    out += "| schedule | pairs | mean load kW | model NMAE % | NRMSE % | bias % | P10-P90 cover % | naive week NMAE % | naive day NMAE % | vs naive week |\n";
-    out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-  } else {
-    out += fmt::format("  {:<32}{:>8}{:>10}{:>10}{:>10}{:>9}{:>10}{:>12}{:>12}{:>10}\n", "schedule", "pairs", "mean kW",
-                       "NMAE %", "NRMSE %", "bias %", "P10-P90", "week NMAE", "day NMAE", "vs week");
-  }
-  for (const LoadEvalRow& row : r.rows) {
-    if (markdown) {
-      out += fmt::format("| {} | {} | {:.1f} | {} | {} | {} | {} | {} | {} | {:+.0f} % |\n", row.schedule,
-                         row.model.count, row.model.mean_actual, Pct(row.model.nmae_pct), Pct(row.model.nrmse_pct),
-                         Pct(row.model.bias_pct), Pct(row.coverage_pct), Pct(row.naive_week.nmae_pct),
-                         Pct(row.naive_day.nmae_pct), -row.improvement_vs_week_pct());
-    } else {
-      out += fmt::format("  {:<32}{:>8}{:>10.1f}{:>10}{:>10}{:>9}{:>10}{:>12}{:>12}{:>9.0f}%\n", row.schedule,
-                         row.model.count, row.model.mean_actual, Pct(row.model.nmae_pct), Pct(row.model.nrmse_pct),
-                         Pct(row.model.bias_pct), Pct(row.coverage_pct), Pct(row.naive_week.nmae_pct),
-                         Pct(row.naive_day.nmae_pct), -row.improvement_vs_week_pct());
-    }
-  }
-  out += fmt::format("  ({} trainings, {:.2f} s each on average, {} rows in the last)\n", r.trainings,
-                     r.train_seconds_mean, r.training_rows_last);
-  return out;
-}
-
 Result<Timestamp> DayOption(const std::string& text, const std::string& flag) {
   auto d = ParseDate(text);
   if (!d) return InvalidInput(fmt::format("{} {}: {}", flag, text, d.error().message));
@@ -89,18 +44,18 @@ Result<Timestamp> DayOption(const std::string& text, const std::string& flag) {
 
 int RunEval(const ForecastOptions& o) {
   auto calendar = LoadCalendar(DefaultCalendarPath());
-  if (!calendar) return Fail(calendar.error());
+  if (!calendar) return ExitWith(kCommand, calendar.error());
   LoadEvalOptions eval;
   eval.retrain_every = std::chrono::hours{24 * o.retrain_days};
   eval.progress = [](std::string_view line) { std::cerr << "meg forecast: " << line << "\n"; };
   if (o.dataset == "gist-pv") {
     auto report = RunGistPvForecastEval(DefaultSharedDir());
-    if (!report) return Fail(report.error());
+    if (!report) return ExitWith(kCommand, report.error());
     std::cout << RenderPvForecastMarkdown(*report);
     return 0;
   }
   if (o.dataset != "cnu" && o.dataset != "hospital") {
-    return Fail(InvalidInput(fmt::format("--dataset {}: known data sets are cnu, hospital and gist-pv", o.dataset)));
+    return ExitWith(kCommand, InvalidInput(fmt::format("--dataset {}: known data sets are cnu, hospital and gist-pv", o.dataset)));
   }
   std::cout << "Rolling-origin evaluation: every forecast uses only load measured before its issue time; the model "
                "is retrained every "
@@ -110,66 +65,65 @@ int RunEval(const ForecastOptions& o) {
   if (o.dataset == "cnu") {
     auto from = DayOption(o.from.empty() ? "2021-07-01" : o.from, "--from");
     auto to = DayOption(o.to.empty() ? "2022-04-13" : o.to, "--to");
-    if (!from) return Fail(from.error());
-    if (!to) return Fail(to.error());
+    if (!from) return ExitWith(kCommand, from.error());
+    if (!to) return ExitWith(kCommand, to.error());
     eval.start = *from;
     eval.end = *to;
     std::cout << "Data: measured hourly kWh and outdoor temperature of CNU buildings, Gwangju "
                  "(../shared/data/load/cnu_gwangju); the measured temperature stands in for a perfect weather "
                  "forecast. Meter faults (zero runs, spikes) are flagged and become gaps, never training data.\n";
     for (const std::string& b : o.buildings) {
-      size_t anomalies = 0;
-      auto data = LoadCnu(b, &anomalies);
-      if (!data) return Fail(data.error());
-      auto report = EvaluateLoadForecasts(*data, *calendar, eval);
-      if (!report) return Fail(report.error());
-      std::cout << RenderRows(fmt::format("{}: {} to {} ({} anomalies flagged)", b, FormatDate(ToKst(eval.start).date),
-                                          FormatDate(ToKst(eval.end).date), anomalies),
+      auto building = LoadCnuBuildingLoad(DefaultSharedDir(), b);
+      if (!building) return ExitWith(kCommand, building.error());
+      auto report = EvaluateLoadForecasts(building->data, *calendar, eval);
+      if (!report) return ExitWith(kCommand, report.error());
+      std::cout << RenderLoadEvalRows(fmt::format("{}: {} to {} ({} anomalies flagged)", b, FormatDate(ToKst(eval.start).date),
+                                          FormatDate(ToKst(eval.end).date), building->anomalies),
                               *report, o.markdown);
     }
     return 0;
   }
   if (o.dataset == "hospital") {
-    auto site = LoadSite(o.site);
-    if (!site) return Fail(site.error());
-    auto inputs = PrepareSiteInputs(*site, *calendar);
-    if (!inputs) return Fail(inputs.error());
+    auto loaded = LoadSiteContext(SiteOptions{o.site});
+    if (!loaded) return ExitWith(kCommand, loaded.error());
+    const Site& site = loaded->site;
+    auto inputs = PrepareSiteInputs(site, *calendar);
+    if (!inputs) return ExitWith(kCommand, inputs.error());
     LoadData data{ToDoubleSeries(inputs->load), inputs->temp_c};
-    const int year = site->load.year;
+    const int year = site.load.year;
     auto from = DayOption(o.from.empty() ? fmt::format("{}-02-01", year) : o.from, "--from");
     auto to = DayOption(o.to.empty() ? fmt::format("{}-01-01", year + 1) : o.to, "--to");
-    if (!from) return Fail(from.error());
-    if (!to) return Fail(to.error());
+    if (!from) return ExitWith(kCommand, from.error());
+    if (!to) return ExitWith(kCommand, to.error());
     eval.start = *from;
     eval.end = std::min(*to, data.load_kw.end());
     auto report = EvaluateLoadForecasts(data, *calendar, eval);
-    if (!report) return Fail(report.error());
-    std::cout << RenderRows(fmt::format("{} ({}): 15-minute load, {} to {}", site->name, o.site,
+    if (!report) return ExitWith(kCommand, report.error());
+    std::cout << RenderLoadEvalRows(fmt::format("{} ({}): 15-minute load, {} to {}", site.name, o.site,
                                         FormatDate(ToKst(eval.start).date), FormatDate(ToKst(eval.end).date)),
                             *report, o.markdown);
     return 0;
   }
-  return Fail(InvalidInput(fmt::format("--dataset {}: known data sets are cnu, hospital and gist-pv", o.dataset)));
+  return ExitWith(kCommand, InvalidInput(fmt::format("--dataset {}: known data sets are cnu, hospital and gist-pv", o.dataset)));
 }
 
 int RunTrain(const ForecastOptions& o) {
-  auto calendar = LoadCalendar(DefaultCalendarPath());
-  if (!calendar) return Fail(calendar.error());
-  auto site = LoadSite(o.site);
-  if (!site) return Fail(site.error());
-  auto inputs = PrepareSiteInputs(*site, *calendar);
-  if (!inputs) return Fail(inputs.error());
+  auto loaded = LoadSiteContext(SiteOptions{o.site});
+  if (!loaded) return ExitWith(kCommand, loaded.error());
+  const HolidayCalendar& calendar = loaded->calendar;
+  auto inputs = PrepareSiteInputs(loaded->site, calendar);
+  if (!inputs) return ExitWith(kCommand, inputs.error());
   auto until = DayOption(o.until, "--until");
-  if (!until) return Fail(until.error());
+  if (!until) return ExitWith(kCommand, until.error());
   LoadData data{ToDoubleSeries(inputs->load), inputs->temp_c};
   const auto t0 = std::chrono::steady_clock::now();
-  auto model = LoadForecaster::Train(data, *calendar, *until, LoadForecastOptions{});
-  if (!model) return Fail(model.error());
+  auto model = LoadForecaster::Train(data, calendar, *until, LoadForecastOptions{});
+  if (!model) return ExitWith(kCommand, model.error());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (auto st = model->Save(o.out); !st) return Fail(st.error());
+  if (auto st = model->Save(o.out); !st) return ExitWith(kCommand, st.error());
   std::cout << fmt::format("meg forecast: trained the load model of {} on data before {} ({} rows, {:.1f} s); wrote "
                            "{} and {}.bands\n",
-                           site->name, FormatKst(*until), model->training_rows(), seconds, o.out, o.out);
+                           loaded->site.name, FormatKst(*until), model->training_rows(), seconds, o.out, o.out);
   std::cout << fmt::format("temperature response: {}\n", model->uses_temperature_response() ? "kept" : "dropped");
   std::cout << "By horizon band, from out-of-sample residuals: the weight of the learned correction (P50 = baseline "
                "+ weight x correction) and the P10/P90 offsets (kW):\n";

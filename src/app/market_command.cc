@@ -13,10 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "app/gist_pv_forecasts.h"
-#include "app/paths.h"
+#include "app/exit.h"
+#include "app/report/brokerage_report.h"
+#include "app/site_loader.h"
+#include "app/study/cnu_buildings.h"
+#include "app/study/gist_pv_forecasts.h"
 #include "core/text.h"
-#include "io/cnu_building.h"
 #include "io/kpx_smp.h"
 #include "io/text_file.h"
 #include "market/brokerage.h"
@@ -27,14 +29,8 @@
 namespace meg {
 namespace {
 
-int Fail(const char* command, const Error& e) {
-  std::cerr << "meg " << command << ": " << e.message << "\n";
-  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
-}
-
-std::string Num(double v, int decimals = 1) {
-  return std::isfinite(v) ? fmt::format("{:.{}f}", v, decimals) : "n/a";
-}
+constexpr std::string_view kBroker = "meg broker";
+constexpr std::string_view kMarket = "meg market";
 
 // ---------------------------------------------------------------------------------------------
 // meg broker
@@ -67,150 +63,25 @@ Result<IncentiveDistribution> ParseDistribution(const std::string& name) {
       fmt::format("--distribution {}: known rules are metered, capacity, accuracy", name));
 }
 
-// A member's hours [from, to) of the site grid as kWh: each GIST sample (kW at the clock hour)
-// stands for the hour's mean kW, i.e. its kWh, as `meg forecast eval` scores it. Metered: a gap
-// on logger-loss rows and where the sample is missing; a negative sample (inverter standby at
-// night) is 0 kWh sold. Forecast: the P50, clamped at 0.
-BrokerageMember ToBrokerageMember(const GistPvMember& m, PvForecaster f, Timestamp from,
-                                  Timestamp to) {
-  const auto& p50 = m.forecast.by_forecaster[static_cast<size_t>(f)].p50_kw;
-  std::vector<std::optional<KilowattHours>> forecast, metered;
-  const auto first = m.ac.IndexOf(from);
-  MEG_CHECK(first.has_value());
-  for (size_t i = *first; i < m.ac.size() && m.ac.TimeAt(i) < to; ++i) {
-    metered.push_back(m.ac.at(i) && !m.lost[i]
-                          ? std::optional(KilowattHours(std::max(0.0, m.ac.at(i)->value())))
-                          : std::nullopt);
-    forecast.push_back(p50.at(i) ? std::optional(KilowattHours(std::max(0.0, *p50.at(i))))
-                                 : std::nullopt);
-  }
-  const Timestamp start = m.ac.TimeAt(*first);
-  return BrokerageMember{
-      m.name,
-      m.capacity,
-      IntervalSeries<KilowattHours>(start, std::chrono::hours{1}, std::move(forecast)),
-      IntervalSeries<KilowattHours>(start, std::chrono::hours{1}, std::move(metered)),
-      {}};
-}
-
-std::string RenderBrokerText(const BrokerageSettlement& s, const std::string& period,
-                             const std::string& forecaster,
-                             const std::vector<std::string>& excluded,
-                             const ForecastIncentiveRules& rules) {
-  std::string out = fmt::format(
-      "Small-scale brokerage: the KPX renewable forecast incentive (전력시장운영규칙 ch. 14) of "
-      "the "
-      "healthy GIST PV systems as one aggregated resource (예측형 집합전력자원), {}, forecaster "
-      "{}.\n"
-      "Aggregate capacity {:.1f} kWp: {} the 20 MW entry size (제14.1.1조 5호); settled as if "
-      "admitted.\n\n",
-      period, forecaster, s.capacity.value(), s.admitted ? "above" : "BELOW");
-  out += fmt::format("{:<18}{:>8}{:>11}{:>7}{:>7}{:>7}{:>9}{:>12}{:>12}\n", "member", "kWp",
-                     "metered", "CF>=10", "<=6%", "<=8%", "err %", "alone KRW", "share KRW");
-  for (const MemberSettlement& m : s.members) {
-    out += fmt::format("{}{:>8.1f}{:>11.0f}{:>7}{:>7}{:>7}{:>9}{:>12.0f}{:>12}\n",
-                       PadToWidth(m.name, 18), m.capacity.value(), m.metered.value(),
-                       m.qualifying_hours, m.within_6pct, m.within_8pct, Num(m.mean_error_pct),
-                       static_cast<double>(m.standalone_incentive.value()) / 1000.0,
-                       m.incentive.value());
-  }
-  Won shares;
-  MilliWon alone;
-  for (const MemberSettlement& m : s.members) {
-    shares += m.incentive;
-    alone += m.standalone_incentive;
-  }
-  out += fmt::format("{:<18}{:>8.1f}{:>11.0f}{:>7}{:>7}{:>7}{:>9}{:>12.0f}{:>12}\n",
-                     "members (sum)", s.capacity.value(), s.metered.value(), "", "", "", "",
-                     static_cast<double>(alone.value()) / 1000.0, shares.value());
-  out += fmt::format("{:<18}{:>8.1f}{:>11.0f}{:>7}{:>7}{:>7}{:>9}{:>12}{:>12}\n", "aggregate",
-                     s.capacity.value(), s.metered.value(), s.qualifying_hours, s.within_6pct,
-                     s.within_8pct, Num(s.mean_error_pct), "", s.incentive.value());
-  out += fmt::format(
-      "\nAggregate: {} settled hours, {} with capacity factor >= 10 %, {} within 6 % (4 KRW/kWh), "
-      "{} within 8 % (3 KRW/kWh){}; paid on {:.0f} kWh metered: {} KRW ({:.3f} KRW exact).\n",
-      s.settled_hours, s.qualifying_hours, s.within_6pct, s.within_8pct - s.within_6pct,
-      rules.jeju ? ", Jeju x 0.5" : "", s.paid_kwh.value(), s.incentive.value(),
-      static_cast<double>(s.incentive_exact.value()) / 1000.0);
-  out +=
-      "\nThe incentive is judged on the aggregate only: forecast = sum of the members' forecasts, "
-      "metered = sum of their metered energy, error = |forecast - metered| / capacity, paid on "
-      "the metered kWh of the qualifying hours. 'alone KRW' is what a member would earn judged "
-      "alone (information, not a payment); 'share KRW' is the broker's split of the aggregate's "
-      "incentive (" +
-      std::string(rules.distribution == IncentiveDistribution::kMeteredEnergy
-                      ? "pro rata to metered kWh in each paid hour"
-                  : rules.distribution == IncentiveDistribution::kCapacity
-                      ? "pro rata to capacity in each paid hour"
-                      : "pro rata to metered kWh x the member's own rate in each paid hour") +
-      "). GIST samples are instantaneous kW at the clock hour and stand for the hour's kWh; "
-      "capacities are kWp fitted by energy before the first forecast (registered capacities are "
-      "not in the data); logger-loss hours are not settled. See "
-      "docs/trading-brokerage-market.md.\n";
-  if (!excluded.empty()) {
-    out += "\nExcluded by the data screen (as `meg pv-validate`):\n";
-    for (const auto& e : excluded) out += "- " + e + "\n";
-  }
-  return out;
-}
-
-nlohmann::json BrokerJson(const BrokerageSettlement& s, const std::string& month,
-                          const std::string& forecaster, const std::vector<std::string>& excluded) {
-  nlohmann::json members = nlohmann::json::array();
-  for (const MemberSettlement& m : s.members) {
-    members.push_back(
-        {{"name", m.name},
-         {"capacity_kw", m.capacity.value()},
-         {"metered_kwh", m.metered.value()},
-         {"metered_in_paid_hours_kwh", m.metered_in_paid_hours.value()},
-         {"hours", m.hours},
-         {"qualifying_hours", m.qualifying_hours},
-         {"within_6pct_hours", m.within_6pct},
-         {"within_8pct_hours", m.within_8pct},
-         {"mean_error_pct", std::isfinite(m.mean_error_pct) ? nlohmann::json(m.mean_error_pct)
-                                                            : nlohmann::json(nullptr)},
-         {"standalone_incentive_krw", static_cast<double>(m.standalone_incentive.value()) / 1000.0},
-         {"incentive_krw", m.incentive.value()}});
-  }
-  return {{"month", month},
-          {"forecaster", forecaster},
-          {"capacity_kw", s.capacity.value()},
-          {"admitted", s.admitted},
-          {"settled_as_if_admitted", !s.admitted && s.paid},
-          {"aggregate",
-           {{"settled_hours", s.settled_hours},
-            {"qualifying_hours", s.qualifying_hours},
-            {"within_6pct_hours", s.within_6pct},
-            {"within_8pct_hours", s.within_8pct},
-            {"mean_error_pct", std::isfinite(s.mean_error_pct) ? nlohmann::json(s.mean_error_pct)
-                                                               : nlohmann::json(nullptr)},
-            {"metered_kwh", s.metered.value()},
-            {"paid_kwh", s.paid_kwh.value()},
-            {"incentive_exact_krw", static_cast<double>(s.incentive_exact.value()) / 1000.0},
-            {"incentive_krw", s.incentive.value()}}},
-          {"members", members},
-          {"excluded", excluded}};
-}
-
 int RunBroker(const BrokerOptions& o) {
   if (o.dataset != "gist-pv") {
-    return Fail("broker", InvalidInput(fmt::format("--dataset {}: the known data set is gist-pv",
+    return ExitWith(kBroker, InvalidInput(fmt::format("--dataset {}: the known data set is gist-pv",
                                                    o.dataset)));
   }
   auto forecaster = ParseForecaster(o.forecaster);
-  if (!forecaster) return Fail("broker", forecaster.error());
+  if (!forecaster) return ExitWith(kBroker, forecaster.error());
   auto month = ParseMonth(o.month);
   if (!month)
-    return Fail("broker",
+    return ExitWith("meg broker",
                 InvalidInput(fmt::format("--month {}: {}", o.month, month.error().message)));
   auto distribution = ParseDistribution(o.distribution);
-  if (!distribution) return Fail("broker", distribution.error());
+  if (!distribution) return ExitWith(kBroker, distribution.error());
   if (o.missing != "skip" && o.missing != "exclude") {
-    return Fail("broker",
+    return ExitWith("meg broker",
                 InvalidInput(fmt::format("--missing {}: use skip or exclude", o.missing)));
   }
   auto in = LoadGistPvForecastInputs(DefaultSharedDir());
-  if (!in) return Fail("broker", in.error());
+  if (!in) return ExitWith(kBroker, in.error());
   const Timestamp data_start = in->site.ghi_w_m2.start();
   const Timestamp data_end = in->site.ghi_w_m2.end();
   // Forecasts exist from the third day of the data (one full day of history before the issue).
@@ -221,13 +92,13 @@ int RunBroker(const BrokerOptions& o) {
   const Timestamp from = FromKst(first_day);
   const Timestamp to = std::min(StartOfKstMonth(*month + std::chrono::months{1}), data_end);
   if (from >= to) {
-    return Fail("broker",
+    return ExitWith("meg broker",
                 InvalidInput(fmt::format(
                     "--month {}: the GIST data cover {} to {}; forecasts start on {}", o.month,
                     FormatKst(data_start), FormatKst(data_end), FormatDate(first_forecast_day))));
   }
   auto portfolio = ForecastGistPvPortfolio(*in, first_day);
-  if (!portfolio) return Fail("broker", portfolio.error());
+  if (!portfolio) return ExitWith(kBroker, portfolio.error());
   std::vector<BrokerageMember> members;
   for (const GistPvMember& m : portfolio->members) {
     members.push_back(ToBrokerageMember(m, *forecaster, from, to));
@@ -239,7 +110,7 @@ int RunBroker(const BrokerOptions& o) {
   rules.missing =
       o.missing == "skip" ? MissingMemberData::kSkipHour : MissingMemberData::kExcludeMember;
   auto s = SettleForecastIncentive(members, rules);
-  if (!s) return Fail("broker", s.error());
+  if (!s) return ExitWith(kBroker, s.error());
   const std::string name(PvForecasterName(*forecaster));
   if (o.json) {
     std::cout << BrokerJson(*s, o.month, name, portfolio->excluded).dump(2) << "\n";
@@ -295,33 +166,6 @@ Result<std::vector<WonPerKwh>> SlotSmp(const std::string& path, Date date) {
   return out;
 }
 
-// A CNU building's hourly kWh on `date` laid on the same weekday of 2021 nearest to the same
-// month-day (the data cover 2021-01-01 to 2022-04-13), as kW on 96 slots.
-Result<std::vector<double>> CnuDay(const std::string& building, Date date, Date* source_day) {
-  const std::string path = DefaultSharedDir() + "/data/load/cnu_gwangju/" + building + ".csv";
-  auto text = ReadTextFile(path);
-  if (!text) return text.error();
-  auto data = ParseCnuBuildingCsv(*text, path);
-  if (!data) return data.error();
-  const unsigned day = std::min(static_cast<unsigned>(date.day()), 28u);
-  Date d = std::chrono::year{2021} / date.month() / std::chrono::day{day};
-  const int want = static_cast<int>(std::chrono::weekday{std::chrono::sys_days{date}}.c_encoding());
-  const int have = static_cast<int>(std::chrono::weekday{std::chrono::sys_days{d}}.c_encoding());
-  int shift = ((want - have) % 7 + 7) % 7;
-  if (shift > 3) shift -= 7;
-  d = AddDays(d, shift);
-  *source_day = d;
-  std::vector<double> kw;
-  for (int h = 0; h < 24; ++h) {
-    const auto i = data->energy_kwh.IndexOf(FromKst(d, h * 60));
-    if (!i || !data->energy_kwh.at(*i)) {
-      return NotFound(fmt::format("{}: no kWh for {} hour {}", path, FormatDate(d), h));
-    }
-    for (int q = 0; q < 4; ++q) kw.push_back(data->energy_kwh.at(*i)->value());  // kWh/h = kW
-  }
-  return kw;
-}
-
 struct SiteTotals {
   double bought_kwh = 0, sold_kwh = 0;
   Won paid, received;
@@ -332,51 +176,50 @@ struct SiteTotals {
 int RunMarket(const MarketOptions& o) {
   auto date = ParseDate(o.date);
   if (!date)
-    return Fail("market", InvalidInput(fmt::format("--date {}: {}", o.date, date.error().message)));
-  auto calendar = LoadCalendar(DefaultCalendarPath());
-  if (!calendar) return Fail("market", calendar.error());
-  auto book = LoadTariffBook(DefaultTariffDir());
-  if (!book) return Fail("market", book.error());
-  auto site = LoadSite(o.site);
-  if (!site) return Fail("market", site.error());
-  auto inputs = PrepareSiteInputs(*site, *calendar);
-  if (!inputs) return Fail("market", inputs.error());
+    return ExitWith(kMarket, InvalidInput(fmt::format("--date {}: {}", o.date, date.error().message)));
+  auto loaded = LoadSiteContext(SiteOptions{o.site});
+  if (!loaded) return ExitWith(kMarket, loaded.error());
+  const Site& site = loaded->site;
+  const TariffBook& book = loaded->book;
+  const HolidayCalendar& calendar = loaded->calendar;
+  auto inputs = PrepareSiteInputs(site, calendar);
+  if (!inputs) return ExitWith(kMarket, inputs.error());
   const std::string smp_path = DefaultSharedDir() + "/data/market/smp_jeju_2024.csv";
   auto smp = SlotSmp(smp_path, *date);
-  if (!smp) return Fail("market", smp.error());
+  if (!smp) return ExitWith(kMarket, smp.error());
 
   std::vector<DemoSite> sites;
   // 1. The hospital, from its site file: load and PV of the day, contract power, no export.
   DemoSite h;
   h.limits.site = "hospital";
-  h.limits.import_limit = site->contract_power;
-  h.limits.export_limit = site->grid.export_allowed ? site->grid.export_limit_kw : Kilowatts(0);
-  h.description = fmt::format("{} ({}), {:.0f} kW contract, PV {:.0f} kWp, no export", site->name,
-                              o.site, site->contract_power.value(),
-                              site->pv.empty() ? 0.0 : site->pv.front().dc_kwp.value());
+  h.limits.import_limit = site.contract_power;
+  h.limits.export_limit = site.grid.export_allowed ? site.grid.export_limit_kw : Kilowatts(0);
+  h.description = fmt::format("{} ({}), {:.0f} kW contract, PV {:.0f} kWp, no export", site.name,
+                              o.site, site.contract_power.value(),
+                              site.pv.empty() ? 0.0 : site.pv.front().dc_kwp.value());
   double hospital_kwp = 0;
-  for (const auto& a : site->pv) hospital_kwp += a.dc_kwp.value();
+  for (const auto& a : site.pv) hospital_kwp += a.dc_kwp.value();
   std::vector<double> unit_pv(kIntervalsPerDay, 0.0);  // kW per kWp of the hospital's arrays
   for (int s = 0; s < kIntervalsPerDay; ++s) {
     const auto i = inputs->load.IndexOf(FromKst(*date, s * 15));
     if (!i || !inputs->load.at(*i)) {
-      return Fail("market",
+      return ExitWith("meg market",
                   NotFound(fmt::format("the site's load has no value on {} (its year is {})",
-                                       o.date, site->load.year)));
+                                       o.date, site.load.year)));
     }
     h.load_kw.push_back(inputs->load.at(*i)->value());
     const double pv = inputs->pv.at(*i) ? inputs->pv.at(*i)->value() : 0.0;
     h.pv_kw.push_back(pv);
     unit_pv[static_cast<size_t>(s)] = hospital_kwp > 0 ? pv / hospital_kwp : 0.0;
   }
-  auto hospital_price = SlotPrices(*book, *calendar, site->tariff, *date);
-  if (!hospital_price) return Fail("market", hospital_price.error());
+  auto hospital_price = SlotPrices(book, calendar, site.tariff, *date);
+  if (!hospital_price) return ExitWith(kMarket, hospital_price.error());
   h.grid_price = *hospital_price;
   sites.push_back(std::move(h));
   // 2-3. Campus neighbours: a measured CNU building load with a rooftop PV of the hospital's
   // profile scaled to its kWp; export up to its inverter (kWp / 1.2).
-  auto neighbour_price = SlotPrices(*book, *calendar, o.neighbour_tariff, *date);
-  if (!neighbour_price) return Fail("market", neighbour_price.error());
+  auto neighbour_price = SlotPrices(book, calendar, o.neighbour_tariff, *date);
+  if (!neighbour_price) return ExitWith(kMarket, neighbour_price.error());
   struct Neighbour {
     const char* name;
     const char* building;
@@ -384,20 +227,19 @@ int RunMarket(const MarketOptions& o) {
   };
   for (const Neighbour& n : {Neighbour{"campus-eng7", "eng7_HV_02", 400},
                              Neighbour{"campus-truth", "truth_bldg_CS_02", 200}}) {
-    Date source_day;
-    auto load = CnuDay(n.building, *date, &source_day);
-    if (!load) return Fail("market", load.error());
+    auto load = CnuBuildingDayLike(DefaultSharedDir(), n.building, *date);
+    if (!load) return ExitWith(kMarket, load.error());
     DemoSite d;
     d.limits.site = n.name;
     d.limits.import_limit = Kilowatts(1000);
     d.limits.export_limit = Kilowatts(n.kwp / 1.2);
-    d.load_kw = *load;
+    d.load_kw = load->kw;
     for (double u : unit_pv) d.pv_kw.push_back(u * n.kwp);
     d.grid_price = *neighbour_price;
     d.description = fmt::format(
         "CNU {} measured load of {} + {:.0f} kWp PV (the hospital's PV profile scaled), export "
         "<= {:.0f} kW, {}",
-        n.building, FormatDate(source_day), n.kwp, n.kwp / 1.2, o.neighbour_tariff);
+        n.building, FormatDate(load->source_day), n.kwp, n.kwp / 1.2, o.neighbour_tariff);
     sites.push_back(std::move(d));
   }
 
@@ -412,11 +254,11 @@ int RunMarket(const MarketOptions& o) {
                     d.grid_price[k], (*smp)[k], 0});
     }
     auto so = SiteOrders(d.limits, iv);
-    if (!so) return Fail("market", so.error());
+    if (!so) return ExitWith(kMarket, so.error());
     orders.insert(orders.end(), so->begin(), so->end());
   }
   auto m = ClearLocalMarket(orders);
-  if (!m) return Fail("market", m.error());
+  if (!m) return ExitWith(kMarket, m.error());
 
   // Savings against the grid only: each kWh bought replaces a grid kWh at the site's price, each
   // kWh sold replaces an exported kWh at the SMP; surplus above the export limit is curtailed.

@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "app/paths.h"
+#include "app/exit.h"
+#include "app/report/dispatch_report.h"
+#include "app/site_loader.h"
 #include "io/text_file.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "optimize/dispatch_problem.h"
@@ -16,8 +18,9 @@
 namespace meg {
 namespace {
 
-struct OptimizeOptions {
-  std::string site;
+constexpr std::string_view kCommand = "meg optimize";
+
+struct OptimizeOptions : SiteOptions {
   std::string day;
   std::string export_lp;
   std::string export_mps;
@@ -26,109 +29,59 @@ struct OptimizeOptions {
   double standing_peak_kw = 0;
   std::optional<double> months_binding;
   std::optional<double> soc_start_pct;
-  std::string tariff_dir = DefaultTariffDir();
-  std::string calendar = DefaultCalendarPath();
 };
-
-int Fail(const Error& e) {
-  std::cerr << "meg optimize: " << e.message << "\n";
-  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
-}
-
-// One objective line: label left, amount right-aligned.
-std::string Line(const std::string& label, double krw) { return fmt::format("  {:<52}{:>14.0f} KRW\n", label, krw); }
-
-std::string RenderSummary(const OptimizeOptions& o, const Site& site, const DispatchProblem& p,
-                          const SolveReport& r, const Schedule& s) {
-  std::string out;
-  out += fmt::format("meg optimize: {} on {} (KST), {} intervals of 15 min\n", site.name, o.day, p.intervals.size());
-  out += fmt::format("problem: {} variables ({} integer), {} rows, {} nonzeros; {}\n", p.model.num_variables(),
-                     o.milp ? p.intervals.size() : 0, p.model.num_rows(), p.model.num_nonzeros(),
-                     o.milp ? "MILP (no simultaneous charge and discharge)" : "LP");
-  out += fmt::format("solver:  {} {}, {} iterations, {:.1f} ms\n", r.solver, SolveStatusName(r.status),
-                     r.iterations, r.seconds * 1000);
-  if (r.status != SolveStatus::kOptimal) return out;
-  out += fmt::format("\nobjective{}\n", o.with_taxes ? " (incl. VAT and fund)" : " (before VAT and fund)");
-  out += Line("energy (energy + climate + fuel charge)", s.energy_krw);
-  out += Line(fmt::format("demand (basic x {:g} months x kW above {:.0f} kW)", o.months_binding.value_or(1),
-                          p.months.front().standing_peak_kw),
-              s.demand_krw);
-  out += Line(fmt::format("degradation ({:.0f} KRW/kWh of throughput)", p.degradation_krw_per_kwh), s.degradation_krw);
-  out += Line(fmt::format("terminal SoC value ({:.2f} KRW/kWh stored)", p.terminal_krw_per_kwh), s.terminal_krw);
-  out += Line("total", s.objective_krw);
-  double load_kwh = 0, import_kwh = 0, pv_kwh = 0, pv_used_kwh = 0;
-  for (size_t t = 0; t < s.intervals.size(); ++t) {
-    load_kwh += p.intervals[t].load_kw * 0.25;
-    pv_kwh += p.intervals[t].pv_kw * 0.25;
-    pv_used_kwh += s.intervals[t].pv_used.value() * 0.25;
-    import_kwh += s.intervals[t].grid_import.value() * 0.25;
-  }
-  out += fmt::format("\npeak P (counted intervals): {:.1f} kW (standing peak R {:.0f} kW)\n", s.peak.value(),
-                     p.months.front().standing_peak_kw);
-  out += fmt::format("SoC: start {:.1f} kWh, range {:.1f}..{:.1f} kWh, end {:.1f} kWh\n", p.soc_start_kwh,
-                     s.soc_min.value(), s.soc_max.value(), s.intervals.back().soc_end.value());
-  out += fmt::format("battery: charged {:.1f} kWh, discharged {:.1f} kWh (AC)\n", s.charged.value(),
-                     s.discharged.value());
-  out += fmt::format("load {:.1f} kWh, grid import {:.1f} kWh, PV used {:.1f} of {:.1f} kWh\n", load_kwh,
-                     import_kwh, pv_used_kwh, pv_kwh);
-  return out;
-}
 
 int RunOptimize(OptimizeOptions o) {
   auto day = ParseDate(o.day);
-  if (!day) return Fail(InvalidInput(fmt::format("--day {}: {}", o.day, day.error().message)));
-  auto book = LoadTariffBook(o.tariff_dir);
-  if (!book) return Fail(book.error());
-  auto calendar = LoadCalendar(o.calendar);
-  if (!calendar) return Fail(calendar.error());
-  auto site = LoadSite(o.site);
-  if (!site) return Fail(site.error());
-  auto tariff = book->FindTariff(site->tariff);
-  if (!tariff) return Fail(InvalidInput(fmt::format("{}: tariff.name: {}", o.site, tariff.error().message)));
-  auto inputs = PrepareSiteInputs(*site, *calendar);
-  if (!inputs) return Fail(inputs.error());
+  if (!day) return ExitWith(kCommand, InvalidInput(fmt::format("--day {}: {}", o.day, day.error().message)));
+  auto loaded = LoadSiteContext(o);
+  if (!loaded) return ExitWith(kCommand, loaded.error());
+  const Site& site = loaded->site;
+  auto inputs = PrepareSiteInputs(site, loaded->calendar);
+  if (!inputs) return ExitWith(kCommand, inputs.error());
   const Timestamp from = FromKst(*day), to = from + std::chrono::hours(24);
   DispatchInput in;
-  in.site = &*site;
-  in.book = &*book;
-  in.calendar = &*calendar;
-  in.tariff = *tariff;
+  in.site = &site;
+  in.book = &loaded->book;
+  in.calendar = &loaded->calendar;
+  in.tariff = loaded->tariff;
   in.load = inputs->load.Slice(from, to);
   in.pv = inputs->pv.Slice(from, to);
   if (in.load.size() != kIntervalsPerDay) {
-    return Fail(InvalidInput(fmt::format("--day {}: {} has load for {} only (load.year)", o.day, o.site,
-                                         site->load.year)));
+    return ExitWith(kCommand, InvalidInput(fmt::format("--day {}: {} has load for {} only (load.year)", o.day, o.site,
+                                         site.load.year)));
   }
-  const double soc_pct = o.soc_start_pct.value_or(site->ess ? site->ess->soc_initial_pct : 0);
-  in.soc_start = site->ess ? site->ess->usable_kwh * (soc_pct / 100.0) : KilowattHours(0);
+  const double soc_pct = o.soc_start_pct.value_or(site.ess ? site.ess->soc_initial_pct : 0);
+  in.soc_start = site.ess ? site.ess->usable_kwh * (soc_pct / 100.0) : KilowattHours(0);
   in.standing_peak = Kilowatts(o.standing_peak_kw);
   if (!o.months_binding) o.months_binding = MonthsBinding(std::chrono::year_month{day->year(), day->month()});
   in.months_binding = *o.months_binding;
   in.with_taxes = o.with_taxes;
   in.no_simultaneous = o.milp;
   auto problem = BuildDispatchProblem(in);
-  if (!problem) return Fail(problem.error());
+  if (!problem) return ExitWith(kCommand, problem.error());
   if (!o.export_lp.empty()) {
     auto st = WriteTextFile(o.export_lp, WriteLpFormat(problem->model));
-    if (!st) return Fail(st.error());
+    if (!st) return ExitWith(kCommand, st.error());
     std::cerr << "meg optimize: wrote the problem in LP format to " << o.export_lp << " (check: glpsol --lp "
               << o.export_lp << " -o OUT)\n";
   }
   if (!o.export_mps.empty()) {
     auto st = WriteTextFile(o.export_mps, WriteMpsFormat(problem->model));
-    if (!st) return Fail(st.error());
+    if (!st) return ExitWith(kCommand, st.error());
     std::cerr << "meg optimize: wrote the problem in free MPS format to " << o.export_mps
               << " (check: glpsol --freemps " << o.export_mps << " -o OUT)\n";
   }
+  const DispatchHeading heading{o.day, o.milp, o.with_taxes, *o.months_binding};
   ClpCbcSolver solver;
   auto report = solver.Solve(problem->model, {});
-  if (!report) return Fail(report.error());
+  if (!report) return ExitWith(kCommand, report.error());
   if (report->status != SolveStatus::kOptimal) {
-    std::cout << RenderSummary(o, *site, *problem, *report, Schedule{});
-    return Fail(Error{ErrorCode::kInvalidInput, fmt::format("the solver found no optimum: {} {}",
+    std::cout << RenderDispatchSummary(heading, site, *problem, *report, Schedule{});
+    return ExitWith(kCommand, Error{ErrorCode::kInvalidInput, fmt::format("the solver found no optimum: {} {}",
                                                             SolveStatusName(report->status), report->message)});
   }
-  std::cout << RenderSummary(o, *site, *problem, *report, DecodeSchedule(*problem, *report));
+  std::cout << RenderDispatchSummary(heading, site, *problem, *report, DecodeSchedule(*problem, *report));
   return 0;
 }
 
@@ -149,8 +102,7 @@ void AddOptimizeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--months-binding", o->months_binding,
                   "bills a kW of new peak raises (default: 12 in Dec-Feb and Jul-Sep, else 1)");
   cmd->add_option("--soc-start-pct", o->soc_start_pct, "start SoC, % (default: the site's ess.soc_initial_pct)");
-  cmd->add_option("--tariff-dir", o->tariff_dir, "tariff tables directory")->capture_default_str();
-  cmd->add_option("--calendar", o->calendar, "holiday calendar CSV")->capture_default_str();
+  AddReferenceDataOptions(cmd, *o);
   cmd->callback([o, exit_code] { *exit_code = RunOptimize(*o); });
 }
 

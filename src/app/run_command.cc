@@ -13,13 +13,13 @@
 
 #include "app/device_factory.h"
 #include "app/dr_options.h"
-#include "center/live_site.h"
-#include "app/paths.h"
+#include "app/exit.h"
+#include "app/planners.h"
+#include "app/site_loader.h"
 #include "app/wall_clock.h"
+#include "center/live_site.h"
 #include "control/control_loop.h"
 #include "control/optimal_controllers.h"
-#include "control/rule_controllers.h"
-#include "core/check.h"
 #include "device/sim/twin.h"
 #include "forecast/plan_forecast.h"
 #include "optimize/coin/clp_cbc_solver.h"
@@ -34,8 +34,7 @@
 namespace meg {
 namespace {
 
-struct RunOptions {
-  std::string site;
+struct RunOptions : SiteOptions {
   double speed = 0;            // 0: 1 on devices, 60 on the twin
   std::string start;           // twin only
   std::string duration;        // "" = until interrupted
@@ -46,8 +45,6 @@ struct RunOptions {
   int twin_batteries = 1;
   int twin_pv = 1;
   double demand_target_kw = 0;
-  std::string tariff_dir = DefaultTariffDir();
-  std::string calendar = DefaultCalendarPath();
   // The control center: HTTP API and dashboard, the store.
   int http_port = -1;          // -1: no HTTP server; 0: any free port
   std::string host = "127.0.0.1";
@@ -66,13 +63,6 @@ struct RunOptions {
 
 std::atomic<bool> g_interrupted{false};
 extern "C" void OnSignal(int) { g_interrupted = true; }
-
-const char* g_command = "meg run";
-
-int Fail(const Error& e) {
-  std::cerr << g_command << ": " << e.message << "\n";
-  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
-}
 
 // "90s", "15m", "2h", "1d" -> milliseconds of site time.
 Result<Millis> ParseDuration(const std::string& text) {
@@ -106,32 +96,29 @@ std::string StatusLine(const CycleRecord& r) {
 }
 
 int RunLoop(const RunOptions& o) {
-  g_command = o.command;
-  auto book = LoadTariffBook(o.tariff_dir);
-  if (!book) return Fail(book.error());
-  auto calendar = LoadCalendar(o.calendar);
-  if (!calendar) return Fail(calendar.error());
-  auto site = LoadSite(o.site);
-  if (!site) return Fail(site.error());
-  auto tariff = book->FindTariff(site->tariff);
-  if (!tariff) return Fail(InvalidInput(fmt::format("{}: tariff.name: {}", o.site, tariff.error().message)));
+  auto context = LoadSiteContext(o);
+  if (!context) return ExitWith(o.command, context.error());
+  const Site* site = &context->site;
+  const TariffBook* book = &context->book;
+  const HolidayCalendar* calendar = &context->calendar;
+  const TariffId* tariff = &context->tariff;
   std::vector<ThresholdAlarm> thresholds;
   for (const auto& text : o.alarms) {
     auto t = ParseThresholdAlarm(text);
-    if (!t) return Fail(t.error());
+    if (!t) return ExitWith(o.command, t.error());
     thresholds.push_back(*t);
   }
   Millis run_for{0};
   if (!o.duration.empty()) {
     auto d = ParseDuration(o.duration);
-    if (!d) return Fail(d.error());
+    if (!d) return ExitWith(o.command, d.error());
     run_for = *d;
   }
-  if (o.cycle_ms < 50 || o.cycle_ms > 60'000) return Fail(InvalidInput(fmt::format("--cycle-ms {}: allowed 50..60000", o.cycle_ms)));
+  if (o.cycle_ms < 50 || o.cycle_ms > 60'000) return ExitWith(o.command, InvalidInput(fmt::format("--cycle-ms {}: allowed 50..60000", o.cycle_ms)));
   const bool twin_mode = site->devices.empty();
   const double speed = o.speed > 0 ? o.speed : (twin_mode ? 60.0 : 1.0);
-  if (!twin_mode && speed != 1.0) return Fail(InvalidInput("--speed: real devices run in real time (speed 1)"));
-  if (!twin_mode && !o.start.empty()) return Fail(InvalidInput("--start: only for the site twin (the site file lists devices)"));
+  if (!twin_mode && speed != 1.0) return ExitWith(o.command, InvalidInput("--speed: real devices run in real time (speed 1)"));
+  if (!twin_mode && !o.start.empty()) return ExitWith(o.command, InvalidInput("--start: only for the site twin (the site file lists devices)"));
 
   // Where the loop's time starts: now on real devices; on the twin, --start or the same
   // month, day and time of day as now, in the year the site's load is laid on.
@@ -144,7 +131,7 @@ int RunLoop(const RunOptions& o) {
   if (twin_mode) {
     if (!o.start.empty()) {
       auto t = ParseIso8601(o.start);
-      if (!t) return Fail(InvalidInput(fmt::format("--start {}: {}", o.start, t.error().message)));
+      if (!t) return ExitWith(o.command, InvalidInput(fmt::format("--start {}: {}", o.start, t.error().message)));
       start = ToInstant(*t);
     } else {
       const KstDateTime k = ToKst(ToTimestamp(wall_now));
@@ -155,10 +142,10 @@ int RunLoop(const RunOptions& o) {
     std::cerr << o.command << ": " << site->name << ": no [[device]] in " << o.site << ", so the site twin runs it ("
               << site->load.year << " load and weather, " << speed << "x)\n";
     auto prepared = PrepareSiteInputs(*site, *calendar);
-    if (!prepared) return Fail(prepared.error());
+    if (!prepared) return ExitWith(o.command, prepared.error());
     inputs = std::move(*prepared);
     if (ToTimestamp(start) < inputs->load.start() || ToTimestamp(start) >= inputs->load.end()) {
-      return Fail(InvalidInput(fmt::format("--start {}: the site twin's load runs from {} to {}", FormatKst(ToTimestamp(start)),
+      return ExitWith(o.command, InvalidInput(fmt::format("--start {}: the site twin's load runs from {} to {}", FormatKst(ToTimestamp(start)),
                                            FormatKst(inputs->load.start()), FormatKst(inputs->load.end()))));
     }
     twin = std::make_unique<SiteTwin>(inputs->load, inputs->pv, site->ess, std::max(1, o.twin_batteries),
@@ -174,31 +161,25 @@ int RunLoop(const RunOptions& o) {
   // The planner is checked first: a refused one fails at once, before seconds of training.
   const bool planning_controller = o.controller == "mpc" || o.controller == "mpc-persistence";
   if (!planning_controller && o.controller != "peak-shave" && o.controller != "none") {
-    return Fail(InvalidInput(
+    return ExitWith(o.command, InvalidInput(
         fmt::format("--controller {}: known planners are peak-shave, none, mpc, mpc-persistence", o.controller)));
   }
-  if (planning_controller) {
-    if (!twin_mode) {
-      return Fail(InvalidInput(fmt::format("--controller {}: on real devices the planner needs the store's history "
-                                           "(issue 7); use peak-shave",
-                                           o.controller)));
-    }
-    if (!site->ess) return Fail(InvalidInput(fmt::format("--controller {}: {} has no [ess]", o.controller, o.site)));
-    if (o.controller == "mpc" && inputs->temp_c.empty()) {
-      return Fail(InvalidInput(fmt::format("--controller mpc: {} gives the load forecaster no temperature (a "
-                                           "[weather] file with PV arrays); use mpc-persistence",
-                                           o.site)));
-    }
+  if (planning_controller && !twin_mode) {
+    return ExitWith(o.command, InvalidInput(fmt::format("--controller {}: on real devices the planner needs the store's "
+                                                        "history (issue 7); use peak-shave",
+                                                        o.controller)));
   }
-  LoadData history;
-  std::unique_ptr<LearnedPlanForecast> learned;
-  std::unique_ptr<RecordedPlanForecast> recorded;
-  if (o.controller == "mpc") {
-    history = LoadData{ToDoubleSeries(inputs->load), inputs->temp_c};
-    LearnedPlanOptions options;
-    options.train_when_forecasting = false;
-    learned = std::make_unique<LearnedPlanForecast>(history, inputs->pv, *calendar, options);
-    recorded = std::make_unique<RecordedPlanForecast>(*learned);
+  ClpCbcSolver solver;  // declared before the planner, so that it outlives it
+  PlannerOptions planner_options;
+  planner_options.threshold = Kilowatts(o.demand_target_kw);
+  planner_options.learned.train_when_forecasting = false;
+  auto made_planner = MakePlanner(o.controller, *context, inputs ? &*inputs : nullptr, solver, planner_options);
+  if (!made_planner) return ExitWith(o.command, made_planner.error());
+  const std::unique_ptr<Planner> planner = std::move(*made_planner);
+  PlanningController* planning = planner->planning();
+  LearnedPlanForecast* learned = planner->learned();
+  const RecordedPlanForecast* recorded = planner->recorded();
+  if (learned != nullptr) {
     learned->TrainIfDue(ToTimestamp(start));
     if (learned->trainings() == 1) {
       std::cerr << fmt::format("{}: trained the load model on the twin's load before {} ({:.1f} s)\n", o.command,
@@ -212,64 +193,39 @@ int RunLoop(const RunOptions& o) {
   AcceleratedClock clock(start, speed);
   if (!twin_mode) {
     auto made = MakeSiteDevices(*site, clock);
-    if (!made) return Fail(made.error());
+    if (!made) return ExitWith(o.command, made.error());
     owned = std::move(made->devices);
     connections = std::move(made->connections);
-  }
-
-  ClpCbcSolver solver;
-  // What the planners plan on; declared before them, so that they outlive them.
-  PowerSeries persistence, persistence_pv;
-  std::unique_ptr<Controller> planner;
-  PlanningController* planning = nullptr;
-  if (o.controller == "peak-shave" || o.controller == "none") {
-    planner = MakeRuleController(o.controller, PeakShaveConfig{Kilowatts(o.demand_target_kw), 100});
-  } else {  // mpc or mpc-persistence, checked above
-    std::unique_ptr<PlanningController> pc;
-    if (o.controller == "mpc") {
-      MEG_CHECK(recorded != nullptr);  // trained before the clock started
-      pc = std::make_unique<PlanningController>(PlanningController::Mode::kRecedingHorizon, *site, *book, *calendar,
-                                                *tariff, *recorded, solver, std::chrono::hours{24}, "mpc");
-    } else {
-      // Yesterday's load and PV, as the simulator's mpc-persistence plans on.
-      persistence = DayBefore(inputs->load);
-      persistence_pv = DayBefore(inputs->pv);
-      pc = std::make_unique<PlanningController>(PlanningController::Mode::kRecedingHorizon, *site, *book, *calendar,
-                                                *tariff, persistence, persistence_pv, solver, std::chrono::hours{24},
-                                                "mpc-persistence");
-    }
-    planning = pc.get();
-    planner = std::move(pc);
   }
 
   // The audit log: a JSON-lines file, or, with the control center (HTTP), the store's own
   // append-only table, which the dashboard reads.
   const bool center = o.http_port >= 0;
   auto dr = LoadDrProgram(o.dr, *calendar);
-  if (!dr) return Fail(dr.error());
+  if (!dr) return ExitWith(o.command, dr.error());
   if (!o.dr.calls.empty() && !center) {
-    return Fail(InvalidInput("--dr-calls: needs the control center (--http PORT): the CBL comes from its store"));
+    return ExitWith(o.command, InvalidInput("--dr-calls: needs the control center (--http PORT): the CBL comes from its store"));
   }
-  if (o.seed_days < 0 || o.seed_days > 400) return Fail(InvalidInput(fmt::format("--seed-days {}: allowed 0..400", o.seed_days)));
+  if (o.seed_days < 0 || o.seed_days > 400) return ExitWith(o.command, InvalidInput(fmt::format("--seed-days {}: allowed 0..400", o.seed_days)));
   if (o.seed_days > 0 && (!twin_mode || !center)) {
-    return Fail(InvalidInput("--seed-days: only for the site twin with the control center (--http PORT)"));
+    return ExitWith(o.command, InvalidInput("--seed-days: only for the site twin with the control center (--http PORT)"));
   }
   if (center && o.audit_given) {
-    return Fail(InvalidInput("--audit: with --http the audit log is kept in the store (the dashboard reads it there)"));
+    return ExitWith(o.command, InvalidInput("--audit: with --http the audit log is kept in the store (the dashboard reads it there)"));
   }
   if (!center && !o.state_dir.empty()) {
-    return Fail(InvalidInput("--state-dir: the store serves the control center; add --http PORT"));
+    return ExitWith(o.command, InvalidInput("--state-dir: the store serves the control center; add --http PORT"));
   }
   std::string state_dir = o.state_dir;
   if (center && state_dir.empty()) {
     char tmpl[] = "/tmp/openmeg-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) return Fail(IoError("cannot make a temporary folder for the store"));
+    if (::mkdtemp(tmpl) == nullptr) return ExitWith(o.command, IoError("cannot make a temporary folder for the store"));
     state_dir = tmpl;
   }
   if (!state_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(state_dir, ec);
-    if (ec) return Fail(IoError(fmt::format("{}: cannot create the state folder: {}", state_dir, ec.message())));
+    if (ec) return ExitWith(o.command, IoError(fmt::format("{}: cannot create the state folder: {}", state_dir, ec.message())));
   }
   const std::string store_path = state_dir.empty() ? std::string() : state_dir + "/openmeg.db";
   // Now, not wall_now: preparing the inputs and training the load model took seconds since.
@@ -278,16 +234,16 @@ int RunLoop(const RunOptions& o) {
   std::unique_ptr<AuditLog> audit;
   if (!store_path.empty()) {
     auto opened = SqliteStore::Open(store_path, wall);
-    if (!opened) return Fail(opened.error());
+    if (!opened) return ExitWith(o.command, opened.error());
     store = std::move(*opened);
   }
   if (center) {
     auto a = SqliteAuditLog::Open(store_path);
-    if (!a) return Fail(a.error());
+    if (!a) return ExitWith(o.command, a.error());
     audit = std::move(*a);
   } else {
     auto a = FileAuditLog::Open(o.audit);
-    if (!a) return Fail(a.error());
+    if (!a) return ExitWith(o.command, a.error());
     audit = std::move(*a);
   }
 
@@ -297,16 +253,16 @@ int RunLoop(const RunOptions& o) {
   if (center) {
     if (!o.users_file.empty()) {
       auto text = ReadTextFile(o.users_file);
-      if (!text) return Fail(text.error());
+      if (!text) return ExitWith(o.command, text.error());
       auto loaded = UserDirectory::Load(*text, o.users_file);
-      if (!loaded) return Fail(loaded.error());
+      if (!loaded) return ExitWith(o.command, loaded.error());
       users = std::move(*loaded);
     } else {
       auto op = NewPassword();
       auto viewer = NewPassword();
-      if (!op || !viewer) return Fail(IoError("no randomness for the demo passwords"));
-      if (auto st = users.Add("demo", Role::kOperator, *op); !st) return Fail(st.error());
-      if (auto st = users.Add("viewer", Role::kViewer, *viewer); !st) return Fail(st.error());
+      if (!op || !viewer) return ExitWith(o.command, IoError("no randomness for the demo passwords"));
+      if (auto st = users.Add("demo", Role::kOperator, *op); !st) return ExitWith(o.command, st.error());
+      if (auto st = users.Add("viewer", Role::kViewer, *viewer); !st) return ExitWith(o.command, st.error());
       demo_login = fmt::format("operator: demo / {}   viewer: viewer / {}", *op, *viewer);
     }
   }
@@ -322,7 +278,7 @@ int RunLoop(const RunOptions& o) {
   std::unique_ptr<Webhook> webhook;
   if (!o.webhook.empty()) {
     auto w = Webhook::Open(o.webhook);
-    if (!w) return Fail(w.error());
+    if (!w) return ExitWith(o.command, w.error());
     webhook = std::move(*w);
   }
   std::unique_ptr<LiveSite> live;
@@ -342,7 +298,7 @@ int RunLoop(const RunOptions& o) {
       lc.history_pv = &inputs->pv;
     }
     if (recorded) {
-      lc.planned = recorded.get();
+      lc.planned = recorded;
       lc.planned_method = learned->trainings() > 0
                               ? "mpc's plan: the learned load model (P50), trained on the load before the start; PV "
                                 "from the PV model on the weather file"
@@ -364,17 +320,17 @@ int RunLoop(const RunOptions& o) {
       }
     };
     auto opened = LiveSite::Open(lc, *store);
-    if (!opened) return Fail(opened.error());
+    if (!opened) return ExitWith(o.command, opened.error());
     live = std::move(*opened);
     if (o.seed_days > 0 && inputs) {
       const Timestamp to = IntervalStart(ToTimestamp(start));
       const Timestamp from = std::max(inputs->load.start(), to - std::chrono::days(o.seed_days));
-      if (auto st = live->SeedHistory(inputs->load, inputs->pv, from, to); !st) return Fail(st.error());
+      if (auto st = live->SeedHistory(inputs->load, inputs->pv, from, to); !st) return ExitWith(o.command, st.error());
       std::cout << fmt::format("{}: stored the twin's meter history from {} (battery idle)\n", o.command, FormatKst(from));
     }
     // The month's peak and the ratchet the store has metered carry over a (re)start.
     auto peaks = live->RecordedPeaks(ToTimestamp(start));
-    if (!peaks) return Fail(peaks.error());
+    if (!peaks) return ExitWith(o.command, peaks.error());
     loop.RestoreDemand(*peaks);
     ServerOptions so;
     so.host = o.host;
@@ -383,7 +339,7 @@ int RunLoop(const RunOptions& o) {
     so.tls_cert_file = o.tls_cert;
     so.tls_key_file = o.tls_key;
     server = std::make_unique<ControlCenterServer>(*live, users, sessions, wall, so);
-    if (auto st = server->Start(); !st) return Fail(st.error());
+    if (auto st = server->Start(); !st) return ExitWith(o.command, st.error());
     const std::string url = fmt::format("{}://{}:{}/", server->tls() ? "https" : "http",
                                         o.host == "0.0.0.0" ? "127.0.0.1" : o.host, server->port());
     std::cout << fmt::format("OpenMEG control center: {}  (site '{}', {}x, store {})\n", url, o.site_id, speed,
@@ -392,9 +348,9 @@ int RunLoop(const RunOptions& o) {
     std::cout << std::flush;
   }
   if (planning != nullptr) {
-    loop.SetPlanner(planner.get(), [planning] { return planning->failures(); });
+    loop.SetPlanner(&planner->controller(), [planning] { return planning->failures(); });
   } else {
-    loop.SetPlanner(planner.get());
+    loop.SetPlanner(&planner->controller());
   }
 
   std::signal(SIGINT, OnSignal);
@@ -469,8 +425,7 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--demand-target-kw", o->demand_target_kw, "Demand (15-minute) target the peak guard holds, kW");
   cmd->add_option("--twin-batteries", o->twin_batteries, "Site twin: split the ESS into this many battery devices");
   cmd->add_option("--twin-pv", o->twin_pv, "Site twin: split the PV into this many inverter devices");
-  cmd->add_option("--tariff-dir", o->tariff_dir, "KEPCO tariff tables")->capture_default_str();
-  cmd->add_option("--calendar", o->calendar, "Holiday calendar CSV")->capture_default_str();
+  AddReferenceDataOptions(cmd, *o);
   AddCenterOptions(cmd, *o);
   cmd->add_option("--http", o->http_port, "Serve the API and dashboard on this port (0: any free port)");
   cmd->callback([o, exit_code, cmd] {
@@ -503,8 +458,7 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--status-every", o->status_every_s, "Status line every this many seconds of site time")
       ->capture_default_str();
-  cmd->add_option("--tariff-dir", o->tariff_dir, "KEPCO tariff tables")->capture_default_str();
-  cmd->add_option("--calendar", o->calendar, "Holiday calendar CSV")->capture_default_str();
+  AddReferenceDataOptions(cmd, *o);
   AddCenterOptions(cmd, *o);
   cmd->callback([o, exit_code] { *exit_code = RunLoop(*o); });
 }

@@ -8,23 +8,26 @@
 
 #include <fmt/format.h>
 
-#include "app/bill_report.h"
 #include "app/dr_options.h"
-#include "app/paths.h"
-#include "app/simulate_report.h"
+#include "app/exit.h"
+#include "app/planners.h"
+#include "app/report/bill_report.h"
+#include "app/report/simulate_report.h"
+#include "app/site_loader.h"
 #include "control/optimal_controllers.h"
 #include "control/rule_controllers.h"
-#include "optimize/coin/clp_cbc_solver.h"
 #include "io/text_file.h"
+#include "optimize/coin/clp_cbc_solver.h"
 #include "sim/backtest.h"
-#include "market/dr_program.h"
+#include "sim/dr_program.h"
 #include "sim/site_inputs.h"
 
 namespace meg {
 namespace {
 
-struct SimulateOptions {
-  std::string site;
+constexpr std::string_view kCommand = "meg simulate";
+
+struct SimulateOptions : SiteOptions {
   int year = 0;
   std::vector<std::string> controllers{"peak-shave"};
   double threshold_kw = 0;
@@ -35,23 +38,20 @@ struct SimulateOptions {
   std::string out;
   bool detail = false;
   std::string cycle = "15m";  // the control loop's cycle in the backtest
-  std::string tariff_dir = DefaultTariffDir();
-  std::string calendar = DefaultCalendarPath();
   DrOptions dr;
 };
 
-int Fail(const Error& e) {
-  std::cerr << "meg simulate: " << e.message << "\n";
-  return e.code == ErrorCode::kInvalidInput ? 2 : 1;
-}
-
 // "15m", "60s", "1m": a divisor of 15 minutes, at least 1 s.
 Result<Millis> ParseCycle(const std::string& text) {
-  const auto bad = [&] { return InvalidInput(fmt::format("--cycle '{}': a divisor of 15 minutes such as 15m, 5m, 60s", text)); };
+  const auto bad = [&] {
+    return InvalidInput(fmt::format("--cycle '{}': a divisor of 15 minutes such as 15m, 5m, 60s", text));
+  };
   if (text.size() < 2) return bad();
   const char unit = text.back();
   const std::string digits = text.substr(0, text.size() - 1);
-  if (digits.empty() || digits.size() > 4 || digits.find_first_not_of("0123456789") != std::string::npos) return bad();
+  if (digits.empty() || digits.size() > 4 || digits.find_first_not_of("0123456789") != std::string::npos) {
+    return bad();
+  }
   const long n = std::stol(digits);
   const Millis cycle = unit == 'm' ? Millis(n * 60'000) : unit == 's' ? Millis(n * 1000) : Millis(0);
   if (cycle < Millis(1000) || Millis(15 * 60'000) % cycle != Millis(0)) return bad();
@@ -74,41 +74,32 @@ std::function<void(double)> ProgressLine(const std::string& what) {
 }
 
 int RunSimulate(const SimulateOptions& o) {
-  auto book = LoadTariffBook(o.tariff_dir);
-  if (!book) return Fail(book.error());
-  auto calendar = LoadCalendar(o.calendar);
-  if (!calendar) return Fail(calendar.error());
-  auto site = LoadSite(o.site);
-  if (!site) return Fail(site.error());
-  if (o.year != 0 && o.year != site->load.year) {
-    return Fail(InvalidInput(fmt::format("--year {}: {} lays its load on {} (load.year); simulate that "
+  auto loaded = LoadSiteContext(o);
+  if (!loaded) return ExitWith(kCommand, loaded.error());
+  const Site& site = loaded->site;
+  if (o.year != 0 && o.year != site.load.year) {
+    return ExitWith(kCommand, InvalidInput(fmt::format("--year {}: {} lays its load on {} (load.year); simulate that "
                                          "year or change the site file",
-                                         o.year, o.site, site->load.year)));
+                                         o.year, o.site, site.load.year)));
   }
-  auto tariff = book->FindTariff(site->tariff);
-  if (!tariff) return Fail(InvalidInput(fmt::format("{}: tariff.name: {}", o.site, tariff.error().message)));
   for (const auto& name : o.controllers) {
-    if (name != "none" && name != "oracle" && name != "mpc" && name != "mpc-perfect" && name != "mpc-persistence" &&
-        !MakeRuleController(name, {})) {
-      return Fail(InvalidInput(fmt::format(
-          "--controller {}: known controllers are none, peak-shave, mpc, mpc-perfect, mpc-persistence, oracle", name)));
-    }
+    if (auto st = CheckPlanner(name, *loaded, nullptr); !st) return ExitWith(kCommand, st.error());
   }
-  auto loaded_dr = LoadDrProgram(o.dr, *calendar);
-  if (!loaded_dr) return Fail(loaded_dr.error());
+  auto loaded_dr = LoadDrProgram(o.dr, loaded->calendar);
+  if (!loaded_dr) return ExitWith(kCommand, loaded_dr.error());
   const DrProgram* dr = o.dr.calls.empty() ? nullptr : &*loaded_dr;  // DR runs only with a call file
-  std::cerr << "meg simulate: preparing load and PV for " << site->load.year << "\n";
-  auto inputs = PrepareSiteInputs(*site, *calendar);
-  if (!inputs) return Fail(inputs.error());
+  std::cerr << "meg simulate: preparing load and PV for " << site.load.year << "\n";
+  auto inputs = PrepareSiteInputs(site, loaded->calendar);
+  if (!inputs) return ExitWith(kCommand, inputs.error());
 
   auto cycle = ParseCycle(o.cycle);
-  if (!cycle) return Fail(cycle.error());
+  if (!cycle) return ExitWith(kCommand, cycle.error());
   BacktestRequest request;
   request.cycle = *cycle;
-  request.book = &*book;
-  request.calendar = &*calendar;
-  request.tariff = *tariff;
-  request.site = &*site;
+  request.book = &loaded->book;
+  request.calendar = &loaded->calendar;
+  request.tariff = loaded->tariff;
+  request.site = &site;
   request.load = &inputs->load;
   request.pv = &inputs->pv;
 
@@ -117,76 +108,42 @@ int RunSimulate(const SimulateOptions& o) {
   grid_only_request.pv = nullptr;
   grid_only_request.use_battery = false;
   auto grid_only = RunBacktest(grid_only_request, none);
-  if (!grid_only) return Fail(grid_only.error());
+  if (!grid_only) return ExitWith(kCommand, grid_only.error());
   grid_only->controller = "no PV, no ESS";
   // The baseline: the battery idle, i.e. absent to the loop (its guards would otherwise use it).
   BacktestRequest baseline_request = request;
   baseline_request.use_battery = false;
   baseline_request.progress = ProgressLine("simulating none");
   auto baseline = RunBacktest(baseline_request, none);
-  if (!baseline) return Fail(baseline.error());
+  if (!baseline) return ExitWith(kCommand, baseline.error());
 
   ClpCbcSolver solver;
-  // The persistence forecast until the forecasting issue lands: each interval as it was one day
-  // earlier (the first day forecasts itself).
-  const PowerSeries persistence_load = DayBefore(inputs->load);
-  const PowerSeries persistence_pv = DayBefore(inputs->pv);
-  // `mpc`: the learned load forecaster, retrained on the load measured so far; PV from the PV
-  // model on the site's weather file (a perfect weather forecast: no archived forecasts).
-  const LoadData history{ToDoubleSeries(inputs->load), inputs->temp_c};
-  LearnedPlanOptions learned_options;
-  learned_options.retrain_every = std::chrono::hours{24 * o.retrain_days};
-  learned_options.reserve_share = o.reserve_share;
+  PlannerOptions planner_options;
+  planner_options.threshold = Kilowatts(o.threshold_kw);
+  planner_options.horizon = std::chrono::hours{o.horizon_h};
+  planner_options.warm_start = !o.cold_start;
+  planner_options.learned.retrain_every = std::chrono::hours{24 * o.retrain_days};
+  planner_options.learned.reserve_share = o.reserve_share;
   std::vector<BacktestResult> runs;
   std::vector<BacktestResult> dr_runs;  // the same controllers answering the DR calls
   for (const auto& name : o.controllers) {
     for (const bool with_dr : {false, true}) {
       if (name == "none" && !with_dr) continue;
       if (with_dr && !dr) continue;
-      PeakShaveConfig config;
-      config.threshold = Kilowatts(o.threshold_kw);
-      std::unique_ptr<Controller> controller;
-      PlanningController* planner = nullptr;
-      std::unique_ptr<LearnedPlanForecast> learned;
-      if (name == "oracle" || name == "mpc" || name == "mpc-perfect" || name == "mpc-persistence") {
-        if (!site->ess) return Fail(InvalidInput(fmt::format("--controller {}: {} has no [ess] to plan", name, o.site)));
-        const bool persistence = name == "mpc-persistence";
-        const auto mode =
-            name == "oracle" ? PlanningController::Mode::kMonthOracle : PlanningController::Mode::kRecedingHorizon;
-        std::unique_ptr<PlanningController> p;
-        if (name == "mpc") {
-          if (inputs->temp_c.empty()) {
-            return Fail(InvalidInput(fmt::format("--controller mpc: {} has no weather file for the load forecaster's "
-                                                 "temperature; use mpc-persistence",
-                                                 o.site)));
-          }
-          learned = std::make_unique<LearnedPlanForecast>(history, inputs->pv, *calendar, learned_options);
-          p = std::make_unique<PlanningController>(mode, *site, *book, *calendar, *tariff, *learned, solver,
-                                                   std::chrono::hours{o.horizon_h}, name);
-        } else {
-          p = std::make_unique<PlanningController>(mode, *site, *book, *calendar, *tariff,
-                                                   persistence ? persistence_load : inputs->load,
-                                                   persistence ? persistence_pv : inputs->pv, solver,
-                                                   std::chrono::hours{o.horizon_h}, name);
-        }
-        p->set_warm_start(!o.cold_start);
-        planner = p.get();
-        controller = std::move(p);
-      } else {
-        controller = MakeRuleController(name, config);
-      }
+      auto planner = MakePlanner(name, *loaded, &*inputs, solver, planner_options);
+      if (!planner) return ExitWith(kCommand, planner.error());
       BacktestRequest this_request = request;
       this_request.dr = with_dr ? dr : nullptr;
       this_request.use_battery = name != "none";  // `none` leaves the battery idle: absent to the loop
       this_request.progress = ProgressLine("simulating " + name + (with_dr ? " with the DR calls" : ""));
-      auto run = RunBacktest(this_request, *controller);
-      if (!run) return Fail(run.error());
-      if (planner != nullptr) {
+      auto run = RunBacktest(this_request, (*planner)->controller());
+      if (!run) return ExitWith(kCommand, run.error());
+      if (const PlanningController* planning = (*planner)->planning()) {
         std::cerr << fmt::format("meg simulate: {}: {} LP solves with {} ({} warm-started, {} simplex iterations), {} failed{}\n",
-                                 name, planner->solves(), solver.name(), planner->warm_starts(), planner->iterations(),
-                                 planner->failures(),
-                                 planner->failures() > 0 ? " (last: " + planner->last_failure() + ")" : "");
-        if (learned) {
+                                 name, planning->solves(), solver.name(), planning->warm_starts(), planning->iterations(),
+                                 planning->failures(),
+                                 planning->failures() > 0 ? " (last: " + planning->last_failure() + ")" : "");
+        if (const LearnedPlanForecast* learned = (*planner)->learned()) {
           std::cerr << fmt::format("meg simulate: {}: load model trained {} times ({:.1f} s in all), {} failed{}; {} "
                                    "horizons forecast as yesterday before 15 days of load were measured\n",
                                    name, learned->trainings(), learned->train_seconds(), learned->failed_trainings(),
@@ -199,9 +156,9 @@ int RunSimulate(const SimulateOptions& o) {
     }
   }
   SimulationReport report;
-  report.site = &*site;
-  report.year = site->load.year;
-  report.tariff = *tariff;
+  report.site = &site;
+  report.year = site.load.year;
+  report.tariff = loaded->tariff;
   report.inputs = &*inputs;
   report.grid_only = &*grid_only;
   report.baseline = &*baseline;
@@ -231,17 +188,17 @@ int RunSimulate(const SimulateOptions& o) {
   if (!o.out.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.out, ec);
-    if (ec) return Fail(IoError(fmt::format("{}: cannot create directory: {}", o.out, ec.message())));
+    if (ec) return ExitWith(kCommand, IoError(fmt::format("{}: cannot create directory: {}", o.out, ec.message())));
     std::vector<const BacktestResult*> all{&*baseline};
     for (const auto& run : runs) all.push_back(&run);
     for (const auto* run : all) {
       const std::string path = fmt::format("{}/series-{}.csv", o.out, run->controller);
       auto st = WriteTextFile(path, RenderSeriesCsv(*run));
-      if (!st) return Fail(st.error());
+      if (!st) return ExitWith(kCommand, st.error());
     }
     const std::string html = o.out + "/report.html";
     auto st = WriteTextFile(html, RenderSimulationHtml(report));
-    if (!st) return Fail(st.error());
+    if (!st) return ExitWith(kCommand, st.error());
     std::cerr << "meg simulate: wrote " << html << " and the 15-minute series (series-*.csv) to " << o.out << "\n";
   }
   return 0;
@@ -279,8 +236,7 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_flag("--detail", o->detail, "also print every month's bill line by line for each run");
   cmd->add_option("--out", o->out, "write the 15-minute series (CSV) and report.html to this directory");
-  cmd->add_option("--tariff-dir", o->tariff_dir, "tariff tables directory")->capture_default_str();
-  cmd->add_option("--calendar", o->calendar, "holiday calendar CSV")->capture_default_str();
+  AddReferenceDataOptions(cmd, *o);
   cmd->callback([o, exit_code] { *exit_code = RunSimulate(*o); });
 }
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "app/exit.h"
 #include "app/paths.h"
 
 namespace meg {
@@ -12,10 +13,7 @@ namespace {
 
 int RunCheck(const std::string& path) {
   auto site = LoadSite(path);
-  if (!site) {
-    std::cerr << "meg site check: " << site.error().message << "\n";
-    return site.error().code == ErrorCode::kInvalidInput ? 2 : 1;
-  }
+  if (!site) return ExitWith("meg site check", site.error());
   const Site& s = *site;
   std::cout << fmt::format("{}: OK\n", path);
   std::cout << fmt::format("  site      {} at {:.4f} N {:.4f} E, {} m, UTC+{:.0f}\n", s.name, s.location.latitude_deg,

@@ -1,4 +1,4 @@
-#include "app/bill_report.h"
+#include "app/report/bill_report.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "app/pv_forecast_report.h"
+#include "app/report/pv_forecast_report.h"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,6 @@
 #include <cmath>
 #include <vector>
 
-#include "app/gist_pv_forecasts.h"
 #include "core/time.h"
 
 namespace meg {
@@ -38,12 +37,6 @@ size_t BestForecaster(const PvForecastReport& r) {
 }
 
 }  // namespace
-
-Result<PvForecastReport> RunGistPvForecastEval(const std::string& shared_dir) {
-  auto in = LoadGistPvForecastInputs(shared_dir);
-  if (!in) return in.error();
-  return EvaluatePvForecasts(in->site, in->systems, in->location, in->options);
-}
 
 std::string RenderPvForecastMarkdown(const PvForecastReport& r) {
   std::string out;

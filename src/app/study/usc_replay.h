@@ -1,6 +1,7 @@
 // `meg cbl --usc-replay DIR`: the USC campus DR records (io/usc_dr.h) replayed with the KPX CBL
 // (market/cbl.h) and compared with the curtailment the program recorded under its own two
-// baselines. Pure over the parsed records; thread-safe.
+// baselines. ReplayUscDrRecords reads the folder; ReplayUscDr is pure over the parsed records.
+// Thread-safe.
 #pragma once
 
 #include <optional>
@@ -40,6 +41,9 @@ struct UscReplay {
 Result<UscReplay> ReplayUscDr(const std::vector<UscConsumption>& consumption, const std::vector<UscCurtailment>& sce,
                               const std::vector<UscCurtailment>& fb, CblMethod method);
 
-std::string RenderUscReplayText(const UscReplay& replay);
+// ReplayUscDr on the records of `dir` (../shared/data/dr): meteredConsumption.csv,
+// curtailment-SCE.csv and curtailment-FB.csv. Errors: a file cannot be read or parsed; those of
+// ReplayUscDr.
+Result<UscReplay> ReplayUscDrRecords(const std::string& dir, CblMethod method);
 
 }  // namespace meg

@@ -1,4 +1,4 @@
-#include "app/simulate_report.h"
+#include "app/report/simulate_report.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "app/svg_chart.h"
+#include "app/report/svg_chart.h"
 #include "core/text.h"
 
 namespace meg {

@@ -1,4 +1,4 @@
-#include "app/svg_chart.h"
+#include "app/report/svg_chart.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,10 @@
-#include "app/gist_pv_forecasts.h"
+#include "app/study/gist_pv_forecasts.h"
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 
+#include "core/check.h"
 #include "io/gist_pv.h"
 #include "io/text_file.h"
 
@@ -28,6 +31,12 @@ Result<GistPvForecastInputs> LoadGistPvForecastInputs(const std::string& shared_
   return in;
 }
 
+Result<PvForecastReport> RunGistPvForecastEval(const std::string& shared_dir) {
+  auto in = LoadGistPvForecastInputs(shared_dir);
+  if (!in) return in.error();
+  return EvaluatePvForecasts(in->site, in->systems, in->location, in->options);
+}
+
 Result<GistPvPortfolio> ForecastGistPvPortfolio(const GistPvForecastInputs& in, Date first_day) {
   // The screen and the sensor plane as EvaluatePvForecasts computes them.
   MEG_TRY_ASSIGN(screened, ScreenPvSystems(in.site, in.systems, in.location, in.options));
@@ -42,6 +51,28 @@ Result<GistPvPortfolio> ForecastGistPvPortfolio(const GistPvForecastInputs& in, 
                                        screened.site.lost, std::move(*forecast)});
   }
   return out;
+}
+
+BrokerageMember ToBrokerageMember(const GistPvMember& m, PvForecaster f, Timestamp from,
+                                  Timestamp to) {
+  const auto& p50 = m.forecast.by_forecaster[static_cast<size_t>(f)].p50_kw;
+  std::vector<std::optional<KilowattHours>> forecast, metered;
+  const auto first = m.ac.IndexOf(from);
+  MEG_CHECK(first.has_value());
+  for (size_t i = *first; i < m.ac.size() && m.ac.TimeAt(i) < to; ++i) {
+    metered.push_back(m.ac.at(i) && !m.lost[i]
+                          ? std::optional(KilowattHours(std::max(0.0, m.ac.at(i)->value())))
+                          : std::nullopt);
+    forecast.push_back(p50.at(i) ? std::optional(KilowattHours(std::max(0.0, *p50.at(i))))
+                                 : std::nullopt);
+  }
+  const Timestamp start = m.ac.TimeAt(*first);
+  return BrokerageMember{
+      m.name,
+      m.capacity,
+      IntervalSeries<KilowattHours>(start, std::chrono::hours{1}, std::move(forecast)),
+      IntervalSeries<KilowattHours>(start, std::chrono::hours{1}, std::move(metered)),
+      {}};
 }
 
 }  // namespace meg
