@@ -8,6 +8,7 @@
 
 #include "app/exit.h"
 #include "app/site_loader.h"
+#include "control/site_image.h"
 #include "forecast/plan_forecast.h"
 #include "io/kpx_smp.h"
 #include "io/text_file.h"
@@ -84,17 +85,22 @@ int RunDrBid(const DrBidOptions& o) {
     EconomicDrHourInput& in = hours[static_cast<size_t>(h)];
     in.forecast_load = KilowattHours(kwh);
     in.curtailable = Kilowatts(o.curtailable_kw);
-    if (site.ess) in.battery = site.ess->discharge_kw;
+    if (site.ess) in.battery = site.ess->discharge_kw;  // the same rating MakeSiteImage reports below
     if (smp) in.expected_smp = (*smp)[static_cast<size_t>(h)];
   }
   EconomicDrConfig config;
   config.net_benefit_price = *net_benefit;
   config.own_price = *own;
+  // The battery as the planner sees it (control/site_image.h, the one builder): its discharge
+  // rating and the AC energy of a full SoC window.
+  SiteReading full;
+  full.start = issued;
   if (site.ess) {
-    const EssSpec& e = *site.ess;
-    config.battery_energy = KilowattHours(e.usable_kwh.value() * (e.soc_max_pct - e.soc_min_pct) / 100.0 *
-                                          e.discharge_efficiency_pct / 100.0);
+    full.battery = BatteryReading{};
+    full.battery->soc_pct = site.ess->soc_max_pct;
   }
+  const SiteImage battery = MakeSiteImage(site, full, nullptr, nullptr, {});
+  if (battery.has_battery) config.battery_energy = battery.battery_deliverable_full;
   auto bid = BuildEconomicDrBid(*day, hours, config, calendar);
   if (!bid) return ExitWith(kCommand, bid.error());
 

@@ -10,6 +10,7 @@
 #include "app/exit.h"
 #include "app/report/dispatch_report.h"
 #include "app/site_loader.h"
+#include "core/ess.h"
 #include "io/text_file.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "optimize/dispatch_problem.h"
@@ -52,7 +53,7 @@ int RunOptimize(OptimizeOptions o) {
                                          site.load.year)));
   }
   const double soc_pct = o.soc_start_pct.value_or(site.ess ? site.ess->soc_initial_pct : 0);
-  in.soc_start = site.ess ? site.ess->usable_kwh * (soc_pct / 100.0) : KilowattHours(0);
+  in.soc_start = site.ess ? StoredAt(*site.ess, soc_pct) : KilowattHours(0);
   in.standing_peak = Kilowatts(o.standing_peak_kw);
   if (!o.months_binding) o.months_binding = MonthsBinding(std::chrono::year_month{day->year(), day->month()});
   in.months_binding = *o.months_binding;

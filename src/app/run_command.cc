@@ -362,6 +362,7 @@ int RunLoop(const RunOptions& o) {
   long by_mode[3] = {0, 0, 0};
   Instant last_status = start - std::chrono::hours(1);
   const auto stopwatch = [] { return std::chrono::steady_clock::now().time_since_epoch(); };
+  if (live) loop.SetBeforeCycle([&](Instant now) { live->BeforeCycle(now, loop); });
   loop.Run(clock, [&](const CycleRecord& r) {
     work_ms.push_back(std::chrono::duration<double, std::milli>(r.work).count());
     if (live) live->OnCycle(r, loop);

@@ -19,7 +19,7 @@
 #include "io/text_file.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "sim/backtest.h"
-#include "sim/dr_program.h"
+#include "market/dr_program.h"
 #include "sim/site_inputs.h"
 
 namespace meg {

@@ -101,7 +101,7 @@ void LiveSite::OnCycle(const CycleRecord& r, ControlLoop& loop) {
     last_window_ = window;
   }
   RunCommands(loop, r.time);
-  UpdateDr(loop, r.time);
+  SettleDueDr(r.time);
   // Last, so that the store alarm covers this cycle's writes.
   UpdateAlarms(r);
 }
@@ -270,10 +270,12 @@ Result<PowerSeries> LiveSite::MeteredGrid(Timestamp from, Timestamp to, Instant 
 // DR calls (market/dr_desk.h): at the issue time, the CBL of what the store has metered becomes
 // the loop's commitments (audited by the loop); once the event's last quarter-hour is in the
 // store, the call is settled on it. Each step is an event for the operator.
-void LiveSite::UpdateDr(ControlLoop& loop, Instant now) {
-  const Timestamp t = ToTimestamp(now);
-  for (size_t k : dr_.DueForIssue(t)) IssueDr(k, loop, now);
-  for (size_t k : dr_.DueForSettlement(t)) SettleDr(k, now);
+void LiveSite::BeforeCycle(Instant now, ControlLoop& loop) {
+  for (size_t k : dr_.DueForIssue(ToTimestamp(now))) IssueDr(k, loop, now);
+}
+
+void LiveSite::SettleDueDr(Instant now) {
+  for (size_t k : dr_.DueForSettlement(ToTimestamp(now))) SettleDr(k, now);
 }
 
 Result<std::vector<DrCommitment>> LiveSite::PlanDrCall(size_t k, ControlLoop& loop, Instant now) {

@@ -72,9 +72,12 @@ class LiveSite final : public SiteBackend {
   static Result<std::unique_ptr<LiveSite>> Open(LiveSiteConfig config, TelemetryStore& writer);
 
   // Control thread, after every cycle: publishes, stores, prices the month at each
-  // quarter-hour, carries out pending operator commands and DR calls on `loop`, then raises and
-  // clears alarms.
+  // quarter-hour, carries out pending operator commands on `loop` and takes DR calls from the API,
+  // settles DR calls that are over, then raises and clears alarms.
   void OnCycle(const CycleRecord& record, ControlLoop& loop);
+  // Control thread, at the start of every cycle (ControlLoop::SetBeforeCycle): issues the DR calls
+  // whose issue time has come, so that the cycle's plan already holds them, as the backtest does.
+  void BeforeCycle(Instant now, ControlLoop& loop);
 
   // Site twin only, before the loop starts: writes the twin's load and PV over [from, to) to the
   // store as metered quarter-hours with the battery idle (grid = load - PV), the meter history a
@@ -124,8 +127,8 @@ class LiveSite final : public SiteBackend {
   // Server threads: queue `work` for the control thread and wait (bounded) for its verdict.
   Status HandToControlThread(std::variant<OperatorCommand, DrCallRequest> work,
                              std::string_view what);
-  // DR calls: issues those due (their commitments go to `loop`) and settles those over.
-  void UpdateDr(ControlLoop& loop, Instant now);
+  // DR calls whose event is over (and its last quarter-hour stored): settled.
+  void SettleDueDr(Instant now);
   void IssueDr(size_t k, ControlLoop& loop, Instant now);
   // Issues call `k` on the store's meter and hands its commitments to `loop`; the error says why
   // not (the desk then holds the call as not issued).

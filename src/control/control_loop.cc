@@ -325,6 +325,7 @@ void ControlLoop::MaybePlan(Instant now, const Measured& m) {
 }
 
 CycleRecord ControlLoop::RunCycle(Instant now) {
+  if (before_cycle_) before_cycle_(now);
   std::vector<AuditRecord> audit;
   Measured m = ReadDevices(now);
   const DayProfile* day = Profile(now);

@@ -71,11 +71,16 @@ class ControlLoop {
   // limit stage still applies, and the peak guard may still add discharge. Audited first.
   // `now` is when the operator acted (the audit record's time).
   Status SetManualOverride(std::optional<Kilowatts> battery, Instant now, Instant until, const std::string& actor);
-  // Adds the commitments of one DR call (one per trading hour, from sim/dr_program.h's
+  // Adds the commitments of one DR call (one per trading hour, from market/dr_program.h's
   // CommitmentsOf): the planner plans for them and the DR guard holds the import at each cap
   // while it is in force. Audited under `actor` first ("dr-call"); refused if the audit fails or
   // a commitment overlaps one already held.
   Status AddDrCommitments(std::vector<DrCommitment> commitments, Instant now, const std::string& actor);
+  // Called at the start of every cycle, before the devices are read and the planner runs, on the
+  // control thread: work that must be in force for this cycle's decisions, e.g. the DR calls
+  // whose issue time has come (their commitments through AddDrCommitments), live (LiveSite) and
+  // in the backtest alike.
+  void SetBeforeCycle(std::function<void(Instant now)> before_cycle) { before_cycle_ = std::move(before_cycle); }
   // The DR commitments not yet over at the last cycle.
   const std::vector<DrCommitment>& dr_commitments() const { return dr_; }
 
@@ -125,6 +130,7 @@ class ControlLoop {
   DemandMeter demand_;
   std::optional<DayProfile> day_;
   Controller* planner_ = nullptr;
+  std::function<void(Instant)> before_cycle_;
   std::function<int()> planner_failures_;
   int planner_failures_seen_ = 0;
   bool planner_failed_ = false;

@@ -78,6 +78,18 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   // The site's DR calls, each issued at its time and settled after the year, by the live
   // site's DrDesk.
   DrDesk desk(r.dr != nullptr ? *r.dr : DrProgram{});
+  // At the start of each cycle, as the live site does (LiveSite::BeforeCycle): the calls whose
+  // issue time has come, their CBL on what the meter has recorded so far.
+  loop.SetBeforeCycle([&](Instant now) {
+    const Timestamp t = ToTimestamp(now);
+    for (const size_t k : desk.DueForIssue(t)) {
+      auto c = desk.Issue(k, PowerSeries(load.start(), kInterval, grid), t, *r.calendar);
+      if (!c) continue;  // noted by the desk
+      if (auto added = loop.AddDrCommitments(std::move(*c), now, "dr-program"); !added) {
+        desk.MarkNotIssued(k, "the loop refused its commitments: " + added.error().message);
+      }
+    }
+  });
   std::optional<DayProfile> day;
   SiteTwin::Energy before = twin.energy();
   // Interval i closed: its means from the twin's energy, as its meter and inverters measured them.
@@ -118,18 +130,11 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
       out.steps[interval].band = day->energy_band[slot];
       out.steps[interval].demand_counts = day->demand_counts[slot];
     }
-    const CycleRecord rec = loop.RunCycle(now);
-    // The twin moved to `now` inside the cycle: the interval before it has closed.
+    // The twin's physics up to `now` (the cycle's own reading would move it there just the same):
+    // the interval before it has closed and is metered.
+    if (auto moved = twin.AdvanceTo(now); !moved) return moved.error();
     if (interval_start && now > ToInstant(load.start())) close_interval(interval - 1);
-    // DR calls issued by now, taken after the cycle as the live site takes them: their CBL on
-    // what the meter has recorded so far.
-    for (const size_t k : desk.DueForIssue(t)) {
-      auto c = desk.Issue(k, PowerSeries(load.start(), kInterval, grid), t, *r.calendar);
-      if (!c) continue;  // noted by the desk
-      if (auto s = loop.AddDrCommitments(std::move(*c), now, "dr-program"); !s) {
-        desk.MarkNotIssued(k, "the loop refused its commitments: " + s.error().message);
-      }
-    }
+    const CycleRecord rec = loop.RunCycle(now);
     out.clamped_steps += rec.clamped ? 1 : 0;
     if (on_cycle) on_cycle(rec);
     if (r.progress && interval_start && interval % report_every == 0) {

@@ -171,6 +171,7 @@ struct Rig {
     auto live_site = LiveSite::Open(std::move(c), *store);
     EXPECT_TRUE(live_site) << live_site.error().message;
     live = std::move(*live_site);
+    loop->SetBeforeCycle([this](Instant t) { live->BeforeCycle(t, *loop); });  // as meg run wires it
   }
   // One cycle of the loop at `now`, handed to the live site; then the clock moves on a cycle.
   CycleRecord Cycle() {

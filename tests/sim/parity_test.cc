@@ -1,7 +1,7 @@
 // Parity of the year backtest with the live loop (shared/DESIGN.md, "One decision path"): the same
 // inputs go to RunBacktest and to the live loop as `meg run` drives it (the twin's devices, the
-// loop's own Run on an accelerated clock, DR calls taken by the DrDesk after each cycle from the
-// meter so far, as the live site takes them);
+// loop's own Run on an accelerated clock, DR calls issued by the DrDesk at the start of the cycle
+// from the meter so far, as the live site issues them);
 // every cycle's setpoints must be the same, for each planner and with a DR call. A difference
 // means the backtest decides differently from the code that runs live.
 #include <gtest/gtest.h>
@@ -32,8 +32,8 @@ class KeepNoAudit final : public AuditLog {
 class ParityTest : public testing::ShippedHospitalTest {
  protected:
   // The live side: the twin as `meg run` makes it (one meter, one PV inverter, one battery), the
-  // loop's Run on a clock that jumps to each cycle's start, DR calls issued after the cycle at or
-  // after their issue time on the quarter-hours the meter has closed.
+  // loop's Run on a clock that jumps to each cycle's start, DR calls issued at the start of the
+  // first cycle at or after their issue time on the quarter-hours the meter has closed.
   std::vector<CycleRecord> RunLive(const PowerSeries& load, const PowerSeries& pv, Controller& planner, Millis cycle,
                                    const DrProgram* dr) {
     const Instant start = ToInstant(load.start()), end = ToInstant(load.end());
@@ -52,10 +52,11 @@ class ParityTest : public testing::ShippedHospitalTest {
     size_t closed = 0;
     DrDesk desk(dr != nullptr ? *dr : DrProgram{});
     std::vector<CycleRecord> cycles;
-    loop.Run(clock, [&](const CycleRecord& rec) {
-      cycles.push_back(rec);
-      const Timestamp t = ToTimestamp(rec.time);
-      // The meter's quarter-hours closed by now.
+    // As LiveSite::BeforeCycle: at the start of each cycle, the calls due are issued on the
+    // quarter-hours the meter has closed (the store's, live; here the twin's meter register).
+    loop.SetBeforeCycle([&](Instant now) {
+      const Timestamp t = ToTimestamp(now);
+      EXPECT_TRUE(twin.AdvanceTo(now));
       for (; closed < load.size() && load.TimeAt(closed) + std::chrono::seconds(kInterval) <= t; ++closed) {
         metered[closed] = (twin.energy().grid - last) / kIntervalHours;
         last = twin.energy().grid;
@@ -64,9 +65,12 @@ class ParityTest : public testing::ShippedHospitalTest {
         auto c = desk.Issue(k, PowerSeries(load.start(), kInterval, metered), t, calendar_);
         EXPECT_TRUE(c) << c.error().message;
         if (c) {
-          EXPECT_TRUE(loop.AddDrCommitments(std::move(*c), rec.time, "dr-program"));
+          EXPECT_TRUE(loop.AddDrCommitments(std::move(*c), now, "dr-program"));
         }
       }
+    });
+    loop.Run(clock, [&](const CycleRecord& rec) {
+      cycles.push_back(rec);
       return rec.time + cycle < end;
     });
     return cycles;
