@@ -59,8 +59,15 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   const bool has_pv = r.pv != nullptr && !r.pv->empty();
   if (!has_pv) loop_site.pv.clear();
 
-  // The twin: one meter, one PV inverter, one battery; the loop reads and commands it as live.
-  SiteTwin twin(load, has_pv ? *r.pv : PowerSeries(), loop_site.ess, 1, 1, ToInstant(load.start()));
+  // The twin: one meter, one PV inverter, one battery; the loop reads and commands it as live. A
+  // PV gap produces nothing.
+  std::vector<std::optional<Kilowatts>> pv_values;
+  if (has_pv) {
+    pv_values.reserve(r.pv->size());
+    for (size_t i = 0; i < r.pv->size(); ++i) pv_values.push_back(r.pv->at(i).value_or(Kilowatts(0)));
+  }
+  SiteTwin twin(load, has_pv ? PowerSeries(load.start(), kInterval, std::move(pv_values)) : PowerSeries(),
+                loop_site.ess, 1, 1, ToInstant(load.start()));
   std::vector<std::unique_ptr<Device>> owned = twin.MakeDevices();
   std::vector<Device*> devices;
   for (auto& d : owned) devices.push_back(d.get());

@@ -140,5 +140,27 @@ TEST_F(BacktestTest, PeakShaveSavesAgainstTheBaseline) {
   EXPECT_LT(run_total, base_total);
 }
 
+// A gap in the PV series (a missing inverter reading) produces nothing in that interval and
+// stops nothing; a cycle that does not divide 15 minutes is refused with the reason.
+TEST_F(BacktestTest, APvGapProducesNothingAndABadCycleIsRefused) {
+  std::vector<std::optional<Kilowatts>> values = pv_.values();
+  const size_t noon = *pv_.IndexOf(FromKst(std::chrono::year{2024} / 6 / 3, 12 * 60));
+  values[noon].reset();
+  const PowerSeries gappy(pv_.start(), kInterval, std::move(values));
+  NoBattery none;
+  BacktestRequest r = Request();
+  r.pv = &gappy;
+  auto run = RunBacktest(r, none);
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_EQ(run->steps[noon].pv_used_kw, 0.0f);
+  EXPECT_NEAR(run->steps[noon].grid_kw, run->steps[noon].load_kw, 1e-3);
+  EXPECT_GT(run->steps[noon + 1].pv_used_kw, 300.0f);  // 400 kW x sin(~0.51 pi) at 12:15
+
+  r.cycle = Millis(7 * 60 * 1000);
+  auto refused = RunBacktest(r, none);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("must divide 15 minutes"), std::string::npos) << refused.error().message;
+}
+
 }  // namespace
 }  // namespace meg
