@@ -51,8 +51,10 @@ TEST(RunCommandTest, TwinRunsAndAuditsEverySetpoint) {
 TEST(RunCommandTest, TwinPlansOnTheLearnedLoadForecast) {
   const auto audit = TempDir() / "audit-mpc.jsonl";
   std::filesystem::remove(audit);
-  const auto run = Meg("run --site " + Site() + " --controller mpc --start 2024-08-12T14:00:00+09:00 --for 20m "
-                       "--speed 2000 --audit " + audit.string() + " --status-every 300");
+  const auto run = Meg("run --site " + Site() +
+                       " --controller mpc --start 2024-08-12T14:00:00+09:00 --for 20m "
+                       "--speed 2000 --audit " +
+                       audit.string() + " --status-every 300");
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_NE(run.out.find("trained the load model on the twin's load before 2024-08-12T14:00:00+09:00"),
             std::string::npos)
@@ -61,10 +63,13 @@ TEST(RunCommandTest, TwinPlansOnTheLearnedLoadForecast) {
   EXPECT_NE(run.out.find("2024-08-12T14:05:"), std::string::npos) << run.out;
   EXPECT_NE(Slurp(audit).find(R"("subject":"twin-ess-1")"), std::string::npos);
 
-  const auto early = Meg("run --site " + Site() + " --controller mpc --start 2024-01-05T14:00:00+09:00 --for 5m "
-                         "--speed 2000 --audit " + audit.string());
+  const auto early = Meg("run --site " + Site() +
+                         " --controller mpc --start 2024-01-05T14:00:00+09:00 --for 5m "
+                         "--speed 2000 --audit " +
+                         audit.string());
   ASSERT_EQ(early.exit_code, 0) << early.out;
-  EXPECT_NE(early.out.find("no load model (fewer than 15 days of load before the start): mpc plans on yesterday's load"),
+  EXPECT_NE(early.out.find(
+                "no load model (fewer than 15 days of load before the start): mpc plans on yesterday's load"),
             std::string::npos)
       << early.out;
 }
@@ -105,7 +110,8 @@ TEST(DemoCommandTest, StoresTheTwinHistoryAndKeepsTheMonthPeakOverARestart) {
   const std::string args = "demo --port 0 --web-dir '' --state-dir " + dir.string() + " --for 2m --speed 2000 --start ";
   const auto run = Meg(args + "2024-08-12T14:00:00+09:00");
   ASSERT_EQ(run.exit_code, 0) << run.out;
-  EXPECT_NE(run.out.find("stored the twin's meter history from 2024-07-08T14:00:00+09:00"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("stored the twin's meter history from 2024-07-08T14:00:00+09:00"), std::string::npos)
+      << run.out;
   const double peak = first_peak(run.out);
   EXPECT_GT(peak, 1000.0) << run.out;  // the hospital's August afternoons, battery idle
   const auto again = Meg(args + "2024-08-12T14:05:00+09:00");
@@ -130,7 +136,8 @@ TEST(RunCommandTest, RealModbusDevicesFromTheSiteFile) {
   auto p3 = ::meg::testing::StartSunSpecServer(dir, ess, "battery");
   ASSERT_TRUE(p1.running() && p2.running() && p3.running());
   std::string site = Slurp(Site());
-  for (const auto& [id, kind, port] : {std::tuple{"meter", "meter", meter}, {"roof", "pv", pv}, {"ess", "battery", ess}}) {
+  for (const auto& [id, kind, port] :
+       {std::tuple{"meter", "meter", meter}, {"roof", "pv", pv}, {"ess", "battery", ess}}) {
     site += "\n[[device]]\nid = \"" + std::string(id) + "\"\nkind = \"" + kind +
             "\"\nprotocol = \"modbus-tcp\"\nhost = \"127.0.0.1\"\nport = " + std::to_string(port) + "\n";
   }
