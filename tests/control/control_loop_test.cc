@@ -149,6 +149,9 @@ TEST(ControlLoopTest, StartsSafeThenFollowsTheSchedule) {
   const CycleRecord first = rig.Run(1);
   EXPECT_EQ(first.mode, LoopMode::kSafe);  // nothing trusted before recover_after_cycles good cycles
   EXPECT_EQ(first.battery_command.value(), 0.0);
+  // The twin's PV at the start instant itself (it read 0 kW there, the meter the whole load).
+  EXPECT_NEAR(first.pv.value(), 50.0, 1e-9);
+  EXPECT_NEAR(first.grid.value(), 550.0, 1e-9);
   const CycleRecord r = rig.Run(10);
   EXPECT_EQ(r.mode, LoopMode::kNormal) << r.reason;
   EXPECT_DOUBLE_EQ(r.battery_command.value(), 150.0);

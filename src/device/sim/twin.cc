@@ -75,10 +75,13 @@ SiteTwin::SiteTwin(PowerSeries load, PowerSeries pv, std::optional<EssSpec> ess,
   battery_power_.assign(batteries_.size(), Kilowatts(0));
   const size_t inverters = pv_.empty() ? 0 : static_cast<size_t>(std::max(1, pv_inverters));
   pv_limits_.assign(inverters, std::nullopt);
-  pv_power_.assign(inverters, Kilowatts(0));
   bool ok = true;
   load_now_ = SeriesAt(load_, now_, &ok);
   pv_available_now_ = pv_.empty() ? Kilowatts(0) : SeriesAt(pv_, now_, &ok);
+  // No inverter is limited before a command: each gives its share of the PV from the start, so a
+  // read at the start instant sees it (not 0 kW, which would make the meter read the whole load).
+  const double share = inverters == 0 ? 0.0 : pv_available_now_.value() / static_cast<double>(inverters);
+  pv_power_.assign(inverters, Kilowatts(share));
 }
 
 std::vector<std::unique_ptr<Device>> SiteTwin::MakeDevices() {
