@@ -154,9 +154,8 @@ int RunLoop(const RunOptions& o) {
   }
   // `mpc` on the twin (the simulator's mpc): the learned load model on the twin's load measured
   // before each plan, PV from the PV model on the weather file. Trained once, on everything
-  // before the start and before the clock starts (at 600x its 4 s would be 40 minutes of site
-  // time), and not retrained while running: a training holds its thread for seconds, and the
-  // control thread plans every 15 minutes on a 1 s cycle.
+  // before the start and before the clock starts, and not retrained while running: a training
+  // holds its thread for seconds, and the control thread plans every 15 minutes on a 1 s cycle.
   // The dashboard shows what the planner planned on (`recorded`).
   // The planner is checked first: a refused one fails at once, before seconds of training.
   const bool planning_controller = o.controller == "mpc" || o.controller == "mpc-persistence";
@@ -190,9 +189,15 @@ int RunLoop(const RunOptions& o) {
                                                                : "fewer than 15 days of load before the start");
     }
   }
-  AcceleratedClock clock(start, speed);
-  if (!twin_mode) {
-    auto made = MakeSiteDevices(*site, clock);
+  // The twin's time moves with the loop's cycles, paced to `speed`: every cycle runs, however busy
+  // the machine. Real devices live on the wall clock, and a cycle that overruns skips the starts
+  // it missed.
+  std::unique_ptr<Clock> clock;
+  if (twin_mode) {
+    clock = std::make_unique<PacedClock>(start, speed);
+  } else {
+    clock = std::make_unique<AcceleratedClock>(start, speed);
+    auto made = MakeSiteDevices(*site, *clock);
     if (!made) return ExitWith(o.command, made.error());
     owned = std::move(made->devices);
     connections = std::move(made->connections);
@@ -361,9 +366,12 @@ int RunLoop(const RunOptions& o) {
   long cycles = 0;
   long by_mode[3] = {0, 0, 0};
   Instant last_status = start - std::chrono::hours(1);
+  Instant last_cycle = start;
   const auto stopwatch = [] { return std::chrono::steady_clock::now().time_since_epoch(); };
+  const auto wall_began = std::chrono::steady_clock::now();
   if (live) loop.SetBeforeCycle([&](Instant now) { live->BeforeCycle(now, loop); });
-  loop.Run(clock, [&](const CycleRecord& r) {
+  loop.Run(*clock, [&](const CycleRecord& r) {
+    last_cycle = r.time;
     work_ms.push_back(std::chrono::duration<double, std::milli>(r.work).count());
     if (live) live->OnCycle(r, loop);
     ++cycles;
@@ -374,6 +382,12 @@ int RunLoop(const RunOptions& o) {
     }
     return !g_interrupted && (run_for.count() == 0 || r.time - start < run_for);
   }, stopwatch);
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_began).count();
+  // Below `speed` when the machine could not keep up (PacedClock).
+  const std::string pace = twin_mode && wall_s > 0
+                               ? fmt::format("; the twin ran at {:.0f}x ({}x asked)",
+                                             std::chrono::duration<double>(last_cycle - start).count() / wall_s, speed)
+                               : std::string();
   std::sort(work_ms.begin(), work_ms.end());
   const auto pct = [&](double p) { return work_ms.empty() ? 0.0 : work_ms[static_cast<size_t>(p * (work_ms.size() - 1))]; };
   if (webhook && webhook->failed() > 0) {
@@ -382,9 +396,9 @@ int RunLoop(const RunOptions& o) {
   }
   if (server) server->Stop();
   std::cerr << fmt::format("{}: {} cycles (normal {}, local {}, safe {}); {} audit records; cycle work p50 {:.3f} ms, "
-                           "p99 {:.3f} ms, max {:.3f} ms\n",
+                           "p99 {:.3f} ms, max {:.3f} ms{}\n",
                            o.command, cycles, by_mode[0], by_mode[1], by_mode[2], audit->appended(), pct(0.5), pct(0.99),
-                           work_ms.empty() ? 0.0 : work_ms.back());
+                           work_ms.empty() ? 0.0 : work_ms.back(), pace);
   return 0;
 }
 

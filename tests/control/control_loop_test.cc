@@ -144,10 +144,14 @@ struct Rig {
 
 TEST(ControlLoopTest, StartsSafeThenFollowsTheSchedule) {
   Rig rig;
-  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  ASSERT_TRUE(
+      rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
   const CycleRecord first = rig.Run(1);
   EXPECT_EQ(first.mode, LoopMode::kSafe);  // nothing trusted before recover_after_cycles good cycles
   EXPECT_EQ(first.battery_command.value(), 0.0);
+  // The twin's PV at the start instant itself (it read 0 kW there, the meter the whole load).
+  EXPECT_NEAR(first.pv.value(), 50.0, 1e-9);
+  EXPECT_NEAR(first.grid.value(), 550.0, 1e-9);
   const CycleRecord r = rig.Run(10);
   EXPECT_EQ(r.mode, LoopMode::kNormal) << r.reason;
   EXPECT_DOUBLE_EQ(r.battery_command.value(), 150.0);
@@ -203,7 +207,8 @@ TEST(ControlLoopTest, AnUnreachablePeakTargetDoesNotCurtailPv) {
 
 TEST(ControlLoopTest, LostTelemetryGoesSafeWithinBoundAndRecovers) {
   Rig rig;
-  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  ASSERT_TRUE(
+      rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
   rig.Run(10);
   ASSERT_EQ(rig.loop->mode(), LoopMode::kNormal);
   rig.ess().vanished = true;  // Health() says lost at once
@@ -237,7 +242,8 @@ TEST(ControlLoopTest, LostTelemetryGoesSafeWithinBoundAndRecovers) {
 // after it was taken (ages 0..5 s are fresh, 6 s is stale): a bounded time.
 TEST(ControlLoopTest, StaleTelemetryIsDetectedAfterStaleAfterCycles) {
   Rig rig;
-  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(100), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  ASSERT_TRUE(
+      rig.loop->SetSchedule({rig.now, Kilowatts(100), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
   rig.Run(10);
   Telemetry frozen = *rig.meter().Read(rig.now);
   rig.meter().lie = frozen;  // the same reading, its time frozen
@@ -252,7 +258,8 @@ TEST(ControlLoopTest, StaleTelemetryIsDetectedAfterStaleAfterCycles) {
 
 TEST(ControlLoopTest, ALyingBatteryIsNotTrusted) {
   Rig rig;
-  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  ASSERT_TRUE(
+      rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
   rig.Run(10);
   rig.ess().lie_soc = true;  // SoC 250 %, flagged bad
   const CycleRecord r = rig.Run(1);
@@ -278,7 +285,8 @@ TEST(ControlLoopTest, ScheduleOlderThanItsHorizonFallsBackToLocalRules) {
 
 TEST(ControlLoopTest, RefusedAuditSendsNothing) {
   Rig rig;
-  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  ASSERT_TRUE(
+      rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
   rig.Run(10);
   const int writes = rig.ess().writes;
   rig.audit.fail = true;
@@ -294,7 +302,8 @@ TEST(ControlLoopTest, RefusedAuditSendsNothing) {
 
 TEST(ControlLoopTest, ManualOverrideHoldsUntilItExpires) {
   Rig rig;
-  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  ASSERT_TRUE(
+      rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
   rig.Run(10);
   ASSERT_TRUE(rig.loop->SetManualOverride(Kilowatts(-80), rig.now, rig.now + seconds(20), "kim"));
   EXPECT_DOUBLE_EQ(rig.Run(1).battery_command.value(), -80.0);
@@ -315,7 +324,8 @@ TEST(ControlLoopTest, DrGuardHoldsTheImportAtTheCallsCap) {
   Rig rig(600, 50);
   ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(0), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
   const Timestamp t0 = ToTimestamp(rig.now);
-  DrCommitment c{t0 - std::chrono::hours(1), t0, t0 + std::chrono::minutes(30), Kilowatts(420), Kilowatts(30), 125, 1000};
+  DrCommitment c{
+      t0 - std::chrono::hours(1), t0, t0 + std::chrono::minutes(30), Kilowatts(420), Kilowatts(30), 125, 1000};
   ASSERT_TRUE(rig.loop->AddDrCommitments({c}, rig.now, "kpx"));
   bool audited = false;
   for (const auto& a : rig.audit.records_) audited |= a.action == "dr-call" && a.actor == "kpx";
@@ -348,7 +358,8 @@ TEST(ControlLoopTest, DrCallActsOnlyFromItsIssueTime) {
   Rig rig(600, 50);
   ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(0), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
   const Timestamp t0 = ToTimestamp(rig.now);
-  DrCommitment c{t0 + std::chrono::minutes(5), t0, t0 + std::chrono::minutes(30), Kilowatts(420), Kilowatts(30), 125, 1000};
+  DrCommitment c{
+      t0 + std::chrono::minutes(5), t0, t0 + std::chrono::minutes(30), Kilowatts(420), Kilowatts(30), 125, 1000};
   ASSERT_TRUE(rig.loop->AddDrCommitments({c}, rig.now, "kpx"));
   EXPECT_DOUBLE_EQ(rig.Run(60).battery_command.value(), 0.0);
   rig.Run(5 * 60);
@@ -410,7 +421,8 @@ TEST(ControlLoopPropertyTest, NoCommandLeavesTheLimitsWhateverDevicesSay) {
                                    Kilowatts(pick(u(rng) * 800)), "fuzz"},
                                   "fuzz");
     }
-    if (u(rng) < 0.01) (void)rig.loop->SetManualOverride(Kilowatts(pick(u(rng) * 1200 - 600)), rig.now, rig.now + seconds(30), "fuzz");
+    if (u(rng) < 0.01)
+      (void)rig.loop->SetManualOverride(Kilowatts(pick(u(rng) * 1200 - 600)), rig.now, rig.now + seconds(30), "fuzz");
     for (FakeDevice* f : {&rig.meter(), &rig.pv(), &rig.ess()}) {
       f->lie.reset();
       f->vanished = u(rng) < 0.03;
