@@ -93,7 +93,8 @@ int RunBill(const BillOptions& o) {
     } else if (r == "duplicates") {
       read.repair.duplicates = true;
     } else {
-      return ExitWith(kCommand, InvalidInput(fmt::format("--repair {}: known repairs are gaps, spikes, duplicates", r)));
+      return ExitWith(kCommand,
+                      InvalidInput(fmt::format("--repair {}: known repairs are gaps, spikes, duplicates", r)));
     }
   }
   auto text = ReadTextFile(o.usage);
@@ -137,8 +138,8 @@ int RunBill(const BillOptions& o) {
   } else {
     // Whole months only unless asked: a partial month at either end is skipped and said so.
     for (const Month m : covered) {
-      const bool whole = usage->kw.start() <= StartOfKstMonth(m) &&
-                         usage->kw.end() >= StartOfKstMonth(m + std::chrono::months{1});
+      const bool whole =
+          usage->kw.start() <= StartOfKstMonth(m) && usage->kw.end() >= StartOfKstMonth(m + std::chrono::months{1});
       if (whole || o.allow_partial) {
         months.push_back(m);
       } else {
@@ -148,8 +149,8 @@ int RunBill(const BillOptions& o) {
     }
     if (months.empty()) {
       return ExitWith(kCommand, InvalidInput(fmt::format("{}: no whole month of data; bill a partial month with "
-                                           "--allow-partial",
-                                           o.usage)));
+                                                         "--allow-partial",
+                                                         o.usage)));
     }
   }
 
@@ -177,8 +178,7 @@ void AddBillCommand(CLI::App& app, int* exit_code) {
   auto opts = std::make_shared<BillOptions>();
   CLI::App* cmd = app.add_subcommand("bill", "Price 15-minute usage under a KEPCO tariff, month by month");
   cmd->add_option("--usage", opts->usage, "usage CSV: timestamp,kW[,kvar] per 15-minute interval");
-  cmd->add_option("--tariff", opts->tariff,
-                  "tariff, e.g. \"일반용(을) 고압A 선택III\" or \"general-eul high-a III\"");
+  cmd->add_option("--tariff", opts->tariff, "tariff, e.g. \"일반용(을) 고압A 선택III\" or \"general-eul high-a III\"");
   cmd->add_option("--contract-kw", opts->contract_kw, "contract power (계약전력), kW");
   cmd->add_option("--months", opts->months, "months to bill: 2024-08 | 2024-01,2024-02 | 2024-01..2024-12");
   cmd->add_flag("--json", opts->json, "print JSON instead of text");
@@ -187,8 +187,7 @@ void AddBillCommand(CLI::App& app, int* exit_code) {
                   "demand history CSV (month,peak_kw) for months before the data (12-month ratchet)");
   cmd->add_option("--save-history", opts->save_history, "write the demand history after billing to FILE");
   cmd->add_option("--repair", opts->repair, "repair the usage data: gaps, spikes, duplicates")->delimiter(',');
-  cmd->add_option("--fuel-krw-per-kwh", opts->fuel,
-                  "fuel-cost adjustment to use for every month, KRW/kWh (within ±5)");
+  cmd->add_option("--fuel-krw-per-kwh", opts->fuel, "fuel-cost adjustment to use for every month, KRW/kWh (within ±5)");
   cmd->add_flag("--allow-partial", opts->allow_partial, "bill months the data covers in part (basic prorated)");
   cmd->add_option("--tariff-dir", opts->tariff_dir, "tariff tables directory")->capture_default_str();
   cmd->add_option("--calendar", opts->calendar, "holiday calendar CSV")->capture_default_str();

@@ -73,13 +73,14 @@ int RunCbl(const CblCommandOptions& o) {
   if (!o.usc_replay.empty()) return RunUscReplay(o);
   if (o.usage.empty() || o.event.empty()) {
     return ExitWith(kCommand, InvalidInput("--usage FILE and --event START/DURATION are required, e.g. --usage "
-                             "usage.csv --event 2024-08-12T14:00/2h"));
+                                           "usage.csv --event 2024-08-12T14:00/2h"));
   }
   auto method = ParseCblMethod(o.method);
   if (!method) return ExitWith(kCommand, InvalidInput("--method: " + method.error().message));
   auto event = ParseEventWindow(o.event);
   if (!event) return ExitWith(kCommand, InvalidInput("--event: " + event.error().message));
-  if (auto st = ValidateDrWindow(*event); !st) return ExitWith(kCommand, InvalidInput("--event: " + st.error().message));
+  if (auto st = ValidateDrWindow(*event); !st)
+    return ExitWith(kCommand, InvalidInput("--event: " + st.error().message));
   CblOptions options;
   options.method = *method;
   options.saa = o.saa;
@@ -103,9 +104,10 @@ int RunCbl(const CblCommandOptions& o) {
   size_t missing = 0;
   for (const auto& g : kw->Gaps()) missing += g.count;
   if (missing > 0) {
-    notes.push_back(fmt::format("{}: {} missing 15-minute interval(s) kept as gaps; a day with a gap "
-                                "in the event's intervals is not a reference day (별표28 3.4.2)",
-                                o.usage, missing));
+    notes.push_back(
+        fmt::format("{}: {} missing 15-minute interval(s) kept as gaps; a day with a gap "
+                    "in the event's intervals is not a reference day (별표28 3.4.2)",
+                    o.usage, missing));
   }
   // kWh of an interval = mean kW x 0.25 h.
   std::vector<std::optional<KilowattHours>> kwh(kw->size());
@@ -119,9 +121,10 @@ int RunCbl(const CblCommandOptions& o) {
   notes.insert(notes.end(), cbl->notes.begin(), cbl->notes.end());
   for (const CblHour& h : cbl->hours) {
     if (!h.actual) {
-      notes.push_back(fmt::format("{}: the event-day usage has a gap, the reduction counts as 0 "
-                                  "(제12.5.2.3조 ③ 1)",
-                                  TradingHourLabel(h)));
+      notes.push_back(
+          fmt::format("{}: the event-day usage has a gap, the reduction counts as 0 "
+                      "(제12.5.2.3조 ③ 1)",
+                      TradingHourLabel(h)));
     }
   }
   const CblHeading heading{o.usage, *method, *event, o.saa, o.industrial};

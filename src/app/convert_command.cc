@@ -58,10 +58,10 @@ void AddConvertCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand("convert", "Convert a real data set into 15-minute usage CSV");
   cmd->require_subcommand(1);
   auto doe = std::make_shared<DoeOptions>();
-  CLI::App* d = cmd->add_subcommand(
-      "doe-hospital",
-      "The DOE reference hospital (hourly, typical year) laid on a calendar year by weekday, "
-      "Korean holidays as Sundays, each hour held for its four 15-minute intervals");
+  CLI::App* d =
+      cmd->add_subcommand("doe-hospital",
+                          "The DOE reference hospital (hourly, typical year) laid on a calendar year by weekday, "
+                          "Korean holidays as Sundays, each hour held for its four 15-minute intervals");
   d->add_option("--file", doe->file, "DOE hospital CSV")->capture_default_str();
   d->add_option("--year", doe->year, "calendar year to lay the profile on")->capture_default_str();
   d->add_option("--scale", doe->scale, "multiply every kW by this factor")->capture_default_str();

@@ -37,7 +37,8 @@ int RunDrBid(const DrBidOptions& o) {
     return ExitWith(kCommand, InvalidInput(fmt::format("--net-benefit-krw-per-kwh '{}': a price >= 0", o.net_benefit)));
   }
   auto own = WonPerKwh::FromDecimal(o.own_price);
-  if (!own || own->milli_won() < 0) return ExitWith(kCommand, InvalidInput(fmt::format("--own-price-krw-per-kwh '{}': a price >= 0", o.own_price)));
+  if (!own || own->milli_won() < 0)
+    return ExitWith(kCommand, InvalidInput(fmt::format("--own-price-krw-per-kwh '{}': a price >= 0", o.own_price)));
   if (!(o.curtailable_kw >= 0)) return ExitWith(kCommand, InvalidInput("--curtailable-kw: a power >= 0"));
   auto loaded = LoadSiteContext(o);
   if (!loaded) return ExitWith(kCommand, loaded.error());
@@ -45,15 +46,18 @@ int RunDrBid(const DrBidOptions& o) {
   const HolidayCalendar& calendar = loaded->calendar;
   auto inputs = PrepareSiteInputs(site, calendar);
   if (!inputs) return ExitWith(kCommand, inputs.error());
-  if (inputs->temp_c.empty()) return ExitWith(kCommand, InvalidInput(o.site + ": no weather file: the load forecaster needs temperature"));
+  if (inputs->temp_c.empty())
+    return ExitWith(kCommand, InvalidInput(o.site + ": no weather file: the load forecaster needs temperature"));
 
   // The forecast as it would be issued at the deadline, from the load measured before it.
   const Timestamp issued = EconomicDrBidDeadline(*day);
   const Timestamp to = FromKst(AddDays(*day, 1));
   if (issued < inputs->load.start() + std::chrono::days(15) || to > inputs->load.end()) {
-    return ExitWith(kCommand, InvalidInput(fmt::format("--day {}: the site's load covers {} to {}; a bid needs 15 days of history "
-                                         "before the deadline and the day itself",
-                                         o.day, FormatKst(inputs->load.start()), FormatKst(inputs->load.end()))));
+    return ExitWith(kCommand,
+                    InvalidInput(
+                        fmt::format("--day {}: the site's load covers {} to {}; a bid needs 15 days of history "
+                                    "before the deadline and the day itself",
+                                    o.day, FormatKst(inputs->load.start()), FormatKst(inputs->load.end()))));
   }
   const LoadData history{ToDoubleSeries(inputs->load), inputs->temp_c};
   LearnedPlanForecast forecaster(history, inputs->pv, calendar, LearnedPlanOptions{});
@@ -79,7 +83,8 @@ int RunDrBid(const DrBidOptions& o) {
       const Timestamp t = FromKst(*day, h * 60 + q * 15);
       const auto i = forecast->load.IndexOf(t);
       const auto j = forecast->pv.IndexOf(t);
-      if (!i || !j || !forecast->load.at(*i) || !forecast->pv.at(*j)) return ExitWith(kCommand, NotFound("the forecast has a gap at " + FormatKst(t)));
+      if (!i || !j || !forecast->load.at(*i) || !forecast->pv.at(*j))
+        return ExitWith(kCommand, NotFound("the forecast has a gap at " + FormatKst(t)));
       kwh += std::max(0.0, forecast->load.at(*i)->value() - forecast->pv.at(*j)->value()) * 0.25;
     }
     EconomicDrHourInput& in = hours[static_cast<size_t>(h)];
@@ -105,11 +110,14 @@ int RunDrBid(const DrBidOptions& o) {
   if (!bid) return ExitWith(kCommand, bid.error());
 
   if (o.json) {
-    nlohmann::json j{{"day", FormatDate(*day)}, {"deadline", FormatKst(bid->deadline)},
-                     {"forecast_issued", FormatKst(issued)}, {"no_bid_reason", bid->no_bid_reason}};
+    nlohmann::json j{{"day", FormatDate(*day)},
+                     {"deadline", FormatKst(bid->deadline)},
+                     {"forecast_issued", FormatKst(issued)},
+                     {"no_bid_reason", bid->no_bid_reason}};
     j["hours"] = nlohmann::json::array();
     for (const auto& h : bid->hours) {
-      j["hours"].push_back({{"start", FormatKst(h.hour_start)}, {"quantity_kwh", h.quantity.value()},
+      j["hours"].push_back({{"start", FormatKst(h.hour_start)},
+                            {"quantity_kwh", h.quantity.value()},
                             {"price_krw_per_kwh", h.price.won()}});
     }
     std::cout << j.dump(2) << "\n";
@@ -145,14 +153,17 @@ int RunDrBid(const DrBidOptions& o) {
 void AddDrBidCommand(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<DrBidOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "dr-bid", "Economic DR: the D-1 bid of a site for a day (hours, kWh, price), from its load forecast at 11:00 D-1");
+      "dr-bid",
+      "Economic DR: the D-1 bid of a site for a day (hours, kWh, price), from its load forecast at 11:00 D-1");
   cmd->add_option("--site", o->site, "site TOML file")->required();
   cmd->add_option("--day", o->day, "trading day D, e.g. 2024-08-13")->required();
   cmd->add_option("--net-benefit-krw-per-kwh", o->net_benefit,
                   "수요반응자원 순편익가격 of the month (KPX notice): the lowest bid price")
       ->capture_default_str();
-  cmd->add_option("--own-price-krw-per-kwh", o->own_price, "the site's own price for a kWh of reduction")->capture_default_str();
-  cmd->add_option("--curtailable-kw", o->curtailable_kw, "load the site can shed for a whole hour, kW")->capture_default_str();
+  cmd->add_option("--own-price-krw-per-kwh", o->own_price, "the site's own price for a kWh of reduction")
+      ->capture_default_str();
+  cmd->add_option("--curtailable-kw", o->curtailable_kw, "load the site can shed for a whole hour, kW")
+      ->capture_default_str();
   cmd->add_option("--smp", o->smp_file, "KPX SMP file (EPSIS layout) for the expected hourly prices; empty: none")
       ->capture_default_str();
   cmd->add_option("--calendar", o->calendar, "holiday calendar CSV")->capture_default_str();

@@ -55,7 +55,8 @@ int RunEval(const ForecastOptions& o) {
     return 0;
   }
   if (o.dataset != "cnu" && o.dataset != "hospital") {
-    return ExitWith(kCommand, InvalidInput(fmt::format("--dataset {}: known data sets are cnu, hospital and gist-pv", o.dataset)));
+    return ExitWith(kCommand, InvalidInput(fmt::format("--dataset {}: known data sets are cnu, hospital and gist-pv",
+                                                       o.dataset)));
   }
   std::cout << "Rolling-origin evaluation: every forecast uses only load measured before its issue time; the model "
                "is retrained every "
@@ -77,9 +78,10 @@ int RunEval(const ForecastOptions& o) {
       if (!building) return ExitWith(kCommand, building.error());
       auto report = EvaluateLoadForecasts(building->data, *calendar, eval);
       if (!report) return ExitWith(kCommand, report.error());
-      std::cout << RenderLoadEvalRows(fmt::format("{}: {} to {} ({} anomalies flagged)", b, FormatDate(ToKst(eval.start).date),
-                                          FormatDate(ToKst(eval.end).date), building->anomalies),
-                              *report, o.markdown);
+      std::cout << RenderLoadEvalRows(fmt::format("{}: {} to {} ({} anomalies flagged)", b,
+                                                  FormatDate(ToKst(eval.start).date), FormatDate(ToKst(eval.end).date),
+                                                  building->anomalies),
+                                      *report, o.markdown);
     }
     return 0;
   }
@@ -100,11 +102,12 @@ int RunEval(const ForecastOptions& o) {
     auto report = EvaluateLoadForecasts(data, *calendar, eval);
     if (!report) return ExitWith(kCommand, report.error());
     std::cout << RenderLoadEvalRows(fmt::format("{} ({}): 15-minute load, {} to {}", site.name, o.site,
-                                        FormatDate(ToKst(eval.start).date), FormatDate(ToKst(eval.end).date)),
-                            *report, o.markdown);
+                                                FormatDate(ToKst(eval.start).date), FormatDate(ToKst(eval.end).date)),
+                                    *report, o.markdown);
     return 0;
   }
-  return ExitWith(kCommand, InvalidInput(fmt::format("--dataset {}: known data sets are cnu, hospital and gist-pv", o.dataset)));
+  return ExitWith(kCommand,
+                  InvalidInput(fmt::format("--dataset {}: known data sets are cnu, hospital and gist-pv", o.dataset)));
 }
 
 int RunTrain(const ForecastOptions& o) {
@@ -121,9 +124,10 @@ int RunTrain(const ForecastOptions& o) {
   if (!model) return ExitWith(kCommand, model.error());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (auto st = model->Save(o.out); !st) return ExitWith(kCommand, st.error());
-  std::cout << fmt::format("meg forecast: trained the load model of {} on data before {} ({} rows, {:.1f} s); wrote "
-                           "{} and {}.bands\n",
-                           loaded->site.name, FormatKst(*until), model->training_rows(), seconds, o.out, o.out);
+  std::cout << fmt::format(
+      "meg forecast: trained the load model of {} on data before {} ({} rows, {:.1f} s); wrote "
+      "{} and {}.bands\n",
+      loaded->site.name, FormatKst(*until), model->training_rows(), seconds, o.out, o.out);
   std::cout << fmt::format("temperature response: {}\n", model->uses_temperature_response() ? "kept" : "dropped");
   std::cout << "By horizon band, from out-of-sample residuals: the weight of the learned correction (P50 = baseline "
                "+ weight x correction) and the P10/P90 offsets (kW):\n";

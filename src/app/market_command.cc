@@ -50,35 +50,30 @@ Result<PvForecaster> ParseForecaster(const std::string& name) {
   if (name == "physics") return PvForecaster::kPhysics;
   if (name == "clear-sky") return PvForecaster::kClearSkyPersistence;
   if (name == "naive") return PvForecaster::kSeasonalNaive;
-  return InvalidInput(fmt::format(
-      "--forecaster {}: known forecasters are model (physics + ridge), physics, clear-sky, naive",
-      name));
+  return InvalidInput(
+      fmt::format("--forecaster {}: known forecasters are model (physics + ridge), physics, clear-sky, naive", name));
 }
 
 Result<IncentiveDistribution> ParseDistribution(const std::string& name) {
   if (name == "metered") return IncentiveDistribution::kMeteredEnergy;
   if (name == "capacity") return IncentiveDistribution::kCapacity;
   if (name == "accuracy") return IncentiveDistribution::kOwnAccuracy;
-  return InvalidInput(
-      fmt::format("--distribution {}: known rules are metered, capacity, accuracy", name));
+  return InvalidInput(fmt::format("--distribution {}: known rules are metered, capacity, accuracy", name));
 }
 
 int RunBroker(const BrokerOptions& o) {
   if (o.dataset != "gist-pv") {
-    return ExitWith(kBroker, InvalidInput(fmt::format("--dataset {}: the known data set is gist-pv",
-                                                   o.dataset)));
+    return ExitWith(kBroker, InvalidInput(fmt::format("--dataset {}: the known data set is gist-pv", o.dataset)));
   }
   auto forecaster = ParseForecaster(o.forecaster);
   if (!forecaster) return ExitWith(kBroker, forecaster.error());
   auto month = ParseMonth(o.month);
   if (!month)
-    return ExitWith("meg broker",
-                InvalidInput(fmt::format("--month {}: {}", o.month, month.error().message)));
+    return ExitWith("meg broker", InvalidInput(fmt::format("--month {}: {}", o.month, month.error().message)));
   auto distribution = ParseDistribution(o.distribution);
   if (!distribution) return ExitWith(kBroker, distribution.error());
   if (o.missing != "skip" && o.missing != "exclude") {
-    return ExitWith("meg broker",
-                InvalidInput(fmt::format("--missing {}: use skip or exclude", o.missing)));
+    return ExitWith("meg broker", InvalidInput(fmt::format("--missing {}: use skip or exclude", o.missing)));
   }
   auto in = LoadGistPvForecastInputs(DefaultSharedDir());
   if (!in) return ExitWith(kBroker, in.error());
@@ -87,15 +82,14 @@ int RunBroker(const BrokerOptions& o) {
   // Forecasts exist from the third day of the data (one full day of history before the issue).
   const Date first_forecast_day = AddDays(ToKst(data_start).date, 2);
   const Date month_first = *month / 1;
-  const Date first_day =
-      std::max(std::chrono::sys_days{month_first}, std::chrono::sys_days{first_forecast_day});
+  const Date first_day = std::max(std::chrono::sys_days{month_first}, std::chrono::sys_days{first_forecast_day});
   const Timestamp from = FromKst(first_day);
   const Timestamp to = std::min(StartOfKstMonth(*month + std::chrono::months{1}), data_end);
   if (from >= to) {
     return ExitWith("meg broker",
-                InvalidInput(fmt::format(
-                    "--month {}: the GIST data cover {} to {}; forecasts start on {}", o.month,
-                    FormatKst(data_start), FormatKst(data_end), FormatDate(first_forecast_day))));
+                    InvalidInput(fmt::format("--month {}: the GIST data cover {} to {}; forecasts start on {}", o.month,
+                                             FormatKst(data_start), FormatKst(data_end),
+                                             FormatDate(first_forecast_day))));
   }
   auto portfolio = ForecastGistPvPortfolio(*in, first_day);
   if (!portfolio) return ExitWith(kBroker, portfolio.error());
@@ -107,17 +101,16 @@ int RunBroker(const BrokerOptions& o) {
   rules.settle_below_entry_capacity = true;  // the GIST aggregate is far below 20 MW
   rules.jeju = o.jeju;
   rules.distribution = *distribution;
-  rules.missing =
-      o.missing == "skip" ? MissingMemberData::kSkipHour : MissingMemberData::kExcludeMember;
+  rules.missing = o.missing == "skip" ? MissingMemberData::kSkipHour : MissingMemberData::kExcludeMember;
   auto s = SettleForecastIncentive(members, rules);
   if (!s) return ExitWith(kBroker, s.error());
   const std::string name(PvForecasterName(*forecaster));
   if (o.json) {
     std::cout << BrokerJson(*s, o.month, name, portfolio->excluded).dump(2) << "\n";
   } else {
-    std::cout << RenderBrokerText(
-        *s, fmt::format("hours [{}, {}) KST", FormatDate(first_day), FormatDate(ToKst(to).date)),
-        name, portfolio->excluded, rules);
+    std::cout << RenderBrokerText(*s,
+                                  fmt::format("hours [{}, {}) KST", FormatDate(first_day), FormatDate(ToKst(to).date)),
+                                  name, portfolio->excluded, rules);
   }
   return 0;
 }
@@ -175,8 +168,7 @@ struct SiteTotals {
 
 int RunMarket(const MarketOptions& o) {
   auto date = ParseDate(o.date);
-  if (!date)
-    return ExitWith(kMarket, InvalidInput(fmt::format("--date {}: {}", o.date, date.error().message)));
+  if (!date) return ExitWith(kMarket, InvalidInput(fmt::format("--date {}: {}", o.date, date.error().message)));
   auto loaded = LoadSiteContext(SiteOptions{o.site});
   if (!loaded) return ExitWith(kMarket, loaded.error());
   const Site& site = loaded->site;
@@ -194,18 +186,16 @@ int RunMarket(const MarketOptions& o) {
   h.limits.site = "hospital";
   h.limits.import_limit = site.contract_power;
   h.limits.export_limit = site.grid.export_allowed ? site.grid.export_limit_kw : Kilowatts(0);
-  h.description = fmt::format("{} ({}), {:.0f} kW contract, PV {:.0f} kWp, no export", site.name,
-                              o.site, site.contract_power.value(),
-                              site.pv.empty() ? 0.0 : site.pv.front().dc_kwp.value());
+  h.description = fmt::format("{} ({}), {:.0f} kW contract, PV {:.0f} kWp, no export", site.name, o.site,
+                              site.contract_power.value(), site.pv.empty() ? 0.0 : site.pv.front().dc_kwp.value());
   double hospital_kwp = 0;
   for (const auto& a : site.pv) hospital_kwp += a.dc_kwp.value();
   std::vector<double> unit_pv(kIntervalsPerDay, 0.0);  // kW per kWp of the hospital's arrays
   for (int s = 0; s < kIntervalsPerDay; ++s) {
     const auto i = inputs->load.IndexOf(FromKst(*date, s * 15));
     if (!i || !inputs->load.at(*i)) {
-      return ExitWith("meg market",
-                  NotFound(fmt::format("the site's load has no value on {} (its year is {})",
-                                       o.date, site.load.year)));
+      return ExitWith("meg market", NotFound(fmt::format("the site's load has no value on {} (its year is {})", o.date,
+                                                         site.load.year)));
     }
     h.load_kw.push_back(inputs->load.at(*i)->value());
     const double pv = inputs->pv.at(*i) ? inputs->pv.at(*i)->value() : 0.0;
@@ -225,8 +215,8 @@ int RunMarket(const MarketOptions& o) {
     const char* building;
     double kwp;
   };
-  for (const Neighbour& n : {Neighbour{"campus-eng7", "eng7_HV_02", 400},
-                             Neighbour{"campus-truth", "truth_bldg_CS_02", 200}}) {
+  for (const Neighbour& n :
+       {Neighbour{"campus-eng7", "eng7_HV_02", 400}, Neighbour{"campus-truth", "truth_bldg_CS_02", 200}}) {
     auto load = CnuBuildingDayLike(DefaultSharedDir(), n.building, *date);
     if (!load) return ExitWith(kMarket, load.error());
     DemoSite d;
@@ -249,8 +239,7 @@ int RunMarket(const MarketOptions& o) {
     std::vector<SiteInterval> iv;
     for (int s = 0; s < kIntervalsPerDay; ++s) {
       const size_t k = static_cast<size_t>(s);
-      iv.push_back({FromKst(*date, s * 15),
-                    KilowattHours((d.load_kw[k] - d.pv_kw[k]) * kIntervalHours.value()),
+      iv.push_back({FromKst(*date, s * 15), KilowattHours((d.load_kw[k] - d.pv_kw[k]) * kIntervalHours.value()),
                     d.grid_price[k], (*smp)[k], 0});
     }
     auto so = SiteOrders(d.limits, iv);
@@ -271,8 +260,7 @@ int RunMarket(const MarketOptions& o) {
       const size_t k = static_cast<size_t>(s);
       const double net = (d.load_kw[k] - d.pv_kw[k]) * kIntervalHours.value();
       const double import = std::max(0.0, net);
-      const double exp =
-          std::min(std::max(0.0, -net), d.limits.export_limit.value() * kIntervalHours.value());
+      const double exp = std::min(std::max(0.0, -net), d.limits.export_limit.value() * kIntervalHours.value());
       const double price = static_cast<double>(d.grid_price[k].milli_won());
       const double smp_milli = static_cast<double>((*smp)[k].milli_won());
       t.grid_only_milli += import * price - exp * smp_milli;
@@ -297,26 +285,25 @@ int RunMarket(const MarketOptions& o) {
   if (o.json) {
     nlohmann::json j = {{"date", o.date}};
     for (const auto& c : m->intervals) {
-      j["intervals"].push_back({{"start", FormatKst(c.interval)},
-                                {"bids", c.bids},
-                                {"asks", c.asks},
-                                {"volume_kwh", c.volume().value()},
-                                {"price_krw_per_kwh", c.price ? nlohmann::json(c.price->won())
-                                                              : nlohmann::json(nullptr)},
-                                {"value_krw", c.value.value()}});
+      j["intervals"].push_back(
+          {{"start", FormatKst(c.interval)},
+           {"bids", c.bids},
+           {"asks", c.asks},
+           {"volume_kwh", c.volume().value()},
+           {"price_krw_per_kwh", c.price ? nlohmann::json(c.price->won()) : nlohmann::json(nullptr)},
+           {"value_krw", c.value.value()}});
     }
     for (const DemoSite& d : sites) {
       const SiteTotals& t = totals[d.limits.site];
-      j["sites"].push_back(
-          {{"site", d.limits.site},
-           {"description", d.description},
-           {"bought_kwh", t.bought_kwh},
-           {"sold_kwh", t.sold_kwh},
-           {"paid_krw", t.paid.value()},
-           {"received_krw", t.received.value()},
-           {"grid_only_cost_krw", std::llround(t.grid_only_milli / 1000.0)},
-           {"with_market_cost_krw", std::llround(t.with_market_milli / 1000.0)},
-           {"savings_krw", std::llround((t.grid_only_milli - t.with_market_milli) / 1000.0)}});
+      j["sites"].push_back({{"site", d.limits.site},
+                            {"description", d.description},
+                            {"bought_kwh", t.bought_kwh},
+                            {"sold_kwh", t.sold_kwh},
+                            {"paid_krw", t.paid.value()},
+                            {"received_krw", t.received.value()},
+                            {"grid_only_cost_krw", std::llround(t.grid_only_milli / 1000.0)},
+                            {"with_market_cost_krw", std::llround(t.with_market_milli / 1000.0)},
+                            {"savings_krw", std::llround((t.grid_only_milli - t.with_market_milli) / 1000.0)}});
     }
     std::cout << j.dump(2) << "\n";
     return 0;
@@ -330,8 +317,7 @@ int RunMarket(const MarketOptions& o) {
       "Buyers bid their KEPCO energy + climate + fuel-adjustment price of the slot; sellers ask "
       "the KPX SMP of the hour ({}; Jeju prices stand in for the mainland).\n\n",
       smp_path);
-  out += fmt::format("{:<7}{:>6}{:>6}{:>11}{:>12}{:>10}\n", "start", "bids", "asks", "kWh",
-                     "KRW/kWh", "KRW");
+  out += fmt::format("{:<7}{:>6}{:>6}{:>11}{:>12}{:>10}\n", "start", "bids", "asks", "kWh", "KRW/kWh", "KRW");
   double volume = 0;
   Won value;
   int traded = 0;
@@ -341,14 +327,13 @@ int RunMarket(const MarketOptions& o) {
     volume += c.volume().value();
     value += c.value;
     const int minute = ToKst(c.interval).minute_of_day;
-    out +=
-        fmt::format("{:02d}:{:02d}{:>6}{:>6}{:>11.1f}{:>12.3f}{:>10}\n", minute / 60, minute % 60,
-                    c.bids, c.asks, c.volume().value(), c.price->won(), c.value.value());
+    out += fmt::format("{:02d}:{:02d}{:>6}{:>6}{:>11.1f}{:>12.3f}{:>10}\n", minute / 60, minute % 60, c.bids, c.asks,
+                       c.volume().value(), c.price->won(), c.value.value());
   }
-  out += fmt::format("{} of 96 intervals traded, {:.1f} kWh, {} KRW.\n\n", traded, volume,
-                     WithThousands(value.value()));
-  out += fmt::format("{:<14}{:>12}{:>12}{:>12}{:>14}{:>16}{:>18}{:>12}\n", "site", "bought kWh", "sold kWh",
-                     "paid KRW", "received KRW", "grid only KRW", "with market KRW", "saving KRW");
+  out +=
+      fmt::format("{} of 96 intervals traded, {:.1f} kWh, {} KRW.\n\n", traded, volume, WithThousands(value.value()));
+  out += fmt::format("{:<14}{:>12}{:>12}{:>12}{:>14}{:>16}{:>18}{:>12}\n", "site", "bought kWh", "sold kWh", "paid KRW",
+                     "received KRW", "grid only KRW", "with market KRW", "saving KRW");
   double saving = 0;
   for (const DemoSite& d : sites) {
     const SiteTotals& t = totals[d.limits.site];
@@ -377,10 +362,9 @@ int RunMarket(const MarketOptions& o) {
 
 void AddMarketCommand(CLI::App& app, int* exit_code) {
   auto b = std::make_shared<BrokerOptions>();
-  auto* broker = app.add_subcommand(
-      "broker", "small-scale brokerage: the KPX ch. 14 forecast incentive of an aggregate");
-  broker->add_option("--dataset", b->dataset, "gist-pv: the measured GIST campus PV systems")
-      ->capture_default_str();
+  auto* broker =
+      app.add_subcommand("broker", "small-scale brokerage: the KPX ch. 14 forecast incentive of an aggregate");
+  broker->add_option("--dataset", b->dataset, "gist-pv: the measured GIST campus PV systems")->capture_default_str();
   broker->add_option("--month", b->month, "month to settle, YYYY-MM (the data: 2022-07, 2022-08)")
       ->capture_default_str();
   broker
@@ -401,11 +385,9 @@ void AddMarketCommand(CLI::App& app, int* exit_code) {
   broker->callback([b, exit_code] { *exit_code = RunBroker(*b); });
 
   auto m = std::make_shared<MarketOptions>();
-  auto* market = app.add_subcommand(
-      "market", "local energy market: a one-day demo of the 15-minute double auction");
+  auto* market = app.add_subcommand("market", "local energy market: a one-day demo of the 15-minute double auction");
   market->add_option("--site", m->site, "the main site file")->capture_default_str();
-  market->add_option("--date", m->date, "the day, YYYY-MM-DD (KST; the SMP data cover 2024)")
-      ->capture_default_str();
+  market->add_option("--date", m->date, "the day, YYYY-MM-DD (KST; the SMP data cover 2024)")->capture_default_str();
   market->add_option("--neighbour-tariff", m->neighbour_tariff, "tariff of the campus neighbours")
       ->capture_default_str();
   market->add_flag("--json", m->json, "print JSON");

@@ -50,7 +50,7 @@ int RunOptimize(OptimizeOptions o) {
   in.pv = inputs->pv.Slice(from, to);
   if (in.load.size() != kIntervalsPerDay) {
     return ExitWith(kCommand, InvalidInput(fmt::format("--day {}: {} has load for {} only (load.year)", o.day, o.site,
-                                         site.load.year)));
+                                                       site.load.year)));
   }
   const double soc_pct = o.soc_start_pct.value_or(site.ess ? site.ess->soc_initial_pct : 0);
   in.soc_start = site.ess ? StoredAt(*site.ess, soc_pct) : KilowattHours(0);
@@ -79,8 +79,9 @@ int RunOptimize(OptimizeOptions o) {
   if (!report) return ExitWith(kCommand, report.error());
   if (report->status != SolveStatus::kOptimal) {
     std::cout << RenderDispatchSummary(heading, site, *problem, *report, Schedule{});
-    return ExitWith(kCommand, Error{ErrorCode::kInvalidInput, fmt::format("the solver found no optimum: {} {}",
-                                                            SolveStatusName(report->status), report->message)});
+    return ExitWith(kCommand,
+                    Error{ErrorCode::kInvalidInput, fmt::format("the solver found no optimum: {} {}",
+                                                                SolveStatusName(report->status), report->message)});
   }
   std::cout << RenderDispatchSummary(heading, site, *problem, *report, DecodeSchedule(*problem, *report));
   return 0;

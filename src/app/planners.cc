@@ -21,12 +21,10 @@ bool IsRule(std::string_view name) { return name == "none" || name == "peak-shav
 
 Status CheckPlanner(std::string_view name, const LoadedSite& site, const SiteInputs* inputs) {
   if (!IsKnown(name)) {
-    return InvalidInput(fmt::format("--controller {}: known controllers are {}", name,
-                                    fmt::join(kPlannerNames, ", ")));
+    return InvalidInput(fmt::format("--controller {}: known controllers are {}", name, fmt::join(kPlannerNames, ", ")));
   }
   if (IsRule(name)) return Ok{};
-  if (!site.site.ess)
-    return InvalidInput(fmt::format("--controller {}: {} has no [ess] to plan", name, site.path));
+  if (!site.site.ess) return InvalidInput(fmt::format("--controller {}: {} has no [ess] to plan", name, site.path));
   if (name == "mpc" && inputs != nullptr && inputs->temp_c.empty()) {
     return InvalidInput(
         fmt::format("--controller mpc: {} has no weather file for the load forecaster's "
@@ -36,8 +34,8 @@ Status CheckPlanner(std::string_view name, const LoadedSite& site, const SiteInp
   return Ok{};
 }
 
-Planner::Planner(std::string_view name, const LoadedSite& site, const SiteInputs* inputs,
-                 LpSolver& solver, const PlannerOptions& options) {
+Planner::Planner(std::string_view name, const LoadedSite& site, const SiteInputs* inputs, LpSolver& solver,
+                 const PlannerOptions& options) {
   MEG_CHECK(IsKnown(name));
   if (IsRule(name)) {
     controller_ = MakeRuleController(name, PeakShaveConfig{.threshold = options.threshold});
@@ -45,17 +43,15 @@ Planner::Planner(std::string_view name, const LoadedSite& site, const SiteInputs
     return;
   }
   MEG_CHECK(inputs != nullptr);
-  const auto mode = name == "oracle" ? PlanningController::Mode::kMonthOracle
-                                     : PlanningController::Mode::kRecedingHorizon;
+  const auto mode =
+      name == "oracle" ? PlanningController::Mode::kMonthOracle : PlanningController::Mode::kRecedingHorizon;
   std::unique_ptr<PlanningController> p;
   if (name == "mpc") {
     history_ = LoadData{ToDoubleSeries(inputs->load), inputs->temp_c};
-    learned_ =
-        std::make_unique<LearnedPlanForecast>(history_, inputs->pv, site.calendar, options.learned);
+    learned_ = std::make_unique<LearnedPlanForecast>(history_, inputs->pv, site.calendar, options.learned);
     recorded_ = std::make_unique<RecordedPlanForecast>(*learned_);
-    p = std::make_unique<PlanningController>(mode, site.site, site.book, site.calendar, site.tariff,
-                                             *recorded_, solver, options.horizon,
-                                             std::string(name));
+    p = std::make_unique<PlanningController>(mode, site.site, site.book, site.calendar, site.tariff, *recorded_, solver,
+                                             options.horizon, std::string(name));
   } else {
     const bool persistence = name == "mpc-persistence";
     if (persistence) {
@@ -64,17 +60,16 @@ Planner::Planner(std::string_view name, const LoadedSite& site, const SiteInputs
     }
     p = std::make_unique<PlanningController>(mode, site.site, site.book, site.calendar, site.tariff,
                                              persistence ? persistence_load_ : inputs->load,
-                                             persistence ? persistence_pv_ : inputs->pv, solver,
-                                             options.horizon, std::string(name));
+                                             persistence ? persistence_pv_ : inputs->pv, solver, options.horizon,
+                                             std::string(name));
   }
   p->set_warm_start(options.warm_start);
   planning_ = p.get();
   controller_ = std::move(p);
 }
 
-Result<std::unique_ptr<Planner>> MakePlanner(std::string_view name, const LoadedSite& site,
-                                             const SiteInputs* inputs, LpSolver& solver,
-                                             const PlannerOptions& options) {
+Result<std::unique_ptr<Planner>> MakePlanner(std::string_view name, const LoadedSite& site, const SiteInputs* inputs,
+                                             LpSolver& solver, const PlannerOptions& options) {
   MEG_TRY(CheckPlanner(name, site, inputs));
   return std::make_unique<Planner>(name, site, inputs, solver, options);
 }

@@ -33,8 +33,8 @@
 namespace meg {
 
 // The names MakePlanner knows, in the order the help texts list them.
-inline constexpr std::array<std::string_view, 6> kPlannerNames = {
-    "none", "peak-shave", "mpc", "mpc-perfect", "mpc-persistence", "oracle"};
+inline constexpr std::array<std::string_view, 6> kPlannerNames = {"none",        "peak-shave",      "mpc",
+                                                                  "mpc-perfect", "mpc-persistence", "oracle"};
 
 struct PlannerOptions {
   // peak-shave: the grid demand (15-minute) to hold in counted intervals; 0: planned each day.
@@ -83,8 +83,7 @@ Status CheckPlanner(std::string_view name, const LoadedSite& site, const SiteInp
 // Planner `name` for `site`, the LP planners solving with `solver`. `inputs` (the site's year) is
 // what the LP planners plan on; the rule controllers need none (nullptr on real devices).
 // REQUIRES: inputs != nullptr unless `name` is none or peak-shave. Errors: those of CheckPlanner.
-Result<std::unique_ptr<Planner>> MakePlanner(std::string_view name, const LoadedSite& site,
-                                             const SiteInputs* inputs, LpSolver& solver,
-                                             const PlannerOptions& options);
+Result<std::unique_ptr<Planner>> MakePlanner(std::string_view name, const LoadedSite& site, const SiteInputs* inputs,
+                                             LpSolver& solver, const PlannerOptions& options);
 
 }  // namespace meg

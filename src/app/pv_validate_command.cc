@@ -35,8 +35,7 @@ int RunPvValidate(const PvValidateOptions& o) {
   if (!cal) return ExitWith(kCommand, InvalidInput(fmt::format("--calibration: {}", cal.error().message)));
   auto hold = ParseMonth(o.holdout);
   if (!hold) return ExitWith(kCommand, InvalidInput(fmt::format("--holdout: {}", hold.error().message)));
-  if (!(o.latitude_deg >= -90 && o.latitude_deg <= 90) ||
-      !(o.longitude_deg >= -180 && o.longitude_deg <= 180)) {
+  if (!(o.latitude_deg >= -90 && o.latitude_deg <= 90) || !(o.longitude_deg >= -180 && o.longitude_deg <= 180)) {
     return ExitWith(kCommand, InvalidInput("--lat must be in -90..90 and --lon in -180..180"));
   }
   auto text = ReadTextFile(o.file);
@@ -44,8 +43,7 @@ int RunPvValidate(const PvValidateOptions& o) {
   auto data = ParseGistPvCsv(*text, o.file);
   if (!data) return ExitWith(kCommand, data.error());
 
-  const PvSiteSamples site_samples{data->ghi_w_m2, data->poa_w_m2, data->temp_air_c,
-                                   data->temp_module_c};
+  const PvSiteSamples site_samples{data->ghi_w_m2, data->poa_w_m2, data->temp_air_c, data->temp_module_c};
   std::vector<PvSystemSamples> systems;
   for (const auto& s : data->systems) systems.push_back({s.name, s.ac});
   const Location site{o.latitude_deg, o.longitude_deg, 0, 540};
@@ -65,15 +63,14 @@ int RunPvValidate(const PvValidateOptions& o) {
 
 void AddPvValidateCommand(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<PvValidateOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "pv-validate",
-      "Score the PV model on the measured GIST campus systems: fit each system's kWp on one "
-      "month, report NMBE/NRMSE on the next");
+  CLI::App* cmd =
+      app.add_subcommand("pv-validate",
+                         "Score the PV model on the measured GIST campus systems: fit each system's kWp on one "
+                         "month, report NMBE/NRMSE on the next");
   cmd->add_option("--file", o->file, "GIST PV CSV")->capture_default_str();
   cmd->add_option("--lat", o->latitude_deg, "site latitude, degrees north")->capture_default_str();
   cmd->add_option("--lon", o->longitude_deg, "site longitude, degrees east")->capture_default_str();
-  cmd->add_option("--calibration", o->calibration, "month to fit kWp and the sensor plane on")
-      ->capture_default_str();
+  cmd->add_option("--calibration", o->calibration, "month to fit kWp and the sensor plane on")->capture_default_str();
   cmd->add_option("--holdout", o->holdout, "month to score on")->capture_default_str();
   cmd->add_flag("--markdown", o->markdown, "print the system table as Markdown");
   cmd->callback([o, exit_code] { *exit_code = RunPvValidate(*o); });

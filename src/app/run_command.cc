@@ -22,12 +22,12 @@
 #include "control/optimal_controllers.h"
 #include "device/sim/twin.h"
 #include "forecast/plan_forecast.h"
-#include "optimize/coin/clp_cbc_solver.h"
-#include "sim/site_inputs.h"
 #include "io/text_file.h"
+#include "optimize/coin/clp_cbc_solver.h"
 #include "server/auth.h"
 #include "server/http_server.h"
 #include "server/webhook.h"
+#include "sim/site_inputs.h"
 #include "store/audit_file.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -35,9 +35,9 @@ namespace meg {
 namespace {
 
 struct RunOptions : SiteOptions {
-  double speed = 0;            // 0: 1 on devices, 60 on the twin
-  std::string start;           // twin only
-  std::string duration;        // "" = until interrupted
+  double speed = 0;      // 0: 1 on devices, 60 on the twin
+  std::string start;     // twin only
+  std::string duration;  // "" = until interrupted
   std::string controller = "peak-shave";
   std::string audit = "meg-audit.jsonl";
   int cycle_ms = 1000;
@@ -46,17 +46,17 @@ struct RunOptions : SiteOptions {
   int twin_pv = 1;
   double demand_target_kw = 0;
   // The control center: HTTP API and dashboard, the store.
-  int http_port = -1;          // -1: no HTTP server; 0: any free port
+  int http_port = -1;  // -1: no HTTP server; 0: any free port
   std::string host = "127.0.0.1";
   std::string web_dir = MEG_WEB_DIR;
   std::string tls_cert, tls_key;
-  std::string users_file;      // "name role $argon2id$..." lines; empty: demo users (printed)
-  std::string state_dir;       // where the store lives; empty with HTTP: a new temporary folder
-  std::string webhook;         // alarms are posted here as JSON
+  std::string users_file;           // "name role $argon2id$..." lines; empty: demo users (printed)
+  std::string state_dir;            // where the store lives; empty with HTTP: a new temporary folder
+  std::string webhook;              // alarms are posted here as JSON
   std::vector<std::string> alarms;  // thresholds, "soc_pct<15"
   std::string site_id = "site";
   DrOptions dr;
-  int seed_days = 0;           // twin with the control center: days of meter history to store first
+  int seed_days = 0;  // twin with the control center: days of meter history to store first
   bool audit_given = false;
   const char* command = "meg run";
 };
@@ -66,7 +66,8 @@ extern "C" void OnSignal(int) { g_interrupted = true; }
 
 // "90s", "15m", "2h", "1d" -> milliseconds of site time.
 Result<Millis> ParseDuration(const std::string& text) {
-  if (text.size() < 2) return InvalidInput(fmt::format("--for {}: expected a number and a unit s, m, h or d, e.g. 15m", text));
+  if (text.size() < 2)
+    return InvalidInput(fmt::format("--for {}: expected a number and a unit s, m, h or d, e.g. 15m", text));
   const char unit = text.back();
   long n = 0;
   for (size_t i = 0; i + 1 < text.size(); ++i) {
@@ -76,7 +77,8 @@ Result<Millis> ParseDuration(const std::string& text) {
     n = n * 10 + (text[i] - '0');
   }
   const long s = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : unit == 'd' ? 86400 : 0;
-  if (s == 0 || n == 0) return InvalidInput(fmt::format("--for {}: expected a positive number and a unit s, m, h or d", text));
+  if (s == 0 || n == 0)
+    return InvalidInput(fmt::format("--for {}: expected a positive number and a unit s, m, h or d", text));
   return Millis(n * s * 1000);
 }
 
@@ -85,11 +87,12 @@ std::string Kw(Kilowatts k) {
 }
 
 std::string StatusLine(const CycleRecord& r) {
-  std::string line = fmt::format("{} {:<6} grid {:>12} pv {:>10} ess {:>11} soc {} demand {} / {} (15-min, target) month peak {}",
-                                 FormatKst(ToTimestamp(r.time)), LoopModeName(r.mode), Kw(r.grid), Kw(r.pv), Kw(r.battery),
-                                 std::isfinite(r.soc_pct) ? fmt::format("{:.1f} %", r.soc_pct) : std::string("? %"),
-                                 Kw(r.window_average), r.demand_target.value() > 0 ? Kw(r.demand_target) : std::string("none"),
-                                 Kw(r.month_peak));
+  std::string line =
+      fmt::format("{} {:<6} grid {:>12} pv {:>10} ess {:>11} soc {} demand {} / {} (15-min, target) month peak {}",
+                  FormatKst(ToTimestamp(r.time)), LoopModeName(r.mode), Kw(r.grid), Kw(r.pv), Kw(r.battery),
+                  std::isfinite(r.soc_pct) ? fmt::format("{:.1f} %", r.soc_pct) : std::string("? %"),
+                  Kw(r.window_average), r.demand_target.value() > 0 ? Kw(r.demand_target) : std::string("none"),
+                  Kw(r.month_peak));
   if (!r.reason.empty() && r.mode != LoopMode::kNormal) line += " [" + r.reason + "]";
   if (r.audit_failed) line += " [AUDIT LOG REFUSED: no setpoint sent]";
   return line;
@@ -114,11 +117,14 @@ int RunLoop(const RunOptions& o) {
     if (!d) return ExitWith(o.command, d.error());
     run_for = *d;
   }
-  if (o.cycle_ms < 50 || o.cycle_ms > 60'000) return ExitWith(o.command, InvalidInput(fmt::format("--cycle-ms {}: allowed 50..60000", o.cycle_ms)));
+  if (o.cycle_ms < 50 || o.cycle_ms > 60'000)
+    return ExitWith(o.command, InvalidInput(fmt::format("--cycle-ms {}: allowed 50..60000", o.cycle_ms)));
   const bool twin_mode = site->devices.empty();
   const double speed = o.speed > 0 ? o.speed : (twin_mode ? 60.0 : 1.0);
-  if (!twin_mode && speed != 1.0) return ExitWith(o.command, InvalidInput("--speed: real devices run in real time (speed 1)"));
-  if (!twin_mode && !o.start.empty()) return ExitWith(o.command, InvalidInput("--start: only for the site twin (the site file lists devices)"));
+  if (!twin_mode && speed != 1.0)
+    return ExitWith(o.command, InvalidInput("--speed: real devices run in real time (speed 1)"));
+  if (!twin_mode && !o.start.empty())
+    return ExitWith(o.command, InvalidInput("--start: only for the site twin (the site file lists devices)"));
 
   // Where the loop's time starts: now on real devices; on the twin, --start or the same
   // month, day and time of day as now, in the year the site's load is laid on.
@@ -145,8 +151,10 @@ int RunLoop(const RunOptions& o) {
     if (!prepared) return ExitWith(o.command, prepared.error());
     inputs = std::move(*prepared);
     if (ToTimestamp(start) < inputs->load.start() || ToTimestamp(start) >= inputs->load.end()) {
-      return ExitWith(o.command, InvalidInput(fmt::format("--start {}: the site twin's load runs from {} to {}", FormatKst(ToTimestamp(start)),
-                                           FormatKst(inputs->load.start()), FormatKst(inputs->load.end()))));
+      return ExitWith(o.command,
+                      InvalidInput(fmt::format("--start {}: the site twin's load runs from {} to {}",
+                                               FormatKst(ToTimestamp(start)), FormatKst(inputs->load.start()),
+                                               FormatKst(inputs->load.end()))));
     }
     twin = std::make_unique<SiteTwin>(inputs->load, inputs->pv, site->ess, std::max(1, o.twin_batteries),
                                       std::max(1, o.twin_pv), start);
@@ -160,13 +168,16 @@ int RunLoop(const RunOptions& o) {
   // The planner is checked first: a refused one fails at once, before seconds of training.
   const bool planning_controller = o.controller == "mpc" || o.controller == "mpc-persistence";
   if (!planning_controller && o.controller != "peak-shave" && o.controller != "none") {
-    return ExitWith(o.command, InvalidInput(
-        fmt::format("--controller {}: known planners are peak-shave, none, mpc, mpc-persistence", o.controller)));
+    return ExitWith(o.command,
+                    InvalidInput(
+                        fmt::format("--controller {}: known planners are peak-shave, none, mpc, mpc-persistence",
+                                    o.controller)));
   }
   if (planning_controller && !twin_mode) {
-    return ExitWith(o.command, InvalidInput(fmt::format("--controller {}: on real devices the planner needs the store's "
-                                                        "history (issue 7); use peak-shave",
-                                                        o.controller)));
+    return ExitWith(o.command,
+                    InvalidInput(fmt::format("--controller {}: on real devices the planner needs the store's "
+                                             "history (issue 7); use peak-shave",
+                                             o.controller)));
   }
   ClpCbcSolver solver;  // declared before the planner, so that it outlives it
   PlannerOptions planner_options;
@@ -209,14 +220,19 @@ int RunLoop(const RunOptions& o) {
   auto dr = LoadDrProgram(o.dr, *calendar);
   if (!dr) return ExitWith(o.command, dr.error());
   if (!o.dr.calls.empty() && !center) {
-    return ExitWith(o.command, InvalidInput("--dr-calls: needs the control center (--http PORT): the CBL comes from its store"));
+    return ExitWith(o.command,
+                    InvalidInput("--dr-calls: needs the control center (--http PORT): the CBL comes from its store"));
   }
-  if (o.seed_days < 0 || o.seed_days > 400) return ExitWith(o.command, InvalidInput(fmt::format("--seed-days {}: allowed 0..400", o.seed_days)));
+  if (o.seed_days < 0 || o.seed_days > 400)
+    return ExitWith(o.command, InvalidInput(fmt::format("--seed-days {}: allowed 0..400", o.seed_days)));
   if (o.seed_days > 0 && (!twin_mode || !center)) {
-    return ExitWith(o.command, InvalidInput("--seed-days: only for the site twin with the control center (--http PORT)"));
+    return ExitWith(o.command,
+                    InvalidInput("--seed-days: only for the site twin with the control center (--http PORT)"));
   }
   if (center && o.audit_given) {
-    return ExitWith(o.command, InvalidInput("--audit: with --http the audit log is kept in the store (the dashboard reads it there)"));
+    return ExitWith(o.command,
+                    InvalidInput(
+                        "--audit: with --http the audit log is kept in the store (the dashboard reads it there)"));
   }
   if (!center && !o.state_dir.empty()) {
     return ExitWith(o.command, InvalidInput("--state-dir: the store serves the control center; add --http PORT"));
@@ -230,7 +246,9 @@ int RunLoop(const RunOptions& o) {
   if (!state_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(state_dir, ec);
-    if (ec) return ExitWith(o.command, IoError(fmt::format("{}: cannot create the state folder: {}", state_dir, ec.message())));
+    if (ec)
+      return ExitWith(o.command,
+                      IoError(fmt::format("{}: cannot create the state folder: {}", state_dir, ec.message())));
   }
   const std::string store_path = state_dir.empty() ? std::string() : state_dir + "/openmeg.db";
   // Now, not wall_now: preparing the inputs and training the load model took seconds since.
@@ -318,9 +336,12 @@ int RunLoop(const RunOptions& o) {
                                a.severity, a.message)
                 << std::flush;
       if (webhook) {
-        const nlohmann::json body{{"site", id},         {"kind", a.kind},
-                                  {"severity", a.severity}, {"state", raised ? "raised" : "cleared"},
-                                  {"message", a.message},   {"time", FormatKst(ToTimestamp(a.since))}};
+        const nlohmann::json body{{"site", id},
+                                  {"kind", a.kind},
+                                  {"severity", a.severity},
+                                  {"state", raised ? "raised" : "cleared"},
+                                  {"message", a.message},
+                                  {"time", FormatKst(ToTimestamp(a.since))}};
         webhook->Post(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       }
     };
@@ -331,7 +352,8 @@ int RunLoop(const RunOptions& o) {
       const Timestamp to = IntervalStart(ToTimestamp(start));
       const Timestamp from = std::max(inputs->load.start(), to - std::chrono::days(o.seed_days));
       if (auto st = live->SeedHistory(inputs->load, inputs->pv, from, to); !st) return ExitWith(o.command, st.error());
-      std::cout << fmt::format("{}: stored the twin's meter history from {} (battery idle)\n", o.command, FormatKst(from));
+      std::cout << fmt::format("{}: stored the twin's meter history from {} (battery idle)\n", o.command,
+                               FormatKst(from));
     }
     // The month's peak and the ratchet the store has metered carry over a (re)start.
     auto peaks = live->RecordedPeaks(ToTimestamp(start));
@@ -360,8 +382,9 @@ int RunLoop(const RunOptions& o) {
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  std::cerr << fmt::format("{}: {} devices, {} ms cycle, planner {}, audit log {}; Ctrl-C stops\n", o.command, devices.size(),
-                           o.cycle_ms, o.controller, center ? store_path + " (audit_log table)" : o.audit);
+  std::cerr << fmt::format("{}: {} devices, {} ms cycle, planner {}, audit log {}; Ctrl-C stops\n", o.command,
+                           devices.size(), o.cycle_ms, o.controller,
+                           center ? store_path + " (audit_log table)" : o.audit);
   std::vector<double> work_ms;
   long cycles = 0;
   long by_mode[3] = {0, 0, 0};
@@ -370,18 +393,21 @@ int RunLoop(const RunOptions& o) {
   const auto stopwatch = [] { return std::chrono::steady_clock::now().time_since_epoch(); };
   const auto wall_began = std::chrono::steady_clock::now();
   if (live) loop.SetBeforeCycle([&](Instant now) { live->BeforeCycle(now, loop); });
-  loop.Run(*clock, [&](const CycleRecord& r) {
-    last_cycle = r.time;
-    work_ms.push_back(std::chrono::duration<double, std::milli>(r.work).count());
-    if (live) live->OnCycle(r, loop);
-    ++cycles;
-    ++by_mode[static_cast<int>(r.mode)];
-    if (r.time - last_status >= std::chrono::seconds(o.status_every_s) || r.audit_failed) {
-      std::cout << StatusLine(r) << "\n" << std::flush;
-      last_status = r.time;
-    }
-    return !g_interrupted && (run_for.count() == 0 || r.time - start < run_for);
-  }, stopwatch);
+  loop.Run(
+      *clock,
+      [&](const CycleRecord& r) {
+        last_cycle = r.time;
+        work_ms.push_back(std::chrono::duration<double, std::milli>(r.work).count());
+        if (live) live->OnCycle(r, loop);
+        ++cycles;
+        ++by_mode[static_cast<int>(r.mode)];
+        if (r.time - last_status >= std::chrono::seconds(o.status_every_s) || r.audit_failed) {
+          std::cout << StatusLine(r) << "\n" << std::flush;
+          last_status = r.time;
+        }
+        return !g_interrupted && (run_for.count() == 0 || r.time - start < run_for);
+      },
+      stopwatch);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_began).count();
   // Below `speed` when the machine could not keep up (PacedClock).
   const std::string pace = twin_mode && wall_s > 0
@@ -389,16 +415,19 @@ int RunLoop(const RunOptions& o) {
                                              std::chrono::duration<double>(last_cycle - start).count() / wall_s, speed)
                                : std::string();
   std::sort(work_ms.begin(), work_ms.end());
-  const auto pct = [&](double p) { return work_ms.empty() ? 0.0 : work_ms[static_cast<size_t>(p * (work_ms.size() - 1))]; };
+  const auto pct = [&](double p) {
+    return work_ms.empty() ? 0.0 : work_ms[static_cast<size_t>(p * (work_ms.size() - 1))];
+  };
   if (webhook && webhook->failed() > 0) {
     std::cerr << fmt::format("{}: {} alarm webhook posts failed (last: {})\n", o.command, webhook->failed(),
                              webhook->last_error());
   }
   if (server) server->Stop();
-  std::cerr << fmt::format("{}: {} cycles (normal {}, local {}, safe {}); {} audit records; cycle work p50 {:.3f} ms, "
-                           "p99 {:.3f} ms, max {:.3f} ms{}\n",
-                           o.command, cycles, by_mode[0], by_mode[1], by_mode[2], audit->appended(), pct(0.5), pct(0.99),
-                           work_ms.empty() ? 0.0 : work_ms.back(), pace);
+  std::cerr << fmt::format(
+      "{}: {} cycles (normal {}, local {}, safe {}); {} audit records; cycle work p50 {:.3f} ms, "
+      "p99 {:.3f} ms, max {:.3f} ms{}\n",
+      o.command, cycles, by_mode[0], by_mode[1], by_mode[2], audit->appended(), pct(0.5), pct(0.99),
+      work_ms.empty() ? 0.0 : work_ms.back(), pace);
   return 0;
 }
 
@@ -408,12 +437,14 @@ void AddCenterOptions(CLI::App* cmd, RunOptions& o) {
       ->capture_default_str();
   cmd->add_option("--tls-cert", o.tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
   cmd->add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert");
-  cmd->add_option("--users", o.users_file, "Users file: 'name role $argon2id$...' lines (default: demo users, printed)");
+  cmd->add_option("--users", o.users_file,
+                  "Users file: 'name role $argon2id$...' lines (default: demo users, printed)");
   cmd->add_option("--state-dir", o.state_dir,
                   "Folder of the store openmeg.db, with --http or in demo (default: a new temporary folder)");
   cmd->add_option("--webhook", o.webhook, "POST alarms as JSON to this http(s) URL");
-  cmd->add_option("--alarm", o.alarms, "Alarm while a live value is beyond a threshold, e.g. soc_pct<15, grid_kw>1600 "
-                                       "(repeatable)");
+  cmd->add_option("--alarm", o.alarms,
+                  "Alarm while a live value is beyond a threshold, e.g. soc_pct<15, grid_kw>1600 "
+                  "(repeatable)");
   cmd->add_option("--site-id", o.site_id, "The site's id in the API's URLs")->capture_default_str();
   cmd->add_option("--seed-days", o.seed_days,
                   "Site twin: store the twin's N days before the start as meter history, battery idle (the CBL of DR "
@@ -430,7 +461,8 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--site", o->site, "Site TOML file; its [[device]] entries are the equipment")->required();
   cmd->add_option("--controller", o->controller, "15-minute planner: peak-shave, none, mpc or mpc-persistence (twin)")
       ->capture_default_str();
-  cmd->add_option("--for", o->duration, "Stop after this much site time, e.g. 90s, 15m, 2h, 1d (default: until Ctrl-C)");
+  cmd->add_option("--for", o->duration,
+                  "Stop after this much site time, e.g. 90s, 15m, 2h, 1d (default: until Ctrl-C)");
   cmd->add_option("--speed", o->speed, "Site twin only: times faster than the wall clock (default 60)");
   cmd->add_option("--start", o->start, "Site twin only: start instant, e.g. 2024-08-12T13:00:00+09:00");
   cmd->add_option("--audit", o->audit, "Append-only audit log (JSON lines)")->capture_default_str();
@@ -459,13 +491,16 @@ void AddDemoCommand(CLI::App& app, int* exit_code) {
   o->controller = "mpc";
   o->seed_days = 35;  // the twin's meter history: the month-to-date bill and the CBL of DR calls use it
   CLI::App* cmd = app.add_subcommand(
-      "demo", "The live control center of the Jeonju hospital twin (real 2024 load and weather, PV, ESS) at 60x, "
-              "planned by mpc (the learned load forecast), with the dashboard on http://localhost:8080");
-  cmd->add_option("--site", o->site, "Site TOML file (the twin runs it when it lists no devices)")->capture_default_str();
+      "demo",
+      "The live control center of the Jeonju hospital twin (real 2024 load and weather, PV, ESS) at 60x, "
+      "planned by mpc (the learned load forecast), with the dashboard on http://localhost:8080");
+  cmd->add_option("--site", o->site, "Site TOML file (the twin runs it when it lists no devices)")
+      ->capture_default_str();
   cmd->add_option("--port", o->http_port, "HTTP port (0: any free port)")->capture_default_str();
   cmd->add_option("--speed", o->speed, "Times faster than the wall clock (default 60)");
-  cmd->add_option("--start", o->start, "Site time to start at, e.g. 2024-08-12T13:00:00+09:00 (default: now's "
-                                       "date and time in the load's year)");
+  cmd->add_option("--start", o->start,
+                  "Site time to start at, e.g. 2024-08-12T13:00:00+09:00 (default: now's "
+                  "date and time in the load's year)");
   cmd->add_option("--for", o->duration, "Stop after this much site time, e.g. 2h (default: until Ctrl-C)");
   cmd->add_option("--controller", o->controller,
                   "15-minute planner: mpc (learned load forecast), mpc-persistence (yesterday's load and PV), "

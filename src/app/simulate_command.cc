@@ -17,9 +17,9 @@
 #include "control/optimal_controllers.h"
 #include "control/rule_controllers.h"
 #include "io/text_file.h"
+#include "market/dr_program.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "sim/backtest.h"
-#include "market/dr_program.h"
 #include "sim/site_inputs.h"
 
 namespace meg {
@@ -79,8 +79,8 @@ int RunSimulate(const SimulateOptions& o) {
   const Site& site = loaded->site;
   if (o.year != 0 && o.year != site.load.year) {
     return ExitWith(kCommand, InvalidInput(fmt::format("--year {}: {} lays its load on {} (load.year); simulate that "
-                                         "year or change the site file",
-                                         o.year, o.site, site.load.year)));
+                                                       "year or change the site file",
+                                                       o.year, o.site, site.load.year)));
   }
   for (const auto& name : o.controllers) {
     if (auto st = CheckPlanner(name, *loaded, nullptr); !st) return ExitWith(kCommand, st.error());
@@ -139,17 +139,17 @@ int RunSimulate(const SimulateOptions& o) {
       auto run = RunBacktest(this_request, (*planner)->controller());
       if (!run) return ExitWith(kCommand, run.error());
       if (const PlanningController* planning = (*planner)->planning()) {
-        std::cerr << fmt::format("meg simulate: {}: {} LP solves with {} ({} warm-started, {} simplex iterations), {} failed{}\n",
-                                 name, planning->solves(), solver.name(), planning->warm_starts(), planning->iterations(),
-                                 planning->failures(),
-                                 planning->failures() > 0 ? " (last: " + planning->last_failure() + ")" : "");
+        std::cerr << fmt::format(
+            "meg simulate: {}: {} LP solves with {} ({} warm-started, {} simplex iterations), {} failed{}\n", name,
+            planning->solves(), solver.name(), planning->warm_starts(), planning->iterations(), planning->failures(),
+            planning->failures() > 0 ? " (last: " + planning->last_failure() + ")" : "");
         if (const LearnedPlanForecast* learned = (*planner)->learned()) {
-          std::cerr << fmt::format("meg simulate: {}: load model trained {} times ({:.1f} s in all), {} failed{}; {} "
-                                   "horizons forecast as yesterday before 15 days of load were measured\n",
-                                   name, learned->trainings(), learned->train_seconds(), learned->failed_trainings(),
-                                   learned->failed_trainings() > 0 ? " (last: " + learned->last_training_error() + ")"
-                                                                   : "",
-                                   learned->naive_forecasts());
+          std::cerr << fmt::format(
+              "meg simulate: {}: load model trained {} times ({:.1f} s in all), {} failed{}; {} "
+              "horizons forecast as yesterday before 15 days of load were measured\n",
+              name, learned->trainings(), learned->train_seconds(), learned->failed_trainings(),
+              learned->failed_trainings() > 0 ? " (last: " + learned->last_training_error() + ")" : "",
+              learned->naive_forecasts());
         }
       }
       (with_dr ? dr_runs : runs).push_back(std::move(*run));
@@ -225,7 +225,8 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
                   "mpc: battery energy kept for a load above the forecast, as a share of its P90 - P50 (0: none)")
       ->check(CLI::Range(0.0, 10.0))
       ->capture_default_str();
-  cmd->add_flag("--cold-start", o->cold_start, "mpc: solve each horizon from scratch instead of warm-starting from the last basis");
+  cmd->add_flag("--cold-start", o->cold_start,
+                "mpc: solve each horizon from scratch instead of warm-starting from the last basis");
   cmd->add_option("--horizon-h", o->horizon_h, "mpc: planning horizon, hours")
       ->check(CLI::Range(1, 168))
       ->capture_default_str();

@@ -23,24 +23,26 @@ int RunCheck(const std::string& path) {
                            s.load.scale);
   std::cout << fmt::format("  weather   {} ({})\n", s.weather.file, s.weather.format);
   for (const auto& a : s.pv) {
-    std::cout << fmt::format("  pv        {}: {} kWp, tilt {}°, azimuth {}°, losses {} %, inverter {} kW at {} %, "
-                             "{} %/°C\n",
-                             a.name, a.dc_kwp.value(), a.tilt_deg, a.azimuth_deg, a.losses_pct, a.inverter_kw.value(),
-                             a.inverter_efficiency_pct, a.temp_coeff_pct_per_c);
+    std::cout << fmt::format(
+        "  pv        {}: {} kWp, tilt {}°, azimuth {}°, losses {} %, inverter {} kW at {} %, "
+        "{} %/°C\n",
+        a.name, a.dc_kwp.value(), a.tilt_deg, a.azimuth_deg, a.losses_pct, a.inverter_kw.value(),
+        a.inverter_efficiency_pct, a.temp_coeff_pct_per_c);
   }
   if (s.ess) {
     const EssSpec& e = *s.ess;
-    std::cout << fmt::format("  ess       {} kWh usable, charge {} kW at {} %, discharge {} kW at {} %, SoC {}..{} % "
-                             "(start {} %), ramp {} kW/min, wear {} KRW/kWh\n",
-                             e.usable_kwh.value(), e.charge_kw.value(), e.charge_efficiency_pct, e.discharge_kw.value(),
-                             e.discharge_efficiency_pct, e.soc_min_pct, e.soc_max_pct, e.soc_initial_pct,
-                             e.ramp_kw_per_min, e.degradation_cost.won());
+    std::cout << fmt::format(
+        "  ess       {} kWh usable, charge {} kW at {} %, discharge {} kW at {} %, SoC {}..{} % "
+        "(start {} %), ramp {} kW/min, wear {} KRW/kWh\n",
+        e.usable_kwh.value(), e.charge_kw.value(), e.charge_efficiency_pct, e.discharge_kw.value(),
+        e.discharge_efficiency_pct, e.soc_min_pct, e.soc_max_pct, e.soc_initial_pct, e.ramp_kw_per_min,
+        e.degradation_cost.won());
   } else {
     std::cout << "  ess       none\n";
   }
-  std::cout << fmt::format("  grid      export {}\n", s.grid.export_allowed
-                                                         ? fmt::format("allowed up to {} kW", s.grid.export_limit_kw.value())
-                                                         : std::string("not allowed"));
+  std::cout << fmt::format("  grid      export {}\n",
+                           s.grid.export_allowed ? fmt::format("allowed up to {} kW", s.grid.export_limit_kw.value())
+                                                 : std::string("not allowed"));
   return 0;
 }
 

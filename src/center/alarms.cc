@@ -11,8 +11,7 @@ namespace meg {
 
 namespace {
 
-constexpr const char* kThresholdPoints[] = {"grid_kw", "pv_kw",   "battery_kw",
-                                            "load_kw", "soc_pct", "demand_window_kw"};
+constexpr const char* kThresholdPoints[] = {"grid_kw", "pv_kw", "battery_kw", "load_kw", "soc_pct", "demand_window_kw"};
 
 double ValueOf(const CycleRecord& r, const std::string& point) {
   if (point == "grid_kw") return r.grid.value();
@@ -36,51 +35,41 @@ Result<ThresholdAlarm> ParseThresholdAlarm(const std::string& text) {
   if (op == std::string::npos || op == 0) return InvalidInput(usage);
   a.point = text.substr(0, op);
   a.above = text[op] == '>';
-  if (std::find(std::begin(kThresholdPoints), std::end(kThresholdPoints), a.point) ==
-      std::end(kThresholdPoints)) {
+  if (std::find(std::begin(kThresholdPoints), std::end(kThresholdPoints), a.point) == std::end(kThresholdPoints)) {
     return InvalidInput(usage);
   }
   const std::string number = text.substr(op + 1);
   char* end = nullptr;
   a.value = std::strtod(number.c_str(), &end);
-  if (number.empty() || end == nullptr || *end != '\0' || !std::isfinite(a.value))
-    return InvalidInput(usage);
+  if (number.empty() || end == nullptr || *end != '\0' || !std::isfinite(a.value)) return InvalidInput(usage);
   return a;
 }
 
-std::map<std::string, AlarmView> CycleAlarms(const CycleRecord& r,
-                                             const std::vector<ThresholdAlarm>& thresholds) {
+std::map<std::string, AlarmView> CycleAlarms(const CycleRecord& r, const std::vector<ThresholdAlarm>& thresholds) {
   std::map<std::string, AlarmView> now;
-  if (r.mode == LoopMode::kSafe)
-    now["fail-safe"] = {"fail-safe", "critical", "safe mode: " + r.reason, r.time};
-  if (r.mode == LoopMode::kLocal)
-    now["local-mode"] = {"local-mode", "warning", "local rules: " + r.reason, r.time};
+  if (r.mode == LoopMode::kSafe) now["fail-safe"] = {"fail-safe", "critical", "safe mode: " + r.reason, r.time};
+  if (r.mode == LoopMode::kLocal) now["local-mode"] = {"local-mode", "warning", "local rules: " + r.reason, r.time};
   if (r.devices_stale > 0) {
-    now["stale-data"] = {"stale-data", "warning",
-                         fmt::format("{} device(s) stale or lost", r.devices_stale), r.time};
+    now["stale-data"] = {"stale-data", "warning", fmt::format("{} device(s) stale or lost", r.devices_stale), r.time};
   }
   if (r.demand_target.value() > 0 && r.window_average.value() > 0.95 * r.demand_target.value()) {
-    now["demand-near-target"] = {
-        "demand-near-target", "warning",
-        fmt::format("15-minute demand {:.1f} kW is above 95 % of the target {:.1f} kW",
-                    r.window_average.value(), r.demand_target.value()),
-        r.time};
+    now["demand-near-target"] = {"demand-near-target", "warning",
+                                 fmt::format("15-minute demand {:.1f} kW is above 95 % of the target {:.1f} kW",
+                                             r.window_average.value(), r.demand_target.value()),
+                                 r.time};
   }
   for (const ThresholdAlarm& t : thresholds) {
     const double v = ValueOf(r, t.point);
     if (std::isfinite(v) && (t.above ? v > t.value : v < t.value)) {
       const std::string kind = "threshold " + t.text;
-      now[kind] = {
-          kind, "warning",
-          fmt::format("{} = {:.2f} is {} {:g}", t.point, v, t.above ? "above" : "below", t.value),
-          r.time};
+      now[kind] = {kind, "warning",
+                   fmt::format("{} = {:.2f} is {} {:g}", t.point, v, t.above ? "above" : "below", t.value), r.time};
     }
   }
   return now;
 }
 
-StoreWriteAlarm::Change StoreWriteAlarm::Record(std::string_view what, const Status& status,
-                                                Instant now) {
+StoreWriteAlarm::Change StoreWriteAlarm::Record(std::string_view what, const Status& status, Instant now) {
   const auto it = failing_.find(what);
   if (status) {
     if (it == failing_.end()) return Change::kNone;
@@ -100,8 +89,7 @@ std::optional<AlarmView> StoreWriteAlarm::Alarm() const {
   if (failing_.empty()) return std::nullopt;
   AlarmView a{"store", "critical", "the store refuses writes:", failing_.begin()->second.since};
   for (const auto& [what, f] : failing_) {
-    a.message += fmt::format(" {} ({} since {}: {});", what,
-                             f.count == 1 ? "once" : fmt::format("{} times", f.count),
+    a.message += fmt::format(" {} ({} since {}: {});", what, f.count == 1 ? "once" : fmt::format("{} times", f.count),
                              FormatKst(ToTimestamp(f.since)), f.last_error);
     a.since = std::min(a.since, f.since);
   }
@@ -109,8 +97,7 @@ std::optional<AlarmView> StoreWriteAlarm::Alarm() const {
   return a;
 }
 
-std::vector<AlarmChange> AlarmBoard::Update(const std::map<std::string, AlarmView>& active,
-                                            Instant now) {
+std::vector<AlarmChange> AlarmBoard::Update(const std::map<std::string, AlarmView>& active, Instant now) {
   std::vector<AlarmChange> changes;
   for (const auto& [kind, a] : active) {
     const auto [it, raised] = active_.emplace(kind, a);
@@ -146,8 +133,7 @@ Event AlarmEvent(const AlarmChange& change, const std::string& site) {
   const Severity severity = !change.raised             ? Severity::kInfo
                             : a.severity == "critical" ? Severity::kAlarm
                                                        : Severity::kWarning;
-  return Event{a.since, site, a.kind, severity,
-               (change.raised ? "raised: " : "cleared: ") + a.message};
+  return Event{a.since, site, a.kind, severity, (change.raised ? "raised: " : "cleared: ") + a.message};
 }
 
 }  // namespace meg

@@ -35,8 +35,7 @@ Result<ThresholdAlarm> ParseThresholdAlarm(const std::string& text);
 //   demand-near-target (warning)   the 15-minute demand so far is above 95 % of the guard's target
 //   threshold <text> (warning)     an operator's threshold is crossed (unknown values never are)
 // Each alarm's `since` is the cycle's time.
-std::map<std::string, AlarmView> CycleAlarms(const CycleRecord& r,
-                                             const std::vector<ThresholdAlarm>& thresholds);
+std::map<std::string, AlarmView> CycleAlarms(const CycleRecord& r, const std::vector<ThresholdAlarm>& thresholds);
 
 // The store alarm (kind "store", critical): raised while a kind of write the live site makes
 // (samples, events, schedule, bill, retention, flush) fails, cleared once every kind that failed

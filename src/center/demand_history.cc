@@ -8,8 +8,7 @@
 namespace meg {
 
 Result<std::vector<std::pair<Month, double>>> MeteredMonthPeaks(const std::vector<Bucket>& quarters,
-                                                                const TariffBook& book,
-                                                                const HolidayCalendar& calendar,
+                                                                const TariffBook& book, const HolidayCalendar& calendar,
                                                                 TariffId tariff) {
   DemandMeter meter;
   std::optional<DayProfile> day;
@@ -23,8 +22,7 @@ Result<std::vector<std::pair<Month, double>>> MeteredMonthPeaks(const std::vecto
     }
     // Held from the quarter-hour's start to the next Add: its mean over its 15 minutes. Across a
     // gap the meter holds it further, but a window it did not see start does not count.
-    meter.Add(b.start, Kilowatts(b.mean),
-              day->demand_counts[static_cast<size_t>(k.minute_of_day / 15)]);
+    meter.Add(b.start, Kilowatts(b.mean), day->demand_counts[static_cast<size_t>(k.minute_of_day / 15)]);
     last = b.start;
   }
   if (!last) return std::vector<std::pair<Month, double>>{};

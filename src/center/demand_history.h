@@ -21,8 +21,7 @@ namespace meg {
 // ControlLoop::RestoreDemand takes. Whether a quarter-hour counts comes from the tariff's day
 // profile. Empty when nothing was metered. Errors: ProfileDay's (no tariff or calendar for a day).
 Result<std::vector<std::pair<Month, double>>> MeteredMonthPeaks(const std::vector<Bucket>& quarters,
-                                                                const TariffBook& book,
-                                                                const HolidayCalendar& calendar,
+                                                                const TariffBook& book, const HolidayCalendar& calendar,
                                                                 TariffId tariff);
 
 }  // namespace meg

@@ -4,8 +4,7 @@
 
 namespace meg {
 
-std::optional<ForecastView> PlannedForecast(const RecordedPlanForecast& planned,
-                                            std::string_view method) {
+std::optional<ForecastView> PlannedForecast(const RecordedPlanForecast& planned, std::string_view method) {
   const auto last = planned.Last();
   if (!last) return std::nullopt;
   const auto& [issued, horizon] = *last;
@@ -16,8 +15,7 @@ std::optional<ForecastView> PlannedForecast(const RecordedPlanForecast& planned,
     const auto load = horizon.load.at(i);
     if (!load) continue;
     const auto pv = i < horizon.pv.size() ? horizon.pv.at(i) : std::nullopt;
-    f.intervals.push_back(
-        {ToInstant(horizon.load.TimeAt(i)), load->value(), pv ? pv->value() : 0.0});
+    f.intervals.push_back({ToInstant(horizon.load.TimeAt(i)), load->value(), pv ? pv->value() : 0.0});
   }
   return f;
 }
@@ -44,8 +42,7 @@ Result<ForecastView> MeteredYesterdayForecast(const QuarterHourReader& read, Ins
   const Instant to = from + std::chrono::hours(24);
   MEG_TRY_ASSIGN(load, read("load_kw", from, to));
   MEG_TRY_ASSIGN(pv, read("pv_kw", from, to));
-  if (load.empty())
-    return NotFound("no forecast yet: it needs yesterday's load, metered by this control center");
+  if (load.empty()) return NotFound("no forecast yet: it needs yesterday's load, metered by this control center");
   ForecastView f;
   f.issued = now;
   f.method = "persistence: the same quarter-hour yesterday, as metered";
@@ -53,19 +50,16 @@ Result<ForecastView> MeteredYesterdayForecast(const QuarterHourReader& read, Ins
   for (const Bucket& b : pv) pv_at[b.start] = b.mean;
   for (const Bucket& b : load) {
     const auto p = pv_at.find(b.start);
-    f.intervals.push_back(
-        {b.start + std::chrono::hours(24), b.mean, p != pv_at.end() ? p->second : 0.0});
+    f.intervals.push_back({b.start + std::chrono::hours(24), b.mean, p != pv_at.end() ? p->second : 0.0});
   }
   return f;
 }
 
-Result<ForecastView> LiveForecast(const LiveForecastSource& source, const QuarterHourReader& read,
-                                  Instant now) {
+Result<ForecastView> LiveForecast(const LiveForecastSource& source, const QuarterHourReader& read, Instant now) {
   if (source.planned != nullptr) {
     if (auto planned = PlannedForecast(*source.planned, source.planned_method)) return *planned;
   }
-  if (source.history_load != nullptr)
-    return YesterdayForecast(*source.history_load, source.history_pv, now);
+  if (source.history_load != nullptr) return YesterdayForecast(*source.history_load, source.history_pv, now);
   return MeteredYesterdayForecast(read, now);
 }
 

@@ -29,13 +29,11 @@ struct LiveForecastSource {
 };
 
 // Reads the store's quarter-hour buckets of a point ("load_kw", "pv_kw") over [from, to).
-using QuarterHourReader =
-    std::function<Result<std::vector<Bucket>>(std::string_view point, Instant from, Instant to)>;
+using QuarterHourReader = std::function<Result<std::vector<Bucket>>(std::string_view point, Instant from, Instant to)>;
 
 // The planner's last forecast: each interval of its horizon with its load (P50) and PV (0 where
 // the PV is unknown); intervals without a load are left out. nullopt before the first plan.
-std::optional<ForecastView> PlannedForecast(const RecordedPlanForecast& planned,
-                                            std::string_view method);
+std::optional<ForecastView> PlannedForecast(const RecordedPlanForecast& planned, std::string_view method);
 
 // Persistence on series: the 96 quarter-hours from the one holding `now`, each with the load
 // and PV of the same quarter-hour 24 h before (PV 0 where unknown or `pv` is null); intervals
@@ -49,7 +47,6 @@ Result<ForecastView> MeteredYesterdayForecast(const QuarterHourReader& read, Ins
 
 // The live forecast at `now`: the planner's when it has planned, else persistence on the twin's
 // series when given, else on the store.
-Result<ForecastView> LiveForecast(const LiveForecastSource& source, const QuarterHourReader& read,
-                                  Instant now);
+Result<ForecastView> LiveForecast(const LiveForecastSource& source, const QuarterHourReader& read, Instant now);
 
 }  // namespace meg

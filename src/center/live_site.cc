@@ -15,9 +15,8 @@ namespace meg {
 
 namespace {
 
-constexpr const char* kPoints[][2] = {{"grid_kw", "kW"},    {"pv_kw", "kW"},
-                                      {"battery_kw", "kW"}, {"load_kw", "kW"},
-                                      {"soc_pct", "%"},     {"demand_window_kw", "kW"},
+constexpr const char* kPoints[][2] = {{"grid_kw", "kW"},    {"pv_kw", "kW"},  {"battery_kw", "kW"},
+                                      {"load_kw", "kW"},    {"soc_pct", "%"}, {"demand_window_kw", "kW"},
                                       {"baseline_kw", "kW"}};
 
 std::string Hhmm(Timestamp t) { return FormatKst(t).substr(11, 5); }
@@ -122,9 +121,7 @@ void LiveSite::Publish(const CycleRecord& r, const ControlLoop& loop) {
   v.demand_target_kw = r.demand_target.value();
   v.month_peak_kw = r.month_peak.value();
   v.battery_command_kw = r.battery_command.value();
-  v.pv_limit_kw = r.pv_limit_command.value() >= 0
-                      ? std::optional<double>(r.pv_limit_command.value())
-                      : std::nullopt;
+  v.pv_limit_kw = r.pv_limit_command.value() >= 0 ? std::optional<double>(r.pv_limit_command.value()) : std::nullopt;
   v.devices_fresh = r.devices_fresh;
   v.devices_stale = r.devices_stale;
   if (loop.override_battery() && loop.override_until() > r.time) {
@@ -135,13 +132,12 @@ void LiveSite::Publish(const CycleRecord& r, const ControlLoop& loop) {
     v.override_until.reset();
   }
   if (const auto& s = loop.schedule()) {
-    schedule_ = ScheduleView{
-        true,
-        s->made,
-        s->source,
-        s->battery.value(),
-        s->pv_limit.value() >= 0 ? std::optional<double>(s->pv_limit.value()) : std::nullopt,
-        s->planned_grid.value()};
+    schedule_ = ScheduleView{true,
+                             s->made,
+                             s->source,
+                             s->battery.value(),
+                             s->pv_limit.value() >= 0 ? std::optional<double>(s->pv_limit.value()) : std::nullopt,
+                             s->planned_grid.value()};
   }
 }
 
@@ -152,26 +148,22 @@ void LiveSite::StoreSchedule(const ControlLoop& loop, Instant now) {
   last_schedule_made_ = s->made;
   const StoredSchedule stored{
       config_.id, s->made,
-      fmt::format(
-          R"({{"source":"{}","battery_kw":{:.3f},"pv_limit_kw":{},"planned_grid_kw":{:.3f}}})",
-          s->source, s->battery.value(),
-          s->pv_limit.value() >= 0 ? fmt::format("{:.3f}", s->pv_limit.value()) : "null",
-          s->planned_grid.value())};
+      fmt::format(R"({{"source":"{}","battery_kw":{:.3f},"pv_limit_kw":{},"planned_grid_kw":{:.3f}}})", s->source,
+                  s->battery.value(), s->pv_limit.value() >= 0 ? fmt::format("{:.3f}", s->pv_limit.value()) : "null",
+                  s->planned_grid.value())};
   Wrote("schedule", writer_.PutSchedule(stored), now);
 }
 
 void LiveSite::Store(const CycleRecord& r) {
   const double baseline = r.load.value() - r.pv.value();  // the same load and PV, battery idle
-  const double values[] = {r.grid.value(), r.pv.value(), r.battery.value(),
-                           r.load.value(), r.soc_pct,    r.window_average.value(),
-                           baseline};
+  const double values[] = {r.grid.value(),           r.pv.value(), r.battery.value(), r.load.value(), r.soc_pct,
+                           r.window_average.value(), baseline};
   std::vector<Sample> samples;
   for (size_t i = 0; i < std::size(kPoints); ++i) {
     const auto it = points_.find(kPoints[i][0]);
     if (it == points_.end()) continue;
     const bool good = std::isfinite(values[i]);
-    samples.push_back(Sample{it->second, r.time,
-                             good ? values[i] : std::numeric_limits<double>::quiet_NaN(),
+    samples.push_back(Sample{it->second, r.time, good ? values[i] : std::numeric_limits<double>::quiet_NaN(),
                              good ? SampleQuality::kGood : SampleQuality::kBad});
   }
   // A refused flush keeps the store's buffer for the next one; the alarm stays until one succeeds.
@@ -186,8 +178,7 @@ bool LiveSite::Wrote(std::string_view what, const Status& status, Instant now) {
   const Event e = change == StoreWriteAlarm::Change::kFailed
                       ? Event{now, config_.id, "store", Severity::kWarning,
                               fmt::format("the store refused {}: {}", what, status.error().message)}
-                      : Event{now, config_.id, "store", Severity::kInfo,
-                              fmt::format("the store takes {} again", what)};
+                      : Event{now, config_.id, "store", Severity::kInfo, fmt::format("the store takes {} again", what)};
   // Recorded without a further event, so that a refusal here cannot recurse.
   store_alarm_.Record("events", writer_.AppendEvents({&e, 1}), now);
   return static_cast<bool>(status);
@@ -228,12 +219,9 @@ void LiveSite::UpdateBill(Instant now) {
     return;
   }
   const MonthToDate range = MonthToDateOf(now);
-  auto with =
-      writer_.Query(points_.at("grid_kw"), range.month_start, range.closed, Resolution::kQuarter);
-  auto without = writer_.Query(points_.at("baseline_kw"), range.month_start, range.closed,
-                               Resolution::kQuarter);
-  const MonthBillTerms terms{config_.book, config_.calendar, config_.tariff,
-                             config_.site->contract_power};
+  auto with = writer_.Query(points_.at("grid_kw"), range.month_start, range.closed, Resolution::kQuarter);
+  auto without = writer_.Query(points_.at("baseline_kw"), range.month_start, range.closed, Resolution::kQuarter);
+  const MonthBillTerms terms{config_.book, config_.calendar, config_.tariff, config_.site->contract_power};
   Result<BillView> bill = !with      ? Result<BillView>(with.error())
                           : !without ? Result<BillView>(without.error())
                                      : MonthToDateBill(terms, *with, *without, now);
@@ -243,11 +231,10 @@ void LiveSite::UpdateBill(Instant now) {
     return;
   }
   Wrote("bill",
-        writer_.PutBill(StoredBill{
-            config_.id, range.month,
-            fmt::format(R"({{"through":"{}","with_openmeg_krw":{},"without_openmeg_krw":{}}})",
-                        FormatKst(ToTimestamp(range.closed)), bill->with_openmeg_krw,
-                        bill->without_openmeg_krw)}),
+        writer_.PutBill(StoredBill{config_.id, range.month,
+                                   fmt::format(R"({{"through":"{}","with_openmeg_krw":{},"without_openmeg_krw":{}}})",
+                                               FormatKst(ToTimestamp(range.closed)), bill->with_openmeg_krw,
+                                               bill->without_openmeg_krw)}),
         now);
   std::lock_guard lock(mutex_);
   bill_ = std::move(*bill);
@@ -256,8 +243,7 @@ void LiveSite::UpdateBill(Instant now) {
 Result<PowerSeries> LiveSite::MeteredGrid(Timestamp from, Timestamp to, Instant now) {
   if (const Status flushed = writer_.Flush(); !Wrote("flush", flushed, now)) return flushed.error();
   if (to <= from) return PowerSeries(from, kInterval, {});
-  auto buckets =
-      writer_.Query(points_.at("grid_kw"), ToInstant(from), ToInstant(to), Resolution::kQuarter);
+  auto buckets = writer_.Query(points_.at("grid_kw"), ToInstant(from), ToInstant(to), Resolution::kQuarter);
   if (!buckets) return buckets.error();
   std::vector<std::optional<Kilowatts>> v(static_cast<size_t>((to - from) / kInterval));
   for (const Bucket& b : *buckets) {
@@ -286,8 +272,7 @@ Result<std::vector<DrCommitment>> LiveSite::PlanDrCall(size_t k, ControlLoop& lo
     dr_.MarkNotIssued(k, "the store's meter could not be read: " + metered.error().message);
     return metered.error();
   }
-  MEG_TRY_ASSIGN(commitments,
-                 dr_.Issue(k, *metered, t, *config_.calendar));  // the desk notes a failure
+  MEG_TRY_ASSIGN(commitments, dr_.Issue(k, *metered, t, *config_.calendar));  // the desk notes a failure
   if (Status added = loop.AddDrCommitments(commitments, now, "dr:" + call.resource_id); !added) {
     dr_.MarkNotIssued(k, "the loop refused its commitments: " + added.error().message);
     return added.error();
@@ -307,16 +292,14 @@ void LiveSite::IssueDr(size_t k, ControlLoop& loop, Instant now) {
       for (size_t h = 0; h < planned->size() && h < v.hours.size(); ++h) {
         const DrCommitment& c = (*planned)[h];
         v.hours[h].import_cap_kw = c.import_cap.value();
-        v.hours[h].cbl_kwh =
-            (c.import_cap.value() + call.requested.value()) * v.hours[h].minutes / 60.0;
+        v.hours[h].cbl_kwh = (c.import_cap.value() + call.requested.value()) * v.hours[h].minutes / 60.0;
       }
-      message = fmt::format("DR call {} {:.0f} kW {} to {}: planned, import capped at {:.0f} kW",
-                            v.kind, v.requested_kw, FormatKst(call.start), Hhmm(call.end),
-                            planned->front().import_cap.value());
+      message = fmt::format("DR call {} {:.0f} kW {} to {}: planned, import capped at {:.0f} kW", v.kind,
+                            v.requested_kw, FormatKst(call.start), Hhmm(call.end), planned->front().import_cap.value());
     } else {
       v.status = "no_cbl";
-      message = fmt::format("DR call {} to {}: not planned: {}", FormatKst(call.start),
-                            Hhmm(call.end), planned.error().message);
+      message = fmt::format("DR call {} to {}: not planned: {}", FormatKst(call.start), Hhmm(call.end),
+                            planned.error().message);
     }
     v.message = message;
   }
@@ -327,8 +310,7 @@ void LiveSite::IssueDr(size_t k, ControlLoop& loop, Instant now) {
 void LiveSite::SettleDr(size_t k, Instant now) {
   const DrCall call = dr_.calls()[k];
   auto metered = MeteredGrid(IntervalStart(call.start - kCblHistory), call.end, now);
-  if (!metered)
-    dr_.MarkNotSettled(k, "the store's meter could not be read: " + metered.error().message);
+  if (!metered) dr_.MarkNotSettled(k, "the store's meter could not be read: " + metered.error().message);
   const Result<DrCallOutcome> outcome =
       metered ? dr_.Settle(k, *metered, *config_.calendar) : Result<DrCallOutcome>(metered.error());
   std::string message;
@@ -341,22 +323,19 @@ void LiveSite::SettleDr(size_t k, Instant now) {
       for (size_t h = 0; h < v.hours.size() && h < st.hours.size(); ++h) {
         if (h < outcome->cbl.hours.size()) {
           v.hours[h].cbl_kwh = outcome->cbl.hours[h].baseline.value();
-          if (outcome->cbl.hours[h].actual)
-            v.hours[h].metered_kwh = outcome->cbl.hours[h].actual->value();
+          if (outcome->cbl.hours[h].actual) v.hours[h].metered_kwh = outcome->cbl.hours[h].actual->value();
         }
         v.hours[h].reduction_kwh = st.hours[h].measured.value();
         v.hours[h].payment_krw = static_cast<double>(st.hours[h].energy_payment.value());
       }
       v.performance_pct = st.performance * 100;
       v.energy_payment_krw = static_cast<double>(st.energy_payment.value());
-      message = fmt::format(
-          "DR call {} settled: {:.1f} of {:.1f} kWh reduced ({:.0f} %), energy payment {} KRW",
-          FormatKst(call.start), st.measured.value(), st.requested.value(), st.performance * 100,
-          st.energy_payment.value());
+      message = fmt::format("DR call {} settled: {:.1f} of {:.1f} kWh reduced ({:.0f} %), energy payment {} KRW",
+                            FormatKst(call.start), st.measured.value(), st.requested.value(), st.performance * 100,
+                            st.energy_payment.value());
       for (const std::string& n : st.notes) message += "; " + n;
     } else {
-      message = fmt::format("DR call {}: not settled: {}", FormatKst(call.start),
-                            outcome.error().message);
+      message = fmt::format("DR call {}: not settled: {}", FormatKst(call.start), outcome.error().message);
     }
     v.message = message;
   }
@@ -373,23 +352,19 @@ Status LiveSite::TakeDrCall(const DrCallRequest& r, Instant now) {
               ToTimestamp(r.start),
               ToTimestamp(r.end),
               Kilowatts(r.requested_kw)};
-  MEG_TRY_ASSIGN(k,
-                 dr_.Add(call, DrDispatchRules::For(DrResourceType::kStandard), *config_.calendar));
+  MEG_TRY_ASSIGN(k, dr_.Add(call, DrDispatchRules::For(DrResourceType::kStandard), *config_.calendar));
   AddDrView(dr_.calls()[k]);
   Log({Event{now, config_.id, "dr", Severity::kInfo,
-             fmt::format("{}: DR call {} {:.0f} kW {} to {} received", r.user,
-                         DrCallKindName(call.kind), call.requested.value(), FormatKst(call.start),
-                         Hhmm(call.end))}},
+             fmt::format("{}: DR call {} {:.0f} kW {} to {} received", r.user, DrCallKindName(call.kind),
+                         call.requested.value(), FormatKst(call.start), Hhmm(call.end))}},
       now);
   return Ok{};
 }
 
-Status LiveSite::SeedHistory(const PowerSeries& load, const PowerSeries& pv, Timestamp from,
-                             Timestamp to) {
+Status LiveSite::SeedHistory(const PowerSeries& load, const PowerSeries& pv, Timestamp from, Timestamp to) {
   // Quarter-hours the store has metered already (a restart on the same store) keep their data.
   if (auto st = writer_.Flush(); !st) return st;
-  auto metered =
-      writer_.Query(points_.at("grid_kw"), ToInstant(from), ToInstant(to), Resolution::kQuarter);
+  auto metered = writer_.Query(points_.at("grid_kw"), ToInstant(from), ToInstant(to), Resolution::kQuarter);
   if (!metered) return metered.error();
   std::set<Instant> have;
   for (const Bucket& b : *metered) {
@@ -403,22 +378,16 @@ Status LiveSite::SeedHistory(const PowerSeries& load, const PowerSeries& pv, Tim
     const auto j = pv.IndexOf(t);
     if (!i || !j || !load.at(*i) || !pv.at(*j)) continue;
     const double l = load.at(*i)->value(), p = pv.at(*j)->value();
-    const std::pair<const char*, double> values[] = {{"grid_kw", l - p},
-                                                     {"pv_kw", p},
-                                                     {"battery_kw", 0},
-                                                     {"load_kw", l},
-                                                     {"baseline_kw", l - p}};
-    for (const auto& [name, value] : values)
-      samples.push_back(Sample{points_.at(name), ToInstant(t), value});
+    const std::pair<const char*, double> values[] = {
+        {"grid_kw", l - p}, {"pv_kw", p}, {"battery_kw", 0}, {"load_kw", l}, {"baseline_kw", l - p}};
+    for (const auto& [name, value] : values) samples.push_back(Sample{points_.at(name), ToInstant(t), value});
     ++quarters;
   }
   if (auto st = writer_.Append(samples); !st) return st;
   if (auto st = writer_.Flush(); !st) return st;
-  const Event e{
-      ToInstant(to), config_.id, "history", Severity::kInfo,
-      fmt::format(
-          "the site twin's {} quarter-hours from {} were stored as meter history (battery idle)",
-          quarters, FormatKst(from))};
+  const Event e{ToInstant(to), config_.id, "history", Severity::kInfo,
+                fmt::format("the site twin's {} quarter-hours from {} were stored as meter history (battery idle)",
+                            quarters, FormatKst(from))};
   if (auto st = writer_.AppendEvents({&e, 1}); !st) return st;
   UpdateBill(ToInstant(to));  // the month to date is known before the first quarter-hour closes
   return Ok{};
@@ -427,8 +396,7 @@ Status LiveSite::SeedHistory(const PowerSeries& load, const PowerSeries& pv, Tim
 Result<std::vector<std::pair<Month, double>>> LiveSite::RecordedPeaks(Timestamp before) {
   if (auto st = writer_.Flush(); !st) return st.error();
   const Timestamp from = StartOfKstMonth(KstMonthOf(before) - std::chrono::months{12});
-  auto quarters = writer_.Query(points_.at("grid_kw"), ToInstant(from), ToInstant(before),
-                                Resolution::kQuarter);
+  auto quarters = writer_.Query(points_.at("grid_kw"), ToInstant(from), ToInstant(before), Resolution::kQuarter);
   if (!quarters) return quarters.error();
   return MeteredMonthPeaks(*quarters, *config_.book, *config_.calendar, config_.tariff);
 }
@@ -452,15 +420,12 @@ Status LiveSite::RunCommand(ControlLoop& loop, const OperatorCommand& c, Instant
   Status st = Ok{};
   switch (c.kind) {
     case OperatorCommand::Kind::kSetpoint:
-      st = loop.SetManualOverride(
-          Kilowatts(c.battery_kw), now,
-          now + std::chrono::duration_cast<Millis>(
-                    std::chrono::duration<double, std::ratio<60>>(c.minutes)),
-          c.user);
+      st = loop.SetManualOverride(Kilowatts(c.battery_kw), now,
+                                  now + std::chrono::duration_cast<Millis>(
+                                            std::chrono::duration<double, std::ratio<60>>(c.minutes)),
+                                  c.user);
       break;
-    case OperatorCommand::Kind::kAuto:
-      st = loop.SetManualOverride(std::nullopt, now, now, c.user);
-      break;
+    case OperatorCommand::Kind::kAuto: st = loop.SetManualOverride(std::nullopt, now, now, c.user); break;
     case OperatorCommand::Kind::kSchedule:
       st = loop.SetSchedule(ScheduleEntry{now, Kilowatts(c.battery_kw), Kilowatts(-1), Kilowatts(0),
                                           "operator:" + c.user},
@@ -468,13 +433,11 @@ Status LiveSite::RunCommand(ControlLoop& loop, const OperatorCommand& c, Instant
       break;
   }
   if (!st) return st;
-  const std::string what =
-      c.kind == OperatorCommand::Kind::kSetpoint
-          ? fmt::format("battery {:.1f} kW for {:.0f} min", c.battery_kw, c.minutes)
-      : c.kind == OperatorCommand::Kind::kAuto ? std::string("back to automatic control")
-                                               : fmt::format("schedule {:.1f} kW", c.battery_kw);
-  Log({Event{now, config_.id, "command", Severity::kInfo, fmt::format("{}: {}", c.user, what)}},
-      now);
+  const std::string what = c.kind == OperatorCommand::Kind::kSetpoint
+                               ? fmt::format("battery {:.1f} kW for {:.0f} min", c.battery_kw, c.minutes)
+                           : c.kind == OperatorCommand::Kind::kAuto ? std::string("back to automatic control")
+                                                                    : fmt::format("schedule {:.1f} kW", c.battery_kw);
+  Log({Event{now, config_.id, "command", Severity::kInfo, fmt::format("{}: {}", c.user, what)}}, now);
   return st;
 }
 
@@ -516,8 +479,7 @@ ScheduleView LiveSite::Schedule() const {
 }
 
 Result<ForecastView> LiveSite::Forecast() const {
-  const LiveForecastSource source{config_.planned, config_.planned_method, config_.history_load,
-                                  config_.history_pv};
+  const LiveForecastSource source{config_.planned, config_.planned_method, config_.history_load, config_.history_pv};
   const QuarterHourReader read = [this](std::string_view point, Instant from,
                                         Instant to) -> Result<std::vector<Bucket>> {
     MEG_TRY_ASSIGN(reader, readers_.Acquire());
@@ -535,8 +497,7 @@ Result<BillView> LiveSite::Bill() const {
 Result<std::vector<Event>> LiveSite::Events(int limit) const {
   MEG_TRY_ASSIGN(reader, readers_.Acquire());
   const Instant now = Live().time;
-  auto events = reader.store().Events(config_.id, now - std::chrono::hours(24 * 31),
-                                      now + std::chrono::hours(1));
+  auto events = reader.store().Events(config_.id, now - std::chrono::hours(24 * 31), now + std::chrono::hours(1));
   if (!events) return events.error();
   std::reverse(events->begin(), events->end());
   if (events->size() > static_cast<size_t>(limit)) events->resize(static_cast<size_t>(limit));
@@ -557,21 +518,16 @@ Result<std::vector<AuditView>> LiveSite::Audit(int limit) const {
   return out;
 }
 
-Status LiveSite::Command(const OperatorCommand& command) {
-  return HandToControlThread(command, "the command");
-}
+Status LiveSite::Command(const OperatorCommand& command) { return HandToControlThread(command, "the command"); }
 
-Status LiveSite::SubmitDrCall(const DrCallRequest& call) {
-  return HandToControlThread(call, "the DR call");
-}
+Status LiveSite::SubmitDrCall(const DrCallRequest& call) { return HandToControlThread(call, "the DR call"); }
 
 std::vector<DrEventView> LiveSite::DrEvents() const {
   std::lock_guard lock(mutex_);
   return dr_views_;
 }
 
-Status LiveSite::HandToControlThread(std::variant<OperatorCommand, DrCallRequest> work,
-                                     std::string_view what) {
+Status LiveSite::HandToControlThread(std::variant<OperatorCommand, DrCallRequest> work, std::string_view what) {
   std::future<Status> done;
   {
     std::lock_guard lock(mutex_);
@@ -579,8 +535,7 @@ Status LiveSite::HandToControlThread(std::variant<OperatorCommand, DrCallRequest
     done = pending_.back().done.get_future();
   }
   if (done.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-    return IoError(
-        fmt::format("the control loop did not take {} within 10 s; it was not carried out", what));
+    return IoError(fmt::format("the control loop did not take {} within 10 s; it was not carried out", what));
   }
   return done.get();
 }

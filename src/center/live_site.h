@@ -125,8 +125,7 @@ class LiveSite final : public SiteBackend {
   // Checks a DR call from the API and adds it to the desk.
   Status TakeDrCall(const DrCallRequest& r, Instant now);
   // Server threads: queue `work` for the control thread and wait (bounded) for its verdict.
-  Status HandToControlThread(std::variant<OperatorCommand, DrCallRequest> work,
-                             std::string_view what);
+  Status HandToControlThread(std::variant<OperatorCommand, DrCallRequest> work, std::string_view what);
   // DR calls whose event is over (and its last quarter-hour stored): settled.
   void SettleDueDr(Instant now);
   void IssueDr(size_t k, ControlLoop& loop, Instant now);

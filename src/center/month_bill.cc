@@ -10,8 +10,7 @@ namespace {
 
 // The closed quarter-hours of `buckets` in `range`, on a grid from the first metered day's
 // start through the end of `today`; quarter-hours not metered as 0 kW.
-Result<PowerSeries> MeteredDays(const std::vector<Bucket>& buckets, const MonthToDate& range,
-                                Date today) {
+Result<PowerSeries> MeteredDays(const std::vector<Bucket>& buckets, const MonthToDate& range, Date today) {
   std::vector<const Bucket*> in;
   for (const Bucket& b : buckets) {
     if (b.start >= range.month_start && b.start < range.closed) in.push_back(&b);
@@ -19,8 +18,7 @@ Result<PowerSeries> MeteredDays(const std::vector<Bucket>& buckets, const MonthT
   if (in.empty()) return NotFound("no quarter-hour metered this month yet");
   const Timestamp start = FromKst(ToKst(ToTimestamp(in.front()->start)).date);
   const Timestamp end = FromKst(AddDays(today, 1));
-  std::vector<std::optional<Kilowatts>> v(static_cast<size_t>((end - start) / kInterval),
-                                          Kilowatts(0));
+  std::vector<std::optional<Kilowatts>> v(static_cast<size_t>((end - start) / kInterval), Kilowatts(0));
   for (const Bucket* b : in) {
     const auto i = static_cast<size_t>((ToTimestamp(b->start) - start) / kInterval);
     if (i < v.size()) v[i] = Kilowatts(b->mean);
@@ -41,8 +39,7 @@ Result<MonthlyBill> PriceUsage(const MonthBillTerms& terms, const PowerSeries& u
 
 MonthToDate MonthToDateOf(Instant now) {
   const Month month = KstMonthOf(ToTimestamp(now));
-  return MonthToDate{month, ToInstant(StartOfKstMonth(month)),
-                     ToInstant(IntervalStart(ToTimestamp(now)))};
+  return MonthToDate{month, ToInstant(StartOfKstMonth(month)), ToInstant(IntervalStart(ToTimestamp(now)))};
 }
 
 Result<BillView> MonthToDateBill(const MonthBillTerms& terms, const std::vector<Bucket>& with,

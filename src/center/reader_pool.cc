@@ -6,8 +6,7 @@ ReaderPool::Lease::~Lease() {
   if (store_) pool_->Return(std::move(store_));
 }
 
-ReaderPool::ReaderPool(std::string path, std::size_t keep_idle)
-    : path_(std::move(path)), keep_idle_(keep_idle) {}
+ReaderPool::ReaderPool(std::string path, std::size_t keep_idle) : path_(std::move(path)), keep_idle_(keep_idle) {}
 
 Result<ReaderPool::Lease> ReaderPool::Acquire() {
   {

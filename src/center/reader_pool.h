@@ -35,8 +35,7 @@ class ReaderPool {
 
    private:
     friend class ReaderPool;
-    Lease(ReaderPool& pool, std::unique_ptr<SqliteStore> store)
-        : pool_(&pool), store_(std::move(store)) {}
+    Lease(ReaderPool& pool, std::unique_ptr<SqliteStore> store) : pool_(&pool), store_(std::move(store)) {}
     ReaderPool* pool_;
     std::unique_ptr<SqliteStore> store_;
   };

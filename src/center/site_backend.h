@@ -142,8 +142,7 @@ class SiteBackend {
   virtual SiteSummary Summary() const = 0;
   virtual LiveValues Live() const = 0;
   // Blocks until a cycle newer than `version` is published or `timeout` passes; returns it.
-  virtual LiveValues WaitForNewer(std::uint64_t version,
-                                  std::chrono::milliseconds timeout) const = 0;
+  virtual LiveValues WaitForNewer(std::uint64_t version, std::chrono::milliseconds timeout) const = 0;
   virtual std::vector<std::string> Points() const = 0;  // "grid_kw", ...
   virtual Result<std::vector<Bucket>> Telemetry(const std::string& point, Instant from, Instant to,
                                                 Resolution resolution) const = 0;

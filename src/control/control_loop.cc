@@ -38,13 +38,13 @@ bool SameCommand(const Command& a, const Command& b, double deadband) {
 // The frozen process image of one cycle.
 struct ControlLoop::Measured {
   bool all_fresh = true;
-  std::string stale;             // "ess1 (timeout), pv2 (lost)"
+  std::string stale;  // "ess1 (timeout), pv2 (lost)"
   int fresh = 0, stale_count = 0;
   double grid = 0, pv = 0, battery = 0;
   bool meter_seen = false;
   double soc_sum = 0;
   int soc_n = 0;
-  double pv_rating = 0;          // what the PV could produce if its limits were lifted
+  double pv_rating = 0;  // what the PV could produce if its limits were lifted
   // The meters' energy registers summed, when every fresh meter has one.
   std::optional<double> meter_energy_kwh;
   // Per battery (index into devices_): what it can take or give now; 0 when not fresh.
@@ -99,8 +99,8 @@ Status ControlLoop::AddDrCommitments(std::vector<DrCommitment> commitments, Inst
     }
     for (const DrCommitment& held : dr_) {
       if (c.start < held.end && held.start < c.end) {
-        return InvalidInput(fmt::format("DR commitment at {} overlaps the one held at {}", FormatKst(c.start),
-                                        FormatKst(held.start)));
+        return InvalidInput(
+            fmt::format("DR commitment at {} overlaps the one held at {}", FormatKst(c.start), FormatKst(held.start)));
       }
     }
   }
@@ -164,7 +164,8 @@ ControlLoop::Measured ControlLoop::ReadDevices(Instant now) {
       if (health.state == HealthState::kLost) {
         d.problem = "lost: " + health.last_error;
       } else if (!lying && d.last_good && now - d.last_good->time > stale_after) {
-        d.problem = fmt::format("telemetry {:.1f} s old", static_cast<double>((now - d.last_good->time).count()) / 1000.0);
+        d.problem =
+            fmt::format("telemetry {:.1f} s old", static_cast<double>((now - d.last_good->time).count()) / 1000.0);
       }
       m.all_fresh = false;
       ++m.stale_count;
@@ -184,9 +185,7 @@ ControlLoop::Measured ControlLoop::ReadDevices(Instant now) {
         }
         m.meter_seen = true;
         break;
-      case DeviceKind::kPv:
-        m.pv += g.power.value();
-        break;
+      case DeviceKind::kPv: m.pv += g.power.value(); break;
       case DeviceKind::kBattery: {
         m.battery += g.power.value();
         const double soc = *g.soc_pct;
@@ -238,8 +237,8 @@ void ControlLoop::UpdateMode(Instant now, const Measured& m, std::vector<AuditRe
   if (static_cast<int>(want) >= static_cast<int>(mode_)) {
     better_cycles_ = 0;
     if (want != mode_) {
-      audit.push_back({now, kActor, "mode", "site",
-                       fmt::format("{} -> {}: {}", LoopModeName(mode_), LoopModeName(want), why)});
+      audit.push_back(
+          {now, kActor, "mode", "site", fmt::format("{} -> {}: {}", LoopModeName(mode_), LoopModeName(want), why)});
     }
     mode_ = want;
     reason_ = why;
@@ -317,9 +316,8 @@ void ControlLoop::MaybePlan(Instant now, const Measured& m) {
   planner_failures_seen_ = failures;
   if (planner_failed_) return;
   const double planned_pv = plan.pv_limit.value() >= 0 ? std::min(plan.pv_limit.value(), m.pv) : m.pv;
-  ScheduleEntry s{now, plan.battery, plan.pv_limit,
-             Kilowatts(image.load.value() - planned_pv - plan.battery.value()),
-             "planner:" + std::string(planner_->name())};
+  ScheduleEntry s{now, plan.battery, plan.pv_limit, Kilowatts(image.load.value() - planned_pv - plan.battery.value()),
+                  "planner:" + std::string(planner_->name())};
   // The planner's schedule is audited like any other; a refused audit keeps the old one.
   if (!SetSchedule(std::move(s), kActor)) planner_failed_ = true;
 }

@@ -41,13 +41,13 @@ namespace meg {
 
 struct LoopConfig {
   Millis cycle{1000};
-  int stale_after_cycles = 5;       // telemetry older than this many cycles is stale
-  int recover_after_cycles = 5;     // good cycles in a row before a better mode is resumed
+  int stale_after_cycles = 5;               // telemetry older than this many cycles is stale
+  int recover_after_cycles = 5;             // good cycles in a row before a better mode is resumed
   Millis schedule_horizon{30 * 60 * 1000};  // a schedule older than this is stale
   Millis setpoint_refresh{30 * 1000};       // an unchanged setpoint is re-sent this often
-  double deadband_kw = 0.5;         // a setpoint change smaller than this is not sent
-  double peak_guard_margin_pct = 1; // the guard holds the window this far under its target
-  Kilowatts demand_target;          // operator's demand target (0 = month peak, ratchet, plan)
+  double deadband_kw = 0.5;                 // a setpoint change smaller than this is not sent
+  double peak_guard_margin_pct = 1;         // the guard holds the window this far under its target
+  Kilowatts demand_target;                  // operator's demand target (0 = month peak, ratchet, plan)
 };
 
 struct LoopSite {
@@ -107,11 +107,11 @@ class ControlLoop {
   struct DeviceState {
     Device* device = nullptr;
     std::optional<Telemetry> last_good;
-    std::string problem;   // why it is not fresh, for the mode reason
+    std::string problem;  // why it is not fresh, for the mode reason
     bool fresh = false;
     std::optional<Command> last_sent;  // last attempted
     Instant last_sent_time{};
-    bool resend = false;               // the last attempt failed
+    bool resend = false;  // the last attempt failed
   };
   struct Measured;
 

@@ -48,8 +48,9 @@ void PeakGuard::Run(const CycleView& view, Setpoints& wish, CycleRecord& record)
   if (view.mode == LoopMode::kSafe || !view.window_counts) return;
   // A peak already locked in (month peak, ratchet) or set by the operator is held with a margin;
   // the plan's own import, when higher, is the plan's choice and is held as is.
-  double target = std::max({demand_target_.value(), view.demand->month_peak().value(), view.demand->ratchet().value()}) *
-                  (1.0 - margin_pct_ / 100.0);
+  double target =
+      std::max({demand_target_.value(), view.demand->month_peak().value(), view.demand->ratchet().value()}) *
+      (1.0 - margin_pct_ / 100.0);
   if (view.mode == LoopMode::kNormal && view.schedule != nullptr) {
     target = std::max(target, view.schedule->planned_grid.value());
   }

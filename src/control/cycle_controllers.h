@@ -32,30 +32,30 @@ std::string_view LoopModeName(LoopMode mode);  // "normal", "local", "safe"
 // fleet center). pv_limit < 0: no PV limit.
 struct ScheduleEntry {
   Instant made;
-  Kilowatts battery;         // + discharge / - charge, whole site
+  Kilowatts battery;  // + discharge / - charge, whole site
   Kilowatts pv_limit{-1.0};
-  Kilowatts planned_grid;    // what the plan expects to import: the peak guard holds at least this
-  std::string source;        // "planner:mpc", "operator:kim"
+  Kilowatts planned_grid;  // what the plan expects to import: the peak guard holds at least this
+  std::string source;      // "planner:mpc", "operator:kim"
 };
 
 // What one cycle saw and did (the loop's record; the store keeps these).
 struct CycleRecord {
   Instant time;
   LoopMode mode = LoopMode::kNormal;
-  std::string reason;             // why the mode is not normal ("" when normal)
+  std::string reason;                 // why the mode is not normal ("" when normal)
   Kilowatts grid, pv, battery, load;  // measured (NaN where unknown); load = grid + pv + battery
-  double soc_pct = 0;             // mean over fresh batteries (NaN if none)
-  Kilowatts window_average;       // running 15-minute demand
-  Kilowatts demand_target;        // what the peak guard held (0 when the window does not count)
-  Kilowatts dr_cap;               // the DR guard's import cap (NaN when no DR call is in force)
+  double soc_pct = 0;                 // mean over fresh batteries (NaN if none)
+  Kilowatts window_average;           // running 15-minute demand
+  Kilowatts demand_target;            // what the peak guard held (0 when the window does not count)
+  Kilowatts dr_cap;                   // the DR guard's import cap (NaN when no DR call is in force)
   Kilowatts month_peak;
-  Kilowatts battery_command;      // after the limit stage, whole site
-  Kilowatts pv_limit_command;     // < 0: none
-  bool clamped = false;           // the limit stage changed the wish
-  int commands_sent = 0;          // setpoints the devices (or broker) accepted this cycle
+  Kilowatts battery_command;   // after the limit stage, whole site
+  Kilowatts pv_limit_command;  // < 0: none
+  bool clamped = false;        // the limit stage changed the wish
+  int commands_sent = 0;       // setpoints the devices (or broker) accepted this cycle
   int devices_fresh = 0;
   int devices_stale = 0;
-  bool audit_failed = false;      // the audit log refused: nothing was sent this cycle
+  bool audit_failed = false;         // the audit log refused: nothing was sent this cycle
   std::chrono::nanoseconds work{0};  // Run with a stopwatch only: the cycle's work (read, decide, audit, send)
 };
 
@@ -68,8 +68,8 @@ struct CycleView {
   Kilowatts pv_now;                  // PV measured now
   bool window_counts = false;        // the open window's demand counts for 요금적용전력
   const DemandMeter* demand = nullptr;
-  const ScheduleEntry* schedule = nullptr;            // the schedule held, if any
-  const std::vector<DrCommitment>* dr = nullptr;      // DR commitments held
+  const ScheduleEntry* schedule = nullptr;        // the schedule held, if any
+  const std::vector<DrCommitment>* dr = nullptr;  // DR commitments held
 };
 
 class CycleController {

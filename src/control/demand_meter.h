@@ -62,7 +62,7 @@ class DemandMeter {
   Instant last_{};
   Kilowatts grid_;
   Timestamp window_start_{};
-  Instant observed_from_{};     // metering began here in the open window (= its start unless partial)
+  Instant observed_from_{};      // metering began here in the open window (= its start unless partial)
   KilowattHours window_energy_;  // observed part
   bool window_counts_ = false;
   Month month_{};
@@ -70,7 +70,7 @@ class DemandMeter {
   Kilowatts ratchet_;
   std::optional<Kilowatts> last_demand_;
   std::vector<std::pair<Month, double>> closed_months_;  // closed months' peaks, kW
-  std::vector<std::pair<Month, double>> restored_;      // Restore's, until the first Add
+  std::vector<std::pair<Month, double>> restored_;       // Restore's, until the first Add
 };
 
 }  // namespace meg

@@ -23,7 +23,9 @@ PlanningController::PlanningController(Mode mode, const Site& site, const Tariff
       data_end_(load.end()),
       solver_(solver),
       horizon_(horizon),
-      name_(!name.empty() ? std::move(name) : mode == Mode::kMonthOracle ? "oracle" : "mpc") {}
+      name_(!name.empty()                ? std::move(name)
+            : mode == Mode::kMonthOracle ? "oracle"
+                                         : "mpc") {}
 
 PlanningController::PlanningController(Mode mode, const Site& site, const TariffBook& book,
                                        const HolidayCalendar& calendar, TariffId tariff, PlanForecast& forecast,
@@ -37,7 +39,9 @@ PlanningController::PlanningController(Mode mode, const Site& site, const Tariff
       data_end_(Timestamp::max()),
       solver_(solver),
       horizon_(horizon),
-      name_(!name.empty() ? std::move(name) : mode == Mode::kMonthOracle ? "oracle" : "mpc") {}
+      name_(!name.empty()                ? std::move(name)
+            : mode == Mode::kMonthOracle ? "oracle"
+                                         : "mpc") {}
 
 size_t PlanningController::KnownDrCalls(const SiteImage& image) {
   return static_cast<size_t>(std::count_if(image.dr.begin(), image.dr.end(),
@@ -69,8 +73,8 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   }
   // The battery reports its SoC; the plan starts from the same energy, held inside the window
   // against rounding.
-  in.soc_start = KilowattHours(
-      std::clamp(StoredAt(ess, image.soc_pct).value(), SocFloor(ess).value(), SocCeiling(ess).value()));
+  in.soc_start =
+      KilowattHours(std::clamp(StoredAt(ess, image.soc_pct).value(), SocFloor(ess).value(), SocCeiling(ess).value()));
   in.standing_peak = Kilowatts(std::max(image.ratchet.value(), image.month_peak.value()));
   const KstDateTime k = ToKst(image.start);
   const Month month = k.date.year() / k.date.month();
@@ -96,8 +100,7 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   last_basis_ = LpBasis{};
   if (!report || report->status != SolveStatus::kOptimal) {
     ++failures_;
-    last_failure_ = report ? fmt::format("solver status {}", SolveStatusName(report->status))
-                           : report.error().message;
+    last_failure_ = report ? fmt::format("solver status {}", SolveStatusName(report->status)) : report.error().message;
     return;
   }
   iterations_ += report->iterations;
@@ -115,8 +118,7 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   Setpoints idle{Kilowatts(0), Kilowatts(-1)};
   if (!image.has_battery || !site_.ess) return idle;
   const Setpoints fallback = fallback_.Decide(image);
-  const size_t index =
-      plan_.intervals.empty() ? 0 : static_cast<size_t>((image.start - plan_start_) / kInterval);
+  const size_t index = plan_.intervals.empty() ? 0 : static_cast<size_t>((image.start - plan_start_) / kInterval);
   const bool stale = plan_.intervals.empty() || image.start < plan_start_ || index >= plan_.intervals.size();
   if (mode_ == Mode::kRecedingHorizon) {
     Plan(image, image.start + horizon_);

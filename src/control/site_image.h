@@ -18,8 +18,8 @@ namespace meg {
 
 // The site's batteries as measured (or simulated), whole site. Signs: + discharge / - charge.
 struct BatteryReading {
-  double soc_pct = 0;   // mean over the batteries in use
-  Kilowatts previous;   // the command in force before this decision
+  double soc_pct = 0;  // mean over the batteries in use
+  Kilowatts previous;  // the command in force before this decision
   // What the devices themselves allow now (BMS limits, their share of the ratings), summed;
   // infinity where they say nothing.
   Kilowatts device_max_discharge{std::numeric_limits<double>::infinity()};
@@ -30,8 +30,8 @@ struct BatteryReading {
 struct SiteReading {
   Timestamp start;
   Hours dt{0.25};
-  Kilowatts load;          // NaN when it cannot be trusted: the limit stage then idles the battery
-  Kilowatts pv_available;  // what PV can give (at most its rating when a limit hides it)
+  Kilowatts load;                         // NaN when it cannot be trusted: the limit stage then idles the battery
+  Kilowatts pv_available;                 // what PV can give (at most its rating when a limit hides it)
   std::optional<BatteryReading> battery;  // nullopt: no battery in use
 };
 
@@ -39,7 +39,7 @@ struct SiteReading {
 // edges, ratings, ramp from the previous command, and the devices' own limits), band and demand
 // flag of the interval holding `start` from `day` (off-peak and not counted when `day` is null),
 // month peak and ratchet from `demand` (0 when null), and the DR commitments `dr`.
-SiteImage MakeSiteImage(const Site& site, const SiteReading& reading, const DayProfile* day,
-                        const DemandMeter* demand, std::span<const DrCommitment> dr);
+SiteImage MakeSiteImage(const Site& site, const SiteReading& reading, const DayProfile* day, const DemandMeter* demand,
+                        std::span<const DrCommitment> dr);
 
 }  // namespace meg

@@ -19,7 +19,8 @@ Kilowatts MaxDischarge(const EssSpec& ess, KilowattHours stored, Hours dt, std::
   const double eta = ess.discharge_efficiency_pct / 100.0;
   double kw = std::max(0.0, (stored - SocFloor(ess)).value()) * eta / dt.value();
   kw = std::min(kw, ess.discharge_kw.value());
-  if (previous && ess.ramp_kw_per_min > 0) kw = std::min(kw, previous->value() + ess.ramp_kw_per_min * dt.value() * 60.0);
+  if (previous && ess.ramp_kw_per_min > 0)
+    kw = std::min(kw, previous->value() + ess.ramp_kw_per_min * dt.value() * 60.0);
   return Kilowatts(std::max(0.0, kw));
 }
 
@@ -28,7 +29,8 @@ Kilowatts MaxCharge(const EssSpec& ess, KilowattHours stored, Hours dt, std::opt
   const double eta = ess.charge_efficiency_pct / 100.0;
   double kw = std::max(0.0, (SocCeiling(ess) - stored).value()) / eta / dt.value();
   kw = std::min(kw, ess.charge_kw.value());
-  if (previous && ess.ramp_kw_per_min > 0) kw = std::min(kw, -previous->value() + ess.ramp_kw_per_min * dt.value() * 60.0);
+  if (previous && ess.ramp_kw_per_min > 0)
+    kw = std::min(kw, -previous->value() + ess.ramp_kw_per_min * dt.value() * 60.0);
   return Kilowatts(std::max(0.0, kw));
 }
 

@@ -28,13 +28,13 @@ std::string_view DeviceKindName(DeviceKind kind);  // "meter", "pv", "battery"
 enum class Quality { kGood, kBad };
 
 struct Telemetry {
-  Instant time;                 // when the values were measured (read time if the device gives none)
+  Instant time;  // when the values were measured (read time if the device gives none)
   Quality quality = Quality::kGood;
-  Kilowatts power;              // AC power, sign by kind (see the file comment)
+  Kilowatts power;  // AC power, sign by kind (see the file comment)
   // Battery only.
-  std::optional<double> soc_pct;             // state of charge, 0..100
-  std::optional<Kilowatts> max_charge;       // what the device accepts now (>= 0), if it says
-  std::optional<Kilowatts> max_discharge;    // what the device gives now (>= 0), if it says
+  std::optional<double> soc_pct;           // state of charge, 0..100
+  std::optional<Kilowatts> max_charge;     // what the device accepts now (>= 0), if it says
+  std::optional<Kilowatts> max_discharge;  // what the device gives now (>= 0), if it says
   // PV and battery: nameplate AC power (>= 0), if the device says.
   std::optional<Kilowatts> rated_power;
   // Meter only: the net energy through the meter since an origin of its own (+ import / - export),

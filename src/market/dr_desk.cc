@@ -10,16 +10,11 @@ namespace meg {
 
 std::string_view DrCallStateName(DrCallState state) {
   switch (state) {
-    case DrCallState::kWaiting:
-      return "waiting";
-    case DrCallState::kIssued:
-      return "issued";
-    case DrCallState::kNotIssued:
-      return "not_issued";
-    case DrCallState::kSettled:
-      return "settled";
-    case DrCallState::kNotSettled:
-      return "not_settled";
+    case DrCallState::kWaiting: return "waiting";
+    case DrCallState::kIssued: return "issued";
+    case DrCallState::kNotIssued: return "not_issued";
+    case DrCallState::kSettled: return "settled";
+    case DrCallState::kNotSettled: return "not_settled";
   }
   return "unknown";
 }
@@ -27,8 +22,7 @@ std::string_view DrCallStateName(DrCallState state) {
 DrDesk::DrDesk(DrProgram program)
     : program_(std::move(program)), states_(program_.calls.size(), DrCallState::kWaiting) {}
 
-Result<size_t> DrDesk::Add(DrCall call, const DrDispatchRules& rules,
-                           const HolidayCalendar& calendar) {
+Result<size_t> DrDesk::Add(DrCall call, const DrDispatchRules& rules, const HolidayCalendar& calendar) {
   MEG_TRY(ValidateDrCall(call, rules, calendar));
   std::vector<DrCall> all = program_.calls;
   all.push_back(call);
@@ -43,20 +37,18 @@ std::vector<size_t> DrDesk::DueForIssue(Timestamp now) const {
   for (size_t k = 0; k < states_.size(); ++k) {
     if (states_[k] == DrCallState::kWaiting && program_.calls[k].issued <= now) due.push_back(k);
   }
-  std::stable_sort(due.begin(), due.end(), [&](size_t a, size_t b) {
-    return program_.calls[a].issued < program_.calls[b].issued;
-  });
+  std::stable_sort(due.begin(), due.end(),
+                   [&](size_t a, size_t b) { return program_.calls[a].issued < program_.calls[b].issued; });
   return due;
 }
 
-Result<std::vector<DrCommitment>> DrDesk::Issue(size_t call, const PowerSeries& metered_so_far,
-                                                Timestamp now, const HolidayCalendar& calendar) {
+Result<std::vector<DrCommitment>> DrDesk::Issue(size_t call, const PowerSeries& metered_so_far, Timestamp now,
+                                                const HolidayCalendar& calendar) {
   MEG_CHECK(state(call) == DrCallState::kWaiting);
   const DrCall& c = program_.calls[call];
   auto commitments = CommitmentsOf(c, program_, metered_so_far, now, calendar);
   if (!commitments) {
-    MarkNotIssued(call,
-                  fmt::format("no CBL at issue, not planned for: {}", commitments.error().message));
+    MarkNotIssued(call, fmt::format("no CBL at issue, not planned for: {}", commitments.error().message));
     return commitments.error();
   }
   states_[call] = DrCallState::kIssued;
@@ -79,8 +71,7 @@ std::vector<size_t> DrDesk::DueForSettlement(Timestamp now) const {
   return due;
 }
 
-Result<DrCallOutcome> DrDesk::Settle(size_t call, const PowerSeries& metered,
-                                     const HolidayCalendar& calendar) {
+Result<DrCallOutcome> DrDesk::Settle(size_t call, const PowerSeries& metered, const HolidayCalendar& calendar) {
   MEG_CHECK(state(call) == DrCallState::kIssued || state(call) == DrCallState::kNotIssued);
   auto outcome = SettleDrCall(program_.calls[call], program_, metered, calendar);
   if (!outcome) {
@@ -95,8 +86,7 @@ Result<DrCallOutcome> DrDesk::Settle(size_t call, const PowerSeries& metered,
 void DrDesk::MarkNotSettled(size_t call, std::string_view reason) {
   MEG_CHECK(state(call) == DrCallState::kIssued || state(call) == DrCallState::kNotIssued);
   states_[call] = DrCallState::kNotSettled;
-  notes_.push_back(
-      fmt::format("DR call at {}: not settled: {}", FormatKst(program_.calls[call].start), reason));
+  notes_.push_back(fmt::format("DR call at {}: not settled: {}", FormatKst(program_.calls[call].start), reason));
 }
 
 }  // namespace meg

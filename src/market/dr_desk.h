@@ -53,8 +53,8 @@ class DrDesk {
   // `now` (kW per quarter-hour, + import; from at least kCblHistory before the event). On
   // success the call is kIssued; on failure (e.g. too little history) it is kNotIssued with a
   // note, and not retried. REQUIRES: state(call) == kWaiting.
-  Result<std::vector<DrCommitment>> Issue(size_t call, const PowerSeries& metered_so_far,
-                                          Timestamp now, const HolidayCalendar& calendar);
+  Result<std::vector<DrCommitment>> Issue(size_t call, const PowerSeries& metered_so_far, Timestamp now,
+                                          const HolidayCalendar& calendar);
   // For a caller that could not use the commitments of an issued call (its meter could not be
   // read, the loop refused them): the call becomes kNotIssued, with `reason` as a note.
   // REQUIRES: state(call) is kWaiting or kIssued.
@@ -66,8 +66,7 @@ class DrDesk {
   // Settles `call` on the metered grid import (which must cover the event and the CBL's
   // lookback). kSettled on success; kNotSettled with a note on failure, not retried.
   // REQUIRES: state(call) is kIssued or kNotIssued.
-  Result<DrCallOutcome> Settle(size_t call, const PowerSeries& metered,
-                               const HolidayCalendar& calendar);
+  Result<DrCallOutcome> Settle(size_t call, const PowerSeries& metered, const HolidayCalendar& calendar);
 
   // For a caller that could not settle a call due for settlement (its meter could not be read):
   // the call becomes kNotSettled, with `reason` as a note. REQUIRES: state(call) is kIssued or

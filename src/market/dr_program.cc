@@ -33,7 +33,8 @@ Result<CblOptions> OptionsFor(const DrCall& call, const DrProgram& program, cons
       first_of_day = &other;
     }
   }
-  if (call.kind == DrCallKind::kEconomic && ToKst(call.issued).date < day) o.excluded_days.push_back(ToKst(call.issued).date);
+  if (call.kind == DrCallKind::kEconomic && ToKst(call.issued).date < day)
+    o.excluded_days.push_back(ToKst(call.issued).date);
   if (o.saa && call.kind != DrCallKind::kEconomic && first_of_day != nullptr) {
     MEG_TRY_ASSIGN(first_options, OptionsFor(*first_of_day, program, usage, calendar));
     auto first = ComputeCbl(usage, calendar, DrWindow{first_of_day->start, first_of_day->end}, first_options);
@@ -89,8 +90,8 @@ Result<std::vector<DrCommitment>> CommitmentsOf(const DrCall& call, const DrProg
         c.extra_krw_per_kwh = smp;
         break;
     }
-    c.shortfall_krw_per_kwh = std::max({program.shortfall_krw_per_kwh, c.extra_krw_per_kwh,
-                                        call.kind == DrCallKind::kEconomic ? 2 * smp : 0.0});
+    c.shortfall_krw_per_kwh = std::max(
+        {program.shortfall_krw_per_kwh, c.extra_krw_per_kwh, call.kind == DrCallKind::kEconomic ? 2 * smp : 0.0});
     out.push_back(c);
   }
   if (out.size() != asked.size()) {
@@ -130,10 +131,12 @@ Result<DrCallOutcome> SettleDrCall(const DrCall& call, const DrProgram& program,
   }
   auto settled = SettleDrEvent(call.kind, hours);
   if (!settled) {
-    return Error{settled.error().code, fmt::format("DR call at {}: {}", FormatKst(call.start), settled.error().message)};
+    return Error{settled.error().code,
+                 fmt::format("DR call at {}: {}", FormatKst(call.start), settled.error().message)};
   }
   outcome.settlement = std::move(*settled);
-  if (!cbl) outcome.settlement.notes.push_back("no CBL (reduction counted as 0, 제12.5.2.3조 ④): " + cbl.error().message);
+  if (!cbl)
+    outcome.settlement.notes.push_back("no CBL (reduction counted as 0, 제12.5.2.3조 ④): " + cbl.error().message);
   return outcome;
 }
 

@@ -22,9 +22,9 @@ namespace meg {
 
 // What the site registered and the prices it plans with.
 struct DrProgram {
-  std::vector<DrCall> calls;  // validated (ParseDrCalls)
-  CblOptions cbl;             // method and options the site registered (별표28 3.1)
-  WonPerKwh smp;              // SMP assumed for the energy payment (the planner's and settlement's)
+  std::vector<DrCall> calls;     // validated (ParseDrCalls)
+  CblOptions cbl;                // method and options the site registered (별표28 3.1)
+  WonPerKwh smp;                 // SMP assumed for the energy payment (the planner's and settlement's)
   std::optional<WonPerKwh> mgp;  // MGP, when known (reliability calls are paid at it, 별표26 Ⅰ.2 가)
   // What the plan counts for a kWh short of the request: the payment lost plus the penalty the
   // shortfall risks (기본위약금, 별표26 Ⅰ.5 나; the trading restriction after three events below

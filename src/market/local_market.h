@@ -137,7 +137,6 @@ struct SiteTradingLimits {
 // Orders of 0 kWh are left out. Errors: an empty site name, a negative or non-finite limit or
 // value, efficiencies outside (0, 1], a SoC window outside 0..100 or soc outside it by more
 // than 1e-6, an interval off the 15-minute grid.
-Result<std::vector<MarketOrder>> SiteOrders(const SiteTradingLimits& limits,
-                                            std::span<const SiteInterval> intervals);
+Result<std::vector<MarketOrder>> SiteOrders(const SiteTradingLimits& limits, std::span<const SiteInterval> intervals);
 
 }  // namespace meg

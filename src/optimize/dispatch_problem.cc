@@ -29,13 +29,15 @@ Status CheckSeries(const DispatchInput& in) {
     // never delivers (extra and shortfall both up); a cap that is not a number cannot bind.
     if (!std::isfinite(c.import_cap.value()) || !(c.extra_cap.value() >= 0) ||
         !(c.shortfall_krw_per_kwh >= c.extra_krw_per_kwh) || !(c.extra_krw_per_kwh >= 0)) {
-      return InvalidInput(fmt::format("dispatch: DR commitment at {}: needs a finite cap, extra cap >= 0 and "
-                                      "0 <= extra price <= shortfall price",
-                                      FormatKst(c.start)));
+      return InvalidInput(
+          fmt::format("dispatch: DR commitment at {}: needs a finite cap, extra cap >= 0 and "
+                      "0 <= extra price <= shortfall price",
+                      FormatKst(c.start)));
     }
   }
   for (double m : in.peak_reserve_kw) {
-    if (!std::isfinite(m) || m < 0) return InvalidInput(fmt::format("dispatch: a peak reserve of {} kW is not >= 0", m));
+    if (!std::isfinite(m) || m < 0)
+      return InvalidInput(fmt::format("dispatch: a peak reserve of {} kW is not >= 0", m));
   }
   if (in.pv.start() != in.load.start() || in.pv.size() != in.load.size() || in.pv.step() != in.load.step()) {
     return InvalidInput(fmt::format("dispatch: PV ({} intervals from {}) is not on the load's grid ({} from {})",
@@ -82,8 +84,8 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
   const BatteryLimits bat = LimitsOf(site);
   const double soc0 = in.soc_start.value();
   if (soc0 < bat.soc_min_kwh - 1e-6 || soc0 > bat.soc_max_kwh + 1e-6) {
-    return InvalidInput(fmt::format("dispatch: start SoC {:.1f} kWh is outside the window {:.1f}..{:.1f} kWh",
-                                    soc0, bat.soc_min_kwh, bat.soc_max_kwh));
+    return InvalidInput(fmt::format("dispatch: start SoC {:.1f} kWh is outside the window {:.1f}..{:.1f} kWh", soc0,
+                                    bat.soc_min_kwh, bat.soc_max_kwh));
   }
   const double contract_kw = site.contract_power.value() > 0 ? site.contract_power.value() : kLpInfinity;
   const double export_kw = site.grid.export_allowed ? site.grid.export_limit_kw.value() : 0.0;
@@ -100,8 +102,8 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     const KstDateTime kst = ToKst(iv.start);
     auto it = days.find(kst.date);
     if (it == days.end()) {
-      auto prices = PriceDay(*in.book, *in.calendar, in.tariff, kst.date,
-                             {.with_taxes = in.with_taxes, .fuel_override = {}});
+      auto prices =
+          PriceDay(*in.book, *in.calendar, in.tariff, kst.date, {.with_taxes = in.with_taxes, .fuel_override = {}});
       if (!prices) return prices.error();
       it = days.emplace(kst.date, *prices).first;
     }
@@ -110,7 +112,8 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
       DispatchMonth dm;
       dm.month = month;
       const bool first = p.months.empty();
-      dm.standing_peak_kw = first ? in.standing_peak.value() : in.later_standing_peak.value_or(in.standing_peak).value();
+      dm.standing_peak_kw =
+          first ? in.standing_peak.value() : in.later_standing_peak.value_or(in.standing_peak).value();
       dm.months_binding = first ? in.months_binding : MonthsBinding(month);
       dm.demand_krw_per_kw = it->second.BasicKrwPerKw() * dm.months_binding;
       p.months.push_back(dm);
@@ -138,18 +141,22 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
   for (size_t t = 0; t < n; ++t) {
     DispatchInterval& iv = p.intervals[t];
     const bool last = t + 1 == n;
-    iv.charge = m.AddVariable(fmt::format("chg_{}", t), 0, bat.charge_kw, wear);          // c_t: AC charge, kW
-    iv.discharge = m.AddVariable(fmt::format("dis_{}", t), 0, bat.discharge_kw, wear);    // d_t: AC discharge, kW
+    iv.charge = m.AddVariable(fmt::format("chg_{}", t), 0, bat.charge_kw, wear);            // c_t: AC charge, kW
+    iv.discharge = m.AddVariable(fmt::format("dis_{}", t), 0, bat.discharge_kw, wear);      // d_t: AC discharge, kW
     iv.soc = m.AddVariable(fmt::format("soc_{}", t + 1), bat.soc_min_kwh, bat.soc_max_kwh,  // s_{t+1} in the SoC window
                            last ? -p.terminal_krw_per_kwh : 0.0);
-    iv.grid_import = m.AddVariable(fmt::format("imp_{}", t), 0, contract_kw, iv.price_krw_per_kwh * kDt);  // g_t <= contract
-    iv.grid_export = m.AddVariable(fmt::format("xpt_{}", t), 0, export_kw, 0.0);          // x_t <= export limit (0: none)
-    iv.pv_used = m.AddVariable(fmt::format("pvu_{}", t), 0, iv.pv_kw, 0.0);               // u_t in [0, pv_t]: curtailment
+    iv.grid_import =
+        m.AddVariable(fmt::format("imp_{}", t), 0, contract_kw, iv.price_krw_per_kwh * kDt);  // g_t <= contract
+    iv.grid_export = m.AddVariable(fmt::format("xpt_{}", t), 0, export_kw, 0.0);  // x_t <= export limit (0: none)
+    iv.pv_used = m.AddVariable(fmt::format("pvu_{}", t), 0, iv.pv_kw, 0.0);       // u_t in [0, pv_t]: curtailment
     // Balance: load_t = g_t - x_t + u_t + d_t - c_t.
-    iv.row_balance = m.AddRow(fmt::format("bal_{}", t), iv.load_kw, iv.load_kw,
-             {{iv.grid_import, 1}, {iv.grid_export, -1}, {iv.pv_used, 1}, {iv.discharge, 1}, {iv.charge, -1}});
+    iv.row_balance =
+        m.AddRow(fmt::format("bal_{}", t), iv.load_kw, iv.load_kw,
+                 {{iv.grid_import, 1}, {iv.grid_export, -1}, {iv.pv_used, 1}, {iv.discharge, 1}, {iv.charge, -1}});
     // SoC: s_{t+1} - s_t - eta_c c_t dt + d_t dt / eta_d = 0 (s_0 is the start SoC, moved right).
-    std::vector<LpTerm> soc_terms{{iv.soc, 1}, {iv.charge, -bat.eta_charge * kDt}, {iv.discharge, kDt / bat.eta_discharge}};
+    std::vector<LpTerm> soc_terms{{iv.soc, 1},
+                                  {iv.charge, -bat.eta_charge * kDt},
+                                  {iv.discharge, kDt / bat.eta_discharge}};
     if (t > 0) soc_terms.push_back({p.intervals[t - 1].soc, -1});
     const double soc_rhs = t == 0 ? soc0 : 0.0;
     iv.row_soc = m.AddRow(fmt::format("dyn_{}", t), soc_rhs, soc_rhs, std::move(soc_terms));
@@ -174,8 +181,8 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     // reduction below it, e_t <= extra_cap, earns the energy payment.
     for (const DrCommitment& c : in.dr) {
       if (iv.start < c.start || iv.start >= c.end) continue;
-      iv.dr_extra = m.AddVariable(fmt::format("dre_{}", t), 0, std::max(0.0, c.extra_cap.value()),
-                                  -c.extra_krw_per_kwh * kDt);
+      iv.dr_extra =
+          m.AddVariable(fmt::format("dre_{}", t), 0, std::max(0.0, c.extra_cap.value()), -c.extra_krw_per_kwh * kDt);
       iv.dr_shortfall = m.AddVariable(fmt::format("drs_{}", t), 0, kLpInfinity, c.shortfall_krw_per_kwh * kDt);
       iv.row_dr = m.AddRow(fmt::format("dr_{}", t), -kLpInfinity, c.import_cap.value(),
                            {{iv.grid_import, 1}, {iv.dr_extra, 1}, {iv.dr_shortfall, -1}});
@@ -187,7 +194,7 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
       if (t > 0) {
         const DispatchInterval& prev = p.intervals[t - 1];
         iv.row_ramp = m.AddRow(fmt::format("rmp_{}", t), -r, r,
-                 {{iv.discharge, 1}, {iv.charge, -1}, {prev.discharge, -1}, {prev.charge, 1}});
+                               {{iv.discharge, 1}, {iv.charge, -1}, {prev.discharge, -1}, {prev.charge, 1}});
       } else {
         const double b = in.previous_battery->value();
         iv.row_ramp = m.AddRow("rmp_0", b - r, b + r, {{iv.discharge, 1}, {iv.charge, -1}});
@@ -197,7 +204,8 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     if (in.no_simultaneous) {
       iv.mode = m.AddVariable(fmt::format("mode_{}", t), 0, 1, 0.0, /*integer=*/true);
       m.AddRow(fmt::format("mc_{}", t), -kLpInfinity, 0, {{iv.charge, 1}, {iv.mode, -bat.charge_kw}});
-      m.AddRow(fmt::format("md_{}", t), -kLpInfinity, bat.discharge_kw, {{iv.discharge, 1}, {iv.mode, bat.discharge_kw}});
+      m.AddRow(fmt::format("md_{}", t), -kLpInfinity, bat.discharge_kw,
+               {{iv.discharge, 1}, {iv.mode, bat.discharge_kw}});
     }
   }
   // Rolling reserve: at the start of every interval t, the stored energy covers the extra

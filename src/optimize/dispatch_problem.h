@@ -31,8 +31,8 @@ struct DispatchInput {
   const TariffBook* book = nullptr;
   const HolidayCalendar* calendar = nullptr;
   TariffId tariff;
-  PowerSeries load;  // the horizon: 15-minute intervals, no gaps
-  PowerSeries pv;    // same grid as `load`, no gaps
+  PowerSeries load;         // the horizon: 15-minute intervals, no gaps
+  PowerSeries pv;           // same grid as `load`, no gaps
   KilowattHours soc_start;  // stored energy at the start; REQUIRES: within the SoC window
   // R: the grid demand already standing for 요금적용전력 (billing demand, art. 68 ①): the larger of
   // this month's peak so far and the ratchet of the demand months before. Keeping the horizon's
@@ -94,8 +94,8 @@ struct DispatchInterval {
 // The demand charge of one KST (billing) month the horizon touches.
 struct DispatchMonth {
   Month month;
-  int peak_excess = -1;          // kW of the month's counted demand above its standing peak
-  double standing_peak_kw = 0;   // R
+  int peak_excess = -1;         // kW of the month's counted demand above its standing peak
+  double standing_peak_kw = 0;  // R
   double months_binding = 1;
   double demand_krw_per_kw = 0;  // basic rate of the month's first horizon day x months binding (x taxes)
 };
@@ -132,19 +132,19 @@ struct ScheduleInterval {
   Kilowatts grid_import, grid_export, pv_used;
   double price_krw_per_kwh = 0;
   bool demand_counts = false;
-  Kilowatts month_peak;         // P of this interval's month: the peak the plan accepts
+  Kilowatts month_peak;             // P of this interval's month: the peak the plan accepts
   std::optional<Kilowatts> dr_cap;  // the DR import cap in force, if any
 };
 
 struct Schedule {
   std::vector<ScheduleInterval> intervals;
-  Kilowatts peak;               // P of the first month = max(standing peak, counted grid import)
-  double energy_krw = 0;        // sum price x import x dt
-  double demand_krw = 0;        // sum over months of demand rate x (P - R)
-  double degradation_krw = 0;   // wear x (charge + discharge) / 2 x dt
-  double terminal_krw = 0;      // - value of the energy left stored (<= 0)
-  double dr_krw = 0;            // DR: shortfall cost - reward for the reduction beyond the request
-  double objective_krw = 0;     // the sum of the five
+  Kilowatts peak;                     // P of the first month = max(standing peak, counted grid import)
+  double energy_krw = 0;              // sum price x import x dt
+  double demand_krw = 0;              // sum over months of demand rate x (P - R)
+  double degradation_krw = 0;         // wear x (charge + discharge) / 2 x dt
+  double terminal_krw = 0;            // - value of the energy left stored (<= 0)
+  double dr_krw = 0;                  // DR: shortfall cost - reward for the reduction beyond the request
+  double objective_krw = 0;           // the sum of the five
   KilowattHours charged, discharged;  // AC energy
   KilowattHours soc_min, soc_max;     // over the interval ends
 };

@@ -24,12 +24,12 @@ namespace meg {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;               // 0: any free port (see port())
-  std::string web_dir;           // the built dashboard; empty: API only
-  std::string tls_cert_file;     // both set: HTTPS
+  int port = 8080;            // 0: any free port (see port())
+  std::string web_dir;        // the built dashboard; empty: API only
+  std::string tls_cert_file;  // both set: HTTPS
   std::string tls_key_file;
   size_t max_body_bytes = 64 * 1024;
-  int worker_threads = 64;       // each keep-alive connection and open event stream holds one
+  int worker_threads = 64;  // each keep-alive connection and open event stream holds one
 };
 
 class ControlCenterServer {

@@ -28,8 +28,8 @@ class DiscardAudit final : public AuditLog {
 Status CheckRequest(const BacktestRequest& r) {
   const PowerSeries& load = *r.load;
   if (load.step() != kInterval) return InvalidInput("the backtest needs 15-minute load data");
-  if (r.pv != nullptr && (r.pv->start() != load.start() || r.pv->size() != load.size() ||
-                          r.pv->step() != load.step())) {
+  if (r.pv != nullptr &&
+      (r.pv->start() != load.start() || r.pv->size() != load.size() || r.pv->step() != load.step())) {
     return InvalidInput("PV and load series must cover the same 15-minute intervals");
   }
   if (!IsIntervalAligned(load.start()) || ToKst(load.start()).minute_of_day != 0) {
@@ -102,7 +102,9 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   // Interval i closed: its means from the twin's energy, as its meter and inverters measured them.
   const auto close_interval = [&](size_t i) {
     const SiteTwin::Energy& e = twin.energy();
-    const auto mean = [](KilowattHours now, KilowattHours then) { return static_cast<float>((now - then).value() / 0.25); };
+    const auto mean = [](KilowattHours now, KilowattHours then) {
+      return static_cast<float>((now - then).value() / 0.25);
+    };
     StepRecord& s = out.steps[i];
     s.load_kw = mean(e.load, before.load);
     s.pv_available_kw = has_pv && r.pv->at(i) ? static_cast<float>(r.pv->at(i)->value()) : 0.0f;
@@ -163,8 +165,7 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   // Price every whole month with the one bill engine.
   std::vector<Month> months;
   for (const Month m : MonthsCovered(out.grid)) {
-    if (out.grid.start() <= StartOfKstMonth(m) &&
-        out.grid.end() >= StartOfKstMonth(m + std::chrono::months{1})) {
+    if (out.grid.start() <= StartOfKstMonth(m) && out.grid.end() >= StartOfKstMonth(m + std::chrono::months{1})) {
       months.push_back(m);
     }
   }

@@ -26,9 +26,9 @@ namespace meg {
 struct StepRecord {
   float load_kw = 0;
   float pv_available_kw = 0;
-  float pv_used_kw = 0;        // pv_available - curtailment
+  float pv_used_kw = 0;  // pv_available - curtailment
   float battery_kw = 0;
-  float soc_pct = 0;           // at the end of the step
+  float soc_pct = 0;  // at the end of the step
   float grid_kw = 0;
   Band band = Band::kOffPeak;
   bool demand_counts = false;
@@ -56,15 +56,15 @@ struct BacktestResult {
   std::string controller;
   Timestamp start;
   std::vector<StepRecord> steps;
-  std::vector<MonthlyBill> bills;      // each whole month of the load, in order
+  std::vector<MonthlyBill> bills;  // each whole month of the load, in order
   KilowattHours load_energy, pv_available_energy, pv_used_energy, export_energy;
-  KilowattHours charged, discharged;   // battery AC energy
-  double battery_cycles = 0;           // equivalent full cycles
-  Won degradation_cost;                // throughput x the site's degradation cost
-  int clamped_steps = 0;               // cycles where the limit stage changed the controllers' wish
-  PowerSeries grid;                    // the grid power the bills priced
-  std::vector<DrCallOutcome> dr;       // each DR call, settled on `grid`
-  std::vector<std::string> dr_notes;   // e.g. a call whose CBL could not be computed at issue
+  KilowattHours charged, discharged;  // battery AC energy
+  double battery_cycles = 0;          // equivalent full cycles
+  Won degradation_cost;               // throughput x the site's degradation cost
+  int clamped_steps = 0;              // cycles where the limit stage changed the controllers' wish
+  PowerSeries grid;                   // the grid power the bills priced
+  std::vector<DrCallOutcome> dr;      // each DR call, settled on `grid`
+  std::vector<std::string> dr_notes;  // e.g. a call whose CBL could not be computed at issue
 };
 
 // Runs the loop with `controller` as its planner over every interval of `*request.load`. Fails if

@@ -43,18 +43,15 @@ struct Bucket {
 
 std::string KwText(std::int64_t kw) { return fmt::format("{} kW", kw); }
 
-Result<std::int64_t> ChargeMilli(const TariffBook& book, Charge c, Date first, Date last,
-                                 std::string_view name) {
+Result<std::int64_t> ChargeMilli(const TariffBook& book, Charge c, Date first, Date last, std::string_view name) {
   const auto a = book.ChargeOn(c, first);
   const auto b = book.ChargeOn(c, last);
   if (!a) {
-    return NotFound(fmt::format("no {} is in force on {} (data/tariff/kepco/charges.csv)", name,
-                                FormatDate(first)));
+    return NotFound(fmt::format("no {} is in force on {} (data/tariff/kepco/charges.csv)", name, FormatDate(first)));
   }
   if (!b || b->milli != a->milli) {
-    return Error{ErrorCode::kUnsupported,
-                 fmt::format("{} changes within the month {}..{}; not supported", name,
-                             FormatDate(first), FormatDate(last))};
+    return Error{ErrorCode::kUnsupported, fmt::format("{} changes within the month {}..{}; not supported", name,
+                                                      FormatDate(first), FormatDate(last))};
   }
   return a->milli;
 }
@@ -111,9 +108,10 @@ Result<DemandHistory> DemandHistory::ParseCsv(std::string_view text, std::string
       const std::vector<std::string> two{"month", "peak_kw"};
       const std::vector<std::string> four{"month", "peak_kw", "over_contract", "pf_surcharge"};
       if (*fields != two && *fields != four) {
-        return InvalidInput(fmt::format("{}:{}: expected the header 'month,peak_kw' or "
-                                        "'month,peak_kw,over_contract,pf_surcharge'",
-                                        source, line.number));
+        return InvalidInput(
+            fmt::format("{}:{}: expected the header 'month,peak_kw' or "
+                        "'month,peak_kw,over_contract,pf_surcharge'",
+                        source, line.number));
       }
       columns = fields->size();
       header = true;
@@ -126,8 +124,8 @@ Result<DemandHistory> DemandHistory::ParseCsv(std::string_view text, std::string
     if (!month) return InvalidInput(fmt::format("{}:{}: {}", source, line.number, month.error().message));
     auto kw = ParseFiniteDouble((*fields)[1]);
     if (!kw || *kw < 0 || *kw != std::floor(*kw)) {
-      return InvalidInput(fmt::format("{}:{}: peak_kw '{}' must be a whole number of kW >= 0", source,
-                                      line.number, (*fields)[1]));
+      return InvalidInput(
+          fmt::format("{}:{}: peak_kw '{}' must be a whole number of kW >= 0", source, line.number, (*fields)[1]));
     }
     MonthDemand d{*month, static_cast<std::int64_t>(*kw), false, false};
     if (columns == 4) {
@@ -141,8 +139,7 @@ Result<DemandHistory> DemandHistory::ParseCsv(std::string_view text, std::string
       d.pf_surcharge = (*fields)[3] == "1";
     }
     if (h.Find(*month) != nullptr) {
-      return InvalidInput(fmt::format("{}:{}: month {} is listed twice", source, line.number,
-                                      (*fields)[0]));
+      return InvalidInput(fmt::format("{}:{}: month {} is listed twice", source, line.number, (*fields)[0]));
     }
     h.Record(d);
   }
@@ -153,8 +150,8 @@ Result<DemandHistory> DemandHistory::ParseCsv(std::string_view text, std::string
 std::string DemandHistory::FormatCsv() const {
   std::string out = "month,peak_kw,over_contract,pf_surcharge\n";
   for (const auto& [key, d] : months_) {
-    out += fmt::format("{},{},{},{}\n", FormatMonth(d.month), d.peak_kw, d.over_contract ? 1 : 0,
-                       d.pf_surcharge ? 1 : 0);
+    out +=
+        fmt::format("{},{},{},{}\n", FormatMonth(d.month), d.peak_kw, d.over_contract ? 1 : 0, d.pf_surcharge ? 1 : 0);
   }
   return out;
 }
@@ -171,20 +168,20 @@ std::vector<Month> MonthsCovered(const PowerSeries& usage) {
 }
 
 Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCalendar& calendar,
-                                       const BillRequest& request, Month month,
-                                       const DemandHistory& history) {
+                                       const BillRequest& request, Month month, const DemandHistory& history) {
   MEG_CHECK(request.usage != nullptr);
   const PowerSeries& usage = *request.usage;
   if (usage.step() != kInterval) {
-    return InvalidInput("the bill engine needs 15-minute data (the demand meter's interval, art. 6 "
-                        "no. 10)");
+    return InvalidInput(
+        "the bill engine needs 15-minute data (the demand meter's interval, art. 6 "
+        "no. 10)");
   }
   const double contract = request.contract_power.value();
   if (!(contract >= 300.0) || contract > 10'000'000.0 || contract != std::floor(contract)) {
-    return InvalidInput(fmt::format(
-        "contract power {} kW: (을) tariffs need a whole number of kW of 300 or more (art. 57 ② 2, "
-        "art. 59 ② 2; below 300 kW the (갑) tariffs apply)",
-        contract));
+    return InvalidInput(
+        fmt::format("contract power {} kW: (을) tariffs need a whole number of kW of 300 or more (art. 57 ② 2, "
+                    "art. 59 ② 2; below 300 kW the (갑) tariffs apply)",
+                    contract));
   }
   MonthlyBill bill;
   bill.month = month;
@@ -226,13 +223,14 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
       }
     }
     if (present != static_cast<size_t>(kIntervalsPerDay)) {
-      return InvalidInput(fmt::format("{}: the usage data has {} of the day's 96 intervals; a bill "
-                                      "needs whole days (repair gaps or trim the file)",
-                                      FormatDate(date), present));
+      return InvalidInput(
+          fmt::format("{}: the usage data has {} of the day's 96 intervals; a bill "
+                      "needs whole days (repair gaps or trim the file)",
+                      FormatDate(date), present));
     }
     // The day's slot prices: band, discount and rates of each slot, as the optimizer sees them.
-    auto prices = PriceDay(book, calendar, request.tariff, date,
-                           {.with_taxes = false, .fuel_override = request.fuel_override});
+    auto prices =
+        PriceDay(book, calendar, request.tariff, date, {.with_taxes = false, .fuel_override = request.fuel_override});
     if (!prices) return prices.error();
     const DayPrice& p = *prices;
     if (!first_day) {
@@ -308,19 +306,19 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
     }
   }
   if (bill.days_billed == 0) {
-    return InvalidInput(fmt::format("{}: the usage data has no interval in this month",
-                                    FormatMonth(month)));
+    return InvalidInput(fmt::format("{}: the usage data has no interval in this month", FormatMonth(month)));
   }
   if (bill.days_billed < bill.days_in_month) {
     if (!request.allow_partial) {
-      return InvalidInput(fmt::format(
-          "{}: the usage data covers {} of {} days (first missing: {}); pass whole months, choose "
-          "months with --months, or bill it prorated with --allow-partial",
-          FormatMonth(month), bill.days_billed, bill.days_in_month, missing_days.front()));
+      return InvalidInput(
+          fmt::format("{}: the usage data covers {} of {} days (first missing: {}); pass whole months, choose "
+                      "months with --months, or bill it prorated with --allow-partial",
+                      FormatMonth(month), bill.days_billed, bill.days_in_month, missing_days.front()));
     }
-    bill.notes.push_back(fmt::format("partial month: {} of {} days billed, basic charge prorated "
-                                     "by days (art. 80)",
-                                     bill.days_billed, bill.days_in_month));
+    bill.notes.push_back(
+        fmt::format("partial month: {} of {} days billed, basic charge prorated "
+                    "by days (art. 80)",
+                    bill.days_billed, bill.days_in_month));
   }
 
   // Energy registers, each rounded to 1 kWh (art. 7 ①), in band order.
@@ -368,9 +366,10 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
   if (!unknown.empty()) {
     std::string list;
     for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
-    bill.notes.push_back(fmt::format("demand months {} are not in the history: their peaks could "
-                                     "raise the billing demand (seed them with --history)",
-                                     list));
+    bill.notes.push_back(
+        fmt::format("demand months {} are not in the history: their peaks could "
+                    "raise the billing demand (seed them with --history)",
+                    list));
   }
   // 30 % of contract power, rounded to 1 kW (art. 7 ①): contract x 3 / 10, half up.
   const std::int64_t floor_kw = (bill.contract_kw * 3 + 5) / 10;
@@ -412,9 +411,10 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
     if (surcharge_milli_pct > 0 && !history.PfSurchargeBefore(month)) {
       // Art. 43 ③: the first month with a surcharge only announces it.
       adj_milli_pct -= surcharge_milli_pct;
-      bill.notes.push_back(fmt::format("power-factor surcharge of {:.1f} % announced, not charged: "
-                                       "the first such month (art. 43 ③)",
-                                       static_cast<double>(surcharge_milli_pct) / 1000.0));
+      bill.notes.push_back(
+          fmt::format("power-factor surcharge of {:.1f} % announced, not charged: "
+                      "the first such month (art. 43 ③)",
+                      static_cast<double>(surcharge_milli_pct) / 1000.0));
     }
     bill.pf_adjustment_pct = Percent::FromMilliPercent(adj_milli_pct);
     bill.pf_adjustment = bill.pf_adjustment_pct.Of(bill.basic).TruncateToWon();
@@ -433,21 +433,21 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
     const int mult = OverContractMultiplierPct(excess, bill.contract_kw);
     if (history.OverContractBefore(month)) {
       bill.over_contract_multiplier_pct = mult;
-      bill.over_contract =
-          MilliWon(excess * bill.basic_rate.milli_won() * mult / 100).TruncateToWon();
-      bill.notes.push_back(fmt::format("demand {} exceeded contract power {} by {} kW: surcharge at "
-                                       "{} % of the basic rate (art. 67-3 ③)",
-                                       KwText(bill.max_demand_kw), KwText(bill.contract_kw), excess, mult));
+      bill.over_contract = MilliWon(excess * bill.basic_rate.milli_won() * mult / 100).TruncateToWon();
+      bill.notes.push_back(
+          fmt::format("demand {} exceeded contract power {} by {} kW: surcharge at "
+                      "{} % of the basic rate (art. 67-3 ③)",
+                      KwText(bill.max_demand_kw), KwText(bill.contract_kw), excess, mult));
     } else {
-      bill.notes.push_back(fmt::format("demand {} exceeded contract power {} by {} kW: the first "
-                                       "such month is a warning; from the next one a {} % "
-                                       "surcharge applies (art. 67-3 ④)",
-                                       KwText(bill.max_demand_kw), KwText(bill.contract_kw), excess, mult));
+      bill.notes.push_back(
+          fmt::format("demand {} exceeded contract power {} by {} kW: the first "
+                      "such month is a warning; from the next one a {} % "
+                      "surcharge applies (art. 67-3 ④)",
+                      KwText(bill.max_demand_kw), KwText(bill.contract_kw), excess, mult));
     }
   }
 
-  bill.subtotal = bill.basic + bill.pf_adjustment + bill.energy + bill.climate + bill.fuel +
-                  bill.over_contract;
+  bill.subtotal = bill.basic + bill.pf_adjustment + bill.energy + bill.climate + bill.fuel + bill.over_contract;
   auto vat = ChargeMilli(book, Charge::kVatPct, *first_day, *last_day, "vat_pct");
   if (!vat) return vat.error();
   auto fund = ChargeMilli(book, Charge::kFundPct, *first_day, *last_day, "fund_pct");
@@ -463,16 +463,14 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
 }
 
 Result<std::vector<MonthlyBill>> BillMonths(const TariffBook& book, const HolidayCalendar& calendar,
-                                            const BillRequest& request,
-                                            const std::vector<Month>& months,
+                                            const BillRequest& request, const std::vector<Month>& months,
                                             DemandHistory& history) {
   std::vector<MonthlyBill> bills;
   bills.reserve(months.size());
   for (const Month m : months) {
     auto bill = ComputeMonthlyBill(book, calendar, request, m, history);
     if (!bill) return bill.error();
-    history.Record(MonthDemand{m, bill->peak_kw, bill->max_demand_kw > bill->contract_kw,
-                               bill->pf_surcharge_incurred});
+    history.Record(MonthDemand{m, bill->peak_kw, bill->max_demand_kw > bill->contract_kw, bill->pf_surcharge_incurred});
     bills.push_back(std::move(*bill));
   }
   return bills;

@@ -7,20 +7,17 @@
 namespace meg {
 namespace {
 
-Result<std::int64_t> ChargeMilliOn(const TariffBook& book, Charge c, Date d,
-                                   std::string_view name) {
+Result<std::int64_t> ChargeMilliOn(const TariffBook& book, Charge c, Date d, std::string_view name) {
   const auto v = book.ChargeOn(c, d);
   if (!v) {
-    return NotFound(fmt::format("no {} is in force on {} (data/tariff/kepco/charges.csv)", name,
-                                FormatDate(d)));
+    return NotFound(fmt::format("no {} is in force on {} (data/tariff/kepco/charges.csv)", name, FormatDate(d)));
   }
   return v->milli;
 }
 
 // 연료비조정단가 of the day: the override, held within the cap (a rate outside it is refused, not
 // clamped: 별표8 3)), or the published rate of the day's quarter.
-Result<WonPerKwh> FuelRateOn(const TariffBook& book, Date d,
-                             const std::optional<WonPerKwh>& override_rate) {
+Result<WonPerKwh> FuelRateOn(const TariffBook& book, Date d, const std::optional<WonPerKwh>& override_rate) {
   if (override_rate) {
     auto cap = ChargeMilliOn(book, Charge::kFuelCapWonPerKwh, d, "fuel_cap_krw_per_kwh");
     if (!cap) return cap.error();
@@ -34,19 +31,19 @@ Result<WonPerKwh> FuelRateOn(const TariffBook& book, Date d,
   }
   const FuelAdjustment* fa = book.FuelOn(d);
   if (fa == nullptr) {
-    return NotFound(fmt::format(
-        "no fuel-cost adjustment rate is known for {} (quarter {}-Q{}); "
-        "add it to data/tariff/kepco/fuel_adjustment.csv or give it "
-        "(--fuel-krw-per-kwh)",
-        FormatDate(d), static_cast<int>(d.year()), (static_cast<unsigned>(d.month()) - 1) / 3 + 1));
+    return NotFound(
+        fmt::format("no fuel-cost adjustment rate is known for {} (quarter {}-Q{}); "
+                    "add it to data/tariff/kepco/fuel_adjustment.csv or give it "
+                    "(--fuel-krw-per-kwh)",
+                    FormatDate(d), static_cast<int>(d.year()), (static_cast<unsigned>(d.month()) - 1) / 3 + 1));
   }
   return fa->rate;
 }
 
 }  // namespace
 
-Result<DayPrice> PriceDay(const TariffBook& book, const HolidayCalendar& calendar, TariffId tariff,
-                          Date date, const PriceOptions& options) {
+Result<DayPrice> PriceDay(const TariffBook& book, const HolidayCalendar& calendar, TariffId tariff, Date date,
+                          const PriceOptions& options) {
   auto profile = ProfileDay(book, calendar, tariff, date);
   if (!profile) return profile.error();
   // 기후환경요금 (별표7) and 연료비조정요금 (별표8): on every metered kWh (art. 67 ② 2, 3).

@@ -33,8 +33,8 @@ struct PriceOptions {
 struct SlotPrice {
   Band band = Band::kOffPeak;  // the band its energy is metered in (DayProfile::energy_band)
   bool demand_counts = false;  // its demand counts for 요금적용전력 (DayProfile::demand_counts)
-  WonPerKwh energy_rate;  // 전력량요금 of the band and season (별표1), before any discount
-  Percent discount;       // energy discount, e.g. 50 % (2026 산업용(을) weekend 11-14 h)
+  WonPerKwh energy_rate;       // 전력량요금 of the band and season (별표1), before any discount
+  Percent discount;            // energy discount, e.g. 50 % (2026 산업용(을) weekend 11-14 h)
   // energy_rate x (1 - discount); a discount finer than the milli-won is truncated, as the bill
   // truncates the discount of a register (exact for the shipped tables: 50 % of a 0.1-won rate).
   WonPerKwh energy;
@@ -77,7 +77,7 @@ struct DayPrice {
 // ProfileDay). Errors (kNotFound): ProfileDay's (calendar, rate or band table missing); no
 // climate charge, fuel-cost adjustment (without an override) or, with taxes, VAT or fund rate in
 // force on the day. kInvalidInput: a fuel override outside the cap.
-Result<DayPrice> PriceDay(const TariffBook& book, const HolidayCalendar& calendar, TariffId tariff,
-                          Date date, const PriceOptions& options = {});
+Result<DayPrice> PriceDay(const TariffBook& book, const HolidayCalendar& calendar, TariffId tariff, Date date,
+                          const PriceOptions& options = {});
 
 }  // namespace meg

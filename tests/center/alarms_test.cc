@@ -36,12 +36,11 @@ TEST(ThresholdAlarmTest, ParsesAPointAComparisonAndANumber) {
   ASSERT_TRUE(high) << high.error().message;
   EXPECT_TRUE(high->above);
   EXPECT_DOUBLE_EQ(high->value, 1600.5);
-  for (const char* bad : {"soc_pct", "<15", "soc_pct<", "soc_pct<15kW", "temperature>30",
-                          "grid_kw>nan", "soc_pct=15"}) {
+  for (const char* bad :
+       {"soc_pct", "<15", "soc_pct<", "soc_pct<15kW", "temperature>30", "grid_kw>nan", "soc_pct=15"}) {
     auto r = ParseThresholdAlarm(bad);
     ASSERT_FALSE(r) << bad;
-    EXPECT_NE(r.error().message.find("expected POINT<VALUE or POINT>VALUE"), std::string::npos)
-        << bad;
+    EXPECT_NE(r.error().message.find("expected POINT<VALUE or POINT>VALUE"), std::string::npos) << bad;
   }
 }
 
@@ -81,15 +80,12 @@ TEST(CycleAlarmsTest, EachRuleRaisesItsKind) {
 
 // Thresholds are strict, per point, and never raised by an unknown value.
 TEST(CycleAlarmsTest, ThresholdsAreStrictAndIgnoreUnknownValues) {
-  const std::vector<ThresholdAlarm> t = {*ParseThresholdAlarm("grid_kw>1200"),
-                                         *ParseThresholdAlarm("soc_pct<41"),
+  const std::vector<ThresholdAlarm> t = {*ParseThresholdAlarm("grid_kw>1200"), *ParseThresholdAlarm("soc_pct<41"),
                                          *ParseThresholdAlarm("demand_window_kw>899")};
-  auto a =
-      CycleAlarms(Normal(), t);  // grid 1,200 is not above 1,200; SoC 40 < 41; window 900 > 899
+  auto a = CycleAlarms(Normal(), t);  // grid 1,200 is not above 1,200; SoC 40 < 41; window 900 > 899
   ASSERT_EQ(a.size(), 2u);
   EXPECT_EQ(a.at("threshold soc_pct<41").message, "soc_pct = 40.00 is below 41");
-  EXPECT_EQ(a.at("threshold demand_window_kw>899").message,
-            "demand_window_kw = 900.00 is above 899");
+  EXPECT_EQ(a.at("threshold demand_window_kw>899").message, "demand_window_kw = 900.00 is above 899");
   CycleRecord unknown = Normal();
   unknown.soc_pct = std::nan("");
   unknown.window_average = Kilowatts(0);
@@ -103,10 +99,8 @@ TEST(StoreWriteAlarmTest, RaisedWhileAKindOfWriteFailsClearedWhenEachSucceedsAga
   using Change = StoreWriteAlarm::Change;
   EXPECT_EQ(s.Record("samples", Ok{}, kT0), Change::kNone);
   EXPECT_FALSE(s.Alarm());
-  EXPECT_EQ(s.Record("samples", IoError("disk full"), kT0 + std::chrono::seconds(1)),
-            Change::kFailed);
-  EXPECT_EQ(s.Record("samples", IoError("disk still full"), kT0 + std::chrono::seconds(2)),
-            Change::kNone);
+  EXPECT_EQ(s.Record("samples", IoError("disk full"), kT0 + std::chrono::seconds(1)), Change::kFailed);
+  EXPECT_EQ(s.Record("samples", IoError("disk still full"), kT0 + std::chrono::seconds(2)), Change::kNone);
   EXPECT_EQ(s.Record("bill", IoError("disk full"), kT0 + std::chrono::seconds(3)), Change::kFailed);
   auto a = s.Alarm();
   ASSERT_TRUE(a);
@@ -129,8 +123,7 @@ TEST(StoreWriteAlarmTest, RaisedWhileAKindOfWriteFailsClearedWhenEachSucceedsAga
 TEST(AlarmBoardTest, RaisesKeepsAndClears) {
   AlarmBoard board;
   const Instant t1 = kT0 + std::chrono::seconds(1), t2 = kT0 + std::chrono::seconds(2);
-  auto c = board.Update(
-      {{"stale-data", {"stale-data", "warning", "1 device(s) stale or lost", kT0}}}, kT0);
+  auto c = board.Update({{"stale-data", {"stale-data", "warning", "1 device(s) stale or lost", kT0}}}, kT0);
   ASSERT_EQ(c.size(), 1u);
   EXPECT_TRUE(c[0].raised);
   EXPECT_EQ(c[0].alarm.kind, "stale-data");
@@ -158,10 +151,8 @@ TEST(AlarmBoardTest, RaisesKeepsAndClears) {
 TEST(AlarmEventTest, SeverityFollowsTheAlarmAndClearsAreInfo) {
   const AlarmView a{"fail-safe", "critical", "safe mode: meter lost", kT0};
   Event raised = AlarmEvent({a, true}, "h1");
-  EXPECT_EQ(raised,
-            (Event{kT0, "h1", "fail-safe", Severity::kAlarm, "raised: safe mode: meter lost"}));
-  EXPECT_EQ(AlarmEvent({{"stale-data", "warning", "x", kT0}, true}, "h1").severity,
-            Severity::kWarning);
+  EXPECT_EQ(raised, (Event{kT0, "h1", "fail-safe", Severity::kAlarm, "raised: safe mode: meter lost"}));
+  EXPECT_EQ(AlarmEvent({{"stale-data", "warning", "x", kT0}, true}, "h1").severity, Severity::kWarning);
   Event cleared = AlarmEvent({a, false}, "h1");
   EXPECT_EQ(cleared.severity, Severity::kInfo);
   EXPECT_EQ(cleared.message, "cleared: safe mode: meter lost");

@@ -18,8 +18,7 @@ Bucket Quarter(Date d, int minute_of_day, double kw, std::int64_t count = 900) {
 
 class DemandHistoryTest : public ::testing::Test {
  protected:
-  DemandHistoryTest()
-      : book_(testing::LoadShippedBook()), calendar_(testing::LoadSharedCalendar()) {}
+  DemandHistoryTest() : book_(testing::LoadShippedBook()), calendar_(testing::LoadSharedCalendar()) {}
   TariffId Tariff() { return book_.FindTariff("일반용(을) 고압A 선택II").value(); }
   TariffBook book_;
   HolidayCalendar calendar_;
@@ -30,11 +29,13 @@ class DemandHistoryTest : public ::testing::Test {
 // 광복절 Thursday 08-15 at 14:00 (1,800 and 1,900 kW) do not; a bucket without a good sample
 // (5,000 kW, count 0) is skipped. Peaks: July 1,500, August 1,200.
 TEST_F(DemandHistoryTest, EachMonthsPeakOverItsCountedQuarterHours) {
-  const std::vector<Bucket> quarters = {
-      Quarter(Ymd(2024, 7, 31), 3 * 60, 2000),  Quarter(Ymd(2024, 7, 31), 14 * 60, 1500),
-      Quarter(Ymd(2024, 8, 4), 14 * 60, 1800),  Quarter(Ymd(2024, 8, 12), 10 * 60, 1200),
-      Quarter(Ymd(2024, 8, 12), 14 * 60, 1100), Quarter(Ymd(2024, 8, 12), 15 * 60, 5000, 0),
-      Quarter(Ymd(2024, 8, 15), 14 * 60, 1900)};
+  const std::vector<Bucket> quarters = {Quarter(Ymd(2024, 7, 31), 3 * 60, 2000),
+                                        Quarter(Ymd(2024, 7, 31), 14 * 60, 1500),
+                                        Quarter(Ymd(2024, 8, 4), 14 * 60, 1800),
+                                        Quarter(Ymd(2024, 8, 12), 10 * 60, 1200),
+                                        Quarter(Ymd(2024, 8, 12), 14 * 60, 1100),
+                                        Quarter(Ymd(2024, 8, 12), 15 * 60, 5000, 0),
+                                        Quarter(Ymd(2024, 8, 15), 14 * 60, 1900)};
   auto peaks = MeteredMonthPeaks(quarters, book_, calendar_, Tariff());
   ASSERT_TRUE(peaks) << peaks.error().message;
   ASSERT_EQ(peaks->size(), 2u);
@@ -47,8 +48,7 @@ TEST_F(DemandHistoryTest, EachMonthsPeakOverItsCountedQuarterHours) {
 // A month's last quarter-hour counts too (it is closed by the replay): Friday 2024-05-31 17:45
 // (최대부하 in spring) at 900 kW; May's peak is 900.
 TEST_F(DemandHistoryTest, TheLastQuarterHourIsClosed) {
-  auto peaks =
-      MeteredMonthPeaks({Quarter(Ymd(2024, 5, 31), 17 * 60 + 45, 900)}, book_, calendar_, Tariff());
+  auto peaks = MeteredMonthPeaks({Quarter(Ymd(2024, 5, 31), 17 * 60 + 45, 900)}, book_, calendar_, Tariff());
   ASSERT_TRUE(peaks) << peaks.error().message;
   ASSERT_FALSE(peaks->empty());
   EXPECT_EQ(peaks->front().first, testing::Ym(2024, 5));

@@ -8,9 +8,7 @@ namespace meg {
 namespace {
 
 const Date kDay = std::chrono::year{2024} / 8 / 12;
-Timestamp At(int day_offset, int minute_of_day) {
-  return FromKst(AddDays(kDay, day_offset), minute_of_day);
-}
+Timestamp At(int day_offset, int minute_of_day) { return FromKst(AddDays(kDay, day_offset), minute_of_day); }
 
 // Two days from 08-11 00:00: the load of quarter-hour i is 100 + i kW, PV 10 kW by day.
 PowerSeries Load() {
@@ -19,8 +17,7 @@ PowerSeries Load() {
   return PowerSeries(At(-1, 0), kInterval, std::move(v));
 }
 PowerSeries Pv() {
-  return PowerSeries(At(-1, 0), kInterval,
-                     std::vector<std::optional<Kilowatts>>(2 * kIntervalsPerDay, Kilowatts(10)));
+  return PowerSeries(At(-1, 0), kInterval, std::vector<std::optional<Kilowatts>>(2 * kIntervalsPerDay, Kilowatts(10)));
 }
 
 QuarterHourReader NoStore(int* reads) {
@@ -55,8 +52,7 @@ TEST(LiveForecastTest, YesterdayOfTheTwinsSeries) {
 TEST(LiveForecastTest, YesterdayAsMeteredFromTheStore) {
   const Instant now = ToInstant(At(0, 14 * 60 + 5));
   std::vector<std::pair<std::string, Instant>> asked;
-  const QuarterHourReader read = [&](std::string_view point, Instant from,
-                                     Instant to) -> Result<std::vector<Bucket>> {
+  const QuarterHourReader read = [&](std::string_view point, Instant from, Instant to) -> Result<std::vector<Bucket>> {
     asked.emplace_back(std::string(point), from);
     EXPECT_EQ(to - from, std::chrono::hours(24));
     if (point == "load_kw") {
@@ -77,8 +73,7 @@ TEST(LiveForecastTest, YesterdayAsMeteredFromTheStore) {
   EXPECT_DOUBLE_EQ(f->intervals[1].load_kw, 520);
   EXPECT_DOUBLE_EQ(f->intervals[1].pv_kw, 0);
 
-  const QuarterHourReader empty = [](std::string_view, Instant,
-                                     Instant) -> Result<std::vector<Bucket>> {
+  const QuarterHourReader empty = [](std::string_view, Instant, Instant) -> Result<std::vector<Bucket>> {
     return std::vector<Bucket>{};
   };
   auto none = MeteredYesterdayForecast(empty, now);

@@ -40,19 +40,15 @@ class RefusingStore final : public TelemetryStore {
   explicit RefusingStore(TelemetryStore& inner) : inner_(inner) {}
   std::set<std::string> refuse;
 
-  Result<PointId> Point(std::string_view site, std::string_view name,
-                        std::string_view unit) override {
+  Result<PointId> Point(std::string_view site, std::string_view name, std::string_view unit) override {
     return inner_.Point(site, name, unit);
   }
-  Result<std::vector<PointInfo>> Points(std::string_view site) override {
-    return inner_.Points(site);
-  }
+  Result<std::vector<PointInfo>> Points(std::string_view site) override { return inner_.Points(site); }
   Status Append(std::span<const Sample> samples) override {
     return Refused("Append") ? Status(Full()) : inner_.Append(samples);
   }
   Status Flush() override { return Refused("Flush") ? Status(Full()) : inner_.Flush(); }
-  Result<std::vector<Bucket>> Query(PointId point, Instant from, Instant to,
-                                    Resolution resolution) override {
+  Result<std::vector<Bucket>> Query(PointId point, Instant from, Instant to, Resolution resolution) override {
     return inner_.Query(point, from, to, resolution);
   }
   Result<std::vector<Sample>> Samples(PointId point, Instant from, Instant to) override {
@@ -71,9 +67,7 @@ class RefusingStore final : public TelemetryStore {
   Result<std::optional<StoredSchedule>> LatestSchedule(std::string_view site) override {
     return inner_.LatestSchedule(site);
   }
-  Status PutBill(const StoredBill& b) override {
-    return Refused("PutBill") ? Status(Full()) : inner_.PutBill(b);
-  }
+  Status PutBill(const StoredBill& b) override { return Refused("PutBill") ? Status(Full()) : inner_.PutBill(b); }
   Result<std::optional<StoredBill>> Bill(std::string_view site, Month month) override {
     return inner_.Bill(site, month);
   }
@@ -127,8 +121,7 @@ Site TestSite() {
 PowerSeries Series(double kw, const std::map<Timestamp, double>& at = {}) {
   const Timestamp start = FromKst(Ymd(2024, 6, 20)), end = FromKst(Ymd(2024, 8, 14));
   std::vector<std::optional<Kilowatts>> v;
-  for (Timestamp t = start; t < end; t += kInterval)
-    v.push_back(Kilowatts(at.contains(t) ? at.at(t) : kw));
+  for (Timestamp t = start; t < end; t += kInterval) v.push_back(Kilowatts(at.contains(t) ? at.at(t) : kw));
   return PowerSeries(start, kInterval, std::move(v));
 }
 
@@ -155,8 +148,7 @@ struct Rig {
     for (auto& d : devices) ptrs.push_back(d.get());
     LoopConfig lc;
     lc.cycle = cycle;
-    loop =
-        std::make_unique<ControlLoop>(LoopSite{&site, &book, &calendar, tariff}, ptrs, audit, lc);
+    loop = std::make_unique<ControlLoop>(LoopSite{&site, &book, &calendar, tariff}, ptrs, audit, lc);
     LiveSiteConfig c;
     c.id = "h1";
     c.site = &site;
@@ -192,8 +184,7 @@ struct Rig {
   }
   // The site's events in the store that contain `text`.
   std::vector<Event> EventsWith(const std::string& text) {
-    auto events = sqlite->Events("h1", ToInstant(FromKst(Ymd(2024, 6, 1))),
-                                 ToInstant(FromKst(Ymd(2024, 9, 1))));
+    auto events = sqlite->Events("h1", ToInstant(FromKst(Ymd(2024, 6, 1))), ToInstant(FromKst(Ymd(2024, 9, 1))));
     EXPECT_TRUE(events);
     std::vector<Event> out;
     for (const Event& e : *events) {
@@ -221,9 +212,7 @@ struct Rig {
   std::vector<std::pair<AlarmView, bool>> alarm_calls;
 };
 
-Instant At(Date d, int minute_of_day, int second = 0) {
-  return ToInstant(FromKst(d, minute_of_day)) + seconds(second);
-}
+Instant At(Date d, int minute_of_day, int second = 0) { return ToInstant(FromKst(d, minute_of_day)) + seconds(second); }
 const Date kDay = Ymd(2024, 8, 12);  // a Monday
 
 // The store refuses the samples and the events of one cycle: the "store" alarm is raised at
@@ -240,8 +229,7 @@ TEST(LiveSiteTest, ARefusedWriteRaisesTheStoreAlarmUntilWritesSucceedAgain) {
   ASSERT_TRUE(alarm);
   EXPECT_EQ(alarm->severity, "critical");
   EXPECT_EQ(alarm->since, At(kDay, 14 * 60, 55));
-  EXPECT_NE(alarm->message.find("samples (once since 2024-08-12T14:00:55+09:00: disk full (test))"),
-            std::string::npos)
+  EXPECT_NE(alarm->message.find("samples (once since 2024-08-12T14:00:55+09:00: disk full (test))"), std::string::npos)
       << alarm->message;
   EXPECT_NE(alarm->message.find("events"), std::string::npos) << alarm->message;
   ASSERT_FALSE(rig.alarm_calls.empty());
@@ -274,8 +262,7 @@ TEST(LiveSiteTest, ARefusedBillIsAnEventAndAnAlarm) {
   EXPECT_EQ(refused[0].severity, Severity::kWarning);
   auto alarm = rig.StoreAlarm();
   ASSERT_TRUE(alarm);
-  EXPECT_NE(alarm->message.find("bill (once since 2024-08-12T14:15:05+09:00"), std::string::npos)
-      << alarm->message;
+  EXPECT_NE(alarm->message.find("bill (once since 2024-08-12T14:15:05+09:00"), std::string::npos) << alarm->message;
   EXPECT_EQ(rig.EventsWith("raised: the store refuses writes").size(), 1u);
   auto bill = rig.live->Bill();
   ASSERT_TRUE(bill) << bill.error().message;
@@ -290,8 +277,7 @@ TEST(LiveSiteTest, ARefusedBillIsAnEventAndAnAlarm) {
   EXPECT_EQ(rig.EventsWith("the store takes bill again").size(), 1u);
   stored = rig.sqlite->Bill("h1", testing::Ym(2024, 8));
   ASSERT_TRUE(stored && stored->has_value());
-  EXPECT_NE((*stored)->json.find(R"("through":"2024-08-12T14:30:00+09:00")"), std::string::npos)
-      << (*stored)->json;
+  EXPECT_NE((*stored)->json.find(R"("through":"2024-08-12T14:30:00+09:00")"), std::string::npos) << (*stored)->json;
 }
 
 // The twin's history stored before the start carries the month peak and the ratchet into the
@@ -302,8 +288,7 @@ TEST(LiveSiteTest, TheStoredHistoryRestoresTheMonthPeakAndRatchet) {
   const std::map<Timestamp, double> bumps = {{FromKst(Ymd(2024, 7, 29), 14 * 60), 1000.0},
                                              {FromKst(Ymd(2024, 8, 9), 14 * 60), 900.0}};
   Rig rig("history.db", At(kDay, 13 * 60), seconds(10), {}, bumps);
-  ASSERT_TRUE(
-      rig.live->SeedHistory(rig.load, rig.pv, FromKst(Ymd(2024, 7, 1)), FromKst(kDay, 13 * 60)));
+  ASSERT_TRUE(rig.live->SeedHistory(rig.load, rig.pv, FromKst(Ymd(2024, 7, 1)), FromKst(kDay, 13 * 60)));
   EXPECT_EQ(rig.EventsWith("were stored as meter history").size(), 1u);
   auto peaks = rig.live->RecordedPeaks(FromKst(kDay, 13 * 60));
   ASSERT_TRUE(peaks) << peaks.error().message;
@@ -329,12 +314,11 @@ TEST(LiveSiteTest, TheStoredHistoryRestoresTheMonthPeakAndRatchet) {
 // settled on the metered import with the same CBL.
 TEST(LiveSiteTest, ADrCallIsPlannedAtItsIssueTimeAndSettledAfterIt) {
   DrProgram dr;
-  dr.calls = {DrCall{DrCallKind::kReliability, "site", FromKst(kDay, 13 * 60),
-                     FromKst(kDay, 14 * 60), FromKst(kDay, 16 * 60), Kilowatts(200)}};
+  dr.calls = {DrCall{DrCallKind::kReliability, "site", FromKst(kDay, 13 * 60), FromKst(kDay, 14 * 60),
+                     FromKst(kDay, 16 * 60), Kilowatts(200)}};
   dr.smp = WonPerKwh::FromMilliWon(125'400);
   Rig rig("dr.db", At(kDay, 13 * 60), minutes(1), dr);
-  ASSERT_TRUE(
-      rig.live->SeedHistory(rig.load, rig.pv, FromKst(Ymd(2024, 6, 25)), FromKst(kDay, 13 * 60)));
+  ASSERT_TRUE(rig.live->SeedHistory(rig.load, rig.pv, FromKst(Ymd(2024, 6, 25)), FromKst(kDay, 13 * 60)));
   ASSERT_EQ(rig.live->DrEvents().size(), 1u);
   EXPECT_EQ(rig.live->DrEvents()[0].status, "waiting");
 
@@ -397,14 +381,10 @@ TEST(LiveSiteTest, ADrCallFromTheApiIsCheckedOnTheControlThread) {
   EXPECT_LT(rig.now, At(kDay, 13 * 60));
   EXPECT_TRUE(accepted) << accepted.error().message;
   ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().message.find("12:00-13:00"), std::string::npos)
-      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("12:00-13:00"), std::string::npos) << refused.error().message;
   ASSERT_EQ(rig.live->DrEvents().size(), 1u);
   EXPECT_EQ(rig.live->DrEvents()[0].status, "waiting");
-  EXPECT_EQ(
-      rig.EventsWith("kim: DR call reliability 100 kW 2024-08-12T14:00:00+09:00 to 15:00 received")
-          .size(),
-      1u);
+  EXPECT_EQ(rig.EventsWith("kim: DR call reliability 100 kW 2024-08-12T14:00:00+09:00 to 15:00 received").size(), 1u);
 }
 
 }  // namespace

@@ -14,9 +14,7 @@ namespace {
 using testing::Ymd;
 
 Instant At(Date d, int minute_of_day) { return ToInstant(FromKst(d, minute_of_day)); }
-Bucket Quarter(Date d, int minute_of_day, double kw) {
-  return Bucket{At(d, minute_of_day), kw, kw, kw, kw, 1};
-}
+Bucket Quarter(Date d, int minute_of_day, double kw) { return Bucket{At(d, minute_of_day), kw, kw, kw, kw, 1}; }
 
 class MonthBillTest : public ::testing::Test {
  protected:
@@ -49,11 +47,9 @@ TEST(MonthToDateTest, FromTheMonthsStartToTheOpenQuarterHour) {
 //   subtotal 312,903; VAT 31,290.3 -> 31,290; fund 10,012.90 -> 10,010; total 354,203 -> 354,200
 TEST_F(MonthBillTest, ClosedQuarterHoursWithAndWithoutOpenMeg) {
   const Date day = Ymd(2024, 10, 2);
-  const std::vector<Bucket> with = {Quarter(Ymd(2024, 9, 30), 14 * 60, 3000),
-                                    Quarter(day, 14 * 60, 800), Quarter(day, 14 * 60 + 15, 600),
-                                    Quarter(day, 14 * 60 + 30, 5000)};
-  const std::vector<Bucket> without = {Quarter(day, 14 * 60, 1000),
-                                       Quarter(day, 14 * 60 + 15, 1000)};
+  const std::vector<Bucket> with = {Quarter(Ymd(2024, 9, 30), 14 * 60, 3000), Quarter(day, 14 * 60, 800),
+                                    Quarter(day, 14 * 60 + 15, 600), Quarter(day, 14 * 60 + 30, 5000)};
+  const std::vector<Bucket> without = {Quarter(day, 14 * 60, 1000), Quarter(day, 14 * 60 + 15, 1000)};
   auto b = MonthToDateBill(terms_, with, without, At(day, 14 * 60 + 40));
   ASSERT_TRUE(b) << b.error().message;
   EXPECT_EQ(b->month, "2024-10");
@@ -61,16 +57,16 @@ TEST_F(MonthBillTest, ClosedQuarterHoursWithAndWithoutOpenMeg) {
   EXPECT_EQ(b->through, At(day, 14 * 60 + 30));
   EXPECT_DOUBLE_EQ(b->energy_kwh, 350);
   EXPECT_DOUBLE_EQ(b->peak_kw, 800);
-  const std::vector<std::pair<std::string, std::int64_t>> lines = {
-      {"basic", 186'322},   {"energy", 51'100},   {"climate", 3'150}, {"fuel", 1'750},
-      {"pf_adjustment", 0}, {"over_contract", 0}, {"vat", 24'232},    {"fund", 7'750}};
+  const std::vector<std::pair<std::string, std::int64_t>> lines = {{"basic", 186'322},   {"energy", 51'100},
+                                                                   {"climate", 3'150},   {"fuel", 1'750},
+                                                                   {"pf_adjustment", 0}, {"over_contract", 0},
+                                                                   {"vat", 24'232},      {"fund", 7'750}};
   EXPECT_EQ(b->lines, lines);
   EXPECT_EQ(b->with_openmeg_krw, 274'300);
   EXPECT_EQ(b->without_openmeg_krw, 354'200);
   EXPECT_EQ(b->today_cost_krw, 274'300);  // the month so far is today
   ASSERT_FALSE(b->notes.empty());
-  EXPECT_NE(b->notes.back().find("without OpenMEG = the same load and PV with the battery idle"),
-            std::string::npos);
+  EXPECT_NE(b->notes.back().find("without OpenMEG = the same load and PV with the battery idle"), std::string::npos);
 }
 
 // Two days: Tuesday 10-01 14:00 at 800 kW (200 kWh; a 임시공휴일, a weekday for KEPCO) and 10-02
@@ -82,8 +78,7 @@ TEST_F(MonthBillTest, ClosedQuarterHoursWithAndWithoutOpenMeg) {
 //     VAT 21,832; fund 6,986.30 -> 6,980; total 247,134 -> 247,130
 //   today: 485,220 - 247,130 = 238,090
 TEST_F(MonthBillTest, TodaysCostIsTheMonthLessTheMonthBeforeToday) {
-  const std::vector<Bucket> with = {Quarter(Ymd(2024, 10, 1), 14 * 60, 800),
-                                    Quarter(Ymd(2024, 10, 2), 14 * 60, 600)};
+  const std::vector<Bucket> with = {Quarter(Ymd(2024, 10, 1), 14 * 60, 800), Quarter(Ymd(2024, 10, 2), 14 * 60, 600)};
   auto b = MonthToDateBill(terms_, with, with, At(Ymd(2024, 10, 2), 18 * 60));
   ASSERT_TRUE(b) << b.error().message;
   EXPECT_EQ(b->from, At(Ymd(2024, 10, 1), 0));
@@ -94,8 +89,7 @@ TEST_F(MonthBillTest, TodaysCostIsTheMonthLessTheMonthBeforeToday) {
 
 TEST_F(MonthBillTest, NothingMeteredThisMonthIsNotFound) {
   const std::vector<Bucket> september = {Quarter(Ymd(2024, 9, 30), 14 * 60, 800)};
-  auto b = MonthToDateBill(terms_, september, september,
-                           At(Ymd(2024, 10, 1), 0) + std::chrono::minutes(20));
+  auto b = MonthToDateBill(terms_, september, september, At(Ymd(2024, 10, 1), 0) + std::chrono::minutes(20));
   ASSERT_FALSE(b);
   EXPECT_EQ(b.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(b.error().message, "no quarter-hour metered this month yet");

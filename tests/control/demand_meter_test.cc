@@ -119,8 +119,9 @@ TEST(DemandMeterTest, MonthPeaksAreTheClosedMonthsAndTheOpenOne) {
   m.Add(At(2024, 7, 31, 14 * 60 + 15), Kilowatts(1400), false);
   m.Add(At(2024, 8, 1, 14 * 60), Kilowatts(900), true);
   m.Add(At(2024, 8, 1, 14 * 60 + 15), Kilowatts(0), false);
-  const std::vector<std::pair<Month, double>> expected = {
-      {year{2024} / 6, 700.0}, {year{2024} / 7, 1000.0}, {year{2024} / 8, 900.0}};
+  const std::vector<std::pair<Month, double>> expected = {{year{2024} / 6, 700.0},
+                                                          {year{2024} / 7, 1000.0},
+                                                          {year{2024} / 8, 900.0}};
   ASSERT_EQ(m.MonthPeaks().size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(m.MonthPeaks()[i].first, expected[i].first) << i;

@@ -23,8 +23,8 @@ EssSpec Hospital() {
 
 TEST(EssTest, WindowAndDeliverableEnergy) {
   const EssSpec e = Hospital();
-  EXPECT_DOUBLE_EQ(SocFloor(e).value(), 100.0);     // 1,000 x 10 %
-  EXPECT_DOUBLE_EQ(SocCeiling(e).value(), 800.0);   // 1,000 x 80 %
+  EXPECT_DOUBLE_EQ(SocFloor(e).value(), 100.0);          // 1,000 x 10 %
+  EXPECT_DOUBLE_EQ(SocCeiling(e).value(), 800.0);        // 1,000 x 80 %
   EXPECT_NEAR(DeliverableFull(e).value(), 672.0, 1e-9);  // (800 - 100) x 0.96
   EXPECT_DOUBLE_EQ(StoredAt(e, 45).value(), 450.0);
 }

@@ -79,14 +79,14 @@ TEST(SeasonalNaiveTest, TakesTheLatestMeasuredDayAndWeek) {
 
 TEST(DayKindTest, KoreanHolidaysAndBridgeDays) {
   const HolidayCalendar& c = Calendar();
-  EXPECT_EQ(KindOfDay(Ymd(2024, 10, 3), c), LoadDayKind::kHoliday);   // 개천절, a Thursday
+  EXPECT_EQ(KindOfDay(Ymd(2024, 10, 3), c), LoadDayKind::kHoliday);  // 개천절, a Thursday
   EXPECT_EQ(KindOfDay(Ymd(2024, 10, 5), c), LoadDayKind::kSaturday);
-  EXPECT_EQ(KindOfDay(Ymd(2024, 10, 6), c), LoadDayKind::kHoliday);   // Sunday
-  EXPECT_EQ(KindOfDay(Ymd(2024, 5, 6), c), LoadDayKind::kHoliday);    // 대체공휴일 for 어린이날 (Sunday 05-05)
+  EXPECT_EQ(KindOfDay(Ymd(2024, 10, 6), c), LoadDayKind::kHoliday);  // Sunday
+  EXPECT_EQ(KindOfDay(Ymd(2024, 5, 6), c), LoadDayKind::kHoliday);   // 대체공휴일 for 어린이날 (Sunday 05-05)
   EXPECT_EQ(KindOfDay(Ymd(2024, 10, 8), c), LoadDayKind::kWorkday);
-  EXPECT_TRUE(IsBridgeDay(Ymd(2024, 10, 4), c));    // Friday between 개천절 and Saturday
-  EXPECT_FALSE(IsBridgeDay(Ymd(2024, 10, 8), c));   // Tuesday before 한글날: Monday was a workday
-  EXPECT_FALSE(IsBridgeDay(Ymd(2024, 10, 3), c));   // a holiday is not a bridge day
+  EXPECT_TRUE(IsBridgeDay(Ymd(2024, 10, 4), c));   // Friday between 개천절 and Saturday
+  EXPECT_FALSE(IsBridgeDay(Ymd(2024, 10, 8), c));  // Tuesday before 한글날: Monday was a workday
+  EXPECT_FALSE(IsBridgeDay(Ymd(2024, 10, 3), c));  // a holiday is not a bridge day
 }
 
 TEST(LoadForecasterTest, RefusesTooLittleHistory) {
@@ -106,8 +106,10 @@ TEST(LoadForecasterTest, FutureLoadChangesNothing) {
   for (size_t i = 0; i < perturbed.load_kw.size(); ++i) {
     auto& v = perturbed.load_kw.at(i);
     if (perturbed.load_kw.TimeAt(i) < issue || !v) continue;
-    if (i % 7 == 0) v.reset();
-    else *v *= 3;
+    if (i % 7 == 0)
+      v.reset();
+    else
+      *v *= 3;
   }
   auto a = LoadForecaster::Train(d, Calendar(), issue, FastOptions());
   auto b = LoadForecaster::Train(perturbed, Calendar(), issue, FastOptions());
@@ -279,9 +281,10 @@ TEST(LoadForecasterTest, TemperatureResponseExtrapolatesToAColderDay) {
   trees_only.temperature_response = false;
   const double with_pct = ColdDayErrorPct(c, with);
   const double trees_pct = ColdDayErrorPct(c, trees_only);
-  std::cout << fmt::format("[ figures  ] a -5 °C day after an autumn >= 5 °C: error {:.1f} % with the temperature "
-                           "response, {:.1f} % with trees only\n",
-                           with_pct, trees_pct);
+  std::cout << fmt::format(
+      "[ figures  ] a -5 °C day after an autumn >= 5 °C: error {:.1f} % with the temperature "
+      "response, {:.1f} % with trees only\n",
+      with_pct, trees_pct);
   EXPECT_LT(with_pct, 5.0);
   EXPECT_GT(trees_pct, 15.0);
 }
@@ -297,7 +300,7 @@ TEST(LoadForecasterTest, TemperatureResponseExtrapolatesToAColderDay) {
 // same as a day of the year: that limit is in docs/forecasting.md.)
 TEST(LoadForecasterTest, AOneOffEventBeforeTrainingIsNotRepeated) {
   const Timestamp start = FromKst(Ymd(2021, 3, 1));  // a Monday; 3-1 is 삼일절 (a holiday)
-  constexpr int kDays = 7 * 9 + 6;                      // to Sunday 2021-05-09
+  constexpr int kDays = 7 * 9 + 6;                   // to Sunday 2021-05-09
   const auto profile = [&](Date day, int hour) {
     const LoadDayKind kind = KindOfDay(day, Calendar());
     if (kind == LoadDayKind::kHoliday) return 25.0;
@@ -348,9 +351,10 @@ TEST(LoadEvaluationTest, DayAheadBeatsWeeklyNaiveByAQuarterOnCnuAgri3) {
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_EQ(r->rows.size(), 3u);
   const LoadEvalRow& da = r->rows[0];
-  std::cout << fmt::format("[ figures  ] agri3 2021-09..11 day-ahead: model NMAE {:.1f} %, naive week {:.1f} %, "
-                           "naive day {:.1f} %, P10-P90 coverage {:.0f} %\n",
-                           da.model.nmae_pct, da.naive_week.nmae_pct, da.naive_day.nmae_pct, da.coverage_pct);
+  std::cout << fmt::format(
+      "[ figures  ] agri3 2021-09..11 day-ahead: model NMAE {:.1f} %, naive week {:.1f} %, "
+      "naive day {:.1f} %, P10-P90 coverage {:.0f} %\n",
+      da.model.nmae_pct, da.naive_week.nmae_pct, da.naive_day.nmae_pct, da.coverage_pct);
   EXPECT_EQ(da.model.count, 91u * 24);  // every hour of Sep-Nov: agri3 has no gaps there
   EXPECT_LE(da.model.nmae_pct, 0.75 * da.naive_week.nmae_pct);
   EXPECT_GT(da.coverage_pct, 50);

@@ -10,8 +10,8 @@
 #include <string>
 
 #include "core/time.h"
-#include "forecast/solar_position.h"
 #include "forecast/gist_fixture.h"
+#include "forecast/solar_position.h"
 
 namespace meg {
 namespace {
@@ -70,9 +70,7 @@ TEST(PvForecastTest, SeasonalNaivePicksTheLatestDayBeforeTheIssue) {
   auto f = ForecastPvDayAhead(*site, s.ac);
   ASSERT_TRUE(f) << f.error().message;
   const auto& naive = f->by_forecaster[Index(PvForecaster::kSeasonalNaive)].p50_kw;
-  auto at = [&](int day, int hour) {
-    return naive.at(*naive.IndexOf(FromKst(year{2022} / 7 / day, hour * 60)));
-  };
+  auto at = [&](int day, int hour) { return naive.at(*naive.IndexOf(FromKst(year{2022} / 7 / day, hour * 60))); };
   // 4 July is issued on 3 July at 11:00: 10:00 of 3 July is before it; 11:00 (at the issue, not
   // before it) and 12:00 are not, so they come from 2 July; 09:00 of 3 July is lost -> 2 July.
   EXPECT_EQ(at(4, 10), 310.0);
@@ -86,7 +84,6 @@ TEST(PvForecastTest, SeasonalNaivePicksTheLatestDayBeforeTheIssue) {
   EXPECT_EQ(at(3, 10), 210.0);
 }
 
-
 // NO LOOK-AHEAD: the power samples at and after an issue time are tripled, erased or replaced by
 // garbage; every forecast issued at or before that time (days up to D) must not change, for all
 // four forecasters and all three quantiles. The forecasts of D + 1 must change (the test can see).
@@ -99,8 +96,8 @@ TEST(PvForecastTest, ForecastsDoNotSeePowerAtOrAfterTheirIssueTime) {
   ASSERT_TRUE(site) << site.error().message;
   auto original = ForecastPvDayAhead(*site, system.ac);
   ASSERT_TRUE(original) << original.error().message;
-  for (const Date day : {Date{year{2022} / 7 / 10}, Date{year{2022} / 8 / 1},
-                         Date{year{2022} / 8 / 15}, Date{year{2022} / 8 / 31}}) {
+  for (const Date day :
+       {Date{year{2022} / 7 / 10}, Date{year{2022} / 8 / 1}, Date{year{2022} / 8 / 15}, Date{year{2022} / 8 / 31}}) {
     const Timestamp issue = PvIssueTime(day, 11);
     IntervalSeries<Kilowatts> perturbed = system.ac;
     for (size_t i = 0; i < perturbed.size(); ++i) {
@@ -164,9 +161,8 @@ TEST(PvForecastTest, PhysicsBeatsSeasonalNaiveOnTheGistAggregate) {
     std::cout << fmt::format(
         "[ figures  ] GIST aggregate 2022-08 {:<27} NMAE {:5.1f} %  NRMSE {:5.1f} %  bias {:+5.1f} "
         "%  P10-P90 {:3.0f} %  KPX {} h, <=6 % {:3.0f} %, <=8 % {:3.0f} %, {:.0f} KRW\n",
-        PvForecasterName(f), s.errors.nmae_pct, s.errors.nrmse_pct, s.errors.bias_pct,
-        s.band_coverage_pct, s.kpx.qualifying_hours, s.kpx.share_within_6_pct(),
-        s.kpx.share_within_8_pct(), s.kpx.incentive_krw);
+        PvForecasterName(f), s.errors.nmae_pct, s.errors.nrmse_pct, s.errors.bias_pct, s.band_coverage_pct,
+        s.kpx.qualifying_hours, s.kpx.share_within_6_pct(), s.kpx.share_within_8_pct(), s.kpx.incentive_krw);
   }
   // Median over the systems, per forecaster.
   std::string medians;
@@ -178,8 +174,7 @@ TEST(PvForecastTest, PhysicsBeatsSeasonalNaiveOnTheGistAggregate) {
     }
     std::sort(nmae.begin(), nmae.end());
     std::sort(within8.begin(), within8.end());
-    medians +=
-        fmt::format(" {:.1f}/{:.0f}", (nmae[5] + nmae[6]) / 2, (within8[5] + within8[6]) / 2);
+    medians += fmt::format(" {:.1f}/{:.0f}", (nmae[5] + nmae[6]) / 2, (within8[5] + within8[6]) / 2);
   }
   std::cout << fmt::format(
       "[ figures  ] {} samples scored, capacity {:.1f} kWp; median system NMAE % / <=8 % share "

@@ -28,8 +28,7 @@ PowerSeries Meter(Timestamp until, double event_kw) {
 }
 
 DrCall Call(int issued_min, int start_min, int end_min, double kw, Date day = kEventDay) {
-  return DrCall{DrCallKind::kReliability, "site",
-                FromKst(day, issued_min), FromKst(day, start_min),
+  return DrCall{DrCallKind::kReliability, "site",       FromKst(day, issued_min), FromKst(day, start_min),
                 FromKst(day, end_min),    Kilowatts(kw)};
 }
 
@@ -75,8 +74,7 @@ TEST_F(DrDeskTest, ACallIsIssuedAtItsIssueTimeAndSettledAfterItsLastQuarterHour)
   }
 
   // Due once the quarter-hour after the end has begun: 12:15, not 12:14:59.
-  EXPECT_TRUE(
-      desk.DueForSettlement(FromKst(kEventDay, 12 * 60 + 15) - std::chrono::seconds(1)).empty());
+  EXPECT_TRUE(desk.DueForSettlement(FromKst(kEventDay, 12 * 60 + 15) - std::chrono::seconds(1)).empty());
   EXPECT_EQ(desk.DueForSettlement(FromKst(kEventDay, 12 * 60 + 15)), std::vector<size_t>{0});
   auto o = desk.Settle(0, Meter(FromKst(kEventDay, 12 * 60 + 15), 75), calendar_);
   ASSERT_TRUE(o) << o.error().message;
@@ -98,17 +96,15 @@ TEST_F(DrDeskTest, ACallWithoutHistoryIsNotIssuedButSettledAsZero) {
   program_.calls = {Call(9 * 60, 10 * 60, 12 * 60, 30)};
   DrDesk desk(program_);
   const Timestamp issue = FromKst(kEventDay, 9 * 60);
-  const PowerSeries one_day = Meter(FromKst(kEventDay, 12 * 60 + 15), 75)
-                                  .Slice(FromKst(kEventDay), FromKst(kEventDay, 12 * 60 + 15));
+  const PowerSeries one_day =
+      Meter(FromKst(kEventDay, 12 * 60 + 15), 75).Slice(FromKst(kEventDay), FromKst(kEventDay, 12 * 60 + 15));
   auto c = desk.Issue(0, one_day.Slice(FromKst(kEventDay), issue), issue, calendar_);
   EXPECT_FALSE(c);
   EXPECT_EQ(desk.state(0), DrCallState::kNotIssued);
   EXPECT_TRUE(desk.DueForIssue(issue + std::chrono::hours(1)).empty());
   ASSERT_EQ(desk.notes().size(), 1u);
-  EXPECT_NE(desk.notes().front().find("no CBL at issue"), std::string::npos)
-      << desk.notes().front();
-  EXPECT_NE(desk.notes().front().find("2024-07-31T10:00:00+09:00"), std::string::npos)
-      << desk.notes().front();
+  EXPECT_NE(desk.notes().front().find("no CBL at issue"), std::string::npos) << desk.notes().front();
+  EXPECT_NE(desk.notes().front().find("2024-07-31T10:00:00+09:00"), std::string::npos) << desk.notes().front();
 
   EXPECT_EQ(desk.DueForSettlement(FromKst(kEventDay, 12 * 60 + 15)), std::vector<size_t>{0});
   auto o = desk.Settle(0, one_day, calendar_);
@@ -132,12 +128,8 @@ TEST_F(DrDeskTest, TheCallerCanMarkACallNotIssuedOrNotSettled) {
   EXPECT_EQ(desk.state(0), DrCallState::kNotSettled);
   EXPECT_TRUE(desk.DueForSettlement(FromKst(kEventDay, 13 * 60)).empty());
   ASSERT_EQ(desk.notes().size(), 2u);
-  EXPECT_EQ(
-      desk.notes()[0],
-      "DR call at 2024-07-31T10:00:00+09:00: the loop refused its commitments: audit log full");
-  EXPECT_EQ(
-      desk.notes()[1],
-      "DR call at 2024-07-31T10:00:00+09:00: not settled: the store's meter could not be read");
+  EXPECT_EQ(desk.notes()[0], "DR call at 2024-07-31T10:00:00+09:00: the loop refused its commitments: audit log full");
+  EXPECT_EQ(desk.notes()[1], "DR call at 2024-07-31T10:00:00+09:00: not settled: the store's meter could not be read");
   EXPECT_EQ(DrCallStateName(desk.state(0)), "not_settled");
 }
 
@@ -148,15 +140,13 @@ TEST_F(DrDeskTest, AddedCallsAreCheckedByTheDispatchRules) {
   DrDesk desk(program_);
   const DrDispatchRules rules = DrDispatchRules::For(DrResourceType::kStandard);
   EXPECT_FALSE(desk.Add(Call(10 * 60, 11 * 60 + 30, 12 * 60 + 30, 30), rules,
-                        calendar_));  // into 12:00-13:00
-  EXPECT_FALSE(
-      desk.Add(Call(13 * 60 + 30, 14 * 60, 15 * 60, 30), rules, calendar_));  // 30 min notice
+                        calendar_));                                                   // into 12:00-13:00
+  EXPECT_FALSE(desk.Add(Call(13 * 60 + 30, 14 * 60, 15 * 60, 30), rules, calendar_));  // 30 min notice
   auto second = desk.Add(Call(13 * 60, 14 * 60, 15 * 60, 30), rules, calendar_);
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_EQ(*second, 1u);
   EXPECT_EQ(desk.state(1), DrCallState::kWaiting);
-  EXPECT_FALSE(
-      desk.Add(Call(15 * 60, 16 * 60, 17 * 60, 30), rules, calendar_));  // a third that day
+  EXPECT_FALSE(desk.Add(Call(15 * 60, 16 * 60, 17 * 60, 30), rules, calendar_));  // a third that day
   EXPECT_EQ(desk.calls().size(), 2u);
 }
 

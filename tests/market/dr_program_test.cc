@@ -57,7 +57,8 @@ TEST_F(DrCommitmentsTest, SecondCallOfTheDayUsesTheFirstCallsSaa) {
   EXPECT_DOUBLE_EQ(c->front().shortfall_krw_per_kwh, 300.0);
   // Alone (no first call that day) the same hour takes its own SAA: cap 80 - 30 = 50 kW.
   program_.calls = {program_.calls[1]};
-  auto alone = CommitmentsOf(program_.calls[0], program_, metered_, FromKst(testing::Ymd(2024, 7, 31), 14 * 60), calendar_);
+  auto alone =
+      CommitmentsOf(program_.calls[0], program_, metered_, FromKst(testing::Ymd(2024, 7, 31), 14 * 60), calendar_);
   ASSERT_TRUE(alone) << alone.error().message;
   EXPECT_NEAR(alone->front().import_cap.value(), 50.0, 1e-9);
 }
@@ -68,8 +69,12 @@ TEST_F(DrCommitmentsTest, SecondCallOfTheDayUsesTheFirstCallsSaa) {
 // reference day (별표28 3.3). A test call is paid at SMP (DRTF = 1).
 TEST_F(DrCommitmentsTest, EconomicAndTestCallsArePricedByTheirOwnRules) {
   const Date bid_day = testing::Ymd(2024, 7, 30);
-  DrCall economic{DrCallKind::kEconomic, "site", FromKst(bid_day, 11 * 60), FromKst(testing::Ymd(2024, 7, 31), 10 * 60),
-                  FromKst(testing::Ymd(2024, 7, 31), 16 * 60), Kilowatts(20)};
+  DrCall economic{DrCallKind::kEconomic,
+                  "site",
+                  FromKst(bid_day, 11 * 60),
+                  FromKst(testing::Ymd(2024, 7, 31), 10 * 60),
+                  FromKst(testing::Ymd(2024, 7, 31), 16 * 60),
+                  Kilowatts(20)};
   program_.cbl.saa = false;
   program_.calls = {economic};
   auto c = CommitmentsOf(economic, program_, metered_, FromKst(bid_day, 11 * 60), calendar_);

@@ -134,8 +134,7 @@ TEST_P(DispatchDayTest, ScheduleKeepsThePhysics) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Jeonju2024, DispatchDayTest,
-                         ::testing::Values(Ymd(2024, 1, 15), Ymd(2024, 8, 12), Ymd(2024, 10, 9),
-                                           Ymd(2024, 11, 12)),
+                         ::testing::Values(Ymd(2024, 1, 15), Ymd(2024, 8, 12), Ymd(2024, 10, 9), Ymd(2024, 11, 12)),
                          [](const auto& info) {
                            std::string s = FormatDate(info.param);
                            std::replace(s.begin(), s.end(), '-', '_');
@@ -327,7 +326,7 @@ TEST(DispatchProblemTest, PeakReserveKeepsEnergyForALoadAboveTheForecast) {
     binding = binding || (need_kwh > 1 && soc_start - need_kwh < soc_min + 1e-3);
   }
   EXPECT_TRUE(binding);  // the reserve held energy back at some point: the test is not vacuous
-  EXPECT_GT(s1.objective_krw, s0.objective_krw + 1);   // and holding it back cost something
+  EXPECT_GT(s1.objective_krw, s0.objective_krw + 1);  // and holding it back cost something
   in.peak_reserve_kw.assign(in.load.size(), -1.0);
   EXPECT_FALSE(BuildDispatchProblem(in));
   in.peak_reserve_kw.assign(3, 10.0);
@@ -364,7 +363,8 @@ TEST(DispatchProblemTest, DrCommitmentHoldsTheImportAtTheCap) {
   bool above_without_dr = false;
   for (const ScheduleInterval& iv : s0.intervals) {
     if (iv.start >= from && iv.start < to) {
-      above_without_dr = above_without_dr || iv.grid_import.value() > cap_kw[(iv.start - from) / std::chrono::hours(1)] + 1;
+      above_without_dr =
+          above_without_dr || iv.grid_import.value() > cap_kw[(iv.start - from) / std::chrono::hours(1)] + 1;
     }
   }
   EXPECT_TRUE(above_without_dr);  // the call asks for something the plain plan does not do

@@ -10,8 +10,8 @@
 #include "control/rule_controllers.h"
 #include "market/dr_program.h"
 #include "sim/backtest.h"
-#include "sim/site_inputs.h"
 #include "sim/shipped_hospital.h"
+#include "sim/site_inputs.h"
 
 namespace meg {
 namespace {
@@ -93,8 +93,8 @@ TEST_F(DrProgramTest, PeakShaveAnswersAReliabilityCallAndIsSettledOnTheMeter) {
   for (size_t i = start; i < start + 8; ++i) {
     const StepRecord& s = with->steps[i];
     const double cap = o.cbl.hours[(i - start) / 4].baseline.value() - 200;  // kWh per hour = mean kW
-    const bool battery_spent = s.soc_pct <= site_.ess->soc_min_pct + 1.0 ||
-                               s.battery_kw >= site_.ess->discharge_kw.value() - 1e-6;
+    const bool battery_spent =
+        s.soc_pct <= site_.ess->soc_min_pct + 1.0 || s.battery_kw >= site_.ess->discharge_kw.value() - 1e-6;
     EXPECT_TRUE(s.grid_kw <= cap + 1e-3 || battery_spent) << i << ": grid " << s.grid_kw << " cap " << cap;
     held += !battery_spent && s.grid_kw <= cap + 1e-3 ? 1 : 0;
   }
@@ -128,4 +128,3 @@ TEST_F(DrProgramTest, CallWithoutHistoryIsNotedNotFatal) {
 
 }  // namespace
 }  // namespace meg
-

@@ -71,7 +71,7 @@ TEST_F(BacktestTest, EnergyBalanceAndLimitsHoldEveryInterval) {
   auto run = RunBacktest(Request(), controller);
   ASSERT_TRUE(run) << run.error().message;
   ASSERT_EQ(run->steps.size(), 35'136u);  // 2024 is a leap year: 366 x 96
-  double stored = 1000 * 0.45;             // kWh in the cells at the start
+  double stored = 1000 * 0.45;            // kWh in the cells at the start
   double charged = 0, discharged = 0;
   for (size_t i = 0; i < run->steps.size(); ++i) {
     const StepRecord& s = run->steps[i];

@@ -118,8 +118,8 @@ TEST_F(ParityTest, EveryPlannerDecidesTheSameLiveAndInTheBacktest) {
   for (const std::string name : {"none", "peak-shave", "mpc-perfect", "oracle"}) {
     const auto make = [&]() -> std::unique_ptr<Controller> {
       if (name == "none" || name == "peak-shave") return MakeRuleController(name, PeakShaveConfig{});
-      const auto mode = name == "oracle" ? PlanningController::Mode::kMonthOracle
-                                         : PlanningController::Mode::kRecedingHorizon;
+      const auto mode =
+          name == "oracle" ? PlanningController::Mode::kMonthOracle : PlanningController::Mode::kRecedingHorizon;
       return std::make_unique<PlanningController>(mode, site_, book_, calendar_, tariff_, load, pv, solver_,
                                                   std::chrono::hours{24}, name);
     };
@@ -166,8 +166,8 @@ TEST_F(ParityTest, ADrCallIsTakenAndHeldTheSame) {
   for (const std::string name : {"peak-shave", "mpc-perfect"}) {
     const auto make = [&]() -> std::unique_ptr<Controller> {
       if (name == "peak-shave") return MakeRuleController(name, PeakShaveConfig{});
-      return std::make_unique<PlanningController>(PlanningController::Mode::kRecedingHorizon, site_, book_,
-                                                  calendar_, tariff_, load, pv, solver_, std::chrono::hours{24}, name);
+      return std::make_unique<PlanningController>(PlanningController::Mode::kRecedingHorizon, site_, book_, calendar_,
+                                                  tariff_, load, pv, solver_, std::chrono::hours{24}, name);
     };
     auto live_planner = make(), sim_planner = make();
     const auto live = RunLive(load, pv, *live_planner, quarter, &program);

@@ -45,8 +45,7 @@ class SlotPriceTest : public ::testing::Test {
 TEST_F(SlotPriceTest, SaturdaySlotsPricedByHandWithTheWeekendDiscount) {
   PriceOptions options;
   options.fuel_override = Krw("5.0");
-  auto day =
-      PriceDay(book_, calendar_, Tariff("산업용(을) 고압A 선택I"), Ymd(2026, 10, 10), options);
+  auto day = PriceDay(book_, calendar_, Tariff("산업용(을) 고압A 선택I"), Ymd(2026, 10, 10), options);
   ASSERT_TRUE(day) << day.error().message;
   EXPECT_EQ(day->kind, DayKind::kSaturday);
   EXPECT_EQ(day->season, Season::kSpringFall);
@@ -118,10 +117,8 @@ TEST_F(SlotPriceTest, VatAndFundOnlyWhenAsked) {
   EXPECT_EQ(with->fund, Percent::FromDecimal("2.7").value());
   EXPECT_DOUBLE_EQ(with->TaxFactor(), 1.127);
   for (int s = 0; s < kIntervalsPerDay; ++s) {
-    EXPECT_EQ(with->slots[static_cast<size_t>(s)].BeforeTaxes(),
-              without->slots[static_cast<size_t>(s)].BeforeTaxes());
-    EXPECT_DOUBLE_EQ(without->KrwPerKwh(s),
-                     without->slots[static_cast<size_t>(s)].BeforeTaxes().won());
+    EXPECT_EQ(with->slots[static_cast<size_t>(s)].BeforeTaxes(), without->slots[static_cast<size_t>(s)].BeforeTaxes());
+    EXPECT_DOUBLE_EQ(without->KrwPerKwh(s), without->slots[static_cast<size_t>(s)].BeforeTaxes().won());
   }
   EXPECT_NEAR(without->KrwPerKwh(Slot(11, 0)), 83.45, 1e-9);
   EXPECT_NEAR(with->KrwPerKwh(Slot(11, 0)), 94.04815, 1e-9);   // 83.45 x 1.127
@@ -133,8 +130,7 @@ TEST_F(SlotPriceTest, VatAndFundOnlyWhenAsked) {
   // 최대부하 at 11:00 222.3 + 9.0 + 5.0 = 236.3; x (1 + 0.10 + 0.032) = 267.4916.
   PriceOptions taxed_2024;
   taxed_2024.with_taxes = true;
-  auto august =
-      PriceDay(book_, calendar_, Tariff("일반용(을) 고압A 선택II"), Ymd(2024, 8, 12), taxed_2024);
+  auto august = PriceDay(book_, calendar_, Tariff("일반용(을) 고압A 선택II"), Ymd(2024, 8, 12), taxed_2024);
   ASSERT_TRUE(august) << august.error().message;
   EXPECT_EQ(august->slots[Slot(11, 0)].BeforeTaxes(), Krw("236.3"));
   EXPECT_NEAR(august->KrwPerKwh(Slot(11, 0)), 267.4916, 1e-9);
@@ -170,9 +166,8 @@ struct SlotPricedMonth {
   Won energy, climate, fuel;
 };
 
-Result<SlotPricedMonth> PriceMonthBySlot(const TariffBook& book, const HolidayCalendar& calendar,
-                                         TariffId tariff, Month month, const PowerSeries& usage,
-                                         const PriceOptions& options) {
+Result<SlotPricedMonth> PriceMonthBySlot(const TariffBook& book, const HolidayCalendar& calendar, TariffId tariff,
+                                         Month month, const PowerSeries& usage, const PriceOptions& options) {
   std::int64_t energy = 0, climate = 0, fuel = 0;  // nano-won
   SlotPricedMonth out;
   for (int d = 0; d < DaysInMonth(month); ++d) {
@@ -181,8 +176,7 @@ Result<SlotPricedMonth> PriceMonthBySlot(const TariffBook& book, const HolidayCa
     if (!day) return day.error();
     for (int s = 0; s < kIntervalsPerDay; ++s) {
       const auto i = usage.IndexOf(FromKst(date, s * 15));
-      if (!i || !usage.at(*i))
-        return InvalidInput(fmt::format("{} slot {}: no usage", FormatDate(date), s));
+      if (!i || !usage.at(*i)) return InvalidInput(fmt::format("{} slot {}: no usage", FormatDate(date), s));
       // Import only, kW x 0.25 h in micro-kWh, as the bill meters it.
       const std::int64_t micro = std::llround(std::max(0.0, usage.at(*i)->value()) * 250'000.0);
       const SlotPrice& p = day->slots[static_cast<size_t>(s)];
@@ -210,8 +204,7 @@ TEST_F(SlotPriceTest, FlatMonthPricedBySlotMatchesHandCalculation) {
   PriceOptions options;
   options.fuel_override = Krw("5.0");
   const auto usage = testing::MonthOfUsage(Ym(2026, 10), [](const KstDateTime&) { return 400.0; });
-  auto month = PriceMonthBySlot(book_, calendar_, Tariff("산업용(을) 고압A 선택I"), Ym(2026, 10),
-                                usage, options);
+  auto month = PriceMonthBySlot(book_, calendar_, Tariff("산업용(을) 고압A 선택I"), Ym(2026, 10), usage, options);
   ASSERT_TRUE(month) << month.error().message;
   EXPECT_EQ(month->micro_kwh, 297'600'000'000);
   EXPECT_EQ(month->energy, Won(38'493'300));
@@ -234,8 +227,7 @@ void PrintTo(const RealMonthCase& c, std::ostream* os) { *os << c.name; }
 
 const TorinoCampusLoad& Torino() {
   static const TorinoCampusLoad* load = [] {
-    const std::string path =
-        std::string(MEG_TEST_SHARED_DIR) + "/data/load/polito_campus_15min_2019.csv";
+    const std::string path = std::string(MEG_TEST_SHARED_DIR) + "/data/load/polito_campus_15min_2019.csv";
     auto text = ReadTextFile(path);
     if (!text) ADD_FAILURE() << text.error().message;
     auto parsed = ParseTorinoCampusCsv(text ? *text : std::string(), path);
@@ -260,8 +252,7 @@ PowerSeries CampusMonth(const RealMonthCase& c, double step_kw) {
 
 class SlotPricedMonthTest : public ::testing::TestWithParam<RealMonthCase> {
  protected:
-  SlotPricedMonthTest()
-      : book_(testing::LoadShippedBook()), calendar_(testing::LoadSharedCalendar()) {}
+  SlotPricedMonthTest() : book_(testing::LoadShippedBook()), calendar_(testing::LoadSharedCalendar()) {}
 
   // The bill of `usage` and the slot-priced month, both with the case's fuel rate.
   void PriceBoth(const PowerSeries& usage, MonthlyBill* bill, SlotPricedMonth* slots) {
@@ -300,8 +291,7 @@ TEST_P(SlotPricedMonthTest, EqualsTheBillsEnergyClimateAndFuelLinesToTheWon) {
   EXPECT_EQ(slots.climate, bill.climate);
   EXPECT_EQ(slots.fuel, bill.fuel);
   EXPECT_EQ(slots.energy + slots.climate + slots.fuel, bill.energy + bill.climate + bill.fuel);
-  RecordProperty("energy_climate_fuel_krw",
-                 std::to_string((bill.energy + bill.climate + bill.fuel).value()));
+  RecordProperty("energy_climate_fuel_krw", std::to_string((bill.energy + bill.climate + bill.fuel).value()));
 }
 
 // The measured load as it is (0.1-kWh slots): the only difference left is the rounding of each
@@ -326,14 +316,11 @@ INSTANTIATE_TEST_SUITE_P(
     TorinoCampus, SlotPricedMonthTest,
     ::testing::Values(
         // A rate and hour-table change on 2026-04-16 and the weekend discount from Sat 04-18.
-        RealMonthCase{"Industrial_2026_04", "산업용(을) 고압A 선택I", Ym(2026, 4), Ym(2019, 5),
-                      "5.0"},
+        RealMonthCase{"Industrial_2026_04", "산업용(을) 고압A 선택I", Ym(2026, 4), Ym(2019, 5), "5.0"},
         // Summer, the hospital's tariff, the published fuel rate of 2024-Q3.
-        RealMonthCase{"General_2024_08", "일반용(을) 고압A 선택II", Ym(2024, 8), Ym(2019, 8),
-                      std::nullopt},
+        RealMonthCase{"General_2024_08", "일반용(을) 고압A 선택II", Ym(2024, 8), Ym(2019, 8), std::nullopt},
         // Winter, with Christmas.
-        RealMonthCase{"General_2024_12", "일반용(을) 고압A 선택III", Ym(2024, 12), Ym(2019, 12),
-                      std::nullopt}),
+        RealMonthCase{"General_2024_12", "일반용(을) 고압A 선택III", Ym(2024, 12), Ym(2019, 12), std::nullopt}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // The April 2026 case does bill discounted energy (so the discount is on the compared path).

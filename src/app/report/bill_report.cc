@@ -32,29 +32,27 @@ std::string DemandSource(const MonthlyBill& b) {
   return fmt::format("set by the {} peak (12-month ratchet, art. 68 ①)", FormatMonth(*b.billing_demand_month));
 }
 
-std::string DiscountText(std::int32_t milli_pct) {
-  return milli_pct == 0 ? "" : fmt::format(" -{}%", Rate(milli_pct));
-}
+std::string DiscountText(std::int32_t milli_pct) { return milli_pct == 0 ? "" : fmt::format(" -{}%", Rate(milli_pct)); }
 
 }  // namespace
 
 std::string RenderBillText(const MonthlyBill& b) {
   std::string out;
-  out += fmt::format("{} · {} · contract power {} kW · {} of {} days\n", FormatMonth(b.month),
-                     OfficialName(b.tariff), WithThousands(b.contract_kw), b.days_billed, b.days_in_month);
+  out += fmt::format("{} · {} · contract power {} kW · {} of {} days\n", FormatMonth(b.month), OfficialName(b.tariff),
+                     WithThousands(b.contract_kw), b.days_billed, b.days_in_month);
   out += fmt::format("  {}{} kW  {}\n", PadToWidth("요금적용전력 billing demand", 34),
                      WithThousands(b.billing_demand_kw), DemandSource(b));
   out += fmt::format("  {}{} kW in 중간/최대부하, {} kW in any band\n", PadToWidth("최대수요전력 peak demand", 34),
                      WithThousands(b.peak_kw), WithThousands(b.max_demand_kw));
   out += BillLine("기본요금 basic charge",
-              fmt::format("{} kW × {} KRW/kW", WithThousands(b.billing_demand_kw),
-                          WithThousands(b.basic_rate.milli_won() / 1000)),
-              b.basic);
+                  fmt::format("{} kW × {} KRW/kW", WithThousands(b.billing_demand_kw),
+                              WithThousands(b.basic_rate.milli_won() / 1000)),
+                  b.basic);
   if (b.pf_lag_pct) {
     out += BillLine("역률요금 power factor",
-                fmt::format("lag {} % / lead {} % → {:+.1f} % of basic", *b.pf_lag_pct, *b.pf_lead_pct,
-                            b.pf_adjustment_pct.value()),
-                b.pf_adjustment);
+                    fmt::format("lag {} % / lead {} % → {:+.1f} % of basic", *b.pf_lag_pct, *b.pf_lead_pct,
+                                b.pf_adjustment_pct.value()),
+                    b.pf_adjustment);
   }
   out += BillLine("전력량요금 energy charge", fmt::format("{} kWh", WithThousands(b.energy_kwh)), b.energy);
   for (const auto& e : b.energy_lines) {
@@ -66,16 +64,16 @@ std::string RenderBillText(const MonthlyBill& b) {
                        fmt::format("({})", WithThousands(e.amount.TruncateToWon().value())));
   }
   out += BillLine("기후환경요금 climate charge",
-              fmt::format("{} kWh × {} KRW/kWh", WithThousands(b.energy_kwh), Rate(b.climate_rate.milli_won())),
-              b.climate);
-  out += BillLine("연료비조정요금 fuel adjustment",
-              fmt::format("{} kWh × {} KRW/kWh", WithThousands(b.energy_kwh), Rate(b.fuel_rate.milli_won())),
-              b.fuel);
+                  fmt::format("{} kWh × {} KRW/kWh", WithThousands(b.energy_kwh), Rate(b.climate_rate.milli_won())),
+                  b.climate);
+  out +=
+      BillLine("연료비조정요금 fuel adjustment",
+               fmt::format("{} kWh × {} KRW/kWh", WithThousands(b.energy_kwh), Rate(b.fuel_rate.milli_won())), b.fuel);
   if (b.over_contract.value() != 0) {
     out += BillLine("초과사용부가금 over-contract",
-                fmt::format("{} kW × {} KRW/kW × {} %", WithThousands(b.max_demand_kw - b.contract_kw),
-                            WithThousands(b.basic_rate.milli_won() / 1000), b.over_contract_multiplier_pct),
-                b.over_contract);
+                    fmt::format("{} kW × {} KRW/kW × {} %", WithThousands(b.max_demand_kw - b.contract_kw),
+                                WithThousands(b.basic_rate.milli_won() / 1000), b.over_contract_multiplier_pct),
+                    b.over_contract);
   }
   out += BillLine("전기요금계 electricity charge", "", b.subtotal);
   out += BillLine("부가가치세 VAT", fmt::format("{} %", Rate(b.vat_pct.milli_percent())), b.vat);
@@ -87,14 +85,13 @@ std::string RenderBillText(const MonthlyBill& b) {
 
 std::string RenderSummaryText(const std::vector<MonthlyBill>& bills) {
   std::string out;
-  out += fmt::format("{:<8} {:>12} {:>12} {:>14} {:>14} {:>12} {:>12} {:>15}\n", "month", "billing kW",
-                     "energy kWh", "basic KRW", "energy KRW", "VAT KRW", "fund KRW", "total KRW");
+  out += fmt::format("{:<8} {:>12} {:>12} {:>14} {:>14} {:>12} {:>12} {:>15}\n", "month", "billing kW", "energy kWh",
+                     "basic KRW", "energy KRW", "VAT KRW", "fund KRW", "total KRW");
   std::int64_t kwh = 0, basic = 0, energy = 0, vat = 0, fund = 0, total = 0;
   for (const auto& b : bills) {
     out += fmt::format("{:<8} {:>12} {:>12} {:>14} {:>14} {:>12} {:>12} {:>15}\n", FormatMonth(b.month),
-                       WithThousands(b.billing_demand_kw), WithThousands(b.energy_kwh),
-                       WithThousands(b.basic.value()), WithThousands(b.energy.value()),
-                       WithThousands(b.vat.value()), WithThousands(b.fund.value()),
+                       WithThousands(b.billing_demand_kw), WithThousands(b.energy_kwh), WithThousands(b.basic.value()),
+                       WithThousands(b.energy.value()), WithThousands(b.vat.value()), WithThousands(b.fund.value()),
                        WithThousands(b.total.value()));
     kwh += b.energy_kwh;
     basic += b.basic.value();
@@ -103,9 +100,9 @@ std::string RenderSummaryText(const std::vector<MonthlyBill>& bills) {
     fund += b.fund.value();
     total += b.total.value();
   }
-  out += fmt::format("{:<8} {:>12} {:>12} {:>14} {:>14} {:>12} {:>12} {:>15}\n", "total", "",
-                     WithThousands(kwh), WithThousands(basic), WithThousands(energy), WithThousands(vat),
-                     WithThousands(fund), WithThousands(total));
+  out += fmt::format("{:<8} {:>12} {:>12} {:>14} {:>14} {:>12} {:>12} {:>15}\n", "total", "", WithThousands(kwh),
+                     WithThousands(basic), WithThousands(energy), WithThousands(vat), WithThousands(fund),
+                     WithThousands(total));
   return out;
 }
 
@@ -142,7 +139,8 @@ nlohmann::json BillJson(const MonthlyBill& b) {
             {"days_billed", b.days_billed},
             {"days_in_month", b.days_in_month},
             {"billing_demand_kw", b.billing_demand_kw},
-            {"billing_demand_month", b.billing_demand_month ? json(FormatMonth(*b.billing_demand_month)) : json(nullptr)},
+            {"billing_demand_month",
+             b.billing_demand_month ? json(FormatMonth(*b.billing_demand_month)) : json(nullptr)},
             {"billing_demand_floor_applied", b.floor_applied},
             {"peak_kw", b.peak_kw},
             {"peak_at", b.peak_at ? json(FormatKst(*b.peak_at)) : json(nullptr)},

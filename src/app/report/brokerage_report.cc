@@ -9,16 +9,12 @@
 namespace meg {
 namespace {
 
-std::string Num(double v, int decimals = 1) {
-  return std::isfinite(v) ? fmt::format("{:.{}f}", v, decimals) : "n/a";
-}
+std::string Num(double v, int decimals = 1) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, decimals) : "n/a"; }
 
 }  // namespace
 
-std::string RenderBrokerText(const BrokerageSettlement& s, const std::string& period,
-                             const std::string& forecaster,
-                             const std::vector<std::string>& excluded,
-                             const ForecastIncentiveRules& rules) {
+std::string RenderBrokerText(const BrokerageSettlement& s, const std::string& period, const std::string& forecaster,
+                             const std::vector<std::string>& excluded, const ForecastIncentiveRules& rules) {
   std::string out = fmt::format(
       "Small-scale brokerage: the KPX renewable forecast incentive (전력시장운영규칙 ch. 14) of "
       "the "
@@ -27,13 +23,12 @@ std::string RenderBrokerText(const BrokerageSettlement& s, const std::string& pe
       "Aggregate capacity {:.1f} kWp: {} the 20 MW entry size (제14.1.1조 5호); settled as if "
       "admitted.\n\n",
       period, forecaster, s.capacity.value(), s.admitted ? "above" : "BELOW");
-  out += fmt::format("{:<18}{:>8}{:>11}{:>7}{:>7}{:>7}{:>9}{:>12}{:>12}\n", "member", "kWp",
-                     "metered", "CF>=10", "<=6%", "<=8%", "err %", "alone KRW", "share KRW");
+  out += fmt::format("{:<18}{:>8}{:>11}{:>7}{:>7}{:>7}{:>9}{:>12}{:>12}\n", "member", "kWp", "metered", "CF>=10",
+                     "<=6%", "<=8%", "err %", "alone KRW", "share KRW");
   for (const MemberSettlement& m : s.members) {
-    out += fmt::format("{}{:>8.1f}{:>11.0f}{:>7}{:>7}{:>7}{:>9}{:>12.0f}{:>12}\n",
-                       PadToWidth(m.name, 18), m.capacity.value(), m.metered.value(),
-                       m.qualifying_hours, m.within_6pct, m.within_8pct, Num(m.mean_error_pct),
-                       static_cast<double>(m.standalone_incentive.value()) / 1000.0,
+    out += fmt::format("{}{:>8.1f}{:>11.0f}{:>7}{:>7}{:>7}{:>9}{:>12.0f}{:>12}\n", PadToWidth(m.name, 18),
+                       m.capacity.value(), m.metered.value(), m.qualifying_hours, m.within_6pct, m.within_8pct,
+                       Num(m.mean_error_pct), static_cast<double>(m.standalone_incentive.value()) / 1000.0,
                        m.incentive.value());
   }
   Won shares;
@@ -42,12 +37,12 @@ std::string RenderBrokerText(const BrokerageSettlement& s, const std::string& pe
     shares += m.incentive;
     alone += m.standalone_incentive;
   }
-  out += fmt::format("{:<18}{:>8.1f}{:>11.0f}{:>7}{:>7}{:>7}{:>9}{:>12.0f}{:>12}\n",
-                     "members (sum)", s.capacity.value(), s.metered.value(), "", "", "", "",
-                     static_cast<double>(alone.value()) / 1000.0, shares.value());
-  out += fmt::format("{:<18}{:>8.1f}{:>11.0f}{:>7}{:>7}{:>7}{:>9}{:>12}{:>12}\n", "aggregate",
-                     s.capacity.value(), s.metered.value(), s.qualifying_hours, s.within_6pct,
-                     s.within_8pct, Num(s.mean_error_pct), "", s.incentive.value());
+  out +=
+      fmt::format("{:<18}{:>8.1f}{:>11.0f}{:>7}{:>7}{:>7}{:>9}{:>12.0f}{:>12}\n", "members (sum)", s.capacity.value(),
+                  s.metered.value(), "", "", "", "", static_cast<double>(alone.value()) / 1000.0, shares.value());
+  out += fmt::format("{:<18}{:>8.1f}{:>11.0f}{:>7}{:>7}{:>7}{:>9}{:>12}{:>12}\n", "aggregate", s.capacity.value(),
+                     s.metered.value(), s.qualifying_hours, s.within_6pct, s.within_8pct, Num(s.mean_error_pct), "",
+                     s.incentive.value());
   out += fmt::format(
       "\nAggregate: {} settled hours, {} with capacity factor >= 10 %, {} within 6 % (4 KRW/kWh), "
       "{} within 8 % (3 KRW/kWh){}; paid on {:.0f} kWh metered: {} KRW ({:.3f} KRW exact).\n",
@@ -76,23 +71,22 @@ std::string RenderBrokerText(const BrokerageSettlement& s, const std::string& pe
   return out;
 }
 
-nlohmann::json BrokerJson(const BrokerageSettlement& s, const std::string& month,
-                          const std::string& forecaster, const std::vector<std::string>& excluded) {
+nlohmann::json BrokerJson(const BrokerageSettlement& s, const std::string& month, const std::string& forecaster,
+                          const std::vector<std::string>& excluded) {
   nlohmann::json members = nlohmann::json::array();
   for (const MemberSettlement& m : s.members) {
-    members.push_back(
-        {{"name", m.name},
-         {"capacity_kw", m.capacity.value()},
-         {"metered_kwh", m.metered.value()},
-         {"metered_in_paid_hours_kwh", m.metered_in_paid_hours.value()},
-         {"hours", m.hours},
-         {"qualifying_hours", m.qualifying_hours},
-         {"within_6pct_hours", m.within_6pct},
-         {"within_8pct_hours", m.within_8pct},
-         {"mean_error_pct", std::isfinite(m.mean_error_pct) ? nlohmann::json(m.mean_error_pct)
-                                                            : nlohmann::json(nullptr)},
-         {"standalone_incentive_krw", static_cast<double>(m.standalone_incentive.value()) / 1000.0},
-         {"incentive_krw", m.incentive.value()}});
+    members.push_back({{"name", m.name},
+                       {"capacity_kw", m.capacity.value()},
+                       {"metered_kwh", m.metered.value()},
+                       {"metered_in_paid_hours_kwh", m.metered_in_paid_hours.value()},
+                       {"hours", m.hours},
+                       {"qualifying_hours", m.qualifying_hours},
+                       {"within_6pct_hours", m.within_6pct},
+                       {"within_8pct_hours", m.within_8pct},
+                       {"mean_error_pct",
+                        std::isfinite(m.mean_error_pct) ? nlohmann::json(m.mean_error_pct) : nlohmann::json(nullptr)},
+                       {"standalone_incentive_krw", static_cast<double>(m.standalone_incentive.value()) / 1000.0},
+                       {"incentive_krw", m.incentive.value()}});
   }
   return {{"month", month},
           {"forecaster", forecaster},
@@ -104,8 +98,8 @@ nlohmann::json BrokerJson(const BrokerageSettlement& s, const std::string& month
             {"qualifying_hours", s.qualifying_hours},
             {"within_6pct_hours", s.within_6pct},
             {"within_8pct_hours", s.within_8pct},
-            {"mean_error_pct", std::isfinite(s.mean_error_pct) ? nlohmann::json(s.mean_error_pct)
-                                                               : nlohmann::json(nullptr)},
+            {"mean_error_pct",
+             std::isfinite(s.mean_error_pct) ? nlohmann::json(s.mean_error_pct) : nlohmann::json(nullptr)},
             {"metered_kwh", s.metered.value()},
             {"paid_kwh", s.paid_kwh.value()},
             {"incentive_exact_krw", static_cast<double>(s.incentive_exact.value()) / 1000.0},

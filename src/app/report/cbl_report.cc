@@ -23,8 +23,7 @@ std::string TradingHourLabel(const CblHour& h) {
   return fmt::format("{:02}:00-{:02}:00", s.minute_of_day / 60, s.minute_of_day / 60 + 1);
 }
 
-nlohmann::json CblJson(const CblHeading& heading, const CblResult& r,
-                       const std::vector<std::string>& notes) {
+nlohmann::json CblJson(const CblHeading& heading, const CblResult& r, const std::vector<std::string>& notes) {
   using nlohmann::json;
   const DrWindow& event = heading.event;
   json j;
@@ -82,33 +81,26 @@ nlohmann::json CblJson(const CblHeading& heading, const CblResult& r,
     reduction += Reduction(h).value();
   }
   j["hours"] = hours;
-  j["total"] = {{"cbl_kwh", Round3(cbl)},
-                {"actual_kwh", Round3(actual)},
-                {"reduction_kwh", Round3(reduction)}};
+  j["total"] = {{"cbl_kwh", Round3(cbl)}, {"actual_kwh", Round3(actual)}, {"reduction_kwh", Round3(reduction)}};
   j["notes"] = notes;
   return j;
 }
 
-std::string RenderCblText(const CblHeading& heading, const CblResult& r,
-                          const std::vector<std::string>& notes) {
+std::string RenderCblText(const CblHeading& heading, const CblResult& r, const std::vector<std::string>& notes) {
   std::string s;
   const CblMethod method = heading.method;
   const DrWindow& event = heading.event;
   const KstDateTime start = ToKst(event.start);
   const auto minutes = (event.end - event.start) / std::chrono::minutes{1};
-  s += fmt::format("CBL {} of {} for the DR event {} {:02}:{:02} KST, {} min{}{}\n",
-                   CblMethodName(method), heading.usage, FormatDate(start.date),
-                   start.minute_of_day / 60, start.minute_of_day % 60, minutes,
+  s += fmt::format("CBL {} of {} for the DR event {} {:02}:{:02} KST, {} min{}{}\n", CblMethodName(method),
+                   heading.usage, FormatDate(start.date), start.minute_of_day / 60, start.minute_of_day % 60, minutes,
                    heading.saa ? ", SAA" : "", heading.industrial ? ", industrial" : "");
-  s +=
-      fmt::format("reference days (참고일, most recent first): {}\n", ShortDates(r.reference_days));
+  s += fmt::format("reference days (참고일, most recent first): {}\n", ShortDates(r.reference_days));
   if (r.window_mean) {
-    s += fmt::format("mean event-window usage of the lookback (별표28 2.1.2.1): {:.2f} kWh\n",
-                     r.window_mean->value());
+    s += fmt::format("mean event-window usage of the lookback (별표28 2.1.2.1): {:.2f} kWh\n", r.window_mean->value());
   }
   if (r.recomputed_mean) {
-    s += fmt::format("recomputed mean without abnormal days (2.1.2.3): {:.2f} kWh\n",
-                     r.recomputed_mean->value());
+    s += fmt::format("recomputed mean without abnormal days (2.1.2.3): {:.2f} kWh\n", r.recomputed_mean->value());
   }
   for (const auto& n : r.readmitted) {
     s += fmt::format("taken back (별표28 3.2.2): {}  {}\n", FormatDate(n.date), Describe(n));
@@ -120,25 +112,22 @@ std::string RenderCblText(const CblHeading& heading, const CblResult& r,
         "SAA (별표28 2.2) over {:02}:{:02}-{:02}:{:02}: event day {:.2f} kWh/h - similar "
         "days {:.2f} kWh/h = {:+.2f} kWh/h\n",
         ToKst(r.saa->from).minute_of_day / 60, ToKst(r.saa->from).minute_of_day % 60,
-        ToKst(r.saa->to).minute_of_day / 60, ToKst(r.saa->to).minute_of_day % 60,
-        r.saa->event_day_per_hour.value(), r.saa->similar_days_per_hour.value(),
-        r.saa->per_hour.value());
+        ToKst(r.saa->to).minute_of_day / 60, ToKst(r.saa->to).minute_of_day % 60, r.saa->event_day_per_hour.value(),
+        r.saa->similar_days_per_hour.value(), r.saa->per_hour.value());
   }
-  s += fmt::format("\n{:<12} {:>9} {:>12} {:>10} {:>12} {:>15}  {}\n", "trading hour", "event min",
-                   "CBL kWh", "SAA kWh", "actual kWh", "reduction kWh", "similar days (유사일)");
+  s += fmt::format("\n{:<12} {:>9} {:>12} {:>10} {:>12} {:>15}  {}\n", "trading hour", "event min", "CBL kWh",
+                   "SAA kWh", "actual kWh", "reduction kWh", "similar days (유사일)");
   double cbl = 0, actual = 0, reduction = 0;
   for (const CblHour& h : r.hours) {
-    s +=
-        fmt::format("{:<12} {:>9} {:>12.2f} {:>+10.2f} {:>12} {:>15.2f}  {}\n", TradingHourLabel(h),
-                    h.event_minutes, h.baseline.value(), h.saa_adjustment.value(),
-                    h.actual ? fmt::format("{:.2f}", h.actual->value()) : "missing",
-                    Reduction(h).value(), ShortDates(h.similar_days));
+    s += fmt::format("{:<12} {:>9} {:>12.2f} {:>+10.2f} {:>12} {:>15.2f}  {}\n", TradingHourLabel(h), h.event_minutes,
+                     h.baseline.value(), h.saa_adjustment.value(),
+                     h.actual ? fmt::format("{:.2f}", h.actual->value()) : "missing", Reduction(h).value(),
+                     ShortDates(h.similar_days));
     cbl += h.baseline.value();
     actual += h.actual ? h.actual->value() : 0;
     reduction += Reduction(h).value();
   }
-  s += fmt::format("{:<12} {:>9} {:>12.2f} {:>10} {:>12.2f} {:>15.2f}\n", "total", minutes, cbl, "",
-                   actual, reduction);
+  s += fmt::format("{:<12} {:>9} {:>12.2f} {:>10} {:>12.2f} {:>15.2f}\n", "total", minutes, cbl, "", actual, reduction);
   for (const auto& n : notes) s += "note: " + n + "\n";
   return s;
 }

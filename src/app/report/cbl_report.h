@@ -20,10 +20,8 @@ struct CblHeading {
   bool industrial = false;
 };
 
-std::string RenderCblText(const CblHeading& heading, const CblResult& r,
-                          const std::vector<std::string>& notes);
-nlohmann::json CblJson(const CblHeading& heading, const CblResult& r,
-                       const std::vector<std::string>& notes);
+std::string RenderCblText(const CblHeading& heading, const CblResult& r, const std::vector<std::string>& notes);
+nlohmann::json CblJson(const CblHeading& heading, const CblResult& r, const std::vector<std::string>& notes);
 
 // The trading hour of `h` in KST, e.g. "14:00-15:00".
 std::string TradingHourLabel(const CblHour& h);

@@ -20,8 +20,7 @@ struct DispatchHeading {
 };
 
 // `s` is read only when `r` is optimal.
-std::string RenderDispatchSummary(const DispatchHeading& o, const Site& site,
-                                  const DispatchProblem& p, const SolveReport& r,
-                                  const Schedule& s);
+std::string RenderDispatchSummary(const DispatchHeading& o, const Site& site, const DispatchProblem& p,
+                                  const SolveReport& r, const Schedule& s);
 
 }  // namespace meg

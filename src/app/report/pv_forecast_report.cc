@@ -12,9 +12,7 @@
 namespace meg {
 namespace {
 
-std::string Num(double v, int decimals = 1) {
-  return std::isnan(v) ? "n/a" : fmt::format("{:.{}f}", v, decimals);
-}
+std::string Num(double v, int decimals = 1) { return std::isnan(v) ? "n/a" : fmt::format("{:.{}f}", v, decimals); }
 std::string Signed(double v) { return std::isnan(v) ? "n/a" : fmt::format("{:+.1f}", v); }
 
 double Median(std::vector<double> v) {
@@ -28,8 +26,7 @@ double Median(std::vector<double> v) {
 size_t BestForecaster(const PvForecastReport& r) {
   size_t best = 0;
   for (size_t f = 1; f < kPvForecasterCount; ++f) {
-    if (r.aggregate.by_forecaster[f].errors.nmae_pct <
-        r.aggregate.by_forecaster[best].errors.nmae_pct) {
+    if (r.aggregate.by_forecaster[f].errors.nmae_pct < r.aggregate.by_forecaster[best].errors.nmae_pct) {
       best = f;
     }
   }
@@ -44,8 +41,7 @@ std::string RenderPvForecastMarkdown(const PvForecastReport& r) {
   out += fmt::format(
       "Day-ahead PV forecasts issued at D-1 {:02d}:00 KST for every hour of D, D in [{}, {}), "
       "scored on daylight samples. {}, KPX capacity {:.1f} kWp (fitted).\n\n",
-      r.issue_hour_kst, FormatDate(r.eval_first_day), FormatDate(r.eval_end_day), agg.name,
-      agg.capacity.value());
+      r.issue_hour_kst, FormatDate(r.eval_first_day), FormatDate(r.eval_end_day), agg.name, agg.capacity.value());
   out +=
       "| forecaster | NMAE % | NRMSE % | bias % | P10-P90 coverage % | KPX qualifying h | "
       "<= 6 % share | <= 8 % share | incentive KRW | median system NMAE % |\n"
@@ -54,27 +50,23 @@ std::string RenderPvForecastMarkdown(const PvForecastReport& r) {
     const PvForecastScore& s = agg.by_forecaster[f];
     std::vector<double> system_nmae;
     for (const auto& sys : r.systems) system_nmae.push_back(sys.by_forecaster[f].errors.nmae_pct);
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {:.0f} | {} |\n",
-                       PvForecasterName(kPvForecasters[f]), Num(s.errors.nmae_pct),
-                       Num(s.errors.nrmse_pct), Signed(s.errors.bias_pct),
-                       Num(s.band_coverage_pct, 0), s.kpx.qualifying_hours,
-                       Num(s.kpx.share_within_6_pct(), 0), Num(s.kpx.share_within_8_pct(), 0),
-                       s.kpx.incentive_krw, Num(Median(system_nmae)));
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {:.0f} | {} |\n", PvForecasterName(kPvForecasters[f]),
+                       Num(s.errors.nmae_pct), Num(s.errors.nrmse_pct), Signed(s.errors.bias_pct),
+                       Num(s.band_coverage_pct, 0), s.kpx.qualifying_hours, Num(s.kpx.share_within_6_pct(), 0),
+                       Num(s.kpx.share_within_8_pct(), 0), s.kpx.incentive_krw, Num(Median(system_nmae)));
   }
   const size_t best = BestForecaster(r);
-  out += fmt::format("\nPer system, {} (the lowest aggregate NMAE):\n\n",
-                     PvForecasterName(kPvForecasters[best]));
+  out += fmt::format("\nPer system, {} (the lowest aggregate NMAE):\n\n", PvForecasterName(kPvForecasters[best]));
   out +=
       "| system | kWp | NMAE % | NRMSE % | bias % | P10-P90 % | KPX h | <= 8 % share | "
       "incentive KRW |\n"
       "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& sys : r.systems) {
     const PvForecastScore& s = sys.by_forecaster[best];
-    out +=
-        fmt::format("| {} | {:.1f} | {} | {} | {} | {} | {} | {} | {:.0f} |\n", sys.name,
-                    sys.capacity.value(), Num(s.errors.nmae_pct), Num(s.errors.nrmse_pct),
-                    Signed(s.errors.bias_pct), Num(s.band_coverage_pct, 0), s.kpx.qualifying_hours,
-                    Num(s.kpx.share_within_8_pct(), 0), s.kpx.incentive_krw);
+    out += fmt::format("| {} | {:.1f} | {} | {} | {} | {} | {} | {} | {:.0f} |\n", sys.name, sys.capacity.value(),
+                       Num(s.errors.nmae_pct), Num(s.errors.nrmse_pct), Signed(s.errors.bias_pct),
+                       Num(s.band_coverage_pct, 0), s.kpx.qualifying_hours, Num(s.kpx.share_within_8_pct(), 0),
+                       s.kpx.incentive_krw);
   }
   if (!r.excluded.empty()) {
     out += "\nExcluded by the data screen (as `meg pv-validate`):\n";

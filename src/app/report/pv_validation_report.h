@@ -19,7 +19,6 @@ struct PvValidationHeading {
 };
 
 // `markdown`: the system table as Markdown instead of aligned text.
-std::string RenderPvValidationText(const PvValidationReport& r, const PvValidationHeading& o,
-                                   bool markdown);
+std::string RenderPvValidationText(const PvValidationReport& r, const PvValidationHeading& o, bool markdown);
 
 }  // namespace meg

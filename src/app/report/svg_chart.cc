@@ -29,9 +29,7 @@ std::pair<double, double> NiceAxis(double lo, double hi) {
 struct Frame {
   int width, height;
   double y_lo, y_hi, step;
-  double Y(double v) const {
-    return kTop + (height - kTop - kBottom) * (1 - (v - y_lo) / (y_hi - y_lo));
-  }
+  double Y(double v) const { return kTop + (height - kTop - kBottom) * (1 - (v - y_lo) / (y_hi - y_lo)); }
   double plot_w() const { return width - kLeft - kRight; }
 };
 
@@ -55,8 +53,8 @@ std::string Axes(const Frame& f, const std::string& title, const std::string& un
     s += fmt::format("<text x='{}' y='{:.1f}' font-size='11' text-anchor='end'>{}</text>", kLeft - 6, y + 4,
                      std::fabs(v) >= 100 ? fmt::format("{:.0f}", v) : fmt::format("{:g}", v));
   }
-  s += fmt::format("<line x1='{}' x2='{}' y1='{:.1f}' y2='{:.1f}' stroke='#333'/>", kLeft, f.width - kRight,
-                   f.Y(0), f.Y(0));
+  s += fmt::format("<line x1='{}' x2='{}' y1='{:.1f}' y2='{:.1f}' stroke='#333'/>", kLeft, f.width - kRight, f.Y(0),
+                   f.Y(0));
   return s;
 }
 
@@ -112,9 +110,10 @@ std::string RenderSvg(const StackedBarChart& c, int width, int height) {
   }
   for (const auto& l : c.lines) hi = std::max(hi, l.second);
   const Frame f = MakeFrame(width, height, 0, hi);
-  std::string s = fmt::format("<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' "
-                              "font-family='sans-serif'>",
-                              width, height);
+  std::string s = fmt::format(
+      "<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' "
+      "font-family='sans-serif'>",
+      width, height);
   s += Axes(f, c.title, c.unit);
   const double slot = f.plot_w() / std::max<size_t>(1, c.categories.size());
   const double bar = slot * 0.8 / std::max<size_t>(1, c.groups.size());
@@ -124,11 +123,11 @@ std::string RenderSvg(const StackedBarChart& c, int width, int height) {
       double base = 0;
       for (const auto& series : c.stacks[g]) {
         const double v = series.values.at(k);
-        s += fmt::format("<rect x='{:.1f}' y='{:.1f}' width='{:.1f}' height='{:.1f}' fill='{}'>"
-                         "<title>{} {} {}: {:.2f} {}</title></rect>",
-                         x0 + bar * g, f.Y(base + v), bar * 0.92, f.Y(base) - f.Y(base + v), series.color,
-                         HtmlEscape(c.categories[k]), HtmlEscape(c.groups[g]), HtmlEscape(series.name), v,
-                         HtmlEscape(c.unit));
+        s += fmt::format(
+            "<rect x='{:.1f}' y='{:.1f}' width='{:.1f}' height='{:.1f}' fill='{}'>"
+            "<title>{} {} {}: {:.2f} {}</title></rect>",
+            x0 + bar * g, f.Y(base + v), bar * 0.92, f.Y(base) - f.Y(base + v), series.color,
+            HtmlEscape(c.categories[k]), HtmlEscape(c.groups[g]), HtmlEscape(series.name), v, HtmlEscape(c.unit));
         base += v;
       }
     }
@@ -137,7 +136,8 @@ std::string RenderSvg(const StackedBarChart& c, int width, int height) {
   }
   s += RefLines(f, c.lines);
   std::string groups;
-  for (size_t g = 0; g < c.groups.size(); ++g) groups += (g ? ", " : "") + fmt::format("bar {}: {}", g + 1, c.groups[g]);
+  for (size_t g = 0; g < c.groups.size(); ++g)
+    groups += (g ? ", " : "") + fmt::format("bar {}: {}", g + 1, c.groups[g]);
   s += fmt::format("<text x='{}' y='{}' font-size='12'>{}</text>", kLeft, height - kBottom + 36, HtmlEscape(groups));
   if (!c.stacks.empty()) s += Legend(c.stacks.front(), height - 12, kLeft);
   s += "</svg>";
@@ -156,9 +156,10 @@ std::string RenderSvg(const LineChart& c, int width, int height) {
   }
   for (const auto& l : c.lines) hi = std::max(hi, l.second);
   const Frame f = MakeFrame(width, height, lo, hi);
-  std::string s = fmt::format("<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' "
-                              "font-family='sans-serif'>",
-                              width, height);
+  std::string s = fmt::format(
+      "<svg xmlns='http://www.w3.org/2000/svg' width='{}' height='{}' "
+      "font-family='sans-serif'>",
+      width, height);
   s += Axes(f, c.title, c.unit);
   const double dx = n > 1 ? f.plot_w() / static_cast<double>(n - 1) : 0;
   for (size_t i = 0; i < c.x_labels.size() && i < n; i += static_cast<size_t>(std::max(1, c.label_every))) {

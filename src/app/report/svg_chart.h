@@ -17,17 +17,17 @@ struct ChartSeries {
 // `stacks[group]` (all series of a group have one value per category).
 struct StackedBarChart {
   std::string title;
-  std::string unit;                                 // y-axis unit, e.g. "million KRW"
-  std::vector<std::string> categories;              // x labels
-  std::vector<std::string> groups;                  // bar names within a category
-  std::vector<std::vector<ChartSeries>> stacks;     // [group][series]
+  std::string unit;                                   // y-axis unit, e.g. "million KRW"
+  std::vector<std::string> categories;                // x labels
+  std::vector<std::string> groups;                    // bar names within a category
+  std::vector<std::vector<ChartSeries>> stacks;       // [group][series]
   std::vector<std::pair<std::string, double>> lines;  // horizontal reference lines (label, y)
 };
 
 struct LineChart {
   std::string title;
   std::string unit;
-  std::vector<std::string> x_labels;   // shown every `label_every` points
+  std::vector<std::string> x_labels;  // shown every `label_every` points
   int label_every = 1;
   std::vector<ChartSeries> series;
   std::vector<std::pair<std::string, double>> lines;

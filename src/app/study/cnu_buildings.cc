@@ -17,20 +17,17 @@ std::string BuildingPath(const std::string& shared_dir, const std::string& build
 
 }  // namespace
 
-Result<CnuBuildingLoad> LoadCnuBuildingLoad(const std::string& shared_dir,
-                                            const std::string& building) {
+Result<CnuBuildingLoad> LoadCnuBuildingLoad(const std::string& shared_dir, const std::string& building) {
   const std::string path = BuildingPath(shared_dir, building);
   MEG_TRY_ASSIGN(text, ReadTextFile(path));
   CnuReadOptions options;
   options.anomalies_to_gaps = true;
   MEG_TRY_ASSIGN(data, ParseCnuBuildingCsv(text, path, options));
   // kWh per hour is the hour's mean kW.
-  return CnuBuildingLoad{LoadData{ToDoubleSeries(data.energy_kwh), data.temp_c},
-                         data.anomalies.size()};
+  return CnuBuildingLoad{LoadData{ToDoubleSeries(data.energy_kwh), data.temp_c}, data.anomalies.size()};
 }
 
-Result<CnuBuildingDay> CnuBuildingDayLike(const std::string& shared_dir,
-                                          const std::string& building, Date date) {
+Result<CnuBuildingDay> CnuBuildingDayLike(const std::string& shared_dir, const std::string& building, Date date) {
   const std::string path = BuildingPath(shared_dir, building);
   MEG_TRY_ASSIGN(text, ReadTextFile(path));
   MEG_TRY_ASSIGN(data, ParseCnuBuildingCsv(text, path));

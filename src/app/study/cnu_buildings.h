@@ -21,8 +21,7 @@ struct CnuBuildingLoad {
   size_t anomalies = 0;  // meter faults flagged (zero runs, spikes)
 };
 // A building's load for the load forecaster. Errors: the file cannot be read or parsed.
-Result<CnuBuildingLoad> LoadCnuBuildingLoad(const std::string& shared_dir,
-                                            const std::string& building);
+Result<CnuBuildingLoad> LoadCnuBuildingLoad(const std::string& shared_dir, const std::string& building);
 
 struct CnuBuildingDay {
   Date source_day;         // the day of 2021 the load is taken from
@@ -30,7 +29,6 @@ struct CnuBuildingDay {
 };
 // A building's day standing for `date`: the same weekday of 2021 nearest to the same month-day.
 // Errors: the file cannot be read or parsed; an hour of that day has no kWh (kNotFound).
-Result<CnuBuildingDay> CnuBuildingDayLike(const std::string& shared_dir,
-                                          const std::string& building, Date date);
+Result<CnuBuildingDay> CnuBuildingDayLike(const std::string& shared_dir, const std::string& building, Date date);
 
 }  // namespace meg

@@ -53,26 +53,22 @@ Result<GistPvPortfolio> ForecastGistPvPortfolio(const GistPvForecastInputs& in, 
   return out;
 }
 
-BrokerageMember ToBrokerageMember(const GistPvMember& m, PvForecaster f, Timestamp from,
-                                  Timestamp to) {
+BrokerageMember ToBrokerageMember(const GistPvMember& m, PvForecaster f, Timestamp from, Timestamp to) {
   const auto& p50 = m.forecast.by_forecaster[static_cast<size_t>(f)].p50_kw;
   std::vector<std::optional<KilowattHours>> forecast, metered;
   const auto first = m.ac.IndexOf(from);
   MEG_CHECK(first.has_value());
   for (size_t i = *first; i < m.ac.size() && m.ac.TimeAt(i) < to; ++i) {
-    metered.push_back(m.ac.at(i) && !m.lost[i]
-                          ? std::optional(KilowattHours(std::max(0.0, m.ac.at(i)->value())))
-                          : std::nullopt);
-    forecast.push_back(p50.at(i) ? std::optional(KilowattHours(std::max(0.0, *p50.at(i))))
-                                 : std::nullopt);
+    metered.push_back(m.ac.at(i) && !m.lost[i] ? std::optional(KilowattHours(std::max(0.0, m.ac.at(i)->value())))
+                                               : std::nullopt);
+    forecast.push_back(p50.at(i) ? std::optional(KilowattHours(std::max(0.0, *p50.at(i)))) : std::nullopt);
   }
   const Timestamp start = m.ac.TimeAt(*first);
-  return BrokerageMember{
-      m.name,
-      m.capacity,
-      IntervalSeries<KilowattHours>(start, std::chrono::hours{1}, std::move(forecast)),
-      IntervalSeries<KilowattHours>(start, std::chrono::hours{1}, std::move(metered)),
-      {}};
+  return BrokerageMember{m.name,
+                         m.capacity,
+                         IntervalSeries<KilowattHours>(start, std::chrono::hours{1}, std::move(forecast)),
+                         IntervalSeries<KilowattHours>(start, std::chrono::hours{1}, std::move(metered)),
+                         {}};
 }
 
 }  // namespace meg

@@ -37,7 +37,8 @@ Result<UscReplay> ReplayUscDr(const std::vector<UscConsumption>& consumption, co
   std::map<Date, UscReplayDate> dates;
   for (const auto& [building, days] : by_building) {
     std::vector<std::optional<KilowattHours>> v(size);
-    for (const auto& [date, kwh] : days) v[static_cast<size_t>((FromKst(date, kEventMinute) - start) / kInterval)] = KilowattHours(kwh);
+    for (const auto& [date, kwh] : days)
+      v[static_cast<size_t>((FromKst(date, kEventMinute) - start) / kInterval)] = KilowattHours(kwh);
     const IntervalSeries<KilowattHours> usage(start, kInterval, std::move(v));
     for (const auto& [date, kwh] : days) {
       UscReplayDate& d = dates[date];

@@ -16,10 +16,10 @@ namespace meg {
 
 struct UscReplayDate {
   Date date;
-  int buildings = 0;            // with metered consumption on the date
-  int with_baseline = 0;        // of them, with a CBL from their earlier event days
-  double metered_kwh = 0;       // all buildings with consumption
-  double baseline_kwh = 0;      // the CBL summed over `with_baseline` buildings
+  int buildings = 0;        // with metered consumption on the date
+  int with_baseline = 0;    // of them, with a CBL from their earlier event days
+  double metered_kwh = 0;   // all buildings with consumption
+  double baseline_kwh = 0;  // the CBL summed over `with_baseline` buildings
   double metered_with_baseline_kwh = 0;
   std::optional<double> curtailment_kwh;  // ours: baseline - metered over `with_baseline`, if all have one
   std::optional<double> sce_kwh, fb_kwh;  // recorded
@@ -28,9 +28,9 @@ struct UscReplayDate {
 struct UscReplay {
   CblMethod method = CblMethod::kMid6of10;
   std::vector<UscReplayDate> dates;
-  int building_days = 0;        // consumption rows with a number
-  int strict_baselines = 0;     // CBLs possible with earlier event days excluded (별표28 3.2)
-  int relaxed_baselines = 0;    // CBLs with 3.2 waived
+  int building_days = 0;      // consumption rows with a number
+  int strict_baselines = 0;   // CBLs possible with earlier event days excluded (별표28 3.2)
+  int relaxed_baselines = 0;  // CBLs with 3.2 waived
 };
 
 // Each building's consumption on an event day stands as the energy of its event window. The KPX

@@ -38,8 +38,6 @@ Battery::Step Battery::Apply(Kilowatts setpoint, Hours dt) const {
   return Step{next, Kilowatts(p)};
 }
 
-double Battery::Cycles() const {
-  return (charged_.value() + discharged_.value()) / 2.0 / spec_.usable_kwh.value();
-}
+double Battery::Cycles() const { return (charged_.value() + discharged_.value()) / 2.0 / spec_.usable_kwh.value(); }
 
 }  // namespace meg

@@ -29,9 +29,7 @@ class TwinDevice final : public Device {
         t.power = twin_.grid();
         t.net_import_energy = twin_.energy_.grid;
         break;
-      case DeviceKind::kPv:
-        t.power = twin_.pv_power_[index_];
-        break;
+      case DeviceKind::kPv: t.power = twin_.pv_power_[index_]; break;
       case DeviceKind::kBattery: {
         const Battery& b = twin_.batteries_[index_];
         t.power = twin_.battery_power_[index_];
@@ -100,9 +98,9 @@ std::vector<std::unique_ptr<Device>> SiteTwin::MakeDevices() {
 Kilowatts SiteTwin::SeriesAt(const PowerSeries& s, Instant t, bool* ok) const {
   // The interval that holds t: the series is a step function of 15-minute means.
   const Timestamp ts = ToTimestamp(t);
-  const std::optional<size_t> i =
-      ts < s.start() || ts >= s.end() ? std::nullopt
-                                       : std::optional<size_t>(static_cast<size_t>((ts - s.start()) / s.step()));
+  const std::optional<size_t> i = ts < s.start() || ts >= s.end()
+                                      ? std::nullopt
+                                      : std::optional<size_t>(static_cast<size_t>((ts - s.start()) / s.step()));
   if (!i || !s.at(*i)) {
     *ok = false;
     return Kilowatts(0);
