@@ -14,11 +14,11 @@
 namespace meg {
 
 struct AuditRecord {
-  Instant time;           // when the action was decided (the loop's clock)
-  std::string actor;      // "control-loop", or the operator's user name
-  std::string action;     // "setpoint", "mode", "override", "start", "stop"
-  std::string subject;    // a device id, or "site"
-  std::string detail;     // what, with units: "battery_kw=-250.0 reason=schedule"
+  Instant time;         // when the action was decided (the loop's clock)
+  std::string actor;    // "control-loop", or the operator's user name
+  std::string action;   // "setpoint", "mode", "override", "start", "stop"
+  std::string subject;  // a device id, or "site"
+  std::string detail;   // what, with units: "battery_kw=-250.0 reason=schedule"
 };
 
 class AuditLog {
@@ -30,6 +30,21 @@ class AuditLog {
   virtual Status Append(std::span<const AuditRecord> records) = 0;
   // Records appended so far by this process (sequence numbers are 1..appended()).
   virtual std::uint64_t appended() const = 0;
+};
+
+// An audit log that keeps nothing: every record is accepted and counted. For runs that leave no
+// trail, such as the year backtest, whose cycles are the live loop's but whose setpoints reach no
+// real device.
+class DiscardAuditLog final : public AuditLog {
+ public:
+  Status Append(std::span<const AuditRecord> records) override {
+    appended_ += records.size();
+    return Ok{};
+  }
+  std::uint64_t appended() const override { return appended_; }
+
+ private:
+  std::uint64_t appended_ = 0;
 };
 
 }  // namespace meg

@@ -12,19 +12,6 @@
 namespace meg {
 namespace {
 
-// The backtest keeps no audit trail: every record is accepted and dropped.
-class DiscardAudit final : public AuditLog {
- public:
-  Status Append(std::span<const AuditRecord> records) override {
-    appended_ += records.size();
-    return Ok{};
-  }
-  std::uint64_t appended() const override { return appended_; }
-
- private:
-  std::uint64_t appended_ = 0;
-};
-
 Status CheckRequest(const BacktestRequest& r) {
   const PowerSeries& load = *r.load;
   if (load.step() != kInterval) return InvalidInput("the backtest needs 15-minute load data");
@@ -71,7 +58,7 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   std::vector<std::unique_ptr<Device>> owned = twin.MakeDevices();
   std::vector<Device*> devices;
   for (auto& d : owned) devices.push_back(d.get());
-  DiscardAudit audit;
+  DiscardAuditLog audit;  // no trail: no real device is commanded
   LoopConfig config;
   config.cycle = r.cycle;
   ControlLoop loop(LoopSite{&loop_site, r.book, r.calendar, r.tariff}, devices, audit, config);

@@ -81,18 +81,6 @@ class RefusingStore final : public TelemetryStore {
   TelemetryStore& inner_;
 };
 
-class MemoryAuditLog final : public AuditLog {
- public:
-  Status Append(std::span<const AuditRecord> records) override {
-    appended_ += records.size();
-    return Ok{};
-  }
-  std::uint64_t appended() const override { return appended_; }
-
- private:
-  std::uint64_t appended_ = 0;
-};
-
 Site TestSite() {
   Site s;
   s.name = "center test";
@@ -205,7 +193,7 @@ struct Rig {
   SiteTwin twin;
   std::unique_ptr<SqliteStore> sqlite;
   std::unique_ptr<RefusingStore> store;
-  MemoryAuditLog audit;
+  DiscardAuditLog audit;
   std::vector<std::unique_ptr<Device>> devices;
   std::unique_ptr<ControlLoop> loop;
   std::unique_ptr<LiveSite> live;

@@ -5,22 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include "core/jeonju_ess.h"
+
 namespace meg {
 namespace {
 
 Site Hospital() {
   Site s;
   s.contract_power = Kilowatts(1700);
-  EssSpec e;
-  e.usable_kwh = KilowattHours(1000);
-  e.charge_kw = Kilowatts(500);
-  e.discharge_kw = Kilowatts(500);
-  e.charge_efficiency_pct = 96;
-  e.discharge_efficiency_pct = 96;
-  e.soc_min_pct = 10;
-  e.soc_max_pct = 80;
-  e.ramp_kw_per_min = 100;
-  s.ess = e;
+  s.ess = testing::JeonjuHospitalEss();
   s.grid.export_allowed = true;
   s.grid.export_limit_kw = Kilowatts(50);
   return s;

@@ -5,21 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include "core/jeonju_ess.h"
+
 namespace meg {
 namespace {
 
-EssSpec Hospital() {
-  EssSpec e;
-  e.usable_kwh = KilowattHours(1000);
-  e.charge_kw = Kilowatts(500);
-  e.discharge_kw = Kilowatts(500);
-  e.charge_efficiency_pct = 96;
-  e.discharge_efficiency_pct = 96;
-  e.soc_min_pct = 10;
-  e.soc_max_pct = 80;
-  e.ramp_kw_per_min = 100;
-  return e;
-}
+EssSpec Hospital() { return testing::JeonjuHospitalEss(); }
 
 TEST(EssTest, WindowAndDeliverableEnergy) {
   const EssSpec e = Hospital();

@@ -24,17 +24,7 @@ class DrProgramTest : public testing::ShippedHospitalTest {
     const Timestamp from = FromKst(testing::Ymd(2024, 7, 1)), to = FromKst(testing::Ymd(2024, 9, 1));
     load_ = inputs_.load.Slice(from, to);
     pv_ = inputs_.pv.Slice(from, to);
-    DrCall call;
-    call.kind = DrCallKind::kReliability;
-    call.resource_id = "site";
-    call.issued = FromKst(testing::Ymd(2024, 8, 12), 13 * 60);
-    call.start = FromKst(testing::Ymd(2024, 8, 12), 14 * 60);
-    call.end = FromKst(testing::Ymd(2024, 8, 12), 16 * 60);
-    call.requested = Kilowatts(200);
-    program_.calls = {call};
-    program_.cbl.method = CblMethod::kMid6of10;
-    program_.smp = WonPerKwh::FromMilliWon(125'400);
-    program_.shortfall_krw_per_kwh = 1000;
+    program_ = testing::JeonjuAugustCall();
   }
 
   BacktestRequest Request(const DrProgram* dr) {

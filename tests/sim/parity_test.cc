@@ -17,18 +17,6 @@
 namespace meg {
 namespace {
 
-class KeepNoAudit final : public AuditLog {
- public:
-  Status Append(std::span<const AuditRecord> records) override {
-    n_ += records.size();
-    return Ok{};
-  }
-  std::uint64_t appended() const override { return n_; }
-
- private:
-  std::uint64_t n_ = 0;
-};
-
 class ParityTest : public testing::ShippedHospitalTest {
  protected:
   // The live side: the twin as `meg run` makes it (one meter, one PV inverter, one battery), the
@@ -41,7 +29,7 @@ class ParityTest : public testing::ShippedHospitalTest {
     std::vector<std::unique_ptr<Device>> owned = twin.MakeDevices();
     std::vector<Device*> devices;
     for (auto& d : owned) devices.push_back(d.get());
-    KeepNoAudit audit;
+    DiscardAuditLog audit;
     LoopConfig config;
     config.cycle = cycle;
     ControlLoop loop(LoopSite{&site_, &book_, &calendar_, tariff_}, devices, audit, config);
@@ -148,18 +136,7 @@ TEST_F(ParityTest, AOneMinuteCycleDecidesTheSame) {
 TEST_F(ParityTest, ADrCallIsTakenAndHeldTheSame) {
   const Timestamp from = FromKst(testing::Ymd(2024, 7, 1)), to = FromKst(testing::Ymd(2024, 8, 13));
   const PowerSeries load = inputs_.load.Slice(from, to), pv = inputs_.pv.Slice(from, to);
-  DrProgram program;
-  DrCall call;
-  call.kind = DrCallKind::kReliability;
-  call.resource_id = "site";
-  call.issued = FromKst(testing::Ymd(2024, 8, 12), 13 * 60);
-  call.start = FromKst(testing::Ymd(2024, 8, 12), 14 * 60);
-  call.end = FromKst(testing::Ymd(2024, 8, 12), 16 * 60);
-  call.requested = Kilowatts(200);
-  program.calls = {call};
-  program.cbl.method = CblMethod::kMid6of10;
-  program.smp = WonPerKwh::FromMilliWon(125'400);
-  program.shortfall_krw_per_kwh = 1000;
+  const DrProgram program = testing::JeonjuAugustCall();
   const Millis quarter(15 * 60 * 1000);
   // peak-shave answers the call in its hours; mpc-perfect plans for it from the cycle that takes
   // it (a call taken one cycle earlier or later moves its plan before the event).

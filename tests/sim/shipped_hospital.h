@@ -6,11 +6,31 @@
 #include <gtest/gtest.h>
 
 #include "io/site_config.h"
+#include "market/dr_program.h"
 #include "sim/backtest.h"
 #include "sim/site_inputs.h"
 #include "tariff/tariff_fixture.h"
 
 namespace meg::testing {
+
+// The reliability DR call of data/dr/jeonju-2024-08-12.csv (issued 13:00, 14:00-16:00 KST on
+// 2024-08-12, 200 kW asked), registered with Mid(6/10), SMP 125.40 KRW/kWh, shortfall weighed
+// at 1,000 KRW/kWh.
+inline DrProgram JeonjuAugustCall() {
+  DrCall call;
+  call.kind = DrCallKind::kReliability;
+  call.resource_id = "site";
+  call.issued = FromKst(std::chrono::year{2024} / 8 / 12, 13 * 60);
+  call.start = FromKst(std::chrono::year{2024} / 8 / 12, 14 * 60);
+  call.end = FromKst(std::chrono::year{2024} / 8 / 12, 16 * 60);
+  call.requested = Kilowatts(200);
+  DrProgram program;
+  program.calls = {call};
+  program.cbl.method = CblMethod::kMid6of10;
+  program.smp = WonPerKwh::FromMilliWon(125'400);
+  program.shortfall_krw_per_kwh = 1000;
+  return program;
+}
 
 class ShippedHospitalTest : public ::testing::Test {
  protected:
