@@ -6,7 +6,9 @@
 #include "center/live_site.h"
 
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include "control/loop_test_site.h"
 
 #include <atomic>
 #include <filesystem>
@@ -81,28 +83,7 @@ class RefusingStore final : public TelemetryStore {
   TelemetryStore& inner_;
 };
 
-Site TestSite() {
-  Site s;
-  s.name = "center test";
-  s.tariff = "일반용(을) 고압A 선택II";
-  s.contract_power = Kilowatts(1000);
-  PvArraySpec pv;
-  pv.name = "roof";
-  pv.inverter_kw = Kilowatts(100);
-  s.pv.push_back(pv);
-  EssSpec e;
-  e.usable_kwh = KilowattHours(400);
-  e.charge_kw = Kilowatts(200);
-  e.discharge_kw = Kilowatts(200);
-  e.charge_efficiency_pct = 100;
-  e.discharge_efficiency_pct = 100;
-  e.soc_min_pct = 10;
-  e.soc_max_pct = 90;
-  e.soc_initial_pct = 50;
-  s.ess = e;
-  s.grid.export_allowed = false;
-  return s;
-}
+Site TestSite() { return testing::LoopTestSite("center test"); }
 
 // Load 600 kW and PV 50 kW at every quarter-hour from 2024-06-20 to 08-14 (grid 550 kW with the
 // battery idle), except where `load_at` says otherwise.

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "control/loop_test_site.h"
+
 #include "control/rule_controllers.h"
 #include "device/sim/twin.h"
 #include "tariff/tariff_fixture.h"
@@ -65,28 +67,7 @@ class FakeDevice final : public Device {
   std::optional<Command> last;
 };
 
-Site TestSite() {
-  Site s;
-  s.name = "loop test";
-  s.tariff = "일반용(을) 고압A 선택II";
-  s.contract_power = Kilowatts(1000);
-  PvArraySpec pv;
-  pv.name = "roof";
-  pv.inverter_kw = Kilowatts(100);
-  s.pv.push_back(pv);
-  EssSpec e;
-  e.usable_kwh = KilowattHours(400);
-  e.charge_kw = Kilowatts(200);
-  e.discharge_kw = Kilowatts(200);
-  e.charge_efficiency_pct = 100;
-  e.discharge_efficiency_pct = 100;
-  e.soc_min_pct = 10;
-  e.soc_max_pct = 90;
-  e.soc_initial_pct = 50;
-  s.ess = e;
-  s.grid.export_allowed = false;
-  return s;
-}
+Site TestSite() { return testing::LoopTestSite("loop test"); }
 
 PowerSeries Flat(Timestamp start, int intervals, double kw) {
   return PowerSeries(start, kInterval, std::vector<std::optional<Kilowatts>>(intervals, Kilowatts(kw)));
