@@ -130,15 +130,22 @@ Status SiteTwin::AdvanceTo(Instant now) {
     return NotFound(fmt::format("site twin: no load or PV data at {} (the series run from {} to {})",
                                 FormatKst(ToTimestamp(now)), FormatKst(load_.start()), FormatKst(load_.end())));
   }
-  // Integrate [now_, now) piece by piece, split where the series step to their next interval.
+  // Integrate [now_, now) piece by piece, split where the series step to their next interval;
+  // every piece's data is checked first, so a gap moves nothing.
   const Millis step = std::chrono::duration_cast<Millis>(std::chrono::seconds(load_.step()));
+  const auto piece_end = [&](Instant from) {
+    return std::min(now, from - (from - ToInstant(load_.start())) % step + step);
+  };
+  for (Instant from = now_; from < now; from = piece_end(from)) {
+    SeriesAt(load_, from, &ok);
+    if (!pv_.empty()) SeriesAt(pv_, from, &ok);
+    if (!ok) return NotFound(fmt::format("site twin: no load or PV data at {}", FormatKst(ToTimestamp(from))));
+  }
   Instant from = now_;
   while (from < now) {
-    const Millis into = (from - ToInstant(load_.start())) % step;
-    const Instant to = std::min(now, from - into + step);
+    const Instant to = piece_end(from);
     const Kilowatts piece_load = SeriesAt(load_, from, &ok);
     const Kilowatts piece_pv = pv_.empty() ? Kilowatts(0) : SeriesAt(pv_, from, &ok);
-    if (!ok) return NotFound(fmt::format("site twin: no load or PV data at {}", FormatKst(ToTimestamp(from))));
     const Hours dt((to - from).count() / 3'600'000.0);
     SetPvOutput(piece_pv);
     for (size_t i = 0; i < batteries_.size(); ++i) {
