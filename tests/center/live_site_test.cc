@@ -5,17 +5,18 @@
 // planned to settled. Expected figures are worked by hand in the comments.
 #include "center/live_site.h"
 
-#include <gtest/gtest.h>
-
 #include <unistd.h>
-#include "control/loop_test_site.h"
 
 #include <atomic>
 #include <filesystem>
 #include <set>
 #include <thread>
 
+#include <gtest/gtest.h>
+
+#include "control/loop_test_site.h"
 #include "device/sim/twin.h"
+#include "store/fresh_store_path.h"
 #include "store/sqlite/sqlite_store.h"
 #include "tariff/tariff_fixture.h"
 
@@ -27,13 +28,7 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 using testing::Ymd;
 
-std::string StorePath(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("meg-center-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const fs::path p = dir / name;
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p.string() + suffix);
-  return p.string();
-}
+std::string StorePath(const std::string& name) { return testing::FreshStorePath("meg-center", name); }
 
 // A store that refuses the writes named in `refuse` ("Append", "Flush", "AppendEvents",
 // "PutSchedule", "PutBill", "ApplyRetention") like a full disk; everything else goes through.

@@ -3,25 +3,22 @@
 // stay open, and threads that read at once each get their own.
 #include "center/reader_pool.h"
 
-#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <thread>
 
+#include <gtest/gtest.h>
+
+#include "store/fresh_store_path.h"
+
 namespace meg {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string StorePath(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("meg-center-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const fs::path p = dir / name;
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p.string() + suffix);
-  return p.string();
-}
+std::string StorePath(const std::string& name) { return testing::FreshStorePath("meg-center", name); }
 
 const Instant kT0 = ToInstant(FromKst(std::chrono::year{2024} / 8 / 12, 14 * 60));
 

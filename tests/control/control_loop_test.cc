@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include "control/loop_test_site.h"
-
 #include "control/rule_controllers.h"
 #include "device/sim/twin.h"
 #include "tariff/tariff_fixture.h"

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "control/loop_test_site.h"
+
 namespace meg {
 namespace {
 
@@ -14,18 +16,8 @@ PowerSeries Series(std::vector<std::optional<Kilowatts>> values) {
   return PowerSeries(kStart, kInterval, std::move(values));
 }
 
-EssSpec Lossless() {
-  EssSpec e;
-  e.usable_kwh = KilowattHours(400);
-  e.charge_kw = Kilowatts(200);
-  e.discharge_kw = Kilowatts(200);
-  e.charge_efficiency_pct = 100;
-  e.discharge_efficiency_pct = 100;
-  e.soc_min_pct = 10;
-  e.soc_max_pct = 90;
-  e.soc_initial_pct = 50;
-  return e;
-}
+// The lossless 400 kWh / 200 kW battery (10-90 %, starting at 50 %) of the loop tests.
+EssSpec Lossless() { return testing::LoopTestSite("twin").ess.value(); }
 
 TEST(SiteTwinTest, IntegratesAcrossIntervalsWithTheSetpointsHeld) {
   SiteTwin twin(Series({Kilowatts(100), Kilowatts(200), Kilowatts(300)}),

@@ -1,6 +1,5 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -12,19 +11,17 @@
 #include <fstream>
 #include <random>
 
+#include <gtest/gtest.h>
+
+#include "store/fresh_store_path.h"
+
 namespace meg {
 namespace {
 
 namespace fs = std::filesystem;
 
 // A fresh path in a per-process directory; the store's -wal and -shm files go with it.
-std::string StorePath(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("meg-sqlite-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const fs::path p = dir / name;
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p.string() + suffix);
-  return p.string();
-}
+std::string StorePath(const std::string& name) { return testing::FreshStorePath("meg-sqlite", name); }
 
 // 2024-08-12 14:00 KST (05:00 UTC): a minute and a quarter-hour boundary.
 const Instant kT0 = ToInstant(FromKst(std::chrono::year{2024} / 8 / 12, 14 * 60));
@@ -100,8 +97,7 @@ TEST_F(SqliteStoreTest, PointsAreRegisteredOnceWithOneUnit) {
   EXPECT_EQ(MustPoint("grid_kw", "kW"), grid);
   auto wrong = store_->Point("jeonju", "grid_kw", "W");
   ASSERT_FALSE(wrong);
-  EXPECT_NE(wrong.error().message.find("registered in 'kW', not 'W'"), std::string::npos)
-      << wrong.error().message;
+  EXPECT_NE(wrong.error().message.find("registered in 'kW', not 'W'"), std::string::npos) << wrong.error().message;
   EXPECT_FALSE(store_->Point("", "grid_kw", "kW"));
   auto other = store_->Point("gist", "grid_kw", "kW");
   ASSERT_TRUE(other);
@@ -197,8 +193,7 @@ TEST_F(SqliteStoreTest, MinuteAndQuarterRollupsMatchHandArithmetic) {
   const std::vector<Sample> later{{grid, At(60), 3, SampleQuality::kGood},
                                   {grid, At(15 * 60 + 10), -2.5, SampleQuality::kGood},
                                   {grid, At(15 * 60 + 20), -1.5, SampleQuality::kGood}};
-  const std::vector<Sample> first_half{{grid, At(15), 2, SampleQuality::kGood},
-                                       {grid, At(0), 1, SampleQuality::kGood}};
+  const std::vector<Sample> first_half{{grid, At(15), 2, SampleQuality::kGood}, {grid, At(0), 1, SampleQuality::kGood}};
   ASSERT_TRUE(store_->Append(second_half));
   ASSERT_TRUE(store_->Flush());
   ASSERT_TRUE(store_->Append(later));
@@ -257,8 +252,7 @@ TEST_F(SqliteStoreTest, MinuteAndQuarterRollupsMatchHandArithmetic) {
 TEST_F(SqliteStoreTest, ResentSamplesAreIgnoredAndNotCountedTwice) {
   OpenStore("resend.db");
   const PointId grid = MustPoint("grid_kw", "kW");
-  const std::vector<Sample> batch{{grid, At(0), 10, SampleQuality::kGood},
-                                  {grid, At(1), 20, SampleQuality::kGood}};
+  const std::vector<Sample> batch{{grid, At(0), 10, SampleQuality::kGood}, {grid, At(1), 20, SampleQuality::kGood}};
   ASSERT_TRUE(store_->Append(batch));
   ASSERT_TRUE(store_->Flush());
   const std::vector<Sample> again{{grid, At(0), 99, SampleQuality::kGood},
@@ -274,8 +268,7 @@ TEST_F(SqliteStoreTest, ResentSamplesAreIgnoredAndNotCountedTwice) {
   EXPECT_EQ((*store_->Samples(grid, At(0), At(1)))[0].value, 10);
 
   // Twice in one batch: the first appended wins there too.
-  const std::vector<Sample> twice{{grid, At(3), 40, SampleQuality::kGood},
-                                  {grid, At(3), 41, SampleQuality::kGood}};
+  const std::vector<Sample> twice{{grid, At(3), 40, SampleQuality::kGood}, {grid, At(3), 41, SampleQuality::kGood}};
   ASSERT_TRUE(store_->Append(twice));
   ASSERT_TRUE(store_->Flush());
   m = store_->Query(grid, At(0), At(60), Resolution::kMinute);
@@ -367,8 +360,7 @@ TEST_F(SqliteStoreTest, RetentionDropsEachResolutionAtItsOwnAge) {
   const Instant now = At(0) + std::chrono::days(10);
   std::vector<Sample> batch;
   for (const int half_days : {1, 3, 5, 7}) {
-    batch.push_back(
-        {grid, now - std::chrono::hours(12 * half_days), 1.0 * half_days, SampleQuality::kGood});
+    batch.push_back({grid, now - std::chrono::hours(12 * half_days), 1.0 * half_days, SampleQuality::kGood});
   }
   ASSERT_TRUE(store_->Append(batch));
   ASSERT_TRUE(store_->Flush());
@@ -394,11 +386,11 @@ TEST_F(SqliteStoreTest, DefaultRetentionIsSevenNinetyAndTenYearsOfDays) {
 
 TEST_F(SqliteStoreTest, EventsSchedulesAndBillsRoundTrip) {
   OpenStore("records.db");
-  const std::vector<Event> events{
-      {At(5), "jeonju", "fail-safe", Severity::kAlarm, "meter silent 10 s: holding battery at 0"},
-      {At(1), "jeonju", "peak-guard", Severity::kWarning, "grid_kw 1510 > target 1500"},
-      {At(2), "gist", "peak-guard", Severity::kInfo, "other site"},
-      {At(5), "jeonju", "mode", Severity::kInfo, "back to normal"}};
+  const std::vector<Event> events{{At(5), "jeonju", "fail-safe", Severity::kAlarm,
+                                   "meter silent 10 s: holding battery at 0"},
+                                  {At(1), "jeonju", "peak-guard", Severity::kWarning, "grid_kw 1510 > target 1500"},
+                                  {At(2), "gist", "peak-guard", Severity::kInfo, "other site"},
+                                  {At(5), "jeonju", "mode", Severity::kInfo, "back to normal"}};
   ASSERT_TRUE(store_->AppendEvents(events));
   auto got = store_->Events("jeonju", At(0), At(10));
   ASSERT_TRUE(got);
@@ -464,8 +456,7 @@ TEST_F(SqliteStoreTest, NewerSchemaIsRefusedNamingTheFile) {
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kInvalidInput);
   EXPECT_NE(s.error().message.find(path_), std::string::npos) << s.error().message;
-  EXPECT_NE(s.error().message.find("schema version 2 is newer than this meg reads (1)"),
-            std::string::npos)
+  EXPECT_NE(s.error().message.find("schema version 2 is newer than this meg reads (1)"), std::string::npos)
       << s.error().message;
   EXPECT_FALSE(SqliteStore::OpenReader(path_));
   EXPECT_FALSE(SqliteAuditLog::Open(path_));
@@ -494,8 +485,7 @@ TEST_F(SqliteStoreTest, GarbageFileIsAClearError) {
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kInvalidInput);
   EXPECT_NE(s.error().message.find(path), std::string::npos) << s.error().message;
-  EXPECT_NE(s.error().message.find("not an SQLite database, or corrupt"), std::string::npos)
-      << s.error().message;
+  EXPECT_NE(s.error().message.find("not an SQLite database, or corrupt"), std::string::npos) << s.error().message;
   auto r = SqliteStore::OpenReader(path);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("not an SQLite database"), std::string::npos);
@@ -527,23 +517,19 @@ TEST_F(SqliteStoreTest, DamagedPagesAreReportedByTheIntegrityCheck) {
   ASSERT_FALSE(check);
   const std::string& m = check.error().message;
   EXPECT_NE(m.find(path_), std::string::npos) << m;
-  EXPECT_TRUE(m.find("integrity check failed") != std::string::npos ||
-              m.find("corrupt") != std::string::npos)
-      << m;
+  EXPECT_TRUE(m.find("integrity check failed") != std::string::npos || m.find("corrupt") != std::string::npos) << m;
 }
 
 TEST_F(SqliteStoreTest, UnwritablePathIsAClearError) {
   auto s = SqliteStore::Open("/proc/no-such-dir/store.db", clock_);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kIo);
-  EXPECT_NE(s.error().message.find("/proc/no-such-dir/store.db: open: cannot open"),
-            std::string::npos)
+  EXPECT_NE(s.error().message.find("/proc/no-such-dir/store.db: open: cannot open"), std::string::npos)
       << s.error().message;
 }
 
 AuditRecord Audit(int i) {
-  return {At(i) + Millis(250), "control-loop", "setpoint", "ess1",
-          "battery_kw=" + std::to_string(i) + ".0"};
+  return {At(i) + Millis(250), "control-loop", "setpoint", "ess1", "battery_kw=" + std::to_string(i) + ".0"};
 }
 
 TEST_F(SqliteStoreTest, AuditLogIsDurableOrderedAndAppendOnly) {
@@ -608,9 +594,7 @@ constexpr int kSecondsPerBatch = 250;  // not a multiple of 60: minutes straddle
 constexpr int kBatch = kPoints * kSecondsPerBatch;
 constexpr std::uint64_t kFlushing = 1ull << 62;
 
-double CrashValue(int point, std::int64_t second) {
-  return 1000.0 * point + 0.5 * static_cast<double>(second) + 0.25;
-}
+double CrashValue(int point, std::int64_t second) { return 1000.0 * point + 0.5 * static_cast<double>(second) + 0.25; }
 
 // Fault injection for the second test: SQLite's unix VFS lets a program replace the system
 // calls it makes (xSetSystemCall). The child replaces write, pwrite and pwrite64 with versions
@@ -684,17 +668,15 @@ struct CrashPlan {
   if (!latest) ::_exit(4);
   std::uint64_t b = 0;
   if (latest->has_value()) {
-    b = static_cast<std::uint64_t>(((**latest).time - kT0) / std::chrono::seconds(1)) /
-            kSecondsPerBatch +
-        1;
+    b = static_cast<std::uint64_t>(((**latest).time - kT0) / std::chrono::seconds(1)) / kSecondsPerBatch + 1;
   }
   std::vector<Sample> batch(kBatch);
   for (;; ++b) {
     for (int k = 0; k < kSecondsPerBatch; ++k) {
       const std::int64_t second = static_cast<std::int64_t>(b) * kSecondsPerBatch + k;
       for (int p = 0; p < kPoints; ++p) {
-        batch[k * kPoints + p] = Sample{ids[p], At(0) + std::chrono::seconds(second),
-                                        CrashValue(p, second), SampleQuality::kGood};
+        batch[k * kPoints + p] =
+            Sample{ids[p], At(0) + std::chrono::seconds(second), CrashValue(p, second), SampleQuality::kGood};
       }
     }
     if (!(*store)->Append(batch)) ::_exit(5);
@@ -751,8 +733,7 @@ int Reap(const Child& child, std::uint64_t& acknowledged) {
 }
 
 // The checks after a crash; sets `stored` to the number of whole batches in the store.
-void CheckStoreAfterCrash(const std::string& path, std::uint64_t acknowledged,
-                          std::uint64_t& stored) {
+void CheckStoreAfterCrash(const std::string& path, std::uint64_t acknowledged, std::uint64_t& stored) {
   {
     RawDb raw(path);  // an independent connection: the file is whole
     ASSERT_EQ(raw.Run("PRAGMA integrity_check"), "ok");
@@ -803,8 +784,7 @@ TEST(SqliteStoreCrashTest, KillNineMidIngestLosesAtMostTheUnflushedBatch) {
     const std::uint64_t kill_at = acknowledged + 3 + static_cast<std::uint64_t>(round % 4);
     EXPECT_TRUE(AwaitFlushOf(child, kill_at, acknowledged));
     const auto flush_began = std::chrono::steady_clock::now();
-    while (std::chrono::steady_clock::now() - flush_began <
-           std::chrono::microseconds(400) * round) {
+    while (std::chrono::steady_clock::now() - flush_began < std::chrono::microseconds(400) * round) {
     }
     ::kill(child.pid, SIGKILL);
     const int status = Reap(child, acknowledged);
@@ -829,8 +809,7 @@ TEST(SqliteStoreCrashTest, KillNineInsideTheWalWriteDropsOnlyTheTornCommit) {
     const Child child = StartIngest(path, CrashPlan{acknowledged + 2, write});
     ASSERT_GT(child.pid, 0);
     const int status = Reap(child, acknowledged);
-    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-        << "child exited with " << WEXITSTATUS(status);
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "child exited with " << WEXITSTATUS(status);
     std::uint64_t stored = 0;
     ASSERT_NO_FATAL_FAILURE(CheckStoreAfterCrash(path, acknowledged, stored));
     EXPECT_GE(stored, 2u);
