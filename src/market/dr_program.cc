@@ -140,16 +140,4 @@ Result<DrCallOutcome> SettleDrCall(const DrCall& call, const DrProgram& program,
   return outcome;
 }
 
-Result<std::vector<DrCallOutcome>> SettleDrProgram(const DrProgram& program, const PowerSeries& metered,
-                                                   const HolidayCalendar& calendar) {
-  std::vector<DrCallOutcome> out;
-  for (const DrCall& call : program.calls) {
-    if (call.start < metered.start() || call.end > metered.end()) continue;
-    auto outcome = SettleDrCall(call, program, metered, calendar);
-    if (!outcome) return outcome.error();
-    out.push_back(std::move(*outcome));
-  }
-  return out;
-}
-
 }  // namespace meg

@@ -57,9 +57,4 @@ struct DrCallOutcome {
 Result<DrCallOutcome> SettleDrCall(const DrCall& call, const DrProgram& program, const PowerSeries& metered,
                                    const HolidayCalendar& calendar);
 
-// Settles every call of `program` whose event lies inside `metered`. A call whose CBL cannot be
-// computed (too little history) is settled with a reduction of 0 and a note (제12.5.2.3조 ④).
-Result<std::vector<DrCallOutcome>> SettleDrProgram(const DrProgram& program, const PowerSeries& metered,
-                                                   const HolidayCalendar& calendar);
-
 }  // namespace meg

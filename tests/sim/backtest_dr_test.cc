@@ -92,10 +92,9 @@ TEST_F(DrProgramTest, PeakShaveAnswersAReliabilityCallAndIsSettledOnTheMeter) {
   // The hand CBL above assumes no abnormal day among the lookback (a hospital runs every weekday).
   for (const ReferenceDayNote& n : o.cbl.excluded) EXPECT_NE(n.reason, DayExclusion::kAbnormal) << FormatDate(n.date);
   // ... and reduced more than the same controller without the call.
-  DrProgram ignored = program_;
-  auto plain_settled = SettleDrProgram(ignored, plain->grid, calendar_);
+  auto plain_settled = SettleDrCall(call, program_, plain->grid, calendar_);
   ASSERT_TRUE(plain_settled);
-  EXPECT_GT(o.settlement.measured.value(), plain_settled->front().settlement.measured.value() + 100);
+  EXPECT_GT(o.settlement.measured.value(), plain_settled->settlement.measured.value() + 100);
 }
 
 // A call on a meter without history: no commitments at issue (noted), and the settlement counts
