@@ -267,6 +267,7 @@ int RunLoop(const RunOptions& o) {
   } else {
     auto a = FileAuditLog::Open(o.audit);
     if (!a) return ExitWith(o.command, a.error());
+    if (!(*a)->recovery().empty()) std::cerr << o.command << ": warning: " << (*a)->recovery() << "\n";
     audit = std::move(*a);
   }
 
