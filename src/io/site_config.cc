@@ -247,7 +247,7 @@ class TableReader {
       const std::string_view name = key.str();
       const bool known = std::any_of(keys_.begin(), keys_.end(), [&](const KeyDef& k) { return k.name == name; });
       if (known) continue;
-      const std::string what = node.is_table() ? fmt::format("unknown table [{}.{}]", path_, name)
+      const std::string what = node.is_table() ? fmt::format("unknown table [{}.{}]", path_, Excerpt(name))
                                                : fmt::format("unknown key {}", Shown(name, node));
       problems_.Add(Line(node), fmt::format("{} ({})", what, Suggestion(name, keys_)));
     }
@@ -259,7 +259,8 @@ class TableReader {
   // "ess.soc_min_pct = 120", or "ess.soc_min_pct" for a table or array value.
   std::string Shown(std::string_view key, const toml::node& node) const {
     const std::string text = ValueText(node);
-    return text.empty() ? fmt::format("{}.{}", path_, key) : fmt::format("{}.{} = {}", path_, key, text);
+    return text.empty() ? fmt::format("{}.{}", path_, Excerpt(key))
+                        : fmt::format("{}.{} = {}", path_, Excerpt(key), text);
   }
   std::string Shown(std::string_view key) const {
     const toml::node* node = table_.get(key);
@@ -580,10 +581,10 @@ void ReportUnknownTopLevel(const toml::table& root, Problems& problems) {
     for (const auto table : kTables) {
       if (EditDistance(name, table) <= 2) hint = fmt::format("did you mean [{}]?", table);
     }
-    const std::string what = node.is_table() ? fmt::format("unknown table [{}]", name)
+    const std::string what = node.is_table() ? fmt::format("unknown table [{}]", Excerpt(name))
                              : node.is_array_of_tables()
-                                 ? fmt::format("unknown table [[{}]]", name)
-                                 : fmt::format("{} = {} is outside any table", name, ValueText(node));
+                                 ? fmt::format("unknown table [[{}]]", Excerpt(name))
+                                 : fmt::format("{} = {} is outside any table", Excerpt(name), ValueText(node));
     problems.Add(node.source().begin.line, fmt::format("{} ({})", what, hint));
   }
 }

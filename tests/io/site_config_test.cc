@@ -147,6 +147,21 @@ TEST(SiteConfigTest, RefusesTheValuesThatBrokeLater) {
       << fraction.error().message;
 }
 
+// Issue 16: a bad value or key is echoed cut to 60 bytes and its length, not whole.
+TEST(SiteConfigTest, EchoesAtMostSixtyBytesOfABadValueOrKey) {
+  const std::string huge(100'000, 'z');
+  auto value =
+      ParseSiteToml(GoodWith("time_zone = \"Asia/Seoul\"", "time_zone = \"" + huge + "\""), "good.toml", Paths());
+  ASSERT_FALSE(value);
+  EXPECT_LT(value.error().message.size(), 400u);
+  EXPECT_NE(value.error().message.find("site.time_zone = \"" + std::string(60, 'z') + "... (100000 bytes)\""),
+            std::string::npos)
+      << value.error().message.substr(0, 400);
+  auto key = ParseSiteToml(GoodWith("year = 2024", "year = 2024\n" + huge + "_kw = 1"), "good.toml", Paths());
+  ASSERT_FALSE(key);
+  EXPECT_LT(key.error().message.size(), 600u) << key.error().message.substr(0, 600);
+}
+
 // Each numeric key at both ends of its range is accepted and just beyond is refused, naming the
 // range: the key table of site_config.cc is the one place the ranges live (docs/site-config.md).
 TEST(SiteConfigTest, EveryKeyAcceptsItsBoundsAndRefusesBeyond) {
