@@ -9,6 +9,7 @@
 #include "app/exit.h"
 #include "app/paths.h"
 #include "app/report/bill_report.h"
+#include "core/site.h"
 #include "core/text.h"
 #include "io/text_file.h"
 #include "io/usage_csv.h"
@@ -97,6 +98,10 @@ int RunBill(const BillOptions& o) {
                       InvalidInput(fmt::format("--repair {}: known repairs are gaps, spikes, duplicates", r)));
     }
   }
+  // Values beyond kMaxDemandPerContract x the contract power are refused with their line; a
+  // contract power out of range is refused by the bill engine, with the range.
+  if (o.contract_kw >= kMinContractKw && o.contract_kw <= kMaxContractKw)
+    read.contract_power = Kilowatts(o.contract_kw);
   auto text = ReadTextFile(o.usage);
   if (!text) return ExitWith(kCommand, text.error());
   auto usage = ParseUsageCsv(*text, o.usage, read);

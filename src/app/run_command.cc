@@ -18,6 +18,7 @@
 #include "app/site_loader.h"
 #include "app/wall_clock.h"
 #include "center/live_site.h"
+#include "center/resume.h"
 #include "control/control_loop.h"
 #include "control/optimal_controllers.h"
 #include "device/sim/twin.h"
@@ -134,6 +135,8 @@ int RunLoop(const RunOptions& o) {
   std::unique_ptr<SiteTwin> twin;
   std::vector<std::unique_ptr<Device>> owned;
   std::vector<std::shared_ptr<void>> connections;
+  bool resumed = false;                         // the twin continues a run the store holds
+  std::optional<EssSpec> twin_ess = site->ess;  // with the stored state of charge when resumed
   if (twin_mode) {
     if (!o.start.empty()) {
       auto t = ParseIso8601(o.start);
@@ -145,6 +148,30 @@ int RunLoop(const RunOptions& o) {
       if (!d.ok()) d = std::chrono::year{site->load.year} / k.date.month() / 28;  // 29 Feb in a common year
       start = ToInstant(FromKst(d, k.minute_of_day));
     }
+    // A restart on a store that holds an earlier run of the site continues after it, the battery
+    // at its last stored state of charge: a second run over the first would mix the two.
+    if (o.http_port >= 0 && !o.state_dir.empty()) {
+      const std::string stored = o.state_dir + "/openmeg.db";
+      auto end = FindStoredRunEnd(stored, o.site_id);
+      if (!end) return ExitWith(o.command, end.error());
+      if (*end) {
+        const std::optional<Instant> asked = o.start.empty() ? std::nullopt : std::optional<Instant>(start);
+        auto after = ResumeAfter(**end, asked, Millis(o.cycle_ms), stored);
+        if (!after) return ExitWith(o.command, after.error());
+        start = *after;
+        resumed = true;
+        if (site->ess && (*end)->soc_pct) {
+          twin_ess = site->ess;
+          twin_ess->soc_initial_pct = std::clamp(*(*end)->soc_pct, twin_ess->soc_min_pct, twin_ess->soc_max_pct);
+        }
+        std::cerr << fmt::format("{}: {} holds this site's run up to {}: the twin {} at {}{}\n", o.command, stored,
+                                 FormatKstMillis((*end)->last), asked ? "starts" : "resumes", FormatKstMillis(start),
+                                 site->ess && (*end)->soc_pct
+                                     ? fmt::format(", the battery at its stored {:.1f} % state of charge",
+                                                   twin_ess->soc_initial_pct)
+                                     : std::string());
+      }
+    }
     std::cerr << o.command << ": " << site->name << ": no [[device]] in " << o.site << ", so the site twin runs it ("
               << site->load.year << " load and weather, " << speed << "x)\n";
     auto prepared = PrepareSiteInputs(*site, *calendar);
@@ -152,11 +179,13 @@ int RunLoop(const RunOptions& o) {
     inputs = std::move(*prepared);
     if (ToTimestamp(start) < inputs->load.start() || ToTimestamp(start) >= inputs->load.end()) {
       return ExitWith(o.command,
-                      InvalidInput(fmt::format("--start {}: the site twin's load runs from {} to {}",
-                                               FormatKst(ToTimestamp(start)), FormatKst(inputs->load.start()),
-                                               FormatKst(inputs->load.end()))));
+                      InvalidInput(
+                          fmt::format("{} {}: the site twin's load runs from {} to {}{}",
+                                      resumed ? "resuming at" : "--start", FormatKst(ToTimestamp(start)),
+                                      FormatKst(inputs->load.start()), FormatKst(inputs->load.end()),
+                                      resumed ? " (the store's run reached its end: use a new --state-dir)" : "")));
     }
-    twin = std::make_unique<SiteTwin>(inputs->load, inputs->pv, site->ess, std::max(1, o.twin_batteries),
+    twin = std::make_unique<SiteTwin>(inputs->load, inputs->pv, twin_ess, std::max(1, o.twin_batteries),
                                       std::max(1, o.twin_pv), start);
     owned = twin->MakeDevices();
   }
@@ -267,6 +296,7 @@ int RunLoop(const RunOptions& o) {
   } else {
     auto a = FileAuditLog::Open(o.audit);
     if (!a) return ExitWith(o.command, a.error());
+    if (!(*a)->recovery().empty()) std::cerr << o.command << ": warning: " << (*a)->recovery() << "\n";
     audit = std::move(*a);
   }
 

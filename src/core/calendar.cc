@@ -20,8 +20,8 @@ Result<HolidayCalendar> HolidayCalendar::Parse(std::string_view csv_text, std::s
     if (line.text.empty()) continue;
     if (!header_seen) {
       if (line.text != "date,name") {
-        return InvalidInput(fmt::format("{}:{}: expected header 'date,name', found '{}'", source,
-                                        line.number, line.text));
+        return InvalidInput(
+            fmt::format("{}:{}: expected header 'date,name', found '{}'", source, line.number, Excerpt(line.text)));
       }
       header_seen = true;
       continue;
@@ -44,23 +44,21 @@ Result<HolidayCalendar> HolidayCalendar::Parse(std::string_view csv_text, std::s
       kind = HolidayKind::kElection;
     }
     if (!out.empty() && std::chrono::sys_days{out.back().date} >= std::chrono::sys_days{*date}) {
-      return InvalidInput(fmt::format("{}:{}: date {} is not after the previous row", source,
-                                      line.number, FormatDate(*date)));
+      return InvalidInput(
+          fmt::format("{}:{}: date {} is not after the previous row", source, line.number, FormatDate(*date)));
     }
     out.push_back(Holiday{*date, kind, std::move(name)});
   }
   if (out.empty()) return InvalidInput(fmt::format("{}: no holidays listed", source));
   const auto first_year = out.front().date.year();
   const auto last_year = out.back().date.year();
-  return HolidayCalendar(std::move(out), first_year / std::chrono::January / 1,
-                         last_year / std::chrono::December / 31);
+  return HolidayCalendar(std::move(out), first_year / std::chrono::January / 1, last_year / std::chrono::December / 31);
 }
 
 const Holiday* HolidayCalendar::Find(Date date) const {
-  const auto it = std::lower_bound(
-      holidays_.begin(), holidays_.end(), date, [](const Holiday& h, Date d) {
-        return std::chrono::sys_days{h.date} < std::chrono::sys_days{d};
-      });
+  const auto it = std::lower_bound(holidays_.begin(), holidays_.end(), date, [](const Holiday& h, Date d) {
+    return std::chrono::sys_days{h.date} < std::chrono::sys_days{d};
+  });
   if (it == holidays_.end() || it->date != date) return nullptr;
   return &*it;
 }

@@ -1,4 +1,5 @@
 #include "core/clock.h"
+#include "core/text.h"
 
 #include <cctype>
 
@@ -23,7 +24,7 @@ Result<Instant> ParseIso8601Millis(std::string_view text) {
     while (end < whole.size() && std::isdigit(static_cast<unsigned char>(whole[end])) != 0) ++end;
     const std::string digits = whole.substr(dot + 1, end - dot - 1);
     if (digits.empty() || digits.size() > 9) {
-      return InvalidInput(fmt::format("time '{}': bad fraction of a second", text));
+      return InvalidInput(fmt::format("time '{}': bad fraction of a second", Excerpt(text)));
     }
     const std::string first3 = (digits + "00").substr(0, 3);
     ms = (first3[0] - '0') * 100 + (first3[1] - '0') * 10 + (first3[2] - '0');

@@ -31,6 +31,16 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return n;
 }
 
+// The Unicode encoding a byte-order mark at the start of `text` names, or "" for none other
+// than UTF-8's. UTF-32 LE (FF FE 00 00) starts with UTF-16 LE's mark (FF FE): test it first.
+std::string_view ForeignByteOrderMark(std::string_view text) {
+  if (text.starts_with(std::string_view("\xFF\xFE\x00\x00", 4))) return "UTF-32LE";
+  if (text.starts_with(std::string_view("\x00\x00\xFE\xFF", 4))) return "UTF-32BE";
+  if (text.starts_with("\xFF\xFE")) return "UTF-16LE";
+  if (text.starts_with("\xFE\xFF")) return "UTF-16BE";
+  return "";
+}
+
 }  // namespace
 
 size_t DisplayWidth(std::string_view s) {
@@ -62,8 +72,8 @@ std::string PadToWidth(std::string_view s, size_t width) {
 }
 
 std::string WithThousands(long long value) {
-  std::string digits = std::to_string(value < 0 ? -static_cast<unsigned long long>(value)
-                                                 : static_cast<unsigned long long>(value));
+  std::string digits =
+      std::to_string(value < 0 ? -static_cast<unsigned long long>(value) : static_cast<unsigned long long>(value));
   std::string out;
   const size_t n = digits.size();
   for (size_t i = 0; i < n; ++i) {
@@ -79,12 +89,19 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+std::string Excerpt(std::string_view s) {
+  if (s.size() <= kMaxEchoChars) return std::string(s);
+  size_t cut = kMaxEchoChars;
+  // Back up over UTF-8 continuation bytes (10xxxxxx) so no character is split.
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return fmt::format("{}... ({} bytes)", s.substr(0, cut), s.size());
+}
+
 Result<std::vector<Line>> SplitLines(std::string_view text, std::string_view source) {
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
-  if (text.size() >= 2 && ((text[0] == '\xFF' && text[1] == '\xFE') ||
-                           (text[0] == '\xFE' && text[1] == '\xFF'))) {
-    return InvalidInput(fmt::format(
-        "{}:1: the file is UTF-16; save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)", source));
+  if (const auto encoding = ForeignByteOrderMark(text); !encoding.empty()) {
+    return InvalidInput(
+        fmt::format("{}:1: the file is {}; save it as UTF-8 (e.g. iconv -f {} -t UTF-8)", source, encoding, encoding));
   }
   std::vector<Line> lines;
   int number = 1;
@@ -100,14 +117,14 @@ Result<std::vector<Line>> SplitLines(std::string_view text, std::string_view sou
       continue;
     }
     if (text[i] == '\0') {
-      return InvalidInput(fmt::format(
-          "{}:{}: NUL byte in text (UTF-16 or binary file?); save it as UTF-8 text", source, number));
+      return InvalidInput(
+          fmt::format("{}:{}: NUL byte in text (UTF-16 or binary file?); save it as UTF-8 text", source, number));
     }
     const size_t n = Utf8SequenceLength(text, i);
     if (n == 0) {
-      return InvalidInput(fmt::format(
-          "{}:{}: bytes are not UTF-8 (CP949/EUC-KR?); convert with iconv -f CP949 -t UTF-8",
-          source, number));
+      return InvalidInput(
+          fmt::format("{}:{}: bytes are not UTF-8 (CP949/EUC-KR?); convert with iconv -f CP949 -t UTF-8", source,
+                      number));
     }
     i += n;
   }
@@ -157,14 +174,13 @@ Result<double> ParseFiniteDouble(std::string_view text) {
   const std::string s(t);
   if (s.empty()) return InvalidInput("empty value where a number is expected");
   for (char c : s) {
-    const bool ok = (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' ||
-                    c == 'E';
-    if (!ok) return InvalidInput(fmt::format("'{}' is not a number", s));
+    const bool ok = (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E';
+    if (!ok) return InvalidInput(fmt::format("'{}' is not a number", Excerpt(s)));
   }
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size()) return InvalidInput(fmt::format("'{}' is not a number", s));
-  if (!std::isfinite(v)) return InvalidInput(fmt::format("'{}' is not a finite number", s));
+  if (end != s.c_str() + s.size()) return InvalidInput(fmt::format("'{}' is not a number", Excerpt(s)));
+  if (!std::isfinite(v)) return InvalidInput(fmt::format("'{}' is not a finite number", Excerpt(s)));
   return v;
 }
 

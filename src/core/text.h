@@ -16,7 +16,8 @@ struct Line {
 };
 
 // Splits text into lines (LF or CRLF). Fails, naming `source` and the line, if the bytes are not
-// UTF-8 (e.g. a CP949 or UTF-16 file) or contain NUL. A leading UTF-8 byte-order mark is skipped.
+// UTF-8 (e.g. a CP949, UTF-16 or UTF-32 file) or contain NUL. A leading UTF-8 byte-order mark is
+// skipped; a UTF-16 or UTF-32 byte-order mark is named in the message.
 // The returned views point into `text`.
 Result<std::vector<Line>> SplitLines(std::string_view text, std::string_view source);
 
@@ -41,5 +42,13 @@ std::string WithThousands(long long value);
 
 // Trims ASCII spaces and tabs.
 std::string_view Trim(std::string_view s);
+
+// The longest text a parser's message echoes from outside input: a field, a header, a value.
+inline constexpr size_t kMaxEchoChars = 60;
+
+// `s` as a message may echo it: unchanged up to kMaxEchoChars bytes, else its first
+// kMaxEchoChars bytes (cut at a UTF-8 character boundary) and "... (N bytes)", so that a 1 MB
+// bad field makes a one-line message: "kW 'xxxx... (1048576 bytes)' is not a number".
+std::string Excerpt(std::string_view s);
 
 }  // namespace meg

@@ -1,4 +1,5 @@
 #include "core/time.h"
+#include "core/text.h"
 
 #include <charconv>
 
@@ -39,27 +40,25 @@ Month KstMonthOf(Timestamp t) {
 
 Timestamp StartOfKstMonth(Month m) { return FromKst(m / std::chrono::day{1}); }
 
-int DaysInMonth(Month m) {
-  return static_cast<int>(unsigned{(m / std::chrono::last).day()});
-}
+int DaysInMonth(Month m) { return static_cast<int>(unsigned{(m / std::chrono::last).day()}); }
 
 Result<Date> ParseDate(std::string_view text) {
   int y = 0, mo = 0, d = 0;
   if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !ParseInt(text.substr(0, 4), y) ||
       !ParseInt(text.substr(5, 2), mo) || !ParseInt(text.substr(8, 2), d)) {
-    return InvalidInput(fmt::format("'{}' is not a date YYYY-MM-DD", text));
+    return InvalidInput(fmt::format("'{}' is not a date YYYY-MM-DD", Excerpt(text)));
   }
   const Date date{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(mo)},
                   std::chrono::day{static_cast<unsigned>(d)}};
-  if (!date.ok()) return InvalidInput(fmt::format("'{}' is not a calendar date", text));
+  if (!date.ok()) return InvalidInput(fmt::format("'{}' is not a calendar date", Excerpt(text)));
   return date;
 }
 
 Result<Month> ParseMonth(std::string_view text) {
   int y = 0, mo = 0;
-  if (text.size() != 7 || text[4] != '-' || !ParseInt(text.substr(0, 4), y) ||
-      !ParseInt(text.substr(5, 2), mo) || mo < 1 || mo > 12) {
-    return InvalidInput(fmt::format("'{}' is not a month YYYY-MM", text));
+  if (text.size() != 7 || text[4] != '-' || !ParseInt(text.substr(0, 4), y) || !ParseInt(text.substr(5, 2), mo) ||
+      mo < 1 || mo > 12) {
+    return InvalidInput(fmt::format("'{}' is not a month YYYY-MM", Excerpt(text)));
   }
   return Month{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(mo)}};
 }
@@ -67,9 +66,8 @@ Result<Month> ParseMonth(std::string_view text) {
 Result<Timestamp> ParseIso8601(std::string_view text) {
   const std::string original(text);
   auto bad = [&](const char* why) {
-    return InvalidInput(fmt::format(
-        "timestamp '{}' {} (expected ISO 8601 with offset, e.g. 2024-08-12T14:00:00+09:00)", original,
-        why));
+    return InvalidInput(fmt::format("timestamp '{}' {} (expected ISO 8601 with offset, e.g. 2024-08-12T14:00:00+09:00)",
+                                    Excerpt(original), why));
   };
   if (text.size() < 16) return bad("is too short");
   auto date = ParseDate(text.substr(0, 10));
@@ -77,8 +75,7 @@ Result<Timestamp> ParseIso8601(std::string_view text) {
   if (text[10] != 'T' && text[10] != ' ') return bad("has no 'T' between date and time");
   text.remove_prefix(11);
   int hh = 0, mm = 0, ss = 0;
-  if (text.size() < 5 || text[2] != ':' || !ParseInt(text.substr(0, 2), hh) ||
-      !ParseInt(text.substr(3, 2), mm)) {
+  if (text.size() < 5 || text[2] != ':' || !ParseInt(text.substr(0, 2), hh) || !ParseInt(text.substr(3, 2), mm)) {
     return bad("has no valid time HH:MM");
   }
   text.remove_prefix(5);
@@ -101,14 +98,14 @@ Result<Timestamp> ParseIso8601(std::string_view text) {
   } else {
     return bad("has trailing text or a bad offset");
   }
-  const auto local = Timestamp{sys_days{*date}} + std::chrono::hours{hh} +
-                     std::chrono::minutes{mm} + std::chrono::seconds{ss};
+  const auto local =
+      Timestamp{sys_days{*date}} + std::chrono::hours{hh} + std::chrono::minutes{mm} + std::chrono::seconds{ss};
   return local - std::chrono::minutes{offset_minutes};
 }
 
 std::string FormatDate(Date d) {
-  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(d.year()),
-                     static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                     static_cast<unsigned>(d.day()));
 }
 
 std::string FormatMonth(Month m) {
@@ -118,8 +115,8 @@ std::string FormatMonth(Month m) {
 std::string FormatKst(Timestamp t) {
   const auto k = ToKst(t);
   const auto secs = (t + kKstOffset).time_since_epoch().count() % 60;
-  return fmt::format("{}T{:02d}:{:02d}:{:02d}+09:00", FormatDate(k.date), k.minute_of_day / 60,
-                     k.minute_of_day % 60, (secs + 60) % 60);
+  return fmt::format("{}T{:02d}:{:02d}:{:02d}+09:00", FormatDate(k.date), k.minute_of_day / 60, k.minute_of_day % 60,
+                     (secs + 60) % 60);
 }
 
 }  // namespace meg

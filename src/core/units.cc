@@ -1,4 +1,5 @@
 #include "core/units.h"
+#include "core/text.h"
 
 #include <string>
 
@@ -9,7 +10,7 @@ namespace meg {
 Result<std::int64_t> ParseThousandths(std::string_view text) {
   const std::string original(text);
   auto bad = [&](const char* why) {
-    return InvalidInput(fmt::format("'{}' is not a decimal number ({})", original, why));
+    return InvalidInput(fmt::format("'{}' is not a decimal number ({})", Excerpt(original), why));
   };
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);

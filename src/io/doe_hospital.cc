@@ -18,16 +18,15 @@ using std::chrono::sys_days;
 constexpr std::string_view kUnitSuffix = " [kW](Hourly)";
 constexpr std::string_view kFacilityHeader = "Electricity:Facility [kW](Hourly)";
 // Days before each month in a non-leap year (the DOE year has no Feb 29).
-constexpr std::array<int, 13> kDaysBefore = {0,   31,  59,  90,  120, 151, 181,
-                                             212, 243, 273, 304, 334, 365};
+constexpr std::array<int, 13> kDaysBefore = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365};
 
 // The file's hour-ending label of index h, e.g. "01/01 01:00" for index 0.
 std::string LabelOf(int h) {
   const int day = h / 24;
   int month = 1;
   while (kDaysBefore[static_cast<size_t>(month)] <= day) ++month;
-  return fmt::format("{:02d}/{:02d} {:02d}:00", month,
-                     day - kDaysBefore[static_cast<size_t>(month - 1)] + 1, h % 24 + 1);
+  return fmt::format("{:02d}/{:02d} {:02d}:00", month, day - kDaysBefore[static_cast<size_t>(month - 1)] + 1,
+                     h % 24 + 1);
 }
 
 // Parses " MM/DD  HH:MM:SS" (hour-ending) into the index of the hour it ends.
@@ -37,7 +36,7 @@ Result<int> ParseHourEnding(std::string_view field) {
     return InvalidInput(
         fmt::format("Date/Time '{}' {} (expected ' MM/DD  HH:00:00', hour-ending "
                     "01..24)",
-                    field, why));
+                    Excerpt(field), why));
   };
   const auto space = text.find(' ');
   if (space == std::string_view::npos) return bad("has no time");
@@ -71,15 +70,14 @@ Result<std::vector<std::string>> ParseHeader(const Line& line, std::string_view 
                     source, line.number, why, kFacilityHeader));
   };
   if (!fields) return wrong(fields.error().message);
-  if (fields->size() < 2 || Trim((*fields)[0]) != "Date/Time" ||
-      Trim((*fields)[1]) != kFacilityHeader) {
-    return wrong(fmt::format("found '{}'", line.text));
+  if (fields->size() < 2 || Trim((*fields)[0]) != "Date/Time" || Trim((*fields)[1]) != kFacilityHeader) {
+    return wrong(fmt::format("found '{}'", Excerpt(line.text)));
   }
   std::vector<std::string> names;
   for (size_t c = 1; c < fields->size(); ++c) {
     const auto f = Trim((*fields)[c]);
     if (!f.ends_with(kUnitSuffix) || f.size() == kUnitSuffix.size()) {
-      return wrong(fmt::format("column {} '{}' is not '<name> [kW](Hourly)'", c + 1, f));
+      return wrong(fmt::format("column {} '{}' is not '<name> [kW](Hourly)'", c + 1, Excerpt(f)));
     }
     names.emplace_back(f.substr(0, f.size() - kUnitSuffix.size()));
   }
@@ -127,8 +125,7 @@ Result<DoeHospitalLoad> ParseDoeHospitalCsv(std::string_view text, std::string_v
       continue;
     }
     if (fields->size() != columns + 1) {
-      problems.Add(line.number,
-                   fmt::format("expected {} fields, found {}", columns + 1, fields->size()));
+      problems.Add(line.number, fmt::format("expected {} fields, found {}", columns + 1, fields->size()));
       continue;
     }
     auto h = ParseHourEnding((*fields)[0]);
@@ -143,11 +140,10 @@ Result<DoeHospitalLoad> ParseDoeHospitalCsv(std::string_view text, std::string_v
       continue;
     }
     if (*h > last + 1) {
-      problems.Add(line.number,
-                   *h == last + 2
-                       ? fmt::format("hour ending {} is missing before this row", LabelOf(last + 1))
-                       : fmt::format("hours ending {} to {} are missing before this row",
-                                     LabelOf(last + 1), LabelOf(*h - 1)));
+      problems.Add(line.number, *h == last + 2
+                                    ? fmt::format("hour ending {} is missing before this row", LabelOf(last + 1))
+                                    : fmt::format("hours ending {} to {} are missing before this row",
+                                                  LabelOf(last + 1), LabelOf(*h - 1)));
     }
     last = *h;
     for (size_t c = 0; c < columns; ++c) {
@@ -156,8 +152,7 @@ Result<DoeHospitalLoad> ParseDoeHospitalCsv(std::string_view text, std::string_v
       if (!v) {
         problems.Add(line.number, v.error().message);
       } else if (*v < 0) {
-        problems.Add(line.number,
-                     fmt::format("{} {} kW is negative; a load is consumption >= 0", name, *v));
+        problems.Add(line.number, fmt::format("{} {} kW is negative; a load is consumption >= 0", name, *v));
       } else {
         values[c][static_cast<size_t>(*h)] = Kilowatts(*v);
       }
@@ -203,8 +198,7 @@ Result<std::vector<int>> DoeDaysForYear(int year, const HolidayCalendar& holiday
     const Date date{sys_days{first} + std::chrono::days{j}};
     const Holiday* holiday = holidays.Find(date);
     const bool sunday_profile = holiday != nullptr && holiday->kind != HolidayKind::kTemporary;
-    const std::chrono::weekday want =
-        sunday_profile ? std::chrono::Sunday : std::chrono::weekday{sys_days{date}};
+    const std::chrono::weekday want = sunday_profile ? std::chrono::Sunday : std::chrono::weekday{sys_days{date}};
     // Same-weekday DOE days are 7 apart, so within +-3 there is exactly one; only at the ends of
     // the DOE year may it fall outside 0..364, and then the other side is at most 6 away. Trying
     // distance 0, -1, +1, -2, ... finds the nearest (no ties are possible).
@@ -224,11 +218,10 @@ Result<std::vector<int>> DoeDaysForYear(int year, const HolidayCalendar& holiday
   return picks;
 }
 
-Result<PowerSeries> DoeHospitalOnYear(const DoeHospitalLoad& load, int year,
-                                      const HolidayCalendar& holidays) {
+Result<PowerSeries> DoeHospitalOnYear(const DoeHospitalLoad& load, int year, const HolidayCalendar& holidays) {
   if (load.facility_kw.size() != static_cast<size_t>(kDoeHoursPerYear)) {
-    return InvalidInput(fmt::format("the DOE load holds {} hourly values, not {}",
-                                    load.facility_kw.size(), kDoeHoursPerYear));
+    return InvalidInput(
+        fmt::format("the DOE load holds {} hourly values, not {}", load.facility_kw.size(), kDoeHoursPerYear));
   }
   auto picks = DoeDaysForYear(year, holidays);
   if (!picks) return picks.error();

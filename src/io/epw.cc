@@ -13,8 +13,7 @@ namespace {
 constexpr int kHeaderLines = 8;
 constexpr size_t kMinDataFields = 22;  // up to the wind speed
 // Days before each month in a leap year, so that Feb 29 has its own slot when a file has it.
-constexpr std::array<int, 13> kLeapDaysBefore = {0,   31,  60,  91,  121, 152, 182,
-                                                 213, 244, 274, 305, 335, 366};
+constexpr std::array<int, 13> kLeapDaysBefore = {0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335, 366};
 constexpr std::array<std::string_view, kHeaderLines> kHeaderKeywords = {"LOCATION",
                                                                         "DESIGN CONDITIONS",
                                                                         "TYPICAL/EXTREME PERIODS",
@@ -60,14 +59,13 @@ constexpr FieldSpec kWindDirection{21, "wind direction (degrees)", 0, 360, 999};
 constexpr FieldSpec kWindSpeed{22, "wind speed (m/s)", 0, 40, 999};
 
 // Parses one value; a missing code gives nullopt.
-Result<std::optional<double>> ParseValue(const std::vector<std::string>& fields,
-                                         const FieldSpec& spec) {
+Result<std::optional<double>> ParseValue(const std::vector<std::string>& fields, const FieldSpec& spec) {
   auto v = ParseNumberField(fields[spec.position - 1], spec.name);
   if (!v) return v.error();
   if (*v >= spec.missing) return std::optional<double>();
   if (*v < spec.min || *v > spec.max) {
-    return InvalidInput(fmt::format("{} {} is outside {}..{} (missing is coded {})", spec.name, *v,
-                                    spec.min, spec.max, spec.missing));
+    return InvalidInput(
+        fmt::format("{} {} is outside {}..{} (missing is coded {})", spec.name, *v, spec.min, spec.max, spec.missing));
   }
   return std::optional<double>(*v);
 }
@@ -92,13 +90,11 @@ Result<EpwLocation> ParseLocation(const std::vector<std::string>& f) {
   for (const auto* r : {&lat, &lon, &tz, &elevation}) {
     if (!*r) return r->error();
   }
-  if (*lat < -90 || *lat > 90)
-    return InvalidInput(fmt::format("latitude {} is outside -90..90", *lat));
+  if (*lat < -90 || *lat > 90) return InvalidInput(fmt::format("latitude {} is outside -90..90", *lat));
   if (*lon < -180 || *lon > 180) {
     return InvalidInput(fmt::format("longitude {} is outside -180..180", *lon));
   }
-  if (*tz < -12 || *tz > 14)
-    return InvalidInput(fmt::format("time zone {} is outside -12..14", *tz));
+  if (*tz < -12 || *tz > 14) return InvalidInput(fmt::format("time zone {} is outside -12..14", *tz));
   loc.latitude_deg = *lat;
   loc.longitude_deg = *lon;
   loc.utc_offset_hours = *tz;
@@ -122,22 +118,21 @@ Result<std::chrono::weekday> ParseDataPeriods(const std::vector<std::string>& f)
         "(DATA PERIODS,1,1,Data,<weekday>,1/1,12/31)");
   }
   if (WithoutSpaces(f[5]) != "1/1" || WithoutSpaces(f[6]) != "12/31") {
-    return InvalidInput(fmt::format(
-        "DATA PERIODS covers {}..{}, expected the whole year 1/1..12/31", Trim(f[5]), Trim(f[6])));
+    return InvalidInput(
+        fmt::format("DATA PERIODS covers {}..{}, expected the whole year 1/1..12/31", Trim(f[5]), Trim(f[6])));
   }
-  static constexpr std::array<std::string_view, 7> kNames = {
-      "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+  static constexpr std::array<std::string_view, 7> kNames = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                                             "Thursday", "Friday", "Saturday"};
   for (unsigned i = 0; i < kNames.size(); ++i) {
     if (Trim(f[4]) == kNames[i]) return std::chrono::weekday{i};
   }
-  return InvalidInput(fmt::format("DATA PERIODS start day '{}' is not a weekday", Trim(f[4])));
+  return InvalidInput(fmt::format("DATA PERIODS start day '{}' is not a weekday", Excerpt(Trim(f[4]))));
 }
 
 // Parses one data record into `out`; returns the problem, if any.
 Status ParseRecord(const std::vector<std::string>& f, EpwHour& out) {
   if (f.size() < kMinDataFields) {
-    return InvalidInput(
-        fmt::format("expected at least {} fields, found {}", kMinDataFields, f.size()));
+    return InvalidInput(fmt::format("expected at least {} fields, found {}", kMinDataFields, f.size()));
   }
   auto year = ParseIntField(f[0], "year");
   auto month = ParseIntField(f[1], "month");
@@ -146,8 +141,7 @@ Status ParseRecord(const std::vector<std::string>& f, EpwHour& out) {
   for (const auto* r : {&year, &month, &day, &hour}) {
     if (!*r) return r->error();
   }
-  if (*month < 1 || *month > 12)
-    return InvalidInput(fmt::format("month {} is outside 1..12", *month));
+  if (*month < 1 || *month > 12) return InvalidInput(fmt::format("month {} is outside 1..12", *month));
   const auto m = static_cast<size_t>(*month);
   if (*day < 1 || *day > kLeapDaysBefore[m] - kLeapDaysBefore[m - 1]) {
     return InvalidInput(fmt::format("day {} is not a day of month {}", *day, *month));
@@ -195,13 +189,12 @@ Result<EpwWeather> ParseEpw(std::string_view text, std::string_view source) {
     auto fields = SplitCsv(line.text);
     const std::string_view keyword = kHeaderKeywords[i];
     if (!fields || Trim((*fields)[0]) != keyword) {
-      return InvalidInput(fmt::format("{}:{}: expected the EPW header line '{},...', found '{}'",
-                                      source, line.number, keyword, line.text.substr(0, 60)));
+      return InvalidInput(fmt::format("{}:{}: expected the EPW header line '{},...', found '{}'", source, line.number,
+                                      keyword, Excerpt(line.text)));
     }
     if (i == 0) {
       auto loc = ParseLocation(*fields);
-      if (!loc)
-        return InvalidInput(fmt::format("{}:{}: {}", source, line.number, loc.error().message));
+      if (!loc) return InvalidInput(fmt::format("{}:{}: {}", source, line.number, loc.error().message));
       out.location = std::move(*loc);
     } else if (i + 1 == static_cast<size_t>(kHeaderLines)) {
       auto first = ParseDataPeriods(*fields);
@@ -230,13 +223,12 @@ Result<EpwWeather> ParseEpw(std::string_view text, std::string_view source) {
     const int ord = Ordinal(hour.month, hour.day, hour.hour_ending);
     const bool next = ord == last + 1 || (last == kFeb28Hour24 && ord == kMar1Hour1);
     if (ord <= last) {
-      problems.Add(line.number, fmt::format("{} repeats or is out of order (after {})",
-                                            LabelOf(ord), LabelOf(last)));
+      problems.Add(line.number, fmt::format("{} repeats or is out of order (after {})", LabelOf(ord), LabelOf(last)));
       continue;
     }
     if (!next) {
-      problems.Add(line.number, fmt::format("{} follows {}: the hours between are missing",
-                                            LabelOf(ord), last < 0 ? "the header" : LabelOf(last)));
+      problems.Add(line.number, fmt::format("{} follows {}: the hours between are missing", LabelOf(ord),
+                                            last < 0 ? "the header" : LabelOf(last)));
     }
     last = ord;
     out.hours.push_back(hour);

@@ -12,8 +12,7 @@
 namespace meg {
 namespace {
 
-constexpr std::array<std::string_view, 7> kWeekdayAbbrevs = {"Sun", "Mon", "Tue", "Wed",
-                                                             "Thu", "Fri", "Sat"};
+constexpr std::array<std::string_view, 7> kWeekdayAbbrevs = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 
 bool ParseDigits(std::string_view s, int& out) {
   if (s.empty()) return false;
@@ -55,9 +54,8 @@ Error ParseProblems::ToError() const {
 Result<double> ParseNumberField(std::string_view field, std::string_view what) {
   const auto trimmed = Trim(field);
   const auto lower = Lower(trimmed);
-  if (lower == "nan" || lower == "-nan" || lower == "inf" || lower == "-inf" || lower == "null" ||
-      lower == "na") {
-    return InvalidInput(fmt::format("{} is '{}', not a finite number", what, trimmed));
+  if (lower == "nan" || lower == "-nan" || lower == "inf" || lower == "-inf" || lower == "null" || lower == "na") {
+    return InvalidInput(fmt::format("{} is '{}', not a finite number", what, Excerpt(trimmed)));
   }
   if (trimmed.empty()) return InvalidInput(fmt::format("{} is empty, not a number", what));
   auto v = ParseFiniteDouble(trimmed);
@@ -71,7 +69,7 @@ Result<int> ParseIntField(std::string_view field, std::string_view what) {
   if (negative) s.remove_prefix(1);
   int v = 0;
   if (!ParseDigits(s, v)) {
-    return InvalidInput(fmt::format("{} '{}' is not an integer", what, Trim(field)));
+    return InvalidInput(fmt::format("{} '{}' is not an integer", what, Excerpt(Trim(field))));
   }
   return negative ? -v : v;
 }
@@ -79,8 +77,7 @@ Result<int> ParseIntField(std::string_view field, std::string_view what) {
 Result<LocalDateTime> ParseLocalDateTime(std::string_view text) {
   const std::string original(text);
   auto bad = [&](std::string_view why) {
-    return InvalidInput(
-        fmt::format("date-time '{}' {} (expected YYYY-MM-DD HH:MM[:SS])", original, why));
+    return InvalidInput(fmt::format("date-time '{}' {} (expected YYYY-MM-DD HH:MM[:SS])", Excerpt(original), why));
   };
   const auto space = text.find(' ');
   if (space == std::string_view::npos) return bad("has no space between date and time");
@@ -108,7 +105,7 @@ Result<std::chrono::weekday> ParseWeekdayAbbrev(std::string_view text) {
   for (unsigned i = 0; i < kWeekdayAbbrevs.size(); ++i) {
     if (t == kWeekdayAbbrevs[i]) return std::chrono::weekday{i};
   }
-  return InvalidInput(fmt::format("'{}' is not a weekday (Mon..Sun)", t));
+  return InvalidInput(fmt::format("'{}' is not a weekday (Mon..Sun)", Excerpt(t)));
 }
 
 std::string_view WeekdayAbbrev(std::chrono::weekday w) { return kWeekdayAbbrevs[w.c_encoding()]; }

@@ -18,6 +18,9 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "core/check.h"
+#include "core/site.h"
+#include "core/text.h"
 #include "io/field_parse.h"
 #include "io/text_file.h"
 
@@ -45,8 +48,7 @@ struct Range {
     if (hi == kInf) return fmt::format("must be {} {}", lo_open ? ">" : ">=", lo);
     if (lo == -kInf) return fmt::format("must be {} {}", hi_open ? "<" : "<=", hi);
     if (!lo_open && !hi_open) return fmt::format("is outside {}..{}", lo, hi);
-    return fmt::format("must be {} {} and {} {}", lo_open ? ">" : ">=", lo, hi_open ? "<" : "<=",
-                       hi);
+    return fmt::format("must be {} {} and {} {}", lo_open ? ">" : ">=", lo, hi_open ? "<" : "<=", hi);
   }
 };
 
@@ -54,53 +56,84 @@ constexpr Range kPositive{0, kInf, true, false};
 constexpr Range kNonNegative{0, kInf, false, false};
 constexpr Range kAny{};
 constexpr Range Closed(double lo, double hi) { return Range{lo, hi, false, false}; }
+constexpr Range AboveZeroTo(double hi) { return Range{0, hi, true, false}; }
+
+// Bounds of the site keys' ranges below. The power of any one piece of equipment is bounded by
+// the largest contract power (core/site.h), its energy by ten hours of it: beyond is a typo (W for
+// kW, an extra zero) that would overflow or mislead later, not a site.
+constexpr double kMaxEquipmentKw = kMaxContractKw;
+constexpr double kMaxEssKwh = 10 * kMaxContractKw;
+// Battery wear cost per kWh of throughput: real cells cost 50-300 KRW/kWh (pack price / rated
+// cycles); 10,000 is 30 x that, far inside what the milli-won arithmetic holds (issue 16: 9.3e15
+// overflowed to a negative cost).
+constexpr double kMaxWearKrwPerKwh = 10'000;
 
 // A key of the schema. `unit` is the suffix of the name after its stem ("usable_kwh": stem
 // "usable", unit "kwh"); empty for keys whose values carry no unit (names, files, flags, years).
+// `range`: the values a numeric key may take, the ONE place each key's range is written; every
+// command reads site files through ParseSiteToml, so every command sees the same range
+// (docs/site-config.md lists them). `why` explains a range that is not self-evident.
 struct KeyDef {
   std::string_view name;
   std::string_view unit;
+  Range range = kAny;
+  std::string_view why = "";
 
-  std::string_view Stem() const {
-    return unit.empty() ? name : name.substr(0, name.size() - unit.size() - 1);
-  }
+  std::string_view Stem() const { return unit.empty() ? name : name.substr(0, name.size() - unit.size() - 1); }
 };
 
-constexpr std::array kSiteKeys = {KeyDef{"name", ""}, KeyDef{"latitude_deg", "deg"},
-                                  KeyDef{"longitude_deg", "deg"}, KeyDef{"elevation_m", "m"},
-                                  KeyDef{"time_zone", ""}};
-constexpr std::array kTariffKeys = {KeyDef{"name", ""}, KeyDef{"contract_kw", "kw"}};
-constexpr std::array kLoadKeys = {KeyDef{"file", ""}, KeyDef{"format", ""}, KeyDef{"year", ""},
-                                  KeyDef{"scale", ""}};
+constexpr std::array kSiteKeys = {KeyDef{"name", ""}, KeyDef{"latitude_deg", "deg", Closed(-90, 90)},
+                                  KeyDef{"longitude_deg", "deg", Closed(-180, 180)},
+                                  // From the Dead Sea shore to the top of Everest: anything else is a typo (feet? km?).
+                                  KeyDef{"elevation_m", "m", Closed(-500, 9000)}, KeyDef{"time_zone", ""}};
+constexpr std::array kTariffKeys = {
+    KeyDef{"name", ""}, KeyDef{"contract_kw", "kw", Closed(kMinContractKw, kMaxContractKw),
+                               "the (을) tariffs the bill engine prices, art. 57 ② 2; a whole number of kW"}};
+constexpr std::array kLoadKeys = {KeyDef{"file", ""}, KeyDef{"format", ""},
+                                  KeyDef{"year", "", Closed(2018, 2027), "the years of the holiday calendar"},
+                                  KeyDef{"scale", "", AboveZeroTo(1000)}};
 constexpr std::array kWeatherKeys = {KeyDef{"file", ""}, KeyDef{"format", ""}};
-constexpr std::array kPvKeys = {
-    KeyDef{"name", ""},           KeyDef{"dc_kwp", "kwp"},
-    KeyDef{"tilt_deg", "deg"},    KeyDef{"azimuth_deg", "deg"},
-    KeyDef{"losses_pct", "pct"},  KeyDef{"inverter_kw", "kw"},
-    KeyDef{"inverter_efficiency_pct", "pct"},
-    KeyDef{"temp_coeff_pct_per_c", "pct_per_c"}};
-constexpr std::array kEssKeys = {KeyDef{"usable_kwh", "kwh"},
-                                 KeyDef{"charge_kw", "kw"},
-                                 KeyDef{"discharge_kw", "kw"},
-                                 KeyDef{"charge_efficiency_pct", "pct"},
-                                 KeyDef{"discharge_efficiency_pct", "pct"},
-                                 KeyDef{"soc_min_pct", "pct"},
-                                 KeyDef{"soc_max_pct", "pct"},
-                                 KeyDef{"soc_initial_pct", "pct"},
-                                 KeyDef{"ramp_kw_per_min", "kw_per_min"},
-                                 KeyDef{"degradation_krw_per_kwh", "krw_per_kwh"}};
+constexpr std::array kPvKeys = {KeyDef{"name", ""},
+                                KeyDef{"dc_kwp", "kwp", AboveZeroTo(kMaxEquipmentKw)},
+                                KeyDef{"tilt_deg", "deg", Closed(0, 90)},
+                                KeyDef{"azimuth_deg", "deg", Closed(0, 360)},
+                                KeyDef{"losses_pct", "pct", Closed(0, 50)},
+                                KeyDef{"inverter_kw", "kw", AboveZeroTo(kMaxEquipmentKw)},
+                                KeyDef{"inverter_efficiency_pct", "pct", Closed(50, 100)},
+                                KeyDef{"temp_coeff_pct_per_c", "pct_per_c", Closed(-1, 0)}};
+constexpr std::array kEssKeys = {KeyDef{"usable_kwh", "kwh", AboveZeroTo(kMaxEssKwh)},
+                                 KeyDef{"charge_kw", "kw", AboveZeroTo(kMaxEquipmentKw)},
+                                 KeyDef{"discharge_kw", "kw", AboveZeroTo(kMaxEquipmentKw)},
+                                 KeyDef{"charge_efficiency_pct", "pct", Closed(50, 100)},
+                                 KeyDef{"discharge_efficiency_pct", "pct", Closed(50, 100)},
+                                 KeyDef{"soc_min_pct", "pct", Closed(0, 100)},
+                                 KeyDef{"soc_max_pct", "pct", Closed(0, 100)},
+                                 KeyDef{"soc_initial_pct", "pct", Closed(0, 100)},
+                                 KeyDef{"ramp_kw_per_min", "kw_per_min", Closed(0, kMaxEquipmentKw),
+                                        "0 = no ramp limit"},
+                                 KeyDef{"degradation_krw_per_kwh", "krw_per_kwh", Closed(0, kMaxWearKrwPerKwh),
+                                        "KRW per kWh of throughput; real cells wear 50-300"}};
 constexpr std::array kGridKeys = {KeyDef{"export_allowed", ""},
-                                  KeyDef{"export_limit_kw", "kw"}};
-constexpr std::array kDeviceKeys = {
-    KeyDef{"id", ""},           KeyDef{"kind", ""},          KeyDef{"protocol", ""},
-    KeyDef{"host", ""},         KeyDef{"port", ""},          KeyDef{"unit_id", ""},
-    KeyDef{"timeout_ms", "ms"}, KeyDef{"retries", ""},       KeyDef{"backoff_max_ms", "ms"},
-    KeyDef{"lost_after_ms", "ms"}, KeyDef{"sunspec", ""},    KeyDef{"sunspec_base", ""},
-    KeyDef{"power_sign_inverted", ""}, KeyDef{"registers", ""}, KeyDef{"topic_prefix", ""},
-    KeyDef{"keepalive_s", "s"}};
-constexpr std::array kRegisterKeys = {KeyDef{"power_kw", "kw"},         KeyDef{"soc_pct", "pct"},
-                                      KeyDef{"max_charge_kw", "kw"},    KeyDef{"max_discharge_kw", "kw"},
-                                      KeyDef{"rated_kw", "kw"},         KeyDef{"setpoint_kw", "kw"},
+                                  KeyDef{"export_limit_kw", "kw", Closed(0, kMaxEquipmentKw)}};
+constexpr std::array kDeviceKeys = {KeyDef{"id", ""},
+                                    KeyDef{"kind", ""},
+                                    KeyDef{"protocol", ""},
+                                    KeyDef{"host", ""},
+                                    KeyDef{"port", ""},
+                                    KeyDef{"unit_id", ""},
+                                    KeyDef{"timeout_ms", "ms"},
+                                    KeyDef{"retries", ""},
+                                    KeyDef{"backoff_max_ms", "ms"},
+                                    KeyDef{"lost_after_ms", "ms"},
+                                    KeyDef{"sunspec", ""},
+                                    KeyDef{"sunspec_base", ""},
+                                    KeyDef{"power_sign_inverted", ""},
+                                    KeyDef{"registers", ""},
+                                    KeyDef{"topic_prefix", ""},
+                                    KeyDef{"keepalive_s", "s"}};
+constexpr std::array kRegisterKeys = {KeyDef{"power_kw", "kw"},      KeyDef{"soc_pct", "pct"},
+                                      KeyDef{"max_charge_kw", "kw"}, KeyDef{"max_discharge_kw", "kw"},
+                                      KeyDef{"rated_kw", "kw"},      KeyDef{"setpoint_kw", "kw"},
                                       KeyDef{"pv_limit_kw", "kw"}};
 constexpr std::array kRegisterFieldKeys = {KeyDef{"address", ""}, KeyDef{"type", ""}, KeyDef{"scale", ""},
                                            KeyDef{"input", ""}};
@@ -138,15 +171,13 @@ std::string Suggestion(std::string_view key, std::span<const KeyDef> keys) {
     if (key == k.Stem()) {
       return fmt::format("it has no unit: write {} (every number's key names its unit)", k.name);
     }
-    const bool stem_matches = key.size() > k.Stem().size() && key.starts_with(k.Stem()) &&
-                              key[k.Stem().size()] == '_';
+    const bool stem_matches = key.size() > k.Stem().size() && key.starts_with(k.Stem()) && key[k.Stem().size()] == '_';
     if (stem_matches && (by_stem == nullptr || k.Stem().size() > by_stem->Stem().size())) {
       by_stem = &k;
     }
   }
   if (by_stem != nullptr) {
-    return fmt::format("did you mean {}? the unit of {} is {}", by_stem->name, by_stem->Stem(),
-                       by_stem->unit);
+    return fmt::format("did you mean {}? the unit of {} is {}", by_stem->name, by_stem->Stem(), by_stem->unit);
   }
   for (const auto& k : keys) {
     if (EditDistance(key, k.name) <= 2) return fmt::format("did you mean {}?", k.name);
@@ -172,7 +203,7 @@ std::string_view TypeName(const toml::node& node) {
 
 // The value as written, for messages: 120, 0.5, "text", true. Empty for tables, arrays, dates.
 std::string ValueText(const toml::node& node) {
-  if (const auto* s = node.as_string()) return fmt::format("\"{}\"", s->get());
+  if (const auto* s = node.as_string()) return fmt::format("\"{}\"", Excerpt(s->get()));
   if (const auto* i = node.as_integer()) return fmt::format("{}", i->get());
   if (const auto* f = node.as_floating_point()) return fmt::format("{}", f->get());
   if (const auto* b = node.as_boolean()) return b->get() ? "true" : "false";
@@ -185,8 +216,7 @@ class Problems {
   void Add(std::uint32_t line, std::string what) { items_.push_back({line, std::move(what)}); }
   bool empty() const { return items_.empty(); }
   Error ToError(std::string_view source) {
-    std::stable_sort(items_.begin(), items_.end(),
-                     [](const Item& a, const Item& b) { return a.line < b.line; });
+    std::stable_sort(items_.begin(), items_.end(), [](const Item& a, const Item& b) { return a.line < b.line; });
     ParseProblems out(source, kMaxShown);
     for (const auto& item : items_) {
       if (item.line == 0) {
@@ -213,15 +243,13 @@ enum class Need { kRequired, kOptional };
 // Constructing it reports every key the table does not know.
 class TableReader {
  public:
-  TableReader(const toml::table& table, std::string path, std::span<const KeyDef> keys,
-              Problems& problems)
+  TableReader(const toml::table& table, std::string path, std::span<const KeyDef> keys, Problems& problems)
       : table_(table), path_(std::move(path)), keys_(keys), problems_(problems) {
     for (const auto& [key, node] : table_) {
       const std::string_view name = key.str();
-      const bool known = std::any_of(keys_.begin(), keys_.end(),
-                                     [&](const KeyDef& k) { return k.name == name; });
+      const bool known = std::any_of(keys_.begin(), keys_.end(), [&](const KeyDef& k) { return k.name == name; });
       if (known) continue;
-      const std::string what = node.is_table() ? fmt::format("unknown table [{}.{}]", path_, name)
+      const std::string what = node.is_table() ? fmt::format("unknown table [{}.{}]", path_, Excerpt(name))
                                                : fmt::format("unknown key {}", Shown(name, node));
       problems_.Add(Line(node), fmt::format("{} ({})", what, Suggestion(name, keys_)));
     }
@@ -233,8 +261,8 @@ class TableReader {
   // "ess.soc_min_pct = 120", or "ess.soc_min_pct" for a table or array value.
   std::string Shown(std::string_view key, const toml::node& node) const {
     const std::string text = ValueText(node);
-    return text.empty() ? fmt::format("{}.{}", path_, key)
-                        : fmt::format("{}.{} = {}", path_, key, text);
+    return text.empty() ? fmt::format("{}.{}", path_, Excerpt(key))
+                        : fmt::format("{}.{} = {}", path_, Excerpt(key), text);
   }
   std::string Shown(std::string_view key) const {
     const toml::node* node = table_.get(key);
@@ -264,8 +292,20 @@ class TableReader {
     return value;
   }
 
-  // A number; an integer is accepted where a float is expected.
-  std::optional<double> Number(std::string_view key, Need need, const Range& range) {
+  // A number in the key table's range (KeyDef::range); an integer is accepted where a float is
+  // expected.
+  std::optional<double> Number(std::string_view key, Need need) {
+    const KeyDef& def = Def(key);
+    return Number(key, need, def.range, def.why);
+  }
+  // An integer in the key table's range.
+  std::optional<std::int64_t> Integer(std::string_view key, Need need) {
+    const KeyDef& def = Def(key);
+    return Integer(key, need, def.range, def.why);
+  }
+
+  // A number in `range` (the device keys, whose ranges are still written at their reader).
+  std::optional<double> Number(std::string_view key, Need need, const Range& range, std::string_view why_range = "") {
     const toml::node* node = Get(key, need);
     if (node == nullptr) return std::nullopt;
     double value = 0;
@@ -281,7 +321,7 @@ class TableReader {
       return std::nullopt;
     }
     if (!range.Contains(value)) {
-      Report(key, range.Violation());
+      Report(key, why_range.empty() ? range.Violation() : fmt::format("{} ({})", range.Violation(), why_range));
       return std::nullopt;
     }
     return value;
@@ -294,8 +334,7 @@ class TableReader {
     if (!node->is_integer()) return WrongType(key, *node, "an integer");
     const std::int64_t value = node->as_integer()->get();
     if (!range.Contains(static_cast<double>(value))) {
-      Report(key, why_range.empty() ? range.Violation()
-                                    : fmt::format("{} ({})", range.Violation(), why_range));
+      Report(key, why_range.empty() ? range.Violation() : fmt::format("{} ({})", range.Violation(), why_range));
       return std::nullopt;
     }
     return value;
@@ -309,8 +348,7 @@ class TableReader {
   }
 
   // A string that must be one of `choices`.
-  std::optional<std::string> Choice(std::string_view key, Need need,
-                                    std::span<const std::string_view> choices) {
+  std::optional<std::string> Choice(std::string_view key, Need need, std::span<const std::string_view> choices) {
     auto value = String(key, need);
     if (!value) return std::nullopt;
     if (std::find(choices.begin(), choices.end(), *value) != choices.end()) return value;
@@ -323,6 +361,13 @@ class TableReader {
  private:
   static std::uint32_t Line(const toml::node& node) { return node.source().begin.line; }
 
+  // The schema entry of `key`. REQUIRES: `key` is in this table's key list (a bug otherwise).
+  const KeyDef& Def(std::string_view key) const {
+    const auto it = std::find_if(keys_.begin(), keys_.end(), [&](const KeyDef& k) { return k.name == key; });
+    MEG_CHECK(it != keys_.end());
+    return *it;
+  }
+
   const toml::node* Get(std::string_view key, Need need) {
     const toml::node* node = table_.get(key);
     if (node == nullptr && need == Need::kRequired) {
@@ -332,8 +377,7 @@ class TableReader {
   }
 
   std::nullopt_t WrongType(std::string_view key, const toml::node& node, std::string_view expected) {
-    problems_.Add(Line(node), fmt::format("{} is {}, expected {}", Shown(key, node), TypeName(node),
-                                          expected));
+    problems_.Add(Line(node), fmt::format("{} is {}, expected {}", Shown(key, node), TypeName(node), expected));
     return std::nullopt;
   }
 
@@ -345,8 +389,7 @@ class TableReader {
 
 // Resolves a file key: ${data} / ${shared} at the start, else relative to the site file's
 // directory; the file must exist.
-std::optional<std::string> ResolveFile(TableReader& t, std::string_view key,
-                                       const SitePaths& paths) {
+std::optional<std::string> ResolveFile(TableReader& t, std::string_view key, const SitePaths& paths) {
   auto raw = t.String(key, Need::kRequired);
   if (!raw) return std::nullopt;
   std::string_view rest = *raw;
@@ -356,8 +399,7 @@ std::optional<std::string> ResolveFile(TableReader& t, std::string_view key,
     std::string_view name;
     const std::string* dir;
   };
-  for (const Placeholder& p : {Placeholder{"${data}", &paths.data_dir},
-                               Placeholder{"${shared}", &paths.shared_dir}}) {
+  for (const Placeholder& p : {Placeholder{"${data}", &paths.data_dir}, Placeholder{"${shared}", &paths.shared_dir}}) {
     if (!rest.starts_with(p.name)) continue;
     if (p.dir->empty()) {
       t.Report(key, fmt::format("uses {}, which has no value here", p.name));
@@ -383,8 +425,8 @@ std::optional<std::string> ResolveFile(TableReader& t, std::string_view key,
                                     what));
     return std::nullopt;
   }
-  std::filesystem::path path = placeholder ? std::filesystem::path(base + std::string(rest))
-                                           : std::filesystem::path(std::string(rest));
+  std::filesystem::path path =
+      placeholder ? std::filesystem::path(base + std::string(rest)) : std::filesystem::path(std::string(rest));
   if (!placeholder && path.is_relative() && !paths.site_dir.empty()) {
     path = std::filesystem::path(paths.site_dir) / path;
   }
@@ -405,27 +447,31 @@ std::optional<std::string> ResolveFile(TableReader& t, std::string_view key,
 
 void ReadSite(TableReader t, Site& site) {
   if (auto v = t.String("name", Need::kRequired)) site.name = *v;
-  if (auto v = t.Number("latitude_deg", Need::kRequired, Closed(-90, 90))) {
+  if (auto v = t.Number("latitude_deg", Need::kRequired)) {
     site.location.latitude_deg = *v;
   }
-  if (auto v = t.Number("longitude_deg", Need::kRequired, Closed(-180, 180))) {
+  if (auto v = t.Number("longitude_deg", Need::kRequired)) {
     site.location.longitude_deg = *v;
   }
-  // From the Dead Sea shore to the top of Everest: anything else is a typo (feet? km?).
-  if (auto v = t.Number("elevation_m", Need::kOptional, Closed(-500, 9000))) {
+  if (auto v = t.Number("elevation_m", Need::kOptional)) {
     site.location.elevation_m = *v;
   }
   if (auto v = t.String("time_zone", Need::kRequired); v && *v != "Asia/Seoul") {
-    t.Report("time_zone", "is not supported: only \"Asia/Seoul\" (KST, UTC+9, no daylight "
-                          "saving) for now, the zone of the KEPCO tariffs and the holiday calendar");
+    t.Report("time_zone",
+             "is not supported: only \"Asia/Seoul\" (KST, UTC+9, no daylight "
+             "saving) for now, the zone of the KEPCO tariffs and the holiday calendar");
   }
   site.location.utc_offset_minutes = 9 * 60;
 }
 
 void ReadTariff(TableReader t, Site& site) {
   if (auto v = t.String("name", Need::kRequired)) site.tariff = *v;
-  if (auto v = t.Number("contract_kw", Need::kRequired, kPositive)) {
-    site.contract_power = Kilowatts(*v);
+  if (auto v = t.Number("contract_kw", Need::kRequired)) {
+    if (*v != std::floor(*v)) {
+      t.Report("contract_kw", "is not a whole number of kW (the contract is in whole kW, art. 7 ①)");
+    } else {
+      site.contract_power = Kilowatts(*v);
+    }
   }
 }
 
@@ -433,11 +479,10 @@ void ReadLoad(TableReader t, const SitePaths& paths, Site& site) {
   static constexpr std::array<std::string_view, 2> kFormats = {"doe-hospital", "usage-csv"};
   if (auto v = ResolveFile(t, "file", paths)) site.load.file = *v;
   if (auto v = t.Choice("format", Need::kRequired, kFormats)) site.load.format = *v;
-  if (auto v = t.Integer("year", Need::kRequired, Closed(2018, 2027),
-                         "the years of the holiday calendar")) {
+  if (auto v = t.Integer("year", Need::kRequired)) {
     site.load.year = static_cast<int>(*v);
   }
-  if (auto v = t.Number("scale", Need::kOptional, kPositive)) site.load.scale = *v;
+  if (auto v = t.Number("scale", Need::kOptional)) site.load.scale = *v;
 }
 
 void ReadWeather(TableReader t, const SitePaths& paths, Site& site) {
@@ -449,15 +494,15 @@ void ReadWeather(TableReader t, const SitePaths& paths, Site& site) {
 PvArraySpec ReadPv(TableReader t) {
   PvArraySpec pv;
   if (auto v = t.String("name", Need::kRequired)) pv.name = *v;
-  if (auto v = t.Number("dc_kwp", Need::kRequired, kPositive)) pv.dc_kwp = Kilowatts(*v);
-  if (auto v = t.Number("tilt_deg", Need::kRequired, Closed(0, 90))) pv.tilt_deg = *v;
-  if (auto v = t.Number("azimuth_deg", Need::kRequired, Closed(0, 360))) pv.azimuth_deg = *v;
-  if (auto v = t.Number("losses_pct", Need::kOptional, Closed(0, 50))) pv.losses_pct = *v;
-  if (auto v = t.Number("inverter_kw", Need::kRequired, kPositive)) pv.inverter_kw = Kilowatts(*v);
-  if (auto v = t.Number("inverter_efficiency_pct", Need::kOptional, Closed(50, 100))) {
+  if (auto v = t.Number("dc_kwp", Need::kRequired)) pv.dc_kwp = Kilowatts(*v);
+  if (auto v = t.Number("tilt_deg", Need::kRequired)) pv.tilt_deg = *v;
+  if (auto v = t.Number("azimuth_deg", Need::kRequired)) pv.azimuth_deg = *v;
+  if (auto v = t.Number("losses_pct", Need::kOptional)) pv.losses_pct = *v;
+  if (auto v = t.Number("inverter_kw", Need::kRequired)) pv.inverter_kw = Kilowatts(*v);
+  if (auto v = t.Number("inverter_efficiency_pct", Need::kOptional)) {
     pv.inverter_efficiency_pct = *v;
   }
-  if (auto v = t.Number("temp_coeff_pct_per_c", Need::kOptional, Closed(-1, 0))) {
+  if (auto v = t.Number("temp_coeff_pct_per_c", Need::kOptional)) {
     pv.temp_coeff_pct_per_c = *v;
   }
   return pv;
@@ -465,34 +510,32 @@ PvArraySpec ReadPv(TableReader t) {
 
 EssSpec ReadEss(TableReader t) {
   EssSpec ess;
-  if (auto v = t.Number("usable_kwh", Need::kRequired, kPositive)) ess.usable_kwh = KilowattHours(*v);
-  if (auto v = t.Number("charge_kw", Need::kRequired, kPositive)) ess.charge_kw = Kilowatts(*v);
-  if (auto v = t.Number("discharge_kw", Need::kRequired, kPositive)) ess.discharge_kw = Kilowatts(*v);
-  if (auto v = t.Number("charge_efficiency_pct", Need::kRequired, Closed(50, 100))) {
+  if (auto v = t.Number("usable_kwh", Need::kRequired)) ess.usable_kwh = KilowattHours(*v);
+  if (auto v = t.Number("charge_kw", Need::kRequired)) ess.charge_kw = Kilowatts(*v);
+  if (auto v = t.Number("discharge_kw", Need::kRequired)) ess.discharge_kw = Kilowatts(*v);
+  if (auto v = t.Number("charge_efficiency_pct", Need::kRequired)) {
     ess.charge_efficiency_pct = *v;
   }
-  if (auto v = t.Number("discharge_efficiency_pct", Need::kRequired, Closed(50, 100))) {
+  if (auto v = t.Number("discharge_efficiency_pct", Need::kRequired)) {
     ess.discharge_efficiency_pct = *v;
   }
-  const auto soc_min = t.Number("soc_min_pct", Need::kRequired, Closed(0, 100));
-  const auto soc_max = t.Number("soc_max_pct", Need::kRequired, Closed(0, 100));
-  const auto initial = t.Number("soc_initial_pct", Need::kOptional, Closed(0, 100));
+  const auto soc_min = t.Number("soc_min_pct", Need::kRequired);
+  const auto soc_max = t.Number("soc_max_pct", Need::kRequired);
+  const auto initial = t.Number("soc_initial_pct", Need::kOptional);
   if (soc_min && soc_max) {
     ess.soc_min_pct = *soc_min;
     ess.soc_max_pct = *soc_max;
     ess.soc_initial_pct = (*soc_min + *soc_max) / 2;
     if (*soc_min >= *soc_max) {
-      t.Report("soc_min_pct", fmt::format("is not below {} (the SoC window is empty)",
-                                          t.Shown("soc_max_pct")));
+      t.Report("soc_min_pct", fmt::format("is not below {} (the SoC window is empty)", t.Shown("soc_max_pct")));
     } else if (initial && (*initial < *soc_min || *initial > *soc_max)) {
-      t.Report("soc_initial_pct",
-               fmt::format("is outside the SoC window {}..{}", *soc_min, *soc_max));
+      t.Report("soc_initial_pct", fmt::format("is outside the SoC window {}..{}", *soc_min, *soc_max));
     } else if (initial) {
       ess.soc_initial_pct = *initial;
     }
   }
-  if (auto v = t.Number("ramp_kw_per_min", Need::kOptional, kNonNegative)) ess.ramp_kw_per_min = *v;
-  if (auto v = t.Number("degradation_krw_per_kwh", Need::kRequired, kNonNegative)) {
+  if (auto v = t.Number("ramp_kw_per_min", Need::kOptional)) ess.ramp_kw_per_min = *v;
+  if (auto v = t.Number("degradation_krw_per_kwh", Need::kRequired)) {
     // WonPerKwh is exact to 1/1000 won; a finer fraction is rounded away.
     ess.degradation_cost = WonPerKwh::FromMilliWon(std::llround(*v * 1000.0));
   }
@@ -502,23 +545,23 @@ EssSpec ReadEss(TableReader t) {
 GridSpec ReadGrid(TableReader t) {
   GridSpec grid;
   if (auto v = t.Bool("export_allowed", Need::kOptional)) grid.export_allowed = *v;
-  const auto limit = t.Number("export_limit_kw", Need::kOptional, kNonNegative);
+  const auto limit = t.Number("export_limit_kw", Need::kOptional);
   if (limit) grid.export_limit_kw = Kilowatts(*limit);
   if (grid.export_allowed && !t.Has("export_limit_kw")) {
     t.Report("export_allowed", "needs grid.export_limit_kw > 0 (how much may be exported)");
   } else if (grid.export_allowed && limit && *limit == 0) {
     t.Report("export_limit_kw", "must be > 0 when export_allowed = true");
   } else if (!grid.export_allowed && limit && *limit > 0) {
-    t.Report("export_limit_kw", "has no effect while export_allowed is false (allow export or "
-                                "remove the limit)");
+    t.Report("export_limit_kw",
+             "has no effect while export_allowed is false (allow export or "
+             "remove the limit)");
   }
   if (!grid.export_allowed) grid.export_limit_kw = Kilowatts(0);
   return grid;
 }
 
 // The table `name` of the root, or nullptr (reported when required or of the wrong kind).
-const toml::table* Table(const toml::table& root, std::string_view name, Need need,
-                         Problems& problems) {
+const toml::table* Table(const toml::table& root, std::string_view name, Need need, Problems& problems) {
   const toml::node* node = root.get(name);
   if (node == nullptr) {
     if (need == Need::kRequired) problems.Add(0, fmt::format("[{}] is missing (required)", name));
@@ -540,11 +583,10 @@ void ReportUnknownTopLevel(const toml::table& root, Problems& problems) {
     for (const auto table : kTables) {
       if (EditDistance(name, table) <= 2) hint = fmt::format("did you mean [{}]?", table);
     }
-    const std::string what =
-        node.is_table() ? fmt::format("unknown table [{}]", name)
-        : node.is_array_of_tables()
-            ? fmt::format("unknown table [[{}]]", name)
-            : fmt::format("{} = {} is outside any table", name, ValueText(node));
+    const std::string what = node.is_table() ? fmt::format("unknown table [{}]", Excerpt(name))
+                             : node.is_array_of_tables()
+                                 ? fmt::format("unknown table [[{}]]", Excerpt(name))
+                                 : fmt::format("{} = {} is outside any table", Excerpt(name), ValueText(node));
     problems.Add(node.source().begin.line, fmt::format("{} ({})", what, hint));
   }
 }
@@ -555,8 +597,7 @@ void ReadPvArrays(const toml::table& root, Problems& problems, Site& site) {
   const toml::array* arrays = node->as_array();
   if (arrays == nullptr || !arrays->is_array_of_tables()) {
     problems.Add(node->source().begin.line,
-                 fmt::format("pv must be an array of tables ([[pv]], one per array), found {}",
-                             TypeName(*node)));
+                 fmt::format("pv must be an array of tables ([[pv]], one per array), found {}", TypeName(*node)));
     return;
   }
   for (size_t i = 0; i < arrays->size(); ++i) {
@@ -594,7 +635,7 @@ RegisterField ReadRegisterField(TableReader t) {
 
 void ReadRegisters(const toml::table& table, const std::string& path, Problems& problems, VendorModbusMap& map) {
   TableReader t(table, path, kRegisterKeys, problems);
-  RegisterField* fields[] = {&map.power_kw, &map.soc_pct, &map.max_charge_kw, &map.max_discharge_kw,
+  RegisterField* fields[] = {&map.power_kw, &map.soc_pct,     &map.max_charge_kw, &map.max_discharge_kw,
                              &map.rated_kw, &map.setpoint_kw, &map.pv_limit_kw};
   static_assert(std::size(fields) == kRegisterKeys.size());
   for (size_t i = 0; i < kRegisterKeys.size(); ++i) {
@@ -609,7 +650,8 @@ void ReadRegisters(const toml::table& table, const std::string& path, Problems& 
         TableReader(*node->as_table(), fmt::format("{}.{}", path, name), kRegisterFieldKeys, problems));
   }
   for (const RegisterField* w : {&map.setpoint_kw, &map.pv_limit_kw}) {
-    if (w->address >= 0 && w->input_register) problems.Add(t.line(), fmt::format("{}: a setpoint register cannot be an input register (read-only)", path));
+    if (w->address >= 0 && w->input_register)
+      problems.Add(t.line(), fmt::format("{}: a setpoint register cannot be an input register (read-only)", path));
   }
 }
 
@@ -631,8 +673,8 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, Problem
   int port = mqtt ? 1883 : 502;
   if (auto v = t.Integer("port", Need::kOptional, Closed(1, 65535))) port = static_cast<int>(*v);
   const auto lost = t.Integer("lost_after_ms", Need::kOptional, Closed(100, 3'600'000));
-  const char* modbus_only[] = {"unit_id", "timeout_ms", "retries", "backoff_max_ms", "sunspec", "sunspec_base",
-                               "power_sign_inverted", "registers"};
+  const char* modbus_only[] = {"unit_id",      "timeout_ms",          "retries",  "backoff_max_ms", "sunspec",
+                               "sunspec_base", "power_sign_inverted", "registers"};
   const char* mqtt_only[] = {"topic_prefix", "keepalive_s"};
   for (const char* k : mqtt ? std::span<const char* const>(modbus_only) : std::span<const char* const>(mqtt_only)) {
     if (t.Has(k)) t.Report(k, fmt::format("does not apply to protocol \"{}\"", mqtt ? "mqtt" : "modbus-tcp"));
@@ -657,7 +699,8 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, Problem
   if (auto v = t.Integer("unit_id", Need::kOptional, Closed(0, 255))) m.unit_id = static_cast<int>(*v);
   if (auto v = t.Integer("timeout_ms", Need::kOptional, Closed(10, 60'000))) m.timeout_ms = static_cast<int>(*v);
   if (auto v = t.Integer("retries", Need::kOptional, Closed(0, 10))) m.retries = static_cast<int>(*v);
-  if (auto v = t.Integer("backoff_max_ms", Need::kOptional, Closed(10, 3'600'000))) m.backoff_max_ms = static_cast<int>(*v);
+  if (auto v = t.Integer("backoff_max_ms", Need::kOptional, Closed(10, 3'600'000)))
+    m.backoff_max_ms = static_cast<int>(*v);
   if (lost) m.lost_after_ms = static_cast<int>(*lost);
   if (auto v = t.Bool("sunspec", Need::kOptional)) m.sunspec = *v;
   if (auto v = t.Integer("sunspec_base", Need::kOptional, Closed(0, 65535))) m.sunspec_base = static_cast<int>(*v);
@@ -670,7 +713,8 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, Problem
   }
   if (m.sunspec && regs != nullptr) t.Report("registers", "is a vendor map: set sunspec = false to use it");
   if (!m.sunspec) {
-    if (m.map.power_kw.address < 0) problems.Add(t.line(), fmt::format("{}: sunspec = false needs registers.power_kw", path));
+    if (m.map.power_kw.address < 0)
+      problems.Add(t.line(), fmt::format("{}: sunspec = false needs registers.power_kw", path));
     if (d.kind == DeviceKind::kBattery && m.map.soc_pct.address < 0) {
       problems.Add(t.line(), fmt::format("{}: a battery needs registers.soc_pct", path));
     }
@@ -687,7 +731,8 @@ void ReadDevices(const toml::table& root, Problems& problems, Site& site) {
   const toml::array* list = node->as_array();
   if (list == nullptr || !list->is_array_of_tables()) {
     problems.Add(node->source().begin.line,
-                 fmt::format("device must be an array of tables ([[device]], one per device), found {}", TypeName(*node)));
+                 fmt::format("device must be an array of tables ([[device]], one per device), found {}",
+                             TypeName(*node)));
     return;
   }
   for (size_t i = 0; i < list->size(); ++i) {
@@ -704,7 +749,8 @@ void ReadDevices(const toml::table& root, Problems& problems, Site& site) {
   const bool has_meter = std::any_of(site.devices.begin(), site.devices.end(),
                                      [](const DeviceSpec& d) { return d.kind == DeviceKind::kMeter; });
   if (!site.devices.empty() && !has_meter) {
-    problems.Add(node->source().begin.line, "[[device]]: a site with devices needs a kind = \"meter\" at the grid connection");
+    problems.Add(node->source().begin.line,
+                 "[[device]]: a site with devices needs a kind = \"meter\" at the grid connection");
   }
 }
 
@@ -715,8 +761,7 @@ Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const
   try {
     root = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
-    return InvalidInput(fmt::format("{}:{}: TOML syntax: {}", source, e.source().begin.line,
-                                    e.description()));
+    return InvalidInput(fmt::format("{}:{}: TOML syntax: {}", source, e.source().begin.line, e.description()));
   } catch (const std::exception& e) {
     return InvalidInput(fmt::format("{}: cannot read as TOML: {}", source, e.what()));
   }
@@ -749,8 +794,7 @@ Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const
   return site;
 }
 
-Result<Site> LoadSiteFile(const std::string& path, const std::string& data_dir,
-                          const std::string& shared_dir) {
+Result<Site> LoadSiteFile(const std::string& path, const std::string& data_dir, const std::string& shared_dir) {
   auto text = ReadTextFile(path, kMaxSiteFileBytes);
   if (!text) return text.error();
   SitePaths paths;

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/site.h"
 #include "core/text.h"
 
 namespace meg {
@@ -28,9 +29,10 @@ std::string Lower(std::string_view s) {
 Result<double> ParseValue(std::string_view field, const char* what) {
   const auto lower = Lower(Trim(field));
   if (lower == "nan" || lower == "-nan" || lower == "null" || lower == "na") {
-    return InvalidInput(fmt::format("{} is '{}', not a number (a missing reading? leave the row "
-                                    "out and use --repair gaps)",
-                                    what, Trim(field)));
+    return InvalidInput(
+        fmt::format("{} is '{}', not a number (a missing reading? leave the row "
+                    "out and use --repair gaps)",
+                    what, Excerpt(Trim(field))));
   }
   auto v = ParseFiniteDouble(field);
   if (!v) return InvalidInput(fmt::format("{} {}", what, v.error().message));
@@ -69,8 +71,7 @@ void Interpolate(std::vector<std::optional<T>>& values) {
 
 }  // namespace
 
-Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
-                                const UsageReadOptions& options) {
+Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source, const UsageReadOptions& options) {
   auto lines = SplitLines(text, source);
   if (!lines) return lines.error();
   std::vector<std::string> problems;
@@ -92,12 +93,27 @@ Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
     } else if (names.size() == 3 && names[0] == "timestamp" && names[1] == "kw" && names[2] == "kvar") {
       has_kvar = true;
     } else {
-      return InvalidInput(fmt::format(
-          "{}:{}: expected the header 'timestamp,kW' (or 'timestamp,kW,kvar'), found '{}'", source,
-          (*lines)[i].number, (*lines)[i].text));
+      return InvalidInput(fmt::format("{}:{}: expected the header 'timestamp,kW' (or 'timestamp,kW,kvar'), found '{}'",
+                                      source, (*lines)[i].number, Excerpt((*lines)[i].text)));
     }
     ++i;
   }
+
+  // |kW| and |kvar| beyond this are a meter or file fault (core/site.h).
+  const double max_kw =
+      options.contract_power ? options.contract_power->value() * kMaxDemandPerContract : kMaxPlausibleKw;
+  const std::string bound_why =
+      options.contract_power
+          ? fmt::format("{} x the contract power {} kW", kMaxDemandPerContract, options.contract_power->value())
+          : std::string("the bound for a site of unknown contract power");
+  const auto plausible = [&](int line, double v, std::string_view what) {
+    if (std::fabs(v) <= max_kw) return true;
+    problem(line, fmt::format("{} {} is not a possible 15-minute mean: beyond {} ({}); a meter or file fault?", what, v,
+                              max_kw, bound_why));
+    return false;
+  };
+  const Timestamp first_allowed = FromKst(std::chrono::year{kFirstUsageYear} / 1 / 1);
+  const Timestamp last_allowed = FromKst(std::chrono::year{kLastUsageYear + 1} / 1 / 1);
 
   std::vector<Row> rows;
   rows.reserve(lines->size());
@@ -119,10 +135,15 @@ Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
       problem(line.number, t.error().message);
       continue;
     }
+    if (*t < first_allowed || *t >= last_allowed) {
+      problem(line.number, fmt::format("timestamp {} is outside the years {}..{} a usage file may cover",
+                                       Excerpt(Trim((*fields)[0])), kFirstUsageYear, kLastUsageYear));
+      continue;
+    }
     if (!IsIntervalAligned(*t)) {
       problem(line.number, fmt::format("timestamp {} is not the start of a 15-minute interval "
                                        "(:00, :15, :30 or :45)",
-                                       Trim((*fields)[0])));
+                                       Excerpt(Trim((*fields)[0]))));
       continue;
     }
     auto kw = ParseValue((*fields)[1], "kW");
@@ -130,6 +151,7 @@ Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
       problem(line.number, kw.error().message);
       continue;
     }
+    if (!plausible(line.number, *kw, "kW")) continue;
     Row row{line.number, *t, *kw, std::nullopt};
     if (has_kvar) {
       auto kvar = ParseValue((*fields)[2], "kvar");
@@ -137,6 +159,7 @@ Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
         problem(line.number, kvar.error().message);
         continue;
       }
+      if (!plausible(line.number, *kvar, "kvar")) continue;
       row.kvar = *kvar;
     }
     if (!rows.empty()) {
@@ -144,13 +167,12 @@ Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
       if (row.t == prev.t) {
         const bool same = row.kw == prev.kw && row.kvar == prev.kvar;
         if (same && options.repair.duplicates) continue;
-        problem(line.number,
-                same ? fmt::format("duplicate interval {} (same as line {}; --repair duplicates "
-                                   "drops exact repeats)",
-                                   FormatKst(row.t), prev.line)
-                     : fmt::format("duplicate interval {} with a different value than line {} "
-                                   "({} vs {} kW): fix the file",
-                                   FormatKst(row.t), prev.line, row.kw, prev.kw));
+        problem(line.number, same ? fmt::format("duplicate interval {} (same as line {}; --repair duplicates "
+                                                "drops exact repeats)",
+                                                FormatKst(row.t), prev.line)
+                                  : fmt::format("duplicate interval {} with a different value than line {} "
+                                                "({} vs {} kW): fix the file",
+                                                FormatKst(row.t), prev.line, row.kw, prev.kw));
         continue;
       }
       if (row.t < prev.t) {
@@ -170,6 +192,15 @@ Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
     for (const auto& p : problems) all += (all.empty() ? "" : "\n") + p;
     if (problems.size() == kMaxProblems) all += "\n(further problems not shown)";
     return InvalidInput(all);
+  }
+
+  // The span, before the grid below is allocated for it.
+  if (rows.back().t - rows.front().t >= std::chrono::days{kMaxUsageSpanDays}) {
+    return InvalidInput(fmt::format(
+        "{}:{}: the rows span {} (line {}) to {} (line {}), more than {} days; a usage file covers months: split "
+        "it",
+        source, rows.back().line, FormatKst(rows.front().t), rows.front().line, FormatKst(rows.back().t),
+        rows.back().line, kMaxUsageSpanDays));
   }
 
   // Place rows on the 15-minute grid; missing intervals become explicit gaps.
@@ -209,15 +240,14 @@ Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
     for (size_t k = 0; k < n; ++k) {
       if (!kw[k] || std::fabs(kw[k]->value()) <= limit) continue;
       if (options.repair.spikes) {
-        out.repairs.push_back(fmt::format("{}:{}: spike of {} kW replaced by interpolation", source,
-                                          line_of[k], kw[k]->value()));
+        out.repairs.push_back(
+            fmt::format("{}:{}: spike of {} kW replaced by interpolation", source, line_of[k], kw[k]->value()));
         kw[k] = std::nullopt;
         if (has_kvar) kvar[k] = std::nullopt;
       } else {
-        problem(line_of[k],
-                fmt::format("{} kW is a spike: more than {} x the 90th percentile of the file "
-                            "({:.1f} kW); a meter fault? fix it or pass --repair spikes",
-                            kw[k]->value(), options.spike_factor, p90));
+        problem(line_of[k], fmt::format("{} kW is a spike: more than {} x the 90th percentile of the file "
+                                        "({:.1f} kW); a meter fault? fix it or pass --repair spikes",
+                                        kw[k]->value(), options.spike_factor, p90));
       }
     }
   }
@@ -228,9 +258,10 @@ Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
     return InvalidInput(all);
   }
   for (const auto& g : options.keep_gaps ? std::vector<Gap>{} : gaps) {
-    out.repairs.push_back(fmt::format("{}: {} missing interval(s) from {} filled by linear "
-                                      "interpolation",
-                                      source, g.count, FormatKst(g.start)));
+    out.repairs.push_back(
+        fmt::format("{}: {} missing interval(s) from {} filled by linear "
+                    "interpolation",
+                    source, g.count, FormatKst(g.start)));
   }
   // With keep_gaps, the missing intervals are emptied again after the spikes are interpolated.
   const auto restore_gaps = [&](auto& values) {

@@ -14,8 +14,17 @@
 
 #include "core/result.h"
 #include "core/series.h"
+#include "core/units.h"
 
 namespace meg {
+
+// Bounds of a usage file, checked row by row before anything is allocated for the series:
+// timestamps within the years kFirstUsageYear..kLastUsageYear (no tariff table, holiday
+// calendar or market rule here reaches beyond), and the first and last rows at most
+// kMaxUsageSpanDays apart (a bill covers months; ten years is 350,000 intervals, 10 MB).
+inline constexpr int kFirstUsageYear = 2000;
+inline constexpr int kLastUsageYear = 2099;
+inline constexpr int kMaxUsageSpanDays = 3660;
 
 struct UsageRepairs {
   // Fill missing intervals by linear interpolation between the neighbouring values
@@ -37,19 +46,23 @@ struct UsageReadOptions {
   // for callers that treat a gap themselves (the CBL leaves a day with a gap out, 별표28 3.4.2).
   // Spikes repaired by interpolation are still filled.
   bool keep_gaps = false;
+  // The site's contract power, when known: |kW| and |kvar| beyond kMaxDemandPerContract x this
+  // (core/site.h) are refused as impossible. Without it the bound is kMaxPlausibleKw.
+  std::optional<Kilowatts> contract_power;
 };
 
 struct UsageData {
-  PowerSeries kw;                                    // 15-minute mean demand
-  std::optional<IntervalSeries<double>> kvar;        // mean reactive power, kvar, if given
-  std::vector<std::string> repairs;                  // one line per repair made, for the report
+  PowerSeries kw;                              // 15-minute mean demand
+  std::optional<IntervalSeries<double>> kvar;  // mean reactive power, kvar, if given
+  std::vector<std::string> repairs;            // one line per repair made, for the report
 };
 
 // Parses and validates usage CSV text; `source` (the path) prefixes every message, with the
 // line number: "usage.csv:17: kW 'NaN' is not a finite number". Up to 20 problems are reported
-// together, one per line.
-Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source,
-                                const UsageReadOptions& options = {});
+// together, one per line. Refused: NaN, inf and values beyond the plausibility bound (see
+// UsageReadOptions::contract_power), timestamps outside the years above or spanning more than
+// kMaxUsageSpanDays. A field echoed in a message is cut to 60 bytes (core/text.h Excerpt).
+Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source, const UsageReadOptions& options = {});
 
 // Formats a power series as usage CSV (gaps are omitted rows).
 std::string FormatUsageCsv(const PowerSeries& kw);

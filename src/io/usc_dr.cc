@@ -14,8 +14,8 @@ Result<std::vector<std::vector<std::string>>> Rows(std::string_view text, std::s
   MEG_TRY_ASSIGN(first, FirstNonBlankLine(lines, source));
   MEG_TRY_ASSIGN(head, SplitCsv(lines[first].text));
   if (head != header) {
-    return InvalidInput(fmt::format("{}:{}: expected the header \"{}\"", source, lines[first].number,
-                                    fmt::join(header, "\",\"")));
+    return InvalidInput(
+        fmt::format("{}:{}: expected the header \"{}\"", source, lines[first].number, fmt::join(header, "\",\"")));
   }
   std::vector<std::vector<std::string>> rows;
   for (size_t i = first + 1; i < lines.size(); ++i) {
@@ -23,8 +23,8 @@ Result<std::vector<std::vector<std::string>>> Rows(std::string_view text, std::s
     auto fields = SplitCsv(lines[i].text);
     if (!fields) return InvalidInput(fmt::format("{}:{}: {}", source, lines[i].number, fields.error().message));
     if (fields->size() != header.size()) {
-      return InvalidInput(fmt::format("{}:{}: {} fields, expected {}", source, lines[i].number, fields->size(),
-                                      header.size()));
+      return InvalidInput(
+          fmt::format("{}:{}: {} fields, expected {}", source, lines[i].number, fields->size(), header.size()));
     }
     fields->push_back(std::to_string(lines[i].number));
     rows.push_back(std::move(*fields));
@@ -35,7 +35,7 @@ Result<std::vector<std::vector<std::string>>> Rows(std::string_view text, std::s
 Result<std::optional<double>> NumberOrNa(const std::string& field, std::string_view source, const std::string& line) {
   if (Trim(field) == "NA") return std::optional<double>();
   auto v = ParseFiniteDouble(field);
-  if (!v) return InvalidInput(fmt::format("{}:{}: '{}' is neither a number nor NA", source, line, field));
+  if (!v) return InvalidInput(fmt::format("{}:{}: '{}' is neither a number nor NA", source, line, Excerpt(field)));
   return std::optional<double>(*v);
 }
 
@@ -46,7 +46,8 @@ Result<std::vector<UscConsumption>> ParseUscConsumption(std::string_view text, s
   std::vector<UscConsumption> out;
   for (const auto& r : rows) {
     auto date = ParseDate(r[2]);
-    if (!date) return InvalidInput(fmt::format("{}:{}: date '{}': {}", source, r[5], r[2], date.error().message));
+    if (!date)
+      return InvalidInput(fmt::format("{}:{}: date '{}': {}", source, r[5], Excerpt(r[2]), date.error().message));
     MEG_TRY_ASSIGN(kwh, NumberOrNa(r[4], source, r[5]));
     out.push_back(UscConsumption{r[1], *date, r[3], kwh});
   }
@@ -58,7 +59,8 @@ Result<std::vector<UscCurtailment>> ParseUscCurtailment(std::string_view text, s
   std::vector<UscCurtailment> out;
   for (const auto& r : rows) {
     auto date = ParseDate(r[1]);
-    if (!date) return InvalidInput(fmt::format("{}:{}: date '{}': {}", source, r[3], r[1], date.error().message));
+    if (!date)
+      return InvalidInput(fmt::format("{}:{}: date '{}': {}", source, r[3], Excerpt(r[1]), date.error().message));
     MEG_TRY_ASSIGN(kwh, NumberOrNa(r[2], source, r[3]));
     out.push_back(UscCurtailment{*date, kwh});
   }

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/site.h"
 #include "core/text.h"
 #include "tariff/slot_price.h"
 
@@ -42,6 +43,34 @@ struct Bucket {
 };
 
 std::string KwText(std::int64_t kw) { return fmt::format("{} kW", kw); }
+
+// The bill's integer arithmetic, checked: a product or sum that leaves int64 sets `overflow`
+// instead of wrapping to a negative bill. The inputs are bounded (contract power, demand per
+// contract power, history peaks), so a real site never comes near; an absurd tariff table or a
+// caller that skips the checks gets an error, not a wrong number.
+struct CheckedArithmetic {
+  bool overflow = false;
+  std::int64_t Mul(std::int64_t a, std::int64_t b) {
+    std::int64_t r = 0;
+    if (__builtin_mul_overflow(a, b, &r)) overflow = true;
+    return r;
+  }
+  std::int64_t Add(std::int64_t a, std::int64_t b) {
+    std::int64_t r = 0;
+    if (__builtin_add_overflow(a, b, &r)) overflow = true;
+    return r;
+  }
+  // a x b / d as int64 division rounds it (toward zero), for b >= 0 and d > 0, without forming
+  // a x b when that would overflow.
+  std::int64_t MulDiv(std::int64_t a, std::int64_t b, std::int64_t d) { return Add(Mul(a / d, b), Mul(a % d, b) / d); }
+  MilliWon Times(const auto& price, std::int64_t units) { return MilliWon(Mul(price.milli_won(), units)); }
+  MilliWon Of(Percent p, Won amount) { return MilliWon(Mul(amount.value(), p.milli_percent()) / 100); }
+  Won Sum(std::initializer_list<Won> parts) {
+    std::int64_t total = 0;
+    for (const Won w : parts) total = Add(total, w.value());
+    return Won(total);
+  }
+};
 
 Result<std::int64_t> ChargeMilli(const TariffBook& book, Charge c, Date first, Date last, std::string_view name) {
   const auto a = book.ChargeOn(c, first);
@@ -123,23 +152,24 @@ Result<DemandHistory> DemandHistory::ParseCsv(std::string_view text, std::string
     auto month = ParseMonth((*fields)[0]);
     if (!month) return InvalidInput(fmt::format("{}:{}: {}", source, line.number, month.error().message));
     auto kw = ParseFiniteDouble((*fields)[1]);
-    if (!kw || *kw < 0 || *kw != std::floor(*kw)) {
-      return InvalidInput(
-          fmt::format("{}:{}: peak_kw '{}' must be a whole number of kW >= 0", source, line.number, (*fields)[1]));
+    constexpr double kMaxPeakKw = kMaxContractKw * kMaxDemandPerContract;
+    if (!kw || *kw < 0 || *kw > kMaxPeakKw || *kw != std::floor(*kw)) {
+      return InvalidInput(fmt::format("{}:{}: peak_kw '{}' must be a whole number of kW in 0..{}", source, line.number,
+                                      Excerpt((*fields)[1]), kMaxPeakKw));
     }
     MonthDemand d{*month, static_cast<std::int64_t>(*kw), false, false};
     if (columns == 4) {
       for (int k = 2; k < 4; ++k) {
         const auto& v = (*fields)[static_cast<size_t>(k)];
         if (v != "0" && v != "1") {
-          return InvalidInput(fmt::format("{}:{}: '{}' must be 0 or 1", source, line.number, v));
+          return InvalidInput(fmt::format("{}:{}: '{}' must be 0 or 1", source, line.number, Excerpt(v)));
         }
       }
       d.over_contract = (*fields)[2] == "1";
       d.pf_surcharge = (*fields)[3] == "1";
     }
     if (h.Find(*month) != nullptr) {
-      return InvalidInput(fmt::format("{}:{}: month {} is listed twice", source, line.number, (*fields)[0]));
+      return InvalidInput(fmt::format("{}:{}: month {} is listed twice", source, line.number, Excerpt((*fields)[0])));
     }
     h.Record(d);
   }
@@ -177,12 +207,15 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
         "no. 10)");
   }
   const double contract = request.contract_power.value();
-  if (!(contract >= 300.0) || contract > 10'000'000.0 || contract != std::floor(contract)) {
+  if (!(contract >= kMinContractKw) || !(contract <= kMaxContractKw) || contract != std::floor(contract)) {
     return InvalidInput(
-        fmt::format("contract power {} kW: (을) tariffs need a whole number of kW of 300 or more (art. 57 ② 2, "
+        fmt::format("contract power {} kW: (을) tariffs need a whole number of kW in {}..{} (art. 57 ② 2, "
                     "art. 59 ② 2; below 300 kW the (갑) tariffs apply)",
-                    contract));
+                    contract, kMinContractKw, kMaxContractKw));
   }
+  // A 15-minute mean beyond this is a meter or file fault (core/site.h), refused before any sum.
+  const double max_kw = contract * kMaxDemandPerContract;
+  CheckedArithmetic ar;
   MonthlyBill bill;
   bill.month = month;
   bill.tariff = request.tariff;
@@ -266,8 +299,19 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
     const size_t base = *first_index;
     for (int s = 0; s < kIntervalsPerDay; ++s) {
       const double kw = usage.at(base + static_cast<size_t>(s))->value();
-      // Only import is billed; an interval's energy is its mean kW x 0.25 h, kept in micro-kWh.
-      if (kw > 0) buckets[bucket_of[s]].micro_kwh += std::llround(kw * 250'000.0);
+      if (!(std::fabs(kw) <= max_kw)) {
+        return InvalidInput(
+            fmt::format("{}: {} kW is not a possible 15-minute demand: beyond {} x the contract power {} kW ({} kW); a "
+                        "meter or file fault",
+                        FormatKst(usage.TimeAt(base + static_cast<size_t>(s))), kw, kMaxDemandPerContract, contract,
+                        max_kw));
+      }
+      // Only import is billed; an interval's energy is its mean kW x 0.25 h, kept in micro-kWh
+      // (at most 1e8 kW x 250,000 x 2,976 intervals = 7.4e16, within int64).
+      if (kw > 0) {
+        Bucket& bucket = buckets[bucket_of[s]];
+        bucket.micro_kwh = ar.Add(bucket.micro_kwh, std::llround(kw * 250'000.0));
+      }
       if (p.slots[static_cast<size_t>(s)].demand_counts && kw > peak) {
         peak = kw;
         bill.peak_at = usage.TimeAt(base + static_cast<size_t>(s));
@@ -335,10 +379,10 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
     line.rate = b.rate;
     line.discount_milli_pct = b.discount;
     line.kwh = MicroToKwh(b.micro_kwh);
-    const MilliWon gross = line.rate.Times(line.kwh);
-    line.amount = MilliWon(gross.value() - gross.value() * b.discount / 100'000);
-    energy_milli += line.amount;
-    bill.energy_kwh += line.kwh;
+    const MilliWon gross = ar.Times(line.rate, line.kwh);
+    line.amount = MilliWon(gross.value() - ar.MulDiv(gross.value(), b.discount, 100'000));
+    energy_milli = MilliWon(ar.Add(energy_milli.value(), line.amount.value()));
+    bill.energy_kwh = ar.Add(bill.energy_kwh, line.kwh);
     if (b.micro_kwh > 0 || b.discount == 0) bill.energy_lines.push_back(line);
   }
   bill.energy = energy_milli.TruncateToWon();
@@ -381,10 +425,19 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
 
   // 기본요금: billing demand x basic rate, by days when the rate or the billed days change within
   // the month (art. 80).
-  const MilliWon basic_milli(bill.billing_demand_kw * basic_rate_day_sum / bill.days_in_month);
+  const MilliWon basic_milli(ar.Mul(bill.billing_demand_kw, basic_rate_day_sum) / bill.days_in_month);
   bill.basic = basic_milli.TruncateToWon();
 
-  // Power-factor adjustment of the basic charge (art. 43).
+  // Power-factor adjustment of the basic charge (art. 43). The tables (data/tariff/kepco/charges.csv)
+  // hold the 30-minute method of the amended terms, in force from 2025-02-01; the earlier monthly
+  // method is not modelled, and a bill without the adjustment it asks for would be wrong: refused.
+  if (request.kvar != nullptr && !book.ChargeOn(Charge::kPfLagStandardPct, *first_day)) {
+    return Error{ErrorCode::kUnsupported,
+                 fmt::format("{}: reactive power (the kvar column) is used only for the power-factor adjustment "
+                             "(art. 43), priced here by the 30-minute method in force from 2025-02-01; the earlier "
+                             "rules are not modelled. Bill months before 2025-02 from a file without the kvar column",
+                             FormatMonth(month))};
+  }
   if (request.kvar != nullptr) {
     auto lag_std = ChargeMilli(book, Charge::kPfLagStandardPct, *first_day, *last_day, "pf_lag_standard_pct");
     auto lag_cap = ChargeMilli(book, Charge::kPfLagCapPct, *first_day, *last_day, "pf_lag_cap_pct");
@@ -417,15 +470,15 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
                       static_cast<double>(surcharge_milli_pct) / 1000.0));
     }
     bill.pf_adjustment_pct = Percent::FromMilliPercent(adj_milli_pct);
-    bill.pf_adjustment = bill.pf_adjustment_pct.Of(bill.basic).TruncateToWon();
+    bill.pf_adjustment = ar.Of(bill.pf_adjustment_pct, bill.basic).TruncateToWon();
   }
 
   // 기후환경요금 and 연료비조정요금 on the metered kWh (art. 67 ② 2, 3), at the slots' rates (the
   // fuel override, if any, checked against the cap by PriceDay).
   bill.climate_rate = climate_rate;
-  bill.climate = bill.climate_rate.Times(bill.energy_kwh).TruncateToWon();
+  bill.climate = ar.Times(bill.climate_rate, bill.energy_kwh).TruncateToWon();
   bill.fuel_rate = fuel_rate;
-  bill.fuel = bill.fuel_rate.Times(bill.energy_kwh).TruncateToWon();
+  bill.fuel = ar.Times(bill.fuel_rate, bill.energy_kwh).TruncateToWon();
 
   // 초과사용부가금, art. 67-3 ③ ④: warned the first month, charged from the second.
   if (bill.max_demand_kw > bill.contract_kw) {
@@ -433,7 +486,7 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
     const int mult = OverContractMultiplierPct(excess, bill.contract_kw);
     if (history.OverContractBefore(month)) {
       bill.over_contract_multiplier_pct = mult;
-      bill.over_contract = MilliWon(excess * bill.basic_rate.milli_won() * mult / 100).TruncateToWon();
+      bill.over_contract = MilliWon(ar.Mul(ar.Mul(excess, bill.basic_rate.milli_won()), mult) / 100).TruncateToWon();
       bill.notes.push_back(
           fmt::format("demand {} exceeded contract power {} by {} kW: surcharge at "
                       "{} % of the basic rate (art. 67-3 ③)",
@@ -447,7 +500,7 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
     }
   }
 
-  bill.subtotal = bill.basic + bill.pf_adjustment + bill.energy + bill.climate + bill.fuel + bill.over_contract;
+  bill.subtotal = ar.Sum({bill.basic, bill.pf_adjustment, bill.energy, bill.climate, bill.fuel, bill.over_contract});
   auto vat = ChargeMilli(book, Charge::kVatPct, *first_day, *last_day, "vat_pct");
   if (!vat) return vat.error();
   auto fund = ChargeMilli(book, Charge::kFundPct, *first_day, *last_day, "fund_pct");
@@ -456,9 +509,15 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
   bill.fund_pct = Percent::FromMilliPercent(*fund);
   // VAT rounded to the won; the fund truncated below 10 won; the bill (VAT included) truncated
   // below 10 won (art. 7 ②, 국고금관리법 47조).
-  bill.vat = bill.vat_pct.Of(bill.subtotal).RoundToWon();
-  bill.fund = Won(bill.fund_pct.Of(bill.subtotal).TruncateToWon().value() / 10 * 10);
-  bill.total = Won((bill.subtotal + bill.vat + bill.fund).value() / 10 * 10);
+  bill.vat = ar.Of(bill.vat_pct, bill.subtotal).RoundToWon();
+  bill.fund = Won(ar.Of(bill.fund_pct, bill.subtotal).TruncateToWon().value() / 10 * 10);
+  bill.total = Won(ar.Sum({bill.subtotal, bill.vat, bill.fund}).value() / 10 * 10);
+  if (ar.overflow) {
+    return InvalidInput(
+        fmt::format("{}: the bill's amounts exceed what 64-bit milli-won hold (a tariff table or "
+                    "demand far beyond any real site); nothing is billed",
+                    FormatMonth(month)));
+  }
   return bill;
 }
 

@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "app/meg_runner.h"
 #include <nlohmann/json.hpp>
+#include "app/meg_runner.h"
 
 #include "core/time.h"
 
@@ -23,9 +23,9 @@ class BillCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // One directory per test and process: CTest runs tests in parallel.
-    dir_ = std::filesystem::temp_directory_path() /
-           fmt::format("meg_bill_test_{}_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-                       getpid());
+    dir_ =
+        std::filesystem::temp_directory_path() /
+        fmt::format("meg_bill_test_{}_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(), getpid());
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -57,12 +57,13 @@ TEST_F(BillCommandTest, PrintsTheBillLineByLineAndAsJson) {
   const auto usage = WriteOctober("oct.csv", 500);
   const MegRun text = Meg(fmt::format("bill --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000", usage));
   ASSERT_EQ(text.exit_code, 0) << text.out;
-  for (const char* line : {"기본요금 basic charge", "전력량요금 energy charge", "기후환경요금", "연료비조정요금",
-                           "부가가치세 VAT", "전력산업기반기금", "청구금액 total billed", "55,707,070 KRW",
-                           "요금적용전력 billing demand"}) {
+  for (const char* line :
+       {"기본요금 basic charge", "전력량요금 energy charge", "기후환경요금", "연료비조정요금", "부가가치세 VAT",
+        "전력산업기반기금", "청구금액 total billed", "55,707,070 KRW", "요금적용전력 billing demand"}) {
     EXPECT_NE(text.out.find(line), std::string::npos) << line << "\n" << text.out;
   }
-  const MegRun json = Meg(fmt::format("bill --usage {} --tariff \"general-eul high-a I\" --contract-kw 1000 --json", usage));
+  const MegRun json =
+      Meg(fmt::format("bill --usage {} --tariff \"general-eul high-a I\" --contract-kw 1000 --json", usage));
   ASSERT_EQ(json.exit_code, 0) << json.out;
   const auto j = nlohmann::json::parse(json.out, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << json.out;
@@ -90,9 +91,10 @@ TEST_F(BillCommandTest, HistorySeedsTheRatchetAndIsSaved) {
   const auto history = (dir_ / "history.csv").string();
   std::ofstream(history) << "month,peak_kw\n2024-08,900\n";
   const auto saved = (dir_ / "saved.csv").string();
-  const MegRun r = Meg(fmt::format("bill --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000 "
-                                "--history {} --save-history {} --json",
-                                usage, history, saved));
+  const MegRun r =
+      Meg(fmt::format("bill --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000 "
+                      "--history {} --save-history {} --json",
+                      usage, history, saved));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["months"][0]["billing_demand_kw"], 900);
@@ -100,6 +102,28 @@ TEST_F(BillCommandTest, HistorySeedsTheRatchetAndIsSaved) {
   std::ifstream in(saved);
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(content, "month,peak_kw,over_contract,pf_surcharge\n2024-08,900,0,0\n2024-10,500,0,0\n");
+}
+
+// Issue 16, items 4 and 5 through the CLI: the 80-byte file of two rows 8,000 years apart aborted
+// after allocating 5.6 GB; rows at 1e12 kW billed a negative total with exit 0. Both are refused
+// with the line and a non-zero exit.
+TEST_F(BillCommandTest, RefusesMillenniaAndImpossibleDemandWithTheLine) {
+  const auto millennia = (dir_ / "millennia.csv").string();
+  std::ofstream(millennia) << "timestamp,kW\n0001-01-01T00:00:00+09:00,1\n9999-12-31T23:45:00+09:00,1\n";
+  const MegRun m =
+      Meg(fmt::format("bill --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000", millennia));
+  EXPECT_NE(m.exit_code, 0);
+  EXPECT_NE(m.out.find("millennia.csv:2: timestamp 0001-01-01T00:00:00+09:00 is outside the years 2000..2099"),
+            std::string::npos)
+      << m.out;
+  const auto huge = WriteOctober("huge.csv", 1e12);
+  const MegRun h = Meg(fmt::format("bill --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000", huge));
+  EXPECT_NE(h.exit_code, 0) << h.out;
+  EXPECT_NE(h.out.find("huge.csv:2: kW 1000000000000 is not a possible 15-minute mean: beyond 10000 (10 x the "
+                       "contract power 1000 kW)"),
+            std::string::npos)
+      << h.out;
+  EXPECT_EQ(h.out.find("청구금액"), std::string::npos) << "no bill is printed";
 }
 
 }  // namespace

@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 
 #include "app/meg_runner.h"
+#include "core/time.h"
 #include "device/peer_process.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace meg {
 namespace {
@@ -129,6 +131,91 @@ TEST(DemoCommandTest, StoresTheTwinHistoryAndKeepsTheMonthPeakOverARestart) {
   const auto again = Meg(args + "2024-08-12T14:05:00+09:00");
   ASSERT_EQ(again.exit_code, 0) << again.out;
   EXPECT_GE(first_peak(again.out), peak) << again.out;
+}
+
+// The store's view of one run: the site's samples of a point, its quarter-hour rollups and the
+// audit log, read with the store's own reader.
+struct StoredRun {
+  std::vector<Sample> grid, soc;
+  std::vector<Bucket> quarters;
+  std::vector<StoredAuditRecord> audit;
+};
+
+StoredRun ReadStore(const std::filesystem::path& dir) {
+  StoredRun out;
+  const std::string path = (dir / "openmeg.db").string();
+  auto store = SqliteStore::OpenReader(path);
+  EXPECT_TRUE(store) << store.error().message;
+  if (!store) return out;
+  auto points = (*store)->Points("jeonju-hospital");
+  EXPECT_TRUE(points);
+  const Instant from = ToInstant(FromKst(std::chrono::year{2024} / 12 / 31, 21 * 60));
+  const Instant to = ToInstant(FromKst(std::chrono::year{2025} / 1 / 1));
+  for (const PointInfo& p : *points) {
+    if (p.name == "grid_kw") {
+      out.grid = (*store)->Samples(p.id, from, to).value();
+      out.quarters = (*store)->Query(p.id, from, to, Resolution::kQuarter).value();
+    }
+    if (p.name == "soc_pct") out.soc = (*store)->Samples(p.id, from, to).value();
+  }
+  auto audit = SqliteAuditLog::Open(path);
+  EXPECT_TRUE(audit);
+  out.audit = (*audit)->Read(0, 100'000).value();
+  return out;
+}
+
+// Issue 16: a restart of the demo on the same state folder mixed two runs' data (rollups with
+// doubled sample counts, audit time going backwards). Without --start the twin resumes one cycle
+// after the stored run, the battery at its stored state of charge; a --start inside the stored
+// run is refused and writes nothing. (The first run starts late in December so that the default
+// start, today's date in 2024, lies before its end.)
+TEST(DemoCommandTest, RestartOnTheSameStoreResumesAfterTheStoredRun) {
+  const auto dir = TempDir() / "demo-restart";
+  std::filesystem::remove_all(dir);
+  const std::string args =
+      "demo --port 0 --web-dir '' --controller peak-shave --state-dir " + dir.string() + " --for 2m --speed 2000";
+  const auto first = Meg(args + " --start 2024-12-31T22:00:00+09:00");
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  const StoredRun one = ReadStore(dir);
+  ASSERT_FALSE(one.grid.empty());
+  ASSERT_FALSE(one.soc.empty());
+  const Instant first_end = one.grid.back().time;
+  EXPECT_EQ(FormatKstMillis(first_end), "2024-12-31T22:02:00.000+09:00");  // 121 one-second cycles
+
+  const auto second = Meg(args);
+  ASSERT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_NE(second.out.find("holds this site's run up to 2024-12-31T22:02:00.000+09:00: the twin resumes at "
+                            "2024-12-31T22:02:01.000+09:00, the battery at its stored"),
+            std::string::npos)
+      << second.out;
+  const StoredRun two = ReadStore(dir);
+  // The second run's samples all come after the first run's last.
+  ASSERT_GT(two.grid.size(), one.grid.size());
+  for (size_t i = 0; i < one.grid.size(); ++i) ASSERT_EQ(two.grid[i], one.grid[i]) << i;
+  EXPECT_EQ(FormatKstMillis(two.grid[one.grid.size()].time), "2024-12-31T22:02:01.000+09:00");
+  for (size_t i = 1; i < two.grid.size(); ++i) ASSERT_LT(two.grid[i - 1].time, two.grid[i].time) << i;
+  // No quarter-hour holds more samples than it has one-second cycles (900), and 22:00 holds both
+  // runs' 121 + 121 samples, once each.
+  for (const Bucket& b : two.quarters) EXPECT_LE(b.count, 900) << FormatKst(ToTimestamp(b.start));
+  ASSERT_FALSE(two.quarters.empty());
+  EXPECT_EQ(two.quarters.back().count, 242);  // 22:00:00..22:02:00 and 22:02:01..22:04:01
+  // The battery goes on from its stored state of charge: one second moves it by far less than 0.1 %.
+  EXPECT_NEAR(two.soc[one.soc.size()].value, one.soc.back().value, 0.1);
+  // Audit time never goes backwards, and the sequence goes on.
+  ASSERT_GT(two.audit.size(), one.audit.size());
+  for (size_t i = 1; i < two.audit.size(); ++i) {
+    ASSERT_LE(two.audit[i - 1].record.time, two.audit[i].record.time) << i;
+    ASSERT_EQ(two.audit[i].seq, two.audit[i - 1].seq + 1);
+  }
+
+  // A --start inside what the store holds is refused, naming the store's end, and stores nothing.
+  const auto overlap = Meg(args + " --start 2024-12-31T22:01:00+09:00");
+  EXPECT_NE(overlap.exit_code, 0) << overlap.out;
+  EXPECT_NE(overlap.out.find("--start 2024-12-31T22:01:00+09:00: the store " + (dir / "openmeg.db").string() +
+                             " already holds this site's run up to 2024-12-31T22:04:01.000+09:00"),
+            std::string::npos)
+      << overlap.out;
+  EXPECT_EQ(ReadStore(dir).grid.size(), two.grid.size());
 }
 
 }  // namespace

@@ -6,7 +6,10 @@ namespace meg {
 namespace {
 
 TEST(TextTest, SplitsLinesAndRejectsWrongEncodings) {
-  auto lines = SplitLines("\xEF\xBB\xBF" "a,b\r\nc\n\nd", "f.csv");
+  auto lines = SplitLines(
+      "\xEF\xBB\xBF"
+      "a,b\r\nc\n\nd",
+      "f.csv");
   ASSERT_TRUE(lines);
   ASSERT_EQ(lines->size(), 4u);
   EXPECT_EQ((*lines)[0].text, "a,b");
@@ -18,6 +21,35 @@ TEST(TextTest, SplitsLinesAndRejectsWrongEncodings) {
   auto utf16 = SplitLines(std::string("\xFF\xFEt\0", 4), "f.csv");
   ASSERT_FALSE(utf16);
   EXPECT_NE(utf16.error().message.find("UTF-16"), std::string::npos);
+}
+
+TEST(TextTest, NamesUtf32ApartFromUtf16) {
+  // FF FE 00 00 is UTF-32 LE's byte-order mark; its first two bytes are UTF-16 LE's.
+  auto le32 = SplitLines(std::string("\xFF\xFE\0\0t\0\0\0", 8), "f.csv");
+  ASSERT_FALSE(le32);
+  EXPECT_NE(le32.error().message.find("f.csv:1: the file is UTF-32LE"), std::string::npos) << le32.error().message;
+  auto be32 = SplitLines(std::string("\0\0\xFE\xFF\0\0\0t", 8), "f.csv");
+  ASSERT_FALSE(be32);
+  EXPECT_NE(be32.error().message.find("the file is UTF-32BE"), std::string::npos) << be32.error().message;
+  auto le16 = SplitLines(std::string("\xFF\xFEt\0", 4), "f.csv");
+  ASSERT_FALSE(le16);
+  EXPECT_NE(le16.error().message.find("the file is UTF-16LE"), std::string::npos) << le16.error().message;
+  auto be16 = SplitLines(std::string("\xFE\xFF\0t", 4), "f.csv");
+  ASSERT_FALSE(be16);
+  EXPECT_NE(be16.error().message.find("the file is UTF-16BE"), std::string::npos) << be16.error().message;
+}
+
+TEST(TextTest, ExcerptCutsLongTextAndSaysItsLength) {
+  EXPECT_EQ(Excerpt("812.4"), "812.4");
+  EXPECT_EQ(Excerpt(std::string(60, 'x')), std::string(60, 'x'));
+  EXPECT_EQ(Excerpt(std::string(1'000'000, 'x')), std::string(60, 'x') + "... (1000000 bytes)");
+  // 59 ASCII bytes then a 3-byte Hangul syllable: the cut backs up to the character's start.
+  const std::string hangul = std::string(59, 'a') + "\xEC\xA0\x84" + std::string(10, 'b');
+  EXPECT_EQ(Excerpt(hangul), std::string(59, 'a') + "... (72 bytes)");
+  auto bad = ParseFiniteDouble(std::string(1 << 20, '9') + "x");
+  ASSERT_FALSE(bad);
+  EXPECT_LT(bad.error().message.size(), 120u);
+  EXPECT_NE(bad.error().message.find("(1048577 bytes)"), std::string::npos) << bad.error().message.substr(0, 200);
 }
 
 TEST(TextTest, SplitsCsvWithQuotes) {

@@ -66,11 +66,11 @@ TEST(SiteConfigTest, ParsesAGoodFile) {
   EXPECT_DOUBLE_EQ(site->contract_power.value(), 1700);
   EXPECT_EQ(site->load.file, "/shared/data/load/hospital.csv");
   EXPECT_EQ(site->load.year, 2024);
-  EXPECT_DOUBLE_EQ(site->load.scale, 1.0);          // default
+  EXPECT_DOUBLE_EQ(site->load.scale, 1.0);              // default
   EXPECT_EQ(site->weather.file, "/sites/weather.csv");  // relative to the site file
   ASSERT_EQ(site->pv.size(), 1u);
   EXPECT_DOUBLE_EQ(site->pv[0].dc_kwp.value(), 300);
-  EXPECT_DOUBLE_EQ(site->pv[0].losses_pct, 14);      // default
+  EXPECT_DOUBLE_EQ(site->pv[0].losses_pct, 14);  // default
   ASSERT_TRUE(site->ess.has_value());
   EXPECT_DOUBLE_EQ(site->ess->discharge_kw.value(), 400);
   EXPECT_DOUBLE_EQ(site->ess->soc_initial_pct, 45);  // default: the window's midpoint
@@ -88,7 +88,8 @@ TEST(SiteConfigTest, RefusesBadFilesWithLineAndReason) {
       {"unknown key", "year = 2024", "year = 2024\nbogus_kw = 3", "good.toml:15: unknown key load.bogus_kw"},
       {"missing unit", "usable_kwh = 1000", "usable = 1000", "ess.usable"},
       {"wrong unit", "usable_kwh = 1000", "usable_mwh = 1", "did you mean usable_kwh"},
-      {"SoC window outside 0..100", "soc_min_pct = 10", "soc_min_pct = 120", "good.toml:33: ess.soc_min_pct = 120 is outside 0..100"},
+      {"SoC window outside 0..100", "soc_min_pct = 10", "soc_min_pct = 120",
+       "good.toml:33: ess.soc_min_pct = 120 is outside 0..100"},
       {"min above max", "soc_min_pct = 10", "soc_min_pct = 85", "soc_min_pct"},
       {"negative capacity", "dc_kwp = 300", "dc_kwp = -5", "good.toml:22: pv[0].dc_kwp = -5 must be > 0"},
       {"wrong type", "contract_kw = 1700", "contract_kw = \"1700\"", "tariff.contract_kw"},
@@ -108,6 +109,104 @@ TEST(SiteConfigTest, RefusesBadFilesWithLineAndReason) {
     ASSERT_FALSE(site) << c.what;
     EXPECT_EQ(site.error().code, ErrorCode::kInvalidInput) << c.what;
     EXPECT_NE(site.error().message.find(c.expect), std::string::npos) << c.what << ":\n" << site.error().message;
+  }
+}
+
+// kGood with `from` replaced by `to`.
+std::string GoodWith(const std::string& from, const std::string& to) {
+  std::string text = kGood;
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+// Issue 16: a wear cost of 9.3e15 KRW/kWh overflowed to a negative cost; a contract power of
+// 0.001 or 1e300 kW passed `meg site check` while the bill engine refuses anything outside
+// 300..10,000,000 kW (core/site.h, one constant for both).
+TEST(SiteConfigTest, RefusesTheValuesThatBrokeLater) {
+  auto wear =
+      ParseSiteToml(GoodWith("degradation_krw_per_kwh = 71", "degradation_krw_per_kwh = 9.3e15"), "good.toml", Paths());
+  ASSERT_FALSE(wear);
+  EXPECT_NE(wear.error().message.find(
+                "good.toml:35: ess.degradation_krw_per_kwh = 9300000000000000 is outside 0..10000"),
+            std::string::npos)
+      << wear.error().message;
+  for (const char* kw : {"0.001", "1e300", "299", "10000001"}) {
+    auto contract =
+        ParseSiteToml(GoodWith("contract_kw = 1700", std::string("contract_kw = ") + kw), "good.toml", Paths());
+    ASSERT_FALSE(contract) << kw;
+    EXPECT_NE(contract.error().message.find("is outside 300..10000000 (the (을) tariffs the bill engine prices"),
+              std::string::npos)
+        << contract.error().message;
+  }
+  auto fraction = ParseSiteToml(GoodWith("contract_kw = 1700", "contract_kw = 1700.5"), "good.toml", Paths());
+  ASSERT_FALSE(fraction);
+  EXPECT_NE(fraction.error().message.find("good.toml:9: tariff.contract_kw = 1700.5 is not a whole number of kW"),
+            std::string::npos)
+      << fraction.error().message;
+}
+
+// Issue 16: a bad value or key is echoed cut to 60 bytes and its length, not whole.
+TEST(SiteConfigTest, EchoesAtMostSixtyBytesOfABadValueOrKey) {
+  const std::string huge(100'000, 'z');
+  auto value =
+      ParseSiteToml(GoodWith("time_zone = \"Asia/Seoul\"", "time_zone = \"" + huge + "\""), "good.toml", Paths());
+  ASSERT_FALSE(value);
+  EXPECT_LT(value.error().message.size(), 400u);
+  EXPECT_NE(value.error().message.find("site.time_zone = \"" + std::string(60, 'z') + "... (100000 bytes)\""),
+            std::string::npos)
+      << value.error().message.substr(0, 400);
+  auto key = ParseSiteToml(GoodWith("year = 2024", "year = 2024\n" + huge + "_kw = 1"), "good.toml", Paths());
+  ASSERT_FALSE(key);
+  EXPECT_LT(key.error().message.size(), 600u) << key.error().message.substr(0, 600);
+}
+
+// Each numeric key at both ends of its range is accepted and just beyond is refused, naming the
+// range: the key table of site_config.cc is the one place the ranges live (docs/site-config.md).
+TEST(SiteConfigTest, EveryKeyAcceptsItsBoundsAndRefusesBeyond) {
+  struct Case {
+    std::string from;  // the line of kGood to replace ("" = append to `anchor`)
+    std::string key;   // its key
+    std::vector<std::string> good, bad;
+    std::string range;  // as the message writes it
+  };
+  const Case cases[] = {
+      {"contract_kw = 1700", "contract_kw", {"300", "10000000"}, {"299", "10000001"}, "is outside 300..10000000"},
+      {"latitude_deg = 35.82", "latitude_deg", {"-90", "90"}, {"-90.01", "90.01"}, "is outside -90..90"},
+      {"longitude_deg = 127.15", "longitude_deg", {"-180", "180"}, {"-180.5", "181"}, "is outside -180..180"},
+      {"year = 2024", "year", {"2018", "2027"}, {"2017", "2028"}, "is outside 2018..2027"},
+      {"year = 2024", "scale", {"0.001", "1000"}, {"0", "1000.1"}, "must be > 0 and <= 1000"},
+      {"dc_kwp = 300", "dc_kwp", {"0.1", "10000000"}, {"0", "10000001"}, "must be > 0 and <= 10000000"},
+      {"tilt_deg = 25", "tilt_deg", {"0", "90"}, {"-1", "91"}, "is outside 0..90"},
+      {"inverter_kw = 250", "inverter_kw", {"1", "10000000"}, {"-1", "1e9"}, "must be > 0 and <= 10000000"},
+      {"usable_kwh = 1000", "usable_kwh", {"1", "100000000"}, {"0", "100000001"}, "must be > 0 and <= 100000000"},
+      {"charge_kw = 500", "charge_kw", {"1", "10000000"}, {"0", "2e7"}, "must be > 0 and <= 10000000"},
+      {"charge_efficiency_pct = 96", "charge_efficiency_pct", {"50", "100"}, {"49.9", "101"}, "is outside 50..100"},
+      {"degradation_krw_per_kwh = 71",
+       "degradation_krw_per_kwh",
+       {"0", "10000"},
+       {"-1", "10000.5"},
+       "is outside 0..10000"},
+      {"export_allowed = false", "export_limit_kw", {"1", "10000000"}, {"-1", "10000001"}, "is outside 0..10000000"},
+  };
+  for (const Case& c : cases) {
+    const auto text = [&](const std::string& v) {
+      if (c.key == "scale") return GoodWith(c.from, c.from + "\nscale = " + v);
+      if (c.key == "export_limit_kw") return GoodWith(c.from, "export_allowed = true\nexport_limit_kw = " + v);
+      return GoodWith(c.from, c.key + " = " + v);
+    };
+    for (const auto& v : c.good) {
+      auto site = ParseSiteToml(text(v), "good.toml", Paths());
+      EXPECT_TRUE(site) << c.key << " = " << v << ": " << (site ? "" : site.error().message);
+    }
+    for (const auto& v : c.bad) {
+      auto site = ParseSiteToml(text(v), "good.toml", Paths());
+      ASSERT_FALSE(site) << c.key << " = " << v;
+      EXPECT_NE(site.error().message.find(c.key + " = "), std::string::npos) << site.error().message;
+      EXPECT_NE(site.error().message.find(c.range), std::string::npos)
+          << c.key << " = " << v << ": " << site.error().message;
+    }
   }
 }
 

@@ -51,7 +51,8 @@ TEST(UsageCsvTest, ReportsEachProblemWithFileAndLine) {
 TEST(UsageCsvTest, SpikeIsAnErrorOrARepair) {
   std::vector<std::pair<const char*, const char*>> rows;
   std::vector<std::string> times;
-  for (int i = 0; i < 12; ++i) times.push_back(fmt::format("2024-08-12T{:02d}:{:02d}:00+09:00", 10 + i / 4, i % 4 * 15));
+  for (int i = 0; i < 12; ++i)
+    times.push_back(fmt::format("2024-08-12T{:02d}:{:02d}:00+09:00", 10 + i / 4, i % 4 * 15));
   for (int i = 0; i < 12; ++i) rows.push_back({times[static_cast<size_t>(i)].c_str(), i == 5 ? "1000000" : "800"});
   const std::string text = Rows(rows);
   ExpectError(text, "usage.csv:7: 1000000 kW is a spike");
@@ -74,7 +75,8 @@ TEST(UsageCsvTest, GapsAndDuplicatesRepairedOnlyWhenAsked) {
   EXPECT_DOUBLE_EQ(r->kw.at(1)->value(), 200.0);  // linear between 100 and 400
   EXPECT_DOUBLE_EQ(r->kw.at(2)->value(), 300.0);
   EXPECT_EQ(r->repairs.size(), 1u);
-  const std::string dup = Rows({{"2024-08-12T14:00:00+09:00", "100"}, {"2024-08-12T14:00:00+09:00", "100"},
+  const std::string dup = Rows({{"2024-08-12T14:00:00+09:00", "100"},
+                                {"2024-08-12T14:00:00+09:00", "100"},
                                 {"2024-08-12T14:15:00+09:00", "100"}});
   ExpectError(dup, "usage.csv:3: duplicate interval");
   UsageReadOptions d;
@@ -115,6 +117,79 @@ TEST(UsageCsvTest, ReadsReactivePower) {
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_TRUE(r->kvar.has_value());
   EXPECT_DOUBLE_EQ(*r->kvar->at(0), -120.5);
+}
+
+// Issue 16: an 80-byte file dated 0001-01-01 and 9999-12-31 made the reader allocate 5.6 GB and
+// abort. Dates outside 2000..2099 are refused row by row; a span beyond 3,660 days before the grid
+// is allocated.
+TEST(UsageCsvTest, RefusesMillenniaBeforeAllocating) {
+  const std::string millennia = Rows({{"0001-01-01T00:00:00+09:00", "1"}, {"9999-12-31T23:45:00+09:00", "1"}});
+  ExpectError(millennia, "usage.csv:2: timestamp 0001-01-01T00:00:00+09:00 is outside the years 2000..2099");
+  ExpectError(millennia, "usage.csv:3: timestamp 9999-12-31T23:45:00+09:00 is outside the years 2000..2099");
+  ExpectError(Rows({{"1999-12-31T23:45:00+09:00", "1"}}),
+              "usage.csv:2: timestamp 1999-12-31T23:45:00+09:00 is outside");
+  ExpectError(Rows({{"2100-01-01T00:00:00+09:00", "1"}}),
+              "usage.csv:2: timestamp 2100-01-01T00:00:00+09:00 is outside");
+  // 2000-01-01 .. 2099-12-31: 36,524 days, within the years but not one file.
+  ExpectError(Rows({{"2000-01-01T00:00:00+09:00", "1"}, {"2099-12-31T23:45:00+09:00", "1"}}),
+              "usage.csv:3: the rows span 2000-01-01T00:00:00+09:00 (line 2) to 2099-12-31T23:45:00+09:00 (line 3), "
+              "more than 3660 days");
+  // 3,660 days apart is refused, 3,659 days and 23:45 is the longest file (gaps kept, not allocated twice).
+  UsageReadOptions keep;
+  keep.keep_gaps = true;
+  ExpectError(Rows({{"2020-01-01T00:00:00+09:00", "1"}, {"2030-01-08T00:00:00+09:00", "1"}}), "more than 3660 days",
+              keep);
+  auto longest =
+      ParseUsageCsv(Rows({{"2020-01-01T00:00:00+09:00", "1"}, {"2030-01-07T23:45:00+09:00", "1"}}), "usage.csv", keep);
+  ASSERT_TRUE(longest) << longest.error().message;
+  EXPECT_EQ(longest->kw.size(), 3660u * 96);
+}
+
+// Issue 16: every row at 1e12 kW billed a negative amount; 1e300 billed 0 kWh. Beyond 10 x the
+// contract power (when known) or 10,000,000 kW, a value is refused with its line.
+TEST(UsageCsvTest, RefusesImpossibleValuesWithTheLine) {
+  ExpectError(Rows({{"2024-08-12T14:00:00+09:00", "800"}, {"2024-08-12T14:15:00+09:00", "1e12"}}),
+              "usage.csv:3: kW 1000000000000 is not a possible 15-minute mean: beyond 10000000 (the bound for a site "
+              "of unknown contract power)");
+  ExpectError(Rows({{"2024-08-12T14:00:00+09:00", "1e300"}}), "usage.csv:2: kW 1e+300 is not a possible");
+  ExpectError(Rows({{"2024-08-12T14:00:00+09:00", "-1e300"}}), "usage.csv:2: kW -1e+300 is not a possible");
+  ExpectError("timestamp,kW,kvar\n2024-08-12T14:00:00+09:00,500,1e9\n",
+              "usage.csv:2: kvar 1000000000 is not a possible 15-minute mean");
+  UsageReadOptions contract;
+  contract.contract_power = Kilowatts(1000);
+  ExpectError(
+      Rows({{"2024-08-12T14:00:00+09:00", "10000.5"}}),
+      "usage.csv:2: kW 10000.5 is not a possible 15-minute mean: beyond 10000 (10 x the contract power 1000 kW)",
+      contract);
+  auto edge = ParseUsageCsv(Rows({{"2024-08-12T14:00:00+09:00", "10000"}, {"2024-08-12T14:15:00+09:00", "-10000"}}),
+                            "usage.csv", contract);
+  ASSERT_TRUE(edge) << edge.error().message;
+  EXPECT_DOUBLE_EQ(edge->kw.at(1)->value(), -10000.0);  // export, within the bound, kept
+}
+
+// NaN, infinities and overflowing literals were refused before issue 16; kept so, each by name.
+TEST(UsageCsvTest, RefusesNonFiniteValuesByName) {
+  ExpectError(Rows({{"2024-08-12T14:00:00+09:00", "nan"}}), "usage.csv:2: kW is 'nan', not a number");
+  ExpectError(Rows({{"2024-08-12T14:00:00+09:00", "inf"}}), "usage.csv:2: kW 'inf' is not a number");
+  ExpectError(Rows({{"2024-08-12T14:00:00+09:00", "-Infinity"}}), "usage.csv:2: kW '-Infinity' is not a number");
+  ExpectError(Rows({{"2024-08-12T14:00:00+09:00", "1e400"}}), "usage.csv:2: kW '1e400' is not a finite number");
+}
+
+// Issue 16: a 1 MB bad field was echoed whole. Every echoed field is cut to 60 bytes + its length.
+TEST(UsageCsvTest, EchoesAtMostSixtyBytesOfABadField) {
+  const std::string huge(1 << 20, '7');
+  auto bad_kw = ParseUsageCsv(Rows({{"2024-08-12T14:00:00+09:00", (huge + "x").c_str()}}), "usage.csv");
+  ASSERT_FALSE(bad_kw);
+  EXPECT_EQ(bad_kw.error().message,
+            "usage.csv:2: kW '" + std::string(60, '7') + "... (1048577 bytes)' is not a number");
+  auto bad_time = ParseUsageCsv(Rows({{huge.c_str(), "1"}}), "usage.csv");
+  ASSERT_FALSE(bad_time);
+  EXPECT_LT(bad_time.error().message.size(), 200u) << bad_time.error().message.substr(0, 300);
+  auto bad_header = ParseUsageCsv("timestamp,kW," + huge + "\n", "usage.csv");
+  ASSERT_FALSE(bad_header);
+  EXPECT_LT(bad_header.error().message.size(), 200u);
+  EXPECT_NE(bad_header.error().message.find("... (1048589 bytes)"), std::string::npos)
+      << bad_header.error().message.substr(0, 300);
 }
 
 TEST(UsageCsvTest, FormatRoundTrips) {

@@ -1,6 +1,7 @@
 #include "store/audit_file.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,9 +40,8 @@ TEST(FileAuditLogTest, RecordsRoundTripWithSequenceAndMilliseconds) {
   std::ifstream in(path);
   std::string first;
   std::getline(in, first);
-  EXPECT_EQ(first,
-            R"({"action":"setpoint","actor":"control-loop","detail":"battery_kw=1.0","seq":1,"subject":"ess1",)"
-            R"("time":"2024-08-12T14:00:00.251+09:00"})");
+  EXPECT_EQ(first, R"({"action":"setpoint","actor":"control-loop","detail":"battery_kw=1.0","seq":1,"subject":"ess1",)"
+                   R"("time":"2024-08-12T14:00:00.251+09:00"})");
   auto read = ReadAuditFile(path);
   ASSERT_TRUE(read);
   ASSERT_EQ(read->entries.size(), 3u);
@@ -105,28 +105,102 @@ TEST(FileAuditLogTest, KillNineLosesNoAppendedRecord) {
   ASSERT_TRUE((*again)->Append({&r, 1}));
   auto after = ReadAuditFile(path);
   EXPECT_EQ(after->entries.back().seq, read->entries.size() + 1);
-  EXPECT_EQ(after->torn_lines, read->torn_lines);
+  EXPECT_EQ(after->entries.size(), read->entries.size() + 1);
+  EXPECT_EQ(after->torn_lines, 0);  // a torn last line was moved aside by the reopen
+  EXPECT_EQ((*again)->recovery().empty(), read->torn_lines == 0) << (*again)->recovery();
 }
 
-// A torn line in the middle (a crash, then more records) is counted and named, not fatal.
-TEST(FileAuditLogTest, TornLineIsReportedAndSkipped) {
+// A file ending in a torn line (a crash mid-write): Open keeps the good records, moves the torn
+// tail to <path>.torn, cuts it off and says so; the next record starts its own line and continues
+// the sequence after the last intact record. Before issue 16 the torn bytes stayed in the file.
+TEST(FileAuditLogTest, TornLastLineIsMovedAsideOnOpen) {
   const std::string path = TempPath("torn.jsonl");
-  {
-    std::ofstream out(path);
-    out << R"({"seq":1,"time":"2024-08-12T14:00:00.000+09:00","actor":"a","action":"mode","subject":"site","detail":"x"})"
-        << "\n"
-        << R"({"seq":2,"time":"2024-08-12T14:00:0)";
-  }
+  std::filesystem::remove(path + ".torn");
+  const std::string good =
+      R"({"seq":1,"time":"2024-08-12T14:00:00.000+09:00","actor":"a","action":"mode","subject":"site","detail":"x"})";
+  const std::string torn = R"({"seq":2,"time":"2024-08-12T14:00:0)";
+  std::ofstream(path, std::ios::binary) << good << "\n" << torn;
+  auto log = FileAuditLog::Open(path);
+  ASSERT_TRUE(log) << log.error().message;
+  EXPECT_NE((*log)->recovery().find("torn.jsonl: the last line was torn by a crash mid-write (35 bytes"),
+            std::string::npos)
+      << (*log)->recovery();
+  EXPECT_NE((*log)->recovery().find("moved to " + path + ".torn"), std::string::npos) << (*log)->recovery();
+  std::ifstream aside(path + ".torn", std::ios::binary);
+  std::string kept((std::istreambuf_iterator<char>(aside)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(kept, torn + "\n");
+  const AuditRecord r = Rec(1);
+  ASSERT_TRUE((*log)->Append({&r, 1}));
+  auto read = ReadAuditFile(path);
+  ASSERT_TRUE(read);
+  ASSERT_EQ(read->entries.size(), 2u);
+  EXPECT_EQ(read->torn_lines, 0);
+  EXPECT_EQ(read->entries[0].seq, 1u);
+  EXPECT_EQ(read->entries[1].seq, 2u);  // continues after the last intact record
+  // A whole file is opened without a repair.
+  auto whole = FileAuditLog::Open(path);
+  ASSERT_TRUE(whole);
+  EXPECT_TRUE((*whole)->recovery().empty()) << (*whole)->recovery();
+}
+
+// A torn line in the middle (left by an older version, which wrote a newline after it) is counted
+// and named, not fatal.
+TEST(FileAuditLogTest, TornLineInTheMiddleIsReportedAndSkipped) {
+  const std::string path = TempPath("torn-middle.jsonl");
+  std::ofstream(path, std::ios::binary)
+      << R"({"seq":1,"time":"2024-08-12T14:00:00.000+09:00","actor":"a","action":"mode","subject":"site","detail":"x"})"
+      << "\n"
+      << R"({"seq":2,"time":"2024-08-12T14:00:0)"
+      << "\n";
   auto log = FileAuditLog::Open(path);
   ASSERT_TRUE(log);
+  EXPECT_TRUE((*log)->recovery().empty());
   const AuditRecord r = Rec(1);
   ASSERT_TRUE((*log)->Append({&r, 1}));
   auto read = ReadAuditFile(path);
   ASSERT_TRUE(read);
   EXPECT_EQ(read->entries.size(), 2u);
   EXPECT_EQ(read->torn_lines, 1);
-  EXPECT_EQ(read->entries.back().seq, 2u);  // continues after the last intact record
+  EXPECT_EQ(read->entries.back().seq, 2u);
   EXPECT_NE(read->first_problem.find(":2:"), std::string::npos) << read->first_problem;
+}
+
+// A write that stops part way (here the file size limit, RLIMIT_FSIZE, 40 bytes into a record)
+// fails the Append and is cut back off: the next record is whole and readable. Before issue 16 the
+// partial bytes stayed and the next, acknowledged, record glued onto them and was lost to readers.
+TEST(FileAuditLogTest, PartialWriteIsCutOffAndTheNextRecordIsWhole) {
+  const std::string path = TempPath("partial.jsonl");
+  const pid_t child = ::fork();  // the limit is the process's: set it in a child
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);  // write returns EFBIG instead of killing the process
+    auto log = FileAuditLog::Open(path);
+    if (!log) ::_exit(2);
+    const AuditRecord first = Rec(1);
+    if (!(*log)->Append({&first, 1})) ::_exit(3);
+    rlimit lim{};
+    ::getrlimit(RLIMIT_FSIZE, &lim);
+    const rlimit old = lim;
+    lim.rlim_cur = static_cast<rlim_t>(std::filesystem::file_size(path) + 40);
+    if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) ::_exit(4);
+    const AuditRecord refused = Rec(2);
+    if ((*log)->Append({&refused, 1})) ::_exit(5);  // must fail: only 40 bytes fit
+    if (::setrlimit(RLIMIT_FSIZE, &old) != 0) ::_exit(6);
+    const AuditRecord next = Rec(3);
+    if (!(*log)->Append({&next, 1})) ::_exit(7);
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  auto read = ReadAuditFile(path);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->torn_lines, 0) << read->first_problem;
+  ASSERT_EQ(read->entries.size(), 2u);
+  EXPECT_EQ(read->entries[0].record.detail, "battery_kw=1.0");
+  EXPECT_EQ(read->entries[1].record.detail, "battery_kw=3.0");
+  EXPECT_EQ(read->entries[1].seq, 2u);  // the refused record took no sequence number
 }
 
 }  // namespace

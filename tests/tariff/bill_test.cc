@@ -64,13 +64,13 @@ TEST_F(BillTest, FlatLoadInANonDemandMonthMatchesHandCalculation) {
   EXPECT_EQ(bill->energy, Won(40'393'200));
   EXPECT_EQ(bill->billing_demand_kw, 500);
   EXPECT_FALSE(bill->floor_applied);
-  EXPECT_EQ(bill->basic, Won(3'610'000));     // 500 x 7,220
-  EXPECT_EQ(bill->climate, Won(3'348'000));   // 372,000 x 9.0
-  EXPECT_EQ(bill->fuel, Won(1'860'000));      // 372,000 x 5.0 (2024-Q4)
+  EXPECT_EQ(bill->basic, Won(3'610'000));    // 500 x 7,220
+  EXPECT_EQ(bill->climate, Won(3'348'000));  // 372,000 x 9.0
+  EXPECT_EQ(bill->fuel, Won(1'860'000));     // 372,000 x 5.0 (2024-Q4)
   EXPECT_EQ(bill->subtotal, Won(49'211'200));
-  EXPECT_EQ(bill->vat, Won(4'921'120));       // 10 %
-  EXPECT_EQ(bill->fund, Won(1'574'750));      // 3.2 % = 1,574,758.4, truncated below 10 won
-  EXPECT_EQ(bill->total, Won(55'707'070));    // 49,211,200 + 4,921,120 + 1,574,750
+  EXPECT_EQ(bill->vat, Won(4'921'120));     // 10 %
+  EXPECT_EQ(bill->fund, Won(1'574'750));    // 3.2 % = 1,574,758.4, truncated below 10 won
+  EXPECT_EQ(bill->total, Won(55'707'070));  // 49,211,200 + 4,921,120 + 1,574,750
 }
 
 // Holidays and Saturdays: a flat 100 kW with three 15-minute bursts in spring/fall 2024-10.
@@ -102,10 +102,10 @@ TEST_F(BillTest, HolidayDemandDoesNotCountSaturdayPeakEnergyIsMid) {
 TEST_F(BillTest, IntervalOnABandBoundaryBelongsToTheBandItStartsIn) {
   const auto usage = MonthOfUsage(Ym(2024, 10), [](const KstDateTime& t) {
     if (t.date != testing::Ymd(2024, 10, 2)) return 0.0;  // a Wednesday
-    if (t.minute_of_day == 7 * 60 + 45) return 902.0;    // 225.5 kWh, 경부하, no demand
-    if (t.minute_of_day == 8 * 60) return 702.0;         // 175.5 kWh, 중간부하
-    if (t.minute_of_day == 21 * 60 + 45) return 2.0;     // 0.5 kWh, 중간부하
-    if (t.minute_of_day == 22 * 60) return 4.0;          // 1 kWh, 경부하
+    if (t.minute_of_day == 7 * 60 + 45) return 902.0;     // 225.5 kWh, 경부하, no demand
+    if (t.minute_of_day == 8 * 60) return 702.0;          // 175.5 kWh, 중간부하
+    if (t.minute_of_day == 21 * 60 + 45) return 2.0;      // 0.5 kWh, 중간부하
+    if (t.minute_of_day == 22 * 60) return 4.0;           // 1 kWh, 경부하
     return 0.0;
   });
   auto bill = Bill("일반용(을) 고압A 선택I", 1000, Ym(2024, 10), usage);
@@ -162,11 +162,11 @@ TEST_F(BillTest, SummerPeakRatchetsIntoWinterForElevenMonths) {
   EXPECT_EQ(winter->billing_demand_kw, 900);
   EXPECT_EQ(*winter->billing_demand_month, Ym(2024, 8));
   EXPECT_EQ(winter->basic, Won(6'498'000));  // 900 x 7,220
-  const auto jul = flat(Ym(2025, 7));         // 2024-08 is 11 months before: still counts
+  const auto jul = flat(Ym(2025, 7));        // 2024-08 is 11 months before: still counts
   auto july = Bill("일반용(을) 고압A 선택I", 1200, Ym(2025, 7), jul, history);
   ASSERT_TRUE(july) << july.error().message;
   EXPECT_EQ(july->billing_demand_kw, 900);
-  const auto aug = flat(Ym(2025, 8));         // 12 months before: out of the window
+  const auto aug = flat(Ym(2025, 8));  // 12 months before: out of the window
   auto august = Bill("일반용(을) 고압A 선택I", 1200, Ym(2025, 8), aug, history);
   ASSERT_TRUE(august) << august.error().message;
   EXPECT_EQ(august->billing_demand_kw, 500);
@@ -286,6 +286,52 @@ TEST_F(BillTest, Reform2026HoursRatesAndWeekendDiscount) {
   EXPECT_EQ(bill->total, Won(51'332'250));
 }
 
+// The same month at 250,000 times the demand: 100,000,000 kW on the largest contract power,
+// 10,000,000 kW (10 x, the plausibility bound). Every figure scales exactly: issue 16 saw the
+// discounted register's gross x discount overflow int64 (2.1e9 kWh x 121,500 milli-won x 50,000).
+TEST_F(BillTest, LargestPlausibleDemandBillsWithoutOverflow) {
+  fuel_ = WonPerKwh::FromDecimal("5.0").value();
+  const auto usage = MonthOfUsage(Ym(2026, 10), [](const KstDateTime&) { return 100'000'000.0; });
+  auto bill = Bill("산업용(을) 고압A 선택I", 10'000'000, Ym(2026, 10), usage);
+  ASSERT_TRUE(bill) << bill.error().message;
+  EXPECT_EQ(KwhIn(*bill, Band::kOffPeak, 50'000), 8'400LL * 250'000);
+  EXPECT_EQ(bill->energy, Won(38'493'300LL * 250'000));  // 9,623,325,000,000
+  EXPECT_EQ(bill->basic, Won(2'888'000LL * 250'000));    // 1e8 x 7,220
+  // Subtotal 45,547,700 x 250,000 = 11,386,925,000,000; VAT 1,138,692,500,000; fund 2.7 %
+  // 307,446,975,000; total 12,833,064,475,000 (the first month over contract is a warning).
+  EXPECT_EQ(bill->total, Won(12'833'064'475'000));
+}
+
+// Issue 16: 1e12 kW in every interval billed -1.4e15 KRW; 1e300 billed 0 kWh. A 15-minute mean
+// beyond 10 x the contract power (core/site.h kMaxDemandPerContract) is a fault: refused with its time.
+TEST_F(BillTest, RefusesImpossibleDemand) {
+  for (const double kw : {1e12, 1e300, -1e12, 10'000.5}) {
+    const auto usage = MonthOfUsage(Ym(2024, 10), [kw](const KstDateTime&) { return kw; });
+    auto bill = Bill("일반용(을) 고압A 선택I", 1000, Ym(2024, 10), usage);
+    ASSERT_FALSE(bill) << kw << " kW billed " << bill->total.value();
+    EXPECT_NE(bill.error().message.find("2024-10-01T00:00:00+09:00"), std::string::npos) << bill.error().message;
+    EXPECT_NE(bill.error().message.find("is not a possible 15-minute demand"), std::string::npos)
+        << bill.error().message;
+  }
+  // 10 x 1,000 kW exactly is still billed.
+  const auto edge = MonthOfUsage(Ym(2024, 10), [](const KstDateTime&) { return 10'000.0; });
+  auto ok = Bill("일반용(을) 고압A 선택I", 1000, Ym(2024, 10), edge);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->energy_kwh, 10'000LL * 24 * 31);
+}
+
+// The contract power range is core/site.h's, the site file's too: 300..10,000,000 kW.
+TEST_F(BillTest, ContractPowerRangeIsTheSiteFilesRange) {
+  const auto usage = MonthOfUsage(Ym(2024, 10), [](const KstDateTime&) { return 500.0; });
+  for (const double kw : {0.001, 299.0, 10'000'001.0, 1e300}) {
+    auto bill = Bill("일반용(을) 고압A 선택I", kw, Ym(2024, 10), usage);
+    ASSERT_FALSE(bill) << kw;
+    EXPECT_NE(bill.error().message.find("300..10000000"), std::string::npos) << bill.error().message;
+  }
+  EXPECT_TRUE(Bill("일반용(을) 고압A 선택I", 300, Ym(2024, 10), usage));
+  EXPECT_TRUE(Bill("일반용(을) 고압A 선택I", 10'000'000, Ym(2024, 10), usage));
+}
+
 // 일반용 keeps the old hours until 2026-05-31 and takes the new ones from 2026-06-01: a 400 kW
 // burst at 11:00 on Wed 2026-06-10 is 중간부하 under the new summer table (08-15), where it was
 // 최대부하 under the old one.
@@ -351,8 +397,8 @@ TEST_F(BillTest, PowerFactorAdjustsTheBasicCharge) {
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_EQ(first->pf_lag_pct, 90);
   EXPECT_EQ(first->pf_lead_pct, 100);
-  EXPECT_EQ(first->basic, Won(3'610'000));   // 500 x 7,220
-  EXPECT_EQ(first->pf_adjustment, Won(0));   // announced only
+  EXPECT_EQ(first->basic, Won(3'610'000));  // 500 x 7,220
+  EXPECT_EQ(first->pf_adjustment, Won(0));  // announced only
   DemandHistory warned;
   warned.Record(MonthDemand{Ym(2025, 2), 500, false, true});
   auto second = ComputeMonthlyBill(book_, calendar_, r, m, warned);
@@ -399,7 +445,12 @@ TEST_F(BillTest, RefusesWhatItCannotPriceCorrectly) {
   r.kvar = &kvar;
   auto pf_old = ComputeMonthlyBill(book_, calendar_, r, Ym(2024, 10), {});
   ASSERT_FALSE(pf_old);
-  EXPECT_NE(pf_old.error().message.find("pf_lag_standard_pct"), std::string::npos);
+  // Said in the user's terms (issue 16): what the kvar column is for and what to do, not a table name.
+  EXPECT_NE(pf_old.error().message.find("2024-10: reactive power (the kvar column) is used only for the power-factor"),
+            std::string::npos)
+      << pf_old.error().message;
+  EXPECT_NE(pf_old.error().message.find("in force from 2025-02-01"), std::string::npos);
+  EXPECT_NE(pf_old.error().message.find("without the kvar column"), std::string::npos);
 }
 
 TEST_F(BillTest, PartialMonthProratesTheBasicCharge) {
@@ -429,6 +480,16 @@ TEST(DemandHistoryTest, ParsesAndFormatsCsv) {
   auto dup = DemandHistory::ParseCsv("month,peak_kw\n2023-08,1\n2023-08,2\n", "h.csv");
   ASSERT_FALSE(dup);
   EXPECT_NE(dup.error().message.find("twice"), std::string::npos);
+}
+
+// A history peak feeds the basic charge (peak x rate): 1e30 kW would be a cast beyond int64.
+TEST(DemandHistoryTest, RefusesAnImpossiblePeak) {
+  auto huge = DemandHistory::ParseCsv("month,peak_kw\n2023-08,1e30\n", "h.csv");
+  ASSERT_FALSE(huge);
+  EXPECT_NE(huge.error().message.find("h.csv:2: peak_kw '1e30' must be a whole number of kW in 0..100000000"),
+            std::string::npos)
+      << huge.error().message;
+  EXPECT_TRUE(DemandHistory::ParseCsv("month,peak_kw\n2023-08,100000000\n", "h.csv"));
 }
 
 }  // namespace
