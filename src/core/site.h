@@ -12,30 +12,30 @@
 namespace meg {
 
 struct Location {
-  double latitude_deg = 0;    // + north
-  double longitude_deg = 0;   // + east
+  double latitude_deg = 0;   // + north
+  double longitude_deg = 0;  // + east
   double elevation_m = 0;
   int utc_offset_minutes = 540;  // KST; the site's civil time (Korea: no daylight saving)
 };
 
 // Where the site's load comes from.
 struct LoadSpec {
-  std::string file;           // resolved path
-  std::string format;         // "doe-hospital" (hourly typical year, laid on `year`) or "usage-csv"
-  int year = 0;               // calendar year the load is laid on / must cover
-  double scale = 1.0;         // multiplies every kW
+  std::string file;    // resolved path
+  std::string format;  // "doe-hospital" (hourly typical year, laid on `year`) or "usage-csv"
+  int year = 0;        // calendar year the load is laid on / must cover
+  double scale = 1.0;  // multiplies every kW
 };
 
 struct WeatherSpec {
-  std::string file;           // resolved path
-  std::string format;         // "open-meteo" (hourly GHI/DNI/DHI, temperature, wind)
+  std::string file;    // resolved path
+  std::string format;  // "open-meteo" (hourly GHI/DNI/DHI, temperature, wind)
 };
 
 // One PV array and its inverter. Azimuth: 180 = south, 90 = east (degrees clockwise from north).
 struct PvArraySpec {
   std::string name;
-  Kilowatts dc_kwp;                     // nameplate DC power at STC
-  double tilt_deg = 0;                  // 0 = horizontal
+  Kilowatts dc_kwp;     // nameplate DC power at STC
+  double tilt_deg = 0;  // 0 = horizontal
   double azimuth_deg = 180;
   double losses_pct = 14;               // DC system losses (soiling, wiring, mismatch, ...)
   Kilowatts inverter_kw;                // AC rating: output is clipped here
@@ -45,22 +45,22 @@ struct PvArraySpec {
 
 // A battery energy storage system. Power sign where used: + discharge / - charge.
 struct EssSpec {
-  KilowattHours usable_kwh;             // usable energy between 0 % and 100 % SoC
-  Kilowatts charge_kw;                  // maximum charging power (AC)
-  Kilowatts discharge_kw;               // maximum discharging power (AC)
-  double charge_efficiency_pct = 95;    // AC -> stored
-  double discharge_efficiency_pct = 95; // stored -> AC; round trip = product
+  KilowattHours usable_kwh;              // usable energy between 0 % and 100 % SoC
+  Kilowatts charge_kw;                   // maximum charging power (AC)
+  Kilowatts discharge_kw;                // maximum discharging power (AC)
+  double charge_efficiency_pct = 95;     // AC -> stored
+  double discharge_efficiency_pct = 95;  // stored -> AC; round trip = product
   double soc_min_pct = 10;
   double soc_max_pct = 90;
   double soc_initial_pct = 50;
-  double ramp_kw_per_min = 0;           // 0 = no ramp limit
+  double ramp_kw_per_min = 0;  // 0 = no ramp limit
   // Cost of wear per kWh of throughput, throughput = (energy charged + energy discharged) / 2.
   WonPerKwh degradation_cost;
 };
 
 struct GridSpec {
   bool export_allowed = false;
-  Kilowatts export_limit_kw;            // when export is allowed; 0 = no export
+  Kilowatts export_limit_kw;  // when export is allowed; 0 = no export
 };
 
 // What kind of equipment a device is (device/device.h gives each kind's sign).
@@ -73,7 +73,7 @@ enum class DeviceKind {
 // One field of a plain vendor Modbus map. 32-bit types take two registers, high word first.
 struct RegisterField {
   enum class Type { kInt16, kUint16, kInt32, kUint32, kFloat32 };
-  int address = -1;             // 0-based PDU address; -1 = not mapped
+  int address = -1;  // 0-based PDU address; -1 = not mapped
   Type type = Type::kInt16;
   double scale = 1.0;           // engineering value (kW, %) = raw * scale
   bool input_register = false;  // read with function 04 instead of 03 (read-only)
@@ -108,16 +108,25 @@ struct ModbusSpec {
 struct MqttSpec {
   std::string host = "127.0.0.1";  // broker
   int port = 1883;
-  std::string topic_prefix;        // default "openmeg/<device id>" (docs/mqtt.md)
+  std::string topic_prefix;  // default "openmeg/<device id>" (docs/mqtt.md)
   int keepalive_s = 10;
-  int lost_after_ms = 10000;       // no telemetry for this long: the device is lost
+  int lost_after_ms = 10000;  // no telemetry for this long: the device is lost
+  // Broker authentication (docs/mqtt.md). The password lives in its own file (first line), not
+  // in the site file, so that the site file can be shared and kept in version control.
+  std::string username;       // empty: anonymous
+  std::string password_file;  // resolved path; only with username
+  // TLS: on when tls_ca_file is set (the CA that signed the broker's certificate); the client
+  // certificate and key, both or neither, when the broker asks for one. Resolved paths.
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 enum class DeviceProtocol { kModbusTcp, kMqtt };
 
 // A device of the site, as [[device]] in the site file (docs/site-config.md).
 struct DeviceSpec {
-  std::string id;              // unique within the site, e.g. "ess1"
+  std::string id;  // unique within the site, e.g. "ess1"
   DeviceKind kind = DeviceKind::kMeter;
   DeviceProtocol protocol = DeviceProtocol::kModbusTcp;
   ModbusSpec modbus;
@@ -126,16 +135,16 @@ struct DeviceSpec {
 
 struct Site {
   std::string name;
-  std::string file;                     // the TOML file it came from
+  std::string file;  // the TOML file it came from
   Location location;
-  std::string tariff;                   // e.g. "일반용(을) 고압A 선택III" (resolved by the tariff book)
-  Kilowatts contract_power;             // 계약전력
+  std::string tariff;        // e.g. "일반용(을) 고압A 선택III" (resolved by the tariff book)
+  Kilowatts contract_power;  // 계약전력
   LoadSpec load;
   WeatherSpec weather;
   std::vector<PvArraySpec> pv;
   std::optional<EssSpec> ess;
   GridSpec grid;
-  std::vector<DeviceSpec> devices;      // real equipment; empty: `meg run` drives the site twin
+  std::vector<DeviceSpec> devices;  // real equipment; empty: `meg run` drives the site twin
 };
 
 }  // namespace meg

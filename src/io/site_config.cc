@@ -45,8 +45,7 @@ struct Range {
     if (hi == kInf) return fmt::format("must be {} {}", lo_open ? ">" : ">=", lo);
     if (lo == -kInf) return fmt::format("must be {} {}", hi_open ? "<" : "<=", hi);
     if (!lo_open && !hi_open) return fmt::format("is outside {}..{}", lo, hi);
-    return fmt::format("must be {} {} and {} {}", lo_open ? ">" : ">=", lo, hi_open ? "<" : "<=",
-                       hi);
+    return fmt::format("must be {} {} and {} {}", lo_open ? ">" : ">=", lo, hi_open ? "<" : "<=", hi);
   }
 };
 
@@ -61,24 +60,22 @@ struct KeyDef {
   std::string_view name;
   std::string_view unit;
 
-  std::string_view Stem() const {
-    return unit.empty() ? name : name.substr(0, name.size() - unit.size() - 1);
-  }
+  std::string_view Stem() const { return unit.empty() ? name : name.substr(0, name.size() - unit.size() - 1); }
 };
 
-constexpr std::array kSiteKeys = {KeyDef{"name", ""}, KeyDef{"latitude_deg", "deg"},
-                                  KeyDef{"longitude_deg", "deg"}, KeyDef{"elevation_m", "m"},
-                                  KeyDef{"time_zone", ""}};
+constexpr std::array kSiteKeys = {KeyDef{"name", ""}, KeyDef{"latitude_deg", "deg"}, KeyDef{"longitude_deg", "deg"},
+                                  KeyDef{"elevation_m", "m"}, KeyDef{"time_zone", ""}};
 constexpr std::array kTariffKeys = {KeyDef{"name", ""}, KeyDef{"contract_kw", "kw"}};
-constexpr std::array kLoadKeys = {KeyDef{"file", ""}, KeyDef{"format", ""}, KeyDef{"year", ""},
-                                  KeyDef{"scale", ""}};
+constexpr std::array kLoadKeys = {KeyDef{"file", ""}, KeyDef{"format", ""}, KeyDef{"year", ""}, KeyDef{"scale", ""}};
 constexpr std::array kWeatherKeys = {KeyDef{"file", ""}, KeyDef{"format", ""}};
-constexpr std::array kPvKeys = {
-    KeyDef{"name", ""},           KeyDef{"dc_kwp", "kwp"},
-    KeyDef{"tilt_deg", "deg"},    KeyDef{"azimuth_deg", "deg"},
-    KeyDef{"losses_pct", "pct"},  KeyDef{"inverter_kw", "kw"},
-    KeyDef{"inverter_efficiency_pct", "pct"},
-    KeyDef{"temp_coeff_pct_per_c", "pct_per_c"}};
+constexpr std::array kPvKeys = {KeyDef{"name", ""},
+                                KeyDef{"dc_kwp", "kwp"},
+                                KeyDef{"tilt_deg", "deg"},
+                                KeyDef{"azimuth_deg", "deg"},
+                                KeyDef{"losses_pct", "pct"},
+                                KeyDef{"inverter_kw", "kw"},
+                                KeyDef{"inverter_efficiency_pct", "pct"},
+                                KeyDef{"temp_coeff_pct_per_c", "pct_per_c"}};
 constexpr std::array kEssKeys = {KeyDef{"usable_kwh", "kwh"},
                                  KeyDef{"charge_kw", "kw"},
                                  KeyDef{"discharge_kw", "kw"},
@@ -89,18 +86,31 @@ constexpr std::array kEssKeys = {KeyDef{"usable_kwh", "kwh"},
                                  KeyDef{"soc_initial_pct", "pct"},
                                  KeyDef{"ramp_kw_per_min", "kw_per_min"},
                                  KeyDef{"degradation_krw_per_kwh", "krw_per_kwh"}};
-constexpr std::array kGridKeys = {KeyDef{"export_allowed", ""},
-                                  KeyDef{"export_limit_kw", "kw"}};
-constexpr std::array kDeviceKeys = {
-    KeyDef{"id", ""},           KeyDef{"kind", ""},          KeyDef{"protocol", ""},
-    KeyDef{"host", ""},         KeyDef{"port", ""},          KeyDef{"unit_id", ""},
-    KeyDef{"timeout_ms", "ms"}, KeyDef{"retries", ""},       KeyDef{"backoff_max_ms", "ms"},
-    KeyDef{"lost_after_ms", "ms"}, KeyDef{"sunspec", ""},    KeyDef{"sunspec_base", ""},
-    KeyDef{"power_sign_inverted", ""}, KeyDef{"registers", ""}, KeyDef{"topic_prefix", ""},
-    KeyDef{"keepalive_s", "s"}};
-constexpr std::array kRegisterKeys = {KeyDef{"power_kw", "kw"},         KeyDef{"soc_pct", "pct"},
-                                      KeyDef{"max_charge_kw", "kw"},    KeyDef{"max_discharge_kw", "kw"},
-                                      KeyDef{"rated_kw", "kw"},         KeyDef{"setpoint_kw", "kw"},
+constexpr std::array kGridKeys = {KeyDef{"export_allowed", ""}, KeyDef{"export_limit_kw", "kw"}};
+constexpr std::array kDeviceKeys = {KeyDef{"id", ""},
+                                    KeyDef{"kind", ""},
+                                    KeyDef{"protocol", ""},
+                                    KeyDef{"host", ""},
+                                    KeyDef{"port", ""},
+                                    KeyDef{"unit_id", ""},
+                                    KeyDef{"timeout_ms", "ms"},
+                                    KeyDef{"retries", ""},
+                                    KeyDef{"backoff_max_ms", "ms"},
+                                    KeyDef{"lost_after_ms", "ms"},
+                                    KeyDef{"sunspec", ""},
+                                    KeyDef{"sunspec_base", ""},
+                                    KeyDef{"power_sign_inverted", ""},
+                                    KeyDef{"registers", ""},
+                                    KeyDef{"topic_prefix", ""},
+                                    KeyDef{"keepalive_s", "s"},
+                                    KeyDef{"username", ""},
+                                    KeyDef{"password_file", ""},
+                                    KeyDef{"tls_ca_file", ""},
+                                    KeyDef{"tls_cert_file", ""},
+                                    KeyDef{"tls_key_file", ""}};
+constexpr std::array kRegisterKeys = {KeyDef{"power_kw", "kw"},      KeyDef{"soc_pct", "pct"},
+                                      KeyDef{"max_charge_kw", "kw"}, KeyDef{"max_discharge_kw", "kw"},
+                                      KeyDef{"rated_kw", "kw"},      KeyDef{"setpoint_kw", "kw"},
                                       KeyDef{"pv_limit_kw", "kw"}};
 constexpr std::array kRegisterFieldKeys = {KeyDef{"address", ""}, KeyDef{"type", ""}, KeyDef{"scale", ""},
                                            KeyDef{"input", ""}};
@@ -138,15 +148,13 @@ std::string Suggestion(std::string_view key, std::span<const KeyDef> keys) {
     if (key == k.Stem()) {
       return fmt::format("it has no unit: write {} (every number's key names its unit)", k.name);
     }
-    const bool stem_matches = key.size() > k.Stem().size() && key.starts_with(k.Stem()) &&
-                              key[k.Stem().size()] == '_';
+    const bool stem_matches = key.size() > k.Stem().size() && key.starts_with(k.Stem()) && key[k.Stem().size()] == '_';
     if (stem_matches && (by_stem == nullptr || k.Stem().size() > by_stem->Stem().size())) {
       by_stem = &k;
     }
   }
   if (by_stem != nullptr) {
-    return fmt::format("did you mean {}? the unit of {} is {}", by_stem->name, by_stem->Stem(),
-                       by_stem->unit);
+    return fmt::format("did you mean {}? the unit of {} is {}", by_stem->name, by_stem->Stem(), by_stem->unit);
   }
   for (const auto& k : keys) {
     if (EditDistance(key, k.name) <= 2) return fmt::format("did you mean {}?", k.name);
@@ -185,8 +193,7 @@ class Problems {
   void Add(std::uint32_t line, std::string what) { items_.push_back({line, std::move(what)}); }
   bool empty() const { return items_.empty(); }
   Error ToError(std::string_view source) {
-    std::stable_sort(items_.begin(), items_.end(),
-                     [](const Item& a, const Item& b) { return a.line < b.line; });
+    std::stable_sort(items_.begin(), items_.end(), [](const Item& a, const Item& b) { return a.line < b.line; });
     ParseProblems out(source, kMaxShown);
     for (const auto& item : items_) {
       if (item.line == 0) {
@@ -213,13 +220,11 @@ enum class Need { kRequired, kOptional };
 // Constructing it reports every key the table does not know.
 class TableReader {
  public:
-  TableReader(const toml::table& table, std::string path, std::span<const KeyDef> keys,
-              Problems& problems)
+  TableReader(const toml::table& table, std::string path, std::span<const KeyDef> keys, Problems& problems)
       : table_(table), path_(std::move(path)), keys_(keys), problems_(problems) {
     for (const auto& [key, node] : table_) {
       const std::string_view name = key.str();
-      const bool known = std::any_of(keys_.begin(), keys_.end(),
-                                     [&](const KeyDef& k) { return k.name == name; });
+      const bool known = std::any_of(keys_.begin(), keys_.end(), [&](const KeyDef& k) { return k.name == name; });
       if (known) continue;
       const std::string what = node.is_table() ? fmt::format("unknown table [{}.{}]", path_, name)
                                                : fmt::format("unknown key {}", Shown(name, node));
@@ -233,8 +238,7 @@ class TableReader {
   // "ess.soc_min_pct = 120", or "ess.soc_min_pct" for a table or array value.
   std::string Shown(std::string_view key, const toml::node& node) const {
     const std::string text = ValueText(node);
-    return text.empty() ? fmt::format("{}.{}", path_, key)
-                        : fmt::format("{}.{} = {}", path_, key, text);
+    return text.empty() ? fmt::format("{}.{}", path_, key) : fmt::format("{}.{} = {}", path_, key, text);
   }
   std::string Shown(std::string_view key) const {
     const toml::node* node = table_.get(key);
@@ -294,8 +298,7 @@ class TableReader {
     if (!node->is_integer()) return WrongType(key, *node, "an integer");
     const std::int64_t value = node->as_integer()->get();
     if (!range.Contains(static_cast<double>(value))) {
-      Report(key, why_range.empty() ? range.Violation()
-                                    : fmt::format("{} ({})", range.Violation(), why_range));
+      Report(key, why_range.empty() ? range.Violation() : fmt::format("{} ({})", range.Violation(), why_range));
       return std::nullopt;
     }
     return value;
@@ -309,8 +312,7 @@ class TableReader {
   }
 
   // A string that must be one of `choices`.
-  std::optional<std::string> Choice(std::string_view key, Need need,
-                                    std::span<const std::string_view> choices) {
+  std::optional<std::string> Choice(std::string_view key, Need need, std::span<const std::string_view> choices) {
     auto value = String(key, need);
     if (!value) return std::nullopt;
     if (std::find(choices.begin(), choices.end(), *value) != choices.end()) return value;
@@ -332,8 +334,7 @@ class TableReader {
   }
 
   std::nullopt_t WrongType(std::string_view key, const toml::node& node, std::string_view expected) {
-    problems_.Add(Line(node), fmt::format("{} is {}, expected {}", Shown(key, node), TypeName(node),
-                                          expected));
+    problems_.Add(Line(node), fmt::format("{} is {}, expected {}", Shown(key, node), TypeName(node), expected));
     return std::nullopt;
   }
 
@@ -345,8 +346,7 @@ class TableReader {
 
 // Resolves a file key: ${data} / ${shared} at the start, else relative to the site file's
 // directory; the file must exist.
-std::optional<std::string> ResolveFile(TableReader& t, std::string_view key,
-                                       const SitePaths& paths) {
+std::optional<std::string> ResolveFile(TableReader& t, std::string_view key, const SitePaths& paths) {
   auto raw = t.String(key, Need::kRequired);
   if (!raw) return std::nullopt;
   std::string_view rest = *raw;
@@ -356,8 +356,7 @@ std::optional<std::string> ResolveFile(TableReader& t, std::string_view key,
     std::string_view name;
     const std::string* dir;
   };
-  for (const Placeholder& p : {Placeholder{"${data}", &paths.data_dir},
-                               Placeholder{"${shared}", &paths.shared_dir}}) {
+  for (const Placeholder& p : {Placeholder{"${data}", &paths.data_dir}, Placeholder{"${shared}", &paths.shared_dir}}) {
     if (!rest.starts_with(p.name)) continue;
     if (p.dir->empty()) {
       t.Report(key, fmt::format("uses {}, which has no value here", p.name));
@@ -383,8 +382,8 @@ std::optional<std::string> ResolveFile(TableReader& t, std::string_view key,
                                     what));
     return std::nullopt;
   }
-  std::filesystem::path path = placeholder ? std::filesystem::path(base + std::string(rest))
-                                           : std::filesystem::path(std::string(rest));
+  std::filesystem::path path =
+      placeholder ? std::filesystem::path(base + std::string(rest)) : std::filesystem::path(std::string(rest));
   if (!placeholder && path.is_relative() && !paths.site_dir.empty()) {
     path = std::filesystem::path(paths.site_dir) / path;
   }
@@ -416,8 +415,9 @@ void ReadSite(TableReader t, Site& site) {
     site.location.elevation_m = *v;
   }
   if (auto v = t.String("time_zone", Need::kRequired); v && *v != "Asia/Seoul") {
-    t.Report("time_zone", "is not supported: only \"Asia/Seoul\" (KST, UTC+9, no daylight "
-                          "saving) for now, the zone of the KEPCO tariffs and the holiday calendar");
+    t.Report("time_zone",
+             "is not supported: only \"Asia/Seoul\" (KST, UTC+9, no daylight "
+             "saving) for now, the zone of the KEPCO tariffs and the holiday calendar");
   }
   site.location.utc_offset_minutes = 9 * 60;
 }
@@ -433,8 +433,7 @@ void ReadLoad(TableReader t, const SitePaths& paths, Site& site) {
   static constexpr std::array<std::string_view, 2> kFormats = {"doe-hospital", "usage-csv"};
   if (auto v = ResolveFile(t, "file", paths)) site.load.file = *v;
   if (auto v = t.Choice("format", Need::kRequired, kFormats)) site.load.format = *v;
-  if (auto v = t.Integer("year", Need::kRequired, Closed(2018, 2027),
-                         "the years of the holiday calendar")) {
+  if (auto v = t.Integer("year", Need::kRequired, Closed(2018, 2027), "the years of the holiday calendar")) {
     site.load.year = static_cast<int>(*v);
   }
   if (auto v = t.Number("scale", Need::kOptional, kPositive)) site.load.scale = *v;
@@ -482,11 +481,9 @@ EssSpec ReadEss(TableReader t) {
     ess.soc_max_pct = *soc_max;
     ess.soc_initial_pct = (*soc_min + *soc_max) / 2;
     if (*soc_min >= *soc_max) {
-      t.Report("soc_min_pct", fmt::format("is not below {} (the SoC window is empty)",
-                                          t.Shown("soc_max_pct")));
+      t.Report("soc_min_pct", fmt::format("is not below {} (the SoC window is empty)", t.Shown("soc_max_pct")));
     } else if (initial && (*initial < *soc_min || *initial > *soc_max)) {
-      t.Report("soc_initial_pct",
-               fmt::format("is outside the SoC window {}..{}", *soc_min, *soc_max));
+      t.Report("soc_initial_pct", fmt::format("is outside the SoC window {}..{}", *soc_min, *soc_max));
     } else if (initial) {
       ess.soc_initial_pct = *initial;
     }
@@ -509,16 +506,16 @@ GridSpec ReadGrid(TableReader t) {
   } else if (grid.export_allowed && limit && *limit == 0) {
     t.Report("export_limit_kw", "must be > 0 when export_allowed = true");
   } else if (!grid.export_allowed && limit && *limit > 0) {
-    t.Report("export_limit_kw", "has no effect while export_allowed is false (allow export or "
-                                "remove the limit)");
+    t.Report("export_limit_kw",
+             "has no effect while export_allowed is false (allow export or "
+             "remove the limit)");
   }
   if (!grid.export_allowed) grid.export_limit_kw = Kilowatts(0);
   return grid;
 }
 
 // The table `name` of the root, or nullptr (reported when required or of the wrong kind).
-const toml::table* Table(const toml::table& root, std::string_view name, Need need,
-                         Problems& problems) {
+const toml::table* Table(const toml::table& root, std::string_view name, Need need, Problems& problems) {
   const toml::node* node = root.get(name);
   if (node == nullptr) {
     if (need == Need::kRequired) problems.Add(0, fmt::format("[{}] is missing (required)", name));
@@ -540,11 +537,10 @@ void ReportUnknownTopLevel(const toml::table& root, Problems& problems) {
     for (const auto table : kTables) {
       if (EditDistance(name, table) <= 2) hint = fmt::format("did you mean [{}]?", table);
     }
-    const std::string what =
-        node.is_table() ? fmt::format("unknown table [{}]", name)
-        : node.is_array_of_tables()
-            ? fmt::format("unknown table [[{}]]", name)
-            : fmt::format("{} = {} is outside any table", name, ValueText(node));
+    const std::string what = node.is_table() ? fmt::format("unknown table [{}]", name)
+                             : node.is_array_of_tables()
+                                 ? fmt::format("unknown table [[{}]]", name)
+                                 : fmt::format("{} = {} is outside any table", name, ValueText(node));
     problems.Add(node.source().begin.line, fmt::format("{} ({})", what, hint));
   }
 }
@@ -555,8 +551,7 @@ void ReadPvArrays(const toml::table& root, Problems& problems, Site& site) {
   const toml::array* arrays = node->as_array();
   if (arrays == nullptr || !arrays->is_array_of_tables()) {
     problems.Add(node->source().begin.line,
-                 fmt::format("pv must be an array of tables ([[pv]], one per array), found {}",
-                             TypeName(*node)));
+                 fmt::format("pv must be an array of tables ([[pv]], one per array), found {}", TypeName(*node)));
     return;
   }
   for (size_t i = 0; i < arrays->size(); ++i) {
@@ -594,7 +589,7 @@ RegisterField ReadRegisterField(TableReader t) {
 
 void ReadRegisters(const toml::table& table, const std::string& path, Problems& problems, VendorModbusMap& map) {
   TableReader t(table, path, kRegisterKeys, problems);
-  RegisterField* fields[] = {&map.power_kw, &map.soc_pct, &map.max_charge_kw, &map.max_discharge_kw,
+  RegisterField* fields[] = {&map.power_kw, &map.soc_pct,     &map.max_charge_kw, &map.max_discharge_kw,
                              &map.rated_kw, &map.setpoint_kw, &map.pv_limit_kw};
   static_assert(std::size(fields) == kRegisterKeys.size());
   for (size_t i = 0; i < kRegisterKeys.size(); ++i) {
@@ -609,11 +604,39 @@ void ReadRegisters(const toml::table& table, const std::string& path, Problems& 
         TableReader(*node->as_table(), fmt::format("{}.{}", path, name), kRegisterFieldKeys, problems));
   }
   for (const RegisterField* w : {&map.setpoint_kw, &map.pv_limit_kw}) {
-    if (w->address >= 0 && w->input_register) problems.Add(t.line(), fmt::format("{}: a setpoint register cannot be an input register (read-only)", path));
+    if (w->address >= 0 && w->input_register)
+      problems.Add(t.line(), fmt::format("{}: a setpoint register cannot be an input register (read-only)", path));
   }
 }
 
-DeviceSpec ReadDevice(const toml::table& table, const std::string& path, Problems& problems) {
+// username / password_file and the TLS files of an MQTT device; files resolved like any other.
+void ReadMqttSecurity(TableReader& t, const SitePaths& paths, MqttSpec& m) {
+  const auto file = [&](const char* key, std::string& out) {
+    if (!t.Has(key)) return;
+    if (auto v = ResolveFile(t, key, paths)) out = *v;
+  };
+  if (auto v = t.String("username", Need::kOptional)) {
+    if (v->empty()) {
+      t.Report("username", "is empty: leave it out for anonymous access");
+    } else {
+      m.username = *v;
+    }
+  }
+  file("password_file", m.password_file);
+  if (t.Has("password_file") && !t.Has("username")) t.Report("password_file", "needs a username");
+  file("tls_ca_file", m.tls_ca_file);
+  file("tls_cert_file", m.tls_cert_file);
+  file("tls_key_file", m.tls_key_file);
+  if (t.Has("tls_cert_file") != t.Has("tls_key_file")) {
+    t.Report(t.Has("tls_cert_file") ? "tls_cert_file" : "tls_key_file",
+             "needs its pair: a client certificate takes tls_cert_file and tls_key_file together");
+  }
+  if ((t.Has("tls_cert_file") || t.Has("tls_key_file")) && !t.Has("tls_ca_file")) {
+    t.Report("tls_cert_file", "needs tls_ca_file (TLS is on only with the broker's CA)");
+  }
+}
+
+DeviceSpec ReadDevice(const toml::table& table, const std::string& path, const SitePaths& paths, Problems& problems) {
   TableReader t(table, path, kDeviceKeys, problems);
   DeviceSpec d;
   if (auto v = t.String("id", Need::kRequired)) d.id = *v;
@@ -631,9 +654,10 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, Problem
   int port = mqtt ? 1883 : 502;
   if (auto v = t.Integer("port", Need::kOptional, Closed(1, 65535))) port = static_cast<int>(*v);
   const auto lost = t.Integer("lost_after_ms", Need::kOptional, Closed(100, 3'600'000));
-  const char* modbus_only[] = {"unit_id", "timeout_ms", "retries", "backoff_max_ms", "sunspec", "sunspec_base",
-                               "power_sign_inverted", "registers"};
-  const char* mqtt_only[] = {"topic_prefix", "keepalive_s"};
+  const char* modbus_only[] = {"unit_id",      "timeout_ms",          "retries",  "backoff_max_ms", "sunspec",
+                               "sunspec_base", "power_sign_inverted", "registers"};
+  const char* mqtt_only[] = {"topic_prefix", "keepalive_s",   "username",    "password_file",
+                             "tls_ca_file",  "tls_cert_file", "tls_key_file"};
   for (const char* k : mqtt ? std::span<const char* const>(modbus_only) : std::span<const char* const>(mqtt_only)) {
     if (t.Has(k)) t.Report(k, fmt::format("does not apply to protocol \"{}\"", mqtt ? "mqtt" : "modbus-tcp"));
   }
@@ -649,16 +673,26 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, Problem
     }
     if (auto v = t.Integer("keepalive_s", Need::kOptional, Closed(5, 3600))) d.mqtt.keepalive_s = static_cast<int>(*v);
     if (lost) d.mqtt.lost_after_ms = static_cast<int>(*lost);
+    ReadMqttSecurity(t, paths, d.mqtt);
     return d;
   }
   ModbusSpec& m = d.modbus;
   m.host = host;
   m.port = port;
   if (auto v = t.Integer("unit_id", Need::kOptional, Closed(0, 255))) m.unit_id = static_cast<int>(*v);
-  if (auto v = t.Integer("timeout_ms", Need::kOptional, Closed(10, 60'000))) m.timeout_ms = static_cast<int>(*v);
-  if (auto v = t.Integer("retries", Need::kOptional, Closed(0, 10))) m.retries = static_cast<int>(*v);
-  if (auto v = t.Integer("backoff_max_ms", Need::kOptional, Closed(10, 3'600'000))) m.backoff_max_ms = static_cast<int>(*v);
+  // One exchange lasts at most (1 + retries) x timeout_ms (device/modbus/modbus_device.h); it runs
+  // off the control thread (device/async_device.h), and must end well within lost_after_ms, so
+  // that a device that stops answering is seen failing, not just silent, before it is lost.
+  if (auto v = t.Integer("timeout_ms", Need::kOptional, Closed(10, 5'000))) m.timeout_ms = static_cast<int>(*v);
+  if (auto v = t.Integer("retries", Need::kOptional, Closed(0, 5))) m.retries = static_cast<int>(*v);
+  if (auto v = t.Integer("backoff_max_ms", Need::kOptional, Closed(10, 3'600'000)))
+    m.backoff_max_ms = static_cast<int>(*v);
   if (lost) m.lost_after_ms = static_cast<int>(*lost);
+  if (const long exchange_ms = static_cast<long>(1 + m.retries) * m.timeout_ms; 2 * exchange_ms > m.lost_after_ms) {
+    problems.Add(t.line(), fmt::format("{}: (1 + retries) x timeout_ms = (1 + {}) x {} = {} ms must be at most half of "
+                                       "lost_after_ms = {} ms: lower them, or raise lost_after_ms",
+                                       path, m.retries, m.timeout_ms, exchange_ms, m.lost_after_ms));
+  }
   if (auto v = t.Bool("sunspec", Need::kOptional)) m.sunspec = *v;
   if (auto v = t.Integer("sunspec_base", Need::kOptional, Closed(0, 65535))) m.sunspec_base = static_cast<int>(*v);
   if (auto v = t.Bool("power_sign_inverted", Need::kOptional)) m.map.power_sign_inverted = *v;
@@ -670,7 +704,8 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, Problem
   }
   if (m.sunspec && regs != nullptr) t.Report("registers", "is a vendor map: set sunspec = false to use it");
   if (!m.sunspec) {
-    if (m.map.power_kw.address < 0) problems.Add(t.line(), fmt::format("{}: sunspec = false needs registers.power_kw", path));
+    if (m.map.power_kw.address < 0)
+      problems.Add(t.line(), fmt::format("{}: sunspec = false needs registers.power_kw", path));
     if (d.kind == DeviceKind::kBattery && m.map.soc_pct.address < 0) {
       problems.Add(t.line(), fmt::format("{}: a battery needs registers.soc_pct", path));
     }
@@ -681,18 +716,19 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, Problem
   return d;
 }
 
-void ReadDevices(const toml::table& root, Problems& problems, Site& site) {
+void ReadDevices(const toml::table& root, const SitePaths& paths, Problems& problems, Site& site) {
   const toml::node* node = root.get("device");
   if (node == nullptr) return;
   const toml::array* list = node->as_array();
   if (list == nullptr || !list->is_array_of_tables()) {
     problems.Add(node->source().begin.line,
-                 fmt::format("device must be an array of tables ([[device]], one per device), found {}", TypeName(*node)));
+                 fmt::format("device must be an array of tables ([[device]], one per device), found {}",
+                             TypeName(*node)));
     return;
   }
   for (size_t i = 0; i < list->size(); ++i) {
     const toml::table& table = *list->get(i)->as_table();
-    DeviceSpec d = ReadDevice(table, fmt::format("device[{}]", i), problems);
+    DeviceSpec d = ReadDevice(table, fmt::format("device[{}]", i), paths, problems);
     for (const auto& other : site.devices) {
       if (!d.id.empty() && other.id == d.id) {
         problems.Add(table.source().begin.line,
@@ -704,7 +740,8 @@ void ReadDevices(const toml::table& root, Problems& problems, Site& site) {
   const bool has_meter = std::any_of(site.devices.begin(), site.devices.end(),
                                      [](const DeviceSpec& d) { return d.kind == DeviceKind::kMeter; });
   if (!site.devices.empty() && !has_meter) {
-    problems.Add(node->source().begin.line, "[[device]]: a site with devices needs a kind = \"meter\" at the grid connection");
+    problems.Add(node->source().begin.line,
+                 "[[device]]: a site with devices needs a kind = \"meter\" at the grid connection");
   }
 }
 
@@ -715,8 +752,7 @@ Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const
   try {
     root = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
-    return InvalidInput(fmt::format("{}:{}: TOML syntax: {}", source, e.source().begin.line,
-                                    e.description()));
+    return InvalidInput(fmt::format("{}:{}: TOML syntax: {}", source, e.source().begin.line, e.description()));
   } catch (const std::exception& e) {
     return InvalidInput(fmt::format("{}: cannot read as TOML: {}", source, e.what()));
   }
@@ -744,13 +780,12 @@ Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const
   if (const auto* t = Table(root, "grid", Need::kOptional, problems)) {
     site.grid = ReadGrid(TableReader(*t, "grid", kGridKeys, problems));
   }
-  ReadDevices(root, problems, site);
+  ReadDevices(root, paths, problems, site);
   if (!problems.empty()) return problems.ToError(source);
   return site;
 }
 
-Result<Site> LoadSiteFile(const std::string& path, const std::string& data_dir,
-                          const std::string& shared_dir) {
+Result<Site> LoadSiteFile(const std::string& path, const std::string& data_dir, const std::string& shared_dir) {
   auto text = ReadTextFile(path, kMaxSiteFileBytes);
   if (!text) return text.error();
   SitePaths paths;
