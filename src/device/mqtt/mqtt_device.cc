@@ -268,6 +268,7 @@ struct MqttConnection::State {
   bool stopping = false;
   bool connected = false;
   std::string last_error;
+  std::string refusal;  // the broker's CONNACK refusal (e.g. not authorised) until a connect succeeds
   std::map<std::string, std::shared_ptr<MqttInbox>> inboxes;  // by subscribed topic
   std::map<int, std::shared_ptr<MqttInbox>> pending;          // publish mid -> whom to credit
   std::set<int> early_acks;                                   // PUBACKs that beat Publish() to recording their mid
@@ -479,8 +480,10 @@ Status MqttConnection::Publish(const std::string& topic, const std::string& payl
 
 void MqttConnection::OnConnect(int rc) {
   if (rc != 0) {
-    SetError(fmt::format("MQTT broker {}:{} refused the connection: {}; retrying", options_.host, options_.port,
-                         mosquitto_connack_string(rc)));
+    const std::lock_guard lock(state_->mu);
+    state_->refusal = fmt::format("MQTT broker {}:{} refused the connection: {}; retrying", options_.host,
+                                  options_.port, mosquitto_connack_string(rc));
+    state_->last_error = state_->refusal;
     return;
   }
   std::vector<std::string> topics;
@@ -488,6 +491,7 @@ void MqttConnection::OnConnect(int rc) {
     const std::lock_guard lock(state_->mu);
     state_->connected = true;
     state_->last_error.clear();
+    state_->refusal.clear();
     for (const auto& [topic, inbox] : state_->inboxes) topics.push_back(topic);
   }
   for (const std::string& topic : topics) Subscribe(topic);
@@ -497,6 +501,11 @@ void MqttConnection::OnConnect(int rc) {
 void MqttConnection::OnDisconnect(int rc) {
   const std::lock_guard lock(state_->mu);
   state_->connected = false;
+  // After a refused CONNACK the broker's reason (bad credentials) says more than "lost".
+  if (!state_->refusal.empty()) {
+    state_->last_error = state_->refusal;
+    return;
+  }
   state_->last_error = rc == 0 ? fmt::format("MQTT broker {}:{}: disconnected", options_.host, options_.port)
                                : fmt::format("MQTT broker {}:{}: connection lost ({}); reconnecting", options_.host,
                                              options_.port, mosquitto_strerror(rc));
