@@ -34,6 +34,7 @@ AsyncDevice::~AsyncDevice() {
 void AsyncDevice::StartRead(Instant now) {
   {
     const std::lock_guard lock(mu_);
+    started_ = true;
     if (reading_ || read_request_) {
       read_deadline_.reset();  // busy since an earlier cycle: Read does not wait for it
       return;
@@ -45,8 +46,14 @@ void AsyncDevice::StartRead(Instant now) {
   work_cv_.notify_all();
 }
 
-Result<Telemetry> AsyncDevice::Read(Instant) {
+Result<Telemetry> AsyncDevice::Read(Instant now) {
   std::unique_lock lock(mu_);
+  if (!started_) {  // a caller that did not start the read: start it now
+    lock.unlock();
+    StartRead(now);
+    lock.lock();
+  }
+  started_ = false;
   if (read_deadline_) {
     done_cv_.wait_until(lock, *read_deadline_, [&] { return !reading_ && !read_request_; });
     read_deadline_.reset();

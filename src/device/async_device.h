@@ -33,7 +33,8 @@ Millis ReadWaitFor(Millis cycle);
 // `read_wait` after that StartRead, for the read to finish, and returns the newest reading
 // completed since the previous Read (an error read is returned as it came). When there is none
 // (the read is still under way), Read fails with "no answer within N ms" and Health() is kLate
-// until a read completes: the device is late, so stale for this cycle.
+// until a read completes: the device is late, so stale for this cycle. A Read without a
+// StartRead before it starts the read itself.
 // Writes: Write hands the command to the worker and returns at once (Ok: handed over); a command
 // not yet started is replaced by a newer one. LastWrite says whether the last one is still
 // pending, done or failed (with the driver's error).
@@ -76,9 +77,10 @@ class AsyncDevice final : public Device {
   std::optional<Result<Telemetry>> completed_;  // the newest reading not yet returned by Read
   std::optional<std::pair<Command, Instant>> write_request_;
   WriteOutcome write_;
-  DeviceHealth health_;  // the driver's, after its last exchange
-  bool late_ = false;    // the last Read found no answer in time; cleared when a read completes
-  std::thread worker_;   // last: started when everything above is ready
+  DeviceHealth health_;   // the driver's, after its last exchange
+  bool late_ = false;     // the last Read found no answer in time; cleared when a read completes
+  bool started_ = false;  // StartRead was called since the last Read
+  std::thread worker_;    // last: started when everything above is ready
 };
 
 }  // namespace meg

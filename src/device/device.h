@@ -1,8 +1,9 @@
 // Device: the one driver interface between OpenMEG and equipment (Modbus/SunSpec in
 // device/modbus, MQTT in device/mqtt, the site twin in device/sim). The control loop reads a
 // device's latest telemetry, writes setpoints to it and asks its health; nothing above this
-// layer knows a register or a topic. A Device is used from the control thread only; adapters
-// that own a network thread hand data over internally.
+// layer knows a register or a topic. A driver is used from one thread at a time: the control
+// thread, or the worker of the AsyncDevice that wraps it; adapters that own a network thread
+// hand data over internally. AsyncDevice itself is thread-safe.
 //
 // Blocking: a driver's Read and Write may wait on the network (ModbusDevice up to (1 + retries)
 // x timeout_ms). The control loop must not: the app wraps every network device in an

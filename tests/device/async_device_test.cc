@@ -96,6 +96,10 @@ TEST(AsyncDeviceTest, AnAnsweringDeviceIsReadWithinTheCycle) {
   EXPECT_EQ(t->power.value(), 42);
   EXPECT_EQ(t->time, kT0);
   EXPECT_EQ(d.Health().state, HealthState::kOk);
+  // A Read without StartRead starts the read itself.
+  const Result<Telemetry> again = d.Read(kT0 + seconds(1));
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->time, kT0 + seconds(1));
 }
 
 // The driver hangs (a black hole): Read gives up at the read wait, the device is late, a later

@@ -1,7 +1,8 @@
 // The MQTT driver (docs/mqtt.md): one MqttConnection (a libmosquitto client with its network
 // thread) per broker, shared by the MqttDevices on that broker. Messages arrive on the network
-// thread and are handed to each device's inbox under a mutex; a Device is used from the control
-// thread only. The only place libmosquitto appears.
+// thread and are handed to each device's inbox under a mutex; an MqttDevice is used from one
+// thread at a time (the control thread, or its AsyncDevice's worker). The only place libmosquitto
+// appears.
 //
 //   auto broker = MqttConnection::Open({.host = "10.0.0.5", .client_id = "openmeg-site1"});
 //   MqttDevice ess("ess1", DeviceKind::kBattery, spec.mqtt, *broker);   // openmeg/ess1/...
@@ -124,7 +125,7 @@ class MqttConnection {
 // telemetry arrived for lost_after_ms (counted from the first Read when none ever did);
 // kRetrying when the broker connection is down, the latest payload was malformed or the last
 // Write failed; kOk otherwise. Write publishes QoS 1 and fails when the connection is down.
-// Control thread only.
+// One thread at a time (the control thread, or its AsyncDevice's worker).
 class MqttDevice final : public Device {
  public:
   MqttDevice(std::string id, DeviceKind kind, const MqttSpec& spec, std::shared_ptr<MqttConnection> connection);
