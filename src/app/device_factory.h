@@ -1,4 +1,5 @@
-// Builds the drivers of a site's [[device]] entries (device/modbus, device/mqtt). The
+// Builds the drivers of a site's [[device]] entries (device/modbus, device/mqtt), each wrapped in
+// an AsyncDevice (device/async_device.h) so that its I/O runs off the control thread. The
 // composition root for devices; the control loop sees only the Device interface.
 #pragma once
 
@@ -17,6 +18,7 @@ struct SiteDevices {
   std::vector<std::shared_ptr<void>> connections;  // shared connections (an MQTT session), kept alive
 };
 
-Result<SiteDevices> MakeSiteDevices(const Site& site, const Clock& clock);
+// `cycle`: the control loop's cycle; each device's read wait is ReadWaitFor(cycle).
+Result<SiteDevices> MakeSiteDevices(const Site& site, Millis cycle);
 
 }  // namespace meg

@@ -237,7 +237,7 @@ int RunLoop(const RunOptions& o) {
     clock = std::make_unique<PacedClock>(start, speed);
   } else {
     clock = std::make_unique<AcceleratedClock>(start, speed);
-    auto made = MakeSiteDevices(*site, *clock);
+    auto made = MakeSiteDevices(*site, Millis(o.cycle_ms));
     if (!made) return ExitWith(o.command, made.error());
     owned = std::move(made->devices);
     connections = std::move(made->connections);
@@ -346,6 +346,10 @@ int RunLoop(const RunOptions& o) {
     lc.tariff = *tariff;
     lc.store_path = store_path;
     lc.speed = speed;
+    // Cycles no longer wait on devices: a command not taken within 3 cycles (3 s at least, of
+    // wall time) is withdrawn.
+    lc.command_wait =
+        std::max(std::chrono::milliseconds(3000), std::chrono::milliseconds(static_cast<long>(3 * o.cycle_ms / speed)));
     if (inputs) {
       lc.history_load = &inputs->load;
       lc.history_pv = &inputs->pv;

@@ -52,6 +52,14 @@ std::map<std::string, AlarmView> CycleAlarms(const CycleRecord& r, const std::ve
   if (r.devices_stale > 0) {
     now["stale-data"] = {"stale-data", "warning", fmt::format("{} device(s) stale or lost", r.devices_stale), r.time};
   }
+  if (!r.implausible.empty()) {
+    // A lying device: named with its value and the bound it broke (the reading was not stored).
+    std::string what;
+    for (size_t i = 0; i < r.implausible.size() && i < 3; ++i) what += (i > 0 ? "; " : "") + r.implausible[i];
+    if (r.implausible.size() > 3) what += fmt::format("; and {} more", r.implausible.size() - 3);
+    now["implausible-telemetry"] = {"implausible-telemetry", "critical", "implausible telemetry, not stored: " + what,
+                                    r.time};
+  }
   if (r.demand_target.value() > 0 && r.window_average.value() > 0.95 * r.demand_target.value()) {
     now["demand-near-target"] = {"demand-near-target", "warning",
                                  fmt::format("15-minute demand {:.1f} kW is above 95 % of the target {:.1f} kW",

@@ -32,6 +32,8 @@ Result<ThresholdAlarm> ParseThresholdAlarm(const std::string& text);
 //   fail-safe (critical)           the loop is in safe mode
 //   local-mode (warning)           the loop runs on local rules
 //   stale-data (warning)           a device is stale or lost
+//   implausible-telemetry (critical) a reading beyond the site's plausibility bounds
+//                                  (control/plausibility.h): device, value and bound
 //   demand-near-target (warning)   the 15-minute demand so far is above 95 % of the guard's target
 //   threshold <text> (warning)     an operator's threshold is crossed (unknown values never are)
 // Each alarm's `since` is the cycle's time.

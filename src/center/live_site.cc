@@ -402,16 +402,23 @@ Result<std::vector<std::pair<Month, double>>> LiveSite::RecordedPeaks(Timestamp 
 }
 
 void LiveSite::RunCommands(ControlLoop& loop, Instant now) {
-  std::deque<Pending> todo;
+  // Taken under the lock, in one step with the server threads' withdrawals: a withdrawn one was
+  // answered "not carried out" and is dropped; every one taken here is carried out and answered.
+  std::vector<std::shared_ptr<Pending>> todo;
   {
     std::lock_guard lock(mutex_);
-    todo.swap(pending_);
+    for (std::shared_ptr<Pending>& p : pending_) {
+      if (p->state != Pending::State::kPending) continue;
+      p->state = Pending::State::kTaken;
+      todo.push_back(std::move(p));
+    }
+    pending_.clear();
   }
-  for (Pending& p : todo) {
-    if (const auto* c = std::get_if<OperatorCommand>(&p.work)) {
-      p.done.set_value(RunCommand(loop, *c, now));
+  for (const std::shared_ptr<Pending>& p : todo) {
+    if (const auto* c = std::get_if<OperatorCommand>(&p->work)) {
+      p->done.set_value(RunCommand(loop, *c, now));
     } else {
-      p.done.set_value(TakeDrCall(std::get<DrCallRequest>(p.work), now));
+      p->done.set_value(TakeDrCall(std::get<DrCallRequest>(p->work), now));
     }
   }
 }
@@ -528,14 +535,25 @@ std::vector<DrEventView> LiveSite::DrEvents() const {
 }
 
 Status LiveSite::HandToControlThread(std::variant<OperatorCommand, DrCallRequest> work, std::string_view what) {
-  std::future<Status> done;
+  auto pending = std::make_shared<Pending>();
+  pending->work = std::move(work);
+  std::future<Status> done = pending->done.get_future();
   {
     std::lock_guard lock(mutex_);
-    pending_.push_back(Pending{std::move(work), {}});
-    done = pending_.back().done.get_future();
+    pending_.push_back(pending);
   }
-  if (done.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-    return IoError(fmt::format("the control loop did not take {} within 10 s; it was not carried out", what));
+  if (done.wait_for(config_.command_wait) != std::future_status::ready) {
+    {
+      std::lock_guard lock(mutex_);
+      if (pending->state == Pending::State::kPending) {
+        pending->state = Pending::State::kWithdrawn;
+        return IoError(
+            fmt::format("the control loop did not take {} within {} ms; it was withdrawn and will not be "
+                        "carried out",
+                        what, config_.command_wait.count()));
+      }
+    }
+    // Taken: the control thread is carrying it out now; its verdict is the answer.
   }
   return done.get();
 }

@@ -4,7 +4,8 @@
 // the alarms (center/alarms.h), and it carries out operators' commands there.
 // Threads: OnCycle, SeedHistory and RecordedPeaks run on the control thread, which alone uses
 // the writer store. Server threads call the SiteBackend methods: they read copies under a mutex,
-// hand commands to the control thread (and wait, bounded, for the verdict), and read the store
+// hand commands to the control thread (and wait, bounded, for it to take them: one not taken in
+// time is withdrawn, never carried out late), and read the store
 // through the site's ReaderPool (center/reader_pool.h): explicit read connections, each used
 // by one thread at a time, owned here.
 // Every store write is checked: a refused write is an event (when the store still takes events)
@@ -63,6 +64,9 @@ struct LiveSiteConfig {
   DrProgram dr;
   // Read connections kept open for the server threads (ReaderPool).
   std::size_t idle_readers = 4;
+  // How long a server thread waits for the control thread to take a command or DR call; one not
+  // taken by then is withdrawn and never carried out. `meg run` sets max(3 s, 3 cycles).
+  std::chrono::milliseconds command_wait{3000};
 };
 
 class LiveSite final : public SiteBackend {
@@ -109,10 +113,14 @@ class LiveSite final : public SiteBackend {
 
  private:
   LiveSite(LiveSiteConfig config, TelemetryStore& writer);
-  // Work a server thread hands to the control thread: an operator's command or a DR call.
+  // Work a server thread hands to the control thread: an operator's command or a DR call. Its
+  // state changes under mutex_, once: pending -> taken (the control thread carries it out and
+  // answers) or pending -> withdrawn (the server thread gave up waiting; never carried out).
   struct Pending {
+    enum class State { kPending, kTaken, kWithdrawn };
     std::variant<OperatorCommand, DrCallRequest> work;
     std::promise<Status> done;
+    State state = State::kPending;
   };
   void Publish(const CycleRecord& r, const ControlLoop& loop);
   void Store(const CycleRecord& r);
@@ -124,7 +132,9 @@ class LiveSite final : public SiteBackend {
   Status RunCommand(ControlLoop& loop, const OperatorCommand& c, Instant now);
   // Checks a DR call from the API and adds it to the desk.
   Status TakeDrCall(const DrCallRequest& r, Instant now);
-  // Server threads: queue `work` for the control thread and wait (bounded) for its verdict.
+  // Server threads: queue `work` for the control thread and wait for its verdict. Not taken
+  // within config.command_wait: withdrawn, and the error says it will not be carried out; once
+  // taken, the verdict is awaited (the control thread is carrying it out).
   Status HandToControlThread(std::variant<OperatorCommand, DrCallRequest> work, std::string_view what);
   // DR calls whose event is over (and its last quarter-hour stored): settled.
   void SettleDueDr(Instant now);
@@ -155,7 +165,7 @@ class LiveSite final : public SiteBackend {
   std::optional<BillView> bill_;
   std::string bill_error_ = "no quarter-hour has closed yet";
   AlarmBoard alarms_;
-  std::deque<Pending> pending_;
+  std::deque<std::shared_ptr<Pending>> pending_;
   std::vector<DrEventView> dr_views_;  // one per call of dr_, in its order
 
   // Control thread only.

@@ -49,6 +49,7 @@ struct ControlLoop::Measured {
   std::optional<double> meter_energy_kwh;
   // Per battery (index into devices_): what it can take or give now; 0 when not fresh.
   std::vector<double> can_discharge, can_charge;
+  std::vector<std::string> implausible;  // CycleRecord::implausible
 };
 
 ControlLoop::ControlLoop(LoopSite site, std::vector<Device*> devices, AuditLog& audit, LoopConfig config)
@@ -60,6 +61,7 @@ ControlLoop::ControlLoop(LoopSite site, std::vector<Device*> devices, AuditLog& 
   for (Device* d : devices) {
     DeviceState state;
     state.device = d;
+    state.bounds = BoundsOf(*site.site, d->kind());
     state.problem = "no reading yet";
     devices_.push_back(std::move(state));
   }
@@ -139,11 +141,23 @@ ControlLoop::Measured ControlLoop::ReadDevices(Instant now) {
   const Hours cycle_h(HoursOf(config_.cycle));
   m.can_discharge.assign(devices_.size(), 0.0);
   m.can_charge.assign(devices_.size(), 0.0);
+  // Every read starts at once (a device that reads in the background, device/async_device.h),
+  // then each is collected: the cycle waits for the slowest at most one read wait.
+  for (DeviceState& d : devices_) d.device->StartRead(now);
   for (size_t i = 0; i < devices_.size(); ++i) {
     DeviceState& d = devices_[i];
     Result<Telemetry> t = d.device->Read(now);
+    // The site's bounds hold for every driver alike: a reading beyond them is a lie, kept out of
+    // last_good (so out of the demand meter and the store) and named in the record.
+    std::optional<std::string> beyond = t && t->quality == Quality::kGood ? CheckPlausible(*t, d.bounds) : std::nullopt;
+    if (beyond) {
+      t->quality = Quality::kBad;
+      m.implausible.push_back(fmt::format("{}: {}", d.device->id(), *beyond));
+    }
     if (t && t->quality == Quality::kGood && std::isfinite(t->power.value())) {
       d.last_good = *t;
+    } else if (beyond) {
+      d.problem = "implausible telemetry: " + *beyond;
     } else if (t) {
       d.problem = "implausible telemetry";
     } else {
@@ -151,18 +165,19 @@ ControlLoop::Measured ControlLoop::ReadDevices(Instant now) {
     }
     const DeviceHealth health = d.device->Health();
     // A failed read leaves the last good reading in use until it is stale_after old (a blip is
-    // ridden through); a device that reports itself lost, or a reading that fails its
-    // plausibility check (a lie), is distrusted at once.
+    // ridden through); a device that reports itself lost, that did not answer within the read
+    // wait (late), or a reading that fails its plausibility check (a lie), is distrusted at once.
     const bool lying = t && (t->quality != Quality::kGood || !std::isfinite(t->power.value()));
-    d.fresh = d.last_good && now - d.last_good->time <= stale_after && health.state != HealthState::kLost && !lying;
+    const bool gone = health.state == HealthState::kLost || health.state == HealthState::kLate;
+    d.fresh = d.last_good && now - d.last_good->time <= stale_after && !gone && !lying;
     if (d.fresh && d.device->kind() == DeviceKind::kBattery &&
         (!d.last_good->soc_pct || !std::isfinite(*d.last_good->soc_pct))) {
       d.fresh = false;
       d.problem = "no state of charge";
     }
     if (!d.fresh) {
-      if (health.state == HealthState::kLost) {
-        d.problem = "lost: " + health.last_error;
+      if (gone) {
+        d.problem = fmt::format("{}: {}", HealthStateName(health.state), health.last_error);
       } else if (!lying && d.last_good && now - d.last_good->time > stale_after) {
         d.problem =
             fmt::format("telemetry {:.1f} s old", static_cast<double>((now - d.last_good->time).count()) / 1000.0);
@@ -329,6 +344,21 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   const DayProfile* day = Profile(now);
   const Timestamp window_start = IntervalStart(ToTimestamp(now));
   const bool counts = day != nullptr && day->demand_counts[static_cast<size_t>(ToKst(window_start).minute_of_day / 15)];
+  // An energy register that moved more in one cycle than the meters' power bounds allow lies
+  // too: the cycle is metered on power instead, and the record names it.
+  if (m.meter_seen && m.all_fresh && m.meter_energy_kwh && meter_energy_) {
+    double bound_kw = 0;
+    for (const DeviceState& d : devices_)
+      bound_kw += d.device->kind() == DeviceKind::kMeter ? d.bounds.power_max.value() : 0.0;
+    const double moved = *m.meter_energy_kwh - meter_energy_->value();
+    if (!(std::abs(moved) <= bound_kw * HoursOf(config_.cycle))) {
+      m.implausible.push_back(fmt::format("meter energy: {:.6g} kWh in one cycle is beyond {:.6g} kW for {} ms", moved,
+                                          bound_kw, config_.cycle.count()));
+      m.meter_energy_kwh.reset();
+      m.all_fresh = false;
+      m.stale += fmt::format("{}meter energy register (implausible telemetry)", m.stale.empty() ? "" : ", ");
+    }
+  }
   // The meter's energy register where it has one (exact over the cycle), else its power held.
   if (m.meter_seen && m.all_fresh && m.meter_energy_kwh && meter_energy_) {
     demand_.AddEnergy(now, KilowattHours(*m.meter_energy_kwh) - *meter_energy_, counts);
@@ -357,6 +387,7 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   rec.month_peak = demand_.month_peak();
   rec.devices_fresh = m.fresh;
   rec.devices_stale = m.stale_count;
+  rec.implausible = std::move(m.implausible);
   rec.dr_cap = Kilowatts(kNaN);
   std::erase_if(dr_, [&](const DrCommitment& c) { return c.end <= window_start; });
 
@@ -387,8 +418,15 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   double cap_total = 0;
   const bool discharging = done.battery.value() > 0;
   for (size_t k = 0; k < devices_.size(); ++k) cap_total += discharging ? m.can_discharge[k] : m.can_charge[k];
+  // The inverters' shares are of what they produce: an inverter reporting negative power (its
+  // night draw) has no share and does not shrink the others' denominator, so shares sum to 1.
   size_t pv_count = 0;
-  for (const DeviceState& d : devices_) pv_count += d.device->kind() == DeviceKind::kPv ? 1 : 0;
+  double pv_producing = 0;
+  for (const DeviceState& d : devices_) {
+    if (d.device->kind() != DeviceKind::kPv) continue;
+    ++pv_count;
+    if (d.last_good) pv_producing += std::max(0.0, d.last_good->power.value());
+  }
   for (size_t k = 0; k < devices_.size(); ++k) {
     DeviceState& d = devices_[k];
     if (d.device->kind() == DeviceKind::kBattery) {
@@ -399,7 +437,8 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
       Command c;
       if (pv_limited) {
         const double own = d.last_good ? d.last_good->power.value() : 0.0;
-        const double share = m.pv > 1e-9 ? std::max(0.0, own) / m.pv : 1.0 / static_cast<double>(pv_count);
+        const double share =
+            pv_producing > 1e-9 ? std::max(0.0, own) / pv_producing : 1.0 / static_cast<double>(pv_count);
         c.pv_limit = Kilowatts(done.pv_used.value() * share);
       }
       commands[k] = c;
@@ -410,6 +449,13 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   for (size_t k = 0; k < devices_.size(); ++k) {
     if (!commands[k]) continue;
     DeviceState& d = devices_[k];
+    // A device that writes in the background reports what became of the last setpoint: a failed
+    // one is sent again (as a refused one is); one still under way is not sent twice.
+    if (d.last_sent) {
+      const WriteOutcome w = d.device->LastWrite();
+      if (w.progress == WriteProgress::kFailed) d.resend = true;
+      rec.writes_pending += w.progress == WriteProgress::kPending ? 1 : 0;
+    }
     const bool due = !d.last_sent || now - d.last_sent_time >= config_.setpoint_refresh ||
                      !SameCommand(*d.last_sent, *commands[k], config_.deadband_kw) || (d.resend && d.fresh);
     if (!due) continue;

@@ -12,8 +12,10 @@
 //   normal  all telemetry fresh, schedule fresh, planner fine.
 //   local   the schedule is older than its horizon or the planner failed: no schedule; the peak
 //           guard and export limiter still act on live measurements.
-//   safe    a device's telemetry is older than `stale_after_cycles` cycles, bad, or the device is
-//           lost: nothing is trusted, so the limit stage sees an unknown load: batteries to 0 kW
+//   safe    a device's telemetry is older than `stale_after_cycles` cycles, bad (the driver's
+//           check, or beyond the site's plausibility bounds, control/plausibility.h), or the
+//           device is lost or late (no answer within the read wait, device/async_device.h):
+//           nothing is trusted, so the limit stage sees an unknown load: batteries to 0 kW
 //           (ramped only where ramping toward zero), PV held to what export allows at zero load.
 // Not thread-safe: the loop, its devices and its planner belong to the control thread.
 #pragma once
@@ -28,6 +30,7 @@
 #include "control/cycle_controllers.h"
 #include "control/demand_meter.h"
 #include "control/limits.h"
+#include "control/plausibility.h"
 #include "control/site_image.h"
 #include "core/audit.h"
 #include "core/calendar.h"
@@ -106,6 +109,7 @@ class ControlLoop {
  private:
   struct DeviceState {
     Device* device = nullptr;
+    PlausibleBounds bounds;  // from the site file (control/plausibility.h)
     std::optional<Telemetry> last_good;
     std::string problem;  // why it is not fresh, for the mode reason
     bool fresh = false;

@@ -53,8 +53,12 @@ struct CycleRecord {
   Kilowatts pv_limit_command;  // < 0: none
   bool clamped = false;        // the limit stage changed the wish
   int commands_sent = 0;       // setpoints the devices (or broker) accepted this cycle
+  int writes_pending = 0;      // earlier setpoints still being sent (device/async_device.h)
   int devices_fresh = 0;
   int devices_stale = 0;
+  // Readings beyond the site's plausibility bounds this cycle (control/plausibility.h), each
+  // naming the device, the value and the bound: "m1: power 1e+12 kW is outside ...".
+  std::vector<std::string> implausible;
   bool audit_failed = false;         // the audit log refused: nothing was sent this cycle
   std::chrono::nanoseconds work{0};  // Run with a stopwatch only: the cycle's work (read, decide, audit, send)
 };

@@ -126,6 +126,15 @@ struct MqttSpec {
   std::string topic_prefix;  // default "openmeg/<device id>" (docs/mqtt.md)
   int keepalive_s = 10;
   int lost_after_ms = 10000;  // no telemetry for this long: the device is lost
+  // Broker authentication (docs/mqtt.md). The password lives in its own file (first line), not
+  // in the site file, so that the site file can be shared and kept in version control.
+  std::string username;       // empty: anonymous
+  std::string password_file;  // resolved path; only with username
+  // TLS: on when tls_ca_file is set (the CA that signed the broker's certificate); the client
+  // certificate and key, both or neither, when the broker asks for one. Resolved paths.
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 enum class DeviceProtocol { kModbusTcp, kMqtt };

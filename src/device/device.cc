@@ -16,6 +16,7 @@ std::string_view HealthStateName(HealthState state) {
     case HealthState::kOk: return "ok";
     case HealthState::kRetrying: return "retrying";
     case HealthState::kLost: return "lost";
+    case HealthState::kLate: return "late";
   }
   return "?";
 }

@@ -1,8 +1,16 @@
 // Device: the one driver interface between OpenMEG and equipment (Modbus/SunSpec in
 // device/modbus, MQTT in device/mqtt, the site twin in device/sim). The control loop reads a
 // device's latest telemetry, writes setpoints to it and asks its health; nothing above this
-// layer knows a register or a topic. A Device is used from the control thread only; adapters
-// that own a network thread hand data over internally.
+// layer knows a register or a topic. A driver is used from one thread at a time: the control
+// thread, or the worker of the AsyncDevice that wraps it; adapters that own a network thread
+// hand data over internally. AsyncDevice itself is thread-safe.
+//
+// Blocking: a driver's Read and Write may wait on the network (ModbusDevice up to (1 + retries)
+// x timeout_ms). The control loop must not: the app wraps every network device in an
+// AsyncDevice (device/async_device.h), which runs the driver on a thread of its own, and the loop
+// calls StartRead on every device at the start of a cycle, then Read, which waits at most the
+// AsyncDevice's read budget. A synchronous device (the site twin) ignores StartRead and
+// LastWrite, so the backtest stays exact.
 //
 // Signs (docs/conventions.md): meter power + import / - export at the grid connection; PV power
 // + production; battery power + discharge / - charge. So grid + PV + battery = load.
@@ -53,6 +61,8 @@ enum class HealthState {
   kOk,        // the last exchange succeeded
   kRetrying,  // the last exchange failed; retrying with backoff
   kLost,      // no successful exchange for the driver's loss time, or the device said it left
+  kLate,      // an exchange is under way past its deadline (device/async_device.h): no answer in
+              // time, so the loop distrusts the device at once, as when lost
 };
 std::string_view HealthStateName(HealthState state);  // "ok", "retrying", "lost"
 
@@ -60,6 +70,14 @@ struct DeviceHealth {
   HealthState state = HealthState::kOk;
   int consecutive_failures = 0;
   std::string last_error;  // empty when state is kOk
+};
+
+// Where the last Write stands. A synchronous device's Write answers for itself (kDone); a device
+// that writes in the background (AsyncDevice) reports here what became of it.
+enum class WriteProgress { kDone, kPending, kFailed };
+struct WriteOutcome {
+  WriteProgress progress = WriteProgress::kDone;
+  std::string error;  // kFailed: why; kPending: what is under way
 };
 
 class Device {
@@ -70,9 +88,16 @@ class Device {
   // The device's latest telemetry as of `now`. An error (timeout, refused, bad payload, no
   // data yet) names the device and the cause; the loop then treats the device as unread.
   virtual Result<Telemetry> Read(Instant now) = 0;
-  // Sends `command`. Success means the device (or the broker, for MQTT QoS 1) accepted it.
+  // Sends `command`. Success means the device (or the broker, for MQTT QoS 1) accepted it; for
+  // a device that writes in the background, that it was handed over (see LastWrite).
   virtual Status Write(const Command& command, Instant now) = 0;
   virtual DeviceHealth Health() const = 0;
+  // Starts reading the telemetry as of `now` in the background, so that the following Read(now)
+  // finds it; a synchronous device reads in Read and does nothing here.
+  virtual void StartRead(Instant /*now*/) {}
+  // What became of the last Write, for a device that writes in the background; a synchronous
+  // device's Write already said it (kDone).
+  virtual WriteOutcome LastWrite() const { return {}; }
 };
 
 }  // namespace meg

@@ -130,7 +130,12 @@ constexpr std::array kDeviceKeys = {KeyDef{"id", ""},
                                     KeyDef{"power_sign_inverted", ""},
                                     KeyDef{"registers", ""},
                                     KeyDef{"topic_prefix", ""},
-                                    KeyDef{"keepalive_s", "s"}};
+                                    KeyDef{"keepalive_s", "s"},
+                                    KeyDef{"username", ""},
+                                    KeyDef{"password_file", ""},
+                                    KeyDef{"tls_ca_file", ""},
+                                    KeyDef{"tls_cert_file", ""},
+                                    KeyDef{"tls_key_file", ""}};
 constexpr std::array kRegisterKeys = {KeyDef{"power_kw", "kw"},      KeyDef{"soc_pct", "pct"},
                                       KeyDef{"max_charge_kw", "kw"}, KeyDef{"max_discharge_kw", "kw"},
                                       KeyDef{"rated_kw", "kw"},      KeyDef{"setpoint_kw", "kw"},
@@ -655,7 +660,34 @@ void ReadRegisters(const toml::table& table, const std::string& path, Problems& 
   }
 }
 
-DeviceSpec ReadDevice(const toml::table& table, const std::string& path, Problems& problems) {
+// username / password_file and the TLS files of an MQTT device; files resolved like any other.
+void ReadMqttSecurity(TableReader& t, const SitePaths& paths, MqttSpec& m) {
+  const auto file = [&](const char* key, std::string& out) {
+    if (!t.Has(key)) return;
+    if (auto v = ResolveFile(t, key, paths)) out = *v;
+  };
+  if (auto v = t.String("username", Need::kOptional)) {
+    if (v->empty()) {
+      t.Report("username", "is empty: leave it out for anonymous access");
+    } else {
+      m.username = *v;
+    }
+  }
+  file("password_file", m.password_file);
+  if (t.Has("password_file") && !t.Has("username")) t.Report("password_file", "needs a username");
+  file("tls_ca_file", m.tls_ca_file);
+  file("tls_cert_file", m.tls_cert_file);
+  file("tls_key_file", m.tls_key_file);
+  if (t.Has("tls_cert_file") != t.Has("tls_key_file")) {
+    t.Report(t.Has("tls_cert_file") ? "tls_cert_file" : "tls_key_file",
+             "needs its pair: a client certificate takes tls_cert_file and tls_key_file together");
+  }
+  if ((t.Has("tls_cert_file") || t.Has("tls_key_file")) && !t.Has("tls_ca_file")) {
+    t.Report("tls_cert_file", "needs tls_ca_file (TLS is on only with the broker's CA)");
+  }
+}
+
+DeviceSpec ReadDevice(const toml::table& table, const std::string& path, const SitePaths& paths, Problems& problems) {
   TableReader t(table, path, kDeviceKeys, problems);
   DeviceSpec d;
   if (auto v = t.String("id", Need::kRequired)) d.id = *v;
@@ -675,7 +707,8 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, Problem
   const auto lost = t.Integer("lost_after_ms", Need::kOptional, Closed(100, 3'600'000));
   const char* modbus_only[] = {"unit_id",      "timeout_ms",          "retries",  "backoff_max_ms", "sunspec",
                                "sunspec_base", "power_sign_inverted", "registers"};
-  const char* mqtt_only[] = {"topic_prefix", "keepalive_s"};
+  const char* mqtt_only[] = {"topic_prefix", "keepalive_s",   "username",    "password_file",
+                             "tls_ca_file",  "tls_cert_file", "tls_key_file"};
   for (const char* k : mqtt ? std::span<const char* const>(modbus_only) : std::span<const char* const>(mqtt_only)) {
     if (t.Has(k)) t.Report(k, fmt::format("does not apply to protocol \"{}\"", mqtt ? "mqtt" : "modbus-tcp"));
   }
@@ -691,17 +724,26 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, Problem
     }
     if (auto v = t.Integer("keepalive_s", Need::kOptional, Closed(5, 3600))) d.mqtt.keepalive_s = static_cast<int>(*v);
     if (lost) d.mqtt.lost_after_ms = static_cast<int>(*lost);
+    ReadMqttSecurity(t, paths, d.mqtt);
     return d;
   }
   ModbusSpec& m = d.modbus;
   m.host = host;
   m.port = port;
   if (auto v = t.Integer("unit_id", Need::kOptional, Closed(0, 255))) m.unit_id = static_cast<int>(*v);
-  if (auto v = t.Integer("timeout_ms", Need::kOptional, Closed(10, 60'000))) m.timeout_ms = static_cast<int>(*v);
-  if (auto v = t.Integer("retries", Need::kOptional, Closed(0, 10))) m.retries = static_cast<int>(*v);
+  // One exchange lasts at most (1 + retries) x timeout_ms (device/modbus/modbus_device.h); it runs
+  // off the control thread (device/async_device.h), and must end well within lost_after_ms, so
+  // that a device that stops answering is seen failing, not just silent, before it is lost.
+  if (auto v = t.Integer("timeout_ms", Need::kOptional, Closed(10, 5'000))) m.timeout_ms = static_cast<int>(*v);
+  if (auto v = t.Integer("retries", Need::kOptional, Closed(0, 5))) m.retries = static_cast<int>(*v);
   if (auto v = t.Integer("backoff_max_ms", Need::kOptional, Closed(10, 3'600'000)))
     m.backoff_max_ms = static_cast<int>(*v);
   if (lost) m.lost_after_ms = static_cast<int>(*lost);
+  if (const long exchange_ms = static_cast<long>(1 + m.retries) * m.timeout_ms; 2 * exchange_ms > m.lost_after_ms) {
+    problems.Add(t.line(), fmt::format("{}: (1 + retries) x timeout_ms = (1 + {}) x {} = {} ms must be at most half of "
+                                       "lost_after_ms = {} ms: lower them, or raise lost_after_ms",
+                                       path, m.retries, m.timeout_ms, exchange_ms, m.lost_after_ms));
+  }
   if (auto v = t.Bool("sunspec", Need::kOptional)) m.sunspec = *v;
   if (auto v = t.Integer("sunspec_base", Need::kOptional, Closed(0, 65535))) m.sunspec_base = static_cast<int>(*v);
   if (auto v = t.Bool("power_sign_inverted", Need::kOptional)) m.map.power_sign_inverted = *v;
@@ -725,7 +767,7 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, Problem
   return d;
 }
 
-void ReadDevices(const toml::table& root, Problems& problems, Site& site) {
+void ReadDevices(const toml::table& root, const SitePaths& paths, Problems& problems, Site& site) {
   const toml::node* node = root.get("device");
   if (node == nullptr) return;
   const toml::array* list = node->as_array();
@@ -737,7 +779,7 @@ void ReadDevices(const toml::table& root, Problems& problems, Site& site) {
   }
   for (size_t i = 0; i < list->size(); ++i) {
     const toml::table& table = *list->get(i)->as_table();
-    DeviceSpec d = ReadDevice(table, fmt::format("device[{}]", i), problems);
+    DeviceSpec d = ReadDevice(table, fmt::format("device[{}]", i), paths, problems);
     for (const auto& other : site.devices) {
       if (!d.id.empty() && other.id == d.id) {
         problems.Add(table.source().begin.line,
@@ -789,7 +831,7 @@ Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const
   if (const auto* t = Table(root, "grid", Need::kOptional, problems)) {
     site.grid = ReadGrid(TableReader(*t, "grid", kGridKeys, problems));
   }
-  ReadDevices(root, problems, site);
+  ReadDevices(root, paths, problems, site);
   if (!problems.empty()) return problems.ToError(source);
   return site;
 }

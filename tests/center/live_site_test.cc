@@ -24,6 +24,7 @@ namespace meg {
 namespace {
 
 namespace fs = std::filesystem;
+using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
 using testing::Ymd;
@@ -89,9 +90,31 @@ PowerSeries Series(double kw, const std::map<Timestamp, double>& at = {}) {
   return PowerSeries(start, kInterval, std::move(v));
 }
 
+// Wraps the twin's meter to make it report an absurd power (an MQTT meter saying 1e12 kW).
+class LyingMeter final : public Device {
+ public:
+  explicit LyingMeter(std::unique_ptr<Device> real) : real_(std::move(real)) {}
+  const std::string& id() const override { return real_->id(); }
+  DeviceKind kind() const override { return real_->kind(); }
+  Result<Telemetry> Read(Instant now) override {
+    auto t = real_->Read(now);
+    if (t && lie_kw) {
+      t->power = Kilowatts(*lie_kw);
+      t->net_import_energy.reset();
+    }
+    return t;
+  }
+  Status Write(const Command& c, Instant now) override { return real_->Write(c, now); }
+  DeviceHealth Health() const override { return real_->Health(); }
+  std::optional<double> lie_kw;
+
+ private:
+  std::unique_ptr<Device> real_;
+};
+
 struct Rig {
   Rig(const std::string& name, Instant start, Millis cycle, DrProgram dr = {},
-      const std::map<Timestamp, double>& load_at = {})
+      const std::map<Timestamp, double>& load_at = {}, Millis command_wait = seconds(3))
       : book(testing::LoadShippedBook()),
         calendar(testing::LoadSharedCalendar()),
         site(TestSite()),
@@ -108,6 +131,7 @@ struct Rig {
     sqlite = std::move(*opened);
     store = std::make_unique<RefusingStore>(*sqlite);
     devices = twin.MakeDevices();
+    devices.front() = std::make_unique<LyingMeter>(std::move(devices.front()));
     std::vector<Device*> ptrs;
     for (auto& d : devices) ptrs.push_back(d.get());
     LoopConfig lc;
@@ -123,6 +147,7 @@ struct Rig {
     c.history_load = &load;
     c.history_pv = &pv;
     c.dr = std::move(dr);
+    c.command_wait = command_wait;
     c.on_alarm = [this](const AlarmView& a, bool raised) { alarm_calls.emplace_back(a, raised); };
     auto live_site = LiveSite::Open(std::move(c), *store);
     EXPECT_TRUE(live_site) << live_site.error().message;
@@ -139,6 +164,13 @@ struct Rig {
   }
   void CyclesUntil(Instant t) {
     while (now < t) Cycle();
+  }
+  LyingMeter& meter() { return static_cast<LyingMeter&>(*devices.front()); }
+  std::optional<AlarmView> Alarm(const std::string& kind) const {
+    for (const AlarmView& a : live->Alarms()) {
+      if (a.kind == kind) return a;
+    }
+    return std::nullopt;
   }
   std::optional<AlarmView> StoreAlarm() const {
     for (const AlarmView& a : live->Alarms()) {
@@ -349,6 +381,68 @@ TEST(LiveSiteTest, ADrCallFromTheApiIsCheckedOnTheControlThread) {
   ASSERT_EQ(rig.live->DrEvents().size(), 1u);
   EXPECT_EQ(rig.live->DrEvents()[0].status, "waiting");
   EXPECT_EQ(rig.EventsWith("kim: DR call reliability 100 kW 2024-08-12T14:00:00+09:00 to 15:00 received").size(), 1u);
+}
+
+// Issue 16 item 2: a command the API answered "not carried out" (the control thread did not take
+// it within the wait, here 100 ms, while no cycle ran) is withdrawn: the cycles after it never
+// carry it out. One handed over while cycles run is carried out and answered.
+TEST(LiveSiteTest, ACommandNotTakenInTimeIsWithdrawnAndNeverCarriedOut) {
+  Rig rig("withdrawn.db", At(kDay, 10 * 60), seconds(10), {}, {}, milliseconds(100));
+  rig.Cycle();
+  OperatorCommand c;
+  c.kind = OperatorCommand::Kind::kSetpoint;
+  c.battery_kw = 50;
+  c.minutes = 30;
+  c.user = "kim";
+  const Status refused = rig.live->Command(c);  // no cycle runs meanwhile
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("within 100 ms; it was withdrawn and will not be carried out"),
+            std::string::npos)
+      << refused.error().message;
+  for (int i = 0; i < 5; ++i) rig.Cycle();
+  EXPECT_FALSE(rig.loop->override_battery().has_value());
+  EXPECT_TRUE(rig.EventsWith("kim: battery").empty());
+
+  Rig live("taken.db", At(kDay, 10 * 60), seconds(10));
+  Status answer = IoError("not answered");
+  std::atomic<bool> answered{false};
+  std::thread server([&] {
+    answer = live.live->Command(c);
+    answered = true;
+  });
+  for (int i = 0; i < 100000 && !answered; ++i) live.Cycle();
+  server.join();
+  EXPECT_TRUE(answer) << answer.error().message;
+  ASSERT_TRUE(live.loop->override_battery().has_value());
+  EXPECT_DOUBLE_EQ(live.loop->override_battery()->value(), 50);
+  EXPECT_EQ(live.EventsWith("kim: battery 50.0 kW for 30 min").size(), 1u);
+}
+
+// Issue 16 item 6: a meter reporting 1e12 kW through a whole quarter-hour: the loop is safe, an
+// alarm names the device, the value and the bound (3 x 1,000 kW contract power), an event says
+// so, no grid sample of the quarter-hour is stored as good, and the month peak is the real one:
+// at most 600 kW load - 50 kW PV = 550 kW (the quarter-hour before), never ~1e12 kW.
+TEST(LiveSiteTest, AbsurdTelemetryIsAnAlarmAndIsNotStored) {
+  Rig rig("absurd.db", At(kDay, 13 * 60 + 50), seconds(10));
+  rig.CyclesUntil(At(kDay, 14 * 60));
+  rig.meter().lie_kw = 1e12;
+  rig.CyclesUntil(At(kDay, 14 * 60 + 16));
+  EXPECT_EQ(rig.live->Live().mode, "safe");
+  const std::optional<AlarmView> alarm = rig.Alarm("implausible-telemetry");
+  ASSERT_TRUE(alarm);
+  EXPECT_EQ(alarm->severity, "critical");
+  EXPECT_NE(alarm->message.find("twin-meter: power 1e+12 kW is outside -3000..3000 kW (3 x contract power 1000 kW)"),
+            std::string::npos)
+      << alarm->message;
+  EXPECT_FALSE(rig.EventsWith("implausible telemetry, not stored: twin-meter").empty());
+  auto raw = rig.live->Telemetry("grid_kw", At(kDay, 14 * 60), At(kDay, 14 * 60 + 15), Resolution::kRaw);
+  ASSERT_TRUE(raw) << raw.error().message;
+  EXPECT_TRUE(raw->empty());  // every sample of the quarter-hour is bad, so absent
+  auto quarters = rig.live->Telemetry("grid_kw", At(kDay, 13 * 60), At(kDay, 15 * 60), Resolution::kQuarter);
+  ASSERT_TRUE(quarters) << quarters.error().message;
+  for (const Bucket& b : *quarters) EXPECT_LT(b.max, 1000.0) << FormatKst(ToTimestamp(b.start));
+  EXPECT_LE(rig.live->Live().month_peak_kw, 550.0 + 1e-9);
+  EXPECT_LT(rig.loop->demand().month_peak().value(), 1000.0);
 }
 
 }  // namespace

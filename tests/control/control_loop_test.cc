@@ -54,11 +54,15 @@ class FakeDevice final : public Device {
     return real_.Write(c, now);
   }
   DeviceHealth Health() const override {
+    if (late) return DeviceHealth{HealthState::kLate, 0, id() + ": no answer within 25 ms (test)"};
     return vanished ? DeviceHealth{HealthState::kLost, 9, "gone (test)"} : real_.Health();
   }
+  WriteOutcome LastWrite() const override { return write_outcome; }
   Device& real_;
   const MemoryAuditLog& audit_;
   bool vanished = false;
+  bool late = false;  // as an AsyncDevice whose read is not back within its wait
+  WriteOutcome write_outcome;
   bool lie_soc = false;
   std::optional<Telemetry> lie;
   int writes = 0;
@@ -76,12 +80,12 @@ PowerSeries Flat(Timestamp start, int intervals, double kw) {
 const Date kDay = std::chrono::year{2024} / 8 / 13;
 
 struct Rig {
-  explicit Rig(double load_kw = 600, double pv_kw = 50, LoopConfig config = {})
+  explicit Rig(double load_kw = 600, double pv_kw = 50, LoopConfig config = {}, int pv_inverters = 1)
       : book(testing::LoadShippedBook()),
         calendar(testing::LoadSharedCalendar()),
         site(TestSite()),
         start(ToInstant(FromKst(kDay, 14 * 60))),
-        twin(Flat(FromKst(kDay, 0), 96, load_kw), Flat(FromKst(kDay, 0), 96, pv_kw), site.ess, 1, 1, start) {
+        twin(Flat(FromKst(kDay, 0), 96, load_kw), Flat(FromKst(kDay, 0), 96, pv_kw), site.ess, 1, pv_inverters, start) {
     auto tariff = book.FindTariff(site.tariff);
     EXPECT_TRUE(tariff.has_value());
     devices = twin.MakeDevices();
@@ -102,7 +106,7 @@ struct Rig {
   }
   FakeDevice& meter() { return *fakes[0]; }
   FakeDevice& pv() { return *fakes[1]; }
-  FakeDevice& ess() { return *fakes[2]; }
+  FakeDevice& ess() { return *fakes.back(); }
   int ModeChanges() const {
     int n = 0;
     for (const auto& r : audit.records_) n += r.action == "mode";
@@ -245,6 +249,121 @@ TEST(ControlLoopTest, ALyingBatteryIsNotTrusted) {
   const CycleRecord r = rig.Run(1);
   EXPECT_EQ(r.mode, LoopMode::kSafe);
   EXPECT_EQ(r.battery_command.value(), 0.0);
+}
+
+// Issue 16 item 6: a meter reporting 1e12 kW (3x contract power = 3,000 kW is the bound) is a
+// lying device: safe at once, named with value and bound, and its reading reaches neither the
+// record (what the live site stores) nor the demand meter: the month peak stays that of the
+// real load (600 - 50 PV = 550 kW before the battery), not ~1e12 kW.
+TEST(ControlLoopTest, AMeterReportingAbsurdPowerIsALieAndIsNeitherRecordedNorMetered) {
+  Rig rig;
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(0), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  rig.Run(10);
+  ASSERT_EQ(rig.loop->mode(), LoopMode::kNormal);
+  bool ever_recorded = false, always_named = true;
+  for (int i = 0; i < 20 * 60; ++i) {  // past the end of the quarter-hour 14:00-14:15
+    Telemetry t;
+    t.time = rig.now;
+    t.power = Kilowatts(1e12);
+    rig.meter().lie = t;
+    const CycleRecord r = rig.Run(1);
+    ASSERT_EQ(r.mode, LoopMode::kSafe) << i;
+    EXPECT_EQ(r.battery_command.value(), 0.0);
+    ever_recorded |= std::isfinite(r.grid.value()) || std::isfinite(r.load.value());
+    always_named &= r.implausible.size() == 1 && r.implausible[0].find("twin-meter") != std::string::npos &&
+                    r.implausible[0].find("1e+12 kW") != std::string::npos &&
+                    r.implausible[0].find("3000 kW") != std::string::npos;
+    if (i == 0) {
+      EXPECT_NE(r.reason.find("implausible telemetry: power 1e+12 kW"), std::string::npos) << r.reason;
+    }
+  }
+  EXPECT_FALSE(ever_recorded);
+  EXPECT_TRUE(always_named) << rig.records.back().implausible.front();
+  EXPECT_LT(rig.loop->demand().month_peak().value(), 600.0);
+}
+
+// A battery that claims a 1e9 kW rating (the site file rates it 200 kW; the bound is 1.2x) lies.
+TEST(ControlLoopTest, ABatteryClaimingAnAbsurdRatingIsALie) {
+  Rig rig;
+  ASSERT_TRUE(
+      rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  rig.Run(10);
+  ASSERT_EQ(rig.loop->mode(), LoopMode::kNormal);
+  Telemetry t = *rig.ess().Read(rig.now);
+  t.rated_power = Kilowatts(1e9);
+  rig.ess().lie = t;
+  const CycleRecord r = rig.Run(1);
+  EXPECT_EQ(r.mode, LoopMode::kSafe);
+  EXPECT_EQ(r.battery_command.value(), 0.0);
+  ASSERT_EQ(r.implausible.size(), 1u);
+  EXPECT_NE(r.implausible[0].find("twin-ess-1: rated power 1e+09 kW is outside 0..240 kW"), std::string::npos)
+      << r.implausible[0];
+}
+
+// A device whose read did not come back within the read wait (AsyncDevice: HealthState::kLate)
+// is stale in that very cycle: safe at once, not after stale_after_cycles.
+TEST(ControlLoopTest, ALateDeviceIsStaleAtOnce) {
+  Rig rig;
+  ASSERT_TRUE(
+      rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  rig.Run(10);
+  ASSERT_EQ(rig.loop->mode(), LoopMode::kNormal);
+  rig.meter().late = true;
+  const CycleRecord r = rig.Run(1);
+  EXPECT_EQ(r.mode, LoopMode::kSafe);
+  EXPECT_NE(r.reason.find("twin-meter (late:"), std::string::npos) << r.reason;
+  EXPECT_EQ(r.battery_command.value(), 0.0);
+}
+
+// A write that failed in the background is sent again at the next cycle (the command itself did
+// not change); one still under way is counted, not sent twice.
+TEST(ControlLoopTest, ABackgroundWriteThatFailedIsResentAndOnePendingIsNot) {
+  Rig rig;
+  ASSERT_TRUE(
+      rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  rig.Run(10);
+  ASSERT_EQ(rig.loop->mode(), LoopMode::kNormal);
+  int writes = rig.ess().writes;
+  rig.Run(1);
+  ASSERT_EQ(rig.ess().writes, writes);  // unchanged command: not sent again
+  rig.ess().write_outcome = {WriteProgress::kPending, "twin-ess-1: still being sent (test)"};
+  const CycleRecord pending = rig.Run(1);
+  EXPECT_EQ(rig.ess().writes, writes);
+  EXPECT_EQ(pending.writes_pending, 1);
+  rig.ess().write_outcome = {WriteProgress::kFailed, "twin-ess-1: timed out (test)"};
+  rig.Run(1);
+  EXPECT_EQ(rig.ess().writes, writes + 1);
+  rig.ess().write_outcome = {};
+  rig.Run(1);
+  EXPECT_EQ(rig.ess().writes, writes + 1);
+}
+
+// Issue 16 item 12: two inverters, one drawing 5 kW (-5 kW, within the -10 kW night-draw bound
+// of the 100 kW site), the other producing 25 kW, under a 10 kW PV limit. The limit is shared by
+// what each produces: 25 / 25 -> 10 kW and 0 kW, never 25 / 20 = 125 % of it.
+TEST(ControlLoopTest, AnInverterDrawingPowerDoesNotInflateTheOthersShareOfThePvLimit) {
+  Rig rig(600, 50, {}, /*pv_inverters=*/2);
+  ASSERT_EQ(rig.fakes.size(), 4u);
+  FakeDevice& a = *rig.fakes[1];
+  FakeDevice& b = *rig.fakes[2];
+  ASSERT_EQ(a.kind(), DeviceKind::kPv);
+  ASSERT_EQ(b.kind(), DeviceKind::kPv);
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(0), Kilowatts(10), Kilowatts(1000), "operator:test"}, "test"));
+  CycleRecord r;
+  for (int i = 0; i < 12; ++i) {
+    Telemetry ta, tb;
+    ta.time = tb.time = rig.now;
+    ta.power = Kilowatts(25);
+    tb.power = Kilowatts(-5);
+    a.lie = ta;
+    b.lie = tb;
+    r = rig.Run(1);
+  }
+  ASSERT_EQ(r.mode, LoopMode::kNormal) << r.reason;
+  EXPECT_DOUBLE_EQ(r.pv_limit_command.value(), 10.0);
+  ASSERT_TRUE(a.last && a.last->pv_limit && b.last && b.last->pv_limit);
+  EXPECT_DOUBLE_EQ(a.last->pv_limit->value(), 10.0);
+  EXPECT_DOUBLE_EQ(b.last->pv_limit->value(), 0.0);
 }
 
 TEST(ControlLoopTest, ScheduleOlderThanItsHorizonFallsBackToLocalRules) {

@@ -4,17 +4,20 @@
 #include "device/mqtt/mqtt_device.h"
 
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "device/peer_process.h"
@@ -43,10 +46,10 @@ TEST(MqttPayloadTest, DefaultPrefixIsOpenmegSlashId) {
 }
 
 TEST(MqttPayloadTest, BatteryTelemetryKeepsUnitsAndSigns) {
-  const auto p = ParseTelemetryPayload(
-      R"({"time":"2024-08-12T14:00:05+09:00","power_kw":-42.5,"soc_pct":63.2,)"
-      R"("max_charge_kw":100,"max_discharge_kw":90.5,"rated_kw":125,"vendor_x":"ignored"})",
-      DeviceKind::kBattery);
+  const auto p =
+      ParseTelemetryPayload(R"({"time":"2024-08-12T14:00:05+09:00","power_kw":-42.5,"soc_pct":63.2,)"
+                            R"("max_charge_kw":100,"max_discharge_kw":90.5,"rated_kw":125,"vendor_x":"ignored"})",
+                            DeviceKind::kBattery);
   ASSERT_TRUE(p) << p.error().message;
   ASSERT_TRUE(p->time);
   EXPECT_EQ(*p->time, kT0 + seconds{5});
@@ -61,8 +64,7 @@ TEST(MqttPayloadTest, BatteryTelemetryKeepsUnitsAndSigns) {
 }
 
 TEST(MqttPayloadTest, TsMsAndNoTime) {
-  const auto ms =
-      ParseTelemetryPayload(R"({"ts_ms":1723438805250,"power_kw":12})", DeviceKind::kPv);
+  const auto ms = ParseTelemetryPayload(R"({"ts_ms":1723438805250,"power_kw":12})", DeviceKind::kPv);
   ASSERT_TRUE(ms) << ms.error().message;
   EXPECT_EQ(*ms->time, kT0 + milliseconds{5250});
   const auto none = ParseTelemetryPayload(R"({"power_kw":-3,"soc_pct":50})", DeviceKind::kMeter);
@@ -94,15 +96,13 @@ TEST(MqttPayloadTest, MalformedPayloadsNameTheProblem) {
   for (const Case& c : cases) {
     const auto p = ParseTelemetryPayload(c.payload, DeviceKind::kBattery);
     ASSERT_FALSE(p) << c.payload;
-    EXPECT_NE(p.error().message.find(c.expected), std::string::npos)
-        << c.payload << " -> " << p.error().message;
+    EXPECT_NE(p.error().message.find(c.expected), std::string::npos) << c.payload << " -> " << p.error().message;
   }
 }
 
 TEST(MqttPayloadTest, ImplausibleValuesAreBadQuality) {
-  for (const char* payload :
-       {R"({"power_kw":5,"soc_pct":100.5})", R"({"power_kw":5,"soc_pct":-1})",
-        R"({"power_kw":5,"max_charge_kw":-2})", R"({"power_kw":5,"rated_kw":-1})"}) {
+  for (const char* payload : {R"({"power_kw":5,"soc_pct":100.5})", R"({"power_kw":5,"soc_pct":-1})",
+                              R"({"power_kw":5,"max_charge_kw":-2})", R"({"power_kw":5,"rated_kw":-1})"}) {
     const auto p = ParseTelemetryPayload(payload, DeviceKind::kBattery);
     ASSERT_TRUE(p) << payload << ": " << p.error().message;
     EXPECT_EQ(p->telemetry.quality, Quality::kBad) << payload;
@@ -114,9 +114,8 @@ TEST(MqttPayloadTest, ImplausibleValuesAreBadQuality) {
 
 // Outside bytes: mutations of a valid payload decode or fail, never crash (seeded).
 TEST(MqttPayloadTest, MutatedPayloadsNeverCrash) {
-  const std::string valid =
-      R"({"ts_ms":1723438805250,"power_kw":-42.5,"soc_pct":63.2,"max_charge_kw":100,)"
-      R"("max_discharge_kw":90,"rated_kw":125,"x":[1,{"y":null}]})";
+  const std::string valid = R"({"ts_ms":1723438805250,"power_kw":-42.5,"soc_pct":63.2,"max_charge_kw":100,)"
+                            R"("max_discharge_kw":90,"rated_kw":125,"x":[1,{"y":null}]})";
   std::mt19937 rng(20240812);
   int decoded = 0;
   for (int i = 0; i < 20000; ++i) {
@@ -125,23 +124,16 @@ TEST(MqttPayloadTest, MutatedPayloadsNeverCrash) {
     for (int e = 0; e < edits; ++e) {
       const size_t at = rng() % p.size();
       switch (rng() % 3) {
-        case 0:
-          p[at] = static_cast<char>(rng() % 256);
-          break;
-        case 1:
-          p.erase(at, 1 + rng() % 8);
-          break;
-        default:
-          p.insert(at, 1, "{}[]\",:0e-.9"[rng() % 13]);
-          break;
+        case 0: p[at] = static_cast<char>(rng() % 256); break;
+        case 1: p.erase(at, 1 + rng() % 8); break;
+        default: p.insert(at, 1, "{}[]\",:0e-.9"[rng() % 13]); break;
       }
       if (p.empty()) p = "{";
     }
     const auto r = ParseTelemetryPayload(p, DeviceKind::kBattery);
     if (r) {
       ++decoded;
-      EXPECT_TRUE(r->telemetry.quality == Quality::kBad ||
-                  std::isfinite(r->telemetry.power.value()));
+      EXPECT_TRUE(r->telemetry.quality == Quality::kBad || std::isfinite(r->telemetry.power.value()));
     } else {
       EXPECT_FALSE(r.error().message.empty());
     }
@@ -187,8 +179,7 @@ class MqttBrokerTest : public ::testing::Test {
 
   // Starts `argv` with stdout and stderr to the file `out` in the temp dir (emptied first); it is
   // killed when the test ends. With a pipe on its stdin when `pipe_stdin`.
-  PeerProcess& Spawn(std::vector<std::string> argv, const std::string& out,
-                     bool pipe_stdin = false) {
+  PeerProcess& Spawn(std::vector<std::string> argv, const std::string& out, bool pipe_stdin = false) {
     std::error_code ec;
     fs::remove(dir_.path() / out, ec);  // PeerProcess appends: each run's output alone
     return children_.emplace_back(std::move(argv), dir_.path() / out, pipe_stdin);
@@ -212,8 +203,7 @@ class MqttBrokerTest : public ::testing::Test {
     argv.insert(argv.end(), {"-q", "1", "-t", topic, "-m", payload});
     if (retain) argv.push_back("-r");
     PeerProcess& c = Spawn(argv, "pub.log");
-    ASSERT_EQ(c.Wait(seconds{10}), 0)
-        << "mosquitto_pub failed: " << ReadFile(dir_.path() / "pub.log");
+    ASSERT_EQ(c.Wait(seconds{10}), 0) << "mosquitto_pub failed: " << ReadFile(dir_.path() / "pub.log");
   }
 
   // Subscribes with mosquitto_sub until one message (retained or new) arrives; returns it.
@@ -277,8 +267,7 @@ TEST_F(MqttBrokerTest, ReadsTelemetryPublishedByMosquittoPub) {
 
   const auto none = ess.Read(kT0);
   ASSERT_FALSE(none);
-  EXPECT_NE(none.error().message.find("no telemetry yet on openmeg/ess1/telemetry"),
-            std::string::npos);
+  EXPECT_NE(none.error().message.find("no telemetry yet on openmeg/ess1/telemetry"), std::string::npos);
 
   // Subscriptions are made asynchronously: publish until each device has its value.
   auto publish_until = [&](MqttDevice& d, const std::string& payload, double power) {
@@ -292,11 +281,11 @@ TEST_F(MqttBrokerTest, ReadsTelemetryPublishedByMosquittoPub) {
         seconds{10});
     return t;
   };
-  const auto e = publish_until(
-      ess,
-      R"({"time":"2024-08-12T14:00:05+09:00","power_kw":-42.5,"soc_pct":63.2,"max_charge_kw":100,)"
-      R"("max_discharge_kw":90,"rated_kw":125})",
-      -42.5);
+  const auto e =
+      publish_until(ess,
+                    R"({"time":"2024-08-12T14:00:05+09:00","power_kw":-42.5,"soc_pct":63.2,"max_charge_kw":100,)"
+                    R"("max_discharge_kw":90,"rated_kw":125})",
+                    -42.5);
   ASSERT_TRUE(e) << e.error().message;
   EXPECT_EQ(e->time, kT0 + seconds{5});
   EXPECT_EQ(e->quality, Quality::kGood);
@@ -305,8 +294,7 @@ TEST_F(MqttBrokerTest, ReadsTelemetryPublishedByMosquittoPub) {
   EXPECT_DOUBLE_EQ(e->max_discharge->value(), 90);
   EXPECT_DOUBLE_EQ(e->rated_power->value(), 125);
 
-  const auto p =
-      publish_until(pv, R"({"ts_ms":1723438803000,"power_kw":118.25,"rated_kw":150})", 118.25);
+  const auto p = publish_until(pv, R"({"ts_ms":1723438803000,"power_kw":118.25,"rated_kw":150})", 118.25);
   ASSERT_TRUE(p) << p.error().message;
   EXPECT_EQ(p->time, kT0 + seconds{3});
   EXPECT_DOUBLE_EQ(p->rated_power->value(), 150);
@@ -335,9 +323,8 @@ TEST_F(MqttBrokerTest, WriteArrivesAsDocumentedJsonAndIsAcked) {
   argv.insert(argv.begin(), {"stdbuf", "-oL"});
   argv.insert(argv.end(), {"-q", "1", "-C", "1", "-d", "-t", "openmeg/ess1/setpoint"});
   PeerProcess& sub = Spawn(argv, "setpoint.log");
-  ASSERT_TRUE(WaitFor(
-      [&] { return ReadFile(dir_.path() / "setpoint.log").find("SUBACK") != std::string::npos; },
-      seconds{10}))
+  ASSERT_TRUE(
+      WaitFor([&] { return ReadFile(dir_.path() / "setpoint.log").find("SUBACK") != std::string::npos; }, seconds{10}))
       << ReadFile(dir_.path() / "setpoint.log");
 
   Command c;
@@ -391,8 +378,7 @@ TEST_F(MqttBrokerTest, MalformedPayloadIsAClearErrorAndKeepsTheLastValidTelemetr
   Pub(topic, "\x01\x02 not json");
   ASSERT_TRUE(WaitFor([&] { return ess.Health().consecutive_failures == 2; }, seconds{10}));
   const std::string why = ess.Read(kT0 + seconds{3}).error().message;
-  EXPECT_NE(why.find("ess1: openmeg/ess1/telemetry: payload is not JSON (parse error at line 1"),
-            std::string::npos)
+  EXPECT_NE(why.find("ess1: openmeg/ess1/telemetry: payload is not JSON (parse error at line 1"), std::string::npos)
       << why;
   EXPECT_NE(why.find("): '?? not json'; the last valid"), std::string::npos) << why;
 
@@ -422,8 +408,8 @@ TEST_F(MqttBrokerTest, LastWillOfflineMakesTheDeviceLost) {
 
   // The "device": a client that says "online" and leaves "offline" as its last will.
   std::vector<std::string> argv = Client("mosquitto_pub");
-  argv.insert(argv.end(), {"-k", "5", "-q", "1", "-r", "-l", "-t", status, "--will-topic", status,
-                           "--will-payload", "offline", "--will-qos", "1", "--will-retain"});
+  argv.insert(argv.end(), {"-k", "5", "-q", "1", "-r", "-l", "-t", status, "--will-topic", status, "--will-payload",
+                           "offline", "--will-qos", "1", "--will-retain"});
   PeerProcess& device = Spawn(argv, "device.log", /*pipe_stdin=*/true);
   ASSERT_GE(device.stdin_fd(), 0);
   ASSERT_EQ(write(device.stdin_fd(), "online\n", 7), 7);
@@ -431,11 +417,10 @@ TEST_F(MqttBrokerTest, LastWillOfflineMakesTheDeviceLost) {
       << ess.Health().last_error << "\n"
       << ReadFile(dir_.path() / "device.log");
 
-  device.Kill();  // SIGKILL: no DISCONNECT, the broker publishes the will
+  device.Kill();                                     // SIGKILL: no DISCONNECT, the broker publishes the will
   const auto bound = milliseconds{1500 * 5 + 2000};  // 1.5 x keepalive, and a margin
   ASSERT_TRUE(WaitFor([&] { return ess.Health().state == HealthState::kLost; }, bound));
-  EXPECT_EQ(ess.Health().last_error,
-            "ess1: openmeg/ess1/status is \"offline\" (the device left the broker)");
+  EXPECT_EQ(ess.Health().last_error, "ess1: openmeg/ess1/status is \"offline\" (the device left the broker)");
 }
 
 TEST_F(MqttBrokerTest, NoTelemetryForLostAfterMakesTheDeviceLost) {
@@ -488,9 +473,8 @@ TEST_F(MqttBrokerTest, BrokerRestartRetriesThenReconnectsAndResubscribes) {
   c.battery_power = Kilowatts{15};
   const Status w = ess.Write(c, kT0 + seconds{1});
   ASSERT_FALSE(w);
-  EXPECT_NE(
-      w.error().message.find("ess1: not connected, setpoint to openmeg/ess1/setpoint not sent"),
-      std::string::npos)
+  EXPECT_NE(w.error().message.find("ess1: not connected, setpoint to openmeg/ess1/setpoint not sent"),
+            std::string::npos)
       << w.error().message;
 
   StartBroker();  // same port
@@ -527,8 +511,7 @@ TEST_F(MqttBrokerTest, ConnectsWhenTheBrokerComesUpLater) {
   auto broker = Connect("openmeg-late");
   ASSERT_TRUE(broker);
   MqttDevice ess("ess1", DeviceKind::kBattery, Spec(), broker);
-  EXPECT_TRUE(WaitFor([&] { return broker->last_error().find("retrying") != std::string::npos; },
-                      seconds{10}))
+  EXPECT_TRUE(WaitFor([&] { return broker->last_error().find("retrying") != std::string::npos; }, seconds{10}))
       << broker->last_error();
   EXPECT_EQ(ess.Health().state, HealthState::kRetrying);
   Command c;
@@ -552,6 +535,174 @@ TEST_F(MqttBrokerTest, ConnectsWhenTheBrokerComesUpLater) {
   ASSERT_TRUE(t) << t.error().message;
   EXPECT_TRUE(ess.Write(c, kT0));
   EXPECT_EQ(ess.Health().state, HealthState::kOk);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authentication and TLS (issue 16): a broker that takes no anonymous clients, then one that
+// speaks only TLS with a certificate from a CA made here by openssl.
+
+class MqttSecureBrokerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(dir_.path().empty());
+    port_ = testing::FreePort();
+    ASSERT_GT(port_, 0);
+  }
+
+  // Runs `argv` to its end (bounded); true if it exited 0. Its output goes to `log`.
+  bool Run(std::vector<std::string> argv, const std::string& log) {
+    PeerProcess p(std::move(argv), dir_.path() / log);
+    return p.running() && p.Wait(seconds{30}) == 0;
+  }
+
+  // A broker with `conf` lines after its listener; waits until it listens.
+  void StartBroker(const std::string& conf) {
+    const auto path = dir_.path() / "mosquitto.conf";
+    // Run as root, mosquitto would drop to the user "mosquitto", who cannot read this folder.
+    const passwd* me = getpwuid(geteuid());
+    std::ofstream(path) << "listener " << port_ << " 127.0.0.1\npersistence false\n"
+                        << (me != nullptr ? std::string("user ") + me->pw_name + "\n" : std::string()) << conf;
+    broker_ = PeerProcess({"mosquitto", "-c", path.string()}, dir_.path() / "mosquitto.log");
+    ASSERT_TRUE(broker_.running() && WaitFor([&] { return testing::Accepts(port_); }, seconds{10}))
+        << ReadFile(dir_.path() / "mosquitto.log");
+  }
+
+  MqttConnectionOptions Options(const std::string& client_id) const {
+    MqttConnectionOptions o;
+    o.port = port_;
+    o.keepalive_s = 5;
+    o.client_id = client_id;
+    o.reconnect_max_s = 1;
+    return o;
+  }
+
+  std::string File(const std::string& name, const std::string& text) const {
+    const auto path = dir_.path() / name;
+    std::ofstream(path) << text;
+    return path.string();
+  }
+
+  // Publishes `payload` to `topic` with mosquitto_pub and `extra` options until `device` has it.
+  Result<Telemetry> PublishUntilRead(MqttDevice& device, const std::string& topic, const std::string& payload,
+                                     const std::vector<std::string>& extra) {
+    Result<Telemetry> t = device.Read(kT0);
+    WaitFor(
+        [&] {
+          std::vector<std::string> argv = {
+              "mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(port_), "-q", "1", "-t", topic, "-m", payload};
+          argv.insert(argv.end(), extra.begin(), extra.end());
+          EXPECT_TRUE(Run(argv, "pub.log")) << ReadFile(dir_.path() / "pub.log");
+          t = device.Read(kT0);
+          return t.has_value();
+        },
+        seconds{10});
+    return t;
+  }
+
+  TempDir dir_{"openmeg-mqtt-secure-"};
+  int port_ = -1;
+  PeerProcess broker_;
+};
+
+TEST_F(MqttSecureBrokerTest, UsernameAndPasswordFileAgainstABrokerWithoutAnonymousAccess) {
+  const std::string passwd = (dir_.path() / "passwd").string();
+  ASSERT_TRUE(Run({"mosquitto_passwd", "-b", "-c", passwd, "meg", "s3cret"}, "passwd.log"))
+      << ReadFile(dir_.path() / "passwd.log");
+  StartBroker("allow_anonymous false\npassword_file " + passwd + "\n");
+
+  MqttConnectionOptions good = Options("openmeg-auth");
+  good.username = "meg";
+  good.password_file = File("meg.pw", "s3cret\n");
+  auto connection = MqttConnection::Open(good);
+  ASSERT_TRUE(connection) << connection.error().message;
+  ASSERT_TRUE(WaitFor([&] { return (*connection)->connected(); }, seconds{10})) << (*connection)->last_error();
+  MqttSpec spec;
+  spec.port = port_;
+  MqttDevice meter("m1", DeviceKind::kMeter, spec, *connection);
+  const Result<Telemetry> t =
+      PublishUntilRead(meter, "openmeg/m1/telemetry", R"({"power_kw":12.5})", {"-u", "meg", "-P", "s3cret"});
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->power.value(), 12.5);
+
+  // A wrong password, and none at all, are refused by the broker: never connected, and said so.
+  MqttConnectionOptions wrong = Options("openmeg-wrong");
+  wrong.username = "meg";
+  wrong.password_file = File("wrong.pw", "guess\n");
+  auto refused = MqttConnection::Open(wrong);
+  ASSERT_TRUE(refused) << refused.error().message;
+  auto anonymous = MqttConnection::Open(Options("openmeg-anonymous"));
+  ASSERT_TRUE(anonymous) << anonymous.error().message;
+  for (auto* c : {&*refused, &*anonymous}) {
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          return (*c)->last_error().find("refused the connection: Connection Refused: not authorised") !=
+                 std::string::npos;
+        },
+        seconds{10}))
+        << (*c)->last_error();
+    EXPECT_FALSE((*c)->connected());
+  }
+
+  // A password file that cannot be read is a bad option, named.
+  MqttConnectionOptions missing = Options("openmeg-missing");
+  missing.username = "meg";
+  missing.password_file = (dir_.path() / "no-such.pw").string();
+  auto bad = MqttConnection::Open(missing);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("no-such.pw: cannot read its first line"), std::string::npos)
+      << bad.error().message;
+}
+
+TEST_F(MqttSecureBrokerTest, TlsWithTheBrokersCaConnectsAndWithoutItDoesNot) {
+  const auto at = [&](const char* name) { return (dir_.path() / name).string(); };
+  const std::string ext = File("san.cnf", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  ASSERT_TRUE(Run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", at("ca.key"), "-out",
+                   at("ca.crt"), "-days", "2", "-subj", "/CN=openmeg test CA"},
+                  "openssl.log"))
+      << ReadFile(dir_.path() / "openssl.log");
+  ASSERT_TRUE(Run({"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", at("server.key"), "-out",
+                   at("server.csr"), "-subj", "/CN=127.0.0.1"},
+                  "openssl.log"));
+  ASSERT_TRUE(Run({"openssl", "x509", "-req", "-in", at("server.csr"), "-CA", at("ca.crt"), "-CAkey", at("ca.key"),
+                   "-CAcreateserial", "-out", at("server.crt"), "-days", "2", "-extfile", ext},
+                  "openssl.log"))
+      << ReadFile(dir_.path() / "openssl.log");
+  ASSERT_TRUE(Run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", at("other.key"), "-out",
+                   at("other.crt"), "-days", "2", "-subj", "/CN=another CA"},
+                  "openssl.log"));
+  StartBroker("allow_anonymous true\ncafile " + at("ca.crt") + "\ncertfile " + at("server.crt") + "\nkeyfile " +
+              at("server.key") + "\n");
+
+  MqttConnectionOptions tls = Options("openmeg-tls");
+  tls.tls_ca_file = at("ca.crt");
+  auto connection = MqttConnection::Open(tls);
+  ASSERT_TRUE(connection) << connection.error().message;
+  ASSERT_TRUE(WaitFor([&] { return (*connection)->connected(); }, seconds{10})) << (*connection)->last_error();
+  MqttSpec spec;
+  spec.port = port_;
+  MqttDevice pv("pv1", DeviceKind::kPv, spec, *connection);
+  const Result<Telemetry> t =
+      PublishUntilRead(pv, "openmeg/pv1/telemetry", R"({"power_kw":7})", {"--cafile", at("ca.crt")});
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->power.value(), 7);
+
+  // Plain MQTT to the TLS listener, and TLS trusting another CA: never connected.
+  MqttConnectionOptions other = Options("openmeg-other-ca");
+  other.tls_ca_file = at("other.crt");
+  auto untrusted = MqttConnection::Open(other);
+  ASSERT_TRUE(untrusted) << untrusted.error().message;
+  auto plain = MqttConnection::Open(Options("openmeg-plain"));
+  ASSERT_TRUE(plain) << plain.error().message;
+  std::this_thread::sleep_for(seconds{3});  // a few connection attempts each
+  EXPECT_FALSE((*untrusted)->connected());
+  EXPECT_FALSE((*plain)->connected());
+
+  // A CA file that does not exist is a bad option, named.
+  MqttConnectionOptions missing = Options("openmeg-no-ca");
+  missing.tls_ca_file = at("no-such-ca.crt");
+  auto bad = MqttConnection::Open(missing);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("no-such-ca.crt"), std::string::npos) << bad.error().message;
 }
 
 }  // namespace

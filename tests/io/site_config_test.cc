@@ -290,6 +290,23 @@ TEST(SiteConfigTest, DevicesParseWithDefaultsAndVendorMaps) {
   EXPECT_EQ(pv.mqtt.lost_after_ms, 5000);
 }
 
+// MQTT credentials and TLS: files resolved from the site file's folder (/sites here).
+TEST(SiteConfigTest, MqttCredentialsAndTlsFilesAreResolved) {
+  std::string text = std::string(kGood) + kDevices;
+  const std::string from = "lost_after_ms = 5000";
+  text.replace(text.find(from), from.size(),
+               "username = \"meg\"\npassword_file = \"secrets/broker.pw\"\ntls_ca_file = \"${shared}/ca.crt\"\n"
+               "tls_cert_file = \"meg.crt\"\ntls_key_file = \"meg.key\"");
+  auto site = ParseSiteToml(text, "good.toml", Paths());
+  ASSERT_TRUE(site) << site.error().message;
+  const MqttSpec& m = site->devices[2].mqtt;
+  EXPECT_EQ(m.username, "meg");
+  EXPECT_EQ(m.password_file, "/sites/secrets/broker.pw");
+  EXPECT_EQ(m.tls_ca_file, "/shared/ca.crt");
+  EXPECT_EQ(m.tls_cert_file, "/sites/meg.crt");
+  EXPECT_EQ(m.tls_key_file, "/sites/meg.key");
+}
+
 TEST(SiteConfigTest, BadDevicesAreRefusedWithTheReason) {
   struct Case {
     const char* what;
@@ -310,6 +327,23 @@ TEST(SiteConfigTest, BadDevicesAreRefusedWithTheReason) {
       {"wildcard topic", "topic_prefix = \"site7/pv-east\"", "topic_prefix = \"site7/#\"", "no MQTT wildcards"},
       {"writable input register", "setpoint_kw = { address = 200, type = \"int16\" }",
        "setpoint_kw = { address = 200, input = true }", "cannot be an input register"},
+      // Issue 16: no exchange may last long; one must end within half the loss time.
+      {"timeout beyond its range", "unit_id = 3", "unit_id = 3\ntimeout_ms = 30000",
+       "device[0].timeout_ms = 30000 is outside 10..5000"},
+      {"retries beyond their range", "unit_id = 3", "unit_id = 3\nretries = 10",
+       "device[0].retries = 10 is outside 0..5"},
+      {"exchange longer than half the loss time", "unit_id = 3",
+       "unit_id = 3\ntimeout_ms = 5000\nretries = 1\nlost_after_ms = 15000",
+       "device[0]: (1 + retries) x timeout_ms = (1 + 1) x 5000 = 10000 ms must be at most half of lost_after_ms = "
+       "15000 "
+       "ms"},
+      {"password without user", "lost_after_ms = 5000", "password_file = \"pw.txt\"",
+       "device[2].password_file = \"pw.txt\" needs a username"},
+      {"missing password file", "lost_after_ms = 5000", "username = \"meg\"\npassword_file = \"missing.txt\"",
+       "device[2].password_file = \"missing.txt\" names /sites/missing.txt, which is not an existing file"},
+      {"client cert without key", "lost_after_ms = 5000", "tls_ca_file = \"ca.crt\"\ntls_cert_file = \"c.crt\"",
+       "device[2].tls_cert_file = \"c.crt\" needs its pair"},
+      {"tls key on modbus", "unit_id = 3", "tls_ca_file = \"ca.crt\"", "does not apply to protocol \"modbus-tcp\""},
   };
   for (const Case& c : cases) {
     std::string text = std::string(kGood) + kDevices;

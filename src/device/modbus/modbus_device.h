@@ -1,6 +1,7 @@
 // ModbusDevice: a Device on Modbus TCP (libmodbus), speaking SunSpec (models discovered at
 // connect, device/sunspec.h) or a plain vendor map (core/site.h VendorModbusMap).
-// Not thread-safe: the control thread owns it (device/device.h). libmodbus stays in the .cc.
+// Not thread-safe: one thread uses it at a time (in `meg run`, the worker of the AsyncDevice that
+// wraps it, device/async_device.h). libmodbus stays in the .cc.
 //
 //   ModbusDevice ess("ess1", DeviceKind::kBattery, spec.modbus);
 //   Result<Telemetry> t = ess.Read(clock.Now());
@@ -21,7 +22,7 @@
 
 namespace meg {
 
-// Synchronous and bounded, so that a dead device costs the control loop little:
+// Synchronous and bounded (the AsyncDevice around it keeps the control loop from waiting):
 // - A Read or Write gives up after 1 + spec.retries failed requests (a failed request closes
 //   the connection; the next one reconnects); each request waits at most spec.timeout_ms. A
 //   Modbus exception reply (e.g. illegal address) is not retried.

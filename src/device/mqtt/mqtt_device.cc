@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cmath>
 #include <condition_variable>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -32,9 +33,7 @@ void InitLibraryOnce() {
   std::call_once(once, [] { mosquitto_lib_init(); });
 }
 
-bool HasWildcard(std::string_view topic) {
-  return topic.find_first_of("+#") != std::string_view::npos;
-}
+bool HasWildcard(std::string_view topic) { return topic.find_first_of("+#") != std::string_view::npos; }
 
 // The payload as printable ASCII, cut at 60 characters, for error messages.
 std::string Excerpt(std::string_view payload) {
@@ -55,13 +54,11 @@ std::string_view JsonTypeName(const json& v) {
 }
 
 // Reads the optional number `key` into `out` (absent or null: nullopt). Fails on another type.
-Status OptionalNumber(const json& object, const char* key, const char* unit,
-                      std::optional<double>& out) {
+Status OptionalNumber(const json& object, const char* key, const char* unit, std::optional<double>& out) {
   const auto it = object.find(key);
   if (it == object.end() || it->is_null()) return Ok{};
   if (!it->is_number()) {
-    return InvalidInput(
-        fmt::format("\"{}\" is {}, expected a number in {}", key, JsonTypeName(*it), unit));
+    return InvalidInput(fmt::format("\"{}\" is {}, expected a number in {}", key, JsonTypeName(*it), unit));
   }
   out = it->get<double>();
   return Ok{};
@@ -69,20 +66,18 @@ Status OptionalNumber(const json& object, const char* key, const char* unit,
 
 Result<std::optional<Instant>> PayloadTime(const json& object) {
   if (const auto it = object.find("ts_ms"); it != object.end() && !it->is_null()) {
-    const bool in_range = (it->is_number_unsigned() && it->get<std::uint64_t>() <= kMaxTsMs) ||
-                          (it->is_number_integer() && it->get<std::int64_t>() >= 0 &&
-                           it->get<std::int64_t>() <= kMaxTsMs);
+    const bool in_range =
+        (it->is_number_unsigned() && it->get<std::uint64_t>() <= kMaxTsMs) ||
+        (it->is_number_integer() && it->get<std::int64_t>() >= 0 && it->get<std::int64_t>() <= kMaxTsMs);
     if (!in_range) {
-      return InvalidInput(
-          fmt::format("\"ts_ms\" is {}, expected whole milliseconds since 1970-01-01T00:00:00Z",
-                      it->is_number() ? "out of range" : JsonTypeName(*it)));
+      return InvalidInput(fmt::format("\"ts_ms\" is {}, expected whole milliseconds since 1970-01-01T00:00:00Z",
+                                      it->is_number() ? "out of range" : JsonTypeName(*it)));
     }
     return std::optional<Instant>(Instant{Millis{it->get<std::int64_t>()}});
   }
   if (const auto it = object.find("time"); it != object.end() && !it->is_null()) {
     if (!it->is_string()) {
-      return InvalidInput(fmt::format("\"time\" is {}, expected an ISO 8601 string with offset",
-                                      JsonTypeName(*it)));
+      return InvalidInput(fmt::format("\"time\" is {}, expected an ISO 8601 string with offset", JsonTypeName(*it)));
     }
     const Result<Timestamp> t = ParseIso8601(it->get<std::string>());
     if (!t) return InvalidInput("\"time\": " + t.error().message);
@@ -109,12 +104,9 @@ std::optional<Kilowatts> ToKilowatts(const std::optional<double>& v) {
 
 std::string PowerSignOf(DeviceKind kind) {
   switch (kind) {
-    case DeviceKind::kMeter:
-      return "kW, + import / - export";
-    case DeviceKind::kPv:
-      return "kW, + production";
-    case DeviceKind::kBattery:
-      return "kW, + discharge / - charge";
+    case DeviceKind::kMeter: return "kW, + import / - export";
+    case DeviceKind::kPv: return "kW, + production";
+    case DeviceKind::kBattery: return "kW, + discharge / - charge";
   }
   return "kW";
 }
@@ -130,8 +122,7 @@ std::string MqttTopicPrefix(const MqttSpec& spec, std::string_view device_id) {
 
 Result<TelemetryPayload> ParseTelemetryPayload(std::string_view payload, DeviceKind kind) {
   if (payload.size() > kMaxPayloadBytes) {
-    return InvalidInput(
-        fmt::format("payload of {} bytes is larger than {}", payload.size(), kMaxPayloadBytes));
+    return InvalidInput(fmt::format("payload of {} bytes is larger than {}", payload.size(), kMaxPayloadBytes));
   }
   json j;
   try {
@@ -143,14 +134,12 @@ Result<TelemetryPayload> ParseTelemetryPayload(std::string_view payload, DeviceK
     return InvalidInput(fmt::format("payload is not JSON ({}): '{}'", why, Excerpt(payload)));
   }
   if (!j.is_object()) {
-    return InvalidInput(fmt::format("payload is {}, expected a JSON object: '{}'", JsonTypeName(j),
-                                    Excerpt(payload)));
+    return InvalidInput(fmt::format("payload is {}, expected a JSON object: '{}'", JsonTypeName(j), Excerpt(payload)));
   }
   const auto power = j.find("power_kw");
   if (power == j.end() || !power->is_number()) {
     return InvalidInput(fmt::format("\"power_kw\" is {}, expected a number ({})",
-                                    power == j.end() ? "missing" : JsonTypeName(*power),
-                                    PowerSignOf(kind)));
+                                    power == j.end() ? "missing" : JsonTypeName(*power), PowerSignOf(kind)));
   }
   Result<std::optional<Instant>> time = PayloadTime(j);
   if (!time) return time.error();
@@ -161,10 +150,9 @@ Result<TelemetryPayload> ParseTelemetryPayload(std::string_view payload, DeviceK
   t.time = out.time.value_or(Instant{});
   t.power = Kilowatts{power->get<double>()};
   std::optional<double> soc, max_charge, max_discharge, rated;
-  for (const Status& s : {OptionalNumber(j, "soc_pct", "%", soc),
-                          OptionalNumber(j, "max_charge_kw", "kW", max_charge),
-                          OptionalNumber(j, "max_discharge_kw", "kW", max_discharge),
-                          OptionalNumber(j, "rated_kw", "kW", rated)}) {
+  for (const Status& s :
+       {OptionalNumber(j, "soc_pct", "%", soc), OptionalNumber(j, "max_charge_kw", "kW", max_charge),
+        OptionalNumber(j, "max_discharge_kw", "kW", max_discharge), OptionalNumber(j, "rated_kw", "kW", rated)}) {
     if (!s) return s.error();
   }
   if (kind == DeviceKind::kBattery) {
@@ -177,14 +165,12 @@ Result<TelemetryPayload> ParseTelemetryPayload(std::string_view payload, DeviceK
   return out;
 }
 
-std::optional<std::string> SetpointPayload(const Command& command, DeviceKind kind,
-                                           std::int64_t seq, Instant now) {
+std::optional<std::string> SetpointPayload(const Command& command, DeviceKind kind, std::int64_t seq, Instant now) {
   nlohmann::ordered_json j;
   j["seq"] = seq;
   j["time"] = FormatKst(ToTimestamp(now));
   switch (kind) {
-    case DeviceKind::kMeter:
-      return std::nullopt;
+    case DeviceKind::kMeter: return std::nullopt;
     case DeviceKind::kBattery:
       if (!command.battery_power) return std::nullopt;
       j["battery_kw"] = command.battery_power->value();
@@ -206,6 +192,11 @@ MqttConnectionOptions ConnectionOptions(const MqttSpec& spec, std::string client
   o.port = spec.port;
   o.keepalive_s = spec.keepalive_s;
   o.client_id = std::move(client_id);
+  o.username = spec.username;
+  o.password_file = spec.password_file;
+  o.tls_ca_file = spec.tls_ca_file;
+  o.tls_cert_file = spec.tls_cert_file;
+  o.tls_key_file = spec.tls_key_file;
   return o;
 }
 
@@ -222,9 +213,7 @@ struct InboxView {
 
 struct MqttInbox {
   MqttInbox(DeviceKind kind, std::string telemetry_topic, std::string status_topic)
-      : kind(kind),
-        telemetry_topic(std::move(telemetry_topic)),
-        status_topic(std::move(status_topic)) {}
+      : kind(kind), telemetry_topic(std::move(telemetry_topic)), status_topic(std::move(status_topic)) {}
 
   // Network thread.
   void Receive(std::string_view topic, std::string_view payload, bool retained) {
@@ -279,9 +268,10 @@ struct MqttConnection::State {
   bool stopping = false;
   bool connected = false;
   std::string last_error;
+  std::string refusal;  // the broker's CONNACK refusal (e.g. not authorised) until a connect succeeds
   std::map<std::string, std::shared_ptr<MqttInbox>> inboxes;  // by subscribed topic
   std::map<int, std::shared_ptr<MqttInbox>> pending;          // publish mid -> whom to credit
-  std::set<int> early_acks;  // PUBACKs that beat Publish() to recording their mid
+  std::set<int> early_acks;                                   // PUBACKs that beat Publish() to recording their mid
   std::int64_t acked = 0;
   std::thread connector;
   bool loop_started = false;  // set by the connector; read after joining it
@@ -305,9 +295,10 @@ Result<std::shared_ptr<MqttConnection>> MqttConnection::Open(MqttConnectionOptio
   auto connection = std::make_shared<MqttConnection>(Private{}, std::move(options));
   MqttConnection& c = *connection;
   if (c.mosq_ == nullptr) return bad("libmosquitto could not create a client (out of memory?)");
-  const int rc = mosquitto_will_set(c.mosq_, c.status_topic_.c_str(),
-                                    static_cast<int>(kOffline.size()), kOffline.data(), kQos, true);
+  const int rc = mosquitto_will_set(c.mosq_, c.status_topic_.c_str(), static_cast<int>(kOffline.size()),
+                                    kOffline.data(), kQos, true);
   if (rc != MOSQ_ERR_SUCCESS) return bad(fmt::format("last will: {}", mosquitto_strerror(rc)));
+  if (Status st = c.SetSecurity(); !st) return bad(st.error().message);
   mosquitto_reconnect_delay_set(c.mosq_, static_cast<unsigned>(c.options_.reconnect_min_s),
                                 static_cast<unsigned>(c.options_.reconnect_max_s), true);
   mosquitto_connect_callback_set(c.mosq_, [](mosquitto*, void* self, int rc) {
@@ -316,15 +307,54 @@ Result<std::shared_ptr<MqttConnection>> MqttConnection::Open(MqttConnectionOptio
   mosquitto_disconnect_callback_set(c.mosq_, [](mosquitto*, void* self, int rc) {
     static_cast<MqttConnection*>(self)->OnDisconnect(rc);
   });
-  mosquitto_message_callback_set(c.mosq_,
-                                 [](mosquitto*, void* self, const mosquitto_message* message) {
-                                   static_cast<MqttConnection*>(self)->OnMessage(*message);
-                                 });
+  mosquitto_message_callback_set(c.mosq_, [](mosquitto*, void* self, const mosquitto_message* message) {
+    static_cast<MqttConnection*>(self)->OnMessage(*message);
+  });
   mosquitto_publish_callback_set(c.mosq_, [](mosquitto*, void* self, int mid) {
     static_cast<MqttConnection*>(self)->OnPublish(mid);
   });
   c.state_->connector = std::thread([&c] { c.ConnectUntilStarted(); });
   return connection;
+}
+
+Status MqttConnection::SetSecurity() {
+  const MqttConnectionOptions& o = options_;
+  if (!o.username.empty()) {
+    std::optional<std::string> password;
+    if (!o.password_file.empty()) {
+      std::ifstream in(o.password_file);
+      std::string line;
+      if (!in || !std::getline(in, line)) {
+        return InvalidInput(fmt::format("password_file {}: cannot read its first line", o.password_file));
+      }
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) return InvalidInput(fmt::format("password_file {}: the first line is empty", o.password_file));
+      password = std::move(line);
+    }
+    const int rc = mosquitto_username_pw_set(mosq_, o.username.c_str(), password ? password->c_str() : nullptr);
+    if (rc != MOSQ_ERR_SUCCESS) return InvalidInput(fmt::format("username: {}", mosquitto_strerror(rc)));
+  } else if (!o.password_file.empty()) {
+    return InvalidInput("password_file needs a username");
+  }
+  if (o.tls_ca_file.empty()) {
+    if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
+      return InvalidInput("a client certificate needs tls_ca_file (TLS is on only with the broker's CA)");
+    }
+    return Ok{};
+  }
+  if (o.tls_cert_file.empty() != o.tls_key_file.empty()) {
+    return InvalidInput("tls_cert_file and tls_key_file go together");
+  }
+  // mosquitto_tls_set checks that the files can be opened; the handshake checks their content.
+  const int rc = mosquitto_tls_set(mosq_, o.tls_ca_file.c_str(), nullptr,
+                                   o.tls_cert_file.empty() ? nullptr : o.tls_cert_file.c_str(),
+                                   o.tls_key_file.empty() ? nullptr : o.tls_key_file.c_str(), nullptr);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    return InvalidInput(fmt::format("TLS (tls_ca_file {}{}): {}", o.tls_ca_file,
+                                    o.tls_cert_file.empty() ? "" : ", tls_cert_file " + o.tls_cert_file,
+                                    mosquitto_strerror(rc)));
+  }
+  return Ok{};
 }
 
 MqttConnection::MqttConnection(Private, MqttConnectionOptions options)
@@ -347,8 +377,8 @@ MqttConnection::~MqttConnection() {
     // Say "offline" ourselves: a clean DISCONNECT makes the broker drop our last will. The
     // DISCONNECT is queued after this PUBLISH, so the broker has it before we leave.
     if (connected()) {
-      mosquitto_publish(mosq_, nullptr, status_topic_.c_str(), static_cast<int>(kOffline.size()),
-                        kOffline.data(), kQos, true);
+      mosquitto_publish(mosq_, nullptr, status_topic_.c_str(), static_cast<int>(kOffline.size()), kOffline.data(), kQos,
+                        true);
     }
     mosquitto_disconnect(mosq_);
     mosquitto_loop_stop(mosq_, false);
@@ -362,24 +392,21 @@ MqttConnection::~MqttConnection() {
 void MqttConnection::ConnectUntilStarted() {
   int delay_s = options_.reconnect_min_s;
   for (;;) {
-    int rc =
-        mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
+    int rc = mosquitto_connect_async(mosq_, options_.host.c_str(), options_.port, options_.keepalive_s);
     if (rc == MOSQ_ERR_SUCCESS) {
       rc = mosquitto_loop_start(mosq_);
       const std::lock_guard lock(state_->mu);
       if (rc == MOSQ_ERR_SUCCESS) {
         state_->loop_started = true;
       } else {
-        state_->last_error = fmt::format("MQTT broker {}:{}: cannot start the network thread: {}",
-                                         options_.host, options_.port, mosquitto_strerror(rc));
+        state_->last_error = fmt::format("MQTT broker {}:{}: cannot start the network thread: {}", options_.host,
+                                         options_.port, mosquitto_strerror(rc));
       }
       return;
     }
-    SetError(fmt::format("MQTT broker {}:{}: {}; retrying", options_.host, options_.port,
-                         mosquitto_strerror(rc)));
+    SetError(fmt::format("MQTT broker {}:{}: {}; retrying", options_.host, options_.port, mosquitto_strerror(rc)));
     std::unique_lock lock(state_->mu);
-    if (state_->stop_cv.wait_for(lock, std::chrono::seconds(delay_s),
-                                 [&] { return state_->stopping; })) {
+    if (state_->stop_cv.wait_for(lock, std::chrono::seconds(delay_s), [&] { return state_->stopping; })) {
       return;
     }
     delay_s = std::min(delay_s * 2, options_.reconnect_max_s);
@@ -436,11 +463,11 @@ void MqttConnection::Unregister(const std::string& topic) {
 Status MqttConnection::Publish(const std::string& topic, const std::string& payload, bool retain,
                                std::shared_ptr<MqttInbox> inbox) {
   int mid = 0;
-  const int rc = mosquitto_publish(mosq_, &mid, topic.c_str(), static_cast<int>(payload.size()),
-                                   payload.data(), kQos, retain);
+  const int rc =
+      mosquitto_publish(mosq_, &mid, topic.c_str(), static_cast<int>(payload.size()), payload.data(), kQos, retain);
   if (rc != MOSQ_ERR_SUCCESS) {
-    return IoError(fmt::format("MQTT broker {}:{}: publish to {} failed: {}", options_.host,
-                               options_.port, topic, mosquitto_strerror(rc)));
+    return IoError(fmt::format("MQTT broker {}:{}: publish to {} failed: {}", options_.host, options_.port, topic,
+                               mosquitto_strerror(rc)));
   }
   const std::lock_guard lock(state_->mu);
   if (state_->early_acks.erase(mid) > 0) {
@@ -453,8 +480,10 @@ Status MqttConnection::Publish(const std::string& topic, const std::string& payl
 
 void MqttConnection::OnConnect(int rc) {
   if (rc != 0) {
-    SetError(fmt::format("MQTT broker {}:{} refused the connection: {}; retrying", options_.host,
-                         options_.port, mosquitto_connack_string(rc)));
+    const std::lock_guard lock(state_->mu);
+    state_->refusal = fmt::format("MQTT broker {}:{} refused the connection: {}; retrying", options_.host,
+                                  options_.port, mosquitto_connack_string(rc));
+    state_->last_error = state_->refusal;
     return;
   }
   std::vector<std::string> topics;
@@ -462,6 +491,7 @@ void MqttConnection::OnConnect(int rc) {
     const std::lock_guard lock(state_->mu);
     state_->connected = true;
     state_->last_error.clear();
+    state_->refusal.clear();
     for (const auto& [topic, inbox] : state_->inboxes) topics.push_back(topic);
   }
   for (const std::string& topic : topics) Subscribe(topic);
@@ -471,10 +501,14 @@ void MqttConnection::OnConnect(int rc) {
 void MqttConnection::OnDisconnect(int rc) {
   const std::lock_guard lock(state_->mu);
   state_->connected = false;
-  state_->last_error =
-      rc == 0 ? fmt::format("MQTT broker {}:{}: disconnected", options_.host, options_.port)
-              : fmt::format("MQTT broker {}:{}: connection lost ({}); reconnecting", options_.host,
-                            options_.port, mosquitto_strerror(rc));
+  // After a refused CONNACK the broker's reason (bad credentials) says more than "lost".
+  if (!state_->refusal.empty()) {
+    state_->last_error = state_->refusal;
+    return;
+  }
+  state_->last_error = rc == 0 ? fmt::format("MQTT broker {}:{}: disconnected", options_.host, options_.port)
+                               : fmt::format("MQTT broker {}:{}: connection lost ({}); reconnecting", options_.host,
+                                             options_.port, mosquitto_strerror(rc));
 }
 
 void MqttConnection::OnMessage(const mosquitto_message& message) {
@@ -515,8 +549,7 @@ MqttDevice::MqttDevice(std::string id, DeviceKind kind, const MqttSpec& spec,
       inbox_(std::make_shared<MqttInbox>(kind_, prefix_ + "/telemetry", prefix_ + "/status")) {
   MEG_CHECK(connection_ != nullptr);
   if (HasWildcard(prefix_)) {
-    config_error_ =
-        fmt::format("{}: topic prefix '{}' contains an MQTT wildcard ('+' or '#')", id_, prefix_);
+    config_error_ = fmt::format("{}: topic prefix '{}' contains an MQTT wildcard ('+' or '#')", id_, prefix_);
     return;
   }
   connection_->Register(inbox_->telemetry_topic, inbox_);
@@ -554,8 +587,8 @@ Result<Telemetry> MqttDevice::Read(Instant now) {
   }
   if (!v.latest) {
     const std::string link = connection_->last_error();
-    return IoError(fmt::format("{}: no telemetry yet on {}{}{}", id_, inbox_->telemetry_topic,
-                               link.empty() ? "" : "; ", link));
+    return IoError(
+        fmt::format("{}: no telemetry yet on {}{}{}", id_, inbox_->telemetry_topic, link.empty() ? "" : "; ", link));
   }
   Telemetry t = v.latest->telemetry;
   if (!v.latest->time) t.time = *last_arrival_;
@@ -578,8 +611,8 @@ Status MqttDevice::Write(const Command& command, Instant now) {
   if (!payload) return Ok{};
   const std::string topic = prefix_ + "/setpoint";
   if (!connection_->connected()) {
-    return fail(IoError(fmt::format("{}: not connected, setpoint to {} not sent: {}", id_, topic,
-                                    connection_->last_error())));
+    return fail(
+        IoError(fmt::format("{}: not connected, setpoint to {} not sent: {}", id_, topic, connection_->last_error())));
   }
   if (Status s = connection_->Publish(topic, *payload, /*retain=*/false, inbox_); !s) {
     return fail(IoError(fmt::format("{}: {}", id_, s.error().message)));
@@ -601,8 +634,7 @@ DeviceHealth MqttDevice::Health() const {
   h.consecutive_failures = v.malformed_in_row + write_failures_;
   if (v.status == kOffline) {
     h.state = HealthState::kLost;
-    h.last_error = fmt::format("{}: {} is \"offline\" (the device left the broker)", id_,
-                               inbox_->status_topic);
+    h.last_error = fmt::format("{}: {} is \"offline\" (the device left the broker)", id_, inbox_->status_topic);
     return h;
   }
   if (last_now_) {

@@ -1,7 +1,8 @@
 // The MQTT driver (docs/mqtt.md): one MqttConnection (a libmosquitto client with its network
 // thread) per broker, shared by the MqttDevices on that broker. Messages arrive on the network
-// thread and are handed to each device's inbox under a mutex; a Device is used from the control
-// thread only. The only place libmosquitto appears.
+// thread and are handed to each device's inbox under a mutex; an MqttDevice is used from one
+// thread at a time (the control thread, or its AsyncDevice's worker). The only place libmosquitto
+// appears.
 //
 //   auto broker = MqttConnection::Open({.host = "10.0.0.5", .client_id = "openmeg-site1"});
 //   MqttDevice ess("ess1", DeviceKind::kBattery, spec.mqtt, *broker);   // openmeg/ess1/...
@@ -42,8 +43,7 @@ Result<TelemetryPayload> ParseTelemetryPayload(std::string_view payload, DeviceK
 // The `<prefix>/setpoint` payload for `command`: {"seq":..,"time":"<KST>","battery_kw":..} for
 // a battery, {"seq":..,"time":..,"pv_limit_kw":..|null} for PV (null: no cap). nullopt when the
 // command has nothing for `kind` (a meter, or a battery command without battery_power).
-std::optional<std::string> SetpointPayload(const Command& command, DeviceKind kind,
-                                           std::int64_t seq, Instant now);
+std::optional<std::string> SetpointPayload(const Command& command, DeviceKind kind, std::int64_t seq, Instant now);
 
 struct MqttConnectionOptions {
   std::string host = "127.0.0.1";
@@ -52,9 +52,19 @@ struct MqttConnectionOptions {
   std::string client_id;     // unique on the broker; also names our status topic
   int reconnect_min_s = 1;   // reconnect delay grows from this ...
   int reconnect_max_s = 30;  // ... to this
+  // Authentication: username (empty: anonymous) and the file whose first line is the password
+  // (read by Open; empty: username only).
+  std::string username;
+  std::string password_file;
+  // TLS when tls_ca_file is set: the broker's certificate must chain to it and name the host;
+  // a client certificate and key (PEM, unencrypted) when both are set.
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
-// The options to reach the broker of `spec` (host, port, keepalive) as `client_id`.
+// The options to reach the broker of `spec` (host, port, keepalive, credentials, TLS) as
+// `client_id`.
 MqttConnectionOptions ConnectionOptions(const MqttSpec& spec, std::string client_id);
 
 struct MqttInbox;  // one device's received state (mqtt_device.cc)
@@ -66,7 +76,8 @@ struct MqttInbox;  // one device's received state (mqtt_device.cc)
 // network thread. Thread-safe. Held by shared_ptr: each MqttDevice keeps its connection alive.
 class MqttConnection {
  public:
-  // Fails only on bad options; an unreachable broker is retried in the background.
+  // Fails only on bad options (including an unreadable password file or TLS file, named); an
+  // unreachable broker, or one that refuses the credentials, is retried in the background.
   static Result<std::shared_ptr<MqttConnection>> Open(MqttConnectionOptions options);
   ~MqttConnection();
   MqttConnection(const MqttConnection&) = delete;
@@ -89,8 +100,8 @@ class MqttConnection {
   void Register(const std::string& topic, std::shared_ptr<MqttInbox> inbox);
   void Unregister(const std::string& topic);
   // Publishes QoS 1; the PUBACK is credited to `inbox` (when given).
-  Status Publish(const std::string& topic, const std::string& payload, bool retain,
-                 std::shared_ptr<MqttInbox> inbox);
+  Status Publish(const std::string& topic, const std::string& payload, bool retain, std::shared_ptr<MqttInbox> inbox);
+  Status SetSecurity();  // credentials and TLS from options_, before the first connect
   void ConnectUntilStarted();
   void OnConnect(int rc);
   void OnDisconnect(int rc);
@@ -114,11 +125,10 @@ class MqttConnection {
 // telemetry arrived for lost_after_ms (counted from the first Read when none ever did);
 // kRetrying when the broker connection is down, the latest payload was malformed or the last
 // Write failed; kOk otherwise. Write publishes QoS 1 and fails when the connection is down.
-// Control thread only.
+// One thread at a time (the control thread, or its AsyncDevice's worker).
 class MqttDevice final : public Device {
  public:
-  MqttDevice(std::string id, DeviceKind kind, const MqttSpec& spec,
-             std::shared_ptr<MqttConnection> connection);
+  MqttDevice(std::string id, DeviceKind kind, const MqttSpec& spec, std::shared_ptr<MqttConnection> connection);
   ~MqttDevice() override;
   MqttDevice(const MqttDevice&) = delete;
   MqttDevice& operator=(const MqttDevice&) = delete;

@@ -1,0 +1,75 @@
+#include "control/plausibility.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace meg {
+
+namespace {
+
+double Finite(double v) { return std::isfinite(v) ? std::max(0.0, v) : 0.0; }
+
+PlausibleBounds MeterBounds(const Site& site) {
+  const double c = site.contract_power.value();
+  const double b = kMeterContractFactor * Finite(c);
+  // Export comes from PV and the battery: a site whose generation exceeds 3x its contract may
+  // export up to 1.2x that generation.
+  double generation = site.ess ? Finite(site.ess->discharge_kw.value()) : 0.0;
+  for (const PvArraySpec& a : site.pv) generation += Finite(a.inverter_kw.value());
+  const double export_bound = std::max(b, kRatingFactor * generation);
+  return {Kilowatts(-export_bound), Kilowatts(b), Kilowatts(b),
+          export_bound > b ? fmt::format("{:g} x contract power {:g} kW; export {:g} x PV and ESS {:g} kW",
+                                         kMeterContractFactor, c, kRatingFactor, generation)
+                           : fmt::format("{:g} x contract power {:g} kW", kMeterContractFactor, c)};
+}
+
+}  // namespace
+
+PlausibleBounds BoundsOf(const Site& site, DeviceKind kind) {
+  switch (kind) {
+    case DeviceKind::kMeter: return MeterBounds(site);
+    case DeviceKind::kPv: {
+      double rating = 0;
+      for (const PvArraySpec& a : site.pv) rating += a.inverter_kw.value();
+      if (!(rating > 0) || !std::isfinite(rating)) return MeterBounds(site);
+      return {Kilowatts(-kPvDrawFactor * rating), Kilowatts(kRatingFactor * rating), Kilowatts(kRatingFactor * rating),
+              fmt::format("PV AC rating {:g} kW: -{:g} x .. {:g} x", rating, kPvDrawFactor, kRatingFactor)};
+    }
+    case DeviceKind::kBattery: {
+      if (!site.ess) return MeterBounds(site);
+      const double charge = site.ess->charge_kw.value(), discharge = site.ess->discharge_kw.value();
+      const double larger = std::max(charge, discharge);
+      if (!(larger > 0) || !std::isfinite(larger)) return MeterBounds(site);
+      return {Kilowatts(-kRatingFactor * charge), Kilowatts(kRatingFactor * discharge),
+              Kilowatts(kRatingFactor * larger),
+              fmt::format("{:g} x ESS rating (charge {:g} kW, discharge {:g} kW)", kRatingFactor, charge, discharge)};
+    }
+  }
+  return MeterBounds(site);
+}
+
+std::optional<std::string> CheckPlausible(const Telemetry& t, const PlausibleBounds& b) {
+  const double p = t.power.value();
+  if (!std::isfinite(p) || p < b.power_min.value() || p > b.power_max.value()) {
+    return fmt::format("power {:.6g} kW is outside {:.6g}..{:.6g} kW ({})", p, b.power_min.value(), b.power_max.value(),
+                       b.basis);
+  }
+  if (t.soc_pct && !(*t.soc_pct >= 0 && *t.soc_pct <= 100)) {
+    return fmt::format("state of charge {:.6g} % is outside 0..100 %", *t.soc_pct);
+  }
+  const std::pair<const char*, const std::optional<Kilowatts>*> ratings[] = {{"rated power", &t.rated_power},
+                                                                             {"max charge", &t.max_charge},
+                                                                             {"max discharge", &t.max_discharge}};
+  for (const auto& [name, value] : ratings) {
+    if (!*value) continue;
+    const double v = (*value)->value();
+    if (!std::isfinite(v) || v < 0 || v > b.rating_max.value()) {
+      return fmt::format("{} {:.6g} kW is outside 0..{:.6g} kW ({})", name, v, b.rating_max.value(), b.basis);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace meg
