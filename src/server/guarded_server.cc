@@ -388,7 +388,7 @@ class GuardedServer final : public Base {
   }
 
   static constexpr bool kTls = std::is_same_v<Base, httplib::SSLServer>;
-  static constexpr int kMaxRequests = 1000;  // on one kept-alive connection
+  static constexpr int kMaxRequests = 1000;  // on one kept-alive connection (as announced)
   const ServerLimits limits_;
   ConnectionGate& gate_;
   ConnectionRefusal on_refusal_;
@@ -458,6 +458,7 @@ Result<std::unique_ptr<httplib::Server>> MakeGuardedServer(const ServerLimits& l
   server->set_pre_routing_handler(
       [limits](const httplib::Request& req, httplib::Response& res) { return CheckBody(limits, req, res); });
   server->set_payload_max_length(limits.max_body_bytes);
+  server->set_keep_alive_max_count(1000);  // as the connection loop (kMaxRequests) allows
   server->set_keep_alive_timeout(
       std::max<time_t>(1, std::chrono::duration_cast<std::chrono::seconds>(limits.idle_timeout).count()));
   return server;

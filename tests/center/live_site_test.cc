@@ -351,5 +351,20 @@ TEST(LiveSiteTest, ADrCallFromTheApiIsCheckedOnTheControlThread) {
   EXPECT_EQ(rig.EventsWith("kim: DR call reliability 100 kW 2024-08-12T14:00:00+09:00 to 15:00 received").size(), 1u);
 }
 
+// Refusals the server notes (already rate-limited there) become "access" warning events at the
+// next cycle's site time, written by the control thread.
+TEST(LiveSiteTest, RefusalsAreLoggedAsAccessEvents) {
+  Rig rig("refusals.db", At(kDay, 14 * 60, 5), seconds(10));
+  rig.Cycle();
+  rig.live->NoteRefusal("10.0.0.9: failed login for 'kim'");
+  EXPECT_TRUE(rig.EventsWith("failed login").empty());  // not before the control thread runs
+  rig.Cycle();                                          // 14:00:15
+  const auto events = rig.EventsWith("10.0.0.9: failed login for 'kim'");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, "access");
+  EXPECT_EQ(events[0].severity, Severity::kWarning);
+  EXPECT_EQ(events[0].time, At(kDay, 14 * 60, 15));
+}
+
 }  // namespace
 }  // namespace meg
