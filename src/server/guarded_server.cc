@@ -40,7 +40,9 @@ class ConnectionThreads final : public httplib::TaskQueue {
   void enqueue(std::function<void()> fn) override {
     std::lock_guard lock(mutex_);
     jobs_.push_back(std::move(fn));
-    if (idle_ == 0 && threads_.size() < max_) {
+    // More jobs waiting than idle threads to take them: one more thread (a job must not wait
+    // for a kept-alive connection to end).
+    if (jobs_.size() > idle_ && threads_.size() < max_) {
       threads_.emplace_back([this] { Work(); });
     } else {
       wake_.notify_one();
@@ -419,6 +421,10 @@ httplib::Server::HandlerResponse CheckBody(const ServerLimits& limits, const htt
     length = std::stoull(text);
     if (length > limits.max_body_bytes) {
       return refuse(413, fmt::format("the request body of {} bytes is over the limit ({})", length, limit));
+    }
+    // httplib reads no body of these: it would be taken for the next request.
+    if (length > 0 && (req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS")) {
+      return refuse(400, fmt::format("a {} request carries no body", req.method));
     }
   }
   // No Content-Length and no Transfer-Encoding: the request has no body (RFC 9112 6.3).

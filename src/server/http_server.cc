@@ -240,9 +240,10 @@ void ControlCenterServer::Routes() {
     if (res.status == 404) message = fmt::format("no such resource: {}", Clip(req.path, 100));
     Fail(res, res.status, message);
   });
-  // Refusals leave a trace: 400, 401, 403, 429 and failed logins become events (rate-limited per
-  // client by Record). Connection and body refusals are recorded where they are made.
-  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+  // Refusals leave a trace: 400, 401, 403, 411, 413, 429 and failed logins become events
+  // (rate-limited per client by Record), noted before the reply is written. Refused connections
+  // are recorded where they are refused (guarded_server.cc).
+  s.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     const int st = res.status;
     if (st != 400 && st != 401 && st != 403 && st != 411 && st != 413 && st != 429) return;
     std::string why = res.body;

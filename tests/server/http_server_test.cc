@@ -458,6 +458,18 @@ TEST_F(HttpServerTest, DeclaredOversizedBodyIsRefusedUnread) {
   EXPECT_EQ(StatusOf(reply), 413) << reply;
 }
 
+// A GET with a body is refused: httplib would read the body as the next request.
+TEST_F(HttpServerTest, GetWithABodyIsRefused) {
+  Start();
+  RawClient c(server_->port());
+  ASSERT_TRUE(
+      c.Send("GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 42\r\n\r\n"
+             "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  const std::string reply = c.ReadHeaders(std::chrono::seconds(5));
+  EXPECT_EQ(StatusOf(reply), 400) << reply;
+  EXPECT_TRUE(c.ClosedWithin(std::chrono::seconds(5)));
+}
+
 // A POST without a Content-Length has no body (RFC 9112 6.3): answered at once, not after the
 // server waited for the client to close.
 TEST_F(HttpServerTest, PostWithoutContentLengthIsAnsweredAtOnce) {
