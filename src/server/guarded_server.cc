@@ -141,8 +141,10 @@ class GuardedStream final : public httplib::Stream {
     return static_cast<ssize_t>(n);
   }
 
+  // All of `size` bytes, or -1 when the client takes nothing for the write timeout (any progress
+  // restarts it: a slow client gets a large file, a stalled one is dropped).
   ssize_t write(const char* ptr, size_t size) override {
-    const auto deadline = SteadyClock::now() + limits_.write_timeout;
+    auto deadline = SteadyClock::now() + limits_.write_timeout;
     size_t done = 0;
     while (done < size) {
       ssize_t n = 0;
@@ -167,6 +169,7 @@ class GuardedStream final : public httplib::Stream {
       }
       if (n > 0) {
         done += static_cast<size_t>(n);
+        deadline = SteadyClock::now() + limits_.write_timeout;
         continue;
       }
       if (Poll(want, deadline) <= 0) return -1;
