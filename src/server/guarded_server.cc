@@ -327,7 +327,7 @@ class GuardedServer final : public Base {
     ::fcntl(sock, F_SETFL, ::fcntl(sock, F_GETFL) | O_NONBLOCK);
     SSL* ssl = nullptr;
     GuardedStream stream(sock, nullptr, limits_, this->svr_sock_);
-    const std::string client = stream.Peer();
+    const std::string client = ClientOf(stream.Peer());
     if (auto why = gate_.Admit(client)) {
       if (!kTls) RefuseConnection(sock, *why);
       if (on_refusal_) on_refusal_(client, 503, *why);

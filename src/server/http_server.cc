@@ -254,7 +254,7 @@ void ControlCenterServer::Routes() {
       const auto login = ParseLoginBody(req.body);
       what = fmt::format("failed login for '{}'", login ? login->user : std::string("?"));
     }
-    Record(req.remote_addr, what);
+    Record(ClientOf(req.remote_addr), what);
   });
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     Fail(res, 500, "internal error (logged); the request changed nothing");
@@ -307,7 +307,7 @@ void ControlCenterServer::Routes() {
     if (auto why = CrossSite(req, /*need_json=*/false)) return Fail(res, 403, *why);
     auto login = ParseLoginBody(req.body);
     if (!login) return Fail(res, 400, login.error().message);
-    const std::string& client = req.remote_addr;
+    const std::string client = ClientOf(req.remote_addr);
     if (auto why = throttle_.Locked(client, login->user, clock_.Now())) return Fail(res, 429, *why);
     const auto role = users_.Verify(login->user, login->password);
     if (!role) {

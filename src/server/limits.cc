@@ -1,12 +1,38 @@
 #include "server/limits.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "core/time.h"
 
 namespace meg {
+
+std::string ClientOf(const std::string& ip) {
+  if (ip.find(':') == std::string::npos) return ip;
+  // Expand "a:b::c" to its 8 groups, keep the first 4.
+  std::vector<std::string> head, tail;
+  const size_t gap = ip.find("::");
+  const auto split = [](std::string_view text, std::vector<std::string>& out) {
+    while (!text.empty()) {
+      const size_t colon = text.find(':');
+      out.emplace_back(text.substr(0, colon));
+      if (colon == std::string_view::npos) break;
+      text.remove_prefix(colon + 1);
+    }
+  };
+  if (gap == std::string::npos) {
+    split(ip, head);
+  } else {
+    split(std::string_view(ip).substr(0, gap), head);
+    split(std::string_view(ip).substr(gap + 2), tail);
+    while (head.size() + tail.size() < 8) head.emplace_back("0");
+    head.insert(head.end(), tail.begin(), tail.end());
+  }
+  if (head.size() < 4) return ip;
+  return fmt::format("{}:{}:{}:{}::/64", head[0], head[1], head[2], head[3]);
+}
 
 std::optional<std::string> ConnectionGate::Admit(const std::string& client) {
   std::lock_guard lock(mutex_);

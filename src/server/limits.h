@@ -60,6 +60,10 @@ struct ServerLimits {
   size_t refusal_clients = 1000;
 };
 
+// The client an address counts as for every per-client limit: an IPv4 address itself, an IPv6
+// address by its /64 network (one host is usually given a whole /64), e.g. "2001:db8:1:2::/64".
+std::string ClientOf(const std::string& ip);
+
 // Admits connections by client: at most `max_connections` in all and
 // `max_connections_per_client` per client, the last `reserve` only for clients holding fewer
 // than `reserve_client_max`.

@@ -36,6 +36,15 @@ TEST(ConnectionGateTest, PerClientTotalAndReserve) {
   EXPECT_FALSE(gate.Admit("10.0.0.5"));
 }
 
+// An IPv6 host is one /64: its addresses share every per-client limit.
+TEST(ClientOfTest, Ipv4ItselfIpv6ByItsSlash64) {
+  EXPECT_EQ(ClientOf("10.0.0.9"), "10.0.0.9");
+  EXPECT_EQ(ClientOf("2001:db8:1:2::5"), "2001:db8:1:2::/64");
+  EXPECT_EQ(ClientOf("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(ClientOf("2001:db8::1"), "2001:db8:0:0::/64");
+  EXPECT_EQ(ClientOf("::1"), "0:0:0:0::/64");
+}
+
 TEST(StreamGateTest, PerSessionAndTotal) {
   ServerLimits l;
   l.max_streams_per_session = 4;
