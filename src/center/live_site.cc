@@ -101,6 +101,7 @@ void LiveSite::OnCycle(const CycleRecord& r, ControlLoop& loop) {
   }
   RunCommands(loop, r.time);
   SettleDueDr(r.time);
+  LogRefusals(r.time);
   // Last, so that the store alarm covers this cycle's writes.
   UpdateAlarms(r);
 }
@@ -528,6 +529,31 @@ Result<std::vector<AuditView>> LiveSite::Audit(int limit) const {
 Status LiveSite::Command(const OperatorCommand& command) { return HandToControlThread(command, "the command"); }
 
 Status LiveSite::SubmitDrCall(const DrCallRequest& call) { return HandToControlThread(call, "the DR call"); }
+
+void LiveSite::NoteRefusal(const std::string& message) {
+  std::lock_guard lock(mutex_);
+  if (refusals_.size() < 1000) {
+    refusals_.push_back(message);
+  } else {
+    ++refusals_dropped_;
+  }
+}
+
+void LiveSite::LogRefusals(Instant now) {
+  std::vector<Event> events;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& m : refusals_) events.push_back(Event{now, config_.id, "access", Severity::kWarning, std::move(m)});
+    if (refusals_dropped_ > 0) {
+      events.push_back(
+          Event{now, config_.id, "access", Severity::kWarning,
+                fmt::format("{} more refused requests in one cycle were not recorded", refusals_dropped_)});
+    }
+    refusals_.clear();
+    refusals_dropped_ = 0;
+  }
+  Log(events, now);
+}
 
 std::vector<DrEventView> LiveSite::DrEvents() const {
   std::lock_guard lock(mutex_);

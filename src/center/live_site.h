@@ -110,8 +110,13 @@ class LiveSite final : public SiteBackend {
   Status Command(const OperatorCommand& command) override;
   std::vector<DrEventView> DrEvents() const override;
   Status SubmitDrCall(const DrCallRequest& call) override;
+  // Queued for the control thread, which logs them as events after the cycle (at most 1,000
+  // waiting; more are counted in one event).
+  void NoteRefusal(const std::string& message) override;
 
  private:
+  // Control thread: logs the refusals noted since the last cycle.
+  void LogRefusals(Instant now);
   LiveSite(LiveSiteConfig config, TelemetryStore& writer);
   // Work a server thread hands to the control thread: an operator's command or a DR call. Its
   // state changes under mutex_, once: pending -> taken (the control thread carries it out and
@@ -167,6 +172,8 @@ class LiveSite final : public SiteBackend {
   AlarmBoard alarms_;
   std::deque<std::shared_ptr<Pending>> pending_;
   std::vector<DrEventView> dr_views_;  // one per call of dr_, in its order
+  std::vector<std::string> refusals_;  // NoteRefusal, for LogRefusals
+  size_t refusals_dropped_ = 0;
 
   // Control thread only.
   DrDesk dr_;

@@ -158,6 +158,9 @@ class SiteBackend {
   // Hands the command to the control thread and waits (bounded) until it is audited and in
   // force, or refused.
   virtual Status Command(const OperatorCommand& command) = 0;
+  // Records a refused request (a failed login, a 400/401/403...) as a warning event of kind
+  // "access"; the server has already rate-limited and shortened `message`. Does not block.
+  virtual void NoteRefusal(const std::string& message) = 0;
 };
 
 }  // namespace meg

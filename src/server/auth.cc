@@ -34,13 +34,25 @@ Status Random(unsigned char* out, size_t n) {
   return Ok{};
 }
 
-bool ValidName(const std::string& name) {
+bool ValidName(const std::string& name) { return ValidUserName(name); }
+
+// The hash an unknown user name is checked against: made once, with the parameters of every
+// real hash (HashPassword), of a random password nobody knows.
+const std::string& DummyHash() {
+  static const std::string hash = [] {
+    auto h = HashPassword("dummy password for unknown users");
+    return h ? *h : std::string();
+  }();
+  return hash;
+}
+
+}  // namespace
+
+bool ValidUserName(std::string_view name) {
   return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
   });
 }
-
-}  // namespace
 
 std::string_view RoleName(Role role) {
   switch (role) {
@@ -107,9 +119,14 @@ std::optional<Role> UserDirectory::Verify(const std::string& name, const std::st
   {
     std::lock_guard lock(mutex_);
     const auto it = users_.find(name);
-    if (it == users_.end()) return std::nullopt;
-    hash = it->second.hash;
-    role = it->second.role;
+    if (it != users_.end()) {
+      hash = it->second.hash;
+      role = it->second.role;
+    }
+  }
+  if (hash.empty()) {
+    VerifyPassword(DummyHash(), password);  // the same work as a wrong password: no enumeration
+    return std::nullopt;
   }
   if (!VerifyPassword(hash, password)) return std::nullopt;
   return role;
@@ -143,8 +160,10 @@ Result<std::string> Sessions::Open(const std::string& user, Role role) {
   if (auto s = Random(raw.data(), raw.size()); !s) return s.error();
   std::string token;
   for (const unsigned char b : raw) token += fmt::format("{:02x}", b);
+  const Instant now = clock_.Now();
   std::lock_guard lock(mutex_);
-  sessions_[token] = Session{user, role, clock_.Now()};
+  std::erase_if(sessions_, [&](const auto& kv) { return Ended(kv.second, now); });
+  sessions_[token] = Session{user, role, now, now};
   return token;
 }
 
@@ -153,12 +172,18 @@ std::optional<Session> Sessions::Find(const std::string& token) {
   const auto it = sessions_.find(token);
   if (it == sessions_.end()) return std::nullopt;
   const Instant now = clock_.Now();
-  if (now - it->second.last_seen > idle_) {
+  if (Ended(it->second, now)) {
     sessions_.erase(it);
     return std::nullopt;
   }
   it->second.last_seen = now;
   return it->second;
+}
+
+bool Sessions::IsOpen(const std::string& token) {
+  std::lock_guard lock(mutex_);
+  const auto it = sessions_.find(token);
+  return it != sessions_.end() && !Ended(it->second, clock_.Now());
 }
 
 void Sessions::Close(const std::string& token) {

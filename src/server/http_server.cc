@@ -2,16 +2,18 @@
 
 #include <httplib.h>
 
-#include <atomic>
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
-#include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 
 #include "core/time.h"
+#include "server/guarded_server.h"
+#include "server/request_body.h"
 
 namespace meg {
 
@@ -62,6 +64,8 @@ json ToJson(const LiveValues& v, const std::string& site) {
 Result<Instant> QueryTime(const httplib::Request& req, const char* name) {
   if (!req.has_param(name)) return InvalidInput(fmt::format("'{}' is required (ISO 8601 with offset)", name));
   std::string text = req.get_param_value(name);
+  if (text.size() > 40)
+    return InvalidInput(fmt::format("'{}': '{}' is not an ISO 8601 time with offset", name, Clip(text, 40)));
   std::replace(text.begin(), text.end(), ' ', '+');
   // Milliseconds, as the API itself writes them ("...T14:00:05.250+09:00"), are read too.
   auto t = ParseIso8601Millis(text);
@@ -81,6 +85,76 @@ Result<int> QueryLimit(const httplib::Request& req) {
   return v;
 }
 
+// How a route uses the caller's session: to read, to read as an event stream (the only use that
+// may take the token from the query), or to change something (a command: CSRF checks).
+enum class Access { kRead, kStream, kChange };
+
+constexpr const char* kCookie = "meg_session";
+
+std::string BearerToken(const httplib::Request& req) {
+  const std::string auth = req.get_header_value("Authorization");
+  return auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : std::string();
+}
+
+// The value of cookie `name` in a Cookie header ("a=1; meg_session=...; b=2"), matched by its
+// whole name; empty if absent.
+std::string CookieValue(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const size_t semi = header.find(';');
+    std::string_view pair = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+      std::string_view value = pair.substr(eq + 1);
+      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+      return std::string(value);
+    }
+  }
+  return {};
+}
+
+std::string CookieAttributes(bool tls) {
+  return tls ? "HttpOnly; SameSite=Strict; Path=/; Secure" : "HttpOnly; SameSite=Strict; Path=/";
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// Why the request may have come from another site's page (CSRF), or nullopt: an Origin (else a
+// Referer) that is not this Host. `strict` (a cookie-only command): the Origin or Referer must
+// be there, and the body JSON (a cross-site form cannot send application/json).
+std::optional<std::string> CrossSite(const httplib::Request& req, bool strict) {
+  std::string origin = req.get_header_value("Origin");
+  if (origin.empty()) origin = req.get_header_value("Referer");
+  const std::string host = Lower(req.get_header_value("Host"));
+  static constexpr const char* kUseToken =
+      "send the token as 'Authorization: Bearer <token>', or use the dashboard of this server";
+  if (origin.empty()) {
+    if (!strict) return std::nullopt;
+    return fmt::format("a command with the session cookie needs an Origin or Referer of this server; {}", kUseToken);
+  }
+  std::string authority = Lower(origin);
+  for (const char* scheme : {"https://", "http://"}) {
+    if (authority.rfind(scheme, 0) == 0) {
+      authority = authority.substr(std::strlen(scheme));
+      break;
+    }
+  }
+  authority = authority.substr(0, authority.find('/'));
+  if (host.empty() || authority != host) {
+    return fmt::format("a request from another site (Origin '{}') may not use this session; {}", Clip(origin, 80),
+                       kUseToken);
+  }
+  if (strict && Lower(req.get_header_value("Content-Type")).rfind("application/json", 0) != 0) {
+    return fmt::format("a command with the session cookie must send Content-Type: application/json, not '{}'",
+                       Clip(req.get_header_value("Content-Type"), 60));
+  }
+  return std::nullopt;
+}
+
 int StatusFor(const Error& e) {
   switch (e.code) {
     case ErrorCode::kInvalidInput: return 400;
@@ -93,26 +167,17 @@ int StatusFor(const Error& e) {
 
 }  // namespace
 
-// Failed logins per user name: 5 within a minute locks that name for the rest of the minute.
-struct ControlCenterServer::LoginThrottle {
-  std::mutex mutex;
-  std::map<std::string, std::vector<Instant>> failures;
-  bool Locked(const std::string& user, Instant now) {
-    std::lock_guard lock(mutex);
-    auto& f = failures[user];
-    std::erase_if(f, [&](Instant t) { return now - t > std::chrono::minutes(1); });
-    return f.size() >= 5;
-  }
-  void Failed(const std::string& user, Instant now) {
-    std::lock_guard lock(mutex);
-    failures[user].push_back(now);
-  }
-};
-
 ControlCenterServer::ControlCenterServer(SiteBackend& backend, UserDirectory& users, Sessions& sessions,
                                          const Clock& clock, ServerOptions options)
-    : backend_(backend), users_(users), sessions_(sessions), clock_(clock), options_(std::move(options)),
-      throttle_(std::make_unique<LoginThrottle>()) {}
+    : backend_(backend),
+      users_(users),
+      sessions_(sessions),
+      clock_(clock),
+      options_(std::move(options)),
+      gate_(options_.limits),
+      streams_(options_.limits),
+      throttle_(options_.limits),
+      refusals_(options_.limits) {}
 
 ControlCenterServer::~ControlCenterServer() { Stop(); }
 
@@ -123,27 +188,19 @@ void ControlCenterServer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void ControlCenterServer::Record(const std::string& client, const std::string& what) {
+  for (const std::string& m : refusals_.Note(client, Clip(what, 300), clock_.Now())) backend_.NoteRefusal(m);
+}
+
 Status ControlCenterServer::Start() {
-  if (tls()) {
-    for (const auto& f : {options_.tls_cert_file, options_.tls_key_file}) {
-      if (!std::filesystem::exists(f)) return NotFound(fmt::format("{}: no such TLS certificate or key file", f));
-    }
-    auto ssl = std::make_unique<httplib::SSLServer>(options_.tls_cert_file.c_str(), options_.tls_key_file.c_str());
-    if (!ssl->is_valid()) {
-      return InvalidInput(fmt::format("{} / {}: not a usable certificate and private key (PEM)", options_.tls_cert_file,
-                                      options_.tls_key_file));
-    }
-    http_ = std::move(ssl);
-  } else if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
-    return InvalidInput("TLS needs both a certificate and a key file");
-  } else {
-    http_ = std::make_unique<httplib::Server>();
-  }
-  const size_t workers = static_cast<size_t>(std::max(2, options_.worker_threads));
-  http_->new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
-  http_->set_payload_max_length(options_.max_body_bytes);
-  http_->set_read_timeout(10, 0);
-  http_->set_keep_alive_max_count(1000);  // a dashboard or client reuses its connection
+  auto made = MakeGuardedServer(
+      options_.limits, gate_,
+      [this](const std::string& client, int status, const std::string& why) {
+        Record(client, fmt::format("refused ({}): {}", status, why));
+      },
+      options_.tls_cert_file, options_.tls_key_file);
+  if (!made) return made.error();
+  http_ = std::move(*made);
   http_->set_tcp_nodelay(true);  // small JSON replies: no 40 ms Nagle / delayed-ACK stall
   if (!options_.web_dir.empty()) {
     if (!std::filesystem::is_directory(options_.web_dir)) {
@@ -161,6 +218,10 @@ Status ControlCenterServer::Start() {
     return IoError(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", options_.host,
                                options_.port));
   }
+  if (!WidenBacklog(*http_, options_.limits.listen_backlog)) {
+    return IoError(
+        fmt::format("cannot listen on {}:{} with a queue of {}", options_.host, port_, options_.limits.listen_backlog));
+  }
   thread_ = std::thread([this] { http_->listen_after_bind(); });
   return Ok{};
 }
@@ -171,31 +232,57 @@ void ControlCenterServer::Routes() {
 
   // Statuses httplib answers by itself (413, 404 of unknown paths, 400 of bad requests) get a
   // JSON body too.
-  s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  const size_t body_limit = options_.limits.max_body_bytes;
+  s.set_error_handler([body_limit](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     std::string message = fmt::format("HTTP {}", res.status);
-    if (res.status == 413) message = "the request body is over the limit (64 KiB)";
-    if (res.status == 404) message = fmt::format("no such resource: {}", req.path);
+    if (res.status == 413) message = fmt::format("the request body is over the limit ({} bytes)", body_limit);
+    if (res.status == 404) message = fmt::format("no such resource: {}", Clip(req.path, 100));
     Fail(res, res.status, message);
+  });
+  // Refusals leave a trace: 400, 401, 403, 411, 413, 429 and failed logins become events
+  // (rate-limited per client by Record), noted before the reply is written. Refused connections
+  // are recorded where they are refused (guarded_server.cc).
+  s.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    const int st = res.status;
+    if (st != 400 && st != 401 && st != 403 && st != 411 && st != 413 && st != 429) return;
+    std::string why = res.body;
+    const json body = json::parse(res.body, nullptr, false);
+    if (body.is_object() && body.contains("error") && body["error"].is_string()) why = body["error"].get<std::string>();
+    std::string what = fmt::format("refused {} {} ({}): {}", req.method, Clip(req.path, 100), st, Clip(why, 200));
+    if (req.path == "/api/login" && st == 401) {
+      const auto login = ParseLoginBody(req.body);
+      what = fmt::format("failed login for '{}'", login ? login->user : std::string("?"));
+    }
+    Record(ClientOf(req.remote_addr), what);
   });
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     Fail(res, 500, "internal error (logged); the request changed nothing");
   });
 
-  // The caller's session, or an error reply. `min` is the role needed.
-  const auto authorize = [this](const httplib::Request& req, httplib::Response& res, Role min) -> std::optional<Session> {
+  // The caller's session, or an error reply. `min` is the role needed. The token comes from
+  // 'Authorization: Bearer', else the meg_session cookie, else (`query_token`: the event stream,
+  // which a browser's EventSource opens without headers) '?token='. A request that changes
+  // something (`changes`) on the cookie alone must come from this server's own page: an Origin
+  // (or Referer) of this Host, and a JSON body; a header token cannot be sent by another site.
+  struct Caller {
+    Session session;
     std::string token;
-    const std::string auth = req.get_header_value("Authorization");
-    if (auth.rfind("Bearer ", 0) == 0) token = auth.substr(7);
-    if (token.empty()) {
-      const std::string cookie = req.get_header_value("Cookie");
-      const auto at = cookie.find("meg_session=");
-      if (at != std::string::npos) token = cookie.substr(at + 12, cookie.find(';', at) - at - 12);
-    }
-    if (token.empty() && req.has_param("token")) token = req.get_param_value("token");
+  };
+  const auto authorize = [this](const httplib::Request& req, httplib::Response& res, Role min,
+                                Access access = Access::kRead) -> std::optional<Caller> {
+    std::string token = BearerToken(req);
+    const bool by_cookie = token.empty() && !(token = CookieValue(req.get_header_value("Cookie"), kCookie)).empty();
+    if (token.empty() && access == Access::kStream && req.has_param("token")) token = req.get_param_value("token");
     if (token.empty()) {
       Fail(res, 401, "log in first (POST /api/login) and send the token as 'Authorization: Bearer <token>'");
       return std::nullopt;
+    }
+    if (by_cookie && access == Access::kChange) {
+      if (auto why = CrossSite(req, /*need_json=*/true)) {
+        Fail(res, 403, *why);
+        return std::nullopt;
+      }
     }
     auto session = sessions_.Find(token);
     if (!session) {
@@ -203,64 +290,83 @@ void ControlCenterServer::Routes() {
       return std::nullopt;
     }
     if (session->role < min) {
-      Fail(res, 403, fmt::format("{} is a {}; this needs the {} role", session->user, RoleName(session->role),
-                                 RoleName(min)));
+      Fail(res, 403,
+           fmt::format("{} is a {}; this needs the {} role", session->user, RoleName(session->role), RoleName(min)));
       return std::nullopt;
     }
-    return session;
+    return Caller{*session, token};
   };
   const auto site_ok = [site_id](const httplib::Request& req, httplib::Response& res) {
     const std::string site = req.matches.size() > 1 ? req.matches[1].str() : std::string();
     if (site == site_id) return true;
-    Fail(res, 404, fmt::format("no site '{}' here (this center runs '{}')", site, site_id));
+    Fail(res, 404, fmt::format("no site '{}' here (this center runs '{}')", Clip(site, 64), site_id));
     return false;
   };
 
   s.Post("/api/login", [this](const httplib::Request& req, httplib::Response& res) {
-    const json body = json::parse(req.body, nullptr, false);
-    if (!body.is_object() || !body.contains("user") || !body["user"].is_string() || !body.contains("password") ||
-        !body["password"].is_string()) {
-      return Fail(res, 400, "expected JSON {\"user\": \"...\", \"password\": \"...\"}");
-    }
-    const std::string user = body["user"].get<std::string>();
-    const Instant now = clock_.Now();
-    if (throttle_->Locked(user, now)) return Fail(res, 429, "too many failed logins for this user; wait a minute");
-    const auto role = users_.Verify(user, body["password"].get<std::string>());
+    if (auto why = CrossSite(req, /*need_json=*/false)) return Fail(res, 403, *why);
+    auto login = ParseLoginBody(req.body);
+    if (!login) return Fail(res, 400, login.error().message);
+    const std::string client = ClientOf(req.remote_addr);
+    if (auto why = throttle_.Locked(client, login->user, clock_.Now())) return Fail(res, 429, *why);
+    const auto role = users_.Verify(login->user, login->password);
     if (!role) {
-      throttle_->Failed(user, now);
+      throttle_.Failed(client, login->user, clock_.Now());
       return Fail(res, 401, "wrong user or password");
     }
-    auto token = sessions_.Open(user, *role);
+    throttle_.Succeeded(client, login->user);
+    auto token = sessions_.Open(login->user, *role);
     if (!token) return Fail(res, 503, token.error().message);
-    res.set_header("Set-Cookie", "meg_session=" + *token + "; HttpOnly; SameSite=Strict; Path=/");
-    Reply(res, 200, json{{"token", *token}, {"user", user}, {"role", RoleName(*role)}});
+    res.set_header("Set-Cookie", fmt::format("{}={}; {}; Max-Age={}", kCookie, *token, CookieAttributes(tls()),
+                                             std::chrono::seconds(sessions_.lifetime()).count()));
+    Reply(res, 200, json{{"token", *token}, {"user", login->user}, {"role", RoleName(*role)}});
   });
+  // Ends the session of the header token and of the cookie, and clears the cookie.
   s.Post("/api/logout", [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string auth = req.get_header_value("Authorization");
-    if (auth.rfind("Bearer ", 0) == 0) sessions_.Close(auth.substr(7));
+    const std::string bearer = BearerToken(req);
+    const std::string cookie = CookieValue(req.get_header_value("Cookie"), kCookie);
+    if (!cookie.empty() && bearer.empty()) {
+      if (auto why = CrossSite(req, /*need_json=*/false)) return Fail(res, 403, *why);
+    }
+    if (!bearer.empty()) sessions_.Close(bearer);
+    if (!cookie.empty()) sessions_.Close(cookie);
+    res.set_header("Set-Cookie", fmt::format("{}=; {}; Max-Age=0", kCookie, CookieAttributes(tls())));
     Reply(res, 200, json{{"ok", true}});
   });
   s.Get("/api/me", [authorize](const httplib::Request& req, httplib::Response& res) {
     const auto who = authorize(req, res, Role::kViewer);
-    if (who) Reply(res, 200, json{{"user", who->user}, {"role", RoleName(who->role)}});
+    if (who) Reply(res, 200, json{{"user", who->session.user}, {"role", RoleName(who->session.role)}});
   });
   s.Get("/api/sites", [this, authorize](const httplib::Request& req, httplib::Response& res) {
     if (!authorize(req, res, Role::kViewer)) return;
     const SiteSummary si = backend_.Summary();
-    Reply(res, 200, json::array({json{{"id", si.id}, {"name", si.name}, {"tariff", si.tariff}, {"contract_kw", si.contract_kw},
-                                      {"pv_kw", si.pv_kw}, {"ess_kwh", si.ess_kwh}, {"ess_kw", si.ess_kw}}}));
+    Reply(res, 200,
+          json::array({json{{"id", si.id},
+                            {"name", si.name},
+                            {"tariff", si.tariff},
+                            {"contract_kw", si.contract_kw},
+                            {"pv_kw", si.pv_kw},
+                            {"ess_kwh", si.ess_kwh},
+                            {"ess_kw", si.ess_kw}}}));
   });
-  s.Get(R"(/api/sites/([^/]+)/live)", [this, authorize, site_ok, site_id](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
-    Reply(res, 200, ToJson(backend_.Live(), site_id));
-  });
-  s.Get(R"(/api/sites/([^/]+)/stream)", [this, authorize, site_ok, site_id](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
+  s.Get(R"(/api/sites/([^/]+)/live)",
+        [this, authorize, site_ok, site_id](const httplib::Request& req, httplib::Response& res) {
+          if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
+          Reply(res, 200, ToJson(backend_.Live(), site_id));
+        });
+  s.Get(R"(/api/sites/([^/]+)/stream)", [this, authorize, site_ok, site_id](const httplib::Request& req,
+                                                                            httplib::Response& res) {
+    const auto who = authorize(req, res, Role::kViewer, Access::kStream);
+    if (!who || !site_ok(req, res)) return;
+    if (auto why = streams_.Admit(who->token)) return Fail(res, 429, *why);
+    // Held by the provider: the stream's place is given back when httplib drops the provider.
+    const auto place = std::shared_ptr<void>(nullptr, [this, token = who->token](void*) { streams_.Release(token); });
     auto version = std::make_shared<std::uint64_t>(0);
     auto last_sent = std::make_shared<Instant>();
     res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider("text/event-stream", [this, version, last_sent, site_id](size_t,
-                                                                                             httplib::DataSink& sink) {
+    res.set_chunked_content_provider("text/event-stream", [this, version, last_sent, site_id, place,
+                                                           token = who->token](size_t, httplib::DataSink& sink) {
+      if (!sessions_.IsOpen(token)) return false;  // logged out or expired: the stream ends
       // At most 4 events a second (wall clock): the twin at 60x publishes 60 cycles a second,
       // more than a dashboard can draw; a client always gets the newest.
       const Millis since = clock_.Now() - *last_sent;
@@ -271,62 +377,76 @@ void ControlCenterServer::Routes() {
       if (v.version > *version) {
         *version = v.version;
         *last_sent = clock_.Now();
-        chunk = "event: live\ndata: " + ToJson(v, site_id).dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+        chunk =
+            "event: live\ndata: " + ToJson(v, site_id).dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
       } else {
         chunk = ": keep-alive\n\n";
       }
       return sink.is_writable() && sink.write(chunk.data(), chunk.size());
     });
   });
-  s.Get(R"(/api/sites/([^/]+)/points)", [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
-    json out = json::array();
-    for (const auto& p : backend_.Points()) {
-      const auto us = p.rfind('_');
-      out.push_back(json{{"name", p}, {"unit", us == std::string::npos ? "" : p.substr(us + 1)}});
-    }
-    Reply(res, 200, out);
-  });
-  s.Get(R"(/api/sites/([^/]+)/telemetry)", [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
-    if (!req.has_param("point")) return Fail(res, 400, "'point' is required, e.g. point=grid_kw (see /points)");
-    auto from = QueryTime(req, "from");
-    if (!from) return Fail(res, 400, from.error().message);
-    auto to = QueryTime(req, "to");
-    if (!to) return Fail(res, 400, to.error().message);
-    if (*to <= *from) return Fail(res, 400, "'to' must be after 'from'");
-    const std::string r = req.has_param("resolution") ? req.get_param_value("resolution") : "1m";
-    Resolution resolution = Resolution::kMinute;
-    std::chrono::hours max_span{24 * 31};
-    if (r == "raw") {
-      resolution = Resolution::kRaw;
-      max_span = std::chrono::hours(24);
-    } else if (r == "15m") {
-      resolution = Resolution::kQuarter;
-      max_span = std::chrono::hours(24 * 366);
-    } else if (r != "1m") {
-      return Fail(res, 400, fmt::format("resolution '{}': use raw, 1m or 15m", r));
-    }
-    if (*to - *from > max_span) {
-      return Fail(res, 400, fmt::format("a {} query may span at most {} days", r, max_span.count() / 24));
-    }
-    auto buckets = backend_.Telemetry(req.get_param_value("point"), *from, *to, resolution);
-    if (!buckets) return Fail(res, StatusFor(buckets.error()), buckets.error().message);
-    json out = json::array();
-    for (const auto& b : *buckets) {
-      out.push_back(json{{"start", Iso(b.start)}, {"min", Number(b.min)}, {"mean", Number(b.mean)}, {"max", Number(b.max)},
-                         {"last", Number(b.last)}, {"count", b.count}});
-    }
-    Reply(res, 200, out);
-  });
-  s.Get(R"(/api/sites/([^/]+)/schedule)", [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
-    const ScheduleView v = backend_.Schedule();
-    if (!v.present) return Reply(res, 200, json{{"present", false}});
-    Reply(res, 200, json{{"present", true}, {"made", Iso(v.made)}, {"source", v.source}, {"battery_kw", Number(v.battery_kw)},
-                         {"pv_limit_kw", Optional(v.pv_limit_kw)}, {"planned_grid_kw", Number(v.planned_grid_kw)}});
-  });
-  s.Get(R"(/api/sites/([^/]+)/forecast)", [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
+  s.Get(R"(/api/sites/([^/]+)/points)",
+        [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
+          if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
+          json out = json::array();
+          for (const auto& p : backend_.Points()) {
+            const auto us = p.rfind('_');
+            out.push_back(json{{"name", p}, {"unit", us == std::string::npos ? "" : p.substr(us + 1)}});
+          }
+          Reply(res, 200, out);
+        });
+  s.Get(R"(/api/sites/([^/]+)/telemetry)",
+        [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
+          if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
+          if (!req.has_param("point")) return Fail(res, 400, "'point' is required, e.g. point=grid_kw (see /points)");
+          auto from = QueryTime(req, "from");
+          if (!from) return Fail(res, 400, from.error().message);
+          auto to = QueryTime(req, "to");
+          if (!to) return Fail(res, 400, to.error().message);
+          if (*to <= *from) return Fail(res, 400, "'to' must be after 'from'");
+          const std::string r = req.has_param("resolution") ? req.get_param_value("resolution") : "1m";
+          Resolution resolution = Resolution::kMinute;
+          std::chrono::hours max_span{24 * 31};
+          if (r == "raw") {
+            resolution = Resolution::kRaw;
+            max_span = std::chrono::hours(24);
+          } else if (r == "15m") {
+            resolution = Resolution::kQuarter;
+            max_span = std::chrono::hours(24 * 366);
+          } else if (r != "1m") {
+            return Fail(res, 400, fmt::format("resolution '{}': use raw, 1m or 15m", Clip(r, 20)));
+          }
+          if (*to - *from > max_span) {
+            return Fail(res, 400, fmt::format("a {} query may span at most {} days", r, max_span.count() / 24));
+          }
+          auto buckets = backend_.Telemetry(req.get_param_value("point"), *from, *to, resolution);
+          if (!buckets) return Fail(res, StatusFor(buckets.error()), buckets.error().message);
+          json out = json::array();
+          for (const auto& b : *buckets) {
+            out.push_back(json{{"start", Iso(b.start)},
+                               {"min", Number(b.min)},
+                               {"mean", Number(b.mean)},
+                               {"max", Number(b.max)},
+                               {"last", Number(b.last)},
+                               {"count", b.count}});
+          }
+          Reply(res, 200, out);
+        });
+  s.Get(R"(/api/sites/([^/]+)/schedule)",
+        [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
+          if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
+          const ScheduleView v = backend_.Schedule();
+          if (!v.present) return Reply(res, 200, json{{"present", false}});
+          Reply(res, 200,
+                json{{"present", true},
+                     {"made", Iso(v.made)},
+                     {"source", v.source},
+                     {"battery_kw", Number(v.battery_kw)},
+                     {"pv_limit_kw", Optional(v.pv_limit_kw)},
+                     {"planned_grid_kw", Number(v.planned_grid_kw)}});
+        });
+  s.Get(R"(/api/sites/([^/]+)/forecast)", [this, authorize, site_ok](const httplib::Request& req,
+                                                                     httplib::Response& res) {
     if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
     auto f = backend_.Forecast();
     if (!f) return Fail(res, StatusFor(f.error()), f.error().message);
@@ -342,12 +462,21 @@ void ControlCenterServer::Routes() {
     if (!b) return Fail(res, StatusFor(b.error()), b.error().message);
     json lines = json::array();
     for (const auto& [name, krw] : b->lines) lines.push_back(json{{"name", name}, {"amount_krw", krw}});
-    Reply(res, 200, json{{"month", b->month}, {"from", Iso(b->from)}, {"through", Iso(b->through)},
-                         {"with_openmeg_krw", b->with_openmeg_krw}, {"without_openmeg_krw", b->without_openmeg_krw},
-                         {"savings_krw", b->without_openmeg_krw - b->with_openmeg_krw}, {"today_cost_krw", b->today_cost_krw},
-                         {"energy_kwh", b->energy_kwh}, {"peak_kw", b->peak_kw}, {"lines", lines}, {"notes", b->notes}});
+    Reply(res, 200,
+          json{{"month", b->month},
+               {"from", Iso(b->from)},
+               {"through", Iso(b->through)},
+               {"with_openmeg_krw", b->with_openmeg_krw},
+               {"without_openmeg_krw", b->without_openmeg_krw},
+               {"savings_krw", b->without_openmeg_krw - b->with_openmeg_krw},
+               {"today_cost_krw", b->today_cost_krw},
+               {"energy_kwh", b->energy_kwh},
+               {"peak_kw", b->peak_kw},
+               {"lines", lines},
+               {"notes", b->notes}});
   });
-  s.Get(R"(/api/sites/([^/]+)/events)", [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
+  s.Get(R"(/api/sites/([^/]+)/events)", [this, authorize, site_ok](const httplib::Request& req,
+                                                                   httplib::Response& res) {
     if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
     auto limit = QueryLimit(req);
     if (!limit) return Fail(res, 400, limit.error().message);
@@ -355,12 +484,15 @@ void ControlCenterServer::Routes() {
     if (!events) return Fail(res, StatusFor(events.error()), events.error().message);
     json out = json::array();
     for (const auto& e : *events) {
-      const char* severity = e.severity == Severity::kAlarm ? "critical" : e.severity == Severity::kWarning ? "warning" : "info";
+      const char* severity = e.severity == Severity::kAlarm     ? "critical"
+                             : e.severity == Severity::kWarning ? "warning"
+                                                                : "info";
       out.push_back(json{{"time", Iso(e.time)}, {"kind", e.kind}, {"severity", severity}, {"message", e.message}});
     }
     Reply(res, 200, out);
   });
-  s.Get(R"(/api/sites/([^/]+)/alarms)", [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
+  s.Get(R"(/api/sites/([^/]+)/alarms)", [this, authorize, site_ok](const httplib::Request& req,
+                                                                   httplib::Response& res) {
     if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
     json out = json::array();
     for (const auto& a : backend_.Alarms()) {
@@ -368,25 +500,36 @@ void ControlCenterServer::Routes() {
     }
     Reply(res, 200, out);
   });
-  s.Get(R"(/api/sites/([^/]+)/dr-events)", [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
-    const auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
-    json out = json::array();
-    for (const DrEventView& e : backend_.DrEvents()) {
-      json hours = json::array();
-      for (const auto& h : e.hours) {
-        hours.push_back(json{{"start", Iso(h.start)}, {"minutes", h.minutes}, {"cbl_kwh", opt(h.cbl_kwh)},
-                             {"import_cap_kw", opt(h.import_cap_kw)}, {"metered_kwh", opt(h.metered_kwh)},
-                             {"reduction_kwh", opt(h.reduction_kwh)}, {"requested_kwh", h.requested_kwh},
-                             {"payment_krw", opt(h.payment_krw)}});
-      }
-      out.push_back(json{{"kind", e.kind}, {"issued", Iso(e.issued)}, {"start", Iso(e.start)}, {"end", Iso(e.end)},
-                         {"requested_kw", e.requested_kw}, {"status", e.status}, {"message", e.message},
-                         {"hours", hours}, {"performance_pct", opt(e.performance_pct)},
-                         {"energy_payment_krw", opt(e.energy_payment_krw)}});
-    }
-    Reply(res, 200, out);
-  });
+  s.Get(R"(/api/sites/([^/]+)/dr-events)",
+        [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
+          if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
+          const auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+          json out = json::array();
+          for (const DrEventView& e : backend_.DrEvents()) {
+            json hours = json::array();
+            for (const auto& h : e.hours) {
+              hours.push_back(json{{"start", Iso(h.start)},
+                                   {"minutes", h.minutes},
+                                   {"cbl_kwh", opt(h.cbl_kwh)},
+                                   {"import_cap_kw", opt(h.import_cap_kw)},
+                                   {"metered_kwh", opt(h.metered_kwh)},
+                                   {"reduction_kwh", opt(h.reduction_kwh)},
+                                   {"requested_kwh", h.requested_kwh},
+                                   {"payment_krw", opt(h.payment_krw)}});
+            }
+            out.push_back(json{{"kind", e.kind},
+                               {"issued", Iso(e.issued)},
+                               {"start", Iso(e.start)},
+                               {"end", Iso(e.end)},
+                               {"requested_kw", e.requested_kw},
+                               {"status", e.status},
+                               {"message", e.message},
+                               {"hours", hours},
+                               {"performance_pct", opt(e.performance_pct)},
+                               {"energy_payment_krw", opt(e.energy_payment_krw)}});
+          }
+          Reply(res, 200, out);
+        });
   s.Get(R"(/api/sites/([^/]+)/audit)", [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
     if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
     auto limit = QueryLimit(req);
@@ -395,8 +538,12 @@ void ControlCenterServer::Routes() {
     if (!entries) return Fail(res, StatusFor(entries.error()), entries.error().message);
     json out = json::array();
     for (const auto& e : *entries) {
-      out.push_back(json{{"seq", e.seq}, {"time", Iso(e.record.time)}, {"actor", e.record.actor}, {"action", e.record.action},
-                         {"subject", e.record.subject}, {"detail", e.record.detail}});
+      out.push_back(json{{"seq", e.seq},
+                         {"time", Iso(e.record.time)},
+                         {"actor", e.record.actor},
+                         {"action", e.record.action},
+                         {"subject", e.record.subject},
+                         {"detail", e.record.detail}});
     }
     Reply(res, 200, out);
   });
@@ -405,72 +552,24 @@ void ControlCenterServer::Routes() {
   // control thread before the reply.
   const auto command = [this, authorize, site_ok](OperatorCommand::Kind kind) {
     return [this, authorize, site_ok, kind](const httplib::Request& req, httplib::Response& res) {
-      const auto who = authorize(req, res, Role::kOperator);
+      const auto who = authorize(req, res, Role::kOperator, Access::kChange);
       if (!who || !site_ok(req, res)) return;
-      const json body = json::parse(req.body, nullptr, false);
-      if (!body.is_object()) return Fail(res, 400, "expected a JSON object");
-      OperatorCommand c;
-      c.kind = kind;
-      c.user = who->user;
-      if (kind == OperatorCommand::Kind::kAuto) {
-        if (!body.contains("mode") || body["mode"] != "auto") return Fail(res, 400, "expected {\"mode\": \"auto\"}");
-      } else {
-        if (!body.contains("battery_kw") || !body["battery_kw"].is_number()) {
-          return Fail(res, 400, "'battery_kw' (number, + discharge / - charge) is required");
-        }
-        c.battery_kw = body["battery_kw"].get<double>();
-        if (!std::isfinite(c.battery_kw) || std::abs(c.battery_kw) > 1e6) {
-          return Fail(res, 400, "'battery_kw' must be a finite number of kW within +/-1,000,000");
-        }
-        if (kind == OperatorCommand::Kind::kSetpoint) {
-          if (!body.contains("minutes") || !body["minutes"].is_number()) return Fail(res, 400, "'minutes' (1..1440) is required");
-          c.minutes = body["minutes"].get<double>();
-          if (!(c.minutes >= 1 && c.minutes <= 1440)) return Fail(res, 400, "'minutes' must be within 1..1440");
-        }
-      }
-      if (auto st = backend_.Command(c); !st) return Fail(res, StatusFor(st.error()), st.error().message);
+      auto c = ParseCommandBody(kind, req.body, who->session.user);
+      if (!c) return Fail(res, 400, c.error().message);
+      if (auto st = backend_.Command(*c); !st) return Fail(res, StatusFor(st.error()), st.error().message);
       Reply(res, 200, json{{"ok", true}});
     };
   };
   // A DR call: {"start", "end", "requested_kw", optional "kind" and "issued"} (operator).
-  s.Post(R"(/api/sites/([^/]+)/dr-events)", [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
-    const auto who = authorize(req, res, Role::kOperator);
-    if (!who || !site_ok(req, res)) return;
-    const json body = json::parse(req.body, nullptr, false);
-    if (!body.is_object()) return Fail(res, 400, "expected a JSON object");
-    DrCallRequest call;
-    call.user = who->user;
-    const auto time_of = [&](const char* key) -> Result<Instant> {
-      if (!body.contains(key) || !body[key].is_string()) {
-        return InvalidInput(fmt::format("'{}' (ISO 8601 with offset) is required", key));
-      }
-      auto t = ParseIso8601Millis(body[key].get<std::string>());
-      if (!t) return InvalidInput(fmt::format("'{}': {}", key, t.error().message));
-      return *t;
-    };
-    auto start = time_of("start");
-    if (!start) return Fail(res, 400, start.error().message);
-    auto end = time_of("end");
-    if (!end) return Fail(res, 400, end.error().message);
-    call.start = *start;
-    call.end = *end;
-    if (body.contains("issued")) {
-      auto issued = time_of("issued");
-      if (!issued) return Fail(res, 400, issued.error().message);
-      call.issued = *issued;
-    }
-    if (!body.contains("requested_kw") || !body["requested_kw"].is_number()) {
-      return Fail(res, 400, "'requested_kw' (number, kW of reduction asked) is required");
-    }
-    call.requested_kw = body["requested_kw"].get<double>();
-    if (!(call.requested_kw > 0 && call.requested_kw <= 1e6)) return Fail(res, 400, "'requested_kw' must be within (0, 1,000,000] kW");
-    if (body.contains("kind")) {
-      if (!body["kind"].is_string()) return Fail(res, 400, "'kind' must be reliability, economic or test");
-      call.kind = body["kind"].get<std::string>();
-    }
-    if (auto st = backend_.SubmitDrCall(call); !st) return Fail(res, StatusFor(st.error()), st.error().message);
-    Reply(res, 200, json{{"ok", true}});
-  });
+  s.Post(R"(/api/sites/([^/]+)/dr-events)",
+         [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
+           const auto who = authorize(req, res, Role::kOperator, Access::kChange);
+           if (!who || !site_ok(req, res)) return;
+           auto call = ParseDrCallBody(req.body, who->session.user);
+           if (!call) return Fail(res, 400, call.error().message);
+           if (auto st = backend_.SubmitDrCall(*call); !st) return Fail(res, StatusFor(st.error()), st.error().message);
+           Reply(res, 200, json{{"ok", true}});
+         });
   s.Post(R"(/api/sites/([^/]+)/commands/setpoint)", command(OperatorCommand::Kind::kSetpoint));
   s.Post(R"(/api/sites/([^/]+)/commands/mode)", command(OperatorCommand::Kind::kAuto));
   s.Post(R"(/api/sites/([^/]+)/commands/schedule)", command(OperatorCommand::Kind::kSchedule));

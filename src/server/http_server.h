@@ -2,9 +2,12 @@
 // values, and the built dashboard (web/dist) as static files, over cpp-httplib (the only place it
 // appears). Listens on 127.0.0.1 unless told otherwise; HTTPS when a certificate and key are
 // given. Authentication (sessions, roles) in front of everything under /api except login;
-// commands need the operator role. Requests over the body limit, malformed JSON and bad
-// parameters are refused with a JSON error and change nothing. Serves on its own threads; Stop()
-// or the destructor ends them.
+// commands need the operator role, and a header token or, with the session cookie, a request
+// from the dashboard's own origin (CSRF). Every read is bounded (server/limits.h: body size,
+// header and idle time, connections per client, event streams per session); requests over a
+// limit, malformed JSON and bad parameters are refused with a JSON error and change nothing, and
+// refusals are recorded as events (rate-limited). Serves on its own threads; Stop() or the
+// destructor ends them.
 #pragma once
 
 #include <memory>
@@ -15,6 +18,7 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "server/auth.h"
+#include "server/limits.h"
 
 namespace httplib {
 class Server;
@@ -28,13 +32,13 @@ struct ServerOptions {
   std::string web_dir;        // the built dashboard; empty: API only
   std::string tls_cert_file;  // both set: HTTPS
   std::string tls_key_file;
-  size_t max_body_bytes = 64 * 1024;
-  int worker_threads = 64;  // each keep-alive connection and open event stream holds one
+  ServerLimits limits;
 };
 
 class ControlCenterServer {
  public:
-  // Everything referenced must outlive the server; `clock` is the wall clock (login throttling).
+  // Everything referenced must outlive the server; `clock` is the wall clock (login throttling,
+  // refusal records).
   ControlCenterServer(SiteBackend& backend, UserDirectory& users, Sessions& sessions, const Clock& clock,
                       ServerOptions options);
   ~ControlCenterServer();
@@ -50,6 +54,8 @@ class ControlCenterServer {
 
  private:
   void Routes();
+  // Records a refusal of `client` (rate-limited by refusals_) through the backend.
+  void Record(const std::string& client, const std::string& what);
 
   SiteBackend& backend_;
   UserDirectory& users_;
@@ -59,8 +65,10 @@ class ControlCenterServer {
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
   int port_ = -1;
-  struct LoginThrottle;
-  std::unique_ptr<LoginThrottle> throttle_;
+  ConnectionGate gate_;
+  StreamGate streams_;
+  LoginThrottle throttle_;
+  RefusalLog refusals_;
 };
 
 }  // namespace meg

@@ -445,5 +445,20 @@ TEST(LiveSiteTest, AbsurdTelemetryIsAnAlarmAndIsNotStored) {
   EXPECT_LT(rig.loop->demand().month_peak().value(), 1000.0);
 }
 
+// Refusals the server notes (already rate-limited there) become "access" warning events at the
+// next cycle's site time, written by the control thread.
+TEST(LiveSiteTest, RefusalsAreLoggedAsAccessEvents) {
+  Rig rig("refusals.db", At(kDay, 14 * 60, 5), seconds(10));
+  rig.Cycle();
+  rig.live->NoteRefusal("10.0.0.9: failed login for 'kim'");
+  EXPECT_TRUE(rig.EventsWith("failed login").empty());  // not before the control thread runs
+  rig.Cycle();                                          // 14:00:15
+  const auto events = rig.EventsWith("10.0.0.9: failed login for 'kim'");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, "access");
+  EXPECT_EQ(events[0].severity, Severity::kWarning);
+  EXPECT_EQ(events[0].time, At(kDay, 14 * 60, 15));
+}
+
 }  // namespace
 }  // namespace meg

@@ -5,13 +5,20 @@
 #include "server/http_server.h"
 #include "server/webhook.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
-#include <mutex>
-#include <thread>
+#include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -22,7 +29,9 @@ using nlohmann::json;
 
 class FakeSite final : public SiteBackend {
  public:
-  SiteSummary Summary() const override { return {"h1", "Test hospital", "일반용(을) 고압A 선택II", 1700, 250, 1000, 500}; }
+  SiteSummary Summary() const override {
+    return {"h1", "Test hospital", "일반용(을) 고압A 선택II", 1700, 250, 1000, 500};
+  }
   LiveValues Live() const override {
     LiveValues v;
     v.version = version.load();
@@ -57,19 +66,100 @@ class FakeSite final : public SiteBackend {
     commands.push_back(c);
     return Ok{};
   }
+  void NoteRefusal(const std::string& message) override {
+    std::lock_guard lock(refusal_mutex);
+    refusals.push_back(message);
+  }
+  std::vector<std::string> Refusals() const {
+    std::lock_guard lock(refusal_mutex);
+    return refusals;
+  }
   mutable std::atomic<std::uint64_t> version{1};
   std::vector<OperatorCommand> commands;
   std::vector<DrEventView> dr;
   std::vector<DrCallRequest> dr_calls;
+  mutable std::mutex refusal_mutex;
+  std::vector<std::string> refusals;
 };
 
 class WallClock final : public Clock {
  public:
-  Instant Now() const override {
-    return std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
-  }
+  Instant Now() const override { return std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now()); }
   void SleepUntil(Instant) override {}
 };
+
+// A raw TCP connection to the server on loopback, from `from` (any 127.x.y.z address is this
+// machine on Linux, so a test can be several clients). Closed by the destructor.
+class RawClient {
+ public:
+  RawClient(int port, const char* from = "127.0.0.1") {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, from, &local.sin_addr);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) return;
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<uint16_t>(port));
+    ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0;
+  }
+  ~RawClient() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+  bool connected() const { return connected_; }
+  int fd() const { return fd_; }
+  bool Send(const std::string& data) {
+    return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+  }
+  // What arrives within `wait` until the end of the reply's headers (or the connection closes).
+  std::string ReadHeaders(std::chrono::milliseconds wait = std::chrono::seconds(10)) {
+    std::string got;
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (got.find("\r\n\r\n") == std::string::npos) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      char buf[4096];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    return got;
+  }
+  // Whether the server closed the connection within `wait`.
+  bool ClosedWithin(std::chrono::milliseconds wait) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      char buf[4096];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return true;
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+// The status code of a raw reply ("HTTP/1.1 411 Length Required..."), or 0.
+int StatusOf(const std::string& reply) {
+  if (reply.rfind("HTTP/1.1 ", 0) != 0 || reply.size() < 12) return 0;
+  return std::atoi(reply.substr(9, 3).c_str());
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
 
 class HttpServerTest : public ::testing::Test {
  protected:
@@ -177,7 +267,8 @@ TEST_F(HttpServerTest, DrCallsArePostedByOperatorsAndChecked) {
   Start();
   const std::string viewer = Login("lee", "viewer-pass!");
   const std::string op = Login("kim", "operator-pass");
-  const std::string good = R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":200})";
+  const std::string good =
+      R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":200})";
   EXPECT_EQ(client_->Post("/api/sites/h1/dr-events", Bearer(viewer), good, "application/json")->status, 403);
   auto ok = client_->Post("/api/sites/h1/dr-events", Bearer(op), good, "application/json");
   ASSERT_EQ(ok->status, 200) << ok->body;
@@ -192,8 +283,10 @@ TEST_F(HttpServerTest, DrCallsArePostedByOperatorsAndChecked) {
       {R"({"start":"2024-08-12 14:00","end":"2024-08-12T16:00:00+09:00","requested_kw":200})", "'start':"},
       {R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00"})", "'requested_kw'"},
       {R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":-5})", "within (0"},
-      {R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":5,"kind":3})", "'kind'"},
-      {R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":5,"kind":"weekend"})", "평일"},
+      {R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":5,"kind":3})",
+       "'kind'"},
+      {R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":5,"kind":"weekend"})",
+       "평일"},
       {"[1,2]", "JSON object"},
   };
   for (const auto& [body, why] : bad) {
@@ -230,12 +323,16 @@ TEST_F(HttpServerTest, BadRequestsAreRefusedWithJsonAndChangeNothing) {
   EXPECT_TRUE(site_.commands.empty());
   const char* gets[][2] = {
       {"/api/sites/h1/telemetry?point=grid_kw&from=2024-08-12&to=2024-08-13", "offset"},
-      {"/api/sites/h1/telemetry?point=grid_kw&from=2024-08-13T00:00:00%2B09:00&to=2024-08-12T00:00:00%2B09:00", "after"},
-      {"/api/sites/h1/telemetry?point=grid_kw&from=2024-08-01T00:00:00%2B09:00&to=2024-08-12T00:00:00%2B09:00&resolution=raw",
+      {"/api/sites/h1/telemetry?point=grid_kw&from=2024-08-13T00:00:00%2B09:00&to=2024-08-12T00:00:00%2B09:00",
+       "after"},
+      {"/api/sites/h1/"
+       "telemetry?point=grid_kw&from=2024-08-01T00:00:00%2B09:00&to=2024-08-12T00:00:00%2B09:00&resolution=raw",
        "at most 1 days"},
-      {"/api/sites/h1/telemetry?point=grid_kw&from=2024-08-01T00:00:00%2B09:00&to=2024-08-02T00:00:00%2B09:00&resolution=5s",
+      {"/api/sites/h1/"
+       "telemetry?point=grid_kw&from=2024-08-01T00:00:00%2B09:00&to=2024-08-02T00:00:00%2B09:00&resolution=5s",
        "raw, 1m or 15m"},
-      {"/api/sites/h1/telemetry?point=power&from=2024-08-01T00:00:00%2B09:00&to=2024-08-02T00:00:00%2B09:00", "no point"},
+      {"/api/sites/h1/telemetry?point=power&from=2024-08-01T00:00:00%2B09:00&to=2024-08-02T00:00:00%2B09:00",
+       "no point"},
       {"/api/sites/h1/audit?limit=5000", "1..1000"},
       {"/api/nothing-here", "no such resource"},
   };
@@ -252,8 +349,9 @@ TEST_F(HttpServerTest, BadRequestsAreRefusedWithJsonAndChangeNothing) {
   ASSERT_EQ(ms->status, 200) << ms->body;
   EXPECT_EQ(json::parse(ms->body)[0]["start"], "2024-08-12T14:00:05.250+09:00");
   // A query time whose '+' arrived unencoded (as a space) still reads.
-  auto ok = client_->Get("/api/sites/h1/telemetry?point=grid_kw&from=2024-08-12T00:00:00+09:00&to=2024-08-12T01:00:00+09:00",
-                         Bearer(op));
+  auto ok =
+      client_->Get("/api/sites/h1/telemetry?point=grid_kw&from=2024-08-12T00:00:00+09:00&to=2024-08-12T01:00:00+09:00",
+                   Bearer(op));
   EXPECT_EQ(ok->status, 200) << ok->body;
 }
 
@@ -309,6 +407,7 @@ TEST_F(HttpServerTest, ServesHttpsWithAConfiguredCertificate) {
   auto res = tls.Post("/api/login", R"({"user":"lee","password":"viewer-pass!"})", "application/json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->get_header_value("Set-Cookie").find("; Secure"), std::string::npos);  // HTTPS: a Secure cookie
   auto plain = client_->Post("/api/login", R"({"user":"lee","password":"viewer-pass!"})", "application/json");
   EXPECT_FALSE(plain && plain->status == 200);  // plain HTTP to the TLS port gets nowhere
   // A missing certificate is a clear error at start.
@@ -321,6 +420,242 @@ TEST_F(HttpServerTest, ServesHttpsWithAConfiguredCertificate) {
   ASSERT_FALSE(st);
   EXPECT_NE(st.error().message.find("none.pem"), std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+// Issue 16, item 1: a chunked body is refused (411) when its headers arrive, before any of it is
+// read: a client sending 32 MB gets the refusal and is cut off long before it has sent it all.
+TEST_F(HttpServerTest, ChunkedBodyIsRefusedBeforeItIsRead) {
+  Start();
+  RawClient c(server_->port());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(
+      c.Send("POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n"));
+  std::atomic<size_t> sent{0};
+  std::thread writer([&] {
+    const std::string chunk = "10000\r\n" + std::string(0x10000, 'x') + "\r\n";  // 64 KiB chunks
+    while (sent < (32u << 20)) {
+      const ssize_t n = ::send(c.fd(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
+      if (n <= 0) break;  // the server has closed the connection
+      sent += static_cast<size_t>(n);
+    }
+  });
+  const std::string reply = c.ReadHeaders();
+  writer.join();
+  EXPECT_EQ(StatusOf(reply), 411) << reply.substr(0, 200);
+  EXPECT_NE(reply.find("Content-Length"), std::string::npos);
+  EXPECT_LT(sent.load(), 16u << 20) << "the server read the whole chunked body";
+}
+
+// A body over the limit with a Content-Length is refused at once (413), unread.
+TEST_F(HttpServerTest, DeclaredOversizedBodyIsRefusedUnread) {
+  Start();
+  RawClient c(server_->port());
+  ASSERT_TRUE(
+      c.Send("POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             "Content-Length: 300000000\r\n\r\n{\"user\":"));
+  const std::string reply = c.ReadHeaders(std::chrono::seconds(5));
+  EXPECT_EQ(StatusOf(reply), 413) << reply;
+}
+
+// A GET with a body is refused: httplib would read the body as the next request.
+TEST_F(HttpServerTest, GetWithABodyIsRefused) {
+  Start();
+  RawClient c(server_->port());
+  ASSERT_TRUE(
+      c.Send("GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 42\r\n\r\n"
+             "GET /api/me HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  const std::string reply = c.ReadHeaders(std::chrono::seconds(5));
+  EXPECT_EQ(StatusOf(reply), 400) << reply;
+  EXPECT_TRUE(c.ClosedWithin(std::chrono::seconds(5)));
+}
+
+// A POST without a Content-Length has no body (RFC 9112 6.3): answered at once, not after the
+// server waited for the client to close.
+TEST_F(HttpServerTest, PostWithoutContentLengthIsAnsweredAtOnce) {
+  Start();
+  RawClient c(server_->port());
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c.Send("POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  const std::string reply = c.ReadHeaders(std::chrono::seconds(8));
+  EXPECT_EQ(StatusOf(reply), 400) << reply;
+  EXPECT_LT(SecondsSince(t0), 2.0);
+}
+
+// A connection that sends half a request is closed at the header timeout.
+TEST_F(HttpServerTest, SlowHeadersAreCutOff) {
+  ServerOptions o;
+  o.limits.header_timeout = std::chrono::milliseconds(500);
+  Start(o);
+  RawClient c(server_->port());
+  ASSERT_TRUE(c.Send("GET /api/me HTTP/1.1\r\nHost: 127.0"));
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(c.ClosedWithin(std::chrono::seconds(5)));
+  EXPECT_LT(SecondsSince(t0), 4.0);
+}
+
+// Issue 16, item 3: 80 half-open connections (a request begun, never finished) do not stall a
+// login and a command.
+TEST_F(HttpServerTest, IdleConnectionsDoNotStallLoginsAndCommands) {
+  Start();
+  std::vector<std::unique_ptr<RawClient>> idle;
+  for (int i = 0; i < 80; ++i) {
+    idle.push_back(std::make_unique<RawClient>(server_->port()));
+    idle.back()->Send("POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\n");  // and then nothing more
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // all accepted and waiting
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string op = Login("kim", "operator-pass");
+  ASSERT_FALSE(op.empty());
+  auto ok = client_->Post("/api/sites/h1/commands/mode", Bearer(op), R"({"mode":"auto"})", "application/json");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_LT(SecondsSince(t0), 2.0);
+}
+
+// A client over its connection limit is refused at once (503); another client gets in.
+TEST_F(HttpServerTest, ConnectionsPerClientAreBounded) {
+  ServerOptions o;
+  o.limits.max_connections_per_client = 8;
+  Start(o);
+  std::vector<std::unique_ptr<RawClient>> held;
+  for (int i = 0; i < 8; ++i) held.push_back(std::make_unique<RawClient>(server_->port(), "127.0.0.2"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  RawClient extra(server_->port(), "127.0.0.2");
+  const std::string reply = extra.ReadHeaders(std::chrono::seconds(3));
+  EXPECT_EQ(StatusOf(reply), 503) << reply;
+  EXPECT_NE(reply.find("127.0.0.2 holds 8 connections"), std::string::npos) << reply;
+  EXPECT_FALSE(Login("lee", "viewer-pass!").empty());  // from 127.0.0.1
+}
+
+// 66 event streams of one session: 4 are served, the rest refused with 429, and a request
+// still answers at once.
+TEST_F(HttpServerTest, EventStreamsPerSessionAreBounded) {
+  Start();
+  const std::string token = Login("lee", "viewer-pass!");
+  std::vector<std::unique_ptr<RawClient>> streams;
+  int open = 0, refused = 0;
+  for (int i = 0; i < 66; ++i) {
+    streams.push_back(std::make_unique<RawClient>(server_->port()));
+    streams.back()->Send("GET /api/sites/h1/stream?token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    const int st = StatusOf(streams.back()->ReadHeaders(std::chrono::seconds(5)));
+    open += st == 200;
+    refused += st == 429;
+  }
+  EXPECT_EQ(open, 4);
+  EXPECT_EQ(refused, 62);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto live = client_->Get("/api/sites/h1/live", Bearer(token));
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->status, 200);
+  EXPECT_LT(SecondsSince(t0), 2.0);
+}
+
+// Issue 16, item 8: the session cookie.
+TEST_F(HttpServerTest, CookieSessionsAreParsedLoggedOutAndGuardedAgainstCsrf) {
+  Start();
+  auto login = client_->Post("/api/login", R"({"user":"kim","password":"operator-pass"})", "application/json");
+  ASSERT_EQ(login->status, 200);
+  const std::string set_cookie = login->get_header_value("Set-Cookie");
+  EXPECT_EQ(set_cookie.find("Secure"), std::string::npos);  // plain HTTP: a Secure cookie would not come back
+  EXPECT_NE(set_cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(set_cookie.find("Max-Age=43200"), std::string::npos) << set_cookie;
+  const std::string token = json::parse(login->body)["token"].get<std::string>();
+  const std::string cookie = "meg_session=" + token;
+  // Matched by its whole name: another cookie ending in meg_session is not the session.
+  EXPECT_EQ(client_->Get("/api/me", {{"Cookie", "x" + cookie}})->status, 401);
+  EXPECT_EQ(client_->Get("/api/me", {{"Cookie", "theme=dark; " + cookie}})->status, 200);
+  const std::string path = "/api/sites/h1/commands/setpoint";
+  const std::string body = R"({"battery_kw":-50,"minutes":5})";
+  // A cookie-only command from another site's page (text/plain, foreign Origin) is refused.
+  auto foreign = client_->Post(path, {{"Cookie", cookie}, {"Origin", "http://evil.example"}}, body, "text/plain");
+  EXPECT_EQ(foreign->status, 403);
+  EXPECT_NE(ErrorOf(foreign).find("another site"), std::string::npos);
+  auto plain = client_->Post(path, {{"Cookie", cookie}, {"Origin", "http://evil.example"}}, body, "application/json");
+  EXPECT_EQ(plain->status, 403);
+  auto no_origin = client_->Post(path, {{"Cookie", cookie}}, body, "application/json");
+  EXPECT_EQ(no_origin->status, 403);
+  const std::string self = "http://127.0.0.1:" + std::to_string(server_->port());
+  auto text = client_->Post(path, {{"Cookie", cookie}, {"Origin", self}}, body, "text/plain");
+  EXPECT_EQ(text->status, 403);
+  EXPECT_TRUE(site_.commands.empty());
+  // From this server's own page, with JSON: carried out. With a header token: no Origin needed.
+  auto same = client_->Post(path, {{"Cookie", cookie}, {"Origin", self}}, body, "application/json");
+  EXPECT_EQ(same->status, 200) << same->body;
+  auto bearer = client_->Post(path, Bearer(token), body, "text/plain");
+  EXPECT_EQ(bearer->status, 200) << bearer->body;
+  EXPECT_EQ(site_.commands.size(), 2u);
+  // ?token= is for the event stream only.
+  EXPECT_EQ(client_->Post(path + "?token=" + token, body, "application/json")->status, 401);
+  EXPECT_EQ(client_->Get("/api/sites/h1/live?token=" + token)->status, 401);
+  // A cookie-only logout ends the session and clears the cookie.
+  auto out = client_->Post("/api/logout", {{"Cookie", cookie}, {"Origin", self}}, "", "application/json");
+  ASSERT_EQ(out->status, 200);
+  EXPECT_NE(out->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(client_->Get("/api/me", {{"Cookie", cookie}})->status, 401);
+  EXPECT_EQ(client_->Get("/api/me", Bearer(token))->status, 401);
+}
+
+// Issue 16, item 7: user names a directory cannot hold are refused before anything is kept.
+TEST_F(HttpServerTest, LongUserNamesAreRefused) {
+  Start();
+  const std::string name(60000, 'u');
+  auto res = client_->Post("/api/login", json{{"user", name}, {"password", "x"}}.dump(), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_NE(ErrorOf(res).find("1-64"), std::string::npos);
+  EXPECT_LT(res->body.size(), 300u);
+}
+
+// Issue 16, item 9: a lockout from one client does not stop the user logging in from another.
+TEST_F(HttpServerTest, LockoutIsPerClient) {
+  Start();
+  for (int i = 0; i < 5; ++i) {
+    RawClient attacker(server_->port(), "127.0.0.2");
+    const std::string body = R"({"user":"kim","password":"guess"})";
+    attacker.Send("POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
+                  std::to_string(body.size()) + "\r\n\r\n" + body);
+    EXPECT_EQ(StatusOf(attacker.ReadHeaders()), 401);
+  }
+  RawClient attacker(server_->port(), "127.0.0.2");
+  const std::string body = R"({"user":"kim","password":"operator-pass"})";
+  attacker.Send("POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_EQ(StatusOf(attacker.ReadHeaders()), 429);
+  EXPECT_FALSE(Login("kim", "operator-pass").empty());  // from 127.0.0.1
+}
+
+// An unknown user name takes the same argon2id work as a wrong password for a real user.
+TEST_F(HttpServerTest, UnknownUsersTakeAsLongAsKnownOnes) {
+  Start();
+  const auto median_ms = [&](const std::string& user) {
+    std::vector<double> ms;
+    for (int i = 0; i < 5; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      auto r = client_->Post("/api/login", json{{"user", user}, {"password", "wrong-" + std::to_string(i)}}.dump(),
+                             "application/json");
+      EXPECT_EQ(r->status, 401);
+      ms.push_back(SecondsSince(t0) * 1000);
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms[2];
+  };
+  const double known = median_ms("lee");
+  const double unknown = median_ms("nobody");
+  EXPECT_GT(unknown, 0.5 * known) << "unknown " << unknown << " ms, known " << known << " ms";
+}
+
+// Issue 16, item 12: refusals are recorded (rate-limited per client), without long fields.
+TEST_F(HttpServerTest, RefusalsAreRecorded) {
+  Start();
+  client_->Post("/api/login", R"({"user":"kim","password":"nope"})", "application/json");
+  client_->Get("/api/sites/h1/live");
+  const auto first = site_.Refusals();
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0], "127.0.0.1: failed login for 'kim'");
+  EXPECT_NE(first[1].find("refused GET /api/sites/h1/live (401)"), std::string::npos) << first[1];
+  for (int i = 0; i < 30; ++i) client_->Get("/api/sites/h1/live");
+  EXPECT_EQ(site_.Refusals().size(), 10u);  // 10 per client per minute
 }
 
 // Alarms reach a webhook: a real HTTP receiver on a free port gets the JSON; a dead receiver is

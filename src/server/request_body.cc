@@ -1,0 +1,131 @@
+#include "server/request_body.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
+
+#include "core/clock.h"
+#include "server/auth.h"
+
+namespace meg {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxPasswordBytes = 1024;
+
+// The body as a JSON object, or why not.
+Result<json> Object(std::string_view body) {
+  json j = json::parse(body.begin(), body.end(), nullptr, false);
+  if (!j.is_object()) return InvalidInput("expected a JSON object");
+  return j;
+}
+
+const json* Field(const json& object, const char* key) {
+  const auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+// A required number field, finite.
+Result<double> Number(const json& object, const char* key, std::string_view what) {
+  const json* v = Field(object, key);
+  if (v == nullptr || !v->is_number()) return InvalidInput(fmt::format("'{}' ({}) is required", key, what));
+  const double x = v->get<double>();
+  if (!std::isfinite(x)) return InvalidInput(fmt::format("'{}' must be a finite number", key));
+  return x;
+}
+
+Result<Instant> Time(const json& object, const char* key) {
+  const json* v = Field(object, key);
+  if (v == nullptr || !v->is_string()) return InvalidInput(fmt::format("'{}' (ISO 8601 with offset) is required", key));
+  const std::string& text = v->get_ref<const std::string&>();
+  if (text.size() > 40) {  // longer than any ISO 8601 time: not echoed whole
+    return InvalidInput(fmt::format("'{}': '{}' is not an ISO 8601 time with offset", key, Clip(text, 40)));
+  }
+  auto t = ParseIso8601Millis(text);
+  if (!t) return InvalidInput(fmt::format("'{}': {}", key, t.error().message));
+  return *t;
+}
+
+}  // namespace
+
+std::string Clip(std::string_view text, size_t max) {
+  if (text.size() <= max) return std::string(text);
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // a UTF-8 continuation byte
+  return fmt::format("{}... ({} bytes)", text.substr(0, cut), text.size());
+}
+
+Result<LoginRequest> ParseLoginBody(std::string_view body) {
+  static constexpr const char* kShape = "expected JSON {\"user\": \"...\", \"password\": \"...\"}";
+  auto j = Object(body);
+  if (!j) return InvalidInput(kShape);
+  const json* user = Field(*j, "user");
+  const json* password = Field(*j, "password");
+  if (user == nullptr || !user->is_string() || password == nullptr || !password->is_string()) {
+    return InvalidInput(kShape);
+  }
+  LoginRequest out{user->get<std::string>(), password->get<std::string>()};
+  if (!ValidUserName(out.user)) {
+    return InvalidInput(fmt::format("user name '{}': use 1-64 of A-Z a-z 0-9 . _ -", Clip(out.user, 64)));
+  }
+  if (out.password.size() > kMaxPasswordBytes) {
+    return InvalidInput(fmt::format("the password is {} bytes; at most {}", out.password.size(), kMaxPasswordBytes));
+  }
+  return out;
+}
+
+Result<OperatorCommand> ParseCommandBody(OperatorCommand::Kind kind, std::string_view body, const std::string& user) {
+  MEG_TRY_ASSIGN(j, Object(body));
+  OperatorCommand c;
+  c.kind = kind;
+  c.user = user;
+  if (kind == OperatorCommand::Kind::kAuto) {
+    const json* mode = Field(j, "mode");
+    if (mode == nullptr || *mode != "auto") return InvalidInput("expected {\"mode\": \"auto\"}");
+    return c;
+  }
+  const json* kw = Field(j, "battery_kw");
+  if (kw == nullptr || !kw->is_number()) {
+    return InvalidInput("'battery_kw' (number, + discharge / - charge) is required");
+  }
+  c.battery_kw = kw->get<double>();
+  if (!std::isfinite(c.battery_kw) || std::abs(c.battery_kw) > 1e6) {
+    return InvalidInput("'battery_kw' must be a finite number of kW within +/-1,000,000");
+  }
+  if (kind == OperatorCommand::Kind::kSetpoint) {
+    const json* minutes = Field(j, "minutes");
+    if (minutes == nullptr || !minutes->is_number()) return InvalidInput("'minutes' (1..1440) is required");
+    c.minutes = minutes->get<double>();
+    if (!(c.minutes >= 1 && c.minutes <= 1440)) return InvalidInput("'minutes' must be within 1..1440");
+  }
+  return c;
+}
+
+Result<DrCallRequest> ParseDrCallBody(std::string_view body, const std::string& user) {
+  MEG_TRY_ASSIGN(j, Object(body));
+  DrCallRequest call;
+  call.user = user;
+  MEG_TRY_ASSIGN(start, Time(j, "start"));
+  MEG_TRY_ASSIGN(end, Time(j, "end"));
+  call.start = start;
+  call.end = end;
+  if (Field(j, "issued") != nullptr) {
+    MEG_TRY_ASSIGN(issued, Time(j, "issued"));
+    call.issued = issued;
+  }
+  MEG_TRY_ASSIGN(kw, Number(j, "requested_kw", "number, kW of reduction asked"));
+  if (!(kw > 0 && kw <= 1e6)) return InvalidInput("'requested_kw' must be within (0, 1,000,000] kW");
+  call.requested_kw = kw;
+  if (const json* kind = Field(j, "kind"); kind != nullptr) {
+    if (!kind->is_string()) return InvalidInput("'kind' must be reliability, economic or test");
+    call.kind = kind->get<std::string>();
+    if (call.kind.size() > 32)
+      return InvalidInput(fmt::format("'kind' '{}' must be reliability, economic or test", Clip(call.kind, 32)));
+  }
+  return call;
+}
+
+}  // namespace meg

@@ -1,0 +1,107 @@
+// The JSON request bodies read into values without HTTP: what is accepted, what is refused and
+// that no refusal quotes a long field whole.
+#include "server/request_body.h"
+
+#include <gtest/gtest.h>
+
+namespace meg {
+namespace {
+
+TEST(RequestBodyTest, LoginBodies) {
+  auto ok = ParseLoginBody(R"({"user":"kim.lee_2-x","password":"operator-pass"})");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->user, "kim.lee_2-x");
+  EXPECT_EQ(ok->password, "operator-pass");
+  const char* bad[] = {
+      R"({"user":"kim"})",
+      R"({"user":3,"password":"x"})",
+      "[1]",
+      "{not json",
+      "",
+      R"({"user":"","password":"x"})",         // empty name
+      R"({"user":"kim lee","password":"x"})",  // a space
+      R"({"user":"김","password":"x"})",       // not A-Z a-z 0-9 . _ -
+  };
+  for (const char* body : bad) EXPECT_FALSE(ParseLoginBody(body)) << body;
+  // 64 characters is the longest name a directory holds; 65 is refused.
+  EXPECT_TRUE(ParseLoginBody(R"({"user":")" + std::string(64, 'a') + R"(","password":"x"})"));
+  EXPECT_FALSE(ParseLoginBody(R"({"user":")" + std::string(65, 'a') + R"(","password":"x"})"));
+  EXPECT_FALSE(ParseLoginBody(R"({"user":"kim","password":")" + std::string(1025, 'p') + "\"}"));
+}
+
+// A 1 MB bad field: refused with a message of a few dozen characters of it, and its size.
+TEST(RequestBodyTest, LongFieldsAreNotEchoedWhole) {
+  const std::string huge(1 << 20, 'x');
+  auto login = ParseLoginBody(R"({"user":")" + huge + R"(","password":"x"})");
+  ASSERT_FALSE(login);
+  EXPECT_LT(login.error().message.size(), 200u) << login.error().message.substr(0, 300);
+  EXPECT_NE(login.error().message.find("1048576 bytes"), std::string::npos);
+  auto dr = ParseDrCallBody(R"({"start":")" + huge + R"(","end":"2024-08-12T16:00:00+09:00","requested_kw":5})", "kim");
+  ASSERT_FALSE(dr);
+  EXPECT_LT(dr.error().message.size(), 200u);
+  EXPECT_NE(dr.error().message.find("'start'"), std::string::npos);
+  auto kind = ParseDrCallBody(
+      R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":5,"kind":")" + huge +
+          "\"}",
+      "kim");
+  ASSERT_FALSE(kind);
+  EXPECT_LT(kind.error().message.size(), 200u);
+  // Clip cuts on a character boundary: "가" is 3 bytes in UTF-8.
+  EXPECT_EQ(Clip("가나다", 4), "가... (9 bytes)");
+  EXPECT_EQ(Clip("short"), "short");
+}
+
+TEST(RequestBodyTest, CommandBodies) {
+  auto set = ParseCommandBody(OperatorCommand::Kind::kSetpoint, R"({"battery_kw":-50,"minutes":5})", "kim");
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->battery_kw, -50);
+  EXPECT_EQ(set->minutes, 5);
+  EXPECT_EQ(set->user, "kim");
+  EXPECT_EQ(set->kind, OperatorCommand::Kind::kSetpoint);
+  auto sched = ParseCommandBody(OperatorCommand::Kind::kSchedule, R"({"battery_kw":120.5})", "kim");
+  ASSERT_TRUE(sched);
+  EXPECT_EQ(sched->battery_kw, 120.5);
+  EXPECT_TRUE(ParseCommandBody(OperatorCommand::Kind::kAuto, R"({"mode":"auto"})", "kim"));
+  const std::pair<OperatorCommand::Kind, const char*> bad[] = {
+      {OperatorCommand::Kind::kAuto, R"({"mode":"manual"})"},
+      {OperatorCommand::Kind::kAuto, R"({})"},
+      {OperatorCommand::Kind::kSetpoint, R"({"battery_kw":"lots","minutes":5})"},
+      {OperatorCommand::Kind::kSetpoint, R"({"battery_kw":1e300,"minutes":5})"},
+      {OperatorCommand::Kind::kSetpoint, R"({"battery_kw":1000001,"minutes":5})"},
+      {OperatorCommand::Kind::kSetpoint, R"({"battery_kw":10,"minutes":0})"},
+      {OperatorCommand::Kind::kSetpoint, R"({"battery_kw":10,"minutes":1441})"},
+      {OperatorCommand::Kind::kSetpoint, R"({"battery_kw":10})"},
+      {OperatorCommand::Kind::kSchedule, R"([10])"},
+  };
+  for (const auto& [kind, body] : bad) EXPECT_FALSE(ParseCommandBody(kind, body, "kim")) << body;
+}
+
+TEST(RequestBodyTest, DrCallBodies) {
+  auto call = ParseDrCallBody(
+      R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":200,"kind":"test",)"
+      R"("issued":"2024-08-12T13:00:00+09:00"})",
+      "kim");
+  ASSERT_TRUE(call) << call.error().message;
+  EXPECT_EQ(call->kind, "test");
+  EXPECT_EQ(call->requested_kw, 200);
+  EXPECT_EQ(call->user, "kim");
+  ASSERT_TRUE(call->issued.has_value());
+  EXPECT_EQ(call->end - call->start, std::chrono::hours(2));
+  auto plain =
+      ParseDrCallBody(R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":1})",
+                      "kim");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->kind, "reliability");
+  EXPECT_FALSE(plain->issued.has_value());
+  EXPECT_FALSE(
+      ParseDrCallBody(R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":0})",
+                      "kim"));
+  EXPECT_FALSE(
+      ParseDrCallBody(R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":2e6})",
+                      "kim"));
+  EXPECT_FALSE(ParseDrCallBody(
+      R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":5,"issued":7})", "kim"));
+}
+
+}  // namespace
+}  // namespace meg
