@@ -89,9 +89,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-std::string Excerpt(std::string_view s) {
-  if (s.size() <= kMaxEchoChars) return std::string(s);
-  size_t cut = kMaxEchoChars;
+std::string Excerpt(std::string_view s, size_t max) {
+  if (s.size() <= max) return std::string(s);
+  size_t cut = max;
   // Back up over UTF-8 continuation bytes (10xxxxxx) so no character is split.
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
   return fmt::format("{}... ({} bytes)", s.substr(0, cut), s.size());

@@ -49,6 +49,6 @@ inline constexpr size_t kMaxEchoChars = 60;
 // `s` as a message may echo it: unchanged up to kMaxEchoChars bytes, else its first
 // kMaxEchoChars bytes (cut at a UTF-8 character boundary) and "... (N bytes)", so that a 1 MB
 // bad field makes a one-line message: "kW 'xxxx... (1048576 bytes)' is not a number".
-std::string Excerpt(std::string_view s);
+std::string Excerpt(std::string_view s, size_t max = kMaxEchoChars);
 
 }  // namespace meg

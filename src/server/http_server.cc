@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "core/text.h"
 #include "core/time.h"
 #include "server/guarded_server.h"
 #include "server/request_body.h"
@@ -65,7 +66,7 @@ Result<Instant> QueryTime(const httplib::Request& req, const char* name) {
   if (!req.has_param(name)) return InvalidInput(fmt::format("'{}' is required (ISO 8601 with offset)", name));
   std::string text = req.get_param_value(name);
   if (text.size() > 40)
-    return InvalidInput(fmt::format("'{}': '{}' is not an ISO 8601 time with offset", name, Clip(text, 40)));
+    return InvalidInput(fmt::format("'{}': '{}' is not an ISO 8601 time with offset", name, Excerpt(text, 40)));
   std::replace(text.begin(), text.end(), ' ', '+');
   // Milliseconds, as the API itself writes them ("...T14:00:05.250+09:00"), are read too.
   auto t = ParseIso8601Millis(text);
@@ -145,12 +146,12 @@ std::optional<std::string> CrossSite(const httplib::Request& req, bool strict) {
   }
   authority = authority.substr(0, authority.find('/'));
   if (host.empty() || authority != host) {
-    return fmt::format("a request from another site (Origin '{}') may not use this session; {}", Clip(origin, 80),
+    return fmt::format("a request from another site (Origin '{}') may not use this session; {}", Excerpt(origin, 80),
                        kUseToken);
   }
   if (strict && Lower(req.get_header_value("Content-Type")).rfind("application/json", 0) != 0) {
     return fmt::format("a command with the session cookie must send Content-Type: application/json, not '{}'",
-                       Clip(req.get_header_value("Content-Type"), 60));
+                       Excerpt(req.get_header_value("Content-Type"), 60));
   }
   return std::nullopt;
 }
@@ -189,7 +190,7 @@ void ControlCenterServer::Stop() {
 }
 
 void ControlCenterServer::Record(const std::string& client, const std::string& what) {
-  for (const std::string& m : refusals_.Note(client, Clip(what, 300), clock_.Now())) backend_.NoteRefusal(m);
+  for (const std::string& m : refusals_.Note(client, Excerpt(what, 300), clock_.Now())) backend_.NoteRefusal(m);
 }
 
 Status ControlCenterServer::Start() {
@@ -237,7 +238,7 @@ void ControlCenterServer::Routes() {
     if (!res.body.empty()) return;
     std::string message = fmt::format("HTTP {}", res.status);
     if (res.status == 413) message = fmt::format("the request body is over the limit ({} bytes)", body_limit);
-    if (res.status == 404) message = fmt::format("no such resource: {}", Clip(req.path, 100));
+    if (res.status == 404) message = fmt::format("no such resource: {}", Excerpt(req.path, 100));
     Fail(res, res.status, message);
   });
   // Refusals leave a trace: 400, 401, 403, 411, 413, 429 and failed logins become events
@@ -249,7 +250,7 @@ void ControlCenterServer::Routes() {
     std::string why = res.body;
     const json body = json::parse(res.body, nullptr, false);
     if (body.is_object() && body.contains("error") && body["error"].is_string()) why = body["error"].get<std::string>();
-    std::string what = fmt::format("refused {} {} ({}): {}", req.method, Clip(req.path, 100), st, Clip(why, 200));
+    std::string what = fmt::format("refused {} {} ({}): {}", req.method, Excerpt(req.path, 100), st, Excerpt(why, 200));
     if (req.path == "/api/login" && st == 401) {
       const auto login = ParseLoginBody(req.body);
       what = fmt::format("failed login for '{}'", login ? login->user : std::string("?"));
@@ -299,7 +300,7 @@ void ControlCenterServer::Routes() {
   const auto site_ok = [site_id](const httplib::Request& req, httplib::Response& res) {
     const std::string site = req.matches.size() > 1 ? req.matches[1].str() : std::string();
     if (site == site_id) return true;
-    Fail(res, 404, fmt::format("no site '{}' here (this center runs '{}')", Clip(site, 64), site_id));
+    Fail(res, 404, fmt::format("no site '{}' here (this center runs '{}')", Excerpt(site, 64), site_id));
     return false;
   };
 
@@ -414,7 +415,7 @@ void ControlCenterServer::Routes() {
             resolution = Resolution::kQuarter;
             max_span = std::chrono::hours(24 * 366);
           } else if (r != "1m") {
-            return Fail(res, 400, fmt::format("resolution '{}': use raw, 1m or 15m", Clip(r, 20)));
+            return Fail(res, 400, fmt::format("resolution '{}': use raw, 1m or 15m", Excerpt(r, 20)));
           }
           if (*to - *from > max_span) {
             return Fail(res, 400, fmt::format("a {} query may span at most {} days", r, max_span.count() / 24));

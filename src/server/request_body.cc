@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/clock.h"
+#include "core/text.h"
 #include "server/auth.h"
 
 namespace meg {
@@ -42,7 +43,7 @@ Result<Instant> Time(const json& object, const char* key) {
   if (v == nullptr || !v->is_string()) return InvalidInput(fmt::format("'{}' (ISO 8601 with offset) is required", key));
   const std::string& text = v->get_ref<const std::string&>();
   if (text.size() > 40) {  // longer than any ISO 8601 time: not echoed whole
-    return InvalidInput(fmt::format("'{}': '{}' is not an ISO 8601 time with offset", key, Clip(text, 40)));
+    return InvalidInput(fmt::format("'{}': '{}' is not an ISO 8601 time with offset", key, Excerpt(text, 40)));
   }
   auto t = ParseIso8601Millis(text);
   if (!t) return InvalidInput(fmt::format("'{}': {}", key, t.error().message));
@@ -50,13 +51,6 @@ Result<Instant> Time(const json& object, const char* key) {
 }
 
 }  // namespace
-
-std::string Clip(std::string_view text, size_t max) {
-  if (text.size() <= max) return std::string(text);
-  size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // a UTF-8 continuation byte
-  return fmt::format("{}... ({} bytes)", text.substr(0, cut), text.size());
-}
 
 Result<LoginRequest> ParseLoginBody(std::string_view body) {
   static constexpr const char* kShape = "expected JSON {\"user\": \"...\", \"password\": \"...\"}";
@@ -69,7 +63,7 @@ Result<LoginRequest> ParseLoginBody(std::string_view body) {
   }
   LoginRequest out{user->get<std::string>(), password->get<std::string>()};
   if (!ValidUserName(out.user)) {
-    return InvalidInput(fmt::format("user name '{}': use 1-64 of A-Z a-z 0-9 . _ -", Clip(out.user, 64)));
+    return InvalidInput(fmt::format("user name '{}': use 1-64 of A-Z a-z 0-9 . _ -", Excerpt(out.user, 64)));
   }
   if (out.password.size() > kMaxPasswordBytes) {
     return InvalidInput(fmt::format("the password is {} bytes; at most {}", out.password.size(), kMaxPasswordBytes));
@@ -123,7 +117,7 @@ Result<DrCallRequest> ParseDrCallBody(std::string_view body, const std::string& 
     if (!kind->is_string()) return InvalidInput("'kind' must be reliability, economic or test");
     call.kind = kind->get<std::string>();
     if (call.kind.size() > 32)
-      return InvalidInput(fmt::format("'kind' '{}' must be reliability, economic or test", Clip(call.kind, 32)));
+      return InvalidInput(fmt::format("'kind' '{}' must be reliability, economic or test", Excerpt(call.kind, 32)));
   }
   return call;
 }

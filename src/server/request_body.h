@@ -1,7 +1,7 @@
 // The JSON bodies of the API's POST requests (docs/openapi.yaml), read into values: pure
 // functions over the body text, with no HTTP in them, so that they can be tested and fuzzed
 // alone. Every refusal is an InvalidInput error whose message names the field and the rule, and
-// never quotes more than a few dozen characters of what was sent. Thread-safe (no state).
+// never quotes more than a few dozen characters of what was sent (core/text.h Excerpt). Thread-safe (no state).
 #pragma once
 
 #include <string>
@@ -27,9 +27,5 @@ Result<OperatorCommand> ParseCommandBody(OperatorCommand::Kind kind, std::string
 
 // A DR call: {"start", "end", "requested_kw", optional "kind" and "issued"} (ISO 8601 with offset).
 Result<DrCallRequest> ParseDrCallBody(std::string_view body, const std::string& user);
-
-// `text` for an error message: as it is when short, else its first `max` bytes (cut on a UTF-8
-// character boundary) and "... (N bytes)".
-std::string Clip(std::string_view text, size_t max = 64);
 
 }  // namespace meg

@@ -46,6 +46,8 @@ TEST(TextTest, ExcerptCutsLongTextAndSaysItsLength) {
   // 59 ASCII bytes then a 3-byte Hangul syllable: the cut backs up to the character's start.
   const std::string hangul = std::string(59, 'a') + "\xEC\xA0\x84" + std::string(10, 'b');
   EXPECT_EQ(Excerpt(hangul), std::string(59, 'a') + "... (72 bytes)");
+  // A shorter bound, also cut on a character boundary: "가" is 3 bytes in UTF-8.
+  EXPECT_EQ(Excerpt("가나다", 4), "가... (9 bytes)");
   auto bad = ParseFiniteDouble(std::string(1 << 20, '9') + "x");
   ASSERT_FALSE(bad);
   EXPECT_LT(bad.error().message.size(), 120u);
