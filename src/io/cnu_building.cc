@@ -72,8 +72,8 @@ double Percentile90(const std::vector<std::optional<KilowattHours>>& values) {
 }
 
 std::vector<CnuAnomaly> FindAnomalies(const std::vector<std::optional<KilowattHours>>& energy,
-                                      const std::vector<int>& line_of, Timestamp start,
-                                      std::string_view source, const CnuReadOptions& options) {
+                                      const std::vector<int>& line_of, Timestamp start, std::string_view source,
+                                      const CnuReadOptions& options) {
   std::vector<CnuAnomaly> out;
   const double p90 = Percentile90(energy);
   const double limit = options.spike_factor * p90;
@@ -86,14 +86,13 @@ std::vector<CnuAnomaly> FindAnomalies(const std::vector<std::optional<KilowattHo
     }
     const double v = energy[k]->value();
     if (p90 > 0 && v > limit) {
-      out.push_back(CnuAnomaly{
-          CnuAnomaly::Kind::kSpike, line_of[k], line_of[k], start + kHour * static_cast<long>(k), 1,
-          *energy[k],
-          fmt::format(
-              "{}:{}: {:.1f} kWh at {} is a spike: more than {} x the 90th percentile of the "
-              "file ({:.1f} kWh); a meter fault?",
-              source, line_of[k], v, FormatKst(start + kHour * static_cast<long>(k)),
-              options.spike_factor, p90)});
+      out.push_back(
+          CnuAnomaly{CnuAnomaly::Kind::kSpike, line_of[k], line_of[k], start + kHour * static_cast<long>(k), 1,
+                     *energy[k],
+                     fmt::format("{}:{}: {:.1f} kWh at {} is a spike: more than {} x the 90th percentile of the "
+                                 "file ({:.1f} kWh); a meter fault?",
+                                 source, line_of[k], v, FormatKst(start + kHour * static_cast<long>(k)),
+                                 options.spike_factor, p90)});
       ++k;
       continue;
     }
@@ -106,12 +105,11 @@ std::vector<CnuAnomaly> FindAnomalies(const std::vector<std::optional<KilowattHo
     const size_t hours = j - k;
     if (hours >= static_cast<size_t>(std::max(options.min_zero_run_hours, 1))) {
       const Timestamp t = start + kHour * static_cast<long>(k);
-      out.push_back(CnuAnomaly{
-          CnuAnomaly::Kind::kZeroRun, line_of[k], line_of[j - 1], t, hours, KilowattHours(0),
-          fmt::format("{}:{}-{}: {} h of exactly 0 kWh from {}: a stopped meter? (zero runs of {} "
-                      "h or more are flagged)",
-                      source, line_of[k], line_of[j - 1], hours, FormatKst(t),
-                      options.min_zero_run_hours)});
+      out.push_back(
+          CnuAnomaly{CnuAnomaly::Kind::kZeroRun, line_of[k], line_of[j - 1], t, hours, KilowattHours(0),
+                     fmt::format("{}:{}-{}: {} h of exactly 0 kWh from {}: a stopped meter? (zero runs of {} "
+                                 "h or more are flagged)",
+                                 source, line_of[k], line_of[j - 1], hours, FormatKst(t), options.min_zero_run_hours)});
     }
     k = j;
   }
@@ -131,8 +129,8 @@ Result<CnuBuildingData> ParseCnuBuildingCsv(std::string_view text, std::string_v
   if (!header_at) return header_at.error();
   size_t i = *header_at;
   if (Trim((*lines)[i].text) != kHeader) {
-    return InvalidInput(fmt::format("{}:{}: expected the CNU header '{}', found '{}'", source,
-                                    (*lines)[i].number, kHeader, (*lines)[i].text));
+    return InvalidInput(fmt::format("{}:{}: expected the CNU header '{}', found '{}'", source, (*lines)[i].number,
+                                    kHeader, (*lines)[i].text));
   }
   ++i;
 
@@ -147,8 +145,7 @@ Result<CnuBuildingData> ParseCnuBuildingCsv(std::string_view text, std::string_v
       continue;
     }
     if (fields->size() != kFields) {
-      problems.Add(line.number,
-                   fmt::format("expected {} fields, found {}", kFields, fields->size()));
+      problems.Add(line.number, fmt::format("expected {} fields, found {}", kFields, fields->size()));
       continue;
     }
     Row row;
@@ -159,10 +156,8 @@ Result<CnuBuildingData> ParseCnuBuildingCsv(std::string_view text, std::string_v
     }
     if (!rows.empty() && row.start <= rows.back().start) {
       problems.Add(line.number,
-                   fmt::format("hour {} {} line {}: each hour must appear once, in order",
-                               FormatKst(row.start),
-                               row.start == rows.back().start ? "repeats" : "is earlier than",
-                               rows.back().line));
+                   fmt::format("hour {} {} line {}: each hour must appear once, in order", FormatKst(row.start),
+                               row.start == rows.back().start ? "repeats" : "is earlier than", rows.back().line));
       continue;
     }
     rows.push_back(row);

@@ -15,8 +15,7 @@ namespace {
 
 constexpr std::chrono::hours kHour{1};
 // The fixed leading columns; the site's four measurements follow day and time.
-constexpr std::array<std::string_view, 6> kFixed = {"day",      "time",   "수평면",
-                                                    "외기온도", "경사면", "모듈온도"};
+constexpr std::array<std::string_view, 6> kFixed = {"day", "time", "수평면", "외기온도", "경사면", "모듈온도"};
 constexpr size_t kSiteColumns = 4;
 
 struct Row {
@@ -57,8 +56,7 @@ Result<GistPvData> ParseGistPvCsv(std::string_view text, std::string_view source
   for (size_t c = kFixed.size(); c < header->size(); ++c) {
     std::string name(Trim((*header)[c]));
     if (name.empty() || !seen.insert(name).second) {
-      return InvalidInput(fmt::format("{}:{}: system column {} is {} name", source,
-                                      header_line.number, c + 1,
+      return InvalidInput(fmt::format("{}:{}: system column {} is {} name", source, header_line.number, c + 1,
                                       name.empty() ? "without a" : "a repeated"));
     }
     names.push_back(std::move(name));
@@ -77,8 +75,7 @@ Result<GistPvData> ParseGistPvCsv(std::string_view text, std::string_view source
       continue;
     }
     if (fields->size() != columns) {
-      problems.Add(line.number,
-                   fmt::format("expected {} fields, found {}", columns, fields->size()));
+      problems.Add(line.number, fmt::format("expected {} fields, found {}", columns, fields->size()));
       continue;
     }
     auto day = ParseDate(Trim((*fields)[0]));
@@ -88,8 +85,7 @@ Result<GistPvData> ParseGistPvCsv(std::string_view text, std::string_view source
     }
     auto hour = ParseIntField((*fields)[1], "time");
     if (!hour || *hour < 0 || *hour > 23) {
-      problems.Add(line.number,
-                   hour ? fmt::format("time {} is outside 0..23", *hour) : hour.error().message);
+      problems.Add(line.number, hour ? fmt::format("time {} is outside 0..23", *hour) : hour.error().message);
       continue;
     }
     Row row{line.number, FromKst(*day, *hour * 60), {}};
@@ -110,10 +106,9 @@ Result<GistPvData> ParseGistPvCsv(std::string_view text, std::string_view source
     }
     if (!ok) continue;
     if (!rows.empty() && row.t <= rows.back().t) {
-      problems.Add(line.number, fmt::format("{} {}:00 {} line {}: rows must go forward in time",
-                                            Trim((*fields)[0]), *hour,
-                                            row.t == rows.back().t ? "repeats" : "is earlier than",
-                                            rows.back().line));
+      problems.Add(line.number,
+                   fmt::format("{} {}:00 {} line {}: rows must go forward in time", Trim((*fields)[0]), *hour,
+                               row.t == rows.back().t ? "repeats" : "is earlier than", rows.back().line));
       continue;
     }
     rows.push_back(std::move(row));
@@ -125,8 +120,7 @@ Result<GistPvData> ParseGistPvCsv(std::string_view text, std::string_view source
 
   const Timestamp first = rows.front().t;
   const auto n = static_cast<size_t>((rows.back().t - first) / kHour) + 1;
-  std::vector<std::vector<std::optional<double>>> values(columns - 2,
-                                                         std::vector<std::optional<double>>(n));
+  std::vector<std::vector<std::optional<double>>> values(columns - 2, std::vector<std::optional<double>>(n));
   for (const auto& r : rows) {
     const auto k = static_cast<size_t>((r.t - first) / kHour);
     for (size_t c = 0; c < r.values.size(); ++c) values[c][k] = r.values[c];
@@ -141,8 +135,7 @@ Result<GistPvData> ParseGistPvCsv(std::string_view text, std::string_view source
     for (size_t k = 0; k < n; ++k) {
       if (const auto& v = values[kSiteColumns + s][k]) kw[k] = Kilowatts(*v);
     }
-    out.systems.push_back(
-        GistPvSystem{names[s], IntervalSeries<Kilowatts>(first, kHour, std::move(kw))});
+    out.systems.push_back(GistPvSystem{names[s], IntervalSeries<Kilowatts>(first, kHour, std::move(kw))});
   }
   return out;
 }

@@ -15,8 +15,8 @@ namespace {
 
 constexpr std::chrono::hours kHour{1};
 constexpr size_t kValueColumns = 5;
-constexpr std::array<std::string_view, kValueColumns + 1> kHeader = {
-    "time_utc", "ghi_w_m2", "dni_w_m2", "dhi_w_m2", "temp_air_c", "wind_speed_m_s"};
+constexpr std::array<std::string_view, kValueColumns + 1> kHeader = {"time_utc", "ghi_w_m2",   "dni_w_m2",
+                                                                     "dhi_w_m2", "temp_air_c", "wind_speed_m_s"};
 // Columns that cannot be negative: the three irradiances and the wind speed.
 constexpr std::array<bool, kValueColumns> kNonNegative = {true, true, true, false, true};
 
@@ -41,8 +41,8 @@ Result<OpenMeteoHourly> ParseOpenMeteoCsv(std::string_view text, std::string_vie
   if (!header_at) return header_at.error();
   size_t i = *header_at;
   if (Trim((*lines)[i].text) != ExpectedHeader()) {
-    return InvalidInput(fmt::format("{}:{}: expected the header '{}', found '{}'", source,
-                                    (*lines)[i].number, ExpectedHeader(), (*lines)[i].text));
+    return InvalidInput(fmt::format("{}:{}: expected the header '{}', found '{}'", source, (*lines)[i].number,
+                                    ExpectedHeader(), (*lines)[i].text));
   }
   ++i;
 
@@ -57,8 +57,7 @@ Result<OpenMeteoHourly> ParseOpenMeteoCsv(std::string_view text, std::string_vie
       continue;
     }
     if (fields->size() != kHeader.size()) {
-      problems.Add(line.number,
-                   fmt::format("expected {} fields, found {}", kHeader.size(), fields->size()));
+      problems.Add(line.number, fmt::format("expected {} fields, found {}", kHeader.size(), fields->size()));
       continue;
     }
     auto label = ParseIso8601(Trim((*fields)[0]));
@@ -90,8 +89,7 @@ Result<OpenMeteoHourly> ParseOpenMeteoCsv(std::string_view text, std::string_vie
     if (!rows.empty() && row.label <= rows.back().label) {
       problems.Add(line.number,
                    fmt::format("time_utc {} {} line {}: labels must increase", Trim((*fields)[0]),
-                               row.label == rows.back().label ? "repeats" : "is earlier than",
-                               rows.back().line));
+                               row.label == rows.back().label ? "repeats" : "is earlier than", rows.back().line));
       continue;
     }
     rows.push_back(row);

@@ -13,12 +13,12 @@ namespace {
 
 using std::chrono::sys_days;
 
-constexpr std::array<std::string_view, 7> kFixedColumns = {
-    "Date_Time", "Year", "Month", "Day_Type", "Holiday", "FasciaAEEG", "Total_Power"};
+constexpr std::array<std::string_view, 7> kFixedColumns = {"Date_Time", "Year",       "Month",      "Day_Type",
+                                                           "Holiday",   "FasciaAEEG", "Total_Power"};
 // Total_Power and the sub-loads follow it: the power columns.
 constexpr size_t kFirstPowerColumn = 6;
-constexpr std::array<std::string_view, 12> kMonthAbbrevs = {
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+constexpr std::array<std::string_view, 12> kMonthAbbrevs = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 // 01:00 UTC on the last Sunday of `month` in `year`: when the EU clocks change.
 Timestamp EuChangeInstant(std::chrono::year year, std::chrono::month month) {
@@ -41,8 +41,7 @@ Result<FasciaAeeg> ParseBand(std::string_view text) {
   return InvalidInput(fmt::format("FasciaAEEG '{}' is not F1, F2, F3 or F23", text));
 }
 
-Status ParseRow(const std::vector<std::string>& f, const std::vector<std::string>& names,
-                Row& row) {
+Status ParseRow(const std::vector<std::string>& f, const std::vector<std::string>& names, Row& row) {
   auto label = ParseLocalDateTime(Trim(f[0]));
   if (!label) return label.error();
   if (label->minute_of_day % 15 != 0 || label->second != 0) {
@@ -56,15 +55,14 @@ Status ParseRow(const std::vector<std::string>& f, const std::vector<std::string
   }
   const auto month = kMonthAbbrevs[static_cast<unsigned>(label->date.month()) - 1];
   if (Trim(f[2]) != month) {
-    return InvalidInput(fmt::format("Month '{}' disagrees with Date_Time '{}' ({})", Trim(f[2]),
-                                    Trim(f[0]), month));
+    return InvalidInput(fmt::format("Month '{}' disagrees with Date_Time '{}' ({})", Trim(f[2]), Trim(f[0]), month));
   }
   auto day_type = ParseWeekdayAbbrev(f[3]);
   if (!day_type) return InvalidInput(fmt::format("Day_Type {}", day_type.error().message));
   const std::chrono::weekday actual{sys_days{label->date}};
   if (*day_type != actual) {
-    return InvalidInput(fmt::format("Day_Type '{}' disagrees with Date_Time '{}', a {}", Trim(f[3]),
-                                    Trim(f[0]), WeekdayAbbrev(actual)));
+    return InvalidInput(fmt::format("Day_Type '{}' disagrees with Date_Time '{}', a {}", Trim(f[3]), Trim(f[0]),
+                                    WeekdayAbbrev(actual)));
   }
   row.info.day_type = *day_type;
   const auto holiday = Trim(f[4]);
@@ -86,8 +84,8 @@ Status ParseRow(const std::vector<std::string>& f, const std::vector<std::string
 }
 
 std::string FormatLabel(const LocalDateTime& t) {
-  return fmt::format("{} {:02d}:{:02d}:{:02d}", FormatDate(t.date), t.minute_of_day / 60,
-                     t.minute_of_day % 60, t.second);
+  return fmt::format("{} {:02d}:{:02d}:{:02d}", FormatDate(t.date), t.minute_of_day / 60, t.minute_of_day % 60,
+                     t.second);
 }
 
 std::string FormatUtc(Timestamp t) {
@@ -101,8 +99,8 @@ Result<std::vector<std::string>> ParseHeader(const Line& line, std::string_view 
   std::string expected;
   for (auto c : kFixedColumns) expected += fmt::format("{}\"{}\"", expected.empty() ? "" : ",", c);
   auto wrong = [&] {
-    return InvalidInput(fmt::format("{}:{}: expected the header {},<sub-loads>..., found '{}'",
-                                    source, line.number, expected, line.text));
+    return InvalidInput(fmt::format("{}:{}: expected the header {},<sub-loads>..., found '{}'", source, line.number,
+                                    expected, line.text));
   };
   if (!fields || fields->size() < kFixedColumns.size()) return wrong();
   for (size_t c = 0; c < kFixedColumns.size(); ++c) {
@@ -118,8 +116,8 @@ Result<std::vector<std::string>> ParseHeader(const Line& line, std::string_view 
 
 std::chrono::seconds ItalyUtcOffset(Timestamp utc) {
   const Date d{std::chrono::floor<std::chrono::days>(utc)};
-  const bool summer = utc >= EuChangeInstant(d.year(), std::chrono::March) &&
-                      utc < EuChangeInstant(d.year(), std::chrono::October);
+  const bool summer =
+      utc >= EuChangeInstant(d.year(), std::chrono::March) && utc < EuChangeInstant(d.year(), std::chrono::October);
   return std::chrono::hours{summer ? 2 : 1};
 }
 
@@ -157,8 +155,7 @@ Result<TorinoCampusLoad> ParseTorinoCampusCsv(std::string_view text, std::string
       continue;
     }
     if (fields->size() != names->size()) {
-      problems.Add(line.number,
-                   fmt::format("expected {} fields, found {}", names->size(), fields->size()));
+      problems.Add(line.number, fmt::format("expected {} fields, found {}", names->size(), fields->size()));
       continue;
     }
     Row row;
@@ -176,24 +173,21 @@ Result<TorinoCampusLoad> ParseTorinoCampusCsv(std::string_view text, std::string
                       source, line.number, label));
       continue;
     }
-    const std::optional<Timestamp> prev =
-        placed.empty() ? std::nullopt : std::optional<Timestamp>(placed.back().first);
+    const std::optional<Timestamp> prev = placed.empty() ? std::nullopt : std::optional<Timestamp>(placed.back().first);
     Timestamp t = instants.front();
     if (instants.size() == 2) {
       // The clock shows this label twice: the first row goes to the CEST instant, a repeat of
       // the label to the CET one.
       const bool repeat = prev && *prev >= instants[0];
       t = repeat ? instants[1] : instants[0];
-      notes.push_back(fmt::format("{}:{}: {} occurs twice in Italian time; taken as {} ({})",
-                                  source, line.number, label, repeat ? "CET" : "CEST",
-                                  FormatUtc(t)));
+      notes.push_back(fmt::format("{}:{}: {} occurs twice in Italian time; taken as {} ({})", source, line.number,
+                                  label, repeat ? "CET" : "CEST", FormatUtc(t)));
     }
     if (prev && t <= *prev) {
-      problems.Add(line.number,
-                   fmt::format("{} ({}) {} line {}: rows must be in time order, each "
-                               "quarter hour once",
-                               label, FormatUtc(t), t == *prev ? "repeats" : "is earlier than",
-                               placed.back().second.line));
+      problems.Add(line.number, fmt::format("{} ({}) {} line {}: rows must be in time order, each "
+                                            "quarter hour once",
+                                            label, FormatUtc(t), t == *prev ? "repeats" : "is earlier than",
+                                            placed.back().second.line));
       continue;
     }
     placed.emplace_back(t, std::move(row));
@@ -206,18 +200,17 @@ Result<TorinoCampusLoad> ParseTorinoCampusCsv(std::string_view text, std::string
   const Timestamp start = placed.front().first;
   const auto n = static_cast<size_t>((placed.back().first - start) / kInterval) + 1;
   const size_t columns = names->size() - kFirstPowerColumn;
-  std::vector<std::vector<std::optional<Kilowatts>>> kw(columns,
-                                                        std::vector<std::optional<Kilowatts>>(n));
+  std::vector<std::vector<std::optional<Kilowatts>>> kw(columns, std::vector<std::optional<Kilowatts>>(n));
   std::vector<std::optional<TorinoDayInfo>> info(n);
   size_t expected = 0;
   for (const auto& [t, row] : placed) {
     const auto k = static_cast<size_t>((t - start) / kInterval);
     if (k > expected) {
-      notes.push_back(fmt::format(
-          "{}:{}: {} quarter hour(s) from {} have no row before this one "
-          "({}); left as gaps",
-          source, row.line, k - expected,
-          FormatUtc(start + kInterval * static_cast<long>(expected)), FormatLabel(row.label)));
+      notes.push_back(
+          fmt::format("{}:{}: {} quarter hour(s) from {} have no row before this one "
+                      "({}); left as gaps",
+                      source, row.line, k - expected, FormatUtc(start + kInterval * static_cast<long>(expected)),
+                      FormatLabel(row.label)));
     }
     expected = k + 1;
     for (size_t c = 0; c < columns; ++c) kw[c][k] = Kilowatts(row.kw[c]);

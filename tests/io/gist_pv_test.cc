@@ -16,9 +16,7 @@ using ::testing::HasSubstr;
 constexpr const char* kPath = MEG_TEST_SHARED_DIR "/data/pv/gist_gwangju_pv_hourly_2022-07_08.csv";
 constexpr const char* kHeader = "day,time,수평면,외기온도,경사면,모듈온도,A동,B동\n";
 
-Timestamp Kst(int y, unsigned m, unsigned d, int hour) {
-  return FromKst(std::chrono::year{y} / m / d, hour * 60);
-}
+Timestamp Kst(int y, unsigned m, unsigned d, int hour) { return FromKst(std::chrono::year{y} / m / d, hour * 60); }
 
 std::string ErrorOf(std::string_view text) {
   auto r = ParseGistPvCsv(text, "gist.csv");
@@ -83,8 +81,7 @@ TEST(GistPvTest, ErrorsNameTheFileAndLine) {
               HasSubstr("gist.csv:2: expected 8 fields, found 7"));
   EXPECT_THAT(ErrorOf(std::string(kHeader) + "2022-07-01,3,0,20,0,20,0,nan\n"),
               HasSubstr("gist.csv:2: B동 is 'nan', not a finite number"));
-  EXPECT_THAT(ErrorOf(std::string(kHeader) + "2022-07-01,3,0,20,0,20,0,0\n" +
-                      "2022-07-01,3,0,20,0,20,0,0\n"),
+  EXPECT_THAT(ErrorOf(std::string(kHeader) + "2022-07-01,3,0,20,0,20,0,0\n" + "2022-07-01,3,0,20,0,20,0,0\n"),
               HasSubstr("gist.csv:3: 2022-07-01 3:00 repeats line 2"));
   EXPECT_THAT(ErrorOf(std::string(kHeader)), HasSubstr("gist.csv: no data rows"));
   EXPECT_THAT(ErrorOf(""), HasSubstr("gist.csv: the file is empty"));

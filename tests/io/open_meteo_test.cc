@@ -17,8 +17,7 @@ using ::testing::HasSubstr;
 constexpr const char* kHeader = "time_utc,ghi_w_m2,dni_w_m2,dhi_w_m2,temp_air_c,wind_speed_m_s\n";
 
 std::string PathFor(int year) {
-  return MEG_TEST_SHARED_DIR "/data/weather/jeonbuk_35.75N_127.25E_" + std::to_string(year) +
-         ".csv";
+  return MEG_TEST_SHARED_DIR "/data/weather/jeonbuk_35.75N_127.25E_" + std::to_string(year) + ".csv";
 }
 
 Result<OpenMeteoHourly> Load(int year) {
@@ -123,8 +122,7 @@ TEST(OpenMeteoTest, ReportsMalformedInputWithTheLine) {
               HasSubstr("om.csv:3: temp_air_c is 'NaN', not a finite number"));
   EXPECT_THAT(ErrorOf(kHeader + ok_row + "2023-01-01T01:00:00Z,-1,0,0,1.0,2.0\n"),
               HasSubstr("om.csv:3: ghi_w_m2 -1 is negative"));
-  EXPECT_THAT(ErrorOf(kHeader + ok_row + ok_row),
-              HasSubstr("om.csv:3: time_utc 2023-01-01T00:00:00Z repeats line 2"));
+  EXPECT_THAT(ErrorOf(kHeader + ok_row + ok_row), HasSubstr("om.csv:3: time_utc 2023-01-01T00:00:00Z repeats line 2"));
   EXPECT_THAT(ErrorOf(kHeader + ok_row + "2022-12-31T23:00:00Z,0,0,0,1.0,2.0\n"),
               HasSubstr("om.csv:3: time_utc 2022-12-31T23:00:00Z is earlier than line 2"));
   EXPECT_THAT(ErrorOf(kHeader + std::string("2023-01-01T00:30:00Z,0,0,0,1.0,2.0\n")),
