@@ -184,6 +184,12 @@ TEST(CnuBuildingTest, MissingHoursAreGaps) {
   EXPECT_EQ(data->temp_c.Gaps()[0].count, 2u);
 }
 
+// Two rows a millennium apart would put millions of hours on the grid (found by the fuzzers).
+TEST(CnuBuildingTest, RefusesRowsSpanningMoreThanTwentyYears) {
+  EXPECT_THAT(ErrorOf(std::string(kHeader) + "0,1021-01-01 0:00,1,50,1000,10\n1,2021-01-01 0:00,1,50,1000,10\n"),
+              HasSubstr("cnu.csv: the rows run from 1021-01-01"));
+}
+
 TEST(CnuBuildingTest, ReportsMalformedInputWithTheLine) {
   const std::string ok_row = "0,2021-01-01 0:00,1,50,1000,10\n";
   EXPECT_THAT(ErrorOf(kHeader + ok_row + "1,2021-01-01 1:00,1,50,1000,abc\n"),

@@ -114,6 +114,13 @@ TEST(OpenMeteoTest, MissingHoursAndEmptyFieldsAreGaps) {
   EXPECT_DOUBLE_EQ(*w->dhi_w_m2.at(3), 5);
 }
 
+// Two rows a millennium apart would put millions of hours on the grid (found by the fuzzers).
+TEST(OpenMeteoTest, RefusesRowsSpanningMoreThanTwentyYears) {
+  EXPECT_THAT(ErrorOf(std::string(kHeader) +
+                      "1023-01-01T00:00:00Z,0,0,0,1.0,2.0\n2023-01-01T00:00:00Z,0,0,0,1.0,2.0\n"),
+              HasSubstr("om.csv: the rows run from 1023-01-01"));
+}
+
 TEST(OpenMeteoTest, ReportsMalformedInputWithTheLine) {
   const std::string ok_row = "2023-01-01T00:00:00Z,0,0,0,1.0,2.0\n";
   EXPECT_THAT(ErrorOf(kHeader + ok_row + "2023-01-01T01:00:00Z,abc,0,0,1.0,2.0\n"),

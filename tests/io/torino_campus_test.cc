@@ -124,6 +124,13 @@ TEST(TorinoCampusTest, PlacesARepeatedHourOnBothOccurrences) {
                                              "Italian time; taken as CET (2019-10-27T01:00Z)"));
 }
 
+// Two rows a millennium apart would put millions of quarter hours on the grid (found by the fuzzers).
+TEST(TorinoCampusTest, RefusesRowsSpanningMoreThanTwentyYears) {
+  const std::string year_1019 = "1019-10-01 00:00:00,1019,\"Oct\",\"Fri\",\"No\",\"F3\",100,1\n";
+  EXPECT_THAT(ErrorOf(kHeader + year_1019 + Row("2019-10-01 00:00:00", "Tue")),
+              HasSubstr("to.csv: the rows run from 1019-10-01"));
+}
+
 TEST(TorinoCampusTest, ReportsMalformedInputWithTheLine) {
   const std::string ok = Row("2019-10-01 00:00:00", "Tue");
   EXPECT_THAT(ErrorOf(kHeader + ok + Row("2019-10-01 00:15:00", "Tue", "abc")),
