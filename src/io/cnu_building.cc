@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/text.h"
+#include "io/data_grid.h"
 #include "io/field_parse.h"
 
 namespace meg {
@@ -169,6 +170,7 @@ Result<CnuBuildingData> ParseCnuBuildingCsv(std::string_view text, std::string_v
 
   // Place rows on the hourly grid; missing hours stay gaps.
   const Timestamp start = rows.front().start;
+  MEG_TRY(CheckDataGrid(start, rows.back().start, kHour, 4, source));
   const auto n = static_cast<size_t>((rows.back().start - start) / kHour) + 1;
   std::vector<std::optional<KilowattHours>> energy(n);
   std::array<std::vector<std::optional<double>>, 3> weather;

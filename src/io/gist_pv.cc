@@ -8,6 +8,7 @@
 
 #include "core/text.h"
 #include "core/time.h"
+#include "io/data_grid.h"
 #include "io/field_parse.h"
 
 namespace meg {
@@ -119,6 +120,7 @@ Result<GistPvData> ParseGistPvCsv(std::string_view text, std::string_view source
   if (!problems.empty()) return problems.ToError();
 
   const Timestamp first = rows.front().t;
+  MEG_TRY(CheckDataGrid(first, rows.back().t, kHour, columns - 2, source));
   const auto n = static_cast<size_t>((rows.back().t - first) / kHour) + 1;
   std::vector<std::vector<std::optional<double>>> values(columns - 2, std::vector<std::optional<double>>(n));
   for (const auto& r : rows) {

@@ -8,6 +8,7 @@
 
 #include "core/text.h"
 #include "core/time.h"
+#include "io/data_grid.h"
 #include "io/field_parse.h"
 
 namespace meg {
@@ -100,6 +101,7 @@ Result<OpenMeteoHourly> ParseOpenMeteoCsv(std::string_view text, std::string_vie
   if (!problems.empty()) return problems.ToError();
 
   const Timestamp first = rows.front().label;
+  MEG_TRY(CheckDataGrid(first, rows.back().label, kHour, kValueColumns, source));
   const auto n = static_cast<size_t>((rows.back().label - first) / kHour) + 1;
   std::array<std::vector<std::optional<double>>, kValueColumns> columns;
   for (auto& c : columns) c.resize(n);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "core/text.h"
+#include "io/data_grid.h"
 #include "io/field_parse.h"
 
 namespace meg {
@@ -199,8 +200,9 @@ Result<TorinoCampusLoad> ParseTorinoCampusCsv(std::string_view text, std::string
   if (!problems.empty()) return problems.ToError();
 
   const Timestamp start = placed.front().first;
-  const auto n = static_cast<size_t>((placed.back().first - start) / kInterval) + 1;
   const size_t columns = names->size() - kFirstPowerColumn;
+  MEG_TRY(CheckDataGrid(start, placed.back().first, kInterval, columns, source));
+  const auto n = static_cast<size_t>((placed.back().first - start) / kInterval) + 1;
   std::vector<std::vector<std::optional<Kilowatts>>> kw(columns, std::vector<std::optional<Kilowatts>>(n));
   std::vector<std::optional<TorinoDayInfo>> info(n);
   size_t expected = 0;

@@ -26,9 +26,7 @@ Result<CnuBuildingData> Load(std::string_view building, const CnuReadOptions& op
   return ParseCnuBuildingCsv(*text, PathFor(building), options);
 }
 
-Timestamp Kst(int y, unsigned m, unsigned d, int hour) {
-  return FromKst(std::chrono::year{y} / m / d, hour * 60);
-}
+Timestamp Kst(int y, unsigned m, unsigned d, int hour) { return FromKst(std::chrono::year{y} / m / d, hour * 60); }
 
 double SumOf(const IntervalSeries<KilowattHours>& s) {
   double sum = 0;
@@ -96,9 +94,7 @@ TEST(CnuBuildingTest, FlagsTheMeterFaultsOfAgri4) {
   EXPECT_EQ(spike.first_line, 1507);
   EXPECT_EQ(spike.start, Kst(2021, 3, 4, 17));
   EXPECT_DOUBLE_EQ(spike.energy.value(), 383941.31200000003);
-  EXPECT_THAT(
-      spike.message,
-      HasSubstr("agri4_HV_01.csv:1507: 383941.3 kWh at 2021-03-04T17:00:00+09:00 is a spike"));
+  EXPECT_THAT(spike.message, HasSubstr("agri4_HV_01.csv:1507: 383941.3 kWh at 2021-03-04T17:00:00+09:00 is a spike"));
   // Lines 2029-2096: 68 h of 0.0 from 2021-03-26 11:00; the meter catches up at line 2097
   // (12372.8).
   const CnuAnomaly& run = data->anomalies[3];
@@ -155,8 +151,8 @@ TEST(CnuBuildingTest, DetectsFaultsInASmallFile) {
   std::string text = kHeader;
   const double kwh[] = {10, 11, 0, 0, 0, 12, 13, 5000, 10, 11, 12};
   for (int h = 0; h < 11; ++h) {
-    text += std::to_string(h) + ",2021-01-01 " + std::to_string(h) + ":00,1.0,50.0,1000.0," +
-            std::to_string(kwh[h]) + "\n";
+    text +=
+        std::to_string(h) + ",2021-01-01 " + std::to_string(h) + ":00,1.0,50.0,1000.0," + std::to_string(kwh[h]) + "\n";
   }
   CnuReadOptions options;
   options.min_zero_run_hours = 3;
@@ -186,6 +182,12 @@ TEST(CnuBuildingTest, MissingHoursAreGaps) {
   EXPECT_EQ(data->energy_kwh.Gaps()[0].start, Kst(2021, 1, 1, 1));
   EXPECT_EQ(data->energy_kwh.Gaps()[0].count, 2u);
   EXPECT_EQ(data->temp_c.Gaps()[0].count, 2u);
+}
+
+// Two rows a millennium apart would put millions of hours on the grid (found by the fuzzers).
+TEST(CnuBuildingTest, RefusesRowsSpanningMoreThanTwentyYears) {
+  EXPECT_THAT(ErrorOf(std::string(kHeader) + "0,1021-01-01 0:00,1,50,1000,10\n1,2021-01-01 0:00,1,50,1000,10\n"),
+              HasSubstr("cnu.csv: the rows run from 1021-01-01"));
 }
 
 TEST(CnuBuildingTest, ReportsMalformedInputWithTheLine) {

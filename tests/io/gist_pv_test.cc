@@ -16,9 +16,7 @@ using ::testing::HasSubstr;
 constexpr const char* kPath = MEG_TEST_SHARED_DIR "/data/pv/gist_gwangju_pv_hourly_2022-07_08.csv";
 constexpr const char* kHeader = "day,time,수평면,외기온도,경사면,모듈온도,A동,B동\n";
 
-Timestamp Kst(int y, unsigned m, unsigned d, int hour) {
-  return FromKst(std::chrono::year{y} / m / d, hour * 60);
-}
+Timestamp Kst(int y, unsigned m, unsigned d, int hour) { return FromKst(std::chrono::year{y} / m / d, hour * 60); }
 
 std::string ErrorOf(std::string_view text) {
   auto r = ParseGistPvCsv(text, "gist.csv");
@@ -69,6 +67,23 @@ TEST(GistPvTest, MissingHoursAndEmptyFieldsAreGaps) {
   EXPECT_DOUBLE_EQ(d->systems[1].ac.at(2)->value(), 3);
 }
 
+// Every hour from the first row to the last gets a slot: two rows a millennium apart would take
+// gigabytes (found by tests/fuzz/gist_pv_fuzz). 20 years (7,305 days) is the most a file may span.
+// 1011-07-01 to 2022-07-01: 1,011 x 365 days + 246 leap days (253 years divisible by 4 in
+// 1012..2020, less 1100, 1300, 1400, 1500, 1700, 1800, 1900) = 369,261.
+TEST(GistPvTest, RefusesRowsSpanningMoreThanTwentyYears) {
+  EXPECT_THAT(ErrorOf(std::string(kHeader) + "1011-07-01,0,0,20,0,20,0,0\n2022-07-01,0,0,20,0,20,0,0\n"),
+              HasSubstr("gist.csv: the rows run from 1011-07-01T00:00:00+09:00 to 2022-07-01T00:00:00+09:00, "
+                        "369261 days"));
+  // 2002-07-01 to 2022-07-01: 20 x 365 days + 5 leap days (2004, 2008, 2012, 2016, 2020) = 7,305.
+  auto at_bound =
+      ParseGistPvCsv(std::string(kHeader) + "2002-07-01,0,0,20,0,20,0,0\n2022-07-01,0,0,20,0,20,0,0\n", "gist.csv");
+  ASSERT_TRUE(at_bound) << at_bound.error().message;
+  EXPECT_EQ(at_bound->ghi_w_m2.size(), 7305u * 24 + 1);
+  EXPECT_THAT(ErrorOf(std::string(kHeader) + "2002-06-30,23,0,20,0,20,0,0\n2022-07-01,0,0,20,0,20,0,0\n"),
+              HasSubstr("7305 days (20 years)"));
+}
+
 TEST(GistPvTest, ErrorsNameTheFileAndLine) {
   EXPECT_THAT(ErrorOf("day,time,ghi\n"), HasSubstr("gist.csv:1: expected a header 'day,time,"));
   EXPECT_THAT(ErrorOf("day,time,수평면,외기온도,경사면,모듈온도\n2022-07-01,0,0,0,0,0\n"),
@@ -83,8 +98,7 @@ TEST(GistPvTest, ErrorsNameTheFileAndLine) {
               HasSubstr("gist.csv:2: expected 8 fields, found 7"));
   EXPECT_THAT(ErrorOf(std::string(kHeader) + "2022-07-01,3,0,20,0,20,0,nan\n"),
               HasSubstr("gist.csv:2: B동 is 'nan', not a finite number"));
-  EXPECT_THAT(ErrorOf(std::string(kHeader) + "2022-07-01,3,0,20,0,20,0,0\n" +
-                      "2022-07-01,3,0,20,0,20,0,0\n"),
+  EXPECT_THAT(ErrorOf(std::string(kHeader) + "2022-07-01,3,0,20,0,20,0,0\n" + "2022-07-01,3,0,20,0,20,0,0\n"),
               HasSubstr("gist.csv:3: 2022-07-01 3:00 repeats line 2"));
   EXPECT_THAT(ErrorOf(std::string(kHeader)), HasSubstr("gist.csv: no data rows"));
   EXPECT_THAT(ErrorOf(""), HasSubstr("gist.csv: the file is empty"));

@@ -17,8 +17,7 @@ using ::testing::HasSubstr;
 constexpr const char* kHeader = "time_utc,ghi_w_m2,dni_w_m2,dhi_w_m2,temp_air_c,wind_speed_m_s\n";
 
 std::string PathFor(int year) {
-  return MEG_TEST_SHARED_DIR "/data/weather/jeonbuk_35.75N_127.25E_" + std::to_string(year) +
-         ".csv";
+  return MEG_TEST_SHARED_DIR "/data/weather/jeonbuk_35.75N_127.25E_" + std::to_string(year) + ".csv";
 }
 
 Result<OpenMeteoHourly> Load(int year) {
@@ -115,6 +114,13 @@ TEST(OpenMeteoTest, MissingHoursAndEmptyFieldsAreGaps) {
   EXPECT_DOUBLE_EQ(*w->dhi_w_m2.at(3), 5);
 }
 
+// Two rows a millennium apart would put millions of hours on the grid (found by the fuzzers).
+TEST(OpenMeteoTest, RefusesRowsSpanningMoreThanTwentyYears) {
+  EXPECT_THAT(ErrorOf(std::string(kHeader) +
+                      "1023-01-01T00:00:00Z,0,0,0,1.0,2.0\n2023-01-01T00:00:00Z,0,0,0,1.0,2.0\n"),
+              HasSubstr("om.csv: the rows run from 1023-01-01"));
+}
+
 TEST(OpenMeteoTest, ReportsMalformedInputWithTheLine) {
   const std::string ok_row = "2023-01-01T00:00:00Z,0,0,0,1.0,2.0\n";
   EXPECT_THAT(ErrorOf(kHeader + ok_row + "2023-01-01T01:00:00Z,abc,0,0,1.0,2.0\n"),
@@ -123,8 +129,7 @@ TEST(OpenMeteoTest, ReportsMalformedInputWithTheLine) {
               HasSubstr("om.csv:3: temp_air_c is 'NaN', not a finite number"));
   EXPECT_THAT(ErrorOf(kHeader + ok_row + "2023-01-01T01:00:00Z,-1,0,0,1.0,2.0\n"),
               HasSubstr("om.csv:3: ghi_w_m2 -1 is negative"));
-  EXPECT_THAT(ErrorOf(kHeader + ok_row + ok_row),
-              HasSubstr("om.csv:3: time_utc 2023-01-01T00:00:00Z repeats line 2"));
+  EXPECT_THAT(ErrorOf(kHeader + ok_row + ok_row), HasSubstr("om.csv:3: time_utc 2023-01-01T00:00:00Z repeats line 2"));
   EXPECT_THAT(ErrorOf(kHeader + ok_row + "2022-12-31T23:00:00Z,0,0,0,1.0,2.0\n"),
               HasSubstr("om.csv:3: time_utc 2022-12-31T23:00:00Z is earlier than line 2"));
   EXPECT_THAT(ErrorOf(kHeader + std::string("2023-01-01T00:30:00Z,0,0,0,1.0,2.0\n")),

@@ -22,8 +22,8 @@ Timestamp Utc(std::string_view iso) { return *ParseIso8601(iso); }
 // A row of the small test layout (one sub-load).
 std::string Row(std::string_view label, std::string_view day, std::string_view kw = "100",
                 std::string_view month = "Oct") {
-  return std::string(label) + ",2019,\"" + std::string(month) + "\",\"" + std::string(day) +
-         "\",\"No\",\"F3\"," + std::string(kw) + ",1\n";
+  return std::string(label) + ",2019,\"" + std::string(month) + "\",\"" + std::string(day) + "\",\"No\",\"F3\"," +
+         std::string(kw) + ",1\n";
 }
 
 std::string ErrorOf(std::string_view text) {
@@ -39,8 +39,7 @@ TEST(TorinoCampusTest, ItalianClockChangesFollowTheEuRule) {
   EXPECT_EQ(ItalyUtcOffset(Utc("2019-10-27T00:59:59Z")), std::chrono::hours{2});
   EXPECT_EQ(ItalyUtcOffset(Utc("2019-10-27T01:00:00Z")), std::chrono::hours{1});
   EXPECT_TRUE(ItalyWallClockToUtc(mar31, 2 * 60 + 30).empty());  // 02:30 never shows
-  EXPECT_THAT(ItalyWallClockToUtc(mar31, 3 * 60),
-              ::testing::ElementsAre(Utc("2019-03-31T01:00:00Z")));
+  EXPECT_THAT(ItalyWallClockToUtc(mar31, 3 * 60), ::testing::ElementsAre(Utc("2019-03-31T01:00:00Z")));
   EXPECT_THAT(ItalyWallClockToUtc(oct27, 2 * 60 + 30),
               ::testing::ElementsAre(Utc("2019-10-27T00:30:00Z"), Utc("2019-10-27T01:30:00Z")));
   EXPECT_THAT(ItalyWallClockToUtc(std::chrono::year{2019} / 1 / 1, 0),
@@ -69,8 +68,7 @@ TEST(TorinoCampusTest, ParsesTheRealFile) {
   // Notes: 4 dropped rows (lines 8554-8557, 2019-03-31 02:00-02:45), 4 ambiguous rows
   // (lines 28713-28716, 2019-10-27 02:00-02:45), 2 gaps.
   ASSERT_EQ(load->time_notes.size(), 10u);
-  EXPECT_THAT(load->time_notes[0],
-              HasSubstr("polito_campus_15min_2019.csv:8554: 2019-03-31 02:00:00 does not exist"));
+  EXPECT_THAT(load->time_notes[0], HasSubstr("polito_campus_15min_2019.csv:8554: 2019-03-31 02:00:00 does not exist"));
   EXPECT_THAT(load->time_notes[3], HasSubstr(":8557: 2019-03-31 02:45:00 does not exist"));
 
   // Line 2: 2019-01-01
@@ -126,6 +124,13 @@ TEST(TorinoCampusTest, PlacesARepeatedHourOnBothOccurrences) {
                                              "Italian time; taken as CET (2019-10-27T01:00Z)"));
 }
 
+// Two rows a millennium apart would put millions of quarter hours on the grid (found by the fuzzers).
+TEST(TorinoCampusTest, RefusesRowsSpanningMoreThanTwentyYears) {
+  const std::string year_1019 = "1019-10-01 00:00:00,1019,\"Oct\",\"Fri\",\"No\",\"F3\",100,1\n";
+  EXPECT_THAT(ErrorOf(kHeader + year_1019 + Row("2019-10-01 00:00:00", "Tue")),
+              HasSubstr("to.csv: the rows run from 1019-10-01"));
+}
+
 TEST(TorinoCampusTest, ReportsMalformedInputWithTheLine) {
   const std::string ok = Row("2019-10-01 00:00:00", "Tue");
   EXPECT_THAT(ErrorOf(kHeader + ok + Row("2019-10-01 00:15:00", "Tue", "abc")),
@@ -149,8 +154,7 @@ TEST(TorinoCampusTest, ReportsMalformedInputWithTheLine) {
   std::string bad_holiday = ok;
   bad_holiday.replace(bad_holiday.find("No"), 2, "Si");
   EXPECT_THAT(ErrorOf(kHeader + bad_holiday), HasSubstr("to.csv:2: Holiday 'Si' is not Yes or No"));
-  EXPECT_THAT(ErrorOf(kHeader + ok + "2019-10-01 00:15:00,2019\n"),
-              HasSubstr("to.csv:3: expected 8 fields, found 2"));
+  EXPECT_THAT(ErrorOf(kHeader + ok + "2019-10-01 00:15:00,2019\n"), HasSubstr("to.csv:3: expected 8 fields, found 2"));
   EXPECT_THAT(ErrorOf("\"Date_Time\",\"kW\"\n" + ok), HasSubstr("to.csv:1: expected the header"));
   EXPECT_THAT(ErrorOf(kHeader + ok + Row("2019-10-01 00:15:00", "Tue", "1\xE9")),
               HasSubstr("to.csv:3: bytes are not UTF-8"));
