@@ -52,8 +52,6 @@ struct Range {
   }
 };
 
-constexpr Range kPositive{0, kInf, true, false};
-constexpr Range kNonNegative{0, kInf, false, false};
 constexpr Range kAny{};
 constexpr Range Closed(double lo, double hi) { return Range{lo, hi, false, false}; }
 constexpr Range AboveZeroTo(double hi) { return Range{0, hi, true, false}; }
