@@ -344,16 +344,18 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   const DayProfile* day = Profile(now);
   const Timestamp window_start = IntervalStart(ToTimestamp(now));
   const bool counts = day != nullptr && day->demand_counts[static_cast<size_t>(ToKst(window_start).minute_of_day / 15)];
-  // An energy register that moved more in one cycle than the meters' power bounds allow lies
-  // too: the cycle is metered on power instead, and the record names it.
+  // An energy register that moved more since the last cycle than the meters' power bounds allow
+  // over that time (a cycle, or more when the loop skipped starts) lies too: the cycle is metered
+  // on power instead, and the record names it.
   if (m.meter_seen && m.all_fresh && m.meter_energy_kwh && meter_energy_) {
     double bound_kw = 0;
     for (const DeviceState& d : devices_)
       bound_kw += d.device->kind() == DeviceKind::kMeter ? d.bounds.power_max.value() : 0.0;
+    const Millis elapsed = std::max(config_.cycle, std::chrono::duration_cast<Millis>(now - meter_energy_time_));
     const double moved = *m.meter_energy_kwh - meter_energy_->value();
-    if (!(std::abs(moved) <= bound_kw * HoursOf(config_.cycle))) {
-      m.implausible.push_back(fmt::format("meter energy: {:.6g} kWh in one cycle is beyond {:.6g} kW for {} ms", moved,
-                                          bound_kw, config_.cycle.count()));
+    if (!(std::abs(moved) <= bound_kw * HoursOf(elapsed))) {
+      m.implausible.push_back(
+          fmt::format("meter energy: {:.6g} kWh in {} ms is beyond {:.6g} kW", moved, elapsed.count(), bound_kw));
       m.meter_energy_kwh.reset();
       m.all_fresh = false;
       m.stale += fmt::format("{}meter energy register (implausible telemetry)", m.stale.empty() ? "" : ", ");
@@ -367,6 +369,7 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   }
   if (m.meter_seen && m.all_fresh && m.meter_energy_kwh) {
     meter_energy_ = KilowattHours(*m.meter_energy_kwh);
+    meter_energy_time_ = now;
   } else {
     meter_energy_.reset();
   }

@@ -153,6 +153,7 @@ class ControlLoop {
   int better_cycles_ = 0;
   Kilowatts previous_battery_;
   std::optional<KilowattHours> meter_energy_;  // the meter's register at the last cycle it was read
+  Instant meter_energy_time_{};                // that cycle's time
 };
 
 }  // namespace meg

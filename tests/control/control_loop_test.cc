@@ -282,6 +282,35 @@ TEST(ControlLoopTest, AMeterReportingAbsurdPowerIsALieAndIsNeitherRecordedNorMet
   EXPECT_LT(rig.loop->demand().month_peak().value(), 600.0);
 }
 
+// The meter's energy register is bounded like its power: a jump of 1,000,000 kWh in one cycle
+// (the 1,000 kW contract's bound is 3,000 kW, so 0.83 kWh a second) is a lie, named in the record
+// and kept out of the month's demand. After 20 s without cycles (a loop that skipped its starts),
+// 550 kW over the 21 s since the last cycle moves the register 3.21 kWh: within 3,000 kW x 21 s =
+// 17.5 kWh, so no lie (a bound of one cycle, 0.83 kWh, called it one).
+TEST(ControlLoopTest, AMeterEnergyRegisterThatJumpsIsALieButAGapIsNot) {
+  Rig rig;
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(0), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));
+  rig.Run(10);
+  ASSERT_EQ(rig.loop->mode(), LoopMode::kNormal);
+  Telemetry t = *rig.meter().Read(rig.now);
+  ASSERT_TRUE(t.net_import_energy.has_value());
+  t.net_import_energy = *t.net_import_energy + KilowattHours(1e6);
+  rig.meter().lie = t;
+  const CycleRecord lied = rig.Run(1);
+  EXPECT_EQ(lied.mode, LoopMode::kSafe);
+  ASSERT_EQ(lied.implausible.size(), 1u);
+  EXPECT_NE(lied.implausible[0].find("meter energy"), std::string::npos) << lied.implausible[0];
+  rig.meter().lie.reset();
+  rig.Run(10);
+  EXPECT_EQ(rig.loop->mode(), LoopMode::kNormal);
+  EXPECT_LT(rig.loop->demand().month_peak().value(), 600.0);
+
+  rig.now += std::chrono::seconds(20);  // no cycle for 20 s
+  const CycleRecord after_gap = rig.Run(1);
+  EXPECT_TRUE(after_gap.implausible.empty()) << after_gap.implausible.front();
+  EXPECT_EQ(after_gap.mode, LoopMode::kNormal) << after_gap.reason;
+}
+
 // A battery that claims a 1e9 kW rating (the site file rates it 200 kW; the bound is 1.2x) lies.
 TEST(ControlLoopTest, ABatteryClaimingAnAbsurdRatingIsALie) {
   Rig rig;
