@@ -117,18 +117,19 @@ constexpr std::array kDeviceKeys = {KeyDef{"id", ""},
                                     KeyDef{"kind", ""},
                                     KeyDef{"protocol", ""},
                                     KeyDef{"host", ""},
-                                    KeyDef{"port", ""},
-                                    KeyDef{"unit_id", ""},
-                                    KeyDef{"timeout_ms", "ms"},
-                                    KeyDef{"retries", ""},
-                                    KeyDef{"backoff_max_ms", "ms"},
-                                    KeyDef{"lost_after_ms", "ms"},
+                                    KeyDef{"port", "", Closed(1, 65535)},
+                                    KeyDef{"unit_id", "", Closed(0, 255)},
+                                    KeyDef{"timeout_ms", "ms", Closed(10, 5000),
+                                           "one exchange lasts at most (1 + retries) x timeout_ms"},
+                                    KeyDef{"retries", "", Closed(0, 5)},
+                                    KeyDef{"backoff_max_ms", "ms", Closed(10, 3600000)},
+                                    KeyDef{"lost_after_ms", "ms", Closed(100, 3600000)},
                                     KeyDef{"sunspec", ""},
-                                    KeyDef{"sunspec_base", ""},
+                                    KeyDef{"sunspec_base", "", Closed(0, 65535)},
                                     KeyDef{"power_sign_inverted", ""},
                                     KeyDef{"registers", ""},
                                     KeyDef{"topic_prefix", ""},
-                                    KeyDef{"keepalive_s", "s"},
+                                    KeyDef{"keepalive_s", "s", Closed(5, 3600)},
                                     KeyDef{"username", ""},
                                     KeyDef{"password_file", ""},
                                     KeyDef{"tls_ca_file", ""},
@@ -138,8 +139,8 @@ constexpr std::array kRegisterKeys = {KeyDef{"power_kw", "kw"},      KeyDef{"soc
                                       KeyDef{"max_charge_kw", "kw"}, KeyDef{"max_discharge_kw", "kw"},
                                       KeyDef{"rated_kw", "kw"},      KeyDef{"setpoint_kw", "kw"},
                                       KeyDef{"pv_limit_kw", "kw"}};
-constexpr std::array kRegisterFieldKeys = {KeyDef{"address", ""}, KeyDef{"type", ""}, KeyDef{"scale", ""},
-                                           KeyDef{"input", ""}};
+constexpr std::array kRegisterFieldKeys = {KeyDef{"address", "", Closed(0, 65535)}, KeyDef{"type", ""},
+                                           KeyDef{"scale", ""}, KeyDef{"input", ""}};
 constexpr std::array<std::string_view, 8> kTables = {"site", "tariff", "load", "weather",
                                                      "pv",   "ess",    "grid", "device"};
 
@@ -307,7 +308,7 @@ class TableReader {
     return Integer(key, need, def.range, def.why);
   }
 
-  // A number in `range` (the device keys, whose ranges are still written at their reader).
+  // A number in `range`: the readers above, with the key table's range.
   std::optional<double> Number(std::string_view key, Need need, const Range& range, std::string_view why_range = "") {
     const toml::node* node = Get(key, need);
     if (node == nullptr) return std::nullopt;
@@ -619,13 +620,13 @@ void ReadPvArrays(const toml::table& root, Problems& problems, Site& site) {
 // One field of a vendor register map: { address = 100, type = "int16", scale = 0.1, input = true }.
 RegisterField ReadRegisterField(TableReader t) {
   RegisterField f;
-  if (auto v = t.Integer("address", Need::kRequired, Closed(0, 65535))) f.address = static_cast<int>(*v);
+  if (auto v = t.Integer("address", Need::kRequired)) f.address = static_cast<int>(*v);
   static constexpr std::array<std::string_view, 5> kTypes = {"int16", "uint16", "int32", "uint32", "float32"};
   if (auto v = t.Choice("type", Need::kOptional, kTypes)) {
     const auto i = std::find(kTypes.begin(), kTypes.end(), *v) - kTypes.begin();
     f.type = static_cast<RegisterField::Type>(i);
   }
-  if (auto v = t.Number("scale", Need::kOptional, kAny)) {
+  if (auto v = t.Number("scale", Need::kOptional)) {
     if (*v == 0) {
       t.Report("scale", "must not be 0");
     } else {
@@ -701,8 +702,8 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, const S
   std::string host = "127.0.0.1";
   if (auto v = t.String("host", Need::kRequired)) host = *v;
   int port = mqtt ? 1883 : 502;
-  if (auto v = t.Integer("port", Need::kOptional, Closed(1, 65535))) port = static_cast<int>(*v);
-  const auto lost = t.Integer("lost_after_ms", Need::kOptional, Closed(100, 3'600'000));
+  if (auto v = t.Integer("port", Need::kOptional)) port = static_cast<int>(*v);
+  const auto lost = t.Integer("lost_after_ms", Need::kOptional);
   const char* modbus_only[] = {"unit_id",      "timeout_ms",          "retries",  "backoff_max_ms", "sunspec",
                                "sunspec_base", "power_sign_inverted", "registers"};
   const char* mqtt_only[] = {"topic_prefix", "keepalive_s",   "username",    "password_file",
@@ -720,7 +721,7 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, const S
         d.mqtt.topic_prefix = *v;
       }
     }
-    if (auto v = t.Integer("keepalive_s", Need::kOptional, Closed(5, 3600))) d.mqtt.keepalive_s = static_cast<int>(*v);
+    if (auto v = t.Integer("keepalive_s", Need::kOptional)) d.mqtt.keepalive_s = static_cast<int>(*v);
     if (lost) d.mqtt.lost_after_ms = static_cast<int>(*lost);
     ReadMqttSecurity(t, paths, d.mqtt);
     return d;
@@ -728,14 +729,13 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, const S
   ModbusSpec& m = d.modbus;
   m.host = host;
   m.port = port;
-  if (auto v = t.Integer("unit_id", Need::kOptional, Closed(0, 255))) m.unit_id = static_cast<int>(*v);
+  if (auto v = t.Integer("unit_id", Need::kOptional)) m.unit_id = static_cast<int>(*v);
   // One exchange lasts at most (1 + retries) x timeout_ms (device/modbus/modbus_device.h); it runs
   // off the control thread (device/async_device.h), and must end well within lost_after_ms, so
   // that a device that stops answering is seen failing, not just silent, before it is lost.
-  if (auto v = t.Integer("timeout_ms", Need::kOptional, Closed(10, 5'000))) m.timeout_ms = static_cast<int>(*v);
-  if (auto v = t.Integer("retries", Need::kOptional, Closed(0, 5))) m.retries = static_cast<int>(*v);
-  if (auto v = t.Integer("backoff_max_ms", Need::kOptional, Closed(10, 3'600'000)))
-    m.backoff_max_ms = static_cast<int>(*v);
+  if (auto v = t.Integer("timeout_ms", Need::kOptional)) m.timeout_ms = static_cast<int>(*v);
+  if (auto v = t.Integer("retries", Need::kOptional)) m.retries = static_cast<int>(*v);
+  if (auto v = t.Integer("backoff_max_ms", Need::kOptional)) m.backoff_max_ms = static_cast<int>(*v);
   if (lost) m.lost_after_ms = static_cast<int>(*lost);
   if (const long exchange_ms = static_cast<long>(1 + m.retries) * m.timeout_ms; 2 * exchange_ms > m.lost_after_ms) {
     problems.Add(t.line(), fmt::format("{}: (1 + retries) x timeout_ms = (1 + {}) x {} = {} ms must be at most half of "
@@ -743,7 +743,7 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, const S
                                        path, m.retries, m.timeout_ms, exchange_ms, m.lost_after_ms));
   }
   if (auto v = t.Bool("sunspec", Need::kOptional)) m.sunspec = *v;
-  if (auto v = t.Integer("sunspec_base", Need::kOptional, Closed(0, 65535))) m.sunspec_base = static_cast<int>(*v);
+  if (auto v = t.Integer("sunspec_base", Need::kOptional)) m.sunspec_base = static_cast<int>(*v);
   if (auto v = t.Bool("power_sign_inverted", Need::kOptional)) m.map.power_sign_inverted = *v;
   const toml::node* regs = table.get("registers");
   if (regs != nullptr && regs->is_table()) {
