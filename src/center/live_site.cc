@@ -573,6 +573,7 @@ Status LiveSite::HandToControlThread(std::variant<OperatorCommand, DrCallRequest
       std::lock_guard lock(mutex_);
       if (pending->state == Pending::State::kPending) {
         pending->state = Pending::State::kWithdrawn;
+        std::erase(pending_, pending);  // gone at once: a stalled loop does not pile up withdrawn work
         return IoError(
             fmt::format("the control loop did not take {} within {} ms; it was withdrawn and will not be "
                         "carried out",
