@@ -34,63 +34,65 @@ std::string ClientOf(const std::string& ip) {
   return fmt::format("{}:{}:{}:{}::/64", head[0], head[1], head[2], head[3]);
 }
 
+int OpenCount::Of(const std::string& key) const {
+  const auto it = per_key_.find(key);
+  return it == per_key_.end() ? 0 : it->second;
+}
+
+void OpenCount::Open(const std::string& key) {
+  ++per_key_[key];
+  ++total_;
+}
+
+void OpenCount::Close(const std::string& key) {
+  const auto it = per_key_.find(key);
+  if (it == per_key_.end()) return;
+  --total_;
+  if (--it->second <= 0) per_key_.erase(it);
+}
+
 std::optional<std::string> ConnectionGate::Admit(const std::string& client) {
   std::lock_guard lock(mutex_);
-  int& mine = per_client_[client];
-  std::optional<std::string> why;
-  if (total_ >= limits_.max_connections) {
-    why = fmt::format("the server holds its limit of {} connections; try again shortly", limits_.max_connections);
-  } else if (mine >= limits_.max_connections_per_client) {
-    why = fmt::format("{} holds {} connections, the limit per client", client, mine);
-  } else if (total_ >= limits_.max_connections - limits_.reserve && mine >= limits_.reserve_client_max) {
-    why = fmt::format("the server is nearly full and {} holds {} connections already; close some", client, mine);
+  const int mine = open_.Of(client);
+  if (open_.total() >= limits_.max_connections) {
+    return fmt::format("the server holds its limit of {} connections; try again shortly", limits_.max_connections);
   }
-  if (why) {
-    if (mine == 0) per_client_.erase(client);
-    return why;
+  if (mine >= limits_.max_connections_per_client) {
+    return fmt::format("{} holds {} connections, the limit per client", client, mine);
   }
-  ++mine;
-  ++total_;
+  if (open_.total() >= limits_.max_connections - limits_.reserve && mine >= limits_.reserve_client_max) {
+    return fmt::format("the server is nearly full and {} holds {} connections already; close some", client, mine);
+  }
+  open_.Open(client);
   return std::nullopt;
 }
 
 void ConnectionGate::Release(const std::string& client) {
   std::lock_guard lock(mutex_);
-  const auto it = per_client_.find(client);
-  if (it == per_client_.end()) return;
-  --total_;
-  if (--it->second <= 0) per_client_.erase(it);
+  open_.Close(client);
 }
 
 int ConnectionGate::open() const {
   std::lock_guard lock(mutex_);
-  return total_;
+  return open_.total();
 }
 
 std::optional<std::string> StreamGate::Admit(const std::string& session) {
   std::lock_guard lock(mutex_);
-  int& mine = per_session_[session];
-  std::optional<std::string> why;
+  const int mine = open_.Of(session);
   if (mine >= limits_.max_streams_per_session) {
-    why = fmt::format("this session has {} event streams open, the limit; close one (another tab?)", mine);
-  } else if (total_ >= limits_.max_streams) {
-    why = fmt::format("the server has {} event streams open, its limit; try again shortly", total_);
+    return fmt::format("this session has {} event streams open, the limit; close one (another tab?)", mine);
   }
-  if (why) {
-    if (mine == 0) per_session_.erase(session);
-    return why;
+  if (open_.total() >= limits_.max_streams) {
+    return fmt::format("the server has {} event streams open, its limit; try again shortly", open_.total());
   }
-  ++mine;
-  ++total_;
+  open_.Open(session);
   return std::nullopt;
 }
 
 void StreamGate::Release(const std::string& session) {
   std::lock_guard lock(mutex_);
-  const auto it = per_session_.find(session);
-  if (it == per_session_.end()) return;
-  --total_;
-  if (--it->second <= 0) per_session_.erase(it);
+  open_.Close(session);
 }
 
 std::optional<std::string> LoginThrottle::Locked(const std::string& client, const std::string& user, Instant now) {

@@ -64,6 +64,21 @@ struct ServerLimits {
 // address by its /64 network (one host is usually given a whole /64), e.g. "2001:db8:1:2::/64".
 std::string ClientOf(const std::string& ip);
 
+// Open things (connections, event streams) counted per key and in all. Not thread-safe: each
+// gate below holds one under its own lock.
+class OpenCount {
+ public:
+  int Of(const std::string& key) const;
+  int total() const { return total_; }
+  void Open(const std::string& key);
+  // Closes one of `key`'s; nothing if it has none open.
+  void Close(const std::string& key);
+
+ private:
+  std::map<std::string, int> per_key_;  // only keys with something open
+  int total_ = 0;
+};
+
 // Admits connections by client: at most `max_connections` in all and
 // `max_connections_per_client` per client, the last `reserve` only for clients holding fewer
 // than `reserve_client_max`.
@@ -78,8 +93,7 @@ class ConnectionGate {
  private:
   const ServerLimits limits_;
   mutable std::mutex mutex_;
-  std::map<std::string, int> per_client_;
-  int total_ = 0;
+  OpenCount open_;  // by client
 };
 
 // Counts the open event streams per session and in all.
@@ -92,8 +106,7 @@ class StreamGate {
  private:
   const ServerLimits limits_;
   std::mutex mutex_;
-  std::map<std::string, int> per_session_;
-  int total_ = 0;
+  OpenCount open_;  // by session
 };
 
 // Failed logins, per client and per (client, user): a lock on one client never stops the same
