@@ -15,6 +15,7 @@
 
 #include "app/wall_clock.h"
 #include "control/control_loop.h"
+#include "core/audit.h"
 #include "device/async_device.h"
 #include "device/modbus/modbus_device.h"
 #include "device/mqtt/mqtt_device.h"
@@ -50,6 +51,31 @@ Site FixtureSite() {
   return s;
 }
 
+// A site's peers in a fresh temporary folder: a pymodbus SunSpec meter and battery and a
+// mosquitto broker, each on a free port. At the end they are stopped and the folder removed.
+struct Peers {
+  explicit Peers(const std::string& name) {
+    std::string tmpl = "/tmp/openmeg-" + name + "-XXXXXX";
+    EXPECT_NE(mkdtemp(tmpl.data()), nullptr) << tmpl;
+    dir = tmpl;
+    meter_server = testing::StartSunSpecServer(dir, meter_port, "meter");
+    ess_server = testing::StartSunSpecServer(dir, ess_port, "battery");
+    broker = testing::StartMosquitto(dir, broker_port);
+  }
+  ~Peers() {
+    meter_server = {};
+    ess_server = {};
+    broker = {};
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  bool running() const { return meter_server.running() && ess_server.running() && broker.running(); }
+
+  fs::path dir;
+  const int meter_port = testing::FreePort(), ess_port = testing::FreePort(), broker_port = testing::FreePort();
+  PeerProcess meter_server, ess_server, broker;
+};
+
 struct Seen {
   Instant time;
   LoopMode mode;
@@ -58,23 +84,17 @@ struct Seen {
 };
 
 TEST(LoopFaultTest, DevicesDieAndComeBackTheLoopGoesSafeAndRecoversLosingNoAuditRecord) {
-  char tmpl[] = "/tmp/openmeg-loop-fault-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const fs::path dir = tmpl;
-  const int meter_port = testing::FreePort(), ess_port = testing::FreePort(), broker_port = testing::FreePort();
-  PeerProcess meter_server = testing::StartSunSpecServer(dir, meter_port, "meter");
-  PeerProcess ess_server = testing::StartSunSpecServer(dir, ess_port, "battery");
-  PeerProcess broker = testing::StartMosquitto(dir, broker_port);
-  ASSERT_TRUE(meter_server.running() && ess_server.running() && broker.running()) << dir;
+  Peers peers("loop-fault");
+  ASSERT_TRUE(peers.running()) << peers.dir;
 
   // The PV inverter: mosquitto_pub -l publishes each line written to its stdin.
   std::mutex pv_mutex;
   PeerProcess pv_pub;
   const auto start_publisher = [&] {
     std::lock_guard lock(pv_mutex);
-    pv_pub = PeerProcess({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker_port), "-q", "1", "-t",
+    pv_pub = PeerProcess({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(peers.broker_port), "-q", "1", "-t",
                           "openmeg/pv/telemetry", "-l"},
-                         dir / "pv_pub.log", /*pipe_stdin=*/true);
+                         peers.dir / "pv_pub.log", /*pipe_stdin=*/true);
   };
   start_publisher();
   std::atomic<bool> stop{false};
@@ -95,10 +115,10 @@ TEST(LoopFaultTest, DevicesDieAndComeBackTheLoopGoesSafeAndRecoversLosingNoAudit
   modbus.backoff_max_ms = 400;
   modbus.lost_after_ms = 1000;
   ModbusSpec meter_spec = modbus, ess_spec = modbus;
-  meter_spec.port = meter_port;
-  ess_spec.port = ess_port;
+  meter_spec.port = peers.meter_port;
+  ess_spec.port = peers.ess_port;
   MqttSpec mqtt;
-  mqtt.port = broker_port;
+  mqtt.port = peers.broker_port;
   mqtt.lost_after_ms = 1000;
   MqttConnectionOptions options = ConnectionOptions(mqtt, "openmeg-loop-fault");
   options.reconnect_max_s = 1;
@@ -113,7 +133,7 @@ TEST(LoopFaultTest, DevicesDieAndComeBackTheLoopGoesSafeAndRecoversLosingNoAudit
   const Site site = FixtureSite();
   auto tariff = book.FindTariff(site.tariff);
   ASSERT_TRUE(tariff);
-  auto audit = FileAuditLog::Open((dir / "audit.jsonl").string());
+  auto audit = FileAuditLog::Open((peers.dir / "audit.jsonl").string());
   ASSERT_TRUE(audit);
   LoopConfig config;
   config.cycle = milliseconds(100);
@@ -129,24 +149,24 @@ TEST(LoopFaultTest, DevicesDieAndComeBackTheLoopGoesSafeAndRecoversLosingNoAudit
   std::thread scenario([&] {
     std::this_thread::sleep_for(seconds(2));
     kill_ess = clock.Now();
-    ess_server.Kill();
+    peers.ess_server.Kill();
     std::this_thread::sleep_for(seconds(2));
-    ess_server = testing::StartSunSpecServer(dir, ess_port, "battery");
+    peers.ess_server = testing::StartSunSpecServer(peers.dir, peers.ess_port, "battery");
     ess_back = clock.Now();
     std::this_thread::sleep_for(seconds(3));
     kill_broker = clock.Now();
-    broker.Kill();
+    peers.broker.Kill();
     std::this_thread::sleep_for(seconds(2));
-    broker = testing::StartMosquitto(dir, broker_port);
+    peers.broker = testing::StartMosquitto(peers.dir, peers.broker_port);
     start_publisher();
     broker_back = clock.Now();
     std::this_thread::sleep_for(seconds(5));
-    ess_server.Kill();
-    ess_server = testing::StartSunSpecServer(dir, ess_port, "battery", {"--garbage", "soc"});
+    peers.ess_server.Kill();
+    peers.ess_server = testing::StartSunSpecServer(peers.dir, peers.ess_port, "battery", {"--garbage", "soc"});
     garbage_up = clock.Now();
     std::this_thread::sleep_for(seconds(2));
-    ess_server.Kill();
-    ess_server = testing::StartSunSpecServer(dir, ess_port, "battery");
+    peers.ess_server.Kill();
+    peers.ess_server = testing::StartSunSpecServer(peers.dir, peers.ess_port, "battery");
     clean_up = clock.Now();
     std::this_thread::sleep_for(seconds(3));
     stop = true;
@@ -159,7 +179,7 @@ TEST(LoopFaultTest, DevicesDieAndComeBackTheLoopGoesSafeAndRecoversLosingNoAudit
   });
   scenario.join();
   publisher.join();
-  ASSERT_TRUE(ess_server.running() && broker.running()) << "a peer did not restart; logs in " << dir;
+  ASSERT_TRUE(peers.ess_server.running() && peers.broker.running()) << "a peer did not restart; logs in " << peers.dir;
 
   // The first cycle at or after `from` in `mode`, as seconds after `from` (or -1).
   const auto first = [&](Instant from, LoopMode mode) {
@@ -220,7 +240,7 @@ TEST(LoopFaultTest, DevicesDieAndComeBackTheLoopGoesSafeAndRecoversLosingNoAudit
 
   // The audit log: everything the loop appended is there, whole and in sequence.
   const std::uint64_t appended = (*audit)->appended();
-  auto file = ReadAuditFile((dir / "audit.jsonl").string());
+  auto file = ReadAuditFile((peers.dir / "audit.jsonl").string());
   ASSERT_TRUE(file);
   EXPECT_EQ(file->torn_lines, 0);
   ASSERT_EQ(file->entries.size(), appended);
@@ -235,31 +255,11 @@ TEST(LoopFaultTest, DevicesDieAndComeBackTheLoopGoesSafeAndRecoversLosingNoAudit
   // garbage it then serves); -> normal after each and after the start.
   EXPECT_GE(to_safe, 3);
   EXPECT_GE(to_normal, 4);
-  std::error_code ec;
-  fs::remove_all(dir, ec);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Issue 16 item 2: devices that stop answering. Every network device is wrapped in an
 // AsyncDevice as `meg run` wraps it; the loop runs on the wall clock with 200 ms cycles.
-
-// An audit log in memory: the cycle's work here is the devices' cost, not a disk's.
-class MemoryAuditLog final : public AuditLog {
- public:
-  Status Append(std::span<const AuditRecord> records) override {
-    std::lock_guard lock(mu_);
-    for (const auto& r : records) records_.push_back(r);
-    return Ok{};
-  }
-  std::uint64_t appended() const override {
-    std::lock_guard lock(mu_);
-    return records_.size();
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<AuditRecord> records_;
-};
 
 // A TCP listener on a free loopback port that accepts every connection and never answers.
 class BlackHole {
@@ -367,7 +367,7 @@ struct WallLoop {
   HolidayCalendar calendar;
   Site site;
   TariffId tariff;
-  MemoryAuditLog audit;
+  DiscardAuditLog audit;  // the cycle's work here is the devices' cost, not a disk's
   std::unique_ptr<ControlLoop> loop;
   std::vector<CycleRecord> seen;
 };
@@ -429,18 +429,12 @@ TEST(LoopFaultTest, ABlackHoleModbusDeviceNeverHoldsTheCycle) {
 // stay open, nothing comes back) and resume (SIGCONT): the loop goes safe within 1.5 s of each,
 // recovers after each, and the cycle's work stays under 50 ms (p99) throughout.
 TEST(LoopFaultTest, DevicesThatStopAnsweringMakeTheLoopSafeWithinASecondAndAHalfAndNeverHoldTheCycle) {
-  char tmpl[] = "/tmp/openmeg-stop-answering-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const fs::path dir = tmpl;
-  const int meter_port = testing::FreePort(), ess_port = testing::FreePort(), broker_port = testing::FreePort();
-  PeerProcess meter_server = testing::StartSunSpecServer(dir, meter_port, "meter");
-  PeerProcess ess_server = testing::StartSunSpecServer(dir, ess_port, "battery");
-  PeerProcess broker = testing::StartMosquitto(dir, broker_port);
-  ASSERT_TRUE(meter_server.running() && ess_server.running() && broker.running()) << dir;
+  Peers peers("stop-answering");
+  ASSERT_TRUE(peers.running()) << peers.dir;
 
-  PeerProcess pv_pub({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker_port), "-q", "1", "-t",
+  PeerProcess pv_pub({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(peers.broker_port), "-q", "1", "-t",
                       "openmeg/pv/telemetry", "-l"},
-                     dir / "pv_pub.log", /*pipe_stdin=*/true);
+                     peers.dir / "pv_pub.log", /*pipe_stdin=*/true);
   std::atomic<bool> stop{false};
   std::thread publisher([&] {
     while (!stop) {
@@ -450,13 +444,13 @@ TEST(LoopFaultTest, DevicesThatStopAnsweringMakeTheLoopSafeWithinASecondAndAHalf
     }
   });
   MqttSpec mqtt;
-  mqtt.port = broker_port;
+  mqtt.port = peers.broker_port;
   mqtt.lost_after_ms = 20000;
   auto connection = MqttConnection::Open(ConnectionOptions(mqtt, "openmeg-stop-answering"));
   ASSERT_TRUE(connection) << connection.error().message;
   const Millis wait = ReadWaitFor(WallLoop::kCycle);
-  AsyncDevice meter(std::make_unique<ModbusDevice>("meter", DeviceKind::kMeter, SlowModbus(meter_port)), wait);
-  AsyncDevice ess(std::make_unique<ModbusDevice>("ess", DeviceKind::kBattery, SlowModbus(ess_port)), wait);
+  AsyncDevice meter(std::make_unique<ModbusDevice>("meter", DeviceKind::kMeter, SlowModbus(peers.meter_port)), wait);
+  AsyncDevice ess(std::make_unique<ModbusDevice>("ess", DeviceKind::kBattery, SlowModbus(peers.ess_port)), wait);
   AsyncDevice pv(std::make_unique<MqttDevice>("pv", DeviceKind::kPv, mqtt, *connection), wait);
   WallLoop w({&meter, &pv, &ess});
   const Instant t0 = ToInstant(FromKst(std::chrono::year{2024} / 8 / 12, 14 * 60));
@@ -467,15 +461,15 @@ TEST(LoopFaultTest, DevicesThatStopAnsweringMakeTheLoopSafeWithinASecondAndAHalf
   std::thread scenario([&] {
     std::this_thread::sleep_for(seconds(4));
     meter_stopped = clock.Now();
-    ::kill(meter_server.pid(), SIGSTOP);
+    ::kill(peers.meter_server.pid(), SIGSTOP);
     std::this_thread::sleep_for(seconds(3));
-    ::kill(meter_server.pid(), SIGCONT);
+    ::kill(peers.meter_server.pid(), SIGCONT);
     meter_back = clock.Now();
     std::this_thread::sleep_for(seconds(4));
     broker_stopped = clock.Now();
-    ::kill(broker.pid(), SIGSTOP);
+    ::kill(peers.broker.pid(), SIGSTOP);
     std::this_thread::sleep_for(seconds(3));
-    ::kill(broker.pid(), SIGCONT);
+    ::kill(peers.broker.pid(), SIGCONT);
     broker_back = clock.Now();
     std::this_thread::sleep_for(seconds(5));
     stop = true;
@@ -507,8 +501,6 @@ TEST(LoopFaultTest, DevicesThatStopAnsweringMakeTheLoopSafeWithinASecondAndAHalf
       ASSERT_EQ(r.battery_command.value(), 0.0) << FormatKst(ToTimestamp(r.time));
     }
   }
-  std::error_code ec;
-  fs::remove_all(dir, ec);
 }
 
 }  // namespace
