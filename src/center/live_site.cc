@@ -71,7 +71,7 @@ SiteSummary LiveSite::Summary() const {
   out.name = s.name;
   out.tariff = s.tariff;
   out.contract_kw = s.contract_power.value();
-  for (const auto& a : s.pv) out.pv_kw += a.inverter_kw.value();
+  out.pv_kw = PvAcRating(s).value();
   if (s.ess) {
     out.ess_kwh = s.ess->usable_kwh.value();
     out.ess_kw = s.ess->discharge_kw.value();

@@ -137,7 +137,7 @@ ControlLoop::Measured ControlLoop::ReadDevices(Instant now) {
   const EssSpec* ess = site_.site->ess ? &*site_.site->ess : nullptr;
   size_t batteries = 0;
   for (const DeviceState& d : devices_) batteries += d.device->kind() == DeviceKind::kBattery ? 1 : 0;
-  for (const auto& a : site_.site->pv) m.pv_rating += a.inverter_kw.value();
+  m.pv_rating = PvAcRating(*site_.site).value();
   const Hours cycle_h(HoursOf(config_.cycle));
   m.can_discharge.assign(devices_.size(), 0.0);
   m.can_charge.assign(devices_.size(), 0.0);

@@ -16,8 +16,8 @@ PlausibleBounds MeterBounds(const Site& site) {
   const double b = kMeterContractFactor * Finite(c);
   // Export comes from PV and the battery: a site whose generation exceeds 3x its contract may
   // export up to 1.2x that generation.
-  double generation = site.ess ? Finite(site.ess->discharge_kw.value()) : 0.0;
-  for (const PvArraySpec& a : site.pv) generation += Finite(a.inverter_kw.value());
+  const double generation =
+      (site.ess ? Finite(site.ess->discharge_kw.value()) : 0.0) + Finite(PvAcRating(site).value());
   const double export_bound = std::max(b, kRatingFactor * generation);
   return {Kilowatts(-export_bound), Kilowatts(b), Kilowatts(b),
           export_bound > b ? fmt::format("{:g} x contract power {:g} kW; export {:g} x PV and ESS {:g} kW",
@@ -31,8 +31,7 @@ PlausibleBounds BoundsOf(const Site& site, DeviceKind kind) {
   switch (kind) {
     case DeviceKind::kMeter: return MeterBounds(site);
     case DeviceKind::kPv: {
-      double rating = 0;
-      for (const PvArraySpec& a : site.pv) rating += a.inverter_kw.value();
+      const double rating = PvAcRating(site).value();
       if (!(rating > 0) || !std::isfinite(rating)) return MeterBounds(site);
       return {Kilowatts(-kPvDrawFactor * rating), Kilowatts(kRatingFactor * rating), Kilowatts(kRatingFactor * rating),
               fmt::format("PV AC rating {:g} kW: -{:g} x .. {:g} x", rating, kPvDrawFactor, kRatingFactor)};

@@ -162,4 +162,11 @@ struct Site {
   std::vector<DeviceSpec> devices;  // real equipment; empty: `meg run` drives the site twin
 };
 
+// The site's PV AC rating: the sum of its arrays' inverter_kw (0 kW without PV).
+inline Kilowatts PvAcRating(const Site& site) {
+  Kilowatts sum;
+  for (const PvArraySpec& a : site.pv) sum = sum + a.inverter_kw;
+  return sum;
+}
+
 }  // namespace meg
