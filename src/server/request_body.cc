@@ -41,16 +41,19 @@ Result<double> Number(const json& object, const char* key, std::string_view what
 Result<Instant> Time(const json& object, const char* key) {
   const json* v = Field(object, key);
   if (v == nullptr || !v->is_string()) return InvalidInput(fmt::format("'{}' (ISO 8601 with offset) is required", key));
-  const std::string& text = v->get_ref<const std::string&>();
-  if (text.size() > 40) {  // longer than any ISO 8601 time: not echoed whole
-    return InvalidInput(fmt::format("'{}': '{}' is not an ISO 8601 time with offset", key, Excerpt(text, 40)));
-  }
-  auto t = ParseIso8601Millis(text);
-  if (!t) return InvalidInput(fmt::format("'{}': {}", key, t.error().message));
-  return *t;
+  return ParseApiTime(key, v->get_ref<const std::string&>());
 }
 
 }  // namespace
+
+Result<Instant> ParseApiTime(std::string_view name, std::string_view text) {
+  if (text.size() > 40) {  // longer than any ISO 8601 time: not echoed whole
+    return InvalidInput(fmt::format("'{}': '{}' is not an ISO 8601 time with offset", name, Excerpt(text, 40)));
+  }
+  auto t = ParseIso8601Millis(std::string(text));
+  if (!t) return InvalidInput(fmt::format("'{}': {}", name, t.error().message));
+  return *t;
+}
 
 Result<LoginRequest> ParseLoginBody(std::string_view body) {
   static constexpr const char* kShape = "expected JSON {\"user\": \"...\", \"password\": \"...\"}";

@@ -17,6 +17,11 @@ struct LoginRequest {
   std::string password;
 };
 
+// A time the API is given (a body field or a query parameter named `name`): ISO 8601 with offset,
+// milliseconds allowed, as the API itself writes them ("...T14:00:05.250+09:00"). Text longer than
+// any such time is refused without being echoed whole.
+Result<Instant> ParseApiTime(std::string_view name, std::string_view text);
+
 // {"user": "...", "password": "..."}. A user name that no directory could hold is refused here,
 // before anything (throttle, timing) keys on it; a password is at most 1,024 bytes.
 Result<LoginRequest> ParseLoginBody(std::string_view body);
