@@ -8,7 +8,8 @@
 namespace meg {
 
 void AddRunCommand(CLI::App& app, int* exit_code);
-// `meg demo`: `meg run` of the Jeonju hospital twin with the control center on port 8080.
+// `meg demo`: the fleet of data/fleets/demo.toml (or one --site), each site a `meg run` of its
+// twin, behind one control center on port 8080.
 void AddDemoCommand(CLI::App& app, int* exit_code);
 
 }  // namespace meg

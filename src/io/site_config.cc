@@ -480,7 +480,7 @@ void ReadTariff(TableReader t, Site& site) {
 }
 
 void ReadLoad(TableReader t, const SitePaths& paths, Site& site) {
-  static constexpr std::array<std::string_view, 2> kFormats = {"doe-hospital", "usage-csv"};
+  static constexpr std::array<std::string_view, 3> kFormats = {"doe-hospital", "usage-csv", "cnu-building"};
   if (auto v = ResolveFile(t, "file", paths)) site.load.file = *v;
   if (auto v = t.Choice("format", Need::kRequired, kFormats)) site.load.format = *v;
   if (auto v = t.Integer("year", Need::kRequired)) {
@@ -794,7 +794,84 @@ void ReadDevices(const toml::table& root, const SitePaths& paths, Problems& prob
   }
 }
 
+constexpr std::array kFleetKeys = {KeyDef{"name", ""}};
+constexpr std::array kFleetSiteKeys = {KeyDef{"id", ""}, KeyDef{"kind", ""}, KeyDef{"file", ""},
+                                       KeyDef{"controller", ""}};
+
 }  // namespace
+
+bool ValidSiteId(std::string_view id) {
+  if (id.empty() || id.size() > 64 || id.front() == '-') return false;
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
+
+Result<FleetSpec> ParseFleetToml(std::string_view text, std::string_view source, const SitePaths& paths) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return InvalidInput(fmt::format("{}:{}: TOML syntax: {}", source, e.source().begin.line, e.description()));
+  } catch (const std::exception& e) {
+    return InvalidInput(fmt::format("{}: cannot read as TOML: {}", source, e.what()));
+  }
+  Problems problems;
+  FleetSpec fleet;
+  for (const auto& [key, node] : root) {
+    if (key.str() == "fleet" || key.str() == "site") continue;
+    problems.Add(node.source().begin.line,
+                 fmt::format("unknown top-level key or table '{}' (a fleet file has [fleet] and [[site]])",
+                             Excerpt(key.str())));
+  }
+  if (const auto* t = Table(root, "fleet", Need::kOptional, problems)) {
+    TableReader r(*t, "fleet", kFleetKeys, problems);
+    if (auto v = r.String("name", Need::kOptional)) fleet.name = *v;
+  }
+  static constexpr std::array<std::string_view, 4> kControllers = {"mpc", "mpc-persistence", "peak-shave", "none"};
+  const toml::node* node = root.get("site");
+  const toml::array* sites = node != nullptr ? node->as_array() : nullptr;
+  if (node == nullptr) {
+    problems.Add(0, "no [[site]]: a fleet file lists its sites as [[site]] tables");
+  } else if (sites == nullptr || !sites->is_array_of_tables()) {
+    problems.Add(node->source().begin.line,
+                 fmt::format("site must be an array of tables ([[site]], one per site), found {}", TypeName(*node)));
+  } else if (sites->size() > static_cast<size_t>(kMaxFleetFileSites)) {
+    problems.Add(node->source().begin.line,
+                 fmt::format("{} sites: an embedded fleet runs at most {} (more need the distributed center)",
+                             sites->size(), kMaxFleetFileSites));
+  } else {
+    for (size_t i = 0; i < sites->size(); ++i) {
+      TableReader r(*sites->get(i)->as_table(), fmt::format("site[{}]", i), kFleetSiteKeys, problems);
+      FleetSiteSpec spec;
+      if (auto v = r.String("id", Need::kRequired)) {
+        if (!ValidSiteId(*v)) {
+          r.Report("id", "is not a site id (1-64 of a-z, 0-9 and '-', not starting with '-')");
+        } else if (std::any_of(fleet.sites.begin(), fleet.sites.end(),
+                               [&](const FleetSiteSpec& o) { return o.id == *v; })) {
+          r.Report("id", "repeats the id of an earlier [[site]] (ids must differ)");
+        } else {
+          spec.id = *v;
+        }
+      }
+      if (auto v = r.String("kind", Need::kRequired)) spec.kind = *v;
+      if (auto v = ResolveFile(r, "file", paths)) spec.file = *v;
+      if (auto v = r.Choice("controller", Need::kOptional, kControllers)) spec.controller = *v;
+      fleet.sites.push_back(std::move(spec));
+    }
+  }
+  if (!problems.empty()) return problems.ToError(source);
+  return fleet;
+}
+
+Result<FleetSpec> LoadFleetFile(const std::string& path, const std::string& data_dir, const std::string& shared_dir) {
+  auto text = ReadTextFile(path, kMaxSiteFileBytes);
+  if (!text) return text.error();
+  SitePaths paths;
+  paths.site_dir = std::filesystem::path(path).parent_path().string();
+  paths.data_dir = data_dir;
+  paths.shared_dir = shared_dir;
+  return ParseFleetToml(*text, path, paths);
+}
 
 Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const SitePaths& paths) {
   toml::table root;

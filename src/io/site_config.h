@@ -14,6 +14,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "core/site.h"
@@ -41,7 +42,36 @@ Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const
 
 // Reads the site file at `path` (kNotFound if it is missing) and parses it with site_dir = the
 // file's directory and the given values of ${data} and ${shared}.
-Result<Site> LoadSiteFile(const std::string& path, const std::string& data_dir,
-                          const std::string& shared_dir);
+Result<Site> LoadSiteFile(const std::string& path, const std::string& data_dir, const std::string& shared_dir);
+
+// A fleet file: the sites one center runs (`meg demo --fleet`, data/fleets/demo.toml):
+//
+//   [fleet]
+//   name = "Jeonbuk demo fleet"
+//   [[site]]
+//   id = "jeonju-hospital"       # the site's id in URLs and subjects: 1-64 of [a-z0-9-]
+//   kind = "hospital"            # shown in the fleet overview
+//   file = "../sites/jeonju-hospital.toml"   # relative to the fleet file, or ${data}/...
+//   controller = "mpc"           # optional: the site's planner (default: the command's)
+struct FleetSiteSpec {
+  std::string id;
+  std::string kind;
+  std::string file;        // resolved path of the site file
+  std::string controller;  // empty: the command's default
+};
+struct FleetSpec {
+  std::string name;
+  std::vector<FleetSiteSpec> sites;  // in file order; ids distinct; 1..kMaxFleetFileSites
+};
+// An embedded fleet runs every site in one process: beyond this many, use the distributed center.
+inline constexpr int kMaxFleetFileSites = 64;
+// A site id of URLs and NATS subjects: 1-64 of [a-z0-9-], not starting with '-'.
+bool ValidSiteId(std::string_view id);
+
+// Parses a fleet file, reporting every problem as ParseSiteToml does (unknown keys, missing
+// ones, a bad or repeated id, a site file that does not exist, no [[site]]).
+Result<FleetSpec> ParseFleetToml(std::string_view text, std::string_view source, const SitePaths& paths);
+// Reads and parses the fleet file at `path` (paths resolve against its directory).
+Result<FleetSpec> LoadFleetFile(const std::string& path, const std::string& data_dir, const std::string& shared_dir);
 
 }  // namespace meg

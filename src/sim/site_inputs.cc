@@ -4,7 +4,9 @@
 
 #include "forecast/pv_model.h"
 #include "forecast/solar_position.h"
+#include "io/cnu_building.h"
 #include "io/doe_hospital.h"
+#include "io/measured_on_year.h"
 #include "io/open_meteo.h"
 #include "io/text_file.h"
 #include "io/usage_csv.h"
@@ -29,13 +31,23 @@ Result<PowerSeries> LoadSeriesForYear(const Site& site, const HolidayCalendar& c
     const Timestamp to = FromKst(std::chrono::year{spec.year + 1} / 1 / 1);
     raw = usage->kw.Slice(from, to);
     if (raw.start() != from || raw.end() != to) {
-      return InvalidInput(fmt::format("{}: the usage data must cover all of {} (it covers {} .. {})",
-                                      spec.file, spec.year, FormatKst(usage->kw.start()),
-                                      FormatKst(usage->kw.end())));
+      return InvalidInput(fmt::format("{}: the usage data must cover all of {} (it covers {} .. {})", spec.file,
+                                      spec.year, FormatKst(usage->kw.start()), FormatKst(usage->kw.end())));
     }
+  } else if (spec.format == "cnu-building") {
+    // Measured hourly kWh (2021-01 to 2022-04), meter faults as gaps, laid on `year` day by day.
+    CnuReadOptions read;
+    read.anomalies_to_gaps = true;
+    auto cnu = ParseCnuBuildingCsv(*text, spec.file, read);
+    if (!cnu) return cnu.error();
+    auto kw = HourlyEnergyToPower(cnu->energy_kwh);
+    if (!kw) return Error{kw.error().code, fmt::format("{}: {}", spec.file, kw.error().message)};
+    auto series = MeasuredOnYear(*kw, spec.year, calendar);
+    if (!series) return Error{series.error().code, fmt::format("{}: {}", spec.file, series.error().message)};
+    raw = std::move(*series);
   } else {
-    return InvalidInput(fmt::format("{}: load.format '{}' is not doe-hospital or usage-csv", site.file,
-                                    spec.format));
+    return InvalidInput(
+        fmt::format("{}: load.format '{}' is not doe-hospital, usage-csv or cnu-building", site.file, spec.format));
   }
   std::vector<std::optional<Kilowatts>> scaled;
   scaled.reserve(raw.size());
@@ -95,12 +107,11 @@ Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& ca
     for (const PvArraySpec& array : site.pv) {
       auto ac = SimulatePvYear(array, site.location, w, out.load.start(), out.load.end());
       if (!ac) {
-        return Error{ac.error().code, fmt::format("{}: PV array '{}': {}", site.file, array.name,
-                                                  ac.error().message)};
+        return Error{ac.error().code, fmt::format("{}: PV array '{}': {}", site.file, array.name, ac.error().message)};
       }
       if (ac->size() != out.load.size()) {
-        return InvalidInput(fmt::format("{}: PV array '{}' covers {} intervals, the load {}", site.file,
-                                        array.name, ac->size(), out.load.size()));
+        return InvalidInput(fmt::format("{}: PV array '{}' covers {} intervals, the load {}", site.file, array.name,
+                                        ac->size(), out.load.size()));
       }
       for (size_t i = 0; i < ac->size(); ++i) {
         if (ac->at(i)) {
@@ -115,8 +126,8 @@ Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& ca
             SunPosition(t1, site.location).apparent_elevation_deg < 0) {
           continue;
         }
-        return InvalidInput(fmt::format("{}: no weather for {} while the sun is up (PV array '{}')",
-                                        site.weather.file, FormatKst(t0), array.name));
+        return InvalidInput(fmt::format("{}: no weather for {} while the sun is up (PV array '{}')", site.weather.file,
+                                        FormatKst(t0), array.name));
       }
     }
   }

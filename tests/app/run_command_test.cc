@@ -3,8 +3,10 @@
 // the reason.
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <tuple>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "app/meg_runner.h"
@@ -121,7 +123,9 @@ TEST(DemoCommandTest, StoresTheTwinHistoryAndKeepsTheMonthPeakOverARestart) {
     const auto at = out.find("month peak ");
     return at == std::string::npos ? -1.0 : std::stod(out.substr(at + 11));
   };
-  const std::string args = "demo --port 0 --web-dir '' --state-dir " + dir.string() + " --for 2m --speed 2000 --start ";
+  const std::string args = "demo --site " + std::string(MEG_TEST_DATA_DIR) +
+                           "/sites/jeonju-hospital.toml --port 0 --web-dir '' --state-dir " + dir.string() +
+                           " --for 2m --speed 2000 --start ";
   const auto run = Meg(args + "2024-08-12T14:00:00+09:00");
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_NE(run.out.find("stored the twin's meter history from 2024-07-08T14:00:00+09:00"), std::string::npos)
@@ -172,8 +176,9 @@ StoredRun ReadStore(const std::filesystem::path& dir) {
 TEST(DemoCommandTest, RestartOnTheSameStoreResumesAfterTheStoredRun) {
   const auto dir = TempDir() / "demo-restart";
   std::filesystem::remove_all(dir);
-  const std::string args =
-      "demo --port 0 --web-dir '' --controller peak-shave --state-dir " + dir.string() + " --for 2m --speed 2000";
+  const std::string args = "demo --site " + std::string(MEG_TEST_DATA_DIR) +
+                           "/sites/jeonju-hospital.toml --port 0 --web-dir '' --controller peak-shave --state-dir " +
+                           dir.string() + " --for 2m --speed 2000";
   const auto first = Meg(args + " --start 2024-12-31T22:00:00+09:00");
   ASSERT_EQ(first.exit_code, 0) << first.out;
   const StoredRun one = ReadStore(dir);
@@ -264,9 +269,10 @@ TEST(RunCommandTest, RealModbusDevicesFromTheSiteFile) {
 namespace meg {
 namespace {
 
-// meg demo end to end without a browser (the dashboard's own test is scripts/e2e): the control
-// center starts on a free port, prints its URL and a demo login, raises an operator's threshold
-// alarm on the console, and refuses a malformed threshold.
+// meg demo end to end without a browser (the dashboard's own test is scripts/e2e): the fleet of
+// data/fleets/demo.toml (five sites, each with its own store) behind one control center on a free
+// port, which prints its URL and a demo login, raises an operator's threshold alarm of each site
+// on the console, and refuses a malformed threshold.
 TEST(DemoCommandTest, ServesAndRaisesThresholdAlarms) {
   const auto dir = TempDir() / "demo";
   std::filesystem::remove_all(dir);
@@ -275,8 +281,17 @@ TEST(DemoCommandTest, ServesAndRaisesThresholdAlarms) {
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_NE(run.out.find("OpenMEG control center: http://127.0.0.1:"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("login  operator: demo / "), std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("alarm raised: [warning] soc_pct = "), std::string::npos) << run.out;
-  EXPECT_TRUE(std::filesystem::exists(dir / "openmeg.db"));
+  EXPECT_NE(run.out.find("5 sites"), std::string::npos) << run.out;
+  for (const char* id : {"jeonju-hospital", "cnu-agri3", "cnu-eng7", "cnu-truth", "cnu-headquarters"}) {
+    bool raised = false;
+    std::istringstream lines(run.out);
+    for (std::string line; std::getline(lines, line);) {
+      raised = raised || (line.rfind(fmt::format("[{}] ", id), 0) == 0 &&
+                          line.find("alarm raised: [warning] soc_pct = ") != std::string::npos);
+    }
+    EXPECT_TRUE(raised) << id << "\n" << run.out;
+    EXPECT_TRUE(std::filesystem::exists(dir / id / "openmeg.db")) << id;
+  }
   const auto bad = Meg("demo --port 0 --web-dir '' --for 1m --alarm 'soc<3'");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.out.find("--alarm 'soc<3': expected POINT<VALUE"), std::string::npos) << bad.out;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace meg {
 namespace {
 
@@ -354,6 +356,84 @@ TEST(SiteConfigTest, BadDevicesAreRefusedWithTheReason) {
     ASSERT_FALSE(site) << c.what;
     EXPECT_NE(site.error().message.find(c.expect), std::string::npos) << c.what << ":\n" << site.error().message;
   }
+}
+
+}  // namespace
+}  // namespace meg
+
+namespace meg {
+namespace {
+
+// Fleet files (issue 17): the demo's parses; every problem is reported with its line.
+TEST(FleetFileTest, ParsesSitesInOrderAndResolvesTheirFiles) {
+  const char* text = R"(
+[fleet]
+name = "two sites"
+[[site]]
+id = "jeonju-hospital"
+kind = "hospital"
+file = "h.toml"
+controller = "peak-shave"
+[[site]]
+id = "cnu-eng7"
+kind = "campus building"
+file = "${data}/sites/e.toml"
+)";
+  auto fleet = ParseFleetToml(text, "f.toml", Paths());
+  ASSERT_TRUE(fleet) << fleet.error().message;
+  EXPECT_EQ(fleet->name, "two sites");
+  ASSERT_EQ(fleet->sites.size(), 2u);
+  EXPECT_EQ(fleet->sites[0].id, "jeonju-hospital");
+  EXPECT_EQ(fleet->sites[0].controller, "peak-shave");
+  EXPECT_EQ(fleet->sites[1].kind, "campus building");
+  EXPECT_EQ(fleet->sites[1].controller, "");
+  EXPECT_EQ(fleet->sites[1].file, "/data/sites/e.toml");
+  EXPECT_EQ(fleet->sites[0].file, "/sites/h.toml");
+}
+
+TEST(FleetFileTest, ReportsEveryProblemWithItsLine) {
+  const char* text = R"([[site]]
+id = "Hospital_1"
+kind = "hospital"
+file = "missing.toml"
+[[site]]
+id = "a"
+kind = "office"
+file = "a.toml"
+controller = "fast"
+[[site]]
+id = "a"
+kind = "office"
+file = "a.toml"
+colour = "red"
+[extra]
+)";
+  auto fleet = ParseFleetToml(text, "f.toml", Paths());
+  ASSERT_FALSE(fleet);
+  const std::string& m = fleet.error().message;
+  EXPECT_NE(m.find("f.toml:2: site[0].id = \"Hospital_1\" is not a site id"), std::string::npos) << m;
+  EXPECT_NE(m.find("f.toml:4:"), std::string::npos) << m;  // the missing site file
+  EXPECT_NE(m.find("f.toml:9: site[1].controller = \"fast\" is not one of"), std::string::npos) << m;
+  EXPECT_NE(m.find("f.toml:11: site[2].id = \"a\" repeats the id"), std::string::npos) << m;
+  EXPECT_NE(m.find("f.toml:14: unknown key site[2].colour"), std::string::npos) << m;
+  EXPECT_NE(m.find("unknown top-level key or table 'extra'"), std::string::npos) << m;
+  auto empty = ParseFleetToml("[fleet]\nname = \"x\"\n", "f.toml", Paths());
+  ASSERT_FALSE(empty);
+  EXPECT_NE(empty.error().message.find("no [[site]]"), std::string::npos) << empty.error().message;
+}
+
+TEST(FleetFileTest, TheShippedDemoFleetHasFiveSitesOfThreeKinds) {
+  auto fleet =
+      LoadFleetFile(std::string(MEG_TEST_DATA_DIR) + "/fleets/demo.toml", MEG_TEST_DATA_DIR, MEG_TEST_SHARED_DIR);
+  ASSERT_TRUE(fleet) << fleet.error().message;
+  ASSERT_EQ(fleet->sites.size(), 5u);
+  std::set<std::string> kinds;
+  for (const auto& s : fleet->sites) {
+    kinds.insert(s.kind);
+    auto site = LoadSiteFile(s.file, MEG_TEST_DATA_DIR, MEG_TEST_SHARED_DIR);
+    EXPECT_TRUE(site) << s.file << ": " << site.error().message;
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"hospital", "campus building", "office"}));
 }
 
 }  // namespace
