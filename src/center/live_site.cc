@@ -96,6 +96,7 @@ void LiveSite::OnCycle(const CycleRecord& r, ControlLoop& loop) {
   // A quarter-hour closed: make it durable and price the month so far.
   const Timestamp window = loop.demand().window_start();
   if (window != last_window_) {
+    ratchet_kw_ = loop.demand().ratchet().value();
     if (last_window_ != Timestamp{}) UpdateBill(r.time);
     last_window_ = window;
   }
@@ -237,6 +238,7 @@ void LiveSite::UpdateBill(Instant now) {
                                                FormatKst(ToTimestamp(range.closed)), bill->with_openmeg_krw,
                                                bill->without_openmeg_krw)}),
         now);
+  bill->ratchet_kw = ratchet_kw_;
   std::lock_guard lock(mutex_);
   bill_ = std::move(*bill);
 }

@@ -132,6 +132,7 @@ class LiveSite final : public SiteBackend {
   void StoreSchedule(const ControlLoop& loop, Instant now);
   void UpdateAlarms(const CycleRecord& r);
   void UpdateBill(Instant now);
+  double ratchet_kw_ = 0;  // the loop's ratchet at the last closed quarter-hour (control thread)
   // Control thread: carries out the pending work in the order it came.
   void RunCommands(ControlLoop& loop, Instant now);
   Status RunCommand(ControlLoop& loop, const OperatorCommand& c, Instant now);

@@ -60,6 +60,7 @@ Result<BillView> MonthToDateBill(const MonthBillTerms& terms, const std::vector<
   b.without_openmeg_krw = without_bill.total.value();
   b.energy_kwh = static_cast<double>(bill.energy_kwh);
   b.peak_kw = static_cast<double>(bill.peak_kw);
+  b.billing_demand_kw = static_cast<double>(bill.billing_demand_kw);
   b.lines = {{"basic", bill.basic.value()},
              {"energy", bill.energy.value()},
              {"climate", bill.climate.value()},

@@ -74,7 +74,9 @@ struct BillView {
   // Today's energy-related cost with OpenMEG (energy, climate, fuel, VAT, fund shares).
   std::int64_t today_cost_krw = 0;
   double energy_kwh = 0;
-  double peak_kw = 0;
+  double peak_kw = 0;            // this month's 15-minute peak in the counted hours (중간/최대부하)
+  double billing_demand_kw = 0;  // 요금적용전력 the month-to-date bill uses
+  double ratchet_kw = 0;         // the largest peak of the 11 months' demand months (art. 68 ①)
   std::vector<std::pair<std::string, std::int64_t>> lines;  // with OpenMEG
   std::vector<std::string> notes;
 };
