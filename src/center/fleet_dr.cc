@@ -193,8 +193,11 @@ Result<DrSplit> FleetDr::SplitAndSubmit(ResourceCall& e, Timestamp from, const s
     mem.shares.push_back({ToInstant(from), ToInstant(e.call.end), held + extra});
   }
   for (size_t m : refused) {
+    // Its share, which it never held, goes to the others from the earliest quarter-hour they can
+    // take it (Resplit), and before that it is missing.
     e.members[m].shares.push_back({ToInstant(from), ToInstant(e.call.end), split.share_kw[m][0]});
     Resplit(e, m, now);
+    e.members[m].shares.clear();
   }
   return split;
 }

@@ -34,6 +34,8 @@ class MemberSite final : public SiteBackend {
       : id_(std::move(id)), base_kw_(base_kw), ess_kw_(ess_kw), now_(now) {}
   std::optional<Instant> offline_since;
   std::optional<double> delivers_kw;
+  std::string mode = "normal";
+  bool refuse = false;                  // its desk refuses every call
   std::vector<DrCallRequest> requests;  // accepted, in order
 
   SiteSummary Summary() const override {
@@ -47,7 +49,7 @@ class MemberSite final : public SiteBackend {
   LiveValues Live() const override {
     LiveValues v;
     v.time = offline_since.value_or(now_);
-    v.mode = "normal";
+    v.mode = mode;
     v.load_kw = base_kw_;
     v.soc_pct = 80;
     return v;
@@ -104,6 +106,7 @@ class MemberSite final : public SiteBackend {
     return out;
   }
   Status SubmitDrCall(const DrCallRequest& r) override {
+    if (refuse) return InvalidInput("notice of 30 min is below the minimum 60 min (test)");
     if (r.revision) {
       bool held = false;
       for (const auto& [start, end, kw] : Calls()) held |= start < r.start && r.start < end && end == r.end;
@@ -310,6 +313,45 @@ TEST(FleetDrTest, TheResourceAndEachMemberAreSettledByAnnex26) {
   EXPECT_NEAR(v.members[0].settlement->shortfall.value(), 0, 1e-9);
   EXPECT_EQ(v.members[1].settlement->energy_payment.value(), 4'500);
   EXPECT_NEAR(v.members[1].settlement->shortfall.value(), 37.9, 1e-9);
+}
+
+// Three members of 100 kW batteries at 10, 20, 30 KRW/kWh; 150 kW asked over 14:00-15:00, no
+// margin: A 100, B 50. A's desk refuses: at 13:00 its 100 kW is re-split from 14:15 (a member's
+// call can be revised a quarter-hour into it at the earliest): B's room of 50 kW (a revision to
+// 100) and C's 50 kW (a call of its own, 14:15-15:00); 14:00-14:15 lacks A's 100 kW. B goes to
+// safe mode: at 14:20 its 100 kW from 14:30 goes to C, which has 50 kW of room: 50 kW short, noted.
+TEST(FleetDrTest, ARefusedShareAndAMemberInSafeModeAreReSplit) {
+  Fleet f;
+  f.config.margin = 0;
+  f.Add("A", 300, 100, 10);
+  f.Add("B", 300, 100, 20);
+  f.Add("C", 300, 100, 30);
+  f.site(0).refuse = true;
+  FleetDr dr(f.fleet, f.solver, f.config);
+  ASSERT_TRUE(dr.Call(ReliabilityCall(14 * 60, 15 * 60, 150), f.now));
+  EXPECT_TRUE(f.site(0).requests.empty());
+  EXPECT_NEAR(f.site(1).ShareAt(At(14 * 60)), 50, 1e-9);
+  EXPECT_NEAR(f.site(1).ShareAt(At(14 * 60 + 15)), 100, 1e-9);
+  ASSERT_EQ(f.site(2).requests.size(), 1u);
+  EXPECT_EQ(f.site(2).requests[0].start, At(14 * 60 + 15));
+  EXPECT_NEAR(f.site(2).ShareAt(At(14 * 60 + 15)), 50, 1e-9);
+  FleetDrView v = dr.Views().at(0);
+  EXPECT_EQ(v.members[0].status, "refused");
+  EXPECT_TRUE(v.members[0].shares.empty());
+  // B 50 kW x 15 min + 100 kW x 45 min, C 50 kW x 45 min: 12.5 + 75 + 37.5 = 125 kWh in the hour;
+  // 25 kW short of 150 as a mean (A's 100 kW of 14:00-14:15 found no taker).
+  EXPECT_NEAR(v.hours[0].committed_kw, 125, 1e-9);
+  EXPECT_NEAR(v.hours[0].shortfall_kw, 25, 1e-9);
+  f.site(1).mode = "safe";
+  f.now = At(14 * 60 + 20);
+  dr.Poll(f.now);
+  v = dr.Views().at(0);
+  EXPECT_EQ(v.members[1].status, "safe");
+  EXPECT_NEAR(f.site(2).ShareAt(At(14 * 60 + 30)), 100, 1e-9);
+  bool short_noted = false;
+  for (const std::string& n : v.notes)
+    short_noted |= n.find("cannot commit the target from 14:30") != std::string::npos;
+  EXPECT_TRUE(short_noted);
 }
 
 // A call that is over is refused.
