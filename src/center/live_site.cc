@@ -347,7 +347,8 @@ void LiveSite::SettleDr(size_t k, Instant now) {
 
 // A DR call from the API, checked by the dispatch rules of a 표준DR resource (제12.4.3.1조), alone
 // and with the calls of its day already held; `issued` defaults to the site's time now.
-Status LiveSite::TakeDrCall(const DrCallRequest& r, Instant now) {
+Status LiveSite::TakeDrCall(const DrCallRequest& r, Instant now, ControlLoop& loop) {
+  if (r.revision) return ReviseDrCall(r, now, loop);
   MEG_TRY_ASSIGN(kind, ParseDrCallKind(r.kind));
   DrCall call{kind,
               "api:" + r.user,
@@ -360,6 +361,50 @@ Status LiveSite::TakeDrCall(const DrCallRequest& r, Instant now) {
   Log({Event{now, config_.id, "dr", Severity::kInfo,
              fmt::format("{}: DR call {} {:.0f} kW {} to {} received", r.user, DrCallKindName(call.kind),
                          call.requested.value(), FormatKst(call.start), Hhmm(call.end))}},
+      now);
+  return Ok{};
+}
+
+// A revision of the site's share (DrDesk::Revise): the call of that kind held over `start` and
+// ending at `end` (the latest such) is cut at `start`; its commitments from there are withdrawn
+// from the loop, and the continuation is issued in the next cycle (BeforeCycle).
+Status LiveSite::ReviseDrCall(const DrCallRequest& r, Instant now, ControlLoop& loop) {
+  MEG_TRY_ASSIGN(kind, ParseDrCallKind(r.kind));
+  const Timestamp from = ToTimestamp(r.start), end = ToTimestamp(r.end);
+  std::optional<size_t> held;
+  for (size_t k = 0; k < dr_.calls().size(); ++k) {
+    const DrCall& c = dr_.calls()[k];
+    const bool open = dr_.state(k) == DrCallState::kWaiting || dr_.state(k) == DrCallState::kIssued;
+    if (open && c.kind == kind && c.start < from && from < c.end && c.end == end) held = k;
+  }
+  if (!held) {
+    return InvalidInput(fmt::format("no open {} DR call over {} ending at {} to revise", DrCallKindName(kind),
+                                    FormatKst(from), FormatKst(end)));
+  }
+  const bool issued = dr_.state(*held) == DrCallState::kIssued;
+  if (issued) MEG_TRY(loop.WithdrawDrCommitments(from, end, now, "dr:" + r.user));
+  MEG_TRY_ASSIGN(k, dr_.Revise(*held, from, Kilowatts(r.requested_kw), ToTimestamp(now)));
+  {
+    std::lock_guard lock(mutex_);
+    DrEventView& v = dr_views_[*held];
+    v.end = r.start;
+    std::vector<DrEventView::Hour> hours;
+    for (DrEventView::Hour h : v.hours) {
+      if (h.start >= r.start) continue;
+      const auto covered = std::chrono::duration_cast<std::chrono::minutes>(r.start - std::max(h.start, v.start));
+      if (covered.count() < h.minutes) {
+        h.requested_kwh *= static_cast<double>(covered.count()) / h.minutes;
+        if (h.cbl_kwh) *h.cbl_kwh *= static_cast<double>(covered.count()) / h.minutes;
+        h.minutes = static_cast<int>(covered.count());
+      }
+      hours.push_back(h);
+    }
+    v.hours = std::move(hours);
+  }
+  AddDrView(dr_.calls()[k]);
+  Log({Event{now, config_.id, "dr", Severity::kInfo,
+             fmt::format("{}: DR call {} revised to {:.0f} kW from {} to {}", r.user,
+                         FormatKst(dr_.calls()[*held].start), r.requested_kw, Hhmm(from), Hhmm(end))}},
       now);
   return Ok{};
 }
@@ -421,7 +466,7 @@ void LiveSite::RunCommands(ControlLoop& loop, Instant now) {
     if (const auto* c = std::get_if<OperatorCommand>(&p->work)) {
       p->done.set_value(RunCommand(loop, *c, now));
     } else {
-      p->done.set_value(TakeDrCall(std::get<DrCallRequest>(p->work), now));
+      p->done.set_value(TakeDrCall(std::get<DrCallRequest>(p->work), now, loop));
     }
   }
 }

@@ -136,8 +136,9 @@ class LiveSite final : public SiteBackend {
   // Control thread: carries out the pending work in the order it came.
   void RunCommands(ControlLoop& loop, Instant now);
   Status RunCommand(ControlLoop& loop, const OperatorCommand& c, Instant now);
-  // Checks a DR call from the API and adds it to the desk.
-  Status TakeDrCall(const DrCallRequest& r, Instant now);
+  // Checks a DR call from the API and adds it to the desk, or revises the call it names.
+  Status TakeDrCall(const DrCallRequest& r, Instant now, ControlLoop& loop);
+  Status ReviseDrCall(const DrCallRequest& r, Instant now, ControlLoop& loop);
   // Server threads: queue `work` for the control thread and wait for its verdict. Not taken
   // within config.command_wait: withdrawn, and the error says it will not be carried out; once
   // taken, the verdict is awaited (the control thread is carrying it out).

@@ -126,6 +126,9 @@ struct DrCallRequest {
   Instant start, end;
   double requested_kw = 0;
   std::string user;
+  // A revision, not a new call: the site's share of a call it holds that ends at `end` becomes
+  // `requested_kw` from `start` on (the fleet center's re-split, center/fleet_dr.h; DrDesk::Revise).
+  bool revision = false;
 };
 
 // An operator's command, carried out on the control thread and audited there under `user`

@@ -118,6 +118,31 @@ Status ControlLoop::AddDrCommitments(std::vector<DrCommitment> commitments, Inst
   return Ok{};
 }
 
+Status ControlLoop::WithdrawDrCommitments(Timestamp from, Timestamp to, Instant now, const std::string& actor) {
+  const AuditRecord r{now, actor, "dr-withdraw", "site", fmt::format("from={} to={}", FormatKst(from), FormatKst(to))};
+  if (auto s = audit_.Append({&r, 1}); !s) return s;
+  std::vector<DrCommitment> kept;
+  for (const DrCommitment& c : dr_) {
+    if (!(c.start < to && from < c.end)) {
+      kept.push_back(c);
+      continue;
+    }
+    if (c.start < from) {
+      DrCommitment before = c;
+      before.end = from;
+      kept.push_back(before);
+    }
+    if (to < c.end) {
+      DrCommitment after = c;
+      after.start = to;
+      kept.push_back(after);
+    }
+  }
+  dr_ = std::move(kept);
+  planned_window_ = {};  // plan again without them
+  return Ok{};
+}
+
 const DayProfile* ControlLoop::Profile(Instant now) {
   const Date date = ToKst(ToTimestamp(now)).date;
   if (!day_ || day_->date != date) {

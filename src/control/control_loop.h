@@ -79,6 +79,11 @@ class ControlLoop {
   // while it is in force. Audited under `actor` first ("dr-call"); refused if the audit fails or
   // a commitment overlaps one already held.
   Status AddDrCommitments(std::vector<DrCommitment> commitments, Instant now, const std::string& actor);
+  // Withdraws the commitments held over [from, to): one that starts before `from` now ends there,
+  // one that ends after `to` now starts there, one inside is dropped (a DR call revised for the
+  // rest of its window, market/dr_desk.h DrDesk::Revise). Audited under `actor` first
+  // ("dr-withdraw"); refused if the audit fails. Withdrawing nothing is not an error.
+  Status WithdrawDrCommitments(Timestamp from, Timestamp to, Instant now, const std::string& actor);
   // Called at the start of every cycle, before the devices are read and the planner runs, on the
   // control thread: work that must be in force for this cycle's decisions, e.g. the DR calls
   // whose issue time has come (their commitments through AddDrCommitments), live (LiveSite) and

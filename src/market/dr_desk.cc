@@ -20,15 +20,48 @@ std::string_view DrCallStateName(DrCallState state) {
 }
 
 DrDesk::DrDesk(DrProgram program)
-    : program_(std::move(program)), states_(program_.calls.size(), DrCallState::kWaiting) {}
+    : program_(std::move(program)),
+      states_(program_.calls.size(), DrCallState::kWaiting),
+      continuation_(program_.calls.size(), false) {}
 
 Result<size_t> DrDesk::Add(DrCall call, const DrDispatchRules& rules, const HolidayCalendar& calendar) {
   MEG_TRY(ValidateDrCall(call, rules, calendar));
-  std::vector<DrCall> all = program_.calls;
+  // The rules of the day see the calls KPX made: a continuation (Revise) is part of its call.
+  std::vector<DrCall> all;
+  for (size_t k = 0; k < program_.calls.size(); ++k) {
+    if (!continuation_[k]) all.push_back(program_.calls[k]);
+  }
   all.push_back(call);
   MEG_TRY(ValidateDrCallsOfDay(all, rules));
   program_.calls.push_back(std::move(call));
   states_.push_back(DrCallState::kWaiting);
+  continuation_.push_back(false);
+  return program_.calls.size() - 1;
+}
+
+Result<size_t> DrDesk::Revise(size_t call, Timestamp from, Kilowatts requested, Timestamp now) {
+  if (call >= program_.calls.size()) return InvalidInput(fmt::format("no DR call {} to revise", call));
+  DrCall& c = program_.calls[call];
+  const std::string name = FormatKst(c.start);
+  if (states_[call] != DrCallState::kWaiting && states_[call] != DrCallState::kIssued) {
+    return InvalidInput(fmt::format("DR call at {} is {}: too late to revise", name, DrCallStateName(states_[call])));
+  }
+  if (IntervalStart(from) != from || !(c.start < from && from < c.end)) {
+    return InvalidInput(
+        fmt::format("DR call at {}: a revision from {} is not a quarter-hour inside the call", name, FormatKst(from)));
+  }
+  if (now > from) {
+    return InvalidInput(
+        fmt::format("DR call at {}: a revision from {} comes too late at {}", name, FormatKst(from), FormatKst(now)));
+  }
+  if (!(requested.value() > 0)) {
+    return InvalidInput(fmt::format("DR call at {}: a revision must ask for more than 0 kW", name));
+  }
+  DrCall rest{c.kind, c.resource_id, now, from, c.end, requested};
+  c.end = from;
+  program_.calls.push_back(std::move(rest));
+  states_.push_back(DrCallState::kWaiting);
+  continuation_.push_back(true);
   return program_.calls.size() - 1;
 }
 

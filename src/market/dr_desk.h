@@ -37,7 +37,7 @@ enum class DrCallState {
 std::string_view DrCallStateName(DrCallState state);  // "waiting", "issued", "not_issued", ...
 
 // DrDesk holds a DrProgram (its calls, CBL options and prices) and one state per call, indexed
-// as program().calls. Invariant: states_.size() == program_.calls.size().
+// as program().calls. Invariant: states_.size() == continuation_.size() == program_.calls.size().
 class DrDesk {
  public:
   DrDesk() = default;
@@ -46,6 +46,20 @@ class DrDesk {
   // Adds a call that arrived after the start (e.g. through the API), checked by `rules` alone
   // and with the calls of its day the desk holds already (제12.4.3.1조). Returns its index.
   Result<size_t> Add(DrCall call, const DrDispatchRules& rules, const HolidayCalendar& calendar);
+
+  // An aggregator's new share for the rest of call `call` (the fleet center's re-split when a
+  // member of its resource fails mid-event, center/fleet_dr.h): `call` now ends at `from`, and a
+  // continuation over [from, its old end) asking `requested`, issued at `now`, is added (due for
+  // issue at once). KPX's dispatch rules (제12.4.3.1조: notice, calls a day, no overlap) bind
+  // the resource's call, not a member's share of it: the continuation is not checked by them and
+  // later calls are checked without it. Each part settles on its own window (별표28 3.2.4: a
+  // partial trading hour is computed on the event's intervals). When `call` was issued, its
+  // commitments from `from` on are the caller's to withdraw (ControlLoop::WithdrawDrCommitments).
+  // Returns the continuation's index. Errors: `call` is not waiting or issued, `from` is off the
+  // 15-minute grid or not inside (start, end), `now` is after `from`, `requested` <= 0.
+  Result<size_t> Revise(size_t call, Timestamp from, Kilowatts requested, Timestamp now);
+  // True for a continuation made by Revise.
+  bool continuation(size_t call) const { return continuation_.at(call); }
 
   // The waiting calls whose issue time has come (issued <= now), earliest issued first.
   std::vector<size_t> DueForIssue(Timestamp now) const;
@@ -83,6 +97,7 @@ class DrDesk {
  private:
   DrProgram program_;
   std::vector<DrCallState> states_;
+  std::vector<bool> continuation_;
   std::vector<std::string> notes_;
 };
 

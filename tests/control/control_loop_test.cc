@@ -448,6 +448,40 @@ TEST(ControlLoopTest, ManualOverrideHoldsUntilItExpires) {
 // The call is audited before it acts; an overlapping one is refused; after 14:30 the battery
 // goes back to the schedule (0 kW; the schedule plans 1,000 kW of import, so the peak guard
 // holds nothing below that).
+// A call revised for the rest of its window (DrDesk::Revise): the commitment of 14:00-15:00 is
+// withdrawn from 14:30 and the revised one (cap 300 kW) is held from there; withdrawing
+// 14:15-14:30 out of the middle of another leaves its two ends. Each withdrawal is audited.
+TEST(ControlLoopTest, WithdrawnDrCommitmentsMakeRoomForARevisedCall) {
+  Rig rig(600, 50);
+  const Timestamp t0 = ToTimestamp(rig.now);
+  const DrCommitment hour{
+      t0 - std::chrono::hours(1), t0, t0 + std::chrono::hours(1), Kilowatts(420), Kilowatts(30), 125, 1000};
+  ASSERT_TRUE(rig.loop->AddDrCommitments({hour}, rig.now, "kpx"));
+  DrCommitment revised = hour;
+  revised.start = t0 + std::chrono::minutes(30);
+  revised.import_cap = Kilowatts(300);
+  EXPECT_FALSE(rig.loop->AddDrCommitments({revised}, rig.now, "fleet"));  // overlaps
+  ASSERT_TRUE(rig.loop->WithdrawDrCommitments(revised.start, hour.end, rig.now, "fleet"));
+  ASSERT_TRUE(rig.loop->AddDrCommitments({revised}, rig.now, "fleet"));
+  const auto& held = rig.loop->dr_commitments();
+  ASSERT_EQ(held.size(), 2u);
+  EXPECT_EQ(held[0].end, revised.start);
+  EXPECT_DOUBLE_EQ(held[0].import_cap.value(), 420.0);
+  EXPECT_DOUBLE_EQ(held[1].import_cap.value(), 300.0);
+
+  ASSERT_TRUE(rig.loop->WithdrawDrCommitments(t0 + std::chrono::minutes(15), revised.start, rig.now, "fleet"));
+  ASSERT_EQ(rig.loop->dr_commitments().size(), 2u);
+  EXPECT_EQ(rig.loop->dr_commitments()[0].end, t0 + std::chrono::minutes(15));
+  ASSERT_TRUE(
+      rig.loop->WithdrawDrCommitments(t0 + std::chrono::minutes(40), t0 + std::chrono::minutes(45), rig.now, "fleet"));
+  ASSERT_EQ(rig.loop->dr_commitments().size(), 3u);
+  EXPECT_EQ(rig.loop->dr_commitments()[1].end, t0 + std::chrono::minutes(40));
+  EXPECT_EQ(rig.loop->dr_commitments()[2].start, t0 + std::chrono::minutes(45));
+  int withdrawals = 0;
+  for (const auto& a : rig.audit.records_) withdrawals += a.action == "dr-withdraw" && a.actor == "fleet";
+  EXPECT_EQ(withdrawals, 3);
+}
+
 TEST(ControlLoopTest, DrGuardHoldsTheImportAtTheCallsCap) {
   Rig rig(600, 50);
   ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(0), Kilowatts(-1), Kilowatts(1000), "operator:test"}, "test"));

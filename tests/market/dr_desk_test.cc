@@ -158,5 +158,66 @@ TEST_F(DrDeskTest, DueCallsComeInIssueOrder) {
   EXPECT_EQ(desk.DueForIssue(FromKst(kEventDay, 13 * 60)), (std::vector<size_t>{1, 0}));
 }
 
+// An aggregator re-splitting its resource's call (center/fleet_dr.h) cannot hand a member an
+// extra share as another call: it overlaps the member's call and comes with less than 60
+// minutes' notice (제12.4.3.1조 ②), and both are refused. Revise cuts the call at 10:45 and adds a
+// continuation of 50 kW over 10:45-12:00, issued at 10:40 and due at once. On the flat 100 kW
+// meter the continuation's caps are 100 - 50 = 50 kW over [10:45, 11:00) and [11:00, 12:00).
+// Metered at 75 kW, each part settles on its own minutes (별표28 3.2.4): the first over
+// 10:00-10:45, CBL 75 kWh, actual 56.25, 18.75 kWh of the 22.5 asked; the continuation 25 - 18.75
+// = 6.25 of 12.5 kWh in 10:45-11:00 and 100 - 75 = 25 of 50 kWh in 11:00-12:00. A later KPX call
+// of the day is still the second of the day: the continuation does not count.
+TEST_F(DrDeskTest, ARevisionCutsTheCallAndContinuesItWithTheNewShare) {
+  program_.calls = {Call(9 * 60, 10 * 60, 12 * 60, 30)};
+  DrDesk desk(program_);
+  const DrDispatchRules rules = DrDispatchRules::For(DrResourceType::kStandard);
+  const Timestamp issue = FromKst(kEventDay, 9 * 60);
+  ASSERT_TRUE(desk.Issue(0, Meter(issue, 75), issue, calendar_));
+
+  const Timestamp now = FromKst(kEventDay, 10 * 60 + 40), from = FromKst(kEventDay, 10 * 60 + 45);
+  auto extra = desk.Add(DrCall{DrCallKind::kReliability, "site", now, from, FromKst(kEventDay, 12 * 60), Kilowatts(20)},
+                        rules, calendar_);
+  ASSERT_FALSE(extra);
+  EXPECT_NE(extra.error().message.find("notice"), std::string::npos) << extra.error().message;
+  extra = desk.Add(Call(8 * 60, 10 * 60 + 45, 12 * 60, 20), rules, calendar_);
+  ASSERT_FALSE(extra);
+  EXPECT_NE(extra.error().message.find("overlap"), std::string::npos) << extra.error().message;
+
+  EXPECT_FALSE(desk.Revise(0, from + std::chrono::minutes(5), Kilowatts(50), now));  // off the grid
+  EXPECT_FALSE(desk.Revise(0, FromKst(kEventDay, 12 * 60), Kilowatts(50), now));     // at the end
+  EXPECT_FALSE(desk.Revise(0, from, Kilowatts(0), now));
+  auto k = desk.Revise(0, from, Kilowatts(50), now);
+  ASSERT_TRUE(k) << k.error().message;
+  ASSERT_EQ(*k, 1u);
+  EXPECT_TRUE(desk.continuation(1));
+  EXPECT_FALSE(desk.continuation(0));
+  EXPECT_EQ(desk.calls()[0].end, from);
+  EXPECT_EQ(desk.calls()[1].start, from);
+  EXPECT_EQ(desk.calls()[1].end, FromKst(kEventDay, 12 * 60));
+  EXPECT_EQ(desk.DueForIssue(now), std::vector<size_t>{1});
+  auto c = desk.Issue(1, Meter(now, 75), now, calendar_);
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_EQ(c->size(), 2u);
+  EXPECT_EQ((*c)[0].start, from);
+  EXPECT_EQ((*c)[0].end, FromKst(kEventDay, 11 * 60));
+  EXPECT_NEAR((*c)[0].import_cap.value(), 50.0, 1e-9);
+  EXPECT_NEAR((*c)[1].import_cap.value(), 50.0, 1e-9);
+
+  EXPECT_TRUE(desk.Add(Call(13 * 60, 14 * 60, 15 * 60, 30), rules, calendar_));
+
+  const PowerSeries metered = Meter(FromKst(kEventDay, 12 * 60 + 15), 75);
+  auto first = desk.Settle(0, metered, calendar_);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_NEAR(first->settlement.requested.value(), 22.5, 1e-9);
+  EXPECT_NEAR(first->settlement.measured.value(), 18.75, 1e-9);
+  auto rest = desk.Settle(1, metered, calendar_);
+  ASSERT_TRUE(rest) << rest.error().message;
+  ASSERT_EQ(rest->settlement.hours.size(), 2u);
+  EXPECT_NEAR(rest->settlement.hours[0].requested.value(), 12.5, 1e-9);
+  EXPECT_NEAR(rest->settlement.hours[0].measured.value(), 6.25, 1e-9);
+  EXPECT_NEAR(rest->settlement.hours[1].measured.value(), 25.0, 1e-9);
+  EXPECT_FALSE(desk.Revise(0, from, Kilowatts(50), now));  // settled: too late
+}
+
 }  // namespace
 }  // namespace meg
