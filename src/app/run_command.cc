@@ -18,6 +18,7 @@
 #include "app/site_loader.h"
 #include "app/wall_clock.h"
 #include "center/live_site.h"
+#include "center/local_fleet.h"
 #include "center/resume.h"
 #include "control/control_loop.h"
 #include "control/optimal_controllers.h"
@@ -336,6 +337,7 @@ int RunLoop(const RunOptions& o) {
   }
   std::unique_ptr<LiveSite> live;
   Sessions sessions(wall);
+  std::unique_ptr<LocalFleet> fleet;  // the one site, as a fleet of one for the server
   std::unique_ptr<ControlCenterServer> server;
   if (center) {
     LiveSiteConfig lc;
@@ -399,7 +401,10 @@ int RunLoop(const RunOptions& o) {
     so.web_dir = o.web_dir;
     so.tls_cert_file = o.tls_cert;
     so.tls_key_file = o.tls_key;
-    server = std::make_unique<ControlCenterServer>(*live, users, sessions, wall, so);
+    auto one = LocalFleet::Make({{o.site_id, "site", live.get()}}, wall);
+    if (!one) return ExitWith(o.command, one.error());
+    fleet = std::move(*one);
+    server = std::make_unique<ControlCenterServer>(*fleet, users, sessions, wall, so);
     if (auto st = server->Start(); !st) return ExitWith(o.command, st.error());
     const std::string url = fmt::format("{}://{}:{}/", server->tls() ? "https" : "http",
                                         o.host == "0.0.0.0" ? "127.0.0.1" : o.host, server->port());
