@@ -185,7 +185,9 @@ class HttpServerTest : public ::testing::Test {
   }
   void Start(ServerOptions options = {}) {
     options.port = 0;
-    auto fleet = LocalFleet::Make({{"h1", "hospital", &site_}, {"h2", "campus building", &site_b_}}, clock_);
+    // The fakes publish no new cycles: an hour's silence before "offline", longer than any test.
+    auto fleet = LocalFleet::Make({{"h1", "hospital", &site_}, {"h2", "campus building", &site_b_}}, clock_,
+                                  {.offline_after = std::chrono::hours(1)});
     ASSERT_TRUE(fleet) << fleet.error().message;
     fleet_ = std::move(*fleet);
     server_ = std::make_unique<ControlCenterServer>(*fleet_, users_, sessions_, clock_, options);
