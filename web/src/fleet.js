@@ -12,6 +12,7 @@ import { $, el, setText } from './dom.js';
 const REFRESH_MS = 3000;
 const CHART_MS = 30000;
 const STATE_RANK = { normal: 0, local: 1, safe: 2, offline: 3 };
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });  // "E8" before "E12"
 const SEVERITY_RANK = { critical: 2, warning: 1 };
 
 export function kindLabel(kind) {
@@ -27,8 +28,8 @@ const num = (key, format) => ({
   key, numeric: true, sort: (r) => (f.known(r[key]) ? r[key] : null), cell: (r) => format(r[key]),
 });
 const COLUMNS = [
-  { key: 'name', label: 'fleet.col.name', sort: (r) => (r.name || r.id || '').toLowerCase(), cell: nameCell },
-  { key: 'kind', label: 'fleet.col.kind', sort: (r) => kindLabel(r.kind).toLowerCase(), cell: (r) => kindLabel(r.kind) },
+  { key: 'name', label: 'fleet.col.name', sort: (r) => r.name || r.id || '', cell: nameCell },
+  { key: 'kind', label: 'fleet.col.kind', sort: (r) => kindLabel(r.kind), cell: (r) => kindLabel(r.kind) },
   { key: 'state', label: 'fleet.col.state', sort: (r) => STATE_RANK[r.state] ?? 9, cell: stateCell },
   { ...num('grid_kw', f.kw), label: 'fleet.col.grid' },
   { ...num('pv_kw', f.kw), label: 'fleet.col.pv' },
@@ -206,9 +207,8 @@ export class FleetView {
       const x = column.sort(a);
       const y = column.sort(b);
       if (x == null || y == null) return x == null ? (y == null ? 0 : 1) : -1;
-      if (x < y) return -dir;
-      if (x > y) return dir;
-      return 0;
+      if (typeof x === 'string') return dir * collator.compare(x, y);
+      return x < y ? -dir : x > y ? dir : 0;
     });
   }
 
