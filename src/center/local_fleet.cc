@@ -59,9 +59,11 @@ FleetSiteView LocalFleet::Row(Tracked& t, Instant wall_now) const {
   FleetSiteView row;
   row.summary = t.summary;
   row.kind = t.entry.kind;
-  row.live = site.Live();
   row.alarms = site.Alarms();
+  // The cycle is read under the site's lock of the fleet, so that two overviews at once cannot
+  // record an older cycle after a newer one.
   std::lock_guard lock(t.mutex);
+  row.live = site.Live();
   if (row.live.version != t.version) {
     t.version = row.live.version;
     t.version_seen = wall_now;
