@@ -179,6 +179,35 @@ int SeverityRank(const std::string& severity) {
   return 0;
 }
 
+// One site's row of /api/fleet: its values are null before its first cycle.
+json FleetRowJson(const FleetSiteView& r) {
+  const AlarmView* top = nullptr;
+  for (const AlarmView& a : r.alarms) {
+    if (top == nullptr || SeverityRank(a.severity) > SeverityRank(top->severity)) top = &a;
+  }
+  const LiveValues& v = r.live;
+  const auto value = [&v](double x) { return v.version == 0 ? json(nullptr) : Number(x); };
+  return json{{"id", r.summary.id},
+              {"name", r.summary.name},
+              {"kind", r.kind},
+              {"tariff", r.summary.tariff},
+              {"state", r.state},
+              {"state_since", r.state_since == Instant{} ? json(nullptr) : json(Iso(r.state_since))},
+              {"time", v.version == 0 ? json(nullptr) : json(Iso(v.time))},
+              {"grid_kw", value(v.grid_kw)},
+              {"pv_kw", value(v.pv_kw)},
+              {"battery_kw", value(v.battery_kw)},
+              {"load_kw", value(v.load_kw)},
+              {"soc_pct", value(v.soc_pct)},
+              {"contract_kw", Number(r.summary.contract_kw)},
+              {"alarms", json{{"count", r.alarms.size()},
+                              {"severity", top ? json(top->severity) : json(nullptr)},
+                              {"message", top ? json(top->message) : json(nullptr)}}},
+              {"bill_month", r.bill_month.empty() ? json(nullptr) : json(r.bill_month)},
+              {"bill_krw", r.bill_krw ? json(*r.bill_krw) : json(nullptr)},
+              {"saving_krw", r.saving_krw ? json(*r.saving_krw) : json(nullptr)}};
+}
+
 // The /api/fleet answer: each row and the totals. The kW totals are over the sites that are not
 // offline (an offline site's last values are not live); the bill totals over the sites whose
 // month-to-date bill is known.
@@ -188,41 +217,17 @@ json FleetJson(const std::vector<FleetSiteView>& rows) {
   std::int64_t bill = 0, saving = 0;
   int billed = 0;
   std::map<std::string, int> by_state{{"normal", 0}, {"local", 0}, {"safe", 0}, {"offline", 0}};
+  const auto add = [](double& sum, double x) {
+    if (std::isfinite(x)) sum += x;
+  };
   for (const FleetSiteView& r : rows) {
-    const AlarmView* top = nullptr;
-    for (const AlarmView& a : r.alarms) {
-      if (top == nullptr || SeverityRank(a.severity) > SeverityRank(top->severity)) top = &a;
-    }
-    const LiveValues& v = r.live;
-    const bool live = r.state != "offline";
-    sites.push_back(json{{"id", r.summary.id},
-                         {"name", r.summary.name},
-                         {"kind", r.kind},
-                         {"tariff", r.summary.tariff},
-                         {"state", r.state},
-                         {"state_since", r.state_since == Instant{} ? json(nullptr) : json(Iso(r.state_since))},
-                         {"time", v.version == 0 ? json(nullptr) : json(Iso(v.time))},
-                         {"grid_kw", v.version == 0 ? json(nullptr) : Number(v.grid_kw)},
-                         {"pv_kw", v.version == 0 ? json(nullptr) : Number(v.pv_kw)},
-                         {"battery_kw", v.version == 0 ? json(nullptr) : Number(v.battery_kw)},
-                         {"load_kw", v.version == 0 ? json(nullptr) : Number(v.load_kw)},
-                         {"soc_pct", v.version == 0 ? json(nullptr) : Number(v.soc_pct)},
-                         {"contract_kw", Number(r.summary.contract_kw)},
-                         {"alarms", json{{"count", r.alarms.size()},
-                                         {"severity", top ? json(top->severity) : json(nullptr)},
-                                         {"message", top ? json(top->message) : json(nullptr)}}},
-                         {"bill_month", r.bill_month.empty() ? json(nullptr) : json(r.bill_month)},
-                         {"bill_krw", r.bill_krw ? json(*r.bill_krw) : json(nullptr)},
-                         {"saving_krw", r.saving_krw ? json(*r.saving_krw) : json(nullptr)}});
+    sites.push_back(FleetRowJson(r));
     ++by_state[r.state];
-    if (live && v.version > 0) {
-      const auto add = [](double& sum, double x) {
-        if (std::isfinite(x)) sum += x;
-      };
-      add(grid, v.grid_kw);
-      add(pv, v.pv_kw);
-      add(battery, v.battery_kw);
-      add(load, v.load_kw);
+    if (r.state != "offline" && r.live.version > 0) {
+      add(grid, r.live.grid_kw);
+      add(pv, r.live.pv_kw);
+      add(battery, r.live.battery_kw);
+      add(load, r.live.load_kw);
     }
     if (r.bill_krw) {
       bill += *r.bill_krw;
