@@ -84,6 +84,9 @@ export class FleetView {
     this.sums = null;        // {grid_kw, pv_kw: Map<seconds, kW>, sites, range}
     this.timers = [];
     this.chart = null;
+    this.busy = false;     // a fleet load is under way
+    this.summing = false;  // a fleet-sum load is under way
+    this.sumsTried = false;
     $('fleet-search').addEventListener('input', (e) => { this.query = e.target.value.trim().toLowerCase(); this.renderTable(); });
     $('fleet-body').addEventListener('click', (e) => {
       const row = e.target.closest('tr[data-site]');
@@ -98,7 +101,8 @@ export class FleetView {
   start() {
     this.stop();
     this.chart = this.chart || new FleetChart($('chart-fleet'));
-    this.load().then(() => this.loadSums());
+    this.sumsTried = false;  // the first load brings the fleet sum up to date too
+    this.load();
     this.timers.push(setInterval(() => this.load(), REFRESH_MS));
     this.timers.push(setInterval(() => this.loadSums(), CHART_MS));
   }
@@ -113,6 +117,7 @@ export class FleetView {
     this.stop();
     this.fleet = null;
     this.sums = null;
+    this.sumsTried = false;
     this.query = '';
     $('fleet-search').value = '';
     if (this.chart) this.chart.clear();
@@ -125,6 +130,7 @@ export class FleetView {
       this.fleet = await api.fleet();
       this.hooks.clear('fleet');
       this.render();
+      if (!this.sumsTried) this.loadSums();  // the first chart as soon as a site time is known; then every 30 s
     } catch (e) {
       this.hooks.report('fleet', e);
     } finally {
@@ -141,7 +147,9 @@ export class FleetView {
   // The fleet sum of grid and PV over the day before the fleet's latest site time.
   async loadSums() {
     const end = this.latest();
-    if (end == null) return;
+    if (end == null || this.summing) return;
+    this.summing = true;
+    this.sumsTried = true;
     const from = f.isoKst(end - 86400);
     const to = f.isoKst(end);
     try {
@@ -152,6 +160,8 @@ export class FleetView {
       this.renderChart();
     } catch (e) {
       this.hooks.report('fleet sum', e);
+    } finally {
+      this.summing = false;
     }
   }
 
