@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "center/local_fleet.h"
 #include "core/text.h"
 
 namespace meg {
@@ -104,7 +105,7 @@ Result<SiteScope> ParseSiteScope(std::string_view list) {
   while (true) {
     const size_t comma = list.find(',');
     const std::string_view id = list.substr(0, comma);
-    if (!ValidUserName(id)) {
+    if (!ValidSiteId(id)) {
       return InvalidInput(fmt::format("sites=: '{}' is not a site id (1-64 of A-Z a-z 0-9 . _ -, separated by commas)",
                                       Excerpt(id, 70)));
     }
