@@ -1,17 +1,10 @@
 #include "center/local_fleet.h"
 
-#include <algorithm>
-#include <cctype>
-
 #include <fmt/format.h>
 
-namespace meg {
+#include "core/text.h"
 
-bool ValidSiteId(std::string_view id) {
-  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-  });
-}
+namespace meg {
 
 Result<std::unique_ptr<LocalFleet>> LocalFleet::Make(std::vector<LocalFleetSite> sites, const Clock& wall,
                                                      LocalFleetOptions options) {
@@ -19,7 +12,7 @@ Result<std::unique_ptr<LocalFleet>> LocalFleet::Make(std::vector<LocalFleetSite>
   std::unique_ptr<LocalFleet> fleet(new LocalFleet(wall, options));
   const Instant now = wall.Now();
   for (auto& s : sites) {
-    if (!ValidSiteId(s.id)) return InvalidInput(fmt::format("site id '{}': use 1-64 of A-Z a-z 0-9 . _ -", s.id));
+    if (!ValidName(s.id)) return InvalidInput(fmt::format("site id '{}': use 1-64 of A-Z a-z 0-9 . _ -", s.id));
     if (s.site == nullptr) return InvalidInput(fmt::format("site '{}' has no backend", s.id));
     if (!fleet->by_id_.emplace(s.id, fleet->sites_.size()).second) {
       return InvalidInput(fmt::format("site id '{}' is given twice", s.id));

@@ -75,7 +75,4 @@ class LocalFleet final : public FleetBackend {
   std::map<std::string, size_t, std::less<>> by_id_;  // id -> index in sites_
 };
 
-// Whether `id` can name a site in a URL and a users file: 1-64 of A-Z a-z 0-9 . _ -.
-bool ValidSiteId(std::string_view id);
-
 }  // namespace meg

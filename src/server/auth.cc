@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "center/local_fleet.h"
 #include "core/text.h"
 
 namespace meg {
@@ -38,8 +37,6 @@ Status Random(unsigned char* out, size_t n) {
   return Ok{};
 }
 
-bool ValidName(const std::string& name) { return ValidUserName(name); }
-
 // The hash an unknown user name is checked against: made once, with the parameters of every
 // real hash (HashPassword), of a random password nobody knows.
 const std::string& DummyHash() {
@@ -52,11 +49,7 @@ const std::string& DummyHash() {
 
 }  // namespace
 
-bool ValidUserName(std::string_view name) {
-  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-  });
-}
+bool ValidUserName(std::string_view name) { return ValidName(name); }
 
 std::string_view RoleName(Role role) {
   switch (role) {
@@ -105,7 +98,7 @@ Result<SiteScope> ParseSiteScope(std::string_view list) {
   while (true) {
     const size_t comma = list.find(',');
     const std::string_view id = list.substr(0, comma);
-    if (!ValidSiteId(id)) {
+    if (!ValidName(id)) {
       return InvalidInput(fmt::format("sites=: '{}' is not a site id (1-64 of A-Z a-z 0-9 . _ -, separated by commas)",
                                       Excerpt(id, 70)));
     }
