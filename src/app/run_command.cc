@@ -18,6 +18,7 @@
 #include "app/exit.h"
 #include "app/site_runner.h"
 #include "app/wall_clock.h"
+#include "center/local_fleet.h"
 #include "io/site_config.h"
 #include "io/text_file.h"
 #include "server/auth.h"
@@ -134,6 +135,7 @@ int RunSites(const RunOptions& o, std::vector<RunOptions> sites, const std::stri
 
   // The control center: the live sites behind the HTTP API and the dashboard.
   Sessions sessions(wall);
+  std::unique_ptr<LocalFleet> local_fleet;  // the sites, for the server (declared first: outlives it)
   std::unique_ptr<ControlCenterServer> server;
   if (center) {
     ServerOptions so;
@@ -142,7 +144,12 @@ int RunSites(const RunOptions& o, std::vector<RunOptions> sites, const std::stri
     so.web_dir = o.web_dir;
     so.tls_cert_file = o.tls_cert;
     so.tls_key_file = o.tls_key;
-    server = std::make_unique<ControlCenterServer>(*runners.front()->live(), users, sessions, wall, so);
+    std::vector<LocalFleetSite> members;
+    for (const auto& r : runners) members.push_back({r->id(), r->kind().empty() ? "site" : r->kind(), r->live()});
+    auto made = LocalFleet::Make(std::move(members), wall);
+    if (!made) return ExitWith(o.command, made.error());
+    local_fleet = std::move(*made);
+    server = std::make_unique<ControlCenterServer>(*local_fleet, users, sessions, wall, so);
     if (auto st = server->Start(); !st) return ExitWith(o.command, st.error());
     const std::string url = fmt::format("{}://{}:{}/", server->tls() ? "https" : "http",
                                         o.host == "0.0.0.0" ? "127.0.0.1" : o.host, server->port());

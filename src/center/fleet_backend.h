@@ -31,6 +31,14 @@ struct FleetSiteView {
   std::string bill_month;                  // "2024-08" when known
 };
 
+// One bucket of a fleet sum: the sum of the sites' bucket means of a point, over the sites that
+// have that bucket (`sites` of them).
+struct FleetBucket {
+  Instant start;
+  double sum = 0;
+  int sites = 0;
+};
+
 class FleetBackend {
  public:
   virtual ~FleetBackend() = default;
@@ -40,6 +48,19 @@ class FleetBackend {
   virtual SiteBackend* Site(std::string_view id) const = 0;
   // Every site's row, in the fleet's order.
   virtual std::vector<FleetSiteView> Overview() const = 0;
+
+  // The sum over the sites `ids` of `point`'s bucket means at `resolution` (kMinute or kQuarter)
+  // over [from, to), in time order. A bucket a site lacks (no sample in it, or a NaN mean)
+  // counts as absent from that bucket's sum, not as 0: each bucket says how many sites it sums.
+  // A site without the point, or whose store fails, adds nothing; NotFound when no site of `ids`
+  // has the point. The default asks each site (SiteBackend::Telemetry); a center with a fleet
+  // store may sum there instead.
+  virtual Result<std::vector<FleetBucket>> SumTelemetry(const std::vector<std::string>& ids, const std::string& point,
+                                                        Instant from, Instant to, Resolution resolution) const;
+  // Records a refused request that concerns no one site of the fleet (a failed login, a bad
+  // /api/fleet query) in the center's access log; a refusal on a site's route goes to that
+  // site's NoteRefusal. The default hands it to the fleet's first site.
+  virtual void NoteRefusal(const std::string& message);
 };
 
 }  // namespace meg

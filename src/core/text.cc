@@ -1,5 +1,7 @@
 #include "core/text.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 
@@ -182,6 +184,12 @@ Result<double> ParseFiniteDouble(std::string_view text) {
   if (end != s.c_str() + s.size()) return InvalidInput(fmt::format("'{}' is not a number", Excerpt(s)));
   if (!std::isfinite(v)) return InvalidInput(fmt::format("'{}' is not a finite number", Excerpt(s)));
   return v;
+}
+
+bool ValidName(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
 }
 
 }  // namespace meg

@@ -40,6 +40,10 @@ std::string PadToWidth(std::string_view s, size_t width);
 // Formats an integer with thousands separators: 15225120 -> "15,225,120".
 std::string WithThousands(long long value);
 
+// Whether `s` can name a thing in a URL path, a users file and a log line: 1-64 of
+// A-Z a-z 0-9 . _ - (user names, site ids).
+bool ValidName(std::string_view s);
+
 // Trims ASCII spaces and tabs.
 std::string_view Trim(std::string_view s);
 

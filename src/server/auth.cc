@@ -10,6 +10,9 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/text.h"
 
 namespace meg {
 
@@ -34,8 +37,6 @@ Status Random(unsigned char* out, size_t n) {
   return Ok{};
 }
 
-bool ValidName(const std::string& name) { return ValidUserName(name); }
-
 // The hash an unknown user name is checked against: made once, with the parameters of every
 // real hash (HashPassword), of a random password nobody knows.
 const std::string& DummyHash() {
@@ -48,11 +49,7 @@ const std::string& DummyHash() {
 
 }  // namespace
 
-bool ValidUserName(std::string_view name) {
-  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-  });
-}
+bool ValidUserName(std::string_view name) { return ValidName(name); }
 
 std::string_view RoleName(Role role) {
   switch (role) {
@@ -95,33 +92,50 @@ bool VerifyPassword(const std::string& encoded_hash, const std::string& password
   return argon2id_verify(encoded_hash.c_str(), password.data(), password.size()) == ARGON2_OK;
 }
 
-Status UserDirectory::Add(const std::string& name, Role role, const std::string& password) {
+Result<SiteScope> ParseSiteScope(std::string_view list) {
+  if (list.empty()) return InvalidInput("sites= lists no site: give site ids separated by commas, e.g. sites=a,b");
+  std::set<std::string, std::less<>> ids;
+  while (true) {
+    const size_t comma = list.find(',');
+    const std::string_view id = list.substr(0, comma);
+    if (!ValidName(id)) {
+      return InvalidInput(fmt::format("sites=: '{}' is not a site id (1-64 of A-Z a-z 0-9 . _ -, separated by commas)",
+                                      Excerpt(id, 70)));
+    }
+    ids.emplace(id);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return SiteScope::Only(std::move(ids));
+}
+
+Status UserDirectory::Add(const std::string& name, Role role, const std::string& password, SiteScope sites) {
   if (!ValidName(name)) return InvalidInput(fmt::format("user name '{}': use 1-64 of A-Z a-z 0-9 . _ -", name));
   if (password.size() < 8) return InvalidInput(fmt::format("user {}: the password needs at least 8 characters", name));
   auto hash = HashPassword(password);
   if (!hash) return hash.error();
-  return AddHashed(name, role, *hash);
+  return AddHashed(name, role, *hash, std::move(sites));
 }
 
-Status UserDirectory::AddHashed(const std::string& name, Role role, const std::string& encoded_hash) {
+Status UserDirectory::AddHashed(const std::string& name, Role role, const std::string& encoded_hash, SiteScope sites) {
   if (!ValidName(name)) return InvalidInput(fmt::format("user name '{}': use 1-64 of A-Z a-z 0-9 . _ -", name));
   if (encoded_hash.rfind("$argon2id$", 0) != 0) {
     return InvalidInput(fmt::format("user {}: the password hash must be argon2id ($argon2id$...)", name));
   }
   std::lock_guard lock(mutex_);
-  users_[name] = User{role, encoded_hash};
+  users_[name] = User{role, encoded_hash, std::move(sites)};
   return Ok{};
 }
 
-std::optional<Role> UserDirectory::Verify(const std::string& name, const std::string& password) const {
+std::optional<Grant> UserDirectory::Authenticate(const std::string& name, const std::string& password) const {
   std::string hash;
-  Role role = Role::kViewer;
+  Grant grant;
   {
     std::lock_guard lock(mutex_);
     const auto it = users_.find(name);
     if (it != users_.end()) {
       hash = it->second.hash;
-      role = it->second.role;
+      grant = Grant{it->second.role, it->second.sites};
     }
   }
   if (hash.empty()) {
@@ -129,7 +143,25 @@ std::optional<Role> UserDirectory::Verify(const std::string& name, const std::st
     return std::nullopt;
   }
   if (!VerifyPassword(hash, password)) return std::nullopt;
-  return role;
+  return grant;
+}
+
+std::optional<Role> UserDirectory::Verify(const std::string& name, const std::string& password) const {
+  const auto grant = Authenticate(name, password);
+  return grant ? std::optional<Role>(grant->role) : std::nullopt;
+}
+
+Status UserDirectory::CheckSites(const std::vector<std::string>& site_ids) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [name, user] : users_) {
+    for (const std::string& id : user.sites.ids) {
+      if (std::find(site_ids.begin(), site_ids.end(), id) == site_ids.end()) {
+        return InvalidInput(fmt::format("user {} may see site '{}', which this center does not run (its sites: {})",
+                                        name, id, fmt::join(site_ids, ", ")));
+      }
+    }
+  }
+  return Ok{};
 }
 
 Result<UserDirectory> UserDirectory::Load(const std::string& text, const std::string& source) {
@@ -141,21 +173,31 @@ Result<UserDirectory> UserDirectory::Load(const std::string& text, const std::st
     ++number;
     if (line.empty() || line[0] == '#') continue;
     std::istringstream fields(line);
-    std::string name, role, hash, extra;
-    fields >> name >> role >> hash;
+    std::string name, role, hash, scope, extra;
+    fields >> name >> role >> hash >> scope;
     if (hash.empty() || (fields >> extra)) {
-      return InvalidInput(fmt::format("{}:{}: expected 'name role $argon2id$...'", source, number));
+      return InvalidInput(fmt::format("{}:{}: expected 'name role $argon2id$... [sites=a,b]'", source, number));
     }
     const auto r = ParseRole(role);
     if (!r) return InvalidInput(fmt::format("{}:{}: role '{}' is not viewer, operator or admin", source, number, role));
-    if (auto s = out.AddHashed(name, *r, hash); !s) {
+    SiteScope sites;
+    if (!scope.empty()) {
+      if (scope.rfind("sites=", 0) != 0) {
+        return InvalidInput(fmt::format("{}:{}: the 4th field '{}' is not 'sites=a,b' (the sites the user may see)",
+                                        source, number, Excerpt(scope, 40)));
+      }
+      auto parsed = ParseSiteScope(std::string_view(scope).substr(6));
+      if (!parsed) return InvalidInput(fmt::format("{}:{}: {}", source, number, parsed.error().message));
+      sites = std::move(*parsed);
+    }
+    if (auto s = out.AddHashed(name, *r, hash, std::move(sites)); !s) {
       return InvalidInput(fmt::format("{}:{}: {}", source, number, s.error().message));
     }
   }
   return out;
 }
 
-Result<std::string> Sessions::Open(const std::string& user, Role role) {
+Result<std::string> Sessions::Open(const std::string& user, Role role, SiteScope sites) {
   std::array<unsigned char, 32> raw{};
   if (auto s = Random(raw.data(), raw.size()); !s) return s.error();
   std::string token;
@@ -163,7 +205,7 @@ Result<std::string> Sessions::Open(const std::string& user, Role role) {
   const Instant now = clock_.Now();
   std::lock_guard lock(mutex_);
   std::erase_if(sessions_, [&](const auto& kv) { return Ended(kv.second, now); });
-  sessions_[token] = Session{user, role, now, now};
+  sessions_[token] = Session{user, role, std::move(sites), now, now};
   return token;
 }
 

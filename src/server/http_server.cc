@@ -7,7 +7,10 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -161,11 +164,94 @@ int StatusFor(const Error& e) {
   return 500;
 }
 
+// The site of a /api/sites/<id>/... path, or nullptr (another path, or no such site).
+SiteBackend* SiteOfPath(const FleetBackend& fleet, std::string_view path) {
+  static constexpr std::string_view kPrefix = "/api/sites/";
+  if (path.substr(0, kPrefix.size()) != kPrefix) return nullptr;
+  path.remove_prefix(kPrefix.size());
+  return fleet.Site(path.substr(0, path.find('/')));
+}
+
+// How an alarm severity ranks: critical above warning above anything else.
+int SeverityRank(const std::string& severity) {
+  if (severity == "critical") return 2;
+  if (severity == "warning") return 1;
+  return 0;
+}
+
+// One site's row of /api/fleet: its values are null before its first cycle.
+json FleetRowJson(const FleetSiteView& r) {
+  const AlarmView* top = nullptr;
+  for (const AlarmView& a : r.alarms) {
+    if (top == nullptr || SeverityRank(a.severity) > SeverityRank(top->severity)) top = &a;
+  }
+  const LiveValues& v = r.live;
+  const auto value = [&v](double x) { return v.version == 0 ? json(nullptr) : Number(x); };
+  return json{{"id", r.summary.id},
+              {"name", r.summary.name},
+              {"kind", r.kind},
+              {"tariff", r.summary.tariff},
+              {"state", r.state},
+              {"state_since", r.state_since == Instant{} ? json(nullptr) : json(Iso(r.state_since))},
+              {"time", v.version == 0 ? json(nullptr) : json(Iso(v.time))},
+              {"grid_kw", value(v.grid_kw)},
+              {"pv_kw", value(v.pv_kw)},
+              {"battery_kw", value(v.battery_kw)},
+              {"load_kw", value(v.load_kw)},
+              {"soc_pct", value(v.soc_pct)},
+              {"contract_kw", Number(r.summary.contract_kw)},
+              {"alarms", json{{"count", r.alarms.size()},
+                              {"severity", top ? json(top->severity) : json(nullptr)},
+                              {"message", top ? json(top->message) : json(nullptr)}}},
+              {"bill_month", r.bill_month.empty() ? json(nullptr) : json(r.bill_month)},
+              {"bill_krw", r.bill_krw ? json(*r.bill_krw) : json(nullptr)},
+              {"saving_krw", r.saving_krw ? json(*r.saving_krw) : json(nullptr)}};
+}
+
+// The /api/fleet answer: each row and the totals. The kW totals are over the sites that are not
+// offline (an offline site's last values are not live); the bill totals over the sites whose
+// month-to-date bill is known.
+json FleetJson(const std::vector<FleetSiteView>& rows) {
+  json sites = json::array();
+  double grid = 0, pv = 0, battery = 0, load = 0;
+  std::int64_t bill = 0, saving = 0;
+  int billed = 0;
+  std::map<std::string, int> by_state{{"normal", 0}, {"local", 0}, {"safe", 0}, {"offline", 0}};
+  const auto add = [](double& sum, double x) {
+    if (std::isfinite(x)) sum += x;
+  };
+  for (const FleetSiteView& r : rows) {
+    sites.push_back(FleetRowJson(r));
+    ++by_state[r.state];
+    if (r.state != "offline" && r.live.version > 0) {
+      add(grid, r.live.grid_kw);
+      add(pv, r.live.pv_kw);
+      add(battery, r.live.battery_kw);
+      add(load, r.live.load_kw);
+    }
+    if (r.bill_krw) {
+      bill += *r.bill_krw;
+      saving += r.saving_krw.value_or(0);
+      ++billed;
+    }
+  }
+  return json{{"sites", sites},
+              {"totals", json{{"sites", rows.size()},
+                              {"grid_kw", grid},
+                              {"pv_kw", pv},
+                              {"battery_kw", battery},
+                              {"load_kw", load},
+                              {"bill_krw", bill},
+                              {"saving_krw", saving},
+                              {"billed_sites", billed},
+                              {"by_state", by_state}}}};
+}
+
 }  // namespace
 
-ControlCenterServer::ControlCenterServer(SiteBackend& backend, UserDirectory& users, Sessions& sessions,
+ControlCenterServer::ControlCenterServer(FleetBackend& fleet, UserDirectory& users, Sessions& sessions,
                                          const Clock& clock, ServerOptions options)
-    : backend_(backend),
+    : fleet_(fleet),
       users_(users),
       sessions_(sessions),
       clock_(clock),
@@ -184,11 +270,18 @@ void ControlCenterServer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void ControlCenterServer::Record(const std::string& client, const std::string& what) {
-  for (const std::string& m : refusals_.Note(client, Excerpt(what, 300), clock_.Now())) backend_.NoteRefusal(m);
+void ControlCenterServer::Record(const std::string& client, const std::string& what, SiteBackend* site) {
+  for (const std::string& m : refusals_.Note(client, Excerpt(what, 300), clock_.Now())) {
+    if (site != nullptr) {
+      site->NoteRefusal(m);
+    } else {
+      fleet_.NoteRefusal(m);
+    }
+  }
 }
 
 Status ControlCenterServer::Start() {
+  if (auto st = users_.CheckSites(fleet_.SiteIds()); !st) return st.error();
   auto made = MakeGuardedServer(
       options_.limits, gate_,
       [this](const std::string& client, int status, const std::string& why) {
@@ -224,7 +317,6 @@ Status ControlCenterServer::Start() {
 
 void ControlCenterServer::Routes() {
   httplib::Server& s = *http_;
-  const std::string site_id = backend_.Summary().id;
 
   // Statuses httplib answers by itself (413, 404 of unknown paths, 400 of bad requests) get a
   // JSON body too.
@@ -250,7 +342,7 @@ void ControlCenterServer::Routes() {
       const auto login = ParseLoginBody(req.body);
       what = fmt::format("failed login for '{}'", login ? login->user : std::string("?"));
     }
-    Record(ClientOf(req.remote_addr), what);
+    Record(ClientOf(req.remote_addr), what, SiteOfPath(fleet_, req.path));
   });
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     Fail(res, 500, "internal error (logged); the request changed nothing");
@@ -292,11 +384,32 @@ void ControlCenterServer::Routes() {
     }
     return Caller{*session, token};
   };
-  const auto site_ok = [site_id](const httplib::Request& req, httplib::Response& res) {
-    const std::string site = req.matches.size() > 1 ? req.matches[1].str() : std::string();
-    if (site == site_id) return true;
-    Fail(res, 404, fmt::format("no site '{}' here (this center runs '{}')", Excerpt(site, 64), site_id));
-    return false;
+  // The caller's session and the site of a /api/sites/<id>/... route, or an error reply. A site
+  // outside the caller's scope answers 404 exactly as a site the fleet does not have, so that a
+  // scope does not reveal other sites' ids; the attempt is recorded in that site's log.
+  struct SiteCall {
+    Caller caller;
+    SiteBackend* site;
+    std::string id;
+  };
+  const auto site_call = [this, authorize](const httplib::Request& req, httplib::Response& res, Role min,
+                                           Access access = Access::kRead) -> std::optional<SiteCall> {
+    auto who = authorize(req, res, min, access);
+    if (!who) return std::nullopt;
+    const std::string id = req.matches.size() > 1 ? req.matches[1].str() : std::string();
+    SiteBackend* site = fleet_.Site(id);
+    if (site != nullptr && !who->session.sites.Allows(id)) {
+      Record(ClientOf(req.remote_addr),
+             fmt::format("refused {} {}: {} may not see site '{}'", req.method, Excerpt(req.path, 100),
+                         who->session.user, id),
+             site);
+      site = nullptr;
+    }
+    if (site == nullptr) {
+      Fail(res, 404, fmt::format("no site '{}' here; GET /api/sites lists the sites you may see", Excerpt(id, 64)));
+      return std::nullopt;
+    }
+    return SiteCall{std::move(*who), site, id};
   };
 
   s.Post("/api/login", [this](const httplib::Request& req, httplib::Response& res) {
@@ -305,17 +418,17 @@ void ControlCenterServer::Routes() {
     if (!login) return Fail(res, 400, login.error().message);
     const std::string client = ClientOf(req.remote_addr);
     if (auto why = throttle_.Locked(client, login->user, clock_.Now())) return Fail(res, 429, *why);
-    const auto role = users_.Verify(login->user, login->password);
-    if (!role) {
+    const auto grant = users_.Authenticate(login->user, login->password);
+    if (!grant) {
       throttle_.Failed(client, login->user, clock_.Now());
       return Fail(res, 401, "wrong user or password");
     }
     throttle_.Succeeded(client, login->user);
-    auto token = sessions_.Open(login->user, *role);
+    auto token = sessions_.Open(login->user, grant->role, grant->sites);
     if (!token) return Fail(res, 503, token.error().message);
     res.set_header("Set-Cookie", fmt::format("{}={}; {}; Max-Age={}", kCookie, *token, CookieAttributes(tls()),
                                              std::chrono::seconds(sessions_.lifetime()).count()));
-    Reply(res, 200, json{{"token", *token}, {"user", login->user}, {"role", RoleName(*role)}});
+    Reply(res, 200, json{{"token", *token}, {"user", login->user}, {"role", RoleName(grant->role)}});
   });
   // Ends the session of the header token and of the cookie, and clears the cookie.
   s.Post("/api/logout", [this](const httplib::Request& req, httplib::Response& res) {
@@ -331,44 +444,97 @@ void ControlCenterServer::Routes() {
   });
   s.Get("/api/me", [authorize](const httplib::Request& req, httplib::Response& res) {
     const auto who = authorize(req, res, Role::kViewer);
-    if (who) Reply(res, 200, json{{"user", who->session.user}, {"role", RoleName(who->session.role)}});
+    if (!who) return;
+    const SiteScope& scope = who->session.sites;
+    Reply(res, 200,
+          json{{"user", who->session.user},
+               {"role", RoleName(who->session.role)},
+               {"sites", scope.all ? json(nullptr) : json(scope.ids)}});
   });
   s.Get("/api/sites", [this, authorize](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer)) return;
-    const SiteSummary si = backend_.Summary();
-    Reply(res, 200,
-          json::array({json{{"id", si.id},
-                            {"name", si.name},
-                            {"tariff", si.tariff},
-                            {"contract_kw", si.contract_kw},
-                            {"pv_kw", si.pv_kw},
-                            {"ess_kwh", si.ess_kwh},
-                            {"ess_kw", si.ess_kw}}}));
+    const auto who = authorize(req, res, Role::kViewer);
+    if (!who) return;
+    json out = json::array();
+    for (const std::string& id : fleet_.SiteIds()) {
+      if (!who->session.sites.Allows(id)) continue;
+      const SiteBackend* site = fleet_.Site(id);
+      if (site == nullptr) continue;
+      const SiteSummary si = site->Summary();
+      out.push_back(json{{"id", id},
+                         {"name", si.name},
+                         {"tariff", si.tariff},
+                         {"contract_kw", si.contract_kw},
+                         {"pv_kw", si.pv_kw},
+                         {"ess_kwh", si.ess_kwh},
+                         {"ess_kw", si.ess_kw}});
+    }
+    Reply(res, 200, out);
   });
-  s.Get(R"(/api/sites/([^/]+)/live)",
-        [this, authorize, site_ok, site_id](const httplib::Request& req, httplib::Response& res) {
-          if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
-          Reply(res, 200, ToJson(backend_.Live(), site_id));
-        });
-  s.Get(R"(/api/sites/([^/]+)/stream)", [this, authorize, site_ok, site_id](const httplib::Request& req,
-                                                                            httplib::Response& res) {
-    const auto who = authorize(req, res, Role::kViewer, Access::kStream);
-    if (!who || !site_ok(req, res)) return;
-    if (auto why = streams_.Admit(who->token)) return Fail(res, 429, *why);
+  s.Get("/api/fleet", [this, authorize](const httplib::Request& req, httplib::Response& res) {
+    const auto who = authorize(req, res, Role::kViewer);
+    if (!who) return;
+    std::vector<FleetSiteView> rows = fleet_.Overview();
+    std::erase_if(rows, [&](const FleetSiteView& r) { return !who->session.sites.Allows(r.summary.id); });
+    Reply(res, 200, FleetJson(rows));
+  });
+  s.Get("/api/fleet/telemetry", [this, authorize](const httplib::Request& req, httplib::Response& res) {
+    const auto who = authorize(req, res, Role::kViewer);
+    if (!who) return;
+    if (!req.has_param("point")) return Fail(res, 400, "'point' is required, e.g. point=grid_kw");
+    auto from = QueryTime(req, "from");
+    if (!from) return Fail(res, 400, from.error().message);
+    auto to = QueryTime(req, "to");
+    if (!to) return Fail(res, 400, to.error().message);
+    if (*to <= *from) return Fail(res, 400, "'to' must be after 'from'");
+    const std::string r = req.has_param("resolution") ? req.get_param_value("resolution") : "1m";
+    Resolution resolution = Resolution::kMinute;
+    std::chrono::hours max_span{24 * 2};
+    if (r == "15m") {
+      resolution = Resolution::kQuarter;
+      max_span = std::chrono::hours(24 * 31);
+    } else if (r != "1m") {
+      return Fail(res, 400, fmt::format("resolution '{}': use 1m or 15m", Excerpt(r, 20)));
+    }
+    if (*to - *from > max_span) {
+      return Fail(res, 400, fmt::format("a fleet sum at {} may span at most {} days", r, max_span.count() / 24));
+    }
+    std::vector<std::string> ids = fleet_.SiteIds();
+    std::erase_if(ids, [&](const std::string& id) { return !who->session.sites.Allows(id); });
+    const std::string point = req.get_param_value("point");
+    auto sums = fleet_.SumTelemetry(ids, point, *from, *to, resolution);
+    if (!sums) return Fail(res, StatusFor(sums.error()), sums.error().message);
+    json buckets = json::array();
+    for (const FleetBucket& b : *sums) {
+      buckets.push_back(json{{"start", Iso(b.start)}, {"sum", Number(b.sum)}, {"sites", b.sites}});
+    }
+    Reply(res, 200,
+          json{{"point", point}, {"resolution", r}, {"sites", static_cast<int>(ids.size())}, {"buckets", buckets}});
+  });
+  s.Get(R"(/api/sites/([^/]+)/live)", [site_call](const httplib::Request& req, httplib::Response& res) {
+    const auto c = site_call(req, res, Role::kViewer);
+    if (!c) return;
+    Reply(res, 200, ToJson(c->site->Live(), c->id));
+  });
+  s.Get(R"(/api/sites/([^/]+)/stream)", [this, site_call](const httplib::Request& req, httplib::Response& res) {
+    const auto c = site_call(req, res, Role::kViewer, Access::kStream);
+    if (!c) return;
+    if (auto why = streams_.Admit(c->caller.token)) return Fail(res, 429, *why);
     // Held by the provider: the stream's place is given back when httplib drops the provider.
-    const auto place = std::shared_ptr<void>(nullptr, [this, token = who->token](void*) { streams_.Release(token); });
+    const auto place =
+        std::shared_ptr<void>(nullptr, [this, token = c->caller.token](void*) { streams_.Release(token); });
     auto version = std::make_shared<std::uint64_t>(0);
     auto last_sent = std::make_shared<Instant>();
     res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider("text/event-stream", [this, version, last_sent, site_id, place,
-                                                           token = who->token](size_t, httplib::DataSink& sink) {
+    res.set_chunked_content_provider("text/event-stream", [this, version, last_sent, site = c->site, site_id = c->id,
+                                                           place,
+                                                           token = c->caller.token](size_t, httplib::DataSink& sink) {
       if (!sessions_.IsOpen(token)) return false;  // logged out or expired: the stream ends
       // At most 4 events a second (wall clock): the twin at 60x publishes 60 cycles a second,
       // more than a dashboard can draw; a client always gets the newest.
       const Millis since = clock_.Now() - *last_sent;
       if (since < Millis(250)) std::this_thread::sleep_for(Millis(250) - since);
       // Short waits: a stopping server is not held up long by an open stream.
-      const LiveValues v = backend_.WaitForNewer(*version, std::chrono::seconds(2));
+      const LiveValues v = site->WaitForNewer(*version, std::chrono::seconds(2));
       std::string chunk;
       if (v.version > *version) {
         *version = v.version;
@@ -381,70 +547,70 @@ void ControlCenterServer::Routes() {
       return sink.is_writable() && sink.write(chunk.data(), chunk.size());
     });
   });
-  s.Get(R"(/api/sites/([^/]+)/points)",
-        [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
-          if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
-          json out = json::array();
-          for (const auto& p : backend_.Points()) {
-            const auto us = p.rfind('_');
-            out.push_back(json{{"name", p}, {"unit", us == std::string::npos ? "" : p.substr(us + 1)}});
-          }
-          Reply(res, 200, out);
-        });
-  s.Get(R"(/api/sites/([^/]+)/telemetry)",
-        [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
-          if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
-          if (!req.has_param("point")) return Fail(res, 400, "'point' is required, e.g. point=grid_kw (see /points)");
-          auto from = QueryTime(req, "from");
-          if (!from) return Fail(res, 400, from.error().message);
-          auto to = QueryTime(req, "to");
-          if (!to) return Fail(res, 400, to.error().message);
-          if (*to <= *from) return Fail(res, 400, "'to' must be after 'from'");
-          const std::string r = req.has_param("resolution") ? req.get_param_value("resolution") : "1m";
-          Resolution resolution = Resolution::kMinute;
-          std::chrono::hours max_span{24 * 31};
-          if (r == "raw") {
-            resolution = Resolution::kRaw;
-            max_span = std::chrono::hours(24);
-          } else if (r == "15m") {
-            resolution = Resolution::kQuarter;
-            max_span = std::chrono::hours(24 * 366);
-          } else if (r != "1m") {
-            return Fail(res, 400, fmt::format("resolution '{}': use raw, 1m or 15m", Excerpt(r, 20)));
-          }
-          if (*to - *from > max_span) {
-            return Fail(res, 400, fmt::format("a {} query may span at most {} days", r, max_span.count() / 24));
-          }
-          auto buckets = backend_.Telemetry(req.get_param_value("point"), *from, *to, resolution);
-          if (!buckets) return Fail(res, StatusFor(buckets.error()), buckets.error().message);
-          json out = json::array();
-          for (const auto& b : *buckets) {
-            out.push_back(json{{"start", Iso(b.start)},
-                               {"min", Number(b.min)},
-                               {"mean", Number(b.mean)},
-                               {"max", Number(b.max)},
-                               {"last", Number(b.last)},
-                               {"count", b.count}});
-          }
-          Reply(res, 200, out);
-        });
-  s.Get(R"(/api/sites/([^/]+)/schedule)",
-        [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
-          if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
-          const ScheduleView v = backend_.Schedule();
-          if (!v.present) return Reply(res, 200, json{{"present", false}});
-          Reply(res, 200,
-                json{{"present", true},
-                     {"made", Iso(v.made)},
-                     {"source", v.source},
-                     {"battery_kw", Number(v.battery_kw)},
-                     {"pv_limit_kw", Optional(v.pv_limit_kw)},
-                     {"planned_grid_kw", Number(v.planned_grid_kw)}});
-        });
-  s.Get(R"(/api/sites/([^/]+)/forecast)", [this, authorize, site_ok](const httplib::Request& req,
-                                                                     httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
-    auto f = backend_.Forecast();
+  s.Get(R"(/api/sites/([^/]+)/points)", [site_call](const httplib::Request& req, httplib::Response& res) {
+    const auto c = site_call(req, res, Role::kViewer);
+    if (!c) return;
+    json out = json::array();
+    for (const auto& p : c->site->Points()) {
+      const auto us = p.rfind('_');
+      out.push_back(json{{"name", p}, {"unit", us == std::string::npos ? "" : p.substr(us + 1)}});
+    }
+    Reply(res, 200, out);
+  });
+  s.Get(R"(/api/sites/([^/]+)/telemetry)", [site_call](const httplib::Request& req, httplib::Response& res) {
+    const auto c = site_call(req, res, Role::kViewer);
+    if (!c) return;
+    if (!req.has_param("point")) return Fail(res, 400, "'point' is required, e.g. point=grid_kw (see /points)");
+    auto from = QueryTime(req, "from");
+    if (!from) return Fail(res, 400, from.error().message);
+    auto to = QueryTime(req, "to");
+    if (!to) return Fail(res, 400, to.error().message);
+    if (*to <= *from) return Fail(res, 400, "'to' must be after 'from'");
+    const std::string r = req.has_param("resolution") ? req.get_param_value("resolution") : "1m";
+    Resolution resolution = Resolution::kMinute;
+    std::chrono::hours max_span{24 * 31};
+    if (r == "raw") {
+      resolution = Resolution::kRaw;
+      max_span = std::chrono::hours(24);
+    } else if (r == "15m") {
+      resolution = Resolution::kQuarter;
+      max_span = std::chrono::hours(24 * 366);
+    } else if (r != "1m") {
+      return Fail(res, 400, fmt::format("resolution '{}': use raw, 1m or 15m", Excerpt(r, 20)));
+    }
+    if (*to - *from > max_span) {
+      return Fail(res, 400, fmt::format("a {} query may span at most {} days", r, max_span.count() / 24));
+    }
+    auto buckets = c->site->Telemetry(req.get_param_value("point"), *from, *to, resolution);
+    if (!buckets) return Fail(res, StatusFor(buckets.error()), buckets.error().message);
+    json out = json::array();
+    for (const auto& b : *buckets) {
+      out.push_back(json{{"start", Iso(b.start)},
+                         {"min", Number(b.min)},
+                         {"mean", Number(b.mean)},
+                         {"max", Number(b.max)},
+                         {"last", Number(b.last)},
+                         {"count", b.count}});
+    }
+    Reply(res, 200, out);
+  });
+  s.Get(R"(/api/sites/([^/]+)/schedule)", [site_call](const httplib::Request& req, httplib::Response& res) {
+    const auto c = site_call(req, res, Role::kViewer);
+    if (!c) return;
+    const ScheduleView v = c->site->Schedule();
+    if (!v.present) return Reply(res, 200, json{{"present", false}});
+    Reply(res, 200,
+          json{{"present", true},
+               {"made", Iso(v.made)},
+               {"source", v.source},
+               {"battery_kw", Number(v.battery_kw)},
+               {"pv_limit_kw", Optional(v.pv_limit_kw)},
+               {"planned_grid_kw", Number(v.planned_grid_kw)}});
+  });
+  s.Get(R"(/api/sites/([^/]+)/forecast)", [site_call](const httplib::Request& req, httplib::Response& res) {
+    const auto c = site_call(req, res, Role::kViewer);
+    if (!c) return;
+    auto f = c->site->Forecast();
     if (!f) return Fail(res, StatusFor(f.error()), f.error().message);
     json intervals = json::array();
     for (const auto& i : f->intervals) {
@@ -452,9 +618,10 @@ void ControlCenterServer::Routes() {
     }
     Reply(res, 200, json{{"issued", Iso(f->issued)}, {"method", f->method}, {"intervals", intervals}});
   });
-  s.Get(R"(/api/sites/([^/]+)/bill)", [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
-    auto b = backend_.Bill();
+  s.Get(R"(/api/sites/([^/]+)/bill)", [site_call](const httplib::Request& req, httplib::Response& res) {
+    const auto c = site_call(req, res, Role::kViewer);
+    if (!c) return;
+    auto b = c->site->Bill();
     if (!b) return Fail(res, StatusFor(b.error()), b.error().message);
     json lines = json::array();
     for (const auto& [name, krw] : b->lines) lines.push_back(json{{"name", name}, {"amount_krw", krw}});
@@ -471,12 +638,12 @@ void ControlCenterServer::Routes() {
                {"lines", lines},
                {"notes", b->notes}});
   });
-  s.Get(R"(/api/sites/([^/]+)/events)", [this, authorize, site_ok](const httplib::Request& req,
-                                                                   httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
+  s.Get(R"(/api/sites/([^/]+)/events)", [site_call](const httplib::Request& req, httplib::Response& res) {
+    const auto c = site_call(req, res, Role::kViewer);
+    if (!c) return;
     auto limit = QueryLimit(req);
     if (!limit) return Fail(res, 400, limit.error().message);
-    auto events = backend_.Events(*limit);
+    auto events = c->site->Events(*limit);
     if (!events) return Fail(res, StatusFor(events.error()), events.error().message);
     json out = json::array();
     for (const auto& e : *events) {
@@ -487,50 +654,51 @@ void ControlCenterServer::Routes() {
     }
     Reply(res, 200, out);
   });
-  s.Get(R"(/api/sites/([^/]+)/alarms)", [this, authorize, site_ok](const httplib::Request& req,
-                                                                   httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
+  s.Get(R"(/api/sites/([^/]+)/alarms)", [site_call](const httplib::Request& req, httplib::Response& res) {
+    const auto c = site_call(req, res, Role::kViewer);
+    if (!c) return;
     json out = json::array();
-    for (const auto& a : backend_.Alarms()) {
+    for (const auto& a : c->site->Alarms()) {
       out.push_back(json{{"kind", a.kind}, {"severity", a.severity}, {"message", a.message}, {"since", Iso(a.since)}});
     }
     Reply(res, 200, out);
   });
-  s.Get(R"(/api/sites/([^/]+)/dr-events)",
-        [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
-          if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
-          const auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
-          json out = json::array();
-          for (const DrEventView& e : backend_.DrEvents()) {
-            json hours = json::array();
-            for (const auto& h : e.hours) {
-              hours.push_back(json{{"start", Iso(h.start)},
-                                   {"minutes", h.minutes},
-                                   {"cbl_kwh", opt(h.cbl_kwh)},
-                                   {"import_cap_kw", opt(h.import_cap_kw)},
-                                   {"metered_kwh", opt(h.metered_kwh)},
-                                   {"reduction_kwh", opt(h.reduction_kwh)},
-                                   {"requested_kwh", h.requested_kwh},
-                                   {"payment_krw", opt(h.payment_krw)}});
-            }
-            out.push_back(json{{"kind", e.kind},
-                               {"issued", Iso(e.issued)},
-                               {"start", Iso(e.start)},
-                               {"end", Iso(e.end)},
-                               {"requested_kw", e.requested_kw},
-                               {"status", e.status},
-                               {"message", e.message},
-                               {"hours", hours},
-                               {"performance_pct", opt(e.performance_pct)},
-                               {"energy_payment_krw", opt(e.energy_payment_krw)}});
-          }
-          Reply(res, 200, out);
-        });
-  s.Get(R"(/api/sites/([^/]+)/audit)", [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
-    if (!authorize(req, res, Role::kViewer) || !site_ok(req, res)) return;
+  s.Get(R"(/api/sites/([^/]+)/dr-events)", [site_call](const httplib::Request& req, httplib::Response& res) {
+    const auto c = site_call(req, res, Role::kViewer);
+    if (!c) return;
+    const auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+    json out = json::array();
+    for (const DrEventView& e : c->site->DrEvents()) {
+      json hours = json::array();
+      for (const auto& h : e.hours) {
+        hours.push_back(json{{"start", Iso(h.start)},
+                             {"minutes", h.minutes},
+                             {"cbl_kwh", opt(h.cbl_kwh)},
+                             {"import_cap_kw", opt(h.import_cap_kw)},
+                             {"metered_kwh", opt(h.metered_kwh)},
+                             {"reduction_kwh", opt(h.reduction_kwh)},
+                             {"requested_kwh", h.requested_kwh},
+                             {"payment_krw", opt(h.payment_krw)}});
+      }
+      out.push_back(json{{"kind", e.kind},
+                         {"issued", Iso(e.issued)},
+                         {"start", Iso(e.start)},
+                         {"end", Iso(e.end)},
+                         {"requested_kw", e.requested_kw},
+                         {"status", e.status},
+                         {"message", e.message},
+                         {"hours", hours},
+                         {"performance_pct", opt(e.performance_pct)},
+                         {"energy_payment_krw", opt(e.energy_payment_krw)}});
+    }
+    Reply(res, 200, out);
+  });
+  s.Get(R"(/api/sites/([^/]+)/audit)", [site_call](const httplib::Request& req, httplib::Response& res) {
+    const auto c = site_call(req, res, Role::kViewer);
+    if (!c) return;
     auto limit = QueryLimit(req);
     if (!limit) return Fail(res, 400, limit.error().message);
-    auto entries = backend_.Audit(*limit);
+    auto entries = c->site->Audit(*limit);
     if (!entries) return Fail(res, StatusFor(entries.error()), entries.error().message);
     json out = json::array();
     for (const auto& e : *entries) {
@@ -546,26 +714,27 @@ void ControlCenterServer::Routes() {
 
   // Commands: operator role, a JSON body, bounded numbers; carried out and audited on the
   // control thread before the reply.
-  const auto command = [this, authorize, site_ok](OperatorCommand::Kind kind) {
-    return [this, authorize, site_ok, kind](const httplib::Request& req, httplib::Response& res) {
-      const auto who = authorize(req, res, Role::kOperator, Access::kChange);
-      if (!who || !site_ok(req, res)) return;
-      auto c = ParseCommandBody(kind, req.body, who->session.user);
+  const auto command = [site_call](OperatorCommand::Kind kind) {
+    return [site_call, kind](const httplib::Request& req, httplib::Response& res) {
+      const auto who = site_call(req, res, Role::kOperator, Access::kChange);
+      if (!who) return;
+      auto c = ParseCommandBody(kind, req.body, who->caller.session.user);
       if (!c) return Fail(res, 400, c.error().message);
-      if (auto st = backend_.Command(*c); !st) return Fail(res, StatusFor(st.error()), st.error().message);
+      if (auto st = who->site->Command(*c); !st) return Fail(res, StatusFor(st.error()), st.error().message);
       Reply(res, 200, json{{"ok", true}});
     };
   };
   // A DR call: {"start", "end", "requested_kw", optional "kind" and "issued"} (operator).
-  s.Post(R"(/api/sites/([^/]+)/dr-events)",
-         [this, authorize, site_ok](const httplib::Request& req, httplib::Response& res) {
-           const auto who = authorize(req, res, Role::kOperator, Access::kChange);
-           if (!who || !site_ok(req, res)) return;
-           auto call = ParseDrCallBody(req.body, who->session.user);
-           if (!call) return Fail(res, 400, call.error().message);
-           if (auto st = backend_.SubmitDrCall(*call); !st) return Fail(res, StatusFor(st.error()), st.error().message);
-           Reply(res, 200, json{{"ok", true}});
-         });
+  s.Post(R"(/api/sites/([^/]+)/dr-events)", [site_call](const httplib::Request& req, httplib::Response& res) {
+    const auto who = site_call(req, res, Role::kOperator, Access::kChange);
+    if (!who) return;
+    auto call = ParseDrCallBody(req.body, who->caller.session.user);
+    if (!call) return Fail(res, 400, call.error().message);
+    if (auto st = who->site->SubmitDrCall(*call); !st) {
+      return Fail(res, StatusFor(st.error()), st.error().message);
+    }
+    Reply(res, 200, json{{"ok", true}});
+  });
   s.Post(R"(/api/sites/([^/]+)/commands/setpoint)", command(OperatorCommand::Kind::kSetpoint));
   s.Post(R"(/api/sites/([^/]+)/commands/mode)", command(OperatorCommand::Kind::kAuto));
   s.Post(R"(/api/sites/([^/]+)/commands/schedule)", command(OperatorCommand::Kind::kSchedule));

@@ -74,5 +74,18 @@ TEST(TextTest, FormatsThousandsAndWidth) {
   EXPECT_EQ(DisplayWidth("기본요금 basic"), 14u);
 }
 
+// User names and site ids: 1-64 of A-Z a-z 0-9 . _ - (a URL path segment, a users-file field).
+TEST(TextTest, ValidNamesAreShortAndUrlSafe) {
+  EXPECT_TRUE(ValidName("jeonju-hospital"));
+  EXPECT_TRUE(ValidName("cnu.e8_2"));
+  EXPECT_TRUE(ValidName(std::string(64, 'a')));
+  EXPECT_FALSE(ValidName(std::string(65, 'a')));
+  EXPECT_FALSE(ValidName(""));
+  EXPECT_FALSE(ValidName("a/b"));
+  EXPECT_FALSE(ValidName("a b"));
+  EXPECT_FALSE(ValidName("a,b"));
+  EXPECT_FALSE(ValidName("병원"));
+}
+
 }  // namespace
 }  // namespace meg

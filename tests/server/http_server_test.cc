@@ -3,6 +3,7 @@
 // the body limit, login throttling, the event stream and HTTPS with a certificate made by the
 // openssl command. The whole control center behind it is tested end to end in web/e2e.
 #include "server/http_server.h"
+#include "center/local_fleet.h"
 #include "server/webhook.h"
 
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -29,15 +31,18 @@ using nlohmann::json;
 
 class FakeSite final : public SiteBackend {
  public:
-  SiteSummary Summary() const override {
-    return {"h1", "Test hospital", "일반용(을) 고압A 선택II", 1700, 250, 1000, 500};
-  }
+  explicit FakeSite(std::string id = "h1", std::string name = "Test hospital", double grid_kw = 1200.5)
+      : id_(std::move(id)), name_(std::move(name)), grid_kw_(grid_kw) {}
+  SiteSummary Summary() const override { return {id_, name_, "일반용(을) 고압A 선택II", 1700, 250, 1000, 500}; }
   LiveValues Live() const override {
     LiveValues v;
     v.version = version.load();
     v.time = ToInstant(FromKst(std::chrono::year{2024} / 8 / 12, 14 * 60));
     v.mode = "normal";
-    v.grid_kw = 1200.5;
+    v.grid_kw = grid_kw_;
+    v.pv_kw = 100;
+    v.battery_kw = -50;
+    v.load_kw = grid_kw_ + 100 - 50;
     v.soc_pct = std::nan("");  // unknown: rendered as null
     return v;
   }
@@ -48,13 +53,17 @@ class FakeSite final : public SiteBackend {
   std::vector<std::string> Points() const override { return {"grid_kw", "soc_pct"}; }
   Result<std::vector<Bucket>> Telemetry(const std::string& point, Instant from, Instant, Resolution) const override {
     if (point != "grid_kw") return NotFound("no point '" + point + "'");
+    if (!buckets.empty()) return buckets;
     return std::vector<Bucket>{{from, 1, 2, 3, 2, 60}};
   }
   ScheduleView Schedule() const override { return {}; }
   Result<ForecastView> Forecast() const override { return NotFound("no forecast yet"); }
-  Result<BillView> Bill() const override { return NotFound("no bill yet"); }
+  Result<BillView> Bill() const override {
+    if (!bill) return NotFound("no bill yet");
+    return *bill;
+  }
   Result<std::vector<Event>> Events(int) const override { return std::vector<Event>{}; }
-  std::vector<AlarmView> Alarms() const override { return {}; }
+  std::vector<AlarmView> Alarms() const override { return alarms; }
   std::vector<DrEventView> DrEvents() const override { return dr; }
   Status SubmitDrCall(const DrCallRequest& c) override {
     if (c.kind == "weekend") return InvalidInput("not a 평일");
@@ -75,11 +84,18 @@ class FakeSite final : public SiteBackend {
     return refusals;
   }
   mutable std::atomic<std::uint64_t> version{1};
+  std::vector<Bucket> buckets;  // Telemetry's answer for grid_kw when set
+  std::optional<BillView> bill;
+  std::vector<AlarmView> alarms;
   std::vector<OperatorCommand> commands;
   std::vector<DrEventView> dr;
   std::vector<DrCallRequest> dr_calls;
   mutable std::mutex refusal_mutex;
   std::vector<std::string> refusals;
+
+ private:
+  std::string id_, name_;
+  double grid_kw_;
 };
 
 class WallClock final : public Clock {
@@ -169,7 +185,12 @@ class HttpServerTest : public ::testing::Test {
   }
   void Start(ServerOptions options = {}) {
     options.port = 0;
-    server_ = std::make_unique<ControlCenterServer>(site_, users_, sessions_, clock_, options);
+    // The fakes publish no new cycles: an hour's silence before "offline", longer than any test.
+    auto fleet = LocalFleet::Make({{"h1", "hospital", &site_}, {"h2", "campus building", &site_b_}}, clock_,
+                                  {.offline_after = std::chrono::hours(1)});
+    ASSERT_TRUE(fleet) << fleet.error().message;
+    fleet_ = std::move(*fleet);
+    server_ = std::make_unique<ControlCenterServer>(*fleet_, users_, sessions_, clock_, options);
     const Status st = server_->Start();
     ASSERT_TRUE(st) << st.error().message;
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
@@ -190,9 +211,11 @@ class HttpServerTest : public ::testing::Test {
   }
 
   FakeSite site_;
+  FakeSite site_b_{"h2", "Test campus", 300.25};
   UserDirectory users_;
   WallClock clock_;
   Sessions sessions_{clock_};
+  std::unique_ptr<LocalFleet> fleet_;
   std::unique_ptr<ControlCenterServer> server_;
   std::unique_ptr<httplib::Client> client_;
 };
@@ -415,7 +438,7 @@ TEST_F(HttpServerTest, ServesHttpsWithAConfiguredCertificate) {
   missing.tls_cert_file = (dir / "none.pem").string();
   missing.tls_key_file = key;
   missing.port = 0;
-  ControlCenterServer other(site_, users_, sessions_, clock_, missing);
+  ControlCenterServer other(*fleet_, users_, sessions_, clock_, missing);
   const Status st = other.Start();
   ASSERT_FALSE(st);
   EXPECT_NE(st.error().message.find("none.pem"), std::string::npos);
@@ -656,6 +679,227 @@ TEST_F(HttpServerTest, RefusalsAreRecorded) {
   EXPECT_NE(first[1].find("refused GET /api/sites/h1/live (401)"), std::string::npos) << first[1];
   for (int i = 0; i < 30; ++i) client_->Get("/api/sites/h1/live");
   EXPECT_EQ(site_.Refusals().size(), 10u);  // 10 per client per minute
+}
+
+// Issue 17: /api/fleet rows and totals. Expected values by hand from the fakes: h1 imports
+// 1200.5 kW, h2 300.25 kW, each with PV 100 kW and the battery charging 50 kW (load = grid + PV +
+// battery); h1's bill 1,000,000 KRW with OpenMEG, 1,250,000 without.
+TEST_F(HttpServerTest, FleetOverviewHasEveryRowAndTheTotals) {
+  BillView bill;
+  bill.month = "2024-08";
+  bill.with_openmeg_krw = 1'000'000;
+  bill.without_openmeg_krw = 1'250'000;
+  site_.bill = bill;
+  const Instant t = ToInstant(FromKst(std::chrono::year{2024} / 8 / 12, 13 * 60));
+  site_.alarms = {{"demand", "warning", "15-minute demand at 96 % of the target", t},
+                  {"fail-safe", "critical", "safe mode: the meter is lost", t},
+                  {"stale", "warning", "pv1 stale", t}};
+  Start();
+  EXPECT_EQ(client_->Get("/api/fleet")->status, 401);
+  const std::string viewer = Login("lee", "viewer-pass!");
+  auto res = client_->Get("/api/fleet", Bearer(viewer));
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json f = json::parse(res->body);
+  ASSERT_EQ(f["sites"].size(), 2u);
+  const json& h1 = f["sites"][0];
+  EXPECT_EQ(h1["id"], "h1");
+  EXPECT_EQ(h1["name"], "Test hospital");
+  EXPECT_EQ(h1["kind"], "hospital");
+  EXPECT_EQ(h1["state"], "normal");
+  EXPECT_EQ(h1["state_since"], "2024-08-12T14:00:00+09:00");
+  EXPECT_EQ(h1["time"], "2024-08-12T14:00:00+09:00");
+  EXPECT_EQ(h1["grid_kw"], 1200.5);
+  EXPECT_EQ(h1["load_kw"], 1250.5);
+  EXPECT_TRUE(h1["soc_pct"].is_null());
+  EXPECT_EQ(h1["contract_kw"], 1700);
+  EXPECT_EQ(h1["alarms"]["count"], 3);
+  EXPECT_EQ(h1["alarms"]["severity"], "critical");
+  EXPECT_EQ(h1["alarms"]["message"], "safe mode: the meter is lost");
+  EXPECT_EQ(h1["bill_month"], "2024-08");
+  EXPECT_EQ(h1["bill_krw"], 1'000'000);
+  EXPECT_EQ(h1["saving_krw"], 250'000);
+  const json& h2 = f["sites"][1];
+  EXPECT_EQ(h2["id"], "h2");
+  EXPECT_EQ(h2["kind"], "campus building");
+  EXPECT_EQ(h2["alarms"]["count"], 0);
+  EXPECT_TRUE(h2["alarms"]["message"].is_null());
+  EXPECT_TRUE(h2["bill_krw"].is_null());
+  const json& totals = f["totals"];
+  EXPECT_EQ(totals["sites"], 2);
+  EXPECT_DOUBLE_EQ(totals["grid_kw"].get<double>(), 1500.75);
+  EXPECT_DOUBLE_EQ(totals["pv_kw"].get<double>(), 200);
+  EXPECT_DOUBLE_EQ(totals["battery_kw"].get<double>(), -100);
+  EXPECT_DOUBLE_EQ(totals["load_kw"].get<double>(), 1600.75);
+  EXPECT_EQ(totals["bill_krw"], 1'000'000);
+  EXPECT_EQ(totals["saving_krw"], 250'000);
+  EXPECT_EQ(totals["billed_sites"], 1);
+  EXPECT_EQ(totals["by_state"]["normal"], 2);
+  EXPECT_EQ(totals["by_state"]["offline"], 0);
+}
+
+// The fleet sum of a point: each bucket sums the sites that have it (a bucket missing at a site,
+// or with no mean, is left out of that bucket, and `sites` says how many were summed).
+TEST_F(HttpServerTest, FleetTelemetrySumsTheSitesBuckets) {
+  const Instant t0 = ToInstant(FromKst(std::chrono::year{2024} / 8 / 12, 14 * 60));
+  const Instant t1 = t0 + std::chrono::minutes(1), t2 = t0 + std::chrono::minutes(2);
+  site_.buckets = {{t0, 0, 100, 0, 0, 60}, {t1, 0, 110, 0, 0, 60}, {t2, 0, 120, 0, 0, 60}};
+  site_b_.buckets = {{t0, 0, 50.5, 0, 0, 60}, {t2, 0, std::nan(""), 0, 0, 0}};
+  Start();
+  const std::string viewer = Login("lee", "viewer-pass!");
+  const std::string range = "&from=2024-08-12T14:00:00%2B09:00&to=2024-08-12T14:03:00%2B09:00";
+  auto res = client_->Get("/api/fleet/telemetry?point=grid_kw&resolution=1m" + range, Bearer(viewer));
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json j = json::parse(res->body);
+  EXPECT_EQ(j["point"], "grid_kw");
+  EXPECT_EQ(j["sites"], 2);
+  ASSERT_EQ(j["buckets"].size(), 3u);
+  EXPECT_EQ(j["buckets"][0]["start"], "2024-08-12T14:00:00+09:00");
+  EXPECT_DOUBLE_EQ(j["buckets"][0]["sum"].get<double>(), 150.5);
+  EXPECT_EQ(j["buckets"][0]["sites"], 2);
+  EXPECT_DOUBLE_EQ(j["buckets"][1]["sum"].get<double>(), 110);
+  EXPECT_EQ(j["buckets"][1]["sites"], 1);
+  EXPECT_DOUBLE_EQ(j["buckets"][2]["sum"].get<double>(), 120);
+  EXPECT_EQ(j["buckets"][2]["sites"], 1);
+
+  auto none = client_->Get("/api/fleet/telemetry?point=power_kw" + range, Bearer(viewer));
+  EXPECT_EQ(none->status, 404);
+  EXPECT_NE(ErrorOf(none).find("power_kw"), std::string::npos);
+  auto raw = client_->Get("/api/fleet/telemetry?point=grid_kw&resolution=raw" + range, Bearer(viewer));
+  EXPECT_EQ(raw->status, 400);
+  EXPECT_NE(ErrorOf(raw).find("1m or 15m"), std::string::npos);
+  auto long_span =
+      client_->Get("/api/fleet/telemetry?point=grid_kw&from=2024-08-01T00:00:00%2B09:00&to=2024-08-12T00:00:00%2B09:00",
+                   Bearer(viewer));
+  EXPECT_EQ(long_span->status, 400);
+  EXPECT_NE(ErrorOf(long_span).find("at most 2 days"), std::string::npos);
+}
+
+// Issue 17: a user limited to some sites reads and commands only those. A site outside the scope
+// answers exactly as a site that does not exist (404, the same message), so a scope reveals no
+// other site's id; the attempt is recorded in that site's log.
+TEST_F(HttpServerTest, SiteScopesLimitWhatUsersSeeAndCommand) {
+  const Instant t0 = ToInstant(FromKst(std::chrono::year{2024} / 8 / 12, 14 * 60));
+  site_.buckets = {{t0, 0, 100, 0, 0, 60}};
+  site_b_.buckets = {{t0, 0, 50, 0, 0, 60}};
+  BillView bill;
+  bill.month = "2024-08";
+  site_.bill = bill;
+  site_b_.bill = bill;
+  ASSERT_TRUE(users_.Add("ann", Role::kViewer, "viewer-of-a", SiteScope::Only({"h1"})));
+  ASSERT_TRUE(users_.Add("bob", Role::kOperator, "operator-of-a", SiteScope::Only({"h1"})));
+  Start();
+  const std::string ann = Login("ann", "viewer-of-a");
+  const std::string bob = Login("bob", "operator-of-a");
+  const std::string lee = Login("lee", "viewer-pass!");
+  ASSERT_FALSE(ann.empty());
+  ASSERT_FALSE(bob.empty());
+
+  // Every read route of site h2: 404 for ann, as for a site that does not exist; h1 answers.
+  const auto absent = [&](const std::string& site) {
+    return "no site '" + site + "' here; GET /api/sites lists the sites you may see";
+  };
+  const std::string range = "from=2024-08-12T14:00:00%2B09:00&to=2024-08-12T15:00:00%2B09:00";
+  for (const std::string& route :
+       std::vector<std::string>{"live", "points", "telemetry?point=grid_kw&" + range, "schedule", "bill", "events",
+                                "alarms", "dr-events", "audit"}) {
+    auto b = client_->Get("/api/sites/h2/" + route, Bearer(ann));
+    EXPECT_EQ(b->status, 404) << route;
+    EXPECT_EQ(ErrorOf(b), absent("h2")) << route;
+    auto nowhere = client_->Get("/api/sites/h9/" + route, Bearer(ann));
+    EXPECT_EQ(ErrorOf(nowhere), absent("h9")) << route;
+    EXPECT_EQ(client_->Get("/api/sites/h1/" + route, Bearer(ann))->status, 200) << route;
+    EXPECT_EQ(client_->Get("/api/sites/h2/" + route, Bearer(lee))->status, 200) << route;
+  }
+  auto stream = client_->Get("/api/sites/h2/stream?token=" + ann);
+  EXPECT_EQ(stream->status, 404);
+  EXPECT_EQ(ErrorOf(stream), absent("h2"));
+
+  // The lists: ann sees h1 only, lee (no scope) both.
+  const auto ids = [](const json& rows) {
+    std::vector<std::string> out;
+    for (const auto& r : rows) out.push_back(r["id"].get<std::string>());
+    return out;
+  };
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(ids(json::parse(client_->Get("/api/sites", Bearer(ann))->body)), Ids{"h1"});
+  EXPECT_EQ(ids(json::parse(client_->Get("/api/sites", Bearer(lee))->body)), (Ids{"h1", "h2"}));
+  const json fleet_ann = json::parse(client_->Get("/api/fleet", Bearer(ann))->body);
+  EXPECT_EQ(ids(fleet_ann["sites"]), Ids{"h1"});
+  EXPECT_EQ(fleet_ann["totals"]["sites"], 1);
+  EXPECT_DOUBLE_EQ(fleet_ann["totals"]["grid_kw"].get<double>(), 1200.5);  // h2's 300.25 not in it
+  EXPECT_EQ(ids(json::parse(client_->Get("/api/fleet", Bearer(lee))->body)["sites"]), (Ids{"h1", "h2"}));
+  const json sum_ann = json::parse(client_->Get("/api/fleet/telemetry?point=grid_kw&" + range, Bearer(ann))->body);
+  EXPECT_EQ(sum_ann["sites"], 1);
+  EXPECT_DOUBLE_EQ(sum_ann["buckets"][0]["sum"].get<double>(), 100);
+  const json sum_lee = json::parse(client_->Get("/api/fleet/telemetry?point=grid_kw&" + range, Bearer(lee))->body);
+  EXPECT_DOUBLE_EQ(sum_lee["buckets"][0]["sum"].get<double>(), 150);
+  EXPECT_EQ(json::parse(client_->Get("/api/me", Bearer(ann))->body)["sites"], json::array({"h1"}));
+  EXPECT_TRUE(json::parse(client_->Get("/api/me", Bearer(lee))->body)["sites"].is_null());
+
+  // bob operates h1, and cannot command h2 or send it a DR call.
+  const std::string setpoint = R"({"battery_kw":-50,"minutes":5})";
+  const std::string dr =
+      R"({"start":"2024-08-12T16:00:00+09:00","end":"2024-08-12T17:00:00+09:00","requested_kw":100})";
+  for (const std::string route : {"commands/setpoint", "commands/mode", "commands/schedule", "dr-events"}) {
+    const std::string body = route == "dr-events"           ? dr
+                             : route == "commands/mode"     ? std::string(R"({"mode":"auto"})")
+                             : route == "commands/schedule" ? std::string(R"({"battery_kw":10})")
+                                                            : setpoint;
+    auto b = client_->Post("/api/sites/h2/" + route, Bearer(bob), body, "application/json");
+    EXPECT_EQ(b->status, 404) << route;
+    EXPECT_EQ(ErrorOf(b), absent("h2")) << route;
+    EXPECT_EQ(client_->Post("/api/sites/h1/" + route, Bearer(bob), body, "application/json")->status, 200) << route;
+  }
+  EXPECT_TRUE(site_b_.commands.empty());
+  EXPECT_TRUE(site_b_.dr_calls.empty());
+  EXPECT_EQ(site_.commands.size(), 3u);
+  EXPECT_EQ(site_.dr_calls.size(), 1u);
+  // An unscoped operator commands both.
+  const std::string kim = Login("kim", "operator-pass");
+  EXPECT_EQ(client_->Post("/api/sites/h2/commands/setpoint", Bearer(kim), setpoint, "application/json")->status, 200);
+  EXPECT_EQ(site_b_.commands.size(), 1u);
+
+  // The attempts on h2 are in h2's log (rate-limited: the first 10 from this client).
+  const auto refusals = site_b_.Refusals();
+  ASSERT_FALSE(refusals.empty());
+  EXPECT_NE(refusals[0].find("ann may not see site 'h2'"), std::string::npos) << refusals[0];
+}
+
+// A users file's sites= field, and a scope naming a site the center does not run.
+TEST_F(HttpServerTest, UsersFileSiteScopesAreCheckedAtLoadAndStart) {
+  auto hash = HashPassword("correct horse");
+  ASSERT_TRUE(hash);
+  auto users = UserDirectory::Load("ann viewer " + *hash + " sites=h1,h2\nkim operator " + *hash + "\n", "users.txt");
+  ASSERT_TRUE(users) << users.error().message;
+  const auto ann = users->Authenticate("ann", "correct horse");
+  ASSERT_TRUE(ann);
+  EXPECT_TRUE(ann->sites.Allows("h1"));
+  EXPECT_TRUE(ann->sites.Allows("h2"));
+  EXPECT_FALSE(ann->sites.Allows("h3"));
+  EXPECT_TRUE(users->Authenticate("kim", "correct horse")->sites.all);
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"sites=", "users.txt:1: sites= lists no site"},
+      {"sites=h1,,h2", "users.txt:1: sites=: '' is not a site id"},
+      {"sites=h1,", "users.txt:1: sites=: '' is not a site id"},
+      {"sites=h1;h2", "users.txt:1: sites=: 'h1;h2' is not a site id"},
+      {"site=h1", "users.txt:1: the 4th field 'site=h1' is not 'sites=a,b'"},
+      {"sites=h1 h2", "users.txt:1: expected 'name role $argon2id$... [sites=a,b]'"},
+  };
+  for (const auto& [field, message] : bad) {
+    auto loaded = UserDirectory::Load("ann viewer " + *hash + " " + field + "\n", "users.txt");
+    ASSERT_FALSE(loaded) << field;
+    EXPECT_EQ(loaded.error().message.substr(0, message.size()), message) << loaded.error().message;
+  }
+  // A scope naming a site this center does not run: the server does not start.
+  ASSERT_TRUE(users_.Add("ann", Role::kViewer, "viewer-of-a", SiteScope::Only({"h1", "h7"})));
+  auto fleet = LocalFleet::Make({{"h1", "hospital", &site_}}, clock_);
+  ASSERT_TRUE(fleet);
+  ServerOptions options;
+  options.port = 0;
+  ControlCenterServer server(**fleet, users_, sessions_, clock_, options);
+  const Status st = server.Start();
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().message, "user ann may see site 'h7', which this center does not run (its sites: h1)");
 }
 
 // Alarms reach a webhook: a real HTTP receiver on a free port gets the JSON; a dead receiver is

@@ -1,6 +1,9 @@
 // End-to-end test of the dashboard in headless Chromium against a running meg:
 //   MEG_URL=http://127.0.0.1:8080/ MEG_USER=operator MEG_PASSWORD=... npm run e2e
-// Logs in, waits for live values to change, sends an operator setpoint, waits for it in the audit
+// Logs in to the fleet page and checks it against GET /api/fleet (a row for every site, the
+// totals, sorting, the search box filtering rows, the fleet-sum chart), so it passes with one site
+// (`meg run`) or several (`meg demo`); opens a site (the Jeonju hospital if the fleet has it, else
+// the first) by a click on its row, waits for live values to change, sends an operator setpoint, waits for it in the audit
 // trail, presses "back to auto" and finds that audited too, finds the DR call of the demo planned
 // with its cap, posts a second DR call through the API (and one the rules refuse), finds the
 // forecast card showing what the demo's mpc planned on (the learned load model), switches the
@@ -64,6 +67,9 @@ async function run(page) {
       if (err && !err.hidden && err.textContent) return `error:${err.textContent}`;
       return !document.getElementById('app').hidden && 'ok';
     }).then((r) => { if (String(r).startsWith('error:')) throw new Failure(`login refused: ${r.slice(6)}`); });
+
+  await checkFleet(page);
+  const siteId = await openSite(page);
 
   step('wait for a live grid value');
   const first = await waitFor(page, '#grid-kw never showed a number',
@@ -134,11 +140,11 @@ async function run(page) {
   step('post a second DR call through the API (17:00-18:00, 100 kW) and one the rules refuse (19:30-20:30, past the 20:00 window)');
   const post = (body) => page.evaluate(async (b) => {
     const { token } = JSON.parse(sessionStorage.getItem('meg.session'));
-    const r = await fetch('api/sites/jeonju-hospital/dr-events', {
-      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(b),
+    const r = await fetch(`api/sites/${encodeURIComponent(b.site)}/dr-events`, {
+      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(b.call),
     });
     return { status: r.status, body: await r.text() };
-  }, body);
+  }, { site: siteId, call: body });
   const accepted = await post({ start: '2024-08-12T17:00:00+09:00', end: '2024-08-12T18:00:00+09:00', requested_kw: 100 });
   if (accepted.status !== 200) throw new Failure(`the DR call was refused: ${accepted.status} ${accepted.body}`);
   const refused = await post({ start: '2024-08-12T19:30:00+09:00', end: '2024-08-12T20:30:00+09:00', requested_kw: 100 });
@@ -167,13 +173,114 @@ async function run(page) {
   await page.locator('#lang-toggle').click();
   if ((await page.locator('#flows-title').textContent()) !== before) throw new Failure('the language toggle did not switch back');
 
-  // Grow the viewport to the whole page first: a full-page capture that resizes it would catch the
-  // charts between a resize and their redraw.
+  await fullScreenshot(page, screenshot);
+
+  step('back to the fleet');
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await page.locator('#back-to-fleet').click();
+  await waitFor(page, 'the fleet page did not come back after "back to the fleet"',
+    () => !document.getElementById('fleet-view').hidden && document.getElementById('site-view').hidden
+      && document.querySelectorAll('#fleet-body tr[data-site]').length > 0);
+  await waitFor(page, 'the fleet-sum chart was not drawn',
+    () => document.querySelector('#chart-fleet .uplot') && document.getElementById('fleet-chart-info').textContent !== '');
+  await fullScreenshot(page, screenshot.replace(/(\.png)?$/, '-fleet.png'));
+}
+
+// Grows the viewport to the whole page first (a full-page capture that resizes it would catch the
+// charts between a resize and their redraw), then saves a screenshot.
+async function fullScreenshot(page, file) {
   const height = await page.evaluate(() => document.documentElement.scrollHeight);
   await page.setViewportSize({ width: 1440, height: Math.min(Math.max(height, 1000), 6000) });
   await page.waitForTimeout(1500);  // let the charts redraw and take the latest fetch
-  await page.screenshot({ path: screenshot, fullPage: true });
-  step(`screenshot ${screenshot}`);
+  await page.screenshot({ path: file, fullPage: true });
+  step(`screenshot ${file}`);
+}
+
+// GET path with the page's session, as JSON.
+function apiGet(page, apiPath) {
+  return page.evaluate(async (p) => {
+    const { token } = JSON.parse(sessionStorage.getItem('meg.session'));
+    const r = await fetch(p, { headers: { Authorization: `Bearer ${token}` } });
+    return { status: r.status, body: await r.json().catch(() => null) };
+  }, apiPath);
+}
+
+// The fleet page: one row per site of GET /api/fleet, the totals, sorting, search, the chart.
+async function checkFleet(page) {
+  step('the fleet page is the first page');
+  await waitFor(page, 'the fleet page was not shown after login',
+    () => !document.getElementById('fleet-view').hidden && document.getElementById('site-view').hidden);
+  const fleet = await apiGet(page, 'api/fleet');
+  if (fleet.status !== 200 || !Array.isArray(fleet.body?.sites)) {
+    throw new Failure(`GET /api/fleet answered ${fleet.status}: ${JSON.stringify(fleet.body).slice(0, 200)}`);
+  }
+  const ids = fleet.body.sites.map((s) => s.id);
+  if (ids.length === 0) throw new Failure('GET /api/fleet lists no site');
+  step(`GET /api/fleet: ${ids.length} sites (${ids.join(', ')}); totals ${JSON.stringify(fleet.body.totals)}`);
+  const rows = await waitFor(page, `the fleet table did not show a row for each of the ${ids.length} sites (${ids.join(', ')})`,
+    (want) => {
+      const got = [...document.querySelectorAll('#fleet-body tr[data-site]')].map((r) => r.dataset.site);
+      return got.length === want.length && want.every((id) => got.includes(id)) && got;
+    }, ids);
+  step(`rows: ${rows.join(', ')}`);
+  await waitFor(page, 'the fleet totals never showed a site count and a grid total',
+    (n) => document.getElementById('fleet-site-count').textContent === String(n)
+      && Number.isFinite(parseFloat(document.getElementById('fleet-grid-kw').textContent.replace(/,/g, ''))), ids.length);
+  const totals = await page.evaluate(() => ['fleet-site-count', 'fleet-grid-kw', 'fleet-pv-kw', 'fleet-battery-kw', 'fleet-bill-krw']
+    .map((id) => `${id}=${document.getElementById(id).textContent}`).join(' '));
+  step(`totals: ${totals}`);
+  const states = await page.evaluate(() => [...document.querySelectorAll('#fleet-body tr[data-site]')]
+    .map((r) => `${r.dataset.site}:${r.dataset.state}`));
+  if (states.some((s) => s.endsWith(':'))) throw new Failure(`a row has no state: ${states.join(' ')}`);
+  step(`states: ${states.join(' ')}`);
+
+  step('sort by grid kW both ways');
+  const order = () => page.evaluate(() => [...document.querySelectorAll('#fleet-body tr[data-site]')].map((r) => {
+    const v = parseFloat(r.querySelector('td[data-col="grid_kw"]').textContent.replace(/,/g, ''));
+    return Number.isFinite(v) ? v : null;
+  }));
+  const sorted = (values, dir) => values.every((v, i) => i === 0 || v == null || values[i - 1] == null
+    || dir * (v - values[i - 1]) >= 0);
+  await page.locator('#fleet-head th[data-key="grid_kw"]').click();
+  const up = await order();
+  if (!sorted(up, 1)) throw new Failure(`rows not in rising grid kW after one click: ${up}`);
+  await page.locator('#fleet-head th[data-key="grid_kw"]').click();
+  const down = await order();
+  if (!sorted(down, -1)) throw new Failure(`rows not in falling grid kW after two clicks: ${down}`);
+  await page.locator('#fleet-head th[data-key="name"]').click();
+
+  step('search filters the rows');
+  const target = fleet.body.sites.find((s) => s.id === 'jeonju-hospital') || fleet.body.sites[0];
+  const want = fleet.body.sites.filter((s) => [s.name, s.id].join(' ').toLowerCase().includes(target.name.toLowerCase()))
+    .map((s) => s.id);
+  await page.locator('#fleet-search').fill(target.name);
+  const filtered = await waitFor(page, `searching "${target.name}" did not leave the rows ${want.join(', ')}`,
+    (w) => {
+      const got = [...document.querySelectorAll('#fleet-body tr[data-site]')].map((r) => r.dataset.site);
+      return got.length === w.length && w.every((id) => got.includes(id)) && got;
+    }, want);
+  step(`"${target.name}": ${filtered.join(', ')}`);
+  await page.locator('#fleet-search').fill('no site is called this');
+  await waitFor(page, 'a search that matches nothing still showed rows',
+    () => document.querySelectorAll('#fleet-body tr[data-site]').length === 0
+      && document.querySelector('#fleet-body tr.empty'));
+  await page.locator('#fleet-search').fill('');
+  await waitFor(page, 'clearing the search did not bring every row back',
+    (n) => document.querySelectorAll('#fleet-body tr[data-site]').length === n, ids.length);
+}
+
+// Opens the Jeonju hospital (else the first site) by a click on its fleet row; returns its id.
+async function openSite(page) {
+  const id = await page.evaluate(() => {
+    const rows = [...document.querySelectorAll('#fleet-body tr[data-site]')].map((r) => r.dataset.site);
+    return rows.includes('jeonju-hospital') ? 'jeonju-hospital' : rows[0];
+  });
+  step(`click the row of ${id}`);
+  await page.locator(`#fleet-body tr[data-site="${id}"] td[data-col="state"]`).click();
+  await waitFor(page, `the site view of ${id} did not open`,
+    (want) => !document.getElementById('site-view').hidden && document.getElementById('fleet-view').hidden
+      && location.hash === `#/site/${want}` && !document.getElementById('back-to-fleet').hidden, id);
+  return id;
 }
 
 // Starts `meg demo` on a free port; resolves when it has printed its URL and operator login.

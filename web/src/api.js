@@ -55,6 +55,9 @@ export const api = {
   login: (user, password) => call('POST', 'api/login', { user, password }),
   logout: () => call('POST', 'api/logout', {}),
   sites: () => call('GET', 'api/sites'),
+  fleet: () => call('GET', 'api/fleet'),
+  fleetTelemetry: (point, from, to, resolution) =>
+    call('GET', `api/fleet/telemetry?${new URLSearchParams({ point, from, to, resolution })}`),
   live: (id) => call('GET', `${site(id)}/live`),
   telemetry: (id, point, from, to, resolution) =>
     call('GET', `${site(id)}/telemetry?${new URLSearchParams({ point, from, to, resolution })}`),

@@ -1,4 +1,5 @@
-// uPlot charts: today's power at 1-minute resolution, and forecast vs actual at 15 minutes.
+// uPlot charts: today's power at 1-minute resolution, forecast vs actual at 15 minutes, and the
+// fleet's sum at 15 minutes.
 // Each chart keeps its data, so a language switch rebuilds it with new labels at once.
 // The x axis is Unix seconds shown in site time (KST); gaps (unknown values) stay null.
 
@@ -115,6 +116,21 @@ export class ForecastChart extends Chart {
         line('chart.pv_actual', '#d97706', { scale: 'kw', width: 2.5 }),
       ],
       axes: [{ values: timeTicks }, { scale: 'kw', label: 'kW', size: 60 }],
+    };
+  }
+}
+
+// The fleet's sum of grid and PV power (kW), 15-minute buckets, over the last day.
+export class FleetChart extends Chart {
+  options() {
+    return {
+      scales: { x: { time: true, range: (u, min, max) => this.xRange || [min, max] }, kw: {} },
+      series: [
+        { label: t('audit.time'), value: '{YYYY}-{MM}-{DD} {HH}:{mm}' },
+        line('chart.fleet_grid', '#2563eb', { scale: 'kw', width: 2 }),
+        line('chart.fleet_pv', '#d97706', { scale: 'kw', fill: 'rgba(217,119,6,0.08)' }),
+      ],
+      axes: [{ values: timeTicks }, { scale: 'kw', label: 'kW', size: 70 }],
     };
   }
 }

@@ -79,3 +79,8 @@ export function epochSeconds(iso) {
   const ms = Date.parse(iso);
   return Number.isNaN(ms) ? null : ms / 1000;
 }
+
+// An ISO 8601 instant with the KST offset ("2024-08-12T14:00:00+09:00") of Unix seconds.
+export function isoKst(seconds) {
+  return `${new Date((Math.floor(seconds) + 9 * 3600) * 1000).toISOString().slice(0, 19)}+09:00`;
+}

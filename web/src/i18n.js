@@ -18,6 +18,41 @@ const LABELS = {
   'mode.normal': ['정상', 'normal'],
   'mode.local': ['로컬', 'local'],
   'mode.safe': ['안전', 'safe'],
+  'mode.offline': ['오프라인', 'offline'],
+
+  'fleet.title': ['전체 현장', 'Fleet'],
+  'fleet.back': ['전체 현장', 'Fleet'],
+  'fleet.totals': ['전체 합계', 'Fleet totals'],
+  'fleet.totals_note': ['전력 합계는 오프라인이 아닌 현장, 요금(OpenMEG 적용)과 절감액은 이번 달 요금이 집계된 현장의 합입니다.',
+    'Power totals are over the sites not offline; the bill (with OpenMEG) and saving, month to date, over the sites with a bill.'],
+  'fleet.sites': ['현장', 'Sites'],
+  'fleet.bill': ['이번 달 요금', 'Bill to date'],
+  'fleet.saving': ['이번 달 절감액', 'Saving to date'],
+  'fleet.table': ['현장 목록', 'Sites'],
+  'fleet.search': ['이름, 종류, 상태로 검색', 'Search by name, kind, state'],
+  'fleet.shown': ['{n}/{total}개 현장 표시', '{n} of {total} sites shown'],
+  'fleet.none': ['조건에 맞는 현장이 없습니다', 'No site matches'],
+  'fleet.since': ['부터', 'since'],
+  'fleet.chart': ['전체 현장 합계 전력 (최근 24시간, 15분)', 'Fleet sum of power (last 24 h, 15 min)'],
+  'fleet.chart_sites': ['{n}개 현장 합계', 'sum of {n} sites'],
+  'fleet.open': ['현장 보기', 'open the site'],
+  'fleet.col.name': ['현장', 'Site'],
+  'fleet.col.kind': ['종류', 'Kind'],
+  'fleet.col.state': ['상태', 'State'],
+  'fleet.col.grid': ['계통 (kW)', 'Grid (kW)'],
+  'fleet.col.pv': ['태양광 (kW)', 'PV (kW)'],
+  'fleet.col.ess': ['ESS (kW)', 'ESS (kW)'],
+  'fleet.col.soc': ['SoC (%)', 'SoC (%)'],
+  'fleet.col.alarms': ['경보', 'Alarms'],
+  'fleet.col.bill': ['이번 달 요금 (원)', 'Bill to date (KRW)'],
+  'fleet.col.saving': ['절감액 (원)', 'Saving (KRW)'],
+  'kind.hospital': ['병원', 'hospital'],
+  'kind.campus building': ['캠퍼스 건물', 'campus building'],
+  'kind.factory': ['공장', 'factory'],
+  'kind.office': ['사무실', 'office'],
+  'kind.site': ['현장', 'site'],
+  'chart.fleet_grid': ['계통 합계', 'Grid, sum'],
+  'chart.fleet_pv': ['태양광 합계', 'PV, sum'],
 
   'role.viewer': ['조회자', 'viewer'],
   'role.operator': ['운영자', 'operator'],
@@ -160,15 +195,23 @@ export function setLang(next) {
   apply();
 }
 
-// Returns the label for `key` in the current language (the key itself if there is none).
-export function t(key) {
+// Returns the label for `key` in the current language (the key itself if there is none), with
+// each {name} replaced by vars[name].
+export function t(key, vars) {
   const pair = LABELS[key];
   if (!pair) return key;
-  return pair[lang === 'ko' ? 0 : 1];
+  const text = pair[lang === 'ko' ? 0 : 1];
+  return vars ? text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m)) : text;
+}
+
+// Whether there is a label for `key`.
+export function has(key) {
+  return key in LABELS;
 }
 
 export function apply(root = document) {
   document.documentElement.lang = lang;
   for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  for (const node of root.querySelectorAll('[data-i18n-placeholder]')) node.placeholder = t(node.dataset.i18nPlaceholder);
   for (const node of root.querySelectorAll('.lang-toggle')) node.textContent = t('lang.switch');
 }

@@ -1,22 +1,26 @@
-// The OpenMEG dashboard: login, then one site's live values (server-sent events, with polling as
-// a fallback), demand, bill, charts, schedule, alarms, events, the audit trail and, for operators,
-// commands. State lives in `state`; each render*() draws one panel from it, so a language switch
-// redraws everything from what is already loaded.
+// The OpenMEG dashboard: login, then the fleet (src/fleet.js: every site the user may see, the
+// first page), and a site's view: its live values (server-sent events, with polling as a
+// fallback), demand, bill, charts, schedule, alarms, events, the audit trail and, for operators,
+// commands. The page's address says which: #/fleet or #/site/<id>. State lives in `state`; each
+// render*() draws one panel from it, so a language switch redraws everything from what is
+// already loaded.
 
 import './style.css';
 import { api, ApiError, setToken } from './api.js';
 import { t, apply as applyLabels, setLang, currentLang } from './i18n.js';
 import * as f from './format.js';
 import { TodayChart, ForecastChart, align } from './charts.js';
-
-const $ = (id) => document.getElementById(id);
+import { $, el, setText, withUnit } from './dom.js';
+import { FleetView } from './fleet.js';
 
 const POINTS = ['grid_kw', 'pv_kw', 'battery_kw', 'load_kw', 'soc_pct'];
 const SESSION_KEY = 'meg.session';
 
 const state = {
   session: null,      // {token, user, role}
-  site: null,         // the first entry of /api/sites
+  sites: [],          // GET /api/sites: the sites this user may see
+  view: null,         // 'fleet' or 'site'
+  site: null,         // the entry of /api/sites the site view shows
   live: null,         // the latest Live object
   liveAt: 0,          // wall ms when it arrived
   day: null,          // site date (YYYY-MM-DD) the today chart holds
@@ -42,30 +46,6 @@ const state = {
   timer: null,
   charts: null,
 };
-
-// ---------------------------------------------------------------- small DOM helpers
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (v == null) continue;
-    if (k === 'class') node.className = v;
-    else if (k === 'dataset') Object.assign(node.dataset, v);
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) if (c != null) node.append(c instanceof Node ? c : String(c));
-  return node;
-}
-
-function setText(id, text) {
-  const node = $(id);
-  if (node.textContent !== text) node.textContent = text;
-}
-
-// A number with its unit, as one inline element.
-function withUnit(text, unit) {
-  return el('span', { class: 'num-unit' }, el('span', { class: 'num' }, text), ' ', el('span', { class: 'unit' }, unit));
-}
 
 // ---------------------------------------------------------------- errors
 
@@ -155,25 +135,76 @@ async function start() {
     throw e;
   }
   if (!Array.isArray(sites) || sites.length === 0) throw new Error(t('error.no_site'));
-  resetData();
-  state.site = sites[0];
+  state.sites = sites;
   $('login-view').hidden = true;
   $('app').hidden = false;
+  route();
+}
+
+// Shows the view the page's address names: #/site/<id> (a site this user may see), else the fleet.
+function route() {
+  if (!state.session || $('app').hidden) return;
+  const m = /^#\/site\/(.+)$/.exec(location.hash);
+  const id = m ? decodeURIComponent(m[1]) : null;
+  const site = id != null ? state.sites.find((s) => s.id === id) : null;
+  if (site) openSite(site);
+  else openFleet();
+}
+
+function openFleet() {
+  if (state.view === 'fleet') return;
+  stopSite();
+  state.view = 'fleet';
+  if (location.hash !== '#/fleet') history.replaceState(null, '', '#/fleet');
+  $('site-view').hidden = true;
+  $('fleet-view').hidden = false;
+  showHeader();
+  fleet.start();
+}
+
+function openSite(site) {
+  if (state.view === 'site' && state.site && state.site.id === site.id) return;
+  fleet.stop();
+  stopSite();
+  state.view = 'site';
+  state.site = site;
+  $('fleet-view').hidden = true;
+  $('site-view').hidden = false;
   const operator = state.session.role === 'operator' || state.session.role === 'admin';
   $('operator-panel').hidden = !operator;
-  document.querySelector('main.grid').classList.toggle('no-operator', !operator);
+  $('site-view').classList.toggle('no-operator', !operator);
   state.charts = state.charts || { today: new TodayChart($('chart-today')), forecast: new ForecastChart($('chart-forecast')) };
+  showHeader();
   renderAll();
   openStream();
   startTasks();
+  window.scrollTo(0, 0);
 }
 
-function stop() {
+// The header: the fleet's title, or the site's name, time and mode with a way back to the fleet.
+function showHeader() {
+  const inSite = state.view === 'site';
+  $('back-to-fleet').hidden = !inSite;
+  $('site-clock').hidden = !inSite;
+  $('site-mode').hidden = !inSite;
+  setText('site-name', inSite && state.site ? state.site.name || state.site.id : t('fleet.title'));
+}
+
+// Ends the site view's stream and loads and forgets what it loaded.
+function stopSite() {
   closeStream();
   if (state.timer) clearInterval(state.timer);
   state.timer = null;
   resetData();
   state.site = null;
+  state.view = null;
+  renderErrors();
+}
+
+function stop() {
+  stopSite();
+  fleet.reset();
+  state.sites = [];
   renderErrors();
 }
 
@@ -482,7 +513,8 @@ function onSetpoint(event) {
 
 function renderAll() {
   applyLabels();
-  setText('site-name', state.site ? state.site.name || state.site.id : f.DASH);
+  showHeader();
+  if (state.view === 'fleet') { fleet.render(); fleet.rebuild(); }
   setText('user-name', state.session ? state.session.user : '');
   setText('user-role', state.session ? `(${t(`role.${state.session.role}`)})` : '');
   renderLive();
@@ -791,11 +823,15 @@ function init() {
   $('logout').addEventListener('click', () => logout());
   $('setpoint-form').addEventListener('submit', onSetpoint);
   $('mode-auto').addEventListener('click', () => command(() => api.auto(state.site.id)));
+  $('back-to-fleet').addEventListener('click', () => { location.hash = '#/fleet'; });
+  window.addEventListener('hashchange', route);
   state.session = loadSession();
   if (!state.session) { showLogin(); return; }
   start().catch((e) => {
     logout(e instanceof ApiError && e.status === 0 ? t('error.network') : e.message);
   });
 }
+
+const fleet = new FleetView({ report, clear: clearError });
 
 init();
