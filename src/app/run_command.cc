@@ -18,9 +18,11 @@
 #include "app/exit.h"
 #include "app/site_runner.h"
 #include "app/wall_clock.h"
+#include "center/fleet_dr_service.h"
 #include "center/local_fleet.h"
 #include "io/site_config.h"
 #include "io/text_file.h"
+#include "optimize/coin/clp_cbc_solver.h"
 #include "server/auth.h"
 #include "server/http_server.h"
 #include "server/webhook.h"
@@ -136,6 +138,8 @@ int RunSites(const RunOptions& o, std::vector<RunOptions> sites, const std::stri
   // The control center: the live sites behind the HTTP API and the dashboard.
   Sessions sessions(wall);
   std::unique_ptr<LocalFleet> local_fleet;  // the sites, for the server (declared first: outlives it)
+  ClpCbcSolver dr_solver;                   // the aggregator's split LP
+  std::unique_ptr<FleetDrService> aggregator;
   std::unique_ptr<ControlCenterServer> server;
   if (center) {
     ServerOptions so;
@@ -150,6 +154,28 @@ int RunSites(const RunOptions& o, std::vector<RunOptions> sites, const std::stri
     if (!made) return ExitWith(o.command, made.error());
     local_fleet = std::move(*made);
     server = std::make_unique<ControlCenterServer>(*local_fleet, users, sessions, wall, so);
+    // A fleet is one DR resource of its aggregator (the center): every site a member, registered
+    // with the fleet's CBL method and prices (--dr-cbl, --dr-smp, --dr-mgp).
+    if (fleet) {
+      auto program = LoadDrProgram(o.dr, runners.front()->calendar());
+      if (!program) return ExitWith(o.command, program.error());
+      FleetDrConfig dc;
+      dc.resource_id = "fleet";
+      dc.calendar = &runners.front()->calendar();
+      dc.smp = program->smp;
+      dc.mgp = program->mgp;
+      for (const auto& r : runners) {
+        FleetDrMember m;
+        m.site_id = r->id();
+        m.cbl = program->cbl;
+        dc.members.push_back(m);
+      }
+      SiteBackend* clock_site = runners.front()->live();
+      aggregator = std::make_unique<FleetDrService>(*local_fleet, dr_solver, std::move(dc),
+                                                    [clock_site] { return clock_site->Live().time; });
+      aggregator->Start();
+      server->SetAggregator(aggregator.get());
+    }
     if (auto st = server->Start(); !st) return ExitWith(o.command, st.error());
     const std::string url = fmt::format("{}://{}:{}/", server->tls() ? "https" : "http",
                                         o.host == "0.0.0.0" ? "127.0.0.1" : o.host, server->port());
@@ -195,6 +221,7 @@ int RunSites(const RunOptions& o, std::vector<RunOptions> sites, const std::stri
                              webhook->last_error());
   }
   if (server) server->Stop();
+  if (aggregator) aggregator->Stop();
   for (size_t i = 0; i < runners.size(); ++i) {
     const auto& s = stats[i];
     std::cerr << fmt::format(

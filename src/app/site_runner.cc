@@ -90,6 +90,7 @@ double SiteRunner::speed() const { return p_->speed; }
 const std::string& SiteRunner::store_path() const { return p_->store_path; }
 const Site& SiteRunner::site() const { return p_->context->site; }
 size_t SiteRunner::device_count() const { return p_->owned.size(); }
+const HolidayCalendar& SiteRunner::calendar() const { return p_->context->calendar; }
 
 Result<std::unique_ptr<SiteRunner>> SiteRunner::Prepare(const RunOptions& o, const std::string& state_dir,
                                                         std::function<void(const AlarmView&, bool)> on_alarm,

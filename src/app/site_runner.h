@@ -91,6 +91,7 @@ class SiteRunner {
   const std::string& store_path() const;
   const Site& site() const;
   size_t device_count() const;
+  const HolidayCalendar& calendar() const;
 
  private:
   struct Parts;

@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "center/fleet_dr_service.h"
+#include "center/fleet_report.h"
 #include "core/text.h"
 #include "core/time.h"
 #include "server/guarded_server.h"
@@ -211,6 +213,67 @@ json FleetRowJson(const FleetSiteView& r) {
 // The /api/fleet answer: each row and the totals. The kW totals are over the sites that are not
 // offline (an offline site's last values are not live); the bill totals over the sites whose
 // month-to-date bill is known.
+// A 별표26 settlement: energies in kWh, amounts in KRW.
+json SettlementJson(const std::optional<DrEventSettlement>& st) {
+  if (!st) return nullptr;
+  return json{{"requested_kwh", st->requested.value()},
+              {"measured_kwh", st->measured.value()},
+              {"recognised_kwh", st->recognised.value()},
+              {"shortfall_kwh", st->shortfall.value()},
+              {"performance_pct", 100 * st->performance},
+              {"below_80_pct", st->below_restriction_threshold},
+              {"energy_payment_krw", st->energy_payment.value()},
+              {"performance_penalty_krw", st->performance_penalty.value()},
+              {"notes", st->notes}};
+}
+
+// The aggregator's resource calls (center/fleet_dr.h FleetDrView).
+json FleetDrJson(const std::vector<FleetDrView>& views) {
+  json out = json::array();
+  for (const FleetDrView& v : views) {
+    json hours = json::array();
+    for (const auto& h : v.hours) {
+      hours.push_back(json{{"start", Iso(h.start)},
+                           {"minutes", h.minutes},
+                           {"requested_kwh", h.requested_kwh},
+                           {"target_kw", h.target_kw},
+                           {"committed_kw", h.committed_kw},
+                           {"shortfall_kw", h.shortfall_kw},
+                           {"cbl_kwh", h.cbl_kwh},
+                           {"metered_kwh", h.metered_kwh},
+                           {"reduction_kwh", h.reduction_kwh}});
+    }
+    json members = json::array();
+    for (const auto& m : v.members) {
+      json shares = json::array();
+      for (const auto& sh : m.shares) shares.push_back(json{{"from", Iso(sh.from)}, {"to", Iso(sh.to)}, {"kw", sh.kw}});
+      members.push_back(json{{"site", m.site_id},
+                             {"status", m.status},
+                             {"message", m.message},
+                             {"shares", shares},
+                             {"share_kw", m.share_kw},
+                             {"delivered_kwh", m.delivered_kwh},
+                             {"desk", m.desk},
+                             {"settlement", SettlementJson(m.settlement)}});
+    }
+    out.push_back(json{{"kind", v.kind},
+                       {"issued", Iso(v.issued)},
+                       {"start", Iso(v.start)},
+                       {"end", Iso(v.end)},
+                       {"requested_kw", v.requested_kw},
+                       {"status", v.status},
+                       {"notes", v.notes},
+                       {"hours", hours},
+                       {"members", members},
+                       {"cbl_kwh", v.cbl_kwh},
+                       {"metered_kwh", v.metered_kwh},
+                       {"reduction_kwh", v.reduction_kwh},
+                       {"requested_kwh", v.requested_kwh},
+                       {"settlement", SettlementJson(v.settlement)}});
+  }
+  return out;
+}
+
 json FleetJson(const std::vector<FleetSiteView>& rows) {
   json sites = json::array();
   double grid = 0, pv = 0, battery = 0, load = 0;
@@ -510,6 +573,53 @@ void ControlCenterServer::Routes() {
     Reply(res, 200,
           json{{"point", point}, {"resolution", r}, {"sites", static_cast<int>(ids.size())}, {"buckets", buckets}});
   });
+  // The fleet report of the month to date, of the sites the caller may see (center/fleet_report.h).
+  const auto report = [this, authorize](const httplib::Request& req, httplib::Response& res, bool html) {
+    const auto who = authorize(req, res, Role::kViewer);
+    if (!who) return;
+    std::vector<std::string> ids = fleet_.SiteIds();
+    std::erase_if(ids, [&](const std::string& id) { return !who->session.sites.Allows(id); });
+    const FleetReport r = BuildFleetReport(fleet_, ids, "OpenMEG fleet report: the month to date");
+    if (html) {
+      res.set_content(FleetReportHtml(r), "text/html; charset=utf-8");
+    } else {
+      res.set_header("Content-Disposition", "attachment; filename=\"openmeg-fleet-report.csv\"");
+      res.set_content(FleetReportCsv(r), "text/csv; charset=utf-8");
+    }
+  };
+  s.Get("/api/fleet/report.csv",
+        [report](const httplib::Request& req, httplib::Response& res) { report(req, res, false); });
+  s.Get("/api/fleet/report.html",
+        [report](const httplib::Request& req, httplib::Response& res) { report(req, res, true); });
+  // The fleet as one DR resource (center/fleet_dr_service.h). The resource spans every member, so
+  // only users who may see every site may read or call it.
+  const auto aggregator_call = [this, authorize](const httplib::Request& req, httplib::Response& res, Role min,
+                                                 Access access) -> std::optional<Caller> {
+    auto who = authorize(req, res, min, access);
+    if (!who) return std::nullopt;
+    if (aggregator_ == nullptr) {
+      Fail(res, 404, "this center runs no DR aggregator (the fleet is not registered as a DR resource)");
+      return std::nullopt;
+    }
+    if (!who->session.sites.all) {
+      Fail(res, 403,
+           fmt::format("{} may see only some sites; the DR resource spans every member site", who->session.user));
+      return std::nullopt;
+    }
+    return who;
+  };
+  s.Get("/api/fleet/dr-events", [this, aggregator_call](const httplib::Request& req, httplib::Response& res) {
+    if (!aggregator_call(req, res, Role::kViewer, Access::kRead)) return;
+    Reply(res, 200, FleetDrJson(aggregator_->Views()));
+  });
+  s.Post("/api/fleet/dr-events", [this, aggregator_call](const httplib::Request& req, httplib::Response& res) {
+    const auto who = aggregator_call(req, res, Role::kOperator, Access::kChange);
+    if (!who) return;
+    auto call = ParseDrCallBody(req.body, who->session.user);
+    if (!call) return Fail(res, 400, call.error().message);
+    if (auto st = aggregator_->Submit(*call); !st) return Fail(res, StatusFor(st.error()), st.error().message);
+    Reply(res, 200, json{{"ok", true}});
+  });
   s.Get(R"(/api/sites/([^/]+)/live)", [site_call](const httplib::Request& req, httplib::Response& res) {
     const auto c = site_call(req, res, Role::kViewer);
     if (!c) return;
@@ -635,6 +745,8 @@ void ControlCenterServer::Routes() {
                {"today_cost_krw", b->today_cost_krw},
                {"energy_kwh", b->energy_kwh},
                {"peak_kw", b->peak_kw},
+               {"billing_demand_kw", b->billing_demand_kw},
+               {"ratchet_kw", b->ratchet_kw},
                {"lines", lines},
                {"notes", b->notes}});
   });

@@ -36,6 +36,8 @@ struct ServerOptions {
   ServerLimits limits;
 };
 
+class FleetDrService;
+
 class ControlCenterServer {
  public:
   // Everything referenced must outlive the server; `clock` is the wall clock (login throttling,
@@ -50,6 +52,9 @@ class ControlCenterServer {
   // cannot be read, the web directory does not exist, or a user's site scope names a site the
   // fleet does not have.
   Status Start();
+  // The fleet's DR aggregator behind /api/fleet/dr-events (none: those answer 404). Before Start;
+  // it must outlive the server.
+  void SetAggregator(FleetDrService* aggregator) { aggregator_ = aggregator; }
   int port() const { return port_; }
   bool tls() const;
   void Stop();
@@ -61,6 +66,7 @@ class ControlCenterServer {
   void Record(const std::string& client, const std::string& what, SiteBackend* site = nullptr);
 
   FleetBackend& fleet_;
+  FleetDrService* aggregator_ = nullptr;
   UserDirectory& users_;
   Sessions& sessions_;
   const Clock& clock_;

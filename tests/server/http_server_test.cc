@@ -3,7 +3,9 @@
 // the body limit, login throttling, the event stream and HTTPS with a certificate made by the
 // openssl command. The whole control center behind it is tested end to end in web/e2e.
 #include "server/http_server.h"
+#include "center/fleet_dr_service.h"
 #include "center/local_fleet.h"
+#include "optimize/coin/clp_cbc_solver.h"
 #include "server/webhook.h"
 
 #include <arpa/inet.h>
@@ -866,6 +868,94 @@ TEST_F(HttpServerTest, SiteScopesLimitWhatUsersSeeAndCommand) {
 }
 
 // A users file's sites= field, and a scope naming a site the center does not run.
+// The fleet report (issue 17) covers the sites the caller may see, as CSV and HTML.
+TEST_F(HttpServerTest, FleetReportCoversTheVisibleSites) {
+  BillView bill;
+  bill.month = "2024-08";
+  bill.with_openmeg_krw = 1'000'000;
+  bill.without_openmeg_krw = 1'250'000;
+  site_.bill = bill;
+  bill.with_openmeg_krw = 400'000;
+  bill.without_openmeg_krw = 410'000;
+  site_b_.bill = bill;
+  ASSERT_TRUE(users_.Add("ann", Role::kViewer, "viewer-of-a", SiteScope::Only({"h1"})));
+  Start();
+  EXPECT_EQ(client_->Get("/api/fleet/report.csv")->status, 401);
+  const std::string lee = Login("lee", "viewer-pass!");
+  auto all = client_->Get("/api/fleet/report.csv", Bearer(lee));
+  ASSERT_EQ(all->status, 200) << all->body;
+  EXPECT_EQ(all->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+  // 1,000,000 + 400,000 with; 1,250,000 + 410,000 without; saving 260,000.
+  EXPECT_NE(all->body.find("\ntotal,2 sites billed,,,,,,1400000,1660000,260000,"), std::string::npos) << all->body;
+  const std::string ann = Login("ann", "viewer-of-a");
+  auto mine = client_->Get("/api/fleet/report.csv", Bearer(ann));
+  ASSERT_EQ(mine->status, 200);
+  EXPECT_EQ(mine->body.find("\nh2,"), std::string::npos) << mine->body;
+  EXPECT_NE(mine->body.find("\ntotal,1 sites billed,,,,,,1000000,1250000,250000,"), std::string::npos) << mine->body;
+  auto html = client_->Get("/api/fleet/report.html", Bearer(ann));
+  ASSERT_EQ(html->status, 200);
+  EXPECT_EQ(html->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(html->body.find("<td class=n>250,000</td>"), std::string::npos);
+  EXPECT_EQ(html->body.find("Test campus"), std::string::npos);
+}
+
+// The fleet's DR resource: absent without an aggregator; with one, only users who may see every
+// site read it, only operators call it, and a call reaches the aggregator's split. The fakes have
+// no meter history, so the members can commit nothing: the call is split with its whole request
+// short, and said so.
+TEST_F(HttpServerTest, FleetDrEventsNeedTheAggregatorAndTheWholeFleet) {
+  ASSERT_TRUE(users_.Add("ann", Role::kOperator, "operator-of-a", SiteScope::Only({"h1"})));
+  Start();
+  const std::string kim = Login("kim", "operator-pass");
+  auto none = client_->Get("/api/fleet/dr-events", Bearer(kim));
+  EXPECT_EQ(none->status, 404);
+  EXPECT_NE(ErrorOf(none).find("runs no DR aggregator"), std::string::npos);
+  server_->Stop();
+
+  HolidayCalendar calendar({}, std::chrono::year{2024} / 1 / 1, std::chrono::year{2024} / 12 / 31);
+  ClpCbcSolver solver;
+  FleetDrConfig config;
+  config.calendar = &calendar;
+  config.smp = WonPerKwh::FromMilliWon(125'400);
+  FleetDrMember h1, h2;
+  h1.site_id = "h1";
+  h2.site_id = "h2";
+  config.members = {h1, h2};
+  const Instant now = ToInstant(FromKst(std::chrono::year{2024} / 8 / 12, 13 * 60));
+  FleetDrService aggregator(*fleet_, solver, config, [now] { return now; });
+  aggregator.Start();
+  ServerOptions options;
+  options.port = 0;
+  server_ = std::make_unique<ControlCenterServer>(*fleet_, users_, sessions_, clock_, options);
+  server_->SetAggregator(&aggregator);
+  ASSERT_TRUE(server_->Start());
+  client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  const std::string op = Login("kim", "operator-pass");
+  const std::string viewer = Login("lee", "viewer-pass!");
+  const std::string ann = Login("ann", "operator-of-a");
+  const std::string body =
+      R"({"kind":"reliability","start":"2024-08-12T15:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":300})";
+  auto scoped = client_->Get("/api/fleet/dr-events", Bearer(ann));
+  EXPECT_EQ(scoped->status, 403);
+  EXPECT_NE(ErrorOf(scoped).find("spans every member site"), std::string::npos);
+  EXPECT_EQ(client_->Post("/api/fleet/dr-events", Bearer(ann), body, "application/json")->status, 403);
+  EXPECT_EQ(client_->Post("/api/fleet/dr-events", Bearer(viewer), body, "application/json")->status, 403);
+  EXPECT_EQ(client_->Post("/api/fleet/dr-events", Bearer(op), "{\"kind\":1}", "application/json")->status, 400);
+  auto called = client_->Post("/api/fleet/dr-events", Bearer(op), body, "application/json");
+  ASSERT_EQ(called->status, 200) << called->body;
+  auto listed = client_->Get("/api/fleet/dr-events", Bearer(viewer));
+  ASSERT_EQ(listed->status, 200);
+  const json events = json::parse(listed->body);
+  ASSERT_EQ(events.size(), 1u) << listed->body;
+  EXPECT_EQ(events[0]["requested_kw"], 300);
+  EXPECT_EQ(events[0]["start"], "2024-08-12T15:00:00+09:00");
+  ASSERT_EQ(events[0]["hours"].size(), 1u);
+  EXPECT_DOUBLE_EQ(events[0]["hours"][0]["shortfall_kw"].get<double>(), 300);
+  ASSERT_EQ(events[0]["members"].size(), 2u);
+  server_->Stop();
+  aggregator.Stop();
+}
+
 TEST_F(HttpServerTest, UsersFileSiteScopesAreCheckedAtLoadAndStart) {
   auto hash = HashPassword("correct horse");
   ASSERT_TRUE(hash);
