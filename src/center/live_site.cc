@@ -15,9 +15,9 @@ namespace meg {
 
 namespace {
 
-constexpr const char* kPoints[][2] = {{"grid_kw", "kW"},    {"pv_kw", "kW"},  {"battery_kw", "kW"},
-                                      {"load_kw", "kW"},    {"soc_pct", "%"}, {"demand_window_kw", "kW"},
-                                      {"baseline_kw", "kW"}};
+constexpr const char* kPoints[][2] = {{"grid_kw", "kW"},     {"pv_kw", "kW"},      {"battery_kw", "kW"},
+                                      {"load_kw", "kW"},     {"soc_pct", "%"},     {"demand_window_kw", "kW"},
+                                      {"baseline_kw", "kW"}, {"loop_mode", "code"}};
 
 std::string Hhmm(Timestamp t) { return FormatKst(t).substr(11, 5); }
 
@@ -158,8 +158,11 @@ void LiveSite::StoreSchedule(const ControlLoop& loop, Instant now) {
 
 void LiveSite::Store(const CycleRecord& r) {
   const double baseline = r.load.value() - r.pv.value();  // the same load and PV, battery idle
-  const double values[] = {r.grid.value(),           r.pv.value(), r.battery.value(), r.load.value(), r.soc_pct,
-                           r.window_average.value(), baseline};
+  // loop_mode: 0 normal, 1 local, 2 safe (LoopMode), so that the fleet center sees the state.
+  const double values[] = {r.grid.value(),    r.pv.value(),
+                           r.battery.value(), r.load.value(),
+                           r.soc_pct,         r.window_average.value(),
+                           baseline,          static_cast<double>(static_cast<int>(r.mode))};
   std::vector<Sample> samples;
   for (size_t i = 0; i < std::size(kPoints); ++i) {
     const auto it = points_.find(kPoints[i][0]);
@@ -169,7 +172,8 @@ void LiveSite::Store(const CycleRecord& r) {
                              good ? SampleQuality::kGood : SampleQuality::kBad});
   }
   // A refused flush keeps the store's buffer for the next one; the alarm stays until one succeeds.
-  Wrote("samples", writer_.Append(samples), r.time);
+  const bool stored = Wrote("samples", writer_.Append(samples), r.time);
+  if (stored && config_.uplink != nullptr) config_.uplink->OfferSamples(samples);
 }
 
 bool LiveSite::Wrote(std::string_view what, const Status& status, Instant now) {
@@ -182,12 +186,17 @@ bool LiveSite::Wrote(std::string_view what, const Status& status, Instant now) {
                               fmt::format("the store refused {}: {}", what, status.error().message)}
                       : Event{now, config_.id, "store", Severity::kInfo, fmt::format("the store takes {} again", what)};
   // Recorded without a further event, so that a refusal here cannot recurse.
-  store_alarm_.Record("events", writer_.AppendEvents({&e, 1}), now);
+  const Status logged = writer_.AppendEvents({&e, 1});
+  store_alarm_.Record("events", logged, now);
+  if (logged && config_.uplink != nullptr) config_.uplink->OfferEvents({&e, 1});
   return static_cast<bool>(status);
 }
 
 void LiveSite::Log(const std::vector<Event>& events, Instant now) {
-  if (!events.empty()) Wrote("events", writer_.AppendEvents(events), now);
+  if (events.empty()) return;
+  if (Wrote("events", writer_.AppendEvents(events), now) && config_.uplink != nullptr) {
+    config_.uplink->OfferEvents(events);
+  }
 }
 
 void LiveSite::UpdateAlarms(const CycleRecord& r) {
@@ -232,13 +241,14 @@ void LiveSite::UpdateBill(Instant now) {
     bill_error_ = bill.error().message;
     return;
   }
-  Wrote("bill",
-        writer_.PutBill(StoredBill{config_.id, range.month,
-                                   fmt::format(R"({{"through":"{}","with_openmeg_krw":{},"without_openmeg_krw":{}}})",
-                                               FormatKst(ToTimestamp(range.closed)), bill->with_openmeg_krw,
-                                               bill->without_openmeg_krw)}),
-        now);
   bill->ratchet_kw = ratchet_kw_;
+  const StoredBill stored{
+      config_.id, range.month,
+      fmt::format(
+          R"({{"through":"{}","with_openmeg_krw":{},"without_openmeg_krw":{},"peak_kw":{:.1f},"billing_demand_kw":{:.0f},"ratchet_kw":{:.1f},"energy_kwh":{:.1f}}})",
+          FormatKst(ToTimestamp(range.closed)), bill->with_openmeg_krw, bill->without_openmeg_krw, bill->peak_kw,
+          bill->billing_demand_kw, bill->ratchet_kw, bill->energy_kwh)};
+  if (Wrote("bill", writer_.PutBill(stored), now) && config_.uplink != nullptr) config_.uplink->OfferBill(stored);
   std::lock_guard lock(mutex_);
   bill_ = std::move(*bill);
 }

@@ -29,6 +29,7 @@
 #include "center/live_forecast.h"
 #include "center/reader_pool.h"
 #include "center/site_backend.h"
+#include "center/site_uplink.h"
 #include "control/control_loop.h"
 #include "core/series.h"
 #include "core/site.h"
@@ -67,6 +68,9 @@ struct LiveSiteConfig {
   // How long a server thread waits for the control thread to take a command or DR call; one not
   // taken by then is withdrawn and never carried out. `meg run` sets max(3 s, 3 cycles).
   std::chrono::milliseconds command_wait{3000};
+  // Where the stored samples, events and bills also go (e.g. the link to the fleet center); null:
+  // nowhere. Must outlive the site.
+  SiteUplink* uplink = nullptr;
 };
 
 class LiveSite final : public SiteBackend {
