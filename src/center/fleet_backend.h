@@ -31,14 +31,6 @@ struct FleetSiteView {
   std::string bill_month;                  // "2024-08" when known
 };
 
-// One bucket of a fleet sum: the sum of the sites' bucket means of a point, over the sites that
-// have that bucket (`sites` of them).
-struct FleetBucket {
-  Instant start;
-  double sum = 0;
-  int sites = 0;
-};
-
 class FleetBackend {
  public:
   virtual ~FleetBackend() = default;

@@ -59,6 +59,16 @@ struct Bucket {
   std::int64_t count = 0;
 };
 
+// The sum over sites of one point name in one bucket (a fleet sum): `sum` is the sum of the sites'
+// bucket means (kMinute, kQuarter) or of their raw good values (kRaw); `sites` is how many sites
+// had a good sample in the bucket (a site without one adds nothing: it is not counted as zero).
+struct FleetBucket {
+  Instant start;
+  double sum = 0;
+  std::int64_t sites = 0;
+  bool operator==(const FleetBucket&) const = default;
+};
+
 enum class Severity : std::uint8_t { kInfo = 0, kWarning = 1, kAlarm = 2 };
 
 // Something an operator should see: a mode change, a device fault, a limit hit.
