@@ -44,12 +44,14 @@ int RunSites(const RunOptions& o, std::vector<RunOptions> sites, const std::stri
     run_for = *d;
   }
   const bool center = o.http_port >= 0;
+  const bool linked = !o.center_urls.empty();  // an edge of a fleet center
   const bool fleet = !fleet_name.empty();
   std::string state_dir = o.state_dir;
-  if (!center && !state_dir.empty()) {
-    return ExitWith(o.command, InvalidInput("--state-dir: the store serves the control center; add --http PORT"));
+  if (!center && !linked && !state_dir.empty()) {
+    return ExitWith(o.command,
+                    InvalidInput("--state-dir: the store serves the control center; add --http PORT or --center URL"));
   }
-  if (center && state_dir.empty()) {
+  if ((center || linked) && state_dir.empty()) {
     char tmpl[] = "/tmp/openmeg-XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) return ExitWith(o.command, IoError("cannot make a temporary folder for the store"));
     state_dir = tmpl;
@@ -300,6 +302,11 @@ void AddRunCommand(CLI::App& app, int* exit_code) {
   AddReferenceDataOptions(cmd, *o);
   AddCenterOptions(cmd, *o);
   cmd->add_option("--http", o->http_port, "Serve the API and dashboard on this port (0: any free port)");
+  cmd->add_option("--center", o->center_urls,
+                  "The fleet center's NATS server(s), e.g. nats://10.0.0.5:4222 (repeatable): publish this site's "
+                  "samples, events and bills there and take its commands (docs/fleet.md)");
+  cmd->add_option("--nats-user", o->nats_user, "This site's NATS user (default: the --site-id)");
+  cmd->add_option("--nats-password-file", o->nats_password_file, "File whose first line is the NATS user's password");
   cmd->callback([o, exit_code, cmd] {
     o->audit_given = cmd->count("--audit") > 0;
     *exit_code = RunLoop(*o);

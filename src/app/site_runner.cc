@@ -91,6 +91,7 @@ const std::string& SiteRunner::store_path() const { return p_->store_path; }
 const Site& SiteRunner::site() const { return p_->context->site; }
 size_t SiteRunner::device_count() const { return p_->owned.size(); }
 const HolidayCalendar& SiteRunner::calendar() const { return p_->context->calendar; }
+const Clock& SiteRunner::clock() const { return *p_->clock; }
 
 Result<std::unique_ptr<SiteRunner>> SiteRunner::Prepare(const RunOptions& o, const std::string& state_dir,
                                                         std::function<void(const AlarmView&, bool)> on_alarm,
@@ -117,7 +118,8 @@ Result<std::unique_ptr<SiteRunner>> SiteRunner::Prepare(const RunOptions& o, con
   if (!twin_mode && speed != 1.0) return InvalidInput("--speed: real devices run in real time (speed 1)");
   if (!twin_mode && !o.start.empty())
     return InvalidInput("--start: only for the site twin (the site file lists devices)");
-  const bool center = o.http_port >= 0;
+  // The store and the live site serve the control center (--http) and the fleet center's link.
+  const bool center = o.http_port >= 0 || !o.center_urls.empty();
 
   // Where the loop's time starts: now on real devices; on the twin, --start or the same
   // month, day and time of day as now, in the year the site's load is laid on.
@@ -233,15 +235,15 @@ Result<std::unique_ptr<SiteRunner>> SiteRunner::Prepare(const RunOptions& o, con
   auto dr = LoadDrProgram(o.dr, p->context->calendar);
   if (!dr) return dr.error();
   if (!o.dr.calls.empty() && !center)
-    return InvalidInput("--dr-calls: needs the control center (--http PORT): the CBL comes from its store");
+    return InvalidInput("--dr-calls: needs the control center (--http PORT or --center): the CBL comes from its store");
   if (o.seed_days < 0 || o.seed_days > 400)
     return InvalidInput(fmt::format("--seed-days {}: allowed 0..400", o.seed_days));
   if (o.seed_days > 0 && (!twin_mode || !center))
-    return InvalidInput("--seed-days: only for the site twin with the control center (--http PORT)");
+    return InvalidInput("--seed-days: only for the site twin with the control center (--http PORT or --center)");
   if (center && o.audit_given)
     return InvalidInput("--audit: with --http the audit log is kept in the store (the dashboard reads it there)");
   if (!center && !state_dir.empty())
-    return InvalidInput("--state-dir: the store serves the control center; add --http PORT");
+    return InvalidInput("--state-dir: the store serves the control center; add --http PORT or --center URL");
   if (!state_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(state_dir, ec);

@@ -49,7 +49,12 @@ struct RunOptions : SiteOptions {
   std::string site_id = "site";
   std::string kind;  // what the site is, for the fleet overview: "hospital", "campus building"
   DrOptions dr;
-  int seed_days = 0;  // twin with the control center: days of meter history to store first
+  // The fleet center's link (NATS JetStream): the edge publishes its samples, events and bills and
+  // takes the center's commands. Empty: no center. Needs the store, so it keeps one as --http does.
+  std::vector<std::string> center_urls;
+  std::string nats_user;           // default: the site id
+  std::string nats_password_file;  // the site user's password (first line)
+  int seed_days = 0;               // twin with the control center: days of meter history to store first
   bool audit_given = false;
   const char* command = "meg run";
   // The wall clock's now, from which the twin's default start is placed (the same month, day and
@@ -92,6 +97,8 @@ class SiteRunner {
   const Site& site() const;
   size_t device_count() const;
   const HolidayCalendar& calendar() const;
+  // The loop's clock: the site twin's (its load year, paced) or the wall clock on devices.
+  const Clock& clock() const;
 
  private:
   struct Parts;
