@@ -84,9 +84,8 @@ struct Event {
 // A dispatch schedule as the planner made it: JSON text the store does not interpret.
 struct StoredSchedule {
   std::string site;
-  Instant made;  // when the planner made it
-  std::string
-      json;  // the schedule's intervals, e.g. {"intervals":[{"start":...,"battery_kw":...}]}
+  Instant made;      // when the planner made it
+  std::string json;  // the schedule's intervals, e.g. {"intervals":[{"start":...,"battery_kw":...}]}
   bool operator==(const StoredSchedule&) const = default;
 };
 
@@ -126,8 +125,7 @@ class TelemetryStore {
 
   // Returns the id of (site, name), registering it on first use. An empty site or name, or an
   // existing point registered with another unit, is an error (a name keeps its unit for life).
-  virtual Result<PointId> Point(std::string_view site, std::string_view name,
-                                std::string_view unit) = 0;
+  virtual Result<PointId> Point(std::string_view site, std::string_view name, std::string_view unit) = 0;
   // The points of `site`, by id.
   virtual Result<std::vector<PointInfo>> Points(std::string_view site) = 0;
 
@@ -142,8 +140,7 @@ class TelemetryStore {
 
   // Reads see flushed data only. Query returns the buckets of `point` whose start lies in
   // [from, to), by time; kMinute and kQuarter read the rollups kept at ingest.
-  virtual Result<std::vector<Bucket>> Query(PointId point, Instant from, Instant to,
-                                            Resolution resolution) = 0;
+  virtual Result<std::vector<Bucket>> Query(PointId point, Instant from, Instant to, Resolution resolution) = 0;
   // The raw samples of `point` in [from, to), good and bad, by time.
   virtual Result<std::vector<Sample>> Samples(PointId point, Instant from, Instant to) = 0;
   // The newest stored raw sample of `point` (good or bad), if any.
