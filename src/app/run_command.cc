@@ -30,6 +30,26 @@
 namespace meg {
 namespace {
 
+}  // namespace
+
+Status LoadUsersOrDemo(const std::string& users_file, UserDirectory& users, std::string& demo_login) {
+  if (!users_file.empty()) {
+    MEG_TRY_ASSIGN(text, ReadTextFile(users_file));
+    MEG_TRY_ASSIGN(loaded, UserDirectory::Load(text, users_file));
+    users = std::move(loaded);
+    return Ok{};
+  }
+  auto op = NewPassword();
+  auto viewer = NewPassword();
+  if (!op || !viewer) return IoError("no randomness for the demo passwords");
+  if (auto st = users.Add("demo", Role::kOperator, *op); !st) return st;
+  if (auto st = users.Add("viewer", Role::kViewer, *viewer); !st) return st;
+  demo_login = fmt::format("operator: demo / {}   viewer: viewer / {}", *op, *viewer);
+  return Ok{};
+}
+
+namespace {
+
 std::atomic<bool> g_interrupted{false};
 extern "C" void OnSignal(int) { g_interrupted = true; }
 
@@ -121,20 +141,7 @@ int RunSites(const RunOptions& o, std::vector<RunOptions> sites, const std::stri
   UserDirectory users;
   std::string demo_login;
   if (center) {
-    if (!o.users_file.empty()) {
-      auto text = ReadTextFile(o.users_file);
-      if (!text) return ExitWith(o.command, text.error());
-      auto loaded = UserDirectory::Load(*text, o.users_file);
-      if (!loaded) return ExitWith(o.command, loaded.error());
-      users = std::move(*loaded);
-    } else {
-      auto op = NewPassword();
-      auto viewer = NewPassword();
-      if (!op || !viewer) return ExitWith(o.command, IoError("no randomness for the demo passwords"));
-      if (auto st = users.Add("demo", Role::kOperator, *op); !st) return ExitWith(o.command, st.error());
-      if (auto st = users.Add("viewer", Role::kViewer, *viewer); !st) return ExitWith(o.command, st.error());
-      demo_login = fmt::format("operator: demo / {}   viewer: viewer / {}", *op, *viewer);
-    }
+    if (auto st = LoadUsersOrDemo(o.users_file, users, demo_login); !st) return ExitWith(o.command, st.error());
   }
 
   // The control center: the live sites behind the HTTP API and the dashboard.

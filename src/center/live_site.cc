@@ -64,10 +64,11 @@ void LiveSite::AddDrView(const DrCall& c) {
   dr_views_.push_back(std::move(v));
 }
 
-SiteSummary LiveSite::Summary() const {
-  const Site& s = *config_.site;
+SiteSummary LiveSite::Summary() const { return SummaryOf(config_.id, *config_.site); }
+
+SiteSummary SummaryOf(const std::string& id, const Site& s) {
   SiteSummary out;
-  out.id = config_.id;
+  out.id = id;
   out.name = s.name;
   out.tariff = s.tariff;
   out.contract_kw = s.contract_power.value();

@@ -73,6 +73,9 @@ struct LiveSiteConfig {
   SiteUplink* uplink = nullptr;
 };
 
+// What the fleet shows of a site file: name, tariff, contract, PV AC rating, ESS.
+SiteSummary SummaryOf(const std::string& id, const Site& site);
+
 class LiveSite final : public SiteBackend {
  public:
   // `writer` is the control thread's store; it must outlive this object. Registers the site's
