@@ -28,9 +28,6 @@
 #include "server/webhook.h"
 
 namespace meg {
-namespace {
-
-}  // namespace
 
 Status LoadUsersOrDemo(const std::string& users_file, UserDirectory& users, std::string& demo_login) {
   if (!users_file.empty()) {
