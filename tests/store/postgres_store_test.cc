@@ -121,7 +121,10 @@ TEST_F(PostgresStoreTest, OverlappingAndReplayedBatchesStoreAndRollUpOnce) {
             "0|0|59|1770|60|59\n"
             "60000|60|119|5370|60|119\n"
             "120000|120|149|4035|30|149");
-  EXPECT_EQ(Psql("SELECT sum, count, last FROM rollup_15m"), "11175|150|149");
+  // Minutes 0 and 60 were folded into their quarter when batch B began minute 120; minute 120
+  // is the point's current one, counted by quarter reads from rollup_1m until it is folded.
+  EXPECT_EQ(Psql("SELECT sum, count, last FROM rollup_15m"), "7140|120|119");  // 1770 + 5370
+  EXPECT_EQ(Psql("SELECT start_ms - " + std::to_string(Ms(At(0))) + " FROM rollup_1m WHERE NOT folded"), "120000");
 
   auto m = store_->Query(grid, At(0), At(3600), Resolution::kMinute);
   ASSERT_TRUE(m) << m.error().message;
@@ -157,8 +160,17 @@ TEST_F(PostgresStoreTest, BatchAcrossAMonthBoundaryLandsInTwoPartitions) {
             "samples_2024_08|30\nsamples_2024_09|30");
   EXPECT_EQ(Psql("SELECT tableoid::regclass, count FROM rollup_1m ORDER BY start_ms"),
             "rollup_1m_2024_08|30\nrollup_1m_2024_09|30");
-  EXPECT_EQ(Psql("SELECT tableoid::regclass, count FROM rollup_15m ORDER BY start_ms"),
-            "rollup_15m_2024_08|30\nrollup_15m_2024_09|30");
+  // The 23:59 minute is folded into August's 23:45 quarter (a later minute began); September's
+  // first quarter is its unfolded 00:00 minute until then.
+  EXPECT_EQ(Psql("SELECT tableoid::regclass, count FROM rollup_15m ORDER BY start_ms"), "rollup_15m_2024_08|30");
+  auto quarters =
+      store_->Query(grid, start - std::chrono::minutes(15), start + std::chrono::minutes(15), Resolution::kQuarter);
+  ASSERT_TRUE(quarters) << quarters.error().message;
+  ASSERT_EQ(quarters->size(), 2u);
+  EXPECT_EQ((*quarters)[0].start, start - std::chrono::seconds(14 * 60 + 30));  // 23:45
+  EXPECT_EQ((*quarters)[0].count, 30);
+  EXPECT_EQ((*quarters)[1].start, start + std::chrono::seconds(30));  // 00:00
+  EXPECT_EQ((*quarters)[1].count, 30);
   EXPECT_EQ(store_->Samples(grid, start, start + std::chrono::minutes(2))->size(), 60u);
 }
 
@@ -189,7 +201,14 @@ TEST_F(PostgresStoreTest, RetentionDropsWholeMonthsAndDeletesTheRest) {
   EXPECT_EQ(*store_->Partitions("rollup_15m"), (std::vector<std::string>{"2024-06", "2024-07", "2024-08"}));
   EXPECT_EQ(Psql("SELECT value FROM samples"), "4");
   EXPECT_EQ(Psql("SELECT string_agg(last::text, ',' ORDER BY start_ms) FROM rollup_1m"), "3,4");
-  EXPECT_EQ(Psql("SELECT string_agg(last::text, ',' ORDER BY start_ms) FROM rollup_15m"), "1,2,3,4");
+  // Retention folded the June and July minutes into their quarters before dropping them; Aug 5
+  // was folded when Aug 15 began; Aug 15, the point's newest minute, is not folded yet.
+  EXPECT_EQ(Psql("SELECT string_agg(last::text, ',' ORDER BY start_ms) FROM rollup_15m"), "1,2,3");
+  auto quarters = store_->Query(grid, Utc(year{2024} / 6 / 1), now, Resolution::kQuarter);
+  ASSERT_TRUE(quarters) << quarters.error().message;
+  ASSERT_EQ(quarters->size(), 4u);
+  EXPECT_EQ((*quarters)[0].last, 1);
+  EXPECT_EQ((*quarters)[3].last, 4);
 
   // A late sample for a dropped month makes its partition again.
   const Sample late{grid, Utc(year{2024} / 7 / 20), 5, SampleQuality::kGood};
@@ -371,7 +390,9 @@ TEST(PostgresStoreCrashTest, ServerKilledAndRestartedLosesNothingFlushedAndCount
   EXPECT_EQ(pg.Psql("SELECT count(*), count(DISTINCT (point, time_ms)) FROM samples"), "6000|6000");
   EXPECT_EQ(pg.Psql("SELECT min(c), max(c) FROM (SELECT count(*) c FROM samples GROUP BY point) t"), "600|600");
   EXPECT_EQ(pg.Psql("SELECT sum(count) FROM rollup_1m"), "6000");
-  EXPECT_EQ(pg.Psql("SELECT sum(count) FROM rollup_15m"), "6000");
+  EXPECT_EQ(pg.Psql("SELECT (SELECT sum(count) FROM rollup_15m) + (SELECT sum(count) FROM "
+                    "rollup_1m WHERE NOT folded)"),
+            "6000");  // every sample in one quarter: folded, or in a minute not folded yet
   // Point p0's second-0..599 values are 0..599: 1-minute sums are hand sums of 60 seconds.
   EXPECT_EQ(pg.Psql("SELECT sum FROM rollup_1m WHERE point = " + std::to_string(ids[0].value) +
                     " ORDER BY start_ms LIMIT 1"),

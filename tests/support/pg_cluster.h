@@ -156,6 +156,17 @@ class PgCluster {
     return true;
   }
 
+  // CPU seconds (user + system) the server has used so far: the postmaster, its running
+  // processes (backends, WAL writer, checkpointer...) and the children it has reaped. For
+  // benchmarks: the share of a figure that is the server's.
+  double ServerCpuSeconds() const {
+    const pid_t pid = PostmasterPid();
+    if (pid <= 0) return 0;
+    double ticks = CpuTicks(pid, true);
+    for (const pid_t c : ChildrenOf(pid)) ticks += CpuTicks(c, false);
+    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+
   // The postmaster's pid (first line of data/postmaster.pid), or -1.
   pid_t PostmasterPid() const {
     std::ifstream in(data() / "postmaster.pid");
@@ -196,6 +207,23 @@ class PgCluster {
       if (rest >> state >> ppid && ppid == parent) out.push_back(static_cast<pid_t>(std::stol(name)));
     }
     return out;
+  }
+
+  // utime + stime of `pid` (fields 14, 15 of /proc/<pid>/stat), with its reaped children's
+  // (cutime, cstime) when `with_children`.
+  static double CpuTicks(pid_t pid, bool with_children) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) return 0;
+    std::istringstream rest(line.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 17 && rest >> field; ++i) {  // field 3 is the state
+      if (i == 14 || i == 15 || (with_children && (i == 16 || i == 17))) ticks += std::stod(field);
+    }
+    return ticks;
   }
 
   // True if `pid` is this cluster's postmaster (its command line names our data folder), so a
