@@ -5,7 +5,7 @@
 #   pg_init  /tmp/fleet/pg 55432     # initdb into /tmp/fleet/pg/data (once; idempotent)
 #   pg_start /tmp/fleet/pg           # pg_ctl start -w (the port is in the cluster's config)
 #   pg_conninfo /tmp/fleet/pg [db]   # prints the libpq conninfo (unix socket) for PostgresStore
-#   pg_psql /tmp/fleet/pg [db] -c 'SELECT 1'
+#   pg_psql /tmp/fleet/pg DB -c 'SELECT 1'
 #   pg_stop  /tmp/fleet/pg [fast|immediate]
 # Root: postgres refuses to run as root. When run as root, the folder is chowned to the Debian
 # `postgres` user (created by the postgresql-15 package) and initdb, pg_ctl and the server run as
@@ -46,12 +46,15 @@ pg_init() {
     echo "unix_socket_directories = '$dir'"
     echo "fsync = on"
     echo "synchronous_commit = on"
+    echo "recovery_init_sync_method = syncfs  # after a crash: one syncfs(2), not an fsync per file"
     for line in "$@"; do echo "$line"; done
   } >>"$dir/data/postgresql.conf"
 }
 
 # pg_start DIR: starts the cluster and waits until it accepts connections (crash recovery first,
-# if it was killed). The server's log is DIR/postgres.log.
+# if it was killed). The server's log is DIR/postgres.log. After a kill -9 the dead postmaster
+# must have been reaped first: an unreaped one (a zombie: this machine's init does not reap
+# orphans) keeps postmaster.pid "in use" and the start fails ("lock file already exists").
 pg_start() {
   local dir
   dir=$(cd "$1" && pwd)
@@ -84,7 +87,7 @@ pg_conninfo() {
   echo "host=$dir port=$(pg_port "$dir") user=meg dbname=${2:-postgres}"
 }
 
-# pg_psql DIR [DB] [psql arguments...]: psql on the cluster.
+# pg_psql DIR [DB [psql arguments...]]: psql on the cluster (give DB when giving arguments).
 pg_psql() {
   local dir=$1 db=${2:-postgres}
   shift

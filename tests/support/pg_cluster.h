@@ -72,7 +72,10 @@ class PgCluster {
     std::ofstream conf(data() / "postgresql.conf", std::ios::app);
     conf << "\n# meg::testing::PgCluster\nlisten_addresses = '127.0.0.1'\n"
          << "unix_socket_directories = '" << dir_.path().string() << "'\n"
-         << "fsync = on\nsynchronous_commit = on\nfull_page_writes = on\n";
+         << "fsync = on\nsynchronous_commit = on\nfull_page_writes = on\n"
+         // Crash recovery first syncs the data folder: one syncfs(2) instead of an fsync per file
+         // (2.5 s on this machine). Durable the same on Linux.
+         << "recovery_init_sync_method = syncfs\n";
     for (const auto& [key, value] : settings) conf << key << " = '" << value << "'\n";
     conf.close();
     for (int attempt = 0; attempt < 3 && !running_; ++attempt) {
