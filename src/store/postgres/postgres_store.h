@@ -37,12 +37,12 @@ struct FleetBucket {
 };
 
 // PostgresStore: TelemetryStore on a PostgreSQL database shared by a fleet's sites. Flush sends the
-// buffer with binary COPY into a temporary staging table, then one statement inserts it into
-// `samples` (ON CONFLICT DO NOTHING: the first write of a (point, time) wins) and folds only the
-// rows it did insert into the 1-minute and 15-minute rollups, so a replayed batch counts once;
-// staging, samples and rollups are one transaction, committed with synchronous_commit = on (the
-// WAL is on disk when Flush returns). Samples and rollups are partitioned by UTC month; a month's
-// partitions are created by the first Flush that needs them.
+// buffer with binary COPY into a temporary staging table, then inserts it into `samples` (ON
+// CONFLICT DO NOTHING: the first write of a (point, time) wins) and folds only the rows it did
+// insert (RETURNING) into the 1-minute rollups, and finished minutes into the 15-minute ones, so a
+// replayed batch counts once; staging, samples and rollups are one transaction, committed with
+// synchronous_commit = on (the WAL is on disk when Flush returns). Samples and rollups are
+// partitioned by UTC month; a month's partitions are created by the first Flush that needs them.
 // Connection loss: an operation on a lost connection fails with an error naming the server and
 // the next one reconnects first; a failed Flush keeps its buffer, and the retry is idempotent (a
 // batch whose COMMIT did land before the loss is not stored or rolled up twice).
