@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <initializer_list>
 #include <limits>
 #include <string>
@@ -174,6 +173,7 @@ INSERT INTO rollup_15m AS r (point, start_ms, min, max, sum, count, last, last_m
 SELECT point, start_ms - ((start_ms % 900000) + 900000) % 900000, min(min), max(max), sum(sum),
        sum(count), (array_agg(last ORDER BY last_ms DESC))[1], max(last_ms)
 FROM folded GROUP BY 1, 2)sql" MEG_ROLLUP_MERGE;
+#undef MEG_ROLLUP_MERGE
 
 constexpr const char* kSelectRaw =
     "SELECT time_ms, value FROM samples WHERE point = $1 AND time_ms >= $2 AND time_ms < $3 "
