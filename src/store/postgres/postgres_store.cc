@@ -48,7 +48,7 @@ CREATE TABLE rollup_1m (
   count bigint NOT NULL,          -- good samples
   last double precision NOT NULL,
   last_ms bigint NOT NULL,        -- the time of `last`, so late batches merge right
-  folded boolean NOT NULL DEFAULT false,  -- counted in rollup_15m too (see kRollMinutes)
+  folded boolean NOT NULL DEFAULT false,  -- counted in rollup_15m too (see kMoveStaged)
   PRIMARY KEY (point, start_ms)) PARTITION BY RANGE (start_ms);
 CREATE INDEX rollup_1m_unfolded ON rollup_1m (point, start_ms) WHERE NOT folded;
 CREATE TABLE rollup_15m (
@@ -82,32 +82,15 @@ CREATE TABLE bills (
 INSERT INTO schema_version (version) VALUES (1);
 )sql";
 
-// The session's staging tables: the batch is COPYed into meg_staging; kMoveStaged puts the good
-// samples it did store into meg_new, kRollMinutes the minutes it created into meg_created.
-// Temporary tables are not WAL-logged; ON COMMIT DELETE ROWS empties them with each commit (and a
-// rollback discards what a failed batch put in).
+// The session's staging tables: the batch is COPYed into meg_staging; kMoveStaged notes the
+// minutes it created in meg_created. Temporary tables are not WAL-logged; ON COMMIT DELETE ROWS
+// empties them with each commit (and a rollback discards what a failed batch put in).
 constexpr const char* kCreateStaging = R"sql(
 CREATE TEMPORARY TABLE IF NOT EXISTS meg_staging (point bigint NOT NULL, time_ms bigint NOT NULL,
   value double precision, quality smallint NOT NULL) ON COMMIT DELETE ROWS;
-CREATE TEMPORARY TABLE IF NOT EXISTS meg_new (point bigint NOT NULL, time_ms bigint NOT NULL,
-  value double precision NOT NULL) ON COMMIT DELETE ROWS;
 CREATE TEMPORARY TABLE IF NOT EXISTS meg_created (point bigint NOT NULL, start_ms bigint NOT NULL)
   ON COMMIT DELETE ROWS)sql";
 constexpr const char* kCopyStaging = "COPY meg_staging FROM STDIN (FORMAT binary)";
-
-// The batch's three statements, in its transaction (statements, not one: a statement may not
-// update a row twice, and the fold may touch a minute the batch also updates).
-//
-// 1. Insert the staged samples, skipping every (point, time) already stored; the good ones it did
-//    store (RETURNING: never a replayed one) go on to the rollups.
-constexpr const char* kMoveStaged = R"sql(
-WITH inserted AS (
-  INSERT INTO samples (point, time_ms, value, quality)
-  SELECT point, time_ms, value, quality FROM meg_staging
-  ON CONFLICT (point, time_ms) DO NOTHING
-  RETURNING point, time_ms, value, quality)
-INSERT INTO meg_new (point, time_ms, value)
-SELECT point, time_ms, value FROM inserted WHERE quality = 0)sql";
 
 // The merge of a rollup row with the stored one of its bucket (a batch may end mid-bucket, a late
 // batch may come): min/max/sum/count combine, `last` keeps the later sample.
@@ -118,22 +101,33 @@ SELECT point, time_ms, value FROM inserted WHERE quality = 0)sql";
   "last = CASE WHEN excluded.last_ms >= r.last_ms THEN excluded.last ELSE r.last END, " \
   "last_ms = greatest(r.last_ms, excluded.last_ms)"
 
-// 2. Fold the new samples into their minutes (rollup_1m). A minute's `last` is the value at its
-//    greatest time (a window max: one sort for the batch, not one per group). The 15-minute
-//    rollup is not updated sample by sample: a minute is added to its quarter once, when it is
-//    folded (3.), and until then a quarter read adds the minute itself (kSelectQuarter). So a
-//    1-second batch updates one rollup row per point, not two. New samples of a minute already
-//    folded (late ones) go into its quarter here too. Minutes this batch created are noted for 3.
-//    Bucket starts floor also before 1970.
-constexpr const char* kRollMinutes = R"sql(
-WITH agg AS (
+// The batch's two statements, in its transaction (two, not one: a statement may not update a row
+// twice, and the fold may touch a minute the batch also updates).
+//
+// 1. Insert the staged samples, skipping every (point, time) already stored, and fold the good
+//    ones it did store (RETURNING: never a replayed one) into their minutes (rollup_1m). A
+//    minute's `last` is the value at its greatest time (a window max: one sort for the batch, not
+//    one per group as array_agg(... ORDER BY) would). The 15-minute rollup is not updated sample
+//    by sample: a minute is added to its quarter once, when it is folded (2.), and until then a
+//    quarter read adds the minute itself (kSelectQuarter). So a 1-second batch updates one rollup
+//    row per point, not two. New samples of a minute already folded (late ones) go into its
+//    quarter here too. The minutes this batch created are noted for 2. Bucket starts floor also
+//    before 1970.
+constexpr const char* kMoveStaged = R"sql(
+WITH inserted AS (
+  INSERT INTO samples (point, time_ms, value, quality)
+  SELECT point, time_ms, value, quality FROM meg_staging
+  ON CONFLICT (point, time_ms) DO NOTHING
+  RETURNING point, time_ms, value, quality),
+agg AS (
   SELECT point, minute_ms AS start_ms, min(value) AS min, max(value) AS max, sum(value) AS sum,
          count(*) AS count, max(value) FILTER (WHERE time_ms = last_ms) AS last,
          max(last_ms) AS last_ms
   FROM (SELECT point, time_ms, value, minute_ms,
                max(time_ms) OVER (PARTITION BY point, minute_ms) AS last_ms
         FROM (SELECT point, time_ms, value,
-                     time_ms - ((time_ms % 60000) + 60000) % 60000 AS minute_ms FROM meg_new) n) g
+                     time_ms - ((time_ms % 60000) + 60000) % 60000 AS minute_ms
+              FROM inserted WHERE quality = 0) n) g
   GROUP BY point, minute_ms),
 minute AS (
   INSERT INTO rollup_1m AS r (point, start_ms, min, max, sum, count, last, last_ms)
@@ -149,7 +143,7 @@ SELECT a.point, a.start_ms - ((a.start_ms % 900000) + 900000) % 900000, min(a.mi
 FROM agg a JOIN minute m USING (point, start_ms) WHERE m.folded
 GROUP BY 1, 2)sql" MEG_ROLLUP_MERGE;
 
-// 3. Fold into rollup_15m every unfolded minute older than the newest minute this batch created
+// 2. Fold into rollup_15m every unfolded minute older than the newest minute this batch created
 //    for its point (a point's minute is done once a later one has begun): at 1-second batches,
 //    once a minute per point. A minute that stays unfolded (the point's last, a late one) is
 //    still counted by quarter reads.
@@ -830,8 +824,8 @@ Status PostgresStore::EnsurePartitions(const std::set<std::int64_t>& months) {
 }
 
 // The batch: sorted by (point, time) (each point's rows reach its index in order), the first of
-// two alike kept; COPYed into the staging table and moved into samples and the rollups by three
-// statements (kMoveStaged, kRollMinutes, kFoldMinutes), in one transaction. If a partition went missing (dropped by
+// two alike kept; COPYed into the staging table and moved into samples and the rollups by two
+// statements (kMoveStaged, kFoldMinutes), in one transaction. If a partition went missing (dropped by
 // another connection's retention), the partitions are made again and the batch retried once.
 Status PostgresStore::WriteBuffer() {
   std::stable_sort(buffer_.begin(), buffer_.end(), [](const Sample& a, const Sample& b) {
@@ -858,7 +852,6 @@ Status PostgresStore::WriteBuffer() {
       MEG_TRY_ASSIGN(tx, Transaction::Begin(*db_, "write samples"));
       MEG_TRY(db_->CopyIn("write samples", kCopyStaging, data));
       MEG_TRY(db_->Exec("write samples", kMoveStaged));
-      MEG_TRY(db_->Exec("write rollups", kRollMinutes));
       MEG_TRY(db_->Exec("write rollups", kFoldMinutes));
       return tx.Commit("write samples");
     }();
