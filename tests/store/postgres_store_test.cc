@@ -341,7 +341,8 @@ TEST_F(PostgresStoreTest, WrongConninfoOrNoServerIsAClearError) {
 // appended and flushed during the outage (fails, the buffer kept, and again: the reconnect
 // fails); the server restarted (crash recovery); the five batches all there (psql); the retry of
 // Flush stores batch 5; then batches 4 and 5 replayed: nothing changes. Expected: 6,000 samples,
-// 600 per point, rollups counting 6,000, no value twice.
+// 600 per point, rollups counting 6,000, no value twice. Last, a crash and restart between two
+// calls is invisible: the next Flush reconnects and stores batch 6.
 
 TEST(PostgresStoreCrashTest, ServerKilledAndRestartedLosesNothingFlushedAndCountsNothingTwice) {
   testing::PgCluster pg;
@@ -400,6 +401,15 @@ TEST(PostgresStoreCrashTest, ServerKilledAndRestartedLosesNothingFlushedAndCount
                     " ORDER BY start_ms LIMIT 1"),
             "1770");  // 0 + 1 + ... + 59
   EXPECT_EQ(*store.CountSamples("crash", At(0), At(600)), 6000);
+
+  // A crash and restart between two calls: the next call finds its connection lost and runs again
+  // on a new one; the caller sees no error.
+  ASSERT_TRUE(pg.KillNine());
+  ASSERT_TRUE(pg.Start()) << pg.error();
+  ASSERT_TRUE(store.Append(batch(6)));
+  auto after = store.Flush();
+  ASSERT_TRUE(after) << after.error().message;
+  EXPECT_EQ(*store.CountSamples("crash", At(0), At(700)), 7000);
 }
 
 // The server killed in the middle of ingest, three rounds: batches of 10 points x 100 s are

@@ -442,22 +442,28 @@ class PgConnection {
   Mode mode() const { return mode_; }
 
   // Runs `sql` (one statement with $1.. parameters; several separated by ';' when there are
-  // none) and returns its rows (none for a command).
+  // none) and returns its rows (none for a command). Outside a transaction, a statement that
+  // finds the connection lost (the server restarted since the last call) is run once more on a
+  // new connection: every statement this store runs outside a transaction is a read or
+  // idempotent (BEGIN, upserts, CREATE ... IF NOT EXISTS, inserts ON CONFLICT DO NOTHING).
   Result<Rows> Exec(std::string_view doing, const std::string& sql, std::initializer_list<Param> params = {}) {
-    MEG_TRY(Ready(doing));
-    PGresult* r = nullptr;
-    if (params.size() == 0) {
-      r = PQexec(conn_, sql.c_str());
-    } else {
-      std::vector<const char*> values;
-      for (const Param& p : params) values.push_back(p.null ? nullptr : p.text.c_str());
-      r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
-                       0);
+    for (int attempt = 0;; ++attempt) {
+      MEG_TRY(Ready(doing));
+      PGresult* r = nullptr;
+      if (params.size() == 0) {
+        r = PQexec(conn_, sql.c_str());
+      } else {
+        std::vector<const char*> values;
+        for (const Param& p : params) values.push_back(p.null ? nullptr : p.text.c_str());
+        r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
+                         0);
+      }
+      Rows rows(r);
+      const ExecStatusType status = PQresultStatus(r);
+      if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return rows;
+      const bool lost = PQstatus(conn_) != CONNECTION_OK;
+      if (attempt > 0 || in_transaction_ || !lost) return Fail(doing, r);
     }
-    Rows rows(r);
-    const ExecStatusType status = PQresultStatus(r);
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return Fail(doing, r);
-    return rows;
   }
 
   // COPY `sql` FROM STDIN with `data` (the whole of it, in COPY's format).
@@ -488,8 +494,8 @@ class PgConnection {
     return status;
   }
 
-  // Transactions: Begin and End pair up (End commits or rolls back). Between them a lost
-  // connection is not replaced: the statements after the loss fail, and the transaction with them.
+  // Transactions: Begin, then Commit or Rollback. Between them a lost connection is not
+  // replaced: the statements after the loss fail, and the transaction with them.
   Status Begin(std::string_view doing) {
     MEG_TRY(Exec(doing, "BEGIN"));
     in_transaction_ = true;
