@@ -43,9 +43,10 @@ struct FleetBucket {
 // replayed batch counts once; staging, samples and rollups are one transaction, committed with
 // synchronous_commit = on (the WAL is on disk when Flush returns). Samples and rollups are
 // partitioned by UTC month; a month's partitions are created by the first Flush that needs them.
-// Connection loss: an operation on a lost connection fails with an error naming the server and
-// the next one reconnects first; a failed Flush keeps its buffer, and the retry is idempotent (a
-// batch whose COMMIT did land before the loss is not stored or rolled up twice).
+// Connection loss: each call reconnects first if the connection was lost; a statement outside a
+// transaction that finds it lost runs once more on a new connection. A loss inside a transaction
+// fails the call with an error naming the server; a failed Flush keeps its buffer, and the retry
+// is idempotent (a batch whose COMMIT did land before the loss is not stored or rolled up twice).
 // The buffer lives in this object; it is flushed (best effort) on destruction.
 class PostgresStore final : public TelemetryStore {
  public:
