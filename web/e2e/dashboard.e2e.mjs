@@ -1,13 +1,18 @@
 // End-to-end test of the dashboard in headless Chromium against a running meg:
 //   MEG_URL=http://127.0.0.1:8080/ MEG_USER=operator MEG_PASSWORD=... npm run e2e
 // Logs in to the fleet page and checks it against GET /api/fleet (a row for every site, the
-// totals, sorting, the search box filtering rows, the fleet-sum chart), so it passes with one site
-// (`meg run`) or several (`meg demo`); opens a site (the Jeonju hospital if the fleet has it, else
+// totals, sorting, the search box filtering rows, the fleet-sum chart, the fleet report links: the
+// CSV has a row per site of /api/fleet and the total row, the HTML tab names every site), so it
+// passes with one site (`meg run`) or several (`meg demo`); opens a site (the Jeonju hospital if the fleet has it, else
 // the first) by a click on its row, waits for live values to change, sends an operator setpoint, waits for it in the audit
 // trail, presses "back to auto" and finds that audited too, finds the DR call of the demo planned
 // with its cap, posts a second DR call through the API (and one the rules refuse), finds the
 // forecast card showing what the demo's mpc planned on (the learned load model), switches the
-// language both ways and saves a screenshot. Exits 0 on success, 1 with the reason (and a
+// language both ways and saves a screenshot; back on the fleet page, when the center runs a DR
+// aggregator (GET /api/fleet/dr-events answers 200; `meg demo` registers its fleet), submits a
+// resource call through the DR resource form (the first full hour with 70+ minutes' notice, for
+// an hour) and finds it with each member's status and share as the API has them and the resource
+// CBL, and finds a call that is over refused with the server's error. Exits 0 on success, 1 with the reason (and a
 // screenshot of the failure) otherwise. The DR steps expect the demo as scripts/e2e starts it:
 // site time 2024-08-12 about 13:55, --dr-calls data/dr/jeonju-2024-08-12.csv.
 //
@@ -20,6 +25,7 @@
 
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,6 +38,7 @@ const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const timeout = Number(process.env.MEG_E2E_TIMEOUT_MS || 30000);
 const SETPOINT_KW = -50;
 const SETPOINT_MINUTES = 5;
+const FLEET_DR_KW = 100;
 
 class Failure extends Error {}
 
@@ -183,6 +190,7 @@ async function run(page) {
       && document.querySelectorAll('#fleet-body tr[data-site]').length > 0);
   await waitFor(page, 'the fleet-sum chart was not drawn',
     () => document.querySelector('#chart-fleet .uplot') && document.getElementById('fleet-chart-info').textContent !== '');
+  await checkFleetDr(page);
   await fullScreenshot(page, screenshot.replace(/(\.png)?$/, '-fleet.png'));
 }
 
@@ -267,6 +275,155 @@ async function checkFleet(page) {
   await page.locator('#fleet-search').fill('');
   await waitFor(page, 'clearing the search did not bring every row back',
     (n) => document.querySelectorAll('#fleet-body tr[data-site]').length === n, ids.length);
+
+  await checkReports(page, fleet.body.sites);
+}
+
+// Splits CSV text into rows of fields (RFC 4180: quoted fields, "" for a quote).
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 1; } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(field); field = ''; }
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i += 1;
+      row.push(field); rows.push(row); row = []; field = '';
+    } else field += c;
+  }
+  if (field !== '' || row.length) { row.push(field); rows.push(row); }
+  return rows;
+}
+
+// The report links: the CSV download has a row per site of /api/fleet (in its order) and the
+// total row; the HTML opens in a new tab and names every site.
+async function checkReports(page, sites) {
+  const ids = sites.map((s) => s.id);
+  step('download the fleet report (CSV)');
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout }),
+    page.locator('#fleet-report-csv').click(),
+  ]).catch((e) => { throw new Failure(`the CSV report link gave no download: ${e.message.split('\n')[0]}`); });
+  const file = await download.path();
+  const rows = parseCsv(await readFile(file, 'utf8')).filter((r) => r.length > 1 || r[0] !== '');
+  const header = rows[0] || [];
+  if (header[0] !== 'site' || !header.includes('bill_with_openmeg_krw')) {
+    throw new Failure(`the CSV report's header is not the fleet report's: ${header.join(',')}`);
+  }
+  const first = rows.slice(1).map((r) => r[0]);
+  const want = [...ids, 'total'];
+  if (first.length !== want.length || want.some((id, i) => first[i] !== id)) {
+    throw new Failure(`the CSV report's rows are ${first.join(', ')}; GET /api/fleet has ${ids.join(', ')} (and the total row)`);
+  }
+  const widths = new Set(rows.map((r) => r.length));
+  if (widths.size !== 1) throw new Failure(`the CSV report's rows differ in their number of fields: ${[...widths].join(', ')}`);
+  step(`CSV ${download.suggestedFilename()}: ${rows.length - 1} rows (${first.join(', ')}); total ${rows[rows.length - 1].slice(7, 10).join(' / ')} KRW`);
+
+  step('open the fleet report (HTML) in a new tab');
+  const [tab] = await Promise.all([
+    page.waitForEvent('popup', { timeout }),
+    page.locator('#fleet-report-html').click(),
+  ]).catch((e) => { throw new Failure(`the HTML report link opened no tab: ${e.message.split('\n')[0]}`); });
+  try {
+    await tab.waitForURL(/^blob:/, { timeout }).catch(() => { throw new Failure(`the report tab stayed at ${tab.url()}`); });
+    await tab.waitForSelector('table tfoot', { timeout }).catch(() => { throw new Failure('the report tab shows no report table'); });
+    const text = await tab.locator('body').innerText();
+    const missing = sites.filter((s) => !text.includes(s.name) || !text.includes(s.id)).map((s) => s.id);
+    if (missing.length) throw new Failure(`the HTML report does not name ${missing.join(', ')}`);
+    step(`HTML: "${await tab.title()}", ${await tab.locator('tbody tr').count()} site rows`);
+  } finally {
+    await tab.close();
+  }
+}
+
+// The fleet's DR resource card (GET /api/fleet/dr-events): submit a resource call through its form
+// and find it with the members' shares; a call that is over is refused with the server's error.
+async function checkFleetDr(page) {
+  const fleet = await apiGet(page, 'api/fleet');
+  const ids = fleet.body.sites.map((s) => s.id);
+  const listed = await apiGet(page, 'api/fleet/dr-events');
+  if (listed.status !== 200) {
+    if (listed.status === 404 && ids.length === 1) {
+      step('no DR aggregator (one site): the DR resource card is not shown');
+      await waitFor(page, 'the DR resource card is shown without an aggregator', () => document.getElementById('fleet-dr').hidden);
+      return;
+    }
+    throw new Failure(`GET /api/fleet/dr-events answered ${listed.status}: ${JSON.stringify(listed.body).slice(0, 200)}`);
+  }
+  step(`the DR resource card (${listed.body.length} resource calls so far)`);
+  await waitFor(page, 'the DR resource card and its form were not shown',
+    () => !document.getElementById('fleet-dr').hidden && !document.getElementById('fleet-dr-form').hidden);
+
+  // The site time now, and a window with enough notice: the first full hour at least 70 minutes
+  // ahead (60 are needed; the rest covers the site time the test takes at 60x), for an hour.
+  const now = Math.max(...fleet.body.sites.map((s) => Date.parse(s.time) / 1000).filter(Number.isFinite));
+  const start = Math.ceil((now + 70 * 60) / 3600) * 3600;
+  const kst = (x) => new Date((x + 9 * 3600) * 1000).toISOString().slice(0, 16);  // datetime-local, site time
+  if (Number(kst(start).slice(11, 13)) + 1 > 20) throw new Failure(`the site time ${kst(now)} leaves no window before 20:00`);
+  step(`submit a reliability call ${kst(start)}-${kst(start + 3600).slice(11)} KST, ${FLEET_DR_KW} kW (site time ${kst(now)})`);
+  await page.locator('#fleet-dr-kind').selectOption('reliability');
+  await page.locator('#fleet-dr-start').fill(kst(start));
+  await page.locator('#fleet-dr-end').fill(kst(start + 3600));
+  await page.locator('#fleet-dr-kw').fill(String(FLEET_DR_KW));
+  await page.locator('#fleet-dr-submit').click();
+  await waitFor(page, 'the resource call got no answer', () => document.getElementById('fleet-dr-message').textContent !== '');
+  if ((await page.locator('#fleet-dr-message').getAttribute('class')) === 'error') {
+    throw new Failure(`the resource call was refused: ${await page.locator('#fleet-dr-message').textContent()}`);
+  }
+  step(`answer: ${await page.locator('#fleet-dr-message').textContent()}`);
+
+  const answer = await apiGet(page, 'api/fleet/dr-events');
+  const call = (answer.body || []).find((c) => Date.parse(c.start) / 1000 === start && c.requested_kw === FLEET_DR_KW);
+  if (!call) throw new Failure(`GET /api/fleet/dr-events has no call at ${kst(start)}: ${JSON.stringify(answer.body).slice(0, 300)}`);
+  const want = call.members.map((m) => ({ site: m.site, status: m.status, kw: m.share_kw.map((v) => v.toFixed(1)).join(' ') }));
+  if (!want.some((m) => m.kw.split(' ').some((v) => Number(v) > 0))) {
+    throw new Failure(`no member has a share of the call: ${JSON.stringify(call.members).slice(0, 400)}`);
+  }
+  const shown = await waitFor(page, `the call at ${kst(start)} was not shown with each member's status and share as the API has them`,
+    ({ at, members }) => {
+      const block = [...document.querySelectorAll('#fleet-dr-calls .fdr-call')].find((b) => Date.parse(b.dataset.start) / 1000 === at);
+      if (!block) return false;
+      const rows = [...block.querySelectorAll('tr.fdr-member')].map((r) => ({ site: r.dataset.site, status: r.dataset.status, kw: r.dataset.shareKw }));
+      return rows.length === members.length && members.every((m, i) => rows[i].site === m.site && rows[i].status === m.status
+        && rows[i].kw === m.kw) && block.querySelector('.fdr-head').textContent;
+    }, { at: start, members: want });
+  step(`shown: ${shown}`);
+  step(`members: ${want.map((m) => `${m.site} ${m.status} ${m.kw} kW`).join('; ')}`);
+  const cbl = await waitFor(page, "the resource CBL of the call's hour never showed (the members' desks compute it at the issue)",
+    (at) => {
+      const block = [...document.querySelectorAll('#fleet-dr-calls .fdr-call')].find((b) => Date.parse(b.dataset.start) / 1000 === at);
+      const cell = block && block.querySelector('table.fdr-hours tbody tr td:nth-child(6)');
+      return cell && /[0-9]/.test(cell.textContent) && cell.textContent;
+    }, start);
+  step(`resource CBL of ${kst(start).slice(11)}: ${cbl}`);
+
+  step('a call that is over (10:00-11:00 today) is refused with the server\'s error');
+  const day = kst(now).slice(0, 10);
+  await page.locator('#fleet-dr-start').fill(`${day}T10:00`);
+  await page.locator('#fleet-dr-end').fill(`${day}T11:00`);
+  await page.locator('#fleet-dr-submit').click();
+  const refused = await waitFor(page, 'a call that is over was not shown as refused',
+    () => {
+      const m = document.getElementById('fleet-dr-message');
+      return m.className === 'error' && m.textContent;
+    });
+  if (!refused.includes('over')) throw new Failure(`the refusal does not give the server's reason: ${refused}`);
+  step(`refused: ${refused}`);
+
+  step('the DR resource card in the other language');
+  const title = await page.locator('#fleet-dr-title').textContent();
+  await page.locator('#lang-toggle').click();
+  const other = await page.locator('#fleet-dr-title').textContent();
+  const rows = await page.locator('#fleet-dr-calls .fdr-call').count();
+  await page.locator('#lang-toggle').click();
+  if (other === title || rows === 0) throw new Failure(`the language toggle did not relabel the DR resource card ("${title}", ${rows} calls)`);
+  step(`"${other}"`);
 }
 
 // Opens the Jeonju hospital (else the first site) by a click on its fleet row; returns its id.

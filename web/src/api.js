@@ -20,13 +20,12 @@ export function getToken() {
   return token;
 }
 
-async function call(method, path, body) {
-  const headers = { Accept: 'application/json' };
+async function send(method, path, body, accept = 'application/json') {
+  const headers = { Accept: accept };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  let response;
   try {
-    response = await fetch(path, {
+    return await fetch(path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -36,17 +35,31 @@ async function call(method, path, body) {
   } catch (e) {
     throw new ApiError(0, String(e && e.message ? e.message : e), path);
   }
-  const text = await response.text();
+}
+
+function failure(response, text, path) {
   let data = null;
-  if (text !== '') {
-    try { data = JSON.parse(text); } catch { data = null; }
-  }
-  if (!response.ok) {
-    const message = data && typeof data.error === 'string' ? data.error
-      : `${response.status} ${response.statusText}`.trim();
-    throw new ApiError(response.status, message, path);
-  }
-  return data;
+  try { data = JSON.parse(text); } catch { data = null; }
+  const message = data && typeof data.error === 'string' ? data.error
+    : `${response.status} ${response.statusText}`.trim();
+  return new ApiError(response.status, message, path);
+}
+
+async function call(method, path, body) {
+  const response = await send(method, path, body);
+  const text = await response.text();
+  if (!response.ok) throw failure(response, text, path);
+  if (text === '') return null;
+  try { return JSON.parse(text); } catch { return null; }
+}
+
+// A GET whose answer is a file (a report): {blob, filename} (the name from Content-Disposition).
+async function file(path) {
+  const response = await send('GET', path, undefined, '*/*');
+  if (!response.ok) throw failure(response, await response.text(), path);
+  const disposition = response.headers.get('Content-Disposition') || '';
+  const m = /filename="?([^";]+)"?/.exec(disposition);
+  return { blob: await response.blob(), filename: m ? m[1] : path.split('/').pop() };
 }
 
 const site = (id) => `api/sites/${encodeURIComponent(id)}`;
@@ -58,6 +71,9 @@ export const api = {
   fleet: () => call('GET', 'api/fleet'),
   fleetTelemetry: (point, from, to, resolution) =>
     call('GET', `api/fleet/telemetry?${new URLSearchParams({ point, from, to, resolution })}`),
+  fleetReport: (format) => file(`api/fleet/report.${format}`),  // format: csv or html
+  fleetDrEvents: () => call('GET', 'api/fleet/dr-events'),
+  fleetDrCall: (body) => call('POST', 'api/fleet/dr-events', body),
   live: (id) => call('GET', `${site(id)}/live`),
   telemetry: (id, point, from, to, resolution) =>
     call('GET', `${site(id)}/telemetry?${new URLSearchParams({ point, from, to, resolution })}`),

@@ -1,16 +1,20 @@
-// The fleet view, the first page after login: the fleet's totals, every site the user may see as
-// a table (sort by any column, search), and the fleet's sum of grid and PV power over the last
-// day. A click on a site opens the site view (through the page's #/site/<id> address). While
-// shown, it loads GET /api/fleet every few seconds and the fleet sum every 30 s.
+// The fleet view, the first page after login: the fleet's totals, the month-to-date fleet report
+// (CSV download, HTML in a new tab), every site the user may see as a table (sort by any column,
+// search), the fleet as one DR resource (src/fleet_dr.js, when the center has an aggregator) and
+// the fleet's sum of grid and PV power over the last day. A click on a site opens the site view
+// (through the page's #/site/<id> address). While shown, it loads GET /api/fleet and the DR
+// resource's calls every few seconds and the fleet sum every 30 s.
 
 import { api } from './api.js';
 import { t, has, currentLang } from './i18n.js';
 import * as f from './format.js';
 import { FleetChart, align } from './charts.js';
 import { $, el, setText } from './dom.js';
+import { FleetDrPanel } from './fleet_dr.js';
 
 const REFRESH_MS = 3000;
 const CHART_MS = 30000;
+const DR_MS = 3000;
 const STATE_RANK = { normal: 0, local: 1, safe: 2, offline: 3 };
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });  // "E8" before "E12"
 const SEVERITY_RANK = { critical: 2, warning: 1 };
@@ -75,7 +79,8 @@ function haystack(r) {
 }
 
 export class FleetView {
-  // `hooks`: report(key, error) and clear(key) for the page's error banner.
+  // `hooks`: report(key, error) and clear(key) for the page's error banner; canCommand(): whether
+  // the user is an operator or admin.
   constructor(hooks) {
     this.hooks = hooks;
     this.fleet = null;       // the latest GET /api/fleet
@@ -96,14 +101,47 @@ export class FleetView {
       const row = e.target.closest('tr[data-site]');
       if (row && e.key === 'Enter') location.hash = `#/site/${encodeURIComponent(row.dataset.site)}`;
     });
+    $('fleet-report-csv').addEventListener('click', (e) => { e.preventDefault(); this.report('csv'); });
+    $('fleet-report-html').addEventListener('click', (e) => { e.preventDefault(); this.report('html'); });
+    this.dr = new FleetDrPanel({
+      report: hooks.report,
+      clear: hooks.clear,
+      canCommand: () => Boolean(hooks.canCommand && hooks.canCommand()),
+      now: () => this.latest(),
+      names: () => new Map((this.fleet?.sites || []).map((r) => [r.id, r.name || r.id])),
+    });
+  }
+
+  // The fleet report with the session's token: the CSV saved as a file, the HTML opened in a new
+  // tab (opened at the click, so that no popup blocker stops it, and filled when the report comes).
+  async report(format) {
+    const tab = format === 'html' ? window.open('', '_blank') : null;
+    try {
+      const { blob, filename } = await api.fleetReport(format);
+      const url = URL.createObjectURL(blob);
+      if (tab) {
+        tab.location.href = url;
+      } else {
+        const a = el('a', { href: url, download: filename || `openmeg-fleet-report.${format}` });
+        document.body.append(a);
+        a.click();
+        a.remove();
+      }
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      this.hooks.clear('fleet report');
+    } catch (e) {
+      if (tab) tab.close();
+      this.hooks.report('fleet report', e);
+    }
   }
 
   start() {
     this.stop();
     this.chart = this.chart || new FleetChart($('chart-fleet'));
     this.sumsTried = false;  // the first load brings the fleet sum up to date too
-    this.load();
+    this.load().then(() => this.dr.load());  // the DR card once the site names and time are known
     this.timers.push(setInterval(() => this.load(), REFRESH_MS));
+    this.timers.push(setInterval(() => this.dr.load(), DR_MS));
     this.timers.push(setInterval(() => this.loadSums(), CHART_MS));
   }
 
@@ -121,6 +159,7 @@ export class FleetView {
     this.query = '';
     $('fleet-search').value = '';
     if (this.chart) this.chart.clear();
+    this.dr.reset();
   }
 
   async load() {
@@ -170,6 +209,13 @@ export class FleetView {
     this.renderHead();
     this.renderTable();
     this.renderChart();
+  }
+
+  // Everything again, in the current language.
+  renderAll() {
+    this.render();
+    this.dr.render();
+    if (this.dr.shown) this.dr.show();
   }
 
   renderTotals() {

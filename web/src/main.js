@@ -514,7 +514,7 @@ function onSetpoint(event) {
 function renderAll() {
   applyLabels();
   showHeader();
-  if (state.view === 'fleet') { fleet.render(); fleet.rebuild(); }
+  if (state.view === 'fleet') { fleet.renderAll(); fleet.rebuild(); }
   setText('user-name', state.session ? state.session.user : '');
   setText('user-role', state.session ? `(${t(`role.${state.session.role}`)})` : '');
   renderLive();
@@ -832,6 +832,10 @@ function init() {
   });
 }
 
-const fleet = new FleetView({ report, clear: clearError });
+const fleet = new FleetView({
+  report,
+  clear: clearError,
+  canCommand: () => Boolean(state.session && (state.session.role === 'operator' || state.session.role === 'admin')),
+});
 
 init();
