@@ -58,8 +58,9 @@ Result<std::string> FirstLine(const std::string& path, const char* what) {
 
 int RunCenter(const CenterOptions& o) {
   const char* command = "meg center";
-  if (o.pg.empty()) return ExitWith(command, InvalidInput("--pg: the fleet store's conninfo is required, e.g. "
-                                                          "'host=/run/meg-pg port=5432 dbname=meg user=meg'"));
+  if (o.pg.empty())
+    return ExitWith(command, InvalidInput("--pg: the fleet store's conninfo is required, e.g. "
+                                          "'host=/run/meg-pg port=5432 dbname=meg user=meg'"));
   Millis run_for{0};
   if (!o.duration.empty()) {
     auto d = ParseDuration(o.duration);
@@ -72,7 +73,8 @@ int RunCenter(const CenterOptions& o) {
   std::vector<std::string> ids;
   for (const auto& s : fleet_spec->sites) {
     auto site = LoadSiteFile(s.file, DefaultDataDir(), DefaultSharedDir());
-    if (!site) return ExitWith(command, Error{site.error().code, fmt::format("site '{}': {}", s.id, site.error().message)});
+    if (!site)
+      return ExitWith(command, Error{site.error().code, fmt::format("site '{}': {}", s.id, site.error().message)});
     specs.push_back({s.id, s.kind, SummaryOf(s.id, *site)});
     ids.push_back(s.id);
   }
@@ -164,10 +166,11 @@ int RunCenter(const CenterOptions& o) {
       const CenterLinkCounts c = (*link)->Counts();
       int online = 0;
       for (const auto& s : (*link)->Sites()) online += s.online ? 1 : 0;
-      std::cout << fmt::format("center: {} of {} sites online; {} messages, {} samples, {} events, {} bills taken; "
-                               "{} malformed, {} oversized dropped; {} flush failures; {} clock flags\n",
-                               online, ids.size(), c.messages, c.samples, c.events, c.bills, c.malformed, c.oversized,
-                               c.flush_failures, c.clock_flags)
+      std::cout << fmt::format(
+                       "center: {} of {} sites online; {} messages, {} samples, {} events, {} bills taken; "
+                       "{} malformed, {} oversized dropped; {} flush failures; {} clock flags\n",
+                       online, ids.size(), c.messages, c.samples, c.events, c.bills, c.malformed, c.oversized,
+                       c.flush_failures, c.clock_flags)
                 << std::flush;
     }
   }

@@ -204,6 +204,15 @@ Result<DrSplit> FleetDr::SplitAndSubmit(ResourceCall& e, Timestamp from, const s
 
 Status FleetDr::Call(const DrCall& call, Instant now) {
   if (ToTimestamp(now) >= call.end) return InvalidInput("the DR call is over: " + FormatKst(call.end));
+  // The KPX dispatch rules of the resource (notice, window, duration; calls per day, overlap), as
+  // each member's desk checks its own share: a call the rules refuse is refused here, whole.
+  const DrDispatchRules rules = DrDispatchRules::For(DrResourceType::kStandard);
+  MEG_TRY(ValidateDrCall(call, rules, *config_.calendar));
+  std::vector<DrCall> same_day{call};
+  for (const ResourceCall& other : events_) {
+    if (ToKst(other.call.start).date == ToKst(call.start).date) same_day.push_back(other.call);
+  }
+  MEG_TRY(ValidateDrCallsOfDay(same_day, rules));
   ResourceCall e;
   e.call = call;
   e.hours = TradingHours(call);

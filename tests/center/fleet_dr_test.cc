@@ -362,5 +362,26 @@ TEST(FleetDrTest, ACallThatIsOverIsRefused) {
   EXPECT_FALSE(dr.Call(ReliabilityCall(14 * 60, 15 * 60, 100), At(15 * 60)));
 }
 
+// The resource's call is checked against the KPX dispatch rules as a whole before any share is
+// sent (a member's desk would refuse its share anyway, and the call would be split for nothing):
+// a reliability call needs 60 minutes' notice (제12.4.3.1조 ②), and a resource's calls of a day
+// may not overlap.
+TEST(FleetDrTest, ACallTheDispatchRulesRefuseIsRefusedWhole) {
+  Fleet f;
+  f.Add("A", 300, 150, 10);
+  FleetDr dr(f.fleet, f.solver, f.config);
+  DrCall late = ReliabilityCall(14 * 60, 15 * 60, 100);
+  late.issued = FromKst(kDay, 13 * 60 + 30);  // 30 minutes' notice
+  const Status refused = dr.Call(late, At(13 * 60 + 30));
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("제12.4.3.1조"), std::string::npos) << refused.error().message;
+  EXPECT_TRUE(dr.Views().empty());
+  ASSERT_TRUE(dr.Call(ReliabilityCall(14 * 60, 15 * 60, 100), At(13 * 60)));
+  const Status overlap = dr.Call(ReliabilityCall(14 * 60 + 30, 15 * 60 + 30, 100), At(13 * 60));
+  ASSERT_FALSE(overlap);
+  EXPECT_EQ(dr.Views().size(), 1u);
+  EXPECT_EQ(f.fleet.sites[0]->requests.size(), 1u);  // the first call's share only
+}
+
 }  // namespace
 }  // namespace meg
