@@ -207,8 +207,11 @@ Status EdgeLink::PublishLive(const Outgoing& item) {
     case UpKind::kEvents: return PublishEvents(item.events);
     case UpKind::kBill: {
       const std::string payload = EncodeBill(BillMessage{options_.site, clock_.Now(), item.bill});
-      const std::string id = fmt::format("{}.bill.{}.{}", options_.site, FormatMonth(item.bill.month),
-                                         std::hash<std::string>{}(item.bill.json));
+      // FNV-1a of the bill's text: a resend of the same bill has the same id (std::hash is not
+      // stable across processes).
+      std::uint64_t h = 14695981039346656037ull;
+      for (const unsigned char c : item.bill.json) h = (h ^ c) * 1099511628211ull;
+      const std::string id = fmt::format("{}.bill.{}.{:016x}", options_.site, FormatMonth(item.bill.month), h);
       return Publish(UpSubject(options_.site, UpKind::kBill), id, payload);
     }
   }
@@ -400,8 +403,12 @@ void EdgeLink::HandleCommand(void* raw) {
       result.accepted = st.has_value();
       if (!st) result.reason = st.error().message;
     }
-    if (done_commands_.size() >= 1000) done_commands_.erase(done_commands_.begin());
+    if (done_order_.size() >= 1000) {
+      done_commands_.erase(done_order_.front());
+      done_order_.pop_front();
+    }
     done_commands_[command.id] = result;
+    done_order_.push_back(command.id);
     std::lock_guard lock(mutex_);
     ++(result.accepted ? counts_.commands_accepted : counts_.commands_refused);
   }

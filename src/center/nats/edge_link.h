@@ -134,7 +134,10 @@ class EdgeLink {
   Instant live_end_{};                     // just after the last live item acknowledged since then
   std::optional<Instant> flushed_before_;  // the store is known flushed before this
   std::chrono::steady_clock::time_point next_backfill_{};
-  std::map<std::string, CommandResult> done_commands_;  // command thread only: ids seen lately
+  // Command thread only: the results of the last 1000 commands, so that a redelivered one is
+  // answered again rather than carried out twice (not kept over a restart).
+  std::map<std::string, CommandResult> done_commands_;
+  std::deque<std::string> done_order_;
 
   std::thread publisher_;
   std::thread commands_;

@@ -333,6 +333,10 @@ Result<CommandMessage> DecodeCommand(std::string_view subject_site, std::string_
       MEG_TRY_ASSIGN(kw, NumberField(o, "battery_kw", what));
       MEG_TRY_ASSIGN(minutes, NumberField(o, "minutes", what));
       MEG_TRY_ASSIGN(user, StringField(o, "user", what, 128));
+      // The bounds of the API's command bodies (server/request_body.h).
+      if (std::abs(kw) > 1e6 || minutes < 0 || minutes > 1440) {
+        return InvalidInput(fmt::format("{}: battery_kw {} or minutes {} out of range", what, kw, minutes));
+      }
       c.battery_kw = kw;
       c.minutes = minutes;
       c.user = std::move(user);
@@ -352,6 +356,9 @@ Result<CommandMessage> DecodeCommand(std::string_view subject_site, std::string_
       c.start = FromMs(start);
       c.end = FromMs(end);
       MEG_TRY_ASSIGN(kw, NumberField(o, "requested_kw", what));
+      if (kw < 0 || kw > 1e6 || c.end <= c.start) {
+        return InvalidInput(fmt::format("{}: requested_kw {} out of range or the call ends before it starts", what, kw));
+      }
       c.requested_kw = kw;
       MEG_TRY_ASSIGN(user, StringField(o, "user", what, 128));
       c.user = std::move(user);
