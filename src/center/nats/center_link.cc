@@ -67,7 +67,7 @@ CenterLink::~CenterLink() {
   if (consumer_.joinable()) consumer_.join();
 }
 
-Status CenterLink::MakeStreams() {
+Status MakeLinkStreams(NatsConnection& nats, const CenterLinkOptions& options) {
   const std::string tm = UpSubject("*", UpKind::kTelemetry);
   const std::string evt = UpSubject("*", UpKind::kEvents);
   const std::string bill = UpSubject("*", UpKind::kBill);
@@ -78,11 +78,11 @@ Status CenterLink::MakeStreams() {
   up.Subjects = up_subjects;
   up.SubjectsLen = 3;
   up.Storage = js_FileStorage;
-  up.Duplicates = options_.duplicate_window.count() * kNsPerMs;
-  up.MaxAge = options_.up_max_age.count() * kNsPerMs;
+  up.Duplicates = options.duplicate_window.count() * kNsPerMs;
+  up.MaxAge = options.up_max_age.count() * kNsPerMs;
   // No MaxMsgSize on MEG_UP: the server's max_payload bounds every message, and the center
   // itself drops (and counts, with an event) one larger than kMaxLinkMessageBytes.
-  MEG_TRY(AddOrUpdateStream(nats_->js(), &up));
+  MEG_TRY(AddOrUpdateStream(nats.js(), &up));
 
   const std::string cmd = CommandSubject("*");
   const char* down_subjects[] = {cmd.c_str()};
@@ -92,11 +92,16 @@ Status CenterLink::MakeStreams() {
   down.Subjects = down_subjects;
   down.SubjectsLen = 1;
   down.Storage = js_FileStorage;
-  down.Duplicates = std::min(options_.duplicate_window, options_.down_max_age).count() * kNsPerMs;
-  down.MaxAge = options_.down_max_age.count() * kNsPerMs;
+  down.Duplicates = std::min(options.duplicate_window, options.down_max_age).count() * kNsPerMs;
+  down.MaxAge = options.down_max_age.count() * kNsPerMs;
   down.MaxMsgSize = static_cast<int32_t>(kMaxLinkMessageBytes);
-  MEG_TRY(AddOrUpdateStream(nats_->js(), &down));
+  MEG_TRY(AddOrUpdateStream(nats.js(), &down));
 
+  return Ok{};
+}
+
+Status CenterLink::MakeStreams() {
+  MEG_TRY(MakeLinkStreams(*nats_, options_));
   jsConsumerConfig cc;
   jsConsumerConfig_Init(&cc);
   cc.Durable = options_.durable.c_str();

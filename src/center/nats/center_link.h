@@ -68,6 +68,11 @@ struct CenterLinkCounts {
   std::uint64_t duplicate_events = 0;  // redelivered events already in the sink
 };
 
+// Creates MEG_UP and MEG_DOWN, or updates them keeping their messages (what CenterLink::Start
+// does first; for tools that publish without a center, e.g. `meg fleet-sim`). Needs a user that
+// may use JetStream's API (the center user).
+Status MakeLinkStreams(NatsConnection& nats, const CenterLinkOptions& options);
+
 class CenterLink {
  public:
   // Connects, creates or updates MEG_UP (subjects meg.*.tm/evt/bill, file storage, duplicate

@@ -357,7 +357,8 @@ Result<CommandMessage> DecodeCommand(std::string_view subject_site, std::string_
       c.end = FromMs(end);
       MEG_TRY_ASSIGN(kw, NumberField(o, "requested_kw", what));
       if (kw < 0 || kw > 1e6 || c.end <= c.start) {
-        return InvalidInput(fmt::format("{}: requested_kw {} out of range or the call ends before it starts", what, kw));
+        return InvalidInput(
+            fmt::format("{}: requested_kw {} out of range or the call ends before it starts", what, kw));
       }
       c.requested_kw = kw;
       MEG_TRY_ASSIGN(user, StringField(o, "user", what, 128));

@@ -51,6 +51,11 @@ Result<std::unique_ptr<NatsConnection>> NatsConnection::Connect(const NatsEndpoi
   jsOptions jo;
   jsOptions_Init(&jo);
   jo.Wait = endpoint.request_wait.count();
+  if (endpoint.async_ack_handler != nullptr) {
+    jo.PublishAsync.AckHandler = reinterpret_cast<jsPubAckHandler>(endpoint.async_ack_handler);
+    jo.PublishAsync.AckHandlerClosure = endpoint.async_ack_closure;
+    jo.PublishAsync.MaxPending = endpoint.async_max_pending;
+  }
   s = natsConnection_JetStream(&c->js_, c->nc_, &jo);
   if (s != NATS_OK) return IoError(NatsErrorText("nats: JetStream context", s));
   return c;

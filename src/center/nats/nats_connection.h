@@ -4,6 +4,7 @@
 // link's threads.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,11 @@ struct NatsEndpoint {
   std::string inbox_prefix;  // empty: libnats' "_INBOX"
   Millis reconnect_wait{250};
   Millis request_wait{2000};  // JetStream API calls and publish acks
+  // For asynchronous publishes (js_PublishMsgAsync): libnats' jsPubAckHandler and its closure,
+  // and how many may be in flight. Null: none.
+  void* async_ack_handler = nullptr;
+  void* async_ack_closure = nullptr;
+  std::int64_t async_max_pending = 4096;
 };
 
 class NatsConnection {

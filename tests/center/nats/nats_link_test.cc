@@ -16,6 +16,7 @@
 
 #include "center/nats/center_link.h"
 #include "center/nats/edge_link.h"
+#include "center/nats/fleet_sim.h"
 #include "center/nats/nats_config.h"
 #include "device/peer_process.h"
 #include "store/sqlite/sqlite_store.h"
@@ -542,6 +543,31 @@ TEST_F(NatsLinkTest, CommandWhileEdgeAwayArrivesUnlessExpired) {
                       seconds{20}));
   EXPECT_EQ(a->link->Counts().commands_refused, 1u);
   EXPECT_EQ(site.audit(), std::vector<std::string>{"setpoint 20 kW by long"});
+}
+
+// The load generator: 5 sites x 3 points every 200 ms for 1 s are 5 rounds: 25 messages and 75
+// samples, all acknowledged by the stream and all taken by a center.
+TEST_F(NatsLinkTest, FleetSimPublishesEveryRound) {
+  auto center = StartCenter({});
+  ASSERT_NE(center, nullptr);
+  FleetSimOptions o;
+  o.sites = 5;
+  o.points = 3;
+  o.rate = Millis{200};
+  o.duration = Millis{1000};
+  o.urls = {server_.url()};
+  o.password = Password("center");
+  o.connections = 2;
+  auto report = RunFleetSim(o, clock_);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->messages_sent, 25u);
+  EXPECT_EQ(report->messages_acked, 25u);
+  EXPECT_EQ(report->samples_acked, 75u);
+  EXPECT_EQ(report->errors, 0u);
+  EXPECT_GT(report->latency_max_ms, 0);
+  ASSERT_TRUE(WaitFor([&] { return center->Counts().samples == 75; }, seconds{10})) << center->Counts().samples;
+  EXPECT_EQ(SinkSamples("sim0003"), 15);
+  EXPECT_EQ(center->Counts().malformed, 0u);
 }
 
 }  // namespace
