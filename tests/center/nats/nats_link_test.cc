@@ -289,6 +289,29 @@ TEST_F(NatsLinkTest, ServerKilledAndRestartedDuringIngest) {
   EXPECT_GT(a->link->Counts().dropped + b->link->Counts().dropped, 0u) << "the kill did not cut the link";
 }
 
+// The center stopped during ingest and started again on the same sink: its durable consumer
+// resumes where the acknowledgements stopped; the edge never noticed; nothing lost or twice.
+TEST_F(NatsLinkTest, CenterRestartedDuringIngest) {
+  auto center = StartCenter();
+  ASSERT_NE(center, nullptr);
+  auto a = MakeEdge("a");
+  std::thread producer([&] {
+    for (int i = 0; i < 300; ++i) {
+      a->Cycle(Base() + seconds{i});
+      std::this_thread::sleep_for(milliseconds{10});
+    }
+  });
+  ASSERT_TRUE(WaitFor([&] { return center->Counts().samples >= 1000; }, seconds{20}));
+  center.reset();
+  std::this_thread::sleep_for(milliseconds{300});
+  center = StartCenter();
+  producer.join();
+  ASSERT_NE(center, nullptr);
+  ASSERT_TRUE(WaitFor([&] { return SinkSamples("a") == 300 * kPoints; }, seconds{20})) << SinkSamples("a");
+  EXPECT_EQ(a->link->Counts().dropped, 0u);
+  EXPECT_EQ(a->link->Counts().acknowledged, 300u * kPoints);
+}
+
 // An edge cut off for a while keeps going (offers never block), then sends live data first and
 // backfills the gap in order from its store.
 TEST_F(NatsLinkTest, CutOffEdgeBackfillsInOrderAfterLive) {
