@@ -47,11 +47,13 @@ Result<std::unique_ptr<EdgeLink>> EdgeLink::Start(EdgeLinkOptions options, std::
   if (saved) {
     // Whatever happened after the saved cursor is unknown: backfill from it.
     link->cursor_ = std::max(*saved, oldest);
+    link->saved_cursor_ = *saved;
     link->gap_ = true;
   } else {
     link->cursor_ = now - link->options_.initial_backfill;
     link->gap_ = link->options_.initial_backfill > Millis{0};
     link->SaveCursor(link->cursor_);
+    link->saved_cursor_ = link->cursor_;
   }
   NatsEndpoint endpoint;
   endpoint.urls = link->options_.urls;
@@ -141,10 +143,7 @@ void EdgeLink::OnLiveAcked(const Outgoing& item) {
   counts_.acknowledged += item.count();
   const Instant end = item.last + Millis{1};
   if (!gap_) {
-    if (end > cursor_) {
-      cursor_ = end;
-      SaveCursor(cursor_);
-    }
+    cursor_ = std::max(cursor_, end);
     return;
   }
   if (!live_start_) live_start_ = item.first;
@@ -171,7 +170,7 @@ void EdgeLink::RunPublisher() {
       // Live first: the queue is served before each backfill step; a due step does not wait.
       const bool due = gap_ && live_start_.has_value() && std::chrono::steady_clock::now() >= next_backfill_;
       wake_.wait_for(lock, due ? Millis{0} : Millis{100}, [&] { return stop_ || !queue_.empty(); });
-      if (stop_) return;
+      if (stop_) break;
       if (!queue_.empty()) {
         item = std::move(queue_.front());
         queue_.pop_front();
@@ -195,7 +194,20 @@ void EdgeLink::RunPublisher() {
     } else if (backfill && nats_->connected()) {
       BackfillStep();
     }
+    // The file is written here, outside the lock that Offer* take: the control thread never
+    // waits on the disk for the link.
+    Instant cursor;
+    {
+      std::lock_guard lock(mutex_);
+      cursor = cursor_;
+    }
+    if (cursor != saved_cursor_) {
+      SaveCursor(cursor);
+      saved_cursor_ = cursor;
+    }
   }
+  std::lock_guard lock(mutex_);
+  if (cursor_ != saved_cursor_) SaveCursor(cursor_);  // the last word, as the link stops
 }
 
 Status EdgeLink::PublishLive(const Outgoing& item) {
@@ -309,7 +321,6 @@ void EdgeLink::BackfillStep() {
       cursor_ = std::max(cursor_, live_end_);
       gap_ = false;
       live_start_.reset();
-      SaveCursor(cursor_);
       return;
     }
   }
@@ -337,7 +348,6 @@ void EdgeLink::BackfillStep() {
     counts_.backfilled += n;
     // A drop meanwhile may have moved the cursor back before `from`: keep that.
     if (cursor_ == from) cursor_ = to;
-    SaveCursor(cursor_);
   }
   const double seconds = static_cast<double>(n) / std::max(1.0, options_.backfill_samples_per_s);
   next_backfill_ = std::chrono::steady_clock::now() + Millis{static_cast<std::int64_t>(seconds * 1000)};

@@ -113,8 +113,8 @@ class EdgeLink {
   void BackfillStep();
   Result<bool> FlushedBefore(Instant t);
   Result<std::vector<LinkSample>> ToLinkSamples(std::span<const Sample> samples);
-  void SaveCursor(Instant cursor);
-  void HandleCommand(void* msg);  // natsMsg*
+  void SaveCursor(Instant cursor);  // publisher thread (or Start), never under mutex_
+  void HandleCommand(void* msg);    // natsMsg*
 
   EdgeLinkOptions options_;
   std::unique_ptr<TelemetryStore> history_;  // publisher thread only
@@ -122,6 +122,7 @@ class EdgeLink {
   SiteBackend* backend_;
   std::unique_ptr<NatsConnection> nats_;
   std::map<std::int64_t, std::pair<std::string, std::string>> names_;  // publisher thread only
+  Instant saved_cursor_{};  // publisher thread only: what the cursor file holds
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

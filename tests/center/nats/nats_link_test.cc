@@ -88,7 +88,7 @@ struct Edge {
   std::int64_t cycles = 0;
 
   // One control cycle at `t`: kPoints samples into the store (flushed) and offered to the link.
-  void Cycle(Instant t) {
+  void Cycle(Instant t) {  // link may be null: the site runs on without it
     std::vector<Sample> samples;
     for (int i = 0; i < kPoints; ++i) {
       samples.push_back(Sample{points[static_cast<std::size_t>(i)], t, i + 0.001 * static_cast<double>(cycles)});
@@ -310,6 +310,88 @@ TEST_F(NatsLinkTest, CenterRestartedDuringIngest) {
   ASSERT_TRUE(WaitFor([&] { return SinkSamples("a") == 300 * kPoints; }, seconds{20})) << SinkSamples("a");
   EXPECT_EQ(a->link->Counts().dropped, 0u);
   EXPECT_EQ(a->link->Counts().acknowledged, 300u * kPoints);
+}
+
+// The edge's link stops (its process restarts) while the site keeps storing cycles; the new
+// link reads the cursor file and backfills what the center has not acknowledged.
+TEST_F(NatsLinkTest, EdgeRestartedBackfillsFromItsCursor) {
+  auto center = StartCenter();
+  ASSERT_NE(center, nullptr);
+  auto a = MakeEdge("a");
+  for (int i = 0; i < 20; ++i) a->Cycle(Base() + seconds{i});
+  ASSERT_TRUE(WaitFor([&] { return a->link->AckedThrough() == Base() + seconds{19} + Millis{1}; }, seconds{20}));
+  a->link.reset();
+  for (int i = 20; i < 60; ++i) a->Cycle(Base() + seconds{i});  // stored, not sent
+  StartLink(*a);
+  EXPECT_EQ(a->link->AckedThrough(), Base() + seconds{19} + Millis{1});
+  EXPECT_TRUE(a->link->Backfilling());
+  for (int i = 0; i < 300 && a->link->Backfilling(); ++i) {
+    a->Cycle(Base() + seconds{a->cycles});
+    std::this_thread::sleep_for(milliseconds{20});
+  }
+  ASSERT_FALSE(a->link->Backfilling());
+  ASSERT_TRUE(WaitFor([&] { return SinkSamples("a") == a->cycles * kPoints; }, seconds{20})) << SinkSamples("a");
+  EXPECT_EQ(a->link->Counts().backfilled, 40u * kPoints);
+}
+
+// A sink whose Flush fails while `refuse` is set (PostgreSQL stopped): nothing is acknowledged
+// meanwhile, and once it flushes again every sample arrives, once.
+class GatedStore final : public TelemetryStore {
+ public:
+  explicit GatedStore(std::unique_ptr<SqliteStore> inner) : inner_(std::move(inner)) {}
+  std::atomic<bool> refuse{false};
+  Result<PointId> Point(std::string_view site, std::string_view name, std::string_view unit) override {
+    return inner_->Point(site, name, unit);
+  }
+  Result<std::vector<PointInfo>> Points(std::string_view site) override { return inner_->Points(site); }
+  Status Append(std::span<const Sample> samples) override { return inner_->Append(samples); }
+  Status Flush() override { return refuse ? Status(IoError("database down (test)")) : inner_->Flush(); }
+  Result<std::vector<Bucket>> Query(PointId p, Instant from, Instant to, Resolution r) override {
+    return inner_->Query(p, from, to, r);
+  }
+  Result<std::vector<Sample>> Samples(PointId p, Instant from, Instant to) override {
+    return inner_->Samples(p, from, to);
+  }
+  Result<std::optional<Sample>> Latest(PointId p) override { return inner_->Latest(p); }
+  Status AppendEvents(std::span<const Event> events) override { return inner_->AppendEvents(events); }
+  Result<std::vector<Event>> Events(std::string_view site, Instant from, Instant to) override {
+    return inner_->Events(site, from, to);
+  }
+  Status PutSchedule(const StoredSchedule& s) override { return inner_->PutSchedule(s); }
+  Result<std::optional<StoredSchedule>> LatestSchedule(std::string_view site) override {
+    return inner_->LatestSchedule(site);
+  }
+  Status PutBill(const StoredBill& b) override { return inner_->PutBill(b); }
+  Result<std::optional<StoredBill>> Bill(std::string_view site, Month m) override { return inner_->Bill(site, m); }
+  Status ApplyRetention(Instant now) override { return inner_->ApplyRetention(now); }
+
+ private:
+  std::unique_ptr<SqliteStore> inner_;
+};
+
+TEST_F(NatsLinkTest, NothingIsAcknowledgedUntilTheSinkFlushes) {
+  StoreOptions so;
+  so.flush_interval = Millis{3600000};  // only the center's Flush writes
+  auto sqlite = SqliteStore::Open(SinkPath(), clock_, so);
+  ASSERT_TRUE(sqlite);
+  auto gated = std::make_unique<GatedStore>(std::move(*sqlite));
+  GatedStore* gate = gated.get();
+  gate->refuse = true;
+  CenterLinkOptions o;
+  o.urls = {server_.url()};
+  o.password = Password("center");
+  o.sites = kSites;
+  o.fetch_wait = Millis{200};
+  auto center = CenterLink::Start(o, std::move(gated), clock_);
+  ASSERT_TRUE(center) << center.error().message;
+  auto a = MakeEdge("a");
+  for (int i = 0; i < 10; ++i) a->Cycle(Base() + seconds{i});
+  ASSERT_TRUE(WaitFor([&] { return (*center)->Counts().flush_failures >= 2; }, seconds{20}));
+  EXPECT_EQ(SinkSamples("a"), 0);
+  EXPECT_EQ((*center)->Counts().messages, 0u);
+  gate->refuse = false;
+  ASSERT_TRUE(WaitFor([&] { return SinkSamples("a") == 10 * kPoints; }, seconds{20})) << SinkSamples("a");
+  EXPECT_EQ((*center)->Counts().messages, 10u);
 }
 
 // An edge cut off for a while keeps going (offers never block), then sends live data first and
