@@ -129,6 +129,7 @@ Status CenterLink::MakeStreams() {
 void CenterLink::Run() {
   natsSubscription* sub = nullptr;
   std::vector<natsMsg*> good;
+  int failed_flushes = 0;
   while (!stop_) {
     if (sub == nullptr) {
       jsSubOptions so;
@@ -176,6 +177,13 @@ void CenterLink::Run() {
       }
     }
     natsMsgList_Destroy(&list);
+    // A sink that cannot write (its database down) is not hammered: wait 250 ms, doubling to 4 s,
+    // before taking more (the stream keeps everything meanwhile).
+    failed_flushes = flushed ? 0 : std::min(failed_flushes + 1, 5);
+    if (failed_flushes > 0) {
+      const auto until = std::chrono::steady_clock::now() + Millis{250LL << (failed_flushes - 1)};
+      while (!stop_ && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(Millis{50});
+    }
   }
   if (sub != nullptr) natsSubscription_Destroy(sub);
 }
