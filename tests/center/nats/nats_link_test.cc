@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -310,6 +311,40 @@ TEST_F(NatsLinkTest, CenterRestartedDuringIngest) {
   ASSERT_TRUE(WaitFor([&] { return SinkSamples("a") == 300 * kPoints; }, seconds{20})) << SinkSamples("a");
   EXPECT_EQ(a->link->Counts().dropped, 0u);
   EXPECT_EQ(a->link->Counts().acknowledged, 300u * kPoints);
+}
+
+// kill -9 of the center's process during ingest, then a new one on the same sink: what the old
+// one acknowledged was flushed; what it had not is redelivered; per-site counts equal the edges'.
+TEST_F(NatsLinkTest, CenterKilledDuringIngest) {
+  const auto start_child = [&] {
+    PeerProcess p({MEG_CENTER_LINK_CHILD, server_.url(), Password("center"), SinkPath(), "a", "b"},
+                  server_.dir() / "center.log");
+    const bool ready = WaitFor(
+        [&] { return meg::testing::ReadFile(server_.dir() / "center.log").find("ready\n") != std::string::npos; },
+        seconds{20});
+    EXPECT_TRUE(ready) << meg::testing::ReadFile(server_.dir() / "center.log");
+    return p;
+  };
+  PeerProcess center = start_child();
+  auto a = MakeEdge("a");
+  auto b = MakeEdge("b");
+  std::thread producer([&] {
+    for (int i = 0; i < 300; ++i) {
+      a->Cycle(Base() + seconds{i});
+      b->Cycle(Base() + seconds{i});
+      std::this_thread::sleep_for(milliseconds{10});
+    }
+  });
+  ASSERT_TRUE(WaitFor([&] { return SinkSamples("a") >= 1000; }, seconds{20}));
+  center.Kill();  // SIGKILL
+  std::filesystem::remove(server_.dir() / "center.log");
+  std::this_thread::sleep_for(milliseconds{300});
+  center = start_child();
+  producer.join();
+  ASSERT_TRUE(
+      WaitFor([&] { return SinkSamples("a") == 300 * kPoints && SinkSamples("b") == 300 * kPoints; }, seconds{30}))
+      << SinkSamples("a") << " " << SinkSamples("b");
+  EXPECT_EQ(a->link->Counts().dropped + b->link->Counts().dropped, 0u);
 }
 
 // The edge's link stops (its process restarts) while the site keeps storing cycles; the new
