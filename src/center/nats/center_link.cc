@@ -80,6 +80,7 @@ Status MakeLinkStreams(NatsConnection& nats, const CenterLinkOptions& options) {
   up.Storage = js_FileStorage;
   up.Duplicates = options.duplicate_window.count() * kNsPerMs;
   up.MaxAge = options.up_max_age.count() * kNsPerMs;
+  up.Replicas = options.replicas;
   // No MaxMsgSize on MEG_UP: the server's max_payload bounds every message, and the center
   // itself drops (and counts, with an event) one larger than kMaxLinkMessageBytes.
   MEG_TRY(AddOrUpdateStream(nats.js(), &up));
@@ -94,6 +95,7 @@ Status MakeLinkStreams(NatsConnection& nats, const CenterLinkOptions& options) {
   down.Storage = js_FileStorage;
   down.Duplicates = std::min(options.duplicate_window, options.down_max_age).count() * kNsPerMs;
   down.MaxAge = options.down_max_age.count() * kNsPerMs;
+  down.Replicas = options.replicas;
   down.MaxMsgSize = static_cast<int32_t>(kMaxLinkMessageBytes);
   MEG_TRY(AddOrUpdateStream(nats.js(), &down));
 
@@ -151,6 +153,7 @@ void CenterLink::Run() {
       continue;
     }
     good.clear();
+    batch_ = {};
     bool retry = false;
     for (int i = 0; i < list.Count; ++i) {
       const Taken t = Take(list.Msgs[i]);
@@ -171,7 +174,12 @@ void CenterLink::Run() {
     {
       std::lock_guard lock(mutex_);
       if (flushed) {
+        // Counted once stored: a reader of the counts finds them in the sink.
         counts_.messages += good.size();
+        counts_.samples += batch_.samples;
+        counts_.events += batch_.events;
+        counts_.bills += batch_.bills;
+        counts_.duplicate_events += batch_.duplicate_events;
       } else {
         ++counts_.flush_failures;
       }
@@ -241,10 +249,7 @@ CenterLink::Taken CenterLink::Take(void* raw) {
       if (!m) return drop(m.error().message, false);
       sent = m->sent;
       taken = sink_->PutBill(m->bill);
-      if (taken) {
-        std::lock_guard lock(mutex_);
-        ++counts_.bills;
-      }
+      if (taken) ++batch_.bills;
       break;
     }
   }
@@ -276,8 +281,8 @@ Status CenterLink::TakeTelemetry(const TelemetryMessage& m, Instant /*stored*/) 
     samples.push_back(Sample{id, s.time, s.value, s.quality});
   }
   MEG_TRY(sink_->Append(samples));
+  batch_.samples += samples.size();
   std::lock_guard lock(mutex_);
-  counts_.samples += samples.size();
   SiteLinkView& view = sites_[m.site];
   view.samples += samples.size();
   for (const LinkSample& s : m.samples) {
@@ -306,9 +311,8 @@ Status CenterLink::TakeEvents(const EventsMessage& m) {
     }
   }
   MEG_TRY(sink_->AppendEvents(fresh));
-  std::lock_guard lock(mutex_);
-  counts_.events += fresh.size();
-  counts_.duplicate_events += repeated;
+  batch_.events += fresh.size();
+  batch_.duplicate_events += repeated;
   return Ok{};
 }
 

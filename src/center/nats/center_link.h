@@ -41,6 +41,7 @@ struct CenterLinkOptions {
   Millis down_max_age{3600000};               // MEG_DOWN keeps commands this long at most
   Millis offline_after{10000};                // a site not heard for this long is offline
   Millis max_clock_skew{300000};              // an edge whose clock is further off is flagged
+  int replicas = 1;                           // copies of each stream (3 on a 3-node cluster)
 };
 
 // One site as the link sees it (the fleet overview's live part).
@@ -56,6 +57,7 @@ struct SiteLinkView {
   std::uint64_t samples = 0;             // samples taken (replays included)
 };
 
+// Samples, events, bills and messages are counted once the sink has flushed them.
 struct CenterLinkCounts {
   std::uint64_t messages = 0;  // taken and acknowledged (good ones)
   std::uint64_t samples = 0;
@@ -117,6 +119,7 @@ class CenterLink {
   std::unique_ptr<NatsConnection> nats_;
   std::map<std::pair<std::string, std::string>, PointId> points_;  // consumer thread only
   std::atomic<std::uint64_t> next_command_{1};
+  CenterLinkCounts batch_;  // consumer thread only: the batch's writes, counted once flushed
 
   mutable std::mutex mutex_;
   std::map<std::string, SiteLinkView, std::less<>> sites_;

@@ -65,8 +65,29 @@ Result<std::string> NatsServerConfig(const NatsServerSettings& settings) {
         "    }}}}\n",
         u.site, u.password, Quoted(publish), Quoted(subscribe));
   }
+  std::string cluster;
+  if (settings.cluster_port != 0) {
+    if (!ValidSiteId(settings.server_name) || !ValidSiteId(settings.cluster_name) || settings.cluster_port < 0 ||
+        settings.cluster_port > 65535) {
+      return InvalidInput("nats config: a cluster needs a server name, a cluster name ([A-Za-z0-9_-]) and a port");
+    }
+    std::vector<std::string> routes;
+    for (const std::string& r : settings.routes) {
+      if (!Quotable(r)) return InvalidInput(fmt::format("nats config: route '{}' holds a quote or backslash", r));
+      routes.push_back(r);
+    }
+    cluster = fmt::format(
+        "server_name: \"{}\"\n"
+        "cluster {{\n"
+        "  name: \"{}\"\n"
+        "  listen: \"{}:{}\"\n"
+        "  routes: [{}]\n"
+        "}}\n",
+        settings.server_name, settings.cluster_name, settings.host, settings.cluster_port, Quoted(routes));
+  }
   return fmt::format(
       "# nats-server configuration of an OpenMEG fleet (written by meg; docs/fleet.md)\n"
+      "{}"
       "listen: \"{}:{}\"\n"
       "max_payload: {}\n"
       "jetstream {{\n"
@@ -77,7 +98,7 @@ Result<std::string> NatsServerConfig(const NatsServerSettings& settings) {
       "{}"
       "  ]\n"
       "}}\n",
-      settings.host, settings.port, settings.max_payload, settings.store_dir, users);
+      cluster, settings.host, settings.port, settings.max_payload, settings.store_dir, users);
 }
 
 }  // namespace meg

@@ -24,6 +24,13 @@ struct NatsServerSettings {
   std::string center_password;
   std::vector<NatsSiteUser> sites;
   std::size_t max_payload = 1024 * 1024;
+  // A cluster (JetStream replicated by RAFT; streams then take CenterLinkOptions::replicas):
+  // this server's name, the cluster's, its route port and the other servers' routes
+  // ("nats-route://127.0.0.1:6223"). No cluster when cluster_port is 0.
+  std::string server_name;
+  std::string cluster_name = "meg";
+  int cluster_port = 0;
+  std::vector<std::string> routes;
 };
 
 // The inbox prefix an edge of `site` uses (natsOptions_SetCustomInboxPrefix): its replies (its

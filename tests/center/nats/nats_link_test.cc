@@ -54,12 +54,20 @@ std::string Password(const std::string& user) { return "pw-" + user; }
 // killed (SIGKILL) when the fixture goes, even when a test fails.
 class NatsServer {
  public:
-  NatsServer() : dir_("meg-nats-"), port_(FreePort()) {
+  // Alone, or node `node` of a cluster whose nodes' route ports are `route_ports`.
+  explicit NatsServer(int node = -1, const std::vector<int>& route_ports = {}) : dir_("meg-nats-"), port_(FreePort()) {
     NatsServerSettings s;
     s.port = port_;
     s.store_dir = (dir_.path() / "js").string();
     s.center_password = Password("center");
     for (const std::string& site : kSites) s.sites.push_back({site, Password(site)});
+    if (node >= 0) {
+      s.server_name = "n" + std::to_string(node);
+      s.cluster_port = route_ports[static_cast<std::size_t>(node)];
+      for (std::size_t i = 0; i < route_ports.size(); ++i) {
+        if (static_cast<int>(i) != node) s.routes.push_back("nats-route://127.0.0.1:" + std::to_string(route_ports[i]));
+      }
+    }
     auto text = NatsServerConfig(s);
     if (text) std::ofstream(dir_.path() / "nats.conf") << *text;
   }
@@ -111,16 +119,18 @@ class NatsLinkTest : public ::testing::Test {
   void SetUp() override {
     base_time = std::chrono::ceil<seconds>(clock_.Now() + seconds{1});
     ASSERT_TRUE(server_.Start()) << server_.Log();
+    urls_ = {server_.url()};
   }
 
   std::unique_ptr<CenterLink> StartCenter(std::vector<std::string> sites = kSites) {
     auto sink = SqliteStore::Open(SinkPath(), clock_);
     EXPECT_TRUE(sink) << sink.error().message;
     CenterLinkOptions o;
-    o.urls = {server_.url()};
+    o.urls = urls_;
     o.password = Password("center");
     o.sites = std::move(sites);
     o.fetch_wait = Millis{200};
+    o.replicas = replicas_;
     auto link = CenterLink::Start(o, std::move(*sink), clock_);
     EXPECT_TRUE(link) << link.error().message << "\n" << server_.Log();
     return link ? std::move(*link) : nullptr;
@@ -149,7 +159,7 @@ class NatsLinkTest : public ::testing::Test {
     ASSERT_TRUE(reader) << reader.error().message;
     EdgeLinkOptions o;
     o.site = e.site;
-    o.urls = {server_.url()};
+    o.urls = urls_;
     o.user = e.site;
     o.password = Password(e.site);
     o.cursor_path = path + ".link-cursor";
@@ -187,7 +197,9 @@ class NatsLinkTest : public ::testing::Test {
   }
 
   TestClock clock_;
-  NatsServer server_;
+  NatsServer server_;  // alone; its folder also holds the stores
+  std::vector<std::string> urls_;
+  int replicas_ = 1;
 };
 
 // A plain NATS connection as `user` (for what the links do not do: probing permissions,
@@ -710,6 +722,74 @@ TEST_F(NatsLinkTest, FleetSimPublishesEveryRound) {
   ASSERT_TRUE(WaitFor([&] { return center->Counts().samples == 75; }, seconds{10})) << center->Counts().samples;
   EXPECT_EQ(SinkSamples("sim0003"), 15);
   EXPECT_EQ(center->Counts().malformed, 0u);
+}
+
+// A 3-node cluster on loopback, the streams replicated 3 times; one node killed (SIGKILL)
+// during ingest: the clients move to the others, and per-site counts in the sink equal the
+// edges' own.
+class NatsClusterTest : public NatsLinkTest {
+ protected:
+  void SetUp() override {
+    base_time = std::chrono::ceil<seconds>(clock_.Now() + seconds{1});
+    const std::vector<int> routes = {FreePort(), FreePort(), FreePort()};
+    for (int i = 0; i < 3; ++i) nodes_.push_back(std::make_unique<NatsServer>(i, routes));
+    for (auto& n : nodes_) ASSERT_TRUE(n->Start()) << n->Log();
+    for (auto& n : nodes_) urls_.push_back(n->url());
+    replicas_ = 3;
+  }
+  std::vector<std::unique_ptr<NatsServer>> nodes_;
+};
+
+TEST_F(NatsClusterTest, NodeKilledDuringIngest) {
+  // The cluster elects its JetStream leader after the routes connect: retry until the streams
+  // can be made.
+  std::unique_ptr<CenterLink> center;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto sink = SqliteStore::Open(SinkPath(), clock_);
+        if (!sink) return false;
+        CenterLinkOptions o;
+        o.urls = urls_;
+        o.password = Password("center");
+        o.sites = kSites;
+        o.fetch_wait = Millis{200};
+        o.replicas = 3;
+        auto link = CenterLink::Start(o, std::move(*sink), clock_);
+        if (link) center = std::move(*link);
+        return center != nullptr;
+      },
+      seconds{30}))
+      << nodes_[0]->Log();
+  auto a = MakeEdge("a");
+  auto b = MakeEdge("b");
+  std::thread producer([&] {
+    for (int i = 0; i < 300; ++i) {
+      a->Cycle(Base() + seconds{i});
+      b->Cycle(Base() + seconds{i});
+      std::this_thread::sleep_for(milliseconds{10});
+    }
+  });
+  ASSERT_TRUE(WaitFor([&] { return center->Counts().samples >= 1000; }, seconds{30}));
+  nodes_[0]->Kill();  // the node every client connected to first
+  producer.join();
+  const auto done = [&](Edge& e) {
+    return !e.link->Backfilling() && e.link->AckedThrough() == Base() + seconds{e.cycles - 1} + Millis{1};
+  };
+  for (int i = 0; i < 300 && !(done(*a) && done(*b)); ++i) {
+    std::this_thread::sleep_for(milliseconds{100});
+    a->Cycle(Base() + seconds{a->cycles});
+    b->Cycle(Base() + seconds{b->cycles});
+  }
+  const auto state = [&](Edge& e) {
+    const auto c = e.link->Counts();
+    return fmt::format("{}: connected {} backfilling {} cursor +{} ms of +{} ms, acked {} dropped {} backfilled {}",
+                       e.site, e.link->Connected(), e.link->Backfilling(), (e.link->AckedThrough() - Base()).count(),
+                       (seconds{e.cycles - 1} + Millis{1}).count(), c.acknowledged, c.dropped, c.backfilled);
+  };
+  ASSERT_TRUE(done(*a) && done(*b)) << state(*a) << "\n" << state(*b);
+  const std::int64_t want_a = a->cycles * kPoints, want_b = b->cycles * kPoints;
+  ASSERT_TRUE(WaitFor([&] { return SinkSamples("a") == want_a && SinkSamples("b") == want_b; }, seconds{30}))
+      << SinkSamples("a") << " of " << want_a << ", " << SinkSamples("b") << " of " << want_b;
 }
 
 }  // namespace
