@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -19,9 +20,11 @@
 #include "center/fleet_dr_service.h"
 #include "center/live_site.h"
 #include "center/nats/center_link.h"
+#include "center/nats/nats_config.h"
 #include "center/nats/remote_fleet.h"
 #include "io/site_config.h"
 #include "optimize/coin/clp_cbc_solver.h"
+#include "server/auth.h"
 #include "server/http_server.h"
 #include "store/postgres/postgres_store.h"
 
@@ -182,7 +185,82 @@ int RunCenter(const CenterOptions& o) {
   return 0;
 }
 
+struct FleetConfigOptions {
+  std::string fleet = DefaultDataDir() + "/fleets/demo.toml";
+  std::string dir;
+  std::string host = "127.0.0.1";
+  int nats_port = 4222;
+  bool list = false;
+};
+
+// A password file: kept when it exists (so that a rerun does not lock the edges out), else a new
+// random password, readable by its owner only.
+Result<std::string> PasswordIn(const std::filesystem::path& file) {
+  if (std::filesystem::exists(file)) return FirstLine(file.string(), "password file");
+  MEG_TRY_ASSIGN(password, NewPassword());
+  std::ofstream out(file);
+  out << password << "\n";
+  if (!out) return IoError(fmt::format("{}: cannot write", file.string()));
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  return password;
+}
+
+int RunFleetConfig(const FleetConfigOptions& o) {
+  const char* command = "meg fleet-config";
+  auto fleet = LoadFleetFile(o.fleet, DefaultDataDir(), DefaultSharedDir());
+  if (!fleet) return ExitWith(command, fleet.error());
+  if (o.list) {
+    for (const auto& s : fleet->sites) std::cout << s.id << '\t' << s.file << '\n';
+    return 0;
+  }
+  const std::filesystem::path dir(o.dir);
+  std::error_code ec;
+  std::filesystem::create_directories(dir / "passwords", ec);
+  if (!ec) std::filesystem::create_directories(dir / "jetstream", ec);
+  if (ec) return ExitWith(command, IoError(fmt::format("{}: cannot create: {}", o.dir, ec.message())));
+  NatsServerSettings settings;
+  settings.host = o.host;
+  settings.port = o.nats_port;
+  settings.store_dir = std::filesystem::absolute(dir / "jetstream").string();
+  auto center = PasswordIn(dir / "passwords" / "center.pw");
+  if (!center) return ExitWith(command, center.error());
+  settings.center_password = *center;
+  for (const auto& s : fleet->sites) {
+    auto pw = PasswordIn(dir / "passwords" / (s.id + ".pw"));
+    if (!pw) return ExitWith(command, pw.error());
+    settings.sites.push_back({s.id, *pw});
+  }
+  auto text = NatsServerConfig(settings);
+  if (!text) return ExitWith(command, text.error());
+  const auto conf = dir / "nats.conf";
+  {
+    std::ofstream out(conf);
+    out << *text;
+    if (!out) return ExitWith(command, IoError(fmt::format("{}: cannot write", conf.string())));
+  }
+  std::filesystem::permissions(conf, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::cout << fmt::format(
+      "wrote {} (JetStream in {}, listening on {}:{}; the center user and {} site users, each allowed only its "
+      "own subjects) and their passwords in {}/\n",
+      conf.string(), settings.store_dir, o.host, o.nats_port, fleet->sites.size(), (dir / "passwords").string());
+  return 0;
+}
+
 }  // namespace
+
+void AddFleetConfigCommand(CLI::App& app, int* exit_code) {
+  auto o = std::make_shared<FleetConfigOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "fleet-config",
+      "Writes the nats-server configuration of a fleet (JetStream, a center user, one user per site allowed only "
+      "its own subjects) and the users' passwords (docs/fleet.md)");
+  cmd->add_option("--fleet", o->fleet, "Fleet file: the sites")->capture_default_str();
+  cmd->add_option("--dir", o->dir, "Folder for nats.conf, jetstream/ and passwords/")->required();
+  cmd->add_option("--host", o->host, "Address nats-server listens on")->capture_default_str();
+  cmd->add_option("--nats-port", o->nats_port, "Port nats-server listens on")->capture_default_str();
+  cmd->add_flag("--list", o->list, "Only print the fleet's sites, one 'id<TAB>site file' a line (for scripts)");
+  cmd->callback([o, exit_code] { *exit_code = RunFleetConfig(*o); });
+}
 
 void AddCenterCommand(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<CenterOptions>();

@@ -8,5 +8,7 @@
 namespace meg {
 
 void AddCenterCommand(CLI::App& app, int* exit_code);
+// `meg fleet-config`: the nats-server configuration and users of a fleet file's sites.
+void AddFleetConfigCommand(CLI::App& app, int* exit_code);
 
 }  // namespace meg

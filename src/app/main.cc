@@ -3,6 +3,7 @@
 
 #include "app/bill_command.h"
 #include "app/cbl_command.h"
+#include "app/center_command.h"
 #include "app/convert_command.h"
 #include "app/dr_bid_command.h"
 #include "app/fleet_sim_command.h"
@@ -31,6 +32,8 @@ int main(int argc, char** argv) {
   meg::AddPvValidateCommand(app, &exit_code);
   meg::AddRunCommand(app, &exit_code);
   meg::AddDemoCommand(app, &exit_code);
+  meg::AddCenterCommand(app, &exit_code);
+  meg::AddFleetConfigCommand(app, &exit_code);
   meg::AddSiteCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

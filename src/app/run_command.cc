@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -20,12 +21,14 @@
 #include "app/wall_clock.h"
 #include "center/fleet_dr_service.h"
 #include "center/local_fleet.h"
+#include "center/nats/edge_link.h"
 #include "io/site_config.h"
 #include "io/text_file.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "server/auth.h"
 #include "server/http_server.h"
 #include "server/webhook.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace meg {
 
@@ -48,6 +51,18 @@ Status LoadUsersOrDemo(const std::string& users_file, UserDirectory& users, std:
 namespace {
 
 std::atomic<bool> g_interrupted{false};
+
+// The NATS link as the live site's uplink.
+class EdgeUplink final : public SiteUplink {
+ public:
+  explicit EdgeUplink(EdgeLink& link) : link_(link) {}
+  void OfferSamples(std::span<const Sample> samples) override { link_.OfferSamples(samples); }
+  void OfferEvents(std::span<const Event> events) override { link_.OfferEvents(events); }
+  void OfferBill(const StoredBill& bill) override { link_.OfferBill(bill); }
+
+ private:
+  EdgeLink& link_;
+};
 extern "C" void OnSignal(int) { g_interrupted = true; }
 
 // Runs `sites` (one for `meg run`, the fleet's for `meg demo`), each on its own thread, behind
@@ -203,6 +218,35 @@ int RunSites(const RunOptions& o, std::vector<RunOptions> sites, const std::stri
                              fleet ? "[" + runners[i]->id() + "] " : std::string(), runners[i]->device_count(),
                              sites[i].cycle_ms, sites[i].controller,
                              center ? runners[i]->store_path() + " (audit_log table)" : sites[i].audit);
+  }
+  // An edge of a fleet center (--center): the link publishes what the site's store takes and
+  // carries the center's commands to the live site (which audits them first).
+  std::vector<std::unique_ptr<EdgeLink>> links;
+  std::vector<std::unique_ptr<EdgeUplink>> uplinks;
+  if (linked) {
+    std::string password;
+    if (!o.nats_password_file.empty()) {
+      auto text = ReadTextFile(o.nats_password_file);
+      if (!text) return ExitWith(o.command, text.error());
+      password = text->substr(0, text->find_first_of("\r\n"));
+    }
+    for (const auto& runner : runners) {
+      EdgeLinkOptions eo;
+      eo.site = runner->id();
+      eo.urls = o.center_urls;
+      eo.user = o.nats_user.empty() ? runner->id() : o.nats_user;
+      eo.password = password;
+      eo.cursor_path = runner->store_path() + ".link-cursor";
+      auto history = SqliteStore::OpenReader(runner->store_path());
+      if (!history) return ExitWith(o.command, history.error());
+      auto link = EdgeLink::Start(eo, std::move(*history), runner->clock(), runner->live());
+      if (!link) return ExitWith(o.command, link.error());
+      uplinks.push_back(std::make_unique<EdgeUplink>(**link));
+      runner->live()->SetUplink(uplinks.back().get());
+      links.push_back(std::move(*link));
+      std::cerr << fmt::format("{}: {}: linked to the fleet center at {} as NATS user '{}'\n", o.command, runner->id(),
+                               fmt::join(o.center_urls, ","), eo.user);
+    }
   }
   std::vector<SiteRunner::Stats> stats(runners.size());
   std::vector<std::thread> threads;

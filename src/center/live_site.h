@@ -86,6 +86,8 @@ class LiveSite final : public SiteBackend {
   // quarter-hour, carries out pending operator commands on `loop` and takes DR calls from the API,
   // settles DR calls that are over, then raises and clears alarms.
   void OnCycle(const CycleRecord& record, ControlLoop& loop);
+  // Sets where the stored records also go (LiveSiteConfig::uplink), before the loop starts.
+  void SetUplink(SiteUplink* uplink) { config_.uplink = uplink; }
   // Control thread, at the start of every cycle (ControlLoop::SetBeforeCycle): issues the DR calls
   // whose issue time has come, so that the cycle's plan already holds them, as the backtest does.
   void BeforeCycle(Instant now, ControlLoop& loop);

@@ -31,7 +31,8 @@ Result<std::string> NatsServerConfig(const NatsServerSettings& settings) {
   if (!Quotable(settings.host) || settings.port <= 0 || settings.port > 65535) {
     return InvalidInput(fmt::format("nats config: listen {}:{} is not a host and port", settings.host, settings.port));
   }
-  if (!ValidLinkToken(settings.center_user) || !Quotable(settings.center_password) || settings.center_password.empty()) {
+  if (!ValidLinkToken(settings.center_user) || !Quotable(settings.center_password) ||
+      settings.center_password.empty()) {
     return InvalidInput("nats config: the center user needs a name of [A-Za-z0-9_-] and a password without quotes");
   }
   std::string users =
