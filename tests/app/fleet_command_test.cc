@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -169,6 +170,81 @@ TEST(DistributedFleetTest, EdgesReachTheCenterCommandsReachTheEdgesAndNothingIsL
   bool audited = false;
   for (const StoredAuditRecord& r : *records) audited = audited || r.record.actor == "demo";
   EXPECT_TRUE(audited) << "the center's command is not in the edge's audit log";
+}
+
+// PostgreSQL stopped for 60 s while an edge publishes (issue 17's fault list): the center cannot
+// flush, so it acknowledges nothing; JetStream keeps the messages and redelivers them, and once
+// the database is back every sample the edge stored is there once. The edge never notices.
+// (About 2 minutes of wall time: run once, not in the `timing` repeats.)
+TEST(DistributedFleetOutageTest, ADatabaseStoppedFor60sLosesNothing) {
+  ::meg::testing::TempDir dir("meg-fleet-");
+  ASSERT_FALSE(dir.path().empty());
+  const auto fleet_file = dir.path() / "fleet.toml";
+  std::ofstream(fleet_file) << "[[site]]\nid = \"cnu-eng7\"\nkind = \"campus building\"\nfile = \"" MEG_TEST_DATA_DIR
+                               "/sites/cnu-eng7.toml\"\n";
+  const int nats_port = FreePort(), http_port = FreePort();
+  ASSERT_EQ(Meg("fleet-config --fleet " + fleet_file.string() + " --dir " + (dir.path() / "nats").string() +
+                " --nats-port " + std::to_string(nats_port))
+                .exit_code,
+            0);
+  PeerProcess nats({"nats-server", "-c", (dir.path() / "nats" / "nats.conf").string()}, dir.path() / "nats.log");
+  ASSERT_TRUE(WaitFor([&] { return Accepts(nats_port); }, std::chrono::seconds(10)));
+  ::meg::testing::PgCluster pg;
+  ASSERT_TRUE(pg.running()) << pg.error();
+  ASSERT_TRUE(pg.CreateDatabase("meg"));
+  const std::string url = "nats://127.0.0.1:" + std::to_string(nats_port);
+  const auto center_log = dir.path() / "center.log";
+  PeerProcess center({kMeg, "center", "--fleet", fleet_file.string(), "--nats", url, "--nats-password-file",
+                      (dir.path() / "nats" / "passwords" / "center.pw").string(), "--pg", pg.conninfo("meg"), "--port",
+                      std::to_string(http_port), "--web-dir", "", "--max-clock-skew-s", "1000000000"},
+                     center_log);
+  ASSERT_TRUE(WaitFor([&] { return Slurp(center_log).find("login  ") != std::string::npos; }, std::chrono::seconds(30)))
+      << Slurp(center_log);
+  // 100 minutes of site time at 60x: about 100 s of wall time.
+  PeerProcess edge({kMeg,
+                    "run",
+                    "--site",
+                    MEG_TEST_DATA_DIR "/sites/cnu-eng7.toml",
+                    "--site-id",
+                    "cnu-eng7",
+                    "--controller",
+                    "peak-shave",
+                    "--speed",
+                    "60",
+                    "--start",
+                    "2024-08-12T14:00:00+09:00",
+                    "--for",
+                    "100m",
+                    "--status-every",
+                    "3600",
+                    "--state-dir",
+                    (dir.path() / "edge").string(),
+                    "--center",
+                    url,
+                    "--nats-password-file",
+                    (dir.path() / "nats" / "passwords" / "cnu-eng7.pw").string()},
+                   dir.path() / "edge.log");
+  const auto count = [&] {
+    return std::atoll(
+        pg.Psql("SELECT count(*) FROM samples s JOIN points p ON p.id = s.point WHERE p.site = 'cnu-eng7'", "meg")
+            .c_str());
+  };
+  ASSERT_TRUE(WaitFor([&] { return count() > 100; }, std::chrono::seconds(60))) << Slurp(center_log);
+  ASSERT_TRUE(pg.Stop("fast"));
+  std::this_thread::sleep_for(std::chrono::seconds(60));
+  ASSERT_TRUE(pg.Start());
+  ASSERT_EQ(edge.Wait(std::chrono::seconds(180)), 0) << Slurp(dir.path() / "edge.log");
+  const std::int64_t own = EdgeSamples(dir.path() / "edge" / "openmeg.db", "cnu-eng7");
+  ASSERT_GT(own, 6000 * 7);  // 100 minutes of 1 s cycles, 8 points
+  std::int64_t stored = 0;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        stored = count();
+        return stored == own;
+      },
+      std::chrono::seconds(90)))
+      << "the edge holds " << own << " samples, PostgreSQL " << stored << "\n"
+      << Slurp(center_log);
 }
 
 }  // namespace
