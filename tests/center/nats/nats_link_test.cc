@@ -265,6 +265,22 @@ TEST_F(NatsLinkTest, TelemetryRoundTripIntoTheSink) {
   EXPECT_FALSE(view->clock_flagged);
 }
 
+// An event whose text is longer than the center reads (4,000 bytes) is cut, not refused: it can
+// neither be lost nor block the link.
+TEST_F(NatsLinkTest, LongEventIsCutNotRefused) {
+  auto center = StartCenter();
+  ASSERT_NE(center, nullptr);
+  auto a = MakeEdge("a");
+  const Event long_event{Base(), "a", "device-fault", Severity::kWarning, std::string(10000, 'x')};
+  ASSERT_TRUE(a->store->AppendEvents({&long_event, 1}));
+  a->link->OfferEvents({&long_event, 1});
+  ASSERT_TRUE(WaitFor([&] { return center->Counts().events == 1; }, seconds{10}));
+  const auto events = SinkEvents("a");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].message, std::string(4000, 'x'));
+  EXPECT_EQ(center->Counts().malformed, 0u);
+}
+
 // kill -9 of nats-server during ingest, restarted on its file store: every sample of each
 // edge is in the sink once.
 TEST_F(NatsLinkTest, ServerKilledAndRestartedDuringIngest) {
