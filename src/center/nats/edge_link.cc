@@ -389,8 +389,11 @@ void EdgeLink::RunCommands() {
     if (s == NATS_OK) {
       for (int i = 0; i < list.Count; ++i) HandleCommand(list.Msgs[i]);
       natsMsgList_Destroy(&list);
-    } else if (s != NATS_TIMEOUT && stopped(Millis{200})) {
-      break;
+    } else if (s != NATS_TIMEOUT) {
+      // Bind again (the consumer may have been made anew, the connection re-established).
+      natsSubscription_Destroy(sub);
+      sub = nullptr;
+      if (stopped(Millis{200})) break;
     }
   }
   if (sub != nullptr) natsSubscription_Destroy(sub);
