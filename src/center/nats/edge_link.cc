@@ -459,4 +459,26 @@ bool EdgeLink::Backfilling() const {
   return gap_;
 }
 
+// A write refused as invalid buffered nothing; any other error (a failed flush) kept the buffer,
+// so its samples reach the store later and are offered now.
+Status EdgeLinkedStore::Append(std::span<const Sample> samples) {
+  Status st = inner_.Append(samples);
+  if (EdgeLink* link = link_.load(); link != nullptr && (st || st.error().code != ErrorCode::kInvalidInput)) {
+    link->OfferSamples(samples);
+  }
+  return st;
+}
+
+Status EdgeLinkedStore::AppendEvents(std::span<const Event> events) {
+  Status st = inner_.AppendEvents(events);
+  if (EdgeLink* link = link_.load(); link != nullptr && st) link->OfferEvents(events);
+  return st;
+}
+
+Status EdgeLinkedStore::PutBill(const StoredBill& bill) {
+  Status st = inner_.PutBill(bill);
+  if (EdgeLink* link = link_.load(); link != nullptr && st) link->OfferBill(bill);
+  return st;
+}
+
 }  // namespace meg

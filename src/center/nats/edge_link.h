@@ -7,6 +7,7 @@
 // them to the site's SiteBackend. Offer* never block; every method is thread-safe.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -142,6 +143,55 @@ class EdgeLink {
 
   std::thread publisher_;
   std::thread commands_;
+};
+
+// EdgeLinkedStore: the site's store as its writer sees it, which also offers every sample,
+// event and bill it takes to the attached EdgeLink; the seam through which a LiveSite (which
+// writes through a TelemetryStore&) feeds the link without knowing of it:
+//
+//   auto store = SqliteStore::Open(path, clock);             // the control thread's writer
+//   EdgeLinkedStore linked(**store);
+//   auto live = LiveSite::Open(config, linked);              // writes through `linked`
+//   auto link = EdgeLink::Start(options, reader, wall, live->get());
+//   linked.Attach(link->get());  ...  linked.Attach(nullptr);  // before the link goes
+//
+// Writes go to the inner store first; what it took (or buffered, on a flush error) is offered.
+// Control thread only, like the store it wraps (Attach may be called from any thread).
+class EdgeLinkedStore final : public TelemetryStore {
+ public:
+  explicit EdgeLinkedStore(TelemetryStore& inner) : inner_(inner) {}
+  void Attach(EdgeLink* link) { link_.store(link); }
+
+  Result<PointId> Point(std::string_view site, std::string_view name, std::string_view unit) override {
+    return inner_.Point(site, name, unit);
+  }
+  Result<std::vector<PointInfo>> Points(std::string_view site) override { return inner_.Points(site); }
+  Status Append(std::span<const Sample> samples) override;
+  Status Flush() override { return inner_.Flush(); }
+  Result<std::vector<Bucket>> Query(PointId point, Instant from, Instant to, Resolution resolution) override {
+    return inner_.Query(point, from, to, resolution);
+  }
+  Result<std::vector<Sample>> Samples(PointId point, Instant from, Instant to) override {
+    return inner_.Samples(point, from, to);
+  }
+  Result<std::optional<Sample>> Latest(PointId point) override { return inner_.Latest(point); }
+  Status AppendEvents(std::span<const Event> events) override;
+  Result<std::vector<Event>> Events(std::string_view site, Instant from, Instant to) override {
+    return inner_.Events(site, from, to);
+  }
+  Status PutSchedule(const StoredSchedule& schedule) override { return inner_.PutSchedule(schedule); }
+  Result<std::optional<StoredSchedule>> LatestSchedule(std::string_view site) override {
+    return inner_.LatestSchedule(site);
+  }
+  Status PutBill(const StoredBill& bill) override;
+  Result<std::optional<StoredBill>> Bill(std::string_view site, Month month) override {
+    return inner_.Bill(site, month);
+  }
+  Status ApplyRetention(Instant now) override { return inner_.ApplyRetention(now); }
+
+ private:
+  TelemetryStore& inner_;
+  std::atomic<EdgeLink*> link_{nullptr};
 };
 
 }  // namespace meg

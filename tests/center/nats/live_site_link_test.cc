@@ -1,6 +1,7 @@
-// A command from the center to a real LiveSite (center/live_site.h) over the link: the site's
-// control loop runs on the twin in its own thread, the edge's link hands it the command, and the
-// audit log has the operator's record while the JetStream message is still unacknowledged.
+// A real LiveSite (center/live_site.h) on the link: the site's control loop runs on the twin in
+// its own thread and writes through an EdgeLinkedStore, so its cycles reach the center; the
+// edge's link hands it a command from the center, and the audit log has the operator's record
+// while the JetStream message is still unacknowledged.
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 
@@ -119,7 +120,8 @@ TEST(NatsLiveSiteTest, CommandReachesTheLiveSiteAuditedBeforeItsAck) {
   c.store_path = path;
   c.history_load = &load;
   c.history_pv = &pv;
-  auto live = LiveSite::Open(std::move(c), **store);
+  EdgeLinkedStore linked(**store);  // the live site writes through it; the link hears every write
+  auto live = LiveSite::Open(std::move(c), linked);
   ASSERT_TRUE(live) << live.error().message;
   loop.SetBeforeCycle([&](Instant t) { (*live)->BeforeCycle(t, loop); });
 
@@ -157,6 +159,7 @@ TEST(NatsLiveSiteTest, CommandReachesTheLiveSiteAuditedBeforeItsAck) {
   eo.cursor_path = path + ".link-cursor";
   auto edge = EdgeLink::Start(eo, std::move(*reader), wall, live->get());
   ASSERT_TRUE(edge) << edge.error().message;
+  linked.Attach(edge->get());
 
   std::atomic<bool> run{true};
   std::thread control([&] {
@@ -174,8 +177,17 @@ TEST(NatsLiveSiteTest, CommandReachesTheLiveSiteAuditedBeforeItsAck) {
   command.minutes = 30;
   command.user = "kim";
   auto result = (*center)->SendCommand("h1", command, seconds{20});
+  // The site's cycles reach the center too, through the store the live site writes.
+  const bool heard = WaitFor(
+      [&] {
+        const auto v = (*center)->Site("h1");
+        return v && v->latest.contains("grid_kw") && (*center)->Counts().samples > 0;
+      },
+      seconds{20});
   run = false;
   control.join();
+  linked.Attach(nullptr);
+  EXPECT_TRUE(heard);
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_TRUE(result->accepted) << result->reason;
   ASSERT_TRUE(loop.override_battery().has_value());

@@ -306,10 +306,11 @@ TEST_F(NatsLinkTest, ServerKilledAndRestartedDuringIngest) {
   };
   // The producer may finish while the link is still down: the last cycles come by backfill,
   // which waits for one live cycle after the gap (live first).
+  // Each round gives the links 100 ms to acknowledge its cycle before looking.
   for (int i = 0; i < 300 && !(done(*a) && done(*b)); ++i) {
-    std::this_thread::sleep_for(milliseconds{100});
     a->Cycle(Base() + seconds{a->cycles});
     b->Cycle(Base() + seconds{b->cycles});
+    std::this_thread::sleep_for(milliseconds{100});
   }
   ASSERT_TRUE(done(*a) && done(*b));
   const std::int64_t want_a = a->cycles * kPoints, want_b = b->cycles * kPoints;
@@ -791,10 +792,11 @@ TEST_F(NatsClusterTest, NodeKilledDuringIngest) {
   const auto done = [&](Edge& e) {
     return !e.link->Backfilling() && e.link->AckedThrough() == Base() + seconds{e.cycles - 1} + Millis{1};
   };
+  // Each round gives the links 100 ms to acknowledge its cycle before looking.
   for (int i = 0; i < 300 && !(done(*a) && done(*b)); ++i) {
-    std::this_thread::sleep_for(milliseconds{100});
     a->Cycle(Base() + seconds{a->cycles});
     b->Cycle(Base() + seconds{b->cycles});
+    std::this_thread::sleep_for(milliseconds{100});
   }
   const auto state = [&](Edge& e) {
     const auto c = e.link->Counts();
