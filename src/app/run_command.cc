@@ -52,17 +52,6 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 
-// The NATS link as the live site's uplink.
-class EdgeUplink final : public SiteUplink {
- public:
-  explicit EdgeUplink(EdgeLink& link) : link_(link) {}
-  void OfferSamples(std::span<const Sample> samples) override { link_.OfferSamples(samples); }
-  void OfferEvents(std::span<const Event> events) override { link_.OfferEvents(events); }
-  void OfferBill(const StoredBill& bill) override { link_.OfferBill(bill); }
-
- private:
-  EdgeLink& link_;
-};
 extern "C" void OnSignal(int) { g_interrupted = true; }
 
 // Runs `sites` (one for `meg run`, the fleet's for `meg demo`), each on its own thread, behind
@@ -222,7 +211,6 @@ int RunSites(const RunOptions& o, std::vector<RunOptions> sites, const std::stri
   // An edge of a fleet center (--center): the link publishes what the site's store takes and
   // carries the center's commands to the live site (which audits them first).
   std::vector<std::unique_ptr<EdgeLink>> links;
-  std::vector<std::unique_ptr<EdgeUplink>> uplinks;
   if (linked) {
     std::string password;
     if (!o.nats_password_file.empty()) {
@@ -241,8 +229,7 @@ int RunSites(const RunOptions& o, std::vector<RunOptions> sites, const std::stri
       if (!history) return ExitWith(o.command, history.error());
       auto link = EdgeLink::Start(eo, std::move(*history), runner->clock(), runner->live());
       if (!link) return ExitWith(o.command, link.error());
-      uplinks.push_back(std::make_unique<EdgeUplink>(**link));
-      runner->live()->SetUplink(uplinks.back().get());
+      runner->live()->SetUplink(link->get());
       links.push_back(std::move(*link));
       std::cerr << fmt::format("{}: {}: linked to the fleet center at {} as NATS user '{}'\n", o.command, runner->id(),
                                fmt::join(o.center_urls, ","), eo.user);

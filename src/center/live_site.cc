@@ -173,8 +173,14 @@ void LiveSite::Store(const CycleRecord& r) {
                              good ? SampleQuality::kGood : SampleQuality::kBad});
   }
   // A refused flush keeps the store's buffer for the next one; the alarm stays until one succeeds.
-  const bool stored = Wrote("samples", writer_.Append(samples), r.time);
-  if (stored && config_.uplink != nullptr) config_.uplink->OfferSamples(samples);
+  const Status appended = writer_.Append(samples);
+  Wrote("samples", appended, r.time);
+  // Offered unless the store refused them as invalid: a failed flush keeps them in the store's
+  // buffer, so they are the site's record, and an uplink that skipped them would acknowledge past
+  // them (its cursor) and never send them.
+  if (config_.uplink != nullptr && (appended || appended.error().code != ErrorCode::kInvalidInput)) {
+    config_.uplink->OfferSamples(samples);
+  }
 }
 
 bool LiveSite::Wrote(std::string_view what, const Status& status, Instant now) {

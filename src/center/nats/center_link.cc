@@ -149,7 +149,13 @@ void CenterLink::Run() {
     jsErrCode jerr = static_cast<jsErrCode>(0);
     const natsStatus s = natsSubscription_Fetch(&list, sub, options_.fetch_batch, options_.fetch_wait.count(), &jerr);
     if (s != NATS_OK) {
-      if (s != NATS_TIMEOUT) std::this_thread::sleep_for(Millis{100});
+      if (s != NATS_TIMEOUT) {
+        // Bind again after a failure other than an empty wait (a lost connection, a consumer
+        // made anew).
+        natsSubscription_Destroy(sub);
+        sub = nullptr;
+        std::this_thread::sleep_for(Millis{100});
+      }
       continue;
     }
     good.clear();

@@ -253,7 +253,8 @@ Result<std::vector<LinkSample>> EdgeLink::ToLinkSamples(std::span<const Sample> 
 Status EdgeLink::PublishSamples(std::vector<LinkSample> samples, TelemetryOrigin origin) {
   std::stable_sort(samples.begin(), samples.end(),
                    [](const LinkSample& a, const LinkSample& b) { return a.time < b.time; });
-  constexpr std::size_t kPerMessage = 1000;  // ~45 KB of JSON, well under kMaxLinkMessageBytes
+  // ~23 KB of JSON with short point names; under kMaxLinkMessageBytes even with 128-byte names.
+  constexpr std::size_t kPerMessage = 500;
   for (std::size_t i = 0; i < samples.size(); i += kPerMessage) {
     TelemetryMessage m{options_.site, clock_.Now(), origin, {}};
     const std::size_t end = std::min(samples.size(), i + kPerMessage);
@@ -267,10 +268,17 @@ Status EdgeLink::PublishSamples(std::vector<LinkSample> samples, TelemetryOrigin
 }
 
 Status EdgeLink::PublishEvents(const std::vector<Event>& events) {
-  for (std::size_t i = 0; i < events.size(); i += kMaxSamplesPerMessage / 4) {
+  // 50 events of at most 4 KB each stay under kMaxLinkMessageBytes; longer texts are cut to the
+  // bounds the center reads (kind 64 bytes, message 4,000), so that no event can block the link.
+  constexpr std::size_t kPerMessage = 50;
+  for (std::size_t i = 0; i < events.size(); i += kPerMessage) {
     EventsMessage m{options_.site, clock_.Now(), {}};
-    const std::size_t end = std::min(events.size(), i + kMaxSamplesPerMessage / 4);
+    const std::size_t end = std::min(events.size(), i + kPerMessage);
     m.events.assign(events.begin() + static_cast<std::ptrdiff_t>(i), events.begin() + static_cast<std::ptrdiff_t>(end));
+    for (Event& e : m.events) {
+      if (e.kind.size() > 64) e.kind.resize(64);
+      if (e.message.size() > 4000) e.message.resize(4000);
+    }
     const std::string payload = EncodeEvents(m);
     if (payload.size() > kMaxLinkMessageBytes) return InvalidInput("edge link: events too large for one message");
     const std::string id =
@@ -381,8 +389,11 @@ void EdgeLink::RunCommands() {
     if (s == NATS_OK) {
       for (int i = 0; i < list.Count; ++i) HandleCommand(list.Msgs[i]);
       natsMsgList_Destroy(&list);
-    } else if (s != NATS_TIMEOUT && stopped(Millis{200})) {
-      break;
+    } else if (s != NATS_TIMEOUT) {
+      // Bind again (the consumer may have been made anew, the connection re-established).
+      natsSubscription_Destroy(sub);
+      sub = nullptr;
+      if (stopped(Millis{200})) break;
     }
   }
   if (sub != nullptr) natsSubscription_Destroy(sub);

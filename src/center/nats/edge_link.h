@@ -7,6 +7,7 @@
 // them to the site's SiteBackend. Offer* never block; every method is thread-safe.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -21,6 +22,7 @@
 
 #include "center/nats/link_format.h"
 #include "center/site_backend.h"
+#include "center/site_uplink.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "store/store.h"
@@ -60,7 +62,7 @@ struct EdgeLinkCounts {
   std::uint64_t commands_refused = 0;  // refused by the site, expired, or malformed
 };
 
-class EdgeLink {
+class EdgeLink final : public SiteUplink {
  public:
   // Starts the link's threads. `history` is a store connection for the link's thread only (a
   // SqliteStore::OpenReader on the site's store file): it names the points of offered samples
@@ -77,9 +79,9 @@ class EdgeLink {
   // Queue a cycle's samples (already appended to the site's store), events, or a bill. Never
   // block: when the queue is full or the link is down they are dropped from memory and the gap
   // is backfilled from the store later (bills are not backfilled: the next one replaces them).
-  void OfferSamples(std::span<const Sample> samples);
-  void OfferEvents(std::span<const Event> events);
-  void OfferBill(const StoredBill& bill);
+  void OfferSamples(std::span<const Sample> samples) override;
+  void OfferEvents(std::span<const Event> events) override;
+  void OfferBill(const StoredBill& bill) override;
 
   EdgeLinkCounts Counts() const;
   bool Connected() const;

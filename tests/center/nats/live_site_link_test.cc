@@ -1,6 +1,7 @@
-// A command from the center to a real LiveSite (center/live_site.h) over the link: the site's
-// control loop runs on the twin in its own thread, the edge's link hands it the command, and the
-// audit log has the operator's record while the JetStream message is still unacknowledged.
+// A real LiveSite (center/live_site.h) on the link: the site's control loop runs on the twin in
+// its own thread and offers what it stores to the link (its SiteUplink), so its cycles reach the center; the
+// edge's link hands it a command from the center, and the audit log has the operator's record
+// while the JetStream message is still unacknowledged.
 #include <gtest/gtest.h>
 #include <nats/nats.h>
 
@@ -157,6 +158,7 @@ TEST(NatsLiveSiteTest, CommandReachesTheLiveSiteAuditedBeforeItsAck) {
   eo.cursor_path = path + ".link-cursor";
   auto edge = EdgeLink::Start(eo, std::move(*reader), wall, live->get());
   ASSERT_TRUE(edge) << edge.error().message;
+  (*live)->SetUplink(edge->get());  // the live site offers its stored cycles to the link
 
   std::atomic<bool> run{true};
   std::thread control([&] {
@@ -174,8 +176,17 @@ TEST(NatsLiveSiteTest, CommandReachesTheLiveSiteAuditedBeforeItsAck) {
   command.minutes = 30;
   command.user = "kim";
   auto result = (*center)->SendCommand("h1", command, seconds{20});
+  // The site's cycles reach the center too, through the live site's uplink.
+  const bool heard = WaitFor(
+      [&] {
+        const auto v = (*center)->Site("h1");
+        return v && v->latest.contains("grid_kw") && (*center)->Counts().samples > 0;
+      },
+      seconds{20});
   run = false;
   control.join();
+  (*live)->SetUplink(nullptr);
+  EXPECT_TRUE(heard);
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_TRUE(result->accepted) << result->reason;
   ASSERT_TRUE(loop.override_battery().has_value());

@@ -265,6 +265,22 @@ TEST_F(NatsLinkTest, TelemetryRoundTripIntoTheSink) {
   EXPECT_FALSE(view->clock_flagged);
 }
 
+// An event whose text is longer than the center reads (4,000 bytes) is cut, not refused: it can
+// neither be lost nor block the link.
+TEST_F(NatsLinkTest, LongEventIsCutNotRefused) {
+  auto center = StartCenter();
+  ASSERT_NE(center, nullptr);
+  auto a = MakeEdge("a");
+  const Event long_event{Base(), "a", "device-fault", Severity::kWarning, std::string(10000, 'x')};
+  ASSERT_TRUE(a->store->AppendEvents({&long_event, 1}));
+  a->link->OfferEvents({&long_event, 1});
+  ASSERT_TRUE(WaitFor([&] { return center->Counts().events == 1; }, seconds{10}));
+  const auto events = SinkEvents("a");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].message, std::string(4000, 'x'));
+  EXPECT_EQ(center->Counts().malformed, 0u);
+}
+
 // kill -9 of nats-server during ingest, restarted on its file store: every sample of each
 // edge is in the sink once.
 TEST_F(NatsLinkTest, ServerKilledAndRestartedDuringIngest) {
@@ -290,10 +306,11 @@ TEST_F(NatsLinkTest, ServerKilledAndRestartedDuringIngest) {
   };
   // The producer may finish while the link is still down: the last cycles come by backfill,
   // which waits for one live cycle after the gap (live first).
+  // Each round gives the links 100 ms to acknowledge its cycle before looking.
   for (int i = 0; i < 300 && !(done(*a) && done(*b)); ++i) {
-    std::this_thread::sleep_for(milliseconds{100});
     a->Cycle(Base() + seconds{a->cycles});
     b->Cycle(Base() + seconds{b->cycles});
+    std::this_thread::sleep_for(milliseconds{100});
   }
   ASSERT_TRUE(done(*a) && done(*b));
   const std::int64_t want_a = a->cycles * kPoints, want_b = b->cycles * kPoints;
@@ -775,10 +792,11 @@ TEST_F(NatsClusterTest, NodeKilledDuringIngest) {
   const auto done = [&](Edge& e) {
     return !e.link->Backfilling() && e.link->AckedThrough() == Base() + seconds{e.cycles - 1} + Millis{1};
   };
+  // Each round gives the links 100 ms to acknowledge its cycle before looking.
   for (int i = 0; i < 300 && !(done(*a) && done(*b)); ++i) {
-    std::this_thread::sleep_for(milliseconds{100});
     a->Cycle(Base() + seconds{a->cycles});
     b->Cycle(Base() + seconds{b->cycles});
+    std::this_thread::sleep_for(milliseconds{100});
   }
   const auto state = [&](Edge& e) {
     const auto c = e.link->Counts();
