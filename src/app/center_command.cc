@@ -44,6 +44,7 @@ struct CenterOptions : SiteOptions {
   std::string users_file;
   int max_clock_skew_s = 300;
   int offline_after_s = 10;
+  int status_every_s = 60;
   std::string duration;  // wall time; "" = until interrupted
   DrOptions dr;
 };
@@ -164,24 +165,30 @@ int RunCenter(const CenterOptions& o) {
   auto last_status = began;
   while (!g_stop && (run_for.count() == 0 || std::chrono::steady_clock::now() - began < run_for)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    if (std::chrono::steady_clock::now() - last_status >= std::chrono::seconds(60)) {
+    if (std::chrono::steady_clock::now() - last_status >= std::chrono::seconds(o.status_every_s)) {
       last_status = std::chrono::steady_clock::now();
       const CenterLinkCounts c = (*link)->Counts();
+      const LinkLatency lat = (*link)->Latency();
       int online = 0;
       for (const auto& s : (*link)->Sites()) online += s.online ? 1 : 0;
       std::cout << fmt::format(
-                       "center: {} of {} sites online; {} messages, {} samples, {} events, {} bills taken; "
-                       "{} malformed, {} oversized dropped; {} flush failures; {} clock flags\n",
+                       "center: {} of {} sites online; {} messages, {} samples, {} events, {} bills taken; {} "
+                       "malformed, {} oversized dropped; {} flush failures; {} clock flags; edge to store p50 {:.0f} "
+                       "ms, p99 {:.0f} ms (last {} messages)\n",
                        online, ids.size(), c.messages, c.samples, c.events, c.bills, c.malformed, c.oversized,
-                       c.flush_failures, c.clock_flags)
+                       c.flush_failures, c.clock_flags, lat.p50_ms, lat.p99_ms, lat.messages)
                 << std::flush;
     }
   }
   server.Stop();
   aggregator.Stop();
   const CenterLinkCounts c = (*link)->Counts();
-  std::cerr << fmt::format("{}: stopped; {} samples, {} events, {} bills taken; {} malformed, {} oversized dropped\n",
-                           command, c.samples, c.events, c.bills, c.malformed, c.oversized);
+  const LinkLatency lat = (*link)->Latency();
+  std::cerr << fmt::format(
+      "{}: stopped; {} messages, {} samples, {} events, {} bills taken; {} malformed, {} oversized dropped; {} flush "
+      "failures; edge to store p50 {:.1f} ms, p99 {:.1f} ms, max {:.1f} ms over the last {} live messages\n",
+      command, c.messages, c.samples, c.events, c.bills, c.malformed, c.oversized, c.flush_failures, lat.p50_ms,
+      lat.p99_ms, lat.max_ms, lat.messages);
   return 0;
 }
 
@@ -287,6 +294,7 @@ void AddCenterCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--offline-after-s", o->offline_after_s, "A site not heard from this long is offline, s")
       ->capture_default_str();
   cmd->add_option("--for", o->duration, "Stop after this much wall time, e.g. 10m (default: until Ctrl-C)");
+  cmd->add_option("--status-every", o->status_every_s, "A status line every this many seconds")->capture_default_str();
   AddReferenceDataOptions(cmd, *o);
   cmd->callback([o, exit_code] { *exit_code = RunCenter(*o); });
 }

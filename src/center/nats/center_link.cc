@@ -160,6 +160,7 @@ void CenterLink::Run() {
     }
     good.clear();
     batch_ = {};
+    batch_sent_.clear();
     bool retry = false;
     for (int i = 0; i < list.Count; ++i) {
       const Taken t = Take(list.Msgs[i]);
@@ -180,6 +181,16 @@ void CenterLink::Run() {
     {
       std::lock_guard lock(mutex_);
       if (flushed) {
+        const Instant stored = clock_.Now();
+        for (const Instant sent : batch_sent_) {
+          const double ms = static_cast<double>((stored - sent).count());
+          if (latency_ms_.size() < kLatencyWindow) {
+            latency_ms_.push_back(ms);
+          } else {
+            latency_ms_[latency_next_] = ms;
+            latency_next_ = (latency_next_ + 1) % kLatencyWindow;
+          }
+        }
         // Counted once stored: a reader of the counts finds them in the sink.
         counts_.messages += good.size();
         counts_.samples += batch_.samples;
@@ -290,6 +301,7 @@ Status CenterLink::TakeTelemetry(const TelemetryMessage& m, Instant /*stored*/) 
   batch_.samples += samples.size();
   std::lock_guard lock(mutex_);
   SiteLinkView& view = sites_[m.site];
+  if (m.origin == TelemetryOrigin::kLive && !view.clock_flagged) batch_sent_.push_back(m.sent);
   view.samples += samples.size();
   for (const LinkSample& s : m.samples) {
     if (s.time >= view.latest_time) {
@@ -361,6 +373,23 @@ std::optional<SiteLinkView> CenterLink::Site(std::string_view site) const {
   SiteLinkView view = it->second;
   view.online = view.heard && now - view.last_heard < options_.offline_after;
   return view;
+}
+
+LinkLatency CenterLink::Latency() const {
+  std::vector<double> v;
+  {
+    std::lock_guard lock(mutex_);
+    v = latency_ms_;
+  }
+  LinkLatency out;
+  out.messages = v.size();
+  if (v.empty()) return out;
+  std::sort(v.begin(), v.end());
+  const auto at = [&](double q) { return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))]; };
+  out.p50_ms = at(0.5);
+  out.p99_ms = at(0.99);
+  out.max_ms = v.back();
+  return out;
 }
 
 CenterLinkCounts CenterLink::Counts() const {

@@ -70,6 +70,15 @@ struct CenterLinkCounts {
   std::uint64_t duplicate_events = 0;  // redelivered events already in the sink
 };
 
+// Edge to database: from a live telemetry message's `sent` (the edge's clock) to the center's
+// clock when the sink's Flush that stored it returned, over the last kLatencyWindow messages
+// (messages from an edge whose clock is flagged are left out: their times say nothing).
+struct LinkLatency {
+  std::uint64_t messages = 0;  // in the window
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;
+};
+inline constexpr std::size_t kLatencyWindow = 100'000;
+
 // Creates MEG_UP and MEG_DOWN, or updates them keeping their messages (what CenterLink::Start
 // does first; for tools that publish without a center, e.g. `meg fleet-sim`). Needs a user that
 // may use JetStream's API (the center user).
@@ -92,6 +101,7 @@ class CenterLink {
   std::vector<SiteLinkView> Sites() const;
   std::optional<SiteLinkView> Site(std::string_view site) const;
   CenterLinkCounts Counts() const;
+  LinkLatency Latency() const;
 
   // Sends `command` to `site` (stream MEG_DOWN, id and expiry = now + ttl), and waits up to
   // `timeout` for the edge's result: accepted, or refused with its reason. An error when no
@@ -120,6 +130,9 @@ class CenterLink {
   std::map<std::pair<std::string, std::string>, PointId> points_;  // consumer thread only
   std::atomic<std::uint64_t> next_command_{1};
   CenterLinkCounts batch_;  // consumer thread only: the batch's writes, counted once flushed
+  std::vector<Instant> batch_sent_;  // consumer thread only: the batch's live messages' sent times
+  std::vector<double> latency_ms_;   // under mutex_: a ring of the last kLatencyWindow latencies
+  std::size_t latency_next_ = 0;     // under mutex_
 
   mutable std::mutex mutex_;
   std::map<std::string, SiteLinkView, std::less<>> sites_;
