@@ -112,7 +112,13 @@ int RunCenter(const CenterOptions& o) {
         MEG_TRY_ASSIGN(reader, PostgresStore::OpenReader(conninfo));
         return std::unique_ptr<TelemetryStore>(std::move(reader));
       },
-      wall);
+      wall,
+      RemoteFleetOptions{.sum = [conninfo](const std::vector<std::string>& sites, const std::string& point,
+                                           Instant from, Instant to,
+                                           Resolution resolution) -> Result<std::vector<FleetBucket>> {
+        MEG_TRY_ASSIGN(reader, PostgresStore::OpenReader(conninfo));
+        return reader->FleetSum(point, sites, from, to, resolution);
+      }});
   if (!fleet) return ExitWith(command, fleet.error());
 
   UserDirectory users;

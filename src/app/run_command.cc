@@ -206,7 +206,7 @@ int RunSites(const RunOptions& o, std::vector<RunOptions> sites, const std::stri
     std::cerr << fmt::format("{}: {}{} devices, {} ms cycle, planner {}, audit log {}; Ctrl-C stops\n", o.command,
                              fleet ? "[" + runners[i]->id() + "] " : std::string(), runners[i]->device_count(),
                              sites[i].cycle_ms, sites[i].controller,
-                             center ? runners[i]->store_path() + " (audit_log table)" : sites[i].audit);
+                             center || linked ? runners[i]->store_path() + " (audit_log table)" : sites[i].audit);
   }
   // An edge of a fleet center (--center): the link publishes what the site's store takes and
   // carries the center's commands to the live site (which audits them first).

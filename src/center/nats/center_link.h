@@ -129,7 +129,7 @@ class CenterLink {
   std::unique_ptr<NatsConnection> nats_;
   std::map<std::pair<std::string, std::string>, PointId> points_;  // consumer thread only
   std::atomic<std::uint64_t> next_command_{1};
-  CenterLinkCounts batch_;  // consumer thread only: the batch's writes, counted once flushed
+  CenterLinkCounts batch_;           // consumer thread only: the batch's writes, counted once flushed
   std::vector<Instant> batch_sent_;  // consumer thread only: the batch's live messages' sent times
   std::vector<double> latency_ms_;   // under mutex_: a ring of the last kLatencyWindow latencies
   std::size_t latency_next_ = 0;     // under mutex_

@@ -280,6 +280,17 @@ std::vector<FleetSiteView> RemoteFleet::Overview() const {
   return out;
 }
 
+Result<std::vector<FleetBucket>> RemoteFleet::SumTelemetry(const std::vector<std::string>& ids,
+                                                           const std::string& point, Instant from, Instant to,
+                                                           Resolution resolution) const {
+  if (!options_.sum) return FleetBackend::SumTelemetry(ids, point, from, to, resolution);
+  // The store's sum takes "no sites" as every site: a caller who may see none gets none.
+  if (ids.empty()) return NotFound("no site to sum");
+  MEG_TRY_ASSIGN(buckets, options_.sum(ids, point, from, to, resolution));
+  if (buckets.empty()) return NotFound(fmt::format("no site of the fleet has point '{}' in that time", point));
+  return buckets;
+}
+
 void RemoteFleet::NoteRefusal(const std::string& message) { std::cerr << "meg center: refused: " << message << "\n"; }
 
 }  // namespace meg

@@ -56,9 +56,16 @@ struct RemoteSiteSpec {
   SiteSummary summary;  // from the site file the center was given
 };
 
+// The fleet sum of a point over some sites, computed in the fleet store in one query (e.g.
+// PostgresStore::FleetSum); empty: each site's buckets are read and summed (FleetBackend's default).
+using FleetSummer =
+    std::function<Result<std::vector<FleetBucket>>(const std::vector<std::string>& sites, const std::string& point,
+                                                   Instant from, Instant to, Resolution resolution)>;
+
 struct RemoteFleetOptions {
   std::chrono::milliseconds command_timeout{10000};  // the edge's answer to a command or DR call
   std::chrono::milliseconds bill_refresh{10000};     // the overview's bills are read this often
+  FleetSummer sum;
 };
 
 class RemoteFleet final : public FleetBackend {
@@ -73,6 +80,8 @@ class RemoteFleet final : public FleetBackend {
   SiteBackend* Site(std::string_view id) const override;
   std::vector<FleetSiteView> Overview() const override;
   void NoteRefusal(const std::string& message) override;
+  Result<std::vector<FleetBucket>> SumTelemetry(const std::vector<std::string>& ids, const std::string& point,
+                                                Instant from, Instant to, Resolution resolution) const override;
 
  private:
   class RemoteSite;
