@@ -280,6 +280,12 @@ int RunDemo(const RunOptions& o, const std::string& fleet_file, bool site_given)
   common.wall_now = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
   auto fleet = LoadFleetFile(fleet_file, DefaultDataDir(), DefaultSharedDir());
   if (!fleet) return ExitWith(o.command, fleet.error());
+  if (fleet->sites.size() > static_cast<size_t>(kMaxEmbeddedFleetSites)) {
+    return ExitWith(o.command, InvalidInput(fmt::format("{}: {} sites: the embedded fleet runs at most {} in one "
+                                                        "process; run more with the distributed center (meg center, "
+                                                        "scripts/fleet)",
+                                                        fleet_file, fleet->sites.size(), kMaxEmbeddedFleetSites)));
+  }
   std::vector<RunOptions> sites;
   for (const auto& spec : fleet->sites) {
     RunOptions so = common;

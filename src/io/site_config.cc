@@ -837,8 +837,7 @@ Result<FleetSpec> ParseFleetToml(std::string_view text, std::string_view source,
                  fmt::format("site must be an array of tables ([[site]], one per site), found {}", TypeName(*node)));
   } else if (sites->size() > static_cast<size_t>(kMaxFleetFileSites)) {
     problems.Add(node->source().begin.line,
-                 fmt::format("{} sites: an embedded fleet runs at most {} (more need the distributed center)",
-                             sites->size(), kMaxFleetFileSites));
+                 fmt::format("{} sites: a fleet file lists at most {}", sites->size(), kMaxFleetFileSites));
   } else {
     for (size_t i = 0; i < sites->size(); ++i) {
       TableReader r(*sites->get(i)->as_table(), fmt::format("site[{}]", i), kFleetSiteKeys, problems);

@@ -63,8 +63,11 @@ struct FleetSpec {
   std::string name;
   std::vector<FleetSiteSpec> sites;  // in file order; ids distinct; 1..kMaxFleetFileSites
 };
-// An embedded fleet runs every site in one process: beyond this many, use the distributed center.
-inline constexpr int kMaxFleetFileSites = 64;
+// A fleet file lists at most this many sites (the reference system ran about 16,000).
+inline constexpr int kMaxFleetFileSites = 100'000;
+// An embedded fleet (`meg demo`) runs every site in one process: beyond this many, use the
+// distributed center.
+inline constexpr int kMaxEmbeddedFleetSites = 64;
 // A site id of URLs and NATS subjects: 1-64 of [a-z0-9-], not starting with '-'.
 bool ValidSiteId(std::string_view id);
 
