@@ -794,6 +794,26 @@ void ReadDevices(const toml::table& root, const SitePaths& paths, Problems& prob
   }
 }
 
+// The TOML document of a site or fleet file, or its syntax error with the line.
+Result<toml::table> ParseToml(std::string_view text, std::string_view source) {
+  try {
+    return toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return InvalidInput(fmt::format("{}:{}: TOML syntax: {}", source, e.source().begin.line, e.description()));
+  } catch (const std::exception& e) {
+    return InvalidInput(fmt::format("{}: cannot read as TOML: {}", source, e.what()));
+  }
+}
+
+// Paths in the file at `path` resolve against its folder.
+SitePaths PathsBeside(const std::string& path, const std::string& data_dir, const std::string& shared_dir) {
+  SitePaths paths;
+  paths.site_dir = std::filesystem::path(path).parent_path().string();
+  paths.data_dir = data_dir;
+  paths.shared_dir = shared_dir;
+  return paths;
+}
+
 constexpr std::array kFleetKeys = {KeyDef{"name", ""}};
 constexpr std::array kFleetSiteKeys = {KeyDef{"id", ""}, KeyDef{"kind", ""}, KeyDef{"file", ""},
                                        KeyDef{"controller", ""}};
@@ -807,14 +827,7 @@ bool ValidSiteId(std::string_view id) {
 }
 
 Result<FleetSpec> ParseFleetToml(std::string_view text, std::string_view source, const SitePaths& paths) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    return InvalidInput(fmt::format("{}:{}: TOML syntax: {}", source, e.source().begin.line, e.description()));
-  } catch (const std::exception& e) {
-    return InvalidInput(fmt::format("{}: cannot read as TOML: {}", source, e.what()));
-  }
+  MEG_TRY_ASSIGN(root, ParseToml(text, source));
   Problems problems;
   FleetSpec fleet;
   for (const auto& [key, node] : root) {
@@ -865,22 +878,12 @@ Result<FleetSpec> ParseFleetToml(std::string_view text, std::string_view source,
 Result<FleetSpec> LoadFleetFile(const std::string& path, const std::string& data_dir, const std::string& shared_dir) {
   auto text = ReadTextFile(path, kMaxSiteFileBytes);
   if (!text) return text.error();
-  SitePaths paths;
-  paths.site_dir = std::filesystem::path(path).parent_path().string();
-  paths.data_dir = data_dir;
-  paths.shared_dir = shared_dir;
+  const SitePaths paths = PathsBeside(path, data_dir, shared_dir);
   return ParseFleetToml(*text, path, paths);
 }
 
 Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const SitePaths& paths) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    return InvalidInput(fmt::format("{}:{}: TOML syntax: {}", source, e.source().begin.line, e.description()));
-  } catch (const std::exception& e) {
-    return InvalidInput(fmt::format("{}: cannot read as TOML: {}", source, e.what()));
-  }
+  MEG_TRY_ASSIGN(root, ParseToml(text, source));
 
   Problems problems;
   Site site;
@@ -913,10 +916,7 @@ Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const
 Result<Site> LoadSiteFile(const std::string& path, const std::string& data_dir, const std::string& shared_dir) {
   auto text = ReadTextFile(path, kMaxSiteFileBytes);
   if (!text) return text.error();
-  SitePaths paths;
-  paths.site_dir = std::filesystem::path(path).parent_path().string();
-  paths.data_dir = data_dir;
-  paths.shared_dir = shared_dir;
+  const SitePaths paths = PathsBeside(path, data_dir, shared_dir);
   return ParseSiteToml(*text, path, paths);
 }
 

@@ -166,6 +166,44 @@ int StatusFor(const Error& e) {
   return 500;
 }
 
+// A telemetry query's parameters: point, from, to, resolution (raw, 1m, 15m; default 1m), each
+// resolution with the longest span it may cover (raw: none when unset).
+struct TelemetryQuery {
+  std::string point;
+  Instant from, to;
+  Resolution resolution = Resolution::kMinute;
+  std::string resolution_name;
+};
+struct TelemetrySpans {
+  std::optional<std::chrono::hours> raw;
+  std::chrono::hours minute, quarter;
+  const char* what;  // "query", "fleet sum": what the message calls it
+};
+Result<TelemetryQuery> ParseTelemetryQuery(const httplib::Request& req, const TelemetrySpans& spans) {
+  if (!req.has_param("point")) return InvalidInput("'point' is required, e.g. point=grid_kw (see /points)");
+  MEG_TRY_ASSIGN(from, QueryTime(req, "from"));
+  MEG_TRY_ASSIGN(to, QueryTime(req, "to"));
+  if (to <= from) return InvalidInput("'to' must be after 'from'");
+  TelemetryQuery q{req.get_param_value("point"), from, to, Resolution::kMinute,
+                   req.has_param("resolution") ? req.get_param_value("resolution") : "1m"};
+  std::chrono::hours max_span = spans.minute;
+  if (q.resolution_name == "raw" && spans.raw) {
+    q.resolution = Resolution::kRaw;
+    max_span = *spans.raw;
+  } else if (q.resolution_name == "15m") {
+    q.resolution = Resolution::kQuarter;
+    max_span = spans.quarter;
+  } else if (q.resolution_name != "1m") {
+    return InvalidInput(
+        fmt::format("resolution '{}': use {}1m or 15m", Excerpt(q.resolution_name, 20), spans.raw ? "raw, " : ""));
+  }
+  if (q.to - q.from > max_span) {
+    return InvalidInput(
+        fmt::format("a {} {} may span at most {} days", q.resolution_name, spans.what, max_span.count() / 24));
+  }
+  return q;
+}
+
 // The site of a /api/sites/<id>/... path, or nullptr (another path, or no such site).
 SiteBackend* SiteOfPath(const FleetBackend& fleet, std::string_view path) {
   static constexpr std::string_view kPrefix = "/api/sites/";
@@ -543,28 +581,15 @@ void ControlCenterServer::Routes() {
   s.Get("/api/fleet/telemetry", [this, authorize](const httplib::Request& req, httplib::Response& res) {
     const auto who = authorize(req, res, Role::kViewer);
     if (!who) return;
-    if (!req.has_param("point")) return Fail(res, 400, "'point' is required, e.g. point=grid_kw");
-    auto from = QueryTime(req, "from");
-    if (!from) return Fail(res, 400, from.error().message);
-    auto to = QueryTime(req, "to");
-    if (!to) return Fail(res, 400, to.error().message);
-    if (*to <= *from) return Fail(res, 400, "'to' must be after 'from'");
-    const std::string r = req.has_param("resolution") ? req.get_param_value("resolution") : "1m";
-    Resolution resolution = Resolution::kMinute;
-    std::chrono::hours max_span{24 * 2};
-    if (r == "15m") {
-      resolution = Resolution::kQuarter;
-      max_span = std::chrono::hours(24 * 31);
-    } else if (r != "1m") {
-      return Fail(res, 400, fmt::format("resolution '{}': use 1m or 15m", Excerpt(r, 20)));
-    }
-    if (*to - *from > max_span) {
-      return Fail(res, 400, fmt::format("a fleet sum at {} may span at most {} days", r, max_span.count() / 24));
-    }
+    auto q = ParseTelemetryQuery(req, {.raw = std::nullopt,
+                                       .minute = std::chrono::hours(24 * 2),
+                                       .quarter = std::chrono::hours(24 * 31),
+                                       .what = "fleet sum"});
+    if (!q) return Fail(res, 400, q.error().message);
+    const auto& [point, from, to, resolution, r] = *q;
     std::vector<std::string> ids = fleet_.SiteIds();
     std::erase_if(ids, [&](const std::string& id) { return !who->session.sites.Allows(id); });
-    const std::string point = req.get_param_value("point");
-    auto sums = fleet_.SumTelemetry(ids, point, *from, *to, resolution);
+    auto sums = fleet_.SumTelemetry(ids, point, from, to, resolution);
     if (!sums) return Fail(res, StatusFor(sums.error()), sums.error().message);
     json buckets = json::array();
     for (const FleetBucket& b : *sums) {
@@ -670,28 +695,12 @@ void ControlCenterServer::Routes() {
   s.Get(R"(/api/sites/([^/]+)/telemetry)", [site_call](const httplib::Request& req, httplib::Response& res) {
     const auto c = site_call(req, res, Role::kViewer);
     if (!c) return;
-    if (!req.has_param("point")) return Fail(res, 400, "'point' is required, e.g. point=grid_kw (see /points)");
-    auto from = QueryTime(req, "from");
-    if (!from) return Fail(res, 400, from.error().message);
-    auto to = QueryTime(req, "to");
-    if (!to) return Fail(res, 400, to.error().message);
-    if (*to <= *from) return Fail(res, 400, "'to' must be after 'from'");
-    const std::string r = req.has_param("resolution") ? req.get_param_value("resolution") : "1m";
-    Resolution resolution = Resolution::kMinute;
-    std::chrono::hours max_span{24 * 31};
-    if (r == "raw") {
-      resolution = Resolution::kRaw;
-      max_span = std::chrono::hours(24);
-    } else if (r == "15m") {
-      resolution = Resolution::kQuarter;
-      max_span = std::chrono::hours(24 * 366);
-    } else if (r != "1m") {
-      return Fail(res, 400, fmt::format("resolution '{}': use raw, 1m or 15m", Excerpt(r, 20)));
-    }
-    if (*to - *from > max_span) {
-      return Fail(res, 400, fmt::format("a {} query may span at most {} days", r, max_span.count() / 24));
-    }
-    auto buckets = c->site->Telemetry(req.get_param_value("point"), *from, *to, resolution);
+    auto q = ParseTelemetryQuery(req, {.raw = std::chrono::hours(24),
+                                       .minute = std::chrono::hours(24 * 31),
+                                       .quarter = std::chrono::hours(24 * 366),
+                                       .what = "query"});
+    if (!q) return Fail(res, 400, q.error().message);
+    auto buckets = c->site->Telemetry(q->point, q->from, q->to, q->resolution);
     if (!buckets) return Fail(res, StatusFor(buckets.error()), buckets.error().message);
     json out = json::array();
     for (const auto& b : *buckets) {

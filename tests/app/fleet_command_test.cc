@@ -49,75 +49,117 @@ std::int64_t EdgeSamples(const std::filesystem::path& store, const std::string& 
   return n;
 }
 
-TEST(DistributedFleetTest, EdgesReachTheCenterCommandsReachTheEdgesAndNothingIsLost) {
-  ::meg::testing::TempDir dir("meg-fleet-");
-  ASSERT_FALSE(dir.path().empty());
-  const auto fleet_file = dir.path() / "fleet.toml";
-  std::ofstream(fleet_file) << "[[site]]\nid = \"jeonju-hospital\"\nkind = \"hospital\"\nfile = \"" MEG_TEST_DATA_DIR
-                               "/sites/jeonju-hospital.toml\"\n[[site]]\nid = \"cnu-eng7\"\nkind = \"campus "
-                               "building\"\nfile = \"" MEG_TEST_DATA_DIR "/sites/cnu-eng7.toml\"\n";
-  const int nats_port = FreePort(), http_port = FreePort();
-  const auto config = Meg("fleet-config --fleet " + fleet_file.string() + " --dir " + (dir.path() / "nats").string() +
-                          " --nats-port " + std::to_string(nats_port));
-  ASSERT_EQ(config.exit_code, 0) << config.out;
-  PeerProcess nats({"nats-server", "-c", (dir.path() / "nats" / "nats.conf").string()}, dir.path() / "nats.log");
-  ASSERT_TRUE(WaitFor([&] { return Accepts(nats_port); }, std::chrono::seconds(10))) << Slurp(dir.path() / "nats.log");
-  ::meg::testing::PgCluster pg;
-  ASSERT_TRUE(pg.running()) << pg.error();
-  ASSERT_TRUE(pg.CreateDatabase("meg"));
-  const std::string url = "nats://127.0.0.1:" + std::to_string(nats_port);
+// The fleet's servers and its center, as scripts/fleet starts them: `meg fleet-config` for the
+// sites of `sites` (ids that are also the names of data/sites/<id>.toml), nats-server on its
+// configuration, a private PostgreSQL with the database meg, and `meg center` on a free port;
+// Start() returns false (with a message) when one of them does not come up.
+class FleetPeers {
+ public:
+  explicit FleetPeers(std::vector<std::string> sites) : dir_("meg-fleet-"), sites_(std::move(sites)) {}
 
-  const auto center_log = dir.path() / "center.log";
-  PeerProcess center({kMeg, "center", "--fleet", fleet_file.string(), "--nats", url, "--nats-password-file",
-                      (dir.path() / "nats" / "passwords" / "center.pw").string(), "--pg", pg.conninfo("meg"), "--port",
-                      std::to_string(http_port), "--web-dir", "", "--max-clock-skew-s", "1000000000"},
-                     center_log);
-  std::string password;
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        const std::string log = Slurp(center_log);
-        const std::string key = "login  operator: demo / ";
-        const auto at = log.find(key);
-        if (at == std::string::npos) return false;
-        const auto from = at + key.size();
-        password = log.substr(from, log.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789", from) - from);
-        return !password.empty();
-      },
-      std::chrono::seconds(30)))
-      << Slurp(center_log);
-
-  // Two edges, 10 minutes of site time at 40x each, from a summer afternoon.
-  std::vector<PeerProcess> edges;
-  for (const std::string id : {"jeonju-hospital", "cnu-eng7"}) {
-    const std::string site = id == "cnu-eng7" ? "cnu-eng7" : "jeonju-hospital";
-    edges.emplace_back(std::vector<std::string>{kMeg,
-                                                "run",
-                                                "--site",
-                                                MEG_TEST_DATA_DIR "/sites/" + site + ".toml",
-                                                "--site-id",
-                                                id,
-                                                "--controller",
-                                                "peak-shave",
-                                                "--speed",
-                                                "40",
-                                                "--start",
-                                                "2024-08-12T14:00:00+09:00",
-                                                "--for",
-                                                "10m",
-                                                "--status-every",
-                                                "3600",
-                                                "--state-dir",
-                                                (dir.path() / "edges" / id).string(),
-                                                "--center",
-                                                url,
-                                                "--nats-password-file",
-                                                (dir.path() / "nats" / "passwords" / (id + ".pw")).string()},
-                       dir.path() / (id + ".log"));
+  ::testing::AssertionResult Start() {
+    if (dir_.path().empty()) return ::testing::AssertionFailure() << "no temporary folder";
+    const auto fleet_file = dir_.path() / "fleet.toml";
+    {
+      std::ofstream out(fleet_file);
+      for (const std::string& id : sites_) {
+        out << "[[site]]\nid = \"" << id << "\"\nkind = \""
+            << (id == "jeonju-hospital" ? "hospital" : "campus building") << "\"\nfile = \"" MEG_TEST_DATA_DIR "/sites/"
+            << id << ".toml\"\n";
+      }
+    }
+    const int nats_port = FreePort(), http_port = FreePort();
+    const auto config = Meg("fleet-config --fleet " + fleet_file.string() + " --dir " +
+                            (dir_.path() / "nats").string() + " --nats-port " + std::to_string(nats_port));
+    if (config.exit_code != 0) return ::testing::AssertionFailure() << config.out;
+    nats_ = PeerProcess({"nats-server", "-c", (dir_.path() / "nats" / "nats.conf").string()}, dir_.path() / "nats.log");
+    if (!WaitFor([&] { return Accepts(nats_port); }, std::chrono::seconds(10))) {
+      return ::testing::AssertionFailure() << Slurp(dir_.path() / "nats.log");
+    }
+    if (!pg_.running()) return ::testing::AssertionFailure() << pg_.error();
+    if (!pg_.CreateDatabase("meg")) return ::testing::AssertionFailure() << "cannot create the database";
+    url_ = "nats://127.0.0.1:" + std::to_string(nats_port);
+    http_port_ = http_port;
+    const auto log = dir_.path() / "center.log";
+    center_ = PeerProcess({kMeg, "center", "--fleet", fleet_file.string(), "--nats", url_, "--nats-password-file",
+                           (dir_.path() / "nats" / "passwords" / "center.pw").string(), "--pg", pg_.conninfo("meg"),
+                           "--port", std::to_string(http_port), "--web-dir", "", "--max-clock-skew-s", "1000000000"},
+                          log);
+    const bool up = WaitFor(
+        [&] {
+          const std::string text = Slurp(log);
+          const std::string key = "login  operator: demo / ";
+          const auto at = text.find(key);
+          if (at == std::string::npos) return false;
+          const auto from = at + key.size();
+          password_ = text.substr(from, text.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789", from) - from);
+          return !password_.empty();
+        },
+        std::chrono::seconds(30));
+    if (!up) return ::testing::AssertionFailure() << Slurp(log);
+    return ::testing::AssertionSuccess();
   }
 
-  httplib::Client client("127.0.0.1", http_port);
+  // `meg run` of site `id` on its twin from a summer afternoon for `minutes` of site time at
+  // `speed`, as an edge of the center.
+  PeerProcess Edge(const std::string& id, int minutes, int speed) {
+    return PeerProcess({kMeg,
+                        "run",
+                        "--site",
+                        MEG_TEST_DATA_DIR "/sites/" + id + ".toml",
+                        "--site-id",
+                        id,
+                        "--controller",
+                        "peak-shave",
+                        "--speed",
+                        std::to_string(speed),
+                        "--start",
+                        "2024-08-12T14:00:00+09:00",
+                        "--for",
+                        std::to_string(minutes) + "m",
+                        "--status-every",
+                        "3600",
+                        "--state-dir",
+                        EdgeDir(id).string(),
+                        "--center",
+                        url_,
+                        "--nats-password-file",
+                        (dir_.path() / "nats" / "passwords" / (id + ".pw")).string()},
+                       dir_.path() / (id + ".log"));
+  }
+  std::filesystem::path EdgeDir(const std::string& id) const { return dir_.path() / "edges" / id; }
+  std::string CenterLog() const { return Slurp(dir_.path() / "center.log"); }
+  std::string EdgeLog(const std::string& id) const { return Slurp(dir_.path() / (id + ".log")); }
+  // The samples of `site` in PostgreSQL.
+  std::int64_t Stored(const std::string& site) {
+    return std::atoll(
+        pg_.Psql("SELECT count(*) FROM samples s JOIN points p ON p.id = s.point WHERE p.site = '" + site + "'", "meg")
+            .c_str());
+  }
+  ::meg::testing::PgCluster& pg() { return pg_; }
+  int http_port() const { return http_port_; }
+  const std::string& password() const { return password_; }
+
+ private:
+  ::meg::testing::TempDir dir_;
+  std::vector<std::string> sites_;
+  ::meg::testing::PgCluster pg_;
+  PeerProcess nats_, center_;
+  std::string url_, password_;
+  int http_port_ = 0;
+};
+
+TEST(DistributedFleetTest, EdgesReachTheCenterCommandsReachTheEdgesAndNothingIsLost) {
+  FleetPeers peers({"jeonju-hospital", "cnu-eng7"});
+  ASSERT_TRUE(peers.Start());
+  // Two edges, 10 minutes of site time at 40x each, from a summer afternoon.
+  std::vector<PeerProcess> edges;
+  for (const std::string id : {"jeonju-hospital", "cnu-eng7"}) edges.push_back(peers.Edge(id, 10, 40));
+
+  httplib::Client client("127.0.0.1", peers.http_port());
   client.set_read_timeout(std::chrono::seconds(20));
-  auto login = client.Post("/api/login", json{{"user", "demo"}, {"password", password}}.dump(), "application/json");
+  auto login =
+      client.Post("/api/login", json{{"user", "demo"}, {"password", peers.password()}}.dump(), "application/json");
   ASSERT_TRUE(login && login->status == 200);
   const httplib::Headers auth{{"Authorization", "Bearer " + json::parse(login->body)["token"].get<std::string>()}};
   // Both sites live at the center.
@@ -131,7 +173,7 @@ TEST(DistributedFleetTest, EdgesReachTheCenterCommandsReachTheEdgesAndNothingIsL
       },
       std::chrono::seconds(60)))
       << fleet.dump() << "\n"
-      << Slurp(center_log) << Slurp(dir.path() / "cnu-eng7.log");
+      << peers.CenterLog() << peers.EdgeLog("cnu-eng7");
   EXPECT_EQ(fleet["sites"][0]["kind"], "hospital");
   EXPECT_GT(fleet["sites"][0]["grid_kw"].get<double>(), 500);  // the hospital's August afternoon
 
@@ -144,14 +186,13 @@ TEST(DistributedFleetTest, EdgesReachTheCenterCommandsReachTheEdgesAndNothingIsL
   for (auto& e : edges) EXPECT_EQ(e.Wait(std::chrono::seconds(120)), 0);
   // Every sample each edge stored is in PostgreSQL once.
   for (const std::string id : {"jeonju-hospital", "cnu-eng7"}) {
-    const std::int64_t own = EdgeSamples(dir.path() / "edges" / id / "openmeg.db", id);
+    const std::int64_t own = EdgeSamples(peers.EdgeDir(id) / "openmeg.db", id);
     ASSERT_GT(own, 600 * 7);  // 601 cycles x 8 points, less what a first cycle may lack
-    std::string stored;
+    std::int64_t stored = 0;
     const bool equal = WaitFor(
         [&] {
-          stored = pg.Psql("SELECT count(*) FROM samples s JOIN points p ON p.id = s.point WHERE p.site = '" + id + "'",
-                           "meg");
-          return std::atoll(stored.c_str()) == own;
+          stored = peers.Stored(id);
+          return stored == own;
         },
         std::chrono::seconds(60));
     EXPECT_TRUE(equal) << id << ": the edge holds " << own << " samples, PostgreSQL " << stored;
@@ -185,7 +226,7 @@ TEST(DistributedFleetTest, EdgesReachTheCenterCommandsReachTheEdgesAndNothingIsL
   EXPECT_NEAR(sums[0]["sum"].get<double>(), hospital[0]["mean"].get<double>() + eng7_buckets[0]["mean"].get<double>(),
               1e-6);
 
-  auto audit = SqliteAuditLog::Open((dir.path() / "edges" / "cnu-eng7" / "openmeg.db").string());
+  auto audit = SqliteAuditLog::Open((peers.EdgeDir("cnu-eng7") / "openmeg.db").string());
   ASSERT_TRUE(audit);
   const auto records = (*audit)->Read(0, 100'000);
   ASSERT_TRUE(records);
@@ -199,74 +240,26 @@ TEST(DistributedFleetTest, EdgesReachTheCenterCommandsReachTheEdgesAndNothingIsL
 // the database is back every sample the edge stored is there once. The edge never notices.
 // (About 2 minutes of wall time: run once, not in the `timing` repeats.)
 TEST(DistributedFleetOutageTest, ADatabaseStoppedFor60sLosesNothing) {
-  ::meg::testing::TempDir dir("meg-fleet-");
-  ASSERT_FALSE(dir.path().empty());
-  const auto fleet_file = dir.path() / "fleet.toml";
-  std::ofstream(fleet_file) << "[[site]]\nid = \"cnu-eng7\"\nkind = \"campus building\"\nfile = \"" MEG_TEST_DATA_DIR
-                               "/sites/cnu-eng7.toml\"\n";
-  const int nats_port = FreePort(), http_port = FreePort();
-  ASSERT_EQ(Meg("fleet-config --fleet " + fleet_file.string() + " --dir " + (dir.path() / "nats").string() +
-                " --nats-port " + std::to_string(nats_port))
-                .exit_code,
-            0);
-  PeerProcess nats({"nats-server", "-c", (dir.path() / "nats" / "nats.conf").string()}, dir.path() / "nats.log");
-  ASSERT_TRUE(WaitFor([&] { return Accepts(nats_port); }, std::chrono::seconds(10)));
-  ::meg::testing::PgCluster pg;
-  ASSERT_TRUE(pg.running()) << pg.error();
-  ASSERT_TRUE(pg.CreateDatabase("meg"));
-  const std::string url = "nats://127.0.0.1:" + std::to_string(nats_port);
-  const auto center_log = dir.path() / "center.log";
-  PeerProcess center({kMeg, "center", "--fleet", fleet_file.string(), "--nats", url, "--nats-password-file",
-                      (dir.path() / "nats" / "passwords" / "center.pw").string(), "--pg", pg.conninfo("meg"), "--port",
-                      std::to_string(http_port), "--web-dir", "", "--max-clock-skew-s", "1000000000"},
-                     center_log);
-  ASSERT_TRUE(WaitFor([&] { return Slurp(center_log).find("login  ") != std::string::npos; }, std::chrono::seconds(30)))
-      << Slurp(center_log);
+  FleetPeers peers({"cnu-eng7"});
+  ASSERT_TRUE(peers.Start());
   // 100 minutes of site time at 60x: about 100 s of wall time.
-  PeerProcess edge({kMeg,
-                    "run",
-                    "--site",
-                    MEG_TEST_DATA_DIR "/sites/cnu-eng7.toml",
-                    "--site-id",
-                    "cnu-eng7",
-                    "--controller",
-                    "peak-shave",
-                    "--speed",
-                    "60",
-                    "--start",
-                    "2024-08-12T14:00:00+09:00",
-                    "--for",
-                    "100m",
-                    "--status-every",
-                    "3600",
-                    "--state-dir",
-                    (dir.path() / "edge").string(),
-                    "--center",
-                    url,
-                    "--nats-password-file",
-                    (dir.path() / "nats" / "passwords" / "cnu-eng7.pw").string()},
-                   dir.path() / "edge.log");
-  const auto count = [&] {
-    return std::atoll(
-        pg.Psql("SELECT count(*) FROM samples s JOIN points p ON p.id = s.point WHERE p.site = 'cnu-eng7'", "meg")
-            .c_str());
-  };
-  ASSERT_TRUE(WaitFor([&] { return count() > 100; }, std::chrono::seconds(60))) << Slurp(center_log);
-  ASSERT_TRUE(pg.Stop("fast"));
+  PeerProcess edge = peers.Edge("cnu-eng7", 100, 60);
+  ASSERT_TRUE(WaitFor([&] { return peers.Stored("cnu-eng7") > 100; }, std::chrono::seconds(60))) << peers.CenterLog();
+  ASSERT_TRUE(peers.pg().Stop("fast"));
   std::this_thread::sleep_for(std::chrono::seconds(60));
-  ASSERT_TRUE(pg.Start());
-  ASSERT_EQ(edge.Wait(std::chrono::seconds(180)), 0) << Slurp(dir.path() / "edge.log");
-  const std::int64_t own = EdgeSamples(dir.path() / "edge" / "openmeg.db", "cnu-eng7");
+  ASSERT_TRUE(peers.pg().Start());
+  ASSERT_EQ(edge.Wait(std::chrono::seconds(180)), 0) << peers.EdgeLog("cnu-eng7");
+  const std::int64_t own = EdgeSamples(peers.EdgeDir("cnu-eng7") / "openmeg.db", "cnu-eng7");
   ASSERT_GT(own, 6000 * 7);  // 100 minutes of 1 s cycles, 8 points
   std::int64_t stored = 0;
   EXPECT_TRUE(WaitFor(
       [&] {
-        stored = count();
+        stored = peers.Stored("cnu-eng7");
         return stored == own;
       },
       std::chrono::seconds(90)))
       << "the edge holds " << own << " samples, PostgreSQL " << stored << "\n"
-      << Slurp(center_log);
+      << peers.CenterLog();
 }
 
 }  // namespace
