@@ -6,6 +6,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -114,6 +115,12 @@ struct StoreOptions {
   Millis flush_interval{10000};
   Retention retention;
 };
+
+// The check every store's Append makes before it buffers anything: each sample names a registered
+// point (`registered`, asked once per run of the same point) and a good sample has a finite value.
+// Errors name the store (`store`: its file or server), the point and the time.
+Status CheckSamples(std::span<const Sample> samples, std::string_view store,
+                    const std::function<Result<bool>(PointId)>& registered);
 
 // TelemetryStore: a site's history, as the control thread writes it and the dashboard, the
 // forecaster and the bill engine read it. One writer per store; samples pass through the

@@ -268,7 +268,6 @@ constexpr const char* kNoPartitionState = "23514";
 
 std::int64_t Ms(Instant t) { return t.time_since_epoch().count(); }
 Instant FromMs(std::int64_t ms) { return Instant{Millis{ms}}; }
-std::string FormatMs(Instant t) { return FormatKst(ToTimestamp(t)); }
 
 // The start (ms) of the UTC month holding `ms`, and of the month after it.
 std::int64_t MonthStartMs(std::int64_t ms) {
@@ -774,22 +773,7 @@ Result<bool> PostgresStore::KnownPoint(PointId point) {
 
 Status PostgresStore::Append(std::span<const Sample> samples) {
   MEG_TRY(RequireWriter());
-  PointId checked{-1};
-  for (const Sample& s : samples) {
-    if (s.point != checked) {
-      MEG_TRY_ASSIGN(known, KnownPoint(s.point));
-      if (!known) {
-        return InvalidInput(fmt::format("{}: sample at {} names point {}, which is not registered", server(),
-                                        FormatMs(s.time), s.point.value));
-      }
-      checked = s.point;
-    }
-    if (s.quality == SampleQuality::kGood && !std::isfinite(s.value)) {
-      return InvalidInput(
-          fmt::format("{}: good sample of point {} at {} has value {}; mark it bad or give a finite value", server(),
-                      s.point.value, FormatMs(s.time), s.value));
-    }
-  }
+  MEG_TRY(CheckSamples(samples, server(), [this](PointId p) { return KnownPoint(p); }));
   if (samples.empty()) return Ok{};
   if (buffer_.empty()) oldest_buffered_ = clock_->Now();
   buffer_.insert(buffer_.end(), samples.begin(), samples.end());

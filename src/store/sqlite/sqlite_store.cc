@@ -136,20 +136,17 @@ constexpr const char* kSelectLatest =
     "SELECT time_ms, value, quality FROM sample WHERE point = ?1 ORDER BY time_ms DESC LIMIT 1";
 constexpr const char* kSelectPoint = "SELECT id, unit FROM point WHERE site = ?1 AND name = ?2";
 constexpr const char* kInsertPoint = "INSERT INTO point (site, name, unit) VALUES (?1, ?2, ?3)";
-constexpr const char* kSelectPoints =
-    "SELECT id, site, name, unit FROM point WHERE site = ?1 ORDER BY id";
+constexpr const char* kSelectPoints = "SELECT id, site, name, unit FROM point WHERE site = ?1 ORDER BY id";
 constexpr const char* kSelectPointIds = "SELECT id FROM point ORDER BY id";
 constexpr const char* kInsertEvent =
     "INSERT INTO event (site, time_ms, kind, severity, message) VALUES (?1, ?2, ?3, ?4, ?5)";
 constexpr const char* kSelectEvents =
     "SELECT time_ms, site, kind, severity, message FROM event WHERE site = ?1 AND time_ms >= ?2 "
     "AND time_ms < ?3 ORDER BY time_ms, id";
-constexpr const char* kPutSchedule =
-    "INSERT OR REPLACE INTO schedule (site, made_ms, json) VALUES (?1, ?2, ?3)";
+constexpr const char* kPutSchedule = "INSERT OR REPLACE INTO schedule (site, made_ms, json) VALUES (?1, ?2, ?3)";
 constexpr const char* kLatestSchedule =
     "SELECT made_ms, json FROM schedule WHERE site = ?1 ORDER BY made_ms DESC LIMIT 1";
-constexpr const char* kPutBill =
-    "INSERT OR REPLACE INTO bill (site, month, json) VALUES (?1, ?2, ?3)";
+constexpr const char* kPutBill = "INSERT OR REPLACE INTO bill (site, month, json) VALUES (?1, ?2, ?3)";
 constexpr const char* kSelectBill = "SELECT json FROM bill WHERE site = ?1 AND month = ?2";
 constexpr const char* kDropRaw = "DELETE FROM sample WHERE point = ?1 AND time_ms < ?2";
 constexpr const char* kDropMinute = "DELETE FROM rollup_1m WHERE point = ?1 AND start_ms < ?2";
@@ -174,36 +171,30 @@ std::int64_t BucketStart(std::int64_t ms, std::int64_t width_ms) {
   return r < 0 ? ms - r - width_ms : ms - r;
 }
 
-std::string FormatMs(Instant t) { return FormatKst(ToTimestamp(t)); }
-
 // Why SQLite failed, naming the file and what to do. The primary result code picks the kind.
 Error SqliteError(const std::string& path, sqlite3* db, int rc, std::string_view doing) {
   const std::string why = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   switch (rc & 0xff) {
     case SQLITE_NOTADB:
     case SQLITE_CORRUPT:
-      return InvalidInput(fmt::format(
-          "{}: {}: not an SQLite database, or corrupt ({}); move the file aside and restore a "
-          "backup, or start a new store",
-          path, doing, why));
+      return InvalidInput(
+          fmt::format("{}: {}: not an SQLite database, or corrupt ({}); move the file aside and restore a "
+                      "backup, or start a new store",
+                      path, doing, why));
     case SQLITE_CANTOPEN:
       return IoError(
-          fmt::format("{}: {}: cannot open ({}); check that the directory exists and is writable",
-                      path, doing, why));
+          fmt::format("{}: {}: cannot open ({}); check that the directory exists and is writable", path, doing, why));
     case SQLITE_READONLY:
     case SQLITE_PERM:
-      return IoError(fmt::format(
-          "{}: {}: not writable ({}); check the permissions of the file, its -wal and -shm "
-          "files and its directory",
-          path, doing, why));
-    case SQLITE_FULL:
-      return IoError(fmt::format("{}: {}: disk full ({})", path, doing, why));
+      return IoError(
+          fmt::format("{}: {}: not writable ({}); check the permissions of the file, its -wal and -shm "
+                      "files and its directory",
+                      path, doing, why));
+    case SQLITE_FULL: return IoError(fmt::format("{}: {}: disk full ({})", path, doing, why));
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return IoError(
-          fmt::format("{}: {}: locked ({}); only one process may write a store", path, doing, why));
-    default:
-      return IoError(fmt::format("{}: {}: {}", path, doing, why));
+      return IoError(fmt::format("{}: {}: locked ({}); only one process may write a store", path, doing, why));
+    default: return IoError(fmt::format("{}: {}: {}", path, doing, why));
   }
 }
 
@@ -249,17 +240,14 @@ class Stmt {
   }
   std::string ColumnText(int i) const {
     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s_, i));
-    return text != nullptr ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(s_, i)))
-                           : std::string();
+    return text != nullptr ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(s_, i))) : std::string();
   }
 
  private:
   sqlite3_stmt* s_;
 };
 
-SampleQuality QualityOf(std::int64_t q) {
-  return q == 0 ? SampleQuality::kGood : SampleQuality::kBad;
-}
+SampleQuality QualityOf(std::int64_t q) { return q == 0 ? SampleQuality::kGood : SampleQuality::kBad; }
 
 }  // namespace
 
@@ -271,15 +259,13 @@ class SqliteConnection {
   // killed process at once, a power cut once checkpointed); kFull fsyncs the WAL at each commit.
   enum class Sync { kNormal, kFull };
 
-  static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path, Mode mode,
-                                                        Sync sync) {
+  static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path, Mode mode, Sync sync) {
     std::error_code ec;
     if (mode == Mode::kReader && !std::filesystem::exists(path, ec)) {
       return NotFound(fmt::format("{}: no such store (the writer creates it)", path));
     }
     sqlite3* raw = nullptr;
-    const int flags = (mode == Mode::kWriter ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                                             : SQLITE_OPEN_READONLY) |
+    const int flags = (mode == Mode::kWriter ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
                       SQLITE_OPEN_NOMUTEX;  // one thread per connection (header's contract)
     const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
     auto db = std::unique_ptr<SqliteConnection>(new SqliteConnection(path, raw));
@@ -352,12 +338,10 @@ class SqliteConnection {
       MEG_TRY(Exec("PRAGMA page_size = 4096", "set page_size"));
       MEG_TRY_ASSIGN(journal, Scalar("PRAGMA journal_mode = WAL", "switch to WAL"));
       if (journal != "wal") {
-        return IoError(
-            fmt::format("{}: could not switch to WAL (journal mode '{}')", path_, journal));
+        return IoError(fmt::format("{}: could not switch to WAL (journal mode '{}')", path_, journal));
       }
       MEG_TRY(
-          Exec(sync == Sync::kFull ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
-               "set synchronous"));
+          Exec(sync == Sync::kFull ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", "set synchronous"));
       // Debian builds SQLite with SECURE_DELETE (zeroing deleted rows); retention deletes
       // whole days of telemetry that is not secret, so the extra writes buy nothing.
       MEG_TRY(Exec("PRAGMA secure_delete = OFF", "set secure_delete"));
@@ -382,22 +366,20 @@ class SqliteConnection {
     MEG_TRY_ASSIGN(version, Scalar("SELECT max(version) FROM schema_version", "read the schema"));
     if (version.empty() || version.size() > 9 || version.find_first_not_of("0123456789") != std::string::npos) {
       return InvalidInput(
-          fmt::format("{}: table schema_version holds no version ('{}'); not an OpenMEG store",
-                      path_, version));
+          fmt::format("{}: table schema_version holds no version ('{}'); not an OpenMEG store", path_, version));
     }
     return std::stoi(version);
   }
 
   Status RequireKnownVersion(int version) {
     if (version > kSqliteSchemaVersion) {
-      return InvalidInput(fmt::format(
-          "{}: schema version {} is newer than this meg reads ({}); upgrade meg, or open "
-          "another file",
-          path_, version, kSqliteSchemaVersion));
+      return InvalidInput(
+          fmt::format("{}: schema version {} is newer than this meg reads ({}); upgrade meg, or open "
+                      "another file",
+                      path_, version, kSqliteSchemaVersion));
     }
     if (version < 1) {
-      return InvalidInput(
-          fmt::format("{}: unknown schema version {}; not an OpenMEG store", path_, version));
+      return InvalidInput(fmt::format("{}: unknown schema version {}; not an OpenMEG store", path_, version));
     }
     return Ok{};
   }
@@ -426,9 +408,8 @@ class SqliteConnection {
     auto tables = Scalar("SELECT count(*) FROM sqlite_schema", "read the schema");
     if (!tables) return done(tables.error());
     if (*tables != "0") {
-      return done(InvalidInput(fmt::format(
-          "{}: holds tables but no schema_version; not an OpenMEG store (choose another file)",
-          path_)));
+      return done(InvalidInput(
+          fmt::format("{}: holds tables but no schema_version; not an OpenMEG store (choose another file)", path_)));
     }
     return done(Exec(kSchemaV1, "create the schema"));
   }
@@ -561,12 +542,11 @@ Result<std::optional<std::int64_t>> NewestTime(SqliteConnection& db, PointId poi
 Status WritePointRun(SqliteConnection& db, std::span<const Sample> run, Rollups& rollups) {
   MEG_TRY_ASSIGN(newest, NewestTime(db, run.front().point));
   const std::size_t late =
-      newest ? static_cast<std::size_t>(std::upper_bound(run.begin(), run.end(), *newest,
-                                                         [](std::int64_t t, const Sample& s) {
-                                                           return t < Ms(s.time);
-                                                         }) -
-                                        run.begin())
-             : 0;
+      newest
+          ? static_cast<std::size_t>(std::upper_bound(run.begin(), run.end(), *newest,
+                                                      [](std::int64_t t, const Sample& s) { return t < Ms(s.time); }) -
+                                     run.begin())
+          : 0;
   for (const Sample& s : run.first(late)) {
     MEG_TRY_ASSIGN(inserted, InsertOne(db, s));
     if (inserted) rollups.Add(s);
@@ -601,8 +581,7 @@ SqliteStore::SqliteStore(std::string path, std::unique_ptr<SqliteConnection> db,
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, const Clock& clock,
                                                        StoreOptions options) {
-  MEG_TRY_ASSIGN(db, SqliteConnection::Open(path, SqliteConnection::Mode::kWriter,
-                                            SqliteConnection::Sync::kNormal));
+  MEG_TRY_ASSIGN(db, SqliteConnection::Open(path, SqliteConnection::Mode::kWriter, SqliteConnection::Sync::kNormal));
   MEG_TRY_ASSIGN(ids, LoadPointIds(*db));
   auto store = std::unique_ptr<SqliteStore>(new SqliteStore(path, std::move(db), &clock, options));
   store->points_ = std::move(ids);
@@ -611,8 +590,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenReader(const std::string& path) {
-  MEG_TRY_ASSIGN(db, SqliteConnection::Open(path, SqliteConnection::Mode::kReader,
-                                            SqliteConnection::Sync::kNormal));
+  MEG_TRY_ASSIGN(db, SqliteConnection::Open(path, SqliteConnection::Mode::kReader, SqliteConnection::Sync::kNormal));
   return std::unique_ptr<SqliteStore>(new SqliteStore(path, std::move(db), nullptr, {}));
 }
 
@@ -622,18 +600,15 @@ SqliteStore::~SqliteStore() {
 
 Status SqliteStore::RequireWriter() const {
   if (clock_ == nullptr) {
-    return InvalidInput(fmt::format(
-        "{}: opened read-only (OpenReader); writes go through the writer's store", path_));
+    return InvalidInput(fmt::format("{}: opened read-only (OpenReader); writes go through the writer's store", path_));
   }
   return Ok{};
 }
 
-Result<PointId> SqliteStore::Point(std::string_view site, std::string_view name,
-                                   std::string_view unit) {
+Result<PointId> SqliteStore::Point(std::string_view site, std::string_view name, std::string_view unit) {
   MEG_TRY(RequireWriter());
   if (site.empty() || name.empty()) {
-    return InvalidInput(
-        fmt::format("{}: a point needs a site and a name (got '{}' / '{}')", path_, site, name));
+    return InvalidInput(fmt::format("{}: a point needs a site and a name (got '{}' / '{}')", path_, site, name));
   }
   {
     MEG_TRY_ASSIGN(s, db_->Cached(kSelectPoint));
@@ -643,10 +618,10 @@ Result<PointId> SqliteStore::Point(std::string_view site, std::string_view name,
     if (rc == SQLITE_ROW) {
       const std::string registered = stmt.ColumnText(1);
       if (registered != unit) {
-        return InvalidInput(fmt::format(
-            "{}: point {}/{} is registered in '{}', not '{}'; a name carries one unit for its "
-            "life (register a new name)",
-            path_, site, name, registered, unit));
+        return InvalidInput(
+            fmt::format("{}: point {}/{} is registered in '{}', not '{}'; a name carries one unit for its "
+                        "life (register a new name)",
+                        path_, site, name, registered, unit));
       }
       return PointId{stmt.ColumnInt(0)};
     }
@@ -668,8 +643,7 @@ Result<std::vector<PointInfo>> SqliteStore::Points(std::string_view site) {
   std::vector<PointInfo> out;
   int rc = 0;
   while ((rc = stmt.Step()) == SQLITE_ROW) {
-    out.push_back(PointInfo{PointId{stmt.ColumnInt(0)}, stmt.ColumnText(1), stmt.ColumnText(2),
-                            stmt.ColumnText(3)});
+    out.push_back(PointInfo{PointId{stmt.ColumnInt(0)}, stmt.ColumnText(1), stmt.ColumnText(2), stmt.ColumnText(3)});
   }
   if (rc != SQLITE_DONE) return db_->Fail(rc, "read points");
   return out;
@@ -684,27 +658,11 @@ Result<bool> SqliteStore::KnownPoint(PointId point) {
 
 Status SqliteStore::Append(std::span<const Sample> samples) {
   MEG_TRY(RequireWriter());
-  PointId checked{-1};
-  for (const Sample& s : samples) {
-    if (s.point != checked) {
-      MEG_TRY_ASSIGN(known, KnownPoint(s.point));
-      if (!known) {
-        return InvalidInput(fmt::format("{}: sample at {} names point {}, which is not registered",
-                                        path_, FormatMs(s.time), s.point.value));
-      }
-      checked = s.point;
-    }
-    if (s.quality == SampleQuality::kGood && !std::isfinite(s.value)) {
-      return InvalidInput(fmt::format(
-          "{}: good sample of point {} at {} has value {}; mark it bad or give a finite value",
-          path_, s.point.value, FormatMs(s.time), s.value));
-    }
-  }
+  MEG_TRY(CheckSamples(samples, path_, [this](PointId p) { return KnownPoint(p); }));
   if (samples.empty()) return Ok{};
   if (buffer_.empty()) oldest_buffered_ = clock_->Now();
   buffer_.insert(buffer_.end(), samples.begin(), samples.end());
-  if (buffer_.size() >= options_.flush_samples ||
-      clock_->Now() - oldest_buffered_ >= options_.flush_interval) {
+  if (buffer_.size() >= options_.flush_samples || clock_->Now() - oldest_buffered_ >= options_.flush_interval) {
     return Flush();
   }
   return Ok{};
@@ -726,15 +684,12 @@ Status SqliteStore::WriteBuffer() {
   });
   // Within a batch too the first write of a (point, time) wins (the stable sort kept it first).
   buffer_.erase(std::unique(buffer_.begin(), buffer_.end(),
-                            [](const Sample& a, const Sample& b) {
-                              return a.point == b.point && a.time == b.time;
-                            }),
+                            [](const Sample& a, const Sample& b) { return a.point == b.point && a.time == b.time; }),
                 buffer_.end());
   MEG_TRY_ASSIGN(tx, Transaction::Begin(*db_));
   Rollups rollups;
   for (auto run = buffer_.begin(); run != buffer_.end();) {
-    const auto end =
-        std::find_if(run, buffer_.end(), [&](const Sample& s) { return s.point != run->point; });
+    const auto end = std::find_if(run, buffer_.end(), [&](const Sample& s) { return s.point != run->point; });
     MEG_TRY(WritePointRun(*db_, std::span<const Sample>(run, end), rollups));
     run = end;
   }
@@ -743,8 +698,7 @@ Status SqliteStore::WriteBuffer() {
   return tx.Commit();
 }
 
-Result<std::vector<Bucket>> SqliteStore::Query(PointId point, Instant from, Instant to,
-                                               Resolution resolution) {
+Result<std::vector<Bucket>> SqliteStore::Query(PointId point, Instant from, Instant to, Resolution resolution) {
   std::vector<Bucket> out;
   if (resolution == Resolution::kRaw) {
     MEG_TRY_ASSIGN(s, db_->Cached(kSelectRaw));
@@ -758,16 +712,14 @@ Result<std::vector<Bucket>> SqliteStore::Query(PointId point, Instant from, Inst
     if (rc != SQLITE_DONE) return db_->Fail(rc, "read samples");
     return out;
   }
-  MEG_TRY_ASSIGN(s,
-                 db_->Cached(resolution == Resolution::kMinute ? kSelectMinute : kSelectQuarter));
+  MEG_TRY_ASSIGN(s, db_->Cached(resolution == Resolution::kMinute ? kSelectMinute : kSelectQuarter));
   Stmt stmt(s);
   stmt.Int(1, point.value).Int(2, Ms(from)).Int(3, Ms(to));
   int rc = 0;
   while ((rc = stmt.Step()) == SQLITE_ROW) {
     const std::int64_t count = stmt.ColumnInt(4);
-    out.push_back(Bucket{FromMs(stmt.ColumnInt(0)), stmt.ColumnReal(1),
-                         stmt.ColumnReal(3) / static_cast<double>(count), stmt.ColumnReal(2),
-                         stmt.ColumnReal(5), count});
+    out.push_back(Bucket{FromMs(stmt.ColumnInt(0)), stmt.ColumnReal(1), stmt.ColumnReal(3) / static_cast<double>(count),
+                         stmt.ColumnReal(2), stmt.ColumnReal(5), count});
   }
   if (rc != SQLITE_DONE) return db_->Fail(rc, "read rollups");
   return out;
@@ -780,8 +732,7 @@ Result<std::vector<Sample>> SqliteStore::Samples(PointId point, Instant from, In
   std::vector<Sample> out;
   int rc = 0;
   while ((rc = stmt.Step()) == SQLITE_ROW) {
-    out.push_back(
-        Sample{point, FromMs(stmt.ColumnInt(0)), stmt.ColumnReal(1), QualityOf(stmt.ColumnInt(2))});
+    out.push_back(Sample{point, FromMs(stmt.ColumnInt(0)), stmt.ColumnReal(1), QualityOf(stmt.ColumnInt(2))});
   }
   if (rc != SQLITE_DONE) return db_->Fail(rc, "read samples");
   return out;
@@ -900,16 +851,15 @@ Status SqliteStore::CheckIntegrity() {
   if (rc != SQLITE_DONE) return db_->Fail(rc, "check integrity");
   if (problems.size() == 1 && problems[0] == "ok") return Ok{};
   if (problems.size() > 5) problems.resize(5);
-  return InvalidInput(fmt::format("{}: integrity check failed: {}; restore a backup", path_,
-                                  fmt::join(problems, "; ")));
+  return InvalidInput(
+      fmt::format("{}: integrity check failed: {}; restore a backup", path_, fmt::join(problems, "; ")));
 }
 
 Status SqliteStore::Checkpoint() {
   MEG_TRY(RequireWriter());
   int log_frames = 0;
   int copied = 0;
-  const int rc = sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
-                                           &log_frames, &copied);
+  const int rc = sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &copied);
   if (rc != SQLITE_OK) return db_->Fail(rc, "checkpoint");
   return Ok{};
 }
@@ -923,8 +873,7 @@ SqliteAuditLog::SqliteAuditLog(std::string path, std::unique_ptr<SqliteConnectio
 SqliteAuditLog::~SqliteAuditLog() = default;
 
 Result<std::unique_ptr<SqliteAuditLog>> SqliteAuditLog::Open(const std::string& path) {
-  MEG_TRY_ASSIGN(db, SqliteConnection::Open(path, SqliteConnection::Mode::kWriter,
-                                            SqliteConnection::Sync::kFull));
+  MEG_TRY_ASSIGN(db, SqliteConnection::Open(path, SqliteConnection::Mode::kWriter, SqliteConnection::Sync::kFull));
   return std::unique_ptr<SqliteAuditLog>(new SqliteAuditLog(path, std::move(db)));
 }
 
@@ -948,10 +897,9 @@ Result<std::vector<StoredAuditRecord>> AuditRows(Stmt& stmt, SqliteConnection& d
   std::vector<StoredAuditRecord> out;
   int rc = 0;
   while ((rc = stmt.Step()) == SQLITE_ROW) {
-    out.push_back(
-        StoredAuditRecord{static_cast<std::uint64_t>(stmt.ColumnInt(0)),
-                          AuditRecord{FromMs(stmt.ColumnInt(1)), stmt.ColumnText(2),
-                                      stmt.ColumnText(3), stmt.ColumnText(4), stmt.ColumnText(5)}});
+    out.push_back(StoredAuditRecord{static_cast<std::uint64_t>(stmt.ColumnInt(0)),
+                                    AuditRecord{FromMs(stmt.ColumnInt(1)), stmt.ColumnText(2), stmt.ColumnText(3),
+                                                stmt.ColumnText(4), stmt.ColumnText(5)}});
   }
   if (rc != SQLITE_DONE) return db.Fail(rc, "read the audit log");
   return out;
@@ -964,8 +912,7 @@ Result<std::vector<StoredAuditRecord>> SqliteStore::NewestAudit(std::size_t limi
   return AuditRows(stmt, *db_);
 }
 
-Result<std::vector<StoredAuditRecord>> SqliteAuditLog::Read(std::uint64_t after_seq,
-                                                            std::size_t limit) {
+Result<std::vector<StoredAuditRecord>> SqliteAuditLog::Read(std::uint64_t after_seq, std::size_t limit) {
   MEG_TRY_ASSIGN(s, db_->Cached(kSelectAudit));
   Stmt stmt(s);
   stmt.Int(1, static_cast<std::int64_t>(after_seq)).Int(2, static_cast<std::int64_t>(limit));
