@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -23,8 +24,7 @@ class SimulateCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           fmt::format("meg_sim_test_{}_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-                       getpid());
+           fmt::format("meg_sim_test_{}_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(), getpid());
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -76,13 +76,14 @@ degradation_krw_per_kwh = 40
 TEST_F(SimulateCommandTest, PrintsBillsSavingsAndWritesTheReport) {
   const auto site = WriteSite();
   const auto out = dir_ / "out";
-  const MegRun r = Meg(fmt::format("simulate --site {} --year 2024 --controller none,peak-shave --detail --out {}",
-                                   site, out.string()));
+  const MegRun r = Meg(
+      fmt::format("simulate --site {} --year 2024 --controller none,peak-shave --detail --out {}", site, out.string()));
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  for (const char* s : {"no PV, no ESS", "none (baseline)", "peak-shave", "saving KRW", "2024-12", "year",
-                        "기본요금 basic charge", "청구금액 total billed", "battery equivalent full cycles",
-                        "PV self-consumption", "peak demand reduction vs none, kW", "simulating peak-shave: 100 %",
-                        "== monthly bills with peak-shave", "2024-07 · 일반용(을) 고압A 선택III", "요금적용전력 billing demand"}) {
+  for (const char* s :
+       {"no PV, no ESS", "none (baseline)", "peak-shave", "saving KRW", "2024-12", "year", "기본요금 basic charge",
+        "청구금액 total billed", "battery equivalent full cycles", "PV self-consumption",
+        "peak demand reduction vs none, kW", "simulating peak-shave: 100 %", "== monthly bills with peak-shave",
+        "2024-07 · 일반용(을) 고압A 선택III", "요금적용전력 billing demand"}) {
     EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
   }
   // The 15-minute series: a header and one row per interval of 2024 (366 x 96).
@@ -95,7 +96,47 @@ TEST_F(SimulateCommandTest, PrintsBillsSavingsAndWritesTheReport) {
   size_t svgs = 0;
   for (size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) ++svgs;
   EXPECT_EQ(svgs, 3u);  // monthly bill by line, a day's power flows, peaks vs contract power
-  EXPECT_EQ(html.find("http://") , html.find("http://www.w3.org/2000/svg"));  // no outside resources
+  EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));  // no outside resources
+}
+
+// Issue 18: with the oracle in the run, each controller's saving is reported as a share of the
+// oracle's, gross and after degradation (the LP's objective). The shares are checked against the
+// savings rows the report prints (the year's "saving KRW" totals come from the bill engine, tested
+// elsewhere): share = controller's saving / oracle's saving, to 0.1 %.
+TEST_F(SimulateCommandTest, ReportsEachControllersShareOfTheOraclesSaving) {
+  const auto site = WriteSite();
+  const MegRun r = Meg(fmt::format("simulate --site {} --year 2024 --controller peak-shave,oracle", site));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  // The numbers of a metric row ("  label   none   peak-shave   oracle"), as written.
+  const auto row = [&](const std::string& label) {
+    std::vector<std::string> cells;
+    const auto at = r.out.find("  " + label + " ");
+    if (at == std::string::npos) return cells;
+    std::istringstream line(r.out.substr(at + label.size() + 2, r.out.find('\n', at) - at - label.size() - 2));
+    for (std::string cell; line >> cell;) {
+      if (cell != "%") cells.push_back(cell);
+    }
+    return cells;
+  };
+  const auto number = [](std::string s) {
+    std::erase(s, ',');
+    return std::stod(s);
+  };
+  const auto after = row("saving after degradation, KRW");
+  const auto share_after = row("share of the oracle's saving after degradation");
+  ASSERT_EQ(after.size(), 3u) << r.out;
+  ASSERT_EQ(share_after.size(), 3u) << r.out;
+  EXPECT_EQ(share_after[0], "-");
+  EXPECT_EQ(share_after[2], "100.0");
+  const double expected = 100 * number(after[1]) / number(after[2]);
+  EXPECT_NEAR(number(share_after[1]), expected, 0.05) << r.out;
+  const auto gross = row("share of the oracle's saving");
+  ASSERT_EQ(gross.size(), 3u) << r.out;
+  EXPECT_EQ(gross[2], "100.0");
+  // Without the oracle there is no share to report.
+  const MegRun alone = Meg(fmt::format("simulate --site {} --year 2024 --controller peak-shave", site));
+  ASSERT_EQ(alone.exit_code, 0);
+  EXPECT_EQ(alone.out.find("share of the oracle"), std::string::npos);
 }
 
 TEST_F(SimulateCommandTest, BadSiteOrOptionsGetClearErrors) {
@@ -109,7 +150,9 @@ TEST_F(SimulateCommandTest, BadSiteOrOptionsGetClearErrors) {
   EXPECT_NE(year.out.find("load.year"), std::string::npos) << year.out;
   const MegRun ctl = Meg("simulate --site " + site + " --controller magic");
   EXPECT_EQ(ctl.exit_code, 2);
-  EXPECT_NE(ctl.out.find("known controllers are none, peak-shave, mpc, mpc-perfect, mpc-persistence, oracle"), std::string::npos) << ctl.out;
+  EXPECT_NE(ctl.out.find("known controllers are none, peak-shave, mpc, mpc-perfect, mpc-persistence, oracle"),
+            std::string::npos)
+      << ctl.out;
 }
 
 }  // namespace

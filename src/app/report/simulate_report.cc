@@ -164,6 +164,25 @@ std::string RenderSimulationText(const SimulationReport& r) {
     return WithThousands(base_total - YearTotal(x) - x.degradation_cost.value());
   });
   metric("steps changed by the safety limits", [&](const BacktestResult& x) { return WithThousands(x.clamped_steps); });
+  // Each controller's saving as a share of the oracle's, gross and after degradation (what the
+  // dispatch LP optimises: the bill plus the battery's wear), when the oracle ran.
+  const BacktestResult* oracle = nullptr;
+  for (const auto* run : r.runs) {
+    if (run->controller == "oracle") oracle = run;
+  }
+  if (oracle != nullptr) {
+    const auto gross = [&](const BacktestResult& x) { return static_cast<double>(base_total - YearTotal(x)); };
+    const auto net = [&](const BacktestResult& x) {
+      return gross(x) - static_cast<double>(x.degradation_cost.value());
+    };
+    const auto share = [](double part, double whole) {
+      return whole > 0 ? fmt::format("{:.1f} %", 100 * part / whole) : std::string("-");
+    };
+    metric("share of the oracle's saving",
+           [&](const BacktestResult& x) { return &x == &base ? std::string("-") : share(gross(x), gross(*oracle)); });
+    metric("share of the oracle's saving after degradation",
+           [&](const BacktestResult& x) { return &x == &base ? std::string("-") : share(net(x), net(*oracle)); });
+  }
   return out;
 }
 
