@@ -23,6 +23,7 @@
 #include "center/nats/nats_config.h"
 #include "center/nats/remote_fleet.h"
 #include "io/site_config.h"
+#include "io/text_file.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "server/auth.h"
 #include "server/http_server.h"
@@ -51,14 +52,6 @@ struct CenterOptions : SiteOptions {
 
 std::atomic<bool> g_stop{false};
 extern "C" void OnCenterSignal(int) { g_stop = true; }
-
-Result<std::string> FirstLine(const std::string& path, const char* what) {
-  std::ifstream in(path);
-  std::string line;
-  if (!in || !std::getline(in, line)) return NotFound(fmt::format("{} {}: cannot read its first line", what, path));
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-  return line;
-}
 
 int RunCenter(const CenterOptions& o) {
   const char* command = "meg center";
@@ -89,7 +82,7 @@ int RunCenter(const CenterOptions& o) {
 
   std::string password;
   if (!o.nats_password_file.empty()) {
-    auto line = FirstLine(o.nats_password_file, "--nats-password-file");
+    auto line = ReadFirstLine(o.nats_password_file);
     if (!line) return ExitWith(command, line.error());
     password = *line;
   }
@@ -209,7 +202,7 @@ struct FleetConfigOptions {
 // A password file: kept when it exists (so that a rerun does not lock the edges out), else a new
 // random password, readable by its owner only.
 Result<std::string> PasswordIn(const std::filesystem::path& file) {
-  if (std::filesystem::exists(file)) return FirstLine(file.string(), "password file");
+  if (std::filesystem::exists(file)) return ReadFirstLine(file.string());
   MEG_TRY_ASSIGN(password, NewPassword());
   std::ofstream out(file);
   out << password << "\n";

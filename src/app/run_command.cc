@@ -214,9 +214,9 @@ int RunSites(const RunOptions& o, std::vector<RunOptions> sites, const std::stri
   if (linked) {
     std::string password;
     if (!o.nats_password_file.empty()) {
-      auto text = ReadTextFile(o.nats_password_file);
-      if (!text) return ExitWith(o.command, text.error());
-      password = text->substr(0, text->find_first_of("\r\n"));
+      auto line = ReadFirstLine(o.nats_password_file);
+      if (!line) return ExitWith(o.command, line.error());
+      password = *line;
     }
     for (const auto& runner : runners) {
       EdgeLinkOptions eo;

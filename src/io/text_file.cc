@@ -2,10 +2,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
-#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -22,8 +22,7 @@ Result<std::string> ReadTextFile(const std::string& path, size_t max_bytes) {
   }
   const auto size = std::filesystem::file_size(path, ec);
   if (!ec && size > max_bytes) {
-    return InvalidInput(fmt::format("{}: {} bytes is larger than the {} byte limit", path, size,
-                                    max_bytes));
+    return InvalidInput(fmt::format("{}: {} bytes is larger than the {} byte limit", path, size, max_bytes));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return IoError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
@@ -40,6 +39,11 @@ Status WriteTextFile(const std::string& path, const std::string& content) {
   out.close();
   if (!out) return IoError(fmt::format("{}: write failed", path));
   return Ok{};
+}
+
+Result<std::string> ReadFirstLine(const std::string& path) {
+  MEG_TRY_ASSIGN(text, ReadTextFile(path, 4096));
+  return text.substr(0, text.find_first_of("\r\n"));
 }
 
 }  // namespace meg
