@@ -29,6 +29,7 @@ constexpr std::string_view kCommand = "meg simulate";
 
 struct SimulateOptions : SiteOptions {
   int year = 0;
+  std::string history_from;  // YYYY-MM-01: the meter history before the scored year
   std::vector<std::string> controllers{"peak-shave"};
   double threshold_kw = 0;
   int horizon_h = 24;
@@ -77,10 +78,19 @@ int RunSimulate(const SimulateOptions& o) {
   auto loaded = LoadSiteContext(o);
   if (!loaded) return ExitWith(kCommand, loaded.error());
   const Site& site = loaded->site;
-  if (o.year != 0 && o.year != site.load.year) {
-    return ExitWith(kCommand, InvalidInput(fmt::format("--year {}: {} lays its load on {} (load.year); simulate that "
-                                                       "year or change the site file",
-                                                       o.year, o.site, site.load.year)));
+  const int year = o.year != 0 ? o.year : site.load.year;
+  if (year < 2000 || year > 2100) return ExitWith(kCommand, InvalidInput(fmt::format("--year {}: not a year", year)));
+  const Date year_start = std::chrono::year{year} / 1 / 1;
+  std::optional<Date> history_from;
+  if (!o.history_from.empty()) {
+    auto d = ParseDate(o.history_from);
+    if (!d || d->day() != std::chrono::day{1} || *d >= year_start) {
+      return ExitWith(kCommand,
+                      InvalidInput(fmt::format("--history-from '{}': the first day of a month before {}-01-01 "
+                                               "(YYYY-MM-01), the start of the meter history",
+                                               o.history_from, year)));
+    }
+    history_from = *d;
   }
   for (const auto& name : o.controllers) {
     if (auto st = CheckPlanner(name, *loaded, nullptr); !st) return ExitWith(kCommand, st.error());
@@ -88,9 +98,37 @@ int RunSimulate(const SimulateOptions& o) {
   auto loaded_dr = LoadDrProgram(o.dr, loaded->calendar);
   if (!loaded_dr) return ExitWith(kCommand, loaded_dr.error());
   const DrProgram* dr = o.dr.calls.empty() ? nullptr : &*loaded_dr;  // DR runs only with a call file
-  std::cerr << "meg simulate: preparing load and PV for " << site.load.year << "\n";
-  auto inputs = PrepareSiteInputs(site, loaded->calendar);
-  if (!inputs) return ExitWith(kCommand, inputs.error());
+  if (history_from) {
+    std::cerr << fmt::format("meg simulate: preparing load and PV for {} with the history from {}\n", year,
+                             FormatDate(*history_from));
+  } else {
+    std::cerr << "meg simulate: preparing load and PV for " << year << "\n";
+  }
+  // The whole span (the history and the scored year): what the load forecaster learns from.
+  auto span = PrepareSiteInputs(site, loaded->calendar, history_from.value_or(year_start), year);
+  if (!span) return ExitWith(kCommand, span.error());
+  const Timestamp scored_from = FromKst(year_start);
+  const SiteInputs scored = SliceInputs(*span, scored_from, FromKst(std::chrono::year{year + 1} / 1 / 1));
+  const SiteInputs* inputs = &scored;
+  // The meter history: the site as it ran before OpenMEG (its PV, no battery control), whose
+  // peaks carry into the scored year's ratchet for every controller alike.
+  std::optional<BacktestResult> history;
+  if (history_from) {
+    const SiteInputs before = SliceInputs(*span, FromKst(*history_from), scored_from);
+    BacktestRequest h;
+    h.book = &loaded->book;
+    h.calendar = &loaded->calendar;
+    h.tariff = loaded->tariff;
+    h.site = &site;
+    h.load = &before.load;
+    h.pv = &before.pv;
+    h.use_battery = false;
+    h.progress = ProgressLine("replaying the history");
+    NoBattery idle;
+    auto run = RunBacktest(h, idle);
+    if (!run) return ExitWith(kCommand, run.error());
+    history = std::move(*run);
+  }
 
   auto cycle = ParseCycle(o.cycle);
   if (!cycle) return ExitWith(kCommand, cycle.error());
@@ -102,6 +140,7 @@ int RunSimulate(const SimulateOptions& o) {
   request.site = &site;
   request.load = &inputs->load;
   request.pv = &inputs->pv;
+  if (history) request.demand_history = &history->demand;
 
   NoBattery none;
   BacktestRequest grid_only_request = request;
@@ -130,7 +169,8 @@ int RunSimulate(const SimulateOptions& o) {
     for (const bool with_dr : {false, true}) {
       if (name == "none" && !with_dr) continue;
       if (with_dr && !dr) continue;
-      auto planner = MakePlanner(name, *loaded, &*inputs, solver, planner_options);
+      // Planners see the whole span: the learned model trains on the history too.
+      auto planner = MakePlanner(name, *loaded, &*span, solver, planner_options);
       if (!planner) return ExitWith(kCommand, planner.error());
       BacktestRequest this_request = request;
       this_request.dr = with_dr ? dr : nullptr;
@@ -145,9 +185,10 @@ int RunSimulate(const SimulateOptions& o) {
             planning->failures() > 0 ? " (last: " + planning->last_failure() + ")" : "");
         if (const LearnedPlanForecast* learned = (*planner)->learned()) {
           std::cerr << fmt::format(
-              "meg simulate: {}: load model trained {} times ({:.1f} s in all), {} failed{}; {} "
+              "meg simulate: {}: load model trained {} times ({} calibrated, {:.1f} s in all), {} failed{}; {} "
               "horizons forecast as yesterday before 15 days of load were measured\n",
-              name, learned->trainings(), learned->train_seconds(), learned->failed_trainings(),
+              name, learned->trainings(), learned->calibrations(), learned->train_seconds(),
+              learned->failed_trainings(),
               learned->failed_trainings() > 0 ? " (last: " + learned->last_training_error() + ")" : "",
               learned->naive_forecasts());
         }
@@ -157,9 +198,10 @@ int RunSimulate(const SimulateOptions& o) {
   }
   SimulationReport report;
   report.site = &site;
-  report.year = site.load.year;
+  report.year = year;
+  report.history_from = history_from;
   report.tariff = loaded->tariff;
-  report.inputs = &*inputs;
+  report.inputs = inputs;
   report.grid_only = &*grid_only;
   report.baseline = &*baseline;
   for (const auto& run : runs) report.runs.push_back(&run);
@@ -210,7 +252,12 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
   auto o = std::make_shared<SimulateOptions>();
   CLI::App* cmd = app.add_subcommand("simulate", "Backtest a site's year without and with OpenMEG's controllers");
   cmd->add_option("--site", o->site, "site TOML file (see docs/site-config.md)")->required();
-  cmd->add_option("--year", o->year, "the year to simulate (must be the site's load.year)");
+  cmd->add_option("--year", o->year,
+                  "the year to score (default: the site's load.year; another year lays the load on it and reads "
+                  "its weather from the weather file's ${year})");
+  cmd->add_option("--history-from", o->history_from,
+                  "YYYY-MM-01: the site's meter history starts here, before the scored year: the load model "
+                  "trains on it, and its peaks (without OpenMEG) carry into the scored year's ratchet");
   cmd->add_option("--controller", o->controllers,
                   "controllers to run: none, peak-shave, mpc (learned load forecast), mpc-perfect (perfect "
                   "forecast), mpc-persistence (yesterday's load and PV), oracle (comma-separated)")

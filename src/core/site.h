@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/units.h"
@@ -42,9 +43,16 @@ struct LoadSpec {
 };
 
 struct WeatherSpec {
-  std::string file;    // resolved path
+  // Resolved path; may hold ${year}, the file of each year (WeatherFileFor).
+  std::string file;
   std::string format;  // "open-meteo" (hourly GHI/DNI/DHI, temperature, wind)
 };
+
+inline constexpr std::string_view kYearPlaceholder = "${year}";
+// `path` with every ${year} replaced by `year`.
+std::string WithYear(std::string_view path, int year);
+// The weather file of `year` (the file itself when it names no ${year}).
+inline std::string WeatherFileFor(const WeatherSpec& w, int year) { return WithYear(w.file, year); }
 
 // One PV array and its inverter. Azimuth: 180 = south, 90 = east (degrees clockwise from north).
 struct PvArraySpec {

@@ -172,11 +172,10 @@ struct SameTimeHistory {
   // rebuild a building's level and daily profile from scratch, and a short horizon can carry the
   // present anomaly forward. With it, the degree terms of the baseline's instants.
   std::pair<double, DegreeTerms> BaselineAndTerms() const {
-    const std::array<std::pair<double, const DegreeTerms*>, 4> sources{
-        {{same_kind_median, &same_kind_terms},
-         {mean7, &mean7_terms},
-         {lag_week, &lag_week_terms},
-         {lag_day, &lag_day_terms}}};
+    const std::array<std::pair<double, const DegreeTerms*>, 4> sources{{{same_kind_median, &same_kind_terms},
+                                                                        {mean7, &mean7_terms},
+                                                                        {lag_week, &lag_week_terms},
+                                                                        {lag_day, &lag_day_terms}}};
     for (const auto& [v, terms] : sources) {
       if (std::isfinite(v)) return {v, *terms};
     }
@@ -191,8 +190,8 @@ SameTimeHistory HistoryAt(const LoadData& d, const HolidayCalendar& cal, DayTemp
   SameTimeHistory h;
   h.same_kind_median = SameTimeValue(d, cal, day_temps, issue, target, day, 3, /*same_kind=*/true, 28, Center::kMedian,
                                      h.same_kind_terms, &h.same_kind_temp);
-  h.mean7 = SameTimeValue(d, cal, day_temps, issue, target, day, 7, /*same_kind=*/false, 10, Center::kMean,
-                          h.mean7_terms);
+  h.mean7 =
+      SameTimeValue(d, cal, day_temps, issue, target, day, 7, /*same_kind=*/false, 10, Center::kMean, h.mean7_terms);
   int week_k = 1;
   std::tie(h.lag_week, week_k) = SeasonalLag(d.load_kw, issue, target, kWeek);
   h.lag_week_terms = TermsAt(d.temp_c, day_temps, target - kWeek * week_k);
@@ -480,7 +479,8 @@ LoadDayKind KindOfDay(Date d, const HolidayCalendar& calendar) {
 }
 
 bool IsBridgeDay(Date d, const HolidayCalendar& calendar) {
-  return KindOfDay(d, calendar) == LoadDayKind::kWorkday && KindOfDay(AddDays(d, -1), calendar) != LoadDayKind::kWorkday &&
+  return KindOfDay(d, calendar) == LoadDayKind::kWorkday &&
+         KindOfDay(AddDays(d, -1), calendar) != LoadDayKind::kWorkday &&
          KindOfDay(AddDays(d, 1), calendar) != LoadDayKind::kWorkday;
 }
 
@@ -502,18 +502,34 @@ std::string_view BandName(HorizonBand b) {
 }
 
 const std::vector<std::string>& LoadForecaster::FeatureNames() {
-  static const std::vector<std::string> names{
-      "hour_of_day",  "weekday",       "day_kind",          "bridge_day",
-      "temp_c",       "day_mean_temp_c", "horizon_h",       "same_time_latest_day_kw", "latest_day_days_back",
-      "latest_day_kind", "same_time_last_week_kw", "last_measured_kw", "last_measured_week_ago_kw",
-      "mean_last_24h_kw", "previous_day_kind", "same_time_same_kind_median3_kw", "same_time_mean7_kw",
-      "baseline_kw", "anomaly_at_issue_kw", "temp_minus_baseline_days_temp_c", "mean_temp_last_24h_c",
-      "day_min_temp_c"};
+  static const std::vector<std::string> names{"hour_of_day",
+                                              "weekday",
+                                              "day_kind",
+                                              "bridge_day",
+                                              "temp_c",
+                                              "day_mean_temp_c",
+                                              "horizon_h",
+                                              "same_time_latest_day_kw",
+                                              "latest_day_days_back",
+                                              "latest_day_kind",
+                                              "same_time_last_week_kw",
+                                              "last_measured_kw",
+                                              "last_measured_week_ago_kw",
+                                              "mean_last_24h_kw",
+                                              "previous_day_kind",
+                                              "same_time_same_kind_median3_kw",
+                                              "same_time_mean7_kw",
+                                              "baseline_kw",
+                                              "anomaly_at_issue_kw",
+                                              "temp_minus_baseline_days_temp_c",
+                                              "mean_temp_last_24h_c",
+                                              "day_min_temp_c"};
   return names;
 }
 
-Result<LoadForecaster> LoadForecaster::Train(const LoadData& d, const HolidayCalendar& calendar, Timestamp train_end,
-                                             const LoadForecastOptions& o) {
+namespace {
+
+Status CheckHistory(const LoadData& d, Timestamp train_end) {
   const auto step = d.load_kw.step();
   if (d.load_kw.empty()) return InvalidInput("load forecast: no load history");
   if (d.temp_c.step() != step || (d.temp_c.start() - d.load_kw.start()) % step != std::chrono::seconds{0}) {
@@ -524,10 +540,20 @@ Result<LoadForecaster> LoadForecaster::Train(const LoadData& d, const HolidayCal
     if (d.load_kw.at(i)) ++measured;
   }
   if (std::chrono::seconds{step * static_cast<long>(measured)} < std::chrono::hours{24 * 14}) {
-    return InvalidInput(fmt::format("load forecast: {} measured intervals before {} are less than 14 days; a model "
-                                    "needs at least two weeks of history",
-                                    measured, FormatKst(train_end)));
+    return InvalidInput(
+        fmt::format("load forecast: {} measured intervals before {} are less than 14 days; a model "
+                    "needs at least two weeks of history",
+                    measured, FormatKst(train_end)));
   }
+  return Ok{};
+}
+
+}  // namespace
+
+Result<LoadForecaster> LoadForecaster::Train(const LoadData& d, const HolidayCalendar& calendar, Timestamp train_end,
+                                             const LoadForecastOptions& o) {
+  MEG_TRY(CheckHistory(d, train_end));
+  const auto step = d.load_kw.step();
   // Calibration: a model of the first part of the history, scored on the rest.
   const Timestamp begin = d.load_kw.start() + kWeek + kDay;
   const auto span = std::chrono::duration_cast<std::chrono::seconds>(train_end - begin);
@@ -575,11 +601,30 @@ Result<LoadForecaster> LoadForecaster::Train(const LoadData& d, const HolidayCal
   return f;
 }
 
+Result<LoadForecaster> LoadForecaster::Retrain(const LoadData& d, const HolidayCalendar& calendar, Timestamp train_end,
+                                               const LoadForecastOptions& o, const Calibration& calibration) {
+  MEG_TRY(CheckHistory(d, train_end));
+  LoadForecastOptions chosen = o;
+  chosen.temperature_response = o.temperature_response && calibration.temperature_response;
+  const Pairs all_pairs = MakePairs(d, calendar, train_end, chosen);
+  auto model = FitParts(all_pairs, chosen);
+  if (!model) return model.error();
+  LoadForecaster f(std::move(model->trees), calendar, d.load_kw.step());
+  f.response_ = std::move(model->response);
+  f.bands_ = calibration.bands;
+  f.training_rows_ = all_pairs.y.size();
+  return f;
+}
+
+LoadForecaster::Calibration LoadForecaster::calibration() const {
+  return Calibration{bands_, uses_temperature_response()};
+}
+
 Result<QuantileForecast> LoadForecaster::Forecast(const LoadData& d, Timestamp issue, Timestamp start,
                                                   size_t steps) const {
   if ((start - d.load_kw.start()) % step_ != std::chrono::seconds{0}) {
-    return InvalidInput(fmt::format("load forecast: {} is not on the load's {}-minute grid", FormatKst(start),
-                                    step_.count() / 60));
+    return InvalidInput(
+        fmt::format("load forecast: {} is not on the load's {}-minute grid", FormatKst(start), step_.count() / 60));
   }
   DayTemperatures day_temps(d.temp_c);
   const IssueFeatures at_issue = FeaturesOfIssue(d, *calendar_, day_temps, issue);
@@ -601,9 +646,7 @@ Result<QuantileForecast> LoadForecaster::Forecast(const LoadData& d, Timestamp i
   f.step = step_;
   for (size_t i = 0; i < steps; ++i) {
     // No history at all for a baseline: the last measured value, else nothing is known (0).
-    const double base = std::isfinite(bases[i])             ? bases[i]
-                        : std::isfinite(at_issue.last_obs) ? at_issue.last_obs
-                                                           : 0.0;
+    const double base = std::isfinite(bases[i]) ? bases[i] : std::isfinite(at_issue.last_obs) ? at_issue.last_obs : 0.0;
     const Band& b = bands_[static_cast<size_t>(BandOf(f.TimeAt(i) + step_ - issue))];
     const double p50 = std::max(0.0, base + b.weight * (*pred)[i]);
     f.p50.push_back(p50);
@@ -616,10 +659,11 @@ Result<QuantileForecast> LoadForecaster::Forecast(const LoadData& d, Timestamp i
 Status LoadForecaster::Save(const std::string& path) const {
   if (auto st = model_.Save(path); !st) return st;
   std::ofstream out(path + ".bands");
-  out << fmt::format("# OpenMEG load forecaster: step_s, then by horizon band the P10/P90 residual offsets (kW) and "
-                     "the weight of the correction, then the temperature response: its coefficient count and "
-                     "coefficients\n{}\n",
-                     step_.count());
+  out << fmt::format(
+      "# OpenMEG load forecaster: step_s, then by horizon band the P10/P90 residual offsets (kW) and "
+      "the weight of the correction, then the temperature response: its coefficient count and "
+      "coefficients\n{}\n",
+      step_.count());
   for (const Band& b : bands_) out << fmt::format("{:.17g} {:.17g} {:.17g}\n", b.low, b.high, b.weight);
   const std::vector<double>& c = response_.coefficients();
   out << c.size() << "\n";
@@ -659,7 +703,8 @@ Result<LoadForecaster> LoadForecaster::Load(const std::string& path, const Holid
   // A count no saved model has (groups of 5, at most a few hundred) is a corrupt file, refused
   // before anything is allocated for it.
   if (count < 0 || count > 10'000) {
-    return InvalidInput(fmt::format("{}.bands: {} temperature-response coefficients is not a saved model's", path, count));
+    return InvalidInput(
+        fmt::format("{}.bands: {} temperature-response coefficients is not a saved model's", path, count));
   }
   std::vector<double> c(static_cast<size_t>(count));
   for (double& v : c) {

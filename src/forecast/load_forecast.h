@@ -61,7 +61,7 @@ struct LoadForecastOptions {
   // day-ahead time), targets every interval up to `max_horizon` after the issue.
   std::chrono::hours issue_every{3};
   std::chrono::hours max_horizon{40};
-  size_t max_rows = 80'000;    // a deterministic sample of the pairs beyond this
+  size_t max_rows = 80'000;  // a deterministic sample of the pairs beyond this
   // A model trained on the history before the last `calibration_share` of it (at least 14 days,
   // at most half) is scored on that last part (out of sample), by horizon band. That gives each
   // band the weight of the learned correction (the one of 0, 0.1, ..., 1 with the least absolute
@@ -93,6 +93,16 @@ class LoadForecaster {
   static Result<LoadForecaster> Train(const LoadData& data, const HolidayCalendar& calendar, Timestamp train_end,
                                       const LoadForecastOptions& options);
 
+  // What a training's calibration chose: the horizon bands (see bands()) and whether the
+  // temperature response is kept.
+  struct Calibration;
+  // A retraining between calibrations: the final model on all pairs before `train_end`, with
+  // the calibration of an earlier training (a third of Train's work: one fit instead of three).
+  // The bands and the choice of the temperature response age slowly (a season), the trees must
+  // follow the latest load. Errors as Train's.
+  static Result<LoadForecaster> Retrain(const LoadData& data, const HolidayCalendar& calendar, Timestamp train_end,
+                                        const LoadForecastOptions& options, const Calibration& calibration);
+
   // Forecasts `steps` intervals from `start` (on the data's grid, start >= issue - step) issued at
   // `issue`, from load measured before `issue` and the temperature at each target.
   // Errors: kInvalidInput if `start` is off the grid. Missing inputs become missing features.
@@ -110,7 +120,12 @@ class LoadForecaster {
     double low = 0, high = 0;
     double weight = 1;
   };
+  struct Calibration {
+    std::array<Band, 4> bands{};
+    bool temperature_response = false;
+  };
   const std::array<Band, 4>& bands() const { return bands_; }
+  Calibration calibration() const;
   // Writes the trees (XGBoost format) to `path` and the calibration to `path` + ".bands".
   Status Save(const std::string& path) const;
   static Result<LoadForecaster> Load(const std::string& path, const HolidayCalendar& calendar,

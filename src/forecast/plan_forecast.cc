@@ -19,22 +19,57 @@ LearnedPlanForecast::LearnedPlanForecast(const LoadData& history, const PowerSer
                                          const HolidayCalendar& calendar, LearnedPlanOptions options)
     : history_(history), pv_(pv), calendar_(calendar), options_(std::move(options)) {}
 
-void LearnedPlanForecast::TrainIfDue(Timestamp from) {
-  const bool due = trained_at_ == Timestamp{} || from >= trained_at_ + options_.retrain_every;
-  if (!due || from < history_.load_kw.start() + std::chrono::hours{24 * 15}) return;
+LearnedPlanForecast::~LearnedPlanForecast() {
+  if (pending_ && pending_->result.valid()) pending_->result.wait();
+}
+
+Result<LoadForecaster> LearnedPlanForecast::TrainOn(Timestamp from, bool recalibrate) const {
+  if (recalibrate || !calibration_) return LoadForecaster::Train(history_, calendar_, from, options_.model);
+  return LoadForecaster::Retrain(history_, calendar_, from, options_.model, *calibration_);
+}
+
+void LearnedPlanForecast::Adopt(Result<LoadForecaster> m, double seconds, bool recalibrated) {
   // A failed training (gaps leave too little history, an XGBoost error) keeps the model it had,
   // or yesterday's load, and is not retried before the next retraining is due.
-  const auto t0 = std::chrono::steady_clock::now();
-  auto m = LoadForecaster::Train(history_, calendar_, from, options_.model);
-  train_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  trained_at_ = from;
+  train_seconds_ += seconds;
   if (m) {
+    if (recalibrated) {
+      calibration_ = m->calibration();
+      ++calibrations_;
+    }
     model_.emplace(std::move(*m));
     ++trainings_;
   } else {
     ++failed_trainings_;
     last_training_error_ = m.error().message;
   }
+}
+
+void LearnedPlanForecast::TrainIfDue(Timestamp from) {
+  // A background training whose adoption time has come: take it, waiting if it is still running.
+  if (pending_ && from >= pending_->from + options_.adopt_after) {
+    auto [m, seconds] = pending_->result.get();
+    const bool recalibrated = pending_->recalibrate;
+    pending_.reset();
+    Adopt(std::move(m), seconds, recalibrated);
+  }
+  const bool due = trained_at_ == Timestamp{} || from >= trained_at_ + options_.retrain_every;
+  if (!due || pending_ || from < history_.load_kw.start() + std::chrono::hours{24 * 15}) return;
+  const bool recalibrate = !calibration_ || from >= calibrated_at_ + options_.recalibrate_every;
+  trained_at_ = from;
+  if (recalibrate) calibrated_at_ = from;
+  if (options_.background && model_) {
+    pending_.emplace(Pending{
+        from, recalibrate, std::async(std::launch::async, [this, from, recalibrate] {
+          const auto t0 = std::chrono::steady_clock::now();
+          auto m = TrainOn(from, recalibrate);
+          return std::pair{std::move(m), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
+        })});
+    return;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  auto m = TrainOn(from, recalibrate);
+  Adopt(std::move(m), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), recalibrate);
 }
 
 Result<HorizonForecast> LearnedPlanForecast::ForecastAt(Timestamp from, Timestamp to) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -25,8 +26,8 @@
 namespace meg {
 
 struct HorizonForecast {
-  PowerSeries load;                  // + consumption, kW, the horizon's intervals
-  PowerSeries pv;                    // + production, same grid
+  PowerSeries load;  // + consumption, kW, the horizon's intervals
+  PowerSeries pv;    // + production, same grid
   // Empty, or one per interval: load above the forecast to keep battery energy for (see
   // DispatchInput::peak_reserve_kw).
   std::vector<double> load_reserve_kw;
@@ -58,6 +59,19 @@ struct LearnedPlanOptions {
   // Whether ForecastAt trains when a training is due. Off: only TrainIfDue does (a live loop
   // trains before it starts and never on its control thread).
   bool train_when_forecasting = true;
+  // A full training (LoadForecaster::Train: the calibration's two models and the final one) at
+  // most this often; the retrainings between reuse its calibration (LoadForecaster::Retrain, a
+  // third of the work).
+  std::chrono::hours recalibrate_every{24 * 28};
+  // Retrain on a worker thread: a training due at T (a model already exists) starts at T on the
+  // history before T, the forecasts go on with the model they have, and the new model is taken
+  // at the first forecast at or after T + adopt_after (waiting for the worker only if it is not
+  // done by then). A fixed delay keeps a backtest reproducible whatever the machine's speed;
+  // live, a training takes seconds, so any delay of an hour or more is what the site would see
+  // or later. The first model is always trained inline (there is nothing to plan on but
+  // yesterday's load). Off: every training runs inline, in TrainIfDue.
+  bool background = false;
+  std::chrono::hours adopt_after{24};
 };
 
 class LearnedPlanForecast final : public PlanForecast {
@@ -66,6 +80,10 @@ class LearnedPlanForecast final : public PlanForecast {
   // temperature; `pv` the PV forecast. Both must outlive this object and share the load's grid.
   LearnedPlanForecast(const LoadData& history, const PowerSeries& pv, const HolidayCalendar& calendar,
                       LearnedPlanOptions options);
+  // Waits for a background training still running.
+  ~LearnedPlanForecast() override;
+  LearnedPlanForecast(const LearnedPlanForecast&) = delete;
+  LearnedPlanForecast& operator=(const LearnedPlanForecast&) = delete;
   // Until 15 days of load are measured (no model can be trained), the load is yesterday's
   // (seasonal naive; where yesterday is missing, the latest value measured within a day), its
   // reserve share x the 90th percentile of its own errors over the last 14 days (none before a
@@ -79,6 +97,7 @@ class LearnedPlanForecast final : public PlanForecast {
   void TrainIfDue(Timestamp from);
 
   int trainings() const { return trainings_; }
+  int calibrations() const { return calibrations_; }  // full trainings (the rest reused a calibration)
   int naive_forecasts() const { return naive_; }
   int failed_trainings() const { return failed_trainings_; }
   const std::string& last_training_error() const { return last_training_error_; }
@@ -89,8 +108,24 @@ class LearnedPlanForecast final : public PlanForecast {
   const PowerSeries& pv_;
   const HolidayCalendar& calendar_;
   LearnedPlanOptions options_;
+  // Runs one training on the history before `from` (a full one when the calibration is due or
+  // none exists); thread-safe against ForecastAt (both only read history_).
+  Result<LoadForecaster> TrainOn(Timestamp from, bool recalibrate) const;
+  // Takes a finished training's result (counts it; a failure keeps the model it had).
+  void Adopt(Result<LoadForecaster> trained, double seconds, bool recalibrated);
+
+  struct Pending {
+    Timestamp from;
+    bool recalibrate = false;
+    std::future<std::pair<Result<LoadForecaster>, double>> result;  // the model and its seconds
+  };
+
   std::optional<LoadForecaster> model_;
+  std::optional<LoadForecaster::Calibration> calibration_;
+  Timestamp calibrated_at_{};
+  std::optional<Pending> pending_;
   Timestamp trained_at_{};
+  int calibrations_ = 0;
   int trainings_ = 0;
   int naive_ = 0;
   int failed_trainings_ = 0;

@@ -393,9 +393,13 @@ class TableReader {
 
 // Resolves a file key: ${data} / ${shared} at the start, else relative to the site file's
 // directory; the file must exist.
-std::optional<std::string> ResolveFile(TableReader& t, std::string_view key, const SitePaths& paths) {
+std::optional<std::string> ResolveFile(TableReader& t, std::string_view key, const SitePaths& paths,
+                                       std::optional<int> year = std::nullopt) {
   auto raw = t.String(key, Need::kRequired);
   if (!raw) return std::nullopt;
+  // `${year}` (weather files only): the file of each year; checked here for `year`, kept as a
+  // template in the result.
+  const bool has_year = year && raw->find(kYearPlaceholder) != std::string::npos;
   std::string_view rest = *raw;
   std::string base;
   bool placeholder = false;
@@ -418,14 +422,20 @@ std::optional<std::string> ResolveFile(TableReader& t, std::string_view key, con
     placeholder = true;
     break;
   }
-  if (const size_t at = rest.find("${"); at != std::string_view::npos) {
+  size_t from = 0;
+  while (has_year) {  // step over each ${year}
+    const size_t at = rest.find("${", from);
+    if (at == std::string_view::npos || rest.substr(at, kYearPlaceholder.size()) != kYearPlaceholder) break;
+    from = at + kYearPlaceholder.size();
+  }
+  if (const size_t at = rest.find("${", from); at != std::string_view::npos) {
     const size_t end = rest.find('}', at);
     const std::string_view what =
         rest.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at + 1);
     t.Report(key, (what == "${data}" || what == "${shared}")
                       ? fmt::format("has {} inside the path: it is allowed only at the start", what)
                       : fmt::format("has the unknown placeholder {} (known: ${{data}} and "
-                                    "${{shared}}, at the start of the path)",
+                                    "${{shared}}, at the start of the path, and ${{year}} in a weather file)",
                                     what));
     return std::nullopt;
   }
@@ -434,7 +444,8 @@ std::optional<std::string> ResolveFile(TableReader& t, std::string_view key, con
   if (!placeholder && path.is_relative() && !paths.site_dir.empty()) {
     path = std::filesystem::path(paths.site_dir) / path;
   }
-  const std::string resolved = path.lexically_normal().string();
+  const std::string resolved_template = path.lexically_normal().string();
+  const std::string resolved = has_year ? WithYear(resolved_template, *year) : resolved_template;
   bool exists = false;
   if (paths.file_exists) {
     exists = paths.file_exists(resolved);
@@ -446,7 +457,7 @@ std::optional<std::string> ResolveFile(TableReader& t, std::string_view key, con
     t.Report(key, fmt::format("names {}, which is not an existing file", resolved));
     return std::nullopt;
   }
-  return resolved;
+  return resolved_template;
 }
 
 void ReadSite(TableReader t, Site& site) {
@@ -491,7 +502,10 @@ void ReadLoad(TableReader t, const SitePaths& paths, Site& site) {
 
 void ReadWeather(TableReader t, const SitePaths& paths, Site& site) {
   static constexpr std::array<std::string_view, 1> kFormats = {"open-meteo"};
-  if (auto v = ResolveFile(t, "file", paths)) site.weather.file = *v;
+  // The load's year picks the file a ${year} names (load is read first).
+  if (auto v = ResolveFile(t, "file", paths, site.load.year > 0 ? std::optional<int>(site.load.year) : std::nullopt)) {
+    site.weather.file = *v;
+  }
   if (auto v = t.Choice("format", Need::kRequired, kFormats)) site.weather.format = *v;
 }
 

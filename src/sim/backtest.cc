@@ -63,6 +63,7 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   config.cycle = r.cycle;
   ControlLoop loop(LoopSite{&loop_site, r.book, r.calendar, r.tariff}, devices, audit, config);
   loop.SetPlanner(&controller);
+  if (r.demand_history != nullptr) loop.RestoreDemand(r.demand_history->Peaks());
 
   BacktestResult out;
   out.controller = std::string(controller.name());
@@ -160,10 +161,11 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   bill.tariff = r.tariff;
   bill.contract_power = site.contract_power;
   bill.usage = &out.grid;
-  DemandHistory history;
+  DemandHistory history = r.demand_history != nullptr ? *r.demand_history : DemandHistory{};
   auto bills = BillMonths(*r.book, *r.calendar, bill, months, history);
   if (!bills) return bills.error();
   out.bills = std::move(*bills);
+  out.demand = std::move(history);
   // Every call whose event the run metered, in the program's order, on the whole metered year.
   for (size_t k = 0; k < desk.calls().size(); ++k) {
     const DrCall& call = desk.calls()[k];

@@ -48,6 +48,10 @@ struct BacktestRequest {
   // The loop's cycle: a quarter-hour by default (the planner and guards once per interval, the
   // load held within it); a divisor of 15 minutes, e.g. 60 s, runs the guards as often live.
   Millis cycle{15 * 60 * 1000};
+  // The months metered before the load (nullptr: none): the site's meter history when OpenMEG
+  // starts. The loop's demand meter restores their peaks (the 12-month ratchet, as live from the
+  // store) and the bills carry them into the ratchet and the over-contract history.
+  const DemandHistory* demand_history = nullptr;
   // Called with the share done (0..1) now and then; may be empty.
   std::function<void(double)> progress;
 };
@@ -57,6 +61,7 @@ struct BacktestResult {
   Timestamp start;
   std::vector<StepRecord> steps;
   std::vector<MonthlyBill> bills;  // each whole month of the load, in order
+  DemandHistory demand;            // request.demand_history with each billed month's demand added
   KilowattHours load_energy, pv_available_energy, pv_used_energy, export_energy;
   KilowattHours charged, discharged;  // battery AC energy
   double battery_cycles = 0;          // equivalent full cycles

@@ -1,5 +1,7 @@
 #include "sim/site_inputs.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "forecast/pv_model.h"
@@ -14,37 +16,59 @@
 namespace meg {
 
 Result<PowerSeries> LoadSeriesForYear(const Site& site, const HolidayCalendar& calendar) {
+  return LoadSeriesForSpan(site, calendar, std::chrono::year{site.load.year} / 1 / 1, site.load.year);
+}
+
+Result<PowerSeries> LoadSeriesForSpan(const Site& site, const HolidayCalendar& calendar, Date first_day,
+                                      int last_year) {
   const LoadSpec& spec = site.load;
+  const int first_year = static_cast<int>(first_day.year());
+  if (!first_day.ok() || last_year < first_year) {
+    return InvalidInput(
+        fmt::format("the load span from {} to the end of {} is empty", FormatDate(first_day), last_year));
+  }
+  const Timestamp from = FromKst(first_day);
+  const Timestamp to = FromKst(std::chrono::year{last_year + 1} / 1 / 1);
   auto text = ReadTextFile(spec.file);
   if (!text) return text.error();
   PowerSeries raw;
+  // Lays the data on each year of the span, one after the other.
+  const auto each_year = [&](const auto& lay) -> Status {
+    std::vector<std::optional<Kilowatts>> values;
+    for (int y = first_year; y <= last_year; ++y) {
+      Result<PowerSeries> year = lay(y);
+      if (!year) return year.error();
+      values.insert(values.end(), year->values().begin(), year->values().end());
+    }
+    raw = PowerSeries(FromKst(std::chrono::year{first_year} / 1 / 1), kInterval, std::move(values)).Slice(from, to);
+    return Ok{};
+  };
   if (spec.format == "doe-hospital") {
     auto doe = ParseDoeHospitalCsv(*text, spec.file);
     if (!doe) return doe.error();
-    auto series = DoeHospitalOnYear(*doe, spec.year, calendar);
-    if (!series) return series.error();
-    raw = std::move(*series);
+    MEG_TRY(each_year([&](int y) { return DoeHospitalOnYear(*doe, y, calendar); }));
   } else if (spec.format == "usage-csv") {
     auto usage = ParseUsageCsv(*text, spec.file);
     if (!usage) return usage.error();
-    const Timestamp from = FromKst(std::chrono::year{spec.year} / 1 / 1);
-    const Timestamp to = FromKst(std::chrono::year{spec.year + 1} / 1 / 1);
     raw = usage->kw.Slice(from, to);
     if (raw.start() != from || raw.end() != to) {
-      return InvalidInput(fmt::format("{}: the usage data must cover all of {} (it covers {} .. {})", spec.file,
-                                      spec.year, FormatKst(usage->kw.start()), FormatKst(usage->kw.end())));
+      return InvalidInput(fmt::format("{}: the usage data must cover {} .. {} (it covers {} .. {})", spec.file,
+                                      FormatKst(from), FormatKst(to), FormatKst(usage->kw.start()),
+                                      FormatKst(usage->kw.end())));
     }
   } else if (spec.format == "cnu-building") {
-    // Measured hourly kWh (2021-01 to 2022-04), meter faults as gaps, laid on `year` day by day.
+    // Measured hourly kWh (2021-01 to 2022-04), meter faults as gaps, laid on each year day by day.
     CnuReadOptions read;
     read.anomalies_to_gaps = true;
     auto cnu = ParseCnuBuildingCsv(*text, spec.file, read);
     if (!cnu) return cnu.error();
     auto kw = HourlyEnergyToPower(cnu->energy_kwh);
     if (!kw) return Error{kw.error().code, fmt::format("{}: {}", spec.file, kw.error().message)};
-    auto series = MeasuredOnYear(*kw, spec.year, calendar);
-    if (!series) return Error{series.error().code, fmt::format("{}: {}", spec.file, series.error().message)};
-    raw = std::move(*series);
+    MEG_TRY(each_year([&](int y) -> Result<PowerSeries> {
+      auto series = MeasuredOnYear(*kw, y, calendar);
+      if (!series) return Error{series.error().code, fmt::format("{}: {}", spec.file, series.error().message)};
+      return series;
+    }));
   } else {
     return InvalidInput(
         fmt::format("{}: load.format '{}' is not doe-hospital, usage-csv or cnu-building", site.file, spec.format));
@@ -83,11 +107,62 @@ IntervalSeries<double> TemperatureOnGrid(const IntervalSeries<double>& hourly, c
   return IntervalSeries<double>(grid.start(), grid.step(), std::move(v));
 }
 
+// The hourly weather of each year of [first_year, last_year] from the site's weather file(s), as
+// one series (a file naming no ${year} is read once).
+Result<OpenMeteoHourly> WeatherForYears(const Site& site, int first_year, int last_year) {
+  std::vector<OpenMeteoHourly> parts;
+  std::vector<std::string> read;
+  for (int y = first_year; y <= last_year; ++y) {
+    const std::string file = WeatherFileFor(site.weather, y);
+    if (std::find(read.begin(), read.end(), file) != read.end()) continue;
+    read.push_back(file);
+    auto text = ReadTextFile(file);
+    if (!text) {
+      return Error{text.error().code, fmt::format("the weather of {}: {}", y, text.error().message)};
+    }
+    auto weather = ParseOpenMeteoCsv(*text, file);
+    if (!weather) return weather.error();
+    parts.push_back(std::move(*weather));
+  }
+  if (parts.size() == 1) return std::move(parts.front());
+  // One series over all of them; a later file's value wins where two overlap.
+  const auto merge = [&](auto member) {
+    Timestamp lo = Timestamp::max(), hi = Timestamp::min();
+    for (const auto& p : parts) {
+      const IntervalSeries<double>& s = p.*member;
+      if (s.empty()) continue;
+      lo = std::min(lo, s.start());
+      hi = std::max(hi, s.end());
+    }
+    if (lo >= hi) return IntervalSeries<double>();
+    const auto step = (parts.front().*member).step();
+    std::vector<std::optional<double>> v(static_cast<size_t>((hi - lo) / step));
+    for (const auto& p : parts) {
+      const IntervalSeries<double>& s = p.*member;
+      for (size_t i = 0; i < s.size(); ++i) {
+        if (s.at(i)) v[static_cast<size_t>((s.TimeAt(i) - lo) / step)] = s.at(i);
+      }
+    }
+    return IntervalSeries<double>(lo, step, std::move(v));
+  };
+  OpenMeteoHourly out;
+  out.ghi_w_m2 = merge(&OpenMeteoHourly::ghi_w_m2);
+  out.dni_w_m2 = merge(&OpenMeteoHourly::dni_w_m2);
+  out.dhi_w_m2 = merge(&OpenMeteoHourly::dhi_w_m2);
+  out.temp_air_c = merge(&OpenMeteoHourly::temp_air_c);
+  out.wind_speed_m_s = merge(&OpenMeteoHourly::wind_speed_m_s);
+  return out;
+}
+
 }  // namespace
 
 Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& calendar) {
+  return PrepareSiteInputs(site, calendar, std::chrono::year{site.load.year} / 1 / 1, site.load.year);
+}
+
+Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& calendar, Date first_day, int last_year) {
   SiteInputs out;
-  auto load = LoadSeriesForYear(site, calendar);
+  auto load = LoadSeriesForSpan(site, calendar, first_day, last_year);
   if (!load) return load.error();
   out.load = std::move(*load);
   for (const auto& v : out.load.values()) out.load_energy += *v * kIntervalHours;
@@ -97,9 +172,7 @@ Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& ca
     if (site.weather.format != "open-meteo") {
       return InvalidInput(fmt::format("{}: weather.format '{}' is not open-meteo", site.file, site.weather.format));
     }
-    auto text = ReadTextFile(site.weather.file);
-    if (!text) return text.error();
-    auto weather = ParseOpenMeteoCsv(*text, site.weather.file);
+    auto weather = WeatherForYears(site, static_cast<int>(first_day.year()), last_year);
     if (!weather) return weather.error();
     out.temp_c = TemperatureOnGrid(weather->temp_air_c, out.load);
     const PvWeather w{weather->ghi_w_m2, weather->dni_w_m2, weather->dhi_w_m2, weather->temp_air_c,
@@ -126,8 +199,13 @@ Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& ca
             SunPosition(t1, site.location).apparent_elevation_deg < 0) {
           continue;
         }
-        return InvalidInput(fmt::format("{}: no weather for {} while the sun is up (PV array '{}')", site.weather.file,
-                                        FormatKst(t0), array.name));
+        return InvalidInput(fmt::format("{}: no weather for {} while the sun is up (PV array '{}'){}",
+                                        WeatherFileFor(site.weather, static_cast<int>(ToKst(t0).date.year())),
+                                        FormatKst(t0), array.name,
+                                        site.weather.file.find(kYearPlaceholder) == std::string::npos
+                                            ? "; for other years, name the weather file with ${year} "
+                                              "(docs/site-config.md)"
+                                            : ""));
       }
     }
   }
@@ -138,6 +216,16 @@ Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& ca
     out.pv_energy += Kilowatts(kw) * kIntervalHours;
   }
   out.pv = PowerSeries(out.load.start(), kInterval, std::move(pv));
+  return out;
+}
+
+SiteInputs SliceInputs(const SiteInputs& in, Timestamp from, Timestamp to) {
+  SiteInputs out;
+  out.load = in.load.Slice(from, to);
+  out.pv = in.pv.Slice(from, to);
+  if (!in.temp_c.empty()) out.temp_c = in.temp_c.Slice(from, to);
+  for (const auto& v : out.load.values()) out.load_energy += v.value_or(Kilowatts(0)) * kIntervalHours;
+  for (const auto& v : out.pv.values()) out.pv_energy += v.value_or(Kilowatts(0)) * kIntervalHours;
   return out;
 }
 

@@ -11,7 +11,7 @@
 namespace meg {
 
 struct SiteInputs {
-  PowerSeries load;  // + consumption, kW, the whole calendar year site.load.year
+  PowerSeries load;  // + consumption, kW, the whole calendar year site.load.year (or the span asked)
   PowerSeries pv;    // + available AC production of all arrays, kW, same grid (zeros if no PV)
   // Air temperature, degrees C, at the start of each interval of `load`'s grid, linearly
   // interpolated between the weather file's hourly samples; empty when the site has no weather
@@ -23,11 +23,23 @@ struct SiteInputs {
 
 Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& calendar);
 
+// Several years: from the KST day `from` to the end of `last_year` (a year scored with a history
+// before it, `meg simulate --history-from`). The load is laid on each year as on load.year
+// (doe-hospital, cnu-building) or cut from the data (usage-csv, which must cover the span); the
+// weather of each year comes from the weather file with that year in place of ${year} (see
+// docs/site-config.md). Errors: a file missing or not covering the span, as PrepareSiteInputs.
+Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& calendar, Date from, int last_year);
+
+// The part of `inputs` in [from, to) (its energies recomputed), e.g. the scored year of a span.
+SiteInputs SliceInputs(const SiteInputs& inputs, Timestamp from, Timestamp to);
+
 // The persistence forecast `mpc-persistence` plans on: each 15-minute interval as it was one day
 // earlier (the first day forecasts itself).
 PowerSeries DayBefore(const PowerSeries& s);
 
-// The load alone (used by PrepareSiteInputs and by callers that have no weather).
+// The load alone (used by PrepareSiteInputs and by callers that have no weather): load.year, or
+// the span [from, end of last_year).
 Result<PowerSeries> LoadSeriesForYear(const Site& site, const HolidayCalendar& calendar);
+Result<PowerSeries> LoadSeriesForSpan(const Site& site, const HolidayCalendar& calendar, Date from, int last_year);
 
 }  // namespace meg

@@ -103,6 +103,12 @@ double RatchetPeakKw(Month m, std::span<const std::pair<Month, double>> month_pe
   return ratchet;
 }
 
+std::vector<std::pair<Month, double>> DemandHistory::Peaks() const {
+  std::vector<std::pair<Month, double>> out;
+  for (const auto& [key, d] : months_) out.emplace_back(d.month, static_cast<double>(d.peak_kw));
+  return out;
+}
+
 const MonthDemand* DemandHistory::Find(Month m) const {
   const auto it = months_.find(Key(m));
   return it == months_.end() ? nullptr : &it->second;

@@ -53,6 +53,8 @@ class DemandHistory {
   bool OverContractBefore(Month m) const;
   bool PfSurchargeBefore(Month m) const;
   bool empty() const { return months_.empty(); }
+  // Every month's peak, in month order (the form DemandMeter::Restore takes).
+  std::vector<std::pair<Month, double>> Peaks() const;
 
   // CSV with header `month,peak_kw[,over_contract,pf_surcharge]`, e.g. `2023-08,1480`.
   static Result<DemandHistory> ParseCsv(std::string_view text, std::string_view source);
@@ -68,7 +70,7 @@ class DemandHistory {
 // The question to price.
 struct BillRequest {
   TariffId tariff;
-  Kilowatts contract_power;           // 계약전력
+  Kilowatts contract_power;            // 계약전력
   const PowerSeries* usage = nullptr;  // 15-minute mean kW, + import / - export (export not billed)
   // Optional mean reactive power per 15-minute interval, kvar, + lagging / - leading; enables the
   // power-factor adjustment (art. 43).
@@ -82,11 +84,11 @@ struct BillRequest {
 // One energy register: kWh metered in one band under one rate table (and discount).
 struct EnergyLine {
   Band band = Band::kOffPeak;
-  Date rates_from;            // effective date of the rate table used
+  Date rates_from;  // effective date of the rate table used
   WonPerKwh rate;
   std::int32_t discount_milli_pct = 0;
-  std::int64_t kwh = 0;       // rounded to 1 kWh (art. 7 ①)
-  MilliWon amount;            // kwh x rate x (1 - discount)
+  std::int64_t kwh = 0;  // rounded to 1 kWh (art. 7 ①)
+  MilliWon amount;       // kwh x rate x (1 - discount)
 };
 
 struct MonthlyBill {
@@ -105,43 +107,41 @@ struct MonthlyBill {
   std::int64_t max_demand_kw = 0;             // this month's peak over all slots (rounded)
 
   std::vector<EnergyLine> energy_lines;
-  std::int64_t energy_kwh = 0;                // sum of the registers
+  std::int64_t energy_kwh = 0;  // sum of the registers
 
-  WonPerKw basic_rate;                        // at month end
-  std::optional<int> pf_lag_pct;              // monthly mean power factors, if kvar given
+  WonPerKw basic_rate;            // at month end
+  std::optional<int> pf_lag_pct;  // monthly mean power factors, if kvar given
   std::optional<int> pf_lead_pct;
-  Percent pf_adjustment_pct;                  // + surcharge / - discount, of the basic charge
+  Percent pf_adjustment_pct;  // + surcharge / - discount, of the basic charge
   WonPerKwh climate_rate;
   WonPerKwh fuel_rate;
   Percent vat_pct;
   Percent fund_pct;
-  int over_contract_multiplier_pct = 0;       // 150..400 when charged
-  bool pf_surcharge_incurred = false;         // a PF surcharge arose (charged or announced)
+  int over_contract_multiplier_pct = 0;  // 150..400 when charged
+  bool pf_surcharge_incurred = false;    // a PF surcharge arose (charged or announced)
 
-  Won basic;           // 기본요금
-  Won pf_adjustment;   // 역률요금 (+ surcharge, - discount)
-  Won energy;          // 전력량요금
-  Won climate;         // 기후환경요금
-  Won fuel;            // 연료비조정요금
-  Won over_contract;   // 초과사용부가금
-  Won subtotal;        // 전기요금계
-  Won vat;             // 부가가치세
-  Won fund;            // 전력산업기반기금
-  Won total;           // 청구금액
+  Won basic;          // 기본요금
+  Won pf_adjustment;  // 역률요금 (+ surcharge, - discount)
+  Won energy;         // 전력량요금
+  Won climate;        // 기후환경요금
+  Won fuel;           // 연료비조정요금
+  Won over_contract;  // 초과사용부가금
+  Won subtotal;       // 전기요금계
+  Won vat;            // 부가가치세
+  Won fund;           // 전력산업기반기금
+  Won total;          // 청구금액
 
   std::vector<std::string> notes;  // warnings and assumptions a reader must see
 };
 
 // Prices `month` and returns the bill; does not change `history`.
 Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCalendar& calendar,
-                                       const BillRequest& request, Month month,
-                                       const DemandHistory& history);
+                                       const BillRequest& request, Month month, const DemandHistory& history);
 
 // Prices `months` in order, recording each month's demand into `history` so that later months
 // see earlier peaks.
 Result<std::vector<MonthlyBill>> BillMonths(const TariffBook& book, const HolidayCalendar& calendar,
-                                            const BillRequest& request,
-                                            const std::vector<Month>& months,
+                                            const BillRequest& request, const std::vector<Month>& months,
                                             DemandHistory& history);
 
 // The months a series covers, whole or in part, in order.

@@ -123,6 +123,27 @@ std::string GoodWith(const std::string& from, const std::string& to) {
   return text;
 }
 
+// A weather file named with ${year} is the file of each year (meg simulate --year, --history-from):
+// checked for the load's year, kept as a template; ${year} anywhere else is refused.
+TEST(SiteConfigTest, AWeatherFileNamesEachYear) {
+  auto site = ParseSiteToml(GoodWith("file = \"weather.csv\"", "file = \"${shared}/w/jeonbuk_${year}.csv\""),
+                            "good.toml", Paths());
+  ASSERT_TRUE(site) << site.error().message;
+  EXPECT_EQ(site->weather.file, "/shared/w/jeonbuk_${year}.csv");
+  EXPECT_EQ(WeatherFileFor(site->weather, 2025), "/shared/w/jeonbuk_2025.csv");
+  EXPECT_EQ(WithYear("a_${year}/b_${year}.csv", 2023), "a_2023/b_2023.csv");
+  // The load's year must have its file (the fixture's file_exists refuses paths with "missing").
+  auto missing =
+      ParseSiteToml(GoodWith("file = \"weather.csv\"", "file = \"missing_${year}.csv\""), "good.toml", Paths());
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("/sites/missing_2024.csv"), std::string::npos) << missing.error().message;
+  // Only weather files take it.
+  auto load = ParseSiteToml(GoodWith("${shared}/data/load/hospital.csv", "${shared}/data/load/h_${year}.csv"),
+                            "good.toml", Paths());
+  ASSERT_FALSE(load);
+  EXPECT_NE(load.error().message.find("${year}"), std::string::npos) << load.error().message;
+}
+
 // Issue 16: a wear cost of 9.3e15 KRW/kWh overflowed to a negative cost; a contract power of
 // 0.001 or 1e300 kW passed `meg site check` while the bill engine refuses anything outside
 // 300..10,000,000 kW (core/site.h, one constant for both).

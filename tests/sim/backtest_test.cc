@@ -2,6 +2,7 @@
 // path, and the battery's energy account over the year.
 #include "sim/backtest.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -160,6 +161,42 @@ TEST_F(BacktestTest, APvGapProducesNothingAndABadCycleIsRefused) {
   auto refused = RunBacktest(r, none);
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("must divide 15 minutes"), std::string::npos) << refused.error().message;
+}
+
+// A site's meter history before the run (meg simulate --history-from): its peaks are the ratchet
+// of the first months, for the bill and for the controller alike (supply terms art. 68 ①: the
+// largest peak of the demand months among the 11 months before). December 2023 peaked at
+// 1,700 kW, above any 2024 January quarter-hour of the load (1,521 kW), so January's billing
+// demand is 1,700 kW and the loop's image carries a 1,700 kW ratchet from the first cycle.
+TEST_F(BacktestTest, TheMeterHistoryCarriesIntoTheRatchetOfBillAndController) {
+  struct SeesRatchet final : Controller {
+    std::string_view name() const override { return "sees-ratchet"; }
+    Setpoints Decide(const SiteImage& image) override {
+      lowest = std::min(lowest, image.ratchet.value());
+      return Setpoints{Kilowatts(0), Kilowatts(-1)};
+    }
+    double lowest = 1e9;
+  } controller;
+  const PowerSeries january =
+      load_.Slice(FromKst(Date{std::chrono::year{2024} / 1 / 1}), FromKst(Date{std::chrono::year{2024} / 2 / 1}));
+  DemandHistory history;
+  history.Record(MonthDemand{.month = std::chrono::year{2023} / 12, .peak_kw = 1700});
+  history.Record(MonthDemand{.month = std::chrono::year{2023} / 11, .peak_kw = 1750});  // not a demand month
+  BacktestRequest r = Request(false);
+  r.load = &january;
+  r.demand_history = &history;
+  auto run = RunBacktest(r, controller);
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->bills.size(), 1u);
+  EXPECT_EQ(run->bills[0].billing_demand_kw, 1700);
+  EXPECT_EQ(run->bills[0].billing_demand_month, std::chrono::year{2023} / 12);
+  EXPECT_DOUBLE_EQ(controller.lowest, 1700);
+  // Without the history the month's own peak sets it.
+  r.demand_history = nullptr;
+  auto cold = RunBacktest(r, controller);
+  ASSERT_TRUE(cold) << cold.error().message;
+  EXPECT_LT(cold->bills[0].billing_demand_kw, 1700);
+  EXPECT_NE(cold->demand.Find(std::chrono::year{2024} / 1), nullptr);
 }
 
 }  // namespace

@@ -59,8 +59,13 @@ std::string SiteHeader(const SimulationReport& r) {
                                 : "no ESS";
   double peak = 0;
   for (const auto& v : r.inputs->load.values()) peak = std::max(peak, v->value());
-  return fmt::format("{} · {} · {} · contract power {} kW\nload {} MWh, peak {} kW · {} ({} MWh available) · {}\n",
-                     s.name, r.year, OfficialName(r.tariff), WithThousands(std::llround(s.contract_power.value())),
+  const std::string history =
+      r.history_from ? fmt::format(" (meter history from {}: the load model learns from it, its peaks set the ratchet)",
+                                   FormatDate(*r.history_from))
+                     : " (cold start: no meter history before the year)";
+  return fmt::format("{} · {}{} · {} · contract power {} kW\nload {} MWh, peak {} kW · {} ({} MWh available) · {}\n",
+                     s.name, r.year, history, OfficialName(r.tariff),
+                     WithThousands(std::llround(s.contract_power.value())),
                      WithThousands(std::llround(r.inputs->load_energy.value() / 1000)),
                      WithThousands(std::llround(peak)), pv,
                      WithThousands(std::llround(r.inputs->pv_energy.value() / 1000)), ess);

@@ -3,6 +3,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@ namespace meg {
 struct SimulationReport {
   const Site* site = nullptr;
   int year = 0;
+  // The first day of the meter history before the year (--history-from); nullopt: a cold start.
+  std::optional<Date> history_from;
   TariffId tariff;
   const SiteInputs* inputs = nullptr;
   const BacktestResult* grid_only = nullptr;  // no PV, no battery: for reference

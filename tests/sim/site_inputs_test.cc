@@ -1,0 +1,65 @@
+// A site's inputs over a span of years (meg simulate --history-from): the load laid on each year
+// and the weather of each year's file, joined without a seam.
+#include "sim/site_inputs.h"
+
+#include <gtest/gtest.h>
+
+#include "sim/shipped_hospital.h"
+
+namespace meg {
+namespace {
+
+using SiteInputsTest = testing::ShippedHospitalTest;
+
+// December 2024 then all of 2025: each part is what a single year gives (the 2024 inputs_, and
+// the site with load.year = 2025, whose weather is the 2025 file through ${year}).
+TEST_F(SiteInputsTest, ASpanJoinsEachYearAsItsOwnYearWouldBe) {
+  auto span = PrepareSiteInputs(site_, calendar_, std::chrono::year{2024} / 12 / 1, 2025);
+  ASSERT_TRUE(span) << span.error().message;
+  const Timestamp dec = FromKst(Date{std::chrono::year{2024} / 12 / 1});
+  const Timestamp y2025 = FromKst(Date{std::chrono::year{2025} / 1 / 1});
+  ASSERT_EQ(span->load.start(), dec);
+  ASSERT_EQ(span->load.size(), (31u + 365u) * 96u);
+  ASSERT_EQ(span->pv.size(), span->load.size());
+  ASSERT_EQ(span->temp_c.size(), span->load.size());
+
+  Site site2025 = site_;
+  site2025.load.year = 2025;
+  auto only2025 = PrepareSiteInputs(site2025, calendar_);
+  ASSERT_TRUE(only2025) << only2025.error().message;
+  const SiteInputs tail = SliceInputs(*span, y2025, only2025->load.end());
+  ASSERT_EQ(tail.load.size(), only2025->load.size());
+  const SiteInputs head = SliceInputs(*span, dec, y2025);
+  const SiteInputs dec2024 = SliceInputs(inputs_, dec, y2025);
+  ASSERT_EQ(head.load.size(), dec2024.load.size());
+  for (size_t i = 0; i < tail.load.size(); ++i) {
+    ASSERT_EQ(tail.load.at(i)->value(), only2025->load.at(i)->value()) << i;
+    ASSERT_EQ(tail.pv.at(i)->value(), only2025->pv.at(i)->value()) << i;
+    ASSERT_EQ(tail.temp_c.at(i), only2025->temp_c.at(i)) << i;
+  }
+  for (size_t i = 0; i < head.load.size(); ++i) {
+    ASSERT_EQ(head.load.at(i)->value(), dec2024.load.at(i)->value()) << i;
+    ASSERT_EQ(head.pv.at(i)->value(), dec2024.pv.at(i)->value()) << i;
+    // 2024 alone has no sample after 2024-12-31 23:00 to interpolate toward and holds it; the span
+    // interpolates toward 2025's first, as it should.
+    if (i + 4 < head.load.size()) {
+      ASSERT_EQ(head.temp_c.at(i), dec2024.temp_c.at(i)) << i;
+    }
+  }
+  EXPECT_NEAR(tail.load_energy.value(), only2025->load_energy.value(), 1e-6 * only2025->load_energy.value());
+  // Two different years of weather: the 2025 file, not 2024's again.
+  const SiteInputs jan2024 = SliceInputs(inputs_, inputs_.load.start(), dec);
+  size_t differ = 0;
+  for (size_t i = 0; i < 96 * 31; ++i) differ += *tail.temp_c.at(i) != *jan2024.temp_c.at(i) ? 1 : 0;
+  EXPECT_GT(differ, 96u * 20);
+}
+
+TEST_F(SiteInputsTest, AYearWithoutItsWeatherFileIsNamed) {
+  auto span = PrepareSiteInputs(site_, calendar_, std::chrono::year{2025} / 12 / 1, 2026);
+  ASSERT_FALSE(span);
+  EXPECT_NE(span.error().message.find("jeonbuk_35.75N_127.25E_2026.csv"), std::string::npos) << span.error().message;
+  EXPECT_NE(span.error().message.find("2026"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace meg
