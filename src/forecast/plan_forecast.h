@@ -52,7 +52,17 @@ class SeriesForecast final : public PlanForecast {
 };
 
 struct LearnedPlanOptions {
-  LoadForecastOptions model;
+  // The planner's load model: half the trees at twice the learning rate and half the training
+  // rows of the forecaster's defaults (`meg forecast`), a quarter of the work of a training. On
+  // the Jeonju hospital's 2024 the mpc saving did not move (15,171,490 against 15,156,820 KRW,
+  // `meg simulate --controller mpc`), while a year's trainings fell from 217 s to about 50 s.
+  LoadForecastOptions model = [] {
+    LoadForecastOptions o;
+    o.gbm.rounds = 150;
+    o.gbm.learning_rate = 0.1;
+    o.max_rows = 40'000;
+    return o;
+  }();
   std::chrono::hours retrain_every{24 * 7};
   // Reserve = share x (P90 - P50) in each interval; 0 plans on the P50 alone.
   double reserve_share = 2.0;
@@ -70,7 +80,7 @@ struct LearnedPlanOptions {
   // live, a training takes seconds, so any delay of an hour or more is what the site would see
   // or later. The first model is always trained inline (there is nothing to plan on but
   // yesterday's load). Off: every training runs inline, in TrainIfDue.
-  bool background = false;
+  bool background = true;
   std::chrono::hours adopt_after{24};
 };
 

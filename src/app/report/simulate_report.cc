@@ -187,6 +187,21 @@ std::string RenderSimulationText(const SimulationReport& r) {
            [&](const BacktestResult& x) { return &x == &base ? std::string("-") : share(gross(x), gross(*oracle)); });
     metric("share of the oracle's saving after degradation",
            [&](const BacktestResult& x) { return &x == &base ? std::string("-") : share(net(x), net(*oracle)); });
+    // By part, before taxes: the demand part (기본요금) and the energy part (전력량요금 with the
+    // climate and fuel charges, all per kWh), each against the oracle's saving on it.
+    const YearLines base_lines = SumLines(base);
+    const auto basic = [&](const BacktestResult& x) {
+      return static_cast<double>(base_lines.basic - SumLines(x).basic);
+    };
+    const auto energy = [&](const BacktestResult& x) {
+      const YearLines l = SumLines(x);
+      return static_cast<double>((base_lines.energy + base_lines.climate + base_lines.fuel) -
+                                 (l.energy + l.climate + l.fuel));
+    };
+    metric("  of its basic-charge saving (기본요금)",
+           [&](const BacktestResult& x) { return &x == &base ? std::string("-") : share(basic(x), basic(*oracle)); });
+    metric("  of its energy-charge saving (전력량·기후·연료)",
+           [&](const BacktestResult& x) { return &x == &base ? std::string("-") : share(energy(x), energy(*oracle)); });
   }
   return out;
 }
