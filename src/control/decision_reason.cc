@@ -52,7 +52,8 @@ std::string Why(const DecisionReason& r, Timestamp start) {
     case DecisionCode::kChargePv: return "storing PV production the site can neither use nor export";
     case DecisionCode::kDischargePeak: {
       std::string out = fmt::format("holding the month peak {} ({}, demand counts", Kw(r.peak_kw), BandText(r.band));
-      if (Known(r.month_peak_kw)) out += fmt::format("; this month so far {}", Kw(r.month_peak_kw));
+      if (Known(r.month_peak_kw) && r.month_peak_kw > 0)
+        out += fmt::format("; this month so far {}", Kw(r.month_peak_kw));
       if (Known(r.ratchet_kw) && r.ratchet_kw > 0) out += fmt::format(", ratchet {}", Kw(r.ratchet_kw));
       return out + ")";
     }
