@@ -115,7 +115,7 @@ std::string_view LimitStageName(LimitStage stage) {
 }
 
 std::string RenderDecisionReason(const DecisionReason& r, Timestamp start) {
-  if (r.code == DecisionCode::kNone && r.limit == LimitStage::kNone) return "";
+  if (r.code == DecisionCode::kNone) return "";
   std::string out = Action(r.battery_kw);
   if (r.code != DecisionCode::kNone) out += ": " + Why(r, start);
   if (r.reserve_kwh > kIdleKw && r.code != DecisionCode::kIdleReserve && r.reserve_to > r.reserve_from) {

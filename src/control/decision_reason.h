@@ -77,7 +77,7 @@ struct DecisionReason {
 // One sentence with units and thousands separators, e.g. "discharging 185 kW: holding the month
 // peak 1,379 kW (최대부하 peak, 175.3 KRW/kWh, among the dearest 17 % of the next 24 h); 120 kWh
 // of reserve kept for 17:00-18:00". `start` is the interval's start (the reserve window is shown
-// in KST). Empty for kNone without a limit.
+// in KST). Empty for kNone (the battery power is then not the planner's to tell).
 std::string RenderDecisionReason(const DecisionReason& reason, Timestamp start);
 
 }  // namespace meg
