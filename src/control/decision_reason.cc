@@ -40,16 +40,26 @@ std::string ReserveWindow(const DecisionReason& r, Timestamp start) {
   return fmt::format("{}-{}", Hhmm(start + r.reserve_from * kInterval), Hhmm(start + r.reserve_to * kInterval));
 }
 
+// ", for the discharge from 13:00" when the plan discharges within 24 h.
+std::string ForLater(const DecisionReason& r, Timestamp start) {
+  return r.next_discharge > 0 ? ", for the discharge from " + Hhmm(start + r.next_discharge * kInterval) : "";
+}
+
 std::string Why(const DecisionReason& r, Timestamp start) {
   switch (r.code) {
     case DecisionCode::kNone: return "";
     case DecisionCode::kIdle:
+      if (r.next_discharge > 0) {
+        return fmt::format("holding the stored energy for the discharge from {}",
+                           Hhmm(start + r.next_discharge * kInterval));
+      }
       return "no price spread or peak to shave worth the battery's wear " + PriceText(r, r.cheaper_pct <= r.dearer_pct);
     case DecisionCode::kIdleReserve:
       return fmt::format("keeping {} kWh stored as reserve for {}, in case the demand comes above the forecast",
                          WithThousands(std::llround(r.reserve_kwh)), ReserveWindow(r, start));
-    case DecisionCode::kChargeCheap: return "energy is cheap now " + PriceText(r, true);
-    case DecisionCode::kChargePv: return "storing PV production the site can neither use nor export";
+    case DecisionCode::kChargeCheap: return "energy is cheap now " + PriceText(r, true) + ForLater(r, start);
+    case DecisionCode::kChargePv:
+      return "storing PV production the site can neither use nor export" + ForLater(r, start);
     case DecisionCode::kDischargePeak: {
       std::string out = fmt::format("holding the month peak {} ({}, demand counts", Kw(r.peak_kw), BandText(r.band));
       if (Known(r.month_peak_kw) && r.month_peak_kw > 0)

@@ -60,6 +60,9 @@ struct DecisionReason {
   std::uint8_t cheaper_pct = 0, dearer_pct = 0, rank_hours = 0;
   // The window the reserve is kept for, in intervals from this one: [from, to).
   std::uint8_t reserve_from = 0, reserve_to = 0;
+  // Intervals from this one to the plan's next discharge within 24 h (what charging, or idling
+  // with energy stored above the SoC minimum, is for); 0: none.
+  std::uint8_t next_discharge = 0;
   float battery_kw = 0;  // the planner's decision
   float planned_kw = 0;  // what the plan said, before the planner's own peak and DR guards
   float price_krw_per_kwh = 0;

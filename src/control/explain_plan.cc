@@ -84,6 +84,14 @@ DecisionReason ExplainPlannedInterval(const Schedule& plan, size_t i, const Plan
   r.cheaper_pct = SharePct(below, end - i);
   r.dearer_pct = SharePct(above, end - i);
   r.rank_hours = static_cast<std::uint8_t>((end - i + 3) / 4);
+  // What the energy is for: the plan's next discharge (when charging, or idle with energy stored).
+  const bool stored = step.soc_end.value() > c.soc_floor.value() + 0.5;
+  for (size_t u = i + 1; u < end && (stored || c.decided.value() < -kIdleKw); ++u) {
+    if (plan.intervals[u].discharge.value() > kIdleKw) {
+      r.next_discharge = static_cast<std::uint8_t>(u - i);
+      break;
+    }
+  }
 
   const double planned = c.planned.value(), guarded = c.guarded.value(), decided = c.decided.value();
   if (decided > guarded + kIdleKw) {

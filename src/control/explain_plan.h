@@ -36,11 +36,12 @@ struct DecisionContext {
   bool demand_counts = false;
   Kilowatts month_peak;  // realised this month so far
   Kilowatts ratchet;
-  Kilowatts demand;   // the real demand (load - PV available) the guards saw
-  Kilowatts planned;  // the plan's battery power
-  Kilowatts guarded;  // after the peak guard
-  Kilowatts held;     // the demand the peak guard held to (charging: no import above; discharge: accepted peak)
-  Kilowatts decided;  // after the DR guard: the planner's decision
+  Kilowatts demand;         // the real demand (load - PV available) the guards saw
+  Kilowatts planned;        // the plan's battery power
+  Kilowatts guarded;        // after the peak guard
+  Kilowatts held;           // the demand the peak guard held to (charging: no import above; discharge: accepted peak)
+  Kilowatts decided;        // after the DR guard: the planner's decision
+  KilowattHours soc_floor;  // the battery's SoC minimum (stored energy)
   std::optional<Kilowatts> dr_cap;  // the DR commitment in force
 };
 
@@ -49,7 +50,8 @@ struct DecisionContext {
 // charge_held), then the plan's own (discharge at an import at the plan's peak in a counted
 // interval: discharge_peak, at the DR cap: discharge_dr, else discharge_price; charge without
 // import: charge_pv, else charge_cheap; idle with a reserve: idle_reserve, else idle).
-// The price rank spans the plan's next 24 h from `i`. REQUIRES: i < plan.intervals.size().
+// The price rank and the next discharge span the plan's next 24 h from `i`.
+// REQUIRES: i < plan.intervals.size().
 DecisionReason ExplainPlannedInterval(const Schedule& plan, size_t i, const PlannedReserve& reserve,
                                       const DecisionContext& context);
 

@@ -183,6 +183,7 @@ void PlanningController::Explain(const SiteImage& image, std::optional<size_t> i
   c.guarded = guarded;
   c.held = held;
   c.decided = decided;
+  c.soc_floor = SocFloor(*site_.ess);
   if (const DrCommitment* dr = DrCommitmentAt(image.dr, image.start, image.start)) c.dr_cap = dr->import_cap;
   if (!index) {
     reason_ = FallbackReason(c, decided);

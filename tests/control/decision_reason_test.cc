@@ -92,6 +92,7 @@ class DecisionReasonTest : public ::testing::Test {
     c.month_peak = Kilowatts(1000);
     c.ratchet = Kilowatts(0);
     c.planned = c.guarded = c.decided = s.discharge - s.charge;
+    c.soc_floor = KilowattHours(0);
     return ExplainPlannedInterval(plan_, t, reserves_[t], c);
   }
 
@@ -136,9 +137,13 @@ TEST_F(DecisionReasonTest, TwoBandDayChargesCheapAndHoldsThePeak) {
       EXPECT_EQ(r.cheaper_pct, OffPeakSharePct(t)) << t;
       EXPECT_EQ(r.dearer_pct, 100) << t;
       EXPECT_EQ(r.rank_hours, (96 - t + 3) / 4) << t;
+      EXPECT_EQ(r.next_discharge, kBumpFrom - t) << t;  // for the bump
     } else {
       EXPECT_NEAR(b, 0, 0.05) << t;
       EXPECT_EQ(r.code, DecisionCode::kIdle) << t;
+      // Idle with energy stored (after charging) holds it for the bump; idle empty, for nothing.
+      const bool stored = plan_.intervals[t].soc_end.value() > 0.5;
+      EXPECT_EQ(r.next_discharge, t < kBumpFrom && stored ? kBumpFrom - t : 0) << t;
     }
   }
   EXPECT_NEAR(charged, 400, 1e-3);
@@ -147,15 +152,20 @@ TEST_F(DecisionReasonTest, TwoBandDayChargesCheapAndHoldsThePeak) {
             "discharging 400 kW: holding the month peak 1,000 kW (최대부하 peak, demand counts; this month so "
             "far 1,000 kW)");
   // The first interval's price: off-peak, 40 of the day's 96 intervals are off-peak (00-08, 22-24).
-  DecisionReason first = Explain(0);
-  first.code = DecisionCode::kChargeCheap;  // whichever off-peak intervals the solver chose to charge in
-  first.battery_kw = -250;
-  EXPECT_EQ(first.cheaper_pct, 42);
-  EXPECT_EQ(
-      RenderDecisionReason(first, plan_.intervals[0].start),
-      fmt::format("charging 250 kW: energy is cheap now (경부하 off-peak, {:.1f} KRW/kWh, among the cheapest 42 % "
-                  "of the next 24 h)",
-                  plan_.intervals[0].price_krw_per_kwh));
+  EXPECT_EQ(Explain(0).cheaper_pct, 42);
+  // The first interval the solver chose to charge in (any of the off-peak ones before 08:00).
+  size_t tc = 0;
+  while (tc < 96 && plan_.intervals[tc].charge.value() < 0.05) ++tc;
+  ASSERT_LT(tc, 8u * 4);
+  EXPECT_EQ(RenderDecisionReason(Explain(tc), plan_.intervals[tc].start),
+            fmt::format("charging {} kW: energy is cheap now (경부하 off-peak, {:.1f} KRW/kWh, among the cheapest {} % "
+                        "of the next 24 h), for the discharge from 13:00",
+                        std::llround(plan_.intervals[tc].charge.value()), plan_.intervals[tc].price_krw_per_kwh,
+                        OffPeakSharePct(tc)));
+  EXPECT_EQ(RenderDecisionReason(Explain(kBumpFrom - 1), plan_.intervals[kBumpFrom - 1].start),
+            "idle: holding the stored energy for the discharge from 13:00");
+  EXPECT_EQ(RenderDecisionReason(Explain(kBumpTo), plan_.intervals[kBumpTo].start).substr(0, 65),
+            "idle: no price spread or peak to shave worth the battery's wear (");
 }
 
 TEST_F(DecisionReasonTest, ReserveKeptForTheBump) {
