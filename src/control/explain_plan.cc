@@ -38,6 +38,8 @@ std::vector<PlannedReserve> PlannedReserves(const DispatchProblem& p, const std:
     if (p.intervals[u].extra >= 0) interval_of[static_cast<size_t>(p.intervals[u].extra)] = static_cast<int>(u);
   }
   for (size_t t = 0; t < count; ++t) {
+    if (p.intervals[t].extra >= 0)
+      out[t].extra_kw = static_cast<float>(primal[static_cast<size_t>(p.intervals[t].extra)]);
     const int row = p.intervals[t].row_reserve_soc;
     if (row < 0) continue;
     // The row reads s_t - sum_u x_u dt / eta_d (+ any other terms) >= SoC min: what it holds back
@@ -108,7 +110,7 @@ DecisionReason ExplainPlannedInterval(const Schedule& plan, size_t i, const Plan
     const double import = step.grid_import.value();
     if (step.dr_cap && import >= step.dr_cap->value() - kIdleKw) {
       r.code = DecisionCode::kDischargeDr;
-    } else if (step.demand_counts && import >= step.month_peak.value() - kIdleKw) {
+    } else if (step.demand_counts && (import >= step.month_peak.value() - kIdleKw || reserve.extra_kw > kIdleKw)) {
       r.code = DecisionCode::kDischargePeak;
     } else {
       r.code = DecisionCode::kDischargePrice;

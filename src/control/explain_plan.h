@@ -20,9 +20,13 @@ namespace meg {
 // DispatchInterval::row_reserve_soc): the energy held back above the SoC minimum for the extra
 // discharge a load above the forecast would need in the counted intervals ahead, and the window
 // of those intervals, in intervals from this one: [from, to).
+// `extra_kw` is the interval's own reserve scenario (DispatchInterval::extra): the discharge a load
+// at its reserve above the forecast would need on top of the plan to hold the month peak; > 0
+// means the plan holds the peak with that margin.
 struct PlannedReserve {
   float kwh = 0;
   std::uint8_t from = 0, to = 0;
+  float extra_kw = 0;
 };
 
 // The reserve of each of the first `count` intervals of the solved `problem` (none where the
@@ -47,9 +51,9 @@ struct DecisionContext {
 
 // The reason for interval `i` of `plan`, whose reserve is `reserve`: the planner's guards first
 // (the DR cap raised the discharge: discharge_dr; the peak guard raised it: peak_guard or
-// charge_held), then the plan's own (discharge at an import at the plan's peak in a counted
-// interval: discharge_peak, at the DR cap: discharge_dr, else discharge_price; charge without
-// import: charge_pv, else charge_cheap; idle with a reserve: idle_reserve, else idle).
+// charge_held), then the plan's own (discharge at an import at the plan's peak, or with a
+// reserve scenario that reaches it, in a counted interval: discharge_peak, at the DR cap: discharge_dr, else
+// discharge_price; charge without import: charge_pv, else charge_cheap; idle with a reserve: idle_reserve, else idle).
 // The price rank and the next discharge span the plan's next 24 h from `i`.
 // REQUIRES: i < plan.intervals.size().
 DecisionReason ExplainPlannedInterval(const Schedule& plan, size_t i, const PlannedReserve& reserve,

@@ -178,6 +178,8 @@ TEST_F(DecisionReasonTest, ReserveKeptForTheBump) {
               end = std::min<int>(kBumpTo, static_cast<int>(t) + 8);
     const int n = std::max(0, end - first);
     EXPECT_NEAR(r.reserve_kwh, 25.0 * n, 1e-3) << t;
+    // On the bump the import is at the peak, so a load 100 kW above it would need 100 kW more.
+    EXPECT_NEAR(reserves_[t].extra_kw, t >= kBumpFrom && t < kBumpTo ? 100 : 0, 1e-3) << t;
     if (n > 0) {
       EXPECT_EQ(r.reserve_from, first - static_cast<int>(t)) << t;
       EXPECT_EQ(r.reserve_to, end - static_cast<int>(t)) << t;
