@@ -21,6 +21,23 @@ constexpr const char* kPoints[][2] = {{"grid_kw", "kW"},     {"pv_kw", "kW"},   
 
 std::string Hhmm(Timestamp t) { return FormatKst(t).substr(11, 5); }
 
+// The schedule's reason (the planner's, with the limit that clipped this cycle's command by half a
+// kW or more) as code, limit and sentence.
+void ExplainSchedule(const ScheduleEntry& s, const CycleRecord& r, ScheduleView& view) {
+  const bool clipped =
+      r.limit != LimitStage::kNone && (std::abs(r.battery_command.value() - s.battery.value()) >= 0.5 ||
+                                       r.limit == LimitStage::kExport || r.limit == LimitStage::kUntrusted);
+  DecisionReason why = s.reason.value_or(DecisionReason{});
+  if (!s.reason) why.battery_kw = static_cast<float>(s.battery.value());
+  if (clipped) {
+    why.limit = r.limit;
+    why.limited_kw = static_cast<float>(r.battery_command.value());
+  }
+  view.reason_code = std::string(DecisionCodeName(why.code));
+  view.limit = std::string(LimitStageName(why.limit));
+  view.reason = RenderDecisionReason(why, IntervalStart(ToTimestamp(s.made)));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<LiveSite>> LiveSite::Open(LiveSiteConfig config, TelemetryStore& writer) {
@@ -141,6 +158,7 @@ void LiveSite::Publish(const CycleRecord& r, const ControlLoop& loop) {
                              s->battery.value(),
                              s->pv_limit.value() >= 0 ? std::optional<double>(s->pv_limit.value()) : std::nullopt,
                              s->planned_grid.value()};
+    ExplainSchedule(*s, r, schedule_);
   }
 }
 
@@ -151,9 +169,13 @@ void LiveSite::StoreSchedule(const ControlLoop& loop, Instant now) {
   last_schedule_made_ = s->made;
   const StoredSchedule stored{
       config_.id, s->made,
-      fmt::format(R"({{"source":"{}","battery_kw":{:.3f},"pv_limit_kw":{},"planned_grid_kw":{:.3f}}})", s->source,
-                  s->battery.value(), s->pv_limit.value() >= 0 ? fmt::format("{:.3f}", s->pv_limit.value()) : "null",
-                  s->planned_grid.value())};
+      fmt::format(R"({{"source":"{}","battery_kw":{:.3f},"pv_limit_kw":{},"planned_grid_kw":{:.3f},)"
+                  R"("reason_code":"{}","reason":"{}"}})",
+                  s->source, s->battery.value(),
+                  s->pv_limit.value() >= 0 ? fmt::format("{:.3f}", s->pv_limit.value()) : "null",
+                  s->planned_grid.value(), s->reason ? DecisionCodeName(s->reason->code) : "",
+                  // The sentence holds no quote or backslash (control/decision_reason.cc).
+                  s->reason ? RenderDecisionReason(*s->reason, IntervalStart(ToTimestamp(s->made))) : "")};
   Wrote("schedule", writer_.PutSchedule(stored), now);
 }
 

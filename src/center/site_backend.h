@@ -54,6 +54,12 @@ struct ScheduleView {
   double battery_kw = 0;
   std::optional<double> pv_limit_kw;
   double planned_grid_kw = 0;
+  // Why (control/decision_reason.h): the planner's reason code ("discharge_peak"; "" when the
+  // schedule's source gives none), the limit that clipped the last cycle's command ("ramp"; ""
+  // when none) and the sentence, e.g. "discharging 185 kW: holding the month peak 1,379 kW".
+  std::string reason_code{};
+  std::string limit{};
+  std::string reason{};
 };
 
 struct ForecastView {

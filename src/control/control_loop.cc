@@ -356,8 +356,12 @@ void ControlLoop::MaybePlan(Instant now, const Measured& m) {
   planner_failures_seen_ = failures;
   if (planner_failed_) return;
   const double planned_pv = plan.pv_limit.value() >= 0 ? std::min(plan.pv_limit.value(), m.pv) : m.pv;
-  ScheduleEntry s{now, plan.battery, plan.pv_limit, Kilowatts(image.load.value() - planned_pv - plan.battery.value()),
-                  "planner:" + std::string(planner_->name())};
+  ScheduleEntry s{now,
+                  plan.battery,
+                  plan.pv_limit,
+                  Kilowatts(image.load.value() - planned_pv - plan.battery.value()),
+                  "planner:" + std::string(planner_->name()),
+                  planner_->reason() ? std::optional(*planner_->reason()) : std::nullopt};
   // The planner's schedule is audited like any other; a refused audit keeps the old one.
   if (!SetSchedule(std::move(s), kActor)) planner_failed_ = true;
 }
@@ -437,6 +441,7 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   const LimitedSetpoints done = ApplySafetyLimits(image, wish);
   rec.battery_command = done.battery;
   rec.clamped = done.clamped;
+  rec.limit = done.limit;
   const bool pv_limited = done.pv_used.value() < image.pv_available.value() - 1e-9;
   rec.pv_limit_command = Kilowatts(pv_limited ? done.pv_used.value() : -1.0);
 

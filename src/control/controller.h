@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "control/decision_reason.h"
 #include "core/time.h"
 #include "core/units.h"
 #include "optimize/dr_commitment.h"
@@ -21,25 +22,25 @@ namespace meg {
 // What a controller knows at the start of one interval. Signs: load + consumption, PV +
 // production, battery + discharge / - charge, grid + import / - export.
 struct SiteImage {
-  Timestamp start;                 // interval start
+  Timestamp start;  // interval start
   Hours dt{0.25};
-  Kilowatts load;                  // mean consumption expected over the interval
-  Kilowatts pv_available;          // mean PV production available over the interval
+  Kilowatts load;          // mean consumption expected over the interval
+  Kilowatts pv_available;  // mean PV production available over the interval
   bool has_battery = false;
   double soc_pct = 0;
-  Kilowatts battery_max_discharge; // within the battery's own limits for dt (>= 0)
-  Kilowatts battery_max_charge;    // magnitude (>= 0)
+  Kilowatts battery_max_discharge;         // within the battery's own limits for dt (>= 0)
+  Kilowatts battery_max_charge;            // magnitude (>= 0)
   Kilowatts battery_discharge_rating;      // nameplate discharge power
   KilowattHours battery_deliverable_full;  // AC energy a full window (min..max SoC) delivers
   // Ramp: the battery command in force before this decision, and the largest change away from it
   // allowed now (>= 0; infinity = no ramp limit). Moving toward zero is never held back.
   Kilowatts battery_previous;
   Kilowatts battery_ramp_step{std::numeric_limits<double>::infinity()};
-  Band band = Band::kOffPeak;      // energy band of the interval (after Saturday/holiday rules)
-  bool demand_counts = false;      // the interval's demand counts for 요금적용전력
-  Kilowatts contract_power;        // 계약전력
-  Kilowatts month_peak;            // largest grid demand this month so far, counted intervals
-  Kilowatts ratchet;               // largest peak of the demand months in the 11 months before
+  Band band = Band::kOffPeak;  // energy band of the interval (after Saturday/holiday rules)
+  bool demand_counts = false;  // the interval's demand counts for 요금적용전력
+  Kilowatts contract_power;    // 계약전력
+  Kilowatts month_peak;        // largest grid demand this month so far, counted intervals
+  Kilowatts ratchet;           // largest peak of the demand months in the 11 months before
   bool export_allowed = false;
   Kilowatts export_limit;
   // Demand-response calls issued so far (known_from <= start), one commitment per trading hour,
@@ -48,8 +49,8 @@ struct SiteImage {
 };
 
 struct Setpoints {
-  Kilowatts battery;    // + discharge / - charge
-  Kilowatts pv_limit;   // upper limit on PV production (curtailment); < 0 means no limit
+  Kilowatts battery;   // + discharge / - charge
+  Kilowatts pv_limit;  // upper limit on PV production (curtailment); < 0 means no limit
 };
 
 // DR guard, shared by every controller that takes part in DR: in an interval of a DR call the
@@ -59,7 +60,7 @@ inline Setpoints HoldDrCap(const SiteImage& image, Setpoints s) {
   const DrCommitment* c = DrCommitmentAt(image.dr, image.start, image.start);
   if (c == nullptr || !image.has_battery) return s;
   const double pv = s.pv_limit.value() >= 0 ? std::min(image.pv_available.value(), s.pv_limit.value())
-                                             : image.pv_available.value();  // what PV will give
+                                            : image.pv_available.value();  // what PV will give
   const double net = image.load.value() - pv;
   s.battery = Kilowatts(std::max(s.battery.value(), net - c->import_cap.value()));
   return s;
@@ -72,6 +73,9 @@ class Controller {
   // Decides this interval's setpoints. Must not fail: a controller that cannot decide returns
   // a neutral setpoint (battery 0, no PV limit).
   virtual Setpoints Decide(const SiteImage& image) = 0;
+  // Why the last Decide decided what it did (control/decision_reason.h); nullptr when the
+  // controller gives no reason (the rule controllers) or has not decided yet.
+  virtual const DecisionReason* reason() const { return nullptr; }
 };
 
 }  // namespace meg

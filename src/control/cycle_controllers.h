@@ -36,6 +36,9 @@ struct ScheduleEntry {
   Kilowatts pv_limit{-1.0};
   Kilowatts planned_grid;  // what the plan expects to import: the peak guard holds at least this
   std::string source;      // "planner:mpc", "operator:kim"
+  // Why the planner decided it (Controller::reason), when it gives a reason; the limit stage's
+  // part is in each cycle's CycleRecord::limit.
+  std::optional<DecisionReason> reason{};
 };
 
 // What one cycle saw and did (the loop's record; the store keeps these).
@@ -49,11 +52,12 @@ struct CycleRecord {
   Kilowatts demand_target;            // what the peak guard held (0 when the window does not count)
   Kilowatts dr_cap;                   // the DR guard's import cap (NaN when no DR call is in force)
   Kilowatts month_peak;
-  Kilowatts battery_command;   // after the limit stage, whole site
-  Kilowatts pv_limit_command;  // < 0: none
-  bool clamped = false;        // the limit stage changed the wish
-  int commands_sent = 0;       // setpoints the devices (or broker) accepted this cycle
-  int writes_pending = 0;      // earlier setpoints still being sent (device/async_device.h)
+  Kilowatts battery_command;             // after the limit stage, whole site
+  Kilowatts pv_limit_command;            // < 0: none
+  bool clamped = false;                  // the limit stage changed the wish
+  LimitStage limit = LimitStage::kNone;  // which limit changed it (LimitedSetpoints::limit)
+  int commands_sent = 0;                 // setpoints the devices (or broker) accepted this cycle
+  int writes_pending = 0;                // earlier setpoints still being sent (device/async_device.h)
   int devices_fresh = 0;
   int devices_stale = 0;
   // Readings beyond the site's plausibility bounds this cycle (control/plausibility.h), each

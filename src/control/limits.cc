@@ -26,9 +26,19 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   const double pv_limit = wish.pv_limit.value();
   if (std::isfinite(pv_limit) && pv_limit >= 0) pv = std::min(pv, pv_limit);
   double battery = image.has_battery && load_known && std::isfinite(wish.battery.value()) ? wish.battery.value() : 0.0;
+  // The first stage that changes the battery or PV names the limit.
+  LimitStage stage = !load_known || !std::isfinite(wish.battery.value()) ? LimitStage::kUntrusted
+                     : battery != wish.battery.value()                   ? LimitStage::kBattery  // no battery
+                                                                         : LimitStage::kNone;
+  const auto note = [&](LimitStage s, double before) {
+    if (stage == LimitStage::kNone && battery != before) stage = s;
+  };
+  double before = battery;
   // 1. The battery's own limits (power rating, SoC window, ramp) as the image states them.
   battery = std::clamp(battery, -NonNegative(image.battery_max_charge.value()),
                        NonNegative(image.battery_max_discharge.value()));
+  note(LimitStage::kBattery, before);
+  before = battery;
   //    Ramp: at most battery_ramp_step away from the previous command, while a move toward zero
   //    is always allowed (a stop is never held back). The allowed range always holds 0, so it
   //    meets the power range above and the result stays inside both. An unknown previous
@@ -38,12 +48,16 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   const double step = step_raw == std::numeric_limits<double>::infinity() ? step_raw : NonNegative(step_raw);
   battery = std::clamp(battery, std::min(previous - step, std::min(previous, 0.0)),
                        std::max(previous + step, std::max(previous, 0.0)));
+  note(LimitStage::kRamp, before);
+  before = battery;
   // 2. Charging must not lift grid import above contract power (art. 67-3: over-contract). An
   //    unknown contract power allows no charging.
   if (battery < 0) {
     const double headroom = NonNegative(image.contract_power.value()) - (load - pv);
     battery = std::max(battery, -std::max(0.0, headroom));
   }
+  note(LimitStage::kContract, before);
+  before = battery;
   // 3. Export: never below -export_limit (0 when export is not allowed or its limit is unknown).
   //    Discharge goes first, then PV is curtailed.
   const double min_grid = image.export_allowed ? -NonNegative(image.export_limit.value()) : 0.0;
@@ -52,15 +66,19 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
     battery = std::max(0.0, battery - (min_grid - grid));
     grid = load - pv - battery;
   }
+  note(LimitStage::kExport, before);
+  const double pv_before = pv;
   if (grid < min_grid) {
     pv = std::max(0.0, pv - (min_grid - grid));
     grid = load - pv - battery;
   }
+  if (stage == LimitStage::kNone && pv != pv_before) stage = LimitStage::kExport;
   out.battery = Kilowatts(battery);
   out.pv_used = Kilowatts(pv);
   out.grid = Kilowatts(grid);
   const double wished_pv = std::isfinite(pv_limit) && pv_limit >= 0 ? std::min(pv_avail, pv_limit) : pv_avail;
   out.clamped = battery != wish.battery.value() || pv != wished_pv || !load_known;
+  out.limit = out.clamped ? (stage == LimitStage::kNone ? LimitStage::kUntrusted : stage) : LimitStage::kNone;
   return out;
 }
 

@@ -7,15 +7,17 @@
 #pragma once
 
 #include "control/controller.h"
+#include "control/decision_reason.h"
 
 namespace meg {
 
 // What the site will do in the interval after the limits.
 struct LimitedSetpoints {
-  Kilowatts battery;     // + discharge / - charge, within [-max_charge, max_discharge]
-  Kilowatts pv_used;     // PV production kept, 0..pv_available
-  Kilowatts grid;        // + import / - export = load - pv_used - battery
-  bool clamped = false;  // true if anything was changed from the controller's wish
+  Kilowatts battery;                     // + discharge / - charge, within [-max_charge, max_discharge]
+  Kilowatts pv_used;                     // PV production kept, 0..pv_available
+  Kilowatts grid;                        // + import / - export = load - pv_used - battery
+  bool clamped = false;                  // true if anything was changed from the controller's wish
+  LimitStage limit = LimitStage::kNone;  // the first limit, in the order above, that changed it
 };
 
 LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish);

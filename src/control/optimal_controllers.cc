@@ -106,6 +106,8 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   iterations_ += report->iterations;
   if (report->warm_started) ++warm_starts_;
   plan_ = DecodeSchedule(*problem, *report);
+  plan_reserves_ =
+      PlannedReserves(*problem, report->primal, mode_ == Mode::kRecedingHorizon ? 1 : plan_.intervals.size());
   plan_start_ = image.start;
   plan_pv_ = std::move(forecast->pv);
   if (warm) {
@@ -116,7 +118,10 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
 
 Setpoints PlanningController::Decide(const SiteImage& image) {
   Setpoints idle{Kilowatts(0), Kilowatts(-1)};
-  if (!image.has_battery || !site_.ess) return idle;
+  if (!image.has_battery || !site_.ess) {
+    reason_ = DecisionReason{};
+    return idle;
+  }
   const Setpoints fallback = fallback_.Decide(image);
   const size_t index = plan_.intervals.empty() ? 0 : static_cast<size_t>((image.start - plan_start_) / kInterval);
   const bool stale = plan_.intervals.empty() || image.start < plan_start_ || index >= plan_.intervals.size();
@@ -127,9 +132,13 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
     const Month m = k.date.year() / k.date.month();
     Plan(image, StartOfKstMonth(m + std::chrono::months{1}));
   }
-  if (plan_.intervals.empty()) return fallback;
+  const auto fall_back = [&] {
+    Explain(image, std::nullopt, fallback.battery, fallback.battery, Kilowatts(0), fallback.battery);
+    return fallback;
+  };
+  if (plan_.intervals.empty()) return fall_back();
   const size_t i = static_cast<size_t>((image.start - plan_start_) / kInterval);
-  if (i >= plan_.intervals.size()) return fallback;
+  if (i >= plan_.intervals.size()) return fall_back();
   const ScheduleInterval& step = plan_.intervals[i];
   Setpoints s;
   s.battery = step.discharge - step.charge;
@@ -137,6 +146,8 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   // never lifts the real grid demand above what the plan imported there (or the month's realised
   // peak and ratchet, if higher), and the battery discharges when the real demand exceeds the peak
   // the plan accepted (the forecast missed a peak).
+  const Kilowatts planned = s.battery;
+  Kilowatts held(0);
   if (image.demand_counts) {
     const double net = image.load.value() - image.pv_available.value();
     const double floor = std::max(image.ratchet.value(), image.month_peak.value());
@@ -145,6 +156,7 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
     double b = s.battery.value();
     if (b < 0) b = std::min(0.0, std::max(b, net - no_charge_above));
     s.battery = Kilowatts(std::max(b, net - accepted));
+    held = Kilowatts(s.battery.value() > 0 ? accepted : no_charge_above);
   }
   // Curtail only where the plan curtails its own forecast PV (with export limits), by the same
   // amount; never cap real PV at a forecast that was too low.
@@ -153,7 +165,32 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
     const double curtailed = plan_pv_.at(*k)->value() - step.pv_used.value();
     if (curtailed > 1e-6) s.pv_limit = Kilowatts(std::max(0.0, image.pv_available.value() - curtailed));
   }
-  return HoldDrCap(image, s);
+  const Kilowatts guarded = s.battery;
+  s = HoldDrCap(image, s);
+  Explain(image, i, planned, guarded, held, s.battery);
+  return s;
+}
+
+void PlanningController::Explain(const SiteImage& image, std::optional<size_t> index, Kilowatts planned,
+                                 Kilowatts guarded, Kilowatts held, Kilowatts decided) {
+  DecisionContext c;
+  c.band = image.band;
+  c.demand_counts = image.demand_counts;
+  c.month_peak = image.month_peak;
+  c.ratchet = image.ratchet;
+  c.demand = Kilowatts(image.load.value() - image.pv_available.value());
+  c.planned = planned;
+  c.guarded = guarded;
+  c.held = held;
+  c.decided = decided;
+  c.soc_floor = SocFloor(*site_.ess);
+  if (const DrCommitment* dr = DrCommitmentAt(image.dr, image.start, image.start)) c.dr_cap = dr->import_cap;
+  if (!index) {
+    reason_ = FallbackReason(c, decided);
+    return;
+  }
+  const PlannedReserve reserve = *index < plan_reserves_.size() ? plan_reserves_[*index] : PlannedReserve{};
+  reason_ = ExplainPlannedInterval(plan_, *index, reserve, c);
 }
 
 }  // namespace meg

@@ -25,6 +25,7 @@
 #include <string>
 
 #include "control/controller.h"
+#include "control/explain_plan.h"
 #include "control/rule_controllers.h"
 #include "core/calendar.h"
 #include "core/series.h"
@@ -53,6 +54,8 @@ class PlanningController final : public Controller {
 
   std::string_view name() const override { return name_; }
   Setpoints Decide(const SiteImage& image) override;
+  // The last decision's reason (control/explain_plan.h): the plan's, the guards', or the fallback's.
+  const DecisionReason* reason() const override { return &reason_; }
 
   // Start each solve from the previous solve's basis, shifted (on by default).
   void set_warm_start(bool on) { warm_start_ = on; }
@@ -76,7 +79,7 @@ class PlanningController final : public Controller {
   TariffId tariff_;
   std::unique_ptr<SeriesForecast> own_forecast_;  // the series constructor's
   PlanForecast& forecast_;
-  PowerSeries plan_pv_;  // the PV the plan was made on
+  PowerSeries plan_pv_;   // the PV the plan was made on
   Timestamp data_end_{};  // series constructor: the plan never reaches past the series
   LpSolver& solver_;
   std::chrono::hours horizon_;
@@ -93,6 +96,13 @@ class PlanningController final : public Controller {
   int failures_ = 0;
   std::string last_failure_;
   size_t dr_planned_ = 0;  // KnownDrCalls of the last plan
+  // Why: the reserve the plan keeps at each interval (the first only for the receding horizon),
+  // and the last decision's reason.
+  std::vector<PlannedReserve> plan_reserves_;
+  DecisionReason reason_;
+  // Sets reason_ for the decision `decided`, the plan's `planned` (nullopt: the fallback decided).
+  void Explain(const SiteImage& image, std::optional<size_t> index, Kilowatts planned, Kilowatts guarded,
+               Kilowatts held, Kilowatts decided);
 };
 
 }  // namespace meg

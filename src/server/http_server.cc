@@ -724,7 +724,10 @@ void ControlCenterServer::Routes() {
                {"source", v.source},
                {"battery_kw", Number(v.battery_kw)},
                {"pv_limit_kw", Optional(v.pv_limit_kw)},
-               {"planned_grid_kw", Number(v.planned_grid_kw)}});
+               {"planned_grid_kw", Number(v.planned_grid_kw)},
+               {"reason_code", v.reason_code},
+               {"limit", v.limit},
+               {"reason", v.reason}});
   });
   s.Get(R"(/api/sites/([^/]+)/forecast)", [site_call](const httplib::Request& req, httplib::Response& res) {
     const auto c = site_call(req, res, Role::kViewer);

@@ -32,6 +32,22 @@ Status CheckRequest(const BacktestRequest& r) {
   return Ok{};
 }
 
+// The step's reason: the planner's, from the schedule it made at the step's start, and the first
+// limit the limit stage applied in the step's cycles (that moved the battery by half a kW or more).
+void NoteReason(const ControlLoop& loop, const CycleRecord& rec, bool interval_start, DecisionReason& reason) {
+  if (interval_start) {
+    const auto& entry = loop.schedule();
+    reason = entry && entry->made == rec.time && entry->reason ? *entry->reason : DecisionReason{};
+  }
+  // A battery power changed by less than half a kW (a plan a hair beyond a rating) is not news.
+  const bool moved = std::abs(rec.battery_command.value() - reason.battery_kw) >= 0.5 ||
+                     rec.limit == LimitStage::kExport || rec.limit == LimitStage::kUntrusted;
+  if (rec.limit != LimitStage::kNone && moved && reason.limit == LimitStage::kNone) {
+    reason.limit = rec.limit;
+    reason.limited_kw = static_cast<float>(rec.battery_command.value());
+  }
+}
+
 }  // namespace
 
 Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& controller,
@@ -133,6 +149,7 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
     if (interval_start && now > ToInstant(load.start())) close_interval(interval - 1);
     const CycleRecord rec = loop.RunCycle(now);
     out.clamped_steps += rec.clamped ? 1 : 0;
+    NoteReason(loop, rec, interval_start, out.steps[interval].reason);
     if (on_cycle) on_cycle(rec);
     if (r.progress && interval_start && interval % report_every == 0) {
       r.progress(static_cast<double>(interval) / static_cast<double>(n));

@@ -32,6 +32,9 @@ struct StepRecord {
   float grid_kw = 0;
   Band band = Band::kOffPeak;
   bool demand_counts = false;
+  // Why the planner decided the step's battery power (its reason at the step's start, kNone for a
+  // controller that gives none) and the first limit the limit stage applied within the step.
+  DecisionReason reason;
 };
 
 struct BacktestRequest {

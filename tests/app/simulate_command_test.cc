@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -19,6 +21,64 @@ using testing::Meg;
 using testing::MegRun;
 
 using testing::Slurp;
+
+// Issue 18 item 5: the oracle's series says why the battery did what it did in every interval, and
+// each reason agrees with what the twin metered: the sentence starts with the action the code
+// names; where the limit stage did not clip it, a discharge holding the month peak P meters a grid
+// import of P (the oracle plans on the real load) in an interval whose demand counts, and a charge
+// meters a charge.
+void ExpectSensibleReasons(const std::string& csv) {
+  std::istringstream lines(csv);
+  std::string line;
+  std::getline(lines, line);
+  ASSERT_EQ(line.substr(line.rfind(",reason_code")), ",reason_code,limit,reason");
+  const std::set<std::string> codes{"idle",           "idle_reserve",    "charge_cheap", "charge_pv",
+                                    "discharge_peak", "discharge_price", "discharge_dr", "peak_guard",
+                                    "charge_held",    "fallback"};
+  std::map<std::string, int> seen;
+  int rows = 0, checked_peaks = 0;
+  while (std::getline(lines, line)) {
+    ++rows;
+    // timestamp,load,pv_available,pv_used,battery,soc,grid,band,counts,code,limit,"reason"
+    std::vector<std::string> f;
+    size_t at = 0;
+    for (int k = 0; k < 11; ++k) {
+      const size_t comma = line.find(',', at);
+      f.push_back(line.substr(at, comma - at));
+      at = comma + 1;
+    }
+    std::string reason = line.substr(at);
+    if (reason.size() >= 2 && reason.front() == '"') reason = reason.substr(1, reason.size() - 2);
+    const std::string& code = f[9];
+    const bool clipped = !f[10].empty();
+    const double battery = std::stod(f[4]), grid = std::stod(f[6]);
+    ASSERT_TRUE(codes.contains(code)) << line;
+    ++seen[code];
+    const std::string action = code.starts_with("discharge") || code == "peak_guard" ? "discharging "
+                               : code.starts_with("charge")                          ? "charging "
+                               : code.starts_with("idle")                            ? "idle"
+                                                                                     : "";
+    EXPECT_TRUE(reason.starts_with(action)) << line;
+    if (clipped) continue;
+    if (code == "discharge_peak") {
+      EXPECT_EQ(f[8], "1") << line;
+      EXPECT_GT(battery, 0) << line;
+      const std::string key = "holding the month peak ";
+      ASSERT_NE(reason.find(key), std::string::npos) << line;
+      std::string peak = reason.substr(reason.find(key) + key.size());
+      peak = peak.substr(0, peak.find(" kW"));
+      std::erase(peak, ',');
+      EXPECT_NEAR(grid, std::stod(peak), 1.0) << line;
+      ++checked_peaks;
+    }
+    if (code == "charge_cheap" || code == "charge_pv") {
+      EXPECT_LT(battery, 0) << line;
+    }
+  }
+  EXPECT_EQ(rows, 35'136);
+  EXPECT_GT(checked_peaks, 100);
+  for (const char* c : {"idle", "charge_cheap", "discharge_peak"}) EXPECT_GT(seen[c], 0) << c;
+}
 
 class SimulateCommandTest : public ::testing::Test {
  protected:
@@ -90,7 +150,8 @@ TEST_F(SimulateCommandTest, PrintsBillsSavingsAndWritesTheReport) {
   const std::string csv = Slurp(out / "series-peak-shave.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 35'136 + 1);
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
-            "timestamp,load_kw,pv_available_kw,pv_used_kw,battery_kw,soc_pct,grid_kw,band,demand_counts");
+            "timestamp,load_kw,pv_available_kw,pv_used_kw,battery_kw,soc_pct,grid_kw,band,demand_counts,reason_code,"
+            "limit,reason");
   const std::string html = Slurp(out / "report.html");
   EXPECT_EQ(std::count(html.begin(), html.end(), '<') - std::count(html.begin(), html.end(), '>'), 0);
   size_t svgs = 0;
@@ -105,8 +166,12 @@ TEST_F(SimulateCommandTest, PrintsBillsSavingsAndWritesTheReport) {
 // elsewhere): share = controller's saving / oracle's saving, to 0.1 %.
 TEST_F(SimulateCommandTest, ReportsEachControllersShareOfTheOraclesSaving) {
   const auto site = WriteSite();
-  const MegRun r = Meg(fmt::format("simulate --site {} --year 2024 --controller peak-shave,oracle", site));
+  const auto out = dir_ / "out";
+  const MegRun r =
+      Meg(fmt::format("simulate --site {} --year 2024 --controller peak-shave,oracle --out {}", site, out.string()));
   ASSERT_EQ(r.exit_code, 0) << r.out;
+  ExpectSensibleReasons(Slurp(out / "series-oracle.csv"));
+  EXPECT_NE(Slurp(out / "report.html").find("Why the battery did what it did"), std::string::npos);
   // The numbers of a metric row ("  label   none   peak-shave   oracle"), as written.
   const auto row = [&](const std::string& label) {
     std::vector<std::string> cells;

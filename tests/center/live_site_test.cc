@@ -15,7 +15,9 @@
 #include <gtest/gtest.h>
 
 #include "control/loop_test_site.h"
+#include "control/optimal_controllers.h"
 #include "device/sim/twin.h"
+#include "optimize/coin/clp_cbc_solver.h"
 #include "store/fresh_store_path.h"
 #include "store/sqlite/sqlite_store.h"
 #include "tariff/tariff_fixture.h"
@@ -347,6 +349,31 @@ TEST(LiveSiteTest, ADrCallIsPlannedAtItsIssueTimeAndSettledAfterIt) {
   }
   EXPECT_GT(*v.hours[0].reduction_kwh, 0.0);  // the battery discharged against the cap
   EXPECT_EQ(rig.EventsWith("DR call 2024-08-12T14:00:00+09:00 settled").size(), 1u);
+}
+
+// The schedule the API serves carries the planner's reason (control/decision_reason.h). mpc plans
+// 13:00-19:00 of a summer weekday (all of it counts for demand) on the twin's flat 600 kW load
+// and 50 kW PV, with no peak recorded yet this month: the battery's 160 kWh above its SoC minimum
+// (400 kWh x (50 - 10) %, no losses) lower the 550 kW import evenly over the 6 h, by
+// 160 / 6 = 26.7 kW, to a month peak of 523.3 kW, which the plan then holds. The loop starts in
+// safe mode (nothing trusted before its first good cycles), so the limit stage holds the battery
+// at 0 kW, and the reason says so.
+TEST(LiveSiteTest, TheScheduleCarriesThePlannersReason) {
+  Rig rig("reason.db", At(kDay, 13 * 60), minutes(5));
+  ClpCbcSolver solver;
+  PlanningController mpc(PlanningController::Mode::kRecedingHorizon, rig.site, rig.book, rig.calendar, rig.tariff,
+                         rig.load, rig.pv, solver, std::chrono::hours{6});
+  rig.loop->SetPlanner(&mpc, [&] { return mpc.failures(); });
+  while (!rig.live->Schedule().present && rig.now < At(kDay, 13 * 60 + 30)) rig.Cycle();
+  const ScheduleView v = rig.live->Schedule();
+  ASSERT_TRUE(v.present);
+  EXPECT_EQ(v.source, "planner:mpc");
+  EXPECT_NEAR(v.battery_kw, 160.0 / 6, 1e-3);
+  EXPECT_EQ(v.reason_code, "discharge_peak");
+  EXPECT_EQ(v.limit, "untrusted_input");
+  EXPECT_EQ(v.reason,
+            "discharging 27 kW: holding the month peak 523 kW (최대부하 peak, demand counts); clipped to idle by the "
+            "safe reading of untrusted telemetry");
 }
 
 // A DR call from the API is handed to the control thread, checked there by the dispatch rules,

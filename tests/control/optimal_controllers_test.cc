@@ -1,5 +1,5 @@
 // The planning controllers' fallback: when the solver fails, every interval gets the peak-shave
-// rule's decision, and the failures are counted with their reason.
+// rule's decision, with the reason "fallback", and the failures are counted with their reason.
 #include "control/optimal_controllers.h"
 
 #include <gtest/gtest.h>
@@ -59,6 +59,10 @@ TEST(PlanningControllerTest, FallsBackToPeakShaveWhenTheSolveFails) {
     const Setpoints got = mpc.Decide(image);
     const Setpoints want = rule.Decide(image);
     ASSERT_DOUBLE_EQ(got.battery.value(), want.battery.value()) << i;
+    // ... and says so (control/decision_reason.h).
+    ASSERT_NE(mpc.reason(), nullptr);
+    ASSERT_EQ(mpc.reason()->code, DecisionCode::kFallback) << i;
+    ASSERT_FLOAT_EQ(mpc.reason()->battery_kw, static_cast<float>(want.battery.value())) << i;
     discharging += got.battery.value() > 0;
   }
   EXPECT_EQ(mpc.solves(), 3 * 96);

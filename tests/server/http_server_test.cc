@@ -58,7 +58,7 @@ class FakeSite final : public SiteBackend {
     if (!buckets.empty()) return buckets;
     return std::vector<Bucket>{{from, 1, 2, 3, 2, 60}};
   }
-  ScheduleView Schedule() const override { return {}; }
+  ScheduleView Schedule() const override { return schedule; }
   Result<ForecastView> Forecast() const override { return NotFound("no forecast yet"); }
   Result<BillView> Bill() const override {
     if (!bill) return NotFound("no bill yet");
@@ -91,6 +91,7 @@ class FakeSite final : public SiteBackend {
   std::vector<AlarmView> alarms;
   std::vector<OperatorCommand> commands;
   std::vector<DrEventView> dr;
+  ScheduleView schedule;
   std::vector<DrCallRequest> dr_calls;
   mutable std::mutex refusal_mutex;
   std::vector<std::string> refusals;
@@ -284,6 +285,26 @@ TEST_F(HttpServerTest, DrEventsAreListedWithTheirHours) {
   EXPECT_EQ(j[0]["hours"][0]["import_cap_kw"], 1063.8);
   EXPECT_TRUE(j[0]["hours"][0]["metered_kwh"].is_null());
   EXPECT_TRUE(j[0]["energy_payment_krw"].is_null());
+}
+
+// The schedule comes with the planner's reason: code, the limit that clipped, and the sentence.
+TEST_F(HttpServerTest, ScheduleCarriesTheReason) {
+  site_.schedule.present = true;
+  site_.schedule.made =
+      ToInstant(FromKst(Date{std::chrono::year{2024}, std::chrono::month{8}, std::chrono::day{12}}, 14 * 60));
+  site_.schedule.source = "planner:mpc";
+  site_.schedule.battery_kw = 185;
+  site_.schedule.reason_code = "discharge_peak";
+  site_.schedule.reason = "discharging 185 kW: holding the month peak 1,379 kW";
+  Start();
+  const std::string viewer = Login("lee", "viewer-pass!");
+  auto res = client_->Get("/api/sites/h1/schedule", Bearer(viewer));
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json j = json::parse(res->body);
+  EXPECT_EQ(j["made"], "2024-08-12T14:00:00+09:00");
+  EXPECT_EQ(j["reason_code"], "discharge_peak");
+  EXPECT_EQ(j["limit"], "");
+  EXPECT_EQ(j["reason"], "discharging 185 kW: holding the month peak 1,379 kW");
 }
 
 // POST a DR call: operators only, every field checked before the backend sees it, the backend's

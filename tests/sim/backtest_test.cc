@@ -105,6 +105,48 @@ TEST_F(BacktestTest, EnergyBalanceAndLimitsHoldEveryInterval) {
 }
 
 // With no PV and no battery, the backtest's bills are exactly `meg bill` on the load.
+// A planner that always wishes 900 kW of discharge and says why.
+class OverWisher final : public Controller {
+ public:
+  OverWisher() {
+    reason_.code = DecisionCode::kDischargePrice;
+    reason_.battery_kw = 900;
+  }
+  std::string_view name() const override { return "over-wisher"; }
+  Setpoints Decide(const SiteImage&) override { return {Kilowatts(900), Kilowatts(-1)}; }
+  const DecisionReason* reason() const override { return &reason_; }
+
+ private:
+  DecisionReason reason_;
+};
+
+// Each step keeps the planner's reason and the limit that clipped it: the loop's first cycles are
+// in safe mode (nothing trusted yet: the battery held at 0 kW); then the 500 kW rating (and, once
+// the battery is at its SoC floor, what its energy allows) clips the 900 kW wish.
+TEST_F(BacktestTest, StepsKeepThePlannersReasonAndTheLimitThatClippedIt) {
+  const Timestamp from = FromKst(testing::Ymd(2024, 3, 4)), to = FromKst(testing::Ymd(2024, 3, 6));
+  const PowerSeries load = load_.Slice(from, to), pv = pv_.Slice(from, to);
+  BacktestRequest r = Request();
+  r.load = &load;
+  r.pv = &pv;
+  OverWisher planner;
+  auto run = RunBacktest(r, planner);
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_EQ(run->steps.size(), 2u * 96);
+  EXPECT_EQ(run->steps[0].reason.limit, LimitStage::kUntrusted);
+  int clipped_by_rating = 0;
+  for (size_t i = 0; i < run->steps.size(); ++i) {
+    const DecisionReason& why = run->steps[i].reason;
+    EXPECT_EQ(why.code, DecisionCode::kDischargePrice) << i;
+    if (why.limit == LimitStage::kUntrusted) continue;
+    EXPECT_EQ(why.limit, LimitStage::kBattery) << i;
+    EXPECT_LE(why.limited_kw, 500 + 1e-3) << i;
+    EXPECT_NEAR(why.limited_kw, run->steps[i].battery_kw, 0.5) << i;  // as metered
+    clipped_by_rating += std::abs(why.limited_kw - 500) < 1e-3;
+  }
+  EXPECT_GT(clipped_by_rating, 0);
+}
+
 TEST_F(BacktestTest, NoneWithoutPvBillsTheLoadItself) {
   NoBattery none;
   BacktestRequest r = Request(false);

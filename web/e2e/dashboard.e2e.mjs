@@ -7,7 +7,8 @@
 // the first) by a click on its row, waits for live values to change, sends an operator setpoint, waits for it in the audit
 // trail, presses "back to auto" and finds that audited too, finds the DR call of the demo planned
 // with its cap, posts a second DR call through the API (and one the rules refuse), finds the
-// forecast card showing what the demo's mpc planned on (the learned load model), switches the
+// forecast card showing what the demo's mpc planned on (the learned load model), finds the planner's
+// reason on the schedule card and in GET /schedule (a code and a sentence), switches the
 // language both ways and saves a screenshot; back on the fleet page, when the center runs a DR
 // aggregator (GET /api/fleet/dr-events answers 200; `meg demo` registers its fleet), submits a
 // resource call through the DR resource form (the first full hour with 70+ minutes' notice, for
@@ -171,6 +172,24 @@ async function run(page) {
       return info && info.textContent.includes('learned load model') && info.textContent;
     });
   step(`forecast: ${forecastInfo.slice(0, 100)}`);
+
+  // The schedule card says why the battery does what it does, as GET /schedule has it: a code of
+  // docs/simulate.md ("Decision reasons") and a sentence with the action first.
+  const SENTENCE = /^(discharging [0-9,]+ kW|charging [0-9,]+ kW|idle)(: |;|$)/;
+  const shown = await waitFor(page, "the schedule card never showed the planner's reason",
+    () => {
+      const p = document.querySelector('#schedule-reason');
+      const text = p && p.querySelector('.reason-text');
+      return p && p.dataset.code && text && { code: p.dataset.code, text: text.textContent.replace(/^ — /, '') };
+    });
+  if (!SENTENCE.test(shown.text)) throw new Failure(`the schedule's reason does not start with the action: "${shown.text}"`);
+  step(`schedule reason (${shown.code}): ${shown.text.slice(0, 120)}`);
+  const schedule = await apiGet(page, `api/sites/${encodeURIComponent(siteId)}/schedule`);
+  const CODES = ['idle', 'idle_reserve', 'charge_cheap', 'charge_pv', 'discharge_peak', 'discharge_price', 'discharge_dr',
+    'peak_guard', 'charge_held', 'fallback'];
+  if (schedule.status !== 200 || !CODES.includes(schedule.body?.reason_code) || !SENTENCE.test(schedule.body?.reason || '')) {
+    throw new Failure(`GET /schedule has no planner's reason: ${JSON.stringify(schedule.body).slice(0, 300)}`);
+  }
 
   step('switch the language and back');
   const before = await page.locator('#flows-title').textContent();

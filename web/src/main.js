@@ -7,7 +7,7 @@
 
 import './style.css';
 import { api, ApiError, setToken } from './api.js';
-import { t, apply as applyLabels, setLang, currentLang } from './i18n.js';
+import { t, has, apply as applyLabels, setLang, currentLang } from './i18n.js';
 import * as f from './format.js';
 import { TodayChart, ForecastChart, align } from './charts.js';
 import { $, el, setText, withUnit } from './dom.js';
@@ -698,8 +698,9 @@ function objectTable(rows, today) {
       el('td', { class: typeof r[k] === 'number' ? 'n' : '' }, cell(k, r[k], today))))))));
 }
 
-// The schedule entry the loop follows ({present, made, source, battery_kw, pv_limit_kw, planned_grid_kw});
-// any array in the answer (the plan for the coming intervals) is drawn as a table.
+// The schedule entry the loop follows ({present, made, source, battery_kw, pv_limit_kw, planned_grid_kw,
+// reason_code, limit, reason}); the planner's reason is drawn as a sentence under the facts, its code
+// translated; any array in the answer (the plan for the coming intervals) is drawn as a table.
 function renderSchedule() {
   const panel = $('schedule-panel');
   const s = state.schedule;
@@ -715,7 +716,7 @@ function renderSchedule() {
   const rank = (k) => (order.includes(k) ? order.indexOf(k) : order.length);
   for (const key of Object.keys(s).sort((a, b) => rank(a) - rank(b))) {
     const value = s[key];
-    if (key === 'present') continue;
+    if (key === 'present' || REASON_KEYS.has(key)) continue;
     if (Array.isArray(value)) {
       if (value.length && typeof value[0] === 'object') tables.push(el('h3', {}, key), objectTable(value, today));
       else parallel[key] = value;
@@ -732,7 +733,19 @@ function renderSchedule() {
     const rows = Array.from({ length: n }, (_, i) => Object.fromEntries(keys.map((k) => [k, parallel[k][i] ?? null])));
     tables.push(objectTable(rows, today));
   }
-  panel.replaceChildren(facts, ...tables);
+  panel.replaceChildren(facts, ...scheduleReason(s), ...tables);
+}
+
+const REASON_KEYS = new Set(['reason_code', 'limit', 'reason']);
+
+// The planner's reason: "Why: <code label> — <sentence>", the limit that clipped it after.
+function scheduleReason(s) {
+  if (!s.reason && !s.reason_code) return [];
+  const code = s.reason_code ? (has(`reason.${s.reason_code}`) ? t(`reason.${s.reason_code}`) : s.reason_code) : '';
+  const p = el('p', { id: 'schedule-reason', class: 'reason', 'data-code': s.reason_code || '', 'data-limit': s.limit || '' },
+    el('strong', {}, `${t('schedule.why')}: `), code ? el('span', { class: 'reason-code' }, code) : null,
+    s.reason ? el('span', { class: 'reason-text' }, `${code ? ' — ' : ''}${s.reason}`) : null);
+  return [p];
 }
 
 function severityBadge(severity) {
