@@ -435,6 +435,7 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   for (CycleController* c : controllers_) c->Run(view, wish, rec);
   // The one limit stage.
   const LimitedSetpoints done = ApplySafetyLimits(image, wish);
+  rec.battery_wish = wish.battery;
   rec.battery_command = done.battery;
   rec.clamped = done.clamped;
   const bool pv_limited = done.pv_used.value() < image.pv_available.value() - 1e-9;

@@ -1,6 +1,7 @@
 #include "control/optimal_controllers.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -23,9 +24,9 @@ PlanningController::PlanningController(Mode mode, const Site& site, const Tariff
       data_end_(load.end()),
       solver_(solver),
       horizon_(horizon),
-      name_(!name.empty()                ? std::move(name)
-            : mode == Mode::kMonthOracle ? "oracle"
-                                         : "mpc") {}
+      name_(!name.empty()                    ? std::move(name)
+            : mode == Mode::kRecedingHorizon ? "mpc"
+                                             : "oracle") {}
 
 PlanningController::PlanningController(Mode mode, const Site& site, const TariffBook& book,
                                        const HolidayCalendar& calendar, TariffId tariff, PlanForecast& forecast,
@@ -39,9 +40,9 @@ PlanningController::PlanningController(Mode mode, const Site& site, const Tariff
       data_end_(Timestamp::max()),
       solver_(solver),
       horizon_(horizon),
-      name_(!name.empty()                ? std::move(name)
-            : mode == Mode::kMonthOracle ? "oracle"
-                                         : "mpc") {}
+      name_(!name.empty()                    ? std::move(name)
+            : mode == Mode::kRecedingHorizon ? "mpc"
+                                             : "oracle") {}
 
 size_t PlanningController::KnownDrCalls(const SiteImage& image) {
   return static_cast<size_t>(std::count_if(image.dr.begin(), image.dr.end(),
@@ -76,6 +77,8 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   in.soc_start =
       KilowattHours(std::clamp(StoredAt(ess, image.soc_pct).value(), SocFloor(ess).value(), SocCeiling(ess).value()));
   in.standing_peak = Kilowatts(std::max(image.ratchet.value(), image.month_peak.value()));
+  // The first interval ramps from the command in force, as the limit stage will hold it.
+  if (std::isfinite(image.battery_previous.value())) in.previous_battery = image.battery_previous;
   const KstDateTime k = ToKst(image.start);
   const Month month = k.date.year() / k.date.month();
   in.months_binding = MonthsBinding(month);
@@ -83,6 +86,14 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   // this is a demand month (the peak ratchets into next month's bill).
   in.later_standing_peak =
       Kilowatts(std::max(image.ratchet.value(), IsDemandMonth(month) ? image.month_peak.value() : 0.0));
+  if (mode_ == Mode::kPeriodOracle) {
+    // What the backtest scores: the period's bills with taxes, each month once, the ratchet linking
+    // them; the energy left at the end is worth nothing to the score.
+    in.with_taxes = true;
+    in.bill_months_only = true;
+    in.terminal_krw_per_kwh = 0.0;
+    in.later_standing_peak = image.ratchet;
+  }
   auto problem = BuildDispatchProblem(in);
   if (!problem) {
     ++failures_;
@@ -107,6 +118,7 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   if (report->warm_started) ++warm_starts_;
   plan_ = DecodeSchedule(*problem, *report);
   plan_start_ = image.start;
+  plan_soc_start_kwh_ = in.soc_start.value();
   plan_pv_ = std::move(forecast->pv);
   if (warm) {
     last_basis_ = std::move(report->basis);
@@ -122,10 +134,21 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   const bool stale = plan_.intervals.empty() || image.start < plan_start_ || index >= plan_.intervals.size();
   if (mode_ == Mode::kRecedingHorizon) {
     Plan(image, image.start + horizon_);
-  } else if (stale || KnownDrCalls(image) != dr_planned_) {  // a new DR call re-plans the month
-    const KstDateTime k = ToKst(image.start);
-    const Month m = k.date.year() / k.date.month();
-    Plan(image, StartOfKstMonth(m + std::chrono::months{1}));
+  } else {
+    // An oracle re-plans with a new DR call, or when the battery's energy is not where the plan has
+    // it (the loop did not follow the plan, e.g. in its first cycles): the rest of the plan may not
+    // be feasible any more.
+    bool drifted = false;
+    if (!stale) {
+      const double planned = index == 0 ? plan_soc_start_kwh_ : plan_.intervals[index - 1].soc_end.value();
+      const double tolerance = std::max(0.01, 1e-5 * site_.ess->usable_kwh.value());
+      drifted = std::abs(StoredAt(*site_.ess, image.soc_pct).value() - planned) > tolerance;
+    }
+    if (stale || drifted || KnownDrCalls(image) != dr_planned_) {
+      const KstDateTime k = ToKst(image.start);
+      const Month m = k.date.year() / k.date.month();
+      Plan(image, mode_ == Mode::kPeriodOracle ? data_end_ : StartOfKstMonth(m + std::chrono::months{1}));
+    }
   }
   if (plan_.intervals.empty()) return fallback;
   const size_t i = static_cast<size_t>((image.start - plan_start_) / kInterval);

@@ -114,7 +114,7 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
       const bool first = p.months.empty();
       dm.standing_peak_kw =
           first ? in.standing_peak.value() : in.later_standing_peak.value_or(in.standing_peak).value();
-      dm.months_binding = first ? in.months_binding : MonthsBinding(month);
+      dm.months_binding = in.bill_months_only ? 1.0 : first ? in.months_binding : MonthsBinding(month);
       dm.demand_krw_per_kw = it->second.BasicKrwPerKw() * dm.months_binding;
       p.months.push_back(dm);
     }
@@ -124,6 +124,15 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     iv.pv_kw = std::max(0.0, in.pv.at(t)->value());
     iv.price_krw_per_kwh = it->second.KrwPerKwh(slot);
     iv.demand_counts = it->second.slots[static_cast<size_t>(slot)].demand_counts;
+  }
+  if (in.bill_months_only) {
+    // Each month's basic charge prorated by the days of it the horizon covers (art. 80).
+    std::map<Month, int> days_in_horizon;
+    for (const auto& [date, price] : days) ++days_in_horizon[date.year() / date.month()];
+    for (DispatchMonth& dm : p.months) {
+      const int days_in_month = static_cast<int>(static_cast<unsigned>((dm.month / std::chrono::last).day()));
+      dm.demand_krw_per_kw *= static_cast<double>(days_in_horizon[dm.month]) / days_in_month;
+    }
   }
   double cheapest = kLpInfinity;
   for (const DispatchInterval& iv : p.intervals) cheapest = std::min(cheapest, iv.price_krw_per_kwh);
@@ -135,8 +144,25 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
   // the month's standing peak R_m.
   for (size_t k = 0; k < p.months.size(); ++k) {
     DispatchMonth& dm = p.months[k];
+    // bill_months_only: a month after a demand month of the horizon (within 11 months) pays on
+    // B_k = R_k + b_k, b_k >= its own excess and b_k >= P_j - R_k for each such demand month j.
+    std::vector<size_t> ratchets;
+    for (size_t j = 0; in.bill_months_only && j < k; ++j) {
+      const auto apart = (dm.month.year() - p.months[j].month.year()).count() * 12 +
+                         static_cast<int>(static_cast<unsigned>(dm.month.month())) -
+                         static_cast<int>(static_cast<unsigned>(p.months[j].month.month()));
+      if (IsDemandMonth(p.months[j].month) && apart <= 11) ratchets.push_back(j);
+    }
     dm.peak_excess = m.AddVariable(k == 0 ? std::string("peak_excess") : fmt::format("peak_excess_{}", k), 0,
-                                   kLpInfinity, dm.demand_krw_per_kw);
+                                   kLpInfinity, ratchets.empty() ? dm.demand_krw_per_kw : 0.0);
+    if (ratchets.empty()) continue;
+    dm.bill_excess = m.AddVariable(fmt::format("bill_excess_{}", k), 0, kLpInfinity, dm.demand_krw_per_kw);
+    m.AddRow(fmt::format("bd_{}", k), 0, kLpInfinity, {{dm.bill_excess, 1}, {dm.peak_excess, -1}});
+    for (const size_t j : ratchets) {
+      const DispatchMonth& dj = p.months[j];
+      m.AddRow(fmt::format("rt_{}_{}", k, j), dj.standing_peak_kw - dm.standing_peak_kw, kLpInfinity,
+               {{dm.bill_excess, 1}, {dj.peak_excess, -1}});
+    }
   }
   for (size_t t = 0; t < n; ++t) {
     DispatchInterval& iv = p.intervals[t];
@@ -247,7 +273,10 @@ LpBasis ShiftBasis(const DispatchProblem& from, const LpBasis& basis, const Disp
   };
   for (const DispatchMonth& dm : to.months) {
     for (const DispatchMonth& old : from.months) {
-      if (old.month == dm.month) copy_var(dm.peak_excess, old.peak_excess);
+      if (old.month == dm.month) {
+        copy_var(dm.peak_excess, old.peak_excess);
+        copy_var(dm.bill_excess, old.bill_excess);
+      }
     }
   }
   const Timestamp first = from.intervals.front().start;
@@ -285,7 +314,7 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
   std::vector<double> peaks;  // P_m
   for (const DispatchMonth& dm : p.months) {
     peaks.push_back(dm.standing_peak_kw + x(dm.peak_excess));
-    s.demand_krw += dm.demand_krw_per_kw * x(dm.peak_excess);
+    s.demand_krw += dm.demand_krw_per_kw * x(dm.bill_excess >= 0 ? dm.bill_excess : dm.peak_excess);
   }
   double charged = 0, discharged = 0;
   double soc_lo = kLpInfinity, soc_hi = -kLpInfinity;
