@@ -13,6 +13,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -204,6 +205,41 @@ TEST_F(OracleBoundTest, NoControllerBeatsTheOracleOnGeneratedSites) {
                   g.site.name.c_str(), std::string(controller->name()).c_str(), s.j(), best.j(), s.j() - best.j(),
                   tolerance);
     }
+  }
+}
+
+// A battery whose charge rating (300 kW) is above its discharge rating (200 kW) charges at 300 kW
+// through the loop: the twin reports its PCS rating as the larger of the two (the discharge rating
+// capped every charge at 200 kW, and the oracle's plan, which charges at 300, was clamped).
+TEST_F(OracleBoundTest, AChargeRatingAboveTheDischargeRatingIsUsed) {
+  GeneratedSite g = Generate(23, testing::Ymd(2024, 2, 22), 1, "산업용(을) 고압A 선택I");
+  EssSpec& e = *g.site.ess;
+  e.usable_kwh = KilowattHours(2000);
+  e.charge_kw = Kilowatts(300);
+  e.discharge_kw = Kilowatts(200);
+  e.soc_min_pct = 10;
+  e.soc_max_pct = 90;
+  e.soc_initial_pct = 10;
+  e.ramp_kw_per_min = 0;
+  g.site.contract_power = Kilowatts(100'000);  // never the limit here
+  struct ChargeFlatOut final : Controller {
+    std::string_view name() const override { return "charge"; }
+    Setpoints Decide(const SiteImage&) override { return {Kilowatts(-300), Kilowatts(-1)}; }
+  } charge;
+  BacktestRequest request;
+  request.book = &book_;
+  request.calendar = &calendar_;
+  request.tariff = book_.FindTariff(g.site.tariff).value();
+  request.site = &g.site;
+  request.load = &g.load;
+  request.pv = &g.pv;
+  auto r = RunBacktest(request, charge);
+  ASSERT_TRUE(r) << r.error().message;
+  // The loop's first 4 cycles are in safe mode (nothing trusted yet: battery idle); from then on
+  // 300 kW until the window is full (1,600 kWh of room at 300 x eff kW: more than 5 hours).
+  for (size_t i = 4; i < 20; ++i) {
+    EXPECT_NEAR(r->steps[i].battery_kw, -300.0, 1e-3) << i;
+    EXPECT_EQ(r->steps[i].limit_kwh, 0.0f) << i;  // then the SoC ceiling clamps, not before
   }
 }
 
