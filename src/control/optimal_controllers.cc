@@ -93,6 +93,7 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
     in.bill_months_only = true;
     in.terminal_krw_per_kwh = 0.0;
     in.later_standing_peak = image.ratchet;
+    in.billed_from = run_start_;
   }
   auto problem = BuildDispatchProblem(in);
   if (!problem) {
@@ -127,6 +128,7 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
 }
 
 Setpoints PlanningController::Decide(const SiteImage& image) {
+  if (!run_start_) run_start_ = image.start;
   Setpoints idle{Kilowatts(0), Kilowatts(-1)};
   if (!image.has_battery || !site_.ess) return idle;
   const Setpoints fallback = fallback_.Decide(image);

@@ -31,6 +31,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "control/controller.h"
@@ -91,7 +92,8 @@ class PlanningController final : public Controller {
   std::chrono::hours horizon_;
   Schedule plan_;
   Timestamp plan_start_{};
-  double plan_soc_start_kwh_ = 0;  // the energy the plan starts from
+  double plan_soc_start_kwh_ = 0;       // the energy the plan starts from
+  std::optional<Timestamp> run_start_;  // the first interval decided: where the billed run starts
   std::string name_;
   PeakShave fallback_{PeakShaveConfig{}};
   bool warm_start_ = true;

@@ -1,7 +1,9 @@
 #include "optimize/dispatch_problem.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <map>
 
 #include <fmt/format.h>
@@ -126,12 +128,16 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     iv.demand_counts = it->second.slots[static_cast<size_t>(slot)].demand_counts;
   }
   if (in.bill_months_only) {
-    // Each month's basic charge prorated by the days of it the horizon covers (art. 80).
-    std::map<Month, int> days_in_horizon;
-    for (const auto& [date, price] : days) ++days_in_horizon[date.year() / date.month()];
+    // Each month's basic charge prorated by the days of it billed (art. 80): those from
+    // `billed_from` to the horizon's end.
+    const Timestamp from = in.billed_from.value_or(in.load.start());
     for (DispatchMonth& dm : p.months) {
-      const int days_in_month = static_cast<int>(static_cast<unsigned>((dm.month / std::chrono::last).day()));
-      dm.demand_krw_per_kw *= static_cast<double>(days_in_horizon[dm.month]) / days_in_month;
+      const std::chrono::sys_days first(dm.month / std::chrono::day{1});
+      const std::chrono::sys_days last(dm.month / std::chrono::last);
+      const std::chrono::sys_days a = std::max(first, std::chrono::sys_days(ToKst(from).date));
+      const std::chrono::sys_days b = std::min(last, std::chrono::sys_days(ToKst(in.load.end() - kInterval).date));
+      const auto billed = std::max<std::int64_t>(0, (b - a).count() + 1);
+      dm.demand_krw_per_kw *= static_cast<double>(billed) / static_cast<double>((last - first).count() + 1);
     }
   }
   double cheapest = kLpInfinity;

@@ -60,6 +60,9 @@ struct DispatchInput {
   // horizon in the 11 months before it (art. 68 ①: the ratchet, here a variable that links the
   // months). `months_binding` is not used.
   bool bill_months_only = false;
+  // bill_months_only: where the billed run starts, for the proration (a re-plan in the middle of a
+  // month still pays that month's whole basic charge). nullopt: the horizon's start.
+  std::optional<Timestamp> billed_from;
   // Forbid simultaneous charge and discharge with a binary per interval (makes a MILP). The LP
   // never profits from it unless prices are negative, so the default is the LP.
   bool no_simultaneous = false;
@@ -106,7 +109,7 @@ struct DispatchMonth {
   double standing_peak_kw = 0;  // R
   double months_binding = 1;
   double demand_krw_per_kw = 0;  // basic rate of the month's first horizon day x months binding (x taxes)
-                                 // (bill_months_only: x the share of the month's days in the horizon)
+                                 // (bill_months_only: x the share of the month's days billed)
 };
 
 struct DispatchProblem {

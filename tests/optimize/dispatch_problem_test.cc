@@ -292,6 +292,12 @@ TEST(DispatchProblemTest, BillMonthsOnlyLinksALaterMonthToAnEarlierDemandMonthsP
   EXPECT_NEAR(s.demand_krw, expected, 1e-6 * expected);
   EXPECT_NEAR(s.intervals.front().month_peak.value(), peak[0], 1e-6);
   EXPECT_NEAR(s.intervals.back().month_peak.value(), peak[1], 1e-6);
+  // A re-plan on 07-31 of a run billed from 07-01 still pays July's whole basic charge.
+  in.billed_from = FromKst(Ymd(2024, 7, 1));
+  auto replanned = BuildDispatchProblem(in);
+  ASSERT_TRUE(replanned) << replanned.error().message;
+  EXPECT_NEAR(replanned->months[0].demand_krw_per_kw, basic(Ymd(2024, 7, 31)), 1e-9);
+  EXPECT_NEAR(replanned->months[1].demand_krw_per_kw, basic(Ymd(2024, 8, 1)) * 2 / 31, 1e-9);
 }
 
 // A receding horizon moved on by one interval, warm-started from the basis of the solve before
