@@ -94,6 +94,10 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
     in.terminal_krw_per_kwh = 0.0;
     in.later_standing_peak = image.ratchet;
     in.billed_from = run_start_;
+    // The billing demand is never below 30 % of contract power (art. 68 ①, rounded to 1 kW).
+    const double floor_kw = std::round(0.3 * std::max(0.0, site_.contract_power.value()));
+    in.standing_peak = Kilowatts(std::max(in.standing_peak.value(), floor_kw));
+    in.later_standing_peak = Kilowatts(std::max(in.later_standing_peak->value(), floor_kw));
   }
   auto problem = BuildDispatchProblem(in);
   if (!problem) {
