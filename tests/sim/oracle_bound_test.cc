@@ -209,7 +209,7 @@ TEST_F(OracleBoundTest, NoControllerBeatsTheOracleOnGeneratedSites) {
                        "일반용(을) 고압A 선택II");                                    // September (demand) into October
   ExpectOracleIsABound(23, testing::Ymd(2024, 2, 22), 15, "산업용(을) 고압A 선택I");  // February (demand) into March
   ExpectOracleIsABound(37, testing::Ymd(2024, 8, 24), 15, "일반용(을) 고압A 선택III");  // August into September
-  ExpectOracleIsABound(41, testing::Ymd(2024, 9, 16), 15, "산업용(을) 고압A 선택III");  // Chuseok, October
+  ExpectOracleIsABound(41, testing::Ymd(2024, 9, 18), 15, "산업용(을) 고압A 선택III");  // Chuseok, October
   // A contract power of 4 x the peak: the billing demand is its 30 % floor whatever the peak, so
   // shaving is worth nothing and only the energy part counts.
   ExpectOracleIsABound(53, testing::Ymd(2024, 2, 22), 15, "일반용(을) 고압A 선택I", 4.0);
