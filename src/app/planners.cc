@@ -44,7 +44,7 @@ Planner::Planner(std::string_view name, const LoadedSite& site, const SiteInputs
   }
   MEG_CHECK(inputs != nullptr);
   const auto mode =
-      name == "oracle" ? PlanningController::Mode::kMonthOracle : PlanningController::Mode::kRecedingHorizon;
+      name == "oracle" ? PlanningController::Mode::kPeriodOracle : PlanningController::Mode::kRecedingHorizon;
   std::unique_ptr<PlanningController> p;
   if (name == "mpc") {
     history_ = LoadData{ToDoubleSeries(inputs->load), inputs->temp_c};

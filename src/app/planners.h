@@ -7,7 +7,8 @@
 //                    model on the site's weather file (a perfect weather forecast)
 //   mpc-perfect      receding horizon on the realised load and PV (perfect foresight)
 //   mpc-persistence  receding horizon on yesterday's load and PV
-//   oracle           the month oracle on the realised load and PV: the upper limit of a saving
+//   oracle           the period oracle on the realised load and PV (one LP for the whole run, scored
+//                    as the backtest scores): the upper limit of a saving
 // Not thread-safe; a Planner belongs to one backtest or one control loop.
 //
 //   auto planner = MakePlanner("mpc", loaded, &inputs, solver, PlannerOptions{});

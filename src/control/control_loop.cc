@@ -439,6 +439,7 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   for (CycleController* c : controllers_) c->Run(view, wish, rec);
   // The one limit stage.
   const LimitedSetpoints done = ApplySafetyLimits(image, wish);
+  rec.battery_wish = wish.battery;
   rec.battery_command = done.battery;
   rec.clamped = done.clamped;
   rec.limit = done.limit;

@@ -52,6 +52,7 @@ struct CycleRecord {
   Kilowatts demand_target;            // what the peak guard held (0 when the window does not count)
   Kilowatts dr_cap;                   // the DR guard's import cap (NaN when no DR call is in force)
   Kilowatts month_peak;
+  Kilowatts battery_wish;                // what the controllers asked for, before the limit stage
   Kilowatts battery_command;             // after the limit stage, whole site
   Kilowatts pv_limit_command;            // < 0: none
   bool clamped = false;                  // the limit stage changed the wish

@@ -77,7 +77,10 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   out.pv_used = Kilowatts(pv);
   out.grid = Kilowatts(grid);
   const double wished_pv = std::isfinite(pv_limit) && pv_limit >= 0 ? std::min(pv_avail, pv_limit) : pv_avail;
-  out.clamped = battery != wish.battery.value() || pv != wished_pv || !load_known;
+  // A change within kClampToleranceKw is the rounding of a plan's figures (an LP's solution sits
+  // within its tolerance of a bound), not a limit; a wish that is not a number is always changed.
+  const auto changed = [](double done, double wished) { return !(std::abs(done - wished) <= kClampToleranceKw); };
+  out.clamped = changed(battery, wish.battery.value()) || changed(pv, wished_pv);
   out.limit = out.clamped ? (stage == LimitStage::kNone ? LimitStage::kUntrusted : stage) : LimitStage::kNone;
   return out;
 }

@@ -13,12 +13,15 @@ namespace meg {
 
 // What the site will do in the interval after the limits.
 struct LimitedSetpoints {
-  Kilowatts battery;                     // + discharge / - charge, within [-max_charge, max_discharge]
-  Kilowatts pv_used;                     // PV production kept, 0..pv_available
-  Kilowatts grid;                        // + import / - export = load - pv_used - battery
-  bool clamped = false;                  // true if anything was changed from the controller's wish
+  Kilowatts battery;     // + discharge / - charge, within [-max_charge, max_discharge]
+  Kilowatts pv_used;     // PV production kept, 0..pv_available
+  Kilowatts grid;        // + import / - export = load - pv_used - battery
+  bool clamped = false;  // true if the battery or PV was changed from the wish by more than kClampToleranceKw
   LimitStage limit = LimitStage::kNone;  // the first limit, in the order above, that changed it
 };
+
+// A change of a setpoint by at most this much is not counted as a clamp (1 W: a plan's rounding).
+inline constexpr double kClampToleranceKw = 1e-3;
 
 LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish);
 

@@ -1,6 +1,7 @@
 #include "control/optimal_controllers.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -23,9 +24,9 @@ PlanningController::PlanningController(Mode mode, const Site& site, const Tariff
       data_end_(load.end()),
       solver_(solver),
       horizon_(horizon),
-      name_(!name.empty()                ? std::move(name)
-            : mode == Mode::kMonthOracle ? "oracle"
-                                         : "mpc") {}
+      name_(!name.empty()                    ? std::move(name)
+            : mode == Mode::kRecedingHorizon ? "mpc"
+                                             : "oracle") {}
 
 PlanningController::PlanningController(Mode mode, const Site& site, const TariffBook& book,
                                        const HolidayCalendar& calendar, TariffId tariff, PlanForecast& forecast,
@@ -39,9 +40,9 @@ PlanningController::PlanningController(Mode mode, const Site& site, const Tariff
       data_end_(Timestamp::max()),
       solver_(solver),
       horizon_(horizon),
-      name_(!name.empty()                ? std::move(name)
-            : mode == Mode::kMonthOracle ? "oracle"
-                                         : "mpc") {}
+      name_(!name.empty()                    ? std::move(name)
+            : mode == Mode::kRecedingHorizon ? "mpc"
+                                             : "oracle") {}
 
 size_t PlanningController::KnownDrCalls(const SiteImage& image) {
   return static_cast<size_t>(std::count_if(image.dr.begin(), image.dr.end(),
@@ -76,6 +77,8 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   in.soc_start =
       KilowattHours(std::clamp(StoredAt(ess, image.soc_pct).value(), SocFloor(ess).value(), SocCeiling(ess).value()));
   in.standing_peak = Kilowatts(std::max(image.ratchet.value(), image.month_peak.value()));
+  // The first interval ramps from the command in force, as the limit stage will hold it.
+  if (std::isfinite(image.battery_previous.value())) in.previous_battery = image.battery_previous;
   const KstDateTime k = ToKst(image.start);
   const Month month = k.date.year() / k.date.month();
   in.months_binding = MonthsBinding(month);
@@ -83,6 +86,19 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   // this is a demand month (the peak ratchets into next month's bill).
   in.later_standing_peak =
       Kilowatts(std::max(image.ratchet.value(), IsDemandMonth(month) ? image.month_peak.value() : 0.0));
+  if (mode_ == Mode::kPeriodOracle) {
+    // What the backtest scores: the period's bills with taxes, each month once, the ratchet linking
+    // them; the energy left at the end is worth nothing to the score.
+    in.with_taxes = true;
+    in.bill_months_only = true;
+    in.terminal_krw_per_kwh = 0.0;
+    in.later_standing_peak = image.ratchet;
+    in.billed_from = run_start_;
+    // The billing demand is never below 30 % of contract power (art. 68 ①, rounded to 1 kW).
+    const double floor_kw = std::round(0.3 * std::max(0.0, site_.contract_power.value()));
+    in.standing_peak = Kilowatts(std::max(in.standing_peak.value(), floor_kw));
+    in.later_standing_peak = Kilowatts(std::max(in.later_standing_peak->value(), floor_kw));
+  }
   auto problem = BuildDispatchProblem(in);
   if (!problem) {
     ++failures_;
@@ -109,6 +125,7 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   plan_reserves_ =
       PlannedReserves(*problem, report->primal, mode_ == Mode::kRecedingHorizon ? 1 : plan_.intervals.size());
   plan_start_ = image.start;
+  plan_soc_start_kwh_ = in.soc_start.value();
   plan_pv_ = std::move(forecast->pv);
   if (warm) {
     last_basis_ = std::move(report->basis);
@@ -117,6 +134,7 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
 }
 
 Setpoints PlanningController::Decide(const SiteImage& image) {
+  if (!run_start_) run_start_ = image.start;
   Setpoints idle{Kilowatts(0), Kilowatts(-1)};
   if (!image.has_battery || !site_.ess) {
     reason_ = DecisionReason{};
@@ -127,10 +145,21 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   const bool stale = plan_.intervals.empty() || image.start < plan_start_ || index >= plan_.intervals.size();
   if (mode_ == Mode::kRecedingHorizon) {
     Plan(image, image.start + horizon_);
-  } else if (stale || KnownDrCalls(image) != dr_planned_) {  // a new DR call re-plans the month
-    const KstDateTime k = ToKst(image.start);
-    const Month m = k.date.year() / k.date.month();
-    Plan(image, StartOfKstMonth(m + std::chrono::months{1}));
+  } else {
+    // An oracle re-plans with a new DR call, or when the battery's energy is not where the plan has
+    // it (the loop did not follow the plan, e.g. in its first cycles): the rest of the plan may not
+    // be feasible any more.
+    bool drifted = false;
+    if (!stale) {
+      const double planned = index == 0 ? plan_soc_start_kwh_ : plan_.intervals[index - 1].soc_end.value();
+      const double tolerance = std::max(0.01, 1e-5 * site_.ess->usable_kwh.value());
+      drifted = std::abs(StoredAt(*site_.ess, image.soc_pct).value() - planned) > tolerance;
+    }
+    if (stale || drifted || KnownDrCalls(image) != dr_planned_) {
+      const KstDateTime k = ToKst(image.start);
+      const Month m = k.date.year() / k.date.month();
+      Plan(image, mode_ == Mode::kPeriodOracle ? data_end_ : StartOfKstMonth(m + std::chrono::months{1}));
+    }
   }
   const auto fall_back = [&] {
     Explain(image, std::nullopt, fallback.battery, fallback.battery, Kilowatts(0), fallback.battery);

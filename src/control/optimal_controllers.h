@@ -1,7 +1,16 @@
 // Optimizing controllers: they plan the battery with the dispatch LP (optimize/dispatch_problem.h)
 // and follow the plan, interval by interval, behind the same SafetyLimits as every controller.
-//   "oracle": perfect foresight over each whole month, solved once per month: the upper limit of
-//     what the hardware can save against the tariff, against which every controller is scored.
+//   "oracle" (kPeriodOracle): perfect foresight over the whole period of its series (a backtest's
+//     year), solved at once for exactly what the backtest scores: the bills of the period's months
+//     (VAT and fund included; each month's basic charge on its billing demand, the 12-month
+//     ratchet linking the period's months) plus the battery's wear, the energy left at the end
+//     worth nothing. Its plan is the optimum of that score, so no controller can beat it (bill
+//     rounding aside): the upper limit every controller is scored against.
+//   kMonthOracle: perfect foresight over each whole month, solved once per month, each month's
+//     peak priced as mpc prices it (12 bills in a demand month), the energy left at the month's
+//     end at its cheapest price: no bound (a controller can beat it; docs/simulate.md).
+//   Both oracles re-plan when a DR call is issued or the battery's energy has drifted from the
+//   plan's (the control loop did not follow it, e.g. in its first cycles).
 //   "mpc": receding horizon: every 15 minutes re-solves the next `horizon` (24 h by default)
 //     from the present SoC, carrying the realised month peak and the 12-month ratchet, and applies
 //     only the first interval. Each solve is warm-started from the previous solve's basis, moved
@@ -22,6 +31,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "control/controller.h"
@@ -38,7 +48,7 @@ namespace meg {
 
 class PlanningController final : public Controller {
  public:
-  enum class Mode { kMonthOracle, kRecedingHorizon };
+  enum class Mode { kMonthOracle, kRecedingHorizon, kPeriodOracle };
 
   // `load` and `pv` are the series the controller plans on (15-minute, + consumption /
   // + production); they and everything else referenced must outlive the controller. `name`
@@ -85,6 +95,8 @@ class PlanningController final : public Controller {
   std::chrono::hours horizon_;
   Schedule plan_;
   Timestamp plan_start_{};
+  double plan_soc_start_kwh_ = 0;       // the energy the plan starts from
+  std::optional<Timestamp> run_start_;  // the first interval decided: where the billed run starts
   std::string name_;
   PeakShave fallback_{PeakShaveConfig{}};
   bool warm_start_ = true;

@@ -1,7 +1,9 @@
 #include "optimize/dispatch_problem.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <map>
 
 #include <fmt/format.h>
@@ -114,7 +116,7 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
       const bool first = p.months.empty();
       dm.standing_peak_kw =
           first ? in.standing_peak.value() : in.later_standing_peak.value_or(in.standing_peak).value();
-      dm.months_binding = first ? in.months_binding : MonthsBinding(month);
+      dm.months_binding = in.bill_months_only ? 1.0 : first ? in.months_binding : MonthsBinding(month);
       dm.demand_krw_per_kw = it->second.BasicKrwPerKw() * dm.months_binding;
       p.months.push_back(dm);
     }
@@ -124,6 +126,19 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     iv.pv_kw = std::max(0.0, in.pv.at(t)->value());
     iv.price_krw_per_kwh = it->second.KrwPerKwh(slot);
     iv.demand_counts = it->second.slots[static_cast<size_t>(slot)].demand_counts;
+  }
+  if (in.bill_months_only) {
+    // Each month's basic charge prorated by the days of it billed (art. 80): those from
+    // `billed_from` to the horizon's end.
+    const Timestamp from = in.billed_from.value_or(in.load.start());
+    for (DispatchMonth& dm : p.months) {
+      const std::chrono::sys_days first(dm.month / std::chrono::day{1});
+      const std::chrono::sys_days last(dm.month / std::chrono::last);
+      const std::chrono::sys_days a = std::max(first, std::chrono::sys_days(ToKst(from).date));
+      const std::chrono::sys_days b = std::min(last, std::chrono::sys_days(ToKst(in.load.end() - kInterval).date));
+      const auto billed = std::max<std::int64_t>(0, (b - a).count() + 1);
+      dm.demand_krw_per_kw *= static_cast<double>(billed) / static_cast<double>((last - first).count() + 1);
+    }
   }
   double cheapest = kLpInfinity;
   for (const DispatchInterval& iv : p.intervals) cheapest = std::min(cheapest, iv.price_krw_per_kwh);
@@ -135,8 +150,25 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
   // the month's standing peak R_m.
   for (size_t k = 0; k < p.months.size(); ++k) {
     DispatchMonth& dm = p.months[k];
+    // bill_months_only: a month after a demand month of the horizon (within 11 months) pays on
+    // B_k = R_k + b_k, b_k >= its own excess and b_k >= P_j - R_k for each such demand month j.
+    std::vector<size_t> ratchets;
+    for (size_t j = 0; in.bill_months_only && j < k; ++j) {
+      const auto apart = (dm.month.year() - p.months[j].month.year()).count() * 12 +
+                         static_cast<int>(static_cast<unsigned>(dm.month.month())) -
+                         static_cast<int>(static_cast<unsigned>(p.months[j].month.month()));
+      if (IsDemandMonth(p.months[j].month) && apart <= 11) ratchets.push_back(j);
+    }
     dm.peak_excess = m.AddVariable(k == 0 ? std::string("peak_excess") : fmt::format("peak_excess_{}", k), 0,
-                                   kLpInfinity, dm.demand_krw_per_kw);
+                                   kLpInfinity, ratchets.empty() ? dm.demand_krw_per_kw : 0.0);
+    if (ratchets.empty()) continue;
+    dm.bill_excess = m.AddVariable(fmt::format("bill_excess_{}", k), 0, kLpInfinity, dm.demand_krw_per_kw);
+    m.AddRow(fmt::format("bd_{}", k), 0, kLpInfinity, {{dm.bill_excess, 1}, {dm.peak_excess, -1}});
+    for (const size_t j : ratchets) {
+      const DispatchMonth& dj = p.months[j];
+      m.AddRow(fmt::format("rt_{}_{}", k, j), dj.standing_peak_kw - dm.standing_peak_kw, kLpInfinity,
+               {{dm.bill_excess, 1}, {dj.peak_excess, -1}});
+    }
   }
   for (size_t t = 0; t < n; ++t) {
     DispatchInterval& iv = p.intervals[t];
@@ -247,7 +279,10 @@ LpBasis ShiftBasis(const DispatchProblem& from, const LpBasis& basis, const Disp
   };
   for (const DispatchMonth& dm : to.months) {
     for (const DispatchMonth& old : from.months) {
-      if (old.month == dm.month) copy_var(dm.peak_excess, old.peak_excess);
+      if (old.month == dm.month) {
+        copy_var(dm.peak_excess, old.peak_excess);
+        copy_var(dm.bill_excess, old.bill_excess);
+      }
     }
   }
   const Timestamp first = from.intervals.front().start;
@@ -285,7 +320,7 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
   std::vector<double> peaks;  // P_m
   for (const DispatchMonth& dm : p.months) {
     peaks.push_back(dm.standing_peak_kw + x(dm.peak_excess));
-    s.demand_krw += dm.demand_krw_per_kw * x(dm.peak_excess);
+    s.demand_krw += dm.demand_krw_per_kw * x(dm.bill_excess >= 0 ? dm.bill_excess : dm.peak_excess);
   }
   double charged = 0, discharged = 0;
   double soc_lo = kLpInfinity, soc_hi = -kLpInfinity;

@@ -53,6 +53,16 @@ struct DispatchInput {
   std::optional<double> terminal_krw_per_kwh;
   // Price energy and demand with VAT and the electricity fund (x (1 + VAT + fund)).
   bool with_taxes = false;
+  // Price the demand charge as the bills of the horizon's own months and no others (the exact
+  // objective of a backtest that bills just those months: the oracle's). Each month pays its basic
+  // rate once, prorated by the days the horizon covers of it (art. 80), on its billing demand: the
+  // largest of its standing peak, its own counted peak and the peak of every demand month of the
+  // horizon in the 11 months before it (art. 68 ①: the ratchet, here a variable that links the
+  // months). `months_binding` is not used.
+  bool bill_months_only = false;
+  // bill_months_only: where the billed run starts, for the proration (a re-plan in the middle of a
+  // month still pays that month's whole basic charge). nullopt: the horizon's start.
+  std::optional<Timestamp> billed_from;
   // Forbid simultaneous charge and discharge with a binary per interval (makes a MILP). The LP
   // never profits from it unless prices are negative, so the default is the LP.
   bool no_simultaneous = false;
@@ -95,9 +105,11 @@ struct DispatchInterval {
 struct DispatchMonth {
   Month month;
   int peak_excess = -1;         // kW of the month's counted demand above its standing peak
+  int bill_excess = -1;         // bill_months_only, after a demand month: kW of billing demand above R
   double standing_peak_kw = 0;  // R
   double months_binding = 1;
   double demand_krw_per_kw = 0;  // basic rate of the month's first horizon day x months binding (x taxes)
+                                 // (bill_months_only: x the share of the month's days billed)
 };
 
 struct DispatchProblem {

@@ -125,6 +125,7 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   };
 
   const size_t n = load.size();
+  const double cycle_h = static_cast<double>(r.cycle.count()) / 3'600'000.0;
   const size_t report_every = std::max<size_t>(1, n / 50);
   const Instant end = ToInstant(load.end());
   size_t interval = 0;
@@ -150,6 +151,11 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
     const CycleRecord rec = loop.RunCycle(now);
     out.clamped_steps += rec.clamped ? 1 : 0;
     NoteReason(loop, rec, interval_start, out.steps[interval].reason);
+    const double changed_kw = std::abs(rec.battery_wish.value() - rec.battery_command.value());
+    if (std::isfinite(changed_kw)) {
+      out.clamped_energy += KilowattHours(changed_kw * cycle_h);
+      out.steps[interval].limit_kwh += static_cast<float>(changed_kw * cycle_h);
+    }
     if (on_cycle) on_cycle(rec);
     if (r.progress && interval_start && interval % report_every == 0) {
       r.progress(static_cast<double>(interval) / static_cast<double>(n));

@@ -35,6 +35,7 @@ struct StepRecord {
   // Why the planner decided the step's battery power (its reason at the step's start, kNone for a
   // controller that gives none) and the first limit the limit stage applied within the step.
   DecisionReason reason;
+  float limit_kwh = 0;  // battery energy the limit stage changed from the controllers' wish (|wish - command|)
 };
 
 struct BacktestRequest {
@@ -70,6 +71,10 @@ struct BacktestResult {
   double battery_cycles = 0;          // equivalent full cycles
   Won degradation_cost;               // throughput x the site's degradation cost
   int clamped_steps = 0;              // cycles where the limit stage changed the controllers' wish
+  // The battery energy the limit stage took from or added to the controllers' wish: the sum over
+  // cycles of |wish - command| x cycle, kWh (a charge cut by the contract power counts as well as
+  // a discharge cut by the SoC floor).
+  KilowattHours clamped_energy;
   PowerSeries grid;                   // the grid power the bills priced
   std::vector<DrCallOutcome> dr;      // each DR call, settled on `grid`
   std::vector<std::string> dr_notes;  // e.g. a call whose CBL could not be computed at issue

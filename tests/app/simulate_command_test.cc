@@ -142,16 +142,17 @@ TEST_F(SimulateCommandTest, PrintsBillsSavingsAndWritesTheReport) {
   for (const char* s :
        {"no PV, no ESS", "none (baseline)", "peak-shave", "saving KRW", "2024-12", "year", "기본요금 basic charge",
         "청구금액 total billed", "battery equivalent full cycles", "PV self-consumption",
-        "peak demand reduction vs none, kW", "simulating peak-shave: 100 %", "== monthly bills with peak-shave",
-        "2024-07 · 일반용(을) 고압A 선택III", "요금적용전력 billing demand"}) {
+        "peak demand reduction vs none, kW", "battery energy changed by the safety limits, kWh",
+        "simulating peak-shave: 100 %", "== monthly bills with peak-shave", "2024-07 · 일반용(을) 고압A 선택III",
+        "요금적용전력 billing demand"}) {
     EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
   }
   // The 15-minute series: a header and one row per interval of 2024 (366 x 96).
   const std::string csv = Slurp(out / "series-peak-shave.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 35'136 + 1);
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
-            "timestamp,load_kw,pv_available_kw,pv_used_kw,battery_kw,soc_pct,grid_kw,band,demand_counts,reason_code,"
-            "limit,reason");
+            "timestamp,load_kw,pv_available_kw,pv_used_kw,battery_kw,soc_pct,grid_kw,band,demand_counts,limit_kwh,"
+            "reason_code,limit,reason");
   const std::string html = Slurp(out / "report.html");
   EXPECT_EQ(std::count(html.begin(), html.end(), '<') - std::count(html.begin(), html.end(), '>'), 0);
   size_t svgs = 0;

@@ -242,6 +242,64 @@ TEST(DispatchProblemTest, HorizonAcrossAMonthEndPricesEachMonthsPeak) {
   EXPECT_GT(s.demand_krw, 0);
 }
 
+// bill_months_only prices each month of the horizon once, prorated by its days in the horizon, on
+// its billing demand, a later month's including the peak of an earlier demand month (the ratchet).
+// Without a battery nothing is decided: 2024-07-31 to 08-02 KST, the hospital's import is its load
+// (August's at 85 %) less PV, July's charge is the basic rate x 1/31 x July 31's peak and August's
+// the basic rate x 2/31 x the larger of August's two days' peak and July's (July's), with taxes.
+TEST(DispatchProblemTest, BillMonthsOnlyLinksALaterMonthToAnEarlierDemandMonthsPeak) {
+  const Hospital& h = TheHospital();
+  Site no_ess = h.site;
+  no_ess.ess.reset();
+  DispatchInput in = DayInput(Ymd(2024, 7, 31));
+  in.site = &no_ess;
+  const Timestamp from = FromKst(Ymd(2024, 7, 31)), to = from + std::chrono::hours(72);
+  // August's load at 85 %, so that July's peak stands above August's own.
+  std::vector<std::optional<Kilowatts>> load;
+  for (Timestamp t = from; t < to; t += kInterval) {
+    const double kw = h.inputs.load.at(*h.inputs.load.IndexOf(t))->value();
+    load.emplace_back(Kilowatts(t < FromKst(Ymd(2024, 8, 1)) ? kw : 0.85 * kw));
+  }
+  in.load = PowerSeries(from, kInterval, std::move(load));
+  in.pv = h.inputs.pv.Slice(from, to);
+  in.soc_start = KilowattHours(0);
+  in.standing_peak = Kilowatts(0);
+  in.later_standing_peak = Kilowatts(0);
+  in.with_taxes = true;
+  in.bill_months_only = true;
+  auto problem = BuildDispatchProblem(in);
+  ASSERT_TRUE(problem) << problem.error().message;
+  ASSERT_EQ(problem->months.size(), 2u);
+  EXPECT_EQ(problem->months[0].bill_excess, -1);  // July: no demand month before it in the horizon
+  EXPECT_GE(problem->months[1].bill_excess, 0);   // August: after July
+  double peak[2] = {0, 0};
+  for (const DispatchInterval& iv : problem->intervals) {
+    if (iv.demand_counts) peak[iv.month] = std::max(peak[iv.month], iv.load_kw - iv.pv_kw);
+  }
+  ASSERT_GT(peak[0], 0);
+  ASSERT_GT(peak[1], 0);
+  ASSERT_GT(peak[0], peak[1]);  // July's peak is the one August's bill pays
+  const auto basic = [&](Date d) {
+    return PriceDay(h.book, h.calendar, h.tariff, d, {.with_taxes = true, .fuel_override = {}})->BasicKrwPerKw();
+  };
+  const double expected =
+      basic(Ymd(2024, 7, 31)) / 31 * peak[0] + basic(Ymd(2024, 8, 1)) * 2 / 31 * std::max(peak[0], peak[1]);
+  ClpCbcSolver solver;
+  auto report = solver.Solve(problem->model, {});
+  ASSERT_TRUE(report) << report.error().message;
+  ASSERT_EQ(report->status, SolveStatus::kOptimal) << report->message;
+  const Schedule s = DecodeSchedule(*problem, *report);
+  EXPECT_NEAR(s.demand_krw, expected, 1e-6 * expected);
+  EXPECT_NEAR(s.intervals.front().month_peak.value(), peak[0], 1e-6);
+  EXPECT_NEAR(s.intervals.back().month_peak.value(), peak[1], 1e-6);
+  // A re-plan on 07-31 of a run billed from 07-01 still pays July's whole basic charge.
+  in.billed_from = FromKst(Ymd(2024, 7, 1));
+  auto replanned = BuildDispatchProblem(in);
+  ASSERT_TRUE(replanned) << replanned.error().message;
+  EXPECT_NEAR(replanned->months[0].demand_krw_per_kw, basic(Ymd(2024, 7, 31)), 1e-9);
+  EXPECT_NEAR(replanned->months[1].demand_krw_per_kw, basic(Ymd(2024, 8, 1)) * 2 / 31, 1e-9);
+}
+
 // A receding horizon moved on by one interval, warm-started from the basis of the solve before
 // (ShiftBasis), reaches the same optimum as a cold solve in fewer simplex iterations, step after
 // step.

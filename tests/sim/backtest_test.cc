@@ -121,7 +121,7 @@ class OverWisher final : public Controller {
 };
 
 // Each step keeps the planner's reason and the limit that clipped it: the loop's first cycles are
-// in safe mode (nothing trusted yet: the battery held at 0 kW); then the 500 kW rating (and, once
+// in safe mode (nothing trusted yet: no schedule followed, the battery at 0 kW); then the 500 kW rating (and, once
 // the battery is at its SoC floor, what its energy allows) clips the 900 kW wish.
 TEST_F(BacktestTest, StepsKeepThePlannersReasonAndTheLimitThatClippedIt) {
   const Timestamp from = FromKst(testing::Ymd(2024, 3, 4)), to = FromKst(testing::Ymd(2024, 3, 6));
@@ -133,12 +133,18 @@ TEST_F(BacktestTest, StepsKeepThePlannersReasonAndTheLimitThatClippedIt) {
   auto run = RunBacktest(r, planner);
   ASSERT_TRUE(run) << run.error().message;
   ASSERT_EQ(run->steps.size(), 2u * 96);
-  EXPECT_EQ(run->steps[0].reason.limit, LimitStage::kUntrusted);
+  // The safe-mode cycles follow no schedule: nothing is wished, so no limit clipped anything.
+  EXPECT_EQ(run->steps[0].reason.limit, LimitStage::kNone);
+  EXPECT_NEAR(run->steps[0].battery_kw, 0, 1e-3);
   int clipped_by_rating = 0;
   for (size_t i = 0; i < run->steps.size(); ++i) {
     const DecisionReason& why = run->steps[i].reason;
     EXPECT_EQ(why.code, DecisionCode::kDischargePrice) << i;
-    if (why.limit == LimitStage::kUntrusted) continue;
+    if (why.limit == LimitStage::kNone) {  // the safe-mode start only
+      EXPECT_LT(i, 5u);
+      EXPECT_NEAR(run->steps[i].battery_kw, 0, 1e-3) << i;
+      continue;
+    }
     EXPECT_EQ(why.limit, LimitStage::kBattery) << i;
     EXPECT_LE(why.limited_kw, 500 + 1e-3) << i;
     EXPECT_NEAR(why.limited_kw, run->steps[i].battery_kw, 0.5) << i;  // as metered

@@ -107,7 +107,7 @@ TEST_F(ParityTest, EveryPlannerDecidesTheSameLiveAndInTheBacktest) {
     const auto make = [&]() -> std::unique_ptr<Controller> {
       if (name == "none" || name == "peak-shave") return MakeRuleController(name, PeakShaveConfig{});
       const auto mode =
-          name == "oracle" ? PlanningController::Mode::kMonthOracle : PlanningController::Mode::kRecedingHorizon;
+          name == "oracle" ? PlanningController::Mode::kPeriodOracle : PlanningController::Mode::kRecedingHorizon;
       return std::make_unique<PlanningController>(mode, site_, book_, calendar_, tariff_, load, pv, solver_,
                                                   std::chrono::hours{24}, name);
     };

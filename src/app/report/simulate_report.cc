@@ -202,6 +202,8 @@ std::string RenderSimulationText(const SimulationReport& r) {
     return WithThousands(base_total - YearTotal(x) - x.degradation_cost.value());
   });
   metric("steps changed by the safety limits", [&](const BacktestResult& x) { return WithThousands(x.clamped_steps); });
+  metric("battery energy changed by the safety limits, kWh",
+         [&](const BacktestResult& x) { return fmt::format("{:.1f}", x.clamped_energy.value()); });
   // Each controller's saving as a share of the oracle's, gross and after degradation (what the
   // dispatch LP optimises: the bill plus the battery's wear), when the oracle ran.
   const BacktestResult* oracle = nullptr;
@@ -241,16 +243,16 @@ std::string RenderSimulationText(const SimulationReport& r) {
 
 std::string RenderSeriesCsv(const BacktestResult& run) {
   std::string out =
-      "timestamp,load_kw,pv_available_kw,pv_used_kw,battery_kw,soc_pct,grid_kw,band,demand_counts,reason_code,limit,"
-      "reason\n";
+      "timestamp,load_kw,pv_available_kw,pv_used_kw,battery_kw,soc_pct,grid_kw,band,demand_counts,limit_kwh,"
+      "reason_code,limit,reason\n";
   out.reserve(run.steps.size() * 200);
   for (size_t i = 0; i < run.steps.size(); ++i) {
     const StepRecord& s = run.steps[i];
     const Timestamp t = run.grid.TimeAt(i);
-    out += fmt::format("{},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{},{},{},{},{}\n", FormatKst(t), s.load_kw,
+    out += fmt::format("{},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{},{},{:.3f},{},{},{}\n", FormatKst(t), s.load_kw,
                        s.pv_available_kw, s.pv_used_kw, s.battery_kw, s.soc_pct, s.grid_kw, BandName(s.band),
-                       s.demand_counts ? 1 : 0, DecisionCodeName(s.reason.code), LimitStageName(s.reason.limit),
-                       CsvField(RenderDecisionReason(s.reason, t)));
+                       s.demand_counts ? 1 : 0, s.limit_kwh, DecisionCodeName(s.reason.code),
+                       LimitStageName(s.reason.limit), CsvField(RenderDecisionReason(s.reason, t)));
   }
   return out;
 }

@@ -69,7 +69,9 @@ SiteTwin::SiteTwin(PowerSeries load, PowerSeries pv, std::optional<EssSpec> ess,
     : load_(std::move(load)), pv_(std::move(pv)), now_(start) {
   if (ess) {
     const EssSpec each = ShareOf(*ess, std::max(1, batteries));
-    battery_rating_ = each.discharge_kw;
+    // The PCS rating: the larger of the two directions (each direction's own limit is what the BMS
+    // reports as max_charge / max_discharge); the discharge rating alone would cap a larger charge.
+    battery_rating_ = Kilowatts(std::max(each.charge_kw.value(), each.discharge_kw.value()));
     for (int i = 0; i < std::max(1, batteries); ++i) batteries_.emplace_back(each);
   }
   battery_setpoints_.assign(batteries_.size(), Kilowatts(0));

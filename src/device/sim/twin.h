@@ -70,7 +70,7 @@ class SiteTwin {
   std::vector<Kilowatts> battery_power_;  // delivered over the last step
   std::vector<std::optional<Kilowatts>> pv_limits_;
   std::vector<Kilowatts> pv_power_;
-  Kilowatts battery_rating_;  // each battery's discharge rating
+  Kilowatts battery_rating_;  // each battery's PCS rating: max(charge, discharge)
   Energy energy_;
 };
 
