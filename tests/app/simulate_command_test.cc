@@ -39,18 +39,18 @@ void ExpectSensibleReasons(const std::string& csv) {
   int rows = 0, checked_peaks = 0;
   while (std::getline(lines, line)) {
     ++rows;
-    // timestamp,load,pv_available,pv_used,battery,soc,grid,band,counts,code,limit,"reason"
+    // timestamp,load,pv_available,pv_used,battery,soc,grid,band,counts,limit_kwh,code,limit,"reason"
     std::vector<std::string> f;
     size_t at = 0;
-    for (int k = 0; k < 11; ++k) {
+    for (int k = 0; k < 12; ++k) {
       const size_t comma = line.find(',', at);
       f.push_back(line.substr(at, comma - at));
       at = comma + 1;
     }
     std::string reason = line.substr(at);
     if (reason.size() >= 2 && reason.front() == '"') reason = reason.substr(1, reason.size() - 2);
-    const std::string& code = f[9];
-    const bool clipped = !f[10].empty();
+    const std::string& code = f[10];
+    const bool clipped = !f[11].empty();
     const double battery = std::stod(f[4]), grid = std::stod(f[6]);
     ASSERT_TRUE(codes.contains(code)) << line;
     ++seen[code];
@@ -205,15 +205,39 @@ TEST_F(SimulateCommandTest, ReportsEachControllersShareOfTheOraclesSaving) {
   EXPECT_EQ(alone.out.find("share of the oracle"), std::string::npos);
 }
 
+// --year 2025 --history-from 2024-12-01: the load laid on both years, each year's weather from the
+// file's ${year}, the history replayed without OpenMEG and said so; the scored months are 2025's.
+TEST_F(SimulateCommandTest, ScoresAYearAfterItsMeterHistory) {
+  std::string text = Slurp(WriteSite());
+  const std::string one = "jeonbuk_35.75N_127.25E_2024.csv";
+  text.replace(text.find(one), one.size(), "jeonbuk_35.75N_127.25E_${year}.csv");
+  const auto site = (dir_ / "years.toml").string();
+  std::ofstream(site) << text;
+  const MegRun r =
+      Meg(fmt::format("simulate --site {} --year 2025 --history-from 2024-12-01 --controller peak-shave", site));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("2025 (meter history from 2024-12-01"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n2025-01 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n2025-12 "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\n2024-12 "), std::string::npos) << r.out;  // the history is not scored
+}
+
 TEST_F(SimulateCommandTest, BadSiteOrOptionsGetClearErrors) {
   const auto bad = WriteSite("bogus_kw = 5\n");
   const MegRun r = Meg("simulate --site " + bad);
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("bogus_kw"), std::string::npos) << r.out;
   const auto site = WriteSite();
+  // Another year than load.year needs that year's weather: this site names one file.
   const MegRun year = Meg("simulate --site " + site + " --year 2023");
   EXPECT_EQ(year.exit_code, 2);
-  EXPECT_NE(year.out.find("load.year"), std::string::npos) << year.out;
+  EXPECT_NE(year.out.find("no weather for 2023-01-01"), std::string::npos) << year.out;
+  EXPECT_NE(year.out.find("${year}"), std::string::npos) << year.out;
+  for (const char* from : {"2024-01-15", "2024-01-01", "2025-02-01", "January"}) {
+    const MegRun history = Meg("simulate --site " + site + " --year 2024 --history-from " + from);
+    EXPECT_EQ(history.exit_code, 2) << from;
+    EXPECT_NE(history.out.find("the first day of a month before 2024-01-01"), std::string::npos) << history.out;
+  }
   const MegRun ctl = Meg("simulate --site " + site + " --controller magic");
   EXPECT_EQ(ctl.exit_code, 2);
   EXPECT_NE(ctl.out.find("known controllers are none, peak-shave, mpc, mpc-perfect, mpc-persistence, oracle"),
