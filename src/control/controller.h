@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "control/decision_reason.h"
@@ -41,6 +42,9 @@ struct SiteImage {
   Kilowatts contract_power;    // 계약전력
   Kilowatts month_peak;        // largest grid demand this month so far, counted intervals
   Kilowatts ratchet;           // largest peak of the demand months in the 11 months before
+  // Each month's peak so far (kW; the restored meter history, the closed months and this one):
+  // what later months' ratchets are made of (DemandMeter::MonthPeaks).
+  std::vector<std::pair<Month, double>> month_peaks;
   bool export_allowed = false;
   Kilowatts export_limit;
   // Demand-response calls issued so far (known_from <= start), one commitment per trading hour,

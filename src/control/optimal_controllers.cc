@@ -93,11 +93,19 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
     in.bill_months_only = true;
     in.terminal_krw_per_kwh = 0.0;
     in.later_standing_peak = image.ratchet;
+    in.first_month_peak = image.month_peak;
     in.billed_from = run_start_;
     // The billing demand is never below 30 % of contract power (art. 68 ①, rounded to 1 kW).
     const double floor_kw = std::round(0.3 * std::max(0.0, site_.contract_power.value()));
     in.standing_peak = Kilowatts(std::max(in.standing_peak.value(), floor_kw));
     in.later_standing_peak = Kilowatts(std::max(in.later_standing_peak->value(), floor_kw));
+    // Each later month stands on the ratchet the months before this plan leave it (a meter history
+    // restored before the run: its demand months drop out of the ratchet one by one), not on this
+    // month's: the LP's rows add the peaks it plans.
+    const Timestamp end = in.load.end();
+    for (Month later = month + std::chrono::months{1}; StartOfKstMonth(later) < end; later += std::chrono::months{1}) {
+      in.later_standing_by_month.emplace_back(later, std::max(RatchetPeakKw(later, image.month_peaks), floor_kw));
+    }
   }
   auto problem = BuildDispatchProblem(in);
   if (!problem) {

@@ -116,6 +116,9 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
       const bool first = p.months.empty();
       dm.standing_peak_kw =
           first ? in.standing_peak.value() : in.later_standing_peak.value_or(in.standing_peak).value();
+      for (const auto& [later, kw] : in.later_standing_by_month) {
+        if (!first && later == month) dm.standing_peak_kw = kw;
+      }
       dm.months_binding = in.bill_months_only ? 1.0 : first ? in.months_binding : MonthsBinding(month);
       dm.demand_krw_per_kw = it->second.BasicKrwPerKw() * dm.months_binding;
       p.months.push_back(dm);
@@ -165,9 +168,14 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     dm.bill_excess = m.AddVariable(fmt::format("bill_excess_{}", k), 0, kLpInfinity, dm.demand_krw_per_kw);
     m.AddRow(fmt::format("bd_{}", k), 0, kLpInfinity, {{dm.bill_excess, 1}, {dm.peak_excess, -1}});
     for (const size_t j : ratchets) {
-      const DispatchMonth& dj = p.months[j];
-      m.AddRow(fmt::format("rt_{}_{}", k, j), dj.standing_peak_kw - dm.standing_peak_kw, kLpInfinity,
-               {{dm.bill_excess, 1}, {dj.peak_excess, -1}});
+      // b_k >= O_j - R_k: month j's own peak O_j (rows op_ below) carries into month k's bill.
+      DispatchMonth& dj = p.months[j];
+      if (dj.own_peak < 0) {
+        dj.own_peak =
+            m.AddVariable(fmt::format("own_peak_{}", j), j == 0 ? in.first_month_peak.value() : 0.0, kLpInfinity, 0.0);
+      }
+      m.AddRow(fmt::format("rt_{}_{}", k, j), -dm.standing_peak_kw, kLpInfinity,
+               {{dm.bill_excess, 1}, {dj.own_peak, -1}});
     }
   }
   for (size_t t = 0; t < n; ++t) {
@@ -197,6 +205,9 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
       const DispatchMonth& dm = p.months[iv.month];
       iv.row_peak = m.AddRow(fmt::format("pk_{}", t), -kLpInfinity, dm.standing_peak_kw,
                              {{iv.grid_import, 1}, {dm.peak_excess, -1}});
+      if (dm.own_peak >= 0) {  // O_m >= g_t
+        m.AddRow(fmt::format("op_{}", t), 0, kLpInfinity, {{dm.own_peak, 1}, {iv.grid_import, -1}});
+      }
       // Reserve: x_t >= g_t + reserve_t - P_m, x_t >= 0 is the extra discharge a load `reserve_t`
       // above the forecast would need to hold the import at P_m (rows rs_ below keep it stored).
       const double reserve = in.peak_reserve_kw.empty() ? 0.0 : in.peak_reserve_kw[t];

@@ -63,6 +63,12 @@ struct DispatchInput {
   // bill_months_only: where the billed run starts, for the proration (a re-plan in the middle of a
   // month still pays that month's whole basic charge). nullopt: the horizon's start.
   std::optional<Timestamp> billed_from;
+  // R of each later month the horizon reaches, by month (e.g. the ratchet each will carry from the
+  // months before the horizon); a month not listed takes later_standing_peak.
+  std::vector<std::pair<Month, double>> later_standing_by_month;
+  // bill_months_only: the first month's own peak realised so far (kW; its standing_peak may be an
+  // older ratchet), the floor of its own_peak.
+  Kilowatts first_month_peak;
   // Forbid simultaneous charge and discharge with a binary per interval (makes a MILP). The LP
   // never profits from it unless prices are negative, so the default is the LP.
   bool no_simultaneous = false;
@@ -104,8 +110,13 @@ struct DispatchInterval {
 // The demand charge of one KST (billing) month the horizon touches.
 struct DispatchMonth {
   Month month;
-  int peak_excess = -1;         // kW of the month's counted demand above its standing peak
-  int bill_excess = -1;         // bill_months_only, after a demand month: kW of billing demand above R
+  int peak_excess = -1;  // kW of the month's counted demand above its standing peak
+  int bill_excess = -1;  // bill_months_only, after a demand month: kW of billing demand above R
+  // bill_months_only, a demand month whose peak ratchets into a later month of the horizon: its
+  // own peak (kW; >= every counted import of the month and its realised peak). What ratchets is
+  // the month's own peak, not its billing demand: a month standing on an older ratchet must not
+  // pass that ratchet on as its own.
+  int own_peak = -1;
   double standing_peak_kw = 0;  // R
   double months_binding = 1;
   double demand_krw_per_kw = 0;  // basic rate of the month's first horizon day x months binding (x taxes)

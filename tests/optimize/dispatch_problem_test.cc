@@ -298,6 +298,21 @@ TEST(DispatchProblemTest, BillMonthsOnlyLinksALaterMonthToAnEarlierDemandMonthsP
   ASSERT_TRUE(replanned) << replanned.error().message;
   EXPECT_NEAR(replanned->months[0].demand_krw_per_kw, basic(Ymd(2024, 7, 31)), 1e-9);
   EXPECT_NEAR(replanned->months[1].demand_krw_per_kw, basic(Ymd(2024, 8, 1)) * 2 / 31, 1e-9);
+
+  // A meter history: July stands on an older ratchet 200 kW above its own peak, which August's
+  // ratchet no longer holds (August stands on 0). What carries into August is July's own peak, not
+  // the ratchet July stood on: August pays max(July's peak, its own), July pays the older ratchet
+  // (no excess above it), as the bill engine would (art. 68 ①).
+  in.billed_from.reset();
+  in.standing_peak = Kilowatts(peak[0] + 200);
+  in.later_standing_by_month = {{std::chrono::year{2024} / 8, 0.0}};
+  auto history = BuildDispatchProblem(in);
+  ASSERT_TRUE(history) << history.error().message;
+  auto solved = solver.Solve(history->model, {});
+  ASSERT_TRUE(solved && solved->status == SolveStatus::kOptimal);
+  const Schedule with_history = DecodeSchedule(*history, *solved);
+  const double august = basic(Ymd(2024, 8, 1)) * 2 / 31 * std::max(peak[0], peak[1]);
+  EXPECT_NEAR(with_history.demand_krw, august, 1e-6 * august);
 }
 
 // A receding horizon moved on by one interval, warm-started from the basis of the solve before
