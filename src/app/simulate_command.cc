@@ -34,7 +34,7 @@ struct SimulateOptions : SiteOptions {
   double threshold_kw = 0;
   int horizon_h = 24;
   bool cold_start = false;
-  int retrain_days = 7;
+  int retrain_days = 14;
   double reserve_share = 2.0;
   std::string out;
   bool detail = false;

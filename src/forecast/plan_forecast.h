@@ -63,7 +63,7 @@ struct LearnedPlanOptions {
     o.max_rows = 40'000;
     return o;
   }();
-  std::chrono::hours retrain_every{24 * 7};
+  std::chrono::hours retrain_every{24 * 14};
   // Reserve = share x (P90 - P50) in each interval; 0 plans on the P50 alone.
   double reserve_share = 2.0;
   // Whether ForecastAt trains when a training is due. Off: only TrainIfDue does (a live loop
