@@ -55,7 +55,8 @@ struct LearnedPlanOptions {
   // The planner's load model: half the trees at twice the learning rate and half the training
   // rows of the forecaster's defaults (`meg forecast`), a quarter of the work of a training. On
   // the Jeonju hospital's 2024 the mpc saving did not move (15,171,490 against 15,156,820 KRW,
-  // `meg simulate --controller mpc`), while a year's trainings fell from 217 s to about 50 s.
+  // `meg simulate --controller mpc`), while a year's trainings fell from 217 s (51, inline) to 27.6 s
+  // (25 every 14 days, on a worker thread; BM_BacktestSiteYearMpc).
   LoadForecastOptions model = [] {
     LoadForecastOptions o;
     o.gbm.rounds = 150;
@@ -65,7 +66,7 @@ struct LearnedPlanOptions {
   }();
   std::chrono::hours retrain_every{24 * 14};
   // Reserve = share x (P90 - P50) in each interval; 0 plans on the P50 alone.
-  double reserve_share = 2.0;
+  double reserve_share = 1.0;
   // Whether ForecastAt trains when a training is due. Off: only TrainIfDue does (a live loop
   // trains before it starts and never on its control thread).
   bool train_when_forecasting = true;

@@ -83,11 +83,20 @@ TEST(LearnedPlanForecastTest, YesterdayUntilTwoWeeksThenTheModel) {
     EXPECT_NEAR(b->load.at(i)->value(), 100.0 + static_cast<double>(i), 1.0) << i;
     EXPECT_GE(b->load_reserve_kw[i], 0.0);
   }
-  // Within the retraining period no new training; a week later one more.
+  // Within the retraining period no new training. A week later one starts on a worker thread
+  // (background, the default): the forecasts go on with the first model until a day later
+  // (adopt_after), when the new one is taken, waiting for the worker if need be. It reuses the
+  // first training's calibration (recalibrate_every is 28 days): one full training in all.
   ASSERT_TRUE(f.ForecastAt(later + hours{24}, later + hours{48}));
   EXPECT_EQ(f.trainings(), 1);
   ASSERT_TRUE(f.ForecastAt(later + hours{24 * 7}, later + hours{24 * 8}));
+  EXPECT_EQ(f.trainings(), 1);
+  ASSERT_TRUE(f.ForecastAt(later + hours{24 * 8} - hours{1}, later + hours{24 * 9}));
+  EXPECT_EQ(f.trainings(), 1);
+  ASSERT_TRUE(f.ForecastAt(later + hours{24 * 8}, later + hours{24 * 9}));
   EXPECT_EQ(f.trainings(), 2);
+  EXPECT_EQ(f.calibrations(), 1);
+  EXPECT_EQ(f.failed_trainings(), 0);
   // The horizon is cut at the end of the data.
   auto c = f.ForecastAt(d.load_kw.end() - hours{2}, d.load_kw.end() + hours{10});
   ASSERT_TRUE(c);
