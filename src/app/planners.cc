@@ -64,7 +64,6 @@ Planner::Planner(std::string_view name, const LoadedSite& site, const SiteInputs
                                              std::string(name));
   }
   p->set_warm_start(options.warm_start);
-  if (name == "mpc") p->set_wear_margin(options.wear_margin_krw_per_kwh);
   planning_ = p.get();
   controller_ = std::move(p);
 }

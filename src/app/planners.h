@@ -47,9 +47,6 @@ struct PlannerOptions {
   // mpc: retraining, reserve, and whether a forecast may train (a live loop trains before it
   // starts, never on its control thread).
   LearnedPlanOptions learned;
-  // mpc: a planning margin on the battery's wear, KRW per kWh of throughput (see
-  // PlanningController::set_wear_margin).
-  double wear_margin_krw_per_kwh = 0;
 };
 
 // A controller chosen by name with what it plans on, which it owns. Neither copied nor moved: the

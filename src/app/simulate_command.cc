@@ -36,7 +36,6 @@ struct SimulateOptions : SiteOptions {
   bool cold_start = false;
   int retrain_days = 14;
   double reserve_share = 1.0;
-  double wear_margin = 0;
   std::string out;
   bool detail = false;
   std::string cycle = "15m";  // the control loop's cycle in the backtest
@@ -164,7 +163,6 @@ int RunSimulate(const SimulateOptions& o) {
   planner_options.warm_start = !o.cold_start;
   planner_options.learned.retrain_every = std::chrono::hours{24 * o.retrain_days};
   planner_options.learned.reserve_share = o.reserve_share;
-  planner_options.wear_margin_krw_per_kwh = o.wear_margin;
   std::vector<BacktestResult> runs;
   std::vector<BacktestResult> dr_runs;  // the same controllers answering the DR calls
   for (const auto& name : o.controllers) {
@@ -273,11 +271,6 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--reserve-share", o->reserve_share,
                   "mpc: battery energy kept for a load above the forecast, as a share of its P90 - P50 (0: none)")
       ->check(CLI::Range(0.0, 10.0))
-      ->capture_default_str();
-  cmd->add_option("--wear-margin", o->wear_margin,
-                  "mpc: KRW per kWh of battery throughput the plan must earn on top of the battery's wear before "
-                  "it cycles for energy alone (keeps energy for the peak on a forecast)")
-      ->check(CLI::Range(0.0, 10000.0))
       ->capture_default_str();
   cmd->add_flag("--cold-start", o->cold_start,
                 "mpc: solve each horizon from scratch instead of warm-starting from the last basis");

@@ -69,7 +69,6 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   in.load = std::move(forecast->load);
   in.pv = forecast->pv;
   in.peak_reserve_kw = std::move(forecast->load_reserve_kw);
-  in.wear_margin_krw_per_kwh = wear_margin_;
   for (const DrCommitment& c : image.dr) {
     if (c.known_from <= image.start && c.end > image.start) in.dr.push_back(c);
   }

@@ -69,9 +69,6 @@ class PlanningController final : public Controller {
 
   // Start each solve from the previous solve's basis, shifted (on by default).
   void set_warm_start(bool on) { warm_start_ = on; }
-  // A planning margin on the battery's wear, KRW per kWh of throughput (DispatchInput::
-  // wear_margin_krw_per_kwh); 0 by default.
-  void set_wear_margin(double krw_per_kwh) { wear_margin_ = krw_per_kwh; }
 
   int solves() const { return solves_; }
   int warm_starts() const { return warm_starts_; }
@@ -103,7 +100,6 @@ class PlanningController final : public Controller {
   std::string name_;
   PeakShave fallback_{PeakShaveConfig{}};
   bool warm_start_ = true;
-  double wear_margin_ = 0;
   DispatchProblem last_problem_;
   LpBasis last_basis_;
   int solves_ = 0;

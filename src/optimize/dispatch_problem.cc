@@ -148,8 +148,7 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
   p.terminal_krw_per_kwh = in.terminal_krw_per_kwh.value_or(cheapest / bat.eta_charge);
 
   LpModel& m = p.model;
-  // Per kW of charge or discharge held dt (with the planning margin, if any).
-  const double wear = (bat.wear_krw_per_kwh + std::max(0.0, in.wear_margin_krw_per_kwh)) * 0.5 * kDt;
+  const double wear = bat.wear_krw_per_kwh * 0.5 * kDt;  // per kW of charge or discharge held dt
   // P_m = R_m + peak_excess_m per month: the demand charge is paid only on counted demand above
   // the month's standing peak R_m.
   for (size_t k = 0; k < p.months.size(); ++k) {

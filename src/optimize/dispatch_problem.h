@@ -78,11 +78,6 @@ struct DispatchInput {
   // if each carried its reserve on top of the forecast load. The controller's peak guard spends it
   // when the real demand calls for it.
   std::vector<double> peak_reserve_kw;
-  // A planning margin on the battery's wear, KRW per kWh of throughput, on top of the site's own:
-  // a price spread the battery must beat before it cycles for energy alone, so that a plan on a
-  // forecast keeps its energy for the peak unless cycling clearly pays. Not part of the schedule's
-  // degradation_krw (the wear the site pays).
-  double wear_margin_krw_per_kwh = 0;
   // Battery power of the interval before the horizon (+ discharge / - charge), for the ramp
   // limit of the first interval; nullopt leaves the first interval free.
   std::optional<Kilowatts> previous_battery;
