@@ -27,8 +27,8 @@ namespace {
 using Fixture = bench::SiteFixture;
 const Fixture& GetFixture() { return bench::JeonjuHospital(); }
 
-void BM_BacktestSiteYearPeakShave(benchmark::State& state) {
-  const Fixture& f = GetFixture();
+// The hospital's year, its PV and battery.
+BacktestRequest YearRequest(const Fixture& f) {
   BacktestRequest r;
   r.book = &f.book;
   r.calendar = &f.calendar;
@@ -36,6 +36,12 @@ void BM_BacktestSiteYearPeakShave(benchmark::State& state) {
   r.site = &f.site;
   r.load = &f.inputs.load;
   r.pv = &f.inputs.pv;
+  return r;
+}
+
+void BM_BacktestSiteYearPeakShave(benchmark::State& state) {
+  const Fixture& f = GetFixture();
+  const BacktestRequest r = YearRequest(f);
   for (auto _ : state) {
     PeakShave controller(PeakShaveConfig{});
     auto run = RunBacktest(r, controller);
@@ -49,13 +55,7 @@ BENCHMARK(BM_BacktestSiteYearPeakShave)->Unit(benchmark::kMillisecond);
 
 void BM_BacktestSiteYearMpc(benchmark::State& state) {
   const Fixture& f = GetFixture();
-  BacktestRequest r;
-  r.book = &f.book;
-  r.calendar = &f.calendar;
-  r.tariff = f.tariff;
-  r.site = &f.site;
-  r.load = &f.inputs.load;
-  r.pv = &f.inputs.pv;
+  const BacktestRequest r = YearRequest(f);
   const LoadData history{ToDoubleSeries(f.inputs.load), f.inputs.temp_c};
   for (auto _ : state) {
     ClpCbcSolver solver;
