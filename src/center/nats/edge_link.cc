@@ -131,6 +131,7 @@ void EdgeLink::Drop(const Outgoing& item) {
   // (harmless: the center's store keeps the first write of each (point, time)).
   gap_ = true;
   cursor_ = std::min(cursor_, item.first);
+  dropped_end_ = std::max(dropped_end_, item.last + Millis{1});
   live_start_.reset();
 }
 
@@ -146,7 +147,10 @@ void EdgeLink::OnLiveAcked(const Outgoing& item) {
     cursor_ = std::max(cursor_, end);
     return;
   }
-  if (!live_start_) live_start_ = item.first;
+  // Only data newer than every drop can start the acknowledged run: a queued older item acked
+  // after newer ones were dropped (a full queue while cut off) would otherwise close the gap
+  // over the dropped ones.
+  if (!live_start_ && item.first >= dropped_end_) live_start_ = item.first;
   live_end_ = std::max(live_end_, end);
 }
 

@@ -131,9 +131,13 @@ class EdgeLink final : public SiteUplink {
   bool stop_ = false;
   std::deque<Outgoing> queue_;
   EdgeLinkCounts counts_;
-  Instant cursor_{};                       // everything before it is acknowledged (the durable part of the state)
-  bool gap_ = false;                       // something after cursor_ was not acknowledged
-  std::optional<Instant> live_start_;      // the first live item acknowledged since the gap
+  Instant cursor_{};  // everything before it is acknowledged (the durable part of the state)
+  bool gap_ = false;  // something after cursor_ was not acknowledged
+  // The first live item acknowledged since the gap whose data is newer than all data dropped:
+  // everything from it on was acknowledged. An older item acknowledged later (it waited in the
+  // queue while newer ones were dropped for want of room) does not start it.
+  std::optional<Instant> live_start_;
+  Instant dropped_end_{};                  // just after the newest data ever dropped
   Instant live_end_{};                     // just after the last live item acknowledged since then
   std::optional<Instant> flushed_before_;  // the store is known flushed before this
   std::chrono::steady_clock::time_point next_backfill_{};
