@@ -349,7 +349,8 @@ void ControlLoop::MaybePlan(Instant now, const Measured& m) {
     r.battery->device_max_discharge = Kilowatts(std::numeric_limits<double>::infinity());
     r.battery->device_max_charge = Kilowatts(std::numeric_limits<double>::infinity());
   }
-  const SiteImage image = MakeSiteImage(*site_.site, r, day, &demand_, dr_);
+  SiteImage image = MakeSiteImage(*site_.site, r, day, &demand_, dr_);
+  image.month_peaks = demand_.MonthPeaks();  // the planner's image only: the per-cycle ones need none
   const Setpoints plan = planner_->Decide(image);
   const int failures = planner_failures_ ? planner_failures_() : 0;
   planner_failed_ = failures > planner_failures_seen_;

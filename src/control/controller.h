@@ -43,7 +43,8 @@ struct SiteImage {
   Kilowatts month_peak;        // largest grid demand this month so far, counted intervals
   Kilowatts ratchet;           // largest peak of the demand months in the 11 months before
   // Each month's peak so far (kW; the restored meter history, the closed months and this one):
-  // what later months' ratchets are made of (DemandMeter::MonthPeaks).
+  // what later months' ratchets are made of (DemandMeter::MonthPeaks). Filled in the planner's
+  // image (ControlLoop::MaybePlan), once per interval; empty in the per-cycle images.
   std::vector<std::pair<Month, double>> month_peaks;
   bool export_allowed = false;
   Kilowatts export_limit;

@@ -37,7 +37,6 @@ SiteImage MakeSiteImage(const Site& site, const SiteReading& r, const DayProfile
   if (demand != nullptr) {
     image.month_peak = demand->month_peak();
     image.ratchet = demand->ratchet();
-    image.month_peaks = demand->MonthPeaks();
   }
   image.export_allowed = site.grid.export_allowed;
   image.export_limit = site.grid.export_limit_kw;
