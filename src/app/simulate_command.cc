@@ -36,6 +36,7 @@ struct SimulateOptions : SiteOptions {
   bool cold_start = false;
   int retrain_days = 14;
   double reserve_share = 1.0;
+  double day_peak_quantile = 0;
   std::string out;
   bool detail = false;
   std::string cycle = "15m";  // the control loop's cycle in the backtest
@@ -163,6 +164,7 @@ int RunSimulate(const SimulateOptions& o) {
   planner_options.warm_start = !o.cold_start;
   planner_options.learned.retrain_every = std::chrono::hours{24 * o.retrain_days};
   planner_options.learned.reserve_share = o.reserve_share;
+  planner_options.learned.day_peak_quantile = o.day_peak_quantile;
   std::vector<BacktestResult> runs;
   std::vector<BacktestResult> dr_runs;  // the same controllers answering the DR calls
   for (const auto& name : o.controllers) {
@@ -267,6 +269,10 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
                   "peak-shave: grid demand to hold, kW (default 0: plan each day from the day before)");
   cmd->add_option("--retrain-days", o->retrain_days, "mpc: retrain the load model every N days")
       ->check(CLI::Range(1, 366))
+      ->capture_default_str();
+  cmd->add_option("--day-peak-quantile", o->day_peak_quantile,
+                  "mpc: the reserve is at least this quantile of the recent days' peak forecast error (0: off)")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--reserve-share", o->reserve_share,
                   "mpc: battery energy kept for a load above the forecast, as a share of its P90 - P50 (0: none)")

@@ -308,6 +308,7 @@ SiteImage ControlLoop::LimitImage(Instant now, const Measured& m) const {
     pv_limited = pv_limited || (d.device->kind() == DeviceKind::kPv && d.last_sent && d.last_sent->pv_limit);
   }
   r.pv_available = Kilowatts(pv_limited ? std::max(m.pv, m.pv_rating) : m.pv);
+  if (pv_limited) r.pv_now = Kilowatts(m.pv);
   if (m.soc_n > 0) r.battery = MeasuredBattery(m);
   return MakeSiteImage(*site_.site, r, nullptr, &demand_, {});
 }

@@ -27,6 +27,11 @@ struct SiteImage {
   Hours dt{0.25};
   Kilowatts load;          // mean consumption expected over the interval
   Kilowatts pv_available;  // mean PV production available over the interval
+  // What the PV gives now, where a limit in force hides what it could give (pv_available is
+  // then its rating, the export check's worst case): the part of pv_available above it is
+  // assumed, not produced, so the export check curtails it before it cuts a discharge. NaN
+  // (unknown or no limit in force): all of pv_available is produced.
+  Kilowatts pv_now{std::numeric_limits<double>::quiet_NaN()};
   bool has_battery = false;
   double soc_pct = 0;
   Kilowatts battery_max_discharge;         // within the battery's own limits for dt (>= 0)

@@ -59,9 +59,17 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   note(LimitStage::kContract, before);
   before = battery;
   // 3. Export: never below -export_limit (0 when export is not allowed or its limit is unknown).
-  //    Discharge goes first, then PV is curtailed.
+  //    First the PV the image assumes above what it gives now is curtailed (a limit in force hides
+  //    what it could give, so the image assumes its rating: that part is not produced, and a cap
+  //    on it loses nothing); then the discharge is cut; then the PV is curtailed.
   const double min_grid = image.export_allowed ? -NonNegative(image.export_limit.value()) : 0.0;
+  const double pv_now_raw = image.pv_now.value();
+  const double pv_now = std::isfinite(pv_now_raw) ? std::min(pv, NonNegative(pv_now_raw)) : pv;
   double grid = load - pv - battery;
+  if (grid < min_grid && pv > pv_now) {
+    pv = std::max(pv_now, pv - (min_grid - grid));
+    grid = load - pv - battery;
+  }
   if (grid < min_grid && battery > 0) {
     battery = std::max(0.0, battery - (min_grid - grid));
     grid = load - pv - battery;
@@ -76,11 +84,13 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   out.battery = Kilowatts(battery);
   out.pv_used = Kilowatts(pv);
   out.grid = Kilowatts(grid);
-  const double wished_pv = std::isfinite(pv_limit) && pv_limit >= 0 ? std::min(pv_avail, pv_limit) : pv_avail;
+  // What the wish would have had of the PV: the assumed part above what it gives now is no loss.
+  const double pv_real = std::isfinite(pv_now_raw) ? std::min(pv_avail, NonNegative(pv_now_raw)) : pv_avail;
+  const double wished_pv = std::isfinite(pv_limit) && pv_limit >= 0 ? std::min(pv_real, pv_limit) : pv_real;
   // A change within kClampToleranceKw is the rounding of a plan's figures (an LP's solution sits
   // within its tolerance of a bound), not a limit; a wish that is not a number is always changed.
   const auto changed = [](double done, double wished) { return !(std::abs(done - wished) <= kClampToleranceKw); };
-  out.clamped = changed(battery, wish.battery.value()) || changed(pv, wished_pv);
+  out.clamped = changed(battery, wish.battery.value()) || changed(std::min(pv, pv_real), wished_pv);
   out.limit = out.clamped ? (stage == LimitStage::kNone ? LimitStage::kUntrusted : stage) : LimitStage::kNone;
   return out;
 }

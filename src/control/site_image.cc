@@ -13,6 +13,7 @@ SiteImage MakeSiteImage(const Site& site, const SiteReading& r, const DayProfile
   image.dt = r.dt;
   image.load = r.load;
   image.pv_available = r.pv_available;
+  image.pv_now = r.pv_now;
   image.has_battery = site.ess.has_value() && r.battery.has_value();
   if (image.has_battery) {
     const EssSpec& ess = *site.ess;

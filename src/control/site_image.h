@@ -32,6 +32,7 @@ struct SiteReading {
   Hours dt{0.25};
   Kilowatts load;                         // NaN when it cannot be trusted: the limit stage then idles the battery
   Kilowatts pv_available;                 // what PV can give (at most its rating when a limit hides it)
+  Kilowatts pv_now{std::numeric_limits<double>::quiet_NaN()};  // what it gives now (SiteImage::pv_now)
   std::optional<BatteryReading> battery;  // nullopt: no battery in use
 };
 

@@ -72,6 +72,50 @@ void LearnedPlanForecast::TrainIfDue(Timestamp from) {
   Adopt(std::move(m), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), recalibrate);
 }
 
+void LearnedPlanForecast::RecordDayForecast(Timestamp from, const std::vector<double>& p50) {
+  if (options_.day_peak_quantile <= 0) return;
+  const KstDateTime kst = ToKst(from);
+  if (kst.minute_of_day >= 60 || day_forecast_max_.contains(kst.date)) return;
+  const Timestamp day_end = FromKst(AddDays(kst.date, 1));
+  const auto step = history_.load_kw.step();
+  double peak = -std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < p50.size() && from + step * static_cast<long>(i) < day_end; ++i) peak = std::max(peak, p50[i]);
+  if (std::isfinite(peak)) day_forecast_max_.emplace(kst.date, peak);
+  // Only the last day_peak_days are read: a live loop's record stays that short.
+  day_forecast_max_.erase(day_forecast_max_.begin(),
+                          day_forecast_max_.lower_bound(AddDays(kst.date, -options_.day_peak_days)));
+}
+
+double LearnedPlanForecast::DayPeakReserve(Timestamp from) const {
+  if (options_.day_peak_quantile <= 0) return 0;
+  return DayPeakErrorQuantile(day_forecast_max_, history_.load_kw, from, options_.day_peak_days,
+                              options_.day_peak_quantile);
+}
+
+double DayPeakErrorQuantile(const std::map<Date, double>& forecast_max, const IntervalSeries<double>& load,
+                            Timestamp from, int days, double quantile) {
+  const Date today = ToKst(from).date;
+  std::vector<double> errors;
+  for (auto it = forecast_max.lower_bound(AddDays(today, -days)); it != forecast_max.end() && it->first < today;
+       ++it) {
+    const Timestamp start = FromKst(it->first), end = FromKst(AddDays(it->first, 1));
+    double peak = -std::numeric_limits<double>::infinity();
+    int measured = 0;
+    for (Timestamp t = start; t < end; t += load.step()) {
+      if (const double v = ValueOrNaN(load, t); std::isfinite(v)) {
+        peak = std::max(peak, v);
+        ++measured;
+      }
+    }
+    if (measured * load.step() < std::chrono::hours{20}) continue;  // a day with gaps says little
+    errors.push_back(peak - it->second);
+  }
+  if (errors.size() < kDayPeakMinDays) return 0;
+  const auto q = errors.begin() + static_cast<long>(std::clamp(quantile, 0.0, 1.0) * static_cast<double>(errors.size() - 1));
+  std::nth_element(errors.begin(), q, errors.end());
+  return std::max(0.0, *q);
+}
+
 Result<HorizonForecast> LearnedPlanForecast::ForecastAt(Timestamp from, Timestamp to) {
   const IntervalSeries<double>& load = history_.load_kw;
   to = std::min(to, load.end());
@@ -116,13 +160,19 @@ Result<HorizonForecast> LearnedPlanForecast::ForecastAt(Timestamp from, Timestam
       std::nth_element(errors.begin(), p90, errors.end());
       f.load_reserve_kw.assign(steps, options_.reserve_share * std::max(0.0, *p90));
     }
+    if (const double day = DayPeakReserve(from); day > 0) {
+      f.load_reserve_kw.resize(steps, 0.0);
+      for (double& r : f.load_reserve_kw) r = std::max(r, day);
+    }
     return f;
   }
   auto q = model_->Forecast(history_, from, from, steps);
   if (!q) return q.error();
+  RecordDayForecast(from, q->p50);
+  const double day = DayPeakReserve(from);
   for (size_t i = 0; i < steps; ++i) {
     kw.emplace_back(Kilowatts(q->p50[i]));
-    f.load_reserve_kw.push_back(options_.reserve_share * (q->p90[i] - q->p50[i]));
+    f.load_reserve_kw.push_back(std::max(day, options_.reserve_share * (q->p90[i] - q->p50[i])));
   }
   f.load = PowerSeries(from, load.step(), std::move(kw));
   return f;

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <future>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -67,6 +68,12 @@ struct LearnedPlanOptions {
   std::chrono::hours retrain_every{24 * 14};
   // Reserve = share x (P90 - P50) in each interval; 0 plans on the P50 alone.
   double reserve_share = 1.0;
+  // Day-peak reserve: the reserve of every interval is at least this quantile of the recent days'
+  // peak error (DayPeakErrorQuantile: the day's measured maximum less the maximum of the model's
+  // forecast issued in the day's first hour), over the last `day_peak_days` days; 0 turns it off.
+  // Off by default: measured in docs/results.md (issue 18), it moves the saving both ways.
+  double day_peak_quantile = 0;
+  int day_peak_days = 28;
   // Whether ForecastAt trains when a training is due. Off: only TrainIfDue does (a live loop
   // trains before it starts and never on its control thread).
   bool train_when_forecasting = true;
@@ -84,6 +91,16 @@ struct LearnedPlanOptions {
   bool background = true;
   std::chrono::hours adopt_after{24};
 };
+
+// The fewest days DayPeakErrorQuantile judges from.
+inline constexpr size_t kDayPeakMinDays = 7;
+
+// The `quantile` (0..1, the lower order statistic) of the day-peak errors of the days in
+// `forecast_max` from `days` days before the KST day of `from` up to the day before it: each the
+// day's measured maximum of `load` less its forecast maximum. Days with under 20 h measured are
+// skipped; 0 with fewer than kDayPeakMinDays days, or where the quantile is below 0.
+double DayPeakErrorQuantile(const std::map<Date, double>& forecast_max, const IntervalSeries<double>& load,
+                            Timestamp from, int days, double quantile);
 
 class LearnedPlanForecast final : public PlanForecast {
  public:
@@ -131,6 +148,12 @@ class LearnedPlanForecast final : public PlanForecast {
     std::future<std::pair<Result<LoadForecaster>, double>> result;  // the model and its seconds
   };
 
+  // Records the day's forecast maximum from the first forecast issued in its first hour.
+  void RecordDayForecast(Timestamp from, const std::vector<double>& p50);
+  // The day-peak reserve at `from` (kW, >= 0), from days wholly measured before it.
+  double DayPeakReserve(Timestamp from) const;
+
+  std::map<Date, double> day_forecast_max_;
   std::optional<LoadForecaster> model_;
   std::optional<LoadForecaster::Calibration> calibration_;
   Timestamp calibrated_at_{};

@@ -51,6 +51,37 @@ TEST(SafetyLimitsTest, TableOfCycles) {
   }
 }
 
+// While a PV limit is in force the image assumes the PV at its rating (70 kW here) but it gives
+// `pv_now`: the assumed part is curtailed before a discharge is cut (by hand: load 60, discharge
+// 30, PV at its rating 70 would export 40; capping the PV at the 30 it gives leaves grid 0).
+TEST(SafetyLimitsTest, AssumedPvIsCurtailedBeforeADischarge) {
+  struct Row {
+    const char* what;
+    double load, pv_now, wish_battery;
+    double battery, pv_used, grid;
+    bool clamped;
+  };
+  const Row rows[] = {
+      {"the cap at what PV gives makes room for the whole discharge", 60, 30, 30, 30, 30, 0, false},
+      {"the discharge is cut by what the PV it gives would export", 60, 40, 30, 20, 40, 0, true},
+      {"import even at the rating: the limit is lifted", 100, 30, 20, 20, 70, 10, false},
+      {"no discharge: PV capped at the load", 20, 30, 0, 0, 20, 0, true},
+      {"unknown pv_now: all of the rating counts as produced", 60, std::nan(""), 30, 0, 60, 0, true},
+  };
+  for (const Row& r : rows) {
+    SiteImage image = Image(r.load, 70, 300, 300);
+    image.pv_now = Kilowatts(r.pv_now);
+    const auto out = ApplySafetyLimits(image, Setpoints{Kilowatts(r.wish_battery), Kilowatts(-1)});
+    EXPECT_DOUBLE_EQ(out.battery.value(), r.battery) << r.what;
+    EXPECT_DOUBLE_EQ(out.pv_used.value(), r.pv_used) << r.what;
+    EXPECT_DOUBLE_EQ(out.grid.value(), r.grid) << r.what;
+    EXPECT_EQ(out.clamped, r.clamped) << r.what;
+    if (r.battery != r.wish_battery) {
+      EXPECT_EQ(out.limit, LimitStage::kExport) << r.what;
+    }
+  }
+}
+
 // Ramp (100 kW/min at a 1 s cycle = 1.667 kW per cycle; 30 kW per step here to keep the
 // arithmetic plain): away from the previous command by at most the step, toward zero freely.
 TEST(SafetyLimitsTest, RampHoldsMovesAwayButNeverAStop) {
@@ -119,6 +150,7 @@ TEST(SafetyLimitsPropertyTest, NoCommandLeavesTheLimits) {
       i.battery_previous = Kilowatts(maybe_lie(wish(rng) / 4));
       i.battery_ramp_step = Kilowatts(maybe_lie(kw(rng) / 20));
     }
+    if (coin(rng) < 0.3) i.pv_now = Kilowatts(maybe_lie(kw(rng) / 2));  // a PV limit in force
     i.export_allowed = coin(rng) < 0.5;
     i.export_limit = Kilowatts(maybe_lie(kw(rng) / 4));
     const Setpoints w{Kilowatts(maybe_lie(wish(rng))), Kilowatts(coin(rng) < 0.5 ? -1.0 : maybe_lie(kw(rng) / 2))};

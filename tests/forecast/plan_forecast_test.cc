@@ -153,6 +153,41 @@ TEST(LearnedPlanForecastTest, YesterdaysReserveIsItsOwnErrorQuantile) {
   EXPECT_EQ(f.trainings(), 0);
 }
 
+// The day-peak reserve's quantile, by hand. Ten flat hourly days from 2021-03-01 measured at
+// 100, 110, 100, 130, 100, 100, 150, 100, 100, 120 kW, each forecast at the day before's level
+// (day 1 at 100): errors 0, 10, -10, 30, -30, 0, 50, -50, 0, 20. From day 11: all ten, sorted
+// -50 -30 -10 0 0 0 10 20 30 50; the quantile q takes element floor(q x 9): q 1 -> 50, q 0.8 ->
+// 20 (element 7), q 0.5 -> 0 (element 4). Six days back (from day 11, days 5-10: -30 0 50 -50 0
+// 20) are fewer than 7: 0. Day 7 with two hours missing (22 h measured) still counts; with five
+// missing it is skipped, leaving nine: element floor(0.75 x 8) = 6 of -50 -30 -10 0 0 0 10 20 30 -> 10.
+TEST(DayPeakErrorQuantileTest, TheDaysErrorsOrderStatistic) {
+  const double level[] = {100, 110, 100, 130, 100, 100, 150, 100, 100, 120};
+  std::vector<std::optional<double>> load;
+  std::map<Date, double> forecast_max;
+  for (int day = 0; day < 10; ++day) {
+    for (int h = 0; h < 24; ++h) load.emplace_back(level[day]);
+    forecast_max[AddDays(testing::Ymd(2021, 3, 1), day)] = day == 0 ? 100 : level[day - 1];
+  }
+  const Timestamp start = FromKst(testing::Ymd(2021, 3, 1));
+  const Timestamp day11 = start + hours{24 * 10};
+  {
+    const IntervalSeries<double> series(start, hours{1}, load);
+    EXPECT_EQ(DayPeakErrorQuantile(forecast_max, series, day11, 28, 1.0), 50.0);
+    EXPECT_EQ(DayPeakErrorQuantile(forecast_max, series, day11, 28, 0.8), 20.0);
+    EXPECT_EQ(DayPeakErrorQuantile(forecast_max, series, day11, 28, 0.5), 0.0);
+    EXPECT_EQ(DayPeakErrorQuantile(forecast_max, series, day11, 6, 1.0), 0.0);  // 6 days: too few
+    // Only the days before `from`'s day count: from day 10 at noon, days 1-9, sorted -50 -30 -10
+    // 0 0 0 10 30 50: element floor(0.75 x 8) = 6 -> 10.
+    EXPECT_EQ(DayPeakErrorQuantile(forecast_max, series, day11 - hours{12}, 28, 0.75), 10.0);
+  }
+  // Day 7 (the +50 day) with 2 hours missing counts; with 5 missing it is skipped.
+  for (int h = 0; h < 2; ++h) load[24 * 6 + h].reset();
+  EXPECT_EQ(DayPeakErrorQuantile(forecast_max, IntervalSeries<double>(start, hours{1}, load), day11, 28, 1.0), 50.0);
+  for (int h = 0; h < 5; ++h) load[24 * 6 + 10 + h].reset();
+  EXPECT_EQ(DayPeakErrorQuantile(forecast_max, IntervalSeries<double>(start, hours{1}, load), day11, 28, 0.75), 10.0);
+  EXPECT_EQ(DayPeakErrorQuantile(forecast_max, IntervalSeries<double>(start, hours{1}, load), day11, 28, 1.0), 30.0);
+}
+
 // RecordedPlanForecast passes each forecast on and keeps the last successful one with its issue
 // time; a failed one (nothing measured yet) leaves it as it was.
 TEST(RecordedPlanForecastTest, KeepsTheLastForecast) {
