@@ -1,6 +1,7 @@
 // meg: the OpenMEG command-line entry point and composition root.
 #include <CLI/CLI.hpp>
 
+#include "app/advise_command.h"
 #include "app/bill_command.h"
 #include "app/cbl_command.h"
 #include "app/center_command.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "meg 0.1.0");
   int exit_code = 0;
+  meg::AddAdviseCommand(app, &exit_code);
   meg::AddBillCommand(app, &exit_code);
   meg::AddCblCommand(app, &exit_code);
   meg::AddMarketCommand(app, &exit_code);

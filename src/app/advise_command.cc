@@ -1,0 +1,282 @@
+#include "app/advise_command.h"
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/exit.h"
+#include "app/paths.h"
+#include "app/site_loader.h"
+#include "core/site.h"
+#include "core/text.h"
+#include "io/text_file.h"
+#include "io/usage_csv.h"
+#include "sim/site_inputs.h"
+#include "tariff/contract_advice.h"
+
+namespace meg {
+namespace {
+
+constexpr std::string_view kCommand = "meg advise";
+
+struct AdviseOptions {
+  std::string usage;
+  std::string site;
+  std::string tariff;
+  double contract_kw = 0;
+  std::vector<std::string> voltages;
+  std::vector<std::int64_t> contracts;
+  std::int64_t step_kw = 10;
+  double hotter_pct = 5;
+  std::optional<std::string> fuel;
+  bool json = false;
+  std::string tariff_dir = DefaultTariffDir();
+  std::string calendar = DefaultCalendarPath();
+};
+
+std::string Krw(Won w) { return WithThousands(w.value()); }
+
+nlohmann::json PricedJson(const PricedContract& p) {
+  return {{"tariff", OfficialName(p.tariff)},
+          {"tariff_alias", AsciiAlias(p.tariff)},
+          {"contract_kw", p.contract_kw},
+          {"total_krw", p.total.value()},
+          {"basic_krw", p.basic.value()},
+          {"energy_climate_fuel_krw", p.energy.value()},
+          {"over_contract_krw", p.over_contract.value()},
+          {"billing_demand_kw", p.billing_demand_kw},
+          {"floor_months", p.floor_months},
+          {"over_contract_months", p.over_contract_months},
+          {"hotter_total_krw", p.hotter_total.value()},
+          {"hotter_over_contract_krw", p.hotter_over_contract.value()},
+          {"hotter_over_contract_months", p.hotter_over_contract_months}};
+}
+
+std::string Signed(Won w) { return w.value() > 0 ? "+" + Krw(w) : Krw(w); }
+
+void PrintText(const ContractAdvice& a, const AdviseOptions& o) {
+  fmt::print("meg advise: {} whole months, {} to {}, of {}\n", a.months.size(), FormatMonth(a.months.front()),
+             FormatMonth(a.months.back()),
+             o.site.empty() ? o.usage : o.site + " (its load less its PV, without the battery)");
+  fmt::print("highest 15-minute demand {} kW (중간/최대부하 of working days {} kW); in a summer {} % hotter "
+             "{} kW\n",
+             WithThousands(a.max_demand_kw), WithThousands(a.counted_peak_kw), o.hotter_pct,
+             WithThousands(a.hotter_max_demand_kw));
+  fmt::print("in force: {} at {} kW: {} KRW a year\n", OfficialName(a.in_force.tariff),
+             WithThousands(a.in_force.contract_kw), Krw(a.in_force.total));
+  fmt::print("(every figure: the bills of these months with VAT and the fund, the year before taken to be the same "
+             "year for the 12-month ratchet and the over-contract warning)\n\n");
+
+  fmt::print("Tariff options at {} kW of contract power\n", WithThousands(a.in_force.contract_kw));
+  fmt::print("  {}  {:>15}  {:>22}  {:>15}  {:>15}\n", PadToWidth("tariff", 26), "basic, KRW",
+             "energy+climate+fuel, KRW", "year, KRW", "vs in force, KRW");
+  for (const PricedContract& p : a.tariffs) {
+    fmt::print("  {}  {:>15}  {:>24}  {:>15}  {:>15}\n", PadToWidth(OfficialName(p.tariff), 26), Krw(p.basic),
+               Krw(p.energy), Krw(p.total), Signed(p.total - a.in_force.total));
+  }
+  fmt::print("\nContract power under {} (a summer {} % hotter: June-September demand x {:.2f})\n",
+             OfficialName(a.contracts.front().tariff), o.hotter_pct, 1 + o.hotter_pct / 100);
+  fmt::print("  {:>11}  {:>17}  {:>12}  {:>13}  {:>15}  {:>15}  {:>13}  {:>15}\n", "contract kW",
+             "billing demand kW", "floor months", "over months", "surcharge, KRW", "year, KRW", "hotter: over",
+             "hotter year, KRW");
+  // Rows that bill as the one above are left out (a larger contract power changes nothing until
+  // its floor bills more than the peak); the recommended and the one in force are always shown.
+  size_t left_out = 0;
+  for (size_t i = 0; i < a.contracts.size(); ++i) {
+    const PricedContract& p = a.contracts[i];
+    const bool mark = p.contract_kw == a.recommended.contract_kw;
+    const bool same = i > 0 && p.total == a.contracts[i - 1].total &&
+                      p.hotter_total == a.contracts[i - 1].hotter_total &&
+                      p.billing_demand_kw == a.contracts[i - 1].billing_demand_kw;
+    if (same && !mark && p.contract_kw != a.in_force.contract_kw && i + 1 != a.contracts.size()) {
+      ++left_out;
+      continue;
+    }
+    fmt::print("{} {:>11}  {:>17}  {:>12}  {:>13}  {:>15}  {:>15}  {:>13}  {:>15}\n", mark ? ">" : " ",
+               WithThousands(p.contract_kw), WithThousands(p.billing_demand_kw), p.floor_months,
+               p.over_contract_months, Krw(p.over_contract), Krw(p.total), p.hotter_over_contract_months,
+               Krw(p.hotter_total));
+  }
+  if (left_out > 0) fmt::print("  ({} contract powers that bill as the row above them are left out; --json lists all)\n", left_out);
+  const PricedContract& r = a.recommended;
+  const Won saving = a.in_force.total - r.total;
+  fmt::print("\nRecommended: {} at {} kW: {} KRW a year, {} KRW ({:.1f} %) less than in force; in a summer {} % "
+             "hotter {} KRW ({} month(s) over the contract power)\n",
+             OfficialName(r.tariff), WithThousands(r.contract_kw), Krw(r.total), Krw(saving),
+             a.in_force.total.value() > 0
+                 ? 100.0 * static_cast<double>(saving.value()) / static_cast<double>(a.in_force.total.value())
+                 : 0.0,
+             o.hotter_pct, Krw(r.hotter_total), r.hotter_over_contract_months);
+  fmt::print("  (the smallest contract power with the lowest bill in the hotter summer; a larger contract power "
+             "costs nothing on these bills until its 30 % floor bills more than the peak, but a new or larger "
+             "connection is charged once by KEPCO (시설부담금), which is not priced here)\n");
+  for (const auto& n : a.notes) fmt::print("note: {}\n", n);
+}
+
+// What the meter of `o.site` would read over its load year without OpenMEG: the load less the PV
+// (exports are not billed), with the site's tariff and contract unless given.
+struct SiteMeter {
+  PowerSeries grid;
+  TariffId tariff;
+  double contract_kw = 0;
+};
+
+Result<SiteMeter> ReadSiteMeter(const AdviseOptions& o) {
+  SiteOptions so;
+  so.site = o.site;
+  so.tariff_dir = o.tariff_dir;
+  so.calendar = o.calendar;
+  auto loaded = LoadSiteContext(so);
+  if (!loaded) return loaded.error();
+  auto inputs = PrepareSiteInputs(loaded->site, loaded->calendar);
+  if (!inputs) return inputs.error();
+  std::vector<std::optional<Kilowatts>> grid;
+  grid.reserve(inputs->load.size());
+  for (size_t i = 0; i < inputs->load.size(); ++i) {
+    const auto& load = inputs->load.at(i);
+    const auto& pv = inputs->pv.at(i);
+    grid.emplace_back(load ? std::optional<Kilowatts>(Kilowatts(load->value() - (pv ? pv->value() : 0.0)))
+                           : std::nullopt);
+  }
+  return SiteMeter{PowerSeries(inputs->load.start(), inputs->load.step(), std::move(grid)), loaded->tariff,
+                   loaded->site.contract_power.value()};
+}
+
+int RunAdvise(const AdviseOptions& o) {
+  if (o.usage.empty() == o.site.empty()) {
+    return ExitWith(kCommand, InvalidInput("give the meter data with --usage (and --tariff, --contract-kw: the "
+                                           "contract in force) or a site file with --site"));
+  }
+  if (!o.usage.empty() && (o.tariff.empty() || o.contract_kw == 0)) {
+    return ExitWith(kCommand, InvalidInput("--usage needs --tariff and --contract-kw (the contract in force)"));
+  }
+  auto book = LoadTariffBook(o.tariff_dir);
+  if (!book) return ExitWith(kCommand, book.error());
+  auto calendar = LoadCalendar(o.calendar);
+  if (!calendar) return ExitWith(kCommand, calendar.error());
+  std::optional<SiteMeter> site_meter;
+  if (!o.site.empty()) {
+    auto m = ReadSiteMeter(o);
+    if (!m) return ExitWith(kCommand, m.error());
+    site_meter = std::move(*m);
+  }
+  TariffId current{};
+  if (!o.tariff.empty()) {
+    auto tariff = book->FindTariff(o.tariff);
+    if (!tariff) return ExitWith(kCommand, tariff.error());
+    current = *tariff;
+  } else {
+    current = site_meter->tariff;
+  }
+  const double contract_kw = o.contract_kw != 0 ? o.contract_kw : site_meter->contract_kw;
+  ContractAdviceRequest request;
+  request.current = current;
+  request.contract_power = Kilowatts(contract_kw);
+  for (const auto& v : o.voltages) {
+    if (v == "A" || v == "a" || v == "고압A") {
+      request.voltages.push_back(Voltage::kHighA);
+    } else if (v == "B" || v == "b" || v == "고압B") {
+      request.voltages.push_back(Voltage::kHighB);
+    } else if (v == "C" || v == "c" || v == "고압C") {
+      request.voltages.push_back(Voltage::kHighC);
+    } else {
+      return ExitWith(kCommand, InvalidInput(fmt::format("--voltages {}: give A (3.3-66 kV), B (154 kV) or C "
+                                                         "(345 kV and above)",
+                                                         v)));
+    }
+  }
+  request.contract_kw = o.contracts;
+  request.step_kw = o.step_kw;
+  request.hotter_pct = o.hotter_pct;
+  if (o.fuel) {
+    auto fuel = WonPerKwh::FromDecimal(*o.fuel);
+    if (!fuel) return ExitWith(kCommand, InvalidInput("--fuel-krw-per-kwh: " + fuel.error().message));
+    request.fuel_override = *fuel;
+  }
+  PowerSeries meter;
+  if (site_meter) {
+    meter = std::move(site_meter->grid);
+  } else {
+    UsageReadOptions read;
+    if (contract_kw >= kMinContractKw && contract_kw <= kMaxContractKw) read.contract_power = Kilowatts(contract_kw);
+    auto text = ReadTextFile(o.usage);
+    if (!text) return ExitWith(kCommand, text.error());
+    auto usage = ParseUsageCsv(*text, o.usage, read);
+    if (!usage) return ExitWith(kCommand, usage.error());
+    meter = std::move(usage->kw);
+  }
+  // The last 12 whole months the data covers.
+  std::vector<Month> whole;
+  for (const Month m : MonthsCovered(meter)) {
+    if (meter.start() <= StartOfKstMonth(m) && meter.end() >= StartOfKstMonth(m + std::chrono::months{1})) {
+      whole.push_back(m);
+    }
+  }
+  if (whole.size() > 12) {
+    std::cerr << fmt::format("meg advise: pricing the last 12 of {} whole months ({} to {})\n", whole.size(),
+                             FormatMonth(whole[whole.size() - 12]), FormatMonth(whole.back()));
+    whole.erase(whole.begin(), whole.end() - 12);
+  }
+  request.usage = &meter;
+  request.months = whole;
+  auto advice = AdviseContract(*book, *calendar, request);
+  if (!advice) return ExitWith(kCommand, advice.error());
+  if (o.json) {
+    nlohmann::json j;
+    j["usage"] = o.site.empty() ? o.usage : o.site;
+    std::vector<std::string> months;
+    for (const Month m : advice->months) months.push_back(FormatMonth(m));
+    j["months"] = months;
+    j["max_demand_kw"] = advice->max_demand_kw;
+    j["counted_peak_kw"] = advice->counted_peak_kw;
+    j["hotter_pct"] = o.hotter_pct;
+    j["hotter_max_demand_kw"] = advice->hotter_max_demand_kw;
+    j["in_force"] = PricedJson(advice->in_force);
+    j["tariffs"] = nlohmann::json::array();
+    for (const auto& p : advice->tariffs) j["tariffs"].push_back(PricedJson(p));
+    j["contracts"] = nlohmann::json::array();
+    for (const auto& p : advice->contracts) j["contracts"].push_back(PricedJson(p));
+    j["recommended"] = PricedJson(advice->recommended);
+    j["saving_krw"] = (advice->in_force.total - advice->recommended.total).value();
+    j["notes"] = advice->notes;
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  PrintText(*advice, o);
+  return 0;
+}
+
+}  // namespace
+
+void AddAdviseCommand(CLI::App& app, int* exit_code) {
+  auto opts = std::make_shared<AdviseOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "advise", "Which tariff option and contract power would have minimised a year's bill, priced by the bill engine");
+  cmd->add_option("--usage", opts->usage, "12 months or more of 15-minute usage CSV (the format of meg bill)");
+  cmd->add_option("--site", opts->site,
+                  "or a site file: its load year's load less its PV, with its tariff and contract unless given");
+  cmd->add_option("--tariff", opts->tariff, "the tariff in force, e.g. \"일반용(을) 고압A 선택II\"");
+  cmd->add_option("--contract-kw", opts->contract_kw, "the contract power in force (계약전력), kW");
+  cmd->add_option("--voltages", opts->voltages,
+                  "supply voltages the site may take: A (3.3-66 kV), B (154 kV), C (345 kV+); default: the one in force")
+      ->delimiter(',');
+  cmd->add_option("--contracts", opts->contracts,
+                  "contract powers to price, kW (default: 80-130 % of the year's highest demand in --step-kw steps)")
+      ->delimiter(',');
+  cmd->add_option("--step-kw", opts->step_kw, "step of the default contract powers, kW")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--hotter-pct", opts->hotter_pct, "the hotter summer: June-September demand higher by this %")
+      ->check(CLI::Range(0.0, 50.0))
+      ->capture_default_str();
+  cmd->add_option("--fuel-krw-per-kwh", opts->fuel, "fuel-cost adjustment to use for every month, KRW/kWh (within ±5)");
+  cmd->add_flag("--json", opts->json, "print JSON instead of text");
+  cmd->add_option("--tariff-dir", opts->tariff_dir, "tariff tables directory")->capture_default_str();
+  cmd->add_option("--calendar", opts->calendar, "holiday calendar CSV")->capture_default_str();
+  cmd->callback([opts, exit_code] { *exit_code = RunAdvise(*opts); });
+}
+
+}  // namespace meg
