@@ -61,14 +61,16 @@ void PrintText(const ContractAdvice& a, const AdviseOptions& o) {
   fmt::print("meg advise: {} whole months, {} to {}, of {}\n", a.months.size(), FormatMonth(a.months.front()),
              FormatMonth(a.months.back()),
              o.site.empty() ? o.usage : o.site + " (its load less its PV, without the battery)");
-  fmt::print("highest 15-minute demand {} kW (중간/최대부하 of working days {} kW); in a summer {} % hotter "
-             "{} kW\n",
-             WithThousands(a.max_demand_kw), WithThousands(a.counted_peak_kw), o.hotter_pct,
-             WithThousands(a.hotter_max_demand_kw));
+  fmt::print(
+      "highest 15-minute demand {} kW (중간/최대부하 of working days {} kW); in a summer {} % hotter "
+      "{} kW\n",
+      WithThousands(a.max_demand_kw), WithThousands(a.counted_peak_kw), o.hotter_pct,
+      WithThousands(a.hotter_max_demand_kw));
   fmt::print("in force: {} at {} kW: {} KRW a year\n", OfficialName(a.in_force.tariff),
              WithThousands(a.in_force.contract_kw), Krw(a.in_force.total));
-  fmt::print("(every figure: the bills of these months with VAT and the fund, the year before taken to be the same "
-             "year for the 12-month ratchet and the over-contract warning)\n\n");
+  fmt::print(
+      "(every figure: the bills of these months with VAT and the fund, the year before taken to be the same "
+      "year for the 12-month ratchet and the over-contract warning)\n\n");
 
   fmt::print("Tariff options at {} kW of contract power\n", WithThousands(a.in_force.contract_kw));
   fmt::print("  {}  {:>15}  {:>22}  {:>15}  {:>15}\n", PadToWidth("tariff", 26), "basic, KRW",
@@ -79,9 +81,8 @@ void PrintText(const ContractAdvice& a, const AdviseOptions& o) {
   }
   fmt::print("\nContract power under {} (a summer {} % hotter: June-September demand x {:.2f})\n",
              OfficialName(a.contracts.front().tariff), o.hotter_pct, 1 + o.hotter_pct / 100);
-  fmt::print("  {:>11}  {:>17}  {:>12}  {:>13}  {:>15}  {:>15}  {:>13}  {:>15}\n", "contract kW",
-             "billing demand kW", "floor months", "over months", "surcharge, KRW", "year, KRW", "hotter: over",
-             "hotter year, KRW");
+  fmt::print("  {:>11}  {:>17}  {:>12}  {:>13}  {:>15}  {:>15}  {:>13}  {:>15}\n", "contract kW", "billing demand kW",
+             "floor months", "over months", "surcharge, KRW", "year, KRW", "hotter: over", "hotter year, KRW");
   // Rows that bill as the one above are left out (a larger contract power changes nothing until
   // its floor bills more than the peak); the recommended and the one in force are always shown.
   size_t left_out = 0;
@@ -96,23 +97,25 @@ void PrintText(const ContractAdvice& a, const AdviseOptions& o) {
       continue;
     }
     fmt::print("{} {:>11}  {:>17}  {:>12}  {:>13}  {:>15}  {:>15}  {:>13}  {:>15}\n", mark ? ">" : " ",
-               WithThousands(p.contract_kw), WithThousands(p.billing_demand_kw), p.floor_months,
-               p.over_contract_months, Krw(p.over_contract), Krw(p.total), p.hotter_over_contract_months,
-               Krw(p.hotter_total));
+               WithThousands(p.contract_kw), WithThousands(p.billing_demand_kw), p.floor_months, p.over_contract_months,
+               Krw(p.over_contract), Krw(p.total), p.hotter_over_contract_months, Krw(p.hotter_total));
   }
-  if (left_out > 0) fmt::print("  ({} contract powers that bill as the row above them are left out; --json lists all)\n", left_out);
+  if (left_out > 0)
+    fmt::print("  ({} contract powers that bill as the row above them are left out; --json lists all)\n", left_out);
   const PricedContract& r = a.recommended;
   const Won saving = a.in_force.total - r.total;
-  fmt::print("\nRecommended: {} at {} kW: {} KRW a year, {} KRW ({:.1f} %) less than in force; in a summer {} % "
-             "hotter {} KRW ({} month(s) over the contract power)\n",
-             OfficialName(r.tariff), WithThousands(r.contract_kw), Krw(r.total), Krw(saving),
-             a.in_force.total.value() > 0
-                 ? 100.0 * static_cast<double>(saving.value()) / static_cast<double>(a.in_force.total.value())
-                 : 0.0,
-             o.hotter_pct, Krw(r.hotter_total), r.hotter_over_contract_months);
-  fmt::print("  (the smallest contract power with the lowest bill in the hotter summer; a larger contract power "
-             "costs nothing on these bills until its 30 % floor bills more than the peak, but a new or larger "
-             "connection is charged once by KEPCO (시설부담금), which is not priced here)\n");
+  fmt::print(
+      "\nRecommended: {} at {} kW: {} KRW a year, {} KRW ({:.1f} %) less than in force; in a summer {} % "
+      "hotter {} KRW ({} month(s) over the contract power)\n",
+      OfficialName(r.tariff), WithThousands(r.contract_kw), Krw(r.total), Krw(saving),
+      a.in_force.total.value() > 0
+          ? 100.0 * static_cast<double>(saving.value()) / static_cast<double>(a.in_force.total.value())
+          : 0.0,
+      o.hotter_pct, Krw(r.hotter_total), r.hotter_over_contract_months);
+  fmt::print(
+      "  (the smallest contract power with the lowest bill in the hotter summer; a larger contract power "
+      "costs nothing on these bills until its 30 % floor bills more than the peak, but a new or larger "
+      "connection is charged once by KEPCO (시설부담금), which is not priced here)\n");
   for (const auto& n : a.notes) fmt::print("note: {}\n", n);
 }
 
@@ -260,8 +263,9 @@ void AddAdviseCommand(CLI::App& app, int* exit_code) {
                   "or a site file: its load year's load less its PV, with its tariff and contract unless given");
   cmd->add_option("--tariff", opts->tariff, "the tariff in force, e.g. \"일반용(을) 고압A 선택II\"");
   cmd->add_option("--contract-kw", opts->contract_kw, "the contract power in force (계약전력), kW");
-  cmd->add_option("--voltages", opts->voltages,
-                  "supply voltages the site may take: A (3.3-66 kV), B (154 kV), C (345 kV+); default: the one in force")
+  cmd->add_option(
+         "--voltages", opts->voltages,
+         "supply voltages the site may take: A (3.3-66 kV), B (154 kV), C (345 kV+); default: the one in force")
       ->delimiter(',');
   cmd->add_option("--contracts", opts->contracts,
                   "contract powers to price, kW (default: 80-130 % of the year's highest demand in --step-kw steps)")

@@ -30,10 +30,10 @@ struct BatteryReading {
 struct SiteReading {
   Timestamp start;
   Hours dt{0.25};
-  Kilowatts load;                         // NaN when it cannot be trusted: the limit stage then idles the battery
-  Kilowatts pv_available;                 // what PV can give (at most its rating when a limit hides it)
+  Kilowatts load;          // NaN when it cannot be trusted: the limit stage then idles the battery
+  Kilowatts pv_available;  // what PV can give (at most its rating when a limit hides it)
   Kilowatts pv_now{std::numeric_limits<double>::quiet_NaN()};  // what it gives now (SiteImage::pv_now)
-  std::optional<BatteryReading> battery;  // nullopt: no battery in use
+  std::optional<BatteryReading> battery;                       // nullopt: no battery in use
 };
 
 // The image of `reading` for `site`: battery limits for `dt` from its SoC (energy to the window's

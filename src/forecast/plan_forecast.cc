@@ -96,8 +96,7 @@ double DayPeakErrorQuantile(const std::map<Date, double>& forecast_max, const In
                             Timestamp from, int days, double quantile) {
   const Date today = ToKst(from).date;
   std::vector<double> errors;
-  for (auto it = forecast_max.lower_bound(AddDays(today, -days)); it != forecast_max.end() && it->first < today;
-       ++it) {
+  for (auto it = forecast_max.lower_bound(AddDays(today, -days)); it != forecast_max.end() && it->first < today; ++it) {
     const Timestamp start = FromKst(it->first), end = FromKst(AddDays(it->first, 1));
     double peak = -std::numeric_limits<double>::infinity();
     int measured = 0;
@@ -111,7 +110,8 @@ double DayPeakErrorQuantile(const std::map<Date, double>& forecast_max, const In
     errors.push_back(peak - it->second);
   }
   if (errors.size() < kDayPeakMinDays) return 0;
-  const auto q = errors.begin() + static_cast<long>(std::clamp(quantile, 0.0, 1.0) * static_cast<double>(errors.size() - 1));
+  const auto q =
+      errors.begin() + static_cast<long>(std::clamp(quantile, 0.0, 1.0) * static_cast<double>(errors.size() - 1));
   std::nth_element(errors.begin(), q, errors.end());
   return std::max(0.0, *q);
 }

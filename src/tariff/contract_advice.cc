@@ -59,9 +59,10 @@ Result<ContractAdvice> AdviseContract(const TariffBook& book, const HolidayCalen
                                       const ContractAdviceRequest& request) {
   if (request.usage == nullptr || request.usage->size() == 0) return InvalidInput("advise: no usage");
   if (request.months.size() < 12) {
-    return InvalidInput(fmt::format("advise: {} whole month(s) of usage; a contract is judged on a year: "
-                                    "12 whole months or more are needed",
-                                    request.months.size()));
+    return InvalidInput(
+        fmt::format("advise: {} whole month(s) of usage; a contract is judged on a year: "
+                    "12 whole months or more are needed",
+                    request.months.size()));
   }
   if (!(request.hotter_pct >= 0 && request.hotter_pct <= 50)) {
     return InvalidInput(fmt::format("advise: a hotter summer of {} %: give 0 to 50 %", request.hotter_pct));
@@ -175,9 +176,10 @@ Result<ContractAdvice> AdviseContract(const TariffBook& book, const HolidayCalen
     return InvalidInput(fmt::format("advise: no contract power to price at or above {} kW", kMinContractKw));
   }
   if (advice.max_demand_kw < static_cast<std::int64_t>(kMinContractKw)) {
-    advice.notes.push_back(fmt::format("the year's highest demand, {} kW, is below the {} kW a (을) contract needs: "
-                                       "a (갑) class may suit the site (not priced here)",
-                                       advice.max_demand_kw, kMinContractKw));
+    advice.notes.push_back(
+        fmt::format("the year's highest demand, {} kW, is below the {} kW a (을) contract needs: "
+                    "a (갑) class may suit the site (not priced here)",
+                    advice.max_demand_kw, kMinContractKw));
   }
   // The smallest contract power with the lowest bill in the hotter summer.
   const PricedContract* best = &advice.contracts.front();

@@ -29,8 +29,8 @@
 namespace meg {
 
 struct ContractAdviceRequest {
-  TariffId current;          // the tariff in force
-  Kilowatts contract_power;  // 계약전력 in force
+  TariffId current;                    // the tariff in force
+  Kilowatts contract_power;            // 계약전력 in force
   const PowerSeries* usage = nullptr;  // 15-minute mean kW, + import; must cover `months`
   std::vector<Month> months;           // whole months to price: 12 or more, in order
   // The supply voltages the site could take (고압A 3.3-66 kV, 고압B 154 kV, 고압C 345 kV+);
@@ -49,10 +49,10 @@ struct ContractAdviceRequest {
 struct PricedContract {
   TariffId tariff;
   std::int64_t contract_kw = 0;
-  Won total;          // 청구금액, with VAT and the fund
-  Won basic;          // 기본요금
-  Won energy;         // 전력량요금 + 기후환경요금 + 연료비조정요금
-  Won over_contract;  // 초과사용부가금
+  Won total;                           // 청구금액, with VAT and the fund
+  Won basic;                           // 기본요금
+  Won energy;                          // 전력량요금 + 기후환경요금 + 연료비조정요금
+  Won over_contract;                   // 초과사용부가금
   std::int64_t billing_demand_kw = 0;  // the year's highest 요금적용전력
   int floor_months = 0;                // months billed on 30 % of the contract power
   int over_contract_months = 0;        // months whose demand exceeded the contract power
@@ -64,10 +64,10 @@ struct PricedContract {
 
 struct ContractAdvice {
   std::vector<Month> months;
-  std::int64_t max_demand_kw = 0;      // the year's highest 15-minute demand, any slot (rounded)
-  std::int64_t counted_peak_kw = 0;    // ... in 중간/최대부하 slots of working days
+  std::int64_t max_demand_kw = 0;    // the year's highest 15-minute demand, any slot (rounded)
+  std::int64_t counted_peak_kw = 0;  // ... in 중간/최대부하 slots of working days
   std::int64_t hotter_max_demand_kw = 0;
-  PricedContract in_force;              // the current tariff at the contract power in force
+  PricedContract in_force;  // the current tariff at the contract power in force
   // Every eligible tariff (the current class, the allowed voltages, options I-III) at the
   // contract power in force, cheapest first.
   std::vector<PricedContract> tariffs;

@@ -22,9 +22,9 @@ using testing::Meg;
 class AdviseCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           fmt::format("meg_advise_test_{}_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-                       getpid());
+    dir_ =
+        std::filesystem::temp_directory_path() /
+        fmt::format("meg_advise_test_{}_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(), getpid());
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -53,7 +53,8 @@ TEST_F(AdviseCommandTest, RecommendsTheSmallestContractSafeInAHotterSummer) {
   EXPECT_NE(text.out.find("선택III"), std::string::npos) << text.out;  // every option is priced
 
   const auto json = Meg(fmt::format(
-      "advise --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000 --contracts 700,840,3000 --json", usage));
+      "advise --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000 --contracts 700,840,3000 --json",
+      usage));
   ASSERT_EQ(json.exit_code, 0) << json.out;
   const auto j = nlohmann::json::parse(json.out);
   EXPECT_EQ(j["max_demand_kw"], 800);
@@ -67,11 +68,13 @@ TEST_F(AdviseCommandTest, RecommendsTheSmallestContractSafeInAHotterSummer) {
 }
 
 TEST_F(AdviseCommandTest, RefusesTooLittleDataAndUnknownVoltages) {
-  const auto few = Meg(fmt::format("advise --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000", WriteUsage(3)));
+  const auto few =
+      Meg(fmt::format("advise --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000", WriteUsage(3)));
   EXPECT_NE(few.exit_code, 0);
   EXPECT_NE(few.out.find("12 whole months"), std::string::npos) << few.out;
-  const auto volt = Meg(fmt::format(
-      "advise --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000 --voltages A,D", WriteUsage(12)));
+  const auto volt =
+      Meg(fmt::format("advise --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000 --voltages A,D",
+                      WriteUsage(12)));
   EXPECT_NE(volt.exit_code, 0);
   EXPECT_NE(volt.out.find("--voltages D"), std::string::npos) << volt.out;
   const auto missing = Meg("advise --tariff \"일반용(을) 고압A 선택I\"");

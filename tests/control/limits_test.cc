@@ -134,9 +134,7 @@ TEST(SafetyLimitsPropertyTest, NoCommandLeavesTheLimits) {
   std::uniform_real_distribution<double> kw(0, 2000), wish(-3000, 3000), coin(0, 1);
   const double lies[] = {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
                          -std::numeric_limits<double>::infinity(), -50.0};
-  const auto maybe_lie = [&](double v) {
-    return coin(rng) < 0.1 ? lies[static_cast<size_t>(coin(rng) * 4) % 4] : v;
-  };
+  const auto maybe_lie = [&](double v) { return coin(rng) < 0.1 ? lies[static_cast<size_t>(coin(rng) * 4) % 4] : v; };
   const auto safe = [](double v) { return std::isfinite(v) && v > 0 ? v : 0.0; };
   for (int n = 0; n < 200'000; ++n) {
     SiteImage i;
@@ -176,8 +174,10 @@ TEST(SafetyLimitsPropertyTest, NoCommandLeavesTheLimits) {
     const double step = std::isinf(i.battery_ramp_step.value()) && i.battery_ramp_step.value() > 0
                             ? i.battery_ramp_step.value()
                             : safe(i.battery_ramp_step.value());
-    const bool toward_zero = (prev >= 0 && battery >= 0 && battery <= prev) || (prev <= 0 && battery <= 0 && battery >= prev);
-    ASSERT_TRUE(toward_zero || std::abs(battery - prev) <= step + 1e-9) << battery << " from " << prev << " step " << step;
+    const bool toward_zero =
+        (prev >= 0 && battery >= 0 && battery <= prev) || (prev <= 0 && battery <= 0 && battery >= prev);
+    ASSERT_TRUE(toward_zero || std::abs(battery - prev) <= step + 1e-9)
+        << battery << " from " << prev << " step " << step;
     if (battery < 0) {
       ASSERT_LE(grid, safe(i.contract_power.value()) + 1e-9);
     }

@@ -96,9 +96,8 @@ TEST_F(ContractAdviceTest, TheTariffOptionFollowsTheLoadFactor) {
 // exceeds by 20 kW (150 %); at 840 kW nothing exceeds, and every contract power up to the floor's
 // (840 / 0.3 = 2,800 kW) bills the same, so the smallest, 840 kW, is recommended.
 TEST_F(ContractAdviceTest, FloorRatchetSurchargeAndTheHotterSummer) {
-  const PowerSeries usage = YearOfUsage([](const KstDateTime& t) {
-    return t.date == Ymd(2024, 8, 6) && t.minute_of_day == 14 * 60 ? 800.0 : 500.0;
-  });
+  const PowerSeries usage = YearOfUsage(
+      [](const KstDateTime& t) { return t.date == Ymd(2024, 8, 6) && t.minute_of_day == 14 * 60 ? 800.0 : 500.0; });
   ContractAdviceRequest r;
   r.current = Tariff("일반용(을) 고압A 선택I");
   r.contract_power = Kilowatts(1000);
