@@ -9,6 +9,7 @@
 
 #include "app/exit.h"
 #include "app/paths.h"
+#include "app/report/advise_report.h"
 #include "app/site_loader.h"
 #include "core/site.h"
 #include "core/text.h"
@@ -33,6 +34,7 @@ struct AdviseOptions {
   double hotter_pct = 5;
   std::optional<std::string> fuel;
   bool json = false;
+  std::string html;
   std::string tariff_dir = DefaultTariffDir();
   std::string calendar = DefaultCalendarPath();
 };
@@ -227,6 +229,11 @@ int RunAdvise(const AdviseOptions& o) {
   request.months = whole;
   auto advice = AdviseContract(*book, *calendar, request);
   if (!advice) return ExitWith(kCommand, advice.error());
+  if (!o.html.empty()) {
+    auto st = WriteTextFile(o.html, RenderAdviceHtml(*advice, meter, o.site.empty() ? o.usage : o.site, o.hotter_pct));
+    if (!st) return ExitWith(kCommand, st.error());
+    std::cerr << "meg advise: wrote " << o.html << "\n";
+  }
   if (o.json) {
     nlohmann::json j;
     j["usage"] = o.site.empty() ? o.usage : o.site;
@@ -278,6 +285,9 @@ void AddAdviseCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--fuel-krw-per-kwh", opts->fuel, "fuel-cost adjustment to use for every month, KRW/kWh (within ±5)");
   cmd->add_flag("--json", opts->json, "print JSON instead of text");
+  cmd->add_option("--html", opts->html,
+                  "also write the report (options, bill against contract power, bills by "
+                  "line, load duration curve) to this HTML file");
   cmd->add_option("--tariff-dir", opts->tariff_dir, "tariff tables directory")->capture_default_str();
   cmd->add_option("--calendar", opts->calendar, "holiday calendar CSV")->capture_default_str();
   cmd->callback([opts, exit_code] { *exit_code = RunAdvise(*opts); });

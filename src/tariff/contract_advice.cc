@@ -12,6 +12,7 @@ namespace meg {
 namespace {
 
 struct PricedYear {
+  std::vector<MonthlyBill> bills;
   Won total, basic, energy, over_contract;
   std::int64_t billing_demand_kw = 0, max_demand_kw = 0, counted_peak_kw = 0;
   int floor_months = 0, over_contract_months = 0;
@@ -46,6 +47,7 @@ Result<PricedYear> PriceYear(const TariffBook& book, const HolidayCalendar& cale
     if (b.floor_applied) ++y.floor_months;
     if (b.max_demand_kw > b.contract_kw) ++y.over_contract_months;
   }
+  y.bills = std::move(*bills);
   return y;
 }
 
@@ -187,6 +189,14 @@ Result<ContractAdvice> AdviseContract(const TariffBook& book, const HolidayCalen
     if (p.hotter_total < best->hotter_total) best = &p;
   }
   advice.recommended = *best;
+  BillRequest r;
+  r.tariff = best->tariff;
+  r.contract_power = Kilowatts(static_cast<double>(best->contract_kw));
+  r.usage = &usage;
+  r.fuel_override = request.fuel_override;
+  auto bills = PriceYear(book, calendar, r, request.months);
+  if (!bills) return bills.error();
+  advice.recommended_bills = std::move(bills->bills);
   return advice;
 }
 

@@ -76,6 +76,7 @@ struct ContractAdvice {
   // The recommendation: the cheapest tariff at the smallest contract power whose bill in the
   // hotter summer is the lowest of all priced (no surcharge risk bought by a smaller contract).
   PricedContract recommended;
+  std::vector<MonthlyBill> recommended_bills;  // its months' bills, line by line
   std::vector<std::string> notes;
 };
 

@@ -46,11 +46,21 @@ class AdviseCommandTest : public ::testing::Test {
 
 TEST_F(AdviseCommandTest, RecommendsTheSmallestContractSafeInAHotterSummer) {
   const std::string usage = WriteUsage(12);
-  const auto text = Meg(fmt::format("advise --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000", usage));
+  const auto html = dir_ / "advice.html";
+  const auto text =
+      Meg(fmt::format("advise --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000 --html {}", usage,
+                      html.string()));
   ASSERT_EQ(text.exit_code, 0) << text.out;
   EXPECT_NE(text.out.find("highest 15-minute demand 800 kW"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("at 840 kW"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("선택III"), std::string::npos) << text.out;  // every option is priced
+  // The report: the options, the chart, the recommended bills month by month, the duration curve.
+  const std::string page = testing::Slurp(html);
+  EXPECT_NE(page.find("at 840 kW"), std::string::npos);
+  EXPECT_NE(page.find("2024-12"), std::string::npos);
+  EXPECT_NE(page.find("Load duration curve"), std::string::npos);
+  EXPECT_NE(page.find("</html>"), std::string::npos);
+  EXPECT_NE(page.find("<svg"), std::string::npos);
 
   const auto json = Meg(fmt::format(
       "advise --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000 --contracts 700,840,3000 --json",
