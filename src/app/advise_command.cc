@@ -1,6 +1,8 @@
 #include "app/advise_command.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <iostream>
 #include <memory>
 
@@ -9,8 +11,10 @@
 
 #include "app/exit.h"
 #include "app/paths.h"
+#include "app/planners.h"
 #include "app/report/advise_report.h"
 #include "app/site_loader.h"
+#include "app/study/battery_sizing.h"
 #include "core/site.h"
 #include "core/text.h"
 #include "io/text_file.h"
@@ -35,6 +39,11 @@ struct AdviseOptions {
   std::optional<std::string> fuel;
   bool json = false;
   std::string html;
+  // Battery sizes (with --site).
+  std::vector<double> battery_kwh;
+  BatteryFinance finance;
+  std::string sizing_controller = "oracle";
+  int threads = 2;
   std::string tariff_dir = DefaultTariffDir();
   std::string calendar = DefaultCalendarPath();
 };
@@ -58,6 +67,65 @@ nlohmann::json PricedJson(const PricedContract& p) {
 }
 
 std::string Signed(Won w) { return w.value() > 0 ? "+" + Krw(w) : Krw(w); }
+
+std::string Opt(const std::optional<double>& v, const char* fmt_str, double scale = 1) {
+  return v ? fmt::format(fmt::runtime(fmt_str), *v * scale) : std::string("never");
+}
+
+void PrintSizes(const std::vector<SizedBattery>& sizes, const AdviseOptions& o) {
+  const BatteryFinance& f = o.finance;
+  fmt::print(
+      "\nBattery sizes at the site's tariff and contract in force ({}: {}), {:g} h of energy per kW; "
+      "installed {} KRW/kWh + {} KRW/kW, O&M {:g} % a year, life {:g} years or {} cycles, discount {:g} %\n",
+      o.sizing_controller,
+      o.sizing_controller == "oracle" ? "perfect foresight, the upper bound" : "learned forecasts, the expected case",
+      f.energy_to_power_h, WithThousands(static_cast<long long>(f.capex_krw_per_kwh)),
+      WithThousands(static_cast<long long>(f.capex_krw_per_kw)), f.om_pct_per_year, f.life_years,
+      WithThousands(static_cast<long long>(f.cycle_life)), f.discount_pct);
+  fmt::print("  {:>10}  {:>8}  {:>16}  {:>8}  {:>7}  {:>15}  {:>15}  {:>9}  {:>7}\n", "usable kWh", "kW",
+             "bill saving KRW/y", "cycles/y", "life y", "capex KRW", "NPV KRW", "payback y", "IRR");
+  const SizedBattery* best = nullptr;
+  for (const SizedBattery& b : sizes) {
+    if (best == nullptr || b.npv_krw > best->npv_krw) best = &b;
+  }
+  for (const SizedBattery& b : sizes) {
+    fmt::print("{} {:>10}  {:>8}  {:>16}  {:>8.1f}  {:>7.1f}  {:>15}  {:>15}  {:>9}  {:>7}\n", &b == best ? ">" : " ",
+               WithThousands(std::llround(b.usable_kwh)), WithThousands(std::llround(b.power_kw)),
+               WithThousands(b.bill_saving.value()), b.cycles, b.life_years, WithThousands(std::llround(b.capex_krw)),
+               WithThousands(std::llround(b.npv_krw)), Opt(b.payback_years, "{:.1f}"), Opt(b.irr, "{:.1f} %", 100));
+  }
+  if (best != nullptr) {
+    fmt::print("Highest NPV: {} kWh / {} kW, {} KRW{}\n", WithThousands(std::llround(best->usable_kwh)),
+               WithThousands(std::llround(best->power_kw)), WithThousands(std::llround(best->npv_krw)),
+               best->npv_krw > 0 ? "" : ": no size priced pays for itself at these costs");
+  }
+}
+
+nlohmann::json SizesJson(const std::vector<SizedBattery>& sizes, const AdviseOptions& o) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const SizedBattery& b : sizes) {
+    rows.push_back({{"usable_kwh", b.usable_kwh},
+                    {"power_kw", b.power_kw},
+                    {"bill_saving_krw_per_year", b.bill_saving.value()},
+                    {"degradation_krw_per_year", b.degradation.value()},
+                    {"cycles_per_year", b.cycles},
+                    {"life_years", b.life_years},
+                    {"capex_krw", b.capex_krw},
+                    {"npv_krw", b.npv_krw},
+                    {"payback_years", b.payback_years ? nlohmann::json(*b.payback_years) : nlohmann::json()},
+                    {"irr_pct", b.irr ? nlohmann::json(*b.irr * 100) : nlohmann::json()}});
+  }
+  const BatteryFinance& f = o.finance;
+  return {{"controller", o.sizing_controller},
+          {"energy_to_power_h", f.energy_to_power_h},
+          {"capex_krw_per_kwh", f.capex_krw_per_kwh},
+          {"capex_krw_per_kw", f.capex_krw_per_kw},
+          {"om_pct_per_year", f.om_pct_per_year},
+          {"life_years", f.life_years},
+          {"cycle_life", f.cycle_life},
+          {"discount_pct", f.discount_pct},
+          {"sizes", rows}};
+}
 
 void PrintText(const ContractAdvice& a, const AdviseOptions& o) {
   fmt::print("meg advise: {} whole months, {} to {}, of {}\n", a.months.size(), FormatMonth(a.months.front()),
@@ -125,8 +193,8 @@ void PrintText(const ContractAdvice& a, const AdviseOptions& o) {
 // (exports are not billed), with the site's tariff and contract unless given.
 struct SiteMeter {
   PowerSeries grid;
-  TariffId tariff;
-  double contract_kw = 0;
+  LoadedSite loaded;  // the site, its tariff book and calendar
+  SiteInputs inputs;  // its load year: what battery sizes run on
 };
 
 Result<SiteMeter> ReadSiteMeter(const AdviseOptions& o) {
@@ -146,8 +214,8 @@ Result<SiteMeter> ReadSiteMeter(const AdviseOptions& o) {
     grid.emplace_back(load ? std::optional<Kilowatts>(Kilowatts(load->value() - (pv ? pv->value() : 0.0)))
                            : std::nullopt);
   }
-  return SiteMeter{PowerSeries(inputs->load.start(), inputs->load.step(), std::move(grid)), loaded->tariff,
-                   loaded->site.contract_power.value()};
+  return SiteMeter{PowerSeries(inputs->load.start(), inputs->load.step(), std::move(grid)), std::move(*loaded),
+                   std::move(*inputs)};
 }
 
 int RunAdvise(const AdviseOptions& o) {
@@ -157,6 +225,9 @@ int RunAdvise(const AdviseOptions& o) {
   }
   if (!o.usage.empty() && (o.tariff.empty() || o.contract_kw == 0)) {
     return ExitWith(kCommand, InvalidInput("--usage needs --tariff and --contract-kw (the contract in force)"));
+  }
+  if (!o.battery_kwh.empty() && o.site.empty()) {
+    return ExitWith(kCommand, InvalidInput("--battery-kwh needs --site: the sizes are run on the site's year"));
   }
   auto book = LoadTariffBook(o.tariff_dir);
   if (!book) return ExitWith(kCommand, book.error());
@@ -174,9 +245,9 @@ int RunAdvise(const AdviseOptions& o) {
     if (!tariff) return ExitWith(kCommand, tariff.error());
     current = *tariff;
   } else {
-    current = site_meter->tariff;
+    current = site_meter->loaded.tariff;
   }
-  const double contract_kw = o.contract_kw != 0 ? o.contract_kw : site_meter->contract_kw;
+  const double contract_kw = o.contract_kw != 0 ? o.contract_kw : site_meter->loaded.site.contract_power.value();
   ContractAdviceRequest request;
   request.current = current;
   request.contract_power = Kilowatts(contract_kw);
@@ -203,7 +274,7 @@ int RunAdvise(const AdviseOptions& o) {
   }
   PowerSeries meter;
   if (site_meter) {
-    meter = std::move(site_meter->grid);
+    meter = site_meter->grid;
   } else {
     UsageReadOptions read;
     if (contract_kw >= kMinContractKw && contract_kw <= kMaxContractKw) read.contract_power = Kilowatts(contract_kw);
@@ -229,8 +300,25 @@ int RunAdvise(const AdviseOptions& o) {
   request.months = whole;
   auto advice = AdviseContract(*book, *calendar, request);
   if (!advice) return ExitWith(kCommand, advice.error());
+  std::vector<SizedBattery> sizes;
+  if (!o.battery_kwh.empty()) {
+    const LoadedSite& loaded = site_meter->loaded;
+    if (auto st = CheckPlanner(o.sizing_controller, loaded, &site_meter->inputs); !st) {
+      return ExitWith(kCommand, st.error());
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto swept = SweepBatterySizes(loaded, site_meter->inputs, o.battery_kwh, o.finance, o.sizing_controller, o.threads,
+                                   [](size_t done, size_t total) {
+                                     std::cerr << fmt::format("meg advise: battery sizes {} of {} done\n", done, total);
+                                   });
+    if (!swept) return ExitWith(kCommand, swept.error());
+    std::cerr << fmt::format("meg advise: {} battery sizes in {:.1f} s on {} threads\n", o.battery_kwh.size(),
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), o.threads);
+    sizes = std::move(*swept);
+  }
   if (!o.html.empty()) {
-    auto st = WriteTextFile(o.html, RenderAdviceHtml(*advice, meter, o.site.empty() ? o.usage : o.site, o.hotter_pct));
+    auto st =
+        WriteTextFile(o.html, RenderAdviceHtml(*advice, meter, o.site.empty() ? o.usage : o.site, o.hotter_pct, sizes));
     if (!st) return ExitWith(kCommand, st.error());
     std::cerr << "meg advise: wrote " << o.html << "\n";
   }
@@ -252,10 +340,12 @@ int RunAdvise(const AdviseOptions& o) {
     j["recommended"] = PricedJson(advice->recommended);
     j["saving_krw"] = (advice->in_force.total - advice->recommended.total).value();
     j["notes"] = advice->notes;
+    if (!sizes.empty()) j["battery"] = SizesJson(sizes, o);
     std::cout << j.dump(2) << "\n";
     return 0;
   }
   PrintText(*advice, o);
+  if (!sizes.empty()) PrintSizes(sizes, o);
   return 0;
 }
 
@@ -284,6 +374,27 @@ void AddAdviseCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(0.0, 50.0))
       ->capture_default_str();
   cmd->add_option("--fuel-krw-per-kwh", opts->fuel, "fuel-cost adjustment to use for every month, KRW/kWh (within ±5)");
+  cmd->add_option("--battery-kwh", opts->battery_kwh,
+                  "with --site: battery sizes to price, usable kWh (the site's [ess] scaled), e.g. 250,500,1000")
+      ->delimiter(',');
+  cmd->add_option("--battery-hours", opts->finance.energy_to_power_h, "usable kWh per kW of the sizes")
+      ->capture_default_str();
+  cmd->add_option("--capex-krw-per-kwh", opts->finance.capex_krw_per_kwh,
+                  "installed cost per usable kWh, KRW (your quote: no default)");
+  cmd->add_option("--capex-krw-per-kw", opts->finance.capex_krw_per_kw, "installed cost per kW of power, KRW")
+      ->capture_default_str();
+  cmd->add_option("--om-pct", opts->finance.om_pct_per_year, "operation and maintenance, % of the capex a year")
+      ->capture_default_str();
+  cmd->add_option("--life-years", opts->finance.life_years, "calendar life, years")->capture_default_str();
+  cmd->add_option("--cycle-life", opts->finance.cycle_life, "equivalent full cycles the battery lasts")
+      ->capture_default_str();
+  cmd->add_option("--discount-pct", opts->finance.discount_pct, "discount rate, % a year")->capture_default_str();
+  cmd->add_option(
+         "--sizing-controller", opts->sizing_controller,
+         "planner run on each size: oracle (the upper bound) or mpc (the expected case, about a minute a size)")
+      ->check(CLI::IsMember({"oracle", "mpc", "mpc-perfect", "peak-shave"}))
+      ->capture_default_str();
+  cmd->add_option("--threads", opts->threads, "sizes run at once")->check(CLI::Range(1, 64))->capture_default_str();
   cmd->add_flag("--json", opts->json, "print JSON instead of text");
   cmd->add_option("--html", opts->html,
                   "also write the report (options, bill against contract power, bills by "

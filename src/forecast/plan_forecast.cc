@@ -160,10 +160,6 @@ Result<HorizonForecast> LearnedPlanForecast::ForecastAt(Timestamp from, Timestam
       std::nth_element(errors.begin(), p90, errors.end());
       f.load_reserve_kw.assign(steps, options_.reserve_share * std::max(0.0, *p90));
     }
-    if (const double day = DayPeakReserve(from); day > 0) {
-      f.load_reserve_kw.resize(steps, 0.0);
-      for (double& r : f.load_reserve_kw) r = std::max(r, day);
-    }
     return f;
   }
   auto q = model_->Forecast(history_, from, from, steps);

@@ -1,6 +1,7 @@
 #include "app/report/advise_report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 
 #include <fmt/format.h>
@@ -25,7 +26,7 @@ std::string Row(const std::vector<std::string>& cells, bool header = false) {
 }  // namespace
 
 std::string RenderAdviceHtml(const ContractAdvice& a, const PowerSeries& meter, const std::string& source,
-                             double hotter_pct) {
+                             double hotter_pct, const std::vector<SizedBattery>& sizes) {
   const PricedContract& r = a.recommended;
   const Won saving = a.in_force.total - r.total;
   std::string html =
@@ -134,6 +135,31 @@ std::string RenderAdviceHtml(const ContractAdvice& a, const PowerSeries& meter, 
   ldc.lines = {{"recommended contract power", static_cast<double>(r.contract_kw)},
                {"in force", static_cast<double>(a.in_force.contract_kw)}};
   html += RenderSvg(ldc);
+  if (!sizes.empty()) {
+    LineChart npv;
+    npv.title = "Battery: net present value against usable energy";
+    npv.unit = "million KRW";
+    ChartSeries series{"NPV", "#2ca02c", {}}, saving{"bill saving a year", "#1f77b4", {}};
+    for (const SizedBattery& b : sizes) {
+      npv.x_labels.push_back(WithThousands(std::llround(b.usable_kwh)) + " kWh");
+      series.values.push_back(b.npv_krw / 1e6);
+      saving.values.push_back(static_cast<double>(b.bill_saving.value()) / 1e6);
+    }
+    npv.series = {series, saving};
+    npv.lines = {{"0", 0.0}};
+    html += "<h2>Battery sizes</h2>" + RenderSvg(npv) + "<table>";
+    html += Row({"usable kWh", "kW", "bill saving KRW/y", "cycles/y", "life y", "capex KRW", "NPV KRW", "payback y",
+                 "IRR %"},
+                true);
+    for (const SizedBattery& b : sizes) {
+      html += Row({WithThousands(std::llround(b.usable_kwh)), WithThousands(std::llround(b.power_kw)),
+                   Krw(b.bill_saving), fmt::format("{:.1f}", b.cycles), fmt::format("{:.1f}", b.life_years),
+                   WithThousands(std::llround(b.capex_krw)), WithThousands(std::llround(b.npv_krw)),
+                   b.payback_years ? fmt::format("{:.1f}", *b.payback_years) : "never",
+                   b.irr ? fmt::format("{:.1f}", *b.irr * 100) : "-"});
+    }
+    html += "</table>";
+  }
   if (!a.notes.empty()) {
     html += "<h2>Notes</h2><ul>";
     for (const auto& n : a.notes) html += "<li>" + HtmlEscape(n) + "</li>";

@@ -1,17 +1,19 @@
 // The HTML report of `meg advise`: the tariff options, the year's bill against the contract power
-// (this year and a hotter summer), the recommended contract's bill by line and the load duration
-// curve. Self-contained (inline SVG); pure.
+// (this year and a hotter summer), the recommended contract's bill by line, the load duration
+// curve and, when sized, the NPV of each battery size. Self-contained (inline SVG); pure.
 #pragma once
 
 #include <string>
 
+#include "app/study/battery_sizing.h"
 #include "core/series.h"
 #include "tariff/contract_advice.h"
 
 namespace meg {
 
-// `source` names the data in the title; `meter` is the usage priced; `hotter_pct` as asked.
+// `source` names the data in the title; `meter` is the usage priced; `hotter_pct` as asked;
+// `sizes` the battery sizes priced (may be empty).
 std::string RenderAdviceHtml(const ContractAdvice& advice, const PowerSeries& meter, const std::string& source,
-                             double hotter_pct);
+                             double hotter_pct, const std::vector<SizedBattery>& sizes);
 
 }  // namespace meg

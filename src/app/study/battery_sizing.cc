@@ -1,0 +1,133 @@
+#include "app/study/battery_sizing.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <future>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "app/planners.h"
+#include "control/rule_controllers.h"
+#include "core/cash_flow.h"
+#include "optimize/coin/clp_cbc_solver.h"
+#include "sim/backtest.h"
+
+namespace meg {
+namespace {
+
+Won Total(const BacktestResult& r) {
+  Won total;
+  for (const MonthlyBill& b : r.bills) total += b.total;
+  return total;
+}
+
+}  // namespace
+
+std::vector<double> BatteryCashFlows(const SizedBattery& b, const BatteryFinance& f) {
+  const double yearly = static_cast<double>(b.bill_saving.value()) - b.capex_krw * f.om_pct_per_year / 100.0;
+  std::vector<double> flows{-b.capex_krw};
+  const double whole = std::floor(b.life_years);
+  for (int y = 0; y < static_cast<int>(whole); ++y) flows.push_back(yearly);
+  if (b.life_years > whole) flows.push_back(yearly * (b.life_years - whole));
+  return flows;
+}
+
+Result<std::vector<SizedBattery>> SweepBatterySizes(const LoadedSite& site, const SiteInputs& inputs,
+                                                    const std::vector<double>& sizes_kwh, const BatteryFinance& f,
+                                                    const std::string& controller, int threads,
+                                                    const std::function<void(size_t, size_t)>& progress) {
+  if (!site.site.ess) {
+    return InvalidInput(
+        fmt::format("{}: no [ess] to size: the sizes scale the site's battery (its efficiencies, "
+                    "SoC window and wear cost)",
+                    site.path));
+  }
+  if (sizes_kwh.empty()) return InvalidInput("battery sizing: no sizes given");
+  for (const double kwh : sizes_kwh) {
+    if (!(kwh > 0 && kwh <= 1e6))
+      return InvalidInput(fmt::format("battery size {} kWh: give 0 < kWh <= 1,000,000", kwh));
+  }
+  if (!(f.energy_to_power_h >= 0.25 && f.energy_to_power_h <= 24)) {
+    return InvalidInput(fmt::format("battery hours {}: give 0.25 to 24 (kWh per kW)", f.energy_to_power_h));
+  }
+  if (!(f.capex_krw_per_kwh >= 0 && f.capex_krw_per_kw >= 0 && f.capex_krw_per_kwh + f.capex_krw_per_kw > 0)) {
+    return InvalidInput("battery sizing: give the installed cost (--capex-krw-per-kwh and/or --capex-krw-per-kw, > 0)");
+  }
+  if (!(f.life_years > 0 && f.life_years <= 50 && f.cycle_life > 0 && f.discount_pct > -50 && f.discount_pct < 100 &&
+        f.om_pct_per_year >= 0 && f.om_pct_per_year < 100)) {
+    return InvalidInput("battery sizing: life 0-50 years, cycle life > 0, discount -50..100 %, O&M 0..100 % a year");
+  }
+  BacktestRequest base;
+  base.book = &site.book;
+  base.calendar = &site.calendar;
+  base.tariff = site.tariff;
+  base.site = &site.site;
+  base.load = &inputs.load;
+  base.pv = &inputs.pv;
+  base.use_battery = false;
+  NoBattery none;
+  auto baseline = RunBacktest(base, none);
+  if (!baseline) return baseline.error();
+  const Won baseline_total = Total(*baseline);
+
+  const EssSpec& tmpl = *site.site.ess;
+  std::vector<Result<SizedBattery>> results(sizes_kwh.size(), Result<SizedBattery>(InvalidInput("not run")));
+  std::atomic<size_t> next{0}, done{0};
+  std::mutex progress_mutex;
+  const auto work = [&] {
+    ClpCbcSolver solver;
+    for (size_t i = next++; i < sizes_kwh.size(); i = next++) {
+      LoadedSite sized = site;
+      EssSpec& ess = *sized.site.ess;
+      const double kwh = sizes_kwh[i];
+      const double kw = kwh / f.energy_to_power_h;
+      ess.usable_kwh = KilowattHours(kwh);
+      ess.charge_kw = Kilowatts(kw);
+      ess.discharge_kw = Kilowatts(kw);
+      if (tmpl.ramp_kw_per_min > 0 && tmpl.discharge_kw.value() > 0) {
+        ess.ramp_kw_per_min = tmpl.ramp_kw_per_min * kw / tmpl.discharge_kw.value();
+      }
+      results[i] = [&]() -> Result<SizedBattery> {
+        auto planner = MakePlanner(controller, sized, &inputs, solver, PlannerOptions{});
+        if (!planner) return planner.error();
+        BacktestRequest r = base;
+        r.site = &sized.site;
+        r.use_battery = true;
+        auto run = RunBacktest(r, (*planner)->controller());
+        if (!run) return run.error();
+        SizedBattery b;
+        b.usable_kwh = kwh;
+        b.power_kw = kw;
+        b.bill_saving = baseline_total - Total(*run);
+        b.degradation = run->degradation_cost;
+        b.cycles = run->battery_cycles;
+        b.life_years = b.cycles > 0 ? std::min(f.life_years, f.cycle_life / b.cycles) : f.life_years;
+        b.capex_krw = kwh * f.capex_krw_per_kwh + kw * f.capex_krw_per_kw;
+        const std::vector<double> flows = BatteryCashFlows(b, f);
+        b.npv_krw = NetPresentValue(f.discount_pct / 100.0, flows);
+        b.payback_years = PaybackYears(flows);
+        b.irr = InternalRateOfReturn(flows);
+        return b;
+      }();
+      const size_t finished = ++done;
+      if (progress) {
+        std::lock_guard lock(progress_mutex);
+        progress(finished, sizes_kwh.size());
+      }
+    }
+  };
+  std::vector<std::future<void>> workers;
+  for (int t = 1; t < std::max(1, threads); ++t) workers.push_back(std::async(std::launch::async, work));
+  work();
+  for (auto& w : workers) w.get();
+  std::vector<SizedBattery> out;
+  for (auto& r : results) {
+    if (!r) return r.error();
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+}  // namespace meg

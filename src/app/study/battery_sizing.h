@@ -1,0 +1,56 @@
+// Battery sizes priced over a site's year: for each usable energy of a grid (power from a fixed
+// energy-to-power ratio), the year's bill saving of a planner (the oracle: the upper bound; mpc:
+// the expected case) against the site without a battery, and what that saving is worth against
+// the battery's cost: NPV, payback and IRR. The site's [ess] is the template (efficiencies, SoC
+// window, wear cost); its energy, power and ramp are scaled. Runs the backtest of `meg simulate`;
+// sizes run on up to `threads` worker threads, each with its own solver.
+//
+//   auto rows = SweepBatterySizes(loaded, inputs, {250, 500, 1000}, finance, "oracle", 2);
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/site_loader.h"
+#include "core/result.h"
+#include "core/units.h"
+#include "sim/site_inputs.h"
+
+namespace meg {
+
+struct BatteryFinance {
+  double energy_to_power_h = 2;  // usable kWh per kW of charge and discharge power
+  double capex_krw_per_kwh = 0;  // installed cost per kWh of usable energy (cells, racks, BMS)
+  double capex_krw_per_kw = 0;   // installed cost per kW of power (PCS, transformer)
+  double om_pct_per_year = 0;    // operation and maintenance, % of the capex a year
+  double life_years = 15;        // calendar life
+  double cycle_life = 6000;      // equivalent full cycles (as the backtest counts them) it lasts
+  double discount_pct = 4.5;     // a year
+};
+
+struct SizedBattery {
+  double usable_kwh = 0, power_kw = 0;
+  Won bill_saving;        // the year's bills (VAT and fund in) against the site without a battery
+  Won degradation;        // the year's wear at the site's degradation cost (for reference: the life and
+                          // the capex already pay for the cells; it is not subtracted again)
+  double cycles = 0;      // equivalent full cycles in the year
+  double life_years = 0;  // min(calendar life, cycle life / cycles a year)
+  double capex_krw = 0;
+  double npv_krw = 0;
+  std::optional<double> payback_years;
+  std::optional<double> irr;  // a year
+};
+
+// The cash flows of one size: -capex now, then each year (saving - O&M) for the whole years of its
+// life and the fraction of the last.
+std::vector<double> BatteryCashFlows(const SizedBattery& b, const BatteryFinance& f);
+
+// Errors: the site has no [ess] to scale, a size or the finance out of range, a backtest failure.
+Result<std::vector<SizedBattery>> SweepBatterySizes(const LoadedSite& site, const SiteInputs& inputs,
+                                                    const std::vector<double>& sizes_kwh, const BatteryFinance& finance,
+                                                    const std::string& controller, int threads,
+                                                    const std::function<void(size_t done, size_t total)>& progress);
+
+}  // namespace meg
