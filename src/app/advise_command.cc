@@ -392,7 +392,7 @@ void AddAdviseCommand(CLI::App& app, int* exit_code) {
   cmd->add_option(
          "--sizing-controller", opts->sizing_controller,
          "planner run on each size: oracle (the upper bound) or mpc (the expected case, about a minute a size)")
-      ->check(CLI::IsMember({"oracle", "mpc", "mpc-perfect", "peak-shave"}))
+      ->check(CLI::IsMember({"oracle", "mpc"}))
       ->capture_default_str();
   cmd->add_option("--threads", opts->threads, "sizes run at once")->check(CLI::Range(1, 64))->capture_default_str();
   cmd->add_flag("--json", opts->json, "print JSON instead of text");
