@@ -1,6 +1,7 @@
 #include "app/advise_command.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -153,19 +154,11 @@ void PrintText(const ContractAdvice& a, const AdviseOptions& o) {
              OfficialName(a.contracts.front().tariff), o.hotter_pct, 1 + o.hotter_pct / 100);
   fmt::print("  {:>11}  {:>17}  {:>12}  {:>13}  {:>15}  {:>15}  {:>13}  {:>15}\n", "contract kW", "billing demand kW",
              "floor months", "over months", "surcharge, KRW", "year, KRW", "hotter: over", "hotter year, KRW");
-  // Rows that bill as the one above are left out (a larger contract power changes nothing until
-  // its floor bills more than the peak); the recommended and the one in force are always shown.
-  size_t left_out = 0;
-  for (size_t i = 0; i < a.contracts.size(); ++i) {
+  const std::vector<size_t> shown = ContractRowsShown(a);
+  const size_t left_out = a.contracts.size() - shown.size();
+  for (const size_t i : shown) {
     const PricedContract& p = a.contracts[i];
     const bool mark = p.contract_kw == a.recommended.contract_kw;
-    const bool same = i > 0 && p.total == a.contracts[i - 1].total &&
-                      p.hotter_total == a.contracts[i - 1].hotter_total &&
-                      p.billing_demand_kw == a.contracts[i - 1].billing_demand_kw;
-    if (same && !mark && p.contract_kw != a.in_force.contract_kw && i + 1 != a.contracts.size()) {
-      ++left_out;
-      continue;
-    }
     fmt::print("{} {:>11}  {:>17}  {:>12}  {:>13}  {:>15}  {:>15}  {:>13}  {:>15}\n", mark ? ">" : " ",
                WithThousands(p.contract_kw), WithThousands(p.billing_demand_kw), p.floor_months, p.over_contract_months,
                Krw(p.over_contract), Krw(p.total), p.hotter_over_contract_months, Krw(p.hotter_total));
@@ -252,17 +245,15 @@ int RunAdvise(const AdviseOptions& o) {
   request.current = current;
   request.contract_power = Kilowatts(contract_kw);
   for (const auto& v : o.voltages) {
-    if (v == "A" || v == "a" || v == "고압A") {
-      request.voltages.push_back(Voltage::kHighA);
-    } else if (v == "B" || v == "b" || v == "고압B") {
-      request.voltages.push_back(Voltage::kHighB);
-    } else if (v == "C" || v == "c" || v == "고압C") {
-      request.voltages.push_back(Voltage::kHighC);
-    } else {
+    // A letter stands for its 고압 class; the tariff book reads the names.
+    const bool letter = v.size() == 1 && std::string_view("ABCabc").find(v[0]) != std::string_view::npos;
+    auto voltage = ParseVoltage(letter ? "고압" + std::string(1, static_cast<char>(std::toupper(v[0]))) : v);
+    if (!voltage) {
       return ExitWith(kCommand, InvalidInput(fmt::format("--voltages {}: give A (3.3-66 kV), B (154 kV) or C "
                                                          "(345 kV and above)",
                                                          v)));
     }
+    request.voltages.push_back(*voltage);
   }
   request.contract_kw = o.contracts;
   request.step_kw = o.step_kw;
@@ -287,9 +278,7 @@ int RunAdvise(const AdviseOptions& o) {
   // The last 12 whole months the data covers.
   std::vector<Month> whole;
   for (const Month m : MonthsCovered(meter)) {
-    if (meter.start() <= StartOfKstMonth(m) && meter.end() >= StartOfKstMonth(m + std::chrono::months{1})) {
-      whole.push_back(m);
-    }
+    if (CoversWholeMonth(meter, m)) whole.push_back(m);
   }
   if (whole.size() > 12) {
     std::cerr << fmt::format("meg advise: pricing the last 12 of {} whole months ({} to {})\n", whole.size(),

@@ -143,9 +143,7 @@ int RunBill(const BillOptions& o) {
   } else {
     // Whole months only unless asked: a partial month at either end is skipped and said so.
     for (const Month m : covered) {
-      const bool whole =
-          usage->kw.start() <= StartOfKstMonth(m) && usage->kw.end() >= StartOfKstMonth(m + std::chrono::months{1});
-      if (whole || o.allow_partial) {
+      if (CoversWholeMonth(usage->kw, m) || o.allow_partial) {
         months.push_back(m);
       } else {
         std::cerr << "meg bill: skipping " << FormatMonth(m)

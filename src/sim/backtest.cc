@@ -10,6 +10,12 @@
 #include "tariff/tou.h"
 
 namespace meg {
+
+Won BilledTotal(const BacktestResult& r) {
+  Won total;
+  for (const MonthlyBill& b : r.bills) total += b.total;
+  return total;
+}
 namespace {
 
 Status CheckRequest(const BacktestRequest& r) {
@@ -176,9 +182,7 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   // Price every whole month with the one bill engine.
   std::vector<Month> months;
   for (const Month m : MonthsCovered(out.grid)) {
-    if (out.grid.start() <= StartOfKstMonth(m) && out.grid.end() >= StartOfKstMonth(m + std::chrono::months{1})) {
-      months.push_back(m);
-    }
+    if (CoversWholeMonth(out.grid, m)) months.push_back(m);
   }
   BillRequest bill;
   bill.tariff = r.tariff;

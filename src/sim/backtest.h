@@ -80,6 +80,9 @@ struct BacktestResult {
   std::vector<std::string> dr_notes;  // e.g. a call whose CBL could not be computed at issue
 };
 
+// The sum of a run's bills (청구금액, VAT and the fund in), KRW.
+Won BilledTotal(const BacktestResult& r);
+
 // Runs the loop with `controller` as its planner over every interval of `*request.load`. Fails if
 // the series do not match, the cycle does not divide 15 minutes, the tariff cannot price a month,
 // or the load has gaps. `on_cycle`, when given, sees every cycle's record (the parity test).

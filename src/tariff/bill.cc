@@ -203,6 +203,10 @@ std::vector<Month> MonthsCovered(const PowerSeries& usage) {
   return months;
 }
 
+bool CoversWholeMonth(const PowerSeries& usage, Month m) {
+  return usage.start() <= StartOfKstMonth(m) && usage.end() >= StartOfKstMonth(AddMonths(m, 1));
+}
+
 Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCalendar& calendar,
                                        const BillRequest& request, Month month, const DemandHistory& history) {
   MEG_CHECK(request.usage != nullptr);

@@ -147,4 +147,7 @@ Result<std::vector<MonthlyBill>> BillMonths(const TariffBook& book, const Holida
 // The months a series covers, whole or in part, in order.
 std::vector<Month> MonthsCovered(const PowerSeries& usage);
 
+// Whether `usage` spans the whole of KST month `m` (from its first to its last interval).
+bool CoversWholeMonth(const PowerSeries& usage, Month m);
+
 }  // namespace meg

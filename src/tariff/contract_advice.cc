@@ -72,7 +72,7 @@ Result<ContractAdvice> AdviseContract(const TariffBook& book, const HolidayCalen
   if (request.step_kw < 1) return InvalidInput("advise: the contract power step must be 1 kW or more");
   const PowerSeries& usage = *request.usage;
   for (const Month m : request.months) {
-    if (usage.start() > StartOfKstMonth(m) || usage.end() < StartOfKstMonth(m + std::chrono::months{1})) {
+    if (!CoversWholeMonth(usage, m)) {
       return InvalidInput(fmt::format("advise: the usage does not cover {} whole", FormatMonth(m)));
     }
   }
@@ -92,14 +92,18 @@ Result<ContractAdvice> AdviseContract(const TariffBook& book, const HolidayCalen
   }
   const PowerSeries hotter(usage.start(), usage.step(), std::move(hot_values));
 
-  // The year's demand as billed (rounded): the same under every alternative.
-  std::int64_t max_demand_kw = 0, counted_peak_kw = 0, hotter_max_demand_kw = 0;
-  const auto price = [&](TariffId id, std::int64_t contract_kw) -> Result<PricedContract> {
+  const auto bill_request = [&](TariffId id, std::int64_t contract_kw) {
     BillRequest r;
     r.tariff = id;
     r.contract_power = Kilowatts(static_cast<double>(contract_kw));
     r.usage = &usage;
     r.fuel_override = request.fuel_override;
+    return r;
+  };
+  // The year's demand as billed (rounded): the same under every alternative.
+  std::int64_t max_demand_kw = 0, counted_peak_kw = 0, hotter_max_demand_kw = 0;
+  const auto price = [&](TariffId id, std::int64_t contract_kw) -> Result<PricedContract> {
+    BillRequest r = bill_request(id, contract_kw);
     auto year = PriceYear(book, calendar, r, request.months);
     if (!year) return year.error();
     r.usage = &hotter;
@@ -189,12 +193,7 @@ Result<ContractAdvice> AdviseContract(const TariffBook& book, const HolidayCalen
     if (p.hotter_total < best->hotter_total) best = &p;
   }
   advice.recommended = *best;
-  BillRequest r;
-  r.tariff = best->tariff;
-  r.contract_power = Kilowatts(static_cast<double>(best->contract_kw));
-  r.usage = &usage;
-  r.fuel_override = request.fuel_override;
-  auto bills = PriceYear(book, calendar, r, request.months);
+  auto bills = PriceYear(book, calendar, bill_request(best->tariff, best->contract_kw), request.months);
   if (!bills) return bills.error();
   advice.recommended_bills = std::move(bills->bills);
   return advice;

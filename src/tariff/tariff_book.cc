@@ -45,8 +45,8 @@ Result<Table> ParseTable(const TariffFiles::File& file, const std::vector<std::s
       continue;
     }
     if (fields->size() != expected.size()) {
-      return InvalidInput(fmt::format("{}:{}: expected {} fields, found {}", file.name, line.number,
-                                      expected.size(), fields->size()));
+      return InvalidInput(
+          fmt::format("{}:{}: expected {} fields, found {}", file.name, line.number, expected.size(), fields->size()));
     }
     table.rows.push_back(Table::Row{line.number, std::move(*fields)});
   }
@@ -57,16 +57,10 @@ Result<Table> ParseTable(const TariffFiles::File& file, const std::vector<std::s
 Result<TariffClass> ParseClass(std::string_view s) {
   if (s == "일반용(을)" || s == "일반용전력(을)" || s == "general-eul") return TariffClass::kGeneralEul;
   if (s == "산업용(을)" || s == "산업용전력(을)" || s == "industrial-eul") return TariffClass::kIndustrialEul;
-  return InvalidInput(fmt::format("unknown contract class '{}' (known: 일반용(을) general-eul, "
-                                  "산업용(을) industrial-eul)",
-                                  s));
-}
-
-Result<Voltage> ParseVoltage(std::string_view s) {
-  if (s == "고압A" || s == "high-a") return Voltage::kHighA;
-  if (s == "고압B" || s == "high-b") return Voltage::kHighB;
-  if (s == "고압C" || s == "high-c") return Voltage::kHighC;
-  return InvalidInput(fmt::format("unknown voltage '{}' (known: 고압A high-a, 고압B high-b, 고압C high-c)", s));
+  return InvalidInput(
+      fmt::format("unknown contract class '{}' (known: 일반용(을) general-eul, "
+                  "산업용(을) industrial-eul)",
+                  s));
 }
 
 Result<RateOption> ParseOption(std::string_view s) {
@@ -111,9 +105,8 @@ Status Into(Result<T> r, T& out, const std::string& where) {
 }
 
 Result<std::vector<RateTable>> ParseRates(const TariffFiles::File& file) {
-  auto table = ParseTable(file, {"class", "voltage", "option", "effective_from", "season",
-                                 "basic_krw_per_kw", "offpeak_krw_per_kwh", "mid_krw_per_kwh",
-                                 "peak_krw_per_kwh", "source"});
+  auto table = ParseTable(file, {"class", "voltage", "option", "effective_from", "season", "basic_krw_per_kw",
+                                 "offpeak_krw_per_kwh", "mid_krw_per_kwh", "peak_krw_per_kwh", "source"});
   if (!table) return table.error();
   // (id, effective_from) -> table being filled, with the seasons seen.
   std::map<std::pair<TariffId, int>, std::pair<RateTable, std::array<int, 3>>> versions;
@@ -141,8 +134,8 @@ Result<std::vector<RateTable>> ParseRates(const TariffFiles::File& file) {
     auto& [rt, seen] = versions[{id, key_day}];
     const auto s = static_cast<size_t>(season);
     if (seen[s] != 0) {
-      return InvalidInput(fmt::format("{}: {} {} {} is listed twice for {} (first on line {})", where,
-                                      OfficialName(id), f[3], f[4], f[4], seen[s]));
+      return InvalidInput(fmt::format("{}: {} {} {} is listed twice for {} (first on line {})", where, OfficialName(id),
+                                      f[3], f[4], f[4], seen[s]));
     }
     if (seen[0] + seen[1] + seen[2] > 0 && rt.basic != basic) {
       return InvalidInput(where + ": the basic rate differs between seasons of one table");
@@ -160,8 +153,7 @@ Result<std::vector<RateTable>> ParseRates(const TariffFiles::File& file) {
     for (int s = 0; s < 3; ++s) {
       if (seen[s] == 0) {
         return InvalidInput(fmt::format("{}: {} from {} has no {} row", file.name, OfficialName(rt.id),
-                                        FormatDate(rt.effective_from),
-                                        SeasonName(static_cast<Season>(s))));
+                                        FormatDate(rt.effective_from), SeasonName(static_cast<Season>(s))));
       }
     }
     out.push_back(rt);
@@ -203,8 +195,8 @@ Result<std::vector<BandTable>> ParseBands(const TariffFiles::File& file) {
     const auto s = static_cast<size_t>(season);
     for (int slot = lo / 15; slot < hi / 15; ++slot) {
       if (fill.line[s][slot] != 0) {
-        return InvalidInput(fmt::format("{}: {:02d}:{:02d} is already in a band from line {}", where,
-                                        slot / 4, slot % 4 * 15, fill.line[s][slot]));
+        return InvalidInput(fmt::format("{}: {:02d}:{:02d} is already in a band from line {}", where, slot / 4,
+                                        slot % 4 * 15, fill.line[s][slot]));
       }
       fill.line[s][slot] = row.line;
       fill.table.slots[s][slot] = band;
@@ -216,8 +208,7 @@ Result<std::vector<BandTable>> ParseBands(const TariffFiles::File& file) {
       for (int slot = 0; slot < kIntervalsPerDay; ++slot) {
         if (fill.line[s][slot] == 0) {
           return InvalidInput(fmt::format("{}: {} from {}, {}: {:02d}:{:02d} is in no band", file.name,
-                                          ClassName(fill.table.tariff_class),
-                                          FormatDate(fill.table.effective_from),
+                                          ClassName(fill.table.tariff_class), FormatDate(fill.table.effective_from),
                                           SeasonName(static_cast<Season>(s)), slot / 4, slot % 4 * 15));
         }
       }
@@ -275,9 +266,8 @@ Result<std::vector<FuelAdjustment>> ParseFuel(const TariffFiles::File& file) {
   for (const auto& row : table->rows) {
     const auto where = table->Where(row);
     const auto& q = row.fields[0];
-    const bool digits = q.size() == 7 && std::all_of(q.begin(), q.begin() + 4, [](char c) {
-      return c >= '0' && c <= '9';
-    });
+    const bool digits =
+        q.size() == 7 && std::all_of(q.begin(), q.begin() + 4, [](char c) { return c >= '0' && c <= '9'; });
     if (!digits || q[4] != '-' || q[5] != 'Q' || q[6] < '1' || q[6] > '4') {
       return InvalidInput(where + ": quarter '" + q + "' is not YYYY-Qn");
     }
@@ -293,8 +283,8 @@ Result<std::vector<FuelAdjustment>> ParseFuel(const TariffFiles::File& file) {
 }
 
 Result<std::vector<EnergyDiscount>> ParseDiscounts(const TariffFiles::File& file) {
-  auto table = ParseTable(file, {"class", "effective_from", "effective_to", "season", "days", "from",
-                                 "to", "discount_pct", "source"});
+  auto table = ParseTable(file, {"class", "effective_from", "effective_to", "season", "days", "from", "to",
+                                 "discount_pct", "source"});
   if (!table) return table.error();
   std::vector<EnergyDiscount> out;
   for (const auto& row : table->rows) {
@@ -340,6 +330,13 @@ std::vector<std::string> SplitName(std::string_view name) {
 
 }  // namespace
 
+Result<Voltage> ParseVoltage(std::string_view s) {
+  if (s == "고압A" || s == "high-a") return Voltage::kHighA;
+  if (s == "고압B" || s == "high-b") return Voltage::kHighB;
+  if (s == "고압C" || s == "high-c") return Voltage::kHighC;
+  return InvalidInput(fmt::format("unknown voltage '{}' (known: 고압A high-a, 고압B high-b, 고압C high-c)", s));
+}
+
 Season SeasonOf(std::chrono::month m) {
   const unsigned mm = static_cast<unsigned>(m);
   if (mm >= 6 && mm <= 8) return Season::kSummer;
@@ -374,9 +371,7 @@ std::string_view BandNameKo(Band b) {
   return "?";
 }
 
-std::string ClassName(TariffClass c) {
-  return c == TariffClass::kGeneralEul ? "일반용(을)" : "산업용(을)";
-}
+std::string ClassName(TariffClass c) { return c == TariffClass::kGeneralEul ? "일반용(을)" : "산업용(을)"; }
 
 std::string OfficialName(TariffId id) {
   static const char* kVoltage[] = {"고압A", "고압B", "고압C"};
@@ -388,8 +383,7 @@ std::string OfficialName(TariffId id) {
 std::string AsciiAlias(TariffId id) {
   static const char* kVoltage[] = {"high-a", "high-b", "high-c"};
   static const char* kOption[] = {"I", "II", "III"};
-  return fmt::format("{} {} {}",
-                     id.tariff_class == TariffClass::kGeneralEul ? "general-eul" : "industrial-eul",
+  return fmt::format("{} {} {}", id.tariff_class == TariffClass::kGeneralEul ? "general-eul" : "industrial-eul",
                      kVoltage[static_cast<int>(id.voltage)], kOption[static_cast<int>(id.option)]);
 }
 
@@ -412,13 +406,12 @@ Result<TariffBook> TariffBook::Parse(const TariffFiles& files) {
     const Date d = std::chrono::year{fa.year} / std::chrono::month{static_cast<unsigned>(fa.quarter * 3 - 2)} / 1;
     const auto cap = book.ChargeOn(Charge::kFuelCapWonPerKwh, d);
     if (!cap) {
-      return InvalidInput(fmt::format("{}: no fuel_cap_krw_per_kwh in force for {}-Q{}",
-                                      files.fuel.name, fa.year, fa.quarter));
+      return InvalidInput(
+          fmt::format("{}: no fuel_cap_krw_per_kwh in force for {}-Q{}", files.fuel.name, fa.year, fa.quarter));
     }
     if (fa.rate.milli_won() > cap->milli || fa.rate.milli_won() < -cap->milli) {
-      return InvalidInput(fmt::format("{}: {}-Q{} rate {} is outside the ±{} KRW/kWh cap (별표8)",
-                                      files.fuel.name, fa.year, fa.quarter, fa.rate.won(),
-                                      static_cast<double>(cap->milli) / 1000.0));
+      return InvalidInput(fmt::format("{}: {}-Q{} rate {} is outside the ±{} KRW/kWh cap (별표8)", files.fuel.name,
+                                      fa.year, fa.quarter, fa.rate.won(), static_cast<double>(cap->milli) / 1000.0));
     }
   }
   return book;
@@ -426,10 +419,11 @@ Result<TariffBook> TariffBook::Parse(const TariffFiles& files) {
 
 Result<TariffBook> TariffBook::Load(const std::string& dir, const ReadFileFn& read) {
   TariffFiles files;
-  const std::pair<TariffFiles::File*, const char*> parts[] = {
-      {&files.rates, "rates.csv"},     {&files.bands, "bands.csv"},
-      {&files.charges, "charges.csv"}, {&files.fuel, "fuel_adjustment.csv"},
-      {&files.discounts, "discounts.csv"}};
+  const std::pair<TariffFiles::File*, const char*> parts[] = {{&files.rates, "rates.csv"},
+                                                              {&files.bands, "bands.csv"},
+                                                              {&files.charges, "charges.csv"},
+                                                              {&files.fuel, "fuel_adjustment.csv"},
+                                                              {&files.discounts, "discounts.csv"}};
   for (const auto& [file, name] : parts) {
     file->name = dir + "/" + name;
     auto text = read(file->name);
@@ -442,10 +436,11 @@ Result<TariffBook> TariffBook::Load(const std::string& dir, const ReadFileFn& re
 Result<TariffId> TariffBook::FindTariff(std::string_view name) const {
   const auto parts = SplitName(name);
   if (parts.size() != 3) {
-    return InvalidInput(fmt::format("tariff '{}' must name class, voltage and option, e.g. "
-                                    "\"일반용(을) 고압A 선택III\" or \"general-eul high-a III\" "
-                                    "(see meg bill --list-tariffs)",
-                                    name));
+    return InvalidInput(
+        fmt::format("tariff '{}' must name class, voltage and option, e.g. "
+                    "\"일반용(을) 고압A 선택III\" or \"general-eul high-a III\" "
+                    "(see meg bill --list-tariffs)",
+                    name));
   }
   TariffId id;
   auto cls = ParseClass(parts[0]);
@@ -489,8 +484,8 @@ const BandTable* TariffBook::BandsOn(TariffClass c, Date d) const {
 std::vector<const EnergyDiscount*> TariffBook::DiscountsOn(TariffClass c, Date d) const {
   std::vector<const EnergyDiscount*> out;
   for (const auto& x : discounts_) {
-    if (x.tariff_class == c && sys_days{x.effective_from} <= sys_days{d} &&
-        sys_days{d} <= sys_days{x.effective_to} && x.season == SeasonOf(d.month())) {
+    if (x.tariff_class == c && sys_days{x.effective_from} <= sys_days{d} && sys_days{d} <= sys_days{x.effective_to} &&
+        x.season == SeasonOf(d.month())) {
       out.push_back(&x);
     }
   }

@@ -35,9 +35,9 @@ enum class Season { kSummer = 0, kSpringFall = 1, kWinter = 2 };
 enum class Band { kOffPeak = 0, kMid = 1, kPeak = 2 };
 
 Season SeasonOf(std::chrono::month m);
-std::string_view SeasonName(Season s);      // "summer"
-std::string_view BandName(Band b);          // "off-peak"
-std::string_view BandNameKo(Band b);        // "경부하"
+std::string_view SeasonName(Season s);  // "summer"
+std::string_view BandName(Band b);      // "off-peak"
+std::string_view BandNameKo(Band b);    // "경부하"
 
 struct TariffId {
   TariffClass tariff_class = TariffClass::kGeneralEul;
@@ -45,6 +45,8 @@ struct TariffId {
   RateOption option = RateOption::kI;
   auto operator<=>(const TariffId&) const = default;
 };
+// "고압A" or "high-a" (B, C alike). Errors: anything else, naming what is known.
+Result<Voltage> ParseVoltage(std::string_view s);
 std::string OfficialName(TariffId id);  // "일반용(을) 고압A 선택III"
 std::string AsciiAlias(TariffId id);    // "general-eul high-a III"
 std::string ClassName(TariffClass c);   // "일반용(을)"
@@ -54,9 +56,9 @@ std::string ClassName(TariffClass c);   // "일반용(을)"
 struct RateTable {
   TariffId id;
   Date effective_from;
-  WonPerKw basic;                                      // 기본요금, per kW of billing demand
-  std::array<std::array<WonPerKwh, 3>, 3> energy{};    // [Season][Band] 전력량요금
-  std::string source;                                  // where each number comes from
+  WonPerKw basic;                                    // 기본요금, per kW of billing demand
+  std::array<std::array<WonPerKwh, 3>, 3> energy{};  // [Season][Band] 전력량요금
+  std::string source;                                // where each number comes from
 };
 
 // One hour-band table version (별표3 계절별·시간대별 구분표) for one class: the band of each
@@ -92,15 +94,15 @@ struct DatedValue {
 
 // Names of the dated parameters in charges.csv and their units.
 enum class Charge {
-  kClimateWonPerKwh,       // 기후환경요금 단가 (별표7)
-  kFuelCapWonPerKwh,       // 연료비조정단가 상하한 (별표8)
-  kFundPct,                // 전력산업기반기금 rate (전기사업법 시행령 36조)
-  kVatPct,                 // 부가가치세
-  kPfLagStandardPct,       // 지상역률 기준 (art. 43 ② 1)
-  kPfLagCapPct,            // 지상역률 감액 상한
-  kPfLeadStandardPct,      // 진상역률 기준 (art. 43 ② 2)
-  kPfFloorPct,             // 역률 하한 (60 %)
-  kPfStepPctOfBasic,       // 기본요금 % per 1 %-point of PF (0.2)
+  kClimateWonPerKwh,   // 기후환경요금 단가 (별표7)
+  kFuelCapWonPerKwh,   // 연료비조정단가 상하한 (별표8)
+  kFundPct,            // 전력산업기반기금 rate (전기사업법 시행령 36조)
+  kVatPct,             // 부가가치세
+  kPfLagStandardPct,   // 지상역률 기준 (art. 43 ② 1)
+  kPfLagCapPct,        // 지상역률 감액 상한
+  kPfLeadStandardPct,  // 진상역률 기준 (art. 43 ② 2)
+  kPfFloorPct,         // 역률 하한 (60 %)
+  kPfStepPctOfBasic,   // 기본요금 % per 1 %-point of PF (0.2)
   kCount
 };
 
@@ -149,8 +151,8 @@ class TariffBook {
   const std::vector<BandTable>& band_tables() const { return bands_; }
 
  private:
-  std::vector<RateTable> rates_;      // sorted by (id, effective_from)
-  std::vector<BandTable> bands_;      // sorted by (class, effective_from)
+  std::vector<RateTable> rates_;  // sorted by (id, effective_from)
+  std::vector<BandTable> bands_;  // sorted by (class, effective_from)
   std::vector<EnergyDiscount> discounts_;
   std::array<std::vector<DatedValue>, static_cast<size_t>(Charge::kCount)> charges_;
   std::vector<FuelAdjustment> fuel_;

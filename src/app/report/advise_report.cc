@@ -25,6 +25,21 @@ std::string Row(const std::vector<std::string>& cells, bool header = false) {
 
 }  // namespace
 
+std::vector<size_t> ContractRowsShown(const ContractAdvice& a) {
+  std::vector<size_t> shown;
+  for (size_t i = 0; i < a.contracts.size(); ++i) {
+    const PricedContract& p = a.contracts[i];
+    const bool same = i > 0 && p.total == a.contracts[i - 1].total &&
+                      p.hotter_total == a.contracts[i - 1].hotter_total &&
+                      p.billing_demand_kw == a.contracts[i - 1].billing_demand_kw;
+    if (!same || i + 1 == a.contracts.size() || p.contract_kw == a.recommended.contract_kw ||
+        p.contract_kw == a.in_force.contract_kw) {
+      shown.push_back(i);
+    }
+  }
+  return shown;
+}
+
 std::string RenderAdviceHtml(const ContractAdvice& a, const PowerSeries& meter, const std::string& source,
                              double hotter_pct, const std::vector<SizedBattery>& sizes) {
   const PricedContract& r = a.recommended;
@@ -78,16 +93,10 @@ std::string RenderAdviceHtml(const ContractAdvice& a, const PowerSeries& meter, 
   html += Row({"contract kW", "billing demand kW", "floor months", "over-contract months", "surcharge, KRW",
                "year, KRW", "hotter: over months", "hotter year, KRW"},
               true);
-  size_t left_out = 0;
-  for (size_t i = 0; i < a.contracts.size(); ++i) {
+  const std::vector<size_t> shown = ContractRowsShown(a);
+  const size_t left_out = a.contracts.size() - shown.size();
+  for (const size_t i : shown) {
     const PricedContract& p = a.contracts[i];
-    if (i > 0 && i + 1 < a.contracts.size() && p.contract_kw != r.contract_kw &&
-        p.contract_kw != a.in_force.contract_kw && p.total == a.contracts[i - 1].total &&
-        p.hotter_total == a.contracts[i - 1].hotter_total &&
-        p.billing_demand_kw == a.contracts[i - 1].billing_demand_kw) {
-      ++left_out;
-      continue;
-    }
     html +=
         Row({WithThousands(p.contract_kw) + (p.contract_kw == r.contract_kw            ? " (recommended)"
                                              : p.contract_kw == a.in_force.contract_kw ? " (in force)"

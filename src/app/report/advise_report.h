@@ -11,6 +11,11 @@
 
 namespace meg {
 
+// The contract powers a reader needs, as indices into advice.contracts: each row whose bills differ
+// from the row above (a larger contract power changes nothing until its floor bills more than the
+// peak), the first and the last, the recommended and the one in force.
+std::vector<size_t> ContractRowsShown(const ContractAdvice& advice);
+
 // `source` names the data in the title; `meter` is the usage priced; `hotter_pct` as asked;
 // `sizes` the battery sizes priced (may be empty).
 std::string RenderAdviceHtml(const ContractAdvice& advice, const PowerSeries& meter, const std::string& source,

@@ -13,11 +13,7 @@
 namespace meg {
 namespace {
 
-std::int64_t YearTotal(const BacktestResult& r) {
-  std::int64_t t = 0;
-  for (const auto& b : r.bills) t += b.total.value();
-  return t;
-}
+std::int64_t YearTotal(const BacktestResult& r) { return BilledTotal(r).value(); }
 
 std::string Krw(std::int64_t v) { return WithThousands(v); }
 

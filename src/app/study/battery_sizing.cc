@@ -15,16 +15,6 @@
 #include "sim/backtest.h"
 
 namespace meg {
-namespace {
-
-Won Total(const BacktestResult& r) {
-  Won total;
-  for (const MonthlyBill& b : r.bills) total += b.total;
-  return total;
-}
-
-}  // namespace
-
 std::vector<double> BatteryCashFlows(const SizedBattery& b, const BatteryFinance& f) {
   const double yearly = static_cast<double>(b.bill_saving.value()) - b.capex_krw * f.om_pct_per_year / 100.0;
   std::vector<double> flows{-b.capex_krw};
@@ -70,7 +60,7 @@ Result<std::vector<SizedBattery>> SweepBatterySizes(const LoadedSite& site, cons
   NoBattery none;
   auto baseline = RunBacktest(base, none);
   if (!baseline) return baseline.error();
-  const Won baseline_total = Total(*baseline);
+  const Won baseline_total = BilledTotal(*baseline);
 
   const EssSpec& tmpl = *site.site.ess;
   std::vector<Result<SizedBattery>> results(sizes_kwh.size(), Result<SizedBattery>(InvalidInput("not run")));
@@ -100,7 +90,7 @@ Result<std::vector<SizedBattery>> SweepBatterySizes(const LoadedSite& site, cons
         SizedBattery b;
         b.usable_kwh = kwh;
         b.power_kw = kw;
-        b.bill_saving = baseline_total - Total(*run);
+        b.bill_saving = baseline_total - BilledTotal(*run);
         b.degradation = run->degradation_cost;
         b.cycles = run->battery_cycles;
         b.life_years = b.cycles > 0 ? std::min(f.life_years, f.cycle_life / b.cycles) : f.life_years;
