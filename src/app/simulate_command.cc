@@ -124,6 +124,7 @@ int RunSimulate(const SimulateOptions& o) {
     h.load = &before.load;
     h.pv = &before.pv;
     h.use_battery = false;
+    h.use_generator = false;
     h.progress = ProgressLine("replaying the history");
     NoBattery idle;
     auto run = RunBacktest(h, idle);
@@ -147,12 +148,14 @@ int RunSimulate(const SimulateOptions& o) {
   BacktestRequest grid_only_request = request;
   grid_only_request.pv = nullptr;
   grid_only_request.use_battery = false;
+  grid_only_request.use_generator = false;
   auto grid_only = RunBacktest(grid_only_request, none);
   if (!grid_only) return ExitWith(kCommand, grid_only.error());
   grid_only->controller = "no PV, no ESS";
   // The baseline: the battery idle, i.e. absent to the loop (its guards would otherwise use it).
   BacktestRequest baseline_request = request;
   baseline_request.use_battery = false;
+  baseline_request.use_generator = false;  // the bill without OpenMEG: no generator dispatched either
   baseline_request.progress = ProgressLine("simulating none");
   auto baseline = RunBacktest(baseline_request, none);
   if (!baseline) return ExitWith(kCommand, baseline.error());
@@ -177,6 +180,7 @@ int RunSimulate(const SimulateOptions& o) {
       BacktestRequest this_request = request;
       this_request.dr = with_dr ? dr : nullptr;
       this_request.use_battery = name != "none";  // `none` leaves the battery idle: absent to the loop
+      this_request.use_generator = name != "none";
       this_request.progress = ProgressLine("simulating " + name + (with_dr ? " with the DR calls" : ""));
       auto run = RunBacktest(this_request, (*planner)->controller());
       if (!run) return ExitWith(kCommand, run.error());

@@ -14,6 +14,7 @@ namespace meg {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr const char* kActor = "control-loop";
 
 double HoursOf(Millis d) { return static_cast<double>(d.count()) / 3'600'000.0; }
@@ -22,6 +23,7 @@ std::string FormatKw(Kilowatts k) { return fmt::format("{:.1f}", k.value()); }
 
 std::string CommandDetail(const Command& c, DeviceKind kind) {
   if (kind == DeviceKind::kBattery) return "battery_kw=" + FormatKw(c.battery_power.value_or(Kilowatts(0)));
+  if (kind == DeviceKind::kGenerator) return "generator_kw=" + FormatKw(c.generator_power.value_or(Kilowatts(0)));
   return c.pv_limit ? "pv_limit_kw=" + FormatKw(*c.pv_limit) : std::string("pv_limit_kw=none");
 }
 
@@ -30,7 +32,8 @@ bool SameCommand(const Command& a, const Command& b, double deadband) {
     if (x.has_value() != y.has_value()) return false;
     return !x || std::abs(x->value() - y->value()) < deadband;
   };
-  return near(a.battery_power, b.battery_power) && near(a.pv_limit, b.pv_limit);
+  return near(a.battery_power, b.battery_power) && near(a.pv_limit, b.pv_limit) &&
+         near(a.generator_power, b.generator_power);
 }
 
 }  // namespace
@@ -40,7 +43,9 @@ struct ControlLoop::Measured {
   bool all_fresh = true;
   std::string stale;  // "ess1 (timeout), pv2 (lost)"
   int fresh = 0, stale_count = 0;
-  double grid = 0, pv = 0, battery = 0;
+  double grid = 0, pv = 0, battery = 0, generator = 0;
+  int generators = 0;           // fresh generator devices
+  double generator_rating = 0;  // the fresh generators' reported ratings (infinity where one says none)
   bool meter_seen = false;
   double soc_sum = 0;
   int soc_n = 0;
@@ -75,8 +80,9 @@ void ControlLoop::SetPlanner(Controller* planner, std::function<int()> failures)
 
 Status ControlLoop::SetSchedule(ScheduleEntry schedule, const std::string& actor) {
   const AuditRecord r{schedule.made, actor, "schedule", "site",
-                      fmt::format("battery_kw={} pv_limit_kw={} source={}", FormatKw(schedule.battery),
+                      fmt::format("battery_kw={} pv_limit_kw={}{} source={}", FormatKw(schedule.battery),
                                   schedule.pv_limit.value() < 0 ? "none" : FormatKw(schedule.pv_limit),
+                                  site_.site->generator ? " generator_kw=" + FormatKw(schedule.generator) : "",
                                   schedule.source)};
   if (auto s = audit_.Append({&r, 1}); !s) return s;
   schedule_ = std::move(schedule);
@@ -226,6 +232,11 @@ ControlLoop::Measured ControlLoop::ReadDevices(Instant now) {
         m.meter_seen = true;
         break;
       case DeviceKind::kPv: m.pv += g.power.value(); break;
+      case DeviceKind::kGenerator:
+        m.generator += g.power.value();
+        ++m.generators;
+        m.generator_rating += g.rated_power ? std::max(0.0, g.rated_power->value()) : kInf;
+        break;
       case DeviceKind::kBattery: {
         m.battery += g.power.value();
         const double soc = *g.soc_pct;
@@ -300,7 +311,7 @@ SiteImage ControlLoop::LimitImage(Instant now, const Measured& m) const {
   // In safe mode nothing is trusted: an unknown load makes the limit stage idle the batteries
   // and hold PV to what export allows at zero load.
   const bool trusted = mode_ != LoopMode::kSafe && m.all_fresh;
-  r.load = Kilowatts(trusted ? m.grid + m.pv + m.battery : kNaN);
+  r.load = Kilowatts(trusted ? m.grid + m.pv + m.battery + m.generator : kNaN);
   // While a PV limit is in force the PV could rise to its rating once it is lifted: the export
   // check assumes it does. Without one, what PV gives now is what it can give.
   bool pv_limited = false;
@@ -310,6 +321,7 @@ SiteImage ControlLoop::LimitImage(Instant now, const Measured& m) const {
   r.pv_available = Kilowatts(pv_limited ? std::max(m.pv, m.pv_rating) : m.pv);
   if (pv_limited) r.pv_now = Kilowatts(m.pv);
   if (m.soc_n > 0) r.battery = MeasuredBattery(m);
+  r.generator = MeasuredGenerator(m);
   return MakeSiteImage(*site_.site, r, nullptr, &demand_, {});
 }
 
@@ -327,6 +339,19 @@ BatteryReading ControlLoop::MeasuredBattery(const Measured& m) const {
   return b;
 }
 
+std::optional<GeneratorReading> ControlLoop::MeasuredGenerator(const Measured& m) const {
+  // A generator is in use when every generator device is fresh (a stale one may be running or
+  // not: the limit stage then plans none, and the export check sees what it measured).
+  size_t devices = 0;
+  for (const DeviceState& d : devices_) devices += d.device->kind() == DeviceKind::kGenerator ? 1 : 0;
+  if (devices == 0 || static_cast<size_t>(m.generators) != devices) return std::nullopt;
+  GeneratorReading g;
+  g.now = Kilowatts(std::max(0.0, m.generator));
+  g.previous = previous_generator_;
+  g.device_max = Kilowatts(m.generator_rating);
+  return g;
+}
+
 void ControlLoop::MaybePlan(Instant now, const Measured& m) {
   if (planner_ == nullptr || !m.all_fresh) return;
   const Timestamp window = demand_.window_start();
@@ -342,8 +367,9 @@ void ControlLoop::MaybePlan(Instant now, const Measured& m) {
   SiteReading r;
   r.start = window;
   r.dt = kIntervalHours;
-  r.load = Kilowatts(m.grid + m.pv + m.battery);
+  r.load = Kilowatts(m.grid + m.pv + m.battery + m.generator);
   r.pv_available = Kilowatts(m.pv);
+  r.generator = MeasuredGenerator(m);
   if (m.soc_n > 0) {
     r.battery = MeasuredBattery(m);
     // The devices' limits are for one cycle; over the quarter-hour the energy bounds it.
@@ -358,12 +384,14 @@ void ControlLoop::MaybePlan(Instant now, const Measured& m) {
   planner_failures_seen_ = failures;
   if (planner_failed_) return;
   const double planned_pv = plan.pv_limit.value() >= 0 ? std::min(plan.pv_limit.value(), m.pv) : m.pv;
-  ScheduleEntry s{now,
-                  plan.battery,
-                  plan.pv_limit,
-                  Kilowatts(image.load.value() - planned_pv - plan.battery.value()),
-                  "planner:" + std::string(planner_->name()),
-                  planner_->reason() ? std::optional(*planner_->reason()) : std::nullopt};
+  ScheduleEntry s{.made = now,
+                  .battery = plan.battery,
+                  .pv_limit = plan.pv_limit,
+                  .planned_grid = Kilowatts(image.load.value() - planned_pv - plan.battery.value() -
+                                            std::max(0.0, plan.generator.value())),
+                  .source = "planner:" + std::string(planner_->name()),
+                  .generator = plan.generator,
+                  .reason = planner_->reason() ? std::optional(*planner_->reason()) : std::nullopt};
   // The planner's schedule is audited like any other; a refused audit keeps the old one.
   if (!SetSchedule(std::move(s), kActor)) planner_failed_ = true;
 }
@@ -415,7 +443,8 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   rec.grid = Kilowatts(known ? m.grid : kNaN);
   rec.pv = Kilowatts(known ? m.pv : kNaN);
   rec.battery = Kilowatts(known ? m.battery : kNaN);
-  rec.load = Kilowatts(known ? m.grid + m.pv + m.battery : kNaN);
+  rec.load = Kilowatts(known ? m.grid + m.pv + m.battery + m.generator : kNaN);
+  rec.generator = Kilowatts(known ? m.generator : kNaN);
   rec.soc_pct = m.soc_n > 0 ? m.soc_sum / m.soc_n : kNaN;
   rec.window_average = demand_.window_average();
   rec.month_peak = demand_.month_peak();
@@ -443,6 +472,7 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   const LimitedSetpoints done = ApplySafetyLimits(image, wish);
   rec.battery_wish = wish.battery;
   rec.battery_command = done.battery;
+  rec.generator_command = done.generator;
   rec.clamped = done.clamped;
   rec.limit = done.limit;
   const bool pv_limited = done.pv_used.value() < image.pv_available.value() - 1e-9;
@@ -463,9 +493,30 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
     ++pv_count;
     if (d.last_good) pv_producing += std::max(0.0, d.last_good->power.value());
   }
+  // Generators share the output in proportion to their reported ratings (equally where one
+  // reports none); a generator not fresh gets 0.
+  size_t generator_count = 0;
+  double generator_rated = 0;
+  bool generator_ratings = true;
+  for (const DeviceState& d : devices_) {
+    if (d.device->kind() != DeviceKind::kGenerator) continue;
+    ++generator_count;
+    if (d.last_good && d.last_good->rated_power) {
+      generator_rated += std::max(0.0, d.last_good->rated_power->value());
+    } else {
+      generator_ratings = false;
+    }
+  }
   for (size_t k = 0; k < devices_.size(); ++k) {
     DeviceState& d = devices_[k];
-    if (d.device->kind() == DeviceKind::kBattery) {
+    if (d.device->kind() == DeviceKind::kGenerator) {
+      const double share = generator_ratings && generator_rated > 0
+                               ? std::max(0.0, d.last_good->rated_power->value()) / generator_rated
+                               : 1.0 / static_cast<double>(generator_count);
+      Command c;
+      c.generator_power = Kilowatts(d.fresh ? done.generator.value() * share : 0.0);
+      commands[k] = c;
+    } else if (d.device->kind() == DeviceKind::kBattery) {
       const double cap = discharging ? m.can_discharge[k] : m.can_charge[k];
       const double share = cap_total > 0 ? cap / cap_total : 0.0;
       commands[k] = Command{Kilowatts(d.fresh ? done.battery.value() * share : 0.0), std::nullopt};
@@ -512,6 +563,7 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
     rec.commands_sent += d.resend ? 0 : 1;
   }
   previous_battery_ = done.battery;
+  previous_generator_ = done.generator;
   return rec;
 }
 

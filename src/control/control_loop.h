@@ -129,6 +129,7 @@ class ControlLoop {
   void MaybePlan(Instant now, const Measured& m);
   SiteImage LimitImage(Instant now, const Measured& m) const;
   BatteryReading MeasuredBattery(const Measured& m) const;
+  std::optional<GeneratorReading> MeasuredGenerator(const Measured& m) const;
   const DayProfile* Profile(Instant now);
   void Audit(std::vector<AuditRecord> records);
 
@@ -157,6 +158,7 @@ class ControlLoop {
   std::string reason_ = "starting";
   int better_cycles_ = 0;
   Kilowatts previous_battery_;
+  Kilowatts previous_generator_;
   std::optional<KilowattHours> meter_energy_;  // the meter's register at the last cycle it was read
   Instant meter_energy_time_{};                // that cycle's time
 };

@@ -21,7 +21,8 @@
 namespace meg {
 
 // What a controller knows at the start of one interval. Signs: load + consumption, PV +
-// production, battery + discharge / - charge, grid + import / - export.
+// production, battery + discharge / - charge, generator + production, grid + import / - export;
+// grid = load - PV - battery - generator.
 struct SiteImage {
   Timestamp start;  // interval start
   Hours dt{0.25};
@@ -42,6 +43,16 @@ struct SiteImage {
   // allowed now (>= 0; infinity = no ramp limit). Moving toward zero is never held back.
   Kilowatts battery_previous;
   Kilowatts battery_ramp_step{std::numeric_limits<double>::infinity()};
+  // The dispatchable generator (core/site.h GeneratorSpec), + production. Its output now
+  // (measured; part of what covers `load`), its rating and minimum load while running, the
+  // command in force before this decision and the largest rise from it allowed now (a start
+  // may jump to the minimum load; a stop or a fall is never held back).
+  bool has_generator = false;
+  Kilowatts generator_now;
+  Kilowatts generator_max;
+  Kilowatts generator_min;
+  Kilowatts generator_previous;
+  Kilowatts generator_ramp_step{std::numeric_limits<double>::infinity()};
   Band band = Band::kOffPeak;  // energy band of the interval (after Saturday/holiday rules)
   bool demand_counts = false;  // the interval's demand counts for 요금적용전력
   Kilowatts contract_power;    // 계약전력
@@ -59,8 +70,9 @@ struct SiteImage {
 };
 
 struct Setpoints {
-  Kilowatts battery;   // + discharge / - charge
-  Kilowatts pv_limit;  // upper limit on PV production (curtailment); < 0 means no limit
+  Kilowatts battery;       // + discharge / - charge
+  Kilowatts pv_limit;      // upper limit on PV production (curtailment); < 0 means no limit
+  Kilowatts generator{0};  // generator output wished (0: stopped, or no generator)
 };
 
 // DR guard, shared by every controller that takes part in DR: in an interval of a DR call the
@@ -71,7 +83,7 @@ inline Setpoints HoldDrCap(const SiteImage& image, Setpoints s) {
   if (c == nullptr || !image.has_battery) return s;
   const double pv = s.pv_limit.value() >= 0 ? std::min(image.pv_available.value(), s.pv_limit.value())
                                             : image.pv_available.value();  // what PV will give
-  const double net = image.load.value() - pv;
+  const double net = image.load.value() - pv - s.generator.value();
   s.battery = Kilowatts(std::max(s.battery.value(), net - c->import_cap.value()));
   return s;
 }

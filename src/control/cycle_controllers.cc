@@ -24,13 +24,16 @@ std::string_view LoopModeName(LoopMode mode) {
 void HoldWindowAt(const CycleView& view, Kilowatts cap, Setpoints& wish) {
   const double left_h = std::max(HoursOf(view.cycle), 0.25 - HoursOf(view.demand->window_elapsed()));
   const double allowed = (cap.value() * 0.25 - view.demand->window_energy().value()) / left_h;
-  const double net = view.image->load.value() - view.pv_now.value();
+  // The generator gives what the limit stage will let it give of its wish (the window's metered
+  // energy corrects, cycle by cycle, for one that gives less).
+  const double gen = ApplySafetyLimits(*view.image, wish).generator.value();
+  const double net = view.image->load.value() - view.pv_now.value() - gen;
   wish.battery = Kilowatts(std::max(wish.battery.value(), net - allowed));
 }
 
 void ScheduleFollower::Run(const CycleView& view, Setpoints& wish, CycleRecord&) {
   if (view.mode == LoopMode::kNormal && view.schedule != nullptr) {
-    wish = {view.schedule->battery, view.schedule->pv_limit};
+    wish = {view.schedule->battery, view.schedule->pv_limit, view.schedule->generator};
   }
 }
 
@@ -78,8 +81,8 @@ void ExportLimiter::Run(const CycleView& view, Setpoints& wish, CycleRecord&) {
   const SiteImage& image = *view.image;
   const double pv_now = view.pv_now.value();
   const double min_grid = image.export_allowed ? -std::max(0.0, image.export_limit.value()) : 0.0;
-  const double battery_after = ApplySafetyLimits(image, Setpoints{wish.battery, Kilowatts(-1)}).battery.value();
-  const double grid_after = image.load.value() - pv_now - battery_after;
+  const LimitedSetpoints after = ApplySafetyLimits(image, Setpoints{wish.battery, Kilowatts(-1), wish.generator});
+  const double grid_after = image.load.value() - pv_now - after.battery.value() - after.generator.value();
   if (grid_after < min_grid) {
     const double limit = std::max(0.0, pv_now - (min_grid - grid_after));
     wish.pv_limit = Kilowatts(wish.pv_limit.value() >= 0 ? std::min(wish.pv_limit.value(), limit) : limit);

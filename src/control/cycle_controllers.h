@@ -36,6 +36,7 @@ struct ScheduleEntry {
   Kilowatts pv_limit{-1.0};
   Kilowatts planned_grid;  // what the plan expects to import: the peak guard holds at least this
   std::string source;      // "planner:mpc", "operator:kim"
+  Kilowatts generator{0};  // generator output, whole site (0: stopped)
   // Why the planner decided it (Controller::reason), when it gives a reason; the limit stage's
   // part is in each cycle's CycleRecord::limit.
   std::optional<DecisionReason> reason{};
@@ -46,7 +47,8 @@ struct CycleRecord {
   Instant time;
   LoopMode mode = LoopMode::kNormal;
   std::string reason;                 // why the mode is not normal ("" when normal)
-  Kilowatts grid, pv, battery, load;  // measured (NaN where unknown); load = grid + pv + battery
+  Kilowatts grid, pv, battery, load;  // measured (NaN where unknown); load = grid + pv + battery + generator
+  Kilowatts generator;                // measured generator output (NaN where unknown, 0 without one)
   double soc_pct = 0;                 // mean over fresh batteries (NaN if none)
   Kilowatts window_average;           // running 15-minute demand
   Kilowatts demand_target;            // what the peak guard held (0 when the window does not count)
@@ -55,6 +57,7 @@ struct CycleRecord {
   Kilowatts battery_wish;                // what the controllers asked for, before the limit stage
   Kilowatts battery_command;             // after the limit stage, whole site
   Kilowatts pv_limit_command;            // < 0: none
+  Kilowatts generator_command;           // after the limit stage, whole site (0: stopped)
   bool clamped = false;                  // the limit stage changed the wish
   LimitStage limit = LimitStage::kNone;  // which limit changed it (LimitedSetpoints::limit)
   int commands_sent = 0;                 // setpoints the devices (or broker) accepted this cycle

@@ -89,6 +89,7 @@ std::string_view LimitText(LimitStage s) {
     case LimitStage::kRamp: return "the battery's ramp limit";
     case LimitStage::kContract: return "the contract power";
     case LimitStage::kExport: return "the export limit";
+    case LimitStage::kGenerator: return "the generator's rating, minimum load or ramp";
   }
   return "";
 }
@@ -120,6 +121,7 @@ std::string_view LimitStageName(LimitStage stage) {
     case LimitStage::kRamp: return "ramp";
     case LimitStage::kContract: return "contract_power";
     case LimitStage::kExport: return "export_limit";
+    case LimitStage::kGenerator: return "generator_limits";
   }
   return "";
 }

@@ -41,8 +41,9 @@ enum class LimitStage : std::uint8_t {
   kRamp = 3,       // "ramp": the battery's ramp limit
   kContract = 4,   // "contract_power": charging would lift the import above 계약전력
   kExport = 5,     // "export_limit": export not allowed or above its limit (discharge cut, PV curtailed)
+  kGenerator = 6,  // "generator_limits": the generator's rating, minimum load or ramp
 };
-inline constexpr int kLimitStageCount = 6;
+inline constexpr int kLimitStageCount = 7;
 
 std::string_view DecisionCodeName(DecisionCode code);  // "discharge_peak"; "" for kNone
 std::string_view LimitStageName(LimitStage stage);     // "ramp"; "" for kNone

@@ -50,10 +50,34 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
                        std::max(previous + step, std::max(previous, 0.0)));
   note(LimitStage::kRamp, before);
   before = battery;
-  // 2. Charging must not lift grid import above contract power (art. 67-3: over-contract). An
-  //    unknown contract power allows no charging.
+  // 1b. The generator: stopped, or between its minimum load and its rating; a rise at most
+  //     generator_ramp_step above the command in force (a start may jump to the minimum load); a
+  //     fall or a stop is never held back. A wish below the minimum load stops it (the safe side:
+  //     less production). Without a generator, or with a wish that is not a number: 0.
+  const double gen_wish = wish.generator.value();
+  double gen = 0;
+  if (image.has_generator && std::isfinite(gen_wish) && gen_wish > 0) {
+    const double gmax = NonNegative(image.generator_max.value());
+    const double gmin = std::min(NonNegative(image.generator_min.value()), gmax);
+    const double gprev_raw = image.generator_previous.value();
+    const double gprev = std::isfinite(gprev_raw) ? std::max(0.0, gprev_raw) : 0.0;
+    const double gstep_raw = image.generator_ramp_step.value();
+    const double gstep = gstep_raw == std::numeric_limits<double>::infinity() ? gstep_raw : NonNegative(gstep_raw);
+    const double rise_to = gprev > 0 ? gprev + gstep : std::max(gmin, gstep);
+    gen = std::min({gen_wish, gmax, rise_to});
+    if (gen < gmin) gen = 0;
+  }
+  const auto gen_changed = [](double done, double wished) {
+    return !(std::abs(done - (std::isfinite(wished) ? std::max(0.0, wished) : 0.0)) <= kClampToleranceKw);
+  };
+  if (stage == LimitStage::kNone && gen_changed(gen, gen_wish)) stage = LimitStage::kGenerator;
+  // 2. Charging must not lift grid import above contract power (art. 67-3: over-contract), counting
+  //    on the generator only for what it gives now (a start may fail). An unknown contract power
+  //    allows no charging.
   if (battery < 0) {
-    const double headroom = NonNegative(image.contract_power.value()) - (load - pv);
+    const double gen_now_raw = image.generator_now.value();
+    const double gen_now = std::isfinite(gen_now_raw) ? std::clamp(gen_now_raw, 0.0, gen) : 0.0;
+    const double headroom = NonNegative(image.contract_power.value()) - (load - pv - gen_now);
     battery = std::max(battery, -std::max(0.0, headroom));
   }
   note(LimitStage::kContract, before);
@@ -61,28 +85,44 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   // 3. Export: never below -export_limit (0 when export is not allowed or its limit is unknown).
   //    First the PV the image assumes above what it gives now is curtailed (a limit in force hides
   //    what it could give, so the image assumes its rating: that part is not produced, and a cap
-  //    on it loses nothing); then the discharge is cut; then the PV is curtailed.
+  //    on it loses nothing); then the discharge is cut; then the generator (stopped when that
+  //    leaves it below its minimum load); then the PV is curtailed.
   const double min_grid = image.export_allowed ? -NonNegative(image.export_limit.value()) : 0.0;
   const double pv_now_raw = image.pv_now.value();
   const double pv_now = std::isfinite(pv_now_raw) ? std::min(pv, NonNegative(pv_now_raw)) : pv;
-  double grid = load - pv - battery;
+  double grid = load - pv - battery - gen;
   if (grid < min_grid && pv > pv_now) {
     pv = std::max(pv_now, pv - (min_grid - grid));
-    grid = load - pv - battery;
+    grid = load - pv - battery - gen;
   }
   if (grid < min_grid && battery > 0) {
     battery = std::max(0.0, battery - (min_grid - grid));
-    grid = load - pv - battery;
+    grid = load - pv - battery - gen;
   }
   note(LimitStage::kExport, before);
+  if (grid < min_grid && gen > 0) {
+    const double gmin = std::min(NonNegative(image.generator_min.value()), NonNegative(image.generator_max.value()));
+    gen = std::max(0.0, gen - (min_grid - grid));
+    if (gen < gmin) gen = 0;
+    grid = load - pv - battery - gen;
+    if (stage == LimitStage::kNone) stage = LimitStage::kExport;
+    // A generator stopped for its minimum load takes away what the contract check counted on:
+    // the charge comes down to keep the import within contract power.
+    const double contract = NonNegative(image.contract_power.value());
+    if (battery < 0 && grid > contract) {
+      battery = std::min(0.0, battery + (grid - contract));
+      grid = load - pv - battery - gen;
+    }
+  }
   const double pv_before = pv;
   if (grid < min_grid) {
     pv = std::max(0.0, pv - (min_grid - grid));
-    grid = load - pv - battery;
+    grid = load - pv - battery - gen;
   }
   if (stage == LimitStage::kNone && pv != pv_before) stage = LimitStage::kExport;
   out.battery = Kilowatts(battery);
   out.pv_used = Kilowatts(pv);
+  out.generator = Kilowatts(gen);
   out.grid = Kilowatts(grid);
   // What the wish would have had of the PV: the assumed part above what it gives now is no loss.
   const double pv_real = std::isfinite(pv_now_raw) ? std::min(pv_avail, NonNegative(pv_now_raw)) : pv_avail;
@@ -90,7 +130,8 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   // A change within kClampToleranceKw is the rounding of a plan's figures (an LP's solution sits
   // within its tolerance of a bound), not a limit; a wish that is not a number is always changed.
   const auto changed = [](double done, double wished) { return !(std::abs(done - wished) <= kClampToleranceKw); };
-  out.clamped = changed(battery, wish.battery.value()) || changed(std::min(pv, pv_real), wished_pv);
+  out.clamped =
+      changed(battery, wish.battery.value()) || changed(std::min(pv, pv_real), wished_pv) || gen_changed(gen, gen_wish);
   out.limit = out.clamped ? (stage == LimitStage::kNone ? LimitStage::kUntrusted : stage) : LimitStage::kNone;
   return out;
 }

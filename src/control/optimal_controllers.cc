@@ -53,7 +53,6 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   plan_ = Schedule{};
   dr_planned_ = KnownDrCalls(image);
   end = std::min(end, data_end_);
-  const EssSpec& ess = *site_.ess;
   ++solves_;
   auto forecast = forecast_.ForecastAt(image.start, end);
   if (!forecast) {
@@ -74,8 +73,12 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   }
   // The battery reports its SoC; the plan starts from the same energy, held inside the window
   // against rounding.
-  in.soc_start =
-      KilowattHours(std::clamp(StoredAt(ess, image.soc_pct).value(), SocFloor(ess).value(), SocCeiling(ess).value()));
+  if (site_.ess && image.has_battery) {
+    const EssSpec& ess = *site_.ess;
+    in.soc_start =
+        KilowattHours(std::clamp(StoredAt(ess, image.soc_pct).value(), SocFloor(ess).value(), SocCeiling(ess).value()));
+  }
+  if (image.has_generator) in.previous_generator = image.generator_previous;
   in.standing_peak = Kilowatts(std::max(image.ratchet.value(), image.month_peak.value()));
   // The first interval ramps from the command in force, as the limit stage will hold it.
   if (std::isfinite(image.battery_previous.value())) in.previous_battery = image.battery_previous;
@@ -127,6 +130,22 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
     last_failure_ = report ? fmt::format("solver status {}", SolveStatusName(report->status)) : report.error().message;
     return;
   }
+  // The generator's commitment, rounded from the LP and fixed, solved again: its minimum load
+  // holds in the plan (two LPs instead of a unit-commitment MILP every quarter-hour).
+  if (FixCommitment(*problem, report->primal) > 0) {
+    SolveOptions again;
+    again.warm_start = &report->basis;
+    auto fixed = solver_.Solve(problem->model, again);
+    if (!fixed || fixed->status != SolveStatus::kOptimal) {
+      ++failures_;
+      last_failure_ =
+          fixed ? fmt::format("solver status {} with the generator's commitment fixed", SolveStatusName(fixed->status))
+                : fixed.error().message;
+      return;
+    }
+    fixed->iterations += report->iterations;
+    report = std::move(fixed);
+  }
   iterations_ += report->iterations;
   if (report->warm_started) ++warm_starts_;
   plan_ = DecodeSchedule(*problem, *report);
@@ -144,7 +163,8 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
 Setpoints PlanningController::Decide(const SiteImage& image) {
   if (!run_start_) run_start_ = image.start;
   Setpoints idle{Kilowatts(0), Kilowatts(-1)};
-  if (!image.has_battery || !site_.ess) {
+  const bool battery = image.has_battery && site_.ess;
+  if (!battery && !image.has_generator) {
     reason_ = DecisionReason{};
     return idle;
   }
@@ -158,7 +178,7 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
     // it (the loop did not follow the plan, e.g. in its first cycles): the rest of the plan may not
     // be feasible any more.
     bool drifted = false;
-    if (!stale) {
+    if (!stale && battery) {
       const double planned = index == 0 ? plan_soc_start_kwh_ : plan_.intervals[index - 1].soc_end.value();
       const double tolerance = std::max(0.01, 1e-5 * site_.ess->usable_kwh.value());
       drifted = std::abs(StoredAt(*site_.ess, image.soc_pct).value() - planned) > tolerance;
@@ -179,14 +199,15 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   const ScheduleInterval& step = plan_.intervals[i];
   Setpoints s;
   s.battery = step.discharge - step.charge;
+  s.generator = step.generator;
   // Peak guard: the plan was made on a forecast; in an interval whose demand counts, charging
   // never lifts the real grid demand above what the plan imported there (or the month's realised
   // peak and ratchet, if higher), and the battery discharges when the real demand exceeds the peak
   // the plan accepted (the forecast missed a peak).
   const Kilowatts planned = s.battery;
   Kilowatts held(0);
-  if (image.demand_counts) {
-    const double net = image.load.value() - image.pv_available.value();
+  if (image.demand_counts && battery) {
+    const double net = image.load.value() - image.pv_available.value() - step.generator.value();
     const double floor = std::max(image.ratchet.value(), image.month_peak.value());
     const double accepted = std::max(step.month_peak.value(), floor);
     const double no_charge_above = std::max(step.grid_import.value(), floor);
@@ -203,7 +224,7 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
     if (curtailed > 1e-6) s.pv_limit = Kilowatts(std::max(0.0, image.pv_available.value() - curtailed));
   }
   const Kilowatts guarded = s.battery;
-  s = HoldDrCap(image, s);
+  if (battery) s = HoldDrCap(image, s);
   Explain(image, i, planned, guarded, held, s.battery);
   return s;
 }
@@ -220,7 +241,7 @@ void PlanningController::Explain(const SiteImage& image, std::optional<size_t> i
   c.guarded = guarded;
   c.held = held;
   c.decided = decided;
-  c.soc_floor = SocFloor(*site_.ess);
+  if (site_.ess) c.soc_floor = SocFloor(*site_.ess);
   if (const DrCommitment* dr = DrCommitmentAt(image.dr, image.start, image.start)) c.dr_cap = dr->import_cap;
   if (!index) {
     reason_ = FallbackReason(c, decided);

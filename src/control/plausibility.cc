@@ -14,13 +14,14 @@ double Finite(double v) { return std::isfinite(v) ? std::max(0.0, v) : 0.0; }
 PlausibleBounds MeterBounds(const Site& site) {
   const double c = site.contract_power.value();
   const double b = kMeterContractFactor * Finite(c);
-  // Export comes from PV and the battery: a site whose generation exceeds 3x its contract may
-  // export up to 1.2x that generation.
-  const double generation =
-      (site.ess ? Finite(site.ess->discharge_kw.value()) : 0.0) + Finite(PvAcRating(site).value());
+  // Export comes from PV, the battery and the generator: a site whose generation exceeds 3x its
+  // contract may export up to 1.2x that generation.
+  const double generation = (site.ess ? Finite(site.ess->discharge_kw.value()) : 0.0) +
+                            Finite(PvAcRating(site).value()) +
+                            (site.generator ? Finite(site.generator->rating_kw.value()) : 0.0);
   const double export_bound = std::max(b, kRatingFactor * generation);
   return {Kilowatts(-export_bound), Kilowatts(b), Kilowatts(b),
-          export_bound > b ? fmt::format("{:g} x contract power {:g} kW; export {:g} x PV and ESS {:g} kW",
+          export_bound > b ? fmt::format("{:g} x contract power {:g} kW; export {:g} x PV, ESS and generator {:g} kW",
                                          kMeterContractFactor, c, kRatingFactor, generation)
                            : fmt::format("{:g} x contract power {:g} kW", kMeterContractFactor, c)};
 }
@@ -44,6 +45,13 @@ PlausibleBounds BoundsOf(const Site& site, DeviceKind kind) {
       return {Kilowatts(-kRatingFactor * charge), Kilowatts(kRatingFactor * discharge),
               Kilowatts(kRatingFactor * larger),
               fmt::format("{:g} x ESS rating (charge {:g} kW, discharge {:g} kW)", kRatingFactor, charge, discharge)};
+    }
+    case DeviceKind::kGenerator: {
+      const double rating = site.generator ? site.generator->rating_kw.value() : 0.0;
+      if (!(rating > 0) || !std::isfinite(rating)) return MeterBounds(site);
+      // A stopped generator may draw a little (its auxiliaries): as much as a PV inverter's night draw.
+      return {Kilowatts(-kPvDrawFactor * rating), Kilowatts(kRatingFactor * rating), Kilowatts(kRatingFactor * rating),
+              fmt::format("generator rating {:g} kW: -{:g} x .. {:g} x", rating, kPvDrawFactor, kRatingFactor)};
     }
   }
   return MeterBounds(site);

@@ -29,6 +29,16 @@ SiteImage MakeSiteImage(const Site& site, const SiteReading& r, const DayProfile
     image.battery_previous = b.previous;
     if (ess.ramp_kw_per_min > 0) image.battery_ramp_step = Kilowatts(ess.ramp_kw_per_min * r.dt.value() * 60.0);
   }
+  image.has_generator = site.generator.has_value() && r.generator.has_value();
+  if (image.has_generator) {
+    const GeneratorSpec& g = *site.generator;
+    const GeneratorReading& gr = *r.generator;
+    image.generator_now = gr.now;
+    image.generator_max = Kilowatts(std::min(g.rating_kw.value(), gr.device_max.value()));
+    image.generator_min = g.min_load_kw;
+    image.generator_previous = gr.previous;
+    if (g.ramp_kw_per_min > 0) image.generator_ramp_step = Kilowatts(g.ramp_kw_per_min * r.dt.value() * 60.0);
+  }
   if (day != nullptr) {
     const auto slot = static_cast<size_t>(ToKst(IntervalStart(r.start)).minute_of_day / 15);
     image.band = day->energy_band[slot];

@@ -26,6 +26,14 @@ struct BatteryReading {
   Kilowatts device_max_charge{std::numeric_limits<double>::infinity()};
 };
 
+// The site's generator as measured (or simulated). Signs: + production.
+struct GeneratorReading {
+  Kilowatts now;       // its output now
+  Kilowatts previous;  // the command in force before this decision
+  // Its rating as the device reports it (infinity where it says nothing).
+  Kilowatts device_max{std::numeric_limits<double>::infinity()};
+};
+
 // What is known at `start` for the coming `dt`. Signs: load +, PV +.
 struct SiteReading {
   Timestamp start;
@@ -34,10 +42,12 @@ struct SiteReading {
   Kilowatts pv_available;  // what PV can give (at most its rating when a limit hides it)
   Kilowatts pv_now{std::numeric_limits<double>::quiet_NaN()};  // what it gives now (SiteImage::pv_now)
   std::optional<BatteryReading> battery;                       // nullopt: no battery in use
+  std::optional<GeneratorReading> generator;                   // nullopt: no generator in use
 };
 
 // The image of `reading` for `site`: battery limits for `dt` from its SoC (energy to the window's
-// edges, ratings, ramp from the previous command, and the devices' own limits), band and demand
+// edges, ratings, ramp from the previous command, and the devices' own limits), the generator's
+// rating, minimum load and ramp step for `dt`, band and demand
 // flag of the interval holding `start` from `day` (off-peak and not counted when `day` is null),
 // month peak and ratchet from `demand` (0 when null), and the DR commitments `dr`.
 SiteImage MakeSiteImage(const Site& site, const SiteReading& reading, const DayProfile* day, const DemandMeter* demand,

@@ -81,6 +81,30 @@ struct EssSpec {
   WonPerKwh degradation_cost;
 };
 
+// A dispatchable generator: a fuel cell or a CHP engine burning gas (docs/site-config.md,
+// [generator]). Power sign where used: + production. Fuel is priced per kWh of fuel energy (the
+// lower heating value, as the efficiency is stated); the heat recovered is worth what it saves
+// elsewhere (the boiler's fuel), per kWh of heat. A PV plant, which only follows the sun, is not
+// one.
+struct GeneratorSpec {
+  std::string kind = "fuel-cell";       // "fuel-cell" or "chp": documentation only, the model is the same
+  Kilowatts rating_kw;                  // maximum electric output (AC)
+  Kilowatts min_load_kw;                // the least output while running (0: any output down to 0)
+  double ramp_kw_per_min = 0;           // 0 = no ramp limit; starting to min_load and stopping are not held
+  double electric_efficiency_pct = 40;  // electric output / fuel energy (LHV)
+  double heat_recovery_pct = 0;         // recovered heat / fuel energy (LHV)
+  double fuel_krw_per_kwh = 0;          // KRW per kWh of fuel energy (LHV)
+  double heat_krw_per_kwh = 0;          // KRW per kWh of recovered heat used on site
+  double start_krw = 0;                 // cost of one start (wear, purge fuel), KRW
+};
+
+// What one kWh of the generator's electricity costs, KRW: the fuel it burns less the heat it
+// gives, fuel / eta_e - heat value x eta_h / eta_e. May be negative (heat worth more than fuel).
+inline double GeneratorKrwPerKwh(const GeneratorSpec& g) {
+  const double eta_e = g.electric_efficiency_pct / 100.0;
+  return (g.fuel_krw_per_kwh - g.heat_krw_per_kwh * g.heat_recovery_pct / 100.0) / eta_e;
+}
+
 struct GridSpec {
   bool export_allowed = false;
   Kilowatts export_limit_kw;  // when export is allowed; 0 = no export
@@ -88,9 +112,10 @@ struct GridSpec {
 
 // What kind of equipment a device is (device/device.h gives each kind's sign).
 enum class DeviceKind {
-  kMeter,    // the revenue meter (or a meter in parallel) at the grid connection point
-  kPv,       // a PV inverter
-  kBattery,  // a battery: PCS and BMS seen as one device
+  kMeter,      // the revenue meter (or a meter in parallel) at the grid connection point
+  kPv,         // a PV inverter
+  kBattery,    // a battery: PCS and BMS seen as one device
+  kGenerator,  // a dispatchable generator (fuel cell, CHP): + production
 };
 
 // One field of a plain vendor Modbus map. 32-bit types take two registers, high word first.
@@ -103,7 +128,8 @@ struct RegisterField {
 };
 
 // A vendor register map, for devices that do not speak SunSpec. Reads are optional except
-// power_kw; writes: setpoint_kw (battery, + discharge) and pv_limit_kw (PV).
+// power_kw; writes: setpoint_kw (battery: + discharge; generator: + production) and pv_limit_kw
+// (PV).
 struct VendorModbusMap {
   RegisterField power_kw;
   RegisterField soc_pct;
@@ -166,6 +192,7 @@ struct Site {
   WeatherSpec weather;
   std::vector<PvArraySpec> pv;
   std::optional<EssSpec> ess;
+  std::optional<GeneratorSpec> generator;
   GridSpec grid;
   std::vector<DeviceSpec> devices;  // real equipment; empty: `meg run` drives the site twin
 };

@@ -7,6 +7,7 @@ std::string_view DeviceKindName(DeviceKind kind) {
     case DeviceKind::kMeter: return "meter";
     case DeviceKind::kPv: return "pv";
     case DeviceKind::kBattery: return "battery";
+    case DeviceKind::kGenerator: return "generator";
   }
   return "?";
 }

@@ -13,7 +13,8 @@
 // LastWrite, so the backtest stays exact.
 //
 // Signs (docs/conventions.md): meter power + import / - export at the grid connection; PV power
-// + production; battery power + discharge / - charge. So grid + PV + battery = load.
+// + production; battery power + discharge / - charge; generator power + production. So grid + PV +
+// battery + generator = load.
 #pragma once
 
 #include <optional>
@@ -28,7 +29,7 @@
 namespace meg {
 
 // DeviceKind lives in core/site.h (the site file names each device's kind).
-std::string_view DeviceKindName(DeviceKind kind);  // "meter", "pv", "battery"
+std::string_view DeviceKindName(DeviceKind kind);  // "meter", "pv", "battery", "generator"
 
 // kGood: read and plausible. kBad: read, but a value failed the driver's plausibility check
 // (SoC outside 0..100, a SunSpec "not implemented" value where one is required, a power far
@@ -43,7 +44,7 @@ struct Telemetry {
   std::optional<double> soc_pct;           // state of charge, 0..100
   std::optional<Kilowatts> max_charge;     // what the device accepts now (>= 0), if it says
   std::optional<Kilowatts> max_discharge;  // what the device gives now (>= 0), if it says
-  // PV and battery: nameplate AC power (>= 0), if the device says.
+  // PV, battery and generator: nameplate AC power (>= 0), if the device says.
   std::optional<Kilowatts> rated_power;
   // Meter only: the net energy through the meter since an origin of its own (+ import / - export),
   // when it has a register for it. The loop's demand meter integrates its differences exactly,
@@ -53,8 +54,9 @@ struct Telemetry {
 
 // A setpoint for one device. Fields that do not apply to the device's kind are ignored.
 struct Command {
-  std::optional<Kilowatts> battery_power;  // battery: + discharge / - charge
-  std::optional<Kilowatts> pv_limit;       // PV: cap on AC output (>= 0); nullopt = no cap
+  std::optional<Kilowatts> battery_power;      // battery: + discharge / - charge
+  std::optional<Kilowatts> pv_limit;           // PV: cap on AC output (>= 0); nullopt = no cap
+  std::optional<Kilowatts> generator_power{};  // generator: AC output (>= 0; 0 = stop)
 };
 
 enum class HealthState {

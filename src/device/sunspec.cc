@@ -33,9 +33,8 @@ constexpr int kMeterW = 18, kMeterWSf = 22;
 // VArRtgQ1..4 7..10, VArRtg_SF 11, ARtg 12, ARtg_SF 13, PFRtgQ1..4 14..17, PFRtg_SF 18,
 // WHRtg 19, WHRtg_SF 20, AhrRtg 21, AhrRtg_SF 22, MaxChaRte 23, MaxChaRte_SF 24,
 // MaxDisChaRte 25, MaxDisChaRte_SF 26, Pad 27.
-constexpr int kNameplateWRtg = 3, kNameplateWRtgSf = 4, kNameplateMaxChaRte = 23,
-              kNameplateMaxChaRteSf = 24, kNameplateMaxDisChaRte = 25,
-              kNameplateMaxDisChaRteSf = 26;
+constexpr int kNameplateWRtg = 3, kNameplateWRtgSf = 4, kNameplateMaxChaRte = 23, kNameplateMaxChaRteSf = 24,
+              kNameplateMaxDisChaRte = 25, kNameplateMaxDisChaRteSf = 26;
 // Model 123 (immediate controls), model_123.json: Conn_WinTms 2, Conn_RvrtTms 3, Conn 4,
 // WMaxLimPct 5, WMaxLimPct_WinTms 6, WMaxLimPct_RvrtTms 7, WMaxLimPct_RmpTms 8, WMaxLim_Ena 9,
 // OutPFSet 10, ..., VArPct_Ena 22, WMaxLimPct_SF 23, OutPFSet_SF 24, VArPct_SF 25.
@@ -45,9 +44,8 @@ constexpr int kControlsWMaxLimPct = 5, kControlsWMaxLimEna = 9, kControlsWMaxLim
 // InOutWRte_WinTms 14, InOutWRte_RvrtTms 15, InOutWRte_RmpTms 16, ChaGriSet 17, WChaMax_SF 18,
 // WChaDisChaGra_SF 19, VAChaMax_SF 20, MinRsvPct_SF 21, ChaState_SF 22, StorAval_SF 23,
 // InBatV_SF 24, InOutWRte_SF 25.
-constexpr int kStorageWChaMax = 2, kStorageStorCtlMod = 5, kStorageChaState = 8,
-              kStorageOutWRte = 12, kStorageInWRte = 13, kStorageWChaMaxSf = 18,
-              kStorageChaStateSf = 22, kStorageInOutWRteSf = 25;
+constexpr int kStorageWChaMax = 2, kStorageStorCtlMod = 5, kStorageChaState = 8, kStorageOutWRte = 12,
+              kStorageInWRte = 13, kStorageWChaMaxSf = 18, kStorageChaStateSf = 22, kStorageInOutWRteSf = 25;
 constexpr uint16_t kStorCtlCharge = 1 << 0, kStorCtlDischarge = 1 << 1;
 
 // Registers each decoder reads from a model (last offset + 1).
@@ -68,29 +66,23 @@ int16_t AsInt16(uint16_t raw) { return static_cast<int16_t>(raw); }
 // both L and the registers read cover offsets [0, need).
 class Block {
  public:
-  static Result<Block> Open(std::span<const uint16_t> regs, std::initializer_list<int> ids,
-                            int need) {
+  static Result<Block> Open(std::span<const uint16_t> regs, std::initializer_list<int> ids, int need) {
     if (regs.size() < 2) return InvalidInput("model block has fewer than 2 registers");
     const int id = regs[0];
     if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
-      return InvalidInput(
-          fmt::format("model ID {} where model {} was expected", id, fmt::join(ids, "/")));
+      return InvalidInput(fmt::format("model ID {} where model {} was expected", id, fmt::join(ids, "/")));
     }
     const int length = regs[1];
     if (2 + length < need) {
-      return InvalidInput(fmt::format("model {} has L = {}, too short: its points need L >= {}", id,
-                                      length, need - 2));
+      return InvalidInput(fmt::format("model {} has L = {}, too short: its points need L >= {}", id, length, need - 2));
     }
     if (static_cast<int>(regs.size()) < need) {
-      return InvalidInput(
-          fmt::format("model {}: {} registers read, {} needed", id, regs.size(), need));
+      return InvalidInput(fmt::format("model {}: {} registers read, {} needed", id, regs.size(), need));
     }
     return Block(regs.first(need));
   }
   uint16_t at(int offset) const { return regs_[offset]; }
-  std::span<const uint16_t> sub(int offset, int count) const {
-    return regs_.subspan(offset, count);
-  }
+  std::span<const uint16_t> sub(int offset, int count) const { return regs_.subspan(offset, count); }
   int id() const { return regs_[0]; }
 
  private:
@@ -138,8 +130,7 @@ std::vector<RegisterRead> Merge(std::vector<RegisterRead> reads, bool gaps) {
       RegisterRead& last = out.back();
       const int end = std::max(last.address + last.count, r.address + r.count);
       const bool touches = r.address <= last.address + last.count;
-      if (last.input == r.input && (gaps || touches) &&
-          end - last.address <= kMaxRegistersPerRead) {
+      if (last.input == r.input && (gaps || touches) && end - last.address <= kMaxRegistersPerRead) {
         last.count = end - last.address;
         continue;
       }
@@ -156,8 +147,7 @@ RegisterRead ModelRead(const SunSpecModel& m, int need) {
 
 // The model's registers from `image`, checked against the layout: a different ID or L means
 // the device's layout changed since discovery.
-Result<std::span<const uint16_t>> ModelRegisters(const SunSpecModel& m, int need,
-                                                 const RegisterImage& image) {
+Result<std::span<const uint16_t>> ModelRegisters(const SunSpecModel& m, int need, const RegisterImage& image) {
   const RegisterRead r = ModelRead(m, need);
   auto regs = image.Get(r.address, r.count);
   if (!regs) return In(m, regs.error());
@@ -188,14 +178,13 @@ Result<std::span<const uint16_t>> RegisterImage::Get(int address, int count, boo
   if (count > 0) {
     for (const Run& run : runs_) {
       const long offset = static_cast<long>(address) - run.address;
-      if (run.input == input && offset >= 0 &&
-          offset + count <= static_cast<long>(run.values.size())) {
+      if (run.input == input && offset >= 0 && offset + count <= static_cast<long>(run.values.size())) {
         return std::span<const uint16_t>(run.values).subspan(offset, count);
       }
     }
   }
-  return InvalidInput(fmt::format("{} registers {}..{} were not read", input ? "input" : "holding",
-                                  address, address + count - 1));
+  return InvalidInput(
+      fmt::format("{} registers {}..{} were not read", input ? "input" : "holding", address, address + count - 1));
 }
 
 DecodedTelemetry CheckPlausible(DecodedTelemetry d) {
@@ -216,8 +205,7 @@ DecodedTelemetry CheckPlausible(DecodedTelemetry d) {
     if (t.max_charge) rating = std::max(rating, t.max_charge->value());
     if (t.max_discharge) rating = std::max(rating, t.max_discharge->value());
   }
-  if (std::isfinite(p) && std::isfinite(rating) && rating > 0 &&
-      std::abs(p) > kImplausibleFactor * rating) {
+  if (std::isfinite(p) && std::isfinite(rating) && rating > 0 && std::abs(p) > kImplausibleFactor * rating) {
     bad(fmt::format("power {:.3f} kW is more than 10x the rating {:.3f} kW", p, rating));
   }
   return d;
@@ -255,8 +243,7 @@ Result<SunSpecLayout> DiscoverSunSpec(int base, const RegisterReader& read) {
   int address = base + 2;
   for (int i = 0; i <= kMaxSunSpecModels; ++i) {
     if (address + 2 > kAddressSpace) {
-      return InvalidInput(fmt::format("SunSpec chain runs past register 65535 after {} models",
-                                      layout.models.size()));
+      return InvalidInput(fmt::format("SunSpec chain runs past register 65535 after {} models", layout.models.size()));
     }
     MEG_TRY_ASSIGN(regs, header(address));
     const int id = regs[0], length = regs[1];
@@ -295,8 +282,7 @@ Result<SunSpecLayout> DiscoverSunSpec(int base, std::span<const uint16_t> image)
   return DiscoverSunSpec(base, [&](int address, int count) -> Result<std::vector<uint16_t>> {
     const long offset = static_cast<long>(address) - base;
     if (count < 1 || offset < 0 || offset + count > static_cast<long>(image.size())) {
-      return IoError(
-          fmt::format("registers {}..{} are outside the image", address, address + count - 1));
+      return IoError(fmt::format("registers {}..{} are outside the image", address, address + count - 1));
     }
     const auto sub = image.subspan(offset, count);
     return std::vector<uint16_t>(sub.begin(), sub.end());
@@ -343,26 +329,20 @@ Result<std::optional<double>> DecodeMeterWatts(std::span<const uint16_t> regs) {
 
 Result<SunSpecNameplate> DecodeNameplate(std::span<const uint16_t> regs) {
   MEG_TRY_ASSIGN(b, Block::Open(regs, {kNameplateId}, kNameplateNeed));
-  MEG_TRY_ASSIGN(w_rtg,
-                 Named("WRtg_SF", SunSpecUint16(b.at(kNameplateWRtg), b.at(kNameplateWRtgSf))));
-  MEG_TRY_ASSIGN(cha, Named("MaxChaRte_SF",
-                            SunSpecUint16(b.at(kNameplateMaxChaRte), b.at(kNameplateMaxChaRteSf))));
-  MEG_TRY_ASSIGN(dis, Named("MaxDisChaRte_SF", SunSpecUint16(b.at(kNameplateMaxDisChaRte),
-                                                             b.at(kNameplateMaxDisChaRteSf))));
+  MEG_TRY_ASSIGN(w_rtg, Named("WRtg_SF", SunSpecUint16(b.at(kNameplateWRtg), b.at(kNameplateWRtgSf))));
+  MEG_TRY_ASSIGN(cha, Named("MaxChaRte_SF", SunSpecUint16(b.at(kNameplateMaxChaRte), b.at(kNameplateMaxChaRteSf))));
+  MEG_TRY_ASSIGN(dis,
+                 Named("MaxDisChaRte_SF", SunSpecUint16(b.at(kNameplateMaxDisChaRte), b.at(kNameplateMaxDisChaRteSf))));
   return SunSpecNameplate{w_rtg, cha, dis};
 }
 
 Result<SunSpecStorage> DecodeStorage(std::span<const uint16_t> regs) {
   MEG_TRY_ASSIGN(b, Block::Open(regs, {kStorageId}, kStorageNeed));
   SunSpecStorage s;
-  MEG_TRY_ASSIGN(w_cha_max, Named("WChaMax_SF",
-                                  SunSpecUint16(b.at(kStorageWChaMax), b.at(kStorageWChaMaxSf))));
-  MEG_TRY_ASSIGN(cha_state, Named("ChaState_SF",
-                                  SunSpecUint16(b.at(kStorageChaState), b.at(kStorageChaStateSf))));
-  MEG_TRY_ASSIGN(
-      out, Named("InOutWRte_SF", SunSpecInt16(b.at(kStorageOutWRte), b.at(kStorageInOutWRteSf))));
-  MEG_TRY_ASSIGN(
-      in, Named("InOutWRte_SF", SunSpecInt16(b.at(kStorageInWRte), b.at(kStorageInOutWRteSf))));
+  MEG_TRY_ASSIGN(w_cha_max, Named("WChaMax_SF", SunSpecUint16(b.at(kStorageWChaMax), b.at(kStorageWChaMaxSf))));
+  MEG_TRY_ASSIGN(cha_state, Named("ChaState_SF", SunSpecUint16(b.at(kStorageChaState), b.at(kStorageChaStateSf))));
+  MEG_TRY_ASSIGN(out, Named("InOutWRte_SF", SunSpecInt16(b.at(kStorageOutWRte), b.at(kStorageInOutWRteSf))));
+  MEG_TRY_ASSIGN(in, Named("InOutWRte_SF", SunSpecInt16(b.at(kStorageInWRte), b.at(kStorageInOutWRteSf))));
   MEG_TRY_ASSIGN(rte_sf, Named("InOutWRte_SF", ScaleFactor(b.at(kStorageInOutWRteSf))));
   s.w_cha_max = w_cha_max;
   s.stor_ctl_mod = b.at(kStorageStorCtlMod);
@@ -375,10 +355,24 @@ Result<SunSpecStorage> DecodeStorage(std::span<const uint16_t> regs) {
 
 Result<SunSpecControls> DecodeControls(std::span<const uint16_t> regs) {
   MEG_TRY_ASSIGN(b, Block::Open(regs, {kControlsId}, kControlsNeed));
-  MEG_TRY_ASSIGN(pct, Named("WMaxLimPct_SF",
-                            SunSpecUint16(b.at(kControlsWMaxLimPct), b.at(kControlsWMaxLimPctSf))));
+  MEG_TRY_ASSIGN(pct, Named("WMaxLimPct_SF", SunSpecUint16(b.at(kControlsWMaxLimPct), b.at(kControlsWMaxLimPctSf))));
   MEG_TRY_ASSIGN(sf, Named("WMaxLimPct_SF", ScaleFactor(b.at(kControlsWMaxLimPctSf))));
   return SunSpecControls{pct, b.at(kControlsWMaxLimEna) == 1, sf};
+}
+
+Status SunSpecSupports(DeviceKind kind) {
+  switch (kind) {
+    case DeviceKind::kMeter:
+    case DeviceKind::kPv:
+    case DeviceKind::kBattery: return Ok{};
+    case DeviceKind::kGenerator:
+      // SunSpec has no model that sets a dispatchable generator's output (an inverter's model 123
+      // only caps it).
+      return InvalidInput(
+          "a generator cannot be driven over SunSpec (no SunSpec model sets its output): use a "
+          "vendor map (sunspec = false, registers.power_kw and registers.setpoint_kw)");
+  }
+  return InvalidInput("unknown device kind");
 }
 
 namespace {
@@ -391,6 +385,7 @@ struct Needed {
 };
 
 Result<std::vector<Needed>> TelemetryModels(DeviceKind kind, const SunSpecLayout& layout) {
+  MEG_TRY(SunSpecSupports(kind));
   std::vector<Needed> out;
   const SunSpecModel* inverter = layout.Find(kInverterIds);
   switch (kind) {
@@ -411,6 +406,7 @@ Result<std::vector<Needed>> TelemetryModels(DeviceKind kind, const SunSpecLayout
       out.push_back({inverter, kInverterNeed});
       out.push_back({layout.Find({kNameplateId}), kNameplateNeed});
       return out;
+    case DeviceKind::kGenerator: break;  // refused by SunSpecSupports
   }
   return InvalidInput("unknown device kind");
 }
@@ -436,15 +432,13 @@ Result<T> DecodeModel(const SunSpecModel& m, int need, const RegisterImage& imag
 
 }  // namespace
 
-Result<std::vector<RegisterRead>> SunSpecTelemetryReads(DeviceKind kind,
-                                                        const SunSpecLayout& layout) {
+Result<std::vector<RegisterRead>> SunSpecTelemetryReads(DeviceKind kind, const SunSpecLayout& layout) {
   MEG_TRY_ASSIGN(models, TelemetryModels(kind, layout));
   return ReadsOf(models);
 }
 
 Result<DecodedTelemetry> DecodeSunSpecTelemetry(DeviceKind kind, const SunSpecLayout& layout,
-                                                const RegisterImage& image, Instant now,
-                                                bool power_sign_inverted) {
+                                                const RegisterImage& image, Instant now, bool power_sign_inverted) {
   MEG_TRY_ASSIGN(models, TelemetryModels(kind, layout));
   DecodedTelemetry d;
   d.telemetry.time = now;
@@ -473,8 +467,7 @@ Result<DecodedTelemetry> DecodeSunSpecTelemetry(DeviceKind kind, const SunSpecLa
                                                        sm.address));
       }
       if (storage.w_cha_max) d.telemetry.max_charge = KwFromW(*storage.w_cha_max);
-      const auto discharge =
-          nameplate.max_dis_cha_rte ? nameplate.max_dis_cha_rte : storage.w_cha_max;
+      const auto discharge = nameplate.max_dis_cha_rte ? nameplate.max_dis_cha_rte : storage.w_cha_max;
       if (discharge) d.telemetry.max_discharge = KwFromW(*discharge);
     }
   }
@@ -498,8 +491,7 @@ Result<uint16_t> ToRegister(double x, long lo, long hi, const char* what) {
   return static_cast<uint16_t>(v & 0xFFFF);
 }
 
-Result<std::vector<RegisterWrite>> EncodeStorage(const SunSpecModel& m, const SunSpecStorage& s,
-                                                 Kilowatts power) {
+Result<std::vector<RegisterWrite>> EncodeStorage(const SunSpecModel& m, const SunSpecStorage& s, Kilowatts power) {
   const double p_w = power.value() * 1000.0;
   if (!std::isfinite(p_w)) return InvalidInput("battery_power is not a finite number");
   if (!s.w_cha_max || *s.w_cha_max <= 0) {
@@ -519,13 +511,11 @@ Result<std::vector<RegisterWrite>> EncodeStorage(const SunSpecModel& m, const Su
   const uint16_t mode = p_w > 0   ? kStorCtlDischarge
                         : p_w < 0 ? kStorCtlCharge
                                   : static_cast<uint16_t>(kStorCtlCharge | kStorCtlDischarge);
-  return std::vector<RegisterWrite>{{m.address + kStorageOutWRte, {out, in}},
-                                    {m.address + kStorageStorCtlMod, {mode}}};
+  return std::vector<RegisterWrite>{{m.address + kStorageOutWRte, {out, in}}, {m.address + kStorageStorCtlMod, {mode}}};
 }
 
 Result<std::vector<RegisterWrite>> EncodeControls(const SunSpecModel& m, const SunSpecControls& c,
-                                                  std::optional<Kilowatts> limit,
-                                                  std::optional<double> w_rtg) {
+                                                  std::optional<Kilowatts> limit, std::optional<double> w_rtg) {
   if (!limit) return std::vector<RegisterWrite>{{m.address + kControlsWMaxLimEna, {0}}};
   const double limit_w = limit->value() * 1000.0;
   if (!std::isfinite(limit_w)) return InvalidInput("pv_limit is not a finite number");
@@ -541,8 +531,7 @@ Result<std::vector<RegisterWrite>> EncodeControls(const SunSpecModel& m, const S
   const double pct = std::clamp(limit_w / *w_rtg * 100.0, 0.0, 100.0);
   auto raw = ToRegister(pct / std::pow(10.0, *c.w_max_lim_pct_sf), 0, 65534, "WMaxLimPct");
   if (!raw) return In(m, raw.error());
-  return std::vector<RegisterWrite>{{m.address + kControlsWMaxLimPct, {*raw}},
-                                    {m.address + kControlsWMaxLimEna, {1}}};
+  return std::vector<RegisterWrite>{{m.address + kControlsWMaxLimPct, {*raw}}, {m.address + kControlsWMaxLimEna, {1}}};
 }
 
 }  // namespace
@@ -550,6 +539,7 @@ Result<std::vector<RegisterWrite>> EncodeControls(const SunSpecModel& m, const S
 Result<std::vector<RegisterRead>> SunSpecCommandReads(DeviceKind kind, const SunSpecLayout& layout,
                                                       const Command& command) {
   std::vector<Needed> models;
+  MEG_TRY(SunSpecSupports(kind));
   if (kind == DeviceKind::kBattery && command.battery_power) {
     const SunSpecModel* storage = layout.Find({kStorageId});
     if (!storage) return InvalidInput("SunSpec layout has no storage model 124");
@@ -563,10 +553,8 @@ Result<std::vector<RegisterRead>> SunSpecCommandReads(DeviceKind kind, const Sun
   return ReadsOf(models);
 }
 
-Result<std::vector<RegisterWrite>> EncodeSunSpecCommand(DeviceKind kind,
-                                                        const SunSpecLayout& layout,
-                                                        const RegisterImage& image,
-                                                        const Command& command) {
+Result<std::vector<RegisterWrite>> EncodeSunSpecCommand(DeviceKind kind, const SunSpecLayout& layout,
+                                                        const RegisterImage& image, const Command& command) {
   MEG_TRY(SunSpecCommandReads(kind, layout, command));  // checks the models exist
   if (kind == DeviceKind::kBattery && command.battery_power) {
     const SunSpecModel& m = *layout.Find({kStorageId});
@@ -591,12 +579,10 @@ Result<std::vector<RegisterWrite>> EncodeSunSpecCommand(DeviceKind kind,
 int RegisterCount(RegisterField::Type type) {
   switch (type) {
     case RegisterField::Type::kInt16:
-    case RegisterField::Type::kUint16:
-      return 1;
+    case RegisterField::Type::kUint16: return 1;
     case RegisterField::Type::kInt32:
     case RegisterField::Type::kUint32:
-    case RegisterField::Type::kFloat32:
-      return 2;
+    case RegisterField::Type::kFloat32: return 2;
   }
   return 1;
 }
@@ -604,27 +590,16 @@ int RegisterCount(RegisterField::Type type) {
 Result<double> DecodeField(const RegisterField& field, std::span<const uint16_t> regs) {
   const int n = RegisterCount(field.type);
   if (static_cast<int>(regs.size()) < n) {
-    return InvalidInput(
-        fmt::format("field at {} needs {} registers, got {}", field.address, n, regs.size()));
+    return InvalidInput(fmt::format("field at {} needs {} registers, got {}", field.address, n, regs.size()));
   }
   const uint32_t word = n == 2 ? (static_cast<uint32_t>(regs[0]) << 16) | regs[1] : regs[0];
   double raw = 0;
   switch (field.type) {
-    case RegisterField::Type::kInt16:
-      raw = AsInt16(regs[0]);
-      break;
-    case RegisterField::Type::kUint16:
-      raw = regs[0];
-      break;
-    case RegisterField::Type::kInt32:
-      raw = static_cast<int32_t>(word);
-      break;
-    case RegisterField::Type::kUint32:
-      raw = word;
-      break;
-    case RegisterField::Type::kFloat32:
-      raw = std::bit_cast<float>(word);
-      break;
+    case RegisterField::Type::kInt16: raw = AsInt16(regs[0]); break;
+    case RegisterField::Type::kUint16: raw = regs[0]; break;
+    case RegisterField::Type::kInt32: raw = static_cast<int32_t>(word); break;
+    case RegisterField::Type::kUint32: raw = word; break;
+    case RegisterField::Type::kFloat32: raw = std::bit_cast<float>(word); break;
   }
   const double value = raw * field.scale;
   if (!std::isfinite(value)) {
@@ -696,10 +671,25 @@ std::vector<VendorRead> VendorFields(DeviceKind kind, const VendorModbusMap& map
 
 Status CheckAddress(const char* name, const RegisterField& f) {
   if (f.address < 0 || f.address + RegisterCount(f.type) > kAddressSpace) {
-    return InvalidInput(
-        fmt::format("vendor map: {} address {} is outside 0..65535", name, f.address));
+    return InvalidInput(fmt::format("vendor map: {} address {} is outside 0..65535", name, f.address));
   }
   return Ok{};
+}
+
+// What setpoint_kw is set to for `command`, in OpenMEG's sign: the battery's power (+ discharge)
+// or the generator's output (+ production; a negative one taken as 0, stop); nullopt when the
+// command has none for `kind`.
+std::optional<Kilowatts> PowerSetpoint(DeviceKind kind, const Command& command) {
+  switch (kind) {
+    case DeviceKind::kBattery: return command.battery_power;
+    case DeviceKind::kGenerator:
+      if (!command.generator_power) return std::nullopt;
+      // Not std::max: a NaN must stay NaN, for EncodeField to refuse it rather than stop.
+      return command.generator_power->value() < 0 ? Kilowatts(0) : *command.generator_power;
+    case DeviceKind::kMeter:
+    case DeviceKind::kPv: return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 Result<double> ReadField(const char* name, const RegisterField& f, const RegisterImage& image) {
@@ -712,8 +702,7 @@ Result<double> ReadField(const char* name, const RegisterField& f, const Registe
 
 }  // namespace
 
-Result<std::vector<RegisterRead>> VendorTelemetryReads(DeviceKind kind,
-                                                       const VendorModbusMap& map) {
+Result<std::vector<RegisterRead>> VendorTelemetryReads(DeviceKind kind, const VendorModbusMap& map) {
   if (map.power_kw.address < 0) return InvalidInput("vendor map: power_kw is not mapped");
   std::vector<RegisterRead> reads;
   for (const VendorRead& v : VendorFields(kind, map)) {
@@ -724,15 +713,14 @@ Result<std::vector<RegisterRead>> VendorTelemetryReads(DeviceKind kind,
   return Merge(std::move(reads), /*gaps=*/false);
 }
 
-Result<DecodedTelemetry> DecodeVendorTelemetry(DeviceKind kind, const VendorModbusMap& map,
-                                               const RegisterImage& image, Instant now) {
+Result<DecodedTelemetry> DecodeVendorTelemetry(DeviceKind kind, const VendorModbusMap& map, const RegisterImage& image,
+                                               Instant now) {
   MEG_TRY(VendorTelemetryReads(kind, map));  // checks the map
   DecodedTelemetry d;
   d.telemetry.time = now;
   MEG_TRY_ASSIGN(power, ReadField("power_kw", map.power_kw, image));
   d.telemetry.power = Kilowatts(map.power_sign_inverted ? -power : power);
-  auto optional_field = [&](const char* name, const RegisterField& f,
-                            std::optional<double>& out) -> Status {
+  auto optional_field = [&](const char* name, const RegisterField& f, std::optional<double>& out) -> Status {
     if (f.address == -1) return Ok{};
     MEG_TRY_ASSIGN(v, ReadField(name, f, image));
     out = v;
@@ -764,10 +752,8 @@ Result<std::vector<RegisterRead>> VendorCommandReads(DeviceKind kind, const Vend
 }
 
 Result<std::vector<RegisterWrite>> EncodeVendorCommand(DeviceKind kind, const VendorModbusMap& map,
-                                                       const RegisterImage& image,
-                                                       const Command& command) {
-  auto write = [](const char* name, const RegisterField& f,
-                  double value) -> Result<std::vector<RegisterWrite>> {
+                                                       const RegisterImage& image, const Command& command) {
+  auto write = [](const char* name, const RegisterField& f, double value) -> Result<std::vector<RegisterWrite>> {
     if (f.address == -1) {
       return InvalidInput(fmt::format("vendor map: {} is not mapped", name));
     }
@@ -778,8 +764,9 @@ Result<std::vector<RegisterWrite>> EncodeVendorCommand(DeviceKind kind, const Ve
     MEG_TRY_ASSIGN(regs, EncodeField(f, value));
     return std::vector<RegisterWrite>{{f.address, std::move(regs)}};
   };
-  if (kind == DeviceKind::kBattery && command.battery_power) {
-    const double p = command.battery_power->value();
+  if (const std::optional<Kilowatts> setpoint = PowerSetpoint(kind, command)) {
+    // In the device's sign, as the power it reports.
+    const double p = setpoint->value();
     return write("setpoint_kw", map.setpoint_kw, map.power_sign_inverted ? -p : p);
   }
   if (kind == DeviceKind::kPv) {

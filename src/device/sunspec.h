@@ -146,11 +146,14 @@ struct SunSpecControls {                // model 123
 };
 Result<SunSpecControls> DecodeControls(std::span<const uint16_t> block);
 
+// Ok for the kinds SunSpec serves (meter, PV, battery). Error for a generator: no SunSpec model
+// sets its output, so it speaks a vendor map (the site file refuses sunspec = true for one).
+Status SunSpecSupports(DeviceKind kind);
+
 // The reads that DecodeSunSpecTelemetry needs, merged into requests of at most 125 registers.
 // Required models: meter 201..204; PV 101..103; battery 101..103 and 124. Nameplate 120 is read
-// when present. Error when a required model is missing.
-Result<std::vector<RegisterRead>> SunSpecTelemetryReads(DeviceKind kind,
-                                                        const SunSpecLayout& layout);
+// when present. Error when a required model is missing, or SunSpecSupports(kind) fails.
+Result<std::vector<RegisterRead>> SunSpecTelemetryReads(DeviceKind kind, const SunSpecLayout& layout);
 // Telemetry at `now` from `image` (read per SunSpecTelemetryReads): meter and PV power from W,
 // battery power from its inverter's W (+ discharge), SoC from ChaState, max charge/discharge from
 // WChaMax (MaxDisChaRte when model 120 has it), rating from WRtg. A required value not implemented
@@ -162,6 +165,7 @@ Result<DecodedTelemetry> DecodeSunSpecTelemetry(DeviceKind kind, const SunSpecLa
                                                 bool power_sign_inverted = false);
 
 // The reads that EncodeSunSpecCommand needs for `command` (battery: model 124; PV: 123 and 120).
+// Error when SunSpecSupports(kind) fails (a generator), whatever the command.
 Result<std::vector<RegisterRead>> SunSpecCommandReads(DeviceKind kind, const SunSpecLayout& layout,
                                                       const Command& command);
 // Register writes for `command`, in order. Battery (model 124), power p clamped to +-WChaMax:
@@ -170,11 +174,10 @@ Result<std::vector<RegisterRead>> SunSpecCommandReads(DeviceKind kind, const Sun
 //   p = 0: both 0, then StorCtl_Mod = 3 (both limits at 0: hold).
 // PV (model 123): cap c: WMaxLimPct = c / WRtg in % (clamped to 0..100), then WMaxLim_Ena = 1;
 // no cap: WMaxLim_Ena = 0. Meter, or nothing to do: no writes. Error when a needed value is not
-// implemented (WChaMax, InOutWRte_SF, WMaxLimPct_SF, WRtg) or a setpoint is not finite.
-Result<std::vector<RegisterWrite>> EncodeSunSpecCommand(DeviceKind kind,
-                                                        const SunSpecLayout& layout,
-                                                        const RegisterImage& image,
-                                                        const Command& command);
+// implemented (WChaMax, InOutWRte_SF, WMaxLimPct_SF, WRtg), a setpoint is not finite, or
+// SunSpecSupports(kind) fails.
+Result<std::vector<RegisterWrite>> EncodeSunSpecCommand(DeviceKind kind, const SunSpecLayout& layout,
+                                                        const RegisterImage& image, const Command& command);
 
 // ---- Plain vendor maps ----
 
@@ -191,18 +194,18 @@ Result<std::vector<uint16_t>> EncodeField(const RegisterField& field, double val
 // mapped or a field lies outside 0..65535.
 Result<std::vector<RegisterRead>> VendorTelemetryReads(DeviceKind kind, const VendorModbusMap& map);
 // Telemetry at `now` from `image`: power_kw (sign flipped when power_sign_inverted), and for a
-// battery soc_pct, max_charge_kw, max_discharge_kw; rated_kw for PV and battery. Implausible
-// values: Quality::kBad.
-Result<DecodedTelemetry> DecodeVendorTelemetry(DeviceKind kind, const VendorModbusMap& map,
-                                               const RegisterImage& image, Instant now);
+// battery soc_pct, max_charge_kw, max_discharge_kw; rated_kw for PV, battery and generator.
+// Implausible values: Quality::kBad.
+Result<DecodedTelemetry> DecodeVendorTelemetry(DeviceKind kind, const VendorModbusMap& map, const RegisterImage& image,
+                                               Instant now);
 // The reads EncodeVendorCommand needs: rated_kw when a PV cap is lifted.
 Result<std::vector<RegisterRead>> VendorCommandReads(DeviceKind kind, const VendorModbusMap& map,
                                                      const Command& command);
-// Writes for `command`: battery setpoint_kw (+ discharge; flipped when power_sign_inverted);
-// PV pv_limit_kw, a negative cap taken as 0 (no cap: the rating read from rated_kw). Error when
-// the field is not mapped.
+// Writes for `command`: setpoint_kw for a battery (battery_power, + discharge) or a generator
+// (generator_power, + production, a negative output taken as 0 = stop), flipped when
+// power_sign_inverted; PV pv_limit_kw, a negative cap taken as 0 (no cap: the rating read from
+// rated_kw). A command without the kind's field: no writes. Error when the field is not mapped.
 Result<std::vector<RegisterWrite>> EncodeVendorCommand(DeviceKind kind, const VendorModbusMap& map,
-                                                       const RegisterImage& image,
-                                                       const Command& command);
+                                                       const RegisterImage& image, const Command& command);
 
 }  // namespace meg

@@ -111,6 +111,16 @@ constexpr std::array kEssKeys = {KeyDef{"usable_kwh", "kwh", AboveZeroTo(kMaxEss
                                         "0 = no ramp limit"},
                                  KeyDef{"degradation_krw_per_kwh", "krw_per_kwh", Closed(0, kMaxWearKrwPerKwh),
                                         "KRW per kWh of throughput; real cells wear 50-300"}};
+constexpr std::array kGeneratorKeys = {
+    KeyDef{"kind", ""},
+    KeyDef{"rating_kw", "kw", AboveZeroTo(kMaxEquipmentKw)},
+    KeyDef{"min_load_kw", "kw", Closed(0, kMaxEquipmentKw), "0 = any output down to 0; at most rating_kw"},
+    KeyDef{"ramp_kw_per_min", "kw_per_min", Closed(0, kMaxEquipmentKw), "0 = no ramp limit"},
+    KeyDef{"electric_efficiency_pct", "pct", Closed(5, 70), "electric output / fuel energy (LHV)"},
+    KeyDef{"heat_recovery_pct", "pct", Closed(0, 90), "recovered heat / fuel energy (LHV)"},
+    KeyDef{"fuel_krw_per_kwh", "krw_per_kwh", Closed(0, 10'000), "KRW per kWh of fuel energy (LHV)"},
+    KeyDef{"heat_krw_per_kwh", "krw_per_kwh", Closed(0, 10'000), "KRW per kWh of recovered heat"},
+    KeyDef{"start_krw", "krw", Closed(0, 1e9)}};
 constexpr std::array kGridKeys = {KeyDef{"export_allowed", ""},
                                   KeyDef{"export_limit_kw", "kw", Closed(0, kMaxEquipmentKw)}};
 constexpr std::array kDeviceKeys = {KeyDef{"id", ""},
@@ -141,8 +151,8 @@ constexpr std::array kRegisterKeys = {KeyDef{"power_kw", "kw"},      KeyDef{"soc
                                       KeyDef{"pv_limit_kw", "kw"}};
 constexpr std::array kRegisterFieldKeys = {KeyDef{"address", "", Closed(0, 65535)}, KeyDef{"type", ""},
                                            KeyDef{"scale", ""}, KeyDef{"input", ""}};
-constexpr std::array<std::string_view, 8> kTables = {"site", "tariff", "load", "weather",
-                                                     "pv",   "ess",    "grid", "device"};
+constexpr std::array<std::string_view, 9> kTables = {"site", "tariff", "load",      "weather", "pv",
+                                                     "ess",  "grid",   "generator", "device"};
 
 // Levenshtein distance, for "did you mean" on misspelt keys.
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -560,6 +570,34 @@ EssSpec ReadEss(TableReader t) {
   return ess;
 }
 
+GeneratorSpec ReadGenerator(TableReader t) {
+  GeneratorSpec g;
+  static constexpr std::array<std::string_view, 2> kKinds = {"fuel-cell", "chp"};
+  if (auto v = t.Choice("kind", Need::kOptional, kKinds)) g.kind = *v;
+  if (auto v = t.Number("rating_kw", Need::kRequired)) g.rating_kw = Kilowatts(*v);
+  if (auto v = t.Number("min_load_kw", Need::kOptional)) {
+    g.min_load_kw = Kilowatts(*v);
+    if (g.rating_kw.value() > 0 && *v > g.rating_kw.value()) {
+      t.Report("min_load_kw", fmt::format("is above {} (it could never run)", t.Shown("rating_kw")));
+    }
+  }
+  if (auto v = t.Number("ramp_kw_per_min", Need::kOptional)) g.ramp_kw_per_min = *v;
+  if (auto v = t.Number("electric_efficiency_pct", Need::kRequired)) g.electric_efficiency_pct = *v;
+  if (auto v = t.Number("heat_recovery_pct", Need::kOptional)) g.heat_recovery_pct = *v;
+  if (g.electric_efficiency_pct + g.heat_recovery_pct > 100) {
+    t.Report("heat_recovery_pct", fmt::format("plus electric_efficiency_pct = {} is above 100 % of the fuel",
+                                              g.electric_efficiency_pct + g.heat_recovery_pct));
+  }
+  // The fuel's price has no default: it is the site's gas contract (docs/site-config.md).
+  if (auto v = t.Number("fuel_krw_per_kwh", Need::kRequired)) g.fuel_krw_per_kwh = *v;
+  if (auto v = t.Number("heat_krw_per_kwh", Need::kOptional)) g.heat_krw_per_kwh = *v;
+  if (g.heat_krw_per_kwh > 0 && g.heat_recovery_pct == 0) {
+    t.Report("heat_krw_per_kwh", "has no effect while heat_recovery_pct is 0 (no heat is recovered)");
+  }
+  if (auto v = t.Number("start_krw", Need::kOptional)) g.start_krw = *v;
+  return g;
+}
+
 GridSpec ReadGrid(TableReader t) {
   GridSpec grid;
   if (auto v = t.Bool("export_allowed", Need::kOptional)) grid.export_allowed = *v;
@@ -597,7 +635,7 @@ void ReportUnknownTopLevel(const toml::table& root, Problems& problems) {
   for (const auto& [key, node] : root) {
     const std::string_view name = key.str();
     if (std::find(kTables.begin(), kTables.end(), name) != kTables.end()) continue;
-    std::string hint = "known tables: site, tariff, load, weather, pv, ess, grid, device";
+    std::string hint = "known tables: site, tariff, load, weather, pv, ess, grid, generator, device";
     for (const auto table : kTables) {
       if (EditDistance(name, table) <= 2) hint = fmt::format("did you mean [{}]?", table);
     }
@@ -704,9 +742,12 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, const S
   TableReader t(table, path, kDeviceKeys, problems);
   DeviceSpec d;
   if (auto v = t.String("id", Need::kRequired)) d.id = *v;
-  static constexpr std::array<std::string_view, 3> kKinds = {"meter", "pv", "battery"};
+  static constexpr std::array<std::string_view, 4> kKinds = {"meter", "pv", "battery", "generator"};
   if (auto v = t.Choice("kind", Need::kRequired, kKinds)) {
-    d.kind = *v == "meter" ? DeviceKind::kMeter : *v == "pv" ? DeviceKind::kPv : DeviceKind::kBattery;
+    d.kind = *v == "meter"     ? DeviceKind::kMeter
+             : *v == "pv"      ? DeviceKind::kPv
+             : *v == "battery" ? DeviceKind::kBattery
+                               : DeviceKind::kGenerator;
   }
   static constexpr std::array<std::string_view, 2> kProtocols = {"modbus-tcp", "mqtt"};
   if (auto v = t.Choice("protocol", Need::kRequired, kProtocols)) {
@@ -775,6 +816,14 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, const S
     if (d.kind == DeviceKind::kBattery && m.map.setpoint_kw.address < 0) {
       problems.Add(t.line(), fmt::format("{}: a battery needs registers.setpoint_kw to be controlled", path));
     }
+    if (d.kind == DeviceKind::kGenerator && m.map.setpoint_kw.address < 0) {
+      problems.Add(t.line(), fmt::format("{}: a generator needs registers.setpoint_kw to be controlled", path));
+    }
+  } else if (d.kind == DeviceKind::kGenerator) {
+    // SunSpec has no generator model the loop could command: a generator speaks a vendor map.
+    problems.Add(t.line(), fmt::format("{}: a generator needs sunspec = false and a vendor map ([device.registers] "
+                                       "with power_kw and setpoint_kw)",
+                                       path));
   }
   return d;
 }
@@ -922,7 +971,16 @@ Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const
   if (const auto* t = Table(root, "grid", Need::kOptional, problems)) {
     site.grid = ReadGrid(TableReader(*t, "grid", kGridKeys, problems));
   }
+  if (const auto* t = Table(root, "generator", Need::kOptional, problems)) {
+    site.generator = ReadGenerator(TableReader(*t, "generator", kGeneratorKeys, problems));
+  }
   ReadDevices(root, paths, problems, site);
+  const bool generator_device = std::any_of(site.devices.begin(), site.devices.end(),
+                                            [](const DeviceSpec& d) { return d.kind == DeviceKind::kGenerator; });
+  if (generator_device && !site.generator) {
+    problems.Add(0,
+                 "a [[device]] of kind = \"generator\" needs the site's [generator] (its rating, efficiency and fuel)");
+  }
   if (!problems.empty()) return problems.ToError(source);
   return site;
 }

@@ -76,7 +76,70 @@ BatteryLimits LimitsOf(const Site& site) {
   return b;
 }
 
+// The generator's columns and rows of interval t: output q_t in [0, rating] at its cost per kWh;
+// with a commitment o_t (binary with unit commitment): min o_t <= q_t <= rating o_t, a start
+// y_t >= o_t - o_{t-1} at the start cost; ramp: q_t - q_{t-1} <= R + (max(min, R) - R) y_t (a
+// start may jump to the minimum load, as the limit stage lets it) and q_{t-1} - q_t <= R + rating (1 - o_t) (a stop is
+// never held).
+void AddGenerator(LpModel& m, const DispatchInput& in, const GeneratorSpec& g, DispatchProblem& p, size_t t,
+                  bool commit) {
+  DispatchInterval& iv = p.intervals[t];
+  const double rating = g.rating_kw.value(), min = g.min_load_kw.value();
+  iv.generator = m.AddVariable(fmt::format("gen_{}", t), 0, rating, p.generator_krw_per_kwh * kDt);
+  const double before = in.previous_generator ? std::max(0.0, in.previous_generator->value()) : 0.0;
+  const bool was_on = before > 0;
+  if (commit) {
+    iv.committed = m.AddVariable(fmt::format("on_{}", t), 0, 1, 0.0, in.unit_commitment);
+    iv.start_up = m.AddVariable(fmt::format("su_{}", t), 0, 1, g.start_krw);
+    m.AddRow(fmt::format("gmin_{}", t), 0, kLpInfinity, {{iv.generator, 1}, {iv.committed, -min}});
+    m.AddRow(fmt::format("gmax_{}", t), -kLpInfinity, 0, {{iv.generator, 1}, {iv.committed, -rating}});
+    if (t > 0) {
+      m.AddRow(fmt::format("gsu_{}", t), 0, kLpInfinity,
+               {{iv.start_up, 1}, {iv.committed, -1}, {p.intervals[t - 1].committed, 1}});
+    } else {
+      m.AddRow("gsu_0", was_on ? -1.0 : 0.0, kLpInfinity, {{iv.start_up, 1}, {iv.committed, -1}});
+    }
+  }
+  const double r = g.ramp_kw_per_min * 15.0;
+  if (r <= 0) return;
+  const double start_jump = commit ? std::max(0.0, std::max(min, r) - r) : 0.0;  // a start may reach max(min, R)
+  std::vector<LpTerm> up{{iv.generator, 1}};
+  std::vector<LpTerm> down{{iv.generator, -1}};
+  double up_rhs = r, down_rhs = r;
+  if (t > 0) {
+    up.push_back({p.intervals[t - 1].generator, -1});
+    down.push_back({p.intervals[t - 1].generator, 1});
+  } else {
+    up_rhs += before;
+    down_rhs -= before;
+  }
+  if (commit) {
+    up.push_back({iv.start_up, -start_jump});
+    down.push_back({iv.committed, rating});  // q_{t-1} - q_t + rating o_t <= R + rating
+    down_rhs += rating;
+  } else {
+    down_rhs = kLpInfinity;  // without a commitment a stop is a ramp down: never held
+  }
+  m.AddRow(fmt::format("gru_{}", t), -kLpInfinity, up_rhs, std::move(up));
+  if (down_rhs < kLpInfinity) m.AddRow(fmt::format("grd_{}", t), -kLpInfinity, down_rhs, std::move(down));
+}
+
 }  // namespace
+
+int FixCommitment(DispatchProblem& problem, const std::vector<double>& primal) {
+  MEG_CHECK(primal.size() == static_cast<size_t>(problem.model.num_variables()));
+  int fixed = 0;
+  const double min = problem.generator_min_kw;
+  for (const DispatchInterval& iv : problem.intervals) {
+    if (iv.committed < 0 || problem.model.variables()[static_cast<size_t>(iv.committed)].integer) continue;
+    const double q = primal[static_cast<size_t>(iv.generator)];
+    const double o = primal[static_cast<size_t>(iv.committed)];
+    const bool on = min > 0 ? q >= 0.5 * min : o >= 0.5;
+    problem.model.SetBounds(iv.committed, on ? 1.0 : 0.0, on ? 1.0 : 0.0);
+    ++fixed;
+  }
+  return fixed;
+}
 
 double MonthsBinding(Month m) { return IsDemandMonth(m) ? 12.0 : 1.0; }
 
@@ -149,6 +212,14 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
 
   LpModel& m = p.model;
   const double wear = bat.wear_krw_per_kwh * 0.5 * kDt;  // per kW of charge or discharge held dt
+  const GeneratorSpec* gen = site.generator ? &*site.generator : nullptr;
+  if (gen) {
+    p.generator_krw_per_kwh = GeneratorKrwPerKwh(*gen);
+    p.generator_start_krw = gen->start_krw;
+    p.generator_min_kw = gen->min_load_kw.value();
+  }
+  // A commitment variable only where it constrains or costs something.
+  const bool commit = gen && (gen->min_load_kw.value() > 0 || gen->start_krw > 0);
   // P_m = R_m + peak_excess_m per month: the demand charge is paid only on counted demand above
   // the month's standing peak R_m.
   for (size_t k = 0; k < p.months.size(); ++k) {
@@ -189,10 +260,14 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
         m.AddVariable(fmt::format("imp_{}", t), 0, contract_kw, iv.price_krw_per_kwh * kDt);  // g_t <= contract
     iv.grid_export = m.AddVariable(fmt::format("xpt_{}", t), 0, export_kw, 0.0);  // x_t <= export limit (0: none)
     iv.pv_used = m.AddVariable(fmt::format("pvu_{}", t), 0, iv.pv_kw, 0.0);       // u_t in [0, pv_t]: curtailment
-    // Balance: load_t = g_t - x_t + u_t + d_t - c_t.
-    iv.row_balance =
-        m.AddRow(fmt::format("bal_{}", t), iv.load_kw, iv.load_kw,
-                 {{iv.grid_import, 1}, {iv.grid_export, -1}, {iv.pv_used, 1}, {iv.discharge, 1}, {iv.charge, -1}});
+    // Balance: load_t = g_t - x_t + u_t + d_t - c_t (+ q_t, the generator's output).
+    std::vector<LpTerm> balance{
+        {iv.grid_import, 1}, {iv.grid_export, -1}, {iv.pv_used, 1}, {iv.discharge, 1}, {iv.charge, -1}};
+    if (gen) {
+      AddGenerator(m, in, *gen, p, t, commit);
+      balance.push_back({iv.generator, 1});
+    }
+    iv.row_balance = m.AddRow(fmt::format("bal_{}", t), iv.load_kw, iv.load_kw, std::move(balance));
     // SoC: s_{t+1} - s_t - eta_c c_t dt + d_t dt / eta_d = 0 (s_0 is the start SoC, moved right).
     std::vector<LpTerm> soc_terms{{iv.soc, 1},
                                   {iv.charge, -bat.eta_charge * kDt},
@@ -309,6 +384,9 @@ LpBasis ShiftBasis(const DispatchProblem& from, const LpBasis& basis, const Disp
     copy_var(iv.grid_export, old.grid_export);
     copy_var(iv.pv_used, old.pv_used);
     copy_var(iv.mode, old.mode);
+    copy_var(iv.generator, old.generator);
+    copy_var(iv.committed, old.committed);
+    copy_var(iv.start_up, old.start_up);
     copy_var(iv.extra, old.extra);
     copy_var(iv.dr_extra, old.dr_extra);
     copy_var(iv.dr_shortfall, old.dr_shortfall);
@@ -333,7 +411,7 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
     peaks.push_back(dm.standing_peak_kw + x(dm.peak_excess));
     s.demand_krw += dm.demand_krw_per_kw * x(dm.bill_excess >= 0 ? dm.bill_excess : dm.peak_excess);
   }
-  double charged = 0, discharged = 0;
+  double charged = 0, discharged = 0, generated = 0;
   double soc_lo = kLpInfinity, soc_hi = -kLpInfinity;
   for (const DispatchInterval& iv : p.intervals) {
     ScheduleInterval o;
@@ -344,6 +422,15 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
     o.grid_import = Kilowatts(x(iv.grid_import));
     o.grid_export = Kilowatts(x(iv.grid_export));
     o.pv_used = Kilowatts(x(iv.pv_used));
+    if (iv.generator >= 0) {
+      o.generator = Kilowatts(x(iv.generator));
+      s.generator_krw += p.generator_krw_per_kwh * o.generator.value() * kDt;
+      generated += o.generator.value() * kDt;
+    }
+    if (iv.start_up >= 0) {
+      s.generator_krw += p.generator_start_krw * x(iv.start_up);
+      s.starts += x(iv.start_up) > 0.5 ? 1 : 0;
+    }
     o.price_krw_per_kwh = iv.price_krw_per_kwh;
     o.demand_counts = iv.demand_counts;
     o.month_peak = Kilowatts(peaks[iv.month]);
@@ -364,7 +451,8 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
   }
   s.peak = Kilowatts(peaks.empty() ? 0.0 : peaks.front());
   s.terminal_krw = s.intervals.empty() ? 0.0 : -p.terminal_krw_per_kwh * s.intervals.back().soc_end.value();
-  s.objective_krw = s.energy_krw + s.demand_krw + s.degradation_krw + s.terminal_krw + s.dr_krw;
+  s.objective_krw = s.energy_krw + s.demand_krw + s.degradation_krw + s.terminal_krw + s.dr_krw + s.generator_krw;
+  s.generated = KilowattHours(generated);
   s.charged = KilowattHours(charged);
   s.discharged = KilowattHours(discharged);
   s.soc_min = KilowattHours(soc_lo);

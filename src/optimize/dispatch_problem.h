@@ -1,6 +1,7 @@
 // The dispatch problem of one site over a horizon of 15-minute intervals (a day, 48 h): when to
-// charge and discharge the battery, import, export and use PV so that the tariff's energy and
-// demand charges, battery wear and the value left in the battery at the end cost least.
+// charge and discharge the battery, run the generator, import, export and use PV so that the
+// tariff's energy and demand charges, battery wear, the generator's fuel (less its heat) and
+// starts, and the value left in the battery at the end cost least.
 // BuildDispatchProblem makes the LP (or, with `no_simultaneous`, the MILP) as an LpModel;
 // DecodeSchedule reads a solution back. Pure functions over values; thread-safe.
 //
@@ -81,6 +82,14 @@ struct DispatchInput {
   // Battery power of the interval before the horizon (+ discharge / - charge), for the ramp
   // limit of the first interval; nullopt leaves the first interval free.
   std::optional<Kilowatts> previous_battery;
+  // The generator's output before the horizon (kW), for its ramp and its start in the first
+  // interval; nullopt: stopped.
+  std::optional<Kilowatts> previous_generator;
+  // The generator's commitment (running or not, with its minimum load and start cost) as a binary
+  // per interval: unit commitment, a MILP. Off: the LP relaxation (a commitment between 0 and 1,
+  // so an output below the minimum load is possible); FixCommitment then rounds it and the LP is
+  // solved again (what the controllers do: two LPs instead of a MILP every quarter-hour).
+  bool unit_commitment = false;
   // DR commitments; those overlapping the horizon shape it (the grid import at most the cap,
   // shortfall priced, extra reduction rewarded). Intervals must not overlap two commitments.
   // REQUIRES (checked): 0 <= extra_krw_per_kwh <= shortfall_krw_per_kwh, a finite cap.
@@ -100,6 +109,10 @@ struct DispatchInterval {
   size_t month = 0;              // index into DispatchProblem::months
   int charge = -1, discharge = -1, soc = -1, grid_import = -1, grid_export = -1, pv_used = -1;
   int mode = -1;  // binary: 1 = may charge, 0 = may discharge (MILP only)
+  // Generator: output (kW), commitment (1 = running; binary with unit_commitment) and start (a
+  // commitment rising from 0), -1 without a generator (commitment and start: without a minimum
+  // load or start cost).
+  int generator = -1, committed = -1, start_up = -1;
   int row_balance = -1, row_soc = -1, row_peak = -1, row_ramp = -1;  // -1: no such row
   int extra = -1;  // reserve scenario: extra discharge needed at this counted interval, kW
   int row_extra = -1, row_extra_power = -1, row_reserve_soc = -1;
@@ -130,7 +143,16 @@ struct DispatchProblem {
   double soc_start_kwh = 0;
   double degradation_krw_per_kwh = 0;
   double terminal_krw_per_kwh = 0;
+  double generator_krw_per_kwh = 0;  // GeneratorKrwPerKwh of the site's generator (0: none)
+  double generator_start_krw = 0;
+  double generator_min_kw = 0;
 };
+
+// Rounds a solution's generator commitment and fixes it in `problem` (to solve again as an LP):
+// running where the solution's output reaches half the minimum load, stopped elsewhere. With
+// unit commitment, or without a minimum load and a start cost, nothing changes. Returns how many
+// intervals' commitments it fixed (0: nothing to solve again).
+int FixCommitment(DispatchProblem& problem, const std::vector<double>& primal);
 
 // Builds the problem (a site without ESS gets zero battery bounds). The energy price of each
 // interval is PriceDay's price of its slot (tariff/slot_price.h; x (1 + VAT + fund) with
@@ -153,6 +175,7 @@ struct ScheduleInterval {
   Kilowatts charge, discharge;  // AC, both >= 0
   KilowattHours soc_end;        // stored energy at the interval end
   Kilowatts grid_import, grid_export, pv_used;
+  Kilowatts generator;  // generator output, AC (0 without one)
   double price_krw_per_kwh = 0;
   bool demand_counts = false;
   Kilowatts month_peak;             // P of this interval's month: the peak the plan accepts
@@ -167,8 +190,11 @@ struct Schedule {
   double degradation_krw = 0;         // wear x (charge + discharge) / 2 x dt
   double terminal_krw = 0;            // - value of the energy left stored (<= 0)
   double dr_krw = 0;                  // DR: shortfall cost - reward for the reduction beyond the request
-  double objective_krw = 0;           // the sum of the five
+  double generator_krw = 0;           // fuel less heat value, x generated kWh, plus starts
+  double objective_krw = 0;           // the sum of the six
   KilowattHours charged, discharged;  // AC energy
+  KilowattHours generated;            // generator output, AC
+  int starts = 0;                     // generator starts (commitment rising above 0.5)
   KilowattHours soc_min, soc_max;     // over the interval ends
 };
 

@@ -14,6 +14,12 @@ int LpModel::AddVariable(std::string name, double lower, double upper, double co
   return num_variables() - 1;
 }
 
+void LpModel::SetBounds(int var, double lower, double upper) {
+  MEG_CHECK(var >= 0 && var < num_variables());
+  variables_[static_cast<size_t>(var)].lower = lower;
+  variables_[static_cast<size_t>(var)].upper = upper;
+}
+
 int LpModel::AddRow(std::string name, double lower, double upper, std::vector<LpTerm> terms) {
   for (const LpTerm& t : terms) MEG_CHECK(t.var >= 0 && t.var < num_variables());
   rows_.push_back(LpRow{std::move(name), lower, upper, std::move(terms)});
@@ -56,8 +62,8 @@ Status ValidateModel(const LpModel& model) {
     const LpVariable& v = model.variables()[static_cast<size_t>(j)];
     if (!std::isfinite(v.cost) || std::isnan(v.lower) || std::isnan(v.upper) || v.lower > v.upper ||
         v.lower == kLpInfinity || v.upper == -kLpInfinity) {
-      return InvalidInput(fmt::format("LP variable {} ({}): cost {} or bounds [{}, {}] are not usable",
-                                      j, v.name, v.cost, v.lower, v.upper));
+      return InvalidInput(fmt::format("LP variable {} ({}): cost {} or bounds [{}, {}] are not usable", j, v.name,
+                                      v.cost, v.lower, v.upper));
     }
   }
   for (const LpRow& r : model.rows()) {
@@ -254,8 +260,8 @@ std::string MpsBounds(const LpVariable& v, const std::string& name) {
 std::string WriteMpsFormat(const LpModel& model) {
   const auto [rows, kept] = KeptRows(model);
   const std::vector<MpsColumn> columns = MpsColumns(model, kept);
-  std::string out = fmt::format("* OpenMEG MPS model: {} variables, {} rows\n",
-                                model.num_variables(), model.num_rows());
+  std::string out =
+      fmt::format("* OpenMEG MPS model: {} variables, {} rows\n", model.num_variables(), model.num_rows());
   out += "NAME OpenMEG\nROWS\n N obj\n";
   for (const MpsRow& r : rows) out += fmt::format(" {} {}\n", r.type, r.name);
   out += "COLUMNS\n";

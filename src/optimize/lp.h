@@ -52,6 +52,8 @@ class LpModel {
  public:
   // Returns the new variable's index.
   int AddVariable(std::string name, double lower, double upper, double cost, bool integer = false);
+  // Moves a variable's bounds (e.g. fixing a commitment). REQUIRES: var was returned by AddVariable.
+  void SetBounds(int var, double lower, double upper);
   // Returns the new row's index. REQUIRES: every term's var was returned by AddVariable.
   int AddRow(std::string name, double lower, double upper, std::vector<LpTerm> terms);
 
@@ -118,15 +120,15 @@ struct SolveOptions {
 
 struct SolveReport {
   SolveStatus status = SolveStatus::kError;
-  double objective = 0;          // sum(cost x) at `primal`
-  std::vector<double> primal;    // one value per variable; empty if the solver found no point
-  long iterations = 0;           // simplex iterations (all nodes, for a MILP)
-  long nodes = 0;                // branch-and-bound nodes (0 for an LP)
-  double seconds = 0;            // solve time measured by the adapter (a figure, not an input)
-  std::string solver;            // e.g. "clp-dual", "cbc"
-  std::string message;           // why, when the status is not kOptimal
-  LpBasis basis;                 // the final basis of an LP, when the solver reports one
-  bool warm_started = false;     // the solve started from SolveOptions::warm_start
+  double objective = 0;        // sum(cost x) at `primal`
+  std::vector<double> primal;  // one value per variable; empty if the solver found no point
+  long iterations = 0;         // simplex iterations (all nodes, for a MILP)
+  long nodes = 0;              // branch-and-bound nodes (0 for an LP)
+  double seconds = 0;          // solve time measured by the adapter (a figure, not an input)
+  std::string solver;          // e.g. "clp-dual", "cbc"
+  std::string message;         // why, when the status is not kOptimal
+  LpBasis basis;               // the final basis of an LP, when the solver reports one
+  bool warm_started = false;   // the solve started from SolveOptions::warm_start
 };
 
 // A solver. Implementations live in adapter folders (optimize/coin/); code above optimize sees
@@ -138,8 +140,7 @@ class LpSolver {
   // Solves `model`. Returns an Error only when the solver could not run (a malformed model: a
   // NaN coefficient, lower > upper on a variable, a term naming no variable); infeasible,
   // unbounded and time limit are statuses in the report.
-  [[nodiscard]] virtual Result<SolveReport> Solve(const LpModel& model,
-                                                  const SolveOptions& options) = 0;
+  [[nodiscard]] virtual Result<SolveReport> Solve(const LpModel& model, const SolveOptions& options) = 0;
 };
 
 // Checks what every solver requires of a model (finite costs and coefficients, no NaN bounds,

@@ -67,6 +67,7 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   if (!has_battery) loop_site.ess.reset();
   const bool has_pv = r.pv != nullptr && !r.pv->empty();
   if (!has_pv) loop_site.pv.clear();
+  if (!r.use_generator) loop_site.generator.reset();
 
   // The twin: one meter, one PV inverter, one battery; the loop reads and commands it as live. A
   // PV gap produces nothing.
@@ -77,6 +78,7 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   }
   SiteTwin twin(load, has_pv ? PowerSeries(load.start(), kInterval, std::move(pv_values)) : PowerSeries(),
                 loop_site.ess, 1, 1, ToInstant(load.start()));
+  if (loop_site.generator) twin.AddGenerator(*loop_site.generator);
   std::vector<std::unique_ptr<Device>> owned = twin.MakeDevices();
   std::vector<Device*> devices;
   for (auto& d : owned) devices.push_back(d.get());
@@ -120,6 +122,7 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
     s.pv_available_kw = has_pv && r.pv->at(i) ? static_cast<float>(r.pv->at(i)->value()) : 0.0f;
     s.pv_used_kw = mean(e.pv, before.pv);
     s.battery_kw = mean(e.battery, before.battery);
+    s.generator_kw = mean(e.generator, before.generator);
     s.grid_kw = mean(e.grid, before.grid);
     s.soc_pct = has_battery ? static_cast<float>(twin.soc_pct(0)) : 0.0f;
     grid[i] = Kilowatts((e.grid - before.grid).value() / 0.25);
@@ -178,6 +181,16 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
     out.degradation_cost = Won(std::llround(throughput * site.ess->degradation_cost.won()));
   }
   out.grid = PowerSeries(load.start(), kInterval, std::move(grid));
+  if (loop_site.generator) {
+    const GeneratorSpec& g = *loop_site.generator;
+    const SiteTwin::Energy& e = twin.energy();
+    out.generated = e.generator;
+    out.generator_starts = e.generator_starts;
+    const double fuel_kwh = e.generator.value() / (g.electric_efficiency_pct / 100.0);
+    out.generator_fuel_cost = Won(std::llround(fuel_kwh * g.fuel_krw_per_kwh));
+    out.generator_heat_value = Won(std::llround(fuel_kwh * g.heat_recovery_pct / 100.0 * g.heat_krw_per_kwh));
+    out.generator_start_cost = Won(std::llround(e.generator_starts * g.start_krw));
+  }
 
   // Price every whole month with the one bill engine.
   std::vector<Month> months;

@@ -22,12 +22,13 @@
 namespace meg {
 
 // One 15-minute step as it happened. Signs: load +, PV +, battery + discharge / - charge,
-// grid + import / - export; load = grid + pv_used + battery.
+// generator + production, grid + import / - export; load = grid + pv_used + battery + generator.
 struct StepRecord {
   float load_kw = 0;
   float pv_available_kw = 0;
   float pv_used_kw = 0;  // pv_available - curtailment
   float battery_kw = 0;
+  float generator_kw = 0;
   float soc_pct = 0;  // at the end of the step
   float grid_kw = 0;
   Band band = Band::kOffPeak;
@@ -46,6 +47,7 @@ struct BacktestRequest {
   const PowerSeries* load = nullptr;  // + consumption, 15-minute, no gaps
   const PowerSeries* pv = nullptr;    // + available AC production on the same grid, or nullptr
   bool use_battery = true;            // false: the battery is absent whatever the site says
+  bool use_generator = true;          // false: the generator is absent whatever the site says
   // DR calls the site answers (nullptr: none). At each call's issue time its CBL, from the grid
   // import metered so far, becomes the controller's commitments (SiteImage::dr).
   const DrProgram* dr = nullptr;
@@ -70,7 +72,13 @@ struct BacktestResult {
   KilowattHours charged, discharged;  // battery AC energy
   double battery_cycles = 0;          // equivalent full cycles
   Won degradation_cost;               // throughput x the site's degradation cost
-  int clamped_steps = 0;              // cycles where the limit stage changed the controllers' wish
+  // The generator (core/site.h GeneratorSpec): its AC output, its starts, the fuel it burnt
+  // (output / electric efficiency x fuel price), the heat it gave (fuel x heat recovery x heat
+  // value) and its starts' cost. GeneratorNetCost: fuel - heat + starts.
+  KilowattHours generated;
+  int generator_starts = 0;
+  Won generator_fuel_cost, generator_heat_value, generator_start_cost;
+  int clamped_steps = 0;  // cycles where the limit stage changed the controllers' wish
   // The battery energy the limit stage took from or added to the controllers' wish: the sum over
   // cycles of |wish - command| x cycle, kWh (a charge cut by the contract power counts as well as
   // a discharge cut by the SoC floor).
@@ -82,6 +90,10 @@ struct BacktestResult {
 
 // The sum of a run's bills (청구금액, VAT and the fund in), KRW.
 Won BilledTotal(const BacktestResult& r);
+// What running the generator cost net of its heat, KRW: fuel - heat value + starts.
+inline Won GeneratorNetCost(const BacktestResult& r) {
+  return r.generator_fuel_cost - r.generator_heat_value + r.generator_start_cost;
+}
 
 // Runs the loop with `controller` as its planner over every interval of `*request.load`. Fails if
 // the series do not match, the cycle does not divide 15 minutes, the tariff cannot price a month,

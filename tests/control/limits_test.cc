@@ -1,6 +1,7 @@
 // SafetyLimits as a table of cycles: image + wish -> what the site does.
 #include "control/limits.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -123,6 +124,64 @@ TEST(SafetyLimitsTest, NoBatteryMeansNoBatteryPower) {
 namespace meg {
 namespace {
 
+// The generator, by hand: rating 400 kW, minimum load 150 kW, ramp 50 kW per cycle; load 800,
+// no PV, a battery of 300 kW each way, contract 1,000 kW, no export.
+TEST(SafetyLimitsTest, GeneratorKeepsItsRatingMinimumLoadRampAndTheExportLimit) {
+  struct Row {
+    const char* what;
+    double load, previous, now, wish_gen, wish_battery;
+    double gen, battery, grid;
+    LimitStage limit;
+  };
+  const Row rows[] = {
+      {"within limits", 800, 300, 300, 320, 0, 320, 0, 480, LimitStage::kNone},
+      {"rating", 800, 400, 400, 500, 0, 400, 0, 400, LimitStage::kGenerator},
+      {"ramp up from 300: 350", 800, 300, 300, 400, 0, 350, 0, 450, LimitStage::kGenerator},
+      {"a start may jump to the minimum load", 800, 0, 0, 150, 0, 150, 0, 650, LimitStage::kNone},
+      {"a start beyond it is ramped: max(min, step) = 150", 800, 0, 0, 400, 0, 150, 0, 650, LimitStage::kGenerator},
+      {"a fall is never held", 800, 400, 400, 160, 0, 160, 0, 640, LimitStage::kNone},
+      {"below the minimum load it stops", 800, 300, 300, 100, 0, 0, 0, 800, LimitStage::kGenerator},
+      // 200 load, generator 300: export 100 is not allowed; the discharge of 50 goes first, then
+      // the generator falls to 200 (no export), still above its minimum load.
+      {"export: discharge cut, then the generator", 200, 300, 300, 300, 50, 200, 0, 0, LimitStage::kExport},
+      // 100 load: the generator would have to fall to 100, below its 150 minimum: it stops.
+      {"export: below the minimum it stops", 100, 300, 300, 300, 0, 0, 0, 100, LimitStage::kExport},
+      // Charging counts on the generator only for what it gives now (0, still starting): 800 - 0
+      // leaves 200 kW of headroom under contract, though the generator's 150 would leave 350.
+      {"contract: a starting generator is not counted", 800, 0, 0, 150, -300, 150, -200, 850, LimitStage::kContract},
+      {"contract: a running one is", 800, 300, 300, 300, -300, 300, -300, 800, LimitStage::kNone},
+  };
+  for (const Row& r : rows) {
+    SiteImage i = Image(r.load, 0, 300, 300);
+    i.has_generator = true;
+    i.generator_max = Kilowatts(400);
+    i.generator_min = Kilowatts(150);
+    i.generator_previous = Kilowatts(r.previous);
+    i.generator_now = Kilowatts(r.now);
+    i.generator_ramp_step = Kilowatts(50);
+    Setpoints w{Kilowatts(r.wish_battery), Kilowatts(-1)};
+    w.generator = Kilowatts(r.wish_gen);
+    const auto out = ApplySafetyLimits(i, w);
+    EXPECT_DOUBLE_EQ(out.generator.value(), r.gen) << r.what;
+    EXPECT_DOUBLE_EQ(out.battery.value(), r.battery) << r.what;
+    EXPECT_DOUBLE_EQ(out.grid.value(), r.grid) << r.what;
+    EXPECT_EQ(out.limit, r.limit) << r.what;
+  }
+  // A site without a generator: any wish is 0, and a clamp.
+  SiteImage none = Image(800, 0, 300, 300);
+  Setpoints w{Kilowatts(0), Kilowatts(-1)};
+  w.generator = Kilowatts(200);
+  const auto out = ApplySafetyLimits(none, w);
+  EXPECT_EQ(out.generator.value(), 0.0);
+  EXPECT_EQ(out.limit, LimitStage::kGenerator);
+  // An unknown load (safe mode) reads as 0: with no export allowed, the generator stops.
+  SiteImage unknown = Image(std::numeric_limits<double>::quiet_NaN(), 0, 300, 300);
+  unknown.has_generator = true;
+  unknown.generator_max = Kilowatts(400);
+  unknown.generator_previous = Kilowatts(300);
+  EXPECT_EQ(ApplySafetyLimits(unknown, w).generator.value(), 0.0);
+}
+
 // Property test: random site images and controller wishes, a tenth of the numbers replaced by a
 // lie (NaN, +/-infinity, a negative value); whatever comes in, the command that leaves the limit
 // stage is finite and inside every limit of issue 6: the battery's charge and discharge power,
@@ -151,11 +210,35 @@ TEST(SafetyLimitsPropertyTest, NoCommandLeavesTheLimits) {
     if (coin(rng) < 0.3) i.pv_now = Kilowatts(maybe_lie(kw(rng) / 2));  // a PV limit in force
     i.export_allowed = coin(rng) < 0.5;
     i.export_limit = Kilowatts(maybe_lie(kw(rng) / 4));
-    const Setpoints w{Kilowatts(maybe_lie(wish(rng))), Kilowatts(coin(rng) < 0.5 ? -1.0 : maybe_lie(kw(rng) / 2))};
+    i.has_generator = coin(rng) < 0.5;
+    i.generator_max = Kilowatts(maybe_lie(kw(rng) / 4));
+    i.generator_min = Kilowatts(maybe_lie(kw(rng) / 8));
+    i.generator_previous = Kilowatts(maybe_lie(kw(rng) / 4));
+    i.generator_now = Kilowatts(maybe_lie(kw(rng) / 4));
+    if (coin(rng) < 0.5) i.generator_ramp_step = Kilowatts(maybe_lie(kw(rng) / 20));
+    Setpoints w{Kilowatts(maybe_lie(wish(rng))), Kilowatts(coin(rng) < 0.5 ? -1.0 : maybe_lie(kw(rng) / 2))};
+    w.generator = Kilowatts(maybe_lie(wish(rng) / 4));
     const LimitedSetpoints out = ApplySafetyLimits(i, w);
     SCOPED_TRACE(n);
     const double battery = out.battery.value(), pv = out.pv_used.value(), grid = out.grid.value();
-    ASSERT_TRUE(std::isfinite(battery) && std::isfinite(pv) && std::isfinite(grid));
+    const double gen = out.generator.value();
+    ASSERT_TRUE(std::isfinite(battery) && std::isfinite(pv) && std::isfinite(grid) && std::isfinite(gen));
+    // The generator: stopped, or within [min, max], risen at most a step (a start: to max(min, step)).
+    if (!i.has_generator) {
+      ASSERT_EQ(gen, 0.0);
+    }
+    if (gen != 0.0) {
+      const double gmax = safe(i.generator_max.value());
+      const double gmin = std::min(safe(i.generator_min.value()), gmax);
+      ASSERT_LE(gen, gmax);
+      ASSERT_GE(gen, gmin);
+      const double gprev =
+          std::isfinite(i.generator_previous.value()) ? std::max(0.0, i.generator_previous.value()) : 0;
+      const double gstep = std::isinf(i.generator_ramp_step.value()) && i.generator_ramp_step.value() > 0
+                               ? i.generator_ramp_step.value()
+                               : safe(i.generator_ramp_step.value());
+      ASSERT_LE(gen, gprev > 0 ? gprev + gstep + 1e-9 : std::max(gmin, gstep) + 1e-9);
+    }
     const bool load_known = std::isfinite(i.load.value()) && i.load.value() >= 0;
     const double load = load_known ? i.load.value() : 0.0;
     if (!i.has_battery || !load_known) {
@@ -168,7 +251,7 @@ TEST(SafetyLimitsPropertyTest, NoCommandLeavesTheLimits) {
     if (std::isfinite(w.pv_limit.value()) && w.pv_limit.value() >= 0) {
       ASSERT_LE(pv, w.pv_limit.value());
     }
-    ASSERT_NEAR(grid, load - pv - battery, 1e-9);
+    ASSERT_NEAR(grid, load - pv - battery - gen, 1e-9);
     // Ramp: within step of the previous command, or between it and zero.
     const double prev = std::isfinite(i.battery_previous.value()) ? i.battery_previous.value() : 0.0;
     const double step = std::isinf(i.battery_ramp_step.value()) && i.battery_ramp_step.value() > 0
@@ -180,6 +263,13 @@ TEST(SafetyLimitsPropertyTest, NoCommandLeavesTheLimits) {
         << battery << " from " << prev << " step " << step;
     if (battery < 0) {
       ASSERT_LE(grid, safe(i.contract_power.value()) + 1e-9);
+      // Even if the generator gives only what it gave before the decision, unless the export limit
+      // binds (it holds the export with the generator at its command, PV and generator cut to it).
+      const double gen_now = std::isfinite(i.generator_now.value()) ? std::clamp(i.generator_now.value(), 0.0, gen) : 0;
+      const double min_export_grid = i.export_allowed ? -safe(i.export_limit.value()) : 0.0;
+      if (grid > min_export_grid + 1e-9) {
+        ASSERT_LE(load - pv - gen_now - battery, safe(i.contract_power.value()) + 1e-9);
+      }
     }
     const double min_grid = i.export_allowed ? -safe(i.export_limit.value()) : 0.0;
     ASSERT_GE(grid, min_grid - 1e-9);

@@ -35,6 +35,9 @@ constexpr double kPvRatedKw = 10.0;  // WRtg 10000 W
 constexpr double kMeterKw = 12.34;   // W 1234 x 10^1 W
 // Battery registers: storage model 124 at 40122 (common 40002 + 68, inverter 40070 + 52).
 constexpr int kStorCtlMod = 40127, kOutWRte = 40134;
+// The generator's vendor map: output in W (int32) at 40000..40001, rating in 0.1 kW at 40002
+// (500 = 50 kW), output setpoint in 0.1 kW at 40010.
+constexpr int kGenPower = 40000, kGenRated = 40002, kGenSetpoint = 40010;
 
 bool HaveProgram(const char* name) {
   return std::system((std::string("command -v ") + name + " >/dev/null 2>&1").c_str()) == 0;
@@ -43,8 +46,7 @@ bool HaveProgram(const char* name) {
 // Holding registers read by mbpoll, an independent Modbus client: address -> value.
 std::map<int, int> Mbpoll(int port, int address, int count) {
   const std::string cmd = "mbpoll -m tcp -a 1 -0 -1 -o 2 -p " + std::to_string(port) + " -r " +
-                          std::to_string(address) + " -c " + std::to_string(count) +
-                          " 127.0.0.1 2>&1";
+                          std::to_string(address) + " -c " + std::to_string(count) + " 127.0.0.1 2>&1";
   std::map<int, int> values;
   FILE* f = popen(cmd.c_str(), "r");
   if (f == nullptr) return values;
@@ -74,9 +76,8 @@ class ModbusDeviceTest : public ::testing::Test {
                                    std::vector<std::string> args = {}) {
     server = testing::StartSunSpecServer(dir_.path(), port, kind, std::move(args));
     if (server.running()) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure()
-           << "sunspec_server.py did not listen on " << port << ":\n"
-           << testing::ReadFile(testing::SunSpecLog(dir_.path(), port, kind));
+    return ::testing::AssertionFailure() << "sunspec_server.py did not listen on " << port << ":\n"
+                                         << testing::ReadFile(testing::SunSpecLog(dir_.path(), port, kind));
   }
 
   ModbusSpec Spec() const {
@@ -104,6 +105,12 @@ class ModbusDeviceTest : public ::testing::Test {
 Command BatteryAt(double kw) {
   Command c;
   c.battery_power = Kilowatts(kw);
+  return c;
+}
+
+Command GeneratorAt(double kw) {
+  Command c;
+  c.generator_power = Kilowatts(kw);
   return c;
 }
 
@@ -204,6 +211,74 @@ TEST_F(ModbusDeviceTest, VendorMapOverTheSameRegisters) {
   EXPECT_FALSE(ess.sunspec_identity());
 }
 
+// The site file's map for the fixture's generator (sunspec_server.py --kind generator).
+ModbusSpec GeneratorModbus(ModbusSpec spec) {
+  spec.sunspec = false;
+  spec.map.power_kw = {kGenPower, RegisterField::Type::kInt32, 0.001, false};
+  spec.map.rated_kw = {kGenRated, RegisterField::Type::kUint16, 0.1, false};
+  spec.map.setpoint_kw = {kGenSetpoint, RegisterField::Type::kUint16, 0.1, false};
+  return spec;
+}
+
+TEST_F(ModbusDeviceTest, GeneratorReadsItsVendorMapAndFollowsTheSetpoint) {
+  ASSERT_TRUE(Serve(server_, port_, "generator", {"--generator-kw", "12.3"}));
+  ModbusDevice fc("fc1", DeviceKind::kGenerator, GeneratorModbus(Spec()));
+  Instant now = kT0;
+  const Telemetry t = MustRead(fc, now);
+  EXPECT_EQ(t.quality, Quality::kGood) << fc.quality_problem();
+  EXPECT_NEAR(t.power.value(), 12.3, 1e-9);  // 12300 W x 0.001, + production
+  ASSERT_TRUE(t.rated_power);
+  EXPECT_NEAR(t.rated_power->value(), 50.0, 1e-9);  // 500 x 0.1 kW
+  EXPECT_FALSE(t.soc_pct);
+  EXPECT_FALSE(fc.sunspec_identity());
+
+  // 37.5 kW -> setpoint 375 (0.1 kW); the fixture's output follows: 37500 W.
+  ASSERT_TRUE(fc.Write(GeneratorAt(37.5), now += Millis(100)));
+  EXPECT_NEAR(MustRead(fc, now += Millis(100)).power.value(), 37.5, 1e-9);
+  // A command with nothing for a generator writes nothing: the output stays.
+  ASSERT_TRUE(fc.Write(BatteryAt(10), now += Millis(100)));
+  ASSERT_TRUE(fc.Write(Command{}, now += Millis(100)));
+  EXPECT_NEAR(MustRead(fc, now += Millis(100)).power.value(), 37.5, 1e-9);
+
+  if (HaveProgram("mbpoll")) {
+    const auto regs = Mbpoll(port_, kGenSetpoint, 1);
+    ASSERT_EQ(regs.count(kGenSetpoint), 1u) << "mbpoll read nothing";
+    EXPECT_EQ(regs.at(kGenSetpoint), 375);
+  }
+
+  // 0 = stop.
+  ASSERT_TRUE(fc.Write(GeneratorAt(0), now += Millis(100)));
+  EXPECT_DOUBLE_EQ(MustRead(fc, now += Millis(100)).power.value(), 0.0);
+  EXPECT_EQ(fc.Health().state, HealthState::kOk);
+
+  // A device that reports production as negative: the sign is flipped to ours.
+  ASSERT_TRUE(fc.Write(GeneratorAt(20), now += Millis(100)));
+  ModbusSpec inverted = GeneratorModbus(Spec());
+  inverted.map.power_sign_inverted = true;
+  ModbusDevice backwards("fc2", DeviceKind::kGenerator, inverted);
+  EXPECT_NEAR(MustRead(backwards, now += Millis(100)).power.value(), -20.0, 1e-9);
+}
+
+TEST_F(ModbusDeviceTest, GeneratorOverSunSpecIsAClearError) {
+  ASSERT_TRUE(Serve(server_, port_, "generator"));
+  ModbusSpec spec = Spec();  // sunspec = true, which the site file refuses for a generator
+  ModbusDevice fc("fc1", DeviceKind::kGenerator, spec);
+  auto r = fc.Read(kT0);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message, HasSubstr("fc1 (127.0.0.1:"));
+  EXPECT_THAT(r.error().message, HasSubstr("a generator cannot be driven over SunSpec"));
+  EXPECT_THAT(r.error().message, HasSubstr("sunspec = false"));
+  auto w = fc.Write(GeneratorAt(5), kT0 + Millis(10'000));  // after the backoff
+  ASSERT_FALSE(w);
+  EXPECT_THAT(w.error().message, HasSubstr("a generator cannot be driven over SunSpec"));
+  EXPECT_TRUE(fc.Write(Command{}, kT0 + Millis(10'000)));  // nothing to write: no I/O, no error
+  if (HaveProgram("mbpoll")) {
+    const auto regs = Mbpoll(port_, kGenSetpoint, 1);
+    ASSERT_EQ(regs.count(kGenSetpoint), 1u) << "mbpoll read nothing";
+    EXPECT_EQ(regs.at(kGenSetpoint), 0);  // untouched
+  }
+}
+
 TEST_F(ModbusDeviceTest, DeadServerBacksOffGoesLostAndRecovers) {
   ASSERT_TRUE(Serve(server_, port_, "battery"));
   ModbusSpec spec = Spec();
@@ -224,8 +299,8 @@ TEST_F(ModbusDeviceTest, DeadServerBacksOffGoesLostAndRecovers) {
   ASSERT_FALSE(r);
   EXPECT_LT(took, std::chrono::milliseconds(2 * 200 + 500));
   EXPECT_THAT(r.error().message, HasSubstr("ess1 (127.0.0.1:" + std::to_string(port_) + ")"));
-  EXPECT_THAT(r.error().message, AnyOf(HasSubstr("refused"), HasSubstr("reset"),
-                                       HasSubstr("timed out"), HasSubstr("Broken pipe")));
+  EXPECT_THAT(r.error().message,
+              AnyOf(HasSubstr("refused"), HasSubstr("reset"), HasSubstr("timed out"), HasSubstr("Broken pipe")));
   EXPECT_EQ(ess.Health().state, HealthState::kRetrying);
   EXPECT_EQ(ess.Health().consecutive_failures, 1);
   EXPECT_EQ(ess.Health().last_error, r.error().message);

@@ -155,6 +155,51 @@ TEST(MqttPayloadTest, SetpointCarriesOnlyWhatApplies) {
   EXPECT_FALSE(SetpointPayload(Command{}, DeviceKind::kBattery, 1, kT0));
 }
 
+TEST(MqttPayloadTest, GeneratorTelemetryAndSetpoint) {
+  const auto p = ParseTelemetryPayload(R"({"time":"2024-08-12T14:00:05+09:00","power_kw":87.5,"rated_kw":100,)"
+                                       R"("soc_pct":40,"max_discharge_kw":90})",
+                                       DeviceKind::kGenerator);
+  ASSERT_TRUE(p) << p.error().message;
+  const Telemetry& t = p->telemetry;
+  EXPECT_EQ(t.time, kT0 + seconds{5});
+  EXPECT_EQ(t.quality, Quality::kGood);
+  EXPECT_DOUBLE_EQ(t.power.value(), 87.5);  // + production
+  ASSERT_TRUE(t.rated_power);
+  EXPECT_DOUBLE_EQ(t.rated_power->value(), 100);
+  EXPECT_FALSE(t.soc_pct);  // battery fields are dropped for a generator
+  EXPECT_FALSE(t.max_discharge);
+  const auto bad = ParseTelemetryPayload(R"({"power_kw":5,"rated_kw":-1})", DeviceKind::kGenerator);
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->telemetry.quality, Quality::kBad);
+  const auto missing = ParseTelemetryPayload(R"({"rated_kw":100})", DeviceKind::kGenerator);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("\"power_kw\" is missing, expected a number (kW, + production)"),
+            std::string::npos)
+      << missing.error().message;
+
+  Command c;
+  c.generator_power = Kilowatts{62.5};
+  c.battery_power = Kilowatts{-30};  // not for a generator: not sent
+  EXPECT_EQ(*SetpointPayload(c, DeviceKind::kGenerator, 3, kT0),
+            R"({"seq":3,"time":"2024-08-12T14:00:00+09:00","generator_kw":62.5})");
+  c.generator_power = Kilowatts{0};  // stop
+  EXPECT_EQ(*SetpointPayload(c, DeviceKind::kGenerator, 4, kT0),
+            R"({"seq":4,"time":"2024-08-12T14:00:00+09:00","generator_kw":0.0})");
+  c.generator_power = Kilowatts{-1};  // below 0: a stop
+  EXPECT_EQ(*SetpointPayload(c, DeviceKind::kGenerator, 5, kT0),
+            R"({"seq":5,"time":"2024-08-12T14:00:00+09:00","generator_kw":0.0})");
+  // A generator's setpoint means nothing to a battery; a generator without one gets nothing.
+  Command g;
+  g.generator_power = Kilowatts{10};
+  EXPECT_FALSE(SetpointPayload(g, DeviceKind::kBattery, 1, kT0));
+  EXPECT_FALSE(SetpointPayload(g, DeviceKind::kMeter, 1, kT0));
+  EXPECT_FALSE(SetpointPayload(Command{}, DeviceKind::kGenerator, 1, kT0));
+  c.battery_power.reset();
+  c.generator_power.reset();
+  c.pv_limit = Kilowatts{5};
+  EXPECT_FALSE(SetpointPayload(c, DeviceKind::kGenerator, 1, kT0));
+}
+
 TEST(MqttConnectionTest, RejectsBadOptions) {
   MqttConnectionOptions o;
   o.client_id = "x";

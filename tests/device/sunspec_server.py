@@ -9,6 +9,9 @@ and simulates the device behind it:
   pv:      common 1 + inverter 103 + nameplate 120 + immediate controls 123. W is the available
            power, capped by WMaxLimPct (percent of WRtg) while WMaxLim_Ena = 1.
   meter:   common 1 + meter 203 with a fixed W (+ import).
+  generator: no SunSpec, a plain vendor map (a fuel cell's controller): AC output W as int32 at
+           40000..40001, rating in 0.1 kW (uint16) at 40002, output setpoint in 0.1 kW (uint16)
+           at 40010. The output follows the setpoint at once, held to 0..rating.
 
 --garbage serves nonsense: soc (ChaState 250 %), ni (W "not implemented"), chain (a model
 length that runs past the address space).
@@ -47,6 +50,10 @@ IN_OUT_W_RTE_SF = -2  # rates in 0.01 %
 PV_W_RTG = 10000  # WRtg_SF = 0: 10 kW
 PV_W_MAX_LIM_PCT_SF = -1  # limit in 0.1 %
 METER_W = 1234  # with W_SF = 1: 12340 W = 12.34 kW import
+GEN_POWER_W = BASE + 0  # int32, W, high word first
+GEN_RATED = BASE + 2  # uint16, 0.1 kW
+GEN_SETPOINT = BASE + 10  # uint16, 0.1 kW
+GEN_RATED_KW = 50.0
 
 
 def u16(v):
@@ -134,6 +141,12 @@ class Device:
         self.soc = args.soc
         self.w = 0.0
         self.last = time.monotonic()
+        if args.kind == "generator":
+            self.values = [0] * SIZE
+            self.set_abs(GEN_RATED, round(GEN_RATED_KW * 10))
+            self.set_abs(GEN_SETPOINT, round(args.generator_kw * 10))
+            self.update()
+            return
         models = [common_model("Fixture " + args.kind)]
         if args.kind == "battery":
             models += [inverter_model(INVERTER_W_SF), storage_model(args.soc)]
@@ -167,6 +180,12 @@ class Device:
     def put(self, model, offset, value):
         self.values[self.addr[model] - BASE + offset] = u16(value)
 
+    def get_abs(self, address):
+        return self.values[address - BASE]
+
+    def set_abs(self, address, value):
+        self.values[address - BASE] = u16(value)
+
     @staticmethod
     def s16(v):
         return v - 0x10000 if v >= 0x8000 else v
@@ -182,6 +201,8 @@ class Device:
             self.update_battery(dt_h)
         elif self.kind == "pv":
             self.update_pv()
+        elif self.kind == "generator":
+            self.update_generator()
 
     def update_battery(self, dt_h):
         # SoC moves with the power held since the last access; then W follows the controls.
@@ -204,6 +225,12 @@ class Device:
         self.w = w
         self.put(124, 11, 3 if w > 0 else 4 if w < 0 else 6)  # ChaSt
         self.put(103, 14, round(w / 10**INVERTER_W_SF))
+
+    def update_generator(self):
+        rated_w = self.get_abs(GEN_RATED) * 100
+        w = max(0, min(self.get_abs(GEN_SETPOINT) * 100, rated_w))
+        self.set_abs(GEN_POWER_W, (w >> 16) & 0xFFFF)
+        self.set_abs(GEN_POWER_W + 1, w & 0xFFFF)
 
     def update_pv(self):
         w = self.pv_available_w
@@ -253,11 +280,12 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
-    p.add_argument("--kind", choices=("battery", "pv", "meter"), required=True)
+    p.add_argument("--kind", choices=("battery", "pv", "meter", "generator"), required=True)
     p.add_argument("--garbage", nargs="?", const="soc", choices=("soc", "ni", "chain"))
     p.add_argument("--soc", type=float, default=50.0, help="initial SoC, percent")
     p.add_argument("--capacity-kwh", type=float, default=50.0)
     p.add_argument("--pv-available-kw", type=float, default=8.0)
+    p.add_argument("--generator-kw", type=float, default=0.0, help="initial output setpoint")
     p.add_argument("--time-scale", type=float, default=1.0, help="simulated s per wall s")
     args = p.parse_args()
     # pymodbus logs every client disconnect as an error; the tests disconnect on purpose.

@@ -34,6 +34,11 @@ Command PvCap(double kw) {
   c.pv_limit = Kilowatts(kw);
   return c;
 }
+Command GeneratorAt(double kw) {
+  Command c;
+  c.generator_power = Kilowatts(kw);
+  return c;
+}
 Command Both(double battery_kw, double pv_kw) {
   Command c = BatteryAt(battery_kw);
   c.pv_limit = Kilowatts(pv_kw);
@@ -55,10 +60,8 @@ Regs Cat(std::initializer_list<Regs> parts) {
 }
 
 // Model 1, L = 66: Mn @2, Md @18, Opt @34, Vr @42, SN @50, DA @66, Pad @67 (68 registers).
-Regs Common(std::string_view mn = "OpenMEG", std::string_view md = "Test",
-            std::string_view sn = "SN-1") {
-  return Cat(
-      {{1, 66}, Text(mn, 16), Text(md, 16), Text("", 8), Text("1.0", 8), Text(sn, 16), {1, 0}});
+Regs Common(std::string_view mn = "OpenMEG", std::string_view md = "Test", std::string_view sn = "SN-1") {
+  return Cat({{1, 66}, Text(mn, 16), Text(md, 16), Text("", 8), Text("1.0", 8), Text(sn, 16), {1, 0}});
 }
 // Inverter 101..103, L = 50: W @14, W_SF @15 (52 registers).
 Regs Inverter(uint16_t w, uint16_t w_sf, uint16_t id = 103) {
@@ -73,8 +76,7 @@ Regs Meter(uint16_t w, uint16_t w_sf, uint16_t id = 203) {
   return r;
 }
 // Nameplate 120, L = 26: WRtg @3, WRtg_SF @4, MaxDisChaRte @25, _SF @26 (28 registers).
-Regs Nameplate(uint16_t w_rtg, uint16_t sf, uint16_t max_dis = kNiU16,
-               uint16_t max_dis_sf = kNi16) {
+Regs Nameplate(uint16_t w_rtg, uint16_t sf, uint16_t max_dis = kNiU16, uint16_t max_dis_sf = kNi16) {
   Regs r(28, kNiU16);
   r[0] = 120, r[1] = 26, r[2] = 4, r[3] = w_rtg, r[4] = sf, r[25] = max_dis, r[26] = max_dis_sf;
   return r;
@@ -385,30 +387,28 @@ TEST(SunSpecTelemetry, DecodesEachKind) {
   const TelemetryCase cases[] = {
       // W -500 x 10^1 = -5000 W = -5 kW (charging); ChaState 6543 x 10^-2 = 65.43 %;
       // WChaMax 2500 x 10^1 = 25000 W = 25 kW, also the discharge limit (no nameplate).
-      {"battery charging", DeviceKind::kBattery, BatteryChain(S(-500)), Quality::kGood, -5.0, 65.43,
-       25.0, 25.0, std::nullopt, ""},
+      {"battery charging", DeviceKind::kBattery, BatteryChain(S(-500)), Quality::kGood, -5.0, 65.43, 25.0, 25.0,
+       std::nullopt, ""},
       // With nameplate 120: WRtg 3000 x 10^1 = 30 kW rating, MaxDisChaRte 2000 x 10^1 = 20 kW.
       {"battery with nameplate", DeviceKind::kBattery,
-       Chain({Common(), Inverter(1234, S(-1)), Nameplate(3000, 1, 2000, 1), Storage()}),
-       Quality::kGood, 0.1234, 65.43, 25.0, 20.0, 30.0, ""},  // 1234 x 10^-1 W = 0.1234 kW
-      {"battery SoC 250 %", DeviceKind::kBattery, BatteryChain(0, soc_250), Quality::kBad, 0.0,
-       250.0, 25.0, 25.0, std::nullopt, "SoC 250.0 % is outside 0..100"},
-      {"battery SoC not implemented", DeviceKind::kBattery, BatteryChain(0, soc_ni), Quality::kBad,
-       0.0, std::nullopt, 25.0, 25.0, std::nullopt, "ChaState (SoC) is not "},
-      {"battery W not implemented", DeviceKind::kBattery, BatteryChain(kNi16), Quality::kBad, 0.0,
-       65.43, 25.0, 25.0, std::nullopt, "W (AC power) is not implemented"},
+       Chain({Common(), Inverter(1234, S(-1)), Nameplate(3000, 1, 2000, 1), Storage()}), Quality::kGood, 0.1234, 65.43,
+       25.0, 20.0, 30.0, ""},  // 1234 x 10^-1 W = 0.1234 kW
+      {"battery SoC 250 %", DeviceKind::kBattery, BatteryChain(0, soc_250), Quality::kBad, 0.0, 250.0, 25.0, 25.0,
+       std::nullopt, "SoC 250.0 % is outside 0..100"},
+      {"battery SoC not implemented", DeviceKind::kBattery, BatteryChain(0, soc_ni), Quality::kBad, 0.0, std::nullopt,
+       25.0, 25.0, std::nullopt, "ChaState (SoC) is not "},
+      {"battery W not implemented", DeviceKind::kBattery, BatteryChain(kNi16), Quality::kBad, 0.0, 65.43, 25.0, 25.0,
+       std::nullopt, "W (AC power) is not implemented"},
       // W 30000 x 10^1 = 300 kW > 10 x 25 kW
-      {"battery power 12x its limit", DeviceKind::kBattery, BatteryChain(30000), Quality::kBad,
-       300.0, 65.43, 25.0, 25.0, std::nullopt, "more than 10x the rating"},
+      {"battery power 12x its limit", DeviceKind::kBattery, BatteryChain(30000), Quality::kBad, 300.0, 65.43, 25.0,
+       25.0, std::nullopt, "more than 10x the rating"},
       // PV: W 8000 x 10^0 W = 8 kW; WRtg 10000 x 10^0 W = 10 kW.
-      {"pv", DeviceKind::kPv, PvChain(8000), Quality::kGood, 8.0, std::nullopt, std::nullopt,
-       std::nullopt, 10.0, ""},
+      {"pv", DeviceKind::kPv, PvChain(8000), Quality::kGood, 8.0, std::nullopt, std::nullopt, std::nullopt, 10.0, ""},
       // Meter: W -1234 x 10^0 = -1234 W = -1.234 kW (export).
-      {"meter exporting", DeviceKind::kMeter, Chain({Common(), Meter(S(-1234), 0)}), Quality::kGood,
-       -1.234, std::nullopt, std::nullopt, std::nullopt, std::nullopt, ""},
-      {"meter W_SF not implemented", DeviceKind::kMeter, Chain({Common(), Meter(100, kNi16)}),
-       Quality::kBad, 0.0, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
-       "not implemented"},
+      {"meter exporting", DeviceKind::kMeter, Chain({Common(), Meter(S(-1234), 0)}), Quality::kGood, -1.234,
+       std::nullopt, std::nullopt, std::nullopt, std::nullopt, ""},
+      {"meter W_SF not implemented", DeviceKind::kMeter, Chain({Common(), Meter(100, kNi16)}), Quality::kBad, 0.0,
+       std::nullopt, std::nullopt, std::nullopt, std::nullopt, "not implemented"},
   };
   for (const TelemetryCase& c : cases) {
     const SunSpecLayout layout = Discover(c.chain);
@@ -422,9 +422,7 @@ TEST(SunSpecTelemetry, DecodesEachKind) {
     if (c.soc_pct && t.soc_pct) {
       EXPECT_NEAR(*t.soc_pct, *c.soc_pct, 1e-9) << c.name;
     }
-    auto kw = [](const std::optional<Kilowatts>& k) {
-      return k ? std::optional(k->value()) : std::nullopt;
-    };
+    auto kw = [](const std::optional<Kilowatts>& k) { return k ? std::optional(k->value()) : std::nullopt; };
     EXPECT_EQ(kw(t.max_charge), c.max_charge_kw) << c.name;
     EXPECT_EQ(kw(t.max_discharge), c.max_discharge_kw) << c.name;
     EXPECT_EQ(kw(t.rated_power), c.rated_kw) << c.name;
@@ -483,35 +481,15 @@ TEST(SunSpecEncode, Commands) {
   // Controls at 40150: WMaxLimPct 40155, WMaxLim_Ena 40159; WRtg 10 kW; WMaxLimPct_SF -1.
   const EncodeCase cases[] = {
       // +10 kW / 25 kW = 40 % -> 40 / 10^-2 = 4000 in OutWRte; DISCHARGE bit (2).
-      {"discharge 10 kW",
-       DeviceKind::kBattery,
-       battery,
-       BatteryAt(10),
-       {{40134, {4000, 0}}, {40127, {2}}},
-       ""},
+      {"discharge 10 kW", DeviceKind::kBattery, battery, BatteryAt(10), {{40134, {4000, 0}}, {40127, {2}}}, ""},
       // -5 kW / 25 kW = 20 % -> 2000 in InWRte; CHARGE bit (1).
-      {"charge 5 kW",
-       DeviceKind::kBattery,
-       battery,
-       BatteryAt(-5),
-       {{40134, {0, 2000}}, {40127, {1}}},
-       ""},
+      {"charge 5 kW", DeviceKind::kBattery, battery, BatteryAt(-5), {{40134, {0, 2000}}, {40127, {1}}}, ""},
       // 0: both limits at 0 with both bits (3): hold.
       {"hold", DeviceKind::kBattery, battery, BatteryAt(0), {{40134, {0, 0}}, {40127, {3}}}, ""},
       // 100 kW is more than WChaMax: 100 % -> 10000.
-      {"clamped to WChaMax",
-       DeviceKind::kBattery,
-       battery,
-       BatteryAt(100),
-       {{40134, {10000, 0}}, {40127, {2}}},
-       ""},
+      {"clamped to WChaMax", DeviceKind::kBattery, battery, BatteryAt(100), {{40134, {10000, 0}}, {40127, {2}}}, ""},
       // 0.0123 kW = 12.3 W / 25000 W = 0.0492 % -> 4.92 -> 5.
-      {"rounds to the register",
-       DeviceKind::kBattery,
-       battery,
-       BatteryAt(0.0123),
-       {{40134, {5, 0}}, {40127, {2}}},
-       ""},
+      {"rounds to the register", DeviceKind::kBattery, battery, BatteryAt(0.0123), {{40134, {5, 0}}, {40127, {2}}}, ""},
       {"battery: no setpoint, no writes", DeviceKind::kBattery, battery, {}, {}, ""},
       {"WChaMax not implemented",
        DeviceKind::kBattery,
@@ -525,33 +503,13 @@ TEST(SunSpecEncode, Commands) {
        BatteryAt(1),
        {},
        "InOutWRte_SF is not implemented"},
-      {"rate does not fit",
-       DeviceKind::kBattery,
-       BatteryChain(0, fine_rte_sf),
-       BatteryAt(25),
-       {},
-       "does not fit"},
+      {"rate does not fit", DeviceKind::kBattery, BatteryChain(0, fine_rte_sf), BatteryAt(25), {}, "does not fit"},
       {"not finite", DeviceKind::kBattery, battery, BatteryAt(NAN), {}, "not a finite number"},
-      {"no storage model",
-       DeviceKind::kBattery,
-       PvChain(),
-       BatteryAt(1),
-       {},
-       "no storage model 124"},
+      {"no storage model", DeviceKind::kBattery, PvChain(), BatteryAt(1), {}, "no storage model 124"},
       // 2.5 kW / 10 kW = 25 % -> 25 / 10^-1 = 250; then enable.
       {"pv cap 2.5 kW", DeviceKind::kPv, PvChain(), PvCap(2.5), {{40155, {250}}, {40159, {1}}}, ""},
-      {"pv cap above rating",
-       DeviceKind::kPv,
-       PvChain(),
-       PvCap(12),
-       {{40155, {1000}}, {40159, {1}}},
-       ""},
-      {"pv cap below zero",
-       DeviceKind::kPv,
-       PvChain(),
-       PvCap(-1),
-       {{40155, {0}}, {40159, {1}}},
-       ""},
+      {"pv cap above rating", DeviceKind::kPv, PvChain(), PvCap(12), {{40155, {1000}}, {40159, {1}}}, ""},
+      {"pv cap below zero", DeviceKind::kPv, PvChain(), PvCap(-1), {{40155, {0}}, {40159, {1}}}, ""},
       {"pv no cap", DeviceKind::kPv, PvChain(), {}, {{40159, {0}}}, ""},
       {"pv cap without nameplate",
        DeviceKind::kPv,
@@ -565,12 +523,7 @@ TEST(SunSpecEncode, Commands) {
        PvCap(1),
        {},
        "no immediate controls model 123"},
-      {"meter: nothing to write",
-       DeviceKind::kMeter,
-       Chain({Common(), Meter(0, 0)}),
-       Both(1, 1),
-       {},
-       ""},
+      {"meter: nothing to write", DeviceKind::kMeter, Chain({Common(), Meter(0, 0)}), Both(1, 1), {}, ""},
   };
   for (const EncodeCase& c : cases) {
     const SunSpecLayout layout = Discover(c.chain);
@@ -597,6 +550,31 @@ TEST(SunSpecEncode, ReadsForCommands) {
   ASSERT_TRUE(p);
   // nameplate 40122 + 27 and controls 40150 + 24 -> 40122..40173 (52)
   EXPECT_EQ(*p, (std::vector<RegisterRead>{{40122, 52, false}}));
+}
+
+TEST(SunSpecEncode, GeneratorIsNotSupported) {
+  for (const DeviceKind kind : {DeviceKind::kMeter, DeviceKind::kPv, DeviceKind::kBattery}) {
+    EXPECT_TRUE(SunSpecSupports(kind));
+  }
+  const auto no = SunSpecSupports(DeviceKind::kGenerator);
+  ASSERT_FALSE(no);
+  EXPECT_THAT(no.error().message, HasSubstr("a generator cannot be driven over SunSpec"));
+  EXPECT_THAT(no.error().message, HasSubstr("sunspec = false"));
+  // Even over a chain with an inverter, nameplate and controls, every call refuses it.
+  const Regs chain = PvChain();
+  const SunSpecLayout layout = Discover(chain);
+  const RegisterImage image = ImageOf(chain);
+  const DeviceKind gen = DeviceKind::kGenerator;
+  const auto reads = SunSpecTelemetryReads(gen, layout);
+  ASSERT_FALSE(reads);
+  EXPECT_EQ(reads.error().message, no.error().message);
+  EXPECT_FALSE(DecodeSunSpecTelemetry(gen, layout, image, kNow));
+  EXPECT_FALSE(SunSpecCommandReads(gen, layout, GeneratorAt(10)));
+  EXPECT_FALSE(EncodeSunSpecCommand(gen, layout, image, GeneratorAt(10)));
+  // A generator's setpoint means nothing to PV: the writes of an empty command (no cap).
+  auto pv = EncodeSunSpecCommand(DeviceKind::kPv, layout, image, GeneratorAt(10));
+  ASSERT_TRUE(pv) << pv.error().message;
+  EXPECT_EQ(*pv, *EncodeSunSpecCommand(DeviceKind::kPv, layout, image, Command{}));
 }
 
 // ---- Vendor maps ----
@@ -741,6 +719,103 @@ TEST(VendorMap, Commands) {
   EXPECT_FALSE(EncodeVendorCommand(DeviceKind::kBattery, read_only, RegisterImage(), BatteryAt(1)));
 }
 
+// A fuel cell's controller: output in 0.1 kW (int16) at 500, rating in 0.1 kW at 501, output
+// setpoint in 0.1 kW (uint16) at 510; soc_pct mapped too, which a generator does not read.
+VendorModbusMap GeneratorMap() {
+  using T = RegisterField::Type;
+  VendorModbusMap m;
+  m.power_kw = Field(500, T::kInt16, 0.1);
+  m.rated_kw = Field(501, T::kUint16, 0.1);
+  m.soc_pct = Field(502, T::kUint16, 0.1);
+  m.setpoint_kw = Field(510, T::kUint16, 0.1);
+  return m;
+}
+
+TEST(VendorMap, GeneratorTelemetry) {
+  VendorModbusMap map = GeneratorMap();
+  auto reads = VendorTelemetryReads(DeviceKind::kGenerator, map);
+  ASSERT_TRUE(reads) << reads.error().message;
+  EXPECT_EQ(*reads, (std::vector<RegisterRead>{{500, 2, false}}));  // power and rating, not SoC
+  RegisterImage image;
+  image.Add(500, {423, 1000});  // 42.3 kW out, rated 100.0 kW
+  auto d = DecodeVendorTelemetry(DeviceKind::kGenerator, map, image, kNow);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->telemetry.quality, Quality::kGood);
+  EXPECT_EQ(d->telemetry.time, kNow);
+  EXPECT_NEAR(d->telemetry.power.value(), 42.3, 1e-9);
+  EXPECT_NEAR(d->telemetry.rated_power.value().value(), 100.0, 1e-9);
+  EXPECT_FALSE(d->telemetry.soc_pct);
+  EXPECT_FALSE(d->telemetry.max_charge);
+  // A device that says - production: 0xFE59 = -423 -> 42.3 kW ours.
+  map.power_sign_inverted = true;
+  RegisterImage inverted;
+  inverted.Add(500, {0xFE59, 1000});
+  auto i = DecodeVendorTelemetry(DeviceKind::kGenerator, map, inverted, kNow);
+  ASSERT_TRUE(i) << i.error().message;
+  EXPECT_NEAR(i->telemetry.power.value(), 42.3, 1e-9);
+  // 1200 kW from a 100 kW unit (more than 10x its rating): kBad.
+  RegisterImage wild;
+  wild.Add(500, {12000, 1000});
+  auto w = DecodeVendorTelemetry(DeviceKind::kGenerator, GeneratorMap(), wild, kNow);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->telemetry.quality, Quality::kBad);
+}
+
+TEST(VendorMap, GeneratorSetpoint) {
+  const VendorModbusMap map = GeneratorMap();
+  const DeviceKind gen = DeviceKind::kGenerator;
+  // Nothing to read first: the setpoint is written as it is.
+  auto reads = VendorCommandReads(gen, map, GeneratorAt(1));
+  ASSERT_TRUE(reads);
+  EXPECT_TRUE(reads->empty());
+  struct Case {
+    const char* name;
+    Command command;
+    std::vector<RegisterWrite> writes;
+  };
+  Command both = GeneratorAt(20);
+  both.battery_power = Kilowatts(5);  // not for a generator
+  const Case cases[] = {
+      {"37.5 kW -> 375 x 0.1 kW", GeneratorAt(37.5), {{510, {375}}}},
+      {"0 = stop", GeneratorAt(0), {{510, {0}}}},
+      {"negative output taken as a stop", GeneratorAt(-2), {{510, {0}}}},
+      {"only the generator's field", both, {{510, {200}}}},
+      {"a battery's setpoint: nothing", BatteryAt(5), {}},
+      {"a PV cap: nothing", PvCap(5), {}},
+      {"empty: nothing", Command{}, {}},
+  };
+  for (const Case& c : cases) {
+    auto w = EncodeVendorCommand(gen, map, RegisterImage(), c.command);
+    ASSERT_TRUE(w) << c.name << ": " << w.error().message;
+    EXPECT_EQ(*w, c.writes) << c.name;
+  }
+  // A battery given a generator's setpoint writes nothing either.
+  auto battery = EncodeVendorCommand(DeviceKind::kBattery, BatteryMap(), RegisterImage(), GeneratorAt(5));
+  ASSERT_TRUE(battery);
+  EXPECT_TRUE(battery->empty());
+
+  // A device whose sign is inverted takes the setpoint in its sign, as a battery does:
+  // 12.5 kW -> -125 x 0.1 kW = 0xFF83 in an int16.
+  VendorModbusMap inverted = map;
+  inverted.power_sign_inverted = true;
+  inverted.setpoint_kw = Field(510, RegisterField::Type::kInt16, 0.1);
+  auto inv = EncodeVendorCommand(gen, inverted, RegisterImage(), GeneratorAt(12.5));
+  ASSERT_TRUE(inv) << inv.error().message;
+  EXPECT_EQ(*inv, (std::vector<RegisterWrite>{{510, {0xFF83}}}));
+
+  // Errors: not finite, setpoint not mapped, read-only, out of the register's range.
+  EXPECT_FALSE(EncodeVendorCommand(gen, map, RegisterImage(), GeneratorAt(NAN)));
+  VendorModbusMap unmapped = map;
+  unmapped.setpoint_kw = RegisterField{};
+  auto u = EncodeVendorCommand(gen, unmapped, RegisterImage(), GeneratorAt(1));
+  ASSERT_FALSE(u);
+  EXPECT_THAT(u.error().message, HasSubstr("setpoint_kw is not mapped"));
+  VendorModbusMap read_only = map;
+  read_only.setpoint_kw.input_register = true;
+  EXPECT_FALSE(EncodeVendorCommand(gen, read_only, RegisterImage(), GeneratorAt(1)));
+  EXPECT_FALSE(EncodeVendorCommand(gen, map, RegisterImage(), GeneratorAt(7000)));  // 70000 > 65535
+}
+
 // ---- Property: any register content gives a value or an Error ----
 
 // Checks a result: a value, or an Error that says something.
@@ -781,7 +856,7 @@ TEST(SunSpecProperty, RandomImagesNeverCrash) {
                                    Controls(500, 1, S(-1))})};
   const uint16_t specials[] = {0x0000, 0x8000, 0xFFFF, 0x7FFF, 0x0001, S(-10), S(10),
                                S(11),  124,    103,    1,      0x5375, 0x6e53};
-  const Command commands[] = {BatteryAt(3), BatteryAt(-1e9), PvCap(2), {}};
+  const Command commands[] = {BatteryAt(3), BatteryAt(-1e9), PvCap(2), GeneratorAt(4), {}};
   int discovered = 0;
   Outcomes seen;
   for (int i = 0; i < 100'000; ++i) {
@@ -795,8 +870,7 @@ TEST(SunSpecProperty, RandomImagesNeverCrash) {
       image = templates[rng() % std::size(templates)];
       const int mutations = 1 + static_cast<int>(rng() % 6);
       for (int m = 0; m < mutations; ++m) {
-        const uint16_t v =
-            rng() % 2 ? static_cast<uint16_t>(rng()) : specials[rng() % std::size(specials)];
+        const uint16_t v = rng() % 2 ? static_cast<uint16_t>(rng()) : specials[rng() % std::size(specials)];
         image[rng() % image.size()] = v;
       }
       if (mode == 3) image.resize(rng() % (image.size() + 1));
@@ -812,12 +886,12 @@ TEST(SunSpecProperty, RandomImagesNeverCrash) {
     ExpectValueOrError(DecodeNameplate(tail));
     ExpectValueOrError(DecodeStorage(tail));
     ExpectValueOrError(DecodeControls(tail));
-    ExpectValueOrError(DecodeField(
-        Field(0, static_cast<RegisterField::Type>(rng() % 5), rng() % 2 ? 1e-3 : 1e30), tail));
+    ExpectValueOrError(
+        DecodeField(Field(0, static_cast<RegisterField::Type>(rng() % 5), rng() % 2 ? 1e-3 : 1e30), tail));
     if (!layout) continue;
     ++discovered;
     const RegisterImage registers = ImageOf(image);
-    for (const DeviceKind kind : {DeviceKind::kMeter, DeviceKind::kPv, DeviceKind::kBattery}) {
+    for (const DeviceKind kind : {DeviceKind::kMeter, DeviceKind::kPv, DeviceKind::kBattery, DeviceKind::kGenerator}) {
       ExpectValueOrError(SunSpecTelemetryReads(kind, *layout));
       ExpectSane(DecodeSunSpecTelemetry(kind, *layout, registers, kNow), seen);
       const Command& command = commands[rng() % std::size(commands)];
@@ -831,8 +905,7 @@ TEST(SunSpecProperty, RandomImagesNeverCrash) {
   EXPECT_GT(seen.good, 1'000);
   EXPECT_GT(seen.bad, 100);
   EXPECT_GT(seen.error, 1'000);
-  std::printf("discovered %d; telemetry good %d, bad %d, error %d\n", discovered, seen.good,
-              seen.bad, seen.error);
+  std::printf("discovered %d; telemetry good %d, bad %d, error %d\n", discovered, seen.good, seen.bad, seen.error);
 }
 
 }  // namespace

@@ -82,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto layout = DiscoverSunSpec(kBase, all);
   fuzz::CheckValueOrError(layout);
   if (layout) {
-    for (const DeviceKind kind : {DeviceKind::kMeter, DeviceKind::kPv, DeviceKind::kBattery}) {
+    for (const DeviceKind kind : {DeviceKind::kMeter, DeviceKind::kPv, DeviceKind::kBattery, DeviceKind::kGenerator}) {
       auto reads = SunSpecTelemetryReads(kind, *layout);
       fuzz::CheckValueOrError(reads);
       if (!reads) continue;
@@ -119,7 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                               .setpoint_kw = field(5),
                               .pv_limit_kw = field(6),
                               .power_sign_inverted = (regs[0] & 1) != 0};
-    for (const DeviceKind kind : {DeviceKind::kMeter, DeviceKind::kPv, DeviceKind::kBattery}) {
+    for (const DeviceKind kind : {DeviceKind::kMeter, DeviceKind::kPv, DeviceKind::kBattery, DeviceKind::kGenerator}) {
       auto reads = VendorTelemetryReads(kind, map);
       fuzz::CheckValueOrError(reads);
       if (reads) CheckTelemetry(DecodeVendorTelemetry(kind, map, ImageFor(*reads, all, 0), now));

@@ -385,6 +385,206 @@ TEST(SiteConfigTest, BadDevicesAreRefusedWithTheReason) {
 namespace meg {
 namespace {
 
+// A CHP unit: every [generator] key (docs/site-config.md).
+const char* kChp = R"(
+[generator]
+kind = "chp"
+rating_kw = 200
+min_load_kw = 100
+ramp_kw_per_min = 50
+electric_efficiency_pct = 35
+heat_recovery_pct = 50
+fuel_krw_per_kwh = 95.5
+heat_krw_per_kwh = 70
+start_krw = 20000
+)";
+
+// A fuel cell on a vendor Modbus map, after kDevices.
+const char* kFuelCellDevice = R"(
+[[device]]
+id = "fc1"
+kind = "generator"
+protocol = "modbus-tcp"
+host = "10.0.0.7"
+sunspec = false
+[device.registers]
+power_kw = { address = 0, type = "int32", scale = 0.001 }
+rated_kw = { address = 2, type = "uint16", scale = 0.1 }
+setpoint_kw = { address = 10, type = "uint16", scale = 0.1 }
+)";
+
+// `text` with `from` replaced by `to` (the first one).
+std::string With(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+TEST(SiteConfigTest, GeneratorParsesWithUnits) {
+  auto site = ParseSiteToml(std::string(kGood) + kChp + kDevices + kFuelCellDevice, "good.toml", Paths());
+  ASSERT_TRUE(site) << site.error().message;
+  ASSERT_TRUE(site->generator);
+  const GeneratorSpec& g = *site->generator;
+  EXPECT_EQ(g.kind, "chp");
+  EXPECT_DOUBLE_EQ(g.rating_kw.value(), 200);
+  EXPECT_DOUBLE_EQ(g.min_load_kw.value(), 100);
+  EXPECT_DOUBLE_EQ(g.ramp_kw_per_min, 50);
+  EXPECT_DOUBLE_EQ(g.electric_efficiency_pct, 35);
+  EXPECT_DOUBLE_EQ(g.heat_recovery_pct, 50);
+  EXPECT_DOUBLE_EQ(g.fuel_krw_per_kwh, 95.5);
+  EXPECT_DOUBLE_EQ(g.heat_krw_per_kwh, 70);
+  EXPECT_DOUBLE_EQ(g.start_krw, 20000);
+  ASSERT_EQ(site->devices.size(), 4u);
+  const DeviceSpec& fc = site->devices[3];
+  EXPECT_EQ(fc.id, "fc1");
+  EXPECT_EQ(fc.kind, DeviceKind::kGenerator);
+  EXPECT_FALSE(fc.modbus.sunspec);
+  EXPECT_EQ(fc.modbus.map.power_kw.address, 0);
+  EXPECT_EQ(fc.modbus.map.power_kw.type, RegisterField::Type::kInt32);
+  EXPECT_DOUBLE_EQ(fc.modbus.map.power_kw.scale, 0.001);
+  EXPECT_EQ(fc.modbus.map.rated_kw.address, 2);
+  EXPECT_EQ(fc.modbus.map.setpoint_kw.address, 10);
+  EXPECT_DOUBLE_EQ(fc.modbus.map.setpoint_kw.scale, 0.1);
+
+  // The required keys alone: a fuel cell by default, no minimum load, ramp limit, heat or start
+  // cost.
+  auto minimal = ParseSiteToml(std::string(kGood) +
+                                   "[generator]\nrating_kw = 100\nelectric_efficiency_pct = 50\n"
+                                   "fuel_krw_per_kwh = 80\n",
+                               "good.toml", Paths());
+  ASSERT_TRUE(minimal) << minimal.error().message;
+  ASSERT_TRUE(minimal->generator);
+  EXPECT_EQ(minimal->generator->kind, "fuel-cell");
+  EXPECT_DOUBLE_EQ(minimal->generator->rating_kw.value(), 100);
+  EXPECT_DOUBLE_EQ(minimal->generator->min_load_kw.value(), 0);
+  EXPECT_DOUBLE_EQ(minimal->generator->ramp_kw_per_min, 0);
+  EXPECT_DOUBLE_EQ(minimal->generator->electric_efficiency_pct, 50);
+  EXPECT_DOUBLE_EQ(minimal->generator->heat_recovery_pct, 0);
+  EXPECT_DOUBLE_EQ(minimal->generator->fuel_krw_per_kwh, 80);
+  EXPECT_DOUBLE_EQ(minimal->generator->heat_krw_per_kwh, 0);
+  EXPECT_DOUBLE_EQ(minimal->generator->start_krw, 0);
+  // No [generator]: none.
+  auto none = ParseSiteToml(kGood, "good.toml", Paths());
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->generator);
+
+  // A generator on MQTT needs no register map.
+  auto mqtt = ParseSiteToml(std::string(kGood) + kChp + kDevices +
+                                "[[device]]\nid = \"fc2\"\nkind = \"generator\"\nprotocol = \"mqtt\"\n"
+                                "host = \"broker.local\"\n",
+                            "good.toml", Paths());
+  ASSERT_TRUE(mqtt) << mqtt.error().message;
+  EXPECT_EQ(mqtt->devices[3].kind, DeviceKind::kGenerator);
+  EXPECT_EQ(mqtt->devices[3].protocol, DeviceProtocol::kMqtt);
+}
+
+TEST(SiteConfigTest, BadGeneratorsAreRefusedWithTheReason) {
+  struct Case {
+    const char* what;
+    std::string text;
+    const char* expect;
+  };
+  const std::string site = std::string(kGood) + kChp + kDevices + kFuelCellDevice;
+  // kGood has 38 lines and kChp opens with an empty one: [generator] is on line 40.
+  const Case cases[] = {
+      {"min load above the rating", With(site, "min_load_kw = 100", "min_load_kw = 250"),
+       "good.toml:43: generator.min_load_kw = 250 is above generator.rating_kw = 200 (it could never run)"},
+      {"electric and heat above 100 % of the fuel", With(site, "heat_recovery_pct = 50", "heat_recovery_pct = 70"),
+       "good.toml:46: generator.heat_recovery_pct = 70 plus electric_efficiency_pct = 105 is above 100 % of the fuel"},
+      {"no fuel price (no default: the gas contract)", With(site, "fuel_krw_per_kwh = 95.5\n", ""),
+       "generator.fuel_krw_per_kwh is missing (required)"},
+      {"no rating", With(site, "rating_kw = 200\n", ""), "generator.rating_kw is missing (required)"},
+      {"no efficiency", With(site, "electric_efficiency_pct = 35\n", ""),
+       "generator.electric_efficiency_pct is missing (required)"},
+      {"efficiency beyond a real unit", With(site, "electric_efficiency_pct = 35", "electric_efficiency_pct = 80"),
+       "generator.electric_efficiency_pct = 80 is outside 5..70"},
+      {"heat priced but none recovered", With(site, "heat_recovery_pct = 50", "heat_recovery_pct = 0"),
+       "generator.heat_krw_per_kwh = 70 has no effect while heat_recovery_pct is 0"},
+      {"unknown kind", With(site, "kind = \"chp\"", "kind = \"turbine\""),
+       "generator.kind = \"turbine\" is not one of"},
+      {"misspelt unit", With(site, "start_krw = 20000", "start_won = 20000"), "generator.start_won"},
+      {"generator device on SunSpec", With(site, "host = \"10.0.0.7\"\nsunspec = false", "host = \"10.0.0.7\""),
+       "device[3]: a generator needs sunspec = false and a vendor map"},
+      {"generator device without a setpoint register",
+       With(site, "setpoint_kw = { address = 10, type = \"uint16\", scale = 0.1 }", ""),
+       "device[3]: a generator needs registers.setpoint_kw to be controlled"},
+      {"generator device without [generator]", With(site, kChp, ""),
+       "a [[device]] of kind = \"generator\" needs the site's [generator]"},
+  };
+  for (const Case& c : cases) {
+    auto parsed = ParseSiteToml(c.text, "good.toml", Paths());
+    ASSERT_FALSE(parsed) << c.what;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidInput) << c.what;
+    EXPECT_NE(parsed.error().message.find(c.expect), std::string::npos) << c.what << ":\n" << parsed.error().message;
+  }
+}
+
+// Each [generator] key at both ends of its range is accepted and just beyond is refused.
+TEST(SiteConfigTest, GeneratorKeysAcceptTheirBoundsAndRefuseBeyond) {
+  const std::string base =
+      std::string(kGood) + "[generator]\nrating_kw = 200\nelectric_efficiency_pct = 40\nfuel_krw_per_kwh = 100\n";
+  struct Bad {
+    std::string value, expect;
+  };
+  struct Case {
+    std::string key;
+    std::string extra;  // another line the key needs
+    std::vector<std::string> good;
+    std::vector<Bad> bad;
+  };
+  const Case cases[] = {
+      {"rating_kw", "", {"0.1", "10000000"}, {{"0", "must be > 0 and <= 10000000"}, {"10000001", "must be > 0"}}},
+      {"min_load_kw",
+       "",
+       {"0", "200"},
+       {{"-1", "is outside 0..10000000"}, {"200.5", "is above generator.rating_kw = 200"}}},
+      {"ramp_kw_per_min", "", {"0", "10000000"}, {{"-1", "is outside 0..10000000"}, {"10000001", "is outside"}}},
+      {"electric_efficiency_pct", "", {"5", "70"}, {{"4.9", "is outside 5..70"}, {"70.1", "is outside 5..70"}}},
+      // With 40 % electric, at most 60 % of the fuel can be recovered as heat.
+      {"heat_recovery_pct",
+       "",
+       {"0", "60"},
+       {{"-1", "is outside 0..90"}, {"60.5", "above 100 % of the fuel"}, {"91", "is outside 0..90"}}},
+      {"fuel_krw_per_kwh", "", {"0", "10000"}, {{"-1", "is outside 0..10000"}, {"10000.5", "is outside 0..10000"}}},
+      {"heat_krw_per_kwh",
+       "heat_recovery_pct = 30",
+       {"0", "10000"},
+       {{"-1", "is outside 0..10000"}, {"10001", "is outside 0..10000"}}},
+      {"start_krw",
+       "",
+       {"0", "1000000000"},
+       {{"-1", "is outside 0..1000000000"}, {"1000000001", "is outside 0..1000000000"}}},
+  };
+  for (const Case& c : cases) {
+    const auto text = [&](const std::string& v) {
+      // A key of the base is replaced; another is added.
+      const std::string line = c.key + " = " + v + "\n" + (c.extra.empty() ? "" : c.extra + "\n");
+      const auto at = base.find(c.key + " = ");
+      if (at == std::string::npos) return base + line;
+      return base.substr(0, at) + line + base.substr(base.find('\n', at) + 1);
+    };
+    for (const auto& v : c.good) {
+      auto site = ParseSiteToml(text(v), "good.toml", Paths());
+      EXPECT_TRUE(site) << c.key << " = " << v << ": " << (site ? "" : site.error().message);
+    }
+    for (const Bad& b : c.bad) {
+      auto site = ParseSiteToml(text(b.value), "good.toml", Paths());
+      ASSERT_FALSE(site) << c.key << " = " << b.value;
+      EXPECT_NE(site.error().message.find("generator." + c.key + " = " + b.value), std::string::npos)
+          << site.error().message;
+      EXPECT_NE(site.error().message.find(b.expect), std::string::npos)
+          << c.key << " = " << b.value << ": " << site.error().message;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace meg
+
+namespace meg {
+namespace {
+
 // Fleet files (issue 17): the demo's parses; every problem is reported with its line.
 TEST(FleetFileTest, ParsesSitesInOrderAndResolvesTheirFiles) {
   const char* text = R"(

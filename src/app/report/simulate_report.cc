@@ -194,9 +194,23 @@ std::string RenderSimulationText(const SimulationReport& r) {
          [&](const BacktestResult& x) { return fmt::format("{:.1f}", x.discharged.value() / 1000); });
   metric("battery degradation cost, KRW",
          [&](const BacktestResult& x) { return WithThousands(x.degradation_cost.value()); });
-  metric("saving after degradation, KRW", [&](const BacktestResult& x) {
-    return WithThousands(base_total - YearTotal(x) - x.degradation_cost.value());
-  });
+  // A site with a generator: what it made and what its fuel cost net of its heat (docs/simulate.md).
+  const bool generator = r.site != nullptr && r.site->generator.has_value();
+  if (generator) {
+    metric("generator output, MWh",
+           [&](const BacktestResult& x) { return fmt::format("{:.1f}", x.generated.value() / 1000); });
+    metric("generator starts", [&](const BacktestResult& x) { return WithThousands(x.generator_starts); });
+    metric("generator fuel, KRW",
+           [&](const BacktestResult& x) { return WithThousands(x.generator_fuel_cost.value()); });
+    metric("generator heat recovered (value), KRW",
+           [&](const BacktestResult& x) { return WithThousands(x.generator_heat_value.value()); });
+    metric("generator starts' cost, KRW",
+           [&](const BacktestResult& x) { return WithThousands(x.generator_start_cost.value()); });
+  }
+  metric(generator ? "saving after degradation and fuel, KRW" : "saving after degradation, KRW",
+         [&](const BacktestResult& x) {
+           return WithThousands(base_total - YearTotal(x) - x.degradation_cost.value() - GeneratorNetCost(x).value());
+         });
   metric("steps changed by the safety limits", [&](const BacktestResult& x) { return WithThousands(x.clamped_steps); });
   metric("battery energy changed by the safety limits, kWh",
          [&](const BacktestResult& x) { return fmt::format("{:.1f}", x.clamped_energy.value()); });
@@ -209,14 +223,16 @@ std::string RenderSimulationText(const SimulationReport& r) {
   if (oracle != nullptr) {
     const auto gross = [&](const BacktestResult& x) { return static_cast<double>(base_total - YearTotal(x)); };
     const auto net = [&](const BacktestResult& x) {
-      return gross(x) - static_cast<double>(x.degradation_cost.value());
+      return gross(x) - static_cast<double>(x.degradation_cost.value()) -
+             static_cast<double>(GeneratorNetCost(x).value());
     };
     const auto share = [](double part, double whole) {
       return whole > 0 ? fmt::format("{:.1f} %", 100 * part / whole) : std::string("-");
     };
     metric("share of the oracle's saving",
            [&](const BacktestResult& x) { return &x == &base ? std::string("-") : share(gross(x), gross(*oracle)); });
-    metric("share of the oracle's saving after degradation",
+    metric(generator ? "share of the oracle's saving after degradation and fuel"
+                     : "share of the oracle's saving after degradation",
            [&](const BacktestResult& x) { return &x == &base ? std::string("-") : share(net(x), net(*oracle)); });
     // By part, before taxes: the demand part (기본요금) and the energy part (전력량요금 with the
     // climate and fuel charges, all per kWh), each against the oracle's saving on it.

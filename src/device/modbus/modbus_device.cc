@@ -14,6 +14,18 @@ namespace {
 // A Modbus exception reply: the device is there and said no; asking again will not help.
 bool IsModbusException(int err) { return err >= EMBXILFUN && err <= EMBXGTAR; }
 
+// True when `command` has nothing to write to a device of `kind`. A PV command always has: no
+// cap lifts the device's cap.
+bool NothingToWrite(DeviceKind kind, const Command& command) {
+  switch (kind) {
+    case DeviceKind::kMeter: return true;
+    case DeviceKind::kPv: return false;
+    case DeviceKind::kBattery: return !command.battery_power;
+    case DeviceKind::kGenerator: return !command.generator_power;
+  }
+  return true;
+}
+
 }  // namespace
 
 // The libmodbus TCP context, connected or not. Owns the modbus_t.
@@ -73,18 +85,16 @@ class ModbusDevice::Exchange {
 
   Result<std::vector<uint16_t>> Read(int address, int count, bool input) {
     std::vector<uint16_t> regs(static_cast<size_t>(std::max(0, count)));
-    MEG_TRY(
-        Run(fmt::format("read {}{}+{}", input ? "input " : "", address, count), [&](modbus_t* ctx) {
-          return input ? modbus_read_input_registers(ctx, address, count, regs.data())
-                       : modbus_read_registers(ctx, address, count, regs.data());
-        }));
+    MEG_TRY(Run(fmt::format("read {}{}+{}", input ? "input " : "", address, count), [&](modbus_t* ctx) {
+      return input ? modbus_read_input_registers(ctx, address, count, regs.data())
+                   : modbus_read_registers(ctx, address, count, regs.data());
+    }));
     return regs;
   }
 
   Status Write(const RegisterWrite& w) {
     return Run(fmt::format("write {}+{}", w.address, w.values.size()), [&](modbus_t* ctx) {
-      return modbus_write_registers(ctx, w.address, static_cast<int>(w.values.size()),
-                                    w.values.data());
+      return modbus_write_registers(ctx, w.address, static_cast<int>(w.values.size()), w.values.data());
     });
   }
 
@@ -113,16 +123,11 @@ class ModbusDevice::Exchange {
 };
 
 ModbusDevice::ModbusDevice(std::string id, DeviceKind kind, ModbusSpec spec)
-    : id_(std::move(id)),
-      kind_(kind),
-      spec_(std::move(spec)),
-      link_(std::make_unique<Link>(spec_)) {}
+    : id_(std::move(id)), kind_(kind), spec_(std::move(spec)), link_(std::make_unique<Link>(spec_)) {}
 
 ModbusDevice::~ModbusDevice() = default;
 
-std::string ModbusDevice::Where() const {
-  return fmt::format("{} ({}:{})", id_, spec_.host, spec_.port);
-}
+std::string ModbusDevice::Where() const { return fmt::format("{} ({}:{})", id_, spec_.host, spec_.port); }
 
 Result<Telemetry> ModbusDevice::Read(Instant now) {
   MEG_TRY(Ready(now));
@@ -135,9 +140,7 @@ Result<Telemetry> ModbusDevice::Read(Instant now) {
 }
 
 Status ModbusDevice::Write(const Command& command, Instant now) {
-  const bool nothing =
-      kind_ == DeviceKind::kMeter || (kind_ == DeviceKind::kBattery && !command.battery_power);
-  if (nothing) return Ok{};
+  if (NothingToWrite(kind_, command)) return Ok{};
   MEG_TRY(Ready(now));
   Exchange exchange(*link_, spec_.retries);
   auto st = WriteCommand(exchange, command);
@@ -150,15 +153,14 @@ Status ModbusDevice::Ready(Instant now) {
   if (!last_good_) last_good_ = now;
   if (backoff_ == Millis(0) || now >= retry_at_) return Ok{};
   if (now - *last_good_ >= Millis(spec_.lost_after_ms)) health_.state = HealthState::kLost;
-  return IoError(fmt::format("{}: not retrying for another {} ms after: {}", Where(),
-                             (retry_at_ - now).count(), last_cause_));
+  return IoError(
+      fmt::format("{}: not retrying for another {} ms after: {}", Where(), (retry_at_ - now).count(), last_cause_));
 }
 
 Status ModbusDevice::Connected(Exchange& exchange) {
   if (!spec_.sunspec || layout_) return Ok{};
-  RegisterReader reader = [&](int address, int count) {
-    return exchange.Read(address, count, /*input=*/false);
-  };
+  MEG_TRY(SunSpecSupports(kind_));  // before any I/O: no device can change the answer
+  RegisterReader reader = [&](int address, int count) { return exchange.Read(address, count, /*input=*/false); };
   MEG_TRY_ASSIGN(layout, DiscoverSunSpec(spec_.sunspec_base, reader));
   MEG_TRY(SunSpecTelemetryReads(kind_, layout));  // the models this kind needs are there
   // The common model names the device; a short or odd one is not worth failing for.
@@ -171,8 +173,7 @@ Status ModbusDevice::Connected(Exchange& exchange) {
   return Ok{};
 }
 
-Result<RegisterImage> ModbusDevice::ReadAll(Exchange& exchange,
-                                            const std::vector<RegisterRead>& reads) {
+Result<RegisterImage> ModbusDevice::ReadAll(Exchange& exchange, const std::vector<RegisterRead>& reads) {
   RegisterImage image;
   for (const RegisterRead& r : reads) {
     MEG_TRY_ASSIGN(regs, exchange.Read(r.address, r.count, r.input));
@@ -230,8 +231,7 @@ Error ModbusDevice::Failed(Instant now, const Error& error) {
   last_cause_ = error.message;
   health_.consecutive_failures += 1;
   health_.last_error = fmt::format("{}: {}", Where(), error.message);
-  health_.state = now - *last_good_ >= Millis(spec_.lost_after_ms) ? HealthState::kLost
-                                                                   : HealthState::kRetrying;
+  health_.state = now - *last_good_ >= Millis(spec_.lost_after_ms) ? HealthState::kLost : HealthState::kRetrying;
   return Error{error.code, health_.last_error};
 }
 

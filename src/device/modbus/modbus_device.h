@@ -8,6 +8,9 @@
 //   Command charge;
 //   charge.battery_power = Kilowatts(-50);  // charge at 50 kW
 //   Status st = ess.Write(charge, clock.Now());
+//
+// A generator (DeviceKind::kGenerator) speaks a vendor map only: Read and Write over SunSpec fail
+// with an error saying so (device/sunspec.h).
 #pragma once
 
 #include <memory>
@@ -50,7 +53,8 @@ class ModbusDevice final : public Device {
   // Telemetry read now. Quality::kBad (see quality_problem()) for implausible values.
   Result<Telemetry> Read(Instant now) override;
   // Writes the setpoint (device/sunspec.h EncodeSunSpecCommand / EncodeVendorCommand give the
-  // registers). A command with nothing for this kind succeeds without I/O.
+  // registers). A command with nothing for this kind (a meter; a battery without battery_power;
+  // a generator without generator_power) succeeds without I/O.
   Status Write(const Command& command, Instant now) override;
   DeviceHealth Health() const override { return health_; }
 

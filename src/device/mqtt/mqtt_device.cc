@@ -107,6 +107,7 @@ std::string PowerSignOf(DeviceKind kind) {
     case DeviceKind::kMeter: return "kW, + import / - export";
     case DeviceKind::kPv: return "kW, + production";
     case DeviceKind::kBattery: return "kW, + discharge / - charge";
+    case DeviceKind::kGenerator: return "kW, + production";
   }
   return "kW";
 }
@@ -181,6 +182,11 @@ std::optional<std::string> SetpointPayload(const Command& command, DeviceKind ki
       } else {
         j["pv_limit_kw"] = nullptr;
       }
+      break;
+    case DeviceKind::kGenerator:
+      if (!command.generator_power) return std::nullopt;
+      // An output below 0 is a stop (not std::max: Write refuses a NaN before this).
+      j["generator_kw"] = command.generator_power->value() < 0 ? 0.0 : command.generator_power->value();
       break;
   }
   return j.dump();
@@ -603,8 +609,8 @@ Status MqttDevice::Write(const Command& command, Instant now) {
     write_error_ = e.message;
     return e;
   };
-  if ((command.battery_power && !std::isfinite(command.battery_power->value())) ||
-      (command.pv_limit && !std::isfinite(command.pv_limit->value()))) {
+  auto not_finite = [](const std::optional<Kilowatts>& kw) { return kw && !std::isfinite(kw->value()); };
+  if (not_finite(command.battery_power) || not_finite(command.pv_limit) || not_finite(command.generator_power)) {
     return fail(InvalidInput(fmt::format("{}: setpoint is not a finite number of kW", id_)));
   }
   const std::optional<std::string> payload = SetpointPayload(command, kind_, next_seq_, now);

@@ -41,6 +41,10 @@ class TwinDevice final : public Device {
         t.max_charge = MaxCharge(b.spec(), b.stored(), Hours(1.0 / 3600), std::nullopt);
         break;
       }
+      case DeviceKind::kGenerator:
+        t.power = twin_.generator_power_;
+        t.rated_power = twin_.generator_->rating_kw;
+        break;
     }
     return t;
   }
@@ -51,6 +55,11 @@ class TwinDevice final : public Device {
       twin_.battery_setpoints_[index_] = *command.battery_power;
     }
     if (kind_ == DeviceKind::kPv) twin_.pv_limits_[index_] = command.pv_limit;
+    if (kind_ == DeviceKind::kGenerator && command.generator_power) {
+      const double rating = twin_.generator_->rating_kw.value();
+      const double p = command.generator_power->value();
+      twin_.generator_setpoint_ = Kilowatts(std::isfinite(p) ? std::clamp(p, 0.0, rating) : 0.0);
+    }
     return Ok{};
   }
 
@@ -85,6 +94,8 @@ SiteTwin::SiteTwin(PowerSeries load, PowerSeries pv, std::optional<EssSpec> ess,
   SetPvOutput(pv_available_now_);
 }
 
+void SiteTwin::AddGenerator(const GeneratorSpec& spec) { generator_ = spec; }
+
 std::vector<std::unique_ptr<Device>> SiteTwin::MakeDevices() {
   std::vector<std::unique_ptr<Device>> out;
   out.push_back(std::make_unique<TwinDevice>(*this, DeviceKind::kMeter, 0, "twin-meter"));
@@ -94,6 +105,7 @@ std::vector<std::unique_ptr<Device>> SiteTwin::MakeDevices() {
   for (size_t i = 0; i < batteries_.size(); ++i) {
     out.push_back(std::make_unique<TwinDevice>(*this, DeviceKind::kBattery, i, fmt::format("twin-ess-{}", i + 1)));
   }
+  if (generator_) out.push_back(std::make_unique<TwinDevice>(*this, DeviceKind::kGenerator, 0, "twin-gen-1"));
   return out;
 }
 
@@ -155,10 +167,13 @@ Status SiteTwin::AdvanceTo(Instant now) {
       batteries_[i] = s.next;
       battery_power_[i] = s.power;
     }
+    if (generator_power_.value() <= 0 && generator_setpoint_.value() > 0) ++energy_.generator_starts;
+    generator_power_ = generator_setpoint_;
     energy_.load += piece_load * dt;
     energy_.pv += pv_output() * dt;
     energy_.battery += battery_output() * dt;
-    energy_.grid += (piece_load - pv_output() - battery_output()) * dt;
+    energy_.generator += generator_power_ * dt;
+    energy_.grid += (piece_load - pv_output() - battery_output() - generator_power_) * dt;
     from = to;
   }
   now_ = now;
@@ -180,6 +195,6 @@ Kilowatts SiteTwin::battery_output() const {
   return Kilowatts(sum);
 }
 
-Kilowatts SiteTwin::grid() const { return load_now_ - pv_output() - battery_output(); }
+Kilowatts SiteTwin::grid() const { return load_now_ - pv_output() - battery_output() - generator_power_; }
 
 }  // namespace meg

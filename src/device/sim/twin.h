@@ -30,7 +30,11 @@ class SiteTwin {
   SiteTwin(PowerSeries load, PowerSeries pv, std::optional<EssSpec> ess, int batteries, int pv_inverters,
            Instant start);
 
-  // Devices "twin-meter", "twin-pv-1".., "twin-ess-1".. in that order.
+  // Adds a dispatchable generator (before MakeDevices): it gives its setpoint, within 0..rating,
+  // from the moment it is written (the limit stage keeps its minimum load and ramp).
+  void AddGenerator(const GeneratorSpec& spec);
+
+  // Devices "twin-meter", "twin-pv-1".., "twin-ess-1".., "twin-gen-1" in that order.
   std::vector<std::unique_ptr<Device>> MakeDevices();
 
   // Moves the physics on to `now` (batteries hold their setpoints, PV follows the series under
@@ -38,10 +42,12 @@ class SiteTwin {
   // itself may be reached (the last interval integrated; its values then held).
   Status AdvanceTo(Instant now);
 
-  // Energy since the twin's start, kWh: load, PV produced, battery (+ discharged / - charged, AC)
-  // and grid (+ import / - export); grid = load - pv - battery.
+  // Energy since the twin's start, kWh: load, PV produced, battery (+ discharged / - charged, AC),
+  // generator (AC output) and grid (+ import / - export); grid = load - pv - battery - generator.
+  // The generator's starts (output rising from 0) are counted.
   struct Energy {
-    KilowattHours load, pv, battery, grid;
+    KilowattHours load, pv, battery, generator, grid;
+    int generator_starts = 0;
   };
   const Energy& energy() const { return energy_; }
   const Battery& battery(size_t i) const { return batteries_[i]; }
@@ -51,6 +57,7 @@ class SiteTwin {
   Kilowatts grid() const;
   Kilowatts pv_output() const;
   Kilowatts battery_output() const;
+  Kilowatts generator_output() const { return generator_power_; }
   double soc_pct(size_t battery) const { return batteries_[battery].soc_pct(); }
   size_t battery_count() const { return batteries_.size(); }
 
@@ -71,6 +78,9 @@ class SiteTwin {
   std::vector<std::optional<Kilowatts>> pv_limits_;
   std::vector<Kilowatts> pv_power_;
   Kilowatts battery_rating_;  // each battery's PCS rating: max(charge, discharge)
+  std::optional<GeneratorSpec> generator_;
+  Kilowatts generator_setpoint_;
+  Kilowatts generator_power_;
   Energy energy_;
 };
 
