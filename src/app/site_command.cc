@@ -40,6 +40,14 @@ int RunCheck(const std::string& path) {
   } else {
     std::cout << "  ess       none\n";
   }
+  if (s.generator) {
+    const GeneratorSpec& g = *s.generator;
+    std::cout << fmt::format(
+        "  generator {}: {} kW (minimum {} kW), ramp {} kW/min, {} % electric, {} % heat recovered; fuel {} KRW/kWh, "
+        "heat {} KRW/kWh, start {} KRW: {:.1f} KRW per kWh made\n",
+        g.kind, g.rating_kw.value(), g.min_load_kw.value(), g.ramp_kw_per_min, g.electric_efficiency_pct,
+        g.heat_recovery_pct, g.fuel_krw_per_kwh, g.heat_krw_per_kwh, g.start_krw, GeneratorKrwPerKwh(g));
+  }
   std::cout << fmt::format("  grid      export {}\n",
                            s.grid.export_allowed ? fmt::format("allowed up to {} kW", s.grid.export_limit_kw.value())
                                                  : std::string("not allowed"));

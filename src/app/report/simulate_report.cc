@@ -231,7 +231,7 @@ std::string RenderSimulationText(const SimulationReport& r) {
     };
     metric("share of the oracle's saving",
            [&](const BacktestResult& x) { return &x == &base ? std::string("-") : share(gross(x), gross(*oracle)); });
-    metric(generator ? "share of the oracle's saving after degradation and fuel"
+    metric(generator ? "share of the oracle's saving after wear and fuel"
                      : "share of the oracle's saving after degradation",
            [&](const BacktestResult& x) { return &x == &base ? std::string("-") : share(net(x), net(*oracle)); });
     // By part, before taxes: the demand part (기본요금) and the energy part (전력량요금 with the
