@@ -176,6 +176,7 @@ Result<std::unique_ptr<SiteRunner>> SiteRunner::Prepare(const RunOptions& o, con
     }
     p->twin = std::make_unique<SiteTwin>(p->inputs->load, p->inputs->pv, twin_ess, std::max(1, o.twin_batteries),
                                          std::max(1, o.twin_pv), start);
+    if (site->generator) p->twin->AddGenerator(*site->generator);
     p->owned = p->twin->MakeDevices();
   }
   p->start = start;

@@ -15,9 +15,9 @@ namespace meg {
 
 namespace {
 
-constexpr const char* kPoints[][2] = {{"grid_kw", "kW"},     {"pv_kw", "kW"},      {"battery_kw", "kW"},
-                                      {"load_kw", "kW"},     {"soc_pct", "%"},     {"demand_window_kw", "kW"},
-                                      {"baseline_kw", "kW"}, {"loop_mode", "code"}};
+constexpr const char* kPoints[][2] = {{"grid_kw", "kW"},     {"pv_kw", "kW"},       {"battery_kw", "kW"},
+                                      {"load_kw", "kW"},     {"soc_pct", "%"},      {"demand_window_kw", "kW"},
+                                      {"baseline_kw", "kW"}, {"loop_mode", "code"}, {"generator_kw", "kW"}};
 
 std::string Hhmm(Timestamp t) { return FormatKst(t).substr(11, 5); }
 
@@ -141,6 +141,8 @@ void LiveSite::Publish(const CycleRecord& r, const ControlLoop& loop) {
   v.demand_target_kw = r.demand_target.value();
   v.month_peak_kw = r.month_peak.value();
   v.battery_command_kw = r.battery_command.value();
+  v.generator_kw = r.generator.value();
+  v.generator_command_kw = r.generator_command.value();
   v.pv_limit_kw = r.pv_limit_command.value() >= 0 ? std::optional<double>(r.pv_limit_command.value()) : std::nullopt;
   v.devices_fresh = r.devices_fresh;
   v.devices_stale = r.devices_stale;
@@ -169,23 +171,26 @@ void LiveSite::StoreSchedule(const ControlLoop& loop, Instant now) {
   last_schedule_made_ = s->made;
   const StoredSchedule stored{
       config_.id, s->made,
-      fmt::format(R"({{"source":"{}","battery_kw":{:.3f},"pv_limit_kw":{},"planned_grid_kw":{:.3f},)"
-                  R"("reason_code":"{}","reason":"{}"}})",
-                  s->source, s->battery.value(),
-                  s->pv_limit.value() >= 0 ? fmt::format("{:.3f}", s->pv_limit.value()) : "null",
-                  s->planned_grid.value(), s->reason ? DecisionCodeName(s->reason->code) : "",
-                  // The sentence holds no quote or backslash (control/decision_reason.cc).
-                  s->reason ? RenderDecisionReason(*s->reason, IntervalStart(ToTimestamp(s->made))) : "")};
+      fmt::format(
+          R"({{"source":"{}","battery_kw":{:.3f},"generator_kw":{:.3f},"pv_limit_kw":{},"planned_grid_kw":{:.3f},)"
+          R"("reason_code":"{}","reason":"{}"}})",
+          s->source, s->battery.value(), s->generator.value(),
+          s->pv_limit.value() >= 0 ? fmt::format("{:.3f}", s->pv_limit.value()) : "null", s->planned_grid.value(),
+          s->reason ? DecisionCodeName(s->reason->code) : "",
+          // The sentence holds no quote or backslash (control/decision_reason.cc).
+          s->reason ? RenderDecisionReason(*s->reason, IntervalStart(ToTimestamp(s->made))) : "")};
   Wrote("schedule", writer_.PutSchedule(stored), now);
 }
 
 void LiveSite::Store(const CycleRecord& r) {
-  const double baseline = r.load.value() - r.pv.value();  // the same load and PV, battery idle
+  // The same load and PV with the battery idle and the generator stopped.
+  const double baseline = r.load.value() - r.pv.value();
   // loop_mode: 0 normal, 1 local, 2 safe (LoopMode), so that the fleet center sees the state.
-  const double values[] = {r.grid.value(),    r.pv.value(),
-                           r.battery.value(), r.load.value(),
-                           r.soc_pct,         r.window_average.value(),
-                           baseline,          static_cast<double>(static_cast<int>(r.mode))};
+  const double values[] = {r.grid.value(),     r.pv.value(),
+                           r.battery.value(),  r.load.value(),
+                           r.soc_pct,          r.window_average.value(),
+                           baseline,           static_cast<double>(static_cast<int>(r.mode)),
+                           r.generator.value()};
   std::vector<Sample> samples;
   for (size_t i = 0; i < std::size(kPoints); ++i) {
     const auto it = points_.find(kPoints[i][0]);
@@ -271,12 +276,27 @@ void LiveSite::UpdateBill(Instant now) {
     return;
   }
   bill->ratchet_kw = ratchet_kw_;
+  // The generator's fuel less its heat, on its metered output this month (a quarter-hour's mean
+  // output x 0.25 h each).
+  if (config_.site->generator) {
+    auto generated = writer_.Query(points_.at("generator_kw"), range.month_start, range.closed, Resolution::kQuarter);
+    if (!generated) {
+      std::lock_guard lock(mutex_);
+      bill_error_ = generated.error().message;
+      return;
+    }
+    double kwh = 0;
+    for (const Bucket& b : *generated) {
+      if (b.count > 0 && std::isfinite(b.mean)) kwh += std::max(0.0, b.mean) * 0.25;
+    }
+    bill->generator_krw = std::llround(kwh * GeneratorKrwPerKwh(*config_.site->generator));
+  }
   const StoredBill stored{
       config_.id, range.month,
       fmt::format(
-          R"({{"through":"{}","with_openmeg_krw":{},"without_openmeg_krw":{},"peak_kw":{:.1f},"billing_demand_kw":{:.0f},"ratchet_kw":{:.1f},"energy_kwh":{:.1f}}})",
-          FormatKst(ToTimestamp(range.closed)), bill->with_openmeg_krw, bill->without_openmeg_krw, bill->peak_kw,
-          bill->billing_demand_kw, bill->ratchet_kw, bill->energy_kwh)};
+          R"({{"through":"{}","with_openmeg_krw":{},"without_openmeg_krw":{},"generator_krw":{},"peak_kw":{:.1f},"billing_demand_kw":{:.0f},"ratchet_kw":{:.1f},"energy_kwh":{:.1f}}})",
+          FormatKst(ToTimestamp(range.closed)), bill->with_openmeg_krw, bill->without_openmeg_krw, bill->generator_krw,
+          bill->peak_kw, bill->billing_demand_kw, bill->ratchet_kw, bill->energy_kwh)};
   if (Wrote("bill", writer_.PutBill(stored), now) && config_.uplink != nullptr) config_.uplink->OfferBill(stored);
   std::lock_guard lock(mutex_);
   bill_ = std::move(*bill);
@@ -465,8 +485,8 @@ Status LiveSite::SeedHistory(const PowerSeries& load, const PowerSeries& pv, Tim
     const auto j = pv.IndexOf(t);
     if (!i || !j || !load.at(*i) || !pv.at(*j)) continue;
     const double l = load.at(*i)->value(), p = pv.at(*j)->value();
-    const std::pair<const char*, double> values[] = {
-        {"grid_kw", l - p}, {"pv_kw", p}, {"battery_kw", 0}, {"load_kw", l}, {"baseline_kw", l - p}};
+    const std::pair<const char*, double> values[] = {{"grid_kw", l - p}, {"pv_kw", p},           {"battery_kw", 0},
+                                                     {"load_kw", l},     {"baseline_kw", l - p}, {"generator_kw", 0}};
     for (const auto& [name, value] : values) samples.push_back(Sample{points_.at(name), ToInstant(t), value});
     ++quarters;
   }

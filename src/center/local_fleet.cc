@@ -78,7 +78,7 @@ FleetSiteView LocalFleet::Row(Tracked& t, Instant wall_now) const {
   if (t.bill) {
     row.bill_month = t.bill->month;
     row.bill_krw = t.bill->with_openmeg_krw;
-    row.saving_krw = t.bill->without_openmeg_krw - t.bill->with_openmeg_krw;
+    row.saving_krw = SavingOf(*t.bill);
   }
   return row;
 }

@@ -40,6 +40,7 @@ struct LiveValues {
   double grid_kw = 0, pv_kw = 0, battery_kw = 0, load_kw = 0, soc_pct = 0;
   double demand_window_kw = 0, demand_target_kw = 0, month_peak_kw = 0, contract_kw = 0;
   double battery_command_kw = 0;
+  double generator_kw = 0, generator_command_kw = 0;  // measured output, the command after the limits
   std::optional<double> pv_limit_kw;
   std::optional<double> override_battery_kw;
   std::optional<Instant> override_until;
@@ -77,6 +78,9 @@ struct BillView {
   Instant from, through;  // the metered part of the month
   std::int64_t with_openmeg_krw = 0;
   std::int64_t without_openmeg_krw = 0;
+  // What the generator's fuel cost this month so far, net of its heat (its output x
+  // GeneratorKrwPerKwh; 0 without one): the saving is without - with - this.
+  std::int64_t generator_krw = 0;
   // Today's energy-related cost with OpenMEG (energy, climate, fuel, VAT, fund shares).
   std::int64_t today_cost_krw = 0;
   double energy_kwh = 0;
@@ -86,6 +90,9 @@ struct BillView {
   std::vector<std::pair<std::string, std::int64_t>> lines;  // with OpenMEG
   std::vector<std::string> notes;
 };
+
+// The month's saving so far: the bill without OpenMEG less the bill with it and the generator's fuel.
+inline std::int64_t SavingOf(const BillView& b) { return b.without_openmeg_krw - b.with_openmeg_krw - b.generator_krw; }
 
 struct AlarmView {
   std::string kind;

@@ -39,18 +39,18 @@ void ExpectSensibleReasons(const std::string& csv) {
   int rows = 0, checked_peaks = 0;
   while (std::getline(lines, line)) {
     ++rows;
-    // timestamp,load,pv_available,pv_used,battery,soc,grid,band,counts,limit_kwh,code,limit,"reason"
+    // timestamp,load,pv_available,pv_used,battery,soc,grid,band,counts,limit_kwh,generator,code,limit,"reason"
     std::vector<std::string> f;
     size_t at = 0;
-    for (int k = 0; k < 12; ++k) {
+    for (int k = 0; k < 13; ++k) {
       const size_t comma = line.find(',', at);
       f.push_back(line.substr(at, comma - at));
       at = comma + 1;
     }
     std::string reason = line.substr(at);
     if (reason.size() >= 2 && reason.front() == '"') reason = reason.substr(1, reason.size() - 2);
-    const std::string& code = f[10];
-    const bool clipped = !f[11].empty();
+    const std::string& code = f[11];
+    const bool clipped = !f[12].empty();
     const double battery = std::stod(f[4]), grid = std::stod(f[6]);
     ASSERT_TRUE(codes.contains(code)) << line;
     ++seen[code];
@@ -152,7 +152,7 @@ TEST_F(SimulateCommandTest, PrintsBillsSavingsAndWritesTheReport) {
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 35'136 + 1);
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
             "timestamp,load_kw,pv_available_kw,pv_used_kw,battery_kw,soc_pct,grid_kw,band,demand_counts,limit_kwh,"
-            "reason_code,limit,reason");
+            "generator_kw,reason_code,limit,reason");
   const std::string html = Slurp(out / "report.html");
   EXPECT_EQ(std::count(html.begin(), html.end(), '<') - std::count(html.begin(), html.end(), '>'), 0);
   size_t svgs = 0;

@@ -83,6 +83,11 @@ class RefusingStore final : public TelemetryStore {
 
 Site TestSite() { return testing::LoopTestSite("center test"); }
 
+Site WithGenerator(Site site, std::optional<GeneratorSpec> generator) {
+  site.generator = std::move(generator);
+  return site;
+}
+
 // Load 600 kW and PV 50 kW at every quarter-hour from 2024-06-20 to 08-14 (grid 550 kW with the
 // battery idle), except where `load_at` says otherwise.
 PowerSeries Series(double kw, const std::map<Timestamp, double>& at = {}) {
@@ -116,10 +121,11 @@ class LyingMeter final : public Device {
 
 struct Rig {
   Rig(const std::string& name, Instant start, Millis cycle, DrProgram dr = {},
-      const std::map<Timestamp, double>& load_at = {}, Millis command_wait = seconds(3))
+      const std::map<Timestamp, double>& load_at = {}, Millis command_wait = seconds(3),
+      std::optional<GeneratorSpec> generator = std::nullopt)
       : book(testing::LoadShippedBook()),
         calendar(testing::LoadSharedCalendar()),
-        site(TestSite()),
+        site(WithGenerator(TestSite(), generator)),
         path(StorePath(name)),
         clock(start),
         now(start),
@@ -132,6 +138,7 @@ struct Rig {
     EXPECT_TRUE(opened) << opened.error().message;
     sqlite = std::move(*opened);
     store = std::make_unique<RefusingStore>(*sqlite);
+    if (site.generator) twin.AddGenerator(*site.generator);
     devices = twin.MakeDevices();
     devices.front() = std::make_unique<LyingMeter>(std::move(devices.front()));
     std::vector<Device*> ptrs;
@@ -374,6 +381,46 @@ TEST(LiveSiteTest, TheScheduleCarriesThePlannersReason) {
   EXPECT_EQ(v.reason,
             "discharging 27 kW: holding the month peak 523 kW (최대부하 peak, demand counts); clipped to idle by the "
             "safe reading of untrusted telemetry");
+}
+
+// A generator run by a schedule: the live values show its output and command, the store keeps
+// its output, and the month to date charges its fuel (100 KRW per kWh made: 40 KRW per kWh of
+// gas at 40 %) on the quarter-hours closed, so the saving is net of it.
+TEST(LiveSiteTest, AGeneratorsOutputIsShownStoredAndItsFuelChargedInTheMonthToDate) {
+  GeneratorSpec g;
+  g.rating_kw = Kilowatts(300);
+  g.electric_efficiency_pct = 40;
+  g.fuel_krw_per_kwh = 40;
+  Rig rig("generator.db", At(kDay, 13 * 60), minutes(1), {}, {}, seconds(3), g);
+  ScheduleEntry s;
+  s.made = rig.now;
+  s.battery = Kilowatts(0);
+  s.generator = Kilowatts(200);
+  s.source = "operator:test";
+  ASSERT_TRUE(rig.loop->SetSchedule(s, "test"));
+  std::map<Instant, std::pair<double, int>> quarters;  // quarter start -> (sum of samples, count)
+  CycleRecord last;
+  while (rig.now < At(kDay, 13 * 60 + 30)) {
+    last = rig.Cycle();
+    auto& q = quarters[ToInstant(IntervalStart(ToTimestamp(last.time)))];
+    q.first += last.generator.value();
+    ++q.second;
+  }
+  rig.Cycle();  // 13:30: the 13:15 quarter closes and the month to date is priced
+  EXPECT_EQ(last.generator_command.value(), 200.0);
+  EXPECT_EQ(last.generator.value(), 200.0);
+  const LiveValues v = rig.live->Live();
+  EXPECT_EQ(v.generator_kw, 200.0);
+  EXPECT_EQ(v.generator_command_kw, 200.0);
+  double kwh = 0;
+  for (const auto& [start, q] : quarters) kwh += q.first / q.second * 0.25;
+  EXPECT_GT(kwh, 50.0 * 0.9);  // 200 kW for most of half an hour (the loop leaves safe mode first)
+  auto bill = rig.live->Bill();
+  ASSERT_TRUE(bill) << bill.error().message;
+  EXPECT_EQ(bill->generator_krw, std::llround(kwh * 100));
+  EXPECT_EQ(SavingOf(*bill), bill->without_openmeg_krw - bill->with_openmeg_krw - bill->generator_krw);
+  EXPECT_LT(bill->with_openmeg_krw, bill->without_openmeg_krw);                    // the grid imported less ...
+  EXPECT_LT(SavingOf(*bill), bill->without_openmeg_krw - bill->with_openmeg_krw);  // ... for fuel
 }
 
 // A DR call from the API is handed to the control thread, checked there by the dispatch rules,

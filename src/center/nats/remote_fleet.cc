@@ -63,6 +63,9 @@ Result<BillView> BillOf(const StoredBill& stored) {
   b.with_openmeg_krw = j["with_openmeg_krw"].is_number_integer() ? j["with_openmeg_krw"].get<std::int64_t>() : 0;
   b.without_openmeg_krw =
       j["without_openmeg_krw"].is_number_integer() ? j["without_openmeg_krw"].get<std::int64_t>() : 0;
+  b.generator_krw = j.contains("generator_krw") && j["generator_krw"].is_number_integer()
+                        ? j["generator_krw"].get<std::int64_t>()
+                        : 0;
   b.peak_kw = num("peak_kw");
   b.billing_demand_kw = num("billing_demand_kw");
   b.ratchet_kw = num("ratchet_kw");
@@ -88,6 +91,8 @@ class RemoteFleet::RemoteSite final : public SiteBackend {
     v.grid_kw = v.pv_kw = v.battery_kw = v.load_kw = v.soc_pct = kNaN;
     v.demand_window_kw = v.demand_target_kw = v.month_peak_kw = kNaN;
     v.battery_command_kw = kNaN;
+    v.generator_kw = kNaN;
+    v.generator_command_kw = kNaN;
     v.contract_kw = spec_.summary.contract_kw;
     v.mode = "unknown";
     const auto link = fleet_.link_.Site(spec_.id);
@@ -272,7 +277,7 @@ std::vector<FleetSiteView> RemoteFleet::Overview() const {
     row.state_since = t.since;
     if (t.bill) {
       row.bill_krw = t.bill->with_openmeg_krw;
-      row.saving_krw = t.bill->without_openmeg_krw - t.bill->with_openmeg_krw;
+      row.saving_krw = SavingOf(*t.bill);
       row.bill_month = t.bill->month;
     }
     out.push_back(std::move(row));
