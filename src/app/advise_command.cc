@@ -44,6 +44,7 @@ struct AdviseOptions {
   std::vector<double> battery_kwh;
   BatteryFinance finance;
   std::string sizing_controller = "oracle";
+  bool size_lp = false;  // also size the battery as a variable of one LP (the cross-check)
   int threads = 2;
   std::string tariff_dir = DefaultTariffDir();
   std::string calendar = DefaultCalendarPath();
@@ -71,6 +72,53 @@ std::string Signed(Won w) { return w.value() > 0 ? "+" + Krw(w) : Krw(w); }
 
 std::string Opt(const std::optional<double>& v, const char* fmt_str, double scale = 1) {
   return v ? fmt::format(fmt::runtime(fmt_str), *v * scale) : std::string("never");
+}
+
+// The grid's best by the LP's measure and whether the LP's size is within the grid's step of it.
+struct LpCheck {
+  LpSizedBattery lp;
+  const SizedBattery* best = nullptr;  // the grid's size with the highest NetOverPeriod
+  double best_net_krw = 0;
+  double step_kwh = 0;  // the largest gap between neighbouring grid sizes around the best
+  bool within_step = false;
+};
+
+LpCheck CheckAgainstGrid(const LpSizedBattery& lp, const std::vector<SizedBattery>& sizes, const BatteryFinance& f,
+                         double period_years) {
+  LpCheck c;
+  c.lp = lp;
+  for (const SizedBattery& b : sizes) {
+    const double net = NetOverPeriod(b, f, period_years);
+    if (c.best == nullptr || net > c.best_net_krw) {
+      c.best = &b;
+      c.best_net_krw = net;
+    }
+  }
+  if (c.best == nullptr) return c;
+  // The step around the best: to its neighbours in the grid (the grid sorted by size).
+  std::vector<double> kwh;
+  for (const SizedBattery& b : sizes) kwh.push_back(b.usable_kwh);
+  std::sort(kwh.begin(), kwh.end());
+  const auto at = std::find(kwh.begin(), kwh.end(), c.best->usable_kwh);
+  if (at != kwh.begin()) c.step_kwh = std::max(c.step_kwh, *at - *(at - 1));
+  if (at + 1 != kwh.end()) c.step_kwh = std::max(c.step_kwh, *(at + 1) - *at);
+  c.within_step = std::abs(lp.usable_kwh - c.best->usable_kwh) <= c.step_kwh + 1e-6;
+  return c;
+}
+
+void PrintLpCheck(const LpCheck& c, double period_years) {
+  fmt::print(
+      "\nCross-check, the size as a variable of one LP over the period (bills + wear + capex x (CRF + O&M) x {:.3f} "
+      "years): {} kWh / {} kW in {:.1f} s\n",
+      period_years, WithThousands(std::llround(c.lp.usable_kwh)), WithThousands(std::llround(c.lp.power_kw)),
+      c.lp.seconds);
+  if (c.best == nullptr) return;
+  fmt::print("  the grid by the same measure (bill saving - wear - annualised capex): best {} kWh, {} KRW; {}\n",
+             WithThousands(std::llround(c.best->usable_kwh)), WithThousands(std::llround(c.best_net_krw)),
+             c.within_step ? fmt::format("the LP's size is within the grid's step ({} kWh)",
+                                         WithThousands(std::llround(c.step_kwh)))
+                           : fmt::format("the LP's size is NOT within the grid's step ({} kWh) of it",
+                                         WithThousands(std::llround(c.step_kwh))));
 }
 
 void PrintSizes(const std::vector<SizedBattery>& sizes, const AdviseOptions& o) {
@@ -222,6 +270,10 @@ int RunAdvise(const AdviseOptions& o) {
   if (!o.battery_kwh.empty() && o.site.empty()) {
     return ExitWith(kCommand, InvalidInput("--battery-kwh needs --site: the sizes are run on the site's year"));
   }
+  if (o.size_lp && o.battery_kwh.empty()) {
+    return ExitWith(kCommand,
+                    InvalidInput("--size-lp needs --battery-kwh: the LP's size is checked against that grid"));
+  }
   auto book = LoadTariffBook(o.tariff_dir);
   if (!book) return ExitWith(kCommand, book.error());
   auto calendar = LoadCalendar(o.calendar);
@@ -305,6 +357,16 @@ int RunAdvise(const AdviseOptions& o) {
                              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), o.threads);
     sizes = std::move(*swept);
   }
+  std::optional<LpCheck> lp_check;
+  const double period_years = site_meter ? PeriodYears(site_meter->inputs) : 1.0;
+  if (o.size_lp) {
+    double largest = 0;
+    for (const double k : o.battery_kwh) largest = std::max(largest, k);
+    std::cerr << "meg advise: sizing the battery in one LP over the period (up to " << largest << " kWh)\n";
+    auto lp = SizeBatteryByLp(site_meter->loaded, site_meter->inputs, o.finance, largest);
+    if (!lp) return ExitWith(kCommand, lp.error());
+    lp_check = CheckAgainstGrid(*lp, sizes, o.finance, period_years);
+  }
   if (!o.html.empty()) {
     auto st =
         WriteTextFile(o.html, RenderAdviceHtml(*advice, meter, o.site.empty() ? o.usage : o.site, o.hotter_pct, sizes));
@@ -330,11 +392,23 @@ int RunAdvise(const AdviseOptions& o) {
     j["saving_krw"] = (advice->in_force.total - advice->recommended.total).value();
     j["notes"] = advice->notes;
     if (!sizes.empty()) j["battery"] = SizesJson(sizes, o);
+    if (lp_check) {
+      j["battery_lp"] = {{"usable_kwh", lp_check->lp.usable_kwh},
+                         {"power_kw", lp_check->lp.power_kw},
+                         {"objective_krw", lp_check->lp.objective_krw},
+                         {"seconds", lp_check->lp.seconds},
+                         {"period_years", period_years},
+                         {"grid_best_kwh", lp_check->best ? lp_check->best->usable_kwh : 0.0},
+                         {"grid_best_net_krw", lp_check->best_net_krw},
+                         {"grid_step_kwh", lp_check->step_kwh},
+                         {"within_step", lp_check->within_step}};
+    }
     std::cout << j.dump(2) << "\n";
     return 0;
   }
   PrintText(*advice, o);
   if (!sizes.empty()) PrintSizes(sizes, o);
+  if (lp_check) PrintLpCheck(*lp_check, period_years);
   return 0;
 }
 
@@ -383,6 +457,9 @@ void AddAdviseCommand(CLI::App& app, int* exit_code) {
          "planner run on each size: oracle (the upper bound) or mpc (the expected case, about a minute a size)")
       ->check(CLI::IsMember({"oracle", "mpc"}))
       ->capture_default_str();
+  cmd->add_flag("--size-lp", opts->size_lp,
+                "with --battery-kwh: also size the battery as a variable of one LP over the year (up to the largest "
+                "size) and check the grid's best against it");
   cmd->add_option("--threads", opts->threads, "sizes run at once")->check(CLI::Range(1, 64))->capture_default_str();
   cmd->add_flag("--json", opts->json, "print JSON instead of text");
   cmd->add_option("--html", opts->html,

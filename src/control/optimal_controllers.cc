@@ -10,6 +10,34 @@
 
 namespace meg {
 
+void SetPeriodOracleTerms(DispatchInput& in, const Site& site, const SiteImage& image,
+                          std::optional<Timestamp> billed_from) {
+  const KstDateTime k = ToKst(image.start);
+  const Month month = k.date.year() / k.date.month();
+  in.standing_peak = Kilowatts(std::max(image.ratchet.value(), image.month_peak.value()));
+  in.months_binding = MonthsBinding(month);
+  // What the backtest scores: the period's bills with taxes, each month once, the ratchet linking
+  // them; the energy left at the end is worth nothing to the score.
+  in.with_taxes = true;
+  in.bill_months_only = true;
+  in.terminal_krw_per_kwh = 0.0;
+  in.later_standing_peak = image.ratchet;
+  in.first_month_peak = image.month_peak;
+  in.billed_from = billed_from;
+  // The billing demand is never below 30 % of contract power (art. 68 ①, rounded to 1 kW).
+  const double floor_kw = std::round(0.3 * std::max(0.0, site.contract_power.value()));
+  in.standing_peak = Kilowatts(std::max(in.standing_peak.value(), floor_kw));
+  in.later_standing_peak = Kilowatts(std::max(in.later_standing_peak->value(), floor_kw));
+  // Each later month stands on the ratchet the months before this plan leave it (a meter history
+  // restored before the run: its demand months drop out of the ratchet one by one), not on this
+  // month's: the LP's rows add the peaks it plans.
+  in.later_standing_by_month.clear();
+  const Timestamp end = in.load.end();
+  for (Month later = month + std::chrono::months{1}; StartOfKstMonth(later) < end; later += std::chrono::months{1}) {
+    in.later_standing_by_month.emplace_back(later, std::max(RatchetPeakKw(later, image.month_peaks), floor_kw));
+  }
+}
+
 PlanningController::PlanningController(Mode mode, const Site& site, const TariffBook& book,
                                        const HolidayCalendar& calendar, TariffId tariff, const PowerSeries& load,
                                        const PowerSeries& pv, LpSolver& solver, std::chrono::hours horizon,
@@ -89,27 +117,7 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   // this is a demand month (the peak ratchets into next month's bill).
   in.later_standing_peak =
       Kilowatts(std::max(image.ratchet.value(), IsDemandMonth(month) ? image.month_peak.value() : 0.0));
-  if (mode_ == Mode::kPeriodOracle) {
-    // What the backtest scores: the period's bills with taxes, each month once, the ratchet linking
-    // them; the energy left at the end is worth nothing to the score.
-    in.with_taxes = true;
-    in.bill_months_only = true;
-    in.terminal_krw_per_kwh = 0.0;
-    in.later_standing_peak = image.ratchet;
-    in.first_month_peak = image.month_peak;
-    in.billed_from = run_start_;
-    // The billing demand is never below 30 % of contract power (art. 68 ①, rounded to 1 kW).
-    const double floor_kw = std::round(0.3 * std::max(0.0, site_.contract_power.value()));
-    in.standing_peak = Kilowatts(std::max(in.standing_peak.value(), floor_kw));
-    in.later_standing_peak = Kilowatts(std::max(in.later_standing_peak->value(), floor_kw));
-    // Each later month stands on the ratchet the months before this plan leave it (a meter history
-    // restored before the run: its demand months drop out of the ratchet one by one), not on this
-    // month's: the LP's rows add the peaks it plans.
-    const Timestamp end = in.load.end();
-    for (Month later = month + std::chrono::months{1}; StartOfKstMonth(later) < end; later += std::chrono::months{1}) {
-      in.later_standing_by_month.emplace_back(later, std::max(RatchetPeakKw(later, image.month_peaks), floor_kw));
-    }
-  }
+  if (mode_ == Mode::kPeriodOracle) SetPeriodOracleTerms(in, site_, image, run_start_);
   auto problem = BuildDispatchProblem(in);
   if (!problem) {
     ++failures_;

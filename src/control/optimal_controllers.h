@@ -46,6 +46,13 @@
 
 namespace meg {
 
+// The period oracle's terms of `in` (whose load and PV hold the period from image.start): the
+// period's bills exactly (taxes in, each month's basic charge once on its billing demand, the
+// 30 % floor, the ratchet from `image`'s month peaks linking the months), the energy left at the
+// end worth nothing; the billed run starts at `billed_from` (nullopt: the load's start).
+void SetPeriodOracleTerms(DispatchInput& in, const Site& site, const SiteImage& image,
+                          std::optional<Timestamp> billed_from);
+
 class PlanningController final : public Controller {
  public:
   enum class Mode { kMonthOracle, kRecedingHorizon, kPeriodOracle };

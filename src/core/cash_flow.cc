@@ -13,6 +13,11 @@ double NetPresentValue(double rate, std::span<const double> flows) {
   return value;
 }
 
+double CapitalRecoveryFactor(double rate, double years) {
+  if (std::abs(rate) < 1e-12) return 1.0 / years;
+  return rate / (1.0 - std::pow(1.0 + rate, -years));
+}
+
 std::optional<double> InternalRateOfReturn(std::span<const double> flows) {
   if (flows.empty()) return std::nullopt;
   double lo = -0.99, hi = 10.0;

@@ -20,6 +20,11 @@ double NetPresentValue(double rate, std::span<const double> flows);
 // the flows are empty.
 std::optional<double> InternalRateOfReturn(std::span<const double> flows);
 
+// The capital recovery factor: the level payment a year, for `years` years at `rate`, whose
+// present value is 1: rate / (1 - (1 + rate)^-years), or 1 / years at rate 0. An outlay x CRF is
+// its annualised cost. REQUIRES: rate > -1, years > 0.
+double CapitalRecoveryFactor(double rate, double years);
+
 // Years until the undiscounted running sum of `flows` first reaches 0, linear within the year it
 // does; 0 when flows[0] >= 0; nullopt if it never does.
 std::optional<double> PaybackYears(std::span<const double> flows);

@@ -146,8 +146,22 @@ double MonthsBinding(Month m) { return IsDemandMonth(m) ? 12.0 : 1.0; }
 Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
   if (auto ok = CheckSeries(in); !ok) return ok.error();
   const Site& site = *in.site;
-  const BatteryLimits bat = LimitsOf(site);
-  const double soc0 = in.soc_start.value();
+  BatteryLimits bat = LimitsOf(site);
+  const BatterySizing* sizing = in.sizing ? &*in.sizing : nullptr;
+  if (sizing != nullptr) {
+    if (!site.ess || !in.peak_reserve_kw.empty() || in.no_simultaneous || !(sizing->max_kwh > 0) ||
+        !(sizing->energy_to_power_h > 0) || !(sizing->annual_krw_per_kwh >= 0) || !(sizing->annual_krw_per_kw >= 0)) {
+      return InvalidInput(
+          "dispatch: sizing the battery needs the site's [ess] as a template, no peak reserve, the LP, a largest size "
+          "> 0, hours > 0 and costs >= 0");
+    }
+    // The bounds of the largest size; rows below tie them to the size chosen.
+    bat.charge_kw = bat.discharge_kw = sizing->max_kwh / sizing->energy_to_power_h;
+    bat.soc_min_kwh = 0;
+    bat.soc_max_kwh = sizing->max_kwh;
+    bat.ramp_kw_per_interval = 0;
+  }
+  const double soc0 = sizing != nullptr ? 0.0 : in.soc_start.value();
   if (soc0 < bat.soc_min_kwh - 1e-6 || soc0 > bat.soc_max_kwh + 1e-6) {
     return InvalidInput(fmt::format("dispatch: start SoC {:.1f} kWh is outside the window {:.1f}..{:.1f} kWh", soc0,
                                     bat.soc_min_kwh, bat.soc_max_kwh));
@@ -249,6 +263,12 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
                {{dm.bill_excess, 1}, {dj.own_peak, -1}});
     }
   }
+  // Sizing: E with its annual cost (power E / h at its cost per kW), the horizon's share of it.
+  if (sizing != nullptr) {
+    p.battery_kwh = m.AddVariable("battery_kwh", 0, sizing->max_kwh,
+                                  (sizing->annual_krw_per_kwh + sizing->annual_krw_per_kw / sizing->energy_to_power_h) *
+                                      sizing->horizon_years);
+  }
   for (size_t t = 0; t < n; ++t) {
     DispatchInterval& iv = p.intervals[t];
     const bool last = t + 1 == n;
@@ -274,6 +294,15 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
                                   {iv.discharge, kDt / bat.eta_discharge}};
     if (t > 0) soc_terms.push_back({p.intervals[t - 1].soc, -1});
     const double soc_rhs = t == 0 ? soc0 : 0.0;
+    if (sizing != nullptr) {
+      const EssSpec& e = *site.ess;
+      const double lo = e.soc_min_pct / 100.0, hi = e.soc_max_pct / 100.0, power = 1.0 / sizing->energy_to_power_h;
+      if (t == 0) soc_terms.push_back({p.battery_kwh, -e.soc_initial_pct / 100.0});  // s_0 = start share x E
+      m.AddRow(fmt::format("szc_{}", t), -kLpInfinity, 0, {{iv.charge, 1}, {p.battery_kwh, -power}});
+      m.AddRow(fmt::format("szd_{}", t), -kLpInfinity, 0, {{iv.discharge, 1}, {p.battery_kwh, -power}});
+      m.AddRow(fmt::format("szh_{}", t), -kLpInfinity, 0, {{iv.soc, 1}, {p.battery_kwh, -hi}});
+      m.AddRow(fmt::format("szl_{}", t), 0, kLpInfinity, {{iv.soc, 1}, {p.battery_kwh, -lo}});
+    }
     iv.row_soc = m.AddRow(fmt::format("dyn_{}", t), soc_rhs, soc_rhs, std::move(soc_terms));
     // Peak: g_t - (P_m - R_m) <= R_m on counted intervals of month m, i.e. P_m >= g_t.
     if (iv.demand_counts) {

@@ -26,6 +26,17 @@
 
 namespace meg {
 
+// The battery's size as a decision (as REopt sizes it): usable energy E (kWh) with power E /
+// energy_to_power_h, its annualised cost in the objective; the site's [ess] gives the rest (SoC
+// window and start as shares of E, efficiencies, wear). No ramp limit, no peak reserve.
+struct BatterySizing {
+  double max_kwh = 0;             // E in [0, max_kwh]
+  double energy_to_power_h = 2;   // kWh per kW of charge and discharge power
+  double annual_krw_per_kwh = 0;  // capex x capital recovery factor + O&M, per kWh of E, a year
+  double annual_krw_per_kw = 0;   // the same per kW of power
+  double horizon_years = 1;       // the share of a year the horizon stands for (the annual costs x this)
+};
+
 // Everything one solve needs. Signs: load + consumption, PV + available production (kW).
 struct DispatchInput {
   const Site* site = nullptr;  // ESS ratings and SoC window, contract power, export rules
@@ -90,6 +101,9 @@ struct DispatchInput {
   // so an output below the minimum load is possible); FixCommitment then rounds it and the LP is
   // solved again (what the controllers do: two LPs instead of a MILP every quarter-hour).
   bool unit_commitment = false;
+  // The battery's size as a variable (nullopt: the site's [ess] as it is). REQUIRES: the site has
+  // an [ess] (the template), no peak reserve, no simultaneity binary.
+  std::optional<BatterySizing> sizing;
   // DR commitments; those overlapping the horizon shape it (the grid import at most the cap,
   // shortfall priced, extra reduction rewarded). Intervals must not overlap two commitments.
   // REQUIRES (checked): 0 <= extra_krw_per_kwh <= shortfall_krw_per_kwh, a finite cap.
@@ -146,6 +160,7 @@ struct DispatchProblem {
   double generator_krw_per_kwh = 0;  // GeneratorKrwPerKwh of the site's generator (0: none)
   double generator_start_krw = 0;
   double generator_min_kw = 0;
+  int battery_kwh = -1;  // sizing: the column of E, the usable energy chosen (kWh)
 };
 
 // Rounds a solution's generator commitment and fixes it in `problem` (to solve again as an LP):

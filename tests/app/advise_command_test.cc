@@ -93,6 +93,9 @@ TEST_F(AdviseCommandTest, RefusesTooLittleDataAndUnknownVoltages) {
   const auto missing = Meg("advise --tariff \"일반용(을) 고압A 선택I\"");
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_NE(missing.out.find("--usage"), std::string::npos) << missing.out;
+  const auto lp_alone = Meg(fmt::format("advise --site {}/sites/cnu-eng7.toml --size-lp", MEG_TEST_DATA_DIR));
+  EXPECT_NE(lp_alone.exit_code, 0);
+  EXPECT_NE(lp_alone.out.find("--size-lp needs --battery-kwh"), std::string::npos) << lp_alone.out;
 }
 
 // Battery sizes on the eng7 site (its [ess] of 200 kWh / 100 kW scaled, 2 h): the oracle's year

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <future>
 #include <mutex>
@@ -9,12 +10,64 @@
 #include <fmt/format.h>
 
 #include "app/planners.h"
+#include "control/optimal_controllers.h"
 #include "control/rule_controllers.h"
 #include "core/cash_flow.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "sim/backtest.h"
 
 namespace meg {
+
+double PeriodYears(const SiteInputs& inputs) {
+  return static_cast<double>(inputs.load.size()) * kIntervalHours.value() / (24.0 * 365.0);
+}
+
+double NetOverPeriod(const SizedBattery& b, const BatteryFinance& f, double period_years) {
+  const double annual = CapitalRecoveryFactor(f.discount_pct / 100.0, f.life_years) + f.om_pct_per_year / 100.0;
+  return static_cast<double>(b.bill_saving.value()) - static_cast<double>(b.degradation.value()) -
+         b.capex_krw * annual * period_years;
+}
+
+Result<LpSizedBattery> SizeBatteryByLp(const LoadedSite& site, const SiteInputs& inputs, const BatteryFinance& f,
+                                       double max_kwh) {
+  if (!site.site.ess) return InvalidInput(fmt::format("{}: no [ess] to size", site.path));
+  if (!(max_kwh > 0 && max_kwh <= 1'000'000)) {
+    return InvalidInput(fmt::format("battery sizing LP: a largest size of {} kWh: give 0 < kWh <= 1,000,000", max_kwh));
+  }
+  const double annual = CapitalRecoveryFactor(f.discount_pct / 100.0, f.life_years) + f.om_pct_per_year / 100.0;
+  DispatchInput in;
+  in.site = &site.site;
+  in.book = &site.book;
+  in.calendar = &site.calendar;
+  in.tariff = site.tariff;
+  in.load = inputs.load;
+  in.pv = inputs.pv;
+  SiteImage start;  // a cold start: no peak this month, no ratchet before the period
+  start.start = inputs.load.start();
+  SetPeriodOracleTerms(in, site.site, start, std::nullopt);
+  in.sizing = BatterySizing{.max_kwh = max_kwh,
+                            .energy_to_power_h = f.energy_to_power_h,
+                            .annual_krw_per_kwh = f.capex_krw_per_kwh * annual,
+                            .annual_krw_per_kw = f.capex_krw_per_kw * annual,
+                            .horizon_years = PeriodYears(inputs)};
+  auto problem = BuildDispatchProblem(in);
+  if (!problem) return problem.error();
+  ClpCbcSolver solver;
+  const auto began = std::chrono::steady_clock::now();
+  auto report = solver.Solve(problem->model, {});
+  if (!report) return report.error();
+  if (report->status != SolveStatus::kOptimal) {
+    return InvalidInput(
+        fmt::format("battery sizing LP: no optimum (solver status {})", SolveStatusName(report->status)));
+  }
+  LpSizedBattery out;
+  out.usable_kwh = report->primal[static_cast<size_t>(problem->battery_kwh)];
+  out.power_kw = out.usable_kwh / f.energy_to_power_h;
+  out.objective_krw = report->objective;
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  return out;
+}
+
 std::vector<double> BatteryCashFlows(const SizedBattery& b, const BatteryFinance& f) {
   const double yearly = static_cast<double>(b.bill_saving.value()) - b.capex_krw * f.om_pct_per_year / 100.0;
   std::vector<double> flows{-b.capex_krw};

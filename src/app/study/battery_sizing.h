@@ -43,6 +43,26 @@ struct SizedBattery {
   std::optional<double> irr;  // a year
 };
 
+// The battery's size as a variable of one LP over the whole period (the period oracle's problem,
+// optimize/dispatch_problem.h BatterySizing): it chooses the usable energy that minimises the
+// period's bills, the wear and the annualised capex (capex x (capital recovery factor over the
+// calendar life at the discount rate + O&M), x the period's share of a year). A cross-check of the
+// grid: NetOverPeriod of the grid's sizes is that objective's saving, so the grid's best should
+// be the LP's size within the grid's step.
+struct LpSizedBattery {
+  double usable_kwh = 0, power_kw = 0;
+  double objective_krw = 0;  // the LP's optimum: bills + wear + annualised capex over the period
+  double seconds = 0;        // the solve's wall time
+};
+Result<LpSizedBattery> SizeBatteryByLp(const LoadedSite& site, const SiteInputs& inputs, const BatteryFinance& finance,
+                                       double max_kwh);
+
+// What a size of the grid nets over its period by the LP's measure: its bill saving less its wear
+// and its annualised capex for the period (capex x (CRF + O&M) x `period_years`).
+double NetOverPeriod(const SizedBattery& b, const BatteryFinance& finance, double period_years);
+// The period of `inputs` in years (365 days a year).
+double PeriodYears(const SiteInputs& inputs);
+
 // The cash flows of one size: -capex now, then each year (saving - O&M) for the whole years of its
 // life and the fraction of the last.
 std::vector<double> BatteryCashFlows(const SizedBattery& b, const BatteryFinance& f);
