@@ -179,7 +179,9 @@ void LiveSite::StoreSchedule(const ControlLoop& loop, Instant now) {
           s->reason ? DecisionCodeName(s->reason->code) : "",
           // The sentence holds no quote or backslash (control/decision_reason.cc).
           s->reason ? RenderDecisionReason(*s->reason, IntervalStart(ToTimestamp(s->made))) : "")};
-  Wrote("schedule", writer_.PutSchedule(stored), now);
+  if (Wrote("schedule", writer_.PutSchedule(stored), now) && config_.uplink != nullptr) {
+    config_.uplink->OfferSchedule(stored);
+  }
 }
 
 void LiveSite::Store(const CycleRecord& r) {

@@ -226,6 +226,28 @@ TEST(DistributedFleetTest, EdgesReachTheCenterCommandsReachTheEdgesAndNothingIsL
   EXPECT_NEAR(sums[0]["sum"].get<double>(), hospital[0]["mean"].get<double>() + eng7_buckets[0]["mean"].get<double>(),
               1e-6);
 
+  // The planner's schedule, made at the edge, read at the center (the fleet store keeps the latest
+  // the edge sent): the same as the edge's own latest (its reason too, empty here: the fleet's
+  // peak-shave rule gives none).
+  auto schedule = client.Get("/api/sites/jeonju-hospital/schedule", auth);
+  ASSERT_TRUE(schedule && schedule->status == 200) << (schedule ? schedule->body : "");
+  const json at_center = json::parse(schedule->body);
+  ASSERT_EQ(at_center["present"], true) << schedule->body;
+  EXPECT_TRUE(at_center["source"].get<std::string>().starts_with("planner:")) << schedule->body;
+  {
+    auto edge_store = SqliteStore::OpenReader((peers.EdgeDir("jeonju-hospital") / "openmeg.db").string());
+    ASSERT_TRUE(edge_store);
+    auto latest = (*edge_store)->LatestSchedule("jeonju-hospital");
+    ASSERT_TRUE(latest && *latest);
+    const json at_edge = json::parse((*latest)->json);
+    EXPECT_EQ(at_center["reason"], at_edge["reason"]);
+    EXPECT_NEAR(at_center["planned_grid_kw"].get<double>(), at_edge["planned_grid_kw"].get<double>(), 1e-9);
+    const Instant made = (*latest)->made;  // as the API writes a time (whole seconds without millis)
+    EXPECT_EQ(at_center["made"],
+              made == ToInstant(ToTimestamp(made)) ? FormatKst(ToTimestamp(made)) : FormatKstMillis(made))
+        << schedule->body;
+  }
+
   auto audit = SqliteAuditLog::Open((peers.EdgeDir("cnu-eng7") / "openmeg.db").string());
   ASSERT_TRUE(audit);
   const auto records = (*audit)->Read(0, 100'000);

@@ -71,12 +71,13 @@ Status MakeLinkStreams(NatsConnection& nats, const CenterLinkOptions& options) {
   const std::string tm = UpSubject("*", UpKind::kTelemetry);
   const std::string evt = UpSubject("*", UpKind::kEvents);
   const std::string bill = UpSubject("*", UpKind::kBill);
-  const char* up_subjects[] = {tm.c_str(), evt.c_str(), bill.c_str()};
+  const std::string sched = UpSubject("*", UpKind::kSchedule);
+  const char* up_subjects[] = {tm.c_str(), evt.c_str(), bill.c_str(), sched.c_str()};
   jsStreamConfig up;
   jsStreamConfig_Init(&up);
   up.Name = kUpStream;
   up.Subjects = up_subjects;
-  up.SubjectsLen = 3;
+  up.SubjectsLen = 4;
   up.Storage = js_FileStorage;
   up.Duplicates = options.duplicate_window.count() * kNsPerMs;
   up.MaxAge = options.up_max_age.count() * kNsPerMs;
@@ -196,6 +197,7 @@ void CenterLink::Run() {
         counts_.samples += batch_.samples;
         counts_.events += batch_.events;
         counts_.bills += batch_.bills;
+        counts_.schedules += batch_.schedules;
         counts_.duplicate_events += batch_.duplicate_events;
       } else {
         ++counts_.flush_failures;
@@ -267,6 +269,14 @@ CenterLink::Taken CenterLink::Take(void* raw) {
       sent = m->sent;
       taken = sink_->PutBill(m->bill);
       if (taken) ++batch_.bills;
+      break;
+    }
+    case UpKind::kSchedule: {
+      auto m = DecodeSchedule(site, payload);
+      if (!m) return drop(m.error().message, false);
+      sent = m->sent;
+      taken = sink_->PutSchedule(m->schedule);
+      if (taken) ++batch_.schedules;
       break;
     }
   }

@@ -63,6 +63,7 @@ struct CenterLinkCounts {
   std::uint64_t samples = 0;
   std::uint64_t events = 0;
   std::uint64_t bills = 0;
+  std::uint64_t schedules = 0;
   std::uint64_t malformed = 0;       // dropped (terminated) with an event
   std::uint64_t oversized = 0;       // dropped (terminated) with an event
   std::uint64_t flush_failures = 0;  // batches left unacknowledged (redelivered later)

@@ -111,6 +111,14 @@ void EdgeLink::OfferBill(const StoredBill& bill) {
   Push(std::move(item));
 }
 
+void EdgeLink::OfferSchedule(const StoredSchedule& schedule) {
+  Outgoing item;
+  item.kind = UpKind::kSchedule;
+  item.schedule = schedule;
+  item.first = item.last = clock_.Now();
+  Push(std::move(item));
+}
+
 void EdgeLink::Push(Outgoing item) {
   {
     std::lock_guard lock(mutex_);
@@ -139,6 +147,10 @@ void EdgeLink::Drop(const Outgoing& item) {
 void EdgeLink::OnLiveAcked(const Outgoing& item) {
   if (item.kind == UpKind::kBill) {
     ++counts_.bills;
+    return;
+  }
+  if (item.kind == UpKind::kSchedule) {
+    ++counts_.schedules;
     return;
   }
   counts_.acknowledged += item.count();
@@ -229,6 +241,12 @@ Status EdgeLink::PublishLive(const Outgoing& item) {
       for (const unsigned char c : item.bill.json) h = (h ^ c) * 1099511628211ull;
       const std::string id = fmt::format("{}.bill.{}.{:016x}", options_.site, FormatMonth(item.bill.month), h);
       return Publish(UpSubject(options_.site, UpKind::kBill), id, payload);
+    }
+    case UpKind::kSchedule: {
+      // A schedule is named by when it was made: a resend is the same message.
+      const std::string payload = EncodeSchedule(ScheduleMessage{options_.site, clock_.Now(), item.schedule});
+      const std::string id = fmt::format("{}.sched.{}", options_.site, Ms(item.schedule.made));
+      return Publish(UpSubject(options_.site, UpKind::kSchedule), id, payload);
     }
   }
   return Ok{};

@@ -57,6 +57,7 @@ struct EdgeLinkCounts {
   std::uint64_t backfilled = 0;      // samples+events resent from the store and acknowledged
   std::uint64_t dropped = 0;         // samples+events dropped from memory (to be backfilled)
   std::uint64_t bills = 0;           // bills acknowledged
+  std::uint64_t schedules = 0;       // schedules acknowledged
   std::uint64_t unknown_points = 0;  // offered samples whose point the store did not know
   std::uint64_t commands_accepted = 0;
   std::uint64_t commands_refused = 0;  // refused by the site, expired, or malformed
@@ -82,6 +83,7 @@ class EdgeLink final : public SiteUplink {
   void OfferSamples(std::span<const Sample> samples) override;
   void OfferEvents(std::span<const Event> events) override;
   void OfferBill(const StoredBill& bill) override;
+  void OfferSchedule(const StoredSchedule& schedule) override;
 
   EdgeLinkCounts Counts() const;
   bool Connected() const;
@@ -96,6 +98,7 @@ class EdgeLink final : public SiteUplink {
     std::vector<Sample> samples;
     std::vector<Event> events;
     StoredBill bill;
+    StoredSchedule schedule;
     Instant first, last;
     std::size_t count() const { return samples.size() + events.size(); }
   };

@@ -23,6 +23,7 @@ const char* KindToken(UpKind kind) {
     case UpKind::kTelemetry: return "tm";
     case UpKind::kEvents: return "evt";
     case UpKind::kBill: return "bill";
+    case UpKind::kSchedule: return "sched";
   }
   return "tm";
 }
@@ -129,6 +130,7 @@ Result<std::pair<std::string, UpKind>> ParseUpSubject(std::string_view subject) 
   if (kind == "tm") return std::pair{std::string(site), UpKind::kTelemetry};
   if (kind == "evt") return std::pair{std::string(site), UpKind::kEvents};
   if (kind == "bill") return std::pair{std::string(site), UpKind::kBill};
+  if (kind == "sched") return std::pair{std::string(site), UpKind::kSchedule};
   return bad();
 }
 
@@ -272,6 +274,30 @@ Result<BillMessage> DecodeBill(std::string_view subject_site, std::string_view p
     MEG_TRY_ASSIGN(month, ParseMonth(month_text));
     MEG_TRY_ASSIGN(bill, StringField(j, "bill", what, kMaxLinkMessageBytes));
     m.bill = StoredBill{m.site, month, std::move(bill)};
+    return m;
+  });
+}
+
+std::string EncodeSchedule(const ScheduleMessage& message) {
+  const json j = {{"v", kVersion},
+                  {"site", message.site},
+                  {"sent_ms", Ms(message.sent)},
+                  {"made_ms", Ms(message.schedule.made)},
+                  {"schedule", message.schedule.json}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<ScheduleMessage> DecodeSchedule(std::string_view subject_site, std::string_view payload) {
+  constexpr std::string_view what = "schedule message";
+  MEG_TRY_ASSIGN(j, ParseObject(what, subject_site, payload));
+  return Guarded(what, [&]() -> Result<ScheduleMessage> {
+    ScheduleMessage m;
+    m.site = std::string(subject_site);
+    MEG_TRY_ASSIGN(sent, TimeField(j, "sent_ms", what));
+    m.sent = FromMs(sent);
+    MEG_TRY_ASSIGN(made, TimeField(j, "made_ms", what));
+    MEG_TRY_ASSIGN(text, StringField(j, "schedule", what, kMaxLinkMessageBytes));
+    m.schedule = StoredSchedule{m.site, FromMs(made), std::move(text)};
     return m;
   });
 }

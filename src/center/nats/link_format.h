@@ -18,7 +18,7 @@
 
 namespace meg {
 
-// Upstream (edge -> center): one stream, MEG_UP, subjects meg.<site>.tm / .evt / .bill.
+// Upstream (edge -> center): one stream, MEG_UP, subjects meg.<site>.tm / .evt / .bill / .sched.
 // Downstream (center -> edge): one stream, MEG_DOWN, subjects meg.<site>.cmd, one durable pull
 // consumer per site (edge-<site>); results come back on the core subject meg.<site>.res.<id>.
 inline constexpr char kUpStream[] = "MEG_UP";
@@ -31,7 +31,7 @@ inline constexpr std::size_t kMaxSamplesPerMessage = 2000;
 // A site id is one NATS subject token: 1-64 of [A-Za-z0-9_-].
 bool ValidLinkToken(std::string_view site);
 
-enum class UpKind { kTelemetry, kEvents, kBill };
+enum class UpKind { kTelemetry, kEvents, kBill, kSchedule };
 std::string UpSubject(std::string_view site, UpKind kind);              // "meg.<site>.tm"
 std::string CommandSubject(std::string_view site);                      // "meg.<site>.cmd"
 std::string ResultSubject(std::string_view site, std::string_view id);  // "meg.<site>.res.<id>"
@@ -39,7 +39,7 @@ std::string CommandConsumer(std::string_view site);                     // "edge
 // The (site, kind) of an upstream subject, or an error naming the subject.
 Result<std::pair<std::string, UpKind>> ParseUpSubject(std::string_view subject);
 
-// The Nats-Msg-Id of an upstream message: "<site>.<tm|evt|bill>.<first ms>-<last ms>-<count>".
+// The Nats-Msg-Id of an upstream message: "<site>.<tm|evt|bill|sched>.<first ms>-<last ms>-<count>".
 // It names the content (a resend of the same batch has the same id and is dropped by the
 // stream's duplicate window; a backfill chunk that overlaps a live batch has another id and is
 // made harmless by the store's first-write-wins on (point, time)).
@@ -77,6 +77,13 @@ struct BillMessage {
   StoredBill bill;
 };
 
+// The planner's latest schedule as the edge stored it (LiveSite::StoreSchedule), with its reason.
+struct ScheduleMessage {
+  std::string site;
+  Instant sent;
+  StoredSchedule schedule;
+};
+
 // Telemetry as compact JSON:
 //   {"v":1,"site":"a","sent_ms":1723438805000,"origin":"live","units":{"grid_kw":"kW"},
 //    "s":[["grid_kw",1723438805000,123.4,0],...]}   (a sample: point, time ms, value|null, quality)
@@ -93,6 +100,10 @@ Result<EventsMessage> DecodeEvents(std::string_view subject_site, std::string_vi
 //   {"v":1,"site":"a","sent_ms":...,"month":"2024-08","bill":"<the bill's JSON text>"}
 std::string EncodeBill(const BillMessage& message);
 Result<BillMessage> DecodeBill(std::string_view subject_site, std::string_view payload);
+
+//   {"v":1,"site":"a","sent_ms":...,"made_ms":...,"schedule":"<the schedule's JSON text>"}
+std::string EncodeSchedule(const ScheduleMessage& message);
+Result<ScheduleMessage> DecodeSchedule(std::string_view subject_site, std::string_view payload);
 
 // A command for a site: an operator command or a DR call, with an id and an expiry (the
 // center's clock); the edge refuses it once its own clock is past `expires`.

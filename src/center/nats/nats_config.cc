@@ -53,6 +53,7 @@ Result<std::string> NatsServerConfig(const NatsServerSettings& settings) {
         UpSubject(u.site, UpKind::kTelemetry),
         UpSubject(u.site, UpKind::kEvents),
         UpSubject(u.site, UpKind::kBill),
+        UpSubject(u.site, UpKind::kSchedule),
         ResultSubject(u.site, ">"),
         fmt::format("$JS.API.CONSUMER.INFO.{}.{}", kDownStream, consumer),
         fmt::format("$JS.API.CONSUMER.MSG.NEXT.{}.{}", kDownStream, consumer),

@@ -39,7 +39,7 @@ struct NatsServerSettings {
 std::string EdgeInboxPrefix(const std::string& site);
 
 // The configuration text for nats-server -c. A site user may publish only to meg.<site>.tm,
-// .evt, .bill and .res.> and to the JetStream API subjects of its own command consumer
+// .evt, .bill, .sched and .res.> and to the JetStream API subjects of its own command consumer
 // (info, next message, acks), and subscribe only to its own inbox; the center user may do
 // everything. Errors: a site id that is not a subject token, a site named like the center user,
 // duplicate sites, a password or path with a quote, backslash or line break, no store folder.

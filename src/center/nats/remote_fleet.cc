@@ -49,6 +49,27 @@ std::string ModeOf(const SiteLinkView& v) {
   return "unknown";
 }
 
+// The stored schedule's JSON (LiveSite::StoreSchedule) as the dashboard's ScheduleView; what does
+// not read stays at its default (a schedule that does not read at all: not present).
+ScheduleView ScheduleOf(const StoredSchedule& stored) {
+  const nlohmann::json j = nlohmann::json::parse(stored.json, nullptr, false);
+  ScheduleView v;
+  if (!j.is_object()) return v;
+  const auto num = [&](const char* key) { return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0; };
+  const auto text = [&](const char* key) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+  };
+  v.present = true;
+  v.made = stored.made;
+  v.source = text("source");
+  v.battery_kw = num("battery_kw");
+  if (j.contains("pv_limit_kw") && j["pv_limit_kw"].is_number()) v.pv_limit_kw = j["pv_limit_kw"].get<double>();
+  v.planned_grid_kw = num("planned_grid_kw");
+  v.reason_code = text("reason_code");
+  v.reason = text("reason");
+  return v;
+}
+
 // The stored bill's JSON (LiveSite::UpdateBill) as the dashboard's BillView (totals only: the
 // lines stay at the edge).
 Result<BillView> BillOf(const StoredBill& stored) {
@@ -136,7 +157,14 @@ class RemoteFleet::RemoteSite final : public SiteBackend {
     }
     return NotFound(fmt::format("site '{}' has no point '{}' in the fleet store", spec_.id, point));
   }
-  ScheduleView Schedule() const override { return {}; }
+  // The edge's latest schedule as it sent it (the fleet store keeps it); none before the first.
+  ScheduleView Schedule() const override {
+    auto lease = fleet_.pool_.Acquire();
+    if (!lease) return {};
+    auto stored = lease->store().LatestSchedule(spec_.id);
+    if (!stored || !*stored) return {};
+    return ScheduleOf(**stored);
+  }
   Result<ForecastView> Forecast() const override {
     return NotFound("the forecast stays at the edge: open the site's own control center");
   }

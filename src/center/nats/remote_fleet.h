@@ -3,8 +3,9 @@
 // link writes (PostgreSQL). A RemoteSite answers the server from what the center has: live values
 // and state from the link's latest samples, history, events and bills from the fleet store (a
 // reader connection per call, from a small pool), commands and DR calls sent down the link and
-// answered by the edge after its own audit log has them. What stays at the edge (its schedule,
-// forecast, audit log, DR desk) is refused with a message saying so. Thread-safe.
+// answered by the edge after its own audit log has them; the planner's latest schedule as the
+// edge sent it (meg.<site>.sched). What stays at the edge (its forecast, audit log, DR desk) is
+// refused with a message saying so. Thread-safe.
 #pragma once
 
 #include <chrono>

@@ -55,6 +55,10 @@ TEST(LinkFormatTest, TelemetryChecks) {
 TEST(LinkFormatTest, SubjectsAndIds) {
   EXPECT_EQ(UpSubject("a", UpKind::kTelemetry), "meg.a.tm");
   EXPECT_EQ(UpSubject("a", UpKind::kBill), "meg.a.bill");
+  EXPECT_EQ(UpSubject("a", UpKind::kSchedule), "meg.a.sched");
+  auto sched = ParseUpSubject("meg.a.sched");
+  ASSERT_TRUE(sched);
+  EXPECT_EQ(sched->second, UpKind::kSchedule);
   EXPECT_EQ(CommandSubject("a"), "meg.a.cmd");
   EXPECT_EQ(ResultSubject("a", "c1"), "meg.a.res.c1");
   auto p = ParseUpSubject("meg.site-1.evt");
@@ -81,6 +85,13 @@ TEST(LinkFormatTest, EventsBillsCommandsRoundTrip) {
   auto bill = DecodeBill("a", EncodeBill(b));
   ASSERT_TRUE(bill) << bill.error().message;
   EXPECT_EQ(bill->bill, b.bill);
+
+  ScheduleMessage s{"a", At(kT), StoredSchedule{"a", At(kT - 900000), R"({"source":"planner:mpc","battery_kw":12.5})"}};
+  auto sched = DecodeSchedule("a", EncodeSchedule(s));
+  ASSERT_TRUE(sched) << sched.error().message;
+  EXPECT_EQ(sched->schedule, s.schedule);
+  EXPECT_FALSE(DecodeSchedule("b", EncodeSchedule(s)));  // the payload's site is not the subject's
+  EXPECT_FALSE(DecodeSchedule("a", R"({"v":1,"site":"a","sent_ms":1,"schedule":"{}"})"));  // no made_ms
 
   CommandMessage c{"c1", "a", At(kT), At(kT + 60000),
                    OperatorCommand{OperatorCommand::Kind::kSetpoint, -50, 15, "kim"}};
@@ -122,7 +133,8 @@ TEST(NatsConfigTest, SiteUsersAreLimitedToTheirSubjects) {
   ASSERT_TRUE(text) << text.error().message;
   EXPECT_NE(text->find("listen: \"127.0.0.1:4333\""), std::string::npos);
   EXPECT_NE(text->find("store_dir: \"/tmp/js\""), std::string::npos);
-  EXPECT_NE(text->find(R"(publish: {allow: ["meg.a.tm", "meg.a.evt", "meg.a.bill", "meg.a.res.>")"), std::string::npos)
+  EXPECT_NE(text->find(R"(publish: {allow: ["meg.a.tm", "meg.a.evt", "meg.a.bill", "meg.a.sched", "meg.a.res.>")"),
+            std::string::npos)
       << *text;
   EXPECT_NE(text->find(R"(subscribe: {allow: ["_INBOX_b.>"]})"), std::string::npos);
   s.sites.push_back({"center", "x"});

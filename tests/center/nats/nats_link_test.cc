@@ -245,9 +245,22 @@ TEST_F(NatsLinkTest, TelemetryRoundTripIntoTheSink) {
   ASSERT_TRUE(a->store->AppendEvents({&ev, 1}));
   a->link->OfferEvents({&ev, 1});
   a->link->OfferBill(StoredBill{"a", Month{std::chrono::year{2024}, std::chrono::month{8}}, R"({"total_krw":1000})"});
+  const StoredSchedule schedule{"a", Base() + seconds{30}, R"({"source":"planner:mpc","battery_kw":-40.000})"};
+  a->link->OfferSchedule(schedule);
   // 50 cycles x 20 points per site.
-  ASSERT_TRUE(WaitFor([&] { return center->Counts().samples >= 2000 && center->Counts().bills == 1; }, seconds{20}))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return center->Counts().samples >= 2000 && center->Counts().bills == 1 && center->Counts().schedules == 1;
+      },
+      seconds{20}))
       << center->Counts().samples;
+  {
+    auto reader = SqliteStore::OpenReader(SinkPath());
+    ASSERT_TRUE(reader);
+    auto latest = (*reader)->LatestSchedule("a");
+    ASSERT_TRUE(latest && *latest);
+    EXPECT_EQ(**latest, schedule);  // the center's store has the edge's schedule as it was sent
+  }
   EXPECT_EQ(SinkSamples("a"), 1000);
   EXPECT_EQ(SinkSamples("b"), 1000);
   EXPECT_EQ(SinkEvents("a"), std::vector<Event>{ev});
@@ -255,6 +268,7 @@ TEST_F(NatsLinkTest, TelemetryRoundTripIntoTheSink) {
   EXPECT_EQ(counts.acknowledged, 1001u);
   EXPECT_EQ(counts.dropped, 0u);
   EXPECT_EQ(counts.bills, 1u);
+  EXPECT_EQ(counts.schedules, 1u);
   EXPECT_EQ(a->link->AckedThrough(), Base() + seconds{49} + Millis{1});
   // The fleet overview's part: latest values and online.
   auto view = center->Site("a");
