@@ -45,6 +45,9 @@ struct AdviseOptions {
   BatteryFinance finance;
   std::string sizing_controller = "oracle";
   bool size_lp = false;  // also size the battery as a variable of one LP (the cross-check)
+  // PV sizes (with --site).
+  std::vector<double> pv_kwp;
+  PvFinance pv_finance;
   int threads = 2;
   std::string tariff_dir = DefaultTariffDir();
   std::string calendar = DefaultCalendarPath();
@@ -148,6 +151,45 @@ void PrintSizes(const std::vector<SizedBattery>& sizes, const AdviseOptions& o) 
                WithThousands(std::llround(best->power_kw)), WithThousands(std::llround(best->npv_krw)),
                best->npv_krw > 0 ? "" : ": no size priced pays for itself at these costs");
   }
+}
+
+void PrintPvSizes(const std::vector<SizedPv>& sizes, const PvFinance& f) {
+  fmt::print(
+      "\nPV sizes (the site's arrays scaled, no battery, no export beyond the site's rules) against the site without "
+      "PV; installed {} KRW/kWp, O&M {:g} % a year, life {:g} years, discount {:g} %\n",
+      WithThousands(static_cast<long long>(f.capex_krw_per_kwp)), f.om_pct_per_year, f.life_years, f.discount_pct);
+  fmt::print("  {:>8}  {:>7}  {:>14}  {:>14}  {:>16}  {:>15}  {:>15}  {:>9}  {:>7}\n", "kWp DC", "kW AC",
+             "available MWh", "used MWh", "bill saving KRW/y", "capex KRW", "NPV KRW", "payback y", "IRR");
+  const SizedPv* best = nullptr;
+  for (const SizedPv& s : sizes) {
+    if (best == nullptr || s.npv_krw > best->npv_krw) best = &s;
+  }
+  for (const SizedPv& s : sizes) {
+    fmt::print("{} {:>8}  {:>7}  {:>14.1f}  {:>14.1f}  {:>16}  {:>15}  {:>15}  {:>9}  {:>7}\n", &s == best ? ">" : " ",
+               WithThousands(std::llround(s.dc_kwp)), WithThousands(std::llround(s.ac_kw)), s.available.value() / 1000,
+               s.used.value() / 1000, WithThousands(s.bill_saving.value()), WithThousands(std::llround(s.capex_krw)),
+               WithThousands(std::llround(s.npv_krw)), Opt(s.payback_years, "{:.1f}"), Opt(s.irr, "{:.1f} %", 100));
+  }
+}
+
+nlohmann::json PvSizesJson(const std::vector<SizedPv>& sizes, const PvFinance& f) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const SizedPv& s : sizes) {
+    rows.push_back({{"dc_kwp", s.dc_kwp},
+                    {"ac_kw", s.ac_kw},
+                    {"available_kwh", s.available.value()},
+                    {"used_kwh", s.used.value()},
+                    {"bill_saving_krw_per_year", s.bill_saving.value()},
+                    {"capex_krw", s.capex_krw},
+                    {"npv_krw", s.npv_krw},
+                    {"payback_years", s.payback_years ? nlohmann::json(*s.payback_years) : nlohmann::json()},
+                    {"irr_pct", s.irr ? nlohmann::json(*s.irr * 100) : nlohmann::json()}});
+  }
+  return {{"capex_krw_per_kwp", f.capex_krw_per_kwp},
+          {"om_pct_per_year", f.om_pct_per_year},
+          {"life_years", f.life_years},
+          {"discount_pct", f.discount_pct},
+          {"sizes", rows}};
 }
 
 nlohmann::json SizesJson(const std::vector<SizedBattery>& sizes, const AdviseOptions& o) {
@@ -267,6 +309,9 @@ int RunAdvise(const AdviseOptions& o) {
   if (!o.usage.empty() && (o.tariff.empty() || o.contract_kw == 0)) {
     return ExitWith(kCommand, InvalidInput("--usage needs --tariff and --contract-kw (the contract in force)"));
   }
+  if (!o.pv_kwp.empty() && o.site.empty()) {
+    return ExitWith(kCommand, InvalidInput("--pv-kwp needs --site: the sizes scale the site's PV arrays"));
+  }
   if (!o.battery_kwh.empty() && o.site.empty()) {
     return ExitWith(kCommand, InvalidInput("--battery-kwh needs --site: the sizes are run on the site's year"));
   }
@@ -357,6 +402,14 @@ int RunAdvise(const AdviseOptions& o) {
                              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), o.threads);
     sizes = std::move(*swept);
   }
+  std::vector<SizedPv> pv_sizes;
+  if (!o.pv_kwp.empty()) {
+    PvFinance pf = o.pv_finance;
+    pf.discount_pct = o.finance.discount_pct;
+    auto swept = SweepPvSizes(site_meter->loaded, site_meter->inputs, o.pv_kwp, pf);
+    if (!swept) return ExitWith(kCommand, swept.error());
+    pv_sizes = std::move(*swept);
+  }
   std::optional<LpCheck> lp_check;
   const double period_years = site_meter ? PeriodYears(site_meter->inputs) : 1.0;
   if (o.size_lp) {
@@ -392,6 +445,11 @@ int RunAdvise(const AdviseOptions& o) {
     j["saving_krw"] = (advice->in_force.total - advice->recommended.total).value();
     j["notes"] = advice->notes;
     if (!sizes.empty()) j["battery"] = SizesJson(sizes, o);
+    if (!pv_sizes.empty()) {
+      PvFinance pf = o.pv_finance;
+      pf.discount_pct = o.finance.discount_pct;
+      j["pv"] = PvSizesJson(pv_sizes, pf);
+    }
     if (lp_check) {
       j["battery_lp"] = {{"usable_kwh", lp_check->lp.usable_kwh},
                          {"power_kw", lp_check->lp.power_kw},
@@ -408,6 +466,11 @@ int RunAdvise(const AdviseOptions& o) {
   }
   PrintText(*advice, o);
   if (!sizes.empty()) PrintSizes(sizes, o);
+  if (!pv_sizes.empty()) {
+    PvFinance pf = o.pv_finance;
+    pf.discount_pct = o.finance.discount_pct;
+    PrintPvSizes(pv_sizes, pf);
+  }
   if (lp_check) PrintLpCheck(*lp_check, period_years);
   return 0;
 }
@@ -456,6 +519,17 @@ void AddAdviseCommand(CLI::App& app, int* exit_code) {
          "--sizing-controller", opts->sizing_controller,
          "planner run on each size: oracle (the upper bound) or mpc (the expected case, about a minute a size)")
       ->check(CLI::IsMember({"oracle", "mpc"}))
+      ->capture_default_str();
+  cmd->add_option("--pv-kwp", opts->pv_kwp,
+                  "with --site: PV sizes to price, kWp DC (the site's [[pv]] arrays and inverters scaled), e.g. "
+                  "100,300,600")
+      ->delimiter(',');
+  cmd->add_option("--pv-capex-krw-per-kwp", opts->pv_finance.capex_krw_per_kwp,
+                  "installed PV cost per kWp DC, KRW (your quote: no default)");
+  cmd->add_option("--pv-om-pct", opts->pv_finance.om_pct_per_year, "PV operation and maintenance, % of capex a year")
+      ->capture_default_str();
+  cmd->add_option("--pv-life-years", opts->pv_finance.life_years,
+                  "PV life, years (20: the term of KPX's long-term fixed-price PV contracts)")
       ->capture_default_str();
   cmd->add_flag("--size-lp", opts->size_lp,
                 "with --battery-kwh: also size the battery as a variable of one LP over the year (up to the largest "

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -149,6 +150,46 @@ TEST_F(AdviseCommandTest, BatterySizesPricedByTheOracle) {
   const auto no_cost = Meg(fmt::format("advise --site {}/sites/cnu-eng7.toml --battery-kwh 100", MEG_TEST_DATA_DIR));
   EXPECT_NE(no_cost.exit_code, 0);
   EXPECT_NE(no_cost.out.find("--capex-krw-per-kwh"), std::string::npos) << no_cost.out;
+}
+
+// PV sizes on the eng7 site (its 80 kWp array and 70 kW inverter scaled): what the test checks by
+// its own arithmetic and by another command: the capex (kWp x 1,300,000), the NPV of 20 years of
+// the saving at 4.5 %, the production doubling with the size, and the saving of the site's own
+// 80 kWp equal to what `meg simulate` bills for the site without PV less with it.
+TEST_F(AdviseCommandTest, PvSizesPricedAgainstTheSiteWithoutPv) {
+  const auto run =
+      Meg(fmt::format("advise --site {}/sites/cnu-eng7.toml --pv-kwp 40,80 --pv-capex-krw-per-kwp 1300000 --json",
+                      MEG_TEST_DATA_DIR));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const auto j = nlohmann::json::parse(run.out.substr(run.out.find('{')));
+  const auto& sizes = j["pv"]["sizes"];
+  ASSERT_EQ(sizes.size(), 2u);
+  for (const auto& s : sizes) {
+    const double kwp = s["dc_kwp"], saving = s["bill_saving_krw_per_year"];
+    EXPECT_DOUBLE_EQ(s["capex_krw"].get<double>(), kwp * 1'300'000);
+    EXPECT_DOUBLE_EQ(s["ac_kw"].get<double>(), 70 * kwp / 80);
+    double npv = -kwp * 1'300'000, factor = 1;
+    for (int y = 1; y <= 20; ++y) npv += saving / (factor *= 1.045);
+    EXPECT_NEAR(s["npv_krw"].get<double>(), npv, 1e-6 * std::abs(npv) + 1);
+    EXPECT_GT(saving, 0);
+  }
+  EXPECT_NEAR(sizes[1]["available_kwh"].get<double>(), 2 * sizes[0]["available_kwh"].get<double>(), 1e-6);
+  EXPECT_GE(sizes[1]["bill_saving_krw_per_year"].get<double>(), sizes[0]["bill_saving_krw_per_year"].get<double>());
+  // meg simulate's year: the site without PV and ESS, and with its PV (`none`).
+  const auto sim = Meg(fmt::format("simulate --site {}/sites/cnu-eng7.toml --controller none", MEG_TEST_DATA_DIR));
+  ASSERT_EQ(sim.exit_code, 0) << sim.out;
+  const size_t at = sim.out.find("\nyear ");
+  ASSERT_NE(at, std::string::npos) << sim.out;
+  std::istringstream year(sim.out.substr(at + 6, sim.out.find('\n', at + 1) - at - 6));
+  std::string without_pv, with_pv;
+  year >> without_pv >> with_pv;
+  std::erase(without_pv, ',');
+  std::erase(with_pv, ',');
+  EXPECT_EQ(sizes[1]["bill_saving_krw_per_year"].get<std::int64_t>(), std::stoll(without_pv) - std::stoll(with_pv));
+  // Without an installed cost: a clear error.
+  const auto no_cost = Meg(fmt::format("advise --site {}/sites/cnu-eng7.toml --pv-kwp 40", MEG_TEST_DATA_DIR));
+  EXPECT_NE(no_cost.exit_code, 0);
+  EXPECT_NE(no_cost.out.find("--pv-capex-krw-per-kwp"), std::string::npos) << no_cost.out;
 }
 
 }  // namespace

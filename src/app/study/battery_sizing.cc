@@ -68,6 +68,86 @@ Result<LpSizedBattery> SizeBatteryByLp(const LoadedSite& site, const SiteInputs&
   return out;
 }
 
+Result<std::vector<SizedPv>> SweepPvSizes(const LoadedSite& site, const SiteInputs& inputs,
+                                          const std::vector<double>& sizes_kwp, const PvFinance& f) {
+  const double site_kwp = [&] {
+    double sum = 0;
+    for (const PvArraySpec& a : site.site.pv) sum += a.dc_kwp.value();
+    return sum;
+  }();
+  if (site.site.pv.empty() || !(site_kwp > 0)) {
+    return InvalidInput(
+        fmt::format("{}: no [[pv]] to size: the sizes scale the site's arrays (their tilt, azimuth, "
+                    "losses and inverters)",
+                    site.path));
+  }
+  if (sizes_kwp.empty()) return InvalidInput("PV sizing: no sizes given");
+  for (const double kwp : sizes_kwp) {
+    if (!(kwp > 0 && kwp <= 1'000'000))
+      return InvalidInput(fmt::format("PV size {} kWp: give 0 < kWp <= 1,000,000", kwp));
+  }
+  if (!(f.capex_krw_per_kwp > 0))
+    return InvalidInput("PV sizing: give the installed cost (--pv-capex-krw-per-kwp, > 0)");
+  if (!(f.life_years > 0 && f.life_years <= 50 && f.discount_pct > -50 && f.discount_pct < 100 &&
+        f.om_pct_per_year >= 0 && f.om_pct_per_year < 100)) {
+    return InvalidInput("PV sizing: life 0-50 years, discount -50..100 %, O&M 0..100 % a year");
+  }
+  NoBattery none;
+  BacktestRequest base;
+  base.book = &site.book;
+  base.calendar = &site.calendar;
+  base.tariff = site.tariff;
+  base.site = &site.site;
+  base.load = &inputs.load;
+  base.pv = nullptr;  // the site without PV
+  base.use_battery = false;
+  base.use_generator = false;
+  auto without = RunBacktest(base, none);
+  if (!without) return without.error();
+  const Won without_total = BilledTotal(*without);
+  std::vector<SizedPv> out;
+  for (const double kwp : sizes_kwp) {
+    const double factor = kwp / site_kwp;
+    LoadedSite sized = site;
+    for (PvArraySpec& a : sized.site.pv) {
+      a.dc_kwp = Kilowatts(a.dc_kwp.value() * factor);
+      a.inverter_kw = Kilowatts(a.inverter_kw.value() * factor);
+    }
+    std::vector<std::optional<Kilowatts>> scaled;
+    scaled.reserve(inputs.pv.size());
+    for (size_t i = 0; i < inputs.pv.size(); ++i) {
+      const auto v = inputs.pv.at(i);
+      scaled.push_back(v ? std::optional(Kilowatts(v->value() * factor)) : std::nullopt);
+    }
+    const PowerSeries pv(inputs.pv.start(), inputs.pv.step(), std::move(scaled));
+    BacktestRequest r = base;
+    r.site = &sized.site;
+    r.pv = &pv;
+    auto run = RunBacktest(r, none);
+    if (!run) return run.error();
+    SizedPv s;
+    s.dc_kwp = kwp;
+    s.ac_kw = PvAcRating(sized.site).value();
+    s.available = run->pv_available_energy;
+    s.used = run->pv_used_energy;
+    s.bill_saving = without_total - BilledTotal(*run);
+    s.capex_krw = kwp * f.capex_krw_per_kwp;
+    // The same flows as a battery's: -capex, then the saving less O&M each year of its life.
+    SizedBattery as_flows;
+    as_flows.bill_saving = s.bill_saving;
+    as_flows.capex_krw = s.capex_krw;
+    as_flows.life_years = f.life_years;
+    BatteryFinance bf;
+    bf.om_pct_per_year = f.om_pct_per_year;
+    const std::vector<double> flows = BatteryCashFlows(as_flows, bf);
+    s.npv_krw = NetPresentValue(f.discount_pct / 100.0, flows);
+    s.payback_years = PaybackYears(flows);
+    s.irr = InternalRateOfReturn(flows);
+    out.push_back(s);
+  }
+  return out;
+}
+
 std::vector<double> BatteryCashFlows(const SizedBattery& b, const BatteryFinance& f) {
   const double yearly = static_cast<double>(b.bill_saving.value()) - b.capex_krw * f.om_pct_per_year / 100.0;
   std::vector<double> flows{-b.capex_krw};

@@ -63,6 +63,32 @@ double NetOverPeriod(const SizedBattery& b, const BatteryFinance& finance, doubl
 // The period of `inputs` in years (365 days a year).
 double PeriodYears(const SiteInputs& inputs);
 
+// PV sizes: the site's arrays (and inverters) scaled to each DC size, their production with them
+// (the PV model is linear in the array's size when its inverter scales with it), priced with no
+// battery and no control (`none`) against the site without PV: the PV's own bill saving.
+struct PvFinance {
+  double capex_krw_per_kwp = 0;  // installed cost per kWp DC (modules, inverter, mounting, works)
+  double om_pct_per_year = 0;    // a % of the capex a year
+  // 20 years: the term of KPX's long-term fixed-price contracts for PV (SMP + REC, 장기고정가격계약)
+  // over which Korean PV plants are financed.
+  double life_years = 20;
+  double discount_pct = 4.5;
+};
+
+struct SizedPv {
+  double dc_kwp = 0, ac_kw = 0;
+  KilowattHours available, used;  // the year's production available and used on site (no export)
+  Won bill_saving;                // the year's bills against the site without PV
+  double capex_krw = 0;
+  double npv_krw = 0;
+  std::optional<double> payback_years;
+  std::optional<double> irr;
+};
+
+// Errors: the site has no [[pv]] to scale, a size or the finance out of range, a backtest failure.
+Result<std::vector<SizedPv>> SweepPvSizes(const LoadedSite& site, const SiteInputs& inputs,
+                                          const std::vector<double>& sizes_kwp, const PvFinance& finance);
+
 // The cash flows of one size: -capex now, then each year (saving - O&M) for the whole years of its
 // life and the fraction of the last.
 std::vector<double> BatteryCashFlows(const SizedBattery& b, const BatteryFinance& f);
