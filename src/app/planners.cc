@@ -24,7 +24,10 @@ Status CheckPlanner(std::string_view name, const LoadedSite& site, const SiteInp
     return InvalidInput(fmt::format("--controller {}: known controllers are {}", name, fmt::join(kPlannerNames, ", ")));
   }
   if (IsRule(name)) return Ok{};
-  if (!site.site.ess) return InvalidInput(fmt::format("--controller {}: {} has no [ess] to plan", name, site.path));
+  if (!site.site.ess && !site.site.generator && !site.site.thermal_storage) {
+    return InvalidInput(
+        fmt::format("--controller {}: {} has no [ess], [generator] or [thermal_storage] to plan", name, site.path));
+  }
   if (name == "mpc" && inputs != nullptr && inputs->temp_c.empty()) {
     return InvalidInput(
         fmt::format("--controller mpc: {} has no weather file for the load forecaster's "
@@ -64,6 +67,11 @@ Planner::Planner(std::string_view name, const LoadedSite& site, const SiteInputs
                                              std::string(name));
   }
   p->set_warm_start(options.warm_start);
+  // The cold store's plan: the cooling demand as it will be for the perfect-foresight planners,
+  // as it was the day before for those that forecast (mpc, mpc-persistence).
+  if (!inputs->cooling_kw_th.empty()) {
+    p->SetCooling(&inputs->cooling_kw_th, &inputs->cop, name == "oracle" || name == "mpc-perfect");
+  }
   planning_ = p.get();
   controller_ = std::move(p);
 }

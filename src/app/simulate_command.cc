@@ -142,6 +142,10 @@ int RunSimulate(const SimulateOptions& o) {
   request.site = &site;
   request.load = &inputs->load;
   request.pv = &inputs->pv;
+  if (!inputs->cooling_kw_th.empty()) {
+    request.cooling_kw_th = &inputs->cooling_kw_th;
+    request.cop = &inputs->cop;
+  }
   if (history) request.demand_history = &history->demand;
 
   NoBattery none;
@@ -149,13 +153,15 @@ int RunSimulate(const SimulateOptions& o) {
   grid_only_request.pv = nullptr;
   grid_only_request.use_battery = false;
   grid_only_request.use_generator = false;
+  grid_only_request.use_thermal_storage = false;
   auto grid_only = RunBacktest(grid_only_request, none);
   if (!grid_only) return ExitWith(kCommand, grid_only.error());
   grid_only->controller = "no PV, no ESS";
   // The baseline: the battery idle, i.e. absent to the loop (its guards would otherwise use it).
   BacktestRequest baseline_request = request;
   baseline_request.use_battery = false;
-  baseline_request.use_generator = false;  // the bill without OpenMEG: no generator dispatched either
+  baseline_request.use_generator = false;        // the bill without OpenMEG: no generator dispatched either
+  baseline_request.use_thermal_storage = false;  // nor cold stored: the chillers serve the demand as it comes
   baseline_request.progress = ProgressLine("simulating none");
   auto baseline = RunBacktest(baseline_request, none);
   if (!baseline) return ExitWith(kCommand, baseline.error());
@@ -181,6 +187,7 @@ int RunSimulate(const SimulateOptions& o) {
       this_request.dr = with_dr ? dr : nullptr;
       this_request.use_battery = name != "none";  // `none` leaves the battery idle: absent to the loop
       this_request.use_generator = name != "none";
+      this_request.use_thermal_storage = name != "none";
       this_request.progress = ProgressLine("simulating " + name + (with_dr ? " with the DR calls" : ""));
       auto run = RunBacktest(this_request, (*planner)->controller());
       if (!run) return ExitWith(kCommand, run.error());

@@ -177,6 +177,9 @@ Result<std::unique_ptr<SiteRunner>> SiteRunner::Prepare(const RunOptions& o, con
     p->twin = std::make_unique<SiteTwin>(p->inputs->load, p->inputs->pv, twin_ess, std::max(1, o.twin_batteries),
                                          std::max(1, o.twin_pv), start);
     if (site->generator) p->twin->AddGenerator(*site->generator);
+    if (site->thermal_storage && site->cooling && !p->inputs->cooling_kw_th.empty()) {
+      p->twin->AddThermalStorage(*site->thermal_storage, *site->cooling, p->inputs->cooling_kw_th, p->inputs->cop);
+    }
     p->owned = p->twin->MakeDevices();
   }
   p->start = start;

@@ -24,6 +24,7 @@ std::string FormatKw(Kilowatts k) { return fmt::format("{:.1f}", k.value()); }
 std::string CommandDetail(const Command& c, DeviceKind kind) {
   if (kind == DeviceKind::kBattery) return "battery_kw=" + FormatKw(c.battery_power.value_or(Kilowatts(0)));
   if (kind == DeviceKind::kGenerator) return "generator_kw=" + FormatKw(c.generator_power.value_or(Kilowatts(0)));
+  if (kind == DeviceKind::kThermalStorage) return "thermal_kw_th=" + FormatKw(c.thermal_power.value_or(Kilowatts(0)));
   return c.pv_limit ? "pv_limit_kw=" + FormatKw(*c.pv_limit) : std::string("pv_limit_kw=none");
 }
 
@@ -33,7 +34,7 @@ bool SameCommand(const Command& a, const Command& b, double deadband) {
     return !x || std::abs(x->value() - y->value()) < deadband;
   };
   return near(a.battery_power, b.battery_power) && near(a.pv_limit, b.pv_limit) &&
-         near(a.generator_power, b.generator_power);
+         near(a.generator_power, b.generator_power) && near(a.thermal_power, b.thermal_power);
 }
 
 }  // namespace
@@ -46,6 +47,11 @@ struct ControlLoop::Measured {
   double grid = 0, pv = 0, battery = 0, generator = 0;
   int generators = 0;           // fresh generator devices
   double generator_rating = 0;  // the fresh generators' reported ratings (infinity where one says none)
+  // Cold stores (fresh ones): the electricity they save (+) or cost (-), their SoC, COP and limits.
+  double thermal = 0;
+  int thermals = 0;
+  double thermal_soc_sum = 0, thermal_cop = std::numeric_limits<double>::quiet_NaN();
+  double thermal_max_discharge = 0, thermal_max_charge = 0;
   bool meter_seen = false;
   double soc_sum = 0;
   int soc_n = 0;
@@ -82,7 +88,9 @@ Status ControlLoop::SetSchedule(ScheduleEntry schedule, const std::string& actor
   const AuditRecord r{schedule.made, actor, "schedule", "site",
                       fmt::format("battery_kw={} pv_limit_kw={}{} source={}", FormatKw(schedule.battery),
                                   schedule.pv_limit.value() < 0 ? "none" : FormatKw(schedule.pv_limit),
-                                  site_.site->generator ? " generator_kw=" + FormatKw(schedule.generator) : "",
+                                  (site_.site->generator ? " generator_kw=" + FormatKw(schedule.generator) : "") +
+                                      (site_.site->thermal_storage ? " thermal_kw_th=" + FormatKw(schedule.thermal)
+                                                                   : ""),
                                   schedule.source)};
   if (auto s = audit_.Append({&r, 1}); !s) return s;
   schedule_ = std::move(schedule);
@@ -201,7 +209,7 @@ ControlLoop::Measured ControlLoop::ReadDevices(Instant now) {
     const bool lying = t && (t->quality != Quality::kGood || !std::isfinite(t->power.value()));
     const bool gone = health.state == HealthState::kLost || health.state == HealthState::kLate;
     d.fresh = d.last_good && now - d.last_good->time <= stale_after && !gone && !lying;
-    if (d.fresh && d.device->kind() == DeviceKind::kBattery &&
+    if (d.fresh && (d.device->kind() == DeviceKind::kBattery || d.device->kind() == DeviceKind::kThermalStorage) &&
         (!d.last_good->soc_pct || !std::isfinite(*d.last_good->soc_pct))) {
       d.fresh = false;
       d.problem = "no state of charge";
@@ -232,6 +240,14 @@ ControlLoop::Measured ControlLoop::ReadDevices(Instant now) {
         m.meter_seen = true;
         break;
       case DeviceKind::kPv: m.pv += g.power.value(); break;
+      case DeviceKind::kThermalStorage:
+        m.thermal += g.power.value();
+        ++m.thermals;
+        m.thermal_soc_sum += g.soc_pct.value_or(0.0);
+        if (g.cop && std::isfinite(*g.cop) && *g.cop > 0) m.thermal_cop = *g.cop;
+        m.thermal_max_discharge += g.max_discharge ? std::max(0.0, g.max_discharge->value()) : kInf;
+        m.thermal_max_charge += g.max_charge ? std::max(0.0, g.max_charge->value()) : kInf;
+        break;
       case DeviceKind::kGenerator:
         m.generator += g.power.value();
         ++m.generators;
@@ -311,7 +327,7 @@ SiteImage ControlLoop::LimitImage(Instant now, const Measured& m) const {
   // In safe mode nothing is trusted: an unknown load makes the limit stage idle the batteries
   // and hold PV to what export allows at zero load.
   const bool trusted = mode_ != LoopMode::kSafe && m.all_fresh;
-  r.load = Kilowatts(trusted ? m.grid + m.pv + m.battery + m.generator : kNaN);
+  r.load = Kilowatts(trusted ? m.grid + m.pv + m.battery + m.generator + m.thermal : kNaN);
   // While a PV limit is in force the PV could rise to its rating once it is lifted: the export
   // check assumes it does. Without one, what PV gives now is what it can give.
   bool pv_limited = false;
@@ -322,6 +338,7 @@ SiteImage ControlLoop::LimitImage(Instant now, const Measured& m) const {
   if (pv_limited) r.pv_now = Kilowatts(m.pv);
   if (m.soc_n > 0) r.battery = MeasuredBattery(m);
   r.generator = MeasuredGenerator(m);
+  r.thermal = MeasuredThermal(m);
   return MakeSiteImage(*site_.site, r, nullptr, &demand_, {});
 }
 
@@ -352,6 +369,18 @@ std::optional<GeneratorReading> ControlLoop::MeasuredGenerator(const Measured& m
   return g;
 }
 
+std::optional<ThermalReading> ControlLoop::MeasuredThermal(const Measured& m) const {
+  size_t devices = 0;
+  for (const DeviceState& d : devices_) devices += d.device->kind() == DeviceKind::kThermalStorage ? 1 : 0;
+  if (devices == 0 || static_cast<size_t>(m.thermals) != devices) return std::nullopt;
+  ThermalReading t;
+  t.soc_pct = m.thermal_soc_sum / m.thermals;
+  t.cop = m.thermal_cop;
+  t.device_max_discharge = Kilowatts(m.thermal_max_discharge);
+  t.device_max_charge = Kilowatts(m.thermal_max_charge);
+  return t;
+}
+
 void ControlLoop::MaybePlan(Instant now, const Measured& m) {
   if (planner_ == nullptr || !m.all_fresh) return;
   const Timestamp window = demand_.window_start();
@@ -367,9 +396,15 @@ void ControlLoop::MaybePlan(Instant now, const Measured& m) {
   SiteReading r;
   r.start = window;
   r.dt = kIntervalHours;
-  r.load = Kilowatts(m.grid + m.pv + m.battery + m.generator);
+  r.load = Kilowatts(m.grid + m.pv + m.battery + m.generator + m.thermal);
   r.pv_available = Kilowatts(m.pv);
   r.generator = MeasuredGenerator(m);
+  r.thermal = MeasuredThermal(m);
+  if (r.thermal) {
+    // The plant's limits are for a cycle; over the quarter-hour the store's energy bounds it.
+    r.thermal->device_max_discharge = Kilowatts(std::numeric_limits<double>::infinity());
+    r.thermal->device_max_charge = Kilowatts(std::numeric_limits<double>::infinity());
+  }
   if (m.soc_n > 0) {
     r.battery = MeasuredBattery(m);
     // The devices' limits are for one cycle; over the quarter-hour the energy bounds it.
@@ -388,9 +423,11 @@ void ControlLoop::MaybePlan(Instant now, const Measured& m) {
                   .battery = plan.battery,
                   .pv_limit = plan.pv_limit,
                   .planned_grid = Kilowatts(image.load.value() - planned_pv - plan.battery.value() -
-                                            std::max(0.0, plan.generator.value())),
+                                            std::max(0.0, plan.generator.value()) -
+                                            ApplySafetyLimits(image, plan).thermal_electric.value()),
                   .source = "planner:" + std::string(planner_->name()),
                   .generator = plan.generator,
+                  .thermal = plan.thermal,
                   .reason = planner_->reason() ? std::optional(*planner_->reason()) : std::nullopt};
   // The planner's schedule is audited like any other; a refused audit keeps the old one.
   if (!SetSchedule(std::move(s), kActor)) planner_failed_ = true;
@@ -443,7 +480,8 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   rec.grid = Kilowatts(known ? m.grid : kNaN);
   rec.pv = Kilowatts(known ? m.pv : kNaN);
   rec.battery = Kilowatts(known ? m.battery : kNaN);
-  rec.load = Kilowatts(known ? m.grid + m.pv + m.battery + m.generator : kNaN);
+  rec.load = Kilowatts(known ? m.grid + m.pv + m.battery + m.generator + m.thermal : kNaN);
+  rec.thermal_electric = Kilowatts(known ? m.thermal : kNaN);
   rec.generator = Kilowatts(known ? m.generator : kNaN);
   rec.soc_pct = m.soc_n > 0 ? m.soc_sum / m.soc_n : kNaN;
   rec.window_average = demand_.window_average();
@@ -473,6 +511,7 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   rec.battery_wish = wish.battery;
   rec.battery_command = done.battery;
   rec.generator_command = done.generator;
+  rec.thermal_command = done.thermal;
   rec.clamped = done.clamped;
   rec.limit = done.limit;
   const bool pv_limited = done.pv_used.value() < image.pv_available.value() - 1e-9;
@@ -509,7 +548,13 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   }
   for (size_t k = 0; k < devices_.size(); ++k) {
     DeviceState& d = devices_[k];
-    if (d.device->kind() == DeviceKind::kGenerator) {
+    if (d.device->kind() == DeviceKind::kThermalStorage) {
+      size_t stores = 0;
+      for (const DeviceState& o : devices_) stores += o.device->kind() == DeviceKind::kThermalStorage ? 1 : 0;
+      Command c;
+      c.thermal_power = Kilowatts(d.fresh ? done.thermal.value() / static_cast<double>(stores) : 0.0);
+      commands[k] = c;
+    } else if (d.device->kind() == DeviceKind::kGenerator) {
       const double share = generator_ratings && generator_rated > 0
                                ? std::max(0.0, d.last_good->rated_power->value()) / generator_rated
                                : 1.0 / static_cast<double>(generator_count);

@@ -130,6 +130,7 @@ class ControlLoop {
   SiteImage LimitImage(Instant now, const Measured& m) const;
   BatteryReading MeasuredBattery(const Measured& m) const;
   std::optional<GeneratorReading> MeasuredGenerator(const Measured& m) const;
+  std::optional<ThermalReading> MeasuredThermal(const Measured& m) const;
   const DayProfile* Profile(Instant now);
   void Audit(std::vector<AuditRecord> records);
 

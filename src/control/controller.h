@@ -53,6 +53,16 @@ struct SiteImage {
   Kilowatts generator_min;
   Kilowatts generator_previous;
   Kilowatts generator_ramp_step{std::numeric_limits<double>::infinity()};
+  // Cold storage (core/site.h ThermalStorageSpec), in kW of cooling: its state of charge, what it
+  // can give and take now (its limits, the demand it may serve, the chillers' spare capacity), the
+  // chillers' COP now and their COP while charging (% of it). An action's electricity: + a / cop
+  // for a discharge, a / (cop x charge_cop_pct / 100) for a charge (core/thermal.h).
+  bool has_thermal = false;
+  double thermal_soc_pct = 0;
+  Kilowatts thermal_max_discharge;
+  Kilowatts thermal_max_charge;
+  double thermal_cop = std::numeric_limits<double>::quiet_NaN();
+  double thermal_charge_cop_pct = 100;
   Band band = Band::kOffPeak;  // energy band of the interval (after Saturday/holiday rules)
   bool demand_counts = false;  // the interval's demand counts for 요금적용전력
   Kilowatts contract_power;    // 계약전력
@@ -73,6 +83,7 @@ struct Setpoints {
   Kilowatts battery;       // + discharge / - charge
   Kilowatts pv_limit;      // upper limit on PV production (curtailment); < 0 means no limit
   Kilowatts generator{0};  // generator output wished (0: stopped, or no generator)
+  Kilowatts thermal{0};    // cold storage, kW of cooling, + discharge / - charge (0: idle, or none)
 };
 
 // DR guard, shared by every controller that takes part in DR: in an interval of a DR call the

@@ -26,14 +26,15 @@ void HoldWindowAt(const CycleView& view, Kilowatts cap, Setpoints& wish) {
   const double allowed = (cap.value() * 0.25 - view.demand->window_energy().value()) / left_h;
   // The generator gives what the limit stage will let it give of its wish (the window's metered
   // energy corrects, cycle by cycle, for one that gives less).
-  const double gen = ApplySafetyLimits(*view.image, wish).generator.value();
-  const double net = view.image->load.value() - view.pv_now.value() - gen;
+  const LimitedSetpoints after = ApplySafetyLimits(*view.image, wish);
+  const double net =
+      view.image->load.value() - view.pv_now.value() - after.generator.value() - after.thermal_electric.value();
   wish.battery = Kilowatts(std::max(wish.battery.value(), net - allowed));
 }
 
 void ScheduleFollower::Run(const CycleView& view, Setpoints& wish, CycleRecord&) {
   if (view.mode == LoopMode::kNormal && view.schedule != nullptr) {
-    wish = {view.schedule->battery, view.schedule->pv_limit, view.schedule->generator};
+    wish = {view.schedule->battery, view.schedule->pv_limit, view.schedule->generator, view.schedule->thermal};
   }
 }
 
@@ -81,8 +82,10 @@ void ExportLimiter::Run(const CycleView& view, Setpoints& wish, CycleRecord&) {
   const SiteImage& image = *view.image;
   const double pv_now = view.pv_now.value();
   const double min_grid = image.export_allowed ? -std::max(0.0, image.export_limit.value()) : 0.0;
-  const LimitedSetpoints after = ApplySafetyLimits(image, Setpoints{wish.battery, Kilowatts(-1), wish.generator});
-  const double grid_after = image.load.value() - pv_now - after.battery.value() - after.generator.value();
+  const LimitedSetpoints after =
+      ApplySafetyLimits(image, Setpoints{wish.battery, Kilowatts(-1), wish.generator, wish.thermal});
+  const double grid_after =
+      image.load.value() - pv_now - after.battery.value() - after.generator.value() - after.thermal_electric.value();
   if (grid_after < min_grid) {
     const double limit = std::max(0.0, pv_now - (min_grid - grid_after));
     wish.pv_limit = Kilowatts(wish.pv_limit.value() >= 0 ? std::min(wish.pv_limit.value(), limit) : limit);

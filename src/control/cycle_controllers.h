@@ -37,6 +37,7 @@ struct ScheduleEntry {
   Kilowatts planned_grid;  // what the plan expects to import: the peak guard holds at least this
   std::string source;      // "planner:mpc", "operator:kim"
   Kilowatts generator{0};  // generator output, whole site (0: stopped)
+  Kilowatts thermal{0};    // cold storage, kW of cooling, + discharge / - charge
   // Why the planner decided it (Controller::reason), when it gives a reason; the limit stage's
   // part is in each cycle's CycleRecord::limit.
   std::optional<DecisionReason> reason{};
@@ -58,6 +59,8 @@ struct CycleRecord {
   Kilowatts battery_command;             // after the limit stage, whole site
   Kilowatts pv_limit_command;            // < 0: none
   Kilowatts generator_command;           // after the limit stage, whole site (0: stopped)
+  Kilowatts thermal_command;             // cold storage after the limit stage, kW of cooling
+  Kilowatts thermal_electric;            // measured: the electricity the cold store saved (+) or cost (-)
   bool clamped = false;                  // the limit stage changed the wish
   LimitStage limit = LimitStage::kNone;  // which limit changed it (LimitedSetpoints::limit)
   int commands_sent = 0;                 // setpoints the devices (or broker) accepted this cycle

@@ -90,6 +90,7 @@ std::string_view LimitText(LimitStage s) {
     case LimitStage::kContract: return "the contract power";
     case LimitStage::kExport: return "the export limit";
     case LimitStage::kGenerator: return "the generator's rating, minimum load or ramp";
+    case LimitStage::kThermal: return "the cold store's limits";
   }
   return "";
 }
@@ -122,6 +123,7 @@ std::string_view LimitStageName(LimitStage stage) {
     case LimitStage::kContract: return "contract_power";
     case LimitStage::kExport: return "export_limit";
     case LimitStage::kGenerator: return "generator_limits";
+    case LimitStage::kThermal: return "thermal_storage_limits";
   }
   return "";
 }

@@ -42,8 +42,9 @@ enum class LimitStage : std::uint8_t {
   kContract = 4,   // "contract_power": charging would lift the import above 계약전력
   kExport = 5,     // "export_limit": export not allowed or above its limit (discharge cut, PV curtailed)
   kGenerator = 6,  // "generator_limits": the generator's rating, minimum load or ramp
+  kThermal = 7,    // "thermal_storage_limits": the cold store's ratings, energy, demand or chillers
 };
-inline constexpr int kLimitStageCount = 7;
+inline constexpr int kLimitStageCount = 8;
 
 std::string_view DecisionCodeName(DecisionCode code);  // "discharge_peak"; "" for kNone
 std::string_view LimitStageName(LimitStage stage);     // "ramp"; "" for kNone

@@ -71,14 +71,35 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
     return !(std::abs(done - (std::isfinite(wished) ? std::max(0.0, wished) : 0.0)) <= kClampToleranceKw);
   };
   if (stage == LimitStage::kNone && gen_changed(gen, gen_wish)) stage = LimitStage::kGenerator;
+  // 1c. The cold store: within what it can give and take now (kW of cooling); nothing without a
+  //     COP to price its electricity, or with an unknown load (as the battery).
+  const double cop = image.thermal_cop;
+  const double charge_factor = std::clamp(image.thermal_charge_cop_pct, 1.0, 100.0) / 100.0;
+  const bool thermal_ok = image.has_thermal && load_known && std::isfinite(cop) && cop > 0;
+  const double thermal_wish = wish.thermal.value();
+  double thermal = thermal_ok && std::isfinite(thermal_wish)
+                       ? std::clamp(thermal_wish, -NonNegative(image.thermal_max_charge.value()),
+                                    NonNegative(image.thermal_max_discharge.value()))
+                       : 0.0;
+  const auto electric = [&](double a) { return !thermal_ok ? 0.0 : a >= 0 ? a / cop : a / (cop * charge_factor); };
+  const auto thermal_changed = [&](double done) {
+    return !(std::abs(done - (std::isfinite(thermal_wish) ? thermal_wish : 0.0)) <= kClampToleranceKw);
+  };
+  if (stage == LimitStage::kNone && thermal_changed(thermal)) stage = LimitStage::kThermal;
   // 2. Charging must not lift grid import above contract power (art. 67-3: over-contract), counting
-  //    on the generator only for what it gives now (a start may fail). An unknown contract power
-  //    allows no charging.
+  //    on the generator only for what it gives now (a start may fail); the battery's charge first,
+  //    then the cold store's. An unknown contract power allows no charging.
+  const double gen_now_raw = image.generator_now.value();
+  const double gen_now = std::isfinite(gen_now_raw) ? std::clamp(gen_now_raw, 0.0, gen) : 0.0;
   if (battery < 0) {
-    const double gen_now_raw = image.generator_now.value();
-    const double gen_now = std::isfinite(gen_now_raw) ? std::clamp(gen_now_raw, 0.0, gen) : 0.0;
     const double headroom = NonNegative(image.contract_power.value()) - (load - pv - gen_now);
     battery = std::max(battery, -std::max(0.0, headroom));
+  }
+  if (thermal < 0) {
+    const double headroom = NonNegative(image.contract_power.value()) - (load - pv - gen_now - battery);
+    const double before_thermal = thermal;
+    thermal = std::max(thermal, -std::max(0.0, headroom) * cop * charge_factor);
+    if (stage == LimitStage::kNone && thermal != before_thermal) stage = LimitStage::kContract;
   }
   note(LimitStage::kContract, before);
   before = battery;
@@ -90,39 +111,50 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   const double min_grid = image.export_allowed ? -NonNegative(image.export_limit.value()) : 0.0;
   const double pv_now_raw = image.pv_now.value();
   const double pv_now = std::isfinite(pv_now_raw) ? std::min(pv, NonNegative(pv_now_raw)) : pv;
-  double grid = load - pv - battery - gen;
+  double grid = load - pv - battery - gen - electric(thermal);
   if (grid < min_grid && pv > pv_now) {
     pv = std::max(pv_now, pv - (min_grid - grid));
-    grid = load - pv - battery - gen;
+    grid = load - pv - battery - gen - electric(thermal);
   }
   if (grid < min_grid && battery > 0) {
     battery = std::max(0.0, battery - (min_grid - grid));
-    grid = load - pv - battery - gen;
+    grid = load - pv - battery - gen - electric(thermal);
   }
   note(LimitStage::kExport, before);
+  if (grid < min_grid && thermal > 0) {  // a discharge that leaves the chillers too little to do
+    thermal = std::max(0.0, thermal - (min_grid - grid) * cop);
+    grid = load - pv - battery - gen - electric(thermal);
+    if (stage == LimitStage::kNone) stage = LimitStage::kExport;
+  }
   if (grid < min_grid && gen > 0) {
     const double gmin = std::min(NonNegative(image.generator_min.value()), NonNegative(image.generator_max.value()));
     gen = std::max(0.0, gen - (min_grid - grid));
     if (gen < gmin) gen = 0;
-    grid = load - pv - battery - gen;
+    grid = load - pv - battery - gen - electric(thermal);
     if (stage == LimitStage::kNone) stage = LimitStage::kExport;
     // A generator stopped for its minimum load takes away what the contract check counted on:
     // the charge comes down to keep the import within contract power.
     const double contract = NonNegative(image.contract_power.value());
     if (battery < 0 && grid > contract) {
       battery = std::min(0.0, battery + (grid - contract));
-      grid = load - pv - battery - gen;
+      grid = load - pv - battery - gen - electric(thermal);
+    }
+    if (thermal < 0 && grid > contract) {
+      thermal = std::min(0.0, thermal + (grid - contract) * cop * charge_factor);
+      grid = load - pv - battery - gen - electric(thermal);
     }
   }
   const double pv_before = pv;
   if (grid < min_grid) {
     pv = std::max(0.0, pv - (min_grid - grid));
-    grid = load - pv - battery - gen;
+    grid = load - pv - battery - gen - electric(thermal);
   }
   if (stage == LimitStage::kNone && pv != pv_before) stage = LimitStage::kExport;
   out.battery = Kilowatts(battery);
   out.pv_used = Kilowatts(pv);
   out.generator = Kilowatts(gen);
+  out.thermal = Kilowatts(thermal);
+  out.thermal_electric = Kilowatts(electric(thermal));
   out.grid = Kilowatts(grid);
   // What the wish would have had of the PV: the assumed part above what it gives now is no loss.
   const double pv_real = std::isfinite(pv_now_raw) ? std::min(pv_avail, NonNegative(pv_now_raw)) : pv_avail;
@@ -130,8 +162,8 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   // A change within kClampToleranceKw is the rounding of a plan's figures (an LP's solution sits
   // within its tolerance of a bound), not a limit; a wish that is not a number is always changed.
   const auto changed = [](double done, double wished) { return !(std::abs(done - wished) <= kClampToleranceKw); };
-  out.clamped =
-      changed(battery, wish.battery.value()) || changed(std::min(pv, pv_real), wished_pv) || gen_changed(gen, gen_wish);
+  out.clamped = changed(battery, wish.battery.value()) || changed(std::min(pv, pv_real), wished_pv) ||
+                gen_changed(gen, gen_wish) || thermal_changed(thermal);
   out.limit = out.clamped ? (stage == LimitStage::kNone ? LimitStage::kUntrusted : stage) : LimitStage::kNone;
   return out;
 }

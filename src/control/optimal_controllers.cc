@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/ess.h"
+#include "core/thermal.h"
 #include "tariff/bill.h"
 
 namespace meg {
@@ -107,6 +108,22 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
         KilowattHours(std::clamp(StoredAt(ess, image.soc_pct).value(), SocFloor(ess).value(), SocCeiling(ess).value()));
   }
   if (image.has_generator) in.previous_generator = image.generator_previous;
+  if (image.has_thermal && site_.thermal_storage && cooling_ != nullptr && cop_ != nullptr) {
+    for (size_t t = 0; t < in.load.size(); ++t) {
+      const Timestamp at = in.load.TimeAt(t);
+      // Persistence: the same time of the latest whole day before the plan.
+      Timestamp seen = at;
+      if (!cooling_perfect_) {
+        while (seen + kInterval > image.start) seen -= std::chrono::hours{24};
+      }
+      const auto i = cooling_->IndexOf(seen);
+      const double demand =
+          i && cooling_->at(*i) ? cooling_->at(*i)->value() : std::numeric_limits<double>::quiet_NaN();
+      in.cooling_kw_th.push_back(std::isfinite(demand) ? demand : 0.0);
+      in.cop.push_back(ValueOrNaN(*cop_, at));
+    }
+    in.thermal_start = ThermalStoredAt(*site_.thermal_storage, image.thermal_soc_pct);
+  }
   in.standing_peak = Kilowatts(std::max(image.ratchet.value(), image.month_peak.value()));
   // The first interval ramps from the command in force, as the limit stage will hold it.
   if (std::isfinite(image.battery_previous.value())) in.previous_battery = image.battery_previous;
@@ -161,6 +178,7 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
       PlannedReserves(*problem, report->primal, mode_ == Mode::kRecedingHorizon ? 1 : plan_.intervals.size());
   plan_start_ = image.start;
   plan_soc_start_kwh_ = in.soc_start.value();
+  plan_thermal_start_kwh_ = in.thermal_start.value();
   plan_pv_ = std::move(forecast->pv);
   if (warm) {
     last_basis_ = std::move(report->basis);
@@ -172,7 +190,7 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   if (!run_start_) run_start_ = image.start;
   Setpoints idle{Kilowatts(0), Kilowatts(-1)};
   const bool battery = image.has_battery && site_.ess;
-  if (!battery && !image.has_generator) {
+  if (!battery && !image.has_generator && !image.has_thermal) {
     reason_ = DecisionReason{};
     return idle;
   }
@@ -191,6 +209,15 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
       const double tolerance = std::max(0.01, 1e-5 * site_.ess->usable_kwh.value());
       drifted = std::abs(StoredAt(*site_.ess, image.soc_pct).value() - planned) > tolerance;
     }
+    if (!stale && image.has_thermal && site_.thermal_storage) {
+      const double planned =
+          index == 0 ? plan_thermal_start_kwh_ : plan_.intervals[index - 1].thermal_level_end.value();
+      // Wider than the battery's: the store's loss, integrated over shorter cycles than the plan's
+      // quarter-hours, leaves a few tenths of a kWh between the two (immaterial to the plan).
+      const double tolerance = std::max(1.0, 1e-3 * site_.thermal_storage->capacity_kwh_th.value());
+      drifted = drifted ||
+                std::abs(ThermalStoredAt(*site_.thermal_storage, image.thermal_soc_pct).value() - planned) > tolerance;
+    }
     if (stale || drifted || KnownDrCalls(image) != dr_planned_) {
       const KstDateTime k = ToKst(image.start);
       const Month m = k.date.year() / k.date.month();
@@ -208,6 +235,7 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   Setpoints s;
   s.battery = step.discharge - step.charge;
   s.generator = step.generator;
+  s.thermal = step.thermal;
   // Peak guard: the plan was made on a forecast; in an interval whose demand counts, charging
   // never lifts the real grid demand above what the plan imported there (or the month's realised
   // peak and ratchet, if higher), and the battery discharges when the real demand exceeds the peak
@@ -223,6 +251,16 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
     if (b < 0) b = std::min(0.0, std::max(b, net - no_charge_above));
     s.battery = Kilowatts(std::max(b, net - accepted));
     held = Kilowatts(s.battery.value() > 0 ? accepted : no_charge_above);
+  }
+  // The same guard for making ice (or chilled water) in an interval whose demand counts: its
+  // electricity never lifts the real grid demand above what the plan imported there.
+  const double cop = image.thermal_cop, factor = image.thermal_charge_cop_pct / 100.0;
+  if (image.demand_counts && image.has_thermal && s.thermal.value() < 0 && std::isfinite(cop) && cop > 0) {
+    const double floor = std::max(image.ratchet.value(), image.month_peak.value());
+    const double no_charge_above = std::max(step.grid_import.value(), floor);
+    const double net = image.load.value() - image.pv_available.value() - step.generator.value() - s.battery.value();
+    const double allowed = std::max(0.0, no_charge_above - net);  // kW of electricity left for charging
+    s.thermal = Kilowatts(std::max(s.thermal.value(), -allowed * cop * factor));
   }
   // Curtail only where the plan curtails its own forecast PV (with export limits), by the same
   // amount; never cap real PV at a forecast that was too low.

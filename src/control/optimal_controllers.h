@@ -74,6 +74,17 @@ class PlanningController final : public Controller {
   // The last decision's reason (control/explain_plan.h): the plan's, the guards', or the fallback's.
   const DecisionReason* reason() const override { return &reason_; }
 
+  // The cooling plant the plan reckons with when the site has a cold store: the cooling demand
+  // (kW of cooling) and the chillers' COP on the load's grid; both must outlive the controller.
+  // `perfect`: the demand as it will be (the oracles, mpc-perfect); otherwise each interval's
+  // demand as it was on the latest day before the plan (persistence) and the COP as the
+  // temperature will make it (the weather standing in for a perfect forecast, as for PV).
+  void SetCooling(const PowerSeries* cooling_kw_th, const IntervalSeries<double>* cop, bool perfect) {
+    cooling_ = cooling_kw_th;
+    cop_ = cop;
+    cooling_perfect_ = perfect;
+  }
+
   // Start each solve from the previous solve's basis, shifted (on by default).
   void set_warm_start(bool on) { warm_start_ = on; }
 
@@ -107,6 +118,10 @@ class PlanningController final : public Controller {
   std::string name_;
   PeakShave fallback_{PeakShaveConfig{}};
   bool warm_start_ = true;
+  const PowerSeries* cooling_ = nullptr;
+  const IntervalSeries<double>* cop_ = nullptr;
+  bool cooling_perfect_ = true;
+  double plan_thermal_start_kwh_ = 0;
   DispatchProblem last_problem_;
   LpBasis last_basis_;
   int solves_ = 0;

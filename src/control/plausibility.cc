@@ -46,6 +46,16 @@ PlausibleBounds BoundsOf(const Site& site, DeviceKind kind) {
               Kilowatts(kRatingFactor * larger),
               fmt::format("{:g} x ESS rating (charge {:g} kW, discharge {:g} kW)", kRatingFactor, charge, discharge)};
     }
+    case DeviceKind::kThermalStorage: {
+      // Its power is electricity saved or spent: at most its ratings at the lowest COP there is.
+      if (!site.thermal_storage || !site.cooling) return MeterBounds(site);
+      const double kw_th =
+          std::max(site.thermal_storage->charge_kw_th.value(), site.thermal_storage->discharge_kw_th.value());
+      const double kw = kw_th / (0.3 * site.cooling->cop * site.thermal_storage->charge_cop_pct / 100.0);
+      if (!(kw > 0) || !std::isfinite(kw)) return MeterBounds(site);
+      return {Kilowatts(-kRatingFactor * kw), Kilowatts(kRatingFactor * kw), Kilowatts(kRatingFactor * kw),
+              fmt::format("{:g} x the cold store's ratings at its lowest COP ({:g} kW)", kRatingFactor, kw)};
+    }
     case DeviceKind::kGenerator: {
       const double rating = site.generator ? site.generator->rating_kw.value() : 0.0;
       if (!(rating > 0) || !std::isfinite(rating)) return MeterBounds(site);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/ess.h"
+#include "core/thermal.h"
 
 namespace meg {
 
@@ -38,6 +39,23 @@ SiteImage MakeSiteImage(const Site& site, const SiteReading& r, const DayProfile
     image.generator_min = g.min_load_kw;
     image.generator_previous = gr.previous;
     if (g.ramp_kw_per_min > 0) image.generator_ramp_step = Kilowatts(g.ramp_kw_per_min * r.dt.value() * 60.0);
+  }
+  image.has_thermal = site.thermal_storage.has_value() && r.thermal.has_value();
+  if (image.has_thermal) {
+    const ThermalStorageSpec& s = *site.thermal_storage;
+    const ThermalReading& t = *r.thermal;
+    const KilowattHours stored = ThermalStoredAt(s, t.soc_pct);
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    // Its ratings and energy over dt, and what the plant says (the demand it may serve, the
+    // chillers' spare capacity).
+    image.thermal_soc_pct = t.soc_pct;
+    image.thermal_max_discharge = Kilowatts(
+        std::min(ThermalMaxDischarge(s, stored, r.dt, Kilowatts(kInf)).value(), t.device_max_discharge.value()));
+    image.thermal_max_charge =
+        Kilowatts(std::min(ThermalMaxCharge(s, stored, r.dt, Kilowatts(0), Kilowatts(kInf)).value(),
+                           t.device_max_charge.value()));
+    image.thermal_cop = t.cop;
+    image.thermal_charge_cop_pct = s.charge_cop_pct;
   }
   if (day != nullptr) {
     const auto slot = static_cast<size_t>(ToKst(IntervalStart(r.start)).minute_of_day / 15);

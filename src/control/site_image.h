@@ -34,6 +34,15 @@ struct GeneratorReading {
   Kilowatts device_max{std::numeric_limits<double>::infinity()};
 };
 
+// The cold store as measured (or simulated): its state of charge, the chillers' COP, and what the
+// plant says it can give and take now (kW of cooling; infinity where it says nothing).
+struct ThermalReading {
+  double soc_pct = 0;
+  double cop = std::numeric_limits<double>::quiet_NaN();
+  Kilowatts device_max_discharge{std::numeric_limits<double>::infinity()};
+  Kilowatts device_max_charge{std::numeric_limits<double>::infinity()};
+};
+
 // What is known at `start` for the coming `dt`. Signs: load +, PV +.
 struct SiteReading {
   Timestamp start;
@@ -43,6 +52,7 @@ struct SiteReading {
   Kilowatts pv_now{std::numeric_limits<double>::quiet_NaN()};  // what it gives now (SiteImage::pv_now)
   std::optional<BatteryReading> battery;                       // nullopt: no battery in use
   std::optional<GeneratorReading> generator;                   // nullopt: no generator in use
+  std::optional<ThermalReading> thermal;                       // nullopt: no cold store in use
 };
 
 // The image of `reading` for `site`: battery limits for `dt` from its SoC (energy to the window's

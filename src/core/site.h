@@ -105,6 +105,38 @@ inline double GeneratorKrwPerKwh(const GeneratorSpec& g) {
   return (g.fuel_krw_per_kwh - g.heat_krw_per_kwh * g.heat_recovery_pct / 100.0) / eta_e;
 }
 
+// The cooling plant (docs/site-config.md, [cooling]): electric chillers whose electricity is part
+// of the site's load. The cooling demand (kW of cooling) is the chillers' electricity in the load
+// data (the DOE hospital's `Cooling:Electricity`) times their COP at the hour's outdoor
+// temperature; the COP rises as it gets cooler: cop x (1 + cop_change_pct_per_c / 100 x
+// (rated_temp_c - temperature)), held within 0.3x..3x cop. Part load is not modelled.
+struct CoolingSpec {
+  std::string load_column = "Cooling:Electricity";  // the DOE end use that holds the chillers' electricity
+  Kilowatts chiller_kw_th;                          // the chillers' capacity, kW of cooling
+  double cop = 5;                                   // kW of cooling per kW of electricity at rated_temp_c
+  double rated_temp_c = 35;
+  double cop_change_pct_per_c = 2;  // COP change per degree C below rated_temp_c (+) or above (-)
+};
+
+// The chillers' COP at `temp_c` (see CoolingSpec).
+inline double ChillerCop(const CoolingSpec& c, double temp_c) {
+  const double v = c.cop * (1 + c.cop_change_pct_per_c / 100.0 * (c.rated_temp_c - temp_c));
+  return v < 0.3 * c.cop ? 0.3 * c.cop : v > 3 * c.cop ? 3 * c.cop : v;
+}
+
+// Cold storage beside the chillers ([thermal_storage]): chilled water or ice, in kWh of cooling.
+// Charging runs the chillers harder (at COP x charge_cop_pct / 100: making ice needs a colder
+// evaporator); discharging serves cooling demand the chillers then need not make. Sign where
+// used: + discharge / - charge, kW of cooling.
+struct ThermalStorageSpec {
+  std::string kind = "chilled-water";  // or "ice"
+  KilowattHours capacity_kwh_th;
+  Kilowatts charge_kw_th, discharge_kw_th;
+  double loss_pct_per_h = 0.5;  // standing loss, % of the stored energy an hour
+  double charge_cop_pct = 100;  // the chillers' COP while charging, % of their COP (ice: about 70)
+  double soc_initial_pct = 50;
+};
+
 struct GridSpec {
   bool export_allowed = false;
   Kilowatts export_limit_kw;  // when export is allowed; 0 = no export
@@ -112,10 +144,11 @@ struct GridSpec {
 
 // What kind of equipment a device is (device/device.h gives each kind's sign).
 enum class DeviceKind {
-  kMeter,      // the revenue meter (or a meter in parallel) at the grid connection point
-  kPv,         // a PV inverter
-  kBattery,    // a battery: PCS and BMS seen as one device
-  kGenerator,  // a dispatchable generator (fuel cell, CHP): + production
+  kMeter,           // the revenue meter (or a meter in parallel) at the grid connection point
+  kPv,              // a PV inverter
+  kBattery,         // a battery: PCS and BMS seen as one device
+  kGenerator,       // a dispatchable generator (fuel cell, CHP): + production
+  kThermalStorage,  // cold storage with its chillers: + the electricity its discharge saves
 };
 
 // One field of a plain vendor Modbus map. 32-bit types take two registers, high word first.
@@ -128,8 +161,8 @@ struct RegisterField {
 };
 
 // A vendor register map, for devices that do not speak SunSpec. Reads are optional except
-// power_kw; writes: setpoint_kw (battery: + discharge; generator: + production) and pv_limit_kw
-// (PV).
+// power_kw; writes: setpoint_kw (battery: + discharge; generator: + production; thermal storage:
+// kW of cooling, + discharge) and pv_limit_kw (PV).
 struct VendorModbusMap {
   RegisterField power_kw;
   RegisterField soc_pct;
@@ -138,6 +171,7 @@ struct VendorModbusMap {
   RegisterField rated_kw;
   RegisterField setpoint_kw;
   RegisterField pv_limit_kw;
+  RegisterField cop;                 // thermal storage: the chillers' COP now
   bool power_sign_inverted = false;  // the device reports the opposite of OpenMEG's sign
 };
 
@@ -193,6 +227,8 @@ struct Site {
   std::vector<PvArraySpec> pv;
   std::optional<EssSpec> ess;
   std::optional<GeneratorSpec> generator;
+  std::optional<CoolingSpec> cooling;
+  std::optional<ThermalStorageSpec> thermal_storage;  // REQUIRES: cooling
   GridSpec grid;
   std::vector<DeviceSpec> devices;  // real equipment; empty: `meg run` drives the site twin
 };

@@ -8,6 +8,7 @@ std::string_view DeviceKindName(DeviceKind kind) {
     case DeviceKind::kPv: return "pv";
     case DeviceKind::kBattery: return "battery";
     case DeviceKind::kGenerator: return "generator";
+    case DeviceKind::kThermalStorage: return "thermal-storage";
   }
   return "?";
 }

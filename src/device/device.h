@@ -44,6 +44,10 @@ struct Telemetry {
   std::optional<double> soc_pct;           // state of charge, 0..100
   std::optional<Kilowatts> max_charge;     // what the device accepts now (>= 0), if it says
   std::optional<Kilowatts> max_discharge;  // what the device gives now (>= 0), if it says
+  // Thermal storage: the chillers' COP now, if the plant says (kW of cooling per kW). Its power is
+  // the electricity its discharge saves (+) or its charge costs (-); its state of charge, max
+  // charge and discharge are of cooling (kWh, kW of cooling).
+  std::optional<double> cop;
   // PV, battery and generator: nameplate AC power (>= 0), if the device says.
   std::optional<Kilowatts> rated_power;
   // Meter only: the net energy through the meter since an origin of its own (+ import / - export),
@@ -57,6 +61,7 @@ struct Command {
   std::optional<Kilowatts> battery_power;      // battery: + discharge / - charge
   std::optional<Kilowatts> pv_limit;           // PV: cap on AC output (>= 0); nullopt = no cap
   std::optional<Kilowatts> generator_power{};  // generator: AC output (>= 0; 0 = stop)
+  std::optional<Kilowatts> thermal_power{};    // thermal storage: kW of cooling, + discharge / - charge
 };
 
 enum class HealthState {

@@ -198,6 +198,8 @@ DecodedTelemetry CheckPlausible(DecodedTelemetry d) {
   if (t.soc_pct && !(*t.soc_pct >= 0.0 && *t.soc_pct <= 100.0)) {
     bad(fmt::format("SoC {:.1f} % is outside 0..100", *t.soc_pct));
   }
+  // A chiller's COP is kW of cooling per kW of electricity: 0 or below is no reading.
+  if (t.cop && !(std::isfinite(*t.cop) && *t.cop > 0.0)) bad(fmt::format("COP {} is not above 0", *t.cop));
   double rating = 0;
   if (t.rated_power) {
     rating = t.rated_power->value();
@@ -371,6 +373,13 @@ Status SunSpecSupports(DeviceKind kind) {
       return InvalidInput(
           "a generator cannot be driven over SunSpec (no SunSpec model sets its output): use a "
           "vendor map (sunspec = false, registers.power_kw and registers.setpoint_kw)");
+    case DeviceKind::kThermalStorage:
+      // SunSpec's models are of electric DER (inverters, batteries, meters); none holds a stock
+      // of cooling or a chiller's COP.
+      return InvalidInput(
+          "a thermal storage cannot be driven over SunSpec (no SunSpec model describes cold "
+          "storage): use a vendor map (sunspec = false, registers.power_kw, registers.soc_pct and "
+          "registers.setpoint_kw)");
   }
   return InvalidInput("unknown device kind");
 }
@@ -406,7 +415,8 @@ Result<std::vector<Needed>> TelemetryModels(DeviceKind kind, const SunSpecLayout
       out.push_back({inverter, kInverterNeed});
       out.push_back({layout.Find({kNameplateId}), kNameplateNeed});
       return out;
-    case DeviceKind::kGenerator: break;  // refused by SunSpecSupports
+    case DeviceKind::kGenerator:
+    case DeviceKind::kThermalStorage: break;  // refused by SunSpecSupports
   }
   return InvalidInput("unknown device kind");
 }
@@ -658,13 +668,27 @@ struct VendorRead {
   const RegisterField* field;
 };
 
+// True for the kinds that store energy and read soc_pct, max_charge_kw and max_discharge_kw: a
+// battery (kWh and kW of electricity) and a thermal storage (of cooling).
+bool ReadsStorage(DeviceKind kind) {
+  switch (kind) {
+    case DeviceKind::kBattery:
+    case DeviceKind::kThermalStorage: return true;
+    case DeviceKind::kMeter:
+    case DeviceKind::kPv:
+    case DeviceKind::kGenerator: return false;
+  }
+  return false;
+}
+
 std::vector<VendorRead> VendorFields(DeviceKind kind, const VendorModbusMap& map) {
   std::vector<VendorRead> f{{"power_kw", &map.power_kw}};
-  if (kind == DeviceKind::kBattery) {
+  if (ReadsStorage(kind)) {
     f.push_back({"soc_pct", &map.soc_pct});
     f.push_back({"max_charge_kw", &map.max_charge_kw});
     f.push_back({"max_discharge_kw", &map.max_discharge_kw});
   }
+  if (kind == DeviceKind::kThermalStorage) f.push_back({"cop", &map.cop});
   if (kind != DeviceKind::kMeter) f.push_back({"rated_kw", &map.rated_kw});
   return f;
 }
@@ -676,12 +700,13 @@ Status CheckAddress(const char* name, const RegisterField& f) {
   return Ok{};
 }
 
-// What setpoint_kw is set to for `command`, in OpenMEG's sign: the battery's power (+ discharge)
-// or the generator's output (+ production; a negative one taken as 0, stop); nullopt when the
-// command has none for `kind`.
+// What setpoint_kw is set to for `command`, in OpenMEG's sign: the battery's power (+ discharge),
+// the generator's output (+ production; a negative one taken as 0, stop) or the thermal
+// storage's kW of cooling (+ discharge / - charge); nullopt when the command has none for `kind`.
 std::optional<Kilowatts> PowerSetpoint(DeviceKind kind, const Command& command) {
   switch (kind) {
     case DeviceKind::kBattery: return command.battery_power;
+    case DeviceKind::kThermalStorage: return command.thermal_power;
     case DeviceKind::kGenerator:
       if (!command.generator_power) return std::nullopt;
       // Not std::max: a NaN must stay NaN, for EncodeField to refuse it rather than stop.
@@ -727,11 +752,13 @@ Result<DecodedTelemetry> DecodeVendorTelemetry(DeviceKind kind, const VendorModb
     return Ok{};
   };
   std::optional<double> soc, max_charge, max_discharge, rated;
-  if (kind == DeviceKind::kBattery) {
+  if (ReadsStorage(kind)) {
     MEG_TRY(optional_field("soc_pct", map.soc_pct, soc));
     MEG_TRY(optional_field("max_charge_kw", map.max_charge_kw, max_charge));
     MEG_TRY(optional_field("max_discharge_kw", map.max_discharge_kw, max_discharge));
   }
+  // A ratio, not a power: never sign-flipped nor made a magnitude (0 or below is kBad).
+  if (kind == DeviceKind::kThermalStorage) MEG_TRY(optional_field("cop", map.cop, d.telemetry.cop));
   if (kind != DeviceKind::kMeter) MEG_TRY(optional_field("rated_kw", map.rated_kw, rated));
   d.telemetry.soc_pct = soc;
   // Limits and ratings are magnitudes whatever sign convention the device uses.

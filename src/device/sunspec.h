@@ -72,8 +72,10 @@ struct DecodedTelemetry {
 };
 
 // Returns `decoded` marked kBad when a value is implausible: SoC outside 0..100, a non-finite
-// number, or |power| above 10x the rating when one is known (rated_power, else the larger of
-// max_charge and max_discharge).
+// number, a COP (thermal storage) not above 0, or |power| above 10x the rating when one is known
+// (rated_power, else the larger of max_charge and max_discharge; for thermal storage these are
+// kW of cooling against its power in kW of electricity, a loose bound while the COP is above
+// 0.1).
 DecodedTelemetry CheckPlausible(DecodedTelemetry decoded);
 
 // ---- SunSpec ----
@@ -146,8 +148,9 @@ struct SunSpecControls {                // model 123
 };
 Result<SunSpecControls> DecodeControls(std::span<const uint16_t> block);
 
-// Ok for the kinds SunSpec serves (meter, PV, battery). Error for a generator: no SunSpec model
-// sets its output, so it speaks a vendor map (the site file refuses sunspec = true for one).
+// Ok for the kinds SunSpec serves (meter, PV, battery). Error for a generator (no SunSpec model
+// sets its output) and a thermal storage (no SunSpec model describes cold storage): they speak a
+// vendor map (the site file refuses sunspec = true for them).
 Status SunSpecSupports(DeviceKind kind);
 
 // The reads that DecodeSunSpecTelemetry needs, merged into requests of at most 125 registers.
@@ -165,7 +168,7 @@ Result<DecodedTelemetry> DecodeSunSpecTelemetry(DeviceKind kind, const SunSpecLa
                                                 bool power_sign_inverted = false);
 
 // The reads that EncodeSunSpecCommand needs for `command` (battery: model 124; PV: 123 and 120).
-// Error when SunSpecSupports(kind) fails (a generator), whatever the command.
+// Error when SunSpecSupports(kind) fails (a generator, a thermal storage), whatever the command.
 Result<std::vector<RegisterRead>> SunSpecCommandReads(DeviceKind kind, const SunSpecLayout& layout,
                                                       const Command& command);
 // Register writes for `command`, in order. Battery (model 124), power p clamped to +-WChaMax:
@@ -194,17 +197,21 @@ Result<std::vector<uint16_t>> EncodeField(const RegisterField& field, double val
 // mapped or a field lies outside 0..65535.
 Result<std::vector<RegisterRead>> VendorTelemetryReads(DeviceKind kind, const VendorModbusMap& map);
 // Telemetry at `now` from `image`: power_kw (sign flipped when power_sign_inverted), and for a
-// battery soc_pct, max_charge_kw, max_discharge_kw; rated_kw for PV, battery and generator.
-// Implausible values: Quality::kBad.
+// battery or a thermal storage soc_pct, max_charge_kw, max_discharge_kw (magnitudes); for a
+// thermal storage also cop (its power is kW of electricity, + saved by discharging / - spent
+// charging; its SoC and limits are of cooling); rated_kw (a magnitude) for every kind but a
+// meter. Optional fields that are not mapped stay empty (the site file requires soc_pct of a
+// battery and a thermal storage). Implausible values (CheckPlausible): Quality::kBad.
 Result<DecodedTelemetry> DecodeVendorTelemetry(DeviceKind kind, const VendorModbusMap& map, const RegisterImage& image,
                                                Instant now);
 // The reads EncodeVendorCommand needs: rated_kw when a PV cap is lifted.
 Result<std::vector<RegisterRead>> VendorCommandReads(DeviceKind kind, const VendorModbusMap& map,
                                                      const Command& command);
-// Writes for `command`: setpoint_kw for a battery (battery_power, + discharge) or a generator
-// (generator_power, + production, a negative output taken as 0 = stop), flipped when
-// power_sign_inverted; PV pv_limit_kw, a negative cap taken as 0 (no cap: the rating read from
-// rated_kw). A command without the kind's field: no writes. Error when the field is not mapped.
+// Writes for `command`: setpoint_kw for a battery (battery_power, + discharge), a generator
+// (generator_power, + production, a negative output taken as 0 = stop) or a thermal storage
+// (thermal_power, kW of cooling, + discharge / - charge), flipped when power_sign_inverted; PV
+// pv_limit_kw, a negative cap taken as 0 (no cap: the rating read from rated_kw). A command
+// without the kind's field: no writes. Error when the field is not mapped.
 Result<std::vector<RegisterWrite>> EncodeVendorCommand(DeviceKind kind, const VendorModbusMap& map,
                                                        const RegisterImage& image, const Command& command);
 

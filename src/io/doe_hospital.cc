@@ -239,4 +239,17 @@ Result<PowerSeries> DoeHospitalOnYear(const DoeHospitalLoad& load, int year, con
   return PowerSeries(FromKst(jan1), kInterval, std::move(kw));
 }
 
+Result<PowerSeries> DoeEndUseOnYear(const DoeHospitalLoad& load, std::string_view name, int year,
+                                    const HolidayCalendar& holidays) {
+  const DoeColumn* column = load.FindEndUse(name);
+  if (column == nullptr) {
+    std::string names;
+    for (const DoeColumn& c : load.end_uses) names += (names.empty() ? "" : ", ") + c.name;
+    return NotFound(fmt::format("the DOE load has no end use '{}' (it has: {})", name, names));
+  }
+  DoeHospitalLoad one;
+  one.facility_kw = column->kw;
+  return DoeHospitalOnYear(one, year, holidays);
+}
+
 }  // namespace meg

@@ -56,6 +56,11 @@ struct DoeHospitalLoad {
 // reported together.
 Result<DoeHospitalLoad> ParseDoeHospitalCsv(std::string_view text, std::string_view source);
 
+// The end use `name` (e.g. "Cooling:Electricity") laid on `year` as DoeHospitalOnYear lays the
+// facility's electricity. Errors: no such end use (the message lists those the file has).
+Result<PowerSeries> DoeEndUseOnYear(const DoeHospitalLoad& load, std::string_view name, int year,
+                                    const HolidayCalendar& holidays);
+
 // The DOE day (0..364) that stands in for each day of `year` (index 0 = Jan 1):
 //  - an ordinary day takes the DOE day of the same weekday whose day-of-year (0-based) is
 //    closest to its own, so seasons line up: at most 3 days away, except within 6 days of
@@ -74,7 +79,6 @@ Result<std::vector<int>> DoeDaysForYear(int year, const HolidayCalendar& holiday
 // the sum of the picked DOE days' hourly kWh) is preserved exactly; the 15-minute peak equals
 // the hourly peak (DOE data has no sub-hourly variation to offer).
 // Fails if `load` does not hold kDoeHoursPerYear facility values, and as DoeDaysForYear.
-Result<PowerSeries> DoeHospitalOnYear(const DoeHospitalLoad& load, int year,
-                                      const HolidayCalendar& holidays);
+Result<PowerSeries> DoeHospitalOnYear(const DoeHospitalLoad& load, int year, const HolidayCalendar& holidays);
 
 }  // namespace meg

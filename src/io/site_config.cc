@@ -121,6 +121,20 @@ constexpr std::array kGeneratorKeys = {
     KeyDef{"fuel_krw_per_kwh", "krw_per_kwh", Closed(0, 10'000), "KRW per kWh of fuel energy (LHV)"},
     KeyDef{"heat_krw_per_kwh", "krw_per_kwh", Closed(0, 10'000), "KRW per kWh of recovered heat"},
     KeyDef{"start_krw", "krw", Closed(0, 1e9)}};
+constexpr std::array kCoolingKeys = {
+    KeyDef{"load_column", ""},
+    KeyDef{"chiller_kw_th", "kw_th", AboveZeroTo(kMaxEquipmentKw), "the chillers' capacity, kW of cooling"},
+    KeyDef{"cop", "", Closed(1, 15), "kW of cooling per kW of electricity at rated_temp_c"},
+    KeyDef{"rated_temp_c", "c", Closed(-20, 50)},
+    KeyDef{"cop_change_pct_per_c", "pct_per_c", Closed(0, 10), "COP change per degree C cooler outdoors"}};
+constexpr std::array kThermalStorageKeys = {
+    KeyDef{"kind", ""},
+    KeyDef{"capacity_kwh_th", "kwh_th", AboveZeroTo(kMaxEssKwh), "kWh of cooling"},
+    KeyDef{"charge_kw_th", "kw_th", AboveZeroTo(kMaxEquipmentKw)},
+    KeyDef{"discharge_kw_th", "kw_th", AboveZeroTo(kMaxEquipmentKw)},
+    KeyDef{"loss_pct_per_h", "pct_per_h", Closed(0, 10), "standing loss, % of the stored energy an hour"},
+    KeyDef{"charge_cop_pct", "pct", Closed(30, 100), "the chillers' COP while charging, % of their COP"},
+    KeyDef{"soc_initial_pct", "pct", Closed(0, 100)}};
 constexpr std::array kGridKeys = {KeyDef{"export_allowed", ""},
                                   KeyDef{"export_limit_kw", "kw", Closed(0, kMaxEquipmentKw)}};
 constexpr std::array kDeviceKeys = {KeyDef{"id", ""},
@@ -148,11 +162,11 @@ constexpr std::array kDeviceKeys = {KeyDef{"id", ""},
 constexpr std::array kRegisterKeys = {KeyDef{"power_kw", "kw"},      KeyDef{"soc_pct", "pct"},
                                       KeyDef{"max_charge_kw", "kw"}, KeyDef{"max_discharge_kw", "kw"},
                                       KeyDef{"rated_kw", "kw"},      KeyDef{"setpoint_kw", "kw"},
-                                      KeyDef{"pv_limit_kw", "kw"}};
+                                      KeyDef{"pv_limit_kw", "kw"},   KeyDef{"cop", ""}};
 constexpr std::array kRegisterFieldKeys = {KeyDef{"address", "", Closed(0, 65535)}, KeyDef{"type", ""},
                                            KeyDef{"scale", ""}, KeyDef{"input", ""}};
-constexpr std::array<std::string_view, 9> kTables = {"site", "tariff", "load",      "weather", "pv",
-                                                     "ess",  "grid",   "generator", "device"};
+constexpr std::array<std::string_view, 11> kTables = {"site", "tariff",    "load",    "weather",         "pv",    "ess",
+                                                      "grid", "generator", "cooling", "thermal_storage", "device"};
 
 // Levenshtein distance, for "did you mean" on misspelt keys.
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -598,6 +612,30 @@ GeneratorSpec ReadGenerator(TableReader t) {
   return g;
 }
 
+CoolingSpec ReadCooling(TableReader t) {
+  CoolingSpec c;
+  if (auto v = t.String("load_column", Need::kOptional)) c.load_column = *v;
+  if (auto v = t.Number("chiller_kw_th", Need::kRequired)) c.chiller_kw_th = Kilowatts(*v);
+  if (auto v = t.Number("cop", Need::kRequired)) c.cop = *v;
+  if (auto v = t.Number("rated_temp_c", Need::kOptional)) c.rated_temp_c = *v;
+  if (auto v = t.Number("cop_change_pct_per_c", Need::kOptional)) c.cop_change_pct_per_c = *v;
+  return c;
+}
+
+ThermalStorageSpec ReadThermalStorage(TableReader t) {
+  ThermalStorageSpec s;
+  static constexpr std::array<std::string_view, 2> kKinds = {"chilled-water", "ice"};
+  if (auto v = t.Choice("kind", Need::kRequired, kKinds)) s.kind = *v;
+  if (auto v = t.Number("capacity_kwh_th", Need::kRequired)) s.capacity_kwh_th = KilowattHours(*v);
+  if (auto v = t.Number("charge_kw_th", Need::kRequired)) s.charge_kw_th = Kilowatts(*v);
+  if (auto v = t.Number("discharge_kw_th", Need::kRequired)) s.discharge_kw_th = Kilowatts(*v);
+  if (auto v = t.Number("loss_pct_per_h", Need::kOptional)) s.loss_pct_per_h = *v;
+  // Ice is made at a colder evaporator: its COP has no sensible default.
+  if (auto v = t.Number("charge_cop_pct", s.kind == "ice" ? Need::kRequired : Need::kOptional)) s.charge_cop_pct = *v;
+  if (auto v = t.Number("soc_initial_pct", Need::kOptional)) s.soc_initial_pct = *v;
+  return s;
+}
+
 GridSpec ReadGrid(TableReader t) {
   GridSpec grid;
   if (auto v = t.Bool("export_allowed", Need::kOptional)) grid.export_allowed = *v;
@@ -635,7 +673,8 @@ void ReportUnknownTopLevel(const toml::table& root, Problems& problems) {
   for (const auto& [key, node] : root) {
     const std::string_view name = key.str();
     if (std::find(kTables.begin(), kTables.end(), name) != kTables.end()) continue;
-    std::string hint = "known tables: site, tariff, load, weather, pv, ess, grid, generator, device";
+    std::string hint =
+        "known tables: site, tariff, load, weather, pv, ess, grid, generator, cooling, thermal_storage, device";
     for (const auto table : kTables) {
       if (EditDistance(name, table) <= 2) hint = fmt::format("did you mean [{}]?", table);
     }
@@ -692,7 +731,7 @@ RegisterField ReadRegisterField(TableReader t) {
 void ReadRegisters(const toml::table& table, const std::string& path, Problems& problems, VendorModbusMap& map) {
   TableReader t(table, path, kRegisterKeys, problems);
   RegisterField* fields[] = {&map.power_kw, &map.soc_pct,     &map.max_charge_kw, &map.max_discharge_kw,
-                             &map.rated_kw, &map.setpoint_kw, &map.pv_limit_kw};
+                             &map.rated_kw, &map.setpoint_kw, &map.pv_limit_kw,   &map.cop};
   static_assert(std::size(fields) == kRegisterKeys.size());
   for (size_t i = 0; i < kRegisterKeys.size(); ++i) {
     const std::string_view name = kRegisterKeys[i].name;
@@ -742,12 +781,13 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, const S
   TableReader t(table, path, kDeviceKeys, problems);
   DeviceSpec d;
   if (auto v = t.String("id", Need::kRequired)) d.id = *v;
-  static constexpr std::array<std::string_view, 4> kKinds = {"meter", "pv", "battery", "generator"};
+  static constexpr std::array<std::string_view, 5> kKinds = {"meter", "pv", "battery", "generator", "thermal-storage"};
   if (auto v = t.Choice("kind", Need::kRequired, kKinds)) {
-    d.kind = *v == "meter"     ? DeviceKind::kMeter
-             : *v == "pv"      ? DeviceKind::kPv
-             : *v == "battery" ? DeviceKind::kBattery
-                               : DeviceKind::kGenerator;
+    d.kind = *v == "meter"       ? DeviceKind::kMeter
+             : *v == "pv"        ? DeviceKind::kPv
+             : *v == "battery"   ? DeviceKind::kBattery
+             : *v == "generator" ? DeviceKind::kGenerator
+                                 : DeviceKind::kThermalStorage;
   }
   static constexpr std::array<std::string_view, 2> kProtocols = {"modbus-tcp", "mqtt"};
   if (auto v = t.Choice("protocol", Need::kRequired, kProtocols)) {
@@ -819,11 +859,15 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, const S
     if (d.kind == DeviceKind::kGenerator && m.map.setpoint_kw.address < 0) {
       problems.Add(t.line(), fmt::format("{}: a generator needs registers.setpoint_kw to be controlled", path));
     }
-  } else if (d.kind == DeviceKind::kGenerator) {
-    // SunSpec has no generator model the loop could command: a generator speaks a vendor map.
-    problems.Add(t.line(), fmt::format("{}: a generator needs sunspec = false and a vendor map ([device.registers] "
+    if (d.kind == DeviceKind::kThermalStorage && (m.map.soc_pct.address < 0 || m.map.setpoint_kw.address < 0)) {
+      problems.Add(t.line(),
+                   fmt::format("{}: a thermal storage needs registers.soc_pct and registers.setpoint_kw", path));
+    }
+  } else if (d.kind == DeviceKind::kGenerator || d.kind == DeviceKind::kThermalStorage) {
+    // SunSpec has no model the loop could command either with: they speak a vendor map.
+    problems.Add(t.line(), fmt::format("{}: a {} needs sunspec = false and a vendor map ([device.registers] "
                                        "with power_kw and setpoint_kw)",
-                                       path));
+                                       path, d.kind == DeviceKind::kGenerator ? "generator" : "thermal storage"));
   }
   return d;
 }
@@ -974,9 +1018,31 @@ Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const
   if (const auto* t = Table(root, "generator", Need::kOptional, problems)) {
     site.generator = ReadGenerator(TableReader(*t, "generator", kGeneratorKeys, problems));
   }
+  if (const auto* t = Table(root, "cooling", Need::kOptional, problems)) {
+    site.cooling = ReadCooling(TableReader(*t, "cooling", kCoolingKeys, problems));
+    if (site.load.format != "doe-hospital") {
+      problems.Add(t->source().begin.line,
+                   "[cooling] needs load.format = \"doe-hospital\": the chillers' electricity is one of its end uses "
+                   "(load_column)");
+    }
+    if (site.weather.file.empty()) {
+      problems.Add(t->source().begin.line, "[cooling] needs a [weather] file: the COP follows the outdoor temperature");
+    }
+  }
+  if (const auto* t = Table(root, "thermal_storage", Need::kOptional, problems)) {
+    site.thermal_storage = ReadThermalStorage(TableReader(*t, "thermal_storage", kThermalStorageKeys, problems));
+    if (!root.get("cooling")) {
+      problems.Add(t->source().begin.line, "[thermal_storage] needs [cooling]: the chillers that charge it");
+    }
+  }
   ReadDevices(root, paths, problems, site);
   const bool generator_device = std::any_of(site.devices.begin(), site.devices.end(),
                                             [](const DeviceSpec& d) { return d.kind == DeviceKind::kGenerator; });
+  const bool storage_device = std::any_of(site.devices.begin(), site.devices.end(),
+                                          [](const DeviceSpec& d) { return d.kind == DeviceKind::kThermalStorage; });
+  if (storage_device && !site.thermal_storage) {
+    problems.Add(0, "a [[device]] of kind = \"thermal-storage\" needs the site's [thermal_storage] and [cooling]");
+  }
   if (generator_device && !site.generator) {
     problems.Add(0,
                  "a [[device]] of kind = \"generator\" needs the site's [generator] (its rating, efficiency and fuel)");

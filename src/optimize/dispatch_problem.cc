@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/ess.h"
+#include "core/thermal.h"
 #include "tariff/bill.h"
 #include "tariff/slot_price.h"
 
@@ -232,6 +233,30 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     p.generator_start_krw = gen->start_krw;
     p.generator_min_kw = gen->min_load_kw.value();
   }
+  // The cold store, when the horizon carries the cooling plant.
+  const ThermalStorageSpec* tes =
+      site.thermal_storage && site.cooling && !in.cooling_kw_th.empty() ? &*site.thermal_storage : nullptr;
+  if (tes != nullptr && (in.cooling_kw_th.size() != n || in.cop.size() != n)) {
+    return InvalidInput(fmt::format("dispatch: {} cooling demands and {} COPs for {} intervals",
+                                    in.cooling_kw_th.size(), in.cop.size(), n));
+  }
+  if (tes != nullptr) {
+    double cheapest_cold = kLpInfinity;
+    for (size_t t = 0; t < n; ++t) {
+      if (!(std::isfinite(in.cooling_kw_th[t]) && in.cooling_kw_th[t] >= 0 && std::isfinite(in.cop[t]) &&
+            in.cop[t] > 0)) {
+        return InvalidInput(fmt::format("dispatch: {}: a cooling demand of {} kW and a COP of {}",
+                                        FormatKst(p.intervals[t].start), in.cooling_kw_th[t], in.cop[t]));
+      }
+      p.intervals[t].cooling_kw_th = in.cooling_kw_th[t];
+      p.intervals[t].cop = in.cop[t];
+      cheapest_cold =
+          std::min(cheapest_cold, p.intervals[t].price_krw_per_kwh / (in.cop[t] * tes->charge_cop_pct / 100.0));
+    }
+    // What a kWh of cooling left stored is worth: what it costs to make again at the horizon's
+    // cheapest (0 when the caller values what is left at 0: the period oracle).
+    p.thermal_terminal_krw_per_kwh = in.terminal_krw_per_kwh && *in.terminal_krw_per_kwh == 0.0 ? 0.0 : cheapest_cold;
+  }
   // A commitment variable only where it constrains or costs something.
   const bool commit = gen && (gen->min_load_kw.value() > 0 || gen->start_krw > 0);
   // P_m = R_m + peak_excess_m per month: the demand charge is paid only on counted demand above
@@ -286,6 +311,27 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     if (gen) {
       AddGenerator(m, in, *gen, p, t, commit);
       balance.push_back({iv.generator, 1});
+    }
+    if (tes != nullptr) {
+      // Cooling met every interval: the store gives at most the demand, the chillers make the rest
+      // and the charge within their capacity: charge - discharge <= chiller - demand.
+      const double demand = iv.cooling_kw_th, cop = iv.cop, f = tes->charge_cop_pct / 100.0;
+      const double keep = ThermalKeep(*tes, kIntervalHours);
+      iv.thermal_charge = m.AddVariable(fmt::format("tch_{}", t), 0, tes->charge_kw_th.value(), 0.0);
+      iv.thermal_discharge =
+          m.AddVariable(fmt::format("tdi_{}", t), 0, std::min(tes->discharge_kw_th.value(), demand), 0.0);
+      iv.thermal_level = m.AddVariable(fmt::format("tlv_{}", t + 1), 0, tes->capacity_kwh_th.value(),
+                                       last ? -p.thermal_terminal_krw_per_kwh : 0.0);
+      m.AddRow(fmt::format("tcap_{}", t), -kLpInfinity, std::max(0.0, site.cooling->chiller_kw_th.value() - demand),
+               {{iv.thermal_charge, 1}, {iv.thermal_discharge, -1}});
+      // e_{t+1} - keep e_t - charge dt + discharge dt = 0 (e_0 the start level, moved right).
+      std::vector<LpTerm> level{{iv.thermal_level, 1}, {iv.thermal_charge, -kDt}, {iv.thermal_discharge, kDt}};
+      if (t > 0) level.push_back({p.intervals[t - 1].thermal_level, -keep});
+      const double rhs = t == 0 ? keep * in.thermal_start.value() : 0.0;
+      m.AddRow(fmt::format("tdy_{}", t), rhs, rhs, std::move(level));
+      // The electricity: a discharge saves discharge / COP, a charge costs charge / (COP x f).
+      balance.push_back({iv.thermal_discharge, 1.0 / cop});
+      balance.push_back({iv.thermal_charge, -1.0 / (cop * f)});
     }
     iv.row_balance = m.AddRow(fmt::format("bal_{}", t), iv.load_kw, iv.load_kw, std::move(balance));
     // SoC: s_{t+1} - s_t - eta_c c_t dt + d_t dt / eta_d = 0 (s_0 is the start SoC, moved right).
@@ -416,6 +462,9 @@ LpBasis ShiftBasis(const DispatchProblem& from, const LpBasis& basis, const Disp
     copy_var(iv.generator, old.generator);
     copy_var(iv.committed, old.committed);
     copy_var(iv.start_up, old.start_up);
+    copy_var(iv.thermal_charge, old.thermal_charge);
+    copy_var(iv.thermal_discharge, old.thermal_discharge);
+    copy_var(iv.thermal_level, old.thermal_level);
     copy_var(iv.extra, old.extra);
     copy_var(iv.dr_extra, old.dr_extra);
     copy_var(iv.dr_shortfall, old.dr_shortfall);
@@ -456,6 +505,10 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
       s.generator_krw += p.generator_krw_per_kwh * o.generator.value() * kDt;
       generated += o.generator.value() * kDt;
     }
+    if (iv.thermal_level >= 0) {
+      o.thermal = Kilowatts(x(iv.thermal_discharge) - x(iv.thermal_charge));
+      o.thermal_level_end = KilowattHours(x(iv.thermal_level));
+    }
     if (iv.start_up >= 0) {
       s.generator_krw += p.generator_start_krw * x(iv.start_up);
       s.starts += x(iv.start_up) > 0.5 ? 1 : 0;
@@ -480,6 +533,8 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
   }
   s.peak = Kilowatts(peaks.empty() ? 0.0 : peaks.front());
   s.terminal_krw = s.intervals.empty() ? 0.0 : -p.terminal_krw_per_kwh * s.intervals.back().soc_end.value();
+  if (!s.intervals.empty())
+    s.terminal_krw -= p.thermal_terminal_krw_per_kwh * s.intervals.back().thermal_level_end.value();
   s.objective_krw = s.energy_krw + s.demand_krw + s.degradation_krw + s.terminal_krw + s.dr_krw + s.generator_krw;
   s.generated = KilowattHours(generated);
   s.charged = KilowattHours(charged);

@@ -101,6 +101,14 @@ struct DispatchInput {
   // so an output below the minimum load is possible); FixCommitment then rounds it and the LP is
   // solved again (what the controllers do: two LPs instead of a MILP every quarter-hour).
   bool unit_commitment = false;
+  // The cooling plant, one value per interval of `load` (both empty: no cold store planned): the
+  // cooling demand (kW of cooling) and the chillers' COP. With the site's [thermal_storage] and
+  // [cooling], the store is planned: its charge and discharge (kW of cooling), its level from
+  // `thermal_start`, the demand met in every interval (discharge <= demand, the chillers make the
+  // rest and the charge within their capacity), its electricity in the balance (core/thermal.h).
+  std::vector<double> cooling_kw_th;
+  std::vector<double> cop;
+  KilowattHours thermal_start;
   // The battery's size as a variable (nullopt: the site's [ess] as it is). REQUIRES: the site has
   // an [ess] (the template), no peak reserve, no simultaneity binary.
   std::optional<BatterySizing> sizing;
@@ -127,6 +135,9 @@ struct DispatchInterval {
   // commitment rising from 0), -1 without a generator (commitment and start: without a minimum
   // load or start cost).
   int generator = -1, committed = -1, start_up = -1;
+  // Cold store: charge and discharge (kW of cooling) and the level at the interval's end (kWh).
+  int thermal_charge = -1, thermal_discharge = -1, thermal_level = -1;
+  double cooling_kw_th = 0, cop = 0;
   int row_balance = -1, row_soc = -1, row_peak = -1, row_ramp = -1;  // -1: no such row
   int extra = -1;  // reserve scenario: extra discharge needed at this counted interval, kW
   int row_extra = -1, row_extra_power = -1, row_reserve_soc = -1;
@@ -160,7 +171,8 @@ struct DispatchProblem {
   double generator_krw_per_kwh = 0;  // GeneratorKrwPerKwh of the site's generator (0: none)
   double generator_start_krw = 0;
   double generator_min_kw = 0;
-  int battery_kwh = -1;  // sizing: the column of E, the usable energy chosen (kWh)
+  int battery_kwh = -1;                     // sizing: the column of E, the usable energy chosen (kWh)
+  double thermal_terminal_krw_per_kwh = 0;  // value of a kWh of cooling left stored at the end
 };
 
 // Rounds a solution's generator commitment and fixes it in `problem` (to solve again as an LP):
@@ -191,6 +203,8 @@ struct ScheduleInterval {
   KilowattHours soc_end;        // stored energy at the interval end
   Kilowatts grid_import, grid_export, pv_used;
   Kilowatts generator;  // generator output, AC (0 without one)
+  Kilowatts thermal;    // cold store, kW of cooling, + discharge / - charge (0 without one)
+  KilowattHours thermal_level_end;
   double price_krw_per_kwh = 0;
   bool demand_counts = false;
   Kilowatts month_peak;             // P of this interval's month: the peak the plan accepts

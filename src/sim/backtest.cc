@@ -25,6 +25,11 @@ Status CheckRequest(const BacktestRequest& r) {
       (r.pv->start() != load.start() || r.pv->size() != load.size() || r.pv->step() != load.step())) {
     return InvalidInput("PV and load series must cover the same 15-minute intervals");
   }
+  if ((r.cooling_kw_th != nullptr &&
+       (r.cooling_kw_th->start() != load.start() || r.cooling_kw_th->size() != load.size())) ||
+      (r.cop != nullptr && (r.cop->start() != load.start() || r.cop->size() != load.size()))) {
+    return InvalidInput("the cooling demand and COP must cover the load's 15-minute intervals");
+  }
   if (!IsIntervalAligned(load.start()) || ToKst(load.start()).minute_of_day != 0) {
     return InvalidInput("the load must start at a KST midnight");
   }
@@ -68,6 +73,9 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   const bool has_pv = r.pv != nullptr && !r.pv->empty();
   if (!has_pv) loop_site.pv.clear();
   if (!r.use_generator) loop_site.generator.reset();
+  const bool has_thermal =
+      r.use_thermal_storage && site.thermal_storage && site.cooling && r.cooling_kw_th != nullptr && r.cop != nullptr;
+  if (!has_thermal) loop_site.thermal_storage.reset();
 
   // The twin: one meter, one PV inverter, one battery; the loop reads and commands it as live. A
   // PV gap produces nothing.
@@ -79,6 +87,7 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   SiteTwin twin(load, has_pv ? PowerSeries(load.start(), kInterval, std::move(pv_values)) : PowerSeries(),
                 loop_site.ess, 1, 1, ToInstant(load.start()));
   if (loop_site.generator) twin.AddGenerator(*loop_site.generator);
+  if (has_thermal) twin.AddThermalStorage(*site.thermal_storage, *site.cooling, *r.cooling_kw_th, *r.cop);
   std::vector<std::unique_ptr<Device>> owned = twin.MakeDevices();
   std::vector<Device*> devices;
   for (auto& d : owned) devices.push_back(d.get());
@@ -123,6 +132,11 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
     s.pv_used_kw = mean(e.pv, before.pv);
     s.battery_kw = mean(e.battery, before.battery);
     s.generator_kw = mean(e.generator, before.generator);
+    s.thermal_kw_th = static_cast<float>(
+        ((e.thermal_discharged - before.thermal_discharged) - (e.thermal_charged - before.thermal_charged)).value() /
+        0.25);
+    s.thermal_electric_kw = mean(e.thermal_electric, before.thermal_electric);
+    s.thermal_soc_pct = has_thermal ? static_cast<float>(twin.thermal_soc_pct()) : 0.0f;
     s.grid_kw = mean(e.grid, before.grid);
     s.soc_pct = has_battery ? static_cast<float>(twin.soc_pct(0)) : 0.0f;
     grid[i] = Kilowatts((e.grid - before.grid).value() / 0.25);
@@ -181,6 +195,11 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
     out.degradation_cost = Won(std::llround(throughput * site.ess->degradation_cost.won()));
   }
   out.grid = PowerSeries(load.start(), kInterval, std::move(grid));
+  if (has_thermal) {
+    out.thermal_charged = twin.energy().thermal_charged;
+    out.thermal_discharged = twin.energy().thermal_discharged;
+    out.thermal_electric = twin.energy().thermal_electric;
+  }
   if (loop_site.generator) {
     const GeneratorSpec& g = *loop_site.generator;
     const SiteTwin::Energy& e = twin.energy();

@@ -29,7 +29,10 @@ struct StepRecord {
   float pv_used_kw = 0;  // pv_available - curtailment
   float battery_kw = 0;
   float generator_kw = 0;
-  float soc_pct = 0;  // at the end of the step
+  float thermal_kw_th = 0;        // cold store, kW of cooling, + discharge / - charge
+  float thermal_electric_kw = 0;  // the electricity it saved (+) or cost (-)
+  float thermal_soc_pct = 0;      // at the end of the step
+  float soc_pct = 0;              // at the end of the step
   float grid_kw = 0;
   Band band = Band::kOffPeak;
   bool demand_counts = false;
@@ -48,6 +51,12 @@ struct BacktestRequest {
   const PowerSeries* pv = nullptr;    // + available AC production on the same grid, or nullptr
   bool use_battery = true;            // false: the battery is absent whatever the site says
   bool use_generator = true;          // false: the generator is absent whatever the site says
+  // The cooling plant (sim/site_inputs.h), on the load's grid: with the site's [thermal_storage]
+  // the twin runs its cold store (nullptr, or use_thermal_storage false: no store, the chillers
+  // serve the demand as the load data has it).
+  const PowerSeries* cooling_kw_th = nullptr;
+  const IntervalSeries<double>* cop = nullptr;
+  bool use_thermal_storage = true;
   // DR calls the site answers (nullptr: none). At each call's issue time its CBL, from the grid
   // import metered so far, becomes the controller's commitments (SiteImage::dr).
   const DrProgram* dr = nullptr;
@@ -78,6 +87,9 @@ struct BacktestResult {
   KilowattHours generated;
   int generator_starts = 0;
   Won generator_fuel_cost, generator_heat_value, generator_start_cost;
+  // The cold store: cooling taken in and given out (kWh of cooling), and the chillers' electricity
+  // it saved less what its charging cost (kWh).
+  KilowattHours thermal_charged, thermal_discharged, thermal_electric;
   int clamped_steps = 0;  // cycles where the limit stage changed the controllers' wish
   // The battery energy the limit stage took from or added to the controllers' wish: the sum over
   // cycles of |wish - command| x cycle, kWh (a charge cut by the contract power counts as well as

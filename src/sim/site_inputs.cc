@@ -1,6 +1,7 @@
 #include "sim/site_inputs.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -154,6 +155,46 @@ Result<OpenMeteoHourly> WeatherForYears(const Site& site, int first_year, int la
   return out;
 }
 
+// The cooling demand and COP of `out`'s grid (its load and temperature set): the chillers'
+// electricity (the DOE end use of [cooling], laid and scaled as the load) x the COP at the
+// interval's temperature.
+Status AddCooling(const Site& site, const HolidayCalendar& calendar, Date first_day, int last_year, SiteInputs& out) {
+  const CoolingSpec& c = *site.cooling;
+  if (site.load.format != "doe-hospital") {
+    return InvalidInput(
+        fmt::format("{}: [cooling] needs a doe-hospital load (its end use '{}')", site.file, c.load_column));
+  }
+  auto text = ReadTextFile(site.load.file);
+  if (!text) return text.error();
+  auto doe = ParseDoeHospitalCsv(*text, site.load.file);
+  if (!doe) return doe.error();
+  std::vector<std::optional<Kilowatts>> values;
+  for (int y = static_cast<int>(first_day.year()); y <= last_year; ++y) {
+    auto year = DoeEndUseOnYear(*doe, c.load_column, y, calendar);
+    if (!year) return Error{year.error().code, fmt::format("{}: {}", site.load.file, year.error().message)};
+    values.insert(values.end(), year->values().begin(), year->values().end());
+  }
+  const PowerSeries elec =
+      PowerSeries(FromKst(std::chrono::year{static_cast<int>(first_day.year())} / 1 / 1), kInterval, std::move(values))
+          .Slice(out.load.start(), out.load.end());
+  std::vector<std::optional<Kilowatts>> demand;
+  std::vector<std::optional<double>> cop;
+  for (size_t i = 0; i < out.load.size(); ++i) {
+    const double t = ValueOrNaN(out.temp_c, out.load.TimeAt(i));
+    const auto e = elec.at(i);
+    if (!e || !std::isfinite(t)) {
+      return InvalidInput(
+          fmt::format("{}: no chiller electricity or temperature at {}", site.file, FormatKst(out.load.TimeAt(i))));
+    }
+    const double k = ChillerCop(c, t);
+    cop.emplace_back(k);
+    demand.emplace_back(Kilowatts(e->value() * site.load.scale * k));
+  }
+  out.cooling_kw_th = PowerSeries(out.load.start(), kInterval, std::move(demand));
+  out.cop = IntervalSeries<double>(out.load.start(), kInterval, std::move(cop));
+  return Ok{};
+}
+
 }  // namespace
 
 Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& calendar) {
@@ -168,13 +209,18 @@ Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& ca
   for (const auto& v : out.load.values()) out.load_energy += *v * kIntervalHours;
 
   std::vector<double> pv_kw(out.load.size(), 0.0);
-  if (!site.pv.empty()) {
+  if (!site.pv.empty() || site.cooling) {
     if (site.weather.format != "open-meteo") {
       return InvalidInput(fmt::format("{}: weather.format '{}' is not open-meteo", site.file, site.weather.format));
     }
     auto weather = WeatherForYears(site, static_cast<int>(first_day.year()), last_year);
     if (!weather) return weather.error();
     out.temp_c = TemperatureOnGrid(weather->temp_air_c, out.load);
+    if (site.cooling) MEG_TRY(AddCooling(site, calendar, first_day, last_year, out));
+  }
+  if (!site.pv.empty()) {
+    auto weather = WeatherForYears(site, static_cast<int>(first_day.year()), last_year);
+    if (!weather) return weather.error();
     const PvWeather w{weather->ghi_w_m2, weather->dni_w_m2, weather->dhi_w_m2, weather->temp_air_c,
                       weather->wind_speed_m_s};
     for (const PvArraySpec& array : site.pv) {
@@ -224,6 +270,8 @@ SiteInputs SliceInputs(const SiteInputs& in, Timestamp from, Timestamp to) {
   out.load = in.load.Slice(from, to);
   out.pv = in.pv.Slice(from, to);
   if (!in.temp_c.empty()) out.temp_c = in.temp_c.Slice(from, to);
+  if (!in.cooling_kw_th.empty()) out.cooling_kw_th = in.cooling_kw_th.Slice(from, to);
+  if (!in.cop.empty()) out.cop = in.cop.Slice(from, to);
   for (const auto& v : out.load.values()) out.load_energy += v.value_or(Kilowatts(0)) * kIntervalHours;
   for (const auto& v : out.pv.values()) out.pv_energy += v.value_or(Kilowatts(0)) * kIntervalHours;
   return out;

@@ -17,6 +17,12 @@ struct SiteInputs {
   // interpolated between the weather file's hourly samples; empty when the site has no weather
   // file (no PV). The load forecaster's temperature input.
   IntervalSeries<double> temp_c;
+  // The cooling plant ([cooling], core/site.h CoolingSpec), on the load's grid: the cooling demand
+  // (kW of cooling: the chillers' electricity in the load data x their COP) and the chillers' COP
+  // at each interval's temperature. The chillers' electricity, cooling / COP, is part of `load`.
+  // Empty without [cooling].
+  PowerSeries cooling_kw_th;
+  IntervalSeries<double> cop;
   KilowattHours load_energy;
   KilowattHours pv_energy;
 };

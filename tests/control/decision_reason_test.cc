@@ -243,8 +243,14 @@ TEST(DecisionCodeTest, NamesAreStable) {
                          "charge_pv",  "discharge_peak", "discharge_price", "discharge_dr",
                          "peak_guard", "charge_held",    "fallback"};
   for (int k = 0; k < kDecisionCodeCount; ++k) EXPECT_EQ(DecisionCodeName(static_cast<DecisionCode>(k)), codes[k]);
-  const char* limits[] = {
-      "", "untrusted_input", "battery_limits", "ramp", "contract_power", "export_limit", "generator_limits"};
+  const char* limits[] = {"",
+                          "untrusted_input",
+                          "battery_limits",
+                          "ramp",
+                          "contract_power",
+                          "export_limit",
+                          "generator_limits",
+                          "thermal_storage_limits"};
   for (int k = 0; k < kLimitStageCount; ++k) EXPECT_EQ(LimitStageName(static_cast<LimitStage>(k)), limits[k]);
   EXPECT_EQ(RenderDecisionReason(DecisionReason{}, Timestamp{}), "");
 }

@@ -182,6 +182,55 @@ TEST(SafetyLimitsTest, GeneratorKeepsItsRatingMinimumLoadRampAndTheExportLimit) 
   EXPECT_EQ(ApplySafetyLimits(unknown, w).generator.value(), 0.0);
 }
 
+// The cold store, by hand: load 800 kW (its chillers' electricity in it), no PV, no battery
+// power, COP 5, ice made at 70 %: a discharge of S kW of cooling saves S / 5, a charge of C costs
+// C / 3.5. It may give 600 kW of cooling and take 700; contract 1,000 kW, no export.
+TEST(SafetyLimitsTest, ColdStoreKeepsItsLimitsContractAndExport) {
+  struct Row {
+    const char* what;
+    double load, wish;
+    double thermal, electric, grid;
+    LimitStage limit;
+  };
+  const Row rows[] = {
+      {"discharge", 800, 500, 500, 100, 700, LimitStage::kNone},
+      {"discharge beyond what it may give", 800, 900, 600, 120, 680, LimitStage::kThermal},
+      {"charge", 800, -350, -350, -100, 900, LimitStage::kNone},
+      {"charge beyond what it may take", 800, -1000, -700, -200, 1000, LimitStage::kThermal},
+      // 900 kW of load: 100 kW under contract, so at most 350 kW of cooling charged (100 x 3.5).
+      {"charge held under contract", 900, -700, -350, -100, 1000, LimitStage::kContract},
+      // 60 kW of load: a discharge saving 120 kW would export 60; it falls to 300 (saving 60).
+      {"discharge held against export", 60, 600, 300, 60, 0, LimitStage::kExport},
+  };
+  for (const Row& r : rows) {
+    SiteImage i = Image(r.load, 0, 0, 0);
+    i.has_thermal = true;
+    i.thermal_cop = 5;
+    i.thermal_charge_cop_pct = 70;
+    i.thermal_max_discharge = Kilowatts(600);
+    i.thermal_max_charge = Kilowatts(700);
+    Setpoints w{Kilowatts(0), Kilowatts(-1)};
+    w.thermal = Kilowatts(r.wish);
+    const auto out = ApplySafetyLimits(i, w);
+    EXPECT_NEAR(out.thermal.value(), r.thermal, 1e-9) << r.what;
+    EXPECT_NEAR(out.thermal_electric.value(), r.electric, 1e-9) << r.what;
+    EXPECT_NEAR(out.grid.value(), r.grid, 1e-9) << r.what;
+    EXPECT_EQ(out.limit, r.limit) << r.what;
+  }
+  // No COP to price its electricity, or an unknown load: it stands still.
+  SiteImage no_cop = Image(800, 0, 0, 0);
+  no_cop.has_thermal = true;
+  no_cop.thermal_max_discharge = Kilowatts(600);
+  Setpoints w{Kilowatts(0), Kilowatts(-1)};
+  w.thermal = Kilowatts(500);
+  EXPECT_EQ(ApplySafetyLimits(no_cop, w).thermal.value(), 0.0);
+  SiteImage unknown = Image(std::numeric_limits<double>::quiet_NaN(), 0, 0, 0);
+  unknown.has_thermal = true;
+  unknown.thermal_cop = 5;
+  unknown.thermal_max_discharge = Kilowatts(600);
+  EXPECT_EQ(ApplySafetyLimits(unknown, w).thermal.value(), 0.0);
+}
+
 // Property test: random site images and controller wishes, a tenth of the numbers replaced by a
 // lie (NaN, +/-infinity, a negative value); whatever comes in, the command that leaves the limit
 // stage is finite and inside every limit of issue 6: the battery's charge and discharge power,
@@ -216,8 +265,14 @@ TEST(SafetyLimitsPropertyTest, NoCommandLeavesTheLimits) {
     i.generator_previous = Kilowatts(maybe_lie(kw(rng) / 4));
     i.generator_now = Kilowatts(maybe_lie(kw(rng) / 4));
     if (coin(rng) < 0.5) i.generator_ramp_step = Kilowatts(maybe_lie(kw(rng) / 20));
+    i.has_thermal = coin(rng) < 0.5;
+    i.thermal_max_discharge = Kilowatts(maybe_lie(kw(rng) / 4));
+    i.thermal_max_charge = Kilowatts(maybe_lie(kw(rng) / 4));
+    i.thermal_cop = maybe_lie(1 + 6 * coin(rng));
+    i.thermal_charge_cop_pct = 60 + 40 * coin(rng);
     Setpoints w{Kilowatts(maybe_lie(wish(rng))), Kilowatts(coin(rng) < 0.5 ? -1.0 : maybe_lie(kw(rng) / 2))};
     w.generator = Kilowatts(maybe_lie(wish(rng) / 4));
+    w.thermal = Kilowatts(maybe_lie(wish(rng) / 4));
     const LimitedSetpoints out = ApplySafetyLimits(i, w);
     SCOPED_TRACE(n);
     const double battery = out.battery.value(), pv = out.pv_used.value(), grid = out.grid.value();
@@ -251,7 +306,15 @@ TEST(SafetyLimitsPropertyTest, NoCommandLeavesTheLimits) {
     if (std::isfinite(w.pv_limit.value()) && w.pv_limit.value() >= 0) {
       ASSERT_LE(pv, w.pv_limit.value());
     }
-    ASSERT_NEAR(grid, load - pv - battery - gen, 1e-9);
+    const double thermal = out.thermal.value(), thermal_electric = out.thermal_electric.value();
+    ASSERT_TRUE(std::isfinite(thermal) && std::isfinite(thermal_electric));
+    const bool thermal_ok = i.has_thermal && load_known && std::isfinite(i.thermal_cop) && i.thermal_cop > 0;
+    if (!thermal_ok) {
+      ASSERT_EQ(thermal, 0.0);
+    }
+    ASSERT_LE(thermal, safe(i.thermal_max_discharge.value()) + 1e-9);
+    ASSERT_GE(thermal, -safe(i.thermal_max_charge.value()) - 1e-9);
+    ASSERT_NEAR(grid, load - pv - battery - gen - thermal_electric, 1e-6);
     // Ramp: within step of the previous command, or between it and zero.
     const double prev = std::isfinite(i.battery_previous.value()) ? i.battery_previous.value() : 0.0;
     const double step = std::isinf(i.battery_ramp_step.value()) && i.battery_ramp_step.value() > 0
@@ -261,6 +324,9 @@ TEST(SafetyLimitsPropertyTest, NoCommandLeavesTheLimits) {
         (prev >= 0 && battery >= 0 && battery <= prev) || (prev <= 0 && battery <= 0 && battery >= prev);
     ASSERT_TRUE(toward_zero || std::abs(battery - prev) <= step + 1e-9)
         << battery << " from " << prev << " step " << step;
+    if (thermal < 0) {
+      ASSERT_LE(grid, safe(i.contract_power.value()) + 1e-6);
+    }
     if (battery < 0) {
       ASSERT_LE(grid, safe(i.contract_power.value()) + 1e-9);
       // Even if the generator gives only what it gave before the decision, unless the export limit

@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "device/peer_process.h"
@@ -38,6 +40,13 @@ constexpr int kStorCtlMod = 40127, kOutWRte = 40134;
 // The generator's vendor map: output in W (int32) at 40000..40001, rating in 0.1 kW at 40002
 // (500 = 50 kW), output setpoint in 0.1 kW at 40010.
 constexpr int kGenPower = 40000, kGenRated = 40002, kGenSetpoint = 40010;
+// The thermal storage's vendor map (sunspec_server.py --kind thermal-storage): the electricity
+// saved in 0.1 kW (int16) at 40000, SoC in 0.01 % at 40001, max charge / discharge in 0.1 kW of
+// cooling at 40002 / 40003 (300 = 30 kW, 400 = 40 kW), COP in 0.01 (int16) at 40004, rating in
+// kW of cooling at 40005 (40); the setpoint in 0.1 kW of cooling (int16) at 40010. The fixture's
+// power is the cooling held / COP.
+constexpr int kTsPower = 40000, kTsSoc = 40001, kTsMaxCharge = 40002, kTsMaxDischarge = 40003, kTsCop = 40004,
+              kTsRated = 40005, kTsSetpoint = 40010;
 
 bool HaveProgram(const char* name) {
   return std::system((std::string("command -v ") + name + " >/dev/null 2>&1").c_str()) == 0;
@@ -111,6 +120,12 @@ Command BatteryAt(double kw) {
 Command GeneratorAt(double kw) {
   Command c;
   c.generator_power = Kilowatts(kw);
+  return c;
+}
+
+Command ThermalAt(double kw_cooling) {
+  Command c;
+  c.thermal_power = Kilowatts(kw_cooling);
   return c;
 }
 
@@ -276,6 +291,106 @@ TEST_F(ModbusDeviceTest, GeneratorOverSunSpecIsAClearError) {
     const auto regs = Mbpoll(port_, kGenSetpoint, 1);
     ASSERT_EQ(regs.count(kGenSetpoint), 1u) << "mbpoll read nothing";
     EXPECT_EQ(regs.at(kGenSetpoint), 0);  // untouched
+  }
+}
+
+// The site file's map for the fixture's thermal storage (sunspec_server.py --kind
+// thermal-storage).
+ModbusSpec ThermalStorageModbus(ModbusSpec spec) {
+  using T = RegisterField::Type;
+  spec.sunspec = false;
+  spec.map.power_kw = {kTsPower, T::kInt16, 0.1, false};
+  spec.map.soc_pct = {kTsSoc, T::kUint16, 0.01, false};
+  spec.map.max_charge_kw = {kTsMaxCharge, T::kUint16, 0.1, false};
+  spec.map.max_discharge_kw = {kTsMaxDischarge, T::kUint16, 0.1, false};
+  spec.map.cop = {kTsCop, T::kInt16, 0.01, false};
+  spec.map.rated_kw = {kTsRated, T::kUint16, 1.0, false};
+  spec.map.setpoint_kw = {kTsSetpoint, T::kInt16, 0.1, false};
+  return spec;
+}
+
+TEST_F(ModbusDeviceTest, ThermalStorageReadsItsVendorMapAndFollowsTheSetpoint) {
+  // 360 simulated seconds per wall second: 20 kW of cooling out of 50 kWh moves the SoC 4 % a
+  // wall second.
+  ASSERT_TRUE(Serve(server_, port_, "thermal-storage", {"--soc", "65", "--cop", "4", "--time-scale", "360"}));
+  ModbusDevice tes("tes1", DeviceKind::kThermalStorage, ThermalStorageModbus(Spec()));
+  Instant now = kT0;
+  const Telemetry t = MustRead(tes, now);
+  EXPECT_EQ(t.quality, Quality::kGood) << tes.quality_problem();
+  EXPECT_DOUBLE_EQ(t.power.value(), 0.0);                    // setpoint 0: idle
+  EXPECT_NEAR(t.soc_pct.value_or(-1), 65.0, 1e-9);           // 6500 x 0.01 %
+  EXPECT_NEAR(t.max_charge.value().value(), 30.0, 1e-9);     // 300 x 0.1 kW of cooling
+  EXPECT_NEAR(t.max_discharge.value().value(), 40.0, 1e-9);  // 400 x 0.1 kW of cooling
+  EXPECT_NEAR(t.cop.value_or(-1), 4.0, 1e-9);                // 400 x 0.01
+  EXPECT_NEAR(t.rated_power.value().value(), 40.0, 1e-9);    // 40 x 1 kW of cooling
+  EXPECT_FALSE(tes.sunspec_identity());
+
+  // Discharge 20 kW of cooling -> setpoint 200 (0.1 kW); the chillers need 20 / 4 = 5 kW less:
+  // power 50 x 0.1 = +5 kW.
+  ASSERT_TRUE(tes.Write(ThermalAt(20), now += Millis(100)));
+  EXPECT_NEAR(MustRead(tes, now += Millis(100)).power.value(), 5.0, 1e-9);
+  double soc = 65.0;
+  for (int i = 0; i < 100 && soc > 64.5; ++i) {  // bounded wait on the server's clock
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    soc = MustRead(tes, now += Millis(100)).soc_pct.value_or(65.0);
+  }
+  EXPECT_LT(soc, 64.5);
+  // A device that says + charging: the sign is flipped to ours.
+  ModbusSpec inverted = ThermalStorageModbus(Spec());
+  inverted.map.power_sign_inverted = true;
+  ModbusDevice backwards("tes2", DeviceKind::kThermalStorage, inverted);
+  EXPECT_NEAR(MustRead(backwards, now += Millis(100)).power.value(), -5.0, 1e-9);
+
+  // Charge 12 kW of cooling -> setpoint -120; it costs 12 / 4 = 3 kW: power -30 x 0.1 = -3 kW.
+  ASSERT_TRUE(tes.Write(ThermalAt(-12), now += Millis(100)));
+  EXPECT_NEAR(MustRead(tes, now += Millis(100)).power.value(), -3.0, 1e-9);
+  // A command with nothing for a thermal storage writes nothing: the setpoint stays.
+  ASSERT_TRUE(tes.Write(BatteryAt(10), now += Millis(100)));
+  ASSERT_TRUE(tes.Write(GeneratorAt(10), now += Millis(100)));
+  ASSERT_TRUE(tes.Write(Command{}, now += Millis(100)));
+  EXPECT_NEAR(MustRead(tes, now += Millis(100)).power.value(), -3.0, 1e-9);
+  EXPECT_EQ(tes.Health().state, HealthState::kOk);
+
+  if (HaveProgram("mbpoll")) {
+    const auto regs = Mbpoll(port_, kTsSetpoint, 1);
+    ASSERT_EQ(regs.count(kTsSetpoint), 1u) << "mbpoll read nothing";
+    EXPECT_EQ(static_cast<int16_t>(regs.at(kTsSetpoint)), -120);  // mbpoll may print it unsigned
+  }
+}
+
+TEST_F(ModbusDeviceTest, ThermalStorageWithABadCopIsBadQuality) {
+  // The COP register 0 (--cop 0), then -150 (--cop -1.5): no reading of the chillers.
+  const std::pair<const char*, const char*> cases[] = {{"0", "COP 0 is not above 0"},
+                                                       {"-1.5", "COP -1.5 is not above 0"}};
+  for (const auto& [cop, why] : cases) {
+    PeerProcess server;
+    const int port = FreePort();
+    ASSERT_TRUE(Serve(server, port, "thermal-storage", {"--cop", cop}));
+    ModbusSpec spec = ThermalStorageModbus(Spec());
+    spec.port = port;
+    ModbusDevice tes("tes1", DeviceKind::kThermalStorage, spec);
+    const Telemetry t = MustRead(tes, kT0);
+    EXPECT_EQ(t.quality, Quality::kBad) << cop;
+    EXPECT_THAT(tes.quality_problem(), HasSubstr(why));
+    EXPECT_EQ(tes.Health().state, HealthState::kOk);  // the exchange itself was fine
+  }
+}
+
+TEST_F(ModbusDeviceTest, ThermalStorageOverSunSpecIsAClearError) {
+  ASSERT_TRUE(Serve(server_, port_, "thermal-storage"));
+  ModbusDevice tes("tes1", DeviceKind::kThermalStorage, Spec());  // sunspec = true: refused
+  auto r = tes.Read(kT0);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message, HasSubstr("tes1 (127.0.0.1:"));
+  EXPECT_THAT(r.error().message, HasSubstr("a thermal storage cannot be driven over SunSpec"));
+  auto w = tes.Write(ThermalAt(5), kT0 + Millis(10'000));  // after the backoff
+  ASSERT_FALSE(w);
+  EXPECT_THAT(w.error().message, HasSubstr("a thermal storage cannot be driven over SunSpec"));
+  EXPECT_TRUE(tes.Write(Command{}, kT0 + Millis(10'000)));  // nothing to write: no I/O, no error
+  if (HaveProgram("mbpoll")) {
+    const auto regs = Mbpoll(port_, kTsSetpoint, 1);
+    ASSERT_EQ(regs.count(kTsSetpoint), 1u) << "mbpoll read nothing";
+    EXPECT_EQ(regs.at(kTsSetpoint), 0);  // untouched
   }
 }
 

@@ -200,6 +200,79 @@ TEST(MqttPayloadTest, GeneratorTelemetryAndSetpoint) {
   EXPECT_FALSE(SetpointPayload(c, DeviceKind::kGenerator, 1, kT0));
 }
 
+TEST(MqttPayloadTest, ThermalStorageTelemetry) {
+  const DeviceKind ts = DeviceKind::kThermalStorage;
+  const auto p = ParseTelemetryPayload(R"({"time":"2024-08-12T14:00:05+09:00","power_kw":12.5,"soc_pct":65.5,)"
+                                       R"("max_charge_kw":300,"max_discharge_kw":400,"cop":4.2,"rated_kw":400})",
+                                       ts);
+  ASSERT_TRUE(p) << p.error().message;
+  const Telemetry& t = p->telemetry;
+  EXPECT_EQ(t.time, kT0 + seconds{5});
+  EXPECT_EQ(t.quality, Quality::kGood);
+  EXPECT_DOUBLE_EQ(t.power.value(), 12.5);  // kW of electricity its discharge saves
+  EXPECT_DOUBLE_EQ(t.soc_pct.value(), 65.5);
+  EXPECT_DOUBLE_EQ(t.max_charge->value(), 300);  // kW of cooling
+  EXPECT_DOUBLE_EQ(t.max_discharge->value(), 400);
+  EXPECT_DOUBLE_EQ(t.cop.value(), 4.2);
+  EXPECT_DOUBLE_EQ(t.rated_power->value(), 400);
+  // Charging: - the electricity it costs.
+  const auto charging = ParseTelemetryPayload(R"({"power_kw":-3,"soc_pct":20,"cop":3.5})", ts);
+  ASSERT_TRUE(charging) << charging.error().message;
+  EXPECT_DOUBLE_EQ(charging->telemetry.power.value(), -3);
+  EXPECT_EQ(charging->telemetry.quality, Quality::kGood);
+  // "cop": null is no COP; 0 or below is bad quality, as a SoC outside 0..100 is.
+  const auto no_cop = ParseTelemetryPayload(R"({"power_kw":1,"soc_pct":50,"cop":null})", ts);
+  ASSERT_TRUE(no_cop);
+  EXPECT_FALSE(no_cop->telemetry.cop);
+  EXPECT_EQ(no_cop->telemetry.quality, Quality::kGood);
+  for (const char* payload : {R"({"power_kw":1,"soc_pct":50,"cop":0})", R"({"power_kw":1,"soc_pct":50,"cop":-2})",
+                              R"({"power_kw":1,"soc_pct":101,"cop":4})", R"({"power_kw":1,"max_charge_kw":-5})"}) {
+    const auto bad = ParseTelemetryPayload(payload, ts);
+    ASSERT_TRUE(bad) << payload << ": " << bad.error().message;
+    EXPECT_EQ(bad->telemetry.quality, Quality::kBad) << payload;
+  }
+  // Errors name the key and what was expected.
+  const auto text = ParseTelemetryPayload(R"({"power_kw":1,"cop":"high"})", ts);
+  ASSERT_FALSE(text);
+  EXPECT_NE(text.error().message.find("\"cop\" is a string, expected a number in kW of cooling per kW of electricity"),
+            std::string::npos)
+      << text.error().message;
+  const auto missing = ParseTelemetryPayload(R"({"soc_pct":50})", ts);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find(
+                "\"power_kw\" is missing, expected a number (kW of electricity, + saved by discharging / - spent "
+                "charging)"),
+            std::string::npos)
+      << missing.error().message;
+  // "cop" is a thermal storage's key only: other kinds ignore it unread, even of the wrong type.
+  const auto battery = ParseTelemetryPayload(R"({"power_kw":1,"soc_pct":50,"cop":"high"})", DeviceKind::kBattery);
+  ASSERT_TRUE(battery) << battery.error().message;
+  EXPECT_FALSE(battery->telemetry.cop);
+  EXPECT_DOUBLE_EQ(battery->telemetry.soc_pct.value(), 50);
+}
+
+TEST(MqttPayloadTest, ThermalStorageSetpoint) {
+  const DeviceKind ts = DeviceKind::kThermalStorage;
+  Command c;
+  c.thermal_power = Kilowatts{20};    // discharge 20 kW of cooling
+  c.battery_power = Kilowatts{-30};   // not for a thermal storage: not sent
+  c.generator_power = Kilowatts{10};  // nor this
+  EXPECT_EQ(*SetpointPayload(c, ts, 3, kT0), R"({"seq":3,"time":"2024-08-12T14:00:00+09:00","thermal_kw":20.0})");
+  c.thermal_power = Kilowatts{-12.5};  // charge
+  EXPECT_EQ(*SetpointPayload(c, ts, 4, kT0), R"({"seq":4,"time":"2024-08-12T14:00:00+09:00","thermal_kw":-12.5})");
+  c.thermal_power = Kilowatts{0};  // hold
+  EXPECT_EQ(*SetpointPayload(c, ts, 5, kT0), R"({"seq":5,"time":"2024-08-12T14:00:00+09:00","thermal_kw":0.0})");
+  // A thermal storage without its setpoint gets nothing, nor do others for one.
+  c.thermal_power.reset();
+  EXPECT_FALSE(SetpointPayload(c, ts, 1, kT0));
+  EXPECT_FALSE(SetpointPayload(Command{}, ts, 1, kT0));
+  Command only;
+  only.thermal_power = Kilowatts{5};
+  for (const DeviceKind kind : {DeviceKind::kMeter, DeviceKind::kBattery, DeviceKind::kGenerator}) {
+    EXPECT_FALSE(SetpointPayload(only, kind, 1, kT0));
+  }
+}
+
 TEST(MqttConnectionTest, RejectsBadOptions) {
   MqttConnectionOptions o;
   o.client_id = "x";
@@ -396,6 +469,60 @@ TEST_F(MqttBrokerTest, WriteArrivesAsDocumentedJsonAndIsAcked) {
   MqttDevice meter("meter", DeviceKind::kMeter, Spec(), broker);
   EXPECT_TRUE(meter.Write(c, kT0));
   EXPECT_EQ(meter.setpoints_sent(), 0);
+}
+
+TEST_F(MqttBrokerTest, ThermalStorageReadsAndWritesThroughTheBroker) {
+  auto broker = Connect("openmeg-tes");
+  ASSERT_TRUE(broker);
+  MqttDevice tes("tes1", DeviceKind::kThermalStorage, Spec(), broker);
+  ASSERT_TRUE(WaitFor([&] { return broker->connected(); }, seconds{10})) << broker->last_error();
+
+  // Telemetry from mosquitto_pub (published until the subscription is in place).
+  Result<Telemetry> t = tes.Read(kT0);
+  WaitFor(
+      [&] {
+        Pub("openmeg/tes1/telemetry", R"({"ts_ms":1723438805000,"power_kw":-3,"soc_pct":42,"max_charge_kw":300,)"
+                                      R"("max_discharge_kw":400,"cop":3.5,"rated_kw":400})");
+        t = tes.Read(kT0 + seconds{6});
+        return t && t->power.value() == -3;
+      },
+      seconds{10});
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->time, kT0 + seconds{5});
+  EXPECT_EQ(t->quality, Quality::kGood);
+  EXPECT_DOUBLE_EQ(t->soc_pct.value(), 42);
+  EXPECT_DOUBLE_EQ(t->cop.value(), 3.5);
+  EXPECT_DOUBLE_EQ(t->max_discharge->value(), 400);
+
+  // A setpoint, seen by mosquitto_sub (stdbuf: its -d lines reach the file at once).
+  std::vector<std::string> argv = Client("mosquitto_sub");
+  argv.insert(argv.begin(), {"stdbuf", "-oL"});
+  argv.insert(argv.end(), {"-q", "1", "-C", "1", "-d", "-t", "openmeg/tes1/setpoint"});
+  PeerProcess& sub = Spawn(argv, "tes-setpoint.log");
+  ASSERT_TRUE(WaitFor([&] { return ReadFile(dir_.path() / "tes-setpoint.log").find("SUBACK") != std::string::npos; },
+                      seconds{10}))
+      << ReadFile(dir_.path() / "tes-setpoint.log");
+  Command nan;
+  nan.thermal_power = Kilowatts{NAN};
+  const Status refused = tes.Write(nan, kT0 + seconds{7});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("not a finite number"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(tes.setpoints_sent(), 0);
+  Command c;
+  c.thermal_power = Kilowatts{-12.5};  // charge 12.5 kW of cooling
+  const Status s = tes.Write(c, kT0 + seconds{7});
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(sub.Wait(seconds{10}), 0) << ReadFile(dir_.path() / "tes-setpoint.log");
+  std::string line;
+  std::istringstream lines(ReadFile(dir_.path() / "tes-setpoint.log"));
+  while (std::getline(lines, line) && (line.empty() || line[0] != '{')) {
+  }
+  const auto j = nlohmann::json::parse(line, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << ReadFile(dir_.path() / "tes-setpoint.log");
+  EXPECT_EQ(j["seq"], 1);
+  EXPECT_EQ(j["time"], "2024-08-12T14:00:07+09:00");
+  EXPECT_EQ(j["thermal_kw"], -12.5);
+  EXPECT_TRUE(WaitFor([&] { return tes.setpoints_acked() == 1; }, seconds{10}));
 }
 
 TEST_F(MqttBrokerTest, MalformedPayloadIsAClearErrorAndKeepsTheLastValidTelemetry) {

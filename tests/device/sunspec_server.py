@@ -12,6 +12,16 @@ and simulates the device behind it:
   generator: no SunSpec, a plain vendor map (a fuel cell's controller): AC output W as int32 at
            40000..40001, rating in 0.1 kW (uint16) at 40002, output setpoint in 0.1 kW (uint16)
            at 40010. The output follows the setpoint at once, held to 0..rating.
+  thermal-storage: no SunSpec, a plain vendor map (a chilled-water or ice storage's plant
+           controller): at 40000 the electricity its discharge saves in 0.1 kW (int16, + saved /
+           - spent charging), 40001 SoC in 0.01 % (uint16), 40002 / 40003 max charge / discharge
+           in 0.1 kW of cooling (uint16; 30 and 40 kW), 40004 the chillers' COP in 0.01 (int16,
+           --cop), 40005 rating in kW of cooling (uint16, 40); the setpoint in 0.1 kW of cooling
+           (int16, + discharge / - charge) at 40010. The cooling held follows the setpoint at
+           once, held to -30..+40 kW and to 0 once the store is full (charging) or empty
+           (discharging); the power is that cooling / COP (0 while the COP is not above 0: the
+           chillers' electricity is then unknown); the SoC moves with the cooling held since the
+           last access, over --capacity-kwh of cooling.
 
 --garbage serves nonsense: soc (ChaState 250 %), ni (W "not implemented"), chain (a model
 length that runs past the address space).
@@ -54,6 +64,16 @@ GEN_POWER_W = BASE + 0  # int32, W, high word first
 GEN_RATED = BASE + 2  # uint16, 0.1 kW
 GEN_SETPOINT = BASE + 10  # uint16, 0.1 kW
 GEN_RATED_KW = 50.0
+TS_POWER = BASE + 0  # int16, 0.1 kW of electricity, + saved by discharging / - spent charging
+TS_SOC = BASE + 1  # uint16, 0.01 %
+TS_MAX_CHARGE = BASE + 2  # uint16, 0.1 kW of cooling
+TS_MAX_DISCHARGE = BASE + 3  # uint16, 0.1 kW of cooling
+TS_COP = BASE + 4  # int16, 0.01
+TS_RATED = BASE + 5  # uint16, kW of cooling
+TS_SETPOINT = BASE + 10  # int16, 0.1 kW of cooling, + discharge / - charge
+TS_MAX_CHARGE_KW = 30.0
+TS_MAX_DISCHARGE_KW = 40.0
+TS_RATED_KW = 40
 
 
 def u16(v):
@@ -147,6 +167,16 @@ class Device:
             self.set_abs(GEN_SETPOINT, round(args.generator_kw * 10))
             self.update()
             return
+        if args.kind == "thermal-storage":
+            self.values = [0] * SIZE
+            self.set_abs(TS_SOC, round(args.soc * 100))
+            self.set_abs(TS_MAX_CHARGE, round(TS_MAX_CHARGE_KW * 10))
+            self.set_abs(TS_MAX_DISCHARGE, round(TS_MAX_DISCHARGE_KW * 10))
+            self.set_abs(TS_COP, round(args.cop * 100))
+            self.set_abs(TS_RATED, TS_RATED_KW)
+            self.cooling_kw = 0.0
+            self.update()
+            return
         models = [common_model("Fixture " + args.kind)]
         if args.kind == "battery":
             models += [inverter_model(INVERTER_W_SF), storage_model(args.soc)]
@@ -203,6 +233,8 @@ class Device:
             self.update_pv()
         elif self.kind == "generator":
             self.update_generator()
+        elif self.kind == "thermal-storage":
+            self.update_thermal_storage(dt_h)
 
     def update_battery(self, dt_h):
         # SoC moves with the power held since the last access; then W follows the controls.
@@ -231,6 +263,21 @@ class Device:
         w = max(0, min(self.get_abs(GEN_SETPOINT) * 100, rated_w))
         self.set_abs(GEN_POWER_W, (w >> 16) & 0xFFFF)
         self.set_abs(GEN_POWER_W + 1, w & 0xFFFF)
+
+    def update_thermal_storage(self, dt_h):
+        # The SoC moves with the cooling held since the last access; then the cooling follows
+        # the setpoint, within the limits and the store's state.
+        self.soc -= self.cooling_kw * dt_h / self.capacity_kwh * 100.0
+        self.soc = min(100.0, max(0.0, self.soc))
+        self.set_abs(TS_SOC, round(self.soc * 100))
+        kw = self.s16(self.get_abs(TS_SETPOINT)) / 10.0
+        kw = max(-TS_MAX_CHARGE_KW, min(kw, TS_MAX_DISCHARGE_KW))
+        if (self.soc <= 0.0 and kw > 0) or (self.soc >= 100.0 and kw < 0):
+            kw = 0.0
+        self.cooling_kw = kw
+        cop = self.s16(self.get_abs(TS_COP)) / 100.0
+        electricity_kw = kw / cop if cop > 0 else 0.0
+        self.set_abs(TS_POWER, round(electricity_kw * 10))
 
     def update_pv(self):
         w = self.pv_available_w
@@ -280,12 +327,15 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
-    p.add_argument("--kind", choices=("battery", "pv", "meter", "generator"), required=True)
+    p.add_argument(
+        "--kind", choices=("battery", "pv", "meter", "generator", "thermal-storage"), required=True
+    )
     p.add_argument("--garbage", nargs="?", const="soc", choices=("soc", "ni", "chain"))
     p.add_argument("--soc", type=float, default=50.0, help="initial SoC, percent")
-    p.add_argument("--capacity-kwh", type=float, default=50.0)
+    p.add_argument("--capacity-kwh", type=float, default=50.0, help="thermal storage: of cooling")
     p.add_argument("--pv-available-kw", type=float, default=8.0)
     p.add_argument("--generator-kw", type=float, default=0.0, help="initial output setpoint")
+    p.add_argument("--cop", type=float, default=4.0, help="thermal storage: the chillers' COP")
     p.add_argument("--time-scale", type=float, default=1.0, help="simulated s per wall s")
     args = p.parse_args()
     # pymodbus logs every client disconnect as an error; the tests disconnect on purpose.

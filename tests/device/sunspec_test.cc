@@ -39,6 +39,11 @@ Command GeneratorAt(double kw) {
   c.generator_power = Kilowatts(kw);
   return c;
 }
+Command ThermalAt(double kw_cooling) {
+  Command c;
+  c.thermal_power = Kilowatts(kw_cooling);
+  return c;
+}
 Command Both(double battery_kw, double pv_kw) {
   Command c = BatteryAt(battery_kw);
   c.pv_limit = Kilowatts(pv_kw);
@@ -577,6 +582,30 @@ TEST(SunSpecEncode, GeneratorIsNotSupported) {
   EXPECT_EQ(*pv, *EncodeSunSpecCommand(DeviceKind::kPv, layout, image, Command{}));
 }
 
+TEST(SunSpecEncode, ThermalStorageIsNotSupported) {
+  const auto no = SunSpecSupports(DeviceKind::kThermalStorage);
+  ASSERT_FALSE(no);
+  EXPECT_THAT(no.error().message, HasSubstr("a thermal storage cannot be driven over SunSpec"));
+  EXPECT_THAT(no.error().message, HasSubstr("sunspec = false"));
+  EXPECT_THAT(no.error().message, HasSubstr("registers.soc_pct"));
+  // Even over a battery chain (inverter and storage model 124), every call refuses it.
+  const Regs chain = BatteryChain();
+  const SunSpecLayout layout = Discover(chain);
+  const RegisterImage image = ImageOf(chain);
+  const DeviceKind ts = DeviceKind::kThermalStorage;
+  const auto reads = SunSpecTelemetryReads(ts, layout);
+  ASSERT_FALSE(reads);
+  EXPECT_EQ(reads.error().message, no.error().message);
+  EXPECT_FALSE(DecodeSunSpecTelemetry(ts, layout, image, kNow));
+  EXPECT_FALSE(SunSpecCommandReads(ts, layout, ThermalAt(10)));
+  EXPECT_FALSE(SunSpecCommandReads(ts, layout, Command{}));
+  EXPECT_FALSE(EncodeSunSpecCommand(ts, layout, image, ThermalAt(10)));
+  // A thermal storage's setpoint means nothing to a battery: no writes.
+  auto battery = EncodeSunSpecCommand(DeviceKind::kBattery, layout, image, ThermalAt(10));
+  ASSERT_TRUE(battery) << battery.error().message;
+  EXPECT_TRUE(battery->empty());
+}
+
 // ---- Vendor maps ----
 
 RegisterField Field(int address, RegisterField::Type type, double scale = 1.0, bool input = false) {
@@ -816,6 +845,163 @@ TEST(VendorMap, GeneratorSetpoint) {
   EXPECT_FALSE(EncodeVendorCommand(gen, map, RegisterImage(), GeneratorAt(7000)));  // 70000 > 65535
 }
 
+// A chilled-water or ice storage's plant controller: the electricity its discharge saves in
+// 0.1 kW (int16, + saves / - costs) at 600, SoC in 0.01 % at 601, max charge and discharge in
+// 0.1 kW of cooling at 602 and 603, the chillers' COP in 0.01 (int16) at 604, rating in kW of
+// cooling at 605; the setpoint in 0.1 kW of cooling (int16, + discharge / - charge) at 610.
+VendorModbusMap ThermalStorageMap() {
+  using T = RegisterField::Type;
+  VendorModbusMap m;
+  m.power_kw = Field(600, T::kInt16, 0.1);
+  m.soc_pct = Field(601, T::kUint16, 0.01);
+  m.max_charge_kw = Field(602, T::kUint16, 0.1);
+  m.max_discharge_kw = Field(603, T::kUint16, 0.1);
+  m.cop = Field(604, T::kInt16, 0.01);
+  m.rated_kw = Field(605, T::kUint16);
+  m.setpoint_kw = Field(610, T::kInt16, 0.1);
+  m.pv_limit_kw = Field(620, T::kUint16);  // not a thermal storage's: never read nor written
+  return m;
+}
+
+// The map's registers: 12.5 kW saved, SoC 65.50 %, charge 300.0 and discharge 400.0 kW of
+// cooling, COP `cop` x 0.01, rated 400 kW of cooling.
+RegisterImage ThermalStorageImage(uint16_t cop = 420) {
+  RegisterImage image;
+  image.Add(600, {125, 6550, 3000, 4000, cop, 400});
+  return image;
+}
+
+TEST(VendorMap, ThermalStorageTelemetry) {
+  VendorModbusMap map = ThermalStorageMap();
+  const DeviceKind ts = DeviceKind::kThermalStorage;
+  auto reads = VendorTelemetryReads(ts, map);
+  ASSERT_TRUE(reads) << reads.error().message;
+  EXPECT_EQ(*reads, (std::vector<RegisterRead>{{600, 6, false}}));  // 600..605 in one read
+  auto d = DecodeVendorTelemetry(ts, map, ThermalStorageImage(), kNow);
+  ASSERT_TRUE(d) << d.error().message;
+  const Telemetry& t = d->telemetry;
+  EXPECT_EQ(t.quality, Quality::kGood) << d->problem;
+  EXPECT_EQ(t.time, kNow);
+  EXPECT_NEAR(t.power.value(), 12.5, 1e-9);            // 125 x 0.1 kW of electricity, + saved
+  EXPECT_NEAR(t.soc_pct.value(), 65.5, 1e-9);          // 6550 x 0.01 %
+  EXPECT_NEAR(t.max_charge->value(), 300.0, 1e-9);     // 3000 x 0.1 kW of cooling
+  EXPECT_NEAR(t.max_discharge->value(), 400.0, 1e-9);  // 4000 x 0.1 kW of cooling
+  EXPECT_NEAR(t.cop.value(), 4.2, 1e-9);               // 420 x 0.01
+  EXPECT_NEAR(t.rated_power->value(), 400.0, 1e-9);    // 400 x 1 kW of cooling
+
+  // Charging, on a device that says + charge: 0xFF83 = -125 -> -12.5 kW its sign -> +12.5 ours;
+  // the COP, a ratio, is not flipped.
+  map.power_sign_inverted = true;
+  RegisterImage inverted;
+  inverted.Add(600, {0xFF83, 6550, 3000, 4000, 420, 400});
+  auto i = DecodeVendorTelemetry(ts, map, inverted, kNow);
+  ASSERT_TRUE(i) << i.error().message;
+  EXPECT_NEAR(i->telemetry.power.value(), 12.5, 1e-9);
+  EXPECT_NEAR(i->telemetry.cop.value(), 4.2, 1e-9);
+
+  // A COP of 0 or below is no reading: kBad, saying why. 0xFF6A = -150 -> -1.5.
+  for (const auto& [raw, why] : {std::pair<uint16_t, const char*>{0, "COP 0 is not above 0"},
+                                 std::pair<uint16_t, const char*>{0xFF6A, "COP -1.5 is not above 0"}}) {
+    auto b = DecodeVendorTelemetry(ts, ThermalStorageMap(), ThermalStorageImage(raw), kNow);
+    ASSERT_TRUE(b) << b.error().message;
+    EXPECT_EQ(b->telemetry.quality, Quality::kBad) << why;
+    EXPECT_THAT(b->problem, HasSubstr(why));
+  }
+  // A float32 COP that is NaN (0x7FC00000) is no number at all: an Error naming the field, as
+  // for every field of a vendor map.
+  VendorModbusMap float_cop = ThermalStorageMap();
+  float_cop.cop = Field(700, RegisterField::Type::kFloat32);
+  RegisterImage nan = ThermalStorageImage();
+  nan.Add(700, {0x7FC0, 0x0000});
+  auto n = DecodeVendorTelemetry(ts, float_cop, nan, kNow);
+  ASSERT_FALSE(n);
+  EXPECT_THAT(n.error().message, HasSubstr("cop: field at 700 is not a finite number"));
+  // SoC 12000 x 0.01 = 120 %: kBad, as a battery's.
+  RegisterImage soc;
+  soc.Add(600, {125, 12000, 3000, 4000, 420, 400});
+  auto s = DecodeVendorTelemetry(ts, ThermalStorageMap(), soc, kNow);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->telemetry.quality, Quality::kBad);
+  EXPECT_THAT(s->problem, HasSubstr("SoC 120.0 % is outside 0..100"));
+
+  // The optional fields unmapped: power and SoC only, good.
+  VendorModbusMap lean;
+  lean.power_kw = map.power_kw;
+  lean.soc_pct = map.soc_pct;
+  auto l = DecodeVendorTelemetry(ts, lean, ThermalStorageImage(), kNow);
+  ASSERT_TRUE(l) << l.error().message;
+  EXPECT_EQ(l->telemetry.quality, Quality::kGood);
+  EXPECT_FALSE(l->telemetry.cop);
+  EXPECT_FALSE(l->telemetry.max_charge);
+  EXPECT_FALSE(l->telemetry.rated_power);
+
+  // The COP is a thermal storage's field only: a battery over the same map reads 600..603 and
+  // 605, not 604.
+  auto b = VendorTelemetryReads(DeviceKind::kBattery, ThermalStorageMap());
+  ASSERT_TRUE(b);
+  EXPECT_EQ(*b, (std::vector<RegisterRead>{{600, 4, false}, {605, 1, false}}));
+  auto bd = DecodeVendorTelemetry(DeviceKind::kBattery, ThermalStorageMap(), ThermalStorageImage(0), kNow);
+  ASSERT_TRUE(bd);
+  EXPECT_FALSE(bd->telemetry.cop);
+  EXPECT_EQ(bd->telemetry.quality, Quality::kGood);
+}
+
+TEST(VendorMap, ThermalStorageSetpoint) {
+  const VendorModbusMap map = ThermalStorageMap();
+  const DeviceKind ts = DeviceKind::kThermalStorage;
+  auto reads = VendorCommandReads(ts, map, ThermalAt(1));
+  ASSERT_TRUE(reads);
+  EXPECT_TRUE(reads->empty());  // written as it is
+  struct Case {
+    const char* name;
+    Command command;
+    std::vector<RegisterWrite> writes;
+  };
+  Command both = ThermalAt(20);
+  both.battery_power = Kilowatts(5);    // not for a thermal storage
+  both.generator_power = Kilowatts(7);  // nor this
+  const Case cases[] = {
+      {"discharge 20 kW of cooling -> 200 x 0.1 kW", ThermalAt(20), {{610, {200}}}},
+      {"charge 12.5 kW of cooling -> -125 = 0xFF83", ThermalAt(-12.5), {{610, {0xFF83}}}},
+      {"hold", ThermalAt(0), {{610, {0}}}},
+      {"only the thermal storage's field", both, {{610, {200}}}},
+      {"a battery's setpoint: nothing", BatteryAt(5), {}},
+      {"a generator's setpoint: nothing", GeneratorAt(5), {}},
+      {"a PV cap: nothing", PvCap(5), {}},
+      {"empty: nothing", Command{}, {}},
+  };
+  for (const Case& c : cases) {
+    auto w = EncodeVendorCommand(ts, map, RegisterImage(), c.command);
+    ASSERT_TRUE(w) << c.name << ": " << w.error().message;
+    EXPECT_EQ(*w, c.writes) << c.name;
+  }
+  // A battery or a generator given a thermal storage's setpoint writes nothing.
+  for (const DeviceKind kind : {DeviceKind::kBattery, DeviceKind::kGenerator}) {
+    auto w = EncodeVendorCommand(kind, map, RegisterImage(), ThermalAt(5));
+    ASSERT_TRUE(w);
+    EXPECT_TRUE(w->empty());
+  }
+  // A device whose sign is inverted takes the setpoint in its sign, as a battery does:
+  // discharge 20 kW -> -200 = 0xFF38.
+  VendorModbusMap inverted = map;
+  inverted.power_sign_inverted = true;
+  auto inv = EncodeVendorCommand(ts, inverted, RegisterImage(), ThermalAt(20));
+  ASSERT_TRUE(inv) << inv.error().message;
+  EXPECT_EQ(*inv, (std::vector<RegisterWrite>{{610, {0xFF38}}}));
+
+  // Errors: not finite, setpoint not mapped, read-only, out of the register's range.
+  EXPECT_FALSE(EncodeVendorCommand(ts, map, RegisterImage(), ThermalAt(NAN)));
+  VendorModbusMap unmapped = map;
+  unmapped.setpoint_kw = RegisterField{};
+  auto u = EncodeVendorCommand(ts, unmapped, RegisterImage(), ThermalAt(1));
+  ASSERT_FALSE(u);
+  EXPECT_THAT(u.error().message, HasSubstr("setpoint_kw is not mapped"));
+  VendorModbusMap read_only = map;
+  read_only.setpoint_kw.input_register = true;
+  EXPECT_FALSE(EncodeVendorCommand(ts, read_only, RegisterImage(), ThermalAt(1)));
+  EXPECT_FALSE(EncodeVendorCommand(ts, map, RegisterImage(), ThermalAt(-4000)));  // -40000 < -32768
+}
+
 // ---- Property: any register content gives a value or an Error ----
 
 // Checks a result: a value, or an Error that says something.
@@ -847,6 +1033,9 @@ void ExpectSane(const Result<DecodedTelemetry>& d, Outcomes& seen) {
   if (t.soc_pct) {
     ASSERT_TRUE(*t.soc_pct >= 0 && *t.soc_pct <= 100);
   }
+  if (t.cop) {
+    ASSERT_TRUE(std::isfinite(*t.cop) && *t.cop > 0);
+  }
 }
 
 TEST(SunSpecProperty, RandomImagesNeverCrash) {
@@ -856,7 +1045,7 @@ TEST(SunSpecProperty, RandomImagesNeverCrash) {
                                    Controls(500, 1, S(-1))})};
   const uint16_t specials[] = {0x0000, 0x8000, 0xFFFF, 0x7FFF, 0x0001, S(-10), S(10),
                                S(11),  124,    103,    1,      0x5375, 0x6e53};
-  const Command commands[] = {BatteryAt(3), BatteryAt(-1e9), PvCap(2), GeneratorAt(4), {}};
+  const Command commands[] = {BatteryAt(3), BatteryAt(-1e9), PvCap(2), GeneratorAt(4), ThermalAt(-6), {}};
   int discovered = 0;
   Outcomes seen;
   for (int i = 0; i < 100'000; ++i) {
@@ -891,7 +1080,8 @@ TEST(SunSpecProperty, RandomImagesNeverCrash) {
     if (!layout) continue;
     ++discovered;
     const RegisterImage registers = ImageOf(image);
-    for (const DeviceKind kind : {DeviceKind::kMeter, DeviceKind::kPv, DeviceKind::kBattery, DeviceKind::kGenerator}) {
+    for (const DeviceKind kind : {DeviceKind::kMeter, DeviceKind::kPv, DeviceKind::kBattery, DeviceKind::kGenerator,
+                                  DeviceKind::kThermalStorage}) {
       ExpectValueOrError(SunSpecTelemetryReads(kind, *layout));
       ExpectSane(DecodeSunSpecTelemetry(kind, *layout, registers, kNow), seen);
       const Command& command = commands[rng() % std::size(commands)];

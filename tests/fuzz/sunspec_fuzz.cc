@@ -3,7 +3,8 @@
 // when one is found, each device kind's telemetry is decoded from the registers its reads name
 // (reads past the image's end are left out, as a failed read) and a command is encoded. The model
 // decoders and a plain vendor map (its fields at addresses taken from the image) run on the same
-// registers. Every result is a value or an Error; good telemetry is finite with SoC in 0..100.
+// registers. Every result is a value or an Error; good telemetry is finite with SoC in 0..100 and
+// a COP, when there is one, above 0.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +31,7 @@ void CheckTelemetry(const Result<DecodedTelemetry>& d) {
   const Telemetry& t = d->telemetry;
   if (!std::isfinite(t.power.value())) Fail("good telemetry with a power that is not finite");
   if (t.soc_pct && !(*t.soc_pct >= 0 && *t.soc_pct <= 100)) Fail("good telemetry with SoC outside 0..100");
+  if (t.cop && !(std::isfinite(*t.cop) && *t.cop > 0)) Fail("good telemetry with a COP not above 0");
 }
 
 void CheckWrites(const Result<std::vector<RegisterWrite>>& writes) {
@@ -65,7 +67,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Instant now{std::chrono::milliseconds{1'723'438'800'000}};  // 2024-08-12 14:00 KST
   const Command commands[] = {{.battery_power = Kilowatts(3)}, {.battery_power = Kilowatts(-1e9)},
                               {.battery_power = Kilowatts(0)}, {.pv_limit = Kilowatts(2)},
-                              {.pv_limit = Kilowatts(-1)},     {}};
+                              {.pv_limit = Kilowatts(-1)},     {.thermal_power = Kilowatts(-4)},
+                              {.thermal_power = Kilowatts(6)}, {}};
   const size_t pick = size % std::size(commands);
 
   // The model decoders on every model-sized tail at the model headers the chain walk would see.
@@ -82,7 +85,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto layout = DiscoverSunSpec(kBase, all);
   fuzz::CheckValueOrError(layout);
   if (layout) {
-    for (const DeviceKind kind : {DeviceKind::kMeter, DeviceKind::kPv, DeviceKind::kBattery, DeviceKind::kGenerator}) {
+    for (const DeviceKind kind : {DeviceKind::kMeter, DeviceKind::kPv, DeviceKind::kBattery, DeviceKind::kGenerator,
+                                  DeviceKind::kThermalStorage}) {
       auto reads = SunSpecTelemetryReads(kind, *layout);
       fuzz::CheckValueOrError(reads);
       if (!reads) continue;
@@ -118,8 +122,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                               .rated_kw = field(4),
                               .setpoint_kw = field(5),
                               .pv_limit_kw = field(6),
+                              .cop = regs.size() >= 8 ? field(7) : RegisterField{},
                               .power_sign_inverted = (regs[0] & 1) != 0};
-    for (const DeviceKind kind : {DeviceKind::kMeter, DeviceKind::kPv, DeviceKind::kBattery, DeviceKind::kGenerator}) {
+    for (const DeviceKind kind : {DeviceKind::kMeter, DeviceKind::kPv, DeviceKind::kBattery, DeviceKind::kGenerator,
+                                  DeviceKind::kThermalStorage}) {
       auto reads = VendorTelemetryReads(kind, map);
       fuzz::CheckValueOrError(reads);
       if (reads) CheckTelemetry(DecodeVendorTelemetry(kind, map, ImageFor(*reads, all, 0), now));

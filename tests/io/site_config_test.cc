@@ -659,3 +659,92 @@ TEST(FleetFileTest, TheShippedDemoFleetHasFiveSitesOfThreeKinds) {
 
 }  // namespace
 }  // namespace meg
+
+namespace meg {
+namespace {
+
+// Ice storage beside the chillers: every [cooling] and [thermal_storage] key (docs/site-config.md).
+const char* kIce = R"(
+[cooling]
+load_column = "Cooling:Electricity"
+chiller_kw_th = 5000
+cop = 5.0
+rated_temp_c = 35
+cop_change_pct_per_c = 2
+
+[thermal_storage]
+kind = "ice"
+capacity_kwh_th = 6000
+charge_kw_th = 1000
+discharge_kw_th = 900
+loss_pct_per_h = 0.5
+charge_cop_pct = 70
+soc_initial_pct = 40
+)";
+
+TEST(SiteConfigTest, CoolingPlantAndColdStoreParseWithUnits) {
+  auto site = ParseSiteToml(std::string(kGood) + kIce, "good.toml", Paths());
+  ASSERT_TRUE(site) << site.error().message;
+  ASSERT_TRUE(site->cooling && site->thermal_storage);
+  EXPECT_EQ(site->cooling->load_column, "Cooling:Electricity");
+  EXPECT_DOUBLE_EQ(site->cooling->chiller_kw_th.value(), 5000);
+  EXPECT_DOUBLE_EQ(site->cooling->cop, 5);
+  EXPECT_DOUBLE_EQ(site->cooling->rated_temp_c, 35);
+  EXPECT_DOUBLE_EQ(site->cooling->cop_change_pct_per_c, 2);
+  const ThermalStorageSpec& s = *site->thermal_storage;
+  EXPECT_EQ(s.kind, "ice");
+  EXPECT_DOUBLE_EQ(s.capacity_kwh_th.value(), 6000);
+  EXPECT_DOUBLE_EQ(s.charge_kw_th.value(), 1000);
+  EXPECT_DOUBLE_EQ(s.discharge_kw_th.value(), 900);
+  EXPECT_DOUBLE_EQ(s.loss_pct_per_h, 0.5);
+  EXPECT_DOUBLE_EQ(s.charge_cop_pct, 70);
+  EXPECT_DOUBLE_EQ(s.soc_initial_pct, 40);
+  // Chilled water makes its cold at the chillers' own COP by default.
+  auto water = ParseSiteToml(With(With(std::string(kGood) + kIce, "kind = \"ice\"", "kind = \"chilled-water\""),
+                                  "charge_cop_pct = 70\n", ""),
+                             "good.toml", Paths());
+  ASSERT_TRUE(water) << water.error().message;
+  EXPECT_DOUBLE_EQ(water->thermal_storage->charge_cop_pct, 100);
+}
+
+TEST(SiteConfigTest, CoolingPlantAndColdStoreErrorsNameTheKeyAndLine) {
+  const auto error = [](const std::string& text) {
+    auto site = ParseSiteToml(text, "bad.toml", Paths());
+    EXPECT_FALSE(site);
+    return site ? std::string() : site.error().message;
+  };
+  const std::string good = std::string(kGood) + kIce;
+  // Ice has no default COP while charging.
+  EXPECT_NE(error(With(good, "charge_cop_pct = 70\n", "")).find("thermal_storage.charge_cop_pct"), std::string::npos);
+  EXPECT_NE(error(With(good, "cop = 5.0", "cop = 0.5")).find("cooling.cop"), std::string::npos);
+  EXPECT_NE(error(With(good, "kind = \"ice\"", "kind = \"snow\"")).find("thermal_storage.kind"), std::string::npos);
+  // A store without the chillers that charge it.
+  const std::string alone = std::string(kGood) + std::string(kIce).substr(std::string(kIce).find("[thermal_storage]"));
+  EXPECT_NE(error(alone).find("[thermal_storage] needs [cooling]"), std::string::npos) << error(alone);
+  // The chillers' electricity comes from a doe-hospital load's end use.
+  EXPECT_NE(
+      error(With(good, "format = \"doe-hospital\"", "format = \"usage-csv\"")).find("[cooling] needs load.format"),
+      std::string::npos);
+  // A store device needs the site's store and a vendor map with its SoC and setpoint.
+  const std::string device = R"(
+[[device]]
+id = "ice1"
+kind = "thermal-storage"
+protocol = "modbus-tcp"
+host = "10.0.0.8"
+sunspec = false
+[device.registers]
+power_kw = { address = 0, type = "int16", scale = 0.1 }
+setpoint_kw = { address = 10, type = "int16", scale = 0.1 }
+)";
+  EXPECT_NE(error(good + kDevices + device).find("needs registers.soc_pct and registers.setpoint_kw"),
+            std::string::npos);
+  EXPECT_NE(error(
+                std::string(kGood) + kDevices +
+                With(device, "setpoint_kw", "soc_pct = { address = 1, type = \"uint16\", scale = 0.01 }\nsetpoint_kw"))
+                .find("needs the site's [thermal_storage]"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace meg

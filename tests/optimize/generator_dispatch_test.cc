@@ -208,3 +208,67 @@ TEST(GeneratorDispatchTest, AStartCostBeyondTheDaysSavingKeepsTheCommitment) {
 
 }  // namespace
 }  // namespace meg
+
+namespace meg {
+namespace {
+
+// Ice storage in the dispatch problem (data/sites/jeonju-hospital-ice.toml, its battery removed)
+// on an August weekday: glpsol confirms the optimum; in every interval the store gives at most
+// the demand and the chillers make the rest and the charge within their capacity; its level
+// follows its actions and loss; the balance carries its electricity (discharge / COP, charge /
+// (COP x 0.7)); ice made in the cheap hours is used in the dear ones.
+TEST(ThermalDispatchTest, IceShiftsTheChillersToTheCheapHours) {
+  const TariffBook book = testing::LoadShippedBook();
+  const HolidayCalendar calendar = testing::LoadSharedCalendar();
+  auto site = LoadSiteFile(std::string(MEG_TEST_DATA_DIR) + "/sites/jeonju-hospital-ice.toml", MEG_TEST_DATA_DIR,
+                           MEG_TEST_SHARED_DIR);
+  ASSERT_TRUE(site) << site.error().message;
+  site->ess.reset();
+  auto inputs = PrepareSiteInputs(*site, calendar);
+  ASSERT_TRUE(inputs) << inputs.error().message;
+  const Timestamp from = FromKst(testing::Ymd(2024, 8, 12)), to = from + std::chrono::hours(24);
+  DispatchInput in;
+  in.site = &*site;
+  in.book = &book;
+  in.calendar = &calendar;
+  in.tariff = book.FindTariff(site->tariff).value();
+  in.load = inputs->load.Slice(from, to);
+  in.pv = inputs->pv.Slice(from, to);
+  in.standing_peak = Kilowatts(100'000);  // the energy price alone decides
+  const PowerSeries cooling = inputs->cooling_kw_th.Slice(from, to);
+  const IntervalSeries<double> cop = inputs->cop.Slice(from, to);
+  for (size_t t = 0; t < cooling.size(); ++t) {
+    in.cooling_kw_th.push_back(cooling.at(t)->value());
+    in.cop.push_back(*cop.at(t));
+  }
+  in.thermal_start = KilowattHours(3000);
+  auto p = BuildDispatchProblem(in);
+  ASSERT_TRUE(p) << p.error().message;
+  SolveReport report;
+  const Schedule s = Solve(*p, &report);
+  if (testing::HaveGlpsol()) {
+    auto glpk = testing::GlpsolObjective(WriteLpFormat(p->model), testing::TempDir("ice"), "ice");
+    ASSERT_TRUE(glpk) << "glpsol found no optimum";
+    EXPECT_NEAR(*glpk, report.objective, 1e-6 * std::abs(report.objective));
+  }
+  double level = 3000, cheap_made = 0, dear_used = 0;
+  for (size_t t = 0; t < s.intervals.size(); ++t) {
+    const ScheduleInterval& iv = s.intervals[t];
+    const double a = iv.thermal.value(), demand = in.cooling_kw_th[t], k = in.cop[t];
+    EXPECT_LE(a, demand + 1e-6) << t;
+    EXPECT_LE(demand - a, 5000 + 1e-6) << t;
+    EXPECT_LE(a, 1000 + 1e-6);
+    EXPECT_GE(a, -1000 - 1e-6);
+    level = level * (1 - 0.005 * 0.25) - a * 0.25;
+    EXPECT_NEAR(iv.thermal_level_end.value(), level, 1e-6) << t;
+    const double electric = a >= 0 ? a / k : a / (k * 0.7);
+    EXPECT_NEAR(iv.grid_import.value(), p->intervals[t].load_kw - iv.pv_used.value() - electric, 1e-6) << t;
+    if (iv.price_krw_per_kwh < 110) cheap_made += std::max(0.0, -a) * 0.25;
+    if (iv.price_krw_per_kwh > 150) dear_used += std::max(0.0, a) * 0.25;
+  }
+  EXPECT_GT(cheap_made, 1000);
+  EXPECT_GT(dear_used, 1000);
+}
+
+}  // namespace
+}  // namespace meg

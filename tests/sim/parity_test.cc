@@ -9,10 +9,12 @@
 #include "control/optimal_controllers.h"
 #include "control/rule_controllers.h"
 #include "device/sim/twin.h"
+#include "io/site_config.h"
 #include "market/dr_desk.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "sim/backtest.h"
 #include "sim/shipped_hospital.h"
+#include "sim/site_inputs.h"
 
 namespace meg {
 namespace {
@@ -27,6 +29,9 @@ class ParityTest : public testing::ShippedHospitalTest {
     const Instant start = ToInstant(load.start()), end = ToInstant(load.end());
     SiteTwin twin(load, pv, site_.ess, 1, 1, start);
     if (site_.generator) twin.AddGenerator(*site_.generator);  // as `meg run` makes it (app/site_runner.cc)
+    if (site_.thermal_storage && cooling_ != nullptr) {
+      twin.AddThermalStorage(*site_.thermal_storage, *site_.cooling, *cooling_, *cop_);
+    }
     std::vector<std::unique_ptr<Device>> owned = twin.MakeDevices();
     std::vector<Device*> devices;
     for (auto& d : owned) devices.push_back(d.get());
@@ -69,6 +74,8 @@ class ParityTest : public testing::ShippedHospitalTest {
                                   const DrProgram* dr) {
     BacktestRequest r = Request(load, pv);
     r.cycle = cycle;
+    r.cooling_kw_th = cooling_;
+    r.cop = cop_;
     r.dr = dr;
     std::vector<CycleRecord> cycles;
     auto run = RunBacktest(r, planner, [&](const CycleRecord& rec) { cycles.push_back(rec); });
@@ -87,7 +94,8 @@ class ParityTest : public testing::ShippedHospitalTest {
       const bool same = live[k].time == sim[k].time && live[k].mode == sim[k].mode &&
                         live[k].battery_command.value() == sim[k].battery_command.value() &&
                         live[k].pv_limit_command.value() == sim[k].pv_limit_command.value() &&
-                        live[k].generator_command.value() == sim[k].generator_command.value();
+                        live[k].generator_command.value() == sim[k].generator_command.value() &&
+                        live[k].thermal_command.value() == sim[k].thermal_command.value();
       EXPECT_TRUE(same) << what << " at " << FormatKstMillis(live[k].time) << ": live battery "
                         << live[k].battery_command.value() << " kW, backtest " << sim[k].battery_command.value()
                         << " kW, generator " << live[k].generator_command.value() << " and "
@@ -99,6 +107,8 @@ class ParityTest : public testing::ShippedHospitalTest {
   }
 
   ClpCbcSolver solver_;
+  const PowerSeries* cooling_ = nullptr;  // the cold store's cooling demand and COP, when the test has one
+  const IntervalSeries<double>* cop_ = nullptr;
 };
 
 // Each planner over four August days at the backtest's default quarter-hour cycle.
@@ -185,6 +195,42 @@ TEST_F(ParityTest, AGeneratorIsStartedRampedAndStoppedTheSame) {
     EXPECT_GT(running, 100) << name;  // the case this test is for: it ran ...
     EXPECT_GT(ramping, 10) << name;   // ... was held by its ramp ...
     EXPECT_GT(stops, 0) << name;      // ... and stopped
+  }
+}
+
+// Ice storage beside the battery (data/sites/jeonju-hospital-ice.toml's plant and store on the
+// shipped hospital), planned by mpc-perfect and the oracle at a one-minute cycle: the same
+// commands live and in the backtest, ice made and used.
+TEST_F(ParityTest, AColdStoreIsChargedAndDischargedTheSame) {
+  auto ice = LoadSiteFile(std::string(MEG_TEST_DATA_DIR) + "/sites/jeonju-hospital-ice.toml", MEG_TEST_DATA_DIR,
+                          MEG_TEST_SHARED_DIR);
+  ASSERT_TRUE(ice) << ice.error().message;
+  site_.cooling = ice->cooling;
+  site_.thermal_storage = ice->thermal_storage;
+  auto inputs = PrepareSiteInputs(site_, calendar_);
+  ASSERT_TRUE(inputs) << inputs.error().message;
+  const Timestamp from = FromKst(testing::Ymd(2024, 8, 5)), to = FromKst(testing::Ymd(2024, 8, 7));
+  const SiteInputs days = SliceInputs(*inputs, from, to);
+  cooling_ = &days.cooling_kw_th;
+  cop_ = &days.cop;
+  for (const auto mode : {PlanningController::Mode::kRecedingHorizon, PlanningController::Mode::kPeriodOracle}) {
+    const std::string name = mode == PlanningController::Mode::kPeriodOracle ? "oracle" : "mpc-perfect";
+    PlanningController live_planner(mode, site_, book_, calendar_, tariff_, days.load, days.pv, solver_,
+                                    std::chrono::hours{24}, name);
+    PlanningController sim_planner(mode, site_, book_, calendar_, tariff_, days.load, days.pv, solver_,
+                                   std::chrono::hours{24}, name);
+    live_planner.SetCooling(cooling_, cop_, true);
+    sim_planner.SetCooling(cooling_, cop_, true);
+    const auto live = RunLive(days.load, days.pv, live_planner, Millis(60'000), nullptr);
+    const auto sim = RunSim(days.load, days.pv, sim_planner, Millis(60'000), nullptr);
+    ExpectSameSetpoints(live, sim, name + " with ice");
+    int charging = 0, discharging = 0;
+    for (const CycleRecord& rec : sim) {
+      charging += rec.thermal_command.value() < -1 ? 1 : 0;
+      discharging += rec.thermal_command.value() > 1 ? 1 : 0;
+    }
+    EXPECT_GT(charging, 100) << name;     // the case this test is for: ice made ...
+    EXPECT_GT(discharging, 100) << name;  // ... and used
   }
 }
 

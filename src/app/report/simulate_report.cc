@@ -207,6 +207,14 @@ std::string RenderSimulationText(const SimulationReport& r) {
     metric("generator starts' cost, KRW",
            [&](const BacktestResult& x) { return WithThousands(x.generator_start_cost.value()); });
   }
+  if (r.site != nullptr && r.site->thermal_storage) {
+    metric("cold store charged, MWh of cooling",
+           [&](const BacktestResult& x) { return fmt::format("{:.1f}", x.thermal_charged.value() / 1000); });
+    metric("cold store discharged, MWh of cooling",
+           [&](const BacktestResult& x) { return fmt::format("{:.1f}", x.thermal_discharged.value() / 1000); });
+    metric("chiller electricity it saved (net), MWh",
+           [&](const BacktestResult& x) { return fmt::format("{:.1f}", x.thermal_electric.value() / 1000); });
+  }
   metric(generator ? "saving after degradation and fuel, KRW" : "saving after degradation, KRW",
          [&](const BacktestResult& x) {
            return WithThousands(base_total - YearTotal(x) - x.degradation_cost.value() - GeneratorNetCost(x).value());

@@ -22,6 +22,7 @@ bool NothingToWrite(DeviceKind kind, const Command& command) {
     case DeviceKind::kPv: return false;
     case DeviceKind::kBattery: return !command.battery_power;
     case DeviceKind::kGenerator: return !command.generator_power;
+    case DeviceKind::kThermalStorage: return !command.thermal_power;
   }
   return true;
 }

@@ -9,8 +9,8 @@
 //   charge.battery_power = Kilowatts(-50);  // charge at 50 kW
 //   Status st = ess.Write(charge, clock.Now());
 //
-// A generator (DeviceKind::kGenerator) speaks a vendor map only: Read and Write over SunSpec fail
-// with an error saying so (device/sunspec.h).
+// A generator (DeviceKind::kGenerator) and a thermal storage (kThermalStorage) speak a vendor map
+// only: Read and Write over SunSpec fail with an error saying so (device/sunspec.h).
 #pragma once
 
 #include <memory>
@@ -54,7 +54,8 @@ class ModbusDevice final : public Device {
   Result<Telemetry> Read(Instant now) override;
   // Writes the setpoint (device/sunspec.h EncodeSunSpecCommand / EncodeVendorCommand give the
   // registers). A command with nothing for this kind (a meter; a battery without battery_power;
-  // a generator without generator_power) succeeds without I/O.
+  // a generator without generator_power; a thermal storage without thermal_power) succeeds
+  // without I/O.
   Status Write(const Command& command, Instant now) override;
   DeviceHealth Health() const override { return health_; }
 

@@ -94,7 +94,8 @@ bool Plausible(const TelemetryPayload& p) {
   };
   return std::isfinite(t.power.value()) &&
          (!t.soc_pct || (std::isfinite(*t.soc_pct) && *t.soc_pct >= 0 && *t.soc_pct <= 100)) &&
-         non_negative(t.max_charge) && non_negative(t.max_discharge) && non_negative(t.rated_power);
+         non_negative(t.max_charge) && non_negative(t.max_discharge) && non_negative(t.rated_power) &&
+         (!t.cop || (std::isfinite(*t.cop) && *t.cop > 0));
 }
 
 std::optional<Kilowatts> ToKilowatts(const std::optional<double>& v) {
@@ -108,6 +109,7 @@ std::string PowerSignOf(DeviceKind kind) {
     case DeviceKind::kPv: return "kW, + production";
     case DeviceKind::kBattery: return "kW, + discharge / - charge";
     case DeviceKind::kGenerator: return "kW, + production";
+    case DeviceKind::kThermalStorage: return "kW of electricity, + saved by discharging / - spent charging";
   }
   return "kW";
 }
@@ -156,10 +158,14 @@ Result<TelemetryPayload> ParseTelemetryPayload(std::string_view payload, DeviceK
         OptionalNumber(j, "max_discharge_kw", "kW", max_discharge), OptionalNumber(j, "rated_kw", "kW", rated)}) {
     if (!s) return s.error();
   }
-  if (kind == DeviceKind::kBattery) {
+  if (kind == DeviceKind::kBattery || kind == DeviceKind::kThermalStorage) {
     t.soc_pct = soc;
     t.max_charge = ToKilowatts(max_charge);
     t.max_discharge = ToKilowatts(max_discharge);
+  }
+  // "cop" is a thermal storage's key only; for other kinds it is an unknown key, ignored unread.
+  if (kind == DeviceKind::kThermalStorage) {
+    if (Status s = OptionalNumber(j, "cop", "kW of cooling per kW of electricity", t.cop); !s) return s.error();
   }
   if (kind != DeviceKind::kMeter) t.rated_power = ToKilowatts(rated);
   t.quality = Plausible(out) ? Quality::kGood : Quality::kBad;
@@ -187,6 +193,10 @@ std::optional<std::string> SetpointPayload(const Command& command, DeviceKind ki
       if (!command.generator_power) return std::nullopt;
       // An output below 0 is a stop (not std::max: Write refuses a NaN before this).
       j["generator_kw"] = command.generator_power->value() < 0 ? 0.0 : command.generator_power->value();
+      break;
+    case DeviceKind::kThermalStorage:
+      if (!command.thermal_power) return std::nullopt;
+      j["thermal_kw"] = command.thermal_power->value();
       break;
   }
   return j.dump();
@@ -610,7 +620,8 @@ Status MqttDevice::Write(const Command& command, Instant now) {
     return e;
   };
   auto not_finite = [](const std::optional<Kilowatts>& kw) { return kw && !std::isfinite(kw->value()); };
-  if (not_finite(command.battery_power) || not_finite(command.pv_limit) || not_finite(command.generator_power)) {
+  if (not_finite(command.battery_power) || not_finite(command.pv_limit) || not_finite(command.generator_power) ||
+      not_finite(command.thermal_power)) {
     return fail(InvalidInput(fmt::format("{}: setpoint is not a finite number of kW", id_)));
   }
   const std::optional<std::string> payload = SetpointPayload(command, kind_, next_seq_, now);

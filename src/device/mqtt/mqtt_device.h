@@ -36,15 +36,18 @@ struct TelemetryPayload {
 
 // Decodes a telemetry payload. Errors (not JSON, not an object, "power_kw" missing, a field of
 // the wrong type, a bad "time") name the field and what was expected. Values that parse but are
-// implausible (non-finite, SoC outside 0..100, a negative limit or rating) give Quality::kBad.
-// Battery-only fields are dropped for other kinds, rated_kw for a meter. Never throws.
+// implausible (non-finite, SoC outside 0..100, a negative limit or rating, a COP not above 0)
+// give Quality::kBad. The storage fields (soc_pct, max_charge_kw, max_discharge_kw) are kept for
+// a battery and a thermal storage (whose are of cooling), "cop" for a thermal storage only,
+// rated_kw for all but a meter; the rest are dropped. Never throws.
 Result<TelemetryPayload> ParseTelemetryPayload(std::string_view payload, DeviceKind kind);
 
 // The `<prefix>/setpoint` payload for `command`: {"seq":..,"time":"<KST>","battery_kw":..} for
 // a battery, {"seq":..,"time":..,"pv_limit_kw":..|null} for PV (null: no cap),
 // {"seq":..,"time":..,"generator_kw":..} for a generator (AC output >= 0, a negative one sent as
-// 0 = stop). nullopt when the command has nothing for `kind` (a meter, a battery command without
-// battery_power, a generator command without generator_power).
+// 0 = stop), {"seq":..,"time":..,"thermal_kw":..} for a thermal storage (kW of cooling,
+// + discharge / - charge). nullopt when the command has nothing for `kind` (a meter, or a
+// battery, generator or thermal storage command without its power).
 std::optional<std::string> SetpointPayload(const Command& command, DeviceKind kind, std::int64_t seq, Instant now);
 
 struct MqttConnectionOptions {

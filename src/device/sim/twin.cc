@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/ess.h"
+#include "core/thermal.h"
 
 namespace meg {
 
@@ -45,6 +46,22 @@ class TwinDevice final : public Device {
         t.power = twin_.generator_power_;
         t.rated_power = twin_.generator_->rating_kw;
         break;
+      case DeviceKind::kThermalStorage: {
+        // As a plant reports it: the electricity its last action saved, its level, the COP now,
+        // and what it can give or take over the next second (the demand it may serve, the
+        // chillers' spare capacity).
+        const ThermalStorageSpec& s = *twin_.thermal_;
+        bool ok = true;
+        const Kilowatts demand = twin_.SeriesAt(twin_.cooling_, now, &ok);
+        const double cop = ValueOrNaN(twin_.cop_, IntervalStart(ToTimestamp(now)));
+        t.power = twin_.thermal_electric_;
+        t.soc_pct = ThermalSocPct(s, twin_.thermal_stored_);
+        t.cop = std::isfinite(cop) ? std::optional(cop) : std::nullopt;
+        t.max_discharge = ThermalMaxDischarge(s, twin_.thermal_stored_, Hours(1.0 / 3600), demand);
+        t.max_charge =
+            ThermalMaxCharge(s, twin_.thermal_stored_, Hours(1.0 / 3600), demand, twin_.cooling_spec_.chiller_kw_th);
+        break;
+      }
     }
     return t;
   }
@@ -55,6 +72,10 @@ class TwinDevice final : public Device {
       twin_.battery_setpoints_[index_] = *command.battery_power;
     }
     if (kind_ == DeviceKind::kPv) twin_.pv_limits_[index_] = command.pv_limit;
+    if (kind_ == DeviceKind::kThermalStorage && command.thermal_power) {
+      const double p = command.thermal_power->value();
+      twin_.thermal_setpoint_ = Kilowatts(std::isfinite(p) ? p : 0.0);
+    }
     if (kind_ == DeviceKind::kGenerator && command.generator_power) {
       const double rating = twin_.generator_->rating_kw.value();
       const double p = command.generator_power->value();
@@ -96,6 +117,17 @@ SiteTwin::SiteTwin(PowerSeries load, PowerSeries pv, std::optional<EssSpec> ess,
 
 void SiteTwin::AddGenerator(const GeneratorSpec& spec) { generator_ = spec; }
 
+void SiteTwin::AddThermalStorage(const ThermalStorageSpec& spec, const CoolingSpec& cooling, PowerSeries cooling_kw_th,
+                                 IntervalSeries<double> cop) {
+  thermal_ = spec;
+  cooling_spec_ = cooling;
+  cooling_ = std::move(cooling_kw_th);
+  cop_ = std::move(cop);
+  thermal_stored_ = ThermalStoredAt(spec, spec.soc_initial_pct);
+}
+
+double SiteTwin::thermal_soc_pct() const { return thermal_ ? ThermalSocPct(*thermal_, thermal_stored_) : 0.0; }
+
 std::vector<std::unique_ptr<Device>> SiteTwin::MakeDevices() {
   std::vector<std::unique_ptr<Device>> out;
   out.push_back(std::make_unique<TwinDevice>(*this, DeviceKind::kMeter, 0, "twin-meter"));
@@ -106,6 +138,7 @@ std::vector<std::unique_ptr<Device>> SiteTwin::MakeDevices() {
     out.push_back(std::make_unique<TwinDevice>(*this, DeviceKind::kBattery, i, fmt::format("twin-ess-{}", i + 1)));
   }
   if (generator_) out.push_back(std::make_unique<TwinDevice>(*this, DeviceKind::kGenerator, 0, "twin-gen-1"));
+  if (thermal_) out.push_back(std::make_unique<TwinDevice>(*this, DeviceKind::kThermalStorage, 0, "twin-tes-1"));
   return out;
 }
 
@@ -169,11 +202,27 @@ Status SiteTwin::AdvanceTo(Instant now) {
     }
     if (generator_power_.value() <= 0 && generator_setpoint_.value() > 0) ++energy_.generator_starts;
     generator_power_ = generator_setpoint_;
+    if (thermal_) {
+      // The store holds its setpoint within what it can do over the piece (its ratings, energy,
+      // the demand it serves, the chillers' spare capacity); the chillers' electricity changes by
+      // what that saves or costs at the interval's COP.
+      const Kilowatts demand = SeriesAt(cooling_, from, &ok);
+      const double cop = ValueOrNaN(cop_, IntervalStart(ToTimestamp(from)));
+      const double lo = -ThermalMaxCharge(*thermal_, thermal_stored_, dt, demand, cooling_spec_.chiller_kw_th).value();
+      const double hi = ThermalMaxDischarge(*thermal_, thermal_stored_, dt, demand).value();
+      thermal_action_ = Kilowatts(std::isfinite(cop) && cop > 0 ? std::clamp(thermal_setpoint_.value(), lo, hi) : 0.0);
+      thermal_electric_ =
+          std::isfinite(cop) && cop > 0 ? ThermalElectric(*thermal_, thermal_action_, cop) : Kilowatts(0);
+      thermal_stored_ = ThermalNext(*thermal_, thermal_stored_, thermal_action_, dt);
+      energy_.thermal_electric += thermal_electric_ * dt;
+      if (thermal_action_.value() > 0) energy_.thermal_discharged += thermal_action_ * dt;
+      if (thermal_action_.value() < 0) energy_.thermal_charged += -thermal_action_ * dt;
+    }
     energy_.load += piece_load * dt;
     energy_.pv += pv_output() * dt;
     energy_.battery += battery_output() * dt;
     energy_.generator += generator_power_ * dt;
-    energy_.grid += (piece_load - pv_output() - battery_output() - generator_power_) * dt;
+    energy_.grid += (piece_load - pv_output() - battery_output() - generator_power_ - thermal_electric_) * dt;
     from = to;
   }
   now_ = now;
@@ -195,6 +244,8 @@ Kilowatts SiteTwin::battery_output() const {
   return Kilowatts(sum);
 }
 
-Kilowatts SiteTwin::grid() const { return load_now_ - pv_output() - battery_output() - generator_power_; }
+Kilowatts SiteTwin::grid() const {
+  return load_now_ - pv_output() - battery_output() - generator_power_ - thermal_electric_;
+}
 
 }  // namespace meg

@@ -33,8 +33,14 @@ class SiteTwin {
   // Adds a dispatchable generator (before MakeDevices): it gives its setpoint, within 0..rating,
   // from the moment it is written (the limit stage keeps its minimum load and ramp).
   void AddGenerator(const GeneratorSpec& spec);
+  // Adds cold storage beside the chillers (before MakeDevices). `cooling` (kW of cooling) and
+  // `cop` on the load's grid: the chillers make cooling - discharge + charge, their electricity
+  // (cooling / COP, in the load series) changes by what the store's action saves or costs
+  // (core/thermal.h); the store holds its setpoint within its limits each step.
+  void AddThermalStorage(const ThermalStorageSpec& spec, const CoolingSpec& cooling, PowerSeries cooling_kw_th,
+                         IntervalSeries<double> cop);
 
-  // Devices "twin-meter", "twin-pv-1".., "twin-ess-1".., "twin-gen-1" in that order.
+  // Devices "twin-meter", "twin-pv-1".., "twin-ess-1".., "twin-gen-1", "twin-tes-1" in that order.
   std::vector<std::unique_ptr<Device>> MakeDevices();
 
   // Moves the physics on to `now` (batteries hold their setpoints, PV follows the series under
@@ -48,6 +54,9 @@ class SiteTwin {
   struct Energy {
     KilowattHours load, pv, battery, generator, grid;
     int generator_starts = 0;
+    // Thermal storage: the electricity its actions saved (+) less cost (-), and the cooling it
+    // took in and gave out (kWh of cooling).
+    KilowattHours thermal_electric, thermal_charged, thermal_discharged;
   };
   const Energy& energy() const { return energy_; }
   const Battery& battery(size_t i) const { return batteries_[i]; }
@@ -58,6 +67,8 @@ class SiteTwin {
   Kilowatts pv_output() const;
   Kilowatts battery_output() const;
   Kilowatts generator_output() const { return generator_power_; }
+  double thermal_soc_pct() const;
+  Kilowatts thermal_action() const { return thermal_action_; }
   double soc_pct(size_t battery) const { return batteries_[battery].soc_pct(); }
   size_t battery_count() const { return batteries_.size(); }
 
@@ -81,6 +92,14 @@ class SiteTwin {
   std::optional<GeneratorSpec> generator_;
   Kilowatts generator_setpoint_;
   Kilowatts generator_power_;
+  std::optional<ThermalStorageSpec> thermal_;
+  CoolingSpec cooling_spec_;
+  PowerSeries cooling_;
+  IntervalSeries<double> cop_;
+  KilowattHours thermal_stored_;
+  Kilowatts thermal_setpoint_;
+  Kilowatts thermal_action_;    // kW of cooling over the last step
+  Kilowatts thermal_electric_;  // the electricity it saved (+) or cost (-) over the last step
   Energy energy_;
 };
 
