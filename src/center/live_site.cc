@@ -17,7 +17,8 @@ namespace {
 
 constexpr const char* kPoints[][2] = {{"grid_kw", "kW"},     {"pv_kw", "kW"},       {"battery_kw", "kW"},
                                       {"load_kw", "kW"},     {"soc_pct", "%"},      {"demand_window_kw", "kW"},
-                                      {"baseline_kw", "kW"}, {"loop_mode", "code"}, {"generator_kw", "kW"}};
+                                      {"baseline_kw", "kW"}, {"loop_mode", "code"}, {"generator_kw", "kW"},
+                                      {"thermal_kw", "kW"}};
 
 std::string Hhmm(Timestamp t) { return FormatKst(t).substr(11, 5); }
 
@@ -185,14 +186,21 @@ void LiveSite::StoreSchedule(const ControlLoop& loop, Instant now) {
 }
 
 void LiveSite::Store(const CycleRecord& r) {
-  // The same load and PV with the battery idle and the generator stopped.
+  // The same load and PV with the battery idle, the generator stopped and the cold store idle (the
+  // load counts the electricity the store saved or cost, as the meter would without it).
   const double baseline = r.load.value() - r.pv.value();
   // loop_mode: 0 normal, 1 local, 2 safe (LoopMode), so that the fleet center sees the state.
-  const double values[] = {r.grid.value(),     r.pv.value(),
-                           r.battery.value(),  r.load.value(),
-                           r.soc_pct,          r.window_average.value(),
-                           baseline,           static_cast<double>(static_cast<int>(r.mode)),
-                           r.generator.value()};
+  const double values[] = {r.grid.value(),
+                           r.pv.value(),
+                           r.battery.value(),
+                           r.load.value(),
+                           r.soc_pct,
+                           r.window_average.value(),
+                           baseline,
+                           static_cast<double>(static_cast<int>(r.mode)),
+                           r.generator.value(),
+                           r.thermal_electric.value()};
+  static_assert(std::size(values) == std::size(kPoints));
   std::vector<Sample> samples;
   for (size_t i = 0; i < std::size(kPoints); ++i) {
     const auto it = points_.find(kPoints[i][0]);
@@ -488,7 +496,8 @@ Status LiveSite::SeedHistory(const PowerSeries& load, const PowerSeries& pv, Tim
     if (!i || !j || !load.at(*i) || !pv.at(*j)) continue;
     const double l = load.at(*i)->value(), p = pv.at(*j)->value();
     const std::pair<const char*, double> values[] = {{"grid_kw", l - p}, {"pv_kw", p},           {"battery_kw", 0},
-                                                     {"load_kw", l},     {"baseline_kw", l - p}, {"generator_kw", 0}};
+                                                     {"load_kw", l},     {"baseline_kw", l - p}, {"generator_kw", 0},
+                                                     {"thermal_kw", 0}};
     for (const auto& [name, value] : values) samples.push_back(Sample{points_.at(name), ToInstant(t), value});
     ++quarters;
   }

@@ -1,6 +1,7 @@
 #include "control/site_image.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/ess.h"
 #include "core/thermal.h"
@@ -54,7 +55,8 @@ SiteImage MakeSiteImage(const Site& site, const SiteReading& r, const DayProfile
     image.thermal_max_charge =
         Kilowatts(std::min(ThermalMaxCharge(s, stored, r.dt, Kilowatts(0), Kilowatts(kInf)).value(),
                            t.device_max_charge.value()));
-    image.thermal_cop = t.cop;
+    // A plant that does not report its COP: the chillers' rated one (site file).
+    image.thermal_cop = std::isfinite(t.cop) && t.cop > 0 ? t.cop : site.cooling ? site.cooling->cop : t.cop;
     image.thermal_charge_cop_pct = s.charge_cop_pct;
   }
   if (day != nullptr) {
