@@ -10,34 +10,20 @@
 #include "optimize/coin/clp_cbc_solver.h"
 #include "optimize/dispatch_problem.h"
 #include "optimize/glpsol.h"
+#include "optimize/hospital_day.h"
 #include "sim/site_inputs.h"
 #include "tariff/tariff_fixture.h"
 
 namespace meg {
 namespace {
 
-struct Hospital {
-  TariffBook book;
-  HolidayCalendar calendar;
-  Site site;
-  TariffId tariff;
-  SiteInputs inputs;
-};
-
+// The hospital without its battery's ramp: sizing has none, the fixed battery it is compared with
+// neither.
+struct Hospital : testing::ShippedSite {};
 const Hospital& TheHospital() {
   static const Hospital* h = [] {
-    auto* out = new Hospital;
-    out->book = testing::LoadShippedBook();
-    out->calendar = testing::LoadSharedCalendar();
-    auto site = LoadSiteFile(std::string(MEG_TEST_DATA_DIR) + "/sites/jeonju-hospital.toml", MEG_TEST_DATA_DIR,
-                             MEG_TEST_SHARED_DIR);
-    if (!site) ADD_FAILURE() << site.error().message;
-    out->site = *site;
-    out->site.ess->ramp_kw_per_min = 0;  // sizing has no ramp: the fixed battery it is compared with neither
-    out->tariff = out->book.FindTariff(out->site.tariff).value();
-    auto inputs = PrepareSiteInputs(out->site, out->calendar);
-    if (!inputs) ADD_FAILURE() << inputs.error().message;
-    out->inputs = *inputs;
+    auto* out = new Hospital{testing::LoadShippedSite()};
+    out->site.ess->ramp_kw_per_min = 0;
     return out;
   }();
   return *h;

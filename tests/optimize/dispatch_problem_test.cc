@@ -13,6 +13,7 @@
 #include "io/site_config.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "optimize/glpsol.h"
+#include "optimize/hospital_day.h"
 #include "sim/site_inputs.h"
 #include "tariff/slot_price.h"
 #include "tariff/tariff_fixture.h"
@@ -20,32 +21,10 @@
 namespace meg {
 namespace {
 
-struct Hospital {
-  TariffBook book;
-  HolidayCalendar calendar;
-  Site site;
-  TariffId tariff;
-  SiteInputs inputs;
-};
+using Hospital = testing::ShippedSite;
 
 // Loaded once: PrepareSiteInputs runs the PV model over the year.
-const Hospital& TheHospital() {
-  static const Hospital* h = [] {
-    auto* out = new Hospital;
-    out->book = testing::LoadShippedBook();
-    out->calendar = testing::LoadSharedCalendar();
-    auto site = LoadSiteFile(std::string(MEG_TEST_DATA_DIR) + "/sites/jeonju-hospital.toml", MEG_TEST_DATA_DIR,
-                             MEG_TEST_SHARED_DIR);
-    if (!site) ADD_FAILURE() << site.error().message;
-    out->site = *site;
-    out->tariff = out->book.FindTariff(out->site.tariff).value();
-    auto inputs = PrepareSiteInputs(out->site, out->calendar);
-    if (!inputs) ADD_FAILURE() << inputs.error().message;
-    out->inputs = *inputs;
-    return out;
-  }();
-  return *h;
-}
+const Hospital& TheHospital() { return testing::LoadShippedSite(); }
 
 // The day's problem with a standing peak of 900 kW (below the hospital's daytime load, so
 // shaving pays) and the start SoC of the site file (45 % of 1,000 kWh).
