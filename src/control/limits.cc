@@ -106,8 +106,8 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   // 3. Export: never below -export_limit (0 when export is not allowed or its limit is unknown).
   //    First the PV the image assumes above what it gives now is curtailed (a limit in force hides
   //    what it could give, so the image assumes its rating: that part is not produced, and a cap
-  //    on it loses nothing); then the discharge is cut; then the generator (stopped when that
-  //    leaves it below its minimum load); then the PV is curtailed.
+  //    on it loses nothing); then the battery's discharge is cut; then the cold store's; then the
+  //    generator (stopped when that leaves it below its minimum load); then the PV is curtailed.
   const double min_grid = image.export_allowed ? -NonNegative(image.export_limit.value()) : 0.0;
   const double pv_now_raw = image.pv_now.value();
   const double pv_now = std::isfinite(pv_now_raw) ? std::min(pv, NonNegative(pv_now_raw)) : pv;
