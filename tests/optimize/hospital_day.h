@@ -25,8 +25,9 @@ struct ShippedSite {
 // data/sites/<file> with its inputs for its load year; loaded once (the PV model runs over the
 // year). Not thread-safe (gtest runs a binary's tests on one thread).
 inline const ShippedSite& LoadShippedSite(const std::string& file = "jeonju-hospital.toml") {
-  static std::map<std::string, const ShippedSite*> loaded;
-  if (const auto it = loaded.find(file); it != loaded.end()) return *it->second;
+  // Never destroyed (as the sites it holds): reachable to the end, so no leak at exit.
+  static auto* loaded = new std::map<std::string, const ShippedSite*>;
+  if (const auto it = loaded->find(file); it != loaded->end()) return *it->second;
   auto* out = new ShippedSite;
   out->book = LoadShippedBook();
   out->calendar = LoadSharedCalendar();
@@ -37,7 +38,7 @@ inline const ShippedSite& LoadShippedSite(const std::string& file = "jeonju-hosp
   auto inputs = PrepareSiteInputs(out->site, out->calendar);
   if (!inputs) ADD_FAILURE() << inputs.error().message;
   out->inputs = *inputs;
-  loaded.emplace(file, out);
+  loaded->emplace(file, out);
   return *out;
 }
 
