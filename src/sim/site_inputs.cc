@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -209,18 +210,19 @@ Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& ca
   for (const auto& v : out.load.values()) out.load_energy += *v * kIntervalHours;
 
   std::vector<double> pv_kw(out.load.size(), 0.0);
+  // The weather, read once, for the PV model and the chillers' COP.
+  std::optional<OpenMeteoHourly> weather;
   if (!site.pv.empty() || site.cooling) {
     if (site.weather.format != "open-meteo") {
       return InvalidInput(fmt::format("{}: weather.format '{}' is not open-meteo", site.file, site.weather.format));
     }
-    auto weather = WeatherForYears(site, static_cast<int>(first_day.year()), last_year);
-    if (!weather) return weather.error();
+    auto read = WeatherForYears(site, static_cast<int>(first_day.year()), last_year);
+    if (!read) return read.error();
+    weather = std::move(*read);
     out.temp_c = TemperatureOnGrid(weather->temp_air_c, out.load);
     if (site.cooling) MEG_TRY(AddCooling(site, calendar, first_day, last_year, out));
   }
   if (!site.pv.empty()) {
-    auto weather = WeatherForYears(site, static_cast<int>(first_day.year()), last_year);
-    if (!weather) return weather.error();
     const PvWeather w{weather->ghi_w_m2, weather->dni_w_m2, weather->dhi_w_m2, weather->temp_air_c,
                       weather->wind_speed_m_s};
     for (const PvArraySpec& array : site.pv) {
