@@ -132,14 +132,8 @@ Result<std::vector<SizedPv>> SweepPvSizes(const LoadedSite& site, const SiteInpu
     s.used = run->pv_used_energy;
     s.bill_saving = without_total - BilledTotal(*run);
     s.capex_krw = kwp * f.capex_krw_per_kwp;
-    // The same flows as a battery's: -capex, then the saving less O&M each year of its life.
-    SizedBattery as_flows;
-    as_flows.bill_saving = s.bill_saving;
-    as_flows.capex_krw = s.capex_krw;
-    as_flows.life_years = f.life_years;
-    BatteryFinance bf;
-    bf.om_pct_per_year = f.om_pct_per_year;
-    const std::vector<double> flows = BatteryCashFlows(as_flows, bf);
+    const std::vector<double> flows =
+        SizeCashFlows(s.capex_krw, static_cast<double>(s.bill_saving.value()), f.om_pct_per_year, f.life_years);
     s.npv_krw = NetPresentValue(f.discount_pct / 100.0, flows);
     s.payback_years = PaybackYears(flows);
     s.irr = InternalRateOfReturn(flows);
@@ -148,12 +142,12 @@ Result<std::vector<SizedPv>> SweepPvSizes(const LoadedSite& site, const SiteInpu
   return out;
 }
 
-std::vector<double> BatteryCashFlows(const SizedBattery& b, const BatteryFinance& f) {
-  const double yearly = static_cast<double>(b.bill_saving.value()) - b.capex_krw * f.om_pct_per_year / 100.0;
-  std::vector<double> flows{-b.capex_krw};
-  const double whole = std::floor(b.life_years);
+std::vector<double> SizeCashFlows(double capex, double saving, double om_pct, double life_years) {
+  const double yearly = saving - capex * om_pct / 100.0;
+  std::vector<double> flows{-capex};
+  const double whole = std::floor(life_years);
   for (int y = 0; y < static_cast<int>(whole); ++y) flows.push_back(yearly);
-  if (b.life_years > whole) flows.push_back(yearly * (b.life_years - whole));
+  if (life_years > whole) flows.push_back(yearly * (life_years - whole));
   return flows;
 }
 
@@ -228,7 +222,8 @@ Result<std::vector<SizedBattery>> SweepBatterySizes(const LoadedSite& site, cons
         b.cycles = run->battery_cycles;
         b.life_years = b.cycles > 0 ? std::min(f.life_years, f.cycle_life / b.cycles) : f.life_years;
         b.capex_krw = kwh * f.capex_krw_per_kwh + kw * f.capex_krw_per_kw;
-        const std::vector<double> flows = BatteryCashFlows(b, f);
+        const std::vector<double> flows =
+            SizeCashFlows(b.capex_krw, static_cast<double>(b.bill_saving.value()), f.om_pct_per_year, b.life_years);
         b.npv_krw = NetPresentValue(f.discount_pct / 100.0, flows);
         b.payback_years = PaybackYears(flows);
         b.irr = InternalRateOfReturn(flows);

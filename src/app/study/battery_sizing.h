@@ -89,9 +89,10 @@ struct SizedPv {
 Result<std::vector<SizedPv>> SweepPvSizes(const LoadedSite& site, const SiteInputs& inputs,
                                           const std::vector<double>& sizes_kwp, const PvFinance& finance);
 
-// The cash flows of one size: -capex now, then each year (saving - O&M) for the whole years of its
-// life and the fraction of the last.
-std::vector<double> BatteryCashFlows(const SizedBattery& b, const BatteryFinance& f);
+// The cash flows of an investment of `capex`: -capex now, then each year `saving` less O&M
+// (`om_pct` of the capex) for the whole years of its life and the fraction of the last. Battery
+// and PV sizes alike.
+std::vector<double> SizeCashFlows(double capex, double saving, double om_pct, double life_years);
 
 // Errors: the site has no [ess] to scale, a size or the finance out of range, a backtest failure.
 Result<std::vector<SizedBattery>> SweepBatterySizes(const LoadedSite& site, const SiteInputs& inputs,
