@@ -534,10 +534,11 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   }
   // Generators share the output in proportion to their reported ratings (equally where one
   // reports none); a generator not fresh gets 0.
-  size_t generator_count = 0;
+  size_t generator_count = 0, store_count = 0;
   double generator_rated = 0;
   bool generator_ratings = true;
   for (const DeviceState& d : devices_) {
+    store_count += d.device->kind() == DeviceKind::kThermalStorage ? 1 : 0;
     if (d.device->kind() != DeviceKind::kGenerator) continue;
     ++generator_count;
     if (d.last_good && d.last_good->rated_power) {
@@ -549,10 +550,8 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   for (size_t k = 0; k < devices_.size(); ++k) {
     DeviceState& d = devices_[k];
     if (d.device->kind() == DeviceKind::kThermalStorage) {
-      size_t stores = 0;
-      for (const DeviceState& o : devices_) stores += o.device->kind() == DeviceKind::kThermalStorage ? 1 : 0;
-      Command c;
-      c.thermal_power = Kilowatts(d.fresh ? done.thermal.value() / static_cast<double>(stores) : 0.0);
+      Command c;  // cold stores share the command equally
+      c.thermal_power = Kilowatts(d.fresh ? done.thermal.value() / static_cast<double>(store_count) : 0.0);
       commands[k] = c;
     } else if (d.device->kind() == DeviceKind::kGenerator) {
       const double share = generator_ratings && generator_rated > 0
