@@ -47,14 +47,17 @@ PlausibleBounds BoundsOf(const Site& site, DeviceKind kind) {
               fmt::format("{:g} x ESS rating (charge {:g} kW, discharge {:g} kW)", kRatingFactor, charge, discharge)};
     }
     case DeviceKind::kThermalStorage: {
-      // Its power is electricity saved or spent: at most its ratings at the lowest COP there is.
+      // Its power is electricity saved or spent: at most its ratings at the lowest COP there is;
+      // what it can give and take (max charge, max discharge) is cooling: at most its ratings.
       if (!site.thermal_storage || !site.cooling) return MeterBounds(site);
       const double kw_th =
           std::max(site.thermal_storage->charge_kw_th.value(), site.thermal_storage->discharge_kw_th.value());
       const double kw = kw_th / (0.3 * site.cooling->cop * site.thermal_storage->charge_cop_pct / 100.0);
       if (!(kw > 0) || !std::isfinite(kw)) return MeterBounds(site);
-      return {Kilowatts(-kRatingFactor * kw), Kilowatts(kRatingFactor * kw), Kilowatts(kRatingFactor * kw),
-              fmt::format("{:g} x the cold store's ratings at its lowest COP ({:g} kW)", kRatingFactor, kw)};
+      return {Kilowatts(-kRatingFactor * kw), Kilowatts(kRatingFactor * kw), Kilowatts(kRatingFactor * kw_th),
+              fmt::format("{:g} x the cold store's ratings: {:g} kW of electricity at its lowest COP, {:g} kW of "
+                          "cooling",
+                          kRatingFactor, kw, kw_th)};
     }
     case DeviceKind::kGenerator: {
       const double rating = site.generator ? site.generator->rating_kw.value() : 0.0;

@@ -41,6 +41,35 @@ TEST(PlausibilityTest, ExportMayReachTheGenerationOfTheSite) {
   EXPECT_DOUBLE_EQ(BoundsOf(site, DeviceKind::kBattery).power_max.value(), 300);
 }
 
+// A chilled-water store of 1,000 kW of cooling each way beside chillers of COP 5: its power is
+// electricity, at most 1,000 / (0.3 x 5 x 1.0) = 666.7 kW (the lowest COP there is), x 1.2; what it
+// can give and take is cooling, at most 1.2 x 1,000 kW. (Found by a chilled-water year: its
+// 1,000 kW of cooling had been held to the electric bound, 800 kW, and read as a lie.)
+TEST(PlausibilityTest, AColdStoresLimitsAreCoolingAndItsPowerElectricity) {
+  Site site = testing::LoopTestSite("cold");
+  site.cooling = CoolingSpec{};
+  site.cooling->chiller_kw_th = Kilowatts(5000);
+  site.cooling->cop = 5;
+  site.thermal_storage = ThermalStorageSpec{};
+  site.thermal_storage->kind = "chilled-water";
+  site.thermal_storage->capacity_kwh_th = KilowattHours(6000);
+  site.thermal_storage->charge_kw_th = Kilowatts(1000);
+  site.thermal_storage->discharge_kw_th = Kilowatts(1000);
+  site.thermal_storage->charge_cop_pct = 100;
+  const PlausibleBounds b = BoundsOf(site, DeviceKind::kThermalStorage);
+  EXPECT_NEAR(b.power_max.value(), 1.2 * 1000 / 1.5, 1e-9);
+  EXPECT_NEAR(b.power_min.value(), -1.2 * 1000 / 1.5, 1e-9);
+  EXPECT_DOUBLE_EQ(b.rating_max.value(), 1200);
+  Telemetry t;
+  t.power = Kilowatts(150);
+  t.soc_pct = 50;
+  t.max_charge = Kilowatts(1000);
+  t.max_discharge = Kilowatts(1000);
+  EXPECT_FALSE(CheckPlausible(t, b));
+  t.max_discharge = Kilowatts(1201);
+  EXPECT_TRUE(CheckPlausible(t, b));
+}
+
 TEST(PlausibilityTest, EachReportedValueIsChecked) {
   const Site site = testing::LoopTestSite("check");
   const PlausibleBounds ess = BoundsOf(site, DeviceKind::kBattery);
