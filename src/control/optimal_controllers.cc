@@ -108,7 +108,7 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
         KilowattHours(std::clamp(StoredAt(ess, image.soc_pct).value(), SocFloor(ess).value(), SocCeiling(ess).value()));
   }
   if (image.has_generator) in.previous_generator = image.generator_previous;
-  if (image.has_thermal && site_.thermal_storage && cooling_ != nullptr && cop_ != nullptr) {
+  if (image.has_thermal && site_.thermal_storage && site_.cooling && cooling_ != nullptr && cop_ != nullptr) {
     for (size_t t = 0; t < in.load.size(); ++t) {
       const Timestamp at = in.load.TimeAt(t);
       // Persistence: the same time of the latest whole day before the plan.
@@ -120,7 +120,13 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
       const double demand =
           i && cooling_->at(*i) ? cooling_->at(*i)->value() : std::numeric_limits<double>::quiet_NaN();
       in.cooling_kw_th.push_back(std::isfinite(demand) ? demand : 0.0);
-      in.cop.push_back(ValueOrNaN(*cop_, at));
+      // The plant's COPs at the demand planned on (its part load), from the full-load COP the
+      // temperature makes.
+      const double cop_full = ValueOrNaN(*cop_, at);
+      const Kilowatts planned(in.cooling_kw_th.back());
+      const bool known = std::isfinite(cop_full) && cop_full > 0;
+      in.cop.push_back(known ? ChillerPlantCop(*site_.cooling, cop_full, planned) : cop_full);
+      in.charge_cop.push_back(known ? ChillerChargeCop(*site_.cooling, cop_full, planned) : cop_full);
     }
     in.thermal_start = ThermalStoredAt(*site_.thermal_storage, image.thermal_soc_pct);
   }

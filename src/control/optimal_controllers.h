@@ -75,7 +75,8 @@ class PlanningController final : public Controller {
   const DecisionReason* reason() const override { return &reason_; }
 
   // The cooling plant the plan reckons with when the site has a cold store: the cooling demand
-  // (kW of cooling) and the chillers' COP on the load's grid; both must outlive the controller.
+  // (kW of cooling) and the chillers' full-load COP (SiteInputs) on the load's grid; both must
+  // outlive the controller. The LP takes the plant's COPs at the demand it plans on (its part load).
   // `perfect`: the demand as it will be (the oracles, mpc-perfect); otherwise each interval's
   // demand as it was on the latest day before the plan (persistence) and the COP as the
   // temperature will make it (the weather standing in for a perfect forecast, as for PV).

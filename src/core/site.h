@@ -3,6 +3,7 @@
 // simulator and, later, the live control center. Value types; thread-safe to copy.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -108,14 +109,22 @@ inline double GeneratorKrwPerKwh(const GeneratorSpec& g) {
 // The cooling plant (docs/site-config.md, [cooling]): electric chillers whose electricity is part
 // of the site's load. The cooling demand (kW of cooling) is the chillers' electricity in the load
 // data (the DOE hospital's `Cooling:Electricity`) times their COP at the hour's outdoor
-// temperature; the COP rises as it gets cooler: cop x (1 + cop_change_pct_per_c / 100 x
-// (rated_temp_c - temperature)), held within 0.3x..3x cop. Part load is not modelled.
+// temperature; the full-load COP rises as it gets cooler: cop x (1 + cop_change_pct_per_c / 100 x
+// (rated_temp_c - temperature)), held within 0.3x..3x cop. Part load (core/thermal.h
+// ChillerPlantElectric): the capacity is `chillers` identical machines, as few or as many running
+// as serve the load at the least electricity; one machine at part-load ratio p (its cooling / its
+// capacity) draws its full-load electricity x f(p) / f(1), f(p) = a + b p + c p^2 (EnergyPlus's
+// EIR-fPLR curve; {0, 1, 0}: a COP that does not change with load), and below min_part_load_pct
+// it cycles on and off: electricity in proportion to the cooling at the minimum's rate.
 struct CoolingSpec {
   std::string load_column = "Cooling:Electricity";  // the DOE end use that holds the chillers' electricity
   Kilowatts chiller_kw_th;                          // the chillers' capacity, kW of cooling
-  double cop = 5;                                   // kW of cooling per kW of electricity at rated_temp_c
+  double cop = 5;                                   // kW of cooling per kW of electricity at rated_temp_c, full load
   double rated_temp_c = 35;
-  double cop_change_pct_per_c = 2;  // COP change per degree C below rated_temp_c (+) or above (-)
+  double cop_change_pct_per_c = 2;                 // COP change per degree C below rated_temp_c (+) or above (-)
+  int chillers = 1;                                // identical machines sharing chiller_kw_th
+  std::array<double, 3> part_load_curve{0, 1, 0};  // a, b, c of f(p)
+  double min_part_load_pct = 0;                    // % of one machine's capacity
 };
 
 // The chillers' COP at `temp_c` (see CoolingSpec).

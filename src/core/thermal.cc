@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace meg {
 
@@ -42,6 +43,78 @@ KilowattHours ThermalNext(const ThermalStorageSpec& s, KilowattHours stored, Kil
 Kilowatts ThermalElectric(const ThermalStorageSpec& s, Kilowatts action, double cop) {
   const double a = action.value();
   return Kilowatts(a >= 0 ? a / cop : a / (cop * s.charge_cop_pct / 100.0));
+}
+
+namespace {
+
+// One machine's electricity as a share of its full-load electricity at part-load ratio `p`.
+double MachineShare(const CoolingSpec& c, double p) {
+  const auto& k = c.part_load_curve;
+  const auto f = [&](double x) { return k[0] + (k[1] + k[2] * x) * x; };
+  if (p >= 1) return p;  // at (or, for load data above the rating, beyond) full load
+  const double m = c.min_part_load_pct / 100.0;
+  if (m > 0 && p < m) return f(m) / f(1) * p / m;  // cycling at the minimum's rate
+  return f(p) / f(1);
+}
+
+}  // namespace
+
+bool ChillerPlantIsLinear(const CoolingSpec& c) {
+  return c.part_load_curve[0] == 0 && c.part_load_curve[2] == 0 && c.min_part_load_pct == 0;
+}
+
+Kilowatts ChillerPlantElectric(const CoolingSpec& c, double cop_full, Kilowatts cooling) {
+  const double q = cooling.value();
+  if (!(q > 0)) return Kilowatts(0);
+  if (ChillerPlantIsLinear(c)) return Kilowatts(q / cop_full);
+  const int machines = std::max(1, c.chillers);
+  const double unit = c.chiller_kw_th.value() / machines;
+  const double full_kw = unit / cop_full;  // one machine's full-load electricity
+  // Fewer machines than the load needs cannot run it (beyond the plant's capacity: all of them).
+  const int first = std::clamp(static_cast<int>(std::ceil(q / unit - 1e-9)), 1, machines);
+  double best = std::numeric_limits<double>::infinity();
+  for (int n = first; n <= machines; ++n) best = std::min(best, n * full_kw * MachineShare(c, q / (n * unit)));
+  return Kilowatts(best);
+}
+
+Kilowatts ChillerCoolingFor(const CoolingSpec& c, double cop_full, Kilowatts electric) {
+  const double e = electric.value();
+  if (!(e > 0)) return Kilowatts(0);
+  if (ChillerPlantIsLinear(c)) return Kilowatts(e * cop_full);
+  double lo = 0, hi = std::max(1.0, c.chiller_kw_th.value());
+  for (int i = 0; i < 64 && ChillerPlantElectric(c, cop_full, Kilowatts(hi)).value() < e; ++i) hi *= 2;
+  const double tolerance = 1e-9 * std::max(1.0, c.chiller_kw_th.value());
+  for (int i = 0; i < 200 && hi - lo > tolerance; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (ChillerPlantElectric(c, cop_full, Kilowatts(mid)).value() < e ? lo : hi) = mid;
+  }
+  return Kilowatts(0.5 * (lo + hi));
+}
+
+double ChillerPlantCop(const CoolingSpec& c, double cop_full, Kilowatts cooling) {
+  if (ChillerPlantIsLinear(c)) return cop_full;
+  // At no load, the rate of the first kW (one machine cycling).
+  const double q = cooling.value() > 0 ? cooling.value() : 1e-6 * std::max(1.0, c.chiller_kw_th.value());
+  return q / ChillerPlantElectric(c, cop_full, Kilowatts(q)).value();
+}
+
+double ChillerChargeCop(const CoolingSpec& c, double cop_full, Kilowatts demand) {
+  if (ChillerPlantIsLinear(c)) return cop_full;
+  const double d = std::max(0.0, demand.value()), cap = c.chiller_kw_th.value();
+  if (!(cap - d > 1e-9 * std::max(1.0, cap))) return cop_full;
+  const double e = ChillerPlantElectric(c, cop_full, Kilowatts(cap)).value() -
+                   ChillerPlantElectric(c, cop_full, Kilowatts(d)).value();
+  return e > 0 ? (cap - d) / e : cop_full;
+}
+
+Kilowatts ThermalPlantElectric(const ThermalStorageSpec& s, const CoolingSpec& c, double cop_full, Kilowatts demand,
+                               Kilowatts action) {
+  if (ChillerPlantIsLinear(c)) return ThermalElectric(s, action, cop_full);
+  const double d = std::max(0.0, demand.value()), a = action.value();
+  const double now = ChillerPlantElectric(c, cop_full, Kilowatts(d)).value();
+  if (a >= 0) return Kilowatts(now - ChillerPlantElectric(c, cop_full, Kilowatts(std::max(0.0, d - a))).value());
+  const double more = ChillerPlantElectric(c, cop_full, Kilowatts(d - a)).value() - now;
+  return Kilowatts(-more / (s.charge_cop_pct / 100.0));
 }
 
 }  // namespace meg

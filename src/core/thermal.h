@@ -36,4 +36,30 @@ KilowattHours ThermalNext(const ThermalStorageSpec& s, KilowattHours stored, Kil
 // `cop`) or costs (-, a charge: at cop x charge_cop_pct / 100), kW. REQUIRES: cop > 0.
 Kilowatts ThermalElectric(const ThermalStorageSpec& s, Kilowatts action, double cop);
 
+// The chiller plant at part load (core/site.h CoolingSpec). `cop_full` is the chillers' full-load
+// COP at the hour's temperature (ChillerCop). True when the plant's COP does not change with load
+// (the default curve, no minimum): every function below is then cooling / cop_full exactly.
+bool ChillerPlantIsLinear(const CoolingSpec& c);
+// The plant's electricity serving `cooling` (kW of cooling, <= 0: none), with the number of
+// machines running that draws the least; beyond the plant's capacity the excess is made at the
+// full-load COP (load data above the rating). Non-decreasing in `cooling`.
+Kilowatts ChillerPlantElectric(const CoolingSpec& c, double cop_full, Kilowatts cooling);
+// The cooling whose electricity is `electric` (the inverse of ChillerPlantElectric, by bisection
+// to 1e-9 of the plant's capacity): the cooling demand behind a metered chiller load.
+Kilowatts ChillerCoolingFor(const CoolingSpec& c, double cop_full, Kilowatts electric);
+// The plant's average COP serving `cooling`: cooling / electricity (at no load: the rate of the
+// first kW). What a discharge of the whole demand saves per kWh of cooling.
+double ChillerPlantCop(const CoolingSpec& c, double cop_full, Kilowatts cooling);
+// The COP of the chillers' spare capacity above `demand`: (capacity - demand) / (the electricity
+// at capacity - at demand); cop_full when there is no spare. What a charge costs the LP per kWh of
+// cooling (before the ice factor).
+double ChillerChargeCop(const CoolingSpec& c, double cop_full, Kilowatts demand);
+
+// The electricity a cold-store action changes, as the plant draws it: a discharge saves
+// E(demand) - E(demand - discharge) (+); a charge costs (E(demand + charge) - E(demand)) /
+// (charge_cop_pct / 100) (-), E = ChillerPlantElectric. For a linear plant, ThermalElectric at
+// cop_full. REQUIRES: cop_full > 0.
+Kilowatts ThermalPlantElectric(const ThermalStorageSpec& s, const CoolingSpec& c, double cop_full, Kilowatts demand,
+                               Kilowatts action);
+
 }  // namespace meg

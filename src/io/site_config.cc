@@ -126,7 +126,10 @@ constexpr std::array kCoolingKeys = {
     KeyDef{"chiller_kw_th", "kw_th", AboveZeroTo(kMaxEquipmentKw), "the chillers' capacity, kW of cooling"},
     KeyDef{"cop", "", Closed(1, 15), "kW of cooling per kW of electricity at rated_temp_c"},
     KeyDef{"rated_temp_c", "c", Closed(-20, 50)},
-    KeyDef{"cop_change_pct_per_c", "pct_per_c", Closed(0, 10), "COP change per degree C cooler outdoors"}};
+    KeyDef{"cop_change_pct_per_c", "pct_per_c", Closed(0, 10), "COP change per degree C cooler outdoors"},
+    KeyDef{"chillers", "", Closed(1, 100), "identical machines sharing chiller_kw_th"},
+    KeyDef{"part_load_curve", ""},
+    KeyDef{"min_part_load_pct", "pct", Closed(0, 90), "below it a machine cycles on and off"}};
 constexpr std::array kThermalStorageKeys = {
     KeyDef{"kind", ""},
     KeyDef{"capacity_kwh_th", "kwh_th", AboveZeroTo(kMaxEssKwh), "kWh of cooling"},
@@ -366,6 +369,33 @@ class TableReader {
       return std::nullopt;
     }
     return value;
+  }
+
+  // An array of exactly `count` finite numbers.
+  template <size_t N>
+  std::optional<std::array<double, N>> Numbers(std::string_view key, Need need) {
+    const toml::node* node = Get(key, need);
+    if (node == nullptr) return std::nullopt;
+    const toml::array* list = node->as_array();
+    if (list == nullptr || list->size() != N) {
+      return WrongType(key, *node, fmt::format("an array of {} numbers", N));
+    }
+    std::array<double, N> out{};
+    for (size_t i = 0; i < N; ++i) {
+      const toml::node& v = *list->get(i);
+      if (const auto* n = v.as_integer()) {
+        out[i] = static_cast<double>(n->get());
+      } else if (const auto* f = v.as_floating_point()) {
+        out[i] = f->get();
+      } else {
+        return WrongType(key, *node, fmt::format("an array of {} numbers", N));
+      }
+      if (!std::isfinite(out[i])) {
+        Report(key, "holds a number that is not finite");
+        return std::nullopt;
+      }
+    }
+    return out;
   }
 
   std::optional<bool> Bool(std::string_view key, Need need) {
@@ -619,6 +649,26 @@ CoolingSpec ReadCooling(TableReader t) {
   if (auto v = t.Number("cop", Need::kRequired)) c.cop = *v;
   if (auto v = t.Number("rated_temp_c", Need::kOptional)) c.rated_temp_c = *v;
   if (auto v = t.Number("cop_change_pct_per_c", Need::kOptional)) c.cop_change_pct_per_c = *v;
+  if (auto v = t.Integer("chillers", Need::kOptional)) c.chillers = static_cast<int>(*v);
+  if (auto v = t.Number("min_part_load_pct", Need::kOptional)) c.min_part_load_pct = *v;
+  if (auto v = t.Numbers<3>("part_load_curve", Need::kOptional)) {
+    // f(p) = a + b p + c p^2 must be positive and rising over the machine's running range, so that
+    // more cooling always takes more electricity; with a standing part (a > 0) a machine must cycle
+    // below some load, or it would draw a x its full-load electricity to make nothing.
+    const auto [a, b, k] = *v;
+    const double m = c.min_part_load_pct / 100.0;
+    const double f_min = a + b * m + k * m * m;
+    if (!(a >= 0 && f_min > 0 && b + 2 * k * m > 0 && b + 2 * k > 0)) {
+      t.Report("part_load_curve",
+               "is not a part-load curve: f(p) = a + b p + c p^2 must be >= 0 at p = 0 and positive and rising "
+               "from the minimum part load to full load");
+    } else if (a > 0 && m == 0) {
+      t.Report("part_load_curve",
+               "has a standing part (a > 0): give min_part_load_pct, the load below which a machine cycles");
+    } else {
+      c.part_load_curve = *v;
+    }
+  }
   return c;
 }
 

@@ -236,22 +236,28 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
   // The cold store, when the horizon carries the cooling plant.
   const ThermalStorageSpec* tes =
       site.thermal_storage && site.cooling && !in.cooling_kw_th.empty() ? &*site.thermal_storage : nullptr;
-  if (tes != nullptr && (in.cooling_kw_th.size() != n || in.cop.size() != n)) {
-    return InvalidInput(fmt::format("dispatch: {} cooling demands and {} COPs for {} intervals",
-                                    in.cooling_kw_th.size(), in.cop.size(), n));
+  if (tes != nullptr &&
+      (in.cooling_kw_th.size() != n || in.cop.size() != n || !(in.charge_cop.empty() || in.charge_cop.size() == n))) {
+    return InvalidInput(fmt::format("dispatch: {} cooling demands, {} COPs and {} charge COPs for {} intervals",
+                                    in.cooling_kw_th.size(), in.cop.size(), in.charge_cop.size(), n));
   }
   if (tes != nullptr) {
     double cheapest_cold = kLpInfinity;
     for (size_t t = 0; t < n; ++t) {
+      // A charge is never priced at a better COP than a discharge saves at: the LP may do both in
+      // one interval (the plant does one or the other), which would then make electricity from
+      // nothing.
+      const double charge_cop = in.charge_cop.empty() ? in.cop[t] : std::min(in.charge_cop[t], in.cop[t]);
       if (!(std::isfinite(in.cooling_kw_th[t]) && in.cooling_kw_th[t] >= 0 && std::isfinite(in.cop[t]) &&
-            in.cop[t] > 0)) {
-        return InvalidInput(fmt::format("dispatch: {}: a cooling demand of {} kW and a COP of {}",
-                                        FormatKst(p.intervals[t].start), in.cooling_kw_th[t], in.cop[t]));
+            in.cop[t] > 0 && std::isfinite(charge_cop) && charge_cop > 0)) {
+        return InvalidInput(fmt::format("dispatch: {}: a cooling demand of {} kW, a COP of {} and a charge COP of {}",
+                                        FormatKst(p.intervals[t].start), in.cooling_kw_th[t], in.cop[t], charge_cop));
       }
       p.intervals[t].cooling_kw_th = in.cooling_kw_th[t];
       p.intervals[t].cop = in.cop[t];
+      p.intervals[t].charge_cop = charge_cop;
       cheapest_cold =
-          std::min(cheapest_cold, p.intervals[t].price_krw_per_kwh / (in.cop[t] * tes->charge_cop_pct / 100.0));
+          std::min(cheapest_cold, p.intervals[t].price_krw_per_kwh / (charge_cop * tes->charge_cop_pct / 100.0));
     }
     // What a kWh of cooling left stored is worth: what it costs to make again at the horizon's
     // cheapest (0 when the caller values what is left at 0: the period oracle).
@@ -315,7 +321,7 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     if (tes != nullptr) {
       // Cooling met every interval: the store gives at most the demand, the chillers make the rest
       // and the charge within their capacity: charge - discharge <= chiller - demand.
-      const double demand = iv.cooling_kw_th, cop = iv.cop, f = tes->charge_cop_pct / 100.0;
+      const double demand = iv.cooling_kw_th, cop = iv.cop, f = tes->charge_cop_pct / 100.0, cop_c = iv.charge_cop;
       const double keep = ThermalKeep(*tes, kIntervalHours);
       iv.thermal_charge = m.AddVariable(fmt::format("tch_{}", t), 0, tes->charge_kw_th.value(), 0.0);
       iv.thermal_discharge =
@@ -329,9 +335,9 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
       if (t > 0) level.push_back({p.intervals[t - 1].thermal_level, -keep});
       const double rhs = t == 0 ? keep * in.thermal_start.value() : 0.0;
       m.AddRow(fmt::format("tdy_{}", t), rhs, rhs, std::move(level));
-      // The electricity: a discharge saves discharge / COP, a charge costs charge / (COP x f).
+      // The electricity: a discharge saves discharge / COP, a charge costs charge / (charge COP x f).
       balance.push_back({iv.thermal_discharge, 1.0 / cop});
-      balance.push_back({iv.thermal_charge, -1.0 / (cop * f)});
+      balance.push_back({iv.thermal_charge, -1.0 / (cop_c * f)});
     }
     iv.row_balance = m.AddRow(fmt::format("bal_{}", t), iv.load_kw, iv.load_kw, std::move(balance));
     // SoC: s_{t+1} - s_t - eta_c c_t dt + d_t dt / eta_d = 0 (s_0 is the start SoC, moved right).

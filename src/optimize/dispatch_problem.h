@@ -102,12 +102,17 @@ struct DispatchInput {
   // solved again (what the controllers do: two LPs instead of a MILP every quarter-hour).
   bool unit_commitment = false;
   // The cooling plant, one value per interval of `load` (both empty: no cold store planned): the
-  // cooling demand (kW of cooling) and the chillers' COP. With the site's [thermal_storage] and
-  // [cooling], the store is planned: its charge and discharge (kW of cooling), its level from
-  // `thermal_start`, the demand met in every interval (discharge <= demand, the chillers make the
-  // rest and the charge within their capacity), its electricity in the balance (core/thermal.h).
+  // cooling demand (kW of cooling) and the plant's COP for a discharge (`cop`: the average COP
+  // serving the demand, ChillerPlantCop) and for a charge (`charge_cop`, empty: `cop`; the COP of
+  // the spare capacity, ChillerChargeCop, before the ice factor; taken at most `cop`, or a charge
+  // and a discharge in one interval would make electricity from nothing). With the site's
+  // [thermal_storage] and [cooling], the store is planned: its charge and discharge (kW of
+  // cooling), its level from `thermal_start`, the demand met in every interval (discharge <=
+  // demand, the chillers make the rest and the charge within their capacity), its electricity in
+  // the balance (discharge / cop, charge / (charge_cop x charge_cop_pct / 100)).
   std::vector<double> cooling_kw_th;
   std::vector<double> cop;
+  std::vector<double> charge_cop;
   KilowattHours thermal_start;
   // The battery's size as a variable (nullopt: the site's [ess] as it is). REQUIRES: the site has
   // an [ess] (the template), no peak reserve, no simultaneity binary.
@@ -137,7 +142,7 @@ struct DispatchInterval {
   int generator = -1, committed = -1, start_up = -1;
   // Cold store: charge and discharge (kW of cooling) and the level at the interval's end (kWh).
   int thermal_charge = -1, thermal_discharge = -1, thermal_level = -1;
-  double cooling_kw_th = 0, cop = 0;
+  double cooling_kw_th = 0, cop = 0, charge_cop = 0;
   int row_balance = -1, row_soc = -1, row_peak = -1, row_ramp = -1;  // -1: no such row
   int extra = -1;  // reserve scenario: extra discharge needed at this counted interval, kW
   int row_extra = -1, row_extra_power = -1, row_reserve_soc = -1;

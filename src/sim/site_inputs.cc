@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/thermal.h"
 #include "forecast/pv_model.h"
 #include "forecast/solar_position.h"
 #include "io/cnu_building.h"
@@ -156,9 +157,9 @@ Result<OpenMeteoHourly> WeatherForYears(const Site& site, int first_year, int la
   return out;
 }
 
-// The cooling demand and COP of `out`'s grid (its load and temperature set): the chillers'
-// electricity (the DOE end use of [cooling], laid and scaled as the load) x the COP at the
-// interval's temperature.
+// The cooling demand and COP of `out`'s grid (its load and temperature set): the cooling the
+// chillers' electricity (the DOE end use of [cooling], laid and scaled as the load) makes at the
+// interval's temperature and their part load (ChillerCoolingFor), and their full-load COP there.
 Status AddCooling(const Site& site, const HolidayCalendar& calendar, Date first_day, int last_year, SiteInputs& out) {
   const CoolingSpec& c = *site.cooling;
   if (site.load.format != "doe-hospital") {
@@ -189,7 +190,7 @@ Status AddCooling(const Site& site, const HolidayCalendar& calendar, Date first_
     }
     const double k = ChillerCop(c, t);
     cop.emplace_back(k);
-    demand.emplace_back(Kilowatts(e->value() * site.load.scale * k));
+    demand.emplace_back(ChillerCoolingFor(c, k, Kilowatts(e->value() * site.load.scale)));
   }
   out.cooling_kw_th = PowerSeries(out.load.start(), kInterval, std::move(demand));
   out.cop = IntervalSeries<double>(out.load.start(), kInterval, std::move(cop));

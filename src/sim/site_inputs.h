@@ -18,9 +18,10 @@ struct SiteInputs {
   // file (no PV). The load forecaster's temperature input.
   IntervalSeries<double> temp_c;
   // The cooling plant ([cooling], core/site.h CoolingSpec), on the load's grid: the cooling demand
-  // (kW of cooling: the chillers' electricity in the load data x their COP) and the chillers' COP
-  // at each interval's temperature. The chillers' electricity, cooling / COP, is part of `load`.
-  // Empty without [cooling].
+  // (kW of cooling: what the chillers' electricity in the load data makes, core/thermal.h
+  // ChillerCoolingFor) and the chillers' full-load COP at each interval's temperature (ChillerCop;
+  // the plant's COP at a load is ChillerPlantCop of it). The chillers' electricity is part of
+  // `load`. Empty without [cooling].
   PowerSeries cooling_kw_th;
   IntervalSeries<double> cop;
   KilowattHours load_energy;

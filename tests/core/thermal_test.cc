@@ -52,5 +52,58 @@ TEST(ThermalTest, LimitsLevelAndElectricity) {
   EXPECT_DOUBLE_EQ(ThermalElectric(s, Kilowatts(-350), 5).value(), -100);
 }
 
+// Two 1,000 kW machines at a full-load COP of 5 (200 kW of electricity each at full load) on
+// EnergyPlus's DOE-2 centrifugal part-load curve (f(p) = 0.222903 + 0.313387 p + 0.463710 p^2,
+// f(1) = 1), cycling below 20 % of a machine.
+CoolingSpec TwoCentrifugals() {
+  CoolingSpec c;
+  c.chiller_kw_th = Kilowatts(2000);
+  c.chillers = 2;
+  c.part_load_curve = {0.222903, 0.313387, 0.463710};
+  c.min_part_load_pct = 20;
+  return c;
+}
+
+TEST(ThermalTest, ChillerPlantAtPartLoad) {
+  const CoolingSpec c = TwoCentrifugals();
+  EXPECT_FALSE(ChillerPlantIsLinear(c));
+  // 1,000 kW: one machine at full load draws 200 kW; two at half load 2 x 200 x f(0.5) =
+  // 400 x (0.222903 + 0.1566935 + 0.1159275) = 400 x 0.495524 = 198.2096 kW: two run.
+  EXPECT_NEAR(ChillerPlantElectric(c, 5, Kilowatts(1000)).value(), 198.2096, 1e-9);
+  // 1,500 kW: both at 0.75: 400 x (0.222903 + 0.23504025 + 0.260836875) = 287.51205 kW.
+  EXPECT_NEAR(ChillerPlantElectric(c, 5, Kilowatts(1500)).value(), 287.51205, 1e-9);
+  // 100 kW: below 20 % a machine cycles at f(0.2) / 0.2 of its full-load rate per unit of load:
+  // f(0.2) = 0.222903 + 0.0626774 + 0.0185484 = 0.3041288; 200 x 0.3041288 x 0.1 / 0.2 =
+  // 30.41288 kW (one or two machines alike), an average COP of 100 / 30.41288.
+  EXPECT_NEAR(ChillerPlantElectric(c, 5, Kilowatts(100)).value(), 30.41288, 1e-9);
+  EXPECT_NEAR(ChillerPlantCop(c, 5, Kilowatts(100)), 100 / 30.41288, 1e-9);
+  EXPECT_NEAR(ChillerPlantCop(c, 5, Kilowatts(0)), 100 / 30.41288, 1e-6);  // the first kW's rate
+  // Beyond the 2,000 kW of the plant: at the full-load COP, 2,500 / 5.
+  EXPECT_NEAR(ChillerPlantElectric(c, 5, Kilowatts(2500)).value(), 500, 1e-9);
+  EXPECT_DOUBLE_EQ(ChillerPlantElectric(c, 5, Kilowatts(0)).value(), 0);
+  // The inverse: the cooling behind a metered 198.2096 kW is 1,000 kW.
+  EXPECT_NEAR(ChillerCoolingFor(c, 5, Kilowatts(198.2096)).value(), 1000, 1e-6);
+  EXPECT_NEAR(ChillerCoolingFor(c, 5, Kilowatts(30.41288)).value(), 100, 1e-6);
+  // The spare above 1,000 kW: 1,000 kW more for 400 - 198.2096 = 201.7904 kW.
+  EXPECT_NEAR(ChillerChargeCop(c, 5, Kilowatts(1000)), 1000 / 201.7904, 1e-9);
+  EXPECT_DOUBLE_EQ(ChillerChargeCop(c, 5, Kilowatts(2000)), 5);  // no spare: the full-load COP
+}
+
+TEST(ThermalTest, AStoreActionAtPartLoad) {
+  const CoolingSpec c = TwoCentrifugals();
+  const ThermalStorageSpec s = Ice();  // ice made at 70 % of the COP
+  // Discharging 500 of a 1,500 kW demand: E(1,500) - E(1,000) = 287.51205 - 198.2096 = 89.30245 kW
+  // saved (500 / 5 = 100 at a COP that did not change with load).
+  EXPECT_NEAR(ThermalPlantElectric(s, c, 5, Kilowatts(1500), Kilowatts(500)).value(), 89.30245, 1e-9);
+  // Charging 500 beside a 1,000 kW demand: the same 89.30245 kW more, / 0.7 for ice.
+  EXPECT_NEAR(ThermalPlantElectric(s, c, 5, Kilowatts(1000), Kilowatts(-500)).value(), -89.30245 / 0.7, 1e-9);
+  // A plant whose COP does not change with load: ThermalElectric's 400 / 5.
+  CoolingSpec flat;
+  flat.chiller_kw_th = Kilowatts(2000);
+  EXPECT_TRUE(ChillerPlantIsLinear(flat));
+  EXPECT_DOUBLE_EQ(ThermalPlantElectric(s, flat, 5, Kilowatts(300), Kilowatts(400)).value(), 80);
+  EXPECT_DOUBLE_EQ(ChillerCoolingFor(flat, 5, Kilowatts(80)).value(), 400);
+}
+
 }  // namespace
 }  // namespace meg

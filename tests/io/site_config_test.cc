@@ -671,6 +671,9 @@ chiller_kw_th = 5000
 cop = 5.0
 rated_temp_c = 35
 cop_change_pct_per_c = 2
+chillers = 5
+part_load_curve = [0.222903, 0.313387, 0.463710]
+min_part_load_pct = 20
 
 [thermal_storage]
 kind = "ice"
@@ -691,6 +694,9 @@ TEST(SiteConfigTest, CoolingPlantAndColdStoreParseWithUnits) {
   EXPECT_DOUBLE_EQ(site->cooling->cop, 5);
   EXPECT_DOUBLE_EQ(site->cooling->rated_temp_c, 35);
   EXPECT_DOUBLE_EQ(site->cooling->cop_change_pct_per_c, 2);
+  EXPECT_EQ(site->cooling->chillers, 5);
+  EXPECT_DOUBLE_EQ(site->cooling->part_load_curve[2], 0.463710);
+  EXPECT_DOUBLE_EQ(site->cooling->min_part_load_pct, 20);
   const ThermalStorageSpec& s = *site->thermal_storage;
   EXPECT_EQ(s.kind, "ice");
   EXPECT_DOUBLE_EQ(s.capacity_kwh_th.value(), 6000);
@@ -717,6 +723,14 @@ TEST(SiteConfigTest, CoolingPlantAndColdStoreErrorsNameTheKeyAndLine) {
   // Ice has no default COP while charging.
   EXPECT_NE(error(With(good, "charge_cop_pct = 70\n", "")).find("thermal_storage.charge_cop_pct"), std::string::npos);
   EXPECT_NE(error(With(good, "cop = 5.0", "cop = 0.5")).find("cooling.cop"), std::string::npos);
+  // A part-load curve that falls (less electricity for more cooling), or is not three numbers, or
+  // has a standing part with no load below which a machine cycles.
+  const std::string curve = "part_load_curve = [0.222903, 0.313387, 0.463710]";
+  EXPECT_NE(error(With(good, curve, "part_load_curve = [0.5, -1.0, 0.1]")).find("cooling.part_load_curve"),
+            std::string::npos);
+  EXPECT_NE(error(With(good, curve, "part_load_curve = [0.2, 0.3]")).find("an array of 3 numbers"), std::string::npos);
+  EXPECT_NE(error(With(good, "min_part_load_pct = 20\n", "")).find("give min_part_load_pct"), std::string::npos);
+  EXPECT_NE(error(With(good, "chillers = 5", "chillers = 0")).find("cooling.chillers"), std::string::npos);
   EXPECT_NE(error(With(good, "kind = \"ice\"", "kind = \"snow\"")).find("thermal_storage.kind"), std::string::npos);
   // A store without the chillers that charge it.
   const std::string alone = std::string(kGood) + std::string(kIce).substr(std::string(kIce).find("[thermal_storage]"));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -53,7 +54,11 @@ class TwinDevice final : public Device {
         const ThermalStorageSpec& s = *twin_.thermal_;
         bool ok = true;
         const Kilowatts demand = twin_.SeriesAt(twin_.cooling_, now, &ok);
-        const double cop = ValueOrNaN(twin_.cop_, IntervalStart(ToTimestamp(now)));
+        // The COP a plant shows: its average serving the demand now (its part load).
+        const double cop_full = ValueOrNaN(twin_.cop_, IntervalStart(ToTimestamp(now)));
+        const double cop = std::isfinite(cop_full) && cop_full > 0 && ok
+                               ? ChillerPlantCop(twin_.cooling_spec_, cop_full, demand)
+                               : std::numeric_limits<double>::quiet_NaN();
         t.power = twin_.thermal_electric_;
         t.soc_pct = ThermalSocPct(s, twin_.thermal_stored_);
         t.cop = std::isfinite(cop) ? std::optional(cop) : std::nullopt;
@@ -205,14 +210,15 @@ Status SiteTwin::AdvanceTo(Instant now) {
     if (thermal_) {
       // The store holds its setpoint within what it can do over the piece (its ratings, energy,
       // the demand it serves, the chillers' spare capacity); the chillers' electricity changes by
-      // what that saves or costs at the interval's COP.
+      // what that saves or costs at the interval's full-load COP and the plant's part load.
       const Kilowatts demand = SeriesAt(cooling_, from, &ok);
       const double cop = ValueOrNaN(cop_, IntervalStart(ToTimestamp(from)));
       const double lo = -ThermalMaxCharge(*thermal_, thermal_stored_, dt, demand, cooling_spec_.chiller_kw_th).value();
       const double hi = ThermalMaxDischarge(*thermal_, thermal_stored_, dt, demand).value();
       thermal_action_ = Kilowatts(std::isfinite(cop) && cop > 0 ? std::clamp(thermal_setpoint_.value(), lo, hi) : 0.0);
-      thermal_electric_ =
-          std::isfinite(cop) && cop > 0 ? ThermalElectric(*thermal_, thermal_action_, cop) : Kilowatts(0);
+      thermal_electric_ = std::isfinite(cop) && cop > 0
+                              ? ThermalPlantElectric(*thermal_, cooling_spec_, cop, demand, thermal_action_)
+                              : Kilowatts(0);
       thermal_stored_ = ThermalNext(*thermal_, thermal_stored_, thermal_action_, dt);
       energy_.thermal_electric += thermal_electric_ * dt;
       if (thermal_action_.value() > 0) energy_.thermal_discharged += thermal_action_ * dt;

@@ -34,9 +34,10 @@ class SiteTwin {
   // from the moment it is written (the limit stage keeps its minimum load and ramp).
   void AddGenerator(const GeneratorSpec& spec);
   // Adds cold storage beside the chillers (before MakeDevices). `cooling` (kW of cooling) and
-  // `cop` on the load's grid: the chillers make cooling - discharge + charge, their electricity
-  // (cooling / COP, in the load series) changes by what the store's action saves or costs
-  // (core/thermal.h); the store holds its setpoint within its limits each step.
+  // `cop` (the chillers' full-load COP) on the load's grid: the chillers make cooling - discharge +
+  // charge, their electricity (in the load series) changes by what the store's action saves or
+  // costs at their part load (core/thermal.h ThermalPlantElectric); the store holds its setpoint
+  // within its limits each step.
   void AddThermalStorage(const ThermalStorageSpec& spec, const CoolingSpec& cooling, PowerSeries cooling_kw_th,
                          IntervalSeries<double> cop);
 
