@@ -48,6 +48,9 @@ struct AdviseOptions {
   // PV sizes (with --site).
   std::vector<double> pv_kwp;
   PvFinance pv_finance;
+  // Cold-store sizes (with --site), run by sizing_controller.
+  std::vector<double> tes_kwh;
+  ThermalFinance tes_finance;
   int threads = 2;
   std::string tariff_dir = DefaultTariffDir();
   std::string calendar = DefaultCalendarPath();
@@ -128,10 +131,12 @@ void PrintSizes(const std::vector<SizedBattery>& sizes, const AdviseOptions& o) 
   const BatteryFinance& f = o.finance;
   fmt::print(
       "\nBattery sizes at the site's tariff and contract in force ({}: {}), {:g} h of energy per kW; "
-      "installed {} KRW/kWh + {} KRW/kW, O&M {:g} % a year, life {:g} years or {} cycles, discount {:g} %\n",
+      "installed {} KRW + {} KRW/kWh + {} KRW/kW, O&M {:g} % a year, life {:g} years or {} cycles, discount {:g} "
+      "%\n",
       o.sizing_controller,
       o.sizing_controller == "oracle" ? "perfect foresight, the upper bound" : "learned forecasts, the expected case",
-      f.energy_to_power_h, WithThousands(static_cast<long long>(f.capex_krw_per_kwh)),
+      f.energy_to_power_h, WithThousands(static_cast<long long>(f.capex_krw_fixed)),
+      WithThousands(static_cast<long long>(f.capex_krw_per_kwh)),
       WithThousands(static_cast<long long>(f.capex_krw_per_kw)), f.om_pct_per_year, f.life_years,
       WithThousands(static_cast<long long>(f.cycle_life)), f.discount_pct);
   fmt::print("  {:>10}  {:>8}  {:>16}  {:>8}  {:>7}  {:>15}  {:>15}  {:>9}  {:>7}\n", "usable kWh", "kW",
@@ -192,6 +197,53 @@ nlohmann::json PvSizesJson(const std::vector<SizedPv>& sizes, const PvFinance& f
           {"sizes", rows}};
 }
 
+double TesCapex(const SizedThermal& s) { return s.capacity_kwh_th > 0 ? s.capex_krw / s.capacity_kwh_th : 0.0; }
+
+void PrintThermalSizes(const std::vector<SizedThermal>& sizes, const AdviseOptions& o) {
+  const ThermalFinance& f = o.tes_finance;
+  fmt::print(
+      "\nCold-store sizes ({}: the store alone, no battery or generator) against the site without it; installed {} "
+      "KRW per kWh of cooling, O&M {:g} % a year, life {:g} years, discount {:g} %\n",
+      o.sizing_controller, WithThousands(std::llround(sizes.empty() ? 0.0 : TesCapex(sizes.front()))),
+      f.om_pct_per_year, f.life_years, o.finance.discount_pct);
+  fmt::print("  {:>9}  {:>9}  {:>14}  {:>15}  {:>16}  {:>15}  {:>15}  {:>9}  {:>7}\n", "kWh_th", "kW_th",
+             "served MWh_th", "electric MWh", "bill saving KRW/y", "capex KRW", "NPV KRW", "payback y", "IRR");
+  const SizedThermal* best = nullptr;
+  for (const SizedThermal& s : sizes) {
+    if (best == nullptr || s.npv_krw > best->npv_krw) best = &s;
+  }
+  for (const SizedThermal& s : sizes) {
+    fmt::print("{} {:>9}  {:>9}  {:>14.1f}  {:>+15.1f}  {:>16}  {:>15}  {:>15}  {:>9}  {:>7}\n", &s == best ? ">" : " ",
+               WithThousands(std::llround(s.capacity_kwh_th)), WithThousands(std::llround(s.discharge_kw_th)),
+               s.discharged.value() / 1000, s.electric.value() / 1000, WithThousands(s.bill_saving.value()),
+               WithThousands(std::llround(s.capex_krw)), WithThousands(std::llround(s.npv_krw)),
+               Opt(s.payback_years, "{:.1f}"), Opt(s.irr, "{:.1f} %", 100));
+  }
+  fmt::print("  (electric: the chillers' electricity the store saved, + , net of what making its cold cost)\n");
+}
+
+nlohmann::json ThermalSizesJson(const std::vector<SizedThermal>& sizes, const AdviseOptions& o) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const SizedThermal& s : sizes) {
+    rows.push_back({{"capacity_kwh_th", s.capacity_kwh_th},
+                    {"charge_kw_th", s.charge_kw_th},
+                    {"discharge_kw_th", s.discharge_kw_th},
+                    {"discharged_kwh_th", s.discharged.value()},
+                    {"electric_saved_kwh", s.electric.value()},
+                    {"bill_saving_krw_per_year", s.bill_saving.value()},
+                    {"capex_krw", s.capex_krw},
+                    {"npv_krw", s.npv_krw},
+                    {"payback_years", s.payback_years ? nlohmann::json(*s.payback_years) : nlohmann::json()},
+                    {"irr_pct", s.irr ? nlohmann::json(*s.irr * 100) : nlohmann::json()}});
+  }
+  return {{"controller", o.sizing_controller},
+          {"capex_krw_per_kwh_th", sizes.empty() ? 0.0 : TesCapex(sizes.front())},
+          {"om_pct_per_year", o.tes_finance.om_pct_per_year},
+          {"life_years", o.tes_finance.life_years},
+          {"discount_pct", o.finance.discount_pct},
+          {"sizes", rows}};
+}
+
 nlohmann::json SizesJson(const std::vector<SizedBattery>& sizes, const AdviseOptions& o) {
   nlohmann::json rows = nlohmann::json::array();
   for (const SizedBattery& b : sizes) {
@@ -211,6 +263,7 @@ nlohmann::json SizesJson(const std::vector<SizedBattery>& sizes, const AdviseOpt
           {"energy_to_power_h", f.energy_to_power_h},
           {"capex_krw_per_kwh", f.capex_krw_per_kwh},
           {"capex_krw_per_kw", f.capex_krw_per_kw},
+          {"capex_krw_fixed", f.capex_krw_fixed},
           {"om_pct_per_year", f.om_pct_per_year},
           {"life_years", f.life_years},
           {"cycle_life", f.cycle_life},
@@ -312,6 +365,9 @@ int RunAdvise(const AdviseOptions& o) {
   if (!o.pv_kwp.empty() && o.site.empty()) {
     return ExitWith(kCommand, InvalidInput("--pv-kwp needs --site: the sizes scale the site's PV arrays"));
   }
+  if (!o.tes_kwh.empty() && o.site.empty()) {
+    return ExitWith(kCommand, InvalidInput("--tes-kwh needs --site: the sizes scale the site's [thermal_storage]"));
+  }
   if (!o.battery_kwh.empty() && o.site.empty()) {
     return ExitWith(kCommand, InvalidInput("--battery-kwh needs --site: the sizes are run on the site's year"));
   }
@@ -410,6 +466,25 @@ int RunAdvise(const AdviseOptions& o) {
     if (!swept) return ExitWith(kCommand, swept.error());
     pv_sizes = std::move(*swept);
   }
+  std::vector<SizedThermal> tes_sizes;
+  if (!o.tes_kwh.empty()) {
+    const LoadedSite& loaded = site_meter->loaded;
+    if (auto st = CheckPlanner(o.sizing_controller, loaded, &site_meter->inputs); !st) {
+      return ExitWith(kCommand, st.error());
+    }
+    ThermalFinance tf = o.tes_finance;
+    tf.discount_pct = o.finance.discount_pct;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto swept = SweepThermalSizes(loaded, site_meter->inputs, o.tes_kwh, tf, o.sizing_controller, o.threads,
+                                   [](size_t done, size_t total) {
+                                     std::cerr
+                                         << fmt::format("meg advise: cold-store sizes {} of {} done\n", done, total);
+                                   });
+    if (!swept) return ExitWith(kCommand, swept.error());
+    std::cerr << fmt::format("meg advise: {} cold-store sizes in {:.1f} s on {} threads\n", o.tes_kwh.size(),
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), o.threads);
+    tes_sizes = std::move(*swept);
+  }
   std::optional<LpCheck> lp_check;
   const double period_years = site_meter ? PeriodYears(site_meter->inputs) : 1.0;
   if (o.size_lp) {
@@ -450,6 +525,7 @@ int RunAdvise(const AdviseOptions& o) {
       pf.discount_pct = o.finance.discount_pct;
       j["pv"] = PvSizesJson(pv_sizes, pf);
     }
+    if (!tes_sizes.empty()) j["thermal_storage"] = ThermalSizesJson(tes_sizes, o);
     if (lp_check) {
       j["battery_lp"] = {{"usable_kwh", lp_check->lp.usable_kwh},
                          {"power_kw", lp_check->lp.power_kw},
@@ -471,6 +547,7 @@ int RunAdvise(const AdviseOptions& o) {
     pf.discount_pct = o.finance.discount_pct;
     PrintPvSizes(pv_sizes, pf);
   }
+  if (!tes_sizes.empty()) PrintThermalSizes(tes_sizes, o);
   if (lp_check) PrintLpCheck(*lp_check, period_years);
   return 0;
 }
@@ -506,8 +583,12 @@ void AddAdviseCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--battery-hours", opts->finance.energy_to_power_h, "usable kWh per kW of the sizes")
       ->capture_default_str();
   cmd->add_option("--capex-krw-per-kwh", opts->finance.capex_krw_per_kwh,
-                  "installed cost per usable kWh, KRW (your quote: no default)");
+                  "installed cost per usable kWh, KRW (default: NREL's, US 2024; put your quote in)")
+      ->capture_default_str();
   cmd->add_option("--capex-krw-per-kw", opts->finance.capex_krw_per_kw, "installed cost per kW of power, KRW")
+      ->capture_default_str();
+  cmd->add_option("--capex-krw-fixed", opts->finance.capex_krw_fixed,
+                  "a battery project's cost that does not scale with its size, KRW")
       ->capture_default_str();
   cmd->add_option("--om-pct", opts->finance.om_pct_per_year, "operation and maintenance, % of the capex a year")
       ->capture_default_str();
@@ -525,11 +606,23 @@ void AddAdviseCommand(CLI::App& app, int* exit_code) {
                   "100,300,600")
       ->delimiter(',');
   cmd->add_option("--pv-capex-krw-per-kwp", opts->pv_finance.capex_krw_per_kwp,
-                  "installed PV cost per kWp DC, KRW (your quote: no default)");
+                  "installed PV cost per kWp DC, KRW (default: NREL's, US 2024; put your quote in)")
+      ->capture_default_str();
   cmd->add_option("--pv-om-pct", opts->pv_finance.om_pct_per_year, "PV operation and maintenance, % of capex a year")
       ->capture_default_str();
   cmd->add_option("--pv-life-years", opts->pv_finance.life_years,
                   "PV life, years (20: the term of KPX's long-term fixed-price PV contracts)")
+      ->capture_default_str();
+  cmd->add_option("--tes-kwh", opts->tes_kwh,
+                  "with --site: cold-store sizes to price, kWh of cooling (the site's [thermal_storage] scaled, its "
+                  "ratings in the same hours), e.g. 2000,4000,8000")
+      ->delimiter(',');
+  cmd->add_option("--tes-capex-krw-per-kwh", opts->tes_finance.capex_krw_per_kwh_th,
+                  "installed cold-store cost per kWh of cooling, KRW (default for chilled water: NREL's tank, "
+                  "66,809; ice: required)");
+  cmd->add_option("--tes-om-pct", opts->tes_finance.om_pct_per_year, "cold-store O&M, % of capex a year")
+      ->capture_default_str();
+  cmd->add_option("--tes-life-years", opts->tes_finance.life_years, "cold-store life, years (assumed)")
       ->capture_default_str();
   cmd->add_flag("--size-lp", opts->size_lp,
                 "with --battery-kwh: also size the battery as a variable of one LP over the year (up to the largest "

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <sstream>
 
@@ -100,11 +101,12 @@ TEST_F(AdviseCommandTest, RefusesTooLittleDataAndUnknownVoltages) {
 }
 
 // Battery sizes on the eng7 site (its [ess] of 200 kWh / 100 kW scaled, 2 h): the oracle's year
-// for 100 and 300 kWh. What the test checks by its own arithmetic: the capex (100 x 400,000 =
-// 40,000,000 KRW), the life (15 years or 6,000 cycles, whichever ends first), the NPV and the
-// payback of the flows those give at 4.5 % (discounted here, year by year, with the last year's
-// fraction), and that the larger battery saves at least as much after wear (it can do all the
-// smaller one does: the oracle's objective cannot fall with size).
+// for 100 and 300 kWh at the default costs. What the test checks by its own arithmetic: the capex
+// from NREL's figures in USD (222,115 a project + 253 a kWh + 968 a kW, at 1,306.7637 KRW/USD,
+// docs/advise.md), the life (15 years or 6,000 cycles, whichever ends first), the NPV and the
+// payback of the flows those give at 4.5 % with O&M at 2.5 % of the capex a year (discounted here,
+// year by year, with the last year's fraction), and that the larger battery saves at least as much
+// after wear (it can do all the smaller one does: the oracle's objective cannot fall with size).
 TEST_F(AdviseCommandTest, BatterySizesPricedByTheOracle) {
 #if defined(__SANITIZE_ADDRESS__)
   // Two oracle years and a baseline take minutes under ASan: the release build runs this; the
@@ -112,9 +114,7 @@ TEST_F(AdviseCommandTest, BatterySizesPricedByTheOracle) {
   GTEST_SKIP() << "a year of the oracle per size: release build only";
 #endif
   const auto run =
-      Meg(fmt::format("advise --site {}/sites/cnu-eng7.toml --battery-kwh 100,300 --capex-krw-per-kwh "
-                      "400000 --json",
-                      MEG_TEST_DATA_DIR));
+      Meg(fmt::format("advise --site {}/sites/cnu-eng7.toml --battery-kwh 100,300 --json", MEG_TEST_DATA_DIR));
   ASSERT_EQ(run.exit_code, 0) << run.out;
   const auto j = nlohmann::json::parse(run.out.substr(run.out.find('{')));
   const auto& sizes = j["battery"]["sizes"];
@@ -124,17 +124,21 @@ TEST_F(AdviseCommandTest, BatterySizesPricedByTheOracle) {
     const double kwh = b["usable_kwh"], kw = b["power_kw"], cycles = b["cycles_per_year"];
     const double saving = b["bill_saving_krw_per_year"], wear = b["degradation_krw_per_year"];
     EXPECT_DOUBLE_EQ(kw, kwh / 2);
-    EXPECT_DOUBLE_EQ(b["capex_krw"].get<double>(), kwh * 400'000);
+    const double capex = (222'115 + 253 * kwh + 968 * kw) * 1306.7637;
+    EXPECT_NEAR(b["capex_krw"].get<double>(), capex, 1e-6);
     const double life = std::min(15.0, 6000.0 / cycles);
     EXPECT_NEAR(b["life_years"].get<double>(), life, 1e-9);
-    double npv = -kwh * 400'000, factor = 1, cumulative = -kwh * 400'000;
+    const double yearly = saving - 0.025 * capex;
+    double npv = -capex, factor = 1, cumulative = -capex;
     std::optional<double> payback;
     for (int y = 1; y <= static_cast<int>(std::ceil(life)); ++y) {
       const double share = std::min(1.0, life - (y - 1));
       factor *= 1.045;
-      npv += saving * share / factor;
-      if (!payback && cumulative + saving * share >= 0) payback = (y - 1) + (-cumulative / (saving * share));
-      cumulative += saving * share;
+      npv += yearly * share / factor;
+      if (!payback && yearly > 0 && cumulative + yearly * share >= 0) {
+        payback = (y - 1) + (-cumulative / (yearly * share));
+      }
+      cumulative += yearly * share;
     }
     EXPECT_NEAR(b["npv_krw"].get<double>(), npv, 1e-3 * std::abs(npv) + 1);
     if (payback) {
@@ -146,10 +150,11 @@ TEST_F(AdviseCommandTest, BatterySizesPricedByTheOracle) {
     EXPECT_GE(saving - wear, previous_after_wear - 1000) << kwh << " kWh";  // the bills round to 10 KRW
     previous_after_wear = saving - wear;
   }
-  // Without an installed cost there is nothing to weigh the saving against: a clear error.
-  const auto no_cost = Meg(fmt::format("advise --site {}/sites/cnu-eng7.toml --battery-kwh 100", MEG_TEST_DATA_DIR));
-  EXPECT_NE(no_cost.exit_code, 0);
-  EXPECT_NE(no_cost.out.find("--capex-krw-per-kwh"), std::string::npos) << no_cost.out;
+  // A negative cost is refused, naming the options.
+  const auto bad_cost = Meg(
+      fmt::format("advise --site {}/sites/cnu-eng7.toml --battery-kwh 100 --capex-krw-fixed -1", MEG_TEST_DATA_DIR));
+  EXPECT_NE(bad_cost.exit_code, 0);
+  EXPECT_NE(bad_cost.out.find("--capex-krw-fixed"), std::string::npos) << bad_cost.out;
 }
 
 // PV sizes on the eng7 site (its 80 kWp array and 70 kW inverter scaled): what the test checks by
@@ -158,7 +163,8 @@ TEST_F(AdviseCommandTest, BatterySizesPricedByTheOracle) {
 // 80 kWp equal to what `meg simulate` bills for the site without PV less with it.
 TEST_F(AdviseCommandTest, PvSizesPricedAgainstTheSiteWithoutPv) {
   const auto run =
-      Meg(fmt::format("advise --site {}/sites/cnu-eng7.toml --pv-kwp 40,80 --pv-capex-krw-per-kwp 1300000 --json",
+      Meg(fmt::format("advise --site {}/sites/cnu-eng7.toml --pv-kwp 40,80 --pv-capex-krw-per-kwp 1300000 "
+                      "--pv-om-pct 0 --json",
                       MEG_TEST_DATA_DIR));
   ASSERT_EQ(run.exit_code, 0) << run.out;
   const auto j = nlohmann::json::parse(run.out.substr(run.out.find('{')));
@@ -186,10 +192,60 @@ TEST_F(AdviseCommandTest, PvSizesPricedAgainstTheSiteWithoutPv) {
   std::erase(without_pv, ',');
   std::erase(with_pv, ',');
   EXPECT_EQ(sizes[1]["bill_saving_krw_per_year"].get<std::int64_t>(), std::stoll(without_pv) - std::stoll(with_pv));
-  // Without an installed cost: a clear error.
-  const auto no_cost = Meg(fmt::format("advise --site {}/sites/cnu-eng7.toml --pv-kwp 40", MEG_TEST_DATA_DIR));
+  // Without a quote: NREL's roof PV of 250-750 kW, 2,150 USD/kW at 1,306.7637 KRW/USD, O&M 24
+  // USD/kW a year.
+  const auto defaults = Meg(fmt::format("advise --site {}/sites/cnu-eng7.toml --pv-kwp 40 --json", MEG_TEST_DATA_DIR));
+  ASSERT_EQ(defaults.exit_code, 0) << defaults.out;
+  const auto d = nlohmann::json::parse(defaults.out.substr(defaults.out.find('{')))["pv"];
+  EXPECT_NEAR(d["sizes"][0]["capex_krw"].get<double>(), 40 * 2150 * 1306.7637, 1e-6);
+  EXPECT_NEAR(d["om_pct_per_year"].get<double>(), 24.0 / 2150 * 100, 1e-12);
+}
+
+// Cold-store sizes on the Jeonju hospital with its chillers (data/sites/jeonju-hospital-ice.toml).
+// Ice has no sourced default cost: refused without one. Its store made a chilled-water tank (the
+// battery removed, as the sweep does): NREL's tank at 1.50 USD a gallon between 56 and 44 F
+// (3.785 kg x 4.186 kJ/kg/K x 6.67 K = 0.02934 kWh of cooling a gallon) at 1,306.7637 KRW/USD, the
+// ratings scaled with the capacity (1,000 kW each way at 6,000 kWh), and the NPV of 20 years of
+// the saving at 4.5 % by the test's own arithmetic.
+TEST_F(AdviseCommandTest, ColdStoreSizesPricedAgainstTheSiteWithoutOne) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "a year of the oracle per size: release build only";
+#endif
+  const std::string ice = fmt::format("{}/sites/jeonju-hospital-ice.toml", MEG_TEST_DATA_DIR);
+  const auto no_cost = Meg(fmt::format("advise --site {} --tes-kwh 3000", ice));
   EXPECT_NE(no_cost.exit_code, 0);
-  EXPECT_NE(no_cost.out.find("--pv-capex-krw-per-kwp"), std::string::npos) << no_cost.out;
+  EXPECT_NE(no_cost.out.find("--tes-capex-krw-per-kwh"), std::string::npos) << no_cost.out;
+  EXPECT_NE(no_cost.out.find("chilled water only"), std::string::npos) << no_cost.out;
+
+  std::ifstream in(ice);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto replace = [&](const std::string& from, const std::string& to) {
+    const size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  };
+  replace("kind = \"ice\"", "kind = \"chilled-water\"");
+  replace("charge_cop_pct = 70\n", "");
+  const auto water = (dir_ / "water.toml").string();
+  std::ofstream(water) << text;
+  const auto run = Meg(fmt::format("advise --site {} --tes-kwh 3000,6000 --json", water));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const auto j = nlohmann::json::parse(run.out.substr(run.out.find('{')))["thermal_storage"];
+  const double per_kwh_th = 1.50 / (3.785411784 * 4.186 * (12 * 5.0 / 9) / 3600) * 1306.7637;
+  EXPECT_NEAR(j["capex_krw_per_kwh_th"].get<double>(), per_kwh_th, 1e-3 * per_kwh_th);
+  ASSERT_EQ(j["sizes"].size(), 2u);
+  for (const auto& s : j["sizes"]) {
+    const double kwh = s["capacity_kwh_th"], saving = s["bill_saving_krw_per_year"];
+    EXPECT_DOUBLE_EQ(s["charge_kw_th"].get<double>(), 1000 * kwh / 6000);
+    EXPECT_DOUBLE_EQ(s["discharge_kw_th"].get<double>(), 1000 * kwh / 6000);
+    const double capex = s["capex_krw"];
+    EXPECT_NEAR(capex, kwh * per_kwh_th, 1e-3 * kwh * per_kwh_th);
+    double npv = -capex, factor = 1;
+    for (int y = 1; y <= 20; ++y) npv += saving / (factor *= 1.045);
+    EXPECT_NEAR(s["npv_krw"].get<double>(), npv, 1e-6 * std::abs(npv) + 1);
+    EXPECT_GT(saving, 0);
+    EXPECT_GT(s["discharged_kwh_th"].get<double>(), 0);
+  }
 }
 
 }  // namespace

@@ -18,6 +18,41 @@
 
 namespace meg {
 
+namespace {
+
+// Runs `one(i, solver)` for i in 0..n-1 on up to `threads` workers, each with its own solver; the
+// results in order, or the first error.
+template <typename T>
+Result<std::vector<T>> RunSizes(size_t n, int threads, const std::function<void(size_t, size_t)>& progress,
+                                const std::function<Result<T>(size_t, LpSolver&)>& one) {
+  std::vector<Result<T>> results(n, Result<T>(InvalidInput("not run")));
+  std::atomic<size_t> next{0}, done{0};
+  std::mutex progress_mutex;
+  const auto work = [&] {
+    ClpCbcSolver solver;
+    for (size_t i = next++; i < n; i = next++) {
+      results[i] = one(i, solver);
+      const size_t finished = ++done;
+      if (progress) {
+        std::lock_guard lock(progress_mutex);
+        progress(finished, n);
+      }
+    }
+  };
+  std::vector<std::future<void>> workers;
+  for (int t = 1; t < std::max(1, threads); ++t) workers.push_back(std::async(std::launch::async, work));
+  work();
+  for (auto& w : workers) w.get();
+  std::vector<T> out;
+  for (auto& r : results) {
+    if (!r) return r.error();
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+}  // namespace
+
 double PeriodYears(const SiteInputs& inputs) {
   return static_cast<double>(inputs.load.size()) * kIntervalHours.value() / (24.0 * 365.0);
 }
@@ -142,6 +177,91 @@ Result<std::vector<SizedPv>> SweepPvSizes(const LoadedSite& site, const SiteInpu
   return out;
 }
 
+Result<std::vector<SizedThermal>> SweepThermalSizes(const LoadedSite& site, const SiteInputs& inputs,
+                                                    const std::vector<double>& sizes_kwh_th, const ThermalFinance& f,
+                                                    const std::string& controller, int threads,
+                                                    const std::function<void(size_t, size_t)>& progress) {
+  if (!site.site.thermal_storage || !(site.site.thermal_storage->capacity_kwh_th.value() > 0)) {
+    return InvalidInput(
+        fmt::format("{}: no [thermal_storage] to size: the sizes scale the site's store (its kind, ratings in "
+                    "hours, loss and ice COP)",
+                    site.path));
+  }
+  if (inputs.cooling_kw_th.empty()) return InvalidInput(fmt::format("{}: no cooling demand ([cooling])", site.path));
+  if (sizes_kwh_th.empty()) return InvalidInput("cold-store sizing: no sizes given");
+  for (const double kwh : sizes_kwh_th) {
+    if (!(kwh > 0 && kwh <= 1e7))
+      return InvalidInput(fmt::format("cold-store size {} kWh of cooling: give 0 < kWh <= 10,000,000", kwh));
+  }
+  double capex_per_kwh_th = f.capex_krw_per_kwh_th;
+  if (capex_per_kwh_th == 0 && site.site.thermal_storage->kind == "chilled-water") {
+    capex_per_kwh_th = kChilledWaterKrwPerKwhTh;
+  }
+  if (!(capex_per_kwh_th > 0)) {
+    return InvalidInput(fmt::format(
+        "cold-store sizing: give the installed cost of the {} store (--tes-capex-krw-per-kwh, KRW per kWh of "
+        "cooling, > 0){}",
+        site.site.thermal_storage->kind,
+        capex_per_kwh_th == 0 ? ": there is a sourced default for chilled water only" : ""));
+  }
+  if (!(f.life_years > 0 && f.life_years <= 50 && f.discount_pct > -50 && f.discount_pct < 100 &&
+        f.om_pct_per_year >= 0 && f.om_pct_per_year < 100)) {
+    return InvalidInput("cold-store sizing: life 0-50 years, discount -50..100 %, O&M 0..100 % a year");
+  }
+  LoadedSite alone = site;  // the store alone: no battery, no generator to share its saving with
+  alone.site.ess.reset();
+  alone.site.generator.reset();
+  BacktestRequest base;
+  base.book = &site.book;
+  base.calendar = &site.calendar;
+  base.tariff = site.tariff;
+  base.site = &alone.site;
+  base.load = &inputs.load;
+  base.pv = &inputs.pv;
+  base.cooling_kw_th = &inputs.cooling_kw_th;
+  base.cop = &inputs.cop;
+  base.use_battery = false;
+  base.use_generator = false;
+  base.use_thermal_storage = false;
+  NoBattery none;
+  auto baseline = RunBacktest(base, none);
+  if (!baseline) return baseline.error();
+  const Won baseline_total = BilledTotal(*baseline);
+
+  const ThermalStorageSpec& tmpl = *site.site.thermal_storage;
+  return RunSizes<SizedThermal>(sizes_kwh_th.size(), threads, progress,
+                                [&](size_t i, LpSolver& solver) -> Result<SizedThermal> {
+                                  LoadedSite sized = alone;
+                                  ThermalStorageSpec& ts = *sized.site.thermal_storage;
+                                  const double factor = sizes_kwh_th[i] / tmpl.capacity_kwh_th.value();
+                                  ts.capacity_kwh_th = KilowattHours(sizes_kwh_th[i]);
+                                  ts.charge_kw_th = Kilowatts(tmpl.charge_kw_th.value() * factor);
+                                  ts.discharge_kw_th = Kilowatts(tmpl.discharge_kw_th.value() * factor);
+                                  auto planner = MakePlanner(controller, sized, &inputs, solver, PlannerOptions{});
+                                  if (!planner) return planner.error();
+                                  BacktestRequest r = base;
+                                  r.site = &sized.site;
+                                  r.use_thermal_storage = true;
+                                  auto run = RunBacktest(r, (*planner)->controller());
+                                  if (!run) return run.error();
+                                  SizedThermal s;
+                                  s.capacity_kwh_th = ts.capacity_kwh_th.value();
+                                  s.charge_kw_th = ts.charge_kw_th.value();
+                                  s.discharge_kw_th = ts.discharge_kw_th.value();
+                                  s.discharged = run->thermal_discharged;
+                                  s.electric = run->thermal_electric;
+                                  s.bill_saving = baseline_total - BilledTotal(*run);
+                                  s.capex_krw = s.capacity_kwh_th * capex_per_kwh_th;
+                                  const std::vector<double> flows =
+                                      SizeCashFlows(s.capex_krw, static_cast<double>(s.bill_saving.value()),
+                                                    f.om_pct_per_year, f.life_years);
+                                  s.npv_krw = NetPresentValue(f.discount_pct / 100.0, flows);
+                                  s.payback_years = PaybackYears(flows);
+                                  s.irr = InternalRateOfReturn(flows);
+                                  return s;
+                                });
+}
+
 std::vector<double> SizeCashFlows(double capex, double saving, double om_pct, double life_years) {
   const double yearly = saving - capex * om_pct / 100.0;
   std::vector<double> flows{-capex};
@@ -169,8 +289,11 @@ Result<std::vector<SizedBattery>> SweepBatterySizes(const LoadedSite& site, cons
   if (!(f.energy_to_power_h >= 0.25 && f.energy_to_power_h <= 24)) {
     return InvalidInput(fmt::format("battery hours {}: give 0.25 to 24 (kWh per kW)", f.energy_to_power_h));
   }
-  if (!(f.capex_krw_per_kwh >= 0 && f.capex_krw_per_kw >= 0 && f.capex_krw_per_kwh + f.capex_krw_per_kw > 0)) {
-    return InvalidInput("battery sizing: give the installed cost (--capex-krw-per-kwh and/or --capex-krw-per-kw, > 0)");
+  if (!(f.capex_krw_per_kwh >= 0 && f.capex_krw_per_kw >= 0 && f.capex_krw_fixed >= 0 &&
+        f.capex_krw_per_kwh + f.capex_krw_per_kw > 0)) {
+    return InvalidInput(
+        "battery sizing: the installed cost must be >= 0 (--capex-krw-per-kwh, --capex-krw-per-kw, --capex-krw-fixed) "
+        "and grow with size (per kWh or per kW > 0)");
   }
   if (!(f.life_years > 0 && f.life_years <= 50 && f.cycle_life > 0 && f.discount_pct > -50 && f.discount_pct < 100 &&
         f.om_pct_per_year >= 0 && f.om_pct_per_year < 100)) {
@@ -190,62 +313,42 @@ Result<std::vector<SizedBattery>> SweepBatterySizes(const LoadedSite& site, cons
   const Won baseline_total = BilledTotal(*baseline);
 
   const EssSpec& tmpl = *site.site.ess;
-  std::vector<Result<SizedBattery>> results(sizes_kwh.size(), Result<SizedBattery>(InvalidInput("not run")));
-  std::atomic<size_t> next{0}, done{0};
-  std::mutex progress_mutex;
-  const auto work = [&] {
-    ClpCbcSolver solver;
-    for (size_t i = next++; i < sizes_kwh.size(); i = next++) {
-      LoadedSite sized = site;
-      EssSpec& ess = *sized.site.ess;
-      const double kwh = sizes_kwh[i];
-      const double kw = kwh / f.energy_to_power_h;
-      ess.usable_kwh = KilowattHours(kwh);
-      ess.charge_kw = Kilowatts(kw);
-      ess.discharge_kw = Kilowatts(kw);
-      if (tmpl.ramp_kw_per_min > 0 && tmpl.discharge_kw.value() > 0) {
-        ess.ramp_kw_per_min = tmpl.ramp_kw_per_min * kw / tmpl.discharge_kw.value();
-      }
-      results[i] = [&]() -> Result<SizedBattery> {
-        auto planner = MakePlanner(controller, sized, &inputs, solver, PlannerOptions{});
-        if (!planner) return planner.error();
-        BacktestRequest r = base;
-        r.site = &sized.site;
-        r.use_battery = true;
-        auto run = RunBacktest(r, (*planner)->controller());
-        if (!run) return run.error();
-        SizedBattery b;
-        b.usable_kwh = kwh;
-        b.power_kw = kw;
-        b.bill_saving = baseline_total - BilledTotal(*run);
-        b.degradation = run->degradation_cost;
-        b.cycles = run->battery_cycles;
-        b.life_years = b.cycles > 0 ? std::min(f.life_years, f.cycle_life / b.cycles) : f.life_years;
-        b.capex_krw = kwh * f.capex_krw_per_kwh + kw * f.capex_krw_per_kw;
-        const std::vector<double> flows =
-            SizeCashFlows(b.capex_krw, static_cast<double>(b.bill_saving.value()), f.om_pct_per_year, b.life_years);
-        b.npv_krw = NetPresentValue(f.discount_pct / 100.0, flows);
-        b.payback_years = PaybackYears(flows);
-        b.irr = InternalRateOfReturn(flows);
-        return b;
-      }();
-      const size_t finished = ++done;
-      if (progress) {
-        std::lock_guard lock(progress_mutex);
-        progress(finished, sizes_kwh.size());
-      }
-    }
-  };
-  std::vector<std::future<void>> workers;
-  for (int t = 1; t < std::max(1, threads); ++t) workers.push_back(std::async(std::launch::async, work));
-  work();
-  for (auto& w : workers) w.get();
-  std::vector<SizedBattery> out;
-  for (auto& r : results) {
-    if (!r) return r.error();
-    out.push_back(std::move(*r));
-  }
-  return out;
+  return RunSizes<SizedBattery>(sizes_kwh.size(), threads, progress,
+                                [&](size_t i, LpSolver& solver) -> Result<SizedBattery> {
+                                  LoadedSite sized = site;
+                                  EssSpec& ess = *sized.site.ess;
+                                  const double kwh = sizes_kwh[i];
+                                  const double kw = kwh / f.energy_to_power_h;
+                                  ess.usable_kwh = KilowattHours(kwh);
+                                  ess.charge_kw = Kilowatts(kw);
+                                  ess.discharge_kw = Kilowatts(kw);
+                                  if (tmpl.ramp_kw_per_min > 0 && tmpl.discharge_kw.value() > 0) {
+                                    ess.ramp_kw_per_min = tmpl.ramp_kw_per_min * kw / tmpl.discharge_kw.value();
+                                  }
+                                  auto planner = MakePlanner(controller, sized, &inputs, solver, PlannerOptions{});
+                                  if (!planner) return planner.error();
+                                  BacktestRequest r = base;
+                                  r.site = &sized.site;
+                                  r.use_battery = true;
+                                  auto run = RunBacktest(r, (*planner)->controller());
+                                  if (!run) return run.error();
+                                  SizedBattery b;
+                                  b.usable_kwh = kwh;
+                                  b.power_kw = kw;
+                                  b.bill_saving = baseline_total - BilledTotal(*run);
+                                  b.degradation = run->degradation_cost;
+                                  b.cycles = run->battery_cycles;
+                                  b.life_years =
+                                      b.cycles > 0 ? std::min(f.life_years, f.cycle_life / b.cycles) : f.life_years;
+                                  b.capex_krw = f.capex_krw_fixed + kwh * f.capex_krw_per_kwh + kw * f.capex_krw_per_kw;
+                                  const std::vector<double> flows =
+                                      SizeCashFlows(b.capex_krw, static_cast<double>(b.bill_saving.value()),
+                                                    f.om_pct_per_year, b.life_years);
+                                  b.npv_krw = NetPresentValue(f.discount_pct / 100.0, flows);
+                                  b.payback_years = PaybackYears(flows);
+                                  b.irr = InternalRateOfReturn(flows);
+                                  return b;
+                                });
 }
 
 }  // namespace meg
