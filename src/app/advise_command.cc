@@ -496,8 +496,8 @@ int RunAdvise(const AdviseOptions& o) {
     lp_check = CheckAgainstGrid(*lp, sizes, o.finance, period_years);
   }
   if (!o.html.empty()) {
-    auto st =
-        WriteTextFile(o.html, RenderAdviceHtml(*advice, meter, o.site.empty() ? o.usage : o.site, o.hotter_pct, sizes));
+    auto st = WriteTextFile(o.html, RenderAdviceHtml(*advice, meter, o.site.empty() ? o.usage : o.site, o.hotter_pct,
+                                                     AdviceSizes{sizes, pv_sizes, tes_sizes}));
     if (!st) return ExitWith(kCommand, st.error());
     std::cerr << "meg advise: wrote " << o.html << "\n";
   }

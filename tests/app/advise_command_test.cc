@@ -228,7 +228,8 @@ TEST_F(AdviseCommandTest, ColdStoreSizesPricedAgainstTheSiteWithoutOne) {
   replace("charge_cop_pct = 70\n", "");
   const auto water = (dir_ / "water.toml").string();
   std::ofstream(water) << text;
-  const auto run = Meg(fmt::format("advise --site {} --tes-kwh 3000,6000 --json", water));
+  const auto html = (dir_ / "advice.html").string();
+  const auto run = Meg(fmt::format("advise --site {} --tes-kwh 3000,6000 --json --html {}", water, html));
   ASSERT_EQ(run.exit_code, 0) << run.out;
   const auto j = nlohmann::json::parse(run.out.substr(run.out.find('{')))["thermal_storage"];
   const double per_kwh_th = 1.50 / (3.785411784 * 4.186 * (12 * 5.0 / 9) / 3600) * 1306.7637;
@@ -246,6 +247,11 @@ TEST_F(AdviseCommandTest, ColdStoreSizesPricedAgainstTheSiteWithoutOne) {
     EXPECT_GT(saving, 0);
     EXPECT_GT(s["discharged_kwh_th"].get<double>(), 0);
   }
+  // The report has the sizes' NPV against size and their table.
+  std::ifstream report(html);
+  const std::string page((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+  EXPECT_NE(page.find("Cold store: net present value against size"), std::string::npos);
+  EXPECT_NE(page.find("6,000 kWh_th"), std::string::npos);
 }
 
 }  // namespace

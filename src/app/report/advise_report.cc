@@ -41,7 +41,7 @@ std::vector<size_t> ContractRowsShown(const ContractAdvice& a) {
 }
 
 std::string RenderAdviceHtml(const ContractAdvice& a, const PowerSeries& meter, const std::string& source,
-                             double hotter_pct, const std::vector<SizedBattery>& sizes) {
+                             double hotter_pct, const AdviceSizes& sizes) {
   const PricedContract& r = a.recommended;
   const Won saving = a.in_force.total - r.total;
   std::string html =
@@ -144,30 +144,76 @@ std::string RenderAdviceHtml(const ContractAdvice& a, const PowerSeries& meter, 
   ldc.lines = {{"recommended contract power", static_cast<double>(r.contract_kw)},
                {"in force", static_cast<double>(a.in_force.contract_kw)}};
   html += RenderSvg(ldc);
-  if (!sizes.empty()) {
+  // One section a kind of size: NPV and the year's saving against size, then the table.
+  const auto section = [&](const std::string& title, const std::vector<std::string>& labels,
+                           const std::vector<double>& npv_krw, const std::vector<double>& saving_krw,
+                           const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
     LineChart npv;
-    npv.title = "Battery: net present value against usable energy";
+    npv.title = title + ": net present value against size";
     npv.unit = "million KRW";
     ChartSeries series{"NPV", "#2ca02c", {}}, saving{"bill saving a year", "#1f77b4", {}};
-    for (const SizedBattery& b : sizes) {
-      npv.x_labels.push_back(WithThousands(std::llround(b.usable_kwh)) + " kWh");
-      series.values.push_back(b.npv_krw / 1e6);
-      saving.values.push_back(static_cast<double>(b.bill_saving.value()) / 1e6);
-    }
+    npv.x_labels = labels;
+    for (const double v : npv_krw) series.values.push_back(v / 1e6);
+    for (const double v : saving_krw) saving.values.push_back(v / 1e6);
     npv.series = {series, saving};
     npv.lines = {{"0", 0.0}};
-    html += "<h2>Battery sizes</h2>" + RenderSvg(npv) + "<table>";
-    html += Row({"usable kWh", "kW", "bill saving KRW/y", "cycles/y", "life y", "capex KRW", "NPV KRW", "payback y",
-                 "IRR %"},
-                true);
-    for (const SizedBattery& b : sizes) {
-      html += Row({WithThousands(std::llround(b.usable_kwh)), WithThousands(std::llround(b.power_kw)),
-                   Krw(b.bill_saving), fmt::format("{:.1f}", b.cycles), fmt::format("{:.1f}", b.life_years),
-                   WithThousands(std::llround(b.capex_krw)), WithThousands(std::llround(b.npv_krw)),
-                   b.payback_years ? fmt::format("{:.1f}", *b.payback_years) : "never",
-                   b.irr ? fmt::format("{:.1f}", *b.irr * 100) : "-"});
-    }
+    html += "<h2>" + HtmlEscape(title) + " sizes</h2>" + RenderSvg(npv) + "<table>" + Row(header, true);
+    for (const auto& r : rows) html += Row(r);
     html += "</table>";
+  };
+  const auto payback = [](const std::optional<double>& y) { return y ? fmt::format("{:.1f}", *y) : "never"; };
+  const auto irr = [](const std::optional<double>& v) { return v ? fmt::format("{:.1f}", *v * 100) : "-"; };
+  const auto n0 = [](double v) { return WithThousands(std::llround(v)); };
+  if (!sizes.battery.empty()) {
+    std::vector<std::string> labels;
+    std::vector<double> npv, saving;
+    std::vector<std::vector<std::string>> rows;
+    for (const SizedBattery& b : sizes.battery) {
+      labels.push_back(n0(b.usable_kwh) + " kWh");
+      npv.push_back(b.npv_krw);
+      saving.push_back(static_cast<double>(b.bill_saving.value()));
+      rows.push_back({n0(b.usable_kwh), n0(b.power_kw), Krw(b.bill_saving), fmt::format("{:.1f}", b.cycles),
+                      fmt::format("{:.1f}", b.life_years), n0(b.capex_krw), n0(b.npv_krw), payback(b.payback_years),
+                      irr(b.irr)});
+    }
+    section("Battery", labels, npv, saving,
+            {"usable kWh", "kW", "bill saving KRW/y", "cycles/y", "life y", "capex KRW", "NPV KRW", "payback y",
+             "IRR %"},
+            rows);
+  }
+  if (!sizes.pv.empty()) {
+    std::vector<std::string> labels;
+    std::vector<double> npv, saving;
+    std::vector<std::vector<std::string>> rows;
+    for (const SizedPv& p : sizes.pv) {
+      labels.push_back(n0(p.dc_kwp) + " kWp");
+      npv.push_back(p.npv_krw);
+      saving.push_back(static_cast<double>(p.bill_saving.value()));
+      rows.push_back({n0(p.dc_kwp), n0(p.ac_kw), fmt::format("{:.1f}", p.available.value() / 1000),
+                      fmt::format("{:.1f}", p.used.value() / 1000), Krw(p.bill_saving), n0(p.capex_krw), n0(p.npv_krw),
+                      payback(p.payback_years), irr(p.irr)});
+    }
+    section("PV", labels, npv, saving,
+            {"kWp DC", "kW AC", "available MWh/y", "used MWh/y", "bill saving KRW/y", "capex KRW", "NPV KRW",
+             "payback y", "IRR %"},
+            rows);
+  }
+  if (!sizes.thermal.empty()) {
+    std::vector<std::string> labels;
+    std::vector<double> npv, saving;
+    std::vector<std::vector<std::string>> rows;
+    for (const SizedThermal& t : sizes.thermal) {
+      labels.push_back(n0(t.capacity_kwh_th) + " kWh_th");
+      npv.push_back(t.npv_krw);
+      saving.push_back(static_cast<double>(t.bill_saving.value()));
+      rows.push_back({n0(t.capacity_kwh_th), n0(t.discharge_kw_th), fmt::format("{:.1f}", t.discharged.value() / 1000),
+                      fmt::format("{:+.1f}", t.electric.value() / 1000), Krw(t.bill_saving), n0(t.capex_krw),
+                      n0(t.npv_krw), payback(t.payback_years), irr(t.irr)});
+    }
+    section("Cold store", labels, npv, saving,
+            {"kWh of cooling", "kW of cooling", "served MWh_th/y", "electricity saved MWh/y", "bill saving KRW/y",
+             "capex KRW", "NPV KRW", "payback y", "IRR %"},
+            rows);
   }
   if (!a.notes.empty()) {
     html += "<h2>Notes</h2><ul>";

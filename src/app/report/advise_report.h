@@ -1,6 +1,7 @@
 // The HTML report of `meg advise`: the tariff options, the year's bill against the contract power
 // (this year and a hotter summer), the recommended contract's bill by line, the load duration
-// curve and, when sized, the NPV of each battery size. Self-contained (inline SVG); pure.
+// curve and, when sized, the NPV of each battery, PV and cold-store size. Self-contained (inline
+// SVG); pure.
 #pragma once
 
 #include <string>
@@ -16,9 +17,15 @@ namespace meg {
 // peak), the first and the last, the recommended and the one in force.
 std::vector<size_t> ContractRowsShown(const ContractAdvice& advice);
 
-// `source` names the data in the title; `meter` is the usage priced; `hotter_pct` as asked;
-// `sizes` the battery sizes priced (may be empty).
+// The sizes priced (each may be empty).
+struct AdviceSizes {
+  std::vector<SizedBattery> battery;
+  std::vector<SizedPv> pv;
+  std::vector<SizedThermal> thermal;
+};
+
+// `source` names the data in the title; `meter` is the usage priced; `hotter_pct` as asked.
 std::string RenderAdviceHtml(const ContractAdvice& advice, const PowerSeries& meter, const std::string& source,
-                             double hotter_pct, const std::vector<SizedBattery>& sizes);
+                             double hotter_pct, const AdviceSizes& sizes);
 
 }  // namespace meg
