@@ -61,6 +61,8 @@ struct SiteImage {
   double thermal_soc_pct = 0;
   Kilowatts thermal_max_discharge;
   Kilowatts thermal_max_charge;
+  // The COP to convert the store's cooling to electricity at: the plant's reading made safe for
+  // any part load (a lower bound of every action's COP, core/thermal.h ChillerCopMargin).
   double thermal_cop = std::numeric_limits<double>::quiet_NaN();
   double thermal_charge_cop_pct = 100;
   Band band = Band::kOffPeak;  // energy band of the interval (after Saturday/holiday rules)

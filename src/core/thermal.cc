@@ -70,10 +70,15 @@ Kilowatts ChillerPlantElectric(const CoolingSpec& c, double cop_full, Kilowatts 
   const int machines = std::max(1, c.chillers);
   const double unit = c.chiller_kw_th.value() / machines;
   const double full_kw = unit / cop_full;  // one machine's full-load electricity
-  // Fewer machines than the load needs cannot run it (beyond the plant's capacity: all of them).
+  // n machines sharing the load alike (fewer than the load needs cannot run it; beyond the
+  // plant's capacity: all of them) ...
   const int first = std::clamp(static_cast<int>(std::ceil(q / unit - 1e-9)), 1, machines);
   double best = std::numeric_limits<double>::infinity();
   for (int n = first; n <= machines; ++n) best = std::min(best, n * full_kw * MachineShare(c, q / (n * unit)));
+  // ... or k at full load and one more with the rest (cycling when it is small): no step in the
+  // electricity when the load needs one more machine.
+  const int full = static_cast<int>(std::floor(q / unit));
+  if (full >= 1 && full < machines) best = std::min(best, full * full_kw + full_kw * MachineShare(c, q / unit - full));
   return Kilowatts(best);
 }
 
@@ -89,6 +94,25 @@ Kilowatts ChillerCoolingFor(const CoolingSpec& c, double cop_full, Kilowatts ele
     (ChillerPlantElectric(c, cop_full, Kilowatts(mid)).value() < e ? lo : hi) = mid;
   }
   return Kilowatts(0.5 * (lo + hi));
+}
+
+double ChillerCopMargin(const CoolingSpec& c) {
+  if (ChillerPlantIsLinear(c)) return 1;
+  const auto [a, b, k] = c.part_load_curve;
+  const auto f = [&](double x) { return a + (b + k * x) * x; };
+  const double m = c.min_part_load_pct / 100.0, f1 = f(1);
+  // The best part-load factor p f(1) / f(p) over m..1: at the ends or where a = k p^2.
+  const auto plf = [&](double p) { return p > 0 ? p * f1 / f(p) : (a == 0 ? f1 / b : 0.0); };
+  double best_plf = std::max({1.0, plf(m), plf(1)});
+  if (k > 0 && a > 0) {
+    const double p = std::sqrt(a / k);
+    if (p > m && p < 1) best_plf = std::max(best_plf, plf(p));
+  }
+  // The steepest electricity per kW of cooling, as a share of the full-load rate: cycling, the
+  // curve's slope (b + 2 k p) / f(1) at its steeper end, or full load.
+  double steepest = std::max({1.0, (b + 2 * k) / f1, (b + 2 * k * m) / f1});
+  if (m > 0) steepest = std::max(steepest, f(m) / (f1 * m));
+  return best_plf * steepest;
 }
 
 double ChillerPlantCop(const CoolingSpec& c, double cop_full, Kilowatts cooling) {

@@ -50,6 +50,13 @@ Kilowatts ChillerCoolingFor(const CoolingSpec& c, double cop_full, Kilowatts ele
 // The plant's average COP serving `cooling`: cooling / electricity (at no load: the rate of the
 // first kW). What a discharge of the whole demand saves per kWh of cooling.
 double ChillerPlantCop(const CoolingSpec& c, double cop_full, Kilowatts cooling);
+// The factor (>= 1; 1 for a linear plant) by which a plant's reported COP (its average at the load
+// it serves) is divided to give a COP no action's electricity can beat: the best part-load factor
+// the curve allows (so the full-load COP is at least reported / it) times the steepest electricity
+// per kW of cooling anywhere on the plant (cycling, the curve's slope, full load) as a share of the
+// full-load rate. The limit stage converts at reported / margin: a discharge saves, and a charge
+// costs, at most what it reckons, so the contract and export limits hold whatever the part load.
+double ChillerCopMargin(const CoolingSpec& c);
 // The COP of the chillers' spare capacity above `demand`: (capacity - demand) / (the electricity
 // at capacity - at demand); cop_full when there is no spare. What a charge costs the LP per kWh of
 // cooling (before the ice factor).

@@ -89,6 +89,46 @@ TEST(ThermalTest, ChillerPlantAtPartLoad) {
   EXPECT_DOUBLE_EQ(ChillerChargeCop(c, 5, Kilowatts(2000)), 5);  // no spare: the full-load COP
 }
 
+// No step when the load needs one more machine: just above 1,000 kW one machine at full load and a
+// second cycling with the rest (200 + 200 x 0.3041288 x (1/1,000) / 0.2 per kW), unless two at
+// half load are better (they are here: 198.2096 at 1,000 kW).
+TEST(ThermalTest, ChillerPlantHasNoStepAtAMachinesCapacity) {
+  CoolingSpec c = TwoCentrifugals();
+  // ASHRAE 90.1's water-cooled positive-displacement curve: full load is a machine's best.
+  c.part_load_curve = {0.310965, 0.322519, 0.372745};
+  const double at = ChillerPlantElectric(c, 5, Kilowatts(1000)).value();
+  EXPECT_NEAR(at, 200, 1e-9);  // one machine at full load
+  const double above = ChillerPlantElectric(c, 5, Kilowatts(1001)).value();
+  // f(0.2) = 0.310965 + 0.0645038 + 0.0149098 = 0.3903786; f(1) = 1.006229: one more kW on a
+  // cycling machine costs 200 x 0.3903786 / 1.006229 / 0.2 / 1,000 = 0.38796 kW.
+  EXPECT_NEAR(above - at, 200 * 0.3903786 / 1.006229 / 0.2 / 1000, 1e-6);
+}
+
+// The limit stage's margin: with the DOE-2 curve the best part-load factor is at p = sqrt(a / c) =
+// 0.693319: 0.693319 / (0.222903 + 0.217277 + 0.222903) = 1.045600; the steepest rate is cycling,
+// 0.3041288 / 0.2 = 1.520644 (the slope at full load 0.313387 + 2 x 0.46371 = 1.240807): 1.589985.
+TEST(ThermalTest, CopMarginBoundsEveryActionsElectricity) {
+  const CoolingSpec c = TwoCentrifugals();
+  const double margin = ChillerCopMargin(c);
+  EXPECT_NEAR(margin, 1.045600 * 1.520644, 2e-5);
+  CoolingSpec flat;
+  EXPECT_DOUBLE_EQ(ChillerCopMargin(flat), 1);
+  // Every action from every demand on a grid: its electricity within |action| / (reported COP /
+  // margin), the reported COP the plant's average at the demand.
+  const ThermalStorageSpec water = [] {
+    ThermalStorageSpec s = Ice();
+    s.charge_cop_pct = 100;
+    return s;
+  }();
+  for (double d = 0; d <= 2000; d += 50) {
+    const double safe = ChillerPlantCop(c, 5, Kilowatts(d)) / margin;
+    for (double a = -std::min(1000.0, 2000 - d); a <= d; a += 25) {
+      const double e = ThermalPlantElectric(water, c, 5, Kilowatts(d), Kilowatts(a)).value();
+      EXPECT_LE(std::abs(e), std::abs(a) / safe + 1e-9) << d << " kW demand, action " << a;
+    }
+  }
+}
+
 TEST(ThermalTest, AStoreActionAtPartLoad) {
   const CoolingSpec c = TwoCentrifugals();
   const ThermalStorageSpec s = Ice();  // ice made at 70 % of the COP
