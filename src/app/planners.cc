@@ -46,8 +46,11 @@ Planner::Planner(std::string_view name, const LoadedSite& site, const SiteInputs
     return;
   }
   MEG_CHECK(inputs != nullptr);
-  const auto mode =
-      name == "oracle" ? PlanningController::Mode::kPeriodOracle : PlanningController::Mode::kRecedingHorizon;
+  // oracle-month: each month's perfect-foresight LP (no bound, control/optimal_controllers.h), for
+  // sites whose year LP is too hard to solve in time (a battery and a cold store together).
+  const auto mode = name == "oracle"         ? PlanningController::Mode::kPeriodOracle
+                    : name == "oracle-month" ? PlanningController::Mode::kMonthOracle
+                                             : PlanningController::Mode::kRecedingHorizon;
   std::unique_ptr<PlanningController> p;
   if (name == "mpc") {
     history_ = LoadData{ToDoubleSeries(inputs->load), inputs->temp_c};
@@ -70,7 +73,8 @@ Planner::Planner(std::string_view name, const LoadedSite& site, const SiteInputs
   // The cold store's plan: the cooling demand as it will be for the perfect-foresight planners,
   // as it was the day before for those that forecast (mpc, mpc-persistence).
   if (!inputs->cooling_kw_th.empty()) {
-    p->SetCooling(&inputs->cooling_kw_th, &inputs->cop, name == "oracle" || name == "mpc-perfect");
+    p->SetCooling(&inputs->cooling_kw_th, &inputs->cop,
+                  name == "oracle" || name == "oracle-month" || name == "mpc-perfect");
   }
   planning_ = p.get();
   controller_ = std::move(p);

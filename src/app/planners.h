@@ -34,8 +34,9 @@
 namespace meg {
 
 // The names MakePlanner knows, in the order the help texts list them.
-inline constexpr std::array<std::string_view, 6> kPlannerNames = {"none",        "peak-shave",      "mpc",
-                                                                  "mpc-perfect", "mpc-persistence", "oracle"};
+inline constexpr std::array<std::string_view, 7> kPlannerNames = {"none",        "peak-shave",      "mpc",
+                                                                  "mpc-perfect", "mpc-persistence", "oracle",
+                                                                  "oracle-month"};
 
 struct PlannerOptions {
   // peak-shave: the grid demand (15-minute) to hold in counted intervals; 0: planned each day.

@@ -61,9 +61,11 @@ struct SiteImage {
   double thermal_soc_pct = 0;
   Kilowatts thermal_max_discharge;
   Kilowatts thermal_max_charge;
-  // The COP to convert the store's cooling to electricity at: the plant's reading made safe for
-  // any part load (a lower bound of every action's COP, core/thermal.h ChillerCopMargin).
+  // The plant's COP as it reports it (its average at the load it serves), and the margin the
+  // limit stage divides it by to convert cooling to electricity safely at any part load
+  // (core/thermal.h ChillerCopMargin; 1 for a COP that does not change with load).
   double thermal_cop = std::numeric_limits<double>::quiet_NaN();
+  double thermal_cop_margin = 1;
   double thermal_charge_cop_pct = 100;
   Band band = Band::kOffPeak;  // energy band of the interval (after Saturday/holiday rules)
   bool demand_counts = false;  // the interval's demand counts for 요금적용전력

@@ -72,8 +72,9 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   };
   if (stage == LimitStage::kNone && gen_changed(gen, gen_wish)) stage = LimitStage::kGenerator;
   // 1c. The cold store: within what it can give and take now (kW of cooling); nothing without a
-  //     COP to price its electricity, or with an unknown load (as the battery).
-  const double cop = image.thermal_cop;
+  //     COP to price its electricity, or with an unknown load (as the battery). Its cooling is
+  //     converted at the plant's COP / its part-load margin: no action draws or saves more.
+  const double cop = image.thermal_cop / std::max(1.0, image.thermal_cop_margin);
   const double charge_factor = std::clamp(image.thermal_charge_cop_pct, 1.0, 100.0) / 100.0;
   const bool thermal_ok = image.has_thermal && load_known && std::isfinite(cop) && cop > 0;
   const double thermal_wish = wish.thermal.value();

@@ -56,10 +56,9 @@ SiteImage MakeSiteImage(const Site& site, const SiteReading& r, const DayProfile
         Kilowatts(std::min(ThermalMaxCharge(s, stored, r.dt, Kilowatts(0), Kilowatts(kInf)).value(),
                            t.device_max_charge.value()));
     // A plant that does not report its COP: the chillers' rated one (site file).
-    // The COP the limit stage converts at: the plant's, or the rated one without a reading, made
-    // safe for any part load (core/thermal.h ChillerCopMargin).
-    const double cop = std::isfinite(t.cop) && t.cop > 0 ? t.cop : site.cooling ? site.cooling->cop : t.cop;
-    image.thermal_cop = site.cooling ? cop / ChillerCopMargin(*site.cooling) : cop;
+    // The plant's COP, or the rated one without a reading; the limit stage's margin for part load.
+    image.thermal_cop = std::isfinite(t.cop) && t.cop > 0 ? t.cop : site.cooling ? site.cooling->cop : t.cop;
+    image.thermal_cop_margin = site.cooling ? ChillerCopMargin(*site.cooling) : 1.0;
     image.thermal_charge_cop_pct = s.charge_cop_pct;
   }
   if (day != nullptr) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -216,6 +217,24 @@ TEST(SafetyLimitsTest, ColdStoreKeepsItsLimitsContractAndExport) {
     EXPECT_NEAR(out.thermal_electric.value(), r.electric, 1e-9) << r.what;
     EXPECT_NEAR(out.grid.value(), r.grid, 1e-9) << r.what;
     EXPECT_EQ(out.limit, r.limit) << r.what;
+  }
+  // A plant at part load (a margin of 2): its cooling converted at 5 / 2 = 2.5. 900 kW of load:
+  // at most 100 x 2.5 x 0.7 = 175 kW of cooling charged, reckoned as 100 kW; 60 kW of load: a
+  // discharge at most 60 x 2.5 = 150 kW, reckoned to save 60.
+  for (const auto& [load, wish, thermal, electric] :
+       {std::tuple{900.0, -700.0, -175.0, -100.0}, std::tuple{60.0, 600.0, 150.0, 60.0}}) {
+    SiteImage i = Image(load, 0, 0, 0);
+    i.has_thermal = true;
+    i.thermal_cop = 5;
+    i.thermal_cop_margin = 2;
+    i.thermal_charge_cop_pct = 70;
+    i.thermal_max_discharge = Kilowatts(600);
+    i.thermal_max_charge = Kilowatts(700);
+    Setpoints w{Kilowatts(0), Kilowatts(-1)};
+    w.thermal = Kilowatts(wish);
+    const auto out = ApplySafetyLimits(i, w);
+    EXPECT_NEAR(out.thermal.value(), thermal, 1e-9) << load;
+    EXPECT_NEAR(out.thermal_electric.value(), electric, 1e-9) << load;
   }
   // No COP to price its electricity, or an unknown load: it stands still.
   SiteImage no_cop = Image(800, 0, 0, 0);
