@@ -51,6 +51,7 @@ struct ControlLoop::Measured {
   double thermal = 0;
   int thermals = 0;
   double thermal_soc_sum = 0, thermal_cop = std::numeric_limits<double>::quiet_NaN();
+  double thermal_cooling_load = std::numeric_limits<double>::quiet_NaN();
   double thermal_max_discharge = 0, thermal_max_charge = 0;
   bool meter_seen = false;
   double soc_sum = 0;
@@ -245,6 +246,9 @@ ControlLoop::Measured ControlLoop::ReadDevices(Instant now) {
         ++m.thermals;
         m.thermal_soc_sum += g.soc_pct.value_or(0.0);
         if (g.cop && std::isfinite(*g.cop) && *g.cop > 0) m.thermal_cop = *g.cop;
+        if (g.cooling_load && std::isfinite(g.cooling_load->value()) && g.cooling_load->value() >= 0) {
+          m.thermal_cooling_load = g.cooling_load->value();
+        }
         m.thermal_max_discharge += g.max_discharge ? std::max(0.0, g.max_discharge->value()) : kInf;
         m.thermal_max_charge += g.max_charge ? std::max(0.0, g.max_charge->value()) : kInf;
         break;
@@ -376,6 +380,7 @@ std::optional<ThermalReading> ControlLoop::MeasuredThermal(const Measured& m) co
   ThermalReading t;
   t.soc_pct = m.thermal_soc_sum / m.thermals;
   t.cop = m.thermal_cop;
+  t.cooling_load = Kilowatts(m.thermal_cooling_load);
   t.device_max_discharge = Kilowatts(m.thermal_max_discharge);
   t.device_max_charge = Kilowatts(m.thermal_max_charge);
   return t;

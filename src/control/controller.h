@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "control/decision_reason.h"
+#include "core/site.h"
 #include "core/time.h"
 #include "core/units.h"
 #include "optimize/dr_commitment.h"
@@ -61,11 +62,15 @@ struct SiteImage {
   double thermal_soc_pct = 0;
   Kilowatts thermal_max_discharge;
   Kilowatts thermal_max_charge;
-  // The plant's COP as it reports it (its average at the load it serves), and the margin the
-  // limit stage divides it by to convert cooling to electricity safely at any part load
+  // The plant's COP as it reports it (its average at the load it serves). The limit stage reckons
+  // the store's electricity exactly at the chillers' part load when the plant reports the cooling
+  // it serves (`thermal_plant`, the site's chillers when their COP changes with load, and
+  // `thermal_cooling_load`); otherwise at the COP divided by a margin that holds at any load
   // (core/thermal.h ChillerCopMargin; 1 for a COP that does not change with load).
   double thermal_cop = std::numeric_limits<double>::quiet_NaN();
   double thermal_cop_margin = 1;
+  std::optional<CoolingSpec> thermal_plant;
+  Kilowatts thermal_cooling_load{std::numeric_limits<double>::quiet_NaN()};
   double thermal_charge_cop_pct = 100;
   Band band = Band::kOffPeak;  // energy band of the interval (after Saturday/holiday rules)
   bool demand_counts = false;  // the interval's demand counts for 요금적용전력

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/thermal.h"
+
 namespace meg {
 
 namespace {
@@ -74,15 +76,44 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   // 1c. The cold store: within what it can give and take now (kW of cooling); nothing without a
   //     COP to price its electricity, or with an unknown load (as the battery). Its cooling is
   //     converted at the plant's COP / its part-load margin: no action draws or saves more.
-  const double cop = image.thermal_cop / std::max(1.0, image.thermal_cop_margin);
   const double charge_factor = std::clamp(image.thermal_charge_cop_pct, 1.0, 100.0) / 100.0;
+  const bool exact = image.thermal_plant.has_value() && std::isfinite(image.thermal_cooling_load.value()) &&
+                     image.thermal_cooling_load.value() >= 0;
+  const double cop = image.thermal_cop / (exact ? 1.0 : std::max(1.0, image.thermal_cop_margin));
   const bool thermal_ok = image.has_thermal && load_known && std::isfinite(cop) && cop > 0;
   const double thermal_wish = wish.thermal.value();
   double thermal = thermal_ok && std::isfinite(thermal_wish)
                        ? std::clamp(thermal_wish, -NonNegative(image.thermal_max_charge.value()),
                                     NonNegative(image.thermal_max_discharge.value()))
                        : 0.0;
-  const auto electric = [&](double a) { return !thermal_ok ? 0.0 : a >= 0 ? a / cop : a / (cop * charge_factor); };
+  // With the plant and its load: E(load) - E(load - a) (/ the ice factor for a charge) at the
+  // full-load COP its reported average implies (core/thermal.h ThermalPlantElectric).
+  ThermalStorageSpec store;
+  store.charge_cop_pct = charge_factor * 100.0;
+  const double cop_full =
+      exact && thermal_ok ? cop / ChillerPlantCop(*image.thermal_plant, 1.0, image.thermal_cooling_load) : cop;
+  const auto electric = [&](double a) {
+    if (!thermal_ok) return 0.0;
+    if (exact) {
+      return ThermalPlantElectric(store, *image.thermal_plant, cop_full, image.thermal_cooling_load, Kilowatts(a))
+          .value();
+    }
+    return a >= 0 ? a / cop : a / (cop * charge_factor);
+  };
+  // The action toward `a` (its sign, at most its size) whose electricity is at most `budget` kW
+  // (<= 0: none); by bisection at part load (the electricity grows with the action's size).
+  const auto within = [&](double a, double budget) {
+    if (!(budget > 0)) return 0.0;
+    if (std::abs(electric(a)) <= budget) return a;
+    if (!exact) return a >= 0 ? budget * cop : -budget * cop * charge_factor;
+    const double sign = a >= 0 ? 1.0 : -1.0;
+    double lo = 0, hi = std::abs(a);
+    for (int i = 0; i < 60; ++i) {
+      const double mid = 0.5 * (lo + hi);
+      (std::abs(electric(sign * mid)) <= budget ? lo : hi) = mid;
+    }
+    return sign * lo;
+  };
   const auto thermal_changed = [&](double done) {
     return !(std::abs(done - (std::isfinite(thermal_wish) ? thermal_wish : 0.0)) <= kClampToleranceKw);
   };
@@ -99,7 +130,7 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   if (thermal < 0) {
     const double headroom = NonNegative(image.contract_power.value()) - (load - pv - gen_now - battery);
     const double before_thermal = thermal;
-    thermal = std::max(thermal, -std::max(0.0, headroom) * cop * charge_factor);
+    thermal = within(thermal, headroom);
     if (stage == LimitStage::kNone && thermal != before_thermal) stage = LimitStage::kContract;
   }
   note(LimitStage::kContract, before);
@@ -123,7 +154,7 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   }
   note(LimitStage::kExport, before);
   if (grid < min_grid && thermal > 0) {  // a discharge that leaves the chillers too little to do
-    thermal = std::max(0.0, thermal - (min_grid - grid) * cop);
+    thermal = within(thermal, electric(thermal) - (min_grid - grid));
     grid = load - pv - battery - gen - electric(thermal);
     if (stage == LimitStage::kNone) stage = LimitStage::kExport;
   }
@@ -141,7 +172,7 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
       grid = load - pv - battery - gen - electric(thermal);
     }
     if (thermal < 0 && grid > contract) {
-      thermal = std::min(0.0, thermal + (grid - contract) * cop * charge_factor);
+      thermal = within(thermal, -electric(thermal) - (grid - contract));
       grid = load - pv - battery - gen - electric(thermal);
     }
   }

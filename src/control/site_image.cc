@@ -55,10 +55,15 @@ SiteImage MakeSiteImage(const Site& site, const SiteReading& r, const DayProfile
     image.thermal_max_charge =
         Kilowatts(std::min(ThermalMaxCharge(s, stored, r.dt, Kilowatts(0), Kilowatts(kInf)).value(),
                            t.device_max_charge.value()));
-    // A plant that does not report its COP: the chillers' rated one (site file).
-    // The plant's COP, or the rated one without a reading; the limit stage's margin for part load.
+    // The plant's COP, or the chillers' rated one without a reading (site file); for the limit
+    // stage, the plant at part load with the cooling it serves, or the margin.
     image.thermal_cop = std::isfinite(t.cop) && t.cop > 0 ? t.cop : site.cooling ? site.cooling->cop : t.cop;
     image.thermal_cop_margin = site.cooling ? ChillerCopMargin(*site.cooling) : 1.0;
+    if (site.cooling && !ChillerPlantIsLinear(*site.cooling) && std::isfinite(t.cooling_load.value()) &&
+        t.cooling_load.value() >= 0 && std::isfinite(t.cop) && t.cop > 0) {
+      image.thermal_plant = *site.cooling;
+      image.thermal_cooling_load = t.cooling_load;
+    }
     image.thermal_charge_cop_pct = s.charge_cop_pct;
   }
   if (day != nullptr) {

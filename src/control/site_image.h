@@ -39,6 +39,7 @@ struct GeneratorReading {
 struct ThermalReading {
   double soc_pct = 0;
   double cop = std::numeric_limits<double>::quiet_NaN();
+  Kilowatts cooling_load{std::numeric_limits<double>::quiet_NaN()};  // kW of cooling served now, NaN: unknown
   Kilowatts device_max_discharge{std::numeric_limits<double>::infinity()};
   Kilowatts device_max_charge{std::numeric_limits<double>::infinity()};
 };

@@ -48,6 +48,10 @@ struct Telemetry {
   // the electricity its discharge saves (+) or its charge costs (-); its state of charge, max
   // charge and discharge are of cooling (kWh, kW of cooling).
   std::optional<double> cop;
+  // Thermal storage: the cooling the plant serves now (kW of cooling, >= 0), if it says: with it the
+  // limit stage reckons the store's electricity at the chillers' part load exactly (without it, at
+  // a margin that holds at any load: control/site_image.h).
+  std::optional<Kilowatts> cooling_load;
   // PV, battery and generator: nameplate AC power (>= 0), if the device says.
   std::optional<Kilowatts> rated_power;
   // Meter only: the net energy through the meter since an origin of its own (+ import / - export),

@@ -236,6 +236,39 @@ TEST(SafetyLimitsTest, ColdStoreKeepsItsLimitsContractAndExport) {
     EXPECT_NEAR(out.thermal.value(), thermal, 1e-9) << load;
     EXPECT_NEAR(out.thermal_electric.value(), electric, 1e-9) << load;
   }
+  // The plant at part load with the cooling it serves (two 1,000 kW machines on EnergyPlus's DOE-2
+  // centrifugal curve f(p) = 0.222903 + 0.313387 p + 0.46371 p^2, full-load COP 5, serving 1,000
+  // kW: two at half load draw 400 f(0.5) = 198.2096 kW, so it reports COP 1,000 / 198.2096). Its
+  // electricity is reckoned exactly:
+  // - 950 kW of load, 50 under contract: an ice charge C may add 50 x 0.7 = 35 kW to the chillers,
+  //   400 f(p) = 233.2096 with p = (1,000 + C) / 2,000: 0.46371 p^2 + 0.313387 p - 0.360121 = 0,
+  //   p = (-0.313387 + sqrt(0.313387^2 + 4 x 0.46371 x 0.360121)) / (2 x 0.46371) = 0.6059057:
+  //   C = 211.811 kW of cooling (at the COP of 5.045 it would have been 123.6);
+  // - 60 kW of load: a discharge S may save 60 kW: one machine serving 1,000 - S draws 138.2096 =
+  //   200 f(p), p = (-0.313387 + sqrt(0.313387^2 + 4 x 0.46371 x 0.468145)) / (2 x 0.46371) =
+  //   0.722158: S = 277.84 kW of cooling.
+  for (const auto& [load, wish, thermal, electric] :
+       {std::tuple{950.0, -700.0, -211.811443, -50.0}, std::tuple{60.0, 600.0, 277.842, 60.0}}) {
+    SiteImage i = Image(load, 0, 0, 0);
+    i.has_thermal = true;
+    i.thermal_cop = 1000 / 198.2096;
+    i.thermal_cop_margin = 2;  // not used: the plant and its load are known
+    CoolingSpec plant;
+    plant.chiller_kw_th = Kilowatts(2000);
+    plant.chillers = 2;
+    plant.part_load_curve = {0.222903, 0.313387, 0.463710};
+    plant.min_part_load_pct = 20;
+    i.thermal_plant = plant;
+    i.thermal_cooling_load = Kilowatts(1000);
+    i.thermal_charge_cop_pct = 70;
+    i.thermal_max_discharge = Kilowatts(600);
+    i.thermal_max_charge = Kilowatts(700);
+    Setpoints w{Kilowatts(0), Kilowatts(-1)};
+    w.thermal = Kilowatts(wish);
+    const auto out = ApplySafetyLimits(i, w);
+    EXPECT_NEAR(out.thermal.value(), thermal, 2e-3) << load;
+    EXPECT_NEAR(out.thermal_electric.value(), electric, 1e-6) << load;
+  }
   // No COP to price its electricity, or an unknown load: it stands still.
   SiteImage no_cop = Image(800, 0, 0, 0);
   no_cop.has_thermal = true;

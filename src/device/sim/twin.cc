@@ -62,6 +62,7 @@ class TwinDevice final : public Device {
         t.power = twin_.thermal_electric_;
         t.soc_pct = ThermalSocPct(s, twin_.thermal_stored_);
         t.cop = std::isfinite(cop) ? std::optional(cop) : std::nullopt;
+        if (ok && std::isfinite(demand.value())) t.cooling_load = Kilowatts(std::max(0.0, demand.value()));
         t.max_discharge = ThermalMaxDischarge(s, twin_.thermal_stored_, Hours(1.0 / 3600), demand);
         t.max_charge =
             ThermalMaxCharge(s, twin_.thermal_stored_, Hours(1.0 / 3600), demand, twin_.cooling_spec_.chiller_kw_th);
