@@ -322,6 +322,15 @@ TEST(SafetyLimitsPropertyTest, NoCommandLeavesTheLimits) {
     i.thermal_max_charge = Kilowatts(maybe_lie(kw(rng) / 4));
     i.thermal_cop = maybe_lie(1 + 6 * coin(rng));
     i.thermal_charge_cop_pct = 60 + 40 * coin(rng);
+    if (coin(rng) < 0.3) {  // a plant at part load that reports the cooling it serves
+      CoolingSpec plant;
+      plant.chiller_kw_th = Kilowatts(500 + kw(rng));
+      plant.chillers = 1 + static_cast<int>(coin(rng) * 4);
+      plant.part_load_curve = {0.222903, 0.313387, 0.463710};
+      plant.min_part_load_pct = 20;
+      i.thermal_plant = plant;
+      i.thermal_cooling_load = Kilowatts(maybe_lie(kw(rng)));
+    }
     Setpoints w{Kilowatts(maybe_lie(wish(rng))), Kilowatts(coin(rng) < 0.5 ? -1.0 : maybe_lie(kw(rng) / 2))};
     w.generator = Kilowatts(maybe_lie(wish(rng) / 4));
     w.thermal = Kilowatts(maybe_lie(wish(rng) / 4));
