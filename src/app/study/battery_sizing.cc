@@ -51,6 +51,22 @@ Result<std::vector<T>> RunSizes(size_t n, int threads, const std::function<void(
   return out;
 }
 
+// The year of `site` as `meg simulate` runs it (its tariff, load and PV), every asset absent
+// until the caller puts it in.
+BacktestRequest SiteYear(const LoadedSite& site, const SiteInputs& inputs) {
+  BacktestRequest r;
+  r.book = &site.book;
+  r.calendar = &site.calendar;
+  r.tariff = site.tariff;
+  r.site = &site.site;
+  r.load = &inputs.load;
+  r.pv = &inputs.pv;
+  r.use_battery = false;
+  r.use_generator = false;
+  r.use_thermal_storage = false;
+  return r;
+}
+
 }  // namespace
 
 double PeriodYears(const SiteInputs& inputs) {
@@ -128,15 +144,8 @@ Result<std::vector<SizedPv>> SweepPvSizes(const LoadedSite& site, const SiteInpu
     return InvalidInput("PV sizing: life 0-50 years, discount -50..100 %, O&M 0..100 % a year");
   }
   NoBattery none;
-  BacktestRequest base;
-  base.book = &site.book;
-  base.calendar = &site.calendar;
-  base.tariff = site.tariff;
-  base.site = &site.site;
-  base.load = &inputs.load;
+  BacktestRequest base = SiteYear(site, inputs);
   base.pv = nullptr;  // the site without PV
-  base.use_battery = false;
-  base.use_generator = false;
   auto without = RunBacktest(base, none);
   if (!without) return without.error();
   const Won without_total = BilledTotal(*without);
@@ -211,18 +220,9 @@ Result<std::vector<SizedThermal>> SweepThermalSizes(const LoadedSite& site, cons
   LoadedSite alone = site;  // the store alone: no battery, no generator to share its saving with
   alone.site.ess.reset();
   alone.site.generator.reset();
-  BacktestRequest base;
-  base.book = &site.book;
-  base.calendar = &site.calendar;
-  base.tariff = site.tariff;
-  base.site = &alone.site;
-  base.load = &inputs.load;
-  base.pv = &inputs.pv;
+  BacktestRequest base = SiteYear(alone, inputs);
   base.cooling_kw_th = &inputs.cooling_kw_th;
   base.cop = &inputs.cop;
-  base.use_battery = false;
-  base.use_generator = false;
-  base.use_thermal_storage = false;
   NoBattery none;
   auto baseline = RunBacktest(base, none);
   if (!baseline) return baseline.error();
@@ -299,14 +299,9 @@ Result<std::vector<SizedBattery>> SweepBatterySizes(const LoadedSite& site, cons
         f.om_pct_per_year >= 0 && f.om_pct_per_year < 100)) {
     return InvalidInput("battery sizing: life 0-50 years, cycle life > 0, discount -50..100 %, O&M 0..100 % a year");
   }
-  BacktestRequest base;
-  base.book = &site.book;
-  base.calendar = &site.calendar;
-  base.tariff = site.tariff;
-  base.site = &site.site;
-  base.load = &inputs.load;
-  base.pv = &inputs.pv;
-  base.use_battery = false;
+  // The generator as the site has it (the battery's saving is on top of it); no cold store.
+  BacktestRequest base = SiteYear(site, inputs);
+  base.use_generator = true;
   NoBattery none;
   auto baseline = RunBacktest(base, none);
   if (!baseline) return baseline.error();
