@@ -181,6 +181,7 @@ struct VendorModbusMap {
   RegisterField setpoint_kw;
   RegisterField pv_limit_kw;
   RegisterField cop;                 // thermal storage: the chillers' COP now
+  RegisterField cooling_load_kw;     // thermal storage: the cooling the plant serves now, kW of cooling
   bool power_sign_inverted = false;  // the device reports the opposite of OpenMEG's sign
 };
 

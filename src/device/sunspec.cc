@@ -200,6 +200,9 @@ DecodedTelemetry CheckPlausible(DecodedTelemetry d) {
   }
   // A chiller's COP is kW of cooling per kW of electricity: 0 or below is no reading.
   if (t.cop && !(std::isfinite(*t.cop) && *t.cop > 0.0)) bad(fmt::format("COP {} is not above 0", *t.cop));
+  if (t.cooling_load && !(std::isfinite(t.cooling_load->value()) && t.cooling_load->value() >= 0.0)) {
+    bad(fmt::format("cooling load {} kW is below 0", t.cooling_load->value()));
+  }
   double rating = 0;
   if (t.rated_power) {
     rating = t.rated_power->value();
@@ -688,7 +691,10 @@ std::vector<VendorRead> VendorFields(DeviceKind kind, const VendorModbusMap& map
     f.push_back({"max_charge_kw", &map.max_charge_kw});
     f.push_back({"max_discharge_kw", &map.max_discharge_kw});
   }
-  if (kind == DeviceKind::kThermalStorage) f.push_back({"cop", &map.cop});
+  if (kind == DeviceKind::kThermalStorage) {
+    f.push_back({"cop", &map.cop});
+    f.push_back({"cooling_load_kw", &map.cooling_load_kw});
+  }
   if (kind != DeviceKind::kMeter) f.push_back({"rated_kw", &map.rated_kw});
   return f;
 }
@@ -758,7 +764,12 @@ Result<DecodedTelemetry> DecodeVendorTelemetry(DeviceKind kind, const VendorModb
     MEG_TRY(optional_field("max_discharge_kw", map.max_discharge_kw, max_discharge));
   }
   // A ratio, not a power: never sign-flipped nor made a magnitude (0 or below is kBad).
-  if (kind == DeviceKind::kThermalStorage) MEG_TRY(optional_field("cop", map.cop, d.telemetry.cop));
+  if (kind == DeviceKind::kThermalStorage) {
+    MEG_TRY(optional_field("cop", map.cop, d.telemetry.cop));
+    std::optional<double> cooling_load;
+    MEG_TRY(optional_field("cooling_load_kw", map.cooling_load_kw, cooling_load));
+    if (cooling_load) d.telemetry.cooling_load = Kilowatts(*cooling_load);
+  }
   if (kind != DeviceKind::kMeter) MEG_TRY(optional_field("rated_kw", map.rated_kw, rated));
   d.telemetry.soc_pct = soc;
   // Limits and ratings are magnitudes whatever sign convention the device uses.

@@ -198,7 +198,7 @@ Result<std::vector<uint16_t>> EncodeField(const RegisterField& field, double val
 Result<std::vector<RegisterRead>> VendorTelemetryReads(DeviceKind kind, const VendorModbusMap& map);
 // Telemetry at `now` from `image`: power_kw (sign flipped when power_sign_inverted), and for a
 // battery or a thermal storage soc_pct, max_charge_kw, max_discharge_kw (magnitudes); for a
-// thermal storage also cop (its power is kW of electricity, + saved by discharging / - spent
+// thermal storage also cop and cooling_load_kw (its power is kW of electricity, + saved by discharging / - spent
 // charging; its SoC and limits are of cooling); rated_kw (a magnitude) for every kind but a
 // meter. Optional fields that are not mapped stay empty (the site file requires soc_pct of a
 // battery and a thermal storage). Implausible values (CheckPlausible): Quality::kBad.

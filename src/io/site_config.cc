@@ -162,10 +162,11 @@ constexpr std::array kDeviceKeys = {KeyDef{"id", ""},
                                     KeyDef{"tls_ca_file", ""},
                                     KeyDef{"tls_cert_file", ""},
                                     KeyDef{"tls_key_file", ""}};
-constexpr std::array kRegisterKeys = {KeyDef{"power_kw", "kw"},      KeyDef{"soc_pct", "pct"},
-                                      KeyDef{"max_charge_kw", "kw"}, KeyDef{"max_discharge_kw", "kw"},
-                                      KeyDef{"rated_kw", "kw"},      KeyDef{"setpoint_kw", "kw"},
-                                      KeyDef{"pv_limit_kw", "kw"},   KeyDef{"cop", ""}};
+constexpr std::array kRegisterKeys = {KeyDef{"power_kw", "kw"},       KeyDef{"soc_pct", "pct"},
+                                      KeyDef{"max_charge_kw", "kw"},  KeyDef{"max_discharge_kw", "kw"},
+                                      KeyDef{"rated_kw", "kw"},       KeyDef{"setpoint_kw", "kw"},
+                                      KeyDef{"pv_limit_kw", "kw"},    KeyDef{"cop", ""},
+                                      KeyDef{"cooling_load_kw", "kw"}};
 constexpr std::array kRegisterFieldKeys = {KeyDef{"address", "", Closed(0, 65535)}, KeyDef{"type", ""},
                                            KeyDef{"scale", ""}, KeyDef{"input", ""}};
 constexpr std::array<std::string_view, 11> kTables = {"site", "tariff",    "load",    "weather",         "pv",    "ess",
@@ -780,8 +781,9 @@ RegisterField ReadRegisterField(TableReader t) {
 
 void ReadRegisters(const toml::table& table, const std::string& path, Problems& problems, VendorModbusMap& map) {
   TableReader t(table, path, kRegisterKeys, problems);
-  RegisterField* fields[] = {&map.power_kw, &map.soc_pct,     &map.max_charge_kw, &map.max_discharge_kw,
-                             &map.rated_kw, &map.setpoint_kw, &map.pv_limit_kw,   &map.cop};
+  RegisterField* fields[] = {&map.power_kw,         &map.soc_pct,  &map.max_charge_kw,
+                             &map.max_discharge_kw, &map.rated_kw, &map.setpoint_kw,
+                             &map.pv_limit_kw,      &map.cop,      &map.cooling_load_kw};
   static_assert(std::size(fields) == kRegisterKeys.size());
   for (size_t i = 0; i < kRegisterKeys.size(); ++i) {
     const std::string_view name = kRegisterKeys[i].name;

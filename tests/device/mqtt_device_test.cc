@@ -202,9 +202,10 @@ TEST(MqttPayloadTest, GeneratorTelemetryAndSetpoint) {
 
 TEST(MqttPayloadTest, ThermalStorageTelemetry) {
   const DeviceKind ts = DeviceKind::kThermalStorage;
-  const auto p = ParseTelemetryPayload(R"({"time":"2024-08-12T14:00:05+09:00","power_kw":12.5,"soc_pct":65.5,)"
-                                       R"("max_charge_kw":300,"max_discharge_kw":400,"cop":4.2,"rated_kw":400})",
-                                       ts);
+  const auto p = ParseTelemetryPayload(
+      R"({"time":"2024-08-12T14:00:05+09:00","power_kw":12.5,"soc_pct":65.5,)"
+      R"("max_charge_kw":300,"max_discharge_kw":400,"cop":4.2,"cooling_load_kw":2500,"rated_kw":400})",
+      ts);
   ASSERT_TRUE(p) << p.error().message;
   const Telemetry& t = p->telemetry;
   EXPECT_EQ(t.time, kT0 + seconds{5});
@@ -214,6 +215,7 @@ TEST(MqttPayloadTest, ThermalStorageTelemetry) {
   EXPECT_DOUBLE_EQ(t.max_charge->value(), 300);  // kW of cooling
   EXPECT_DOUBLE_EQ(t.max_discharge->value(), 400);
   EXPECT_DOUBLE_EQ(t.cop.value(), 4.2);
+  EXPECT_DOUBLE_EQ(t.cooling_load->value(), 2500);  // kW of cooling the plant serves
   EXPECT_DOUBLE_EQ(t.rated_power->value(), 400);
   // Charging: - the electricity it costs.
   const auto charging = ParseTelemetryPayload(R"({"power_kw":-3,"soc_pct":20,"cop":3.5})", ts);
@@ -226,7 +228,8 @@ TEST(MqttPayloadTest, ThermalStorageTelemetry) {
   EXPECT_FALSE(no_cop->telemetry.cop);
   EXPECT_EQ(no_cop->telemetry.quality, Quality::kGood);
   for (const char* payload : {R"({"power_kw":1,"soc_pct":50,"cop":0})", R"({"power_kw":1,"soc_pct":50,"cop":-2})",
-                              R"({"power_kw":1,"soc_pct":101,"cop":4})", R"({"power_kw":1,"max_charge_kw":-5})"}) {
+                              R"({"power_kw":1,"soc_pct":101,"cop":4})", R"({"power_kw":1,"max_charge_kw":-5})",
+                              R"({"power_kw":1,"soc_pct":50,"cooling_load_kw":-1})"}) {
     const auto bad = ParseTelemetryPayload(payload, ts);
     ASSERT_TRUE(bad) << payload << ": " << bad.error().message;
     EXPECT_EQ(bad->telemetry.quality, Quality::kBad) << payload;

@@ -871,6 +871,26 @@ RegisterImage ThermalStorageImage(uint16_t cop = 420) {
   return image;
 }
 
+// A plant that also says the cooling it serves (uint16, kW of cooling, at 606): 2,500 kW.
+TEST(VendorMap, ThermalStorageCoolingLoad) {
+  VendorModbusMap map = ThermalStorageMap();
+  map.cooling_load_kw = Field(606, RegisterField::Type::kUint16);
+  const DeviceKind ts = DeviceKind::kThermalStorage;
+  auto reads = VendorTelemetryReads(ts, map);
+  ASSERT_TRUE(reads) << reads.error().message;
+  EXPECT_EQ(*reads, (std::vector<RegisterRead>{{600, 7, false}}));  // 600..606 in one read
+  RegisterImage image;
+  image.Add(600, {125, 6550, 3000, 4000, 420, 400, 2500});
+  auto d = DecodeVendorTelemetry(ts, map, image, kNow);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->telemetry.quality, Quality::kGood) << d->problem;
+  EXPECT_NEAR(d->telemetry.cooling_load.value().value(), 2500, 1e-9);
+  // Not a battery's: a battery's map with the register reads no cooling load.
+  auto battery = VendorTelemetryReads(DeviceKind::kBattery, map);
+  ASSERT_TRUE(battery);
+  for (const RegisterRead& r : *battery) EXPECT_LT(r.address + r.count, 607) << r.address;
+}
+
 TEST(VendorMap, ThermalStorageTelemetry) {
   VendorModbusMap map = ThermalStorageMap();
   const DeviceKind ts = DeviceKind::kThermalStorage;

@@ -95,7 +95,7 @@ bool Plausible(const TelemetryPayload& p) {
   return std::isfinite(t.power.value()) &&
          (!t.soc_pct || (std::isfinite(*t.soc_pct) && *t.soc_pct >= 0 && *t.soc_pct <= 100)) &&
          non_negative(t.max_charge) && non_negative(t.max_discharge) && non_negative(t.rated_power) &&
-         (!t.cop || (std::isfinite(*t.cop) && *t.cop > 0));
+         (!t.cop || (std::isfinite(*t.cop) && *t.cop > 0)) && non_negative(t.cooling_load);
 }
 
 std::optional<Kilowatts> ToKilowatts(const std::optional<double>& v) {
@@ -166,6 +166,9 @@ Result<TelemetryPayload> ParseTelemetryPayload(std::string_view payload, DeviceK
   // "cop" is a thermal storage's key only; for other kinds it is an unknown key, ignored unread.
   if (kind == DeviceKind::kThermalStorage) {
     if (Status s = OptionalNumber(j, "cop", "kW of cooling per kW of electricity", t.cop); !s) return s.error();
+    std::optional<double> cooling_load;
+    if (Status s = OptionalNumber(j, "cooling_load_kw", "kW of cooling", cooling_load); !s) return s.error();
+    t.cooling_load = ToKilowatts(cooling_load);
   }
   if (kind != DeviceKind::kMeter) t.rated_power = ToKilowatts(rated);
   t.quality = Plausible(out) ? Quality::kGood : Quality::kBad;

@@ -38,7 +38,8 @@ struct TelemetryPayload {
 // the wrong type, a bad "time") name the field and what was expected. Values that parse but are
 // implausible (non-finite, SoC outside 0..100, a negative limit or rating, a COP not above 0)
 // give Quality::kBad. The storage fields (soc_pct, max_charge_kw, max_discharge_kw) are kept for
-// a battery and a thermal storage (whose are of cooling), "cop" for a thermal storage only,
+// a battery and a thermal storage (whose are of cooling), "cop" and "cooling_load_kw" (kW of
+// cooling, >= 0) for a thermal storage only,
 // rated_kw for all but a meter; the rest are dropped. Never throws.
 Result<TelemetryPayload> ParseTelemetryPayload(std::string_view payload, DeviceKind kind);
 
