@@ -98,7 +98,7 @@ Kilowatts ChillerCoolingFor(const CoolingSpec& c, double cop_full, Kilowatts ele
 
 double ChillerCopMargin(const CoolingSpec& c) {
   if (ChillerPlantIsLinear(c)) return 1;
-  const auto [a, b, k] = c.part_load_curve;
+  const double a = c.part_load_curve[0], b = c.part_load_curve[1], k = c.part_load_curve[2];
   const auto f = [&](double x) { return a + (b + k * x) * x; };
   const double m = c.min_part_load_pct / 100.0, f1 = f(1);
   // The best part-load factor p f(1) / f(p) over m..1: at the ends or where a = k p^2.

@@ -32,6 +32,9 @@ void CheckTelemetry(const Result<DecodedTelemetry>& d) {
   if (!std::isfinite(t.power.value())) Fail("good telemetry with a power that is not finite");
   if (t.soc_pct && !(*t.soc_pct >= 0 && *t.soc_pct <= 100)) Fail("good telemetry with SoC outside 0..100");
   if (t.cop && !(std::isfinite(*t.cop) && *t.cop > 0)) Fail("good telemetry with a COP not above 0");
+  if (t.cooling_load && !(std::isfinite(t.cooling_load->value()) && t.cooling_load->value() >= 0)) {
+    Fail("good telemetry with a cooling load below 0");
+  }
 }
 
 void CheckWrites(const Result<std::vector<RegisterWrite>>& writes) {
@@ -123,6 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                               .setpoint_kw = field(5),
                               .pv_limit_kw = field(6),
                               .cop = regs.size() >= 8 ? field(7) : RegisterField{},
+                              .cooling_load_kw = regs.size() >= 9 ? field(8) : RegisterField{},
                               .power_sign_inverted = (regs[0] & 1) != 0};
     for (const DeviceKind kind : {DeviceKind::kMeter, DeviceKind::kPv, DeviceKind::kBattery, DeviceKind::kGenerator,
                                   DeviceKind::kThermalStorage}) {
