@@ -74,8 +74,9 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   };
   if (stage == LimitStage::kNone && gen_changed(gen, gen_wish)) stage = LimitStage::kGenerator;
   // 1c. The cold store: within what it can give and take now (kW of cooling); nothing without a
-  //     COP to price its electricity, or with an unknown load (as the battery). Its cooling is
-  //     converted at the plant's COP / its part-load margin: no action draws or saves more.
+  //     COP to price its electricity, or with an unknown load (as the battery). Its electricity
+  //     is reckoned exactly on the plant's part-load curve when the plant says the cooling it
+  //     serves, else at its COP / the part-load margin: no action draws or saves more.
   const double charge_factor = std::clamp(image.thermal_charge_cop_pct, 1.0, 100.0) / 100.0;
   const bool exact = image.thermal_plant.has_value() && std::isfinite(image.thermal_cooling_load.value()) &&
                      image.thermal_cooling_load.value() >= 0;
