@@ -248,8 +248,15 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   // the plan accepted (the forecast missed a peak).
   const Kilowatts planned = s.battery;
   Kilowatts held(0);
+  // The electricity the cold store's planned action saves (+) or costs (-) at the plant's COP, as
+  // the plan reckons it: the demand the battery sees is net of it.
+  const double cop = image.thermal_cop, factor = image.thermal_charge_cop_pct / 100.0;
+  const bool priced = image.has_thermal && std::isfinite(cop) && cop > 0 && factor > 0;
+  const double store_kw = !priced                  ? 0.0
+                          : s.thermal.value() >= 0 ? s.thermal.value() / cop
+                                                   : s.thermal.value() / (cop * factor);
   if (image.demand_counts && battery) {
-    const double net = image.load.value() - image.pv_available.value() - step.generator.value();
+    const double net = image.load.value() - image.pv_available.value() - step.generator.value() - store_kw;
     const double floor = std::max(image.ratchet.value(), image.month_peak.value());
     const double accepted = std::max(step.month_peak.value(), floor);
     const double no_charge_above = std::max(step.grid_import.value(), floor);
@@ -260,8 +267,7 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   }
   // The same guard for making ice (or chilled water) in an interval whose demand counts: its
   // electricity never lifts the real grid demand above what the plan imported there.
-  const double cop = image.thermal_cop, factor = image.thermal_charge_cop_pct / 100.0;
-  if (image.demand_counts && image.has_thermal && s.thermal.value() < 0 && std::isfinite(cop) && cop > 0) {
+  if (image.demand_counts && image.has_thermal && s.thermal.value() < 0 && priced) {
     const double floor = std::max(image.ratchet.value(), image.month_peak.value());
     const double no_charge_above = std::max(step.grid_import.value(), floor);
     const double net = image.load.value() - image.pv_available.value() - step.generator.value() - s.battery.value();
