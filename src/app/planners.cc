@@ -47,7 +47,7 @@ Planner::Planner(std::string_view name, const LoadedSite& site, const SiteInputs
   }
   MEG_CHECK(inputs != nullptr);
   // oracle-month: each month's perfect-foresight LP (no bound, control/optimal_controllers.h), for
-  // sites whose year LP is too hard to solve in time (a battery and a cold store together).
+  // sites whose year LP would be too slow to solve.
   const auto mode = name == "oracle"         ? PlanningController::Mode::kPeriodOracle
                     : name == "oracle-month" ? PlanningController::Mode::kMonthOracle
                                              : PlanningController::Mode::kRecedingHorizon;
