@@ -67,6 +67,18 @@ BacktestRequest SiteYear(const LoadedSite& site, const SiteInputs& inputs) {
   return r;
 }
 
+// A size's NPV, payback and IRR: its capex now, then its bill saving less O&M each year of its
+// life (SizeCashFlows). `Sized` is SizedBattery, SizedPv or SizedThermal, capex_krw and
+// bill_saving set.
+template <typename Sized>
+void PriceSize(Sized& s, double om_pct, double life_years, double discount_pct) {
+  const std::vector<double> flows =
+      SizeCashFlows(s.capex_krw, static_cast<double>(s.bill_saving.value()), om_pct, life_years);
+  s.npv_krw = NetPresentValue(discount_pct / 100.0, flows);
+  s.payback_years = PaybackYears(flows);
+  s.irr = InternalRateOfReturn(flows);
+}
+
 }  // namespace
 
 double PeriodYears(const SiteInputs& inputs) {
@@ -176,11 +188,7 @@ Result<std::vector<SizedPv>> SweepPvSizes(const LoadedSite& site, const SiteInpu
     s.used = run->pv_used_energy;
     s.bill_saving = without_total - BilledTotal(*run);
     s.capex_krw = kwp * f.capex_krw_per_kwp;
-    const std::vector<double> flows =
-        SizeCashFlows(s.capex_krw, static_cast<double>(s.bill_saving.value()), f.om_pct_per_year, f.life_years);
-    s.npv_krw = NetPresentValue(f.discount_pct / 100.0, flows);
-    s.payback_years = PaybackYears(flows);
-    s.irr = InternalRateOfReturn(flows);
+    PriceSize(s, f.om_pct_per_year, f.life_years, f.discount_pct);
     out.push_back(s);
   }
   return out;
@@ -252,12 +260,7 @@ Result<std::vector<SizedThermal>> SweepThermalSizes(const LoadedSite& site, cons
                                   s.electric = run->thermal_electric;
                                   s.bill_saving = baseline_total - BilledTotal(*run);
                                   s.capex_krw = s.capacity_kwh_th * capex_per_kwh_th;
-                                  const std::vector<double> flows =
-                                      SizeCashFlows(s.capex_krw, static_cast<double>(s.bill_saving.value()),
-                                                    f.om_pct_per_year, f.life_years);
-                                  s.npv_krw = NetPresentValue(f.discount_pct / 100.0, flows);
-                                  s.payback_years = PaybackYears(flows);
-                                  s.irr = InternalRateOfReturn(flows);
+                                  PriceSize(s, f.om_pct_per_year, f.life_years, f.discount_pct);
                                   return s;
                                 });
 }
@@ -336,12 +339,7 @@ Result<std::vector<SizedBattery>> SweepBatterySizes(const LoadedSite& site, cons
                                   b.life_years =
                                       b.cycles > 0 ? std::min(f.life_years, f.cycle_life / b.cycles) : f.life_years;
                                   b.capex_krw = f.capex_krw_fixed + kwh * f.capex_krw_per_kwh + kw * f.capex_krw_per_kw;
-                                  const std::vector<double> flows =
-                                      SizeCashFlows(b.capex_krw, static_cast<double>(b.bill_saving.value()),
-                                                    f.om_pct_per_year, b.life_years);
-                                  b.npv_krw = NetPresentValue(f.discount_pct / 100.0, flows);
-                                  b.payback_years = PaybackYears(flows);
-                                  b.irr = InternalRateOfReturn(flows);
+                                  PriceSize(b, f.om_pct_per_year, b.life_years, f.discount_pct);
                                   return b;
                                 });
 }
