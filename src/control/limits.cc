@@ -77,7 +77,9 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
   //     COP to price its electricity, or with an unknown load (as the battery). Its electricity
   //     is reckoned exactly on the plant's part-load curve when the plant says the cooling it
   //     serves, else at its COP / the part-load margin: no action draws or saves more.
-  const double charge_factor = std::clamp(image.thermal_charge_cop_pct, 1.0, 100.0) / 100.0;
+  ThermalStorageSpec store;  // its ice factor, for core/thermal.h's conversions
+  store.charge_cop_pct = std::clamp(image.thermal_charge_cop_pct, 1.0, 100.0);
+  const double charge_factor = store.charge_cop_pct / 100.0;
   const bool exact = image.thermal_plant.has_value() && std::isfinite(image.thermal_cooling_load.value()) &&
                      image.thermal_cooling_load.value() >= 0;
   const double cop = image.thermal_cop / (exact ? 1.0 : std::max(1.0, image.thermal_cop_margin));
@@ -88,9 +90,8 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
                                     NonNegative(image.thermal_max_discharge.value()))
                        : 0.0;
   // With the plant and its load: E(load) - E(load - a) (/ the ice factor for a charge) at the
-  // full-load COP its reported average implies (core/thermal.h ThermalPlantElectric).
-  ThermalStorageSpec store;
-  store.charge_cop_pct = charge_factor * 100.0;
+  // full-load COP its reported average implies (core/thermal.h ThermalPlantElectric); without:
+  // ThermalElectric at the COP.
   const double cop_full =
       exact && thermal_ok ? cop / ChillerPlantCop(*image.thermal_plant, 1.0, image.thermal_cooling_load) : cop;
   const auto electric = [&](double a) {
@@ -99,7 +100,7 @@ LimitedSetpoints ApplySafetyLimits(const SiteImage& image, const Setpoints& wish
       return ThermalPlantElectric(store, *image.thermal_plant, cop_full, image.thermal_cooling_load, Kilowatts(a))
           .value();
     }
-    return a >= 0 ? a / cop : a / (cop * charge_factor);
+    return ThermalElectric(store, Kilowatts(a), cop).value();
   };
   // The action toward `a` (its sign, at most its size) whose electricity is at most `budget` kW
   // (<= 0: none); by bisection at part load (the electricity grows with the action's size).

@@ -251,10 +251,8 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   // The electricity the cold store's planned action saves (+) or costs (-) at the plant's COP, as
   // the plan reckons it: the demand the battery sees is net of it.
   const double cop = image.thermal_cop, factor = image.thermal_charge_cop_pct / 100.0;
-  const bool priced = image.has_thermal && std::isfinite(cop) && cop > 0 && factor > 0;
-  const double store_kw = !priced                  ? 0.0
-                          : s.thermal.value() >= 0 ? s.thermal.value() / cop
-                                                   : s.thermal.value() / (cop * factor);
+  const bool priced = image.has_thermal && site_.thermal_storage && std::isfinite(cop) && cop > 0 && factor > 0;
+  const double store_kw = priced ? ThermalElectric(*site_.thermal_storage, s.thermal, cop).value() : 0.0;
   if (image.demand_counts && battery) {
     const double net = image.load.value() - image.pv_available.value() - step.generator.value() - store_kw;
     const double floor = std::max(image.ratchet.value(), image.month_peak.value());
