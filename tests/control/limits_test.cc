@@ -183,6 +183,25 @@ TEST(SafetyLimitsTest, GeneratorKeepsItsRatingMinimumLoadRampAndTheExportLimit) 
   EXPECT_EQ(ApplySafetyLimits(unknown, w).generator.value(), 0.0);
 }
 
+// An image with `load` kW and a cold store reporting COP `cop`, ice made at 70 %, that may give
+// 600 kW of cooling and take 700; contract 1,000 kW, no export.
+SiteImage ColdStoreImage(double load, double cop) {
+  SiteImage i = Image(load, 0, 0, 0);
+  i.has_thermal = true;
+  i.thermal_cop = cop;
+  i.thermal_charge_cop_pct = 70;
+  i.thermal_max_discharge = Kilowatts(600);
+  i.thermal_max_charge = Kilowatts(700);
+  return i;
+}
+
+// The limited command for a wish of `thermal` kW of cooling and nothing else.
+LimitedSetpoints ColdStoreWish(const SiteImage& i, double thermal) {
+  Setpoints w{Kilowatts(0), Kilowatts(-1)};
+  w.thermal = Kilowatts(thermal);
+  return ApplySafetyLimits(i, w);
+}
+
 // The cold store, by hand: load 800 kW (its chillers' electricity in it), no PV, no battery
 // power, COP 5, ice made at 70 %: a discharge of S kW of cooling saves S / 5, a charge of C costs
 // C / 3.5. It may give 600 kW of cooling and take 700; contract 1,000 kW, no export.
@@ -204,15 +223,7 @@ TEST(SafetyLimitsTest, ColdStoreKeepsItsLimitsContractAndExport) {
       {"discharge held against export", 60, 600, 300, 60, 0, LimitStage::kExport},
   };
   for (const Row& r : rows) {
-    SiteImage i = Image(r.load, 0, 0, 0);
-    i.has_thermal = true;
-    i.thermal_cop = 5;
-    i.thermal_charge_cop_pct = 70;
-    i.thermal_max_discharge = Kilowatts(600);
-    i.thermal_max_charge = Kilowatts(700);
-    Setpoints w{Kilowatts(0), Kilowatts(-1)};
-    w.thermal = Kilowatts(r.wish);
-    const auto out = ApplySafetyLimits(i, w);
+    const auto out = ColdStoreWish(ColdStoreImage(r.load, 5), r.wish);
     EXPECT_NEAR(out.thermal.value(), r.thermal, 1e-9) << r.what;
     EXPECT_NEAR(out.thermal_electric.value(), r.electric, 1e-9) << r.what;
     EXPECT_NEAR(out.grid.value(), r.grid, 1e-9) << r.what;
@@ -223,16 +234,9 @@ TEST(SafetyLimitsTest, ColdStoreKeepsItsLimitsContractAndExport) {
   // discharge at most 60 x 2.5 = 150 kW, reckoned to save 60.
   for (const auto& [load, wish, thermal, electric] :
        {std::tuple{900.0, -700.0, -175.0, -100.0}, std::tuple{60.0, 600.0, 150.0, 60.0}}) {
-    SiteImage i = Image(load, 0, 0, 0);
-    i.has_thermal = true;
-    i.thermal_cop = 5;
+    SiteImage i = ColdStoreImage(load, 5);
     i.thermal_cop_margin = 2;
-    i.thermal_charge_cop_pct = 70;
-    i.thermal_max_discharge = Kilowatts(600);
-    i.thermal_max_charge = Kilowatts(700);
-    Setpoints w{Kilowatts(0), Kilowatts(-1)};
-    w.thermal = Kilowatts(wish);
-    const auto out = ApplySafetyLimits(i, w);
+    const auto out = ColdStoreWish(i, wish);
     EXPECT_NEAR(out.thermal.value(), thermal, 1e-9) << load;
     EXPECT_NEAR(out.thermal_electric.value(), electric, 1e-9) << load;
   }
@@ -249,9 +253,7 @@ TEST(SafetyLimitsTest, ColdStoreKeepsItsLimitsContractAndExport) {
   //   0.722158: S = 277.84 kW of cooling.
   for (const auto& [load, wish, thermal, electric] :
        {std::tuple{950.0, -700.0, -211.811443, -50.0}, std::tuple{60.0, 600.0, 277.842, 60.0}}) {
-    SiteImage i = Image(load, 0, 0, 0);
-    i.has_thermal = true;
-    i.thermal_cop = 1000 / 198.2096;
+    SiteImage i = ColdStoreImage(load, 1000 / 198.2096);
     i.thermal_cop_margin = 2;  // not used: the plant and its load are known
     CoolingSpec plant;
     plant.chiller_kw_th = Kilowatts(2000);
@@ -260,12 +262,7 @@ TEST(SafetyLimitsTest, ColdStoreKeepsItsLimitsContractAndExport) {
     plant.min_part_load_pct = 20;
     i.thermal_plant = plant;
     i.thermal_cooling_load = Kilowatts(1000);
-    i.thermal_charge_cop_pct = 70;
-    i.thermal_max_discharge = Kilowatts(600);
-    i.thermal_max_charge = Kilowatts(700);
-    Setpoints w{Kilowatts(0), Kilowatts(-1)};
-    w.thermal = Kilowatts(wish);
-    const auto out = ApplySafetyLimits(i, w);
+    const auto out = ColdStoreWish(i, wish);
     EXPECT_NEAR(out.thermal.value(), thermal, 2e-3) << load;
     EXPECT_NEAR(out.thermal_electric.value(), electric, 1e-6) << load;
   }

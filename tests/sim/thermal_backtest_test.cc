@@ -17,6 +17,21 @@
 namespace meg {
 namespace {
 
+// The backtest of `site` over `week` with its cooling plant (everything must outlive the run).
+BacktestRequest WeekRequest(const TariffBook& book, const HolidayCalendar& calendar, TariffId tariff, const Site& site,
+                            const SiteInputs& week) {
+  BacktestRequest r;
+  r.book = &book;
+  r.calendar = &calendar;
+  r.tariff = tariff;
+  r.site = &site;
+  r.load = &week.load;
+  r.pv = &week.pv;
+  r.cooling_kw_th = &week.cooling_kw_th;
+  r.cop = &week.cop;
+  return r;
+}
+
 TEST(ThermalBacktestTest, IceMadeAtNightMeetsTheCoolingDemandOfTheDearHours) {
   const TariffBook book = testing::LoadShippedBook();
   const HolidayCalendar calendar = testing::LoadSharedCalendar();
@@ -38,16 +53,7 @@ TEST(ThermalBacktestTest, IceMadeAtNightMeetsTheCoolingDemandOfTheDearHours) {
   PlanningController mpc(PlanningController::Mode::kRecedingHorizon, site, book, calendar, tariff, week.load, week.pv,
                          solver);
   mpc.SetCooling(&week.cooling_kw_th, &week.cop, true);
-  BacktestRequest r;
-  r.book = &book;
-  r.calendar = &calendar;
-  r.tariff = tariff;
-  r.site = &site;
-  r.load = &week.load;
-  r.pv = &week.pv;
-  r.cooling_kw_th = &week.cooling_kw_th;
-  r.cop = &week.cop;
-  auto run = RunBacktest(r, mpc);
+  auto run = RunBacktest(WeekRequest(book, calendar, tariff, site, week), mpc);
   ASSERT_TRUE(run) << run.error().message;
   EXPECT_EQ(mpc.failures(), 0) << mpc.last_failure();
   const ThermalStorageSpec& s = *site.thermal_storage;
@@ -95,16 +101,7 @@ TEST(ThermalBacktestTest, TheOraclesPlanForABatteryAndAColdStoreIsFollowed) {
   PlanningController oracle(PlanningController::Mode::kPeriodOracle, *site, book, calendar, tariff, week.load, week.pv,
                             solver);
   oracle.SetCooling(&week.cooling_kw_th, &week.cop, true);
-  BacktestRequest r;
-  r.book = &book;
-  r.calendar = &calendar;
-  r.tariff = tariff;
-  r.site = &*site;
-  r.load = &week.load;
-  r.pv = &week.pv;
-  r.cooling_kw_th = &week.cooling_kw_th;
-  r.cop = &week.cop;
-  auto run = RunBacktest(r, oracle);
+  auto run = RunBacktest(WeekRequest(book, calendar, tariff, *site, week), oracle);
   ASSERT_TRUE(run) << run.error().message;
   EXPECT_EQ(oracle.failures(), 0) << oracle.last_failure();
   EXPECT_GT(run->thermal_discharged.value(), 1000);  // both assets at work
