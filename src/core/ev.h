@@ -1,0 +1,54 @@
+// Electric-vehicle chargers and their charging sessions: what the site file says of a charger
+// ([[charger]], docs/ev-charging.md) and what a session is (an energy need by a departure time).
+// Shared by the OCPP central system (device/ocpp), the chargers' twin (device/sim), the limit
+// stage's share of headroom (control/ev_share.h) and the backtest. Value types; thread-safe to copy.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/units.h"
+
+namespace meg {
+
+// One AC charger. Power of a connector at current I: phases x voltage_v x I / 1000 kW (voltage
+// phase to neutral; 3 x 230 V x 32 A = 22.08 kW). A connector is offered at least min_current_a
+// or nothing (IEC 61851-1: a pilot duty cycle below 6 A means "do not charge"), so a share below
+// the minimum pauses the session.
+struct ChargerSpec {
+  std::string id;  // its OCPP identity: the last segment of the WebSocket URL it connects to
+  int connectors = 1;
+  double max_current_a = 32;  // per phase, per connector
+  double min_current_a = 6;   // per phase: the least a session is offered while it charges
+  int phases = 3;             // 1 or 3
+  double voltage_v = 230;     // phase to neutral
+  // What a session on it needs when the driver or the operator gives nothing (API, session file).
+  double default_energy_kwh = 20;
+  double default_dwell_h = 8;
+  int priority = 0;  // higher is served first when the headroom does not cover every session
+};
+
+inline Kilowatts ConnectorMaxKw(const ChargerSpec& c) {
+  return Kilowatts(c.phases * c.voltage_v * c.max_current_a / 1000.0);
+}
+inline Kilowatts ConnectorMinKw(const ChargerSpec& c) {
+  return Kilowatts(c.phases * c.voltage_v * c.min_current_a / 1000.0);
+}
+// The current per phase that gives `kw` on `c` (A).
+inline double CurrentForKw(const ChargerSpec& c, Kilowatts kw) {
+  return kw.value() * 1000.0 / (c.phases * c.voltage_v);
+}
+
+// The OCPP 1.6J central system of `meg run` ([ocpp]): where chargers connect,
+// ws://host:port/ocpp/<charger id>, subprotocol "ocpp1.6".
+struct OcppSpec {
+  std::string host = "127.0.0.1";  // "0.0.0.0" to take chargers from the LAN
+  int port = 9000;
+  int heartbeat_s = 60;         // the Heartbeat interval BootNotification asks for
+  int call_timeout_ms = 30000;  // a call to a charger unanswered this long has failed
+  // A charger drawing over the limit it accepted this long before, in two meter values in a row,
+  // is not following it (time for its car to ramp down).
+  int limit_grace_ms = 10000;
+};
+
+}  // namespace meg
