@@ -1,4 +1,5 @@
 #include "control/control_loop.h"
+#include "control/ev_share.h"
 
 #include <algorithm>
 #include <cmath>
@@ -510,7 +511,11 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   view.schedule = schedule_ ? &*schedule_ : nullptr;
   view.dr = &dr_;
   Setpoints wish{Kilowatts(0), Kilowatts(-1)};
-  for (CycleController* c : controllers_) c->Run(view, wish, rec);
+  Kilowatts planned_battery = wish.battery;  // the plan's (or the operator's), before the guards
+  for (CycleController* c : controllers_) {
+    c->Run(view, wish, rec);
+    if (c == &override_) planned_battery = wish.battery;
+  }
   // The one limit stage.
   const LimitedSetpoints done = ApplySafetyLimits(image, wish);
   rec.battery_wish = wish.battery;
@@ -580,6 +585,9 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
       commands[k] = c;
     }
   }
+  // The EV stage: the cars share what the limit stage leaves.
+  const std::vector<EvLimit> ev_limits =
+      ev_ != nullptr ? RunEvStage(now, counts, done, planned_battery, rec, audit) : std::vector<EvLimit>{};
   // Audit every setpoint that will be sent, then send: a refused audit sends nothing.
   std::vector<size_t> to_send;
   for (size_t k = 0; k < devices_.size(); ++k) {
@@ -611,9 +619,106 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
     d.last_sent_time = now;
     rec.commands_sent += d.resend ? 0 : 1;
   }
+  for (const EvLimit& l : ev_limits) {
+    // A limit the chargers did not take is set again next cycle (nothing is recorded as sent).
+    if (ev_->SetLimit(l.charger, l.connector, l.kw, now)) {
+      ev_sent_[fmt::format("{}/{}", l.charger, l.connector)] = EvSent{l.tx, l.kw, now};
+      ++rec.commands_sent;
+    }
+  }
+  if (ev_ != nullptr) ev_->AcceptNewSessions(rec.ev_accepting);
   previous_battery_ = done.battery;
   previous_generator_ = done.generator;
   return rec;
+}
+
+std::vector<ControlLoop::EvLimit> ControlLoop::RunEvStage(Instant now, bool window_counts, const LimitedSetpoints& done,
+                                                          Kilowatts planned_battery, CycleRecord& rec,
+                                                          std::vector<AuditRecord>& audit) {
+  const std::vector<EvSession> sessions = ev_->Sessions(now);
+  std::vector<EvShareInput> in;
+  double ev_now = 0;
+  for (const EvSession& s : sessions) {
+    EvShareInput x;
+    x.max_power = s.max_power;
+    x.min_power = s.min_power;
+    x.power = s.power;
+    x.left = EnergyLeft(s);
+    x.hours_left = std::max(0.0, static_cast<double>((s.departure - now).count()) / 3'600'000.0);
+    x.priority = s.priority;
+    x.steerable = s.connected && s.follows_limit;
+    in.push_back(x);
+    ev_now += std::max(0.0, s.power.value());
+  }
+  rec.ev_power = Kilowatts(ev_now);
+  const double contract = site_.site->contract_power.value();
+  double min_connector = 0;
+  for (const ChargerSpec& c : site_.site->chargers) {
+    const double m = ConnectorMinKw(c).value();
+    min_connector = min_connector == 0 ? m : std::min(min_connector, m);
+  }
+  EvShareResult share;
+  if (mode_ == LoopMode::kSafe || !std::isfinite(done.grid.value())) {
+    // Nothing is trusted: every session that can be steered is paused, and no new one starts.
+    share.sessions.resize(in.size());
+    for (size_t i = 0; i < in.size(); ++i) {
+      share.sessions[i].why = in[i].steerable ? EvShareReason::kSafe : EvShareReason::kNotSteerable;
+      if (in[i].steerable) share.sessions[i].limit = Kilowatts(0);
+    }
+    rec.ev_accepting = false;
+    rec.ev_target_room = Kilowatts(0);
+  } else {
+    // The grid without the cars, under this cycle's setpoints; the guards' extra discharge is not
+    // room for the cars (it would drain the battery into them).
+    const double base = done.grid.value() - ev_now + std::max(0.0, done.battery.value() - planned_battery.value());
+    double target = contract;
+    if (window_counts) {
+      // Under the demand already locked in (the peak guard's target before the plan's import,
+      // which holds the cars' own load and would let them lift the peak step by step); before
+      // there is one (a month's first counted window, no ratchet), the cars lift no demand.
+      const double locked = LockedInDemand(demand_, config_.demand_target, config_.peak_guard_margin_pct).value();
+      target = locked > 0 ? std::min(contract, locked) : base;
+    }
+    if (std::isfinite(rec.dr_cap.value())) target = std::min(target, rec.dr_cap.value());
+    share = ShareEvHeadroom(Kilowatts(target - base), Kilowatts(contract - base), in);
+    rec.ev_target_room = Kilowatts(target - base);
+    rec.ev_accepting = share.contract_room_left.value() >= min_connector;
+  }
+  double total = 0;
+  std::vector<EvLimit> due;
+  std::map<std::string, EvSent> still;
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    const EvSession& s = sessions[i];
+    const EvShareDecision& d = share.sessions[i];
+    std::string text = EvShareText(in[i], d);
+    total += d.limit ? d.limit->value() : std::max(0.0, s.power.value());
+    const std::string key = fmt::format("{}/{}", s.charger, s.connector);
+    const auto sent = ev_sent_.find(key);
+    if (sent != ev_sent_.end() && sent->second.tx == s.transaction_id) still[key] = sent->second;
+    if (d.limit) {
+      const bool is_due = sent == ev_sent_.end() || sent->second.tx != s.transaction_id ||
+                          std::abs(sent->second.kw.value() - d.limit->value()) >= config_.deadband_kw ||
+                          now - sent->second.time >= config_.setpoint_refresh;
+      if (is_due) {
+        audit.push_back({now, kActor, "setpoint", "ev:" + key,
+                         fmt::format("ev_limit_kw={:.2f} tx={} reason={}: {}", d.limit->value(), s.transaction_id,
+                                     EvShareReasonName(d.why), text)});
+        due.push_back(EvLimit{s.charger, s.connector, s.transaction_id, *d.limit});
+      }
+    }
+    rec.ev.push_back(CycleRecord::Ev{s, d, std::move(text)});
+  }
+  ev_sent_ = std::move(still);  // sessions over are forgotten
+  rec.ev_limit = Kilowatts(total);
+  if (rec.ev_accepting != ev_accepting_) {
+    audit.push_back({now, kActor, "ev-sessions", "site",
+                     rec.ev_accepting ? "new sessions accepted"
+                                      : fmt::format("new sessions refused: {:.1f} kW left under the contract power, "
+                                                    "less than a connector's minimum of {:.2f} kW",
+                                                    share.contract_room_left.value(), min_connector)});
+    ev_accepting_ = rec.ev_accepting;
+  }
+  return due;
 }
 
 void ControlLoop::Run(Clock& clock, const std::function<bool(const CycleRecord&)>& keep_going,

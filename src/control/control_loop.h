@@ -21,6 +21,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,7 @@
 #include "core/clock.h"
 #include "core/site.h"
 #include "device/device.h"
+#include "device/ev_chargers.h"
 #include "tariff/tariff_book.h"
 #include "tariff/tou.h"
 
@@ -92,6 +94,11 @@ class ControlLoop {
   // The DR commitments not yet over at the last cycle.
   const std::vector<DrCommitment>& dr_commitments() const { return dr_; }
 
+  // The site's EV chargers (nullptr: none; must outlive the loop): every cycle their sessions
+  // share the headroom the limit stage leaves (control/ev_share.h, RunEvStage), each limit
+  // audited before it is set; CycleRecord::ev says what each got and why.
+  void SetEvChargers(EvChargers* ev) { ev_ = ev; }
+
   // Before the first cycle: the month peaks recorded before this start (DemandMeter::Restore).
   void RestoreDemand(std::vector<std::pair<Month, double>> peaks) { demand_.Restore(std::move(peaks)); }
 
@@ -132,6 +139,17 @@ class ControlLoop {
   std::optional<GeneratorReading> MeasuredGenerator(const Measured& m) const;
   std::optional<ThermalReading> MeasuredThermal(const Measured& m) const;
   const DayProfile* Profile(Instant now);
+  // The EV stage: shares the headroom left by `done` among the sessions (`planned_battery`: the
+  // battery before the guards, whose extra discharge is not room for the cars); adds the limits
+  // due to `audit` and returns them, to be set once the audit is written.
+  struct EvLimit {
+    std::string charger;
+    int connector = 1;
+    int tx = 0;
+    Kilowatts kw;
+  };
+  std::vector<EvLimit> RunEvStage(Instant now, bool window_counts, const LimitedSetpoints& done,
+                                  Kilowatts planned_battery, CycleRecord& rec, std::vector<AuditRecord>& audit);
   void Audit(std::vector<AuditRecord> records);
 
   LoopSite site_;
@@ -160,6 +178,14 @@ class ControlLoop {
   int better_cycles_ = 0;
   Kilowatts previous_battery_;
   Kilowatts previous_generator_;
+  EvChargers* ev_ = nullptr;
+  struct EvSent {
+    int tx = 0;
+    Kilowatts kw;
+    Instant time{};
+  };
+  std::map<std::string, EvSent> ev_sent_;  // by "charger/connector": the last limit set
+  bool ev_accepting_ = true;
   std::optional<KilowattHours> meter_energy_;  // the meter's register at the last cycle it was read
   Instant meter_energy_time_{};                // that cycle's time
 };

@@ -52,15 +52,18 @@ void PeakGuard::Run(const CycleView& view, Setpoints& wish, CycleRecord& record)
   if (view.mode == LoopMode::kSafe || !view.window_counts) return;
   // A peak already locked in (month peak, ratchet) or set by the operator is held with a margin;
   // the plan's own import, when higher, is the plan's choice and is held as is.
-  double target =
-      std::max({demand_target_.value(), view.demand->month_peak().value(), view.demand->ratchet().value()}) *
-      (1.0 - margin_pct_ / 100.0);
+  double target = LockedInDemand(*view.demand, demand_target_, margin_pct_).value();
   if (view.mode == LoopMode::kNormal && view.schedule != nullptr) {
     target = std::max(target, view.schedule->planned_grid.value());
   }
   if (target <= 0) return;
   HoldWindowAt(view, Kilowatts(target), wish);
   record.demand_target = Kilowatts(target);
+}
+
+Kilowatts LockedInDemand(const DemandMeter& demand, Kilowatts operator_target, double margin_pct) {
+  return Kilowatts(std::max({operator_target.value(), demand.month_peak().value(), demand.ratchet().value()}) *
+                   (1.0 - margin_pct / 100.0));
 }
 
 void DrGuard::Run(const CycleView& view, Setpoints& wish, CycleRecord& record) {

@@ -20,7 +20,9 @@
 
 #include "control/controller.h"
 #include "control/demand_meter.h"
+#include "control/ev_share.h"
 #include "core/clock.h"
+#include "device/ev_chargers.h"
 #include "optimize/dr_commitment.h"
 
 namespace meg {
@@ -70,6 +72,19 @@ struct CycleRecord {
   // Readings beyond the site's plausibility bounds this cycle (control/plausibility.h), each
   // naming the device, the value and the bound: "m1: power 1e+12 kW is outside ...".
   std::vector<std::string> implausible;
+  // EV charging, when the loop has chargers (ControlLoop::SetEvChargers): each session under way,
+  // the limit it was given and why (control/ev_share.h); what the cars drew (measured) and the
+  // sum of the limits set and of what those not steerable draw; whether new sessions may start.
+  struct Ev {
+    EvSession session;
+    EvShareDecision decision;
+    std::string text;  // EvShareText
+  };
+  std::vector<Ev> ev;
+  Kilowatts ev_power{0};
+  Kilowatts ev_limit{0};
+  Kilowatts ev_target_room{0};  // the room under the demand target the sessions shared, kW
+  bool ev_accepting = true;
   bool audit_failed = false;         // the audit log refused: nothing was sent this cycle
   std::chrono::nanoseconds work{0};  // Run with a stopwatch only: the cycle's work (read, decide, audit, send)
 };
@@ -141,6 +156,11 @@ class ExportLimiter final : public CycleController {
 
 // Raises the battery's discharge so that the open 15-minute window's mean import stays at most
 // `cap` kW, the way the meter measures it: the rest of the window may import at most what keeps
+// The demand already locked in for the month, held with a margin: the largest of the operator's
+// target, the month's peak so far and the ratchet, less margin_pct. The peak guard's target
+// (before the plan's own import) and the ceiling the EV stage shares (ControlLoop).
+Kilowatts LockedInDemand(const DemandMeter& demand, Kilowatts operator_target, double margin_pct);
+
 // the window's energy within cap x 15 min. Shared by PeakGuard and DrGuard.
 void HoldWindowAt(const CycleView& view, Kilowatts cap, Setpoints& wish);
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/time.h"
 #include "core/units.h"
 
 namespace meg {
@@ -38,6 +39,26 @@ inline Kilowatts ConnectorMinKw(const ChargerSpec& c) {
 inline double CurrentForKw(const ChargerSpec& c, Kilowatts kw) {
   return kw.value() * 1000.0 / (c.phases * c.voltage_v);
 }
+
+// The power a connector is held at when asked for `limit`: the current it gives per phase,
+// floored to 0.1 A (OCPP's precision: rounding never lifts a limit), 0 under the minimum current,
+// at most the maximum. The central system sends it; the chargers' twin draws it.
+inline Kilowatts HeldPower(const ChargerSpec& c, Kilowatts limit) {
+  double amps = CurrentForKw(c, limit);
+  amps = amps > c.max_current_a ? c.max_current_a : amps;
+  if (!(amps >= c.min_current_a)) return Kilowatts(0);
+  const double floored = static_cast<double>(static_cast<long long>(amps * 10.0 + 1e-9)) / 10.0;
+  return Kilowatts(c.phases * c.voltage_v * floored / 1000.0);
+}
+
+// One charging session as planned or as it happened (a session file's row, docs/ev-charging.md):
+// a car on (charger, connector) from arrival to departure, wanting `energy` in all.
+struct EvSessionPlan {
+  std::string charger;  // ChargerSpec::id
+  int connector = 1;
+  Timestamp arrival, departure;
+  KilowattHours energy;
+};
 
 // The OCPP 1.6J central system of `meg run` ([ocpp]): where chargers connect,
 // ws://host:port/ocpp/<charger id>, subprotocol "ocpp1.6".

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ev.h"
 #include "core/units.h"
 
 namespace meg {
@@ -240,7 +241,9 @@ struct Site {
   std::optional<CoolingSpec> cooling;
   std::optional<ThermalStorageSpec> thermal_storage;  // REQUIRES: cooling
   GridSpec grid;
-  std::vector<DeviceSpec> devices;  // real equipment; empty: `meg run` drives the site twin
+  std::vector<DeviceSpec> devices;    // real equipment; empty: `meg run` drives the site twin
+  std::vector<ChargerSpec> chargers;  // EV chargers ([[charger]]); `meg run` serves them by OCPP
+  OcppSpec ocpp;                      // [ocpp]: where the chargers connect
 };
 
 // The site's PV AC rating: the sum of its arrays' inverter_kw (0 kW without PV).

@@ -169,8 +169,23 @@ constexpr std::array kRegisterKeys = {KeyDef{"power_kw", "kw"},       KeyDef{"so
                                       KeyDef{"cooling_load_kw", "kw"}};
 constexpr std::array kRegisterFieldKeys = {KeyDef{"address", "", Closed(0, 65535)}, KeyDef{"type", ""},
                                            KeyDef{"scale", ""}, KeyDef{"input", ""}};
-constexpr std::array<std::string_view, 11> kTables = {"site", "tariff",    "load",    "weather",         "pv",    "ess",
-                                                      "grid", "generator", "cooling", "thermal_storage", "device"};
+constexpr std::array kChargerKeys = {
+    KeyDef{"id", ""},
+    KeyDef{"connectors", "", Closed(1, 8)},
+    KeyDef{"max_current_a", "a", Closed(6, 500), "per phase, per connector"},
+    KeyDef{"min_current_a", "a", Closed(1, 80), "IEC 61851-1 offers a car at least 6 A"},
+    KeyDef{"phases", "", Closed(1, 3), "1 or 3"},
+    KeyDef{"voltage_v", "v", Closed(100, 500), "phase to neutral"},
+    KeyDef{"default_energy_kwh", "kwh", Closed(0.1, 1000), "a session's need when nobody gives one"},
+    KeyDef{"default_dwell_h", "h", Closed(0.1, 168), "a session's stay when nobody gives its departure"},
+    KeyDef{"priority", "", Closed(-100, 100)}};
+constexpr std::array kOcppKeys = {KeyDef{"host", ""}, KeyDef{"port", "", Closed(1, 65535)},
+                                  KeyDef{"heartbeat_s", "s", Closed(10, 86400)},
+                                  KeyDef{"call_timeout_ms", "ms", Closed(1000, 300000)},
+                                  KeyDef{"limit_grace_ms", "ms", Closed(1000, 600000)}};
+constexpr std::array<std::string_view, 13> kTables = {"site",   "tariff",  "load",      "weather", "pv",
+                                                      "ess",    "grid",    "generator", "cooling", "thermal_storage",
+                                                      "device", "charger", "ocpp"};
 
 // Levenshtein distance, for "did you mean" on misspelt keys.
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -725,7 +740,8 @@ void ReportUnknownTopLevel(const toml::table& root, Problems& problems) {
     const std::string_view name = key.str();
     if (std::find(kTables.begin(), kTables.end(), name) != kTables.end()) continue;
     std::string hint =
-        "known tables: site, tariff, load, weather, pv, ess, grid, generator, cooling, thermal_storage, device";
+        "known tables: site, tariff, load, weather, pv, ess, grid, generator, cooling, thermal_storage, device, "
+        "charger, ocpp";
     for (const auto table : kTables) {
       if (EditDistance(name, table) <= 2) hint = fmt::format("did you mean [{}]?", table);
     }
@@ -953,6 +969,57 @@ void ReadDevices(const toml::table& root, const SitePaths& paths, Problems& prob
   }
 }
 
+ChargerSpec ReadCharger(TableReader t) {
+  ChargerSpec c;
+  if (auto v = t.String("id", Need::kRequired)) c.id = *v;
+  if (auto v = t.Integer("connectors", Need::kOptional)) c.connectors = static_cast<int>(*v);
+  if (auto v = t.Number("max_current_a", Need::kOptional)) c.max_current_a = *v;
+  if (auto v = t.Number("min_current_a", Need::kOptional)) c.min_current_a = *v;
+  if (auto v = t.Integer("phases", Need::kOptional)) c.phases = static_cast<int>(*v);
+  if (auto v = t.Number("voltage_v", Need::kOptional)) c.voltage_v = *v;
+  if (auto v = t.Number("default_energy_kwh", Need::kOptional)) c.default_energy_kwh = *v;
+  if (auto v = t.Number("default_dwell_h", Need::kOptional)) c.default_dwell_h = *v;
+  if (auto v = t.Integer("priority", Need::kOptional)) c.priority = static_cast<int>(*v);
+  if (c.phases == 2) t.Report("phases", "must be 1 or 3");
+  if (c.min_current_a > c.max_current_a) t.Report("min_current_a", "is above max_current_a");
+  // The id is the last segment of the charger's WebSocket URL: no '/', '?', '#', space or '%'.
+  if (!c.id.empty() && c.id.find_first_of("/?# %") != std::string::npos) {
+    t.Report("id", "is the charger's OCPP identity in its URL: it may not hold '/', '?', '#', '%' or a space");
+  }
+  return c;
+}
+
+void ReadChargers(const toml::table& root, Problems& problems, Site& site) {
+  const toml::node* node = root.get("charger");
+  if (node == nullptr) return;
+  const toml::array* list = node->as_array();
+  if (list == nullptr || !list->is_array_of_tables()) {
+    problems.Add(node->source().begin.line,
+                 fmt::format("charger must be an array of tables ([[charger]], one per charger), found {}",
+                             TypeName(*node)));
+    return;
+  }
+  for (size_t i = 0; i < list->size(); ++i) {
+    const toml::table& table = *list->get(i)->as_table();
+    TableReader reader(table, fmt::format("charger[{}]", i), kChargerKeys, problems);
+    ChargerSpec c = ReadCharger(reader);
+    for (const auto& other : site.chargers) {
+      if (!c.id.empty() && other.id == c.id) reader.Report("id", "repeats an earlier [[charger]] id (ids must differ)");
+    }
+    site.chargers.push_back(std::move(c));
+  }
+}
+
+OcppSpec ReadOcpp(TableReader t) {
+  OcppSpec o;
+  if (auto v = t.String("host", Need::kOptional)) o.host = *v;
+  if (auto v = t.Integer("port", Need::kOptional)) o.port = static_cast<int>(*v);
+  if (auto v = t.Integer("heartbeat_s", Need::kOptional)) o.heartbeat_s = static_cast<int>(*v);
+  if (auto v = t.Integer("call_timeout_ms", Need::kOptional)) o.call_timeout_ms = static_cast<int>(*v);
+  if (auto v = t.Integer("limit_grace_ms", Need::kOptional)) o.limit_grace_ms = static_cast<int>(*v);
+  return o;
+}
+
 // The TOML document of a site or fleet file, or its syntax error with the line.
 Result<toml::table> ParseToml(std::string_view text, std::string_view source) {
   try {
@@ -1088,6 +1155,11 @@ Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const
     }
   }
   ReadDevices(root, paths, problems, site);
+  ReadChargers(root, problems, site);
+  if (const auto* t = Table(root, "ocpp", Need::kOptional, problems)) {
+    site.ocpp = ReadOcpp(TableReader(*t, "ocpp", kOcppKeys, problems));
+    if (site.chargers.empty()) problems.Add(t->source().begin.line, "[ocpp] has no [[charger]] to serve");
+  }
   const bool generator_device = std::any_of(site.devices.begin(), site.devices.end(),
                                             [](const DeviceSpec& d) { return d.kind == DeviceKind::kGenerator; });
   const bool storage_device = std::any_of(site.devices.begin(), site.devices.end(),

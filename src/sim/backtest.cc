@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "device/sim/ev_twin.h"
 #include "device/sim/twin.h"
 #include "market/dr_desk.h"
 #include "tariff/tou.h"
@@ -88,6 +89,11 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
                 loop_site.ess, 1, 1, ToInstant(load.start()));
   if (loop_site.generator) twin.AddGenerator(*loop_site.generator);
   if (has_thermal) twin.AddThermalStorage(*site.thermal_storage, *site.cooling, *r.cooling_kw_th, *r.cop);
+  std::optional<EvTwin> ev;
+  if (r.ev_sessions != nullptr && !site.chargers.empty()) {
+    ev.emplace(site.chargers, *r.ev_sessions, r.manage_ev, ToInstant(load.start()));
+    twin.AddEvChargers(&*ev);
+  }
   std::vector<std::unique_ptr<Device>> owned = twin.MakeDevices();
   std::vector<Device*> devices;
   for (auto& d : owned) devices.push_back(d.get());
@@ -96,6 +102,7 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   config.cycle = r.cycle;
   ControlLoop loop(LoopSite{&loop_site, r.book, r.calendar, r.tariff}, devices, audit, config);
   loop.SetPlanner(&controller);
+  if (ev && r.manage_ev) loop.SetEvChargers(&*ev);  // unmanaged chargers take no limit
   if (r.demand_history != nullptr) loop.RestoreDemand(r.demand_history->Peaks());
 
   BacktestResult out;
@@ -138,6 +145,7 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
     s.thermal_electric_kw = mean(e.thermal_electric, before.thermal_electric);
     s.thermal_soc_pct = has_thermal ? static_cast<float>(twin.thermal_soc_pct()) : 0.0f;
     s.grid_kw = mean(e.grid, before.grid);
+    s.ev_kw = mean(e.ev, before.ev);
     s.soc_pct = has_battery ? static_cast<float>(twin.soc_pct(0)) : 0.0f;
     grid[i] = Kilowatts((e.grid - before.grid).value() / 0.25);
     out.load_energy += e.load - before.load;
@@ -195,6 +203,21 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
     out.degradation_cost = Won(std::llround(throughput * site.ess->degradation_cost.won()));
   }
   out.grid = PowerSeries(load.start(), kInterval, std::move(grid));
+  if (ev) {
+    for (size_t k = 0; k < ev->plans().size(); ++k) {
+      const EvTwin::Outcome& o = ev->outcomes()[k];
+      const EvSessionPlan& p = ev->plans()[k];
+      if (p.arrival < load.start() || p.arrival >= load.end()) continue;
+      ++out.ev_sessions;
+      out.ev_energy += o.delivered;
+      const double short_kwh = p.energy.value() - o.delivered.value();
+      if (short_kwh > 0.01) {
+        out.ev_unmet += KilowattHours(short_kwh);
+        ++out.ev_short;
+      }
+      out.ev_refused += o.refused ? 1 : 0;
+    }
+  }
   if (has_thermal) {
     out.thermal_charged = twin.energy().thermal_charged;
     out.thermal_discharged = twin.energy().thermal_discharged;

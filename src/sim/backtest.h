@@ -32,6 +32,7 @@ struct StepRecord {
   float thermal_kw_th = 0;        // cold store, kW of cooling, + discharge / - charge
   float thermal_electric_kw = 0;  // the electricity it saved (+) or cost (-)
   float thermal_soc_pct = 0;      // at the end of the step
+  float ev_kw = 0;                // the EV chargers' draw (part of load_kw)
   float soc_pct = 0;              // at the end of the step
   float grid_kw = 0;
   Band band = Band::kOffPeak;
@@ -67,6 +68,12 @@ struct BacktestRequest {
   // starts. The loop's demand meter restores their peaks (the 12-month ratchet, as live from the
   // store) and the bills carry them into the ratchet and the over-contract history.
   const DemandHistory* demand_history = nullptr;
+  // EV charging sessions on the site's chargers (nullptr: none): the chargers' twin replays them
+  // (device/sim/ev_twin.h), their draw part of the load. Managed: the loop shares the headroom
+  // among them every cycle (control/ev_share.h); unmanaged: each car draws its connector's power
+  // from arrival until it has its energy or leaves ("as plugged").
+  const std::vector<EvSessionPlan>* ev_sessions = nullptr;
+  bool manage_ev = true;
   // Called with the share done (0..1) now and then; may be empty.
   std::function<void(double)> progress;
 };
@@ -90,6 +97,10 @@ struct BacktestResult {
   // The cold store: cooling taken in and given out (kWh of cooling), and the chillers' electricity
   // it saved less what its charging cost (kWh).
   KilowattHours thermal_charged, thermal_discharged, thermal_electric;
+  // EV charging: the energy the cars got, what they wanted and did not get by their departure (a
+  // refused session's whole need), the sessions not full when they left, and those refused.
+  KilowattHours ev_energy, ev_unmet;
+  int ev_sessions = 0, ev_short = 0, ev_refused = 0;
   int clamped_steps = 0;  // cycles where the limit stage changed the controllers' wish
   // The battery energy the limit stage took from or added to the controllers' wish: the sum over
   // cycles of |wish - command| x cycle, kWh (a charge cut by the contract power counts as well as

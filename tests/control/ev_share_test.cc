@@ -79,17 +79,43 @@ TEST(EvShareTest, HigherPriorityIsServedFirst) {
   EXPECT_EQ(r.sessions[0].why, EvShareReason::kPaused);
 }
 
-TEST(EvShareTest, ASessionWithNoSlackChargesAtFullPowerWithinTheContract) {
-  // 20 kWh in 1 h at 22.08 kW takes 0.906 h: 0.094 h of slack, under a quarter-hour. It charges at
-  // 22.08 kW although the room under the target is negative (it may lift the month's demand).
+TEST(EvShareTest, ASessionThatCannotWaitKeepsPaceAboveTheTarget) {
+  // 30 kWh in 7.4 h, planned to be full a quarter-hour early: 30 / 7.15 = 4.196 kW, above the
+  // 4.14 kW minimum. With no room under the target it still gets that, and no more.
+  const std::vector<EvShareInput> in = {ThreePhase(30, 7.4), ThreePhase(20, 8)};
+  EXPECT_NEAR(EvPaceFloor(in[0]).value(), 30 / 7.15, 1e-12);
+  // 20 kWh in 8 h: 20 / 7.75 = 2.58 kW is under the minimum, and at the minimum it needs 4.83 h of
+  // the 7.75: it can wait.
+  EXPECT_NEAR(EvPaceFloor(in[1]).value(), 0, 1e-12);
+  const EvShareResult r = ShareEvHeadroom(Kilowatts(-5), Kilowatts(100), in);
+  EXPECT_NEAR(r.sessions[0].limit->value(), 30 / 7.15, 1e-9);
+  EXPECT_EQ(r.sessions[0].why, EvShareReason::kKeepPace);
+  EXPECT_EQ(r.sessions[1].why, EvShareReason::kPaused);
+  EXPECT_NEAR(r.sessions[1].limit->value(), 0, 1e-12);
+  EXPECT_THAT(EvShareText(in[0], r.sessions[0]), HasSubstr("4.2 kW: no room under the demand target"));
+  // 10 kW of room: 4.196 kW to the floor, the 5.804 kW left raises both to a common level L:
+  // (L - 4.196) + L = 5.804, L = 5 kW each.
+  const EvShareResult room = ShareEvHeadroom(Kilowatts(10), Kilowatts(100), in);
+  EXPECT_NEAR(room.sessions[0].limit->value(), 5, 1e-6);
+  EXPECT_NEAR(room.sessions[1].limit->value(), 5, 1e-6);
+  EXPECT_EQ(room.sessions[0].why, EvShareReason::kShare);
+  // 23.8 kWh in 6.0 h: pace 23.8 / 5.75 = 4.139 kW, under the minimum: it waits (at 4.14 kW it
+  // needs 5.749 h of the 5.75). 23.81 kWh: pace 4.1409 kW, at or above the minimum: it charges.
+  EXPECT_NEAR(EvPaceFloor(ThreePhase(23.8, 6.0)).value(), 0, 1e-12);
+  EXPECT_NEAR(EvPaceFloor(ThreePhase(23.81, 6.0)).value(), 23.81 / 5.75, 1e-12);
+}
+
+TEST(EvShareTest, ASessionThatCannotMakeItChargesAtFullPowerWithinTheContract) {
+  // 20 kWh in 1 h, full a quarter-hour early: 26.7 kW, more than 22.08: full power, although the
+  // room under the target is negative (it may lift the month's demand).
   const std::vector<EvShareInput> in = {ThreePhase(20, 1), ThreePhase(20, 8)};
   const EvShareResult r = ShareEvHeadroom(Kilowatts(-5), Kilowatts(100), in);
   EXPECT_EQ(r.sessions[0].why, EvShareReason::kNoSlack);
   EXPECT_NEAR(r.sessions[0].limit->value(), 22.08, 1e-9);
   EXPECT_EQ(r.sessions[1].why, EvShareReason::kPaused);
   EXPECT_THAT(EvShareText(in[0], r.sessions[0]), HasSubstr("22.1 kW (full): no slack left, 20.0 kWh to go in 1.00 h"));
-  // Two without slack and 30 kW under the contract: the least slack (0.5 h for 10 kWh: 0.047 h)
-  // first at 22.08 kW, the other cut to the 7.92 kW left.
+  // Two that cannot make it and 30 kW under the contract: the least slack (10 kWh in 0.5 h: 0.047
+  // h) first at 22.08 kW, the other (0.094 h) cut to the 7.92 kW left.
   const std::vector<EvShareInput> late = {ThreePhase(20, 1), ThreePhase(10, 0.5)};
   const EvShareResult c = ShareEvHeadroom(Kilowatts(0), Kilowatts(30), late);
   EXPECT_NEAR(c.sessions[1].limit->value(), 22.08, 1e-9);

@@ -729,12 +729,11 @@ Status CentralSystem::Impl::SetLimit(const std::string& charger, int connector, 
     MEG_TRY_ASSIGN(tx, TxOn(charger, connector));
     ChargerState& c = chargers_.at(charger);
     const ChargerSpec& spec = c.spec;
-    double amps = std::min(CurrentForKw(spec, limit), spec.max_current_a);
-    if (amps < spec.min_current_a) amps = 0;  // below the minimum a car is not offered anything: pause
-    const double floored = std::floor(amps * 10.0 + 1e-9) / 10.0;
-    const Kilowatts held(spec.phases * spec.voltage_v * floored / 1000.0);
-    OutCall call{"SetChargingProfile", OcppChargingProfile(connector, tx, next_profile_++, amps, spec.phases),
-                 connector, tx, held};
+    // Below the minimum current a car is offered nothing (paused); the profile floors to 0.1 A.
+    const Kilowatts held = HeldPower(spec, limit);
+    OutCall call{"SetChargingProfile",
+                 OcppChargingProfile(connector, tx, next_profile_++, CurrentForKw(spec, held), spec.phases), connector,
+                 tx, held};
     // The latest limit of a connector replaces one not yet sent.
     auto same = std::find_if(c.queue.begin(), c.queue.end(), [&](const OutCall& q) {
       return q.action == "SetChargingProfile" && q.tx == call.tx && q.connector == connector;

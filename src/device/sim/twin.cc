@@ -225,15 +225,17 @@ Status SiteTwin::AdvanceTo(Instant now) {
       if (thermal_action_.value() > 0) energy_.thermal_discharged += thermal_action_ * dt;
       if (thermal_action_.value() < 0) energy_.thermal_charged += -thermal_action_ * dt;
     }
-    energy_.load += piece_load * dt;
+    const KilowattHours ev = ev_ != nullptr ? ev_->AdvanceTo(to) : KilowattHours(0);
+    energy_.ev += ev;
+    energy_.load += piece_load * dt + ev;
     energy_.pv += pv_output() * dt;
     energy_.battery += battery_output() * dt;
     energy_.generator += generator_power_ * dt;
-    energy_.grid += (piece_load - pv_output() - battery_output() - generator_power_ - thermal_electric_) * dt;
+    energy_.grid += (piece_load - pv_output() - battery_output() - generator_power_ - thermal_electric_) * dt + ev;
     from = to;
   }
   now_ = now;
-  load_now_ = load;
+  load_now_ = load + (ev_ != nullptr ? ev_->power() : Kilowatts(0));
   pv_available_now_ = pv;
   SetPvOutput(pv);
   return Ok{};

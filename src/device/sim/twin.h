@@ -19,6 +19,7 @@
 #include "core/site.h"
 #include "device/device.h"
 #include "device/sim/battery.h"
+#include "device/sim/ev_twin.h"
 
 namespace meg {
 
@@ -41,6 +42,10 @@ class SiteTwin {
   void AddThermalStorage(const ThermalStorageSpec& spec, const CoolingSpec& cooling, PowerSeries cooling_kw_th,
                          IntervalSeries<double> cop);
 
+  // Adds the EV chargers' twin (before the first AdvanceTo; not owned, must outlive the twin): the
+  // cars' draw is part of the site's load and goes through its meter.
+  void AddEvChargers(EvTwin* ev) { ev_ = ev; }
+
   // Devices "twin-meter", "twin-pv-1".., "twin-ess-1".., "twin-gen-1", "twin-tes-1" in that order.
   std::vector<std::unique_ptr<Device>> MakeDevices();
 
@@ -58,6 +63,7 @@ class SiteTwin {
     // Thermal storage: the electricity its actions saved (+) less cost (-), and the cooling it
     // took in and gave out (kWh of cooling).
     KilowattHours thermal_electric, thermal_charged, thermal_discharged;
+    KilowattHours ev;  // the EV chargers' draw (part of `load`)
   };
   const Energy& energy() const { return energy_; }
   const Battery& battery(size_t i) const { return batteries_[i]; }
@@ -101,6 +107,7 @@ class SiteTwin {
   Kilowatts thermal_setpoint_;
   Kilowatts thermal_action_;    // kW of cooling over the last step
   Kilowatts thermal_electric_;  // the electricity it saved (+) or cost (-) over the last step
+  EvTwin* ev_ = nullptr;
   Energy energy_;
 };
 
