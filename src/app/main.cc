@@ -7,6 +7,7 @@
 #include "app/center_command.h"
 #include "app/convert_command.h"
 #include "app/dr_bid_command.h"
+#include "app/ev_sessions_command.h"
 #include "app/fleet_sim_command.h"
 #include "app/forecast_command.h"
 #include "app/market_command.h"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   meg::AddMarketCommand(app, &exit_code);
   meg::AddConvertCommand(app, &exit_code);
   meg::AddDrBidCommand(app, &exit_code);
+  meg::AddEvSessionsCommand(app, &exit_code);
   meg::AddFleetSimCommand(app, &exit_code);
   meg::AddForecastCommand(app, &exit_code);
   meg::AddSimulateCommand(app, &exit_code);

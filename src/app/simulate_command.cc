@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "app/dr_options.h"
+#include "app/ev_sessions_command.h"
 #include "app/exit.h"
 #include "app/planners.h"
 #include "app/report/bill_report.h"
@@ -16,6 +17,8 @@
 #include "app/site_loader.h"
 #include "control/optimal_controllers.h"
 #include "control/rule_controllers.h"
+#include "core/text.h"
+#include "io/ev_sessions.h"
 #include "io/text_file.h"
 #include "market/dr_program.h"
 #include "optimize/coin/clp_cbc_solver.h"
@@ -41,7 +44,29 @@ struct SimulateOptions : SiteOptions {
   bool detail = false;
   std::string cycle = "15m";  // the control loop's cycle in the backtest
   DrOptions dr;
+  std::string ev_sessions;  // EV charging sessions on the site's chargers (io/ev_sessions.h)
 };
+
+// The EV section: each run's charging and what it cost, the unmanaged baseline first.
+std::string RenderEvText(const std::string& file, const std::vector<EvSessionPlan>& sessions,
+                         const std::vector<const BacktestResult*>& runs) {
+  double wanted = 0;
+  for (const EvSessionPlan& p : sessions) wanted += p.energy.value();
+  std::string out = fmt::format(
+      "\n== EV charging: {} sessions from {} ({:.1f} kWh wanted; those that arrive in the scored year count)\n\n",
+      sessions.size(), file, wanted);
+  out += fmt::format("{:<28} {:>9} {:>12} {:>12} {:>8} {:>8} {:>16} {:>18}\n", "run", "sessions", "EV kWh", "short kWh",
+                     "short", "refused", "max 요금적용전력", "bill, KRW");
+  for (const BacktestResult* r : runs) {
+    std::int64_t demand = 0;
+    for (const MonthlyBill& b : r->bills) demand = std::max(demand, b.billing_demand_kw);
+    out += fmt::format("{:<28} {:>9} {:>12.1f} {:>12.1f} {:>8} {:>8} {:>13} kW {:>18}\n", r->controller, r->ev_sessions,
+                       r->ev_energy.value(), r->ev_unmet.value(), r->ev_short, r->ev_refused, WithThousands(demand),
+                       WithThousands(BilledTotal(*r).value()));
+  }
+  out += "(short: sessions not full when they left; refused: no contract power left for one more car when it came)\n";
+  return out;
+}
 
 // "15m", "60s", "1m": a divisor of 15 minutes, at least 1 s.
 Result<Millis> ParseCycle(const std::string& text) {
@@ -148,8 +173,45 @@ int RunSimulate(const SimulateOptions& o) {
   }
   if (history) request.demand_history = &history->demand;
 
+  std::optional<std::vector<EvSessionPlan>> ev;
+  std::string ev_source;
+  if (!o.ev_sessions.empty()) {
+    if (site.chargers.empty()) {
+      return ExitWith(kCommand, InvalidInput(fmt::format("--ev-sessions needs the site's chargers ([[charger]] in {})",
+                                                         site.file)));
+    }
+    auto sessions = LoadEvSessions(o.ev_sessions, site.chargers);
+    if (!sessions) return ExitWith(kCommand, sessions.error());
+    ev = std::move(*sessions);
+    ev_source = o.ev_sessions;
+  } else {
+    // The site's own cars ([ev]): its session file, or its car park profile over the scored year.
+    auto sessions = SiteEvSessions(*loaded, year_start, std::chrono::year{year + 1} / 1 / 1);
+    if (!sessions) return ExitWith(kCommand, sessions.error());
+    ev = std::move(*sessions);
+    ev_source = !site.ev.sessions_file.empty() ? site.ev.sessions_file : "the site's car park profile ([ev])";
+  }
+  if (ev) {
+    // The oracles plan the battery on the load as the data has it, without the cars: their plan
+    // drifts from what the twin measures every quarter-hour, and the period oracle re-plans the
+    // rest of the year each time. Until the plan schedules the cars (docs/ev-charging.md, "What is
+    // not done"), they are not run with cars.
+    for (const auto& name : o.controllers) {
+      if (name == "oracle" || name == "oracle-month") {
+        return ExitWith(kCommand,
+                        InvalidInput(
+                            fmt::format("--controller {}: its plan does not include the cars' load yet, so it is not "
+                                        "run with EV sessions; use none, peak-shave or mpc (or a site without [ev])",
+                                        name)));
+      }
+    }
+    request.ev_sessions = &*ev;
+    request.manage_ev = true;  // the controllers' runs; the runs without OpenMEG charge as plugged
+  }
+
   NoBattery none;
   BacktestRequest grid_only_request = request;
+  grid_only_request.manage_ev = false;
   grid_only_request.pv = nullptr;
   grid_only_request.use_battery = false;
   grid_only_request.use_generator = false;
@@ -162,9 +224,22 @@ int RunSimulate(const SimulateOptions& o) {
   baseline_request.use_battery = false;
   baseline_request.use_generator = false;        // the bill without OpenMEG: no generator dispatched either
   baseline_request.use_thermal_storage = false;  // nor cold stored: the chillers serve the demand as it comes
+  baseline_request.manage_ev = false;            // nor the cars managed: each charges as plugged
   baseline_request.progress = ProgressLine("simulating none");
   auto baseline = RunBacktest(baseline_request, none);
   if (!baseline) return ExitWith(kCommand, baseline.error());
+  if (ev) baseline->controller = "none";
+  // Managed charging alone: the baseline with the cars managed, nothing else.
+  std::optional<BacktestResult> ev_managed;
+  if (ev) {
+    BacktestRequest managed = baseline_request;
+    managed.manage_ev = true;
+    managed.progress = ProgressLine("simulating managed charging alone");
+    auto run = RunBacktest(managed, none);
+    if (!run) return ExitWith(kCommand, run.error());
+    ev_managed = std::move(*run);
+    ev_managed->controller = "managed-ev";
+  }
 
   ClpCbcSolver solver;
   PlannerOptions planner_options;
@@ -217,8 +292,14 @@ int RunSimulate(const SimulateOptions& o) {
   report.inputs = inputs;
   report.grid_only = &*grid_only;
   report.baseline = &*baseline;
+  if (ev_managed) report.runs.push_back(&*ev_managed);
   for (const auto& run : runs) report.runs.push_back(&run);
   std::cout << RenderSimulationText(report);
+  if (ev) {
+    std::vector<const BacktestResult*> ev_runs{&*baseline};
+    for (const BacktestResult* r : report.runs) ev_runs.push_back(r);
+    std::cout << RenderEvText(ev_source, *ev, ev_runs);
+  }
   if (dr) {
     std::vector<DrRunPair> pairs;
     for (const auto& d : dr_runs) {
@@ -245,6 +326,7 @@ int RunSimulate(const SimulateOptions& o) {
     std::filesystem::create_directories(o.out, ec);
     if (ec) return ExitWith(kCommand, IoError(fmt::format("{}: cannot create directory: {}", o.out, ec.message())));
     std::vector<const BacktestResult*> all{&*baseline};
+    if (ev_managed) all.push_back(&*ev_managed);
     for (const auto& run : runs) all.push_back(&run);
     for (const auto* run : all) {
       const std::string path = fmt::format("{}/series-{}.csv", o.out, run->controller);
@@ -295,6 +377,9 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(1, 168))
       ->capture_default_str();
   AddDrOptions(cmd, o->dr);
+  cmd->add_option("--ev-sessions", o->ev_sessions,
+                  "EV charging sessions on the site's chargers (CSV, docs/ev-charging.md): the runs without OpenMEG "
+                  "charge each car as plugged, managed-ev and the controllers share the headroom among them");
   cmd->add_option("--cycle", o->cycle,
                   "the control loop's cycle over the twin: 15m (one decision per interval, the load held "
                   "within it) or a divisor of 15 minutes such as 60s or 1m")

@@ -7,10 +7,13 @@
 #include <fmt/format.h>
 
 #include "app/device_factory.h"
+#include "app/ev_sessions_command.h"
 #include "app/planners.h"
 #include "app/wall_clock.h"
 #include "center/resume.h"
 #include "control/optimal_controllers.h"
+#include "device/ocpp/central_system.h"
+#include "device/sim/ev_twin.h"
 #include "device/sim/twin.h"
 #include "forecast/plan_forecast.h"
 #include "optimize/coin/clp_cbc_solver.h"
@@ -72,6 +75,8 @@ struct SiteRunner::Parts {
   ClpCbcSolver solver;
   std::unique_ptr<Planner> planner;
   std::unique_ptr<Clock> clock;
+  // The EV chargers: the chargers' twin (site twin) or the OCPP central system (real devices).
+  std::unique_ptr<EvChargers> ev;
   std::string store_path;
   std::unique_ptr<AcceleratedClock> wall;
   std::unique_ptr<SqliteStore> store;
@@ -181,6 +186,19 @@ Result<std::unique_ptr<SiteRunner>> SiteRunner::Prepare(const RunOptions& o, con
       p->twin->AddThermalStorage(*site->thermal_storage, *site->cooling, p->inputs->cooling_kw_th, p->inputs->cop);
     }
     p->owned = p->twin->MakeDevices();
+    // The car park's twin: the site's [ev] cars over the twin's span, managed by the loop.
+    if (!site->chargers.empty()) {
+      auto sessions =
+          SiteEvSessions(*p->context, ToKst(p->inputs->load.start()).date, ToKst(p->inputs->load.end()).date);
+      if (!sessions) return sessions.error();
+      if (*sessions) {
+        auto ev = std::make_unique<EvTwin>(site->chargers, std::move(**sessions), true, start);
+        p->twin->AddEvChargers(ev.get());
+        log << fmt::format("{}: {}: the car park's twin replays {} charging sessions on {} chargers\n", o.command,
+                           o.site_id, ev->plans().size(), site->chargers.size());
+        p->ev = std::move(ev);
+      }
+    }
   }
   p->start = start;
   // `mpc` on the twin (the simulator's mpc): the learned load model on the twin's load measured
@@ -232,6 +250,13 @@ Result<std::unique_ptr<SiteRunner>> SiteRunner::Prepare(const RunOptions& o, con
     if (!made) return made.error();
     p->owned = std::move(made->devices);
     p->connections = std::move(made->connections);
+    if (!site->chargers.empty()) {
+      auto cs = CentralSystem::Start(site->ocpp, site->chargers, *p->clock);
+      if (!cs) return cs.error();
+      log << fmt::format("{}: {}: OCPP 1.6J central system on ws://{}:{}/ocpp/<charger id> for {} chargers\n",
+                         o.command, o.site_id, site->ocpp.host, (*cs)->port(), site->chargers.size());
+      p->ev = std::move(*cs);
+    }
   }
 
   // The audit log: a JSON-lines file, or, with the control center (HTTP), the store's own
@@ -280,6 +305,7 @@ Result<std::unique_ptr<SiteRunner>> SiteRunner::Prepare(const RunOptions& o, con
   for (auto& d : p->owned) devices.push_back(d.get());
   p->loop = std::make_unique<ControlLoop>(LoopSite{site, &p->context->book, &p->context->calendar, p->context->tariff},
                                           devices, *p->audit, config);
+  if (p->ev) p->loop->SetEvChargers(p->ev.get());
 
   if (center) {
     LiveSiteConfig lc;

@@ -147,6 +147,25 @@ void LiveSite::Publish(const CycleRecord& r, const ControlLoop& loop) {
   v.pv_limit_kw = r.pv_limit_command.value() >= 0 ? std::optional<double>(r.pv_limit_command.value()) : std::nullopt;
   v.devices_fresh = r.devices_fresh;
   v.devices_stale = r.devices_stale;
+  v.ev.clear();
+  for (const CycleRecord::Ev& e : r.ev) {
+    LiveValues::EvRow row;
+    row.charger = e.session.charger;
+    row.connector = e.session.connector;
+    row.transaction = e.session.transaction_id;
+    row.power_kw = e.session.power.value();
+    row.need_kwh = e.session.need.value();
+    row.delivered_kwh = e.session.delivered.value();
+    if (e.decision.limit) row.limit_kw = e.decision.limit->value();
+    row.departure = e.session.departure;
+    row.connected = e.session.connected;
+    row.follows_limit = e.session.follows_limit;
+    row.reason_code = std::string(EvShareReasonName(e.decision.why));
+    row.reason = e.text;
+    v.ev.push_back(std::move(row));
+  }
+  v.ev_kw = r.ev_power.value();
+  v.ev_accepting = r.ev_accepting;
   if (loop.override_battery() && loop.override_until() > r.time) {
     v.override_battery_kw = loop.override_battery()->value();
     v.override_until = loop.override_until();

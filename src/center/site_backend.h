@@ -46,6 +46,21 @@ struct LiveValues {
   std::optional<Instant> override_until;
   int devices_fresh = 0, devices_stale = 0;
   double speed = 1;
+  // The car park (control/ev_share.h): each session under way, the limit the loop gave it and why;
+  // what the cars draw now; whether a new session may start.
+  struct EvRow {
+    std::string charger;
+    int connector = 1;
+    int transaction = 0;
+    double power_kw = 0, need_kwh = 0, delivered_kwh = 0;
+    std::optional<double> limit_kw;  // none: not steerable (offline or not following its limit)
+    Instant departure;
+    bool connected = true, follows_limit = true;
+    std::string reason_code, reason;  // "share", "keep-pace", ...; the sentence
+  };
+  std::vector<EvRow> ev;
+  double ev_kw = 0;
+  bool ev_accepting = true;
 };
 
 struct ScheduleView {

@@ -696,9 +696,12 @@ std::vector<ControlLoop::EvLimit> ControlLoop::RunEvStage(Instant now, bool wind
     const auto sent = ev_sent_.find(key);
     if (sent != ev_sent_.end() && sent->second.tx == s.transaction_id) still[key] = sent->second;
     if (d.limit) {
+      // A new limit is sent when it changes by the deadband; the same one again only when the
+      // charger does not hold it (refused, lost in a restart) after the refresh period.
+      const bool held = s.limit && std::abs(s.limit->value() - d.limit->value()) < config_.deadband_kw;
       const bool is_due = sent == ev_sent_.end() || sent->second.tx != s.transaction_id ||
                           std::abs(sent->second.kw.value() - d.limit->value()) >= config_.deadband_kw ||
-                          now - sent->second.time >= config_.setpoint_refresh;
+                          (!held && now - sent->second.time >= config_.setpoint_refresh);
       if (is_due) {
         audit.push_back({now, kActor, "setpoint", "ev:" + key,
                          fmt::format("ev_limit_kw={:.2f} tx={} reason={}: {}", d.limit->value(), s.transaction_id,

@@ -4,6 +4,8 @@
 // stage's share of headroom (control/ev_share.h) and the backtest. Value types; thread-safe to copy.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +60,21 @@ struct EvSessionPlan {
   int connector = 1;
   Timestamp arrival, departure;
   KilowattHours energy;
+};
+
+// The demo car park's profile (sim/ev_profile.h, docs/ev-charging.md): the share of connectors
+// used on a working day and on other days, and the generator's seed.
+struct CarParkProfile {
+  double weekday_use = 0.85;
+  double weekend_use = 0.3;
+  std::uint64_t seed = 1;
+};
+
+// Where the site twin and `meg simulate` take the cars from ([ev]): a session file, or the car
+// park's profile over the simulated span. Neither: no cars (live, the chargers bring them).
+struct EvSpec {
+  std::string sessions_file;  // resolved path; empty: none
+  std::optional<CarParkProfile> profile;
 };
 
 // The OCPP 1.6J central system of `meg run` ([ocpp]): where chargers connect,

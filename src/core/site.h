@@ -244,6 +244,7 @@ struct Site {
   std::vector<DeviceSpec> devices;    // real equipment; empty: `meg run` drives the site twin
   std::vector<ChargerSpec> chargers;  // EV chargers ([[charger]]); `meg run` serves them by OCPP
   OcppSpec ocpp;                      // [ocpp]: where the chargers connect
+  EvSpec ev;                          // [ev]: the cars the twin and `meg simulate` replay
 };
 
 // The site's PV AC rating: the sum of its arrays' inverter_kw (0 kW without PV).

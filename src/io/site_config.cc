@@ -183,9 +183,11 @@ constexpr std::array kOcppKeys = {KeyDef{"host", ""}, KeyDef{"port", "", Closed(
                                   KeyDef{"heartbeat_s", "s", Closed(10, 86400)},
                                   KeyDef{"call_timeout_ms", "ms", Closed(1000, 300000)},
                                   KeyDef{"limit_grace_ms", "ms", Closed(1000, 600000)}};
-constexpr std::array<std::string_view, 13> kTables = {"site",   "tariff",  "load",      "weather", "pv",
+constexpr std::array kEvKeys = {KeyDef{"sessions", ""}, KeyDef{"profile", ""}, KeyDef{"seed", "", Closed(0, 4e9)},
+                                KeyDef{"weekday_use", "", Closed(0, 1)}, KeyDef{"weekend_use", "", Closed(0, 1)}};
+constexpr std::array<std::string_view, 14> kTables = {"site",   "tariff",  "load",      "weather", "pv",
                                                       "ess",    "grid",    "generator", "cooling", "thermal_storage",
-                                                      "device", "charger", "ocpp"};
+                                                      "device", "charger", "ocpp",      "ev"};
 
 // Levenshtein distance, for "did you mean" on misspelt keys.
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -741,7 +743,7 @@ void ReportUnknownTopLevel(const toml::table& root, Problems& problems) {
     if (std::find(kTables.begin(), kTables.end(), name) != kTables.end()) continue;
     std::string hint =
         "known tables: site, tariff, load, weather, pv, ess, grid, generator, cooling, thermal_storage, device, "
-        "charger, ocpp";
+        "charger, ocpp, ev";
     for (const auto table : kTables) {
       if (EditDistance(name, table) <= 2) hint = fmt::format("did you mean [{}]?", table);
     }
@@ -1010,6 +1012,29 @@ void ReadChargers(const toml::table& root, Problems& problems, Site& site) {
   }
 }
 
+EvSpec ReadEv(TableReader t, const SitePaths& paths) {
+  EvSpec e;
+  const bool file = t.Has("sessions");
+  if (file) {
+    if (auto v = ResolveFile(t, "sessions", paths)) e.sessions_file = *v;
+  }
+  static constexpr std::array<std::string_view, 1> kProfiles = {"car-park"};
+  if (auto v = t.Choice("profile", Need::kOptional, kProfiles)) {
+    CarParkProfile p;
+    if (auto n = t.Integer("seed", Need::kOptional)) p.seed = static_cast<std::uint64_t>(*n);
+    if (auto n = t.Number("weekday_use", Need::kOptional)) p.weekday_use = *n;
+    if (auto n = t.Number("weekend_use", Need::kOptional)) p.weekend_use = *n;
+    e.profile = p;
+  } else {
+    for (const char* key : {"seed", "weekday_use", "weekend_use"}) {
+      if (t.Has(key)) t.Report(key, "is a parameter of profile = \"car-park\"; give the profile too");
+    }
+  }
+  if (file && t.Has("profile")) t.Report("profile", "give either sessions (a file) or profile, not both");
+  if (!file && !t.Has("profile")) t.Report("sessions", "is missing: give a session file or profile = \"car-park\"");
+  return e;
+}
+
 OcppSpec ReadOcpp(TableReader t) {
   OcppSpec o;
   if (auto v = t.String("host", Need::kOptional)) o.host = *v;
@@ -1159,6 +1184,10 @@ Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const
   if (const auto* t = Table(root, "ocpp", Need::kOptional, problems)) {
     site.ocpp = ReadOcpp(TableReader(*t, "ocpp", kOcppKeys, problems));
     if (site.chargers.empty()) problems.Add(t->source().begin.line, "[ocpp] has no [[charger]] to serve");
+  }
+  if (const auto* t = Table(root, "ev", Need::kOptional, problems)) {
+    site.ev = ReadEv(TableReader(*t, "ev", kEvKeys, problems), paths);
+    if (site.chargers.empty()) problems.Add(t->source().begin.line, "[ev] has no [[charger]] for its cars");
   }
   const bool generator_device = std::any_of(site.devices.begin(), site.devices.end(),
                                             [](const DeviceSpec& d) { return d.kind == DeviceKind::kGenerator; });

@@ -42,6 +42,26 @@ void Fail(httplib::Response& res, int status, const std::string& message) {
   Reply(res, status, json{{"error", message}});
 }
 
+// The car park's sessions: kW, kWh, the limit (null: not steerable) and why.
+json EvJson(const std::vector<LiveValues::EvRow>& rows) {
+  json out = json::array();
+  for (const LiveValues::EvRow& r : rows) {
+    out.push_back(json{{"charger", r.charger},
+                       {"connector", r.connector},
+                       {"transaction", r.transaction},
+                       {"power_kw", Number(r.power_kw)},
+                       {"limit_kw", Optional(r.limit_kw)},
+                       {"need_kwh", Number(r.need_kwh)},
+                       {"delivered_kwh", Number(r.delivered_kwh)},
+                       {"departure", Iso(r.departure)},
+                       {"connected", r.connected},
+                       {"follows_limit", r.follows_limit},
+                       {"reason_code", r.reason_code},
+                       {"reason", r.reason}});
+  }
+  return out;
+}
+
 json ToJson(const LiveValues& v, const std::string& site) {
   return json{{"site", site},
               {"time", Iso(v.time)},
@@ -64,7 +84,10 @@ json ToJson(const LiveValues& v, const std::string& site) {
               {"override_until", v.override_until ? json(Iso(*v.override_until)) : json(nullptr)},
               {"devices_fresh", v.devices_fresh},
               {"devices_stale", v.devices_stale},
-              {"speed", v.speed}};
+              {"speed", v.speed},
+              {"ev_kw", Number(v.ev_kw)},
+              {"ev_accepting", v.ev_accepting},
+              {"ev", EvJson(v.ev)}};
 }
 
 // A query time: ISO 8601 with offset. A '+' in a query string arrives as a space if the client

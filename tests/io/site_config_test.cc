@@ -762,3 +762,85 @@ setpoint_kw = { address = 10, type = "int16", scale = 0.1 }
 
 }  // namespace
 }  // namespace meg
+
+namespace meg {
+namespace {
+
+const char* kCarPark = R"(
+[[charger]]
+id = "p1-01"
+connectors = 2
+phases = 1
+voltage_v = 220
+
+[[charger]]
+id = "p1-02"
+max_current_a = 16
+
+[ocpp]
+host = "0.0.0.0"
+port = 9100
+
+[ev]
+profile = "car-park"
+seed = 7
+weekday_use = 0.5
+)";
+
+TEST(SiteConfigTest, ReadsChargersTheCentralSystemAndTheCars) {
+  auto site = ParseSiteToml(std::string(kGood) + kCarPark, "good.toml", Paths());
+  ASSERT_TRUE(site) << site.error().message;
+  ASSERT_EQ(site->chargers.size(), 2u);
+  EXPECT_EQ(site->chargers[0].id, "p1-01");
+  EXPECT_EQ(site->chargers[0].connectors, 2);
+  EXPECT_EQ(site->chargers[0].phases, 1);
+  // 1 x 220 V x 32 A (the default) = 7.04 kW; 3 x 230 V x 16 A = 11.04 kW; 6 A minimum.
+  EXPECT_NEAR(ConnectorMaxKw(site->chargers[0]).value(), 7.04, 1e-12);
+  EXPECT_NEAR(ConnectorMinKw(site->chargers[0]).value(), 1.32, 1e-12);
+  EXPECT_NEAR(ConnectorMaxKw(site->chargers[1]).value(), 11.04, 1e-12);
+  EXPECT_EQ(site->ocpp.host, "0.0.0.0");
+  EXPECT_EQ(site->ocpp.port, 9100);
+  EXPECT_EQ(site->ocpp.heartbeat_s, 60);
+  ASSERT_TRUE(site->ev.profile.has_value());
+  EXPECT_EQ(site->ev.profile->seed, 7u);
+  EXPECT_DOUBLE_EQ(site->ev.profile->weekday_use, 0.5);
+  EXPECT_DOUBLE_EQ(site->ev.profile->weekend_use, 0.3);
+  EXPECT_TRUE(site->ev.sessions_file.empty());
+}
+
+TEST(SiteConfigTest, RefusesACarParkItCannotServe) {
+  struct Case {
+    const char* what;
+    std::string from, to;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {"two phases", "phases = 1", "phases = 2", "charger[0].phases"},
+      {"duplicate id", "id = \"p1-02\"", "id = \"p1-01\"", "repeats an earlier [[charger]] id"},
+      {"id with a slash", "id = \"p1-02\"", "id = \"p1/02\"", "may not hold '/'"},
+      {"minimum above maximum", "max_current_a = 16", "max_current_a = 16\nmin_current_a = 20", "min_current_a"},
+      {"a current for a fuse", "max_current_a = 16", "max_current_a = 5000", "charger[1].max_current_a"},
+      {"port", "port = 9100", "port = 0", "ocpp.port"},
+      {"both sources of cars", "profile = \"car-park\"", "profile = \"car-park\"\nsessions = \"cars.csv\"",
+       "either sessions"},
+      {"no source of cars", "profile = \"car-park\"\nseed = 7\nweekday_use = 0.5", "", "ev.sessions is missing"},
+      {"profile parameter alone", "profile = \"car-park\"\n", "", "give the profile too"},
+      {"an unknown profile", "\"car-park\"", "\"fleet-depot\"", "ev.profile"},
+  };
+  for (const Case& c : cases) {
+    std::string text = std::string(kGood) + kCarPark;
+    const auto at = text.find(c.from);
+    ASSERT_NE(at, std::string::npos) << c.what;
+    text.replace(at, c.from.size(), c.to);
+    auto site = ParseSiteToml(text, "good.toml", Paths());
+    ASSERT_FALSE(site) << c.what;
+    EXPECT_NE(site.error().message.find(c.expect), std::string::npos) << c.what << ":\n" << site.error().message;
+  }
+  // Cars or a central system without a charger.
+  auto lonely = ParseSiteToml(std::string(kGood) + "[ocpp]\nport = 9000\n", "good.toml", Paths());
+  ASSERT_FALSE(lonely);
+  EXPECT_NE(lonely.error().message.find("[ocpp] has no [[charger]]"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace meg

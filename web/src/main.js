@@ -583,6 +583,35 @@ function renderLive() {
   $('devices').className = live.devices_stale > 0 ? 'warn' : '';
 
   renderDemand(live);
+  renderEv(live);
+}
+
+// The car park: each session, the limit the loop gave it and why (hidden on a site without one).
+function renderEv(live) {
+  const rows = Array.isArray(live.ev) ? live.ev : [];
+  const card = $('ev-card');
+  card.hidden = rows.length === 0 && !(f.known(live.ev_kw) && live.ev_kw > 0);
+  if (card.hidden) return;
+  setText('ev-summary', `${rows.length} ${t('ev.summary')} · ${t('ev.drawing')} ${f.kw(live.ev_kw)} kW`
+    + (live.ev_accepting === false ? ` · ${t('ev.refusing')}` : ''));
+  const body = $('ev-table').querySelector('tbody');
+  body.replaceChildren(...rows.map((r) => {
+    const tr = document.createElement('tr');
+    const cell = (text, cls) => {
+      const td = document.createElement('td');
+      td.textContent = text;
+      if (cls) td.className = cls;
+      tr.appendChild(td);
+    };
+    cell(`${r.charger}/${r.connector}${r.connected ? '' : ` (${t('ev.offline')})`}`);
+    cell(f.kw(r.power_kw), 'num');
+    cell(f.known(r.limit_kw) ? f.kw(r.limit_kw) : t('ev.not_steerable'), 'num');
+    cell(`${f.kw(r.delivered_kwh)} / ${f.kw(r.need_kwh)}`, 'num');
+    cell(r.departure ? f.siteShort(r.departure, f.siteParts(live.time)?.date) : f.DASH);
+    cell(r.reason || '');
+    tr.dataset.reason = r.reason_code || '';
+    return tr;
+  }));
 }
 
 function renderDemand(live) {

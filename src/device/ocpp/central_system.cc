@@ -339,6 +339,10 @@ void CentralSystem::Impl::Accept() {
     if (ec) {
       if (ec == net::error::operation_aborted) return;
     } else {
+      // Small frames go out at once: without it, Nagle's algorithm holds a profile until the
+      // charger's delayed ACK of the last frame (about 40 ms).
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       std::make_shared<OcppConn>(*this, std::move(socket), ioc_)->Start();
     }
     Accept();

@@ -19,6 +19,9 @@
 //   fleet      N charge points at once; each sends meter values until it holds a TxProfile, and
 //              reports the time from its last meter value to the profile; stops.
 //   unknown    connects as an identity the site does not have; expects the connection refused.
+//   latency    N charge points at once; each sends `rounds` meter values, its power changing each
+//              time, and waits for the profile that answers each; prints the times from meter
+//              value sent to profile received, and their p50 and p99 (bench/device/ocpp_bench.cc).
 import { RPCClient } from 'ocpp-rpc';
 
 const args = Object.fromEntries(
@@ -29,6 +32,7 @@ const scenario = args.scenario;
 const count = Number(args.count ?? 1);
 const prefix = args.prefix ?? 'cp';
 const drawKw = Number(args['draw-kw'] ?? 22.08);
+const rounds = Number(args.rounds ?? 20);
 
 const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -53,6 +57,7 @@ class ChargePoint {
       const p = params.csChargingProfiles;
       const limit = p.chargingSchedule.chargingSchedulePeriod[0].limit;
       const at = Date.now();
+      this.lastProfileAt = performance.now();
       if (p.chargingProfilePurpose === 'TxProfile') this.limitA = limit;
       else this.defaultA = limit;
       this.profiles.push({ purpose: p.chargingProfilePurpose, limit, tx: p.transactionId ?? null });
@@ -222,6 +227,31 @@ async function main() {
         await waitFor(() => cp.limitA !== null, 500);
       }
     }));
+    await Promise.all(cps.map((cp) => cp.stop()));
+    out({ event: 'done', ok: true });
+    return 0;
+  }
+  if (scenario === 'latency') {
+    const cps = Array.from({ length: count }, (_, i) => new ChargePoint(`${prefix}${i + 1}`));
+    await Promise.all(cps.map((cp) => cp.start()));
+    out({ event: 'all-started', count });
+    const times = [];
+    await Promise.all(cps.map(async (cp) => {
+      for (let k = 0; k < rounds; ++k) {
+        const before = cp.profiles.length;
+        const kw = k % 2 === 0 ? 3.0 : 6.0; // what the car draws: the central side answers each change
+        const payload = { connectorId: 1, transactionId: cp.tx, meterValue: [{ timestamp: now(), sampledValue: [
+          { value: String(kw * 1000), measurand: 'Power.Active.Import', unit: 'W' }] }] };
+        const sent = performance.now();
+        await cp.send(payload);
+        if (!(await waitFor(() => cp.profiles.length > before, 5000))) throw new Error(`${cp.identity}: no profile within 5 s`);
+        times.push(cp.lastProfileAt - sent); // when the handler got it, not when the poll saw it
+        await sleep(50 + Math.random() * 100);
+      }
+    }));
+    times.sort((a, b) => a - b);
+    const q = (p) => times[Math.min(times.length - 1, Math.floor(p * (times.length - 1)))];
+    out({ event: 'latency', samples: times.length, p50_ms: q(0.5), p99_ms: q(0.99), max_ms: times[times.length - 1] });
     await Promise.all(cps.map((cp) => cp.stop()));
     out({ event: 'done', ok: true });
     return 0;
