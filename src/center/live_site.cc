@@ -575,12 +575,23 @@ Status LiveSite::RunCommand(ControlLoop& loop, const OperatorCommand& c, Instant
                                           "operator:" + c.user},
                             c.user);
       break;
+    case OperatorCommand::Kind::kEvSession:
+      st = loop.SetEvSessionNeed(c.charger, c.connector, KilowattHours(c.energy_kwh), c.departure, now, c.user);
+      break;
   }
   if (!st) return st;
-  const std::string what = c.kind == OperatorCommand::Kind::kSetpoint
-                               ? fmt::format("battery {:.1f} kW for {:.0f} min", c.battery_kw, c.minutes)
-                           : c.kind == OperatorCommand::Kind::kAuto ? std::string("back to automatic control")
-                                                                    : fmt::format("schedule {:.1f} kW", c.battery_kw);
+  std::string what;
+  switch (c.kind) {
+    case OperatorCommand::Kind::kSetpoint:
+      what = fmt::format("battery {:.1f} kW for {:.0f} min", c.battery_kw, c.minutes);
+      break;
+    case OperatorCommand::Kind::kAuto: what = "back to automatic control"; break;
+    case OperatorCommand::Kind::kSchedule: what = fmt::format("schedule {:.1f} kW", c.battery_kw); break;
+    case OperatorCommand::Kind::kEvSession:
+      what = fmt::format("charger {} connector {}: {:.1f} kWh by {}", c.charger, c.connector, c.energy_kwh,
+                         FormatKst(ToTimestamp(c.departure)));
+      break;
+  }
   Log({Event{now, config_.id, "command", Severity::kInfo, fmt::format("{}: {}", c.user, what)}}, now);
   return st;
 }

@@ -162,11 +162,17 @@ struct DrCallRequest {
 // An operator's command, carried out on the control thread and audited there under `user`
 // before it takes effect.
 struct OperatorCommand {
-  enum class Kind { kSetpoint, kAuto, kSchedule };
+  // kEvSession: the driver's or operator's word on a charging session under way (its energy need
+  // in all and when the car leaves), docs/ev-charging.md.
+  enum class Kind { kSetpoint, kAuto, kSchedule, kEvSession };
   Kind kind = Kind::kAuto;
   double battery_kw = 0;
   double minutes = 0;
   std::string user;
+  std::string charger;  // kEvSession
+  int connector = 1;
+  double energy_kwh = 0;
+  Instant departure{};
 };
 
 class SiteBackend {

@@ -1,5 +1,6 @@
 #include "control/control_loop.h"
 #include "control/ev_share.h"
+#include "core/text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -632,6 +633,23 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   return rec;
 }
 
+Status ControlLoop::SetEvSessionNeed(const std::string& charger, int connector, KilowattHours need, Instant departure,
+                                     Instant now, const std::string& actor) {
+  if (ev_ == nullptr) return NotFound("the site has no EV chargers");
+  if (departure <= now) return InvalidInput("the departure must be after now");
+  const AuditRecord record{now, actor, "ev-session", fmt::format("ev:{}/{}", charger, connector),
+                           fmt::format("need_kwh={:.1f} departure={}", need.value(),
+                                       FormatKst(ToTimestamp(departure)))};
+  // Checked before the audit, so that a refused word leaves no record of a change.
+  bool found = false;
+  for (const EvSession& s : ev_->Sessions(now)) found |= s.charger == charger && s.connector == connector;
+  if (!found) {
+    return NotFound(fmt::format("no session is under way on charger '{}' connector {}", Excerpt(charger), connector));
+  }
+  MEG_TRY(audit_.Append({&record, 1}));
+  return ev_->SetSessionNeed(charger, connector, need, departure);
+}
+
 std::vector<ControlLoop::EvLimit> ControlLoop::RunEvStage(Instant now, bool window_counts, const LimitedSetpoints& done,
                                                           Kilowatts planned_battery, CycleRecord& rec,
                                                           std::vector<AuditRecord>& audit) {
@@ -659,13 +677,14 @@ std::vector<ControlLoop::EvLimit> ControlLoop::RunEvStage(Instant now, bool wind
   }
   EvShareResult share;
   if (mode_ == LoopMode::kSafe || !std::isfinite(done.grid.value())) {
-    // Nothing is trusted: every session that can be steered is paused, and no new one starts.
+    // Nothing is trusted: every session that can be steered is paused. Whether a new one may
+    // start stays as it was (a car plugged in now waits, paused, for the loop to trust the site).
     share.sessions.resize(in.size());
     for (size_t i = 0; i < in.size(); ++i) {
       share.sessions[i].why = in[i].steerable ? EvShareReason::kSafe : EvShareReason::kNotSteerable;
       if (in[i].steerable) share.sessions[i].limit = Kilowatts(0);
     }
-    rec.ev_accepting = false;
+    rec.ev_accepting = ev_accepting_;
     rec.ev_target_room = Kilowatts(0);
   } else {
     // The grid without the cars, under this cycle's setpoints; the guards' extra discharge is not

@@ -98,6 +98,11 @@ class ControlLoop {
   // share the headroom the limit stage leaves (control/ev_share.h, RunEvStage), each limit
   // audited before it is set; CycleRecord::ev says what each got and why.
   void SetEvChargers(EvChargers* ev) { ev_ = ev; }
+  // The driver's or operator's word on the session under way on (charger, connector): the energy
+  // it needs in all and when it leaves. Audited under `actor` first ("ev-session"); refused
+  // without chargers, for a session not under way, or a departure not after `now`.
+  Status SetEvSessionNeed(const std::string& charger, int connector, KilowattHours need, Instant departure, Instant now,
+                          const std::string& actor);
 
   // Before the first cycle: the month peaks recorded before this start (DemandMeter::Restore).
   void RestoreDemand(std::vector<std::pair<Month, double>> peaks) { demand_.Restore(std::move(peaks)); }

@@ -52,6 +52,9 @@ class EvChargers {
   // SetChargingProfile with a TxProfile. Success means it was handed over; a refusal by the
   // charger shows in the session's `limit` and in an event.
   virtual Status SetLimit(const std::string& charger, int connector, Kilowatts limit, Instant now) = 0;
+  // The driver's or operator's word on the session under way on (charger, connector): the energy
+  // it needs in all, and when it leaves. NotFound when none is under way there.
+  virtual Status SetSessionNeed(const std::string& charger, int connector, KilowattHours need, Instant departure) = 0;
   // Whether new sessions may start: false when the site has no headroom left for one (OCPP:
   // Authorize and StartTransaction answered "Blocked").
   virtual void AcceptNewSessions(bool accept) = 0;

@@ -888,6 +888,8 @@ void ControlCenterServer::Routes() {
   s.Post(R"(/api/sites/([^/]+)/commands/setpoint)", command(OperatorCommand::Kind::kSetpoint));
   s.Post(R"(/api/sites/([^/]+)/commands/mode)", command(OperatorCommand::Kind::kAuto));
   s.Post(R"(/api/sites/([^/]+)/commands/schedule)", command(OperatorCommand::Kind::kSchedule));
+  // A charging session's need and departure: {"charger", "connector", "energy_kwh", "departure"}.
+  s.Post(R"(/api/sites/([^/]+)/commands/ev-session)", command(OperatorCommand::Kind::kEvSession));
 }
 
 }  // namespace meg

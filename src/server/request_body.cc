@@ -79,6 +79,27 @@ Result<OperatorCommand> ParseCommandBody(OperatorCommand::Kind kind, std::string
   OperatorCommand c;
   c.kind = kind;
   c.user = user;
+  if (kind == OperatorCommand::Kind::kEvSession) {
+    const json* charger = Field(j, "charger");
+    if (charger == nullptr || !charger->is_string() || charger->get<std::string>().empty() ||
+        charger->get<std::string>().size() > 64) {
+      return InvalidInput("'charger' (the charger's id, a string) is required");
+    }
+    c.charger = charger->get<std::string>();
+    const json* connector = Field(j, "connector");
+    if (connector != nullptr) {
+      if (!connector->is_number_integer() || connector->get<long long>() < 1 || connector->get<long long>() > 8) {
+        return InvalidInput("'connector' must be an integer within 1..8");
+      }
+      c.connector = static_cast<int>(connector->get<long long>());
+    }
+    MEG_TRY_ASSIGN(kwh, Number(j, "energy_kwh", "number, the energy the car needs in the whole session, kWh"));
+    if (!(kwh > 0 && kwh <= 1000)) return InvalidInput("'energy_kwh' must be within (0, 1,000] kWh");
+    c.energy_kwh = kwh;
+    MEG_TRY_ASSIGN(departure, Time(j, "departure"));
+    c.departure = departure;
+    return c;
+  }
   if (kind == OperatorCommand::Kind::kAuto) {
     const json* mode = Field(j, "mode");
     if (mode == nullptr || *mode != "auto") return InvalidInput("expected {\"mode\": \"auto\"}");

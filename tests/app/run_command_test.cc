@@ -263,6 +263,48 @@ TEST(RunCommandTest, RealModbusDevicesFromTheSiteFile) {
   EXPECT_NE(fast.out.find("real time"), std::string::npos) << fast.out;
 }
 
+// meg run serves the site's chargers by OCPP on real devices: an ocpp-rpc charge point (the tests'
+// simulator, tests/device/ocpp_cp) connects to the port of the site file's [ocpp], starts a session,
+// and the loop gives it a limit, audited as a setpoint of "ev:cp1/1", which reaches the charger as a
+// TxProfile. Real time, about 10 s.
+TEST(RunCommandTest, ChargersOfTheSiteFileAreServedByOcppAndLimitedByTheLoop) {
+  const auto fixture = std::filesystem::path(MEG_TEST_SOURCE_DIR) / "device" / "ocpp_cp";
+  ASSERT_TRUE(std::filesystem::exists(fixture / "node_modules" / "ocpp-rpc"))
+      << "(cd " << fixture.string() << " && npm ci) first (scripts/test does it)";
+  const auto dir = TempDir() / "chargers";
+  std::filesystem::create_directories(dir);
+  const int meter = ::meg::testing::FreePort(), ess = ::meg::testing::FreePort(), ocpp = ::meg::testing::FreePort();
+  auto p1 = ::meg::testing::StartSunSpecServer(dir, meter, "meter");
+  auto p3 = ::meg::testing::StartSunSpecServer(dir, ess, "battery");
+  ASSERT_TRUE(p1.running() && p3.running());
+  std::string site = Slurp(Site());
+  for (const auto& [id, kind, port] : {std::tuple{"meter", "meter", meter}, {"ess", "battery", ess}}) {
+    site += "\n[[device]]\nid = \"" + std::string(id) + "\"\nkind = \"" + kind +
+            "\"\nprotocol = \"modbus-tcp\"\nhost = \"127.0.0.1\"\nport = " + std::to_string(port) + "\n";
+  }
+  site += "\n[[charger]]\nid = \"cp1\"\n\n[ocpp]\nport = " + std::to_string(ocpp) + "\n";
+  const auto site_file = dir / "car-park.toml";
+  std::ofstream(site_file) << site;
+  const auto audit = dir / "audit.jsonl";
+  std::filesystem::remove(audit);
+  const auto cp_log = dir / "charge-point.log";
+  ::meg::testing::PeerProcess cp({"node", (fixture / "charge_points.mjs").string(), "--url",
+                                  "ws://127.0.0.1:" + std::to_string(ocpp) + "/ocpp", "--scenario", "session"},
+                                 cp_log);
+  const auto run = Meg("run --site " + site_file.string() + " --for 12s --status-every 6 --audit " + audit.string());
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find(
+                fmt::format("OCPP 1.6J central system on ws://127.0.0.1:{}/ocpp/<charger id> for 1 chargers", ocpp)),
+            std::string::npos)
+      << run.out;
+  EXPECT_EQ(cp.Wait(std::chrono::seconds(20)), 0) << Slurp(cp_log);
+  const std::string log = Slurp(audit);
+  EXPECT_NE(log.find(R"("subject":"ev:cp1/1")"), std::string::npos) << log;
+  const std::string charger = Slurp(cp_log);
+  EXPECT_NE(charger.find(R"("purpose":"TxProfile")"), std::string::npos) << charger;
+  EXPECT_EQ(charger.find("schema-failure"), std::string::npos) << charger;
+}
+
 }  // namespace
 }  // namespace meg
 

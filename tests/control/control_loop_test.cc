@@ -2,11 +2,14 @@
 
 #include <cmath>
 #include <random>
+#include <set>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "control/loop_test_site.h"
 #include "control/rule_controllers.h"
+#include "device/sim/ev_twin.h"
 #include "device/sim/twin.h"
 #include "tariff/tariff_fixture.h"
 
@@ -627,6 +630,168 @@ TEST(ControlLoopPropertyTest, NoCommandLeavesTheLimitsWhateverDevicesSay) {
     }
   }
   EXPECT_EQ(rig.ess().unaudited_writes + rig.pv().unaudited_writes, 0);
+}
+
+// The car park's chargers over their twin, as the loop meets them: each limit must be audited
+// before it is set; the chargers in `rogue` accept every limit and draw their full power anyway.
+class CarPark final : public EvChargers {
+ public:
+  CarPark(EvTwin& twin, std::set<std::string> rogue, const MemoryAuditLog& audit)
+      : twin_(twin), rogue_(std::move(rogue)), audit_(audit) {}
+  std::vector<EvSession> Sessions(Instant now) override {
+    std::vector<EvSession> out = twin_.Sessions(now);
+    for (EvSession& s : out) {
+      if (rogue_.count(s.charger) == 0) continue;
+      (void)twin_.SetLimit(s.charger, s.connector, s.max_power, now);  // it draws what it likes
+      s.follows_limit = false;
+      s.power = s.max_power;
+    }
+    return out;
+  }
+  Status SetLimit(const std::string& charger, int connector, Kilowatts limit, Instant now) override {
+    bool audited = false;
+    for (const auto& r : audit_.records_) {
+      audited |= r.action == "setpoint" && r.subject == fmt::format("ev:{}/{}", charger, connector) && r.time == now;
+    }
+    unaudited += audited ? 0 : 1;
+    ++sets;
+    if (rogue_.count(charger) != 0) return Ok{};
+    return twin_.SetLimit(charger, connector, limit, now);
+  }
+  void AcceptNewSessions(bool accept) override {
+    accepting = accept;
+    twin_.AcceptNewSessions(accept);
+  }
+  Status SetSessionNeed(const std::string& charger, int connector, KilowattHours need, Instant departure) override {
+    return twin_.SetSessionNeed(charger, connector, need, departure);
+  }
+  EvTwin& twin_;
+  std::set<std::string> rogue_;
+  const MemoryAuditLog& audit_;
+  int unaudited = 0, sets = 0;
+  bool accepting = true;
+};
+
+// Four 22.08 kW connectors (3 x 230 V x 32 A), cars from 14:00 to 22:00 wanting 20 kWh each, and a
+// fifth charger whose car comes at 14:10.
+struct EvRig {
+  explicit EvRig(double contract_kw, std::set<std::string> rogue) : rig(600, 50, Config()) {
+    rig.site.contract_power = Kilowatts(contract_kw);
+    std::vector<EvSessionPlan> plans;
+    for (int k = 1; k <= 5; ++k) {
+      ChargerSpec c;
+      c.id = "cp" + std::to_string(k);
+      rig.site.chargers.push_back(c);
+      EvSessionPlan p;
+      p.charger = c.id;
+      p.arrival = FromKst(kDay, 14 * 60 + (k == 5 ? 10 : 0));
+      p.departure = FromKst(kDay, 22 * 60);
+      p.energy = KilowattHours(20);
+      plans.push_back(p);
+    }
+    ev = std::make_unique<EvTwin>(rig.site.chargers, plans, true, rig.start);
+    rig.twin.AddEvChargers(ev.get());
+    park = std::make_unique<CarPark>(*ev, std::move(rogue), rig.audit);
+    rig.loop->SetEvChargers(park.get());
+    EXPECT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(0), Kilowatts(-1), Kilowatts(0), "operator:test"}, "test"));
+  }
+  static LoopConfig Config() {
+    LoopConfig c;
+    c.demand_target = Kilowatts(600);  // held at 594 kW (1 % margin)
+    return c;
+  }
+  Rig rig;
+  std::unique_ptr<EvTwin> ev;
+  std::unique_ptr<CarPark> park;
+};
+
+// Load 600, PV 50: 550 kW without the cars; the window is held at 594 kW, so 44 kW of room: 11 kW a
+// car, which the twin's chargers give as 15.9 A per phase (the 0.1 A floor): 10.971 kW.
+TEST(ControlLoopTest, TheCarsShareTheRoomUnderTheTargetEachLimitAuditedFirst) {
+  EvRig ev(1000, {});
+  const CycleRecord r = ev.rig.Run(60);
+  ASSERT_EQ(r.mode, LoopMode::kNormal) << r.reason;
+  ASSERT_EQ(r.ev.size(), 4u);
+  for (const CycleRecord::Ev& e : r.ev) {
+    EXPECT_NEAR(e.decision.limit->value(), 11.0, 1e-6) << e.session.charger;
+    EXPECT_EQ(e.decision.why, EvShareReason::kShare);
+    EXPECT_NEAR(e.session.power.value(), 3 * 230 * 15.9 / 1000, 1e-9);
+  }
+  EXPECT_NEAR(r.ev_power.value(), 4 * 3 * 230 * 15.9 / 1000, 1e-9);
+  EXPECT_NEAR(r.grid.value(), 550 + 4 * 3 * 230 * 15.9 / 1000, 1e-6);
+  EXPECT_NEAR(r.battery_command.value(), 0, 1e-9);  // the cars made no peak for the battery to hold
+  EXPECT_EQ(ev.park->unaudited, 0);
+  EXPECT_GE(ev.park->sets, 4);
+  // In safe mode at the start the cars that came were paused, not refused.
+  const CycleRecord& safe = ev.rig.records.at(1);
+  ASSERT_EQ(safe.mode, LoopMode::kSafe);
+  ASSERT_EQ(safe.ev.size(), 4u);
+  for (const CycleRecord::Ev& e : safe.ev) EXPECT_EQ(e.decision.why, EvShareReason::kSafe);
+  EXPECT_TRUE(safe.ev_accepting);
+  EXPECT_TRUE(r.ev_accepting);
+}
+
+// Three chargers ignore their limits (66.24 kW): the grid would be 616.24 kW against the 594 kW
+// held, so the peak guard discharges the battery; the steerable car is paused; and with the 620 kW
+// contract only 3.76 kW is left, less than a connector's 4.14 kW minimum: the car that comes at
+// 14:10 is refused.
+TEST(ControlLoopTest, ChargersThatIgnoreTheirLimitsAreHeldByTheBatteryAndNewCarsRefused) {
+  EvRig ev(620, {"cp1", "cp2", "cp3"});
+  ev.rig.Run(15 * 60);
+  const CycleRecord& r = ev.rig.records.back();
+  ASSERT_EQ(r.mode, LoopMode::kNormal) << r.reason;
+  ASSERT_EQ(r.ev.size(), 4u);
+  for (const CycleRecord::Ev& e : r.ev) {
+    if (e.session.charger == "cp4") {
+      EXPECT_EQ(e.decision.why, EvShareReason::kPaused);
+      EXPECT_NEAR(e.decision.limit->value(), 0, 1e-12);
+    } else {
+      EXPECT_EQ(e.decision.why, EvShareReason::kNotSteerable) << e.session.charger;
+      EXPECT_FALSE(e.decision.limit.has_value());
+    }
+  }
+  EXPECT_NEAR(r.ev_power.value(), 3 * 22.08, 1e-9);
+  EXPECT_GT(r.battery_command.value(), 15);  // about 22 kW, the guard catching up on the window
+  EXPECT_FALSE(r.ev_accepting);
+  EXPECT_FALSE(ev.park->accepting);
+  // The car of 14:10 was refused, and the refusal audited.
+  EXPECT_TRUE(ev.ev->outcomes()[4].refused);
+  bool audited = false;
+  for (const auto& a : ev.rig.audit.records_) {
+    audited |= a.action == "ev-sessions" && a.detail.find(
+                                                "new sessions refused: 3.8 kW left under the contract "
+                                                "power") != std::string::npos;
+  }
+  EXPECT_TRUE(audited);
+  EXPECT_EQ(ev.park->unaudited, 0);
+}
+
+// The driver's word on a session: audited first, then it changes what the car is planned for; a
+// word on a connector without a car is refused and leaves no record.
+TEST(ControlLoopTest, ADriversNeedAndDepartureAreAuditedAndTaken) {
+  EvRig ev(1000, {});
+  ev.rig.Run(10);
+  const Instant leaves = ToInstant(FromKst(kDay, 15 * 60));
+  ASSERT_TRUE(ev.rig.loop->SetEvSessionNeed("cp1", 1, KilowattHours(30), leaves, ev.rig.now, "kim"));
+  const AuditRecord& a = ev.rig.audit.records_.back();
+  EXPECT_EQ(a.action, "ev-session");
+  EXPECT_EQ(a.actor, "kim");
+  EXPECT_EQ(a.subject, "ev:cp1/1");
+  EXPECT_EQ(a.detail, "need_kwh=30.0 departure=2024-08-13T15:00:00+09:00");
+  // 30 kWh in under an hour, less a quarter-hour's margin, is more than 22.08 kW: full power.
+  const CycleRecord r = ev.rig.Run(1);
+  for (const CycleRecord::Ev& e : r.ev) {
+    if (e.session.charger != "cp1") continue;
+    EXPECT_DOUBLE_EQ(e.session.need.value(), 30);
+    EXPECT_EQ(e.decision.why, EvShareReason::kNoSlack);
+    EXPECT_NEAR(e.decision.limit->value(), 22.08, 1e-9);
+  }
+  const size_t records = ev.rig.audit.records_.size();
+  auto none = ev.rig.loop->SetEvSessionNeed("cp5", 1, KilowattHours(30), leaves, ev.rig.now, "kim");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(ev.rig.loop->SetEvSessionNeed("cp1", 1, KilowattHours(30), ev.rig.now, ev.rig.now, "kim"));
+  EXPECT_EQ(ev.rig.audit.records_.size(), records);
 }
 
 }  // namespace

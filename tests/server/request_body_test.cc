@@ -2,6 +2,8 @@
 // that no refusal quotes a long field whole.
 #include "server/request_body.h"
 
+#include "core/time.h"
+
 #include <gtest/gtest.h>
 
 namespace meg {
@@ -59,6 +61,23 @@ TEST(RequestBodyTest, CommandBodies) {
   ASSERT_TRUE(sched);
   EXPECT_EQ(sched->battery_kw, 120.5);
   EXPECT_TRUE(ParseCommandBody(OperatorCommand::Kind::kAuto, R"({"mode":"auto"})", "kim"));
+  auto word =
+      ParseCommandBody(OperatorCommand::Kind::kEvSession,
+                       R"({"charger":"p1-03","connector":2,"energy_kwh":24.5,"departure":"2024-07-01T18:00:00+09:00"})",
+                       "kim");
+  ASSERT_TRUE(word) << word.error().message;
+  EXPECT_EQ(word->charger, "p1-03");
+  EXPECT_EQ(word->connector, 2);
+  EXPECT_EQ(word->energy_kwh, 24.5);
+  EXPECT_EQ(word->departure, ToInstant(FromKst(std::chrono::year{2024} / 7 / 1, 18 * 60)));
+  for (const char* bad_word :
+       {R"({"connector":1,"energy_kwh":20,"departure":"2024-07-01T18:00:00+09:00"})",
+        R"({"charger":"p1","connector":9,"energy_kwh":20,"departure":"2024-07-01T18:00:00+09:00"})",
+        R"({"charger":"p1","energy_kwh":0,"departure":"2024-07-01T18:00:00+09:00"})",
+        R"({"charger":"p1","energy_kwh":2000,"departure":"2024-07-01T18:00:00+09:00"})",
+        R"({"charger":"p1","energy_kwh":20,"departure":"tonight"})"}) {
+    EXPECT_FALSE(ParseCommandBody(OperatorCommand::Kind::kEvSession, bad_word, "kim")) << bad_word;
+  }
   const std::pair<OperatorCommand::Kind, const char*> bad[] = {
       {OperatorCommand::Kind::kAuto, R"({"mode":"manual"})"},
       {OperatorCommand::Kind::kAuto, R"({})"},

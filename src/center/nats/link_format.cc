@@ -105,6 +105,7 @@ const char* OperatorKindName(OperatorCommand::Kind k) {
     case OperatorCommand::Kind::kSetpoint: return "setpoint";
     case OperatorCommand::Kind::kAuto: return "auto";
     case OperatorCommand::Kind::kSchedule: return "schedule";
+    case OperatorCommand::Kind::kEvSession: return "ev-session";
   }
   return "auto";
 }
@@ -314,6 +315,12 @@ std::string EncodeCommand(const CommandMessage& message) {
                      {"battery_kw", op->battery_kw},
                      {"minutes", op->minutes},
                      {"user", op->user}};
+    if (op->kind == OperatorCommand::Kind::kEvSession) {
+      j["operator"]["charger"] = op->charger;
+      j["operator"]["connector"] = op->connector;
+      j["operator"]["energy_kwh"] = op->energy_kwh;
+      j["operator"]["departure_ms"] = Ms(op->departure);
+    }
   } else {
     const auto& dr = std::get<DrCallRequest>(message.body);
     j["type"] = "dr";
@@ -353,8 +360,22 @@ Result<CommandMessage> DecodeCommand(std::string_view subject_site, std::string_
         c.kind = OperatorCommand::Kind::kAuto;
       } else if (kind == "schedule") {
         c.kind = OperatorCommand::Kind::kSchedule;
+      } else if (kind == "ev-session") {
+        c.kind = OperatorCommand::Kind::kEvSession;
+        MEG_TRY_ASSIGN(charger, StringField(o, "charger", what, 64));
+        MEG_TRY_ASSIGN(connector, NumberField(o, "connector", what));
+        MEG_TRY_ASSIGN(kwh, NumberField(o, "energy_kwh", what));
+        MEG_TRY_ASSIGN(departure, TimeField(o, "departure_ms", what));
+        if (!(connector >= 1 && connector <= 8 && connector == std::floor(connector)) || !(kwh > 0 && kwh <= 1000)) {
+          return InvalidInput(fmt::format("{}: connector {} or energy_kwh {} out of range", what, connector, kwh));
+        }
+        c.charger = std::move(charger);
+        c.connector = static_cast<int>(connector);
+        c.energy_kwh = kwh;
+        c.departure = FromMs(departure);
       } else {
-        return InvalidInput(fmt::format("{}: operator kind '{}' is not setpoint, auto or schedule", what, kind));
+        return InvalidInput(
+            fmt::format("{}: operator kind '{}' is not setpoint, auto, schedule or ev-session", what, kind));
       }
       MEG_TRY_ASSIGN(kw, NumberField(o, "battery_kw", what));
       MEG_TRY_ASSIGN(minutes, NumberField(o, "minutes", what));

@@ -75,7 +75,7 @@ class CentralSystem final : public EvChargers {
 
   // The driver's or operator's word on the session under way on (charger, connector): the energy
   // it needs in all (kWh) and when it leaves. NotFound when no session is under way there.
-  Status SetSessionNeed(const std::string& charger, int connector, KilowattHours need, Instant departure);
+  Status SetSessionNeed(const std::string& charger, int connector, KilowattHours need, Instant departure) override;
   Status RemoteStart(const std::string& charger, int connector, const std::string& id_tag);
   Status RemoteStop(const std::string& charger, int connector);
   Status ChangeAvailability(const std::string& charger, int connector, bool operative);

@@ -108,6 +108,21 @@ std::vector<EvSession> EvTwin::Sessions(Instant /*now*/) {
   return out;
 }
 
+Status EvTwin::SetSessionNeed(const std::string& charger, int connector, KilowattHours need, Instant departure) {
+  for (Active& a : active_) {
+    EvSessionPlan& p = plans_[a.plan];
+    if (p.charger == charger && p.connector == connector) {
+      if (!(need.value() > 0) || departure <= ToInstant(p.arrival)) {
+        return InvalidInput("a session's need is > 0 kWh and its departure after its arrival");
+      }
+      p.energy = need;
+      p.departure = ToTimestamp(departure);
+      return Ok{};
+    }
+  }
+  return NotFound(fmt::format("no session is under way on charger '{}' connector {}", charger, connector));
+}
+
 Status EvTwin::SetLimit(const std::string& charger, int connector, Kilowatts limit, Instant /*now*/) {
   for (Active& a : active_) {
     const EvSessionPlan& p = plans_[a.plan];

@@ -33,6 +33,8 @@ class EvTwin final : public EvChargers {
   std::vector<EvSession> Sessions(Instant now) override;
   Status SetLimit(const std::string& charger, int connector, Kilowatts limit, Instant now) override;
   void AcceptNewSessions(bool accept) override { accept_new_ = accept; }
+  // The car then wants `need` in all and leaves at `departure` (its plan changes).
+  Status SetSessionNeed(const std::string& charger, int connector, KilowattHours need, Instant departure) override;
 
   struct Outcome {
     KilowattHours delivered;

@@ -11,6 +11,16 @@
 namespace meg {
 namespace {
 
+// An operator's setpoint command: `kw` for `minutes`, by `user`.
+OperatorCommand SetpointCommand(double kw, double minutes, const char* user) {
+  OperatorCommand c;
+  c.kind = OperatorCommand::Kind::kSetpoint;
+  c.battery_kw = kw;
+  c.minutes = minutes;
+  c.user = user;
+  return c;
+}
+
 Instant At(std::int64_t ms) { return Instant{Millis{ms}}; }
 constexpr std::int64_t kT = 1723438805000;  // 2024-08-12T05:00:05Z
 
@@ -93,8 +103,7 @@ TEST(LinkFormatTest, EventsBillsCommandsRoundTrip) {
   EXPECT_FALSE(DecodeSchedule("b", EncodeSchedule(s)));  // the payload's site is not the subject's
   EXPECT_FALSE(DecodeSchedule("a", R"({"v":1,"site":"a","sent_ms":1,"schedule":"{}"})"));  // no made_ms
 
-  CommandMessage c{"c1", "a", At(kT), At(kT + 60000),
-                   OperatorCommand{OperatorCommand::Kind::kSetpoint, -50, 15, "kim"}};
+  CommandMessage c{"c1", "a", At(kT), At(kT + 60000), SetpointCommand(-50, 15, "kim")};
   auto cmd = DecodeCommand("a", EncodeCommand(c));
   ASSERT_TRUE(cmd) << cmd.error().message;
   EXPECT_EQ(cmd->expires, At(kT + 60000));
@@ -103,6 +112,24 @@ TEST(LinkFormatTest, EventsBillsCommandsRoundTrip) {
   EXPECT_EQ(op.battery_kw, -50);
   EXPECT_EQ(op.user, "kim");
   EXPECT_FALSE(DecodeCommand("b", EncodeCommand(c)));
+
+  // A driver's word on a charging session crosses the link whole.
+  OperatorCommand word;
+  word.kind = OperatorCommand::Kind::kEvSession;
+  word.user = "kim";
+  word.charger = "p1-03";
+  word.connector = 2;
+  word.energy_kwh = 24.5;
+  word.departure = At(kT + 8 * 3600000);
+  c.body = word;
+  cmd = DecodeCommand("a", EncodeCommand(c));
+  ASSERT_TRUE(cmd) << cmd.error().message;
+  const auto& car = std::get<OperatorCommand>(cmd->body);
+  EXPECT_EQ(car.kind, OperatorCommand::Kind::kEvSession);
+  EXPECT_EQ(car.charger, "p1-03");
+  EXPECT_EQ(car.connector, 2);
+  EXPECT_EQ(car.energy_kwh, 24.5);
+  EXPECT_EQ(car.departure, At(kT + 8 * 3600000));
 
   DrCallRequest dr;
   dr.start = At(kT + 3600000);

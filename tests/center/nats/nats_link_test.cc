@@ -25,6 +25,16 @@
 namespace meg {
 namespace {
 
+// An operator's setpoint command: `kw` for `minutes`, by `user`.
+OperatorCommand SetpointCommand(double kw, double minutes, const char* user) {
+  OperatorCommand c;
+  c.kind = OperatorCommand::Kind::kSetpoint;
+  c.battery_kw = kw;
+  c.minutes = minutes;
+  c.user = user;
+  return c;
+}
+
 using meg::testing::Accepts;
 using meg::testing::FreePort;
 using meg::testing::PeerProcess;
@@ -689,7 +699,7 @@ TEST_F(NatsLinkTest, CommandRoundTripIsAuditedBeforeItsAck) {
     }
   };
   auto a = MakeEdge("a", true, &site);
-  auto r = center->SendCommand("a", OperatorCommand{OperatorCommand::Kind::kSetpoint, 50, 15, "kim"}, seconds{10});
+  auto r = center->SendCommand("a", SetpointCommand(50, 15, "kim"), seconds{10});
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_TRUE(r->accepted) << r->reason;
   EXPECT_EQ(site.audit(), std::vector<std::string>{"setpoint 50 kW by kim"});
@@ -700,7 +710,7 @@ TEST_F(NatsLinkTest, CommandRoundTripIsAuditedBeforeItsAck) {
   jsConsumerInfo_Destroy(ci);
 
   // Refused by the site, with its reason; and a DR call.
-  r = center->SendCommand("a", OperatorCommand{OperatorCommand::Kind::kSetpoint, 500, 15, "kim"}, seconds{10});
+  r = center->SendCommand("a", SetpointCommand(500, 15, "kim"), seconds{10});
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_FALSE(r->accepted);
   EXPECT_NE(r->reason.find("100 kW"), std::string::npos) << r->reason;
@@ -721,11 +731,9 @@ TEST_F(NatsLinkTest, CommandWhileEdgeAwayArrivesUnlessExpired) {
   RecordingSite site;
   auto a = MakeEdge("a", false);
   // The edge is away: both time out at the center, and wait in MEG_DOWN.
-  auto r1 = center->SendCommand("a", OperatorCommand{OperatorCommand::Kind::kSetpoint, 10, 5, "short"},
-                                milliseconds{100}, milliseconds{300});
+  auto r1 = center->SendCommand("a", SetpointCommand(10, 5, "short"), milliseconds{100}, milliseconds{300});
   EXPECT_FALSE(r1);
-  auto r2 = center->SendCommand("a", OperatorCommand{OperatorCommand::Kind::kSetpoint, 20, 5, "long"},
-                                milliseconds{100}, seconds{60});
+  auto r2 = center->SendCommand("a", SetpointCommand(20, 5, "long"), milliseconds{100}, seconds{60});
   EXPECT_FALSE(r2);
   std::this_thread::sleep_for(milliseconds{500});  // the first one expires
   StartLink(*a, &site);

@@ -74,8 +74,18 @@ class ChargePoint {
   }
 
   async start() {
-    const cli = this.client();
-    await cli.connect();
+    // The central system may still be starting (`meg run`): try again for 20 s.
+    let cli;
+    for (const end = Date.now() + 20000; ;) {
+      cli = this.client();
+      try {
+        await cli.connect();
+        break;
+      } catch (e) {
+        if (Date.now() > end || !/ECONNREFUSED/.test(String(e?.message ?? e))) throw e;
+        await sleep(200);
+      }
+    }
     const boot = await cli.call('BootNotification', { chargePointVendor: 'ocpp-rpc', chargePointModel: 'test-cp' });
     out({ cp: this.identity, event: 'boot', status: boot.status, interval: boot.interval });
     await cli.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Preparing', timestamp: now() });
