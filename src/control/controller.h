@@ -7,12 +7,14 @@
 #include <algorithm>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "control/decision_reason.h"
+#include "core/ev.h"
 #include "core/site.h"
 #include "core/time.h"
 #include "core/units.h"
@@ -86,6 +88,11 @@ struct SiteImage {
   // Demand-response calls issued so far (known_from <= start), one commitment per trading hour,
   // those under way or ahead; a planner takes those in its horizon into account.
   std::vector<DrCommitment> dr;
+  // The EV charging sessions under way that the loop can steer (the planner's image only): a
+  // planner that plans them says how much the cars may draw in the interval (Setpoints::ev).
+  // `load` holds what the cars drew when it was measured; ev_power is that part of it.
+  std::vector<EvFlexLoad> ev;
+  Kilowatts ev_power;
 };
 
 struct Setpoints {
@@ -93,6 +100,10 @@ struct Setpoints {
   Kilowatts pv_limit;      // upper limit on PV production (curtailment); < 0 means no limit
   Kilowatts generator{0};  // generator output wished (0: stopped, or no generator)
   Kilowatts thermal{0};    // cold storage, kW of cooling, + discharge / - charge (0: idle, or none)
+  // What the EV sessions the planner planned may draw in the interval, in all (nullopt: the
+  // planner does not plan the cars; the loop's EV stage then shares the room under the demand
+  // already locked in).
+  std::optional<Kilowatts> ev{};
 };
 
 // DR guard, shared by every controller that takes part in DR: in an interval of a DR call the

@@ -43,6 +43,8 @@ struct ScheduleEntry {
   // Why the planner decided it (Controller::reason), when it gives a reason; the limit stage's
   // part is in each cycle's CycleRecord::limit.
   std::optional<DecisionReason> reason{};
+  // What the planned EV sessions may draw, in all (Setpoints::ev; nullopt: not planned).
+  std::optional<Kilowatts> ev{};
 };
 
 // What one cycle saw and did (the loop's record; the store keeps these).

@@ -16,6 +16,9 @@ void SetPeriodOracleTerms(DispatchInput& in, const Site& site, const SiteImage& 
   const KstDateTime k = ToKst(image.start);
   const Month month = k.date.year() / k.date.month();
   in.standing_peak = Kilowatts(std::max(image.ratchet.value(), image.month_peak.value()));
+  // The cars under way, planned with the battery (their energy where it is cheapest, their power
+  // in the peak). The load forecast is the building's: the cars are not in it.
+  in.ev = image.ev;
   in.months_binding = MonthsBinding(month);
   // What the backtest scores: the period's bills with taxes, each month once, the ratchet linking
   // them; the energy left at the end is worth nothing to the score.
@@ -131,6 +134,9 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
     in.thermal_start = ThermalStoredAt(*site_.thermal_storage, image.thermal_soc_pct);
   }
   in.standing_peak = Kilowatts(std::max(image.ratchet.value(), image.month_peak.value()));
+  // The cars under way, planned with the battery (their energy where it is cheapest, their power
+  // in the peak). The load forecast is the building's: the cars are not in it.
+  in.ev = image.ev;
   // The first interval ramps from the command in force, as the limit stage will hold it.
   if (std::isfinite(image.battery_previous.value())) in.previous_battery = image.battery_previous;
   const KstDateTime k = ToKst(image.start);
@@ -196,7 +202,7 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   if (!run_start_) run_start_ = image.start;
   Setpoints idle{Kilowatts(0), Kilowatts(-1)};
   const bool battery = image.has_battery && site_.ess;
-  if (!battery && !image.has_generator && !image.has_thermal) {
+  if (!battery && !image.has_generator && !image.has_thermal && image.ev.empty()) {
     reason_ = DecisionReason{};
     return idle;
   }
@@ -242,6 +248,7 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   s.battery = step.discharge - step.charge;
   s.generator = step.generator;
   s.thermal = step.thermal;
+  if (!image.ev.empty() && i == 0) s.ev = step.ev;  // the cars as planned now (an old plan knew other cars)
   // Peak guard: the plan was made on a forecast; in an interval whose demand counts, charging
   // never lifts the real grid demand above what the plan imported there (or the month's realised
   // peak and ratchet, if higher), and the battery discharges when the real demand exceeds the peak

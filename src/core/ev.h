@@ -62,6 +62,15 @@ struct EvSessionPlan {
   KilowattHours energy;
 };
 
+// An EV charging session as the planner sees it (optimize/dispatch_problem.h): a flexible load of
+// 0..max_kw from the horizon's start until its departure (the interval it leaves in, pro rata),
+// wanting energy_kwh more by then; what it does not get costs the plan's shortfall price a kWh.
+struct EvFlexLoad {
+  double max_kw = 0;
+  double energy_kwh = 0;
+  Timestamp departure;
+};
+
 // The demo car park's profile (sim/ev_profile.h, docs/ev-charging.md): the share of connectors
 // used on a working day and on other days, and the generator's seed.
 struct CarParkProfile {

@@ -146,6 +146,15 @@ double MonthsBinding(Month m) { return IsDemandMonth(m) ? 12.0 : 1.0; }
 
 Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
   if (auto ok = CheckSeries(in); !ok) return ok.error();
+  for (const EvFlexLoad& car : in.ev) {
+    if (!(car.max_kw >= 0 && car.max_kw < 1e6) || !(car.energy_kwh >= 0 && car.energy_kwh < 1e6)) {
+      return InvalidInput(
+          fmt::format("dispatch: an EV session of {} kW for {} kWh is not one", car.max_kw, car.energy_kwh));
+    }
+  }
+  if (!(in.ev_shortfall_krw_per_kwh >= 0 && std::isfinite(in.ev_shortfall_krw_per_kwh))) {
+    return InvalidInput("dispatch: the EV shortfall price must be a finite KRW/kWh >= 0");
+  }
   const Site& site = *in.site;
   BatteryLimits bat = LimitsOf(site);
   const BatterySizing* sizing = in.sizing ? &*in.sizing : nullptr;
@@ -339,6 +348,20 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
       balance.push_back({iv.thermal_discharge, 1.0 / cop});
       balance.push_back({iv.thermal_charge, -1.0 / (cop_c * f)});
     }
+    // EV sessions: load_t + sum_s e_{s,t} = the supply; each e_{s,t} in 0..max_s x the share of
+    // the interval before its departure.
+    for (size_t k = 0; k < in.ev.size(); ++k) {
+      const EvFlexLoad& car = in.ev[k];
+      const double before = std::clamp(static_cast<double>((car.departure - iv.start).count()) /
+                                           static_cast<double>(std::chrono::seconds(kInterval).count()),
+                                       0.0, 1.0);
+      if (p.ev.size() < in.ev.size()) p.ev.resize(in.ev.size());
+      p.ev[k].power.push_back(-1);
+      if (before <= 0 || car.max_kw <= 0) continue;
+      const int col = m.AddVariable(fmt::format("ev{}_{}", k, t), 0, car.max_kw * before, 0.0);
+      p.ev[k].power.back() = col;
+      balance.push_back({col, -1});
+    }
     iv.row_balance = m.AddRow(fmt::format("bal_{}", t), iv.load_kw, iv.load_kw, std::move(balance));
     // SoC: s_{t+1} - s_t - eta_c c_t dt + d_t dt / eta_d = 0 (s_0 is the start SoC, moved right).
     std::vector<LpTerm> soc_terms{{iv.soc, 1},
@@ -426,6 +449,18 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
       terms.push_back({p.intervals[t - 1].soc, 1});
     }
     p.intervals[t].row_reserve_soc = m.AddRow(fmt::format("rs_{}", t), lower, kLpInfinity, std::move(terms));
+  }
+  // Each EV session's energy: sum_t e_{s,t} dt + short_s >= its need, short_s priced.
+  for (size_t k = 0; k < in.ev.size(); ++k) {
+    if (p.ev.size() < in.ev.size()) p.ev.resize(in.ev.size());
+    DispatchEv& car = p.ev[k];
+    car.shortfall = m.AddVariable(fmt::format("evs_{}", k), 0, kLpInfinity, in.ev_shortfall_krw_per_kwh);
+    std::vector<LpTerm> terms{{car.shortfall, 1}};
+    for (const int col : car.power) {
+      if (col >= 0) terms.push_back({col, kDt});
+    }
+    car.row_energy =
+        m.AddRow(fmt::format("eve_{}", k), std::max(0.0, in.ev[k].energy_kwh), kLpInfinity, std::move(terms));
   }
   return p;
 }
@@ -521,6 +556,12 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
     }
     o.price_krw_per_kwh = iv.price_krw_per_kwh;
     o.demand_counts = iv.demand_counts;
+    const size_t t = s.intervals.size();
+    double ev = 0;
+    for (const DispatchEv& car : p.ev) {
+      if (t < car.power.size() && car.power[t] >= 0) ev += x(car.power[t]);
+    }
+    o.ev = Kilowatts(ev);
     o.month_peak = Kilowatts(peaks[iv.month]);
     s.energy_krw += iv.price_krw_per_kwh * o.grid_import.value() * kDt;
     if (iv.row_dr >= 0) {
@@ -541,7 +582,13 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
   s.terminal_krw = s.intervals.empty() ? 0.0 : -p.terminal_krw_per_kwh * s.intervals.back().soc_end.value();
   if (!s.intervals.empty())
     s.terminal_krw -= p.thermal_terminal_krw_per_kwh * s.intervals.back().thermal_level_end.value();
-  s.objective_krw = s.energy_krw + s.demand_krw + s.degradation_krw + s.terminal_krw + s.dr_krw + s.generator_krw;
+  for (const DispatchEv& car : p.ev) {
+    const double short_kwh = x(car.shortfall);
+    s.ev_short += KilowattHours(short_kwh);
+    s.ev_krw += p.model.variables()[static_cast<size_t>(car.shortfall)].cost * short_kwh;
+  }
+  s.objective_krw =
+      s.energy_krw + s.demand_krw + s.degradation_krw + s.terminal_krw + s.dr_krw + s.generator_krw + s.ev_krw;
   s.generated = KilowattHours(generated);
   s.charged = KilowattHours(charged);
   s.discharged = KilowattHours(discharged);

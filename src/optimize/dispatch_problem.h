@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/calendar.h"
+#include "core/ev.h"
 #include "core/result.h"
 #include "core/series.h"
 #include "core/site.h"
@@ -121,6 +122,12 @@ struct DispatchInput {
   // shortfall priced, extra reduction rewarded). Intervals must not overlap two commitments.
   // REQUIRES (checked): 0 <= extra_krw_per_kwh <= shortfall_krw_per_kwh, a finite cap.
   std::vector<DrCommitment> dr;
+  // EV charging sessions under way: their power is planned with the battery's, in the balance
+  // and the peak; energy short of a session's need by its departure costs this a kWh (default: a
+  // few times any energy price, so the plan gives every car its energy unless the contract power
+  // cannot).
+  std::vector<EvFlexLoad> ev;
+  double ev_shortfall_krw_per_kwh = 2000;
 };
 
 // Months a kW of new peak in `m` is billed: 12 for a demand month (art. 68 ①: Dec, Jan, Feb,
@@ -166,8 +173,17 @@ struct DispatchMonth {
                                  // (bill_months_only: x the share of the month's days billed)
 };
 
+// The columns of one EV session: its power in each interval before its departure, and the energy
+// it is short of its need.
+struct DispatchEv {
+  std::vector<int> power;  // by interval; -1 after its departure
+  int shortfall = -1;
+  int row_energy = -1;
+};
+
 struct DispatchProblem {
   LpModel model;
+  std::vector<DispatchEv> ev;  // as DispatchInput::ev
   std::vector<DispatchInterval> intervals;
   std::vector<DispatchMonth> months;  // in time order; months.front() is the first interval's
   double soc_start_kwh = 0;
@@ -212,6 +228,7 @@ struct ScheduleInterval {
   KilowattHours thermal_level_end;
   double price_krw_per_kwh = 0;
   bool demand_counts = false;
+  Kilowatts ev;                     // the EV sessions' planned power, in all
   Kilowatts month_peak;             // P of this interval's month: the peak the plan accepts
   std::optional<Kilowatts> dr_cap;  // the DR import cap in force, if any
 };
@@ -225,7 +242,9 @@ struct Schedule {
   double terminal_krw = 0;            // - value of the energy left stored (<= 0)
   double dr_krw = 0;                  // DR: shortfall cost - reward for the reduction beyond the request
   double generator_krw = 0;           // fuel less heat value, x generated kWh, plus starts
-  double objective_krw = 0;           // the sum of the six
+  double ev_krw = 0;                  // the EV sessions' energy short of their need x its price
+  double objective_krw = 0;           // the sum of the seven
+  KilowattHours ev_short;             // the EV sessions' energy short of their need, in all
   KilowattHours charged, discharged;  // AC energy
   KilowattHours generated;            // generator output, AC
   int starts = 0;                     // generator starts (commitment rising above 0.5)

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -483,6 +484,83 @@ TEST(DispatchProblemTest, RefusesGapsAndStartSocOutsideWindow) {
   p = BuildDispatchProblem(in);
   ASSERT_FALSE(p);
   EXPECT_NE(p.error().message.find("no load value"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace meg
+
+namespace meg {
+namespace {
+
+// An EV session in the plan, on a day where only the energy price matters: no battery, a flat
+// 500 kW load under the 900 kW standing peak (no demand charge moves), a car of 7.04 kW from 09:00
+// wanting 20 kWh by 17:50. The optimum of this separable problem is known without the LP: fill the
+// cheapest quarter-hours first, each up to 7.04 kW x its share before the departure x 0.25 h (the
+// 17:45 quarter-hour: a third). The LP's energy at each price level must be the greedy fill's; and
+// glpsol must agree on the optimum.
+TEST(DispatchProblemTest, AnEvSessionChargesInTheCheapestQuarterHoursBeforeItLeaves) {
+  const testing::ShippedSite& h = testing::LoadShippedSite();
+  Site site = h.site;
+  site.ess.reset();
+  site.pv.clear();
+  const Date day = Ymd(2024, 8, 12);
+  const Timestamp from = FromKst(day, 9 * 60), to = FromKst(day, 24 * 60);
+  const size_t n = static_cast<size_t>((to - from) / kInterval);
+  DispatchInput in;
+  in.site = &site;
+  in.book = &h.book;
+  in.calendar = &h.calendar;
+  in.tariff = h.tariff;
+  in.load = PowerSeries(from, kInterval, std::vector<std::optional<Kilowatts>>(n, Kilowatts(500)));
+  in.pv = PowerSeries(from, kInterval, std::vector<std::optional<Kilowatts>>(n, Kilowatts(0)));
+  in.standing_peak = Kilowatts(900);
+  const Timestamp leaves = FromKst(day, 17 * 60 + 50);
+  in.ev.push_back(EvFlexLoad{7.04, 20, leaves});
+  auto problem = BuildDispatchProblem(in);
+  ASSERT_TRUE(problem) << problem.error().message;
+  ClpCbcSolver solver;
+  auto report = solver.Solve(problem->model, {});
+  ASSERT_TRUE(report && report->status == SolveStatus::kOptimal);
+  const Schedule s = DecodeSchedule(*problem, *report);
+  EXPECT_NEAR(s.ev_short.value(), 0, 1e-9);
+  // The greedy fill, by price level.
+  std::vector<std::pair<double, double>> room;  // (price, kWh it can take)
+  for (const DispatchInterval& iv : problem->intervals) {
+    const double share = std::clamp((leaves - iv.start) / std::chrono::seconds(1) / 900.0, 0.0, 1.0);
+    room.emplace_back(iv.price_krw_per_kwh, 7.04 * share * 0.25);
+  }
+  std::map<double, double> greedy, planned;  // price -> kWh
+  std::vector<std::pair<double, double>> sorted = room;
+  std::sort(sorted.begin(), sorted.end());
+  double left = 20;
+  for (const auto& [price, kwh] : sorted) {
+    const double give = std::min(left, kwh);
+    greedy[price] += give;
+    left -= give;
+  }
+  ASSERT_NEAR(left, 0, 1e-9);
+  double after = 0;
+  for (size_t t = 0; t < s.intervals.size(); ++t) {
+    planned[problem->intervals[t].price_krw_per_kwh] += s.intervals[t].ev.value() * 0.25;
+    if (s.intervals[t].start >= leaves) after += s.intervals[t].ev.value();
+  }
+  EXPECT_NEAR(after, 0, 1e-12);  // nothing after it left
+  for (const auto& [price, kwh] : greedy) EXPECT_NEAR(planned[price], kwh, 1e-6) << price << " KRW/kWh";
+  EXPECT_GE(greedy.size(), 2u);  // the day has more than one price before 17:50
+  // The objective: the load's energy and the car's, at the slot prices.
+  EXPECT_NEAR(s.objective_krw, report->objective, 1e-6 * std::fabs(report->objective));
+  if (testing::HaveGlpsol()) {
+    auto glpk = testing::GlpsolObjective(WriteLpFormat(problem->model), testing::TempDir("ev"), "ev");
+    ASSERT_TRUE(glpk);
+    EXPECT_NEAR(*glpk, report->objective, 1e-6 * std::fabs(report->objective));
+  }
+  // Too much for the time left: 200 kWh by 17:50 is short by 200 - 7.04 x (8 h 50 min).
+  in.ev.front().energy_kwh = 200;
+  auto hard = BuildDispatchProblem(in);
+  ASSERT_TRUE(hard);
+  const Schedule sh = DecodeSchedule(*hard, solver.Solve(hard->model, {}).value());
+  EXPECT_NEAR(sh.ev_short.value(), 200 - 7.04 * (8 + 50.0 / 60), 1e-6);
+  EXPECT_NEAR(sh.ev_krw, sh.ev_short.value() * 2000, 1e-3);
 }
 
 }  // namespace
