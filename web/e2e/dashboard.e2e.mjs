@@ -191,6 +191,25 @@ async function run(page) {
     throw new Failure(`GET /schedule has no planner's reason: ${JSON.stringify(schedule.body).slice(0, 300)}`);
   }
 
+  // The demo hospital's car park (docs/ev-charging.md): each session with its limit and why, as
+  // the live values have them.
+  if (siteId === 'jeonju-hospital') {
+    const ev = await waitFor(page, 'the EV card never listed a charging session of the car park',
+      () => {
+        const card = document.querySelector('#ev-card');
+        const rows = [...document.querySelectorAll('#ev-table tbody tr')];
+        return card && !card.hidden && rows.length > 0
+          && { rows: rows.length, first: rows[0].textContent, reason: rows[0].dataset.reason };
+      });
+    const REASONS = ['share', 'top-up', 'keep-pace', 'no-slack', 'contract', 'paused', 'not-steerable', 'safe'];
+    if (!REASONS.includes(ev.reason)) throw new Failure(`an EV row without a known reason: ${JSON.stringify(ev)}`);
+    const live = await apiGet(page, `api/sites/${encodeURIComponent(siteId)}/live`);
+    if (live.status !== 200 || !Array.isArray(live.body?.ev) || live.body.ev.length === 0) {
+      throw new Failure(`GET /live has no charging sessions: ${JSON.stringify(live.body).slice(0, 300)}`);
+    }
+    step(`EV: ${ev.rows} sessions shown; first "${ev.first.slice(0, 100)}" (${ev.reason})`);
+  }
+
   step('switch the language and back');
   const before = await page.locator('#flows-title').textContent();
   await page.locator('#lang-toggle').click();

@@ -19,7 +19,19 @@ EvTwin::EvTwin(std::vector<ChargerSpec> chargers, std::vector<EvSessionPlan> pla
   std::stable_sort(plans_.begin(), plans_.end(),
                    [](const EvSessionPlan& a, const EvSessionPlan& b) { return a.arrival < b.arrival; });
   outcomes_.resize(plans_.size());
-  // Sessions that arrived before the start are not replayed.
+  // A car that came before the start and leaves after it is there when the twin starts: it arrives
+  // then, wanting the share of its energy that the rest of its stay stands for (it has been charging
+  // since it came). One that left before the start is not replayed.
+  for (EvSessionPlan& p : plans_) {
+    if (ToInstant(p.arrival) < start && ToInstant(p.departure) > start) {
+      const double stay = static_cast<double>((p.departure - p.arrival).count());
+      const double rest = static_cast<double>((ToTimestamp(start) - p.arrival).count());
+      p.energy = KilowattHours(p.energy.value() * std::max(0.0, 1.0 - rest / stay));
+      p.arrival = ToTimestamp(start);
+    }
+  }
+  std::stable_sort(plans_.begin(), plans_.end(),
+                   [](const EvSessionPlan& a, const EvSessionPlan& b) { return a.arrival < b.arrival; });
   while (next_arrival_ < plans_.size() && ToInstant(plans_[next_arrival_].arrival) < start) ++next_arrival_;
 }
 

@@ -21,7 +21,8 @@ namespace meg {
 class EvTwin final : public EvChargers {
  public:
   // REQUIRES: every plan's charger among `chargers`, its connector within its count, sessions on a
-  // connector not overlapping (io/ev_sessions.h checks all three).
+  // connector not overlapping (io/ev_sessions.h checks all three). A car there at `start` (came
+  // before, leaves after) arrives at `start`, wanting its energy x the share of its stay left.
   EvTwin(std::vector<ChargerSpec> chargers, std::vector<EvSessionPlan> plans, bool follow_limits, Instant start);
 
   // Moves the sessions on to `to` (times before the last are ignored); the energy the cars drew
