@@ -119,11 +119,31 @@ void LiveSite::OnCycle(const CycleRecord& r, ControlLoop& loop) {
     if (last_window_ != Timestamp{}) UpdateBill(r.time);
     last_window_ = window;
   }
+  ReportLateCars(r);
   RunCommands(loop, r.time);
   SettleDueDr(r.time);
   LogRefusals(r.time);
   // Last, so that the store alarm covers this cycle's writes.
   UpdateAlarms(r);
+}
+
+// A car that cannot have its need by its departure, even at full power from now, is an event
+// once per session: the operator may tell the driver, or give it the word (POST ev-session).
+void LiveSite::ReportLateCars(const CycleRecord& r) {
+  std::vector<Event> events;
+  std::set<std::string> still;
+  for (const CycleRecord::Ev& e : r.ev) {
+    const std::string key = fmt::format("{}/{}/{}", e.session.charger, e.session.connector, e.session.transaction_id);
+    if (!e.decision.late) continue;
+    still.insert(key);
+    if (ev_late_.count(key) != 0) continue;
+    events.push_back(
+        Event{r.time, config_.id, "ev-late", Severity::kWarning,
+              fmt::format("charger {} connector {}: the car leaving at {} will not be full: {}", e.session.charger,
+                          e.session.connector, FormatKst(ToTimestamp(e.session.departure)), e.text)});
+  }
+  ev_late_ = std::move(still);
+  Log(events, r.time);
 }
 
 void LiveSite::Publish(const CycleRecord& r, const ControlLoop& loop) {
@@ -161,6 +181,7 @@ void LiveSite::Publish(const CycleRecord& r, const ControlLoop& loop) {
     row.connected = e.session.connected;
     row.follows_limit = e.session.follows_limit;
     row.reason_code = std::string(EvShareReasonName(e.decision.why));
+    row.late = e.decision.late;
     row.reason = e.text;
     v.ev.push_back(std::move(row));
   }

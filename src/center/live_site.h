@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -140,6 +141,7 @@ class LiveSite final : public SiteBackend {
   void Store(const CycleRecord& r);
   void StoreSchedule(const ControlLoop& loop, Instant now);
   void UpdateAlarms(const CycleRecord& r);
+  void ReportLateCars(const CycleRecord& r);
   void UpdateBill(Instant now);
   double ratchet_kw_ = 0;  // the loop's ratchet at the last closed quarter-hour (control thread)
   // Control thread: carries out the pending work in the order it came.
@@ -192,6 +194,7 @@ class LiveSite final : public SiteBackend {
   Timestamp last_window_{};
   Instant last_schedule_made_{};
   Date retention_day_{};
+  std::set<std::string> ev_late_;  // "charger/connector/transaction" of the cars reported late
 };
 
 }  // namespace meg

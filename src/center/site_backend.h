@@ -56,6 +56,7 @@ struct LiveValues {
     std::optional<double> limit_kw;  // none: not steerable (offline or not following its limit)
     Instant departure;
     bool connected = true, follows_limit = true;
+    bool late = false;                // it will not be full by its departure (ev_share.h)
     std::string reason_code, reason;  // "share", "keep-pace", ...; the sentence
   };
   std::vector<EvRow> ev;

@@ -102,6 +102,8 @@ EvShareResult ShareEvHeadroom(Kilowatts target_room, Kilowatts contract_room, st
     }
     steer.push_back(i);
     d.floor = EvPaceFloor(in[i]);
+    d.late =
+        in[i].left.value() > std::max(0.0, Finite(in[i].max_power.value())) * std::max(0.0, in[i].hours_left) + 1e-9;
     if (d.floor.value() > 0) paced.push_back(i);
   }
   // 2. The floors, least slack first, within the contract power.
@@ -181,7 +183,9 @@ EvShareResult ShareEvHeadroom(Kilowatts target_room, Kilowatts contract_room, st
   return out;
 }
 
-std::string EvShareText(const EvShareInput& in, const EvShareDecision& d) {
+namespace {
+
+std::string Sentence(const EvShareInput& in, const EvShareDecision& d) {
   const double limit = d.limit ? d.limit->value() : 0.0;
   const std::string slack = std::isfinite(d.slack_h) ? fmt::format("{:.1f} h of slack", d.slack_h) : "no need left";
   switch (d.why) {
@@ -214,6 +218,17 @@ std::string EvShareText(const EvShareInput& in, const EvShareDecision& d) {
     case EvShareReason::kSafe: return "paused: safe mode, the site's telemetry is not trusted";
   }
   return "";
+}
+
+}  // namespace
+
+std::string EvShareText(const EvShareInput& in, const EvShareDecision& d) {
+  std::string text = Sentence(in, d);
+  if (d.late) {
+    text += fmt::format("; it cannot be full by its departure: at most {:.1f} of the {:.1f} kWh it needs",
+                        std::max(0.0, Finite(in.max_power.value())) * std::max(0.0, in.hours_left), in.left.value());
+  }
+  return text;
 }
 
 }  // namespace meg

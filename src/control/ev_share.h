@@ -58,6 +58,9 @@ struct EvShareDecision {
   EvShareReason why = EvShareReason::kShare;
   double slack_h = 0;  // hours to departure - hours at full power for what is left
   Kilowatts floor;     // the least power that keeps it on time (0: it can wait)
+  // It cannot have its need by its departure even at full power from now (left > max x hours
+  // left): reported (the live site's event "ev-late"), not only charged at full.
+  bool late = false;
 };
 
 struct EvShareResult {

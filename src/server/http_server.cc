@@ -56,6 +56,7 @@ json EvJson(const std::vector<LiveValues::EvRow>& rows) {
                        {"departure", Iso(r.departure)},
                        {"connected", r.connected},
                        {"follows_limit", r.follows_limit},
+                       {"late", r.late},
                        {"reason_code", r.reason_code},
                        {"reason", r.reason}});
   }

@@ -16,6 +16,7 @@
 
 #include "control/loop_test_site.h"
 #include "control/optimal_controllers.h"
+#include "device/sim/ev_twin.h"
 #include "device/sim/twin.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "store/fresh_store_path.h"
@@ -311,6 +312,41 @@ TEST(LiveSiteTest, TheStoredHistoryRestoresTheMonthPeakAndRatchet) {
   const CycleRecord r = rig.Cycle();
   EXPECT_NEAR(r.month_peak.value(), 850.0, 1e-9);
   EXPECT_NEAR(rig.loop->demand().ratchet().value(), 950.0, 1e-9);
+}
+
+// The car park in the live site: every session published with its limit and why, and a car that
+// cannot be full by its departure (40 kWh in an hour at 7.04 kW) is one "ev-late" event, not one
+// a cycle.
+TEST(LiveSiteTest, TheCarsArePublishedAndALateCarIsReportedOnce) {
+  Rig rig("ev.db", At(kDay, 14 * 60), seconds(1));
+  ChargerSpec c;
+  c.id = "p1";
+  c.phases = 1;
+  c.voltage_v = 220;
+  rig.site.chargers = {c};
+  EvSessionPlan car;
+  car.charger = "p1";
+  car.arrival = FromKst(kDay, 14 * 60);
+  car.departure = FromKst(kDay, 15 * 60);
+  car.energy = KilowattHours(40);
+  EvTwin ev(rig.site.chargers, {car}, true, rig.now);
+  rig.twin.AddEvChargers(&ev);
+  rig.loop->SetEvChargers(&ev);
+  for (int i = 0; i < 20; ++i) rig.Cycle();
+  const LiveValues v = rig.live->Live();
+  ASSERT_EQ(v.ev.size(), 1u);
+  EXPECT_EQ(v.ev[0].charger, "p1");
+  EXPECT_TRUE(v.ev[0].late);
+  EXPECT_EQ(v.ev[0].reason_code, "no-slack");
+  EXPECT_NEAR(*v.ev[0].limit_kw, 7.04, 1e-9);
+  EXPECT_NE(v.ev[0].reason.find("it cannot be full by its departure: at most"), std::string::npos) << v.ev[0].reason;
+  EXPECT_NEAR(v.ev_kw, 7.04, 1e-9);
+  const auto late = rig.EventsWith("will not be full");
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].kind, "ev-late");
+  EXPECT_NE(late[0].message.find("charger p1 connector 1: the car leaving at 2024-08-12T15:00:00+09:00"),
+            std::string::npos)
+      << late[0].message;
 }
 
 // A reliability call of 200 kW over 14:00-16:00, issued at 13:00, on a history of 550 kW: every

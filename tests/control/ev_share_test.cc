@@ -114,6 +114,13 @@ TEST(EvShareTest, ASessionThatCannotMakeItChargesAtFullPowerWithinTheContract) {
   EXPECT_NEAR(r.sessions[0].limit->value(), 22.08, 1e-9);
   EXPECT_EQ(r.sessions[1].why, EvShareReason::kPaused);
   EXPECT_THAT(EvShareText(in[0], r.sessions[0]), HasSubstr("22.1 kW (full): no slack left, 20.0 kWh to go in 1.00 h"));
+  // 20 kWh in 1 h at 22.08 kW can be had (0.906 h): not late; 30 kWh cannot (at most 22.08 kWh).
+  EXPECT_FALSE(r.sessions[0].late);
+  const std::vector<EvShareInput> more = {ThreePhase(30, 1)};
+  const EvShareResult lr = ShareEvHeadroom(Kilowatts(0), Kilowatts(100), more);
+  EXPECT_TRUE(lr.sessions[0].late);
+  EXPECT_THAT(EvShareText(more[0], lr.sessions[0]),
+              HasSubstr("it cannot be full by its departure: at most 22.1 of the 30.0 kWh it needs"));
   // Two that cannot make it and 30 kW under the contract: the least slack (10 kWh in 0.5 h: 0.047
   // h) first at 22.08 kW, the other (0.094 h) cut to the 7.92 kW left.
   const std::vector<EvShareInput> late = {ThreePhase(20, 1), ThreePhase(10, 0.5)};

@@ -208,6 +208,22 @@ async function run(page) {
       throw new Failure(`GET /live has no charging sessions: ${JSON.stringify(live.body).slice(0, 300)}`);
     }
     step(`EV: ${ev.rows} sessions shown; first "${ev.first.slice(0, 100)}" (${ev.reason})`);
+
+    step("give a car's need and departure through the EV card's form; find it audited");
+    const chosen = await page.locator('#ev-need-session').inputValue();
+    const day = (live.body.time || '').slice(0, 10);
+    await page.locator('#ev-need-kwh').fill('12.5');
+    await page.locator('#ev-need-departure').fill(`${day}T23:30`);
+    await page.locator('#ev-need-apply').click();
+    await waitFor(page, 'the EV form never said the word was accepted',
+      () => document.querySelector('#ev-need-message')?.className === 'ok');
+    const word = await waitFor(page, `no ev-session row for ${chosen} in the audit trail`,
+      (subject) => [...document.querySelectorAll('#audit-body tr')].map((r) => r.textContent)
+        .find((text) => text.includes('ev-session') && text.includes(`ev:${subject}`)), chosen);
+    if (!word.includes('need_kwh=12.5') || !word.includes('T23:30:00+09:00')) {
+      throw new Failure(`the audited word is not what was given: ${word}`);
+    }
+    step(`audit row: ${word}`);
   }
 
   step('switch the language and back');

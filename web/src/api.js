@@ -87,5 +87,7 @@ export const api = {
   setpoint: (id, batteryKw, minutes) =>
     call('POST', `${site(id)}/commands/setpoint`, { battery_kw: batteryKw, minutes }),
   auto: (id) => call('POST', `${site(id)}/commands/mode`, { mode: 'auto' }),
+  evSession: (id, charger, connector, energyKwh, departure) =>
+    call('POST', `${site(id)}/commands/ev-session`, { charger, connector, energy_kwh: energyKwh, departure }),
   streamUrl: (id) => `${site(id)}/stream?${new URLSearchParams({ token: token || '' })}`,
 };

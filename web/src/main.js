@@ -172,6 +172,7 @@ function openSite(site) {
   $('site-view').hidden = false;
   const operator = state.session.role === 'operator' || state.session.role === 'admin';
   $('operator-panel').hidden = !operator;
+  $('ev-need-form').hidden = !operator;
   $('site-view').classList.toggle('no-operator', !operator);
   state.charts = state.charts || { today: new TodayChart($('chart-today')), forecast: new ForecastChart($('chart-forecast')) };
   showHeader();
@@ -494,6 +495,37 @@ async function command(send) {
   }
 }
 
+// The driver's or operator's word on a charging session: its energy need and departure (KST).
+async function onEvNeed(event) {
+  event.preventDefault();
+  const message = (text, isError) => {
+    const node = $('ev-need-message');
+    node.textContent = text;
+    node.className = isError ? 'error' : 'ok';
+  };
+  const [charger, connector] = $('ev-need-session').value.split('/');
+  const kwh = Number($('ev-need-kwh').value);
+  const when = $('ev-need-departure').value;  // YYYY-MM-DDTHH:MM, site time
+  if (!charger || !Number.isFinite(kwh) || kwh <= 0 || !when) {
+    message(t('ev.bad_need'), true);
+    return;
+  }
+  const button = $('ev-need-apply');
+  button.disabled = true;
+  try {
+    await api.evSession(state.site.id, charger, Number(connector), kwh, `${when}:00+09:00`);
+    message(t('operator.sent'), false);
+    state.liveAt = 0;
+    runNow('live');
+    runNow('audit');
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) { report('command', e); return; }
+    message(e instanceof ApiError && e.status === 0 ? t('error.network') : e.message, true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 function onSetpoint(event) {
   event.preventDefault();
   const batteryKw = Number($('setpoint-kw').value);
@@ -594,6 +626,16 @@ function renderEv(live) {
   if (card.hidden) return;
   setText('ev-summary', `${rows.length} ${t('ev.summary')} · ${t('ev.drawing')} ${f.kw(live.ev_kw)} kW`
     + (live.ev_accepting === false ? ` · ${t('ev.refusing')}` : ''));
+  // The driver's word (operator): the sessions to choose from, the choice kept across refreshes.
+  const select = $('ev-need-session');
+  const keep = select.value;
+  select.replaceChildren(...rows.map((r) => {
+    const o = document.createElement('option');
+    o.value = `${r.charger}/${r.connector}`;
+    o.textContent = `${r.charger}/${r.connector}`;
+    return o;
+  }));
+  if (rows.some((r) => `${r.charger}/${r.connector}` === keep)) select.value = keep;
   const body = $('ev-table').querySelector('tbody');
   body.replaceChildren(...rows.map((r) => {
     const tr = document.createElement('tr');
@@ -864,6 +906,7 @@ function init() {
   for (const b of document.querySelectorAll('.lang-toggle')) b.addEventListener('click', toggleLang);
   $('logout').addEventListener('click', () => logout());
   $('setpoint-form').addEventListener('submit', onSetpoint);
+  $('ev-need-form').addEventListener('submit', onEvNeed);
   $('mode-auto').addEventListener('click', () => command(() => api.auto(state.site.id)));
   $('back-to-fleet').addEventListener('click', () => { location.hash = '#/fleet'; });
   window.addEventListener('hashchange', route);
