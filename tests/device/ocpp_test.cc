@@ -239,6 +239,20 @@ TEST_F(CentralSystemTest, FiftyChargersAtOnceEachGetTheirShare) {
   EXPECT_THAT(Log(), ::testing::Not(::testing::HasSubstr("schema-failure")));
 }
 
+// Every boot is answered with the heartbeat interval and followed, unasked, by the default
+// profile: new sessions at the connector's 6 A until the loop sets their share.
+TEST_F(CentralSystemTest, ABootIsFollowedByTheDefaultProfile) {
+  StartCentralSystem({Charger("cp1")});
+  PeerProcess cp = ChargePoints("boot");
+  ASSERT_EQ(cp.Wait(seconds(20)), 0) << Log();
+  EXPECT_EQ(Lines("boot").at(0)["interval"], 60);
+  const auto profiles = Lines("profile");
+  ASSERT_EQ(profiles.size(), 1u) << Log();
+  EXPECT_EQ(profiles[0]["purpose"], "TxDefaultProfile");
+  EXPECT_DOUBLE_EQ(profiles[0]["limitA"].get<double>(), 6.0);
+  EXPECT_THAT(Log(), ::testing::Not(::testing::HasSubstr("schema-failure")));
+}
+
 TEST_F(CentralSystemTest, AChargerNotInTheSiteFileIsRefusedAtTheUpgrade) {
   StartCentralSystem({Charger("cp1")});
   PeerProcess cp = ChargePoints("unknown");

@@ -433,6 +433,7 @@ void CentralSystem::Impl::OnMessage(const std::shared_ptr<OcppConn>& conn, const
       } else {
         reply = OcppResultText(frame->id, result);
       }
+      pump = true;  // a call may have queued one of ours (BootNotification: the default profile)
     } else if (c.pending && c.pending->id == frame->id) {
       const Pending p = std::move(*c.pending);
       c.pending.reset();
@@ -442,7 +443,7 @@ void CentralSystem::Impl::OnMessage(const std::shared_ptr<OcppConn>& conn, const
       Event(c.spec.id, "message-refused", fmt::format("an answer to no call of ours (id '{}')", Excerpt(frame->id)));
     }
   }
-  if (reply) conn->Send(std::move(*reply));
+  if (reply) conn->Send(std::move(*reply));  // the answer goes before any call it queued
   if (pump) Pump(conn->charger());
 }
 

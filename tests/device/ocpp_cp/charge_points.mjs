@@ -19,6 +19,7 @@
 //   fleet      N charge points at once; each sends meter values until it holds a TxProfile, and
 //              reports the time from its last meter value to the profile; stops.
 //   unknown    connects as an identity the site does not have; expects the connection refused.
+//   boot       boots and waits for the default profile (nothing else asked of the central system).
 //   latency    N charge points at once; each sends `rounds` meter values, its power changing each
 //              time, and waits for the profile that answers each; prints the times from meter
 //              value sent to profile received, and their p50 and p99 (bench/device/ocpp_bench.cc).
@@ -170,6 +171,18 @@ async function main() {
       out({ event: 'done', ok: true });
       return 0;
     }
+  }
+  if (scenario === 'boot') {
+    // Boots and waits for the default profile the central system sends after every boot.
+    const cp = new ChargePoint(`${prefix}1`);
+    const cli = cp.client();
+    await cli.connect();
+    const boot = await cli.call('BootNotification', { chargePointVendor: 'ocpp-rpc', chargePointModel: 'test-cp' });
+    out({ cp: cp.identity, event: 'boot', status: boot.status, interval: boot.interval });
+    if (!(await waitFor(() => cp.defaultA !== null, 5000))) throw new Error('no TxDefaultProfile within 5 s of the boot');
+    await cli.close();
+    out({ event: 'done', ok: true });
+    return 0;
   }
   if (scenario === 'session' || scenario === 'ignore') {
     const cp = new ChargePoint(`${prefix}1`);
