@@ -79,16 +79,7 @@ int main(int argc, char** argv) {
       }
       if (any) {
         std::vector<EvShareInput> in;
-        for (const EvSession& s : sessions) {
-          EvShareInput x;
-          x.max_power = s.max_power;
-          x.min_power = s.min_power;
-          x.power = s.power;
-          x.left = EnergyLeft(s);
-          x.hours_left = 8;
-          // The room moves with what the cars draw, so each change gives every session a new limit.
-          in.push_back(x);
-        }
+        for (const EvSession& s : sessions) in.push_back(ShareInputOf(s, clock.Now()));
         double drawn = 0;
         for (const EvSession& s : sessions) drawn += s.power.value();
         const EvShareResult share = ShareEvHeadroom(Kilowatts(150 + drawn), Kilowatts(1000), in);

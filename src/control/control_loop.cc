@@ -666,15 +666,7 @@ std::vector<ControlLoop::EvLimit> ControlLoop::RunEvStage(Instant now, bool wind
   std::vector<EvShareInput> in;
   double ev_now = 0;
   for (const EvSession& s : sessions) {
-    EvShareInput x;
-    x.max_power = s.max_power;
-    x.min_power = s.min_power;
-    x.power = s.power;
-    x.left = EnergyLeft(s);
-    x.hours_left = std::max(0.0, static_cast<double>((s.departure - now).count()) / 3'600'000.0);
-    x.priority = s.priority;
-    x.steerable = s.connected && s.follows_limit;
-    in.push_back(x);
+    in.push_back(ShareInputOf(s, now));
     ev_now += std::max(0.0, s.power.value());
   }
   rec.ev_power = Kilowatts(ev_now);

@@ -66,6 +66,18 @@ std::string_view EvShareReasonName(EvShareReason r) {
   return "?";
 }
 
+EvShareInput ShareInputOf(const EvSession& s, Instant now) {
+  EvShareInput x;
+  x.max_power = s.max_power;
+  x.min_power = s.min_power;
+  x.power = s.power;
+  x.left = EnergyLeft(s);
+  x.hours_left = std::max(0.0, static_cast<double>((s.departure - now).count()) / 3'600'000.0);
+  x.priority = s.priority;
+  x.steerable = s.connected && s.follows_limit;
+  return x;
+}
+
 Kilowatts EvPaceFloor(const EvShareInput& s) {
   const double left = s.left.value();
   const double max = std::max(0.0, Finite(s.max_power.value()));

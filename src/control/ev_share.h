@@ -24,7 +24,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/units.h"
+#include "device/ev_chargers.h"
 
 namespace meg {
 
@@ -72,6 +74,10 @@ struct EvShareResult {
 // `target_room`: the EV headroom under the demand target (kW, may be negative: then nothing but
 // no-slack sessions charge); `contract_room`: under the contract power (>= target_room).
 EvShareResult ShareEvHeadroom(Kilowatts target_room, Kilowatts contract_room, std::span<const EvShareInput> sessions);
+
+// A session under way as the share sees it at `now`: steerable when its charger is online and
+// follows its limit.
+EvShareInput ShareInputOf(const EvSession& s, Instant now);
 
 // The least power that keeps a session on time (step 2 above), kW: 0 when it can wait.
 Kilowatts EvPaceFloor(const EvShareInput& s);

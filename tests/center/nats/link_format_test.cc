@@ -7,19 +7,12 @@
 #include <string>
 
 #include "center/nats/nats_config.h"
+#include "center/setpoint_command.h"
 
 namespace meg {
 namespace {
 
-// An operator's setpoint command: `kw` for `minutes`, by `user`.
-OperatorCommand SetpointCommand(double kw, double minutes, const char* user) {
-  OperatorCommand c;
-  c.kind = OperatorCommand::Kind::kSetpoint;
-  c.battery_kw = kw;
-  c.minutes = minutes;
-  c.user = user;
-  return c;
-}
+using ::meg::testing::SetpointCommand;
 
 Instant At(std::int64_t ms) { return Instant{Millis{ms}}; }
 constexpr std::int64_t kT = 1723438805000;  // 2024-08-12T05:00:05Z

@@ -19,21 +19,14 @@
 #include "center/nats/edge_link.h"
 #include "center/nats/fleet_sim.h"
 #include "center/nats/nats_config.h"
+#include "center/setpoint_command.h"
 #include "device/peer_process.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace meg {
 namespace {
 
-// An operator's setpoint command: `kw` for `minutes`, by `user`.
-OperatorCommand SetpointCommand(double kw, double minutes, const char* user) {
-  OperatorCommand c;
-  c.kind = OperatorCommand::Kind::kSetpoint;
-  c.battery_kw = kw;
-  c.minutes = minutes;
-  c.user = user;
-  return c;
-}
+using ::meg::testing::SetpointCommand;
 
 using meg::testing::Accepts;
 using meg::testing::FreePort;
