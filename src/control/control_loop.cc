@@ -1,6 +1,4 @@
 #include "control/control_loop.h"
-#include "control/ev_share.h"
-#include "core/text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,8 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "control/ev_share.h"
 #include "control/site_image.h"
 #include "core/ess.h"
+#include "core/text.h"
 
 namespace meg {
 
@@ -677,6 +677,7 @@ std::vector<ControlLoop::EvLimit> ControlLoop::RunEvStage(Instant now, bool wind
     min_connector = min_connector == 0 ? m : std::min(min_connector, m);
   }
   EvShareResult share;
+  double room_for_new = 0;  // kW of contract power a new car could have, the battery's charging given up
   if (mode_ == LoopMode::kSafe || !std::isfinite(done.grid.value())) {
     // Nothing is trusted: every session that can be steered is paused. Whether a new one may
     // start stays as it was (a car plugged in now waits, paused, for the loop to trust the site).
@@ -718,7 +719,8 @@ std::vector<ControlLoop::EvLimit> ControlLoop::RunEvStage(Instant now, bool wind
     rec.ev_target_room = Kilowatts(target - base);
     // A new car is refused only when the contract power has no room for its minimum even with the
     // battery's charging given up (the limit stage cuts that charge next cycle for the car's load).
-    rec.ev_accepting = share.contract_room_left.value() + std::max(0.0, -done.battery.value()) >= min_connector;
+    room_for_new = share.contract_room_left.value() + std::max(0.0, -done.battery.value());
+    rec.ev_accepting = room_for_new >= min_connector;
   }
   double total = 0;
   std::vector<EvLimit> due;
@@ -754,7 +756,7 @@ std::vector<ControlLoop::EvLimit> ControlLoop::RunEvStage(Instant now, bool wind
                      rec.ev_accepting ? "new sessions accepted"
                                       : fmt::format("new sessions refused: {:.1f} kW left under the contract power, "
                                                     "less than a connector's minimum of {:.2f} kW",
-                                                    share.contract_room_left.value(), min_connector)});
+                                                    room_for_new, min_connector)});
     ev_accepting_ = rec.ev_accepting;
   }
   return due;

@@ -253,6 +253,37 @@ TEST_F(CentralSystemTest, ABootIsFollowedByTheDefaultProfile) {
   EXPECT_THAT(Log(), ::testing::Not(::testing::HasSubstr("schema-failure")));
 }
 
+// The operator's calls reach the charger in OCPP 1.6's form (strict mode checks each): a remote
+// stop of the session under way (which the charger then stops), a remote start, the connector
+// made inoperative, the profiles cleared.
+TEST_F(CentralSystemTest, TheOperatorsCallsReachTheCharger) {
+  StartCentralSystem({Charger("cp1")});
+  PeerProcess cp = ChargePoints("remote");
+  ASSERT_TRUE(WaitFor([&] { return SessionOn("cp1").has_value(); }, seconds(20))) << Log();
+  const int tx = SessionOn("cp1")->transaction_id;
+  ASSERT_TRUE(cs_->RemoteStop("cp1", 1));
+  ASSERT_TRUE(WaitFor([&] { return !SessionOn("cp1").has_value(); }, seconds(15))) << Log();
+  EXPECT_FALSE(cs_->RemoteStop("cp1", 1));  // no session any more
+  // The charger closes its connection after its stop and connects again; the calls wait for it.
+  ASSERT_TRUE(
+      WaitFor([&] { return EventsOf("connected").size() == 2 && cs_->Chargers().at(0).connected; }, seconds(15)))
+      << Log();
+  ASSERT_TRUE(cs_->RemoteStart("cp1", 1, "TAG-1"));
+  ASSERT_TRUE(cs_->ChangeAvailability("cp1", 1, false));
+  ASSERT_TRUE(cs_->ClearLimits("cp1"));
+  EXPECT_FALSE(cs_->RemoteStart("cp9", 1, "TAG-1"));
+  ASSERT_EQ(cp.Wait(seconds(30)), 0) << Log();
+  std::map<std::string, json> calls;
+  for (const json& c : Lines("call")) calls[c["action"].get<std::string>()] = c["params"];
+  ASSERT_EQ(calls.size(), 4u) << Log();
+  EXPECT_EQ(calls["RemoteStopTransaction"]["transactionId"], tx);
+  EXPECT_EQ(calls["RemoteStartTransaction"]["idTag"], "TAG-1");
+  EXPECT_EQ(calls["RemoteStartTransaction"]["connectorId"], 1);
+  EXPECT_EQ(calls["ChangeAvailability"]["type"], "Inoperative");
+  EXPECT_THAT(Log(), ::testing::Not(::testing::HasSubstr("schema-failure")));
+  EXPECT_EQ(EventsOf("call-failed").size(), 0u);
+}
+
 TEST_F(CentralSystemTest, AChargerNotInTheSiteFileIsRefusedAtTheUpgrade) {
   StartCentralSystem({Charger("cp1")});
   PeerProcess cp = ChargePoints("unknown");

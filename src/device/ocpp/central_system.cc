@@ -367,6 +367,10 @@ void CentralSystem::Impl::OnConnected(const std::shared_ptr<OcppConn>& conn) {
     c.conn = conn;
     c.last_seen = clock_.Now();
     // A call that was under way on the old connection is lost with it: send the next one.
+    if (c.pending) {
+      Event(c.spec.id, "call-failed",
+            fmt::format("{} lost with the connection it was sent on", c.pending->call.action));
+    }
     c.pending.reset();
   }
   Pump(conn->charger());
@@ -377,6 +381,9 @@ void CentralSystem::Impl::OnDisconnected(const std::shared_ptr<OcppConn>& conn, 
   ChargerState& c = chargers_.at(conn->charger());
   if (c.conn != conn) return;  // replaced already
   c.conn.reset();
+  if (c.pending) {
+    Event(c.spec.id, "call-failed", fmt::format("{} lost with the connection it was sent on", c.pending->call.action));
+  }
   c.pending.reset();
   int under_way = 0;
   for (const auto& tx : c.txs) under_way += tx.has_value() ? 1 : 0;

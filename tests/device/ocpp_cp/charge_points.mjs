@@ -20,6 +20,8 @@
 //              reports the time from its last meter value to the profile; stops.
 //   unknown    connects as an identity the site does not have; expects the connection refused.
 //   boot       boots and waits for the default profile (nothing else asked of the central system).
+//   remote     a session stopped by RemoteStopTransaction, then RemoteStartTransaction,
+//              ChangeAvailability and ClearChargingProfile received and accepted.
 //   latency    N charge points at once; each sends `rounds` meter values, its power changing each
 //              time, and waits for the profile that answers each; prints the times from meter
 //              value sent to profile received, and their p50 and p99 (bench/device/ocpp_bench.cc).
@@ -66,10 +68,16 @@ class ChargePoint {
             tx: p.transactionId ?? null, unit: p.chargingSchedule.chargingRateUnit, msSinceMeter: at - this.lastMeterSent });
       return { status: 'Accepted' };
     });
-    cli.handle('ClearChargingProfile', () => ({ status: 'Accepted' }));
-    cli.handle('RemoteStopTransaction', () => ({ status: 'Accepted' }));
-    cli.handle('RemoteStartTransaction', () => ({ status: 'Accepted' }));
-    cli.handle('ChangeAvailability', () => ({ status: 'Accepted' }));
+    // The operator's calls: logged, accepted; a remote stop ends the session as a charger would.
+    this.calls = [];
+    for (const action of ['ClearChargingProfile', 'RemoteStopTransaction', 'RemoteStartTransaction', 'ChangeAvailability']) {
+      cli.handle(action, ({ params }) => {
+        this.calls.push(action);
+        out({ cp: this.identity, event: 'call', action, params });
+        if (action === 'RemoteStopTransaction') this.stopAsked = params.transactionId;
+        return { status: 'Accepted' };
+      });
+    }
     this.cli = cli;
     return cli;
   }
@@ -181,6 +189,24 @@ async function main() {
     out({ cp: cp.identity, event: 'boot', status: boot.status, interval: boot.interval });
     if (!(await waitFor(() => cp.defaultA !== null, 5000))) throw new Error('no TxDefaultProfile within 5 s of the boot');
     await cli.close();
+    out({ event: 'done', ok: true });
+    return 0;
+  }
+  if (scenario === 'remote') {
+    // A session the operator stops remotely (the charger then stops it), then a remote start, a
+    // change of availability and the profiles cleared, each answered Accepted.
+    const cp = new ChargePoint(`${prefix}1`);
+    await cp.start();
+    await cp.send(cp.meter(false));
+    if (!(await waitFor(() => cp.stopAsked === cp.tx, 15000))) throw new Error('no RemoteStopTransaction of the session');
+    await cp.stop('Remote');
+    const again = cp.client();
+    await again.connect();
+    const want = ['RemoteStartTransaction', 'ChangeAvailability', 'ClearChargingProfile'];
+    if (!(await waitFor(() => want.every((a) => cp.calls.includes(a)), 15000))) {
+      throw new Error(`calls received: ${cp.calls.join(', ')}`);
+    }
+    await again.close();
     out({ event: 'done', ok: true });
     return 0;
   }
