@@ -185,6 +185,10 @@ void LiveSite::Publish(const CycleRecord& r, const ControlLoop& loop) {
     row.reason = e.text;
     v.ev.push_back(std::move(row));
   }
+  v.chargers.clear();
+  for (const EvChargerState& c : r.chargers) {
+    v.chargers.push_back(LiveValues::ChargerRow{c.id, c.connected, c.connector_status});
+  }
   v.ev_kw = r.ev_power.value();
   v.ev_accepting = r.ev_accepting;
   if (loop.override_battery() && loop.override_until() > r.time) {
@@ -599,6 +603,12 @@ Status LiveSite::RunCommand(ControlLoop& loop, const OperatorCommand& c, Instant
     case OperatorCommand::Kind::kEvSession:
       st = loop.SetEvSessionNeed(c.charger, c.connector, KilowattHours(c.energy_kwh), c.departure, now, c.user);
       break;
+    case OperatorCommand::Kind::kEvCharger: {
+      const auto call = ParseEvChargerCall(c.action);
+      st = call ? loop.CallCharger(c.charger, c.connector, *call, c.id_tag, now, c.user)
+                : Status(InvalidInput(fmt::format("charger call '{}' is not known", c.action)));
+      break;
+    }
   }
   if (!st) return st;
   std::string what;
@@ -611,6 +621,9 @@ Status LiveSite::RunCommand(ControlLoop& loop, const OperatorCommand& c, Instant
     case OperatorCommand::Kind::kEvSession:
       what = fmt::format("charger {} connector {}: {:.1f} kWh by {}", c.charger, c.connector, c.energy_kwh,
                          FormatKst(ToTimestamp(c.departure)));
+      break;
+    case OperatorCommand::Kind::kEvCharger:
+      what = fmt::format("charger {} connector {}: {}", c.charger, c.connector, c.action);
       break;
   }
   Log({Event{now, config_.id, "command", Severity::kInfo, fmt::format("{}: {}", c.user, what)}}, now);

@@ -60,6 +60,12 @@ struct LiveValues {
     std::string reason_code, reason;  // "share", "keep-pace", ...; the sentence
   };
   std::vector<EvRow> ev;
+  struct ChargerRow {
+    std::string id;
+    bool connected = false;
+    std::vector<std::string> connector_status;  // [0] = connector 1
+  };
+  std::vector<ChargerRow> chargers;
   double ev_kw = 0;
   bool ev_accepting = true;
 };
@@ -165,7 +171,9 @@ struct DrCallRequest {
 struct OperatorCommand {
   // kEvSession: the driver's or operator's word on a charging session under way (its energy need
   // in all and when the car leaves), docs/ev-charging.md.
-  enum class Kind { kSetpoint, kAuto, kSchedule, kEvSession };
+  // kEvCharger: an operator's call to a charger (`action`: remote-start, remote-stop, available,
+  // unavailable, clear-limits; `id_tag` for a remote start).
+  enum class Kind { kSetpoint, kAuto, kSchedule, kEvSession, kEvCharger };
   Kind kind = Kind::kAuto;
   double battery_kw = 0;
   double minutes = 0;
@@ -174,6 +182,8 @@ struct OperatorCommand {
   int connector = 1;
   double energy_kwh = 0;
   Instant departure{};
+  std::string action;  // kEvCharger
+  std::string id_tag;
 };
 
 class SiteBackend {

@@ -659,6 +659,24 @@ Status ControlLoop::SetEvSessionNeed(const std::string& charger, int connector, 
   return ev_->SetSessionNeed(charger, connector, need, departure);
 }
 
+Status ControlLoop::CallCharger(const std::string& charger, int connector, EvChargerCall call,
+                                const std::string& id_tag, Instant now, const std::string& actor) {
+  if (ev_ == nullptr) return NotFound("the site has no EV chargers");
+  const auto spec = std::find_if(site_.site->chargers.begin(), site_.site->chargers.end(),
+                                 [&](const ChargerSpec& c) { return c.id == charger; });
+  if (spec == site_.site->chargers.end()) {
+    return NotFound(fmt::format("charger '{}' is not in the site file", Excerpt(charger)));
+  }
+  if (connector < 1 || connector > spec->connectors) {
+    return InvalidInput(fmt::format("charger '{}' has connectors 1..{}, not {}", charger, spec->connectors, connector));
+  }
+  const AuditRecord record{now, actor, "ev-call", fmt::format("ev:{}/{}", charger, connector),
+                           fmt::format("call={}{}", EvChargerCallName(call),
+                                       call == EvChargerCall::kRemoteStart ? " id_tag=" + id_tag : std::string())};
+  MEG_TRY(audit_.Append({&record, 1}));
+  return ev_->Call(charger, connector, call, id_tag);
+}
+
 std::vector<ControlLoop::EvLimit> ControlLoop::RunEvStage(Instant now, bool window_counts, const LimitedSetpoints& done,
                                                           Kilowatts planned_battery, CycleRecord& rec,
                                                           std::vector<AuditRecord>& audit) {
@@ -670,6 +688,7 @@ std::vector<ControlLoop::EvLimit> ControlLoop::RunEvStage(Instant now, bool wind
     ev_now += std::max(0.0, s.power.value());
   }
   rec.ev_power = Kilowatts(ev_now);
+  rec.chargers = ev_->ChargerStates();
   const double contract = site_.site->contract_power.value();
   double min_connector = 0;
   for (const ChargerSpec& c : site_.site->chargers) {

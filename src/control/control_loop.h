@@ -103,6 +103,11 @@ class ControlLoop {
   // without chargers, for a session not under way, or a departure not after `now`.
   Status SetEvSessionNeed(const std::string& charger, int connector, KilowattHours need, Instant departure, Instant now,
                           const std::string& actor);
+  // An operator's call to a charger (remote start or stop, availability, clearing its profiles),
+  // audited under `actor` first ("ev-call"); refused without chargers or for a charger the site
+  // does not have.
+  Status CallCharger(const std::string& charger, int connector, EvChargerCall call, const std::string& id_tag,
+                     Instant now, const std::string& actor);
 
   // Before the first cycle: the month peaks recorded before this start (DemandMeter::Restore).
   void RestoreDemand(std::vector<std::pair<Month, double>> peaks) { demand_.Restore(std::move(peaks)); }

@@ -83,6 +83,7 @@ struct CycleRecord {
     std::string text;  // EvShareText
   };
   std::vector<Ev> ev;
+  std::vector<EvChargerState> chargers;  // every charger, online or not, each connector's status
   Kilowatts ev_power{0};
   Kilowatts ev_limit{0};
   Kilowatts ev_target_room{0};  // the room under the demand target the sessions shared, kW

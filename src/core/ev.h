@@ -4,9 +4,12 @@
 // stage's share of headroom (control/ev_share.h) and the backtest. Value types; thread-safe to copy.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/time.h"
@@ -85,6 +88,30 @@ struct EvSpec {
   std::string sessions_file;  // resolved path; empty: none
   std::optional<CarParkProfile> profile;
 };
+
+// An operator's call to a charger (OCPP 1.6: RemoteStartTransaction, RemoteStopTransaction,
+// ChangeAvailability, ClearChargingProfile), and its name in the API and the audit log.
+enum class EvChargerCall { kRemoteStart, kRemoteStop, kAvailable, kUnavailable, kClearLimits };
+inline constexpr std::array<std::pair<EvChargerCall, std::string_view>, 5> kEvChargerCallNames{{
+    {EvChargerCall::kRemoteStart, "remote-start"},
+    {EvChargerCall::kRemoteStop, "remote-stop"},
+    {EvChargerCall::kAvailable, "available"},
+    {EvChargerCall::kUnavailable, "unavailable"},
+    {EvChargerCall::kClearLimits, "clear-limits"},
+}};
+inline std::string_view EvChargerCallName(EvChargerCall c) {
+  for (const auto& [call, name] : kEvChargerCallNames) {
+    if (call == c) return name;
+  }
+  return "?";
+}
+// The call of a name as EvChargerCallName writes it; nullopt for any other text.
+inline std::optional<EvChargerCall> ParseEvChargerCall(std::string_view name) {
+  for (const auto& [call, text] : kEvChargerCallNames) {
+    if (text == name) return call;
+  }
+  return std::nullopt;
+}
 
 // The OCPP 1.6J central system of `meg run` ([ocpp]): where chargers connect,
 // ws://host:port/ocpp/<charger id>, subprotocol "ocpp1.6".

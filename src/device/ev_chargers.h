@@ -9,9 +9,11 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
+#include "core/ev.h"
 #include "core/result.h"
 #include "core/units.h"
 
@@ -39,6 +41,13 @@ struct EvSession {
   bool connected = true;
 };
 
+// A charger as the operator sees it: online or not, and each connector's last status.
+struct EvChargerState {
+  std::string id;
+  bool connected = false;
+  std::vector<std::string> connector_status;  // [0] = connector 1 ("Available", "Charging", ...; "" unknown)
+};
+
 inline KilowattHours EnergyLeft(const EvSession& s) {
   return KilowattHours(s.need.value() > s.delivered.value() ? s.need.value() - s.delivered.value() : 0.0);
 }
@@ -55,6 +64,12 @@ class EvChargers {
   // The driver's or operator's word on the session under way on (charger, connector): the energy
   // it needs in all, and when it leaves. NotFound when none is under way there.
   virtual Status SetSessionNeed(const std::string& charger, int connector, KilowattHours need, Instant departure) = 0;
+  // Sends an operator's call to (charger, connector); `id_tag` for a remote start. Success means it
+  // was handed over (the charger's answer, if a refusal, is an event). kUnsupported where the
+  // chargers cannot take it (the twin takes only a remote stop).
+  virtual Status Call(const std::string& charger, int connector, EvChargerCall call, const std::string& id_tag) = 0;
+  // Every charger of the site, as the operator sees it.
+  virtual std::vector<EvChargerState> ChargerStates() = 0;
   // Whether new sessions may start: false when the site has no headroom left for one (OCPP:
   // Authorize and StartTransaction answered "Blocked").
   virtual void AcceptNewSessions(bool accept) = 0;

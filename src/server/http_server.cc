@@ -63,6 +63,15 @@ json EvJson(const std::vector<LiveValues::EvRow>& rows) {
   return out;
 }
 
+// The site's chargers: online or not, each connector's last status.
+json ChargersJson(const std::vector<LiveValues::ChargerRow>& rows) {
+  json out = json::array();
+  for (const LiveValues::ChargerRow& r : rows) {
+    out.push_back(json{{"id", r.id}, {"connected", r.connected}, {"connector_status", r.connector_status}});
+  }
+  return out;
+}
+
 json ToJson(const LiveValues& v, const std::string& site) {
   return json{{"site", site},
               {"time", Iso(v.time)},
@@ -88,7 +97,8 @@ json ToJson(const LiveValues& v, const std::string& site) {
               {"speed", v.speed},
               {"ev_kw", Number(v.ev_kw)},
               {"ev_accepting", v.ev_accepting},
-              {"ev", EvJson(v.ev)}};
+              {"ev", EvJson(v.ev)},
+              {"chargers", ChargersJson(v.chargers)}};
 }
 
 // A query time: ISO 8601 with offset. A '+' in a query string arrives as a space if the client
@@ -891,6 +901,8 @@ void ControlCenterServer::Routes() {
   s.Post(R"(/api/sites/([^/]+)/commands/schedule)", command(OperatorCommand::Kind::kSchedule));
   // A charging session's need and departure: {"charger", "connector", "energy_kwh", "departure"}.
   s.Post(R"(/api/sites/([^/]+)/commands/ev-session)", command(OperatorCommand::Kind::kEvSession));
+  // An operator's call to a charger: {"charger", "connector", "action", "id_tag" for remote-start}.
+  s.Post(R"(/api/sites/([^/]+)/commands/ev-charger)", command(OperatorCommand::Kind::kEvCharger));
 }
 
 }  // namespace meg

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/clock.h"
+#include "core/ev.h"
 #include "core/text.h"
 #include "server/auth.h"
 
@@ -79,6 +80,34 @@ Result<OperatorCommand> ParseCommandBody(OperatorCommand::Kind kind, std::string
   OperatorCommand c;
   c.kind = kind;
   c.user = user;
+  if (kind == OperatorCommand::Kind::kEvCharger) {
+    const json* charger = Field(j, "charger");
+    const json* action = Field(j, "action");
+    if (charger == nullptr || !charger->is_string() || charger->get<std::string>().empty() ||
+        charger->get<std::string>().size() > 64) {
+      return InvalidInput("'charger' (the charger's id, a string) is required");
+    }
+    if (action == nullptr || !action->is_string() || !ParseEvChargerCall(action->get<std::string>())) {
+      return InvalidInput("'action' must be remote-start, remote-stop, available, unavailable or clear-limits");
+    }
+    c.charger = charger->get<std::string>();
+    c.action = action->get<std::string>();
+    if (const json* connector = Field(j, "connector"); connector != nullptr) {
+      if (!connector->is_number_integer() || connector->get<long long>() < 1 || connector->get<long long>() > 8) {
+        return InvalidInput("'connector' must be an integer within 1..8");
+      }
+      c.connector = static_cast<int>(connector->get<long long>());
+    }
+    if (c.action == "remote-start") {
+      const json* tag = Field(j, "id_tag");
+      if (tag == nullptr || !tag->is_string() || tag->get<std::string>().empty() ||
+          tag->get<std::string>().size() > 20) {
+        return InvalidInput("'id_tag' (1..20 characters, OCPP 1.6) is required for a remote start");
+      }
+      c.id_tag = tag->get<std::string>();
+    }
+    return c;
+  }
   if (kind == OperatorCommand::Kind::kEvSession) {
     const json* charger = Field(j, "charger");
     if (charger == nullptr || !charger->is_string() || charger->get<std::string>().empty() ||

@@ -665,6 +665,10 @@ class CarPark final : public EvChargers {
   Status SetSessionNeed(const std::string& charger, int connector, KilowattHours need, Instant departure) override {
     return twin_.SetSessionNeed(charger, connector, need, departure);
   }
+  Status Call(const std::string& charger, int connector, EvChargerCall call, const std::string& id_tag) override {
+    return twin_.Call(charger, connector, call, id_tag);
+  }
+  std::vector<EvChargerState> ChargerStates() override { return twin_.ChargerStates(); }
   EvTwin& twin_;
   std::set<std::string> rogue_;
   const MemoryAuditLog& audit_;
@@ -792,6 +796,34 @@ TEST(ControlLoopTest, ADriversNeedAndDepartureAreAuditedAndTaken) {
   EXPECT_EQ(none.error().code, ErrorCode::kNotFound);
   EXPECT_FALSE(ev.rig.loop->SetEvSessionNeed("cp1", 1, KilowattHours(30), ev.rig.now, ev.rig.now, "kim"));
   EXPECT_EQ(ev.rig.audit.records_.size(), records);
+}
+
+// An operator's call to a charger: audited first; the twin's chargers take a remote stop (the car
+// leaves at the next step) and refuse what they cannot do; a charger the site does not have is
+// refused with no record.
+TEST(ControlLoopTest, AnOperatorsCallToAChargerIsAuditedThenSent) {
+  EvRig ev(1000, {});
+  ev.rig.Run(10);
+  ASSERT_EQ(ev.rig.records.back().chargers.size(), 5u);
+  EXPECT_EQ(ev.rig.records.back().chargers[0].connector_status.at(0), "Charging");
+  ASSERT_TRUE(ev.rig.loop->CallCharger("cp2", 1, EvChargerCall::kRemoteStop, "", ev.rig.now, "kim"));
+  const AuditRecord& a = ev.rig.audit.records_.back();
+  EXPECT_EQ(a.action, "ev-call");
+  EXPECT_EQ(a.subject, "ev:cp2/1");
+  EXPECT_EQ(a.detail, "call=remote-stop");
+  const CycleRecord r = ev.rig.Run(2);
+  EXPECT_EQ(r.ev.size(), 3u);  // cp2's car left
+  const size_t records = ev.rig.audit.records_.size();
+  auto start = ev.rig.loop->CallCharger("cp2", 1, EvChargerCall::kRemoteStart, "TAG", ev.rig.now, "kim");
+  ASSERT_FALSE(start);
+  EXPECT_EQ(start.error().code, ErrorCode::kUnsupported);
+  EXPECT_EQ(ev.rig.audit.records_.size(), records + 1);  // audited, then refused by the twin's charger
+  EXPECT_FALSE(ev.rig.loop->CallCharger("cp9", 1, EvChargerCall::kRemoteStop, "", ev.rig.now, "kim"));
+  EXPECT_FALSE(ev.rig.loop->CallCharger("cp1", 2, EvChargerCall::kRemoteStop, "", ev.rig.now, "kim"));
+  EXPECT_EQ(ev.rig.audit.records_.size(), records + 1);
+  EXPECT_EQ(ParseEvChargerCall("remote-start"), EvChargerCall::kRemoteStart);
+  EXPECT_EQ(ParseEvChargerCall("unavailable"), EvChargerCall::kUnavailable);
+  EXPECT_FALSE(ParseEvChargerCall("reboot"));
 }
 
 }  // namespace

@@ -78,6 +78,17 @@ TEST(RequestBodyTest, CommandBodies) {
         R"({"charger":"p1","energy_kwh":20,"departure":"tonight"})"}) {
     EXPECT_FALSE(ParseCommandBody(OperatorCommand::Kind::kEvSession, bad_word, "kim")) << bad_word;
   }
+  auto call = ParseCommandBody(OperatorCommand::Kind::kEvCharger,
+                               R"({"charger":"p1-03","connector":2,"action":"remote-start","id_tag":"TAG-7"})", "kim");
+  ASSERT_TRUE(call) << call.error().message;
+  EXPECT_EQ(call->action, "remote-start");
+  EXPECT_EQ(call->id_tag, "TAG-7");
+  EXPECT_EQ(call->connector, 2);
+  for (const char* bad_call :
+       {R"({"charger":"p1","action":"reboot"})", R"({"action":"remote-stop"})",
+        R"({"charger":"p1","action":"remote-start"})", R"({"charger":"p1","action":"remote-stop","connector":0})"}) {
+    EXPECT_FALSE(ParseCommandBody(OperatorCommand::Kind::kEvCharger, bad_call, "kim")) << bad_call;
+  }
   const std::pair<OperatorCommand::Kind, const char*> bad[] = {
       {OperatorCommand::Kind::kAuto, R"({"mode":"manual"})"},
       {OperatorCommand::Kind::kAuto, R"({})"},

@@ -224,6 +224,22 @@ async function run(page) {
       throw new Failure(`the audited word is not what was given: ${word}`);
     }
     step(`audit row: ${word}`);
+
+    step("stop a car remotely through the card's charger form; find the call audited");
+    const [stopCharger, stopConnector] = chosen.split('/');
+    await page.locator('#ev-call-charger').selectOption(stopCharger);
+    await page.locator('#ev-call-connector').fill(stopConnector);
+    await page.locator('#ev-call-action').selectOption('remote-stop');
+    await page.locator('#ev-call-apply').click();
+    await waitFor(page, 'the charger form never said the call was accepted',
+      () => document.querySelector('#ev-call-message')?.className === 'ok');
+    const call = await waitFor(page, `no ev-call row for ${chosen} in the audit trail`,
+      (subject) => [...document.querySelectorAll('#audit-body tr')].map((r) => r.textContent)
+        .find((text) => text.includes('ev-call') && text.includes(`ev:${subject}`)), chosen);
+    if (!call.includes('call=remote-stop')) throw new Failure(`the audited call is not the one made: ${call}`);
+    const listed = await page.locator('#ev-chargers').textContent();
+    if (!listed.includes(stopCharger)) throw new Failure(`the chargers line does not list ${stopCharger}: ${listed}`);
+    step(`audit row: ${call}`);
   }
 
   step('switch the language and back');

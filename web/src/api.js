@@ -87,6 +87,8 @@ export const api = {
   setpoint: (id, batteryKw, minutes) =>
     call('POST', `${site(id)}/commands/setpoint`, { battery_kw: batteryKw, minutes }),
   auto: (id) => call('POST', `${site(id)}/commands/mode`, { mode: 'auto' }),
+  evCharger: (id, charger, connector, action, idTag) =>
+    call('POST', `${site(id)}/commands/ev-charger`, { charger, connector, action, ...(idTag ? { id_tag: idTag } : {}) }),
   evSession: (id, charger, connector, energyKwh, departure) =>
     call('POST', `${site(id)}/commands/ev-session`, { charger, connector, energy_kwh: energyKwh, departure }),
   streamUrl: (id) => `${site(id)}/stream?${new URLSearchParams({ token: token || '' })}`,

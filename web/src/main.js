@@ -173,6 +173,7 @@ function openSite(site) {
   const operator = state.session.role === 'operator' || state.session.role === 'admin';
   $('operator-panel').hidden = !operator;
   $('ev-need-form').hidden = !operator;
+  $('ev-call-form').hidden = !operator;
   $('site-view').classList.toggle('no-operator', !operator);
   state.charts = state.charts || { today: new TodayChart($('chart-today')), forecast: new ForecastChart($('chart-forecast')) };
   showHeader();
@@ -495,6 +496,27 @@ async function command(send) {
   }
 }
 
+// An operator's call to a charger (remote stop or start, availability, clearing its profiles).
+async function onEvCall(event) {
+  event.preventDefault();
+  const node = $('ev-call-message');
+  const button = $('ev-call-apply');
+  button.disabled = true;
+  try {
+    await api.evCharger(state.site.id, $('ev-call-charger').value, Number($('ev-call-connector').value),
+      $('ev-call-action').value, $('ev-call-tag').value.trim());
+    node.textContent = t('operator.sent');
+    node.className = 'ok';
+    runNow('audit');
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) { report('command', e); return; }
+    node.textContent = e instanceof ApiError && e.status === 0 ? t('error.network') : e.message;
+    node.className = 'error';
+  } finally {
+    button.disabled = false;
+  }
+}
+
 // The driver's or operator's word on a charging session: its energy need and departure (KST).
 async function onEvNeed(event) {
   event.preventDefault();
@@ -621,9 +643,23 @@ function renderLive() {
 // The car park: each session, the limit the loop gave it and why (hidden on a site without one).
 function renderEv(live) {
   const rows = Array.isArray(live.ev) ? live.ev : [];
+  const chargers = Array.isArray(live.chargers) ? live.chargers : [];
   const card = $('ev-card');
-  card.hidden = rows.length === 0 && !(f.known(live.ev_kw) && live.ev_kw > 0);
+  card.hidden = rows.length === 0 && chargers.length === 0;
   if (card.hidden) return;
+  // Every charger: online or not, each connector's last status (idle ones too).
+  setText('ev-chargers', chargers.length === 0 ? '' : `${t('ev.chargers')}: ${chargers.map((c) => `${c.id} `
+    + `(${c.connected ? t('ev.online') : t('ev.offline')}${(c.connector_status || []).length
+      ? `: ${c.connector_status.map((s) => s || f.DASH).join(', ')}` : ''})`).join(' · ')}`);
+  const chargerSelect = $('ev-call-charger');
+  const keptCharger = chargerSelect.value;
+  chargerSelect.replaceChildren(...chargers.map((c) => {
+    const o = document.createElement('option');
+    o.value = c.id;
+    o.textContent = c.id;
+    return o;
+  }));
+  if (chargers.some((c) => c.id === keptCharger)) chargerSelect.value = keptCharger;
   setText('ev-summary', `${rows.length} ${t('ev.summary')} · ${t('ev.drawing')} ${f.kw(live.ev_kw)} kW`
     + (live.ev_accepting === false ? ` · ${t('ev.refusing')}` : ''));
   // The driver's word (operator): the sessions to choose from, the choice kept across refreshes.
@@ -907,6 +943,7 @@ function init() {
   $('logout').addEventListener('click', () => logout());
   $('setpoint-form').addEventListener('submit', onSetpoint);
   $('ev-need-form').addEventListener('submit', onEvNeed);
+  $('ev-call-form').addEventListener('submit', onEvCall);
   $('mode-auto').addEventListener('click', () => command(() => api.auto(state.site.id)));
   $('back-to-fleet').addEventListener('click', () => { location.hash = '#/fleet'; });
   window.addEventListener('hashchange', route);

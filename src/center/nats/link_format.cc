@@ -106,6 +106,7 @@ const char* OperatorKindName(OperatorCommand::Kind k) {
     case OperatorCommand::Kind::kAuto: return "auto";
     case OperatorCommand::Kind::kSchedule: return "schedule";
     case OperatorCommand::Kind::kEvSession: return "ev-session";
+    case OperatorCommand::Kind::kEvCharger: return "ev-charger";
   }
   return "auto";
 }
@@ -315,6 +316,12 @@ std::string EncodeCommand(const CommandMessage& message) {
                      {"battery_kw", op->battery_kw},
                      {"minutes", op->minutes},
                      {"user", op->user}};
+    if (op->kind == OperatorCommand::Kind::kEvCharger) {
+      j["operator"]["charger"] = op->charger;
+      j["operator"]["connector"] = op->connector;
+      j["operator"]["action"] = op->action;
+      j["operator"]["id_tag"] = op->id_tag;
+    }
     if (op->kind == OperatorCommand::Kind::kEvSession) {
       j["operator"]["charger"] = op->charger;
       j["operator"]["connector"] = op->connector;
@@ -373,9 +380,23 @@ Result<CommandMessage> DecodeCommand(std::string_view subject_site, std::string_
         c.connector = static_cast<int>(connector);
         c.energy_kwh = kwh;
         c.departure = FromMs(departure);
+      } else if (kind == "ev-charger") {
+        c.kind = OperatorCommand::Kind::kEvCharger;
+        MEG_TRY_ASSIGN(charger, StringField(o, "charger", what, 64));
+        MEG_TRY_ASSIGN(connector, NumberField(o, "connector", what));
+        MEG_TRY_ASSIGN(action, StringField(o, "action", what, 16));
+        MEG_TRY_ASSIGN(tag, StringField(o, "id_tag", what, 20));
+        if (!(connector >= 1 && connector <= 8 && connector == std::floor(connector))) {
+          return InvalidInput(fmt::format("{}: connector {} out of range", what, connector));
+        }
+        c.charger = std::move(charger);
+        c.connector = static_cast<int>(connector);
+        c.action = std::move(action);
+        c.id_tag = std::move(tag);
       } else {
         return InvalidInput(
-            fmt::format("{}: operator kind '{}' is not setpoint, auto, schedule or ev-session", what, kind));
+            fmt::format("{}: operator kind '{}' is not setpoint, auto, schedule, ev-session or ev-charger", what,
+                        kind));
       }
       MEG_TRY_ASSIGN(kw, NumberField(o, "battery_kw", what));
       MEG_TRY_ASSIGN(minutes, NumberField(o, "minutes", what));

@@ -876,6 +876,27 @@ Status CentralSystem::ChangeAvailability(const std::string& charger, int connect
 Status CentralSystem::ClearLimits(const std::string& charger) {
   return impl_->Queue(charger, {"ClearChargingProfile", json::object(), 0, std::nullopt, std::nullopt});
 }
+Status CentralSystem::Call(const std::string& charger, int connector, EvChargerCall call, const std::string& id_tag) {
+  switch (call) {
+    case EvChargerCall::kRemoteStart: return RemoteStart(charger, connector, id_tag);
+    case EvChargerCall::kRemoteStop: return RemoteStop(charger, connector);
+    case EvChargerCall::kAvailable: return ChangeAvailability(charger, connector, true);
+    case EvChargerCall::kUnavailable: return ChangeAvailability(charger, connector, false);
+    case EvChargerCall::kClearLimits: return ClearLimits(charger);
+  }
+  return InvalidInput("unknown charger call");
+}
+std::vector<EvChargerState> CentralSystem::ChargerStates() {
+  std::vector<EvChargerState> out;
+  for (const OcppChargerStatus& c : impl_->Chargers()) {
+    EvChargerState s;
+    s.id = c.spec.id;
+    s.connected = c.connected;
+    for (const OcppConnectorStatus& k : c.connectors) s.connector_status.push_back(k.status);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
 std::vector<OcppChargerStatus> CentralSystem::Chargers() { return impl_->Chargers(); }
 std::vector<OcppEvent> CentralSystem::Events(std::uint64_t after_seq) { return impl_->Events(after_seq); }
 

@@ -72,6 +72,8 @@ class CentralSystem final : public EvChargers {
   std::vector<EvSession> Sessions(Instant now) override;
   Status SetLimit(const std::string& charger, int connector, Kilowatts limit, Instant now) override;
   void AcceptNewSessions(bool accept) override;
+  Status Call(const std::string& charger, int connector, EvChargerCall call, const std::string& id_tag) override;
+  std::vector<EvChargerState> ChargerStates() override;
 
   // The driver's or operator's word on the session under way on (charger, connector): the energy
   // it needs in all (kWh) and when it leaves. NotFound when no session is under way there.

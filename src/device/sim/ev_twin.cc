@@ -135,6 +135,39 @@ Status EvTwin::SetSessionNeed(const std::string& charger, int connector, Kilowat
   return NotFound(fmt::format("no session is under way on charger '{}' connector {}", charger, connector));
 }
 
+Status EvTwin::Call(const std::string& charger, int connector, EvChargerCall call, const std::string& /*id_tag*/) {
+  if (call != EvChargerCall::kRemoteStop) {
+    return Error{ErrorCode::kUnsupported,
+                 fmt::format("the site twin's chargers take no {} (only remote-stop)", EvChargerCallName(call))};
+  }
+  for (const Active& a : active_) {
+    EvSessionPlan& p = plans_[a.plan];
+    if (p.charger == charger && p.connector == connector) {
+      p.departure = ToTimestamp(now_);  // it leaves at the next step
+      return Ok{};
+    }
+  }
+  return NotFound(fmt::format("no session is under way on charger '{}' connector {}", charger, connector));
+}
+
+std::vector<EvChargerState> EvTwin::ChargerStates() {
+  std::vector<EvChargerState> out;
+  for (const ChargerSpec& c : chargers_) {
+    EvChargerState s;
+    s.id = c.id;
+    s.connected = true;
+    s.connector_status.assign(static_cast<size_t>(c.connectors), "Available");
+    for (const Active& a : active_) {
+      const EvSessionPlan& p = plans_[a.plan];
+      if (p.charger == c.id && p.connector >= 1 && p.connector <= c.connectors) {
+        s.connector_status[static_cast<size_t>(p.connector - 1)] = "Charging";
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 Status EvTwin::SetLimit(const std::string& charger, int connector, Kilowatts limit, Instant /*now*/) {
   for (Active& a : active_) {
     const EvSessionPlan& p = plans_[a.plan];

@@ -36,6 +36,9 @@ class EvTwin final : public EvChargers {
   void AcceptNewSessions(bool accept) override { accept_new_ = accept; }
   // The car then wants `need` in all and leaves at `departure` (its plan changes).
   Status SetSessionNeed(const std::string& charger, int connector, KilowattHours need, Instant departure) override;
+  // The twin takes a remote stop (the car leaves now); anything else is kUnsupported.
+  Status Call(const std::string& charger, int connector, EvChargerCall call, const std::string& id_tag) override;
+  std::vector<EvChargerState> ChargerStates() override;
 
   struct Outcome {
     KilowattHours delivered;

@@ -124,6 +124,22 @@ TEST(LinkFormatTest, EventsBillsCommandsRoundTrip) {
   EXPECT_EQ(car.energy_kwh, 24.5);
   EXPECT_EQ(car.departure, At(kT + 8 * 3600000));
 
+  OperatorCommand call;
+  call.kind = OperatorCommand::Kind::kEvCharger;
+  call.user = "kim";
+  call.charger = "p1-03";
+  call.connector = 1;
+  call.action = "remote-start";
+  call.id_tag = "TAG-7";
+  c.body = call;
+  cmd = DecodeCommand("a", EncodeCommand(c));
+  ASSERT_TRUE(cmd) << cmd.error().message;
+  const auto& back_call = std::get<OperatorCommand>(cmd->body);
+  EXPECT_EQ(back_call.kind, OperatorCommand::Kind::kEvCharger);
+  EXPECT_EQ(back_call.action, "remote-start");
+  EXPECT_EQ(back_call.id_tag, "TAG-7");
+  EXPECT_EQ(back_call.charger, "p1-03");
+
   DrCallRequest dr;
   dr.start = At(kT + 3600000);
   dr.end = At(kT + 7200000);
