@@ -192,16 +192,16 @@ int RunSimulate(const SimulateOptions& o) {
     ev_source = !site.ev.sessions_file.empty() ? site.ev.sessions_file : "the site's car park profile ([ev])";
   }
   if (ev) {
-    // The oracles plan the battery on the load as the data has it, without the cars: their plan
-    // drifts from what the twin measures every quarter-hour, and the period oracle re-plans the
-    // rest of the year each time. Until the plan schedules the cars (docs/ev-charging.md, "What is
-    // not done"), they are not run with cars.
+    // The oracles plan far ahead, but see only the cars under way, not those to come: their plan
+    // drifts from what the twin measures, and the period oracle would re-plan the rest of the year
+    // each time. They are not run with cars (docs/ev-charging.md, "What is not done").
     for (const auto& name : o.controllers) {
       if (name == "oracle" || name == "oracle-month") {
         return ExitWith(kCommand,
                         InvalidInput(
-                            fmt::format("--controller {}: its plan does not include the cars' load yet, so it is not "
-                                        "run with EV sessions; use none, peak-shave or mpc (or a site without [ev])",
+                            fmt::format("--controller {}: its plan sees only the cars under way, not those to "
+                                        "come, so it is not run with EV sessions; use none, peak-shave or mpc (or a "
+                                        "site without [ev])",
                                         name)));
       }
     }
@@ -228,7 +228,6 @@ int RunSimulate(const SimulateOptions& o) {
   baseline_request.progress = ProgressLine("simulating none");
   auto baseline = RunBacktest(baseline_request, none);
   if (!baseline) return ExitWith(kCommand, baseline.error());
-  if (ev) baseline->controller = "none";
   // Managed charging alone: the baseline with the cars managed, nothing else.
   std::optional<BacktestResult> ev_managed;
   if (ev) {

@@ -39,18 +39,18 @@ void ExpectSensibleReasons(const std::string& csv) {
   int rows = 0, checked_peaks = 0;
   while (std::getline(lines, line)) {
     ++rows;
-    // timestamp,load,pv_available,pv_used,battery,soc,grid,band,counts,limit_kwh,generator,code,limit,"reason"
+    // timestamp,load,pv_available,pv_used,battery,soc,grid,band,counts,limit_kwh,generator,ev,code,limit,"reason"
     std::vector<std::string> f;
     size_t at = 0;
-    for (int k = 0; k < 13; ++k) {
+    for (int k = 0; k < 14; ++k) {
       const size_t comma = line.find(',', at);
       f.push_back(line.substr(at, comma - at));
       at = comma + 1;
     }
     std::string reason = line.substr(at);
     if (reason.size() >= 2 && reason.front() == '"') reason = reason.substr(1, reason.size() - 2);
-    const std::string& code = f[11];
-    const bool clipped = !f[12].empty();
+    const std::string& code = f[12];
+    const bool clipped = !f[13].empty();
     const double battery = std::stod(f[4]), grid = std::stod(f[6]);
     ASSERT_TRUE(codes.contains(code)) << line;
     ++seen[code];
@@ -152,7 +152,7 @@ TEST_F(SimulateCommandTest, PrintsBillsSavingsAndWritesTheReport) {
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 35'136 + 1);
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
             "timestamp,load_kw,pv_available_kw,pv_used_kw,battery_kw,soc_pct,grid_kw,band,demand_counts,limit_kwh,"
-            "generator_kw,reason_code,limit,reason");
+            "generator_kw,ev_kw,reason_code,limit,reason");
   const std::string html = Slurp(out / "report.html");
   EXPECT_EQ(std::count(html.begin(), html.end(), '<') - std::count(html.begin(), html.end(), '>'), 0);
   size_t svgs = 0;
@@ -226,6 +226,50 @@ TEST_F(SimulateCommandTest, ScoresAYearAfterItsMeterHistory) {
   EXPECT_NE(r.out.find("\n2025-01 "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\n2025-12 "), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("\n2024-12 "), std::string::npos) << r.out;  // the history is not scored
+}
+
+// Issue 20: the Jeonju hospital with its car park. The runs without OpenMEG charge the cars as
+// plugged, managed-ev manages them and nothing else, and the EV table reports each run's cars; the
+// oracles are refused with the reason. `meg ev-sessions` writes the car park's sessions as a file
+// that `--ev-sessions` reads back.
+TEST_F(SimulateCommandTest, PricesTheCarParkAsPluggedAndManaged) {
+  const std::string site = std::string(MEG_TEST_DATA_DIR) + "/sites/jeonju-hospital-ev.toml";
+  const MegRun r = Meg(fmt::format("simulate --site {} --year 2024 --controller peak-shave", site));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const char* s : {"managed-ev", "== EV charging: 4908 sessions from the site's car park profile ([ev])",
+                        "simulating managed charging alone: 100 %"}) {
+    EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
+  }
+  // Every car full in every run; the baseline's highest billing demand above managed-ev's.
+  const auto row = [&](const std::string& run) {
+    const auto at = r.out.find("\n" + run + " ", r.out.find("== EV charging"));
+    return at == std::string::npos ? std::string() : r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1);
+  };
+  for (const char* run : {"none", "managed-ev", "peak-shave"}) {
+    const std::string line = row(run);
+    ASSERT_FALSE(line.empty()) << run << "\n" << r.out;
+    EXPECT_NE(line.find("4908      88680.1          0.0        0        0"), std::string::npos) << line;
+  }
+  EXPECT_NE(row("none").find("1,597 kW"), std::string::npos) << row("none");
+  EXPECT_NE(row("managed-ev").find("1,545 kW"), std::string::npos) << row("managed-ev");
+
+  const MegRun oracle = Meg(fmt::format("simulate --site {} --year 2024 --controller oracle", site));
+  EXPECT_EQ(oracle.exit_code, 2);
+  EXPECT_NE(oracle.out.find("--controller oracle: its plan sees only the cars under way"), std::string::npos)
+      << oracle.out;
+
+  const auto file = dir_ / "july.csv";
+  const MegRun made =
+      Meg(fmt::format("ev-sessions --site {} --from 2024-07-01 --to 2024-08-01 --out {}", site, file.string()));
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  EXPECT_NE(made.out.find("428 sessions on 10 chargers"), std::string::npos) << made.out;
+  const MegRun back =
+      Meg(fmt::format("simulate --site {} --year 2024 --controller none --ev-sessions {}", site, file.string()));
+  ASSERT_EQ(back.exit_code, 0) << back.out;
+  EXPECT_NE(back.out.find("== EV charging: 428 sessions from " + file.string()), std::string::npos) << back.out;
+  const MegRun bad = Meg(fmt::format("ev-sessions --site {} --from 2024-08-01 --to 2024-07-01", site));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.out.find("the first before the second"), std::string::npos) << bad.out;
 }
 
 TEST_F(SimulateCommandTest, BadSiteOrOptionsGetClearErrors) {

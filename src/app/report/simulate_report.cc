@@ -264,15 +264,16 @@ std::string RenderSimulationText(const SimulationReport& r) {
 std::string RenderSeriesCsv(const BacktestResult& run) {
   std::string out =
       "timestamp,load_kw,pv_available_kw,pv_used_kw,battery_kw,soc_pct,grid_kw,band,demand_counts,limit_kwh,"
-      "generator_kw,reason_code,limit,reason\n";
+      "generator_kw,ev_kw,reason_code,limit,reason\n";
   out.reserve(run.steps.size() * 200);
   for (size_t i = 0; i < run.steps.size(); ++i) {
     const StepRecord& s = run.steps[i];
     const Timestamp t = run.grid.TimeAt(i);
-    out += fmt::format("{},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{},{},{:.3f},{:.2f},{},{},{}\n", FormatKst(t),
-                       s.load_kw, s.pv_available_kw, s.pv_used_kw, s.battery_kw, s.soc_pct, s.grid_kw, BandName(s.band),
-                       s.demand_counts ? 1 : 0, s.limit_kwh, s.generator_kw, DecisionCodeName(s.reason.code),
-                       LimitStageName(s.reason.limit), CsvField(RenderDecisionReason(s.reason, t)));
+    out +=
+        fmt::format("{},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{},{},{:.3f},{:.2f},{:.2f},{},{},{}\n", FormatKst(t),
+                    s.load_kw, s.pv_available_kw, s.pv_used_kw, s.battery_kw, s.soc_pct, s.grid_kw, BandName(s.band),
+                    s.demand_counts ? 1 : 0, s.limit_kwh, s.generator_kw, s.ev_kw, DecisionCodeName(s.reason.code),
+                    LimitStageName(s.reason.limit), CsvField(RenderDecisionReason(s.reason, t)));
   }
   return out;
 }
