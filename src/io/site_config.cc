@@ -755,15 +755,24 @@ void ReportUnknownTopLevel(const toml::table& root, Problems& problems) {
   }
 }
 
-void ReadPvArrays(const toml::table& root, Problems& problems, Site& site) {
-  const toml::node* node = root.get("pv");
-  if (node == nullptr) return;
-  const toml::array* arrays = node->as_array();
-  if (arrays == nullptr || !arrays->is_array_of_tables()) {
-    problems.Add(node->source().begin.line,
-                 fmt::format("pv must be an array of tables ([[pv]], one per array), found {}", TypeName(*node)));
-    return;
+// The array of tables [[name]] of the root, or nullptr: absent, or not an array of tables
+// (reported: "name must be an array of tables ([[name]], one per `one_per`), found ...").
+const toml::array* ArrayOfTables(const toml::table& root, std::string_view name, std::string_view one_per,
+                                 Problems& problems) {
+  const toml::node* node = root.get(name);
+  if (node == nullptr) return nullptr;
+  const toml::array* list = node->as_array();
+  if (list == nullptr || !list->is_array_of_tables()) {
+    problems.Add(node->source().begin.line, fmt::format("{} must be an array of tables ([[{}]], one per {}), found {}",
+                                                        name, name, one_per, TypeName(*node)));
+    return nullptr;
   }
+  return list;
+}
+
+void ReadPvArrays(const toml::table& root, Problems& problems, Site& site) {
+  const toml::array* arrays = ArrayOfTables(root, "pv", "array", problems);
+  if (arrays == nullptr) return;
   for (size_t i = 0; i < arrays->size(); ++i) {
     const toml::table& table = *arrays->get(i)->as_table();
     TableReader reader(table, fmt::format("pv[{}]", i), kPvKeys, problems);
@@ -943,15 +952,8 @@ DeviceSpec ReadDevice(const toml::table& table, const std::string& path, const S
 }
 
 void ReadDevices(const toml::table& root, const SitePaths& paths, Problems& problems, Site& site) {
-  const toml::node* node = root.get("device");
-  if (node == nullptr) return;
-  const toml::array* list = node->as_array();
-  if (list == nullptr || !list->is_array_of_tables()) {
-    problems.Add(node->source().begin.line,
-                 fmt::format("device must be an array of tables ([[device]], one per device), found {}",
-                             TypeName(*node)));
-    return;
-  }
+  const toml::array* list = ArrayOfTables(root, "device", "device", problems);
+  if (list == nullptr) return;
   for (size_t i = 0; i < list->size(); ++i) {
     const toml::table& table = *list->get(i)->as_table();
     DeviceSpec d = ReadDevice(table, fmt::format("device[{}]", i), paths, problems);
@@ -966,7 +968,7 @@ void ReadDevices(const toml::table& root, const SitePaths& paths, Problems& prob
   const bool has_meter = std::any_of(site.devices.begin(), site.devices.end(),
                                      [](const DeviceSpec& d) { return d.kind == DeviceKind::kMeter; });
   if (!site.devices.empty() && !has_meter) {
-    problems.Add(node->source().begin.line,
+    problems.Add(list->source().begin.line,
                  "[[device]]: a site with devices needs a kind = \"meter\" at the grid connection");
   }
 }
@@ -992,15 +994,8 @@ ChargerSpec ReadCharger(TableReader t) {
 }
 
 void ReadChargers(const toml::table& root, Problems& problems, Site& site) {
-  const toml::node* node = root.get("charger");
-  if (node == nullptr) return;
-  const toml::array* list = node->as_array();
-  if (list == nullptr || !list->is_array_of_tables()) {
-    problems.Add(node->source().begin.line,
-                 fmt::format("charger must be an array of tables ([[charger]], one per charger), found {}",
-                             TypeName(*node)));
-    return;
-  }
+  const toml::array* list = ArrayOfTables(root, "charger", "charger", problems);
+  if (list == nullptr) return;
   for (size_t i = 0; i < list->size(); ++i) {
     const toml::table& table = *list->get(i)->as_table();
     TableReader reader(table, fmt::format("charger[{}]", i), kChargerKeys, problems);
