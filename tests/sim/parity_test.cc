@@ -8,6 +8,7 @@
 
 #include "control/optimal_controllers.h"
 #include "control/rule_controllers.h"
+#include "device/sim/ev_twin.h"
 #include "device/sim/twin.h"
 #include "io/site_config.h"
 #include "market/dr_desk.h"
@@ -32,6 +33,11 @@ class ParityTest : public testing::ShippedHospitalTest {
     if (site_.thermal_storage && cooling_ != nullptr) {
       twin.AddThermalStorage(*site_.thermal_storage, *site_.cooling, *cooling_, *cop_);
     }
+    std::optional<EvTwin> ev;  // the car park's twin, managed, as `meg run` makes it
+    if (ev_sessions_ != nullptr) {
+      ev.emplace(site_.chargers, *ev_sessions_, true, start);
+      twin.AddEvChargers(&*ev);
+    }
     std::vector<std::unique_ptr<Device>> owned = twin.MakeDevices();
     std::vector<Device*> devices;
     for (auto& d : owned) devices.push_back(d.get());
@@ -40,6 +46,7 @@ class ParityTest : public testing::ShippedHospitalTest {
     config.cycle = cycle;
     ControlLoop loop(LoopSite{&site_, &book_, &calendar_, tariff_}, devices, audit, config);
     loop.SetPlanner(&planner);
+    if (ev) loop.SetEvChargers(&*ev);
     SimClock clock(start);
     std::vector<std::optional<Kilowatts>> metered(load.size());
     KilowattHours last = twin.energy().grid;
@@ -77,6 +84,7 @@ class ParityTest : public testing::ShippedHospitalTest {
     r.cooling_kw_th = cooling_;
     r.cop = cop_;
     r.dr = dr;
+    r.ev_sessions = ev_sessions_;
     std::vector<CycleRecord> cycles;
     auto run = RunBacktest(r, planner, [&](const CycleRecord& rec) { cycles.push_back(rec); });
     EXPECT_TRUE(run) << run.error().message;
@@ -95,7 +103,9 @@ class ParityTest : public testing::ShippedHospitalTest {
                         live[k].battery_command.value() == sim[k].battery_command.value() &&
                         live[k].pv_limit_command.value() == sim[k].pv_limit_command.value() &&
                         live[k].generator_command.value() == sim[k].generator_command.value() &&
-                        live[k].thermal_command.value() == sim[k].thermal_command.value();
+                        live[k].thermal_command.value() == sim[k].thermal_command.value() &&
+                        live[k].ev_limit.value() == sim[k].ev_limit.value() &&
+                        live[k].ev_power.value() == sim[k].ev_power.value();
       EXPECT_TRUE(same) << what << " at " << FormatKstMillis(live[k].time) << ": live battery "
                         << live[k].battery_command.value() << " kW, backtest " << sim[k].battery_command.value()
                         << " kW, generator " << live[k].generator_command.value() << " and "
@@ -109,6 +119,7 @@ class ParityTest : public testing::ShippedHospitalTest {
   ClpCbcSolver solver_;
   const PowerSeries* cooling_ = nullptr;  // the cold store's cooling demand and COP, when the test has one
   const IntervalSeries<double>* cop_ = nullptr;
+  const std::vector<EvSessionPlan>* ev_sessions_ = nullptr;  // a car park's sessions, when the test has one
 };
 
 // Each planner over four August days at the backtest's default quarter-hour cycle.
@@ -232,6 +243,39 @@ TEST_F(ParityTest, AColdStoreIsChargedAndDischargedTheSame) {
     EXPECT_GT(charging, 100) << name;     // the case this test is for: ice made ...
     EXPECT_GT(discharging, 100) << name;  // ... and used
   }
+}
+
+// A car park (four 22.08 kW chargers, a car on each from 09:00 to 18:00 wanting 20 kWh) planned by
+// mpc-perfect, which plans the cars: the EV stage gives the same limits and the cars draw the same,
+// live and in the backtest, cycle by cycle.
+TEST_F(ParityTest, TheCarsAreSharedAndPlannedTheSame) {
+  std::vector<EvSessionPlan> sessions;
+  for (int k = 1; k <= 4; ++k) {
+    ChargerSpec c;
+    c.id = "cp" + std::to_string(k);
+    site_.chargers.push_back(c);
+    for (unsigned day : {5u, 6u}) {
+      EvSessionPlan p;
+      p.charger = c.id;
+      p.arrival = FromKst(testing::Ymd(2024, 8, day), 9 * 60);
+      p.departure = FromKst(testing::Ymd(2024, 8, day), 18 * 60);
+      p.energy = KilowattHours(20);
+      sessions.push_back(p);
+    }
+  }
+  ev_sessions_ = &sessions;
+  const Timestamp from = FromKst(testing::Ymd(2024, 8, 5)), to = FromKst(testing::Ymd(2024, 8, 7));
+  const PowerSeries load = inputs_.load.Slice(from, to), pv = inputs_.pv.Slice(from, to);
+  PlanningController live_planner(PlanningController::Mode::kRecedingHorizon, site_, book_, calendar_, tariff_, load,
+                                  pv, solver_, std::chrono::hours{24}, "mpc-perfect");
+  PlanningController sim_planner(PlanningController::Mode::kRecedingHorizon, site_, book_, calendar_, tariff_, load, pv,
+                                 solver_, std::chrono::hours{24}, "mpc-perfect");
+  const auto live = RunLive(load, pv, live_planner, Millis(60'000), nullptr);
+  const auto sim = RunSim(load, pv, sim_planner, Millis(60'000), nullptr);
+  ExpectSameSetpoints(live, sim, "mpc-perfect with cars");
+  int charging = 0;
+  for (const CycleRecord& rec : sim) charging += rec.ev_power.value() > 1 ? 1 : 0;
+  EXPECT_GT(charging, 60);  // the case this test is for: cars charging
 }
 
 // A finer cycle: the guards act every minute inside each quarter-hour, live and in the backtest.
