@@ -167,6 +167,7 @@ void AddDrBidCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--smp", o->smp_file, "KPX SMP file (EPSIS layout) for the expected hourly prices; empty: none")
       ->capture_default_str();
   cmd->add_option("--calendar", o->calendar, "holiday calendar CSV")->capture_default_str();
+  AddFuelOption(cmd, o->fuel);
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([o, exit_code] { *exit_code = RunDrBid(*o); });
 }

@@ -86,7 +86,7 @@ int RunEval(const ForecastOptions& o) {
     return 0;
   }
   if (o.dataset == "hospital") {
-    auto loaded = LoadSiteContext(SiteOptions{o.site});
+    auto loaded = LoadSiteContext(SiteOptions{o.site, DefaultTariffDir(), DefaultCalendarPath(), std::nullopt});
     if (!loaded) return ExitWith(kCommand, loaded.error());
     const Site& site = loaded->site;
     auto inputs = PrepareSiteInputs(site, *calendar);
@@ -111,7 +111,7 @@ int RunEval(const ForecastOptions& o) {
 }
 
 int RunTrain(const ForecastOptions& o) {
-  auto loaded = LoadSiteContext(SiteOptions{o.site});
+  auto loaded = LoadSiteContext(SiteOptions{o.site, DefaultTariffDir(), DefaultCalendarPath(), std::nullopt});
   if (!loaded) return ExitWith(kCommand, loaded.error());
   const HolidayCalendar& calendar = loaded->calendar;
   auto inputs = PrepareSiteInputs(loaded->site, calendar);

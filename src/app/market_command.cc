@@ -123,6 +123,7 @@ struct MarketOptions {
   std::string date = "2024-08-12";
   std::string neighbour_tariff = "일반용(을) 고압A 선택I";
   bool json = false;
+  std::optional<std::string> fuel;  // --fuel-krw-per-kwh
 };
 
 // One market participant for the day: 96 intervals of load and PV (kW), its tariff prices and
@@ -169,7 +170,7 @@ struct SiteTotals {
 int RunMarket(const MarketOptions& o) {
   auto date = ParseDate(o.date);
   if (!date) return ExitWith(kMarket, InvalidInput(fmt::format("--date {}: {}", o.date, date.error().message)));
-  auto loaded = LoadSiteContext(SiteOptions{o.site});
+  auto loaded = LoadSiteContext(SiteOptions{o.site, DefaultTariffDir(), DefaultCalendarPath(), o.fuel});
   if (!loaded) return ExitWith(kMarket, loaded.error());
   const Site& site = loaded->site;
   const TariffBook& book = loaded->book;
@@ -391,6 +392,7 @@ void AddMarketCommand(CLI::App& app, int* exit_code) {
   market->add_option("--neighbour-tariff", m->neighbour_tariff, "tariff of the campus neighbours")
       ->capture_default_str();
   market->add_flag("--json", m->json, "print JSON");
+  AddFuelOption(market, m->fuel);
   market->callback([m, exit_code] { *exit_code = RunMarket(*m); });
 }
 

@@ -33,6 +33,7 @@ constexpr std::string_view kCommand = "meg simulate";
 struct SimulateOptions : SiteOptions {
   int year = 0;
   std::string history_from;  // YYYY-MM-01: the meter history before the scored year
+  std::string day;           // YYYY-MM-DD: the HTML report's day view
   std::vector<std::string> controllers{"peak-shave"};
   double threshold_kw = 0;
   int horizon_h = 24;
@@ -117,6 +118,16 @@ int RunSimulate(const SimulateOptions& o) {
                                                o.history_from, year)));
     }
     history_from = *d;
+  }
+  std::optional<Date> day;
+  if (!o.day.empty()) {
+    auto d = ParseDate(o.day);
+    if (!d || d->year() != std::chrono::year{year}) {
+      return ExitWith(kCommand,
+                      InvalidInput(
+                          fmt::format("--day '{}': a day of {} (YYYY-MM-DD) for the report's day view", o.day, year)));
+    }
+    day = *d;
   }
   for (const auto& name : o.controllers) {
     if (auto st = CheckPlanner(name, *loaded, nullptr); !st) return ExitWith(kCommand, st.error());
@@ -287,6 +298,7 @@ int RunSimulate(const SimulateOptions& o) {
   report.site = &site;
   report.year = year;
   report.history_from = history_from;
+  report.day = day;
   report.tariff = loaded->tariff;
   report.inputs = inputs;
   report.grid_only = &*grid_only;
@@ -385,6 +397,9 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_flag("--detail", o->detail, "also print every month's bill line by line for each run");
   cmd->add_option("--out", o->out, "write the 15-minute series (CSV) and report.html to this directory");
+  cmd->add_option("--day", o->day,
+                  "YYYY-MM-DD: the day report.html shows quarter-hour by quarter-hour (default: the day of the "
+                  "highest demand without OpenMEG)");
   AddReferenceDataOptions(cmd, *o);
   cmd->callback([o, exit_code] { *exit_code = RunSimulate(*o); });
 }

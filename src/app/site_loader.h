@@ -7,6 +7,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 
 #include "app/paths.h"
@@ -22,9 +23,14 @@ struct SiteOptions {
   std::string site;  // site TOML file (docs/site-config.md)
   std::string tariff_dir = DefaultTariffDir();
   std::string calendar = DefaultCalendarPath();
+  // --fuel-krw-per-kwh: the fuel-cost adjustment to price every month with, KRW/kWh.
+  std::optional<std::string> fuel;
 };
 
-// Adds --tariff-dir and --calendar (each command adds --site with its own help).
+// Adds --fuel-krw-per-kwh (SiteOptions::fuel).
+void AddFuelOption(CLI::App* cmd, std::optional<std::string>& fuel);
+// Adds --tariff-dir, --calendar and --fuel-krw-per-kwh (each command adds --site with its own
+// help).
 void AddReferenceDataOptions(CLI::App* cmd, SiteOptions& o);
 
 struct LoadedSite {
@@ -35,9 +41,9 @@ struct LoadedSite {
   TariffId tariff;  // site.tariff found in `book`
 };
 
-// Loads the book, the calendar and the site, in that order, and finds the site's tariff in the
-// book. Errors: the first failure, as the loader reported it; a tariff name the book does not
-// know is kInvalidInput "<site file>: tariff.name: <why>".
+// Loads the book (with the fuel-cost adjustment of `o.fuel`, if given), the calendar and the
+// site, in that order, and finds the site's tariff in the book. Errors: the first failure, as the loader reported it; a
+// tariff name the book does not know is kInvalidInput "<site file>: tariff.name: <why>".
 Result<LoadedSite> LoadSiteContext(const SiteOptions& o);
 
 }  // namespace meg

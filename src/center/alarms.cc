@@ -47,7 +47,10 @@ Result<ThresholdAlarm> ParseThresholdAlarm(const std::string& text) {
 
 std::map<std::string, AlarmView> CycleAlarms(const CycleRecord& r, const std::vector<ThresholdAlarm>& thresholds) {
   std::map<std::string, AlarmView> now;
-  if (r.mode == LoopMode::kSafe) now["fail-safe"] = {"fail-safe", "critical", "safe mode: " + r.reason, r.time};
+  // The safe mode of a normal start (its first cycles, readings good) is not a fault.
+  if (r.mode == LoopMode::kSafe && r.reason != kLoopStartingReason) {
+    now["fail-safe"] = {"fail-safe", "critical", "safe mode: " + r.reason, r.time};
+  }
   if (r.mode == LoopMode::kLocal) now["local-mode"] = {"local-mode", "warning", "local rules: " + r.reason, r.time};
   if (r.devices_stale > 0) {
     now["stale-data"] = {"stale-data", "warning", fmt::format("{} device(s) stale or lost", r.devices_stale), r.time};

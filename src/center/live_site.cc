@@ -148,8 +148,17 @@ void LiveSite::ReportLateCars(const CycleRecord& r) {
 
 void LiveSite::Publish(const CycleRecord& r, const ControlLoop& loop) {
   std::lock_guard lock(mutex_);
+  metrics_.cycle_seconds.Observe(std::chrono::duration<double>(r.work).count());
+  if (r.plan.ran) {
+    ++metrics_.plans;
+    metrics_.plan_seconds.Observe(std::chrono::duration<double>(r.plan.work).count());
+    metrics_.plan_failures += r.plan.failed ? 1 : 0;
+    metrics_.plan_fallbacks += r.plan.fallback ? 1 : 0;
+  }
   LiveValues& v = live_;
   ++v.version;
+  v.battery_mode = DescribeBatteryMode(loop.battery_mode());
+  v.backup_reserve_pct = loop.backup_reserve_pct();
   v.time = r.time;
   v.mode = std::string(LoopModeName(r.mode));
   v.reason = r.reason;
@@ -265,6 +274,10 @@ void LiveSite::Store(const CycleRecord& r) {
 }
 
 bool LiveSite::Wrote(std::string_view what, const Status& status, Instant now) {
+  if (!status) {
+    std::lock_guard lock(mutex_);
+    ++metrics_.store_write_failures;
+  }
   const StoreWriteAlarm::Change change = store_alarm_.Record(what, status, now);
   if (change == StoreWriteAlarm::Change::kNone) return static_cast<bool>(status);
   // The refusal of events itself cannot be an event: the store alarm shows it.
@@ -609,6 +622,22 @@ Status LiveSite::RunCommand(ControlLoop& loop, const OperatorCommand& c, Instant
                 : Status(InvalidInput(fmt::format("charger call '{}' is not known", c.action)));
       break;
     }
+    case OperatorCommand::Kind::kBatteryMode: {
+      auto kind = ParseBatteryModeKind(c.mode);
+      if (!kind) {
+        st = kind.error();
+        break;
+      }
+      BatteryMode mode;
+      mode.kind = *kind;
+      mode.from = c.from == Instant{} ? now : c.from;
+      mode.until = c.until;
+      mode.soc_pct = c.soc_pct;
+      mode.power = Kilowatts(c.battery_kw);
+      st = loop.SetBatteryMode(mode, now, c.user);
+      break;
+    }
+    case OperatorCommand::Kind::kBackupReserve: st = loop.SetBackupReserve(c.soc_pct, now, c.user); break;
   }
   if (!st) return st;
   std::string what;
@@ -625,6 +654,10 @@ Status LiveSite::RunCommand(ControlLoop& loop, const OperatorCommand& c, Instant
     case OperatorCommand::Kind::kEvCharger:
       what = fmt::format("charger {} connector {}: {}", c.charger, c.connector, c.action);
       break;
+    case OperatorCommand::Kind::kBatteryMode: what = "battery mode " + DescribeBatteryMode(loop.battery_mode()); break;
+    case OperatorCommand::Kind::kBackupReserve:
+      what = c.soc_pct == 0 ? std::string("no backup reserve") : fmt::format("backup reserve {:g} %", c.soc_pct);
+      break;
   }
   Log({Event{now, config_.id, "command", Severity::kInfo, fmt::format("{}: {}", c.user, what)}}, now);
   return st;
@@ -636,6 +669,11 @@ Status LiveSite::RunCommand(ControlLoop& loop, const OperatorCommand& c, Instant
 LiveValues LiveSite::Live() const {
   std::lock_guard lock(mutex_);
   return live_;
+}
+
+std::optional<SiteMetrics> LiveSite::Metrics() const {
+  std::lock_guard lock(mutex_);
+  return metrics_;
 }
 
 LiveValues LiveSite::WaitForNewer(std::uint64_t version, std::chrono::milliseconds timeout) const {

@@ -116,6 +116,7 @@ class LiveSite final : public SiteBackend {
   Result<BillView> Bill() const override;
   Result<std::vector<Event>> Events(int limit) const override;
   std::vector<AlarmView> Alarms() const override;
+  std::optional<SiteMetrics> Metrics() const override;
   Result<std::vector<AuditView>> Audit(int limit) const override;
   Status Command(const OperatorCommand& command) override;
   std::vector<DrEventView> DrEvents() const override;
@@ -183,6 +184,7 @@ class LiveSite final : public SiteBackend {
   std::optional<BillView> bill_;
   std::string bill_error_ = "no quarter-hour has closed yet";
   AlarmBoard alarms_;
+  SiteMetrics metrics_;
   std::deque<std::shared_ptr<Pending>> pending_;
   std::vector<DrEventView> dr_views_;  // one per call of dr_, in its order
   std::vector<std::string> refusals_;  // NoteRefusal, for LogRefusals

@@ -15,6 +15,7 @@
 
 #include "core/audit.h"
 #include "core/clock.h"
+#include "core/histogram.h"
 #include "core/result.h"
 #include "core/units.h"
 #include "store/store.h"
@@ -68,6 +69,9 @@ struct LiveValues {
   std::vector<ChargerRow> chargers;
   double ev_kw = 0;
   bool ev_accepting = true;
+  // The operator's battery mode ("auto" when none; DescribeBatteryMode) and backup reserve (%; 0: none).
+  std::string battery_mode = "auto";
+  double backup_reserve_pct = 0;
 };
 
 struct ScheduleView {
@@ -115,6 +119,18 @@ struct BillView {
 
 // The month's saving so far: the bill without OpenMEG less the bill with it and the generator's fuel.
 inline std::int64_t SavingOf(const BillView& b) { return b.without_openmeg_krw - b.with_openmeg_krw - b.generator_krw; }
+
+// What a site whose control loop runs in this process measures of itself, for the operations
+// metrics (GET /metrics): the wall time of each control cycle's work and of each planner run,
+// how the planner fared, and the writes the store refused.
+struct SiteMetrics {
+  Histogram cycle_seconds;
+  Histogram plan_seconds;
+  std::uint64_t plans = 0;
+  std::uint64_t plan_failures = 0;   // runs that failed: the loop went to its local rules
+  std::uint64_t plan_fallbacks = 0;  // runs whose interval the fallback rule decided
+  std::uint64_t store_write_failures = 0;
+};
 
 struct AlarmView {
   std::string kind;
@@ -173,7 +189,10 @@ struct OperatorCommand {
   // in all and when the car leaves), docs/ev-charging.md.
   // kEvCharger: an operator's call to a charger (`action`: remote-start, remote-stop, available,
   // unavailable, clear-limits; `id_tag` for a remote start).
-  enum class Kind { kSetpoint, kAuto, kSchedule, kEvSession, kEvCharger };
+  // kBatteryMode: an operator's battery mode (core/battery_mode.h: `mode`, `from` (unset: now),
+  // `until`, `soc_pct` for charge-to, `battery_kw` the discharge of a discharge-window).
+  // kBackupReserve: the backup reserve, `soc_pct` (0: none).
+  enum class Kind { kSetpoint, kAuto, kSchedule, kEvSession, kEvCharger, kBatteryMode, kBackupReserve };
   Kind kind = Kind::kAuto;
   double battery_kw = 0;
   double minutes = 0;
@@ -184,6 +203,10 @@ struct OperatorCommand {
   Instant departure{};
   std::string action;  // kEvCharger
   std::string id_tag;
+  std::string mode;  // kBatteryMode
+  Instant from{};
+  Instant until{};
+  double soc_pct = 0;  // kBatteryMode (charge-to), kBackupReserve
 };
 
 class SiteBackend {
@@ -201,6 +224,9 @@ class SiteBackend {
   virtual Result<BillView> Bill() const = 0;
   virtual Result<std::vector<Event>> Events(int limit) const = 0;  // newest first
   virtual std::vector<AlarmView> Alarms() const = 0;
+  // The site's operations metrics; nullopt where the loop does not run here (a site the center
+  // reaches over the fleet link reports its own).
+  virtual std::optional<SiteMetrics> Metrics() const { return std::nullopt; }
   virtual Result<std::vector<AuditView>> Audit(int limit) const = 0;  // newest first
   virtual std::vector<DrEventView> DrEvents() const = 0;              // in submission order
   // Hands a DR call to the control thread and waits (bounded) until it is accepted or refused.

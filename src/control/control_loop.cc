@@ -70,8 +70,9 @@ ControlLoop::ControlLoop(LoopSite site, std::vector<Device*> devices, AuditLog& 
     : site_(site),
       audit_(audit),
       config_(config),
+      battery_mode_(site.site->ess ? &*site.site->ess : nullptr),
       peak_guard_(config.demand_target, config.peak_guard_margin_pct),
-      controllers_{&follower_, &override_, &peak_guard_, &dr_guard_, &export_limiter_} {
+      controllers_{&follower_, &battery_mode_, &override_, &peak_guard_, &dr_guard_, &export_limiter_} {
   for (Device* d : devices) {
     DeviceState state;
     state.device = d;
@@ -107,6 +108,27 @@ Status ControlLoop::SetManualOverride(std::optional<Kilowatts> battery, Instant 
                               : std::string("cleared")};
   if (auto s = audit_.Append({&r, 1}); !s) return s;
   override_.Set(battery, until);
+  return Ok{};
+}
+
+Status ControlLoop::SetBatteryMode(const BatteryMode& mode, Instant now, const std::string& actor) {
+  if (!site_.site->ess) return NotFound("the site has no battery");
+  if (auto st = CheckBatteryMode(mode, *site_.site->ess, now); !st) return st;
+  const AuditRecord r{now, actor, "battery-mode", "site", DescribeBatteryMode(mode)};
+  if (auto s = audit_.Append({&r, 1}); !s) return s;
+  battery_mode_.Set(mode);
+  planned_window_ = {};  // the planner plans the mode at the next cycle
+  return Ok{};
+}
+
+Status ControlLoop::SetBackupReserve(double reserve_pct, Instant now, const std::string& actor) {
+  if (!site_.site->ess) return NotFound("the site has no battery");
+  if (auto st = CheckBackupReserve(reserve_pct, *site_.site->ess); !st) return st;
+  const AuditRecord r{now, actor, "backup-reserve", "site",
+                      reserve_pct == 0 ? std::string("none") : fmt::format("soc_pct={:g}", reserve_pct)};
+  if (auto s = audit_.Append({&r, 1}); !s) return s;
+  backup_reserve_pct_ = reserve_pct;
+  planned_window_ = {};
   return Ok{};
 }
 
@@ -359,6 +381,7 @@ BatteryReading ControlLoop::MeasuredBattery(const Measured& m) const {
   }
   b.device_max_discharge = Kilowatts(dis);
   b.device_max_charge = Kilowatts(cha);
+  b.reserve_pct = backup_reserve_pct_;
   return b;
 }
 
@@ -388,15 +411,18 @@ std::optional<ThermalReading> ControlLoop::MeasuredThermal(const Measured& m) co
   return t;
 }
 
-void ControlLoop::MaybePlan(Instant now, const Measured& m) {
-  if (planner_ == nullptr || !m.all_fresh) return;
+PlanRun ControlLoop::MaybePlan(Instant now, const Measured& m) {
+  PlanRun run;
+  if (planner_ == nullptr || !m.all_fresh) return run;
   const Timestamp window = demand_.window_start();
-  if (window == planned_window_ && schedule_) return;
+  if (window == planned_window_ && schedule_) return run;
   planned_window_ = window;
+  run.ran = true;
   const DayProfile* day = Profile(now);
   if (day == nullptr) {
     planner_failed_ = true;
-    return;
+    run.failed = true;
+    return run;
   }
   // The coming interval's load and PV as measured now (persistence); the real-time guards
   // correct within the interval.
@@ -420,6 +446,7 @@ void ControlLoop::MaybePlan(Instant now, const Measured& m) {
   }
   SiteImage image = MakeSiteImage(*site_.site, r, day, &demand_, dr_);
   image.month_peaks = demand_.MonthPeaks();  // the planner's image only: the per-cycle ones need none
+  image.battery_mode = battery_mode_.mode();
   if (ev_ != nullptr) {
     // The cars the loop can steer, for a planner that plans them; what they all draw now.
     for (const EvSession& e : ev_->Sessions(now)) {
@@ -428,11 +455,15 @@ void ControlLoop::MaybePlan(Instant now, const Measured& m) {
       image.ev.push_back(EvFlexLoad{e.max_power.value(), EnergyLeft(e).value(), ToTimestamp(e.departure)});
     }
   }
+  const std::chrono::nanoseconds began = stopwatch_ ? stopwatch_() : std::chrono::nanoseconds{0};
   const Setpoints plan = planner_->Decide(image);
+  if (stopwatch_) run.work = stopwatch_() - began;
   const int failures = planner_failures_ ? planner_failures_() : 0;
   planner_failed_ = failures > planner_failures_seen_;
   planner_failures_seen_ = failures;
-  if (planner_failed_) return;
+  run.failed = planner_failed_;
+  run.fallback = planner_->reason() != nullptr && planner_->reason()->code == DecisionCode::kFallback;
+  if (planner_failed_) return run;
   const double planned_pv = plan.pv_limit.value() >= 0 ? std::min(plan.pv_limit.value(), m.pv) : m.pv;
   ScheduleEntry s{.made = now,
                   .battery = plan.battery,
@@ -447,6 +478,8 @@ void ControlLoop::MaybePlan(Instant now, const Measured& m) {
                   .ev = plan.ev};
   // The planner's schedule is audited like any other; a refused audit keeps the old one.
   if (!SetSchedule(std::move(s), kActor)) planner_failed_ = true;
+  run.failed = planner_failed_;
+  return run;
 }
 
 CycleRecord ControlLoop::RunCycle(Instant now) {
@@ -485,11 +518,12 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   } else {
     meter_energy_.reset();
   }
-  MaybePlan(now, m);
+  const PlanRun plan_run = MaybePlan(now, m);
   UpdateMode(now, m, audit);
 
   CycleRecord rec;
   rec.time = now;
+  rec.plan = plan_run;
   rec.mode = mode_;
   rec.reason = reason_;
   const bool known = m.all_fresh;
@@ -520,6 +554,7 @@ CycleRecord ControlLoop::RunCycle(Instant now) {
   view.demand = &demand_;
   view.schedule = schedule_ ? &*schedule_ : nullptr;
   view.dr = &dr_;
+  view.battery_held = battery_mode_.mode().kind == BatteryModeKind::kHoldSoc && InForce(battery_mode_.mode(), now);
   Setpoints wish{Kilowatts(0), Kilowatts(-1)};
   Kilowatts planned_battery = wish.battery;  // the plan's (or the operator's), before the guards
   for (CycleController* c : controllers_) {
@@ -787,6 +822,7 @@ void ControlLoop::Run(Clock& clock, const std::function<bool(const CycleRecord&)
   const AuditRecord start{next, kActor, "start", "site",
                           fmt::format("cycle_ms={} devices={}", config_.cycle.count(), devices_.size())};
   (void)audit_.Append({&start, 1});
+  stopwatch_ = stopwatch;
   while (true) {
     const std::chrono::nanoseconds began = stopwatch ? stopwatch() : std::chrono::nanoseconds{0};
     CycleRecord rec = RunCycle(clock.Now());

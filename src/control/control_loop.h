@@ -76,6 +76,13 @@ class ControlLoop {
   // limit stage still applies, and the peak guard may still add discharge. Audited first.
   // `now` is when the operator acted (the audit record's time).
   Status SetManualOverride(std::optional<Kilowatts> battery, Instant now, Instant until, const std::string& actor);
+  // The operator's battery mode (control/battery_mode.h; kAuto clears it) and backup reserve (% of
+  // usable energy, 0: none), each checked against the battery and audited first ("battery-mode",
+  // "backup-reserve"); refused without a battery. The planner plans with them from the next cycle.
+  Status SetBatteryMode(const BatteryMode& mode, Instant now, const std::string& actor);
+  Status SetBackupReserve(double reserve_pct, Instant now, const std::string& actor);
+  const BatteryMode& battery_mode() const { return battery_mode_.mode(); }
+  double backup_reserve_pct() const { return backup_reserve_pct_; }
   // Adds the commitments of one DR call (one per trading hour, from market/dr_program.h's
   // CommitmentsOf): the planner plans for them and the DR guard holds the import at each cap
   // while it is in force. Audited under `actor` first ("dr-call"); refused if the audit fails or
@@ -143,7 +150,8 @@ class ControlLoop {
 
   Measured ReadDevices(Instant now);
   void UpdateMode(Instant now, const Measured& m, std::vector<AuditRecord>& audit);
-  void MaybePlan(Instant now, const Measured& m);
+  // Runs the planner at a new quarter-hour (CycleRecord::plan says how it went).
+  PlanRun MaybePlan(Instant now, const Measured& m);
   SiteImage LimitImage(Instant now, const Measured& m) const;
   BatteryReading MeasuredBattery(const Measured& m) const;
   std::optional<GeneratorReading> MeasuredGenerator(const Measured& m) const;
@@ -171,6 +179,7 @@ class ControlLoop {
   Controller* planner_ = nullptr;
   std::function<void(Instant)> before_cycle_;
   std::function<int()> planner_failures_;
+  std::function<std::chrono::nanoseconds()> stopwatch_;  // Run's, to time the planner
   int planner_failures_seen_ = 0;
   bool planner_failed_ = false;
   Timestamp planned_window_{};
@@ -178,13 +187,15 @@ class ControlLoop {
   std::vector<DrCommitment> dr_;
   // The real-time controllers, run in this order each cycle.
   ScheduleFollower follower_;
+  BatteryModeController battery_mode_;
   ManualOverride override_;
+  double backup_reserve_pct_ = 0;
   PeakGuard peak_guard_;
   DrGuard dr_guard_;
   ExportLimiter export_limiter_;
   std::vector<CycleController*> controllers_;
   LoopMode mode_ = LoopMode::kSafe;  // nothing is trusted until the first good cycles
-  std::string reason_ = "starting";
+  std::string reason_{kLoopStartingReason};
   int better_cycles_ = 0;
   Kilowatts previous_battery_;
   Kilowatts previous_generator_;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "control/decision_reason.h"
+#include "core/battery_mode.h"
 #include "core/ev.h"
 #include "core/site.h"
 #include "core/time.h"
@@ -38,6 +39,11 @@ struct SiteImage {
   Kilowatts pv_now{std::numeric_limits<double>::quiet_NaN()};
   bool has_battery = false;
   double soc_pct = 0;
+  // The operator's backup reserve, % (0: none): battery_max_discharge already stops at it, and a
+  // planner keeps it (control/battery_mode.h).
+  double battery_reserve_pct = 0;
+  // The operator's battery mode, for a planner to plan with (kAuto: none).
+  BatteryMode battery_mode;
   Kilowatts battery_max_discharge;         // within the battery's own limits for dt (>= 0)
   Kilowatts battery_max_charge;            // magnitude (>= 0)
   Kilowatts battery_discharge_rating;      // nameplate discharge power

@@ -48,8 +48,16 @@ void ManualOverride::Run(const CycleView& view, Setpoints& wish, CycleRecord&) {
   if (view.mode != LoopMode::kSafe && battery_) wish.battery = *battery_;
 }
 
+void BatteryModeController::Run(const CycleView& view, Setpoints& wish, CycleRecord&) {
+  if (mode_.kind != BatteryModeKind::kAuto && view.now >= mode_.until) mode_ = BatteryMode{};
+  if (view.mode == LoopMode::kSafe || ess_ == nullptr || view.image == nullptr || !view.image->has_battery) return;
+  const auto w = BatteryModeWish(mode_, view.now, view.image->soc_pct, *ess_);
+  if (!w) return;
+  wish.battery = mode_.kind == BatteryModeKind::kChargeTo ? Kilowatts(std::min(wish.battery.value(), w->value())) : *w;
+}
+
 void PeakGuard::Run(const CycleView& view, Setpoints& wish, CycleRecord& record) {
-  if (view.mode == LoopMode::kSafe || !view.window_counts) return;
+  if (view.mode == LoopMode::kSafe || !view.window_counts || view.battery_held) return;
   // A peak already locked in (month peak, ratchet) or set by the operator is held with a margin;
   // the plan's own import, when higher, is the plan's choice and is held as is.
   double target = LockedInDemand(*view.demand, demand_target_, margin_pct_).value();
@@ -69,7 +77,7 @@ Kilowatts LockedInDemand(const DemandMeter& demand, Kilowatts operator_target, d
 void DrGuard::Run(const CycleView& view, Setpoints& wish, CycleRecord& record) {
   // While a DR call is in force, hold the running 15-minute average at the call's import cap the
   // way the peak guard holds its target (the CBL is settled on metered energy).
-  if (view.mode == LoopMode::kSafe || view.dr == nullptr) return;
+  if (view.mode == LoopMode::kSafe || view.dr == nullptr || view.battery_held) return;
   const Timestamp now = ToTimestamp(view.now);
   const DrCommitment* c = DrCommitmentAt(*view.dr, IntervalStart(now), now);
   if (c == nullptr) return;

@@ -21,6 +21,7 @@
 #include "control/controller.h"
 #include "control/demand_meter.h"
 #include "control/ev_share.h"
+#include "core/battery_mode.h"
 #include "core/clock.h"
 #include "device/ev_chargers.h"
 #include "optimize/dr_commitment.h"
@@ -29,6 +30,9 @@ namespace meg {
 
 enum class LoopMode { kNormal, kLocal, kSafe };
 std::string_view LoopModeName(LoopMode mode);  // "normal", "local", "safe"
+// The reason of the safe mode a loop starts in, until its first good cycles: a normal start, not
+// a fault (no alarm is raised for it; a bad reading at start replaces it with its own reason).
+inline constexpr std::string_view kLoopStartingReason = "starting";
 
 // A schedule entry the follower holds: from the planner, or given from outside (operator,
 // fleet center). pv_limit < 0: no PV limit.
@@ -45,6 +49,16 @@ struct ScheduleEntry {
   std::optional<DecisionReason> reason{};
   // What the planned EV sessions may draw, in all (Setpoints::ev; nullopt: not planned).
   std::optional<Kilowatts> ev{};
+};
+
+// The 15-minute planner's run in one cycle (ControlLoop), for the operations metrics: whether it
+// ran, failed (the loop goes to local rules) or left the interval to its fallback rule, and how
+// long it took (ControlLoop::Run with a stopwatch only).
+struct PlanRun {
+  bool ran = false;
+  bool failed = false;
+  bool fallback = false;
+  std::chrono::nanoseconds work{0};
 };
 
 // What one cycle saw and did (the loop's record; the store keeps these).
@@ -89,6 +103,7 @@ struct CycleRecord {
   Kilowatts ev_target_room{0};  // the room under the demand target the sessions shared, kW
   bool ev_accepting = true;
   bool audit_failed = false;         // the audit log refused: nothing was sent this cycle
+  PlanRun plan;                      // the planner's run this cycle, if it ran
   std::chrono::nanoseconds work{0};  // Run with a stopwatch only: the cycle's work (read, decide, audit, send)
 };
 
@@ -103,6 +118,8 @@ struct CycleView {
   const DemandMeter* demand = nullptr;
   const ScheduleEntry* schedule = nullptr;        // the schedule held, if any
   const std::vector<DrCommitment>* dr = nullptr;  // DR commitments held
+  // The operator's hold-soc is in force: the guards do not move the battery either.
+  bool battery_held = false;
 };
 
 class CycleController {
@@ -131,6 +148,23 @@ class ManualOverride final : public CycleController {
  private:
   std::optional<Kilowatts> battery_;
   Instant until_{};
+};
+
+// The operator's battery mode (control/battery_mode.h) over the plan's wish: hold-soc and a
+// discharge window set the battery; charge-to charges at least at the even rate that reaches its
+// SoC in time (a larger charge planned at a cheaper hour is kept). The manual override, after it,
+// still wins; the limit stage, after all, still holds every limit.
+class BatteryModeController final : public CycleController {
+ public:
+  explicit BatteryModeController(const EssSpec* ess) : ess_(ess) {}
+  std::string_view name() const override { return "battery-mode"; }
+  void Run(const CycleView& view, Setpoints& wish, CycleRecord& record) override;
+  void Set(const BatteryMode& mode) { mode_ = mode; }
+  const BatteryMode& mode() const { return mode_; }
+
+ private:
+  const EssSpec* ess_;  // nullptr: no battery, the mode does nothing
+  BatteryMode mode_;
 };
 
 class PeakGuard final : public CycleController {

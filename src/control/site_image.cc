@@ -22,8 +22,12 @@ SiteImage MakeSiteImage(const Site& site, const SiteReading& r, const DayProfile
     const BatteryReading& b = *r.battery;
     const KilowattHours stored = StoredAt(ess, b.soc_pct);
     image.soc_pct = b.soc_pct;
+    image.battery_reserve_pct = b.reserve_pct > ess.soc_min_pct ? b.reserve_pct : 0;
+    // The backup reserve is a floor no discharge passes: the window's floor, raised.
+    EssSpec kept = ess;
+    kept.soc_min_pct = std::max(ess.soc_min_pct, b.reserve_pct);
     image.battery_max_discharge =
-        Kilowatts(std::min(MaxDischarge(ess, stored, r.dt, b.previous).value(), b.device_max_discharge.value()));
+        Kilowatts(std::min(MaxDischarge(kept, stored, r.dt, b.previous).value(), b.device_max_discharge.value()));
     image.battery_max_charge =
         Kilowatts(std::min(MaxCharge(ess, stored, r.dt, b.previous).value(), b.device_max_charge.value()));
     image.battery_discharge_rating = ess.discharge_kw;

@@ -66,7 +66,30 @@ struct PvArraySpec {
   Kilowatts inverter_kw;                // AC rating: output is clipped here
   double inverter_efficiency_pct = 96;  // nominal
   double temp_coeff_pct_per_c = -0.37;  // power temperature coefficient
+  // How the modules are mounted: the heat loss coefficients of the cell temperature model (Faiman
+  // 2008, forecast/pv_model.h), from kPvMountings unless the site file gives them.
+  std::string mounting = "open-rack";
+  double heat_loss_u0_w_m2k = 25.0;
+  double heat_loss_u1_w_s_m3k = 6.84;
+  double albedo = 0.2;  // ground reflectance seen by the plane (0..1)
 };
+
+// The mountings a PV array may name, with their Faiman heat loss coefficients (docs/site-config.md):
+//  * open-rack: U0 = 25, U1 = 6.84, Faiman's fit for c-Si modules on an open rack (Faiman 2008,
+//    Prog. Photovolt. 16:307; the IEC 61853-2 model and pvlib's faiman defaults).
+//  * roof-mount: a roof or facade with an air gap behind (PVsyst's "semi-integrated, with air
+//    duct", Uc = 20 W/m2K, Uv = 0), in Faiman's form U0 = Uc / (alpha (1 - eta)) with PVsyst's
+//    alpha = 0.9 and eta = 0.1: U0 = 24.7, U1 = 0.
+//  * insulated-back: building-integrated, no air behind (PVsyst's "integrated, fully insulated
+//    back", Uc = 15): U0 = 18.5, U1 = 0.
+struct PvMounting {
+  std::string_view name;
+  double u0_w_m2k;
+  double u1_w_s_m3k;
+};
+inline constexpr std::array<PvMounting, 3> kPvMountings = {PvMounting{"open-rack", 25.0, 6.84},
+                                                           PvMounting{"roof-mount", 20.0 / 0.81, 0.0},
+                                                           PvMounting{"insulated-back", 15.0 / 0.81, 0.0}};
 
 // A battery energy storage system. Power sign where used: + discharge / - charge.
 struct EssSpec {

@@ -33,9 +33,8 @@ std::optional<double> Interpolate(const IntervalSeries<double>& s, Timestamp t) 
 
 }  // namespace
 
-std::array<QuarterIrradiance, 4> SpreadHourOverQuarters(Timestamp hour_start, const Location& site,
-                                                        double ghi_w_m2, double dni_w_m2,
-                                                        double dhi_w_m2) {
+std::array<QuarterIrradiance, 4> SpreadHourOverQuarters(Timestamp hour_start, const Location& site, double ghi_w_m2,
+                                                        double dni_w_m2, double dhi_w_m2) {
   std::array<QuarterIrradiance, kQuartersPerHour> q;
   int lit = 0;
   size_t highest = 0;
@@ -66,8 +65,7 @@ namespace {
 
 Status CheckHourly(const IntervalSeries<double>& s, const char* name) {
   if (s.step() != kHour) {
-    return InvalidInput(
-        fmt::format("PV weather: {} has a step of {} s, expected 3600 s", name, s.step().count()));
+    return InvalidInput(fmt::format("PV weather: {} has a step of {} s, expected 3600 s", name, s.step().count()));
   }
   return Ok{};
 }
@@ -76,8 +74,7 @@ Status CheckHourly(const IntervalSeries<double>& s, const char* name) {
 
 Status CheckPvArraySpec(const PvArraySpec& a) {
   auto bad = [&](const char* field, double v, const char* range) {
-    return InvalidInput(
-        fmt::format("PV array '{}': {} = {} is outside {}", a.name, field, v, range));
+    return InvalidInput(fmt::format("PV array '{}': {} = {} is outside {}", a.name, field, v, range));
   };
   if (!(a.dc_kwp.value() > 0)) return bad("dc_kwp", a.dc_kwp.value(), "(0, inf)");
   if (!(a.inverter_kw.value() > 0)) return bad("inverter_kw", a.inverter_kw.value(), "(0, inf)");
@@ -88,19 +85,20 @@ Status CheckPvArraySpec(const PvArraySpec& a) {
     return bad("losses_pct", a.losses_pct, "[0, 100)");
   }
   if (!(a.tilt_deg >= 0 && a.tilt_deg <= 90)) return bad("tilt_deg", a.tilt_deg, "[0, 90]");
+  if (!(a.heat_loss_u0_w_m2k > 0)) return bad("heat_loss_u0_w_m2k", a.heat_loss_u0_w_m2k, "(0, inf)");
+  if (!(a.heat_loss_u1_w_s_m3k >= 0)) return bad("heat_loss_u1_w_s_m3k", a.heat_loss_u1_w_s_m3k, "[0, inf)");
+  if (!(a.albedo >= 0 && a.albedo <= 1)) return bad("albedo", a.albedo, "[0, 1]");
   return Ok{};
 }
 
-double FaimanModuleTempC(double poa_w_m2, double temp_air_c, double wind_speed_m_s,
-                         const FaimanCoefficients& c) {
+double FaimanModuleTempC(double poa_w_m2, double temp_air_c, double wind_speed_m_s, const FaimanCoefficients& c) {
   return temp_air_c + poa_w_m2 / (c.u0_w_m2k + c.u1_w_s_m3k * std::max(0.0, wind_speed_m_s));
 }
 
 PvPower PvPowerFromPlane(const PvArraySpec& a, double poa_effective_w_m2, double cell_temp_c) {
   const double gamma = a.temp_coeff_pct_per_c / 100.0;
-  const double dc =
-      std::max(0.0, a.dc_kwp.value() * poa_effective_w_m2 / 1000.0 *
-                        (1.0 + gamma * (cell_temp_c - 25.0)) * (1.0 - a.losses_pct / 100.0));
+  const double dc = std::max(0.0, a.dc_kwp.value() * poa_effective_w_m2 / 1000.0 *
+                                      (1.0 + gamma * (cell_temp_c - 25.0)) * (1.0 - a.losses_pct / 100.0));
   PvPower p;
   p.dc = Kilowatts(dc);
   if (dc <= 0) return p;
@@ -116,36 +114,40 @@ PvPower PvPowerFromPlane(const PvArraySpec& a, double poa_effective_w_m2, double
   return p;
 }
 
-PvStep ComputePvForSun(const PvArraySpec& array, const SolarPosition& sun, double dni_extra,
-                       const PvWeatherStep& w, const PvModelOptions& options) {
+PvModelOptions PvModelOptionsOf(const PvArraySpec& array) {
+  PvModelOptions o;
+  o.albedo = array.albedo;
+  o.faiman = {.u0_w_m2k = array.heat_loss_u0_w_m2k, .u1_w_s_m3k = array.heat_loss_u1_w_s_m3k};
+  return o;
+}
+
+PvStep ComputePvForSun(const PvArraySpec& array, const SolarPosition& sun, double dni_extra, const PvWeatherStep& w,
+                       const PvModelOptions& options) {
   PvStep s;
   s.sun = sun;
   const PlaneOrientation plane{array.tilt_deg, array.azimuth_deg};
-  s.poa = HayDaviesPoa(plane, sun, std::max(0.0, w.ghi_w_m2), std::max(0.0, w.dni_w_m2),
-                       std::max(0.0, w.dhi_w_m2), dni_extra, options.albedo);
-  s.poa_effective_w_m2 = s.poa.beam_w_m2 * AshraeIam(s.poa.incidence_deg, options.iam_b0) +
-                         s.poa.sky_diffuse_w_m2 + s.poa.ground_w_m2;
+  s.poa = HayDaviesPoa(plane, sun, std::max(0.0, w.ghi_w_m2), std::max(0.0, w.dni_w_m2), std::max(0.0, w.dhi_w_m2),
+                       dni_extra, options.albedo);
+  s.poa_effective_w_m2 =
+      s.poa.beam_w_m2 * AshraeIam(s.poa.incidence_deg, options.iam_b0) + s.poa.sky_diffuse_w_m2 + s.poa.ground_w_m2;
   s.cell_temp_c = FaimanModuleTempC(s.poa.total(), w.temp_air_c, w.wind_speed_m_s, options.faiman);
   s.power = PvPowerFromPlane(array, s.poa_effective_w_m2, s.cell_temp_c);
   return s;
 }
 
-PvStep ComputePvAt(const PvArraySpec& array, const Location& site, Timestamp instant,
-                   const PvWeatherStep& weather, const PvModelOptions& options) {
-  return ComputePvForSun(array, SunPosition(instant, site), ExtraterrestrialNormalW_m2(instant),
-                         weather, options);
+PvStep ComputePvAt(const PvArraySpec& array, const Location& site, Timestamp instant, const PvWeatherStep& weather,
+                   const PvModelOptions& options) {
+  return ComputePvForSun(array, SunPosition(instant, site), ExtraterrestrialNormalW_m2(instant), weather, options);
 }
 
 PvStep ComputePv(const PvArraySpec& array, const Location& site, Timestamp interval_start,
-                 std::chrono::seconds duration, const PvWeatherStep& weather,
-                 const PvModelOptions& options) {
+                 std::chrono::seconds duration, const PvWeatherStep& weather, const PvModelOptions& options) {
   MEG_CHECK(duration.count() > 0);
   return ComputePvAt(array, site, interval_start + duration / 2, weather, options);
 }
 
-Result<PowerSeries> SimulatePvYear(const PvArraySpec& array, const Location& site,
-                                   const PvWeather& weather, Timestamp start, Timestamp end,
-                                   const PvModelOptions& options) {
+Result<PowerSeries> SimulatePvYear(const PvArraySpec& array, const Location& site, const PvWeather& weather,
+                                   Timestamp start, Timestamp end, const PvModelOptions& options) {
   if (!IsIntervalAligned(start) || !IsIntervalAligned(end) || end <= start) {
     return InvalidInput(
         fmt::format("PV simulation: [{}, {}) is not a non-empty range on the "
@@ -153,10 +155,9 @@ Result<PowerSeries> SimulatePvYear(const PvArraySpec& array, const Location& sit
                     FormatKst(start), FormatKst(end)));
   }
   if (auto st = CheckPvArraySpec(array); !st) return st.error();
-  for (const auto& [s, name] :
-       {std::pair{&weather.ghi_w_m2, "ghi_w_m2"}, std::pair{&weather.dni_w_m2, "dni_w_m2"},
-        std::pair{&weather.dhi_w_m2, "dhi_w_m2"}, std::pair{&weather.temp_air_c, "temp_air_c"},
-        std::pair{&weather.wind_speed_m_s, "wind_speed_m_s"}}) {
+  for (const auto& [s, name] : {std::pair{&weather.ghi_w_m2, "ghi_w_m2"}, std::pair{&weather.dni_w_m2, "dni_w_m2"},
+                                std::pair{&weather.dhi_w_m2, "dhi_w_m2"}, std::pair{&weather.temp_air_c, "temp_air_c"},
+                                std::pair{&weather.wind_speed_m_s, "wind_speed_m_s"}}) {
     if (auto st = CheckHourly(*s, name); !st) return st.error();
   }
   const auto& ghi = weather.ghi_w_m2;
@@ -165,8 +166,7 @@ Result<PowerSeries> SimulatePvYear(const PvArraySpec& array, const Location& sit
     return InvalidInput("PV weather: ghi_w_m2, dni_w_m2 and dhi_w_m2 must share start and size");
   }
   if (ghi.start().time_since_epoch().count() % 3600 != 0) {
-    return InvalidInput(fmt::format("PV weather: irradiance starts at {}, not on the hour",
-                                    FormatKst(ghi.start())));
+    return InvalidInput(fmt::format("PV weather: irradiance starts at {}, not on the hour", FormatKst(ghi.start())));
   }
 
   const auto n = static_cast<size_t>((end - start) / kInterval);

@@ -64,13 +64,15 @@ struct PvStep {
   PvPower power;
 };
 
+// The options of `array`'s own site file: its albedo and its mounting's heat loss coefficients.
+PvModelOptions PvModelOptionsOf(const PvArraySpec& array);
+
 // Checks what the model divides by or scales with: dc_kwp > 0, inverter_kw > 0, efficiency in
 // (0, 100], losses in [0, 100), tilt in [0, 90]. Errors name the array and the field.
 Status CheckPvArraySpec(const PvArraySpec& array);
 
 // Faiman module temperature, degrees C. Wind below 0 counts as 0.
-double FaimanModuleTempC(double poa_w_m2, double temp_air_c, double wind_speed_m_s,
-                         const FaimanCoefficients& c = {});
+double FaimanModuleTempC(double poa_w_m2, double temp_air_c, double wind_speed_m_s, const FaimanCoefficients& c = {});
 
 // DC and AC power from the effective irradiance on the plane and the cell temperature:
 //   dc = dc_kwp * E_eff / 1000 * (1 + gamma (T_cell - 25)) * (1 - losses), floored at 0;
@@ -88,19 +90,18 @@ PvStep ComputePvForSun(const PvArraySpec& array, const SolarPosition& sun, doubl
                        const PvWeatherStep& weather, const PvModelOptions& options = {});
 
 // The same with the sun evaluated at `instant`.
-PvStep ComputePvAt(const PvArraySpec& array, const Location& site, Timestamp instant,
-                   const PvWeatherStep& weather, const PvModelOptions& options = {});
+PvStep ComputePvAt(const PvArraySpec& array, const Location& site, Timestamp instant, const PvWeatherStep& weather,
+                   const PvModelOptions& options = {});
 
 // The same for the step [interval_start, interval_start + duration): the sun is evaluated at the
 // midpoint, the irradiances are the step's means. POA of the mean irradiance is not the mean of
 // the POA over the step (the geometry changes within it); for 15-minute steps the difference is
 // small except at sunrise and sunset. REQUIRES: duration > 0 and CheckPvArraySpec succeeds.
 PvStep ComputePv(const PvArraySpec& array, const Location& site, Timestamp interval_start,
-                 std::chrono::seconds duration, const PvWeatherStep& weather,
-                 const PvModelOptions& options = {});
+                 std::chrono::seconds duration, const PvWeatherStep& weather, const PvModelOptions& options = {});
 
 // Hourly weather for SimulatePvYear, with the Open-Meteo conventions (io/open_meteo.h): callers
-// pass an OpenMeteoHourly's members unchanged. Every series has a 1-hour step.
+// pass an HourlyWeather's members unchanged. Every series has a 1-hour step.
 struct PvWeather {
   // Mean irradiance over [TimeAt(i), TimeAt(i) + 1 h), W/m2: the hour is named by its START.
   // The three share start and size.
@@ -124,9 +125,8 @@ struct QuarterIrradiance {
 // Lays the mean irradiance of the hour [hour_start, hour_start + 1 h) on its four quarters by
 // the rules of SimulatePvYear below. The quarters' mean GHI is always the hour's GHI, and so is
 // their mean DHI and DNI except in the no-lit-quarter case (DNI 0, all diffuse).
-std::array<QuarterIrradiance, 4> SpreadHourOverQuarters(Timestamp hour_start, const Location& site,
-                                                        double ghi_w_m2, double dni_w_m2,
-                                                        double dhi_w_m2);
+std::array<QuarterIrradiance, 4> SpreadHourOverQuarters(Timestamp hour_start, const Location& site, double ghi_w_m2,
+                                                        double dni_w_m2, double dhi_w_m2);
 
 // The array's AC power, mean kW per 15-minute interval named by its start, on [start, end).
 //
@@ -144,8 +144,7 @@ std::array<QuarterIrradiance, 4> SpreadHourOverQuarters(Timestamp hour_start, co
 // missing or outside the series is a gap (std::nullopt), never a zero.
 // Errors: start or end not on the 15-minute grid, end <= start, a series step other than 1 h,
 // irradiance series that do not share start and size, or an invalid array (CheckPvArraySpec).
-Result<PowerSeries> SimulatePvYear(const PvArraySpec& array, const Location& site,
-                                   const PvWeather& weather, Timestamp start, Timestamp end,
-                                   const PvModelOptions& options = {});
+Result<PowerSeries> SimulatePvYear(const PvArraySpec& array, const Location& site, const PvWeather& weather,
+                                   Timestamp start, Timestamp end, const PvModelOptions& options = {});
 
 }  // namespace meg

@@ -35,7 +35,7 @@ std::string ExpectedHeader() {
 
 }  // namespace
 
-Result<OpenMeteoHourly> ParseOpenMeteoCsv(std::string_view text, std::string_view source) {
+Result<HourlyWeather> ParseOpenMeteoCsv(std::string_view text, std::string_view source) {
   auto lines = SplitLines(text, source);
   if (!lines) return lines.error();
   auto header_at = FirstNonBlankLine(*lines, source);
@@ -111,7 +111,7 @@ Result<OpenMeteoHourly> ParseOpenMeteoCsv(std::string_view text, std::string_vie
   }
   // Radiation is the mean of the hour before the label: name each interval by its start.
   const Timestamp radiation_start = first - kHour;
-  OpenMeteoHourly out;
+  HourlyWeather out;
   out.ghi_w_m2 = IntervalSeries<double>(radiation_start, kHour, std::move(columns[0]));
   out.dni_w_m2 = IntervalSeries<double>(radiation_start, kHour, std::move(columns[1]));
   out.dhi_w_m2 = IntervalSeries<double>(radiation_start, kHour, std::move(columns[2]));

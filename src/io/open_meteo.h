@@ -15,18 +15,9 @@
 
 #include "core/result.h"
 #include "core/series.h"
+#include "io/hourly_weather.h"
 
 namespace meg {
-
-struct OpenMeteoHourly {
-  // Mean irradiance, W/m2, over [TimeAt(i), TimeAt(i) + 1 h): start() = first label - 1 h.
-  IntervalSeries<double> ghi_w_m2;  // global horizontal
-  IntervalSeries<double> dni_w_m2;  // direct normal
-  IntervalSeries<double> dhi_w_m2;  // diffuse horizontal
-  // Samples at the instant TimeAt(i) (the label): start() = first label.
-  IntervalSeries<double> temp_air_c;      // air temperature at 2 m, degrees C
-  IntervalSeries<double> wind_speed_m_s;  // wind speed at 10 m
-};
 
 // Parses the CSV with header exactly `time_utc,ghi_w_m2,dni_w_m2,dhi_w_m2,temp_air_c,
 // wind_speed_m_s` and one row per hour: labels on the hour, in UTC ('Z' or an explicit offset),
@@ -34,6 +25,6 @@ struct OpenMeteoHourly {
 // field a gap in that series. A repeated or earlier label, a label not on the hour, a number that
 // is not finite, negative radiation or wind speed, are errors naming the line
 // ("jeonbuk.csv:17: ghi_w_m2 'abc' is not a number"); up to 20 are reported together.
-Result<OpenMeteoHourly> ParseOpenMeteoCsv(std::string_view text, std::string_view source);
+Result<HourlyWeather> ParseOpenMeteoCsv(std::string_view text, std::string_view source);
 
 }  // namespace meg

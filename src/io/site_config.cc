@@ -23,6 +23,7 @@
 #include "core/text.h"
 #include "io/field_parse.h"
 #include "io/text_file.h"
+#include "io/weather_file.h"
 
 namespace meg {
 namespace {
@@ -98,7 +99,11 @@ constexpr std::array kPvKeys = {KeyDef{"name", ""},
                                 KeyDef{"losses_pct", "pct", Closed(0, 50)},
                                 KeyDef{"inverter_kw", "kw", AboveZeroTo(kMaxEquipmentKw)},
                                 KeyDef{"inverter_efficiency_pct", "pct", Closed(50, 100)},
-                                KeyDef{"temp_coeff_pct_per_c", "pct_per_c", Closed(-1, 0)}};
+                                KeyDef{"temp_coeff_pct_per_c", "pct_per_c", Closed(-1, 0)},
+                                KeyDef{"mounting", ""},
+                                KeyDef{"heat_loss_u0_w_m2k", "w_m2k", Closed(5, 100)},
+                                KeyDef{"heat_loss_u1_w_s_m3k", "w_s_m3k", Closed(0, 30)},
+                                KeyDef{"albedo", "", Closed(0, 1)}};
 constexpr std::array kEssKeys = {KeyDef{"usable_kwh", "kwh", AboveZeroTo(kMaxEssKwh)},
                                  KeyDef{"charge_kw", "kw", AboveZeroTo(kMaxEquipmentKw)},
                                  KeyDef{"discharge_kw", "kw", AboveZeroTo(kMaxEquipmentKw)},
@@ -573,12 +578,11 @@ void ReadLoad(TableReader t, const SitePaths& paths, Site& site) {
 }
 
 void ReadWeather(TableReader t, const SitePaths& paths, Site& site) {
-  static constexpr std::array<std::string_view, 1> kFormats = {"open-meteo"};
   // The load's year picks the file a ${year} names (load is read first).
   if (auto v = ResolveFile(t, "file", paths, site.load.year > 0 ? std::optional<int>(site.load.year) : std::nullopt)) {
     site.weather.file = *v;
   }
-  if (auto v = t.Choice("format", Need::kRequired, kFormats)) site.weather.format = *v;
+  if (auto v = t.Choice("format", Need::kRequired, kWeatherFormats)) site.weather.format = *v;
 }
 
 PvArraySpec ReadPv(TableReader t) {
@@ -595,6 +599,23 @@ PvArraySpec ReadPv(TableReader t) {
   if (auto v = t.Number("temp_coeff_pct_per_c", Need::kOptional)) {
     pv.temp_coeff_pct_per_c = *v;
   }
+  static constexpr auto kMountings = [] {
+    std::array<std::string_view, kPvMountings.size()> names{};
+    for (size_t i = 0; i < names.size(); ++i) names[i] = kPvMountings[i].name;
+    return names;
+  }();
+  if (auto v = t.Choice("mounting", Need::kOptional, kMountings)) {
+    for (const PvMounting& m : kPvMountings) {
+      if (m.name != *v) continue;
+      pv.mounting = *v;
+      pv.heat_loss_u0_w_m2k = m.u0_w_m2k;
+      pv.heat_loss_u1_w_s_m3k = m.u1_w_s_m3k;
+    }
+  }
+  // Measured coefficients of the module, where the site has them, win over the mounting's.
+  if (auto v = t.Number("heat_loss_u0_w_m2k", Need::kOptional)) pv.heat_loss_u0_w_m2k = *v;
+  if (auto v = t.Number("heat_loss_u1_w_s_m3k", Need::kOptional)) pv.heat_loss_u1_w_s_m3k = *v;
+  if (auto v = t.Number("albedo", Need::kOptional)) pv.albedo = *v;
   return pv;
 }
 

@@ -309,12 +309,32 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
                                   (sizing->annual_krw_per_kwh + sizing->annual_krw_per_kw / sizing->energy_to_power_h) *
                                       sizing->horizon_years);
   }
+  // The operator's mode and reserve (DispatchInput::battery_mode): per interval, the charge and
+  // discharge caps, a bonus on discharge and the lowest stored energy at its end.
+  const BatteryMode& mode = in.battery_mode;
+  const double usable = site.ess && sizing == nullptr ? site.ess->usable_kwh.value() : 0.0;
+  const double reserve_kwh =
+      usable > 0 && in.battery_reserve_pct > 0 ? std::min(in.battery_reserve_pct / 100.0 * usable, soc0) : 0.0;
   for (size_t t = 0; t < n; ++t) {
     DispatchInterval& iv = p.intervals[t];
     const bool last = t + 1 == n;
-    iv.charge = m.AddVariable(fmt::format("chg_{}", t), 0, bat.charge_kw, wear);            // c_t: AC charge, kW
-    iv.discharge = m.AddVariable(fmt::format("dis_{}", t), 0, bat.discharge_kw, wear);      // d_t: AC discharge, kW
-    iv.soc = m.AddVariable(fmt::format("soc_{}", t + 1), bat.soc_min_kwh, bat.soc_max_kwh,  // s_{t+1} in the SoC window
+    const Instant from = ToInstant(in.load.TimeAt(t)), to = from + std::chrono::minutes(15);
+    const bool covered = usable > 0 && mode.kind != BatteryModeKind::kAuto && from < mode.until && to > mode.from;
+    double charge_cap = bat.charge_kw, discharge_cap = bat.discharge_kw, bonus = 0, floor = bat.soc_min_kwh;
+    floor = std::max(floor, std::min(reserve_kwh, bat.soc_max_kwh));
+    if (covered && mode.kind == BatteryModeKind::kHoldSoc) charge_cap = discharge_cap = 0;
+    if (covered && mode.kind == BatteryModeKind::kDischargeWindow) {
+      charge_cap = 0;
+      discharge_cap = std::min(discharge_cap, mode.power.value());
+      bonus = kModeDischargeBonusKrwPerKwh * kDt;
+    }
+    if (usable > 0 && mode.kind == BatteryModeKind::kChargeTo && from < mode.until && to >= mode.until) {
+      const double reachable = soc0 + static_cast<double>(t + 1) * bat.charge_kw * bat.eta_charge * kDt;
+      floor = std::max(floor, std::min({mode.soc_pct / 100.0 * usable, reachable, bat.soc_max_kwh}));
+    }
+    iv.charge = m.AddVariable(fmt::format("chg_{}", t), 0, charge_cap, wear);                // c_t: AC charge, kW
+    iv.discharge = m.AddVariable(fmt::format("dis_{}", t), 0, discharge_cap, wear - bonus);  // d_t: AC discharge, kW
+    iv.soc = m.AddVariable(fmt::format("soc_{}", t + 1), floor, bat.soc_max_kwh,  // s_{t+1} in the SoC window
                            last ? -p.terminal_krw_per_kwh : 0.0);
     iv.grid_import =
         m.AddVariable(fmt::format("imp_{}", t), 0, contract_kw, iv.price_krw_per_kwh * kDt);  // g_t <= contract

@@ -14,6 +14,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/battery_mode.h"
 #include "core/calendar.h"
 #include "core/ev.h"
 #include "core/result.h"
@@ -128,7 +129,22 @@ struct DispatchInput {
   // cannot).
   std::vector<EvFlexLoad> ev;
   double ev_shortfall_krw_per_kwh = 2000;
+  // The operator's battery mode and backup reserve (core/battery_mode.h), as bounds of the
+  // battery's columns (the problem's shape does not change, so a warm start carries over):
+  //  * hold-soc: no charge and no discharge in the intervals it covers;
+  //  * discharge-window: no charge, the discharge up to its power with a bonus of
+  //    kModeDischargeBonusKrwPerKwh a kWh (it discharges its power while there is energy);
+  //  * charge-to: at the end of the interval holding `until` the stored energy is at least its SoC,
+  //    or as much of it as charging at full power from the start could reach; the charge before is
+  //    the LP's (the cheapest hours);
+  //  * the reserve: no interval ends below min(reserve, the start's SoC).
+  BatteryMode battery_mode;
+  double battery_reserve_pct = 0;
 };
+
+// Above what a kWh can save anywhere else (a kW of new peak in a demand month costs 12 months of
+// basic charge, about 100,000 KRW): the operator's window comes first, as a DR call's cap does.
+inline constexpr double kModeDischargeBonusKrwPerKwh = 1'000'000;
 
 // Months a kW of new peak in `m` is billed: 12 for a demand month (art. 68 ①: Dec, Jan, Feb,
 // Jul, Aug, Sep), 1 otherwise. (An upper estimate: a later, higher peak would replace it.)

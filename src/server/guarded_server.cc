@@ -443,6 +443,11 @@ bool WidenBacklog(httplib::Server& server, int backlog) {
   return false;
 }
 
+std::chrono::steady_clock::time_point& RequestStart() {
+  thread_local std::chrono::steady_clock::time_point start;
+  return start;
+}
+
 Result<std::unique_ptr<httplib::Server>> MakeGuardedServer(const ServerLimits& limits, ConnectionGate& gate,
                                                            ConnectionRefusal on_refusal,
                                                            const std::string& tls_cert_file,
@@ -464,8 +469,10 @@ Result<std::unique_ptr<httplib::Server>> MakeGuardedServer(const ServerLimits& l
   } else {
     server = std::make_unique<GuardedServer<httplib::Server>>(limits, gate, on_refusal);
   }
-  server->set_pre_routing_handler(
-      [limits](const httplib::Request& req, httplib::Response& res) { return CheckBody(limits, req, res); });
+  server->set_pre_routing_handler([limits](const httplib::Request& req, httplib::Response& res) {
+    RequestStart() = std::chrono::steady_clock::now();
+    return CheckBody(limits, req, res);
+  });
   server->set_payload_max_length(limits.max_body_bytes);
   server->set_keep_alive_max_count(1000);  // as the connection loop (kMaxRequests) allows
   server->set_keep_alive_timeout(

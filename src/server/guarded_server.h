@@ -9,6 +9,7 @@
 // Only src/server includes this (it includes httplib.h).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -32,5 +33,9 @@ Result<std::unique_ptr<httplib::Server>> MakeGuardedServer(const ServerLimits& l
 
 // After binding `server` (made above): listens with a queue of `backlog` connections.
 bool WidenBacklog(httplib::Server& server, int backlog);
+
+// When this server thread took its current request (the guarded server's pre-routing handler sets
+// it; a post-routing handler on the same thread reads it to time the request).
+std::chrono::steady_clock::time_point& RequestStart();
 
 }  // namespace meg

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include "core/text.h"
 #include "core/time.h"
 #include "server/guarded_server.h"
+#include "server/metrics_text.h"
 #include "server/request_body.h"
 
 namespace meg {
@@ -97,6 +99,8 @@ json ToJson(const LiveValues& v, const std::string& site) {
               {"speed", v.speed},
               {"ev_kw", Number(v.ev_kw)},
               {"ev_accepting", v.ev_accepting},
+              {"battery_mode", v.battery_mode},
+              {"backup_reserve_pct", v.backup_reserve_pct},
               {"ev", EvJson(v.ev)},
               {"chargers", ChargersJson(v.chargers)}};
 }
@@ -468,7 +472,14 @@ void ControlCenterServer::Routes() {
   // Refusals leave a trace: 400, 401, 403, 411, 413, 429 and failed logins become events
   // (rate-limited per client by Record), noted before the reply is written. Refused connections
   // are recorded where they are refused (guarded_server.cc).
+  // Every request's handler time, for /metrics: the guarded server's pre-routing handler notes
+  // when this thread took the request (RequestStart), the post-routing handler observes the time since.
   s.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - RequestStart()).count();
+      std::lock_guard lock(http_seconds_mutex_);
+      http_seconds_.Observe(seconds);
+    }
     const int st = res.status;
     if (st != 400 && st != 401 && st != 403 && st != 411 && st != 413 && st != 429) return;
     std::string why = res.body;
@@ -606,6 +617,28 @@ void ControlCenterServer::Routes() {
                          {"ess_kw", si.ess_kw}});
     }
     Reply(res, 200, out);
+  });
+  // The operations metrics in Prometheus's text format (server/metrics_text.h), for a scraper that
+  // sends a viewer's token ('Authorization: Bearer'), of the sites the caller may see.
+  s.Get("/metrics", [this, authorize](const httplib::Request& req, httplib::Response& res) {
+    const auto who = authorize(req, res, Role::kViewer);
+    if (!who) return;
+    std::vector<SiteMetricsSample> sites;
+    for (const std::string& id : fleet_.SiteIds()) {
+      if (!who->session.sites.Allows(id)) continue;
+      const SiteBackend* site = fleet_.Site(id);
+      if (site == nullptr) continue;
+      auto m = site->Metrics();
+      if (!m) continue;
+      sites.push_back({id, site->Live(), std::move(*m)});
+    }
+    Histogram http;
+    {
+      std::lock_guard lock(http_seconds_mutex_);
+      http = http_seconds_;
+    }
+    res.status = 200;
+    res.set_content(RenderMetricsText(sites, http, streams_.open()), "text/plain; version=0.0.4; charset=utf-8");
   });
   s.Get("/api/fleet", [this, authorize](const httplib::Request& req, httplib::Response& res) {
     const auto who = authorize(req, res, Role::kViewer);
@@ -903,6 +936,10 @@ void ControlCenterServer::Routes() {
   s.Post(R"(/api/sites/([^/]+)/commands/ev-session)", command(OperatorCommand::Kind::kEvSession));
   // An operator's call to a charger: {"charger", "connector", "action", "id_tag" for remote-start}.
   s.Post(R"(/api/sites/([^/]+)/commands/ev-charger)", command(OperatorCommand::Kind::kEvCharger));
+  // An operator's battery mode: {"mode": "hold-soc" | "charge-to" | "discharge-window" | "auto",
+  // "until", "from", "soc_pct", "power_kw"} (core/battery_mode.h), and the backup reserve {"soc_pct"}.
+  s.Post(R"(/api/sites/([^/]+)/commands/battery-mode)", command(OperatorCommand::Kind::kBatteryMode));
+  s.Post(R"(/api/sites/([^/]+)/commands/backup-reserve)", command(OperatorCommand::Kind::kBackupReserve));
 }
 
 }  // namespace meg

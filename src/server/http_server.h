@@ -12,11 +12,13 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
 #include "center/fleet_backend.h"
 #include "core/clock.h"
+#include "core/histogram.h"
 #include "core/result.h"
 #include "server/auth.h"
 #include "server/limits.h"
@@ -78,6 +80,8 @@ class ControlCenterServer {
   StreamGate streams_;
   LoginThrottle throttle_;
   RefusalLog refusals_;
+  std::mutex http_seconds_mutex_;
+  Histogram http_seconds_;  // every request's handler time (/metrics)
 };
 
 }  // namespace meg

@@ -95,6 +95,11 @@ void StreamGate::Release(const std::string& session) {
   open_.Close(session);
 }
 
+int StreamGate::open() const {
+  std::lock_guard lock(mutex_);
+  return open_.total();
+}
+
 std::optional<std::string> LoginThrottle::Locked(const std::string& client, const std::string& user, Instant now) {
   std::lock_guard lock(mutex_);
   Expire(now);

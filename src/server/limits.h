@@ -102,10 +102,12 @@ class StreamGate {
   explicit StreamGate(const ServerLimits& limits) : limits_(limits) {}
   std::optional<std::string> Admit(const std::string& session);
   void Release(const std::string& session);
+  // The event streams open now, in all.
+  int open() const;
 
  private:
   const ServerLimits limits_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   OpenCount open_;  // by session
 };
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/battery_mode.h"
 #include "core/clock.h"
 #include "core/ev.h"
 #include "core/text.h"
@@ -127,6 +128,38 @@ Result<OperatorCommand> ParseCommandBody(OperatorCommand::Kind kind, std::string
     c.energy_kwh = kwh;
     MEG_TRY_ASSIGN(departure, Time(j, "departure"));
     c.departure = departure;
+    return c;
+  }
+  if (kind == OperatorCommand::Kind::kBackupReserve) {
+    MEG_TRY_ASSIGN(pct, Number(j, "soc_pct", "number, the state of charge kept for an outage, % (0: none)"));
+    if (!(pct >= 0 && pct <= 100)) return InvalidInput("'soc_pct' must be within 0..100 %");
+    c.soc_pct = pct;
+    return c;
+  }
+  if (kind == OperatorCommand::Kind::kBatteryMode) {
+    const json* mode = Field(j, "mode");
+    if (mode == nullptr || !mode->is_string()) {
+      return InvalidInput("'mode' must be auto, hold-soc, charge-to or discharge-window");
+    }
+    MEG_TRY_ASSIGN(parsed, ParseBatteryModeKind(mode->get<std::string>()));
+    c.mode = std::string(BatteryModeName(parsed));
+    if (parsed == BatteryModeKind::kAuto) return c;
+    MEG_TRY_ASSIGN(until, Time(j, "until"));
+    c.until = until;
+    if (Field(j, "from") != nullptr || parsed == BatteryModeKind::kDischargeWindow) {
+      MEG_TRY_ASSIGN(from, Time(j, "from"));
+      c.from = from;
+    }
+    if (parsed == BatteryModeKind::kChargeTo) {
+      MEG_TRY_ASSIGN(pct, Number(j, "soc_pct", "number, the state of charge to reach by 'until', %"));
+      if (!(pct >= 0 && pct <= 100)) return InvalidInput("'soc_pct' must be within 0..100 %");
+      c.soc_pct = pct;
+    }
+    if (parsed == BatteryModeKind::kDischargeWindow) {
+      MEG_TRY_ASSIGN(kw, Number(j, "power_kw", "number, the discharge through the window, kW"));
+      if (!(kw > 0 && kw <= 1e6)) return InvalidInput("'power_kw' must be within (0, 1,000,000] kW");
+      c.battery_kw = kw;
+    }
     return c;
   }
   if (kind == OperatorCommand::Kind::kAuto) {

@@ -12,9 +12,9 @@
 #include "io/cnu_building.h"
 #include "io/doe_hospital.h"
 #include "io/measured_on_year.h"
-#include "io/open_meteo.h"
 #include "io/text_file.h"
 #include "io/usage_csv.h"
+#include "io/weather_file.h"
 
 namespace meg {
 
@@ -112,18 +112,21 @@ IntervalSeries<double> TemperatureOnGrid(const IntervalSeries<double>& hourly, c
 
 // The hourly weather of each year of [first_year, last_year] from the site's weather file(s), as
 // one series (a file naming no ${year} is read once).
-Result<OpenMeteoHourly> WeatherForYears(const Site& site, int first_year, int last_year) {
-  std::vector<OpenMeteoHourly> parts;
+Result<HourlyWeather> WeatherForYears(const Site& site, int first_year, int last_year) {
+  std::vector<HourlyWeather> parts;
   std::vector<std::string> read;
+  // An actual year's file (open-meteo, a year of psm3) is read once however many years name it;
+  // a typical year (epw, tmy3, a psm3 TMY) is laid on each year.
+  const bool once = site.weather.format == "open-meteo";
   for (int y = first_year; y <= last_year; ++y) {
     const std::string file = WeatherFileFor(site.weather, y);
-    if (std::find(read.begin(), read.end(), file) != read.end()) continue;
+    if (once && std::find(read.begin(), read.end(), file) != read.end()) continue;
     read.push_back(file);
     auto text = ReadTextFile(file);
     if (!text) {
       return Error{text.error().code, fmt::format("the weather of {}: {}", y, text.error().message)};
     }
-    auto weather = ParseOpenMeteoCsv(*text, file);
+    auto weather = ReadWeatherText(*text, site.weather.format, file, y, &site.location);
     if (!weather) return weather.error();
     parts.push_back(std::move(*weather));
   }
@@ -148,12 +151,12 @@ Result<OpenMeteoHourly> WeatherForYears(const Site& site, int first_year, int la
     }
     return IntervalSeries<double>(lo, step, std::move(v));
   };
-  OpenMeteoHourly out;
-  out.ghi_w_m2 = merge(&OpenMeteoHourly::ghi_w_m2);
-  out.dni_w_m2 = merge(&OpenMeteoHourly::dni_w_m2);
-  out.dhi_w_m2 = merge(&OpenMeteoHourly::dhi_w_m2);
-  out.temp_air_c = merge(&OpenMeteoHourly::temp_air_c);
-  out.wind_speed_m_s = merge(&OpenMeteoHourly::wind_speed_m_s);
+  HourlyWeather out;
+  out.ghi_w_m2 = merge(&HourlyWeather::ghi_w_m2);
+  out.dni_w_m2 = merge(&HourlyWeather::dni_w_m2);
+  out.dhi_w_m2 = merge(&HourlyWeather::dhi_w_m2);
+  out.temp_air_c = merge(&HourlyWeather::temp_air_c);
+  out.wind_speed_m_s = merge(&HourlyWeather::wind_speed_m_s);
   return out;
 }
 
@@ -212,11 +215,8 @@ Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& ca
 
   std::vector<double> pv_kw(out.load.size(), 0.0);
   // The weather, read once, for the PV model and the chillers' COP.
-  std::optional<OpenMeteoHourly> weather;
+  std::optional<HourlyWeather> weather;
   if (!site.pv.empty() || site.cooling) {
-    if (site.weather.format != "open-meteo") {
-      return InvalidInput(fmt::format("{}: weather.format '{}' is not open-meteo", site.file, site.weather.format));
-    }
     auto read = WeatherForYears(site, static_cast<int>(first_day.year()), last_year);
     if (!read) return read.error();
     weather = std::move(*read);
@@ -227,7 +227,7 @@ Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& ca
     const PvWeather w{weather->ghi_w_m2, weather->dni_w_m2, weather->dhi_w_m2, weather->temp_air_c,
                       weather->wind_speed_m_s};
     for (const PvArraySpec& array : site.pv) {
-      auto ac = SimulatePvYear(array, site.location, w, out.load.start(), out.load.end());
+      auto ac = SimulatePvYear(array, site.location, w, out.load.start(), out.load.end(), PvModelOptionsOf(array));
       if (!ac) {
         return Error{ac.error().code, fmt::format("{}: PV array '{}': {}", site.file, array.name, ac.error().message)};
       }

@@ -10,14 +10,15 @@ namespace {
 Result<std::int64_t> ChargeMilliOn(const TariffBook& book, Charge c, Date d, std::string_view name) {
   const auto v = book.ChargeOn(c, d);
   if (!v) {
-    return NotFound(fmt::format("no {} is in force on {} (data/tariff/kepco/charges.csv)", name, FormatDate(d)));
+    return NotFound(fmt::format("no {} is in force on {} (charges.csv of the tariff directory)", name, FormatDate(d)));
   }
   return v->milli;
 }
 
 // 연료비조정단가 of the day: the override, held within the cap (a rate outside it is refused, not
 // clamped: 별표8 3)), or the published rate of the day's quarter.
-Result<WonPerKwh> FuelRateOn(const TariffBook& book, Date d, const std::optional<WonPerKwh>& override_rate) {
+Result<WonPerKwh> FuelRateOn(const TariffBook& book, Date d, const std::optional<WonPerKwh>& request_rate) {
+  const std::optional<WonPerKwh>& override_rate = request_rate ? request_rate : book.fuel_override();
   if (override_rate) {
     auto cap = ChargeMilliOn(book, Charge::kFuelCapWonPerKwh, d, "fuel_cap_krw_per_kwh");
     if (!cap) return cap.error();
@@ -32,9 +33,9 @@ Result<WonPerKwh> FuelRateOn(const TariffBook& book, Date d, const std::optional
   const FuelAdjustment* fa = book.FuelOn(d);
   if (fa == nullptr) {
     return NotFound(
-        fmt::format("no fuel-cost adjustment rate is known for {} (quarter {}-Q{}); "
-                    "add it to data/tariff/kepco/fuel_adjustment.csv or give it "
-                    "(--fuel-krw-per-kwh)",
+        fmt::format("no fuel-cost adjustment rate is known for {} (quarter {}-Q{}): the table "
+                    "fuel_adjustment.csv of the tariff directory ends before it; add the quarter's rate "
+                    "there when KEPCO announces it, or give the rate to assume (--fuel-krw-per-kwh)",
                     FormatDate(d), static_cast<int>(d.year()), (static_cast<unsigned>(d.month()) - 1) / 3 + 1));
   }
   return fa->rate;

@@ -147,6 +147,12 @@ class TariffBook {
   std::optional<DatedValue> ChargeOn(Charge c, Date d) const;
   const FuelAdjustment* FuelOn(Date d) const;
 
+  // A fuel-cost adjustment the user gives (--fuel-krw-per-kwh on every command that prices a
+  // bill): every date is priced with it instead of fuel_adjustment.csv, e.g. for the quarters of
+  // the current year KEPCO has not announced. Its cap is checked where it is used (별표8).
+  void SetFuelOverride(std::optional<WonPerKwh> rate) { fuel_override_ = rate; }
+  const std::optional<WonPerKwh>& fuel_override() const { return fuel_override_; }
+
   const std::vector<RateTable>& rate_tables() const { return rates_; }
   const std::vector<BandTable>& band_tables() const { return bands_; }
 
@@ -156,6 +162,7 @@ class TariffBook {
   std::vector<EnergyDiscount> discounts_;
   std::array<std::vector<DatedValue>, static_cast<size_t>(Charge::kCount)> charges_;
   std::vector<FuelAdjustment> fuel_;
+  std::optional<WonPerKwh> fuel_override_;
 };
 
 }  // namespace meg

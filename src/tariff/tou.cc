@@ -15,12 +15,12 @@ DayKind ClassifyDay(Date date, const HolidayCalendar& calendar) {
   return DayKind::kWeekday;
 }
 
-Result<DayProfile> ProfileDay(const TariffBook& book, const HolidayCalendar& calendar,
-                              TariffId tariff, Date date) {
+Result<DayProfile> ProfileDay(const TariffBook& book, const HolidayCalendar& calendar, TariffId tariff, Date date) {
   if (!calendar.Covers(date)) {
-    return NotFound(fmt::format("the holiday calendar covers {}..{}; {} is outside it",
-                                FormatDate(calendar.first()), FormatDate(calendar.last()),
-                                FormatDate(date)));
+    return NotFound(
+        fmt::format("the holiday calendar (--calendar) covers {}..{}; {} is outside it: add that "
+                    "year's holidays to it",
+                    FormatDate(calendar.first()), FormatDate(calendar.last()), FormatDate(date)));
   }
   DayProfile p;
   p.date = date;
@@ -28,12 +28,12 @@ Result<DayProfile> ProfileDay(const TariffBook& book, const HolidayCalendar& cal
   p.kind = ClassifyDay(date, calendar);
   p.rates = book.RatesOn(tariff, date);
   if (p.rates == nullptr) {
-    return NotFound(fmt::format("no rate table for {} is in force on {}", OfficialName(tariff),
-                                FormatDate(date)));
+    return NotFound(fmt::format("no rate table for {} is in force on {} (rates.csv of the tariff directory)",
+                                OfficialName(tariff), FormatDate(date)));
   }
   p.bands = book.BandsOn(tariff.tariff_class, date);
   if (p.bands == nullptr) {
-    return NotFound(fmt::format("no hour-band table for {} is in force on {}",
+    return NotFound(fmt::format("no hour-band table for {} is in force on {} (bands.csv of the tariff directory)",
                                 ClassName(tariff.tariff_class), FormatDate(date)));
   }
   const auto& bands = p.bands->slots[static_cast<size_t>(p.season)];
@@ -55,8 +55,8 @@ Result<DayProfile> ProfileDay(const TariffBook& book, const HolidayCalendar& cal
     }
   }
   for (const EnergyDiscount* d : book.DiscountsOn(tariff.tariff_class, date)) {
-    const bool applies = (p.kind == DayKind::kSaturday && d->saturday) ||
-                         (p.kind == DayKind::kHoliday && d->sunday_holiday);
+    const bool applies =
+        (p.kind == DayKind::kSaturday && d->saturday) || (p.kind == DayKind::kHoliday && d->sunday_holiday);
     if (!applies) continue;
     for (int s = d->from_minute / 15; s < d->to_minute / 15; ++s) {
       p.discount_milli_pct[s] = static_cast<std::int32_t>(d->discount.milli_percent());

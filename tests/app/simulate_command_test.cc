@@ -136,8 +136,9 @@ degradation_krw_per_kwh = 40
 TEST_F(SimulateCommandTest, PrintsBillsSavingsAndWritesTheReport) {
   const auto site = WriteSite();
   const auto out = dir_ / "out";
-  const MegRun r = Meg(
-      fmt::format("simulate --site {} --year 2024 --controller none,peak-shave --detail --out {}", site, out.string()));
+  const MegRun r =
+      Meg(fmt::format("simulate --site {} --year 2024 --controller none,peak-shave --detail --out {} --day 2024-07-15",
+                      site, out.string()));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   for (const char* s :
        {"no PV, no ESS", "none (baseline)", "peak-shave", "saving KRW", "2024-12", "year", "기본요금 basic charge",
@@ -159,6 +160,57 @@ TEST_F(SimulateCommandTest, PrintsBillsSavingsAndWritesTheReport) {
   for (size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) ++svgs;
   EXPECT_EQ(svgs, 3u);  // monthly bill by line, a day's power flows, peaks vs contract power
   EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));  // no outside resources
+  // Issue 21 item 6: a summary on top, the figures as tables (no preformatted text to overflow),
+  // the day asked for. The summary's saving is the text report's year saving.
+  EXPECT_EQ(html.find("<pre"), std::string::npos);
+  const size_t summary = html.find("<h2>Summary</h2>");
+  ASSERT_NE(summary, std::string::npos);
+  EXPECT_LT(summary, html.find("<svg"));
+  std::istringstream text(r.out);
+  std::string line, saving;
+  while (std::getline(text, line)) {
+    if (line.rfind("year ", 0) == 0) {
+      std::istringstream cells(line);
+      std::string cell;
+      for (int k = 0; k < 5 && cells >> cell; ++k) saving = cell;  // year, no PV, none, peak-shave, its saving
+    }
+  }
+  ASSERT_FALSE(saving.empty()) << r.out;
+  EXPECT_NE(html.find("<td>peak-shave</td>", summary), std::string::npos);
+  EXPECT_NE(html.find("<td class='n'>" + saving + "</td>", summary), std::string::npos) << saving;
+  for (const char* h : {"<h2>Bills by month, KRW</h2>", "<h2>Year by bill line, KRW</h2>",
+                        "<td>청구금액 total billed</td>", "Power flows on 2024-07-15 (the day chosen)"}) {
+    EXPECT_NE(html.find(h), std::string::npos) << h;
+  }
+  const MegRun wrong = Meg(fmt::format("simulate --site {} --year 2024 --controller none --day 2023-07-15", site));
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_NE(wrong.out.find("--day '2023-07-15': a day of 2024"), std::string::npos) << wrong.out;
+}
+
+// Issue 21 item 3: 2026 on the Gwangju station's typical year (no measured 2026 weather exists).
+// KEPCO has announced only 2026-Q1's fuel-cost adjustment: the year is refused, naming the missing
+// quarter, the table and the option; with --fuel-krw-per-kwh it is priced, and its fuel line is
+// that rate times the energy (the bill engine's rounding of the line aside: within 1 KRW a month).
+TEST_F(SimulateCommandTest, SimulatesTheCurrentYearWithAnAssumedFuelRate) {
+  std::string text = Slurp(WriteSite());
+  const std::string file = "file = \"${shared}/data/weather/jeonbuk_35.75N_127.25E_2024.csv\"\nformat = \"open-meteo\"";
+  ASSERT_NE(text.find(file), std::string::npos);
+  text.replace(text.find(file), file.size(),
+               "file = \"${shared}/data/weather/KOR_KJ_Gwangju.471560_TMYx.2011-2025.epw\"\nformat = \"epw\"");
+  const auto site = (dir_ / "tmy.toml").string();
+  std::ofstream(site) << text;
+  const MegRun refused = Meg(fmt::format("simulate --site {} --year 2026 --controller none", site));
+  EXPECT_NE(refused.exit_code, 0);
+  for (const char* s : {"2026-04-01 (quarter 2026-Q2)", "fuel_adjustment.csv", "--fuel-krw-per-kwh"}) {
+    EXPECT_NE(refused.out.find(s), std::string::npos) << s << "\n" << refused.out;
+  }
+  const MegRun priced = Meg(fmt::format("simulate --site {} --year 2026 --controller none --fuel-krw-per-kwh 3", site));
+  ASSERT_EQ(priced.exit_code, 0) << priced.out;
+  EXPECT_NE(priced.out.find("\n2026-12 "), std::string::npos) << priced.out;
+  EXPECT_NE(priced.out.find("연료비조정요금 fuel adjustment"), std::string::npos);
+  const MegRun bad = Meg(fmt::format("simulate --site {} --year 2026 --controller none --fuel-krw-per-kwh 7", site));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.out.find("outside the ±5 KRW/kWh cap"), std::string::npos) << bad.out;
 }
 
 // Issue 18: with the oracle in the run, each controller's saving is reported as a share of the

@@ -46,6 +46,17 @@ TEST(ThresholdAlarmTest, ParsesAPointAComparisonAndANumber) {
 
 TEST(CycleAlarmsTest, ANormalCycleShowsNone) { EXPECT_TRUE(CycleAlarms(Normal(), {}).empty()); }
 
+// Issue 21 item 6: a loop starts in safe mode until its first good cycles; with good readings
+// that is a normal start and raises no critical alarm. A bad reading at start is one.
+TEST(CycleAlarmsTest, ANormalStartRaisesNoCriticalAlarm) {
+  CycleRecord start = Normal();
+  start.mode = LoopMode::kSafe;
+  start.reason = std::string(kLoopStartingReason);
+  EXPECT_TRUE(CycleAlarms(start, {}).empty());
+  start.reason = "telemetry: meter stale";
+  EXPECT_EQ(CycleAlarms(start, {}).at("fail-safe").severity, "critical");
+}
+
 // Each rule alone: safe mode (critical), local rules, a stale device, and a window above 95 %
 // of the target: 960 of 1,000 kW is 96 %; 950 is exactly 95 %, not above.
 TEST(CycleAlarmsTest, EachRuleRaisesItsKind) {

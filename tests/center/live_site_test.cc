@@ -528,6 +528,39 @@ TEST(LiveSiteTest, ACommandNotTakenInTimeIsWithdrawnAndNeverCarriedOut) {
   EXPECT_EQ(live.EventsWith("kim: battery 50.0 kW for 30 min").size(), 1u);
 }
 
+// Issue 21 item 5: a battery mode and the backup reserve from the API are carried out on the
+// control thread, logged, and shown in the live values.
+TEST(LiveSiteTest, ABatteryModeAndTheReserveAreCarriedOutAndShown) {
+  Rig rig("modes.db", At(kDay, 10 * 60), seconds(10));
+  rig.Cycle();
+  OperatorCommand mode;
+  mode.kind = OperatorCommand::Kind::kBatteryMode;
+  mode.user = "kim";
+  mode.mode = "hold-soc";
+  mode.until = At(kDay, 11 * 60);
+  OperatorCommand reserve;
+  reserve.kind = OperatorCommand::Kind::kBackupReserve;
+  reserve.user = "kim";
+  reserve.soc_pct = 30;
+  for (const OperatorCommand& c : {mode, reserve}) {
+    Status answer = IoError("not answered");
+    std::atomic<bool> answered{false};
+    std::thread server([&] {
+      answer = rig.live->Command(c);
+      answered = true;
+    });
+    for (int i = 0; i < 100000 && !answered; ++i) rig.Cycle();
+    server.join();
+    EXPECT_TRUE(answer) << answer.error().message;
+  }
+  rig.Cycle();
+  const LiveValues v = rig.live->Live();
+  EXPECT_EQ(v.battery_mode.rfind("hold-soc until 2024-", 0), 0u) << v.battery_mode;
+  EXPECT_EQ(v.backup_reserve_pct, 30);
+  EXPECT_EQ(rig.EventsWith("kim: battery mode hold-soc until").size(), 1u);
+  EXPECT_EQ(rig.EventsWith("kim: backup reserve 30 %").size(), 1u);
+}
+
 // Issue 16 item 6: a meter reporting 1e12 kW through a whole quarter-hour: the loop is safe, an
 // alarm names the device, the value and the bound (3 x 1,000 kW contract power), an event says
 // so, no grid sample of the quarter-hour is stored as good, and the month peak is the real one:

@@ -192,6 +192,77 @@ TEST(ControlLoopTest, AnUnreachablePeakTargetDoesNotCurtailPv) {
   EXPECT_NEAR(rig.twin.pv_output().value(), 50.0, 1e-9);
 }
 
+// Issue 21 item 5: the backup reserve. The guard asks 200 kW (target 100 kW against a 550 kW
+// import); from 50 % of 400 kWh a reserve of 45 % leaves 20 kWh, 6 minutes of 200 kW. Without the
+// reserve 10 minutes would take the battery to 50 - 200 x 600 / 3600 / 4 = 41.7 %.
+TEST(ControlLoopTest, TheBackupReserveIsNeverSpentForSavings) {
+  LoopConfig config;
+  config.demand_target = Kilowatts(100);
+  Rig rig(600, 50, config);
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(0), Kilowatts(-1), Kilowatts(0), "operator:test"}, "test"));
+  EXPECT_FALSE(rig.loop->SetBackupReserve(5, rig.now, "kim")) << "below the SoC window";
+  ASSERT_TRUE(rig.loop->SetBackupReserve(45, rig.now, "kim"));
+  EXPECT_EQ(rig.audit.records_.back().action, "backup-reserve");
+  EXPECT_EQ(rig.audit.records_.back().detail, "soc_pct=45");
+  EXPECT_EQ(rig.audit.records_.back().actor, "kim");
+  const CycleRecord early = rig.Run(60);
+  EXPECT_DOUBLE_EQ(early.battery_command.value(), 200.0);  // above the reserve, the guard has its battery
+  const CycleRecord r = rig.Run(540);
+  EXPECT_GE(r.soc_pct, 45.0 - 1e-6);
+  EXPECT_LT(r.soc_pct, 45.1);
+  EXPECT_LT(r.battery_command.value(), 1.0);
+  ASSERT_TRUE(rig.loop->SetBackupReserve(0, rig.now, "kim"));
+  EXPECT_DOUBLE_EQ(rig.Run(2).battery_command.value(), 200.0);
+}
+
+// hold-soc: the schedule asks 150 kW and the guard more; the hold keeps the battery at 0 until
+// its time, then both have it again. A discharge window then gives its power in its window only.
+TEST(ControlLoopTest, HoldAndDischargeWindowModesAreAuditedAndTimed) {
+  LoopConfig config;
+  config.demand_target = Kilowatts(500);
+  Rig rig(600, 50, config);
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(150), Kilowatts(-1), Kilowatts(0), "operator:test"}, "test"));
+  rig.Run(10);
+  BatteryMode hold{BatteryModeKind::kHoldSoc, rig.now, rig.now + std::chrono::minutes(2), 0, Kilowatts(0)};
+  ASSERT_TRUE(rig.loop->SetBatteryMode(hold, rig.now, "kim"));
+  EXPECT_EQ(rig.audit.records_.back().action, "battery-mode");
+  EXPECT_EQ(rig.audit.records_.back().detail.rfind("hold-soc until 2024-08-13T14:02", 0), 0u)
+      << rig.audit.records_.back().detail;
+  const double soc = rig.Run(1).soc_pct;
+  for (int i = 0; i < 110; ++i) EXPECT_EQ(rig.Run(1).battery_command.value(), 0.0) << i;
+  EXPECT_NEAR(rig.Run(1).soc_pct, soc, 1e-9);
+  rig.Run(10);  // past 14:02:10
+  EXPECT_EQ(rig.loop->battery_mode().kind, BatteryModeKind::kAuto);
+  EXPECT_GE(rig.Run(1).battery_command.value(), 150.0);
+
+  BatteryMode window{BatteryModeKind::kDischargeWindow, rig.now + std::chrono::seconds(30),
+                     rig.now + std::chrono::seconds(90), 0, Kilowatts(120)};
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(0), Kilowatts(-1), Kilowatts(0), "operator:test"}, "test"));
+  ASSERT_TRUE(rig.loop->SetBatteryMode(window, rig.now, "kim"));
+  EXPECT_LT(rig.Run(20).battery_command.value(), 120.0);
+  rig.Run(15);
+  EXPECT_NEAR(rig.Run(1).battery_command.value(), 120.0, 1e-9);
+  EXPECT_FALSE(rig.loop->SetBatteryMode({BatteryModeKind::kDischargeWindow, rig.now, rig.now + std::chrono::minutes(1),
+                                         0, Kilowatts(900)},
+                                        rig.now, "kim"))
+      << "beyond the 200 kW rating";
+}
+
+// charge-to 60 % by 14:30 from 50 % of 400 kWh (efficiency 100 %): 40 kWh over 30 minutes is
+// 80 kW, the even rate; the loop is there at 14:30 and the mode ends.
+TEST(ControlLoopTest, ChargeToReachesItsStateOfChargeByItsTime) {
+  Rig rig(300, 0);
+  ASSERT_TRUE(rig.loop->SetSchedule({rig.now, Kilowatts(0), Kilowatts(-1), Kilowatts(0), "operator:test"}, "test"));
+  BatteryMode charge{BatteryModeKind::kChargeTo, rig.now, rig.now + std::chrono::minutes(30), 60, Kilowatts(0)};
+  ASSERT_TRUE(rig.loop->SetBatteryMode(charge, rig.now, "kim"));
+  rig.Run(10);
+  EXPECT_NEAR(rig.Run(1).battery_command.value(), -80.0, 0.5);
+  const CycleRecord r = rig.Run(30 * 60 - 11);
+  EXPECT_NEAR(r.soc_pct, 60.0, 0.3);
+  rig.Run(2);
+  EXPECT_EQ(rig.loop->battery_mode().kind, BatteryModeKind::kAuto);
+}
+
 TEST(ControlLoopTest, LostTelemetryGoesSafeWithinBoundAndRecovers) {
   Rig rig;
   ASSERT_TRUE(

@@ -34,6 +34,16 @@ TEST(PvModelTest, FaimanTemperature) {
   EXPECT_NEAR(FaimanModuleTempC(1000, 25, 1), 56.4070, 1e-4);
   EXPECT_NEAR(FaimanModuleTempC(1000, 25, 0), 65.0, 1e-12);
   EXPECT_NEAR(FaimanModuleTempC(1000, 25, -3), 65.0, 1e-12);  // negative wind counts as 0
+  // A roof mount (PVsyst Uc = 20 W/m2K, U0 = 20 / 0.81 = 24.69, no wind term): 1000 W/m2 and
+  // 25 C air give 25 + 1000 / 24.69 = 65.50 C at any wind; the open rack's 56.41 C at 1 m/s.
+  PvArraySpec roof;
+  roof.heat_loss_u0_w_m2k = 20.0 / 0.81;
+  roof.heat_loss_u1_w_s_m3k = 0;
+  roof.albedo = 0.35;
+  const PvModelOptions o = PvModelOptionsOf(roof);
+  EXPECT_NEAR(FaimanModuleTempC(1000, 25, 1, o.faiman), 65.50, 0.005);
+  EXPECT_NEAR(FaimanModuleTempC(1000, 25, 5, o.faiman), 65.50, 0.005);
+  EXPECT_EQ(o.albedo, 0.35);
   EXPECT_NEAR(FaimanModuleTempC(0, 18, 4), 18.0, 1e-12);
 }
 
@@ -85,8 +95,7 @@ TEST(PvModelTest, ComputePvEvaluatesTheSunAtTheIntervalMidpoint) {
   EXPECT_DOUBLE_EQ(step.sun.azimuth_deg, mid.sun.azimuth_deg);
   // The chain's pieces agree with each other.
   EXPECT_NEAR(step.cell_temp_c, FaimanModuleTempC(step.poa.total(), 28, 2), 1e-12);
-  EXPECT_NEAR(step.power.ac.value(),
-              PvPowerFromPlane(a, step.poa_effective_w_m2, step.cell_temp_c).ac.value(), 1e-12);
+  EXPECT_NEAR(step.power.ac.value(), PvPowerFromPlane(a, step.poa_effective_w_m2, step.cell_temp_c).ac.value(), 1e-12);
   EXPECT_LT(step.poa_effective_w_m2, step.poa.total());  // glass loss of the beam
 }
 
@@ -103,8 +112,7 @@ TEST(PvModelTest, CheckPvArraySpecNamesTheField) {
 }
 
 TEST(SpreadHourTest, MiddayHourKeepsItsMeanInEveryQuarter) {
-  const auto q =
-      SpreadHourOverQuarters(FromKst(year{2022} / 7 / 1, 12 * 60), kGwangju, 800, 600, 250);
+  const auto q = SpreadHourOverQuarters(FromKst(year{2022} / 7 / 1, 12 * 60), kGwangju, 800, 600, 250);
   for (size_t i = 0; i < q.size(); ++i) {
     EXPECT_DOUBLE_EQ(q[i].ghi_w_m2, 800);
     EXPECT_DOUBLE_EQ(q[i].dni_w_m2, 600);
@@ -114,24 +122,21 @@ TEST(SpreadHourTest, MiddayHourKeepsItsMeanInEveryQuarter) {
   // The sun of the quarter 12:15 is taken at 12:22:30.
   EXPECT_DOUBLE_EQ(
       q[1].sun.azimuth_deg,
-      SunPosition(FromKst(year{2022} / 7 / 1, 12 * 60 + 22) + std::chrono::seconds{30}, kGwangju)
-          .azimuth_deg);
+      SunPosition(FromKst(year{2022} / 7 / 1, 12 * 60 + 22) + std::chrono::seconds{30}, kGwangju).azimuth_deg);
 }
 
 TEST(SpreadHourTest, SunriseAndSunsetHoursKeepTheirIrradiation) {
   // 1 July 2022, Gwangju: the sun's centre rises at ~05:23 KST and sets at ~19:50 (apparent
   // elevation 0). [05:00, 06:00): the midpoints 05:07:30 (-2.7 deg) and 05:22:30 (-0.1 deg) are
   // dark, 05:37:30 and 05:52:30 lit -> the lit quarters carry 4/2 of the hour's mean.
-  const auto dawn =
-      SpreadHourOverQuarters(FromKst(year{2022} / 7 / 1, 5 * 60), kGwangju, 40, 100, 20);
+  const auto dawn = SpreadHourOverQuarters(FromKst(year{2022} / 7 / 1, 5 * 60), kGwangju, 40, 100, 20);
   EXPECT_DOUBLE_EQ(dawn[0].ghi_w_m2, 0);
   EXPECT_DOUBLE_EQ(dawn[1].ghi_w_m2, 0);
   EXPECT_DOUBLE_EQ(dawn[2].ghi_w_m2, 80);
   EXPECT_DOUBLE_EQ(dawn[3].dni_w_m2, 200);
   // [19:00, 20:00): 19:52:30 is dark (-0.6 deg), the three lit quarters carry 4/3 each; the
   // hour's GHI is kept.
-  const auto dusk =
-      SpreadHourOverQuarters(FromKst(year{2022} / 7 / 1, 19 * 60), kGwangju, 40, 100, 20);
+  const auto dusk = SpreadHourOverQuarters(FromKst(year{2022} / 7 / 1, 19 * 60), kGwangju, 40, 100, 20);
   double ghi_sum = 0, dni_sum = 0;
   for (const auto& x : dusk) ghi_sum += x.ghi_w_m2, dni_sum += x.dni_w_m2;
   EXPECT_NEAR(ghi_sum / 4, 40, 1e-12);
@@ -139,8 +144,7 @@ TEST(SpreadHourTest, SunriseAndSunsetHoursKeepTheirIrradiation) {
   EXPECT_DOUBLE_EQ(dusk[3].ghi_w_m2, 0);
   // [20:00, 21:00): no quarter is lit, yet the hour has 2 W/m2 (twilight smeared by the
   // reanalysis): it all goes, as diffuse, to 20:00-20:15, the quarter nearest the sunset.
-  const auto night =
-      SpreadHourOverQuarters(FromKst(year{2022} / 7 / 1, 20 * 60), kGwangju, 2, 5, 1);
+  const auto night = SpreadHourOverQuarters(FromKst(year{2022} / 7 / 1, 20 * 60), kGwangju, 2, 5, 1);
   EXPECT_DOUBLE_EQ(night[0].ghi_w_m2, 8);
   EXPECT_DOUBLE_EQ(night[0].dhi_w_m2, 8);
   EXPECT_DOUBLE_EQ(night[0].dni_w_m2, 0);
@@ -149,13 +153,12 @@ TEST(SpreadHourTest, SunriseAndSunsetHoursKeepTheirIrradiation) {
 
 // Hourly weather of `hours` hours from `first_hour`: all dark but for hour `lit`.
 PvWeather OneLitHour(Timestamp first_hour, int hours_count, int lit) {
-  std::vector<std::optional<double>> ghi(hours_count, 0.0), dni(hours_count, 0.0),
-      dhi(hours_count, 0.0), temp(hours_count + 1, 25.0), wind(hours_count + 1, 1.0);
+  std::vector<std::optional<double>> ghi(hours_count, 0.0), dni(hours_count, 0.0), dhi(hours_count, 0.0),
+      temp(hours_count + 1, 25.0), wind(hours_count + 1, 1.0);
   ghi[lit] = 800;
   dni[lit] = 700;
   dhi[lit] = 200;
-  return PvWeather{IntervalSeries<double>(first_hour, hours{1}, ghi),
-                   IntervalSeries<double>(first_hour, hours{1}, dni),
+  return PvWeather{IntervalSeries<double>(first_hour, hours{1}, ghi), IntervalSeries<double>(first_hour, hours{1}, dni),
                    IntervalSeries<double>(first_hour, hours{1}, dhi),
                    IntervalSeries<double>(first_hour, hours{1}, temp),
                    IntervalSeries<double>(first_hour, hours{1}, wind)};
@@ -165,8 +168,7 @@ TEST(SimulatePvTest, AnHourOfIrradianceLandsOnItsOwnFourQuarters) {
   // Irradiance named by its interval START: the hour [11:00, 12:00) KST feeds exactly the
   // quarters 11:00, 11:15, 11:30, 11:45.
   const Timestamp first = FromKst(year{2022} / 7 / 1, 9 * 60);
-  const auto pv =
-      SimulatePvYear(Array100(), kGwangju, OneLitHour(first, 6, 2), first, first + hours{6});
+  const auto pv = SimulatePvYear(Array100(), kGwangju, OneLitHour(first, 6, 2), first, first + hours{6});
   ASSERT_TRUE(pv) << pv.error().message;
   ASSERT_EQ(pv->size(), 24u);
   for (size_t i = 0; i < pv->size(); ++i) {
@@ -188,8 +190,8 @@ TEST(SimulatePvTest, TemperatureIsInterpolatedToTheMidpoint) {
   const auto pv = SimulatePvYear(Array100(), kGwangju, w, first, first + hours{1});
   ASSERT_TRUE(pv) << pv.error().message;
   const auto q = SpreadHourOverQuarters(first, kGwangju, 800, 700, 200);
-  const PvStep expected = ComputePvForSun(Array100(), q[2].sun, ExtraterrestrialNormalW_m2(first),
-                                          {800, 700, 200, 32.5, 1});
+  const PvStep expected =
+      ComputePvForSun(Array100(), q[2].sun, ExtraterrestrialNormalW_m2(first), {800, 700, 200, 32.5, 1});
   EXPECT_NEAR(pv->at(2)->value(), expected.power.ac.value(), 1e-9);
 }
 
@@ -217,8 +219,7 @@ TEST(SimulatePvTest, RejectsBadRangesAndSeries) {
   EXPECT_THAT(error_of(first, first, w), HasSubstr("non-empty"));
   PvWeather half_hourly = w;
   half_hourly.wind_speed_m_s = IntervalSeries<double>(first, minutes{30}, {1.0, 1.0});
-  EXPECT_THAT(error_of(first, first + hours{1}, half_hourly),
-              HasSubstr("wind_speed_m_s has a step of 1800 s"));
+  EXPECT_THAT(error_of(first, first + hours{1}, half_hourly), HasSubstr("wind_speed_m_s has a step of 1800 s"));
   PvWeather short_dni = w;
   short_dni.dni_w_m2 = IntervalSeries<double>(first, hours{1}, {0.0});
   EXPECT_THAT(error_of(first, first + hours{1}, short_dni), HasSubstr("share start and size"));

@@ -20,7 +20,7 @@ std::string PathFor(int year) {
   return MEG_TEST_SHARED_DIR "/data/weather/jeonbuk_35.75N_127.25E_" + std::to_string(year) + ".csv";
 }
 
-Result<OpenMeteoHourly> Load(int year) {
+Result<HourlyWeather> Load(int year) {
   auto text = ReadTextFile(PathFor(year));
   if (!text) return text.error();
   return ParseOpenMeteoCsv(*text, PathFor(year));

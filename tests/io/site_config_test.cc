@@ -6,6 +6,8 @@
 
 #include <set>
 
+#include <fmt/format.h>
+
 namespace meg {
 namespace {
 
@@ -121,6 +123,42 @@ std::string GoodWith(const std::string& from, const std::string& to) {
   EXPECT_NE(at, std::string::npos) << from;
   if (at != std::string::npos) text.replace(at, from.size(), to);
   return text;
+}
+
+// A PV array's mounting picks its cell temperature coefficients (core/site.h kPvMountings), which
+// measured ones override; albedo and the weather formats other than Open-Meteo are taken.
+TEST(SiteConfigTest, PvMountingAlbedoAndWeatherFormats) {
+  auto site = ParseSiteToml(GoodWith("inverter_kw = 250", "inverter_kw = 250\nmounting = \"roof-mount\"\nalbedo = 0.3"),
+                            "good.toml", Paths());
+  ASSERT_TRUE(site) << site.error().message;
+  EXPECT_EQ(site->pv[0].mounting, "roof-mount");
+  EXPECT_NEAR(site->pv[0].heat_loss_u0_w_m2k, 24.69, 0.01);  // PVsyst's Uc = 20 / (0.9 x 0.9)
+  EXPECT_EQ(site->pv[0].heat_loss_u1_w_s_m3k, 0);
+  EXPECT_EQ(site->pv[0].albedo, 0.3);
+  auto measured = ParseSiteToml(GoodWith("inverter_kw = 250",
+                                         "inverter_kw = 250\nmounting = \"insulated-back\"\nheat_loss_u0_w_m2k = 21.5"),
+                                "good.toml", Paths());
+  ASSERT_TRUE(measured) << measured.error().message;
+  EXPECT_EQ(measured->pv[0].heat_loss_u0_w_m2k, 21.5);
+  auto plain = ParseSiteToml(kGood, "good.toml", Paths());
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->pv[0].mounting, "open-rack");
+  EXPECT_EQ(plain->pv[0].heat_loss_u0_w_m2k, 25.0);
+  EXPECT_EQ(plain->pv[0].heat_loss_u1_w_s_m3k, 6.84);
+  auto bad =
+      ParseSiteToml(GoodWith("inverter_kw = 250", "inverter_kw = 250\nmounting = \"pole\""), "good.toml", Paths());
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("\"open-rack\", \"roof-mount\", \"insulated-back\""), std::string::npos)
+      << bad.error().message;
+  auto dark = ParseSiteToml(GoodWith("inverter_kw = 250", "inverter_kw = 250\nalbedo = 1.5"), "good.toml", Paths());
+  ASSERT_FALSE(dark);
+  EXPECT_NE(dark.error().message.find("albedo = 1.5 is outside 0..1"), std::string::npos) << dark.error().message;
+  for (const char* format : {"epw", "tmy3", "psm3"}) {
+    auto w = ParseSiteToml(GoodWith("format = \"open-meteo\"", fmt::format("format = \"{}\"", format)), "good.toml",
+                           Paths());
+    ASSERT_TRUE(w) << format << ": " << w.error().message;
+    EXPECT_EQ(w->weather.format, format);
+  }
 }
 
 // A weather file named with ${year} is the file of each year (meg simulate --year, --history-from):

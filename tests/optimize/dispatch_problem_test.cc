@@ -565,3 +565,73 @@ TEST(DispatchProblemTest, AnEvSessionChargesInTheCheapestQuarterHoursBeforeItLea
 
 }  // namespace
 }  // namespace meg
+
+namespace meg {
+namespace {
+
+// Issue 21 item 5: the operator's battery modes and backup reserve in the plan, on the hospital's
+// 2024-08-12 (a summer weekday; 1,000 kWh from 450 kWh). Each is checked against the plan without
+// it, so that the check cannot pass by accident: the plain plan does what the mode forbids.
+TEST(DispatchProblemTest, BatteryModesAndTheReserveShapeThePlan) {
+  const Date day = Ymd(2024, 8, 12);
+  const auto at = [&](int hh, int mm) { return ToInstant(FromKst(day, hh * 60 + mm)); };
+  ClpCbcSolver solver;
+  const auto plan = [&](const DispatchInput& in) {
+    auto problem = BuildDispatchProblem(in);
+    EXPECT_TRUE(problem) << problem.error().message;
+    auto report = solver.Solve(problem->model, {});
+    EXPECT_TRUE(report && report->status == SolveStatus::kOptimal);
+    return DecodeSchedule(*problem, *report);
+  };
+  const Schedule plain = plan(DayInput(day));
+  const auto index = [&](int hh, int mm) { return static_cast<size_t>((hh * 60 + mm) / 15); };
+
+  // Hold 14:00-16:00: the plain plan discharges there (the summer peak), the held one does not move.
+  DispatchInput hold = DayInput(day);
+  hold.battery_mode = {BatteryModeKind::kHoldSoc, at(14, 0), at(16, 0), 0, Kilowatts(0)};
+  const Schedule held = plan(hold);
+  double moved = 0;
+  for (size_t t = index(14, 0); t < index(16, 0); ++t) {
+    moved += plain.intervals[t].discharge.value() + plain.intervals[t].charge.value();
+    EXPECT_EQ(held.intervals[t].discharge.value(), 0.0) << t;
+    EXPECT_EQ(held.intervals[t].charge.value(), 0.0) << t;
+  }
+  EXPECT_GT(moved, 1.0);
+
+  // Reserve 40 % (400 kWh): the plain plan goes below it, the reserved one never ends an interval there.
+  DispatchInput reserve = DayInput(day);
+  reserve.battery_reserve_pct = 40;
+  double lowest = 1e9;
+  for (const auto& iv : plain.intervals) lowest = std::min(lowest, iv.soc_end.value());
+  EXPECT_LT(lowest, 399.0);
+  for (const auto& iv : plan(reserve).intervals) EXPECT_GE(iv.soc_end.value(), 400 - 1e-6);
+
+  // Charge to 75 % by 12:00: 750 kWh at the end of 11:45-12:00, charged where the plan finds it cheapest.
+  DispatchInput charge = DayInput(day);
+  charge.battery_mode = {BatteryModeKind::kChargeTo, at(0, 0), at(12, 0), 75, Kilowatts(0)};
+  EXPECT_LT(plain.intervals[index(11, 45)].soc_end.value(), 749.0);
+  EXPECT_GE(plan(charge).intervals[index(11, 45)].soc_end.value(), 750 - 1e-6);
+  if (testing::HaveGlpsol()) {
+    auto problem = BuildDispatchProblem(charge);
+    ASSERT_TRUE(problem);
+    auto clp = solver.Solve(problem->model, {});
+    auto glpk = testing::GlpsolObjective(WriteLpFormat(problem->model), testing::TempDir("mode"), "charge-to");
+    ASSERT_TRUE(glpk && clp);
+    EXPECT_NEAR(*glpk, clp->objective, 1e-6 * std::fabs(clp->objective));
+  }
+
+  // Discharge 300 kW 10:00-11:00: the plain plan does not; 300 kW x 1 h / 0.95 fits in the 350 kWh above the floor.
+  DispatchInput window = DayInput(day);
+  window.battery_mode = {BatteryModeKind::kDischargeWindow, at(10, 0), at(11, 0), 0, Kilowatts(300)};
+  const Schedule w = plan(window);
+  for (size_t t = index(10, 0); t < index(11, 0); ++t) {
+    EXPECT_LT(plain.intervals[t].discharge.value(), 299.0) << t;
+    EXPECT_NEAR(w.intervals[t].discharge.value(), 300.0, 1e-6)
+        << t << " soc " << w.intervals[t].soc_end.value() << " imp " << w.intervals[t].grid_import.value() << " pv "
+        << w.intervals[t].pv_used.value() << " xp " << w.intervals[t].grid_export.value();
+    EXPECT_EQ(w.intervals[t].charge.value(), 0.0) << t;
+  }
+}
+
+}  // namespace
+}  // namespace meg

@@ -66,6 +66,12 @@ class FakeSite final : public SiteBackend {
   }
   Result<std::vector<Event>> Events(int) const override { return std::vector<Event>{}; }
   std::vector<AlarmView> Alarms() const override { return alarms; }
+  std::optional<SiteMetrics> Metrics() const override {
+    SiteMetrics m;
+    m.cycle_seconds.Observe(0.004);
+    m.store_write_failures = 1;
+    return m;
+  }
   std::vector<DrEventView> DrEvents() const override { return dr; }
   Status SubmitDrCall(const DrCallRequest& c) override {
     if (c.kind == "weekend") return InvalidInput("not a 평일");
@@ -255,9 +261,48 @@ TEST_F(HttpServerTest, LoginRolesAndCommands) {
   EXPECT_EQ(site_.commands[0].user, "kim");
   EXPECT_EQ(site_.commands[0].battery_kw, -50);
   EXPECT_EQ(site_.commands[0].minutes, 5);
+  // A battery mode and the backup reserve (issue 21 item 5): operators only, checked bodies.
+  EXPECT_EQ(client_
+                ->Post("/api/sites/h1/commands/battery-mode", Bearer(viewer),
+                       R"({"mode":"hold-soc","until":"2024-08-12T17:00:00+09:00"})", "application/json")
+                ->status,
+            403);
+  auto held = client_->Post("/api/sites/h1/commands/battery-mode", Bearer(op),
+                            R"({"mode":"hold-soc","until":"2024-08-12T17:00:00+09:00"})", "application/json");
+  ASSERT_EQ(held->status, 200) << held->body;
+  ASSERT_EQ(site_.commands.size(), 2u);
+  EXPECT_EQ(site_.commands[1].kind, OperatorCommand::Kind::kBatteryMode);
+  EXPECT_EQ(site_.commands[1].mode, "hold-soc");
+  EXPECT_EQ(client_
+                ->Post("/api/sites/h1/commands/backup-reserve", Bearer(op), R"({"soc_pct":"lots"})", "application/json")
+                ->status,
+            400);
+  ASSERT_EQ(client_->Post("/api/sites/h1/commands/backup-reserve", Bearer(op), R"({"soc_pct":30})", "application/json")
+                ->status,
+            200);
+  EXPECT_EQ(site_.commands[2].kind, OperatorCommand::Kind::kBackupReserve);
 
   client_->Post("/api/logout", Bearer(op), "", "application/json");
   EXPECT_EQ(client_->Get("/api/sites/h1/live", Bearer(op))->status, 401);
+}
+
+// Issue 21 item 4: GET /metrics for a scraper with a viewer's token; without one, 401.
+TEST_F(HttpServerTest, MetricsAreServedInPrometheusTextToAViewer) {
+  Start();
+  EXPECT_EQ(client_->Get("/metrics")->status, 401);
+  const std::string viewer = Login("lee", "viewer-pass!");
+  ASSERT_EQ(client_->Get("/api/sites", Bearer(viewer))->status, 200);
+  auto r = client_->Get("/metrics", Bearer(viewer));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(r->body.find("meg_cycle_duration_seconds_bucket{site=\"h1\",le=\"0.005\"} 1\n"), std::string::npos)
+      << r->body;
+  EXPECT_NE(r->body.find("meg_store_write_failures_total{site=\"h1\"} 1\n"), std::string::npos);
+  // The requests before this one were timed (the login, /api/sites and the refused scrape).
+  const auto at = r->body.find("meg_http_request_duration_seconds_count ");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GE(std::stoi(r->body.substr(at + 40)), 3) << r->body.substr(at);
 }
 
 // A DR call's view: times in KST ISO 8601, unknowns as null, units in the key names.

@@ -103,6 +103,42 @@ TEST(RequestBodyTest, CommandBodies) {
   for (const auto& [kind, body] : bad) EXPECT_FALSE(ParseCommandBody(kind, body, "kim")) << body;
 }
 
+// Issue 21 item 5: battery modes and the backup reserve.
+TEST(RequestBodyTest, BatteryModeBodies) {
+  using Kind = OperatorCommand::Kind;
+  auto charge = ParseCommandBody(Kind::kBatteryMode,
+                                 R"({"mode":"charge-to","until":"2024-08-12T17:00:00+09:00","soc_pct":80})", "kim");
+  ASSERT_TRUE(charge) << charge.error().message;
+  EXPECT_EQ(charge->mode, "charge-to");
+  EXPECT_EQ(charge->soc_pct, 80);
+  EXPECT_EQ(charge->until, ToInstant(FromKst(std::chrono::year{2024} / 8 / 12, 17 * 60)));
+  EXPECT_EQ(charge->from, Instant{});
+  auto window = ParseCommandBody(Kind::kBatteryMode,
+                                 R"({"mode":"discharge-window","from":"2024-08-12T14:00:00+09:00",)"
+                                 R"("until":"2024-08-12T16:00:00+09:00","power_kw":300})",
+                                 "kim");
+  ASSERT_TRUE(window) << window.error().message;
+  EXPECT_EQ(window->battery_kw, 300);
+  EXPECT_TRUE(ParseCommandBody(Kind::kBatteryMode, R"({"mode":"auto"})", "kim"));
+  const auto error = [](Kind k, std::string_view body) {
+    auto c = ParseCommandBody(k, body, "kim");
+    return c ? std::string() : c.error().message;
+  };
+  EXPECT_NE(error(Kind::kBatteryMode, R"({"mode":"turbo","until":"2024-08-12T17:00:00+09:00"})").find("not one of"),
+            std::string::npos);
+  EXPECT_NE(error(Kind::kBatteryMode, R"({"mode":"charge-to","until":"2024-08-12T17:00:00+09:00"})").find("soc_pct"),
+            std::string::npos);
+  EXPECT_NE(error(Kind::kBatteryMode, R"({"mode":"hold-soc"})").find("until"), std::string::npos);
+  EXPECT_NE(error(Kind::kBatteryMode, R"({"mode":"discharge-window","until":"2024-08-12T17:00:00+09:00",)"
+                                      R"("power_kw":100})")
+                .find("from"),
+            std::string::npos);
+  auto reserve = ParseCommandBody(Kind::kBackupReserve, R"({"soc_pct":30})", "kim");
+  ASSERT_TRUE(reserve);
+  EXPECT_EQ(reserve->soc_pct, 30);
+  EXPECT_NE(error(Kind::kBackupReserve, R"({"soc_pct":120})").find("0..100"), std::string::npos);
+}
+
 TEST(RequestBodyTest, DrCallBodies) {
   auto call = ParseDrCallBody(
       R"({"start":"2024-08-12T14:00:00+09:00","end":"2024-08-12T16:00:00+09:00","requested_kw":200,"kind":"test",)"

@@ -61,5 +61,35 @@ TEST_F(SiteInputsTest, AYearWithoutItsWeatherFileIsNamed) {
   EXPECT_NE(span.error().message.find("2026"), std::string::npos);
 }
 
+// The Gwangju station's typical year (EPW, 76 km from the hospital) gives every year weather,
+// 2026 included, for which no measured file exists. Its PV year is checked against the 2024
+// Open-Meteo (ERA5) year of the site's own grid cell: a different place and other years, so only
+// the order of magnitude must agree (within 15 %).
+TEST_F(SiteInputsTest, ATypicalYearGivesAnyYearItsPvAndTheMountingCountsHeat) {
+  Site epw = site_;
+  epw.weather = {std::string(MEG_TEST_SHARED_DIR) + "/data/weather/KOR_KJ_Gwangju.471560_TMYx.2011-2025.epw", "epw"};
+  epw.load.year = 2026;
+  auto y2026 = PrepareSiteInputs(epw, calendar_);
+  ASSERT_TRUE(y2026) << y2026.error().message;
+  EXPECT_EQ(y2026->load.size(), 365u * 96u);
+  EXPECT_EQ(y2026->load.start(), FromKst(Date{std::chrono::year{2026} / 1 / 1}));
+  for (size_t i = 0; i < y2026->temp_c.size(); ++i) ASSERT_TRUE(y2026->temp_c.at(i).has_value()) << i;
+  const double era5 = inputs_.pv_energy.value(), tmyx = y2026->pv_energy.value();
+  EXPECT_NEAR(tmyx / era5, 1.0, 0.15) << "TMYx " << tmyx << " kWh, ERA5 2024 " << era5 << " kWh";
+
+  // The same year on a roof: hotter cells, less energy, by about the temperature coefficient
+  // times the extra heating (about 9 K at full sun, less on average): between 0.5 % and 4 %.
+  Site roof = epw;
+  for (auto& a : roof.pv) {
+    a.heat_loss_u0_w_m2k = 20.0 / 0.81;
+    a.heat_loss_u1_w_s_m3k = 0;
+  }
+  auto on_roof = PrepareSiteInputs(roof, calendar_);
+  ASSERT_TRUE(on_roof) << on_roof.error().message;
+  const double loss = 1 - on_roof->pv_energy.value() / tmyx;
+  EXPECT_GT(loss, 0.005);
+  EXPECT_LT(loss, 0.04);
+}
+
 }  // namespace
 }  // namespace meg

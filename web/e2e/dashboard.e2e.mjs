@@ -136,6 +136,31 @@ async function run(page) {
   await waitFor(page, 'the live override was still shown after "back to auto"',
     () => !document.getElementById('override-status').classList.contains('active'));
 
+  step('keep a backup reserve of 30 % through the operator panel; find it audited and shown');
+  await page.locator('#reserve-soc').fill('30');
+  await page.locator('#reserve-apply').click();
+  const kept = await waitFor(page, `no "backup-reserve" row by ${user} in the audit table`,
+    ({ actor }) => {
+      const r = [...document.querySelectorAll('#audit-body tr[data-seq]')].find((x) =>
+        x.dataset.action === 'backup-reserve' && x.dataset.actor === actor && x.textContent.includes('soc_pct=30'));
+      return r && r.textContent;
+    }, { actor: user });
+  step(`audit row: ${kept}`);
+  await waitFor(page, 'the live values never showed the reserve',
+    () => document.getElementById('battery-mode-status').textContent.includes('30 %'));
+  await page.locator('#reserve-soc').fill('0');
+  await page.locator('#reserve-apply').click();
+  await waitFor(page, 'the reserve was still shown after clearing it',
+    () => !document.getElementById('battery-mode-status').textContent.includes('30 %'));
+  step('the month-to-date saving is coloured by its sign (green only when positive)');
+  await waitFor(page, 'the saving colour does not follow its sign', () => {
+    const dd = document.getElementById('bill-savings');
+    const text = document.getElementById('bill-savings-krw').textContent.replace(/\u2212/g, '-').replace(/[^0-9-]/g, '');
+    if (text === '') return false;
+    const v = Number(text);
+    return v > 0 ? dd.className === 'good' : v < 0 ? dd.className === 'warn' : dd.className === '';
+  });
+
   step('find the DR call planned with its import cap (meg demo --dr-calls data/dr/jeonju-2024-08-12.csv)');
   const dr = await waitFor(page, 'the DR panel never showed a planned call with a cap',
     () => {

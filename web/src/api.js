@@ -87,6 +87,8 @@ export const api = {
   setpoint: (id, batteryKw, minutes) =>
     call('POST', `${site(id)}/commands/setpoint`, { battery_kw: batteryKw, minutes }),
   auto: (id) => call('POST', `${site(id)}/commands/mode`, { mode: 'auto' }),
+  batteryMode: (id, body) => call('POST', `${site(id)}/commands/battery-mode`, body),
+  backupReserve: (id, socPct) => call('POST', `${site(id)}/commands/backup-reserve`, { soc_pct: socPct }),
   evCharger: (id, charger, connector, action, idTag) =>
     call('POST', `${site(id)}/commands/ev-charger`, { charger, connector, action, ...(idTag ? { id_tag: idTag } : {}) }),
   evSession: (id, charger, connector, energyKwh, departure) =>

@@ -548,6 +548,69 @@ async function onEvNeed(event) {
   }
 }
 
+// A form's message line: green when accepted, red with the server's reason.
+function formMessage(id, text, isError) {
+  const node = $(id);
+  node.textContent = text;
+  node.className = isError ? 'error' : 'ok';
+}
+
+// Sends `send()` from a form: its button disabled meanwhile, the answer on its message line.
+async function sendForm(buttonId, messageId, send) {
+  const button = $(buttonId);
+  button.disabled = true;
+  try {
+    await send();
+    formMessage(messageId, t('operator.sent'), false);
+    state.liveAt = 0;
+    runNow('live');
+    runNow('audit');
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) { report('command', e); return; }
+    formMessage(messageId, e instanceof ApiError && e.status === 0 ? t('error.network') : e.message, true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// An operator's battery mode: hold the SoC, charge to a SoC by a time, discharge in a window (KST).
+function onBatteryMode(event) {
+  event.preventDefault();
+  const mode = $('battery-mode-kind').value;
+  const from = $('battery-mode-from').value;
+  const until = $('battery-mode-until').value;
+  const soc = Number($('battery-mode-soc').value);
+  const kw = Number($('battery-mode-kw').value);
+  const body = { mode };
+  if (mode !== 'auto') {
+    if (!until) { formMessage('battery-mode-message', t('mode.bad'), true); return; }
+    body.until = `${until}:00+09:00`;
+    if (from) body.from = `${from}:00+09:00`;
+  }
+  if (mode === 'charge-to') {
+    if ($('battery-mode-soc').value.trim() === '' || !Number.isFinite(soc)) {
+      formMessage('battery-mode-message', t('mode.bad'), true);
+      return;
+    }
+    body.soc_pct = soc;
+  }
+  if (mode === 'discharge-window') {
+    if (!from || !Number.isFinite(kw) || kw <= 0) { formMessage('battery-mode-message', t('mode.bad'), true); return; }
+    body.power_kw = kw;
+  }
+  sendForm('battery-mode-apply', 'battery-mode-message', () => api.batteryMode(state.site.id, body));
+}
+
+function onReserve(event) {
+  event.preventDefault();
+  const soc = Number($('reserve-soc').value);
+  if ($('reserve-soc').value.trim() === '' || !Number.isFinite(soc)) {
+    formMessage('reserve-message', t('mode.bad'), true);
+    return;
+  }
+  sendForm('reserve-apply', 'reserve-message', () => api.backupReserve(state.site.id, soc));
+}
+
 function onSetpoint(event) {
   event.preventDefault();
   const batteryKw = Number($('setpoint-kw').value);
@@ -632,6 +695,10 @@ function renderLive() {
     override.replaceChildren(live.time ? t('flows.no_override') : f.DASH);
     override.className = '';
   }
+  const mode = $('battery-mode-status');
+  const reserve = live.backup_reserve_pct > 0 ? ` · ${t('flows.reserve')} ${live.backup_reserve_pct} %` : '';
+  mode.textContent = live.time ? `${live.battery_mode ?? 'auto'}${reserve}` : f.DASH;
+  mode.className = (live.battery_mode && live.battery_mode !== 'auto') || live.backup_reserve_pct > 0 ? 'active' : '';
   setText('devices', f.known(live.devices_fresh)
     ? `${live.devices_fresh} ${t('flows.fresh')} / ${live.devices_stale ?? 0} ${t('flows.stale')}` : f.DASH);
   $('devices').className = live.devices_stale > 0 ? 'warn' : '';
@@ -722,6 +789,8 @@ function renderBill() {
   setText('bill-with-krw', f.won(b.with_openmeg_krw));
   setText('bill-without-krw', f.won(b.without_openmeg_krw));
   setText('bill-savings-krw', f.won(b.savings_krw));
+  // A loss is a loss: green only for a saving, amber for a month that costs more so far.
+  $('bill-savings').className = !f.known(b.savings_krw) || b.savings_krw === 0 ? '' : b.savings_krw > 0 ? 'good' : 'warn';
   setText('bill-savings-pct', f.known(b.savings_krw) && f.known(b.without_openmeg_krw) && b.without_openmeg_krw > 0
     ? `(${f.pct((100 * b.savings_krw) / b.without_openmeg_krw)} %)` : '');
   setText('today-cost-krw', f.won(b.today_cost_krw));
@@ -942,6 +1011,8 @@ function init() {
   for (const b of document.querySelectorAll('.lang-toggle')) b.addEventListener('click', toggleLang);
   $('logout').addEventListener('click', () => logout());
   $('setpoint-form').addEventListener('submit', onSetpoint);
+  $('battery-mode-form').addEventListener('submit', onBatteryMode);
+  $('reserve-form').addEventListener('submit', onReserve);
   $('ev-need-form').addEventListener('submit', onEvNeed);
   $('ev-call-form').addEventListener('submit', onEvCall);
   $('mode-auto').addEventListener('click', () => command(() => api.auto(state.site.id)));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <set>
 
 #include <fmt/format.h>
@@ -102,48 +103,110 @@ std::string DayReasons(const BacktestResult& run, size_t day0) {
 
 }  // namespace
 
-std::string RenderSimulationText(const SimulationReport& r) {
-  std::string out = SiteHeader(r) + "\n";
+namespace {
+
+// A table of the report: the text report prints it in fixed-width columns (the label column left,
+// padded to its display width, Hangul counting two; the others right-aligned), the HTML report as
+// a <table>. widths[k] is column k's width in the text.
+struct ReportTable {
+  std::string title;   // a line above it in the text, an <h2> in the HTML; "" for none
+  std::string indent;  // before every text line
+  std::vector<size_t> widths;
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+
+std::string TextOf(const ReportTable& t) {
+  std::string out = t.title.empty() ? "" : t.title + "\n";
+  const auto line = [&](const std::vector<std::string>& cells) {
+    out += t.indent;
+    for (size_t k = 0; k < cells.size(); ++k) {
+      if (k == 0) {
+        out += PadToWidth(cells[k], t.widths[0]);
+      } else {
+        out += fmt::format(" {:>{}}", cells[k], t.widths[k]);
+      }
+    }
+    out += "\n";
+  };
+  line(t.header);
+  for (const auto& r : t.rows) line(r);
+  return out;
+}
+
+std::string HtmlOf(const ReportTable& t) {
+  std::string out = t.title.empty() ? "" : "<h2>" + HtmlEscape(t.title) + "</h2>";
+  out += "<div class='table'><table><thead><tr>";
+  for (size_t k = 0; k < t.header.size(); ++k)
+    out += (k == 0 ? "<th>" : "<th class='n'>") + HtmlEscape(t.header[k]) + "</th>";
+  out += "</tr></thead><tbody>";
+  for (const auto& r : t.rows) {
+    out += "<tr>";
+    for (size_t k = 0; k < t.header.size(); ++k) {
+      out += (k == 0 ? "<td>" : "<td class='n'>") + (k < r.size() ? HtmlEscape(r[k]) : std::string()) + "</td>";
+    }
+    out += "</tr>";
+  }
+  return out + "</tbody></table></div>";
+}
+
+// Monthly totals: without PV and ESS, the baseline, each controller's bill and saving, and the
+// billing demand of each.
+ReportTable MonthTable(const SimulationReport& r) {
   const BacktestResult& base = *r.baseline;
-  // Monthly totals.
-  out += fmt::format("{:<8} {:>16} {:>16}", "month", "no PV, no ESS", "none (baseline)");
-  for (const auto* run : r.runs) out += fmt::format(" {:>16} {:>14} {:>8}", run->controller, "saving KRW", "saving");
-  out += fmt::format(" {:>22}\n", "billing demand kW");
+  ReportTable t;
+  t.widths = {8, 16, 16};
+  t.header = {"month", "no PV, no ESS", "none (baseline)"};
+  for (const auto* run : r.runs) {
+    t.header.insert(t.header.end(), {run->controller, "saving KRW", "saving"});
+    t.widths.insert(t.widths.end(), {16, 14, 8});
+  }
+  t.header.push_back("billing demand kW");
+  t.widths.push_back(22);
   for (size_t m = 0; m < base.bills.size(); ++m) {
     const auto& b = base.bills[m];
-    out += fmt::format("{:<8} {:>16} {:>16}", FormatMonth(b.month), Krw(r.grid_only->bills[m].total.value()),
-                       Krw(b.total.value()));
+    std::vector<std::string> row = {FormatMonth(b.month), Krw(r.grid_only->bills[m].total.value()),
+                                    Krw(b.total.value())};
     std::string demand = WithThousands(b.billing_demand_kw);
     for (const auto* run : r.runs) {
       const auto& c = run->bills[m];
       const std::int64_t saving = b.total.value() - c.total.value();
-      out += fmt::format(" {:>16} {:>14} {:>8}", Krw(c.total.value()), Krw(saving),
-                         Pct(static_cast<double>(saving), static_cast<double>(b.total.value())));
+      row.insert(row.end(), {Krw(c.total.value()), Krw(saving),
+                             Pct(static_cast<double>(saving), static_cast<double>(b.total.value()))});
       demand += " → " + WithThousands(c.billing_demand_kw);
     }
-    out += fmt::format(" {:>22}\n", demand);
+    row.push_back(demand);
+    t.rows.push_back(std::move(row));
   }
   const std::int64_t base_total = YearTotal(base);
-  out += fmt::format("{:<8} {:>16} {:>16}", "year", Krw(YearTotal(*r.grid_only)), Krw(base_total));
+  std::vector<std::string> year = {"year", Krw(YearTotal(*r.grid_only)), Krw(base_total)};
   for (const auto* run : r.runs) {
     const std::int64_t saving = base_total - YearTotal(*run);
-    out += fmt::format(" {:>16} {:>14} {:>8}", Krw(YearTotal(*run)), Krw(saving),
-                       Pct(static_cast<double>(saving), static_cast<double>(base_total)));
+    year.insert(year.end(),
+                {Krw(YearTotal(*run)), Krw(saving), Pct(static_cast<double>(saving), static_cast<double>(base_total))});
   }
-  out += "\n\n";
+  t.rows.push_back(std::move(year));
+  return t;
+}
 
-  // The year's bill line by line.
-  out += "Year by bill line, KRW\n";
-  out += fmt::format("  {:<34} {:>16} {:>16}", "line", "no PV, no ESS", "none (baseline)");
-  for (const auto* run : r.runs) out += fmt::format(" {:>16} {:>14}", run->controller, "difference");
-  out += "\n";
-  const YearLines g = SumLines(*r.grid_only), b = SumLines(base);
+// The year's bill line by line.
+ReportTable LinesTable(const SimulationReport& r) {
+  ReportTable t;
+  t.title = "Year by bill line, KRW";
+  t.indent = "  ";
+  t.widths = {34, 16, 16};
+  t.header = {"line", "no PV, no ESS", "none (baseline)"};
+  for (const auto* run : r.runs) {
+    t.header.insert(t.header.end(), {run->controller, "difference"});
+    t.widths.insert(t.widths.end(), {16, 14});
+  }
+  const YearLines g = SumLines(*r.grid_only), b = SumLines(*r.baseline);
   std::vector<YearLines> cs;
   for (const auto* run : r.runs) cs.push_back(SumLines(*run));
   auto row = [&](const char* label, std::int64_t YearLines::*field) {
-    out += fmt::format("  {} {:>16} {:>16}", PadToWidth(label, 34), Krw(g.*field), Krw(b.*field));
-    for (const auto& c : cs) out += fmt::format(" {:>16} {:>14}", Krw(c.*field), Krw(c.*field - b.*field));
-    out += "\n";
+    std::vector<std::string> cells = {label, Krw(g.*field), Krw(b.*field)};
+    for (const auto& c : cs) cells.insert(cells.end(), {Krw(c.*field), Krw(c.*field - b.*field)});
+    t.rows.push_back(std::move(cells));
   };
   row("기본요금 basic charge", &YearLines::basic);
   if (b.pf != 0 || g.pf != 0) row("역률요금 power factor", &YearLines::pf);
@@ -155,33 +218,60 @@ std::string RenderSimulationText(const SimulationReport& r) {
   row("부가가치세 VAT", &YearLines::vat);
   row("전력산업기반기금 power fund", &YearLines::fund);
   row("청구금액 total billed", &YearLines::total);
-  out += "\n";
+  return t;
+}
 
-  // Peaks, PV and battery.
-  auto max_billing = [](const BacktestResult& x) {
-    std::int64_t m = 0;
-    for (const auto& bill : x.bills) m = std::max(m, bill.billing_demand_kw);
-    return m;
-  };
-  auto max_peak = [](const BacktestResult& x) {
-    std::int64_t m = 0;
-    for (const auto& bill : x.bills) m = std::max(m, bill.peak_kw);
-    return m;
-  };
-  out += fmt::format("  {:<46} {:>12}", "", "none");
-  for (const auto* run : r.runs) out += fmt::format(" {:>12}", run->controller);
-  out += "\n";
+const BacktestResult* OracleOf(const SimulationReport& r) {
+  for (const auto* run : r.runs) {
+    if (run->controller == "oracle") return run;
+  }
+  return nullptr;
+}
+
+// Saving after the battery's wear and the generator's net fuel: what the dispatch LP optimises.
+std::int64_t NetSaving(const SimulationReport& r, const BacktestResult& x) {
+  return YearTotal(*r.baseline) - YearTotal(x) - x.degradation_cost.value() - GeneratorNetCost(x).value();
+}
+
+std::int64_t MaxBilling(const BacktestResult& x) {
+  std::int64_t m = 0;
+  for (const auto& bill : x.bills) m = std::max(m, bill.billing_demand_kw);
+  return m;
+}
+
+std::int64_t MaxPeak(const BacktestResult& x) {
+  std::int64_t m = 0;
+  for (const auto& bill : x.bills) m = std::max(m, bill.peak_kw);
+  return m;
+}
+
+std::string Share(double part, double whole) {
+  return whole > 0 ? fmt::format("{:.1f} %", 100 * part / whole) : std::string("-");
+}
+
+// Peaks, PV, battery (and generator, cold store), savings after wear and the oracle's share.
+ReportTable MetricsTable(const SimulationReport& r) {
+  const BacktestResult& base = *r.baseline;
+  const std::int64_t base_total = YearTotal(base);
+  ReportTable t;
+  t.indent = "  ";
+  t.widths = {46, 12};
+  t.header = {"", "none"};
+  for (const auto* run : r.runs) {
+    t.header.push_back(run->controller);
+    t.widths.push_back(12);
+  }
   auto metric = [&](const std::string& label, const std::function<std::string(const BacktestResult&)>& f) {
-    out += fmt::format("  {:<46} {:>12}", label, f(base));
-    for (const auto* run : r.runs) out += fmt::format(" {:>12}", f(*run));
-    out += "\n";
+    std::vector<std::string> cells = {label, f(base)};
+    for (const auto* run : r.runs) cells.push_back(f(*run));
+    t.rows.push_back(std::move(cells));
   };
   metric("highest billing demand (요금적용전력), kW",
-         [&](const BacktestResult& x) { return WithThousands(max_billing(x)); });
+         [&](const BacktestResult& x) { return WithThousands(MaxBilling(x)); });
   metric("highest monthly peak (중간/최대부하), kW",
-         [&](const BacktestResult& x) { return WithThousands(max_peak(x)); });
+         [&](const BacktestResult& x) { return WithThousands(MaxPeak(x)); });
   metric("peak demand reduction vs none, kW",
-         [&](const BacktestResult& x) { return WithThousands(max_peak(base) - max_peak(x)); });
+         [&](const BacktestResult& x) { return WithThousands(MaxPeak(base) - MaxPeak(x)); });
   metric("PV self-consumption (used on site / available)", [&](const BacktestResult& x) {
     return Pct(x.pv_used_energy.value() - x.export_energy.value(), x.pv_available_energy.value());
   });
@@ -216,32 +306,21 @@ std::string RenderSimulationText(const SimulationReport& r) {
            [&](const BacktestResult& x) { return fmt::format("{:.1f}", x.thermal_electric.value() / 1000); });
   }
   metric(generator ? "saving after degradation and fuel, KRW" : "saving after degradation, KRW",
-         [&](const BacktestResult& x) {
-           return WithThousands(base_total - YearTotal(x) - x.degradation_cost.value() - GeneratorNetCost(x).value());
-         });
+         [&](const BacktestResult& x) { return WithThousands(NetSaving(r, x)); });
   metric("steps changed by the safety limits", [&](const BacktestResult& x) { return WithThousands(x.clamped_steps); });
   metric("battery energy changed by the safety limits, kWh",
          [&](const BacktestResult& x) { return fmt::format("{:.1f}", x.clamped_energy.value()); });
   // Each controller's saving as a share of the oracle's, gross and after degradation (what the
   // dispatch LP optimises: the bill plus the battery's wear), when the oracle ran.
-  const BacktestResult* oracle = nullptr;
-  for (const auto* run : r.runs) {
-    if (run->controller == "oracle") oracle = run;
-  }
+  const BacktestResult* oracle = OracleOf(r);
   if (oracle != nullptr) {
     const auto gross = [&](const BacktestResult& x) { return static_cast<double>(base_total - YearTotal(x)); };
-    const auto net = [&](const BacktestResult& x) {
-      return gross(x) - static_cast<double>(x.degradation_cost.value()) -
-             static_cast<double>(GeneratorNetCost(x).value());
-    };
-    const auto share = [](double part, double whole) {
-      return whole > 0 ? fmt::format("{:.1f} %", 100 * part / whole) : std::string("-");
-    };
+    const auto net = [&](const BacktestResult& x) { return static_cast<double>(NetSaving(r, x)); };
     metric("share of the oracle's saving",
-           [&](const BacktestResult& x) { return &x == &base ? std::string("-") : share(gross(x), gross(*oracle)); });
+           [&](const BacktestResult& x) { return &x == &base ? std::string("-") : Share(gross(x), gross(*oracle)); });
     metric(generator ? "share of the oracle's saving after wear and fuel"
                      : "share of the oracle's saving after degradation",
-           [&](const BacktestResult& x) { return &x == &base ? std::string("-") : share(net(x), net(*oracle)); });
+           [&](const BacktestResult& x) { return &x == &base ? std::string("-") : Share(net(x), net(*oracle)); });
     // By part, before taxes: the demand part (기본요금) and the energy part (전력량요금 with the
     // climate and fuel charges, all per kWh), each against the oracle's saving on it.
     const YearLines base_lines = SumLines(base);
@@ -254,11 +333,46 @@ std::string RenderSimulationText(const SimulationReport& r) {
                                  (l.energy + l.climate + l.fuel));
     };
     metric("  of its basic-charge saving (기본요금)",
-           [&](const BacktestResult& x) { return &x == &base ? std::string("-") : share(basic(x), basic(*oracle)); });
+           [&](const BacktestResult& x) { return &x == &base ? std::string("-") : Share(basic(x), basic(*oracle)); });
     metric("  of its energy-charge saving (전력량·기후·연료)",
-           [&](const BacktestResult& x) { return &x == &base ? std::string("-") : share(energy(x), energy(*oracle)); });
+           [&](const BacktestResult& x) { return &x == &base ? std::string("-") : Share(energy(x), energy(*oracle)); });
   }
-  return out;
+  return t;
+}
+
+// The HTML report's summary: per controller the year's saving, after wear, the peak it took off,
+// the battery's cycles and, when the oracle ran, the share of its saving after wear.
+ReportTable SummaryTable(const SimulationReport& r) {
+  const BacktestResult& base = *r.baseline;
+  const std::int64_t base_total = YearTotal(base);
+  const BacktestResult* oracle = OracleOf(r);
+  ReportTable t;
+  t.title = "Summary";
+  t.header = {"controller",      "bill, KRW",          "saving, KRW",   "saving",
+              "after wear, KRW", "peak reduction, kW", "battery cycles"};
+  if (oracle != nullptr) t.header.push_back("of the oracle's saving after wear");
+  for (const auto* run : r.runs) {
+    const std::int64_t saving = base_total - YearTotal(*run);
+    std::vector<std::string> row = {run->controller,
+                                    Krw(YearTotal(*run)),
+                                    Krw(saving),
+                                    Pct(static_cast<double>(saving), static_cast<double>(base_total)),
+                                    Krw(NetSaving(r, *run)),
+                                    WithThousands(MaxPeak(base) - MaxPeak(*run)),
+                                    fmt::format("{:.1f}", run->battery_cycles)};
+    if (oracle != nullptr) {
+      row.push_back(Share(static_cast<double>(NetSaving(r, *run)), static_cast<double>(NetSaving(r, *oracle))));
+    }
+    t.rows.push_back(std::move(row));
+  }
+  t.widths.assign(t.header.size(), 0);
+  return t;
+}
+
+}  // namespace
+
+std::string RenderSimulationText(const SimulationReport& r) {
+  return SiteHeader(r) + "\n" + TextOf(MonthTable(r)) + "\n" + TextOf(LinesTable(r)) + "\n" + TextOf(MetricsTable(r));
 }
 
 std::string RenderSeriesCsv(const BacktestResult& run) {
@@ -305,16 +419,23 @@ std::string RenderSimulationHtml(const SimulationReport& r) {
     bills.stacks.push_back(stack);
   }
 
-  // 2. Power flows on the day of the year's highest baseline grid demand.
-  size_t peak_i = 0;
-  for (size_t i = 0; i < base.steps.size(); ++i) {
-    if (base.steps[i].grid_kw > base.steps[peak_i].grid_kw) peak_i = i;
+  // 2. Power flows on the chosen day (--day), else the day of the year's highest baseline demand.
+  size_t day0 = 0;
+  const bool chosen =
+      r.day && !base.grid.empty() && FromKst(*r.day) >= base.grid.start() && FromKst(*r.day) < base.grid.end();
+  if (chosen) {
+    day0 = static_cast<size_t>((FromKst(*r.day) - base.grid.start()) / kInterval);
+  } else {
+    size_t peak_i = 0;
+    for (size_t i = 0; i < base.steps.size(); ++i) {
+      if (base.steps[i].grid_kw > base.steps[peak_i].grid_kw) peak_i = i;
+    }
+    day0 = peak_i / kIntervalsPerDay * kIntervalsPerDay;
   }
-  const size_t day0 = peak_i / kIntervalsPerDay * kIntervalsPerDay;
   const BacktestResult& shown = r.runs.empty() ? base : *r.runs.front();
   LineChart day;
-  day.title = fmt::format("Power flows on {} (the day of the highest baseline demand), {}",
-                          FormatDate(ToKst(base.grid.TimeAt(day0)).date), shown.controller);
+  day.title = fmt::format("Power flows on {} ({}), {}", FormatDate(ToKst(base.grid.TimeAt(day0)).date),
+                          chosen ? "the day chosen" : "the day of the highest baseline demand", shown.controller);
   day.unit = "kW (battery + discharge)";
   day.label_every = 8;
   ChartSeries load{"load", "#333333", {}}, pv{"PV used", "#edc948", {}}, bat{"battery", "#59a14f", {}},
@@ -350,21 +471,32 @@ std::string RenderSimulationHtml(const SimulationReport& r) {
   peaks.lines = {{"contract power", r.site->contract_power.value()},
                  {"30 % floor", r.site->contract_power.value() * 0.3}};
 
-  std::string html = "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>" + HtmlEscape(r.site->name) +
-                     " " + std::to_string(r.year) +
-                     " backtest</title><style>body{font-family:sans-serif;margin:24px;max-width:960px}"
-                     "pre{font-size:12px;background:#f6f6f6;padding:12px;overflow-x:auto}"
-                     ".reasons{max-height:480px;overflow-y:auto}.reasons table{border-collapse:collapse;font-size:12px}"
-                     ".reasons td,.reasons th{padding:2px 6px;border-bottom:1px solid #eee;text-align:left}"
-                     ".reasons td.n{text-align:right}</style></head><body>";
+  std::string html =
+      "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>" + HtmlEscape(r.site->name) + " " +
+      std::to_string(r.year) +
+      " backtest</title><style>body{font-family:sans-serif;margin:24px;max-width:960px}"
+      "pre{font-size:12px;background:#f6f6f6;padding:12px;overflow-x:auto}"
+      ".reasons{max-height:480px;overflow-y:auto}.reasons table{border-collapse:collapse;font-size:12px}"
+      ".reasons td,.reasons th{padding:2px 6px;border-bottom:1px solid #eee;text-align:left}"
+      ".reasons td.n{text-align:right}"
+      ".table{overflow-x:auto;margin:8px 0 16px}.table table{border-collapse:collapse;font-size:13px}"
+      ".table th,.table td{padding:3px 8px;border-bottom:1px solid #ddd;text-align:left;white-space:nowrap}"
+      ".table .n{text-align:right;font-variant-numeric:tabular-nums}</style></head><body>";
   html += "<h1>" + HtmlEscape(r.site->name) + ": " + std::to_string(r.year) + " backtest</h1>";
   html +=
       "<p>Generated by <code>meg simulate</code>. Bills priced by the OpenMEG KEPCO bill engine; "
       "savings are against the <b>none</b> controller (PV only, battery idle).</p>";
+  html += "<p>" + HtmlEscape(SiteHeader(r)) + "</p>";
+  if (!r.runs.empty()) html += HtmlOf(SummaryTable(r));
   html += RenderSvg(bills) + RenderSvg(day);
+  html += "<p>Another day: <code>meg simulate ... --day YYYY-MM-DD</code>.</p>";
   for (const auto* run : r.runs) html += DayReasons(*run, day0);  // the runs of a planner
   html += RenderSvg(peaks);
-  html += "<h2>Figures</h2><pre>" + HtmlEscape(RenderSimulationText(r)) + "</pre></body></html>\n";
+  ReportTable months = MonthTable(r), lines = LinesTable(r), metrics = MetricsTable(r);
+  months.title = "Bills by month, KRW";
+  metrics.title = "Peaks, PV, battery and the oracle's share";
+  metrics.header[0] = "";
+  html += HtmlOf(months) + HtmlOf(lines) + HtmlOf(metrics) + "</body></html>\n";
   return html;
 }
 

@@ -23,6 +23,9 @@ struct SimulationReport {
   const BacktestResult* grid_only = nullptr;  // no PV, no battery: for reference
   const BacktestResult* baseline = nullptr;   // "none": PV only, the bill without OpenMEG
   std::vector<const BacktestResult*> runs;    // each requested controller
+  // The HTML report's day view (--day); nullopt or outside the year: the day of the highest
+  // baseline demand.
+  std::optional<Date> day;
 };
 
 std::string RenderSimulationText(const SimulationReport& report);

@@ -7,6 +7,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/battery_mode.h"
+
 namespace meg {
 namespace {
 
@@ -107,6 +109,8 @@ const char* OperatorKindName(OperatorCommand::Kind k) {
     case OperatorCommand::Kind::kSchedule: return "schedule";
     case OperatorCommand::Kind::kEvSession: return "ev-session";
     case OperatorCommand::Kind::kEvCharger: return "ev-charger";
+    case OperatorCommand::Kind::kBatteryMode: return "battery-mode";
+    case OperatorCommand::Kind::kBackupReserve: return "backup-reserve";
   }
   return "auto";
 }
@@ -322,6 +326,13 @@ std::string EncodeCommand(const CommandMessage& message) {
       j["operator"]["action"] = op->action;
       j["operator"]["id_tag"] = op->id_tag;
     }
+    if (op->kind == OperatorCommand::Kind::kBatteryMode) {
+      j["operator"]["mode"] = op->mode;
+      if (op->from != Instant{}) j["operator"]["from_ms"] = Ms(op->from);  // none: when it arrives
+      j["operator"]["until_ms"] = Ms(op->until);
+      j["operator"]["soc_pct"] = op->soc_pct;
+    }
+    if (op->kind == OperatorCommand::Kind::kBackupReserve) j["operator"]["soc_pct"] = op->soc_pct;
     if (op->kind == OperatorCommand::Kind::kEvSession) {
       j["operator"]["charger"] = op->charger;
       j["operator"]["connector"] = op->connector;
@@ -393,10 +404,28 @@ Result<CommandMessage> DecodeCommand(std::string_view subject_site, std::string_
         c.connector = static_cast<int>(connector);
         c.action = std::move(action);
         c.id_tag = std::move(tag);
+      } else if (kind == "battery-mode" || kind == "backup-reserve") {
+        c.kind = kind == "battery-mode" ? OperatorCommand::Kind::kBatteryMode : OperatorCommand::Kind::kBackupReserve;
+        MEG_TRY_ASSIGN(pct, NumberField(o, "soc_pct", what));
+        if (!(pct >= 0 && pct <= 100)) return InvalidInput(fmt::format("{}: soc_pct {} is outside 0..100", what, pct));
+        c.soc_pct = pct;
+        if (c.kind == OperatorCommand::Kind::kBatteryMode) {
+          MEG_TRY_ASSIGN(mode, StringField(o, "mode", what, 24));
+          if (!ParseBatteryModeKind(mode))
+            return InvalidInput(fmt::format("{}: battery mode '{}' is not known", what, mode));
+          if (o.contains("from_ms")) {
+            MEG_TRY_ASSIGN(from, TimeField(o, "from_ms", what));
+            c.from = FromMs(from);
+          }
+          MEG_TRY_ASSIGN(until, TimeField(o, "until_ms", what));
+          c.mode = std::move(mode);
+          c.until = FromMs(until);
+        }
       } else {
-        return InvalidInput(
-            fmt::format("{}: operator kind '{}' is not setpoint, auto, schedule, ev-session or ev-charger", what,
-                        kind));
+        return InvalidInput(fmt::format(
+            "{}: operator kind '{}' is not setpoint, auto, schedule, ev-session, ev-charger, battery-mode or "
+            "backup-reserve",
+            what, kind));
       }
       MEG_TRY_ASSIGN(kw, NumberField(o, "battery_kw", what));
       MEG_TRY_ASSIGN(minutes, NumberField(o, "minutes", what));

@@ -124,6 +124,32 @@ TEST(LinkFormatTest, EventsBillsCommandsRoundTrip) {
   EXPECT_EQ(car.energy_kwh, 24.5);
   EXPECT_EQ(car.departure, At(kT + 8 * 3600000));
 
+  // An operator's battery mode and backup reserve cross the link whole (issue 21 item 5).
+  OperatorCommand mode;
+  mode.kind = OperatorCommand::Kind::kBatteryMode;
+  mode.user = "kim";
+  mode.mode = "charge-to";
+  mode.until = At(kT + 3 * 3600000);
+  mode.soc_pct = 75;
+  c.body = mode;
+  cmd = DecodeCommand("a", EncodeCommand(c));
+  ASSERT_TRUE(cmd) << cmd.error().message;
+  const auto& m = std::get<OperatorCommand>(cmd->body);
+  EXPECT_EQ(m.kind, OperatorCommand::Kind::kBatteryMode);
+  EXPECT_EQ(m.mode, "charge-to");
+  EXPECT_EQ(m.from, Instant{}) << "unset: from when it arrives";
+  EXPECT_EQ(m.until, At(kT + 3 * 3600000));
+  EXPECT_EQ(m.soc_pct, 75);
+  OperatorCommand reserve;
+  reserve.kind = OperatorCommand::Kind::kBackupReserve;
+  reserve.user = "kim";
+  reserve.soc_pct = 30;
+  c.body = reserve;
+  cmd = DecodeCommand("a", EncodeCommand(c));
+  ASSERT_TRUE(cmd) << cmd.error().message;
+  EXPECT_EQ(std::get<OperatorCommand>(cmd->body).kind, OperatorCommand::Kind::kBackupReserve);
+  EXPECT_EQ(std::get<OperatorCommand>(cmd->body).soc_pct, 30);
+
   OperatorCommand call;
   call.kind = OperatorCommand::Kind::kEvCharger;
   call.user = "kim";
