@@ -205,6 +205,33 @@ Result<std::vector<std::string>> FieldsOf(const Line& line, std::string_view sou
   return f;
 }
 
+// A data row: its line and its fields.
+struct CsvRow {
+  int line = 0;
+  std::vector<std::string> fields;
+};
+
+// The rows of lines[from..]: blank lines skipped, each split as CSV and holding exactly
+// `n_fields` fields; the others are problems.
+std::vector<CsvRow> DataRows(const std::vector<Line>& lines, size_t from, size_t n_fields, ParseProblems& problems) {
+  std::vector<CsvRow> rows;
+  for (size_t i = from; i < lines.size(); ++i) {
+    const Line& line = lines[i];
+    if (Trim(line.text).empty()) continue;
+    auto f = SplitCsv(line.text);
+    if (!f) {
+      problems.Add(line.number, f.error().message);
+      continue;
+    }
+    if (f->size() != n_fields) {
+      problems.Add(line.number, fmt::format("expected {} fields, found {}", n_fields, f->size()));
+      continue;
+    }
+    rows.push_back({line.number, std::move(*f)});
+  }
+  return rows;
+}
+
 // TMY3: Wilcox & Marion (2008), NREL/TP-581-43156, table 1-1 and 1-2.
 constexpr std::array<std::string_view, kValues> kTmy3Names = {"GHI (W/m^2)", "DNI (W/m^2)", "DHI (W/m^2)",
                                                               "Dry-bulb (C)", "Wspd (m/s)"};
@@ -242,22 +269,11 @@ Result<HourlyWeather> FromTmy3(std::string_view text, std::string_view source, i
   if (!time_at) return time_at.error();
   auto value_at = Columns(*header, kTmy3Names, fmt::format("{}:{}", source, lines[i].number));
   if (!value_at) return value_at.error();
-  const size_t n_fields = header->size();
 
   ParseProblems problems(source);
   std::vector<TypicalHour> records;
-  for (++i; i < lines.size(); ++i) {
-    const Line& line = lines[i];
-    if (Trim(line.text).empty()) continue;
-    auto f = SplitCsv(line.text);
-    if (!f) {
-      problems.Add(line.number, f.error().message);
-      continue;
-    }
-    if (f->size() != n_fields) {
-      problems.Add(line.number, fmt::format("expected {} fields, found {}", n_fields, f->size()));
-      continue;
-    }
+  for (const CsvRow& row : DataRows(lines, i + 1, header->size(), problems)) {
+    const auto* f = &row.fields;
     // "01/01/1988" and "01:00".."24:00".
     int month = 0, day = 0, y = 0, hh = 0, mm = 0;
     const std::string date(Trim((*f)[(*time_at)[0]]));
@@ -269,20 +285,20 @@ Result<HourlyWeather> FromTmy3(std::string_view text, std::string_view source, i
         day > static_cast<int>(static_cast<unsigned>(
                   (std::chrono::year{2000} / std::chrono::month{static_cast<unsigned>(month)} / std::chrono::last)
                       .day()))) {
-      problems.Add(line.number, fmt::format("date '{}' is not MM/DD/YYYY", Excerpt(date)));
+      problems.Add(row.line, fmt::format("date '{}' is not MM/DD/YYYY", Excerpt(date)));
       continue;
     }
     if (std::sscanf(time.c_str(), "%2d%c%2d%n", &hh, &colon, &mm, &used) != 3 || colon != ':' ||
         used != static_cast<int>(time.size()) || hh < 1 || hh > 24 || mm != 0) {
-      problems.Add(line.number, fmt::format("time '{}' is not an hour's end 01:00..24:00", Excerpt(time)));
+      problems.Add(row.line, fmt::format("time '{}' is not an hour's end 01:00..24:00", Excerpt(time)));
       continue;
     }
     auto values = ReadValues(*f, *value_at, kTmy3Names, kTmy3Missing);
     if (!values) {
-      problems.Add(line.number, values.error().message);
+      problems.Add(row.line, values.error().message);
       continue;
     }
-    records.push_back({line.number, month, day, hh - 1, *values});
+    records.push_back({row.line, month, day, hh - 1, *values});
   }
   if (records.empty() && problems.empty()) return InvalidInput(fmt::format("{}: no data rows", source));
   if (!problems.empty()) return problems.ToError();
@@ -341,29 +357,18 @@ Result<HourlyWeather> FromPsm3(std::string_view text, std::string_view source, i
   if (!time_at) return time_at.error();
   auto value_at = Columns(*header, kPsm3Names, fmt::format("{}:{}", source, header_line.number));
   if (!value_at) return value_at.error();
-  const size_t n_fields = header->size();
 
   ParseProblems problems(source);
   std::vector<Psm3Row> rows;
-  for (i += 3; i < lines.size(); ++i) {
-    const Line& line = lines[i];
-    if (Trim(line.text).empty()) continue;
-    auto f = SplitCsv(line.text);
-    if (!f) {
-      problems.Add(line.number, f.error().message);
-      continue;
-    }
-    if (f->size() != n_fields) {
-      problems.Add(line.number, fmt::format("expected {} fields, found {}", n_fields, f->size()));
-      continue;
-    }
-    Psm3Row row{line.number, 0, 0, 0, 0, 0, {}};
+  for (const CsvRow& data : DataRows(lines, i + 3, header->size(), problems)) {
+    const auto* f = &data.fields;
+    Psm3Row row{data.line, 0, 0, 0, 0, 0, {}};
     std::array<int*, 5> parts = {&row.year, &row.month, &row.day, &row.hour, &row.minute};
     bool ok = true;
     for (size_t k = 0; k < kTime.size() && ok; ++k) {
       auto v = ParseIntField(Trim((*f)[(*time_at)[k]]), kTime[k]);
       if (!v) {
-        problems.Add(line.number, v.error().message);
+        problems.Add(data.line, v.error().message);
         ok = false;
       } else {
         *parts[k] = *v;
@@ -374,20 +379,20 @@ Result<HourlyWeather> FromPsm3(std::string_view text, std::string_view source, i
                  std::chrono::day{static_cast<unsigned>(std::max(row.day, 0))}};
     if (row.year < 1900 || row.year > 2200 || !d.ok() || row.hour < 0 || row.hour > 23 || row.minute < 0 ||
         row.minute > 59) {
-      problems.Add(line.number, fmt::format("{}-{}-{} {}:{} is not a date and time", row.year, row.month, row.day,
-                                            row.hour, row.minute));
+      problems.Add(data.line, fmt::format("{}-{}-{} {}:{} is not a date and time", row.year, row.month, row.day,
+                                          row.hour, row.minute));
       continue;
     }
     auto values = ReadValues(*f, *value_at, kPsm3Names, kPsm3Missing);
     if (!values) {
-      problems.Add(line.number, values.error().message);
+      problems.Add(data.line, values.error().message);
       continue;
     }
     row.values = *values;
     if (!rows.empty() && row.minute != rows.front().minute) {
-      problems.Add(line.number, fmt::format("minute {} differs from the first row's {}: the rows must be hourly "
-                                            "(a 60-minute PSM3 download)",
-                                            row.minute, rows.front().minute));
+      problems.Add(data.line, fmt::format("minute {} differs from the first row's {}: the rows must be hourly "
+                                          "(a 60-minute PSM3 download)",
+                                          row.minute, rows.front().minute));
       continue;
     }
     rows.push_back(row);

@@ -494,7 +494,7 @@ std::string RenderSimulationHtml(const SimulationReport& r) {
   html += RenderSvg(peaks);
   ReportTable months = MonthTable(r), lines = LinesTable(r), metrics = MetricsTable(r);
   months.title = "Bills by month, KRW";
-  metrics.title = "Peaks, PV, battery and the oracle's share";
+  metrics.title = OracleOf(r) != nullptr ? "Peaks, PV, battery and the oracle's share" : "Peaks, PV and battery";
   metrics.header[0] = "";
   html += HtmlOf(months) + HtmlOf(lines) + HtmlOf(metrics) + "</body></html>\n";
   return html;
