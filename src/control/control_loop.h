@@ -76,7 +76,7 @@ class ControlLoop {
   // limit stage still applies, and the peak guard may still add discharge. Audited first.
   // `now` is when the operator acted (the audit record's time).
   Status SetManualOverride(std::optional<Kilowatts> battery, Instant now, Instant until, const std::string& actor);
-  // The operator's battery mode (control/battery_mode.h; kAuto clears it) and backup reserve (% of
+  // The operator's battery mode (core/battery_mode.h; kAuto clears it) and backup reserve (% of
   // usable energy, 0: none), each checked against the battery and audited first ("battery-mode",
   // "backup-reserve"); refused without a battery. The planner plans with them from the next cycle.
   Status SetBatteryMode(const BatteryMode& mode, Instant now, const std::string& actor);

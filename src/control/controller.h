@@ -40,7 +40,7 @@ struct SiteImage {
   bool has_battery = false;
   double soc_pct = 0;
   // The operator's backup reserve, % (0: none): battery_max_discharge already stops at it, and a
-  // planner keeps it (control/battery_mode.h).
+  // planner keeps it (core/battery_mode.h).
   double battery_reserve_pct = 0;
   // The operator's battery mode, for a planner to plan with (kAuto: none).
   BatteryMode battery_mode;

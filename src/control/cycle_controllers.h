@@ -150,7 +150,7 @@ class ManualOverride final : public CycleController {
   Instant until_{};
 };
 
-// The operator's battery mode (control/battery_mode.h) over the plan's wish: hold-soc and a
+// The operator's battery mode (core/battery_mode.h) over the plan's wish: hold-soc and a
 // discharge window set the battery; charge-to charges at least at the even rate that reaches its
 // SoC in time (a larger charge planned at a cheaper hour is kept). The manual override, after it,
 // still wins; the limit stage, after all, still holds every limit.

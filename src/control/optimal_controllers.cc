@@ -16,9 +16,6 @@ void SetPeriodOracleTerms(DispatchInput& in, const Site& site, const SiteImage& 
   const KstDateTime k = ToKst(image.start);
   const Month month = k.date.year() / k.date.month();
   in.standing_peak = Kilowatts(std::max(image.ratchet.value(), image.month_peak.value()));
-  // The operator's battery mode and backup reserve, as the loop holds them.
-  in.battery_mode = image.battery_mode;
-  in.battery_reserve_pct = image.battery_reserve_pct;
   // The cars under way, planned with the battery (their energy where it is cheapest, their power
   // in the peak). The load forecast is the building's: the cars are not in it.
   in.ev = image.ev;

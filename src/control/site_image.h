@@ -24,7 +24,7 @@ struct BatteryReading {
   // infinity where they say nothing.
   Kilowatts device_max_discharge{std::numeric_limits<double>::infinity()};
   Kilowatts device_max_charge{std::numeric_limits<double>::infinity()};
-  // The operator's backup reserve, % (control/battery_mode.h; 0: none): no discharge below it.
+  // The operator's backup reserve, % (core/battery_mode.h; 0: none): no discharge below it.
   double reserve_pct = 0;
 };
 

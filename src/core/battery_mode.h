@@ -8,7 +8,7 @@
 // reserve) that nothing spends for savings: the limit stage never discharges below it.
 // Each is set by an audited command; the limit stage applies after it, so a mode never breaks a
 // safety limit (SoC window, ratings, contract power, export limit). The planner plans with the
-// mode in force (optimize/dispatch_problem.h DispatchInput::mode_*). Pure functions and value
+// mode in force (optimize/dispatch_problem.h DispatchInput::battery_mode). Pure functions and value
 // types; thread-safe.
 #pragma once
 
