@@ -182,7 +182,7 @@ TEST_F(ModbusDeviceTest, BatteryFollowsSetpointAndMbpollSeesTheRegisters) {
   EXPECT_NEAR(MustRead(ess, now += Millis(100)).power.value(), 10.0, 1e-9);
   // Discharging 10 kW out of 50 kWh: the SoC falls (bounded wait on the server's clock).
   double soc = soc0;
-  for (int i = 0; i < 100 && soc > soc0 - 0.5; ++i) {
+  for (int i = 0; i < 100 && soc >= soc0 - 0.5; ++i) {  // until strictly below, as checked
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     soc = MustRead(ess, now += Millis(100)).soc_pct.value_or(soc0);
   }
@@ -330,7 +330,9 @@ TEST_F(ModbusDeviceTest, ThermalStorageReadsItsVendorMapAndFollowsTheSetpoint) {
   ASSERT_TRUE(tes.Write(ThermalAt(20), now += Millis(100)));
   EXPECT_NEAR(MustRead(tes, now += Millis(100)).power.value(), 5.0, 1e-9);
   double soc = 65.0;
-  for (int i = 0; i < 100 && soc > 64.5; ++i) {  // bounded wait on the server's clock
+  // Bounded wait on the server's clock until the SoC is below 64.5 % (the register's 0.01 %
+  // steps can stop at exactly 64.50: the wait must go on then, as the check below says).
+  for (int i = 0; i < 100 && soc >= 64.5; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     soc = MustRead(tes, now += Millis(100)).soc_pct.value_or(65.0);
   }
