@@ -47,6 +47,9 @@ bool ValidName(std::string_view s);
 // Trims ASCII spaces and tabs.
 std::string_view Trim(std::string_view s);
 
+// `s` with ASCII A-Z lowered (other bytes, UTF-8 included, unchanged): header names, units, hosts.
+std::string Lower(std::string_view s);
+
 // The longest text a parser's message echoes from outside input: a field, a header, a value.
 inline constexpr size_t kMaxEchoChars = 60;
 

@@ -103,7 +103,7 @@ Result<HourlyWeather> ParseOpenMeteoCsv(std::string_view text, std::string_view 
   const Timestamp first = rows.front().label;
   MEG_TRY(CheckDataGrid(first, rows.back().label, kHour, kValueColumns, source));
   const auto n = static_cast<size_t>((rows.back().label - first) / kHour) + 1;
-  std::array<std::vector<std::optional<double>>, kValueColumns> columns;
+  HourlyColumns columns;
   for (auto& c : columns) c.resize(n);
   for (const auto& r : rows) {
     const auto k = static_cast<size_t>((r.label - first) / kHour);
@@ -111,13 +111,7 @@ Result<HourlyWeather> ParseOpenMeteoCsv(std::string_view text, std::string_view 
   }
   // Radiation is the mean of the hour before the label: name each interval by its start.
   const Timestamp radiation_start = first - kHour;
-  HourlyWeather out;
-  out.ghi_w_m2 = IntervalSeries<double>(radiation_start, kHour, std::move(columns[0]));
-  out.dni_w_m2 = IntervalSeries<double>(radiation_start, kHour, std::move(columns[1]));
-  out.dhi_w_m2 = IntervalSeries<double>(radiation_start, kHour, std::move(columns[2]));
-  out.temp_air_c = IntervalSeries<double>(first, kHour, std::move(columns[3]));
-  out.wind_speed_m_s = IntervalSeries<double>(first, kHour, std::move(columns[4]));
-  return out;
+  return MakeHourlyWeather(std::move(columns), radiation_start, first);
 }
 
 }  // namespace meg

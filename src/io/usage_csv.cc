@@ -20,12 +20,6 @@ struct Row {
   std::optional<double> kvar;
 };
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 Result<double> ParseValue(std::string_view field, const char* what) {
   const auto lower = Lower(Trim(field));
   if (lower == "nan" || lower == "-nan" || lower == "null" || lower == "na") {

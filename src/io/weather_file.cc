@@ -81,7 +81,7 @@ Result<HourlyWeather> LayOnYear(const std::vector<TypicalHour>& records, minutes
   }
   const sys_days first{std::chrono::year{year} / 1 / 1};
   const int n_days = IsLeap(year) ? 366 : 365;
-  std::array<std::vector<std::optional<double>>, kValues> columns;
+  HourlyColumns columns;
   for (auto& c : columns) c.resize(static_cast<size_t>(n_days) * 24);
   for (int d = 0; d < n_days; ++d) {
     const Date date{first + days{d}};
@@ -106,13 +106,7 @@ Result<HourlyWeather> LayOnYear(const std::vector<TypicalHour>& records, minutes
   // end) is also the sample an hour before its first, so the year's first quarter-hours have a
   // temperature to interpolate from.
   for (const Value c : {kTemp, kWind}) columns[c].insert(columns[c].begin(), columns[c].back());
-  HourlyWeather out;
-  out.ghi_w_m2 = IntervalSeries<double>(start, kHour, std::move(columns[kGhi]));
-  out.dni_w_m2 = IntervalSeries<double>(start, kHour, std::move(columns[kDni]));
-  out.dhi_w_m2 = IntervalSeries<double>(start, kHour, std::move(columns[kDhi]));
-  out.temp_air_c = IntervalSeries<double>(start + sample_after_start - kHour, kHour, std::move(columns[kTemp]));
-  out.wind_speed_m_s = IntervalSeries<double>(start + sample_after_start - kHour, kHour, std::move(columns[kWind]));
-  return out;
+  return MakeHourlyWeather(std::move(columns), start, start + sample_after_start - kHour);
 }
 
 minutes OffsetOfHours(double hours_offset) { return minutes{static_cast<int>(std::lround(hours_offset * 60))}; }
@@ -133,13 +127,9 @@ Result<HourlyWeather> FromEpw(std::string_view text, std::string_view source, in
 
 // The column of `name` in `header`, compared without case and surrounding spaces.
 std::optional<size_t> ColumnOf(const std::vector<std::string>& header, std::string_view name) {
+  const std::string wanted = Lower(name);
   for (size_t i = 0; i < header.size(); ++i) {
-    const std::string_view h = Trim(header[i]);
-    if (h.size() == name.size() && std::equal(h.begin(), h.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-        })) {
-      return i;
-    }
+    if (Lower(Trim(header[i])) == wanted) return i;
   }
   return std::nullopt;
 }
@@ -424,19 +414,13 @@ Result<HourlyWeather> FromPsm3(std::string_view text, std::string_view source, i
   const Timestamp first = hour_start(rows.front());
   MEG_TRY(CheckDataGrid(first, hour_start(rows.back()), kHour, kValues, source));
   const auto n = static_cast<size_t>((hour_start(rows.back()) - first) / kHour) + 1;
-  std::array<std::vector<std::optional<double>>, kValues> columns;
+  HourlyColumns columns;
   for (auto& c : columns) c.resize(n);
   for (const auto& r : rows) {
     const auto k = static_cast<size_t>((hour_start(r) - first) / kHour);
     for (size_t c = 0; c < kValues; ++c) columns[c][k] = r.values[c];
   }
-  HourlyWeather out;
-  out.ghi_w_m2 = IntervalSeries<double>(first, kHour, std::move(columns[kGhi]));
-  out.dni_w_m2 = IntervalSeries<double>(first, kHour, std::move(columns[kDni]));
-  out.dhi_w_m2 = IntervalSeries<double>(first, kHour, std::move(columns[kDhi]));
-  out.temp_air_c = IntervalSeries<double>(first + sample, kHour, std::move(columns[kTemp]));
-  out.wind_speed_m_s = IntervalSeries<double>(first + sample, kHour, std::move(columns[kWind]));
-  return out;
+  return MakeHourlyWeather(std::move(columns), first, first + sample);
 }
 
 }  // namespace

@@ -15,12 +15,6 @@ namespace {
 
 using std::chrono::minutes;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string Hhmm(int minute_of_day) {
   return fmt::format("{:02}:{:02}", minute_of_day / 60, minute_of_day % 60);
 }

@@ -159,11 +159,6 @@ std::string CookieAttributes(bool tls) {
   return tls ? "HttpOnly; SameSite=Strict; Path=/; Secure" : "HttpOnly; SameSite=Strict; Path=/";
 }
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 // Why the request may have come from another site's page (CSRF), or nullopt: an Origin (else a
 // Referer) that is not this Host. `strict` (a cookie-only command): the Origin or Referer must
 // be there, and the body JSON (a cross-site form cannot send application/json).
