@@ -15,9 +15,7 @@ namespace {
 
 using std::chrono::minutes;
 
-std::string Hhmm(int minute_of_day) {
-  return fmt::format("{:02}:{:02}", minute_of_day / 60, minute_of_day % 60);
-}
+std::string Hhmm(int minute_of_day) { return fmt::format("{:02}:{:02}", minute_of_day / 60, minute_of_day % 60); }
 
 std::string CallName(const DrCall& call) { return fmt::format("call {}", FormatKst(call.start)); }
 
@@ -33,11 +31,11 @@ int MinuteOn(Date date, Timestamp t) {
 // Grid, order, one KST day, positive request: the shape every call must have.
 Status CheckShape(const DrCall& call) {
   if (!IsIntervalAligned(call.start) || !IsIntervalAligned(call.end)) {
-    return CallError(
-        call, "start and end must be on :00, :15, :30 or :45 (제12.4.3.1조 ①, 별표28 3.2.4)");
+    return CallError(call, "start and end must be on :00, :15, :30 or :45 (제12.4.3.1조 ①, 별표28 3.2.4)");
   }
   if (call.end <= call.start) return CallError(call, "end must be after start");
-  if (call.issued > call.start) return CallError(call, "issued after the start (no notice at all; 제12.4.3.1조 ② asks for 60 min)");
+  if (call.issued > call.start)
+    return CallError(call, "issued after the start (no notice at all; 제12.4.3.1조 ② asks for 60 min)");
   const Date day = ToKst(call.start).date;
   if (MinuteOn(day, call.end) > 24 * 60) {
     return CallError(call, "a call must end on the KST day it starts (거래일 단위 정산)");
@@ -54,18 +52,15 @@ Status CheckDispatch(const DrCall& call, const DrDispatchRules& rules) {
   const int from = MinuteOn(day, call.start);
   const int to = MinuteOn(day, call.end);
   if (from < rules.window_start_minute || to > rules.window_end_minute) {
-    return CallError(
-        call,
-        fmt::format("{}-{} is outside the dispatch window {}-{} (제12.4.3.1조 ① 1호)", Hhmm(from),
-                    Hhmm(to), Hhmm(rules.window_start_minute), Hhmm(rules.window_end_minute)));
+    return CallError(call, fmt::format("{}-{} is outside the dispatch window {}-{} (제12.4.3.1조 ① 1호)", Hhmm(from),
+                                       Hhmm(to), Hhmm(rules.window_start_minute), Hhmm(rules.window_end_minute)));
   }
   // The text restricts the start and end times; the obligation hours of 별표26 Ⅰ.4 가 (DRT:
   // 09-12, 13-20) show that no part of the call may fall in the excluded hour.
   if (rules.excluded_start_minute < rules.excluded_end_minute && from < rules.excluded_end_minute &&
       to > rules.excluded_start_minute) {
-    return CallError(call, fmt::format("{}-{} overlaps the excluded {}-{} (제12.4.3.1조 ① 1호)",
-                                       Hhmm(from), Hhmm(to), Hhmm(rules.excluded_start_minute),
-                                       Hhmm(rules.excluded_end_minute)));
+    return CallError(call, fmt::format("{}-{} overlaps the excluded {}-{} (제12.4.3.1조 ① 1호)", Hhmm(from), Hhmm(to),
+                                       Hhmm(rules.excluded_start_minute), Hhmm(rules.excluded_end_minute)));
   }
   const auto notice = std::chrono::duration_cast<minutes>(call.start - call.issued);
   if (notice < rules.min_notice) {
@@ -77,8 +72,7 @@ Status CheckDispatch(const DrCall& call, const DrDispatchRules& rules) {
   if (duration < rules.min_duration || duration > rules.max_duration) {
     return CallError(call, fmt::format("duration of {} min is outside {}-{} min "
                                        "(제12.4.3.1조 ② 의무감축지속시간)",
-                                       duration.count(), rules.min_duration.count(),
-                                       rules.max_duration.count()));
+                                       duration.count(), rules.min_duration.count(), rules.max_duration.count()));
   }
   return Ok{};
 }
@@ -88,8 +82,7 @@ struct DayViolation {
   std::string message;
 };
 
-std::optional<DayViolation> FindDayViolation(const std::vector<DrCall>& calls,
-                                             const DrDispatchRules& rules) {
+std::optional<DayViolation> FindDayViolation(const std::vector<DrCall>& calls, const DrDispatchRules& rules) {
   // Reliability calls and tests of one resource on one KST day, in time order.
   std::map<std::pair<std::string, std::chrono::sys_days>, std::vector<size_t>> days;
   for (size_t i = 0; i < calls.size(); ++i) {
@@ -98,14 +91,13 @@ std::optional<DayViolation> FindDayViolation(const std::vector<DrCall>& calls,
     days[{calls[i].resource_id, day}].push_back(i);
   }
   for (auto& [key, idx] : days) {
-    std::stable_sort(idx.begin(), idx.end(),
-                     [&](size_t a, size_t b) { return calls[a].start < calls[b].start; });
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return calls[a].start < calls[b].start; });
     for (size_t j = 1; j < idx.size(); ++j) {
       const DrCall& prev = calls[idx[j - 1]];
       const DrCall& next = calls[idx[j]];
       if (next.start < prev.end) {
-        return DayViolation{idx[j], fmt::format("{}: overlaps the call starting {}", CallName(next),
-                                                FormatKst(prev.start))};
+        return DayViolation{idx[j],
+                            fmt::format("{}: overlaps the call starting {}", CallName(next), FormatKst(prev.start))};
       }
       if (rules.non_consecutive && next.start == prev.end) {
         return DayViolation{idx[j], fmt::format("{}: follows the previous call without a break; "
@@ -118,8 +110,8 @@ std::optional<DayViolation> FindDayViolation(const std::vector<DrCall>& calls,
       const size_t bad = idx[static_cast<size_t>(rules.max_calls_per_day)];
       return DayViolation{bad, fmt::format("{}: call {} of the day for resource '{}'; at most {} a "
                                            "day (제12.4.3.1조 ② 일일 전력수요 의무감축요청 한도)",
-                                           CallName(calls[bad]), rules.max_calls_per_day + 1,
-                                           key.first, rules.max_calls_per_day)};
+                                           CallName(calls[bad]), rules.max_calls_per_day + 1, key.first,
+                                           rules.max_calls_per_day)};
     }
   }
   return std::nullopt;
@@ -138,18 +130,14 @@ Result<DrCallKind> ParseDrCallKind(std::string_view text) {
   if (s == "reliability") return DrCallKind::kReliability;
   if (s == "economic") return DrCallKind::kEconomic;
   if (s == "test") return DrCallKind::kTest;
-  return InvalidInput(
-      fmt::format("kind '{}' is not one of reliability, economic, test", Trim(text)));
+  return InvalidInput(fmt::format("kind '{}' is not one of reliability, economic, test", Trim(text)));
 }
 
 std::string_view DrCallKindName(DrCallKind kind) {
   switch (kind) {
-    case DrCallKind::kReliability:
-      return "reliability";
-    case DrCallKind::kEconomic:
-      return "economic";
-    case DrCallKind::kTest:
-      return "test";
+    case DrCallKind::kReliability: return "reliability";
+    case DrCallKind::kEconomic: return "economic";
+    case DrCallKind::kTest: return "test";
   }
   return "?";
 }
@@ -183,8 +171,7 @@ bool IsDrWeekday(Date date, const HolidayCalendar& calendar) {
   return calendar.Find(date) == nullptr;
 }
 
-Status ValidateDrCall(const DrCall& call, const DrDispatchRules& rules,
-                      const HolidayCalendar& calendar) {
+Status ValidateDrCall(const DrCall& call, const DrDispatchRules& rules, const HolidayCalendar& calendar) {
   MEG_TRY(CheckShape(call));
   const Date day = ToKst(call.start).date;
   if (!calendar.Covers(day)) {
@@ -193,11 +180,11 @@ Status ValidateDrCall(const DrCall& call, const DrDispatchRules& rules,
                                        FormatDate(day)));
   }
   if (!IsDrWeekday(day, calendar)) {
-    return CallError(call, fmt::format("{} is a Saturday, Sunday or 공휴일; DR trades on 평일 only "
-                                       "({})",
-                                       FormatDate(day),
-                                       call.kind == DrCallKind::kEconomic ? "제12.4.2.1조 ① 1호"
-                                                                          : "제12.4.3.1조 ① 1호"));
+    return CallError(call,
+                     fmt::format("{} is a Saturday, Sunday or 공휴일; DR trades on 평일 only "
+                                 "({})",
+                                 FormatDate(day),
+                                 call.kind == DrCallKind::kEconomic ? "제12.4.2.1조 ① 1호" : "제12.4.3.1조 ① 1호"));
   }
   if (call.kind == DrCallKind::kEconomic) {
     const auto hour = std::chrono::seconds(std::chrono::hours{1});
@@ -218,8 +205,7 @@ Status ValidateDrCallsOfDay(const std::vector<DrCall>& calls, const DrDispatchRu
 }
 
 Result<std::vector<DrCall>> ParseDrCalls(std::string_view text, std::string_view source,
-                                         std::string_view default_resource_id,
-                                         const DrDispatchRules& rules,
+                                         std::string_view default_resource_id, const DrDispatchRules& rules,
                                          const HolidayCalendar& calendar) {
   MEG_TRY_ASSIGN(lines, SplitLines(text, source));
   auto is_skipped = [](const Line& l) {
@@ -247,14 +233,11 @@ Result<std::vector<DrCall>> ParseDrCalls(std::string_view text, std::string_view
   for (size_t i = first + 1; i < lines.size(); ++i) {
     if (is_skipped(lines[i])) continue;
     const int n = lines[i].number;
-    auto fail = [&](const Error& e) {
-      return InvalidInput(fmt::format("{}:{}: {}", source, n, e.message));
-    };
+    auto fail = [&](const Error& e) { return InvalidInput(fmt::format("{}:{}: {}", source, n, e.message)); };
     auto fields = SplitCsv(lines[i].text);
     if (!fields) return fail(fields.error());
     if (fields->size() != header.size()) {
-      return fail(InvalidInput(
-          fmt::format("{} fields where the header has {}", fields->size(), header.size())));
+      return fail(InvalidInput(fmt::format("{} fields where the header has {}", fields->size(), header.size())));
     }
     auto field = [&](const char* name) { return Trim((*fields)[col.at(name)]); };
     DrCall call;
