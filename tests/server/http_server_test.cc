@@ -719,20 +719,23 @@ TEST_F(HttpServerTest, LockoutIsPerClient) {
 // An unknown user name takes the same argon2id work as a wrong password for a real user.
 TEST_F(HttpServerTest, UnknownUsersTakeAsLongAsKnownOnes) {
   Start();
-  const auto median_ms = [&](const std::string& user) {
-    std::vector<double> ms;
-    for (int i = 0; i < 5; ++i) {
-      const auto t0 = std::chrono::steady_clock::now();
-      auto r = client_->Post("/api/login", json{{"user", user}, {"password", "wrong-" + std::to_string(i)}}.dump(),
-                             "application/json");
-      EXPECT_EQ(r->status, 401);
-      ms.push_back(SecondsSince(t0) * 1000);
-    }
-    std::sort(ms.begin(), ms.end());
-    return ms[2];
+  // The known and the unknown name take turns, so a burst of load from a test running beside this
+  // one (CTest runs two at a time) slows both alike; each side's fastest try is its own work, which
+  // load can only lengthen. The first unknown try also makes the dummy hash, so it is left out.
+  const auto try_ms = [&](const std::string& user, int i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = client_->Post("/api/login", json{{"user", user}, {"password", "wrong-" + std::to_string(i)}}.dump(),
+                           "application/json");
+    EXPECT_EQ(r->status, 401);
+    return SecondsSince(t0) * 1000;
   };
-  const double known = median_ms("lee");
-  const double unknown = median_ms("nobody");
+  try_ms("nobody", 0);
+  double known = 1e9;
+  double unknown = 1e9;
+  for (int i = 1; i <= 4; ++i) {
+    known = std::min(known, try_ms("lee", i));
+    unknown = std::min(unknown, try_ms("nobody", i));
+  }
   EXPECT_GT(unknown, 0.5 * known) << "unknown " << unknown << " ms, known " << known << " ms";
 }
 
