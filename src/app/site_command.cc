@@ -22,6 +22,12 @@ int RunCheck(const std::string& path) {
   std::cout << fmt::format("  load      {} ({}), laid on {}, scale {}\n", s.load.file, s.load.format, s.load.year,
                            s.load.scale);
   std::cout << fmt::format("  weather   {} ({})\n", s.weather.file, s.weather.format);
+  if (s.weather_forecast) {
+    const WeatherForecastSpec& f = *s.weather_forecast;
+    std::cout << fmt::format(
+        "  forecast  {} (model {}), every {} min, {} days, timeout {} s, grid point within {} km\n", f.url, f.model,
+        f.every_min, f.days, f.timeout_s, f.max_distance_km);
+  }
   for (const auto& a : s.pv) {
     std::cout << fmt::format(
         "  pv        {}: {} kWp, tilt {}°, azimuth {}°, losses {} %, inverter {} kW at {} %, "

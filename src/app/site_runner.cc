@@ -11,12 +11,14 @@
 #include "app/planners.h"
 #include "app/wall_clock.h"
 #include "center/resume.h"
+#include "center/weather_feed.h"
 #include "control/optimal_controllers.h"
 #include "device/ocpp/central_system.h"
 #include "device/sim/ev_twin.h"
 #include "device/sim/twin.h"
 #include "forecast/plan_forecast.h"
 #include "optimize/coin/clp_cbc_solver.h"
+#include "server/http_get.h"
 #include "sim/site_inputs.h"
 #include "store/audit_file.h"
 #include "store/sqlite/sqlite_store.h"
@@ -58,6 +60,40 @@ std::string StatusLine(const CycleRecord& r) {
   return line;
 }
 
+namespace {
+
+// The site's live weather forecast ([weather_forecast]) over the server layer's HTTP client. Its
+// fallback after the forecast is the weather file laid on the current and next year on real
+// devices; the site twin lives in its data's year, which no live forecast covers, and keeps the
+// PV of its weather file (the forecasts are still fetched and stored).
+Result<std::unique_ptr<WeatherFeed>> MakeWeatherFeed(const RunOptions& o, const Site& site, bool twin_mode,
+                                                     Instant start, const Clock& wall, std::ostream& log) {
+  const WeatherForecastSpec& spec = *site.weather_forecast;
+  HourlyWeather file;
+  std::string fallback = "the site twin's weather file (the twin runs on its data's year)";
+  if (!twin_mode) {
+    const int year = static_cast<int>(ToKst(ToTimestamp(start)).date.year());
+    auto w = SiteWeatherForYears(site, year, year + 1);
+    if (!w) w = SiteWeatherForYears(site, year, year);
+    if (w) {
+      file = std::move(*w);
+      fallback = fmt::format("the weather file laid on {}", year);
+    } else {
+      fallback = fmt::format("yesterday's metered PV (no weather file for {}: {})", year, w.error().message);
+    }
+  }
+  auto feed = std::make_unique<WeatherFeed>(
+      o.site_id, site, spec, std::move(file),
+      [](const std::string& url, std::chrono::seconds timeout) { return HttpGet(url, timeout); }, wall);
+  log << fmt::format(
+      "{}: {}: live weather forecast from {} (model {}) every {} min, stored with each fetch; "
+      "without one: the last good forecast, then {}\n",
+      o.command, o.site_id, spec.url, spec.model, spec.every_min, fallback);
+  return feed;
+}
+
+}  // namespace
+
 // Declared in the order they must be built; destroyed in reverse (the loop before its devices,
 // the planner before its solver, the live site before its store).
 struct SiteRunner::Parts {
@@ -80,6 +116,8 @@ struct SiteRunner::Parts {
   std::string store_path;
   std::unique_ptr<AcceleratedClock> wall;
   std::unique_ptr<SqliteStore> store;
+  // The live weather forecast ([weather_forecast]); used by the live site, so built before it.
+  std::unique_ptr<WeatherFeed> weather;
   std::unique_ptr<AuditLog> audit;
   std::unique_ptr<ControlLoop> loop;
   std::unique_ptr<LiveSite> live;
@@ -307,6 +345,12 @@ Result<std::unique_ptr<SiteRunner>> SiteRunner::Prepare(const RunOptions& o, con
                                           devices, *p->audit, config);
   if (p->ev) p->loop->SetEvChargers(p->ev.get());
 
+  if (!center && site->weather_forecast) {
+    log << fmt::format(
+        "{}: {}: [weather_forecast] is fetched by the control center (--http PORT or --center URL), whose store "
+        "keeps each forecast; not fetched in this run\n",
+        o.command, o.site_id);
+  }
   if (center) {
     LiveSiteConfig lc;
     lc.id = o.site_id;
@@ -335,6 +379,19 @@ Result<std::unique_ptr<SiteRunner>> SiteRunner::Prepare(const RunOptions& o, con
     lc.thresholds = p->thresholds;
     lc.dr = *dr;
     lc.on_alarm = std::move(on_alarm);
+    if (site->weather_forecast) {
+      auto feed = MakeWeatherFeed(o, *site, twin_mode, start, *p->wall, log);
+      if (!feed) return feed.error();
+      p->weather = std::move(*feed);
+      if (auto st = p->weather->Restore(*p->store); !st) return st.error();
+      // The first fetch before the loop starts, so that the first plans and views have it (bounded
+      // by the timeout); the worker fetches the next ones.
+      const Status first = p->weather->FetchOnce();
+      log << fmt::format("{}: {}: {}\n", o.command, o.site_id,
+                         first ? "weather forecast fetched (stored at the first cycle)"
+                               : "weather forecast not fetched: " + first.error().message);
+      lc.weather = p->weather.get();
+    }
     auto opened = LiveSite::Open(lc, *p->store);
     if (!opened) return opened.error();
     p->live = std::move(*opened);
@@ -349,6 +406,7 @@ Result<std::unique_ptr<SiteRunner>> SiteRunner::Prepare(const RunOptions& o, con
     auto peaks = p->live->RecordedPeaks(ToTimestamp(start));
     if (!peaks) return peaks.error();
     p->loop->RestoreDemand(*peaks);
+    if (p->weather) p->weather->Start();
     LiveSite* live = p->live.get();
     ControlLoop* loop = p->loop.get();
     p->loop->SetBeforeCycle([live, loop](Instant now) { live->BeforeCycle(now, *loop); });

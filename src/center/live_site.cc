@@ -123,6 +123,7 @@ void LiveSite::OnCycle(const CycleRecord& r, ControlLoop& loop) {
   RunCommands(loop, r.time);
   SettleDueDr(r.time);
   LogRefusals(r.time);
+  TakeWeather(r.time);
   // Last, so that the store alarm covers this cycle's writes.
   UpdateAlarms(r);
 }
@@ -144,6 +145,19 @@ void LiveSite::ReportLateCars(const CycleRecord& r) {
   }
   ev_late_ = std::move(still);
   Log(events, r.time);
+}
+
+void LiveSite::TakeWeather(Instant now) {
+  if (config_.weather == nullptr) return;
+  std::vector<Event> events;
+  for (FeedNote& n : config_.weather->TakeNotes()) {
+    events.push_back(Event{now, config_.id, "weather-forecast", n.severity, std::move(n.message)});
+  }
+  Log(events, now);
+  while (auto f = config_.weather->PeekForStore()) {
+    if (!Wrote("weather forecasts", writer_.PutWeatherForecast(*f), now)) break;
+    config_.weather->PopForStore();
+  }
 }
 
 void LiveSite::Publish(const CycleRecord& r, const ControlLoop& loop) {
@@ -672,8 +686,17 @@ LiveValues LiveSite::Live() const {
 }
 
 std::optional<SiteMetrics> LiveSite::Metrics() const {
-  std::lock_guard lock(mutex_);
-  return metrics_;
+  SiteMetrics m;
+  {
+    std::lock_guard lock(mutex_);
+    m = metrics_;
+  }
+  if (config_.weather != nullptr) {
+    const WeatherFeedStatus w = config_.weather->Health();
+    m.weather_fetches = static_cast<std::uint64_t>(w.fetched);
+    m.weather_fetch_failures = static_cast<std::uint64_t>(w.failed);
+  }
+  return m;
 }
 
 LiveValues LiveSite::WaitForNewer(std::uint64_t version, std::chrono::milliseconds timeout) const {
@@ -712,7 +735,23 @@ Result<ForecastView> LiveSite::Forecast() const {
     MEG_TRY_ASSIGN(reader, readers_.Acquire());
     return reader.store().Query(points_.at(std::string(point)), from, to, Resolution::kQuarter);
   };
-  return LiveForecast(source, read, Live().time);
+  auto view = LiveForecast(source, read, Live().time);
+  if (!view || config_.weather == nullptr || config_.site->pv.empty() || view->intervals.empty()) return view;
+  // The PV of the forecast view on the live weather forecast (or its fallback), where it has one.
+  const Timestamp from = ToTimestamp(view->intervals.front().start);
+  const Timestamp to = ToTimestamp(view->intervals.back().start) + kInterval;
+  auto pv = config_.weather->Pv(from, to);
+  if (!pv) {
+    view->method += "; PV not from the weather forecast: " + pv.error().message;
+    return view;
+  }
+  if (pv->forecast_hours == 0 && pv->file_hours == 0) return view;
+  for (ForecastView::Interval& iv : view->intervals) {
+    const auto i = pv->pv.IndexOf(ToTimestamp(iv.start));
+    if (i && pv->pv.at(*i)) iv.pv_kw = pv->pv.at(*i)->value();
+  }
+  view->method += "; PV from the PV model on " + pv->basis;
+  return view;
 }
 
 Result<BillView> LiveSite::Bill() const {

@@ -31,6 +31,7 @@
 #include "center/reader_pool.h"
 #include "center/site_backend.h"
 #include "center/site_uplink.h"
+#include "center/weather_feed.h"
 #include "control/control_loop.h"
 #include "core/series.h"
 #include "core/site.h"
@@ -69,6 +70,10 @@ struct LiveSiteConfig {
   // How long a server thread waits for the control thread to take a command or DR call; one not
   // taken by then is withdrawn and never carried out. `meg run` sets max(3 s, 3 cycles).
   std::chrono::milliseconds command_wait{3000};
+  // The live weather forecast ([weather_forecast]): its fetched forecasts are stored and its
+  // notes logged after each cycle; the forecast view's PV comes from it where it has weather.
+  // Null: none. Must outlive the site.
+  WeatherFeed* weather = nullptr;
   // Where the stored samples, events and bills also go (e.g. the link to the fleet center); null:
   // nowhere. Must outlive the site.
   SiteUplink* uplink = nullptr;
@@ -128,6 +133,9 @@ class LiveSite final : public SiteBackend {
  private:
   // Control thread: logs the refusals noted since the last cycle.
   void LogRefusals(Instant now);
+  // Control thread: stores the weather forecasts fetched since the last cycle and logs the
+  // feed's notes (a refused forecast stays queued for the next cycle).
+  void TakeWeather(Instant now);
   LiveSite(LiveSiteConfig config, TelemetryStore& writer);
   // Work a server thread hands to the control thread: an operator's command or a DR call. Its
   // state changes under mutex_, once: pending -> taken (the control thread carries it out and

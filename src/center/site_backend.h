@@ -130,6 +130,9 @@ struct SiteMetrics {
   std::uint64_t plan_failures = 0;   // runs that failed: the loop went to its local rules
   std::uint64_t plan_fallbacks = 0;  // runs whose interval the fallback rule decided
   std::uint64_t store_write_failures = 0;
+  // The live weather forecast ([weather_forecast]; 0 without one): good fetches and failed ones.
+  std::uint64_t weather_fetches = 0;
+  std::uint64_t weather_fetch_failures = 0;
 };
 
 struct AlarmView {

@@ -50,6 +50,18 @@ struct WeatherSpec {
   std::string format;  // "open-meteo" (hourly GHI/DNI/DHI, temperature, wind)
 };
 
+// The live weather forecast the site fetches (center/weather_feed.h): Open-Meteo's forecast API,
+// which serves the Korea Meteorological Administration's models (GDPS 12 km with LDPS 1.5 km
+// over Korea: "kma_seamless").
+struct WeatherForecastSpec {
+  std::string url = "https://api.open-meteo.com/v1/forecast";  // http(s)://host[:port]/path
+  std::string model = "kma_seamless";                          // Open-Meteo's `models`
+  int every_min = 60;                                          // fetch period
+  int timeout_s = 20;                                          // connect and read timeout
+  int days = 3;                                                // forecast days asked for (1..16)
+  double max_distance_km = 25;  // a forecast whose grid point is farther from the site is refused
+};
+
 inline constexpr std::string_view kYearPlaceholder = "${year}";
 // `path` with every ${year} replaced by `year`.
 std::string WithYear(std::string_view path, int year);
@@ -258,6 +270,7 @@ struct Site {
   Kilowatts contract_power;  // 계약전력
   LoadSpec load;
   WeatherSpec weather;
+  std::optional<WeatherForecastSpec> weather_forecast;  // none: the site plans on its weather file
   std::vector<PvArraySpec> pv;
   std::optional<EssSpec> ess;
   std::optional<GeneratorSpec> generator;

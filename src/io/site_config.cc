@@ -92,6 +92,13 @@ constexpr std::array kLoadKeys = {KeyDef{"file", ""}, KeyDef{"format", ""},
                                   KeyDef{"year", "", Closed(2018, 2027), "the years of the holiday calendar"},
                                   KeyDef{"scale", "", AboveZeroTo(1000)}};
 constexpr std::array kWeatherKeys = {KeyDef{"file", ""}, KeyDef{"format", ""}};
+constexpr std::array kWeatherForecastKeys = {KeyDef{"url", ""},
+                                             KeyDef{"model", ""},
+                                             KeyDef{"every_min", "min", Closed(5, 1440),
+                                                    "Open-Meteo's models update every 1-6 hours"},
+                                             KeyDef{"timeout_s", "s", Closed(1, 300)},
+                                             KeyDef{"days", "", Closed(1, 16), "Open-Meteo serves up to 16 days"},
+                                             KeyDef{"max_distance_km", "km", Closed(1, 200)}};
 constexpr std::array kPvKeys = {KeyDef{"name", ""},
                                 KeyDef{"dc_kwp", "kwp", AboveZeroTo(kMaxEquipmentKw)},
                                 KeyDef{"tilt_deg", "deg", Closed(0, 90)},
@@ -190,9 +197,10 @@ constexpr std::array kOcppKeys = {KeyDef{"host", ""}, KeyDef{"port", "", Closed(
                                   KeyDef{"limit_grace_ms", "ms", Closed(1000, 600000)}};
 constexpr std::array kEvKeys = {KeyDef{"sessions", ""}, KeyDef{"profile", ""}, KeyDef{"seed", "", Closed(0, 4e9)},
                                 KeyDef{"weekday_use", "", Closed(0, 1)}, KeyDef{"weekend_use", "", Closed(0, 1)}};
-constexpr std::array<std::string_view, 14> kTables = {"site",   "tariff",  "load",      "weather", "pv",
-                                                      "ess",    "grid",    "generator", "cooling", "thermal_storage",
-                                                      "device", "charger", "ocpp",      "ev"};
+constexpr std::array<std::string_view, 15> kTables = {
+    "site",    "tariff", "load",      "weather", "weather_forecast", "pv",
+    "ess",     "grid",   "generator", "cooling", "thermal_storage",  "device",
+    "charger", "ocpp",   "ev"};
 
 // Levenshtein distance, for "did you mean" on misspelt keys.
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -585,6 +593,29 @@ void ReadWeather(TableReader t, const SitePaths& paths, Site& site) {
   if (auto v = t.Choice("format", Need::kRequired, kWeatherFormats)) site.weather.format = *v;
 }
 
+WeatherForecastSpec ReadWeatherForecast(TableReader t) {
+  WeatherForecastSpec f;
+  if (auto v = t.String("url", Need::kOptional)) {
+    if (v->rfind("http://", 0) != 0 && v->rfind("https://", 0) != 0) {
+      t.Report("url", "is not a URL: expected http://host[:port]/path or https://...");
+    } else {
+      f.url = *v;
+    }
+  }
+  if (auto v = t.String("model", Need::kOptional)) {
+    if (v->empty() || v->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_,") != std::string::npos) {
+      t.Report("model", "is not an Open-Meteo model name (a-z, 0-9, _; e.g. kma_seamless)");
+    } else {
+      f.model = *v;
+    }
+  }
+  if (auto v = t.Integer("every_min", Need::kOptional)) f.every_min = static_cast<int>(*v);
+  if (auto v = t.Integer("timeout_s", Need::kOptional)) f.timeout_s = static_cast<int>(*v);
+  if (auto v = t.Integer("days", Need::kOptional)) f.days = static_cast<int>(*v);
+  if (auto v = t.Number("max_distance_km", Need::kOptional)) f.max_distance_km = *v;
+  return f;
+}
+
 PvArraySpec ReadPv(TableReader t) {
   PvArraySpec pv;
   if (auto v = t.String("name", Need::kRequired)) pv.name = *v;
@@ -763,7 +794,8 @@ void ReportUnknownTopLevel(const toml::table& root, Problems& problems) {
     const std::string_view name = key.str();
     if (std::find(kTables.begin(), kTables.end(), name) != kTables.end()) continue;
     std::string hint =
-        "known tables: site, tariff, load, weather, pv, ess, grid, generator, cooling, thermal_storage, device, "
+        "known tables: site, tariff, load, weather, weather_forecast, pv, ess, grid, generator, cooling, "
+        "thermal_storage, device, "
         "charger, ocpp, ev";
     for (const auto table : kTables) {
       if (EditDistance(name, table) <= 2) hint = fmt::format("did you mean [{}]?", table);
@@ -1167,6 +1199,9 @@ Result<Site> ParseSiteToml(std::string_view text, std::string_view source, const
   }
   if (const auto* t = Table(root, "weather", Need::kRequired, problems)) {
     ReadWeather(TableReader(*t, "weather", kWeatherKeys, problems), paths, site);
+  }
+  if (const auto* t = Table(root, "weather_forecast", Need::kOptional, problems)) {
+    site.weather_forecast = ReadWeatherForecast(TableReader(*t, "weather_forecast", kWeatherForecastKeys, problems));
   }
   ReadPvArrays(root, problems, site);
   if (const auto* t = Table(root, "ess", Need::kOptional, problems)) {

@@ -66,6 +66,14 @@ std::string RenderMetricsText(const std::vector<SiteMetricsSample>& sites, const
   counter("meg_plan_fallbacks_total", "Planner runs whose interval the fallback rule decided.",
           &SiteMetrics::plan_fallbacks);
   counter("meg_store_write_failures_total", "Writes the store refused.", &SiteMetrics::store_write_failures);
+  Header(out, "meg_weather_forecast_fetches_total", "counter",
+         "Fetches of the live weather forecast ([weather_forecast]) by result.");
+  for (const auto& s : sites) {
+    out += fmt::format("meg_weather_forecast_fetches_total{{{},result=\"ok\"}} {}\n", site_label(s),
+                       s.metrics.weather_fetches);
+    out += fmt::format("meg_weather_forecast_fetches_total{{{},result=\"failed\"}} {}\n", site_label(s),
+                       s.metrics.weather_fetch_failures);
+  }
 
   Header(out, "meg_loop_mode", "gauge", "1 for the mode the control loop is in, else 0.");
   for (const auto& s : sites) {

@@ -1,5 +1,7 @@
 #include "server/webhook.h"
 
+#include "server/http_get.h"
+
 #include <httplib.h>
 
 #include <fmt/format.h>
@@ -7,16 +9,9 @@
 namespace meg {
 
 Result<std::unique_ptr<Webhook>> Webhook::Open(const std::string& url) {
-  const bool https = url.rfind("https://", 0) == 0;
-  if (!https && url.rfind("http://", 0) != 0) {
-    return InvalidInput(fmt::format("webhook '{}': expected http://host[:port]/path or https://...", url));
-  }
-  const size_t host_start = https ? 8 : 7;
-  const size_t slash = url.find('/', host_start);
-  if (slash == host_start) return InvalidInput(fmt::format("webhook '{}': no host", url));
-  const std::string origin = url.substr(0, slash);
-  const std::string path = slash == std::string::npos ? "/" : url.substr(slash);
-  return std::unique_ptr<Webhook>(new Webhook(origin, path));
+  auto parts = SplitHttpUrl(url);
+  if (!parts) return InvalidInput("webhook " + parts.error().message);
+  return std::unique_ptr<Webhook>(new Webhook(parts->origin, parts->path));
 }
 
 Webhook::Webhook(std::string origin, std::string path)

@@ -202,6 +202,10 @@ Status AddCooling(const Site& site, const HolidayCalendar& calendar, Date first_
 
 }  // namespace
 
+Result<HourlyWeather> SiteWeatherForYears(const Site& site, int first_year, int last_year) {
+  return WeatherForYears(site, first_year, last_year);
+}
+
 Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& calendar) {
   return PrepareSiteInputs(site, calendar, std::chrono::year{site.load.year} / 1 / 1, site.load.year);
 }

@@ -7,6 +7,7 @@
 #include "core/result.h"
 #include "core/series.h"
 #include "core/site.h"
+#include "io/hourly_weather.h"
 
 namespace meg {
 
@@ -36,6 +37,10 @@ Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& ca
 // weather of each year comes from the weather file with that year in place of ${year} (see
 // docs/site-config.md). Errors: a file missing or not covering the span, as PrepareSiteInputs.
 Result<SiteInputs> PrepareSiteInputs(const Site& site, const HolidayCalendar& calendar, Date from, int last_year);
+
+// The site's hourly weather of each year of [first_year, last_year] from its weather file(s) (a
+// typical year laid on each; one series), e.g. the live weather forecast's fallback.
+Result<HourlyWeather> SiteWeatherForYears(const Site& site, int first_year, int last_year);
 
 // The part of `inputs` in [from, to) (its energies recomputed), e.g. the scored year of a span.
 SiteInputs SliceInputs(const SiteInputs& inputs, Timestamp from, Timestamp to);

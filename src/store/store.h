@@ -98,6 +98,16 @@ struct StoredBill {
   bool operator==(const StoredBill&) const = default;
 };
 
+// A weather forecast as the provider sent it (e.g. Open-Meteo's JSON), kept whole so that a later
+// backtest can replay exactly what was known when: the store does not interpret `body`.
+struct StoredWeatherForecast {
+  std::string site;
+  Instant fetched;     // when this center received it (the provider's forecast as of then)
+  std::string source;  // the URL it was fetched from
+  std::string body;
+  bool operator==(const StoredWeatherForecast&) const = default;
+};
+
 // How long each resolution is kept, in days before `now` (ApplyRetention).
 struct Retention {
   int raw_days = 7;         // 1 Hz data: ~16 MB per point-week (27 bytes per sample)
@@ -162,13 +172,19 @@ class TelemetryStore {
   virtual Status PutSchedule(const StoredSchedule& schedule) = 0;
   virtual Result<std::optional<StoredSchedule>> LatestSchedule(std::string_view site) = 0;
 
+  // Weather forecasts: each one kept (one per (site, fetched); Put replaces). The forecasts of
+  // `site` fetched in [from, to), by fetch time.
+  virtual Status PutWeatherForecast(const StoredWeatherForecast& forecast) = 0;
+  virtual Result<std::vector<StoredWeatherForecast>> WeatherForecasts(std::string_view site, Instant from,
+                                                                      Instant to) = 0;
+
   // Bills: one per (site, month); Put replaces.
   virtual Status PutBill(const StoredBill& bill) = 0;
   virtual Result<std::optional<StoredBill>> Bill(std::string_view site, Month month) = 0;
 
   // Drops raw samples older than now - raw_days, 1-minute rollups older than now - minute_days
-  // and 15-minute rollups older than now - quarter_days. Events, schedules, bills and the audit
-  // log are kept.
+  // and 15-minute rollups older than now - quarter_days. Events, schedules, weather forecasts, bills
+  // and the audit log are kept.
   virtual Status ApplyRetention(Instant now) = 0;
 };
 

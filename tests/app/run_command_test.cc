@@ -9,10 +9,18 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <httplib.h>
+
+#include <atomic>
+#include <thread>
+
 #include "app/meg_runner.h"
 #include "core/time.h"
 #include "device/peer_process.h"
+#include "io/open_meteo.h"
+#include "io/text_file.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/forecast_json.h"
 
 namespace meg {
 namespace {
@@ -337,6 +345,61 @@ TEST(DemoCommandTest, ServesAndRaisesThresholdAlarms) {
   const auto bad = Meg("demo --port 0 --web-dir '' --for 1m --alarm 'soc<3'");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.out.find("--alarm 'soc<3': expected POINT<VALUE"), std::string::npos) << bad.out;
+}
+
+// Issue 21, item 2: the site file's [weather_forecast] is fetched from the provider it names (a
+// local server replaying a response: the shared ERA5 hours written as Open-Meteo's forecast JSON),
+// before the loop starts; the response is stored as it came and the fetch is an event.
+TEST(DemoCommandTest, FetchesAndStoresTheSiteFilesWeatherForecast) {
+  const std::string csv = MEG_TEST_SHARED_DIR "/data/weather/jeonbuk_35.75N_127.25E_2024.csv";
+  auto archive = ParseOpenMeteoCsv(*ReadTextFile(csv), csv);
+  ASSERT_TRUE(archive) << archive.error().message;
+  const std::string body = testing::ForecastJson(*archive, FromKst(std::chrono::year{2024} / 8 / 12, 9 * 60), 72,
+                                                 testing::kJeonbukLat, testing::kJeonbukLon);
+  httplib::Server provider;
+  std::atomic<int> requests{0};
+  std::string query;
+  provider.Get("/v1/forecast", [&](const httplib::Request& req, httplib::Response& res) {
+    if (++requests == 1) query = req.get_param_value("models") + " " + req.get_param_value("latitude");
+    res.set_content(body, "application/json");
+  });
+  const int port = provider.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { provider.listen_after_bind(); });
+
+  const auto dir = TempDir() / "demo-weather";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "sites");
+  const auto site = dir / "sites" / "jeonju-hospital.toml";
+  std::ofstream(site) << Slurp(Site()) << "\n[weather_forecast]\nurl = \"http://127.0.0.1:" << port
+                      << "/v1/forecast\"\nmodel = \"kma_ldps\"\nevery_min = 60\n";
+  const auto run = Meg("demo --site " + site.string() + " --port 0 --web-dir '' --state-dir " +
+                       (dir / "state").string() + " --for 2m --speed 2000 --start 2024-08-12T14:00:00+09:00");
+  provider.stop();
+  serving.join();
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find(fmt::format("live weather forecast from http://127.0.0.1:{}/v1/forecast (model kma_ldps) "
+                                     "every 60 min",
+                                     port)),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("jeonju-hospital: weather forecast fetched (stored at the first cycle)"), std::string::npos)
+      << run.out;
+  EXPECT_EQ(requests.load(), 1);  // the next fetch is an hour of wall time away
+  EXPECT_EQ(query, "kma_ldps 35.8200");
+
+  auto store = SqliteStore::OpenReader((dir / "state" / "openmeg.db").string());
+  ASSERT_TRUE(store) << store.error().message;
+  const Instant far = ToInstant(FromKst(std::chrono::year{2100} / 1 / 1));
+  auto forecasts = (*store)->WeatherForecasts("jeonju-hospital", Instant{}, far);
+  ASSERT_TRUE(forecasts) << forecasts.error().message;
+  ASSERT_EQ(forecasts->size(), 1u);
+  EXPECT_EQ((*forecasts)[0].body, body);
+  auto events = (*store)->Events("jeonju-hospital", Instant{}, far);
+  ASSERT_TRUE(events);
+  int fetched = 0;
+  for (const Event& e : *events) fetched += e.kind == "weather-forecast";
+  EXPECT_EQ(fetched, 1);
 }
 
 }  // namespace

@@ -18,9 +18,12 @@
 #include "control/optimal_controllers.h"
 #include "device/sim/ev_twin.h"
 #include "device/sim/twin.h"
+#include "io/open_meteo.h"
+#include "io/text_file.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "store/fresh_store_path.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/forecast_json.h"
 #include "tariff/tariff_fixture.h"
 
 namespace meg {
@@ -67,6 +70,13 @@ class RefusingStore final : public TelemetryStore {
   }
   Result<std::optional<StoredSchedule>> LatestSchedule(std::string_view site) override {
     return inner_.LatestSchedule(site);
+  }
+  Status PutWeatherForecast(const StoredWeatherForecast& f) override {
+    return Refused("PutWeatherForecast") ? Status(Full()) : inner_.PutWeatherForecast(f);
+  }
+  Result<std::vector<StoredWeatherForecast>> WeatherForecasts(std::string_view site, Instant from,
+                                                              Instant to) override {
+    return inner_.WeatherForecasts(site, from, to);
   }
   Status PutBill(const StoredBill& b) override { return Refused("PutBill") ? Status(Full()) : inner_.PutBill(b); }
   Result<std::optional<StoredBill>> Bill(std::string_view site, Month month) override {
@@ -123,7 +133,7 @@ class LyingMeter final : public Device {
 struct Rig {
   Rig(const std::string& name, Instant start, Millis cycle, DrProgram dr = {},
       const std::map<Timestamp, double>& load_at = {}, Millis command_wait = seconds(3),
-      std::optional<GeneratorSpec> generator = std::nullopt)
+      std::optional<GeneratorSpec> generator = std::nullopt, WeatherFeed* weather = nullptr)
       : book(testing::LoadShippedBook()),
         calendar(testing::LoadSharedCalendar()),
         site(WithGenerator(TestSite(), generator)),
@@ -158,6 +168,7 @@ struct Rig {
     c.history_pv = &pv;
     c.dr = std::move(dr);
     c.command_wait = command_wait;
+    c.weather = weather;
     c.on_alarm = [this](const AlarmView& a, bool raised) { alarm_calls.emplace_back(a, raised); };
     auto live_site = LiveSite::Open(std::move(c), *store);
     EXPECT_TRUE(live_site) << live_site.error().message;
@@ -601,6 +612,91 @@ TEST(LiveSiteTest, RefusalsAreLoggedAsAccessEvents) {
   EXPECT_EQ(events[0].kind, "access");
   EXPECT_EQ(events[0].severity, Severity::kWarning);
   EXPECT_EQ(events[0].time, At(kDay, 14 * 60, 15));
+}
+
+}  // namespace
+}  // namespace meg
+
+namespace meg {
+namespace {
+
+// Issue 21, item 2: after each cycle the live site stores the forecasts its feed fetched (as they
+// came) and logs the feed's notes as events; a refused write keeps the forecast queued. The
+// forecast view's PV is the PV model on the forecast where it has weather. The provider here is a
+// function (the HTTP cases are in tests/server/weather_feed_test.cc).
+TEST(LiveSiteTest, WeatherForecastsAreStoredLoggedAndGiveTheForecastPv) {
+  const std::string csv = MEG_TEST_SHARED_DIR "/data/weather/jeonbuk_35.75N_127.25E_2024.csv";
+  auto archive = ParseOpenMeteoCsv(*ReadTextFile(csv), csv);
+  ASSERT_TRUE(archive) << archive.error().message;
+  const std::string body = testing::ForecastJson(*archive, FromKst(kDay, 9 * 60), 72, testing::kJeonbukLat,
+                                                 testing::kJeonbukLon);  // 00:00Z on 08-12, 72 h
+  // The feed's own site: the test site's 100 kW inverter on 110 kWp in Jeonju.
+  Site place = TestSite();
+  place.location.latitude_deg = 35.82;
+  place.location.longitude_deg = 127.15;
+  place.pv[0].dc_kwp = Kilowatts(110);
+  place.pv[0].tilt_deg = 25;
+  bool down = false;
+  SimClock wall(At(kDay, 14 * 60));
+  WeatherFeed feed(
+      "h1", place, WeatherForecastSpec{}, {},
+      [&](const std::string&, std::chrono::seconds) -> Result<std::string> {
+        if (down) return IoError("GET https://api.open-meteo.com/v1/forecast: HTTP 503");
+        return body;
+      },
+      wall);
+  Rig rig("weather.db", At(kDay, 14 * 60, 5), seconds(10), {}, {}, seconds(3), std::nullopt, &feed);
+  const auto stored = [&] { return *rig.sqlite->WeatherForecasts("h1", At(kDay, 0), At(kDay, 24 * 60)); };
+
+  ASSERT_TRUE(feed.FetchOnce());
+  rig.Cycle();
+  ASSERT_EQ(stored().size(), 1u);
+  EXPECT_EQ(stored()[0].body, body);
+  EXPECT_EQ(stored()[0].fetched, At(kDay, 14 * 60));
+  auto fetched = rig.EventsWith("weather forecast: the kma_seamless forecast from https://api.open-meteo.com");
+  ASSERT_EQ(fetched.size(), 1u);
+  EXPECT_EQ(fetched[0].kind, "weather-forecast");
+  EXPECT_EQ(fetched[0].time, At(kDay, 14 * 60, 5));  // logged at the cycle, on the site's clock
+
+  auto view = rig.live->Forecast();
+  ASSERT_TRUE(view) << view.error().message;
+  EXPECT_NE(view->method.find("; PV from the PV model on the kma_seamless forecast"), std::string::npos)
+      << view->method;
+  ASSERT_FALSE(view->intervals.empty());
+  auto pv = feed.Pv(ToTimestamp(view->intervals.front().start), ToTimestamp(view->intervals.back().start) + kInterval);
+  ASSERT_TRUE(pv);
+  int night = 0;
+  for (const auto& iv : view->intervals) {
+    const auto i = pv->pv.IndexOf(ToTimestamp(iv.start));
+    ASSERT_TRUE(i && pv->pv.at(*i));
+    EXPECT_EQ(iv.pv_kw, pv->pv.at(*i)->value());
+    if (iv.pv_kw == 0) ++night;  // the twin's PV is 50 kW day and night; the forecast's is 0 at night
+  }
+  EXPECT_GT(night, 30);
+
+  down = true;
+  EXPECT_FALSE(feed.FetchOnce());
+  rig.Cycle();
+  auto failed = rig.EventsWith(
+      "weather forecast not fetched: GET https://api.open-meteo.com/v1/forecast: HTTP 503; "
+      "the site keeps the kma_seamless forecast");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].severity, Severity::kWarning);
+  EXPECT_EQ(stored().size(), 1u);
+
+  down = false;
+  wall.Advance(std::chrono::hours(1));
+  ASSERT_TRUE(feed.FetchOnce());
+  rig.store->refuse = {"PutWeatherForecast"};
+  rig.Cycle();
+  EXPECT_EQ(stored().size(), 1u);
+  EXPECT_TRUE(feed.PeekForStore());  // kept for the next cycle
+  ASSERT_TRUE(rig.StoreAlarm());
+  rig.store->refuse.clear();
+  rig.Cycle();
+  EXPECT_EQ(stored().size(), 2u);
+  EXPECT_FALSE(feed.PeekForStore());
+  EXPECT_FALSE(rig.StoreAlarm());
 }
 
 }  // namespace

@@ -27,6 +27,8 @@ SiteMetricsSample Sample() {
   s.metrics.plans = 1;
   s.metrics.plan_fallbacks = 1;
   s.metrics.store_write_failures = 2;
+  s.metrics.weather_fetches = 5;
+  s.metrics.weather_fetch_failures = 1;
   return s;
 }
 
@@ -48,6 +50,8 @@ TEST(MetricsTextTest, HistogramsAreCumulativeAndEverySampleNamesItsSite) {
            "meg_plan_fallbacks_total{site=\"h1\"} 1\n",
            "meg_plan_failures_total{site=\"h1\"} 0\n",
            "meg_store_write_failures_total{site=\"h1\"} 2\n",
+           "meg_weather_forecast_fetches_total{site=\"h1\",result=\"ok\"} 5\n",
+           "meg_weather_forecast_fetches_total{site=\"h1\",result=\"failed\"} 1\n",
            "meg_loop_mode{site=\"h1\",mode=\"normal\"} 0\n",
            "meg_loop_mode{site=\"h1\",mode=\"local\"} 1\n",
            "meg_devices{site=\"h1\",state=\"stale\"} 1\n",

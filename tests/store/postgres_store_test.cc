@@ -292,17 +292,36 @@ TEST_F(PostgresStoreTest, ReaderSeesFlushedBatchesAndCannotWrite) {
   EXPECT_FALSE((*reader)->Point("jeonju", "pv_kw", "kW"));
 }
 
+// A database of schema version 1 (before the weather forecast table) keeps its data and is
+// migrated to version 2 when a writer opens it.
+TEST_F(PostgresStoreTest, VersionOneDatabaseIsMigrated) {
+  ASSERT_NO_FATAL_FAILURE(OpenStore());
+  const Event e{At(0), "jeonju", "info", Severity::kInfo, "kept across the migration"};
+  ASSERT_TRUE(store_->AppendEvents(std::span(&e, 1)));
+  store_.reset();
+  Psql("DROP TABLE weather_forecasts");
+  Psql("DELETE FROM schema_version WHERE version = 2");
+  EXPECT_EQ(Psql("SELECT max(version) FROM schema_version"), "1");
+  auto s = PostgresStore::Open(conninfo_, clock_);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(Psql("SELECT max(version) FROM schema_version"), "2");
+  EXPECT_EQ(*(*s)->Events("jeonju", At(0), At(60)), std::vector<Event>{e});
+  const StoredWeatherForecast f{"jeonju", At(10), "http://127.0.0.1/v1/forecast", R"({"latitude":35.8})"};
+  ASSERT_TRUE((*s)->PutWeatherForecast(f));
+  EXPECT_EQ(*(*s)->WeatherForecasts("jeonju", At(0), At(60)), std::vector<StoredWeatherForecast>{f});
+}
+
 TEST_F(PostgresStoreTest, NewerSchemaAndForeignTablesAreRefusedNamingTheServer) {
   ASSERT_NO_FATAL_FAILURE(OpenStore());
   const std::string server = store_->server();
   EXPECT_EQ(server.rfind("postgresql://meg@", 0), 0u) << server;
   store_.reset();
-  EXPECT_EQ(Psql("SELECT version FROM schema_version"), "1");
-  Psql("UPDATE schema_version SET version = 2");
+  EXPECT_EQ(Psql("SELECT max(version) FROM schema_version"), "2");
+  Psql("UPDATE schema_version SET version = 3");
   auto s = PostgresStore::Open(conninfo_, clock_);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kInvalidInput);
-  EXPECT_NE(s.error().message.find(server + ": schema version 2 is newer than this meg reads (1)"), std::string::npos)
+  EXPECT_NE(s.error().message.find(server + ": schema version 3 is newer than this meg reads (2)"), std::string::npos)
       << s.error().message;
   EXPECT_FALSE(PostgresStore::OpenReader(conninfo_));
 

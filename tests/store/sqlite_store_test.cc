@@ -136,18 +136,47 @@ TEST_F(SqliteStoreTest, NewerSchemaIsRefusedNamingTheFile) {
   store_.reset();
   {
     RawDb raw(path_);
-    EXPECT_EQ(raw.Run("SELECT version FROM schema_version"), "1");
+    EXPECT_EQ(raw.Run("SELECT max(version) FROM schema_version"), "2");
     EXPECT_EQ(raw.Run("PRAGMA journal_mode"), "wal");
-    raw.Run("UPDATE schema_version SET version = 2");
+    raw.Run("UPDATE schema_version SET version = 3");
   }
   auto s = SqliteStore::Open(path_, clock_);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, ErrorCode::kInvalidInput);
   EXPECT_NE(s.error().message.find(path_), std::string::npos) << s.error().message;
-  EXPECT_NE(s.error().message.find("schema version 2 is newer than this meg reads (1)"), std::string::npos)
+  EXPECT_NE(s.error().message.find("schema version 3 is newer than this meg reads (2)"), std::string::npos)
       << s.error().message;
   EXPECT_FALSE(SqliteStore::OpenReader(path_));
   EXPECT_FALSE(SqliteAuditLog::Open(path_));
+}
+
+// A store of schema version 1 (before the weather forecast table) keeps its data and is migrated
+// to version 2 when a writer opens it.
+TEST_F(SqliteStoreTest, VersionOneStoreIsMigrated) {
+  OpenStore("v1.db");
+  const Event e{At(0), "jeonju", "info", Severity::kInfo, "kept across the migration"};
+  ASSERT_TRUE(store_->AppendEvents(std::span(&e, 1)));
+  store_.reset();
+  {
+    RawDb raw(path_);
+    raw.Run("DROP TABLE weather_forecast");
+    raw.Run("DELETE FROM schema_version WHERE version = 2");
+    EXPECT_EQ(raw.Run("SELECT max(version) FROM schema_version"), "1");
+  }
+  auto reader = SqliteStore::OpenReader(path_);
+  ASSERT_TRUE(reader) << reader.error().message;
+  EXPECT_FALSE((*reader)->WeatherForecasts("jeonju", At(0), At(60)));  // no table yet: an error, not a crash
+  reader->reset();
+  auto s = SqliteStore::Open(path_, clock_);
+  ASSERT_TRUE(s) << s.error().message;
+  {
+    RawDb raw(path_);
+    EXPECT_EQ(raw.Run("SELECT max(version) FROM schema_version"), "2");
+  }
+  EXPECT_EQ(*(*s)->Events("jeonju", At(0), At(60)), std::vector<Event>{e});
+  const StoredWeatherForecast f{"jeonju", At(10), "http://127.0.0.1/v1/forecast", R"({"latitude":35.8})"};
+  ASSERT_TRUE((*s)->PutWeatherForecast(f));
+  EXPECT_EQ(*(*s)->WeatherForecasts("jeonju", At(0), At(60)), std::vector<StoredWeatherForecast>{f});
 }
 
 TEST_F(SqliteStoreTest, ForeignDatabaseIsRefused) {

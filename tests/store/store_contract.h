@@ -397,4 +397,23 @@ TEST_P(StoreContractTest, EventsSchedulesAndBillsRoundTrip) {
   EXPECT_FALSE(store_->Bill("jeonju", std::chrono::year{2024} / std::chrono::July)->has_value());
 }
 
+// Issue 21, item 2: every fetched weather forecast is kept whole, by site and fetch time.
+TEST_P(StoreContractTest, WeatherForecastsAreKeptAsTheyCame) {
+  ASSERT_NO_FATAL_FAILURE(OpenStore());
+  const std::string body(200'000, 'x');  // a 16-day response is ~60 kB; nothing is cut
+  const StoredWeatherForecast late{"jeonju", At(7200), "https://api.open-meteo.com/v1/forecast?latitude=35.8", body};
+  const StoredWeatherForecast early{"jeonju", At(3600), "http://127.0.0.1:8080/v1/forecast", R"({"한국어":"'q'"})"};
+  const StoredWeatherForecast other{"gist", At(3600), "http://x/", "{}"};
+  ASSERT_TRUE(store_->PutWeatherForecast(late));
+  ASSERT_TRUE(store_->PutWeatherForecast(early));
+  ASSERT_TRUE(store_->PutWeatherForecast(other));
+  EXPECT_EQ(*store_->WeatherForecasts("jeonju", At(0), At(86400)), (std::vector<StoredWeatherForecast>{early, late}));
+  EXPECT_EQ(*store_->WeatherForecasts("jeonju", At(3601), At(7200)), std::vector<StoredWeatherForecast>{});
+  EXPECT_EQ(*store_->WeatherForecasts("jeonju", At(3600), At(3601)), std::vector<StoredWeatherForecast>{early});
+  StoredWeatherForecast again = early;
+  again.body = "{}";
+  ASSERT_TRUE(store_->PutWeatherForecast(again));  // the same fetch time replaces
+  EXPECT_EQ(*store_->WeatherForecasts("jeonju", At(0), At(3601)), std::vector<StoredWeatherForecast>{again});
+}
+
 }  // namespace meg::testing

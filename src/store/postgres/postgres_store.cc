@@ -82,6 +82,17 @@ CREATE TABLE bills (
 INSERT INTO schema_version (version) VALUES (1);
 )sql";
 
+// Version 2: the weather forecasts the site fetched, as they came (StoredWeatherForecast).
+constexpr const char* kMigrateToV2 = R"sql(
+CREATE TABLE weather_forecasts (
+  site text NOT NULL,
+  fetched_ms bigint NOT NULL,
+  source text NOT NULL,           -- the URL
+  body text NOT NULL,             -- the response, e.g. Open-Meteo's JSON
+  PRIMARY KEY (site, fetched_ms));
+INSERT INTO schema_version (version) VALUES (2);
+)sql";
+
 // The session's staging tables: the batch is COPYed into meg_staging; kMoveStaged notes the
 // minutes it created in meg_created. Temporary tables are not WAL-logged; ON COMMIT DELETE ROWS
 // empties them with each commit (and a rollback discards what a failed batch put in).
@@ -212,6 +223,12 @@ constexpr const char* kPutSchedule =
     "DO UPDATE SET json = excluded.json";
 constexpr const char* kLatestSchedule =
     "SELECT made_ms, json FROM schedules WHERE site = $1 ORDER BY made_ms DESC LIMIT 1";
+constexpr const char* kPutWeatherForecast =
+    "INSERT INTO weather_forecasts (site, fetched_ms, source, body) VALUES ($1, $2, $3, $4) ON CONFLICT "
+    "(site, fetched_ms) DO UPDATE SET source = excluded.source, body = excluded.body";
+constexpr const char* kSelectWeatherForecasts =
+    "SELECT fetched_ms, source, body FROM weather_forecasts WHERE site = $1 AND fetched_ms >= $2 AND fetched_ms < $3 "
+    "ORDER BY fetched_ms";
 constexpr const char* kPutBill =
     "INSERT INTO bills (site, month, json) VALUES ($1, $2, $3) ON CONFLICT (site, month) DO "
     "UPDATE SET json = excluded.json";
@@ -674,8 +691,14 @@ Status CreateOrCheckSchema(PgConnection& db) {
   MEG_TRY_ASSIGN(tx, Transaction::Begin(db, "create the schema"));
   MEG_TRY(db.Exec("create the schema", "SELECT pg_advisory_xact_lock(7317002417)"));
   MEG_TRY_ASSIGN(version, SchemaVersion(db));
-  if (version != 0) return RequireKnownVersion(db, version);
+  if (version != 0) {
+    MEG_TRY(RequireKnownVersion(db, version));
+    if (version >= 2) return Ok{};
+    MEG_TRY(db.Exec("add the weather forecast table (schema version 2)", kMigrateToV2));
+    return tx.Commit("add the weather forecast table (schema version 2)");
+  }
   MEG_TRY(db.Exec("create the schema", kSchemaV1));
+  MEG_TRY(db.Exec("create the schema", kMigrateToV2));
   return tx.Commit("create the schema");
 }
 
@@ -955,6 +978,23 @@ Result<std::optional<StoredSchedule>> PostgresStore::LatestSchedule(std::string_
   MEG_TRY_ASSIGN(rows, db_->Exec("read schedules", kLatestSchedule, {P(site)}));
   if (rows.size() == 0) return std::optional<StoredSchedule>();
   return std::optional<StoredSchedule>(StoredSchedule{std::string(site), FromMs(rows.Int(0, 0)), rows.Text(0, 1)});
+}
+
+Status PostgresStore::PutWeatherForecast(const StoredWeatherForecast& forecast) {
+  MEG_TRY(RequireWriter());
+  MEG_TRY(db_->Exec("write a weather forecast", kPutWeatherForecast,
+                    {P(forecast.site), P(Ms(forecast.fetched)), P(forecast.source), P(forecast.body)}));
+  return Ok{};
+}
+
+Result<std::vector<StoredWeatherForecast>> PostgresStore::WeatherForecasts(std::string_view site, Instant from,
+                                                                           Instant to) {
+  MEG_TRY_ASSIGN(rows, db_->Exec("read weather forecasts", kSelectWeatherForecasts, {P(site), P(Ms(from)), P(Ms(to))}));
+  std::vector<StoredWeatherForecast> out;
+  for (int i = 0; i < rows.size(); ++i) {
+    out.push_back(StoredWeatherForecast{std::string(site), FromMs(rows.Int(i, 0)), rows.Text(i, 1), rows.Text(i, 2)});
+  }
+  return out;
 }
 
 Status PostgresStore::PutBill(const StoredBill& bill) {

@@ -23,8 +23,9 @@ namespace meg {
 class PgConnection;  // postgres_store.cc: one PGconn, reconnected after the server comes back
 
 // The schema this build reads and writes (table schema_version). A database with a newer version
-// is refused with an error naming the server.
-inline constexpr int kPostgresSchemaVersion = 1;
+// is refused with an error naming the server; an older one is migrated when a writer opens it
+// (1 -> 2: the weather forecast table).
+inline constexpr int kPostgresSchemaVersion = 2;
 
 // FleetBucket (store/store.h): the sum over sites of one point name in one bucket.
 
@@ -67,6 +68,8 @@ class PostgresStore final : public TelemetryStore {
   Result<std::vector<Event>> Events(std::string_view site, Instant from, Instant to) override;
   Status PutSchedule(const StoredSchedule& schedule) override;
   Result<std::optional<StoredSchedule>> LatestSchedule(std::string_view site) override;
+  Status PutWeatherForecast(const StoredWeatherForecast& forecast) override;
+  Result<std::vector<StoredWeatherForecast>> WeatherForecasts(std::string_view site, Instant from, Instant to) override;
   Status PutBill(const StoredBill& bill) override;
   Result<std::optional<StoredBill>> Bill(std::string_view site, Month month) override;
   // Drops whole monthly partitions that end before each resolution's cutoff (no row-by-row

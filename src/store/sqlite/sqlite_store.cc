@@ -90,6 +90,17 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 INSERT INTO schema_version (version) VALUES (1);
 )sql";
 
+// Version 2: the weather forecasts the site fetched, as they came (StoredWeatherForecast).
+constexpr const char* kMigrateToV2 = R"sql(
+CREATE TABLE weather_forecast (
+  site TEXT NOT NULL,
+  fetched_ms INTEGER NOT NULL,
+  source TEXT NOT NULL,         -- the URL
+  body TEXT NOT NULL,           -- the response, e.g. Open-Meteo's JSON
+  PRIMARY KEY (site, fetched_ms)) WITHOUT ROWID;
+INSERT INTO schema_version (version) VALUES (2);
+)sql";
+
 constexpr const char* kInsertSample =
     "INSERT OR IGNORE INTO sample (point, time_ms, value, quality) VALUES (?1, ?2, ?3, ?4)";
 // The same for kRowsPerInsert samples at once (parameters 4k+1 .. 4k+4 for row k).
@@ -146,6 +157,11 @@ constexpr const char* kSelectEvents =
 constexpr const char* kPutSchedule = "INSERT OR REPLACE INTO schedule (site, made_ms, json) VALUES (?1, ?2, ?3)";
 constexpr const char* kLatestSchedule =
     "SELECT made_ms, json FROM schedule WHERE site = ?1 ORDER BY made_ms DESC LIMIT 1";
+constexpr const char* kPutWeatherForecast =
+    "INSERT OR REPLACE INTO weather_forecast (site, fetched_ms, source, body) VALUES (?1, ?2, ?3, ?4)";
+constexpr const char* kSelectWeatherForecasts =
+    "SELECT fetched_ms, source, body FROM weather_forecast WHERE site = ?1 AND fetched_ms >= ?2 AND fetched_ms < ?3 "
+    "ORDER BY fetched_ms";
 constexpr const char* kPutBill = "INSERT OR REPLACE INTO bill (site, month, json) VALUES (?1, ?2, ?3)";
 constexpr const char* kSelectBill = "SELECT json FROM bill WHERE site = ?1 AND month = ?2";
 constexpr const char* kDropRaw = "DELETE FROM sample WHERE point = ?1 AND time_ms < ?2";
@@ -404,14 +420,18 @@ class SqliteConnection {
     };
     auto version = SchemaVersion();
     if (!version) return done(version.error());
-    if (*version != 0) return done(RequireKnownVersion(*version));
+    if (*version != 0) {
+      if (auto known = RequireKnownVersion(*version); !known) return done(known);
+      return done(*version < 2 ? Exec(kMigrateToV2, "add the weather forecast table (schema version 2)") : Ok{});
+    }
     auto tables = Scalar("SELECT count(*) FROM sqlite_schema", "read the schema");
     if (!tables) return done(tables.error());
     if (*tables != "0") {
       return done(InvalidInput(
           fmt::format("{}: holds tables but no schema_version; not an OpenMEG store (choose another file)", path_)));
     }
-    return done(Exec(kSchemaV1, "create the schema"));
+    if (auto created = Exec(kSchemaV1, "create the schema"); !created) return done(created);
+    return done(Exec(kMigrateToV2, "create the schema"));
   }
 
   std::string path_;
@@ -795,6 +815,29 @@ Result<std::optional<StoredSchedule>> SqliteStore::LatestSchedule(std::string_vi
   if (rc != SQLITE_ROW) return db_->Fail(rc, "read schedules");
   return std::optional<StoredSchedule>(
       StoredSchedule{std::string(site), FromMs(stmt.ColumnInt(0)), stmt.ColumnText(1)});
+}
+
+Status SqliteStore::PutWeatherForecast(const StoredWeatherForecast& forecast) {
+  MEG_TRY(RequireWriter());
+  MEG_TRY_ASSIGN(s, db_->Cached(kPutWeatherForecast));
+  Stmt stmt(s);
+  stmt.Text(1, forecast.site).Int(2, Ms(forecast.fetched)).Text(3, forecast.source).Text(4, forecast.body);
+  return db_->Run(stmt, "write a weather forecast");
+}
+
+Result<std::vector<StoredWeatherForecast>> SqliteStore::WeatherForecasts(std::string_view site, Instant from,
+                                                                         Instant to) {
+  MEG_TRY_ASSIGN(s, db_->Cached(kSelectWeatherForecasts));
+  Stmt stmt(s);
+  stmt.Text(1, site).Int(2, Ms(from)).Int(3, Ms(to));
+  std::vector<StoredWeatherForecast> out;
+  int rc;
+  while ((rc = stmt.Step()) == SQLITE_ROW) {
+    out.push_back(
+        StoredWeatherForecast{std::string(site), FromMs(stmt.ColumnInt(0)), stmt.ColumnText(1), stmt.ColumnText(2)});
+  }
+  if (rc != SQLITE_DONE) return db_->Fail(rc, "read weather forecasts");
+  return out;
 }
 
 Status SqliteStore::PutBill(const StoredBill& bill) {

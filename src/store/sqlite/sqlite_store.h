@@ -21,8 +21,9 @@ namespace meg {
 class SqliteConnection;  // sqlite_store.cc: one sqlite3 handle and its prepared statements
 
 // The schema this build reads and writes (table schema_version). A file with a newer version is
-// refused with an error naming the file; an older one would be migrated here when one exists.
-inline constexpr int kSqliteSchemaVersion = 1;
+// refused with an error naming the file; an older one is migrated when a writer opens it (1 -> 2:
+// the weather forecast table).
+inline constexpr int kSqliteSchemaVersion = 2;
 
 struct StoredAuditRecord {
   std::uint64_t seq = 0;
@@ -46,19 +47,19 @@ class SqliteStore final : public TelemetryStore {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
-  Result<PointId> Point(std::string_view site, std::string_view name,
-                        std::string_view unit) override;
+  Result<PointId> Point(std::string_view site, std::string_view name, std::string_view unit) override;
   Result<std::vector<PointInfo>> Points(std::string_view site) override;
   Status Append(std::span<const Sample> samples) override;
   Status Flush() override;
-  Result<std::vector<Bucket>> Query(PointId point, Instant from, Instant to,
-                                    Resolution resolution) override;
+  Result<std::vector<Bucket>> Query(PointId point, Instant from, Instant to, Resolution resolution) override;
   Result<std::vector<Sample>> Samples(PointId point, Instant from, Instant to) override;
   Result<std::optional<Sample>> Latest(PointId point) override;
   Status AppendEvents(std::span<const Event> events) override;
   Result<std::vector<Event>> Events(std::string_view site, Instant from, Instant to) override;
   Status PutSchedule(const StoredSchedule& schedule) override;
   Result<std::optional<StoredSchedule>> LatestSchedule(std::string_view site) override;
+  Status PutWeatherForecast(const StoredWeatherForecast& forecast) override;
+  Result<std::vector<StoredWeatherForecast>> WeatherForecasts(std::string_view site, Instant from, Instant to) override;
   Status PutBill(const StoredBill& bill) override;
   Result<std::optional<StoredBill>> Bill(std::string_view site, Month month) override;
   // The newest `limit` records of the file's audit log (SqliteAuditLog), newest first; for
@@ -76,8 +77,7 @@ class SqliteStore final : public TelemetryStore {
   const std::string& path() const { return path_; }
 
  private:
-  SqliteStore(std::string path, std::unique_ptr<SqliteConnection> db, const Clock* clock,
-              StoreOptions options);
+  SqliteStore(std::string path, std::unique_ptr<SqliteConnection> db, const Clock* clock, StoreOptions options);
   Status RequireWriter() const;
   Result<bool> KnownPoint(PointId point);
   Status WriteBuffer();
@@ -108,8 +108,7 @@ class SqliteAuditLog final : public AuditLog {
   Status Append(std::span<const AuditRecord> records) override;
   std::uint64_t appended() const override { return appended_; }
   // The records with seq > `after_seq`, oldest first, at most `limit` of them.
-  Result<std::vector<StoredAuditRecord>> Read(std::uint64_t after_seq = 0,
-                                              std::size_t limit = 10000);
+  Result<std::vector<StoredAuditRecord>> Read(std::uint64_t after_seq = 0, std::size_t limit = 10000);
 
  private:
   SqliteAuditLog(std::string path, std::unique_ptr<SqliteConnection> db);

@@ -442,6 +442,11 @@ class GatedStore final : public TelemetryStore {
   Result<std::optional<StoredSchedule>> LatestSchedule(std::string_view site) override {
     return inner_->LatestSchedule(site);
   }
+  Status PutWeatherForecast(const StoredWeatherForecast& f) override { return inner_->PutWeatherForecast(f); }
+  Result<std::vector<StoredWeatherForecast>> WeatherForecasts(std::string_view site, Instant from,
+                                                              Instant to) override {
+    return inner_->WeatherForecasts(site, from, to);
+  }
   Status PutBill(const StoredBill& b) override { return inner_->PutBill(b); }
   Result<std::optional<StoredBill>> Bill(std::string_view site, Month m) override { return inner_->Bill(site, m); }
   Status ApplyRetention(Instant now) override { return inner_->ApplyRetention(now); }
