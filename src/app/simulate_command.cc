@@ -45,7 +45,8 @@ struct SimulateOptions : SiteOptions {
   bool detail = false;
   std::string cycle = "15m";  // the control loop's cycle in the backtest
   DrOptions dr;
-  std::string ev_sessions;  // EV charging sessions on the site's chargers (io/ev_sessions.h)
+  std::string ev_sessions;        // EV charging sessions on the site's chargers (io/ev_sessions.h)
+  double backup_reserve_pct = 0;  // % of SoC kept for outages in every run with the battery
 };
 
 // The EV section: each run's charging and what it cost, the unmanaged baseline first.
@@ -183,6 +184,15 @@ int RunSimulate(const SimulateOptions& o) {
     request.cop = &inputs->cop;
   }
   if (history) request.demand_history = &history->demand;
+  if (o.backup_reserve_pct != 0) {
+    if (!site.ess) {
+      return ExitWith(kCommand, InvalidInput(fmt::format("--backup-reserve-pct: {} has no [ess]", site.file)));
+    }
+    if (auto st = CheckBackupReserve(o.backup_reserve_pct, *site.ess); !st) {
+      return ExitWith(kCommand, Error{st.error().code, "--backup-reserve-pct: " + st.error().message});
+    }
+    request.backup_reserve_pct = o.backup_reserve_pct;
+  }
 
   std::optional<std::vector<EvSessionPlan>> ev;
   std::string ev_source;
@@ -298,6 +308,7 @@ int RunSimulate(const SimulateOptions& o) {
   report.site = &site;
   report.year = year;
   report.history_from = history_from;
+  report.backup_reserve_pct = request.backup_reserve_pct;
   report.day = day;
   report.tariff = loaded->tariff;
   report.inputs = inputs;
@@ -396,6 +407,9 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
                   "within it) or a divisor of 15 minutes such as 60s or 1m")
       ->capture_default_str();
   cmd->add_flag("--detail", o->detail, "also print every month's bill line by line for each run");
+  cmd->add_option("--backup-reserve-pct", o->backup_reserve_pct,
+                  "keep this % of state of charge for outages in every run with the battery (never used for "
+                  "savings; the saving it costs is the difference from a run without)");
   cmd->add_option("--out", o->out, "write the 15-minute series (CSV) and report.html to this directory");
   cmd->add_option("--day", o->day,
                   "YYYY-MM-DD: the day report.html shows quarter-hour by quarter-hour (default: the day of the "

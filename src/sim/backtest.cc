@@ -104,6 +104,11 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
   loop.SetPlanner(&controller);
   if (ev && r.manage_ev) loop.SetEvChargers(&*ev);  // unmanaged chargers take no limit
   if (r.demand_history != nullptr) loop.RestoreDemand(r.demand_history->Peaks());
+  if (has_battery && r.backup_reserve_pct > 0) {
+    MEG_TRY(loop.SetBackupReserve(r.backup_reserve_pct, ToInstant(load.start()), "meg simulate"));
+  }
+  if (has_battery && r.battery_mode)
+    MEG_TRY(loop.SetBatteryMode(*r.battery_mode, ToInstant(load.start()), "meg simulate"));
 
   BacktestResult out;
   out.controller = std::string(controller.name());

@@ -12,6 +12,7 @@
 
 #include "control/control_loop.h"
 #include "control/controller.h"
+#include "core/battery_mode.h"
 #include "core/calendar.h"
 #include "core/result.h"
 #include "core/series.h"
@@ -74,6 +75,11 @@ struct BacktestRequest {
   // from arrival until it has its energy or leaves ("as plugged").
   const std::vector<EvSessionPlan>* ev_sessions = nullptr;
   bool manage_ev = true;
+  // The operator's standing orders from the first cycle, given to the loop as live (audited, in
+  // the same calls): a backup reserve, % of SoC kept for outages and never used for savings (0:
+  // none), and a battery mode (core/battery_mode.h). Ignored when the battery is absent.
+  double backup_reserve_pct = 0;
+  std::optional<BatteryMode> battery_mode;
   // Called with the share done (0..1) now and then; may be empty.
   std::function<void(double)> progress;
 };

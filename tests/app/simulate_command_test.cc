@@ -324,6 +324,25 @@ TEST_F(SimulateCommandTest, PricesTheCarParkAsPluggedAndManaged) {
   EXPECT_NE(bad.out.find("the first before the second"), std::string::npos) << bad.out;
 }
 
+// Issue 21, item 5: a hospital's outage reserve in the year's simulation. The runs with the
+// battery keep it (the parity test checks the loop holds it as live); the report says so; a
+// reserve outside the battery's SoC window (10..80 % here) is refused.
+TEST_F(SimulateCommandTest, KeepsABackupReserveInEveryRunWithTheBattery) {
+  const auto site = WriteSite();
+  const MegRun r = Meg("simulate --site " + site + " --controller peak-shave --backup-reserve-pct 30");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("SoC 10-80 %, 30 % kept as the backup reserve"), std::string::npos) << r.out;
+  for (const char* pct : {"5", "85", "-1"}) {
+    const MegRun bad = Meg("simulate --site " + site + " --controller peak-shave --backup-reserve-pct " + pct);
+    EXPECT_EQ(bad.exit_code, 2) << pct;
+    EXPECT_NE(bad.out.find(fmt::format("--backup-reserve-pct: backup reserve {} % is outside the battery's SoC "
+                                       "window 10..80 % (0: none)",
+                                       pct)),
+              std::string::npos)
+        << bad.out;
+  }
+}
+
 TEST_F(SimulateCommandTest, BadSiteOrOptionsGetClearErrors) {
   const auto bad = WriteSite("bogus_kw = 5\n");
   const MegRun r = Meg("simulate --site " + bad);

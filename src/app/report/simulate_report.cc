@@ -57,12 +57,15 @@ std::string SiteHeader(const SimulationReport& r) {
   double kwp = 0;
   for (const auto& a : s.pv) kwp += a.dc_kwp.value();
   pv = s.pv.empty() ? "no PV" : fmt::format("PV {} kWp", WithThousands(std::llround(kwp)));
-  const std::string ess = s.ess ? fmt::format("ESS {} kWh usable, {} / {} kW charge/discharge, SoC {:g}-{:g} %",
-                                              WithThousands(std::llround(s.ess->usable_kwh.value())),
-                                              WithThousands(std::llround(s.ess->charge_kw.value())),
-                                              WithThousands(std::llround(s.ess->discharge_kw.value())),
-                                              s.ess->soc_min_pct, s.ess->soc_max_pct)
-                                : "no ESS";
+  const std::string ess =
+      s.ess ? fmt::format("ESS {} kWh usable, {} / {} kW charge/discharge, SoC {:g}-{:g} %",
+                          WithThousands(std::llround(s.ess->usable_kwh.value())),
+                          WithThousands(std::llround(s.ess->charge_kw.value())),
+                          WithThousands(std::llround(s.ess->discharge_kw.value())), s.ess->soc_min_pct,
+                          s.ess->soc_max_pct) +
+                  (r.backup_reserve_pct > 0 ? fmt::format(", {:g} % kept as the backup reserve", r.backup_reserve_pct)
+                                            : std::string())
+            : "no ESS";
   double peak = 0;
   for (const auto& v : r.inputs->load.values()) peak = std::max(peak, v->value());
   const std::string history =

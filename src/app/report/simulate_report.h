@@ -18,6 +18,7 @@ struct SimulationReport {
   int year = 0;
   // The first day of the meter history before the year (--history-from); nullopt: a cold start.
   std::optional<Date> history_from;
+  double backup_reserve_pct = 0;  // --backup-reserve-pct (0: none)
   TariffId tariff;
   const SiteInputs* inputs = nullptr;
   const BacktestResult* grid_only = nullptr;  // no PV, no battery: for reference
