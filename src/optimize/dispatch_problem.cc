@@ -315,21 +315,39 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
   const double usable = site.ess && sizing == nullptr ? site.ess->usable_kwh.value() : 0.0;
   const double reserve_kwh =
       usable > 0 && in.battery_reserve_pct > 0 ? std::min(in.battery_reserve_pct / 100.0 * usable, soc0) : 0.0;
+  // With a ramp limit the battery can neither stop nor turn at once: from its power b before the
+  // horizon, interval t's power is within b -+ r (t + 1). So the mode's caps let it ramp towards 0
+  // as fast as it may (`toward_zero`), the reserve's floor stays at or below the stored energy on
+  // that ramp (`soc_toward_zero`), and charge-to's floor at or below what charging as soon as the
+  // ramp allows reaches (`reachable`): a mode set while the battery moves never makes the plan
+  // infeasible (it did: a hold at 0 kW right after a discharge faster than the ramp).
+  const double b0 = in.previous_battery ? in.previous_battery->value() : 0.0;
+  const double ramp = bat.ramp_kw_per_interval > 0 && in.previous_battery ? bat.ramp_kw_per_interval : 0.0;
+  const auto stored_after = [&](double power_kw) {  // energy change of an interval at power_kw (+ discharge)
+    return power_kw > 0 ? -power_kw * kDt / bat.eta_discharge : -power_kw * kDt * bat.eta_charge;
+  };
+  double soc_toward_zero = soc0, reachable = soc0;
   for (size_t t = 0; t < n; ++t) {
     DispatchInterval& iv = p.intervals[t];
     const bool last = t + 1 == n;
     const Instant from = ToInstant(in.load.TimeAt(t)), to = from + std::chrono::minutes(15);
     const bool covered = usable > 0 && mode.kind != BatteryModeKind::kAuto && from < mode.until && to > mode.from;
+    const double reach = ramp * static_cast<double>(t + 1);
+    const double toward_zero = ramp > 0 ? std::copysign(std::max(0.0, std::fabs(b0) - reach), b0) : 0.0;
+    soc_toward_zero += stored_after(toward_zero);
+    reachable +=
+        stored_after(ramp > 0 ? std::max(-bat.charge_kw, std::min(bat.discharge_kw, b0 - reach)) : -bat.charge_kw);
     double charge_cap = bat.charge_kw, discharge_cap = bat.discharge_kw, bonus = 0, floor = bat.soc_min_kwh;
-    floor = std::max(floor, std::min(reserve_kwh, bat.soc_max_kwh));
+    floor = std::max(floor, std::min({reserve_kwh, bat.soc_max_kwh, soc_toward_zero}));
     if (covered && mode.kind == BatteryModeKind::kHoldSoc) charge_cap = discharge_cap = 0;
     if (covered && mode.kind == BatteryModeKind::kDischargeWindow) {
       charge_cap = 0;
       discharge_cap = std::min(discharge_cap, mode.power.value());
       bonus = kModeDischargeBonusKrwPerKwh * kDt;
     }
+    charge_cap = std::max(charge_cap, std::max(0.0, -toward_zero));
+    discharge_cap = std::max(discharge_cap, std::max(0.0, toward_zero));
     if (usable > 0 && mode.kind == BatteryModeKind::kChargeTo && from < mode.until && to >= mode.until) {
-      const double reachable = soc0 + static_cast<double>(t + 1) * bat.charge_kw * bat.eta_charge * kDt;
       floor = std::max(floor, std::min({mode.soc_pct / 100.0 * usable, reachable, bat.soc_max_kwh}));
     }
     iv.charge = m.AddVariable(fmt::format("chg_{}", t), 0, charge_cap, wear);                // c_t: AC charge, kW

@@ -633,5 +633,63 @@ TEST(DispatchProblemTest, BatteryModesAndTheReserveShapeThePlan) {
   }
 }
 
+// A mode or a reserve set while the battery moves faster than its ramp lets it stop: the plan
+// ramps it towards 0 as fast as it may, and is feasible (it was not: a hold right after a 400 kW
+// discharge on a 10 kW/min battery left the LP no solution, and the loop fell back to its local
+// rules). 10 kW/min is 150 kW per quarter-hour: from 400 kW the battery can be at 250 kW, then
+// 100 kW, then 0, and no faster.
+TEST(DispatchProblemTest, AModeOrReserveSetWhileTheBatteryMovesRampsItTowardsZero) {
+  const Date day = Ymd(2024, 8, 12);
+  const auto at = [&](int hh, int mm) { return ToInstant(FromKst(day, hh * 60 + mm)); };
+  Site slow = TheHospital().site;
+  slow.ess->ramp_kw_per_min = 10;
+  ClpCbcSolver solver;
+  const auto plan = [&](DispatchInput in) -> std::optional<Schedule> {
+    in.site = &slow;
+    auto problem = BuildDispatchProblem(in);
+    EXPECT_TRUE(problem) << problem.error().message;
+    if (!problem) return std::nullopt;
+    auto report = solver.Solve(problem->model, {});
+    EXPECT_TRUE(report && report->status == SolveStatus::kOptimal) << (report ? report->message : "");
+    if (!report || report->status != SolveStatus::kOptimal) return std::nullopt;
+    return DecodeSchedule(*problem, *report);
+  };
+  const auto power = [](const Schedule& s, size_t t) {
+    return s.intervals[t].discharge.value() - s.intervals[t].charge.value();
+  };
+
+  DispatchInput hold = DayInput(day);
+  hold.previous_battery = Kilowatts(400);
+  hold.battery_mode = {BatteryModeKind::kHoldSoc, at(0, 0), at(6, 0), 0, Kilowatts(0)};
+  const auto held = plan(hold);
+  ASSERT_TRUE(held);
+  EXPECT_NEAR(power(*held, 0), 250, 1e-6);
+  EXPECT_NEAR(power(*held, 1), 100, 1e-6);
+  for (size_t t = 2; t < 24; ++t) EXPECT_NEAR(power(*held, t), 0, 1e-6) << t;
+
+  // A reserve at the start's 45 % (450 kWh): the ramp down spends (250 + 100) kW x 0.25 h / 0.96
+  // = 91.146 kWh of it first; the plan then never goes lower.
+  DispatchInput reserve = DayInput(day);
+  reserve.previous_battery = Kilowatts(400);
+  reserve.battery_reserve_pct = 45;
+  const auto reserved = plan(reserve);
+  ASSERT_TRUE(reserved);
+  const double lowest_possible = 450 - 350 * 0.25 / 0.96;
+  EXPECT_NEAR(reserved->intervals[1].soc_end.value(), lowest_possible, 1e-6);
+  for (const auto& iv : reserved->intervals) EXPECT_GE(iv.soc_end.value(), lowest_possible - 1e-6);
+
+  // A discharge window from now while charging at 400 kW: charging 250, then 100, then discharging.
+  DispatchInput window = DayInput(day);
+  window.previous_battery = Kilowatts(-400);
+  window.battery_mode = {BatteryModeKind::kDischargeWindow, at(0, 0), at(2, 0), 0, Kilowatts(300)};
+  const auto w = plan(window);
+  ASSERT_TRUE(w);
+  EXPECT_NEAR(power(*w, 0), -250, 1e-6);
+  EXPECT_NEAR(power(*w, 1), -100, 1e-6);
+  EXPECT_NEAR(power(*w, 2), 50, 1e-6);  // the ramp again: -100 + 150
+  EXPECT_NEAR(power(*w, 3), 200, 1e-6);
+  EXPECT_NEAR(power(*w, 4), 300, 1e-6);
+}
+
 }  // namespace
 }  // namespace meg
