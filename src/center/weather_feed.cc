@@ -143,7 +143,9 @@ Status WeatherFeed::FetchOnce() {
     } else if (!file_.ghi_w_m2.empty()) {
       instead = "no forecast yet: the site uses its weather file";
     } else {
-      instead = "no forecast yet and no weather file for these days: the PV forecast stays yesterday's metered PV";
+      instead =
+          "no forecast yet and no weather file for these days: the PV forecast stays as without a forecast (the "
+          "weather file's on the site twin, yesterday's metered PV on real devices)";
     }
     Note(Severity::kWarning, fmt::format("weather forecast not fetched: {}; {}", parsed.error().message, instead));
     return parsed.error();
@@ -157,7 +159,8 @@ Status WeatherFeed::FetchOnce() {
   outbox_.push_back(StoredWeatherForecast{site_id_, now, Redacted(url_), std::move(*body)});
   if (outbox_.size() > kMaxOutbox) {
     Note(Severity::kWarning,
-         fmt::format("weather forecast fetched at {} not stored: the store refused it {} times since",
+         fmt::format("weather forecast fetched at {} dropped without being stored: the store refuses writes and {} "
+                     "newer forecasts wait for it",
                      FormatKst(ToTimestamp(outbox_.front().fetched)), kMaxOutbox));
     outbox_.pop_front();
   }

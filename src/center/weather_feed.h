@@ -5,14 +5,17 @@
 // as it came, to the control thread for the store (StoredWeatherForecast), so that a later
 // backtest can replay what was known when.
 //
-// What the site plans and shows PV on, hour by hour (Weather): the newest good forecast where it
-// covers the hour; else the weather file (`file`, when the app could lay it on the hours asked);
-// else nothing (the caller keeps its own PV, e.g. yesterday's metered). A fetch that fails keeps
-// the last good forecast (also the one found in the store at a restart, Restore); each failure,
-// and the first success after failures, is an event for the control thread to log.
+// The weather the live site's forecast view takes its PV from, hour by hour (Weather, Pv): the
+// newest good forecast where it covers the hour; else the weather file (`file`, when the app
+// could lay it on the hours asked); else nothing (the caller keeps its own PV, e.g. yesterday's
+// metered). A fetch that fails keeps the last good forecast (also the one found in the store at
+// a restart, Restore); each failure, and the first success and the first after failures, is a
+// note for the control thread to log as an event. (The planner does not take it yet: `mpc` runs
+// on the site twin, whose year no live forecast covers.)
 //
-// Threads: FetchOnce runs on the worker (or a test's thread); Weather, Status and the Take*
-// calls from any thread (under a mutex). Start/Stop from the owner's thread.
+// Threads: FetchOnce runs on the worker (or, before Start, the caller's thread); Weather, Pv,
+// Health and the *ForStore/TakeNotes calls from any thread (under a mutex). Start/Stop from the
+// owner's thread; Stop waits for a fetch in flight (at most its timeout).
 #pragma once
 
 #include <chrono>

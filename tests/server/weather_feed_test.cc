@@ -288,7 +288,8 @@ TEST(WeatherFeedTest, WithoutAForecastTheWeatherFileIsUsedThenNothing) {
   EXPECT_FALSE(bare.feed->FetchOnce());
   notes = bare.Notes();
   ASSERT_EQ(notes.size(), 1u);
-  EXPECT_THAT(notes[0].message, HasSubstr("no forecast yet and no weather file for these days"));
+  EXPECT_THAT(notes[0].message, HasSubstr("no forecast yet and no weather file for these days: the PV forecast stays "
+                                          "as without a forecast"));
   FeedWeather none = bare.feed->Weather(from, to);
   EXPECT_EQ(none.basis, "no weather (24 h)");
   auto no_pv = bare.feed->Pv(from, to);
