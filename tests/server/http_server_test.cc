@@ -6,6 +6,7 @@
 #include "center/fleet_dr_service.h"
 #include "center/local_fleet.h"
 #include "optimize/coin/clp_cbc_solver.h"
+#include "server/self_signed.h"
 #include "server/webhook.h"
 
 #include <arpa/inet.h>
@@ -482,12 +483,10 @@ TEST_F(HttpServerTest, EventStreamSendsLiveEvents) {
 }
 
 TEST_F(HttpServerTest, ServesHttpsWithAConfiguredCertificate) {
-  const auto dir = std::filesystem::temp_directory_path() / ("meg-tls-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
-  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -keyout " + key +
-                          " -out " + cert + " >/dev/null 2>&1";
-  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "no openssl command to make a test certificate";
+  const auto made = testing::MakeSelfSigned("meg-tls", "localhost");
+  if (!made) GTEST_SKIP() << "no openssl command to make a test certificate";
+  const auto& dir = made->dir;
+  const std::string &cert = made->cert, &key = made->key;
   ServerOptions o;
   o.tls_cert_file = cert;
   o.tls_key_file = key;

@@ -22,6 +22,7 @@
 #include "io/open_meteo.h"
 #include "io/text_file.h"
 #include "server/http_get.h"
+#include "server/self_signed.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/forecast_json.h"
 
@@ -364,13 +365,9 @@ TEST(HttpGetTest, UrlsAreSplitAndOthersRefused) {
 // An https provider's certificate is checked: a self-signed one (made here) is refused, so a
 // forecast cannot come from whoever sits on the path.
 TEST(HttpGetTest, AnUntrustedCertificateIsRefused) {
-  const auto dir = std::filesystem::temp_directory_path() / ("meg-get-tls-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
-  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " + key +
-                          " -out " + cert + " >/dev/null 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl (scripts/setup installs it)";
-  httplib::SSLServer server(cert.c_str(), key.c_str());
+  const auto made = testing::MakeSelfSigned("meg-get-tls", "127.0.0.1");
+  ASSERT_TRUE(made) << "openssl (scripts/setup installs it)";
+  httplib::SSLServer server(made->cert.c_str(), made->key.c_str());
   ASSERT_TRUE(server.is_valid());
   server.Get("/v1/forecast",
              [](const httplib::Request&, httplib::Response& res) { res.set_content("{}", "text/plain"); });
@@ -379,7 +376,7 @@ TEST(HttpGetTest, AnUntrustedCertificateIsRefused) {
   auto got = HttpGet("https://127.0.0.1:" + std::to_string(port) + "/v1/forecast", seconds(5));
   server.stop();
   serving.join();
-  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(made->dir);
   ASSERT_FALSE(got);
   EXPECT_THAT(got.error().message, HasSubstr("certificate is not trusted")) << got.error().message;
 }
