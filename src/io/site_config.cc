@@ -603,7 +603,7 @@ WeatherForecastSpec ReadWeatherForecast(TableReader t) {
     }
   }
   if (auto v = t.String("model", Need::kOptional)) {
-    if (v->empty() || v->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_,") != std::string::npos) {
+    if (v->empty() || v->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
       t.Report("model", "is not an Open-Meteo model name (a-z, 0-9, _; e.g. kma_seamless)");
     } else {
       f.model = *v;

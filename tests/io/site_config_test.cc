@@ -161,6 +161,48 @@ TEST(SiteConfigTest, PvMountingAlbedoAndWeatherFormats) {
   }
 }
 
+// Issue 21, item 2: [weather_forecast] is optional; its keys default to Open-Meteo's forecast API
+// with KMA's seamless model, every hour; each is checked.
+TEST(SiteConfigTest, ALiveWeatherForecastIsOptionalAndChecked) {
+  auto plain = ParseSiteToml(kGood, "good.toml", Paths());
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_FALSE(plain->weather_forecast);
+  const std::string weather = "format = \"open-meteo\"\n";
+  auto defaults = ParseSiteToml(GoodWith(weather, weather + "\n[weather_forecast]\n"), "good.toml", Paths());
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  ASSERT_TRUE(defaults->weather_forecast);
+  EXPECT_EQ(defaults->weather_forecast->url, "https://api.open-meteo.com/v1/forecast");
+  EXPECT_EQ(defaults->weather_forecast->model, "kma_seamless");
+  EXPECT_EQ(defaults->weather_forecast->every_min, 60);
+  EXPECT_EQ(defaults->weather_forecast->timeout_s, 20);
+  EXPECT_EQ(defaults->weather_forecast->days, 3);
+  EXPECT_EQ(defaults->weather_forecast->max_distance_km, 25);
+  auto given = ParseSiteToml(
+      GoodWith(weather, weather + "\n[weather_forecast]\nurl = \"http://127.0.0.1:8080/v1/kma\"\nmodel = "
+                                  "\"kma_ldps\"\nevery_min = 30\ntimeout_s = 5\ndays = 2\nmax_distance_km = 10.5\n"),
+      "good.toml", Paths());
+  ASSERT_TRUE(given) << given.error().message;
+  EXPECT_EQ(given->weather_forecast->url, "http://127.0.0.1:8080/v1/kma");
+  EXPECT_EQ(given->weather_forecast->model, "kma_ldps");
+  EXPECT_EQ(given->weather_forecast->every_min, 30);
+  EXPECT_EQ(given->weather_forecast->timeout_s, 5);
+  EXPECT_EQ(given->weather_forecast->days, 2);
+  EXPECT_EQ(given->weather_forecast->max_distance_km, 10.5);
+  auto bad =
+      ParseSiteToml(GoodWith(weather, weather +
+                                          "\n[weather_forecast]\nurl = \"ftp://x\"\nmodel = \"KMA,gfs\"\nevery_min = "
+                                          "4\ndays = 17\ntimeout_min = 5\n"),
+                    "good.toml", Paths());
+  ASSERT_FALSE(bad);
+  for (const char* s :
+       {"weather_forecast.url = \"ftp://x\" is not a URL: expected http://host[:port]/path",
+        "weather_forecast.model = \"KMA,gfs\" is not an Open-Meteo model name",
+        "weather_forecast.every_min = 4 is outside 5..1440", "weather_forecast.days = 17 is outside 1..16",
+        "unknown key weather_forecast.timeout_min = 5 (did you mean timeout_s? the unit of timeout is s)"}) {
+    EXPECT_NE(bad.error().message.find(s), std::string::npos) << s << "\n" << bad.error().message;
+  }
+}
+
 // A weather file named with ${year} is the file of each year (meg simulate --year, --history-from):
 // checked for the load's year, kept as a template; ${year} anywhere else is refused.
 TEST(SiteConfigTest, AWeatherFileNamesEachYear) {
