@@ -66,8 +66,8 @@ namespace {
 // fallback after the forecast is the weather file laid on the current and next year on real
 // devices; the site twin lives in its data's year, which no live forecast covers, and keeps the
 // PV of its weather file (the forecasts are still fetched and stored).
-Result<std::unique_ptr<WeatherFeed>> MakeWeatherFeed(const RunOptions& o, const Site& site, bool twin_mode,
-                                                     Instant start, const Clock& wall, std::ostream& log) {
+std::unique_ptr<WeatherFeed> MakeWeatherFeed(const RunOptions& o, const Site& site, bool twin_mode, Instant start,
+                                             const Clock& wall, std::ostream& log) {
   const WeatherForecastSpec& spec = *site.weather_forecast;
   HourlyWeather file;
   std::string fallback = "the site twin's weather file (the twin runs on its data's year)";
@@ -380,9 +380,7 @@ Result<std::unique_ptr<SiteRunner>> SiteRunner::Prepare(const RunOptions& o, con
     lc.dr = *dr;
     lc.on_alarm = std::move(on_alarm);
     if (site->weather_forecast) {
-      auto feed = MakeWeatherFeed(o, *site, twin_mode, start, *p->wall, log);
-      if (!feed) return feed.error();
-      p->weather = std::move(*feed);
+      p->weather = MakeWeatherFeed(o, *site, twin_mode, start, *p->wall, log);
       if (auto st = p->weather->Restore(*p->store); !st) return st.error();
       // The first fetch before the loop starts, so that the first plans and views have it (bounded
       // by the timeout); the worker fetches the next ones.
