@@ -100,7 +100,7 @@ int RunBill(const BillOptions& o) {
   }
   // Values beyond kMaxDemandPerContract x the contract power are refused with their line; a
   // contract power out of range is refused by the bill engine, with the range.
-  if (o.contract_kw >= kMinContractKw && o.contract_kw <= kMaxContractKw)
+  if (o.contract_kw >= kMinAnyContractKw && o.contract_kw <= kMaxContractKw)
     read.contract_power = Kilowatts(o.contract_kw);
   auto text = ReadTextFile(o.usage);
   if (!text) return ExitWith(kCommand, text.error());

@@ -14,12 +14,13 @@
 
 namespace meg {
 
-// 계약전력 (contract power) a site may have, kW: the (을) tariffs start at 300 kW (supply terms
-// art. 57 ② 2, art. 59 ② 2; below 300 kW the (갑) tariffs apply, which the bill engine does not
-// price), and no customer contracts more than 10,000,000 kW (10 GW). One range for the site
-// file (io/site_config.cc) and the bill engine (tariff/bill.cc); a whole number of kW.
-inline constexpr double kMinContractKw = 300;
+// 계약전력 (contract power) a site may have, kW, a whole number: from 1 kW, and no customer
+// contracts more than 10,000,000 kW (10 GW). Each class narrows it (tariff/tariff_book.h
+// RulesOf: the (을) classes from 300 kW, art. 57 ② 2, art. 59 ② 2; the (갑) classes below).
+inline constexpr double kMinAnyContractKw = 1;
 inline constexpr double kMaxContractKw = 10'000'000;
+// The smallest contract power of the (을) classes, the classes `meg advise` sizes contracts for.
+inline constexpr double kMinContractKw = 300;
 
 // A 15-minute mean demand beyond this multiple of contract power is a meter or file fault, not a
 // demand: the connection and its protection are sized for the contract power, and the

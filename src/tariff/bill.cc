@@ -121,6 +121,12 @@ bool DemandHistory::OverContractBefore(Month m) const {
   return false;
 }
 
+int DemandHistory::OverContractCountBefore(Month m) const {
+  int n = 0;
+  for (auto it = months_.begin(); it != months_.end() && it->first < Key(m); ++it) n += it->second.over_contract;
+  return n;
+}
+
 bool DemandHistory::PfSurchargeBefore(Month m) const {
   for (auto it = months_.begin(); it != months_.end() && it->first < Key(m); ++it) {
     if (it->second.pf_surcharge) return true;
@@ -217,11 +223,15 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
         "no. 10)");
   }
   const double contract = request.contract_power.value();
-  if (!(contract >= kMinContractKw) || !(contract <= kMaxContractKw) || contract != std::floor(contract)) {
-    return InvalidInput(
-        fmt::format("contract power {} kW: (을) tariffs need a whole number of kW in {}..{} (art. 57 ② 2, "
-                    "art. 59 ② 2; below 300 kW the (갑) tariffs apply)",
-                    contract, kMinContractKw, kMaxContractKw));
+  const ClassRules rules = RulesOf(request.tariff.tariff_class);
+  if (!(contract >= rules.min_kw) || !(contract < rules.below_kw) || !(contract <= kMaxContractKw) ||
+      contract != std::floor(contract)) {
+    return InvalidInput(fmt::format(
+        "contract power {} kW: {} takes a whole number of kW from {} {} (art. 57 ②, 58 ①②, 59 ②; meg bill "
+        "--compare lists the classes a contract power may take)",
+        contract, ClassName(request.tariff.tariff_class), rules.min_kw,
+        rules.below_kw > kMaxContractKw ? fmt::format("to {}", kMaxContractKw)
+                                        : fmt::format("to below {}", rules.below_kw)));
   }
   // A 15-minute mean beyond this is a meter or file fault (core/site.h), refused before any sum.
   const double max_kw = contract * kMaxDemandPerContract;
@@ -385,6 +395,7 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
   for (const Bucket& b : buckets) {
     EnergyLine line;
     line.band = b.band;
+    line.all_hours = !rules.time_of_use;
     line.rates_from = b.rates->effective_from;
     line.rate = b.rate;
     line.discount_milli_pct = b.discount;
@@ -397,40 +408,47 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
   }
   bill.energy = energy_milli.TruncateToWon();
 
-  // 요금적용전력, art. 68 ①: the largest peak of the current month and of the demand months
-  // among the 11 before it, floored at 30 % of contract power.
   bill.peak_kw = peak < 0 ? 0 : RoundHalfUpToUnit(peak);
   bill.max_demand_kw = max_any < 0 ? 0 : RoundHalfUpToUnit(max_any);
-  bill.billing_demand_kw = bill.peak_kw;
-  bill.billing_demand_month = month;
-  std::vector<std::string> unknown;
-  for (int back = 11; back >= 1; --back) {
-    const Month m = AddMonths(month, -back);
-    if (!IsDemandMonth(m)) continue;
-    const MonthDemand* d = history.Find(m);
-    if (d == nullptr) {
-      unknown.push_back(FormatMonth(m));
-      continue;
+  if (BillsContractPower(request.tariff.voltage)) {
+    // 요금적용전력, art. 68 ②: a customer without a demand meter (저압, art. 38 ②) is billed on
+    // contract power.
+    bill.billing_demand_kw = bill.contract_kw;
+    bill.contract_power_billed = true;
+  } else {
+    // 요금적용전력, art. 68 ①: the largest peak of the current month and of the demand months
+    // among the 11 before it, floored at 30 % of contract power.
+    bill.billing_demand_kw = bill.peak_kw;
+    bill.billing_demand_month = month;
+    std::vector<std::string> unknown;
+    for (int back = 11; back >= 1; --back) {
+      const Month m = AddMonths(month, -back);
+      if (!IsDemandMonth(m)) continue;
+      const MonthDemand* d = history.Find(m);
+      if (d == nullptr) {
+        unknown.push_back(FormatMonth(m));
+        continue;
+      }
+      if (d->peak_kw > bill.billing_demand_kw) {
+        bill.billing_demand_kw = d->peak_kw;
+        bill.billing_demand_month = m;
+      }
     }
-    if (d->peak_kw > bill.billing_demand_kw) {
-      bill.billing_demand_kw = d->peak_kw;
-      bill.billing_demand_month = m;
+    if (!unknown.empty()) {
+      std::string list;
+      for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
+      bill.notes.push_back(
+          fmt::format("demand months {} are not in the history: their peaks could "
+                      "raise the billing demand (seed them with --history)",
+                      list));
     }
-  }
-  if (!unknown.empty()) {
-    std::string list;
-    for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
-    bill.notes.push_back(
-        fmt::format("demand months {} are not in the history: their peaks could "
-                    "raise the billing demand (seed them with --history)",
-                    list));
-  }
-  // 30 % of contract power, rounded to 1 kW (art. 7 ①): contract x 3 / 10, half up.
-  const std::int64_t floor_kw = (bill.contract_kw * 3 + 5) / 10;
-  if (bill.billing_demand_kw < floor_kw) {
-    bill.billing_demand_kw = floor_kw;
-    bill.billing_demand_month.reset();
-    bill.floor_applied = true;
+    // 30 % of contract power, rounded to 1 kW (art. 7 ①): contract x 3 / 10, half up.
+    const std::int64_t floor_kw = (bill.contract_kw * 3 + 5) / 10;
+    if (bill.billing_demand_kw < floor_kw) {
+      bill.billing_demand_kw = floor_kw;
+      bill.billing_demand_month.reset();
+      bill.floor_applied = true;
+    }
   }
 
   // 기본요금: billing demand x basic rate, by days when the rate or the billed days change within
@@ -490,8 +508,46 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
   bill.fuel_rate = fuel_rate;
   bill.fuel = ar.Times(bill.fuel_rate, bill.energy_kwh).TruncateToWon();
 
-  // 초과사용부가금, art. 67-3 ③ ④: warned the first month, charged from the second.
-  if (bill.max_demand_kw > bill.contract_kw) {
+  if (bill.contract_power_billed) {
+    // 초과사용부가금, art. 67-3 ① 2 and ④: a contract-power customer without a demand meter that
+    // uses more than 450 kWh a month per kW of contract power. The kWh from 451 to 720 per kW
+    // pay 150 % (the 2nd-3rd time), 200 % (4th-5th) or 250 % (6th on) of the energy, climate and
+    // fuel rates; beyond 720 per kW 300 %. The first time is only announced. The times are
+    // counted over the months of the history. Art. 67-3 ② (an excess the customer cannot
+    // avoid within contract power) is KEPCO's decision and not modelled.
+    const std::int64_t allowed = ar.Mul(bill.contract_kw, 450);
+    if (bill.energy_kwh > allowed) {
+      const std::int64_t upper = ar.Mul(bill.contract_kw, 720);
+      const std::int64_t tier1 = std::min(bill.energy_kwh, upper) - allowed;
+      const std::int64_t tier2 = std::max<std::int64_t>(0, bill.energy_kwh - upper);
+      bill.over_energy_kwh = bill.energy_kwh - allowed;
+      bill.over_contract_incurred = true;
+      const int times = 1 + history.OverContractCountBefore(month);
+      if (times == 1) {
+        bill.notes.push_back(fmt::format(
+            "{} kWh is {} kWh beyond 450 kWh per kW of contract power {}: the first such month is a warning; "
+            "from the next one a surcharge of 150-300 % of the energy rate applies (art. 67-3 ① 2, ④)",
+            bill.energy_kwh, bill.over_energy_kwh, KwText(bill.contract_kw)));
+      } else {
+        const int mult = times <= 3 ? 150 : times <= 5 ? 200 : 250;
+        // The energy rate of the month's last register: one rate for all hours (저압 tables are
+        // flat, art. 67 ⑧).
+        const WonPerKwh unit = bill.energy_lines.empty() ? WonPerKwh() : bill.energy_lines.back().rate;
+        const std::int64_t per_kwh = ar.Add(ar.Add(unit.milli_won(), climate_rate.milli_won()), fuel_rate.milli_won());
+        const std::int64_t milli =
+            ar.Add(ar.Mul(ar.Mul(tier1, per_kwh), mult) / 100, ar.Mul(ar.Mul(tier2, per_kwh), 300) / 100);
+        bill.over_contract_multiplier_pct = mult;
+        bill.over_contract = MilliWon(milli).TruncateToWon();
+        bill.notes.push_back(fmt::format(
+            "{} kWh is {} kWh beyond 450 kWh per kW of contract power {} (time {}): {} kWh at {} % and {} kWh "
+            "beyond 720 kWh/kW at 300 % of {:.1f} KRW/kWh (art. 67-3 ① 2)",
+            bill.energy_kwh, bill.over_energy_kwh, KwText(bill.contract_kw), times, tier1, mult, tier2,
+            static_cast<double>(per_kwh) / 1000.0));
+      }
+    }
+  } else if (bill.max_demand_kw > bill.contract_kw) {
+    // 초과사용부가금, art. 67-3 ③ ④: warned the first month, charged from the second.
+    bill.over_contract_incurred = true;
     const std::int64_t excess = bill.max_demand_kw - bill.contract_kw;
     const int mult = OverContractMultiplierPct(excess, bill.contract_kw);
     if (history.OverContractBefore(month)) {
@@ -539,7 +595,7 @@ Result<std::vector<MonthlyBill>> BillMonths(const TariffBook& book, const Holida
   for (const Month m : months) {
     auto bill = ComputeMonthlyBill(book, calendar, request, m, history);
     if (!bill) return bill.error();
-    history.Record(MonthDemand{m, bill->peak_kw, bill->max_demand_kw > bill->contract_kw, bill->pf_surcharge_incurred});
+    history.Record(MonthDemand{m, bill->peak_kw, bill->over_contract_incurred, bill->pf_surcharge_incurred});
     bills.push_back(std::move(*bill));
   }
   return bills;

@@ -38,7 +38,8 @@ struct MonthDemand {
   // 최대수요전력 of the month in 중간/최대부하 slots, rounded to 1 kW (art. 7 ①): the candidate for
   // 요금적용전력 (art. 68 ①, 별표3 다만 2).
   std::int64_t peak_kw = 0;
-  // The month exceeded contract power (any slot; art. 67-3 ③), and was warned or charged.
+  // The month exceeded contract power (any slot; art. 67-3 ③), or for a contract-power customer
+  // 450 kWh per kW of it (art. 67-3 ① 2), and was warned or charged.
   bool over_contract = false;
   // The month had a power-factor surcharge (art. 43 ③: the first is only announced).
   bool pf_surcharge = false;
@@ -51,6 +52,7 @@ class DemandHistory {
   const MonthDemand* Find(Month m) const;
   // True if any month before `m` in the history exceeded contract power.
   bool OverContractBefore(Month m) const;
+  int OverContractCountBefore(Month m) const;
   bool PfSurchargeBefore(Month m) const;
   bool empty() const { return months_.empty(); }
   // Every month's peak, in month order (the form DemandMeter::Restore takes).
@@ -84,6 +86,7 @@ struct BillRequest {
 // One energy register: kWh metered in one band under one rate table (and discount).
 struct EnergyLine {
   Band band = Band::kOffPeak;
+  bool all_hours = false;  // a class with one rate for all hours (art. 67 ⑧): `band` is not a band
   Date rates_from;  // effective date of the rate table used
   WonPerKwh rate;
   std::int32_t discount_milli_pct = 0;
@@ -102,6 +105,7 @@ struct MonthlyBill {
   std::int64_t billing_demand_kw = 0;
   std::optional<Month> billing_demand_month;  // the month whose peak set it; nullopt if the floor
   bool floor_applied = false;                 // 30 % of contract power
+  bool contract_power_billed = false;         // 요금적용전력 is the contract power (저압, art. 68 ②)
   std::int64_t peak_kw = 0;                   // this month's 중간/최대부하 peak (rounded)
   std::optional<Timestamp> peak_at;           // start of the interval that set it
   std::int64_t max_demand_kw = 0;             // this month's peak over all slots (rounded)
@@ -117,8 +121,11 @@ struct MonthlyBill {
   WonPerKwh fuel_rate;
   Percent vat_pct;
   Percent fund_pct;
-  int over_contract_multiplier_pct = 0;  // 150..400 when charged
-  bool pf_surcharge_incurred = false;    // a PF surcharge arose (charged or announced)
+  int over_contract_multiplier_pct = 0;  // 150..400 when charged (art. 67-3 ③)
+  // Art. 67-3 ① 2 (a contract-power customer): kWh beyond 450 kWh per kW of contract power.
+  std::int64_t over_energy_kwh = 0;
+  bool over_contract_incurred = false;  // exceeded (charged or announced): counts for later months
+  bool pf_surcharge_incurred = false;   // a PF surcharge arose (charged or announced)
 
   Won basic;          // 기본요금
   Won pf_adjustment;  // 역률요금 (+ surcharge, - discount)

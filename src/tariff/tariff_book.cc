@@ -54,22 +54,65 @@ Result<Table> ParseTable(const TariffFiles::File& file, const std::vector<std::s
   return table;
 }
 
+// Each class's official name (별표1), the forms the terms also use, and its ASCII alias.
+struct ClassNames {
+  TariffClass tariff_class;
+  std::string_view name;       // "일반용(갑)I"
+  std::string_view long_name;  // "일반용전력(갑)Ⅰ"
+  std::string_view alias;      // "general-gap-1"
+};
+constexpr ClassNames kClassNames[] = {
+    {TariffClass::kGeneralEul, "일반용(을)", "일반용전력(을)", "general-eul"},
+    {TariffClass::kIndustrialEul, "산업용(을)", "산업용전력(을)", "industrial-eul"},
+    {TariffClass::kGeneralGap1, "일반용(갑)I", "일반용전력(갑)Ⅰ", "general-gap-1"},
+    {TariffClass::kGeneralGap2, "일반용(갑)II", "일반용전력(갑)Ⅱ", "general-gap-2"},
+    {TariffClass::kIndustrialGap1, "산업용(갑)I", "산업용전력(갑)Ⅰ", "industrial-gap-1"},
+    {TariffClass::kIndustrialGap2, "산업용(갑)II", "산업용전력(갑)Ⅱ", "industrial-gap-2"},
+    {TariffClass::kEducationGap, "교육용(갑)", "교육용전력(갑)", "education-gap"},
+    {TariffClass::kEducationEul, "교육용(을)", "교육용전력(을)", "education-eul"},
+};
+static_assert(std::size(kClassNames) == kTariffClassCount);
+
+const ClassNames& NamesOf(TariffClass c) {
+  for (const auto& n : kClassNames) {
+    if (n.tariff_class == c) return n;
+  }
+  return kClassNames[0];  // unreachable: every enumerator is listed (static_assert above)
+}
+
+// "일반용(갑)Ⅰ" and "일반용(갑)1" read as "일반용(갑)I".
+std::string NormalizeRoman(std::string_view s) {
+  std::string out(s);
+  const std::pair<std::string_view, std::string_view> forms[] = {{"Ⅱ", "II"}, {"Ⅰ", "I"}, {"2", "II"}, {"1", "I"}};
+  for (const auto& [from, to] : forms) {
+    if (out.ends_with(from)) {
+      out.replace(out.size() - from.size(), from.size(), to);
+      break;
+    }
+  }
+  return out;
+}
+
 Result<TariffClass> ParseClass(std::string_view s) {
-  if (s == "일반용(을)" || s == "일반용전력(을)" || s == "general-eul") return TariffClass::kGeneralEul;
-  if (s == "산업용(을)" || s == "산업용전력(을)" || s == "industrial-eul") return TariffClass::kIndustrialEul;
-  return InvalidInput(
-      fmt::format("unknown contract class '{}' (known: 일반용(을) general-eul, "
-                  "산업용(을) industrial-eul)",
-                  s));
+  const std::string n = NormalizeRoman(s);
+  for (const auto& c : kClassNames) {
+    if (s == c.name || s == c.long_name || s == c.alias || n == c.name || n == NormalizeRoman(c.long_name)) {
+      return c.tariff_class;
+    }
+  }
+  std::string known;
+  for (const auto& c : kClassNames) known += fmt::format("{}{} {}", known.empty() ? "" : ", ", c.name, c.alias);
+  return InvalidInput(fmt::format("unknown contract class '{}' (known: {})", s, known));
 }
 
 Result<RateOption> ParseOption(std::string_view s) {
+  if (s == "-" || s.empty()) return RateOption::kNone;
   if (s.starts_with("선택")) s.remove_prefix(std::string_view("선택").size());
   if (s.starts_with("option-")) s.remove_prefix(7);
   if (s == "I" || s == "Ⅰ" || s == "1" || s == "i") return RateOption::kI;
   if (s == "II" || s == "Ⅱ" || s == "2" || s == "ii") return RateOption::kII;
   if (s == "III" || s == "Ⅲ" || s == "3" || s == "iii") return RateOption::kIII;
-  return InvalidInput(fmt::format("unknown option '{}' (known: 선택I/II/III, I, II, III)", s));
+  return InvalidInput(fmt::format("unknown option '{}' (known: 선택I/II/III, I, II, III; '-' for 저압)", s));
 }
 
 Result<Season> ParseSeason(std::string_view s) {
@@ -129,6 +172,14 @@ Result<std::vector<RateTable>> ParseRates(const TariffFiles::File& file) {
       if (energy[b].milli_won() <= 0) return InvalidInput(where + ": energy rates must be positive");
     }
     if (basic.milli_won() <= 0) return InvalidInput(where + ": the basic rate must be positive");
+    if ((id.voltage == Voltage::kLow) != (id.option == RateOption::kNone)) {
+      return InvalidInput(where + ": a 저압 table has no option ('-'), every other table has one (선택I/II/III)");
+    }
+    if (!RulesOf(id.tariff_class).time_of_use && (energy[0] != energy[1] || energy[1] != energy[2])) {
+      return InvalidInput(fmt::format("{}: {} has one energy rate for all hours (art. 67 ⑧): give it in all three "
+                                      "band columns",
+                                      where, ClassName(id.tariff_class)));
+    }
     if (f[9].empty()) return InvalidInput(where + ": every row needs its source");
     const int key_day = static_cast<int>(sys_days{from}.time_since_epoch().count());
     auto& [rt, seen] = versions[{id, key_day}];
@@ -178,6 +229,9 @@ Result<std::vector<BandTable>> ParseBands(const TariffFiles::File& file) {
     Band band{};
     int lo = 0, hi = 0;
     MEG_TRY(Into(ParseClass(f[0]), cls, where));
+    if (!RulesOf(cls).time_of_use) {
+      return InvalidInput(fmt::format("{}: {} has no hour bands (art. 67 ⑧)", where, ClassName(cls)));
+    }
     MEG_TRY(Into(ParseDate(f[1]), from, where));
     MEG_TRY(Into(ParseSeason(f[2]), season, where));
     MEG_TRY(Into(ParseBand(f[3]), band, where));
@@ -331,10 +385,27 @@ std::vector<std::string> SplitName(std::string_view name) {
 }  // namespace
 
 Result<Voltage> ParseVoltage(std::string_view s) {
+  if (s == "저압" || s == "low") return Voltage::kLow;
   if (s == "고압A" || s == "high-a") return Voltage::kHighA;
   if (s == "고압B" || s == "high-b") return Voltage::kHighB;
   if (s == "고압C" || s == "high-c") return Voltage::kHighC;
-  return InvalidInput(fmt::format("unknown voltage '{}' (known: 고압A high-a, 고압B high-b, 고압C high-c)", s));
+  return InvalidInput(
+      fmt::format("unknown voltage '{}' (known: 저압 low, 고압A high-a, 고압B high-b, 고압C high-c)", s));
+}
+
+ClassRules RulesOf(TariffClass c) {
+  switch (c) {
+    case TariffClass::kGeneralEul:
+    case TariffClass::kIndustrialEul: return {.time_of_use = true, .min_kw = 300, .below_kw = 1e300};
+    case TariffClass::kGeneralGap1:
+    case TariffClass::kIndustrialGap1: return {.time_of_use = false, .min_kw = 1, .below_kw = 300};
+    case TariffClass::kGeneralGap2:
+    case TariffClass::kIndustrialGap2: return {.time_of_use = true, .min_kw = 1, .below_kw = 300};
+    // 교육용: contract power of 4 kW or more (art. 58 ①), (을) from 1,000 kW (art. 58 ② 2).
+    case TariffClass::kEducationGap: return {.time_of_use = false, .min_kw = 4, .below_kw = 1000};
+    case TariffClass::kEducationEul: return {.time_of_use = true, .min_kw = 1000, .below_kw = 1e300};
+  }
+  return {};
 }
 
 Season SeasonOf(std::chrono::month m) {
@@ -371,20 +442,21 @@ std::string_view BandNameKo(Band b) {
   return "?";
 }
 
-std::string ClassName(TariffClass c) { return c == TariffClass::kGeneralEul ? "일반용(을)" : "산업용(을)"; }
+std::string ClassName(TariffClass c) { return std::string(NamesOf(c).name); }
+std::string ClassAlias(TariffClass c) { return std::string(NamesOf(c).alias); }
 
 std::string OfficialName(TariffId id) {
-  static const char* kVoltage[] = {"고압A", "고압B", "고압C"};
-  static const char* kOption[] = {"선택I", "선택II", "선택III"};
-  return fmt::format("{} {} {}", ClassName(id.tariff_class), kVoltage[static_cast<int>(id.voltage)],
+  static const char* kVoltage[] = {"고압A", "고압B", "고압C", "저압"};
+  static const char* kOption[] = {" 선택I", " 선택II", " 선택III", ""};
+  return fmt::format("{} {}{}", ClassName(id.tariff_class), kVoltage[static_cast<int>(id.voltage)],
                      kOption[static_cast<int>(id.option)]);
 }
 
 std::string AsciiAlias(TariffId id) {
-  static const char* kVoltage[] = {"high-a", "high-b", "high-c"};
-  static const char* kOption[] = {"I", "II", "III"};
-  return fmt::format("{} {} {}", id.tariff_class == TariffClass::kGeneralEul ? "general-eul" : "industrial-eul",
-                     kVoltage[static_cast<int>(id.voltage)], kOption[static_cast<int>(id.option)]);
+  static const char* kVoltage[] = {"high-a", "high-b", "high-c", "low"};
+  static const char* kOption[] = {" I", " II", " III", ""};
+  return fmt::format("{} {}{}", ClassAlias(id.tariff_class), kVoltage[static_cast<int>(id.voltage)],
+                     kOption[static_cast<int>(id.option)]);
 }
 
 Result<TariffBook> TariffBook::Parse(const TariffFiles& files) {
@@ -435,11 +507,11 @@ Result<TariffBook> TariffBook::Load(const std::string& dir, const ReadFileFn& re
 
 Result<TariffId> TariffBook::FindTariff(std::string_view name) const {
   const auto parts = SplitName(name);
-  if (parts.size() != 3) {
+  if (parts.size() != 3 && parts.size() != 2) {
     return InvalidInput(
         fmt::format("tariff '{}' must name class, voltage and option, e.g. "
-                    "\"일반용(을) 고압A 선택III\" or \"general-eul high-a III\" "
-                    "(see meg bill --list-tariffs)",
+                    "\"일반용(을) 고압A 선택III\" or \"general-eul high-a III\", or for 저압 class and voltage, "
+                    "e.g. \"일반용(갑)I 저압\" (see meg bill --list-tariffs)",
                     name));
   }
   TariffId id;
@@ -447,7 +519,12 @@ Result<TariffId> TariffBook::FindTariff(std::string_view name) const {
   if (!cls) return cls.error();
   auto voltage = ParseVoltage(parts[1]);
   if (!voltage) return voltage.error();
-  auto option = ParseOption(parts[2]);
+  if ((*voltage == Voltage::kLow) != (parts.size() == 2)) {
+    return InvalidInput(fmt::format("tariff '{}': {}", name,
+                                    *voltage == Voltage::kLow ? "a 저압 tariff has no option (선택I/II/III)"
+                                                              : "name the option (선택I, 선택II or 선택III)"));
+  }
+  auto option = parts.size() == 2 ? Result<RateOption>(RateOption::kNone) : ParseOption(parts[2]);
   if (!option) return option.error();
   id = TariffId{*cls, *voltage, *option};
   const bool known = std::any_of(rates_.begin(), rates_.end(), [&](const RateTable& r) { return r.id == id; });

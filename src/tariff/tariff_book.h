@@ -20,13 +20,39 @@
 
 namespace meg {
 
-// 계약종별 (contract class), supply terms art. 57 (일반용), art. 59 (산업용); (을) = contract
-// power of 300 kW or more.
-enum class TariffClass { kGeneralEul, kIndustrialEul };
-// 공급전압: 고압A 3.3-66 kV, 고압B 154 kV, 고압C 345 kV and above (산업용 only).
-enum class Voltage { kHighA, kHighB, kHighC };
-// 선택요금 I/II/III, supply terms art. 67 ⑦.
-enum class RateOption { kI, kII, kIII };
+// 계약종별 (contract class), supply terms art. 57 (일반용), art. 58 (교육용), art. 59 (산업용):
+// (을) = contract power of 300 kW or more (교육용: 1,000 kW), (갑) below; (갑)II is the (갑) class
+// with time-of-use energy rates, for customers with a time-of-use meter (art. 38 ②).
+enum class TariffClass {
+  kGeneralEul,
+  kIndustrialEul,
+  kGeneralGap1,     // 일반용(갑)Ⅰ
+  kGeneralGap2,     // 일반용(갑)Ⅱ
+  kIndustrialGap1,  // 산업용(갑)Ⅰ
+  kIndustrialGap2,  // 산업용(갑)Ⅱ
+  kEducationGap,    // 교육용(갑)
+  kEducationEul,    // 교육용(을)
+};
+inline constexpr int kTariffClassCount = 8;
+// 공급전압: 저압 110-380 V, 고압A 3.3-66 kV, 고압B 154 kV, 고압C 345 kV and above (산업용(을)
+// only).
+enum class Voltage { kHighA, kHighB, kHighC, kLow };
+// 선택요금 I/II/III, supply terms art. 67 ⑦; kNone for the 저압 tables, which have no option.
+enum class RateOption { kI, kII, kIII, kNone };
+
+// What the terms say of one class, beyond its rate tables.
+struct ClassRules {
+  // Energy priced by 별표3 hour bands (art. 67 ⑨); otherwise one rate per season for all hours
+  // (art. 67 ⑧) and no hour-band table.
+  bool time_of_use = false;
+  // Contract power the class takes, [min_kw, below_kw) (art. 57 ②, 58 ①②, 59 ②).
+  double min_kw = 0;
+  double below_kw = 0;
+};
+ClassRules RulesOf(TariffClass c);
+// 요금적용전력 is the contract power (art. 68 ②) rather than the 12-month peak (art. 68 ①): a
+// 저압 customer has no demand meter (art. 38 ②: KEPCO installs one for 고압 supply).
+inline bool BillsContractPower(Voltage v) { return v == Voltage::kLow; }
 
 // 계절 (season), supply terms art. 67 ⑧ and 별표3: summer 6/1-8/31, spring/fall 3/1-5/31 and
 // 9/1-10/31, winter 11/1-end of Feb.
@@ -45,11 +71,12 @@ struct TariffId {
   RateOption option = RateOption::kI;
   auto operator<=>(const TariffId&) const = default;
 };
-// "고압A" or "high-a" (B, C alike). Errors: anything else, naming what is known.
+// "저압" or "low", "고압A" or "high-a" (B, C alike). Errors: anything else, naming what is known.
 Result<Voltage> ParseVoltage(std::string_view s);
-std::string OfficialName(TariffId id);  // "일반용(을) 고압A 선택III"
-std::string AsciiAlias(TariffId id);    // "general-eul high-a III"
+std::string OfficialName(TariffId id);  // "일반용(을) 고압A 선택III", "일반용(갑)I 저압"
+std::string AsciiAlias(TariffId id);    // "general-eul high-a III", "general-gap-1 low"
 std::string ClassName(TariffClass c);   // "일반용(을)"
+std::string ClassAlias(TariffClass c);  // "general-eul"
 
 // One rate table version (별표1 월간 전기요금표) for one tariff, in force from `effective_from`
 // until the next version of the same tariff.
@@ -135,7 +162,8 @@ class TariffBook {
   static Result<TariffBook> Load(const std::string& dir, const ReadFileFn& read);
 
   // Resolves a tariff name: the official Korean name ("일반용(을) 고압A 선택III", also 선택Ⅲ,
-  // 선택3) or the ASCII alias ("general-eul high-a III"); parts separated by spaces or '/'.
+  // 선택3) or the ASCII alias ("general-eul high-a III"); parts separated by spaces or '/'. A
+  // 저압 tariff has no option: "일반용(갑)I 저압", "general-gap-1 low".
   Result<TariffId> FindTariff(std::string_view name) const;
   // Every tariff with at least one rate table, in a stable order.
   std::vector<TariffId> Tariffs() const;

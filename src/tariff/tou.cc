@@ -31,6 +31,12 @@ Result<DayProfile> ProfileDay(const TariffBook& book, const HolidayCalendar& cal
     return NotFound(fmt::format("no rate table for {} is in force on {} (rates.csv of the tariff directory)",
                                 OfficialName(tariff), FormatDate(date)));
   }
+  if (!RulesOf(tariff.tariff_class).time_of_use) {
+    p.time_of_use = false;
+    p.energy_band.fill(Band::kMid);
+    p.demand_counts.fill(true);
+    return p;  // the energy discounts are time-of-use rules (discounts.csv names a TOU class)
+  }
   p.bands = book.BandsOn(tariff.tariff_class, date);
   if (p.bands == nullptr) {
     return NotFound(fmt::format("no hour-band table for {} is in force on {} (bands.csv of the tariff directory)",

@@ -26,7 +26,11 @@ struct DayProfile {
   Season season = Season::kSummer;
   DayKind kind = DayKind::kWeekday;
   const RateTable* rates = nullptr;
-  const BandTable* bands = nullptr;
+  const BandTable* bands = nullptr;  // nullptr for a class without hour bands
+  // False for a class with one energy rate for all hours (art. 67 ⑧): every slot is then in
+  // kMid (its rate is the same in every band column), and every slot's demand counts: 별표3's
+  // holiday rule is for the time-of-use classes it lists.
+  bool time_of_use = true;
   // Band of each slot for energy (전력량): on a holiday all 경부하; on a Saturday 최대부하 energy is
   // metered as 중간부하 (별표3 다만 1).
   std::array<Band, kIntervalsPerDay> energy_band{};

@@ -26,7 +26,31 @@ TEST(TariffBookTest, FindsTariffsByOfficialNameAndAlias) {
   EXPECT_FALSE(book.FindTariff("일반용(을) 고압C 선택I"));  // 고압C exists only for 산업용
   EXPECT_FALSE(book.FindTariff("general-eul high-a"));
   EXPECT_FALSE(book.FindTariff("주택용 저압"));
-  EXPECT_EQ(book.Tariffs().size(), 15u);  // 일반용 A/B x 3 + 산업용 A/B/C x 3
+  // 15 (을): 일반용 A/B x 3 + 산업용 A/B/C x 3; 27 (갑) and 교육용: 일반용(갑)I, 산업용(갑)I and
+  // 교육용(갑) 저압 + A/B x 2 (15), 일반용(갑)II, 산업용(갑)II and 교육용(을) A/B x 2 (12).
+  EXPECT_EQ(book.Tariffs().size(), 42u);
+  // The (갑) and 교육용 names, official, with Roman numerals, long and ASCII.
+  const std::pair<const char*, const char*> kNames[] = {
+      {"일반용(갑)I 저압", "general-gap-1 low"},
+      {"일반용전력(갑)Ⅰ 저압", "general-gap-1 low"},
+      {"일반용(갑)Ⅱ 고압A 선택II", "general-gap-2 high-a II"},
+      {"산업용(갑)1 고압B 선택I", "industrial-gap-1 high-b I"},
+      {"industrial-gap-2 high-b II", "industrial-gap-2 high-b II"},
+      {"교육용전력(갑) 저압", "education-gap low"},
+      {"education-eul high-a I", "education-eul high-a I"},
+  };
+  for (const auto& [name, alias] : kNames) {
+    auto id = book.FindTariff(name);
+    ASSERT_TRUE(id) << name << ": " << id.error().message;
+    EXPECT_EQ(AsciiAlias(*id), alias) << name;
+    EXPECT_EQ(book.FindTariff(OfficialName(*id)).value(), *id) << OfficialName(*id);
+  }
+  EXPECT_EQ(OfficialName(book.FindTariff("general-gap-1 low").value()), "일반용(갑)I 저압");
+  // 저압 has no option; the others need one; 교육용(을) and the (갑)II classes have no 저압 table.
+  EXPECT_FALSE(book.FindTariff("일반용(갑)I 저압 선택I"));
+  EXPECT_FALSE(book.FindTariff("일반용(갑)I 고압A"));
+  EXPECT_FALSE(book.FindTariff("교육용(을) 저압"));
+  EXPECT_FALSE(book.FindTariff("일반용(갑) 저압"));  // I or II must be said
 }
 
 // The rates as the tables print them (별표1 2024-10-24), spot-checked.
@@ -132,6 +156,18 @@ TEST(TariffBookTest, RejectsBadTablesNamingFileAndLine) {
        "unknown contract class"},
       {"bad header", [](TariffFiles& f) { f.charges.text = "name,value\n"; }, "charges.csv:1: expected the header"},
       {"not utf-8", [](TariffFiles& f) { f.rates.text += "\xC0\xAF\n"; }, "not UTF-8"},
+      {"저압 with an option",
+       [](TariffFiles& f) { f.rates.text += "일반용(갑)I,저압,선택I,2024-01-01,summer,6160,1,1,1,s\n"; },
+       "rates.csv:5: a 저압 table has no option"},
+      {"고압 without an option",
+       [](TariffFiles& f) { f.rates.text += "일반용(갑)I,고압A,-,2024-01-01,summer,6160,1,1,1,s\n"; },
+       "rates.csv:5: a 저압 table has no option ('-'), every other table has one"},
+      {"one-rate class with three rates",
+       [](TariffFiles& f) { f.rates.text += "교육용(갑),저압,-,2024-01-01,summer,5230,1,2,1,s\n"; },
+       "rates.csv:5: 교육용(갑) has one energy rate for all hours"},
+      {"hour bands for a one-rate class",
+       [](TariffFiles& f) { f.bands.text += "산업용(갑)I,2024-01-01,summer,peak,11:00,12:00,s\n"; },
+       "bands.csv:8: 산업용(갑)I has no hour bands"},
   };
   for (const auto& c : cases) {
     TariffFiles files = MinimalFiles();

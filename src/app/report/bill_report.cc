@@ -25,6 +25,7 @@ std::string KstMinute(Timestamp t) {
 }
 
 std::string DemandSource(const MonthlyBill& b) {
+  if (b.contract_power_billed) return "the contract power: 저압, no demand meter (art. 68 ②)";
   if (b.floor_applied) return fmt::format("30 % of contract power {} kW (art. 68 ①)", WithThousands(b.contract_kw));
   if (b.billing_demand_month == b.month && b.peak_at) {
     return fmt::format("set by this month's peak, {} KST", KstMinute(*b.peak_at));
@@ -42,8 +43,12 @@ std::string RenderBillText(const MonthlyBill& b) {
                      WithThousands(b.contract_kw), b.days_billed, b.days_in_month);
   out += fmt::format("  {}{} kW  {}\n", PadToWidth("요금적용전력 billing demand", 34),
                      WithThousands(b.billing_demand_kw), DemandSource(b));
-  out += fmt::format("  {}{} kW in 중간/최대부하, {} kW in any band\n", PadToWidth("최대수요전력 peak demand", 34),
-                     WithThousands(b.peak_kw), WithThousands(b.max_demand_kw));
+  if (b.energy_lines.empty() || !b.energy_lines.front().all_hours) {
+    out += fmt::format("  {}{} kW in 중간/최대부하, {} kW in any band\n", PadToWidth("최대수요전력 peak demand", 34),
+                       WithThousands(b.peak_kw), WithThousands(b.max_demand_kw));
+  } else {
+    out += fmt::format("  {}{} kW\n", PadToWidth("최대수요전력 peak demand", 34), WithThousands(b.max_demand_kw));
+  }
   out += BillLine("기본요금 basic charge",
                   fmt::format("{} kW × {} KRW/kW", WithThousands(b.billing_demand_kw),
                               WithThousands(b.basic_rate.milli_won() / 1000)),
@@ -56,7 +61,8 @@ std::string RenderBillText(const MonthlyBill& b) {
   }
   out += BillLine("전력량요금 energy charge", fmt::format("{} kWh", WithThousands(b.energy_kwh)), b.energy);
   for (const auto& e : b.energy_lines) {
-    std::string label = fmt::format("    {} {}", BandNameKo(e.band), BandName(e.band));
+    std::string label =
+        e.all_hours ? std::string("    전 시간대 all hours") : fmt::format("    {} {}", BandNameKo(e.band), BandName(e.band));
     std::string detail = fmt::format("{} kWh × {} KRW/kWh{}", WithThousands(e.kwh), Rate(e.rate.milli_won()),
                                      DiscountText(e.discount_milli_pct));
     if (b.energy_lines.size() > 3) detail += fmt::format(" (rates of {})", FormatDate(e.rates_from));
@@ -69,7 +75,12 @@ std::string RenderBillText(const MonthlyBill& b) {
   out +=
       BillLine("연료비조정요금 fuel adjustment",
                fmt::format("{} kWh × {} KRW/kWh", WithThousands(b.energy_kwh), Rate(b.fuel_rate.milli_won())), b.fuel);
-  if (b.over_contract.value() != 0) {
+  if (b.over_contract.value() != 0 && b.contract_power_billed) {
+    out += BillLine("초과사용부가금 over-contract",
+                    fmt::format("{} kWh beyond 450 kWh/kW, {} %", WithThousands(b.over_energy_kwh),
+                                b.over_contract_multiplier_pct),
+                    b.over_contract);
+  } else if (b.over_contract.value() != 0) {
     out += BillLine("초과사용부가금 over-contract",
                     fmt::format("{} kW × {} KRW/kW × {} %", WithThousands(b.max_demand_kw - b.contract_kw),
                                 WithThousands(b.basic_rate.milli_won() / 1000), b.over_contract_multiplier_pct),
@@ -124,8 +135,8 @@ nlohmann::json BillJson(const MonthlyBill& b) {
   add("total", "청구금액", "total billed", b.total);
   json registers = json::array();
   for (const auto& e : b.energy_lines) {
-    registers.push_back({{"band", std::string(BandName(e.band))},
-                         {"band_ko", std::string(BandNameKo(e.band))},
+    registers.push_back({{"band", e.all_hours ? std::string("all-hours") : std::string(BandName(e.band))},
+                         {"band_ko", e.all_hours ? std::string("전 시간대") : std::string(BandNameKo(e.band))},
                          {"rates_effective_from", FormatDate(e.rates_from)},
                          {"energy_kwh", e.kwh},
                          {"rate_krw_per_kwh", e.rate.won()},
@@ -142,6 +153,7 @@ nlohmann::json BillJson(const MonthlyBill& b) {
             {"billing_demand_month",
              b.billing_demand_month ? json(FormatMonth(*b.billing_demand_month)) : json(nullptr)},
             {"billing_demand_floor_applied", b.floor_applied},
+            {"billing_demand_is_contract_power", b.contract_power_billed},
             {"peak_kw", b.peak_kw},
             {"peak_at", b.peak_at ? json(FormatKst(*b.peak_at)) : json(nullptr)},
             {"max_demand_kw", b.max_demand_kw},

@@ -1,0 +1,203 @@
+// Bills of the (갑) and 교육용 classes (issue 22). Every expected figure is worked by hand from the
+// supply terms (기본공급약관 2024-10-24) and the 2024-07-01 tariff sheet, the arithmetic in the
+// comments; none is taken from the code under test.
+//
+// October 2024 as KEPCO meters it (as in bill_test.cc): holidays are the Sundays 6, 13, 20, 27 and
+// 3 (개천절) and 9 (한글날); Oct 1 (임시공휴일) is a weekday (별표3 다만 3); Saturdays 5, 12, 19, 26.
+// Spring/fall hours (별표3 제1호): 경부하 22-08 (10 h), 중간부하 08-11, 12-13, 18-22 (8 h), 최대부하
+// 11-12, 13-18 (6 h); a Saturday's 최대부하 energy is 중간부하; a holiday is all 경부하.
+// Levies in force: 기후환경요금 9.0, 연료비조정 5.0 (2024-Q4), VAT 10 % rounded to the won, the fund
+// 3.2 % truncated below 10 won, the total truncated below 10 won.
+#include <gtest/gtest.h>
+
+#include "tariff/bill.h"
+#include "tariff/tariff_fixture.h"
+
+namespace meg {
+namespace {
+
+using testing::LoadSharedCalendar;
+using testing::LoadShippedBook;
+using testing::MonthOfUsage;
+using testing::Ym;
+
+class BillClassesTest : public ::testing::Test {
+ protected:
+  BillClassesTest() : book_(LoadShippedBook()), calendar_(LoadSharedCalendar()) {}
+
+  Result<MonthlyBill> Bill(const char* tariff, double contract_kw, Month m, const PowerSeries& usage,
+                           const DemandHistory& history = {}) {
+    BillRequest r;
+    r.tariff = book_.FindTariff(tariff).value();
+    r.contract_power = Kilowatts(contract_kw);
+    r.usage = &usage;
+    return ComputeMonthlyBill(book_, calendar_, r, m, history);
+  }
+
+  // kWh of the registers of one band under the rate table in force from `from`.
+  static std::int64_t KwhIn(const MonthlyBill& b, Band band, Date from) {
+    std::int64_t sum = 0;
+    for (const auto& e : b.energy_lines) {
+      if (e.band == band && e.rates_from == from) sum += e.kwh;
+    }
+    return sum;
+  }
+
+  TariffBook book_;
+  HolidayCalendar calendar_;
+};
+
+// 일반용(갑)I 저압 (별표1 2.가(1)): basic 6,160 KRW/kW on the contract power (저압 has no demand
+// meter, art. 38 ②, 68 ②), one energy rate for all hours: spring/fall 91.9 KRW/kWh.
+// Contract 100 kW, a flat 20 kW in October 2024: 31 x 24 x 20 = 14,880 kWh.
+TEST_F(BillClassesTest, GeneralGapOneLowVoltageBillsTheContractPowerAndOneRate) {
+  const auto usage = MonthOfUsage(Ym(2024, 10), [](const KstDateTime&) { return 20.0; });
+  auto bill = Bill("일반용(갑)I 저압", 100, Ym(2024, 10), usage);
+  ASSERT_TRUE(bill) << bill.error().message;
+  ASSERT_EQ(bill->energy_lines.size(), 1u);
+  EXPECT_TRUE(bill->energy_lines[0].all_hours);
+  EXPECT_EQ(bill->energy_lines[0].kwh, 14'880);
+  EXPECT_EQ(bill->energy, Won(1'367'472));  // 14,880 x 91.9
+  EXPECT_TRUE(bill->contract_power_billed);
+  EXPECT_EQ(bill->billing_demand_kw, 100);  // the contract power, not the 20 kW peak
+  EXPECT_EQ(bill->basic, Won(616'000));     // 100 x 6,160
+  EXPECT_EQ(bill->climate, Won(133'920));   // 14,880 x 9.0
+  EXPECT_EQ(bill->fuel, Won(74'400));       // 14,880 x 5.0
+  // 616,000 + 1,367,472 + 133,920 + 74,400
+  EXPECT_EQ(bill->subtotal, Won(2'191'792));
+  EXPECT_EQ(bill->vat, Won(219'179));     // 219,179.2
+  EXPECT_EQ(bill->fund, Won(70'130));     // 70,137.344
+  EXPECT_EQ(bill->total, Won(2'481'100));  // 2,481,101
+  EXPECT_TRUE(bill->notes.empty()) << bill->notes.front();  // no ratchet months to ask for
+}
+
+// 교육용(갑) 고압A 선택I (별표1 3.가(2)): basic 5,550 KRW/kW, summer 123.3 KRW/kWh for all hours.
+// 고압 has a demand meter, so the 12-month rule of art. 68 ① sets 요금적용전력; and a class
+// without hour bands counts every 15 minutes for demand: 별표3's holiday rule is for the classes
+// it lists. August 2024, contract 500 kW, a flat 200 kW and 420 kW on Sunday Aug 4 at 14:00
+// (+220 x 0.25 = 55 kWh): 31 x 24 x 200 + 55 = 148,855 kWh.
+TEST_F(BillClassesTest, EducationGapCountsASundayPeakForDemand) {
+  const auto usage = MonthOfUsage(Ym(2024, 8), [](const KstDateTime& t) {
+    return t.date == testing::Ymd(2024, 8, 4) && t.minute_of_day == 14 * 60 ? 420.0 : 200.0;
+  });
+  auto bill = Bill("교육용(갑) 고압A 선택I", 500, Ym(2024, 8), usage);
+  ASSERT_TRUE(bill) << bill.error().message;
+  EXPECT_FALSE(bill->contract_power_billed);
+  EXPECT_EQ(bill->billing_demand_kw, 420);
+  EXPECT_EQ(bill->energy_kwh, 148'855);
+  EXPECT_EQ(bill->energy, Won(18'353'821));  // 148,855 x 123.3 = 18,353,821.5, truncated
+  EXPECT_EQ(bill->basic, Won(2'331'000));    // 420 x 5,550
+  EXPECT_EQ(bill->climate, Won(1'339'695));  // 148,855 x 9.0
+  EXPECT_EQ(bill->fuel, Won(744'275));       // 148,855 x 5.0
+  EXPECT_EQ(bill->subtotal, Won(22'768'791));
+  EXPECT_EQ(bill->vat, Won(2'276'879));     // 2,276,879.1
+  EXPECT_EQ(bill->fund, Won(728'600));      // 728,601.312
+  EXPECT_EQ(bill->total, Won(25'774'270));  // 22,768,791 + 2,276,879 + 728,600
+  // The same month under 교육용(을)'s hour bands would not count the Sunday: a TOU class's peak is
+  // the weekday 200 kW.
+  auto eul = Bill("교육용(을) 고압A 선택I", 1000, Ym(2024, 8), usage);
+  ASSERT_TRUE(eul) << eul.error().message;
+  EXPECT_EQ(eul->peak_kw, 200);
+}
+
+// 산업용(갑)II 고압A 선택I (별표1 2.라): time of use on 별표3 제1호's hours, and the 2024-10-24 table
+// (+8.5 KRW/kWh on every rate) from the 24th. A flat 100 kW, contract 200 kW, October 2024.
+// Oct 1-23: 15 weekdays, 3 Saturdays (5, 12, 19), 5 holidays (3, 6, 9, 13, 20).
+//   경부하 15x10x100 + 3x10x100 + 5x24x100 = 30,000; 중간부하 15x8x100 + 3x14x100 = 16,200;
+//   최대부하 15x6x100 = 9,000 kWh at 87.2 / 92.0 / 111.2 (the 2024-07-01 sheet).
+// Oct 24-31: 6 weekdays, 1 Saturday (26), 1 holiday (27).
+//   경부하 6x1,000 + 1,000 + 2,400 = 9,400; 중간부하 6x800 + 1,400 = 6,200; 최대부하 6x600 = 3,600 kWh
+//   at 95.7 / 100.5 / 119.7 (2024-10-24 별표1(A) 2.라).
+TEST_F(BillClassesTest, IndustrialGapTwoSplitsTheMonthAtTheRateChange) {
+  const auto usage = MonthOfUsage(Ym(2024, 10), [](const KstDateTime&) { return 100.0; });
+  auto bill = Bill("산업용(갑)II 고압A 선택I", 200, Ym(2024, 10), usage);
+  ASSERT_TRUE(bill) << bill.error().message;
+  const Date old_from = testing::Ymd(2024, 1, 1), new_from = testing::Ymd(2024, 10, 24);
+  EXPECT_EQ(KwhIn(*bill, Band::kOffPeak, old_from), 30'000);
+  EXPECT_EQ(KwhIn(*bill, Band::kMid, old_from), 16'200);
+  EXPECT_EQ(KwhIn(*bill, Band::kPeak, old_from), 9'000);
+  EXPECT_EQ(KwhIn(*bill, Band::kOffPeak, new_from), 9'400);
+  EXPECT_EQ(KwhIn(*bill, Band::kMid, new_from), 6'200);
+  EXPECT_EQ(KwhIn(*bill, Band::kPeak, new_from), 3'600);
+  // 2,616,000 + 1,490,400 + 1,000,800 + 899,580 + 623,100 + 430,920
+  EXPECT_EQ(bill->energy, Won(7'060'800));
+  EXPECT_EQ(bill->billing_demand_kw, 100);  // above the 30 % floor of 60 kW
+  EXPECT_EQ(bill->basic, Won(649'000));     // 100 x 6,490, the same basic rate in both tables
+  EXPECT_EQ(bill->climate, Won(669'600));   // 74,400 x 9.0
+  EXPECT_EQ(bill->fuel, Won(372'000));      // 74,400 x 5.0
+  EXPECT_EQ(bill->subtotal, Won(8'751'400));
+  EXPECT_EQ(bill->vat, Won(875'140));
+  EXPECT_EQ(bill->fund, Won(280'040));  // 280,044.8
+  EXPECT_EQ(bill->total, Won(9'906'580));
+}
+
+// 교육용(을) 고압A 선택I (별표1 3.나): basic 6,090, spring/fall 76.5 / 90.9 / 111.4 KRW/kWh on the
+// same hours. A flat 500 kW in October 2024 meters 197,000 / 112,000 / 63,000 kWh (bill_test.cc's
+// first month).
+TEST_F(BillClassesTest, EducationEulPricesTheBandsOfItsOwnTable) {
+  const auto usage = MonthOfUsage(Ym(2024, 10), [](const KstDateTime&) { return 500.0; });
+  auto bill = Bill("교육용(을) 고압A 선택I", 1000, Ym(2024, 10), usage);
+  ASSERT_TRUE(bill) << bill.error().message;
+  // 197,000 x 76.5 + 112,000 x 90.9 + 63,000 x 111.4 = 15,070,500 + 10,180,800 + 7,018,200
+  EXPECT_EQ(bill->energy, Won(32'269'500));
+  EXPECT_EQ(bill->basic, Won(3'045'000));  // 500 x 6,090
+  EXPECT_EQ(bill->subtotal, Won(40'522'500));  // + 3,348,000 climate + 1,860,000 fuel
+  EXPECT_EQ(bill->total, Won(45'871'470));     // + 4,052,250 VAT + 1,296,720 fund
+}
+
+// Art. 67-3 ① 2 and ④: a 저압 customer billed on contract power that uses more than 450 kWh per kW
+// of it a month. 일반용(갑)I 저압, contract 10 kW, November 2024 (winter, 119.0 KRW/kWh), a flat
+// 11 kW: 30 x 24 x 11 = 7,920 kWh; 4,500 allowed; 2,700 kWh from 451 to 720 kWh/kW and 720 kWh
+// beyond 720 kWh/kW. The surcharge's unit is 119.0 + 9.0 + 5.0 = 133.0 KRW/kWh.
+TEST_F(BillClassesTest, ContractPowerCustomerPaysForKwhBeyond450PerKw) {
+  const auto usage = MonthOfUsage(Ym(2024, 11), [](const KstDateTime&) { return 11.0; });
+  // The first time is only announced (④).
+  auto first = Bill("일반용(갑)I 저압", 10, Ym(2024, 11), usage);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->over_energy_kwh, 3'420);
+  EXPECT_TRUE(first->over_contract_incurred);
+  EXPECT_EQ(first->over_contract, Won(0));
+  ASSERT_FALSE(first->notes.empty());
+  EXPECT_NE(first->notes.back().find("the first such month is a warning"), std::string::npos) << first->notes.back();
+  // The 5th time (four months before it exceeded): 200 % on the first tier, 300 % beyond 720.
+  DemandHistory history;
+  for (int m = 5; m <= 8; ++m) history.Record(MonthDemand{Ym(2024, static_cast<unsigned>(m)), 11, true, false});
+  auto fifth = Bill("일반용(갑)I 저압", 10, Ym(2024, 11), usage, history);
+  ASSERT_TRUE(fifth) << fifth.error().message;
+  EXPECT_EQ(fifth->over_contract_multiplier_pct, 200);
+  // 2,700 x 133.0 x 2 + 720 x 133.0 x 3 = 718,200 + 287,280
+  EXPECT_EQ(fifth->over_contract, Won(1'005'480));
+  EXPECT_EQ(fifth->energy, Won(942'480));  // 7,920 x 119.0
+  EXPECT_EQ(fifth->basic, Won(61'600));    // 10 x 6,160
+  // 61,600 + 942,480 + 71,280 climate + 39,600 fuel + 1,005,480
+  EXPECT_EQ(fifth->subtotal, Won(2'120'440));
+  EXPECT_EQ(fifth->total, Won(2'400'330));  // + 212,044 VAT + 67,850 fund (67,854.08) = 2,400,334
+  // The 2nd time: 150 %, and the 720 kWh beyond 720 kWh/kW still at 300 %.
+  DemandHistory once;
+  once.Record(MonthDemand{Ym(2024, 10), 11, true, false});
+  auto second = Bill("일반용(갑)I 저압", 10, Ym(2024, 11), usage, once);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->over_contract, Won(825'930));  // 2,700 x 133.0 x 1.5 + 287,280 = 538,650 + 287,280
+}
+
+// The 2026 reform's hours reach 일반용(갑)II and 산업용(갑)II from 2026-06-01 (shared reference
+// korea-energy-market.md 2.4b): the same table as 일반용(을)'s from that day, the 2023 one before.
+TEST_F(BillClassesTest, GapTwoClassesTakeTheNewHoursOnJuneFirst2026) {
+  for (const TariffClass c : {TariffClass::kGeneralGap2, TariffClass::kIndustrialGap2}) {
+    const BandTable* before = book_.BandsOn(c, testing::Ymd(2026, 5, 31));
+    const BandTable* after = book_.BandsOn(c, testing::Ymd(2026, 6, 1));
+    const BandTable* general = book_.BandsOn(TariffClass::kGeneralEul, testing::Ymd(2026, 6, 1));
+    ASSERT_TRUE(before && after && general) << ClassName(c);
+    EXPECT_EQ(after->effective_from, testing::Ymd(2026, 6, 1)) << ClassName(c);
+    EXPECT_EQ(after->slots, general->slots) << ClassName(c);
+    // Summer 15:00: 최대부하 from 2026-06-01 (15-21 h); 13-18 h was 최대부하 before too, but 11:00
+    // was 최대부하 and is now 중간부하 (08-15 h).
+    EXPECT_EQ(before->slots[0][11 * 4], Band::kPeak) << ClassName(c);
+    EXPECT_EQ(after->slots[0][11 * 4], Band::kMid) << ClassName(c);
+  }
+  EXPECT_EQ(book_.BandsOn(TariffClass::kEducationEul, testing::Ymd(2026, 6, 1))->effective_from,
+            testing::Ymd(2023, 1, 1));
+}
+
+}  // namespace
+}  // namespace meg
