@@ -14,6 +14,7 @@
 #include "io/text_file.h"
 #include "io/usage_csv.h"
 #include "tariff/bill.h"
+#include "tariff/tariff_compare.h"
 
 namespace meg {
 namespace {
@@ -27,6 +28,7 @@ struct BillOptions {
   std::string months;
   bool json = false;
   bool list_tariffs = false;
+  bool compare = false;
   std::string history;
   std::string save_history;
   std::vector<std::string> repair;
@@ -69,6 +71,77 @@ int ListTariffs(const TariffBook& book) {
       if (r.id == id) dates += (dates.empty() ? "" : ", ") + FormatDate(r.effective_from);
     }
     fmt::print("{} {:<26} {}\n", PadToWidth(OfficialName(id), 28), AsciiAlias(id), dates);
+  }
+  return 0;
+}
+
+std::string Krw(Won w) { return WithThousands(w.value()); }
+std::string SignedKrw(std::int64_t v) { return (v < 0 ? "-" : "+") + WithThousands(v < 0 ? -v : v); }
+
+// --compare: every tariff the customer may take for the same use, voltage and contract power.
+int PrintComparison(const std::vector<TariffCost>& ranked, const std::vector<Month>& months, const BillOptions& o) {
+  const TariffCost* own = nullptr;
+  for (const auto& c : ranked) {
+    if (c.in_force) own = &c;
+  }
+  if (own == nullptr) return ExitWith(kCommand, NotFound("--compare: the tariff in force was not priced"));
+  const std::string span = months.size() == 1 ? FormatMonth(months.front())
+                                              : fmt::format("{}..{} ({} months)", FormatMonth(months.front()),
+                                                            FormatMonth(months.back()), months.size());
+  if (o.json) {
+    nlohmann::json list = nlohmann::json::array();
+    int rank = 0;
+    for (const auto& c : ranked) {
+      list.push_back({{"rank", ++rank},
+                      {"tariff", OfficialName(c.tariff)},
+                      {"tariff_alias", AsciiAlias(c.tariff)},
+                      {"in_force", c.in_force},
+                      {"basic_krw", c.basic.value()},
+                      {"energy_krw", c.energy.value()},
+                      {"over_contract_krw", c.other.value()},
+                      {"total_krw", c.total.value()},
+                      {"vs_in_force_krw", own ? c.total.value() - own->total.value() : 0}});
+    }
+    nlohmann::json j = {{"usage", o.usage},
+                        {"months", span},
+                        {"contract_kw", o.contract_kw},
+                        {"basic_krw_includes", "기본요금 and the power-factor adjustment"},
+                        {"energy_krw_includes", "전력량요금, 기후환경요금 and 연료비조정요금"},
+                        {"total_krw_includes", "VAT and the 전력산업기반기금, as billed"},
+                        {"tariffs", list}};
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  const ClassRules rules = RulesOf(own->tariff.tariff_class);
+  fmt::print("The same usage priced under every tariff a {} customer at {} and {} kW may take, {}:\n",
+             UseName(rules.use), VoltageName(own->tariff.voltage),
+             WithThousands(static_cast<std::int64_t>(o.contract_kw)), span);
+  fmt::print("  {:>4}  {}{:>16}  {:>16}  {:>14}  {:>16}  {:>14}\n", "rank", PadToWidth("tariff", 28), "basic KRW",
+             "energy KRW", "surcharge KRW", "total KRW", "vs in force");
+  int rank = 0;
+  for (const auto& c : ranked) {
+    fmt::print("  {:>4}  {}{:>16}  {:>16}  {:>14}  {:>16}  {:>14}{}\n", ++rank, PadToWidth(OfficialName(c.tariff), 28),
+               Krw(c.basic), Krw(c.energy), Krw(c.other), Krw(c.total),
+               c.in_force ? std::string("in force") : SignedKrw(c.total.value() - own->total.value()),
+               c.in_force ? "  *" : "");
+  }
+  fmt::print(
+      "basic: 기본요금 with the power-factor adjustment; energy: 전력량요금 + 기후환경요금 + 연료비조정요금; total: as "
+      "billed, VAT and the fund included.\n"
+      "The class follows the use (art. 55-59); (갑)II needs a time-of-use meter (art. 38 ②), (을) a contract of "
+      "300 kW or more (교육용 1,000 kW), and a chosen option stays a year (art. 67 ⑦).\n");
+  if (o.history.empty()) {
+    fmt::print(
+        "No --history: the demand months before the data count as unknown (the 12-month ratchet of art. 68 ① "
+        "starts with the data), the same for every tariff.\n");
+  }
+  if (ranked.front().in_force) {
+    fmt::print("The tariff in force is the cheapest for this usage.\n");
+  } else {
+    fmt::print("{} would have cost {} KRW less than {} ({:.1f} %).\n", OfficialName(ranked.front().tariff),
+               WithThousands(own->total.value() - ranked.front().total.value()), OfficialName(own->tariff),
+               100.0 * static_cast<double>(own->total.value() - ranked.front().total.value()) /
+                   static_cast<double>(own->total.value()));
   }
   return 0;
 }
@@ -157,6 +230,14 @@ int RunBill(const BillOptions& o) {
     }
   }
 
+  if (o.compare) {
+    if (!o.save_history.empty()) {
+      return ExitWith(kCommand, InvalidInput("--save-history is for one tariff's bills, not with --compare"));
+    }
+    auto ranked = CompareTariffs(*book, *calendar, request, months, history);
+    if (!ranked) return ExitWith(kCommand, ranked.error());
+    return PrintComparison(*ranked, months, o);
+  }
   auto bills = BillMonths(*book, *calendar, request, months, history);
   if (!bills) return ExitWith(kCommand, bills.error());
   if (!o.save_history.empty()) {
@@ -186,6 +267,8 @@ void AddBillCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--months", opts->months, "months to bill: 2024-08 | 2024-01,2024-02 | 2024-01..2024-12");
   cmd->add_flag("--json", opts->json, "print JSON instead of text");
   cmd->add_flag("--list-tariffs", opts->list_tariffs, "list the tariffs, their aliases and rate-table dates");
+  cmd->add_flag("--compare", opts->compare,
+                "price the usage under every tariff of the same use, voltage and contract power, cheapest first");
   cmd->add_option("--history", opts->history,
                   "demand history CSV (month,peak_kw) for months before the data (12-month ratchet)");
   cmd->add_option("--save-history", opts->save_history, "write the demand history after billing to FILE");

@@ -7,7 +7,9 @@
 
 #include "app/exit.h"
 #include "app/paths.h"
+#include "io/cnu_building.h"
 #include "io/doe_hospital.h"
+#include "io/measured_on_year.h"
 #include "io/text_file.h"
 #include "io/usage_csv.h"
 
@@ -52,6 +54,38 @@ int RunDoe(const DoeOptions& o) {
   return 0;
 }
 
+struct CnuOptions {
+  std::string file;
+  int year = 2024;
+  std::string out;
+  std::string calendar = DefaultCalendarPath();
+};
+
+// A CNU campus building (hourly kWh, 2021-01 to 2022-04) laid on a calendar year the way a site
+// file's `format = "cnu-building"` lays it (io/measured_on_year.h): the same load a site twin runs.
+int RunCnu(const CnuOptions& o) {
+  auto text = ReadTextFile(o.file);
+  if (!text) return ExitWith(kCommand, text.error());
+  auto cnu = ParseCnuBuildingCsv(*text, o.file, {.anomalies_to_gaps = true});
+  if (!cnu) return ExitWith(kCommand, cnu.error());
+  auto kw = HourlyEnergyToPower(cnu->energy_kwh);
+  if (!kw) return ExitWith(kCommand, kw.error());
+  auto calendar = LoadCalendar(o.calendar);
+  if (!calendar) return ExitWith(kCommand, calendar.error());
+  auto series = MeasuredOnYear(*kw, o.year, *calendar);
+  if (!series) return ExitWith(kCommand, series.error());
+  double kwh = 0, peak = 0;
+  for (const auto& v : series->values()) {
+    kwh += v->value() * 0.25;
+    peak = std::max(peak, v->value());
+  }
+  auto st = WriteTextFile(o.out, FormatUsageCsv(*series));
+  if (!st) return ExitWith(kCommand, st.error());
+  std::cerr << fmt::format("meg convert: wrote {} ({} intervals of {}, {:.0f} MWh, peak {:.0f} kW)\n", o.out,
+                           series->size(), o.year, kwh / 1000.0, peak);
+  return 0;
+}
+
 }  // namespace
 
 void AddConvertCommand(CLI::App& app, int* exit_code) {
@@ -68,6 +102,17 @@ void AddConvertCommand(CLI::App& app, int* exit_code) {
   d->add_option("--out", doe->out, "usage CSV to write")->required();
   d->add_option("--calendar", doe->calendar, "holiday calendar CSV")->capture_default_str();
   d->callback([doe, exit_code] { *exit_code = RunDoe(*doe); });
+  auto cnu = std::make_shared<CnuOptions>();
+  CLI::App* c = cmd->add_subcommand(
+      "cnu-building",
+      "A measured CNU campus building (hourly kWh, 2021-01 to 2022-04; meter faults as gaps) laid on a calendar "
+      "year day by day, each day a measured whole day of the same day type nearest in the year");
+  c->add_option("--file", cnu->file, "CNU building CSV, e.g. ../shared/data/load/cnu_gwangju/agri3_HV_02.csv")
+      ->required();
+  c->add_option("--year", cnu->year, "calendar year to lay the load on")->capture_default_str();
+  c->add_option("--out", cnu->out, "usage CSV to write")->required();
+  c->add_option("--calendar", cnu->calendar, "holiday calendar CSV")->capture_default_str();
+  c->callback([cnu, exit_code] { *exit_code = RunCnu(*cnu); });
 }
 
 }  // namespace meg

@@ -30,11 +30,12 @@ Result<LoadedSite> LoadSiteContext(const SiteOptions& o) {
   const ClassRules rules = RulesOf(tariff->tariff_class);
   const double kw = site.contract_power.value();
   if (kw < rules.min_kw || kw >= rules.below_kw) {
-    return InvalidInput(fmt::format("{}: tariff.contract_kw: {} kW is outside {}'s contract power, {} kW {} (art. 57 "
-                                    "②, 58 ①②, 59 ②)",
-                                    o.site, kw, ClassName(tariff->tariff_class), rules.min_kw,
-                                    rules.below_kw > kMaxContractKw ? std::string("or more")
-                                                                    : fmt::format("to below {} kW", rules.below_kw)));
+    return InvalidInput(
+        fmt::format("{}: tariff.contract_kw: {} kW is outside {}'s contract power, {} kW {} (art. 57 "
+                    "②, 58 ①②, 59 ②)",
+                    o.site, kw, ClassName(tariff->tariff_class), rules.min_kw,
+                    rules.below_kw > kMaxContractKw ? std::string("or more")
+                                                    : fmt::format("to below {} kW", rules.below_kw)));
   }
   return LoadedSite{o.site, std::move(book), std::move(calendar), std::move(site), *tariff};
 }

@@ -85,9 +85,9 @@ constexpr std::array kSiteKeys = {KeyDef{"name", ""}, KeyDef{"latitude_deg", "de
                                   KeyDef{"longitude_deg", "deg", Closed(-180, 180)},
                                   // From the Dead Sea shore to the top of Everest: anything else is a typo (feet? km?).
                                   KeyDef{"elevation_m", "m", Closed(-500, 9000)}, KeyDef{"time_zone", ""}};
-constexpr std::array kTariffKeys = {
-    KeyDef{"name", ""}, KeyDef{"contract_kw", "kw", Closed(kMinAnyContractKw, kMaxContractKw),
-                               "a whole number of kW; each class's own range is checked with its tariff"}};
+constexpr std::array kTariffKeys = {KeyDef{"name", ""},
+                                    KeyDef{"contract_kw", "kw", Closed(kMinAnyContractKw, kMaxContractKw),
+                                           "a whole number of kW; each class's own range is checked with its tariff"}};
 constexpr std::array kLoadKeys = {KeyDef{"file", ""}, KeyDef{"format", ""},
                                   KeyDef{"year", "", Closed(2018, 2027), "the years of the holiday calendar"},
                                   KeyDef{"scale", "", AboveZeroTo(1000)}};

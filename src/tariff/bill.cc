@@ -226,12 +226,12 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
   const ClassRules rules = RulesOf(request.tariff.tariff_class);
   if (!(contract >= rules.min_kw) || !(contract < rules.below_kw) || !(contract <= kMaxContractKw) ||
       contract != std::floor(contract)) {
-    return InvalidInput(fmt::format(
-        "contract power {} kW: {} takes a whole number of kW from {} {} (art. 57 ②, 58 ①②, 59 ②; meg bill "
-        "--compare lists the classes a contract power may take)",
-        contract, ClassName(request.tariff.tariff_class), rules.min_kw,
-        rules.below_kw > kMaxContractKw ? fmt::format("to {}", kMaxContractKw)
-                                        : fmt::format("to below {}", rules.below_kw)));
+    return InvalidInput(
+        fmt::format("contract power {} kW: {} takes a whole number of kW from {} {} (art. 57 ②, 58 ①②, 59 ②; meg bill "
+                    "--compare lists the classes a contract power may take)",
+                    contract, ClassName(request.tariff.tariff_class), rules.min_kw,
+                    rules.below_kw > kMaxContractKw ? fmt::format("to {}", kMaxContractKw)
+                                                    : fmt::format("to below {}", rules.below_kw)));
   }
   // A 15-minute mean beyond this is a meter or file fault (core/site.h), refused before any sum.
   const double max_kw = contract * kMaxDemandPerContract;

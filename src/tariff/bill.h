@@ -87,7 +87,7 @@ struct BillRequest {
 struct EnergyLine {
   Band band = Band::kOffPeak;
   bool all_hours = false;  // a class with one rate for all hours (art. 67 ⑧): `band` is not a band
-  Date rates_from;  // effective date of the rate table used
+  Date rates_from;         // effective date of the rate table used
   WonPerKwh rate;
   std::int32_t discount_milli_pct = 0;
   std::int64_t kwh = 0;  // rounded to 1 kWh (art. 7 ①)

@@ -176,9 +176,10 @@ Result<std::vector<RateTable>> ParseRates(const TariffFiles::File& file) {
       return InvalidInput(where + ": a 저압 table has no option ('-'), every other table has one (선택I/II/III)");
     }
     if (!RulesOf(id.tariff_class).time_of_use && (energy[0] != energy[1] || energy[1] != energy[2])) {
-      return InvalidInput(fmt::format("{}: {} has one energy rate for all hours (art. 67 ⑧): give it in all three "
-                                      "band columns",
-                                      where, ClassName(id.tariff_class)));
+      return InvalidInput(
+          fmt::format("{}: {} has one energy rate for all hours (art. 67 ⑧): give it in all three "
+                      "band columns",
+                      where, ClassName(id.tariff_class)));
     }
     if (f[9].empty()) return InvalidInput(where + ": every row needs its source");
     const int key_day = static_cast<int>(sys_days{from}.time_since_epoch().count());
@@ -395,17 +396,26 @@ Result<Voltage> ParseVoltage(std::string_view s) {
 
 ClassRules RulesOf(TariffClass c) {
   switch (c) {
-    case TariffClass::kGeneralEul:
-    case TariffClass::kIndustrialEul: return {.time_of_use = true, .min_kw = 300, .below_kw = 1e300};
-    case TariffClass::kGeneralGap1:
-    case TariffClass::kIndustrialGap1: return {.time_of_use = false, .min_kw = 1, .below_kw = 300};
-    case TariffClass::kGeneralGap2:
-    case TariffClass::kIndustrialGap2: return {.time_of_use = true, .min_kw = 1, .below_kw = 300};
+    case TariffClass::kGeneralEul: return {Use::kGeneral, true, 300, 1e300};
+    case TariffClass::kIndustrialEul: return {Use::kIndustrial, true, 300, 1e300};
+    case TariffClass::kGeneralGap1: return {Use::kGeneral, false, 1, 300};
+    case TariffClass::kIndustrialGap1: return {Use::kIndustrial, false, 1, 300};
+    case TariffClass::kGeneralGap2: return {Use::kGeneral, true, 1, 300};
+    case TariffClass::kIndustrialGap2: return {Use::kIndustrial, true, 1, 300};
     // 교육용: contract power of 4 kW or more (art. 58 ①), (을) from 1,000 kW (art. 58 ② 2).
-    case TariffClass::kEducationGap: return {.time_of_use = false, .min_kw = 4, .below_kw = 1000};
-    case TariffClass::kEducationEul: return {.time_of_use = true, .min_kw = 1000, .below_kw = 1e300};
+    case TariffClass::kEducationGap: return {Use::kEducation, false, 4, 1000};
+    case TariffClass::kEducationEul: return {Use::kEducation, true, 1000, 1e300};
   }
   return {};
+}
+
+std::string_view UseName(Use u) {
+  switch (u) {
+    case Use::kGeneral: return "일반용";
+    case Use::kIndustrial: return "산업용";
+    case Use::kEducation: return "교육용";
+  }
+  return "?";
 }
 
 Season SeasonOf(std::chrono::month m) {
@@ -445,10 +455,14 @@ std::string_view BandNameKo(Band b) {
 std::string ClassName(TariffClass c) { return std::string(NamesOf(c).name); }
 std::string ClassAlias(TariffClass c) { return std::string(NamesOf(c).alias); }
 
-std::string OfficialName(TariffId id) {
+std::string VoltageName(Voltage v) {
   static const char* kVoltage[] = {"고압A", "고압B", "고압C", "저압"};
+  return kVoltage[static_cast<int>(v)];
+}
+
+std::string OfficialName(TariffId id) {
   static const char* kOption[] = {" 선택I", " 선택II", " 선택III", ""};
-  return fmt::format("{} {}{}", ClassName(id.tariff_class), kVoltage[static_cast<int>(id.voltage)],
+  return fmt::format("{} {}{}", ClassName(id.tariff_class), VoltageName(id.voltage),
                      kOption[static_cast<int>(id.option)]);
 }
 
@@ -516,7 +530,7 @@ Result<TariffId> TariffBook::FindTariff(std::string_view name) const {
   }
   TariffId id;
   auto cls = ParseClass(parts[0]);
-  if (!cls) return cls.error();
+  if (!cls) return InvalidInput(cls.error().message + "; see meg bill --list-tariffs");
   auto voltage = ParseVoltage(parts[1]);
   if (!voltage) return voltage.error();
   if ((*voltage == Voltage::kLow) != (parts.size() == 2)) {

@@ -40,8 +40,14 @@ enum class Voltage { kHighA, kHighB, kHighC, kLow };
 // 선택요금 I/II/III, supply terms art. 67 ⑦; kNone for the 저압 tables, which have no option.
 enum class RateOption { kI, kII, kIII, kNone };
 
+// 용도: what the electricity is used for decides the class family (art. 55-59); the customer
+// chooses within it only by contract power, meter and option.
+enum class Use { kGeneral, kIndustrial, kEducation };
+std::string_view UseName(Use u);  // "일반용"
+
 // What the terms say of one class, beyond its rate tables.
 struct ClassRules {
+  Use use = Use::kGeneral;
   // Energy priced by 별표3 hour bands (art. 67 ⑨); otherwise one rate per season for all hours
   // (art. 67 ⑧) and no hour-band table.
   bool time_of_use = false;
@@ -77,6 +83,7 @@ std::string OfficialName(TariffId id);  // "일반용(을) 고압A 선택III", "
 std::string AsciiAlias(TariffId id);    // "general-eul high-a III", "general-gap-1 low"
 std::string ClassName(TariffClass c);   // "일반용(을)"
 std::string ClassAlias(TariffClass c);  // "general-eul"
+std::string VoltageName(Voltage v);     // "고압A"
 
 // One rate table version (별표1 월간 전기요금표) for one tariff, in force from `effective_from`
 // until the next version of the same tariff.

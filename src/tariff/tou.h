@@ -43,7 +43,6 @@ struct DayProfile {
 
 // Builds the profile of `date` for `tariff`. Fails with kNotFound if no rate or band table is in
 // force on that date, or the holiday calendar does not cover it.
-Result<DayProfile> ProfileDay(const TariffBook& book, const HolidayCalendar& calendar,
-                              TariffId tariff, Date date);
+Result<DayProfile> ProfileDay(const TariffBook& book, const HolidayCalendar& calendar, TariffId tariff, Date date);
 
 }  // namespace meg

@@ -128,3 +128,38 @@ TEST_F(BillCommandTest, RefusesMillenniaAndImpossibleDemandWithTheLine) {
 
 }  // namespace
 }  // namespace meg
+
+namespace meg {
+namespace {
+
+// meg bill --compare through the CLI: the hand-priced ranking of tests/tariff/bill_classes_test.cc
+// (a flat 200 kW October under 교육용(갑) 고압A at 500 kW: 선택II 17,629,390 KRW, 선택I 18,184,900).
+TEST_F(BillCommandTest, CompareRanksTheTariffsTheCustomerMayTake) {
+  const auto usage = WriteOctober("oct.csv", 200);
+  const MegRun text =
+      Meg(fmt::format("bill --usage {} --tariff \"교육용(갑) 고압A 선택I\" --contract-kw 500 --compare", usage));
+  ASSERT_EQ(text.exit_code, 0) << text.out;
+  for (const char* s : {"17,629,390", "18,184,900", "-555,510", "in force", "교육용 customer at 고압A and 500 kW",
+                        "교육용(갑) 고압A 선택II would have cost 555,510 KRW less"}) {
+    EXPECT_NE(text.out.find(s), std::string::npos) << s << "\n" << text.out;
+  }
+  EXPECT_LT(text.out.find("선택II"), text.out.find("선택I "));  // cheapest first
+  const MegRun json =
+      Meg(fmt::format("bill --usage {} --tariff \"education-gap high-a I\" --contract-kw 500 --compare --json", usage));
+  ASSERT_EQ(json.exit_code, 0) << json.out;
+  const auto j = nlohmann::json::parse(json.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << json.out;
+  ASSERT_EQ(j["tariffs"].size(), 2u);
+  EXPECT_EQ(j["tariffs"][0]["tariff_alias"], "education-gap high-a II");
+  EXPECT_EQ(j["tariffs"][0]["total_krw"], 17'629'390);
+  EXPECT_EQ(j["tariffs"][0]["vs_in_force_krw"], -555'510);
+  EXPECT_EQ(j["tariffs"][1]["in_force"], true);
+  // A contract power the class does not take is refused, naming the range.
+  const MegRun bad =
+      Meg(fmt::format("bill --usage {} --tariff \"교육용(갑) 고압A 선택I\" --contract-kw 1200 --compare", usage));
+  EXPECT_EQ(bad.exit_code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("교육용(갑) takes a whole number of kW from 4 to below 1000"), std::string::npos) << bad.out;
+}
+
+}  // namespace
+}  // namespace meg

@@ -8,9 +8,12 @@
 // 11-12, 13-18 (6 h); a Saturday's 최대부하 energy is 중간부하; a holiday is all 경부하.
 // Levies in force: 기후환경요금 9.0, 연료비조정 5.0 (2024-Q4), VAT 10 % rounded to the won, the fund
 // 3.2 % truncated below 10 won, the total truncated below 10 won.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "tariff/bill.h"
+#include "tariff/tariff_compare.h"
 #include "tariff/tariff_fixture.h"
 
 namespace meg {
@@ -65,9 +68,9 @@ TEST_F(BillClassesTest, GeneralGapOneLowVoltageBillsTheContractPowerAndOneRate) 
   EXPECT_EQ(bill->fuel, Won(74'400));       // 14,880 x 5.0
   // 616,000 + 1,367,472 + 133,920 + 74,400
   EXPECT_EQ(bill->subtotal, Won(2'191'792));
-  EXPECT_EQ(bill->vat, Won(219'179));     // 219,179.2
-  EXPECT_EQ(bill->fund, Won(70'130));     // 70,137.344
-  EXPECT_EQ(bill->total, Won(2'481'100));  // 2,481,101
+  EXPECT_EQ(bill->vat, Won(219'179));                       // 219,179.2
+  EXPECT_EQ(bill->fund, Won(70'130));                       // 70,137.344
+  EXPECT_EQ(bill->total, Won(2'481'100));                   // 2,481,101
   EXPECT_TRUE(bill->notes.empty()) << bill->notes.front();  // no ratchet months to ask for
 }
 
@@ -140,7 +143,7 @@ TEST_F(BillClassesTest, EducationEulPricesTheBandsOfItsOwnTable) {
   ASSERT_TRUE(bill) << bill.error().message;
   // 197,000 x 76.5 + 112,000 x 90.9 + 63,000 x 111.4 = 15,070,500 + 10,180,800 + 7,018,200
   EXPECT_EQ(bill->energy, Won(32'269'500));
-  EXPECT_EQ(bill->basic, Won(3'045'000));  // 500 x 6,090
+  EXPECT_EQ(bill->basic, Won(3'045'000));      // 500 x 6,090
   EXPECT_EQ(bill->subtotal, Won(40'522'500));  // + 3,348,000 climate + 1,860,000 fuel
   EXPECT_EQ(bill->total, Won(45'871'470));     // + 4,052,250 VAT + 1,296,720 fund
 }
@@ -197,6 +200,53 @@ TEST_F(BillClassesTest, GapTwoClassesTakeTheNewHoursOnJuneFirst2026) {
   }
   EXPECT_EQ(book_.BandsOn(TariffClass::kEducationEul, testing::Ymd(2026, 6, 1))->effective_from,
             testing::Ymd(2023, 1, 1));
+}
+
+// meg bill --compare's list: the same use, voltage and contract power; hand-priced ranking.
+// A flat 200 kW in October 2024 (148,800 kWh; climate 1,339,200, fuel 744,000) at 500 kW under
+// 교육용(갑) 고압A (별표1 3.가(2), spring/fall):
+//   선택I:  200 x 5,550 = 1,110,000 + 148,800 x 86.5 = 12,871,200 -> subtotal 16,064,400,
+//           VAT 1,606,440, fund 514,060 (514,060.8) -> total 18,184,900.
+//   선택II: 200 x 6,370 = 1,274,000 + 148,800 x 82.1 = 12,216,480 -> subtotal 15,573,680,
+//           VAT 1,557,368, fund 498,350 (498,357.76) -> 17,629,398 -> total 17,629,390.
+TEST_F(BillClassesTest, CompareRanksTheOptionsOfTheSameUseVoltageAndContract) {
+  const auto usage = MonthOfUsage(Ym(2024, 10), [](const KstDateTime&) { return 200.0; });
+  BillRequest r;
+  r.tariff = book_.FindTariff("교육용(갑) 고압A 선택I").value();
+  r.contract_power = Kilowatts(500);
+  r.usage = &usage;
+  auto ranked = CompareTariffs(book_, calendar_, r, {Ym(2024, 10)}, {});
+  ASSERT_TRUE(ranked) << ranked.error().message;
+  ASSERT_EQ(ranked->size(), 2u);  // 교육용(을) needs 1,000 kW; 저압 and 고압B are other voltages
+  EXPECT_EQ(OfficialName((*ranked)[0].tariff), "교육용(갑) 고압A 선택II");
+  EXPECT_EQ((*ranked)[0].total, Won(17'629'390));
+  EXPECT_FALSE((*ranked)[0].in_force);
+  EXPECT_EQ(OfficialName((*ranked)[1].tariff), "교육용(갑) 고압A 선택I");
+  EXPECT_EQ((*ranked)[1].total, Won(18'184'900));
+  EXPECT_TRUE((*ranked)[1].in_force);
+  EXPECT_EQ((*ranked)[1].basic, Won(1'110'000));
+  EXPECT_EQ((*ranked)[1].energy, Won(12'871'200 + 1'339'200 + 744'000));
+
+  // 산업용 at 200 kW 고압A: (갑)I and (갑)II, options I and II; at 300 kW the (을) options.
+  r.tariff = book_.FindTariff("산업용(갑)II 고압A 선택II").value();
+  r.contract_power = Kilowatts(200);
+  auto gap = CompareTariffs(book_, calendar_, r, {Ym(2024, 10)}, {});
+  ASSERT_TRUE(gap) << gap.error().message;
+  std::vector<std::string> names;
+  for (const auto& c : *gap) names.push_back(OfficialName(c.tariff));
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"산업용(갑)I 고압A 선택I", "산업용(갑)I 고압A 선택II",
+                                             "산업용(갑)II 고압A 선택I", "산업용(갑)II 고압A 선택II"}));
+  r.tariff = book_.FindTariff("산업용(을) 고압A 선택I").value();
+  r.contract_power = Kilowatts(300);
+  auto eul = CompareTariffs(book_, calendar_, r, {Ym(2024, 10)}, {});
+  ASSERT_TRUE(eul) << eul.error().message;
+  EXPECT_EQ(eul->size(), 3u);
+  // A contract outside the class in force is its error, not a silent list of others.
+  r.contract_power = Kilowatts(200);
+  auto bad = CompareTariffs(book_, calendar_, r, {Ym(2024, 10)}, {});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("takes a whole number of kW"), std::string::npos) << bad.error().message;
 }
 
 }  // namespace

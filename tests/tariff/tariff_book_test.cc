@@ -17,8 +17,8 @@ TEST(TariffBookTest, FindsTariffsByOfficialNameAndAlias) {
   const auto a = book.FindTariff("일반용(을) 고압A 선택III");
   ASSERT_TRUE(a) << a.error().message;
   EXPECT_EQ(OfficialName(*a), "일반용(을) 고압A 선택III");
-  for (const char* alias : {"general-eul high-a III", "general-eul/high-a/iii", "일반용(을) 고압A 선택Ⅲ",
-                            "일반용전력(을) 고압A 선택3"}) {
+  for (const char* alias :
+       {"general-eul high-a III", "general-eul/high-a/iii", "일반용(을) 고압A 선택Ⅲ", "일반용전력(을) 고압A 선택3"}) {
     auto b = book.FindTariff(alias);
     ASSERT_TRUE(b) << alias << ": " << b.error().message;
     EXPECT_EQ(*b, *a) << alias;
@@ -62,9 +62,9 @@ TEST(TariffBookTest, RatesInForceByDate) {
   ASSERT_NE(before, nullptr);
   ASSERT_NE(after, nullptr);
   EXPECT_EQ(after->basic.milli_won(), 8'320'000);
-  EXPECT_EQ(after->energy[0][2].milli_won(), 245'900);  // summer 최대부하 245.9
-  EXPECT_EQ(after->energy[2][0].milli_won(), 117'900);  // winter 경부하 117.9
-  EXPECT_EQ(before->energy[0][2].milli_won(), 229'000); // summer 최대부하 229.0 (2024-07-01 sheet)
+  EXPECT_EQ(after->energy[0][2].milli_won(), 245'900);   // summer 최대부하 245.9
+  EXPECT_EQ(after->energy[2][0].milli_won(), 117'900);   // winter 경부하 117.9
+  EXPECT_EQ(before->energy[0][2].milli_won(), 229'000);  // summer 최대부하 229.0 (2024-07-01 sheet)
   EXPECT_EQ(book.RatesOn(id, Ymd(2023, 11, 8)), nullptr);
 }
 
@@ -120,8 +120,7 @@ TariffFiles MinimalFiles() {
   f.bands = {"bands.csv", bands};
   f.charges = {"charges.csv", "name,effective_from,value,source\nfuel_cap_krw_per_kwh,2024-01-01,5,s\n"};
   f.fuel = {"fuel.csv", "quarter,krw_per_kwh,source\n2024-Q1,5.0,s\n"};
-  f.discounts = {"discounts.csv",
-                 "class,effective_from,effective_to,season,days,from,to,discount_pct,source\n"};
+  f.discounts = {"discounts.csv", "class,effective_from,effective_to,season,days,from,to,discount_pct,source\n"};
   return f;
 }
 
@@ -138,15 +137,16 @@ TEST(TariffBookTest, RejectsBadTablesNamingFileAndLine) {
     const char* expect;
   };
   const Case cases[] = {
-      {"missing season", [](TariffFiles& f) { f.rates.text.erase(f.rates.text.rfind("일반용")); },
-       "has no winter row"},
-      {"bad number", [](TariffFiles& f) { f.rates.text += "일반용(을),고압A,선택II,2024-01-01,summer,7220,1.x,2,3,s\n"; },
+      {"missing season", [](TariffFiles& f) { f.rates.text.erase(f.rates.text.rfind("일반용")); }, "has no winter row"},
+      {"bad number",
+       [](TariffFiles& f) { f.rates.text += "일반용(을),고압A,선택II,2024-01-01,summer,7220,1.x,2,3,s\n"; },
        "rates.csv:5"},
       {"no source", [](TariffFiles& f) { f.rates.text += "일반용(을),고압A,선택II,2024-01-01,summer,7220,1,2,3,\n"; },
        "needs its source"},
       {"overlapping band", [](TariffFiles& f) { f.bands.text += "일반용(을),2024-01-01,summer,peak,11:00,12:00,s\n"; },
        "bands.csv:8: 11:00 is already in a band"},
-      {"uncovered slot", [](TariffFiles& f) {
+      {"uncovered slot",
+       [](TariffFiles& f) {
          const auto at = f.bands.text.find("winter,mid,08:00,24:00");
          f.bands.text.replace(at, 22, "winter,mid,08:00,23:45");
        },
@@ -174,8 +174,7 @@ TEST(TariffBookTest, RejectsBadTablesNamingFileAndLine) {
     c.spoil(files);
     auto book = TariffBook::Parse(files);
     ASSERT_FALSE(book) << c.what;
-    EXPECT_NE(book.error().message.find(c.expect), std::string::npos)
-        << c.what << ": " << book.error().message;
+    EXPECT_NE(book.error().message.find(c.expect), std::string::npos) << c.what << ": " << book.error().message;
   }
 }
 
@@ -189,10 +188,11 @@ namespace {
 // error naming it.
 TEST(TariffBookTest, LoadReadsThroughTheSeam) {
   const TariffFiles minimal = MinimalFiles();
-  std::map<std::string, std::string> files = {
-      {"t/rates.csv", minimal.rates.text},     {"t/bands.csv", minimal.bands.text},
-      {"t/charges.csv", minimal.charges.text}, {"t/fuel_adjustment.csv", minimal.fuel.text},
-      {"t/discounts.csv", minimal.discounts.text}};
+  std::map<std::string, std::string> files = {{"t/rates.csv", minimal.rates.text},
+                                              {"t/bands.csv", minimal.bands.text},
+                                              {"t/charges.csv", minimal.charges.text},
+                                              {"t/fuel_adjustment.csv", minimal.fuel.text},
+                                              {"t/discounts.csv", minimal.discounts.text}};
   auto read = [&](const std::string& path) -> Result<std::string> {
     const auto it = files.find(path);
     if (it == files.end()) return NotFound(path + ": no such file");

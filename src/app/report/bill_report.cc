@@ -61,8 +61,8 @@ std::string RenderBillText(const MonthlyBill& b) {
   }
   out += BillLine("전력량요금 energy charge", fmt::format("{} kWh", WithThousands(b.energy_kwh)), b.energy);
   for (const auto& e : b.energy_lines) {
-    std::string label =
-        e.all_hours ? std::string("    전 시간대 all hours") : fmt::format("    {} {}", BandNameKo(e.band), BandName(e.band));
+    std::string label = e.all_hours ? std::string("    전 시간대 all hours")
+                                    : fmt::format("    {} {}", BandNameKo(e.band), BandName(e.band));
     std::string detail = fmt::format("{} kWh × {} KRW/kWh{}", WithThousands(e.kwh), Rate(e.rate.milli_won()),
                                      DiscountText(e.discount_milli_pct));
     if (b.energy_lines.size() > 3) detail += fmt::format(" (rates of {})", FormatDate(e.rates_from));

@@ -1,0 +1,50 @@
+#include "tariff/tariff_compare.h"
+
+#include <algorithm>
+
+namespace meg {
+
+Result<std::vector<TariffCost>> CompareTariffs(const TariffBook& book, const HolidayCalendar& calendar,
+                                               const BillRequest& request, const std::vector<Month>& months,
+                                               const DemandHistory& history) {
+  const ClassRules own = RulesOf(request.tariff.tariff_class);
+  const double kw = request.contract_power.value();
+  std::vector<TariffCost> out;
+  for (const TariffId id : book.Tariffs()) {
+    const ClassRules rules = RulesOf(id.tariff_class);
+    const bool in_force = id.tariff_class == request.tariff.tariff_class && id.voltage == request.tariff.voltage &&
+                          id.option == request.tariff.option;
+    // The tariff in force is always billed, so that a contract power it does not take is its error.
+    if (!in_force && (rules.use != own.use || id.voltage != request.tariff.voltage)) continue;
+    if (!in_force && !(kw >= rules.min_kw && kw < rules.below_kw)) continue;
+    BillRequest r = request;
+    r.tariff = TariffId{id.tariff_class, id.voltage, id.option};
+    DemandHistory h = history;
+    auto bills = BillMonths(book, calendar, r, months, h);
+    if (!bills) {
+      if (in_force) return bills.error();
+      continue;
+    }
+    TariffCost cost;
+    cost.tariff = r.tariff;
+    cost.in_force = in_force;
+    std::int64_t basic = 0, energy = 0, other = 0, total = 0;
+    for (const MonthlyBill& b : *bills) {
+      basic += b.basic.value() + b.pf_adjustment.value();
+      energy += b.energy.value() + b.climate.value() + b.fuel.value();
+      other += b.over_contract.value();
+      total += b.total.value();
+    }
+    cost.basic = Won(basic);
+    cost.energy = Won(energy);
+    cost.other = Won(other);
+    cost.total = Won(total);
+    cost.bills = std::move(*bills);
+    out.push_back(std::move(cost));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const TariffCost& a, const TariffCost& b) { return a.total.value() < b.total.value(); });
+  return out;
+}
+
+}  // namespace meg
