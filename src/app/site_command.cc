@@ -7,18 +7,24 @@
 
 #include "app/exit.h"
 #include "app/paths.h"
+#include "app/site_loader.h"
 
 namespace meg {
 namespace {
 
 int RunCheck(const std::string& path) {
-  auto site = LoadSite(path);
-  if (!site) return ExitWith("meg site check", site.error());
-  const Site& s = *site;
+  // The whole context a site command loads: the file, and its tariff found in the tables, its
+  // contract power in the class's range, Jeju's hours where the site is on Jeju.
+  auto loaded = LoadSiteContext(SiteOptions{path, DefaultTariffDir(), DefaultCalendarPath(), std::nullopt});
+  if (!loaded) return ExitWith("meg site check", loaded.error());
+  const Site& s = loaded->site;
   std::cout << fmt::format("{}: OK\n", path);
   std::cout << fmt::format("  site      {} at {:.4f} N {:.4f} E, {} m, UTC+{:.0f}\n", s.name, s.location.latitude_deg,
                            s.location.longitude_deg, s.location.elevation_m, s.location.utc_offset_minutes / 60.0);
-  std::cout << fmt::format("  tariff    {}, contract power {} kW\n", s.tariff, s.contract_power.value());
+  std::cout << fmt::format("  tariff    {} ({}), contract power {} kW{}\n", OfficialName(loaded->tariff),
+                           AsciiAlias(loaded->tariff), s.contract_power.value(),
+                           BillsContractPower(loaded->tariff.voltage) ? ", billed as 요금적용전력 (저압, art. 68 ②)"
+                                                                      : "");
   std::cout << fmt::format("  load      {} ({}), laid on {}, scale {}\n", s.load.file, s.load.format, s.load.year,
                            s.load.scale);
   std::cout << fmt::format("  weather   {} ({})\n", s.weather.file, s.weather.format);

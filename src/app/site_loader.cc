@@ -27,15 +27,21 @@ Result<LoadedSite> LoadSiteContext(const SiteOptions& o) {
   MEG_TRY_ASSIGN(site, LoadSite(o.site));
   auto tariff = book.FindTariff(site.tariff);
   if (!tariff) return InvalidInput(fmt::format("{}: tariff.name: {}", o.site, tariff.error().message));
-  const ClassRules rules = RulesOf(tariff->tariff_class);
-  const double kw = site.contract_power.value();
-  if (kw < rules.min_kw || kw >= rules.below_kw) {
-    return InvalidInput(
-        fmt::format("{}: tariff.contract_kw: {} kW is outside {}'s contract power, {} kW {} (art. 57 "
-                    "②, 58 ①②, 59 ②)",
-                    o.site, kw, ClassName(tariff->tariff_class), rules.min_kw,
-                    rules.below_kw > kMaxContractKw ? std::string("or more")
-                                                    : fmt::format("to below {} kW", rules.below_kw)));
+  // 제주특별자치도 (Jeju, Udo, Marado: 33.1-33.6 N, 126.1-127.0 E) has its own hours (별표3 다만 4).
+  const double lat = site.location.latitude_deg, lon = site.location.longitude_deg;
+  const bool on_jeju = lat >= 33.0 && lat <= 33.7 && lon >= 126.0 && lon <= 127.1;
+  if (on_jeju != (tariff->region == Region::kJeju)) {
+    return InvalidInput(fmt::format(
+        "{}: tariff.name: the site at {:.2f} N {:.2f} E is {}on Jeju, but the tariff is {}Jeju's: {} (the hours of "
+        "제주특별자치도 differ, 별표3 다만 4)",
+        o.site, lat, lon, on_jeju ? "" : "not ", tariff->region == Region::kJeju ? "" : "not ",
+        on_jeju ? "add 제주 to the tariff name, e.g. \"일반용(을) 고압A 선택II 제주\"" : "remove 제주 from its name"));
+  }
+  const KwRange range = ContractKwRange(*tariff);
+  if (!range.Holds(site.contract_power.value())) {
+    return InvalidInput(fmt::format(
+        "{}: tariff.contract_kw: {} kW is outside the contract power of {} {}, {} (art. 57 ②③, 58 ①②, 59 ②③)", o.site,
+        site.contract_power.value(), ClassName(tariff->tariff_class), VoltageName(tariff->voltage), range.Text()));
   }
   return LoadedSite{o.site, std::move(book), std::move(calendar), std::move(site), *tariff};
 }

@@ -224,14 +224,13 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
   }
   const double contract = request.contract_power.value();
   const ClassRules rules = RulesOf(request.tariff.tariff_class);
-  if (!(contract >= rules.min_kw) || !(contract < rules.below_kw) || !(contract <= kMaxContractKw) ||
-      contract != std::floor(contract)) {
+  const KwRange range = ContractKwRange(request.tariff);
+  if (!range.Holds(contract) || contract != std::floor(contract)) {
     return InvalidInput(
-        fmt::format("contract power {} kW: {} takes a whole number of kW from {} {} (art. 57 ②, 58 ①②, 59 ②; meg bill "
-                    "--compare lists the classes a contract power may take)",
-                    contract, ClassName(request.tariff.tariff_class), rules.min_kw,
-                    rules.below_kw > kMaxContractKw ? fmt::format("to {}", kMaxContractKw)
-                                                    : fmt::format("to below {}", rules.below_kw)));
+        fmt::format("contract power {} kW: {} {} takes a whole number of kW {} (art. 57 ②③, 58 ①②, 59 ②③; meg bill "
+                    "--compare lists the tariffs a contract power may take)",
+                    contract, ClassName(request.tariff.tariff_class), VoltageName(request.tariff.voltage),
+                    range.Text()));
   }
   // A 15-minute mean beyond this is a meter or file fault (core/site.h), refused before any sum.
   const double max_kw = contract * kMaxDemandPerContract;
@@ -241,6 +240,7 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
   bill.tariff = request.tariff;
   bill.contract_kw = static_cast<std::int64_t>(contract);
   bill.days_in_month = DaysInMonth(month);
+  if (const std::string caveat = TariffCaveat(request.tariff); !caveat.empty()) bill.notes.push_back(caveat);
 
   std::vector<Bucket> buckets;
   std::int64_t basic_rate_day_sum = 0;  // Σ over billed days of the basic rate (milli-won/kW)

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/site.h"
 #include "core/text.h"
 
 namespace meg {
@@ -106,13 +107,14 @@ Result<TariffClass> ParseClass(std::string_view s) {
 }
 
 Result<RateOption> ParseOption(std::string_view s) {
+  const std::string_view given = s;
   if (s == "-" || s.empty()) return RateOption::kNone;
   if (s.starts_with("선택")) s.remove_prefix(std::string_view("선택").size());
   if (s.starts_with("option-")) s.remove_prefix(7);
   if (s == "I" || s == "Ⅰ" || s == "1" || s == "i") return RateOption::kI;
   if (s == "II" || s == "Ⅱ" || s == "2" || s == "ii") return RateOption::kII;
   if (s == "III" || s == "Ⅲ" || s == "3" || s == "iii") return RateOption::kIII;
-  return InvalidInput(fmt::format("unknown option '{}' (known: 선택I/II/III, I, II, III; '-' for 저압)", s));
+  return InvalidInput(fmt::format("unknown option '{}' (known: 선택I/II/III, I, II, III; '-' for 저압)", given));
 }
 
 Result<Season> ParseSeason(std::string_view s) {
@@ -229,7 +231,9 @@ Result<std::vector<BandTable>> ParseBands(const TariffFiles::File& file) {
     Season season{};
     Band band{};
     int lo = 0, hi = 0;
-    MEG_TRY(Into(ParseClass(f[0]), cls, where));
+    // "제주": the hours of every time-of-use class on Jeju (별표3 다만 4).
+    const bool jeju = f[0] == "제주" || f[0] == "jeju";
+    if (!jeju) MEG_TRY(Into(ParseClass(f[0]), cls, where));
     if (!RulesOf(cls).time_of_use) {
       return InvalidInput(fmt::format("{}: {} has no hour bands (art. 67 ⑧)", where, ClassName(cls)));
     }
@@ -241,8 +245,9 @@ Result<std::vector<BandTable>> ParseBands(const TariffFiles::File& file) {
     if (hi <= lo) return InvalidInput(where + ": 'to' must be after 'from' (split ranges over midnight)");
     if (f[6].empty()) return InvalidInput(where + ": every row needs its source");
     const int key_day = static_cast<int>(sys_days{from}.time_since_epoch().count());
-    auto& fill = versions[{static_cast<int>(cls), key_day}];
+    auto& fill = versions[{jeju ? -1 : static_cast<int>(cls), key_day}];
     fill.table.tariff_class = cls;
+    fill.table.region = jeju ? Region::kJeju : Region::kMainland;
     fill.table.effective_from = from;
     if (fill.table.source.find(f[6]) == std::string::npos) {
       fill.table.source += (fill.table.source.empty() ? "" : "; ") + f[6];
@@ -262,9 +267,11 @@ Result<std::vector<BandTable>> ParseBands(const TariffFiles::File& file) {
     for (int s = 0; s < 3; ++s) {
       for (int slot = 0; slot < kIntervalsPerDay; ++slot) {
         if (fill.line[s][slot] == 0) {
-          return InvalidInput(fmt::format("{}: {} from {}, {}: {:02d}:{:02d} is in no band", file.name,
-                                          ClassName(fill.table.tariff_class), FormatDate(fill.table.effective_from),
-                                          SeasonName(static_cast<Season>(s)), slot / 4, slot % 4 * 15));
+          return InvalidInput(
+              fmt::format("{}: {} from {}, {}: {:02d}:{:02d} is in no band", file.name,
+                          fill.table.region == Region::kJeju ? std::string("제주") : ClassName(fill.table.tariff_class),
+                          FormatDate(fill.table.effective_from), SeasonName(static_cast<Season>(s)), slot / 4,
+                          slot % 4 * 15));
         }
       }
     }
@@ -398,15 +405,42 @@ ClassRules RulesOf(TariffClass c) {
   switch (c) {
     case TariffClass::kGeneralEul: return {Use::kGeneral, true, 300, 1e300};
     case TariffClass::kIndustrialEul: return {Use::kIndustrial, true, 300, 1e300};
-    case TariffClass::kGeneralGap1: return {Use::kGeneral, false, 1, 300};
-    case TariffClass::kIndustrialGap1: return {Use::kIndustrial, false, 1, 300};
-    case TariffClass::kGeneralGap2: return {Use::kGeneral, true, 1, 300};
-    case TariffClass::kIndustrialGap2: return {Use::kIndustrial, true, 1, 300};
+    // (갑): 4 kW or more and below 300 kW (art. 57 ② 1, 59 ② 1).
+    case TariffClass::kGeneralGap1: return {Use::kGeneral, false, 4, 300};
+    case TariffClass::kIndustrialGap1: return {Use::kIndustrial, false, 4, 300};
+    case TariffClass::kGeneralGap2: return {Use::kGeneral, true, 4, 300};
+    case TariffClass::kIndustrialGap2: return {Use::kIndustrial, true, 4, 300};
     // 교육용: contract power of 4 kW or more (art. 58 ①), (을) from 1,000 kW (art. 58 ② 2).
     case TariffClass::kEducationGap: return {Use::kEducation, false, 4, 1000};
     case TariffClass::kEducationEul: return {Use::kEducation, true, 1000, 1e300};
   }
   return {};
+}
+
+KwRange ContractKwRange(TariffId id) {
+  const ClassRules r = RulesOf(id.tariff_class);
+  KwRange range{r.min_kw, std::min(r.below_kw, kMaxContractKw + 1)};
+  const bool gap1 = id.tariff_class == TariffClass::kGeneralGap1 || id.tariff_class == TariffClass::kIndustrialGap1;
+  if (gap1 && id.voltage == Voltage::kLow) range.below_kw = 500;  // art. 57 ③, 59 ③
+  return range;
+}
+
+std::string KwRange::Text() const {
+  if (below_kw > kMaxContractKw) return fmt::format("from {} to {} kW", min_kw, kMaxContractKw);
+  return fmt::format("from {} to below {} kW", min_kw, below_kw);
+}
+
+std::string TariffCaveat(TariffId id) {
+  const bool gap1 = id.tariff_class == TariffClass::kGeneralGap1 || id.tariff_class == TariffClass::kIndustrialGap1;
+  if (gap1 && id.voltage != Voltage::kLow) {
+    return fmt::format(
+        "a {} customer supplied at 고압 takes {}; this (갑)I 고압 table is for one metered at 저압 (art. {}, 세칙)",
+        ClassName(id.tariff_class),
+        ClassName(id.tariff_class == TariffClass::kGeneralGap1 ? TariffClass::kGeneralGap2
+                                                               : TariffClass::kIndustrialGap2),
+        id.tariff_class == TariffClass::kGeneralGap1 ? "57 ④" : "59 ⑤");
+  }
+  return "";
 }
 
 std::string_view UseName(Use u) {
@@ -462,15 +496,15 @@ std::string VoltageName(Voltage v) {
 
 std::string OfficialName(TariffId id) {
   static const char* kOption[] = {" 선택I", " 선택II", " 선택III", ""};
-  return fmt::format("{} {}{}", ClassName(id.tariff_class), VoltageName(id.voltage),
-                     kOption[static_cast<int>(id.option)]);
+  return fmt::format("{} {}{}{}", ClassName(id.tariff_class), VoltageName(id.voltage),
+                     kOption[static_cast<int>(id.option)], id.region == Region::kJeju ? " 제주" : "");
 }
 
 std::string AsciiAlias(TariffId id) {
   static const char* kVoltage[] = {"high-a", "high-b", "high-c", "low"};
   static const char* kOption[] = {" I", " II", " III", ""};
-  return fmt::format("{} {}{}", ClassAlias(id.tariff_class), kVoltage[static_cast<int>(id.voltage)],
-                     kOption[static_cast<int>(id.option)]);
+  return fmt::format("{} {}{}{}", ClassAlias(id.tariff_class), kVoltage[static_cast<int>(id.voltage)],
+                     kOption[static_cast<int>(id.option)], id.region == Region::kJeju ? " jeju" : "");
 }
 
 Result<TariffBook> TariffBook::Parse(const TariffFiles& files) {
@@ -520,7 +554,12 @@ Result<TariffBook> TariffBook::Load(const std::string& dir, const ReadFileFn& re
 }
 
 Result<TariffId> TariffBook::FindTariff(std::string_view name) const {
-  const auto parts = SplitName(name);
+  auto parts = SplitName(name);
+  Region region = Region::kMainland;
+  if (!parts.empty() && (parts.back() == "제주" || parts.back() == "jeju" || parts.back() == "제주특별자치도")) {
+    region = Region::kJeju;
+    parts.pop_back();
+  }
   if (parts.size() != 3 && parts.size() != 2) {
     return InvalidInput(
         fmt::format("tariff '{}' must name class, voltage and option, e.g. "
@@ -540,8 +579,8 @@ Result<TariffId> TariffBook::FindTariff(std::string_view name) const {
   }
   auto option = parts.size() == 2 ? Result<RateOption>(RateOption::kNone) : ParseOption(parts[2]);
   if (!option) return option.error();
-  id = TariffId{*cls, *voltage, *option};
-  const bool known = std::any_of(rates_.begin(), rates_.end(), [&](const RateTable& r) { return r.id == id; });
+  id = TariffId{*cls, *voltage, *option, region};
+  const bool known = std::any_of(rates_.begin(), rates_.end(), [&](const RateTable& r) { return r.id.SameRates(id); });
   if (!known) {
     return NotFound(fmt::format("no rate table for {} (see meg bill --list-tariffs)", OfficialName(id)));
   }
@@ -559,15 +598,17 @@ std::vector<TariffId> TariffBook::Tariffs() const {
 const RateTable* TariffBook::RatesOn(TariffId id, Date d) const {
   const RateTable* found = nullptr;
   for (const auto& r : rates_) {
-    if (r.id == id && sys_days{r.effective_from} <= sys_days{d}) found = &r;
+    if (r.id.SameRates(id) && sys_days{r.effective_from} <= sys_days{d}) found = &r;
   }
   return found;
 }
 
-const BandTable* TariffBook::BandsOn(TariffClass c, Date d) const {
+const BandTable* TariffBook::BandsOn(TariffClass c, Date d, Region region) const {
   const BandTable* found = nullptr;
   for (const auto& b : bands_) {
-    if (b.tariff_class == c && sys_days{b.effective_from} <= sys_days{d}) found = &b;
+    const bool match =
+        region == Region::kJeju ? b.region == Region::kJeju : (b.region == Region::kMainland && b.tariff_class == c);
+    if (match && sys_days{b.effective_from} <= sys_days{d}) found = &b;
   }
   return found;
 }

@@ -39,6 +39,8 @@ inline constexpr int kTariffClassCount = 8;
 enum class Voltage { kHighA, kHighB, kHighC, kLow };
 // 선택요금 I/II/III, supply terms art. 67 ⑦; kNone for the 저압 tables, which have no option.
 enum class RateOption { kI, kII, kIII, kNone };
+// Where the power is used: 제주특별자치도 has its own hours (별표3 다만 4), the same rates.
+enum class Region { kMainland, kJeju };
 
 // 용도: what the electricity is used for decides the class family (art. 55-59); the customer
 // chooses within it only by contract power, meter and option.
@@ -51,11 +53,13 @@ struct ClassRules {
   // Energy priced by 별표3 hour bands (art. 67 ⑨); otherwise one rate per season for all hours
   // (art. 67 ⑧) and no hour-band table.
   bool time_of_use = false;
-  // Contract power the class takes, [min_kw, below_kw) (art. 57 ②, 58 ①②, 59 ②).
+  // Contract power the class takes, [min_kw, below_kw) (art. 57 ②, 58 ①②, 59 ②); see
+  // ContractKwRange for the 저압 exception.
   double min_kw = 0;
   double below_kw = 0;
 };
 ClassRules RulesOf(TariffClass c);
+
 // 요금적용전력 is the contract power (art. 68 ②) rather than the 12-month peak (art. 68 ①): a
 // 저압 customer has no demand meter (art. 38 ②: KEPCO installs one for 고압 supply).
 inline bool BillsContractPower(Voltage v) { return v == Voltage::kLow; }
@@ -75,15 +79,37 @@ struct TariffId {
   TariffClass tariff_class = TariffClass::kGeneralEul;
   Voltage voltage = Voltage::kHighA;
   RateOption option = RateOption::kI;
+  Region region = Region::kMainland;
   auto operator<=>(const TariffId&) const = default;
+  // The same rate tables (별표1 has no region).
+  bool SameRates(const TariffId& o) const {
+    return tariff_class == o.tariff_class && voltage == o.voltage && option == o.option;
+  }
 };
 // "저압" or "low", "고압A" or "high-a" (B, C alike). Errors: anything else, naming what is known.
 Result<Voltage> ParseVoltage(std::string_view s);
-std::string OfficialName(TariffId id);  // "일반용(을) 고압A 선택III", "일반용(갑)I 저압"
-std::string AsciiAlias(TariffId id);    // "general-eul high-a III", "general-gap-1 low"
+// "일반용(을) 고압A 선택III", "일반용(갑)I 저압", "일반용(을) 고압A 선택I 제주"
+std::string OfficialName(TariffId id);
+// "general-eul high-a III", "general-gap-1 low", "general-eul high-a I jeju"
+std::string AsciiAlias(TariffId id);
 std::string ClassName(TariffClass c);   // "일반용(을)"
 std::string ClassAlias(TariffClass c);  // "general-eul"
 std::string VoltageName(Voltage v);     // "고압A"
+
+// The contract power, kW, a tariff takes: [min_kw, below_kw), below_kw capped at kMaxContractKw
+// + 1. The class's range, except that a 300-499 kW customer supplied at 저압 takes the 일반용(갑)
+// or 산업용(갑) 저압 table (art. 57 ③, 59 ③).
+struct KwRange {
+  double min_kw = 0;
+  double below_kw = 0;
+  bool Holds(double kw) const { return kw >= min_kw && kw < below_kw; }
+  std::string Text() const;  // "from 4 to below 300 kW", "from 300 to 10000000 kW"
+};
+KwRange ContractKwRange(TariffId id);
+
+// What the terms say of a tariff a bill should show: (갑)I at 고압 is the table of a 고압 customer
+// metered at 저압; the others at 고압 take (갑)II (art. 57 ④, 59 ⑤). Empty if nothing.
+std::string TariffCaveat(TariffId id);
 
 // One rate table version (별표1 월간 전기요금표) for one tariff, in force from `effective_from`
 // until the next version of the same tariff.
@@ -98,7 +124,8 @@ struct RateTable {
 // One hour-band table version (별표3 계절별·시간대별 구분표) for one class: the band of each
 // 15-minute slot of a weekday, per season.
 struct BandTable {
-  TariffClass tariff_class = TariffClass::kGeneralEul;
+  TariffClass tariff_class = TariffClass::kGeneralEul;  // unused for Jeju's table: one for every class
+  Region region = Region::kMainland;
   Date effective_from;
   std::array<std::array<Band, kIntervalsPerDay>, 3> slots{};  // [Season][slot]
   std::string source;
@@ -170,13 +197,15 @@ class TariffBook {
 
   // Resolves a tariff name: the official Korean name ("일반용(을) 고압A 선택III", also 선택Ⅲ,
   // 선택3) or the ASCII alias ("general-eul high-a III"); parts separated by spaces or '/'. A
-  // 저압 tariff has no option: "일반용(갑)I 저압", "general-gap-1 low".
+  // 저압 tariff has no option: "일반용(갑)I 저압", "general-gap-1 low". A last part 제주 (jeju) names
+  // the tariff of a customer on Jeju (별표3 다만 4).
   Result<TariffId> FindTariff(std::string_view name) const;
-  // Every tariff with at least one rate table, in a stable order.
+  // Every tariff with at least one rate table, in a stable order (mainland).
   std::vector<TariffId> Tariffs() const;
 
-  const RateTable* RatesOn(TariffId id, Date d) const;
-  const BandTable* BandsOn(TariffClass c, Date d) const;
+  const RateTable* RatesOn(TariffId id, Date d) const;  // any region: the rates are the same
+  // The hour table of class `c` (mainland) or Jeju's (every time-of-use class) in force on `d`.
+  const BandTable* BandsOn(TariffClass c, Date d, Region region = Region::kMainland) const;
   // The discount in force for (class, date, season), if any; at most one per slot.
   std::vector<const EnergyDiscount*> DiscountsOn(TariffClass c, Date d) const;
   std::optional<DatedValue> ChargeOn(Charge c, Date d) const;

@@ -37,10 +37,11 @@ Result<DayProfile> ProfileDay(const TariffBook& book, const HolidayCalendar& cal
     p.demand_counts.fill(true);
     return p;  // the energy discounts are time-of-use rules (discounts.csv names a TOU class)
   }
-  p.bands = book.BandsOn(tariff.tariff_class, date);
+  p.bands = book.BandsOn(tariff.tariff_class, date, tariff.region);
   if (p.bands == nullptr) {
     return NotFound(fmt::format("no hour-band table for {} is in force on {} (bands.csv of the tariff directory)",
-                                ClassName(tariff.tariff_class), FormatDate(date)));
+                                tariff.region == Region::kJeju ? std::string("제주") : ClassName(tariff.tariff_class),
+                                FormatDate(date)));
   }
   const auto& bands = p.bands->slots[static_cast<size_t>(p.season)];
   for (int s = 0; s < kIntervalsPerDay; ++s) {

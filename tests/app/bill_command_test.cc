@@ -158,7 +158,8 @@ TEST_F(BillCommandTest, CompareRanksTheTariffsTheCustomerMayTake) {
   const MegRun bad =
       Meg(fmt::format("bill --usage {} --tariff \"교육용(갑) 고압A 선택I\" --contract-kw 1200 --compare", usage));
   EXPECT_EQ(bad.exit_code, 2) << bad.out;
-  EXPECT_NE(bad.out.find("교육용(갑) takes a whole number of kW from 4 to below 1000"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("교육용(갑) 고압A takes a whole number of kW from 4 to below 1000 kW"), std::string::npos)
+      << bad.out;
 }
 
 }  // namespace

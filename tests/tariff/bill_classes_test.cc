@@ -15,6 +15,7 @@
 #include "tariff/bill.h"
 #include "tariff/tariff_compare.h"
 #include "tariff/tariff_fixture.h"
+#include "tariff/tou.h"
 
 namespace meg {
 namespace {
@@ -72,6 +73,12 @@ TEST_F(BillClassesTest, GeneralGapOneLowVoltageBillsTheContractPowerAndOneRate) 
   EXPECT_EQ(bill->fund, Won(70'130));                       // 70,137.344
   EXPECT_EQ(bill->total, Won(2'481'100));                   // 2,481,101
   EXPECT_TRUE(bill->notes.empty()) << bill->notes.front();  // no ratchet months to ask for
+  // 일반용(갑)I at 고압 is the table of a customer metered at 저압; the others take (갑)II (art. 57 ④).
+  auto high = Bill("일반용(갑)I 고압A 선택I", 100, Ym(2024, 10), usage);
+  ASSERT_TRUE(high) << high.error().message;
+  ASSERT_FALSE(high->notes.empty());
+  EXPECT_NE(high->notes.front().find("a 일반용(갑)I customer supplied at 고압 takes 일반용(갑)II"), std::string::npos)
+      << high->notes.front();
 }
 
 // 교육용(갑) 고압A 선택I (별표1 3.가(2)): basic 5,550 KRW/kW, summer 123.3 KRW/kWh for all hours.
@@ -227,16 +234,24 @@ TEST_F(BillClassesTest, CompareRanksTheOptionsOfTheSameUseVoltageAndContract) {
   EXPECT_EQ((*ranked)[1].basic, Won(1'110'000));
   EXPECT_EQ((*ranked)[1].energy, Won(12'871'200 + 1'339'200 + 744'000));
 
-  // 산업용 at 200 kW 고압A: (갑)I and (갑)II, options I and II; at 300 kW the (을) options.
+  // 산업용 at 200 kW 고압A: (갑)II's options; (갑)I 고압 is for a customer metered at 저압 (art. 59
+  // ⑤), compared only when it is the tariff in force. At 300 kW the (을) options.
+  auto names_of = [](const std::vector<TariffCost>& list) {
+    std::vector<std::string> names;
+    for (const auto& c : list) names.push_back(OfficialName(c.tariff));
+    std::sort(names.begin(), names.end());
+    return names;
+  };
   r.tariff = book_.FindTariff("산업용(갑)II 고압A 선택II").value();
   r.contract_power = Kilowatts(200);
   auto gap = CompareTariffs(book_, calendar_, r, {Ym(2024, 10)}, {});
   ASSERT_TRUE(gap) << gap.error().message;
-  std::vector<std::string> names;
-  for (const auto& c : *gap) names.push_back(OfficialName(c.tariff));
-  std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"산업용(갑)I 고압A 선택I", "산업용(갑)I 고압A 선택II",
-                                             "산업용(갑)II 고압A 선택I", "산업용(갑)II 고압A 선택II"}));
+  EXPECT_EQ(names_of(*gap), (std::vector<std::string>{"산업용(갑)II 고압A 선택I", "산업용(갑)II 고압A 선택II"}));
+  r.tariff = book_.FindTariff("산업용(갑)I 고압A 선택I").value();
+  auto gap1 = CompareTariffs(book_, calendar_, r, {Ym(2024, 10)}, {});
+  ASSERT_TRUE(gap1) << gap1.error().message;
+  EXPECT_EQ(names_of(*gap1), (std::vector<std::string>{"산업용(갑)I 고압A 선택I", "산업용(갑)I 고압A 선택II",
+                                                       "산업용(갑)II 고압A 선택I", "산업용(갑)II 고압A 선택II"}));
   r.tariff = book_.FindTariff("산업용(을) 고압A 선택I").value();
   r.contract_power = Kilowatts(300);
   auto eul = CompareTariffs(book_, calendar_, r, {Ym(2024, 10)}, {});
@@ -247,6 +262,45 @@ TEST_F(BillClassesTest, CompareRanksTheOptionsOfTheSameUseVoltageAndContract) {
   auto bad = CompareTariffs(book_, calendar_, r, {Ym(2024, 10)}, {});
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("takes a whole number of kW"), std::string::npos) << bad.error().message;
+}
+
+}  // namespace
+}  // namespace meg
+
+namespace meg {
+namespace {
+
+// Jeju's hours (별표3 다만 4): 경부하 22-08, 중간부하 08-16, 최대부하 16-22 in every season; the rates
+// are the mainland's. 일반용(을) 고압A 선택I, October 2024 (spring/fall: 92.8 / 115.3 / 146.0), on
+// the 21 weekdays 400 kW from 11:00 to 12:00 and 200 kW from 19:00 to 20:00, nothing else:
+//   mainland: 11-12 h is 최대부하 (8,400 kWh), 19-20 h 중간부하 (4,200 kWh):
+//             8,400 x 146.0 + 4,200 x 115.3 = 1,226,400 + 484,260 = 1,710,660 KRW;
+//   Jeju:     11-12 h is 중간부하, 19-20 h 최대부하:
+//             8,400 x 115.3 + 4,200 x 146.0 = 968,520 + 613,200 = 1,581,720 KRW.
+TEST_F(BillClassesTest, JejuTakesItsOwnHours) {
+  const auto usage = MonthOfUsage(Ym(2024, 10), [this](const KstDateTime& t) {
+    if (ClassifyDay(t.date, calendar_) != DayKind::kWeekday) return 0.0;
+    if (t.minute_of_day >= 11 * 60 && t.minute_of_day < 12 * 60) return 400.0;
+    if (t.minute_of_day >= 19 * 60 && t.minute_of_day < 20 * 60) return 200.0;
+    return 0.0;
+  });
+  auto mainland = Bill("일반용(을) 고압A 선택I", 1000, Ym(2024, 10), usage);
+  ASSERT_TRUE(mainland) << mainland.error().message;
+  EXPECT_EQ(mainland->energy, Won(1'710'660));
+  auto jeju = Bill("일반용(을) 고압A 선택I 제주", 1000, Ym(2024, 10), usage);
+  ASSERT_TRUE(jeju) << jeju.error().message;
+  EXPECT_EQ(jeju->energy, Won(1'581'720));
+  EXPECT_EQ(OfficialName(jeju->tariff), "일반용(을) 고압A 선택I 제주");
+  EXPECT_EQ(AsciiAlias(jeju->tariff), "general-eul high-a I jeju");
+  EXPECT_EQ(book_.FindTariff("general-eul high-a I jeju").value(), jeju->tariff);
+  // Both count 11-12 h and 19-20 h for demand (중간/최대부하 either way): 400 kW.
+  EXPECT_EQ(jeju->peak_kw, 400);
+  EXPECT_EQ(mainland->peak_kw, 400);
+  // 2026: the mainland's reform hours do not move Jeju's (no 2026 Jeju table is in the reference).
+  const BandTable* t2026 = book_.BandsOn(TariffClass::kGeneralEul, testing::Ymd(2026, 7, 1), Region::kJeju);
+  ASSERT_NE(t2026, nullptr);
+  EXPECT_EQ(t2026->slots[0][16 * 4], Band::kPeak);
+  EXPECT_EQ(t2026->slots[0][15 * 4], Band::kMid);
 }
 
 }  // namespace

@@ -320,14 +320,15 @@ TEST_F(BillTest, RefusesImpossibleDemand) {
   EXPECT_EQ(ok->energy_kwh, 10'000LL * 24 * 31);
 }
 
-// Each class takes its own contract power (art. 57 ②, 58 ①②, 59 ②): (을) from 300 kW to
-// core/site.h's 10,000,000 kW, (갑) below 300 kW, 교육용(갑) 4 to 999 kW, 교육용(을) from 1,000 kW.
+// Each class takes its own contract power (art. 57 ②③, 58 ①②, 59 ②③): (을) from 300 kW to
+// core/site.h's 10,000,000 kW, (갑) 4 to 299 kW (저압 to 499 kW), 교육용(갑) 4 to 999 kW, 교육용(을)
+// from 1,000 kW.
 TEST_F(BillTest, ContractPowerRangeIsTheClasssRange) {
   const auto usage = MonthOfUsage(Ym(2024, 10), [](const KstDateTime&) { return 2.0; });
   for (const double kw : {0.001, 299.0, 10'000'001.0, 1e300}) {
     auto bill = Bill("일반용(을) 고압A 선택I", kw, Ym(2024, 10), usage);
     ASSERT_FALSE(bill) << kw;
-    EXPECT_NE(bill.error().message.find("일반용(을) takes a whole number of kW from 300 to 10000000"),
+    EXPECT_NE(bill.error().message.find("일반용(을) 고압A takes a whole number of kW from 300 to 10000000 kW"),
               std::string::npos)
         << bill.error().message;
   }
@@ -336,8 +337,10 @@ TEST_F(BillTest, ContractPowerRangeIsTheClasssRange) {
   const struct {
     const char* tariff;
     double ok_low, ok_high, bad_low, bad_high;
-  } kClasses[] = {{"일반용(갑)I 저압", 1, 299, 0.5, 300},
-                  {"산업용(갑)II 고압A 선택I", 1, 299, 0, 300},
+  } kClasses[] = {{"일반용(갑)I 저압", 4, 499, 3, 500},
+                  {"산업용(갑)I 저압", 4, 499, 3, 500},
+                  {"산업용(갑)II 고압A 선택I", 4, 299, 3, 300},
+                  {"일반용(갑)I 고압A 선택I", 4, 299, 3, 300},
                   {"교육용(갑) 고압A 선택I", 4, 999, 3, 1000},
                   {"교육용(을) 고압A 선택II", 1000, 10'000'000, 999, 10'000'001}};
   for (const auto& c : kClasses) {
