@@ -31,6 +31,9 @@ FleetReport BuildFleetReport(const FleetBackend& fleet, const std::vector<std::s
       row.peak_kw = bill->peak_kw;
       row.billing_demand_kw = bill->billing_demand_kw;
       row.ratchet_kw = bill->ratchet_kw;
+      row.cheaper_tariff = bill->cheaper_tariff;
+      row.cheaper_by_krw = bill->cheaper_by_krw;
+      if (!row.cheaper_tariff.empty()) ++report.sites_on_a_costlier_tariff;
       report.with_krw += bill->with_openmeg_krw;
       report.without_krw += bill->without_openmeg_krw;
       ++report.sites_billed;
@@ -94,18 +97,21 @@ std::string Opt(const std::optional<std::int64_t>& v) { return v ? std::to_strin
 std::string FleetReportCsv(const FleetReport& r) {
   std::string out =
       "site,name,kind,tariff,contract_kw,month,through,bill_with_openmeg_krw,bill_without_openmeg_krw,saving_krw,"
-      "peak_kw,billing_demand_kw,ratchet_kw,dr_calls,dr_payment_krw,note\n";
+      "peak_kw,billing_demand_kw,ratchet_kw,dr_calls,dr_payment_krw,cheaper_tariff,cheaper_by_krw,note\n";
   for (const FleetReportRow& row : r.rows) {
     const std::optional<std::int64_t> saving =
         row.with_krw && row.without_krw ? std::optional<std::int64_t>(*row.without_krw - *row.with_krw) : std::nullopt;
-    out += fmt::format("{},{},{},{},{:.0f},{},{},{},{},{},{:.1f},{:.0f},{:.0f},{},{:.0f},{}\n", Field(row.id),
-                       Field(row.name), Field(row.kind), Field(row.tariff), row.contract_kw, row.month,
-                       row.through ? FormatKst(ToTimestamp(*row.through)) : std::string(), Opt(row.with_krw),
-                       Opt(row.without_krw), Opt(saving), row.peak_kw, row.billing_demand_kw, row.ratchet_kw,
-                       row.dr_calls, std::round(row.dr_payment_krw), Field(row.note));
+    out +=
+        fmt::format("{},{},{},{},{:.0f},{},{},{},{},{},{:.1f},{:.0f},{:.0f},{},{:.0f},{},{},{}\n", Field(row.id),
+                    Field(row.name), Field(row.kind), Field(row.tariff), row.contract_kw, row.month,
+                    row.through ? FormatKst(ToTimestamp(*row.through)) : std::string(), Opt(row.with_krw),
+                    Opt(row.without_krw), Opt(saving), row.peak_kw, row.billing_demand_kw, row.ratchet_kw, row.dr_calls,
+                    std::round(row.dr_payment_krw), Field(row.cheaper_tariff),
+                    row.cheaper_tariff.empty() ? std::string() : std::to_string(row.cheaper_by_krw), Field(row.note));
   }
-  out += fmt::format("total,{} sites billed,,,,,,{},{},{},,,,,{:.0f},\n", r.sites_billed, r.with_krw, r.without_krw,
-                     r.without_krw - r.with_krw, std::round(r.dr_payment_krw));
+  out += fmt::format("total,{} sites billed,,,,,,{},{},{},,,,,{:.0f},{} on a costlier tariff,,\n", r.sites_billed,
+                     r.with_krw, r.without_krw, r.without_krw - r.with_krw, std::round(r.dr_payment_krw),
+                     r.sites_on_a_costlier_tariff);
   return out;
 }
 
@@ -125,7 +131,11 @@ std::string FleetReportHtml(const FleetReport& r) {
         Html(row.name), Html(row.id), Html(row.kind), Html(row.tariff), row.contract_kw, Html(row.month),
         billed ? Grouped(*row.with_krw) : "", billed ? Grouped(*row.without_krw) : "", billed ? Grouped(saving) : "",
         billed ? fmt::format("{:.1f} %", pct) : "", row.peak_kw, row.billing_demand_kw, row.ratchet_kw, row.dr_calls,
-        Grouped(static_cast<std::int64_t>(std::round(row.dr_payment_krw))), Html(row.note));
+        Grouped(static_cast<std::int64_t>(std::round(row.dr_payment_krw))),
+        Html(row.cheaper_tariff.empty()
+                 ? row.note
+                 : fmt::format("{} would cost {} KRW less this month so far (meg bill --compare){}", row.cheaper_tariff,
+                               Grouped(row.cheaper_by_krw), row.note.empty() ? "" : "; " + row.note)));
   }
   const std::int64_t saving = r.without_krw - r.with_krw;
   return fmt::format(

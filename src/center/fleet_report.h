@@ -23,6 +23,10 @@ struct FleetReportRow {
   int dr_calls = 0;           // DR calls of the month (any status)
   double dr_payment_krw = 0;  // settled energy payments (별표26 estimate) of the month's calls
   std::string note;           // why a value is missing, e.g. "no bill yet: ..."
+  // A cheaper tariff the site may take on this month's use (BillView::cheaper_tariff), and by how
+  // much this month so far; empty / 0 when the tariff in force is the cheapest.
+  std::string cheaper_tariff;
+  std::int64_t cheaper_by_krw = 0;
 };
 
 struct FleetReport {
@@ -31,6 +35,7 @@ struct FleetReport {
   std::int64_t with_krw = 0, without_krw = 0;  // over the rows with a bill
   double dr_payment_krw = 0;
   int sites_billed = 0;
+  int sites_on_a_costlier_tariff = 0;
 };
 
 // The report over `ids` (in that order; ids the fleet does not have are skipped).

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "tariff/bill.h"
+#include "tariff/tariff_compare.h"
 
 namespace meg {
 
@@ -73,6 +74,17 @@ Result<BillView> MonthToDateBill(const MonthBillTerms& terms, const std::vector<
   b.notes.push_back(
       "month to date over the days metered by this control center; quarter-hours not yet metered "
       "count as 0 kWh; without OpenMEG = the same load and PV with the battery idle");
+  // A costlier option than the site could take (meg bill --compare on the month so far).
+  BillRequest request;
+  request.tariff = terms.tariff;
+  request.contract_power = terms.contract_power;
+  request.usage = &usage;
+  request.allow_partial = true;
+  if (auto ranked = CompareTariffs(*terms.book, *terms.calendar, request, {range.month}, DemandHistory{});
+      ranked && !ranked->empty() && !ranked->front().in_force) {
+    b.cheaper_tariff = OfficialName(ranked->front().tariff);
+    b.cheaper_by_krw = b.with_openmeg_krw - ranked->front().total.value();
+  }
   b.today_cost_krw = b.with_openmeg_krw;
   if (usage.start() < FromKst(today)) {
     const PowerSeries before = usage.Slice(usage.start(), FromKst(today));

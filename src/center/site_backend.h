@@ -115,6 +115,11 @@ struct BillView {
   double ratchet_kw = 0;         // the largest peak of the 11 months' demand months (art. 68 ①)
   std::vector<std::pair<std::string, std::int64_t>> lines;  // with OpenMEG
   std::vector<std::string> notes;
+  // The cheapest tariff the site may take for the same use, voltage and contract power on this
+  // month's metered use with OpenMEG (tariff/tariff_compare.h), when it is not the one in force,
+  // and what it would have saved on this month so far; empty / 0 otherwise.
+  std::string cheaper_tariff;
+  std::int64_t cheaper_by_krw = 0;
 };
 
 // The month's saving so far: the bill without OpenMEG less the bill with it and the generator's fuel.

@@ -86,7 +86,10 @@ TEST(FleetReportTest, SumsTheBilledSitesAndSaysWhyOneHasNoBill) {
   fleet.a = std::make_unique<BilledSite>("a", "Hospital, Jeonju", Bill(12'000'000, 12'500'000, 400.25),
                                          std::vector<DrEventView>{Call(8, 5, 12'345.4), Call(8, 9, std::nullopt),
                                                                   Call(7, 30, 99'999)});
-  fleet.b = std::make_unique<BilledSite>("b", "Office \"HQ\"", Bill(3'000'000, 3'100'000, 200));
+  BillView office = Bill(3'000'000, 3'100'000, 200);
+  office.cheaper_tariff = "일반용(을) 고압A 선택II";
+  office.cheaper_by_krw = 12'340;
+  fleet.b = std::make_unique<BilledSite>("b", "Office \"HQ\"", office);
   fleet.c = std::make_unique<BilledSite>("c", "New <site>", NotFound("no bill yet: no quarter-hour metered"));
   const FleetReport r = BuildFleetReport(fleet, {"a", "b", "c", "nope"}, "Demo fleet, 2024-08");
   ASSERT_EQ(r.rows.size(), 3u);
@@ -101,17 +104,21 @@ TEST(FleetReportTest, SumsTheBilledSitesAndSaysWhyOneHasNoBill) {
   const std::string csv = FleetReportCsv(r);
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
             "site,name,kind,tariff,contract_kw,month,through,bill_with_openmeg_krw,bill_without_openmeg_krw,"
-            "saving_krw,peak_kw,billing_demand_kw,ratchet_kw,dr_calls,dr_payment_krw,note");
+            "saving_krw,peak_kw,billing_demand_kw,ratchet_kw,dr_calls,dr_payment_krw,cheaper_tariff,cheaper_by_krw,"
+            "note");
   EXPECT_NE(csv.find("a,\"Hospital, Jeonju\",hospital,일반용(을) 고압A 선택II,450,2024-08,2024-08-12T14:00:00+09:00,"
-                     "12000000,12500000,500000,400.2,401,380,2,12345,\n"),
+                     "12000000,12500000,500000,400.2,401,380,2,12345,,,\n"),
             std::string::npos)
       << csv;
   EXPECT_NE(csv.find("b,\"Office \"\"HQ\"\"\",office,"), std::string::npos) << csv;
-  EXPECT_NE(csv.find("c,New <site>,campus building,일반용(을) 고압A 선택II,450,,,,,,0.0,0,0,0,0,no bill yet: no "
+  EXPECT_NE(csv.find("c,New <site>,campus building,일반용(을) 고압A 선택II,450,,,,,,0.0,0,0,0,0,,,no bill yet: no "
                      "quarter-hour metered\n"),
             std::string::npos)
       << csv;
-  EXPECT_NE(csv.find("total,2 sites billed,,,,,,15000000,15600000,600000,,,,,12345,\n"), std::string::npos) << csv;
+  EXPECT_EQ(r.sites_on_a_costlier_tariff, 1);
+  EXPECT_NE(csv.find("total,2 sites billed,,,,,,15000000,15600000,600000,,,,,12345,1 on a costlier tariff,,\n"),
+            std::string::npos)
+      << csv;
 
   const std::string html = FleetReportHtml(r);
   EXPECT_NE(html.find("<td class=n>600,000</td>"), std::string::npos);  // the fleet's saving
@@ -119,6 +126,8 @@ TEST(FleetReportTest, SumsTheBilledSitesAndSaysWhyOneHasNoBill) {
   EXPECT_NE(html.find("New &lt;site&gt;"), std::string::npos);          // escaped
   EXPECT_EQ(html.find("New <site>"), std::string::npos);
   EXPECT_NE(html.find("Office &quot;HQ&quot;"), std::string::npos);
+  EXPECT_NE(html.find("일반용(을) 고압A 선택II would cost 12,340 KRW less this month so far"), std::string::npos)
+      << html;
 }
 
 }  // namespace

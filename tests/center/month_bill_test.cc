@@ -64,7 +64,8 @@ TEST_F(MonthBillTest, ClosedQuarterHoursWithAndWithoutOpenMeg) {
   EXPECT_EQ(b->lines, lines);
   EXPECT_EQ(b->with_openmeg_krw, 274'300);
   EXPECT_EQ(b->without_openmeg_krw, 354'200);
-  EXPECT_EQ(b->today_cost_krw, 274'300);  // the month so far is today
+  EXPECT_EQ(b->today_cost_krw, 274'300);                        // the month so far is today
+  EXPECT_TRUE(b->cheaper_tariff.empty()) << b->cheaper_tariff;  // 선택I is the cheapest (next test)
   ASSERT_FALSE(b->notes.empty());
   EXPECT_NE(b->notes.back().find("without OpenMEG = the same load and PV with the battery idle"), std::string::npos);
 }
@@ -85,6 +86,23 @@ TEST_F(MonthBillTest, TodaysCostIsTheMonthLessTheMonthBeforeToday) {
   EXPECT_EQ(b->with_openmeg_krw, 485'220);
   EXPECT_EQ(b->without_openmeg_krw, 485'220);
   EXPECT_EQ(b->today_cost_krw, 238'090);
+}
+
+// The fleet report names a site on a costlier option: the first test's day on 선택III.
+//   선택III: basic 800 x 9,810 / 31 = 253,161.29 -> 253,161; energy 350 x 132.2 = 46,270;
+//     climate 3,150; fuel 1,750; subtotal 304,331; VAT 30,433; fund 9,738.59 -> 9,730;
+//     total 344,494 -> 344,490
+//   선택II: basic 800 x 8,320 / 31 -> 214,709; energy 350 x 140.5 = 49,175; subtotal 268,784 ->
+//     more than 선택I's 242,322, which stays the cheapest at 274,300: 70,190 KRW less.
+TEST_F(MonthBillTest, NamesACheaperOptionOfTheSameClass) {
+  terms_.tariff = book_.FindTariff("일반용(을) 고압A 선택III").value();
+  const Date day = Ymd(2024, 10, 2);
+  const std::vector<Bucket> with = {Quarter(day, 14 * 60, 800), Quarter(day, 14 * 60 + 15, 600)};
+  auto b = MonthToDateBill(terms_, with, with, At(day, 14 * 60 + 40));
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(b->with_openmeg_krw, 344'490);
+  EXPECT_EQ(b->cheaper_tariff, "일반용(을) 고압A 선택I");
+  EXPECT_EQ(b->cheaper_by_krw, 70'190);
 }
 
 TEST_F(MonthBillTest, NothingMeteredThisMonthIsNotFound) {
