@@ -34,6 +34,7 @@ struct BillOptions {
   std::vector<std::string> repair;
   std::optional<std::string> fuel;
   bool allow_partial = false;
+  int reading_day = 1;
   std::string tariff_dir = DefaultTariffDir();
   std::string calendar = DefaultCalendarPath();
 };
@@ -196,6 +197,12 @@ int RunBill(const BillOptions& o) {
   request.usage = &usage->kw;
   request.kvar = usage->kvar ? &*usage->kvar : nullptr;
   request.allow_partial = o.allow_partial;
+  if (o.reading_day < 1 || o.reading_day > kMaxReadingDay) {
+    return ExitWith(kCommand, InvalidInput(fmt::format("--reading-day {}: 정기검침일 is a day of the month, 1..{} "
+                                                       "(art. 69 ①)",
+                                                       o.reading_day, kMaxReadingDay)));
+  }
+  request.reading_day = o.reading_day;
   if (o.fuel) {
     auto fuel = WonPerKwh::FromDecimal(*o.fuel);
     if (!fuel) return ExitWith(kCommand, InvalidInput("--fuel-krw-per-kwh: " + fuel.error().message));
@@ -203,7 +210,7 @@ int RunBill(const BillOptions& o) {
   }
 
   std::vector<Month> months;
-  const auto covered = MonthsCovered(usage->kw);
+  const auto covered = MonthsCovered(usage->kw, o.reading_day);
   if (!o.months.empty()) {
     auto parsed = ParseMonths(o.months);
     if (!parsed) return ExitWith(kCommand, InvalidInput("--months: " + parsed.error().message));
@@ -216,7 +223,7 @@ int RunBill(const BillOptions& o) {
   } else {
     // Whole months only unless asked: a partial month at either end is skipped and said so.
     for (const Month m : covered) {
-      if (CoversWholeMonth(usage->kw, m) || o.allow_partial) {
+      if (CoversWholeMonth(usage->kw, m, o.reading_day) || o.allow_partial) {
         months.push_back(m);
       } else {
         std::cerr << "meg bill: skipping " << FormatMonth(m)
@@ -275,6 +282,10 @@ void AddBillCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--repair", opts->repair, "repair the usage data: gaps, spikes, duplicates")->delimiter(',');
   cmd->add_option("--fuel-krw-per-kwh", opts->fuel, "fuel-cost adjustment to use for every month, KRW/kWh (within ±5)");
   cmd->add_flag("--allow-partial", opts->allow_partial, "bill months the data covers in part (basic prorated)");
+  cmd->add_option("--reading-day", opts->reading_day,
+                  "정기검침일, 1..28: each bill covers this day of its month to the day before it in the next "
+                  "(art. 69); a bill is named by the month it starts in")
+      ->capture_default_str();
   cmd->add_option("--tariff-dir", opts->tariff_dir, "tariff tables directory")->capture_default_str();
   cmd->add_option("--calendar", opts->calendar, "holiday calendar CSV")->capture_default_str();
   cmd->callback([opts, exit_code] { *exit_code = RunBill(*opts); });

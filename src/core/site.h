@@ -269,6 +269,7 @@ struct Site {
   Location location;
   std::string tariff;        // e.g. "일반용(을) 고압A 선택III" (resolved by the tariff book)
   Kilowatts contract_power;  // 계약전력
+  int reading_day = 1;       // 정기검침일 (art. 69): the bills' periods (tariff/bill.h PeriodOf)
   LoadSpec load;
   WeatherSpec weather;
   std::optional<WeatherForecastSpec> weather_forecast;  // none: the site plans on its weather file

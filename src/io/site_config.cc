@@ -87,7 +87,9 @@ constexpr std::array kSiteKeys = {KeyDef{"name", ""}, KeyDef{"latitude_deg", "de
                                   KeyDef{"elevation_m", "m", Closed(-500, 9000)}, KeyDef{"time_zone", ""}};
 constexpr std::array kTariffKeys = {KeyDef{"name", ""},
                                     KeyDef{"contract_kw", "kw", Closed(kMinAnyContractKw, kMaxContractKw),
-                                           "a whole number of kW; each class's own range is checked with its tariff"}};
+                                           "a whole number of kW; each class's own range is checked with its tariff"},
+                                    KeyDef{"reading_day", "", Closed(1, 28),
+                                           "정기검침일, a day of the month (art. 69)"}};
 constexpr std::array kLoadKeys = {KeyDef{"file", ""}, KeyDef{"format", ""},
                                   KeyDef{"year", "", Closed(2018, 2027), "the years of the holiday calendar"},
                                   KeyDef{"scale", "", AboveZeroTo(1000)}};
@@ -573,6 +575,7 @@ void ReadTariff(TableReader t, Site& site) {
       site.contract_power = Kilowatts(*v);
     }
   }
+  if (auto v = t.Integer("reading_day", Need::kOptional)) site.reading_day = static_cast<int>(*v);
 }
 
 void ReadLoad(TableReader t, const SitePaths& paths, Site& site) {

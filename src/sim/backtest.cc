@@ -241,10 +241,11 @@ Result<BacktestResult> RunBacktest(const BacktestRequest& r, Controller& control
 
   // Price every whole month with the one bill engine.
   std::vector<Month> months;
-  for (const Month m : MonthsCovered(out.grid)) {
-    if (CoversWholeMonth(out.grid, m)) months.push_back(m);
+  for (const Month m : MonthsCovered(out.grid, site.reading_day)) {
+    if (CoversWholeMonth(out.grid, m, site.reading_day)) months.push_back(m);
   }
   BillRequest bill;
+  bill.reading_day = site.reading_day;
   bill.tariff = r.tariff;
   bill.contract_power = site.contract_power;
   bill.usage = &out.grid;

@@ -198,19 +198,32 @@ std::string DemandHistory::FormatCsv() const {
   return out;
 }
 
-std::vector<Month> MonthsCovered(const PowerSeries& usage) {
+BillingPeriod PeriodOf(Month m, int reading_day) {
+  const auto n = std::chrono::day{static_cast<unsigned>(reading_day)};
+  const Month next = AddMonths(m, 1);
+  return BillingPeriod{m, m.year() / m.month() / n, next.year() / next.month() / n};
+}
+
+namespace {
+// The name of the billing period holding date `d`.
+Month PeriodHolding(Date d, int reading_day) {
+  const Month m = d.year() / d.month();
+  return static_cast<unsigned>(d.day()) >= static_cast<unsigned>(reading_day) ? m : AddMonths(m, -1);
+}
+}  // namespace
+
+std::vector<Month> MonthsCovered(const PowerSeries& usage, int reading_day) {
   std::vector<Month> months;
   if (usage.empty()) return months;
-  const auto first = ToKst(usage.start()).date;
-  const auto last = ToKst(usage.end() - std::chrono::seconds{1}).date;
-  for (Month m = first.year() / first.month(); m <= last.year() / last.month(); m = AddMonths(m, 1)) {
-    months.push_back(m);
-  }
+  const Month first = PeriodHolding(ToKst(usage.start()).date, reading_day);
+  const Month last = PeriodHolding(ToKst(usage.end() - std::chrono::seconds{1}).date, reading_day);
+  for (Month m = first; m <= last; m = AddMonths(m, 1)) months.push_back(m);
   return months;
 }
 
-bool CoversWholeMonth(const PowerSeries& usage, Month m) {
-  return usage.start() <= StartOfKstMonth(m) && usage.end() >= StartOfKstMonth(AddMonths(m, 1));
+bool CoversWholeMonth(const PowerSeries& usage, Month m, int reading_day) {
+  const BillingPeriod p = PeriodOf(m, reading_day);
+  return usage.start() <= FromKst(p.first) && usage.end() >= FromKst(p.end);
 }
 
 Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCalendar& calendar,
@@ -239,7 +252,14 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
   bill.month = month;
   bill.tariff = request.tariff;
   bill.contract_kw = static_cast<std::int64_t>(contract);
-  bill.days_in_month = DaysInMonth(month);
+  if (request.reading_day < 1 || request.reading_day > kMaxReadingDay) {
+    return InvalidInput(fmt::format("reading day {}: 정기검침일 is a day of the month, 1..{} (art. 69 ①)",
+                                    request.reading_day, kMaxReadingDay));
+  }
+  const BillingPeriod period = PeriodOf(month, request.reading_day);
+  bill.period_first = period.first;
+  bill.period_end = period.end;
+  bill.days_in_month = static_cast<int>((sys_days{period.end} - sys_days{period.first}).count());
   if (const std::string caveat = TariffCaveat(request.tariff); !caveat.empty()) bill.notes.push_back(caveat);
 
   std::vector<Bucket> buckets;
@@ -251,10 +271,20 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
   int pf_lag_n = 0, pf_lead_n = 0;
   std::optional<Date> first_day, last_day;
   std::vector<std::string> missing_days;
-  // 기후환경요금 and 연료비조정요금 of the first billed day: one rate for the month's kWh.
-  WonPerKwh climate_rate, fuel_rate;
+  // 기후환경요금 and 연료비조정요금: the kWh of the days under each pair of rates (one pair but
+  // where a period read on another day than the 1st holds a change, art. 80).
+  struct LevyBucket {
+    WonPerKwh climate, fuel;
+    std::int64_t micro_kwh = 0;
+  };
+  std::vector<LevyBucket> levies;
+  WonPerKwh climate_rate, fuel_rate;  // of the last billed day
+  // 전력산업기반기금 rate of each billed day, summed (thousandths of a percent).
+  std::int64_t fund_day_sum = 0;
+  std::optional<std::int64_t> fund_first;
+  bool fund_changes = false;
 
-  const Date month_first = month / std::chrono::day{1};
+  const Date month_first = period.first;
   for (int d = 0; d < bill.days_in_month; ++d) {
     const Date date{sys_days{month_first} + std::chrono::days{d}};
     const Timestamp day_start = FromKst(date);
@@ -286,18 +316,20 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
         PriceDay(book, calendar, request.tariff, date, {.with_taxes = false, .fuel_override = request.fuel_override});
     if (!prices) return prices.error();
     const DayPrice& p = *prices;
-    if (!first_day) {
-      first_day = date;
-      climate_rate = p.slots[0].climate;
-      fuel_rate = p.slots[0].fuel;
-    }
+    if (!first_day) first_day = date;
     last_day = date;
-    if (p.slots[0].climate != climate_rate || p.slots[0].fuel != fuel_rate) {
-      return Error{ErrorCode::kUnsupported,
-                   fmt::format("the climate or fuel-cost rate changes within the month {}..{}; not "
-                               "supported",
-                               FormatDate(*first_day), FormatDate(date))};
+    climate_rate = p.slots[0].climate;
+    fuel_rate = p.slots[0].fuel;
+    if (levies.empty() || levies.back().climate != climate_rate || levies.back().fuel != fuel_rate) {
+      levies.push_back(LevyBucket{climate_rate, fuel_rate, 0});
     }
+    const auto fund_today = book.ChargeOn(Charge::kFundPct, date);
+    if (!fund_today) {
+      return NotFound(fmt::format("no fund_pct is in force on {} (data/tariff/kepco/charges.csv)", FormatDate(date)));
+    }
+    fund_day_sum = ar.Add(fund_day_sum, fund_today->milli);
+    if (fund_first && *fund_first != fund_today->milli) fund_changes = true;
+    if (!fund_first) fund_first = fund_today->milli;
     ++bill.days_billed;
     basic_rate_day_sum += p.basic.milli_won();
     bill.basic_rate = p.basic;
@@ -330,7 +362,9 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
       // (at most 1e8 kW x 250,000 x 2,976 intervals = 7.4e16, within int64).
       if (kw > 0) {
         Bucket& bucket = buckets[bucket_of[s]];
-        bucket.micro_kwh = ar.Add(bucket.micro_kwh, std::llround(kw * 250'000.0));
+        const std::int64_t micro = std::llround(kw * 250'000.0);
+        bucket.micro_kwh = ar.Add(bucket.micro_kwh, micro);
+        levies.back().micro_kwh = ar.Add(levies.back().micro_kwh, micro);
       }
       if (p.slots[static_cast<size_t>(s)].demand_counts && kw > peak) {
         peak = kw;
@@ -504,9 +538,29 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
   // 기후환경요금 and 연료비조정요금 on the metered kWh (art. 67 ② 2, 3), at the slots' rates (the
   // fuel override, if any, checked against the cap by PriceDay).
   bill.climate_rate = climate_rate;
-  bill.climate = ar.Times(bill.climate_rate, bill.energy_kwh).TruncateToWon();
   bill.fuel_rate = fuel_rate;
-  bill.fuel = ar.Times(bill.fuel_rate, bill.energy_kwh).TruncateToWon();
+  if (levies.size() <= 1) {
+    bill.climate = ar.Times(bill.climate_rate, bill.energy_kwh).TruncateToWon();
+    bill.fuel = ar.Times(bill.fuel_rate, bill.energy_kwh).TruncateToWon();
+  } else {
+    // A period read on another day than the 1st holds a change of rate: each day's kWh at its
+    // day's rate, each part rounded to 1 kWh (art. 80; **assumption**: the 세칙's 일수계산 by
+    // the metered days, not a pro-rata split of the period's kWh).
+    MilliWon climate, fuel;
+    std::string parts;
+    for (const LevyBucket& l : levies) {
+      const std::int64_t kwh = MicroToKwh(l.micro_kwh);
+      climate = MilliWon(ar.Add(climate.value(), ar.Times(l.climate, kwh).value()));
+      fuel = MilliWon(ar.Add(fuel.value(), ar.Times(l.fuel, kwh).value()));
+      parts +=
+          fmt::format("{}{} kWh at {:.1f} + {:.1f}", parts.empty() ? "" : ", ", kwh, l.climate.won(), l.fuel.won());
+    }
+    bill.climate = climate.TruncateToWon();
+    bill.fuel = fuel.TruncateToWon();
+    bill.notes.push_back(
+        fmt::format("the climate or fuel-cost rate changes within the period: {} KRW/kWh (climate + fuel, art. 80)",
+                    parts));
+  }
 
   if (bill.contract_power_billed) {
     // 초과사용부가금, art. 67-3 ① 2 and ④: a contract-power customer without a demand meter that
@@ -569,14 +623,23 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
   bill.subtotal = ar.Sum({bill.basic, bill.pf_adjustment, bill.energy, bill.climate, bill.fuel, bill.over_contract});
   auto vat = ChargeMilli(book, Charge::kVatPct, *first_day, *last_day, "vat_pct");
   if (!vat) return vat.error();
-  auto fund = ChargeMilli(book, Charge::kFundPct, *first_day, *last_day, "fund_pct");
-  if (!fund) return fund.error();
   bill.vat_pct = Percent::FromMilliPercent(*vat);
-  bill.fund_pct = Percent::FromMilliPercent(*fund);
+  // The fund at each day's rate (전기사업법 시행령 36조: by the usage date): one rate but where a
+  // period read on another day than the 1st holds a change, then weighted by the billed days
+  // (art. 80; **assumption**: by days, not by each day's share of the bill).
+  bill.fund_pct = Percent::FromMilliPercent(fund_day_sum / bill.days_billed);
   // VAT rounded to the won; the fund truncated below 10 won; the bill (VAT included) truncated
   // below 10 won (art. 7 ②, 국고금관리법 47조).
   bill.vat = ar.Of(bill.vat_pct, bill.subtotal).RoundToWon();
-  bill.fund = Won(ar.Of(bill.fund_pct, bill.subtotal).TruncateToWon().value() / 10 * 10);
+  if (!fund_changes) {
+    bill.fund = Won(ar.Of(bill.fund_pct, bill.subtotal).TruncateToWon().value() / 10 * 10);
+  } else {
+    bill.fund = Won(ar.MulDiv(bill.subtotal.value(), fund_day_sum, ar.Mul(bill.days_billed, 100'000)) / 10 * 10);
+    bill.notes.push_back(
+        fmt::format("the fund's rate changes within the period: {:.4f} % on average over its days "
+                    "(art. 80)",
+                    static_cast<double>(fund_day_sum) / bill.days_billed / 1000.0));
+  }
   bill.total = Won(ar.Sum({bill.subtotal, bill.vat, bill.fund}).value() / 10 * 10);
   if (ar.overflow) {
     return InvalidInput(

@@ -69,8 +69,21 @@ class DemandHistory {
   std::map<int, MonthDemand> months_;
 };
 
+// 정기검침일 (art. 69 ①): the day of the month the meter is read, 1..28. The bill of month `m` with
+// reading day N covers [m/N, (m+1)/N): N = 1 is the calendar month. A bill is named by the month
+// its period starts in (**assumption**: KEPCO names it by the reading month, one later for N > 1;
+// the 12-month ratchet's demand months are these names).
+inline constexpr int kMaxReadingDay = 28;
+struct BillingPeriod {
+  Month month;  // the bill's name
+  Date first;   // its first day
+  Date end;     // the next reading day: the first day after it
+};
+BillingPeriod PeriodOf(Month m, int reading_day);
+
 // The question to price.
 struct BillRequest {
+  int reading_day = 1;  // 정기검침일, 1..kMaxReadingDay
   TariffId tariff;
   Kilowatts contract_power;            // 계약전력
   const PowerSeries* usage = nullptr;  // 15-minute mean kW, + import / - export (export not billed)
@@ -95,10 +108,11 @@ struct EnergyLine {
 };
 
 struct MonthlyBill {
-  Month month;
+  Month month;                    // the name of the billing period (PeriodOf)
+  Date period_first, period_end;  // [first, end): the calendar month with reading day 1
   TariffId tariff;
   std::int64_t contract_kw = 0;
-  int days_in_month = 0;
+  int days_in_month = 0;  // days in the billing period
   int days_billed = 0;
 
   // 요금적용전력 and how it was set.
@@ -151,10 +165,11 @@ Result<std::vector<MonthlyBill>> BillMonths(const TariffBook& book, const Holida
                                             const BillRequest& request, const std::vector<Month>& months,
                                             DemandHistory& history);
 
-// The months a series covers, whole or in part, in order.
-std::vector<Month> MonthsCovered(const PowerSeries& usage);
+// The billing periods (by name) a series covers, whole or in part, in order; calendar months with
+// reading day 1.
+std::vector<Month> MonthsCovered(const PowerSeries& usage, int reading_day = 1);
 
-// Whether `usage` spans the whole of KST month `m` (from its first to its last interval).
-bool CoversWholeMonth(const PowerSeries& usage, Month m);
+// Whether `usage` spans the whole billing period `m` (from its first to its last interval).
+bool CoversWholeMonth(const PowerSeries& usage, Month m, int reading_day = 1);
 
 }  // namespace meg

@@ -164,3 +164,41 @@ TEST_F(BillCommandTest, CompareRanksTheTariffsTheCustomerMayTake) {
 
 }  // namespace
 }  // namespace meg
+
+namespace meg {
+namespace {
+
+// meg bill --reading-day: the period of tests/tariff/bill_classes_test.cc (2024-06-15 to 07-14,
+// a flat 500 kW, 일반용(을) 고압A 선택I at 1,000 kW: 63,815,350 KRW), from a file of exactly those
+// days; the July period it starts is skipped, the data covering it in part.
+TEST_F(BillCommandTest, AReadingDayBillsFromThatDayToTheDayBeforeItNextMonth) {
+  const auto path = (dir_ / "june15.csv").string();
+  {
+    std::ofstream out(path);
+    out << "timestamp,kW\n";
+    const Timestamp start = FromKst(std::chrono::year{2024} / 6 / 15);
+    for (int i = 0; i < 30 * 96 + 1; ++i) out << FormatKst(start + kInterval * i) << ",500\n";
+  }
+  const MegRun r =
+      Meg(fmt::format("bill --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000 --reading-day 15 --json",
+                      path));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  ASSERT_EQ(j["months"].size(), 1u) << r.out;
+  EXPECT_EQ(j["months"][0]["month"], "2024-06");
+  EXPECT_EQ(j["months"][0]["period_first"], "2024-06-15");
+  EXPECT_EQ(j["months"][0]["period_last"], "2024-07-14");
+  EXPECT_EQ(j["total_krw"], 63'815'350);
+  EXPECT_NE(r.out.find("skipping 2024-07"), std::string::npos) << r.out;
+  const MegRun text =
+      Meg(fmt::format("bill --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000 --reading-day 15", path));
+  EXPECT_NE(text.out.find("2024-06 (2024-06-15..2024-07-14, read on the 15)"), std::string::npos) << text.out;
+  const MegRun bad =
+      Meg(fmt::format("bill --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000 --reading-day 31", path));
+  EXPECT_EQ(bad.exit_code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("--reading-day 31: 정기검침일 is a day of the month, 1..28"), std::string::npos) << bad.out;
+}
+
+}  // namespace
+}  // namespace meg

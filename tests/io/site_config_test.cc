@@ -278,6 +278,7 @@ TEST(SiteConfigTest, EveryKeyAcceptsItsBoundsAndRefusesBeyond) {
   };
   const Case cases[] = {
       {"contract_kw = 1700", "contract_kw", {"1", "10000000"}, {"0.5", "10000001"}, "is outside 1..10000000"},
+      {"contract_kw = 1700", "reading_day", {"1", "28"}, {"0", "29"}, "is outside 1..28"},
       {"latitude_deg = 35.82", "latitude_deg", {"-90", "90"}, {"-90.01", "90.01"}, "is outside -90..90"},
       {"longitude_deg = 127.15", "longitude_deg", {"-180", "180"}, {"-180.5", "181"}, "is outside -180..180"},
       {"year = 2024", "year", {"2018", "2027"}, {"2017", "2028"}, "is outside 2018..2027"},
@@ -298,6 +299,7 @@ TEST(SiteConfigTest, EveryKeyAcceptsItsBoundsAndRefusesBeyond) {
   for (const Case& c : cases) {
     const auto text = [&](const std::string& v) {
       if (c.key == "scale") return GoodWith(c.from, c.from + "\nscale = " + v);
+      if (c.key == "reading_day") return GoodWith(c.from, c.from + "\nreading_day = " + v);
       if (c.key == "export_limit_kw") return GoodWith(c.from, "export_allowed = true\nexport_limit_kw = " + v);
       return GoodWith(c.from, c.key + " = " + v);
     };

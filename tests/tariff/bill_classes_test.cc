@@ -305,3 +305,112 @@ TEST_F(BillClassesTest, JejuTakesItsOwnHours) {
 
 }  // namespace
 }  // namespace meg
+
+namespace meg {
+namespace {
+
+// A flat `kw` from `first` to `end` (exclusive), KST days.
+PowerSeries FlatDays(Date first, Date end, double kw) {
+  const Timestamp start = FromKst(first);
+  std::vector<std::optional<Kilowatts>> v(static_cast<size_t>((FromKst(end) - start) / kInterval), Kilowatts(kw));
+  return PowerSeries(start, kInterval, std::move(v));
+}
+
+// 정기검침일 (art. 69): the bill named 2024-06 of a meter read on the 15th covers 2024-06-15 to
+// 2024-07-14 (30 days), across the fund's change from 3.7 % to 3.2 % on 2024-07-01.
+// 일반용(을) 고압A 선택I, contract 1,000 kW, a flat 500 kW. The days: Saturdays 6-15, 22, 29, 7-6,
+// 13 (5); Sundays 6-16, 23, 30, 7-7, 14 (5; no holiday in the period, 현충일 6-6 is before it);
+// weekdays 20. Summer hours (별표3 제1호): weekday 경부하 10 h, 중간부하 8 h, 최대부하 6 h; Saturday
+// 경부하 10 h, 중간부하 14 h; Sunday 경부하 24 h.
+//   경부하 20x10x500 + 5x10x500 + 5x24x500 = 185,000 kWh x 92.8 = 17,168,000
+//   중간부하 20x8x500 + 5x14x500 = 115,000 kWh x 145.7 = 16,755,500
+//   최대부하 20x6x500 = 60,000 kWh x 227.8 = 13,668,000 -> energy 47,591,500
+//   basic 500 x 7,220 x 30/30 = 3,610,000; climate 360,000 x 9.0 = 3,240,000; fuel 360,000 x 5.0
+//   (2024-Q2 and Q3) = 1,800,000; subtotal 56,241,500; VAT 5,624,150
+//   fund: 16 days at 3.7 % and 14 at 3.2 %: 56,241,500 x (16 x 3.7 + 14 x 3.2) / 30 / 100
+//         = 56,241,500 x 104 / 3,000 = 1,949,705.33 -> 1,949,700
+//   total 56,241,500 + 5,624,150 + 1,949,700 = 63,815,350
+TEST_F(BillClassesTest, AReadingDayOtherThanTheFirstSpansTwoMonths) {
+  const auto usage = FlatDays(testing::Ymd(2024, 6, 15), testing::Ymd(2024, 7, 15), 500);
+  BillRequest r;
+  r.tariff = book_.FindTariff("일반용(을) 고압A 선택I").value();
+  r.contract_power = Kilowatts(1000);
+  r.usage = &usage;
+  r.reading_day = 15;
+  auto bill = ComputeMonthlyBill(book_, calendar_, r, Ym(2024, 6), {});
+  ASSERT_TRUE(bill) << bill.error().message;
+  EXPECT_EQ(bill->period_first, testing::Ymd(2024, 6, 15));
+  EXPECT_EQ(bill->period_end, testing::Ymd(2024, 7, 15));
+  EXPECT_EQ(bill->days_in_month, 30);
+  EXPECT_EQ(bill->days_billed, 30);
+  EXPECT_EQ(bill->energy_kwh, 360'000);
+  EXPECT_EQ(bill->energy, Won(47'591'500));
+  EXPECT_EQ(bill->basic, Won(3'610'000));
+  EXPECT_EQ(bill->subtotal, Won(56'241'500));
+  EXPECT_EQ(bill->vat, Won(5'624'150));
+  EXPECT_EQ(bill->fund, Won(1'949'700));
+  EXPECT_EQ(bill->total, Won(63'815'350));
+  ASSERT_FALSE(bill->notes.empty());
+  EXPECT_NE(bill->notes.back().find("the fund's rate changes within the period"), std::string::npos)
+      << bill->notes.back();
+  // The same period billed as calendar months is refused for June: the data starts on the 15th.
+  r.reading_day = 1;
+  EXPECT_FALSE(ComputeMonthlyBill(book_, calendar_, r, Ym(2024, 6), {}));
+  r.reading_day = 29;
+  auto bad = ComputeMonthlyBill(book_, calendar_, r, Ym(2024, 6), {});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("정기검침일 is a day of the month, 1..28"), std::string::npos);
+}
+
+// A period across a change of the fuel-cost adjustment: each day's kWh at its day's rate (art.
+// 80). The shipped tables with 2024-Q3 set to -1.0 KRW/kWh: Jun 15-30 16 x 24 x 500 = 192,000 kWh
+// at +5.0, Jul 1-14 168,000 kWh at -1.0: 960,000 - 168,000 = 792,000; climate 3,240,000 as above.
+//   subtotal 3,610,000 + 47,591,500 + 3,240,000 + 792,000 = 55,233,500; VAT 5,523,350;
+//   fund 55,233,500 x 104 / 3,000 = 1,914,761.33 -> 1,914,760; total 62,671,610
+TEST_F(BillClassesTest, AFuelChangeInsideAPeriodPricesEachDaysKwhAtItsRate) {
+  const std::string dir = std::string(MEG_TEST_DATA_DIR) + "/tariff/kepco";
+  auto book = TariffBook::Load(dir, [](const std::string& p) -> Result<std::string> {
+    auto text = ReadTextFile(p);
+    if (!text || !p.ends_with("fuel_adjustment.csv")) return text;
+    const auto at = text->find("2024-Q3,5.0,");
+    if (at == std::string::npos) return InvalidInput("the fixture expects 2024-Q3 at 5.0");
+    return text->replace(at, 12, "2024-Q3,-1.0,");
+  });
+  ASSERT_TRUE(book) << book.error().message;
+  const auto usage = FlatDays(testing::Ymd(2024, 6, 15), testing::Ymd(2024, 7, 15), 500);
+  BillRequest r;
+  r.tariff = book->FindTariff("일반용(을) 고압A 선택I").value();
+  r.contract_power = Kilowatts(1000);
+  r.usage = &usage;
+  r.reading_day = 15;
+  auto bill = ComputeMonthlyBill(*book, calendar_, r, Ym(2024, 6), {});
+  ASSERT_TRUE(bill) << bill.error().message;
+  EXPECT_EQ(bill->climate, Won(3'240'000));
+  EXPECT_EQ(bill->fuel, Won(792'000));
+  EXPECT_EQ(bill->total, Won(62'671'610));
+}
+
+// Which periods a year of data covers with the meter read on the 15th: 2023-12 (Dec 15 - Jan 14)
+// to 2024-12 (Dec 15 - Jan 14, 2025), whole only 2024-01 to 2024-11.
+TEST(BillingPeriodTest, ReadOnTheFifteenth) {
+  const auto usage = FlatDays(testing::Ymd(2024, 1, 1), testing::Ymd(2025, 1, 1), 1);
+  const auto months = MonthsCovered(usage, 15);
+  ASSERT_EQ(months.size(), 13u);
+  EXPECT_EQ(months.front(), Ym(2023, 12));
+  EXPECT_EQ(months.back(), Ym(2024, 12));
+  int whole = 0;
+  for (const Month m : months) whole += CoversWholeMonth(usage, m, 15);
+  EXPECT_EQ(whole, 11);
+  EXPECT_FALSE(CoversWholeMonth(usage, Ym(2023, 12), 15));
+  EXPECT_TRUE(CoversWholeMonth(usage, Ym(2024, 11), 15));
+  EXPECT_FALSE(CoversWholeMonth(usage, Ym(2024, 12), 15));
+  const BillingPeriod feb = PeriodOf(Ym(2024, 2), 28);
+  EXPECT_EQ(feb.first, testing::Ymd(2024, 2, 28));
+  EXPECT_EQ(feb.end, testing::Ymd(2024, 3, 28));
+  // Reading day 1 is the calendar month, as before.
+  EXPECT_EQ(MonthsCovered(usage).size(), 12u);
+  EXPECT_EQ(PeriodOf(Ym(2024, 2), 1).end, testing::Ymd(2024, 3, 1));
+}
+
+}  // namespace
+}  // namespace meg

@@ -39,8 +39,14 @@ std::string DiscountText(std::int32_t milli_pct) { return milli_pct == 0 ? "" : 
 
 std::string RenderBillText(const MonthlyBill& b) {
   std::string out;
-  out += fmt::format("{} · {} · contract power {} kW · {} of {} days\n", FormatMonth(b.month), OfficialName(b.tariff),
-                     WithThousands(b.contract_kw), b.days_billed, b.days_in_month);
+  const bool calendar_month = b.period_first.day() == std::chrono::day{1};
+  out += fmt::format("{}{} · {} · contract power {} kW · {} of {} days\n", FormatMonth(b.month),
+                     calendar_month
+                         ? std::string()
+                         : fmt::format(" ({}..{}, read on the {})", FormatDate(b.period_first),
+                                       FormatDate(Date{std::chrono::sys_days{b.period_end} - std::chrono::days{1}}),
+                                       static_cast<unsigned>(b.period_end.day())),
+                     OfficialName(b.tariff), WithThousands(b.contract_kw), b.days_billed, b.days_in_month);
   out += fmt::format("  {}{} kW  {}\n", PadToWidth("요금적용전력 billing demand", 34),
                      WithThousands(b.billing_demand_kw), DemandSource(b));
   if (b.energy_lines.empty() || !b.energy_lines.front().all_hours) {
@@ -144,6 +150,8 @@ nlohmann::json BillJson(const MonthlyBill& b) {
                          {"amount_krw", e.amount.TruncateToWon().value()}});
   }
   json j = {{"month", FormatMonth(b.month)},
+            {"period_first", FormatDate(b.period_first)},
+            {"period_last", FormatDate(Date{std::chrono::sys_days{b.period_end} - std::chrono::days{1}})},
             {"tariff", OfficialName(b.tariff)},
             {"tariff_alias", AsciiAlias(b.tariff)},
             {"contract_kw", b.contract_kw},
