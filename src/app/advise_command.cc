@@ -421,7 +421,7 @@ int RunAdvise(const AdviseOptions& o) {
     meter = site_meter->grid;
   } else {
     UsageReadOptions read;
-    if (contract_kw >= kMinContractKw && contract_kw <= kMaxContractKw) read.contract_power = Kilowatts(contract_kw);
+    if (contract_kw >= kMinAnyContractKw && contract_kw <= kMaxContractKw) read.contract_power = Kilowatts(contract_kw);
     auto text = ReadTextFile(o.usage);
     if (!text) return ExitWith(kCommand, text.error());
     auto usage = ParseUsageCsv(*text, o.usage, read);

@@ -129,9 +129,11 @@ Result<ContractAdvice> AdviseContract(const TariffBook& book, const HolidayCalen
   };
 
   const double in_force_kw = request.contract_power.value();
-  if (!(in_force_kw >= kMinContractKw && in_force_kw <= kMaxContractKw) || in_force_kw != std::floor(in_force_kw)) {
-    return InvalidInput(fmt::format("advise: contract power {} kW: give whole kW from {} to {}", in_force_kw,
-                                    kMinContractKw, kMaxContractKw));
+  const KwRange in_force_range = ContractKwRange(request.current);
+  if (!in_force_range.Holds(in_force_kw) || in_force_kw != std::floor(in_force_kw)) {
+    return InvalidInput(fmt::format("advise: contract power {} kW: {} {} takes whole kW {}", in_force_kw,
+                                    ClassName(request.current.tariff_class), VoltageName(request.current.voltage),
+                                    in_force_range.Text()));
   }
   const auto contract_in_force = static_cast<std::int64_t>(in_force_kw);
   ContractAdvice advice;
@@ -172,19 +174,24 @@ Result<ContractAdvice> AdviseContract(const TariffBook& book, const HolidayCalen
     for (std::int64_t kw = low; kw <= high; kw += request.step_kw) candidates.insert(kw);
     candidates.insert(contract_in_force);
   }
+  // The contract powers the class takes (art. 57 ②③, 58 ①②, 59 ②③): a class's bounds are a
+  // limit of this advice, which prices one class; meg bill --compare ranks the classes.
+  const KwRange range = ContractKwRange(best_tariff);
   for (const std::int64_t kw : candidates) {
-    if (kw < static_cast<std::int64_t>(kMinContractKw) || kw > static_cast<std::int64_t>(kMaxContractKw)) continue;
+    if (!range.Holds(static_cast<double>(kw))) continue;
     auto p = price(best_tariff, kw);
     if (!p) return p.error();
     advice.contracts.push_back(*p);
   }
   if (advice.contracts.empty()) {
-    return InvalidInput(fmt::format("advise: no contract power to price at or above {} kW", kMinContractKw));
+    return InvalidInput(
+        fmt::format("advise: no contract power to price {} ({})", range.Text(), ClassName(best_tariff.tariff_class)));
   }
-  if (advice.max_demand_kw < static_cast<std::int64_t>(kMinContractKw)) {
+  if (RulesOf(best_tariff.tariff_class).min_kw >= kMinContractKw &&
+      advice.max_demand_kw < static_cast<std::int64_t>(kMinContractKw)) {
     advice.notes.push_back(
         fmt::format("the year's highest demand, {} kW, is below the {} kW a (을) contract needs: "
-                    "a (갑) class may suit the site (not priced here)",
+                    "a (갑) class may suit the site (meg bill --compare prices them)",
                     advice.max_demand_kw, kMinContractKw));
   }
   // The smallest contract power with the lowest bill in the hotter summer.

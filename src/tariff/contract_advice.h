@@ -37,8 +37,8 @@ struct ContractAdviceRequest {
   // empty: the current tariff's voltage only.
   std::vector<Voltage> voltages;
   // Contract powers to price (kW); empty: from 80 % to 130 % of the year's highest demand in steps
-  // of `step_kw`, plus the contract power in force, none below kMinContractKw (core/site.h: the
-  // (을) classes are for 300 kW or more, supply terms art. 57, 59).
+  // of `step_kw`, plus the contract power in force, none outside the class's range
+  // (ContractKwRange: the (을) classes from 300 kW, the (갑) below; supply terms art. 57-59).
   std::vector<std::int64_t> contract_kw;
   std::int64_t step_kw = 10;
   double hotter_pct = 5;  // the hotter summer: June-September demand x (1 + hotter_pct / 100)
