@@ -148,7 +148,8 @@ Result<ContractAdvice> AdviseContract(const TariffBook& book, const HolidayCalen
   // Tariffs: the class in force, the voltages allowed, every option with rates.
   std::vector<Voltage> voltages = request.voltages;
   if (voltages.empty()) voltages.push_back(request.current.voltage);
-  for (const TariffId id : book.Tariffs()) {
+  for (TariffId id : book.Tariffs()) {
+    id.region = request.current.region;  // Jeju's hours for a site on Jeju (별표3 다만 4)
     if (id.tariff_class != request.current.tariff_class) continue;
     if (std::find(voltages.begin(), voltages.end(), id.voltage) == voltages.end()) continue;
     auto p = price(id, contract_in_force);

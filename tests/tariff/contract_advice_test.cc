@@ -156,6 +156,32 @@ TEST_F(ContractAdviceTest, FloorRatchetSurchargeAndTheHotterSummer) {
   EXPECT_EQ(grid->recommended.contract_kw, 840);
 }
 
+// A site on Jeju is advised on Jeju's hours (별표3 다만 4): every tariff priced keeps the region.
+// The peaky load above, but at 19:00: Jeju's 최대부하 (16-22 h), the mainland's 중간부하 in every
+// season (별표3 제1호: 18-22 h, winter 19-22 h).
+TEST_F(ContractAdviceTest, AJejuSiteIsAdvisedOnJejusHours) {
+  const PowerSeries peaky = YearOfUsage([](const KstDateTime& t) {
+    const auto wd = t.weekday();
+    const bool weekday = wd != std::chrono::Saturday && wd != std::chrono::Sunday;
+    return weekday && t.minute_of_day == 19 * 60 ? 1000.0 : 10.0;
+  });
+  ContractAdviceRequest r;
+  r.current = Tariff("일반용(을) 고압A 선택III 제주");
+  r.contract_power = Kilowatts(1000);
+  r.usage = &peaky;
+  r.months = Year2024();
+  r.contract_kw = {1000};
+  auto jeju = AdviseContract(book_, calendar_, r);
+  ASSERT_TRUE(jeju) << jeju.error().message;
+  ASSERT_EQ(jeju->tariffs.size(), 3u);
+  for (const PricedContract& p : jeju->tariffs) EXPECT_EQ(p.tariff.region, Region::kJeju) << OfficialName(p.tariff);
+  r.current = Tariff("일반용(을) 고압A 선택III");
+  auto mainland = AdviseContract(book_, calendar_, r);
+  ASSERT_TRUE(mainland) << mainland.error().message;
+  // 19:00-19:15 is 최대부하 on Jeju and 중간부하 on the mainland: Jeju's energy charge is higher.
+  EXPECT_GT(jeju->in_force.energy.value(), mainland->in_force.energy.value());
+}
+
 TEST_F(ContractAdviceTest, RefusesWhatCannotBeJudged) {
   const PowerSeries usage = YearOfUsage([](const KstDateTime&) { return 500.0; });
   ContractAdviceRequest r;
