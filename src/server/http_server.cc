@@ -825,7 +825,9 @@ void ControlCenterServer::Routes() {
                {"billing_demand_kw", b->billing_demand_kw},
                {"ratchet_kw", b->ratchet_kw},
                {"lines", lines},
-               {"notes", b->notes}});
+               {"notes", b->notes},
+               {"cheaper_tariff", b->cheaper_tariff.empty() ? json(nullptr) : json(b->cheaper_tariff)},
+               {"cheaper_by_krw", b->cheaper_by_krw}});
   });
   s.Get(R"(/api/sites/([^/]+)/events)", [site_call](const httplib::Request& req, httplib::Response& res) {
     const auto c = site_call(req, res, Role::kViewer);

@@ -282,6 +282,8 @@ const LABELS = {
   'audit.none': ['기록 없음', 'No entries'],
 
   'unit.krw': ['원', 'KRW'],
+  'bill.cheaper': ['{tariff}였다면 이번 달 지금까지 {krw}원 적게 냈습니다 (같은 용도·전압·계약전력의 요금제, meg bill --compare)',
+    '{tariff} would have cost {krw} KRW less this month so far (same use, voltage and contract power; meg bill --compare)'],
   'unit.min': ['분', 'min'],
   'error.network': ['서버에 연결할 수 없습니다', 'Cannot reach the server'],
   'error.no_site': ['이 계정으로 볼 수 있는 사이트가 없습니다', 'No site is available to this account'],

@@ -798,7 +798,9 @@ function renderBill() {
   setText('bill-peak-kw', f.kw(b.peak_kw));
   setText('bill-through', b.through ? `${f.siteDateTime(b.through)} KST` : f.DASH);
   setText('bill-note', state.billNote || '');
-  $('bill-notes').replaceChildren(...(Array.isArray(b.notes) ? b.notes : []).map((n) => el('li', {}, n)));
+  const cheaper = b.cheaper_tariff
+    ? [el('li', { class: 'warn' }, t('bill.cheaper', { tariff: b.cheaper_tariff, krw: f.won(b.cheaper_by_krw) }))] : [];
+  $('bill-notes').replaceChildren(...cheaper, ...(Array.isArray(b.notes) ? b.notes : []).map((n) => el('li', {}, n)));
   $('bill-lines').replaceChildren(...(Array.isArray(b.lines) ? b.lines : []).map((line) =>
     el('tr', {}, el('td', {}, line.name ?? ''), el('td', { class: 'n' }, withUnit(f.won(line.amount_krw), t('unit.krw'))))));
 }
