@@ -86,9 +86,15 @@ int PrintComparison(const std::vector<TariffCost>& ranked, const std::vector<Mon
     if (c.in_force) own = &c;
   }
   if (own == nullptr) return ExitWith(kCommand, NotFound("--compare: the tariff in force was not priced"));
-  const std::string span = months.size() == 1 ? FormatMonth(months.front())
-                                              : fmt::format("{}..{} ({} months)", FormatMonth(months.front()),
-                                                            FormatMonth(months.back()), months.size());
+  // "2024-08", "2024-01..2024-12 (12 months)" or, with gaps, "2 months: 2024-01, 2024-03".
+  const bool contiguous = months.back() == months.front() + std::chrono::months{static_cast<int>(months.size()) - 1};
+  std::string span = months.size() == 1 ? FormatMonth(months.front())
+                     : contiguous       ? fmt::format("{}..{} ({} months)", FormatMonth(months.front()),
+                                                      FormatMonth(months.back()), months.size())
+                                        : fmt::format("{} months:", months.size());
+  if (!contiguous) {
+    for (size_t i = 0; i < months.size(); ++i) span += (i == 0 ? " " : ", ") + FormatMonth(months[i]);
+  }
   if (o.json) {
     nlohmann::json list = nlohmann::json::array();
     int rank = 0;
@@ -139,10 +145,12 @@ int PrintComparison(const std::vector<TariffCost>& ranked, const std::vector<Mon
   if (ranked.front().in_force) {
     fmt::print("The tariff in force is the cheapest for this usage.\n");
   } else {
-    fmt::print("{} would have cost {} KRW less than {} ({:.1f} %).\n", OfficialName(ranked.front().tariff),
-               WithThousands(own->total.value() - ranked.front().total.value()), OfficialName(own->tariff),
-               100.0 * static_cast<double>(own->total.value() - ranked.front().total.value()) /
-                   static_cast<double>(own->total.value()));
+    const std::int64_t less = own->total.value() - ranked.front().total.value();
+    fmt::print("{} would have cost {} KRW less than {}{}.\n", OfficialName(ranked.front().tariff), WithThousands(less),
+               OfficialName(own->tariff),
+               own->total.value() > 0 ? fmt::format(" ({:.1f} %)", 100.0 * static_cast<double>(less) /
+                                                                       static_cast<double>(own->total.value()))
+                                      : std::string());
   }
   return 0;
 }
