@@ -7,11 +7,10 @@
 
 #include "app/exit.h"
 #include "app/paths.h"
-#include "io/cnu_building.h"
 #include "io/doe_hospital.h"
-#include "io/measured_on_year.h"
 #include "io/text_file.h"
 #include "io/usage_csv.h"
+#include "sim/site_inputs.h"
 
 namespace meg {
 namespace {
@@ -25,6 +24,20 @@ struct DoeOptions {
   std::string out;
   std::string calendar = DefaultCalendarPath();
 };
+
+// Writes a whole year of 15-minute kW (no gaps) as usage CSV and says what it wrote.
+int WriteUsage(const std::string& path, const PowerSeries& series, int year) {
+  double kwh = 0, peak = 0;
+  for (const auto& v : series.values()) {
+    kwh += v->value() * 0.25;
+    peak = std::max(peak, v->value());
+  }
+  auto st = WriteTextFile(path, FormatUsageCsv(series));
+  if (!st) return ExitWith(kCommand, st.error());
+  std::cerr << fmt::format("meg convert: wrote {} ({} intervals of {}, {:.0f} MWh, peak {:.0f} kW)\n", path,
+                           series.size(), year, kwh / 1000.0, peak);
+  return 0;
+}
 
 int RunDoe(const DoeOptions& o) {
   if (!(o.scale > 0.0) || o.scale > 1000.0) {
@@ -40,18 +53,8 @@ int RunDoe(const DoeOptions& o) {
   if (!series) return ExitWith(kCommand, series.error());
   std::vector<std::optional<Kilowatts>> scaled;
   scaled.reserve(series->size());
-  double kwh = 0, peak = 0;
-  for (const auto& v : series->values()) {
-    scaled.emplace_back(*v * o.scale);
-    kwh += v->value() * o.scale * 0.25;
-    peak = std::max(peak, v->value() * o.scale);
-  }
-  const PowerSeries out(series->start(), series->step(), std::move(scaled));
-  auto st = WriteTextFile(o.out, FormatUsageCsv(out));
-  if (!st) return ExitWith(kCommand, st.error());
-  std::cerr << fmt::format("meg convert: wrote {} ({} intervals of {}, {:.0f} MWh, peak {:.0f} kW)\n", o.out,
-                           out.size(), o.year, kwh / 1000.0, peak);
-  return 0;
+  for (const auto& v : series->values()) scaled.emplace_back(*v * o.scale);
+  return WriteUsage(o.out, PowerSeries(series->start(), series->step(), std::move(scaled)), o.year);
 }
 
 struct CnuOptions {
@@ -61,29 +64,16 @@ struct CnuOptions {
   std::string calendar = DefaultCalendarPath();
 };
 
-// A CNU campus building (hourly kWh, 2021-01 to 2022-04) laid on a calendar year the way a site
-// file's `format = "cnu-building"` lays it (io/measured_on_year.h): the same load a site twin runs.
+// A CNU campus building (hourly kWh, 2021-01 to 2022-04) laid on a calendar year by the loader of a
+// site file's `format = "cnu-building"` (sim/site_inputs.h): the same load a site twin runs.
 int RunCnu(const CnuOptions& o) {
-  auto text = ReadTextFile(o.file);
-  if (!text) return ExitWith(kCommand, text.error());
-  auto cnu = ParseCnuBuildingCsv(*text, o.file, {.anomalies_to_gaps = true});
-  if (!cnu) return ExitWith(kCommand, cnu.error());
-  auto kw = HourlyEnergyToPower(cnu->energy_kwh);
-  if (!kw) return ExitWith(kCommand, kw.error());
   auto calendar = LoadCalendar(o.calendar);
   if (!calendar) return ExitWith(kCommand, calendar.error());
-  auto series = MeasuredOnYear(*kw, o.year, *calendar);
+  Site site;
+  site.load = LoadSpec{o.file, "cnu-building", o.year, 1.0};
+  auto series = LoadSeriesForYear(site, *calendar);
   if (!series) return ExitWith(kCommand, series.error());
-  double kwh = 0, peak = 0;
-  for (const auto& v : series->values()) {
-    kwh += v->value() * 0.25;
-    peak = std::max(peak, v->value());
-  }
-  auto st = WriteTextFile(o.out, FormatUsageCsv(*series));
-  if (!st) return ExitWith(kCommand, st.error());
-  std::cerr << fmt::format("meg convert: wrote {} ({} intervals of {}, {:.0f} MWh, peak {:.0f} kW)\n", o.out,
-                           series->size(), o.year, kwh / 1000.0, peak);
-  return 0;
+  return WriteUsage(o.out, *series, o.year);
 }
 
 }  // namespace

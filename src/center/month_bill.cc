@@ -27,13 +27,18 @@ Result<PowerSeries> MeteredDays(const std::vector<Bucket>& buckets, const MonthT
   return PowerSeries(start, kInterval, std::move(v));
 }
 
-Result<MonthlyBill> PriceUsage(const MonthBillTerms& terms, const PowerSeries& usage, Month month) {
+// The month so far as a bill asks it: the days metered, the basic charge prorated (art. 80).
+BillRequest RequestFor(const MonthBillTerms& terms, const PowerSeries& usage) {
   BillRequest request;
   request.tariff = terms.tariff;
   request.contract_power = terms.contract_power;
   request.usage = &usage;
   request.allow_partial = true;
-  return ComputeMonthlyBill(*terms.book, *terms.calendar, request, month, DemandHistory{});
+  return request;
+}
+
+Result<MonthlyBill> PriceUsage(const MonthBillTerms& terms, const PowerSeries& usage, Month month) {
+  return ComputeMonthlyBill(*terms.book, *terms.calendar, RequestFor(terms, usage), month, DemandHistory{});
 }
 
 }  // namespace
@@ -75,12 +80,8 @@ Result<BillView> MonthToDateBill(const MonthBillTerms& terms, const std::vector<
       "month to date over the days metered by this control center; quarter-hours not yet metered "
       "count as 0 kWh; without OpenMEG = the same load and PV with the battery idle");
   // A costlier option than the site could take (meg bill --compare on the month so far).
-  BillRequest request;
-  request.tariff = terms.tariff;
-  request.contract_power = terms.contract_power;
-  request.usage = &usage;
-  request.allow_partial = true;
-  if (auto ranked = CompareTariffs(*terms.book, *terms.calendar, request, {range.month}, DemandHistory{});
+  if (auto ranked =
+          CompareTariffs(*terms.book, *terms.calendar, RequestFor(terms, usage), {range.month}, DemandHistory{});
       ranked && !ranked->empty() && !ranked->front().in_force) {
     b.cheaper_tariff = OfficialName(ranked->front().tariff);
     b.cheaper_by_krw = b.with_openmeg_krw - ranked->front().total.value();

@@ -278,10 +278,9 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
     std::int64_t micro_kwh = 0;
   };
   std::vector<LevyBucket> levies;
-  WonPerKwh climate_rate, fuel_rate;  // of the last billed day
-  // 전력산업기반기금 rate of each billed day, summed (thousandths of a percent).
+  // 전력산업기반기금 rate of each billed day, summed (thousandths of a percent), and the first's.
   std::int64_t fund_day_sum = 0;
-  std::optional<std::int64_t> fund_first;
+  std::int64_t fund_first = 0;
   bool fund_changes = false;
 
   const Date month_first = period.first;
@@ -318,18 +317,16 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
     const DayPrice& p = *prices;
     if (!first_day) first_day = date;
     last_day = date;
-    climate_rate = p.slots[0].climate;
-    fuel_rate = p.slots[0].fuel;
-    if (levies.empty() || levies.back().climate != climate_rate || levies.back().fuel != fuel_rate) {
-      levies.push_back(LevyBucket{climate_rate, fuel_rate, 0});
+    if (levies.empty() || levies.back().climate != p.slots[0].climate || levies.back().fuel != p.slots[0].fuel) {
+      levies.push_back(LevyBucket{p.slots[0].climate, p.slots[0].fuel, 0});
     }
     const auto fund_today = book.ChargeOn(Charge::kFundPct, date);
     if (!fund_today) {
       return NotFound(fmt::format("no fund_pct is in force on {} (data/tariff/kepco/charges.csv)", FormatDate(date)));
     }
     fund_day_sum = ar.Add(fund_day_sum, fund_today->milli);
-    if (fund_first && *fund_first != fund_today->milli) fund_changes = true;
-    if (!fund_first) fund_first = fund_today->milli;
+    if (bill.days_billed == 0) fund_first = fund_today->milli;
+    fund_changes = fund_changes || fund_today->milli != fund_first;
     ++bill.days_billed;
     basic_rate_day_sum += p.basic.milli_won();
     bill.basic_rate = p.basic;
@@ -537,8 +534,9 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
 
   // 기후환경요금 and 연료비조정요금 on the metered kWh (art. 67 ② 2, 3), at the slots' rates (the
   // fuel override, if any, checked against the cap by PriceDay).
-  bill.climate_rate = climate_rate;
-  bill.fuel_rate = fuel_rate;
+  // The rates of the last billed day (shown on the bill; the only ones but where a period holds a change).
+  bill.climate_rate = levies.back().climate;
+  bill.fuel_rate = levies.back().fuel;
   if (levies.size() <= 1) {
     bill.climate = ar.Times(bill.climate_rate, bill.energy_kwh).TruncateToWon();
     bill.fuel = ar.Times(bill.fuel_rate, bill.energy_kwh).TruncateToWon();
@@ -587,7 +585,8 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
         // The energy rate of the month's last register: one rate for all hours (저압 tables are
         // flat, art. 67 ⑧).
         const WonPerKwh unit = bill.energy_lines.empty() ? WonPerKwh() : bill.energy_lines.back().rate;
-        const std::int64_t per_kwh = ar.Add(ar.Add(unit.milli_won(), climate_rate.milli_won()), fuel_rate.milli_won());
+        const std::int64_t per_kwh =
+            ar.Add(ar.Add(unit.milli_won(), bill.climate_rate.milli_won()), bill.fuel_rate.milli_won());
         const std::int64_t milli =
             ar.Add(ar.Mul(ar.Mul(tier1, per_kwh), mult) / 100, ar.Mul(ar.Mul(tier2, per_kwh), 300) / 100);
         bill.over_contract_multiplier_pct = mult;

@@ -417,11 +417,15 @@ ClassRules RulesOf(TariffClass c) {
   return {};
 }
 
+namespace {
+// 일반용(갑)I or 산업용(갑)I: the classes art. 57 ③④ and 59 ③⑤ speak of.
+bool IsGapOne(TariffClass c) { return c == TariffClass::kGeneralGap1 || c == TariffClass::kIndustrialGap1; }
+}  // namespace
+
 KwRange ContractKwRange(TariffId id) {
   const ClassRules r = RulesOf(id.tariff_class);
   KwRange range{r.min_kw, std::min(r.below_kw, kMaxContractKw + 1)};
-  const bool gap1 = id.tariff_class == TariffClass::kGeneralGap1 || id.tariff_class == TariffClass::kIndustrialGap1;
-  if (gap1 && id.voltage == Voltage::kLow) range.below_kw = 500;  // art. 57 ③, 59 ③
+  if (IsGapOne(id.tariff_class) && id.voltage == Voltage::kLow) range.below_kw = 500;  // art. 57 ③, 59 ③
   return range;
 }
 
@@ -431,8 +435,7 @@ std::string KwRange::Text() const {
 }
 
 std::string TariffCaveat(TariffId id) {
-  const bool gap1 = id.tariff_class == TariffClass::kGeneralGap1 || id.tariff_class == TariffClass::kIndustrialGap1;
-  if (gap1 && id.voltage != Voltage::kLow) {
+  if (IsGapOne(id.tariff_class) && id.voltage != Voltage::kLow) {
     return fmt::format(
         "a {} customer supplied at 고압 takes {}; this (갑)I 고압 table is for one metered at 저압 (art. {}, 세칙)",
         ClassName(id.tariff_class),

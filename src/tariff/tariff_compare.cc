@@ -15,7 +15,7 @@ Result<std::vector<TariffCost>> CompareTariffs(const TariffBook& book, const Hol
     const bool in_force = id.SameRates(request.tariff);
     // The tariff in force is always billed, so that a contract power it does not take is its error.
     if (!in_force && (rules.use != own.use || id.voltage != request.tariff.voltage)) continue;
-    if (!in_force && !ContractKwRange(TariffId{id.tariff_class, id.voltage, id.option}).Holds(kw)) continue;
+    if (!in_force && !ContractKwRange(id).Holds(kw)) continue;
     // A 고압 (갑) customer takes (갑)II (art. 57 ④, 59 ⑤): (갑)I 고압 only against itself.
     if (!in_force && !TariffCaveat(id).empty() && TariffCaveat(request.tariff).empty()) continue;
     BillRequest r = request;

@@ -24,6 +24,11 @@ std::string KstMinute(Timestamp t) {
   return fmt::format("{} {:02d}:{:02d}", FormatDate(k.date), k.minute_of_day / 60, k.minute_of_day % 60);
 }
 
+// The last day of the bill's period (its end is the next reading day).
+std::string PeriodLast(const MonthlyBill& b) {
+  return FormatDate(Date{std::chrono::sys_days{b.period_end} - std::chrono::days{1}});
+}
+
 std::string DemandSource(const MonthlyBill& b) {
   if (b.contract_power_billed) return "the contract power: 저압, no demand meter (art. 68 ②)";
   if (b.floor_applied) return fmt::format("30 % of contract power {} kW (art. 68 ①)", WithThousands(b.contract_kw));
@@ -41,11 +46,9 @@ std::string RenderBillText(const MonthlyBill& b) {
   std::string out;
   const bool calendar_month = b.period_first.day() == std::chrono::day{1};
   out += fmt::format("{}{} · {} · contract power {} kW · {} of {} days\n", FormatMonth(b.month),
-                     calendar_month
-                         ? std::string()
-                         : fmt::format(" ({}..{}, read on the {})", FormatDate(b.period_first),
-                                       FormatDate(Date{std::chrono::sys_days{b.period_end} - std::chrono::days{1}}),
-                                       static_cast<unsigned>(b.period_end.day())),
+                     calendar_month ? std::string()
+                                    : fmt::format(" ({}..{}, read on the {})", FormatDate(b.period_first),
+                                                  PeriodLast(b), static_cast<unsigned>(b.period_end.day())),
                      OfficialName(b.tariff), WithThousands(b.contract_kw), b.days_billed, b.days_in_month);
   out += fmt::format("  {}{} kW  {}\n", PadToWidth("요금적용전력 billing demand", 34),
                      WithThousands(b.billing_demand_kw), DemandSource(b));
@@ -151,7 +154,7 @@ nlohmann::json BillJson(const MonthlyBill& b) {
   }
   json j = {{"month", FormatMonth(b.month)},
             {"period_first", FormatDate(b.period_first)},
-            {"period_last", FormatDate(Date{std::chrono::sys_days{b.period_end} - std::chrono::days{1}})},
+            {"period_last", PeriodLast(b)},
             {"tariff", OfficialName(b.tariff)},
             {"tariff_alias", AsciiAlias(b.tariff)},
             {"contract_kw", b.contract_kw},
