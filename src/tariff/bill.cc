@@ -566,9 +566,10 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
     // pay 150 % (the 2nd-3rd time), 200 % (4th-5th) or 250 % (6th on) of the energy, climate and
     // fuel rates; beyond 720 per kW 300 %. The first time is only announced. The times are
     // counted over the months of the history. Art. 67-3 ② (an excess the customer cannot
-    // avoid within contract power) is KEPCO's decision and not modelled.
+    // avoid within contract power) is KEPCO's decision and not modelled. 농사용(갑) is not among
+    // the classes art. 67-3 ① lists.
     const std::int64_t allowed = ar.Mul(bill.contract_kw, 450);
-    if (bill.energy_kwh > allowed) {
+    if (rules.energy_surcharge && bill.energy_kwh > allowed) {
       const std::int64_t upper = ar.Mul(bill.contract_kw, 720);
       const std::int64_t tier1 = std::min(bill.energy_kwh, upper) - allowed;
       const std::int64_t tier2 = std::max<std::int64_t>(0, bill.energy_kwh - upper);

@@ -71,6 +71,8 @@ constexpr ClassNames kClassNames[] = {
     {TariffClass::kIndustrialGap2, "산업용(갑)II", "산업용전력(갑)Ⅱ", "industrial-gap-2"},
     {TariffClass::kEducationGap, "교육용(갑)", "교육용전력(갑)", "education-gap"},
     {TariffClass::kEducationEul, "교육용(을)", "교육용전력(을)", "education-eul"},
+    {TariffClass::kFarmGap, "농사용(갑)", "농사용전력(갑)", "farm-gap"},
+    {TariffClass::kFarmEul, "농사용(을)", "농사용전력(을)", "farm-eul"},
 };
 static_assert(std::size(kClassNames) == kTariffClassCount);
 
@@ -174,8 +176,10 @@ Result<std::vector<RateTable>> ParseRates(const TariffFiles::File& file) {
       if (energy[b].milli_won() <= 0) return InvalidInput(where + ": energy rates must be positive");
     }
     if (basic.milli_won() <= 0) return InvalidInput(where + ": the basic rate must be positive");
-    if ((id.voltage == Voltage::kLow) != (id.option == RateOption::kNone)) {
-      return InvalidInput(where + ": a 저압 table has no option ('-'), every other table has one (선택I/II/III)");
+    if (HasOptions(id.tariff_class, id.voltage) != (id.option != RateOption::kNone)) {
+      return InvalidInput(fmt::format(
+          "{}: {}: a 저압 table and a 농사용 table have no option ('-'), every other table has one (선택I/II/III)",
+          where, ClassName(id.tariff_class)));
     }
     if (!RulesOf(id.tariff_class).time_of_use && (energy[0] != energy[1] || energy[1] != energy[2])) {
       return InvalidInput(
@@ -413,6 +417,11 @@ ClassRules RulesOf(TariffClass c) {
     // 교육용: contract power of 4 kW or more (art. 58 ①), (을) from 1,000 kW (art. 58 ② 2).
     case TariffClass::kEducationGap: return {Use::kEducation, false, 4, 1000};
     case TariffClass::kEducationEul: return {Use::kEducation, true, 1000, 1e300};
+    // 농사용: by purpose (art. 60 ①), no contract-power class limit but (을)'s 1,000 kW, which art.
+    // 60 ② lifts for producer groups (kept open here); one rate per season (art. 67 ⑧ names
+    // (을) 고압A/B; (갑) and (을) 저압 have one rate all year), no options.
+    case TariffClass::kFarmGap: return {Use::kFarmPumping, false, kMinAnyContractKw, 1e300, false, false};
+    case TariffClass::kFarmEul: return {Use::kFarm, false, kMinAnyContractKw, 1e300, false, true};
   }
   return {};
 }
@@ -451,6 +460,8 @@ std::string_view UseName(Use u) {
     case Use::kGeneral: return "일반용";
     case Use::kIndustrial: return "산업용";
     case Use::kEducation: return "교육용";
+    case Use::kFarmPumping: return "농사용(갑)";
+    case Use::kFarm: return "농사용(을)";
   }
   return "?";
 }
@@ -575,10 +586,10 @@ Result<TariffId> TariffBook::FindTariff(std::string_view name) const {
   if (!cls) return InvalidInput(cls.error().message + "; see meg bill --list-tariffs");
   auto voltage = ParseVoltage(parts[1]);
   if (!voltage) return voltage.error();
-  if ((*voltage == Voltage::kLow) != (parts.size() == 2)) {
+  if (HasOptions(*cls, *voltage) == (parts.size() == 2)) {
     return InvalidInput(fmt::format("tariff '{}': {}", name,
-                                    *voltage == Voltage::kLow ? "a 저압 tariff has no option (선택I/II/III)"
-                                                              : "name the option (선택I, 선택II or 선택III)"));
+                                    HasOptions(*cls, *voltage) ? "name the option (선택I, 선택II or 선택III)"
+                                                               : "a 저압 or 농사용 tariff has no option (선택I/II/III)"));
   }
   auto option = parts.size() == 2 ? Result<RateOption>(RateOption::kNone) : ParseOption(parts[2]);
   if (!option) return option.error();

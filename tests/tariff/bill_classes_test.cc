@@ -412,5 +412,105 @@ TEST(BillingPeriodTest, ReadOnTheFifteenth) {
   EXPECT_EQ(PeriodOf(Ym(2024, 2), 1).end, testing::Ymd(2024, 3, 1));
 }
 
+// 농사용(을) 저압 (별표1(B) 4. 농사용전력(a) 나(1) to 2025-03-31, (b) from 2025-04-01): basic 1,150
+// KRW/kW on the contract power, one energy rate all year, 63.3 then 65.9 KRW/kWh. Read on the 15th,
+// the bill named 2025-03 covers 2025-03-15 to 04-14 (31 days) and takes each day's table (art. 80).
+// Contract 50 kW, a flat 30 kW: Mar 15-31 17 x 24 x 30 = 12,240 kWh x 63.3 = 774,792.0;
+//   Apr 1-14 14 x 24 x 30 = 10,080 kWh x 65.9 = 664,272.0 -> energy 1,439,064
+//   22,320 kWh are within 450 x 50 = 22,500: no surcharge (art. 67-3 ① 2)
+//   basic 50 x 1,150 = 57,500 (the same in both tables); climate 22,320 x 9.0 = 200,880; fuel
+//   (2025-Q1, Q2) 22,320 x 5.0 = 111,600; subtotal 1,809,044; VAT 180,904.4 -> 180,904; fund 3.2 %
+//   57,889.408 -> 57,880; total 2,047,828 -> 2,047,820
+TEST(FarmTariffTest, FarmEulLowTakesThe2025PhaseInByDay) {
+  const TariffBook book = LoadShippedBook();
+  const HolidayCalendar calendar = LoadSharedCalendar();
+  const auto usage = FlatDays(testing::Ymd(2025, 3, 15), testing::Ymd(2025, 4, 15), 30);
+  BillRequest r;
+  r.tariff = book.FindTariff("농사용(을) 저압").value();
+  r.contract_power = Kilowatts(50);
+  r.usage = &usage;
+  r.reading_day = 15;
+  auto bill = ComputeMonthlyBill(book, calendar, r, Ym(2025, 3), {});
+  ASSERT_TRUE(bill) << bill.error().message;
+  ASSERT_EQ(bill->energy_lines.size(), 2u);
+  EXPECT_EQ(bill->energy_lines[0].rates_from, testing::Ymd(2025, 1, 1));
+  EXPECT_EQ(bill->energy_lines[0].kwh, 12'240);
+  EXPECT_EQ(bill->energy_lines[1].rates_from, testing::Ymd(2025, 4, 1));
+  EXPECT_EQ(bill->energy_lines[1].kwh, 10'080);
+  EXPECT_EQ(bill->energy, Won(1'439'064));
+  EXPECT_TRUE(bill->contract_power_billed);
+  EXPECT_EQ(bill->basic, Won(57'500));
+  EXPECT_FALSE(bill->over_contract_incurred);
+  EXPECT_EQ(bill->subtotal, Won(1'809'044));
+  EXPECT_EQ(bill->vat, Won(180'904));
+  EXPECT_EQ(bill->fund, Won(57'880));
+  EXPECT_EQ(bill->total, Won(2'047'820));
+}
+
+// 농사용(갑) (별표1 4.가: basic 360 KRW/kW, 41.9 KRW/kWh for all energy) is not among the classes
+// art. 67-3 ① charges for kWh beyond 450 per kW; 농사용(을) 저압 is. October 2024, contract 20 kW
+// at 저압, a flat 15 kW: 31 x 24 x 15 = 11,160 kWh, beyond 450 x 20 = 9,000.
+//   농사용(갑): energy 11,160 x 41.9 = 467,604; basic 20 x 360 = 7,200; climate 100,440; fuel 55,800;
+//   subtotal 631,044; VAT 63,104.4 -> 63,104; fund 20,193.408 -> 20,190; total 714,338 -> 714,330
+//   농사용(을), the 2nd time: 2,160 kWh (451-720 kWh/kW) x (59.5 + 9.0 + 5.0) x 150 % = 238,140
+TEST(FarmTariffTest, OnlyFarmEulPaysTheSurchargeBeyond450KwhPerKw) {
+  const TariffBook book = LoadShippedBook();
+  const HolidayCalendar calendar = LoadSharedCalendar();
+  const auto usage = FlatDays(testing::Ymd(2024, 10, 1), testing::Ymd(2024, 11, 1), 15);
+  DemandHistory once;
+  once.Record(MonthDemand{Ym(2024, 9), 15, true, false});
+  BillRequest r;
+  r.tariff = book.FindTariff("농사용(갑) 저압").value();
+  r.contract_power = Kilowatts(20);
+  r.usage = &usage;
+  auto gap = ComputeMonthlyBill(book, calendar, r, Ym(2024, 10), once);
+  ASSERT_TRUE(gap) << gap.error().message;
+  EXPECT_EQ(gap->energy, Won(467'604));
+  EXPECT_EQ(gap->basic, Won(7'200));
+  EXPECT_FALSE(gap->over_contract_incurred);
+  EXPECT_EQ(gap->over_contract, Won(0));
+  EXPECT_EQ(gap->total, Won(714'330));
+  r.tariff = book.FindTariff("farm-eul low").value();
+  auto eul = ComputeMonthlyBill(book, calendar, r, Ym(2024, 10), once);
+  ASSERT_TRUE(eul) << eul.error().message;
+  EXPECT_EQ(eul->over_contract_multiplier_pct, 150);
+  EXPECT_EQ(eul->over_contract, Won(238'140));
+}
+
+// 농사용(을) 고압A (별표1 4.나(2)): one rate per season (art. 67 ⑧; winter 62.2 KRW/kWh), no option,
+// a demand meter (art. 38 ②) and so the 12-month rule of art. 68 ①. November 2024, contract
+// 100 kW, a flat 60 kW: 30 x 24 x 60 = 43,200 kWh x 62.2 = 2,687,040; basic 60 x 1,210 = 72,600;
+// climate 388,800; fuel 216,000; subtotal 3,364,440; VAT 336,444; fund 107,662.08 -> 107,660;
+// total 3,808,544 -> 3,808,540.
+TEST(FarmTariffTest, FarmEulHighVoltageHasNoOptionAndAPeakRatchet) {
+  const TariffBook book = LoadShippedBook();
+  const HolidayCalendar calendar = LoadSharedCalendar();
+  const auto usage = FlatDays(testing::Ymd(2024, 11, 1), testing::Ymd(2024, 12, 1), 60);
+  BillRequest r;
+  r.tariff = book.FindTariff("농사용전력(을) 고압A").value();
+  r.contract_power = Kilowatts(100);
+  r.usage = &usage;
+  auto bill = ComputeMonthlyBill(book, calendar, r, Ym(2024, 11), {});
+  ASSERT_TRUE(bill) << bill.error().message;
+  EXPECT_FALSE(bill->contract_power_billed);
+  EXPECT_EQ(bill->billing_demand_kw, 60);
+  EXPECT_EQ(bill->energy, Won(2'687'040));
+  EXPECT_EQ(bill->basic, Won(72'600));
+  EXPECT_EQ(bill->total, Won(3'808'540));
+  // A peak of 90 kW in August 2024 holds: 90 x 1,210 = 108,900.
+  DemandHistory history;
+  history.Record(MonthDemand{Ym(2024, 8), 90, false, false});
+  auto held = ComputeMonthlyBill(book, calendar, r, Ym(2024, 11), history);
+  ASSERT_TRUE(held) << held.error().message;
+  EXPECT_EQ(held->billing_demand_kw, 90);
+  EXPECT_EQ(held->basic, Won(108'900));
+  // No options: named with one, it is refused; and no rate table before 2024.
+  auto named = book.FindTariff("농사용(을) 고압A 선택I");
+  ASSERT_FALSE(named);
+  EXPECT_NE(named.error().message.find("a 저압 or 농사용 tariff has no option"), std::string::npos)
+      << named.error().message;
+  EXPECT_EQ(book.RatesOn(*book.FindTariff("농사용(갑) 고압B"), testing::Ymd(2023, 12, 31)), nullptr);
+}
+
 }  // namespace
 }  // namespace meg
