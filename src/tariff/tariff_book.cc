@@ -73,6 +73,8 @@ constexpr ClassNames kClassNames[] = {
     {TariffClass::kEducationEul, "교육용(을)", "교육용전력(을)", "education-eul"},
     {TariffClass::kFarmGap, "농사용(갑)", "농사용전력(갑)", "farm-gap"},
     {TariffClass::kFarmEul, "농사용(을)", "농사용전력(을)", "farm-eul"},
+    {TariffClass::kEvOwn, "전기차충전(자가소비용)", "전기자동차충전전력(자가소비용)", "ev-own"},
+    {TariffClass::kEvService, "전기차충전(사업자용)", "전기자동차충전전력(충전서비스제공사업자용)", "ev-service"},
 };
 static_assert(std::size(kClassNames) == kTariffClassCount);
 
@@ -116,7 +118,9 @@ Result<RateOption> ParseOption(std::string_view s) {
   if (s == "I" || s == "Ⅰ" || s == "1" || s == "i") return RateOption::kI;
   if (s == "II" || s == "Ⅱ" || s == "2" || s == "ii") return RateOption::kII;
   if (s == "III" || s == "Ⅲ" || s == "3" || s == "iii") return RateOption::kIII;
-  return InvalidInput(fmt::format("unknown option '{}' (known: 선택I/II/III, I, II, III; '-' for 저압)", given));
+  if (s == "IV" || s == "Ⅳ" || s == "4" || s == "iv") return RateOption::kIV;
+  return InvalidInput(
+      fmt::format("unknown option '{}' (known: 선택I/II/III/IV, I, II, III, IV; '-' for a table without)", given));
 }
 
 Result<Season> ParseSeason(std::string_view s) {
@@ -177,9 +181,10 @@ Result<std::vector<RateTable>> ParseRates(const TariffFiles::File& file) {
     }
     if (basic.milli_won() <= 0) return InvalidInput(where + ": the basic rate must be positive");
     if (HasOptions(id.tariff_class, id.voltage) != (id.option != RateOption::kNone)) {
-      return InvalidInput(fmt::format(
-          "{}: {}: a 저압 table and a 농사용 table have no option ('-'), every other table has one (선택I/II/III)",
-          where, ClassName(id.tariff_class)));
+      return InvalidInput(fmt::format("{}: {} {} {}", where, ClassName(id.tariff_class), VoltageName(id.voltage),
+                                      HasOptions(id.tariff_class, id.voltage)
+                                          ? "tables come in options: name it (선택I, II, ...)"
+                                          : "has no option: give '-' (저압, 농사용 and EV 자가소비용 tables have none)"));
     }
     if (!RulesOf(id.tariff_class).time_of_use && (energy[0] != energy[1] || energy[1] != energy[2])) {
       return InvalidInput(
@@ -420,8 +425,16 @@ ClassRules RulesOf(TariffClass c) {
     // 농사용: by purpose (art. 60 ①), no contract-power class limit but (을)'s 1,000 kW, which art.
     // 60 ② lifts for producer groups (kept open here); one rate per season (art. 67 ⑧ names
     // (을) 고압A/B; (갑) and (을) 저압 have one rate all year), no options.
-    case TariffClass::kFarmGap: return {Use::kFarmPumping, false, kMinAnyContractKw, 1e300, false, false};
-    case TariffClass::kFarmEul: return {Use::kFarm, false, kMinAnyContractKw, 1e300, false, true};
+    case TariffClass::kFarmGap:
+      return {Use::kFarmPumping, false, kMinAnyContractKw, 1e300, ClassRules::Options::kNever, false};
+    case TariffClass::kFarmEul:
+      return {Use::kFarm, false, kMinAnyContractKw, 1e300, ClassRules::Options::kNever, true};
+    // EV charging: the sheet's time-of-use rates on its hours; no contract-power limit is stated,
+    // and art. 67-3 ① does not list these tariffs.
+    case TariffClass::kEvOwn:
+      return {Use::kEvOwn, true, kMinAnyContractKw, 1e300, ClassRules::Options::kNever, false};
+    case TariffClass::kEvService:
+      return {Use::kEvService, true, kMinAnyContractKw, 1e300, ClassRules::Options::kAlways, false};
   }
   return {};
 }
@@ -462,6 +475,8 @@ std::string_view UseName(Use u) {
     case Use::kEducation: return "교육용";
     case Use::kFarmPumping: return "농사용(갑)";
     case Use::kFarm: return "농사용(을)";
+    case Use::kEvOwn: return "전기차충전(자가소비용)";
+    case Use::kEvService: return "전기차충전(사업자용)";
   }
   return "?";
 }
@@ -509,14 +524,14 @@ std::string VoltageName(Voltage v) {
 }
 
 std::string OfficialName(TariffId id) {
-  static const char* kOption[] = {" 선택I", " 선택II", " 선택III", ""};
+  static const char* kOption[] = {" 선택I", " 선택II", " 선택III", " 선택IV", ""};
   return fmt::format("{} {}{}{}", ClassName(id.tariff_class), VoltageName(id.voltage),
                      kOption[static_cast<int>(id.option)], id.region == Region::kJeju ? " 제주" : "");
 }
 
 std::string AsciiAlias(TariffId id) {
   static const char* kVoltage[] = {"high-a", "high-b", "high-c", "low"};
-  static const char* kOption[] = {" I", " II", " III", ""};
+  static const char* kOption[] = {" I", " II", " III", " IV", ""};
   return fmt::format("{} {}{}{}", ClassAlias(id.tariff_class), kVoltage[static_cast<int>(id.voltage)],
                      kOption[static_cast<int>(id.option)], id.region == Region::kJeju ? " jeju" : "");
 }
@@ -588,8 +603,8 @@ Result<TariffId> TariffBook::FindTariff(std::string_view name) const {
   if (!voltage) return voltage.error();
   if (HasOptions(*cls, *voltage) == (parts.size() == 2)) {
     return InvalidInput(fmt::format("tariff '{}': {}", name,
-                                    HasOptions(*cls, *voltage) ? "name the option (선택I, 선택II or 선택III)"
-                                                               : "a 저압 or 농사용 tariff has no option (선택I/II/III)"));
+                                    HasOptions(*cls, *voltage) ? "name the option (선택I, 선택II, ...)"
+                                                               : "this tariff has no option (선택I/II/...)"));
   }
   auto option = parts.size() == 2 ? Result<RateOption>(RateOption::kNone) : ParseOption(parts[2]);
   if (!option) return option.error();

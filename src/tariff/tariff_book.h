@@ -23,7 +23,10 @@ namespace meg {
 // 계약종별 (contract class), supply terms art. 57 (일반용), art. 58 (교육용), art. 59 (산업용):
 // (을) = contract power of 300 kW or more (교육용: 1,000 kW), (갑) below; (갑)II is the (갑) class
 // with time-of-use energy rates, for customers with a time-of-use meter (art. 38 ②). 농사용 (art.
-// 60) is split by purpose, not size: (갑) pumps grain fields, (을) the other farm uses.
+// 60) is split by purpose, not size: (갑) pumps grain fields, (을) the other farm uses. The
+// electric-vehicle charging tariffs (전기자동차 충전전력요금) are not in the terms' 별표1: their
+// rates and hours are the 2024-07-01 tariff sheet's, one for chargers a customer uses itself
+// (자가소비용), one for a charging-service provider (충전서비스 제공사업자용).
 enum class TariffClass {
   kGeneralEul,
   kIndustrialEul,
@@ -35,21 +38,23 @@ enum class TariffClass {
   kEducationEul,    // 교육용(을)
   kFarmGap,         // 농사용(갑)
   kFarmEul,         // 농사용(을)
+  kEvOwn,           // 전기차충전(자가소비용)
+  kEvService,       // 전기차충전(사업자용)
 };
-inline constexpr int kTariffClassCount = 10;
+inline constexpr int kTariffClassCount = 12;
 // 공급전압: 저압 110-380 V, 고압A 3.3-66 kV, 고압B 154 kV, 고압C 345 kV and above (산업용(을)
 // only).
 enum class Voltage { kHighA, kHighB, kHighC, kLow };
-// 선택요금 I/II/III, supply terms art. 67 ⑦; kNone for the 저압 tables and the classes without
-// options (농사용), which have none.
-enum class RateOption { kI, kII, kIII, kNone };
+// 선택요금 I/II/III, supply terms art. 67 ⑦ (IV: the charging-service EV tariff's one rate for all
+// hours); kNone for the tables without options (저압 of the classes of art. 67 ⑦, 농사용, EV 자가소비용).
+enum class RateOption { kI, kII, kIII, kIV, kNone };
 // Where the power is used: 제주특별자치도 has its own hours (별표3 다만 4), the same rates.
 enum class Region { kMainland, kJeju };
 
 // 용도: what the electricity is used for decides the class family (art. 55-60); the customer
 // chooses within it only by contract power, meter and option. 농사용(갑) and (을) are two uses
 // (art. 60 ①): a farm does not choose between them.
-enum class Use { kGeneral, kIndustrial, kEducation, kFarmPumping, kFarm };
+enum class Use { kGeneral, kIndustrial, kEducation, kFarmPumping, kFarm, kEvOwn, kEvService };
 std::string_view UseName(Use u);  // "일반용"
 
 // What the terms say of one class, beyond its rate tables.
@@ -62,15 +67,20 @@ struct ClassRules {
   // ContractKwRange for the 저압 exception.
   double min_kw = 0;
   double below_kw = 0;
-  // The 고압 tables come in 선택 I/II(/III) (art. 67 ⑦); 농사용's do not.
-  bool options = true;
+  // Which tables come in options: the 고압 ones (선택 I/II(/III), art. 67 ⑦), none (농사용, EV
+  // 자가소비용) or every voltage's (EV 사업자용, 선택 I-IV).
+  enum class Options { kAtHighVoltage, kNever, kAlways };
+  Options options = Options::kAtHighVoltage;
   // A 저압 customer pays art. 67-3 ① 2's surcharge beyond 450 kWh per kW (the classes it lists:
   // not 농사용(갑)).
   bool energy_surcharge = true;
 };
 ClassRules RulesOf(TariffClass c);
 // Whether the tariff of class `c` at voltage `v` is named with an option (선택I/II/III).
-inline bool HasOptions(TariffClass c, Voltage v) { return v != Voltage::kLow && RulesOf(c).options; }
+inline bool HasOptions(TariffClass c, Voltage v) {
+  const auto o = RulesOf(c).options;
+  return o == ClassRules::Options::kAlways || (o == ClassRules::Options::kAtHighVoltage && v != Voltage::kLow);
+}
 
 // 요금적용전력 is the contract power (art. 68 ②) rather than the 12-month peak (art. 68 ①): a
 // 저압 customer has no demand meter (art. 38 ②: KEPCO installs one for 고압 supply).

@@ -507,9 +507,70 @@ TEST(FarmTariffTest, FarmEulHighVoltageHasNoOptionAndAPeakRatchet) {
   // No options: named with one, it is refused; and no rate table before 2024.
   auto named = book.FindTariff("농사용(을) 고압A 선택I");
   ASSERT_FALSE(named);
-  EXPECT_NE(named.error().message.find("a 저압 or 농사용 tariff has no option"), std::string::npos)
+  EXPECT_NE(named.error().message.find("this tariff has no option"), std::string::npos)
       << named.error().message;
   EXPECT_EQ(book.RatesOn(*book.FindTariff("농사용(갑) 고압B"), testing::Ymd(2023, 12, 31)), nullptr);
+}
+
+// The EV charging tariffs (2024-07-01 sheet p.2; hours p.3, the same 별표3 hours and day rules as
+// the other time-of-use tariffs). October 2024, a flat 100 kW: 21 weekdays, 4 Saturdays (5, 12,
+// 19, 26), 6 holidays (3, 6, 9, 13, 20, 27):
+//   경부하 21x10x100 + 4x10x100 + 6x24x100 = 39,400; 중간부하 21x8x100 + 4x14x100 = 22,400;
+//   최대부하 21x6x100 = 12,600 kWh (74,400 in all).
+// 전기차충전(자가소비용) 고압 (listed as 고압A), spring/fall 80.2 / 91.0 / 94.9 KRW/kWh, basic 2,580:
+//   3,159,880 + 2,038,400 + 1,195,740 = 6,394,020; basic 100 x 2,580 = 258,000 (the weekday peak,
+//   art. 68 ① by the demand meter of 고압); climate 669,600; fuel 372,000; subtotal 7,693,620;
+//   VAT 769,362; fund 246,195.84 -> 246,190; total 8,709,172 -> 8,709,170.
+TEST(EvTariffTest, OwnUseHighVoltageIsTimeOfUse) {
+  const TariffBook book = LoadShippedBook();
+  const HolidayCalendar calendar = LoadSharedCalendar();
+  const auto usage = FlatDays(testing::Ymd(2024, 10, 1), testing::Ymd(2024, 11, 1), 100);
+  BillRequest r;
+  r.tariff = book.FindTariff("전기차충전(자가소비용) 고압A").value();
+  r.contract_power = Kilowatts(200);
+  r.usage = &usage;
+  auto bill = ComputeMonthlyBill(book, calendar, r, Ym(2024, 10), {});
+  ASSERT_TRUE(bill) << bill.error().message;
+  EXPECT_EQ(bill->energy, Won(6'394'020));
+  EXPECT_EQ(bill->billing_demand_kw, 100);
+  EXPECT_EQ(bill->basic, Won(258'000));
+  EXPECT_EQ(bill->subtotal, Won(7'693'620));
+  EXPECT_EQ(bill->total, Won(8'709'170));
+  // The sheet is the only source: no table before 2024-07-01.
+  EXPECT_FALSE(ComputeMonthlyBill(book, calendar, r, Ym(2024, 6), {}));
+}
+
+// 전기차충전(사업자용) 저압: options I-IV at 저압 too, basic 2,390 on the contract power (art. 68 ②).
+// A flat 50 kW, contract 100 kW, October 2024 (the days above, halved): 37,200 kWh.
+//   선택IV, one rate for all hours, 97.2: energy 3,615,840; basic 239,000; climate 334,800; fuel
+//   186,000; subtotal 4,375,640; VAT 437,564; fund 140,020.48 -> 140,020; total 4,953,224 -> 4,953,220
+//   선택I (85.4 / 97.2 / 102.1): 19,700 x 85.4 + 11,200 x 97.2 + 6,300 x 102.1 = 1,682,380 +
+//   1,088,640 + 643,230 = 3,414,250; subtotal 4,174,050; VAT 417,405; fund 133,569.6 -> 133,560;
+//   total 4,725,015 -> 4,725,010. 선택II and III have the same spring/fall rates: the same total.
+TEST(EvTariffTest, ChargingServiceComparesItsFourOptions) {
+  const TariffBook book = LoadShippedBook();
+  const HolidayCalendar calendar = LoadSharedCalendar();
+  const auto usage = FlatDays(testing::Ymd(2024, 10, 1), testing::Ymd(2024, 11, 1), 50);
+  BillRequest r;
+  r.tariff = book.FindTariff("ev-service low IV").value();
+  r.contract_power = Kilowatts(100);
+  r.usage = &usage;
+  auto ranked = CompareTariffs(book, calendar, r, {Ym(2024, 10)}, {});
+  ASSERT_TRUE(ranked) << ranked.error().message;
+  ASSERT_EQ(ranked->size(), 4u);  // not 자가소비용: another use
+  EXPECT_EQ(OfficialName((*ranked)[0].tariff), "전기차충전(사업자용) 저압 선택I");
+  EXPECT_EQ((*ranked)[0].total, Won(4'725'010));
+  EXPECT_EQ((*ranked)[1].total, Won(4'725'010));
+  EXPECT_EQ((*ranked)[2].total, Won(4'725'010));
+  EXPECT_EQ(OfficialName((*ranked)[3].tariff), "전기차충전(사업자용) 저압 선택IV");
+  EXPECT_TRUE((*ranked)[3].in_force);
+  EXPECT_EQ((*ranked)[3].total, Won(4'953'220));
+  ASSERT_EQ((*ranked)[3].bills.size(), 1u);
+  EXPECT_EQ((*ranked)[3].bills[0].energy, Won(3'615'840));
+  EXPECT_TRUE((*ranked)[3].bills[0].contract_power_billed);
+  EXPECT_EQ((*ranked)[3].bills[0].basic, Won(239'000));
+  // Named without its option, the tariff is refused.
+  EXPECT_FALSE(book.FindTariff("전기차충전(사업자용) 저압"));
 }
 
 }  // namespace

@@ -28,8 +28,14 @@ TEST(TariffBookTest, FindsTariffsByOfficialNameAndAlias) {
   EXPECT_FALSE(book.FindTariff("주택용 저압"));
   // 15 (을): 일반용 A/B x 3 + 산업용 A/B/C x 3; 27 (갑) and 교육용: 일반용(갑)I, 산업용(갑)I and
   // 교육용(갑) 저압 + A/B x 2 (15), 일반용(갑)II, 산업용(갑)II and 교육용(을) A/B x 2 (12); 6 농사용:
-  // (갑) and (을) at 저압, 고압A and 고압B, without options.
-  EXPECT_EQ(book.Tariffs().size(), 48u);
+  // (갑) and (을) at 저압, 고압A and 고압B, without options; 10 EV: 자가소비용 저압 and 고압A, 사업자용
+  // 저압 and 고압A x 선택I-IV.
+  EXPECT_EQ(book.Tariffs().size(), 58u);
+  auto ev = book.FindTariff("전기자동차충전전력(충전서비스제공사업자용) 저압 선택Ⅳ");
+  ASSERT_TRUE(ev) << ev.error().message;
+  EXPECT_EQ(OfficialName(*ev), "전기차충전(사업자용) 저압 선택IV");
+  EXPECT_EQ(AsciiAlias(*ev), "ev-service low IV");
+  EXPECT_EQ(AsciiAlias(*book.FindTariff("전기차충전(자가소비용) 고압A")), "ev-own high-a");
   // The (갑) and 교육용 names, official, with Roman numerals, long and ASCII.
   const std::pair<const char*, const char*> kNames[] = {
       {"일반용(갑)I 저압", "general-gap-1 low"},
@@ -159,13 +165,13 @@ TEST(TariffBookTest, RejectsBadTablesNamingFileAndLine) {
       {"not utf-8", [](TariffFiles& f) { f.rates.text += "\xC0\xAF\n"; }, "not UTF-8"},
       {"저압 with an option",
        [](TariffFiles& f) { f.rates.text += "일반용(갑)I,저압,선택I,2024-01-01,summer,6160,1,1,1,s\n"; },
-       "rates.csv:5: 일반용(갑)I: a 저압 table and a 농사용 table have no option"},
+       "rates.csv:5: 일반용(갑)I 저압 has no option: give '-'"},
       {"고압 without an option",
        [](TariffFiles& f) { f.rates.text += "일반용(갑)I,고압A,-,2024-01-01,summer,6160,1,1,1,s\n"; },
-       "rates.csv:5: 일반용(갑)I: a 저압 table and a 농사용 table have no option ('-'), every other table has one"},
+       "rates.csv:5: 일반용(갑)I 고압A tables come in options: name it"},
       {"농사용 with an option",
        [](TariffFiles& f) { f.rates.text += "농사용(을),고압A,선택I,2024-01-01,summer,1210,62.2,62.2,62.2,s\n"; },
-       "rates.csv:5: 농사용(을): a 저압 table and a 농사용 table have no option"},
+       "rates.csv:5: 농사용(을) 고압A has no option"},
       {"one-rate class with three rates",
        [](TariffFiles& f) { f.rates.text += "교육용(갑),저압,-,2024-01-01,summer,5230,1,2,1,s\n"; },
        "rates.csv:5: 교육용(갑) has one energy rate for all hours"},
