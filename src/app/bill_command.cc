@@ -35,6 +35,7 @@ struct BillOptions {
   std::optional<std::string> fuel;
   bool allow_partial = false;
   int reading_day = 1;
+  int households = 1;
   std::string tariff_dir = DefaultTariffDir();
   std::string calendar = DefaultCalendarPath();
 };
@@ -70,6 +71,13 @@ int ListTariffs(const TariffBook& book) {
     std::string dates;
     for (const auto& r : book.rate_tables()) {
       if (r.id == id) dates += (dates.empty() ? "" : ", ") + FormatDate(r.effective_from);
+    }
+    for (const auto& r : book.residential_tables()) {
+      const std::string d = FormatDate(r.effective_from);
+      if (id.tariff_class == TariffClass::kResidential && r.voltage == id.voltage &&
+          dates.find(d) == std::string::npos) {
+        dates += (dates.empty() ? "" : ", ") + d;
+      }
     }
     fmt::print("{} {:<26} {}\n", PadToWidth(OfficialName(id), 28), AsciiAlias(id), dates);
   }
@@ -211,6 +219,7 @@ int RunBill(const BillOptions& o) {
                                                        o.reading_day, kMaxReadingDay)));
   }
   request.reading_day = o.reading_day;
+  request.households = o.households;
   if (o.fuel) {
     auto fuel = WonPerKwh::FromDecimal(*o.fuel);
     if (!fuel) return ExitWith(kCommand, InvalidInput("--fuel-krw-per-kwh: " + fuel.error().message));
@@ -293,6 +302,10 @@ void AddBillCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--reading-day", opts->reading_day,
                   "정기검침일, 1..28: each bill covers this day of its month to the day before it in the next "
                   "(art. 69); a bill is named by the month it starts in")
+      ->capture_default_str();
+  cmd->add_option("--households", opts->households,
+                  "주택용 only: households (호) or rooms (실) on one contract, billed as their average's bill times "
+                  "their number (art. 67 ③, ⑤)")
       ->capture_default_str();
   cmd->add_option("--tariff-dir", opts->tariff_dir, "tariff tables directory")->capture_default_str();
   cmd->add_option("--calendar", opts->calendar, "holiday calendar CSV")->capture_default_str();

@@ -17,7 +17,8 @@ std::string DefaultSharedDir();
 std::string DefaultTariffDir();     // <data>/tariff/kepco
 std::string DefaultCalendarPath();  // <shared>/data/calendar/kr_public_holidays_2018-2027.csv
 
-// Loads rates.csv, bands.csv, charges.csv, fuel_adjustment.csv, discounts.csv from `dir`.
+// Loads rates.csv, bands.csv, charges.csv, fuel_adjustment.csv, discounts.csv and (optional)
+// residential.csv from `dir`.
 Result<TariffBook> LoadTariffBook(const std::string& dir);
 Result<HolidayCalendar> LoadCalendar(const std::string& path);
 // Reads and validates a site TOML file; ${data} and ${shared} in its paths are the defaults above.

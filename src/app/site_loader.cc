@@ -37,6 +37,13 @@ Result<LoadedSite> LoadSiteContext(const SiteOptions& o) {
         o.site, lat, lon, on_jeju ? "" : "not ", tariff->region == Region::kJeju ? "" : "not ",
         on_jeju ? "add 제주 to the tariff name, e.g. \"일반용(을) 고압A 선택II 제주\"" : "remove 제주 from its name"));
   }
+  if (RulesOf(tariff->tariff_class).blocks) {
+    return Error{ErrorCode::kUnsupported,
+                 fmt::format("{}: tariff.name: {} is priced by blocks of the month's kWh per household: the planner "
+                             "and the live loop need a price per 15 minutes, which it has not. Price 주택용 usage with "
+                             "meg bill",
+                             o.site, OfficialName(*tariff))};
+  }
   const KwRange range = ContractKwRange(*tariff);
   if (!range.Holds(site.contract_power.value())) {
     return InvalidInput(fmt::format(

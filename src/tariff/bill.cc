@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -83,6 +84,81 @@ Result<std::int64_t> ChargeMilli(const TariffBook& book, Charge c, Date first, D
                                                       FormatDate(first), FormatDate(last))};
   }
   return a->milli;
+}
+
+// 주택용 (별표1 1.가, 1.나): the period's kWh in blocks, the basic charge of the highest block
+// reached, the 슈퍼유저요금 and the minimum charge. With several households (art. 67 ③ 1, ⑤) the
+// bill is the bill of their average times their number; it is computed on the total with every
+// limit times the households, which is that product exactly (**assumption**: the 세칙's rounding of
+// the average is not in the reference, so none is applied).
+Status PriceResidential(const TariffBook& book, const BillRequest& request, const BillingPeriod& period,
+                        std::int64_t kwh, CheckedArithmetic& ar, MonthlyBill& bill) {
+  const Date last{sys_days{period.end} - std::chrono::days{1}};
+  const ResidentialSeason season = ResidentialSeasonOf(period.first.month());
+  if (ResidentialSeasonOf(last.month()) != season) {
+    return Error{ErrorCode::kUnsupported,
+                 fmt::format("{}: the period {}..{} spans two 주택용 seasons ({} and {}); the split by days it takes "
+                             "(별표1 1.가(5)(6), 세칙 62 ④⑤) is in the 시행세칙, which is not in the reference: bill "
+                             "calendar months (reading day 1)",
+                             FormatMonth(bill.month), FormatDate(period.first), FormatDate(last),
+                             ResidentialSeasonName(season), ResidentialSeasonName(ResidentialSeasonOf(last.month())))};
+  }
+  const ResidentialTable* t = book.ResidentialOn(request.tariff.voltage, season, period.first);
+  if (t == nullptr) {
+    return NotFound(fmt::format("no rate table for {} is in force on {} (residential.csv of the tariff directory)",
+                                OfficialName(request.tariff), FormatDate(period.first)));
+  }
+  if (book.ResidentialOn(request.tariff.voltage, season, last) != t) {
+    return Error{ErrorCode::kUnsupported,
+                 fmt::format("{}: the 주택용 table changes within the period; its split by days is in the 시행세칙 "
+                             "(not in the reference)",
+                             FormatMonth(bill.month))};
+  }
+  const std::int64_t n = request.households;
+  bill.households = request.households;
+  const std::int64_t b1 = t->block_upto_kwh[0], b2 = t->block_upto_kwh[1], su = t->super_user_above_kwh;
+  constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
+  struct Part {
+    int block;
+    std::int64_t from, upto;  // per household; upto 0: no limit
+    WonPerKwh rate;
+  };
+  std::vector<Part> parts = {{1, 0, b1, t->energy[0]}, {2, b1, b2, t->energy[1]}, {3, b2, su, t->energy[2]}};
+  if (su > 0) parts.push_back({4, su, 0, t->super_user_rate});
+  MilliWon energy;
+  for (const Part& part : parts) {
+    const std::int64_t lo = ar.Mul(part.from, n);
+    const std::int64_t hi = part.upto == 0 ? kNoLimit : ar.Mul(part.upto, n);
+    const std::int64_t in = std::clamp<std::int64_t>(kwh, lo, hi) - lo;
+    if (in == 0 && part.block != 1) continue;
+    EnergyLine line;
+    line.band = Band::kMid;
+    line.all_hours = true;
+    line.rates_from = t->effective_from;
+    line.rate = part.rate;
+    line.kwh = in;
+    line.amount = ar.Times(part.rate, in);
+    line.block = part.block;
+    line.block_from_kwh = part.from;
+    line.block_upto_kwh = part.upto;
+    energy = MilliWon(ar.Add(energy.value(), line.amount.value()));
+    bill.energy_lines.push_back(line);
+  }
+  bill.energy_kwh = kwh;
+  bill.energy = energy.TruncateToWon();
+  bill.basic_per_household = kwh <= ar.Mul(b1, n) ? t->basic[0] : kwh <= ar.Mul(b2, n) ? t->basic[1] : t->basic[2];
+  bill.basic = Won(ar.Mul(bill.basic_per_household.value(), n));
+  // 월간 최저요금 (1.가(3)), per household: **assumption**: of the 기본요금 and 전력량요금 (별표1's
+  // 요금), raised by the basic line.
+  const std::int64_t minimum = ar.Mul(t->minimum.value(), n);
+  if (bill.basic.value() + bill.energy.value() < minimum) {
+    bill.notes.push_back(
+        fmt::format("the minimum charge applies: {} KRW per household (별표1 1.가(3)); the basic "
+                    "charge is raised by {} KRW",
+                    t->minimum.value(), minimum - bill.basic.value() - bill.energy.value()));
+    bill.basic = Won(minimum - bill.energy.value());
+  }
+  return Ok{};
 }
 
 }  // namespace
@@ -245,6 +321,16 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
                     contract, ClassName(request.tariff.tariff_class), VoltageName(request.tariff.voltage),
                     range.Text()));
   }
+  if (!rules.blocks && request.households != 1) {
+    return InvalidInput(
+        fmt::format("households ({}): only a 주택용 bill counts households (art. 67 ③, ⑤)", request.households));
+  }
+  if (request.households < 1 || request.households > kMaxHouseholds) {
+    return InvalidInput(fmt::format("households {}: a 주택용 contract has 1..{} households (호) or rooms (실)",
+                                    request.households, kMaxHouseholds));
+  }
+  // 주택용: no power-factor adjustment (art. 43 ① lists the other classes); a kvar column is ignored.
+  const IntervalSeries<double>* const kvar = rules.blocks ? nullptr : request.kvar;
   // A 15-minute mean beyond this is a meter or file fault (core/site.h), refused before any sum.
   const double max_kw = contract * kMaxDemandPerContract;
   CheckedArithmetic ar;
@@ -311,10 +397,22 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
                       FormatDate(date), present));
     }
     // The day's slot prices: band, discount and rates of each slot, as the optimizer sees them.
-    auto prices =
-        PriceDay(book, calendar, request.tariff, date, {.with_taxes = false, .fuel_override = request.fuel_override});
-    if (!prices) return prices.error();
-    const DayPrice& p = *prices;
+    DayPrice p;
+    if (rules.blocks) {
+      // 주택용: the blocks are the period's, so a slot has no rate; one register, the day's levies.
+      auto levy = LevyRatesOn(book, date, request.fuel_override);
+      if (!levy) return levy.error();
+      for (SlotPrice& slot : p.slots) {
+        slot.band = Band::kMid;
+        slot.climate = levy->climate;
+        slot.fuel = levy->fuel;
+      }
+    } else {
+      auto prices =
+          PriceDay(book, calendar, request.tariff, date, {.with_taxes = false, .fuel_override = request.fuel_override});
+      if (!prices) return prices.error();
+      p = *prices;
+    }
     if (!first_day) first_day = date;
     last_day = date;
     if (levies.empty() || levies.back().climate != p.slots[0].climate || levies.back().fuel != p.slots[0].fuel) {
@@ -369,15 +467,15 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
       }
       max_any = std::max(max_any, kw);
     }
-    if (request.kvar != nullptr) {
-      const auto kvar_base = request.kvar->IndexOf(day_start);
-      if (!kvar_base || !request.kvar->IndexOf(day_start + kInterval * (kIntervalsPerDay - 1))) {
+    if (kvar != nullptr) {
+      const auto kvar_base = kvar->IndexOf(day_start);
+      if (!kvar_base || !kvar->IndexOf(day_start + kInterval * (kIntervalsPerDay - 1))) {
         return InvalidInput(fmt::format("{}: reactive power (kvar) is missing", FormatDate(date)));
       }
       for (int half = 0; half < kIntervalsPerDay / 2; ++half) {
         const size_t i = base + static_cast<size_t>(half * 2);
         const size_t j = *kvar_base + static_cast<size_t>(half * 2);
-        const auto q1 = request.kvar->at(j), q2 = request.kvar->at(j + 1);
+        const auto q1 = kvar->at(j), q2 = kvar->at(j + 1);
         if (!q1 || !q2) {
           return InvalidInput(fmt::format("{}: reactive power (kvar) has gaps", FormatDate(date)));
         }
@@ -404,6 +502,12 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
     return InvalidInput(fmt::format("{}: the usage data has no interval in this month", FormatMonth(month)));
   }
   if (bill.days_billed < bill.days_in_month) {
+    if (rules.blocks) {
+      return Error{ErrorCode::kUnsupported,
+                   fmt::format("{}: the usage data covers {} of {} days; the 주택용 blocks of a part period are "
+                               "prorated by the 시행세칙 (62), which is not in the reference: bill whole periods",
+                               FormatMonth(month), bill.days_billed, bill.days_in_month)};
+    }
     if (!request.allow_partial) {
       return InvalidInput(
           fmt::format("{}: the usage data covers {} of {} days (first missing: {}); pass whole months, choose "
@@ -416,32 +520,43 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
                     bill.days_billed, bill.days_in_month));
   }
 
-  // Energy registers, each rounded to 1 kWh (art. 7 ①), in band order.
-  std::sort(buckets.begin(), buckets.end(), [](const Bucket& a, const Bucket& b) {
-    if (a.rates != b.rates) return sys_days{a.rates->effective_from} < sys_days{b.rates->effective_from};
-    if (a.band != b.band) return a.band < b.band;
-    return a.discount < b.discount;
-  });
-  MilliWon energy_milli;
-  for (const Bucket& b : buckets) {
-    EnergyLine line;
-    line.band = b.band;
-    line.all_hours = !rules.time_of_use;
-    line.rates_from = b.rates->effective_from;
-    line.rate = b.rate;
-    line.discount_milli_pct = b.discount;
-    line.kwh = MicroToKwh(b.micro_kwh);
-    const MilliWon gross = ar.Times(line.rate, line.kwh);
-    line.amount = MilliWon(gross.value() - ar.MulDiv(gross.value(), b.discount, 100'000));
-    energy_milli = MilliWon(ar.Add(energy_milli.value(), line.amount.value()));
-    bill.energy_kwh = ar.Add(bill.energy_kwh, line.kwh);
-    if (b.micro_kwh > 0 || b.discount == 0) bill.energy_lines.push_back(line);
+  if (rules.blocks) {
+    // 주택용: one register of the period (art. 7 ①: rounded to 1 kWh), priced in blocks.
+    MEG_TRY(
+        PriceResidential(book, request, period, buckets.empty() ? 0 : MicroToKwh(buckets.front().micro_kwh), ar, bill));
+    if (request.kvar != nullptr) {
+      bill.notes.push_back("the kvar column is not used: 주택용 has no power-factor adjustment (art. 43 ①)");
+    }
+  } else {
+    // Energy registers, each rounded to 1 kWh (art. 7 ①), in band order.
+    std::sort(buckets.begin(), buckets.end(), [](const Bucket& a, const Bucket& b) {
+      if (a.rates != b.rates) return sys_days{a.rates->effective_from} < sys_days{b.rates->effective_from};
+      if (a.band != b.band) return a.band < b.band;
+      return a.discount < b.discount;
+    });
+    MilliWon energy_milli;
+    for (const Bucket& b : buckets) {
+      EnergyLine line;
+      line.band = b.band;
+      line.all_hours = !rules.time_of_use;
+      line.rates_from = b.rates->effective_from;
+      line.rate = b.rate;
+      line.discount_milli_pct = b.discount;
+      line.kwh = MicroToKwh(b.micro_kwh);
+      const MilliWon gross = ar.Times(line.rate, line.kwh);
+      line.amount = MilliWon(gross.value() - ar.MulDiv(gross.value(), b.discount, 100'000));
+      energy_milli = MilliWon(ar.Add(energy_milli.value(), line.amount.value()));
+      bill.energy_kwh = ar.Add(bill.energy_kwh, line.kwh);
+      if (b.micro_kwh > 0 || b.discount == 0) bill.energy_lines.push_back(line);
+    }
+    bill.energy = energy_milli.TruncateToWon();
   }
-  bill.energy = energy_milli.TruncateToWon();
 
   bill.peak_kw = peak < 0 ? 0 : RoundHalfUpToUnit(peak);
   bill.max_demand_kw = max_any < 0 ? 0 : RoundHalfUpToUnit(max_any);
-  if (BillsContractPower(request.tariff.voltage)) {
+  if (rules.blocks) {
+    // 주택용 has no 요금적용전력: its basic charge is per household (PriceResidential).
+  } else if (BillsContractPower(request.tariff.voltage)) {
     // 요금적용전력, art. 68 ②: a customer without a demand meter (저압, art. 38 ②) is billed on
     // contract power.
     bill.billing_demand_kw = bill.contract_kw;
@@ -484,20 +599,22 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
 
   // 기본요금: billing demand x basic rate, by days when the rate or the billed days change within
   // the month (art. 80).
-  const MilliWon basic_milli(ar.Mul(bill.billing_demand_kw, basic_rate_day_sum) / bill.days_in_month);
-  bill.basic = basic_milli.TruncateToWon();
+  if (!rules.blocks) {
+    const MilliWon basic_milli(ar.Mul(bill.billing_demand_kw, basic_rate_day_sum) / bill.days_in_month);
+    bill.basic = basic_milli.TruncateToWon();
+  }
 
   // Power-factor adjustment of the basic charge (art. 43). The tables (data/tariff/kepco/charges.csv)
   // hold the 30-minute method of the amended terms, in force from 2025-02-01; the earlier monthly
   // method is not modelled, and a bill without the adjustment it asks for would be wrong: refused.
-  if (request.kvar != nullptr && !book.ChargeOn(Charge::kPfLagStandardPct, *first_day)) {
+  if (kvar != nullptr && !book.ChargeOn(Charge::kPfLagStandardPct, *first_day)) {
     return Error{ErrorCode::kUnsupported,
                  fmt::format("{}: reactive power (the kvar column) is used only for the power-factor adjustment "
                              "(art. 43), priced here by the 30-minute method in force from 2025-02-01; the earlier "
                              "rules are not modelled. Bill months before 2025-02 from a file without the kvar column",
                              FormatMonth(month))};
   }
-  if (request.kvar != nullptr) {
+  if (kvar != nullptr) {
     auto lag_std = ChargeMilli(book, Charge::kPfLagStandardPct, *first_day, *last_day, "pf_lag_standard_pct");
     auto lag_cap = ChargeMilli(book, Charge::kPfLagCapPct, *first_day, *last_day, "pf_lag_cap_pct");
     auto lead_std = ChargeMilli(book, Charge::kPfLeadStandardPct, *first_day, *last_day, "pf_lead_standard_pct");
@@ -599,7 +716,7 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
             static_cast<double>(per_kwh) / 1000.0));
       }
     }
-  } else if (bill.max_demand_kw > bill.contract_kw) {
+  } else if (!rules.blocks && bill.max_demand_kw > bill.contract_kw) {
     // 초과사용부가금, art. 67-3 ③ ④: warned the first month, charged from the second.
     bill.over_contract_incurred = true;
     const std::int64_t excess = bill.max_demand_kw - bill.contract_kw;

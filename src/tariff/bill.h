@@ -94,7 +94,11 @@ struct BillRequest {
   std::optional<WonPerKwh> fuel_override;
   // Bill a month the data covers only in part: the basic charge is prorated by days (art. 80).
   bool allow_partial = false;
+  // 주택용 only: the households (호) or rooms (실) of one contract whose total kWh is billed as
+  // their average's bill times their number (art. 67 ③ 1, ⑤); 1 for one household.
+  int households = 1;
 };
+inline constexpr int kMaxHouseholds = 100'000;
 
 // One energy register: kWh metered in one band under one rate table (and discount).
 struct EnergyLine {
@@ -105,6 +109,11 @@ struct EnergyLine {
   std::int32_t discount_milli_pct = 0;
   std::int64_t kwh = 0;  // rounded to 1 kWh (art. 7 ①)
   MilliWon amount;       // kwh x rate x (1 - discount)
+  // 주택용: the block (1-3, 4 the 슈퍼유저요금) and its kWh per household, (from, upto]; upto 0: no
+  // limit. 0 for a band register.
+  int block = 0;
+  std::int64_t block_from_kwh = 0;
+  std::int64_t block_upto_kwh = 0;
 };
 
 struct MonthlyBill {
@@ -128,6 +137,8 @@ struct MonthlyBill {
   std::int64_t energy_kwh = 0;  // sum of the registers
 
   WonPerKw basic_rate;            // at month end
+  int households = 1;             // 주택용: the households billed (BillRequest::households)
+  Won basic_per_household;        // 주택용: the basic charge of the highest block reached
   std::optional<int> pf_lag_pct;  // monthly mean power factors, if kvar given
   std::optional<int> pf_lead_pct;
   Percent pf_adjustment_pct;  // + surcharge / - discount, of the basic charge

@@ -60,6 +60,12 @@ bool Cheaper(const PricedContract& a, const PricedContract& b) {
 Result<ContractAdvice> AdviseContract(const TariffBook& book, const HolidayCalendar& calendar,
                                       const ContractAdviceRequest& request) {
   if (request.usage == nullptr || request.usage->size() == 0) return InvalidInput("advise: no usage");
+  if (RulesOf(request.current.tariff_class).blocks) {
+    return Error{ErrorCode::kUnsupported,
+                 fmt::format("advise: {} has no charge on contract power (its basic charge is per household, by the "
+                             "month's kWh) and no other option: nothing to advise",
+                             OfficialName(request.current))};
+  }
   if (request.months.size() < 12) {
     return InvalidInput(
         fmt::format("advise: {} whole month(s) of usage; a contract is judged on a year: "

@@ -43,8 +43,22 @@ Result<WonPerKwh> FuelRateOn(const TariffBook& book, Date d, const std::optional
 
 }  // namespace
 
+Result<LevyRates> LevyRatesOn(const TariffBook& book, Date date, const std::optional<WonPerKwh>& fuel_override) {
+  auto climate = ChargeMilliOn(book, Charge::kClimateWonPerKwh, date, "climate_krw_per_kwh");
+  if (!climate) return climate.error();
+  auto fuel = FuelRateOn(book, date, fuel_override);
+  if (!fuel) return fuel.error();
+  return LevyRates{WonPerKwh::FromMilliWon(*climate), *fuel};
+}
+
 Result<DayPrice> PriceDay(const TariffBook& book, const HolidayCalendar& calendar, TariffId tariff, Date date,
                           const PriceOptions& options) {
+  if (RulesOf(tariff.tariff_class).blocks) {
+    return Error{ErrorCode::kUnsupported,
+                 fmt::format("{} is priced by blocks of the month's kWh per household (별표1 1.): a slot has no "
+                             "price of its own; meg bill prices it, the planner and the live loop do not",
+                             OfficialName(tariff))};
+  }
   auto profile = ProfileDay(book, calendar, tariff, date);
   if (!profile) return profile.error();
   // 기후환경요금 (별표7) and 연료비조정요금 (별표8): on every metered kWh (art. 67 ② 2, 3).

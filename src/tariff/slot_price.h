@@ -46,6 +46,14 @@ struct SlotPrice {
   WonPerKwh BeforeTaxes() const { return energy + climate + fuel; }
 };
 
+// 기후환경요금 (별표7) and 연료비조정요금 (별표8) per kWh on `date`, the fuel override (held within
+// its cap) in place of the quarter's rate where given.
+struct LevyRates {
+  WonPerKwh climate;
+  WonPerKwh fuel;
+};
+Result<LevyRates> LevyRatesOn(const TariffBook& book, Date date, const std::optional<WonPerKwh>& fuel_override);
+
 // The prices of one KST day for one tariff.
 struct DayPrice {
   Date date;
@@ -76,7 +84,8 @@ struct DayPrice {
 // Prices every slot of `date` for `tariff` (bands, Saturday and holiday rules and discounts from
 // ProfileDay). Errors (kNotFound): ProfileDay's (calendar, rate or band table missing); no
 // climate charge, fuel-cost adjustment (without an override) or, with taxes, VAT or fund rate in
-// force on the day. kInvalidInput: a fuel override outside the cap.
+// force on the day. kInvalidInput: a fuel override outside the cap. kUnsupported: 주택용, whose
+// price depends on the month's kWh (ClassRules::blocks).
 Result<DayPrice> PriceDay(const TariffBook& book, const HolidayCalendar& calendar, TariffId tariff, Date date,
                           const PriceOptions& options = {});
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -75,6 +76,7 @@ constexpr ClassNames kClassNames[] = {
     {TariffClass::kFarmEul, "농사용(을)", "농사용전력(을)", "farm-eul"},
     {TariffClass::kEvOwn, "전기차충전(자가소비용)", "전기자동차충전전력(자가소비용)", "ev-own"},
     {TariffClass::kEvService, "전기차충전(사업자용)", "전기자동차충전전력(충전서비스제공사업자용)", "ev-service"},
+    {TariffClass::kResidential, "주택용", "주택용전력", "residential"},
 };
 static_assert(std::size(kClassNames) == kTariffClassCount);
 
@@ -181,10 +183,15 @@ Result<std::vector<RateTable>> ParseRates(const TariffFiles::File& file) {
     }
     if (basic.milli_won() <= 0) return InvalidInput(where + ": the basic rate must be positive");
     if (HasOptions(id.tariff_class, id.voltage) != (id.option != RateOption::kNone)) {
-      return InvalidInput(fmt::format("{}: {} {} {}", where, ClassName(id.tariff_class), VoltageName(id.voltage),
-                                      HasOptions(id.tariff_class, id.voltage)
-                                          ? "tables come in options: name it (선택I, II, ...)"
-                                          : "has no option: give '-' (저압, 농사용 and EV 자가소비용 tables have none)"));
+      return InvalidInput(
+          fmt::format("{}: {} {} {}", where, ClassName(id.tariff_class), VoltageName(id.voltage),
+                      HasOptions(id.tariff_class, id.voltage)
+                          ? "tables come in options: name it (선택I, II, ...)"
+                          : "has no option: give '-' (저압, 농사용 and EV 자가소비용 tables have none)"));
+    }
+    if (RulesOf(id.tariff_class).blocks) {
+      return InvalidInput(fmt::format("{}: {} is priced by blocks per household: its tables are in residential.csv",
+                                      where, ClassName(id.tariff_class)));
     }
     if (!RulesOf(id.tariff_class).time_of_use && (energy[0] != energy[1] || energy[1] != energy[2])) {
       return InvalidInput(
@@ -286,6 +293,95 @@ Result<std::vector<BandTable>> ParseBands(const TariffFiles::File& file) {
     }
     out.push_back(fill.table);
   }
+  return out;
+}
+
+Result<ResidentialSeason> ParseResidentialSeason(std::string_view s) {
+  if (s == "jul_aug") return ResidentialSeason::kJulAug;
+  if (s == "dec_feb") return ResidentialSeason::kDecFeb;
+  if (s == "other") return ResidentialSeason::kOther;
+  return InvalidInput(fmt::format("unknown 주택용 season '{}' (jul_aug, dec_feb, other)", s));
+}
+
+// A whole number of won, or '-' for none (0) where `dash_ok`.
+Result<Won> ParseWholeWon(std::string_view s, bool dash_ok) {
+  if (dash_ok && s == "-") return Won(0);
+  auto milli = ParseThousandths(s);
+  if (!milli) return milli.error();
+  if (*milli < 0 || *milli % 1000 != 0) return InvalidInput(fmt::format("'{}' is not a whole number of won", s));
+  return Won(*milli / 1000);
+}
+
+Result<std::int64_t> ParseKwh(std::string_view s) {
+  auto milli = ParseThousandths(s);
+  if (!milli) return milli.error();
+  if (*milli <= 0 || *milli % 1000 != 0 || *milli > 1'000'000'000) {
+    return InvalidInput(fmt::format("'{}' is not a whole number of kWh, 1..1000000", s));
+  }
+  return *milli / 1000;
+}
+
+Result<std::vector<ResidentialTable>> ParseResidential(const TariffFiles::File& file) {
+  if (Trim(file.text).empty()) return std::vector<ResidentialTable>{};
+  auto table =
+      ParseTable(file, {"voltage", "effective_from", "season", "block1_upto_kwh", "block2_upto_kwh", "basic1_krw",
+                        "basic2_krw", "basic3_krw", "energy1_krw_per_kwh", "energy2_krw_per_kwh", "energy3_krw_per_kwh",
+                        "super_user_above_kwh", "super_user_krw_per_kwh", "minimum_krw", "source"});
+  if (!table) return table.error();
+  std::vector<ResidentialTable> out;
+  std::map<std::tuple<int, int, int>, int> line_of;  // (voltage, day, season) -> line
+  for (const auto& row : table->rows) {
+    const auto where = table->Where(row);
+    const auto& f = row.fields;
+    ResidentialTable t;
+    MEG_TRY(Into(ParseVoltage(f[0]), t.voltage, where));
+    MEG_TRY(Into(ParseDate(f[1]), t.effective_from, where));
+    MEG_TRY(Into(ParseResidentialSeason(f[2]), t.season, where));
+    MEG_TRY(Into(ParseKwh(f[3]), t.block_upto_kwh[0], where));
+    MEG_TRY(Into(ParseKwh(f[4]), t.block_upto_kwh[1], where));
+    if (t.block_upto_kwh[1] <= t.block_upto_kwh[0]) {
+      return InvalidInput(where + ": block 2 must end above block 1 (block2_upto_kwh > block1_upto_kwh)");
+    }
+    for (int i = 0; i < 3; ++i) {
+      MEG_TRY(Into(ParseWholeWon(f[5 + i], false), t.basic[i], where));
+      MEG_TRY(Into(WonPerKwh::FromDecimal(f[8 + i]), t.energy[i], where));
+      if (t.energy[i].milli_won() <= 0) return InvalidInput(where + ": energy rates must be positive");
+    }
+    if ((f[11] == "-") != (f[12] == "-")) {
+      return InvalidInput(where + ": give both super_user_above_kwh and super_user_krw_per_kwh, or '-' for both");
+    }
+    if (f[11] != "-") {
+      MEG_TRY(Into(ParseKwh(f[11]), t.super_user_above_kwh, where));
+      MEG_TRY(Into(WonPerKwh::FromDecimal(f[12]), t.super_user_rate, where));
+      if (t.super_user_above_kwh < t.block_upto_kwh[1] || t.super_user_rate.milli_won() <= 0) {
+        return InvalidInput(where + ": the super-user rate starts beyond block 2, at a positive rate");
+      }
+    }
+    MEG_TRY(Into(ParseWholeWon(f[13], true), t.minimum, where));
+    t.source = f[14];
+    if (t.source.empty()) return InvalidInput(where + ": every row needs its source");
+    const int day = static_cast<int>(sys_days{t.effective_from}.time_since_epoch().count());
+    auto [it, fresh] = line_of.try_emplace({static_cast<int>(t.voltage), day, static_cast<int>(t.season)}, row.line);
+    if (!fresh) {
+      return InvalidInput(fmt::format("{}: 주택용 {} {} {} is listed twice (first on line {})", where,
+                                      VoltageName(t.voltage), f[1], f[2], it->second));
+    }
+    out.push_back(std::move(t));
+  }
+  // Every version has its three seasons.
+  for (const auto& [key, line] : line_of) {
+    for (int s = 0; s < 3; ++s) {
+      if (!line_of.contains({std::get<0>(key), std::get<1>(key), s})) {
+        return InvalidInput(fmt::format("{}:{}: 주택용 {} from this date has no {} row", file.name, line,
+                                        VoltageName(static_cast<Voltage>(std::get<0>(key))),
+                                        ResidentialSeasonName(static_cast<ResidentialSeason>(s))));
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const ResidentialTable& a, const ResidentialTable& b) {
+    return std::tuple(a.voltage, a.season, sys_days{a.effective_from}) <
+           std::tuple(b.voltage, b.season, sys_days{b.effective_from});
+  });
   return out;
 }
 
@@ -427,14 +523,16 @@ ClassRules RulesOf(TariffClass c) {
     // (을) 고압A/B; (갑) and (을) 저압 have one rate all year), no options.
     case TariffClass::kFarmGap:
       return {Use::kFarmPumping, false, kMinAnyContractKw, 1e300, ClassRules::Options::kNever, false};
-    case TariffClass::kFarmEul:
-      return {Use::kFarm, false, kMinAnyContractKw, 1e300, ClassRules::Options::kNever, true};
+    case TariffClass::kFarmEul: return {Use::kFarm, false, kMinAnyContractKw, 1e300, ClassRules::Options::kNever, true};
     // EV charging: the sheet's time-of-use rates on its hours; no contract-power limit is stated,
     // and art. 67-3 ① does not list these tariffs.
-    case TariffClass::kEvOwn:
-      return {Use::kEvOwn, true, kMinAnyContractKw, 1e300, ClassRules::Options::kNever, false};
+    case TariffClass::kEvOwn: return {Use::kEvOwn, true, kMinAnyContractKw, 1e300, ClassRules::Options::kNever, false};
     case TariffClass::kEvService:
       return {Use::kEvService, true, kMinAnyContractKw, 1e300, ClassRules::Options::kAlways, false};
+    // 주택용 (art. 56): residential customers of any contract power (and any customer of 3 kW or
+    // less, art. 56 ① 2).
+    case TariffClass::kResidential:
+      return {Use::kResidential, false, kMinAnyContractKw, 1e300, ClassRules::Options::kNever, false, true};
   }
   return {};
 }
@@ -477,6 +575,7 @@ std::string_view UseName(Use u) {
     case Use::kFarm: return "농사용(을)";
     case Use::kEvOwn: return "전기차충전(자가소비용)";
     case Use::kEvService: return "전기차충전(사업자용)";
+    case Use::kResidential: return "주택용";
   }
   return "?";
 }
@@ -486,6 +585,22 @@ Season SeasonOf(std::chrono::month m) {
   if (mm >= 6 && mm <= 8) return Season::kSummer;
   if ((mm >= 3 && mm <= 5) || mm == 9 || mm == 10) return Season::kSpringFall;
   return Season::kWinter;
+}
+
+ResidentialSeason ResidentialSeasonOf(std::chrono::month m) {
+  const unsigned mm = static_cast<unsigned>(m);
+  if (mm == 7 || mm == 8) return ResidentialSeason::kJulAug;
+  if (mm == 12 || mm == 1 || mm == 2) return ResidentialSeason::kDecFeb;
+  return ResidentialSeason::kOther;
+}
+
+std::string_view ResidentialSeasonName(ResidentialSeason s) {
+  switch (s) {
+    case ResidentialSeason::kJulAug: return "jul_aug";
+    case ResidentialSeason::kDecFeb: return "dec_feb";
+    case ResidentialSeason::kOther: return "other";
+  }
+  return "?";
 }
 
 std::string_view SeasonName(Season s) {
@@ -551,6 +666,9 @@ Result<TariffBook> TariffBook::Parse(const TariffFiles& files) {
   auto discounts = ParseDiscounts(files.discounts);
   if (!discounts) return discounts.error();
   book.discounts_ = std::move(*discounts);
+  auto residential = ParseResidential(files.residential);
+  if (!residential) return residential.error();
+  book.residential_ = std::move(*residential);
   for (const auto& fa : book.fuel_) {
     const Date d = std::chrono::year{fa.year} / std::chrono::month{static_cast<unsigned>(fa.quarter * 3 - 2)} / 1;
     const auto cap = book.ChargeOn(Charge::kFuelCapWonPerKwh, d);
@@ -572,10 +690,13 @@ Result<TariffBook> TariffBook::Load(const std::string& dir, const ReadFileFn& re
                                                               {&files.bands, "bands.csv"},
                                                               {&files.charges, "charges.csv"},
                                                               {&files.fuel, "fuel_adjustment.csv"},
-                                                              {&files.discounts, "discounts.csv"}};
+                                                              {&files.discounts, "discounts.csv"},
+                                                              {&files.residential, "residential.csv"}};
   for (const auto& [file, name] : parts) {
     file->name = dir + "/" + name;
     auto text = read(file->name);
+    // residential.csv is optional: a directory without it has no 주택용 tables.
+    if (!text && file == &files.residential && text.error().code == ErrorCode::kNotFound) continue;
     if (!text) return text.error();
     file->text = std::move(*text);
   }
@@ -609,7 +730,11 @@ Result<TariffId> TariffBook::FindTariff(std::string_view name) const {
   auto option = parts.size() == 2 ? Result<RateOption>(RateOption::kNone) : ParseOption(parts[2]);
   if (!option) return option.error();
   id = TariffId{*cls, *voltage, *option, region};
-  const bool known = std::any_of(rates_.begin(), rates_.end(), [&](const RateTable& r) { return r.id.SameRates(id); });
+  const bool known =
+      id.tariff_class == TariffClass::kResidential
+          ? std::any_of(residential_.begin(), residential_.end(),
+                        [&](const ResidentialTable& r) { return r.voltage == id.voltage; })
+          : std::any_of(rates_.begin(), rates_.end(), [&](const RateTable& r) { return r.id.SameRates(id); });
   if (!known) {
     return NotFound(fmt::format("no rate table for {} (see meg bill --list-tariffs)", OfficialName(id)));
   }
@@ -621,6 +746,10 @@ std::vector<TariffId> TariffBook::Tariffs() const {
   for (const auto& r : rates_) {
     if (ids.empty() || !(ids.back() == r.id)) ids.push_back(r.id);
   }
+  for (const auto& r : residential_) {  // sorted by voltage first
+    const TariffId id{TariffClass::kResidential, r.voltage, RateOption::kNone, Region::kMainland};
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  }
   return ids;
 }
 
@@ -628,6 +757,14 @@ const RateTable* TariffBook::RatesOn(TariffId id, Date d) const {
   const RateTable* found = nullptr;
   for (const auto& r : rates_) {
     if (r.id.SameRates(id) && sys_days{r.effective_from} <= sys_days{d}) found = &r;
+  }
+  return found;
+}
+
+const ResidentialTable* TariffBook::ResidentialOn(Voltage v, ResidentialSeason s, Date d) const {
+  const ResidentialTable* found = nullptr;
+  for (const auto& r : residential_) {
+    if (r.voltage == v && r.season == s && sys_days{r.effective_from} <= sys_days{d}) found = &r;
   }
   return found;
 }

@@ -40,8 +40,9 @@ enum class TariffClass {
   kFarmEul,         // 농사용(을)
   kEvOwn,           // 전기차충전(자가소비용)
   kEvService,       // 전기차충전(사업자용)
+  kResidential,     // 주택용 (art. 56): block rates per household, ResidentialTable
 };
-inline constexpr int kTariffClassCount = 12;
+inline constexpr int kTariffClassCount = 13;
 // 공급전압: 저압 110-380 V, 고압A 3.3-66 kV, 고압B 154 kV, 고압C 345 kV and above (산업용(을)
 // only).
 enum class Voltage { kHighA, kHighB, kHighC, kLow };
@@ -54,7 +55,7 @@ enum class Region { kMainland, kJeju };
 // 용도: what the electricity is used for decides the class family (art. 55-60); the customer
 // chooses within it only by contract power, meter and option. 농사용(갑) and (을) are two uses
 // (art. 60 ①): a farm does not choose between them.
-enum class Use { kGeneral, kIndustrial, kEducation, kFarmPumping, kFarm, kEvOwn, kEvService };
+enum class Use { kGeneral, kIndustrial, kEducation, kFarmPumping, kFarm, kEvOwn, kEvService, kResidential };
 std::string_view UseName(Use u);  // "일반용"
 
 // What the terms say of one class, beyond its rate tables.
@@ -74,6 +75,9 @@ struct ClassRules {
   // A 저압 customer pays art. 67-3 ① 2's surcharge beyond 450 kWh per kW (the classes it lists:
   // not 농사용(갑)).
   bool energy_surcharge = true;
+  // 주택용: priced by blocks of the month's kWh per household (별표1 1.), not by rate tables; no
+  // 요금적용전력, no power-factor adjustment (art. 43 ①) and no 초과사용부가금 (art. 67-3).
+  bool blocks = false;
 };
 ClassRules RulesOf(TariffClass c);
 // Whether the tariff of class `c` at voltage `v` is named with an option (선택I/II/III).
@@ -143,6 +147,27 @@ struct RateTable {
   std::string source;                                // where each number comes from
 };
 
+// 주택용's seasons (별표1 1.): 하계 7/1-8/31 has its own blocks (가(6), 나(5)); the 슈퍼유저요금 applies
+// in 하계 and 12/1-2/end (가(5), 나(4)); the other months take the standard blocks.
+enum class ResidentialSeason { kJulAug = 0, kDecFeb = 1, kOther = 2 };
+ResidentialSeason ResidentialSeasonOf(std::chrono::month m);
+std::string_view ResidentialSeasonName(ResidentialSeason s);  // "jul_aug"
+
+// One 주택용 table (별표1 1.가 저압, 1.나 고압) for one season: per household (호), the month's kWh
+// fall in three blocks; the basic charge is the one of the highest block reached.
+struct ResidentialTable {
+  Voltage voltage = Voltage::kLow;
+  Date effective_from;
+  ResidentialSeason season = ResidentialSeason::kOther;
+  std::array<std::int64_t, 2> block_upto_kwh{};  // block 1 is [0, [0]] kWh, block 2 ([0], [1]], block 3 beyond
+  std::array<Won, 3> basic;                      // 기본요금 per household, by the highest block reached
+  std::array<WonPerKwh, 3> energy;               // 전력량요금 of each block's kWh
+  std::int64_t super_user_above_kwh = 0;         // 슈퍼유저요금 for the kWh beyond; 0: none this season
+  WonPerKwh super_user_rate;
+  Won minimum;  // 월간 최저요금 per household (0: none)
+  std::string source;
+};
+
 // One hour-band table version (별표3 계절별·시간대별 구분표) for one class: the band of each
 // 15-minute slot of a weekday, per season.
 struct BandTable {
@@ -204,6 +229,7 @@ struct TariffFiles {
     std::string text;
   };
   File rates, bands, charges, fuel, discounts;
+  File residential;  // optional: an empty text has no 주택용 tables
 };
 
 // Reads a whole file by path: the file-system seam (io::ReadTextFile in production, a map of
@@ -213,8 +239,8 @@ using ReadFileFn = std::function<Result<std::string>(const std::string& path)>;
 class TariffBook {
  public:
   static Result<TariffBook> Parse(const TariffFiles& files);
-  // Reads rates.csv, bands.csv, charges.csv, fuel_adjustment.csv and discounts.csv from `dir`
-  // with `read` and parses them.
+  // Reads rates.csv, bands.csv, charges.csv, fuel_adjustment.csv, discounts.csv and residential.csv
+  // (optional: without it, no 주택용) from `dir` with `read` and parses them.
   static Result<TariffBook> Load(const std::string& dir, const ReadFileFn& read);
 
   // Resolves a tariff name: the official Korean name ("일반용(을) 고압A 선택III", also 선택Ⅲ,
@@ -226,6 +252,8 @@ class TariffBook {
   std::vector<TariffId> Tariffs() const;
 
   const RateTable* RatesOn(TariffId id, Date d) const;  // any region: the rates are the same
+  // The 주택용 table of voltage `v` for season `s` in force on `d`; nullptr if none.
+  const ResidentialTable* ResidentialOn(Voltage v, ResidentialSeason s, Date d) const;
   // The hour table of class `c` (mainland) or Jeju's (every time-of-use class) in force on `d`.
   const BandTable* BandsOn(TariffClass c, Date d, Region region = Region::kMainland) const;
   // The discount in force for (class, date, season), if any; at most one per slot.
@@ -241,10 +269,12 @@ class TariffBook {
 
   const std::vector<RateTable>& rate_tables() const { return rates_; }
   const std::vector<BandTable>& band_tables() const { return bands_; }
+  const std::vector<ResidentialTable>& residential_tables() const { return residential_; }
 
  private:
-  std::vector<RateTable> rates_;  // sorted by (id, effective_from)
-  std::vector<BandTable> bands_;  // sorted by (class, effective_from)
+  std::vector<RateTable> rates_;               // sorted by (id, effective_from)
+  std::vector<BandTable> bands_;               // sorted by (class, effective_from)
+  std::vector<ResidentialTable> residential_;  // sorted by (voltage, season, effective_from)
   std::vector<EnergyDiscount> discounts_;
   std::array<std::vector<DatedValue>, static_cast<size_t>(Charge::kCount)> charges_;
   std::vector<FuelAdjustment> fuel_;

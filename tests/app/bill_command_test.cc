@@ -78,7 +78,7 @@ TEST_F(BillCommandTest, BadInputGetsAClearErrorAndExitCode2) {
   const MegRun r = Meg(fmt::format("bill --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000", path));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find(path + ":3: kW 'oops' is not a number"), std::string::npos) << r.out;
-  const MegRun tariff = Meg(fmt::format("bill --usage {} --tariff \"주택용 저압\" --contract-kw 1000", path));
+  const MegRun tariff = Meg(fmt::format("bill --usage {} --tariff \"가로등 저압\" --contract-kw 1000", path));
   EXPECT_EQ(tariff.exit_code, 2);
   EXPECT_NE(tariff.out.find("--list-tariffs"), std::string::npos) << tariff.out;
   const MegRun missing = Meg("bill --usage /nonexistent.csv --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000");
@@ -198,6 +198,32 @@ TEST_F(BillCommandTest, AReadingDayBillsFromThatDayToTheDayBeforeItNextMonth) {
       Meg(fmt::format("bill --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000 --reading-day 31", path));
   EXPECT_EQ(bad.exit_code, 2) << bad.out;
   EXPECT_NE(bad.out.find("--reading-day 31: 정기검침일 is a day of the month, 1..28"), std::string::npos) << bad.out;
+}
+
+// meg bill --households: the apartment complex of tests/tariff/residential_bill_test.cc (주택용
+// 고압A, 100 households, a flat 40 kW October 2024: 4,913,860 KRW), and the refusals.
+TEST_F(BillCommandTest, HouseholdsBillAnApartmentComplexOnOneContract) {
+  const auto usage = WriteOctober("apt.csv", 40);
+  const MegRun r =
+      Meg(fmt::format("bill --usage {} --tariff \"주택용 고압A\" --contract-kw 300 --households 100 --json", usage));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  EXPECT_EQ(j["total_krw"], 4'913'860);
+  EXPECT_EQ(j["months"][0]["households"], 100);
+  EXPECT_EQ(j["months"][0]["basic_krw_per_household"], 1'260);
+  EXPECT_EQ(j["months"][0]["energy_registers"][1]["block_upto_kwh_per_household"], 400);
+  const MegRun text =
+      Meg(fmt::format("bill --usage {} --tariff \"residential high-a\" --contract-kw 300 --households 100", usage));
+  ASSERT_EQ(text.exit_code, 0) << text.out;
+  for (const char* line :
+       {"100 × 1,260 KRW per household", "처음 first 200 kWh/호", "201-400 kWh/호", "4,913,860 KRW"}) {
+    EXPECT_NE(text.out.find(line), std::string::npos) << line << "\n" << text.out;
+  }
+  const MegRun other =
+      Meg(fmt::format("bill --usage {} --tariff \"일반용(갑)I 저압\" --contract-kw 100 --households 2", usage));
+  EXPECT_EQ(other.exit_code, 2) << other.out;
+  EXPECT_NE(other.out.find("only a 주택용 bill counts households"), std::string::npos) << other.out;
 }
 
 }  // namespace

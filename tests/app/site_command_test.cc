@@ -68,10 +68,16 @@ TEST_F(SiteCommandTest, EveryShippedSiteFilePasses) {
 // does not take (art. 57 ②), and Jeju's hours (별표3 다만 4) where the site is on Jeju.
 TEST_F(SiteCommandTest, TheTariffIsCheckedWithTheSite) {
   const std::pair<std::string, std::string> tariff{"name = \"일반용(을) 고압A 선택II\"",
-                                                   "name = \"일반용(을) 고압A 선택IV\""};
+                                                   "name = \"일반용(을) 고압A 선택V\""};
   const MegRun unknown = Meg("site check " + HospitalWith({tariff}));
   EXPECT_EQ(unknown.exit_code, 2) << unknown.out;
-  EXPECT_NE(unknown.out.find("tariff.name: unknown option '선택IV'"), std::string::npos) << unknown.out;
+  EXPECT_NE(unknown.out.find("tariff.name: unknown option '선택V'"), std::string::npos) << unknown.out;
+  // 주택용 is priced by the month's blocks: no price per 15 minutes for the planner, refused.
+  const MegRun home =
+      Meg("site check " + HospitalWith({{"name = \"일반용(을) 고압A 선택II\"", "name = \"주택용 고압A\""}}));
+  EXPECT_EQ(home.exit_code, 1) << home.out;
+  EXPECT_NE(home.out.find("주택용 고압A is priced by blocks of the month's kWh per household"), std::string::npos)
+      << home.out;
 
   const MegRun small = Meg("site check " + HospitalWith({{"contract_kw = 1700", "contract_kw = 299"}}));
   EXPECT_EQ(small.exit_code, 2) << small.out;

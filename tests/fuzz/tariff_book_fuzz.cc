@@ -1,5 +1,6 @@
-// The tariff tables (tariff/tariff_book): any rates.csv (first byte 'R') or bands.csv (first
-// byte 'B') beside minimal valid other tables gives a book or an Error; a book answers every
+// The tariff tables (tariff/tariff_book): any rates.csv (first byte 'R'), bands.csv (first byte
+// 'B') or residential.csv (first byte 'H') beside minimal valid other tables gives a book or an
+// Error; a book answers every
 // lookup, finds each of its tariffs by its official and ASCII names (Jeju's too), and bills a
 // flat month under each one to a bill or an Error (the engine's overflow checks included).
 #include <string>
@@ -22,6 +23,14 @@ constexpr const char* kRates =
     "교육용(갑),저압,-,2024-01-01,summer,5230,4,4,4,s\n"
     "교육용(갑),저압,-,2024-01-01,spring_fall,5230,4,4,4,s\n"
     "교육용(갑),저압,-,2024-01-01,winter,5230,4,4,4,s\n";
+
+constexpr const char* kResidential =
+    "voltage,effective_from,season,block1_upto_kwh,block2_upto_kwh,basic1_krw,basic2_krw,basic3_krw,"
+    "energy1_krw_per_kwh,energy2_krw_per_kwh,energy3_krw_per_kwh,super_user_above_kwh,super_user_krw_per_kwh,"
+    "minimum_krw,source\n"
+    "저압,2024-01-01,other,200,400,910,1600,7300,120.0,214.6,307.3,-,-,1000,s\n"
+    "저압,2024-01-01,dec_feb,200,400,910,1600,7300,120.0,214.6,307.3,1000,736.2,1000,s\n"
+    "저압,2024-01-01,jul_aug,300,450,910,1600,7300,120.0,214.6,307.3,1000,736.2,1000,s\n";
 
 std::string Bands() {
   std::string b = "class,effective_from,season,band,from,to,source\n";
@@ -49,6 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                    "climate_krw_per_kwh,2024-01-01,9,s\nfund_pct,2024-01-01,3.2,s\nvat_pct,2024-01-01,10,s\n"};
   files.fuel = {"fuel.csv", "quarter,krw_per_kwh,source\n2024-Q4,5.0,s\n"};
   files.discounts = {"discounts.csv", "class,effective_from,effective_to,season,days,from,to,discount_pct,source\n"};
+  files.residential = {"residential.csv", data[0] == 'H' ? std::string(text) : std::string(kResidential)};
   auto book = TariffBook::Parse(files);
   fuzz::CheckValueOrError(book);
   if (!book) return 0;

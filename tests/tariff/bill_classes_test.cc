@@ -507,8 +507,7 @@ TEST(FarmTariffTest, FarmEulHighVoltageHasNoOptionAndAPeakRatchet) {
   // No options: named with one, it is refused; and no rate table before 2024.
   auto named = book.FindTariff("농사용(을) 고압A 선택I");
   ASSERT_FALSE(named);
-  EXPECT_NE(named.error().message.find("this tariff has no option"), std::string::npos)
-      << named.error().message;
+  EXPECT_NE(named.error().message.find("this tariff has no option"), std::string::npos) << named.error().message;
   EXPECT_EQ(book.RatesOn(*book.FindTariff("농사용(갑) 고압B"), testing::Ymd(2023, 12, 31)), nullptr);
 }
 

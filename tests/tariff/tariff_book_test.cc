@@ -25,12 +25,14 @@ TEST(TariffBookTest, FindsTariffsByOfficialNameAndAlias) {
   }
   EXPECT_FALSE(book.FindTariff("일반용(을) 고압C 선택I"));  // 고압C exists only for 산업용
   EXPECT_FALSE(book.FindTariff("general-eul high-a"));
-  EXPECT_FALSE(book.FindTariff("주택용 저압"));
+  EXPECT_FALSE(book.FindTariff("가로등 저압"));  // 가로등 is not covered
   // 15 (을): 일반용 A/B x 3 + 산업용 A/B/C x 3; 27 (갑) and 교육용: 일반용(갑)I, 산업용(갑)I and
   // 교육용(갑) 저압 + A/B x 2 (15), 일반용(갑)II, 산업용(갑)II and 교육용(을) A/B x 2 (12); 6 농사용:
   // (갑) and (을) at 저압, 고압A and 고압B, without options; 10 EV: 자가소비용 저압 and 고압A, 사업자용
   // 저압 and 고압A x 선택I-IV.
-  EXPECT_EQ(book.Tariffs().size(), 58u);
+  // And 주택용 저압 and 고압A (residential.csv).
+  EXPECT_EQ(book.Tariffs().size(), 60u);
+  EXPECT_EQ(AsciiAlias(*book.FindTariff("주택용전력 저압")), "residential low");
   auto ev = book.FindTariff("전기자동차충전전력(충전서비스제공사업자용) 저압 선택Ⅳ");
   ASSERT_TRUE(ev) << ev.error().message;
   EXPECT_EQ(OfficialName(*ev), "전기차충전(사업자용) 저압 선택IV");
@@ -159,8 +161,10 @@ TEST(TariffBookTest, RejectsBadTablesNamingFileAndLine) {
        },
        "23:45 is in no band"},
       {"fuel over cap", [](TariffFiles& f) { f.fuel.text += "2024-Q2,6.0,s\n"; }, "outside the"},
-      {"unknown class", [](TariffFiles& f) { f.rates.text += "주택용,고압A,선택I,2024-01-01,summer,1,1,2,3,s\n"; },
+      {"unknown class", [](TariffFiles& f) { f.rates.text += "가로등,고압A,선택I,2024-01-01,summer,1,1,2,3,s\n"; },
        "unknown contract class"},
+      {"주택용 in rates.csv", [](TariffFiles& f) { f.rates.text += "주택용,저압,-,2024-01-01,summer,1,1,1,1,s\n"; },
+       "rates.csv:5: 주택용 is priced by blocks per household: its tables are in residential.csv"},
       {"bad header", [](TariffFiles& f) { f.charges.text = "name,value\n"; }, "charges.csv:1: expected the header"},
       {"not utf-8", [](TariffFiles& f) { f.rates.text += "\xC0\xAF\n"; }, "not UTF-8"},
       {"저압 with an option",

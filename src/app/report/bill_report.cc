@@ -29,6 +29,19 @@ std::string PeriodLast(const MonthlyBill& b) {
   return FormatDate(Date{std::chrono::sys_days{b.period_end} - std::chrono::days{1}});
 }
 
+bool IsResidential(const MonthlyBill& b) { return RulesOf(b.tariff.tariff_class).blocks; }
+
+// A 주택용 block's label: "처음 200 kWh", "201-400 kWh", "400 kWh 초과", "슈퍼유저 1,000 kWh 초과", per
+// household where there are several.
+std::string BlockLabel(const EnergyLine& e, int households) {
+  const std::string per = households > 1 ? "/호" : "";
+  if (e.block == 4) return fmt::format("    슈퍼유저 over {} kWh{}", WithThousands(e.block_from_kwh), per);
+  if (e.block_upto_kwh == 0 || e.block == 3)
+    return fmt::format("    over {} kWh{}", WithThousands(e.block_from_kwh), per);
+  if (e.block_from_kwh == 0) return fmt::format("    처음 first {} kWh{}", WithThousands(e.block_upto_kwh), per);
+  return fmt::format("    {}-{} kWh{}", WithThousands(e.block_from_kwh + 1), WithThousands(e.block_upto_kwh), per);
+}
+
 std::string DemandSource(const MonthlyBill& b) {
   if (b.contract_power_billed) return "the contract power: 저압, no demand meter (art. 68 ②)";
   if (b.floor_applied) return fmt::format("30 % of contract power {} kW (art. 68 ①)", WithThousands(b.contract_kw));
@@ -50,8 +63,15 @@ std::string RenderBillText(const MonthlyBill& b) {
                                     : fmt::format(" ({}..{}, read on the {})", FormatDate(b.period_first),
                                                   PeriodLast(b), static_cast<unsigned>(b.period_end.day())),
                      OfficialName(b.tariff), WithThousands(b.contract_kw), b.days_billed, b.days_in_month);
-  out += fmt::format("  {}{} kW  {}\n", PadToWidth("요금적용전력 billing demand", 34),
-                     WithThousands(b.billing_demand_kw), DemandSource(b));
+  const bool residential = IsResidential(b);
+  if (residential) {
+    out += fmt::format("  {}{}\n", PadToWidth("주택용 residential", 34),
+                       fmt::format("{} household(s); basic charge per household by the month's kWh, no 요금적용전력",
+                                   WithThousands(b.households)));
+  } else {
+    out += fmt::format("  {}{} kW  {}\n", PadToWidth("요금적용전력 billing demand", 34),
+                       WithThousands(b.billing_demand_kw), DemandSource(b));
+  }
   if (b.energy_lines.empty() || !b.energy_lines.front().all_hours) {
     out += fmt::format("  {}{} kW in 중간/최대부하, {} kW in any band\n", PadToWidth("최대수요전력 peak demand", 34),
                        WithThousands(b.peak_kw), WithThousands(b.max_demand_kw));
@@ -59,8 +79,10 @@ std::string RenderBillText(const MonthlyBill& b) {
     out += fmt::format("  {}{} kW\n", PadToWidth("최대수요전력 peak demand", 34), WithThousands(b.max_demand_kw));
   }
   out += BillLine("기본요금 basic charge",
-                  fmt::format("{} kW × {} KRW/kW", WithThousands(b.billing_demand_kw),
-                              WithThousands(b.basic_rate.milli_won() / 1000)),
+                  residential ? fmt::format("{} × {} KRW per household", WithThousands(b.households),
+                                            WithThousands(b.basic_per_household.value()))
+                              : fmt::format("{} kW × {} KRW/kW", WithThousands(b.billing_demand_kw),
+                                            WithThousands(b.basic_rate.milli_won() / 1000)),
                   b.basic);
   if (b.pf_lag_pct) {
     out += BillLine("역률요금 power factor",
@@ -70,11 +92,12 @@ std::string RenderBillText(const MonthlyBill& b) {
   }
   out += BillLine("전력량요금 energy charge", fmt::format("{} kWh", WithThousands(b.energy_kwh)), b.energy);
   for (const auto& e : b.energy_lines) {
-    std::string label = e.all_hours ? std::string("    전 시간대 all hours")
-                                    : fmt::format("    {} {}", BandNameKo(e.band), BandName(e.band));
+    std::string label = e.block != 0  ? BlockLabel(e, b.households)
+                        : e.all_hours ? std::string("    전 시간대 all hours")
+                                      : fmt::format("    {} {}", BandNameKo(e.band), BandName(e.band));
     std::string detail = fmt::format("{} kWh × {} KRW/kWh{}", WithThousands(e.kwh), Rate(e.rate.milli_won()),
                                      DiscountText(e.discount_milli_pct));
-    if (b.energy_lines.size() > 3) detail += fmt::format(" (rates of {})", FormatDate(e.rates_from));
+    if (b.energy_lines.size() > 3 && e.block == 0) detail += fmt::format(" (rates of {})", FormatDate(e.rates_from));
     out += fmt::format("  {}{}{:>18}\n", PadToWidth(label, 34), PadToWidth(detail, 44),
                        fmt::format("({})", WithThousands(e.amount.TruncateToWon().value())));
   }
@@ -144,13 +167,24 @@ nlohmann::json BillJson(const MonthlyBill& b) {
   add("total", "청구금액", "total billed", b.total);
   json registers = json::array();
   for (const auto& e : b.energy_lines) {
-    registers.push_back({{"band", e.all_hours ? std::string("all-hours") : std::string(BandName(e.band))},
-                         {"band_ko", e.all_hours ? std::string("전 시간대") : std::string(BandNameKo(e.band))},
-                         {"rates_effective_from", FormatDate(e.rates_from)},
-                         {"energy_kwh", e.kwh},
-                         {"rate_krw_per_kwh", e.rate.won()},
-                         {"discount_pct", static_cast<double>(e.discount_milli_pct) / 1000.0},
-                         {"amount_krw", e.amount.TruncateToWon().value()}});
+    json reg = {{"band", e.block != 0  ? std::string("block")
+                         : e.all_hours ? std::string("all-hours")
+                                       : std::string(BandName(e.band))},
+                {"band_ko", e.block != 0  ? std::string("누진 단계")
+                            : e.all_hours ? std::string("전 시간대")
+                                          : std::string(BandNameKo(e.band))},
+                {"rates_effective_from", FormatDate(e.rates_from)},
+                {"energy_kwh", e.kwh},
+                {"rate_krw_per_kwh", e.rate.won()},
+                {"discount_pct", static_cast<double>(e.discount_milli_pct) / 1000.0},
+                {"amount_krw", e.amount.TruncateToWon().value()}};
+    if (e.block != 0) {
+      // 주택용: the block (4: 슈퍼유저요금) and its kWh per household, (from, upto]; null: no limit.
+      reg["block"] = e.block;
+      reg["block_from_kwh_per_household"] = e.block_from_kwh;
+      reg["block_upto_kwh_per_household"] = e.block_upto_kwh == 0 ? json(nullptr) : json(e.block_upto_kwh);
+    }
+    registers.push_back(reg);
   }
   json j = {{"month", FormatMonth(b.month)},
             {"period_first", FormatDate(b.period_first)},
@@ -177,6 +211,10 @@ nlohmann::json BillJson(const MonthlyBill& b) {
             {"lines", lines},
             {"energy_registers", registers},
             {"notes", b.notes}};
+  if (IsResidential(b)) {
+    j["households"] = b.households;
+    j["basic_krw_per_household"] = b.basic_per_household.value();
+  }
   if (b.pf_lag_pct) {
     j["power_factor_lag_pct"] = *b.pf_lag_pct;
     j["power_factor_lead_pct"] = *b.pf_lead_pct;
