@@ -347,6 +347,11 @@ Result<MonthlyBill> ComputeMonthlyBill(const TariffBook& book, const HolidayCale
   bill.period_end = period.end;
   bill.days_in_month = static_cast<int>((sys_days{period.end} - sys_days{period.first}).count());
   if (const std::string caveat = TariffCaveat(request.tariff); !caveat.empty()) bill.notes.push_back(caveat);
+  if (IsSchoolOnlyContract(request.tariff, contract)) {
+    bill.notes.push_back(
+        "교육용(갑) 고압 at 1,000 kW or more is for a school under 초·중등교육법 (art. 58 ④); any other 교육용 "
+        "customer of this size takes 교육용(을)");
+  }
 
   std::vector<Bucket> buckets;
   std::int64_t basic_rate_day_sum = 0;  // Σ over billed days of the basic rate (milli-won/kW)

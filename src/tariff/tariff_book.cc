@@ -546,6 +546,10 @@ KwRange ContractKwRange(TariffId id) {
   const ClassRules r = RulesOf(id.tariff_class);
   KwRange range{r.min_kw, std::min(r.below_kw, kMaxContractKw + 1)};
   if (IsGapOne(id.tariff_class) && id.voltage == Voltage::kLow) range.below_kw = 500;  // art. 57 ③, 59 ③
+  // Art. 58 ④: a school under 초·중등교육법 of 1,000 kW or more may keep 교육용(갑)'s 고압 table.
+  if (id.tariff_class == TariffClass::kEducationGap && id.voltage != Voltage::kLow) {
+    range.below_kw = kMaxContractKw + 1;
+  }
   return range;
 }
 

@@ -124,7 +124,8 @@ std::string VoltageName(Voltage v);     // "고압A"
 
 // The contract power, kW, a tariff takes: [min_kw, below_kw), below_kw capped at kMaxContractKw
 // + 1. The class's range, except that a 300-499 kW customer supplied at 저압 takes the 일반용(갑)
-// or 산업용(갑) 저압 table (art. 57 ③, 59 ③).
+// or 산업용(갑) 저압 table (art. 57 ③, 59 ③), and a school (초·중등교육법) of 1,000 kW or more may
+// take 교육용(갑) 고압 (art. 58 ④; IsSchoolOnlyContract).
 struct KwRange {
   double min_kw = 0;
   double below_kw = 0;
@@ -132,6 +133,11 @@ struct KwRange {
   std::string Text() const;  // "from 4 to below 300 kW", "from 300 to 10000000 kW"
 };
 KwRange ContractKwRange(TariffId id);
+
+// 교육용(갑) 고압 at 1,000 kW or more: open only to a school under 초·중등교육법 (art. 58 ④).
+inline bool IsSchoolOnlyContract(TariffId id, double contract_kw) {
+  return id.tariff_class == TariffClass::kEducationGap && id.voltage != Voltage::kLow && contract_kw >= 1000;
+}
 
 // What the terms say of a tariff a bill should show: (갑)I at 고압 is the table of a 고압 customer
 // metered at 저압; the others at 고압 take (갑)II (art. 57 ④, 59 ⑤). Empty if nothing.

@@ -18,6 +18,9 @@ Result<std::vector<TariffCost>> CompareTariffs(const TariffBook& book, const Hol
     if (!in_force && !ContractKwRange(id).Holds(kw)) continue;
     // A 고압 (갑) customer takes (갑)II (art. 57 ④, 59 ⑤): (갑)I 고압 only against itself.
     if (!in_force && !TariffCaveat(id).empty() && TariffCaveat(request.tariff).empty()) continue;
+    // 교육용(갑) 고압 at 1,000 kW or more is a school's (art. 58 ④): whether the customer is one is not
+    // known here, so only against itself.
+    if (!in_force && IsSchoolOnlyContract(id, kw) && !IsSchoolOnlyContract(request.tariff, kw)) continue;
     BillRequest r = request;
     r.tariff = TariffId{id.tariff_class, id.voltage, id.option, request.tariff.region};
     DemandHistory h = history;

@@ -156,9 +156,9 @@ TEST_F(BillCommandTest, CompareRanksTheTariffsTheCustomerMayTake) {
   EXPECT_EQ(j["tariffs"][1]["in_force"], true);
   // A contract power the class does not take is refused, naming the range.
   const MegRun bad =
-      Meg(fmt::format("bill --usage {} --tariff \"교육용(갑) 고압A 선택I\" --contract-kw 1200 --compare", usage));
+      Meg(fmt::format("bill --usage {} --tariff \"교육용(갑) 저압\" --contract-kw 1200 --compare", usage));
   EXPECT_EQ(bad.exit_code, 2) << bad.out;
-  EXPECT_NE(bad.out.find("교육용(갑) 고압A takes a whole number of kW from 4 to below 1000 kW"), std::string::npos)
+  EXPECT_NE(bad.out.find("교육용(갑) 저압 takes a whole number of kW from 4 to below 1000 kW"), std::string::npos)
       << bad.out;
 }
 

@@ -262,6 +262,18 @@ TEST_F(BillClassesTest, CompareRanksTheOptionsOfTheSameUseVoltageAndContract) {
   auto bad = CompareTariffs(book_, calendar_, r, {Ym(2024, 10)}, {});
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("takes a whole number of kW"), std::string::npos) << bad.error().message;
+  // 교육용 at 1,200 kW: (을)'s options; 교육용(갑) 고압 only where it is the tariff in force, a school's
+  // (art. 58 ④), whose options are then compared with (을)'s.
+  r.tariff = book_.FindTariff("교육용(을) 고압A 선택I").value();
+  r.contract_power = Kilowatts(1200);
+  auto college = CompareTariffs(book_, calendar_, r, {Ym(2024, 10)}, {});
+  ASSERT_TRUE(college) << college.error().message;
+  EXPECT_EQ(names_of(*college), (std::vector<std::string>{"교육용(을) 고압A 선택I", "교육용(을) 고압A 선택II"}));
+  r.tariff = book_.FindTariff("교육용(갑) 고압A 선택II").value();
+  auto school = CompareTariffs(book_, calendar_, r, {Ym(2024, 10)}, {});
+  ASSERT_TRUE(school) << school.error().message;
+  EXPECT_EQ(names_of(*school), (std::vector<std::string>{"교육용(갑) 고압A 선택I", "교육용(갑) 고압A 선택II",
+                                                         "교육용(을) 고압A 선택I", "교육용(을) 고압A 선택II"}));
 }
 
 }  // namespace

@@ -321,8 +321,8 @@ TEST_F(BillTest, RefusesImpossibleDemand) {
 }
 
 // Each class takes its own contract power (art. 57 ②③, 58 ①②, 59 ②③): (을) from 300 kW to
-// core/site.h's 10,000,000 kW, (갑) 4 to 299 kW (저압 to 499 kW), 교육용(갑) 4 to 999 kW, 교육용(을)
-// from 1,000 kW.
+// core/site.h's 10,000,000 kW, (갑) 4 to 299 kW (저압 to 499 kW), 교육용(갑) 4 to 999 kW (고압: a
+// school may keep it beyond, art. 58 ④), 교육용(을) from 1,000 kW.
 TEST_F(BillTest, ContractPowerRangeIsTheClasssRange) {
   const auto usage = MonthOfUsage(Ym(2024, 10), [](const KstDateTime&) { return 2.0; });
   for (const double kw : {0.001, 299.0, 10'000'001.0, 1e300}) {
@@ -341,7 +341,7 @@ TEST_F(BillTest, ContractPowerRangeIsTheClasssRange) {
                   {"산업용(갑)I 저압", 4, 499, 3, 500},
                   {"산업용(갑)II 고압A 선택I", 4, 299, 3, 300},
                   {"일반용(갑)I 고압A 선택I", 4, 299, 3, 300},
-                  {"교육용(갑) 고압A 선택I", 4, 999, 3, 1000},
+                  {"교육용(갑) 저압", 4, 999, 3, 1000},
                   {"교육용(을) 고압A 선택II", 1000, 10'000'000, 999, 10'000'001}};
   for (const auto& c : kClasses) {
     EXPECT_TRUE(Bill(c.tariff, c.ok_low, Ym(2024, 10), usage)) << c.tariff;
@@ -351,6 +351,13 @@ TEST_F(BillTest, ContractPowerRangeIsTheClasssRange) {
     EXPECT_NE(low.error().message.find("takes a whole number of kW"), std::string::npos) << low.error().message;
     EXPECT_FALSE(Bill(c.tariff, c.bad_high, Ym(2024, 10), usage)) << c.tariff;
   }
+  // Art. 58 ④: a school under 초·중등교육법 of 1,000 kW or more may take 교육용(갑) 고압; the bill says so.
+  auto school = Bill("교육용(갑) 고압A 선택I", 1200, Ym(2024, 10), usage);
+  ASSERT_TRUE(school) << school.error().message;
+  ASSERT_FALSE(school->notes.empty());
+  EXPECT_NE(school->notes.front().find("is for a school under 초·중등교육법 (art. 58 ④)"), std::string::npos)
+      << school->notes.front();
+  EXPECT_FALSE(Bill("교육용(갑) 저압", 1200, Ym(2024, 10), usage));
 }
 
 // 일반용 keeps the old hours until 2026-05-31 and takes the new ones from 2026-06-01: a 400 kW
