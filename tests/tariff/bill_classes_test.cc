@@ -424,6 +424,28 @@ TEST(BillingPeriodTest, ReadOnTheFifteenth) {
   EXPECT_EQ(PeriodOf(Ym(2024, 2), 1).end, testing::Ymd(2024, 3, 1));
 }
 
+// The shipped tables and calendar, and a request for a flat load over whole KST days.
+class FlatLoadBillTest : public ::testing::Test {
+ protected:
+  FlatLoadBillTest() : book_(LoadShippedBook()), calendar_(LoadSharedCalendar()) {}
+
+  // `tariff` at `contract_kw` for a flat `kw` from `first` to `end` (exclusive).
+  BillRequest Request(const char* tariff, double contract_kw, Date first, Date end, double kw) {
+    usage_ = FlatDays(first, end, kw);
+    BillRequest r;
+    r.tariff = book_.FindTariff(tariff).value();
+    r.contract_power = Kilowatts(contract_kw);
+    r.usage = &usage_;
+    return r;
+  }
+
+  TariffBook book_;
+  HolidayCalendar calendar_;
+  PowerSeries usage_;
+};
+using FarmTariffTest = FlatLoadBillTest;
+using EvTariffTest = FlatLoadBillTest;
+
 // 농사용(을) 저압 (별표1(B) 4. 농사용전력(a) 나(1) to 2025-03-31, (b) from 2025-04-01): basic 1,150
 // KRW/kW on the contract power, one energy rate all year, 63.3 then 65.9 KRW/kWh. Read on the 15th,
 // the bill named 2025-03 covers 2025-03-15 to 04-14 (31 days) and takes each day's table (art. 80).
@@ -433,16 +455,10 @@ TEST(BillingPeriodTest, ReadOnTheFifteenth) {
 //   basic 50 x 1,150 = 57,500 (the same in both tables); climate 22,320 x 9.0 = 200,880; fuel
 //   (2025-Q1, Q2) 22,320 x 5.0 = 111,600; subtotal 1,809,044; VAT 180,904.4 -> 180,904; fund 3.2 %
 //   57,889.408 -> 57,880; total 2,047,828 -> 2,047,820
-TEST(FarmTariffTest, FarmEulLowTakesThe2025PhaseInByDay) {
-  const TariffBook book = LoadShippedBook();
-  const HolidayCalendar calendar = LoadSharedCalendar();
-  const auto usage = FlatDays(testing::Ymd(2025, 3, 15), testing::Ymd(2025, 4, 15), 30);
-  BillRequest r;
-  r.tariff = book.FindTariff("농사용(을) 저압").value();
-  r.contract_power = Kilowatts(50);
-  r.usage = &usage;
+TEST_F(FarmTariffTest, FarmEulLowTakesThe2025PhaseInByDay) {
+  BillRequest r = Request("농사용(을) 저압", 50, testing::Ymd(2025, 3, 15), testing::Ymd(2025, 4, 15), 30);
   r.reading_day = 15;
-  auto bill = ComputeMonthlyBill(book, calendar, r, Ym(2025, 3), {});
+  auto bill = ComputeMonthlyBill(book_, calendar_, r, Ym(2025, 3), {});
   ASSERT_TRUE(bill) << bill.error().message;
   ASSERT_EQ(bill->energy_lines.size(), 2u);
   EXPECT_EQ(bill->energy_lines[0].rates_from, testing::Ymd(2025, 1, 1));
@@ -465,25 +481,19 @@ TEST(FarmTariffTest, FarmEulLowTakesThe2025PhaseInByDay) {
 //   농사용(갑): energy 11,160 x 41.9 = 467,604; basic 20 x 360 = 7,200; climate 100,440; fuel 55,800;
 //   subtotal 631,044; VAT 63,104.4 -> 63,104; fund 20,193.408 -> 20,190; total 714,338 -> 714,330
 //   농사용(을), the 2nd time: 2,160 kWh (451-720 kWh/kW) x (59.5 + 9.0 + 5.0) x 150 % = 238,140
-TEST(FarmTariffTest, OnlyFarmEulPaysTheSurchargeBeyond450KwhPerKw) {
-  const TariffBook book = LoadShippedBook();
-  const HolidayCalendar calendar = LoadSharedCalendar();
-  const auto usage = FlatDays(testing::Ymd(2024, 10, 1), testing::Ymd(2024, 11, 1), 15);
+TEST_F(FarmTariffTest, OnlyFarmEulPaysTheSurchargeBeyond450KwhPerKw) {
   DemandHistory once;
   once.Record(MonthDemand{Ym(2024, 9), 15, true, false});
-  BillRequest r;
-  r.tariff = book.FindTariff("농사용(갑) 저압").value();
-  r.contract_power = Kilowatts(20);
-  r.usage = &usage;
-  auto gap = ComputeMonthlyBill(book, calendar, r, Ym(2024, 10), once);
+  BillRequest r = Request("농사용(갑) 저압", 20, testing::Ymd(2024, 10, 1), testing::Ymd(2024, 11, 1), 15);
+  auto gap = ComputeMonthlyBill(book_, calendar_, r, Ym(2024, 10), once);
   ASSERT_TRUE(gap) << gap.error().message;
   EXPECT_EQ(gap->energy, Won(467'604));
   EXPECT_EQ(gap->basic, Won(7'200));
   EXPECT_FALSE(gap->over_contract_incurred);
   EXPECT_EQ(gap->over_contract, Won(0));
   EXPECT_EQ(gap->total, Won(714'330));
-  r.tariff = book.FindTariff("farm-eul low").value();
-  auto eul = ComputeMonthlyBill(book, calendar, r, Ym(2024, 10), once);
+  r.tariff = book_.FindTariff("farm-eul low").value();
+  auto eul = ComputeMonthlyBill(book_, calendar_, r, Ym(2024, 10), once);
   ASSERT_TRUE(eul) << eul.error().message;
   EXPECT_EQ(eul->over_contract_multiplier_pct, 150);
   EXPECT_EQ(eul->over_contract, Won(238'140));
@@ -494,15 +504,9 @@ TEST(FarmTariffTest, OnlyFarmEulPaysTheSurchargeBeyond450KwhPerKw) {
 // 100 kW, a flat 60 kW: 30 x 24 x 60 = 43,200 kWh x 62.2 = 2,687,040; basic 60 x 1,210 = 72,600;
 // climate 388,800; fuel 216,000; subtotal 3,364,440; VAT 336,444; fund 107,662.08 -> 107,660;
 // total 3,808,544 -> 3,808,540.
-TEST(FarmTariffTest, FarmEulHighVoltageHasNoOptionAndAPeakRatchet) {
-  const TariffBook book = LoadShippedBook();
-  const HolidayCalendar calendar = LoadSharedCalendar();
-  const auto usage = FlatDays(testing::Ymd(2024, 11, 1), testing::Ymd(2024, 12, 1), 60);
-  BillRequest r;
-  r.tariff = book.FindTariff("농사용전력(을) 고압A").value();
-  r.contract_power = Kilowatts(100);
-  r.usage = &usage;
-  auto bill = ComputeMonthlyBill(book, calendar, r, Ym(2024, 11), {});
+TEST_F(FarmTariffTest, FarmEulHighVoltageHasNoOptionAndAPeakRatchet) {
+  BillRequest r = Request("농사용전력(을) 고압A", 100, testing::Ymd(2024, 11, 1), testing::Ymd(2024, 12, 1), 60);
+  auto bill = ComputeMonthlyBill(book_, calendar_, r, Ym(2024, 11), {});
   ASSERT_TRUE(bill) << bill.error().message;
   EXPECT_FALSE(bill->contract_power_billed);
   EXPECT_EQ(bill->billing_demand_kw, 60);
@@ -512,15 +516,15 @@ TEST(FarmTariffTest, FarmEulHighVoltageHasNoOptionAndAPeakRatchet) {
   // A peak of 90 kW in August 2024 holds: 90 x 1,210 = 108,900.
   DemandHistory history;
   history.Record(MonthDemand{Ym(2024, 8), 90, false, false});
-  auto held = ComputeMonthlyBill(book, calendar, r, Ym(2024, 11), history);
+  auto held = ComputeMonthlyBill(book_, calendar_, r, Ym(2024, 11), history);
   ASSERT_TRUE(held) << held.error().message;
   EXPECT_EQ(held->billing_demand_kw, 90);
   EXPECT_EQ(held->basic, Won(108'900));
   // No options: named with one, it is refused; and no rate table before 2024.
-  auto named = book.FindTariff("농사용(을) 고압A 선택I");
+  auto named = book_.FindTariff("농사용(을) 고압A 선택I");
   ASSERT_FALSE(named);
   EXPECT_NE(named.error().message.find("this tariff has no option"), std::string::npos) << named.error().message;
-  EXPECT_EQ(book.RatesOn(*book.FindTariff("농사용(갑) 고압B"), testing::Ymd(2023, 12, 31)), nullptr);
+  EXPECT_EQ(book_.RatesOn(*book_.FindTariff("농사용(갑) 고압B"), testing::Ymd(2023, 12, 31)), nullptr);
 }
 
 // The EV charging tariffs (2024-07-01 sheet p.2; hours p.3, the same 별표3 hours and day rules as
@@ -532,15 +536,10 @@ TEST(FarmTariffTest, FarmEulHighVoltageHasNoOptionAndAPeakRatchet) {
 //   3,159,880 + 2,038,400 + 1,195,740 = 6,394,020; basic 100 x 2,580 = 258,000 (the weekday peak,
 //   art. 68 ① by the demand meter of 고압); climate 669,600; fuel 372,000; subtotal 7,693,620;
 //   VAT 769,362; fund 246,195.84 -> 246,190; total 8,709,172 -> 8,709,170.
-TEST(EvTariffTest, OwnUseHighVoltageIsTimeOfUse) {
-  const TariffBook book = LoadShippedBook();
-  const HolidayCalendar calendar = LoadSharedCalendar();
-  const auto usage = FlatDays(testing::Ymd(2024, 10, 1), testing::Ymd(2024, 11, 1), 100);
-  BillRequest r;
-  r.tariff = book.FindTariff("전기차충전(자가소비용) 고압A").value();
-  r.contract_power = Kilowatts(200);
-  r.usage = &usage;
-  auto bill = ComputeMonthlyBill(book, calendar, r, Ym(2024, 10), {});
+TEST_F(EvTariffTest, OwnUseHighVoltageIsTimeOfUse) {
+  BillRequest r =
+      Request("전기차충전(자가소비용) 고압A", 200, testing::Ymd(2024, 10, 1), testing::Ymd(2024, 11, 1), 100);
+  auto bill = ComputeMonthlyBill(book_, calendar_, r, Ym(2024, 10), {});
   ASSERT_TRUE(bill) << bill.error().message;
   EXPECT_EQ(bill->energy, Won(6'394'020));
   EXPECT_EQ(bill->billing_demand_kw, 100);
@@ -548,7 +547,7 @@ TEST(EvTariffTest, OwnUseHighVoltageIsTimeOfUse) {
   EXPECT_EQ(bill->subtotal, Won(7'693'620));
   EXPECT_EQ(bill->total, Won(8'709'170));
   // The sheet is the only source: no table before 2024-07-01.
-  EXPECT_FALSE(ComputeMonthlyBill(book, calendar, r, Ym(2024, 6), {}));
+  EXPECT_FALSE(ComputeMonthlyBill(book_, calendar_, r, Ym(2024, 6), {}));
 }
 
 // 전기차충전(사업자용) 저압: options I-IV at 저압 too, basic 2,390 on the contract power (art. 68 ②).
@@ -558,15 +557,9 @@ TEST(EvTariffTest, OwnUseHighVoltageIsTimeOfUse) {
 //   선택I (85.4 / 97.2 / 102.1): 19,700 x 85.4 + 11,200 x 97.2 + 6,300 x 102.1 = 1,682,380 +
 //   1,088,640 + 643,230 = 3,414,250; subtotal 4,174,050; VAT 417,405; fund 133,569.6 -> 133,560;
 //   total 4,725,015 -> 4,725,010. 선택II and III have the same spring/fall rates: the same total.
-TEST(EvTariffTest, ChargingServiceComparesItsFourOptions) {
-  const TariffBook book = LoadShippedBook();
-  const HolidayCalendar calendar = LoadSharedCalendar();
-  const auto usage = FlatDays(testing::Ymd(2024, 10, 1), testing::Ymd(2024, 11, 1), 50);
-  BillRequest r;
-  r.tariff = book.FindTariff("ev-service low IV").value();
-  r.contract_power = Kilowatts(100);
-  r.usage = &usage;
-  auto ranked = CompareTariffs(book, calendar, r, {Ym(2024, 10)}, {});
+TEST_F(EvTariffTest, ChargingServiceComparesItsFourOptions) {
+  BillRequest r = Request("ev-service low IV", 100, testing::Ymd(2024, 10, 1), testing::Ymd(2024, 11, 1), 50);
+  auto ranked = CompareTariffs(book_, calendar_, r, {Ym(2024, 10)}, {});
   ASSERT_TRUE(ranked) << ranked.error().message;
   ASSERT_EQ(ranked->size(), 4u);  // not 자가소비용: another use
   EXPECT_EQ(OfficialName((*ranked)[0].tariff), "전기차충전(사업자용) 저압 선택I");
@@ -581,7 +574,7 @@ TEST(EvTariffTest, ChargingServiceComparesItsFourOptions) {
   EXPECT_TRUE((*ranked)[3].bills[0].contract_power_billed);
   EXPECT_EQ((*ranked)[3].bills[0].basic, Won(239'000));
   // Named without its option, the tariff is refused.
-  EXPECT_FALSE(book.FindTariff("전기차충전(사업자용) 저압"));
+  EXPECT_FALSE(book_.FindTariff("전기차충전(사업자용) 저압"));
 }
 
 }  // namespace
