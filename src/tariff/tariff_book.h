@@ -80,7 +80,7 @@ struct ClassRules {
   bool blocks = false;
 };
 ClassRules RulesOf(TariffClass c);
-// Whether the tariff of class `c` at voltage `v` is named with an option (선택I/II/III).
+// Whether the tariff of class `c` at voltage `v` is named with an option (선택I-IV).
 inline bool HasOptions(TariffClass c, Voltage v) {
   const auto o = RulesOf(c).options;
   return o == ClassRules::Options::kAlways || (o == ClassRules::Options::kAtHighVoltage && v != Voltage::kLow);
@@ -251,10 +251,12 @@ class TariffBook {
 
   // Resolves a tariff name: the official Korean name ("일반용(을) 고압A 선택III", also 선택Ⅲ,
   // 선택3) or the ASCII alias ("general-eul high-a III"); parts separated by spaces or '/'. A
-  // 저압 tariff has no option: "일반용(갑)I 저압", "general-gap-1 low". A last part 제주 (jeju) names
-  // the tariff of a customer on Jeju (별표3 다만 4).
+  // tariff without options (HasOptions) is named without one: "일반용(갑)I 저압", "general-gap-1 low",
+  // "농사용(을) 고압A", "주택용 저압". A last part 제주 (jeju) names the tariff of a customer on Jeju
+  // (별표3 다만 4).
   Result<TariffId> FindTariff(std::string_view name) const;
-  // Every tariff with at least one rate table, in a stable order (mainland).
+  // Every tariff with at least one rate table (주택용: a residential.csv table), in a stable order
+  // (mainland).
   std::vector<TariffId> Tariffs() const;
 
   const RateTable* RatesOn(TariffId id, Date d) const;  // any region: the rates are the same
