@@ -69,16 +69,7 @@ int ListTariffs(const TariffBook& book) {
   fmt::print("{:<28} {:<26} {}\n", "tariff (official name)", "ASCII alias", "rate tables in force from");
   for (const TariffId id : book.Tariffs()) {
     std::string dates;
-    for (const auto& r : book.rate_tables()) {
-      if (r.id == id) dates += (dates.empty() ? "" : ", ") + FormatDate(r.effective_from);
-    }
-    for (const auto& r : book.residential_tables()) {
-      const std::string d = FormatDate(r.effective_from);
-      if (id.tariff_class == TariffClass::kResidential && r.voltage == id.voltage &&
-          dates.find(d) == std::string::npos) {
-        dates += (dates.empty() ? "" : ", ") + d;
-      }
-    }
+    for (const Date d : book.TableDates(id)) dates += (dates.empty() ? "" : ", ") + FormatDate(d);
     fmt::print("{} {:<26} {}\n", PadToWidth(OfficialName(id), 28), AsciiAlias(id), dates);
   }
   return 0;

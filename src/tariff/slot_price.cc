@@ -62,10 +62,8 @@ Result<DayPrice> PriceDay(const TariffBook& book, const HolidayCalendar& calenda
   auto profile = ProfileDay(book, calendar, tariff, date);
   if (!profile) return profile.error();
   // 기후환경요금 (별표7) and 연료비조정요금 (별표8): on every metered kWh (art. 67 ② 2, 3).
-  auto climate = ChargeMilliOn(book, Charge::kClimateWonPerKwh, date, "climate_krw_per_kwh");
-  if (!climate) return climate.error();
-  auto fuel = FuelRateOn(book, date, options.fuel_override);
-  if (!fuel) return fuel.error();
+  auto levy = LevyRatesOn(book, date, options.fuel_override);
+  if (!levy) return levy.error();
   DayPrice day;
   day.date = date;
   day.season = profile->season;
@@ -90,8 +88,8 @@ Result<DayPrice> PriceDay(const TariffBook& book, const HolidayCalendar& calenda
     // The discount in milli-won per kWh, truncated: rate x milli-percent / (100 x 1000).
     const std::int64_t off = p.energy_rate.milli_won() * p.discount.milli_percent() / 100'000;
     p.energy = WonPerKwh::FromMilliWon(p.energy_rate.milli_won() - off);
-    p.climate = WonPerKwh::FromMilliWon(*climate);
-    p.fuel = *fuel;
+    p.climate = levy->climate;
+    p.fuel = levy->fuel;
   }
   return day;
 }

@@ -757,6 +757,19 @@ std::vector<TariffId> TariffBook::Tariffs() const {
   return ids;
 }
 
+std::vector<Date> TariffBook::TableDates(TariffId id) const {
+  std::vector<Date> dates;
+  for (const auto& r : rates_) {
+    if (r.id.SameRates(id)) dates.push_back(r.effective_from);
+  }
+  for (const auto& r : residential_) {
+    if (id.tariff_class == TariffClass::kResidential && r.voltage == id.voltage) dates.push_back(r.effective_from);
+  }
+  std::sort(dates.begin(), dates.end(), [](Date a, Date b) { return sys_days{a} < sys_days{b}; });
+  dates.erase(std::unique(dates.begin(), dates.end()), dates.end());
+  return dates;
+}
+
 const RateTable* TariffBook::RatesOn(TariffId id, Date d) const {
   const RateTable* found = nullptr;
   for (const auto& r : rates_) {

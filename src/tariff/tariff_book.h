@@ -259,6 +259,8 @@ class TariffBook {
   // (mainland).
   std::vector<TariffId> Tariffs() const;
 
+  // The dates its rate tables (주택용: residential.csv tables) take effect, ascending, each once.
+  std::vector<Date> TableDates(TariffId id) const;
   const RateTable* RatesOn(TariffId id, Date d) const;  // any region: the rates are the same
   // The 주택용 table of voltage `v` for season `s` in force on `d`; nullptr if none.
   const ResidentialTable* ResidentialOn(Voltage v, ResidentialSeason s, Date d) const;
@@ -277,7 +279,6 @@ class TariffBook {
 
   const std::vector<RateTable>& rate_tables() const { return rates_; }
   const std::vector<BandTable>& band_tables() const { return bands_; }
-  const std::vector<ResidentialTable>& residential_tables() const { return residential_; }
 
  private:
   std::vector<RateTable> rates_;               // sorted by (id, effective_from)
