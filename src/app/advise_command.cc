@@ -16,6 +16,7 @@
 #include "app/report/advise_report.h"
 #include "app/site_loader.h"
 #include "app/study/battery_sizing.h"
+#include "app/usage_options.h"
 #include "core/site.h"
 #include "core/text.h"
 #include "io/text_file.h"
@@ -30,6 +31,7 @@ constexpr std::string_view kCommand = "meg advise";
 
 struct AdviseOptions {
   std::string usage;
+  UsageFormatOptions format;
   std::string site;
   std::string tariff;
   double contract_kw = 0;
@@ -422,11 +424,9 @@ int RunAdvise(const AdviseOptions& o) {
   } else {
     UsageReadOptions read;
     if (contract_kw >= kMinAnyContractKw && contract_kw <= kMaxContractKw) read.contract_power = Kilowatts(contract_kw);
-    auto text = ReadTextFile(o.usage);
-    if (!text) return ExitWith(kCommand, text.error());
-    auto usage = ParseUsageCsv(*text, o.usage, read);
+    auto usage = ReadUsageForCommand(kCommand, o.usage, o.format, read);
     if (!usage) return ExitWith(kCommand, usage.error());
-    meter = std::move(usage->kw);
+    meter = std::move(usage->usage.kw);
   }
   // The last 12 whole months the data covers.
   std::vector<Month> whole;
@@ -558,7 +558,9 @@ void AddAdviseCommand(CLI::App& app, int* exit_code) {
   auto opts = std::make_shared<AdviseOptions>();
   CLI::App* cmd = app.add_subcommand(
       "advise", "Which tariff option and contract power would have minimised a year's bill, priced by the bill engine");
-  cmd->add_option("--usage", opts->usage, "12 months or more of 15-minute usage CSV (the format of meg bill)");
+  cmd->add_option("--usage", opts->usage,
+                  "12 months or more of 15-minute usage: OpenMEG's CSV or a meter download (as meg bill reads)");
+  AddUsageFormatOptions(cmd, opts->format);
   cmd->add_option("--site", opts->site,
                   "or a site file: its load year's load less its PV, with its tariff and contract unless given");
   cmd->add_option("--tariff", opts->tariff, "the tariff in force, e.g. \"일반용(을) 고압A 선택II\"");

@@ -9,6 +9,7 @@
 #include "app/exit.h"
 #include "app/paths.h"
 #include "app/report/bill_report.h"
+#include "app/usage_options.h"
 #include "core/site.h"
 #include "core/text.h"
 #include "io/text_file.h"
@@ -32,6 +33,7 @@ struct BillOptions {
   std::string history;
   std::string save_history;
   std::vector<std::string> repair;
+  UsageFormatOptions format;
   std::optional<std::string> fuel;
   bool allow_partial = false;
   int reading_day = 1;
@@ -183,10 +185,9 @@ int RunBill(const BillOptions& o) {
   // contract power out of range is refused by the bill engine, with the range.
   if (o.contract_kw >= kMinAnyContractKw && o.contract_kw <= kMaxContractKw)
     read.contract_power = Kilowatts(o.contract_kw);
-  auto text = ReadTextFile(o.usage);
-  if (!text) return ExitWith(kCommand, text.error());
-  auto usage = ParseUsageCsv(*text, o.usage, read);
-  if (!usage) return ExitWith(kCommand, usage.error());
+  auto imported = ReadUsageForCommand(kCommand, o.usage, o.format, read);
+  if (!imported) return ExitWith(kCommand, imported.error());
+  const UsageData* usage = &imported->usage;
   for (const auto& r : usage->repairs) std::cerr << "repaired: " << r << "\n";
 
   DemandHistory history;
@@ -263,6 +264,8 @@ int RunBill(const BillOptions& o) {
     auto j = BillsJson(*bills);
     j["usage"] = o.usage;
     j["repairs"] = usage->repairs;
+    if (imported->meter_download) j["usage_read"] = imported->detected;
+    j["warnings"] = imported->warnings;
     std::cout << j.dump(2) << "\n";
     return 0;
   }
@@ -276,7 +279,9 @@ int RunBill(const BillOptions& o) {
 void AddBillCommand(CLI::App& app, int* exit_code) {
   auto opts = std::make_shared<BillOptions>();
   CLI::App* cmd = app.add_subcommand("bill", "Price 15-minute usage under a KEPCO tariff, month by month");
-  cmd->add_option("--usage", opts->usage, "usage CSV: timestamp,kW[,kvar] per 15-minute interval");
+  cmd->add_option("--usage", opts->usage,
+                  "usage file: OpenMEG's CSV (timestamp,kW[,kvar] per 15-minute interval) or a meter download "
+                  "(KEPCO's 15-minute CSV, UTF-8 or CP949)");
   cmd->add_option("--tariff", opts->tariff, "tariff, e.g. \"일반용(을) 고압A 선택III\" or \"general-eul high-a III\"");
   cmd->add_option("--contract-kw", opts->contract_kw, "contract power (계약전력), kW");
   cmd->add_option("--months", opts->months, "months to bill: 2024-08 | 2024-01,2024-02 | 2024-01..2024-12");
@@ -300,6 +305,7 @@ void AddBillCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--tariff-dir", opts->tariff_dir, "tariff tables directory")->capture_default_str();
   cmd->add_option("--calendar", opts->calendar, "holiday calendar CSV")->capture_default_str();
+  AddUsageFormatOptions(cmd, opts->format);
   cmd->callback([opts, exit_code] { *exit_code = RunBill(*opts); });
 }
 

@@ -12,6 +12,7 @@
 #include "app/report/cbl_report.h"
 #include "app/report/usc_replay_report.h"
 #include "app/study/usc_replay.h"
+#include "app/usage_options.h"
 #include "core/text.h"
 #include "io/text_file.h"
 #include "io/usage_csv.h"
@@ -23,6 +24,7 @@ constexpr std::string_view kCommand = "meg cbl";
 
 struct CblCommandOptions {
   std::string usage;
+  UsageFormatOptions format;
   std::string method = "mid6/10";
   std::string event;
   bool saa = false;
@@ -93,13 +95,11 @@ int RunCbl(const CblCommandOptions& o) {
   auto calendar = LoadCalendar(o.calendar);
   if (!calendar) return ExitWith(kCommand, calendar.error());
 
-  auto text = ReadTextFile(o.usage);
-  if (!text) return ExitWith(kCommand, text.error());
   UsageReadOptions read;
   read.keep_gaps = true;  // a gap takes its day out of the reference days (별표28 3.4.2)
-  auto usage = ParseUsageCsv(*text, o.usage, read);
+  auto usage = ReadUsageForCommand(kCommand, o.usage, o.format, read);
   if (!usage) return ExitWith(kCommand, usage.error());
-  const PowerSeries* kw = &usage->kw;
+  const PowerSeries* kw = &usage->usage.kw;
   std::vector<std::string> notes;
   size_t missing = 0;
   for (const auto& g : kw->Gaps()) missing += g.count;
@@ -160,7 +160,9 @@ void AddCblCommand(CLI::App& app, int* exit_code) {
   auto opts = std::make_shared<CblCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
       "cbl", "Customer baseline load (KPX 별표28) of one DR event: CBL, actual and reduction per trading hour");
-  cmd->add_option("--usage", opts->usage, "usage CSV: timestamp,kW per 15-minute interval (kWh = kW x 0.25)");
+  cmd->add_option("--usage", opts->usage,
+                  "usage: OpenMEG's CSV (timestamp,kW per 15-minute interval) or a meter download (as meg bill reads)");
+  AddUsageFormatOptions(cmd, opts->format);
   cmd->add_option("--method", opts->method, "max4/5 | mid6/10 | mid4/6 | mid8/10")->capture_default_str();
   cmd->add_option("--event", opts->event,
                   "START/DURATION, e.g. 2024-08-12T14:00/2h, 2024-08-12T14:15/45m (KST unless an offset "

@@ -70,7 +70,9 @@ int RunCnu(const CnuOptions& o) {
   auto calendar = LoadCalendar(o.calendar);
   if (!calendar) return ExitWith(kCommand, calendar.error());
   Site site;
-  site.load = LoadSpec{o.file, "cnu-building", o.year, 1.0};
+  site.load.file = o.file;
+  site.load.format = "cnu-building";
+  site.load.year = o.year;
   auto series = LoadSeriesForYear(site, *calendar);
   if (!series) return ExitWith(kCommand, series.error());
   return WriteUsage(o.out, *series, o.year);

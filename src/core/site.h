@@ -40,9 +40,13 @@ struct Location {
 // Where the site's load comes from.
 struct LoadSpec {
   std::string file;    // resolved path
-  std::string format;  // "doe-hospital" (hourly typical year, laid on `year`) or "usage-csv"
+  std::string format;  // "doe-hospital" (hourly typical year, laid on `year`), "usage-csv",
+                       // "meter-download" (io/meter_download.h) or "cnu-building"
   int year = 0;        // calendar year the load is laid on / must cover
   double scale = 1.0;  // multiplies every kW
+  // A meter download's reading where detection should not decide ("" detects): "end"/"start",
+  // "kwh"/"kw", "utf-8"/"cp949", a column's header name or 1-based number.
+  std::string labels, unit, encoding, time_column, value_column;
 };
 
 struct WeatherSpec {

@@ -105,6 +105,15 @@ std::string Excerpt(std::string_view s, size_t max) {
   return fmt::format("{}... ({} bytes)", s.substr(0, cut), s.size());
 }
 
+size_t FirstNonUtf8Byte(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = Utf8SequenceLength(text, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
 Result<std::vector<Line>> SplitLines(std::string_view text, std::string_view source) {
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   if (const auto encoding = ForeignByteOrderMark(text); !encoding.empty()) {

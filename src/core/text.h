@@ -21,6 +21,10 @@ struct Line {
 // The returned views point into `text`.
 Result<std::vector<Line>> SplitLines(std::string_view text, std::string_view source);
 
+// The offset of the first byte of `text` that does not begin or continue a valid UTF-8 sequence,
+// or std::string_view::npos when all of it is UTF-8 (pure ASCII included).
+size_t FirstNonUtf8Byte(std::string_view text);
+
 // The index of the first line that is not blank (the header of a CSV file); fails with
 // "source: the file is empty" when there is none.
 Result<size_t> FirstNonBlankLine(const std::vector<Line>& lines, std::string_view source);

@@ -90,9 +90,15 @@ constexpr std::array kTariffKeys = {KeyDef{"name", ""},
                                            "a whole number of kW; each class's own range is checked with its tariff"},
                                     KeyDef{"reading_day", "", Closed(1, 28),
                                            "정기검침일, a day of the month (art. 69)"}};
-constexpr std::array kLoadKeys = {KeyDef{"file", ""}, KeyDef{"format", ""},
+constexpr std::array kLoadKeys = {KeyDef{"file", ""},
+                                  KeyDef{"format", ""},
                                   KeyDef{"year", "", Closed(2018, 2027), "the years of the holiday calendar"},
-                                  KeyDef{"scale", "", AboveZeroTo(1000)}};
+                                  KeyDef{"scale", "", AboveZeroTo(1000)},
+                                  KeyDef{"labels", ""},
+                                  KeyDef{"unit", ""},
+                                  KeyDef{"encoding", ""},
+                                  KeyDef{"time_column", ""},
+                                  KeyDef{"value_column", ""}};
 constexpr std::array kWeatherKeys = {KeyDef{"file", ""}, KeyDef{"format", ""}};
 constexpr std::array kWeatherForecastKeys = {KeyDef{"url", ""},
                                              KeyDef{"model", ""},
@@ -579,13 +585,28 @@ void ReadTariff(TableReader t, Site& site) {
 }
 
 void ReadLoad(TableReader t, const SitePaths& paths, Site& site) {
-  static constexpr std::array<std::string_view, 3> kFormats = {"doe-hospital", "usage-csv", "cnu-building"};
+  static constexpr std::array<std::string_view, 4> kFormats = {"doe-hospital", "usage-csv", "meter-download",
+                                                               "cnu-building"};
+  static constexpr std::array<std::string_view, 2> kLabels = {"end", "start"};
+  static constexpr std::array<std::string_view, 2> kUnits = {"kwh", "kw"};
+  static constexpr std::array<std::string_view, 2> kEncodings = {"utf-8", "cp949"};
   if (auto v = ResolveFile(t, "file", paths)) site.load.file = *v;
   if (auto v = t.Choice("format", Need::kRequired, kFormats)) site.load.format = *v;
   if (auto v = t.Integer("year", Need::kRequired)) {
     site.load.year = static_cast<int>(*v);
   }
   if (auto v = t.Number("scale", Need::kOptional)) site.load.scale = *v;
+  // How to read a meter download, where its detection should not decide (io/meter_download.h).
+  if (auto v = t.Choice("labels", Need::kOptional, kLabels)) site.load.labels = *v;
+  if (auto v = t.Choice("unit", Need::kOptional, kUnits)) site.load.unit = *v;
+  if (auto v = t.Choice("encoding", Need::kOptional, kEncodings)) site.load.encoding = *v;
+  if (auto v = t.String("time_column", Need::kOptional)) site.load.time_column = *v;
+  if (auto v = t.String("value_column", Need::kOptional)) site.load.value_column = *v;
+  for (const char* key : {"labels", "unit", "encoding", "time_column", "value_column"}) {
+    if (t.Has(key) && site.load.format != "meter-download") {
+      t.Report(key, "applies to format = \"meter-download\" only");
+    }
+  }
 }
 
 void ReadWeather(TableReader t, const SitePaths& paths, Site& site) {

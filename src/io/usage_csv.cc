@@ -13,13 +13,6 @@ namespace {
 
 constexpr size_t kMaxProblems = 20;
 
-struct Row {
-  int line = 0;
-  Timestamp t;
-  double kw = 0;
-  std::optional<double> kvar;
-};
-
 Result<double> ParseValue(std::string_view field, const char* what) {
   const auto lower = Lower(Trim(field));
   if (lower == "nan" || lower == "-nan" || lower == "null" || lower == "na") {
@@ -63,36 +56,13 @@ void Interpolate(std::vector<std::optional<T>>& values) {
   }
 }
 
-}  // namespace
-
-Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source, const UsageReadOptions& options) {
-  auto lines = SplitLines(text, source);
-  if (!lines) return lines.error();
-  std::vector<std::string> problems;
+// Checks the rows of any reader and places them on the 15-minute grid; `problems` holds the
+// reader's own, reported with these.
+Result<UsageData> AssembleUsage(std::vector<UsageRow> read_rows, bool has_kvar, std::string_view source,
+                                const UsageReadOptions& options, std::vector<std::string> problems) {
   auto problem = [&](int line, const std::string& what) {
     if (problems.size() < kMaxProblems) problems.push_back(fmt::format("{}:{}: {}", source, line, what));
   };
-
-  auto header_at = FirstNonBlankLine(*lines, source);
-  if (!header_at) return header_at.error();
-  size_t i = *header_at;
-  bool has_kvar = false;
-  {
-    const auto header = SplitCsv((*lines)[i].text);
-    const auto h = header ? *header : std::vector<std::string>{};
-    std::vector<std::string> names;
-    for (const auto& f : h) names.push_back(Lower(Trim(f)));
-    if (names.size() == 2 && names[0] == "timestamp" && names[1] == "kw") {
-      has_kvar = false;
-    } else if (names.size() == 3 && names[0] == "timestamp" && names[1] == "kw" && names[2] == "kvar") {
-      has_kvar = true;
-    } else {
-      return InvalidInput(fmt::format("{}:{}: expected the header 'timestamp,kW' (or 'timestamp,kW,kvar'), found '{}'",
-                                      source, (*lines)[i].number, Excerpt((*lines)[i].text)));
-    }
-    ++i;
-  }
-
   // |kW| and |kvar| beyond this are a meter or file fault (core/site.h).
   const double max_kw =
       options.contract_power ? options.contract_power->value() * kMaxDemandPerContract : kMaxPlausibleKw;
@@ -109,70 +79,39 @@ Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source, 
   const Timestamp first_allowed = FromKst(std::chrono::year{kFirstUsageYear} / 1 / 1);
   const Timestamp last_allowed = FromKst(std::chrono::year{kLastUsageYear + 1} / 1 / 1);
 
-  std::vector<Row> rows;
-  rows.reserve(lines->size());
-  for (; i < lines->size(); ++i) {
-    const auto& line = (*lines)[i];
-    if (Trim(line.text).empty()) continue;
-    auto fields = SplitCsv(line.text);
-    if (!fields) {
-      problem(line.number, fields.error().message);
+  std::vector<UsageRow> rows;
+  rows.reserve(read_rows.size());
+  for (const UsageRow& row : read_rows) {
+    if (row.t < first_allowed || row.t >= last_allowed) {
+      problem(row.line, fmt::format("timestamp {} is outside the years {}..{} a usage file may cover", FormatKst(row.t),
+                                    kFirstUsageYear, kLastUsageYear));
       continue;
     }
-    const size_t expected = has_kvar ? 3 : 2;
-    if (fields->size() != expected) {
-      problem(line.number, fmt::format("expected {} fields, found {}", expected, fields->size()));
+    if (!IsIntervalAligned(row.t)) {
+      problem(row.line, fmt::format("timestamp {} is not the start of a 15-minute interval "
+                                    "(:00, :15, :30 or :45)",
+                                    FormatKst(row.t)));
       continue;
     }
-    auto t = ParseIso8601(Trim((*fields)[0]));
-    if (!t) {
-      problem(line.number, t.error().message);
-      continue;
-    }
-    if (*t < first_allowed || *t >= last_allowed) {
-      problem(line.number, fmt::format("timestamp {} is outside the years {}..{} a usage file may cover",
-                                       Excerpt(Trim((*fields)[0])), kFirstUsageYear, kLastUsageYear));
-      continue;
-    }
-    if (!IsIntervalAligned(*t)) {
-      problem(line.number, fmt::format("timestamp {} is not the start of a 15-minute interval "
-                                       "(:00, :15, :30 or :45)",
-                                       Excerpt(Trim((*fields)[0]))));
-      continue;
-    }
-    auto kw = ParseValue((*fields)[1], "kW");
-    if (!kw) {
-      problem(line.number, kw.error().message);
-      continue;
-    }
-    if (!plausible(line.number, *kw, "kW")) continue;
-    Row row{line.number, *t, *kw, std::nullopt};
-    if (has_kvar) {
-      auto kvar = ParseValue((*fields)[2], "kvar");
-      if (!kvar) {
-        problem(line.number, kvar.error().message);
-        continue;
-      }
-      if (!plausible(line.number, *kvar, "kvar")) continue;
-      row.kvar = *kvar;
-    }
+    if (!plausible(row.line, row.kw, "kW")) continue;
+    if (row.kvar && !plausible(row.line, *row.kvar, "kvar")) continue;
     if (!rows.empty()) {
-      const Row& prev = rows.back();
+      const UsageRow& prev = rows.back();
       if (row.t == prev.t) {
         const bool same = row.kw == prev.kw && row.kvar == prev.kvar;
         if (same && options.repair.duplicates) continue;
-        problem(line.number, same ? fmt::format("duplicate interval {} (same as line {}; --repair duplicates "
-                                                "drops exact repeats)",
-                                                FormatKst(row.t), prev.line)
-                                  : fmt::format("duplicate interval {} with a different value than line {} "
-                                                "({} vs {} kW): fix the file",
-                                                FormatKst(row.t), prev.line, row.kw, prev.kw));
+        problem(row.line, same ? fmt::format("duplicate interval {} (same as line {}; --repair duplicates "
+                                             "drops exact repeats)",
+                                             FormatKst(row.t), prev.line)
+                               : fmt::format("duplicate interval {} with a different value than line {} "
+                                             "({} vs {} kW): fix the file",
+                                             FormatKst(row.t), prev.line, row.kw, prev.kw));
         continue;
       }
       if (row.t < prev.t) {
-        problem(line.number, fmt::format("timestamp {} is earlier than line {} ({}): rows must be "
-                                         "in time order",
-                                         FormatKst(row.t), prev.line, FormatKst(prev.t)));
+        problem(row.line, fmt::format("timestamp {} is earlier than line {} ({}): rows must be "
+                                      "in time order",
+                                      FormatKst(row.t), prev.line, FormatKst(prev.t)));
         continue;
       }
     }
@@ -284,6 +223,80 @@ Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source, 
     out.kvar = IntervalSeries<double>(start, kInterval, std::move(filled));
   }
   return out;
+}
+
+}  // namespace
+
+Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source, const UsageReadOptions& options) {
+  auto lines = SplitLines(text, source);
+  if (!lines) return lines.error();
+  std::vector<std::string> problems;
+  auto problem = [&](int line, const std::string& what) {
+    if (problems.size() < kMaxProblems) problems.push_back(fmt::format("{}:{}: {}", source, line, what));
+  };
+
+  auto header_at = FirstNonBlankLine(*lines, source);
+  if (!header_at) return header_at.error();
+  size_t i = *header_at;
+  bool has_kvar = false;
+  {
+    const auto header = SplitCsv((*lines)[i].text);
+    const auto h = header ? *header : std::vector<std::string>{};
+    std::vector<std::string> names;
+    for (const auto& f : h) names.push_back(Lower(Trim(f)));
+    if (names.size() == 2 && names[0] == "timestamp" && names[1] == "kw") {
+      has_kvar = false;
+    } else if (names.size() == 3 && names[0] == "timestamp" && names[1] == "kw" && names[2] == "kvar") {
+      has_kvar = true;
+    } else {
+      return InvalidInput(fmt::format("{}:{}: expected the header 'timestamp,kW' (or 'timestamp,kW,kvar'), found '{}'",
+                                      source, (*lines)[i].number, Excerpt((*lines)[i].text)));
+    }
+    ++i;
+  }
+
+  std::vector<UsageRow> rows;
+  rows.reserve(lines->size());
+  for (; i < lines->size(); ++i) {
+    const auto& line = (*lines)[i];
+    if (Trim(line.text).empty()) continue;
+    auto fields = SplitCsv(line.text);
+    if (!fields) {
+      problem(line.number, fields.error().message);
+      continue;
+    }
+    const size_t expected = has_kvar ? 3 : 2;
+    if (fields->size() != expected) {
+      problem(line.number, fmt::format("expected {} fields, found {}", expected, fields->size()));
+      continue;
+    }
+    auto t = ParseIso8601(Trim((*fields)[0]));
+    if (!t) {
+      problem(line.number, t.error().message);
+      continue;
+    }
+    auto kw = ParseValue((*fields)[1], "kW");
+    if (!kw) {
+      problem(line.number, kw.error().message);
+      continue;
+    }
+    UsageRow row{line.number, *t, *kw, std::nullopt};
+    if (has_kvar) {
+      auto kvar = ParseValue((*fields)[2], "kvar");
+      if (!kvar) {
+        problem(line.number, kvar.error().message);
+        continue;
+      }
+      row.kvar = *kvar;
+    }
+    rows.push_back(row);
+  }
+  return AssembleUsage(std::move(rows), has_kvar, source, options, std::move(problems));
+}
+
+Result<UsageData> UsageFromRows(std::vector<UsageRow> rows, bool has_kvar, std::string_view source,
+                                const UsageReadOptions& options) {
+  return AssembleUsage(std::move(rows), has_kvar, source, options, {});
 }
 
 std::string FormatUsageCsv(const PowerSeries& kw) {

@@ -1,5 +1,5 @@
 // The plain 15-minute usage CSV that `meg bill` reads, and its validation and repairs.
-// Format (docs/data-formats.md):
+// Format (docs/billing.md, The usage CSV):
 //   timestamp,kW[,kvar]
 //   2024-08-12T14:00:00+09:00,812.4
 // one row per 15-minute interval, the timestamp (ISO 8601 with offset) naming the interval's
@@ -14,6 +14,7 @@
 
 #include "core/result.h"
 #include "core/series.h"
+#include "core/time.h"
 #include "core/units.h"
 
 namespace meg {
@@ -63,6 +64,21 @@ struct UsageData {
 // UsageReadOptions::contract_power), timestamps outside the years above or spanning more than
 // kMaxUsageSpanDays. A field echoed in a message is cut to 60 bytes (core/text.h Excerpt).
 Result<UsageData> ParseUsageCsv(std::string_view text, std::string_view source, const UsageReadOptions& options = {});
+
+// One reading as a reader found it: the start of its 15-minute interval, the mean kW over it,
+// the mean kvar if the file has one, and the line (or sheet row) it came from for messages.
+struct UsageRow {
+  int line = 0;
+  Timestamp t;
+  double kw = 0;
+  std::optional<double> kvar;
+};
+
+// Checks the rows of any usage reader the way ParseUsageCsv checks its own (the years, the
+// 15-minute grid, the plausibility bound, time order, duplicates, the span, gaps and spikes,
+// with the same repairs) and builds the series; `has_kvar` says whether every row has kvar.
+Result<UsageData> UsageFromRows(std::vector<UsageRow> rows, bool has_kvar, std::string_view source,
+                                const UsageReadOptions& options = {});
 
 // Formats a power series as usage CSV (gaps are omitted rows).
 std::string FormatUsageCsv(const PowerSeries& kw);

@@ -12,6 +12,7 @@
 #include "io/cnu_building.h"
 #include "io/doe_hospital.h"
 #include "io/measured_on_year.h"
+#include "io/meter_download.h"
 #include "io/text_file.h"
 #include "io/usage_csv.h"
 #include "io/weather_file.h"
@@ -50,8 +51,32 @@ Result<PowerSeries> LoadSeriesForSpan(const Site& site, const HolidayCalendar& c
     auto doe = ParseDoeHospitalCsv(*text, spec.file);
     if (!doe) return doe.error();
     MEG_TRY(each_year([&](int y) { return DoeHospitalOnYear(*doe, y, calendar); }));
-  } else if (spec.format == "usage-csv") {
-    auto usage = ParseUsageCsv(*text, spec.file);
+  } else if (spec.format == "usage-csv" || spec.format == "meter-download") {
+    Result<UsageData> usage = InvalidInput("");
+    if (spec.format == "usage-csv") {
+      usage = ParseUsageCsv(*text, spec.file);
+    } else {
+      MeterReadOptions meter;
+      meter.encoding = spec.encoding;
+      meter.time_column = spec.time_column;
+      meter.value_column = spec.value_column;
+      if (!spec.labels.empty()) {
+        auto labels = ParseLabelConvention(spec.labels);
+        if (!labels) return labels.error();
+        meter.labels = *labels;
+      }
+      if (!spec.unit.empty()) {
+        auto unit = ParseMeterUnit(spec.unit);
+        if (!unit) return unit.error();
+        meter.unit = *unit;
+      }
+      auto read = ReadUsageBytes(*text, spec.file, meter, {});
+      if (!read) return read.error();
+      if (!read->meter_download) {
+        return InvalidInput(fmt::format("{}: is OpenMEG's usage CSV: say load.format = \"usage-csv\"", spec.file));
+      }
+      usage = std::move(read->usage);
+    }
     if (!usage) return usage.error();
     raw = usage->kw.Slice(from, to);
     if (raw.start() != from || raw.end() != to) {
@@ -74,7 +99,8 @@ Result<PowerSeries> LoadSeriesForSpan(const Site& site, const HolidayCalendar& c
     }));
   } else {
     return InvalidInput(
-        fmt::format("{}: load.format '{}' is not doe-hospital, usage-csv or cnu-building", site.file, spec.format));
+        fmt::format("{}: load.format '{}' is not doe-hospital, usage-csv, meter-download or cnu-building", site.file,
+                    spec.format));
   }
   std::vector<std::optional<Kilowatts>> scaled;
   scaled.reserve(raw.size());

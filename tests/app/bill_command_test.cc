@@ -226,5 +226,66 @@ TEST_F(BillCommandTest, HouseholdsBillAnApartmentComplexOnOneContract) {
   EXPECT_NE(other.out.find("only a 주택용 bill counts households"), std::string::npos) << other.out;
 }
 
+// KEPCO's 15-minute download as it comes (한전ON: CP949, a title line, 계기번호, 고객번호, 검침일,
+// 순방향 유효전력량(KWH); each row the kWh of the 15 minutes ending at its label, a day running
+// 00:15 .. 24:00), converted here from the shipped hospital load: it bills to the won as the
+// OpenMEG CSV it came from, month by month and line by line.
+TEST_F(BillCommandTest, AKepcoDownloadInCp949BillsToTheWonAsTheIsoCsv) {
+  const auto iso = (dir_ / "hospital.csv").string();
+  const MegRun converted = Meg(fmt::format("convert doe-hospital --year 2024 --out {}", iso));
+  ASSERT_EQ(converted.exit_code, 0) << converted.out;
+
+  // The header and title in CP949, as Python's cp949 codec encodes them.
+  const std::string title = "15\xBA\xD0 \xC0\xFC\xB7\xC2\xBB\xE7\xBF\xEB\xB7\xAE";  // 15분 전력사용량
+  const std::string header =
+      "\xB0\xE8\xB1\xE2\xB9\xF8\xC8\xA3,"                                        // 계기번호
+      "\xB0\xED\xB0\xB4\xB9\xF8\xC8\xA3,"                                        // 고객번호
+      "\xB0\xCB\xC4\xA7\xC0\xCF,"                                                // 검침일
+      "\xBC\xF8\xB9\xE6\xC7\xE2 \xC0\xAF\xC8\xBF\xC0\xFC\xB7\xC2\xB7\xAE(KWH)";  // 순방향 유효전력량(KWH)
+  const auto kepco = (dir_ / "kepco.csv").string();
+  {
+    std::ifstream in(iso);
+    std::ofstream out(kepco, std::ios::binary);
+    out << title << "\r\n" << header << "\r\n";
+    std::string line;
+    std::getline(in, line);  // timestamp,kW
+    int rows = 0;
+    while (std::getline(in, line)) {
+      const auto comma = line.find(',');
+      // "2024-01-01T00:00:00+09:00" names the start; KEPCO labels the end, midnight as 24:00.
+      const auto start = ParseIso8601(line.substr(0, comma));
+      ASSERT_TRUE(start.has_value()) << line;
+      const auto end = ToKst(*start + kInterval);
+      const int minute = end.minute_of_day == 0 ? 1440 : end.minute_of_day;
+      const Date day = end.minute_of_day == 0 ? AddDays(end.date, -1) : end.date;
+      const double kw = std::stod(line.substr(comma + 1));
+      out << fmt::format("55-282007100,196705100,{} {:02d}:{:02d},{}\r\n", FormatDate(day), minute / 60, minute % 60,
+                         kw * 0.25);
+      ++rows;
+    }
+    ASSERT_EQ(rows, 366 * 96);
+  }
+  const std::string bill = "bill --tariff \"일반용(을) 고압A 선택II\" --contract-kw 2000 --json --usage ";
+  const MegRun a = Meg(bill + iso);
+  const MegRun b = Meg(bill + kepco);
+  ASSERT_EQ(a.exit_code, 0) << a.out;
+  ASSERT_EQ(b.exit_code, 0) << b.out;
+  for (const char* said : {"read " /* the path */, "encoding: CP949 (EUC-KR) (detected: the bytes are not UTF-8)",
+                           "header: line 2", "line 1 is a title '15분 전력사용량'", "time: column 3 '검침일'",
+                           "usage: column 4 '순방향 유효전력량(KWH)' (detected by name)",
+                           "column 2 '고객번호' (a meter or customer number)", "unit: kWh per interval",
+                           "interval: 15 minutes", "labels: the end of each interval", "is labelled 24:00"}) {
+    EXPECT_NE(b.out.find(said), std::string::npos) << said << "\n" << b.out.substr(0, 2000);
+  }
+  const auto ja = nlohmann::json::parse(a.out.substr(a.out.find('{')), nullptr, false);
+  const auto jb = nlohmann::json::parse(b.out.substr(b.out.find('{')), nullptr, false);
+  ASSERT_FALSE(ja.is_discarded() || jb.is_discarded());
+  ASSERT_EQ(ja["months"].size(), 12u);
+  EXPECT_GT(ja["total_krw"].get<long long>(), 0);
+  EXPECT_EQ(ja["total_krw"], jb["total_krw"]);
+  EXPECT_EQ(ja["months"], jb["months"]);
+  EXPECT_EQ(jb["usage_read"].size(), 9u) << jb["usage_read"].dump(1);
+}
+
 }  // namespace
 }  // namespace meg

@@ -1,5 +1,7 @@
-// The usage CSV of `meg bill` (io/usage_csv): any text gives usage data or an Error, with the
-// default options and with every repair on.
+// The usage files of `meg bill`: OpenMEG's usage CSV (io/usage_csv) and meter downloads
+// (io/meter_download: CP949 decoding, header and column detection, labels). Any bytes give usage
+// data or an Error, with the default options, with every repair on, and with the meter options set.
+#include "io/meter_download.h"
 #include "io/usage_csv.h"
 
 #include "fuzz_check.h"
@@ -15,5 +17,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   keep_gaps.repair.duplicates = true;
   keep_gaps.keep_gaps = true;
   fuzz::CheckValueOrError(ParseUsageCsv(text, "fuzz.csv", keep_gaps));
+  fuzz::CheckValueOrError(ReadUsageBytes(text, "fuzz.csv", {}, {}));
+  fuzz::CheckValueOrError(ReadUsageBytes(text, "fuzz.csv", {}, repair_all));
+  MeterReadOptions set;
+  set.encoding = "cp949";
+  set.header_row = -1;
+  set.time_column = "1";
+  set.value_column = "2";
+  set.labels = LabelConvention::kIntervalStart;
+  set.unit = MeterUnit::kKw;
+  set.interval_minutes = 60;
+  fuzz::CheckValueOrError(ReadUsageBytes(text, "fuzz.csv", set, keep_gaps));
   return 0;
 }

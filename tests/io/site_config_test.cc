@@ -125,6 +125,32 @@ std::string GoodWith(const std::string& from, const std::string& to) {
   return text;
 }
 
+// A meter download's reading options: taken for format = "meter-download", checked, and refused
+// for any other format.
+TEST(SiteConfigTest, MeterDownloadLoadOptions) {
+  auto site = ParseSiteToml(GoodWith("format = \"doe-hospital\"",
+                                     "format = \"meter-download\"\nlabels = \"start\"\nunit = \"kw\"\n"
+                                     "encoding = \"cp949\"\ntime_column = \"검침일시\"\nvalue_column = \"4\""),
+                            "good.toml", Paths());
+  ASSERT_TRUE(site) << site.error().message;
+  EXPECT_EQ(site->load.format, "meter-download");
+  EXPECT_EQ(site->load.labels, "start");
+  EXPECT_EQ(site->load.unit, "kw");
+  EXPECT_EQ(site->load.encoding, "cp949");
+  EXPECT_EQ(site->load.time_column, "검침일시");
+  EXPECT_EQ(site->load.value_column, "4");
+  auto other = ParseSiteToml(GoodWith("year = 2024\n", "year = 2024\nlabels = \"end\"\n"), "good.toml", Paths());
+  ASSERT_FALSE(other);
+  EXPECT_NE(other.error().message.find("load.labels = \"end\" applies to format = \"meter-download\" only"),
+            std::string::npos)
+      << other.error().message;
+  auto bad = ParseSiteToml(GoodWith("format = \"doe-hospital\"", "format = \"meter-download\"\nlabels = \"middle\""),
+                           "good.toml", Paths());
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("load.labels = \"middle\" is not one of \"end\", \"start\""), std::string::npos)
+      << bad.error().message;
+}
+
 // A PV array's mounting picks its cell temperature coefficients (core/site.h kPvMountings), which
 // measured ones override; albedo and the weather formats other than Open-Meteo are taken.
 TEST(SiteConfigTest, PvMountingAlbedoAndWeatherFormats) {

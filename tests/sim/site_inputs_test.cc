@@ -2,7 +2,15 @@
 // and the weather of each year's file, joined without a seam.
 #include "sim/site_inputs.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include "io/text_file.h"
+#include "io/usage_csv.h"
 
 #include "sim/shipped_hospital.h"
 
@@ -89,6 +97,52 @@ TEST_F(SiteInputsTest, ATypicalYearGivesAnyYearItsPvAndTheMountingCountsHeat) {
   const double loss = 1 - on_roof->pv_energy.value() / tmyx;
   EXPECT_GT(loss, 0.005);
   EXPECT_LT(loss, 0.04);
+}
+
+// load.format = "meter-download": the hospital's 2024 load as KEPCO's download writes it (UTF-8
+// with a byte-order mark, 검침일 labels at each interval's end, 24:00 for midnight, kWh) gives the
+// same series as the same numbers in OpenMEG's usage CSV.
+TEST_F(SiteInputsTest, AMeterDownloadLoadIsTheSameAsItsUsageCsv) {
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("meg_site_inputs_{}", getpid());
+  std::filesystem::create_directories(dir);
+  const auto iso_path = (dir / "load.csv").string();
+  const auto kepco_path = (dir / "kepco.csv").string();
+  const std::string iso = FormatUsageCsv(inputs_.load);
+  ASSERT_TRUE(WriteTextFile(iso_path, iso));
+  auto parsed = ParseUsageCsv(iso, iso_path);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  std::string kepco = "\xEF\xBB\xBF계기번호,고객번호,검침일,순방향 유효전력량(KWH)\n";
+  for (size_t i = 0; i < parsed->kw.size(); ++i) {
+    const auto end = ToKst(parsed->kw.TimeAt(i) + kInterval);
+    const bool midnight = end.minute_of_day == 0;
+    const int minute = midnight ? 1440 : end.minute_of_day;
+    kepco += fmt::format("1,2,{} {:02d}:{:02d},{}\n", FormatDate(midnight ? AddDays(end.date, -1) : end.date),
+                         minute / 60, minute % 60, parsed->kw.at(i)->value() * 0.25);
+  }
+  ASSERT_TRUE(WriteTextFile(kepco_path, kepco));
+
+  Site a = site_, b = site_;
+  a.load.file = iso_path;
+  a.load.format = "usage-csv";
+  a.load.scale = 1.0;
+  b.load = a.load;
+  b.load.file = kepco_path;
+  b.load.format = "meter-download";
+  auto sa = LoadSeriesForYear(a, calendar_);
+  auto sb = LoadSeriesForYear(b, calendar_);
+  ASSERT_TRUE(sa) << sa.error().message;
+  ASSERT_TRUE(sb) << sb.error().message;
+  ASSERT_EQ(sa->start(), sb->start());
+  ASSERT_EQ(sa->size(), 366u * 96u);
+  ASSERT_EQ(sb->size(), sa->size());
+  for (size_t i = 0; i < sa->size(); ++i) ASSERT_EQ(sa->at(i)->value(), sb->at(i)->value()) << i;
+
+  // The ISO file under format = "meter-download" is refused: the format is named wrong.
+  b.load.file = iso_path;
+  auto wrong = LoadSeriesForYear(b, calendar_);
+  std::filesystem::remove_all(dir);
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("say load.format = \"usage-csv\""), std::string::npos);
 }
 
 }  // namespace
