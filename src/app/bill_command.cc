@@ -34,6 +34,7 @@ struct BillOptions {
   std::string save_history;
   std::vector<std::string> repair;
   UsageFormatOptions format;
+  std::string xlsx;
   std::optional<std::string> fuel;
   bool allow_partial = false;
   int reading_day = 1;
@@ -247,8 +248,9 @@ int RunBill(const BillOptions& o) {
   }
 
   if (o.compare) {
-    if (!o.save_history.empty()) {
-      return ExitWith(kCommand, InvalidInput("--save-history is for one tariff's bills, not with --compare"));
+    if (!o.save_history.empty() || !o.xlsx.empty()) {
+      return ExitWith(kCommand, InvalidInput(fmt::format("{} is for one tariff's bills, not with --compare",
+                                                         o.xlsx.empty() ? "--save-history" : "--xlsx")));
     }
     auto ranked = CompareTariffs(*book, *calendar, request, months, history);
     if (!ranked) return ExitWith(kCommand, ranked.error());
@@ -259,6 +261,11 @@ int RunBill(const BillOptions& o) {
   if (!o.save_history.empty()) {
     auto st = WriteTextFile(o.save_history, history.FormatCsv());
     if (!st) return ExitWith(kCommand, st.error());
+  }
+  if (!o.xlsx.empty()) {
+    auto st = WriteXlsx(o.xlsx, BillTables(*bills, &usage->kw));
+    if (!st) return ExitWith(kCommand, st.error());
+    std::cerr << fmt::format("meg bill: wrote {} ({} months)\n", o.xlsx, bills->size());
   }
   if (o.json) {
     auto j = BillsJson(*bills);
@@ -281,11 +288,13 @@ void AddBillCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand("bill", "Price 15-minute usage under a KEPCO tariff, month by month");
   cmd->add_option("--usage", opts->usage,
                   "usage file: OpenMEG's CSV (timestamp,kW[,kvar] per 15-minute interval) or a meter download "
-                  "(KEPCO's 15-minute CSV, UTF-8 or CP949)");
+                  "(KEPCO's 15-minute CSV in UTF-8 or CP949, or .xlsx)");
   cmd->add_option("--tariff", opts->tariff, "tariff, e.g. \"일반용(을) 고압A 선택III\" or \"general-eul high-a III\"");
   cmd->add_option("--contract-kw", opts->contract_kw, "contract power (계약전력), kW");
   cmd->add_option("--months", opts->months, "months to bill: 2024-08 | 2024-01,2024-02 | 2024-01..2024-12");
   cmd->add_flag("--json", opts->json, "print JSON instead of text");
+  cmd->add_option("--xlsx", opts->xlsx,
+                  "also write the bills to this Excel workbook: months, energy registers, the 15-minute usage");
   cmd->add_flag("--list-tariffs", opts->list_tariffs, "list the tariffs, their aliases and rate-table dates");
   cmd->add_flag("--compare", opts->compare,
                 "price the usage under every tariff of the same use, voltage and contract power, cheapest first");

@@ -17,6 +17,7 @@ void AddUsageFormatOptions(CLI::App* cmd, UsageFormatOptions& o) {
       ->group(group);
   cmd->add_option("--unit", o.unit, "the usage column holds kWh per interval or mean kW: kwh | kw")->group(group);
   cmd->add_option("--interval", o.interval, "minutes between rows: 15 | 60")->group(group);
+  cmd->add_option("--sheet", o.sheet, "the .xlsx workbook's sheet to read (default: the first)")->group(group);
 }
 
 Result<UsageImport> ReadUsageForCommand(std::string_view command, const std::string& path,
@@ -43,6 +44,7 @@ Result<UsageImport> ReadUsageForCommand(std::string_view command, const std::str
         fmt::format("--interval {}: a meter download has rows 15 or 60 minutes apart", format.interval));
   }
   meter.interval_minutes = format.interval;
+  meter.sheet = format.sheet;
   auto usage = ReadUsageFile(path, meter, read);
   if (!usage) return usage.error();
   if (usage->meter_download) {

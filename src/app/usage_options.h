@@ -21,9 +21,11 @@ struct UsageFormatOptions {
   std::string labels;
   std::string unit;
   int interval = 0;
+  std::string sheet;
 };
 
-// Adds --encoding, --header-row, --time-column, --value-column, --labels, --unit, --interval.
+// Adds --encoding, --header-row, --time-column, --value-column, --labels, --unit, --interval,
+// --sheet.
 void AddUsageFormatOptions(CLI::App* cmd, UsageFormatOptions& o);
 
 // Reads the usage file at `path` (OpenMEG's CSV or a meter download) and, for a download, prints

@@ -11,6 +11,7 @@
 
 #include "core/text.h"
 #include "io/text_file.h"
+#include "io/xlsx.h"
 
 namespace meg {
 namespace {
@@ -252,7 +253,7 @@ std::string How(bool by_option, std::string_view detected) {
 
 bool MeterReadOptions::any() const {
   return !encoding.empty() || header_row != 0 || !time_column.empty() || !value_column.empty() ||
-         labels != LabelConvention::kDetect || unit != MeterUnit::kDetect || interval_minutes != 0;
+         labels != LabelConvention::kDetect || unit != MeterUnit::kDetect || interval_minutes != 0 || !sheet.empty();
 }
 
 Result<LabelConvention> ParseLabelConvention(std::string_view text) {
@@ -300,7 +301,8 @@ Result<DecodedText> DecodeText(std::string_view bytes, std::string_view encoding
 }
 
 Result<UsageImport> ReadMeterTable(const std::vector<TableRow>& table, std::string_view source,
-                                   const MeterReadOptions& meter, const UsageReadOptions& read) {
+                                   const MeterReadOptions& meter, const UsageReadOptions& read,
+                                   std::string_view line_word) {
   UsageImport out;
   out.meter_download = true;
   if (table.empty()) return InvalidInput(fmt::format("{}: the file is empty", source));
@@ -326,7 +328,7 @@ Result<UsageImport> ReadMeterTable(const std::vector<TableRow>& table, std::stri
       return InvalidInput(
           fmt::format("{}: header row {}: the file has no such line (or it is blank)", source, meter.header_row));
     }
-    out.detected.push_back(fmt::format("header: line {} {}", meter.header_row, How(true, "")));
+    out.detected.push_back(fmt::format("header: {} {} {}", line_word, meter.header_row, How(true, "")));
   } else if (meter.header_row < 0) {
     out.detected.push_back("header: none (set by option)");
   } else {
@@ -350,9 +352,9 @@ Result<UsageImport> ReadMeterTable(const std::vector<TableRow>& table, std::stri
         for (const auto& c : table[r].cells) {
           if (!Trim(c).empty()) text += (text.empty() ? "" : " ") + std::string(Trim(c));
         }
-        titles += fmt::format("; line {} is a title '{}'", table[r].number, Excerpt(text));
+        titles += fmt::format("; {} {} is a title '{}'", line_word, table[r].number, Excerpt(text));
       }
-      out.detected.push_back(fmt::format("header: line {} {}", table[*header_at].number,
+      out.detected.push_back(fmt::format("header: {} {} {}", line_word, table[*header_at].number,
                                          How(false, "the line above the first date" + titles)));
     } else {
       out.detected.push_back(fmt::format("header: none {}", How(false, "the first line holds a date")));
@@ -608,8 +610,8 @@ Result<UsageImport> ReadMeterTable(const std::vector<TableRow>& table, std::stri
     raws.push_back(raw);
   }
   if (!skipped_totals.empty()) {
-    out.detected.push_back(
-        fmt::format("skipped: {} total row(s), the first on line {}", skipped_totals.size(), skipped_totals.front()));
+    out.detected.push_back(fmt::format("skipped: {} total row(s), the first on {} {}", skipped_totals.size(), line_word,
+                                       skipped_totals.front()));
   }
   if (!problems.empty()) {
     std::string all;
@@ -660,7 +662,7 @@ Result<UsageImport> ReadMeterTable(const std::vector<TableRow>& table, std::stri
     std::string why;
     if (saw_2400) {
       labels = LabelConvention::kIntervalEnd;
-      why = fmt::format("line {} is labelled 24:00", line_2400);
+      why = fmt::format("{} {} is labelled 24:00", line_word, line_2400);
     } else if (first_of_day == interval || (last_of_day == 0 && first_of_day != 0)) {
       labels = LabelConvention::kIntervalEnd;
       why = first_of_day == interval ? fmt::format("the first label is {:02d}:{:02d}", interval / 60, interval % 60)
@@ -712,11 +714,29 @@ Result<UsageImport> ReadMeterTable(const std::vector<TableRow>& table, std::stri
 
 Result<UsageImport> ReadUsageBytes(std::string_view bytes, std::string_view source, const MeterReadOptions& meter,
                                    const UsageReadOptions& read) {
-  if (bytes.starts_with(std::string_view("PK\x03\x04", 4))) {
+  if (LooksLikeZip(bytes)) {
+    if (!meter.encoding.empty()) {
+      return InvalidInput(
+          fmt::format("{} is an .xlsx workbook, whose text is always Unicode: the encoding option "
+                      "is for CSV files",
+                      source));
+    }
+    auto book = ReadXlsxSheet(bytes, source, meter.sheet);
+    if (!book) return book.error();
+    auto out = ReadMeterTable(book->rows, source, meter, read, "row");
+    if (!out) return out.error();
+    std::string others;
+    for (const auto& name : book->sheet_names) others += (others.empty() ? "'" : ", '") + Excerpt(name) + "'";
+    out->detected.insert(out->detected.begin(),
+                         fmt::format("format: meter download, an .xlsx workbook: sheet '{}' {}", Excerpt(book->name),
+                                     meter.sheet.empty()
+                                         ? fmt::format("(the first of {}: {})", book->sheet_names.size(), others)
+                                         : std::string("(set by option)")));
+    return out;
+  }
+  if (!meter.sheet.empty()) {
     return InvalidInput(
-        fmt::format("{}: this is a zip file (an Excel .xlsx?); open it in Excel or LibreOffice and "
-                    "save the sheet as CSV",
-                    source));
+        fmt::format("{} is a text file, not an .xlsx workbook: the sheet option does not apply", source));
   }
   auto decoded = DecodeText(bytes, meter.encoding, source);
   if (!decoded) return decoded.error();

@@ -1,6 +1,7 @@
 // Usage files as customers have them: OpenMEG's usage CSV (io/usage_csv.h) or a meter-data
 // download such as KEPCO's 15-minute export from 한전ON / 파워플래너 (계기번호, 고객번호, 검침일,
-// 순방향 유효전력량(KWH)), in UTF-8, UTF-8 with a byte-order mark or CP949 (EUC-KR). For a download
+// 순방향 유효전력량(KWH)): CSV in UTF-8, UTF-8 with a byte-order mark or CP949 (EUC-KR), or an .xlsx
+// workbook (io/xlsx.h). For a download
 // the encoding, the header row, the time and energy columns, the label convention, the unit and
 // the interval are detected; each can be set instead, and what was used is reported line by line.
 // Conventions (docs/billing.md, Meter downloads): a row is the energy of the interval that ENDS at its label
@@ -12,16 +13,10 @@
 #include <vector>
 
 #include "core/result.h"
+#include "io/table.h"
 #include "io/usage_csv.h"
 
 namespace meg {
-
-// A table of text cells as a file holds it: a CSV's lines (or a sheet's rows); `number` is the
-// line or row, for messages.
-struct TableRow {
-  int number = 0;
-  std::vector<std::string> cells;
-};
 
 enum class LabelConvention { kDetect, kIntervalEnd, kIntervalStart };
 enum class MeterUnit { kDetect, kKwh, kKw };
@@ -35,6 +30,7 @@ struct MeterReadOptions {
   LabelConvention labels = LabelConvention::kDetect;
   MeterUnit unit = MeterUnit::kDetect;  // kWh per interval or mean kW over it
   int interval_minutes = 0;             // 15 or 60
+  std::string sheet;                    // an .xlsx workbook's sheet; "" is the first
 
   // Whether any field is set (they apply to a meter download, not to OpenMEG's usage CSV).
   bool any() const;
@@ -61,12 +57,15 @@ struct DecodedText {
 };
 Result<DecodedText> DecodeText(std::string_view bytes, std::string_view encoding, std::string_view source);
 
-// Reads the rows of a meter download already split into cells; `encoding` is reported as is.
+// Reads the rows of a meter download already split into cells (a CSV's lines or a sheet's rows);
+// `line_word` names a TableRow::number in the report ("line" or "row").
 Result<UsageImport> ReadMeterTable(const std::vector<TableRow>& table, std::string_view source,
-                                   const MeterReadOptions& meter, const UsageReadOptions& read);
+                                   const MeterReadOptions& meter, const UsageReadOptions& read,
+                                   std::string_view line_word = "line");
 
-// Reads a usage file of either kind from its bytes: OpenMEG's usage CSV when its first line is
-// the header timestamp,kW[,kvar] (meter options are then refused), else a meter download.
+// Reads a usage file of either kind from its bytes: an .xlsx workbook (a zip) is a meter download;
+// a text file is OpenMEG's usage CSV when its first line is the header timestamp,kW[,kvar] (meter
+// options are then refused), else a meter download.
 Result<UsageImport> ReadUsageBytes(std::string_view bytes, std::string_view source, const MeterReadOptions& meter,
                                    const UsageReadOptions& read);
 

@@ -1,6 +1,7 @@
 // End-to-end tests of `meg bill`: the real binary on files, as a user runs it.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -285,6 +286,64 @@ TEST_F(BillCommandTest, AKepcoDownloadInCp949BillsToTheWonAsTheIsoCsv) {
   EXPECT_EQ(ja["total_krw"], jb["total_krw"]);
   EXPECT_EQ(ja["months"], jb["months"]);
   EXPECT_EQ(jb["usage_read"].size(), 9u) << jb["usage_read"].dump(1);
+}
+
+// meg bill --xlsx: the workbook read back by openpyxl (tests/app/xlsx_dump.py) holds the numbers
+// of --json, as numbers: a row a month with each bill line in KRW, the totals as SUM formulas
+// whose cached values are the JSON's totals, the energy registers, and the 15-minute usage.
+TEST_F(BillCommandTest, XlsxHoldsTheJsonsNumbersWithSumFormulas) {
+  const auto usage = (dir_ / "hospital.csv").string();
+  ASSERT_EQ(Meg(fmt::format("convert doe-hospital --year 2024 --out {}", usage)).exit_code, 0);
+  const auto book = (dir_ / "bills.xlsx").string();
+  const MegRun r =
+      Meg(fmt::format("bill --usage {} --tariff \"일반용(을) 고압A 선택II\" --contract-kw 2000 --json --xlsx {} "
+                      "--months 2024-07..2024-09",
+                      usage, book));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("wrote " + book + " (3 months)"), std::string::npos) << r.out;
+  const auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  const MegRun dumped =
+      testing::RunCommand("/usr/bin/python3 " + std::string(MEG_TEST_SOURCE_DIR) + "/app/xlsx_dump.py " + book);
+  ASSERT_EQ(dumped.exit_code, 0) << dumped.out;
+  const auto x = nlohmann::json::parse(dumped.out, nullptr, false);
+  ASSERT_FALSE(x.is_discarded()) << dumped.out.substr(0, 500);
+  const auto& bills = x["sheets"]["월별 요금 bills"];
+  const auto& rows = bills["values"];
+  ASSERT_EQ(rows.size(), 1u + 3u + 1u);  // header, 3 months, total
+  const auto& header = rows[0];
+  EXPECT_EQ(header[6], "사용량 energy (kWh)");
+  for (size_t m = 0; m < 3; ++m) {
+    const auto& month = j["months"][m];
+    const auto& row = rows[m + 1];
+    EXPECT_EQ(row[0], month["month"]);
+    EXPECT_EQ(row[4], month["billing_demand_kw"]);
+    EXPECT_EQ(row[6], month["energy_kwh"]);
+    for (const auto& line : month["lines"]) {
+      const std::string name =
+          line["label_ko"].get<std::string>() + " " + line["label_en"].get<std::string>() + " (KRW)";
+      const auto col = std::find(header.begin(), header.end(), name);
+      ASSERT_NE(col, header.end()) << name;
+      EXPECT_EQ(row[static_cast<size_t>(col - header.begin())], line["amount_krw"]) << name;
+    }
+  }
+  const auto total_col = std::find(header.begin(), header.end(), "청구금액 total billed (KRW)");
+  ASSERT_NE(total_col, header.end());
+  const auto c = static_cast<size_t>(total_col - header.begin());
+  EXPECT_EQ(rows[4][0], "합계 total");
+  EXPECT_EQ(rows[4][c], j["total_krw"]);
+  EXPECT_EQ(rows[4][6], j["energy_kwh"]);
+  EXPECT_EQ(bills["formulas"]["O5"], "=SUM(O2:O4)") << bills["formulas"].dump();
+  const auto& registers = x["sheets"]["전력량 energy registers"]["values"];
+  size_t count = 0;
+  for (const auto& month : j["months"]) count += month["energy_registers"].size();
+  EXPECT_EQ(registers.size(), 1u + count + 1u);
+  EXPECT_EQ(registers[1][3], j["months"][0]["energy_registers"][0]["energy_kwh"]);
+  // The usage sheet: every interval of the file, its start in KST and its kW.
+  const auto& series = x["sheets"]["15분 사용량 usage"]["values"];
+  ASSERT_EQ(series.size(), 1u + 366u * 96u);
+  EXPECT_EQ(series[1][0], "2024-01-01 00:00");
+  EXPECT_EQ(series[96 * 31 + 1][0], "2024-02-01 00:00");
 }
 
 }  // namespace

@@ -16,8 +16,9 @@ struct MegRun {
   std::string out;  // stdout and stderr together
 };
 
-inline MegRun Meg(const std::string& args) {
-  const std::string cmd = std::string(MEG_TEST_BINARY_DIR) + "/src/meg " + args + " 2>&1";
+// Runs a shell command (e.g. an independent tool that checks meg's output), stderr with stdout.
+inline MegRun RunCommand(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   MegRun run;
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return {-1, "popen failed"};
@@ -28,6 +29,8 @@ inline MegRun Meg(const std::string& args) {
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
 }
+
+inline MegRun Meg(const std::string& args) { return RunCommand(std::string(MEG_TEST_BINARY_DIR) + "/src/meg " + args); }
 
 inline std::string Slurp(const std::filesystem::path& p) {
   std::ifstream in(p);

@@ -1,5 +1,8 @@
 #include "app/report/bill_report.h"
 
+#include <algorithm>
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "core/text.h"
@@ -232,6 +235,87 @@ nlohmann::json BillsJson(const std::vector<MonthlyBill>& bills) {
     kwh += b.energy_kwh;
   }
   return {{"months", months}, {"total_krw", total}, {"energy_kwh", kwh}};
+}
+
+std::vector<XlsxTable> BillTables(const std::vector<MonthlyBill>& bills, const PowerSeries* usage) {
+  const nlohmann::json j = BillsJson(bills);
+  // The bill lines in the order they first appear (역률요금 and 초과사용부가금 only in some months).
+  std::vector<std::pair<std::string, std::string>> keys;  // key, header
+  for (const auto& m : j["months"]) {
+    for (const auto& l : m["lines"]) {
+      const auto key = l["key"].get<std::string>();
+      if (std::none_of(keys.begin(), keys.end(), [&](const auto& k) { return k.first == key; })) {
+        keys.emplace_back(key, fmt::format("{} {} (KRW)", l["label_ko"].get<std::string>(),
+                                           l["label_en"].get<std::string>()));
+      }
+    }
+  }
+  XlsxTable months;
+  months.sheet = "월별 요금 bills";
+  months.total_row = true;
+  months.columns = {{"월 month"},
+                    {"기간 period", false, 24},
+                    {"요금제 tariff", false, 28},
+                    {"계약전력 contract power (kW)"},
+                    {"요금적용전력 billing demand (kW)"},
+                    {"최대수요전력 peak demand (kW)"},
+                    {"사용량 energy (kWh)", true}};
+  for (const auto& [key, header] : keys) months.columns.push_back({header, true, 18, "#,##0"});
+  for (const auto& m : j["months"]) {
+    std::vector<XlsxValue> row;
+    row.emplace_back(m["month"].get<std::string>());
+    row.emplace_back(
+        fmt::format("{} .. {}", m["period_first"].get<std::string>(), m["period_last"].get<std::string>()));
+    row.emplace_back(m["tariff"].get<std::string>());
+    for (const char* k : {"contract_kw", "billing_demand_kw", "peak_kw", "energy_kwh"})
+      row.emplace_back(m[k].get<double>());
+    for (const auto& [key, header] : keys) {
+      std::optional<double> amount;
+      for (const auto& l : m["lines"]) {
+        if (l["key"] == key) amount = l["amount_krw"].get<double>();
+      }
+      if (amount) {
+        row.emplace_back(*amount);
+      } else {
+        row.emplace_back(std::monostate{});
+      }
+    }
+    months.rows.push_back(std::move(row));
+  }
+  XlsxTable registers;
+  registers.sheet = "전력량 energy registers";
+  registers.total_row = true;
+  registers.columns = {{"월 month"},
+                       {"구분 band", false, 20},
+                       {"요금표 rates from", false, 16},
+                       {"사용량 energy (kWh)", true},
+                       {"단가 rate (KRW/kWh)", false, 14, "#,##0.0#"},
+                       {"금액 amount (KRW)", true, 16, "#,##0"}};
+  for (const auto& m : j["months"]) {
+    for (const auto& r : m["energy_registers"]) {
+      std::vector<XlsxValue> row;
+      row.emplace_back(m["month"].get<std::string>());
+      row.emplace_back(fmt::format("{} {}", r["band_ko"].get<std::string>(), r["band"].get<std::string>()));
+      row.emplace_back(r["rates_effective_from"].get<std::string>());
+      for (const char* k : {"energy_kwh", "rate_krw_per_kwh", "amount_krw"}) row.emplace_back(r[k].get<double>());
+      registers.rows.push_back(std::move(row));
+    }
+  }
+  std::vector<XlsxTable> out = {std::move(months), std::move(registers)};
+  if (usage != nullptr) {
+    XlsxTable series;
+    series.sheet = "15분 사용량 usage";
+    series.columns = {{"시작 interval start (KST)", false, 18}, {"평균전력 mean demand (kW)"}};
+    series.rows.reserve(usage->size());
+    for (size_t i = 0; i < usage->size(); ++i) {
+      std::vector<XlsxValue> row;
+      row.emplace_back(usage->TimeAt(i));
+      if (usage->at(i)) row.emplace_back(usage->at(i)->value());
+      series.rows.push_back(std::move(row));
+    }
+    out.push_back(std::move(series));
+  }
+  return out;
 }
 
 }  // namespace meg

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/report/xlsx_workbook.h"
+#include "core/series.h"
 #include "tariff/bill.h"
 
 namespace meg {
@@ -16,5 +18,9 @@ std::string RenderBillText(const MonthlyBill& bill);
 std::string RenderSummaryText(const std::vector<MonthlyBill>& bills);
 nlohmann::json BillJson(const MonthlyBill& bill);
 nlohmann::json BillsJson(const std::vector<MonthlyBill>& bills);
+// The sheets of `meg bill --xlsx`, from the same values as BillsJson: "월별 요금 bills" (a row a
+// month: demand, kWh and each bill line in KRW, with SUM totals), "전력량 energy registers" and,
+// when `usage` is given, "15분 사용량 usage" (the 15-minute mean kW billed).
+std::vector<XlsxTable> BillTables(const std::vector<MonthlyBill>& bills, const PowerSeries* usage);
 
 }  // namespace meg
