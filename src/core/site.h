@@ -45,8 +45,8 @@ struct LoadSpec {
   int year = 0;        // calendar year the load is laid on / must cover
   double scale = 1.0;  // multiplies every kW
   // A meter download's reading where detection should not decide ("" detects): "end"/"start",
-  // "kwh"/"kw", "utf-8"/"cp949", a column's header name or 1-based number.
-  std::string labels, unit, encoding, time_column, value_column;
+  // "kwh"/"kw", "utf-8"/"cp949", a column's header name or 1-based number, an .xlsx sheet.
+  std::string labels, unit, encoding, time_column, value_column, sheet;
 };
 
 struct WeatherSpec {

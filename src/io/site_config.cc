@@ -98,7 +98,8 @@ constexpr std::array kLoadKeys = {KeyDef{"file", ""},
                                   KeyDef{"unit", ""},
                                   KeyDef{"encoding", ""},
                                   KeyDef{"time_column", ""},
-                                  KeyDef{"value_column", ""}};
+                                  KeyDef{"value_column", ""},
+                                  KeyDef{"sheet", ""}};
 constexpr std::array kWeatherKeys = {KeyDef{"file", ""}, KeyDef{"format", ""}};
 constexpr std::array kWeatherForecastKeys = {KeyDef{"url", ""},
                                              KeyDef{"model", ""},
@@ -602,7 +603,8 @@ void ReadLoad(TableReader t, const SitePaths& paths, Site& site) {
   if (auto v = t.Choice("encoding", Need::kOptional, kEncodings)) site.load.encoding = *v;
   if (auto v = t.String("time_column", Need::kOptional)) site.load.time_column = *v;
   if (auto v = t.String("value_column", Need::kOptional)) site.load.value_column = *v;
-  for (const char* key : {"labels", "unit", "encoding", "time_column", "value_column"}) {
+  if (auto v = t.String("sheet", Need::kOptional)) site.load.sheet = *v;
+  for (const char* key : {"labels", "unit", "encoding", "time_column", "value_column", "sheet"}) {
     if (t.Has(key) && site.load.format != "meter-download") {
       t.Report(key, "applies to format = \"meter-download\" only");
     }

@@ -60,6 +60,7 @@ Result<PowerSeries> LoadSeriesForSpan(const Site& site, const HolidayCalendar& c
       meter.encoding = spec.encoding;
       meter.time_column = spec.time_column;
       meter.value_column = spec.value_column;
+      meter.sheet = spec.sheet;
       if (!spec.labels.empty()) {
         auto labels = ParseLabelConvention(spec.labels);
         if (!labels) return labels.error();

@@ -227,7 +227,7 @@ TEST(MeterDownloadTest, BadRowsAreRefusedWithTheirLines) {
   ExpectError(Read("검침일,사용량,전력량\n2024-03-05 00:15,1,2\n2024-03-05 00:30,3,4\n"),
               "several columns could be the usage");
   ExpectError(Read("날씨,기온\n맑음,3\n"), "no date-time label such as 2024-01-01 00:15");
-  ExpectError(Read("PK\x03\x04rest"), "this is a zip file (an Excel .xlsx?)");
+  ExpectError(Read("PK\x03\x04rest"), "meter.csv: not a readable zip, so not an .xlsx workbook");
 }
 
 // OpenMEG's own CSV reads as before, and the meter options do not apply to it.

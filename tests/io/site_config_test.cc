@@ -130,7 +130,8 @@ std::string GoodWith(const std::string& from, const std::string& to) {
 TEST(SiteConfigTest, MeterDownloadLoadOptions) {
   auto site = ParseSiteToml(GoodWith("format = \"doe-hospital\"",
                                      "format = \"meter-download\"\nlabels = \"start\"\nunit = \"kw\"\n"
-                                     "encoding = \"cp949\"\ntime_column = \"검침일시\"\nvalue_column = \"4\""),
+                                     "encoding = \"cp949\"\ntime_column = \"검침일시\"\nvalue_column = \"4\"\n"
+                                     "sheet = \"15분\""),
                             "good.toml", Paths());
   ASSERT_TRUE(site) << site.error().message;
   EXPECT_EQ(site->load.format, "meter-download");
@@ -139,6 +140,7 @@ TEST(SiteConfigTest, MeterDownloadLoadOptions) {
   EXPECT_EQ(site->load.encoding, "cp949");
   EXPECT_EQ(site->load.time_column, "검침일시");
   EXPECT_EQ(site->load.value_column, "4");
+  EXPECT_EQ(site->load.sheet, "15분");
   auto other = ParseSiteToml(GoodWith("year = 2024\n", "year = 2024\nlabels = \"end\"\n"), "good.toml", Paths());
   ASSERT_FALSE(other);
   EXPECT_NE(other.error().message.find("load.labels = \"end\" applies to format = \"meter-download\" only"),
