@@ -34,6 +34,7 @@ struct SimulateOptions : SiteOptions {
   int year = 0;
   std::string history_from;  // YYYY-MM-01: the meter history before the scored year
   std::string day;           // YYYY-MM-DD: the HTML report's day view
+  std::string xlsx;          // an Excel workbook to write
   std::vector<std::string> controllers{"peak-shave"};
   double threshold_kw = 0;
   int horizon_h = 24;
@@ -343,6 +344,13 @@ int RunSimulate(const SimulateOptions& o) {
     }
   }
 
+  if (!o.xlsx.empty()) {
+    auto tables = SimulationTables(report);
+    if (!tables) return ExitWith(kCommand, tables.error());
+    auto st = WriteXlsx(o.xlsx, *tables);
+    if (!st) return ExitWith(kCommand, st.error());
+    std::cerr << "meg simulate: wrote " << o.xlsx << "\n";
+  }
   if (!o.out.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.out, ec);
@@ -411,6 +419,9 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
                   "keep this % of state of charge for outages in every run with the battery (never used for "
                   "savings; the saving it costs is the difference from a run without)");
   cmd->add_option("--out", o->out, "write the 15-minute series (CSV) and report.html to this directory");
+  cmd->add_option("--xlsx", o->xlsx,
+                  "also write an Excel workbook: savings by controller, monthly bills, the year by line, the "
+                  "15-minute series");
   cmd->add_option("--day", o->day,
                   "YYYY-MM-DD: the day report.html shows quarter-hour by quarter-hour (default: the day of the "
                   "highest demand without OpenMEG)");

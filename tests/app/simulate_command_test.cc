@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "app/meg_runner.h"
 
@@ -364,6 +365,63 @@ TEST_F(SimulateCommandTest, BadSiteOrOptionsGetClearErrors) {
   EXPECT_NE(ctl.out.find("known controllers are none, peak-shave, mpc, mpc-perfect, mpc-persistence, oracle"),
             std::string::npos)
       << ctl.out;
+}
+
+// meg simulate --xlsx, read back by openpyxl (tests/app/xlsx_dump.py): the savings sheet holds the
+// text report's year saving, the monthly sheet its months with SUM totals, and each controller's
+// sheet the 15-minute series of --out, number for number.
+TEST_F(SimulateCommandTest, XlsxHoldsTheReportsSavingsAndTheSeries) {
+  const auto site = WriteSite();
+  const auto out = dir_ / "out";
+  const auto book = (dir_ / "year.xlsx").string();
+  const MegRun r = Meg(fmt::format("simulate --site {} --year 2024 --controller none,peak-shave --out {} --xlsx {}",
+                                   site, out.string(), book));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("wrote " + book), std::string::npos) << r.out;
+  const MegRun dumped =
+      testing::RunCommand("/usr/bin/python3 " + std::string(MEG_TEST_SOURCE_DIR) + "/app/xlsx_dump.py " + book);
+  ASSERT_EQ(dumped.exit_code, 0) << dumped.out.substr(0, 2000);
+  const auto x = nlohmann::json::parse(dumped.out, nullptr, false);
+  ASSERT_FALSE(x.is_discarded());
+  // The text report's year row: year, no PV no ESS, none (the baseline), peak-shave, its saving, its %.
+  std::istringstream text(r.out);
+  std::string line;
+  std::vector<std::string> year;
+  while (std::getline(text, line)) {
+    if (line.rfind("year ", 0) == 0) {
+      std::istringstream cells(line);
+      for (std::string cell; cells >> cell;) year.push_back(cell);
+    }
+  }
+  ASSERT_GE(year.size(), 5u) << r.out;
+  const auto number = [](std::string s) {
+    s.erase(std::remove(s.begin(), s.end(), ','), s.end());
+    return std::stod(s);
+  };
+  const auto& savings = x["sheets"]["절감 savings"]["values"];
+  ASSERT_EQ(savings.size(), 2u);  // header, peak-shave (none is the baseline)
+  EXPECT_EQ(savings[1][0], "peak-shave");
+  EXPECT_EQ(savings[1][1].get<double>(), number(year[3]));  // its bill
+  EXPECT_EQ(savings[1][2].get<double>(), number(year[4]));  // its saving
+  const auto& months = x["sheets"]["월별 청구 monthly bills"];
+  ASSERT_EQ(months["values"].size(), 1u + 12u + 1u);
+  double none_sum = 0;
+  for (size_t m = 1; m <= 12; ++m) none_sum += months["values"][m][2].get<double>();
+  EXPECT_EQ(months["values"][13][2].get<double>(), none_sum);
+  EXPECT_EQ(months["values"][13][2].get<double>(), number(year[2]));
+  EXPECT_EQ(months["formulas"]["C14"], "=SUM(C2:C13)");
+  // The series: the CSV's rows, numbers as numbers, times as date-times.
+  const auto& series = x["sheets"]["15분 peak-shave"]["values"];
+  ASSERT_EQ(series.size(), 1u + 35'136u);
+  EXPECT_EQ(series[0][0], "timestamp");
+  EXPECT_EQ(series[1][0], "2024-01-01 00:00");
+  const std::string csv = Slurp(out / "series-peak-shave.csv");
+  const auto second = csv.find('\n') + 1;
+  std::istringstream row(csv.substr(second, csv.find('\n', second) - second));
+  std::string cell;
+  std::getline(row, cell, ',');  // the timestamp
+  std::getline(row, cell, ',');  // load_kw
+  EXPECT_DOUBLE_EQ(series[1][1].get<double>(), std::stod(cell));
 }
 
 }  // namespace

@@ -374,6 +374,116 @@ ReportTable SummaryTable(const SimulationReport& r) {
 
 }  // namespace
 
+Result<std::vector<XlsxTable>> SimulationTables(const SimulationReport& r) {
+  const BacktestResult& base = *r.baseline;
+  const std::int64_t base_total = YearTotal(base);
+  const BacktestResult* oracle = OracleOf(r);
+  const auto value = [](std::int64_t v) { return XlsxValue(static_cast<double>(v)); };
+  std::vector<XlsxTable> out;
+
+  XlsxTable savings;
+  savings.sheet = "절감 savings";
+  savings.columns = {{"제어 controller", false, 18},
+                     {"청구금액 bill (KRW)", false, 16, "#,##0"},
+                     {"절감 saving (KRW)", false, 16, "#,##0"},
+                     {"절감률 saving (%)", false, 12, "0.0"},
+                     {"배터리 열화 battery wear (KRW)", false, 16, "#,##0"},
+                     {"열화 후 절감 saving after wear (KRW)", false, 18, "#,##0"},
+                     {"최대수요 감소 peak reduction (kW)", false, 16, "#,##0"},
+                     {"충방전 battery cycles", false, 12, "0.0"}};
+  if (oracle != nullptr)
+    savings.columns.push_back({"오라클 대비 of the oracle's saving after wear (%)", false, 20, "0.0"});
+  for (const BacktestResult* run : r.runs) {
+    const std::int64_t saving = base_total - YearTotal(*run);
+    std::vector<XlsxValue> row;
+    row.emplace_back(run->controller);
+    row.push_back(value(YearTotal(*run)));
+    row.push_back(value(saving));
+    row.emplace_back(base_total != 0 ? 100.0 * static_cast<double>(saving) / static_cast<double>(base_total) : 0.0);
+    row.push_back(value(run->degradation_cost.value()));
+    row.push_back(value(NetSaving(r, *run)));
+    row.push_back(value(MaxPeak(base) - MaxPeak(*run)));
+    row.emplace_back(run->battery_cycles);
+    if (oracle != nullptr) {
+      const auto whole = static_cast<double>(NetSaving(r, *oracle));
+      if (whole > 0) {
+        row.emplace_back(100.0 * static_cast<double>(NetSaving(r, *run)) / whole);
+      } else {
+        row.emplace_back(std::monostate{});
+      }
+    }
+    savings.rows.push_back(std::move(row));
+  }
+  out.push_back(std::move(savings));
+
+  XlsxTable months;
+  months.sheet = "월별 청구 monthly bills";
+  months.total_row = true;
+  months.columns = {{"월 month"},
+                    {"태양광·ESS 없음 no PV, no ESS (KRW)", true, 18, "#,##0"},
+                    {"none 기준 baseline (KRW)", true, 18, "#,##0"}};
+  for (const BacktestResult* run : r.runs) {
+    months.columns.push_back({run->controller + " (KRW)", true, 16, "#,##0"});
+    months.columns.push_back({run->controller + " 절감 saving (KRW)", true, 16, "#,##0"});
+    months.columns.push_back({run->controller + " 요금적용전력 billing demand (kW)", false, 16, "#,##0"});
+  }
+  for (size_t m = 0; m < base.bills.size(); ++m) {
+    std::vector<XlsxValue> row;
+    row.emplace_back(FormatMonth(base.bills[m].month));
+    row.push_back(value(r.grid_only->bills[m].total.value()));
+    row.push_back(value(base.bills[m].total.value()));
+    for (const BacktestResult* run : r.runs) {
+      row.push_back(value(run->bills[m].total.value()));
+      row.push_back(value(base.bills[m].total.value() - run->bills[m].total.value()));
+      row.push_back(value(run->bills[m].billing_demand_kw));
+    }
+    months.rows.push_back(std::move(row));
+  }
+  out.push_back(std::move(months));
+
+  XlsxTable lines;
+  lines.sheet = "연간 요금항목 year by line";
+  lines.columns = {{"항목 line", false, 34},
+                   {"태양광·ESS 없음 no PV, no ESS (KRW)", false, 18, "#,##0"},
+                   {"none 기준 baseline (KRW)", false, 18, "#,##0"}};
+  for (const BacktestResult* run : r.runs) {
+    lines.columns.push_back({run->controller + " (KRW)", false, 16, "#,##0"});
+    lines.columns.push_back({run->controller + " 차이 difference (KRW)", false, 16, "#,##0"});
+  }
+  const YearLines g = SumLines(*r.grid_only), b = SumLines(base);
+  std::vector<YearLines> cs;
+  for (const BacktestResult* run : r.runs) cs.push_back(SumLines(*run));
+  const auto line = [&](const char* label, std::int64_t YearLines::*field) {
+    std::vector<XlsxValue> row;
+    row.emplace_back(std::string(label));
+    row.push_back(value(g.*field));
+    row.push_back(value(b.*field));
+    for (const auto& c : cs) {
+      row.push_back(value(c.*field));
+      row.push_back(value(c.*field - b.*field));
+    }
+    lines.rows.push_back(std::move(row));
+  };
+  line("기본요금 basic charge", &YearLines::basic);
+  line("역률요금 power factor", &YearLines::pf);
+  line("전력량요금 energy charge", &YearLines::energy);
+  line("기후환경요금 climate charge", &YearLines::climate);
+  line("연료비조정요금 fuel adjustment", &YearLines::fuel);
+  line("초과사용부가금 over-contract", &YearLines::over);
+  line("전기요금계 electricity charge", &YearLines::subtotal);
+  line("부가가치세 VAT", &YearLines::vat);
+  line("전력산업기반기금 power fund", &YearLines::fund);
+  line("청구금액 total billed", &YearLines::total);
+  out.push_back(std::move(lines));
+
+  for (const BacktestResult* run : r.runs) {
+    auto series = TableFromCsv("15분 " + run->controller, RenderSeriesCsv(*run));
+    if (!series) return series.error();
+    out.push_back(std::move(*series));
+  }
+  return out;
+}
+
 std::string RenderSimulationText(const SimulationReport& r) {
   return SiteHeader(r) + "\n" + TextOf(MonthTable(r)) + "\n" + TextOf(LinesTable(r)) + "\n" + TextOf(MetricsTable(r));
 }

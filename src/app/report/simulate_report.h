@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "app/report/xlsx_workbook.h"
+#include "core/result.h"
 #include "core/site.h"
 #include "sim/backtest.h"
 #include "sim/site_inputs.h"
@@ -30,6 +32,12 @@ struct SimulationReport {
 };
 
 std::string RenderSimulationText(const SimulationReport& report);
+
+// The sheets of `meg simulate --xlsx`: "절감 savings" (a row a controller: bill, saving, after
+// wear, peak reduction, cycles, share of the oracle's saving after wear), "월별 청구 monthly
+// bills" (with SUM totals), "연간 요금항목 year by line" and, per controller, its 15-minute series
+// ("15분 <controller>", the columns of RenderSeriesCsv).
+Result<std::vector<XlsxTable>> SimulationTables(const SimulationReport& report);
 
 // A controller's year without the DR calls (`plain`; nullptr if not run) and answering them.
 struct DrRunPair {
