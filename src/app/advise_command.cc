@@ -14,6 +14,7 @@
 #include "app/paths.h"
 #include "app/planners.h"
 #include "app/report/advise_report.h"
+#include "app/report/xlsx_workbook.h"
 #include "app/site_loader.h"
 #include "app/study/battery_sizing.h"
 #include "app/usage_options.h"
@@ -41,6 +42,7 @@ struct AdviseOptions {
   double hotter_pct = 5;
   std::optional<std::string> fuel;
   bool json = false;
+  std::string xlsx;
   std::string html;
   // Battery sizes (with --site).
   std::vector<double> battery_kwh;
@@ -501,8 +503,8 @@ int RunAdvise(const AdviseOptions& o) {
     if (!st) return ExitWith(kCommand, st.error());
     std::cerr << "meg advise: wrote " << o.html << "\n";
   }
-  if (o.json) {
-    nlohmann::json j;
+  nlohmann::json j;
+  if (o.json || !o.xlsx.empty()) {
     j["usage"] = o.site.empty() ? o.usage : o.site;
     std::vector<std::string> months;
     for (const Month m : advice->months) months.push_back(FormatMonth(m));
@@ -537,6 +539,22 @@ int RunAdvise(const AdviseOptions& o) {
                          {"grid_step_kwh", lp_check->step_kwh},
                          {"within_step", lp_check->within_step}};
     }
+  }
+  if (!o.xlsx.empty()) {
+    std::vector<XlsxTable> tables = {TableFromJsonRows("요금제 tariffs", j["tariffs"]),
+                                     TableFromJsonRows("계약전력 contract powers", j["contracts"])};
+    for (const auto& [key, sheet] : {std::pair{"battery", "배터리 battery sizes"}, std::pair{"pv", "태양광 PV sizes"},
+                                     std::pair{"thermal_storage", "축냉 cold store sizes"}}) {
+      if (!j.contains(key)) continue;
+      const auto& priced = j[key];
+      tables.push_back(
+          TableFromJsonRows(sheet, priced.is_object() && priced.contains("sizes") ? priced["sizes"] : priced));
+    }
+    auto st = WriteXlsx(o.xlsx, tables);
+    if (!st) return ExitWith(kCommand, st.error());
+    std::cerr << "meg advise: wrote " << o.xlsx << "\n";
+  }
+  if (o.json) {
     std::cout << j.dump(2) << "\n";
     return 0;
   }
@@ -631,6 +649,8 @@ void AddAdviseCommand(CLI::App& app, int* exit_code) {
                 "size) and check the grid's best against it");
   cmd->add_option("--threads", opts->threads, "sizes run at once")->check(CLI::Range(1, 64))->capture_default_str();
   cmd->add_flag("--json", opts->json, "print JSON instead of text");
+  cmd->add_option("--xlsx", opts->xlsx,
+                  "also write an Excel workbook: the tariffs, the contract powers and the sizes priced, as --json");
   cmd->add_option("--html", opts->html,
                   "also write the report (options, bill against contract power, bills by "
                   "line, load duration curve) to this HTML file");

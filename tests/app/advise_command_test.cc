@@ -254,5 +254,38 @@ TEST_F(AdviseCommandTest, ColdStoreSizesPricedAgainstTheSiteWithoutOne) {
   EXPECT_NE(page.find("6,000 kWh_th"), std::string::npos);
 }
 
+// meg advise --xlsx, read back by openpyxl (tests/app/xlsx_dump.py): a row per tariff option and
+// per contract power, with the totals of --json as numbers.
+TEST_F(AdviseCommandTest, XlsxHoldsTheJsonsTariffsAndContracts) {
+  const std::string usage = WriteUsage(12);
+  const auto book = (dir_ / "advice.xlsx").string();
+  const auto run =
+      Meg(fmt::format("advise --usage {} --tariff \"일반용(을) 고압A 선택I\" --contract-kw 1000 --json --xlsx {}",
+                      usage, book));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const auto j = nlohmann::json::parse(run.out.substr(run.out.find('{')), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << run.out;
+  const auto dumped =
+      testing::RunCommand("/usr/bin/python3 " + std::string(MEG_TEST_SOURCE_DIR) + "/app/xlsx_dump.py " + book);
+  ASSERT_EQ(dumped.exit_code, 0) << dumped.out.substr(0, 2000);
+  const auto x = nlohmann::json::parse(dumped.out, nullptr, false);
+  ASSERT_FALSE(x.is_discarded());
+  for (const auto& [sheet, key] :
+       {std::pair{"요금제 tariffs", "tariffs"}, std::pair{"계약전력 contract powers", "contracts"}}) {
+    const auto& rows = x["sheets"][sheet]["values"];
+    ASSERT_EQ(rows.size(), 1u + j[key].size()) << sheet;
+    const auto& header = rows[0];
+    EXPECT_EQ(header[0], "요금제 tariff");
+    EXPECT_EQ(header[2], "계약전력 contract_kw (kW)");
+    const auto total = std::find(header.begin(), header.end(), "연간 요금 total_krw (KRW)");
+    ASSERT_NE(total, header.end()) << header.dump();
+    for (size_t i = 0; i < j[key].size(); ++i) {
+      EXPECT_EQ(rows[i + 1][0], j[key][i]["tariff"]) << sheet << " " << i;
+      EXPECT_EQ(rows[i + 1][2], j[key][i]["contract_kw"]) << sheet << " " << i;
+      EXPECT_EQ(rows[i + 1][static_cast<size_t>(total - header.begin())], j[key][i]["total_krw"]) << sheet << " " << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace meg

@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/result.h"
 #include "core/time.h"
 
@@ -32,6 +34,12 @@ struct XlsxTable {
 // A table of a CSV text with a header line: the header as column names, numbers as numbers, ISO
 // 8601 times as date-times, other cells as text (the backtest's 15-minute series).
 Result<XlsxTable> TableFromCsv(std::string sheet, const std::string& csv);
+
+// A table of a JSON array of flat objects (the rows of a command's --json): a column per key of
+// the first row, headed by its Korean and English name where known and its unit from the key's
+// suffix (_krw, _kw, _kwh, _pct, _years, _months); numbers as numbers, booleans as TRUE/FALSE,
+// nested values as their JSON text.
+XlsxTable TableFromJsonRows(std::string sheet, const nlohmann::json& rows);
 
 // Writes the workbook; fails naming the path and libxlsxwriter's reason.
 Status WriteXlsx(const std::string& path, const std::vector<XlsxTable>& tables);
