@@ -115,6 +115,62 @@ std::string FleetReportCsv(const FleetReport& r) {
   return out;
 }
 
+std::vector<XlsxTable> FleetReportTables(const FleetReport& r) {
+  XlsxTable t;
+  t.sheet = "현장별 sites";
+  t.total_row = true;
+  t.columns = {{"현장 site", false, 14},
+               {"이름 name", false, 24},
+               {"종류 kind", false, 12},
+               {"요금제 tariff", false, 26},
+               {"계약전력 contract power (kW)", false, 14, "#,##0"},
+               {"월 month", false, 10},
+               {"기준 through (KST)", false, 18},
+               {"OpenMEG 적용 요금 bill with OpenMEG (KRW)", true, 18, "#,##0"},
+               {"미적용 요금 bill without OpenMEG (KRW)", true, 18, "#,##0"},
+               {"절감 saving (KRW)", true, 16, "#,##0"},
+               {"최대수요전력 peak (kW)", false, 14, "#,##0.0"},
+               {"요금적용전력 billing demand (kW)", false, 14, "#,##0"},
+               {"래칫 ratchet (kW)", false, 12, "#,##0"},
+               {"DR 발령 DR calls", true, 10, "0"},
+               {"DR 정산 DR payment (KRW)", true, 16, "#,##0"},
+               {"더 싼 요금제 cheaper tariff", false, 26},
+               {"차액 cheaper by (KRW)", false, 14, "#,##0"},
+               {"비고 note", false, 40}};
+  const auto number = [](std::optional<std::int64_t> v) {
+    return v ? XlsxValue(static_cast<double>(*v)) : XlsxValue(std::monostate{});
+  };
+  for (const FleetReportRow& row : r.rows) {
+    std::vector<XlsxValue> cells;
+    cells.emplace_back(row.id);
+    cells.emplace_back(row.name);
+    cells.emplace_back(row.kind);
+    cells.emplace_back(row.tariff);
+    cells.emplace_back(row.contract_kw);
+    cells.emplace_back(row.month);
+    if (row.through) {
+      cells.emplace_back(ToTimestamp(*row.through));
+    } else {
+      cells.emplace_back(std::monostate{});
+    }
+    cells.push_back(number(row.with_krw));
+    cells.push_back(number(row.without_krw));
+    cells.push_back(
+        number(row.with_krw && row.without_krw ? std::optional(*row.without_krw - *row.with_krw) : std::nullopt));
+    cells.emplace_back(row.peak_kw);
+    cells.emplace_back(row.billing_demand_kw);
+    cells.emplace_back(row.ratchet_kw);
+    cells.emplace_back(static_cast<double>(row.dr_calls));
+    cells.emplace_back(std::round(row.dr_payment_krw));
+    cells.emplace_back(row.cheaper_tariff);
+    cells.push_back(row.cheaper_tariff.empty() ? XlsxValue(std::monostate{})
+                                               : XlsxValue(static_cast<double>(row.cheaper_by_krw)));
+    cells.emplace_back(row.note);
+    t.rows.push_back(std::move(cells));
+  }
+  return {std::move(t)};
+}
+
 std::string FleetReportHtml(const FleetReport& r) {
   std::string rows;
   for (const FleetReportRow& row : r.rows) {

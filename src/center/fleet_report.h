@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "center/fleet_backend.h"
+#include "io/xlsx_writer.h"
 
 namespace meg {
 
@@ -43,6 +44,9 @@ FleetReport BuildFleetReport(const FleetBackend& fleet, const std::vector<std::s
 
 // CSV, UTF-8 with a header line; amounts in KRW, powers in kW; the last row is the total.
 std::string FleetReportCsv(const FleetReport& report);
+// The Excel sheet "현장별 sites": the CSV's columns with Korean and English headers and units,
+// amounts as numbers, then a 합계 total row of SUM formulas (io/xlsx_writer.h).
+std::vector<XlsxTable> FleetReportTables(const FleetReport& report);
 // A self-contained HTML page (no script, no outside resource), every value HTML-escaped.
 std::string FleetReportHtml(const FleetReport& report);
 

@@ -663,23 +663,31 @@ void ControlCenterServer::Routes() {
           json{{"point", point}, {"resolution", r}, {"sites", static_cast<int>(ids.size())}, {"buckets", buckets}});
   });
   // The fleet report of the month to date, of the sites the caller may see (center/fleet_report.h).
-  const auto report = [this, authorize](const httplib::Request& req, httplib::Response& res, bool html) {
+  enum class ReportFormat { kCsv, kHtml, kXlsx };
+  const auto report = [this, authorize](const httplib::Request& req, httplib::Response& res, ReportFormat format) {
     const auto who = authorize(req, res, Role::kViewer);
     if (!who) return;
     std::vector<std::string> ids = fleet_.SiteIds();
     std::erase_if(ids, [&](const std::string& id) { return !who->session.sites.Allows(id); });
     const FleetReport r = BuildFleetReport(fleet_, ids, "OpenMEG fleet report: the month to date");
-    if (html) {
+    if (format == ReportFormat::kHtml) {
       res.set_content(FleetReportHtml(r), "text/html; charset=utf-8");
+    } else if (format == ReportFormat::kXlsx) {
+      auto bytes = XlsxBytes(FleetReportTables(r));
+      if (!bytes) return Fail(res, 500, bytes.error().message);
+      res.set_header("Content-Disposition", "attachment; filename=\"openmeg-fleet-report.xlsx\"");
+      res.set_content(*bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     } else {
       res.set_header("Content-Disposition", "attachment; filename=\"openmeg-fleet-report.csv\"");
       res.set_content(FleetReportCsv(r), "text/csv; charset=utf-8");
     }
   };
   s.Get("/api/fleet/report.csv",
-        [report](const httplib::Request& req, httplib::Response& res) { report(req, res, false); });
+        [report](const httplib::Request& req, httplib::Response& res) { report(req, res, ReportFormat::kCsv); });
   s.Get("/api/fleet/report.html",
-        [report](const httplib::Request& req, httplib::Response& res) { report(req, res, true); });
+        [report](const httplib::Request& req, httplib::Response& res) { report(req, res, ReportFormat::kHtml); });
+  s.Get("/api/fleet/report.xlsx",
+        [report](const httplib::Request& req, httplib::Response& res) { report(req, res, ReportFormat::kXlsx); });
   // The fleet as one DR resource (center/fleet_dr_service.h). The resource spans every member, so
   // only users who may see every site may read or call it.
   const auto aggregator_call = [this, authorize](const httplib::Request& req, httplib::Response& res, Role min,

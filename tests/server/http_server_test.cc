@@ -5,6 +5,7 @@
 #include "server/http_server.h"
 #include "center/fleet_dr_service.h"
 #include "center/local_fleet.h"
+#include "io/xlsx.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "server/self_signed.h"
 #include "server/webhook.h"
@@ -965,6 +966,22 @@ TEST_F(HttpServerTest, FleetReportCoversTheVisibleSites) {
   EXPECT_EQ(html->get_header_value("Content-Type"), "text/html; charset=utf-8");
   EXPECT_NE(html->body.find("<td class=n>250,000</td>"), std::string::npos);
   EXPECT_EQ(html->body.find("Test campus"), std::string::npos);
+  // The same report as an Excel workbook (libxlsxwriter), read back with the .xlsx reader.
+  auto xlsx = client_->Get("/api/fleet/report.xlsx", Bearer(ann));
+  ASSERT_EQ(xlsx->status, 200) << xlsx->body;
+  EXPECT_EQ(xlsx->get_header_value("Content-Type"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  EXPECT_NE(xlsx->get_header_value("Content-Disposition").find("openmeg-fleet-report.xlsx"), std::string::npos);
+  auto sheet = ReadXlsxSheet(xlsx->body, "report.xlsx");
+  ASSERT_TRUE(sheet) << sheet.error().message;
+  EXPECT_EQ(sheet->name, "현장별 sites");
+  ASSERT_EQ(sheet->rows.size(), 3u);  // header, h1, total
+  EXPECT_EQ(sheet->rows[0].cells[9], "절감 saving (KRW)");
+  EXPECT_EQ(sheet->rows[1].cells[0], "h1");
+  EXPECT_EQ(sheet->rows[1].cells[7], "1000000");
+  EXPECT_EQ(sheet->rows[2].cells[0], "합계 total");
+  EXPECT_EQ(sheet->rows[2].cells[9], "250000");  // =SUM(J2:J2), its value stored
+  EXPECT_EQ(client_->Get("/api/fleet/report.xlsx")->status, 401);
 }
 
 // The fleet's DR resource: absent without an aggregator; with one, only users who may see every

@@ -397,7 +397,7 @@ function parseCsv(text) {
 }
 
 // The report links: the CSV download has a row per site of /api/fleet (in its order) and the
-// total row; the HTML opens in a new tab and names every site.
+// total row; the Excel download is an .xlsx (a zip); the HTML opens in a new tab and names every site.
 async function checkReports(page, sites) {
   const ids = sites.map((s) => s.id);
   step('download the fleet report (CSV)');
@@ -419,6 +419,17 @@ async function checkReports(page, sites) {
   const widths = new Set(rows.map((r) => r.length));
   if (widths.size !== 1) throw new Failure(`the CSV report's rows differ in their number of fields: ${[...widths].join(', ')}`);
   step(`CSV ${download.suggestedFilename()}: ${rows.length - 1} rows (${first.join(', ')}); total ${rows[rows.length - 1].slice(7, 10).join(' / ')} KRW`);
+
+  step('download the fleet report (Excel)');
+  const [workbook] = await Promise.all([
+    page.waitForEvent('download', { timeout }),
+    page.locator('#fleet-report-xlsx').click(),
+  ]).catch((e) => { throw new Failure(`the Excel report link gave no download: ${e.message.split('\n')[0]}`); });
+  const bytes = await readFile(await workbook.path());
+  if (bytes.length < 4 || bytes.readUInt32LE(0) !== 0x04034b50 || !workbook.suggestedFilename().endsWith('.xlsx')) {
+    throw new Failure(`the Excel report is not an .xlsx workbook: ${workbook.suggestedFilename()}, ${bytes.length} bytes`);
+  }
+  step(`Excel ${workbook.suggestedFilename()}: ${bytes.length} bytes`);
 
   step('open the fleet report (HTML) in a new tab');
   const [tab] = await Promise.all([

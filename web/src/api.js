@@ -71,7 +71,7 @@ export const api = {
   fleet: () => call('GET', 'api/fleet'),
   fleetTelemetry: (point, from, to, resolution) =>
     call('GET', `api/fleet/telemetry?${new URLSearchParams({ point, from, to, resolution })}`),
-  fleetReport: (format) => file(`api/fleet/report.${format}`),  // format: csv or html
+  fleetReport: (format) => file(`api/fleet/report.${format}`),  // format: csv, html or xlsx
   fleetDrEvents: () => call('GET', 'api/fleet/dr-events'),
   fleetDrCall: (body) => call('POST', 'api/fleet/dr-events', body),
   live: (id) => call('GET', `${site(id)}/live`),

@@ -103,6 +103,7 @@ export class FleetView {
     });
     $('fleet-report-csv').addEventListener('click', (e) => { e.preventDefault(); this.report('csv'); });
     $('fleet-report-html').addEventListener('click', (e) => { e.preventDefault(); this.report('html'); });
+    $('fleet-report-xlsx').addEventListener('click', (e) => { e.preventDefault(); this.report('xlsx'); });
     this.dr = new FleetDrPanel({
       report: hooks.report,
       clear: hooks.clear,
@@ -112,7 +113,7 @@ export class FleetView {
     });
   }
 
-  // The fleet report with the session's token: the CSV saved as a file, the HTML opened in a new
+  // The fleet report with the session's token: the CSV and the Excel workbook saved as files, the HTML opened in a new
   // tab (opened at the click, so that no popup blocker stops it, and filled when the report comes).
   async report(format) {
     const tab = format === 'html' ? window.open('', '_blank') : null;

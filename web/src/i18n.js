@@ -49,6 +49,7 @@ const LABELS = {
   'fleet.report': ['전체 현장 보고서 (이번 달)', 'Fleet report (month to date)'],
   'fleet.report_csv': ['전체 현장 보고서 (CSV)', 'Fleet report (CSV)'],
   'fleet.report_html': ['(HTML)', '(HTML)'],
+  'fleet.report_xlsx': ['(Excel)', '(Excel)'],
   'kind.hospital': ['병원', 'hospital'],
   'kind.campus building': ['캠퍼스 건물', 'campus building'],
   'kind.factory': ['공장', 'factory'],

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/report/xlsx_workbook.h"
 #include "core/series.h"
+#include "io/xlsx_writer.h"
 #include "tariff/bill.h"
 
 namespace meg {

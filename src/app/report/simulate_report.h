@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "app/report/xlsx_workbook.h"
 #include "core/result.h"
 #include "core/site.h"
+#include "io/xlsx_writer.h"
 #include "sim/backtest.h"
 #include "sim/site_inputs.h"
 
