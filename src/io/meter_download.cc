@@ -20,6 +20,8 @@ constexpr size_t kMaxProblems = 20;
 // The rows looked at to find the header and the columns: titles and the header come first.
 constexpr size_t kHeaderSearchRows = 50;
 constexpr size_t kSampleRows = 500;
+// More columns than this is not a meter download (and would make the column profile slow).
+constexpr size_t kMaxColumns = 1000;
 
 // ---- encoding
 
@@ -368,6 +370,10 @@ Result<UsageImport> ReadMeterTable(const std::vector<TableRow>& table, std::stri
   size_t width = header.size();
   for (size_t r = data_from; r < std::min(table.size(), data_from + kSampleRows); ++r) {
     width = std::max(width, table[r].cells.size());
+  }
+  if (width > kMaxColumns) {
+    return InvalidInput(fmt::format("{}: the rows have {} columns; a meter download has a few (at most {} are read)",
+                                    source, width, kMaxColumns));
   }
   const auto name_of = [&](size_t c) { return c < header.size() ? header[c] : std::string(); };
 

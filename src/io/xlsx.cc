@@ -318,7 +318,8 @@ struct SheetState : PartState {
   const std::vector<bool>* xf_is_date = nullptr;
   bool date1904 = false;
   size_t max_cells = 0;
-  size_t cells = 0;
+  size_t cells = 0;  // <c> elements read
+  size_t held = 0;   // cells held in `rows`, the empty ones before a cell included
   std::vector<TableRow> rows;
   int row = 0;          // the current row's number
   int next_column = 1;  // where a cell without r= goes
@@ -444,7 +445,14 @@ void XMLCALL SheetEnd(void* data, const XML_Char* name) {
       text = s->value;
     }
     auto& cells = s->rows.back().cells;
-    if (cells.size() < static_cast<size_t>(s->column)) cells.resize(static_cast<size_t>(s->column));
+    if (cells.size() < static_cast<size_t>(s->column)) {
+      // The empty cells before a far column are held too: they count against the bound.
+      s->held += static_cast<size_t>(s->column) - cells.size();
+      if (s->held > s->max_cells) {
+        return s->Fail(fmt::format("more than {} cells, counting the empty ones left of each cell", s->max_cells));
+      }
+      cells.resize(static_cast<size_t>(s->column));
+    }
     cells[static_cast<size_t>(s->column - 1)] = std::move(text);
   } else if (n == "row" && !s->rows.empty() && s->rows.back().cells.empty()) {
     s->rows.pop_back();

@@ -227,6 +227,8 @@ TEST(MeterDownloadTest, BadRowsAreRefusedWithTheirLines) {
   ExpectError(Read("검침일,사용량,전력량\n2024-03-05 00:15,1,2\n2024-03-05 00:30,3,4\n"),
               "several columns could be the usage");
   ExpectError(Read("날씨,기온\n맑음,3\n"), "no date-time label such as 2024-01-01 00:15");
+  ExpectError(Read("검침일,사용량\n2024-03-05 00:15,1" + std::string(5000, ',') + "\n"),
+              "the rows have 5002 columns; a meter download has a few (at most 1000 are read)");
   ExpectError(Read("PK\x03\x04rest"), "meter.csv: not a readable zip, so not an .xlsx workbook");
 }
 

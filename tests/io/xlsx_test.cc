@@ -82,6 +82,8 @@ TEST(XlsxTest, RefusesMalformedAndOversizedWorkbooksClearly) {
   // The default bound (256 MiB) reads the same 4 MiB part.
   EXPECT_TRUE(ReadXlsxSheet(Fixture("bomb.xlsx"), "bomb.xlsx"));
   ExpectError(ReadXlsxSheet(Fixture("wide.xlsx"), "wide.xlsx"), "cell 'XFE1' is beyond Excel's 16384 columns");
+  ExpectError(ReadXlsxSheet(Fixture("far-cells.xlsx"), "far.xlsx"),
+              "more than 10000000 cells, counting the empty ones left of each cell");
   ExpectError(ReadXlsxSheet(Fixture("dtd.xlsx"), "dtd.xlsx"), "it declares a DTD");
   ExpectError(ReadXlsxSheet(Fixture("bad-string.xlsx"), "bad.xlsx"),
               "row 1: shared string '5' does not exist (1 strings)");

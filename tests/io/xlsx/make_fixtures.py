@@ -111,6 +111,10 @@ def malformed():
     raw("bomb.xlsx", f"<worksheet {NS}><sheetData>" + " " * (4 << 20) + "</sheetData></worksheet>")
     # A cell beyond column XFD (16,384).
     raw("wide.xlsx", f'<worksheet {NS}><sheetData><row r="1"><c r="XFE1"><v>1</v></c></row></sheetData></worksheet>')
+    # 2,000 rows of one cell each at column XFD: few cells, but 32.8 million held with the empty
+    # ones before them (the bound is 10 million).
+    rows = "".join(f'<row r="{r}"><c r="XFD{r}"><v>1</v></c></row>' for r in range(1, 2001))
+    raw("far-cells.xlsx", f"<worksheet {NS}><sheetData>" + rows + "</sheetData></worksheet>")
     # A DTD with an entity (the billion-laughs shape, one level).
     raw(
         "dtd.xlsx",
