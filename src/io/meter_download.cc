@@ -337,7 +337,8 @@ Result<UsageImport> ReadMeterTable(const std::vector<TableRow>& table, std::stri
     if (first_data == table.size()) {
       return InvalidInput(
           fmt::format("{}: no date-time label such as 2024-01-01 00:15 in the first {} lines: is this a meter "
-                      "download? (OpenMEG's usage CSV starts with the header timestamp,kW)",
+                      "download? OpenMEG's usage CSV starts with the header timestamp,kW (or timestamp,kW,kvar), its "
+                      "timestamps ISO 8601 with the offset",
                       source, kHeaderSearchRows));
     }
     if (first_data > 0) {
@@ -752,7 +753,12 @@ Result<UsageImport> ReadUsageBytes(std::string_view bytes, std::string_view sour
   if (!first) return first.error();
 
   const auto first_text = (*lines)[*first].text;
-  if (Lower(Trim(first_text)).starts_with("timestamp")) {
+  // OpenMEG's usage CSV: the header timestamp,kW or timestamp,kW,kvar (usage_csv.h).
+  std::string names;
+  if (auto cells = SplitCsv(first_text)) {
+    for (const auto& c : *cells) names += (names.empty() ? "" : ",") + Lower(Trim(c));
+  }
+  if (names == "timestamp,kw" || names == "timestamp,kw,kvar") {
     if (meter.any()) {
       return InvalidInput(
           fmt::format("{} is OpenMEG's usage CSV (timestamps name the start of each interval, kW is "

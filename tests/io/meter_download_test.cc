@@ -242,6 +242,11 @@ TEST(MeterDownloadTest, OpenMegCsvIsReadAsBeforeAndRefusesMeterOptions) {
   MeterReadOptions o;
   o.labels = LabelConvention::kIntervalEnd;
   ExpectError(Read(iso, o), "the meter-download options do not apply to it");
+  // A header that only starts like it is a meter download's: timestamp at the interval's end, kWh.
+  auto other = Read("Timestamp,Usage (kWh)\n2024-03-05 00:15,1\n2024-03-05 00:30,2\n");
+  ASSERT_TRUE(other) << other.error().message;
+  EXPECT_TRUE(other->meter_download);
+  EXPECT_EQ(FormatKst(other->usage.kw.start()), "2024-03-05T00:00:00+09:00");
 }
 
 TEST(MeterDownloadTest, OptionTextsAreParsedOrRefused) {
