@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -50,6 +51,20 @@ YearLines SumLines(const BacktestResult& r) {
   }
   return y;
 }
+
+// The year's lines as a bill prints them, for the text report and the workbook.
+constexpr std::pair<const char*, std::int64_t YearLines::*> kYearLineRows[] = {
+    {"기본요금 basic charge", &YearLines::basic},
+    {"역률요금 power factor", &YearLines::pf},
+    {"전력량요금 energy charge", &YearLines::energy},
+    {"기후환경요금 climate charge", &YearLines::climate},
+    {"연료비조정요금 fuel adjustment", &YearLines::fuel},
+    {"초과사용부가금 over-contract", &YearLines::over},
+    {"전기요금계 electricity charge", &YearLines::subtotal},
+    {"부가가치세 VAT", &YearLines::vat},
+    {"전력산업기반기금 power fund", &YearLines::fund},
+    {"청구금액 total billed", &YearLines::total},
+};
 
 std::string SiteHeader(const SimulationReport& r) {
   const Site& s = *r.site;
@@ -211,16 +226,10 @@ ReportTable LinesTable(const SimulationReport& r) {
     for (const auto& c : cs) cells.insert(cells.end(), {Krw(c.*field), Krw(c.*field - b.*field)});
     t.rows.push_back(std::move(cells));
   };
-  row("기본요금 basic charge", &YearLines::basic);
-  if (b.pf != 0 || g.pf != 0) row("역률요금 power factor", &YearLines::pf);
-  row("전력량요금 energy charge", &YearLines::energy);
-  row("기후환경요금 climate charge", &YearLines::climate);
-  row("연료비조정요금 fuel adjustment", &YearLines::fuel);
-  row("초과사용부가금 over-contract", &YearLines::over);
-  row("전기요금계 electricity charge", &YearLines::subtotal);
-  row("부가가치세 VAT", &YearLines::vat);
-  row("전력산업기반기금 power fund", &YearLines::fund);
-  row("청구금액 total billed", &YearLines::total);
+  for (const auto& [label, field] : kYearLineRows) {
+    if (field == &YearLines::pf && b.pf == 0 && g.pf == 0) continue;  // no power-factor line without kvar
+    row(label, field);
+  }
   return t;
 }
 
@@ -464,16 +473,7 @@ Result<std::vector<XlsxTable>> SimulationTables(const SimulationReport& r) {
     }
     lines.rows.push_back(std::move(row));
   };
-  line("기본요금 basic charge", &YearLines::basic);
-  line("역률요금 power factor", &YearLines::pf);
-  line("전력량요금 energy charge", &YearLines::energy);
-  line("기후환경요금 climate charge", &YearLines::climate);
-  line("연료비조정요금 fuel adjustment", &YearLines::fuel);
-  line("초과사용부가금 over-contract", &YearLines::over);
-  line("전기요금계 electricity charge", &YearLines::subtotal);
-  line("부가가치세 VAT", &YearLines::vat);
-  line("전력산업기반기금 power fund", &YearLines::fund);
-  line("청구금액 total billed", &YearLines::total);
+  for (const auto& [label, field] : kYearLineRows) line(label, field);
   out.push_back(std::move(lines));
 
   for (const BacktestResult* run : r.runs) {
