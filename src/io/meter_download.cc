@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/text.h"
+#include "io/field_parse.h"
 #include "io/text_file.h"
 #include "io/xlsx.h"
 
@@ -553,10 +554,7 @@ Result<UsageImport> ReadMeterTable(const std::vector<TableRow>& table, std::stri
   };
   std::vector<Raw> raws;
   raws.reserve(table.size());
-  std::vector<std::string> problems;
-  auto problem = [&](int line, const std::string& what) {
-    if (problems.size() < kMaxProblems) problems.push_back(fmt::format("{}:{}: {}", source, line, what));
-  };
+  ParseProblems problems(source, kMaxProblems);
   std::vector<int> skipped_totals;
   const auto minutes_of = [](Date d, int minute) {
     return static_cast<long long>(std::chrono::sys_days{d}.time_since_epoch().count()) * 1440 + minute;
@@ -582,7 +580,7 @@ Result<UsageImport> ReadMeterTable(const std::vector<TableRow>& table, std::stri
         skipped_totals.push_back(row.number);
         continue;
       }
-      problem(row.number, fmt::format("'{}' is not a date and time such as 2024-01-01 00:15", Excerpt(when)));
+      problems.Add(row.number, fmt::format("'{}' is not a date and time such as 2024-01-01 00:15", Excerpt(when)));
       continue;
     }
     if (label->minute == 1440 && !saw_2400) {
@@ -594,11 +592,11 @@ Result<UsageImport> ReadMeterTable(const std::vector<TableRow>& table, std::stri
     if (MissingCell(text)) continue;  // a missing reading: a gap, which the usage checks report or repair
     const auto v = ParseAmount(text);
     if (!v) {
-      problem(row.number, fmt::format("usage '{}' is not a number", Excerpt(Trim(text))));
+      problems.Add(row.number, fmt::format("usage '{}' is not a number", Excerpt(Trim(text))));
       continue;
     }
     if (*v < 0) {
-      problem(row.number, fmt::format("usage {} is negative: a meter's forward (import) reading never is", *v));
+      problems.Add(row.number, fmt::format("usage {} is negative: a meter's forward (import) reading never is", *v));
       continue;
     }
     Raw raw{row.number, minutes_of(*label->date, label->minute), *v, std::nullopt, std::nullopt};
@@ -609,7 +607,7 @@ Result<UsageImport> ReadMeterTable(const std::vector<TableRow>& table, std::stri
       if (MissingCell(cell)) continue;
       const auto q = ParseAmount(cell);
       if (!q || *q < 0) {
-        problem(row.number, fmt::format("{} '{}' is not a number of 0 or more", what, Excerpt(Trim(cell))));
+        problems.Add(row.number, fmt::format("{} '{}' is not a number of 0 or more", what, Excerpt(Trim(cell))));
         continue;
       }
       *field = *q;
@@ -620,12 +618,7 @@ Result<UsageImport> ReadMeterTable(const std::vector<TableRow>& table, std::stri
     out.detected.push_back(fmt::format("skipped: {} total row(s), the first on {} {}", skipped_totals.size(), line_word,
                                        skipped_totals.front()));
   }
-  if (!problems.empty()) {
-    std::string all;
-    for (const auto& p : problems) all += (all.empty() ? "" : "\n") + p;
-    if (problems.size() == kMaxProblems) all += "\n(further problems not shown)";
-    return InvalidInput(all);
-  }
+  if (!problems.empty()) return problems.ToError();
   if (raws.empty()) return InvalidInput(fmt::format("{}: no readings below the header", source));
 
   // The interval: the commonest step between consecutive labels.

@@ -43,6 +43,12 @@ std::optional<std::string_view> Attr(const XML_Char** atts, std::string_view nam
   return std::nullopt;
 }
 
+// An integer attribute (a style or format index); 0 when absent or not a number, as Excel reads it.
+int IntAttr(const XML_Char** atts, std::string_view name) {
+  const auto v = Attr(atts, name);
+  return v ? std::atoi(std::string(*v).c_str()) : 0;
+}
+
 // The state every part's handlers share: where an error stopped the parse.
 struct PartState {
   XML_Parser parser = nullptr;
@@ -274,13 +280,12 @@ void XMLCALL StylesStart(void* data, const XML_Char* name, const XML_Char** atts
   if (n == "numFmt") {
     const auto id = Attr(atts, "numFmtId");
     const auto code = Attr(atts, "formatCode");
-    if (id && code) s->custom_is_date[std::atoi(std::string(*id).c_str())] = DateFormatCode(*code);
+    if (id && code) s->custom_is_date[IntAttr(atts, "numFmtId")] = DateFormatCode(*code);
   } else if (n == "cellXfs") {
     ++s->in_cell_xfs;
   } else if (n == "xf" && s->in_cell_xfs > 0) {
     if (s->xf_is_date.size() >= 100000) return s->Fail("more than 100,000 cell styles");
-    const auto id = Attr(atts, "numFmtId");
-    const int fmt_id = id ? std::atoi(std::string(*id).c_str()) : 0;
+    const int fmt_id = IntAttr(atts, "numFmtId");
     const auto custom = s->custom_is_date.find(fmt_id);
     s->xf_is_date.push_back(custom != s->custom_is_date.end() ? custom->second : BuiltinDateFormat(fmt_id));
   }
@@ -380,8 +385,7 @@ void XMLCALL SheetStart(void* data, const XML_Char* name, const XML_Char** atts)
     s->column = column;
     s->next_column = column + 1;
     s->type = std::string(Attr(atts, "t").value_or("n"));
-    const auto style = Attr(atts, "s");
-    s->style = style ? std::atoi(std::string(*style).c_str()) : 0;
+    s->style = IntAttr(atts, "s");
     s->value.clear();
   } else if (s->in_cell && n == "v") {
     s->in_v = true;
