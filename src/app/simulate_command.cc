@@ -42,6 +42,7 @@ struct SimulateOptions : SiteOptions {
   int retrain_days = 14;
   double reserve_share = 1.0;
   double day_peak_quantile = 0;
+  int error_feedback_min = 0;
   std::string out;
   bool detail = false;
   std::string cycle = "15m";  // the control loop's cycle in the backtest
@@ -270,6 +271,7 @@ int RunSimulate(const SimulateOptions& o) {
   planner_options.learned.retrain_every = std::chrono::hours{24 * o.retrain_days};
   planner_options.learned.reserve_share = o.reserve_share;
   planner_options.learned.day_peak_quantile = o.day_peak_quantile;
+  planner_options.learned.error_feedback_tau = std::chrono::minutes{o.error_feedback_min};
   std::vector<BacktestResult> runs;
   std::vector<BacktestResult> dr_runs;  // the same controllers answering the DR calls
   for (const auto& name : o.controllers) {
@@ -396,6 +398,11 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--day-peak-quantile", o->day_peak_quantile,
                   "mpc: the reserve is at least this quantile of the recent days' peak forecast error (0: off)")
       ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--error-feedback-min", o->error_feedback_min,
+                  "mpc: add the load forecast's error over the last hour to its next hours, decaying with this "
+                  "time constant, minutes (0: off)")
+      ->check(CLI::Range(0, 24 * 60))
       ->capture_default_str();
   cmd->add_option("--reserve-share", o->reserve_share,
                   "mpc: battery energy kept for a load above the forecast, as a share of its P90 - P50 (0: none)")

@@ -8,7 +8,8 @@
 //     rounding aside): the upper limit every controller is scored against.
 //   kMonthOracle: perfect foresight over each whole month, solved once per month, each month's
 //     peak priced as mpc prices it (12 bills in a demand month), the energy left at the month's
-//     end at its cheapest price: no bound (a controller can beat it; docs/simulate.md).
+//     end at the dispatch LP's default terminal value: no bound (a controller can beat it;
+//     docs/simulate.md).
 //   Both oracles re-plan when a DR call is issued or the battery's energy has drifted from the
 //   plan's (the control loop did not follow it, e.g. in its first cycles).
 //   "mpc": receding horizon: every 15 minutes re-solves the next `horizon` (24 h by default)

@@ -86,6 +86,33 @@ void LearnedPlanForecast::RecordDayForecast(Timestamp from, const std::vector<do
                           day_forecast_max_.lower_bound(AddDays(kst.date, -options_.day_peak_days)));
 }
 
+double LearnedPlanForecast::ErrorFeedback(Timestamp from, const std::vector<double>& p50) {
+  if (options_.error_feedback_tau <= std::chrono::minutes{0}) return 0;
+  constexpr auto kLookBack = std::chrono::hours{1};
+  const IntervalSeries<double>& load = history_.load_kw;
+  // The forecast issued an hour before (or the latest before that, within two hours).
+  double bias = 0;
+  const auto it =
+      std::find_if(recent_.rbegin(), recent_.rend(), [&](const auto& r) { return r.first <= from - kLookBack; });
+  if (it != recent_.rend()) {
+    double sum = 0;
+    int n = 0;
+    for (size_t i = 0; i < it->second.size(); ++i) {
+      const Timestamp t = it->first + load.step() * static_cast<long>(i);
+      if (t + load.step() > from) break;
+      if (t < from - kLookBack) continue;
+      if (const double v = ValueOrNaN(load, t); std::isfinite(v)) {
+        sum += v - it->second[i];
+        ++n;
+      }
+    }
+    if (n > 0) bias = sum / n;
+  }
+  recent_.emplace_back(from, p50);
+  while (!recent_.empty() && recent_.front().first < from - 2 * kLookBack) recent_.pop_front();
+  return bias;
+}
+
 double LearnedPlanForecast::DayPeakReserve(Timestamp from) const {
   if (options_.day_peak_quantile <= 0) return 0;
   return DayPeakErrorQuantile(day_forecast_max_, history_.load_kw, from, options_.day_peak_days,
@@ -165,6 +192,16 @@ Result<HorizonForecast> LearnedPlanForecast::ForecastAt(Timestamp from, Timestam
   auto q = model_->Forecast(history_, from, from, steps);
   if (!q) return q.error();
   RecordDayForecast(from, q->p50);
+  const double bias = ErrorFeedback(from, q->p50);
+  if (bias != 0) {
+    const double tau_s = std::chrono::duration<double>(options_.error_feedback_tau).count();
+    const double step_s = std::chrono::duration<double>(load.step()).count();
+    for (size_t i = 0; i < steps; ++i) {
+      const double shift = bias * std::exp(-step_s * static_cast<double>(i) / tau_s);
+      q->p50[i] = std::max(0.0, q->p50[i] + shift);
+      q->p90[i] = std::max(q->p50[i], q->p90[i] + shift);
+    }
+  }
   const double day = DayPeakReserve(from);
   for (size_t i = 0; i < steps; ++i) {
     kw.emplace_back(Kilowatts(q->p50[i]));

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <future>
 #include <map>
 #include <mutex>
@@ -74,6 +75,11 @@ struct LearnedPlanOptions {
   // Off by default: measured in docs/results.md (issue 18), it moves the saving both ways.
   double day_peak_quantile = 0;
   int day_peak_days = 28;
+  // Intraday error feedback: the load model's error over the last hour (the measured load less the
+  // forecast issued an hour before for it) is added to the forecast, decaying with this time
+  // constant over the horizon (zero: off). The model's own features of the present (the last
+  // interval measured, its anomaly) move its forecast little on a day far off its history.
+  std::chrono::minutes error_feedback_tau{0};
   // Whether ForecastAt trains when a training is due. Off: only TrainIfDue does (a live loop
   // trains before it starts and never on its control thread).
   bool train_when_forecasting = true;
@@ -153,7 +159,12 @@ class LearnedPlanForecast final : public PlanForecast {
   // The day-peak reserve at `from` (kW, >= 0), from days wholly measured before it.
   double DayPeakReserve(Timestamp from) const;
 
+  // The error feedback (options_.error_feedback_tau) at `from` for the raw P50 `p50`: remembers
+  // the raw forecast and returns the bias (kW) to add at the horizon's start.
+  double ErrorFeedback(Timestamp from, const std::vector<double>& p50);
+
   std::map<Date, double> day_forecast_max_;
+  std::deque<std::pair<Timestamp, std::vector<double>>> recent_;  // raw P50s of the last issues
   std::optional<LoadForecaster> model_;
   std::optional<LoadForecaster::Calibration> calibration_;
   Timestamp calibrated_at_{};

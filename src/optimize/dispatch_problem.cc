@@ -232,7 +232,9 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
   }
   double cheapest = kLpInfinity;
   for (const DispatchInterval& iv : p.intervals) cheapest = std::min(cheapest, iv.price_krw_per_kwh);
-  p.terminal_krw_per_kwh = in.terminal_krw_per_kwh.value_or(cheapest / bat.eta_charge);
+  p.terminal_krw_per_kwh =
+      in.terminal_krw_per_kwh.value_or((cheapest + bat.wear_krw_per_kwh / 2) / bat.eta_charge + kReadyKrwPerKwh);
+  if (!in.terminal_krw_per_kwh) p.ready_krw_per_kwh = kReadyKrwPerKwhDay * kDt / 24.0;
 
   LpModel& m = p.model;
   const double wear = bat.wear_krw_per_kwh * 0.5 * kDt;  // per kW of charge or discharge held dt
@@ -353,7 +355,7 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     iv.charge = m.AddVariable(fmt::format("chg_{}", t), 0, charge_cap, wear);                // c_t: AC charge, kW
     iv.discharge = m.AddVariable(fmt::format("dis_{}", t), 0, discharge_cap, wear - bonus);  // d_t: AC discharge, kW
     iv.soc = m.AddVariable(fmt::format("soc_{}", t + 1), floor, bat.soc_max_kwh,  // s_{t+1} in the SoC window
-                           last ? -p.terminal_krw_per_kwh : 0.0);
+                           (last ? -p.terminal_krw_per_kwh : 0.0) - p.ready_krw_per_kwh);
     iv.grid_import =
         m.AddVariable(fmt::format("imp_{}", t), 0, contract_kw, iv.price_krw_per_kwh * kDt);  // g_t <= contract
     iv.grid_export = m.AddVariable(fmt::format("xpt_{}", t), 0, export_kw, 0.0);  // x_t <= export limit (0: none)
@@ -612,12 +614,13 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
     s.degradation_krw += p.degradation_krw_per_kwh * (o.charge.value() + o.discharge.value()) / 2 * kDt;
     charged += o.charge.value() * kDt;
     discharged += o.discharge.value() * kDt;
+    s.terminal_krw -= p.ready_krw_per_kwh * o.soc_end.value();
     soc_lo = std::min(soc_lo, o.soc_end.value());
     soc_hi = std::max(soc_hi, o.soc_end.value());
     s.intervals.push_back(o);
   }
   s.peak = Kilowatts(peaks.empty() ? 0.0 : peaks.front());
-  s.terminal_krw = s.intervals.empty() ? 0.0 : -p.terminal_krw_per_kwh * s.intervals.back().soc_end.value();
+  if (!s.intervals.empty()) s.terminal_krw -= p.terminal_krw_per_kwh * s.intervals.back().soc_end.value();
   if (!s.intervals.empty())
     s.terminal_krw -= p.thermal_terminal_krw_per_kwh * s.intervals.back().thermal_level_end.value();
   for (const DispatchEv& car : p.ev) {

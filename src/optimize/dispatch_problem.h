@@ -39,6 +39,14 @@ struct BatterySizing {
   double horizon_years = 1;       // the share of a year the horizon stands for (the annual costs x this)
 };
 
+// What a kWh stored at the horizon's end is worth above the cost of storing it again (KRW per
+// kWh), and what a kWh held stored is worth a day (KRW per kWh-day, counted at the end of every
+// interval): with the default terminal value (DispatchInput::terminal_krw_per_kwh), a battery is
+// refilled at the first of equally cheap hours rather than the last (a plan re-solved every 15
+// minutes would otherwise put the charge off for ever).
+inline constexpr double kReadyKrwPerKwh = 1.0;
+inline constexpr double kReadyKrwPerKwhDay = 1.0;
+
 // Everything one solve needs. Signs: load + consumption, PV + available production (kW).
 struct DispatchInput {
   const Site* site = nullptr;  // ESS ratings and SoC window, contract power, export rules
@@ -61,9 +69,12 @@ struct DispatchInput {
   // nullopt: `standing_peak`. A later month's peak is its own variable, priced at that month's
   // basic rate x MonthsBinding(that month): shaving today's peak and tomorrow's are two decisions.
   std::optional<Kilowatts> later_standing_peak;
-  // Value of a kWh left stored at the horizon end, KRW per kWh. nullopt: the horizon's cheapest
-  // energy price / charge efficiency (what it would cost to store that kWh again), so the
-  // optimiser neither empties the battery for nothing nor fills it to sell to the next day.
+  // Value of a kWh left stored at the horizon end, KRW per kWh. nullopt: what it would cost to
+  // store that kWh again, (the horizon's cheapest energy price + the charge's half of the wear) /
+  // charge efficiency, and kReadyKrwPerKwh more, so that the optimiser does not empty the battery
+  // for nothing and, among plans that cost the same, keeps it full: ready for a load above the
+  // forecast (without the wear and the won, a battery left low by a peak on a flat energy rate was
+  // never refilled: docs/results.md, issue 18).
   std::optional<double> terminal_krw_per_kwh;
   // Price energy and demand with VAT and the electricity fund (x (1 + VAT + fund)).
   bool with_taxes = false;
@@ -205,6 +216,7 @@ struct DispatchProblem {
   double soc_start_kwh = 0;
   double degradation_krw_per_kwh = 0;
   double terminal_krw_per_kwh = 0;
+  double ready_krw_per_kwh = 0;      // per kWh stored at the end of every interval (kReadyKrwPerKwhDay)
   double generator_krw_per_kwh = 0;  // GeneratorKrwPerKwh of the site's generator (0: none)
   double generator_start_krw = 0;
   double generator_min_kw = 0;
@@ -255,7 +267,7 @@ struct Schedule {
   double energy_krw = 0;              // sum price x import x dt
   double demand_krw = 0;              // sum over months of demand rate x (P - R)
   double degradation_krw = 0;         // wear x (charge + discharge) / 2 x dt
-  double terminal_krw = 0;            // - value of the energy left stored (<= 0)
+  double terminal_krw = 0;            // - value of the energy left stored and held ready (<= 0)
   double dr_krw = 0;                  // DR: shortfall cost - reward for the reduction beyond the request
   double generator_krw = 0;           // fuel less heat value, x generated kWh, plus starts
   double ev_krw = 0;                  // the EV sessions' energy short of their need x its price

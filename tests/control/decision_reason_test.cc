@@ -71,6 +71,10 @@ class DecisionReasonTest : public ::testing::Test {
     in.soc_start = KilowattHours(0);
     in.standing_peak = Kilowatts(1000);
     in.months_binding = 12;
+    // The energy left at the day's end is worth nothing here, so the plan charges only what the
+    // bump needs (the default value would refill the battery at 22:00-24:00 for the next day:
+    // DispatchProblemTest.AnIdleBatteryIsRefilledAtTheFirstOfTheCheapestHours).
+    in.terminal_krw_per_kwh = 0.0;
     if (reserve_kw > 0) {
       in.peak_reserve_kw.assign(96, 0.0);
       for (int t = kBumpFrom; t < kBumpTo; ++t) in.peak_reserve_kw[static_cast<size_t>(t)] = reserve_kw;
@@ -159,9 +163,9 @@ TEST_F(DecisionReasonTest, TwoBandDayChargesCheapAndHoldsThePeak) {
   ASSERT_LT(tc, 8u * 4);
   EXPECT_EQ(RenderDecisionReason(Explain(tc), plan_.intervals[tc].start),
             fmt::format("charging {} kW: energy is cheap now (경부하 off-peak, {:.1f} KRW/kWh, among the cheapest {} % "
-                        "of the next 24 h), for the discharge from 13:00",
+                        "of the next {} h), for the discharge from 13:00",
                         std::llround(plan_.intervals[tc].charge.value()), plan_.intervals[tc].price_krw_per_kwh,
-                        OffPeakSharePct(tc)));
+                        OffPeakSharePct(tc), (96 - tc + 3) / 4));
   EXPECT_EQ(RenderDecisionReason(Explain(kBumpFrom - 1), plan_.intervals[kBumpFrom - 1].start),
             "idle: holding the stored energy for the discharge from 13:00");
   EXPECT_EQ(RenderDecisionReason(Explain(kBumpTo), plan_.intervals[kBumpTo].start).substr(0, 65),

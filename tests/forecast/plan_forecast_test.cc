@@ -5,6 +5,8 @@
 // RecordedPlanForecast keeps the last forecast.
 #include "forecast/plan_forecast.h"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include "io/cnu_building.h"
@@ -151,6 +153,42 @@ TEST(LearnedPlanForecastTest, YesterdaysReserveIsItsOwnErrorQuantile) {
   EXPECT_EQ(day3->load.at(0)->value(), 120);  // yesterday (day 2): 100 + 2 x 10
   EXPECT_EQ(day3->load_reserve_kw, std::vector<double>(2, 20.0));
   EXPECT_EQ(f.trainings(), 0);
+}
+
+// Error feedback: on day 20 the load runs 60 kW above its (perfectly regular) history from
+// 08:00. A forecast issued at 10:00 adds the model's error over the last hour (the load at 09:00
+// less what the forecast issued at 09:00 said of it), decaying as exp(-t / 120 min): x 1 at
+// 10:00, x e^-0.5 at 11:00, ... The same model without the feedback gives the raw forecast (the
+// trainings are deterministic); its reserve (P90 - P50) is unchanged. Without a forecast issued
+// an hour before, there is nothing to correct.
+TEST(LearnedPlanForecastTest, ErrorFeedbackAddsTheLastHoursErrorDecaying) {
+  LoadData d = Synthetic();
+  std::vector<std::optional<double>> load = d.load_kw.values();
+  for (int h = 8; h < 24; ++h) *load[24 * 19 + h] += 60.0;
+  d.load_kw = IntervalSeries<double>(d.load_kw.start(), hours{1}, std::move(load));
+  const PowerSeries pv = Zeros(d);
+  const HolidayCalendar calendar = testing::LoadSharedCalendar();
+  LearnedPlanOptions o;
+  o.model.gbm.rounds = 50;
+  LearnedPlanForecast raw(d, pv, calendar, o);
+  o.error_feedback_tau = std::chrono::minutes{120};
+  LearnedPlanForecast fed(d, pv, calendar, o);
+  const Timestamp nine = d.load_kw.start() + hours{24 * 19 + 9}, ten = nine + hours{1};
+  auto raw9 = raw.ForecastAt(nine, nine + hours{6});
+  auto fed9 = fed.ForecastAt(nine, nine + hours{6});
+  ASSERT_TRUE(raw9 && fed9);
+  for (size_t i = 0; i < 6; ++i) EXPECT_EQ(fed9->load.at(i)->value(), raw9->load.at(i)->value()) << i;
+  auto raw10 = raw.ForecastAt(ten, ten + hours{6});
+  auto fed10 = fed.ForecastAt(ten, ten + hours{6});
+  ASSERT_TRUE(raw10 && fed10);
+  const double bias = (100.0 + 9 + 60) - raw9->load.at(0)->value();
+  EXPECT_GT(bias, 20.0);  // the model alone follows little of the step
+  for (size_t i = 0; i < 6; ++i) {
+    EXPECT_NEAR(fed10->load.at(i)->value() - raw10->load.at(i)->value(), bias * std::exp(-0.5 * static_cast<double>(i)),
+                1e-9)
+        << i;
+    EXPECT_NEAR(fed10->load_reserve_kw[i], raw10->load_reserve_kw[i], 1e-9) << i;
+  }
 }
 
 // The day-peak reserve's quantile, by hand. Ten flat hourly days from 2021-03-01 measured at

@@ -386,6 +386,64 @@ TEST(DispatchProblemTest, PeakReserveKeepsEnergyForALoadAboveTheForecast) {
   EXPECT_FALSE(BuildDispatchProblem(in));
 }
 
+// The default value of the energy left stored (DispatchInput::terminal_krw_per_kwh): what storing
+// it again would cost, (the cheapest price + half the wear) / charge efficiency, and 1 KRW a kWh
+// more, with 1 KRW a kWh-day for every interval it is held. A battery (1,000 kWh, 500 kW, no
+// losses, worn at 1,000 KRW a kWh so that no price spread pays for a cycle) empty at midnight of
+// a flat 1,000 kW day with nothing to shave is refilled: 500 kW in the first eight quarter-hours
+// of 경부하 (00:00-02:00), the first of the equally cheap hours and not the last (22:00-24:00).
+// Held: 125 + 250 + ... + 1,000 kWh over the first 8 intervals (4,500) and 1,000 over the other 88,
+// 92,500 kWh x 0.25 h / 24 h x 1 KRW. With the value at the cheapest price alone (the value before
+// issue 18), filling costs its wear for nothing: the battery stays empty.
+TEST(DispatchProblemTest, AnIdleBatteryIsRefilledAtTheFirstOfTheCheapestHours) {
+  const TariffBook book = testing::LoadShippedBook();
+  const HolidayCalendar calendar = testing::LoadSharedCalendar();
+  Site site;
+  site.contract_power = Kilowatts(2000);
+  EssSpec ess;
+  ess.usable_kwh = KilowattHours(1000);
+  ess.charge_kw = Kilowatts(500);
+  ess.discharge_kw = Kilowatts(500);
+  ess.soc_min_pct = 0;
+  ess.soc_max_pct = 100;
+  ess.charge_efficiency_pct = 100;
+  ess.discharge_efficiency_pct = 100;
+  ess.degradation_cost = WonPerKwh::FromMilliWon(1000 * 1000);
+  site.ess = ess;
+  const Timestamp from = FromKst(Ymd(2024, 8, 6));
+  DispatchInput in;
+  in.site = &site;
+  in.book = &book;
+  in.calendar = &calendar;
+  in.tariff = book.FindTariff("일반용(을) 고압A 선택II").value();
+  in.load = PowerSeries(from, kInterval, std::vector<std::optional<Kilowatts>>(96, Kilowatts(1000)));
+  in.pv = PowerSeries(from, kInterval, std::vector<std::optional<Kilowatts>>(96, Kilowatts(0)));
+  in.soc_start = KilowattHours(0);
+  in.standing_peak = Kilowatts(1000);
+  in.months_binding = 12;
+  ClpCbcSolver solver;
+  auto problem = BuildDispatchProblem(in);
+  ASSERT_TRUE(problem) << problem.error().message;
+  double cheapest = 1e9;
+  for (const DispatchInterval& iv : problem->intervals) cheapest = std::min(cheapest, iv.price_krw_per_kwh);
+  EXPECT_NEAR(problem->terminal_krw_per_kwh, cheapest + 500 + 1, 1e-9);
+  auto report = solver.Solve(problem->model, {});
+  ASSERT_TRUE(report && report->status == SolveStatus::kOptimal);
+  const Schedule s = DecodeSchedule(*problem, *report);
+  ASSERT_EQ(s.intervals.size(), 96u);
+  for (size_t t = 0; t < 96; ++t) {
+    EXPECT_NEAR(s.intervals[t].charge.value(), t < 8 ? 500 : 0, 1e-6) << t;
+    EXPECT_NEAR(s.intervals[t].discharge.value(), 0, 1e-6) << t;
+  }
+  EXPECT_NEAR(s.intervals.back().soc_end.value(), 1000, 1e-6);
+  EXPECT_NEAR(s.terminal_krw, -(1000 * (cheapest + 501) + 92'500 * 0.25 / 24), 1e-6);
+  in.terminal_krw_per_kwh = cheapest;
+  auto old = BuildDispatchProblem(in);
+  ASSERT_TRUE(old);
+  const Schedule s_old = DecodeSchedule(*old, solver.Solve(old->model, {}).value());
+  EXPECT_NEAR(s_old.charged.value(), 0, 1e-6);
+}
+
 // A DR call of 2 h (14:00-16:00 on 2024-08-12) asking 200 kW below what the site would import
 // without its battery: with the shortfall priced above any saving (1,000,000 KRW/kWh, far above
 // the 12 months of basic charge a kW of new peak costs), the plan holds the import at the cap in

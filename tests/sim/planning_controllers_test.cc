@@ -9,8 +9,8 @@
 #include "io/text_file.h"
 #include "optimize/coin/clp_cbc_solver.h"
 #include "sim/backtest.h"
-#include "sim/site_inputs.h"
 #include "sim/shipped_hospital.h"
+#include "sim/site_inputs.h"
 
 namespace meg {
 namespace {
@@ -48,7 +48,11 @@ TEST_F(PlanningTest, MonthOracleBeatsPeakShaveAndTheBaseline) {
   auto b = RunBacktest(Request(inputs_.load, inputs_.pv), none);
   auto p = RunBacktest(Request(inputs_.load, inputs_.pv), shave);
   ASSERT_TRUE(o && b && p);
-  EXPECT_EQ(oracle.solves(), 12);
+  // One plan a month, and one more for each interval of the loop's start-up in which it did not
+  // follow the plan yet (it follows after recover_after_cycles = 5 good cycles) while the plan
+  // charged: the battery is not where the plan has it, so the month is planned again.
+  EXPECT_GE(oracle.solves(), 12);
+  EXPECT_LE(oracle.solves(), 12 + 5);
   EXPECT_EQ(oracle.failures(), 0) << oracle.last_failure();
   EXPECT_LT(Total(*o), Total(*p));
   EXPECT_LT(Total(*p), Total(*b));
