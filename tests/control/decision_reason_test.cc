@@ -13,6 +13,7 @@
 #include "control/explain_plan.h"
 #include "control/limits.h"
 #include "optimize/coin/clp_cbc_solver.h"
+#include "optimize/lossless_site.h"
 #include "tariff/tariff_fixture.h"
 #include "tariff/tou.h"
 
@@ -37,17 +38,7 @@ class DecisionReasonTest : public ::testing::Test {
     book_ = testing::LoadShippedBook();
     calendar_ = testing::LoadSharedCalendar();
     tariff_ = book_.FindTariff("일반용(을) 고압A 선택II").value();
-    site_.contract_power = Kilowatts(2000);
-    EssSpec ess;
-    ess.usable_kwh = KilowattHours(1000);
-    ess.charge_kw = Kilowatts(500);
-    ess.discharge_kw = Kilowatts(500);
-    ess.soc_min_pct = 0;
-    ess.soc_max_pct = 100;
-    ess.charge_efficiency_pct = 100;
-    ess.discharge_efficiency_pct = 100;
-    ess.degradation_cost = WonPerKwh::FromMilliWon(1000 * 1000);
-    site_.ess = ess;
+    site_ = testing::LosslessWornSite();
     auto day = ProfileDay(book_, calendar_, tariff_, testing::Ymd(2024, 8, 6));
     ASSERT_TRUE(day) << day.error().message;
     day_ = *day;

@@ -15,6 +15,7 @@
 #include "optimize/coin/clp_cbc_solver.h"
 #include "optimize/glpsol.h"
 #include "optimize/hospital_day.h"
+#include "optimize/lossless_site.h"
 #include "sim/site_inputs.h"
 #include "tariff/slot_price.h"
 #include "tariff/tariff_fixture.h"
@@ -398,18 +399,7 @@ TEST(DispatchProblemTest, PeakReserveKeepsEnergyForALoadAboveTheForecast) {
 TEST(DispatchProblemTest, AnIdleBatteryIsRefilledAtTheFirstOfTheCheapestHours) {
   const TariffBook book = testing::LoadShippedBook();
   const HolidayCalendar calendar = testing::LoadSharedCalendar();
-  Site site;
-  site.contract_power = Kilowatts(2000);
-  EssSpec ess;
-  ess.usable_kwh = KilowattHours(1000);
-  ess.charge_kw = Kilowatts(500);
-  ess.discharge_kw = Kilowatts(500);
-  ess.soc_min_pct = 0;
-  ess.soc_max_pct = 100;
-  ess.charge_efficiency_pct = 100;
-  ess.discharge_efficiency_pct = 100;
-  ess.degradation_cost = WonPerKwh::FromMilliWon(1000 * 1000);
-  site.ess = ess;
+  const Site site = testing::LosslessWornSite();
   const Timestamp from = FromKst(Ymd(2024, 8, 6));
   DispatchInput in;
   in.site = &site;
