@@ -620,9 +620,10 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
     s.intervals.push_back(o);
   }
   s.peak = Kilowatts(peaks.empty() ? 0.0 : peaks.front());
-  if (!s.intervals.empty()) s.terminal_krw -= p.terminal_krw_per_kwh * s.intervals.back().soc_end.value();
-  if (!s.intervals.empty())
-    s.terminal_krw -= p.thermal_terminal_krw_per_kwh * s.intervals.back().thermal_level_end.value();
+  if (!s.intervals.empty()) {
+    s.terminal_krw -= p.terminal_krw_per_kwh * s.intervals.back().soc_end.value() +
+                      p.thermal_terminal_krw_per_kwh * s.intervals.back().thermal_level_end.value();
+  }
   for (const DispatchEv& car : p.ev) {
     const double short_kwh = x(car.shortfall);
     s.ev_short += KilowattHours(short_kwh);
