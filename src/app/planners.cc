@@ -70,6 +70,7 @@ Planner::Planner(std::string_view name, const LoadedSite& site, const SiteInputs
                                              std::string(name));
   }
   p->set_warm_start(options.warm_start);
+  p->set_guard_bias_tau(options.guard_bias_tau);
   // The cold store's plan: the cooling demand as it will be for the perfect-foresight planners,
   // as it was the day before for those that forecast (mpc, mpc-persistence).
   if (!inputs->cooling_kw_th.empty()) {

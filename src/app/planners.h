@@ -45,6 +45,10 @@ struct PlannerOptions {
   std::chrono::hours horizon{24};
   // The LP planners: start each solve from the previous solve's basis.
   bool warm_start = true;
+  // The LP planners' peak guard: the time constant of the demand's excess over the forecast it
+  // expects to go on (PlanningController::set_guard_bias_tau); 0: off. 6 h measured best of 0, 0.5,
+  // 2, 6, 12 and 24 h on the hospital and CNU agri3 2024 (docs/results.md, issue 18).
+  std::chrono::minutes guard_bias_tau{360};
   // mpc: retraining, reserve, and whether a forecast may train (a live loop trains before it
   // starts, never on its control thread).
   LearnedPlanOptions learned;

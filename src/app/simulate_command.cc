@@ -43,6 +43,7 @@ struct SimulateOptions : SiteOptions {
   double reserve_share = 1.0;
   double day_peak_quantile = 0;
   int error_feedback_min = 0;
+  int guard_bias_min = static_cast<int>(PlannerOptions{}.guard_bias_tau.count());
   std::string out;
   bool detail = false;
   std::string cycle = "15m";  // the control loop's cycle in the backtest
@@ -272,6 +273,7 @@ int RunSimulate(const SimulateOptions& o) {
   planner_options.learned.reserve_share = o.reserve_share;
   planner_options.learned.day_peak_quantile = o.day_peak_quantile;
   planner_options.learned.error_feedback_tau = std::chrono::minutes{o.error_feedback_min};
+  planner_options.guard_bias_tau = std::chrono::minutes{o.guard_bias_min};
   std::vector<BacktestResult> runs;
   std::vector<BacktestResult> dr_runs;  // the same controllers answering the DR calls
   for (const auto& name : o.controllers) {
@@ -403,6 +405,12 @@ void AddSimulateCommand(CLI::App& app, int* exit_code) {
                   "mpc: add the load forecast's error over the last hour to its next hours, decaying with this "
                   "time constant, minutes (0: off)")
       ->check(CLI::Range(0, 24 * 60))
+      ->capture_default_str();
+  cmd->add_option("--guard-bias-min", o->guard_bias_min,
+                  "LP planners: when the peak guard discharges, assume the demand's excess over the forecast goes on, "
+                  "decaying with this time constant, minutes, and hold the level the battery can hold to the day's end "
+                  "(0: off)")
+      ->check(CLI::Range(0, 7 * 24 * 60))
       ->capture_default_str();
   cmd->add_option("--reserve-share", o->reserve_share,
                   "mpc: battery energy kept for a load above the forecast, as a share of its P90 - P50 (0: none)")

@@ -71,6 +71,12 @@ std::string Why(const DecisionReason& r, Timestamp start) {
     case DecisionCode::kDischargeDr:
       return fmt::format("holding the grid import at the DR commitment's cap {}", Kw(r.dr_cap_kw));
     case DecisionCode::kPeakGuard:
+      if (Known(r.plan_peak_kw)) {
+        return fmt::format(
+            "the demand {} is above the plan's peak {}; holding {}, the most the stored energy holds to the day's "
+            "end if the demand stays this far above the forecast (the plan said {})",
+            Kw(r.demand_kw), Kw(r.plan_peak_kw), Kw(r.peak_kw), Action(r.planned_kw));
+      }
       return fmt::format("the demand {} is above the plan's peak {} (the plan said {})", Kw(r.demand_kw), Kw(r.peak_kw),
                          Action(r.planned_kw));
     case DecisionCode::kChargeHeld:

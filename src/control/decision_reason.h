@@ -76,7 +76,10 @@ struct DecisionReason {
   float reserve_kwh = 0;                 // energy kept stored above the SoC minimum for a load above forecast
   float dr_cap_kw = kNotApplicable;      // the DR import cap in force
   float demand_kw = kNotApplicable;      // peak guard: the real demand (load - PV) it answered
-  float limited_kw = kNotApplicable;     // the battery power after the limit stage, when it clipped
+  // peak guard: the plan's peak, when the guard held a higher level (`peak_kw`) that the stored
+  // energy holds to the day's end
+  float plan_peak_kw = kNotApplicable;
+  float limited_kw = kNotApplicable;  // the battery power after the limit stage, when it clipped
 };
 
 // One sentence with units and thousands separators, e.g. "discharging 185 kW: holding the month

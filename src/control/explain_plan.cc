@@ -102,10 +102,12 @@ DecisionReason ExplainPlannedInterval(const Schedule& plan, size_t i, const Plan
     r.code = DecisionCode::kDischargeDr;
     return r;
   }
-  if (guarded > planned + kIdleKw) {
-    r.code = guarded > kIdleKw ? DecisionCode::kPeakGuard : DecisionCode::kChargeHeld;
+  const bool level = std::isfinite(c.plan_peak.value());
+  if (guarded > planned + kIdleKw || (level && guarded > -kIdleKw)) {
+    r.code = guarded > kIdleKw || level ? DecisionCode::kPeakGuard : DecisionCode::kChargeHeld;
     r.peak_kw = static_cast<float>(c.held.value());
     r.demand_kw = static_cast<float>(c.demand.value());
+    if (level) r.plan_peak_kw = static_cast<float>(c.plan_peak.value());
     return r;
   }
   if (decided > kIdleKw) {

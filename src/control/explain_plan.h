@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -47,14 +48,18 @@ struct DecisionContext {
   Kilowatts decided;        // after the DR guard: the planner's decision
   KilowattHours soc_floor;  // the battery's SoC minimum (stored energy)
   std::optional<Kilowatts> dr_cap;  // the DR commitment in force
+  // The plan's peak when the guard held a higher level, the most the stored energy holds to the
+  // day's end (PlanningController::set_guard_bias_tau); NaN otherwise.
+  Kilowatts plan_peak{std::numeric_limits<double>::quiet_NaN()};
 };
 
 // The reason for interval `i` of `plan`, whose reserve is `reserve`: the planner's guards first
-// (the DR cap raised the discharge: discharge_dr; the peak guard raised it: peak_guard or
-// charge_held), then the plan's own (discharge at an import at the plan's peak, or with a
-// reserve scenario that reaches it, in a counted interval: discharge_peak, at the DR cap: discharge_dr, else
-// discharge_price; charge without import: charge_pv, else charge_cheap; idle with a reserve: idle_reserve, else idle).
-// The price rank and the next discharge span the plan's next 24 h from `i`.
+// (the DR cap raised the discharge: discharge_dr; the peak guard raised it, or held a level above
+// the plan's peak: peak_guard or charge_held), then the plan's own (discharge at an import at the
+// plan's peak, or with a reserve scenario that reaches it, in a counted interval: discharge_peak,
+// at the DR cap: discharge_dr, else discharge_price; charge without import: charge_pv, else
+// charge_cheap; idle with a reserve: idle_reserve, else idle). The price rank and the next
+// discharge span the plan's next 24 h from `i`.
 // REQUIRES: i < plan.intervals.size().
 DecisionReason ExplainPlannedInterval(const Schedule& plan, size_t i, const PlannedReserve& reserve,
                                       const DecisionContext& context);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -258,6 +259,7 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   // the plan accepted (the forecast missed a peak).
   const Kilowatts planned = s.battery;
   Kilowatts held(0);
+  Kilowatts plan_peak(std::numeric_limits<double>::quiet_NaN());  // set when the guard holds a higher level
   // The electricity the cold store's planned action saves (+) or costs (-) at the plant's COP, as
   // the plan reckons it: the demand the battery sees is net of it.
   const double cop = image.thermal_cop, factor = image.thermal_charge_cop_pct / 100.0;
@@ -266,12 +268,22 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   if (image.demand_counts && battery) {
     const double net = image.load.value() - image.pv_available.value() - step.generator.value() - store_kw;
     const double floor = std::max(image.ratchet.value(), image.month_peak.value());
-    const double accepted = std::max(step.month_peak.value(), floor);
+    double accepted = std::max(step.month_peak.value(), floor);
     const double no_charge_above = std::max(step.grid_import.value(), floor);
     double b = s.battery.value();
+    if (guard_bias_tau_.count() > 0 && net > accepted) {
+      const double level = SustainableLevel(image, i, net, accepted);
+      // The battery's energy goes to the level it can hold; the plan's discharge, made for a peak
+      // that cannot be held, is not spent below it.
+      if (level > accepted) {
+        plan_peak = Kilowatts(accepted);
+        accepted = level;
+        b = std::min(b, 0.0);
+      }
+    }
     if (b < 0) b = std::min(0.0, std::max(b, net - no_charge_above));
     s.battery = Kilowatts(std::max(b, net - accepted));
-    held = Kilowatts(s.battery.value() > 0 ? accepted : no_charge_above);
+    held = Kilowatts(s.battery.value() > 0 || std::isfinite(plan_peak.value()) ? accepted : no_charge_above);
   }
   // The same guard for making ice (or chilled water) in an interval whose demand counts: its
   // electricity never lifts the real grid demand above what the plan imported there.
@@ -291,12 +303,48 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   }
   const Kilowatts guarded = s.battery;
   if (battery) s = HoldDrCap(image, s);
-  Explain(image, i, planned, guarded, held, s.battery);
+  Explain(image, i, planned, guarded, held, s.battery, plan_peak);
   return s;
 }
 
+double PlanningController::SustainableLevel(const SiteImage& image, size_t i, double net, double accepted) const {
+  const EssSpec& ess = *site_.ess;
+  const double energy =
+      std::max(0.0, (StoredAt(ess, image.soc_pct) - SocFloor(ess)).value()) * ess.discharge_efficiency_pct / 100.0;
+  const double power = ess.discharge_kw.value();
+  // The demand the plan reckoned with here, without the battery; the real one runs `excess` above.
+  // The cars' draw is the loop's to steer, not a load that goes on: the excess is the building's.
+  const auto without_battery = [&](const ScheduleInterval& s) {
+    return s.grid_import.value() - s.grid_export.value() + s.discharge.value() - s.charge.value();
+  };
+  const ScheduleInterval& now = plan_.intervals[i];
+  const double excess =
+      std::max(0.0, (net - image.ev_power.value()) - (without_battery(now) - std::max(0.0, now.ev.value())));
+  const Timestamp day_end = FromKst(AddDays(ToKst(image.start).date, 1));
+  std::vector<double> expected{net};
+  for (size_t j = i + 1; j < plan_.intervals.size() && plan_.intervals[j].start < day_end; ++j) {
+    const ScheduleInterval& s = plan_.intervals[j];
+    if (!s.demand_counts) continue;
+    const double minutes = std::chrono::duration<double, std::ratio<60>>(s.start - image.start).count();
+    expected.push_back(without_battery(s) + excess * std::exp(-minutes / static_cast<double>(guard_bias_tau_.count())));
+  }
+  // The energy holding `level` takes, each interval's discharge within the rating.
+  const auto needed = [&](double level) {
+    double kwh = 0;
+    for (const double e : expected) kwh += std::clamp(e - level, 0.0, power) * kIntervalHours.value();
+    return kwh;
+  };
+  if (needed(accepted) <= energy) return accepted;
+  double lo = accepted, hi = *std::max_element(expected.begin(), expected.end());
+  for (int k = 0; k < 40; ++k) {
+    const double mid = (lo + hi) / 2;
+    (needed(mid) <= energy ? hi : lo) = mid;
+  }
+  return hi;
+}
+
 void PlanningController::Explain(const SiteImage& image, std::optional<size_t> index, Kilowatts planned,
-                                 Kilowatts guarded, Kilowatts held, Kilowatts decided) {
+                                 Kilowatts guarded, Kilowatts held, Kilowatts decided, Kilowatts plan_peak) {
   DecisionContext c;
   c.band = image.band;
   c.demand_counts = image.demand_counts;
@@ -306,6 +354,7 @@ void PlanningController::Explain(const SiteImage& image, std::optional<size_t> i
   c.planned = planned;
   c.guarded = guarded;
   c.held = held;
+  c.plan_peak = plan_peak;
   c.decided = decided;
   if (site_.ess) c.soc_floor = SocFloor(*site_.ess);
   if (const DrCommitment* dr = DrCommitmentAt(image.dr, image.start, image.start)) c.dr_cap = dr->import_cap;

@@ -89,6 +89,12 @@ class PlanningController final : public Controller {
 
   // Start each solve from the previous solve's basis, shifted (on by default).
   void set_warm_start(bool on) { warm_start_ = on; }
+  // The peak guard's energy check (0: off). When the real demand runs above the plan's and the
+  // guard must discharge, it assumes the excess over the plan's forecast goes on, decaying with
+  // this time constant, through the day's remaining counted intervals; if holding the plan's peak
+  // would empty the battery before then, it holds the lowest level the stored energy can hold
+  // to the day's end instead (a higher peak now rather than the whole excess later).
+  void set_guard_bias_tau(std::chrono::minutes tau) { guard_bias_tau_ = tau; }
 
   int solves() const { return solves_; }
   int warm_starts() const { return warm_starts_; }
@@ -101,6 +107,10 @@ class PlanningController final : public Controller {
   void Plan(const SiteImage& image, Timestamp end);
   // DR commitments issued by `image.start` (a new one makes the month oracle re-plan).
   static size_t KnownDrCalls(const SiteImage& image);
+  // The peak guard's level for plan interval `i` (see set_guard_bias_tau): `accepted` when the
+  // stored energy holds it to the day's end, else the lowest level it holds. `net` is the real
+  // demand without the battery.
+  double SustainableLevel(const SiteImage& image, size_t i, double net, double accepted) const;
 
   Mode mode_;
   const Site& site_;
@@ -120,6 +130,7 @@ class PlanningController final : public Controller {
   std::string name_;
   PeakShave fallback_{PeakShaveConfig{}};
   bool warm_start_ = true;
+  std::chrono::minutes guard_bias_tau_{0};
   const PowerSeries* cooling_ = nullptr;
   const IntervalSeries<double>* cop_ = nullptr;
   bool cooling_perfect_ = true;
@@ -136,9 +147,11 @@ class PlanningController final : public Controller {
   // and the last decision's reason.
   std::vector<PlannedReserve> plan_reserves_;
   DecisionReason reason_;
-  // Sets reason_ for the decision `decided`, the plan's `planned` (nullopt: the fallback decided).
+  // Sets reason_ for the decision `decided`, the plan's `planned` (nullopt: the fallback decided);
+  // `plan_peak` when the peak guard held a higher level than the plan's peak, else NaN.
   void Explain(const SiteImage& image, std::optional<size_t> index, Kilowatts planned, Kilowatts guarded,
-               Kilowatts held, Kilowatts decided);
+               Kilowatts held, Kilowatts decided,
+               Kilowatts plan_peak = Kilowatts(std::numeric_limits<double>::quiet_NaN()));
 };
 
 }  // namespace meg
