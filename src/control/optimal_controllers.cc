@@ -150,6 +150,27 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   // this is a demand month (the peak ratchets into next month's bill).
   in.later_standing_peak =
       Kilowatts(std::max(image.ratchet.value(), IsDemandMonth(month) ? image.month_peak.value() : 0.0));
+  // A demand month's own peak carries into the next 11 bills, each standing on the demand months
+  // before it that are still in its window (the ratchet known now drops out month by month); not
+  // known when the image has a ratchet but no months to tell where it comes from.
+  if (IsDemandMonth(month) && (!image.month_peaks.empty() || image.ratchet.value() <= 0)) {
+    std::vector<std::pair<Month, double>> before;
+    for (const auto& [m, kw] : image.month_peaks) {
+      if (m < month) before.emplace_back(m, kw);
+    }
+    const double floor_kw = std::round(0.3 * std::max(0.0, site_.contract_power.value()));
+    for (int ahead = 1; ahead <= 11; ++ahead) {
+      in.first_month_later_standing_kw.push_back(
+          std::max(RatchetPeakKw(month + std::chrono::months{ahead}, before), floor_kw));
+    }
+    in.first_month_peak = image.month_peak;
+  }
+  // The guards spend energy against a forecast miss only on a peak that raises half the bills or
+  // more (a month's own peak below an older ratchet raises only the bills after it drops out).
+  std::vector<double> bills = in.first_month_later_standing_kw;
+  bills.push_back(in.standing_peak.value());
+  std::nth_element(bills.begin(), bills.begin() + (bills.size() - 1) / 2, bills.end());
+  guard_floor_kw_ = bills[(bills.size() - 1) / 2];
   if (mode_ == Mode::kPeriodOracle) SetPeriodOracleTerms(in, site_, image, run_start_);
   auto problem = BuildDispatchProblem(in);
   if (!problem) {
@@ -265,9 +286,14 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   const double cop = image.thermal_cop, factor = image.thermal_charge_cop_pct / 100.0;
   const bool priced = image.has_thermal && site_.thermal_storage && std::isfinite(cop) && cop > 0 && factor > 0;
   const double store_kw = priced ? ThermalElectric(*site_.thermal_storage, s.thermal, cop).value() : 0.0;
+  // With the later bills in the plan (a demand month), the month's own peak, not an older ratchet
+  // that drops out, is what the guards hold and what charging may not lift.
+  const bool own =
+      std::isfinite(plan_.own_peak.value()) && KstMonthOf(step.start) == KstMonthOf(plan_.intervals[0].start);
+  const double floor = own ? std::max(image.month_peak.value(), guard_floor_kw_)
+                           : std::max(image.ratchet.value(), image.month_peak.value());
   if (image.demand_counts && battery) {
     const double net = image.load.value() - image.pv_available.value() - step.generator.value() - store_kw;
-    const double floor = std::max(image.ratchet.value(), image.month_peak.value());
     double accepted = std::max(step.month_peak.value(), floor);
     const double no_charge_above = std::max(step.grid_import.value(), floor);
     double b = s.battery.value();
@@ -288,7 +314,6 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
   // The same guard for making ice (or chilled water) in an interval whose demand counts: its
   // electricity never lifts the real grid demand above what the plan imported there.
   if (image.demand_counts && image.has_thermal && s.thermal.value() < 0 && priced) {
-    const double floor = std::max(image.ratchet.value(), image.month_peak.value());
     const double no_charge_above = std::max(step.grid_import.value(), floor);
     const double net = image.load.value() - image.pv_available.value() - step.generator.value() - s.battery.value();
     const double allowed = std::max(0.0, no_charge_above - net);  // kW of electricity left for charging

@@ -126,6 +126,7 @@ class PlanningController final : public Controller {
   Schedule plan_;
   Timestamp plan_start_{};
   double plan_soc_start_kwh_ = 0;       // the energy the plan starts from
+  double guard_floor_kw_ = 0;           // the demand month's level the guards hold at least (Plan)
   std::optional<Timestamp> run_start_;  // the first interval decided: where the billed run starts
   std::string name_;
   PeakShave fallback_{PeakShaveConfig{}};

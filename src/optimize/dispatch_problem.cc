@@ -206,7 +206,10 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
       for (const auto& [later, kw] : in.later_standing_by_month) {
         if (!first && later == month) dm.standing_peak_kw = kw;
       }
-      dm.months_binding = in.bill_months_only ? 1.0 : first ? in.months_binding : MonthsBinding(month);
+      dm.months_binding = in.bill_months_only                                  ? 1.0
+                          : first && !in.first_month_later_standing_kw.empty() ? 1.0
+                          : first                                              ? in.months_binding
+                                                                               : MonthsBinding(month);
       dm.demand_krw_per_kw = it->second.BasicKrwPerKw() * dm.months_binding;
       p.months.push_back(dm);
     }
@@ -291,6 +294,19 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     }
     dm.peak_excess = m.AddVariable(k == 0 ? std::string("peak_excess") : fmt::format("peak_excess_{}", k), 0,
                                    kLpInfinity, ratchets.empty() ? dm.demand_krw_per_kw : 0.0);
+    if (k == 0 && !in.bill_months_only && !in.first_month_later_standing_kw.empty()) {
+      // The later bills the first month's own peak O ratchets into: x_L >= O - L, x_L >= 0 for each
+      // standing peak L, at the basic rate x the bills standing at L (rows op_ below: O >= g_t).
+      dm.own_peak = m.AddVariable("own_peak_0", in.first_month_peak.value(), kLpInfinity, 0.0);
+      std::map<double, int> bills;
+      for (const double level : in.first_month_later_standing_kw) ++bills[level];
+      for (const auto& [level, count] : bills) {
+        const int x = m.AddVariable(fmt::format("ratchet_excess_{}", p.ratchet_excess.size()), 0, kLpInfinity,
+                                    dm.demand_krw_per_kw * count);
+        m.AddRow(fmt::format("rx_{}", p.ratchet_excess.size()), -level, kLpInfinity, {{x, 1}, {dm.own_peak, -1}});
+        p.ratchet_excess.emplace_back(x, dm.demand_krw_per_kw * count);
+      }
+    }
     if (ratchets.empty()) continue;
     dm.bill_excess = m.AddVariable(fmt::format("bill_excess_{}", k), 0, kLpInfinity, dm.demand_krw_per_kw);
     m.AddRow(fmt::format("bd_{}", k), 0, kLpInfinity, {{dm.bill_excess, 1}, {dm.peak_excess, -1}});
@@ -570,6 +586,8 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
     peaks.push_back(dm.standing_peak_kw + x(dm.peak_excess));
     s.demand_krw += dm.demand_krw_per_kw * x(dm.bill_excess >= 0 ? dm.bill_excess : dm.peak_excess);
   }
+  for (const auto& [column, krw_per_kw] : p.ratchet_excess) s.demand_krw += krw_per_kw * x(column);
+  if (!p.ratchet_excess.empty()) s.own_peak = Kilowatts(x(p.months.front().own_peak));
   double charged = 0, discharged = 0, generated = 0;
   double soc_lo = kLpInfinity, soc_hi = -kLpInfinity;
   for (const DispatchInterval& iv : p.intervals) {
@@ -602,7 +620,7 @@ Schedule DecodeSchedule(const DispatchProblem& p, const SolveReport& report) {
       if (t < car.power.size() && car.power[t] >= 0) ev += x(car.power[t]);
     }
     o.ev = Kilowatts(ev);
-    o.month_peak = Kilowatts(peaks[iv.month]);
+    o.month_peak = Kilowatts(iv.month == 0 && !p.ratchet_excess.empty() ? s.own_peak.value() : peaks[iv.month]);
     s.energy_krw += iv.price_krw_per_kwh * o.grid_import.value() * kDt;
     if (iv.row_dr >= 0) {
       const auto& v = p.model.variables();

@@ -11,6 +11,8 @@
 //   Schedule s = DecodeSchedule(*problem, *report);
 #pragma once
 
+#include <limits>
+
 #include <optional>
 #include <vector>
 
@@ -69,6 +71,14 @@ struct DispatchInput {
   // nullopt: `standing_peak`. A later month's peak is its own variable, priced at that month's
   // basic rate x MonthsBinding(that month): shaving today's peak and tomorrow's are two decisions.
   std::optional<Kilowatts> later_standing_peak;
+  // The 12-month ratchet as the first month's own peak meets it, when that month is a demand month
+  // (not with bill_months_only): the standing peak each of the next 11 bills has without it, kW
+  // (from the demand months before, as they drop out of the window). Non-empty: the first month's
+  // own peak O (>= its counted imports and `first_month_peak`) costs its basic rate in its own
+  // bill on P - R, and in each later bill on O - that bill's standing peak, instead of
+  // months_binding x (P - R): a peak below an old ratchet that is about to drop out is not free
+  // (docs/results.md, issue 18). Empty: months_binding.
+  std::vector<double> first_month_later_standing_kw;
   // Value of a kWh left stored at the horizon end, KRW per kWh. nullopt: what it would cost to
   // store that kWh again, (the horizon's cheapest energy price + the charge's half of the wear) /
   // charge efficiency, and kReadyKrwPerKwh more, so that the optimiser does not empty the battery
@@ -213,6 +223,8 @@ struct DispatchProblem {
   std::vector<DispatchEv> ev;  // as DispatchInput::ev
   std::vector<DispatchInterval> intervals;
   std::vector<DispatchMonth> months;  // in time order; months.front() is the first interval's
+  // first_month_later_standing_kw: per standing peak, the column of O above it and its cost, KRW/kW
+  std::vector<std::pair<int, double>> ratchet_excess;
   double soc_start_kwh = 0;
   double degradation_krw_per_kwh = 0;
   double terminal_krw_per_kwh = 0;
@@ -256,14 +268,19 @@ struct ScheduleInterval {
   KilowattHours thermal_level_end;
   double price_krw_per_kwh = 0;
   bool demand_counts = false;
-  Kilowatts ev;                     // the EV sessions' planned power, in all
-  Kilowatts month_peak;             // P of this interval's month: the peak the plan accepts
+  Kilowatts ev;  // the EV sessions' planned power, in all
+  // P of this interval's month: the peak the plan accepts (the first month's own peak O when it is
+  // priced with its later bills: first_month_later_standing_kw)
+  Kilowatts month_peak;
   std::optional<Kilowatts> dr_cap;  // the DR import cap in force, if any
 };
 
 struct Schedule {
   std::vector<ScheduleInterval> intervals;
-  Kilowatts peak;                     // P of the first month = max(standing peak, counted grid import)
+  Kilowatts peak;  // P of the first month = max(standing peak, counted grid import)
+  // first_month_later_standing_kw: the first month's own peak O the plan accepts (its realised
+  // peak or its counted import, not the older ratchet); NaN otherwise
+  Kilowatts own_peak{std::numeric_limits<double>::quiet_NaN()};
   double energy_krw = 0;              // sum price x import x dt
   double demand_krw = 0;              // sum over months of demand rate x (P - R)
   double degradation_krw = 0;         // wear x (charge + discharge) / 2 x dt

@@ -434,6 +434,69 @@ TEST(DispatchProblemTest, AnIdleBatteryIsRefilledAtTheFirstOfTheCheapestHours) {
   EXPECT_NEAR(s_old.charged.value(), 0, 1e-6);
 }
 
+// A demand month's own peak against the bills it ratchets into, worked by hand. August 2024 (a
+// demand month), 1,000 kW all day, 일반용(을) 고압A 선택II (demand counts 08:00-22:00, 56
+// intervals; basic 8,320 KRW/kW), the lossless battery worn at 1,000 KRW/kWh, 800 kWh stored. An
+// older ratchet R = 1,100 kW stands this month; the month's own peak so far is 800 kW; the next
+// 11 bills stand at 950 kW (10 of them) and 300 kW (one: the old ratchet has dropped out).
+// Shaving the own peak O by 1 kW takes 14 kWh: 7,000 KRW of wear and 14 x (cheapest + 501) of the
+// energy left stored, less 14 kWh of mid- or on-peak energy not bought, about 13,000 KRW.
+// - Without the later bills (12 x (P - R)): 1,000 kW is below R, free; the battery stays idle.
+// - With them: a kW of O above 950 kW costs 11 bills (91,520 KRW), below it one (8,320 KRW), so
+//   O = 950 kW, 50 kW discharged in each counted interval (700 kWh, within the 800 kWh), and the
+//   demand part is 8,320 x (0 above R + 10 x 0 + 1 x (950 - 300)) = 5,408,000 KRW.
+TEST(DispatchProblemTest, AnOwnPeakBelowAnOldRatchetCountsInTheBillsAfterItDropsOut) {
+  const TariffBook book = testing::LoadShippedBook();
+  const HolidayCalendar calendar = testing::LoadSharedCalendar();
+  const Site site = testing::LosslessWornSite();
+  const Timestamp from = FromKst(Ymd(2024, 8, 6));
+  DispatchInput in;
+  in.site = &site;
+  in.book = &book;
+  in.calendar = &calendar;
+  in.tariff = book.FindTariff("일반용(을) 고압A 선택II").value();
+  in.load = PowerSeries(from, kInterval, std::vector<std::optional<Kilowatts>>(96, Kilowatts(1000)));
+  in.pv = PowerSeries(from, kInterval, std::vector<std::optional<Kilowatts>>(96, Kilowatts(0)));
+  in.soc_start = KilowattHours(800);
+  in.standing_peak = Kilowatts(1100);
+  in.months_binding = 12;
+  in.first_month_peak = Kilowatts(800);
+  ClpCbcSolver solver;
+  const auto solve = [&] {
+    auto problem = BuildDispatchProblem(in);
+    EXPECT_TRUE(problem) << problem.error().message;
+    auto report = solver.Solve(problem->model, {});
+    EXPECT_TRUE(report && report->status == SolveStatus::kOptimal);
+    return DecodeSchedule(*problem, *report);
+  };
+  const auto counted_peak = [](const Schedule& s) {
+    double peak = 0;
+    for (const ScheduleInterval& iv : s.intervals) peak = std::max(peak, iv.demand_counts ? iv.grid_import.value() : 0);
+    return peak;
+  };
+  const Schedule old = solve();
+  EXPECT_NEAR(counted_peak(old), 1000, 1e-6);
+  EXPECT_FALSE(std::isfinite(old.own_peak.value()));
+  EXPECT_NEAR(old.demand_krw, 0, 1e-6);
+
+  in.first_month_later_standing_kw = std::vector<double>(10, 950.0);
+  in.first_month_later_standing_kw.push_back(300);
+  const Schedule s = solve();
+  EXPECT_NEAR(s.own_peak.value(), 950, 1e-6);
+  EXPECT_NEAR(counted_peak(s), 950, 1e-6);
+  int counted = 0;
+  for (const ScheduleInterval& iv : s.intervals) {
+    if (!iv.demand_counts) continue;
+    ++counted;
+    EXPECT_NEAR(iv.discharge.value() - iv.charge.value(), 50, 1e-6) << FormatKst(iv.start);
+  }
+  EXPECT_EQ(counted, 56);
+  EXPECT_NEAR(s.demand_krw, 8320.0 * (950 - 300), 1e-3);
+  // The peak the plan accepts is the own peak; the month's billing demand stays at R.
+  EXPECT_NEAR(s.intervals[50].month_peak.value(), 950, 1e-6);
+  EXPECT_NEAR(s.peak.value(), 1100, 1e-6);
+}
+
 // A DR call of 2 h (14:00-16:00 on 2024-08-12) asking 200 kW below what the site would import
 // without its battery: with the shortfall priced above any saving (1,000,000 KRW/kWh, far above
 // the 12 months of basic charge a kW of new peak costs), the plan holds the import at the cap in
