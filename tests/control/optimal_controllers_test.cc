@@ -22,9 +22,8 @@ class FailingSolver final : public LpSolver {
   }
 };
 
-TEST(PlanningControllerTest, FallsBackToPeakShaveWhenTheSolveFails) {
-  const TariffBook book = testing::LoadShippedBook();
-  const HolidayCalendar calendar = testing::LoadSharedCalendar();
+// 2,000 kW of contract power and a 1,000 kWh / 500 kW battery, SoC 10-90 %, 95 % each way.
+Site BatterySite() {
   Site site;
   site.contract_power = Kilowatts(2000);
   EssSpec ess;
@@ -34,6 +33,13 @@ TEST(PlanningControllerTest, FallsBackToPeakShaveWhenTheSolveFails) {
   ess.soc_min_pct = 10;
   ess.soc_max_pct = 90;
   site.ess = ess;
+  return site;
+}
+
+TEST(PlanningControllerTest, FallsBackToPeakShaveWhenTheSolveFails) {
+  const TariffBook book = testing::LoadShippedBook();
+  const HolidayCalendar calendar = testing::LoadSharedCalendar();
+  const Site site = BatterySite();
   const auto month = testing::Ym(2024, 8);
   const PowerSeries load = testing::MonthOfUsage(month, [](const KstDateTime& t) {
     return t.minute_of_day >= 13 * 60 && t.minute_of_day < 15 * 60 ? 1500.0 : 800.0;
@@ -84,15 +90,7 @@ TEST(PlanningControllerTest, FallsBackToPeakShaveWhenTheSolveFails) {
 TEST(PlanningControllerTest, ThePeakGuardHoldsTheLevelTheStoredEnergyHoldsToTheDaysEnd) {
   const TariffBook book = testing::LoadShippedBook();
   const HolidayCalendar calendar = testing::LoadSharedCalendar();
-  Site site;
-  site.contract_power = Kilowatts(2000);
-  EssSpec ess;
-  ess.usable_kwh = KilowattHours(1000);
-  ess.charge_kw = Kilowatts(500);
-  ess.discharge_kw = Kilowatts(500);
-  ess.soc_min_pct = 10;
-  ess.soc_max_pct = 90;
-  site.ess = ess;
+  const Site site = BatterySite();
   const auto month = testing::Ym(2024, 8);
   const PowerSeries load = testing::MonthOfUsage(month, [](const KstDateTime&) { return 800.0; });
   const PowerSeries pv = testing::MonthOfUsage(month, [](const KstDateTime&) { return 0.0; });

@@ -387,6 +387,25 @@ TEST(DispatchProblemTest, PeakReserveKeepsEnergyForALoadAboveTheForecast) {
   EXPECT_FALSE(BuildDispatchProblem(in));
 }
 
+// 1,000 kW all day on Tuesday 2024-08-06 (일반용(을) 고압A 선택II), no PV, the lossless battery
+// worn at 1,000 KRW/kWh (tests/optimize/lossless_site.h). Input() points into this object.
+struct FlatAugustDay {
+  TariffBook book = testing::LoadShippedBook();
+  HolidayCalendar calendar = testing::LoadSharedCalendar();
+  Site site = testing::LosslessWornSite();
+  DispatchInput Input() const {
+    const Timestamp from = FromKst(Ymd(2024, 8, 6));
+    DispatchInput in;
+    in.site = &site;
+    in.book = &book;
+    in.calendar = &calendar;
+    in.tariff = book.FindTariff("일반용(을) 고압A 선택II").value();
+    in.load = PowerSeries(from, kInterval, std::vector<std::optional<Kilowatts>>(96, Kilowatts(1000)));
+    in.pv = PowerSeries(from, kInterval, std::vector<std::optional<Kilowatts>>(96, Kilowatts(0)));
+    return in;
+  }
+};
+
 // The default value of the energy left stored (DispatchInput::terminal_krw_per_kwh): what storing
 // it again would cost, (the cheapest price + half the wear) / charge efficiency, and 1 KRW a kWh
 // more, with 1 KRW a kWh-day for every interval it is held. A battery (1,000 kWh, 500 kW, no
@@ -397,17 +416,8 @@ TEST(DispatchProblemTest, PeakReserveKeepsEnergyForALoadAboveTheForecast) {
 // 92,500 kWh x 0.25 h / 24 h x 1 KRW. With the value at the cheapest price alone (the value before
 // issue 18), filling costs its wear for nothing: the battery stays empty.
 TEST(DispatchProblemTest, AnIdleBatteryIsRefilledAtTheFirstOfTheCheapestHours) {
-  const TariffBook book = testing::LoadShippedBook();
-  const HolidayCalendar calendar = testing::LoadSharedCalendar();
-  const Site site = testing::LosslessWornSite();
-  const Timestamp from = FromKst(Ymd(2024, 8, 6));
-  DispatchInput in;
-  in.site = &site;
-  in.book = &book;
-  in.calendar = &calendar;
-  in.tariff = book.FindTariff("일반용(을) 고압A 선택II").value();
-  in.load = PowerSeries(from, kInterval, std::vector<std::optional<Kilowatts>>(96, Kilowatts(1000)));
-  in.pv = PowerSeries(from, kInterval, std::vector<std::optional<Kilowatts>>(96, Kilowatts(0)));
+  const FlatAugustDay day;
+  DispatchInput in = day.Input();
   in.soc_start = KilowattHours(0);
   in.standing_peak = Kilowatts(1000);
   in.months_binding = 12;
@@ -446,17 +456,8 @@ TEST(DispatchProblemTest, AnIdleBatteryIsRefilledAtTheFirstOfTheCheapestHours) {
 //   O = 950 kW, 50 kW discharged in each counted interval (700 kWh, within the 800 kWh), and the
 //   demand part is 8,320 x (0 above R + 10 x 0 + 1 x (950 - 300)) = 5,408,000 KRW.
 TEST(DispatchProblemTest, AnOwnPeakBelowAnOldRatchetCountsInTheBillsAfterItDropsOut) {
-  const TariffBook book = testing::LoadShippedBook();
-  const HolidayCalendar calendar = testing::LoadSharedCalendar();
-  const Site site = testing::LosslessWornSite();
-  const Timestamp from = FromKst(Ymd(2024, 8, 6));
-  DispatchInput in;
-  in.site = &site;
-  in.book = &book;
-  in.calendar = &calendar;
-  in.tariff = book.FindTariff("일반용(을) 고압A 선택II").value();
-  in.load = PowerSeries(from, kInterval, std::vector<std::optional<Kilowatts>>(96, Kilowatts(1000)));
-  in.pv = PowerSeries(from, kInterval, std::vector<std::optional<Kilowatts>>(96, Kilowatts(0)));
+  const FlatAugustDay day;
+  DispatchInput in = day.Input();
   in.soc_start = KilowattHours(800);
   in.standing_peak = Kilowatts(1100);
   in.months_binding = 12;
