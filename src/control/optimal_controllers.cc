@@ -11,6 +11,12 @@
 #include "tariff/bill.h"
 
 namespace meg {
+namespace {
+
+// The billing demand is never below 30 % of contract power (art. 68 ①, rounded to 1 kW).
+double BillingDemandFloorKw(const Site& site) { return std::round(0.3 * std::max(0.0, site.contract_power.value())); }
+
+}  // namespace
 
 void SetPeriodOracleTerms(DispatchInput& in, const Site& site, const SiteImage& image,
                           std::optional<Timestamp> billed_from) {
@@ -29,8 +35,7 @@ void SetPeriodOracleTerms(DispatchInput& in, const Site& site, const SiteImage& 
   in.later_standing_peak = image.ratchet;
   in.first_month_peak = image.month_peak;
   in.billed_from = billed_from;
-  // The billing demand is never below 30 % of contract power (art. 68 ①, rounded to 1 kW).
-  const double floor_kw = std::round(0.3 * std::max(0.0, site.contract_power.value()));
+  const double floor_kw = BillingDemandFloorKw(site);
   in.standing_peak = Kilowatts(std::max(in.standing_peak.value(), floor_kw));
   in.later_standing_peak = Kilowatts(std::max(in.later_standing_peak->value(), floor_kw));
   // Each later month stands on the ratchet the months before this plan leave it (a meter history
@@ -158,7 +163,7 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
     for (const auto& [m, kw] : image.month_peaks) {
       if (m < month) before.emplace_back(m, kw);
     }
-    const double floor_kw = std::round(0.3 * std::max(0.0, site_.contract_power.value()));
+    const double floor_kw = BillingDemandFloorKw(site_);
     for (int ahead = 1; ahead <= 11; ++ahead) {
       in.first_month_later_standing_kw.push_back(
           std::max(RatchetPeakKw(month + std::chrono::months{ahead}, before), floor_kw));
