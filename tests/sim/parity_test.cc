@@ -182,8 +182,11 @@ TEST_F(ParityTest, EveryPlannerDecidesTheSameLiveAndInTheBacktest) {
       if (name == "none" || name == "peak-shave") return MakeRuleController(name, PeakShaveConfig{});
       const auto mode =
           name == "oracle" ? PlanningController::Mode::kPeriodOracle : PlanningController::Mode::kRecedingHorizon;
-      return std::make_unique<PlanningController>(mode, site_, book_, calendar_, tariff_, load, pv, solver_,
-                                                  std::chrono::hours{24}, name);
+      auto p = std::make_unique<PlanningController>(mode, site_, book_, calendar_, tariff_, load, pv, solver_,
+                                                    std::chrono::hours{24}, name);
+      p->set_guard_bias_tau(
+          std::chrono::minutes{360});  // the guard's energy check at the commands' default (PlannerOptions)
+      return p;
     };
     auto live_planner = make(), sim_planner = make();
     const int moving = ExpectSameSetpoints(RunLive(load, pv, *live_planner, quarter, nullptr),
