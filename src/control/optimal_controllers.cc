@@ -104,7 +104,7 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   in.calendar = &calendar_;
   in.tariff = tariff_;
   in.load = std::move(forecast->load);
-  in.pv = forecast->pv;
+  in.pv = std::move(forecast->pv);
   in.peak_reserve_kw = std::move(forecast->load_reserve_kw);
   for (const DrCommitment& c : image.dr) {
     if (c.known_from <= image.start && c.end > image.start) in.dr.push_back(c);
@@ -221,7 +221,6 @@ void PlanningController::Plan(const SiteImage& image, Timestamp end) {
   plan_start_ = image.start;
   plan_soc_start_kwh_ = in.soc_start.value();
   plan_thermal_start_kwh_ = in.thermal_start.value();
-  plan_pv_ = std::move(forecast->pv);
   if (warm) {
     last_basis_ = std::move(report->basis);
     last_problem_ = std::move(*problem);
@@ -324,13 +323,12 @@ Setpoints PlanningController::Decide(const SiteImage& image) {
     const double allowed = std::max(0.0, no_charge_above - net);  // kW of electricity left for charging
     s.thermal = Kilowatts(std::max(s.thermal.value(), -allowed * cop * factor));
   }
-  // Curtail only where the plan curtails its own forecast PV (with export limits), by the same
-  // amount; never cap real PV at a forecast that was too low.
+  // No PV limit from the plan. It curtails only the forecast PV that its forecast load, battery
+  // and export limit cannot take; what the real site cannot take the loop's export stage curtails
+  // on the real readings (ExportLimiter, then the limit stage). The plan's curtailment applied to
+  // the real PV capped it at a load forecast: where the load came in above the forecast the site
+  // imported while PV was curtailed (2.5 MWh on CNU eng7 in 2025, docs/results.md, issue 18).
   s.pv_limit = Kilowatts(-1);
-  if (const auto k = plan_pv_.IndexOf(image.start); k && plan_pv_.at(*k)) {
-    const double curtailed = plan_pv_.at(*k)->value() - step.pv_used.value();
-    if (curtailed > 1e-6) s.pv_limit = Kilowatts(std::max(0.0, image.pv_available.value() - curtailed));
-  }
   const Kilowatts guarded = s.battery;
   if (battery) s = HoldDrCap(image, s);
   Explain(image, i, planned, guarded, held, s.battery, plan_peak);

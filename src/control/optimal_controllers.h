@@ -119,7 +119,6 @@ class PlanningController final : public Controller {
   TariffId tariff_;
   std::unique_ptr<SeriesForecast> own_forecast_;  // the series constructor's
   PlanForecast& forecast_;
-  PowerSeries plan_pv_;   // the PV the plan was made on
   Timestamp data_end_{};  // series constructor: the plan never reaches past the series
   LpSolver& solver_;
   std::chrono::hours horizon_;

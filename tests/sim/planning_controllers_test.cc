@@ -85,5 +85,31 @@ TEST_F(PlanningTest, RecedingHorizonWeek) {
   ExpectWithinLimits(*m, site_);
 }
 
+// A load forecast of a hundredth of the real load: the plan sees a PV surplus it can neither store nor
+// export and curtails it, but the real load (never below 454 kW) takes all of the hospital's
+// 250 kW of PV. Curtailing real PV while the site imports is never right: the plan's
+// curtailment must not reach the real PV (by hand: no interval curtails, whatever the plan).
+TEST_F(PlanningTest, ALoadForecastTooLowNeverCurtailsPvTheSiteCouldUse) {
+  const Timestamp from = FromKst(testing::Ymd(2024, 5, 6)), to = FromKst(testing::Ymd(2024, 5, 9));
+  const PowerSeries load = inputs_.load.Slice(from, to), pv = inputs_.pv.Slice(from, to);
+  std::vector<std::optional<Kilowatts>> low;
+  for (size_t i = 0; i < load.size(); ++i) low.emplace_back(Kilowatts(0.01 * load.at(i)->value()));
+  const PowerSeries forecast_load(load.start(), kInterval, std::move(low));
+  PlanningController mpc(PlanningController::Mode::kRecedingHorizon, site_, book_, calendar_, tariff_, forecast_load,
+                         pv, solver_, std::chrono::hours{12});
+  auto m = RunBacktest(Request(load, pv), mpc);
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(mpc.failures(), 0) << mpc.last_failure();
+  double pv_energy = 0;
+  for (size_t i = 0; i < m->steps.size(); ++i) {
+    const StepRecord& s = m->steps[i];
+    ASSERT_GT(s.load_kw, s.pv_available_kw) << i;  // the premise: the real site takes all its PV
+    EXPECT_NEAR(s.pv_used_kw, s.pv_available_kw, 1e-3) << i;
+    pv_energy += s.pv_available_kw * 0.25;
+  }
+  EXPECT_GT(pv_energy, 3 * 500.0);  // three days with sun: the test is not vacuous
+  ExpectWithinLimits(*m, site_);
+}
+
 }  // namespace
 }  // namespace meg
