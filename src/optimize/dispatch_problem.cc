@@ -237,6 +237,32 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
   for (const DispatchInterval& iv : p.intervals) cheapest = std::min(cheapest, iv.price_krw_per_kwh);
   p.terminal_krw_per_kwh =
       in.terminal_krw_per_kwh.value_or((cheapest + bat.wear_krw_per_kwh / 2) / bat.eta_charge + kReadyKrwPerKwh);
+  // Where no peak of the horizon can bind (in every counted interval the forecast demand with its
+  // reserve stays below its month's standing peak), a kWh left stored is worth no more than it can
+  // save in the horizon: its dearest price less the discharge's half of the wear, when that is
+  // below buying it again. On a flat energy rate the battery is then not refilled from the grid
+  // only to stand full, and keeps room for the PV surplus (docs/results.md, issue 18).
+  // The first month's own peak, where it is priced against the later bills, binds above its
+  // realised peak once that is above the lowest of their standing peaks.
+  double first_binds_above = p.months.front().standing_peak_kw;
+  if (!in.first_month_later_standing_kw.empty()) {
+    const double lowest =
+        *std::min_element(in.first_month_later_standing_kw.begin(), in.first_month_later_standing_kw.end());
+    first_binds_above = std::min(first_binds_above, std::max(in.first_month_peak.value(), lowest));
+  }
+  bool peak_free = !in.terminal_krw_per_kwh;
+  double dearest = 0;
+  for (size_t t = 0; t < p.intervals.size() && peak_free; ++t) {
+    const DispatchInterval& iv = p.intervals[t];
+    const double reserve = in.peak_reserve_kw.empty() ? 0.0 : in.peak_reserve_kw[t];
+    const double binds_above = iv.month == 0 ? first_binds_above : p.months[iv.month].standing_peak_kw;
+    dearest = std::max(dearest, iv.price_krw_per_kwh);
+    peak_free = !iv.demand_counts || iv.load_kw - iv.pv_kw + reserve < binds_above;
+  }
+  if (peak_free) {
+    const double use = std::max(0.0, (dearest - bat.wear_krw_per_kwh / 2) * bat.eta_discharge) + kReadyKrwPerKwh;
+    p.terminal_krw_per_kwh = std::min(p.terminal_krw_per_kwh, use);
+  }
   if (!in.terminal_krw_per_kwh) p.ready_krw_per_kwh = kReadyKrwPerKwhDay * kDt / 24.0;
 
   LpModel& m = p.model;

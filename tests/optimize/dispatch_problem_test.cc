@@ -444,6 +444,70 @@ TEST(DispatchProblemTest, AnIdleBatteryIsRefilledAtTheFirstOfTheCheapestHours) {
   EXPECT_NEAR(s_old.charged.value(), 0, 1e-6);
 }
 
+// The value of the energy left stored where no peak can bind, worked by hand. Tuesday 2024-04-16
+// on 교육용(갑) 고압A 선택II: one energy rate p for every hour of the season (art. 67 ⑧). 100 kW
+// all day, no PV; the lossless battery (tests/optimize/lossless_site.h) worn at 30 KRW/kWh, empty
+// at midnight. Buying a kWh to store costs p + 15 (the charge's half of the wear); a stored kWh
+// saves at most p - 15 (the discharge's half).
+//  * Standing peak 200 kW: the load never reaches it, so no peak can bind and a kWh left stored
+//    is worth min(p + 15 + 1, p - 15 + 1) = p - 14: the battery stays empty (the grid would fill it
+//    only for it to stand full).
+//  * One counted quarter-hour at 200 kW (the standing peak), or 100 kW all day with a peak reserve
+//    of 100 kW: a peak may bind, the value is p + 16 and the battery is refilled (the first: to
+//    1,000 kWh, charging up to 100 kW in the other quarter-hours; the second as far as the reserve
+//    rows let a charge raise the counted demand the reserve is kept for).
+TEST(DispatchProblemTest, WhereNoPeakCanBindStoredEnergyIsWorthWhatItSavesNotItsRefill) {
+  const TariffBook book = testing::LoadShippedBook();
+  const HolidayCalendar calendar = testing::LoadSharedCalendar();
+  Site site = testing::LosslessWornSite();
+  site.ess->degradation_cost = WonPerKwh::FromMilliWon(30 * 1000);
+  const Timestamp from = FromKst(Ymd(2024, 4, 16));
+  DispatchInput in;
+  in.site = &site;
+  in.book = &book;
+  in.calendar = &calendar;
+  in.tariff = book.FindTariff("교육용(갑) 고압A 선택II").value();
+  in.pv = PowerSeries(from, kInterval, std::vector<std::optional<Kilowatts>>(96, Kilowatts(0)));
+  in.soc_start = KilowattHours(0);
+  in.standing_peak = Kilowatts(200);
+  const auto flat = [&](std::optional<size_t> peak_at) {
+    std::vector<std::optional<Kilowatts>> kw(96, Kilowatts(100));
+    if (peak_at) kw[*peak_at] = Kilowatts(200);
+    return PowerSeries(from, kInterval, std::move(kw));
+  };
+  in.load = flat(std::nullopt);
+  auto premise = BuildDispatchProblem(in);
+  ASSERT_TRUE(premise) << premise.error().message;
+  const double p = premise->intervals.front().price_krw_per_kwh;
+  std::optional<size_t> counted;
+  for (size_t t = 0; t < 96; ++t) {
+    ASSERT_NEAR(premise->intervals[t].price_krw_per_kwh, p, 1e-9);  // one rate all day
+    if (premise->intervals[t].demand_counts && !counted) counted = t;
+  }
+  ASSERT_TRUE(counted);
+  ClpCbcSolver solver;
+  const auto plan = [&](double* terminal) {
+    auto problem = BuildDispatchProblem(in);
+    EXPECT_TRUE(problem) << problem.error().message;
+    if (!problem) return Schedule{};
+    *terminal = problem->terminal_krw_per_kwh;
+    return DecodeSchedule(*problem, solver.Solve(problem->model, {}).value());
+  };
+  double terminal = 0;
+  const Schedule free = plan(&terminal);
+  EXPECT_NEAR(terminal, p - 14, 1e-9);
+  EXPECT_NEAR(free.charged.value(), 0, 1e-6);
+  in.load = flat(counted);
+  const Schedule reached = plan(&terminal);
+  EXPECT_NEAR(terminal, p + 16, 1e-9);
+  EXPECT_NEAR(reached.intervals.back().soc_end.value(), 1000, 1e-6);
+  in.load = flat(std::nullopt);
+  in.peak_reserve_kw.assign(96, 100.0);
+  const Schedule reserved = plan(&terminal);
+  EXPECT_NEAR(terminal, p + 16, 1e-9);
+  EXPECT_GT(reserved.charged.value(), 100);
+}
+
 // A demand month's own peak against the bills it ratchets into, worked by hand. August 2024 (a
 // demand month), 1,000 kW all day, 일반용(을) 고압A 선택II (demand counts 08:00-22:00, 56
 // intervals; basic 8,320 KRW/kW), the lossless battery worn at 1,000 KRW/kWh, 800 kWh stored. An
