@@ -238,12 +238,12 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
   p.terminal_krw_per_kwh =
       in.terminal_krw_per_kwh.value_or((cheapest + bat.wear_krw_per_kwh / 2) / bat.eta_charge + kReadyKrwPerKwh);
   // Where no peak of the horizon can bind (in every counted interval the forecast demand with its
-  // reserve stays below its month's standing peak), a kWh left stored is worth no more than it can
-  // save in the horizon: its dearest price less the discharge's half of the wear, when that is
-  // below buying it again. On a flat energy rate the battery is then not refilled from the grid
-  // only to stand full, and keeps room for the PV surplus (docs/results.md, issue 18).
-  // The first month's own peak, where it is priced against the later bills, binds above its
-  // realised peak once that is above the lowest of their standing peaks.
+  // reserve stays below the level where a kW more would cost), a kWh left stored is worth no more
+  // than it can save in the horizon: its dearest price less the discharge's half of the wear, when
+  // that is below buying it again. On a flat energy rate the battery is then not refilled from the
+  // grid only to stand full, and keeps room for the PV surplus (docs/results.md, issue 18). That
+  // level is the month's standing peak; for the first month's own peak, where it is priced against
+  // the later bills, the higher of its realised own peak and the lowest of those bills' levels.
   double first_binds_above = p.months.front().standing_peak_kw;
   if (!in.first_month_later_standing_kw.empty()) {
     const double lowest =

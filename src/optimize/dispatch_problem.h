@@ -85,9 +85,10 @@ struct DispatchInput {
   // for nothing and, among plans that cost the same, keeps it full: ready for a load above the
   // forecast (without the wear and the won, a battery left low by a peak on a flat energy rate was
   // never refilled: docs/results.md, issue 18). Where no peak of the horizon can bind (every
-  // counted interval's load - PV + peak reserve below its month's standing peak), at most what it
-  // can save in the horizon: (the dearest price - the discharge's half of the wear) x discharge
-  // efficiency, and kReadyKrwPerKwh more.
+  // counted interval's load - PV + peak reserve below its month's standing peak; for the first
+  // month with first_month_later_standing_kw, below the higher of first_month_peak and the lowest
+  // of those levels), at most what it can save in the horizon: (the dearest price - the
+  // discharge's half of the wear) x discharge efficiency, and kReadyKrwPerKwh more.
   std::optional<double> terminal_krw_per_kwh;
   // Price energy and demand with VAT and the electricity fund (x (1 + VAT + fund)).
   bool with_taxes = false;

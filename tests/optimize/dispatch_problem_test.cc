@@ -454,8 +454,9 @@ TEST(DispatchProblemTest, AnIdleBatteryIsRefilledAtTheFirstOfTheCheapestHours) {
 //    only for it to stand full).
 //  * One counted quarter-hour at 200 kW (the standing peak), or 100 kW all day with a peak reserve
 //    of 100 kW: a peak may bind, the value is p + 16 and the battery is refilled (the first: to
-//    1,000 kWh, charging up to 100 kW in the other quarter-hours; the second as far as the reserve
-//    rows let a charge raise the counted demand the reserve is kept for).
+//    1,000 kWh, charging in the other quarter-hours without lifting the demand above 200 kW; the
+//    second as far as the reserve rows let a charge raise the counted demand the reserve is kept
+//    for).
 TEST(DispatchProblemTest, WhereNoPeakCanBindStoredEnergyIsWorthWhatItSavesNotItsRefill) {
   const TariffBook book = testing::LoadShippedBook();
   const HolidayCalendar calendar = testing::LoadSharedCalendar();

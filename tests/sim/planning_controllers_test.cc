@@ -85,9 +85,9 @@ TEST_F(PlanningTest, RecedingHorizonWeek) {
   ExpectWithinLimits(*m, site_);
 }
 
-// A load forecast of a hundredth of the real load: the plan sees a PV surplus it can neither store nor
-// export and curtails it, but the real load (never below 454 kW) takes all of the hospital's
-// 250 kW of PV. Curtailing real PV while the site imports is never right: the plan's
+// A load forecast of a hundredth of the real load: the plan sees a PV surplus it can neither
+// store nor export and curtails it, but the real load (never below 454 kW) takes all of the
+// hospital's 250 kW of PV. Curtailing real PV while the site imports is never right: the plan's
 // curtailment must not reach the real PV (by hand: no interval curtails, whatever the plan).
 TEST_F(PlanningTest, ALoadForecastTooLowNeverCurtailsPvTheSiteCouldUse) {
   const Timestamp from = FromKst(testing::Ymd(2024, 5, 6)), to = FromKst(testing::Ymd(2024, 5, 9));
