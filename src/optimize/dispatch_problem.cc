@@ -233,8 +233,11 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
       dm.demand_krw_per_kw *= static_cast<double>(billed) / static_cast<double>((last - first).count() + 1);
     }
   }
-  double cheapest = kLpInfinity;
-  for (const DispatchInterval& iv : p.intervals) cheapest = std::min(cheapest, iv.price_krw_per_kwh);
+  double cheapest = kLpInfinity, dearest = 0;
+  for (const DispatchInterval& iv : p.intervals) {
+    cheapest = std::min(cheapest, iv.price_krw_per_kwh);
+    dearest = std::max(dearest, iv.price_krw_per_kwh);
+  }
   p.terminal_krw_per_kwh =
       in.terminal_krw_per_kwh.value_or((cheapest + bat.wear_krw_per_kwh / 2) / bat.eta_charge + kReadyKrwPerKwh);
   // Where no peak of the horizon can bind (in every counted interval the forecast demand with its
@@ -251,12 +254,10 @@ Result<DispatchProblem> BuildDispatchProblem(const DispatchInput& in) {
     first_binds_above = std::min(first_binds_above, std::max(in.first_month_peak.value(), lowest));
   }
   bool peak_free = !in.terminal_krw_per_kwh;
-  double dearest = 0;
   for (size_t t = 0; t < p.intervals.size() && peak_free; ++t) {
     const DispatchInterval& iv = p.intervals[t];
     const double reserve = in.peak_reserve_kw.empty() ? 0.0 : in.peak_reserve_kw[t];
     const double binds_above = iv.month == 0 ? first_binds_above : p.months[iv.month].standing_peak_kw;
-    dearest = std::max(dearest, iv.price_krw_per_kwh);
     peak_free = !iv.demand_counts || iv.load_kw - iv.pv_kw + reserve < binds_above;
   }
   if (peak_free) {
